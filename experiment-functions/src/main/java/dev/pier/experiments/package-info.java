@@ -1,0 +1,2 @@
+/** experiment-functions: not built yet; see the issues. */
+package dev.pier.experiments;

@@ -1,0 +1,2 @@
+/** feature-tables: not built yet; see the issues. */
+package dev.pier.features;

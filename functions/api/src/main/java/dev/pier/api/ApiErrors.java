@@ -1,0 +1,72 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import io.quarkus.logging.Log;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place where failures become HTTP answers. The inference API (/v2) answers the Open Inference
+ * Protocol's {@code {"error": "..."}}; the control plane (/api/v1) answers RFC 9457
+ * {@code application/problem+json}, which also carries the message as {@code error}. Every 4xx names the problem.
+ */
+public class ApiErrors {
+  static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
+
+  @ServerExceptionMapper
+  public Response pier(PierException e, UriInfo uri) {
+    if (e.status() >= 500) {
+      Log.errorf(e, "request %s failed: %s", uri.getPath(), e.getMessage());
+    }
+    return response(uri.getPath(), e.status(), e.getMessage());
+  }
+
+  @ServerExceptionMapper
+  public Response web(WebApplicationException e, UriInfo uri) {
+    int status = e.getResponse().getStatus();
+    String message = switch (status) {
+      case 404 -> "no such resource: " + uri.getPath();
+      case 405 -> "method not allowed on " + uri.getPath();
+      case 406 -> "cannot produce a representation the Accept header allows";
+      case 413 -> "request body too large";
+      case 415 -> "unsupported Content-Type for " + uri.getPath();
+      default -> e.getMessage();
+    };
+    if (status >= 500) {
+      Log.errorf(e, "request %s failed", uri.getPath());
+    }
+    return response(uri.getPath(), status, message);
+  }
+
+  @ServerExceptionMapper
+  public Response json(JsonProcessingException e, UriInfo uri) {
+    return response(uri.getPath(), 400, "malformed JSON: " + e.getOriginalMessage());
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(RuntimeException e, UriInfo uri) {
+    Log.errorf(e, "request %s failed unexpectedly", uri.getPath());
+    return response(uri.getPath(), 500, "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+  }
+
+  static Response response(String path, int status, String message) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    if (path.startsWith("/v2")) {
+      body.put("error", message);
+      return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body.toString()).build();
+    }
+    body.put("type", "about:blank");
+    body.put("title", Response.Status.fromStatusCode(status) != null
+        ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error");
+    body.put("status", status);
+    body.put("detail", message);
+    body.put("error", message);
+    return Response.status(status).type(PROBLEM_JSON).entity(body.toString()).build();
+  }
+}

@@ -1,0 +1,138 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.SignatureJson;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceResponse;
+import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.oip.OipJson;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * The Open Inference Protocol V2 REST API. {@code {v}} is a version number or an alias; no version means the
+ * alias {@code production}. Responses name the version that answered.
+ */
+@Path("/v2")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class InferenceResource {
+  private static final String SERVER_VERSION = "0.1.0";
+
+  private final PredictionService predictions;
+  private final PredictionMetrics metrics;
+  private final PierConfig config;
+
+  public InferenceResource(Platform platform, PredictionMetrics metrics) {
+    this.predictions = platform.predictions();
+    this.metrics = metrics;
+    this.config = platform.config();
+  }
+
+  @GET
+  public String server() {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("name", "pier");
+    body.put("version", SERVER_VERSION);
+    body.putArray("extensions");
+    return body.toString();
+  }
+
+  @GET
+  @Path("/health/live")
+  public Response live() {
+    return Response.ok().build();
+  }
+
+  @GET
+  @Path("/health/ready")
+  public Response ready() {
+    return Response.ok().build();
+  }
+
+  @GET
+  @Path("/models/{model}")
+  public String metadata(@PathParam("model") String model) {
+    return metadata(predictions.resolve(model, null));
+  }
+
+  @GET
+  @Path("/models/{model}/versions/{version}")
+  public String metadata(@PathParam("model") String model, @PathParam("version") String version) {
+    return metadata(predictions.resolve(model, version));
+  }
+
+  @GET
+  @Path("/models/{model}/ready")
+  public Response modelReady(@PathParam("model") String model) {
+    return modelReady(predictions.resolve(model, null));
+  }
+
+  @GET
+  @Path("/models/{model}/versions/{version}/ready")
+  public Response modelReady(@PathParam("model") String model, @PathParam("version") String version) {
+    return modelReady(predictions.resolve(model, version));
+  }
+
+  @POST
+  @Path("/models/{model}/infer")
+  public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+      byte[] body) {
+    return infer(model, null, type, body);
+  }
+
+  @POST
+  @Path("/models/{model}/versions/{version}/infer")
+  public Response infer(@PathParam("model") String model, @PathParam("version") String version,
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, byte[] body) {
+    requireJson(type);
+    if (body != null && body.length > config.limits().inferBodyBytes()) {
+      throw new PierException(413, "request body of " + body.length + " bytes exceeds the limit of "
+          + config.limits().inferBodyBytes() + " bytes");
+    }
+    long start = System.nanoTime();
+    InferenceResponse response = predictions.infer(model, version, OipJson.parseRequest(body));
+    metrics.prediction(response.modelName(), response.modelVersion(), System.nanoTime() - start);
+    return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
+  }
+
+  private String metadata(ModelVersion version) {
+    Signature signature = predictions.signature(version);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("name", version.model());
+    body.putArray("versions").add(Integer.toString(version.version()));
+    body.put("platform", predictions.platform(version));
+    body.set("inputs", SignatureJson.write(signature.inputs()));
+    body.set("outputs", SignatureJson.write(signature.outputs()));
+    return body.toString();
+  }
+
+  private Response modelReady(ModelVersion version) {
+    return predictions.ready(version) ? Response.ok().build() : Response.status(503).build();
+  }
+
+  /** JSON, or no Content-Type at all; curl's default form encoding is refused with a hint. */
+  static void requireJson(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return;
+    }
+    String type = contentType.toLowerCase(java.util.Locale.ROOT);
+    int semicolon = type.indexOf(';');
+    String base = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+    if (!base.equals("application/json") && !(base.startsWith("application/") && base.endsWith("+json"))) {
+      throw new PierException(415, "Content-Type must be application/json, got " + contentType
+          + (base.equals("application/x-www-form-urlencoded") ? " (curl: add -H 'Content-Type: application/json')" : ""));
+    }
+  }
+}

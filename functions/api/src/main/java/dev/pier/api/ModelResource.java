@@ -1,0 +1,154 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.Page;
+import dev.pier.registry.RegisteredModel;
+import dev.pier.runtime.LoadedModel;
+import dev.pier.runtime.oip.OipJson;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+/** The registry's control plane: models, versions and aliases. */
+@Path("/api/v1/models")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class ModelResource {
+  private static final int MAX_PAGE = 1000;
+  private final Platform platform;
+  private final ModelRegistry registry;
+
+  public ModelResource(Platform platform) {
+    this.platform = platform;
+    this.registry = platform.registry();
+  }
+
+  @GET
+  public String models(@QueryParam("page_token") String pageToken,
+      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
+    Page<RegisteredModel> page = registry.models(pageToken, pageSize(maxResults));
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    var items = body.putArray("models");
+    page.items().forEach(m -> items.add(RegistryJson.model(m, null)));
+    if (page.nextPageToken() != null) {
+      body.put("next_page_token", page.nextPageToken());
+    }
+    return body.toString();
+  }
+
+  @GET
+  @Path("/{model}")
+  public String model(@PathParam("model") String model) {
+    return RegistryJson.model(registry.model(model), registry.aliases(model)).toString();
+  }
+
+  /**
+   * Registers a new version from a multipart body: part {@code artifact} (the file) and part {@code metadata}
+   * (JSON, as a field or a file). ONNX artifacts are loaded once to check them and to read their signature, which
+   * then takes the place of any signature given in the metadata.
+   */
+  @POST
+  @Path("/{model}/versions")
+  @Consumes(MediaType.MULTIPART_FORM_DATA)
+  public Response register(@PathParam("model") String model,
+      @RestForm("artifact") FileUpload artifact,
+      @RestForm("metadata") String metadata,
+      @RestForm(FileUpload.ALL) List<FileUpload> files,
+      @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    ModelRegistry.checkModelName(model);
+    if (artifact == null) {
+      throw PierException.badRequest("multipart part 'artifact' (the model file) is required");
+    }
+    if (metadata == null) {
+      metadata = files.stream().filter(f -> f.name().equals("metadata")).findFirst().map(f -> {
+        try {
+          return Files.readString(f.uploadedFile());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }).orElse(null);
+    }
+    NewVersion request = VersionMetadata.parse(metadata);
+    var engine = platform.models().engineFor(request.framework());
+    if (engine.isPresent()) {
+      try (LoadedModel loaded = engine.get().load(artifact.uploadedFile())) {
+        request = request.withSignature(loaded.signature());
+      }
+    }
+    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey);
+    return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + version.version()))
+        .entity(versionJson(version)).type(MediaType.APPLICATION_JSON_TYPE).build();
+  }
+
+  @GET
+  @Path("/{model}/versions")
+  public String versions(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
+      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
+    Page<ModelVersion> page = registry.versions(model, pageToken, pageSize(maxResults));
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    var items = body.putArray("versions");
+    page.items().forEach(v -> items.add(RegistryJson.version(v, registry.artifacts().bucket())));
+    if (page.nextPageToken() != null) {
+      body.put("next_page_token", page.nextPageToken());
+    }
+    return body.toString();
+  }
+
+  /** {@code {version}} is a number or an alias. */
+  @GET
+  @Path("/{model}/versions/{version}")
+  public String version(@PathParam("model") String model, @PathParam("version") String version) {
+    return versionJson(registry.resolve(model, version));
+  }
+
+  @PUT
+  @Path("/{model}/aliases/{alias}")
+  public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
+    JsonNode root = OipJson.readTree(body);
+    JsonNode version = root.isObject() ? root.get("version") : null;
+    if (version == null || !version.isIntegralNumber() || !version.canConvertToInt() || version.asInt() < 1) {
+      throw PierException.badRequest("body must be {\"version\": N} with N a positive integer");
+    }
+    return RegistryJson.alias(registry.setAlias(model, alias, version.asInt())).toString();
+  }
+
+  @GET
+  @Path("/{model}/aliases/{alias}")
+  public String alias(@PathParam("model") String model, @PathParam("alias") String alias) {
+    return RegistryJson.alias(registry.alias(model, alias)).toString();
+  }
+
+  private String versionJson(ModelVersion v) {
+    return RegistryJson.version(v, registry.artifacts().bucket()).toString();
+  }
+
+  private static int pageSize(int maxResults) {
+    if (maxResults < 1 || maxResults > MAX_PAGE) {
+      throw PierException.badRequest("max_results must be between 1 and " + MAX_PAGE);
+    }
+    return maxResults;
+  }
+}

@@ -1,0 +1,112 @@
+package dev.pier.api;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Pier's configuration: {@code pier.*} in application.properties, system properties or {@code PIER_*} env vars. */
+@ConfigMapping(prefix = "pier")
+public interface PierConfig {
+
+  /** {@code local}: in-process stand-ins under {@link #dataDir()}; {@code aws}: the real services. */
+  @WithDefault("aws")
+  Mode mode();
+
+  /** Local mode's data directory: the stand-ins' data and the model cache. An empty one is a fresh platform. */
+  @WithDefault(".pier")
+  String dataDir();
+
+  /** The AWS region (in Lambda, AWS_REGION is used when this is not set). */
+  Optional<String> region();
+
+  Registry registry();
+
+  Aws aws();
+
+  Models models();
+
+  Onnx onnx();
+
+  Limits limits();
+
+  Demo demo();
+
+  Metrics metrics();
+
+  Grpc grpc();
+
+  enum Mode {
+    local,
+    aws
+  }
+
+  interface Registry {
+    /** The registry's DynamoDB table. */
+    @WithDefault("pier-registry")
+    String table();
+
+    /** The S3 bucket holding model artifacts. */
+    @WithDefault("pier-artifacts")
+    String artifactsBucket();
+
+    /** How often a cached alias is refreshed in the background; bounds how long other processes serve the old version. */
+    @WithDefault("5s")
+    Duration aliasRefresh();
+
+    /** A cached alias older than this is reloaded before use. */
+    @WithDefault("60s")
+    Duration aliasMaxStale();
+  }
+
+  interface Aws {
+    /** Endpoint override for DynamoDB (e.g. LocalStack); unset means the region's endpoint. */
+    Optional<URI> dynamodbEndpoint();
+
+    /** Endpoint override for S3; unset means the region's endpoint. */
+    Optional<URI> s3Endpoint();
+  }
+
+  interface Models {
+    /** Memory budget of the loaded-model cache, in bytes. */
+    @WithDefault("1073741824")
+    long cacheBytes();
+
+    /** A loaded version unused this long is unloaded. */
+    @WithDefault("30m")
+    Duration idleTimeout();
+
+    /** Where artifacts are staged on local disk; defaults to {@code <data-dir>/model-cache} locally, /tmp in Lambda. */
+    Optional<String> stagingDir();
+  }
+
+  interface Onnx {
+    /** Threads one ONNX inference may use; 1 serves concurrent requests best on small machines. */
+    @WithDefault("1")
+    int intraOpThreads();
+  }
+
+  interface Limits {
+    /** Largest inference request body, in bytes; larger ones get 413. */
+    @WithDefault("33554432")
+    long inferBodyBytes();
+  }
+
+  interface Demo {
+    /** In local mode, register the demo model as {@code demo} (alias production) when it is missing. */
+    @WithDefault("true")
+    boolean seed();
+  }
+
+  interface Grpc {
+    /** Port of the gRPC inference service on the plain server (the service itself is not built yet). */
+    @WithDefault("8081")
+    int port();
+  }
+
+  interface Metrics {
+    /** Write CloudWatch EMF metrics to stdout; defaults to on inside Lambda. */
+    Optional<Boolean> emf();
+  }
+}

@@ -1,0 +1,58 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.tensor.SignatureJson;
+import dev.pier.registry.Alias;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.RegisteredModel;
+import java.util.List;
+
+/** The control plane's JSON for registry objects (snake_case, as MLflow and OIP spell fields). */
+final class RegistryJson {
+  private RegistryJson() {}
+
+  static ObjectNode version(ModelVersion v, String bucket) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("model", v.model());
+    o.put("version", v.version());
+    o.put("framework", v.framework().id());
+    o.put("sha256", v.sha256());
+    o.put("size_bytes", v.sizeBytes());
+    o.put("artifact_uri", "s3://" + bucket + "/" + v.artifactKey());
+    if (v.signature() != null) {
+      o.set("signature", SignatureJson.write(v.signature()));
+    }
+    if (v.description() != null) {
+      o.put("description", v.description());
+    }
+    ObjectNode tags = o.putObject("tags");
+    v.tags().forEach(tags::put);
+    ObjectNode metrics = o.putObject("metrics");
+    v.metrics().forEach(metrics::put);
+    o.put("created_at", v.createdAt().toString());
+    return o;
+  }
+
+  static ObjectNode model(RegisteredModel m, List<Alias> aliases) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("name", m.name());
+    o.put("latest_version", m.latestVersion());
+    if (aliases != null) {
+      ObjectNode a = o.putObject("aliases");
+      aliases.forEach(alias -> a.put(alias.name(), alias.version()));
+    }
+    o.put("created_at", m.createdAt().toString());
+    o.put("updated_at", m.updatedAt().toString());
+    return o;
+  }
+
+  static ObjectNode alias(Alias a) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("model", a.model());
+    o.put("alias", a.name());
+    o.put("version", a.version());
+    o.put("updated_at", a.updatedAt().toString());
+    return o;
+  }
+}

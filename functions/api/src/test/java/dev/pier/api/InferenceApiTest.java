@@ -1,0 +1,89 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Open Inference Protocol REST API against the demo model that local mode seeds. */
+@QuarkusTest
+class InferenceApiTest {
+
+  @Test
+  void healthEndpointsAnswer200() {
+    given().get("/v2/health/live").then().statusCode(200);
+    given().get("/v2/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  void serverMetadataNamesPier() {
+    given().get("/v2").then().statusCode(200).body("name", equalTo("pier")).body("version", equalTo("0.1.0"));
+  }
+
+  @Test
+  void demoModelMetadataComesFromTheOnnxGraph() {
+    given().get("/v2/models/demo").then().statusCode(200)
+        .body("name", equalTo("demo"))
+        .body("platform", equalTo("onnxruntime_onnx"))
+        .body("inputs[0].name", equalTo("input"))
+        .body("inputs[0].datatype", equalTo("FP32"))
+        .body("inputs[0].shape", equalTo(List.of(-1, 4)))
+        .body("outputs.name", hasItems("probabilities", "label"));
+  }
+
+  @Test
+  void demoModelIsReadyUnderItsAliasAndItsNumber() {
+    given().get("/v2/models/demo/ready").then().statusCode(200);
+    given().get("/v2/models/demo/versions/production/ready").then().statusCode(200);
+    given().get("/v2/models/demo/versions/1/ready").then().statusCode(200);
+  }
+
+  @Test
+  void demoModelPredictsTheReferenceOutputs() {
+    JsonNode ref = Fixtures.reference("iris-mlp");
+    JsonPath body = given().contentType(ContentType.JSON).body(Fixtures.irisRequest(ref))
+        .post("/v2/models/demo/infer")
+        .then().statusCode(200)
+        .body("model_name", equalTo("demo"))
+        .body("model_version", equalTo("1"))
+        .body("id", equalTo("ref"))
+        .extract().jsonPath();
+    List<Float> probabilities = body.getList("outputs.find { it.name == 'probabilities' }.data", Float.class);
+    assertThat(body.getList("outputs.find { it.name == 'probabilities' }.shape", Integer.class))
+        .containsExactly(4, 3);
+    double tolerance = ref.get("tolerance").asDouble();
+    int i = 0;
+    for (JsonNode row : ref.get("probabilities")) {
+      for (JsonNode p : row) {
+        assertThat((double) probabilities.get(i++)).isCloseTo(p.asDouble(), org.assertj.core.data.Offset.offset(tolerance));
+      }
+    }
+    List<Integer> labels = body.getList("outputs.find { it.name == 'label' }.data", Integer.class);
+    assertThat(labels).containsExactly(0, 2, 1, 2);
+  }
+
+  @Test
+  void nestedDataIsAcceptedLikeFlatData() {
+    given().contentType(ContentType.JSON)
+        .body("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[[5.1,3.5,1.4,0.2]]}]}")
+        .post("/v2/models/demo/versions/1/infer")
+        .then().statusCode(200).body("outputs.find { it.name == 'label' }.data", equalTo(List.of(0)));
+  }
+
+  @Test
+  void requestedOutputsLimitTheResponse() {
+    given().contentType(ContentType.JSON)
+        .body("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}],"
+            + "\"outputs\":[{\"name\":\"label\"}]}")
+        .post("/v2/models/demo/infer")
+        .then().statusCode(200).body("outputs.size()", equalTo(1)).body("outputs[0].name", equalTo("label"))
+        .body("outputs[0].datatype", equalTo("INT64"));
+  }
+}

@@ -1,0 +1,304 @@
+package dev.pier.standin.dynamodb;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.CRC32;
+
+/**
+ * An in-process stand-in for Amazon DynamoDB that the real AWS SDK talks to over HTTP (DynamoDB JSON 1.0 protocol),
+ * with optional on-disk persistence.
+ *
+ * <pre>{@code
+ * try (LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start()) {
+ *     DynamoDbClient client = DynamoDbClient.builder()
+ *             .endpointOverride(db.endpoint())
+ *             .region(Region.US_EAST_1)
+ *             .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
+ *             .build();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>What callers may rely on:
+ * <ul>
+ *   <li>The server binds to the loopback address only; {@link #endpoint()} is {@code http://127.0.0.1:PORT}.
+ *       Request signatures are accepted without verification; any region and credentials work.</li>
+ *   <li>With a {@linkplain Builder#dataDir data directory}, every write the server has acknowledged is in the
+ *       operating system's hands before the response is sent, so it survives {@link #close()}, a crash and SIGKILL
+ *       (not a power loss: the log is not fsynced per write). Without one, data lives in memory only.</li>
+ *   <li>One data directory serves one instance at a time; a second {@link #start()} on a directory in use fails
+ *       with {@link IllegalStateException}, across processes too (an OS file lock).</li>
+ *   <li>Writes are serialisable: each item write, batch write and transaction is atomic and isolated from all other
+ *       requests.</li>
+ *   <li>Instances are thread-safe. {@link #close()} is idempotent; after it, {@link #endpoint()} refuses connections.</li>
+ * </ul>
+ * See the module README for the supported operations and known differences from DynamoDB.
+ */
+public final class LocalDynamoDb implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(LocalDynamoDb.class.getName());
+    private static final String TARGET_PREFIX = "DynamoDB_20120810.";
+
+    static {
+        // The JDK server otherwise leaves Nagle's algorithm on, which adds tens of milliseconds per round trip.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final int requestedPort;
+    private final Path dataDir;
+    private final int threads;
+    private final Duration ttlSweepInterval;
+
+    private final Object lifecycle = new Object();
+    private Store store;
+    private Api api;
+    private HttpServer server;
+    private ExecutorService executor;
+    private ScheduledExecutorService sweeper;
+    private URI endpoint;
+    private boolean started, closed;
+
+    private LocalDynamoDb(Builder b) {
+        this.requestedPort = b.port;
+        this.dataDir = b.dataDir;
+        this.threads = b.threads;
+        this.ttlSweepInterval = b.ttlSweepInterval;
+    }
+
+    /** Returns a builder; the defaults are an ephemeral port, in-memory data and 16 request threads. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads the data directory (if any), binds the port and starts serving. Returns this instance for chaining.
+     *
+     * @throws IllegalStateException if already started or closed, or if the data directory is in use
+     * @throws UncheckedIOException if the data directory cannot be read or the port cannot be bound
+     */
+    public LocalDynamoDb start() {
+        synchronized (lifecycle) {
+            if (started || closed) throw new IllegalStateException("LocalDynamoDb can be started only once");
+            started = true;
+            try {
+                store = new Store(dataDir);
+                api = new Api(store);
+                AtomicInteger n = new AtomicInteger();
+                executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "local-dynamodb-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 256);
+                server.setExecutor(executor);
+                server.createContext("/", this::handle);
+                server.start();
+                endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+                sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "local-dynamodb-ttl");
+                    t.setDaemon(true);
+                    return t;
+                });
+                long period = Math.max(1, ttlSweepInterval.toMillis());
+                sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+                return this;
+            } catch (IOException e) {
+                shutdown();
+                throw new UncheckedIOException("could not start LocalDynamoDb", e);
+            } catch (RuntimeException e) {
+                shutdown();
+                throw e;
+            }
+        }
+    }
+
+    /** The base URI to pass to the SDK's {@code endpointOverride}, e.g. {@code http://127.0.0.1:8000}. */
+    public URI endpoint() {
+        synchronized (lifecycle) {
+            if (endpoint == null) throw new IllegalStateException("LocalDynamoDb is not started");
+            return endpoint;
+        }
+    }
+
+    /** The bound port (useful when the builder asked for port 0). */
+    public int port() {
+        return endpoint().getPort();
+    }
+
+    /** Stops serving, waits briefly for requests in flight, and writes a compact snapshot of the data directory. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) return;
+            closed = true;
+            shutdown();
+        }
+    }
+
+    private void shutdown() {
+        if (sweeper != null) sweeper.shutdownNow();
+        if (server != null) server.stop(0);
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                executor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (store != null) {
+            try {
+                store.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the final snapshot of " + dataDir, e);
+            }
+        }
+    }
+
+    /** Test hook: stops serving and releases the data directory without a final snapshot, as a crash would. */
+    void crashForTesting() throws IOException {
+        synchronized (lifecycle) {
+            closed = true;
+            if (sweeper != null) sweeper.shutdownNow();
+            if (server != null) server.stop(0);
+            if (executor != null) executor.shutdownNow();
+            store.abandon();
+        }
+    }
+
+    private void sweep() {
+        try {
+            store.sweepExpired(System.currentTimeMillis() / 1000);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "TTL sweep failed", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] body;
+            try (InputStream in = ex.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            int status = 200;
+            ObjectNode resp;
+            String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if (!"POST".equals(ex.getRequestMethod())) {
+                if ("GET".equals(ex.getRequestMethod()) && target == null) {
+                    respond(ex, 200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+                    return;
+                }
+                resp = error(DynamoException.serialization("Only POST is supported"));
+                status = 400;
+            } else if (target == null || !target.startsWith(TARGET_PREFIX)) {
+                resp = error(new DynamoException("com.amazon.coral.service#UnknownOperationException",
+                        "Missing or unknown X-Amz-Target header: " + target));
+                status = 400;
+            } else {
+                try {
+                    JsonNode req = body.length == 0 ? JsonNodeFactory.instance.objectNode() : Store.MAPPER.readTree(body);
+                    if (req == null || req.isMissingNode()) req = JsonNodeFactory.instance.objectNode();
+                    resp = api.handle(target.substring(TARGET_PREFIX.length()), req);
+                } catch (DynamoException e) {
+                    status = e.status;
+                    resp = error(e);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    status = 400;
+                    resp = error(DynamoException.serialization("Malformed JSON request: " + e.getOriginalMessage()));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "LocalDynamoDb request failed", e);
+                    status = 500;
+                    resp = error(new DynamoException("com.amazonaws.dynamodb.v20120810#InternalServerError", 500,
+                            String.valueOf(e)));
+                }
+            }
+            respond(ex, status, Store.MAPPER.writeValueAsBytes(resp), "application/x-amz-json-1.0");
+        }
+    }
+
+    private static ObjectNode error(DynamoException e) {
+        return e.body();
+    }
+
+    private static void respond(HttpExchange ex, int status, byte[] bytes, String contentType) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
+        ex.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** Configures a {@link LocalDynamoDb}. */
+    public static final class Builder {
+        private int port;
+        private Path dataDir;
+        private int threads = 16;
+        private Duration ttlSweepInterval = Duration.ofMillis(500);
+
+        private Builder() {}
+
+        /** The loopback port to listen on; 0 (the default) picks a free ephemeral port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** The directory that holds the data (created if missing); null (the default) keeps data in memory only. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** The number of request-handling threads (default 16). */
+        public Builder threads(int threads) {
+            if (threads < 1) throw new IllegalArgumentException("threads must be positive: " + threads);
+            this.threads = threads;
+            return this;
+        }
+
+        /** How often expired TTL items are deleted (default 500 ms). */
+        public Builder ttlSweepInterval(Duration interval) {
+            this.ttlSweepInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /** Creates an unstarted instance; call {@link LocalDynamoDb#start()}. */
+        public LocalDynamoDb build() {
+            return new LocalDynamoDb(this);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.pier.local;
+
+import dev.pier.kernel.local.LocalStandIns;
+import dev.pier.standin.dynamodb.LocalDynamoDb;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+
+/**
+ * Local mode's AWS: s3proxy on a filesystem store under {@code <dataDir>/s3} and the DynamoDB stand-in under
+ * {@code <dataDir>/dynamodb}, each on loopback. Both keep their data across restarts (and survive a SIGKILL);
+ * an empty data directory is a fresh platform.
+ */
+public final class LocalAws implements LocalStandIns {
+  public static final String ACCESS_KEY_ID = "pier-local";
+  public static final String SECRET_ACCESS_KEY = "pier-local-secret";
+  public static final String REGION = "us-east-1";
+
+  private final LocalDynamoDb dynamo;
+  private final S3Proxy s3;
+  private final URI s3Endpoint;
+
+  private LocalAws(LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint) {
+    this.dynamo = dynamo;
+    this.s3 = s3;
+    this.s3Endpoint = s3Endpoint;
+  }
+
+  public static LocalAws start(Path dataDir) throws IOException {
+    Files.createDirectories(dataDir);
+    StandInPorts ports = new StandInPorts(dataDir);
+    Path s3Dir = Files.createDirectories(dataDir.resolve("s3"));
+    Path dynamoDir = Files.createDirectories(dataDir.resolve("dynamodb"));
+
+    LocalDynamoDb dynamo = LocalDynamoDb.builder().port(ports.port("dynamodb")).dataDir(dynamoDir).build().start();
+    try {
+      Properties props = new Properties();
+      props.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
+      props.setProperty("jclouds.identity", ACCESS_KEY_ID);
+      props.setProperty("jclouds.credential", SECRET_ACCESS_KEY);
+      BlobStore store = BlobStores.create("filesystem", props);
+      URI endpoint = URI.create("http://127.0.0.1:" + ports.port("s3"));
+      S3Proxy proxy = S3Proxy.builder()
+          .blobStore(store)
+          .endpoint(endpoint)
+          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+          .ignoreUnknownHeaders(true)
+          .build();
+      proxy.start();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!"STARTED".equals(proxy.getState())) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("s3proxy did not start within 10 s (state " + proxy.getState() + ")");
+        }
+        Thread.sleep(5);
+      }
+      return new LocalAws(dynamo, proxy, endpoint);
+    } catch (Exception e) {
+      dynamo.close();
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("could not start the local S3 stand-in: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public URI dynamoDbEndpoint() {
+    return dynamo.endpoint();
+  }
+
+  @Override
+  public URI s3Endpoint() {
+    return s3Endpoint;
+  }
+
+  @Override
+  public String accessKeyId() {
+    return ACCESS_KEY_ID;
+  }
+
+  @Override
+  public String secretAccessKey() {
+    return SECRET_ACCESS_KEY;
+  }
+
+  @Override
+  public String region() {
+    return REGION;
+  }
+
+  @Override
+  public java.io.InputStream demoModel() {
+    return DemoModel.open();
+  }
+
+  @Override
+  public void close() {
+    try {
+      s3.stop();
+    } catch (Exception e) {
+      // stopping is best effort; the filesystem store is consistent after every request
+    }
+    dynamo.close();
+  }
+
+  /** The {@link java.util.ServiceLoader} entry point. */
+  public static final class Launcher implements LocalStandIns.Launcher {
+    @Override
+    public LocalStandIns start(Path dataDir) throws IOException {
+      return LocalAws.start(dataDir);
+    }
+  }
+}

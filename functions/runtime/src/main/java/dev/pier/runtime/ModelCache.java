@@ -1,0 +1,149 @@
+package dev.pier.runtime;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.registry.Framework;
+import dev.pier.registry.ModelVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The loaded models of this process, bounded by bytes (LRU) and by idleness. A version is loaded once even under
+ * a burst of concurrent first requests (the others wait for it). Artifacts are downloaded from S3 to a local
+ * directory and their SHA-256 verified before the engine sees them; a version that fails verification is refused
+ * and nothing else is affected.
+ *
+ * <p>Eviction never pulls a model from under a running request: each use holds a lease, and an evicted model is
+ * closed when its last lease ends.
+ */
+public final class ModelCache implements AutoCloseable {
+  private final ArtifactStore artifacts;
+  private final Path localDir;
+  private final Map<Framework, InferenceEngine> engines = new EnumMap<>(Framework.class);
+  private final LoadingCache<Key, Entry> cache;
+
+  public ModelCache(ArtifactStore artifacts, Path localDir, long maxBytes, Duration idle,
+      Iterable<InferenceEngine> engines) {
+    this.artifacts = artifacts;
+    this.localDir = localDir;
+    engines.forEach(e -> this.engines.put(e.framework(), e));
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.model.sizeBytes()))
+        .expireAfterAccess(idle)
+        .removalListener((Key k, Entry e, RemovalCause cause) -> {
+          if (e != null) {
+            e.retire();
+          }
+        })
+        .build(this::load);
+  }
+
+  /** The engine serving a framework in this build, if any. */
+  public java.util.Optional<InferenceEngine> engineFor(Framework framework) {
+    return java.util.Optional.ofNullable(engines.get(framework));
+  }
+
+  /** The engine serving a framework, or a 501 naming the framework when this build has none. */
+  public InferenceEngine engine(Framework framework) {
+    InferenceEngine engine = engines.get(framework);
+    if (engine == null) {
+      throw PierException.notImplemented("framework '" + framework.id()
+          + "' is not served by this build yet; registered versions of it are kept but cannot predict");
+    }
+    return engine;
+  }
+
+  /** Runs {@code work} with the loaded model of {@code version}, loading it first when needed. */
+  public <T> T withModel(ModelVersion version, Function<LoadedModel, T> work) {
+    engine(version.framework());
+    Key key = new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
+        version.framework());
+    while (true) {
+      Entry entry = cache.get(key);
+      if (entry.acquire()) {
+        try {
+          return work.apply(entry.model);
+        } finally {
+          entry.release();
+        }
+      }
+      // evicted between lookup and lease: the cache no longer holds it, so the next get loads afresh
+    }
+  }
+
+  /** Whether the version is loaded now (OIP's model-ready). */
+  public boolean isLoaded(ModelVersion version) {
+    return cache.asMap().keySet().stream()
+        .anyMatch(k -> k.model.equals(version.model()) && k.version == version.version());
+  }
+
+  private Entry load(Key key) {
+    try {
+      Files.createDirectories(localDir);
+      Path file = localDir.resolve(key.sha256 + ".artifact");
+      if (Files.exists(file) && !ArtifactStore.sha256(file).equals(key.sha256)) {
+        Files.delete(file); // a local copy that no longer matches is fetched again, never used
+      }
+      if (!Files.exists(file)) {
+        artifacts.download(key.artifactKey, key.sha256, file);
+      }
+      return new Entry(engine(key.framework).load(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not stage artifact of " + key.model + " v" + key.version, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.invalidateAll();
+    cache.cleanUp();
+  }
+
+  private record Key(String model, int version, String sha256, String artifactKey, Framework framework) {}
+
+  /** A loaded model and its leases: bit 30 of {@code state} marks it retired, the rest count leases. */
+  private static final class Entry {
+    private static final int RETIRED = 1 << 30;
+    final LoadedModel model;
+    private final AtomicInteger state = new AtomicInteger();
+
+    Entry(LoadedModel model) {
+      this.model = model;
+    }
+
+    boolean acquire() {
+      while (true) {
+        int s = state.get();
+        if ((s & RETIRED) != 0) {
+          return false;
+        }
+        if (state.compareAndSet(s, s + 1)) {
+          return true;
+        }
+      }
+    }
+
+    void release() {
+      if (state.decrementAndGet() == RETIRED) {
+        model.close();
+      }
+    }
+
+    void retire() {
+      if (state.addAndGet(RETIRED) == RETIRED) {
+        model.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,353 @@
+package dev.pier.runtime.oip;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.runtime.InferenceRequest;
+import dev.pier.runtime.InferenceResponse;
+import dev.pier.runtime.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The JSON form of the Open Inference Protocol's inference request and response (REST, V2). Decoding is strict:
+ * anything that is not exactly what the protocol allows is a 400 whose message names the field, so that no input
+ * reaches an engine in a shape it did not declare.
+ */
+public final class OipJson {
+  /** Above this many elements a tensor is refused before any allocation. */
+  static final long MAX_ELEMENTS = 64L * 1024 * 1024;
+
+  private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+
+  private OipJson() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Parses a body as JSON; malformed JSON (NaN literals, trailing garbage, duplicate keys) is a 400. */
+  public static JsonNode readTree(byte[] body) {
+    if (body == null || body.length == 0) {
+      throw PierException.badRequest("request body is empty; expected a JSON object");
+    }
+    try {
+      return MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw PierException.badRequest("malformed JSON: " + e.getOriginalMessage()
+          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static InferenceRequest parseRequest(byte[] body) {
+    JsonNode root = readTree(body);
+    if (!root.isObject()) {
+      throw PierException.badRequest("request body must be a JSON object with 'inputs'");
+    }
+    JsonNode id = root.get("id");
+    if (id != null && !id.isNull() && !id.isTextual()) {
+      throw PierException.badRequest("'id' must be a string");
+    }
+    JsonNode parameters = root.get("parameters");
+    if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
+      throw PierException.badRequest("'parameters' must be an object");
+    }
+    JsonNode inputs = root.get("inputs");
+    if (inputs == null || inputs.isNull()) {
+      throw PierException.badRequest("'inputs' is required");
+    }
+    if (!inputs.isArray()) {
+      throw PierException.badRequest("'inputs' must be an array of tensors");
+    }
+    if (inputs.isEmpty()) {
+      throw PierException.badRequest("'inputs' must not be empty");
+    }
+    List<Tensor> tensors = new ArrayList<>(inputs.size());
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      Tensor t = parseTensor(inputs.get(i), "inputs[" + i + "]");
+      if (!names.add(t.name())) {
+        throw PierException.badRequest("duplicate input '" + t.name() + "'");
+      }
+      tensors.add(t);
+    }
+    List<String> outputs = new ArrayList<>();
+    JsonNode requested = root.get("outputs");
+    if (requested != null && !requested.isNull()) {
+      if (!requested.isArray()) {
+        throw PierException.badRequest("'outputs' must be an array of {\"name\": ...}");
+      }
+      for (int i = 0; i < requested.size(); i++) {
+        JsonNode o = requested.get(i);
+        JsonNode name = o.isObject() ? o.get("name") : null;
+        if (name == null || !name.isTextual() || name.asText().isEmpty()) {
+          throw PierException.badRequest("outputs[" + i + "].name must be a non-empty string");
+        }
+        if (outputs.contains(name.asText())) {
+          throw PierException.badRequest("duplicate requested output '" + name.asText() + "'");
+        }
+        outputs.add(name.asText());
+      }
+    }
+    return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, outputs);
+  }
+
+  private static Tensor parseTensor(JsonNode node, String at) {
+    if (!node.isObject()) {
+      throw PierException.badRequest(at + " must be an object with name, datatype, shape and data");
+    }
+    JsonNode nameNode = node.get("name");
+    if (nameNode == null || !nameNode.isTextual() || nameNode.asText().isEmpty()) {
+      throw PierException.badRequest(at + ".name must be a non-empty string");
+    }
+    String name = nameNode.asText();
+    String where = "input '" + name + "'";
+    JsonNode dt = node.get("datatype");
+    Datatype datatype = dt != null && dt.isTextual() ? Datatype.parse(dt.asText()) : null;
+    if (datatype == null) {
+      throw PierException.badRequest(where + ": datatype " + (dt == null ? "is missing" : dt + " is not one of "
+          + Datatype.names()));
+    }
+    JsonNode shapeNode = node.get("shape");
+    if (shapeNode == null || !shapeNode.isArray()) {
+      throw PierException.badRequest(where + ": shape must be an array of non-negative integers");
+    }
+    long[] shape = new long[shapeNode.size()];
+    for (int d = 0; d < shape.length; d++) {
+      JsonNode dim = shapeNode.get(d);
+      if (!dim.isIntegralNumber() || !dim.canConvertToLong() || dim.asLong() < 0) {
+        throw PierException.badRequest(where + ": shape[" + d + "] must be a non-negative integer, got " + dim
+            + (dim.isIntegralNumber() && dim.asLong() == -1 ? " (-1 is only for model metadata)" : ""));
+      }
+      shape[d] = dim.asLong();
+    }
+    long count;
+    try {
+      count = Tensor.elementCount(shape);
+    } catch (ArithmeticException e) {
+      count = Long.MAX_VALUE;
+    }
+    if (count > MAX_ELEMENTS) {
+      throw new PierException(413, where + ": shape " + TensorSpec.format(shape) + " has more than "
+          + MAX_ELEMENTS + " elements");
+    }
+    JsonNode params = node.get("parameters");
+    if (params != null && params.isObject() && params.has("binary_data_size")) {
+      throw PierException.badRequest(where + ": binary tensor data (binary_data_size) is not supported yet;"
+          + " send the data as JSON");
+    }
+    JsonNode data = node.get("data");
+    if (data == null || data.isNull()) {
+      throw PierException.badRequest(where + ": data is required");
+    }
+    DataReader reader = new DataReader(where, datatype, (int) count);
+    reader.read(data);
+    if (reader.count != count) {
+      throw PierException.badRequest(where + ": shape " + TensorSpec.format(shape) + " has " + count
+          + " elements but data has " + reader.count);
+    }
+    return new Tensor(name, datatype, shape, reader.array);
+  }
+
+  /** Flattens nested or flat JSON data into the datatype's primitive array, checking every element. */
+  private static final class DataReader {
+    final String where;
+    final Datatype datatype;
+    final int capacity;
+    final Object array;
+    long count;
+
+    DataReader(String where, Datatype datatype, int capacity) {
+      this.where = where;
+      this.datatype = datatype;
+      this.capacity = capacity;
+      this.array = java.lang.reflect.Array.newInstance(Tensor.arrayType(datatype).getComponentType(), capacity);
+    }
+
+    void read(JsonNode node) {
+      if (node.isArray()) {
+        for (JsonNode child : node) {
+          read(child);
+        }
+        return;
+      }
+      long i = count++;
+      if (i >= capacity) {
+        return; // keep counting so the error can say how many there were
+      }
+      int at = (int) i;
+      switch (datatype) {
+        case BOOL -> {
+          if (!node.isBoolean()) {
+            throw wrong(at, node, "true or false");
+          }
+          ((boolean[]) array)[at] = node.booleanValue();
+        }
+        case FP16, FP32 -> ((float[]) array)[at] = (float) number(at, node);
+        case FP64 -> ((double[]) array)[at] = number(at, node);
+        case INT8 -> ((byte[]) array)[at] = (byte) integer(at, node, Byte.MIN_VALUE, Byte.MAX_VALUE);
+        case UINT8 -> ((byte[]) array)[at] = (byte) integer(at, node, 0, 0xFF);
+        case INT16 -> ((short[]) array)[at] = (short) integer(at, node, Short.MIN_VALUE, Short.MAX_VALUE);
+        case UINT16 -> ((short[]) array)[at] = (short) integer(at, node, 0, 0xFFFF);
+        case INT32 -> ((int[]) array)[at] = (int) integer(at, node, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        case UINT32 -> ((int[]) array)[at] = (int) integer(at, node, 0, 0xFFFF_FFFFL);
+        case INT64 -> ((long[]) array)[at] = integer(at, node, Long.MIN_VALUE, Long.MAX_VALUE);
+        case UINT64 -> {
+          if (!node.isIntegralNumber() || node.bigIntegerValue().signum() < 0
+              || node.bigIntegerValue().compareTo(UINT64_MAX) > 0) {
+            throw wrong(at, node, "an integer in [0, 2^64-1]");
+          }
+          ((long[]) array)[at] = node.bigIntegerValue().longValue();
+        }
+        case BYTES -> {
+          if (!node.isTextual()) {
+            throw wrong(at, node, "a string");
+          }
+          ((String[]) array)[at] = node.textValue();
+        }
+      }
+    }
+
+    private double number(int at, JsonNode node) {
+      if (!node.isNumber()) {
+        throw wrong(at, node, "a number");
+      }
+      return node.doubleValue();
+    }
+
+    private long integer(int at, JsonNode node, long min, long max) {
+      if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < min || node.longValue() > max) {
+        throw wrong(at, node, "an integer in [" + min + ", " + max + "]");
+      }
+      return node.longValue();
+    }
+
+    private PierException wrong(int at, JsonNode node, String expected) {
+      String got = node.isTextual() ? "string " + node : node.isBoolean() ? "boolean " + node : node.toString();
+      if (got.length() > 40) {
+        got = got.substring(0, 40) + "...";
+      }
+      return PierException.badRequest(where + ": data[" + at + "] must be " + expected + " for " + datatype
+          + ", got " + got);
+    }
+  }
+
+  public static byte[] writeResponse(InferenceResponse response) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("model_name", response.modelName());
+      g.writeStringField("model_version", Integer.toString(response.modelVersion()));
+      if (response.id() != null) {
+        g.writeStringField("id", response.id());
+      }
+      g.writeArrayFieldStart("outputs");
+      for (Tensor t : response.outputs()) {
+        g.writeStartObject();
+        g.writeStringField("name", t.name());
+        g.writeStringField("datatype", t.datatype().name());
+        g.writeArrayFieldStart("shape");
+        for (long d : t.shape()) {
+          g.writeNumber(d);
+        }
+        g.writeEndArray();
+        g.writeFieldName("data");
+        writeData(g, t);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeData(JsonGenerator g, Tensor t) throws IOException {
+    g.writeStartArray();
+    switch (t.datatype()) {
+      case BOOL -> {
+        for (boolean v : (boolean[]) t.data()) {
+          g.writeBoolean(v);
+        }
+      }
+      case FP16, FP32 -> {
+        for (float v : (float[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case FP64 -> {
+        for (double v : (double[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case INT8 -> {
+        for (byte v : (byte[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case UINT8 -> {
+        for (byte v : (byte[]) t.data()) {
+          g.writeNumber(v & 0xFF);
+        }
+      }
+      case INT16 -> {
+        for (short v : (short[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case UINT16 -> {
+        for (short v : (short[]) t.data()) {
+          g.writeNumber(v & 0xFFFF);
+        }
+      }
+      case INT32 -> {
+        for (int v : (int[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case UINT32 -> {
+        for (int v : (int[]) t.data()) {
+          g.writeNumber(Integer.toUnsignedLong(v));
+        }
+      }
+      case INT64 -> {
+        for (long v : (long[]) t.data()) {
+          g.writeNumber(v);
+        }
+      }
+      case UINT64 -> {
+        for (long v : (long[]) t.data()) {
+          g.writeNumber(new BigInteger(Long.toUnsignedString(v)));
+        }
+      }
+      case BYTES -> {
+        for (String v : (String[]) t.data()) {
+          g.writeString(v);
+        }
+      }
+    }
+    g.writeEndArray();
+  }
+}

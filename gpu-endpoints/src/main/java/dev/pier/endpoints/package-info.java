@@ -1,0 +1,2 @@
+/** gpu-endpoints: not built yet; see the issues. */
+package dev.pier.endpoints;

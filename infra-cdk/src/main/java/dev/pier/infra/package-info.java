@@ -1,0 +1,2 @@
+/** infra-cdk: not built yet; see the issues. */
+package dev.pier.infra;

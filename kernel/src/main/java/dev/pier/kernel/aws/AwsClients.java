@@ -1,0 +1,125 @@
+package dev.pier.kernel.aws;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Builds the AWS SDK clients Pier uses, once per process, the same way in the cloud and locally: only the
+ * endpoints and credentials differ. Clients are thread-safe and meant to be shared.
+ */
+public final class AwsClients implements AutoCloseable {
+  private final AwsSettings settings;
+  private final SdkHttpClient http;
+  private volatile DynamoDbClient dynamoDb;
+  private volatile S3Client s3;
+
+  public AwsClients(AwsSettings settings) {
+    this.settings = settings;
+    // The URLConnection client is the lightest to load in a Lambda cold start and pools connections per host.
+    this.http = UrlConnectionHttpClient.builder()
+        .connectionTimeout(Duration.ofSeconds(2))
+        .socketTimeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  public AwsSettings settings() {
+    return settings;
+  }
+
+  public DynamoDbClient dynamoDb() {
+    DynamoDbClient c = dynamoDb;
+    if (c == null) {
+      synchronized (this) {
+        if (dynamoDb == null) {
+          var b = DynamoDbClient.builder()
+              .httpClient(http)
+              .region(Region.of(settings.region()))
+              .credentialsProvider(credentials())
+              .overrideConfiguration(ClientOverrideConfiguration.builder()
+                  .apiCallAttemptTimeout(Duration.ofSeconds(5))
+                  .build());
+          if (settings.dynamoDbEndpoint() != null) {
+            b.endpointOverride(settings.dynamoDbEndpoint());
+          }
+          dynamoDb = b.build();
+        }
+        c = dynamoDb;
+      }
+    }
+    return c;
+  }
+
+  public S3Client s3() {
+    S3Client c = s3;
+    if (c == null) {
+      synchronized (this) {
+        if (s3 == null) {
+          var b = S3Client.builder()
+              .httpClient(http)
+              .region(Region.of(settings.region()))
+              .credentialsProvider(credentials());
+          if (settings.s3Endpoint() != null) {
+            // Local S3 stand-ins serve buckets by path, not by virtual host.
+            b.endpointOverride(settings.s3Endpoint()).forcePathStyle(true);
+          }
+          s3 = b.build();
+        }
+        c = s3;
+      }
+    }
+    return c;
+  }
+
+  public S3Presigner s3Presigner() {
+    var b = S3Presigner.builder().region(Region.of(settings.region())).credentialsProvider(credentials());
+    if (settings.s3Endpoint() != null) {
+      b.endpointOverride(settings.s3Endpoint())
+          .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+              .pathStyleAccessEnabled(true).build());
+    }
+    return b.build();
+  }
+
+  private AwsCredentialsProvider credentials() {
+    if (settings.accessKeyId() != null) {
+      return StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey()));
+    }
+    if (System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null) {
+      return EnvironmentVariableCredentialsProvider.create(); // Lambda puts them there; skips the provider chain's probing
+    }
+    return DefaultCredentialsProvider.builder().build();
+  }
+
+  @Override
+  public void close() {
+    if (dynamoDb != null) {
+      dynamoDb.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+    http.close();
+  }
+
+  /** Where and as whom to reach AWS. Null endpoints mean the service's public endpoint for the region. */
+  public record AwsSettings(
+      String region, URI dynamoDbEndpoint, URI s3Endpoint, String accessKeyId, String secretAccessKey) {
+
+    public static AwsSettings cloud(String region) {
+      return new AwsSettings(region, null, null, null, null);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** monitoring-functions: not built yet; see the issues. */
+package dev.pier.monitoring;

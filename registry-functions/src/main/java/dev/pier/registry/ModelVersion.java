@@ -1,0 +1,30 @@
+package dev.pier.registry;
+
+import dev.pier.kernel.tensor.Signature;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One immutable version of a registered model: the artifact it serves (by content address and SHA-256) and what
+ * was said about it at registration.
+ *
+ * @param signature what the model takes and gives; null when neither the model nor the registration said
+ */
+public record ModelVersion(
+    String model,
+    int version,
+    Framework framework,
+    String sha256,
+    long sizeBytes,
+    String artifactKey,
+    Signature signature,
+    String description,
+    Map<String, String> tags,
+    Map<String, Double> metrics,
+    Instant createdAt) {
+
+  public ModelVersion {
+    tags = Map.copyOf(tags);
+    metrics = Map.copyOf(metrics);
+  }
+}

@@ -1,0 +1,22 @@
+package dev.pier.registry;
+
+import dev.pier.kernel.tensor.Signature;
+import java.util.Map;
+
+/** What a registration says about a new version, besides its artifact. */
+public record NewVersion(
+    Framework framework,
+    Signature signature,
+    String description,
+    Map<String, String> tags,
+    Map<String, Double> metrics) {
+
+  public NewVersion {
+    tags = tags == null ? Map.of() : Map.copyOf(tags);
+    metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+  }
+
+  public NewVersion withSignature(Signature s) {
+    return new NewVersion(framework, s, description, tags, metrics);
+  }
+}

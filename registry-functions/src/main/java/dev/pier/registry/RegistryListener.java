@@ -1,0 +1,8 @@
+package dev.pier.registry;
+
+/** Told of every change this process makes to the registry, after it is durable. */
+public interface RegistryListener {
+  default void versionCreated(ModelVersion version) {}
+
+  default void aliasMoved(Alias alias) {}
+}

@@ -1,0 +1,183 @@
+package dev.pier.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.local.LocalAws;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry against the local stand-ins through the real SDK clients. */
+class ModelRegistryTest {
+  @TempDir Path dataDir;
+  @TempDir Path files;
+  private LocalAws aws;
+  private AwsClients clients;
+  private ModelRegistry registry;
+
+  @BeforeEach
+  void start() throws Exception {
+    open();
+  }
+
+  private void open() throws Exception {
+    aws = LocalAws.start(dataDir);
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+  }
+
+  @AfterEach
+  void stop() {
+    clients.close();
+    aws.close();
+  }
+
+  private Path artifact(String content) throws Exception {
+    return Files.writeString(Files.createTempFile(files, "a", ".bin"), content);
+  }
+
+  private static NewVersion onnx() {
+    return new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of());
+  }
+
+  @Test
+  void concurrentRegistrationsGetDistinctGapFreeNumbers() throws Exception {
+    Path file = artifact("weights");
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<ModelVersion>> futures = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      futures.add(pool.submit(() -> registry.register("race", onnx(), file, null)));
+    }
+    Set<Integer> numbers = new ConcurrentSkipListSet<>();
+    for (Future<ModelVersion> f : futures) {
+      numbers.add(f.get().version());
+    }
+    pool.shutdown();
+    Set<Integer> expected = new TreeSet<>();
+    for (int i = 1; i <= 24; i++) {
+      expected.add(i);
+    }
+    assertThat(numbers).isEqualTo(expected);
+    assertThat(registry.model("race").latestVersion()).isEqualTo(24);
+  }
+
+  @Test
+  void concurrentRetriesWithOneIdempotencyKeyCreateOneVersion() throws Exception {
+    Path file = artifact("weights");
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    List<Future<ModelVersion>> futures = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      futures.add(pool.submit(() -> registry.register("retry", onnx(), file, "same-key")));
+    }
+    Set<Integer> numbers = new TreeSet<>();
+    for (Future<ModelVersion> f : futures) {
+      numbers.add(f.get().version());
+    }
+    pool.shutdown();
+    assertThat(numbers).containsExactly(1);
+    assertThat(registry.model("retry").latestVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void artifactsAreStoredUnderTheirContentAddress() throws Exception {
+    ModelVersion v = registry.register("m", onnx(), artifact("abc"), null);
+    assertThat(v.sha256()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assertThat(v.artifactKey()).isEqualTo("artifacts/sha256/" + v.sha256());
+    Path copy = files.resolve("copy");
+    registry.artifacts().download(v.artifactKey(), v.sha256(), copy);
+    assertThat(Files.readString(copy)).isEqualTo("abc");
+  }
+
+  @Test
+  void aDownloadThatFailsVerificationLeavesNothingBehind() throws Exception {
+    ModelVersion v = registry.register("m", onnx(), artifact("abc"), null);
+    Path copy = files.resolve("copy");
+    String wrong = "0".repeat(64);
+    assertThatThrownBy(() -> registry.artifacts().download(v.artifactKey(), wrong, copy))
+        .isInstanceOf(PierException.class).hasMessageContaining("failed SHA-256 verification");
+    assertThat(copy).doesNotExist();
+  }
+
+  @Test
+  void resolvesNumbersAliasesAndProductionByDefault() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.register("m", onnx(), artifact("2"), null);
+    registry.setAlias("m", "production", 2);
+    assertThat(registry.resolve("m", null).version()).isEqualTo(2);
+    assertThat(registry.resolve("m", "1").version()).isEqualTo(1);
+    assertThat(registry.resolve("m", "production").version()).isEqualTo(2);
+    assertThatThrownBy(() -> registry.resolve("m", "staging")).hasMessageContaining("no alias 'staging'");
+    assertThatThrownBy(() -> registry.resolve("m", "99999999999")).hasMessageContaining("no version");
+  }
+
+  @Test
+  void theResolverSeesThisProcessesAliasMovesAtOnce() throws Exception {
+    ModelResolver resolver = new ModelResolver(registry, Duration.ofMinutes(5), Duration.ofMinutes(10));
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.register("m", onnx(), artifact("2"), null);
+    registry.setAlias("m", "production", 1);
+    assertThat(resolver.resolve("m", null).version()).isEqualTo(1);
+    registry.setAlias("m", "production", 2);
+    assertThat(resolver.resolve("m", null).version()).isEqualTo(2);
+  }
+
+  @Test
+  void theResolverPicksUpAnotherProcessesAliasMoveAfterItsRefresh() throws Exception {
+    ModelRegistry other = new ModelRegistry(clients.dynamoDb(), "registry", registry.artifacts());
+    ModelResolver resolver = new ModelResolver(registry, Duration.ofMillis(100), Duration.ofMillis(300));
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.register("m", onnx(), artifact("2"), null);
+    registry.setAlias("m", "production", 1);
+    assertThat(resolver.resolve("m", null).version()).isEqualTo(1);
+    other.setAlias("m", "production", 2);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (resolver.resolve("m", null).version() != 2 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(resolver.resolve("m", null).version()).isEqualTo(2);
+  }
+
+  @Test
+  void everythingSurvivesARestartOnTheSameDataDirectory() throws Exception {
+    registry.register("kept", onnx(), artifact("x"), null);
+    registry.setAlias("kept", "production", 1);
+    stop();
+    open();
+    assertThat(registry.alias("kept", "production").version()).isEqualTo(1);
+    assertThat(registry.version("kept", 1).framework()).isEqualTo(Framework.ONNX);
+  }
+
+  @Test
+  void pagesThroughVersions() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      registry.register("paged", onnx(), artifact("v" + i), null);
+    }
+    Page<ModelVersion> first = registry.versions("paged", null, 2);
+    assertThat(first.items()).extracting(ModelVersion::version).containsExactly(1, 2);
+    Page<ModelVersion> second = registry.versions("paged", first.nextPageToken(), 2);
+    assertThat(second.items()).extracting(ModelVersion::version).containsExactly(3, 4);
+    Page<ModelVersion> third = registry.versions("paged", second.nextPageToken(), 2);
+    assertThat(third.items()).extracting(ModelVersion::version).containsExactly(5);
+  }
+}

@@ -1,0 +1,2 @@
+/** state-machines: not built yet; see the issues. */
+package dev.pier.statemachines;
