@@ -73,6 +73,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     private final Path dataDir;
     private final int threads;
     private final Duration ttlSweepInterval;
+    private final long compactThreshold;
 
     private final Object lifecycle = new Object();
     private Store store;
@@ -88,6 +89,7 @@ public final class LocalDynamoDb implements AutoCloseable {
         this.dataDir = b.dataDir;
         this.threads = b.threads;
         this.ttlSweepInterval = b.ttlSweepInterval;
+        this.compactThreshold = b.compactThreshold;
     }
 
     /** Returns a builder; the defaults are an ephemeral port, in-memory data and 16 request threads. */
@@ -106,7 +108,7 @@ public final class LocalDynamoDb implements AutoCloseable {
             if (started || closed) throw new IllegalStateException("LocalDynamoDb can be started only once");
             started = true;
             try {
-                store = new Store(dataDir);
+                store = new Store(dataDir, compactThreshold);
                 api = new Api(store);
                 AtomicInteger n = new AtomicInteger();
                 executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -129,7 +131,7 @@ public final class LocalDynamoDb implements AutoCloseable {
                 return this;
             } catch (IOException e) {
                 shutdown();
-                throw new UncheckedIOException("could not start LocalDynamoDb", e);
+                throw new UncheckedIOException("could not start LocalDynamoDb: " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 shutdown();
                 throw e;
@@ -267,6 +269,7 @@ public final class LocalDynamoDb implements AutoCloseable {
         private Path dataDir;
         private int threads = 16;
         private Duration ttlSweepInterval = Duration.ofMillis(500);
+        private long compactThreshold = Store.DEFAULT_COMPACT_THRESHOLD;
 
         private Builder() {}
 
@@ -293,6 +296,12 @@ public final class LocalDynamoDb implements AutoCloseable {
         /** How often expired TTL items are deleted (default 500 ms). */
         public Builder ttlSweepInterval(Duration interval) {
             this.ttlSweepInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /** Test hook: the log size that triggers a snapshot rewrite while running (default 64 MiB). */
+        Builder compactThreshold(long bytes) {
+            this.compactThreshold = bytes;
             return this;
         }
 

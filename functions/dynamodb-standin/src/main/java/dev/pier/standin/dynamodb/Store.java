@@ -45,7 +45,7 @@ final class Store implements Closeable {
     static final String SNAPSHOT = "snapshot.jsonl";
     static final String WAL = "wal.jsonl";
     static final String LOCK = "LOCK";
-    private static final long COMPACT_THRESHOLD = 64L * 1024 * 1024;
+    static final long DEFAULT_COMPACT_THRESHOLD = 64L * 1024 * 1024;
 
     /** One committed item mutation: a put of a whole item image, or a delete by key. */
     record Mut(String table, Map<String, Av> put, Map<String, Av> deleteKey) {
@@ -62,9 +62,16 @@ final class Store implements Closeable {
     private FileChannel wal;
     private long walBytes;
     private boolean closed;
+    private final long compactThreshold;
 
     Store(Path dir) throws IOException {
+        this(dir, DEFAULT_COMPACT_THRESHOLD);
+    }
+
+    /** compactThreshold: log size in bytes beyond which a commit also rewrites the snapshot. */
+    Store(Path dir, long compactThreshold) throws IOException {
         this.dir = dir;
+        this.compactThreshold = compactThreshold;
         if (dir == null) return;
         Files.createDirectories(dir);
         lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -95,11 +102,13 @@ final class Store implements Closeable {
         rec.set("def", def.toJson());
         log(rec);
         tables.put(def.name, new Table(def));
+        maybeCompact();
     }
 
     void deleteTable(String name) {
         log(JsonNodeFactory.instance.objectNode().put("op", "d").put("t", name));
         tables.remove(name);
+        maybeCompact();
     }
 
     /** Replaces a table's definition (indexes, TTL, tags, billing) keeping its items. */
@@ -108,6 +117,7 @@ final class Store implements Closeable {
         rec.set("def", def.toJson());
         log(rec);
         applyRedefine(def);
+        maybeCompact();
     }
 
     /** Logs then applies a group of mutations atomically (one log line). */
@@ -115,6 +125,17 @@ final class Store implements Closeable {
         if (muts.isEmpty()) return;
         log(writeRecord(muts));
         for (Mut m : muts) apply(m);
+        maybeCompact();
+    }
+
+    /** Rewrites the snapshot once the log is large; only after the logged mutation was applied in memory. */
+    private void maybeCompact() {
+        if (wal == null || walBytes <= compactThreshold) return;
+        try {
+            compact();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not compact the DynamoDB stand-in log in " + dir, e);
+        }
     }
 
     private void applyRedefine(TableDef def) {
@@ -153,13 +174,6 @@ final class Store implements Closeable {
             walBytes += line.length + 1;
         } catch (IOException e) {
             throw new UncheckedIOException("could not append to the DynamoDB stand-in log in " + dir, e);
-        }
-        if (walBytes > COMPACT_THRESHOLD) {
-            try {
-                compact();
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not compact the DynamoDB stand-in log in " + dir, e);
-            }
         }
     }
 

@@ -261,4 +261,45 @@ class TablesAndItemsTest {
                 .isInstanceOf(DynamoDbException.class)
                 .satisfies(e -> assertThat(((DynamoDbException) e).statusCode()).isEqualTo(400));
     }
+
+    @Test
+    void updateTableAddsABackfilledGlobalIndexAndRemovesIt() {
+        String name = createTable(c, uniqueTable("ut"), "id", "S", null, null);
+        for (int i = 0; i < 4; i++) {
+            int k = i;
+            c.putItem(r -> r.tableName(name).item(map("id", s("k" + k), "color", s(k % 2 == 0 ? "red" : "blue"))));
+        }
+        c.updateTable(r -> r.tableName(name).attributeDefinitions(def("color", "S"))
+                .globalSecondaryIndexUpdates(u -> u.create(g -> g.indexName("byColor")
+                        .keySchema(KeySchemaElement.builder().attributeName("color").keyType(KeyType.HASH).build())
+                        .projection(p -> p.projectionType(ProjectionType.ALL)))));
+        assertThat(c.query(r -> r.tableName(name).indexName("byColor").keyConditionExpression("color = :c")
+                .expressionAttributeValues(map(":c", s("red")))).count()).isEqualTo(2);
+
+        c.updateTable(r -> r.tableName(name).globalSecondaryIndexUpdates(u -> u.delete(d -> d.indexName("byColor"))));
+        TableDescription t = c.describeTable(r -> r.tableName(name)).table();
+        assertThat(t.hasGlobalSecondaryIndexes()).isFalse();
+        assertThat(t.attributeDefinitions()).extracting(a -> a.attributeName()).containsExactly("id");
+    }
+
+    @Test
+    void createTableWithAnUndefinedKeyAttributeIsRejected() {
+        assertThatThrownBy(() -> c.createTable(r -> r.tableName(uniqueTable("bad")).billingMode("PAY_PER_REQUEST")
+                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .attributeDefinitions(def("other", "S"))))
+                .isInstanceOf(DynamoDbException.class)
+                .hasMessageContaining("Some index key attributes are not defined in AttributeDefinitions");
+    }
+
+    @Test
+    void deletionProtectedTablesCannotBeDeleted() {
+        String name = uniqueTable("prot");
+        c.createTable(r -> r.tableName(name).billingMode("PAY_PER_REQUEST").deletionProtectionEnabled(true)
+                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .attributeDefinitions(def("id", "S")));
+        assertThatThrownBy(() -> c.deleteTable(r -> r.tableName(name))).isInstanceOf(DynamoDbException.class)
+                .hasMessageContaining("protected against deletion");
+        c.updateTable(r -> r.tableName(name).deletionProtectionEnabled(false));
+        c.deleteTable(r -> r.tableName(name));
+    }
 }

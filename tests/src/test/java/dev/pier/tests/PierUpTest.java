@@ -1,0 +1,150 @@
+package dev.pier.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./pier up} as a user runs it: the packaged plain server (built by this reactor, so the launcher is told not
+ * to build), on its own port and data directory. Covers readiness, the demo model, a version change without a
+ * restart, a clean SIGTERM, a restart keeping everything, and recovery after SIGKILL.
+ */
+class PierUpTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ROW =
+      "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[6.3,2.9,5.6,1.8]}]}";
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  @TempDir Path dataDir;
+  private Process server;
+  private int port;
+  private Path log;
+
+  @AfterEach
+  void stop() {
+    if (server != null && server.isAlive()) {
+      server.destroyForcibly();
+    }
+  }
+
+  private void up(Path data) throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    log = Files.createTempFile("pier-up", ".log");
+    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--port", Integer.toString(port),
+        "--data-dir", data.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("PIER_NO_BUILD", "1");
+    server = pb.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!server.isAlive()) {
+        throw new AssertionError("./pier up exited with " + server.exitValue() + ":\n" + Files.readString(log));
+      }
+      try {
+        if (get("/v2/health/ready").statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> send(String method, String path, String contentType, byte[] body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Content-Type", contentType)
+        .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonNode infer(String path) throws Exception {
+    HttpResponse<String> r = send("POST", path, "application/json", ROW.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private int register(String model, Path file) throws Exception {
+    String boundary = "pier-" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n"
+        + "{\"framework\":\"onnx\"}\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"artifact\";"
+        + " filename=\"model.onnx\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(Files.readAllBytes(file));
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r = send("POST", "/api/v1/models/" + model + "/versions",
+        "multipart/form-data; boundary=" + boundary, body.toByteArray());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return JSON.readTree(r.body()).get("version").asInt();
+  }
+
+  private void moveAlias(String model, String alias, int version) throws Exception {
+    HttpResponse<String> r = send("PUT", "/api/v1/models/" + model + "/aliases/" + alias, "application/json",
+        ("{\"version\":" + version + "}").getBytes(StandardCharsets.UTF_8));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  private int sigterm() throws Exception {
+    server.destroy(); // SIGTERM: ./pier exec'd the JVM, so the signal reaches the server itself
+    assertThat(server.waitFor(40, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+    return server.exitValue();
+  }
+
+  @Test
+  void servesTheDemoModelChangesVersionsWithoutRestartAndKeepsEverythingAcrossRestarts() throws Exception {
+    up(dataDir);
+    assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("1");
+
+    int v2 = register("demo", ROOT.resolve("tests/fixtures/models/iris-mlp-v2.onnx"));
+    assertThat(v2).isEqualTo(2);
+    moveAlias("demo", "production", 2);
+    assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("2");
+    assertThat(infer("/v2/models/demo/versions/1/infer").get("model_version").asText()).isEqualTo("1");
+
+    sigterm();
+    assertThat(Files.readString(log)).contains("pier stopped");
+
+    up(dataDir);
+    assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("2");
+    assertThat(infer("/v2/models/demo/versions/1/infer").get("model_version").asText()).isEqualTo("1");
+
+    server.destroyForcibly(); // SIGKILL: nothing gets to clean up
+    server.waitFor(10, TimeUnit.SECONDS);
+    up(dataDir);
+    assertThat(JSON.readTree(get("/api/v1/models/demo").body()).get("aliases").get("production").asInt()).isEqualTo(2);
+    assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("2");
+    sigterm();
+  }
+
+  @Test
+  void aNewDataDirectoryIsAFreshPlatform(@TempDir Path other) throws Exception {
+    up(other.resolve("fresh"));
+    JsonNode demo = JSON.readTree(get("/api/v1/models/demo").body());
+    assertThat(demo.get("latest_version").asInt()).isEqualTo(1);
+    assertThat(JSON.readTree(get("/api/v1/models").body()).get("models")).hasSize(1);
+    sigterm();
+  }
+}
