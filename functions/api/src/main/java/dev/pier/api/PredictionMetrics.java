@@ -15,8 +15,13 @@ public class PredictionMetrics {
   static final String NAMESPACE = "Pier";
   private final boolean enabled;
 
+  @jakarta.inject.Inject
   public PredictionMetrics(PierConfig config) {
-    this.enabled = config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null);
+    this(config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null));
+  }
+
+  PredictionMetrics(boolean enabled) {
+    this.enabled = enabled;
   }
 
   public boolean enabled() {
