@@ -191,31 +191,147 @@ public final class ModelRegistry {
 
   /** Points {@code alias} at an existing version; moving it to where it already points changes nothing. */
   public Alias setAlias(String model, String alias, int version) {
+    return setAlias(model, alias, new Alias.Target(version, null));
+  }
+
+  /**
+   * Points {@code alias} at a target (a version, optionally with a canary); both versions must exist. The change
+   * and its history entry are written in one transaction, conditional on the revision read, so concurrent moves
+   * are serialized and none is lost. Setting the target it already has changes nothing.
+   */
+  public Alias setAlias(String model, String alias, Alias.Target target) {
     checkModelName(model);
     checkAliasName(alias);
-    if (version < 1) {
-      throw PierException.badRequest("version must be a positive integer, got " + version);
+    if (target.version() < 1) {
+      throw PierException.badRequest("version must be a positive integer, got " + target.version());
     }
+    if (target.canary() != null && target.canary().version() == target.version()) {
+      throw PierException.badRequest("canary.version must differ from version " + target.version());
+    }
+    for (int attempt = 1; ; attempt++) {
+      Map<String, AttributeValue> current = get(aliasKey(model, alias));
+      Alias before = current == null ? null : toAlias(model, current);
+      if (before != null && before.target().equals(target)) {
+        return before;
+      }
+      try {
+        return writeAlias(model, alias, before, target, "set");
+      } catch (TransactionCanceledException e) {
+        if (failedCondition(e, 0)) {
+          model(model); // 404 for the model itself when it does not exist
+          throw PierException.notFound("model '" + model + "' has no version " + target.version());
+        }
+        if (target.canary() != null && failedCondition(e, 1)) {
+          throw PierException.notFound("model '" + model + "' has no version " + target.canary().version()
+              + " (canary)");
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw PierException.unavailable("too many concurrent changes of alias '" + alias + "'; retry", e);
+        }
+        backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * Returns the alias to the target it had before its last change (a rollback is itself a change, so rolling back
+   * twice restores the rolled-back target). 409 when the alias has never changed.
+   */
+  public Alias rollbackAlias(String model, String alias) {
+    for (int attempt = 1; ; attempt++) {
+      Alias before = alias(model, alias);
+      AliasChange last = history(model, alias, 1).get(0);
+      if (last.from() == null) {
+        throw PierException.conflict("alias '" + alias + "' of model '" + model
+            + "' has no previous target to roll back to");
+      }
+      try {
+        return writeAlias(model, alias, before, last.from(), "rollback");
+      } catch (TransactionCanceledException e) {
+        if (attempt >= MAX_ATTEMPTS) {
+          throw PierException.unavailable("too many concurrent changes of alias '" + alias + "'; retry", e);
+        }
+        backoff(attempt);
+      }
+    }
+  }
+
+  private Alias writeAlias(String model, String alias, Alias before, Alias.Target target, String reason) {
     Instant now = Instant.now();
+    long revision = before == null ? 1 : before.revision() + 1;
     Map<String, AttributeValue> item = new HashMap<>(aliasKey(model, alias));
     item.put("alias", s(alias));
-    item.put("version", n(version));
+    putTarget(item, "", target);
+    item.put("revision", n(revision));
     item.put("updatedAt", s(now.toString()));
-    try {
-      dynamo.transactWriteItems(b -> b.transactItems(
-          TransactWriteItem.builder().conditionCheck(c -> c.tableName(table).key(versionKey(model, version))
-              .conditionExpression("attribute_exists(pk)")).build(),
-          TransactWriteItem.builder().put(p -> p.tableName(table).item(item)).build()));
-    } catch (TransactionCanceledException e) {
-      if (failedCondition(e, 0)) {
-        model(model); // 404 for the model itself when it does not exist
-        throw PierException.notFound("model '" + model + "' has no version " + version);
-      }
-      throw PierException.unavailable("could not move alias '" + alias + "': " + e.getMessage(), e);
+    Map<String, AttributeValue> change = new HashMap<>(Map.of(PK, s("MODEL#" + model),
+        SK, s(String.format("ALIASLOG#%s#%010d", alias, revision))));
+    change.put("alias", s(alias));
+    change.put("revision", n(revision));
+    if (before != null) {
+      putTarget(change, "from", before.target());
     }
-    Alias moved = new Alias(model, alias, version, now);
+    putTarget(change, "to", target);
+    change.put("reason", s(reason));
+    change.put("at", s(now.toString()));
+
+    List<TransactWriteItem> writes = new ArrayList<>(4);
+    writes.add(TransactWriteItem.builder().conditionCheck(c -> c.tableName(table)
+        .key(versionKey(model, target.version())).conditionExpression("attribute_exists(pk)")).build());
+    if (target.canary() != null) {
+      writes.add(TransactWriteItem.builder().conditionCheck(c -> c.tableName(table)
+          .key(versionKey(model, target.canary().version())).conditionExpression("attribute_exists(pk)")).build());
+    }
+    writes.add(TransactWriteItem.builder().put(p -> {
+      p.tableName(table).item(item);
+      if (before == null) {
+        p.conditionExpression("attribute_not_exists(pk)");
+      } else {
+        p.conditionExpression("revision = :r").expressionAttributeValues(Map.of(":r", n(before.revision())));
+      }
+    }).build());
+    writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(change)
+        .conditionExpression("attribute_not_exists(pk)")).build());
+    dynamo.transactWriteItems(b -> b.transactItems(writes));
+    Alias moved = new Alias(model, alias, target.version(), target.canary(), revision, now);
     listeners.forEach(l -> l.aliasMoved(moved));
     return moved;
+  }
+
+  /** The alias's changes, newest first. */
+  public List<AliasChange> history(String model, String alias, int limit) {
+    checkModelName(model);
+    checkAliasName(alias);
+    QueryResponse r = dynamo.query(b -> b.tableName(table).consistentRead(true).scanIndexForward(false).limit(limit)
+        .keyConditionExpression("pk = :pk AND begins_with(sk, :prefix)")
+        .expressionAttributeValues(Map.of(":pk", s("MODEL#" + model), ":prefix", s("ALIASLOG#" + alias + "#"))));
+    if (r.items().isEmpty()) {
+      alias(model, alias); // 404 naming the model or the alias
+    }
+    return r.items().stream().map(i -> new AliasChange(model, alias, Long.parseLong(i.get("revision").n()),
+        i.containsKey("fromVersion") ? target(i, "from") : null, target(i, "to"), i.get("reason").s(),
+        Instant.parse(i.get("at").s()))).toList();
+  }
+
+  /** Attribute names of a target: version, canaryVersion, canaryWeight, or fromVersion, fromCanaryVersion, ... */
+  private static String attr(String prefix, String name) {
+    return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+  }
+
+  private static void putTarget(Map<String, AttributeValue> item, String prefix, Alias.Target t) {
+    item.put(attr(prefix, "version"), n(t.version()));
+    if (t.canary() != null) {
+      item.put(attr(prefix, "canaryVersion"), n(t.canary().version()));
+      item.put(attr(prefix, "canaryWeight"), AttributeValue.fromN(Double.toString(t.canary().weight())));
+    }
+  }
+
+  private static Alias.Target target(Map<String, AttributeValue> item, String prefix) {
+    Canary canary = item.containsKey(attr(prefix, "canaryVersion"))
+        ? new Canary(Integer.parseInt(item.get(attr(prefix, "canaryVersion")).n()),
+            Double.parseDouble(item.get(attr(prefix, "canaryWeight")).n()))
+        : null;
+    return new Alias.Target(Integer.parseInt(item.get(attr(prefix, "version")).n()), canary);
   }
 
   public Alias alias(String model, String alias) {
@@ -435,7 +551,9 @@ public final class ModelRegistry {
   }
 
   private static Alias toAlias(String model, Map<String, AttributeValue> item) {
-    return new Alias(model, item.get("alias").s(), Integer.parseInt(item.get("version").n()),
+    Alias.Target t = target(item, "");
+    return new Alias(model, item.get("alias").s(), t.version(), t.canary(),
+        item.containsKey("revision") ? Long.parseLong(item.get("revision").n()) : 1,
         Instant.parse(item.get("updatedAt").s()));
   }
 

@@ -3,24 +3,29 @@ package dev.pier.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The serving path's view of the registry: resolves "model + version-or-alias" to a {@link ModelVersion} from
  * memory, so a prediction makes no control-plane round trip once warm.
  *
- * <p>Versions are immutable and cached until evicted by size. Aliases are cached and refreshed in the background
- * after {@code aliasRefresh}; an entry older than {@code aliasMaxStale} is reloaded before use. Changes made by
- * this process are applied to the cache at once (it listens to the {@link ModelRegistry}), so a write is visible
- * to the very next request here; other processes see it within {@code aliasRefresh} of their next read.
+ * <p>Versions are immutable and cached until evicted by size. Alias targets are cached and refreshed in the
+ * background after {@code aliasRefresh}; an entry older than {@code aliasMaxStale} is reloaded before use. Changes
+ * made by this process are applied to the cache at once (it listens to the {@link ModelRegistry}), so a write is
+ * visible to the very next request here; other processes see it within {@code aliasRefresh} of their next read.
  * Misses read through to DynamoDB; lookups that fail (404) are not cached.
+ *
+ * <p>An alias with a canary sends {@code weight} of its traffic to the canary version: sticky per unit key when the
+ * caller gives one (the same key always lands on the same side while the weight is unchanged), random otherwise.
  *
  * <p>Thread-safe.
  */
 public final class ModelResolver implements RegistryListener {
   private final ModelRegistry registry;
   private final Cache<VersionKey, ModelVersion> versions;
-  private final LoadingCache<AliasKey, Integer> aliases;
+  private final LoadingCache<AliasKey, Alias.Target> aliases;
 
   public ModelResolver(ModelRegistry registry, Duration aliasRefresh, Duration aliasMaxStale) {
     this.registry = registry;
@@ -29,21 +34,47 @@ public final class ModelResolver implements RegistryListener {
         .maximumSize(10_000)
         .refreshAfterWrite(aliasRefresh)
         .expireAfterWrite(aliasMaxStale)
-        .build(key -> registry.alias(key.model(), key.alias()).version());
+        .build(key -> registry.alias(key.model(), key.alias()).target());
     registry.addListener(this);
   }
 
-  /** Resolves a version number, an alias, or null (alias {@code production}). */
+  /** Resolves a version number, an alias, or null (alias {@code production}), choosing a canary at random. */
   public ModelVersion resolve(String model, String reference) {
+    return resolve(model, reference, null);
+  }
+
+  /**
+   * Resolves a version number, an alias, or null (alias {@code production}).
+   *
+   * @param unitKey makes the canary choice sticky for this key; null for a random choice
+   */
+  public ModelVersion resolve(String model, String reference, String unitKey) {
     String ref = reference == null ? "production" : reference;
     Integer number = ModelRegistry.versionNumber(ref);
     if (number == null) {
       ModelRegistry.checkModelName(model);
       ModelRegistry.checkAliasName(ref);
-      number = aliases.get(new AliasKey(model, ref));
+      Alias.Target target = aliases.get(new AliasKey(model, ref));
+      number = target.canary() != null && draw(model, ref, unitKey) < target.canary().weight()
+          ? target.canary().version() : target.version();
     }
     int version = number;
     return versions.get(new VersionKey(model, version), k -> registry.version(k.model(), k.version()));
+  }
+
+  /** A number in [0, 1): a stable hash of the unit key, or random without one. */
+  static double draw(String model, String alias, String unitKey) {
+    if (unitKey == null) {
+      return ThreadLocalRandom.current().nextDouble();
+    }
+    long h = 0xcbf29ce484222325L; // 64-bit FNV-1a: cheap, stable across processes and JVM versions
+    for (byte b : (model + '\u0000' + alias + '\u0000' + unitKey).getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    h ^= h >>> 33; // FNV's low bits mix poorly; fold the high bits in before taking 53 of them
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    return (h >>> 11) * 0x1.0p-53;
   }
 
   @Override
@@ -53,7 +84,7 @@ public final class ModelResolver implements RegistryListener {
 
   @Override
   public void aliasMoved(Alias alias) {
-    aliases.put(new AliasKey(alias.model(), alias.name()), alias.version());
+    aliases.put(new AliasKey(alias.model(), alias.name()), alias.target());
   }
 
   private record VersionKey(String model, int version) {}

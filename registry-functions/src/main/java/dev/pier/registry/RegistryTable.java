@@ -18,7 +18,8 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * <pre>
  *   pk = MODEL#&lt;name&gt;   sk = MODEL                 the model (latestVersion counter); gsi1 lists models by name
  *   pk = MODEL#&lt;name&gt;   sk = VERSION#&lt;0000000007&gt;  a version (zero-padded so versions sort numerically)
- *   pk = MODEL#&lt;name&gt;   sk = ALIAS#&lt;alias&gt;         an alias
+ *   pk = MODEL#&lt;name&gt;   sk = ALIAS#&lt;alias&gt;         an alias (target, canary, revision)
+ *   pk = MODEL#&lt;name&gt;   sk = ALIASLOG#&lt;alias&gt;#&lt;0000000003&gt;  the alias's change at that revision
  *   pk = MODEL#&lt;name&gt;   sk = IDEMPOTENCY#&lt;key&gt;   a registration's Idempotency-Key (expires after a day)
  * </pre>
  *

@@ -180,4 +180,90 @@ class ModelRegistryTest {
     Page<ModelVersion> third = registry.versions("paged", second.nextPageToken(), 2);
     assertThat(third.items()).extracting(ModelVersion::version).containsExactly(5);
   }
+
+  @Test
+  void rollbackReturnsAnAliasToItsPreviousTargetAndKeepsTheHistory() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.register("m", onnx(), artifact("2"), null);
+    registry.setAlias("m", "production", 1);
+    registry.setAlias("m", "production", new Alias.Target(2, new Canary(1, 0.25)));
+    Alias back = registry.rollbackAlias("m", "production");
+    assertThat(back.target()).isEqualTo(new Alias.Target(1, null));
+    assertThat(back.revision()).isEqualTo(3);
+    List<AliasChange> history = registry.history("m", "production", 10);
+    assertThat(history).extracting(AliasChange::revision).containsExactly(3L, 2L, 1L);
+    assertThat(history.get(0).reason()).isEqualTo("rollback");
+    assertThat(history.get(0).from()).isEqualTo(new Alias.Target(2, new Canary(1, 0.25)));
+    assertThat(history.get(2).from()).isNull();
+    assertThat(registry.rollbackAlias("m", "production").target().version()).isEqualTo(2);
+  }
+
+  @Test
+  void anAliasThatNeverChangedHasNothingToRollBackTo() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.setAlias("m", "production", 1);
+    assertThatThrownBy(() -> registry.rollbackAlias("m", "production")).isInstanceOf(PierException.class)
+        .hasMessageContaining("no previous target")
+        .extracting(e -> ((PierException) e).status()).isEqualTo(409);
+  }
+
+  @Test
+  void settingTheSameTargetAgainChangesNothing() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.setAlias("m", "production", 1);
+    assertThat(registry.setAlias("m", "production", 1).revision()).isEqualTo(1);
+    assertThat(registry.history("m", "production", 10)).hasSize(1);
+  }
+
+  @Test
+  void concurrentAliasMovesAreSerializedWithOneHistoryEntryEach() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      registry.register("m", onnx(), artifact("v" + i), null);
+    }
+    registry.setAlias("m", "production", 1);
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    List<Future<Alias>> moves = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      int version = 2 + i % 3;
+      int canaryTo = version == 4 ? 1 : version + 1;
+      moves.add(pool.submit(() -> registry.setAlias("m", "production",
+          new Alias.Target(version, new Canary(canaryTo, 0.5)))));
+    }
+    for (Future<Alias> f : moves) {
+      f.get();
+    }
+    pool.shutdown();
+    List<AliasChange> history = registry.history("m", "production", 100);
+    long revision = registry.alias("m", "production").revision();
+    assertThat(history).hasSize((int) revision);
+    for (int i = 0; i + 1 < history.size(); i++) {
+      assertThat(history.get(i).from()).as("entry %d continues from the one before", i)
+          .isEqualTo(history.get(i + 1).to());
+    }
+  }
+
+  @Test
+  void aCanarySendsItsWeightOfUnitsStickily() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    registry.register("m", onnx(), artifact("2"), null);
+    registry.setAlias("m", "production", new Alias.Target(1, new Canary(2, 0.2)));
+    ModelResolver resolver = new ModelResolver(registry, Duration.ofMinutes(5), Duration.ofMinutes(10));
+    int canary = 0;
+    for (int unit = 0; unit < 2000; unit++) {
+      int v = resolver.resolve("m", null, "user-" + unit).version();
+      assertThat(resolver.resolve("m", null, "user-" + unit).version()).isEqualTo(v);
+      canary += v == 2 ? 1 : 0;
+    }
+    assertThat(canary).isBetween(320, 480); // 20% of 2000 = 400; binomial sd ~18
+  }
+
+  @Test
+  void aCanaryMustPointAtAnExistingOtherVersion() throws Exception {
+    registry.register("m", onnx(), artifact("1"), null);
+    assertThatThrownBy(() -> registry.setAlias("m", "production", new Alias.Target(1, new Canary(7, 0.1))))
+        .hasMessageContaining("no version 7 (canary)");
+    assertThatThrownBy(() -> registry.setAlias("m", "production", new Alias.Target(1, new Canary(1, 0.1))))
+        .hasMessageContaining("must differ");
+    assertThatThrownBy(() -> new Canary(1, 1.0)).hasMessageContaining("between 0 and 1");
+  }
 }

@@ -6,6 +6,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.oip.OipJson;
@@ -29,6 +30,8 @@ import io.smallrye.common.annotation.Blocking;
 @Blocking
 public class InferenceResource {
   private static final String SERVER_VERSION = "0.1.0";
+  /** Makes canary assignment sticky for a caller; {@code parameters.unit} in the body takes precedence. */
+  static final String UNIT_HEADER = "X-Pier-Unit";
 
   private final PredictionService predictions;
   private final PredictionMetrics metrics;
@@ -88,21 +91,25 @@ public class InferenceResource {
   @POST
   @Path("/models/{model}/infer")
   public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
-      byte[] body) {
-    return infer(model, null, type, body);
+      @HeaderParam(UNIT_HEADER) String unit, byte[] body) {
+    return infer(model, null, type, unit, body);
   }
 
   @POST
   @Path("/models/{model}/versions/{version}/infer")
   public Response infer(@PathParam("model") String model, @PathParam("version") String version,
-      @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, byte[] body) {
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit, byte[] body) {
     requireJson(type);
     if (body != null && body.length > config.limits().inferBodyBytes()) {
       throw new PierException(413, "request body of " + body.length + " bytes exceeds the limit of "
           + config.limits().inferBodyBytes() + " bytes");
     }
     long start = System.nanoTime();
-    InferenceResponse response = predictions.infer(model, version, OipJson.parseRequest(body));
+    InferenceRequest request = OipJson.parseRequest(body);
+    if (unit != null && request.unit() == null) {
+      request = request.withUnit(unit);
+    }
+    InferenceResponse response = predictions.infer(model, version, request);
     metrics.prediction(response.modelName(), response.modelVersion(), System.nanoTime() - start);
     return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
   }

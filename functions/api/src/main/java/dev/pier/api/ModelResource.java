@@ -127,12 +127,24 @@ public class ModelResource {
   @PUT
   @Path("/{model}/aliases/{alias}")
   public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
-    JsonNode root = OipJson.readTree(body);
-    JsonNode version = root.isObject() ? root.get("version") : null;
-    if (version == null || !version.isIntegralNumber() || !version.canConvertToInt() || version.asInt() < 1) {
-      throw PierException.badRequest("body must be {\"version\": N} with N a positive integer");
-    }
-    return RegistryJson.alias(registry.setAlias(model, alias, version.asInt())).toString();
+    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body))).toString();
+  }
+
+  /** Returns the alias to its previous target; 409 when it has none. */
+  @POST
+  @Path("/{model}/aliases/{alias}/rollback")
+  public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
+    return RegistryJson.alias(registry.rollbackAlias(model, alias)).toString();
+  }
+
+  @GET
+  @Path("/{model}/aliases/{alias}/history")
+  public String history(@PathParam("model") String model, @PathParam("alias") String alias,
+      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    var items = body.putArray("history");
+    registry.history(model, alias, pageSize(maxResults)).forEach(c -> items.add(RegistryJson.change(c)));
+    return body.toString();
   }
 
   @GET

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Alias;
+import dev.pier.registry.AliasChange;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.RegisteredModel;
 import java.util.List;
@@ -52,7 +53,34 @@ final class RegistryJson {
     o.put("model", a.model());
     o.put("alias", a.name());
     o.put("version", a.version());
+    if (a.canary() != null) {
+      o.putObject("canary").put("version", a.canary().version()).put("weight", a.canary().weight());
+    }
+    o.put("revision", a.revision());
     o.put("updated_at", a.updatedAt().toString());
+    return o;
+  }
+
+  static ObjectNode target(Alias.Target t) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("version", t.version());
+    if (t.canary() != null) {
+      o.putObject("canary").put("version", t.canary().version()).put("weight", t.canary().weight());
+    }
+    return o;
+  }
+
+  static ObjectNode change(AliasChange c) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("revision", c.revision());
+    if (c.from() != null) {
+      o.set("from", target(c.from()));
+    } else {
+      o.putNull("from");
+    }
+    o.set("to", target(c.to()));
+    o.put("reason", c.reason());
+    o.put("at", c.at().toString());
     return o;
   }
 }

@@ -225,4 +225,66 @@ class RegistryApiTest {
     given().get("/api/v1/models/" + fresh()).then().statusCode(404).contentType("application/problem+json")
         .body("status", equalTo(404));
   }
+
+  private static String versionFor(String model, String unit) {
+    return given().contentType(ContentType.JSON).header("X-Pier-Unit", unit).body(IRIS_ROW)
+        .post("/v2/models/" + model + "/infer").then().statusCode(200).extract().path("model_version");
+  }
+
+  @Test
+  void aCanaryAnswersItsShareOfUnitsAndSaysSoInModelVersion() {
+    String model = fresh();
+    register(model, "iris-mlp.onnx");
+    register(model, "iris-mlp-v2.onnx");
+    given().contentType(ContentType.JSON).body("{\"version\":1,\"canary\":{\"version\":2,\"weight\":0.3}}")
+        .put("/api/v1/models/" + model + "/aliases/production")
+        .then().statusCode(200).body("canary.version", equalTo(2)).body("canary.weight", equalTo(0.3f));
+    int canary = 0;
+    for (int unit = 0; unit < 200; unit++) {
+      String v = versionFor(model, "u" + unit);
+      assertThat(versionFor(model, "u" + unit)).as("sticky for unit u%d", unit).isEqualTo(v);
+      canary += v.equals("2") ? 1 : 0;
+    }
+    assertThat(canary).isBetween(35, 85); // 30% of 200 = 60
+    String unitInBody = "{\"parameters\":{\"unit\":\"u7\"},\"inputs\":"
+        + IRIS_ROW.substring(IRIS_ROW.indexOf('['));
+    given().contentType(ContentType.JSON).body(unitInBody).post("/v2/models/" + model + "/infer")
+        .then().statusCode(200).body("model_version", equalTo(versionFor(model, "u7")));
+  }
+
+  @Test
+  void rollbackRestoresThePreviousTargetAndTheHistoryShowsEveryChange() {
+    String model = fresh();
+    register(model, "iris-mlp.onnx");
+    register(model, "iris-mlp-v2.onnx");
+    String alias = "/api/v1/models/" + model + "/aliases/production";
+    given().contentType(ContentType.JSON).body("{\"version\":1}").put(alias).then().statusCode(200);
+    given().post(alias + "/rollback").then().statusCode(409).body("detail", containsString("no previous target"));
+    given().contentType(ContentType.JSON).body("{\"version\":2}").put(alias).then().statusCode(200);
+    given().contentType(ContentType.JSON).body(IRIS_ROW).post("/v2/models/" + model + "/infer")
+        .then().body("model_version", equalTo("2"));
+    given().post(alias + "/rollback").then().statusCode(200).body("version", equalTo(1)).body("revision", equalTo(3));
+    given().contentType(ContentType.JSON).body(IRIS_ROW).post("/v2/models/" + model + "/infer")
+        .then().body("model_version", equalTo("1"));
+    given().get(alias + "/history").then().statusCode(200)
+        .body("history.revision", equalTo(List.of(3, 2, 1)))
+        .body("history[0].reason", equalTo("rollback"))
+        .body("history[0].from.version", equalTo(2))
+        .body("history[0].to.version", equalTo(1));
+  }
+
+  @Test
+  void aBadCanaryIsRefused() {
+    String model = fresh();
+    register(model, "iris-mlp.onnx");
+    String alias = "/api/v1/models/" + model + "/aliases/production";
+    given().contentType(ContentType.JSON).body("{\"version\":1,\"canary\":{\"version\":9,\"weight\":0.1}}")
+        .put(alias).then().statusCode(404).body("detail", containsString("no version 9 (canary)"));
+    given().contentType(ContentType.JSON).body("{\"version\":1,\"canary\":{\"version\":2,\"weight\":1.5}}")
+        .put(alias).then().statusCode(400).body("detail", containsString("canary.weight"));
+    given().contentType(ContentType.JSON).body("{\"version\":1,\"canary\":{\"version\":2}}")
+        .put(alias).then().statusCode(400).body("detail", containsString("canary.weight"));
+    given().contentType(ContentType.JSON).body("{\"version\":1,\"weight\":0.5}")
+        .put(alias).then().statusCode(400).body("detail", containsString("unknown field 'weight'"));
+  }
 }

@@ -7,10 +7,20 @@ import java.util.List;
  *
  * @param id the caller's request id, echoed in the response; may be null
  * @param outputs the requested output names; empty for all
+ * @param unit the unit key ({@code parameters.unit}) that makes canary assignment sticky; may be null
  */
-public record InferenceRequest(String id, List<Tensor> inputs, List<String> outputs) {
+public record InferenceRequest(String id, List<Tensor> inputs, List<String> outputs, String unit) {
   public InferenceRequest {
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
+  }
+
+  public InferenceRequest(String id, List<Tensor> inputs, List<String> outputs) {
+    this(id, inputs, outputs, null);
+  }
+
+  /** The same request with another unit key. */
+  public InferenceRequest withUnit(String unitKey) {
+    return new InferenceRequest(id, inputs, outputs, unitKey);
   }
 }

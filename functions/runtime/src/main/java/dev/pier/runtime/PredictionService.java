@@ -17,9 +17,12 @@ public final class PredictionService {
     this.models = models;
   }
 
-  /** @param reference a version number, an alias, or null for alias {@code production} */
+  /**
+   * @param reference a version number, an alias, or null for alias {@code production}; an alias with a canary
+   *     picks the version by the request's unit key (sticky) or at random
+   */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
-    ModelVersion version = resolver.resolve(model, reference);
+    ModelVersion version = resolver.resolve(model, reference, request.unit());
     return models.withModel(version, loaded -> {
       SignatureCheck.check(loaded.signature(), request);
       return new InferenceResponse(version.model(), version.version(), request.id(),

@@ -73,6 +73,10 @@ public final class OipJson {
     if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
       throw PierException.badRequest("'parameters' must be an object");
     }
+    JsonNode unit = parameters == null ? null : parameters.get("unit");
+    if (unit != null && !unit.isNull() && !unit.isTextual()) {
+      throw PierException.badRequest("'parameters.unit' must be a string");
+    }
     JsonNode inputs = root.get("inputs");
     if (inputs == null || inputs.isNull()) {
       throw PierException.badRequest("'inputs' is required");
@@ -110,7 +114,8 @@ public final class OipJson {
         outputs.add(name.asText());
       }
     }
-    return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, outputs);
+    return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, outputs,
+        unit == null || unit.isNull() ? null : unit.asText());
   }
 
   private static Tensor parseTensor(JsonNode node, String at) {
