@@ -2,6 +2,15 @@ package dev.pier.registry;
 
 import dev.pier.kernel.PierException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -69,24 +78,43 @@ public final class ArtifactStore {
   }
 
   /**
-   * Downloads an artifact to {@code target}, streaming (never the whole file in heap) and verifying its SHA-256.
-   * On a mismatch nothing is left at {@code target} and the caller gets a 500 naming both digests.
+   * Downloads an artifact to {@code target} and verifies its SHA-256, never holding the file in heap. Small
+   * artifacts come in one streamed GET; large ones in parallel ranged GETs written at their offsets, then hashed
+   * from disk. On a mismatch nothing is left at {@code target} and the caller gets a 500 naming both digests.
    */
   public void download(String key, String expectedSha256, Path target) {
     Path partial = target.resolveSibling(target.getFileName() + ".part-" + ProcessHandle.current().pid()
         + "-" + Thread.currentThread().threadId());
-    MessageDigest digest = newDigest();
-    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key));
-        InputStream hashing = new DigestInputStream(in, digest);
-        OutputStream out = Files.newOutputStream(partial)) {
-      hashing.transferTo(out);
+    String actual;
+    try {
+      long size = s3.headObject(b -> b.bucket(bucket).key(key)).contentLength();
+      if (size > RANGED_THRESHOLD) {
+        downloadRanged(key, size, partial);
+        actual = sha256(partial);
+      } else {
+        MessageDigest digest = newDigest();
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key));
+            InputStream hashing = new DigestInputStream(in, digest);
+            OutputStream out = Files.newOutputStream(partial)) {
+          hashing.transferTo(out);
+        }
+        actual = HexFormat.of().formatHex(digest.digest());
+      }
     } catch (NoSuchKeyException e) {
       throw new PierException(500, "artifact " + key + " is missing from bucket " + bucket, e);
-    } catch (IOException e) {
+    } catch (S3Exception e) {
       deleteQuietly(partial);
+      if (e.statusCode() == 404) {
+        throw new PierException(500, "artifact " + key + " is missing from bucket " + bucket, e);
+      }
+      throw new PierException(503, "could not download artifact " + key + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(partial);
+      if (e instanceof PierException p) {
+        throw p;
+      }
       throw new PierException(503, "could not download artifact " + key + ": " + e.getMessage(), e);
     }
-    String actual = HexFormat.of().formatHex(digest.digest());
     if (!actual.equals(expectedSha256)) {
       deleteQuietly(partial);
       throw new PierException(500, "artifact " + key + " failed SHA-256 verification: expected "
@@ -97,6 +125,52 @@ public final class ArtifactStore {
     } catch (IOException e) {
       deleteQuietly(partial);
       throw new PierException(500, "could not place artifact " + key + " at " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Above this size an artifact is fetched in parallel ranges (S3 serves each connection at a bounded rate). */
+  static final long RANGED_THRESHOLD = 64L << 20;
+  private static final long RANGE_BYTES = 32L << 20;
+  private static final int RANGE_PARALLELISM = 4;
+
+  private void downloadRanged(String key, long size, Path partial) throws IOException {
+    try (FileChannel file = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+        ExecutorService pool = Executors.newFixedThreadPool(RANGE_PARALLELISM,
+            Thread.ofPlatform().daemon().name("pier-artifact-range-", 0).factory())) {
+      List<Future<?>> parts = new ArrayList<>();
+      for (long start = 0; start < size; start += RANGE_BYTES) {
+        long from = start;
+        long to = Math.min(size, start + RANGE_BYTES) - 1;
+        parts.add(pool.submit(() -> {
+          try (ResponseInputStream<GetObjectResponse> in =
+              s3.getObject(b -> b.bucket(bucket).key(key).range("bytes=" + from + "-" + to))) {
+            byte[] buffer = new byte[1 << 16];
+            long at = from;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+              ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+              while (chunk.hasRemaining()) {
+                at += file.write(chunk, at);
+              }
+            }
+            if (at != to + 1) {
+              throw new IOException("range " + from + "-" + to + " of " + key + " ended early at " + at);
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> part : parts) {
+        try {
+          part.get();
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
     }
   }
 

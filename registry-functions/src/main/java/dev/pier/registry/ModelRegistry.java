@@ -112,7 +112,7 @@ public final class ModelRegistry {
       Instant now = Instant.now();
       ModelVersion version = new ModelVersion(model, next, request.framework(), stored.sha256(),
           stored.sizeBytes(), stored.key(), request.signature(), request.description(), request.tags(),
-          request.metrics(), now);
+          request.metrics(), request.batching(), request.placement(), now);
 
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
@@ -510,6 +510,27 @@ public final class ModelRegistry {
       v.metrics().forEach((k, val) -> metrics.put(k, AttributeValue.fromN(Double.toString(val))));
       item.put("metrics", AttributeValue.fromM(metrics));
     }
+    if (v.batching() != null) {
+      item.put("batching", AttributeValue.fromM(Map.of("maxBatchSize", n(v.batching().maxBatchSize()),
+          "maxDelayMicros", n(v.batching().maxDelayMicros()))));
+    }
+    if (v.placement() != null) {
+      Map<String, AttributeValue> p = new HashMap<>();
+      p.put("kind", s(v.placement().kind().name()));
+      if (v.placement().endpointName() != null) {
+        p.put("endpointName", s(v.placement().endpointName()));
+      }
+      if (v.placement().instanceType() != null) {
+        p.put("instanceType", s(v.placement().instanceType()));
+      }
+      if (v.placement().instanceCount() != null) {
+        p.put("instanceCount", n(v.placement().instanceCount()));
+      }
+      if (v.placement().memoryMb() != null) {
+        p.put("memoryMb", n(v.placement().memoryMb()));
+      }
+      item.put("placement", AttributeValue.fromM(p));
+    }
     item.put("createdAt", s(v.createdAt().toString()));
     return item;
   }
@@ -542,7 +563,19 @@ public final class ModelRegistry {
         item.containsKey("description") ? item.get("description").s() : null,
         tags,
         metrics,
+        item.containsKey("batching") ? new Batching(
+            Integer.parseInt(item.get("batching").m().get("maxBatchSize").n()),
+            Long.parseLong(item.get("batching").m().get("maxDelayMicros").n())) : null,
+        item.containsKey("placement") ? toPlacement(item.get("placement").m()) : null,
         Instant.parse(item.get("createdAt").s()));
+  }
+
+  private static Placement toPlacement(Map<String, AttributeValue> p) {
+    return new Placement(Placement.Kind.valueOf(p.get("kind").s()),
+        p.containsKey("endpointName") ? p.get("endpointName").s() : null,
+        p.containsKey("instanceType") ? p.get("instanceType").s() : null,
+        p.containsKey("instanceCount") ? Integer.valueOf(p.get("instanceCount").n()) : null,
+        p.containsKey("memoryMb") ? Integer.valueOf(p.get("memoryMb").n()) : null);
   }
 
   private static RegisteredModel toModel(Map<String, AttributeValue> item) {
@@ -565,6 +598,8 @@ public final class ModelRegistry {
     canonical.put("description", r.description());
     canonical.put("tags", new TreeMap<>(r.tags()));
     canonical.put("metrics", new TreeMap<>(r.metrics()));
+    canonical.put("batching", r.batching() == null ? null : r.batching().toString());
+    canonical.put("placement", r.placement() == null ? null : r.placement().toString());
     try {
       byte[] bytes = JSON.writeValueAsBytes(canonical);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

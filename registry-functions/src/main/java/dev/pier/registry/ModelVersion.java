@@ -9,6 +9,8 @@ import java.util.Map;
  * was said about it at registration.
  *
  * @param signature what the model takes and gives; null when neither the model nor the registration said
+ * @param batching how concurrent requests may be combined; null for none
+ * @param placement where the version runs; null means in the serving process
  */
 public record ModelVersion(
     String model,
@@ -21,10 +23,17 @@ public record ModelVersion(
     String description,
     Map<String, String> tags,
     Map<String, Double> metrics,
+    Batching batching,
+    Placement placement,
     Instant createdAt) {
 
   public ModelVersion {
     tags = Map.copyOf(tags);
     metrics = Map.copyOf(metrics);
+  }
+
+  /** Whether the version is served by a SageMaker endpoint rather than in this process. */
+  public boolean onEndpoint() {
+    return placement != null && placement.onEndpoint();
   }
 }

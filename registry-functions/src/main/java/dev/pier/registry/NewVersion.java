@@ -9,7 +9,14 @@ public record NewVersion(
     Signature signature,
     String description,
     Map<String, String> tags,
-    Map<String, Double> metrics) {
+    Map<String, Double> metrics,
+    Batching batching,
+    Placement placement) {
+
+  public NewVersion(Framework framework, Signature signature, String description, Map<String, String> tags,
+      Map<String, Double> metrics) {
+    this(framework, signature, description, tags, metrics, null, null);
+  }
 
   public NewVersion {
     tags = tags == null ? Map.of() : Map.copyOf(tags);
@@ -17,6 +24,6 @@ public record NewVersion(
   }
 
   public NewVersion withSignature(Signature s) {
-    return new NewVersion(framework, s, description, tags, metrics);
+    return new NewVersion(framework, s, description, tags, metrics, batching, placement);
   }
 }

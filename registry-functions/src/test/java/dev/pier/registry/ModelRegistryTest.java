@@ -266,4 +266,25 @@ class ModelRegistryTest {
         .hasMessageContaining("must differ");
     assertThatThrownBy(() -> new Canary(1, 1.0)).hasMessageContaining("between 0 and 1");
   }
+
+  @Test
+  void aLargeArtifactComesInParallelRangesAndIsVerified() throws Exception {
+    Path big = files.resolve("big.bin");
+    byte[] block = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(block);
+    try (var out = Files.newOutputStream(big)) {
+      for (int i = 0; i < 70; i++) { // 70 MiB: above the 64 MiB ranged threshold, three ranges
+        block[0] = (byte) i;
+        out.write(block);
+      }
+    }
+    ModelVersion v = registry.register("big", onnx(), big, null);
+    Path copy = files.resolve("copy");
+    registry.artifacts().download(v.artifactKey(), v.sha256(), copy);
+    assertThat(Files.size(copy)).isEqualTo(Files.size(big));
+    assertThat(ArtifactStore.sha256(copy)).isEqualTo(v.sha256());
+    assertThatThrownBy(() -> registry.artifacts().download(v.artifactKey(), "0".repeat(64), files.resolve("bad")))
+        .hasMessageContaining("failed SHA-256 verification");
+    assertThat(files.resolve("bad")).doesNotExist();
+  }
 }

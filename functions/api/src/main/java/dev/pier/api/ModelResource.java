@@ -67,8 +67,9 @@ public class ModelResource {
 
   /**
    * Registers a new version from a multipart body: part {@code artifact} (the file) and part {@code metadata}
-   * (JSON, as a field or a file). ONNX artifacts are loaded once to check them and to read their signature, which
-   * then takes the place of any signature given in the metadata.
+   * (JSON, as a field or a file). Where this build has the framework's engine, the artifact is loaded once to check
+   * it; the signature the model carries (ONNX, XGBoost, SavedModel) takes the place of any in the metadata, and for
+   * TorchScript, which carries none, the engine requires the declared one and checks it against the model.
    */
   @POST
   @Path("/{model}/versions")
@@ -94,7 +95,7 @@ public class ModelResource {
     NewVersion request = VersionMetadata.parse(metadata);
     var engine = platform.models().engineFor(request.framework());
     if (engine.isPresent()) {
-      try (LoadedModel loaded = engine.get().load(artifact.uploadedFile())) {
+      try (LoadedModel loaded = engine.get().load(artifact.uploadedFile(), request.signature())) {
         request = request.withSignature(loaded.signature());
       }
     }

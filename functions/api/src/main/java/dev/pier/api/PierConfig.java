@@ -29,6 +29,12 @@ public interface PierConfig {
 
   Onnx onnx();
 
+  Xgboost xgboost();
+
+  Torch torch();
+
+  Tensorflow tensorflow();
+
   Limits limits();
 
   Demo demo();
@@ -36,6 +42,12 @@ public interface PierConfig {
   Metrics metrics();
 
   Grpc grpc();
+
+  /**
+   * Versions to load at start, before the first request: {@code model} (its production alias),
+   * {@code model:alias} or {@code model:version}. In Lambda with SnapStart they are loaded before the snapshot.
+   */
+  java.util.Optional<java.util.List<String>> preload();
 
   enum Mode {
     local,
@@ -66,6 +78,9 @@ public interface PierConfig {
 
     /** Endpoint override for S3; unset means the region's endpoint. */
     Optional<URI> s3Endpoint();
+
+    /** Endpoint override for the SageMaker runtime (endpoint-placed models); unset means the region's endpoint. */
+    Optional<URI> sagemakerRuntimeEndpoint();
   }
 
   interface Models {
@@ -85,6 +100,54 @@ public interface PierConfig {
     /** Threads one ONNX inference may use; 1 serves concurrent requests best on small machines. */
     @WithDefault("1")
     int intraOpThreads();
+  }
+
+  interface Xgboost {
+    /**
+     * OpenMP threads one XGBoost prediction may use (the booster's {@code nthread}). XGBoost otherwise takes every
+     * core, which on small machines under concurrent requests costs far more in contention than it gains.
+     */
+    @WithDefault("1")
+    int threads();
+  }
+
+  /** TorchScript on DJL's PyTorch engine. libtorch takes these once per process, at the first TorchScript load. */
+  interface Torch {
+    /** Threads one operator may use (libtorch's intra-op pool). */
+    @WithDefault("1")
+    int intraOpThreads();
+
+    /** Threads that run independent operators of one graph in parallel (libtorch's inter-op pool). */
+    @WithDefault("1")
+    int interOpThreads();
+
+    /**
+     * Where DJL unpacks libtorch (about 430 MB, once per directory); defaults to {@code <data-dir>/djl-cache}
+     * locally and {@code <java.io.tmpdir>/pier-djl} otherwise. An environment variable {@code DJL_CACHE_DIR} wins.
+     */
+    Optional<String> cacheDir();
+
+    /**
+     * TorchScript's graph optimizer: it re-specializes the graph during the first calls, which costs small models
+     * latency and throughput; worth turning on only for large models with stable input shapes.
+     */
+    @WithDefault("false")
+    boolean graphOptimizer();
+  }
+
+  /** TensorFlow SavedModels on TensorFlow Java. */
+  interface Tensorflow {
+    /** Threads one operator may use. */
+    @WithDefault("1")
+    int intraOpThreads();
+
+    /** Threads that run independent operators of one graph in parallel. */
+    @WithDefault("1")
+    int interOpThreads();
+
+    /** The most bytes an uploaded SavedModel archive may unpack to; a larger one is refused with a 400. */
+    @WithDefault("8589934592")
+    long maxUnpackedBytes();
   }
 
   interface Limits {

@@ -9,14 +9,27 @@ import dev.pier.registry.ModelResolver;
 import dev.pier.registry.RegistryTable;
 import dev.pier.runtime.ModelCache;
 import dev.pier.runtime.PredictionService;
-import dev.pier.runtime.onnx.OnnxEngine;
+import dev.pier.registry.Framework;
+import dev.pier.runtime.EngineSettings;
+import dev.pier.runtime.InferenceEngine;
+import dev.pier.endpoints.EndpointClient;
+import dev.pier.endpoints.local.LocalSageMakerRuntime;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.EndpointRouter;
+import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * Wires Pier's services once per process: AWS clients (pointed at the local stand-ins in local mode), the
@@ -32,6 +45,8 @@ public class Platform {
   private final ModelResolver resolver;
   private final ModelCache models;
   private final PredictionService predictions;
+  private software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient sagemaker;
+  private LocalSageMakerRuntime localEndpoints;
 
   public Platform(PierConfig config) {
     this.config = config;
@@ -64,8 +79,67 @@ public class Platform {
         ? Path.of(config.dataDir(), "model-cache").toString()
         : System.getProperty("java.io.tmpdir") + "/pier-models"));
     this.models = new ModelCache(artifacts, staging, config.models().cacheBytes(), config.models().idleTimeout(),
-        List.of(new OnnxEngine(config.onnx().intraOpThreads())));
-    this.predictions = new PredictionService(resolver, models);
+        engines(config, standIns != null));
+    this.predictions = new PredictionService(resolver, models, endpointRouter(config));
+  }
+
+  /**
+   * Endpoint-placed versions go through the real SageMakerRuntimeClient: in AWS to SageMaker, in local mode to the
+   * SageMaker-runtime stand-in, which hosts each such version on the CPU (this process) the first time it is asked for.
+   */
+  private EndpointRouter endpointRouter(PierConfig config) {
+    var sdk = software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient.builder()
+        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+        .region(software.amazon.awssdk.regions.Region.of(aws.settings().region()));
+    Consumer<ModelVersion> beforeInvoke = v -> { };
+    if (standIns != null) {
+      try {
+        localEndpoints = LocalSageMakerRuntime.start(0);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not start the local SageMaker-runtime stand-in", e);
+      }
+      sdk.endpointOverride(localEndpoints.endpoint()).credentialsProvider(StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(standIns.accessKeyId(), standIns.secretAccessKey())));
+      beforeInvoke = v -> {
+        String name = EndpointRouter.endpointName(v);
+        if (!localEndpoints.hosts(name)) {
+          localEndpoints.host(name, body -> OipJson.writeResponse(predictions.inProcess(v, OipJson.parseRequest(body))));
+        }
+      };
+    } else {
+      config.aws().sagemakerRuntimeEndpoint().ifPresent(sdk::endpointOverride);
+    }
+    sagemaker = sdk.build();
+    return new EndpointRouter(new EndpointClient(sagemaker), beforeInvoke);
+  }
+
+  /**
+   * The engines on this build's class path, found with {@link ServiceLoader}: the plain server carries all four, the
+   * Lambda zip only ONNX Runtime and XGBoost (see functions/api/pom.xml).
+   */
+  private static List<InferenceEngine> engines(PierConfig config, boolean local) {
+    List<InferenceEngine> engines = new ArrayList<>();
+    for (InferenceEngine.Provider provider : ServiceLoader.load(InferenceEngine.Provider.class,
+        Platform.class.getClassLoader())) {
+      engines.add(provider.create(settings(config, provider.framework(), local)));
+    }
+    Log.infof("engines: %s", engines.stream().map(e -> e.framework().id()).sorted().toList());
+    return engines;
+  }
+
+  private static EngineSettings settings(PierConfig config, Framework framework, boolean local) {
+    return switch (framework) {
+      case ONNX -> new EngineSettings(config.onnx().intraOpThreads(), 1, null, Map.of());
+      case XGBOOST -> new EngineSettings(config.xgboost().threads(), 1, null, Map.of());
+      case PYTORCH -> new EngineSettings(config.torch().intraOpThreads(), config.torch().interOpThreads(),
+          Path.of(config.torch().cacheDir().orElseGet(() -> local
+              ? Path.of(config.dataDir(), "djl-cache").toString()
+              : System.getProperty("java.io.tmpdir") + "/pier-djl")),
+          Map.of("graph-optimizer", Boolean.toString(config.torch().graphOptimizer())));
+      case TENSORFLOW -> new EngineSettings(config.tensorflow().intraOpThreads(),
+          config.tensorflow().interOpThreads(), null,
+          Map.of("max-unpacked-bytes", Long.toString(config.tensorflow().maxUnpackedBytes())));
+    };
   }
 
   public PierConfig config() {
@@ -91,6 +165,10 @@ public class Platform {
 
   @PreDestroy
   void close() {
+    sagemaker.close();
+    if (localEndpoints != null) {
+      localEndpoints.close();
+    }
     models.close();
     aws.close();
     if (standIns != null) {

@@ -31,6 +31,26 @@ final class RegistryJson {
     v.tags().forEach(tags::put);
     ObjectNode metrics = o.putObject("metrics");
     v.metrics().forEach(metrics::put);
+    if (v.batching() != null) {
+      o.putObject("batching").put("max_batch_size", v.batching().maxBatchSize())
+          .put("max_delay_ms", v.batching().maxDelayMicros() / 1000.0);
+    }
+    if (v.placement() != null) {
+      ObjectNode p = o.putObject("placement");
+      p.put("kind", v.placement().kind().name().toLowerCase(java.util.Locale.ROOT));
+      if (v.placement().onEndpoint()) {
+        p.put("endpoint_name", v.placement().endpointFor(v.model(), v.version()));
+      }
+      if (v.placement().instanceType() != null) {
+        p.put("instance_type", v.placement().instanceType());
+      }
+      if (v.placement().instanceCount() != null) {
+        p.put("instance_count", v.placement().instanceCount());
+      }
+      if (v.placement().memoryMb() != null) {
+        p.put("memory_mb", v.placement().memoryMb());
+      }
+    }
     o.put("created_at", v.createdAt().toString());
     return o;
   }

@@ -3,7 +3,9 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.SignatureJson;
+import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
+import dev.pier.registry.Placement;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.oip.OipJson;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,8 @@ import java.util.Set;
  * {@code metrics} (numeric values). Unknown fields are refused so that a typo does not pass silently.
  */
 final class VersionMetadata {
-  private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics");
+  private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
+      "batching", "placement");
 
   private VersionMetadata() {}
 
@@ -81,6 +84,87 @@ final class VersionMetadata {
     }
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
-        description == null || description.isNull() ? null : description.asText(), tags, metrics);
+        description == null || description.isNull() ? null : description.asText(), tags, metrics,
+        batching(root.get("batching")), placement(root.get("placement")));
+  }
+
+  /**
+   * {@code {"kind": "function"|"endpoint", "endpoint_name": "...", "instance_type": "ml.g5.xlarge",
+   * "instance_count": 1, "memory_mb": 4096}}; only kind is required.
+   */
+  private static Placement placement(JsonNode p) {
+    if (p == null || p.isNull()) {
+      return null;
+    }
+    if (!p.isObject()) {
+      throw PierException.badRequest("metadata.placement must be an object with 'kind' (function or endpoint)");
+    }
+    Set<String> allowed = Set.of("kind", "endpoint_name", "instance_type", "instance_count", "memory_mb");
+    for (Iterator<String> names = p.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw PierException.badRequest("metadata.placement: unknown field '" + name + "'; allowed: " + allowed);
+      }
+    }
+    JsonNode kind = p.get("kind");
+    Placement.Kind k = kind == null || !kind.isTextual() ? null : switch (kind.asText()) {
+      case "function" -> Placement.Kind.FUNCTION;
+      case "endpoint" -> Placement.Kind.ENDPOINT;
+      default -> null;
+    };
+    if (k == null) {
+      throw PierException.badRequest("metadata.placement.kind must be function or endpoint"
+          + (kind == null ? " (it is missing)" : ", got " + kind));
+    }
+    return new Placement(k, text(p, "endpoint_name"), text(p, "instance_type"), integer(p, "instance_count"),
+        integer(p, "memory_mb"));
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw PierException.badRequest("metadata.placement." + field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private static Integer integer(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw PierException.badRequest("metadata.placement." + field + " must be an integer");
+    }
+    return v.asInt();
+  }
+
+  /** {@code {"max_batch_size": 32, "max_delay_ms": 2}}; both required when batching is given. */
+  private static Batching batching(JsonNode b) {
+    if (b == null || b.isNull()) {
+      return null;
+    }
+    if (!b.isObject()) {
+      throw PierException.badRequest("metadata.batching must be {\"max_batch_size\": N, \"max_delay_ms\": D}");
+    }
+    for (Iterator<String> names = b.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("max_batch_size") && !name.equals("max_delay_ms")) {
+        throw PierException.badRequest("metadata.batching: unknown field '" + name
+            + "'; allowed: max_batch_size, max_delay_ms");
+      }
+    }
+    JsonNode size = b.get("max_batch_size");
+    JsonNode delay = b.get("max_delay_ms");
+    if (size == null || !size.isIntegralNumber() || !size.canConvertToInt()) {
+      throw PierException.badRequest("metadata.batching.max_batch_size must be an integer");
+    }
+    if (delay == null || !delay.isNumber()) {
+      throw PierException.badRequest("metadata.batching.max_delay_ms must be a number of milliseconds");
+    }
+    return new Batching(size.asInt(), Math.round(delay.asDouble() * 1000));
   }
 }

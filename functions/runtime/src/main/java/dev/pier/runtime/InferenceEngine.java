@@ -1,9 +1,14 @@
 package dev.pier.runtime;
 
+import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.Framework;
 import java.nio.file.Path;
 
-/** Loads artifacts of one framework into runnable models. */
+/**
+ * Loads artifacts of one framework into runnable models. Engines live in their own modules (ONNX Runtime here in
+ * pier-runtime; XGBoost, TorchScript and TensorFlow in pier-engine-*) and are found with {@link java.util.ServiceLoader}
+ * through their {@link Provider}, so that a build carries only the engines it lists as dependencies.
+ */
 public interface InferenceEngine {
 
   Framework framework();
@@ -12,7 +17,28 @@ public interface InferenceEngine {
   String platform();
 
   /**
-   * Loads an artifact file. A file that is not a valid model of this framework is a 4xx naming the problem.
+   * Loads an artifact file. A file that is not a valid model of this framework is a 400 naming the problem.
+   *
+   * @param declared the signature the registration declared, or null when it declared none. Engines that read the
+   *     signature from the model (ONNX, XGBoost, SavedModel) ignore it; engines whose models carry none
+   *     (TorchScript) use it as the model's signature and refuse a null one with a 400 saying that
+   *     {@code metadata.signature} is required.
    */
-  LoadedModel load(Path artifact);
+  LoadedModel load(Path artifact, Signature declared);
+
+  /** Loads an artifact that carries its own signature; see {@link #load(Path, Signature)}. */
+  default LoadedModel load(Path artifact) {
+    return load(artifact, null);
+  }
+
+  /**
+   * Makes an engine; listed in {@code META-INF/services/dev.pier.runtime.InferenceEngine$Provider} of each engine
+   * module. {@link #create} must be cheap: native libraries are loaded on an engine's first {@link #load}, so a
+   * process that never serves a framework never pays for it.
+   */
+  interface Provider {
+    Framework framework();
+
+    InferenceEngine create(EngineSettings settings);
+  }
 }

@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ArtifactStore;
+import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelVersion;
 import java.io.IOException;
@@ -21,7 +23,8 @@ import java.util.function.Function;
  * The loaded models of this process, bounded by bytes (LRU) and by idleness. A version is loaded once even under
  * a burst of concurrent first requests (the others wait for it). Artifacts are downloaded from S3 to a local
  * directory and their SHA-256 verified before the engine sees them; a version that fails verification is refused
- * and nothing else is affected.
+ * and nothing else is affected. A freshly loaded version answers one synthetic request built from its signature
+ * before it takes traffic, and is wrapped in a micro-batcher when its metadata asks for batching.
  *
  * <p>Eviction never pulls a model from under a running request: each use holds a lease, and an evicted model is
  * closed when its last lease ends.
@@ -31,9 +34,19 @@ public final class ModelCache implements AutoCloseable {
   private final Path localDir;
   private final Map<Framework, InferenceEngine> engines = new EnumMap<>(Framework.class);
   private final LoadingCache<Key, Entry> cache;
+  private final int batchWorkers;
 
   public ModelCache(ArtifactStore artifacts, Path localDir, long maxBytes, Duration idle,
       Iterable<InferenceEngine> engines) {
+    this(artifacts, localDir, maxBytes, idle, engines, 2);
+  }
+
+  /**
+   * @param batchWorkers threads per micro-batched version that run combined calls
+   */
+  public ModelCache(ArtifactStore artifacts, Path localDir, long maxBytes, Duration idle,
+      Iterable<InferenceEngine> engines, int batchWorkers) {
+    this.batchWorkers = batchWorkers;
     this.artifacts = artifacts;
     this.localDir = localDir;
     engines.forEach(e -> this.engines.put(e.framework(), e));
@@ -54,12 +67,17 @@ public final class ModelCache implements AutoCloseable {
     return java.util.Optional.ofNullable(engines.get(framework));
   }
 
-  /** The engine serving a framework, or a 501 naming the framework when this build has none. */
+  /**
+   * The engine serving a framework, or a 501 naming the framework when this build has none: the Lambda zip carries
+   * only the ONNX Runtime and XGBoost engines (a zip is capped at 250 MB unzipped).
+   */
   public InferenceEngine engine(Framework framework) {
     InferenceEngine engine = engines.get(framework);
     if (engine == null) {
-      throw PierException.notImplemented("framework '" + framework.id()
-          + "' is not served by this build yet; registered versions of it are kept but cannot predict");
+      throw PierException.notImplemented("framework '" + framework.id() + "' is not served by this build, which"
+          + " carries the " + engines.keySet().stream().map(Framework::id).sorted().toList() + " engines (the Lambda"
+          + " build carries only onnx and xgboost): place this version on the plain-server/container build or on an"
+          + " endpoint; it stays registered");
     }
     return engine;
   }
@@ -68,7 +86,7 @@ public final class ModelCache implements AutoCloseable {
   public <T> T withModel(ModelVersion version, Function<LoadedModel, T> work) {
     engine(version.framework());
     Key key = new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
-        version.framework());
+        version.framework(), version.signature(), version.batching());
     while (true) {
       Entry entry = cache.get(key);
       if (entry.acquire()) {
@@ -98,7 +116,9 @@ public final class ModelCache implements AutoCloseable {
       if (!Files.exists(file)) {
         artifacts.download(key.artifactKey, key.sha256, file);
       }
-      return new Entry(engine(key.framework).load(file));
+      LoadedModel model = engine(key.framework).load(file, key.signature);
+      Warmup.run(key.model + " v" + key.version, model);
+      return new Entry(BatchingModel.wrap(model, key.batching, batchWorkers));
     } catch (IOException e) {
       throw new UncheckedIOException("could not stage artifact of " + key.model + " v" + key.version, e);
     }
@@ -110,7 +130,8 @@ public final class ModelCache implements AutoCloseable {
     cache.cleanUp();
   }
 
-  private record Key(String model, int version, String sha256, String artifactKey, Framework framework) {}
+  private record Key(String model, int version, String sha256, String artifactKey, Framework framework,
+      Signature signature, Batching batching) {}
 
   /** A loaded model and its leases: bit 30 of {@code state} marks it retired, the rest count leases. */
   private static final class Entry {

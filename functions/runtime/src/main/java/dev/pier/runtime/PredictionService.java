@@ -11,10 +11,17 @@ import dev.pier.registry.ModelVersion;
 public final class PredictionService {
   private final ModelResolver resolver;
   private final ModelCache models;
+  private final EndpointRouter endpoints;
 
   public PredictionService(ModelResolver resolver, ModelCache models) {
+    this(resolver, models, null);
+  }
+
+  /** @param endpoints serves endpoint-placed versions; null when this process cannot reach endpoints */
+  public PredictionService(ModelResolver resolver, ModelCache models, EndpointRouter endpoints) {
     this.resolver = resolver;
     this.models = models;
+    this.endpoints = endpoints;
   }
 
   /**
@@ -23,6 +30,21 @@ public final class PredictionService {
    */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
     ModelVersion version = resolver.resolve(model, reference, request.unit());
+    if (version.onEndpoint()) {
+      if (endpoints == null) {
+        throw new dev.pier.kernel.PierException(503, "version " + version.version() + " of model '" + model
+            + "' is placed on an endpoint, and this server has no SageMaker runtime configured");
+      }
+      if (version.signature() != null) {
+        SignatureCheck.check(version.signature(), request);
+      }
+      return endpoints.infer(version, request);
+    }
+    return inProcess(version, request);
+  }
+
+  /** Runs a version in this process, whatever its placement: what a serving container does for an endpoint. */
+  public InferenceResponse inProcess(ModelVersion version, InferenceRequest request) {
     return models.withModel(version, loaded -> {
       SignatureCheck.check(loaded.signature(), request);
       return new InferenceResponse(version.model(), version.version(), request.id(),
@@ -39,15 +61,24 @@ public final class PredictionService {
     if (version.signature() != null) {
       return version.signature();
     }
+    if (version.onEndpoint()) {
+      return new Signature(java.util.List.of(), java.util.List.of());
+    }
     return models.withModel(version, LoadedModel::signature);
   }
 
   public String platform(ModelVersion version) {
+    if (version.onEndpoint()) {
+      return "sagemaker_endpoint:" + EndpointRouter.endpointName(version);
+    }
     return models.engine(version.framework()).platform();
   }
 
-  /** Loads the version if needed; true once it can serve. */
+  /** Loads the version if needed; true once it can serve. Endpoint-placed versions are ready when routable. */
   public boolean ready(ModelVersion version) {
+    if (version.onEndpoint()) {
+      return endpoints != null;
+    }
     return models.withModel(version, m -> Boolean.TRUE);
   }
 }

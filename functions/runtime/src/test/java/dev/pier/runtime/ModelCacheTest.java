@@ -69,9 +69,9 @@ class ModelCacheTest {
       }
 
       @Override
-      public LoadedModel load(Path artifact) {
+      public LoadedModel load(Path artifact, dev.pier.kernel.tensor.Signature declared) {
         loads.incrementAndGet();
-        return onnx.load(artifact);
+        return onnx.load(artifact, declared);
       }
     };
     return new ModelCache(registry.artifacts(), staging, 1 << 30, Duration.ofMinutes(5), List.of(counting));
@@ -103,7 +103,7 @@ class ModelCacheTest {
   void aVersionWhoseArtifactFailsVerificationIsRefusedWhileOthersServe() throws Exception {
     ModelVersion good = registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), IRIS, null);
     ModelVersion tampered = new ModelVersion("m", 99, Framework.ONNX, "f".repeat(64), good.sizeBytes(),
-        good.artifactKey(), null, null, Map.of(), Map.of(), good.createdAt());
+        good.artifactKey(), null, null, Map.of(), Map.of(), null, null, good.createdAt());
     ModelCache cache = cache();
     assertThatThrownBy(() -> cache.withModel(tampered, m -> "loaded")).isInstanceOf(PierException.class)
         .hasMessageContaining("failed SHA-256 verification");

@@ -258,6 +258,62 @@ public final class OipJson {
     }
   }
 
+  /** The request as OIP JSON, for forwarding to a serving container (an endpoint). */
+  public static byte[] writeRequest(InferenceRequest request) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      if (request.id() != null) {
+        g.writeStringField("id", request.id());
+      }
+      g.writeArrayFieldStart("inputs");
+      for (Tensor t : request.inputs()) {
+        writeTensor(g, t);
+      }
+      g.writeEndArray();
+      if (!request.outputs().isEmpty()) {
+        g.writeArrayFieldStart("outputs");
+        for (String name : request.outputs()) {
+          g.writeStartObject();
+          g.writeStringField("name", name);
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Reads a serving container's OIP JSON response; what it says of model name and version is replaced by the
+   * version Pier routed to. A response that is not OIP is a 502.
+   */
+  public static InferenceResponse parseResponse(byte[] body, String model, int version) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw new PierException(502, "the endpoint answered malformed JSON: " + e.getMessage());
+    }
+    JsonNode outputs = root == null ? null : root.get("outputs");
+    if (outputs == null || !outputs.isArray()) {
+      throw new PierException(502, "the endpoint's answer has no 'outputs' array");
+    }
+    List<Tensor> tensors = new ArrayList<>(outputs.size());
+    try {
+      for (int i = 0; i < outputs.size(); i++) {
+        tensors.add(parseTensor(outputs.get(i), "outputs[" + i + "]"));
+      }
+    } catch (PierException e) {
+      throw new PierException(502, "the endpoint's answer is not valid OIP: " + e.getMessage());
+    }
+    JsonNode id = root.get("id");
+    return new InferenceResponse(model, version, id != null && id.isTextual() ? id.asText() : null, tensors);
+  }
+
   public static byte[] writeResponse(InferenceResponse response) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
@@ -269,17 +325,7 @@ public final class OipJson {
       }
       g.writeArrayFieldStart("outputs");
       for (Tensor t : response.outputs()) {
-        g.writeStartObject();
-        g.writeStringField("name", t.name());
-        g.writeStringField("datatype", t.datatype().name());
-        g.writeArrayFieldStart("shape");
-        for (long d : t.shape()) {
-          g.writeNumber(d);
-        }
-        g.writeEndArray();
-        g.writeFieldName("data");
-        writeData(g, t);
-        g.writeEndObject();
+        writeTensor(g, t);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -287,6 +333,20 @@ public final class OipJson {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  private static void writeTensor(JsonGenerator g, Tensor t) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", t.name());
+    g.writeStringField("datatype", t.datatype().name());
+    g.writeArrayFieldStart("shape");
+    for (long d : t.shape()) {
+      g.writeNumber(d);
+    }
+    g.writeEndArray();
+    g.writeFieldName("data");
+    writeData(g, t);
+    g.writeEndObject();
   }
 
   private static void writeData(JsonGenerator g, Tensor t) throws IOException {

@@ -11,6 +11,7 @@ import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.registry.Framework;
+import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
 import java.io.IOException;
@@ -27,13 +28,32 @@ import java.util.Map;
 public final class OnnxEngine implements InferenceEngine {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final int intraOpThreads;
+  private final int interOpThreads;
 
   /**
    * @param intraOpThreads threads one inference may use; 1 suits small machines serving many concurrent
    *     requests (parallelism then comes from requests, not from splitting one)
    */
   public OnnxEngine(int intraOpThreads) {
+    this(intraOpThreads, 1);
+  }
+
+  public OnnxEngine(int intraOpThreads, int interOpThreads) {
     this.intraOpThreads = intraOpThreads;
+    this.interOpThreads = interOpThreads;
+  }
+
+  /** Found by {@link java.util.ServiceLoader}; see {@link InferenceEngine.Provider}. */
+  public static final class Provider implements InferenceEngine.Provider {
+    @Override
+    public Framework framework() {
+      return Framework.ONNX;
+    }
+
+    @Override
+    public InferenceEngine create(EngineSettings settings) {
+      return new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads());
+    }
   }
 
   @Override
@@ -46,11 +66,12 @@ public final class OnnxEngine implements InferenceEngine {
     return "onnxruntime_onnx";
   }
 
+  /** ONNX models carry their signature, so {@code declared} is ignored. */
   @Override
-  public LoadedModel load(Path artifact) {
+  public LoadedModel load(Path artifact, Signature declared) {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);
-      options.setInterOpNumThreads(1);
+      options.setInterOpNumThreads(interOpThreads);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       OrtSession session = env.createSession(artifact.toString(), options);
       try {

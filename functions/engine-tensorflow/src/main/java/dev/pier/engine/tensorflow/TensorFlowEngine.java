@@ -1,0 +1,179 @@
+package dev.pier.engine.tensorflow;
+
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.registry.Framework;
+import dev.pier.runtime.EngineSettings;
+import dev.pier.runtime.InferenceEngine;
+import dev.pier.runtime.LoadedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.DataType;
+
+/**
+ * TensorFlow SavedModels on TensorFlow Java. The artifact is a .tar.gz or .zip of the SavedModel directory (the one
+ * holding {@code saved_model.pb} and {@code variables/}), possibly inside one top-level folder. It is unpacked next
+ * to the artifact, loaded with tag {@code serve}, and the staging directory is deleted once the model is in memory.
+ *
+ * <p>The signature is the {@code serving_default} signature def: its input and output keys are the OIP tensor names
+ * (sorted by name, as the SavedModel stores them in a map), with their datatypes and shapes ({@code -1} for unknown
+ * dimensions).
+ */
+public final class TensorFlowEngine implements InferenceEngine {
+  static final String SERVING = "serving_default";
+  /** Default bound on what an archive may unpack to. */
+  static final long MAX_UNPACKED_BYTES = 8L << 30;
+  private final EngineSettings settings;
+  private final long maxUnpackedBytes;
+
+  public TensorFlowEngine(EngineSettings settings) {
+    this.settings = settings;
+    this.maxUnpackedBytes = Long.parseLong(settings.option("max-unpacked-bytes", Long.toString(MAX_UNPACKED_BYTES)));
+  }
+
+  /** Found by {@link java.util.ServiceLoader}. */
+  public static final class Provider implements InferenceEngine.Provider {
+    @Override
+    public Framework framework() {
+      return Framework.TENSORFLOW;
+    }
+
+    @Override
+    public InferenceEngine create(EngineSettings settings) {
+      return new TensorFlowEngine(settings);
+    }
+  }
+
+  @Override
+  public Framework framework() {
+    return Framework.TENSORFLOW;
+  }
+
+  @Override
+  public String platform() {
+    return "tensorflow_savedmodel";
+  }
+
+  /** SavedModels carry their signature, so {@code declared} is ignored. */
+  @Override
+  public LoadedModel load(Path artifact, Signature declared) {
+    Path staging;
+    try {
+      Path parent = artifact.toAbsolutePath().getParent();
+      staging = Files.createTempDirectory(parent, artifact.getFileName() + ".savedmodel-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create a staging directory next to " + artifact, e);
+    }
+    try {
+      SavedModelArchive.Unpacked unpacked = SavedModelArchive.unpack(artifact, staging, maxUnpackedBytes);
+      SavedModelBundle bundle;
+      try {
+        bundle = SavedModelBundle.loader(unpacked.dir().toString())
+            .withTags(SavedModelBundle.DEFAULT_TAG)
+            .withConfigProto(ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(settings.intraOpThreads())
+                .setInterOpParallelismThreads(settings.interOpThreads())
+                .build())
+            .load();
+      } catch (TensorFlowException | IllegalArgumentException e) {
+        throw PierException.badRequest("artifact is not a loadable TensorFlow SavedModel (tag 'serve'): "
+            + firstLine(e));
+      }
+      try {
+        SessionFunction function = serving(bundle);
+        Signature signature = new Signature(specs(function.signature().getInputs(), "input"),
+            specs(function.signature().getOutputs(), "output"));
+        return new TensorFlowModel(bundle, function, signature, Math.max(unpacked.bytes() * 2, 1 << 20));
+      } catch (RuntimeException e) {
+        bundle.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      throw PierException.badRequest("the SavedModel archive could not be unpacked: " + e.getMessage());
+    } finally {
+      deleteRecursively(staging);
+    }
+  }
+
+  private static SessionFunction serving(SavedModelBundle bundle) {
+    try {
+      return bundle.function(SERVING);
+    } catch (IllegalArgumentException e) {
+      throw PierException.badRequest("the SavedModel has no '" + SERVING + "' signature; it has "
+          + bundle.signatures().stream().map(org.tensorflow.Signature::key).toList()
+          + " (export it with a serving_default signature)");
+    }
+  }
+
+  private static List<TensorSpec> specs(Map<String, org.tensorflow.Signature.TensorDescription> tensors, String role) {
+    List<TensorSpec> specs = new ArrayList<>(tensors.size());
+    for (var e : new TreeMap<>(tensors).entrySet()) {
+      var d = e.getValue();
+      if (d.shape.isUnknown()) {
+        throw PierException.badRequest("the SavedModel's " + role + " '" + e.getKey() + "' has an unknown rank;"
+            + " export it with a known number of dimensions");
+      }
+      long[] dims = d.shape.asArray();
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = dims[i] < 0 ? -1 : dims[i];
+      }
+      specs.add(new TensorSpec(e.getKey(), datatype(e.getKey(), d.dataType), dims));
+    }
+    return specs;
+  }
+
+  static Datatype datatype(String name, DataType t) {
+    return switch (t) {
+      case DT_FLOAT -> Datatype.FP32;
+      case DT_DOUBLE -> Datatype.FP64;
+      case DT_INT32 -> Datatype.INT32;
+      case DT_INT64 -> Datatype.INT64;
+      case DT_UINT8 -> Datatype.UINT8;
+      case DT_BOOL -> Datatype.BOOL;
+      case DT_STRING -> Datatype.BYTES;
+      default -> throw PierException.badRequest("the SavedModel's tensor '" + name + "' has type " + t
+          + ", which the TensorFlow engine does not serve (FP32, FP64, INT32, INT64, UINT8, BOOL and BYTES are)");
+    };
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+          Files.delete(d);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      // a leftover staging directory is harmless; the next load uses a fresh one
+    }
+  }
+
+  static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage()).strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.pier.endpoints;
+
+import dev.pier.kernel.PierException;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
+import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
+import software.amazon.awssdk.services.sagemakerruntime.model.ModelNotReadyException;
+import software.amazon.awssdk.services.sagemakerruntime.model.ServiceUnavailableException;
+import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorException;
+
+/**
+ * Sends Open Inference Protocol JSON requests to models placed on SageMaker endpoints (GPU instances, or any
+ * serving container that speaks OIP) through {@code sagemaker-runtime InvokeEndpoint}, and maps its failures to
+ * Pier's: a 4xx from the container stays that 4xx with the container's message, an unknown endpoint or one that is
+ * not ready is a 503 naming it. Thread-safe.
+ */
+public final class EndpointClient {
+  private final SageMakerRuntimeClient client;
+
+  public EndpointClient(SageMakerRuntimeClient client) {
+    this.client = client;
+  }
+
+  /** Invokes {@code endpointName} with an OIP JSON body and returns the container's OIP JSON answer. */
+  public byte[] invoke(String endpointName, byte[] oipJson) {
+    try {
+      InvokeEndpointResponse r = client.invokeEndpoint(b -> b.endpointName(endpointName)
+          .contentType("application/json").accept("application/json").body(SdkBytes.fromByteArray(oipJson)));
+      return r.body().asByteArray();
+    } catch (ModelErrorException e) {
+      int status = e.originalStatusCode() == null ? 502 : e.originalStatusCode();
+      String message = e.originalMessage() == null ? e.getMessage() : e.originalMessage();
+      throw new PierException(status >= 400 && status < 500 ? status : 502,
+          status >= 400 && status < 500 ? errorText(message) : "endpoint " + endpointName + " failed: " + message);
+    } catch (ValidationErrorException e) {
+      throw new PierException(503, "endpoint " + endpointName + " is not available: "
+          + e.awsErrorDetails().errorMessage(), e);
+    } catch (ModelNotReadyException | ServiceUnavailableException e) {
+      throw new PierException(503, "endpoint " + endpointName + " is not ready: " + e.getMessage(), e);
+    } catch (SdkException e) {
+      throw new PierException(503, "could not reach endpoint " + endpointName + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** OIP containers answer {"error": "..."}: pass the message on without the JSON wrapping. */
+  static String errorText(String body) {
+    if (body == null) {
+      return "the endpoint refused the request";
+    }
+    String s = body.trim();
+    if (s.startsWith("{\"error\"")) {
+      try {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(s).get("error").asText();
+      } catch (Exception ignored) {
+        // not the OIP error shape after all
+      }
+    }
+    return s;
+  }
+}

@@ -1,2 +1,0 @@
-/** gpu-endpoints: not built yet; see the issues. */
-package dev.pier.endpoints;

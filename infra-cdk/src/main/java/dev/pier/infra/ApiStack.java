@@ -1,0 +1,330 @@
+package dev.pier.infra;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpUserPoolAuthorizer;
+import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
+import software.amazon.awscdk.services.apigatewayv2.HttpApi;
+import software.amazon.awscdk.services.apigatewayv2.HttpMethod;
+import software.amazon.awscdk.services.apigatewayv2.HttpNoneAuthorizer;
+import software.amazon.awscdk.services.apigatewayv2.HttpStage;
+import software.amazon.awscdk.services.apigatewayv2.HttpStageOptions;
+import software.amazon.awscdk.services.apigatewayv2.IAccessLogDestination;
+import software.amazon.awscdk.services.apigatewayv2.IAccessLogSettings;
+import software.amazon.awscdk.services.apigatewayv2.IHttpRouteAuthorizer;
+import software.amazon.awscdk.services.apigatewayv2.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigatewayv2.ThrottleSettings;
+import software.amazon.awscdk.services.cognito.AccountRecovery;
+import software.amazon.awscdk.services.cognito.CognitoDomainOptions;
+import software.amazon.awscdk.services.cognito.Mfa;
+import software.amazon.awscdk.services.cognito.MfaSecondFactor;
+import software.amazon.awscdk.services.cognito.OAuthFlows;
+import software.amazon.awscdk.services.cognito.OAuthScope;
+import software.amazon.awscdk.services.cognito.OAuthSettings;
+import software.amazon.awscdk.services.cognito.PasswordPolicy;
+import software.amazon.awscdk.services.cognito.ResourceServerScope;
+import software.amazon.awscdk.services.cognito.UserPool;
+import software.amazon.awscdk.services.cognito.UserPoolClient;
+import software.amazon.awscdk.services.cognito.UserPoolClientOptions;
+import software.amazon.awscdk.services.cognito.UserPoolDomain;
+import software.amazon.awscdk.services.cognito.UserPoolDomainOptions;
+import software.amazon.awscdk.services.cognito.UserPoolResourceServer;
+import software.amazon.awscdk.services.cognito.UserPoolResourceServerOptions;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.constructs.Construct;
+
+/**
+ * The public face: an API Gateway HTTP API whose routes require a Cognito-issued JWT, throttled at the stage, in
+ * front of the api app deployed twice: the data plane ({@code /v2}, read-only on the registry) and the control plane
+ * ({@code /api/v1}, the only one that writes). Splitting them keeps inference's role read-only and lets each scale and
+ * alarm on its own.
+ */
+public final class ApiStack extends Stack {
+  /** OAuth resource server of the API; scopes are {@code pier/infer} and {@code pier/admin}. */
+  public static final String RESOURCE_SERVER = "pier";
+  public static final String INFER_SCOPE = RESOURCE_SERVER + "/infer";
+  public static final String ADMIN_SCOPE = RESOURCE_SERVER + "/admin";
+
+  private final PierConfig config;
+  private final DataStack data;
+  private final ResourceServerScope inferScope =
+      ResourceServerScope.Builder.create().scopeName("infer").scopeDescription("call /v2 inference").build();
+  private final ResourceServerScope adminScope =
+      ResourceServerScope.Builder.create().scopeName("admin").scopeDescription("call the /api/v1 control plane").build();
+  private final UserPool userPool;
+  private final UserPoolResourceServer resourceServer;
+  private final UserPoolClient serviceClient;
+  private final ApiFunction dataPlane;
+  private final ApiFunction controlPlane;
+  private final HttpApi httpApi;
+  private final HttpStage stage;
+
+  public ApiStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
+    super(scope, id, props);
+    this.config = config;
+    this.data = data;
+    this.userPool = createUserPool();
+    this.resourceServer = createResourceServer();
+    this.serviceClient = createServiceClient();
+    this.dataPlane = createDataPlane();
+    this.controlPlane = createControlPlane();
+    this.httpApi = createHttpApi();
+    this.stage = createStage();
+    createRoutes();
+    createOutputs();
+  }
+
+  public HttpApi httpApi() {
+    return httpApi;
+  }
+
+  public HttpStage stage() {
+    return stage;
+  }
+
+  public ApiFunction dataPlane() {
+    return dataPlane;
+  }
+
+  public ApiFunction controlPlane() {
+    return controlPlane;
+  }
+
+  public UserPool userPool() {
+    return userPool;
+  }
+
+  private UserPool createUserPool() {
+    UserPool pool = UserPool.Builder.create(this, "UserPool")
+        .selfSignUpEnabled(false)
+        .signInAliases(software.amazon.awscdk.services.cognito.SignInAliases.builder().email(true).build())
+        .passwordPolicy(PasswordPolicy.builder()
+            .minLength(14)
+            .requireDigits(true)
+            .requireLowercase(true)
+            .requireUppercase(true)
+            .requireSymbols(true)
+            .tempPasswordValidity(Duration.days(3))
+            .build())
+        .mfa(Mfa.REQUIRED)
+        .mfaSecondFactor(MfaSecondFactor.builder().otp(true).sms(false).build())
+        .accountRecovery(AccountRecovery.EMAIL_ONLY)
+        .deletionProtection(config.prod())
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    Nag.suppress(pool, "AwsSolutions-COG3",
+        "Threat protection (advanced security) is billed per monthly active user and does not apply to the "
+            + "client-credentials tokens Pier's services use; enable the Plus feature plan for human sign-ins.");
+    return pool;
+  }
+
+  private UserPoolResourceServer createResourceServer() {
+    return userPool.addResourceServer("ResourceServer", UserPoolResourceServerOptions.builder()
+        .identifier(RESOURCE_SERVER)
+        .scopes(List.of(inferScope, adminScope))
+        .build());
+  }
+
+  /** A machine client (OAuth client credentials) allowed both scopes; add narrower clients per team as needed. */
+  private UserPoolClient createServiceClient() {
+    UserPoolDomain domain = userPool.addDomain("Domain", UserPoolDomainOptions.builder()
+        .cognitoDomain(CognitoDomainOptions.builder()
+            .domainPrefix("pier-" + config.stage() + "-" + Aws.ACCOUNT_ID)
+            .build())
+        .build());
+    new CfnOutput(this, "TokenUrl", software.amazon.awscdk.CfnOutputProps.builder()
+        .value(domain.baseUrl() + "/oauth2/token")
+        .description("POST client_credentials here for a JWT")
+        .build());
+    return userPool.addClient("ServiceClient", UserPoolClientOptions.builder()
+        .generateSecret(true)
+        .authFlows(software.amazon.awscdk.services.cognito.AuthFlow.builder().build())
+        .oAuth(OAuthSettings.builder()
+            .flows(OAuthFlows.builder().clientCredentials(true).build())
+            .scopes(List.of(
+                OAuthScope.resourceServer(resourceServer, inferScope),
+                OAuthScope.resourceServer(resourceServer, adminScope)))
+            .build())
+        .accessTokenValidity(Duration.hours(1))
+        .build());
+  }
+
+  private ApiFunction createDataPlane() {
+    var table = data.registryTable();
+    ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
+        registryEnvironment(),
+        List.of(
+            PolicyStatement.Builder.create()
+                .sid("ReadRegistry")
+                .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
+                .resources(List.of(table.getTableArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ReadArtifacts")
+                .actions(List.of("s3:GetObject"))
+                .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("DecryptData")
+                .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
+                .resources(List.of(data.key().getKeyArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("InvokeModelEndpoints")
+                // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
+                // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
+                .actions(List.of("sagemaker:InvokeEndpoint"))
+                .resources(List.of(Fn.sub(
+                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+                .build()));
+    Nag.suppress(f.role(), "AwsSolutions-IAM5",
+            "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
+                + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
+                + "created per version after this stack is deployed.",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/");
+    return f;
+  }
+
+  private ApiFunction createControlPlane() {
+    var table = data.registryTable();
+    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry)",
+        config.controlPlaneMemoryMb(), registryEnvironment(),
+        List.of(
+            PolicyStatement.Builder.create()
+                .sid("ReadWriteRegistry")
+                // TransactWriteItems is authorized per contained action: Put, Update and ConditionCheck.
+                .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                    "dynamodb:ConditionCheckItem"))
+                .resources(List.of(table.getTableArn(), table.getTableArn() + "/index/gsi1"))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ReadWriteArtifacts")
+                .actions(List.of("s3:GetObject", "s3:PutObject"))
+                .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("SeeMissingArtifactsAs404")
+                // Without ListBucket S3 answers HeadObject for a missing key with 403, which the registry
+                // cannot tell from a real denial; scoped to the artifacts prefix.
+                .effect(Effect.ALLOW)
+                .actions(List.of("s3:ListBucket"))
+                .resources(List.of(data.artifacts().getBucketArn()))
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", DataStack.ARTIFACTS_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("EncryptDecryptData")
+                .actions(List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"))
+                .resources(List.of(data.key().getKeyArn()))
+                .build()));
+    Nag.suppress(f.role(), "AwsSolutions-IAM5",
+            "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
+                + "checks for existing ones, and touches nothing else in the bucket.",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/");
+    return f;
+  }
+
+  private Map<String, String> registryEnvironment() {
+    return Map.of(
+        "PIER_REGISTRY_TABLE", data.registryTable().getTableName(),
+        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
+  }
+
+  private HttpApi createHttpApi() {
+    return HttpApi.Builder.create(this, "HttpApi")
+        .apiName(config.prefix() + "-api")
+        .description("Pier: OIP V2 inference (/v2) and the control plane (/api/v1)")
+        // Our own $default stage below carries throttling and access logs.
+        .createDefaultStage(false)
+        .build();
+  }
+
+  private HttpStage createStage() {
+    LogGroup accessLogs = LogGroup.Builder.create(this, "AccessLogs")
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    var destination = new LogGroupLogDestination(accessLogs);
+    var format = AccessLogFormat.custom("{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","
+        + "\"time\":\"$context.requestTime\",\"method\":\"$context.httpMethod\",\"route\":\"$context.routeKey\","
+        + "\"status\":\"$context.status\",\"bytes\":\"$context.responseLength\","
+        + "\"latencyMs\":\"$context.responseLatency\",\"integrationMs\":\"$context.integrationLatency\","
+        + "\"authError\":\"$context.authorizer.error\",\"integrationError\":\"$context.integrationErrorMessage\"}");
+    return httpApi.addStage("Stage", HttpStageOptions.builder()
+        .stageName("$default")
+        .autoDeploy(true)
+        .throttle(ThrottleSettings.builder()
+            .rateLimit(config.throttleRatePerSecond())
+            .burstLimit(config.throttleBurst())
+            .build())
+        .detailedMetricsEnabled(true)
+        .accessLogSettings(new IAccessLogSettings() {
+          @Override
+          public IAccessLogDestination getDestination() {
+            return destination;
+          }
+
+          @Override
+          public AccessLogFormat getFormat() {
+            return format;
+          }
+        })
+        .build());
+  }
+
+  private void createRoutes() {
+    var jwt = HttpUserPoolAuthorizer.Builder.create("Jwt", userPool)
+        .userPoolClients(List.of(serviceClient))
+        .build();
+    var inference = new HttpLambdaIntegration("DataPlaneIntegration", dataPlane.alias());
+    var registry = new HttpLambdaIntegration("ControlPlaneIntegration", controlPlane.alias());
+
+    // Load balancers and uptime probes cannot hold tokens; health answers say nothing about models.
+    route("/v2/health/live", List.of(HttpMethod.GET), inference, new HttpNoneAuthorizer(), List.of());
+    route("/v2/health/ready", List.of(HttpMethod.GET), inference, new HttpNoneAuthorizer(), List.of());
+    route("/v2", List.of(HttpMethod.GET), inference, jwt, List.of(INFER_SCOPE));
+    route("/v2/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST), inference, jwt, List.of(INFER_SCOPE));
+    route("/api/v1/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE), registry,
+        jwt, List.of(ADMIN_SCOPE));
+  }
+
+  private void route(String path, List<HttpMethod> methods, HttpLambdaIntegration integration,
+      IHttpRouteAuthorizer authorizer, List<String> scopes) {
+    var routes = httpApi.addRoutes(AddRoutesOptions.builder()
+        .path(path)
+        .methods(methods)
+        .integration(integration)
+        .authorizer(authorizer)
+        .authorizationScopes(scopes.isEmpty() ? null : scopes)
+        .build());
+    if (scopes.isEmpty()) {
+      routes.forEach(r -> Nag.suppress(r, "AwsSolutions-APIG4",
+          "Liveness/readiness probes are public by design: they carry no model data and probes hold no tokens."));
+    }
+  }
+
+  private void createOutputs() {
+    new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()
+        .value(stage.getUrl())
+        .description("Pier API base URL")
+        .build());
+    new CfnOutput(this, "UserPoolId", software.amazon.awscdk.CfnOutputProps.builder()
+        .value(userPool.getUserPoolId())
+        .build());
+    new CfnOutput(this, "ServiceClientId", software.amazon.awscdk.CfnOutputProps.builder()
+        .value(serviceClient.getUserPoolClientId())
+        .description("client_credentials client; read its secret with `aws cognito-idp describe-user-pool-client`")
+        .build());
+  }
+}

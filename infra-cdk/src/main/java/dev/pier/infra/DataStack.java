@@ -1,0 +1,200 @@
+package dev.pier.infra;
+
+import java.util.List;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.ProjectionType;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.CfnBucket;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.s3.StorageClass;
+import software.amazon.awscdk.services.s3.Transition;
+import software.constructs.Construct;
+
+/**
+ * Pier's state: the registry table and the artifact, batch and capture buckets, all encrypted with one customer
+ * managed KMS key. In prod everything here survives {@code cdk destroy} and the table has deletion protection; in
+ * dev it all goes with the stack.
+ */
+public final class DataStack extends Stack {
+  /** Where content-addressed model artifacts live; the registry code writes exactly here. */
+  public static final String ARTIFACTS_PREFIX = "artifacts/sha256/";
+  /** Where model archives for SageMaker endpoints live in the artifacts bucket. */
+  public static final String ENDPOINT_MODELS_PREFIX = "endpoints/";
+  /** Uploads under this prefix of the batch bucket start batch jobs. */
+  public static final String BATCH_INCOMING_PREFIX = "incoming/";
+
+  private final PierConfig config;
+  private final Key key;
+  private final Bucket accessLogs;
+  private final Table registryTable;
+  private final Bucket artifacts;
+  private final Bucket batch;
+  private final Bucket captures;
+
+  public DataStack(Construct scope, String id, StackProps props, PierConfig config) {
+    super(scope, id, props);
+    this.config = config;
+    this.key = createKey();
+    this.accessLogs = createAccessLogsBucket();
+    this.registryTable = createRegistryTable();
+    this.artifacts = createArtifactsBucket();
+    this.batch = createBatchBucket();
+    this.captures = createCapturesBucket();
+  }
+
+  public Key key() {
+    return key;
+  }
+
+  public Table registryTable() {
+    return registryTable;
+  }
+
+  public Bucket artifacts() {
+    return artifacts;
+  }
+
+  public Bucket batch() {
+    return batch;
+  }
+
+  public Bucket captures() {
+    return captures;
+  }
+
+  private RemovalPolicy removal() {
+    return config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  }
+
+  private Key createKey() {
+    return Key.Builder.create(this, "DataKey")
+        .description("Pier " + config.stage() + ": encrypts the registry table, buckets and queues")
+        .enableKeyRotation(true)
+        .removalPolicy(removal())
+        .build();
+  }
+
+  /**
+   * The registry's single table. Its layout must match {@code dev.pier.registry.RegistryTable} (the tests compare
+   * them): string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything, TTL on {@code expiresAt}.
+   */
+  private Table createRegistryTable() {
+    Table table = Table.Builder.create(this, "RegistryTable")
+        .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .timeToLiveAttribute("expiresAt")
+        .encryption(TableEncryption.CUSTOMER_MANAGED)
+        .encryptionKey(key)
+        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+            .pointInTimeRecoveryEnabled(true)
+            .build())
+        .deletionProtection(config.prod())
+        .removalPolicy(removal())
+        .build();
+    table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+        .indexName("gsi1")
+        .partitionKey(Attribute.builder().name("gsi1pk").type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name("gsi1sk").type(AttributeType.STRING).build())
+        .projectionType(ProjectionType.ALL)
+        .build());
+    return table;
+  }
+
+  /**
+   * S3 server access logs of the other buckets. S3 can deliver access logs only to a bucket encrypted with S3-managed
+   * keys, so this one alone is not KMS-encrypted.
+   */
+  private Bucket createAccessLogsBucket() {
+    return Bucket.Builder.create(this, "AccessLogsBucket")
+        .encryption(BucketEncryption.S3_MANAGED)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .minimumTlsVersion(1.2)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .versioned(true)
+        .lifecycleRules(List.of(LifecycleRule.builder()
+            .id("expire-access-logs")
+            .expiration(Duration.days(config.prod() ? 365 : 90))
+            .noncurrentVersionExpiration(Duration.days(7))
+            .abortIncompleteMultipartUploadAfter(Duration.days(1))
+            .build()))
+        .removalPolicy(removal())
+        .build();
+  }
+
+  private Bucket createArtifactsBucket() {
+    return secureBucket("ArtifactsBucket", "artifacts/", List.of(
+        // Artifacts are content-addressed and never overwritten; old versions only come from deletions.
+        LifecycleRule.builder()
+            .id("expire-deleted-artifacts")
+            .noncurrentVersionExpiration(Duration.days(90))
+            .abortIncompleteMultipartUploadAfter(Duration.days(7))
+            .build()));
+  }
+
+  private Bucket createBatchBucket() {
+    Bucket bucket = secureBucket("BatchBucket", "batch/", List.of(
+        LifecycleRule.builder()
+            .id("expire-batch-io")
+            .expiration(Duration.days(30))
+            .noncurrentVersionExpiration(Duration.days(7))
+            .abortIncompleteMultipartUploadAfter(Duration.days(1))
+            .build()));
+    // EventBridge notifications set on the bucket itself: CDK's eventBridgeEnabled would add a custom-resource
+    // Lambda (with an AWS-managed policy) just to flip this switch.
+    CfnBucket cfn = (CfnBucket) bucket.getNode().getDefaultChild();
+    cfn.setNotificationConfiguration(CfnBucket.NotificationConfigurationProperty.builder()
+        .eventBridgeConfiguration(CfnBucket.EventBridgeConfigurationProperty.builder()
+            .eventBridgeEnabled(true)
+            .build())
+        .build());
+    return bucket;
+  }
+
+  private Bucket createCapturesBucket() {
+    return secureBucket("CapturesBucket", "captures/", List.of(
+        LifecycleRule.builder()
+            .id("tier-and-expire-captures")
+            .transitions(List.of(Transition.builder()
+                .storageClass(StorageClass.INFREQUENT_ACCESS)
+                .transitionAfter(Duration.days(30))
+                .build()))
+            .expiration(Duration.days(config.prod() ? 400 : 90))
+            .noncurrentVersionExpiration(Duration.days(7))
+            .abortIncompleteMultipartUploadAfter(Duration.days(1))
+            .build()));
+  }
+
+  /** KMS with bucket keys (fewer KMS calls), versioned, private, TLS 1.2+ only, access-logged. */
+  private Bucket secureBucket(String id, String logPrefix, List<LifecycleRule> lifecycle) {
+    return Bucket.Builder.create(this, id)
+        .encryption(BucketEncryption.KMS)
+        .encryptionKey(key)
+        .bucketKeyEnabled(true)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .minimumTlsVersion(1.2)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .versioned(true)
+        .serverAccessLogsBucket(accessLogs)
+        .serverAccessLogsPrefix(logPrefix)
+        .lifecycleRules(lifecycle)
+        .removalPolicy(removal())
+        .build();
+  }
+}

@@ -1,0 +1,180 @@
+package dev.pier.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.events.CfnRule;
+import software.amazon.awscdk.services.events.EventPattern;
+import software.amazon.awscdk.interfaces.events.IRuleRef;
+import software.amazon.awscdk.services.events.RuleTargetConfig;
+import software.amazon.awscdk.services.sqs.IQueue;
+import software.amazon.awscdk.services.events.IRuleTarget;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.amazon.awscdk.services.stepfunctions.StateMachine;
+import software.amazon.awscdk.services.stepfunctions.StateMachineType;
+import software.constructs.Construct;
+
+/**
+ * Batch and background jobs: one Step Functions state machine per ASL file (logging everything and traced with
+ * X-Ray), and the EventBridge rule that turns S3 uploads under {@code incoming/} of the batch bucket into work.
+ *
+ * <p>ASL files may use these {@code ${Placeholder}}s: {@code BatchBucket}, {@code BatchUploadsQueueUrl},
+ * {@code RegistryTable}. A state machine may read and write the batch bucket and nothing else until the workers
+ * exist; give it more here, statement by statement, when its file needs it.
+ *
+ * <p>TODO(schedules): recurring jobs (monitoring, retraining) get EventBridge Scheduler schedules here once their
+ * state machines exist.
+ */
+public final class OrchestrationStack extends Stack {
+  /** The state machine that, when its ASL file exists, is started for each batch upload. */
+  public static final String BATCH_STATE_MACHINE = "batch-scoring";
+
+  private final PierConfig config;
+  private final DataStack data;
+  private final WorkersStack workers;
+  private final List<StateMachine> stateMachines = new ArrayList<>();
+  private final Rule batchUploadRule;
+
+  public OrchestrationStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
+      WorkersStack workers) {
+    super(scope, id, props);
+    this.config = config;
+    this.data = data;
+    this.workers = workers;
+    createStateMachines();
+    this.batchUploadRule = createBatchUploadRule();
+  }
+
+  public List<StateMachine> stateMachines() {
+    return List.copyOf(stateMachines);
+  }
+
+  public Rule batchUploadRule() {
+    return batchUploadRule;
+  }
+
+  private void createStateMachines() {
+    for (AslFile asl : AslFile.load(config.stateMachinesDir())) {
+      stateMachines.add(createStateMachine(asl));
+    }
+  }
+
+  private StateMachine createStateMachine(AslFile asl) {
+    LogGroup logs = LogGroup.Builder.create(this, asl.constructId() + "Logs")
+        // Step Functions vended logs must go to a group under /aws/vendedlogs/ to keep the resource policy small.
+        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + asl.name())
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    StateMachine machine = StateMachine.Builder.create(this, asl.constructId())
+        .stateMachineName(config.prefix() + "-" + asl.name())
+        .stateMachineType(StateMachineType.STANDARD)
+        // Inlined, not an S3 asset: the template shows the definition and tests can read it.
+        .definitionBody(DefinitionBody.fromString(asl.definition()))
+        .definitionSubstitutions(Map.of(
+            "BatchBucket", data.batch().getBucketName(),
+            "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
+            "RegistryTable", data.registryTable().getTableName()))
+        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
+        .tracingEnabled(true)
+        .timeout(Duration.hours(24))
+        .build();
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("BatchObjects")
+        .actions(List.of("s3:GetObject", "s3:PutObject"))
+        .resources(List.of(data.batch().arnForObjects("*")))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("ListBatchBucket")
+        .actions(List.of("s3:ListBucket"))
+        .resources(List.of(data.batch().getBucketArn()))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("BatchObjectsKms")
+        .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
+        .resources(List.of(data.key().getKeyArn()))
+        .build());
+    Nag.suppress(machine, "AwsSolutions-IAM5",
+        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
+            + "batch jobs read inputs and write results anywhere in the batch bucket, which holds nothing else.",
+        "Resource::*", "/^Resource::.*BatchBucket.*\\/\\*$/");
+    return machine;
+  }
+
+  /**
+   * S3 "Object Created" events for {@code incoming/} in the batch bucket. They start the {@value #BATCH_STATE_MACHINE}
+   * state machine once its ASL file exists; until then they wait in the batch-uploads queue (14 days at most), so no
+   * upload is dropped silently. Events EventBridge cannot deliver go to that queue's dead-letter queue.
+   */
+  private Rule createBatchUploadRule() {
+    Rule rule = Rule.Builder.create(this, "BatchUploadRule")
+        .ruleName(batchUploadRuleName(config))
+        .description("Pier: batch uploads under " + DataStack.BATCH_INCOMING_PREFIX)
+        .eventPattern(EventPattern.builder()
+            .source(List.of("aws.s3"))
+            .detailType(List.of("Object Created"))
+            .detail(Map.of(
+                "bucket", Map.of("name", List.of(data.batch().getBucketName())),
+                "object", Map.of("key", List.of(Map.of("prefix", DataStack.BATCH_INCOMING_PREFIX)))))
+            .build())
+        .build();
+    rule.addTarget(batchTarget());
+    return rule;
+  }
+
+  /** The rule's name, fixed so the workers stack can let exactly this rule write to its queue. */
+  public static String batchUploadRuleName(PierConfig config) {
+    return config.prefix() + "-batch-uploads";
+  }
+
+  private IRuleTarget batchTarget() {
+    var deadLetters = workers.batchUploads().deadLetters();
+    String batchId = new AslFile(BATCH_STATE_MACHINE, "").constructId();
+    for (StateMachine machine : stateMachines) {
+      if (machine.getNode().getId().equals(batchId)) {
+        Role role = Role.Builder.create(this, "BatchUploadRuleRole")
+            .assumedBy(new ServicePrincipal("events.amazonaws.com"))
+            .description("Lets the batch-upload rule start " + machine.getNode().getId())
+            .build();
+        machine.grantStartExecution(role);
+        return new DeadLetteredTarget(machine.getStateMachineArn(), role, deadLetters);
+      }
+    }
+    return new DeadLetteredTarget(workers.batchUploads().queue().getQueueArn(), null, deadLetters);
+  }
+
+  /**
+   * A rule target whose dead-letter queue lives in the workers stack. CDK's own targets would add a statement naming
+   * this rule to that queue's policy, a reference back to this stack that CloudFormation cannot order; the workers
+   * stack allows the rule by name instead.
+   */
+  private record DeadLetteredTarget(String arn, IRole role, IQueue deadLetters) implements IRuleTarget {
+    @Override
+    public RuleTargetConfig bind(IRuleRef rule) {
+      return bind(rule, null);
+    }
+
+    @Override
+    public RuleTargetConfig bind(IRuleRef rule, String id) {
+      return RuleTargetConfig.builder()
+          .arn(arn)
+          .role(role)
+          .deadLetterConfig(CfnRule.DeadLetterConfigProperty.builder().arn(deadLetters.getQueueArn()).build())
+          .retryPolicy(CfnRule.RetryPolicyProperty.builder().maximumRetryAttempts(8).build())
+          .build();
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.pier.infra;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import software.constructs.Node;
+
+/**
+ * Everything a deployment may vary, read once from CDK context ({@code -c key=value} or {@code cdk.json}) and, for
+ * keys not set there, from environment variables named {@code PIER_<KEY>} ({@code gpuInstanceType} →
+ * {@code PIER_GPU_INSTANCE_TYPE}). Every key has a default, so {@code cdk synth} with no configuration gives a
+ * working dev deployment.
+ *
+ * @param account AWS account, or null for an environment-agnostic synth ({@code CDK_DEFAULT_ACCOUNT} when the CLI
+ *     has credentials)
+ * @param region AWS region, or null likewise
+ * @param stage dev or prod: prod retains data on stack deletion, turns on deletion protection and keeps logs longer
+ * @param apiZip the {@code -Plambda} build of the api app ({@code ./pier lambda})
+ * @param lambdaRuntime {@code java21} or {@code java25}
+ * @param concurrency SnapStart (default) or provisioned concurrency; AWS does not combine the two
+ * @param stateMachinesDir folder whose {@code *.asl.json} files become Step Functions state machines
+ */
+public record PierConfig(
+    String account,
+    String region,
+    Stage stage,
+    Path apiZip,
+    String lambdaRuntime,
+    Concurrency concurrency,
+    int provisionedMin,
+    int provisionedMax,
+    int dataPlaneMemoryMb,
+    int controlPlaneMemoryMb,
+    int throttleRatePerSecond,
+    int throttleBurst,
+    double latencyAlarmMillis,
+    String alarmEmail,
+    Path stateMachinesDir,
+    EndpointMode gpuEndpointMode,
+    String gpuInstanceType,
+    int gpuMaxInstances,
+    String gpuImage,
+    String gpuModelDataUrl) {
+
+  public enum Stage { dev, prod }
+
+  /** How the API functions avoid cold starts. */
+  public enum Concurrency {
+    /** SnapStart on published versions, reached through the {@code live} alias: no idle cost. */
+    snapstart,
+    /** Provisioned concurrency on the {@code live} alias with target-tracking autoscaling: pays for warm instances. */
+    provisioned
+  }
+
+  /** The GPU endpoint's inference mode. */
+  public enum EndpointMode {
+    /** SageMaker asynchronous inference: requests queue, the endpoint scales to zero instances when idle. */
+    async,
+    /** Real-time inference: at least one instance always runs. */
+    realtime
+  }
+
+  public static final Path DEFAULT_API_ZIP = Path.of("../functions/api/target/lambda/function.zip");
+  public static final Path DEFAULT_STATE_MACHINES_DIR = Path.of("../state-machines/src/main/resources");
+  /** PyTorch inference Deep Learning Container for GPUs; {@code ${AWS::Region}} is filled in at deploy time. */
+  public static final String DEFAULT_GPU_IMAGE =
+      "763104351884.dkr.ecr.${AWS::Region}.amazonaws.com/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker";
+
+  public PierConfig {
+    if (provisionedMin < 1 || provisionedMax < provisionedMin) {
+      throw new IllegalArgumentException("need 1 <= provisionedMin <= provisionedMax, got "
+          + provisionedMin + ".." + provisionedMax);
+    }
+    if (gpuMaxInstances < 1) {
+      throw new IllegalArgumentException("gpuMaxInstances must be at least 1, got " + gpuMaxInstances);
+    }
+    if (!lambdaRuntime.equals("java21") && !lambdaRuntime.equals("java25")) {
+      throw new IllegalArgumentException("lambdaRuntime must be java21 or java25, got " + lambdaRuntime);
+    }
+  }
+
+  public boolean prod() {
+    return stage == Stage.prod;
+  }
+
+  /** Prefix of every stack name, e.g. {@code pier-dev}. */
+  public String prefix() {
+    return "pier-" + stage;
+  }
+
+  /** Reads the configuration from {@code node}'s context, then the environment. */
+  public static PierConfig from(Node node) {
+    return from(key -> Optional.ofNullable(node.tryGetContext(key)).map(Object::toString).orElse(null), System.getenv());
+  }
+
+  static PierConfig from(Function<String, String> context, Map<String, String> env) {
+    Settings s = new Settings(context, env);
+    return new PierConfig(
+        s.get("account", env.get("CDK_DEFAULT_ACCOUNT")),
+        s.get("region", env.get("CDK_DEFAULT_REGION")),
+        Stage.valueOf(s.get("stage", "dev").toLowerCase(Locale.ROOT)),
+        Path.of(s.get("apiZip", DEFAULT_API_ZIP.toString())),
+        s.get("lambdaRuntime", "java25"),
+        Concurrency.valueOf(s.get("concurrency", "snapstart").toLowerCase(Locale.ROOT)),
+        s.integer("provisionedMin", 1),
+        s.integer("provisionedMax", 10),
+        s.integer("dataPlaneMemoryMb", 2048),
+        s.integer("controlPlaneMemoryMb", 1024),
+        s.integer("throttleRatePerSecond", 200),
+        s.integer("throttleBurst", 400),
+        Double.parseDouble(s.get("latencyAlarmMillis", "100")),
+        s.get("alarmEmail", null),
+        Path.of(s.get("stateMachinesDir", DEFAULT_STATE_MACHINES_DIR.toString())),
+        EndpointMode.valueOf(s.get("gpuEndpointMode", "async").toLowerCase(Locale.ROOT)),
+        s.get("gpuInstanceType", "ml.g5.xlarge"),
+        s.integer("gpuMaxInstances", 2),
+        s.get("gpuImage", DEFAULT_GPU_IMAGE),
+        s.get("gpuModelDataUrl", null));
+  }
+
+  private record Settings(Function<String, String> context, Map<String, String> env) {
+    String get(String key, String fallback) {
+      String v = context.apply(key);
+      if (v == null || v.isBlank()) {
+        v = env.get("PIER_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+      }
+      return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    int integer(String key, int fallback) {
+      String v = get(key, null);
+      try {
+        return v == null ? fallback : Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("context " + key + " must be a whole number, got '" + v + "'");
+      }
+    }
+  }
+}

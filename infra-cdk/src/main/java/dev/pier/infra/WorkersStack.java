@@ -1,0 +1,99 @@
+package dev.pier.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.sqs.DeadLetterQueue;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+/**
+ * Work queues for the {@code workers} app (Funqy handlers for events and state-machine tasks), each with its own
+ * dead-letter queue that the observability stack alarms on.
+ *
+ * <p>TODO(workers): the {@code functions/workers} app does not exist yet. When it does, add one Lambda per Funqy
+ * handler here ({@code QUARKUS_FUNQY_EXPORT=<name>} picks the function from the shared zip), each with an
+ * {@code SqsEventSource} on its queue and a role holding only what that handler calls, the way {@link ApiFunction}
+ * does for the api app.
+ */
+public final class WorkersStack extends Stack {
+  /** A message is tried this many times before it moves to the dead-letter queue. */
+  static final int MAX_RECEIVES = 5;
+
+  /** A work queue and where its poison messages go. */
+  public record WorkQueue(String name, Queue queue, Queue deadLetters) {}
+
+  private final PierConfig config;
+  private final List<WorkQueue> queues = new ArrayList<>();
+  private final WorkQueue batchUploads;
+  private final WorkQueue predictionCaptures;
+
+  public WorkersStack(Construct scope, String id, StackProps props, PierConfig config) {
+    super(scope, id, props);
+    this.config = config;
+    this.batchUploads = createQueue("BatchUploads", Duration.minutes(15));
+    this.predictionCaptures = createQueue("PredictionCaptures", Duration.minutes(2));
+    allowBatchUploadRule();
+  }
+
+  /**
+   * The orchestration stack's rule sends batch uploads here (and what it cannot deliver to the dead-letter queue).
+   * The rule is named by ARN rather than referenced, so this stack does not depend on the one that depends on it.
+   */
+  private void allowBatchUploadRule() {
+    String ruleArn = Fn.sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/"
+        + OrchestrationStack.batchUploadRuleName(config));
+    for (Queue q : List.of(batchUploads.queue(), batchUploads.deadLetters())) {
+      q.addToResourcePolicy(PolicyStatement.Builder.create()
+          .sid("BatchUploadRule")
+          .principals(List.of(new ServicePrincipal("events.amazonaws.com")))
+          .actions(List.of("sqs:SendMessage"))
+          .resources(List.of(q.getQueueArn()))
+          .conditions(Map.of("ArnEquals", Map.of("aws:SourceArn", ruleArn)))
+          .build());
+    }
+  }
+
+  /** S3 uploads under {@code incoming/} of the batch bucket, delivered by the orchestration stack's rule. */
+  public WorkQueue batchUploads() {
+    return batchUploads;
+  }
+
+  /** Sampled request/response pairs on their way to the captures bucket and the drift monitors. */
+  public WorkQueue predictionCaptures() {
+    return predictionCaptures;
+  }
+
+  public List<WorkQueue> queues() {
+    return List.copyOf(queues);
+  }
+
+  /**
+   * @param visibilityTimeout at least the consuming function's timeout, so a message is not handed out twice while
+   *     it is being worked on
+   */
+  private WorkQueue createQueue(String name, Duration visibilityTimeout) {
+    Queue deadLetters = Queue.Builder.create(this, name + "DeadLetters")
+        .encryption(QueueEncryption.SQS_MANAGED)
+        .enforceSsl(true)
+        .retentionPeriod(Duration.days(14))
+        .build();
+    Queue queue = Queue.Builder.create(this, name)
+        .encryption(QueueEncryption.SQS_MANAGED)
+        .enforceSsl(true)
+        .visibilityTimeout(visibilityTimeout)
+        .retentionPeriod(Duration.days(config.prod() ? 14 : 4))
+        .deadLetterQueue(DeadLetterQueue.builder().queue(deadLetters).maxReceiveCount(MAX_RECEIVES).build())
+        .build();
+    WorkQueue q = new WorkQueue(name, queue, deadLetters);
+    queues.add(q);
+    return q;
+  }
+}

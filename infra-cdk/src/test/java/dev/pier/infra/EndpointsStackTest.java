@@ -1,0 +1,90 @@
+package dev.pier.infra;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+class EndpointsStackTest {
+  private final Template dev = Deployments.dev().template(Deployments.dev().stacks().endpoints());
+  private final Template prod = Deployments.prod().template(Deployments.prod().stacks().endpoints());
+
+  @Test
+  void defaultDeploymentHasOneNetworkIsolatedGpuModelEndpointConfigAndEndpoint() {
+    dev.resourceCountIs("AWS::SageMaker::Model", 1);
+    dev.hasResourceProperties("AWS::SageMaker::Model", Map.of(
+        "EnableNetworkIsolation", true,
+        "PrimaryContainer", Map.of(
+            "Image", Map.of("Fn::Sub", Match.stringLikeRegexp(".*pytorch-inference.*gpu.*")),
+            "ModelDataUrl", Match.anyValue())));
+    dev.resourceCountIs("AWS::SageMaker::EndpointConfig", 1);
+    dev.hasResourceProperties("AWS::SageMaker::Endpoint", Map.of("EndpointName", "pier-dev-gpu"));
+  }
+
+  @Test
+  void defaultGpuEndpointIsAsynchronousWithEncryptedOutputs() {
+    dev.hasResourceProperties("AWS::SageMaker::EndpointConfig", Map.of(
+        "ProductionVariants", List.of(Match.objectLike(Map.of(
+            "InstanceType", "ml.g5.xlarge", "VariantName", GpuEndpoint.VARIANT))),
+        "AsyncInferenceConfig", Map.of(
+            "OutputConfig", Match.objectLike(Map.of(
+                "S3OutputPath", Match.anyValue(), "KmsKeyId", Match.anyValue())),
+            "ClientConfig", Match.anyValue()),
+        // g5 volumes are instance storage: SageMaker encrypts them itself and refuses a key.
+        "KmsKeyId", Match.absent()));
+  }
+
+  @Test
+  void asyncEndpointScalesToZeroAndWakesOnBacklog() {
+    dev.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Map.of(
+        "ServiceNamespace", "sagemaker",
+        "ScalableDimension", "sagemaker:variant:DesiredInstanceCount",
+        "MinCapacity", 0,
+        "MaxCapacity", 2));
+    dev.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Map.of(
+        "PolicyType", "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration", Match.objectLike(Map.of(
+            "CustomizedMetricSpecification", Match.objectLike(Map.of(
+                "MetricName", "ApproximateBacklogSizePerInstance")),
+            "TargetValue", GpuEndpoint.BACKLOG_PER_INSTANCE_TARGET))));
+    dev.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Map.of(
+        "PolicyType", "StepScaling"));
+    dev.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+        "MetricName", "HasBacklogWithoutCapacity",
+        "AlarmActions", List.of(Match.anyValue())));
+  }
+
+  @Test
+  void everyGpuEndpointTracksGpuUtilization() {
+    for (Template t : List.of(dev, prod)) {
+      t.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Map.of(
+          "TargetTrackingScalingPolicyConfiguration", Match.objectLike(Map.of(
+              "CustomizedMetricSpecification", Match.objectLike(Map.of(
+                  "MetricName", "GPUUtilization", "Namespace", "/aws/sagemaker/Endpoints")),
+              "TargetValue", GpuEndpoint.GPU_UTILIZATION_TARGET))));
+    }
+  }
+
+  @Test
+  void realtimeContextKeepsAnInstanceAndTracksInvocationsPerInstance() {
+    prod.hasResourceProperties("AWS::SageMaker::EndpointConfig", Map.of(
+        "AsyncInferenceConfig", Match.absent(),
+        "KmsKeyId", Match.anyValue(),
+        "ProductionVariants", List.of(Match.objectLike(Map.of("InstanceType", "ml.p3.2xlarge")))));
+    prod.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Map.of("MinCapacity", 1));
+    prod.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Map.of(
+        "TargetTrackingScalingPolicyConfiguration", Match.objectLike(Map.of(
+            "PredefinedMetricSpecification", Map.of("PredefinedMetricType", "SageMakerVariantInvocationsPerInstance"),
+            "TargetValue", GpuEndpoint.INVOCATIONS_PER_INSTANCE_TARGET))));
+  }
+
+  @Test
+  void executionRolePullsOnlyItsOwnImageRepository() {
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(Match.objectLike(Map.of(
+            "Sid", "PullImage",
+            "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(
+                "arn:\\$\\{AWS::Partition}:ecr:\\$\\{AWS::Region}:763104351884:repository/pytorch-inference")))))))));
+  }
+}

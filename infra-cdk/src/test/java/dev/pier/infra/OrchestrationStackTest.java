@@ -1,0 +1,83 @@
+package dev.pier.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+class OrchestrationStackTest {
+  private final Template dev = Deployments.dev().template(Deployments.dev().stacks().orchestration());
+  private final Template prod = Deployments.prod().template(Deployments.prod().stacks().orchestration());
+
+  @Test
+  void everyAslFileBecomesAStateMachineWithFullLoggingAndTracing() {
+    dev.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+    dev.hasResourceProperties("AWS::StepFunctions::StateMachine", Map.of(
+        "StateMachineName", "pier-dev-batch-scoring",
+        "StateMachineType", "STANDARD",
+        "DefinitionString", Match.stringLikeRegexp(".*\"StartAt\": \"ListUploads\".*"),
+        "DefinitionSubstitutions", Match.objectLike(Map.of("BatchBucket", Match.anyValue())),
+        "LoggingConfiguration", Map.of(
+            "Level", "ALL",
+            "IncludeExecutionData", true,
+            "Destinations", List.of(Match.anyValue())),
+        "TracingConfiguration", Map.of("Enabled", true)));
+  }
+
+  @Test
+  void batchUploadsUnderIncomingStartTheBatchStateMachine() {
+    dev.hasResourceProperties("AWS::Events::Rule", Map.of(
+        "Name", "pier-dev-batch-uploads",
+        "EventPattern", Map.of(
+            "source", List.of("aws.s3"),
+            "detail-type", List.of("Object Created"),
+            "detail", Map.of(
+                "bucket", Map.of("name", List.of(Match.anyValue())),
+                "object", Map.of("key", List.of(Map.of("prefix", DataStack.BATCH_INCOMING_PREFIX))))),
+        "Targets", List.of(Match.objectLike(Map.of(
+            "Arn", Map.of("Ref", Match.stringLikeRegexp("BatchScoring.*")),
+            "RoleArn", Match.anyValue(),
+            "DeadLetterConfig", Map.of("Arn", Match.anyValue()))))));
+  }
+
+  @Test
+  void withoutABatchStateMachineUploadsWaitInTheBatchUploadsQueue() {
+    prod.resourceCountIs("AWS::StepFunctions::StateMachine", 0);
+    prod.hasResourceProperties("AWS::Events::Rule", Map.of("Targets", List.of(Match.objectLike(Map.of(
+        "Arn", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*BatchUploads.*Arn.*")),
+        "DeadLetterConfig", Map.of("Arn", Match.anyValue()))))));
+  }
+
+  @Test
+  void loadsAslFilesRecursivelyInNameOrderAndNothingElse(@TempDir Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("monitoring"));
+    Files.writeString(dir.resolve("training.asl.json"), "{}");
+    Files.writeString(dir.resolve("monitoring/drift-check.asl.json"), "{}");
+    Files.writeString(dir.resolve("README.md"), "not a state machine");
+    assertThat(AslFile.load(dir)).extracting(AslFile::name).containsExactly("drift-check", "training");
+    assertThat(new AslFile("drift-check", "{}").constructId()).isEqualTo("DriftCheck");
+  }
+
+  @Test
+  void aMissingFolderMeansNoStateMachines() {
+    assertThat(AslFile.load(Path.of("target/does-not-exist"))).isEmpty();
+  }
+
+  @Test
+  void everyAslFileInTheRepositoryIsAStatesLanguageDocument() throws IOException {
+    Path repoFolder = Path.of("..").resolve(PierConfig.DEFAULT_STATE_MACHINES_DIR.toString().substring(3));
+    for (AslFile asl : AslFile.load(repoFolder)) {
+      JsonNode doc = new ObjectMapper().readTree(asl.definition());
+      assertThat(doc.has("StartAt") && doc.has("States")).as(asl.name()).isTrue();
+    }
+  }
+}
