@@ -29,7 +29,7 @@ import io.smallrye.common.annotation.Blocking;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class InferenceResource {
-  private static final String SERVER_VERSION = "0.1.0";
+  static final String SERVER_VERSION = "0.1.0";
   /** Makes canary assignment sticky for a caller; {@code parameters.unit} in the body takes precedence. */
   static final String UNIT_HEADER = "X-Pier-Unit";
 

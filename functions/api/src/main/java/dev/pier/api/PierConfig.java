@@ -163,9 +163,13 @@ public interface PierConfig {
   }
 
   interface Grpc {
-    /** Port of the gRPC inference service on the plain server (the service itself is not built yet). */
+    /** Port of the OIP gRPC service on the plain server (0: any free port). Not served inside Lambda. */
     @WithDefault("8081")
     int port();
+
+    /** Serve gRPC at all on the plain server. */
+    @WithDefault("true")
+    boolean enabled();
   }
 
   interface Metrics {

@@ -1,0 +1,58 @@
+package dev.pier.grpc;
+
+import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.RpcFrontend;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OIP gRPC service on the plain server ({@code --grpc-port}, default 8081). Calls run on a bounded pool of
+ * platform threads (engines make blocking JNI calls); messages up to 64 MiB are accepted, matching the REST limit's
+ * order of magnitude. Closing drains: no new calls, in-flight ones get up to 30 s.
+ */
+public final class GrpcFrontend implements RpcFrontend {
+  static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  @Override
+  public String name() {
+    return "grpc";
+  }
+
+  @Override
+  public Running start(PredictionService predictions, String serverName, String serverVersion, String host,
+      int port) throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 4),
+        Thread.ofPlatform().daemon().name("pier-grpc-", 0).factory());
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .executor(pool)
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .addService(new InferenceService(predictions, serverName, serverVersion))
+        .build()
+        .start();
+    return new Running() {
+      @Override
+      public int port() {
+        return server.getPort();
+      }
+
+      @Override
+      public void close() {
+        server.shutdown();
+        try {
+          if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
+            server.shutdownNow();
+          }
+        } catch (InterruptedException e) {
+          server.shutdownNow();
+          Thread.currentThread().interrupt();
+        }
+        pool.shutdownNow();
+      }
+    };
+  }
+}

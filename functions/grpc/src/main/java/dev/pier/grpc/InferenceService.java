@@ -1,0 +1,179 @@
+package dev.pier.grpc;
+
+import dev.pier.grpc.v2.GRPCInferenceServiceGrpc;
+import dev.pier.grpc.v2.ModelInferRequest;
+import dev.pier.grpc.v2.ModelInferResponse;
+import dev.pier.grpc.v2.ModelMetadataRequest;
+import dev.pier.grpc.v2.ModelMetadataResponse;
+import dev.pier.grpc.v2.ModelReadyRequest;
+import dev.pier.grpc.v2.ModelReadyResponse;
+import dev.pier.grpc.v2.ModelStreamInferResponse;
+import dev.pier.grpc.v2.ServerLiveRequest;
+import dev.pier.grpc.v2.ServerLiveResponse;
+import dev.pier.grpc.v2.ServerMetadataRequest;
+import dev.pier.grpc.v2.ServerMetadataResponse;
+import dev.pier.grpc.v2.ServerReadyRequest;
+import dev.pier.grpc.v2.ServerReadyResponse;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceResponse;
+import dev.pier.runtime.PredictionService;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+
+
+/**
+ * {@code inference.GRPCInferenceService} over Pier's prediction service: the same resolution (version number,
+ * alias, or the {@code production} alias when {@code model_version} is empty), validation and engines as REST.
+ * Pier's failures map to gRPC status codes: 400 → INVALID_ARGUMENT, 404 → NOT_FOUND, 413/429 → RESOURCE_EXHAUSTED,
+ * 401 → UNAUTHENTICATED, 403 → PERMISSION_DENIED, 501 → UNIMPLEMENTED, 503 → UNAVAILABLE, else INTERNAL.
+ */
+final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+  private final PredictionService predictions;
+  private final String serverName;
+  private final String serverVersion;
+
+  InferenceService(PredictionService predictions, String serverName, String serverVersion) {
+    this.predictions = predictions;
+    this.serverName = serverName;
+    this.serverVersion = serverVersion;
+  }
+
+  private static String reference(String version) {
+    return version == null || version.isEmpty() ? null : version;
+  }
+
+  @Override
+  public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
+    out.onNext(ServerLiveResponse.newBuilder().setLive(true).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
+    out.onNext(ServerReadyResponse.newBuilder().setReady(true).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+    out.onNext(ServerMetadataResponse.newBuilder().setName(serverName).setVersion(serverVersion).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
+    unary(out, () -> {
+      ModelVersion v = predictions.resolve(request.getName(), reference(request.getVersion()));
+      return ModelReadyResponse.newBuilder().setReady(predictions.ready(v)).build();
+    });
+  }
+
+  @Override
+  public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+    unary(out, () -> {
+      ModelVersion v = predictions.resolve(request.getName(), reference(request.getVersion()));
+      Signature s = predictions.signature(v);
+      ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(v.model())
+          .addVersions(Integer.toString(v.version())).setPlatform(predictions.platform(v));
+      s.inputs().forEach(t -> b.addInputs(metadata(t)));
+      s.outputs().forEach(t -> b.addOutputs(metadata(t)));
+      return b.build();
+    });
+  }
+
+  private static ModelMetadataResponse.TensorMetadata metadata(TensorSpec t) {
+    ModelMetadataResponse.TensorMetadata.Builder b = ModelMetadataResponse.TensorMetadata.newBuilder()
+        .setName(t.name()).setDatatype(t.datatype().name());
+    for (long d : t.shape()) {
+      b.addShape(d);
+    }
+    return b.build();
+  }
+
+  @Override
+  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+    unary(out, () -> infer(request));
+  }
+
+  private ModelInferResponse infer(ModelInferRequest request) {
+    if (request.getModelName().isEmpty()) {
+      throw PierException.badRequest("model_name is required");
+    }
+    InferenceResponse r = predictions.infer(request.getModelName(), reference(request.getModelVersion()),
+        GrpcTensors.request(request));
+    return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
+  }
+
+  /**
+   * Bidirectional streaming: each request is answered in order on the same stream; a failed request yields a
+   * response carrying {@code error_message} and the stream goes on.
+   */
+  @Override
+  public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ModelInferRequest request) {
+        ModelStreamInferResponse response;
+        try {
+          response = ModelStreamInferResponse.newBuilder().setInferResponse(infer(request)).build();
+        } catch (PierException e) {
+          response = ModelStreamInferResponse.newBuilder().setErrorMessage(e.getMessage()).build();
+        } catch (RuntimeException e) {
+          response = ModelStreamInferResponse.newBuilder()
+              .setErrorMessage("internal error (" + e.getClass().getSimpleName() + ")").build();
+        }
+        synchronized (out) {
+          out.onNext(response);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // the client went away; nothing to answer
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  private static <T> void unary(StreamObserver<T> out, java.util.function.Supplier<T> call) {
+    T value;
+    try {
+      value = call.get();
+    } catch (PierException e) {
+      out.onError(status(e));
+      return;
+    } catch (RuntimeException e) {
+      out.onError(Status.INTERNAL.withDescription("internal error (" + e.getClass().getSimpleName() + ")")
+          .withCause(e).asRuntimeException());
+      return;
+    }
+    out.onNext(value);
+    out.onCompleted();
+  }
+
+  static StatusRuntimeException status(PierException e) {
+    Status s = switch (e.status()) {
+      case 400, 422 -> Status.INVALID_ARGUMENT;
+      case 401 -> Status.UNAUTHENTICATED;
+      case 403 -> Status.PERMISSION_DENIED;
+      case 404 -> Status.NOT_FOUND;
+      case 409 -> Status.FAILED_PRECONDITION;
+      case 413, 429 -> Status.RESOURCE_EXHAUSTED;
+      case 501 -> Status.UNIMPLEMENTED;
+      case 503 -> Status.UNAVAILABLE;
+      default -> Status.INTERNAL;
+    };
+    return s.withDescription(e.getMessage()).asRuntimeException();
+  }
+
+}
