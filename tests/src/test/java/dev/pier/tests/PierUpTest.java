@@ -44,12 +44,14 @@ class PierUpTest {
   }
 
   private void up(Path data) throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
+    int grpcPort;
+    try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
       port = s.getLocalPort();
+      grpcPort = g.getLocalPort();
     }
     log = Files.createTempFile("pier-up", ".log");
     ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--port", Integer.toString(port),
-        "--data-dir", data.toString())
+        "--data-dir", data.toString(), "--grpc-port", Integer.toString(grpcPort))
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("PIER_NO_BUILD", "1");
     server = pb.start();
