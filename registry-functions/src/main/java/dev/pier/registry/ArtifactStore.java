@@ -174,6 +174,15 @@ public final class ArtifactStore {
     }
   }
 
+  /** The stored size of an artifact, in bytes. */
+  public long size(String key) {
+    try {
+      return s3.headObject(b -> b.bucket(bucket).key(key)).contentLength();
+    } catch (NoSuchKeyException e) {
+      throw new PierException(500, "artifact " + key + " is missing from bucket " + bucket, e);
+    }
+  }
+
   public void createBucketIfMissing() {
     try {
       s3.headBucket(b -> b.bucket(bucket));

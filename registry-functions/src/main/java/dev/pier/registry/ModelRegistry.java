@@ -112,7 +112,7 @@ public final class ModelRegistry {
       Instant now = Instant.now();
       ModelVersion version = new ModelVersion(model, next, request.framework(), stored.sha256(),
           stored.sizeBytes(), stored.key(), request.signature(), request.description(), request.tags(),
-          request.metrics(), request.batching(), request.placement(), now);
+          request.metrics(), request.batching(), request.placement(), request.responseCache(), now);
 
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
@@ -531,6 +531,10 @@ public final class ModelRegistry {
       }
       item.put("placement", AttributeValue.fromM(p));
     }
+    if (v.responseCache() != null) {
+      item.put("responseCache", AttributeValue.fromM(Map.of("ttlSeconds", n(v.responseCache().ttlSeconds()),
+          "maxEntries", n(v.responseCache().maxEntries()))));
+    }
     item.put("createdAt", s(v.createdAt().toString()));
     return item;
   }
@@ -567,6 +571,9 @@ public final class ModelRegistry {
             Integer.parseInt(item.get("batching").m().get("maxBatchSize").n()),
             Long.parseLong(item.get("batching").m().get("maxDelayMicros").n())) : null,
         item.containsKey("placement") ? toPlacement(item.get("placement").m()) : null,
+        item.containsKey("responseCache") ? new ResponseCaching(
+            Long.parseLong(item.get("responseCache").m().get("ttlSeconds").n()),
+            Long.parseLong(item.get("responseCache").m().get("maxEntries").n())) : null,
         Instant.parse(item.get("createdAt").s()));
   }
 
@@ -600,6 +607,7 @@ public final class ModelRegistry {
     canonical.put("metrics", new TreeMap<>(r.metrics()));
     canonical.put("batching", r.batching() == null ? null : r.batching().toString());
     canonical.put("placement", r.placement() == null ? null : r.placement().toString());
+    canonical.put("responseCache", r.responseCache() == null ? null : r.responseCache().toString());
     try {
       byte[] bytes = JSON.writeValueAsBytes(canonical);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

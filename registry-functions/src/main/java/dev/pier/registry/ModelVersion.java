@@ -11,6 +11,7 @@ import java.util.Map;
  * @param signature what the model takes and gives; null when neither the model nor the registration said
  * @param batching how concurrent requests may be combined; null for none
  * @param placement where the version runs; null means in the serving process
+ * @param responseCache the opt-in response cache; null for none
  */
 public record ModelVersion(
     String model,
@@ -25,6 +26,7 @@ public record ModelVersion(
     Map<String, Double> metrics,
     Batching batching,
     Placement placement,
+    ResponseCaching responseCache,
     Instant createdAt) {
 
   public ModelVersion {

@@ -11,11 +11,12 @@ public record NewVersion(
     Map<String, String> tags,
     Map<String, Double> metrics,
     Batching batching,
-    Placement placement) {
+    Placement placement,
+    ResponseCaching responseCache) {
 
   public NewVersion(Framework framework, Signature signature, String description, Map<String, String> tags,
       Map<String, Double> metrics) {
-    this(framework, signature, description, tags, metrics, null, null);
+    this(framework, signature, description, tags, metrics, null, null, null);
   }
 
   public NewVersion {
@@ -24,6 +25,6 @@ public record NewVersion(
   }
 
   public NewVersion withSignature(Signature s) {
-    return new NewVersion(framework, s, description, tags, metrics, batching, placement);
+    return new NewVersion(framework, s, description, tags, metrics, batching, placement, responseCache);
   }
 }

@@ -24,7 +24,11 @@ public class ApiErrors {
     if (e.status() >= 500) {
       Log.errorf(e, "request %s failed: %s", uri.getPath(), e.getMessage());
     }
-    return response(uri.getPath(), e.status(), e.getMessage());
+    Response r = response(uri.getPath(), e.status(), e.getMessage());
+    if (e.status() == 429 || e.status() == 503) {
+      return Response.fromResponse(r).header("Retry-After", "1").build();
+    }
+    return r;
   }
 
   @ServerExceptionMapper

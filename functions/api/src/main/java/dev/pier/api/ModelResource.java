@@ -125,6 +125,23 @@ public class ModelResource {
     return versionJson(registry.resolve(model, version));
   }
 
+  /** Hit/miss counters of a version's response cache (zeros when it caches but was not asked yet). */
+  @GET
+  @Path("/{model}/versions/{version}/cache-stats")
+  public String cacheStats(@PathParam("model") String model, @PathParam("version") String version) {
+    ModelVersion v = registry.resolve(model, version);
+    if (v.responseCache() == null) {
+      throw PierException.notFound("version " + v.version() + " of model '" + model + "' has no response cache;"
+          + " register it with metadata.response_cache to enable one");
+    }
+    var stats = platform.predictions().cacheStats(v);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("hits", stats == null ? 0 : stats.hits());
+    body.put("misses", stats == null ? 0 : stats.misses());
+    body.put("size", stats == null ? 0 : stats.size());
+    return body.toString();
+  }
+
   @PUT
   @Path("/{model}/aliases/{alias}")
   public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {

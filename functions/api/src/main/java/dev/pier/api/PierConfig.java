@@ -154,6 +154,14 @@ public interface PierConfig {
     /** Largest inference request body, in bytes; larger ones get 413. */
     @WithDefault("33554432")
     long inferBodyBytes();
+
+    /** Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. */
+    @WithDefault("64")
+    int maxConcurrentPerModel();
+
+    /** How long a request may wait for its model's capacity before the 429. */
+    @WithDefault("100ms")
+    Duration queueWait();
   }
 
   interface Demo {

@@ -15,6 +15,7 @@ import dev.pier.runtime.InferenceEngine;
 import dev.pier.endpoints.EndpointClient;
 import dev.pier.endpoints.local.LocalSageMakerRuntime;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.ConcurrencyLimits;
 import dev.pier.runtime.EndpointRouter;
 import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
@@ -80,7 +81,8 @@ public class Platform {
         : System.getProperty("java.io.tmpdir") + "/pier-models"));
     this.models = new ModelCache(artifacts, staging, config.models().cacheBytes(), config.models().idleTimeout(),
         engines(config, standIns != null));
-    this.predictions = new PredictionService(resolver, models, endpointRouter(config));
+    this.predictions = new PredictionService(resolver, models, endpointRouter(config),
+        new ConcurrencyLimits(config.limits().maxConcurrentPerModel(), config.limits().queueWait()));
   }
 
   /**

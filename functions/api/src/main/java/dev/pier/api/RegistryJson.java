@@ -51,6 +51,10 @@ final class RegistryJson {
         p.put("memory_mb", v.placement().memoryMb());
       }
     }
+    if (v.responseCache() != null) {
+      o.putObject("response_cache").put("ttl_seconds", v.responseCache().ttlSeconds())
+          .put("max_entries", v.responseCache().maxEntries());
+    }
     o.put("created_at", v.createdAt().toString());
     return o;
   }

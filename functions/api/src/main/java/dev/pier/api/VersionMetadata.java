@@ -6,6 +6,7 @@ import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
 import dev.pier.registry.Placement;
+import dev.pier.registry.ResponseCaching;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.oip.OipJson;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
-      "batching", "placement");
+      "batching", "placement", "response_cache");
 
   private VersionMetadata() {}
 
@@ -85,7 +86,33 @@ final class VersionMetadata {
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
         description == null || description.isNull() ? null : description.asText(), tags, metrics,
-        batching(root.get("batching")), placement(root.get("placement")));
+        batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")));
+  }
+
+  /** {@code {"ttl_seconds": 60, "max_entries": 10000}}; max_entries defaults to 10000. */
+  private static ResponseCaching responseCache(JsonNode c) {
+    if (c == null || c.isNull()) {
+      return null;
+    }
+    if (!c.isObject()) {
+      throw PierException.badRequest("metadata.response_cache must be {\"ttl_seconds\": N, \"max_entries\": M}");
+    }
+    for (Iterator<String> names = c.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("ttl_seconds") && !name.equals("max_entries")) {
+        throw PierException.badRequest("metadata.response_cache: unknown field '" + name
+            + "'; allowed: ttl_seconds, max_entries");
+      }
+    }
+    JsonNode ttl = c.get("ttl_seconds");
+    JsonNode max = c.get("max_entries");
+    if (ttl == null || !ttl.isIntegralNumber()) {
+      throw PierException.badRequest("metadata.response_cache.ttl_seconds must be an integer");
+    }
+    if (max != null && !max.isIntegralNumber()) {
+      throw PierException.badRequest("metadata.response_cache.max_entries must be an integer");
+    }
+    return new ResponseCaching(ttl.asLong(), max == null ? 10_000 : max.asLong());
   }
 
   /**

@@ -142,4 +142,25 @@ class ServingBehaviourTest {
         .post("/api/v1/models/" + fresh() + "/versions")
         .then().statusCode(400).body("detail", containsString("placement.kind must be function or endpoint"));
   }
+
+  @Test
+  void anOptedInVersionAnswersIdenticalInputsFromItsCacheAndNeverAcrossVersions() {
+    String model = fresh();
+    register(model, "iris-mlp.onnx", "{\"framework\":\"onnx\",\"response_cache\":{\"ttl_seconds\":60}}");
+    register(model, "iris-mlp-v2.onnx", "{\"framework\":\"onnx\",\"response_cache\":{\"ttl_seconds\":60}}");
+    String nested = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[[6.3,2.9,5.6,1.8]]}]}";
+    for (String v : List.of("1", "1", "2")) {
+      given().contentType(ContentType.JSON).body(v.equals("1") ? ROW : nested)
+          .post("/v2/models/" + model + "/versions/" + v + "/infer").then().statusCode(200)
+          .body("model_version", equalTo(v));
+    }
+    given().contentType(ContentType.JSON).body(nested).post("/v2/models/" + model + "/versions/1/infer")
+        .then().statusCode(200);
+    given().get("/api/v1/models/" + model + "/versions/1/cache-stats").then().statusCode(200)
+        .body("hits", equalTo(2)).body("misses", equalTo(1));
+    given().get("/api/v1/models/" + model + "/versions/2/cache-stats").then().statusCode(200)
+        .body("hits", equalTo(0)).body("misses", equalTo(1));
+    given().get("/api/v1/models/demo/versions/1/cache-stats").then().statusCode(404)
+        .body("detail", containsString("has no response cache"));
+  }
 }

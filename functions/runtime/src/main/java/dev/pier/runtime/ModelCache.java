@@ -113,6 +113,7 @@ public final class ModelCache implements AutoCloseable {
       if (Files.exists(file) && !ArtifactStore.sha256(file).equals(key.sha256)) {
         Files.delete(file); // a local copy that no longer matches is fetched again, never used
       }
+      checkMemory(key);
       if (!Files.exists(file)) {
         artifacts.download(key.artifactKey, key.sha256, file);
       }
@@ -121,6 +122,24 @@ public final class ModelCache implements AutoCloseable {
       return new Entry(BatchingModel.wrap(model, key.batching, batchWorkers));
     } catch (IOException e) {
       throw new UncheckedIOException("could not stage artifact of " + key.model + " v" + key.version, e);
+    }
+  }
+
+  /**
+   * Refuses a load that the machine cannot hold (about twice the artifact: weights plus the engine's buffers), with
+   * a 503 naming both figures, instead of letting the process be killed for memory mid-load.
+   */
+  private void checkMemory(Key key) throws IOException {
+    Path meminfo = Path.of("/proc/meminfo");
+    if (!Files.isReadable(meminfo)) {
+      return;
+    }
+    long availableKb = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemAvailable:"))
+        .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(Long.MAX_VALUE / 1024);
+    long needed = 2 * artifacts.size(key.artifactKey);
+    if (needed > availableKb * 1024) {
+      throw new PierException(503, "not enough memory to load " + key.model + " v" + key.version + ": it needs about "
+          + (needed >> 20) + " MiB and " + (availableKb >> 10) + " MiB are available");
     }
   }
 

@@ -12,16 +12,27 @@ public final class PredictionService {
   private final ModelResolver resolver;
   private final ModelCache models;
   private final EndpointRouter endpoints;
+  private final ConcurrencyLimits limits;
+  private final ResponseCache responses = new ResponseCache();
 
   public PredictionService(ModelResolver resolver, ModelCache models) {
     this(resolver, models, null);
   }
 
-  /** @param endpoints serves endpoint-placed versions; null when this process cannot reach endpoints */
   public PredictionService(ModelResolver resolver, ModelCache models, EndpointRouter endpoints) {
+    this(resolver, models, endpoints, ConcurrencyLimits.unlimited());
+  }
+
+  /**
+   * @param endpoints serves endpoint-placed versions; null when this process cannot reach endpoints
+   * @param limits per-model concurrency limits (429 beyond them)
+   */
+  public PredictionService(ModelResolver resolver, ModelCache models, EndpointRouter endpoints,
+      ConcurrencyLimits limits) {
     this.resolver = resolver;
     this.models = models;
     this.endpoints = endpoints;
+    this.limits = limits;
   }
 
   /**
@@ -30,6 +41,20 @@ public final class PredictionService {
    */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
     ModelVersion version = resolver.resolve(model, reference, request.unit());
+    return responses.get(version, request, () -> {
+      try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
+        return route(version, request);
+      }
+    });
+  }
+
+  /** The version's response-cache counters, or null when it does not cache. */
+  public ResponseCache.Stats cacheStats(ModelVersion version) {
+    return responses.stats(version);
+  }
+
+  private InferenceResponse route(ModelVersion version, InferenceRequest request) {
+    String model = version.model();
     if (version.onEndpoint()) {
       if (endpoints == null) {
         throw new dev.pier.kernel.PierException(503, "version " + version.version() + " of model '" + model

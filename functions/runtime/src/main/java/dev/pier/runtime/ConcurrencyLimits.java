@@ -1,0 +1,57 @@
+package dev.pier.runtime;
+
+import dev.pier.kernel.PierException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Per-model concurrency limits: at most {@code maxConcurrent} predictions of one model run at once in this
+ * process, and a request that cannot start within {@code maxWait} is refused with 429 rather than queued — so a
+ * burst never builds a queue that grows without bound, and one hot model cannot take every worker thread.
+ * The REST front end adds {@code Retry-After}; gRPC answers RESOURCE_EXHAUSTED.
+ */
+public final class ConcurrencyLimits {
+  private final int maxConcurrent;
+  private final long maxWaitNanos;
+  private final ConcurrentHashMap<String, Semaphore> permits = new ConcurrentHashMap<>();
+
+  public ConcurrencyLimits(int maxConcurrent, Duration maxWait) {
+    if (maxConcurrent < 1) {
+      throw new IllegalArgumentException("maxConcurrent must be at least 1");
+    }
+    this.maxConcurrent = maxConcurrent;
+    this.maxWaitNanos = maxWait.toNanos();
+  }
+
+  /** No limit: every request runs at once. */
+  public static ConcurrencyLimits unlimited() {
+    return new ConcurrencyLimits(Integer.MAX_VALUE, Duration.ZERO);
+  }
+
+  /** A running prediction's hold on its model's capacity; close it when done. */
+  public interface Permit extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  public Permit acquire(String model) {
+    if (maxConcurrent == Integer.MAX_VALUE) {
+      return () -> { };
+    }
+    Semaphore s = permits.computeIfAbsent(model, m -> new Semaphore(maxConcurrent));
+    boolean acquired;
+    try {
+      acquired = maxWaitNanos == 0 ? s.tryAcquire() : s.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw PierException.unavailable("interrupted while waiting for capacity", e);
+    }
+    if (!acquired) {
+      throw new PierException(429, "model '" + model + "' is at its limit of " + maxConcurrent
+          + " concurrent predictions on this server; retry shortly");
+    }
+    return s::release;
+  }
+}

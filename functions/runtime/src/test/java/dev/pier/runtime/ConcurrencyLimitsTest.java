@@ -1,0 +1,33 @@
+package dev.pier.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pier.kernel.PierException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConcurrencyLimitsTest {
+
+  @Test
+  void requestsBeyondTheLimitAreRefusedWith429InsteadOfQueued() {
+    ConcurrencyLimits limits = new ConcurrencyLimits(2, Duration.ofMillis(20));
+    ConcurrencyLimits.Permit a = limits.acquire("m");
+    ConcurrencyLimits.Permit b = limits.acquire("m");
+    assertThatThrownBy(() -> limits.acquire("m")).isInstanceOf(PierException.class)
+        .hasMessageContaining("limit of 2 concurrent predictions")
+        .extracting(e -> ((PierException) e).status()).isEqualTo(429);
+    a.close();
+    limits.acquire("m").close();
+    b.close();
+  }
+
+  @Test
+  void eachModelHasItsOwnCapacity() {
+    ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ZERO);
+    try (ConcurrencyLimits.Permit hot = limits.acquire("hot")) {
+      limits.acquire("other").close();
+      assertThatThrownBy(() -> limits.acquire("hot")).isInstanceOf(PierException.class);
+    }
+  }
+}
