@@ -112,7 +112,8 @@ public final class ModelRegistry {
       Instant now = Instant.now();
       ModelVersion version = new ModelVersion(model, next, request.framework(), stored.sha256(),
           stored.sizeBytes(), stored.key(), request.signature(), request.description(), request.tags(),
-          request.metrics(), request.batching(), request.placement(), request.responseCache(), now);
+          request.metrics(), request.batching(), request.placement(), request.responseCache(), request.explain(),
+          now);
 
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
@@ -535,6 +536,17 @@ public final class ModelRegistry {
       item.put("responseCache", AttributeValue.fromM(Map.of("ttlSeconds", n(v.responseCache().ttlSeconds()),
           "maxEntries", n(v.responseCache().maxEntries()))));
     }
+    if (v.explain() != null) {
+      List<AttributeValue> rows = new ArrayList<>();
+      for (float[] row : v.explain().background()) {
+        List<AttributeValue> values = new ArrayList<>(row.length);
+        for (float x : row) {
+          values.add(AttributeValue.fromN(Float.toString(x)));
+        }
+        rows.add(AttributeValue.fromL(values));
+      }
+      item.put("explainBackground", AttributeValue.fromL(rows));
+    }
     item.put("createdAt", s(v.createdAt().toString()));
     return item;
   }
@@ -574,6 +586,14 @@ public final class ModelRegistry {
         item.containsKey("responseCache") ? new ResponseCaching(
             Long.parseLong(item.get("responseCache").m().get("ttlSeconds").n()),
             Long.parseLong(item.get("responseCache").m().get("maxEntries").n())) : null,
+        item.containsKey("explainBackground") ? new ExplainSettings(item.get("explainBackground").l().stream()
+            .map(row -> {
+              float[] r = new float[row.l().size()];
+              for (int i = 0; i < r.length; i++) {
+                r[i] = Float.parseFloat(row.l().get(i).n());
+              }
+              return r;
+            }).toArray(float[][]::new)) : null,
         Instant.parse(item.get("createdAt").s()));
   }
 
@@ -608,6 +628,7 @@ public final class ModelRegistry {
     canonical.put("batching", r.batching() == null ? null : r.batching().toString());
     canonical.put("placement", r.placement() == null ? null : r.placement().toString());
     canonical.put("responseCache", r.responseCache() == null ? null : r.responseCache().toString());
+    canonical.put("explain", r.explain() == null ? null : java.util.Arrays.deepToString(r.explain().background()));
     try {
       byte[] bytes = JSON.writeValueAsBytes(canonical);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

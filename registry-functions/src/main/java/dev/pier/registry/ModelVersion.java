@@ -12,6 +12,7 @@ import java.util.Map;
  * @param batching how concurrent requests may be combined; null for none
  * @param placement where the version runs; null means in the serving process
  * @param responseCache the opt-in response cache; null for none
+ * @param explain background data for model-agnostic explanations; null for none
  */
 public record ModelVersion(
     String model,
@@ -27,6 +28,7 @@ public record ModelVersion(
     Batching batching,
     Placement placement,
     ResponseCaching responseCache,
+    ExplainSettings explain,
     Instant createdAt) {
 
   public ModelVersion {

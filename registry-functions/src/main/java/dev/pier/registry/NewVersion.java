@@ -12,11 +12,12 @@ public record NewVersion(
     Map<String, Double> metrics,
     Batching batching,
     Placement placement,
-    ResponseCaching responseCache) {
+    ResponseCaching responseCache,
+    ExplainSettings explain) {
 
   public NewVersion(Framework framework, Signature signature, String description, Map<String, String> tags,
       Map<String, Double> metrics) {
-    this(framework, signature, description, tags, metrics, null, null, null);
+    this(framework, signature, description, tags, metrics, null, null, null, null);
   }
 
   public NewVersion {
@@ -25,6 +26,6 @@ public record NewVersion(
   }
 
   public NewVersion withSignature(Signature s) {
-    return new NewVersion(framework, s, description, tags, metrics, batching, placement, responseCache);
+    return new NewVersion(framework, s, description, tags, metrics, batching, placement, responseCache, explain);
   }
 }

@@ -5,6 +5,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
+import dev.pier.registry.ExplainSettings;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;
 import dev.pier.registry.NewVersion;
@@ -22,7 +23,7 @@ import java.util.Set;
  */
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
-      "batching", "placement", "response_cache");
+      "batching", "placement", "response_cache", "explain");
 
   private VersionMetadata() {}
 
@@ -86,7 +87,34 @@ final class VersionMetadata {
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
         description == null || description.isNull() ? null : description.asText(), tags, metrics,
-        batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")));
+        batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
+        explain(root.get("explain")));
+  }
+
+  /** {@code {"background": [[...], ...]}}: representative input rows for KernelSHAP and LIME. */
+  private static ExplainSettings explain(JsonNode e) {
+    if (e == null || e.isNull()) {
+      return null;
+    }
+    JsonNode rows = e.isObject() ? e.get("background") : null;
+    if (rows == null || !rows.isArray() || rows.isEmpty()) {
+      throw PierException.badRequest("metadata.explain must be {\"background\": [[row], ...]} with at least one row");
+    }
+    float[][] background = new float[rows.size()][];
+    for (int r = 0; r < rows.size(); r++) {
+      JsonNode row = rows.get(r);
+      if (!row.isArray()) {
+        throw PierException.badRequest("metadata.explain.background[" + r + "] must be an array of numbers");
+      }
+      background[r] = new float[row.size()];
+      for (int j = 0; j < row.size(); j++) {
+        if (!row.get(j).isNumber()) {
+          throw PierException.badRequest("metadata.explain.background[" + r + "][" + j + "] must be a number");
+        }
+        background[r][j] = (float) row.get(j).asDouble();
+      }
+    }
+    return new ExplainSettings(background);
   }
 
   /** {@code {"ttl_seconds": 60, "max_entries": 10000}}; max_entries defaults to 10000. */

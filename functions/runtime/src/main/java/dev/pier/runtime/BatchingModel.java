@@ -77,6 +77,11 @@ final class BatchingModel implements LoadedModel {
   }
 
   @Override
+  public LoadedModel unwrap() {
+    return model.unwrap();
+  }
+
+  @Override
   public List<Tensor> infer(List<Tensor> inputs, List<String> outputs) {
     long rows = inputs.get(0).shape()[0];
     for (Tensor t : inputs) {

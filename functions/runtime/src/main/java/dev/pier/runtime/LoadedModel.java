@@ -19,6 +19,11 @@ public interface LoadedModel extends AutoCloseable {
   /** About how much memory the loaded model holds, for the cache's byte budget. */
   long sizeBytes();
 
+  /** The engine's own model under any wrapper (such as the micro-batcher), for engine-specific capabilities. */
+  default LoadedModel unwrap() {
+    return this;
+  }
+
   /** Frees the engine's resources; called once no request uses the model any more. */
   @Override
   void close();

@@ -3,6 +3,8 @@ package dev.pier.runtime;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ModelResolver;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.explain.Explainer;
+import java.util.List;
 
 /**
  * Answers inference requests: resolves the version (from memory), gets its loaded model from the cache, checks
@@ -41,6 +43,11 @@ public final class PredictionService {
    */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
     ModelVersion version = resolver.resolve(model, reference, request.unit());
+    if (request.explain() != null) { // explanations are per request: never cached
+      try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
+        return route(version, request);
+      }
+    }
     return responses.get(version, request, () -> {
       try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
         return route(version, request);
@@ -63,6 +70,10 @@ public final class PredictionService {
       if (version.signature() != null) {
         SignatureCheck.check(version.signature(), request);
       }
+      if (request.explain() != null) {
+        throw dev.pier.kernel.PierException.badRequest("explanations are computed in the serving process; version "
+            + version.version() + " of model '" + model + "' runs on an endpoint");
+      }
       return endpoints.infer(version, request);
     }
     return inProcess(version, request);
@@ -72,8 +83,12 @@ public final class PredictionService {
   public InferenceResponse inProcess(ModelVersion version, InferenceRequest request) {
     return models.withModel(version, loaded -> {
       SignatureCheck.check(loaded.signature(), request);
-      return new InferenceResponse(version.model(), version.version(), request.id(),
-          loaded.infer(request.inputs(), request.outputs()));
+      List<Tensor> outputs = loaded.infer(request.inputs(), request.outputs());
+      if (request.explain() != null) {
+        outputs = new java.util.ArrayList<>(outputs);
+        outputs.addAll(Explainer.explain(request.explain(), loaded, version.explain(), request.inputs()));
+      }
+      return new InferenceResponse(version.model(), version.version(), request.id(), outputs);
     });
   }
 

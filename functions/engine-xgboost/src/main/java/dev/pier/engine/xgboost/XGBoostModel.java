@@ -7,14 +7,16 @@ import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import dev.pier.runtime.explain.NativeAttributions;
 import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 
 /**
  * One booster. Predictions go through {@code inplace_predict}, which reads the request's float array directly (no
  * DMatrix is built per call) and is thread-safe on the CPU predictor, so one booster serves all requests.
  */
-final class XGBoostModel implements LoadedModel {
+final class XGBoostModel implements LoadedModel, NativeAttributions {
   static final String MARGIN = "margin";
   /** Iteration range [0, 0): every tree. xgboost4j reads it but never writes it, so one array serves all calls. */
   static final int[] ALL_TREES = {0, 0};
@@ -85,6 +87,37 @@ final class XGBoostModel implements LoadedModel {
       System.arraycopy(result[r], 0, flat, r * columns, columns);
     }
     return new Tensor(output, Datatype.FP32, shape, flat);
+  }
+
+  /**
+   * Exact TreeSHAP through {@code predictContrib}: per row and class, one value per feature and the bias last,
+   * summing to the margin.
+   */
+  @Override
+  public Attributions shap(Tensor input) {
+    int rows = Math.toIntExact(input.shape()[0]);
+    DMatrix matrix = null;
+    try {
+      matrix = new DMatrix((float[]) input.data(), rows, features, Float.NaN);
+      float[][] contrib = booster.predictContrib(matrix, 0);
+      int columns = marginColumns;
+      float[] values = new float[rows * columns * features];
+      float[] base = new float[rows * columns];
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < columns; c++) {
+          int offset = c * (features + 1);
+          System.arraycopy(contrib[r], offset, values, (r * columns + c) * features, features);
+          base[r * columns + c] = contrib[r][offset + features];
+        }
+      }
+      return new Attributions(MARGIN, rows, columns, features, values, base);
+    } catch (XGBoostError e) {
+      throw PierException.badRequest("XGBoost could not explain this input: " + e.getMessage());
+    } finally {
+      if (matrix != null) {
+        matrix.dispose();
+      }
+    }
   }
 
   @Override

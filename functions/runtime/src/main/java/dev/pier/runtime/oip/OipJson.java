@@ -77,6 +77,11 @@ public final class OipJson {
     if (unit != null && !unit.isNull() && !unit.isTextual()) {
       throw PierException.badRequest("'parameters.unit' must be a string");
     }
+    JsonNode explain = parameters == null ? null : parameters.get("explain");
+    if (explain != null && !explain.isNull()
+        && !(explain.isTextual() && (explain.asText().equals("shap") || explain.asText().equals("lime")))) {
+      throw PierException.badRequest("'parameters.explain' must be \"shap\" or \"lime\", got " + explain);
+    }
     JsonNode inputs = root.get("inputs");
     if (inputs == null || inputs.isNull()) {
       throw PierException.badRequest("'inputs' is required");
@@ -115,7 +120,8 @@ public final class OipJson {
       }
     }
     return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, outputs,
-        unit == null || unit.isNull() ? null : unit.asText());
+        unit == null || unit.isNull() ? null : unit.asText(),
+        explain == null || explain.isNull() ? null : explain.asText());
   }
 
   private static Tensor parseTensor(JsonNode node, String at) {
