@@ -105,13 +105,23 @@ public class InferenceResource {
           + config.limits().inferBodyBytes() + " bytes");
     }
     long start = System.nanoTime();
-    InferenceRequest request = OipJson.parseRequest(body);
-    if (unit != null && request.unit() == null) {
-      request = request.withUnit(unit);
+    int status = 500;
+    Integer answered = null;
+    try {
+      InferenceRequest request = OipJson.parseRequest(body);
+      if (unit != null && request.unit() == null) {
+        request = request.withUnit(unit);
+      }
+      InferenceResponse response = predictions.infer(model, version, request);
+      answered = response.modelVersion();
+      status = 200;
+      return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
+    } catch (PierException e) {
+      status = e.status();
+      throw e;
+    } finally {
+      metrics.prediction(model, answered, status, System.nanoTime() - start);
     }
-    InferenceResponse response = predictions.infer(model, version, request);
-    metrics.prediction(response.modelName(), response.modelVersion(), System.nanoTime() - start);
-    return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
   }
 
   private String metadata(ModelVersion version) {

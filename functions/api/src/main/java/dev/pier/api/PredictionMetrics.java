@@ -1,43 +1,62 @@
 package dev.pier.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.concurrent.TimeUnit;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
 import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
 import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
- * Prediction metrics as CloudWatch Embedded Metric Format: one JSON line on stdout per prediction, turned into
- * metrics by CloudWatch Logs at no API cost (in Lambda). Dimensions: model and version.
- * On the plain server it is off unless {@code pier.metrics.emf=true}.
+ * Per-request prediction metrics — latency and count by model, version and status — in two forms: CloudWatch
+ * Embedded Metric Format (one JSON line on stdout, turned into metrics by CloudWatch Logs at no API cost; on by
+ * default in Lambda) and Micrometer (the plain server's Prometheus endpoint, {@code GET /q/metrics}, timer
+ * {@code pier_predictions_seconds} with percentiles).
  */
 @Singleton
 public class PredictionMetrics {
   static final String NAMESPACE = "Pier";
-  private final boolean enabled;
+  private final boolean emf;
+  private final MeterRegistry registry;
 
-  @jakarta.inject.Inject
-  public PredictionMetrics(PierConfig config) {
-    this(config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null));
+  @Inject
+  public PredictionMetrics(PierConfig config, MeterRegistry registry) {
+    this(config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), registry);
   }
 
-  PredictionMetrics(boolean enabled) {
-    this.enabled = enabled;
+  PredictionMetrics(boolean emf, MeterRegistry registry) {
+    this.emf = emf;
+    this.registry = registry;
   }
 
-  public boolean enabled() {
-    return enabled;
+  public boolean emfEnabled() {
+    return emf;
   }
 
-  public void prediction(String model, int version, long nanos) {
-    if (!enabled) {
+  /** One answered prediction request: {@code version} is null when none was resolved (e.g. a 404). */
+  public void prediction(String model, Integer version, int status, long nanos) {
+    String v = version == null ? "none" : Integer.toString(version);
+    if (registry != null) {
+      Timer.builder("pier.predictions").description("Prediction requests by model, version and status")
+          .tags("model", model, "version", v, "status", Integer.toString(status))
+          .publishPercentiles(0.5, 0.95, 0.99)
+          .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+    if (!emf) {
       return;
     }
     try {
       MetricsLogger logger = new MetricsLogger();
       logger.setNamespace(NAMESPACE);
-      logger.setDimensions(DimensionSet.of("Model", model, "Version", Integer.toString(version)));
+      logger.setDimensions(DimensionSet.of("Model", model, "Version", v));
+      logger.putProperty("Status", status);
       logger.putMetric("PredictionLatency", nanos / 1_000_000.0, Unit.MILLISECONDS);
       logger.putMetric("Predictions", 1, Unit.COUNT);
+      if (status >= 400) {
+        logger.putMetric(status >= 500 ? "ServerErrors" : "ClientErrors", 1, Unit.COUNT);
+      }
       logger.flush();
     } catch (Exception e) {
       // metrics must never fail a prediction

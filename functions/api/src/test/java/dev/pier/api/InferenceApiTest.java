@@ -86,4 +86,23 @@ class InferenceApiTest {
         .then().statusCode(200).body("outputs.size()", equalTo(1)).body("outputs[0].name", equalTo("label"))
         .body("outputs[0].datatype", equalTo("INT64"));
   }
+
+  @Test
+  void everyResponseCarriesARequestIdEchoingTheCallersWhenSane() {
+    given().header("X-Request-Id", "req-42").get("/v2/health/ready").then().header("X-Request-Id", equalTo("req-42"));
+    String generated = given().header("X-Request-Id", "bad id with spaces").get("/v2")
+        .then().extract().header("X-Request-Id");
+    assertThat(generated).matches("[0-9a-f-]{36}");
+  }
+
+  @Test
+  void predictionsAppearInThePrometheusMetricsByModelVersionAndStatus() {
+    given().contentType(ContentType.JSON)
+        .body("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}")
+        .post("/v2/models/demo/infer").then().statusCode(200);
+    given().contentType(ContentType.JSON).body("{\"inputs\":[]}").post("/v2/models/demo/infer").then().statusCode(400);
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertThat(metrics).contains("pier_predictions_seconds_count{model=\"demo\",status=\"200\",version=\"1\"}")
+        .contains("status=\"400\"");
+  }
 }
