@@ -32,6 +32,8 @@ public class InferenceResource {
   static final String SERVER_VERSION = "0.1.0";
   /** Makes canary assignment sticky for a caller; {@code parameters.unit} in the body takes precedence. */
   static final String UNIT_HEADER = "X-Pier-Unit";
+  /** The OIP binary extension: the length of the JSON header that precedes the binary tensor data. */
+  static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   private final PredictionService predictions;
   private final PredictionMetrics metrics;
@@ -91,15 +93,19 @@ public class InferenceResource {
   @POST
   @Path("/models/{model}/infer")
   public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
-      @HeaderParam(UNIT_HEADER) String unit, byte[] body) {
-    return infer(model, null, type, unit, body);
+      @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
+    return infer(model, null, type, unit, headerLength, body);
   }
 
   @POST
   @Path("/models/{model}/versions/{version}/infer")
   public Response infer(@PathParam("model") String model, @PathParam("version") String version,
-      @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit, byte[] body) {
-    requireJson(type);
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
+      @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
+    int jsonLength = binaryHeaderLength(headerLength);
+    if (jsonLength < 0) {
+      requireJson(type);
+    }
     if (body != null && body.length > config.limits().inferBodyBytes()) {
       throw new PierException(413, "request body of " + body.length + " bytes exceeds the limit of "
           + config.limits().inferBodyBytes() + " bytes");
@@ -108,13 +114,18 @@ public class InferenceResource {
     int status = 500;
     Integer answered = null;
     try {
-      InferenceRequest request = OipJson.parseRequest(body);
+      InferenceRequest request = OipJson.parseRequest(body, jsonLength);
       if (unit != null && request.unit() == null) {
         request = request.withUnit(unit);
       }
       InferenceResponse response = predictions.infer(model, version, request);
       answered = response.modelVersion();
       status = 200;
+      if (!request.binaryOutputs().isEmpty()) {
+        OipJson.BinaryBody binary = OipJson.writeBinaryResponse(response, request.binaryOutputs());
+        return Response.ok(binary.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+            .header(BINARY_HEADER, binary.headerLength()).build();
+      }
       return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
     } catch (PierException e) {
       status = e.status();
@@ -137,6 +148,21 @@ public class InferenceResource {
 
   private Response modelReady(ModelVersion version) {
     return predictions.ready(version) ? Response.ok().build() : Response.status(503).build();
+  }
+
+  private static int binaryHeaderLength(String header) {
+    if (header == null || header.isBlank()) {
+      return -1;
+    }
+    try {
+      int n = Integer.parseInt(header.trim());
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw PierException.badRequest(BINARY_HEADER + " must be a non-negative integer, got " + header);
+    }
   }
 
   /** JSON, or no Content-Type at all; curl's default form encoding is refused with a hint. */

@@ -105,4 +105,34 @@ class InferenceApiTest {
     assertThat(metrics).contains("pier_predictions_seconds_count{model=\"demo\",status=\"200\",version=\"1\"}")
         .contains("status=\"400\"");
   }
+
+  @Test
+  void theBinaryExtensionCarriesTensorsAsRawBytesBothWays() {
+    String header = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+        + "\"parameters\":{\"binary_data_size\":16}}],"
+        + "\"outputs\":[{\"name\":\"label\",\"parameters\":{\"binary_data\":true}},{\"name\":\"probabilities\"}]}";
+    byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(json.length + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    body.put(json).putFloat(5.1f).putFloat(3.5f).putFloat(1.4f).putFloat(0.2f);
+    var r = given().contentType("application/octet-stream").header("Inference-Header-Content-Length", json.length)
+        .body(body.array()).post("/v2/models/demo/infer").then().statusCode(200).extract();
+    int length = Integer.parseInt(r.header("Inference-Header-Content-Length"));
+    byte[] bytes = r.asByteArray();
+    var parsed = io.restassured.path.json.JsonPath.from(new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(parsed.getInt("outputs[0].parameters.binary_data_size")).isEqualTo(8);
+    assertThat(parsed.getList("outputs[1].data", Float.class)).hasSize(3);
+    long label = java.nio.ByteBuffer.wrap(bytes, length, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat(label).isZero();
+  }
+
+  @Test
+  void binaryDataThatDoesNotFitIsA400() {
+    String header = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+        + "\"parameters\":{\"binary_data_size\":16}}]}";
+    byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] body = java.util.Arrays.copyOf(json, json.length + 8);
+    given().contentType("application/octet-stream").header("Inference-Header-Content-Length", json.length)
+        .body(body).post("/v2/models/demo/infer").then().statusCode(400)
+        .body("error", org.hamcrest.Matchers.containsString("binary_data_size 16 does not fit the 8 bytes"));
+  }
 }

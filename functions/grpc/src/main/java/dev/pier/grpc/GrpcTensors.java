@@ -10,8 +10,7 @@ import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
 import dev.pier.runtime.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.pier.runtime.oip.RawTensors;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -66,7 +65,7 @@ final class GrpcTensors {
         throw new PierException(413, where + ": shape " + TensorSpec.format(shape) + " has more than " + MAX_ELEMENTS
             + " elements");
       }
-      Object data = raw ? fromRaw(where, datatype, (int) count, r.getRawInputContents(i))
+      Object data = raw ? RawTensors.decode(where, datatype, (int) count, r.getRawInputContents(i).asReadOnlyByteBuffer())
           : fromContents(where, datatype, t.getContents());
       int length = java.lang.reflect.Array.getLength(data);
       if (length != count) {
@@ -150,77 +149,6 @@ final class GrpcTensors {
     return v;
   }
 
-  private static Object fromRaw(String where, Datatype d, int count, ByteString raw) {
-    ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    if (d != Datatype.BYTES && raw.size() != (long) count * d.elementBytes()) {
-      throw PierException.badRequest(where + ": raw contents have " + raw.size() + " bytes; " + count + " "
-          + d + " elements need " + (long) count * d.elementBytes());
-    }
-    return switch (d) {
-      case BOOL -> {
-        boolean[] a = new boolean[count];
-        for (int i = 0; i < count; i++) {
-          a[i] = b.get() != 0;
-        }
-        yield a;
-      }
-      case INT8, UINT8 -> {
-        byte[] a = new byte[count];
-        b.get(a);
-        yield a;
-      }
-      case INT16, UINT16 -> {
-        short[] a = new short[count];
-        b.asShortBuffer().get(a);
-        yield a;
-      }
-      case INT32, UINT32 -> {
-        int[] a = new int[count];
-        b.asIntBuffer().get(a);
-        yield a;
-      }
-      case INT64, UINT64 -> {
-        long[] a = new long[count];
-        b.asLongBuffer().get(a);
-        yield a;
-      }
-      case FP16 -> {
-        float[] a = new float[count];
-        for (int i = 0; i < count; i++) {
-          a[i] = Float.float16ToFloat(b.getShort());
-        }
-        yield a;
-      }
-      case FP32 -> {
-        float[] a = new float[count];
-        b.asFloatBuffer().get(a);
-        yield a;
-      }
-      case FP64 -> {
-        double[] a = new double[count];
-        b.asDoubleBuffer().get(a);
-        yield a;
-      }
-      case BYTES -> {
-        List<String> items = new ArrayList<>();
-        while (b.remaining() >= 4) {
-          int n = b.getInt();
-          if (n < 0 || n > b.remaining()) {
-            throw PierException.badRequest(where + ": raw BYTES element " + items.size() + " claims " + n
-                + " bytes but " + b.remaining() + " remain");
-          }
-          byte[] s = new byte[n];
-          b.get(s);
-          items.add(new String(s, StandardCharsets.UTF_8));
-        }
-        if (b.hasRemaining()) {
-          throw PierException.badRequest(where + ": raw BYTES contents end inside a length prefix");
-        }
-        yield items.toArray(String[]::new);
-      }
-    };
-  }
-
   /** Answers with typed contents, or raw contents when the request used raw inputs (as clients expect). */
   static ModelInferResponse response(InferenceResponse r, boolean raw) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
@@ -236,7 +164,7 @@ final class GrpcTensors {
         o.addShape(d);
       }
       if (raw || t.datatype() == Datatype.FP16) {
-        b.addRawOutputContents(ByteString.copyFrom(toRaw(t)));
+        b.addRawOutputContents(ByteString.copyFrom(RawTensors.encode(t)));
       } else {
         o.setContents(contents(t));
       }
@@ -312,42 +240,5 @@ final class GrpcTensors {
       case FP16 -> throw new IllegalStateException("FP16 goes raw");
     }
     return c.build();
-  }
-
-  static byte[] toRaw(Tensor t) {
-    int n = t.length();
-    if (t.datatype() == Datatype.BYTES) {
-      List<byte[]> items = new ArrayList<>(n);
-      int size = 0;
-      for (String s : (String[]) t.data()) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        items.add(bytes);
-        size += 4 + bytes.length;
-      }
-      ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-      items.forEach(bytes -> b.putInt(bytes.length).put(bytes));
-      return b.array();
-    }
-    ByteBuffer b = ByteBuffer.allocate(n * t.datatype().elementBytes()).order(ByteOrder.LITTLE_ENDIAN);
-    switch (t.datatype()) {
-      case BOOL -> {
-        for (boolean v : (boolean[]) t.data()) {
-          b.put((byte) (v ? 1 : 0));
-        }
-      }
-      case INT8, UINT8 -> b.put((byte[]) t.data());
-      case INT16, UINT16 -> b.asShortBuffer().put((short[]) t.data());
-      case INT32, UINT32 -> b.asIntBuffer().put((int[]) t.data());
-      case INT64, UINT64 -> b.asLongBuffer().put((long[]) t.data());
-      case FP16 -> {
-        for (float v : (float[]) t.data()) {
-          b.putShort(Float.floatToFloat16(v));
-        }
-      }
-      case FP32 -> b.asFloatBuffer().put((float[]) t.data());
-      case FP64 -> b.asDoubleBuffer().put((double[]) t.data());
-      case BYTES -> throw new IllegalStateException("handled above");
-    }
-    return b.array();
   }
 }

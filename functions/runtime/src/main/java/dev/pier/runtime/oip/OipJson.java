@@ -18,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -61,7 +62,26 @@ public final class OipJson {
   }
 
   public static InferenceRequest parseRequest(byte[] body) {
-    JsonNode root = readTree(body);
+    return parseRequest(body, -1);
+  }
+
+  /**
+   * Parses a request; with {@code headerLength} >= 0 (the binary extension's {@code Inference-Header-Content-Length})
+   * the body is that many bytes of JSON followed by the raw data of the inputs that declare
+   * {@code parameters.binary_data_size}, in input order.
+   */
+  public static InferenceRequest parseRequest(byte[] body, int headerLength) {
+    ByteBuffer binary = null;
+    byte[] json = body;
+    if (headerLength >= 0) {
+      if (body == null || headerLength > body.length) {
+        throw PierException.badRequest("Inference-Header-Content-Length " + headerLength + " exceeds the body's "
+            + (body == null ? 0 : body.length) + " bytes");
+      }
+      json = java.util.Arrays.copyOf(body, headerLength);
+      binary = ByteBuffer.wrap(body, headerLength, body.length - headerLength);
+    }
+    JsonNode root = readTree(json);
     if (!root.isObject()) {
       throw PierException.badRequest("request body must be a JSON object with 'inputs'");
     }
@@ -95,13 +115,21 @@ public final class OipJson {
     List<Tensor> tensors = new ArrayList<>(inputs.size());
     Set<String> names = new HashSet<>();
     for (int i = 0; i < inputs.size(); i++) {
-      Tensor t = parseTensor(inputs.get(i), "inputs[" + i + "]");
+      Tensor t = parseTensor(inputs.get(i), "inputs[" + i + "]", binary);
       if (!names.add(t.name())) {
         throw PierException.badRequest("duplicate input '" + t.name() + "'");
       }
       tensors.add(t);
     }
+    if (binary != null && binary.hasRemaining()) {
+      throw PierException.badRequest(binary.remaining() + " bytes of binary data are left over after the inputs'"
+          + " binary_data_size");
+    }
     List<String> outputs = new ArrayList<>();
+    Set<String> binaryOutputs = new HashSet<>();
+    if (parameters != null && parameters.path("binary_data_output").asBoolean(false)) {
+      binaryOutputs.add("*");
+    }
     JsonNode requested = root.get("outputs");
     if (requested != null && !requested.isNull()) {
       if (!requested.isArray()) {
@@ -117,14 +145,21 @@ public final class OipJson {
           throw PierException.badRequest("duplicate requested output '" + name.asText() + "'");
         }
         outputs.add(name.asText());
+        if (o.path("parameters").path("binary_data").asBoolean(false)) {
+          binaryOutputs.add(name.asText());
+        }
       }
     }
     return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, outputs,
         unit == null || unit.isNull() ? null : unit.asText(),
-        explain == null || explain.isNull() ? null : explain.asText());
+        explain == null || explain.isNull() ? null : explain.asText(), binaryOutputs);
   }
 
   private static Tensor parseTensor(JsonNode node, String at) {
+    return parseTensor(node, at, null);
+  }
+
+  private static Tensor parseTensor(JsonNode node, String at, ByteBuffer binary) {
     if (!node.isObject()) {
       throw PierException.badRequest(at + " must be an object with name, datatype, shape and data");
     }
@@ -165,8 +200,20 @@ public final class OipJson {
     }
     JsonNode params = node.get("parameters");
     if (params != null && params.isObject() && params.has("binary_data_size")) {
-      throw PierException.badRequest(where + ": binary tensor data (binary_data_size) is not supported yet;"
-          + " send the data as JSON");
+      JsonNode size = params.get("binary_data_size");
+      if (binary == null) {
+        throw PierException.badRequest(where + ": binary_data_size needs the Inference-Header-Content-Length header");
+      }
+      if (!size.isIntegralNumber() || size.asLong() < 0 || size.asLong() > binary.remaining()) {
+        throw PierException.badRequest(where + ": binary_data_size " + size + " does not fit the "
+            + binary.remaining() + " bytes of binary data left");
+      }
+      if (node.has("data")) {
+        throw PierException.badRequest(where + ": give either data or binary_data_size, not both");
+      }
+      ByteBuffer slice = binary.slice(binary.position(), size.asInt());
+      binary.position(binary.position() + size.asInt());
+      return new Tensor(name, datatype, shape, RawTensors.decode(where, datatype, (int) count, slice));
     }
     JsonNode data = node.get("data");
     if (data == null || data.isNull()) {
@@ -319,6 +366,58 @@ public final class OipJson {
     JsonNode id = root.get("id");
     return new InferenceResponse(model, version, id != null && id.isTextual() ? id.asText() : null, tensors);
   }
+
+  /**
+   * Writes a response in the binary extension: outputs named in {@code binaryOutputs} (or all, with {@code "*"})
+   * carry {@code parameters.binary_data_size} and their raw data follows the JSON header, in output order.
+   *
+   * @return the body and the JSON header's length (for {@code Inference-Header-Content-Length})
+   */
+  public static BinaryBody writeBinaryResponse(InferenceResponse response, Set<String> binaryOutputs) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    List<byte[]> blobs = new ArrayList<>();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("model_name", response.modelName());
+      g.writeStringField("model_version", Integer.toString(response.modelVersion()));
+      if (response.id() != null) {
+        g.writeStringField("id", response.id());
+      }
+      g.writeArrayFieldStart("outputs");
+      for (Tensor t : response.outputs()) {
+        if (binaryOutputs.contains("*") || binaryOutputs.contains(t.name())) {
+          byte[] raw = RawTensors.encode(t);
+          blobs.add(raw);
+          g.writeStartObject();
+          g.writeStringField("name", t.name());
+          g.writeStringField("datatype", t.datatype().name());
+          g.writeArrayFieldStart("shape");
+          for (long d : t.shape()) {
+            g.writeNumber(d);
+          }
+          g.writeEndArray();
+          g.writeObjectFieldStart("parameters");
+          g.writeNumberField("binary_data_size", raw.length);
+          g.writeEndObject();
+          g.writeEndObject();
+        } else {
+          writeTensor(g, t);
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int headerLength = out.size();
+    for (byte[] blob : blobs) {
+      out.writeBytes(blob);
+    }
+    return new BinaryBody(out.toByteArray(), headerLength);
+  }
+
+  /** A binary-extension body and the length of its JSON header. */
+  public record BinaryBody(byte[] body, int headerLength) {}
 
   public static byte[] writeResponse(InferenceResponse response) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
