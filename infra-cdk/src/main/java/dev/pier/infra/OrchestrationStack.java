@@ -32,7 +32,8 @@ import software.constructs.Construct;
  * X-Ray), and the EventBridge rule that turns S3 uploads under {@code incoming/} of the batch bucket into work.
  *
  * <p>ASL files may use these {@code ${Placeholder}}s: {@code BatchBucket}, {@code BatchUploadsQueueUrl},
- * {@code RegistryTable}. A state machine may read and write the batch bucket and nothing else until the workers
+ * {@code RegistryTable}, {@code BatchWorkerFunction} (the name of the batch worker Lambda, {@code <prefix>-batch-worker},
+ * that batch-scoring's tasks invoke; the function itself comes with the workers app, see {@link WorkersStack}). A state machine may read and write the batch bucket and nothing else until the workers
  * exist; give it more here, statement by statement, when its file needs it.
  *
  * <p>TODO(schedules): recurring jobs (monitoring, retraining) get EventBridge Scheduler schedules here once their
@@ -87,7 +88,8 @@ public final class OrchestrationStack extends Stack {
         .definitionSubstitutions(Map.of(
             "BatchBucket", data.batch().getBucketName(),
             "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
-            "RegistryTable", data.registryTable().getTableName()))
+            "RegistryTable", data.registryTable().getTableName(),
+            "BatchWorkerFunction", batchWorkerFunctionName(config)))
         .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
         .tracingEnabled(true)
         .timeout(Duration.hours(24))
@@ -106,6 +108,12 @@ public final class OrchestrationStack extends Stack {
         .sid("BatchObjectsKms")
         .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
         .resources(List.of(data.key().getKeyArn()))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("InvokeBatchWorker")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}"
+            + ":function:" + batchWorkerFunctionName(config))))
         .build());
     Nag.suppress(machine, "AwsSolutions-IAM5",
         "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
@@ -133,6 +141,11 @@ public final class OrchestrationStack extends Stack {
         .build();
     rule.addTarget(batchTarget());
     return rule;
+  }
+
+  /** The batch worker Lambda's name, fixed so ASL files can name it before the workers app deploys it. */
+  public static String batchWorkerFunctionName(PierConfig config) {
+    return config.prefix() + "-batch-worker";
   }
 
   /** The rule's name, fixed so the workers stack can let exactly this rule write to its queue. */

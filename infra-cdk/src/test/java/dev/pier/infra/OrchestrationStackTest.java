@@ -25,7 +25,8 @@ class OrchestrationStackTest {
         "StateMachineName", "pier-dev-batch-scoring",
         "StateMachineType", "STANDARD",
         "DefinitionString", Match.stringLikeRegexp(".*\"StartAt\": \"ListUploads\".*"),
-        "DefinitionSubstitutions", Match.objectLike(Map.of("BatchBucket", Match.anyValue())),
+        "DefinitionSubstitutions", Match.objectLike(Map.of("BatchBucket", Match.anyValue(),
+            "BatchWorkerFunction", "pier-dev-batch-worker")),
         "LoggingConfiguration", Map.of(
             "Level", "ALL",
             "IncludeExecutionData", true,

@@ -43,6 +43,8 @@ public interface PierConfig {
 
   Grpc grpc();
 
+  Batch batch();
+
   /**
    * Versions to load at start, before the first request: {@code model} (its production alias),
    * {@code model:alias} or {@code model:version}. In Lambda with SnapStart they are loaded before the snapshot.
@@ -183,5 +185,50 @@ public interface PierConfig {
   interface Metrics {
     /** Write CloudWatch EMF metrics to stdout; defaults to on inside Lambda. */
     Optional<Boolean> emf();
+  }
+
+  /** Batch scoring (see README, "Batch scoring"). */
+  interface Batch {
+    /** The batch bucket: uploads under incoming/<model>/, job outputs under outputs/<job>/, plans under jobs/. */
+    @WithDefault("pier-batch")
+    String bucket();
+
+    /** The jobs table (jobs and their finished chunks). */
+    @WithDefault("pier-jobs")
+    String jobsTable();
+
+    /** Rows per chunk: one ranged read, one result part and one progress step each. */
+    @WithDefault("50000")
+    int chunkRows();
+
+    /** Rows per model call inside a chunk. */
+    @WithDefault("4096")
+    int batchRows();
+
+    /** Chunks of one job scored at once. */
+    @WithDefault("2")
+    int concurrency();
+
+    /** Jobs run at once in the high, normal and low priority lanes. */
+    @WithDefault("2")
+    int highLane();
+
+    @WithDefault("1")
+    int normalLane();
+
+    @WithDefault("1")
+    int lowLane();
+
+    /** Percentage of chunks that may fail (after retries) without failing the job; bad rows never fail a job. */
+    @WithDefault("0")
+    double toleratedFailurePercentage();
+
+    /** Local mode: how often incoming/ is listed for new uploads. */
+    @WithDefault("1s")
+    Duration watchInterval();
+
+    /** The worker Lambda's memory in GB, for each job's cost estimate. */
+    @WithDefault("2")
+    double workerMemoryGb();
   }
 }

@@ -1,0 +1,149 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.batch.BatchJob;
+import dev.pier.batch.BatchJobs;
+import dev.pier.kernel.PierException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Batch jobs: {@code /api/v1/batch-jobs}. */
+@Path("/api/v1/batch-jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class BatchJobResource {
+  // us-east-1 list prices: Lambda x86 per GB-second and per request, Step Functions standard per state transition,
+  // S3 standard per GET and per PUT. The estimate is what the same job would cost on the AWS deployment.
+  private static final double LAMBDA_GB_SECOND = 0.0000166667;
+  private static final double LAMBDA_REQUEST = 0.0000002;
+  private static final double STATE_TRANSITION = 0.000025;
+  private static final double S3_GET = 0.0000004;
+  private static final double S3_PUT = 0.000005;
+
+  private final BatchJobs jobs;
+
+  public BatchJobResource(BatchPlatform batch) {
+    this.jobs = batch.jobs();
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response submit(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw PierException.badRequest("the body must be a JSON object with model and input");
+    }
+    String reference = text(body, "version");
+    if (reference == null) {
+      reference = text(body, "alias");
+    }
+    BatchJob job = jobs.submit(new BatchJobs.Submission(text(body, "model"), reference, text(body, "input"),
+        text(body, "output"), text(body, "format"), text(body, "priority")));
+    return Response.status(201).location(URI.create("/api/v1/batch-jobs/" + job.id())).entity(view(job)).build();
+  }
+
+  @GET
+  public JsonNode list(@QueryParam("model") String model, @QueryParam("state") String state) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode items = out.putArray("jobs");
+    jobs.list(model, state).forEach(j -> items.add(view(j)));
+    return out;
+  }
+
+  @GET
+  @Path("{id}")
+  public JsonNode get(@PathParam("id") String id) {
+    return view(jobs.get(id));
+  }
+
+  @POST
+  @Path("{id}/cancel")
+  public JsonNode cancel(@PathParam("id") String id) {
+    return view(jobs.cancel(id));
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual() && !v.isIntegralNumber()) {
+      throw PierException.badRequest(field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private ObjectNode view(BatchJob j) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("id", j.id());
+    o.put("model", j.model());
+    o.put("version", j.version());
+    o.put("requested", j.reference());
+    o.put("state", j.state().name());
+    o.put("priority", j.priority().id());
+    o.put("format", j.format().id());
+    o.put("input", j.input().toString());
+    o.put("output", j.output().toString());
+    o.put("errors", j.errorsFile().toString());
+    o.put("manifest", j.manifest().toString());
+    ObjectNode records = o.putObject("records");
+    if (j.total() != null) {
+      records.put("total", j.total());
+    } else {
+      records.putNull("total");
+    }
+    records.put("succeeded", j.succeeded());
+    records.put("failed", j.failed());
+    o.put("created_at", j.createdAt().toString());
+    if (j.startedAt() != null) {
+      o.put("started_at", j.startedAt().toString());
+      Instant end = j.finishedAt() != null ? j.finishedAt() : Instant.now();
+      double seconds = Math.max(0.001, Duration.between(j.startedAt(), end).toMillis() / 1000.0);
+      double rate = j.done() / seconds;
+      o.put("records_per_second", Math.round(rate));
+      if (!j.state().isFinal() && j.total() != null && rate > 0) {
+        o.put("eta_seconds", Math.round((j.total() - j.done()) / rate));
+      }
+    }
+    if (j.finishedAt() != null) {
+      o.put("finished_at", j.finishedAt().toString());
+    }
+    if (j.error() != null) {
+      o.put("error", j.error());
+    }
+    o.put("source", j.source());
+    o.set("estimated_cost_usd", cost(j));
+    return o;
+  }
+
+  /** What the job costs (or would cost) on AWS: worker Lambda time, invocations, state transitions, S3 requests. */
+  private ObjectNode cost(BatchJob j) {
+    var settings = jobs.settings();
+    long chunks = j.total() == null ? 0 : (j.total() + settings.chunkRows() - 1) / settings.chunkRows();
+    double lambda = j.scoringMillis() / 1000.0 * settings.workerMemoryGb() * LAMBDA_GB_SECOND
+        + (chunks + 4) * LAMBDA_REQUEST;
+    double stepFunctions = (2 * chunks + 8) * STATE_TRANSITION;
+    double s3 = (chunks + 2) * S3_GET + (2 * chunks + 3) * S3_PUT;
+    ObjectNode c = JsonNodeFactory.instance.objectNode();
+    c.put("total", round(lambda + stepFunctions + s3));
+    c.put("lambda", round(lambda));
+    c.put("step_functions", round(stepFunctions));
+    c.put("s3", round(s3));
+    return c;
+  }
+
+  private static double round(double usd) {
+    return Math.round(usd * 1_000_000) / 1_000_000.0;
+  }
+}

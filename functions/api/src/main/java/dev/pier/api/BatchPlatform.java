@@ -1,0 +1,126 @@
+package dev.pier.api;
+
+import dev.pier.batch.BatchJob;
+import dev.pier.batch.BatchJobs;
+import dev.pier.batch.BatchSettings;
+import dev.pier.batch.BatchWorker;
+import dev.pier.batch.JobLauncher;
+import dev.pier.batch.JobsTable;
+import dev.pier.batch.LocalBatchLauncher;
+import dev.pier.batch.Priority;
+import dev.pier.batch.UploadWatcher;
+import dev.pier.kernel.local.LocalStandIns;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+
+/**
+ * Wires batch scoring. In local mode it creates the batch bucket and jobs table, writes {@code <data-dir>/local.env}
+ * (the stand-ins' endpoint and keys, for awscli and SDKs) before the server is ready, resumes jobs a previous process
+ * left unfinished and watches {@code incoming/} for uploads. In AWS the batch-scoring state machine runs jobs; this
+ * process lists and cancels them.
+ */
+@Singleton
+public class BatchPlatform {
+  private final BatchJobs jobs;
+  private final LocalBatchLauncher launcher;
+  private final UploadWatcher watcher;
+  private final PierConfig.Batch config;
+
+  public BatchPlatform(Platform platform) {
+    this.config = platform.config().batch();
+    BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
+        config.batchRows(), config.concurrency(),
+        Map.of(Priority.HIGH, config.highLane(), Priority.NORMAL, config.normalLane(), Priority.LOW, config.lowLane()),
+        config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
+    var aws = platform.aws();
+    JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
+    if (platform.standIns() != null) {
+      JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
+      try {
+        aws.s3().createBucket(b -> b.bucket(config.bucket()));
+      } catch (BucketAlreadyOwnedByYouException e) {
+        // there from an earlier start
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        if (e.statusCode() != 409) {
+          throw e;
+        }
+      }
+      BatchWorker worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
+      this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
+      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
+      this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
+      writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
+    } else {
+      this.launcher = null;
+      this.watcher = null;
+      this.jobs = new BatchJobs(table, platform.predictions(), new JobLauncher() {
+        @Override
+        public void launch(BatchJob job) {
+          throw new IllegalStateException("not available");
+        }
+
+        @Override
+        public void stop(String id) {
+          // TODO(batch): StopExecution of the job's batch-scoring execution once the API may start them
+        }
+
+        @Override
+        public boolean available() {
+          return false;
+        }
+      }, settings);
+    }
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (launcher != null) {
+      launcher.resumeUnfinished();
+      watcher.start(config.watchInterval());
+    }
+  }
+
+  public BatchJobs jobs() {
+    return jobs;
+  }
+
+  /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */
+  static void writeLocalEnv(Path dataDir, LocalStandIns standIns, String bucket) {
+    String env = "# Pier local mode: the stand-ins' endpoint and keys (same ports on every start of this data dir).\n"
+        + "# awscli 2.9 ignores AWS_ENDPOINT_URL_S3: pass it as --endpoint-url \"$AWS_ENDPOINT_URL_S3\".\n"
+        + "AWS_ENDPOINT_URL_S3=" + standIns.s3Endpoint() + "\n"
+        + "AWS_ENDPOINT_URL_DYNAMODB=" + standIns.dynamoDbEndpoint() + "\n"
+        + "AWS_ACCESS_KEY_ID=" + standIns.accessKeyId() + "\n"
+        + "AWS_SECRET_ACCESS_KEY=" + standIns.secretAccessKey() + "\n"
+        + "AWS_REGION=" + standIns.region() + "\n"
+        + "PIER_BATCH_BUCKET=" + bucket + "\n";
+    try {
+      Path file = dataDir.toAbsolutePath().resolve("local.env");
+      Path tmp = file.resolveSibling("local.env.tmp");
+      Files.writeString(tmp, env);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Log.infof("local endpoints for tools in %s", file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write local.env", e);
+    }
+  }
+
+  @PreDestroy
+  void close() {
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (launcher != null) {
+      launcher.close();
+    }
+  }
+}

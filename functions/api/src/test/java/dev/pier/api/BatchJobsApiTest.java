@@ -1,0 +1,180 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.batch.JobsTable;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Batch jobs through the API on local mode's stand-ins, the demo model and the bundled batch-scoring state machine. */
+@QuarkusTest
+class BatchJobsApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @Inject Platform platform;
+
+  private S3Client s3() {
+    return platform.aws().s3();
+  }
+
+  private void put(String key, String body) {
+    s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
+  }
+
+  private String read(String uri) {
+    String rest = uri.substring("s3://".length());
+    int slash = rest.indexOf('/');
+    return s3().getObjectAsBytes(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1))).asUtf8String();
+  }
+
+  private JsonPath awaitFinished(String id) throws InterruptedException {
+    for (int i = 0; i < 300; i++) {
+      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
+      if (!job.getString("state").matches("QUEUED|RUNNING")) {
+        return job;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("batch job " + id + " did not finish");
+  }
+
+  @Test
+  void aJsonlJobWithBadRowsSucceedsAndPutsEachBadRowWithItsReasonInTheErrorsFile() throws Exception {
+    StringBuilder in = new StringBuilder();
+    for (int i = 1; i <= 120; i++) {
+      in.append(i == 7 ? "{\"id\": 7, \"input\": [1, 2, \"x\", 4]}\n"
+          : i == 9 ? "{\"id\": 9, \"input\": [1, 2]}\n"
+          : i == 11 ? "not json\n"
+          : "{\"id\": " + i + ", \"input\": [5.1, 3.5, 1.4, 0.2], \"note\": \"kept out\"}\n");
+    }
+    put("in/rows.jsonl", in.toString());
+
+    String id = given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"version\": \"production\", \"input\": \"s3://pier-batch/in/rows.jsonl\","
+            + " \"priority\": \"high\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(201).body("state", equalTo("QUEUED"))
+        .extract().path("id");
+    JsonPath job = awaitFinished(id);
+
+    assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
+    assertThat(job.getLong("records.total")).isEqualTo(120);
+    assertThat(job.getLong("records.succeeded")).isEqualTo(117);
+    assertThat(job.getLong("records.failed")).isEqualTo(3);
+    assertThat(job.getString("output")).isEqualTo("s3://pier-batch/outputs/" + id + "/");
+    JsonNode manifest = JSON.readTree(read(job.getString("manifest")));
+    Set<Long> ids = new HashSet<>();
+    for (JsonNode file : manifest.get("results")) {
+      for (String line : read(file.asText()).split("\n")) {
+        JsonNode row = JSON.readTree(line);
+        assertThat(row.get("probabilities")).hasSize(3);
+        assertThat(row.get("label").asInt()).isZero();
+        assertThat(ids.add(row.get("id").asLong())).isTrue();
+      }
+    }
+    assertThat(ids).hasSize(117);
+    String errors = read(job.getString("errors"));
+    assertThat(errors.lines()).hasSize(3);
+    assertThat(errors).contains("{\"id\":7,\"error\":\"input 'input' takes numbers, got \\\"x\\\"\"}",
+        "{\"id\":9,\"error\":\"input 'input' needs 4 values per row, got 2\"}", "{\"id\":11,\"error\":\"malformed");
+  }
+
+  @Test
+  void aCsvJobWritesCsvResultsWithOneColumnPerOutputValue() throws Exception {
+    put("in/rows.csv", "id,sepal_length,sepal_width,petal_length,petal_width\na,5.1,3.5,1.4,0.2\nb,6.3,2.9,5.6,1.8\n");
+    String id = given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/rows.csv\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(201).extract().path("id");
+    JsonPath job = awaitFinished(id);
+
+    assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
+    String results = read(job.getString("output") + "results/part-00000.csv");
+    assertThat(results.lines().toList()).hasSize(3).first()
+        .isEqualTo("id,probabilities_0,probabilities_1,probabilities_2,label");
+    assertThat(results.lines().toList().get(1)).startsWith("a,").endsWith(",0");
+    assertThat(results.lines().toList().get(2)).startsWith("b,").endsWith(",2");
+  }
+
+  @Test
+  void anObjectUploadedUnderIncomingStartsExactlyOneJobForTheModelsProductionAlias() throws Exception {
+    put("incoming/demo/upload.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n{\"input\": [6.3, 2.9, 5.6, 1.8]}\n");
+    String id = null;
+    for (int i = 0; i < 200 && id == null; i++) {
+      for (JsonNode j : JSON.readTree(given().get("/api/v1/batch-jobs?model=demo").asString()).get("jobs")) {
+        if (j.get("input").asText().equals("s3://pier-batch/incoming/demo/upload.jsonl")) {
+          id = j.get("id").asText();
+        }
+      }
+      Thread.sleep(50);
+    }
+    assertThat(id).as("a job for the upload").isNotNull();
+    JsonPath job = awaitFinished(id);
+    Thread.sleep(1500); // more polls of incoming/ see the same object again
+
+    assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
+    assertThat(job.getString("requested")).isEqualTo("production");
+    assertThat(read(job.getString("output") + "results/part-00000.jsonl").lines().map(l -> l.substring(0, 8)))
+        .containsExactly("{\"id\":1,", "{\"id\":2,"); // line numbers stand in for missing ids
+    long jobsForUpload = JSON.readTree(given().get("/api/v1/batch-jobs").asString()).get("jobs").findValuesAsText(
+        "input").stream().filter(s -> s.endsWith("incoming/demo/upload.jsonl")).count();
+    assertThat(jobsForUpload).isEqualTo(1);
+  }
+
+  @Test
+  void aChunkRecordedTwiceIsCountedOnce() {
+    JobsTable table = new JobsTable(platform.aws().dynamoDb(), platform.config().batch().jobsTable());
+    var job = new dev.pier.batch.BatchJob("bj-twice", "demo", "production", 1, dev.pier.batch.JobState.QUEUED,
+        dev.pier.batch.Priority.LOW, new dev.pier.batch.S3Uri("pier-batch", "x.jsonl"),
+        new dev.pier.batch.S3Uri("pier-batch", "outputs/bj-twice/"), dev.pier.batch.InputFormat.JSONL, null, 0, 0, 0,
+        java.time.Instant.now(), null, null, null, "test");
+    assertThat(table.create(job)).isTrue();
+    assertThat(table.create(job)).isFalse();
+    table.start("bj-twice", 30, 2);
+
+    assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isTrue();
+    assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isFalse();
+    assertThat(table.recordChunk("bj-twice", 1, new JobsTable.ChunkCounts(20, 0), 5)).isTrue();
+
+    var stored = table.require("bj-twice");
+    assertThat(stored.succeeded()).isEqualTo(29);
+    assertThat(stored.failed()).isEqualTo(1);
+    table.finish("bj-twice", dev.pier.batch.JobState.CANCELLED, null);
+    given().post("/api/v1/batch-jobs/bj-twice/cancel").then().statusCode(409)
+        .body("error", containsString("CANCELLED"));
+  }
+
+  @Test
+  void refusesJobsForUnknownModelsAndMalformedRequestsNamingTheField() {
+    given().contentType("application/json").body("{\"model\": \"nosuch\", \"input\": \"s3://pier-batch/in/x.jsonl\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(404);
+    given().contentType("application/json").body("{\"model\": \"demo\", \"input\": \"/tmp/x.jsonl\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400).body("error", containsString("input"));
+    given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/x.jsonl\", \"priority\": \"urgent\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400).body("error", containsString("priority"));
+    given().get("/api/v1/batch-jobs/bj-nosuch").then().statusCode(404);
+  }
+
+  @Test
+  void localEnvNamesTheS3StandInAndTheBatchBucket() throws Exception {
+    Properties env = new Properties();
+    try (var r = Files.newBufferedReader(Path.of(platform.config().dataDir(), "local.env"))) {
+      env.load(r);
+    }
+    assertThat(env.getProperty("AWS_ENDPOINT_URL_S3")).isEqualTo(platform.standIns().s3Endpoint().toString());
+    assertThat(env.getProperty("PIER_BATCH_BUCKET")).isEqualTo("pier-batch");
+    assertThat(env.stringPropertyNames()).contains("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION");
+  }
+}

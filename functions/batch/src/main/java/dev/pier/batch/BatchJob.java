@@ -1,0 +1,47 @@
+package dev.pier.batch;
+
+import java.time.Instant;
+
+/**
+ * A batch scoring job as stored in the jobs table.
+ *
+ * @param reference the version or alias asked for; {@code version} is what it resolved to when the job was created,
+ *     so every chunk of a job is scored by the same version even if the alias moves meanwhile
+ * @param output the job's own output prefix ({@code s3://…/}): results, {@code errors.jsonl}, {@code manifest.json}
+ * @param total the rows in the input, known once the job is validated (null before)
+ * @param scoringMillis time spent scoring, summed over chunks (for throughput and cost)
+ * @param source what started the job: {@code api}, {@code upload:<key>#<etag>} or {@code schedule:<name>}
+ */
+public record BatchJob(
+    String id,
+    String model,
+    String reference,
+    int version,
+    JobState state,
+    Priority priority,
+    S3Uri input,
+    S3Uri output,
+    InputFormat format,
+    Long total,
+    long succeeded,
+    long failed,
+    long scoringMillis,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    String error,
+    String source) {
+
+  /** Rows finished so far (scored or failed). */
+  public long done() {
+    return succeeded + failed;
+  }
+
+  public S3Uri errorsFile() {
+    return output.resolve("errors.jsonl");
+  }
+
+  public S3Uri manifest() {
+    return output.resolve("manifest.json");
+  }
+}

@@ -1,0 +1,160 @@
+package dev.pier.batch;
+
+import dev.pier.kernel.PierException;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.PredictionService;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Batch jobs as the API and the upload trigger see them: submit, list, get, cancel. A job resolves its version when it
+ * is created and writes under its own output prefix ({@code <output>/<id>/}).
+ */
+public final class BatchJobs {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final JobsTable jobs;
+  private final PredictionService predictions;
+  private final JobLauncher launcher;
+  private final BatchSettings settings;
+
+  public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, BatchSettings settings) {
+    this.jobs = jobs;
+    this.predictions = predictions;
+    this.launcher = launcher;
+    this.settings = settings;
+  }
+
+  /** What a caller asks for; {@code output} is a prefix the job's own folder goes under (default: the batch bucket). */
+  public record Submission(String model, String reference, String input, String output, String format,
+      String priority) {}
+
+  public BatchJob submit(Submission s) {
+    if (!launcher.available()) {
+      throw new PierException(501, "this server cannot start batch jobs: in AWS, upload the input under incoming/<model>/"
+          + " of the batch bucket (the batch-scoring state machine runs it); local mode runs POSTed jobs");
+    }
+    if (s.model() == null || s.model().isBlank()) {
+      throw PierException.badRequest("model is required");
+    }
+    S3Uri input = S3Uri.parse(s.input(), "input");
+    InputFormat format = s.format() != null ? InputFormat.parse(s.format()) : InputFormat.ofKey(input.key());
+    if (format == null) {
+      throw PierException.badRequest("format is required when the input's extension does not name one"
+          + " (.jsonl, .csv)");
+    }
+    Priority priority = Priority.parse(s.priority());
+    String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
+    ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
+    String id = "bj-" + HexFormat.of().formatHex(randomBytes());
+    S3Uri base = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
+        : S3Uri.parse(s.output(), "output").asPrefix();
+    BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
+        format, "api");
+    jobs.create(job);
+    launcher.launch(job);
+    return job;
+  }
+
+  /**
+   * The job for an object uploaded under {@code incoming/<model>/}: its id is derived from bucket, key and ETag, so
+   * one object makes one job however often it is seen (restarts included). Null when the job exists already.
+   */
+  public BatchJob submitUpload(String bucket, String key, String etag) {
+    String[] parts = key.split("/");
+    String id = "up-" + sha256(bucket + "/" + key + "#" + etag).substring(0, 24);
+    if (jobs.get(id).isPresent()) {
+      return null;
+    }
+    S3Uri input = new S3Uri(bucket, key);
+    S3Uri output = new S3Uri(settings.bucket(), "outputs/" + id + "/");
+    String model = parts.length >= 3 ? parts[1] : "";
+    InputFormat format = InputFormat.ofKey(key);
+    String source = "upload:" + key + "#" + etag;
+    String problem = null;
+    int version = 0;
+    if (parts.length < 3 || model.isEmpty()) {
+      problem = "uploads go under incoming/<model>/; " + key + " names no model";
+    } else if (format == null) {
+      problem = "unsupported file type: " + key + " (batch scoring reads .jsonl and .csv)";
+    } else {
+      try {
+        version = predictions.resolve(model, "production").version();
+      } catch (PierException e) {
+        problem = e.getMessage();
+      }
+    }
+    BatchJob job = newJob(id, model, "production", version, Priority.NORMAL, input, output,
+        format == null ? InputFormat.JSONL : format, source);
+    if (!jobs.create(job)) {
+      return null;
+    }
+    if (problem != null) {
+      jobs.finish(id, JobState.FAILED, problem); // never dropped silently: the job says why it did not run
+      return jobs.require(id);
+    }
+    launcher.launch(job);
+    return job;
+  }
+
+  public List<BatchJob> list(String model, String state) {
+    JobState wanted = state == null ? null : parseState(state);
+    return jobs.list().stream()
+        .filter(j -> model == null || j.model().equals(model))
+        .filter(j -> wanted == null || j.state() == wanted)
+        .toList();
+  }
+
+  public BatchJob get(String id) {
+    return jobs.require(id);
+  }
+
+  /** Cancels a QUEUED or RUNNING job (409 for a finished one); finished chunks' output stays. */
+  public BatchJob cancel(String id) {
+    BatchJob job = jobs.require(id);
+    if (!jobs.finish(id, JobState.CANCELLED, null)) {
+      throw new PierException(409, "batch job " + id + " is " + jobs.require(id).state() + " and cannot be cancelled");
+    }
+    launcher.stop(id);
+    return jobs.require(job.id());
+  }
+
+  public BatchSettings settings() {
+    return settings;
+  }
+
+  private static JobState parseState(String s) {
+    try {
+      return JobState.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw PierException.badRequest("state must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
+    }
+  }
+
+  private static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, String source) {
+    return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source);
+  }
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

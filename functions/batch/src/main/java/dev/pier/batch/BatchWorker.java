@@ -1,0 +1,232 @@
+package dev.pier.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceRequest;
+import dev.pier.runtime.PredictionService;
+import dev.pier.statemachines.StatesError;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The batch worker: what the batch-scoring state machine's tasks do ({@code validate}, {@code score-chunk},
+ * {@code write-results}, {@code finalize}, {@code fail}), the same code in the worker Lambda and in local mode. Every
+ * action is idempotent: outputs go to keys fixed by job and chunk, and a chunk already recorded in the jobs table is
+ * not scored again. Errors: {@code Pier.InvalidJob} (the job cannot run as asked; not retried),
+ * {@code Pier.Transient} (S3 or DynamoDB hiccups; retried with back-off), {@code Pier.JobEnded} (cancelled).
+ */
+public final class BatchWorker {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final JobsTable jobs;
+  private final S3Client s3;
+  private final PredictionService predictions;
+  private final BatchSettings settings;
+
+  public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
+    this.jobs = jobs;
+    this.s3 = s3;
+    this.predictions = predictions;
+    this.settings = settings;
+  }
+
+  /** One invocation: {@code {"action": …, "job_id": …, …}}. */
+  public JsonNode handle(JsonNode payload) {
+    String action = payload.path("action").asText();
+    String id = payload.path("job_id").asText();
+    try {
+      return switch (action) {
+        case "validate" -> validate(id);
+        case "score-chunk" -> scoreChunks(id, payload.path("chunks"));
+        case "write-results" -> writeResults(id);
+        case "finalize" -> finalizeJob(id);
+        case "fail" -> fail(id, payload.path("error"));
+        default -> throw new StatesError("Pier.InvalidJob", "unknown batch worker action '" + action + "'");
+      };
+    } catch (BatchError e) {
+      throw new StatesError("Pier.InvalidJob", e.getMessage());
+    } catch (JobsTable.JobEnded e) {
+      throw new StatesError("Pier.JobEnded", e.getMessage());
+    } catch (PierException e) {
+      throw new StatesError(e.status() < 500 ? "Pier.InvalidJob" : "Pier.Transient", e.getMessage());
+    } catch (SdkClientException | UncheckedIOException e) {
+      throw new StatesError("Pier.Transient", e.getMessage());
+    }
+  }
+
+  private JsonNode validate(String id) {
+    BatchJob job = jobs.require(id);
+    if (job.state().isFinal()) {
+      throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
+    }
+    ModelVersion version = version(job);
+    for (var spec : predictions.signature(version).inputs()) {
+      ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
+    }
+    ChunkPlanner.Plan plan;
+    try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
+      plan = ChunkPlanner.plan(in, job.format(), settings.chunkRows());
+    } catch (NoSuchKeyException e) {
+      throw new BatchError("the input " + job.input() + " does not exist");
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+      throw new BatchError("the input bucket of " + job.input() + " does not exist");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ArrayNode items = NODES.arrayNode();
+    for (ChunkPlanner.Chunk c : plan.chunks()) {
+      ObjectNode item = items.addObject().put("chunk", c.index()).put("start", c.start()).put("end", c.end())
+          .put("first_line", c.firstLine()).put("rows", c.rows());
+      if (plan.header() != null) {
+        item.put("header", plan.header());
+      }
+    }
+    String planKey = "jobs/" + id + "/plan.json";
+    s3.putObject(b -> b.bucket(settings.bucket()).key(planKey).contentType("application/json"),
+        RequestBody.fromString(items.toString()));
+    if (!jobs.start(id, plan.rows(), plan.chunks().size())) {
+      throw new StatesError("Pier.JobEnded", "batch job " + id + " ended before it started");
+    }
+    return NODES.objectNode().put("job_id", id).put("plan_key", planKey).put("chunks", plan.chunks().size())
+        .put("chunks_per_invocation", 1).put("concurrency", settings.concurrency())
+        .put("tolerated_failure_percentage", settings.toleratedFailurePercentage());
+  }
+
+  private JsonNode scoreChunks(String id, JsonNode chunks) {
+    BatchJob job = jobs.require(id);
+    if (job.state() != JobState.RUNNING) {
+      throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
+    }
+    long succeeded = 0;
+    long failed = 0;
+    for (JsonNode c : chunks) {
+      JobsTable.ChunkCounts counts = scoreChunk(job, c);
+      succeeded += counts.succeeded();
+      failed += counts.failed();
+    }
+    return NODES.objectNode().put("succeeded", succeeded).put("failed", failed);
+  }
+
+  private JobsTable.ChunkCounts scoreChunk(BatchJob job, JsonNode item) {
+    int index = item.get("chunk").asInt();
+    var done = jobs.chunk(job.id(), index);
+    if (done.isPresent()) {
+      return done.get(); // finished before a crash or a retry: not scored again
+    }
+    long started = System.nanoTime();
+    ChunkPlanner.Chunk chunk = new ChunkPlanner.Chunk(index, item.get("start").asLong(), item.get("end").asLong(),
+        item.get("first_line").asLong(), item.get("rows").asLong());
+    byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
+        .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
+    ModelVersion version = version(job);
+    String versionRef = Integer.toString(version.version());
+    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), settings.batchRows(),
+        inputs -> predictions.infer(job.model(), versionRef, new InferenceRequest(null, inputs, List.of())).outputs());
+    ChunkScorer.Scored scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+    String part = "part-%05d".formatted(index);
+    S3Uri results = job.output().resolve("results/" + part + job.format().extension());
+    s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    if (scored.failed() > 0) {
+      S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
+      s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromBytes(scored.errors()));
+    }
+    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(scored.succeeded(), scored.failed());
+    if (counts.succeeded() + counts.failed() != chunk.rows()) {
+      throw new IllegalStateException("chunk " + index + " of job " + job.id() + " has " + chunk.rows()
+          + " rows but " + counts.succeeded() + " scored + " + counts.failed() + " failed");
+    }
+    jobs.recordChunk(job.id(), index, counts, (System.nanoTime() - started) / 1_000_000);
+    return counts;
+  }
+
+  private JsonNode writeResults(String id) {
+    BatchJob job = jobs.require(id);
+    if (job.total() == null || job.done() != job.total()) {
+      throw new StatesError("Pier.Incomplete", "batch job " + id + " has " + job.done() + " of " + job.total()
+          + " rows finished");
+    }
+    List<String> resultFiles = new ArrayList<>();
+    for (S3Object o : list(job.output().resolve("results/"))) {
+      resultFiles.add("s3://" + job.output().bucket() + "/" + o.key());
+    }
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    for (S3Object o : list(job.output().resolve("errors/"))) {
+      errors.writeBytes(s3.getObjectAsBytes(b -> b.bucket(job.output().bucket()).key(o.key())).asByteArray());
+    }
+    s3.putObject(b -> b.bucket(job.errorsFile().bucket()).key(job.errorsFile().key()),
+        RequestBody.fromBytes(errors.toByteArray()));
+    ObjectNode manifest = NODES.objectNode();
+    manifest.put("job_id", id).put("model", job.model()).put("version", job.version())
+        .put("input", job.input().toString()).put("format", job.format().id());
+    manifest.putObject("records").put("total", job.total()).put("succeeded", job.succeeded())
+        .put("failed", job.failed());
+    ArrayNode files = manifest.putArray("results");
+    resultFiles.forEach(files::add);
+    manifest.put("errors", job.errorsFile().toString());
+    manifest.put("created_at", job.createdAt().toString());
+    s3.putObject(b -> b.bucket(job.manifest().bucket()).key(job.manifest().key()).contentType("application/json"),
+        RequestBody.fromString(manifest.toPrettyString()));
+    return NODES.objectNode().put("manifest", job.manifest().toString());
+  }
+
+  private JsonNode finalizeJob(String id) {
+    jobs.finish(id, JobState.SUCCEEDED, null);
+    BatchJob job = jobs.require(id);
+    ObjectNode out = NODES.objectNode().put("state", job.state().name());
+    out.putObject("records").put("total", job.total()).put("succeeded", job.succeeded()).put("failed", job.failed());
+    return out;
+  }
+
+  private JsonNode fail(String id, JsonNode error) {
+    String message = error.path("Cause").asText(error.path("Error").asText("failed"));
+    try {
+      JsonNode cause = JSON.readTree(message); // Lambda errors arrive as {"errorMessage": …} in the cause
+      if (cause.has("errorMessage")) {
+        message = cause.get("errorMessage").asText();
+      }
+    } catch (IOException notJson) {
+      // a plain message
+    }
+    jobs.finish(id, JobState.FAILED, message);
+    return NODES.objectNode().put("state", "FAILED");
+  }
+
+  private ModelVersion version(BatchJob job) {
+    return predictions.resolve(job.model(), Integer.toString(job.version()));
+  }
+
+  private List<S3Object> list(S3Uri prefix) {
+    List<S3Object> out = new ArrayList<>();
+    s3.listObjectsV2Paginator(b -> b.bucket(prefix.bucket()).prefix(prefix.key())).contents().forEach(out::add);
+    out.sort(java.util.Comparator.comparing(S3Object::key));
+    return out;
+  }
+
+  /** The state machine's view of this worker: {@code lambda:invoke} returns {@code {"Payload": …}}. */
+  public JsonNode invoke(JsonNode parameters) {
+    return NODES.objectNode().put("StatusCode", 200).set("Payload", handle(parameters.path("Payload")));
+  }
+
+  /** The placeholders batch-scoring.asl.json needs locally. */
+  public static Map<String, String> substitutions(BatchSettings settings) {
+    return Map.of("BatchBucket", settings.bucket(), "BatchWorkerFunction", BatchSettings.WORKER_FUNCTION,
+        "BatchUploadsQueueUrl", "", "RegistryTable", "");
+  }
+}
