@@ -146,6 +146,11 @@ public class Platform {
     return config;
   }
 
+  /** The AWS clients (pointed at the stand-ins in local mode). */
+  public AwsClients aws() {
+    return aws;
+  }
+
   public ModelRegistry registry() {
     return registry;
   }
