@@ -53,7 +53,7 @@ public class AuthFilter {
             + " declares no permission, so it is closed while authentication is on");
       }
     } else if (rule.anyModel()) {
-      principal = gatekeeper.admit(credentials, claims, rule.value(), null);
+      principal = gatekeeper.admitForSomeModel(credentials, claims, rule.value());
     } else {
       String model = request.getUriInfo().getPathParameters().getFirst("model");
       principal = gatekeeper.admit(credentials, claims, rule.value(), model);

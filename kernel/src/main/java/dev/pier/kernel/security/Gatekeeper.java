@@ -54,6 +54,14 @@ public final class Gatekeeper {
     return principal;
   }
 
+  /** Like {@link #admit}, for listings: the permission on at least one model suffices (the caller filters). */
+  public Principal admitForSomeModel(Credentials credentials, Map<String, ?> gatewayClaims, Permission permission) {
+    Principal principal = authenticate(credentials, gatewayClaims);
+    rateLimiter.acquire(principal.id(), principal.ratePerSecond());
+    authorizeSomeModel(principal, permission);
+    return principal;
+  }
+
   /** Who is calling; 401 without valid credentials (unless authentication is off and none were sent). */
   public Principal authenticate(Credentials credentials, Map<String, ?> gatewayClaims) {
     if (gatewayClaims != null && !gatewayClaims.isEmpty()) {
