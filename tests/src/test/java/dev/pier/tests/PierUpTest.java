@@ -43,15 +43,17 @@ class PierUpTest {
     }
   }
 
-  private void up(Path data) throws Exception {
+  private void up(Path data, String... flags) throws Exception {
     int grpcPort;
     try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
       port = s.getLocalPort();
       grpcPort = g.getLocalPort();
     }
     log = Files.createTempFile("pier-up", ".log");
-    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--port", Integer.toString(port),
-        "--data-dir", data.toString(), "--grpc-port", Integer.toString(grpcPort))
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(ROOT.resolve("pier").toString(), "up",
+        "--port", Integer.toString(port), "--data-dir", data.toString(), "--grpc-port", Integer.toString(grpcPort)));
+    command.addAll(java.util.List.of(flags));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("PIER_NO_BUILD", "1");
     server = pb.start();
@@ -70,6 +72,17 @@ class PierUpTest {
       Thread.sleep(200);
     }
     throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+  }
+
+  /** Runs {@code ./pier keys ...} against the running server; returns its stdout. */
+  private String pierKeys(Path data, String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(ROOT.resolve("pier").toString(), "keys"));
+    command.addAll(java.util.List.of(args));
+    command.addAll(java.util.List.of("--port", Integer.toString(port), "--data-dir", data.toString()));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -119,6 +132,8 @@ class PierUpTest {
   void servesTheDemoModelChangesVersionsWithoutRestartAndKeepsEverythingAcrossRestarts() throws Exception {
     up(dataDir);
     assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("1");
+    assertThat(JSON.readTree(get("/v2").body()).get("warning").asText()).contains("authentication is off");
+    assertThat(Files.readString(log)).contains("AUTHENTICATION IS OFF");
 
     int v2 = register("demo", ROOT.resolve("tests/fixtures/models/iris-mlp-v2.onnx"));
     assertThat(v2).isEqualTo(2);
@@ -148,5 +163,36 @@ class PierUpTest {
     assertThat(demo.get("latest_version").asInt()).isEqualTo(1);
     assertThat(JSON.readTree(get("/api/v1/models").body()).get("models")).hasSize(1);
     sigterm();
+  }
+
+  @Test
+  void withAuthAnonymousCallersGet401AndKeysFromPierKeysWorkUntilRevoked(@TempDir Path data) throws Exception {
+    up(data, "--auth");
+    assertThat(get("/v2/health/ready").statusCode()).isEqualTo(200);
+    assertThat(get("/v2/models/demo").statusCode()).isEqualTo(401);
+    JsonNode created = JSON.readTree(pierKeys(data, "create", "--name", "ci", "--role", "predictor:demo"));
+    String key = created.get("key").asText();
+    HttpRequest.Builder infer = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/models/demo/infer"))
+        .header("Content-Type", "application/json").header("X-Api-Key", key)
+        .POST(HttpRequest.BodyPublishers.ofString(ROW));
+    assertThat(http.send(infer.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThat(pierKeys(data, "list")).contains(created.get("id").asText()).doesNotContain(key);
+    pierKeys(data, "revoke", created.get("id").asText());
+    assertThat(http.send(infer.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    assertThat(Files.readString(log)).doesNotContain(key);
+    sigterm();
+  }
+
+  @Test
+  void refusesToStartOpenOnAnAddressOtherThanLoopback(@TempDir Path data) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--host", "0.0.0.0", "--port", "0",
+        "--data-dir", data.toString()).redirectErrorStream(true);
+    pb.environment().put("PIER_NO_BUILD", "1");
+    pb.environment().put("PIER_JAVA_OPTS", "-Dpier.auth.enabled=false");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isNotZero();
+    assertThat(out).contains("refusing to start with authentication off");
   }
 }

@@ -48,6 +48,17 @@ public class ApiErrors {
     return response(uri.getPath(), status, message);
   }
 
+  /** 401 (with a Bearer challenge), 403 or 429 (with Retry-After) from the shared policy check. */
+  @ServerExceptionMapper
+  public Response denied(dev.pier.kernel.security.AccessDenied e, UriInfo uri) {
+    Response r = response(uri.getPath(), e.status(), e.getMessage());
+    return switch (e.status()) {
+      case 401 -> Response.fromResponse(r).header("WWW-Authenticate", "Bearer realm=\"pier\"").build();
+      case 429 -> Response.fromResponse(r).header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+      default -> r;
+    };
+  }
+
   @ServerExceptionMapper
   public Response json(JsonProcessingException e, UriInfo uri) {
     return response(uri.getPath(), 400, "malformed JSON: " + e.getOriginalMessage());

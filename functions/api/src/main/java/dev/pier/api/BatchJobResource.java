@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Permission;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -39,6 +41,7 @@ public class BatchJobResource {
   }
 
   @POST
+  @Authorize(Permission.PREDICT)
   @Consumes(MediaType.APPLICATION_JSON)
   public Response submit(JsonNode body) {
     if (body == null || !body.isObject()) {
@@ -54,6 +57,7 @@ public class BatchJobResource {
   }
 
   @GET
+  @Authorize(value = Permission.READ, anyModel = true)
   public JsonNode list(@QueryParam("model") String model, @QueryParam("state") String state) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode items = out.putArray("jobs");
@@ -62,13 +66,15 @@ public class BatchJobResource {
   }
 
   @GET
-  @Path("{id}")
+  @Path("/{id}")
+  @Authorize(value = Permission.READ, anyModel = true)
   public JsonNode get(@PathParam("id") String id) {
     return view(jobs.get(id));
   }
 
   @POST
-  @Path("{id}/cancel")
+  @Path("/{id}/cancel")
+  @Authorize(Permission.PREDICT)
   public JsonNode cancel(@PathParam("id") String id) {
     return view(jobs.cancel(id));
   }

@@ -3,6 +3,7 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
@@ -38,6 +39,8 @@ public class InferenceResource {
   private final PredictionService predictions;
   private final PredictionMetrics metrics;
   private final PierConfig config;
+  @jakarta.inject.Inject AuditTrail audit;
+  @jakarta.inject.Inject Security security;
 
   public InferenceResource(Platform platform, PredictionMetrics metrics) {
     this.predictions = platform.predictions();
@@ -46,52 +49,63 @@ public class InferenceResource {
   }
 
   @GET
+  @Authorize(open = true)
   public String server() {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("name", "pier");
     body.put("version", SERVER_VERSION);
     body.putArray("extensions");
+    if (security.openWarning() != null) {
+      body.put("warning", security.openWarning());
+    }
     return body.toString();
   }
 
   @GET
   @Path("/health/live")
+  @Authorize(open = true)
   public Response live() {
     return Response.ok().build();
   }
 
   @GET
   @Path("/health/ready")
+  @Authorize(open = true)
   public Response ready() {
     return Response.ok().build();
   }
 
   @GET
   @Path("/models/{model}")
+  @Authorize(Permission.READ)
   public String metadata(@PathParam("model") String model) {
     return metadata(predictions.resolve(model, null));
   }
 
   @GET
   @Path("/models/{model}/versions/{version}")
+  @Authorize(Permission.READ)
   public String metadata(@PathParam("model") String model, @PathParam("version") String version) {
     return metadata(predictions.resolve(model, version));
   }
 
   @GET
   @Path("/models/{model}/ready")
+  @Authorize(Permission.READ)
   public Response modelReady(@PathParam("model") String model) {
     return modelReady(predictions.resolve(model, null));
   }
 
   @GET
   @Path("/models/{model}/versions/{version}/ready")
+  @Authorize(Permission.READ)
   public Response modelReady(@PathParam("model") String model, @PathParam("version") String version) {
     return modelReady(predictions.resolve(model, version));
   }
 
   @POST
   @Path("/models/{model}/infer")
+  @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
       @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
     return infer(model, null, type, unit, headerLength, body);
@@ -99,6 +113,7 @@ public class InferenceResource {
 
   @POST
   @Path("/models/{model}/versions/{version}/infer")
+  @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
       @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
@@ -121,6 +136,7 @@ public class InferenceResource {
       InferenceResponse response = predictions.infer(model, version, request);
       answered = response.modelVersion();
       status = 200;
+      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit());
       if (!request.binaryOutputs().isEmpty()) {
         OipJson.BinaryBody binary = OipJson.writeBinaryResponse(response, request.binaryOutputs());
         return Response.ok(binary.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)

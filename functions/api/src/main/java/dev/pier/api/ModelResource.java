@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
@@ -40,6 +41,7 @@ public class ModelResource {
   private static final int MAX_PAGE = 1000;
   private final Platform platform;
   private final ModelRegistry registry;
+  @jakarta.inject.Inject Caller caller;
 
   public ModelResource(Platform platform) {
     this.platform = platform;
@@ -47,12 +49,15 @@ public class ModelResource {
   }
 
   @GET
+  @Authorize(value = Permission.READ, anyModel = true)
   public String models(@QueryParam("page_token") String pageToken,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<RegisteredModel> page = registry.models(pageToken, pageSize(maxResults));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("models");
-    page.items().forEach(m -> items.add(RegistryJson.model(m, null)));
+    // a caller granted only some models sees only those
+    page.items().stream().filter(m -> caller.principal() == null || caller.principal().allows(Permission.READ, m.name()))
+        .forEach(m -> items.add(RegistryJson.model(m, null)));
     if (page.nextPageToken() != null) {
       body.put("next_page_token", page.nextPageToken());
     }
@@ -61,6 +66,7 @@ public class ModelResource {
 
   @GET
   @Path("/{model}")
+  @Authorize(Permission.READ)
   public String model(@PathParam("model") String model) {
     return RegistryJson.model(registry.model(model), registry.aliases(model)).toString();
   }
@@ -73,6 +79,7 @@ public class ModelResource {
    */
   @POST
   @Path("/{model}/versions")
+  @Authorize(Permission.REGISTER)
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   public Response register(@PathParam("model") String model,
       @RestForm("artifact") FileUpload artifact,
@@ -106,6 +113,7 @@ public class ModelResource {
 
   @GET
   @Path("/{model}/versions")
+  @Authorize(Permission.READ)
   public String versions(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<ModelVersion> page = registry.versions(model, pageToken, pageSize(maxResults));
@@ -121,21 +129,20 @@ public class ModelResource {
   /** {@code {version}} is a number or an alias. */
   @GET
   @Path("/{model}/versions/{version}")
+  @Authorize(Permission.READ)
   public String version(@PathParam("model") String model, @PathParam("version") String version) {
     return versionJson(registry.resolve(model, version));
   }
 
-  /** Hit/miss counters of a version's response cache (zeros when it caches but was not asked yet). */
+  /** Hit/miss counters of a version's response cache ({@code enabled: false} and zeros when it has none). */
   @GET
   @Path("/{model}/versions/{version}/cache-stats")
+  @Authorize(Permission.READ)
   public String cacheStats(@PathParam("model") String model, @PathParam("version") String version) {
     ModelVersion v = registry.resolve(model, version);
-    if (v.responseCache() == null) {
-      throw PierException.notFound("version " + v.version() + " of model '" + model + "' has no response cache;"
-          + " register it with metadata.response_cache to enable one");
-    }
     var stats = platform.predictions().cacheStats(v);
     ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("enabled", v.responseCache() != null);
     body.put("hits", stats == null ? 0 : stats.hits());
     body.put("misses", stats == null ? 0 : stats.misses());
     body.put("size", stats == null ? 0 : stats.size());
@@ -144,6 +151,7 @@ public class ModelResource {
 
   @PUT
   @Path("/{model}/aliases/{alias}")
+  @Authorize(Permission.ALIAS)
   public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
     return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body))).toString();
   }
@@ -151,12 +159,14 @@ public class ModelResource {
   /** Returns the alias to its previous target; 409 when it has none. */
   @POST
   @Path("/{model}/aliases/{alias}/rollback")
+  @Authorize(Permission.ALIAS)
   public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
     return RegistryJson.alias(registry.rollbackAlias(model, alias)).toString();
   }
 
   @GET
   @Path("/{model}/aliases/{alias}/history")
+  @Authorize(Permission.READ)
   public String history(@PathParam("model") String model, @PathParam("alias") String alias,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -167,6 +177,7 @@ public class ModelResource {
 
   @GET
   @Path("/{model}/aliases/{alias}")
+  @Authorize(Permission.READ)
   public String alias(@PathParam("model") String model, @PathParam("alias") String alias) {
     return RegistryJson.alias(registry.alias(model, alias)).toString();
   }

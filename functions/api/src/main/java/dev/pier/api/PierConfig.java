@@ -45,6 +45,12 @@ public interface PierConfig {
 
   Batch batch();
 
+  /** Who may call: JWTs, API keys, rate limits. See README, "Security". */
+  Auth auth();
+
+  /** The audit trail of state changes and sampled predictions. */
+  Audit audit();
+
   /**
    * Versions to load at start, before the first request: {@code model} (its production alias),
    * {@code model:alias} or {@code model:version}. In Lambda with SnapStart they are loaded before the snapshot.
@@ -230,5 +236,102 @@ public interface PierConfig {
     /** The worker Lambda's memory in GB, for each job's cost estimate. */
     @WithDefault("2")
     double workerMemoryGb();
+  }
+
+  interface Auth {
+    /**
+     * Whether callers must authenticate. Unset: off only in local mode bound to a loopback address (the single
+     * local user), on everywhere else. A server that is not on loopback refuses to start with it off.
+     */
+    Optional<Boolean> enabled();
+
+    Jwt jwt();
+
+    ApiKeys apiKeys();
+
+    RateLimit rateLimit();
+
+    /**
+     * In Lambda behind API Gateway's JWT authorizer: take the caller from the claims the gateway verified (request
+     * context), never from anything the client sends.
+     */
+    @WithDefault("true")
+    boolean gatewayClaims();
+
+    /**
+     * Where a first admin API key is written (mode 600) when authentication is on and no active admin key exists;
+     * defaults to {@code <data-dir>/admin.key} in local mode, none elsewhere (use Cognito groups there).
+     */
+    Optional<String> adminKeyFile();
+  }
+
+  interface Jwt {
+    /** The issuer ({@code iss}) bearer JWTs must carry, e.g. {@code https://cognito-idp.<region>.amazonaws.com/<pool>}. */
+    Optional<String> issuer();
+
+    /** The issuer's JWKS: a file path or an https URL (Cognito: {@code <issuer>/.well-known/jwks.json}). */
+    Optional<String> jwks();
+
+    /** The audience ({@code aud}) tokens must carry; unset accepts any (Cognito access tokens carry none). */
+    Optional<String> audience();
+
+    /** Claims whose values are grants ({@code predictor}, {@code data-scientist:fraud-*}). */
+    @WithDefault("cognito:groups,groups,roles")
+    java.util.List<String> groupsClaims();
+  }
+
+  interface ApiKeys {
+    /** The DynamoDB table holding API keys (salted hashes only); local mode creates it. */
+    @WithDefault("pier-api-keys")
+    String table();
+  }
+
+  interface RateLimit {
+    /** Requests per second each principal may make on average; 0 = unlimited. An API key may carry its own. */
+    @WithDefault("0")
+    double perSecond();
+
+    /** Requests a principal may make at once above the average rate. */
+    @WithDefault("20")
+    int burst();
+  }
+
+  interface Audit {
+    /** Write the audit trail. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Local mode's audit directory; defaults to {@code <data-dir>/audit}. */
+    Optional<String> dir();
+
+    /** In AWS mode, the S3 bucket of the audit trail (Object Lock enabled); unset writes entries to the log only. */
+    Optional<String> bucket();
+
+    /** Key prefix in the audit bucket. */
+    @WithDefault("audit/")
+    String prefix();
+
+    /** Days a state-change entry stays under S3 Object Lock (COMPLIANCE); 0 = no per-object lock. */
+    @WithDefault("0")
+    int objectLockDays();
+
+    /** Share of predictions recorded (0 to 1): principal, model, version, request id, input SHA-256. */
+    @WithDefault("0.01")
+    double predictionSampleRate();
+
+    /** Also record the prediction's input (masked for PII). Off: only its SHA-256. */
+    @WithDefault("false")
+    boolean includeInput();
+
+    /** Prediction samples older than this are removed. */
+    @WithDefault("30d")
+    Duration sampleRetention();
+
+    /**
+     * Key of the HMAC that turns data-subject ids into the hashes stored with samples (base64, at least 16 bytes).
+     * Unset: local mode keeps a generated one in the audit directory; elsewhere one is generated per process, so
+     * set it in AWS or erasure cannot find earlier processes' samples.
+     */
+    Optional<String> subjectKey();
   }
 }

@@ -22,7 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RpcStartup {
   private final Map<String, RpcFrontend.Running> running = new ConcurrentHashMap<>();
 
-  void onStart(@Observes StartupEvent event, Platform platform,
+  void onStart(@Observes StartupEvent event, Platform platform, Security security,
       @ConfigProperty(name = "quarkus.http.host", defaultValue = "127.0.0.1") String host) {
     PierConfig config = platform.config();
     if (!config.grpc().enabled() || System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null) {
@@ -31,7 +31,7 @@ public class RpcStartup {
     for (RpcFrontend frontend : ServiceLoader.load(RpcFrontend.class, RpcStartup.class.getClassLoader())) {
       try {
         RpcFrontend.Running r = frontend.start(platform.predictions(), "pier", InferenceResource.SERVER_VERSION,
-            host, config.grpc().port());
+            host, config.grpc().port(), security.gatekeeper());
         running.put(frontend.name(), r);
         Log.infof("%s listening on %s:%d", frontend.name(), host, r.port());
       } catch (IOException e) {

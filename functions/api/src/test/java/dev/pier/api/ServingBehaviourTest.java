@@ -160,7 +160,7 @@ class ServingBehaviourTest {
         .body("hits", equalTo(2)).body("misses", equalTo(1));
     given().get("/api/v1/models/" + model + "/versions/2/cache-stats").then().statusCode(200)
         .body("hits", equalTo(0)).body("misses", equalTo(1));
-    given().get("/api/v1/models/demo/versions/1/cache-stats").then().statusCode(404)
-        .body("detail", containsString("has no response cache"));
+    given().get("/api/v1/models/demo/versions/1/cache-stats").then().statusCode(200)
+        .body("enabled", equalTo(false)).body("hits", equalTo(0));
   }
 }

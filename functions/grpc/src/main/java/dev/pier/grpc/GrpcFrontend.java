@@ -2,7 +2,9 @@ package dev.pier.grpc;
 
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.RpcFrontend;
+import dev.pier.kernel.security.Gatekeeper;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,13 +27,14 @@ public final class GrpcFrontend implements RpcFrontend {
 
   @Override
   public Running start(PredictionService predictions, String serverName, String serverVersion, String host,
-      int port) throws IOException {
+      int port, Gatekeeper gatekeeper) throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 4),
         Thread.ofPlatform().daemon().name("pier-grpc-", 0).factory());
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .executor(pool)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .addService(new InferenceService(predictions, serverName, serverVersion))
+        .addService(ServerInterceptors.intercept(new InferenceService(predictions, serverName, serverVersion,
+            gatekeeper), new CallerMetadata()))
         .build()
         .start();
     return new Running() {

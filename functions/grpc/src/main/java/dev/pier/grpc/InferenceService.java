@@ -15,6 +15,10 @@ import dev.pier.grpc.v2.ServerMetadataResponse;
 import dev.pier.grpc.v2.ServerReadyRequest;
 import dev.pier.grpc.v2.ServerReadyResponse;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.AccessDenied;
+import dev.pier.kernel.security.Credentials;
+import dev.pier.kernel.security.Gatekeeper;
+import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.registry.ModelVersion;
@@ -35,11 +39,23 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   private final PredictionService predictions;
   private final String serverName;
   private final String serverVersion;
+  private final Gatekeeper gatekeeper;
 
-  InferenceService(PredictionService predictions, String serverName, String serverVersion) {
+  /** @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone) */
+  InferenceService(PredictionService predictions, String serverName, String serverVersion, Gatekeeper gatekeeper) {
     this.predictions = predictions;
     this.serverName = serverName;
     this.serverVersion = serverVersion;
+    this.gatekeeper = gatekeeper;
+  }
+
+  /** The same check REST routes pass: credentials from the call's metadata, permission on the message's model. */
+  private void admit(Permission permission, String model) {
+    if (gatekeeper == null) {
+      return;
+    }
+    Credentials credentials = CallerMetadata.CREDENTIALS.get();
+    gatekeeper.admit(credentials == null ? new Credentials.None() : credentials, null, permission, model);
   }
 
   private static String reference(String version) {
@@ -67,6 +83,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   @Override
   public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
     unary(out, () -> {
+      admit(Permission.READ, request.getName());
       ModelVersion v = predictions.resolve(request.getName(), reference(request.getVersion()));
       return ModelReadyResponse.newBuilder().setReady(predictions.ready(v)).build();
     });
@@ -75,6 +92,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   @Override
   public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     unary(out, () -> {
+      admit(Permission.READ, request.getName());
       ModelVersion v = predictions.resolve(request.getName(), reference(request.getVersion()));
       Signature s = predictions.signature(v);
       ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(v.model())
@@ -103,6 +121,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     if (request.getModelName().isEmpty()) {
       throw PierException.badRequest("model_name is required");
     }
+    admit(Permission.PREDICT, request.getModelName());
     InferenceResponse r = predictions.infer(request.getModelName(), reference(request.getModelVersion()),
         GrpcTensors.request(request));
     return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
@@ -120,7 +139,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         ModelStreamInferResponse response;
         try {
           response = ModelStreamInferResponse.newBuilder().setInferResponse(infer(request)).build();
-        } catch (PierException e) {
+        } catch (PierException | AccessDenied e) {
           response = ModelStreamInferResponse.newBuilder().setErrorMessage(e.getMessage()).build();
         } catch (RuntimeException e) {
           response = ModelStreamInferResponse.newBuilder()
@@ -151,6 +170,14 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
       value = call.get();
     } catch (PierException e) {
       out.onError(status(e));
+      return;
+    } catch (AccessDenied e) {
+      Status s = switch (e.status()) {
+        case 401 -> Status.UNAUTHENTICATED;
+        case 429 -> Status.RESOURCE_EXHAUSTED;
+        default -> Status.PERMISSION_DENIED;
+      };
+      out.onError(s.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (RuntimeException e) {
       out.onError(Status.INTERNAL.withDescription("internal error (" + e.getClass().getSimpleName() + ")")

@@ -79,7 +79,7 @@ class GrpcInferenceServiceTest {
         List.of(new OnnxEngine(1)));
     PredictionService predictions = new PredictionService(
         new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofSeconds(60)), cache);
-    server = new GrpcFrontend().start(predictions, "pier", "0.1.0", "127.0.0.1", 0);
+    server = new GrpcFrontend().start(predictions, "pier", "0.1.0", "127.0.0.1", 0, null);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     reference = new ObjectMapper().readTree(MODELS.resolve("iris-mlp.reference.json").toFile());

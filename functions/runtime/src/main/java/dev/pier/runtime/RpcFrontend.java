@@ -13,10 +13,10 @@ public interface RpcFrontend {
 
   /**
    * Starts serving on {@code host:port} (port 0: any free one); closing the result stops it, letting in-flight
-   * calls finish.
+   * calls finish. Every call but health and server metadata passes {@code gatekeeper}, the same check REST uses.
    */
-  Running start(PredictionService predictions, String serverName, String serverVersion, String host, int port)
-      throws IOException;
+  Running start(PredictionService predictions, String serverName, String serverVersion, String host, int port,
+      dev.pier.kernel.security.Gatekeeper gatekeeper) throws IOException;
 
   /** A started front end. */
   interface Running extends AutoCloseable {

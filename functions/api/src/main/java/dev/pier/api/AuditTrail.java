@@ -1,0 +1,124 @@
+package dev.pier.api;
+
+import dev.pier.kernel.audit.AuditEvent;
+import dev.pier.kernel.audit.AuditJson;
+import dev.pier.kernel.audit.AuditLog;
+import dev.pier.kernel.privacy.PiiMasker;
+import dev.pier.registry.Alias;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.RegistryListener;
+import io.quarkus.arc.Arc;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Records state changes (registry versions and aliases, API keys, erasures) and a configurable sample of
+ * predictions in the audit trail, with the principal and request id of the request that made them. Free text is
+ * masked for personal data; a prediction's input is kept as its SHA-256 unless raw-input capture is on (then masked).
+ * Every entry is also one DEBUG line in category {@code dev.pier.audit}.
+ */
+@Singleton
+public class AuditTrail {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger("dev.pier.audit");
+  private final Security security;
+  private final AuditLog log;
+
+  public AuditTrail(Security security, Platform platform) {
+    this.security = security;
+    this.log = security.audit();
+    platform.registry().addListener(new RegistryListener() {
+      @Override
+      public void versionCreated(ModelVersion v) {
+        record("version.register", v.model(), v.version(), Map.of("framework", v.framework().id(), "sha256", v.sha256()));
+      }
+
+      @Override
+      public void aliasMoved(Alias a) {
+        Caller caller = caller();
+        String action = caller != null && "rollback".equals(caller.operation()) ? "alias.rollback" : "alias.set";
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("alias", a.name());
+        details.put("revision", Long.toString(a.revision()));
+        if (a.canary() != null) {
+          details.put("canary", a.canary().toString());
+        }
+        record(action, a.model(), a.version(), details);
+      }
+    });
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    // constructed at start so registry changes made during start-up (the demo seed) are recorded too
+  }
+
+  /** A state change by the current caller. */
+  public void record(String action, String model, Integer version, Map<String, String> details) {
+    Caller caller = caller();
+    Map<String, String> masked = new LinkedHashMap<>();
+    details.forEach((k, v) -> masked.put(k, PiiMasker.mask(v)));
+    write(new AuditEvent(UUID.randomUUID().toString(), Instant.now(), caller == null ? "system" : caller.principalId(),
+        action, model, version, caller == null ? null : caller.requestId(), null, null, null, masked));
+  }
+
+  /**
+   * A prediction, recorded with probability {@code pier.audit.prediction-sample-rate}.
+   *
+   * @param unit the request's canary unit, the data subject when no {@code X-Pier-Subject} names one
+   */
+  public void prediction(String model, int version, byte[] input, String unit) {
+    var config = security.auditConfig();
+    double rate = config.predictionSampleRate();
+    if (rate <= 0 || (rate < 1 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+      return;
+    }
+    Caller caller = caller();
+    String subject = caller != null && caller.subject() != null ? caller.subject() : unit;
+    byte[] bytes = input == null ? new byte[0] : input;
+    write(new AuditEvent(UUID.randomUUID().toString(), Instant.now(),
+        caller == null ? "system" : caller.principalId(), AuditEvent.PREDICT, model, version,
+        caller == null ? null : caller.requestId(), subject == null ? null : security.subjects().of(subject),
+        sha256(bytes), config.includeInput() ? PiiMasker.mask(new String(bytes, StandardCharsets.UTF_8)) : null,
+        Map.of()));
+  }
+
+  private void write(AuditEvent event) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(AuditJson.write(event));
+    }
+    if (log == null) {
+      if (!event.sample()) {
+        Log.info("audit " + AuditJson.write(event)); // no store configured: the log is the trail (CloudWatch in AWS)
+      }
+      return;
+    }
+    log.append(event);
+  }
+
+  private static Caller caller() {
+    var container = Arc.container();
+    if (container == null || !container.requestContext().isActive()) {
+      return null;
+    }
+    Caller caller = container.instance(Caller.class).get();
+    return caller.principal() == null ? null : caller;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.pier.api;
+
+import dev.pier.kernel.security.Principal;
+import jakarta.enterprise.context.RequestScoped;
+import java.util.UUID;
+
+/** The current request's principal and ids, set by {@link AuthFilter}; read by routes and the audit trail. */
+@RequestScoped
+public class Caller {
+  /** Names the data subject a prediction is about (for erasure); the canary unit is used when it is absent. */
+  static final String SUBJECT_HEADER = "X-Pier-Subject";
+  static final String REQUEST_ID_HEADER = "X-Request-Id";
+  private Principal principal;
+  private String requestId;
+  private String operation;
+  private String subject;
+
+  void set(Principal principal, String requestId, String operation, String subject) {
+    this.principal = principal;
+    this.requestId = requestId;
+    this.operation = operation;
+    this.subject = subject;
+  }
+
+  /** The caller; {@code system} outside a request (start-up seeding). */
+  public String principalId() {
+    return principal == null ? "system" : principal.id();
+  }
+
+  public Principal principal() {
+    return principal;
+  }
+
+  public String requestId() {
+    if (requestId == null) {
+      requestId = UUID.randomUUID().toString();
+    }
+    return requestId;
+  }
+
+  /** The resource method serving this request (e.g. {@code rollback}). */
+  public String operation() {
+    return operation;
+  }
+
+  public String subject() {
+    return subject;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.pier.api;
+
+import dev.pier.kernel.privacy.PiiMasker;
+import io.quarkus.logging.LoggingFilter;
+import java.util.logging.Filter;
+import java.util.logging.LogRecord;
+import org.jboss.logmanager.ExtLogRecord;
+
+/**
+ * Masks personal data (e-mail, phone, card numbers, IBANs, national ids) in every log line before a handler writes
+ * it: the formatted message is masked and replaces the record's format and parameters. Exception messages are
+ * masked too, by replacing the thrown exception with a masked copy of its chain. Enabled on the console and file
+ * handlers in application.properties ({@code quarkus.log.*.filter=pier-pii}).
+ */
+@LoggingFilter(name = "pier-pii")
+public final class PiiLogFilter implements Filter {
+
+  @Override
+  public boolean isLoggable(LogRecord record) {
+    if (record instanceof ExtLogRecord ext) {
+      String formatted = ext.getFormattedMessage();
+      String masked = PiiMasker.mask(formatted);
+      if (masked != null && !masked.equals(formatted)) {
+        ext.setMessage(masked, ExtLogRecord.FormatStyle.NO_FORMAT);
+        ext.setParameters(null);
+      }
+    } else if (record.getMessage() != null && record.getParameters() == null) {
+      record.setMessage(PiiMasker.mask(record.getMessage()));
+    }
+    if (record.getThrown() != null) {
+      record.setThrown(masked(record.getThrown(), 0));
+    }
+    return true;
+  }
+
+  /** The same chain with masked messages, or the original when nothing in it needed masking. */
+  private static Throwable masked(Throwable t, int depth) {
+    if (t == null || depth > 10) {
+      return t;
+    }
+    Throwable cause = masked(t.getCause(), depth + 1);
+    String message = t.getMessage();
+    String maskedMessage = PiiMasker.mask(message);
+    if (cause == t.getCause() && java.util.Objects.equals(message, maskedMessage)) {
+      return t;
+    }
+    Throwable copy = new MaskedException(t.getClass().getName() + (maskedMessage == null ? "" : ": " + maskedMessage), cause);
+    copy.setStackTrace(t.getStackTrace());
+    return copy;
+  }
+
+  /** Stands in for an exception whose message held personal data; its message names the original class. */
+  static final class MaskedException extends RuntimeException {
+    MaskedException(String message, Throwable cause) {
+      super(message, cause, false, true);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API Lambda behind API Gateway's JWT authorizer, with authentication on: the caller is taken from the claims
+ * the gateway verified (requestContext.authorizer.jwt.claims), and its roles decide. Runs in the lambda profile.
+ */
+@QuarkusTest
+@TestProfile(LambdaAuthTest.AuthOn.class)
+class LambdaAuthTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ROW =
+      "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
+
+  public static class AuthOn implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("pier.auth.enabled", "true");
+    }
+  }
+
+  private static String event(String path, String groups) {
+    ObjectNode e = JSON.createObjectNode();
+    e.put("version", "2.0");
+    e.put("routeKey", "$default");
+    e.put("rawPath", path);
+    e.put("rawQueryString", "");
+    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
+    ObjectNode ctx = e.putObject("requestContext");
+    ctx.put("requestId", "req-1");
+    ctx.put("routeKey", "$default");
+    ctx.put("stage", "$default");
+    ObjectNode http = ctx.putObject("http");
+    http.put("method", "POST");
+    http.put("path", path);
+    http.put("protocol", "HTTP/1.1");
+    http.put("sourceIp", "203.0.113.7");
+    if (groups != null) {
+      // API Gateway flattens array claims into one string
+      ctx.putObject("authorizer").putObject("jwt").putObject("claims").put("sub", "cognito-user-1")
+          .put("iss", "https://cognito-idp.eu-west-1.amazonaws.com/pool").put("cognito:groups", groups);
+    }
+    e.put("body", ROW);
+    e.put("isBase64Encoded", false);
+    return e.toString();
+  }
+
+  private static JsonNode invoke(String event) throws Exception {
+    return JSON.readTree(given().contentType(ContentType.JSON).body(event).post("/_lambda_")
+        .then().statusCode(200).extract().asString());
+  }
+
+  private static String body(JsonNode response) {
+    String body = response.get("body").asText();
+    return response.path("isBase64Encoded").asBoolean() ? new String(Base64.getDecoder().decode(body)) : body;
+  }
+
+  @Test
+  void claimsVerifiedByTheGatewayWithTheRightRoleGetThePrediction() throws Exception {
+    JsonNode response = invoke(event("/v2/models/demo/infer", "[predictor]"));
+    assertThat(response.get("statusCode").asInt()).as(body(response)).isEqualTo(200);
+    assertThat(JSON.readTree(body(response)).get("model_name").asText()).isEqualTo("demo");
+  }
+
+  @Test
+  void claimsWithTheWrongRoleAre403() throws Exception {
+    JsonNode response = invoke(event("/v2/models/demo/infer", "[viewer other-app-group]"));
+    assertThat(response.get("statusCode").asInt()).isEqualTo(403);
+    assertThat(body(response)).contains("jwt:cognito-user-1 (viewer) may not predict on model 'demo'");
+  }
+
+  @Test
+  void anEventWithoutClaimsOrCredentialsIs401() throws Exception {
+    JsonNode response = invoke(event("/v2/models/demo/infer", null));
+    assertThat(response.get("statusCode").asInt()).isEqualTo(401);
+  }
+}

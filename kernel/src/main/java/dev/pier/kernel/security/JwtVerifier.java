@@ -1,0 +1,128 @@
+package dev.pier.kernel.security;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Verifies bearer JWTs: signature against the issuer's JWKS (a local file, or an https URL fetched and cached with
+ * key rotation handled by Nimbus), issuer, expiry and optionally audience. Roles come from group claims
+ * ({@code cognito:groups}, {@code groups}, {@code roles} by default) whose values are {@link Grant}s such as {@code
+ * predictor} or {@code data-scientist:fraud-*}; values that are not grants (other groups) are ignored.
+ * Thread-safe.
+ */
+public final class JwtVerifier {
+  private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
+      JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384);
+  private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final List<String> groupClaims;
+
+  /**
+   * @param jwks a file path, or an {@code https://} URL of the issuer's JWKS
+   * @param audience the required {@code aud}, or null to accept any (Cognito access tokens carry none)
+   */
+  public JwtVerifier(String issuer, String jwks, String audience, List<String> groupClaims) {
+    this.groupClaims = List.copyOf(groupClaims);
+    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, source(jwks)));
+    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
+        new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("sub", "exp")));
+  }
+
+  private static JWKSource<SecurityContext> source(String jwks) {
+    if (jwks.startsWith("https://") || jwks.startsWith("http://")) {
+      try {
+        return JWKSourceBuilder.create(URI.create(jwks).toURL()).build();
+      } catch (MalformedURLException e) {
+        throw new IllegalArgumentException("JWKS URL " + jwks + " is malformed", e);
+      }
+    }
+    try {
+      return new ImmutableJWKSet<>(JWKSet.parse(Files.readString(Path.of(jwks))));
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read the JWKS file " + jwks, e);
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("the JWKS file " + jwks + " is not a JWK set: " + e.getMessage(), e);
+    }
+  }
+
+  /** The caller the token names; 401 when it is not a valid, unexpired token from the configured issuer. */
+  public Principal verify(String token) {
+    JWTClaimsSet claims;
+    try {
+      claims = processor.process(token, null);
+    } catch (ParseException e) {
+      throw AccessDenied.unauthenticated("the bearer token is not a JWT (" + e.getMessage() + ")");
+    } catch (BadJOSEException e) {
+      throw AccessDenied.unauthenticated("the bearer token was rejected: " + e.getMessage());
+    } catch (com.nimbusds.jose.JOSEException e) {
+      throw AccessDenied.unauthenticated("the bearer token could not be verified: " + e.getMessage());
+    }
+    return principal(claims.getClaims(), Principal.Kind.JWT, groupClaims);
+  }
+
+  /**
+   * A principal from claims someone already verified (API Gateway's JWT authorizer passes them in the request
+   * context, arrays flattened to strings such as {@code "[admin predictor]"}).
+   */
+  public static Principal principal(Map<String, ?> claims, Principal.Kind kind, List<String> groupClaims) {
+    Object subject = claims.get("sub");
+    if (subject == null || subject.toString().isBlank()) {
+      throw AccessDenied.unauthenticated("the token has no subject ('sub' claim)");
+    }
+    List<Grant> grants = new ArrayList<>();
+    for (String claim : groupClaims) {
+      for (String value : values(claims.get(claim))) {
+        try {
+          grants.add(Grant.parse(value));
+        } catch (IllegalArgumentException notOurs) {
+          // a group that names no Pier role: other applications' groups live in the same pool
+        }
+      }
+    }
+    return new Principal("jwt:" + subject, kind, grants);
+  }
+
+  private static List<String> values(Object claim) {
+    if (claim == null) {
+      return List.of();
+    }
+    if (claim instanceof Collection<?> c) {
+      return c.stream().map(Object::toString).toList();
+    }
+    String s = claim.toString().trim();
+    if (s.startsWith("[") && s.endsWith("]")) {
+      s = s.substring(1, s.length() - 1);
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : s.split("[,\\s]+")) {
+      String v = part.trim();
+      if (v.startsWith("\"") && v.endsWith("\"") && v.length() > 1) {
+        v = v.substring(1, v.length() - 1);
+      }
+      if (!v.isEmpty()) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+}

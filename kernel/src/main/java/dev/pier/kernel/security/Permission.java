@@ -1,0 +1,42 @@
+package dev.pier.kernel.security;
+
+import java.util.Locale;
+
+/**
+ * What a caller may do. The first six are granted per model (a grant names a model or a wildcard pattern);
+ * {@link #KEYS}, {@link #AUDIT} and {@link #PRIVACY} concern the whole platform and need a grant on {@code *}.
+ */
+public enum Permission {
+  /** Read metadata: models, versions, aliases, signatures, readiness. */
+  READ,
+  PREDICT,
+  REGISTER,
+  /** Move or roll back aliases: deploying a version. */
+  ALIAS,
+  APPROVE,
+  DELETE,
+  /** Create, list and revoke API keys. */
+  KEYS,
+  /** Read the audit trail. */
+  AUDIT,
+  /** Erase a data subject's records. */
+  PRIVACY;
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** True for the permissions that concern the platform rather than one model. */
+  public boolean platformWide() {
+    return this == KEYS || this == AUDIT || this == PRIVACY;
+  }
+
+  public static Permission parse(String id) {
+    for (Permission p : values()) {
+      if (p.id().equals(id)) {
+        return p;
+      }
+    }
+    return null;
+  }
+}
