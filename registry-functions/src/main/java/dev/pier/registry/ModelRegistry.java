@@ -900,6 +900,58 @@ public final class ModelRegistry {
     return new Page<>(entries, next);
   }
 
+  /**
+   * Models matching a filter on {@code name} (=, LIKE, ILIKE) and {@code tags.<k>}, ordered by {@code name} (default)
+   * or {@code last_updated_timestamp}, paged. Reads the model listing (gsi1), narrowed to the name's literal prefix.
+   */
+  public Page<RegisteredModel> searchModels(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
+    String prefix = null;
+    for (SearchFilter.Clause c : filter.clauses()) {
+      if (c.entity() == SearchFilter.Entity.ATTRIBUTE && c.key().equalsIgnoreCase("name")) {
+        if (c.op().equals("=")) {
+          prefix = (String) c.value();
+        } else if (c.op().equals("LIKE") && prefix == null) {
+          prefix = c.likePrefix();
+        }
+      } else if (c.entity() != SearchFilter.Entity.TAG) {
+        throw PierException.badRequest("registered models are searched by name and tags.<key> only");
+      }
+    }
+    String p = prefix;
+    List<RegisteredModel> all = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse r = dynamo.query(b -> b.tableName(table).indexName(GSI1).exclusiveStartKey(from)
+          .keyConditionExpression(p == null ? "gsi1pk = :p" : "gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
+          .expressionAttributeValues(p == null ? Map.of(":p", s("MODEL")) : Map.of(":p", s("MODEL"), ":prefix", s(p))));
+      for (Map<String, AttributeValue> item : r.items()) {
+        RegisteredModel m = toModel(item);
+        if (filter.clauses().stream().allMatch(c -> c.matches(c.entity() == SearchFilter.Entity.TAG
+            ? m.tags().get(c.key()) : m.name()))) {
+          all.add(m);
+        }
+      }
+      start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null);
+    java.util.Comparator<RegisteredModel> order = java.util.Comparator.comparing(RegisteredModel::name);
+    for (String o : orderBy == null ? List.<String>of() : orderBy) {
+      String[] parts = o.trim().split("\\s+");
+      boolean desc = parts.length > 1 && parts[1].equalsIgnoreCase("DESC");
+      java.util.Comparator<RegisteredModel> one = switch (parts[0].toLowerCase(Locale.ROOT)) {
+        case "name" -> java.util.Comparator.comparing(RegisteredModel::name);
+        case "last_updated_timestamp", "timestamp" -> java.util.Comparator.comparing(RegisteredModel::updatedAt);
+        default -> throw PierException.badRequest("cannot order registered models by '" + parts[0] + "'");
+      };
+      order = desc ? one.reversed().thenComparing(order) : one.thenComparing(order);
+    }
+    all.sort(order);
+    int offset = pageToken == null || pageToken.isEmpty() ? 0 : decodeVersionToken(pageToken);
+    int end = Math.min(all.size(), offset + limit);
+    return new Page<>(offset >= all.size() ? List.of() : all.subList(offset, end),
+        end < all.size() ? encodeToken(Integer.toString(end)) : null);
+  }
+
   /** Versions matching an MLflow-syntax filter; see {@link SearchIndex}. */
   public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
     return search.search(filter, orderBy, pageToken, limit);

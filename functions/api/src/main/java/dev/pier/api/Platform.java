@@ -158,6 +158,11 @@ public class Platform {
     return predictions;
   }
 
+  /** The AWS SDK clients (pointed at the stand-ins in local mode). */
+  public AwsClients aws() {
+    return aws;
+  }
+
   /** The local stand-ins, or null outside local mode. */
   public LocalStandIns standIns() {
     return standIns;
