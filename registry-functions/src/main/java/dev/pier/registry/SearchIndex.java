@@ -316,12 +316,14 @@ public final class SearchIndex {
       if (c.entity() == Entity.TAG && c.op().equals("=") && c.value() instanceof String s) {
         q.names.put("#f" + n, c.key());
         q.values.put(":f" + n, AttributeValue.fromS(s));
-        filters.add("tags.#f" + n + " = :f" + n);
+        filters.add("#tags.#f" + n + " = :f" + n);
+        q.names.put("#tags", "tags");
         n++;
       } else if (c.entity() == Entity.METRIC && !c.op().equals("!=") && c.value() instanceof Double d) {
         q.names.put("#f" + n, c.key());
         q.values.put(":f" + n, AttributeValue.fromN(Double.toString(d)));
-        filters.add("metrics.#f" + n + " " + c.op() + " :f" + n);
+        filters.add("#metrics.#f" + n + " " + c.op() + " :f" + n);
+        q.names.put("#metrics", "metrics");
         n++;
       }
     }

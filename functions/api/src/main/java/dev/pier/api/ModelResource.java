@@ -40,10 +40,12 @@ public class ModelResource {
   private static final int MAX_PAGE = 1000;
   private final Platform platform;
   private final ModelRegistry registry;
+  private final CallerIdentity caller;
 
-  public ModelResource(Platform platform) {
+  public ModelResource(Platform platform, CallerIdentity caller) {
     this.platform = platform;
     this.registry = platform.registry();
+    this.caller = caller;
   }
 
   @GET
@@ -61,8 +63,10 @@ public class ModelResource {
 
   @GET
   @Path("/{model}")
-  public String model(@PathParam("model") String model) {
-    return RegistryJson.model(registry.model(model), registry.aliases(model)).toString();
+  public Response model(@PathParam("model") String model) {
+    RegisteredModel m = registry.model(model);
+    return Response.ok(RegistryJson.model(m, registry.aliases(model)).toString()).tag(Long.toString(m.revision()))
+        .build();
   }
 
   /**
@@ -99,7 +103,8 @@ public class ModelResource {
         request = request.withSignature(loaded.signature());
       }
     }
-    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey);
+    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey,
+        caller.principal());
     return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + version.version()))
         .entity(versionJson(version)).type(MediaType.APPLICATION_JSON_TYPE).build();
   }
@@ -121,21 +126,23 @@ public class ModelResource {
   /** {@code {version}} is a number or an alias. */
   @GET
   @Path("/{model}/versions/{version}")
-  public String version(@PathParam("model") String model, @PathParam("version") String version) {
-    return versionJson(registry.resolve(model, version));
+  public Response version(@PathParam("model") String model, @PathParam("version") String version) {
+    ModelVersion v = registry.resolve(model, version);
+    return Response.ok(versionJson(v)).tag(Long.toString(v.revision())).build();
   }
 
   @PUT
   @Path("/{model}/aliases/{alias}")
   public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
-    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body))).toString();
+    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body), caller.principal()))
+        .toString();
   }
 
   /** Returns the alias to its previous target; 409 when it has none. */
   @POST
   @Path("/{model}/aliases/{alias}/rollback")
   public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
-    return RegistryJson.alias(registry.rollbackAlias(model, alias)).toString();
+    return RegistryJson.alias(registry.rollbackAlias(model, alias, caller.principal())).toString();
   }
 
   @GET
