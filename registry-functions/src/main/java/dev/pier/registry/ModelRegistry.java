@@ -1226,7 +1226,7 @@ public final class ModelRegistry {
 
   // --- item mapping ---
 
-  private static Map<String, AttributeValue> versionItem(ModelVersion v) {
+  static Map<String, AttributeValue> versionItem(ModelVersion v) {
     Map<String, AttributeValue> item = new HashMap<>(versionKey(v.model(), v.version()));
     item.put("model", s(v.model()));
     item.put("version", n(v.version()));

@@ -27,7 +27,6 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -436,9 +435,5 @@ public class MlflowRegistryResource {
     ObjectNode o = MlflowJson.object();
     o.set(field, value);
     return o.toString();
-  }
-
-  static List<String> copy(List<String> l) {
-    return new ArrayList<>(l);
   }
 }

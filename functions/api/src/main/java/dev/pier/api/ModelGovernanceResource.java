@@ -28,7 +28,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -220,7 +219,6 @@ public class ModelGovernanceResource {
     if (n == null || n.isNull()) {
       return null;
     }
-    Map<String, Object> unused = new HashMap<>();
     var aliases = new HashSet<String>();
     if (n.has("protected_aliases")) {
       n.get("protected_aliases").forEach(a -> aliases.add(a.asText()));
