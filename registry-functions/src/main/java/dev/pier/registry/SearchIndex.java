@@ -272,6 +272,9 @@ public final class SearchIndex {
     } else if (name != null) {
       q.condition = "begins_with(sk, :prefix)";
       q.values.put(":prefix", AttributeValue.fromS(name.value() + "#"));
+    } else if (prefix != null && sortMetric == null) {
+      q.condition = "begins_with(sk, :prefix)";
+      q.values.put(":prefix", AttributeValue.fromS(prefix.likePrefix()));
     } else if (metric != null && (tag == null || metric.key().equals(sortMetric))) {
       q.pk = "IDX#METRIC#" + metric.key();
       String enc = sortable((Double) metric.value());

@@ -45,7 +45,7 @@ public final class RegistrySearchBench {
       query(registry, "tags.team = 'team-7' AND metrics.auc > 0.9", List.of(), 100);
       query(registry, "tags.team = 'team-7' AND metrics.auc > 0.9", List.of("metrics.auc DESC"), 1000);
       query(registry, "metrics.auc > 0.999", List.of("metrics.auc DESC"), 100);
-      query(registry, "name LIKE 'model-012%' AND metrics.loss < 0.5", List.of(), 100);
+      query(registry, "name LIKE 'model-001%' AND metrics.loss < 0.5", List.of(), 100);
       query(registry, "name = 'model-00042'", List.of("version_number DESC"), 100);
     }
   }
