@@ -41,6 +41,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 public final class SearchIndex {
   static final int MAX_INDEXED = 20;
   private static final String VERSIONS = "IDX#VERSIONS";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -69,7 +71,33 @@ public final class SearchIndex {
         .forEach(t -> add(items, "IDX#TAG#" + t.getKey() + "=" + t.getValue(), suffix, copy));
     new TreeMap<>(v.metrics()).entrySet().stream().limit(MAX_INDEXED)
         .forEach(m -> add(items, "IDX#METRIC#" + m.getKey(), sortable(m.getValue()) + "#" + suffix, copy));
+    for (String parent : parents(v)) {
+      add(items, "IDX#PARENT#" + parent, suffix, copy);
+    }
     return items;
+  }
+
+  /** The versions a version's lineage names as parents, as {@code model#0000000007}. */
+  static List<String> parents(ModelVersion v) {
+    if (v.lineage() == null) {
+      return List.of();
+    }
+    try {
+      List<String> out = new ArrayList<>();
+      for (var p : JSON.readTree(v.lineage()).path("parents")) {
+        out.add(p.path("model").asText() + "#" + String.format("%010d", p.path("version").asInt()));
+      }
+      return out.stream().distinct().limit(MAX_INDEXED).toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  /** The versions whose lineage names {@code model} version {@code version} as a parent. */
+  public List<ModelVersion> children(String model, int version) {
+    Query q = new Query();
+    q.pk = "IDX#PARENT#" + model + "#" + String.format("%010d", version);
+    return fetch.apply(readAll(q));
   }
 
   private static void add(Map<String, Map<String, AttributeValue>> items, String pk, String sk,

@@ -44,10 +44,12 @@ import java.util.function.Function;
 public class ModelGovernanceResource {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ModelRegistry registry;
+  private final RegistryServices services;
   private final CallerIdentity caller;
 
-  public ModelGovernanceResource(Platform platform, CallerIdentity caller) {
-    this.registry = platform.registry();
+  public ModelGovernanceResource(RegistryServices services, CallerIdentity caller) {
+    this.registry = services.registry();
+    this.services = services;
     this.caller = caller;
   }
 
@@ -146,6 +148,54 @@ public class ModelGovernanceResource {
     }
     if (page.nextPageToken() != null) {
       o.put("next_page_token", page.nextPageToken());
+    }
+    return o.toString();
+  }
+
+  /**
+   * The version's lineage graph. Upstream: its training run (with its experiment and status when Pier tracks it),
+   * datasets, code, parent versions and engine, as registered. Downstream: the aliases that point at it, the
+   * versions naming it as a parent, and the SageMaker endpoint it is placed on.
+   */
+  @GET
+  @Path("/{model}/versions/{version}/lineage")
+  public String lineage(@PathParam("model") String model, @PathParam("version") String version) {
+    ModelVersion v = registry.resolve(model, version);
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("model", v.model()).put("version", v.version());
+    ObjectNode up = o.putObject("upstream");
+    JsonNode lineage = null;
+    if (v.lineage() != null) {
+      try {
+        lineage = JSON.readTree(v.lineage());
+      } catch (IOException e) {
+        throw new PierException(500, "stored lineage is not JSON", e);
+      }
+      lineage.fields().forEachRemaining(e -> up.set(e.getKey(), e.getValue()));
+    }
+    String runId = v.runId() != null ? v.runId() : lineage != null ? lineage.path("run").asText(null) : null;
+    if (runId != null) {
+      ObjectNode run = up.putObject("run").put("id", runId);
+      try {
+        var r = services.tracking().run(runId);
+        run.put("experiment_id", r.experimentId()).put("status", r.status()).put("name", r.name());
+      } catch (PierException e) {
+        run.put("tracked", false); // a run Pier does not track (another MLflow server, a notebook)
+      }
+    }
+    if (v.source() != null) {
+      up.put("source", v.source());
+    }
+    ObjectNode down = o.putObject("downstream");
+    ArrayNode aliases = down.putArray("aliases");
+    registry.aliases(v.model()).stream().filter(a -> a.version() == v.version()
+        || (a.canary() != null && a.canary().version() == v.version())).forEach(a -> aliases.add(a.name()));
+    ArrayNode children = down.putArray("versions");
+    registry.searchIndex().children(v.model(), v.version()).forEach(c ->
+        children.addObject().put("model", c.model()).put("version", c.version()));
+    ArrayNode endpoints = down.putArray("endpoints");
+    if (v.onEndpoint()) {
+      endpoints.add(v.placement().endpointFor(v.model(), v.version()));
     }
     return o.toString();
   }

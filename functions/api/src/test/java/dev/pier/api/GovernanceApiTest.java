@@ -102,4 +102,27 @@ class GovernanceApiTest {
         .get("/api/v1/model-versions/search").then().statusCode(200).body("versions.size()", equalTo(4));
     given().queryParam("filter", "metrics.auc >> 1").get("/api/v1/model-versions/search").then().statusCode(400);
   }
+
+  @Test
+  void lineageNamesDatasetsCodeParentsUpstreamAndAliasesAndChildVersionsDownstream() {
+    String model = fresh();
+    register(model, "alice", "{\"framework\":\"onnx\"}");
+    register(model, "alice", "{\"framework\":\"onnx\",\"run_id\":\"r-1\",\"lineage\":{"
+        + "\"datasets\":[{\"uri\":\"s3://data/iris.parquet\",\"version\":\"v3\",\"sha256\":\"ab\"}],"
+        + "\"code\":{\"repository\":\"git@example.com:ml/iris\",\"commit\":\"c0ffee\"},"
+        + "\"parents\":[{\"model\":\"" + model + "\",\"version\":1}]}}");
+    given().contentType(ContentType.JSON).body("{\"version\":1}").put("/api/v1/models/" + model + "/aliases/production")
+        .then().statusCode(200);
+    given().get("/api/v1/models/" + model + "/versions/2/lineage").then().statusCode(200)
+        .body("upstream.datasets[0].uri", equalTo("s3://data/iris.parquet"))
+        .body("upstream.code.commit", equalTo("c0ffee"))
+        .body("upstream.run.id", equalTo("r-1"))
+        .body("upstream.parents[0].version", equalTo(1));
+    given().get("/api/v1/models/" + model + "/versions/1/lineage").then().statusCode(200)
+        .body("downstream.aliases", equalTo(List.of("production")))
+        .body("downstream.versions[0].version", equalTo(2));
+    given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\",\"lineage\":{\"parents\":[{\"model\":\"x\"}]}}")
+        .post("/api/v1/models/" + model + "/versions").then().statusCode(400);
+  }
 }
