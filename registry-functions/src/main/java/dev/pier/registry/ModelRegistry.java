@@ -850,6 +850,8 @@ public final class ModelRegistry {
         .delete(d -> d.tableName(table).key(SearchIndex.key(k))).build()));
     writes.add(put(auditItem(new AuditEntry(model, now, actor, "version.deleted", version, null, v.status().name(),
         null, null))));
+    writes.add(TransactWriteItem.builder().delete(d -> d.tableName(table).key(Map.of(PK, s("MODEL#" + model),
+        SK, s(String.format("CARD#%010d", version))))).build());
     try {
       dynamo.transactWriteItems(b -> b.transactItems(writes));
     } catch (TransactionCanceledException e) {
@@ -950,6 +952,83 @@ public final class ModelRegistry {
     int end = Math.min(all.size(), offset + limit);
     return new Page<>(offset >= all.size() ? List.of() : all.subList(offset, end),
         end < all.size() ? encodeToken(Integer.toString(end)) : null);
+  }
+
+  /** DynamoDB caps an item at 400 KB; a card stays well under it. */
+  private static final int MAX_CARD_CHARS = 100_000;
+
+  /**
+   * Writes a version's model card (an item of its own, {@code CARD#<version>}, so version reads stay small),
+   * conditional on {@code expectedRevision} when given (412 when the card changed since).
+   */
+  public ModelCard putCard(String model, int version, ModelCard card, Long expectedRevision, String actor) {
+    version(model, version);
+    int size = length(card.markdown()) + length(card.intendedUse()) + length(card.limitations())
+        + length(card.evaluationData()) + length(card.fairnessNotes());
+    if (size > MAX_CARD_CHARS) {
+      throw PierException.badRequest("a model card holds at most " + MAX_CARD_CHARS + " characters, got " + size);
+    }
+    ModelCard current = cardOrNull(model, version);
+    long revision = current == null ? 0 : current.revision();
+    if (expectedRevision != null && expectedRevision != revision) {
+      throw preconditionFailed("the card of version " + version + " of model '" + model + "' is at revision "
+          + revision + ", not " + expectedRevision);
+    }
+    Instant now = Instant.now();
+    ModelCard stored = new ModelCard(card.markdown(), card.intendedUse(), card.limitations(), card.evaluationData(),
+        card.evaluationResults(), card.fairnessNotes(), actor, now, revision + 1);
+    Map<String, AttributeValue> item = new HashMap<>(Map.of(PK, s("MODEL#" + model),
+        SK, s(String.format("CARD#%010d", version))));
+    putIfSet(item, "markdown", stored.markdown());
+    putIfSet(item, "intendedUse", stored.intendedUse());
+    putIfSet(item, "limitations", stored.limitations());
+    putIfSet(item, "evaluationData", stored.evaluationData());
+    putIfSet(item, "fairnessNotes", stored.fairnessNotes());
+    putIfSet(item, "updatedBy", actor);
+    Map<String, AttributeValue> results = new HashMap<>();
+    stored.evaluationResults().forEach((k, v) -> results.put(k, AttributeValue.fromN(Double.toString(v))));
+    item.put("evaluationResults", AttributeValue.fromM(results));
+    item.put("updatedAt", s(now.toString()));
+    item.put("revision", n(stored.revision()));
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression(current == null
+          ? "attribute_not_exists(pk)" : "revision = :r").expressionAttributeValues(current == null ? null
+          : Map.of(":r", n(revision))));
+    } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+      throw preconditionFailed("the card of version " + version + " of model '" + model
+          + "' changed while it was being written; read it again");
+    }
+    publish(new RegistryEvent("card.updated", model, version, null, actor, now,
+        Map.of("revision", Long.toString(stored.revision()))));
+    return stored;
+  }
+
+  /** A version's model card; 404 when it has none. */
+  public ModelCard card(String model, int version) {
+    version(model, version);
+    ModelCard card = cardOrNull(model, version);
+    if (card == null) {
+      throw PierException.notFound("version " + version + " of model '" + model + "' has no model card");
+    }
+    return card;
+  }
+
+  private ModelCard cardOrNull(String model, int version) {
+    Map<String, AttributeValue> i = get(Map.of(PK, s("MODEL#" + model), SK, s(String.format("CARD#%010d", version))));
+    if (i == null) {
+      return null;
+    }
+    Map<String, Double> results = new TreeMap<>();
+    if (i.containsKey("evaluationResults")) {
+      i.get("evaluationResults").m().forEach((k, v) -> results.put(k, Double.valueOf(v.n())));
+    }
+    return new ModelCard(str(i, "markdown"), str(i, "intendedUse"), str(i, "limitations"), str(i, "evaluationData"),
+        results, str(i, "fairnessNotes"), str(i, "updatedBy"), Instant.parse(i.get("updatedAt").s()),
+        Long.parseLong(i.get("revision").n()));
+  }
+
+  private static int length(String s) {
+    return s == null ? 0 : s.length();
   }
 
   /** Versions matching an MLflow-syntax filter; see {@link SearchIndex}. */
