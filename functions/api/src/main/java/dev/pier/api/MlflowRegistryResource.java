@@ -292,6 +292,10 @@ public class MlflowRegistryResource {
             caller.principal());
       }
       Framework framework = hint(tags) != null ? hint(tags) : fetched.framework();
+      if (framework == null) {
+        return registry.registerReference(name, request, "could not tell the framework of '" + fetched.key()
+            + "' from its name; set the tag pier.framework", caller.principal());
+      }
       NewVersion withFramework = request.withFramework(framework);
       var engine = services.platform().models().engineFor(framework);
       if (engine.isPresent()) {
