@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.PierException;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
@@ -59,7 +61,12 @@ public final class ModelResolver implements RegistryListener {
           ? target.canary().version() : target.version();
     }
     int version = number;
-    return versions.get(new VersionKey(model, version), k -> registry.version(k.model(), k.version()));
+    ModelVersion v = versions.get(new VersionKey(model, version), k -> registry.version(k.model(), k.version()));
+    if (!v.servable()) {
+      throw PierException.conflict("version " + version + " of model '" + model + "' is not servable: "
+          + (v.statusMessage() != null ? v.statusMessage() : "its artifact is not in Pier's store"));
+    }
+    return v;
   }
 
   /** A number in [0, 1): a stable hash of the unit key, or random without one. */
@@ -85,6 +92,20 @@ public final class ModelResolver implements RegistryListener {
   @Override
   public void aliasMoved(Alias alias) {
     aliases.put(new AliasKey(alias.model(), alias.name()), alias.target());
+  }
+
+  @Override
+  public void changed(RegistryEvent event) {
+    switch (event.type()) {
+      case "version.deleted" -> versions.invalidate(new VersionKey(event.model(), event.version()));
+      case "alias.deleted" -> aliases.invalidate(new AliasKey(event.model(), event.alias()));
+      case "model.deleted", "model.renamed" -> {
+        String model = event.type().equals("model.renamed") ? event.detail().get("from") : event.model();
+        versions.asMap().keySet().removeIf(k -> k.model().equals(model));
+        aliases.asMap().keySet().removeIf(k -> k.model().equals(model));
+      }
+      default -> { }
+    }
   }
 
   private record VersionKey(String model, int version) {}

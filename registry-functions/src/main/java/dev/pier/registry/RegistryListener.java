@@ -5,4 +5,7 @@ public interface RegistryListener {
   default void versionCreated(ModelVersion version) {}
 
   default void aliasMoved(Alias alias) {}
+
+  /** Every change, versions and alias moves included, in the order this process made them durable. */
+  default void changed(RegistryEvent event) {}
 }

@@ -21,6 +21,11 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  *   pk = MODEL#&lt;name&gt;   sk = ALIAS#&lt;alias&gt;         an alias (target, canary, revision)
  *   pk = MODEL#&lt;name&gt;   sk = ALIASLOG#&lt;alias&gt;#&lt;0000000003&gt;  the alias's change at that revision
  *   pk = MODEL#&lt;name&gt;   sk = IDEMPOTENCY#&lt;key&gt;   a registration's Idempotency-Key (expires after a day)
+ *   pk = MODEL#&lt;name&gt;   sk = AUDIT#&lt;instant&gt;#&lt;random&gt;  one status, stage, alias or policy change (who, from, to)
+ *   pk = MODEL#&lt;name&gt;   sk = CARD#&lt;0000000007&gt;     a version's model card
+ *   pk = IDX#…          sk = …                     search index items, written with each version (see SearchIndex)
+ *   pk = WEBHOOK        sk = &lt;id&gt;                 a webhook (see events.WebhookStore)
+ *   pk = EXPERIMENT#…, RUN#…, …                   MLflow tracking (see tracking.TrackingStore)
  * </pre>
  *
  * In AWS the CDK stack creates it; local mode creates it on first start.

@@ -287,4 +287,38 @@ class ModelRegistryTest {
         .hasMessageContaining("failed SHA-256 verification");
     assertThat(files.resolve("bad")).doesNotExist();
   }
+
+  @Test
+  void changingTagsMovesAVersionBetweenSearchIndexPartitions() throws Exception {
+    registry.register("s", new NewVersion(Framework.ONNX, null, null, Map.of("team", "a"), Map.of("auc", 0.8)),
+        artifact("1"), null);
+    registry.updateVersion("s", 1, 1L, v -> v.edited(v.description(), Map.of("team", "b"), Map.of("auc", 0.95),
+        v.params(), v.properties(), v.status(), v.stage(), java.time.Instant.now()), "alice", null);
+    assertThat(registry.search(SearchFilter.parse("tags.team = 'a'"), List.of(), null, 10).items()).isEmpty();
+    assertThat(registry.search(SearchFilter.parse("tags.team = 'b' AND metrics.auc > 0.9"), List.of(), null, 10)
+        .items()).extracting(ModelVersion::version).containsExactly(1);
+    assertThatThrownBy(() -> registry.updateVersion("s", 1, 1L, v -> v, "alice", null))
+        .isInstanceOf(PierException.class).hasMessageContaining("revision 2");
+  }
+
+  @Test
+  void approvalsNeedDistinctReviewersOtherThanTheAuthor() throws Exception {
+    registry.createModel("gated", null, Map.of(), "alice");
+    registry.updateModel("gated", null, m -> new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(),
+        m.updatedAt(), m.description(), m.tags(), new ApprovalPolicy(true, 2, Set.of("production")), m.revision()),
+        "alice");
+    ModelVersion v = registry.register("gated", onnx(), artifact("1"), null, "alice");
+    assertThat(v.status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
+    assertThatThrownBy(() -> registry.approve("gated", 1, "alice", null)).hasMessageContaining("self-approval");
+    assertThat(registry.approve("gated", 1, "bob", null).status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
+    assertThatThrownBy(() -> registry.approve("gated", 1, "bob", null)).hasMessageContaining("already approved");
+    assertThatThrownBy(() -> registry.setAlias("gated", "production", new Alias.Target(1, null), "carol"))
+        .hasMessageContaining("only APPROVED");
+    assertThat(registry.approve("gated", 1, "carol", "ok").status()).isEqualTo(ApprovalStatus.APPROVED);
+    registry.setAlias("gated", "staging", new Alias.Target(1, null), "carol");
+    assertThat(registry.setAlias("gated", "production", new Alias.Target(1, null), "carol").version()).isEqualTo(1);
+    assertThat(registry.audit("gated", null, 100).items()).extracting(AuditEntry::action)
+        .contains("model.created", "policy.changed", "version.created", "review.approval-recorded",
+            "review.approved", "alias.set");
+  }
 }

@@ -18,6 +18,15 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ApiErrors {
   static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
+  /** MLflow-compatible endpoints answer MLflow's {@code {"error_code", "message"}}. */
+  static final String MLFLOW = "/api/2.0/mlflow";
+
+  static Response mlflowResponse(int status, String code, String message) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("error_code", code);
+    body.put("message", message);
+    return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body.toString()).build();
+  }
 
   @ServerExceptionMapper
   public Response pier(PierException e, UriInfo uri) {
@@ -29,6 +38,11 @@ public class ApiErrors {
       return Response.fromResponse(r).header("Retry-After", "1").build();
     }
     return r;
+  }
+
+  @ServerExceptionMapper
+  public Response mlflow(MlflowError e) {
+    return mlflowResponse(e.status, e.code, e.getMessage());
   }
 
   @ServerExceptionMapper
@@ -71,6 +85,18 @@ public class ApiErrors {
   }
 
   static Response response(String path, int status, String message) {
+    if (path.startsWith(MLFLOW)) {
+      String code = switch (status) {
+        case 400, 413, 415, 422 -> "INVALID_PARAMETER_VALUE";
+        case 403 -> "PERMISSION_DENIED";
+        case 404 -> message.startsWith("no such resource") ? "ENDPOINT_NOT_FOUND" : "RESOURCE_DOES_NOT_EXIST";
+        case 405 -> "ENDPOINT_NOT_FOUND";
+        case 409, 412 -> "INVALID_STATE";
+        case 503 -> "TEMPORARILY_UNAVAILABLE";
+        default -> status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
+      };
+      return mlflowResponse(status, code, message);
+    }
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     if (path.startsWith("/v2")) {
       body.put("error", message);

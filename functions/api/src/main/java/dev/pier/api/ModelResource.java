@@ -41,11 +41,13 @@ public class ModelResource {
   private static final int MAX_PAGE = 1000;
   private final Platform platform;
   private final ModelRegistry registry;
-  @jakarta.inject.Inject Caller caller;
+  @jakarta.inject.Inject Caller authenticated;
+  private final CallerIdentity caller;
 
-  public ModelResource(Platform platform) {
+  public ModelResource(Platform platform, CallerIdentity caller) {
     this.platform = platform;
     this.registry = platform.registry();
+    this.caller = caller;
   }
 
   @GET
@@ -56,7 +58,8 @@ public class ModelResource {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("models");
     // a caller granted only some models sees only those
-    page.items().stream().filter(m -> caller.principal() == null || caller.principal().allows(Permission.READ, m.name()))
+    page.items().stream().filter(m -> authenticated.principal() == null
+        || authenticated.principal().allows(Permission.READ, m.name()))
         .forEach(m -> items.add(RegistryJson.model(m, null)));
     if (page.nextPageToken() != null) {
       body.put("next_page_token", page.nextPageToken());
@@ -67,8 +70,10 @@ public class ModelResource {
   @GET
   @Path("/{model}")
   @Authorize(Permission.READ)
-  public String model(@PathParam("model") String model) {
-    return RegistryJson.model(registry.model(model), registry.aliases(model)).toString();
+  public Response model(@PathParam("model") String model) {
+    RegisteredModel m = registry.model(model);
+    return Response.ok(RegistryJson.model(m, registry.aliases(model)).toString()).tag(Long.toString(m.revision()))
+        .build();
   }
 
   /**
@@ -106,7 +111,8 @@ public class ModelResource {
         request = request.withSignature(loaded.signature());
       }
     }
-    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey);
+    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey,
+        caller.principal());
     return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + version.version()))
         .entity(versionJson(version)).type(MediaType.APPLICATION_JSON_TYPE).build();
   }
@@ -130,8 +136,9 @@ public class ModelResource {
   @GET
   @Path("/{model}/versions/{version}")
   @Authorize(Permission.READ)
-  public String version(@PathParam("model") String model, @PathParam("version") String version) {
-    return versionJson(registry.resolve(model, version));
+  public Response version(@PathParam("model") String model, @PathParam("version") String version) {
+    ModelVersion v = registry.resolve(model, version);
+    return Response.ok(versionJson(v)).tag(Long.toString(v.revision())).build();
   }
 
   /** Hit/miss counters of a version's response cache ({@code enabled: false} and zeros when it has none). */
@@ -153,7 +160,8 @@ public class ModelResource {
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.ALIAS)
   public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
-    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body))).toString();
+    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body), caller.principal()))
+        .toString();
   }
 
   /** Returns the alias to its previous target; 409 when it has none. */
@@ -161,7 +169,7 @@ public class ModelResource {
   @Path("/{model}/aliases/{alias}/rollback")
   @Authorize(Permission.ALIAS)
   public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
-    return RegistryJson.alias(registry.rollbackAlias(model, alias)).toString();
+    return RegistryJson.alias(registry.rollbackAlias(model, alias, caller.principal())).toString();
   }
 
   @GET

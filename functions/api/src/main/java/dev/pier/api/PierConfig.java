@@ -78,6 +78,39 @@ public interface PierConfig {
     /** A cached alias older than this is reloaded before use. */
     @WithDefault("60s")
     Duration aliasMaxStale();
+
+    /** The platform-wide approval policy, for models that set none of their own. */
+    Approval approval();
+
+    /** Registry change notifications: the event bus and webhooks. */
+    Events events();
+
+    interface Approval {
+      /** Whether new versions start PENDING_REVIEW and protected aliases take approved versions only. Off by default. */
+      @WithDefault("false")
+      boolean required();
+
+      /** How many distinct approvers make a version approved. */
+      @WithDefault("1")
+      int approvals();
+
+      /** The aliases only approved versions may take (when approval is required). */
+      @WithDefault("production")
+      java.util.List<String> protectedAliases();
+    }
+
+    interface Events {
+      /** EventBridge bus registry events go to in AWS mode; unset publishes in-process only. */
+      Optional<String> eventBusName();
+
+      /** Attempts per webhook delivery before it is given up. */
+      @WithDefault("5")
+      int webhookAttempts();
+
+      /** The first retry's delay; each further retry doubles it. */
+      @WithDefault("1s")
+      Duration webhookBackoff();
+    }
   }
 
   interface Aws {

@@ -165,6 +165,7 @@ public class Platform {
     return predictions;
   }
 
+
   /** The local stand-ins, or null outside local mode. */
   public LocalStandIns standIns() {
     return standIns;

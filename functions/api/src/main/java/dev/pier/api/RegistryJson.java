@@ -17,10 +17,30 @@ final class RegistryJson {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("model", v.model());
     o.put("version", v.version());
-    o.put("framework", v.framework().id());
-    o.put("sha256", v.sha256());
-    o.put("size_bytes", v.sizeBytes());
-    o.put("artifact_uri", "s3://" + bucket + "/" + v.artifactKey());
+    if (v.framework() != null) {
+      o.put("framework", v.framework().id());
+    }
+    if (v.servable()) {
+      o.put("sha256", v.sha256());
+      o.put("size_bytes", v.sizeBytes());
+      o.put("artifact_uri", "s3://" + bucket + "/" + v.artifactKey());
+    }
+    o.put("servable", v.servable());
+    if (v.statusMessage() != null) {
+      o.put("status_message", v.statusMessage());
+    }
+    o.put("status", v.status().name());
+    o.put("stage", v.stage());
+    o.put("revision", v.revision());
+    if (v.source() != null) {
+      o.put("source", v.source());
+    }
+    if (v.runId() != null) {
+      o.put("run_id", v.runId());
+    }
+    if (v.createdBy() != null) {
+      o.put("created_by", v.createdBy());
+    }
     if (v.signature() != null) {
       o.set("signature", SignatureJson.write(v.signature()));
     }
@@ -55,7 +75,12 @@ final class RegistryJson {
       o.putObject("response_cache").put("ttl_seconds", v.responseCache().ttlSeconds())
           .put("max_entries", v.responseCache().maxEntries());
     }
+    ObjectNode params = o.putObject("params");
+    v.params().forEach(params::put);
+    ObjectNode properties = o.putObject("properties");
+    v.properties().forEach(properties::put);
     o.put("created_at", v.createdAt().toString());
+    o.put("updated_at", v.updatedAt().toString());
     return o;
   }
 
@@ -63,6 +88,18 @@ final class RegistryJson {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("name", m.name());
     o.put("latest_version", m.latestVersion());
+    if (m.description() != null) {
+      o.put("description", m.description());
+    }
+    ObjectNode tags = o.putObject("tags");
+    m.tags().forEach(tags::put);
+    if (m.approval() != null) {
+      ObjectNode p = o.putObject("approval_policy");
+      p.put("required", m.approval().required()).put("approvals", m.approval().approvals());
+      var protectedAliases = p.putArray("protected_aliases");
+      m.approval().protectedAliases().stream().sorted().forEach(protectedAliases::add);
+    }
+    o.put("revision", m.revision());
     if (aliases != null) {
       ObjectNode a = o.putObject("aliases");
       aliases.forEach(alias -> a.put(alias.name(), alias.version()));

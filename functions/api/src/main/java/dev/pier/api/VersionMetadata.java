@@ -13,6 +13,7 @@ import dev.pier.runtime.oip.OipJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,7 +24,8 @@ import java.util.Set;
  */
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
-      "batching", "placement", "response_cache", "explain");
+      "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage");
+  private static final Set<String> LINEAGE = Set.of("run", "datasets", "code", "parents", "engine", "container");
 
   private VersionMetadata() {}
 
@@ -84,11 +86,14 @@ final class VersionMetadata {
         metrics.put(e.getKey(), e.getValue().asDouble());
       });
     }
+    JsonNode runId = root.get("run_id");
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
         description == null || description.isNull() ? null : description.asText(), tags, metrics,
         batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
-        explain(root.get("explain")));
+        explain(root.get("explain")), null,
+        runId == null || runId.isNull() ? null : runId.asText(), strings(root.get("params"), "params"),
+        strings(root.get("properties"), "properties"), lineage(root.get("lineage")));
   }
 
   /** {@code {"background": [[...], ...]}}: representative input rows for KernelSHAP and LIME. */
@@ -141,6 +146,57 @@ final class VersionMetadata {
       throw PierException.badRequest("metadata.response_cache.max_entries must be an integer");
     }
     return new ResponseCaching(ttl.asLong(), max == null ? 10_000 : max.asLong());
+  }
+
+  private static Map<String, String> strings(JsonNode n, String field) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    if (!n.isObject()) {
+      throw PierException.badRequest("metadata." + field + " must be an object");
+    }
+    n.fields().forEachRemaining(e -> {
+      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+        throw PierException.badRequest("metadata." + field + "." + e.getKey() + " must be a string or number");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    });
+    return out;
+  }
+
+  /**
+   * Provenance: {@code run} (training run id), {@code datasets} ([{uri, version, sha256}]), {@code code}
+   * ({repository, commit}), {@code parents} ([{model, version}]), {@code engine} / {@code container} (versions).
+   */
+  private static String lineage(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw PierException.badRequest("metadata.lineage must be an object");
+    }
+    n.fieldNames().forEachRemaining(f -> {
+      if (!LINEAGE.contains(f)) {
+        throw PierException.badRequest("metadata.lineage: unknown field '" + f + "'; allowed: " + LINEAGE);
+      }
+    });
+    for (String list : List.of("datasets", "parents")) {
+      if (n.has(list) && !n.get(list).isArray()) {
+        throw PierException.badRequest("metadata.lineage." + list + " must be an array");
+      }
+    }
+    for (JsonNode d : n.path("datasets")) {
+      if (!d.hasNonNull("uri")) {
+        throw PierException.badRequest("metadata.lineage.datasets: every dataset needs a uri");
+      }
+    }
+    for (JsonNode p : n.path("parents")) {
+      if (!p.hasNonNull("model") || !p.path("version").canConvertToInt() || p.get("version").asInt() < 1) {
+        throw PierException.badRequest("metadata.lineage.parents: every parent needs a model and a version number");
+      }
+    }
+    return n.toString();
   }
 
   /**

@@ -103,7 +103,7 @@ class ModelCacheTest {
   void aVersionWhoseArtifactFailsVerificationIsRefusedWhileOthersServe() throws Exception {
     ModelVersion good = registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), IRIS, null);
     ModelVersion tampered = new ModelVersion("m", 99, Framework.ONNX, "f".repeat(64), good.sizeBytes(),
-        good.artifactKey(), null, null, Map.of(), Map.of(), null, null, null, null, good.createdAt());
+        good.artifactKey(), null, null, Map.of(), Map.of(), null, null, good.createdAt());
     ModelCache cache = cache();
     assertThatThrownBy(() -> cache.withModel(tampered, m -> "loaded")).isInstanceOf(PierException.class)
         .hasMessageContaining("failed SHA-256 verification");

@@ -1,0 +1,469 @@
+package dev.pier.api;
+
+import dev.pier.kernel.security.Permission;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.Alias;
+import dev.pier.registry.Framework;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.Page;
+import dev.pier.registry.RegisteredModel;
+import dev.pier.registry.SearchFilter;
+import dev.pier.runtime.LoadedModel;
+import dev.pier.tracking.Metric;
+import dev.pier.tracking.Run;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * MLflow's model-registry REST API (2.0) over Pier's registry: registered models, model versions, aliases, stages,
+ * tags. A version whose {@code source} is in S3 is fetched into the content-addressed store and becomes servable
+ * (framework from the tag {@code pier.framework} or the file name); any other source is recorded and the version is
+ * marked not servable.
+ */
+@Path("/api/2.0/mlflow")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class MlflowRegistryResource {
+  static final List<String> STAGES = List.of("None", "Staging", "Production", "Archived");
+  private final RegistryServices services;
+  private final ModelRegistry registry;
+  private final CallerIdentity caller;
+
+  public MlflowRegistryResource(RegistryServices services, CallerIdentity caller) {
+    this.services = services;
+    this.registry = services.registry();
+    this.caller = caller;
+  }
+
+  // --- registered models ---
+
+  @POST
+  @Path("/registered-models/create")
+  @Authorize(Permission.REGISTER)
+  public String createModel(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String name = r.required("name");
+    RegisteredModel m;
+    try {
+      m = registry.createModel(name, r.optional("description"), r.keyValues("tags"), caller.principal());
+    } catch (PierException e) {
+      throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + name + ") already exists.")
+          : e;
+    }
+    return wrap("registered_model", modelJson(m));
+  }
+
+  @GET
+  @Path("/registered-models/get")
+  @Authorize(Permission.READ)
+  public String getModel(@Context UriInfo uri) {
+    return wrap("registered_model", modelJson(registry.model(MlflowRequest.of(uri, null).required("name"))));
+  }
+
+  @GET
+  @Path("/registered-models/search")
+  @Authorize(Permission.READ)
+  public String searchModels(@Context UriInfo uri) {
+    return searchModels(MlflowRequest.of(uri, null));
+  }
+
+  @POST
+  @Path("/registered-models/search")
+  @Authorize(Permission.READ)
+  public String searchModelsPost(@Context UriInfo uri, byte[] body) {
+    return searchModels(MlflowRequest.of(uri, body));
+  }
+
+  private String searchModels(MlflowRequest r) {
+    Page<RegisteredModel> page = registry.searchModels(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
+        r.optional("page_token"), r.maxResults(100, 1000));
+    ObjectNode o = MlflowJson.object();
+    ArrayNode a = o.putArray("registered_models");
+    page.items().forEach(m -> a.add(modelJson(m)));
+    if (page.nextPageToken() != null) {
+      o.put("next_page_token", page.nextPageToken());
+    }
+    return o.toString();
+  }
+
+  @PATCH
+  @Path("/registered-models/update")
+  @Authorize(Permission.REGISTER)
+  public String updateModel(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String description = r.optional("description");
+    RegisteredModel m = registry.updateModel(r.required("name"), null, before -> new RegisteredModel(before.name(),
+        before.latestVersion(), before.createdAt(), before.updatedAt(),
+        description != null ? description : before.description(), before.tags(), before.approval(),
+        before.revision()), caller.principal());
+    return wrap("registered_model", modelJson(m));
+  }
+
+  @POST
+  @Path("/registered-models/rename")
+  @Authorize(Permission.REGISTER)
+  public String renameModel(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String newName = r.required("new_name");
+    try {
+      return wrap("registered_model", modelJson(registry.renameModel(r.required("name"), newName,
+          caller.principal())));
+    } catch (PierException e) {
+      throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + newName + ") already exists.")
+          : e;
+    }
+  }
+
+  @DELETE
+  @Path("/registered-models/delete")
+  @Authorize(Permission.DELETE)
+  public String deleteModel(@Context UriInfo uri, byte[] body) {
+    registry.deleteModel(MlflowRequest.of(uri, body).required("name"), caller.principal());
+    return "{}";
+  }
+
+  @POST
+  @Path("/registered-models/set-tag")
+  @Authorize(Permission.REGISTER)
+  public String setModelTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String key = r.required("key");
+    String value = r.optional("value");
+    registry.updateModel(r.required("name"), null, m -> withTags(m, key, value == null ? "" : value),
+        caller.principal());
+    return "{}";
+  }
+
+  @DELETE
+  @Path("/registered-models/delete-tag")
+  @Authorize(Permission.REGISTER)
+  public String deleteModelTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String key = r.required("key");
+    registry.updateModel(r.required("name"), null, m -> withTags(m, key, null), caller.principal());
+    return "{}";
+  }
+
+  private static RegisteredModel withTags(RegisteredModel m, String key, String value) {
+    Map<String, String> tags = new TreeMap<>(m.tags());
+    if (value == null) {
+      tags.remove(key);
+    } else {
+      tags.put(key, value);
+    }
+    return new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(), m.updatedAt(), m.description(), tags,
+        m.approval(), m.revision());
+  }
+
+  @GET
+  @Path("/registered-models/get-latest-versions")
+  @Authorize(Permission.READ)
+  public String latestVersions(@Context UriInfo uri) {
+    return latestVersions(MlflowRequest.of(uri, null));
+  }
+
+  @POST
+  @Path("/registered-models/get-latest-versions")
+  @Authorize(Permission.READ)
+  public String latestVersionsPost(@Context UriInfo uri, byte[] body) {
+    return latestVersions(MlflowRequest.of(uri, body));
+  }
+
+  private String latestVersions(MlflowRequest r) {
+    String name = r.required("name");
+    registry.model(name);
+    List<String> stages = r.list("stages").isEmpty() ? STAGES : r.list("stages").stream().map(s ->
+        STAGES.stream().filter(x -> x.equalsIgnoreCase(s)).findFirst().orElseThrow(() ->
+            PierException.badRequest("invalid stage '" + s + "': use None, Staging, Production or Archived"))).toList();
+    List<Alias> aliases = registry.aliases(name);
+    ObjectNode o = MlflowJson.object();
+    ArrayNode a = o.putArray("model_versions");
+    latest(name, stages).forEach(v -> a.add(MlflowJson.version(v, aliases)));
+    return o.toString();
+  }
+
+  /** The highest version in each of {@code stages}. */
+  private List<ModelVersion> latest(String model, List<String> stages) {
+    Map<String, ModelVersion> byStage = new HashMap<>();
+    for (ModelVersion v : registry.allVersions(model)) {
+      if (stages.contains(v.stage())) {
+        byStage.merge(v.stage(), v, (x, y) -> x.version() > y.version() ? x : y);
+      }
+    }
+    return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
+  }
+
+  @POST
+  @Path("/registered-models/alias")
+  @Authorize(Permission.ALIAS)
+  public String setAlias(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    registry.setAlias(r.required("name"), r.required("alias"),
+        new Alias.Target(versionNumber(r.required("version")), null), caller.principal());
+    return "{}";
+  }
+
+  @DELETE
+  @Path("/registered-models/alias")
+  @Authorize(Permission.ALIAS)
+  public String deleteAlias(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    registry.deleteAlias(r.required("name"), r.required("alias"), caller.principal());
+    return "{}";
+  }
+
+  @GET
+  @Path("/registered-models/alias")
+  @Authorize(Permission.READ)
+  public String getByAlias(@Context UriInfo uri) {
+    MlflowRequest r = MlflowRequest.of(uri, null);
+    String name = r.required("name");
+    ModelVersion v = registry.version(name, registry.alias(name, r.required("alias")).version());
+    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+  }
+
+  // --- model versions ---
+
+  @POST
+  @Path("/model-versions/create")
+  @Authorize(Permission.REGISTER)
+  public String createVersion(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String name = r.required("name");
+    String source = r.required("source");
+    String runId = r.optional("run_id");
+    Map<String, String> tags = r.keyValues("tags");
+    registry.model(name); // MLflow: the registered model must exist
+    Map<String, Double> metrics = new TreeMap<>();
+    Map<String, String> params = new TreeMap<>();
+    if (runId != null && !runId.isEmpty()) {
+      try {
+        Run run = services.tracking().run(runId);
+        for (Metric m : run.metrics()) {
+          metrics.put(m.key(), m.value());
+        }
+        params.putAll(run.params());
+      } catch (PierException e) {
+        if (e.status() != 404) {
+          throw e;
+        }
+      }
+    }
+    NewVersion request = new NewVersion(null, null, r.optional("description"), tags, metrics, null, null, null, null,
+        source, runId, params, Map.of(), null);
+    ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
+        : registry.registerReference(name, request.withFramework(hint(tags)),
+            "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
+    return wrap("model_version", MlflowJson.version(v, List.of()));
+  }
+
+  private static Framework hint(Map<String, String> tags) {
+    String f = tags.get("pier.framework");
+    if (f == null) {
+      return null;
+    }
+    try {
+      return Framework.parse(f);
+    } catch (PierException e) {
+      throw PierException.badRequest("tag pier.framework: " + e.getMessage());
+    }
+  }
+
+  private ModelVersion fetchAndRegister(String name, NewVersion request, Map<String, String> tags) {
+    java.nio.file.Path dir;
+    try {
+      dir = Files.createTempDirectory("pier-mlflow-source");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      SourceImport.Fetched fetched;
+      try {
+        fetched = SourceImport.fetch(services.platform().aws().s3(), request.source(), dir);
+      } catch (PierException e) {
+        if (e.status() >= 500) {
+          throw e;
+        }
+        return registry.registerReference(name, request.withFramework(hint(tags)), e.getMessage(),
+            caller.principal());
+      }
+      Framework framework = hint(tags) != null ? hint(tags) : fetched.framework();
+      if (framework == null) {
+        return registry.registerReference(name, request, "could not tell the framework of '" + fetched.key()
+            + "' from its name; set the tag pier.framework", caller.principal());
+      }
+      NewVersion withFramework = request.withFramework(framework);
+      var engine = services.platform().models().engineFor(framework);
+      if (engine.isPresent()) {
+        try (LoadedModel loaded = engine.get().load(fetched.file(), null)) {
+          withFramework = withFramework.withSignature(loaded.signature());
+        } catch (PierException e) {
+          return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
+              + fetched.key() + "': " + e.getMessage(), caller.principal());
+        }
+      }
+      return registry.register(name, withFramework, fetched.file(), null, caller.principal());
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // temporary files only
+      }
+    }
+  }
+
+  @GET
+  @Path("/model-versions/get")
+  @Authorize(Permission.READ)
+  public String getVersion(@Context UriInfo uri) {
+    MlflowRequest r = MlflowRequest.of(uri, null);
+    String name = r.required("name");
+    ModelVersion v = registry.version(name, versionNumber(r.required("version")));
+    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+  }
+
+  @PATCH
+  @Path("/model-versions/update")
+  @Authorize(Permission.REGISTER)
+  public String updateVersion(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String name = r.required("name");
+    String description = r.optional("description");
+    ModelVersion v = registry.updateVersion(name, versionNumber(r.required("version")), null,
+        before -> description == null ? before : before.edited(description, before.tags(), before.metrics(),
+            before.params(), before.properties(), before.status(), before.stage(), java.time.Instant.now()),
+        caller.principal(), null);
+    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+  }
+
+  @DELETE
+  @Path("/model-versions/delete")
+  @Authorize(Permission.DELETE)
+  public String deleteVersion(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    registry.deleteVersion(r.required("name"), versionNumber(r.required("version")), caller.principal());
+    return "{}";
+  }
+
+  @GET
+  @Path("/model-versions/search")
+  @Authorize(Permission.READ)
+  public String searchVersions(@Context UriInfo uri) {
+    return searchVersions(MlflowRequest.of(uri, null));
+  }
+
+  @POST
+  @Path("/model-versions/search")
+  @Authorize(Permission.READ)
+  public String searchVersionsPost(@Context UriInfo uri, byte[] body) {
+    return searchVersions(MlflowRequest.of(uri, body));
+  }
+
+  private String searchVersions(MlflowRequest r) {
+    Page<ModelVersion> page = registry.search(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
+        r.optional("page_token"), r.maxResults(200, 1000));
+    ObjectNode o = MlflowJson.object();
+    ArrayNode a = o.putArray("model_versions");
+    Map<String, List<Alias>> aliases = new HashMap<>();
+    page.items().forEach(v -> a.add(MlflowJson.version(v, aliases.computeIfAbsent(v.model(), registry::aliases))));
+    if (page.nextPageToken() != null) {
+      o.put("next_page_token", page.nextPageToken());
+    }
+    return o.toString();
+  }
+
+  @GET
+  @Path("/model-versions/get-download-uri")
+  @Authorize(Permission.READ)
+  public String downloadUri(@Context UriInfo uri) {
+    MlflowRequest r = MlflowRequest.of(uri, null);
+    ModelVersion v = registry.version(r.required("name"), versionNumber(r.required("version")));
+    String location = v.servable() ? "s3://" + registry.artifacts().bucket() + "/" + v.artifactKey() : v.source();
+    return MlflowJson.object().put("artifact_uri", location).toString();
+  }
+
+  @POST
+  @Path("/model-versions/transition-stage")
+  @Authorize(Permission.ALIAS)
+  public String transitionStage(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String name = r.required("name");
+    ModelVersion v = registry.transitionStage(name, versionNumber(r.required("version")), r.required("stage"),
+        r.flag("archive_existing_versions"), caller.principal());
+    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+  }
+
+  @POST
+  @Path("/model-versions/set-tag")
+  @Authorize(Permission.REGISTER)
+  public String setVersionTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String key = r.required("key");
+    String value = r.optional("value");
+    changeVersionTag(r, key, value == null ? "" : value);
+    return "{}";
+  }
+
+  @DELETE
+  @Path("/model-versions/delete-tag")
+  @Authorize(Permission.REGISTER)
+  public String deleteVersionTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    changeVersionTag(r, r.required("key"), null);
+    return "{}";
+  }
+
+  private void changeVersionTag(MlflowRequest r, String key, String value) {
+    registry.updateVersion(r.required("name"), versionNumber(r.required("version")), null, v -> {
+      Map<String, String> tags = new TreeMap<>(v.tags());
+      if (value == null) {
+        tags.remove(key);
+      } else {
+        tags.put(key, value);
+      }
+      return v.edited(v.description(), tags, v.metrics(), v.params(), v.properties(), v.status(), v.stage(),
+          java.time.Instant.now());
+    }, caller.principal(), null);
+  }
+
+  // --- helpers ---
+
+  private ObjectNode modelJson(RegisteredModel m) {
+    return MlflowJson.model(m, latest(m.name(), STAGES), registry.aliases(m.name()));
+  }
+
+  static int versionNumber(String version) {
+    Integer n = ModelRegistry.versionNumber(version);
+    if (n == null || n < 1) {
+      throw PierException.badRequest("version must be a positive integer string, got '" + version + "'");
+    }
+    return n;
+  }
+
+  static String wrap(String field, ObjectNode value) {
+    ObjectNode o = MlflowJson.object();
+    o.set(field, value);
+    return o.toString();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.pier.api;
+
+import dev.pier.registry.ApprovalPolicy;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.events.EventBridgePublisher;
+import dev.pier.registry.events.WebhookDispatcher;
+import dev.pier.registry.events.WebhookStore;
+import dev.pier.tracking.TrackingStore;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.util.HashSet;
+
+/**
+ * The registry's services beyond the core registry: experiment tracking (MLflow runs) and the platform-wide approval
+ * policy, set on the registry at start so every path that registers versions sees it.
+ */
+@Singleton
+@Startup
+public class RegistryServices {
+  private final Platform platform;
+  private final TrackingStore tracking;
+  private final WebhookStore webhooks;
+  private final WebhookDispatcher dispatcher;
+  private software.amazon.awssdk.services.eventbridge.EventBridgeClient eventBridge;
+
+  public RegistryServices(Platform platform, PierConfig config) {
+    this.platform = platform;
+    PierConfig.Registry.Approval approval = config.registry().approval();
+    platform.registry().setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
+        new HashSet<>(approval.protectedAliases())));
+    this.tracking = new TrackingStore(platform.aws().dynamoDb(), config.registry().table(),
+        "s3://" + config.registry().artifactsBucket() + "/mlflow");
+    this.webhooks = new WebhookStore(platform.aws().dynamoDb(), config.registry().table());
+    this.dispatcher = new WebhookDispatcher(webhooks, config.registry().events().webhookAttempts(),
+        config.registry().events().webhookBackoff());
+    platform.registry().addListener(dispatcher);
+    config.registry().events().eventBusName().ifPresent(bus -> {
+      eventBridge = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+          .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
+          .region(software.amazon.awssdk.regions.Region.of(platform.aws().settings().region())).build();
+      platform.registry().addListener(new EventBridgePublisher(eventBridge, bus));
+      Log.infof("registry events go to EventBridge bus %s", bus);
+    });
+  }
+
+  public WebhookStore webhooks() {
+    return webhooks;
+  }
+
+  @PreDestroy
+  void close() {
+    dispatcher.close();
+    if (eventBridge != null) {
+      eventBridge.close();
+    }
+  }
+
+  public ModelRegistry registry() {
+    return platform.registry();
+  }
+
+  public TrackingStore tracking() {
+    return tracking;
+  }
+
+  public Platform platform() {
+    return platform;
+  }
+}

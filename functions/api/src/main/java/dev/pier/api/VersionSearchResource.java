@@ -1,0 +1,59 @@
+package dev.pier.api;
+
+import dev.pier.kernel.security.Permission;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Page;
+import dev.pier.registry.SearchFilter;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+
+/** Search across every model's versions, answered from the registry's index items (see SearchIndex). */
+@Path("/api/v1/model-versions")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class VersionSearchResource {
+  private final ModelRegistry registry;
+
+  public VersionSearchResource(Platform platform) {
+    this.registry = platform.registry();
+  }
+
+  /**
+   * Searches versions of all models: {@code filter} in MLflow's syntax (e.g. {@code tags.team = 'fraud' AND
+   * metrics.auc > 0.9}; attributes name, framework, status, alias, current_stage, run_id), {@code order_by}
+   * repeated (e.g. {@code metrics.auc DESC}).
+   */
+  @GET
+  @Path("/search")
+  @Authorize(value = Permission.READ, anyModel = true)
+  public String search(@QueryParam("filter") String filter, @QueryParam("order_by") List<String> orderBy,
+      @QueryParam("page_token") String pageToken, @QueryParam("max_results") @DefaultValue("100") int maxResults) {
+    Page<ModelVersion> page = registry.search(SearchFilter.parse(filter), orderBy, pageToken, pageSize(maxResults));
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = o.putArray("versions");
+    page.items().forEach(v -> a.add(RegistryJson.version(v, registry.artifacts().bucket())));
+    if (page.nextPageToken() != null) {
+      o.put("next_page_token", page.nextPageToken());
+    }
+    return o.toString();
+  }
+
+  private static int pageSize(int maxResults) {
+    if (maxResults < 1 || maxResults > 1000) {
+      throw PierException.badRequest("max_results must be between 1 and 1000");
+    }
+    return maxResults;
+  }
+}

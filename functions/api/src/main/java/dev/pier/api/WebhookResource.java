@@ -1,0 +1,87 @@
+package dev.pier.api;
+
+import dev.pier.kernel.security.Permission;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.events.Webhook;
+import dev.pier.registry.events.WebhookStore;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Webhooks for registry events: {@code POST /api/v1/webhooks} with {@code url}, optional {@code secret} (generated
+ * and returned once when absent), {@code events} (types; all when absent) and {@code model}.
+ */
+@Path("/api/v1/webhooks")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class WebhookResource {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final WebhookStore webhooks;
+
+  public WebhookResource(RegistryServices services) {
+    this.webhooks = services.webhooks();
+  }
+
+  @POST
+  @Authorize(Permission.AUDIT)
+  public Response create(byte[] body) {
+    JsonNode n;
+    try {
+      n = body == null || body.length == 0 ? null : JSON.readTree(body);
+    } catch (IOException e) {
+      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+    }
+    if (n == null || !n.isObject()) {
+      throw PierException.badRequest("the body must be a JSON object with 'url'");
+    }
+    Set<String> types = new HashSet<>();
+    n.path("events").forEach(t -> types.add(t.asText()));
+    Webhook w = webhooks.create(n.path("url").asText(null), n.path("secret").asText(null), types,
+        n.path("model").asText(null));
+    return Response.status(201).entity(json(w).put("secret", w.secret()).toString()).build();
+  }
+
+  @GET
+  @Authorize(Permission.AUDIT)
+  public String list() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    ArrayNode a = o.putArray("webhooks");
+    webhooks.all().forEach(w -> a.add(json(w)));
+    return o.toString();
+  }
+
+  @DELETE
+  @Path("/{id}")
+  @Authorize(Permission.AUDIT)
+  public Response delete(@PathParam("id") String id) {
+    webhooks.delete(id);
+    return Response.noContent().build();
+  }
+
+  private static ObjectNode json(Webhook w) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("id", w.id()).put("url", w.url());
+    ArrayNode events = o.putArray("events");
+    w.eventTypes().stream().sorted().forEach(events::add);
+    if (w.model() != null) {
+      o.put("model", w.model());
+    }
+    return o;
+  }
+}

@@ -1,0 +1,524 @@
+package dev.pier.registry;
+
+import static dev.pier.registry.RegistryTable.PK;
+import static dev.pier.registry.RegistryTable.SK;
+
+import dev.pier.kernel.PierException;
+import dev.pier.registry.SearchFilter.Clause;
+import dev.pier.registry.SearchFilter.Entity;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * Version search without full scans. Next to each version the registry writes small index items in the same table
+ * (and the same transaction), each a copy of what search looks at (tags, metrics, params, framework, status, stage,
+ * run): one per tag ({@code IDX#TAG#k=v}), one per metric sorted by value ({@code IDX#METRIC#name}), one for the
+ * framework and one for the review status, one in {@code IDX#VERSIONS} sorted by model name (name prefixes), and one
+ * per alias ({@code IDX#ALIAS#a}). A query reads the one index partition its most selective clause names — an alias,
+ * a model name, a metric range, a tag, a framework or status, a name prefix — and checks the other clauses on the
+ * copies. Only a filter with none of these reads {@code IDX#VERSIONS} whole.
+ *
+ * <p>Sort orders the chosen index already has (none asked, or the metric the range is on) stream: a page reads
+ * only as far as it needs. Other orders read every match and sort in memory.
+ *
+ * <p>DynamoDB caps a transaction at 100 writes, so only the first {@value #MAX_INDEXED} tags and metrics of a version
+ * (by name) are indexed; clauses on others still work when another clause picks the partition.
+ */
+public final class SearchIndex {
+  static final int MAX_INDEXED = 20;
+  private static final String VERSIONS = "IDX#VERSIONS";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch;
+
+  SearchIndex(DynamoDbClient dynamo, String table,
+      Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch) {
+    this.dynamo = dynamo;
+    this.table = table;
+    this.fetch = fetch;
+  }
+
+  // --- index items ---
+
+  /** The index items of a version, keyed by their (pk, sk). */
+  static Map<String, Map<String, AttributeValue>> items(ModelVersion v) {
+    Map<String, AttributeValue> copy = projection(v);
+    String suffix = v.model() + "#" + String.format("%010d", v.version());
+    Map<String, Map<String, AttributeValue>> items = new LinkedHashMap<>();
+    add(items, VERSIONS, suffix, copy);
+    if (v.framework() != null) {
+      add(items, "IDX#FRAMEWORK#" + v.framework().id(), suffix, copy);
+    }
+    add(items, "IDX#STATUS#" + v.status().name(), suffix, copy);
+    new TreeMap<>(v.tags()).entrySet().stream().limit(MAX_INDEXED)
+        .forEach(t -> add(items, "IDX#TAG#" + t.getKey() + "=" + t.getValue(), suffix, copy));
+    new TreeMap<>(v.metrics()).entrySet().stream().limit(MAX_INDEXED)
+        .forEach(m -> add(items, "IDX#METRIC#" + m.getKey(), sortable(m.getValue()) + "#" + suffix, copy));
+    for (String parent : parents(v)) {
+      add(items, "IDX#PARENT#" + parent, suffix, copy);
+    }
+    return items;
+  }
+
+  /** The versions a version's lineage names as parents, as {@code model#0000000007}. */
+  static List<String> parents(ModelVersion v) {
+    if (v.lineage() == null) {
+      return List.of();
+    }
+    try {
+      List<String> out = new ArrayList<>();
+      for (var p : JSON.readTree(v.lineage()).path("parents")) {
+        out.add(p.path("model").asText() + "#" + String.format("%010d", p.path("version").asInt()));
+      }
+      return out.stream().distinct().limit(MAX_INDEXED).toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  /** The versions whose lineage names {@code model} version {@code version} as a parent. */
+  public List<ModelVersion> children(String model, int version) {
+    Query q = new Query();
+    q.pk = "IDX#PARENT#" + model + "#" + String.format("%010d", version);
+    return fetch.apply(readAll(q));
+  }
+
+  private static void add(Map<String, Map<String, AttributeValue>> items, String pk, String sk,
+      Map<String, AttributeValue> copy) {
+    Map<String, AttributeValue> item = new HashMap<>(copy);
+    item.put(PK, AttributeValue.fromS(pk));
+    item.put(SK, AttributeValue.fromS(sk));
+    items.put(pk + "\u0000" + sk, item);
+  }
+
+  static Map<String, AttributeValue> key(String pkAndSk) {
+    int i = pkAndSk.indexOf('\u0000');
+    return Map.of(PK, AttributeValue.fromS(pkAndSk.substring(0, i)), SK, AttributeValue.fromS(pkAndSk.substring(i + 1)));
+  }
+
+  static Map<String, AttributeValue> aliasItem(String model, String alias, int version) {
+    return Map.of(PK, AttributeValue.fromS("IDX#ALIAS#" + alias), SK, AttributeValue.fromS(model),
+        "model", AttributeValue.fromS(model), "version", AttributeValue.fromN(Integer.toString(version)));
+  }
+
+  static Map<String, AttributeValue> aliasKey(String model, String alias) {
+    return Map.of(PK, AttributeValue.fromS("IDX#ALIAS#" + alias), SK, AttributeValue.fromS(model));
+  }
+
+  private static Map<String, AttributeValue> projection(ModelVersion v) {
+    Map<String, AttributeValue> p = new HashMap<>();
+    p.put("model", AttributeValue.fromS(v.model()));
+    p.put("version", AttributeValue.fromN(Integer.toString(v.version())));
+    if (v.framework() != null) {
+      p.put("framework", AttributeValue.fromS(v.framework().id()));
+    }
+    p.put("reviewStatus", AttributeValue.fromS(v.status().name()));
+    p.put("stage", AttributeValue.fromS(v.stage()));
+    if (v.runId() != null) {
+      p.put("runId", AttributeValue.fromS(v.runId()));
+    }
+    if (v.source() != null) {
+      p.put("source", AttributeValue.fromS(v.source()));
+    }
+    p.put("createdAt", AttributeValue.fromS(v.createdAt().toString()));
+    p.put("tags", stringMap(v.tags()));
+    p.put("params", stringMap(v.params()));
+    Map<String, AttributeValue> metrics = new HashMap<>();
+    v.metrics().forEach((k, x) -> metrics.put(k, AttributeValue.fromN(Double.toString(x))));
+    p.put("metrics", AttributeValue.fromM(metrics));
+    return p;
+  }
+
+  private static AttributeValue stringMap(Map<String, String> m) {
+    Map<String, AttributeValue> out = new HashMap<>();
+    m.forEach((k, x) -> out.put(k, AttributeValue.fromS(x)));
+    return AttributeValue.fromM(out);
+  }
+
+  /** A string whose lexicographic order is the numeric order of {@code v}. */
+  static String sortable(double v) {
+    long bits = Double.doubleToLongBits(v);
+    bits = bits < 0 ? ~bits : bits | Long.MIN_VALUE;
+    return String.format("%016x", bits);
+  }
+
+  // --- queries ---
+
+  /** Which index partition a query reads, and how: for tests and the benchmark's report. */
+  public record Plan(String partition, String keyCondition, boolean streams) {}
+
+  /**
+   * Versions matching {@code filter}, ordered by {@code orderBy} (e.g. {@code metrics.auc DESC}, {@code name},
+   * {@code version_number DESC}, {@code creation_timestamp DESC}), one page at a time.
+   */
+  public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
+    Query q = plan(filter, orderBy == null ? List.of() : orderBy);
+    List<Map<String, AttributeValue>> hits = new ArrayList<>();
+    String next = null;
+    if (q.alias != null) {
+      List<Map<String, AttributeValue>> keys = new ArrayList<>();
+      for (Map<String, AttributeValue> i : readAll(q)) {
+        keys.add(i);
+      }
+      for (ModelVersion v : fetch.apply(keys)) {
+        hits.add(projection(v));
+      }
+      hits.removeIf(h -> !matches(h, filter));
+      return sortAndPage(hits, q, pageToken, limit);
+    }
+    if (!q.streams) {
+      for (Map<String, AttributeValue> i : readAll(q)) {
+        if (matches(i, filter)) {
+          hits.add(i);
+        }
+      }
+      return sortAndPage(hits, q, pageToken, limit);
+    }
+    Map<String, AttributeValue> start = pageToken == null ? null : decodeKey(pageToken);
+    boolean more = false;
+    while (hits.size() < limit) {
+      QueryResponse r = dynamo.query(request(q, start, Math.max(100, limit * 2)));
+      List<Map<String, AttributeValue>> items = r.items();
+      for (int j = 0; j < items.size() && hits.size() < limit; j++) {
+        if (matches(items.get(j), filter)) {
+          hits.add(items.get(j));
+          more = j < items.size() - 1;
+        }
+      }
+      start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+      if (start == null) {
+        break;
+      }
+    }
+    if (hits.size() == limit && (more || start != null)) {
+      next = encodeKey(hits.get(hits.size() - 1));
+    }
+    return new Page<>(fetch.apply(hits), next);
+  }
+
+  /** The plan a filter gets; public for tests and the benchmark. */
+  public Plan explain(SearchFilter filter, List<String> orderBy) {
+    Query q = plan(filter, orderBy == null ? List.of() : orderBy);
+    return new Plan(q.alias != null ? "IDX#ALIAS#" + q.alias : q.pk, q.condition, q.streams);
+  }
+
+  private List<Map<String, AttributeValue>> readAll(Query q) {
+    List<Map<String, AttributeValue>> all = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryResponse r = dynamo.query(request(q, start, 0));
+      all.addAll(r.items());
+      start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+    } while (start != null);
+    return all;
+  }
+
+  private QueryRequest request(Query q, Map<String, AttributeValue> start, int limit) {
+    Map<String, AttributeValue> values = new HashMap<>(q.values);
+    values.put(":pk", AttributeValue.fromS(q.alias != null ? "IDX#ALIAS#" + q.alias : q.pk));
+    QueryRequest.Builder b = QueryRequest.builder().tableName(table)
+        .keyConditionExpression("pk = :pk" + (q.condition == null ? "" : " AND " + q.condition))
+        .expressionAttributeValues(values)
+        .scanIndexForward(!q.descending);
+    if (!q.names.isEmpty()) {
+      b.expressionAttributeNames(q.names);
+    }
+    if (q.filterExpression != null) {
+      b.filterExpression(q.filterExpression);
+    }
+    if (start != null) {
+      b.exclusiveStartKey(start);
+    }
+    if (limit > 0) {
+      b.limit(limit);
+    }
+    return b.build();
+  }
+
+  private Page<ModelVersion> sortAndPage(List<Map<String, AttributeValue>> hits, Query q, String pageToken,
+      int limit) {
+    hits.sort(q.order);
+    int offset = pageToken == null ? 0 : decodeOffset(pageToken);
+    int end = Math.min(hits.size(), offset + limit);
+    List<Map<String, AttributeValue>> page = offset >= hits.size() ? List.of() : hits.subList(offset, end);
+    String next = end < hits.size() ? encode("o:" + end) : null;
+    return new Page<>(fetch.apply(page), next);
+  }
+
+  private static final class Query {
+    String pk = VERSIONS;
+    String alias;
+    String condition;
+    boolean descending;
+    boolean streams;
+    String filterExpression;
+    final Map<String, AttributeValue> values = new HashMap<>();
+    final Map<String, String> names = new HashMap<>();
+    Comparator<Map<String, AttributeValue>> order;
+  }
+
+  private static Query plan(SearchFilter filter, List<String> orderBy) {
+    Query q = new Query();
+    List<Clause> cs = filter.clauses();
+    for (Clause c : cs) {
+      attributeName(c); // 400 for attributes search does not know
+    }
+    Clause alias = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("alias")
+        && c.op().equals("="));
+    Clause name = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("name")
+        && c.op().equals("="));
+    Clause tag = first(cs, c -> c.entity() == Entity.TAG && c.op().equals("=") && c.value() instanceof String);
+    Clause framework = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("framework")
+        && c.op().equals("="));
+    Clause status = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("status")
+        && c.op().equals("="));
+    Clause prefix = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("name")
+        && c.op().equals("LIKE") && c.likePrefix() != null);
+    String sortMetric = orderBy.size() == 1 && orderBy.get(0).trim().toLowerCase(Locale.ROOT).startsWith("metrics.")
+        ? term(orderBy.get(0)).key : null;
+    Clause metric = first(cs, c -> c.entity() == Entity.METRIC && !c.op().equals("!=")
+        && (sortMetric == null || c.key().equals(sortMetric)));
+    if (alias != null) {
+      q.alias = (String) alias.value();
+    } else if (name != null) {
+      q.condition = "begins_with(sk, :prefix)";
+      q.values.put(":prefix", AttributeValue.fromS(name.value() + "#"));
+    } else if (prefix != null && sortMetric == null) {
+      q.condition = "begins_with(sk, :prefix)";
+      q.values.put(":prefix", AttributeValue.fromS(prefix.likePrefix()));
+    } else if (metric != null && (tag == null || metric.key().equals(sortMetric))) {
+      q.pk = "IDX#METRIC#" + metric.key();
+      String enc = sortable((Double) metric.value());
+      switch (metric.op()) {
+        case ">" -> {
+          q.condition = "sk > :bound";
+          q.values.put(":bound", AttributeValue.fromS(enc + "$"));
+        }
+        case ">=" -> {
+          q.condition = "sk >= :bound";
+          q.values.put(":bound", AttributeValue.fromS(enc));
+        }
+        case "<" -> {
+          q.condition = "sk < :bound";
+          q.values.put(":bound", AttributeValue.fromS(enc));
+        }
+        case "<=" -> {
+          q.condition = "sk < :bound";
+          q.values.put(":bound", AttributeValue.fromS(enc + "$"));
+        }
+        default -> {
+          q.condition = "begins_with(sk, :bound)";
+          q.values.put(":bound", AttributeValue.fromS(enc + "#"));
+        }
+      }
+    } else if (tag != null) {
+      q.pk = "IDX#TAG#" + tag.key() + "=" + tag.value();
+    } else if (sortMetric != null) {
+      q.pk = "IDX#METRIC#" + sortMetric;
+    } else if (framework != null) {
+      q.pk = "IDX#FRAMEWORK#" + framework.value();
+    } else if (status != null) {
+      q.pk = "IDX#STATUS#" + status.value();
+    } else if (prefix != null) {
+      q.condition = "begins_with(sk, :prefix)";
+      q.values.put(":prefix", AttributeValue.fromS(prefix.likePrefix()));
+    }
+    // Server-side filters for tag equalities and metric comparisons: less to transfer, same answer.
+    List<String> filters = new ArrayList<>();
+    int n = 0;
+    for (Clause c : cs) {
+      if (c.entity() == Entity.TAG && c.op().equals("=") && c.value() instanceof String s) {
+        q.names.put("#f" + n, c.key());
+        q.values.put(":f" + n, AttributeValue.fromS(s));
+        filters.add("#tags.#f" + n + " = :f" + n);
+        q.names.put("#tags", "tags");
+        n++;
+      } else if (c.entity() == Entity.METRIC && !c.op().equals("!=") && c.value() instanceof Double d) {
+        q.names.put("#f" + n, c.key());
+        q.values.put(":f" + n, AttributeValue.fromN(Double.toString(d)));
+        filters.add("#metrics.#f" + n + " " + c.op() + " :f" + n);
+        q.names.put("#metrics", "metrics");
+        n++;
+      }
+    }
+    if (!filters.isEmpty() && q.alias == null) {
+      q.filterExpression = String.join(" AND ", filters);
+    }
+    q.order = comparator(orderBy);
+    if (orderBy.isEmpty()) {
+      q.streams = q.alias == null;
+    } else if (sortMetric != null && q.pk.equals("IDX#METRIC#" + sortMetric)) {
+      q.streams = true;
+      q.descending = term(orderBy.get(0)).descending;
+    }
+    return q;
+  }
+
+  private static Clause first(List<Clause> cs, java.util.function.Predicate<Clause> p) {
+    return cs.stream().filter(p).findFirst().orElse(null);
+  }
+
+  /** The canonical attribute name a clause or sort term uses; 400 for one search does not know. */
+  private static String attributeName(Clause c) {
+    return switch (c.entity()) {
+      case METRIC, PARAM, TAG -> c.key();
+      case ATTRIBUTE -> attribute(c.key());
+    };
+  }
+
+  private static String attribute(String key) {
+    return switch (key.toLowerCase(Locale.ROOT)) {
+      case "name", "model" -> "name";
+      case "version", "version_number" -> "version";
+      case "framework" -> "framework";
+      case "status", "review_status" -> "status";
+      case "stage", "current_stage" -> "stage";
+      case "alias" -> "alias";
+      case "run_id" -> "run_id";
+      case "source", "source_path" -> "source";
+      case "creation_timestamp", "created_at", "creation_time" -> "created";
+      default -> throw PierException.badRequest("cannot search by '" + key + "': use name, version_number, framework,"
+          + " status, current_stage, alias, run_id, source, creation_timestamp, tags.<k>, metrics.<k>, params.<k>");
+    };
+  }
+
+  private static boolean matches(Map<String, AttributeValue> item, SearchFilter filter) {
+    for (Clause c : filter.clauses()) {
+      if (c.entity() == Entity.ATTRIBUTE && attribute(c.key()).equals("alias")) {
+        continue; // only the alias path takes alias clauses, and it reads exactly the alias's versions
+      }
+      if (!c.matches(value(item, c.entity(), c.key()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Object value(Map<String, AttributeValue> item, Entity entity, String key) {
+    return switch (entity) {
+      case METRIC -> mapValue(item, "metrics", key, true);
+      case TAG -> mapValue(item, "tags", key, false);
+      case PARAM -> mapValue(item, "params", key, false);
+      case ATTRIBUTE -> switch (attribute(key)) {
+        case "name" -> str(item, "model");
+        case "version" -> item.containsKey("version") ? Double.valueOf(item.get("version").n()) : null;
+        case "framework" -> str(item, "framework");
+        case "status" -> str(item, "reviewStatus");
+        case "stage" -> str(item, "stage");
+        case "run_id" -> str(item, "runId");
+        case "source" -> str(item, "source");
+        case "created" -> item.containsKey("createdAt")
+            ? (double) Instant.parse(item.get("createdAt").s()).toEpochMilli() : null;
+        default -> null;
+      };
+    };
+  }
+
+  private static Object mapValue(Map<String, AttributeValue> item, String map, String key, boolean number) {
+    AttributeValue m = item.get(map);
+    if (m == null || !m.hasM() || !m.m().containsKey(key)) {
+      return null;
+    }
+    return number ? Double.valueOf(m.m().get(key).n()) : m.m().get(key).s();
+  }
+
+  private static String str(Map<String, AttributeValue> item, String attr) {
+    return item.containsKey(attr) ? item.get(attr).s() : null;
+  }
+
+  private record Term(Entity entity, String key, boolean descending) {}
+
+  private static Term term(String orderBy) {
+    String[] parts = orderBy.trim().split("\\s+");
+    boolean desc = parts.length > 1 && parts[1].equalsIgnoreCase("DESC");
+    if (parts.length > 2 || (parts.length == 2 && !desc && !parts[1].equalsIgnoreCase("ASC"))) {
+      throw PierException.badRequest("invalid order_by '" + orderBy + "': use '<field> [ASC|DESC]'");
+    }
+    String f = parts[0];
+    int dot = f.indexOf('.');
+    if (dot > 0) {
+      String entity = f.substring(0, dot).toLowerCase(Locale.ROOT);
+      String key = f.substring(dot + 1).replace("`", "");
+      return switch (entity) {
+        case "metric", "metrics" -> new Term(Entity.METRIC, key, desc);
+        case "tag", "tags" -> new Term(Entity.TAG, key, desc);
+        case "param", "params" -> new Term(Entity.PARAM, key, desc);
+        case "attribute", "attributes" -> new Term(Entity.ATTRIBUTE, attribute(key), desc);
+        default -> throw PierException.badRequest("invalid order_by '" + orderBy + "'");
+      };
+    }
+    return new Term(Entity.ATTRIBUTE, attribute(f), desc);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Comparator<Map<String, AttributeValue>> comparator(List<String> orderBy) {
+    Comparator<Map<String, AttributeValue>> c = (a, b) -> 0;
+    for (String o : orderBy) {
+      Term t = term(o);
+      Comparator<Map<String, AttributeValue>> one = (a, b) -> {
+        Comparable x = (Comparable) value(a, t.entity, t.key);
+        Comparable y = (Comparable) value(b, t.entity, t.key);
+        if (x == null || y == null) {
+          return x == null ? (y == null ? 0 : 1) : -1; // missing values last, whichever the direction
+        }
+        return t.descending ? y.compareTo(x) : x.compareTo(y);
+      };
+      c = c.thenComparing(one);
+    }
+    return c.thenComparing((Map<String, AttributeValue> a) -> str(a, "model"))
+        .thenComparing(a -> Integer.parseInt(a.get("version").n()));
+  }
+
+  private static String encodeKey(Map<String, AttributeValue> item) {
+    return encode("k:" + item.get(PK).s() + "\u0000" + item.get(SK).s());
+  }
+
+  private static Map<String, AttributeValue> decodeKey(String token) {
+    String t = decode(token);
+    if (!t.startsWith("k:") || t.indexOf('\u0000') < 0) {
+      throw PierException.badRequest("invalid page_token");
+    }
+    return key(t.substring(2));
+  }
+
+  private static int decodeOffset(String token) {
+    String t = decode(token);
+    try {
+      if (t.startsWith("o:")) {
+        return Integer.parseInt(t.substring(2));
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw PierException.badRequest("invalid page_token");
+  }
+
+  private static String encode(String s) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decode(String token) {
+    try {
+      return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw PierException.badRequest("invalid page_token");
+    }
+  }
+}
