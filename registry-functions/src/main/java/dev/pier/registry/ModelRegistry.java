@@ -104,6 +104,21 @@ public final class ModelRegistry {
   }
 
   /**
+   * Tells every listener of a change that is already durable. A listener's failure is logged and does not turn the
+   * committed change into an error for the caller (who would then retry a write that happened).
+   */
+  private void notifyListeners(java.util.function.Consumer<RegistryListener> event) {
+    for (RegistryListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        System.getLogger(ModelRegistry.class.getName()).log(System.Logger.Level.ERROR,
+            "registry listener " + l.getClass().getName() + " failed", e);
+      }
+    }
+  }
+
+  /**
    * Registers a new version of {@code model} (creating the model on its first version) from a local artifact file.
    * Every call creates a new version, identical bytes included, except a retry carrying the same
    * {@code idempotencyKey}, which returns the version the first call created. The artifact is stored before
@@ -206,7 +221,7 @@ public final class ModelRegistry {
       }
       try {
         dynamo.transactWriteItems(b -> b.transactItems(writes));
-        listeners.forEach(l -> l.versionCreated(version));
+        notifyListeners(l -> l.versionCreated(version));
         publish(new RegistryEvent("version.created", model, next, null, actor, now,
             Map.of("status", status.name(), "servable", Boolean.toString(version.servable()))));
         return version;
@@ -406,7 +421,7 @@ public final class ModelRegistry {
     writes.add(put(SearchIndex.aliasItem(model, alias, target.version())));
     dynamo.transactWriteItems(b -> b.transactItems(writes));
     Alias moved = new Alias(model, alias, target.version(), target.canary(), revision, now);
-    listeners.forEach(l -> l.aliasMoved(moved));
+    notifyListeners(l -> l.aliasMoved(moved));
     Map<String, String> detail = new HashMap<>();
     detail.put("to", describe(target));
     if (from != null) {

@@ -40,7 +40,10 @@ public class AuditTrail {
     platform.registry().addListener(new RegistryListener() {
       @Override
       public void versionCreated(ModelVersion v) {
-        record("version.register", v.model(), v.version(), Map.of("framework", v.framework().id(), "sha256", v.sha256()));
+        // versions registered by reference (MLflow sources outside S3) have neither framework nor artifact
+        record("version.register", v.model(), v.version(), Map.of(
+            "framework", v.framework() == null ? "unknown" : v.framework().id(),
+            "sha256", v.sha256() == null ? "none" : v.sha256()));
       }
 
       @Override
