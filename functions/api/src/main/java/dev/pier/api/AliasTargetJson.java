@@ -5,7 +5,6 @@ import dev.pier.kernel.PierException;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Canary;
 import dev.pier.runtime.oip.OipJson;
-import java.util.Iterator;
 import java.util.Set;
 
 /** Reads an alias target: {@code {"version": 3}} or {@code {"version": 3, "canary": {"version": 4, "weight": 0.1}}}. */
@@ -17,7 +16,7 @@ final class AliasTargetJson {
     if (!root.isObject()) {
       throw PierException.badRequest("body must be {\"version\": N} or {\"version\": N, \"canary\": {\"version\": M, \"weight\": W}}");
     }
-    onlyFields(root, Set.of("version", "canary"), "");
+    VersionMetadata.onlyFields(root, Set.of("version", "canary"), "alias");
     int version = positive(root.get("version"), "version");
     JsonNode c = root.get("canary");
     if (c == null || c.isNull()) {
@@ -26,7 +25,7 @@ final class AliasTargetJson {
     if (!c.isObject()) {
       throw PierException.badRequest("canary must be {\"version\": M, \"weight\": W}");
     }
-    onlyFields(c, Set.of("version", "weight"), "canary.");
+    VersionMetadata.onlyFields(c, Set.of("version", "weight"), "canary");
     JsonNode weight = c.get("weight");
     if (weight == null || !weight.isNumber()) {
       throw PierException.badRequest("canary.weight must be a number between 0 and 1");
@@ -39,14 +38,5 @@ final class AliasTargetJson {
       throw PierException.badRequest(field + " must be a positive integer" + (n == null ? " (it is missing)" : ", got " + n));
     }
     return n.asInt();
-  }
-
-  private static void onlyFields(JsonNode node, Set<String> allowed, String prefix) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!allowed.contains(f)) {
-        throw PierException.badRequest("unknown field '" + prefix + f + "'; allowed: " + allowed);
-      }
-    }
   }
 }

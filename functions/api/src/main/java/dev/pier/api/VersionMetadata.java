@@ -43,12 +43,7 @@ final class VersionMetadata {
     if (!root.isObject()) {
       throw PierException.badRequest("metadata must be a JSON object");
     }
-    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw PierException.badRequest("metadata: unknown field '" + name + "'; allowed: " + FIELDS);
-      }
-    }
+    onlyFields(root, FIELDS, "metadata");
     JsonNode fw = root.get("framework");
     Framework framework = fw != null && fw.isTextual() ? Framework.parse(fw.asText()) : null;
     if (framework == null) {
@@ -130,13 +125,7 @@ final class VersionMetadata {
     if (!c.isObject()) {
       throw PierException.badRequest("metadata.response_cache must be {\"ttl_seconds\": N, \"max_entries\": M}");
     }
-    for (Iterator<String> names = c.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!name.equals("ttl_seconds") && !name.equals("max_entries")) {
-        throw PierException.badRequest("metadata.response_cache: unknown field '" + name
-            + "'; allowed: ttl_seconds, max_entries");
-      }
-    }
+    onlyFields(c, Set.of("ttl_seconds", "max_entries"), "metadata.response_cache");
     JsonNode ttl = c.get("ttl_seconds");
     JsonNode max = c.get("max_entries");
     if (ttl == null || !ttl.isIntegralNumber()) {
@@ -176,11 +165,7 @@ final class VersionMetadata {
     if (!n.isObject()) {
       throw PierException.badRequest("metadata.lineage must be an object");
     }
-    n.fieldNames().forEachRemaining(f -> {
-      if (!LINEAGE.contains(f)) {
-        throw PierException.badRequest("metadata.lineage: unknown field '" + f + "'; allowed: " + LINEAGE);
-      }
-    });
+    onlyFields(n, LINEAGE, "metadata.lineage");
     for (String list : List.of("datasets", "parents")) {
       if (n.has(list) && !n.get(list).isArray()) {
         throw PierException.badRequest("metadata.lineage." + list + " must be an array");
@@ -210,13 +195,8 @@ final class VersionMetadata {
     if (!p.isObject()) {
       throw PierException.badRequest("metadata.placement must be an object with 'kind' (function or endpoint)");
     }
-    Set<String> allowed = Set.of("kind", "endpoint_name", "instance_type", "instance_count", "memory_mb");
-    for (Iterator<String> names = p.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!allowed.contains(name)) {
-        throw PierException.badRequest("metadata.placement: unknown field '" + name + "'; allowed: " + allowed);
-      }
-    }
+    onlyFields(p, Set.of("kind", "endpoint_name", "instance_type", "instance_count", "memory_mb"),
+        "metadata.placement");
     JsonNode kind = p.get("kind");
     Placement.Kind k = kind == null || !kind.isTextual() ? null : switch (kind.asText()) {
       case "function" -> Placement.Kind.FUNCTION;
@@ -261,13 +241,7 @@ final class VersionMetadata {
     if (!b.isObject()) {
       throw PierException.badRequest("metadata.batching must be {\"max_batch_size\": N, \"max_delay_ms\": D}");
     }
-    for (Iterator<String> names = b.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!name.equals("max_batch_size") && !name.equals("max_delay_ms")) {
-        throw PierException.badRequest("metadata.batching: unknown field '" + name
-            + "'; allowed: max_batch_size, max_delay_ms");
-      }
-    }
+    onlyFields(b, Set.of("max_batch_size", "max_delay_ms"), "metadata.batching");
     JsonNode size = b.get("max_batch_size");
     JsonNode delay = b.get("max_delay_ms");
     if (size == null || !size.isIntegralNumber() || !size.canConvertToInt()) {
@@ -277,5 +251,15 @@ final class VersionMetadata {
       throw PierException.badRequest("metadata.batching.max_delay_ms must be a number of milliseconds");
     }
     return new Batching(size.asInt(), Math.round(delay.asDouble() * 1000));
+  }
+
+  /** Refuses fields outside {@code allowed}, so a typo in a registration does not pass silently. */
+  static void onlyFields(JsonNode node, Set<String> allowed, String where) {
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw PierException.badRequest(where + ": unknown field '" + name + "'; allowed: " + new java.util.TreeSet<>(allowed));
+      }
+    }
   }
 }
