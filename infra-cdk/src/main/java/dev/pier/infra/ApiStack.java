@@ -204,9 +204,11 @@ public final class ApiStack extends Stack {
         List.of(
             PolicyStatement.Builder.create()
                 .sid("ReadWriteRegistry")
-                // TransactWriteItems is authorized per contained action: Put, Update and ConditionCheck.
+                // TransactWriteItems is authorized per contained action: Put, Update, Delete and ConditionCheck.
+                // Deletes: model renames/deletes and unaliased version deletes (MLflow API, DELETE routes).
                 .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem"))
+                    "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem"))
                 .resources(List.of(table.getTableArn(), table.getTableArn() + "/index/gsi1"))
                 .build(),
             PolicyStatement.Builder.create()
@@ -295,8 +297,11 @@ public final class ApiStack extends Stack {
     route("/v2/health/ready", List.of(HttpMethod.GET), inference, new HttpNoneAuthorizer(), List.of());
     route("/v2", List.of(HttpMethod.GET), inference, jwt, List.of(INFER_SCOPE));
     route("/v2/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST), inference, jwt, List.of(INFER_SCOPE));
-    route("/api/v1/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE), registry,
-        jwt, List.of(ADMIN_SCOPE));
+    route("/api/v1/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+        HttpMethod.DELETE), registry, jwt, List.of(ADMIN_SCOPE));
+    // MLflow clients (registry and tracking) talk to the control plane under MLflow's own paths.
+    route("/api/2.0/mlflow/{proxy+}", List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE),
+        registry, jwt, List.of(ADMIN_SCOPE));
   }
 
   private void route(String path, List<HttpMethod> methods, HttpLambdaIntegration integration,

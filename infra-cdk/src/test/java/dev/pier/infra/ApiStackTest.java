@@ -65,8 +65,10 @@ class ApiStackTest {
     var routes = Json.properties(dev, "AWS::ApiGatewayV2::Route").values().stream()
         .map(r -> (String) r.get("RouteKey")).sorted().toList();
     assertThat(routes).containsExactly(
-        "DELETE /api/v1/{proxy+}", "GET /api/v1/{proxy+}", "GET /v2", "GET /v2/health/live",
-        "GET /v2/health/ready", "GET /v2/{proxy+}", "POST /api/v1/{proxy+}", "POST /v2/{proxy+}",
+        "DELETE /api/2.0/mlflow/{proxy+}", "DELETE /api/v1/{proxy+}", "GET /api/2.0/mlflow/{proxy+}",
+        "GET /api/v1/{proxy+}", "GET /v2", "GET /v2/health/live",
+        "GET /v2/health/ready", "GET /v2/{proxy+}", "PATCH /api/2.0/mlflow/{proxy+}", "PATCH /api/v1/{proxy+}",
+        "POST /api/2.0/mlflow/{proxy+}", "POST /api/v1/{proxy+}", "POST /v2/{proxy+}",
         "PUT /api/v1/{proxy+}");
   }
 
@@ -85,7 +87,10 @@ class ApiStackTest {
         "RouteKey", "PUT /api/v1/{proxy+}", "AuthorizationType", "JWT",
         "AuthorizationScopes", List.of(ApiStack.ADMIN_SCOPE)));
     dev.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "NONE"), 2);
-    dev.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 7);
+    dev.resourcePropertiesCountIs("AWS::ApiGatewayV2::Route", Map.of("AuthorizationType", "JWT"), 12);
+    dev.hasResourceProperties("AWS::ApiGatewayV2::Route", Map.of(
+        "RouteKey", "POST /api/2.0/mlflow/{proxy+}", "AuthorizationType", "JWT",
+        "AuthorizationScopes", List.of(ApiStack.ADMIN_SCOPE)));
     dev.hasResourceProperties("AWS::Cognito::UserPoolClient", Map.of(
         "AllowedOAuthFlows", List.of("client_credentials"), "GenerateSecret", true));
   }
@@ -116,8 +121,11 @@ class ApiStackTest {
   void controlPlaneWritesOnlyTheRegistryTableAndArtifactPrefix() {
     List<String> actions = Json.allowedActions(dev, "ControlPlaneRole");
     assertThat(actions).contains("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
-        "s3:PutObject", "s3:ListBucket");
-    assertThat(actions).noneMatch(a -> a.contains("*") || a.contains("Delete") || a.equals("dynamodb:Scan"));
+        "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
+    // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
+    // shared by versions, never are, and nothing scans.
+    assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem"))
+        || a.equals("dynamodb:Scan"));
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",
