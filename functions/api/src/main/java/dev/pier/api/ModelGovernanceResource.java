@@ -47,12 +47,14 @@ public class ModelGovernanceResource {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ModelRegistry registry;
   private final RegistryServices services;
+  private final BatchPlatform batch;
   private final CallerIdentity caller;
 
-  public ModelGovernanceResource(RegistryServices services, CallerIdentity caller) {
+  public ModelGovernanceResource(RegistryServices services, CallerIdentity caller, BatchPlatform batch) {
     this.registry = services.registry();
     this.services = services;
     this.caller = caller;
+    this.batch = batch;
   }
 
   /**
@@ -164,7 +166,7 @@ public class ModelGovernanceResource {
   /**
    * The version's lineage graph. Upstream: its training run (with its experiment and status when Pier tracks it),
    * datasets, code, parent versions and engine, as registered. Downstream: the aliases that point at it, the
-   * versions naming it as a parent, and the SageMaker endpoint it is placed on.
+   * versions naming it as a parent, the SageMaker endpoint it is placed on and the batch jobs that scored with it.
    */
   @GET
   @Path("/{model}/versions/{version}/lineage")
@@ -207,6 +209,9 @@ public class ModelGovernanceResource {
     if (v.onEndpoint()) {
       endpoints.add(v.placement().endpointFor(v.model(), v.version()));
     }
+    ArrayNode jobs = down.putArray("batch_jobs");
+    batch.jobs().list(v.model(), null).stream().filter(j -> j.version() == v.version())
+        .forEach(j -> jobs.addObject().put("id", j.id()).put("state", j.state().name()));
     return o.toString();
   }
 

@@ -105,6 +105,9 @@ class BatchJobsApiTest {
         .isEqualTo("id,probabilities_0,probabilities_1,probabilities_2,label");
     assertThat(results.lines().toList().get(1)).startsWith("a,").endsWith(",0");
     assertThat(results.lines().toList().get(2)).startsWith("b,").endsWith(",2");
+    // the job appears downstream in the version's lineage
+    assertThat(given().get("/api/v1/models/demo/versions/" + job.getInt("version") + "/lineage")
+        .then().statusCode(200).extract().jsonPath().getList("downstream.batch_jobs.id", String.class)).contains(id);
   }
 
   @Test
