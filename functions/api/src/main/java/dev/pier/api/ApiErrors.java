@@ -88,7 +88,9 @@ public class ApiErrors {
     if (path.startsWith(MLFLOW)) {
       String code = switch (status) {
         case 400, 413, 415, 422 -> "INVALID_PARAMETER_VALUE";
+        case 401 -> "UNAUTHENTICATED";
         case 403 -> "PERMISSION_DENIED";
+        case 429 -> "REQUEST_LIMIT_EXCEEDED";
         case 404 -> message.startsWith("no such resource") ? "ENDPOINT_NOT_FOUND" : "RESOURCE_DOES_NOT_EXIST";
         case 405 -> "ENDPOINT_NOT_FOUND";
         case 409, 412 -> "INVALID_STATE";
