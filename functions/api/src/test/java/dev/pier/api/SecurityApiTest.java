@@ -240,7 +240,8 @@ class SecurityApiTest {
         if (route[2].contains("multipart")) {
           spec = spec.multiPart("metadata", "{}");
         } else if (!verb.equals("GET") && !verb.equals("DELETE")) {
-          spec = spec.contentType(route[2].isEmpty() ? "application/json" : route[2].split(",")[0]).body("{}");
+          spec = spec.contentType(route[2].isEmpty() ? "application/json" : route[2].split(",")[0])
+              .body("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         Response r = spec.request(verb, path);
         assertThat(r.statusCode()).as("%s with %s: %s", route[0], token == null ? "no credentials" : "no grants",
