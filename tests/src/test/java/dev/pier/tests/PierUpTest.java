@@ -30,7 +30,8 @@ class PierUpTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[6.3,2.9,5.6,1.8]}]}";
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private String scheme = "http";
   @TempDir Path dataDir;
   private Process server;
   private int port;
@@ -86,12 +87,12 @@ class PierUpTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> send(String method, String path, String contentType, byte[] body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    return http.send(HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + port + path))
         .header("Content-Type", contentType)
         .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -194,5 +195,39 @@ class PierUpTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isNotZero();
     assertThat(out).contains("refusing to start with authentication off");
+  }
+
+  @Test
+  void withACertificateItServesHttpsOnlyOnItsPort(@TempDir Path tls) throws Exception {
+    Path cert = tls.resolve("cert.pem");
+    Path key = tls.resolve("key.pem");
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout", key.toString(), "-out", cert.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0,
+        "openssl is needed to make a test certificate");
+    javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+    trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(trustAll).build();
+    scheme = "https";
+    up(dataDir, "--tls-cert", cert.toString(), "--tls-key", key.toString());
+    assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("1");
+    HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> plain.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/ready")).build(),
+        HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    sigterm();
   }
 }
