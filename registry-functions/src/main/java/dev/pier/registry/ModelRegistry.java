@@ -185,7 +185,7 @@ public final class ModelRegistry {
           request.metrics(), request.batching(), request.placement(), request.responseCache(), request.explain(),
           now, request.source(), request.runId(),
           stored != null, statusMessage, status, "None", request.params(), request.properties(), request.lineage(),
-          actor, 1, now);
+          actor, 1, now, request.pipeline());
 
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
@@ -1342,6 +1342,7 @@ public final class ModelRegistry {
     putIfSet(item, "runId", v.runId());
     putIfSet(item, "statusMessage", v.statusMessage());
     putIfSet(item, "lineage", v.lineage());
+    putIfSet(item, "pipeline", v.pipeline());
     putIfSet(item, "createdBy", v.createdBy());
     if (!v.params().isEmpty()) {
       item.put("params", stringMap(v.params()));
@@ -1488,7 +1489,8 @@ public final class ModelRegistry {
         str(item, "lineage"),
         str(item, "createdBy"),
         item.containsKey("revision") ? Long.parseLong(item.get("revision").n()) : 1,
-        item.containsKey("updatedAt") ? Instant.parse(item.get("updatedAt").s()) : null);
+        item.containsKey("updatedAt") ? Instant.parse(item.get("updatedAt").s()) : null,
+        str(item, "pipeline"));
   }
 
   private static Placement toPlacement(Map<String, AttributeValue> p) {
@@ -1531,6 +1533,7 @@ public final class ModelRegistry {
     canonical.put("params", new TreeMap<>(r.params()));
     canonical.put("properties", new TreeMap<>(r.properties()));
     canonical.put("lineage", r.lineage());
+    canonical.put("pipeline", r.pipeline());
     try {
       byte[] bytes = JSON.writeValueAsBytes(canonical);
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

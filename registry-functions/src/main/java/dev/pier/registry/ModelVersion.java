@@ -27,6 +27,7 @@ import java.util.Map;
  * @param lineage provenance as JSON text (datasets, code, parents, engine); null when none was given
  * @param createdBy the principal that registered it
  * @param revision increases by one with every change; the ETag of the version
+ * @param pipeline the feature pipeline (JSON text) that turns named features into the model's input; null for none
  */
 public record ModelVersion(
     String model,
@@ -55,7 +56,8 @@ public record ModelVersion(
     String lineage,
     String createdBy,
     long revision,
-    Instant updatedAt) {
+    Instant updatedAt,
+    String pipeline) {
 
   public ModelVersion {
     tags = Map.copyOf(tags);
@@ -73,7 +75,7 @@ public record ModelVersion(
       Map<String, Double> metrics, Batching batching, Placement placement, Instant createdAt) {
     this(model, version, framework, sha256, sizeBytes, artifactKey, signature, description, tags, metrics, batching,
         placement, null, null, createdAt, null, null, true, null, ApprovalStatus.NONE, "None", Map.of(), Map.of(), null,
-        null, 1, createdAt);
+        null, 1, createdAt, null);
   }
 
   /** Whether the version is served by a SageMaker endpoint rather than in this process. */
@@ -87,6 +89,6 @@ public record ModelVersion(
       Instant at) {
     return new ModelVersion(model, version, framework, sha256, sizeBytes, artifactKey, signature, description, tags,
         metrics, batching, placement, responseCache, explain, createdAt, source, runId, servable, statusMessage, status,
-        stage, params, properties, lineage, createdBy, revision + 1, at);
+        stage, params, properties, lineage, createdBy, revision + 1, at, pipeline);
   }
 }

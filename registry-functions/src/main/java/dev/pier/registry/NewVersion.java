@@ -9,6 +9,7 @@ import java.util.Map;
  * @param source where the artifact came from (an MLflow source URI); null for an upload
  * @param runId the training run; null when unknown
  * @param lineage provenance as JSON text; null for none
+ * @param pipeline the feature pipeline as JSON text; null for none
  */
 public record NewVersion(
     Framework framework,
@@ -24,17 +25,18 @@ public record NewVersion(
     String runId,
     Map<String, String> params,
     Map<String, String> properties,
-    String lineage) {
+    String lineage,
+    String pipeline) {
 
   public NewVersion(Framework framework, Signature signature, String description, Map<String, String> tags,
       Map<String, Double> metrics) {
-    this(framework, signature, description, tags, metrics, null, null, null, null, null, null, null, null, null);
+    this(framework, signature, description, tags, metrics, null, null, null, null, null, null, null, null, null, null);
   }
 
   public NewVersion(Framework framework, Signature signature, String description, Map<String, String> tags,
       Map<String, Double> metrics, Batching batching, Placement placement) {
     this(framework, signature, description, tags, metrics, batching, placement, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   public NewVersion {
@@ -46,11 +48,11 @@ public record NewVersion(
 
   public NewVersion withSignature(Signature s) {
     return new NewVersion(framework, s, description, tags, metrics, batching, placement, responseCache, explain,
-        source, runId, params, properties, lineage);
+        source, runId, params, properties, lineage, pipeline);
   }
 
   public NewVersion withFramework(Framework f) {
     return new NewVersion(f, signature, description, tags, metrics, batching, placement, responseCache, explain,
-        source, runId, params, properties, lineage);
+        source, runId, params, properties, lineage, pipeline);
   }
 }

@@ -271,7 +271,7 @@ public class MlflowRegistryResource {
       }
     }
     NewVersion request = new NewVersion(null, null, r.optional("description"), tags, metrics, null, null, null, null,
-        source, runId, params, Map.of(), null);
+        source, runId, params, Map.of(), null, null);
     ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
         : registry.registerReference(name, request.withFramework(hint(tags)),
             "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());

@@ -71,6 +71,13 @@ final class RegistryJson {
         p.put("memory_mb", v.placement().memoryMb());
       }
     }
+    if (v.pipeline() != null) {
+      try {
+        o.set("pipeline", new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.pipeline()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     if (v.responseCache() != null) {
       o.putObject("response_cache").put("ttl_seconds", v.responseCache().ttlSeconds())
           .put("max_entries", v.responseCache().maxEntries());

@@ -24,7 +24,7 @@ import java.util.Set;
  */
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
-      "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage");
+      "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage", "pipeline");
   private static final Set<String> LINEAGE = Set.of("run", "datasets", "code", "parents", "engine", "container");
 
   private VersionMetadata() {}
@@ -88,7 +88,7 @@ final class VersionMetadata {
         batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
         explain(root.get("explain")), null,
         runId == null || runId.isNull() ? null : runId.asText(), strings(root.get("params"), "params"),
-        strings(root.get("properties"), "properties"), lineage(root.get("lineage")));
+        strings(root.get("properties"), "properties"), lineage(root.get("lineage")), pipeline(root.get("pipeline")));
   }
 
   /** {@code {"background": [[...], ...]}}: representative input rows for KernelSHAP and LIME. */
@@ -261,5 +261,14 @@ final class VersionMetadata {
         throw PierException.badRequest(where + ": unknown field '" + name + "'; allowed: " + new java.util.TreeSet<>(allowed));
       }
     }
+  }
+
+  /** The feature pipeline, checked now (a 400 naming the field) and kept as JSON text. */
+  private static String pipeline(JsonNode p) {
+    if (p == null || p.isNull()) {
+      return null;
+    }
+    dev.pier.runtime.pipeline.FeaturePipeline.parse(p, "metadata.pipeline");
+    return p.toString();
   }
 }

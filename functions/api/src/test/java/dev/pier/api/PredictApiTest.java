@@ -1,0 +1,85 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Named features through a version's feature pipeline to the model, via POST /api/v1/models/{m}/predict. */
+@QuarkusTest
+class PredictApiTest {
+  /** Centimetres in, the iris model's four inputs out: one feature imputed, one derived by an expression. */
+  private static final String PIPELINE = """
+      {"input": "input", "features": [
+        {"name": "sepal_length", "steps": [{"impute": 5.8}, {"clip": [4, 8]}]},
+        {"name": "sepal_width", "steps": [{"impute": 3.0}]},
+        {"name": "petal_length_mm", "expression": "petal_length_mm / 10"},
+        {"name": "petal_width"}
+      ]}""";
+
+  private static String fresh() {
+    return "p-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static String register(String pipeline) {
+    String model = fresh();
+    given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\",\"pipeline\":" + pipeline + "}")
+        .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
+    return model;
+  }
+
+  @Test
+  void namedFeaturesGoThroughThePipelineToTheModel() {
+    String model = register(PIPELINE);
+    JsonPath r = given().contentType(ContentType.JSON).body("""
+        {"instances": [
+          {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length_mm": 14, "petal_width": 0.2},
+          {"sepal_length": null, "petal_length_mm": 56, "petal_width": 1.8, "ignored": "x"}
+        ]}""").post("/api/v1/models/" + model + "/predict?version=1").then().statusCode(200)
+        .body("model_version", equalTo("1")).extract().jsonPath();
+    assertThat(r.getInt("predictions[0].label")).isZero();
+    assertThat(r.getList("predictions[0].probabilities", Float.class)).hasSize(3);
+    assertThat(r.getInt("predictions[1].label")).isEqualTo(2);
+  }
+
+  @Test
+  void aMissingFeatureWithoutImputeIsNamed() {
+    String model = register(PIPELINE);
+    given().contentType(ContentType.JSON).body("{\"instances\": [{\"sepal_length\": 5.1, \"petal_length_mm\": 14}]}")
+        .post("/api/v1/models/" + model + "/predict?version=1").then().statusCode(400)
+        .body("detail", containsString("instances[0]: feature 'petal_width' is missing and has no impute step"));
+  }
+
+  @Test
+  void unknownCategoriesFollowThePolicyAndOneHotWidensTheInput() {
+    String model = register("""
+        {"input": "input", "features": [
+          {"name": "size", "onehot": {"categories": ["small", "large"], "unknown": "error"}},
+          {"name": "a"}, {"name": "b"}
+        ]}""");
+    given().contentType(ContentType.JSON).body("{\"instances\": [{\"size\": \"huge\", \"a\": 1, \"b\": 2}]}")
+        .post("/api/v1/models/" + model + "/predict?version=1").then().statusCode(400)
+        .body("detail", containsString("feature 'size': unknown category 'huge'; known: [small, large]"));
+    given().contentType(ContentType.JSON).body("{\"instances\": [{\"size\": \"large\", \"a\": 1, \"b\": 2}]}")
+        .post("/api/v1/models/" + model + "/predict?version=1").then().statusCode(200);
+  }
+
+  @Test
+  void aBadPipelineIsRefusedAtRegistrationAndAVersionWithoutOneSaysSo() {
+    given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\",\"pipeline\":{\"input\":\"input\",\"features\":"
+            + "[{\"name\":\"x\",\"steps\":[{\"square\":true}]}]}}")
+        .post("/api/v1/models/" + fresh() + "/versions").then().statusCode(400)
+        .body("detail", containsString("metadata.pipeline.features[0].steps[0]: unknown step 'square'"));
+    given().contentType(ContentType.JSON).body("{\"instances\": [{\"a\": 1}]}")
+        .post("/api/v1/models/demo/predict").then().statusCode(400)
+        .body("detail", containsString("has no feature pipeline"));
+  }
+}
