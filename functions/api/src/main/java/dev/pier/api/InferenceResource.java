@@ -40,6 +40,8 @@ public class InferenceResource {
   private final PredictionMetrics metrics;
   private final PierConfig config;
   @jakarta.inject.Inject AuditTrail audit;
+  @jakarta.inject.Inject ProbeDetector probes;
+  @jakarta.inject.Inject Caller caller;
   @jakarta.inject.Inject Security security;
 
   public InferenceResource(Platform platform, PredictionMetrics metrics) {
@@ -137,6 +139,9 @@ public class InferenceResource {
       answered = response.modelVersion();
       status = 200;
       audit.prediction(response.modelName(), response.modelVersion(), body, request.unit());
+      if (probes.observe(caller.principalId(), response.modelName(), request.inputs())) {
+        metrics.suspectedProbe(response.modelName());
+      }
       if (!request.binaryOutputs().isEmpty()) {
         OipJson.BinaryBody binary = OipJson.writeBinaryResponse(response, request.binaryOutputs());
         return Response.ok(binary.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)

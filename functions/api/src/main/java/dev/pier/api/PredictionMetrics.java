@@ -35,6 +35,22 @@ public class PredictionMetrics {
     return emf;
   }
 
+  /** A suspected model-extraction probe (see {@link ProbeDetector}), as an EMF metric in Lambda. */
+  public void suspectedProbe(String model) {
+    if (!emf) {
+      return;
+    }
+    try {
+      MetricsLogger logger = new MetricsLogger();
+      logger.setNamespace(NAMESPACE);
+      logger.setDimensions(DimensionSet.of("Model", model));
+      logger.putMetric("SuspectedProbes", 1, Unit.COUNT);
+      logger.flush();
+    } catch (Exception e) {
+      // metrics must never fail a prediction
+    }
+  }
+
   /** One answered prediction request: {@code version} is null when none was resolved (e.g. a 404). */
   public void prediction(String model, Integer version, int status, long nanos) {
     String v = version == null ? "none" : Integer.toString(version);

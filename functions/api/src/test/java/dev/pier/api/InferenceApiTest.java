@@ -135,4 +135,29 @@ class InferenceApiTest {
         .body(body).post("/v2/models/demo/infer").then().statusCode(400)
         .body("error", org.hamcrest.Matchers.containsString("binary_data_size 16 does not fit the 8 bytes"));
   }
+
+  private static double probeCount() {
+    return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+        .filter(l -> l.startsWith("pier_suspected_probes_total{model=\"demo\"}"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+  }
+
+  private static void inferIris(String first) {
+    given().contentType(ContentType.JSON)
+        .body("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[" + first
+            + ",2.2,3.3,1.1]}]}")
+        .post("/v2/models/demo/infer").then().statusCode(200);
+  }
+
+  @Test
+  void nearDuplicateProbesOfAModelAreCountedForAlarms() {
+    double before = probeCount();
+    inferIris("7.70");
+    inferIris("7.70"); // an exact repeat is no probe
+    for (int i = 1; i <= 4; i++) {
+      inferIris("7.7" + i); // the same point nudged in the second decimal: four probes
+    }
+    inferIris("2.5"); // somewhere else entirely: none
+    assertThat(probeCount() - before).isEqualTo(4.0);
+  }
 }

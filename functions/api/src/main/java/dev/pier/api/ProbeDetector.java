@@ -1,0 +1,62 @@
+package dev.pier.api;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.pier.runtime.Tensor;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Counts suspected model-extraction probes: a caller sending, within ten minutes, an input that differs from one it
+ * sent before only below the first decimal — the near-duplicate queries that map a model's decision boundary. Each
+ * counts once on {@code pier_suspected_probes_total{model}} (Prometheus) and as {@code SuspectedProbes} in EMF, a
+ * metric to alarm on; requests are never refused for it. Costs one hash of the inputs and one cache lookup.
+ */
+@Singleton
+public class ProbeDetector {
+  private final Cache<Coarse, Integer> recent = Caffeine.newBuilder()
+      .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+  private final MeterRegistry registry;
+
+  public ProbeDetector(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Records a prediction's inputs; true when it looks like a probe. */
+  public boolean observe(String principal, String model, List<Tensor> inputs) {
+    int exact = 1;
+    int coarse = 1;
+    for (Tensor t : inputs) {
+      exact = 31 * exact + Arrays.deepHashCode(new Object[] {t.data()});
+      coarse = 31 * coarse + coarseHash(t);
+    }
+    Integer before = recent.asMap().putIfAbsent(new Coarse(principal, model, coarse), exact);
+    boolean probe = before != null && before != exact;
+    if (probe) {
+      registry.counter("pier.suspected.probes", "model", model).increment();
+    }
+    return probe;
+  }
+
+  private static int coarseHash(Tensor t) {
+    int h = t.name().hashCode();
+    if (t.data() instanceof float[] f) {
+      for (float v : f) {
+        h = 31 * h + Math.round(v * 10);
+      }
+      return h;
+    }
+    if (t.data() instanceof double[] d) {
+      for (double v : d) {
+        h = 31 * h + (int) Math.round(v * 10);
+      }
+      return h;
+    }
+    return 31 * h + Arrays.deepHashCode(new Object[] {t.data()}); // non-float inputs: only exact repeats match
+  }
+
+  private record Coarse(String principal, String model, int hash) {}
+}
