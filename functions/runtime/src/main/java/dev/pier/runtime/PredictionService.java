@@ -43,16 +43,13 @@ public final class PredictionService {
    */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
     ModelVersion version = resolver.resolve(model, reference, request.unit());
-    if (request.explain() != null) { // explanations are per request: never cached
+    java.util.function.Supplier<InferenceResponse> run = () -> {
       try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
         return route(version, request);
       }
-    }
-    return responses.get(version, request, () -> {
-      try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
-        return route(version, request);
-      }
-    });
+    };
+    // explanations are per request: never cached
+    return request.explain() != null ? run.get() : responses.get(version, request, run);
   }
 
   /** The version's response-cache counters, or null when it does not cache. */

@@ -388,20 +388,9 @@ public final class OipJson {
         if (binaryOutputs.contains("*") || binaryOutputs.contains(t.name())) {
           byte[] raw = RawTensors.encode(t);
           blobs.add(raw);
-          g.writeStartObject();
-          g.writeStringField("name", t.name());
-          g.writeStringField("datatype", t.datatype().name());
-          g.writeArrayFieldStart("shape");
-          for (long d : t.shape()) {
-            g.writeNumber(d);
-          }
-          g.writeEndArray();
-          g.writeObjectFieldStart("parameters");
-          g.writeNumberField("binary_data_size", raw.length);
-          g.writeEndObject();
-          g.writeEndObject();
+          writeTensor(g, t, raw.length);
         } else {
-          writeTensor(g, t);
+          writeTensor(g, t, -1);
         }
       }
       g.writeEndArray();
@@ -420,27 +409,16 @@ public final class OipJson {
   public record BinaryBody(byte[] body, int headerLength) {}
 
   public static byte[] writeResponse(InferenceResponse response) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("model_name", response.modelName());
-      g.writeStringField("model_version", Integer.toString(response.modelVersion()));
-      if (response.id() != null) {
-        g.writeStringField("id", response.id());
-      }
-      g.writeArrayFieldStart("outputs");
-      for (Tensor t : response.outputs()) {
-        writeTensor(g, t);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return writeBinaryResponse(response, Set.of()).body(); // no binary outputs: the JSON alone
   }
 
+
   private static void writeTensor(JsonGenerator g, Tensor t) throws IOException {
+    writeTensor(g, t, -1);
+  }
+
+  /** A tensor's metadata, then its JSON data, or with {@code binarySize} >= 0 the size of its raw data instead. */
+  private static void writeTensor(JsonGenerator g, Tensor t, int binarySize) throws IOException {
     g.writeStartObject();
     g.writeStringField("name", t.name());
     g.writeStringField("datatype", t.datatype().name());
@@ -449,8 +427,14 @@ public final class OipJson {
       g.writeNumber(d);
     }
     g.writeEndArray();
-    g.writeFieldName("data");
-    writeData(g, t);
+    if (binarySize >= 0) {
+      g.writeObjectFieldStart("parameters");
+      g.writeNumberField("binary_data_size", binarySize);
+      g.writeEndObject();
+    } else {
+      g.writeFieldName("data");
+      writeData(g, t);
+    }
     g.writeEndObject();
   }
 
