@@ -1,12 +1,35 @@
--- wrk script: OIP inference on the demo model, one row per request.
--- ./pier bench http runs: wrk -t2 -c32 -d20s --latency -s tests/load/infer.lua http://127.0.0.1:PORT
+-- wrk script: OIP inference on the demo model (iris MLP, 4 FP32 features per row).
+-- ROWS=<n> in the environment sends n rows per request (default 1). ./pier bench http runs it as
+--   wrk -t2 -c32 -d20s --latency -s tests/load/infer.lua http://127.0.0.1:PORT          (single row)
+--   ROWS=64 wrk -t2 -c32 -d20s --latency -s tests/load/infer.lua http://127.0.0.1:PORT  (batch of 64)
+-- and prints, after wrk's own report, one line: "rows=<n> req/s=<r> rows/s=<r*n> p50_ms= p95_ms= p99_ms= errors=".
+local rows = tonumber(os.getenv("ROWS") or "1")
+local sample = {5.1, 3.5, 1.4, 0.2}
+local data = {}
+for i = 1, rows do
+  for j = 1, 4 do
+    data[#data + 1] = string.format("%.1f", sample[j] + (i % 7) * 0.1)
+  end
+end
 wrk.method = "POST"
 wrk.path = "/v2/models/demo/infer"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"inputs":[{"name":"input","datatype":"FP32","shape":[1,4],"data":[5.1,3.5,1.4,0.2]}]}'
+wrk.body = '{"inputs":[{"name":"input","datatype":"FP32","shape":[' .. rows .. ',4],"data":[' .. table.concat(data, ",") .. ']}]}'
 
+local bad = 0
 function response(status, headers, body)
   if status ~= 200 then
-    io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n")
+    bad = bad + 1
+    if bad <= 3 then io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n") end
   end
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local rps = summary.requests / seconds
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout
+  io.write(string.format("rows=%d req/s=%.0f rows/s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d\n",
+      rows, rps, rps * rows, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+      latency:percentile(99) / 1000, errors))
 end

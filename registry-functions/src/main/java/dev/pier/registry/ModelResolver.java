@@ -51,18 +51,40 @@ public final class ModelResolver implements RegistryListener {
    * @param unitKey makes the canary choice sticky for this key; null for a random choice
    */
   public ModelVersion resolve(String model, String reference, String unitKey) {
+    return resolve(model, reference, unitKey, true);
+  }
+
+  /**
+   * Like {@link #resolve(String, String, String)} but only from what is cached: null, without any I/O, when the
+   * alias target or the version is not cached (or the name is invalid: the loading path then says why).
+   */
+  public ModelVersion resolveCached(String model, String reference, String unitKey) {
+    return resolve(model, reference, unitKey, false);
+  }
+
+  private ModelVersion resolve(String model, String reference, String unitKey, boolean load) {
     String ref = reference == null ? "production" : reference;
     Integer number = ModelRegistry.versionNumber(ref);
     if (number == null) {
-      ModelRegistry.checkModelName(model);
-      ModelRegistry.checkAliasName(ref);
-      Alias.Target target = aliases.get(new AliasKey(model, ref));
+      AliasKey key = new AliasKey(model, ref);
+      Alias.Target target;
+      if (load) {
+        ModelRegistry.checkModelName(model);
+        ModelRegistry.checkAliasName(ref);
+        target = aliases.get(key);
+      } else if ((target = aliases.getIfPresent(key)) == null) {
+        return null;
+      }
       number = target.canary() != null && draw(model, ref, unitKey) < target.canary().weight()
           ? target.canary().version() : target.version();
     }
     int version = number;
-    ModelVersion v = versions.get(new VersionKey(model, version), k -> registry.version(k.model(), k.version()));
-    if (!v.servable()) {
+    VersionKey key = new VersionKey(model, version);
+    ModelVersion v = load ? versions.get(key, k -> registry.version(k.model(), k.version())) : versions.getIfPresent(key);
+    if (v == null || !v.servable()) {
+      if (!load) {
+        return null;
+      }
       throw PierException.conflict("version " + version + " of model '" + model + "' is not servable: "
           + (v.statusMessage() != null ? v.statusMessage() : "its artifact is not in Pier's store"));
     }

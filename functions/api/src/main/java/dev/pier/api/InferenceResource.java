@@ -21,6 +21,9 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The Open Inference Protocol V2 REST API. {@code {v}} is a version number or an alias; no version means the
@@ -106,17 +109,24 @@ public class InferenceResource {
   }
 
   @POST
+  @NonBlocking
   @Path("/models/{model}/infer")
   @Authorize(Permission.PREDICT)
-  public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+  public Uni<Response> infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
       @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
     return infer(model, null, type, unit, headerLength, body);
   }
 
+  /**
+   * Small requests for fast, loaded models are answered on the I/O thread (see {@code pier.limits.inline-max-mean-micros});
+   * everything else — large bodies, first loads, micro-batched or endpoint-placed versions, explanations — runs on a
+   * worker thread, where waiting is allowed.
+   */
   @POST
+  @NonBlocking
   @Path("/models/{model}/versions/{version}/infer")
   @Authorize(Permission.PREDICT)
-  public Response infer(@PathParam("model") String model, @PathParam("version") String version,
+  public Uni<Response> infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
       @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
     int jsonLength = binaryHeaderLength(headerLength);
@@ -128,14 +138,50 @@ public class InferenceResource {
           + config.limits().inferBodyBytes() + " bytes");
     }
     long start = System.nanoTime();
+    long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
+    InferenceRequest parsed = null;
+    if (inlineMaxNanos > 0 && (body == null || body.length <= INLINE_BODY_BYTES)) {
+      parsed = parse(model, body, jsonLength, unit, start);
+      Response now = serve(model, version, parsed, body, start, inlineMaxNanos);
+      if (now != null) {
+        return Uni.createFrom().item(now);
+      }
+    }
+    InferenceRequest request = parsed;
+    return Uni.createFrom()
+        .item(() -> serve(model, version, request != null ? request : parse(model, body, jsonLength, unit, start),
+            body, start, -1))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+  }
+
+  private static final int INLINE_BODY_BYTES = 64 * 1024;
+
+  private InferenceRequest parse(String model, byte[] body, int jsonLength, String unit, long start) {
+    try {
+      InferenceRequest request = OipJson.parseRequest(body, jsonLength);
+      return unit != null && request.unit() == null ? request.withUnit(unit) : request;
+    } catch (PierException e) {
+      metrics.prediction(model, null, e.status(), System.nanoTime() - start);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a parsed request and writes its response; with {@code inlineMaxNanos >= 0} only if that cannot block
+   * ({@link PredictionService#inferNow}), returning null (and recording nothing) when it declines.
+   */
+  private Response serve(String model, String version, InferenceRequest request, byte[] body, long start,
+      long inlineMaxNanos) {
     int status = 500;
     Integer answered = null;
     try {
-      InferenceRequest request = OipJson.parseRequest(body, jsonLength);
-      if (unit != null && request.unit() == null) {
-        request = request.withUnit(unit);
+      InferenceResponse response = inlineMaxNanos >= 0
+          ? predictions.inferNow(model, version, request, inlineMaxNanos)
+          : predictions.infer(model, version, request);
+      if (response == null) {
+        status = 0;
+        return null;
       }
-      InferenceResponse response = predictions.infer(model, version, request);
       answered = response.modelVersion();
       status = 200;
       audit.prediction(response.modelName(), response.modelVersion(), body, request.unit());
@@ -152,7 +198,9 @@ public class InferenceResource {
       status = e.status();
       throw e;
     } finally {
-      metrics.prediction(model, answered, status, System.nanoTime() - start);
+      if (status != 0) {
+        metrics.prediction(model, answered, status, System.nanoTime() - start);
+      }
     }
   }
 

@@ -203,6 +203,15 @@ public interface PierConfig {
     /** How long a request may wait for its model's capacity before the 429. */
     @WithDefault("100ms")
     Duration queueWait();
+
+    /**
+     * A small inference request ({@code <= 64 KiB}) is served on the HTTP I/O thread itself, without a hand-off to a
+     * worker thread, when its version is loaded, runs in process without micro-batching and its calls average at
+     * most this many microseconds; slower models, first loads, explanations and waits for capacity go to workers.
+     * 0 turns it off.
+     */
+    @WithDefault("250")
+    long inlineMaxMeanMicros();
   }
 
   interface Demo {

@@ -38,9 +38,9 @@ public final class ConcurrencyLimits {
 
   public Permit acquire(String model) {
     if (maxConcurrent == Integer.MAX_VALUE) {
-      return () -> { };
+      return NONE;
     }
-    Semaphore s = permits.computeIfAbsent(model, m -> new Semaphore(maxConcurrent));
+    Semaphore s = semaphore(model);
     boolean acquired;
     try {
       acquired = maxWaitNanos == 0 ? s.tryAcquire() : s.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS);
@@ -54,4 +54,19 @@ public final class ConcurrencyLimits {
     }
     return s::release;
   }
+
+  /** A permit if one is free at once, else null (the caller then takes the path that may wait or refuse). */
+  public Permit tryAcquire(String model) {
+    if (maxConcurrent == Integer.MAX_VALUE) {
+      return NONE;
+    }
+    Semaphore s = semaphore(model);
+    return s.tryAcquire() ? s::release : null;
+  }
+
+  private Semaphore semaphore(String model) {
+    return permits.computeIfAbsent(model, m -> new Semaphore(maxConcurrent));
+  }
+
+  private static final Permit NONE = () -> { };
 }

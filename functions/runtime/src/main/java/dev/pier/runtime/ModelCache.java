@@ -84,16 +84,46 @@ public final class ModelCache implements AutoCloseable {
 
   /** Runs {@code work} with the loaded model of {@code version}, loading it first when needed. */
   public <T> T withModel(ModelVersion version, Function<LoadedModel, T> work) {
-    engine(version.framework());
-    Key key = new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
+    return lease(version, work, Long.MAX_VALUE, true);
+  }
+
+  /**
+   * Runs {@code work} only when it cannot block: the version is loaded already and its recent calls took at most
+   * {@code maxMeanNanos} on average; otherwise returns null without doing anything. Lets an I/O thread serve fast
+   * models itself and hand everything else to a worker.
+   */
+  public <T> T ifLoaded(ModelVersion version, long maxMeanNanos, Function<LoadedModel, T> work) {
+    return engines.containsKey(version.framework()) ? lease(version, work, maxMeanNanos, false) : null;
+  }
+
+  /** Whether {@link #ifLoaded} would run now (a hint: the model may be evicted right after). */
+  public boolean loadedAndFast(ModelVersion version, long maxMeanNanos) {
+    Entry entry = engines.containsKey(version.framework()) ? cache.getIfPresent(key(version)) : null;
+    return entry != null && entry.meanNanos <= maxMeanNanos;
+  }
+
+  private static Key key(ModelVersion version) {
+    return new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
         version.framework(), version.signature(), version.batching());
+  }
+
+  private <T> T lease(ModelVersion version, Function<LoadedModel, T> work, long maxMeanNanos, boolean load) {
+    if (load) {
+      engine(version.framework());
+    }
+    Key key = key(version);
     while (true) {
-      Entry entry = cache.get(key);
+      Entry entry = load ? cache.get(key) : cache.getIfPresent(key);
+      if (entry == null || entry.meanNanos > maxMeanNanos) {
+        return null;
+      }
       if (entry.acquire()) {
+        long start = System.nanoTime();
         try {
           return work.apply(entry.model);
         } finally {
           entry.release();
+          entry.observe(System.nanoTime() - start);
         }
       }
       // evicted between lookup and lease: the cache no longer holds it, so the next get loads afresh
@@ -157,6 +187,8 @@ public final class ModelCache implements AutoCloseable {
     private static final int RETIRED = 1 << 30;
     final LoadedModel model;
     private final AtomicInteger state = new AtomicInteger();
+    /** Moving average of a call's duration (weight 1/16; racy updates only blur it, which is harmless). */
+    volatile long meanNanos;
 
     Entry(LoadedModel model) {
       this.model = model;
@@ -178,6 +210,11 @@ public final class ModelCache implements AutoCloseable {
       if (state.decrementAndGet() == RETIRED) {
         model.close();
       }
+    }
+
+    void observe(long nanos) {
+      long mean = meanNanos;
+      meanNanos = mean == 0 ? nanos : mean + (nanos - mean) / 16;
     }
 
     void retire() {

@@ -52,6 +52,32 @@ public final class PredictionService {
     return request.explain() != null ? run.get() : responses.get(version, request, run);
   }
 
+  /**
+   * Serves {@code request} on the calling thread only if nothing on the way can block or take long: the version
+   * resolves from cache, runs in this process without micro-batching, is loaded, has a free concurrency permit and
+   * its recent calls averaged at most {@code maxMeanNanos}; the request asks for no explanation. Otherwise returns
+   * null having done nothing, and the caller takes {@link #infer} on a thread that may block. Lets the HTTP I/O
+   * thread answer small models without a hand-off to a worker (two thread switches per request).
+   */
+  public InferenceResponse inferNow(String model, String reference, InferenceRequest request, long maxMeanNanos) {
+    if (request.explain() != null) {
+      return null;
+    }
+    ModelVersion version = resolver.resolveCached(model, reference, request.unit());
+    if (version == null || version.onEndpoint() || version.batching() != null
+        || !models.loadedAndFast(version, maxMeanNanos)) {
+      return null;
+    }
+    ConcurrencyLimits.Permit permit = limits.tryAcquire(version.model());
+    if (permit == null) {
+      return null;
+    }
+    try (permit) {
+      return responses.get(version, request, () -> models.ifLoaded(version, maxMeanNanos,
+          loaded -> answer(version, loaded, request)));
+    }
+  }
+
   /** The version's response-cache counters, or null when it does not cache. */
   public ResponseCache.Stats cacheStats(ModelVersion version) {
     return responses.stats(version);
@@ -78,15 +104,17 @@ public final class PredictionService {
 
   /** Runs a version in this process, whatever its placement: what a serving container does for an endpoint. */
   public InferenceResponse inProcess(ModelVersion version, InferenceRequest request) {
-    return models.withModel(version, loaded -> {
-      SignatureCheck.check(loaded.signature(), request);
-      List<Tensor> outputs = loaded.infer(request.inputs(), request.outputs());
-      if (request.explain() != null) {
-        outputs = new java.util.ArrayList<>(outputs);
-        outputs.addAll(Explainer.explain(request.explain(), loaded, version.explain(), request.inputs()));
-      }
-      return new InferenceResponse(version.model(), version.version(), request.id(), outputs);
-    });
+    return models.withModel(version, loaded -> answer(version, loaded, request));
+  }
+
+  private static InferenceResponse answer(ModelVersion version, LoadedModel loaded, InferenceRequest request) {
+    SignatureCheck.check(loaded.signature(), request);
+    List<Tensor> outputs = loaded.infer(request.inputs(), request.outputs());
+    if (request.explain() != null) {
+      outputs = new java.util.ArrayList<>(outputs);
+      outputs.addAll(Explainer.explain(request.explain(), loaded, version.explain(), request.inputs()));
+    }
+    return new InferenceResponse(version.model(), version.version(), request.id(), outputs);
   }
 
   public ModelVersion resolve(String model, String reference) {

@@ -29,6 +29,9 @@ public final class ResponseCache {
         k -> Caffeine.newBuilder().maximumSize(policy.maxEntries())
             .expireAfterWrite(Duration.ofSeconds(policy.ttlSeconds())).recordStats().build());
     InferenceResponse r = cache.get(new RequestKey(request.inputs(), request.outputs()), k -> compute.get());
+    if (r == null) {
+      return null; // compute declined (see PredictionService#inferNow): nothing cached
+    }
     return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), r.outputs());
   }
 
