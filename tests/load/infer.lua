@@ -2,7 +2,8 @@
 -- ROWS=<n> in the environment sends n rows per request (default 1). ./pier bench http runs it as
 --   wrk -t2 -c32 -d20s --latency -s tests/load/infer.lua http://127.0.0.1:PORT          (single row)
 --   ROWS=64 wrk -t2 -c32 -d20s --latency -s tests/load/infer.lua http://127.0.0.1:PORT  (batch of 64)
--- and prints, after wrk's own report, one line: "rows=<n> req/s=<r> rows/s=<r*n> p50_ms= p95_ms= p99_ms= errors=".
+-- and prints, after wrk's own report, one line: "rows=<n> req/s=<r> rows/s=<r*n> p50_ms= p95_ms= p99_ms= errors="
+-- (prefixed with $LABEL when set).
 local rows = tonumber(os.getenv("ROWS") or "1")
 local sample = {5.1, 3.5, 1.4, 0.2}
 local data = {}
@@ -29,7 +30,7 @@ function done(summary, latency, requests)
   local rps = summary.requests / seconds
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
       + summary.errors.timeout
-  io.write(string.format("rows=%d req/s=%.0f rows/s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d\n",
+  io.write(string.format((os.getenv("LABEL") or "") .. "rows=%d req/s=%.0f rows/s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d\n",
       rows, rps, rps * rows, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
       latency:percentile(99) / 1000, errors))
 end

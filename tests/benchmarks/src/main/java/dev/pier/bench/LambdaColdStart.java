@@ -1,0 +1,273 @@
+package dev.pier.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.pier.registry.Framework;
+import dev.pier.registry.NewVersion;
+import dev.pier.runtime.onnx.OnnxEngine;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Cold start and warm invocations of the API Lambda artifact ({@code -Plambda}'s function.zip) run the way the Lambda
+ * Java runtime runs it: AWS's runtime interface client ({@code aws-lambda-java-runtime-interface-client}) loads the
+ * handler from the unzipped task root and polls a Lambda Runtime API, which this class serves (the documented
+ * {@code /2018-06-01/runtime/invocation/next} / {@code …/response} protocol). The function talks to the DynamoDB and
+ * S3 stand-ins, where the demo model is registered as {@code demo@production} and preloaded during init (what
+ * SnapStart snapshots), with Lambda's JVM flags ({@code -XX:TieredStopAtLevel=1}).
+ *
+ * <p>Prints: init duration (process start to the first poll for work, Lambda's "Init Duration"), the first
+ * invocation, and the time per warm invocation (API Gateway v2 event with an OIP infer, from event handed out to
+ * response received, sequentially). Not a model of Lambda's sandbox start or network: those add on top.
+ *
+ * <p>Usage: {@code LambdaColdStart FUNCTION_ZIP JAVA_BIN [WARM_INVOCATIONS]}
+ */
+public final class LambdaColdStart {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String API = "/2018-06-01/runtime";
+  private static final String ROW =
+      "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
+
+  private final BlockingQueue<Invocation> pending = new LinkedBlockingQueue<>();
+  private final Map<String, Invocation> running = new ConcurrentHashMap<>();
+  private final CompletableFuture<Long> firstPoll = new CompletableFuture<>();
+  private final CompletableFuture<String> initError = new CompletableFuture<>();
+
+  private record Invocation(String id, String event, CompletableFuture<String> result, long[] handedOut) {}
+
+  public static void main(String[] args) throws Exception {
+    Path zip = Path.of(args[0]);
+    String java = args[1];
+    int warm = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+    new LambdaColdStart().run(zip, java, warm);
+  }
+
+  private void run(Path zip, String java, int warm) throws Exception {
+    try (RuntimeFixture fixture = new RuntimeFixture(List.of(new OnnxEngine(1)), 1L << 30)) {
+      fixture.registry.register("demo", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()),
+          Path.of("tests/fixtures/models/iris-mlp.onnx"), null);
+      fixture.registry.setAlias("demo", "production", 1);
+      Path task = fixture.dir.resolve("task");
+      unzip(zip, task);
+
+      HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      api.createContext(API, this::serve);
+      api.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+      api.start();
+
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.getAddress().getPort());
+      env.put("LAMBDA_TASK_ROOT", task.toString());
+      env.put("_HANDLER", "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest");
+      env.put("AWS_LAMBDA_FUNCTION_NAME", "pier-api");
+      env.put("AWS_LAMBDA_FUNCTION_VERSION", "1");
+      env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048");
+      env.put("AWS_REGION", fixture.aws.region());
+      env.put("AWS_ACCESS_KEY_ID", fixture.aws.accessKeyId());
+      env.put("AWS_SECRET_ACCESS_KEY", fixture.aws.secretAccessKey());
+      env.put("PIER_AWS_DYNAMODB_ENDPOINT", fixture.aws.dynamoDbEndpoint().toString());
+      env.put("PIER_AWS_S3_ENDPOINT", fixture.aws.s3Endpoint().toString());
+      env.put("PIER_REGISTRY_TABLE", "registry");
+      env.put("PIER_REGISTRY_ARTIFACTS_BUCKET", "artifacts");
+      env.put("PIER_PRELOAD", "demo:production");
+      env.put("PIER_MODELS_CACHE_BYTES", Long.toString(1L << 30));
+      env.put("PIER_DATA_DIR", fixture.dir.resolve("tmp").toString());
+      env.put("DISABLE_SIGNAL_HANDLERS", "true");
+
+      List<String> command = new ArrayList<>(List.of(java, "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+          "-Xmx1536m", "-Djava.io.tmpdir=" + fixture.dir.resolve("tmp"), "--enable-native-access=ALL-UNNAMED",
+          "-cp", runtimeClassPath(), "com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
+          env.get("_HANDLER")));
+      Files.createDirectories(fixture.dir.resolve("tmp"));
+      // the runtime client loads the handler from its working directory (and its lib/*.jar), as from /var/task
+      ProcessBuilder builder = new ProcessBuilder(command).directory(task.toFile()).redirectErrorStream(true)
+          .redirectOutput(fixture.dir.resolve("function.log").toFile());
+      builder.environment().putAll(env);
+      long start = System.nanoTime();
+      Process function = builder.start();
+      try {
+        long polled = CompletableFuture.anyOf(firstPoll, initError).thenApply(x -> {
+          if (initError.isDone()) {
+            throw new IllegalStateException("init failed: " + initError.join());
+          }
+          return firstPoll.join();
+        }).get(120, TimeUnit.SECONDS);
+        Invocation first = submit(event("/v2/models/demo/infer", ROW));
+        String firstBody = first.result().get(60, TimeUnit.SECONDS);
+        long firstDone = System.nanoTime();
+        check(firstBody);
+
+        Invocation readiness = submit(event("/v2/health/ready", null));
+        readiness.result().get(30, TimeUnit.SECONDS);
+        long[] nanos = new long[warm];
+        for (int i = 0; i < warm; i++) {
+          Invocation inv = submit(event("/v2/models/demo/infer", ROW));
+          String body = inv.result().get(30, TimeUnit.SECONDS);
+          nanos[i] = System.nanoTime() - inv.handedOut()[0];
+          if (i == 0) {
+            check(body);
+          }
+        }
+        Arrays.sort(nanos);
+        System.out.printf("init (process start to first poll, model preloaded): %.0f ms%n", (polled - start) / 1e6);
+        System.out.printf("first invocation (OIP infer):                        %.1f ms%n", (firstDone - polled) / 1e6);
+        System.out.printf("cold start total (start to first answer):             %.0f ms%n", (firstDone - start) / 1e6);
+        System.out.printf("warm invocations (%d, sequential): p50 %.3f ms, p95 %.3f ms, p99 %.3f ms%n", warm,
+            nanos[warm / 2] / 1e6, nanos[(int) (warm * 0.95)] / 1e6, nanos[(int) (warm * 0.99)] / 1e6);
+        System.out.printf("function log: %s%n", fixture.dir.resolve("function.log"));
+      } catch (Exception e) {
+        System.err.println(Files.readString(fixture.dir.resolve("function.log")));
+        throw e;
+      } finally {
+        function.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        api.stop(0);
+      }
+    }
+  }
+
+  private static void check(String lambdaResponse) throws IOException {
+    JsonNode response = JSON.readTree(lambdaResponse);
+    if (response.path("statusCode").asInt() != 200 || !response.path("body").asText().contains("\"outputs\"")) {
+      throw new IllegalStateException("the function did not answer the prediction: " + lambdaResponse);
+    }
+  }
+
+  private Invocation submit(String event) {
+    Invocation inv = new Invocation(UUID.randomUUID().toString(), event, new CompletableFuture<>(), new long[1]);
+    running.put(inv.id(), inv);
+    pending.add(inv);
+    return inv;
+  }
+
+  /** The Lambda Runtime API: next (long poll), response, error, init error. */
+  private void serve(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath().substring(API.length());
+    byte[] body = exchange.getRequestBody().readAllBytes();
+    try {
+      if (path.equals("/invocation/next") && exchange.getRequestMethod().equals("GET")) {
+        firstPoll.complete(System.nanoTime());
+        Invocation inv = pending.take();
+        inv.handedOut()[0] = System.nanoTime();
+        var headers = exchange.getResponseHeaders();
+        headers.add("Lambda-Runtime-Aws-Request-Id", inv.id());
+        headers.add("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 29_000));
+        headers.add("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:pier-api:live");
+        headers.add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0");
+        headers.add("Content-Type", "application/json");
+        byte[] out = inv.event().getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, out.length);
+        exchange.getResponseBody().write(out);
+      } else if (path.startsWith("/invocation/") && path.endsWith("/response")) {
+        Invocation inv = running.remove(path.substring("/invocation/".length(), path.length() - "/response".length()));
+        exchange.sendResponseHeaders(202, -1);
+        if (inv != null) {
+          inv.result().complete(new String(body, StandardCharsets.UTF_8));
+        }
+      } else if (path.startsWith("/invocation/") && path.endsWith("/error")) {
+        Invocation inv = running.remove(path.substring("/invocation/".length(), path.length() - "/error".length()));
+        exchange.sendResponseHeaders(202, -1);
+        if (inv != null) {
+          inv.result().completeExceptionally(new IllegalStateException(new String(body, StandardCharsets.UTF_8)));
+        }
+      } else if (path.equals("/init/error")) {
+        exchange.sendResponseHeaders(202, -1);
+        initError.complete(new String(body, StandardCharsets.UTF_8));
+      } else {
+        exchange.sendResponseHeaders(404, -1);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      exchange.close();
+    }
+  }
+
+  /** An API Gateway HTTP API (payload 2.0) event with claims the JWT authorizer verified (an admin caller). */
+  private static String event(String path, String body) {
+    ObjectNode e = JSON.createObjectNode();
+    e.put("version", "2.0");
+    e.put("routeKey", "$default");
+    e.put("rawPath", path);
+    e.put("rawQueryString", "");
+    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
+    ObjectNode ctx = e.putObject("requestContext");
+    ctx.put("requestId", UUID.randomUUID().toString());
+    ctx.put("routeKey", "$default");
+    ctx.put("stage", "$default");
+    ObjectNode http = ctx.putObject("http");
+    http.put("method", body == null ? "GET" : "POST");
+    http.put("path", path);
+    http.put("protocol", "HTTP/1.1");
+    http.put("sourceIp", "203.0.113.7");
+    ctx.putObject("authorizer").putObject("jwt").putObject("claims").put("sub", "bench-user")
+        .put("iss", "https://cognito-idp.us-east-1.amazonaws.com/pool").put("cognito:groups", "admin");
+    if (body != null) {
+      e.put("body", body);
+      e.put("isBase64Encoded", false);
+    }
+    return e.toString();
+  }
+
+  /** The runtime interface client and its own dependencies: what Lambda's Java runtime has on its class path. */
+  private static String runtimeClassPath() {
+    List<String> picked = new ArrayList<>();
+    for (String name : List.of("aws-lambda-java-runtime-interface-client", "aws-lambda-java-core",
+        "aws-lambda-java-serialization", "utils-lite")) {
+      picked.add(locate(name));
+    }
+    return String.join(File.pathSeparator, picked);
+  }
+
+  private static String locate(String artifact) {
+    try {
+      Class<?> probe = switch (artifact) {
+        case "aws-lambda-java-runtime-interface-client" ->
+            Class.forName("com.amazonaws.services.lambda.runtime.api.client.AWSLambda");
+        case "aws-lambda-java-core" -> Class.forName("com.amazonaws.services.lambda.runtime.Context");
+        case "utils-lite" -> Class.forName("software.amazon.awssdk.utilslite.SdkInternalThreadLocal");
+        default -> Class.forName("com.amazonaws.services.lambda.runtime.serialization.PojoSerializer");
+      };
+      return Path.of(probe.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot find " + artifact + " on the bench class path", e);
+    }
+  }
+
+  private static void unzip(Path zip, Path into) throws IOException {
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+      for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+        Path target = into.resolve(entry.getName()).normalize();
+        if (!target.startsWith(into)) {
+          throw new IOException("zip entry outside the task root: " + entry.getName());
+        }
+        if (entry.isDirectory()) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(in, target); // copies this entry only; the stream stays open for the next
+        }
+      }
+    }
+  }
+}
