@@ -195,7 +195,7 @@ public final class AsyncTable {
   private boolean finish(String id, String set, Map<String, AttributeValue> values) {
     try {
       dynamo.updateItem(b -> b.tableName(table).key(key(id))
-          .updateExpression(set + " REMOVE request, leaseToken, leaseUntil")
+          .updateExpression(set + " REMOVE #q, leaseToken, leaseUntil")
           .conditionExpression("#s = :running AND leaseToken = :t")
           .expressionAttributeNames(names(set))
           .expressionAttributeValues(values));
@@ -206,7 +206,7 @@ public final class AsyncTable {
   }
 
   private static Map<String, String> names(String set) {
-    Map<String, String> names = new HashMap<>(Map.of("#s", "state"));
+    Map<String, String> names = new HashMap<>(Map.of("#s", "state", "#q", "request"));
     if (set.contains("#r")) {
       names.put("#r", "result");
     }
