@@ -43,6 +43,7 @@ public class InferenceResource {
   @jakarta.inject.Inject ProbeDetector probes;
   @jakarta.inject.Inject Caller caller;
   @jakarta.inject.Inject Security security;
+  @jakarta.inject.Inject AsyncIntake async;
 
   public InferenceResource(Platform platform, PredictionMetrics metrics) {
     this.predictions = platform.predictions();
@@ -109,8 +110,9 @@ public class InferenceResource {
   @Path("/models/{model}/infer")
   @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
-      @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
-    return infer(model, null, type, unit, headerLength, body);
+      @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength,
+      @jakarta.ws.rs.core.Context HttpHeaders headers, byte[] body) {
+    return infer(model, null, type, unit, headerLength, headers, body);
   }
 
   @POST
@@ -118,8 +120,13 @@ public class InferenceResource {
   @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
-      @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
+      @HeaderParam(BINARY_HEADER) String headerLength, @jakarta.ws.rs.core.Context HttpHeaders headers, byte[] body) {
     int jsonLength = binaryHeaderLength(headerLength);
+    boolean later = AsyncIntake.requested(headers.getHeaderString(AsyncIntake.PREFER));
+    if (later && jsonLength >= 0) {
+      throw PierException.badRequest("async predictions take JSON requests: send the tensors as JSON, without "
+          + BINARY_HEADER);
+    }
     if (jsonLength < 0) {
       requireJson(type);
     }
@@ -134,6 +141,11 @@ public class InferenceResource {
       InferenceRequest request = OipJson.parseRequest(body, jsonLength);
       if (unit != null && request.unit() == null) {
         request = request.withUnit(unit);
+      }
+      if (later) {
+        Response accepted = async.accept(model, version, body, request, headers);
+        status = 202;
+        return accepted;
       }
       InferenceResponse response = predictions.infer(model, version, request);
       answered = response.modelVersion();

@@ -71,13 +71,15 @@ public final class AsyncPredictions {
 
   /** The JSON view of a prediction: its state and, once it succeeded, the OIP response. */
   public Optional<String> view(String id) {
-    return table.get(id).map(p -> {
-      byte[] result = null;
-      if (p.state() == AsyncState.SUCCEEDED) {
-        result = p.result() != null ? p.result().getBytes(StandardCharsets.UTF_8) : objects.get(p.resultKey());
-      }
-      return AsyncJson.view(p, result);
-    });
+    return table.get(id).map(this::view);
+  }
+
+  public String view(AsyncPrediction p) {
+    byte[] result = null;
+    if (p.state() == AsyncState.SUCCEEDED) {
+      result = p.result() != null ? p.result().getBytes(StandardCharsets.UTF_8) : objects.get(p.resultKey());
+    }
+    return AsyncJson.view(p, result);
   }
 
   /** Removes every prediction about a data subject — records, idempotency keys, S3 objects; returns how many. */
