@@ -99,4 +99,24 @@ class DataStackTest {
     dev.hasResourceProperties("AWS::S3::Bucket", Map.of("NotificationConfiguration",
         Map.of("EventBridgeConfiguration", Map.of("EventBridgeEnabled", true))));
   }
+
+  @Test
+  void asyncPredictionsTableExpiresRecordsByTtlWithPitrAndKmsAndAnIndexForErasure() {
+    dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+        "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH")),
+        "GlobalSecondaryIndexes", List.of(Map.of(
+            "IndexName", "subject",
+            "KeySchema", List.of(Map.of("AttributeName", "subjectHash", "KeyType", "HASH")),
+            "Projection", Map.of("ProjectionType", "KEYS_ONLY"))),
+        "TimeToLiveSpecification", Map.of("AttributeName", "expiresAt", "Enabled", true),
+        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+        "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", Match.anyValue())));
+  }
+
+  @Test
+  void largeAsyncResultsExpireByLifecycleRuleAfterTheRetentionPeriod() {
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of("LifecycleConfiguration", Map.of("Rules", Match.arrayWith(
+        List.of(Match.objectLike(Map.of("Prefix", "async-results/", "ExpirationInDays", 7, "Status", "Enabled")),
+            Match.objectLike(Map.of("Prefix", "async-requests/", "ExpirationInDays", 7, "Status", "Enabled")))))));
+  }
 }

@@ -55,6 +55,7 @@ public final class AsyncPredictions {
           "Idempotency-Key names a prediction that no longer exists (expired or erased); use a new key"));
       return new Accepted(earlier, false);
     }
+    AsyncPrediction queued = table.get(id).orElseThrow(); // as accepted: a worker may claim it as soon as it is sent
     try {
       queue.send(id);
     } catch (AsyncQueue.QueueUnavailable e) {
@@ -62,7 +63,7 @@ public final class AsyncPredictions {
       throw e;
     }
     listener.queued(s.model());
-    return new Accepted(table.get(id).orElseThrow(), true);
+    return new Accepted(queued, true);
   }
 
   public Optional<AsyncPrediction> get(String id) {
