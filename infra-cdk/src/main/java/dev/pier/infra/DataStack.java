@@ -36,6 +36,13 @@ public final class DataStack extends Stack {
   public static final String ENDPOINT_MODELS_PREFIX = "endpoints/";
   /** Uploads under this prefix of the batch bucket start batch jobs. */
   public static final String BATCH_INCOMING_PREFIX = "incoming/";
+  /** Async predictions' large requests and results in the async bucket (dev.pier.async.AsyncObjects writes here). */
+  public static final List<String> ASYNC_PREFIXES = List.of("async-requests/", "async-results/");
+  /**
+   * Context key: days async results are kept (default 7). Match the api's {@code pier.retention.async-results}, which
+   * sets the records' DynamoDB TTL; this sets the S3 lifecycle rule for the large ones.
+   */
+  public static final String ASYNC_RETENTION_CONTEXT = "pier.retention.async-results-days";
 
   private final PierConfig config;
   private final Key key;
@@ -44,6 +51,8 @@ public final class DataStack extends Stack {
   private final Bucket artifacts;
   private final Bucket batch;
   private final Bucket captures;
+  private final Table asyncTable;
+  private final Bucket asyncResults;
 
   public DataStack(Construct scope, String id, StackProps props, PierConfig config) {
     super(scope, id, props);
@@ -54,6 +63,18 @@ public final class DataStack extends Stack {
     this.artifacts = createArtifactsBucket();
     this.batch = createBatchBucket();
     this.captures = createCapturesBucket();
+    this.asyncTable = createAsyncTable();
+    this.asyncResults = createAsyncBucket();
+  }
+
+  /** Async prediction records (the api's {@code pier.async.table}). */
+  public Table asyncTable() {
+    return asyncTable;
+  }
+
+  /** Async predictions' large requests and results (the api's {@code pier.async.bucket}). */
+  public Bucket asyncResults() {
+    return asyncResults;
   }
 
   public Key key() {
@@ -113,6 +134,46 @@ public final class DataStack extends Stack {
         .projectionType(ProjectionType.ALL)
         .build());
     return table;
+  }
+
+  /**
+   * Async prediction records. Its layout must match {@code dev.pier.async.AsyncTable}: string key {@code pk}, sparse
+   * index {@code subject} on {@code subjectHash} (keys only; erasure by data subject), TTL on {@code expiresAt} — how
+   * retention is enforced for the records and their inline results.
+   */
+  private Table createAsyncTable() {
+    Table table = Table.Builder.create(this, "AsyncPredictionsTable")
+        .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .timeToLiveAttribute("expiresAt")
+        .encryption(TableEncryption.CUSTOMER_MANAGED)
+        .encryptionKey(key)
+        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+            .pointInTimeRecoveryEnabled(true)
+            .build())
+        .deletionProtection(config.prod())
+        .removalPolicy(removal())
+        .build();
+    table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+        .indexName("subject")
+        .partitionKey(Attribute.builder().name("subjectHash").type(AttributeType.STRING).build())
+        .projectionType(ProjectionType.KEYS_ONLY)
+        .build());
+    return table;
+  }
+
+  /** Large async requests and results, expired by lifecycle rule after the retention period (noncurrent: 1 day). */
+  private Bucket createAsyncBucket() {
+    Object days = getNode().tryGetContext(ASYNC_RETENTION_CONTEXT);
+    int retention = days == null ? 7 : Integer.parseInt(days.toString());
+    List<LifecycleRule> rules = ASYNC_PREFIXES.stream().map(prefix -> LifecycleRule.builder()
+        .id("expire-" + prefix.replace("/", ""))
+        .prefix(prefix)
+        .expiration(Duration.days(retention))
+        .noncurrentVersionExpiration(Duration.days(1))
+        .abortIncompleteMultipartUploadAfter(Duration.days(1))
+        .build()).toList();
+    return secureBucket("AsyncResultsBucket", "async/", rules);
   }
 
   /**

@@ -24,6 +24,12 @@ import software.constructs.Construct;
  * does for the api app.
  */
 public final class WorkersStack extends Stack {
+  /**
+   * The async worker's lease (the api's {@code pier.async.lease}, 60 s by default) and so the async queue's visibility
+   * timeout: a message whose worker died comes back about when its claim on the record runs out.
+   */
+  static final int ASYNC_LEASE_SECONDS = 60;
+
   /** A message is tried this many times before it moves to the dead-letter queue. */
   static final int MAX_RECEIVES = 5;
 
@@ -34,12 +40,14 @@ public final class WorkersStack extends Stack {
   private final List<WorkQueue> queues = new ArrayList<>();
   private final WorkQueue batchUploads;
   private final WorkQueue predictionCaptures;
+  private final WorkQueue asyncPredictions;
 
   public WorkersStack(Construct scope, String id, StackProps props, PierConfig config) {
     super(scope, id, props);
     this.config = config;
     this.batchUploads = createQueue("BatchUploads", Duration.minutes(15));
     this.predictionCaptures = createQueue("PredictionCaptures", Duration.minutes(2));
+    this.asyncPredictions = createQueue("AsyncPredictions", Duration.seconds(ASYNC_LEASE_SECONDS));
     allowBatchUploadRule();
   }
 
@@ -69,6 +77,18 @@ public final class WorkersStack extends Stack {
   /** Sampled request/response pairs on their way to the captures bucket and the drift monitors. */
   public WorkQueue predictionCaptures() {
     return predictionCaptures;
+  }
+
+  /**
+   * Async prediction ids ({@code Prefer: respond-async}); the api sends to it ({@code pier.async.queue-url}).
+   *
+   * <p>TODO(async): the consumer. The worker logic is {@code dev.pier.async.AsyncSqsBatch} (batch item failures),
+   * reached through {@code AsyncPlatform.sqsBatch()} in the api app; it still needs a Lambda entry point that boots the
+   * app for SQS events (the api zip's handler is the HTTP one), then an {@code SqsEventSource} here with
+   * {@code reportBatchItemFailures(true)}, batch size 10 and a function timeout below {@link #ASYNC_LEASE_SECONDS}.
+   */
+  public WorkQueue asyncPredictions() {
+    return asyncPredictions;
   }
 
   public List<WorkQueue> queues() {

@@ -58,18 +58,18 @@ class DataStackTest {
   }
 
   @Test
-  void artifactBatchAndCaptureBucketsAreKmsEncryptedAndAccessLogged() {
+  void artifactBatchCaptureAndAsyncBucketsAreKmsEncryptedAndAccessLogged() {
     dev.resourcePropertiesCountIs("AWS::S3::Bucket", Map.of(
         "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
             "BucketKeyEnabled", true,
             "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "aws:kms", "KMSMasterKeyID", Match.anyValue())))),
         "LoggingConfiguration", Map.of("DestinationBucketName", Match.anyValue(), "LogFilePrefix", Match.anyValue())),
-        3);
+        4);
   }
 
   @Test
   void everyBucketIsVersionedPrivateAndHasLifecycleRules() {
-    dev.resourceCountIs("AWS::S3::Bucket", 4);
+    dev.resourceCountIs("AWS::S3::Bucket", 5);
     dev.allResourcesProperties("AWS::S3::Bucket", Map.of(
         "VersioningConfiguration", Map.of("Status", "Enabled"),
         "PublicAccessBlockConfiguration", Map.of(
@@ -83,7 +83,7 @@ class DataStackTest {
   @Test
   void everyBucketPolicyDeniesRequestsWithoutTls12() {
     var policies = Json.properties(dev, "AWS::S3::BucketPolicy");
-    assertThat(policies).hasSize(4);
+    assertThat(policies).hasSize(5);
     dev.allResourcesProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
         Match.arrayWith(List.of(
             Match.objectLike(Map.of(
@@ -98,5 +98,25 @@ class DataStackTest {
   void batchBucketPublishesObjectEventsToEventBridge() {
     dev.hasResourceProperties("AWS::S3::Bucket", Map.of("NotificationConfiguration",
         Map.of("EventBridgeConfiguration", Map.of("EventBridgeEnabled", true))));
+  }
+
+  @Test
+  void asyncPredictionsTableExpiresRecordsByTtlWithPitrAndKmsAndAnIndexForErasure() {
+    dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+        "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH")),
+        "GlobalSecondaryIndexes", List.of(Map.of(
+            "IndexName", "subject",
+            "KeySchema", List.of(Map.of("AttributeName", "subjectHash", "KeyType", "HASH")),
+            "Projection", Map.of("ProjectionType", "KEYS_ONLY"))),
+        "TimeToLiveSpecification", Map.of("AttributeName", "expiresAt", "Enabled", true),
+        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+        "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", Match.anyValue())));
+  }
+
+  @Test
+  void largeAsyncResultsExpireByLifecycleRuleAfterTheRetentionPeriod() {
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of("LifecycleConfiguration", Map.of("Rules", Match.arrayWith(
+        List.of(Match.objectLike(Map.of("Prefix", "async-requests/", "ExpirationInDays", 7, "Status", "Enabled")),
+            Match.objectLike(Map.of("Prefix", "async-results/", "ExpirationInDays", 7, "Status", "Enabled")))))));
   }
 }

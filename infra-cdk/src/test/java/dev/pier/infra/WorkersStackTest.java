@@ -11,10 +11,17 @@ class WorkersStackTest {
 
   @Test
   void everyWorkQueueHandsPoisonMessagesToItsDeadLetterQueue() {
-    dev.resourceCountIs("AWS::SQS::Queue", 4);
+    dev.resourceCountIs("AWS::SQS::Queue", 6);
     dev.resourcePropertiesCountIs("AWS::SQS::Queue", Map.of("RedrivePolicy", Map.of(
         "deadLetterTargetArn", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp(".*DeadLetters.*"), "Arn")),
-        "maxReceiveCount", WorkersStack.MAX_RECEIVES)), 2);
+        "maxReceiveCount", WorkersStack.MAX_RECEIVES)), 3);
+  }
+
+  @Test
+  void asyncPredictionsQueueRedeliversAboutWhenAWorkersLeaseRunsOut() {
+    dev.hasResourceProperties("AWS::SQS::Queue", Map.of(
+        "VisibilityTimeout", WorkersStack.ASYNC_LEASE_SECONDS,
+        "RedrivePolicy", Match.objectLike(Map.of("maxReceiveCount", WorkersStack.MAX_RECEIVES))));
   }
 
   @Test

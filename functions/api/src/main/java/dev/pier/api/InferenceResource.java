@@ -16,6 +16,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -46,6 +47,7 @@ public class InferenceResource {
   @jakarta.inject.Inject ProbeDetector probes;
   @jakarta.inject.Inject Caller caller;
   @jakarta.inject.Inject Security security;
+  @jakarta.inject.Inject AsyncIntake async;
 
   public InferenceResource(Platform platform, PredictionMetrics metrics) {
     this.predictions = platform.predictions();
@@ -113,14 +115,16 @@ public class InferenceResource {
   @Path("/models/{model}/infer")
   @Authorize(Permission.PREDICT)
   public Uni<Response> infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
-      @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
-    return infer(model, null, type, unit, headerLength, body);
+      @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength,
+      @Context HttpHeaders headers, byte[] body) {
+    return infer(model, null, type, unit, headerLength, headers, body);
   }
 
   /**
    * Small requests for fast, loaded models are answered on the I/O thread (see {@code pier.limits.inline-max-mean-micros});
-   * everything else — large bodies, first loads, micro-batched or endpoint-placed versions, explanations — runs on a
-   * worker thread, where waiting is allowed.
+   * everything else — large bodies, first loads, micro-batched or endpoint-placed versions, explanations, and
+   * {@code Prefer: respond-async} requests (validated, stored and queued; see {@link AsyncIntake}) — runs on a worker
+   * thread, where waiting is allowed.
    */
   @POST
   @NonBlocking
@@ -128,8 +132,13 @@ public class InferenceResource {
   @Authorize(Permission.PREDICT)
   public Uni<Response> infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
-      @HeaderParam(BINARY_HEADER) String headerLength, byte[] body) {
+      @HeaderParam(BINARY_HEADER) String headerLength, @Context HttpHeaders headers, byte[] body) {
     int jsonLength = binaryHeaderLength(headerLength);
+    boolean later = AsyncIntake.requested(headers.getHeaderString(AsyncIntake.PREFER));
+    if (later && jsonLength >= 0) {
+      throw PierException.badRequest("async predictions take JSON requests: send the tensors as JSON, without "
+          + BINARY_HEADER);
+    }
     if (jsonLength < 0) {
       requireJson(type);
     }
@@ -140,6 +149,11 @@ public class InferenceResource {
     long start = System.nanoTime();
     long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
     InferenceRequest parsed = null;
+    if (later) {
+      return Uni.createFrom()
+          .item(() -> accept(model, version, parse(model, body, jsonLength, unit, start), body, headers, start))
+          .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
     if (inlineMaxNanos > 0 && (body == null || body.length <= INLINE_BODY_BYTES)) {
       parsed = parse(model, body, jsonLength, unit, start);
       Response now = serve(model, version, parsed, body, start, inlineMaxNanos);
@@ -163,6 +177,21 @@ public class InferenceResource {
     } catch (PierException e) {
       metrics.prediction(model, null, e.status(), System.nanoTime() - start);
       throw e;
+    }
+  }
+
+  private Response accept(String model, String version, InferenceRequest request, byte[] body, HttpHeaders headers,
+      long start) {
+    int status = 500;
+    try {
+      Response accepted = async.accept(model, version, body, request, headers);
+      status = accepted.getStatus();
+      return accepted;
+    } catch (PierException e) {
+      status = e.status();
+      throw e;
+    } finally {
+      metrics.prediction(model, null, status, System.nanoTime() - start);
     }
   }
 

@@ -51,6 +51,12 @@ public interface PierConfig {
   /** The audit trail of state changes and sampled predictions. */
   Audit audit();
 
+  /** Async predictions ({@code Prefer: respond-async}); see {@link AsyncConfig}. */
+  AsyncConfig async();
+
+  /** How long kept data lives; see {@link RetentionConfig}. */
+  RetentionConfig retention();
+
   /**
    * Versions to load at start, before the first request: {@code model} (its production alias),
    * {@code model:alias} or {@code model:version}. In Lambda with SnapStart they are loaded before the snapshot.

@@ -15,8 +15,8 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Erasure of a data subject (GDPR art. 17): removes the records Pier holds about {@code subject} — today the
- * prediction samples of the audit trail — and reports what it removed. The erasure itself is audited, by the
+ * Erasure of a data subject (GDPR art. 17): removes the records Pier holds about {@code subject} — the
+ * prediction samples of the audit trail and async predictions — and reports what it removed. The erasure itself is audited, by the
  * subject's keyed hash, never its id.
  */
 @Path("/api/v1/privacy/erasure")
@@ -26,10 +26,12 @@ public class PrivacyResource {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Security security;
   private final AuditTrail audit;
+  private final AsyncPlatform async;
 
-  public PrivacyResource(Security security, AuditTrail audit) {
+  public PrivacyResource(Security security, AuditTrail audit, AsyncPlatform async) {
     this.security = security;
     this.audit = audit;
+    this.async = async;
   }
 
   /** {@code {"subject": "user-42"}}: the id sent as {@code X-Pier-Subject} (or as the canary unit) with predictions. */
@@ -49,10 +51,12 @@ public class PrivacyResource {
     String hash = security.subjects().of(subject);
     AuditLog log = security.audit();
     int samples = log == null ? 0 : log.eraseSubject(hash);
-    audit.record("privacy.erasure", null, null, Map.of("subject_hash", hash, "audit_samples", Integer.toString(samples)));
+    int asyncResults = async.predictions().eraseSubject(hash);
+    audit.record("privacy.erasure", null, null, Map.of("subject_hash", hash, "audit_samples", Integer.toString(samples),
+        "async_results", Integer.toString(asyncResults)));
     ObjectNode result = JSON.createObjectNode();
     result.put("subject_hash", hash);
-    result.putObject("removed").put("audit_samples", samples);
+    result.putObject("removed").put("audit_samples", samples).put("async_results", asyncResults);
     return result.toString();
   }
 }

@@ -49,6 +49,11 @@ public class RegistryServices {
     return webhooks;
   }
 
+  /** Signed, retried delivery, shared by webhooks and async prediction callbacks. */
+  public WebhookDispatcher dispatcher() {
+    return dispatcher;
+  }
+
   @PreDestroy
   void close() {
     dispatcher.close();

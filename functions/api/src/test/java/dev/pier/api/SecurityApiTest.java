@@ -87,6 +87,7 @@ class SecurityApiTest {
         new Route("GET", "/api/v1/batch-jobs/{id}", "/api/v1/batch-jobs/bj-unknown", Permission.READ, null, 404),
         new Route("POST", "/api/v1/batch-jobs/{id}/cancel", "/api/v1/batch-jobs/bj-unknown/cancel", Permission.PREDICT,
             "", 404),
+        new Route("GET", "/api/v1/predictions/{id}", "/api/v1/predictions/pr-unknown", Permission.PREDICT, null, 404),
         new Route("POST", "/api/v1/keys", "/api/v1/keys", Permission.KEYS, "{\"name\":\"t\",\"roles\":[\"viewer\"]}"),
         new Route("GET", "/api/v1/keys", "/api/v1/keys", Permission.KEYS, null),
         new Route("POST", "/api/v1/keys/{id}/revoke", "/api/v1/keys/{id}/revoke", Permission.KEYS, ""),

@@ -13,9 +13,10 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 
 /**
- * Local mode's AWS: s3proxy on a filesystem store under {@code <dataDir>/s3} and the DynamoDB stand-in under
- * {@code <dataDir>/dynamodb}, each on loopback. Both keep their data across restarts (and survive a SIGKILL);
- * an empty data directory is a fresh platform.
+ * Local mode's AWS: s3proxy on a filesystem store under {@code <dataDir>/s3}, the DynamoDB stand-in under
+ * {@code <dataDir>/dynamodb} and ElasticMQ for SQS, each on loopback. S3 and DynamoDB keep their data across
+ * restarts (and survive a SIGKILL); ElasticMQ keeps messages in memory only, so whatever uses it keeps its state in
+ * DynamoDB and re-queues at start. An empty data directory is a fresh platform.
  */
 public final class LocalAws implements LocalStandIns {
   public static final String ACCESS_KEY_ID = "pier-local";
@@ -25,11 +26,13 @@ public final class LocalAws implements LocalStandIns {
   private final LocalDynamoDb dynamo;
   private final S3Proxy s3;
   private final URI s3Endpoint;
+  private final LocalSqs sqs;
 
-  private LocalAws(LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint) {
+  private LocalAws(LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint, LocalSqs sqs) {
     this.dynamo = dynamo;
     this.s3 = s3;
     this.s3Endpoint = s3Endpoint;
+    this.sqs = sqs;
   }
 
   public static LocalAws start(Path dataDir) throws IOException {
@@ -60,7 +63,12 @@ public final class LocalAws implements LocalStandIns {
         }
         Thread.sleep(5);
       }
-      return new LocalAws(dynamo, proxy, endpoint);
+      try {
+        return new LocalAws(dynamo, proxy, endpoint, LocalSqs.start(ports.port("sqs")));
+      } catch (IOException e) {
+        proxy.stop();
+        throw e;
+      }
     } catch (Exception e) {
       dynamo.close();
       if (e instanceof IOException io) {
@@ -78,6 +86,11 @@ public final class LocalAws implements LocalStandIns {
   @Override
   public URI s3Endpoint() {
     return s3Endpoint;
+  }
+
+  @Override
+  public URI sqsEndpoint() {
+    return sqs.endpoint();
   }
 
   @Override
@@ -107,6 +120,7 @@ public final class LocalAws implements LocalStandIns {
     } catch (Exception e) {
       // stopping is best effort; the filesystem store is consistent after every request
     }
+    sqs.close();
     dynamo.close();
   }
 

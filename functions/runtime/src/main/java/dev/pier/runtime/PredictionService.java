@@ -117,6 +117,24 @@ public final class PredictionService {
     return new InferenceResponse(version.model(), version.version(), request.id(), outputs);
   }
 
+  /**
+   * Resolves the version {@code request} would run on (a canary picked by its unit) and checks the request against
+   * that version's signature without running it: every mistake a 4xx now, as a synchronous request would get. What
+   * an async submission does before it is accepted.
+   */
+  public ModelVersion check(String model, String reference, InferenceRequest request) {
+    ModelVersion version = resolver.resolve(model, reference, request.unit());
+    if (version.onEndpoint() && request.explain() != null) {
+      throw dev.pier.kernel.PierException.badRequest("explanations are computed in the serving process; version "
+          + version.version() + " of model '" + model + "' runs on an endpoint");
+    }
+    Signature signature = signature(version);
+    if (!signature.inputs().isEmpty()) {
+      SignatureCheck.check(signature, request);
+    }
+    return version;
+  }
+
   public ModelVersion resolve(String model, String reference) {
     return resolver.resolve(model, reference);
   }

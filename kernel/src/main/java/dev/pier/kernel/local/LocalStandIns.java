@@ -19,6 +19,11 @@ public interface LocalStandIns extends AutoCloseable {
 
   URI s3Endpoint();
 
+  /** The SQS stand-in (ElasticMQ; messages in memory only), or null when this build carries none. */
+  default URI sqsEndpoint() {
+    return null;
+  }
+
   /** The static credentials the stand-ins accept. */
   String accessKeyId();
 

@@ -50,21 +50,30 @@ public final class WebhookDispatcher implements RegistryListener, AutoCloseable 
       String body = RegistryEventJson.write(event).toString();
       for (Webhook w : webhooks.all()) {
         if (w.wants(event)) {
-          deliver(w, event.type(), body, UUID.randomUUID().toString(), 1);
+          deliver(w.url(), w.secret(), "webhook " + w.id(), event.type(), body, UUID.randomUUID().toString(), 1);
         }
       }
     });
   }
 
-  private void deliver(Webhook w, String type, String body, String deliveryId, int attempt) {
+  /**
+   * Delivers one event that is not a registry event (e.g. an async prediction's completion callback) the way webhooks
+   * are delivered: signed with {@code secret}, retried with backoff, off the calling thread.
+   */
+  public void post(String url, String secret, String type, String body, String deliveryId) {
+    scheduler.execute(() -> deliver(url, secret, "callback", type, body, deliveryId, 1));
+  }
+
+  private void deliver(String url, String secret, String receiver, String type, String body, String deliveryId,
+      int attempt) {
     String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(w.url())).timeout(Duration.ofSeconds(10))
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
         .header("Content-Type", "application/json")
         .header("User-Agent", "pier-webhooks")
         .header("X-Pier-Event", type)
         .header("X-Pier-Delivery", deliveryId)
         .header("X-Pier-Timestamp", timestamp)
-        .header("X-Pier-Signature", "sha256=" + sign(w.secret(), timestamp + "." + body))
+        .header("X-Pier-Signature", "sha256=" + sign(secret, timestamp + "." + body))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
       if (failure == null && response.statusCode() / 100 == 2) {
@@ -72,12 +81,13 @@ public final class WebhookDispatcher implements RegistryListener, AutoCloseable 
       }
       String why = failure != null ? failure.toString() : "HTTP " + response.statusCode();
       if (attempt >= attempts) {
-        LOG.log(System.Logger.Level.WARNING, "webhook " + w.id() + " gave up on " + type + " after " + attempt
+        LOG.log(System.Logger.Level.WARNING, receiver + " gave up on " + type + " after " + attempt
             + " attempts: " + why);
         return;
       }
       long delay = backoff.toMillis() << (attempt - 1);
-      scheduler.schedule(() -> deliver(w, type, body, deliveryId, attempt + 1), delay, TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> deliver(url, secret, receiver, type, body, deliveryId, attempt + 1), delay,
+          TimeUnit.MILLISECONDS);
     });
   }
 

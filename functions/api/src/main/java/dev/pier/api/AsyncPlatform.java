@@ -1,0 +1,159 @@
+package dev.pier.api;
+
+import dev.pier.async.AsyncObjects;
+import dev.pier.async.AsyncPoller;
+import dev.pier.async.AsyncPredictions;
+import dev.pier.async.AsyncQueue;
+import dev.pier.async.AsyncScorer;
+import dev.pier.async.AsyncSettings;
+import dev.pier.async.AsyncSqsBatch;
+import dev.pier.async.AsyncTable;
+import dev.pier.async.AsyncWorker;
+import dev.pier.async.CallbackSender;
+import dev.pier.kernel.PierException;
+import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.oip.OipJson;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * Wires async predictions: the record table, the bucket for large bodies, the work queue and the worker. In local
+ * mode it creates the table, bucket and an ElasticMQ queue, re-queues what a previous process left unfinished and
+ * runs the worker in-process ({@link AsyncPoller}); in AWS the queue is SQS ({@code pier.async.queue-url}) and the
+ * same {@link AsyncWorker} runs behind the SQS-triggered handler ({@link #sqsBatch()}).
+ *
+ * <p>Endpoint-placed versions are scored by the worker through the same {@link PredictionService}, i.e. a real-time
+ * {@code InvokeEndpoint} call made from the worker, not from the caller's request. SageMaker's own async inference
+ * ({@code InvokeEndpointAsync}: input in S3, output to S3 + SNS) would suit very long-running endpoint models; it
+ * needs an endpoint created with an async inference config and is not wired yet (see the closing note of issue #4).
+ */
+@Singleton
+public class AsyncPlatform {
+  private final SqsClient sqs;
+  private final AsyncPredictions predictions;
+  private final AsyncWorker worker;
+  private final AsyncPoller poller;
+  private final String callbackSecret;
+  private final boolean local;
+
+  public AsyncPlatform(Platform platform, RegistryServices registry, AsyncMetrics metrics) {
+    PierConfig config = platform.config();
+    AsyncConfig async = config.async();
+    this.local = platform.standIns() != null;
+    AsyncSettings settings = new AsyncSettings(async.lease(), async.maxAttempts(), config.retention().asyncResults(),
+        async.inlineBytes());
+    var sdk = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+        .region(Region.of(platform.aws().settings().region()));
+    if (local) {
+      sdk.endpointOverride(platform.standIns().sqsEndpoint()).credentialsProvider(StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(platform.standIns().accessKeyId(), platform.standIns().secretAccessKey())));
+    } else {
+      async.sqsEndpoint().ifPresent(sdk::endpointOverride);
+      sdk.credentialsProvider(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
+          ? EnvironmentVariableCredentialsProvider.create() : DefaultCredentialsProvider.builder().build());
+    }
+    this.sqs = sdk.build();
+    AsyncTable table = new AsyncTable(platform.aws().dynamoDb(), async.table());
+    AsyncObjects objects = new AsyncObjects(platform.aws().s3(), async.bucket());
+    String queueUrl;
+    if (local) {
+      AsyncTable.createIfMissing(platform.aws().dynamoDb(), async.table());
+      objects.createBucketIfMissing();
+      queueUrl = AsyncQueue.createIfMissing(sqs, async.queue(), async.lease());
+    } else {
+      queueUrl = async.queueUrl().orElse(null);
+    }
+    AsyncQueue queue = new AsyncQueue(sqs, queueUrl == null ? "unset:pier.async.queue-url" : queueUrl);
+    this.callbackSecret = async.callbackSecret().orElseGet(() -> local ? localCallbackSecret(config.dataDir()) : null);
+    PredictionService service = platform.predictions();
+    AsyncScorer scorer = (model, version, request) ->
+        OipJson.writeResponse(service.infer(model, Integer.toString(version), OipJson.parseRequest(request)));
+    CallbackSender callbacks = callbackSecret == null ? CallbackSender.NONE
+        : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
+    this.worker = new AsyncWorker(table, objects, scorer, settings, metrics, callbacks, Clock.systemUTC());
+    this.predictions = new AsyncPredictions(table, objects, queue, settings, metrics, Clock.systemUTC());
+    this.poller = local ? new AsyncPoller(queue, worker, async.workers()) : null;
+    if (!local && queueUrl == null) {
+      Log.warn("pier.async.queue-url is not set: Prefer: respond-async requests are answered 503");
+    }
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (local) {
+      int requeued = predictions.recover();
+      if (requeued > 0) {
+        Log.infof("async: queued again %d predictions a previous process left unfinished", requeued);
+      }
+      poller.start();
+    }
+  }
+
+  public AsyncPredictions predictions() {
+    return predictions;
+  }
+
+  /** The worker behind the SQS event source mapping in AWS. */
+  public AsyncSqsBatch sqsBatch() {
+    return new AsyncSqsBatch(worker);
+  }
+
+  /** Whether results can be delivered to callback URLs here (a signing secret is configured). */
+  public boolean callbacksEnabled() {
+    return callbackSecret != null;
+  }
+
+  /** Callbacks must use HTTPS outside local mode. */
+  public boolean local() {
+    return local;
+  }
+
+  private static String localCallbackSecret(String dataDir) {
+    Path file = Path.of(dataDir, "async", "callback.key");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file).trim();
+      }
+      byte[] key = new byte[32];
+      new SecureRandom().nextBytes(key);
+      String secret = Base64.getEncoder().encodeToString(key);
+      Files.createDirectories(file.getParent());
+      Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------"))), secret);
+      return secret;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read or write " + file, e);
+    }
+  }
+
+  /** A 503 with Retry-After (via {@link ApiErrors}) when the queue refused a submission. */
+  static PierException unavailable(AsyncQueue.QueueUnavailable e) {
+    return PierException.unavailable("async predictions cannot be accepted right now (the work queue is unavailable);"
+        + " nothing was accepted, retry later", e);
+  }
+
+  @PreDestroy
+  void close() {
+    if (poller != null) {
+      poller.close();
+    }
+    sqs.close();
+  }
+}
