@@ -90,7 +90,7 @@ public class AsyncPlatform {
         : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
     this.worker = new AsyncWorker(table, objects, scorer, settings, metrics, callbacks, Clock.systemUTC());
     this.predictions = new AsyncPredictions(table, objects, queue, settings, metrics, Clock.systemUTC());
-    this.poller = local ? new AsyncPoller(queue, worker, async.workers()) : null;
+    this.poller = local && async.workers() > 0 ? new AsyncPoller(queue, worker, async.workers()) : null;
     if (!local && queueUrl == null) {
       Log.warn("pier.async.queue-url is not set: Prefer: respond-async requests are answered 503");
     }
@@ -102,7 +102,9 @@ public class AsyncPlatform {
       if (requeued > 0) {
         Log.infof("async: queued again %d predictions a previous process left unfinished", requeued);
       }
-      poller.start();
+      if (poller != null) {
+        poller.start();
+      }
     }
   }
 
