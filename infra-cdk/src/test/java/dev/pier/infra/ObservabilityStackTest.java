@@ -39,7 +39,7 @@ class ObservabilityStackTest {
         "Namespace", "AWS/SQS",
         "MetricName", "ApproximateNumberOfMessagesVisible",
         "Threshold", 1,
-        "ComparisonOperator", "GreaterThanOrEqualToThreshold"), 2);
+        "ComparisonOperator", "GreaterThanOrEqualToThreshold"), Deployments.dev().stacks().workers().queues().size());
   }
 
   @Test
