@@ -168,41 +168,56 @@ public final class ApiStack extends Stack {
   }
 
   private ApiFunction createDataPlane() {
-    var table = data.registryTable();
-    List<PolicyStatement> permissions = new ArrayList<>(List.of(
-            PolicyStatement.Builder.create()
-                .sid("ReadRegistry")
-                .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
-                .resources(List.of(table.getTableArn()))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("ReadArtifacts")
-                .actions(List.of("s3:GetObject"))
-                .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("DecryptData")
-                .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
-                .resources(List.of(data.key().getKeyArn()))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("InvokeModelEndpoints")
-                // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
-                // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
-                .actions(List.of("sagemaker:InvokeEndpoint"))
-                .resources(List.of(Fn.sub(
-                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
-                .build()));
+    List<PolicyStatement> permissions = new ArrayList<>(scoringPermissions(data));
     permissions.addAll(async.submit());
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
         environment(async.environment(true)), permissions);
-    Nag.suppress(f.role(), "AwsSolutions-IAM5",
-            "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
-                + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
-                + "created per version after this stack is deployed. " + AsyncGrants.OBJECTS_REASON,
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/",
-            AsyncGrants.OBJECTS_FINDING);
+    suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
     return f;
+  }
+
+  /**
+   * What scoring a prediction needs, wherever it runs (the data plane, the async worker): read the registry and
+   * artifacts, decrypt them, and call the SageMaker endpoints of endpoint-placed versions.
+   */
+  static List<PolicyStatement> scoringPermissions(DataStack data) {
+    var table = data.registryTable();
+    return List.of(
+        PolicyStatement.Builder.create()
+            .sid("ReadRegistry")
+            .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
+            .resources(List.of(table.getTableArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ReadArtifacts")
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("DecryptData")
+            .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
+            .resources(List.of(data.key().getKeyArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("InvokeModelEndpoints")
+            // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
+            // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
+            .actions(List.of("sagemaker:InvokeEndpoint"))
+            .resources(List.of(Fn.sub(
+                "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+            .build());
+  }
+
+  /** The IAM5 findings of {@link #scoringPermissions}, with their reason. */
+  static void suppressScoringFindings(ApiFunction f, String moreReason, String... moreFindings) {
+    List<String> findings = new ArrayList<>(List.of(
+        "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/"));
+    findings.addAll(List.of(moreFindings));
+    Nag.suppress(f.role(), "AwsSolutions-IAM5",
+        "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
+            + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
+            + "created per version after this stack is deployed. " + moreReason,
+        findings.toArray(String[]::new));
   }
 
   private ApiFunction createControlPlane() {

@@ -73,28 +73,7 @@ public final class WorkersStack extends Stack {
   private ApiFunction createAsyncWorker() {
     var registry = data.registryTable();
     AsyncGrants async = new AsyncGrants(data, asyncPredictions.queue());
-    List<PolicyStatement> permissions = new ArrayList<>(List.of(
-        PolicyStatement.Builder.create()
-            .sid("ReadRegistry")
-            .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
-            .resources(List.of(registry.getTableArn()))
-            .build(),
-        PolicyStatement.Builder.create()
-            .sid("ReadArtifacts")
-            .actions(List.of("s3:GetObject"))
-            .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
-            .build(),
-        PolicyStatement.Builder.create()
-            .sid("DecryptData")
-            .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
-            .resources(List.of(data.key().getKeyArn()))
-            .build(),
-        PolicyStatement.Builder.create()
-            .sid("InvokeModelEndpoints")
-            .actions(List.of("sagemaker:InvokeEndpoint"))
-            .resources(List.of(Fn.sub(
-                "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
-            .build()));
+    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
     permissions.addAll(async.work());
     Map<String, String> env = new java.util.LinkedHashMap<>(Map.of(
         "PIER_REGISTRY_TABLE", registry.getTableName(),
@@ -107,12 +86,7 @@ public final class WorkersStack extends Stack {
         .batchSize(ASYNC_BATCH_SIZE)
         .reportBatchItemFailures(true)
         .build());
-    Nag.suppress(f.role(), "AwsSolutions-IAM5",
-        "Artifacts are content-addressed objects under artifacts/sha256/; the worker reads any of them, and only "
-            + "them. Versions placed on endpoints are served by SageMaker endpoints named pier-*, created per version "
-            + "after this stack is deployed. " + AsyncGrants.OBJECTS_REASON,
-        "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/",
-        AsyncGrants.OBJECTS_FINDING);
+    ApiStack.suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
     return f;
   }
 

@@ -44,6 +44,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * {@code InvokeEndpoint} call made from the worker, not from the caller's request. SageMaker's own async inference
  * ({@code InvokeEndpointAsync}: input in S3, output to S3 + SNS) would suit very long-running endpoint models; it
  * needs an endpoint created with an async inference config and is not wired yet (see the closing note of issue #4).
+ * The pinned {@code sagemakerruntime} 2.40.2 has the call ({@code invokeEndpointAsync}: {@code inputLocation},
+ * {@code inferenceId}, {@code invocationTimeoutSeconds} in; {@code outputLocation}, {@code failureLocation} out); what
+ * is missing is completing the record when the output lands (an SNS or S3 notification to a worker), since the
+ * worker's lease cannot span the endpoint's run.
  */
 @Singleton
 public class AsyncPlatform {
