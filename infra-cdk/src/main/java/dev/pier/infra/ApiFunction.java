@@ -24,15 +24,33 @@ import software.constructs.Construct;
 
 /**
  * One deployment of the api app's {@code function.zip}: its own log group, its own role holding only the statements
- * given, and a {@code live} alias that API Gateway invokes. The alias points at a published version with SnapStart
- * by default, or carries provisioned concurrency with target-tracking autoscaling when
- * {@link PierConfig.Concurrency#provisioned} is chosen (AWS does not allow both on one version).
+ * given, and a {@code live} alias that API Gateway (or an event source mapping) invokes. Behind API Gateway the alias
+ * points at a published version with SnapStart by default, or carries provisioned concurrency with target-tracking
+ * autoscaling when {@link PierConfig.Concurrency#provisioned} is chosen (AWS does not allow both on one version); a
+ * queue consumer always uses SnapStart, since nobody waits on its cold starts.
  */
 public final class ApiFunction extends Construct {
-  public static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+  /** The zip's entry point: API Gateway events to the REST app, SQS events to the async worker. */
+  public static final String HANDLER = "dev.pier.api.lambda.PierLambdaHandler::handleRequest";
   public static final String ALIAS = "live";
   /** Provisioned concurrency scales out above this share of warm instances in use. */
   static final double PROVISIONED_UTILIZATION_TARGET = 0.7;
+
+  /**
+   * What invokes the function.
+   *
+   * @param timeout the function's timeout
+   * @param callerWaits whether a caller waits on each invocation, so provisioned concurrency may keep it warm
+   */
+  public record Trigger(Duration timeout, boolean callerWaits) {
+    /** API Gateway HTTP APIs wait at most 30 s for an integration. */
+    public static final Trigger API_GATEWAY = new Trigger(Duration.seconds(29), true);
+
+    /** An SQS event source mapping; {@code timeout} must stay below the queue's visibility timeout. */
+    public static Trigger queue(Duration timeout) {
+      return new Trigger(timeout, false);
+    }
+  }
 
   private final LogGroup logGroup;
   private final Role role;
@@ -47,8 +65,14 @@ public final class ApiFunction extends Construct {
    */
   public ApiFunction(Construct scope, String id, PierConfig config, String purpose, int memoryMb,
       Map<String, String> environment, List<PolicyStatement> permissions) {
+    this(scope, id, config, purpose, Trigger.API_GATEWAY, memoryMb, environment, permissions);
+  }
+
+  /** @param trigger what invokes it: decides the timeout and whether provisioned concurrency applies */
+  public ApiFunction(Construct scope, String id, PierConfig config, String purpose, Trigger trigger, int memoryMb,
+      Map<String, String> environment, List<PolicyStatement> permissions) {
     super(scope, id);
-    boolean snapStart = config.concurrency() == PierConfig.Concurrency.snapstart;
+    boolean snapStart = config.concurrency() == PierConfig.Concurrency.snapstart || !trigger.callerWaits();
     this.logGroup = LogGroup.Builder.create(this, "Logs")
         .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
         .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
@@ -77,8 +101,7 @@ public final class ApiFunction extends Construct {
         .handler(HANDLER)
         .code(Code.fromAsset(config.apiZip().toString()))
         .memorySize(memoryMb)
-        // API Gateway HTTP APIs wait at most 30 s for an integration.
-        .timeout(Duration.seconds(29))
+        .timeout(trigger.timeout())
         // SnapStart refuses functions with more than 512 MB of /tmp; provisioned instances may stage bigger models.
         .ephemeralStorageSize(Size.mebibytes(snapStart ? 512 : 2048))
         .environment(env)
@@ -89,7 +112,8 @@ public final class ApiFunction extends Construct {
         .build();
     if (snapStart) {
       Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
-          "The live alias always points at a published version, which is what API Gateway invokes.");
+          "The live alias always points at a published version, which is what API Gateway or the event source "
+              + "mapping invokes.");
     }
     if (config.lambdaRuntime().equals("java21")) {
       Nag.suppress(function, "AwsSolutions-L1",

@@ -1,5 +1,7 @@
 package dev.pier.infra;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Aws;
@@ -49,7 +51,8 @@ import software.constructs.Construct;
  * The public face: an API Gateway HTTP API whose routes require a Cognito-issued JWT, throttled at the stage, in
  * front of the api app deployed twice: the data plane ({@code /v2}, read-only on the registry) and the control plane
  * ({@code /api/v1}, the only one that writes). Splitting them keeps inference's role read-only and lets each scale and
- * alarm on its own.
+ * alarm on its own. The data plane accepts async predictions onto the workers stack's queue; the control plane reads
+ * and erases them ({@link AsyncGrants}).
  */
 public final class ApiStack extends Stack {
   /** OAuth resource server of the API; scopes are {@code pier/infer} and {@code pier/admin}. */
@@ -59,6 +62,7 @@ public final class ApiStack extends Stack {
 
   private final PierConfig config;
   private final DataStack data;
+  private final AsyncGrants async;
   private final ResourceServerScope inferScope =
       ResourceServerScope.Builder.create().scopeName("infer").scopeDescription("call /v2 inference").build();
   private final ResourceServerScope adminScope =
@@ -71,10 +75,12 @@ public final class ApiStack extends Stack {
   private final HttpApi httpApi;
   private final HttpStage stage;
 
-  public ApiStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
+  public ApiStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
+      WorkersStack workers) {
     super(scope, id, props);
     this.config = config;
     this.data = data;
+    this.async = new AsyncGrants(data, workers.asyncPredictions().queue());
     this.userPool = createUserPool();
     this.resourceServer = createResourceServer();
     this.serviceClient = createServiceClient();
@@ -162,46 +168,61 @@ public final class ApiStack extends Stack {
   }
 
   private ApiFunction createDataPlane() {
-    var table = data.registryTable();
+    List<PolicyStatement> permissions = new ArrayList<>(scoringPermissions(data));
+    permissions.addAll(async.submit());
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
-        registryEnvironment(),
-        List.of(
-            PolicyStatement.Builder.create()
-                .sid("ReadRegistry")
-                .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
-                .resources(List.of(table.getTableArn()))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("ReadArtifacts")
-                .actions(List.of("s3:GetObject"))
-                .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("DecryptData")
-                .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
-                .resources(List.of(data.key().getKeyArn()))
-                .build(),
-            PolicyStatement.Builder.create()
-                .sid("InvokeModelEndpoints")
-                // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
-                // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
-                .actions(List.of("sagemaker:InvokeEndpoint"))
-                .resources(List.of(Fn.sub(
-                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
-                .build()));
-    Nag.suppress(f.role(), "AwsSolutions-IAM5",
-            "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
-                + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
-                + "created per version after this stack is deployed.",
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/");
+        environment(async.environment(true)), permissions);
+    suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
     return f;
+  }
+
+  /**
+   * What scoring a prediction needs, wherever it runs (the data plane, the async worker): read the registry and
+   * artifacts, decrypt them, and call the SageMaker endpoints of endpoint-placed versions.
+   */
+  static List<PolicyStatement> scoringPermissions(DataStack data) {
+    var table = data.registryTable();
+    return List.of(
+        PolicyStatement.Builder.create()
+            .sid("ReadRegistry")
+            .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
+            .resources(List.of(table.getTableArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ReadArtifacts")
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("DecryptData")
+            .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
+            .resources(List.of(data.key().getKeyArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("InvokeModelEndpoints")
+            // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
+            // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
+            .actions(List.of("sagemaker:InvokeEndpoint"))
+            .resources(List.of(Fn.sub(
+                "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+            .build());
+  }
+
+  /** The IAM5 findings of {@link #scoringPermissions}, with their reason. */
+  static void suppressScoringFindings(ApiFunction f, String moreReason, String... moreFindings) {
+    List<String> findings = new ArrayList<>(List.of(
+        "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/"));
+    findings.addAll(List.of(moreFindings));
+    Nag.suppress(f.role(), "AwsSolutions-IAM5",
+        "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
+            + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
+            + "created per version after this stack is deployed. " + moreReason,
+        findings.toArray(String[]::new));
   }
 
   private ApiFunction createControlPlane() {
     var table = data.registryTable();
-    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry)",
-        config.controlPlaneMemoryMb(), registryEnvironment(),
-        List.of(
+    List<PolicyStatement> permissions = new ArrayList<>(List.of(
             PolicyStatement.Builder.create()
                 .sid("ReadWriteRegistry")
                 // TransactWriteItems is authorized per contained action: Put, Update, Delete and ConditionCheck.
@@ -230,17 +251,23 @@ public final class ApiStack extends Stack {
                 .actions(List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"))
                 .resources(List.of(data.key().getKeyArn()))
                 .build()));
+    permissions.addAll(async.readAndErase());
+    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry)",
+        config.controlPlaneMemoryMb(), environment(async.environment(false)), permissions);
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
-                + "checks for existing ones, and touches nothing else in the bucket.",
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/");
+                + "checks for existing ones, and touches nothing else in the bucket. " + AsyncGrants.OBJECTS_REASON,
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", AsyncGrants.OBJECTS_FINDING);
     return f;
   }
 
-  private Map<String, String> registryEnvironment() {
-    return Map.of(
-        "PIER_REGISTRY_TABLE", data.registryTable().getTableName(),
-        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
+  /** The registry's table and bucket, and {@code extra}. */
+  private Map<String, String> environment(Map<String, String> extra) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PIER_REGISTRY_TABLE", data.registryTable().getTableName());
+    env.put("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
+    env.putAll(extra);
+    return env;
   }
 
   private HttpApi createHttpApi() {

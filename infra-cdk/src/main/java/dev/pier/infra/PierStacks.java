@@ -24,7 +24,7 @@ public record PierStacks(
   public static PierStacks create(App app, PierConfig config) {
     // S3 delivers access logs by bucket policy, not ACLs, so every bucket can enforce bucket-owner object ownership.
     app.getNode().setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
-    // Stacks reference each other through exports (data → api, …); a referenced export cannot be removed while in use.
+    // Stacks reference each other through exports (data → workers → api, …); a referenced export cannot be removed while in use.
     app.getNode().setContext("@aws-cdk/core:defaultCrossStackReferences", "strong");
     StackProps props = StackProps.builder()
         .env(config.account() == null && config.region() == null ? null : Environment.builder()
@@ -35,8 +35,9 @@ public record PierStacks(
         .build();
     String p = config.prefix();
     DataStack data = new DataStack(app, p + "-data", props, config);
-    ApiStack api = new ApiStack(app, p + "-api", props, config, data);
-    WorkersStack workers = new WorkersStack(app, p + "-workers", props, config);
+    // Workers before api: the api's data plane sends to the async predictions queue that the workers stack owns.
+    WorkersStack workers = new WorkersStack(app, p + "-workers", props, config, data);
+    ApiStack api = new ApiStack(app, p + "-api", props, config, data, workers);
     OrchestrationStack orchestration = new OrchestrationStack(app, p + "-orchestration", props, config, data, workers);
     EndpointsStack endpoints = new EndpointsStack(app, p + "-endpoints", props, config, data);
     ObservabilityStack observability = new ObservabilityStack(app, p + "-observability", props, config, api, workers,

@@ -7,6 +7,7 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.sqs.DeadLetterQueue;
@@ -16,7 +17,8 @@ import software.constructs.Construct;
 
 /**
  * Work queues for the {@code workers} app (Funqy handlers for events and state-machine tasks), each with its own
- * dead-letter queue that the observability stack alarms on.
+ * dead-letter queue that the observability stack alarms on, and the async predictions worker: the api zip again
+ * ({@link ApiFunction#HANDLER} runs SQS events through {@code AsyncPlatform.sqsBatch()}), consuming its queue.
  *
  * <p>TODO(workers): the {@code functions/workers} app does not exist yet. When it does, add one Lambda per Funqy
  * handler here ({@code QUARKUS_FUNQY_EXPORT=<name>} picks the function from the shared zip), each with an
@@ -33,22 +35,64 @@ public final class WorkersStack extends Stack {
   /** A message is tried this many times before it moves to the dead-letter queue. */
   static final int MAX_RECEIVES = 5;
 
+  /**
+   * The async worker's timeout: below {@link #ASYNC_LEASE_SECONDS}, so a batch still running is never handed out again
+   * (the visibility timeout runs from receipt for all messages of a batch).
+   */
+  static final int ASYNC_WORKER_TIMEOUT_SECONDS = ASYNC_LEASE_SECONDS - 10;
+
+  /** Messages per async worker invocation, worked one after another; failures are reported per message. */
+  static final int ASYNC_BATCH_SIZE = 10;
+
   /** A work queue and where its poison messages go. */
   public record WorkQueue(String name, Queue queue, Queue deadLetters) {}
 
   private final PierConfig config;
+  private final DataStack data;
   private final List<WorkQueue> queues = new ArrayList<>();
   private final WorkQueue batchUploads;
   private final WorkQueue predictionCaptures;
   private final WorkQueue asyncPredictions;
+  private final ApiFunction asyncWorker;
 
-  public WorkersStack(Construct scope, String id, StackProps props, PierConfig config) {
+  public WorkersStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
     super(scope, id, props);
     this.config = config;
+    this.data = data;
     this.batchUploads = createQueue("BatchUploads", Duration.minutes(15));
     this.predictionCaptures = createQueue("PredictionCaptures", Duration.minutes(2));
     this.asyncPredictions = createQueue("AsyncPredictions", Duration.seconds(ASYNC_LEASE_SECONDS));
     allowBatchUploadRule();
+    this.asyncWorker = createAsyncWorker();
+  }
+
+  /**
+   * Scores async predictions: reads the registry and artifacts (or calls the version's SageMaker endpoint) like the
+   * data plane, and works the async records and objects ({@link AsyncGrants#work()}); nothing else.
+   */
+  private ApiFunction createAsyncWorker() {
+    var registry = data.registryTable();
+    AsyncGrants async = new AsyncGrants(data, asyncPredictions.queue());
+    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
+    permissions.addAll(async.work());
+    Map<String, String> env = new java.util.LinkedHashMap<>(Map.of(
+        "PIER_REGISTRY_TABLE", registry.getTableName(),
+        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName()));
+    env.putAll(async.environment(false));
+    ApiFunction f = new ApiFunction(this, "AsyncWorker", config, "async prediction worker (SQS)",
+        ApiFunction.Trigger.queue(Duration.seconds(ASYNC_WORKER_TIMEOUT_SECONDS)), config.dataPlaneMemoryMb(), env,
+        permissions);
+    f.alias().addEventSource(SqsEventSource.Builder.create(asyncPredictions.queue())
+        .batchSize(ASYNC_BATCH_SIZE)
+        .reportBatchItemFailures(true)
+        .build());
+    ApiStack.suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
+    return f;
+  }
+
+  /** The Lambda that runs async predictions off {@link #asyncPredictions()}. */
+  public ApiFunction asyncWorker() {
+    return asyncWorker;
   }
 
   /**
@@ -80,12 +124,8 @@ public final class WorkersStack extends Stack {
   }
 
   /**
-   * Async prediction ids ({@code Prefer: respond-async}); the api sends to it ({@code pier.async.queue-url}).
-   *
-   * <p>TODO(async): the consumer. The worker logic is {@code dev.pier.async.AsyncSqsBatch} (batch item failures),
-   * reached through {@code AsyncPlatform.sqsBatch()} in the api app; it still needs a Lambda entry point that boots the
-   * app for SQS events (the api zip's handler is the HTTP one), then an {@code SqsEventSource} here with
-   * {@code reportBatchItemFailures(true)}, batch size 10 and a function timeout below {@link #ASYNC_LEASE_SECONDS}.
+   * Async prediction ids ({@code Prefer: respond-async}); the api's data plane sends to it
+   * ({@code pier.async.queue-url}) and {@link #asyncWorker()} consumes it.
    */
   public WorkQueue asyncPredictions() {
     return asyncPredictions;

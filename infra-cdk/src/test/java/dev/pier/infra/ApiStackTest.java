@@ -106,15 +106,62 @@ class ApiStackTest {
   }
 
   @Test
-  void dataPlaneMayOnlyReadTheRegistryAndArtifactsAndInvokePierEndpoints() {
-    assertThat(Json.allowedActions(dev, "DataPlaneRole")).containsExactlyInAnyOrder(
+  void dataPlaneReadsTheRegistryAndArtifactsInvokesPierEndpointsAndQueuesAsyncPredictions() {
+    assertThat(new java.util.TreeSet<>(Json.allowedActions(dev, "DataPlaneRole"))).containsExactlyInAnyOrder(
         "logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject",
         "kms:Decrypt", "kms:DescribeKey", "sagemaker:InvokeEndpoint", "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords");
+        "xray:PutTelemetryRecords",
+        // async predictions: the record, a large request, the queue, the data key through DynamoDB and S3
+        "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage",
+        "kms:Encrypt", "kms:GenerateDataKey");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",
             "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(".*:endpoint/pier-\\*")))))))));
+  }
+
+  @Test
+  void dataPlaneWritesOnlyTheAsyncTableAndRequestPrefixAndSendsOnlyToTheAsyncQueue() {
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem"))
+        .singleElement().asString().contains("AsyncPredictionsTable");
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:DeleteItem"))
+        .singleElement().asString().contains("AsyncPredictionsTable");
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject"))
+        .singleElement().asString().contains("AsyncResultsBucket").endsWith("/async-requests/*\"]]}");
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "sqs:SendMessage"))
+        .singleElement().asString().contains("AsyncPredictions").doesNotContain("DeadLetters");
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(Match.objectLike(Map.of(
+            "Sid", "AsyncDataKey",
+            "Action", List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
+            "Condition", Map.of("StringEquals", Map.of("kms:ViaService", List.of(
+                Map.of("Fn::Sub", "dynamodb.${AWS::Region}.amazonaws.com"),
+                Map.of("Fn::Sub", "s3.${AWS::Region}.amazonaws.com")))))))))));
+  }
+
+  @Test
+  void onlyTheDataPlaneIsToldTheAsyncQueueBothKnowTheAsyncTableAndBucket() {
+    Map<String, Object> async = Map.of("PIER_ASYNC_TABLE", Match.anyValue(), "PIER_ASYNC_BUCKET", Match.anyValue());
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Description", Match.stringLikeRegexp("data plane.*"),
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_ASYNC_TABLE", Match.anyValue(), "PIER_ASYNC_BUCKET", Match.anyValue(),
+            "PIER_ASYNC_QUEUE_URL", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*AsyncPredictions.*")))))));
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Description", Match.stringLikeRegexp("control plane.*"),
+        "Environment", Map.of("Variables", Match.objectLike(async))));
+    dev.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of(
+        "Environment", Map.of("Variables", Match.objectLike(Map.of("PIER_ASYNC_QUEUE_URL", Match.anyValue())))), 1);
+  }
+
+  @Test
+  void controlPlaneReadsAndErasesAsyncPredictionsButNeverQueuesOrScoresThem() {
+    List<String> actions = Json.allowedActions(dev, "ControlPlaneRole");
+    assertThat(actions).doesNotContain("sqs:SendMessage", "sqs:ReceiveMessage", "sagemaker:InvokeEndpoint");
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "dynamodb:Query"))
+        .anySatisfy(r -> assertThat(r).contains("AsyncPredictionsTable").endsWith("/index/subject\"]]}"));
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
+        .hasSize(2).allSatisfy(r -> assertThat(r).contains("AsyncResultsBucket").containsPattern("/async-re"));
   }
 
   @Test
@@ -123,9 +170,11 @@ class ApiStackTest {
     assertThat(actions).contains("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
     // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
-    // shared by versions, never are, and nothing scans.
-    assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem"))
-        || a.equals("dynamodb:Scan"));
+    // shared by versions, never are (objects are deleted only under the async prefixes), and nothing scans.
+    assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem")
+        && !a.equals("s3:DeleteObject")) || a.equals("dynamodb:Scan"));
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
+        .noneMatch(r -> r.contains("artifacts") || r.contains("ArtifactsBucket"));
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",

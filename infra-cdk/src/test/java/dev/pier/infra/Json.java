@@ -30,6 +30,28 @@ final class Json {
     return out;
   }
 
+  /** The statements of the policies whose logical id starts with {@code policyIdPrefix}. */
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> statements(Template template, String policyIdPrefix) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    properties(template, "AWS::IAM::Policy").forEach((id, props) -> {
+      if (id.startsWith(policyIdPrefix)) {
+        ((List<Object>) ((Map<String, Object>) props.get("PolicyDocument")).get("Statement"))
+            .forEach(st -> out.add((Map<String, Object>) st));
+      }
+    });
+    return out;
+  }
+
+  /** The resources (as JSON text) of the statements that allow {@code action}. */
+  static List<String> resourcesAllowing(Template template, String policyIdPrefix, String action) {
+    return statements(template, policyIdPrefix).stream()
+        .filter(st -> st.get("Action").equals(action) || (st.get("Action") instanceof List<?> l && l.contains(action)))
+        .flatMap(st -> st.get("Resource") instanceof List<?> l ? l.stream() : java.util.stream.Stream.of(st.get("Resource")))
+        .map(Json::write)
+        .toList();
+  }
+
   /** Every IAM action granted by the policies whose logical id starts with {@code policyIdPrefix}. */
   @SuppressWarnings("unchecked")
   static List<String> allowedActions(Template template, String policyIdPrefix) {

@@ -39,7 +39,7 @@ class ObservabilityStackTest {
         "Namespace", "AWS/SQS",
         "MetricName", "ApproximateNumberOfMessagesVisible",
         "Threshold", 1,
-        "ComparisonOperator", "GreaterThanOrEqualToThreshold"), 3); // batch uploads, captures, async predictions
+        "ComparisonOperator", "GreaterThanOrEqualToThreshold"), Deployments.dev().stacks().workers().queues().size());
   }
 
   @Test

@@ -37,7 +37,10 @@ public interface AsyncConfig {
   @WithDefault("65536")
   int inlineBytes();
 
-  /** Local mode: predictions the in-process worker runs at once. */
+  /**
+   * Local mode: predictions the in-process worker runs at once; 0 runs no worker here (another process works the
+   * queue, e.g. the Lambda handler's SQS path in its tests).
+   */
   @WithDefault("4")
   int workers();
 

@@ -44,6 +44,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * {@code InvokeEndpoint} call made from the worker, not from the caller's request. SageMaker's own async inference
  * ({@code InvokeEndpointAsync}: input in S3, output to S3 + SNS) would suit very long-running endpoint models; it
  * needs an endpoint created with an async inference config and is not wired yet (see the closing note of issue #4).
+ * The pinned {@code sagemakerruntime} 2.40.2 has the call ({@code invokeEndpointAsync}: {@code inputLocation},
+ * {@code inferenceId}, {@code invocationTimeoutSeconds} in; {@code outputLocation}, {@code failureLocation} out); what
+ * is missing is completing the record when the output lands (an SNS or S3 notification to a worker), since the
+ * worker's lease cannot span the endpoint's run.
  */
 @Singleton
 public class AsyncPlatform {
@@ -90,7 +94,7 @@ public class AsyncPlatform {
         : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
     this.worker = new AsyncWorker(table, objects, scorer, settings, metrics, callbacks, Clock.systemUTC());
     this.predictions = new AsyncPredictions(table, objects, queue, settings, metrics, Clock.systemUTC());
-    this.poller = local ? new AsyncPoller(queue, worker, async.workers()) : null;
+    this.poller = local && async.workers() > 0 ? new AsyncPoller(queue, worker, async.workers()) : null;
     if (!local && queueUrl == null) {
       Log.warn("pier.async.queue-url is not set: Prefer: respond-async requests are answered 503");
     }
@@ -102,7 +106,9 @@ public class AsyncPlatform {
       if (requeued > 0) {
         Log.infof("async: queued again %d predictions a previous process left unfinished", requeued);
       }
-      poller.start();
+      if (poller != null) {
+        poller.start();
+      }
     }
   }
 

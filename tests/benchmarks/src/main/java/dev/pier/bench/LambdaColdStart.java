@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.pier.async.AsyncObjects;
+import dev.pier.async.AsyncQueue;
+import dev.pier.async.AsyncTable;
 import dev.pier.registry.Framework;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.onnx.OnnxEngine;
@@ -14,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +32,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * Cold start and warm invocations of the API Lambda artifact ({@code -Plambda}'s function.zip) run the way the Lambda
@@ -41,6 +51,12 @@ import java.util.zip.ZipInputStream;
  * invocation, and the time per warm invocation (API Gateway v2 event with an OIP infer, from event handed out to
  * response received, sequentially). Not a model of Lambda's sandbox start or network: those add on top.
  *
+ * <p>Then one async prediction through the same handler, the way the two deployed functions share it: an API Gateway
+ * event with {@code Prefer: respond-async} is accepted (202) and queued on SQS (the ElasticMQ stand-in, the async
+ * table and bucket on the other stand-ins, configured as in AWS by {@code PIER_ASYNC_*}); the message taken off the
+ * queue is handed to the function as the SQS event an event source mapping sends, which must answer an empty
+ * {@code batchItemFailures}; reading the prediction back must give SUCCEEDED.
+ *
  * <p>Usage: {@code LambdaColdStart FUNCTION_ZIP JAVA_BIN [WARM_INVOCATIONS]}
  */
 public final class LambdaColdStart {
@@ -48,6 +64,8 @@ public final class LambdaColdStart {
   private static final String API = "/2018-06-01/runtime";
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
+  /** The zip's entry point, as the CDK app deploys it ({@code ApiFunction.HANDLER}). */
+  private static final String HANDLER = "dev.pier.api.lambda.PierLambdaHandler::handleRequest";
 
   private final BlockingQueue<Invocation> pending = new LinkedBlockingQueue<>();
   private final Map<String, Invocation> running = new ConcurrentHashMap<>();
@@ -70,6 +88,15 @@ public final class LambdaColdStart {
       fixture.registry.setAlias("demo", "production", 1);
       Path task = fixture.dir.resolve("task");
       unzip(zip, task);
+      // What the CDK app creates in AWS: the async predictions table, bucket and queue.
+      AsyncTable.createIfMissing(fixture.clients.dynamoDb(), "async");
+      new AsyncObjects(fixture.clients.s3(), "async").createBucketIfMissing();
+      SqsClient sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+          .region(Region.of(fixture.aws.region())).endpointOverride(fixture.aws.sqsEndpoint())
+          .credentialsProvider(StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(fixture.aws.accessKeyId(), fixture.aws.secretAccessKey())))
+          .build();
+      String queueUrl = AsyncQueue.createIfMissing(sqs, "async-predictions", Duration.ofSeconds(60));
 
       HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       api.createContext(API, this::serve);
@@ -79,7 +106,7 @@ public final class LambdaColdStart {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + api.getAddress().getPort());
       env.put("LAMBDA_TASK_ROOT", task.toString());
-      env.put("_HANDLER", "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest");
+      env.put("_HANDLER", HANDLER);
       env.put("AWS_LAMBDA_FUNCTION_NAME", "pier-api");
       env.put("AWS_LAMBDA_FUNCTION_VERSION", "1");
       env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048");
@@ -90,6 +117,10 @@ public final class LambdaColdStart {
       env.put("PIER_AWS_S3_ENDPOINT", fixture.aws.s3Endpoint().toString());
       env.put("PIER_REGISTRY_TABLE", "registry");
       env.put("PIER_REGISTRY_ARTIFACTS_BUCKET", "artifacts");
+      env.put("PIER_ASYNC_TABLE", "async");
+      env.put("PIER_ASYNC_BUCKET", "async");
+      env.put("PIER_ASYNC_QUEUE_URL", queueUrl);
+      env.put("PIER_ASYNC_SQS_ENDPOINT", fixture.aws.sqsEndpoint().toString());
       env.put("PIER_PRELOAD", "demo:production");
       env.put("PIER_MODELS_CACHE_BYTES", Long.toString(1L << 30));
       env.put("PIER_DATA_DIR", fixture.dir.resolve("tmp").toString());
@@ -135,6 +166,7 @@ public final class LambdaColdStart {
         System.out.printf("cold start total (start to first answer):             %.0f ms%n", (firstDone - start) / 1e6);
         System.out.printf("warm invocations (%d, sequential): p50 %.3f ms, p95 %.3f ms, p99 %.3f ms%n", warm,
             nanos[warm / 2] / 1e6, nanos[(int) (warm * 0.95)] / 1e6, nanos[(int) (warm * 0.99)] / 1e6);
+        asyncPrediction(sqs, queueUrl);
         System.out.printf("function log: %s%n", fixture.dir.resolve("function.log"));
       } catch (Exception e) {
         System.err.println(Files.readString(fixture.dir.resolve("function.log")));
@@ -142,8 +174,58 @@ public final class LambdaColdStart {
       } finally {
         function.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         api.stop(0);
+        sqs.close();
       }
     }
+  }
+
+  /** Accept (API Gateway event) → the queued message as an SQS event → read back; prints what each step answered. */
+  private void asyncPrediction(SqsClient sqs, String queueUrl) throws Exception {
+    String accepted = submit(event("/v2/models/demo/infer", ROW, Map.of("prefer", "respond-async")))
+        .result().get(30, TimeUnit.SECONDS);
+    JsonNode acceptedResponse = JSON.readTree(accepted);
+    if (acceptedResponse.path("statusCode").asInt() != 202) {
+      throw new IllegalStateException("the async request was not accepted: " + accepted);
+    }
+    String id = JSON.readTree(acceptedResponse.path("body").asText()).path("id").asText();
+    List<Message> queued = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(5))
+        .messages();
+    if (queued.size() != 1 || !queued.get(0).body().equals(id)) {
+      throw new IllegalStateException("expected one queued message for " + id + ", got " + queued);
+    }
+    Message m = queued.get(0);
+    long sent = System.nanoTime();
+    String batchResponse = submit(sqsEvent(m)).result().get(30, TimeUnit.SECONDS);
+    long answered = System.nanoTime();
+    if (!JSON.readTree(batchResponse).path("batchItemFailures").isEmpty()) {
+      throw new IllegalStateException("the SQS event left failures: " + batchResponse);
+    }
+    sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(m.receiptHandle())); // as the event source mapping does
+    String read = submit(event("/api/v1/predictions/" + id, null)).result().get(30, TimeUnit.SECONDS);
+    JsonNode prediction = JSON.readTree(JSON.readTree(read).path("body").asText());
+    if (!prediction.path("state").asText().equals("SUCCEEDED")) {
+      throw new IllegalStateException("the prediction did not succeed: " + read);
+    }
+    System.out.printf("async: 202 %s; SQS event (message %s) answered %s in %.1f ms; GET %s: %s, outputs %s%n",
+        acceptedResponse.path("body").asText(), m.messageId(), batchResponse, (answered - sent) / 1e6,
+        "/api/v1/predictions/" + id, prediction.path("state").asText(),
+        prediction.path("response").path("outputs").get(1).path("data"));
+  }
+
+  /** The event an SQS event source mapping sends for {@code m} (a batch of one). */
+  private static String sqsEvent(Message m) {
+    ObjectNode e = JSON.createObjectNode();
+    ObjectNode r = e.putArray("Records").addObject();
+    r.put("messageId", m.messageId());
+    r.put("receiptHandle", m.receiptHandle());
+    r.put("body", m.body());
+    r.putObject("attributes").put("ApproximateReceiveCount", "1");
+    r.putObject("messageAttributes");
+    r.put("md5OfBody", m.md5OfBody());
+    r.put("eventSource", "aws:sqs");
+    r.put("eventSourceARN", "arn:aws:sqs:us-east-1:123456789012:async-predictions");
+    r.put("awsRegion", "us-east-1");
+    return e.toString();
   }
 
   private static void check(String lambdaResponse) throws IOException {
@@ -205,12 +287,17 @@ public final class LambdaColdStart {
 
   /** An API Gateway HTTP API (payload 2.0) event with claims the JWT authorizer verified (an admin caller). */
   private static String event(String path, String body) {
+    return event(path, body, Map.of());
+  }
+
+  private static String event(String path, String body, Map<String, String> headers) {
     ObjectNode e = JSON.createObjectNode();
     e.put("version", "2.0");
     e.put("routeKey", "$default");
     e.put("rawPath", path);
     e.put("rawQueryString", "");
-    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
+    ObjectNode h = e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
+    headers.forEach(h::put);
     ObjectNode ctx = e.putObject("requestContext");
     ctx.put("requestId", UUID.randomUUID().toString());
     ctx.put("routeKey", "$default");

@@ -1,0 +1,75 @@
+package dev.pier.api.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.api.AsyncPlatform;
+import dev.pier.async.AsyncSqsBatch;
+import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
+import io.quarkus.arc.Arc;
+import io.quarkus.runtime.Quarkus;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Lambda entry point of the api zip ({@code dev.pier.api.lambda.PierLambdaHandler::handleRequest}): one app, two
+ * kinds of event. An SQS event from the async predictions queue's event source mapping runs the async worker
+ * ({@link AsyncPlatform#sqsBatch()}) and answers the partial batch response, so only the messages to retry come
+ * back; every other event goes, unchanged, to Quarkus' API Gateway handler.
+ *
+ * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
+ * SnapStart snapshot holds the booted app). It deliberately does not implement {@code RequestStreamHandler}: Quarkus'
+ * Lambda extension refuses to build an app holding a handler class of its own next to the HTTP extension's
+ * ("Multiple handler classes"), while Lambda's Java runtime calls a public
+ * {@code handleRequest(InputStream, OutputStream, Context)} method just the same.
+ *
+ * <p>Lambda calls one instance with one event at a time.
+ */
+public final class PierLambdaHandler {
+  /** The part of the HTTP path that Quarkus owns: {@link QuarkusStreamHandler#handleRequest}, or its core in tests. */
+  @FunctionalInterface
+  public interface HttpEvents {
+    void handle(InputStream event, OutputStream response, Context context) throws IOException;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Runnable start;
+  private final HttpEvents http;
+  private AsyncSqsBatch sqsBatch;
+
+  /** What Lambda's runtime instantiates. */
+  public PierLambdaHandler() {
+    this(Quarkus::manualStart, new QuarkusStreamHandler()::handleRequest);
+  }
+
+  /**
+   * @param start starts the app if it is not running yet (idempotent)
+   * @param http answers API Gateway events
+   */
+  public PierLambdaHandler(Runnable start, HttpEvents http) {
+    this.start = start;
+    this.http = http;
+  }
+
+  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    byte[] event = input.readAllBytes();
+    Optional<List<AsyncSqsBatch.Message>> messages = SqsBatchEvent.read(JSON, event);
+    if (messages.isEmpty()) {
+      http.handle(new ByteArrayInputStream(event), output, context);
+      return;
+    }
+    start.run();
+    output.write(SqsBatchEvent.response(JSON, sqsBatch().handle(messages.get())));
+  }
+
+  private AsyncSqsBatch sqsBatch() {
+    if (sqsBatch == null) {
+      sqsBatch = Arc.container().instance(AsyncPlatform.class).get().sqsBatch();
+    }
+    return sqsBatch;
+  }
+}
