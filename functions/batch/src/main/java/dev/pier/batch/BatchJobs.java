@@ -48,7 +48,7 @@ public final class BatchJobs {
     InputFormat format = s.format() != null ? InputFormat.parse(s.format()) : InputFormat.ofKey(input.key());
     if (format == null) {
       throw PierException.badRequest("format is required when the input's extension does not name one"
-          + " (.jsonl, .csv)");
+          + " (.jsonl, .csv, .parquet)");
     }
     Priority priority = Priority.parse(s.priority());
     String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
@@ -83,7 +83,7 @@ public final class BatchJobs {
     if (parts.length < 3 || model.isEmpty()) {
       problem = "uploads go under incoming/<model>/; " + key + " names no model";
     } else if (format == null) {
-      problem = "unsupported file type: " + key + " (batch scoring reads .jsonl and .csv)";
+      problem = "unsupported file type: " + key + " (batch scoring reads .jsonl, .csv and .parquet)";
     } else {
       try {
         version = predictions.resolve(model, "production").version();

@@ -18,6 +18,10 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -80,16 +84,7 @@ public final class BatchWorker {
     for (var spec : predictions.signature(version).inputs()) {
       ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
     }
-    ChunkPlanner.Plan plan;
-    try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
-      plan = ChunkPlanner.plan(in, job.format(), settings.chunkRows());
-    } catch (NoSuchKeyException e) {
-      throw new BatchError("the input " + job.input() + " does not exist");
-    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
-      throw new BatchError("the input bucket of " + job.input() + " does not exist");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version) : planText(job);
     ArrayNode items = NODES.arrayNode();
     for (ChunkPlanner.Chunk c : plan.chunks()) {
       ObjectNode item = items.addObject().put("chunk", c.index()).put("start", c.start()).put("end", c.end())
@@ -133,16 +128,27 @@ public final class BatchWorker {
     long started = System.nanoTime();
     ChunkPlanner.Chunk chunk = new ChunkPlanner.Chunk(index, item.get("start").asLong(), item.get("end").asLong(),
         item.get("first_line").asLong(), item.get("rows").asLong());
-    byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
-        .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
     ModelVersion version = version(job);
     String versionRef = Integer.toString(version.version());
     ChunkScorer scorer = new ChunkScorer(predictions.signature(version), settings.batchRows(),
         inputs -> predictions.infer(job.model(), versionRef, new InferenceRequest(null, inputs, List.of())).outputs());
-    ChunkScorer.Scored scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+    ChunkScorer.Scored scored;
+    if (job.format() == InputFormat.PARQUET) {
+      try (ParquetFileReader reader = openParquet(job.input())) {
+        scored = scorer.scoreParquet(reader, chunk);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
+          .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
+      scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+    }
     String part = "part-%05d".formatted(index);
     S3Uri results = job.output().resolve("results/" + part + job.format().extension());
-    s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    if (scored.results().length > 0 || job.format() != InputFormat.PARQUET) { // no empty Parquet file: no schema
+      s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    }
     if (scored.failed() > 0) {
       S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
       s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromBytes(scored.errors()));
@@ -206,6 +212,43 @@ public final class BatchWorker {
     }
     jobs.finish(id, JobState.FAILED, message);
     return NODES.objectNode().put("state", "FAILED");
+  }
+
+  /** Line-aligned byte ranges of a JSONL or CSV input, by one streaming pass. */
+  private ChunkPlanner.Plan planText(BatchJob job) {
+    try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
+      return ChunkPlanner.plan(in, job.format(), settings.chunkRows());
+    } catch (NoSuchKeyException e) {
+      throw new BatchError("the input " + job.input() + " does not exist");
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+      throw new BatchError("the input bucket of " + job.input() + " does not exist");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Row groups as chunks; the file's columns are checked against the model's inputs before any chunk runs. */
+  private ChunkPlanner.Plan planParquet(BatchJob job, ModelVersion version) {
+    try (ParquetFileReader reader = openParquet(job.input())) {
+      var inputs = predictions.signature(version).inputs();
+      int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
+      new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
+      return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
+          settings.chunkRows());
+    } catch (IOException e) {
+      // not a Parquet file (bad magic, truncated footer) is the input's fault, not a transient one
+      throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());
+    } catch (RuntimeException e) {
+      if (e instanceof BatchError || e instanceof SdkClientException || e instanceof PierException) {
+        throw e;
+      }
+      throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());
+    }
+  }
+
+  private ParquetFileReader openParquet(S3Uri input) throws IOException {
+    return ParquetFileReader.open(S3InputFile.open(s3, input),
+        ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
   }
 
   private ModelVersion version(BatchJob job) {

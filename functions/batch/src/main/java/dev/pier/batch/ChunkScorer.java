@@ -16,6 +16,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * Scores one chunk: parses its rows into one flat column per model input, runs the model on large batches of rows
@@ -86,6 +92,46 @@ public final class ChunkScorer {
     }
     return new Scored(out.results.toString().getBytes(StandardCharsets.UTF_8),
         rows.errors.toString().getBytes(StandardCharsets.UTF_8), out.succeeded, rows.failed + out.failed);
+  }
+
+  /**
+   * Scores the row groups {@code [chunk.start(), chunk.end())} of a Parquet file; results are Parquet too.
+   *
+   * @param reader open on the file; its row groups are read one at a time
+   */
+  public Scored scoreParquet(ParquetFileReader reader, ChunkPlanner.Chunk chunk) {
+    MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+    ParquetColumns columns = new ParquetColumns(schema, signature.inputs(), widths);
+    Rows rows = new Rows((int) chunk.rows());
+    long rowNumber = chunk.firstLine();
+    try {
+      for (int rg = (int) chunk.start(); rg < chunk.end(); rg++) {
+        PageReadStore pages = reader.readRowGroup(rg);
+        var records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages, new GroupRecordConverter(schema));
+        for (long i = 0; i < pages.getRowCount(); i++) {
+          Group g = records.read();
+          String id = columns.id(g, rowNumber++);
+          String problem = null;
+          for (int input = 0; input < widths.length && problem == null; input++) {
+            problem = columns.read(g, input, rows.count, rows.columns[input]);
+          }
+          if (problem != null) {
+            rows.error(id, problem);
+          } else {
+            rows.ids[rows.count++] = id;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Output out = new Output(InputFormat.PARQUET);
+    out.parquet = new ParquetResults(columns.stringIds());
+    for (int from = 0; from < rows.count; from += batchRows) {
+      scoreBatch(rows, from, Math.min(rows.count, from + batchRows), out);
+    }
+    return new Scored(out.parquet.finish(), rows.errors.toString().getBytes(StandardCharsets.UTF_8), out.succeeded,
+        rows.failed + out.failed);
   }
 
   // ---- rows ---------------------------------------------------------------------------------------------------
@@ -333,7 +379,7 @@ public final class ChunkScorer {
     return out;
   }
 
-  private static String storeCell(TensorSpec spec, String cell, Object column, int at, String header) {
+  static String storeCell(TensorSpec spec, String cell, Object column, int at, String header) {
     try {
       switch (spec.datatype()) {
         case FP32 -> ((float[]) column)[at] = Float.parseFloat(cell);
@@ -363,6 +409,7 @@ public final class ChunkScorer {
     long succeeded;
     long failed;
     List<TensorSpec> outputs;
+    ParquetResults parquet;
 
     Output(InputFormat format) {
       this.format = format;
@@ -386,10 +433,15 @@ public final class ChunkScorer {
       }
       return;
     }
+    int n = to - from;
+    if (out.format == InputFormat.PARQUET) {
+      out.parquet.write(rows.ids, from, outputs, n);
+      out.succeeded += n;
+      return;
+    }
     if (out.format == InputFormat.CSV && out.outputs == null) {
       writeCsvHeader(outputs, out);
     }
-    int n = to - from;
     int[] widthsOut = new int[outputs.size()];
     for (int o = 0; o < outputs.size(); o++) {
       widthsOut[o] = outputs.get(o).length() / n;
@@ -500,6 +552,23 @@ public final class ChunkScorer {
       return v;
     }
     return "\"" + v.replace("\"", "\"\"") + "\"";
+  }
+
+  /** A string as JSON text, the way {@code Rows} keeps string ids. */
+  static String quoted(String text) {
+    StringBuilder s = new StringBuilder(text.length() + 2);
+    quote(s, text);
+    return s.toString();
+  }
+
+  /** The string a {@link #quoted} id holds. */
+  static String unquoted(String json) {
+    try (JsonParser p = JSON.createParser(json)) {
+      p.nextToken();
+      return p.getText();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static void quote(StringBuilder s, String text) {
