@@ -18,6 +18,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import dev.pier.runtime.pipeline.FeaturePipeline;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -43,6 +45,7 @@ public final class BatchWorker {
   private final S3Client s3;
   private final PredictionService predictions;
   private final BatchSettings settings;
+  private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
 
   public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
     this.jobs = jobs;
@@ -81,8 +84,16 @@ public final class BatchWorker {
       throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
     }
     ModelVersion version = version(job);
-    for (var spec : predictions.signature(version).inputs()) {
-      ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
+    FeaturePipeline pipeline = pipeline(version);
+    var signature = predictions.signature(version);
+    if (pipeline != null && signature.inputs().stream().noneMatch(i -> i.name().equals(pipeline.input()))) {
+      throw new BatchError("the feature pipeline of version " + version.version() + " feeds input '"
+          + pipeline.input() + "', which the model does not have");
+    }
+    if (pipeline == null) {
+      for (var spec : signature.inputs()) {
+        ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
+      }
     }
     ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version) : planText(job);
     ArrayNode items = NODES.arrayNode();
@@ -130,7 +141,7 @@ public final class BatchWorker {
         item.get("first_line").asLong(), item.get("rows").asLong());
     ModelVersion version = version(job);
     String versionRef = Integer.toString(version.version());
-    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), settings.batchRows(),
+    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), pipeline(version), settings.batchRows(),
         inputs -> predictions.infer(job.model(), versionRef, new InferenceRequest(null, inputs, List.of())).outputs());
     ChunkScorer.Scored scored;
     if (job.format() == InputFormat.PARQUET) {
@@ -231,8 +242,10 @@ public final class BatchWorker {
   private ChunkPlanner.Plan planParquet(BatchJob job, ModelVersion version) {
     try (ParquetFileReader reader = openParquet(job.input())) {
       var inputs = predictions.signature(version).inputs();
-      int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
-      new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
+      if (pipeline(version) == null) { // named features need no column per input
+        int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
+        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
+      }
       return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
           settings.chunkRows());
     } catch (IOException e) {
@@ -249,6 +262,20 @@ public final class BatchWorker {
   private ParquetFileReader openParquet(S3Uri input) throws IOException {
     return ParquetFileReader.open(S3InputFile.open(s3, input),
         ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+  }
+
+  /** The version's feature pipeline, parsed once per version (versions are immutable), or null. */
+  private FeaturePipeline pipeline(ModelVersion version) {
+    if (version.pipeline() == null) {
+      return null;
+    }
+    return pipelines.computeIfAbsent(version.model() + "#" + version.version(), k -> {
+      try {
+        return FeaturePipeline.parse(JSON.readTree(version.pipeline()), "pipeline");
+      } catch (IOException e) {
+        throw new BatchError("the feature pipeline of version " + version.version() + " is not JSON");
+      }
+    });
   }
 
   private ModelVersion version(BatchJob job) {

@@ -3,7 +3,9 @@ package dev.pier.batch;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.TensorSpec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -51,6 +53,36 @@ final class ParquetColumns {
     for (int i = 0; i < sources.length; i++) {
       sources[i] = source(i);
     }
+  }
+
+  /** A file whose rows are named raw features for a feature pipeline: only the {@code id} column is special. */
+  static ParquetColumns forInstances(MessageType schema) {
+    return new ParquetColumns(schema, List.of(), new int[0]);
+  }
+
+  /**
+   * A row as the predict API's instance: each top-level column by name, numbers as doubles, booleans, strings, nulls
+   * (a list or group column as its text).
+   */
+  Map<String, Object> instance(Group g) {
+    Map<String, Object> out = new HashMap<>();
+    for (int f = 0; f < schema.getFieldCount(); f++) {
+      Type t = schema.getType(f);
+      Object v = null;
+      if (g.getFieldRepetitionCount(f) > 0) {
+        v = !t.isPrimitive() || t.isRepetition(Type.Repetition.REPEATED) ? g.getValueToString(f, 0)
+            : switch (t.asPrimitiveType().getPrimitiveTypeName()) {
+              case INT32 -> (double) g.getInteger(f, 0);
+              case INT64 -> (double) g.getLong(f, 0);
+              case FLOAT -> (double) g.getFloat(f, 0);
+              case DOUBLE -> g.getDouble(f, 0);
+              case BOOLEAN -> g.getBoolean(f, 0);
+              default -> g.getValueToString(f, 0);
+            };
+      }
+      out.put(t.getName(), v);
+    }
+    return out;
   }
 
   /** Whether the file's ids are strings (else integers or row numbers): the results' id column has that type. */
