@@ -8,6 +8,7 @@ import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalBatchLauncher;
 import dev.pier.batch.Priority;
+import dev.pier.batch.StepFunctionsLauncher;
 import dev.pier.batch.UploadWatcher;
 import dev.pier.kernel.local.LocalStandIns;
 import io.quarkus.logging.Log;
@@ -63,23 +64,34 @@ public class BatchPlatform {
     } else {
       this.launcher = null;
       this.watcher = null;
-      this.jobs = new BatchJobs(table, platform.predictions(), new JobLauncher() {
-        @Override
-        public void launch(BatchJob job) {
-          throw new IllegalStateException("not available");
-        }
-
-        @Override
-        public void stop(String id) {
-          // TODO(batch): StopExecution of the job's batch-scoring execution once the API may start them
-        }
-
-        @Override
-        public boolean available() {
-          return false;
-        }
-      }, settings);
+      this.jobs = new BatchJobs(table, platform.predictions(), cloudLauncher(platform), settings);
     }
+  }
+
+  /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
+  private JobLauncher cloudLauncher(Platform platform) {
+    if (config.stateMachineArn().isPresent()) {
+      var sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
+          .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
+      platform.config().region().ifPresent(r -> sfn.region(software.amazon.awssdk.regions.Region.of(r)));
+      return new StepFunctionsLauncher(sfn.build(), config.stateMachineArn().get());
+    }
+    return new JobLauncher() {
+      @Override
+      public void launch(BatchJob job) {
+        throw new IllegalStateException("not available");
+      }
+
+      @Override
+      public void stop(String id) {
+        // nothing runs: this process starts no executions
+      }
+
+      @Override
+      public boolean available() {
+        return false;
+      }
+    };
   }
 
   void onStart(@Observes StartupEvent event) {

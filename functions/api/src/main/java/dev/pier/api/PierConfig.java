@@ -269,6 +269,12 @@ public interface PierConfig {
     /** The worker Lambda's memory in GB, for each job's cost estimate. */
     @WithDefault("2")
     double workerMemoryGb();
+
+    /**
+     * AWS mode: the batch-scoring state machine's ARN; with it, POSTed jobs start executions (named after the job).
+     * Unset in AWS: jobs can be listed and read, POST answers 501. Ignored in local mode (the local ASL runner).
+     */
+    Optional<String> stateMachineArn();
   }
 
   interface Auth {

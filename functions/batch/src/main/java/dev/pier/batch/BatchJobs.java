@@ -38,8 +38,9 @@ public final class BatchJobs {
 
   public BatchJob submit(Submission s) {
     if (!launcher.available()) {
-      throw new PierException(501, "this server cannot start batch jobs: in AWS, upload the input under incoming/<model>/"
-          + " of the batch bucket (the batch-scoring state machine runs it); local mode runs POSTed jobs");
+      throw new PierException(501, "this server cannot start batch jobs: set pier.batch.state-machine-arn"
+          + " (PIER_BATCH_STATE_MACHINE_ARN) to the batch-scoring state machine, or upload the input under"
+          + " incoming/<model>/ of the batch bucket");
     }
     if (s.model() == null || s.model().isBlank()) {
       throw PierException.badRequest("model is required");
