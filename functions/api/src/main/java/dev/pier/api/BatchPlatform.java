@@ -2,6 +2,11 @@ package dev.pier.api;
 
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
+import dev.pier.batch.BatchSchedules;
+import dev.pier.batch.EventBridgeScheduleTrigger;
+import dev.pier.batch.LocalScheduler;
+import dev.pier.batch.ScheduleTrigger;
+import dev.pier.batch.SchedulesTable;
 import dev.pier.batch.BatchSettings;
 import dev.pier.batch.BatchWorker;
 import dev.pier.batch.JobLauncher;
@@ -33,8 +38,10 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 @Singleton
 public class BatchPlatform {
   private final BatchJobs jobs;
+  private final BatchSchedules schedules;
   private final LocalBatchLauncher launcher;
   private final UploadWatcher watcher;
+  private final LocalScheduler scheduler;
   private final PierConfig.Batch config;
 
   public BatchPlatform(Platform platform) {
@@ -59,13 +66,33 @@ public class BatchPlatform {
       BatchWorker worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
       this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE);
+      worker.schedules(schedules);
+      this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
       writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
     } else {
       this.launcher = null;
       this.watcher = null;
-      this.jobs = new BatchJobs(table, platform.predictions(), cloudLauncher(platform), settings);
+      this.scheduler = null;
+      JobLauncher cloud = cloudLauncher(platform);
+      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings);
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform));
     }
+  }
+
+  /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
+  private ScheduleTrigger cloudTrigger(Platform platform) {
+    if (config.stateMachineArn().isEmpty() || config.schedulerRoleArn().isEmpty()) {
+      return ScheduleTrigger.NONE; // create answers 501 then: the launcher is unavailable without the state machine
+    }
+    var client = software.amazon.awssdk.services.scheduler.SchedulerClient.builder()
+        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
+    platform.config().region().ifPresent(r -> client.region(software.amazon.awssdk.regions.Region.of(r)));
+    return new EventBridgeScheduleTrigger(client.build(), config.stateMachineArn().get(),
+        config.schedulerRoleArn().get(), config.scheduleGroup());
   }
 
   /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
@@ -98,11 +125,16 @@ public class BatchPlatform {
     if (launcher != null) {
       launcher.resumeUnfinished();
       watcher.start(config.watchInterval());
+      scheduler.start(config.watchInterval());
     }
   }
 
   public BatchJobs jobs() {
     return jobs;
+  }
+
+  public BatchSchedules schedules() {
+    return schedules;
   }
 
   /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */
@@ -128,6 +160,9 @@ public class BatchPlatform {
 
   @PreDestroy
   void close() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
     if (watcher != null) {
       watcher.close();
     }

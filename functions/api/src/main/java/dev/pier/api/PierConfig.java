@@ -275,6 +275,13 @@ public interface PierConfig {
      * Unset in AWS: jobs can be listed and read, POST answers 501. Ignored in local mode (the local ASL runner).
      */
     Optional<String> stateMachineArn();
+
+    /** AWS mode: the role EventBridge Scheduler assumes to start the state machine (batch schedules need it). */
+    Optional<String> schedulerRoleArn();
+
+    /** AWS mode: the EventBridge Scheduler group batch schedules are created in. */
+    @WithDefault("default")
+    String scheduleGroup();
   }
 
   interface Auth {

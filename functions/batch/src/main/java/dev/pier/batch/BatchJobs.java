@@ -139,7 +139,7 @@ public final class BatchJobs {
     }
   }
 
-  private static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
+  static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
         0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source);
@@ -151,7 +151,7 @@ public final class BatchJobs {
     return b;
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

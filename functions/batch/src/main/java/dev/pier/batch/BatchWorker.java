@@ -46,12 +46,18 @@ public final class BatchWorker {
   private final PredictionService predictions;
   private final BatchSettings settings;
   private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
+  private volatile BatchSchedules schedules;
 
   public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
     this.jobs = jobs;
     this.s3 = s3;
     this.predictions = predictions;
     this.settings = settings;
+  }
+
+  /** Lets the {@code scheduled-run} action start schedules' runs (set once at wiring: schedules need a launcher). */
+  public void schedules(BatchSchedules schedules) {
+    this.schedules = schedules;
   }
 
   /** One invocation: {@code {"action": …, "job_id": …, …}}. */
@@ -65,6 +71,8 @@ public final class BatchWorker {
         case "write-results" -> writeResults(id);
         case "finalize" -> finalizeJob(id);
         case "fail" -> fail(id, payload.path("error"));
+        case "scheduled-run" -> scheduledRun(payload.path("schedule_id").asText(),
+            payload.path("scheduled_time").asText());
         default -> throw new StatesError("Pier.InvalidJob", "unknown batch worker action '" + action + "'");
       };
     } catch (BatchError e) {
@@ -209,6 +217,23 @@ public final class BatchWorker {
     ObjectNode out = NODES.objectNode().put("state", job.state().name());
     out.putObject("records").put("total", job.total()).put("succeeded", job.succeeded()).put("failed", job.failed());
     return out;
+  }
+
+  /** A schedule's fire time (from EventBridge Scheduler): its run's job, created and started once. */
+  private JsonNode scheduledRun(String scheduleId, String scheduledTime) {
+    if (schedules == null) {
+      throw new StatesError("Pier.InvalidJob", "this batch worker has no schedules configured");
+    }
+    java.time.Instant fireTime;
+    try {
+      fireTime = java.time.Instant.parse(scheduledTime);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new StatesError("Pier.InvalidJob", "scheduled_time must be an ISO-8601 instant, not '" + scheduledTime
+          + "'");
+    }
+    var started = schedules.fire(scheduleId, fireTime);
+    return NODES.objectNode().put("job_id", BatchSchedules.runId(scheduleId, fireTime))
+        .put("started", started.isPresent());
   }
 
   private JsonNode fail(String id, JsonNode error) {
