@@ -68,7 +68,7 @@ public class BatchPlatform {
       this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE);
-      worker.schedules(schedules);
+      worker.triggers(new BatchWorker.Triggers(jobs, schedules));
       this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
       writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
@@ -135,6 +135,11 @@ public class BatchPlatform {
 
   public BatchSchedules schedules() {
     return schedules;
+  }
+
+  /** Local mode's Step Functions (null in AWS). */
+  LocalBatchLauncher localLauncher() {
+    return launcher;
   }
 
   /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */

@@ -23,6 +23,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /** Batch schedules through the API, and their runs: started once per fire time, across restarts. */
 @QuarkusTest
 class BatchSchedulesApiTest {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   @Inject Platform platform;
   @Inject BatchPlatform batch;
 
@@ -136,5 +138,41 @@ class BatchSchedulesApiTest {
         .satisfies(j -> assertThat(j.source()).endsWith("@" + created.plusSeconds(180)));
     assertThat(jobsFrom(id)).hasSize(2);
     given().delete("/api/v1/batch-schedules/" + id).then().statusCode(204);
+  }
+
+  @Test
+  void batchScoringStartedByAnUploadEventOrASchedulerInvocationStartsTheJobOnceAsItsOwnExecution() throws Exception {
+    put("incoming/demo/event.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
+    String etag = platform.aws().s3().headObject(b -> b.bucket("pier-batch").key("incoming/demo/event.jsonl")).eTag()
+        .replace("\"", ""); // EventBridge's S3 events carry the ETag unquoted
+    var event = JSON.readTree("""
+        {"version": "0", "source": "aws.s3", "detail-type": "Object Created",
+         "detail": {"bucket": {"name": "pier-batch"}, "object": {"key": "incoming/demo/event.jsonl", "etag": "%s"}}}
+        """.formatted(etag));
+
+    var first = batch.localLauncher().startExecution(event, "event-1");
+    var second = batch.localLauncher().startExecution(event, "event-2");
+
+    assertThat(first.status().name()).isEqualTo("SUCCEEDED");
+    String jobId = first.output().get("job_id").asText();
+    assertThat(jobId).isEqualTo(dev.pier.batch.BatchJobs.uploadId("pier-batch", "incoming/demo/event.jsonl", etag));
+    assertThat(second.output().get("job_id").asText()).isEqualTo(jobId);
+    assertThat(second.output().get("started").asBoolean()).isFalse();
+    // the upload watcher sees the same object (its listing quotes the ETag): still one job
+    assertThat(batch.jobs().list("demo", null)).filteredOn(j -> j.input().key().equals("incoming/demo/event.jsonl"))
+        .hasSize(1);
+
+    put("sched/ev.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
+    String id = create("{\"model\": \"demo\", \"input\": \"s3://pier-batch/sched/ev.jsonl\","
+        + " \"schedule\": \"cron(0 3 * * ? *)\"}").getString("id");
+    var invocation = JSON.createObjectNode().put("schedule_id", id).put("scheduled_time", "2026-11-28T03:00:00Z");
+    var run = batch.localLauncher().startExecution(invocation, "sched-1");
+    var rerun = batch.localLauncher().startExecution(invocation, "sched-2");
+
+    assertThat(run.output().get("started").asBoolean()).isTrue();
+    assertThat(rerun.output().get("started").asBoolean()).isFalse();
+    assertThat(run.output().get("job_id").asText())
+        .isEqualTo(BatchSchedules.runId(id, Instant.parse("2026-11-28T03:00:00Z")));
+    assertThat(jobsFrom(id)).containsExactly("schedule:" + id + "@2026-11-28T03:00:00Z");
   }
 }

@@ -70,7 +70,7 @@ public final class BatchJobs {
    */
   public BatchJob submitUpload(String bucket, String key, String etag) {
     String[] parts = key.split("/");
-    String id = "up-" + sha256(bucket + "/" + key + "#" + etag).substring(0, 24);
+    String id = uploadId(bucket, key, etag);
     if (jobs.get(id).isPresent()) {
       return null;
     }
@@ -103,6 +103,15 @@ public final class BatchJobs {
     }
     launcher.launch(job);
     return job;
+  }
+
+  /**
+   * The job id of an uploaded object: the same for every sighting of that object version — S3 listings quote ETags,
+   * EventBridge events do not, so the quoted form (the one ids were always derived from) is used.
+   */
+  public static String uploadId(String bucket, String key, String etag) {
+    String quoted = etag.startsWith("\"") ? etag : "\"" + etag + "\"";
+    return "up-" + sha256(bucket + "/" + key + "#" + quoted).substring(0, 24);
   }
 
   public List<BatchJob> list(String model, String state) {

@@ -46,7 +46,7 @@ public final class BatchWorker {
   private final PredictionService predictions;
   private final BatchSettings settings;
   private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
-  private volatile BatchSchedules schedules;
+  private volatile Triggers triggers;
 
   public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
     this.jobs = jobs;
@@ -55,9 +55,12 @@ public final class BatchWorker {
     this.settings = settings;
   }
 
-  /** Lets the {@code scheduled-run} action start schedules' runs (set once at wiring: schedules need a launcher). */
-  public void schedules(BatchSchedules schedules) {
-    this.schedules = schedules;
+  /** What starts jobs, for the {@code upload-run} and {@code scheduled-run} actions (both need a launcher). */
+  public record Triggers(BatchJobs jobs, BatchSchedules schedules) {}
+
+  /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
+  public void triggers(Triggers triggers) {
+    this.triggers = triggers;
   }
 
   /** One invocation: {@code {"action": …, "job_id": …, …}}. */
@@ -73,6 +76,8 @@ public final class BatchWorker {
         case "fail" -> fail(id, payload.path("error"));
         case "scheduled-run" -> scheduledRun(payload.path("schedule_id").asText(),
             payload.path("scheduled_time").asText());
+        case "upload-run" -> uploadRun(payload.path("bucket").asText(), payload.path("key").asText(),
+            payload.path("etag").asText());
         default -> throw new StatesError("Pier.InvalidJob", "unknown batch worker action '" + action + "'");
       };
     } catch (BatchError e) {
@@ -219,10 +224,22 @@ public final class BatchWorker {
     return out;
   }
 
+  /** An object created under {@code incoming/} (from the batch-upload rule): its job, created and started once. */
+  private JsonNode uploadRun(String bucket, String key, String etag) {
+    if (triggers == null) {
+      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
+    }
+    if (bucket.isEmpty() || key.isEmpty() || etag.isEmpty()) {
+      throw new StatesError("Pier.InvalidJob", "an upload event needs bucket, key and etag");
+    }
+    BatchJob job = triggers.jobs().submitUpload(bucket, key, etag);
+    return NODES.objectNode().put("job_id", BatchJobs.uploadId(bucket, key, etag)).put("started", job != null);
+  }
+
   /** A schedule's fire time (from EventBridge Scheduler): its run's job, created and started once. */
   private JsonNode scheduledRun(String scheduleId, String scheduledTime) {
-    if (schedules == null) {
-      throw new StatesError("Pier.InvalidJob", "this batch worker has no schedules configured");
+    if (triggers == null) {
+      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
     }
     java.time.Instant fireTime;
     try {
@@ -231,7 +248,7 @@ public final class BatchWorker {
       throw new StatesError("Pier.InvalidJob", "scheduled_time must be an ISO-8601 instant, not '" + scheduledTime
           + "'");
     }
-    var started = schedules.fire(scheduleId, fireTime);
+    var started = triggers.schedules().fire(scheduleId, fireTime);
     return NODES.objectNode().put("job_id", BatchSchedules.runId(scheduleId, fireTime))
         .put("started", started.isPresent());
   }
