@@ -199,9 +199,9 @@ public final class ApiStack extends Stack {
 
   private ApiFunction createControlPlane() {
     var table = data.registryTable();
-    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry)",
-        config.controlPlaneMemoryMb(), registryEnvironment(),
-        List.of(
+    var environment = new java.util.HashMap<>(registryEnvironment());
+    environment.putAll(batchEnvironment());
+    var statements = new java.util.ArrayList<>(List.of(
             PolicyStatement.Builder.create()
                 .sid("ReadWriteRegistry")
                 // TransactWriteItems is authorized per contained action: Put, Update, Delete and ConditionCheck.
@@ -230,11 +230,69 @@ public final class ApiStack extends Stack {
                 .actions(List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"))
                 .resources(List.of(data.key().getKeyArn()))
                 .build()));
+    statements.addAll(batchStatements());
+    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry, batch jobs)",
+        config.controlPlaneMemoryMb(), environment, statements);
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
-                + "checks for existing ones, and touches nothing else in the bucket.",
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/");
+                + "checks for existing ones, and touches nothing else in the bucket. Cancelling a batch job stops its "
+                + "execution (named after the job) of the batch-scoring state machine; batch schedules are "
+                + "EventBridge Scheduler schedules named pier-bs-<id> in the default group.",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
+            "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/");
     return f;
+  }
+
+  /** Batch jobs and schedules (see {@code dev.pier.api.PierConfig.Batch}): names, not references, of the later stacks. */
+  private Map<String, String> batchEnvironment() {
+    return Map.of(
+        "PIER_BATCH_JOBS_TABLE", data.jobsTable().getTableName(),
+        "PIER_BATCH_BUCKET", data.batch().getBucketName(),
+        "PIER_BATCH_STATE_MACHINE_ARN", OrchestrationStack.batchStateMachineArn(config),
+        "PIER_BATCH_SCHEDULER_ROLE_ARN", schedulerRoleArn());
+  }
+
+  private String schedulerRoleArn() {
+    return Fn.sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + OrchestrationStack.schedulerRoleName(config));
+  }
+
+  /**
+   * Submit, list and cancel jobs (the jobs table; start and stop batch-scoring executions) and manage schedules
+   * (EventBridge Scheduler schedules that run as the orchestration stack's scheduler role).
+   */
+  private List<PolicyStatement> batchStatements() {
+    var jobs = data.jobsTable();
+    String executions = Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+        + config.prefix() + "-" + OrchestrationStack.BATCH_STATE_MACHINE + ":*");
+    return List.of(
+        PolicyStatement.Builder.create()
+            .sid("ReadWriteJobs")
+            .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"))
+            .resources(List.of(jobs.getTableArn(), jobs.getTableArn() + "/index/gsi1"))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("StartBatchScoring")
+            .actions(List.of("states:StartExecution"))
+            .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("StopBatchScoring")
+            .actions(List.of("states:StopExecution"))
+            .resources(List.of(executions))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ManageBatchSchedules")
+            .actions(List.of("scheduler:CreateSchedule", "scheduler:DeleteSchedule"))
+            .resources(List.of(Fn.sub("arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
+                + ":schedule/default/pier-bs-*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("PassSchedulerRole")
+            .actions(List.of("iam:PassRole"))
+            .resources(List.of(schedulerRoleArn()))
+            .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")))
+            .build());
   }
 
   private Map<String, String> registryEnvironment() {
