@@ -141,10 +141,10 @@ class BatchJobsApiTest {
     var job = new dev.pier.batch.BatchJob("bj-twice", "demo", "production", 1, dev.pier.batch.JobState.QUEUED,
         dev.pier.batch.Priority.LOW, new dev.pier.batch.S3Uri("pier-batch", "x.jsonl"),
         new dev.pier.batch.S3Uri("pier-batch", "outputs/bj-twice/"), dev.pier.batch.InputFormat.JSONL, null, 0, 0, 0,
-        java.time.Instant.now(), null, null, null, "test");
+        java.time.Instant.now(), null, null, null, "test", null);
     assertThat(table.create(job)).isTrue();
     assertThat(table.create(job)).isFalse();
-    table.start("bj-twice", 30, 2);
+    table.start("bj-twice", 30, new dev.pier.batch.BatchJob.Plan(2, 15, 1, "default", 0));
 
     assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isTrue();
     assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isFalse();

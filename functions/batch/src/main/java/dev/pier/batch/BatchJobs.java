@@ -151,7 +151,7 @@ public final class BatchJobs {
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
-        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source);
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null);
   }
 
   private static byte[] randomBytes() {

@@ -108,7 +108,10 @@ public final class BatchWorker {
         ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
       }
     }
-    ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version) : planText(job);
+    double rate = ChunkSizing.measuredRowsPerSecond(jobs.list(), job.model(), job.version());
+    int chunkRows = ChunkSizing.chunkRows(rate, settings);
+    ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version, chunkRows)
+        : planText(job, chunkRows);
     ArrayNode items = NODES.arrayNode();
     for (ChunkPlanner.Chunk c : plan.chunks()) {
       ObjectNode item = items.addObject().put("chunk", c.index()).put("start", c.start()).put("end", c.end())
@@ -120,11 +123,12 @@ public final class BatchWorker {
     String planKey = "jobs/" + id + "/plan.json";
     s3.putObject(b -> b.bucket(settings.bucket()).key(planKey).contentType("application/json"),
         RequestBody.fromString(items.toString()));
-    if (!jobs.start(id, plan.rows(), plan.chunks().size())) {
+    BatchJob.Plan sizes = ChunkSizing.plan(plan.rows(), plan.chunks().size(), chunkRows, rate, settings);
+    if (!jobs.start(id, plan.rows(), sizes)) {
       throw new StatesError("Pier.JobEnded", "batch job " + id + " ended before it started");
     }
     return NODES.objectNode().put("job_id", id).put("plan_key", planKey).put("chunks", plan.chunks().size())
-        .put("chunks_per_invocation", 1).put("concurrency", settings.concurrency())
+        .put("chunks_per_invocation", 1).put("concurrency", sizes.concurrency())
         .put("tolerated_failure_percentage", settings.toleratedFailurePercentage());
   }
 
@@ -268,9 +272,9 @@ public final class BatchWorker {
   }
 
   /** Line-aligned byte ranges of a JSONL or CSV input, by one streaming pass. */
-  private ChunkPlanner.Plan planText(BatchJob job) {
+  private ChunkPlanner.Plan planText(BatchJob job, int chunkRows) {
     try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
-      return ChunkPlanner.plan(in, job.format(), settings.chunkRows());
+      return ChunkPlanner.plan(in, job.format(), chunkRows);
     } catch (NoSuchKeyException e) {
       throw new BatchError("the input " + job.input() + " does not exist");
     } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
@@ -281,7 +285,7 @@ public final class BatchWorker {
   }
 
   /** Row groups as chunks; the file's columns are checked against the model's inputs before any chunk runs. */
-  private ChunkPlanner.Plan planParquet(BatchJob job, ModelVersion version) {
+  private ChunkPlanner.Plan planParquet(BatchJob job, ModelVersion version, int chunkRows) {
     try (ParquetFileReader reader = openParquet(job.input())) {
       var inputs = predictions.signature(version).inputs();
       if (pipeline(version) == null) { // named features need no column per input
@@ -289,7 +293,7 @@ public final class BatchWorker {
         new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
       }
       return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
-          settings.chunkRows());
+          chunkRows);
     } catch (IOException e) {
       // not a Parquet file (bad magic, truncated footer) is the input's fault, not a transient one
       throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());

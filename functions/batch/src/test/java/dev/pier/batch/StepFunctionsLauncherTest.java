@@ -88,7 +88,7 @@ class StepFunctionsLauncherTest {
   private static BatchJob job(String id) {
     return new BatchJob(id, "demo", "production", 1, JobState.QUEUED, Priority.NORMAL,
         new S3Uri("pier-batch", "in/x.jsonl"), new S3Uri("pier-batch", "outputs/" + id + "/"), InputFormat.JSONL,
-        null, 0, 0, 0, Instant.now(), null, null, null, "api");
+        null, 0, 0, 0, Instant.now(), null, null, null, "api", null);
   }
 
   @Test
