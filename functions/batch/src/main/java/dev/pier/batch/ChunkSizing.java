@@ -22,8 +22,8 @@ public final class ChunkSizing {
   static final int MIN_CHUNK_ROWS = 1_000;
   static final int MAX_CHUNK_ROWS = 500_000;
   static final double TARGET_JOB_SECONDS = 300;
-  /** Jobs of fewer rows measure start-up more than scoring. */
-  static final long MIN_MEASURED_ROWS = 1_000;
+  /** Jobs of fewer rows measure start-up (a cold model, JIT warm-up) more than scoring. */
+  static final long MIN_MEASURED_ROWS = 10_000;
   /** Recent jobs only: a version's throughput is stable, the platform around it may change. */
   static final int HISTORY = 5;
 
@@ -55,7 +55,7 @@ public final class ChunkSizing {
   public static BatchJob.Plan plan(long rows, int chunks, int chunkRows, double rowsPerSecond,
       BatchSettings settings) {
     if (rowsPerSecond <= 0) {
-      return new BatchJob.Plan(chunks, chunkRows, Math.max(1, settings.concurrency()), "default", 0);
+      return new BatchJob.Plan(chunks, chunkRows, Math.max(1, Math.min(chunks, settings.concurrency())), "default", 0);
     }
     double seconds = rows / rowsPerSecond;
     int wanted = (int) Math.ceil(seconds / TARGET_JOB_SECONDS);

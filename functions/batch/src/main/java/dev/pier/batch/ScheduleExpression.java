@@ -110,12 +110,16 @@ public sealed interface ScheduleExpression {
       throw PierException.badRequest("schedule '" + s + "': the rate's value must be a positive whole number");
     }
     boolean plural = unit.endsWith("s");
-    if (value == 1 && plural || value > 1 && !plural) {
-      throw PierException.badRequest("schedule '" + s + "': write rate(1 " + (plural ? unit.substring(0,
-          unit.length() - 1) : unit) + ") for one, rate(" + value + " " + (plural ? unit : unit + "s")
-          + ") for more (AWS requires the singular unit exactly for 1)");
+    String singular = plural ? unit.substring(0, unit.length() - 1) : unit;
+    if (value == 1 && plural) {
+      throw PierException.badRequest("schedule '" + s + "': write rate(1 " + singular + "): AWS wants the singular"
+          + " unit for a value of 1");
     }
-    Duration period = switch (plural ? unit.substring(0, unit.length() - 1) : unit) {
+    if (value > 1 && !plural) {
+      throw PierException.badRequest("schedule '" + s + "': write rate(" + value + " " + singular + "s): AWS wants"
+          + " the plural unit for values above 1");
+    }
+    Duration period = switch (singular) {
       case "minute" -> Duration.ofMinutes(value);
       case "hour" -> Duration.ofHours(value);
       default -> Duration.ofDays(value);

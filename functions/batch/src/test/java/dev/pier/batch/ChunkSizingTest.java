@@ -47,7 +47,8 @@ class ChunkSizingTest {
     assertThat(ChunkSizing.plan(10_000, 1, 80_000, 100_000, SETTINGS))
         .isEqualTo(new BatchJob.Plan(1, 80_000, 1, "measured", 100_000));
     assertThat(ChunkSizing.plan(10_000, 1, 50_000, 0, SETTINGS))
-        .isEqualTo(new BatchJob.Plan(1, 50_000, 4, "default", 0));
+        .isEqualTo(new BatchJob.Plan(1, 50_000, 1, "default", 0));
+    assertThat(ChunkSizing.plan(500_000, 10, 50_000, 0, SETTINGS).concurrency()).isEqualTo(4);
   }
 
   @Test

@@ -47,8 +47,8 @@ class ScheduleExpressionTest {
 
   @ParameterizedTest(name = "{0}: {1}")
   @CsvSource(delimiter = '|', value = {
-      "rate(1 minutes)          | write rate(1 minute) for one",
-      "rate(5 minute)           | rate(5 minutes) for more",
+      "rate(1 minutes)          | write rate(1 minute): AWS wants the singular unit",
+      "rate(5 minute)           | write rate(5 minutes): AWS wants the plural unit",
       "rate(0 minutes)          | positive whole number",
       "rate(5 weeks)            | unit of minute(s), hour(s) or day(s)",
       "rate(1.5 hours)          | positive whole value",
