@@ -72,7 +72,8 @@ public class BatchJobResource {
     return view(jobs.cancel(id));
   }
 
-  private static String text(JsonNode body, String field) {
+  /** A string (or integer) field of a request body, null when absent; a 400 naming it otherwise. */
+  static String text(JsonNode body, String field) {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) {
       return null;

@@ -47,10 +47,10 @@ public class BatchScheduleResource {
             new java.util.TreeSet<>(FIELDS)));
       }
     });
-    String reference = text(body, "version");
-    BatchSchedule s = schedules.create(new BatchSchedules.Submission(text(body, "model"),
-        reference != null ? reference : text(body, "alias"), text(body, "input"), text(body, "output"),
-        text(body, "format"), text(body, "priority"), text(body, "schedule")));
+    String reference = BatchJobResource.text(body, "version");
+    BatchSchedule s = schedules.create(new BatchSchedules.Submission(BatchJobResource.text(body, "model"),
+        reference != null ? reference : BatchJobResource.text(body, "alias"), BatchJobResource.text(body, "input"), BatchJobResource.text(body, "output"),
+        BatchJobResource.text(body, "format"), BatchJobResource.text(body, "priority"), BatchJobResource.text(body, "schedule")));
     return Response.status(201).location(URI.create("/api/v1/batch-schedules/" + s.id())).entity(view(s)).build();
   }
 
@@ -76,17 +76,6 @@ public class BatchScheduleResource {
   public Response delete(@PathParam("id") String id) {
     schedules.delete(id);
     return Response.noContent().build();
-  }
-
-  private static String text(JsonNode body, String field) {
-    JsonNode v = body.get(field);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isTextual() && !v.isIntegralNumber()) {
-      throw PierException.badRequest(field + " must be a string");
-    }
-    return v.asText();
   }
 
   private static ObjectNode view(BatchSchedule s) {

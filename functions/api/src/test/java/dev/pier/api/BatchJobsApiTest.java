@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Batch jobs through the API on local mode's stand-ins, the demo model and the bundled batch-scoring state machine. */
@@ -31,24 +30,15 @@ class BatchJobsApiTest {
   }
 
   private void put(String key, String body) {
-    s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
+    BatchTestClient.put(s3(), key, body);
   }
 
   private String read(String uri) {
-    String rest = uri.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    return s3().getObjectAsBytes(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1))).asUtf8String();
+    return BatchTestClient.read(s3(), uri);
   }
 
-  private JsonPath awaitFinished(String id) throws InterruptedException {
-    for (int i = 0; i < 300; i++) {
-      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
-      if (!job.getString("state").matches("QUEUED|RUNNING")) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("batch job " + id + " did not finish");
+  private static JsonPath awaitFinished(String id) throws InterruptedException {
+    return BatchTestClient.awaitFinished(id);
   }
 
   @Test

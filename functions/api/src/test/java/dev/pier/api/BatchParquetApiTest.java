@@ -87,27 +87,12 @@ class BatchParquetApiTest {
     return out;
   }
 
+  private static String submit(String input) {
+    return BatchTestClient.submit("{\"model\": \"demo\", \"input\": \"" + input + "\"}");
+  }
+
   private String read(String uri) {
-    String rest = uri.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    return s3().getObjectAsBytes(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1))).asUtf8String();
-  }
-
-  private JsonPath awaitFinished(String id) throws InterruptedException {
-    for (int i = 0; i < 400; i++) {
-      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
-      if (!job.getString("state").matches("QUEUED|RUNNING")) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("batch job " + id + " did not finish");
-  }
-
-  private String submit(String input) {
-    return given().contentType("application/json")
-        .body("{\"model\": \"demo\", \"input\": \"" + input + "\"}")
-        .post("/api/v1/batch-jobs").then().statusCode(201).extract().path("id");
+    return BatchTestClient.read(s3(), uri);
   }
 
   private List<Group> results(JsonPath job) throws IOException {
@@ -142,7 +127,7 @@ class BatchParquetApiTest {
           g.append("note", "kept out");
         });
 
-    JsonPath job = awaitFinished(submit("s3://pier-batch/in/rows.parquet"));
+    JsonPath job = BatchTestClient.awaitFinished(submit("s3://pier-batch/in/rows.parquet"));
 
     assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
     assertThat(job.getString("format")).isEqualTo("parquet");
@@ -185,7 +170,7 @@ class BatchParquetApiTest {
           g.append("petal_width", 2);
         });
 
-    JsonPath job = awaitFinished(submit("s3://pier-batch/in/features.parquet"));
+    JsonPath job = BatchTestClient.awaitFinished(submit("s3://pier-batch/in/features.parquet"));
 
     assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
     List<Group> rows = results(job);
@@ -202,12 +187,12 @@ class BatchParquetApiTest {
   void aParquetFileWhoseColumnsCannotFeedTheModelFailsTheJobNamingTheColumns() throws Exception {
     putParquet("in/narrow.parquet", "message rows { required double a; required double b; }", 3,
         (i, g) -> g.append("a", 1.0).append("b", 2.0));
-    JsonPath job = awaitFinished(submit("s3://pier-batch/in/narrow.parquet"));
+    JsonPath job = BatchTestClient.awaitFinished(submit("s3://pier-batch/in/narrow.parquet"));
     assertThat(job.getString("state")).isEqualTo("FAILED");
     assertThat(job.getString("error")).contains("input 'input' takes 4 values per row, the Parquet file has 2");
 
     s3().putObject(b -> b.bucket("pier-batch").key("in/not.parquet"), RequestBody.fromString("id,x\n1,2\n"));
-    JsonPath notParquet = awaitFinished(submit("s3://pier-batch/in/not.parquet"));
+    JsonPath notParquet = BatchTestClient.awaitFinished(submit("s3://pier-batch/in/not.parquet"));
     assertThat(notParquet.getString("state")).isEqualTo("FAILED");
     assertThat(notParquet.getString("error")).contains("is not a readable Parquet file");
   }

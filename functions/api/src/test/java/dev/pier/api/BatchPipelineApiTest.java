@@ -13,19 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /** A version with a feature pipeline scores named features in batch with the same code as the predict API. */
 @QuarkusTest
 class BatchPipelineApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String PIPELINE = """
-      {"input": "input", "features": [
-        {"name": "sepal_length", "steps": [{"impute": 5.8}, {"clip": [4, 8]}]},
-        {"name": "sepal_width", "steps": [{"impute": 3.0}]},
-        {"name": "petal_length_mm", "expression": "petal_length_mm / 10"},
-        {"name": "petal_width"}
-      ]}""";
+  /** The predict API's test pipeline: the same named features must give the same answers in batch. */
+  private static final String PIPELINE = PredictApiTest.PIPELINE;
   private static final String INSTANCE =
       "{\"sepal_length\": null, \"petal_length_mm\": 31, \"petal_width\": 0.9, \"note\": \"x\"}";
 
@@ -42,25 +36,13 @@ class BatchPipelineApiTest {
   }
 
   private String read(String uri) {
-    String rest = uri.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    return platform.aws().s3().getObjectAsBytes(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1)))
-        .asUtf8String();
+    return BatchTestClient.read(platform.aws().s3(), uri);
   }
 
   private JsonPath run(String model, String key, String body) throws InterruptedException {
-    platform.aws().s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
-    String id = given().contentType(ContentType.JSON)
-        .body("{\"model\": \"" + model + "\", \"input\": \"s3://pier-batch/" + key + "\"}")
-        .post("/api/v1/batch-jobs").then().statusCode(201).extract().path("id");
-    for (int i = 0; i < 400; i++) {
-      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
-      if (!job.getString("state").matches("QUEUED|RUNNING")) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("batch job " + id + " did not finish");
+    BatchTestClient.put(platform.aws().s3(), key, body);
+    return BatchTestClient.awaitFinished(BatchTestClient.submit(
+        "{\"model\": \"" + model + "\", \"input\": \"s3://pier-batch/" + key + "\"}"));
   }
 
   private static List<Float> floats(JsonNode array) {

@@ -18,7 +18,6 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /** Batch schedules through the API, and their runs: started once per fire time, across restarts. */
 @QuarkusTest
@@ -29,7 +28,7 @@ class BatchSchedulesApiTest {
   @Inject BatchPlatform batch;
 
   private void put(String key, String body) {
-    platform.aws().s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
+    BatchTestClient.put(platform.aws().s3(), key, body);
   }
 
   private JsonPath create(String body) {

@@ -17,18 +17,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 class BatchSizingApiTest {
   @Inject Platform platform;
 
-  private JsonPath run(String model, String key) throws InterruptedException {
-    String id = given().contentType(ContentType.JSON)
-        .body("{\"model\": \"" + model + "\", \"version\": \"1\", \"input\": \"s3://pier-batch/" + key + "\"}")
-        .post("/api/v1/batch-jobs").then().statusCode(201).extract().path("id");
-    for (int i = 0; i < 400; i++) {
-      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
-      if (!job.getString("state").matches("QUEUED|RUNNING")) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("batch job " + id + " did not finish");
+  private static JsonPath run(String model, String key) throws InterruptedException {
+    return BatchTestClient.awaitFinished(BatchTestClient.submit(
+        "{\"model\": \"" + model + "\", \"version\": \"1\", \"input\": \"s3://pier-batch/" + key + "\"}"));
   }
 
   @Test

@@ -101,14 +101,19 @@ public final class JobsTable {
 
   /** Every job, oldest first. */
   public List<BatchJob> list() {
-    List<BatchJob> out = new ArrayList<>();
+    return queryGsi1(dynamo, table, "jobs").stream().map(JobsTable::job).toList();
+  }
+
+  /** Every item of one {@code gsi1} partition ({@code jobs}, {@code schedules}), in sort-key order, all pages. */
+  static List<Map<String, AttributeValue>> queryGsi1(DynamoDbClient dynamo, String table, String partition) {
+    List<Map<String, AttributeValue>> out = new ArrayList<>();
     Map<String, AttributeValue> start = null;
     do {
       Map<String, AttributeValue> from = start;
       QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(GSI1)
-          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", s("jobs")))
+          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", s(partition)))
           .exclusiveStartKey(from));
-      page.items().forEach(i -> out.add(job(i)));
+      out.addAll(page.items());
       start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
     } while (start != null);
     return out;

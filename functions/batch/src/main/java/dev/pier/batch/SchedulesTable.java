@@ -2,7 +2,6 @@ package dev.pier.batch;
 
 import dev.pier.kernel.PierException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,6 @@ import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Batch schedules in the jobs table: one item per schedule ({@code pk = schedule#<id>, sk = schedule}), listed
@@ -61,17 +59,7 @@ public final class SchedulesTable {
 
   /** Every schedule, oldest first. */
   public List<BatchSchedule> list() {
-    List<BatchSchedule> out = new ArrayList<>();
-    Map<String, AttributeValue> start = null;
-    do {
-      Map<String, AttributeValue> from = start;
-      QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(JobsTable.GSI1)
-          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", str("schedules")))
-          .exclusiveStartKey(from));
-      page.items().forEach(i -> out.add(schedule(i)));
-      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-    } while (start != null);
-    return out;
+    return JobsTable.queryGsi1(dynamo, table, "schedules").stream().map(SchedulesTable::schedule).toList();
   }
 
   /** Deletes a schedule; false when there was none. */
