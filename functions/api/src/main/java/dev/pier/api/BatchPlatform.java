@@ -85,8 +85,21 @@ public class BatchPlatform {
 
   /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
   private ScheduleTrigger cloudTrigger(Platform platform) {
-    if (config.stateMachineArn().isEmpty() || config.schedulerRoleArn().isEmpty()) {
+    if (config.stateMachineArn().isEmpty()) {
       return ScheduleTrigger.NONE; // create answers 501 then: the launcher is unavailable without the state machine
+    }
+    if (config.schedulerRoleArn().isEmpty()) {
+      return new ScheduleTrigger() { // never a schedule that is stored but cannot fire
+        @Override
+        public void created(dev.pier.batch.BatchSchedule schedule) {
+          throw new dev.pier.kernel.PierException(501, "this server cannot create batch schedules: set"
+              + " pier.batch.scheduler-role-arn (PIER_BATCH_SCHEDULER_ROLE_ARN) to the role EventBridge Scheduler"
+              + " assumes");
+        }
+
+        @Override
+        public void deleted(String id) {}
+      };
     }
     var client = software.amazon.awssdk.services.scheduler.SchedulerClient.builder()
         .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
