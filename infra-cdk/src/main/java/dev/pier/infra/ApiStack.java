@@ -252,12 +252,18 @@ public final class ApiStack extends Stack {
                 .resources(List.of(data.key().getKeyArn()))
                 .build()));
     permissions.addAll(async.readAndErase());
-    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry)",
-        config.controlPlaneMemoryMb(), environment(async.environment(false)), permissions);
+    permissions.addAll(batchStatements());
+    Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
+    extra.putAll(batchEnvironment());
+    ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry, batch jobs)",
+        config.controlPlaneMemoryMb(), environment(extra), permissions);
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
-                + "checks for existing ones, and touches nothing else in the bucket. " + AsyncGrants.OBJECTS_REASON,
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", AsyncGrants.OBJECTS_FINDING);
+                + "checks for existing ones, and touches nothing else in the bucket. Cancelling a batch job stops its "
+                + "execution (named after the job) of the batch-scoring state machine; batch schedules are "
+                + "EventBridge Scheduler schedules named pier-bs-<id> in the default group. " + AsyncGrants.OBJECTS_REASON,
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
+            "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/", AsyncGrants.OBJECTS_FINDING);
     return f;
   }
 
@@ -268,6 +274,58 @@ public final class ApiStack extends Stack {
     env.put("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
     env.putAll(extra);
     return env;
+  }
+
+  /** Batch jobs and schedules (see {@code dev.pier.api.PierConfig.Batch}): names, not references, of the later stacks. */
+  private Map<String, String> batchEnvironment() {
+    return Map.of(
+        "PIER_BATCH_JOBS_TABLE", data.jobsTable().getTableName(),
+        "PIER_BATCH_BUCKET", data.batch().getBucketName(),
+        "PIER_BATCH_STATE_MACHINE_ARN", OrchestrationStack.batchStateMachineArn(config),
+        "PIER_BATCH_SCHEDULER_ROLE_ARN", schedulerRoleArn());
+  }
+
+  private String schedulerRoleArn() {
+    return Fn.sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + OrchestrationStack.schedulerRoleName(config));
+  }
+
+  /**
+   * Submit, list and cancel jobs (the jobs table; start and stop batch-scoring executions) and manage schedules
+   * (EventBridge Scheduler schedules that run as the orchestration stack's scheduler role).
+   */
+  private List<PolicyStatement> batchStatements() {
+    var jobs = data.jobsTable();
+    String executions = Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+        + config.prefix() + "-" + OrchestrationStack.BATCH_STATE_MACHINE + ":*");
+    return List.of(
+        PolicyStatement.Builder.create()
+            .sid("ReadWriteJobs")
+            .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"))
+            .resources(List.of(jobs.getTableArn(), jobs.getTableArn() + "/index/gsi1"))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("StartBatchScoring")
+            .actions(List.of("states:StartExecution"))
+            .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("StopBatchScoring")
+            .actions(List.of("states:StopExecution"))
+            .resources(List.of(executions))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ManageBatchSchedules")
+            .actions(List.of("scheduler:CreateSchedule", "scheduler:DeleteSchedule"))
+            .resources(List.of(Fn.sub("arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
+                + ":schedule/default/pier-bs-*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("PassSchedulerRole")
+            .actions(List.of("iam:PassRole"))
+            .resources(List.of(schedulerRoleArn()))
+            .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")))
+            .build());
   }
 
   private HttpApi createHttpApi() {

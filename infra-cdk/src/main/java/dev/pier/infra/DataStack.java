@@ -48,6 +48,7 @@ public final class DataStack extends Stack {
   private final Key key;
   private final Bucket accessLogs;
   private final Table registryTable;
+  private final Table jobsTable;
   private final Bucket artifacts;
   private final Bucket batch;
   private final Bucket captures;
@@ -60,6 +61,7 @@ public final class DataStack extends Stack {
     this.key = createKey();
     this.accessLogs = createAccessLogsBucket();
     this.registryTable = createRegistryTable();
+    this.jobsTable = createJobsTable();
     this.artifacts = createArtifactsBucket();
     this.batch = createBatchBucket();
     this.captures = createCapturesBucket();
@@ -83,6 +85,11 @@ public final class DataStack extends Stack {
 
   public Table registryTable() {
     return registryTable;
+  }
+
+  /** Batch jobs, their finished chunks and batch schedules ({@code dev.pier.batch.JobsTable}). */
+  public Table jobsTable() {
+    return jobsTable;
   }
 
   public Bucket artifacts() {
@@ -114,11 +121,28 @@ public final class DataStack extends Stack {
    * them): string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything, TTL on {@code expiresAt}.
    */
   private Table createRegistryTable() {
-    Table table = Table.Builder.create(this, "RegistryTable")
+    return singleTable("RegistryTable", "expiresAt");
+  }
+
+  /**
+   * The jobs table. Its layout must match {@code dev.pier.batch.JobsTable}: string keys pk/sk ({@code job#<id>} with
+   * {@code job} and {@code chunk#<n>}; {@code schedule#<id>} with {@code schedule}), GSI {@code gsi1} on
+   * gsi1pk/gsi1sk projecting everything (jobs and schedules listed oldest first).
+   */
+  private Table createJobsTable() {
+    return singleTable("JobsTable", null);
+  }
+
+  /**
+   * A single-table design: string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything, on-demand,
+   * point-in-time recovery, the data key; TTL on {@code ttlAttribute} unless null.
+   */
+  private Table singleTable(String id, String ttlAttribute) {
+    Table table = Table.Builder.create(this, id)
         .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
         .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
         .billingMode(BillingMode.PAY_PER_REQUEST)
-        .timeToLiveAttribute("expiresAt")
+        .timeToLiveAttribute(ttlAttribute)
         .encryption(TableEncryption.CUSTOMER_MANAGED)
         .encryptionKey(key)
         .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()

@@ -3,7 +3,9 @@ package dev.pier.infra;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -36,8 +38,8 @@ import software.constructs.Construct;
  * that batch-scoring's tasks invoke; the function itself comes with the workers app, see {@link WorkersStack}). A state machine may read and write the batch bucket and nothing else until the workers
  * exist; give it more here, statement by statement, when its file needs it.
  *
- * <p>TODO(schedules): recurring jobs (monitoring, retraining) get EventBridge Scheduler schedules here once their
- * state machines exist.
+ * <p>Batch schedules are EventBridge Scheduler schedules the API creates at run time; this stack holds the role they
+ * assume ({@link #schedulerRole}). Recurring monitoring and retraining jobs can reuse the pattern.
  */
 public final class OrchestrationStack extends Stack {
   /** The state machine that, when its ASL file exists, is started for each batch upload. */
@@ -48,6 +50,7 @@ public final class OrchestrationStack extends Stack {
   private final WorkersStack workers;
   private final List<StateMachine> stateMachines = new ArrayList<>();
   private final Rule batchUploadRule;
+  private final Role schedulerRole;
 
   public OrchestrationStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
       WorkersStack workers) {
@@ -57,6 +60,43 @@ public final class OrchestrationStack extends Stack {
     this.workers = workers;
     createStateMachines();
     this.batchUploadRule = createBatchUploadRule();
+    this.schedulerRole = createSchedulerRole();
+  }
+
+  /** What EventBridge Scheduler assumes for batch schedules: start the batch-scoring state machine, nothing else. */
+  public Role schedulerRole() {
+    return schedulerRole;
+  }
+
+  /** The role's name, fixed so the api stack can pass it to schedules without referencing this stack. */
+  public static String schedulerRoleName(PierConfig config) {
+    return config.prefix() + "-batch-scheduler";
+  }
+
+  /** The batch-scoring state machine's ARN, from its fixed name (for stacks deployed before this one). */
+  public static String batchStateMachineArn(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + config.prefix()
+        + "-" + BATCH_STATE_MACHINE);
+  }
+
+  /**
+   * Batch schedules (created by the API as EventBridge Scheduler schedules, see
+   * {@code dev.pier.batch.EventBridgeScheduleTrigger}) start batch-scoring as this role; only Scheduler of this
+   * account may assume it.
+   */
+  private Role createSchedulerRole() {
+    Role role = Role.Builder.create(this, "BatchSchedulerRole")
+        .roleName(schedulerRoleName(config))
+        .assumedBy(new ServicePrincipal("scheduler.amazonaws.com").withConditions(Map.of(
+            "StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID))))
+        .description("Lets Pier's batch schedules start the batch-scoring state machine")
+        .build();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("StartBatchScoring")
+        .actions(List.of("states:StartExecution"))
+        .resources(List.of(batchStateMachineArn(config)))
+        .build());
+    return role;
   }
 
   public List<StateMachine> stateMachines() {

@@ -171,14 +171,33 @@ class ApiStackTest {
         "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
     // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
     // shared by versions, never are (objects are deleted only under the async prefixes), and nothing scans.
+    // (Batch schedules are deleted as EventBridge Scheduler schedules, see controlPlaneRunsBatchJobsAndSchedules.)
     assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem")
-        && !a.equals("s3:DeleteObject")) || a.equals("dynamodb:Scan"));
+        && !a.equals("s3:DeleteObject") && !a.equals("scheduler:DeleteSchedule")) || a.equals("dynamodb:Scan"));
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
         .noneMatch(r -> r.contains("artifacts") || r.contains("ArtifactsBucket"));
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",
             "Condition", Map.of("StringLike", Map.of("s3:prefix", DataStack.ARTIFACTS_PREFIX + "*")))))))));
+  }
+
+  @Test
+  void controlPlaneRunsBatchJobsAndSchedules() {
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Description", "Pier control plane (/api/v1 registry, batch jobs)",
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_BATCH_JOBS_TABLE", Match.anyValue(),
+            "PIER_BATCH_STATE_MACHINE_ARN", Map.of("Fn::Sub", Match.stringLikeRegexp(
+                ".*:stateMachine:pier-dev-batch-scoring")),
+            "PIER_BATCH_SCHEDULER_ROLE_ARN", Map.of("Fn::Sub", Match.stringLikeRegexp(
+                ".*:role/pier-dev-batch-scheduler")))))));
+    assertThat(Json.allowedActions(dev, "ControlPlaneRole")).contains("states:StartExecution", "states:StopExecution",
+        "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "iam:PassRole");
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(Match.objectLike(Map.of(
+            "Action", "iam:PassRole",
+            "Condition", Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")))))))));
   }
 
   @Test

@@ -35,6 +35,24 @@ class DataStackTest {
   }
 
   @Test
+  void jobsTableHasTheLayoutBatchJobsAndSchedulesUse() {
+    dev.resourceCountIs("AWS::DynamoDB::Table", 3); // registry, batch jobs, async predictions
+    dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+        "KeySchema", List.of(
+            Map.of("AttributeName", "pk", "KeyType", "HASH"),
+            Map.of("AttributeName", "sk", "KeyType", "RANGE")),
+        "GlobalSecondaryIndexes", List.of(Map.of(
+            "IndexName", "gsi1",
+            "KeySchema", List.of(
+                Map.of("AttributeName", "gsi1pk", "KeyType", "HASH"),
+                Map.of("AttributeName", "gsi1sk", "KeyType", "RANGE")),
+            "Projection", Map.of("ProjectionType", "ALL"))),
+        "TimeToLiveSpecification", Match.absent(),
+        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+        "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", Match.anyValue())));
+  }
+
+  @Test
   void registryTableHasPointInTimeRecoveryAndCustomerManagedKmsEncryption() {
     dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
         "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),

@@ -35,6 +35,19 @@ class OrchestrationStackTest {
   }
 
   @Test
+  void batchSchedulesRunAsARoleThatMayOnlyStartBatchScoring() {
+    dev.hasResourceProperties("AWS::IAM::Role", Map.of(
+        "RoleName", "pier-dev-batch-scheduler",
+        "AssumeRolePolicyDocument", Map.of("Statement", List.of(Match.objectLike(Map.of(
+            "Principal", Map.of("Service", "scheduler.amazonaws.com"),
+            "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", Map.of("Ref", "AWS::AccountId")))))))));
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", List.of(
+        Match.objectLike(Map.of(
+            "Action", "states:StartExecution",
+            "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(".*:stateMachine:pier-dev-batch-scoring"))))))));
+  }
+
+  @Test
   void batchUploadsUnderIncomingStartTheBatchStateMachine() {
     dev.hasResourceProperties("AWS::Events::Rule", Map.of(
         "Name", "pier-dev-batch-uploads",

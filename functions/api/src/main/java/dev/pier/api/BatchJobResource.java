@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
+import dev.pier.batch.JobCost;
 import dev.pier.kernel.PierException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -26,14 +27,6 @@ import java.time.Instant;
 @Path("/api/v1/batch-jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchJobResource {
-  // us-east-1 list prices: Lambda x86 per GB-second and per request, Step Functions standard per state transition,
-  // S3 standard per GET and per PUT. The estimate is what the same job would cost on the AWS deployment.
-  private static final double LAMBDA_GB_SECOND = 0.0000166667;
-  private static final double LAMBDA_REQUEST = 0.0000002;
-  private static final double STATE_TRANSITION = 0.000025;
-  private static final double S3_GET = 0.0000004;
-  private static final double S3_PUT = 0.000005;
-
   private final BatchJobs jobs;
 
   public BatchJobResource(BatchPlatform batch) {
@@ -79,7 +72,8 @@ public class BatchJobResource {
     return view(jobs.cancel(id));
   }
 
-  private static String text(JsonNode body, String field) {
+  /** A string (or integer) field of a request body, null when absent; a 400 naming it otherwise. */
+  static String text(JsonNode body, String field) {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) {
       return null;
@@ -128,28 +122,33 @@ public class BatchJobResource {
     if (j.error() != null) {
       o.put("error", j.error());
     }
+    if (j.scoringMillis() > 0) {
+      o.put("scoring_records_per_second", Math.round(j.done() * 1000.0 / j.scoringMillis()));
+    }
+    if (j.plan() != null) {
+      ObjectNode plan = o.putObject("plan");
+      plan.put("chunks", j.plan().chunks());
+      plan.put("chunk_rows", j.plan().chunkRows());
+      plan.put("concurrency", j.plan().concurrency());
+      plan.put("basis", j.plan().basis());
+      if (j.plan().rowsPerSecond() > 0) {
+        plan.put("measured_records_per_second", Math.round(j.plan().rowsPerSecond()));
+      }
+    }
     o.put("source", j.source());
     o.set("estimated_cost_usd", cost(j));
     return o;
   }
 
-  /** What the job costs (or would cost) on AWS: worker Lambda time, invocations, state transitions, S3 requests. */
+  /** What the job costs (or would cost) on AWS: see {@link JobCost} for prices and counts. */
   private ObjectNode cost(BatchJob j) {
-    var settings = jobs.settings();
-    long chunks = j.total() == null ? 0 : (j.total() + settings.chunkRows() - 1) / settings.chunkRows();
-    double lambda = j.scoringMillis() / 1000.0 * settings.workerMemoryGb() * LAMBDA_GB_SECOND
-        + (chunks + 4) * LAMBDA_REQUEST;
-    double stepFunctions = (2 * chunks + 8) * STATE_TRANSITION;
-    double s3 = (chunks + 2) * S3_GET + (2 * chunks + 3) * S3_PUT;
-    ObjectNode c = JsonNodeFactory.instance.objectNode();
-    c.put("total", round(lambda + stepFunctions + s3));
-    c.put("lambda", round(lambda));
-    c.put("step_functions", round(stepFunctions));
-    c.put("s3", round(s3));
-    return c;
-  }
-
-  private static double round(double usd) {
-    return Math.round(usd * 1_000_000) / 1_000_000.0;
+    JobCost c = JobCost.of(j, jobs.settings());
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("total", c.total());
+    o.put("lambda", c.lambda());
+    o.put("step_functions", c.stepFunctions());
+    o.put("s3", c.s3());
+    o.put("dynamodb", c.dynamodb());
+    return o;
   }
 }

@@ -2,12 +2,18 @@ package dev.pier.api;
 
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
+import dev.pier.batch.BatchSchedules;
+import dev.pier.batch.EventBridgeScheduleTrigger;
+import dev.pier.batch.LocalScheduler;
+import dev.pier.batch.ScheduleTrigger;
+import dev.pier.batch.SchedulesTable;
 import dev.pier.batch.BatchSettings;
 import dev.pier.batch.BatchWorker;
 import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalBatchLauncher;
 import dev.pier.batch.Priority;
+import dev.pier.batch.StepFunctionsLauncher;
 import dev.pier.batch.UploadWatcher;
 import dev.pier.kernel.local.LocalStandIns;
 import io.quarkus.logging.Log;
@@ -32,8 +38,10 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 @Singleton
 public class BatchPlatform {
   private final BatchJobs jobs;
+  private final BatchSchedules schedules;
   private final LocalBatchLauncher launcher;
   private final UploadWatcher watcher;
+  private final LocalScheduler scheduler;
   private final PierConfig.Batch config;
 
   public BatchPlatform(Platform platform) {
@@ -58,39 +66,93 @@ public class BatchPlatform {
       BatchWorker worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
       this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE);
+      worker.triggers(new BatchWorker.Triggers(jobs, schedules));
+      this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
       writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
     } else {
       this.launcher = null;
       this.watcher = null;
-      this.jobs = new BatchJobs(table, platform.predictions(), new JobLauncher() {
-        @Override
-        public void launch(BatchJob job) {
-          throw new IllegalStateException("not available");
-        }
-
-        @Override
-        public void stop(String id) {
-          // TODO(batch): StopExecution of the job's batch-scoring execution once the API may start them
-        }
-
-        @Override
-        public boolean available() {
-          return false;
-        }
-      }, settings);
+      this.scheduler = null;
+      JobLauncher cloud = cloudLauncher(platform);
+      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings);
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform));
     }
+  }
+
+  /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
+  private ScheduleTrigger cloudTrigger(Platform platform) {
+    if (config.stateMachineArn().isEmpty()) {
+      return ScheduleTrigger.NONE; // create answers 501 then: the launcher is unavailable without the state machine
+    }
+    if (config.schedulerRoleArn().isEmpty()) {
+      return new ScheduleTrigger() { // never a schedule that is stored but cannot fire
+        @Override
+        public void created(dev.pier.batch.BatchSchedule schedule) {
+          throw new dev.pier.kernel.PierException(501, "this server cannot create batch schedules: set"
+              + " pier.batch.scheduler-role-arn (PIER_BATCH_SCHEDULER_ROLE_ARN) to the role EventBridge Scheduler"
+              + " assumes");
+        }
+
+        @Override
+        public void deleted(String id) {}
+      };
+    }
+    var client = software.amazon.awssdk.services.scheduler.SchedulerClient.builder()
+        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
+    platform.config().region().ifPresent(r -> client.region(software.amazon.awssdk.regions.Region.of(r)));
+    return new EventBridgeScheduleTrigger(client.build(), config.stateMachineArn().get(),
+        config.schedulerRoleArn().get(), config.scheduleGroup());
+  }
+
+  /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
+  private JobLauncher cloudLauncher(Platform platform) {
+    if (config.stateMachineArn().isPresent()) {
+      var sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
+          .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
+      platform.config().region().ifPresent(r -> sfn.region(software.amazon.awssdk.regions.Region.of(r)));
+      return new StepFunctionsLauncher(sfn.build(), config.stateMachineArn().get());
+    }
+    return new JobLauncher() {
+      @Override
+      public void launch(BatchJob job) {
+        throw new IllegalStateException("not available");
+      }
+
+      @Override
+      public void stop(String id) {
+        // nothing runs: this process starts no executions
+      }
+
+      @Override
+      public boolean available() {
+        return false;
+      }
+    };
   }
 
   void onStart(@Observes StartupEvent event) {
     if (launcher != null) {
       launcher.resumeUnfinished();
       watcher.start(config.watchInterval());
+      scheduler.start(config.watchInterval());
     }
   }
 
   public BatchJobs jobs() {
     return jobs;
+  }
+
+  public BatchSchedules schedules() {
+    return schedules;
+  }
+
+  /** Local mode's Step Functions (null in AWS). */
+  LocalBatchLauncher localLauncher() {
+    return launcher;
   }
 
   /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */
@@ -116,6 +178,9 @@ public class BatchPlatform {
 
   @PreDestroy
   void close() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
     if (watcher != null) {
       watcher.close();
     }

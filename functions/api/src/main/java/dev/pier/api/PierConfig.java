@@ -284,6 +284,19 @@ public interface PierConfig {
     /** The worker Lambda's memory in GB, for each job's cost estimate. */
     @WithDefault("2")
     double workerMemoryGb();
+
+    /**
+     * AWS mode: the batch-scoring state machine's ARN; with it, POSTed jobs start executions (named after the job).
+     * Unset in AWS: jobs can be listed and read, POST answers 501. Ignored in local mode (the local ASL runner).
+     */
+    Optional<String> stateMachineArn();
+
+    /** AWS mode: the role EventBridge Scheduler assumes to start the state machine (batch schedules need it). */
+    Optional<String> schedulerRoleArn();
+
+    /** AWS mode: the EventBridge Scheduler group batch schedules are created in. */
+    @WithDefault("default")
+    String scheduleGroup();
   }
 
   interface Auth {

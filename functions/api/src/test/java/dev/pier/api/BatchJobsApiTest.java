@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Batch jobs through the API on local mode's stand-ins, the demo model and the bundled batch-scoring state machine. */
@@ -31,24 +30,15 @@ class BatchJobsApiTest {
   }
 
   private void put(String key, String body) {
-    s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
+    BatchTestClient.put(s3(), key, body);
   }
 
   private String read(String uri) {
-    String rest = uri.substring("s3://".length());
-    int slash = rest.indexOf('/');
-    return s3().getObjectAsBytes(b -> b.bucket(rest.substring(0, slash)).key(rest.substring(slash + 1))).asUtf8String();
+    return BatchTestClient.read(s3(), uri);
   }
 
-  private JsonPath awaitFinished(String id) throws InterruptedException {
-    for (int i = 0; i < 300; i++) {
-      JsonPath job = given().get("/api/v1/batch-jobs/" + id).then().statusCode(200).extract().jsonPath();
-      if (!job.getString("state").matches("QUEUED|RUNNING")) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("batch job " + id + " did not finish");
+  private static JsonPath awaitFinished(String id) throws InterruptedException {
+    return BatchTestClient.awaitFinished(id);
   }
 
   @Test
@@ -141,10 +131,10 @@ class BatchJobsApiTest {
     var job = new dev.pier.batch.BatchJob("bj-twice", "demo", "production", 1, dev.pier.batch.JobState.QUEUED,
         dev.pier.batch.Priority.LOW, new dev.pier.batch.S3Uri("pier-batch", "x.jsonl"),
         new dev.pier.batch.S3Uri("pier-batch", "outputs/bj-twice/"), dev.pier.batch.InputFormat.JSONL, null, 0, 0, 0,
-        java.time.Instant.now(), null, null, null, "test");
+        java.time.Instant.now(), null, null, null, "test", null);
     assertThat(table.create(job)).isTrue();
     assertThat(table.create(job)).isFalse();
-    table.start("bj-twice", 30, 2);
+    table.start("bj-twice", 30, new dev.pier.batch.BatchJob.Plan(2, 15, 1, "default", 0));
 
     assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isTrue();
     assertThat(table.recordChunk("bj-twice", 0, new JobsTable.ChunkCounts(9, 1), 5)).isFalse();

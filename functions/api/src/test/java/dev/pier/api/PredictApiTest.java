@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class PredictApiTest {
   /** Centimetres in, the iris model's four inputs out: one feature imputed, one derived by an expression. */
-  private static final String PIPELINE = """
+  static final String PIPELINE = """
       {"input": "input", "features": [
         {"name": "sepal_length", "steps": [{"impute": 5.8}, {"clip": [4, 8]}]},
         {"name": "sepal_width", "steps": [{"impute": 3.0}]},

@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param output the job's own output prefix ({@code s3://…/}): results, {@code errors.jsonl}, {@code manifest.json}
  * @param total the rows in the input, known once the job is validated (null before)
  * @param scoringMillis time spent scoring, summed over chunks (for throughput and cost)
- * @param source what started the job: {@code api}, {@code upload:<key>#<etag>} or {@code schedule:<name>}
+ * @param source what started the job: {@code api}, {@code upload:<key>#<etag>} or {@code schedule:<id>@<fire time>}
+ * @param plan how the job was cut up and run, known once it is validated (null before)
  */
 public record BatchJob(
     String id,
@@ -30,7 +31,16 @@ public record BatchJob(
     Instant startedAt,
     Instant finishedAt,
     String error,
-    String source) {
+    String source,
+    Plan plan) {
+
+  /**
+   * How a job runs: its chunks, the rows per chunk and the chunks scored at once, and what they were derived from.
+   *
+   * @param basis {@code measured} (the version's throughput on earlier jobs) or {@code default} (configured sizes)
+   * @param rowsPerSecond the scoring throughput the sizes were derived from; 0 for {@code default}
+   */
+  public record Plan(int chunks, int chunkRows, int concurrency, String basis, double rowsPerSecond) {}
 
   /** Rows finished so far (scored or failed). */
   public long done() {

@@ -38,8 +38,9 @@ public final class BatchJobs {
 
   public BatchJob submit(Submission s) {
     if (!launcher.available()) {
-      throw new PierException(501, "this server cannot start batch jobs: in AWS, upload the input under incoming/<model>/"
-          + " of the batch bucket (the batch-scoring state machine runs it); local mode runs POSTed jobs");
+      throw new PierException(501, "this server cannot start batch jobs: set pier.batch.state-machine-arn"
+          + " (PIER_BATCH_STATE_MACHINE_ARN) to the batch-scoring state machine, or upload the input under"
+          + " incoming/<model>/ of the batch bucket");
     }
     if (s.model() == null || s.model().isBlank()) {
       throw PierException.badRequest("model is required");
@@ -48,7 +49,7 @@ public final class BatchJobs {
     InputFormat format = s.format() != null ? InputFormat.parse(s.format()) : InputFormat.ofKey(input.key());
     if (format == null) {
       throw PierException.badRequest("format is required when the input's extension does not name one"
-          + " (.jsonl, .csv)");
+          + " (.jsonl, .csv, .parquet)");
     }
     Priority priority = Priority.parse(s.priority());
     String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
@@ -69,7 +70,7 @@ public final class BatchJobs {
    */
   public BatchJob submitUpload(String bucket, String key, String etag) {
     String[] parts = key.split("/");
-    String id = "up-" + sha256(bucket + "/" + key + "#" + etag).substring(0, 24);
+    String id = uploadId(bucket, key, etag);
     if (jobs.get(id).isPresent()) {
       return null;
     }
@@ -83,7 +84,7 @@ public final class BatchJobs {
     if (parts.length < 3 || model.isEmpty()) {
       problem = "uploads go under incoming/<model>/; " + key + " names no model";
     } else if (format == null) {
-      problem = "unsupported file type: " + key + " (batch scoring reads .jsonl and .csv)";
+      problem = "unsupported file type: " + key + " (batch scoring reads .jsonl, .csv and .parquet)";
     } else {
       try {
         version = predictions.resolve(model, "production").version();
@@ -102,6 +103,15 @@ public final class BatchJobs {
     }
     launcher.launch(job);
     return job;
+  }
+
+  /**
+   * The job id of an uploaded object: the same for every sighting of that object version — S3 listings quote ETags,
+   * EventBridge events do not, so the quoted form (the one ids were always derived from) is used.
+   */
+  public static String uploadId(String bucket, String key, String etag) {
+    String quoted = etag.startsWith("\"") ? etag : "\"" + etag + "\"";
+    return "up-" + sha256(bucket + "/" + key + "#" + quoted).substring(0, 24);
   }
 
   public List<BatchJob> list(String model, String state) {
@@ -138,10 +148,10 @@ public final class BatchJobs {
     }
   }
 
-  private static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
+  static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
-        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source);
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null);
   }
 
   private static byte[] randomBytes() {
@@ -150,7 +160,7 @@ public final class BatchJobs {
     return b;
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

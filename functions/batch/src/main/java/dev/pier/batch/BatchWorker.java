@@ -18,6 +18,12 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import dev.pier.runtime.pipeline.FeaturePipeline;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -39,12 +45,22 @@ public final class BatchWorker {
   private final S3Client s3;
   private final PredictionService predictions;
   private final BatchSettings settings;
+  private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
+  private volatile Triggers triggers;
 
   public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
     this.jobs = jobs;
     this.s3 = s3;
     this.predictions = predictions;
     this.settings = settings;
+  }
+
+  /** What starts jobs, for the {@code upload-run} and {@code scheduled-run} actions (both need a launcher). */
+  public record Triggers(BatchJobs jobs, BatchSchedules schedules) {}
+
+  /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
+  public void triggers(Triggers triggers) {
+    this.triggers = triggers;
   }
 
   /** One invocation: {@code {"action": …, "job_id": …, …}}. */
@@ -58,6 +74,10 @@ public final class BatchWorker {
         case "write-results" -> writeResults(id);
         case "finalize" -> finalizeJob(id);
         case "fail" -> fail(id, payload.path("error"));
+        case "scheduled-run" -> scheduledRun(payload.path("schedule_id").asText(),
+            payload.path("scheduled_time").asText());
+        case "upload-run" -> uploadRun(payload.path("bucket").asText(), payload.path("key").asText(),
+            payload.path("etag").asText());
         default -> throw new StatesError("Pier.InvalidJob", "unknown batch worker action '" + action + "'");
       };
     } catch (BatchError e) {
@@ -77,19 +97,21 @@ public final class BatchWorker {
       throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
     }
     ModelVersion version = version(job);
-    for (var spec : predictions.signature(version).inputs()) {
-      ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
+    FeaturePipeline pipeline = pipeline(version);
+    var signature = predictions.signature(version);
+    if (pipeline != null && signature.inputs().stream().noneMatch(i -> i.name().equals(pipeline.input()))) {
+      throw new BatchError("the feature pipeline of version " + version.version() + " feeds input '"
+          + pipeline.input() + "', which the model does not have");
     }
-    ChunkPlanner.Plan plan;
-    try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
-      plan = ChunkPlanner.plan(in, job.format(), settings.chunkRows());
-    } catch (NoSuchKeyException e) {
-      throw new BatchError("the input " + job.input() + " does not exist");
-    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
-      throw new BatchError("the input bucket of " + job.input() + " does not exist");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (pipeline == null) {
+      for (var spec : signature.inputs()) {
+        ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
+      }
     }
+    double rate = ChunkSizing.measuredRowsPerSecond(jobs.list(), job.model(), job.version());
+    int chunkRows = ChunkSizing.chunkRows(rate, settings);
+    ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version, chunkRows)
+        : planText(job, chunkRows);
     ArrayNode items = NODES.arrayNode();
     for (ChunkPlanner.Chunk c : plan.chunks()) {
       ObjectNode item = items.addObject().put("chunk", c.index()).put("start", c.start()).put("end", c.end())
@@ -101,11 +123,12 @@ public final class BatchWorker {
     String planKey = "jobs/" + id + "/plan.json";
     s3.putObject(b -> b.bucket(settings.bucket()).key(planKey).contentType("application/json"),
         RequestBody.fromString(items.toString()));
-    if (!jobs.start(id, plan.rows(), plan.chunks().size())) {
+    BatchJob.Plan sizes = ChunkSizing.plan(plan.rows(), plan.chunks().size(), chunkRows, rate, settings);
+    if (!jobs.start(id, plan.rows(), sizes)) {
       throw new StatesError("Pier.JobEnded", "batch job " + id + " ended before it started");
     }
     return NODES.objectNode().put("job_id", id).put("plan_key", planKey).put("chunks", plan.chunks().size())
-        .put("chunks_per_invocation", 1).put("concurrency", settings.concurrency())
+        .put("chunks_per_invocation", 1).put("concurrency", sizes.concurrency())
         .put("tolerated_failure_percentage", settings.toleratedFailurePercentage());
   }
 
@@ -133,16 +156,27 @@ public final class BatchWorker {
     long started = System.nanoTime();
     ChunkPlanner.Chunk chunk = new ChunkPlanner.Chunk(index, item.get("start").asLong(), item.get("end").asLong(),
         item.get("first_line").asLong(), item.get("rows").asLong());
-    byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
-        .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
     ModelVersion version = version(job);
     String versionRef = Integer.toString(version.version());
-    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), settings.batchRows(),
+    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), pipeline(version), settings.batchRows(),
         inputs -> predictions.infer(job.model(), versionRef, new InferenceRequest(null, inputs, List.of())).outputs());
-    ChunkScorer.Scored scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+    ChunkScorer.Scored scored;
+    if (job.format() == InputFormat.PARQUET) {
+      try (ParquetFileReader reader = openParquet(job.input())) {
+        scored = scorer.scoreParquet(reader, chunk);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
+          .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
+      scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+    }
     String part = "part-%05d".formatted(index);
     S3Uri results = job.output().resolve("results/" + part + job.format().extension());
-    s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    if (scored.results().length > 0 || job.format() != InputFormat.PARQUET) { // no empty Parquet file: no schema
+      s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    }
     if (scored.failed() > 0) {
       S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
       s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromBytes(scored.errors()));
@@ -194,6 +228,35 @@ public final class BatchWorker {
     return out;
   }
 
+  /** An object created under {@code incoming/} (from the batch-upload rule): its job, created and started once. */
+  private JsonNode uploadRun(String bucket, String key, String etag) {
+    if (triggers == null) {
+      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
+    }
+    if (bucket.isEmpty() || key.isEmpty() || etag.isEmpty()) {
+      throw new StatesError("Pier.InvalidJob", "an upload event needs bucket, key and etag");
+    }
+    BatchJob job = triggers.jobs().submitUpload(bucket, key, etag);
+    return NODES.objectNode().put("job_id", BatchJobs.uploadId(bucket, key, etag)).put("started", job != null);
+  }
+
+  /** A schedule's fire time (from EventBridge Scheduler): its run's job, created and started once. */
+  private JsonNode scheduledRun(String scheduleId, String scheduledTime) {
+    if (triggers == null) {
+      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
+    }
+    java.time.Instant fireTime;
+    try {
+      fireTime = java.time.Instant.parse(scheduledTime);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new StatesError("Pier.InvalidJob", "scheduled_time must be an ISO-8601 instant, not '" + scheduledTime
+          + "'");
+    }
+    var started = triggers.schedules().fire(scheduleId, fireTime);
+    return NODES.objectNode().put("job_id", BatchSchedules.runId(scheduleId, fireTime))
+        .put("started", started.isPresent());
+  }
+
   private JsonNode fail(String id, JsonNode error) {
     String message = error.path("Cause").asText(error.path("Error").asText("failed"));
     try {
@@ -206,6 +269,59 @@ public final class BatchWorker {
     }
     jobs.finish(id, JobState.FAILED, message);
     return NODES.objectNode().put("state", "FAILED");
+  }
+
+  /** Line-aligned byte ranges of a JSONL or CSV input, by one streaming pass. */
+  private ChunkPlanner.Plan planText(BatchJob job, int chunkRows) {
+    try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
+      return ChunkPlanner.plan(in, job.format(), chunkRows);
+    } catch (NoSuchKeyException e) {
+      throw new BatchError("the input " + job.input() + " does not exist");
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchBucketException e) {
+      throw new BatchError("the input bucket of " + job.input() + " does not exist");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Row groups as chunks; the file's columns are checked against the model's inputs before any chunk runs. */
+  private ChunkPlanner.Plan planParquet(BatchJob job, ModelVersion version, int chunkRows) {
+    try (ParquetFileReader reader = openParquet(job.input())) {
+      var inputs = predictions.signature(version).inputs();
+      if (pipeline(version) == null) { // named features need no column per input
+        int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
+        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
+      }
+      return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
+          chunkRows);
+    } catch (IOException e) {
+      // not a Parquet file (bad magic, truncated footer) is the input's fault, not a transient one
+      throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());
+    } catch (RuntimeException e) {
+      if (e instanceof BatchError || e instanceof SdkClientException || e instanceof PierException) {
+        throw e;
+      }
+      throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());
+    }
+  }
+
+  private ParquetFileReader openParquet(S3Uri input) throws IOException {
+    return ParquetFileReader.open(S3InputFile.open(s3, input),
+        ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+  }
+
+  /** The version's feature pipeline, parsed once per version (versions are immutable), or null. */
+  private FeaturePipeline pipeline(ModelVersion version) {
+    if (version.pipeline() == null) {
+      return null;
+    }
+    return pipelines.computeIfAbsent(version.model() + "#" + version.version(), k -> {
+      try {
+        return FeaturePipeline.parse(JSON.readTree(version.pipeline()), "pipeline");
+      } catch (IOException e) {
+        throw new BatchError("the feature pipeline of version " + version.version() + " is not JSON");
+      }
+    });
   }
 
   private ModelVersion version(BatchJob job) {

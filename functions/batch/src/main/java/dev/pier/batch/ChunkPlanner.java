@@ -22,6 +22,31 @@ public final class ChunkPlanner {
    */
   public record Chunk(int index, long start, long end, long firstLine, long rows) {}
 
+  /**
+   * Chunks of a Parquet file: whole row groups, consecutive ones joined until a chunk holds at least
+   * {@code chunkRows} rows (a row group is never split: it is Parquet's unit of reading). Here a chunk's
+   * {@code start}/{@code end} are row-group indexes (end exclusive) and {@code firstLine} the 1-based number of its
+   * first row.
+   */
+  public static Plan planParquet(List<Long> rowGroupRows, int chunkRows) {
+    List<Chunk> chunks = new ArrayList<>();
+    long rows = 0;
+    int first = 0;
+    long inChunk = 0;
+    for (int g = 0; g < rowGroupRows.size(); g++) {
+      inChunk += rowGroupRows.get(g);
+      if (inChunk >= chunkRows || g == rowGroupRows.size() - 1) {
+        if (inChunk > 0) {
+          chunks.add(new Chunk(chunks.size(), first, g + 1, rows + 1, inChunk));
+        }
+        rows += inChunk;
+        first = g + 1;
+        inChunk = 0;
+      }
+    }
+    return new Plan(chunks, rows, null);
+  }
+
   /** The chunks and, for CSV, the header line. */
   public record Plan(List<Chunk> chunks, long rows, String header) {}
 

@@ -4,18 +4,29 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.Tensor;
+import dev.pier.runtime.pipeline.FeaturePipeline;
 import dev.pier.statemachines.CsvRows;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * Scores one chunk: parses its rows into one flat column per model input, runs the model on large batches of rows
@@ -29,20 +40,34 @@ import java.util.function.Function;
  */
 public final class ChunkScorer {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final ObjectMapper TREES = new ObjectMapper();
 
-  private final Signature signature;
+  private final List<TensorSpec> inputs;
+  private final FeaturePipeline pipeline;
   private final int[] widths;
   private final int batchRows;
   private final Function<List<Tensor>, List<Tensor>> model;
 
   /** @param model runs the model on a batch of rows; may throw {@link PierException} for a batch it refuses */
   public ChunkScorer(Signature signature, int batchRows, Function<List<Tensor>, List<Tensor>> model) {
-    this.signature = signature;
+    this(signature, null, batchRows, model);
+  }
+
+  /**
+   * @param pipeline the version's feature pipeline, or null: with one, rows are named raw features (as instances of
+   *     {@code POST /api/v1/models/{m}/predict}) that the pipeline turns into the model's input, row by row, with the
+   *     very code the predict API runs; a row the pipeline refuses is an error row with its reason
+   */
+  public ChunkScorer(Signature signature, FeaturePipeline pipeline, int batchRows,
+      Function<List<Tensor>, List<Tensor>> model) {
+    this.pipeline = pipeline;
+    this.inputs = pipeline == null ? signature.inputs()
+        : List.of(new TensorSpec(pipeline.input(), Datatype.FP32, new long[] {-1, pipeline.columns()}));
     this.batchRows = batchRows;
     this.model = model;
-    this.widths = new int[signature.inputs().size()];
+    this.widths = new int[inputs.size()];
     for (int i = 0; i < widths.length; i++) {
-      widths[i] = rowWidth(signature.inputs().get(i));
+      widths[i] = rowWidth(inputs.get(i));
     }
   }
 
@@ -74,7 +99,11 @@ public final class ChunkScorer {
 
   public Scored score(byte[] data, ChunkPlanner.Chunk chunk, InputFormat format, String csvHeader) {
     Rows rows = new Rows((int) chunk.rows());
-    if (format == InputFormat.JSONL) {
+    if (pipeline != null && format == InputFormat.JSONL) {
+      parseJsonlInstances(data, chunk.firstLine(), rows);
+    } else if (pipeline != null) {
+      parseCsvInstances(data, chunk.firstLine(), csvHeader, rows);
+    } else if (format == InputFormat.JSONL) {
       parseJsonl(data, chunk.firstLine(), rows);
     } else {
       parseCsv(data, chunk.firstLine(), csvHeader, rows);
@@ -86,6 +115,51 @@ public final class ChunkScorer {
     }
     return new Scored(out.results.toString().getBytes(StandardCharsets.UTF_8),
         rows.errors.toString().getBytes(StandardCharsets.UTF_8), out.succeeded, rows.failed + out.failed);
+  }
+
+  /**
+   * Scores the row groups {@code [chunk.start(), chunk.end())} of a Parquet file; results are Parquet too.
+   *
+   * @param reader open on the file; its row groups are read one at a time
+   */
+  public Scored scoreParquet(ParquetFileReader reader, ChunkPlanner.Chunk chunk) {
+    MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+    ParquetColumns columns = pipeline != null ? ParquetColumns.forInstances(schema)
+        : new ParquetColumns(schema, inputs, widths);
+    Rows rows = new Rows((int) chunk.rows());
+    long rowNumber = chunk.firstLine();
+    try {
+      for (int rg = (int) chunk.start(); rg < chunk.end(); rg++) {
+        PageReadStore pages = reader.readRowGroup(rg);
+        var records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages, new GroupRecordConverter(schema));
+        for (long i = 0; i < pages.getRowCount(); i++) {
+          Group g = records.read();
+          String id = columns.id(g, rowNumber++);
+          if (pipeline != null) {
+            addInstance(columns.instance(g), id, rows);
+            continue;
+          }
+          String problem = null;
+          for (int input = 0; input < widths.length && problem == null; input++) {
+            problem = columns.read(g, input, rows.count, rows.columns[input]);
+          }
+          if (problem != null) {
+            rows.error(id, problem);
+          } else {
+            rows.ids[rows.count++] = id;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Output out = new Output(InputFormat.PARQUET);
+    out.parquet = new ParquetResults(columns.stringIds());
+    for (int from = 0; from < rows.count; from += batchRows) {
+      scoreBatch(rows, from, Math.min(rows.count, from + batchRows), out);
+    }
+    return new Scored(out.parquet.finish(), rows.errors.toString().getBytes(StandardCharsets.UTF_8), out.succeeded,
+        rows.failed + out.failed);
   }
 
   // ---- rows ---------------------------------------------------------------------------------------------------
@@ -103,7 +177,7 @@ public final class ChunkScorer {
       columns = new Object[widths.length];
       for (int i = 0; i < widths.length; i++) {
         int n = capacity * widths[i];
-        columns[i] = switch (signature.inputs().get(i).datatype()) {
+        columns[i] = switch (inputs.get(i).datatype()) {
           case FP64 -> new double[n];
           case INT64 -> new long[n];
           case INT32 -> new int[n];
@@ -119,6 +193,91 @@ public final class ChunkScorer {
       quote(errors, message);
       errors.append("}\n");
     }
+  }
+
+  // ---- named features through the version's pipeline ------------------------------------------------------
+
+  /** Runs the pipeline on one row's raw features into the input column, or records why it could not. */
+  private void addInstance(Map<String, Object> instance, String id, Rows rows) {
+    float[] features;
+    try {
+      features = (float[]) pipeline.apply(List.of(instance)).data();
+    } catch (PierException e) {
+      String message = e.getMessage();
+      rows.error(id, message.startsWith("instances[0]: ") ? message.substring("instances[0]: ".length()) : message);
+      return;
+    }
+    System.arraycopy(features, 0, (float[]) rows.columns[0], rows.count * widths[0], widths[0]);
+    rows.ids[rows.count++] = id;
+  }
+
+  /** JSONL rows as the predict API reads its instances (same conversion: numbers, booleans, strings, nulls). */
+  private void parseJsonlInstances(byte[] data, long firstLine, Rows rows) {
+    long line = firstLine;
+    int start = 0;
+    for (int i = 0; i <= data.length; i++) {
+      if (i < data.length && data[i] != '\n') {
+        continue;
+      }
+      if (!blank(data, start, i)) {
+        String id = Long.toString(line);
+        try {
+          JsonNode row = TREES.readTree(data, start, i - start);
+          JsonNode rowId = row == null ? null : row.get("id");
+          if (rowId != null && rowId.isIntegralNumber()) {
+            id = rowId.asText();
+          } else if (rowId != null && rowId.isTextual()) {
+            id = quoted(rowId.asText());
+          }
+          if (row == null || !row.isObject()) {
+            rows.error(id, "a row must be a JSON object of feature values");
+          } else {
+            addInstance(FeaturePipeline.instances(TREES.createArrayNode().add(row)).getFirst(), id, rows);
+          }
+        } catch (IOException e) {
+          rows.error(id, "malformed JSON row: " + firstLine(e.getMessage()));
+        }
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+
+  /** CSV rows as instances: header names are features; an empty cell is null, a numeric one a number. */
+  private void parseCsvInstances(byte[] data, long firstLine, String header, Rows rows) {
+    List<String> headers = CsvRows.parse(header).stream().findFirst().orElse(List.of());
+    int idColumn = headers.indexOf("id");
+    long line = firstLine;
+    for (List<String> record : CsvRows.parse(new String(data, StandardCharsets.UTF_8))) {
+      String id = csvId(record, idColumn, line++);
+      if (record.size() != headers.size()) {
+        rows.error(id, "the row has " + record.size() + " fields, the header " + headers.size());
+        continue;
+      }
+      Map<String, Object> instance = new HashMap<>();
+      for (int c = 0; c < headers.size(); c++) {
+        String cell = record.get(c).trim();
+        instance.put(headers.get(c), cell.isEmpty() ? null : cell.equals("true") || cell.equals("false")
+            ? (Object) Boolean.valueOf(cell) : number(cell));
+      }
+      addInstance(instance, id, rows);
+    }
+  }
+
+  private static Object number(String cell) {
+    try {
+      return Double.parseDouble(cell);
+    } catch (NumberFormatException e) {
+      return cell;
+    }
+  }
+
+  private static String csvId(List<String> record, int idColumn, long line) {
+    if (idColumn < 0 || idColumn >= record.size() || record.get(idColumn).isEmpty()) {
+      return Long.toString(line);
+    }
+    String raw = record.get(idColumn);
+    return raw.matches("-?\\d{1,18}") ? raw : quoted(raw);
   }
 
   private void parseJsonl(byte[] data, long firstLine, Rows rows) {
@@ -185,7 +344,7 @@ public final class ChunkScorer {
       }
       for (int i = 0; i < seen.length && problem == null; i++) {
         if (!seen[i]) {
-          problem = "missing input '" + signature.inputs().get(i).name() + "'";
+          problem = "missing input '" + inputs.get(i).name() + "'";
         }
       }
       if (problem != null) {
@@ -213,13 +372,13 @@ public final class ChunkScorer {
     }
     if (t == JsonToken.START_OBJECT) {
       p.skipChildren();
-      return "input '" + signature.inputs().get(input).name() + "' takes numbers or arrays, not objects";
+      return "input '" + inputs.get(input).name() + "' takes numbers or arrays, not objects";
     }
     int k = filled[0]++;
     if (k >= widths[input]) {
       return null; // counted, reported as a length mismatch by the caller
     }
-    return store(signature.inputs().get(input), p, t, row * widths[input] + k, rows.columns[input]);
+    return store(inputs.get(input), p, t, row * widths[input] + k, rows.columns[input]);
   }
 
   private static String store(TensorSpec spec, JsonParser p, JsonToken t, int at, Object column) throws IOException {
@@ -261,18 +420,7 @@ public final class ChunkScorer {
     String text = new String(data, StandardCharsets.UTF_8);
     long line = firstLine;
     for (List<String> record : CsvRows.parse(text)) {
-      String id = Long.toString(line);
-      line++;
-      if (idColumn >= 0 && idColumn < record.size() && !record.get(idColumn).isEmpty()) {
-        String raw = record.get(idColumn);
-        StringBuilder q = new StringBuilder();
-        if (raw.matches("-?\\d{1,18}")) {
-          q.append(raw);
-        } else {
-          quote(q, raw);
-        }
-        id = q.toString();
-      }
+      String id = csvId(record, idColumn, line++);
       if (record.size() != headers.size()) {
         rows.error(id, "the row has " + record.size() + " fields, the header " + headers.size());
         continue;
@@ -280,7 +428,7 @@ public final class ChunkScorer {
       String problem = null;
       int row = rows.count;
       for (int input = 0; input < widths.length && problem == null; input++) {
-        TensorSpec spec = signature.inputs().get(input);
+        TensorSpec spec = inputs.get(input);
         for (int k = 0; k < widths[input] && problem == null; k++) {
           String cell = record.get(columnsOf[input][k]).trim();
           problem = storeCell(spec, cell, rows.columns[input], row * widths[input] + k, headers.get(columnsOf[input][k]));
@@ -298,7 +446,7 @@ public final class ChunkScorer {
   private int[][] csvColumns(List<String> headers, int idColumn) {
     int[][] out = new int[widths.length][];
     for (int input = 0; input < widths.length; input++) {
-      String name = signature.inputs().get(input).name();
+      String name = inputs.get(input).name();
       int[] cols = new int[widths[input]];
       if (widths[input] == 1 && headers.contains(name)) {
         cols[0] = headers.indexOf(name);
@@ -333,7 +481,7 @@ public final class ChunkScorer {
     return out;
   }
 
-  private static String storeCell(TensorSpec spec, String cell, Object column, int at, String header) {
+  static String storeCell(TensorSpec spec, String cell, Object column, int at, String header) {
     try {
       switch (spec.datatype()) {
         case FP32 -> ((float[]) column)[at] = Float.parseFloat(cell);
@@ -363,6 +511,7 @@ public final class ChunkScorer {
     long succeeded;
     long failed;
     List<TensorSpec> outputs;
+    ParquetResults parquet;
 
     Output(InputFormat format) {
       this.format = format;
@@ -386,10 +535,15 @@ public final class ChunkScorer {
       }
       return;
     }
+    int n = to - from;
+    if (out.format == InputFormat.PARQUET) {
+      out.parquet.write(rows.ids, from, outputs, n);
+      out.succeeded += n;
+      return;
+    }
     if (out.format == InputFormat.CSV && out.outputs == null) {
       writeCsvHeader(outputs, out);
     }
-    int n = to - from;
     int[] widthsOut = new int[outputs.size()];
     for (int o = 0; o < outputs.size(); o++) {
       widthsOut[o] = outputs.get(o).length() / n;
@@ -452,7 +606,7 @@ public final class ChunkScorer {
   private List<Tensor> tensors(Rows rows, int from, int to) {
     List<Tensor> out = new ArrayList<>(widths.length);
     for (int i = 0; i < widths.length; i++) {
-      TensorSpec spec = signature.inputs().get(i);
+      TensorSpec spec = inputs.get(i);
       long[] shape = spec.shape();
       shape[0] = to - from;
       int a = from * widths[i];
@@ -502,6 +656,23 @@ public final class ChunkScorer {
     return "\"" + v.replace("\"", "\"\"") + "\"";
   }
 
+  /** A string as JSON text, the way {@code Rows} keeps string ids. */
+  static String quoted(String text) {
+    StringBuilder s = new StringBuilder(text.length() + 2);
+    quote(s, text);
+    return s.toString();
+  }
+
+  /** The string a {@link #quoted} id holds. */
+  static String unquoted(String json) {
+    try (JsonParser p = JSON.createParser(json)) {
+      p.nextToken();
+      return p.getText();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static void quote(StringBuilder s, String text) {
     s.append('"');
     JsonStringEncoder.getInstance().quoteAsString(text, s);
@@ -510,7 +681,7 @@ public final class ChunkScorer {
 
   private int inputIndex(String name) {
     for (int i = 0; i < widths.length; i++) {
-      if (signature.inputs().get(i).name().equals(name)) {
+      if (inputs.get(i).name().equals(name)) {
         return i;
       }
     }

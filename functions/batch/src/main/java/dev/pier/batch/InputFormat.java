@@ -8,7 +8,9 @@ public enum InputFormat {
   /** One JSON object per line: the model's input names to the row's values, plus an optional {@code id}. */
   JSONL(".jsonl"),
   /** A header row, then one row per record (RFC 4180 quoting). */
-  CSV(".csv");
+  CSV(".csv"),
+  /** Apache Parquet: one column per input (or a list column), optional {@code id}; chunks are row groups. */
+  PARQUET(".parquet");
 
   private final String extension;
 
@@ -28,12 +30,14 @@ public enum InputFormat {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw PierException.badRequest("format must be jsonl or csv, not '" + s + "'"
-          + (s.equalsIgnoreCase("parquet") ? " (Parquet is not supported yet)" : ""));
+      throw PierException.badRequest("format must be jsonl, csv or parquet, not '" + s + "'");
     }
   }
 
-  /** The format a key's extension names ({@code .jsonl}, {@code .ndjson}, {@code .json}, {@code .csv}), or null. */
+  /**
+   * The format a key's extension names ({@code .jsonl}, {@code .ndjson}, {@code .json}, {@code .csv},
+   * {@code .parquet}, {@code .pq}), or null.
+   */
   public static InputFormat ofKey(String key) {
     String k = key.toLowerCase(Locale.ROOT);
     if (k.endsWith(".jsonl") || k.endsWith(".ndjson") || k.endsWith(".json")) {
@@ -41,6 +45,9 @@ public enum InputFormat {
     }
     if (k.endsWith(".csv")) {
       return CSV;
+    }
+    if (k.endsWith(".parquet") || k.endsWith(".pq")) {
+      return PARQUET;
     }
     return null;
   }

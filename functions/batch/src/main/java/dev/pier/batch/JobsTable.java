@@ -101,28 +101,37 @@ public final class JobsTable {
 
   /** Every job, oldest first. */
   public List<BatchJob> list() {
-    List<BatchJob> out = new ArrayList<>();
+    return queryGsi1(dynamo, table, "jobs").stream().map(JobsTable::job).toList();
+  }
+
+  /** Every item of one {@code gsi1} partition ({@code jobs}, {@code schedules}), in sort-key order, all pages. */
+  static List<Map<String, AttributeValue>> queryGsi1(DynamoDbClient dynamo, String table, String partition) {
+    List<Map<String, AttributeValue>> out = new ArrayList<>();
     Map<String, AttributeValue> start = null;
     do {
       Map<String, AttributeValue> from = start;
       QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(GSI1)
-          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", s("jobs")))
+          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", s(partition)))
           .exclusiveStartKey(from));
-      page.items().forEach(i -> out.add(job(i)));
+      out.addAll(page.items());
       start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
     } while (start != null);
     return out;
   }
 
-  /** QUEUED or RUNNING → RUNNING with the row count; false when the job has ended meanwhile (cancelled). */
-  public boolean start(String id, long total, int chunks) {
+  /** QUEUED or RUNNING → RUNNING with the row count and plan; false when the job has ended meanwhile (cancelled). */
+  public boolean start(String id, long total, BatchJob.Plan plan) {
     try {
       dynamo.updateItem(b -> b.tableName(table).key(key(id))
-          .updateExpression("SET #s = :running, #t = :t, #c = :c, #at = if_not_exists(#at, :now)")
+          .updateExpression("SET #s = :running, #t = :t, #c = :c, #cr = :cr, #cc = :cc, #pb = :pb, #pr = :pr,"
+              + " #at = if_not_exists(#at, :now)")
           .conditionExpression("#s IN (:queued, :running)")
-          .expressionAttributeNames(Map.of("#s", "state", "#t", "total", "#c", "chunks", "#at", "started_at"))
+          .expressionAttributeNames(Map.of("#s", "state", "#t", "total", "#c", "chunks", "#at", "started_at",
+              "#cr", "chunk_rows", "#cc", "concurrency", "#pb", "plan_basis", "#pr", "plan_rate"))
           .expressionAttributeValues(Map.of(":running", s("RUNNING"), ":queued", s("QUEUED"), ":t", n(total),
-              ":c", n(chunks), ":now", s(Instant.now().toString()))));
+              ":c", n(plan.chunks()), ":now", s(Instant.now().toString()), ":cr", n(plan.chunkRows()),
+              ":cc", n(plan.concurrency()), ":pb", s(plan.basis()),
+              ":pr", AttributeValue.fromN(Double.toString(Math.round(plan.rowsPerSecond() * 10) / 10.0)))));
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
@@ -219,7 +228,9 @@ public final class JobsTable {
         i.containsKey("started_at") ? Instant.parse(str(i, "started_at")) : null,
         i.containsKey("finished_at") ? Instant.parse(str(i, "finished_at")) : null,
         i.containsKey("error") ? str(i, "error") : null,
-        str(i, "source"));
+        str(i, "source"),
+        i.containsKey("chunk_rows") ? new BatchJob.Plan((int) num(i, "chunks"), (int) num(i, "chunk_rows"),
+            (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

@@ -1,5 +1,6 @@
 package dev.pier.batch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pier.statemachines.AslDefinition;
 import dev.pier.statemachines.ItemStore;
@@ -88,6 +89,14 @@ public final class LocalBatchLauncher implements JobLauncher, AutoCloseable {
       running.remove(id);
       submitted.remove(id);
     }
+  }
+
+  /**
+   * Runs batch-scoring on {@code input} as its caller would start it in AWS (an EventBridge upload event, a
+   * Scheduler invocation), in the calling thread; the jobs it creates run in their lanes.
+   */
+  public LocalStateMachineRunner.ExecutionResult startExecution(JsonNode input, String name) {
+    return runner.run(definition, input, name);
   }
 
   @Override

@@ -1,0 +1,105 @@
+package dev.pier.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.batch.BatchSchedule;
+import dev.pier.batch.BatchSchedules;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Permission;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Set;
+
+/** Recurring batch jobs: {@code /api/v1/batch-schedules}. */
+@Path("/api/v1/batch-schedules")
+@Produces(MediaType.APPLICATION_JSON)
+public class BatchScheduleResource {
+  private static final Set<String> FIELDS = Set.of("model", "version", "alias", "input", "output", "format",
+      "priority", "schedule");
+
+  private final BatchSchedules schedules;
+
+  public BatchScheduleResource(BatchPlatform batch) {
+    this.schedules = batch.schedules();
+  }
+
+  @POST
+  @Authorize(Permission.PREDICT)
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response create(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw PierException.badRequest("the body must be a JSON object with model, input and schedule");
+    }
+    body.fieldNames().forEachRemaining(f -> {
+      if (!FIELDS.contains(f)) {
+        throw PierException.badRequest("unknown field '" + f + "'; a batch schedule has " + String.join(", ",
+            new java.util.TreeSet<>(FIELDS)));
+      }
+    });
+    String reference = BatchJobResource.text(body, "version");
+    BatchSchedule s = schedules.create(new BatchSchedules.Submission(BatchJobResource.text(body, "model"),
+        reference != null ? reference : BatchJobResource.text(body, "alias"), BatchJobResource.text(body, "input"), BatchJobResource.text(body, "output"),
+        BatchJobResource.text(body, "format"), BatchJobResource.text(body, "priority"), BatchJobResource.text(body, "schedule")));
+    return Response.status(201).location(URI.create("/api/v1/batch-schedules/" + s.id())).entity(view(s)).build();
+  }
+
+  @GET
+  @Authorize(value = Permission.READ, anyModel = true)
+  public JsonNode list() {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode items = out.putArray("schedules");
+    schedules.list().forEach(s -> items.add(view(s)));
+    return out;
+  }
+
+  @GET
+  @Path("/{id}")
+  @Authorize(value = Permission.READ, anyModel = true)
+  public JsonNode get(@PathParam("id") String id) {
+    return view(schedules.get(id));
+  }
+
+  @DELETE
+  @Path("/{id}")
+  @Authorize(Permission.PREDICT)
+  public Response delete(@PathParam("id") String id) {
+    schedules.delete(id);
+    return Response.noContent().build();
+  }
+
+  private static ObjectNode view(BatchSchedule s) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("id", s.id());
+    o.put("model", s.model());
+    o.put("requested", s.reference());
+    o.put("input", s.input().toString());
+    o.put("output", s.output().toString());
+    if (s.format() != null) {
+      o.put("format", s.format().id());
+    } else {
+      o.putNull("format");
+    }
+    o.put("priority", s.priority().id());
+    o.put("schedule", s.schedule());
+    o.put("created_at", s.createdAt().toString());
+    if (s.lastFire() != null) {
+      o.put("last_fire", s.lastFire().toString());
+    }
+    Instant next = s.expression().next(s.lastFire() != null ? s.lastFire() : Instant.now());
+    if (next != null) {
+      o.put("next_fire", next.toString());
+    }
+    return o;
+  }
+}
