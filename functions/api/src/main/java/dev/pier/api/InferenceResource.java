@@ -3,6 +3,8 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
@@ -130,7 +132,8 @@ public class InferenceResource {
     long start = System.nanoTime();
     int status = 500;
     Integer answered = null;
-    try {
+    PiiFields pii = PiiFields.from(predictions.resolve(model, version).properties());
+    try (var held = MarkedValues.hold(markedValues(pii, body, jsonLength))) {
       InferenceRequest request = OipJson.parseRequest(body, jsonLength);
       if (unit != null && request.unit() == null) {
         request = request.withUnit(unit);
@@ -138,7 +141,8 @@ public class InferenceResource {
       InferenceResponse response = predictions.infer(model, version, request);
       answered = response.modelVersion();
       status = 200;
-      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit());
+      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit(),
+          piiOf(response.modelName(), response.modelVersion(), pii));
       if (probes.observe(caller.principalId(), response.modelName(), request.inputs())) {
         metrics.suspectedProbe(response.modelName());
       }
@@ -154,6 +158,30 @@ public class InferenceResource {
     } finally {
       metrics.prediction(model, answered, status, System.nanoTime() - start);
     }
+  }
+
+  /** The values of marked fields in the body's JSON (for the binary extension: its JSON header), to mask in logs. */
+  private static java.util.List<String> markedValues(PiiFields pii, byte[] body, int jsonLength) {
+    if (pii.isEmpty() || body == null) {
+      return java.util.List.of();
+    }
+    try {
+      byte[] json = jsonLength < 0 ? body : java.util.Arrays.copyOf(body, Math.min(jsonLength, body.length));
+      return pii.values(OipJson.readTree(json));
+    } catch (PierException e) {
+      return java.util.List.of(); // malformed: the parse below answers 400 without echoing values
+    }
+  }
+
+  /** The answering version's marked fields: a canary may answer with another version than the one resolved. */
+  private PiiFields piiOf(String model, int answered, PiiFields resolved) {
+    PiiFields other = PiiFields.from(predictions.resolve(model, Integer.toString(answered)).properties());
+    if (other.equals(resolved) || other.isEmpty()) {
+      return resolved;
+    }
+    java.util.Set<String> union = new java.util.HashSet<>(resolved.names());
+    union.addAll(other.names());
+    return PiiFields.of(union);
   }
 
   private String metadata(ModelVersion version) {
