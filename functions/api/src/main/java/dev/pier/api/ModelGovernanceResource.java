@@ -90,9 +90,11 @@ public class ModelGovernanceResource {
             + " and properties can change; its artifact, framework and signature cannot");
       }
     }
-    if (patch.path("properties").has(dev.pier.kernel.privacy.PiiFields.PROPERTY)) {
-      throw PierException.badRequest("cannot change properties." + dev.pier.kernel.privacy.PiiFields.PROPERTY
-          + ": the PII-marked fields are fixed at registration, like the signature");
+    for (String reserved : VersionMetadata.RESERVED_PROPERTIES) {
+      if (patch.path("properties").has(reserved)) {
+        throw PierException.badRequest("cannot change properties." + reserved
+            + ": PII-marked fields and the artifact signature are fixed at registration, like the signature");
+      }
     }
     ModelVersion v = registry.updateVersion(model, MlflowRegistryResource.versionNumber(version), revision(ifMatch),
         before -> before.edited(

@@ -3,6 +3,7 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.privacy.PiiFields;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
@@ -26,7 +27,7 @@ import java.util.Set;
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
       "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage", "pipeline",
-      "pii_fields");
+      "pii_fields", "artifact_signature");
   private static final Set<String> LINEAGE = Set.of("run", "datasets", "code", "parents", "engine", "container");
 
   private VersionMetadata() {}
@@ -90,7 +91,7 @@ final class VersionMetadata {
         batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
         explain(root.get("explain")), null,
         runId == null || runId.isNull() ? null : runId.asText(), strings(root.get("params"), "params"),
-        withPiiFields(strings(root.get("properties"), "properties"), piiFields(root)),
+        withReserved(strings(root.get("properties"), "properties"), piiFields(root), root.get("artifact_signature")),
         lineage(root.get("lineage")), pipeline(root.get("pipeline")));
   }
 
@@ -129,13 +130,24 @@ final class VersionMetadata {
     return PiiFields.of(names);
   }
 
-  private static Map<String, String> withPiiFields(Map<String, String> properties, PiiFields pii) {
-    if (properties.containsKey(PiiFields.PROPERTY)) {
-      throw PierException.badRequest("metadata.properties." + PiiFields.PROPERTY + " is reserved: mark fields with"
-          + " metadata.pii_fields or \"pii\": true on signature inputs");
+  /** Properties Pier sets from their own metadata fields and never lets a PATCH change. */
+  static final Set<String> RESERVED_PROPERTIES = Set.of(PiiFields.PROPERTY, ArtifactSignature.PROPERTY);
+
+  private static Map<String, String> withReserved(Map<String, String> properties, PiiFields pii, JsonNode signature) {
+    for (String reserved : RESERVED_PROPERTIES) {
+      if (properties.containsKey(reserved)) {
+        throw PierException.badRequest("metadata.properties." + reserved + " is reserved: use metadata.pii_fields"
+            + " (or \"pii\": true on signature inputs) and metadata.artifact_signature");
+      }
     }
     if (!pii.isEmpty()) {
       properties.put(PiiFields.PROPERTY, pii.property());
+    }
+    if (signature != null && !signature.isNull()) {
+      if (!signature.isTextual() || signature.asText().isBlank()) {
+        throw PierException.badRequest("metadata.artifact_signature must be the base64 DER ECDSA signature (a string)");
+      }
+      properties.put(ArtifactSignature.PROPERTY, signature.asText().strip());
     }
     return properties;
   }
