@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
 
@@ -27,10 +26,10 @@ import software.amazon.awssdk.services.kms.KmsClient;
 public class ArtifactSigning {
   private final ArtifactSignature signature;
 
-  public ArtifactSigning(Platform platform,
-      @ConfigProperty(name = "pier.artifacts.require-signature", defaultValue = "false") boolean required,
-      @ConfigProperty(name = "pier.artifacts.signing-public-key") Optional<Path> pemFile,
-      @ConfigProperty(name = "pier.artifacts.signing-kms-key-id") Optional<String> kmsKeyId) {
+  public ArtifactSigning(Platform platform, ArtifactsConfig config) {
+    boolean required = config.requireSignature();
+    Optional<Path> pemFile = config.signingPublicKey();
+    Optional<String> kmsKeyId = config.signingKmsKeyId();
     if (pemFile.isPresent() && kmsKeyId.isPresent()) {
       throw new IllegalStateException("set pier.artifacts.signing-public-key or pier.artifacts.signing-kms-key-id,"
           + " not both");
