@@ -179,8 +179,25 @@ public final class ApiStack extends Stack {
             PolicyStatement.Builder.create()
                 .sid("DecryptData")
                 .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
-                .resources(List.of(data.key().getKeyArn()))
+                .resources(List.of(data.key().getKeyArn(), data.artifactsKey().getKeyArn()))
                 .build(),
+            PolicyStatement.Builder.create()
+                .sid("CheckApiKeys")
+                .actions(List.of("dynamodb:GetItem"))
+                .resources(List.of(data.apiKeysTable().getTableArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("WriteAuditSamples")
+                // Predictions are sampled into the audit trail; the data plane writes samples and nothing else.
+                .actions(List.of("s3:PutObject"))
+                .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_SAMPLES_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("EncryptAuditSamples")
+                .actions(List.of("kms:GenerateDataKey"))
+                .resources(List.of(data.outputsKey().getKeyArn()))
+                .build(),
+            signingPublicKey(),
             PolicyStatement.Builder.create()
                 .sid("InvokeModelEndpoints")
                 // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
@@ -192,8 +209,10 @@ public final class ApiStack extends Stack {
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
                 + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
-                + "created per version after this stack is deployed.",
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/");
+                + "created per version after this stack is deployed. Audit samples are one object each under "
+                + "audit/samples/<subject>/<day>/, named at write time.",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/",
+            "/^Resource::.*\\/audit\\/samples\\/\\*$/");
     return f;
   }
 
@@ -228,19 +247,69 @@ public final class ApiStack extends Stack {
             PolicyStatement.Builder.create()
                 .sid("EncryptDecryptData")
                 .actions(List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"))
-                .resources(List.of(data.key().getKeyArn()))
-                .build()));
+                .resources(List.of(data.key().getKeyArn(), data.artifactsKey().getKeyArn(),
+                    data.outputsKey().getKeyArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ManageApiKeys")
+                // create (Put), check (Get), revoke (Update), list (Scan): ApiKeys in the kernel
+                .actions(List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"))
+                .resources(List.of(data.apiKeysTable().getTableArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("WriteAndQueryAudit")
+                // state changes are written once under Object Lock (PutObjectRetention), queried by listing
+                .actions(List.of("s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"))
+                .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("EraseAuditSamples")
+                // erasure removes a data subject's samples; state changes are never deleted (and are locked)
+                .actions(List.of("s3:DeleteObject"))
+                .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_SAMPLES_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ListAudit")
+                .actions(List.of("s3:ListBucket"))
+                .resources(List.of(data.audit().getBucketArn()))
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", DataStack.AUDIT_PREFIX + "*")))
+                .build(),
+            signingPublicKey()));
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
-                + "checks for existing ones, and touches nothing else in the bucket.",
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/");
+                + "checks for existing ones, and touches nothing else in the bucket. The audit trail is one object per "
+                + "entry under audit/, named at write time; only samples (audit/samples/) may be deleted.",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*\\/audit\\/\\*$/",
+            "/^Resource::.*\\/audit\\/samples\\/\\*$/");
     return f;
   }
 
+  /** The public half of the artifact-signing key, fetched once at start; verification is local (JCA). */
+  private PolicyStatement signingPublicKey() {
+    return PolicyStatement.Builder.create()
+        .sid("ReadSigningPublicKey")
+        .actions(List.of("kms:GetPublicKey"))
+        .resources(List.of(data.signingKey().getKeyArn()))
+        .build();
+  }
+
+  /** Registry, API keys, audit trail, artifact signing and retention: what both functions are configured with. */
   private Map<String, String> registryEnvironment() {
-    return Map.of(
-        "PIER_REGISTRY_TABLE", data.registryTable().getTableName(),
-        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
+    PierConfig.Retention r = config.retention();
+    return Map.ofEntries(
+        Map.entry("PIER_REGISTRY_TABLE", data.registryTable().getTableName()),
+        Map.entry("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName()),
+        Map.entry("PIER_AUTH_API_KEYS_TABLE", data.apiKeysTable().getTableName()),
+        Map.entry("PIER_AUDIT_BUCKET", data.audit().getBucketName()),
+        Map.entry("PIER_AUDIT_PREFIX", DataStack.AUDIT_PREFIX),
+        Map.entry("PIER_AUDIT_OBJECT_LOCK_DAYS", Integer.toString(r.auditLockDays())),
+        Map.entry("PIER_AUDIT_OBJECT_LOCK_MODE", r.auditLockMode().name().toUpperCase(java.util.Locale.ROOT)),
+        Map.entry("PIER_RETENTION_AUDIT_SAMPLES", r.auditSamplesDays() + "d"),
+        Map.entry("PIER_RETENTION_BATCH_OUTPUTS", r.batchOutputsDays() + "d"),
+        Map.entry("PIER_RETENTION_CAPTURES", r.capturesDays() + "d"),
+        Map.entry("PIER_RETENTION_ASYNC_RESULTS", r.asyncResultsDays() + "d"),
+        Map.entry("PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature())),
+        Map.entry("PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn()));
   }
 
   private HttpApi createHttpApi() {

@@ -106,11 +106,11 @@ class ApiStackTest {
   }
 
   @Test
-  void dataPlaneMayOnlyReadTheRegistryAndArtifactsAndInvokePierEndpoints() {
+  void dataPlaneMayOnlyReadTheRegistryAndArtifactsWriteAuditSamplesAndInvokePierEndpoints() {
     assertThat(Json.allowedActions(dev, "DataPlaneRole")).containsExactlyInAnyOrder(
         "logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject",
         "kms:Decrypt", "kms:DescribeKey", "sagemaker:InvokeEndpoint", "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords");
+        "xray:PutTelemetryRecords", "dynamodb:GetItem", "s3:PutObject", "kms:GenerateDataKey", "kms:GetPublicKey");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",
@@ -123,9 +123,14 @@ class ApiStackTest {
     assertThat(actions).contains("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
     // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
-    // shared by versions, never are, and nothing scans.
-    assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem"))
-        || a.equals("dynamodb:Scan"));
+    // shared by versions, never are; the only S3 deletes are of audit samples (erasure), the only scan lists API keys.
+    assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem")
+        && !a.equals("s3:DeleteObject")));
+    var samplesOnly = Map.of("Fn::Join", Match.arrayWith(List.of(
+        Match.arrayWith(List.of(Match.stringLikeRegexp(".*/audit/samples/\\*"))))));
+    var erase = Match.objectLike(Map.of("Sid", "EraseAuditSamples", "Action", "s3:DeleteObject", "Resource", samplesOnly));
+    dev.hasResourceProperties("AWS::IAM::Policy",
+        Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(erase)))));
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",

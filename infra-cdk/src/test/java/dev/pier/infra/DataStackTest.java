@@ -58,18 +58,18 @@ class DataStackTest {
   }
 
   @Test
-  void artifactBatchAndCaptureBucketsAreKmsEncryptedAndAccessLogged() {
+  void artifactBatchCaptureAndAuditBucketsAreKmsEncryptedAndAccessLogged() {
     dev.resourcePropertiesCountIs("AWS::S3::Bucket", Map.of(
         "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
             "BucketKeyEnabled", true,
             "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "aws:kms", "KMSMasterKeyID", Match.anyValue())))),
         "LoggingConfiguration", Map.of("DestinationBucketName", Match.anyValue(), "LogFilePrefix", Match.anyValue())),
-        3);
+        4);
   }
 
   @Test
   void everyBucketIsVersionedPrivateAndHasLifecycleRules() {
-    dev.resourceCountIs("AWS::S3::Bucket", 4);
+    dev.resourceCountIs("AWS::S3::Bucket", 5);
     dev.allResourcesProperties("AWS::S3::Bucket", Map.of(
         "VersioningConfiguration", Map.of("Status", "Enabled"),
         "PublicAccessBlockConfiguration", Map.of(
@@ -83,7 +83,7 @@ class DataStackTest {
   @Test
   void everyBucketPolicyDeniesRequestsWithoutTls12() {
     var policies = Json.properties(dev, "AWS::S3::BucketPolicy");
-    assertThat(policies).hasSize(4);
+    assertThat(policies).hasSize(5);
     dev.allResourcesProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
         Match.arrayWith(List.of(
             Match.objectLike(Map.of(

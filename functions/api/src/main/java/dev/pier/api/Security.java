@@ -74,7 +74,7 @@ public class Security {
       this.audit = null;
     } else if (config.audit().bucket().isPresent()) {
       this.audit = new S3AuditLog(platform.aws().s3(), config.audit().bucket().get(), config.audit().prefix(),
-          config.audit().objectLockDays());
+          config.audit().objectLockDays(), config.audit().objectLockMode());
     } else if (local) {
       this.audit = new FileAuditLog(auditDir);
     } else {
