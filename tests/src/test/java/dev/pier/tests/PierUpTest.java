@@ -35,6 +35,7 @@ class PierUpTest {
   @TempDir Path dataDir;
   private Process server;
   private int port;
+  private int grpcPort;
   private Path log;
 
   @AfterEach
@@ -45,7 +46,6 @@ class PierUpTest {
   }
 
   private void up(Path data, String... flags) throws Exception {
-    int grpcPort;
     try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
       port = s.getLocalPort();
       grpcPort = g.getLocalPort();
