@@ -160,8 +160,14 @@ public final class DataStack extends Stack {
    * key {@code id} (S). Point-in-time recovery, KMS and deletion protection (prod) as the registry.
    */
   private Table createApiKeysTable() {
-    return Table.Builder.create(this, "ApiKeysTable")
+    return protectedTable("ApiKeysTable")
         .partitionKey(Attribute.builder().name("id").type(AttributeType.STRING).build())
+        .build();
+  }
+
+  /** On demand, KMS with the data key, point-in-time recovery, deletion protection and retention in prod. */
+  private Table.Builder protectedTable(String id) {
+    return Table.Builder.create(this, id)
         .billingMode(BillingMode.PAY_PER_REQUEST)
         .encryption(TableEncryption.CUSTOMER_MANAGED)
         .encryptionKey(key)
@@ -169,8 +175,7 @@ public final class DataStack extends Stack {
             .pointInTimeRecoveryEnabled(true)
             .build())
         .deletionProtection(config.prod())
-        .removalPolicy(removal())
-        .build();
+        .removalPolicy(removal());
   }
 
   /**
@@ -181,34 +186,10 @@ public final class DataStack extends Stack {
    */
   private Bucket createAuditBucket() {
     PierConfig.Retention r = config.retention();
-    return Bucket.Builder.create(this, "AuditBucket")
-        .encryption(BucketEncryption.KMS)
-        .encryptionKey(outputsKey)
-        .bucketKeyEnabled(true)
-        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-        .enforceSsl(true)
-        .minimumTlsVersion(1.2)
-        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-        .versioned(true)
+    return secureBucketBuilder("AuditBucket", "audit/", outputsKey, List.of(
+            expiryRule("expire-audit-samples", AUDIT_SAMPLES_PREFIX, r.auditSamplesDays(), 1),
+            expiryRule("expire-audit-events", AUDIT_EVENTS_PREFIX, r.auditEventsDays(), 1)))
         .objectLockEnabled(true)
-        .serverAccessLogsBucket(accessLogs)
-        .serverAccessLogsPrefix("audit/")
-        .lifecycleRules(List.of(
-            LifecycleRule.builder()
-                .id("expire-audit-samples")
-                .prefix(AUDIT_SAMPLES_PREFIX)
-                .expiration(Duration.days(r.auditSamplesDays()))
-                .noncurrentVersionExpiration(Duration.days(1))
-                .abortIncompleteMultipartUploadAfter(Duration.days(1))
-                .build(),
-            LifecycleRule.builder()
-                .id("expire-audit-events")
-                .prefix(AUDIT_EVENTS_PREFIX)
-                .expiration(Duration.days(r.auditEventsDays()))
-                .noncurrentVersionExpiration(Duration.days(1))
-                .abortIncompleteMultipartUploadAfter(Duration.days(1))
-                .build()))
-        .removalPolicy(removal())
         .build();
   }
 
@@ -217,18 +198,10 @@ public final class DataStack extends Stack {
    * them): string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything, TTL on {@code expiresAt}.
    */
   private Table createRegistryTable() {
-    Table table = Table.Builder.create(this, "RegistryTable")
+    Table table = protectedTable("RegistryTable")
         .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
         .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
-        .billingMode(BillingMode.PAY_PER_REQUEST)
         .timeToLiveAttribute("expiresAt")
-        .encryption(TableEncryption.CUSTOMER_MANAGED)
-        .encryptionKey(key)
-        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
-            .pointInTimeRecoveryEnabled(true)
-            .build())
-        .deletionProtection(config.prod())
-        .removalPolicy(removal())
         .build();
     table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
         .indexName("gsi1")
@@ -274,9 +247,9 @@ public final class DataStack extends Stack {
   private Bucket createBatchBucket() {
     PierConfig.Retention r = config.retention();
     Bucket bucket = secureBucket("BatchBucket", "batch/", outputsKey, List.of(
-        batchRule("expire-batch-inputs", BATCH_INCOMING_PREFIX, r.batchInputsDays()),
-        batchRule("expire-batch-outputs", BATCH_OUTPUTS_PREFIX, r.batchOutputsDays()),
-        batchRule("expire-batch-plans", BATCH_JOBS_PREFIX, r.batchOutputsDays())));
+        expiryRule("expire-batch-inputs", BATCH_INCOMING_PREFIX, r.batchInputsDays(), 7),
+        expiryRule("expire-batch-outputs", BATCH_OUTPUTS_PREFIX, r.batchOutputsDays(), 7),
+        expiryRule("expire-batch-plans", BATCH_JOBS_PREFIX, r.batchOutputsDays(), 7)));
     // EventBridge notifications set on the bucket itself: CDK's eventBridgeEnabled would add a custom-resource
     // Lambda (with an AWS-managed policy) just to flip this switch.
     CfnBucket cfn = (CfnBucket) bucket.getNode().getDefaultChild();
@@ -288,12 +261,13 @@ public final class DataStack extends Stack {
     return bucket;
   }
 
-  private static LifecycleRule batchRule(String id, String prefix, int days) {
+  /** Objects under {@code prefix} expire after {@code days}; their old versions {@code noncurrentDays} later. */
+  private static LifecycleRule expiryRule(String id, String prefix, int days, int noncurrentDays) {
     return LifecycleRule.builder()
         .id(id)
         .prefix(prefix)
         .expiration(Duration.days(days))
-        .noncurrentVersionExpiration(Duration.days(7))
+        .noncurrentVersionExpiration(Duration.days(noncurrentDays))
         .abortIncompleteMultipartUploadAfter(Duration.days(1))
         .build();
   }
@@ -315,6 +289,11 @@ public final class DataStack extends Stack {
 
   /** KMS with bucket keys (fewer KMS calls), versioned, private, TLS 1.2+ only, access-logged. */
   private Bucket secureBucket(String id, String logPrefix, Key bucketKey, List<LifecycleRule> lifecycle) {
+    return secureBucketBuilder(id, logPrefix, bucketKey, lifecycle).build();
+  }
+
+  private Bucket.Builder secureBucketBuilder(String id, String logPrefix, Key bucketKey,
+      List<LifecycleRule> lifecycle) {
     return Bucket.Builder.create(this, id)
         .encryption(BucketEncryption.KMS)
         .encryptionKey(bucketKey)
@@ -327,7 +306,6 @@ public final class DataStack extends Stack {
         .serverAccessLogsBucket(accessLogs)
         .serverAccessLogsPrefix(logPrefix)
         .lifecycleRules(lifecycle)
-        .removalPolicy(removal())
-        .build();
+        .removalPolicy(removal());
   }
 }

@@ -16,7 +16,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -29,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -146,28 +144,14 @@ class PiiFieldsApiTest {
       ModelInferResponse unary = GRPCInferenceServiceGrpc.newBlockingStub(channel).withInterceptors(attach)
           .modelInfer(request);
       assertThat(unary.getModelVersion()).isEqualTo("1");
-      CountDownLatch done = new CountDownLatch(1);
+      var stream = GRPCInferenceServiceGrpc.newBlockingV2Stub(channel).withInterceptors(attach)
+          .withDeadlineAfter(30, TimeUnit.SECONDS).modelStreamInfer();
+      assertThat(stream.write(request)).isTrue();
+      stream.halfClose();
       List<ModelStreamInferResponse> streamed = new ArrayList<>();
-      StreamObserver<ModelInferRequest> stream = GRPCInferenceServiceGrpc.newStub(channel).withInterceptors(attach)
-          .modelStreamInfer(new StreamObserver<>() {
-            @Override
-            public void onNext(ModelStreamInferResponse r) {
-              streamed.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              done.countDown();
-            }
-
-            @Override
-            public void onCompleted() {
-              done.countDown();
-            }
-          });
-      stream.onNext(request);
-      stream.onCompleted();
-      assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+      for (ModelStreamInferResponse r; (r = stream.read()) != null; ) {
+        streamed.add(r);
+      }
       assertThat(streamed).hasSize(1).allSatisfy(r -> assertThat(r.getErrorMessage()).isEmpty());
     } finally {
       channel.shutdownNow();

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -29,13 +30,17 @@ public final class OutputRetention {
   /** Removes every job output whose newest object was written before {@code cutoff}; returns the job ids removed. */
   public List<String> sweep(Instant cutoff) {
     Map<String, List<S3Object>> byJob = new HashMap<>();
-    s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(PREFIX)).contents().forEach(o -> {
-      String rest = o.key().substring(PREFIX.length());
-      int slash = rest.indexOf('/');
-      if (slash > 0) {
-        byJob.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(o);
-      }
-    });
+    try {
+      s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(PREFIX)).contents().forEach(o -> {
+        String rest = o.key().substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+          byJob.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(o);
+        }
+      });
+    } catch (NoSuchBucketException e) {
+      return List.of(); // no batch bucket yet: no outputs to expire
+    }
     List<String> removed = new ArrayList<>();
     byJob.forEach((job, objects) -> {
       Instant newest = objects.stream().map(S3Object::lastModified).max(Instant::compareTo).orElseThrow();

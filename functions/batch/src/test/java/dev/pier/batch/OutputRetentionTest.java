@@ -22,6 +22,7 @@ class OutputRetentionTest {
         AwsClients clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
             aws.accessKeyId(), aws.secretAccessKey()))) {
       S3Client s3 = clients.s3();
+      assertThat(new OutputRetention(s3, "batch").sweep(Instant.now())).as("no bucket yet").isEmpty();
       s3.createBucket(b -> b.bucket("batch"));
       put(s3, "outputs/bj-old/part-00000.jsonl");
       put(s3, "outputs/bj-old/_SUCCESS");
