@@ -132,13 +132,12 @@ public class InferenceResource {
     long start = System.nanoTime();
     int status = 500;
     Integer answered = null;
-    PiiFields pii = PiiFields.from(predictions.resolve(model, version).properties());
-    try (var held = MarkedValues.hold(markedValues(pii, body, jsonLength))) {
-      InferenceRequest request = OipJson.parseRequest(body, jsonLength);
-      if (unit != null && request.unit() == null) {
-        request = request.withUnit(unit);
-      }
-      InferenceResponse response = predictions.infer(model, version, request);
+    try {
+      InferenceRequest parsed = OipJson.parseRequest(body, jsonLength);
+      InferenceRequest request = unit != null && parsed.unit() == null ? parsed.withUnit(unit) : parsed;
+      PiiFields pii = PiiFields.from(predictions.resolve(model, version).properties());
+      InferenceResponse response = MarkedValues.during(markedValues(pii, body, jsonLength),
+          () -> predictions.infer(model, version, request));
       answered = response.modelVersion();
       status = 200;
       audit.prediction(response.modelName(), response.modelVersion(), body, request.unit(),
@@ -169,7 +168,7 @@ public class InferenceResource {
       byte[] json = jsonLength < 0 ? body : java.util.Arrays.copyOf(body, Math.min(jsonLength, body.length));
       return pii.values(OipJson.readTree(json));
     } catch (PierException e) {
-      return java.util.List.of(); // malformed: the parse below answers 400 without echoing values
+      return java.util.List.of(); // malformed JSON was answered 400 by the parse already
     }
   }
 

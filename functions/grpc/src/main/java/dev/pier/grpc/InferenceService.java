@@ -141,12 +141,10 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     String reference = reference(request.getModelVersion());
     PiiFields pii = PiiFields.from(predictions.resolve(request.getModelName(), reference).properties());
     InferenceRequest decoded = GrpcTensors.request(request);
-    InferenceResponse r;
-    try (var held = MarkedValues.hold(pii.isEmpty() ? List.of()
-        : pii.values(OipJson.readTree(OipJson.writeRequest(decoded))))) {
-      r = predictions.infer(request.getModelName(), reference, decoded);
-      sample(principal, request, decoded, r);
-    }
+    InferenceResponse r = MarkedValues.during(
+        pii.isEmpty() ? List.of() : pii.values(OipJson.readTree(OipJson.writeRequest(decoded))),
+        () -> predictions.infer(request.getModelName(), reference, decoded));
+    sample(principal, request, decoded, r);
     return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
   }
 

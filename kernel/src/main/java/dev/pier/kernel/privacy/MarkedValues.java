@@ -1,12 +1,15 @@
 package dev.pier.kernel.privacy;
 
+import dev.pier.kernel.PierException;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The values of PII-marked fields of the request the current thread is serving, so the log filter can mask them in
  * any line written meanwhile (an exception that quotes the input, a debug dump). Values detection would miss — a
- * plain name — are caught this way. Open with {@link #hold} in a try-with-resources around the request's work.
+ * plain name — are caught this way. Run the request's work with {@link #during}: an exception leaving it is scrubbed
+ * of the values too, since it may be logged (a 5xx) after the values are released.
  *
  * <p>Only values of at least {@value #MIN_LENGTH} characters are held: masking every "1" or "a" in a log line would
  * hide the line, not the person.
@@ -46,6 +49,61 @@ public final class MarkedValues {
       s = s.replace(value, PiiFields.TAG);
     }
     return s;
+  }
+
+  /**
+   * Runs {@code work} with {@code values} held; a runtime exception it throws leaves with every held value masked in
+   * the messages of its chain (a {@link PierException} keeps its status).
+   */
+  public static <T> T during(Collection<String> values, Supplier<T> work) {
+    try (Scope held = hold(values)) {
+      try {
+        return work.get();
+      } catch (RuntimeException e) {
+        throw scrub(e);
+      }
+    }
+  }
+
+  /** {@code e} itself when no message in its chain holds a held value; otherwise a copy with them masked. */
+  static RuntimeException scrub(RuntimeException e) {
+    if (!mentionsHeld(e, 0)) {
+      return e;
+    }
+    RuntimeException copy = e instanceof PierException p
+        ? new PierException(p.status(), mask(p.getMessage()), scrubbed(p.getCause(), 1))
+        : new Scrubbed(e.getClass().getName() + ": " + mask(e.getMessage()), scrubbed(e.getCause(), 1));
+    copy.setStackTrace(e.getStackTrace());
+    return copy;
+  }
+
+  private static boolean mentionsHeld(Throwable t, int depth) {
+    if (t == null || depth > 10) {
+      return false;
+    }
+    String message = t.getMessage();
+    return (message != null && !mask(message).equals(message)) || mentionsHeld(t.getCause(), depth + 1);
+  }
+
+  private static Throwable scrubbed(Throwable t, int depth) {
+    if (t == null || depth > 10) {
+      return null;
+    }
+    Throwable copy = new Scrubbed(t.getClass().getName() + ": " + mask(t.getMessage()), scrubbed(t.getCause(), depth + 1));
+    copy.setStackTrace(t.getStackTrace());
+    return copy;
+  }
+
+  /** Stands in for an exception whose message held a marked value; its message names the original class. */
+  static final class Scrubbed extends RuntimeException {
+    Scrubbed(String message, Throwable cause) {
+      super(message, cause, false, true);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
   }
 
   /** A held set of values; closing releases it. */
