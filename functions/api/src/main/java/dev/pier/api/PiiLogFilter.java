@@ -1,6 +1,7 @@
 package dev.pier.api;
 
 import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.MaskedException;
 import dev.pier.kernel.privacy.PiiMasker;
 import io.quarkus.logging.LoggingFilter;
 import java.util.logging.Filter;
@@ -29,7 +30,7 @@ public final class PiiLogFilter implements Filter {
       record.setMessage(mask(record.getMessage()));
     }
     if (record.getThrown() != null) {
-      record.setThrown(masked(record.getThrown(), 0));
+      record.setThrown(MaskedException.chain(record.getThrown(), PiiLogFilter::mask));
     }
     return true;
   }
@@ -37,33 +38,5 @@ public final class PiiLogFilter implements Filter {
   /** The values of the current request's PII-marked fields, then detected personal data. */
   private static String mask(String text) {
     return PiiMasker.mask(MarkedValues.mask(text));
-  }
-
-  /** The same chain with masked messages, or the original when nothing in it needed masking. */
-  private static Throwable masked(Throwable t, int depth) {
-    if (t == null || depth > 10) {
-      return t;
-    }
-    Throwable cause = masked(t.getCause(), depth + 1);
-    String message = t.getMessage();
-    String maskedMessage = mask(message);
-    if (cause == t.getCause() && java.util.Objects.equals(message, maskedMessage)) {
-      return t;
-    }
-    Throwable copy = new MaskedException(t.getClass().getName() + (maskedMessage == null ? "" : ": " + maskedMessage), cause);
-    copy.setStackTrace(t.getStackTrace());
-    return copy;
-  }
-
-  /** Stands in for an exception whose message held personal data; its message names the original class. */
-  static final class MaskedException extends RuntimeException {
-    MaskedException(String message, Throwable cause) {
-      super(message, cause, false, true);
-    }
-
-    @Override
-    public String toString() {
-      return getMessage();
-    }
   }
 }

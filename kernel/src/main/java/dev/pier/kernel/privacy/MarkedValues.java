@@ -67,43 +67,15 @@ public final class MarkedValues {
 
   /** {@code e} itself when no message in its chain holds a held value; otherwise a copy with them masked. */
   static RuntimeException scrub(RuntimeException e) {
-    if (!mentionsHeld(e, 0)) {
+    Throwable masked = MaskedException.chain(e, MarkedValues::mask);
+    if (masked == e) {
       return e;
     }
     RuntimeException copy = e instanceof PierException p
-        ? new PierException(p.status(), mask(p.getMessage()), scrubbed(p.getCause(), 1))
-        : new Scrubbed(e.getClass().getName() + ": " + mask(e.getMessage()), scrubbed(e.getCause(), 1));
+        ? new PierException(p.status(), mask(p.getMessage()), masked.getCause())
+        : (RuntimeException) masked;
     copy.setStackTrace(e.getStackTrace());
     return copy;
-  }
-
-  private static boolean mentionsHeld(Throwable t, int depth) {
-    if (t == null || depth > 10) {
-      return false;
-    }
-    String message = t.getMessage();
-    return (message != null && !mask(message).equals(message)) || mentionsHeld(t.getCause(), depth + 1);
-  }
-
-  private static Throwable scrubbed(Throwable t, int depth) {
-    if (t == null || depth > 10) {
-      return null;
-    }
-    Throwable copy = new Scrubbed(t.getClass().getName() + ": " + mask(t.getMessage()), scrubbed(t.getCause(), depth + 1));
-    copy.setStackTrace(t.getStackTrace());
-    return copy;
-  }
-
-  /** Stands in for an exception whose message held a marked value; its message names the original class. */
-  static final class Scrubbed extends RuntimeException {
-    Scrubbed(String message, Throwable cause) {
-      super(message, cause, false, true);
-    }
-
-    @Override
-    public String toString() {
-      return getMessage();
-    }
   }
 
   /** A held set of values; closing releases it. */
