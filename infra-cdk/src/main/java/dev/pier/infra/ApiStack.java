@@ -169,10 +169,30 @@ public final class ApiStack extends Stack {
 
   private ApiFunction createDataPlane() {
     List<PolicyStatement> permissions = new ArrayList<>(scoringPermissions(data));
+    permissions.addAll(List.of(
+        PolicyStatement.Builder.create()
+            .sid("CheckApiKeys")
+            .actions(List.of("dynamodb:GetItem"))
+            .resources(List.of(data.apiKeysTable().getTableArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("WriteAuditSamples")
+            // Predictions are sampled into the audit trail; the data plane writes samples and nothing else.
+            .actions(List.of("s3:PutObject"))
+            .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_SAMPLES_PREFIX + "*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("EncryptAuditSamples")
+            .actions(List.of("kms:GenerateDataKey"))
+            .resources(List.of(data.outputsKey().getKeyArn()))
+            .build(),
+        signingPublicKey(data)));
     permissions.addAll(async.submit());
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
         environment(async.environment(true)), permissions);
-    suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
+    suppressScoringFindings(f, "Audit samples are one object each under audit/samples/<subject>/<day>/, named at "
+        + "write time. " + AsyncGrants.OBJECTS_REASON, "/^Resource::.*\\/audit\\/samples\\/\\*$/",
+        AsyncGrants.OBJECTS_FINDING);
     return f;
   }
 
@@ -196,7 +216,7 @@ public final class ApiStack extends Stack {
         PolicyStatement.Builder.create()
             .sid("DecryptData")
             .actions(List.of("kms:Decrypt", "kms:DescribeKey"))
-            .resources(List.of(data.key().getKeyArn()))
+            .resources(List.of(data.key().getKeyArn(), data.artifactsKey().getKeyArn()))
             .build(),
         PolicyStatement.Builder.create()
             .sid("InvokeModelEndpoints")
@@ -249,8 +269,34 @@ public final class ApiStack extends Stack {
             PolicyStatement.Builder.create()
                 .sid("EncryptDecryptData")
                 .actions(List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"))
-                .resources(List.of(data.key().getKeyArn()))
-                .build()));
+                .resources(List.of(data.key().getKeyArn(), data.artifactsKey().getKeyArn(),
+                    data.outputsKey().getKeyArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ManageApiKeys")
+                // create (Put), check (Get), revoke (Update), list (Scan): ApiKeys in the kernel
+                .actions(List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"))
+                .resources(List.of(data.apiKeysTable().getTableArn()))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("WriteAndQueryAudit")
+                // state changes are written once under Object Lock (PutObjectRetention), queried by listing
+                .actions(List.of("s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"))
+                .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("EraseAuditSamples")
+                // erasure removes a data subject's samples; state changes are never deleted (and are locked)
+                .actions(List.of("s3:DeleteObject"))
+                .resources(List.of(data.audit().arnForObjects(DataStack.AUDIT_SAMPLES_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("ListAudit")
+                .actions(List.of("s3:ListBucket"))
+                .resources(List.of(data.audit().getBucketArn()))
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", DataStack.AUDIT_PREFIX + "*")))
+                .build(),
+            signingPublicKey(data)));
     permissions.addAll(async.readAndErase());
     permissions.addAll(batchStatements());
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
@@ -261,19 +307,13 @@ public final class ApiStack extends Stack {
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
                 + "checks for existing ones, and touches nothing else in the bucket. Cancelling a batch job stops its "
                 + "execution (named after the job) of the batch-scoring state machine; batch schedules are "
-                + "EventBridge Scheduler schedules named pier-bs-<id> in the default group. " + AsyncGrants.OBJECTS_REASON,
+                + "EventBridge Scheduler schedules named pier-bs-<id> in the default group. The audit trail is one "
+                + "object per entry under audit/, named at write time; only samples (audit/samples/) may be deleted. "
+                + AsyncGrants.OBJECTS_REASON,
             "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
-            "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/", AsyncGrants.OBJECTS_FINDING);
+            "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/", "/^Resource::.*\\/audit\\/\\*$/",
+            "/^Resource::.*\\/audit\\/samples\\/\\*$/", AsyncGrants.OBJECTS_FINDING);
     return f;
-  }
-
-  /** The registry's table and bucket, and {@code extra}. */
-  private Map<String, String> environment(Map<String, String> extra) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("PIER_REGISTRY_TABLE", data.registryTable().getTableName());
-    env.put("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName());
-    env.putAll(extra);
-    return env;
   }
 
   /** Batch jobs and schedules (see {@code dev.pier.api.PierConfig.Batch}): names, not references, of the later stacks. */
@@ -326,6 +366,36 @@ public final class ApiStack extends Stack {
             .resources(List.of(schedulerRoleArn()))
             .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")))
             .build());
+  }
+
+  /** The public half of the artifact-signing key, fetched once at start; verification is local (JCA). */
+  static PolicyStatement signingPublicKey(DataStack data) {
+    return PolicyStatement.Builder.create()
+        .sid("ReadSigningPublicKey")
+        .actions(List.of("kms:GetPublicKey"))
+        .resources(List.of(data.signingKey().getKeyArn()))
+        .build();
+  }
+
+  /** Registry, API keys, audit trail, artifact signing and retention (what both functions share), and {@code extra}. */
+  private Map<String, String> environment(Map<String, String> extra) {
+    PierConfig.Retention r = config.retention();
+    Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(
+        Map.entry("PIER_REGISTRY_TABLE", data.registryTable().getTableName()),
+        Map.entry("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName()),
+        Map.entry("PIER_AUTH_API_KEYS_TABLE", data.apiKeysTable().getTableName()),
+        Map.entry("PIER_AUDIT_BUCKET", data.audit().getBucketName()),
+        Map.entry("PIER_AUDIT_PREFIX", DataStack.AUDIT_PREFIX),
+        Map.entry("PIER_AUDIT_OBJECT_LOCK_DAYS", Integer.toString(r.auditLockDays())),
+        Map.entry("PIER_AUDIT_OBJECT_LOCK_MODE", r.auditLockMode().name().toUpperCase(java.util.Locale.ROOT)),
+        Map.entry("PIER_RETENTION_AUDIT_SAMPLES", r.auditSamplesDays() + "d"),
+        Map.entry("PIER_RETENTION_BATCH_OUTPUTS", r.batchOutputsDays() + "d"),
+        Map.entry("PIER_RETENTION_CAPTURES", r.capturesDays() + "d"),
+        Map.entry("PIER_RETENTION_ASYNC_RESULTS", r.asyncResultsDays() + "d"),
+        Map.entry("PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature())),
+        Map.entry("PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn())));
+    env.putAll(extra);
+    return env;
   }
 
   private HttpApi createHttpApi() {

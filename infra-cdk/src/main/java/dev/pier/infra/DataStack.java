@@ -14,6 +14,8 @@ import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.dynamodb.TableEncryption;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.kms.KeySpec;
+import software.amazon.awscdk.services.kms.KeyUsage;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
@@ -25,8 +27,9 @@ import software.amazon.awscdk.services.s3.Transition;
 import software.constructs.Construct;
 
 /**
- * Pier's state: the registry table and the artifact, batch and capture buckets, all encrypted with one customer
- * managed KMS key. In prod everything here survives {@code cdk destroy} and the table has deletion protection; in
+ * Pier's state: the registry and API-keys tables (KMS key {@code DataKey}), the artifacts bucket (its own key, so
+ * the data plane can read models and nothing else), the batch, capture and audit buckets (the outputs key), and the
+ * asymmetric key that signs artifacts. Lifecycle rules keep each kind of data as long as {@code retention.*} says. In prod everything here survives {@code cdk destroy} and the table has deletion protection; in
  * dev it all goes with the stack.
  */
 public final class DataStack extends Stack {
@@ -38,20 +41,28 @@ public final class DataStack extends Stack {
   public static final String BATCH_INCOMING_PREFIX = "incoming/";
   /** Async predictions' large requests and results in the async bucket (dev.pier.async.AsyncObjects writes here). */
   public static final List<String> ASYNC_PREFIXES = List.of("async-requests/", "async-results/");
-  /**
-   * Context key: days async results are kept (default 7). Match the api's {@code pier.retention.async-results}, which
-   * sets the records' DynamoDB TTL; this sets the S3 lifecycle rule for the large ones.
-   */
-  public static final String ASYNC_RETENTION_CONTEXT = "pier.retention.async-results-days";
+
+  /** Prefixes of the batch bucket, each with its own retention. */
+  public static final String BATCH_OUTPUTS_PREFIX = "outputs/";
+  public static final String BATCH_JOBS_PREFIX = "jobs/";
+  /** The audit trail in its bucket: state changes (Object Lock) and prediction samples (erasable, expiring). */
+  public static final String AUDIT_PREFIX = "audit/";
+  public static final String AUDIT_EVENTS_PREFIX = AUDIT_PREFIX + "events/";
+  public static final String AUDIT_SAMPLES_PREFIX = AUDIT_PREFIX + "samples/";
 
   private final PierConfig config;
   private final Key key;
+  private final Key artifactsKey;
+  private final Key outputsKey;
+  private final Key signingKey;
   private final Bucket accessLogs;
   private final Table registryTable;
   private final Table jobsTable;
+  private final Table apiKeysTable;
   private final Bucket artifacts;
   private final Bucket batch;
   private final Bucket captures;
+  private final Bucket audit;
   private final Table asyncTable;
   private final Bucket asyncResults;
 
@@ -59,12 +70,17 @@ public final class DataStack extends Stack {
     super(scope, id, props);
     this.config = config;
     this.key = createKey();
+    this.artifactsKey = createKey("ArtifactsKey", "encrypts model artifacts");
+    this.outputsKey = createKey("OutputsKey", "encrypts batch inputs and outputs, captures and the audit trail");
+    this.signingKey = createSigningKey();
     this.accessLogs = createAccessLogsBucket();
     this.registryTable = createRegistryTable();
     this.jobsTable = createJobsTable();
+    this.apiKeysTable = createApiKeysTable();
     this.artifacts = createArtifactsBucket();
     this.batch = createBatchBucket();
     this.captures = createCapturesBucket();
+    this.audit = createAuditBucket();
     this.asyncTable = createAsyncTable();
     this.asyncResults = createAsyncBucket();
   }
@@ -79,8 +95,32 @@ public final class DataStack extends Stack {
     return asyncResults;
   }
 
+  /** Encrypts the tables (registry, API keys) and queues. */
   public Key key() {
     return key;
+  }
+
+  /** Encrypts the artifacts bucket: the data plane may decrypt it and no output. */
+  public Key artifactsKey() {
+    return artifactsKey;
+  }
+
+  /** Encrypts the batch, captures and audit buckets. */
+  public Key outputsKey() {
+    return outputsKey;
+  }
+
+  /** Asymmetric ECC_NIST_P256 SIGN_VERIFY key whose signatures over artifacts' SHA-256 the API checks. */
+  public Key signingKey() {
+    return signingKey;
+  }
+
+  public Table apiKeysTable() {
+    return apiKeysTable;
+  }
+
+  public Bucket audit() {
+    return audit;
   }
 
   public Table registryTable() {
@@ -110,9 +150,69 @@ public final class DataStack extends Stack {
 
   private Key createKey() {
     return Key.Builder.create(this, "DataKey")
-        .description("Pier " + config.stage() + ": encrypts the registry table, buckets and queues")
+        .description("Pier " + config.stage() + ": encrypts the registry and API-keys tables and the queues")
         .enableKeyRotation(true)
         .removalPolicy(removal())
+        .build();
+  }
+
+  private Key createKey(String id, String purpose) {
+    return Key.Builder.create(this, id)
+        .description("Pier " + config.stage() + ": " + purpose)
+        .enableKeyRotation(true)
+        .removalPolicy(removal())
+        .build();
+  }
+
+  /**
+   * Signs model artifacts (ECDSA P-256 over the artifact's SHA-256, {@code aws kms sign --message-type DIGEST}).
+   * Asymmetric keys cannot rotate automatically; the API fetches the public key once with GetPublicKey and
+   * verifies with plain JCA, so only signers need {@code kms:Sign}, granted outside this app.
+   */
+  private Key createSigningKey() {
+    return Key.Builder.create(this, "ArtifactSigningKey")
+        .description("Pier " + config.stage() + ": signs model artifacts (ECDSA P-256 over their SHA-256)")
+        .keySpec(KeySpec.ECC_NIST_P256)
+        .keyUsage(KeyUsage.SIGN_VERIFY)
+        .removalPolicy(removal())
+        .build();
+  }
+
+  /**
+   * API keys, stored only as salted HMACs; the layout matches {@code dev.pier.kernel.security.ApiKeys}: partition
+   * key {@code id} (S). Point-in-time recovery, KMS and deletion protection (prod) as the registry.
+   */
+  private Table createApiKeysTable() {
+    return protectedTable("ApiKeysTable")
+        .partitionKey(Attribute.builder().name("id").type(AttributeType.STRING).build())
+        .build();
+  }
+
+  /** On demand, KMS with the data key, point-in-time recovery, deletion protection and retention in prod. */
+  private Table.Builder protectedTable(String id) {
+    return Table.Builder.create(this, id)
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .encryption(TableEncryption.CUSTOMER_MANAGED)
+        .encryptionKey(key)
+        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+            .pointInTimeRecoveryEnabled(true)
+            .build())
+        .deletionProtection(config.prod())
+        .removalPolicy(removal());
+  }
+
+  /**
+   * The audit trail. Object Lock is enabled on the bucket but without a default retention: the API locks each
+   * state change itself (mode and days from {@code retention.auditLock*}), while prediction samples stay unlocked
+   * so erasure can delete them. Noncurrent versions go after a day, so an erased or expired sample does not linger
+   * as an old version (locked versions cannot be removed before their retention ends, whatever the rule says).
+   */
+  private Bucket createAuditBucket() {
+    PierConfig.Retention r = config.retention();
+    return secureBucketBuilder("AuditBucket", "audit/", outputsKey, List.of(
+            expiryRule("expire-audit-samples", AUDIT_SAMPLES_PREFIX, r.auditSamplesDays(), 1),
+            expiryRule("expire-audit-events", AUDIT_EVENTS_PREFIX, r.auditEventsDays(), 1)))
+        .objectLockEnabled(true)
         .build();
   }
 
@@ -134,22 +234,14 @@ public final class DataStack extends Stack {
   }
 
   /**
-   * A single-table design: string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything, on-demand,
-   * point-in-time recovery, the data key; TTL on {@code ttlAttribute} unless null.
+   * A single-table design (see {@link #protectedTable}): string keys pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk
+   * projecting everything; TTL on {@code ttlAttribute} unless null.
    */
   private Table singleTable(String id, String ttlAttribute) {
-    Table table = Table.Builder.create(this, id)
+    Table table = protectedTable(id)
         .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
         .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
-        .billingMode(BillingMode.PAY_PER_REQUEST)
         .timeToLiveAttribute(ttlAttribute)
-        .encryption(TableEncryption.CUSTOMER_MANAGED)
-        .encryptionKey(key)
-        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
-            .pointInTimeRecoveryEnabled(true)
-            .build())
-        .deletionProtection(config.prod())
-        .removalPolicy(removal())
         .build();
     table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
         .indexName("gsi1")
@@ -166,17 +258,9 @@ public final class DataStack extends Stack {
    * retention is enforced for the records and their inline results.
    */
   private Table createAsyncTable() {
-    Table table = Table.Builder.create(this, "AsyncPredictionsTable")
+    Table table = protectedTable("AsyncPredictionsTable")
         .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
-        .billingMode(BillingMode.PAY_PER_REQUEST)
         .timeToLiveAttribute("expiresAt")
-        .encryption(TableEncryption.CUSTOMER_MANAGED)
-        .encryptionKey(key)
-        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
-            .pointInTimeRecoveryEnabled(true)
-            .build())
-        .deletionProtection(config.prod())
-        .removalPolicy(removal())
         .build();
     table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
         .indexName("subject")
@@ -186,18 +270,15 @@ public final class DataStack extends Stack {
     return table;
   }
 
-  /** Large async requests and results, expired by lifecycle rule after the retention period (noncurrent: 1 day). */
+  /**
+   * Large async requests and results, expired by lifecycle rule after {@code retention.asyncResultsDays} (noncurrent
+   * versions: 1 day); the same period reaches the functions as {@code PIER_RETENTION_ASYNC_RESULTS}, the records' TTL.
+   */
   private Bucket createAsyncBucket() {
-    Object days = getNode().tryGetContext(ASYNC_RETENTION_CONTEXT);
-    int retention = days == null ? 7 : Integer.parseInt(days.toString());
-    List<LifecycleRule> rules = ASYNC_PREFIXES.stream().map(prefix -> LifecycleRule.builder()
-        .id("expire-" + prefix.replace("/", ""))
-        .prefix(prefix)
-        .expiration(Duration.days(retention))
-        .noncurrentVersionExpiration(Duration.days(1))
-        .abortIncompleteMultipartUploadAfter(Duration.days(1))
-        .build()).toList();
-    return secureBucket("AsyncResultsBucket", "async/", rules);
+    int retention = config.retention().asyncResultsDays();
+    List<LifecycleRule> rules = ASYNC_PREFIXES.stream()
+        .map(prefix -> expiryRule("expire-" + prefix.replace("/", ""), prefix, retention, 1)).toList();
+    return secureBucket("AsyncResultsBucket", "async/", key, rules);
   }
 
   /**
@@ -223,7 +304,7 @@ public final class DataStack extends Stack {
   }
 
   private Bucket createArtifactsBucket() {
-    return secureBucket("ArtifactsBucket", "artifacts/", List.of(
+    return secureBucket("ArtifactsBucket", "artifacts/", artifactsKey, List.of(
         // Artifacts are content-addressed and never overwritten; old versions only come from deletions.
         LifecycleRule.builder()
             .id("expire-deleted-artifacts")
@@ -233,13 +314,11 @@ public final class DataStack extends Stack {
   }
 
   private Bucket createBatchBucket() {
-    Bucket bucket = secureBucket("BatchBucket", "batch/", List.of(
-        LifecycleRule.builder()
-            .id("expire-batch-io")
-            .expiration(Duration.days(30))
-            .noncurrentVersionExpiration(Duration.days(7))
-            .abortIncompleteMultipartUploadAfter(Duration.days(1))
-            .build()));
+    PierConfig.Retention r = config.retention();
+    Bucket bucket = secureBucket("BatchBucket", "batch/", outputsKey, List.of(
+        expiryRule("expire-batch-inputs", BATCH_INCOMING_PREFIX, r.batchInputsDays(), 7),
+        expiryRule("expire-batch-outputs", BATCH_OUTPUTS_PREFIX, r.batchOutputsDays(), 7),
+        expiryRule("expire-batch-plans", BATCH_JOBS_PREFIX, r.batchOutputsDays(), 7)));
     // EventBridge notifications set on the bucket itself: CDK's eventBridgeEnabled would add a custom-resource
     // Lambda (with an AWS-managed policy) just to flip this switch.
     CfnBucket cfn = (CfnBucket) bucket.getNode().getDefaultChild();
@@ -251,25 +330,42 @@ public final class DataStack extends Stack {
     return bucket;
   }
 
+  /** Objects under {@code prefix} expire after {@code days}; their old versions {@code noncurrentDays} later. */
+  private static LifecycleRule expiryRule(String id, String prefix, int days, int noncurrentDays) {
+    return LifecycleRule.builder()
+        .id(id)
+        .prefix(prefix)
+        .expiration(Duration.days(days))
+        .noncurrentVersionExpiration(Duration.days(noncurrentDays))
+        .abortIncompleteMultipartUploadAfter(Duration.days(1))
+        .build();
+  }
+
   private Bucket createCapturesBucket() {
-    return secureBucket("CapturesBucket", "captures/", List.of(
+    return secureBucket("CapturesBucket", "captures/", outputsKey, List.of(
         LifecycleRule.builder()
             .id("tier-and-expire-captures")
-            .transitions(List.of(Transition.builder()
+            // Standard-IA needs 30 days in Standard first, and S3 wants expiry after the transition.
+            .transitions(config.retention().capturesDays() <= 30 ? List.of() : List.of(Transition.builder()
                 .storageClass(StorageClass.INFREQUENT_ACCESS)
                 .transitionAfter(Duration.days(30))
                 .build()))
-            .expiration(Duration.days(config.prod() ? 400 : 90))
+            .expiration(Duration.days(config.retention().capturesDays()))
             .noncurrentVersionExpiration(Duration.days(7))
             .abortIncompleteMultipartUploadAfter(Duration.days(1))
             .build()));
   }
 
   /** KMS with bucket keys (fewer KMS calls), versioned, private, TLS 1.2+ only, access-logged. */
-  private Bucket secureBucket(String id, String logPrefix, List<LifecycleRule> lifecycle) {
+  private Bucket secureBucket(String id, String logPrefix, Key bucketKey, List<LifecycleRule> lifecycle) {
+    return secureBucketBuilder(id, logPrefix, bucketKey, lifecycle).build();
+  }
+
+  private Bucket.Builder secureBucketBuilder(String id, String logPrefix, Key bucketKey,
+      List<LifecycleRule> lifecycle) {
     return Bucket.Builder.create(this, id)
         .encryption(BucketEncryption.KMS)
-        .encryptionKey(key)
+        .encryptionKey(bucketKey)
         .bucketKeyEnabled(true)
         .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
         .enforceSsl(true)
@@ -279,7 +375,6 @@ public final class DataStack extends Stack {
         .serverAccessLogsBucket(accessLogs)
         .serverAccessLogsPrefix(logPrefix)
         .lifecycleRules(lifecycle)
-        .removalPolicy(removal())
-        .build();
+        .removalPolicy(removal());
   }
 }

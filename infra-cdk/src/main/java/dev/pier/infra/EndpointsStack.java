@@ -39,7 +39,7 @@ public final class EndpointsStack extends Stack {
     }
     var spec = new GpuEndpoint.Spec(DEFAULT_ENDPOINT, config.gpuEndpointMode(), config.gpuInstanceType(),
         config.gpuMaxInstances(), config.gpuImage(), modelDataUrl, modelBucket);
-    GpuEndpoint endpoint = new GpuEndpoint(this, "GpuEndpoint", config, spec, data.key(), data.captures());
+    GpuEndpoint endpoint = new GpuEndpoint(this, "GpuEndpoint", config, spec, data.outputsKey(), data.captures());
     new CfnOutput(this, "GpuEndpointName", CfnOutputProps.builder()
         .value(endpoint.endpointName())
         .description(spec.mode() + " SageMaker endpoint on " + spec.instanceType())

@@ -115,6 +115,13 @@ public final class GpuEndpoint extends Construct {
           .actions(List.of("s3:GetObject"))
           .resources(List.of(spec.modelBucket().arnForObjects(DataStack.ENDPOINT_MODELS_PREFIX + "*")))
           .build());
+      if (spec.modelBucket().getEncryptionKey() != null) {
+        r.addToPolicy(PolicyStatement.Builder.create()
+            .sid("DecryptModelArchive")
+            .actions(List.of("kms:Decrypt"))
+            .resources(List.of(spec.modelBucket().getEncryptionKey().getKeyArn()))
+            .build());
+      }
     } else {
       r.addToPolicy(PolicyStatement.Builder.create()
           .sid("ReadModelArchive")

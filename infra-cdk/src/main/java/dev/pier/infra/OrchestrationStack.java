@@ -147,7 +147,7 @@ public final class OrchestrationStack extends Stack {
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("BatchObjectsKms")
         .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
-        .resources(List.of(data.key().getKeyArn()))
+        .resources(List.of(data.outputsKey().getKeyArn()))
         .build());
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeBatchWorker")

@@ -21,6 +21,8 @@ import software.constructs.Node;
  * @param lambdaRuntime {@code java21} or {@code java25}
  * @param concurrency SnapStart (default) or provisioned concurrency; AWS does not combine the two
  * @param stateMachinesDir folder whose {@code *.asl.json} files become Step Functions state machines
+ * @param retention how long each kind of data lives (S3 lifecycle rules, the audit trail's Object Lock)
+ * @param requireArtifactSignature the API refuses model versions without a valid signature by the KMS signing key
  */
 public record PierConfig(
     String account,
@@ -42,9 +44,47 @@ public record PierConfig(
     String gpuInstanceType,
     int gpuMaxInstances,
     String gpuImage,
-    String gpuModelDataUrl) {
+    String gpuModelDataUrl,
+    Retention retention,
+    boolean requireArtifactSignature) {
 
   public enum Stage { dev, prod }
+
+  /** S3 Object Lock modes for the audit trail's state changes. */
+  public enum LockMode {
+    /** Users with {@code s3:BypassGovernanceRetention} may still delete: the default in dev, so it can be torn down. */
+    governance,
+    /** Nobody, the root user included, can delete a locked entry before its retention ends: the default in prod. */
+    compliance
+  }
+
+  /**
+   * Days each kind of data is kept, as context keys {@code retention.<name>} (env {@code PIER_RETENTION_<NAME>}).
+   *
+   * @param batchInputsDays uploads under {@code incoming/} of the batch bucket
+   * @param batchOutputsDays job outputs under {@code outputs/} (and plans under {@code jobs/})
+   * @param capturesDays prediction captures
+   * @param auditSamplesDays the audit trail's prediction samples ({@code audit/samples/}; never locked, erasable)
+   * @param auditEventsDays the audit trail's state changes ({@code audit/events/}); at least {@code auditLockDays}
+   * @param auditLockDays Object Lock retention the API sets on every state change it records
+   * @param auditLockMode governance or compliance
+   * @param asyncResultsDays results of asynchronous predictions (for the async-results store)
+   */
+  public record Retention(int batchInputsDays, int batchOutputsDays, int capturesDays, int auditSamplesDays,
+      int auditEventsDays, int auditLockDays, LockMode auditLockMode, int asyncResultsDays) {
+    public Retention {
+      for (int days : new int[] {batchInputsDays, batchOutputsDays, capturesDays, auditSamplesDays, auditEventsDays,
+          asyncResultsDays}) {
+        if (days < 1) {
+          throw new IllegalArgumentException("retention periods must be at least 1 day, got " + days);
+        }
+      }
+      if (auditLockDays < 0 || auditEventsDays < auditLockDays) {
+        throw new IllegalArgumentException("need 0 <= retention.auditLockDays <= retention.auditEventsDays, got "
+            + auditLockDays + " and " + auditEventsDays);
+      }
+    }
+  }
 
   /** How the API functions avoid cold starts. */
   public enum Concurrency {
@@ -97,10 +137,11 @@ public record PierConfig(
 
   static PierConfig from(Function<String, String> context, Map<String, String> env) {
     Settings s = new Settings(context, env);
+    Stage stage = Stage.valueOf(s.get("stage", "dev").toLowerCase(Locale.ROOT));
     return new PierConfig(
         s.get("account", env.get("CDK_DEFAULT_ACCOUNT")),
         s.get("region", env.get("CDK_DEFAULT_REGION")),
-        Stage.valueOf(s.get("stage", "dev").toLowerCase(Locale.ROOT)),
+        stage,
         Path.of(s.get("apiZip", DEFAULT_API_ZIP.toString())),
         s.get("lambdaRuntime", "java25"),
         Concurrency.valueOf(s.get("concurrency", "snapstart").toLowerCase(Locale.ROOT)),
@@ -117,14 +158,29 @@ public record PierConfig(
         s.get("gpuInstanceType", "ml.g5.xlarge"),
         s.integer("gpuMaxInstances", 2),
         s.get("gpuImage", DEFAULT_GPU_IMAGE),
-        s.get("gpuModelDataUrl", null));
+        s.get("gpuModelDataUrl", null),
+        retention(s, stage),
+        Boolean.parseBoolean(s.get("requireArtifactSignature", "false")));
+  }
+
+  private static Retention retention(Settings s, Stage stage) {
+    boolean prod = stage == Stage.prod;
+    return new Retention(
+        s.integer("retention.batchInputsDays", 30),
+        s.integer("retention.batchOutputsDays", 30),
+        s.integer("retention.capturesDays", prod ? 400 : 90),
+        s.integer("retention.auditSamplesDays", 30),
+        s.integer("retention.auditEventsDays", prod ? 2557 : 30),
+        s.integer("retention.auditLockDays", prod ? 2557 : 1),
+        LockMode.valueOf(s.get("retention.auditLockMode", prod ? "compliance" : "governance").toLowerCase(Locale.ROOT)),
+        s.integer("retention.asyncResultsDays", 7));
   }
 
   private record Settings(Function<String, String> context, Map<String, String> env) {
     String get(String key, String fallback) {
       String v = context.apply(key);
       if (v == null || v.isBlank()) {
-        v = env.get("PIER_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+        v = env.get("PIER_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(Locale.ROOT));
       }
       return v == null || v.isBlank() ? fallback : v.strip();
     }

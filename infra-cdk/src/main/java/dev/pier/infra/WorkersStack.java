@@ -75,9 +75,14 @@ public final class WorkersStack extends Stack {
     AsyncGrants async = new AsyncGrants(data, asyncPredictions.queue());
     List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
     permissions.addAll(async.work());
+    // the worker loads models like the data plane, so it verifies artifact signatures the same way
+    permissions.add(ApiStack.signingPublicKey(data));
     Map<String, String> env = new java.util.LinkedHashMap<>(Map.of(
         "PIER_REGISTRY_TABLE", registry.getTableName(),
-        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName()));
+        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName(),
+        "PIER_RETENTION_ASYNC_RESULTS", config.retention().asyncResultsDays() + "d",
+        "PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature()),
+        "PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn()));
     env.putAll(async.environment(false));
     ApiFunction f = new ApiFunction(this, "AsyncWorker", config, "async prediction worker (SQS)",
         ApiFunction.Trigger.queue(Duration.seconds(ASYNC_WORKER_TIMEOUT_SECONDS)), config.dataPlaneMemoryMb(), env,

@@ -106,12 +106,12 @@ class ApiStackTest {
   }
 
   @Test
-  void dataPlaneReadsTheRegistryAndArtifactsInvokesPierEndpointsAndQueuesAsyncPredictions() {
+  void dataPlaneReadsTheRegistryAndArtifactsWritesAuditSamplesInvokesPierEndpointsAndQueuesAsyncPredictions() {
     assertThat(new java.util.TreeSet<>(Json.allowedActions(dev, "DataPlaneRole"))).containsExactlyInAnyOrder(
         "logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject",
         "kms:Decrypt", "kms:DescribeKey", "sagemaker:InvokeEndpoint", "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        // async predictions: the record, a large request, the queue, the data key through DynamoDB and S3
+        "xray:PutTelemetryRecords", "kms:GetPublicKey",
+        // audit samples; async predictions: the record, a large request, the queue, the data key through DynamoDB and S3
         "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage",
         "kms:Encrypt", "kms:GenerateDataKey");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
@@ -126,8 +126,9 @@ class ApiStackTest {
         .singleElement().asString().contains("AsyncPredictionsTable");
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:DeleteItem"))
         .singleElement().asString().contains("AsyncPredictionsTable");
-    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject"))
-        .singleElement().asString().contains("AsyncResultsBucket").endsWith("/async-requests/*\"]]}");
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject")).hasSize(2)
+        .anySatisfy(r -> assertThat(r).contains("AsyncResultsBucket").endsWith("/async-requests/*\"]]}"))
+        .allSatisfy(r -> assertThat(r).containsAnyOf("/async-requests/*", "/audit/samples/*"));
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "sqs:SendMessage"))
         .singleElement().asString().contains("AsyncPredictions").doesNotContain("DeadLetters");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
@@ -160,8 +161,9 @@ class ApiStackTest {
     assertThat(actions).doesNotContain("sqs:SendMessage", "sqs:ReceiveMessage", "sagemaker:InvokeEndpoint");
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "dynamodb:Query"))
         .anySatisfy(r -> assertThat(r).contains("AsyncPredictionsTable").endsWith("/index/subject\"]]}"));
-    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
-        .hasSize(2).allSatisfy(r -> assertThat(r).contains("AsyncResultsBucket").containsPattern("/async-re"));
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject")).hasSize(3)
+        .filteredOn(r -> r.contains("AsyncResultsBucket")).hasSize(2)
+        .allSatisfy(r -> assertThat(r).containsPattern("/async-re"));
   }
 
   @Test
@@ -170,12 +172,17 @@ class ApiStackTest {
     assertThat(actions).contains("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
     // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
-    // shared by versions, never are (objects are deleted only under the async prefixes), and nothing scans.
+    // shared by versions, never are (objects are deleted only under audit samples and the async prefixes).
     // (Batch schedules are deleted as EventBridge Scheduler schedules, see controlPlaneRunsBatchJobsAndSchedules.)
     assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem")
-        && !a.equals("s3:DeleteObject") && !a.equals("scheduler:DeleteSchedule")) || a.equals("dynamodb:Scan"));
+        && !a.equals("s3:DeleteObject") && !a.equals("scheduler:DeleteSchedule")));
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
         .noneMatch(r -> r.contains("artifacts") || r.contains("ArtifactsBucket"));
+    var samplesOnly = Map.of("Fn::Join", Match.arrayWith(List.of(
+        Match.arrayWith(List.of(Match.stringLikeRegexp(".*/audit/samples/\\*"))))));
+    var erase = Match.objectLike(Map.of("Sid", "EraseAuditSamples", "Action", "s3:DeleteObject", "Resource", samplesOnly));
+    dev.hasResourceProperties("AWS::IAM::Policy",
+        Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(erase)))));
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",

@@ -36,7 +36,7 @@ class DataStackTest {
 
   @Test
   void jobsTableHasTheLayoutBatchJobsAndSchedulesUse() {
-    dev.resourceCountIs("AWS::DynamoDB::Table", 3); // registry, batch jobs, async predictions
+    dev.resourceCountIs("AWS::DynamoDB::Table", 4); // registry, batch jobs, async predictions, API keys
     dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
         "KeySchema", List.of(
             Map.of("AttributeName", "pk", "KeyType", "HASH"),
@@ -76,18 +76,18 @@ class DataStackTest {
   }
 
   @Test
-  void artifactBatchCaptureAndAsyncBucketsAreKmsEncryptedAndAccessLogged() {
+  void artifactBatchCaptureAuditAndAsyncBucketsAreKmsEncryptedAndAccessLogged() {
     dev.resourcePropertiesCountIs("AWS::S3::Bucket", Map.of(
         "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
             "BucketKeyEnabled", true,
             "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "aws:kms", "KMSMasterKeyID", Match.anyValue())))),
         "LoggingConfiguration", Map.of("DestinationBucketName", Match.anyValue(), "LogFilePrefix", Match.anyValue())),
-        4);
+        5);
   }
 
   @Test
   void everyBucketIsVersionedPrivateAndHasLifecycleRules() {
-    dev.resourceCountIs("AWS::S3::Bucket", 5);
+    dev.resourceCountIs("AWS::S3::Bucket", 6);
     dev.allResourcesProperties("AWS::S3::Bucket", Map.of(
         "VersioningConfiguration", Map.of("Status", "Enabled"),
         "PublicAccessBlockConfiguration", Map.of(
@@ -101,7 +101,7 @@ class DataStackTest {
   @Test
   void everyBucketPolicyDeniesRequestsWithoutTls12() {
     var policies = Json.properties(dev, "AWS::S3::BucketPolicy");
-    assertThat(policies).hasSize(5);
+    assertThat(policies).hasSize(6);
     dev.allResourcesProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
         Match.arrayWith(List.of(
             Match.objectLike(Map.of(

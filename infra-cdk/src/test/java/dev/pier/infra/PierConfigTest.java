@@ -51,4 +51,27 @@ class PierConfigTest {
     assertThat(PierConfig.from(k -> null, Map.of()).stateMachinesDir())
         .isEqualTo(Path.of("../state-machines/src/main/resources"));
   }
+
+  @Test
+  void retentionComesFromContextOrEnvironmentWithStageDefaults() {
+    PierConfig dev = PierConfig.from(k -> null, Map.of());
+    assertThat(dev.retention()).isEqualTo(new PierConfig.Retention(30, 30, 90, 30, 30, 1,
+        PierConfig.LockMode.governance, 7));
+    assertThat(dev.requireArtifactSignature()).isFalse();
+    PierConfig prod = PierConfig.from(Map.of("stage", "prod", "retention.batchOutputsDays", "3")::get,
+        Map.of("PIER_RETENTION_ASYNC_RESULTS_DAYS", "2", "PIER_REQUIRE_ARTIFACT_SIGNATURE", "true"));
+    assertThat(prod.retention().batchOutputsDays()).isEqualTo(3);
+    assertThat(prod.retention().asyncResultsDays()).isEqualTo(2);
+    assertThat(prod.retention().auditLockMode()).isEqualTo(PierConfig.LockMode.compliance);
+    assertThat(prod.requireArtifactSignature()).isTrue();
+  }
+
+  @Test
+  void anAuditLockLongerThanTheAuditEventsAreKeptIsRefused() {
+    assertThatThrownBy(() -> PierConfig.from(
+        Map.of("retention.auditLockDays", "90", "retention.auditEventsDays", "30")::get, Map.of()))
+        .hasMessageContaining("auditLockDays");
+    assertThatThrownBy(() -> PierConfig.from(Map.of("retention.batchOutputsDays", "0")::get, Map.of()))
+        .hasMessageContaining("at least 1 day");
+  }
 }

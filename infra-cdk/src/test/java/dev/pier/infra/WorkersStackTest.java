@@ -80,7 +80,7 @@ class WorkersStackTest {
     assertThat(new TreeSet<>(Json.allowedActions(dev, "AsyncWorkerRole"))).containsExactlyInAnyOrder(
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
         "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey",
-        "sagemaker:InvokeEndpoint",
+        "sagemaker:InvokeEndpoint", "kms:GetPublicKey",
         "dynamodb:UpdateItem", "s3:DeleteObject", "s3:PutObject", "kms:Encrypt", "kms:GenerateDataKey",
         // granted by the event source mapping, on the async queue only
         "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage",

@@ -35,6 +35,7 @@ class PierUpTest {
   @TempDir Path dataDir;
   private Process server;
   private int port;
+  private int grpcPort;
   private Path log;
 
   @AfterEach
@@ -45,7 +46,6 @@ class PierUpTest {
   }
 
   private void up(Path data, String... flags) throws Exception {
-    int grpcPort;
     try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
       port = s.getLocalPort();
       grpcPort = g.getLocalPort();
@@ -228,6 +228,29 @@ class PierUpTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> plain.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/ready")).build(),
         HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    // The gRPC port serves the same certificate, TLS only: a TLS handshake offering h2 (gRPC's protocol) succeeds,
+    // and a plaintext HTTP/2 connection preface gets no SETTINGS frame back.
+    try (var socket = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", grpcPort)) {
+      var params = socket.getSSLParameters();
+      params.setApplicationProtocols(new String[] {"h2"});
+      socket.setSSLParameters(params);
+      socket.startHandshake();
+      assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
+    }
+    try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // an empty SETTINGS frame
+      socket.getOutputStream().flush();
+      byte[] head = new byte[9];
+      int n;
+      try {
+        n = socket.getInputStream().readNBytes(head, 0, 9);
+      } catch (IOException e) {
+        n = -1; // reset: equally not plaintext gRPC
+      }
+      assertThat(n == 9 && head[3] == 4).as("a plaintext HTTP/2 server would answer with SETTINGS").isFalse();
+    }
     sigterm();
   }
 }

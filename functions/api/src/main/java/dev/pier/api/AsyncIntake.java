@@ -1,5 +1,8 @@
 package dev.pier.api;
 
+import dev.pier.kernel.audit.PredictionSampler;
+import dev.pier.kernel.privacy.PiiFields;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.async.AsyncPredictions;
@@ -71,19 +74,19 @@ public class AsyncIntake {
     String key = idempotencyKey(headers.getHeaderString(IDEMPOTENCY_KEY));
     ModelVersion version = platform.predictions().check(model, reference, request);
     String subject = caller.subject() != null ? caller.subject() : request.unit();
-    String requestHash = AuditTrail.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"
+    String requestHash = PredictionSampler.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"
         + (callback == null ? "" : callback) + "\n").getBytes(StandardCharsets.UTF_8)) + ":"
-        + AuditTrail.sha256(body);
+        + PredictionSampler.sha256(body);
     AsyncPredictions.Accepted accepted;
     try {
       accepted = async.predictions().submit(new AsyncSubmission(version.model(), version.version(), body, requestHash,
-          key == null ? null : AuditTrail.sha256((caller.principalId() + "\n" + key).getBytes(StandardCharsets.UTF_8)),
+          key == null ? null : PredictionSampler.sha256((caller.principalId() + "\n" + key).getBytes(StandardCharsets.UTF_8)),
           subject == null ? null : security.subjects().of(subject), callback));
     } catch (AsyncQueue.QueueUnavailable e) {
       throw AsyncPlatform.unavailable(e);
     }
     if (accepted.created()) {
-      audit.prediction(version.model(), version.version(), body, request.unit());
+      audit.prediction(version.model(), version.version(), body, request.unit(), PiiFields.from(version.properties()));
     }
     ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("id", accepted.prediction().id());

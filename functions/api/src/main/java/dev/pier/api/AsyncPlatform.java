@@ -58,11 +58,11 @@ public class AsyncPlatform {
   private final String callbackSecret;
   private final boolean local;
 
-  public AsyncPlatform(Platform platform, RegistryServices registry, AsyncMetrics metrics) {
+  public AsyncPlatform(Platform platform, RegistryServices registry, AsyncMetrics metrics, RetentionConfig retention) {
     PierConfig config = platform.config();
     AsyncConfig async = config.async();
     this.local = platform.standIns() != null;
-    AsyncSettings settings = new AsyncSettings(async.lease(), async.maxAttempts(), config.retention().asyncResults(),
+    AsyncSettings settings = new AsyncSettings(async.lease(), async.maxAttempts(), retention.asyncResults(),
         async.inlineBytes());
     var sdk = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
         .region(Region.of(platform.aws().settings().region()));

@@ -3,6 +3,8 @@ package dev.pier.api;
 import dev.pier.kernel.audit.AuditEvent;
 import dev.pier.kernel.audit.AuditJson;
 import dev.pier.kernel.audit.AuditLog;
+import dev.pier.kernel.audit.PredictionSampler;
+import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.privacy.PiiMasker;
 import dev.pier.registry.Alias;
 import dev.pier.registry.ModelVersion;
@@ -12,15 +14,10 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Records state changes (registry versions and aliases, API keys, erasures) and a configurable sample of
@@ -33,10 +30,14 @@ public class AuditTrail {
   private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger("dev.pier.audit");
   private final Security security;
   private final AuditLog log;
+  private final PredictionSampler sampler;
 
   public AuditTrail(Security security, Platform platform) {
     this.security = security;
     this.log = security.audit();
+    var config = security.auditConfig();
+    this.sampler = new PredictionSampler(this::write, config.predictionSampleRate(), config.includeInput(),
+        security.subjects());
     platform.registry().addListener(new RegistryListener() {
       @Override
       public void versionCreated(ModelVersion v) {
@@ -75,24 +76,21 @@ public class AuditTrail {
   }
 
   /**
-   * A prediction, recorded with probability {@code pier.audit.prediction-sample-rate}.
+   * A REST prediction, offered to the {@link #sampler() sampler} with the current caller.
    *
    * @param unit the request's canary unit, the data subject when no {@code X-Pier-Subject} names one
+   * @param pii the answering version's PII-marked input fields
    */
-  public void prediction(String model, int version, byte[] input, String unit) {
-    var config = security.auditConfig();
-    double rate = config.predictionSampleRate();
-    if (rate <= 0 || (rate < 1 && ThreadLocalRandom.current().nextDouble() >= rate)) {
-      return;
-    }
+  public void prediction(String model, int version, byte[] input, String unit, PiiFields pii) {
     Caller caller = caller();
     String subject = caller != null && caller.subject() != null ? caller.subject() : unit;
-    byte[] bytes = input == null ? new byte[0] : input;
-    write(new AuditEvent(UUID.randomUUID().toString(), Instant.now(),
-        caller == null ? "system" : caller.principalId(), AuditEvent.PREDICT, model, version,
-        caller == null ? null : caller.requestId(), subject == null ? null : security.subjects().of(subject),
-        sha256(bytes), config.includeInput() ? PiiMasker.mask(new String(bytes, StandardCharsets.UTF_8)) : null,
-        Map.of()));
+    sampler.offer(new PredictionSampler.Prediction(caller == null ? "system" : caller.principalId(),
+        caller == null ? null : caller.requestId(), subject, model, version, input, () -> input, pii));
+  }
+
+  /** Decides and writes prediction samples for every front end (gRPC gets it at start). */
+  public PredictionSampler sampler() {
+    return sampler;
   }
 
   private void write(AuditEvent event) {
@@ -115,13 +113,5 @@ public class AuditTrail {
     }
     Caller caller = container.instance(Caller.class).get();
     return caller.principal() == null ? null : caller;
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

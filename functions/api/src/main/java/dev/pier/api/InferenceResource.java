@@ -3,6 +3,8 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
@@ -156,7 +158,7 @@ public class InferenceResource {
     }
     if (inlineMaxNanos > 0 && (body == null || body.length <= INLINE_BODY_BYTES)) {
       parsed = parse(model, body, jsonLength, unit, start);
-      Response now = serve(model, version, parsed, body, start, inlineMaxNanos);
+      Response now = serve(model, version, parsed, body, jsonLength, start, inlineMaxNanos);
       if (now != null) {
         return Uni.createFrom().item(now);
       }
@@ -164,7 +166,7 @@ public class InferenceResource {
     InferenceRequest request = parsed;
     return Uni.createFrom()
         .item(() -> serve(model, version, request != null ? request : parse(model, body, jsonLength, unit, start),
-            body, start, -1))
+            body, jsonLength, start, -1))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
   }
 
@@ -199,21 +201,32 @@ public class InferenceResource {
    * Runs a parsed request and writes its response; with {@code inlineMaxNanos >= 0} only if that cannot block
    * ({@link PredictionService#inferNow}), returning null (and recording nothing) when it declines.
    */
-  private Response serve(String model, String version, InferenceRequest request, byte[] body, long start,
-      long inlineMaxNanos) {
+  private Response serve(String model, String version, InferenceRequest request, byte[] body, int jsonLength,
+      long start, long inlineMaxNanos) {
     int status = 500;
     Integer answered = null;
     try {
-      InferenceResponse response = inlineMaxNanos >= 0
-          ? predictions.inferNow(model, version, request, inlineMaxNanos)
-          : predictions.infer(model, version, request);
+      ModelVersion target = inlineMaxNanos >= 0
+          ? predictions.resolveCached(model, version, request.unit())
+          : predictions.resolve(model, version, request.unit());
+      if (target == null) {
+        status = 0;
+        return null;
+      }
+      PiiFields pii = PiiFields.from(target.properties());
+      java.util.function.Supplier<InferenceResponse> run = inlineMaxNanos >= 0
+          ? () -> predictions.inferNow(target, request, inlineMaxNanos)
+          : () -> predictions.infer(target, request);
+      InferenceResponse response = pii.isEmpty() ? run.get()
+          : MarkedValues.during(markedValues(pii, body, jsonLength), run);
       if (response == null) {
         status = 0;
         return null;
       }
       answered = response.modelVersion();
       status = 200;
-      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit());
+      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit(),
+          pii);
       if (probes.observe(caller.principalId(), response.modelName(), request.inputs())) {
         metrics.suspectedProbe(response.modelName());
       }
@@ -230,6 +243,19 @@ public class InferenceResource {
       if (status != 0) {
         metrics.prediction(model, answered, status, System.nanoTime() - start);
       }
+    }
+  }
+
+  /** The values of marked fields in the body's JSON (for the binary extension: its JSON header), to mask in logs. */
+  private static java.util.List<String> markedValues(PiiFields pii, byte[] body, int jsonLength) {
+    if (pii.isEmpty() || body == null) {
+      return java.util.List.of();
+    }
+    try {
+      byte[] json = jsonLength < 0 ? body : java.util.Arrays.copyOf(body, Math.min(jsonLength, body.length));
+      return pii.values(OipJson.readTree(json));
+    } catch (PierException e) {
+      return java.util.List.of(); // malformed JSON was answered 400 by the parse already
     }
   }
 

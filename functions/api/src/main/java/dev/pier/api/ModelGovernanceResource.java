@@ -90,6 +90,12 @@ public class ModelGovernanceResource {
             + " and properties can change; its artifact, framework and signature cannot");
       }
     }
+    for (String reserved : VersionMetadata.RESERVED_PROPERTIES) {
+      if (patch.path("properties").has(reserved)) {
+        throw PierException.badRequest("cannot change properties." + reserved
+            + ": PII-marked fields and the artifact signature are fixed at registration, like the signature");
+      }
+    }
     ModelVersion v = registry.updateVersion(model, MlflowRegistryResource.versionNumber(version), revision(ifMatch),
         before -> before.edited(
             patch.has("description") ? text(patch.get("description")) : before.description(),

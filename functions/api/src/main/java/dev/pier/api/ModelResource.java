@@ -42,6 +42,7 @@ public class ModelResource {
   private final Platform platform;
   private final ModelRegistry registry;
   @jakarta.inject.Inject Caller authenticated;
+  @jakarta.inject.Inject ArtifactSigning signing;
   private final CallerIdentity caller;
 
   public ModelResource(Platform platform, CallerIdentity caller) {
@@ -105,6 +106,7 @@ public class ModelResource {
       }).orElse(null);
     }
     NewVersion request = VersionMetadata.parse(metadata);
+    signing.checkRegistration(artifact.uploadedFile(), request.properties()); // before any engine opens the bytes
     var engine = platform.models().engineFor(request.framework());
     if (engine.isPresent()) {
       try (LoadedModel loaded = engine.get().load(artifact.uploadedFile(), request.signature())) {

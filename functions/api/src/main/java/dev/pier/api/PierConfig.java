@@ -54,8 +54,6 @@ public interface PierConfig {
   /** Async predictions ({@code Prefer: respond-async}); see {@link AsyncConfig}. */
   AsyncConfig async();
 
-  /** How long kept data lives; see {@link RetentionConfig}. */
-  RetentionConfig retention();
 
   /**
    * Versions to load at start, before the first request: {@code model} (its production alias),
@@ -372,9 +370,13 @@ public interface PierConfig {
     @WithDefault("audit/")
     String prefix();
 
-    /** Days a state-change entry stays under S3 Object Lock (COMPLIANCE); 0 = no per-object lock. */
+    /** Days a state-change entry stays under S3 Object Lock; 0 = no per-object lock. */
     @WithDefault("0")
     int objectLockDays();
+
+    /** The Object Lock mode of state changes: COMPLIANCE (nobody may delete) or GOVERNANCE. */
+    @WithDefault("COMPLIANCE")
+    software.amazon.awssdk.services.s3.model.ObjectLockMode objectLockMode();
 
     /** Share of predictions recorded (0 to 1): principal, model, version, request id, input SHA-256. */
     @WithDefault("0.01")

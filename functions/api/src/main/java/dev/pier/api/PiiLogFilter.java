@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.MaskedException;
 import dev.pier.kernel.privacy.PiiMasker;
 import io.quarkus.logging.LoggingFilter;
 import java.util.logging.Filter;
@@ -7,8 +9,8 @@ import java.util.logging.LogRecord;
 import org.jboss.logmanager.ExtLogRecord;
 
 /**
- * Masks personal data (e-mail, phone, card numbers, IBANs, national ids) in every log line before a handler writes
- * it: the formatted message is masked and replaces the record's format and parameters. Exception messages are
+ * Masks personal data (e-mail, phone, card numbers, IBANs, national ids, and the values of the current request's
+ * PII-marked input fields, see {@link MarkedValues}) in every log line before a handler writes it: the formatted message is masked and replaces the record's format and parameters. Exception messages are
  * masked too, by replacing the thrown exception with a masked copy of its chain. Enabled on the console and file
  * handlers in application.properties ({@code quarkus.log.*.filter=pier-pii}).
  */
@@ -19,45 +21,22 @@ public final class PiiLogFilter implements Filter {
   public boolean isLoggable(LogRecord record) {
     if (record instanceof ExtLogRecord ext) {
       String formatted = ext.getFormattedMessage();
-      String masked = PiiMasker.mask(formatted);
+      String masked = mask(formatted);
       if (masked != null && !masked.equals(formatted)) {
         ext.setMessage(masked, ExtLogRecord.FormatStyle.NO_FORMAT);
         ext.setParameters(null);
       }
     } else if (record.getMessage() != null && record.getParameters() == null) {
-      record.setMessage(PiiMasker.mask(record.getMessage()));
+      record.setMessage(mask(record.getMessage()));
     }
     if (record.getThrown() != null) {
-      record.setThrown(masked(record.getThrown(), 0));
+      record.setThrown(MaskedException.chain(record.getThrown(), PiiLogFilter::mask));
     }
     return true;
   }
 
-  /** The same chain with masked messages, or the original when nothing in it needed masking. */
-  private static Throwable masked(Throwable t, int depth) {
-    if (t == null || depth > 10) {
-      return t;
-    }
-    Throwable cause = masked(t.getCause(), depth + 1);
-    String message = t.getMessage();
-    String maskedMessage = PiiMasker.mask(message);
-    if (cause == t.getCause() && java.util.Objects.equals(message, maskedMessage)) {
-      return t;
-    }
-    Throwable copy = new MaskedException(t.getClass().getName() + (maskedMessage == null ? "" : ": " + maskedMessage), cause);
-    copy.setStackTrace(t.getStackTrace());
-    return copy;
-  }
-
-  /** Stands in for an exception whose message held personal data; its message names the original class. */
-  static final class MaskedException extends RuntimeException {
-    MaskedException(String message, Throwable cause) {
-      super(message, cause, false, true);
-    }
-
-    @Override
-    public String toString() {
-      return getMessage();
-    }
+  /** The values of the current request's PII-marked fields, then detected personal data. */
+  private static String mask(String text) {
+    return PiiMasker.mask(MarkedValues.mask(text));
   }
 }

@@ -8,32 +8,40 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Starts the front ends this build carries besides REST (the OIP gRPC service on the plain server, on
- * {@code pier.grpc.port}, bound like the HTTP server) and drains them on shutdown. Inside Lambda there is no port
+ * {@code pier.grpc.port}, bound like the HTTP server, with TLS only when the HTTP server has a certificate
+ * ({@code quarkus.http.ssl.certificate.files}: {@code ./pier up --tls-cert/--tls-key}), auditing predictions with
+ * REST's sampler) and drains them on shutdown. Inside Lambda there is no port
  * to listen on, so none starts there.
  */
 @Singleton
 public class RpcStartup {
   private final Map<String, RpcFrontend.Running> running = new ConcurrentHashMap<>();
 
-  void onStart(@Observes StartupEvent event, Platform platform, Security security,
-      @ConfigProperty(name = "quarkus.http.host", defaultValue = "127.0.0.1") String host) {
+  void onStart(@Observes StartupEvent event, Platform platform, Security security, AuditTrail audit,
+      @ConfigProperty(name = "quarkus.http.host", defaultValue = "127.0.0.1") String host,
+      @ConfigProperty(name = "quarkus.http.ssl.certificate.files") Optional<List<java.nio.file.Path>> certificates,
+      @ConfigProperty(name = "quarkus.http.ssl.certificate.key-files") Optional<List<java.nio.file.Path>> keys) {
     PierConfig config = platform.config();
     if (!config.grpc().enabled() || System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null) {
       return;
     }
+    RpcFrontend.Tls tls = certificates.isPresent() && keys.isPresent()
+        ? new RpcFrontend.Tls(certificates.get().getFirst(), keys.get().getFirst()) : null;
     for (RpcFrontend frontend : ServiceLoader.load(RpcFrontend.class, RpcStartup.class.getClassLoader())) {
       try {
-        RpcFrontend.Running r = frontend.start(platform.predictions(), "pier", InferenceResource.SERVER_VERSION,
-            host, config.grpc().port(), security.gatekeeper());
+        RpcFrontend.Running r = frontend.start(platform.predictions(), new RpcFrontend.Options("pier",
+            InferenceResource.SERVER_VERSION, host, config.grpc().port(), security.gatekeeper(), tls, audit.sampler()));
         running.put(frontend.name(), r);
-        Log.infof("%s listening on %s:%d", frontend.name(), host, r.port());
+        Log.infof("%s listening on %s:%d%s", frontend.name(), host, r.port(), tls == null ? "" : " (TLS only)");
       } catch (IOException e) {
         throw new UncheckedIOException("could not start " + frontend.name() + " on port " + config.grpc().port(), e);
       }

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -74,7 +73,7 @@ public class Security {
       this.audit = null;
     } else if (config.audit().bucket().isPresent()) {
       this.audit = new S3AuditLog(platform.aws().s3(), config.audit().bucket().get(), config.audit().prefix(),
-          config.audit().objectLockDays());
+          config.audit().objectLockDays(), config.audit().objectLockMode());
     } else if (local) {
       this.audit = new FileAuditLog(auditDir);
     } else {
@@ -82,12 +81,7 @@ public class Security {
       this.audit = null;
     }
     this.subjects = new SubjectHash(subjectKey(local ? auditDir : null));
-    if (audit != null) {
-      int expired = audit.expireSamples(Instant.now().minus(config.audit().sampleRetention()));
-      if (expired > 0) {
-        Log.infof("audit: removed %d prediction samples older than %s", expired, config.audit().sampleRetention());
-      }
-    }
+    // expiry of prediction samples: RetentionSweeper (pier.retention.audit-samples), at start and periodically
     if (required) {
       Log.infof("authentication is on: bearer JWTs %s, API keys from table %s",
           jwt == null ? "off (no pier.auth.jwt.issuer)" : "from " + jwtConfig.issuer().get(),

@@ -2,6 +2,8 @@ package dev.pier.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.privacy.PiiFields;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
 import dev.pier.registry.Framework;
@@ -20,11 +22,12 @@ import java.util.Set;
 /**
  * Reads the {@code metadata} part of a registration: {@code framework} (required), and optionally
  * {@code signature} (OIP tensor metadata), {@code description}, {@code tags} (string values) and
- * {@code metrics} (numeric values). Unknown fields are refused so that a typo does not pass silently.
+ * {@code metrics} (numeric values), {@code pii_fields} (input fields holding personal data). Unknown fields are refused so that a typo does not pass silently.
  */
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
-      "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage", "pipeline");
+      "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage", "pipeline",
+      "pii_fields", "artifact_signature");
   private static final Set<String> LINEAGE = Set.of("run", "datasets", "code", "parents", "engine", "container");
 
   private VersionMetadata() {}
@@ -88,7 +91,65 @@ final class VersionMetadata {
         batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
         explain(root.get("explain")), null,
         runId == null || runId.isNull() ? null : runId.asText(), strings(root.get("params"), "params"),
-        strings(root.get("properties"), "properties"), lineage(root.get("lineage")), pipeline(root.get("pipeline")));
+        withReserved(strings(root.get("properties"), "properties"), piiFields(root), root.get("artifact_signature")),
+        lineage(root.get("lineage")), pipeline(root.get("pipeline")));
+  }
+
+  /**
+   * The input fields marked as personal data: {@code "pii_fields": ["name", ...]} and/or {@code "pii": true} on
+   * tensors of {@code signature.inputs}. Kept in the version's properties ({@link PiiFields#PROPERTY}).
+   */
+  private static PiiFields piiFields(JsonNode root) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    JsonNode list = root.get("pii_fields");
+    if (list != null && !list.isNull()) {
+      if (!list.isArray()) {
+        throw PierException.badRequest("metadata.pii_fields must be an array of input field names");
+      }
+      for (int i = 0; i < list.size(); i++) {
+        JsonNode n = list.get(i);
+        if (!n.isTextual() || n.asText().isBlank() || n.asText().contains(",")) {
+          throw PierException.badRequest("metadata.pii_fields[" + i + "] must be a non-empty field name without commas");
+        }
+        names.add(n.asText());
+      }
+    }
+    JsonNode inputs = root.path("signature").path("inputs");
+    for (int i = 0; i < inputs.size(); i++) {
+      JsonNode flag = inputs.get(i).get("pii");
+      if (flag == null || flag.isNull()) {
+        continue;
+      }
+      if (!flag.isBoolean()) {
+        throw PierException.badRequest("metadata.signature.inputs[" + i + "].pii must be true or false");
+      }
+      if (flag.asBoolean() && inputs.get(i).path("name").isTextual()) {
+        names.add(inputs.get(i).get("name").asText());
+      }
+    }
+    return PiiFields.of(names);
+  }
+
+  /** Properties Pier sets from their own metadata fields and never lets a PATCH change. */
+  static final Set<String> RESERVED_PROPERTIES = Set.of(PiiFields.PROPERTY, ArtifactSignature.PROPERTY);
+
+  private static Map<String, String> withReserved(Map<String, String> properties, PiiFields pii, JsonNode signature) {
+    for (String reserved : RESERVED_PROPERTIES) {
+      if (properties.containsKey(reserved)) {
+        throw PierException.badRequest("metadata.properties." + reserved + " is reserved: use metadata.pii_fields"
+            + " (or \"pii\": true on signature inputs) and metadata.artifact_signature");
+      }
+    }
+    if (!pii.isEmpty()) {
+      properties.put(PiiFields.PROPERTY, pii.property());
+    }
+    if (signature != null && !signature.isNull()) {
+      if (!signature.isTextual() || signature.asText().isBlank()) {
+        throw PierException.badRequest("metadata.artifact_signature must be the base64 DER ECDSA signature (a string)");
+      }
+      properties.put(ArtifactSignature.PROPERTY, signature.asText().strip());
+    }
+    return properties;
   }
 
   /** {@code {"background": [[...], ...]}}: representative input rows for KernelSHAP and LIME. */

@@ -10,17 +10,24 @@ import io.grpc.ServerInterceptor;
 import java.util.Locale;
 
 /**
- * Carries each call's credentials (metadata {@code authorization} or {@code x-api-key}, as REST's headers) into the
- * call's context, where the service checks them once it knows the model the message names.
+ * Carries each call's credentials (metadata {@code authorization} or {@code x-api-key}, as REST's headers), request
+ * id and data subject into the call's context, where the service checks them once it knows the model the message names.
  */
 final class CallerMetadata implements ServerInterceptor {
   static final Context.Key<Credentials> CREDENTIALS = Context.key("pier-credentials");
+  /** {@code x-request-id}, as REST's {@code X-Request-Id}; null when the caller sent none. */
+  static final Context.Key<String> REQUEST_ID = Context.key("pier-request-id");
+  /** {@code x-pier-subject}: the data subject a prediction is about, as REST's {@code X-Pier-Subject}. */
+  static final Context.Key<String> SUBJECT = Context.key("pier-subject");
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
       ServerCallHandler<Q, R> next) {
     Credentials credentials = Credentials.from(name -> headers.get(
         Metadata.Key.of(name.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER)));
-    return Contexts.interceptCall(Context.current().withValue(CREDENTIALS, credentials), call, headers, next);
+    Context context = Context.current().withValues(CREDENTIALS, credentials,
+        REQUEST_ID, headers.get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER)),
+        SUBJECT, headers.get(Metadata.Key.of("x-pier-subject", Metadata.ASCII_STRING_MARSHALLER)));
+    return Contexts.interceptCall(context, call, headers, next);
   }
 }

@@ -2,9 +2,9 @@ package dev.pier.grpc;
 
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.RpcFrontend;
-import dev.pier.kernel.security.Gatekeeper;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The OIP gRPC service on the plain server ({@code --grpc-port}, default 8081). Calls run on a bounded pool of
  * platform threads (engines make blocking JNI calls); messages up to 64 MiB are accepted, matching the REST limit's
- * order of magnitude. Closing drains: no new calls, in-flight ones get up to 30 s.
+ * order of magnitude. With {@link Options#tls()} the port speaks TLS only (the same PEM files as the HTTP port), so a
+ * plaintext client cannot connect. Closing drains: no new calls, in-flight ones get up to 30 s.
  */
 public final class GrpcFrontend implements RpcFrontend {
   static final int MAX_MESSAGE_BYTES = 64 << 20;
@@ -26,15 +27,18 @@ public final class GrpcFrontend implements RpcFrontend {
   }
 
   @Override
-  public Running start(PredictionService predictions, String serverName, String serverVersion, String host,
-      int port, Gatekeeper gatekeeper) throws IOException {
+  public Running start(PredictionService predictions, Options options) throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 4),
         Thread.ofPlatform().daemon().name("pier-grpc-", 0).factory());
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+    InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
+    NettyServerBuilder builder = options.tls() == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, TlsServerCredentials.create(
+            options.tls().certificateChain().toFile(), options.tls().privateKey().toFile()));
+    Server server = builder
         .executor(pool)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new InferenceService(predictions, serverName, serverVersion,
-            gatekeeper), new CallerMetadata()))
+        .addService(ServerInterceptors.intercept(new InferenceService(predictions, options.serverName(),
+            options.serverVersion(), options.gatekeeper(), options.sampler()), new CallerMetadata()))
         .build()
         .start();
     return new Running() {

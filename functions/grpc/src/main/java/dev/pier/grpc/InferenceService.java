@@ -15,6 +15,9 @@ import dev.pier.grpc.v2.ServerMetadataResponse;
 import dev.pier.grpc.v2.ServerReadyRequest;
 import dev.pier.grpc.v2.ServerReadyResponse;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.audit.PredictionSampler;
+import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.security.AccessDenied;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.kernel.security.Gatekeeper;
@@ -22,11 +25,15 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
+import dev.pier.runtime.oip.OipJson;
 import dev.pier.runtime.PredictionService;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.UUID;
 
 
 /**
@@ -40,22 +47,31 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   private final String serverName;
   private final String serverVersion;
   private final Gatekeeper gatekeeper;
+  private final PredictionSampler sampler;
 
-  /** @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone) */
-  InferenceService(PredictionService predictions, String serverName, String serverVersion, Gatekeeper gatekeeper) {
+  /**
+   * @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone)
+   * @param sampler the audit trail's prediction sampler, shared with REST; null records nothing
+   */
+  InferenceService(PredictionService predictions, String serverName, String serverVersion, Gatekeeper gatekeeper,
+      PredictionSampler sampler) {
     this.predictions = predictions;
     this.serverName = serverName;
     this.serverVersion = serverVersion;
     this.gatekeeper = gatekeeper;
+    this.sampler = sampler;
   }
 
-  /** The same check REST routes pass: credentials from the call's metadata, permission on the message's model. */
-  private void admit(Permission permission, String model) {
+  /**
+   * The same check REST routes pass: credentials from the call's metadata, permission on the message's model.
+   * Returns who called ({@code system} without a gatekeeper).
+   */
+  private String admit(Permission permission, String model) {
     if (gatekeeper == null) {
-      return;
+      return "system";
     }
     Credentials credentials = CallerMetadata.CREDENTIALS.get();
-    gatekeeper.admit(credentials == null ? new Credentials.None() : credentials, null, permission, model);
+    return gatekeeper.admit(credentials == null ? new Credentials.None() : credentials, null, permission, model).id();
   }
 
   private static String reference(String version) {
@@ -121,10 +137,32 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     if (request.getModelName().isEmpty()) {
       throw PierException.badRequest("model_name is required");
     }
-    admit(Permission.PREDICT, request.getModelName());
-    InferenceResponse r = predictions.infer(request.getModelName(), reference(request.getModelVersion()),
-        GrpcTensors.request(request));
+    String principal = admit(Permission.PREDICT, request.getModelName());
+    String reference = reference(request.getModelVersion());
+    PiiFields pii = PiiFields.from(predictions.resolve(request.getModelName(), reference).properties());
+    InferenceRequest decoded = GrpcTensors.request(request);
+    InferenceResponse r = MarkedValues.during(
+        pii.isEmpty() ? List.of() : pii.values(OipJson.readTree(OipJson.writeRequest(decoded))),
+        () -> predictions.infer(request.getModelName(), reference, decoded));
+    sample(principal, request, decoded, r);
     return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
+  }
+
+  /**
+   * Offers the answered prediction to the audit sampler exactly as REST does: the input hash is over the message's
+   * bytes, the kept input (with raw-input capture on) is the request as OIP JSON.
+   */
+  private void sample(String principal, ModelInferRequest request, InferenceRequest decoded, InferenceResponse r) {
+    if (sampler == null) {
+      return;
+    }
+    String subject = CallerMetadata.SUBJECT.get() != null ? CallerMetadata.SUBJECT.get() : decoded.unit();
+    String requestId = CallerMetadata.REQUEST_ID.get() != null ? CallerMetadata.REQUEST_ID.get()
+        : UUID.randomUUID().toString();
+    PiiFields answered = PiiFields.from(
+        predictions.resolve(r.modelName(), Integer.toString(r.modelVersion())).properties());
+    sampler.offer(new PredictionSampler.Prediction(principal, requestId, subject, r.modelName(), r.modelVersion(),
+        request.toByteArray(), () -> OipJson.writeRequest(decoded), answered));
   }
 
   /**

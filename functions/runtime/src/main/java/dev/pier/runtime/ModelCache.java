@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.Batching;
@@ -35,6 +36,7 @@ public final class ModelCache implements AutoCloseable {
   private final Map<Framework, InferenceEngine> engines = new EnumMap<>(Framework.class);
   private final LoadingCache<Key, Entry> cache;
   private final int batchWorkers;
+  private volatile ArtifactSignature signatures = new ArtifactSignature(null, false);
 
   public ModelCache(ArtifactStore artifacts, Path localDir, long maxBytes, Duration idle,
       Iterable<InferenceEngine> engines) {
@@ -60,6 +62,14 @@ public final class ModelCache implements AutoCloseable {
           }
         })
         .build(this::load);
+  }
+
+  /**
+   * Checks every version's artifact signature with {@code signatures} before it is loaded (after its SHA-256 has
+   * verified, before the engine opens it): a version whose signature no longer verifies is refused.
+   */
+  public void verifySignaturesWith(ArtifactSignature signatures) {
+    this.signatures = signatures;
   }
 
   /** The engine serving a framework in this build, if any. */
@@ -104,7 +114,8 @@ public final class ModelCache implements AutoCloseable {
 
   private static Key key(ModelVersion version) {
     return new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
-        version.framework(), version.signature(), version.batching());
+        version.framework(), version.signature(), version.batching(),
+        version.properties().get(ArtifactSignature.PROPERTY));
   }
 
   private <T> T lease(ModelVersion version, Function<LoadedModel, T> work, long maxMeanNanos, boolean load) {
@@ -147,6 +158,7 @@ public final class ModelCache implements AutoCloseable {
       if (!Files.exists(file)) {
         artifacts.download(key.artifactKey, key.sha256, file);
       }
+      signatures.checkLoad(key.model, key.version, key.sha256, key.artifactSignature);
       LoadedModel model = engine(key.framework).load(file, key.signature);
       Warmup.run(key.model + " v" + key.version, model);
       return new Entry(BatchingModel.wrap(model, key.batching, batchWorkers));
@@ -180,7 +192,7 @@ public final class ModelCache implements AutoCloseable {
   }
 
   private record Key(String model, int version, String sha256, String artifactKey, Framework framework,
-      Signature signature, Batching batching) {}
+      Signature signature, Batching batching, String artifactSignature) {}
 
   /** A loaded model and its leases: bit 30 of {@code state} marks it retired, the rest count leases. */
   private static final class Entry {

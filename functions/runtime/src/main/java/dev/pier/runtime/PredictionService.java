@@ -42,7 +42,11 @@ public final class PredictionService {
    *     picks the version by the request's unit key (sticky) or at random
    */
   public InferenceResponse infer(String model, String reference, InferenceRequest request) {
-    ModelVersion version = resolver.resolve(model, reference, request.unit());
+    return infer(resolver.resolve(model, reference, request.unit()), request);
+  }
+
+  /** Serves {@code request} with a version resolved already (see {@link #resolve(String, String, String)}). */
+  public InferenceResponse infer(ModelVersion version, InferenceRequest request) {
     java.util.function.Supplier<InferenceResponse> run = () -> {
       try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
         return route(version, request);
@@ -60,11 +64,13 @@ public final class PredictionService {
    * thread answer small models without a hand-off to a worker (two thread switches per request).
    */
   public InferenceResponse inferNow(String model, String reference, InferenceRequest request, long maxMeanNanos) {
-    if (request.explain() != null) {
-      return null;
-    }
     ModelVersion version = resolver.resolveCached(model, reference, request.unit());
-    if (version == null || version.onEndpoint() || version.batching() != null
+    return version == null ? null : inferNow(version, request, maxMeanNanos);
+  }
+
+  /** {@link #inferNow(String, String, InferenceRequest, long)} with a version resolved already. */
+  public InferenceResponse inferNow(ModelVersion version, InferenceRequest request, long maxMeanNanos) {
+    if (request.explain() != null || version.onEndpoint() || version.batching() != null
         || !models.loadedAndFast(version, maxMeanNanos)) {
       return null;
     }
@@ -76,6 +82,19 @@ public final class PredictionService {
       return responses.get(version, request, () -> models.ifLoaded(version, maxMeanNanos,
           loaded -> answer(version, loaded, request)));
     }
+  }
+
+  /**
+   * The version that serves a request: a version number, an alias, or null for alias {@code production}; an alias
+   * with a canary picks by {@code unit} (sticky) or at random. May read the registry.
+   */
+  public ModelVersion resolve(String model, String reference, String unit) {
+    return resolver.resolve(model, reference, unit);
+  }
+
+  /** {@link #resolve(String, String, String)} from cache only: null (having done no I/O) when it is not cached. */
+  public ModelVersion resolveCached(String model, String reference, String unit) {
+    return resolver.resolveCached(model, reference, unit);
   }
 
   /** The version's response-cache counters, or null when it does not cache. */

@@ -1,6 +1,10 @@
 package dev.pier.runtime;
 
+import dev.pier.kernel.audit.PredictionSampler;
+import dev.pier.kernel.security.Gatekeeper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A network front end besides REST that serves the prediction service, such as the OIP gRPC service. Found with
@@ -12,11 +16,39 @@ public interface RpcFrontend {
   String name();
 
   /**
-   * Starts serving on {@code host:port} (port 0: any free one); closing the result stops it, letting in-flight
-   * calls finish. Every call but health and server metadata passes {@code gatekeeper}, the same check REST uses.
+   * Starts serving as {@code options} say; closing the result stops it, letting in-flight calls finish. Every call
+   * but health and server metadata passes the options' gatekeeper, the same check REST uses, and every answered
+   * prediction is offered to the same audit sampler as REST's.
    */
-  Running start(PredictionService predictions, String serverName, String serverVersion, String host, int port,
-      dev.pier.kernel.security.Gatekeeper gatekeeper) throws IOException;
+  Running start(PredictionService predictions, Options options) throws IOException;
+
+  /** Plaintext, without authentication or audit: {@link #start(PredictionService, Options)} with defaults. */
+  default Running start(PredictionService predictions, String serverName, String serverVersion, String host,
+      int port, Gatekeeper gatekeeper) throws IOException {
+    return start(predictions, new Options(serverName, serverVersion, host, port, gatekeeper, null, null));
+  }
+
+  /**
+   * How a front end serves.
+   *
+   * @param port 0: any free one
+   * @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone)
+   * @param tls the certificate to serve TLS only with; null for plaintext
+   * @param sampler decides and writes prediction audit samples; null records none
+   */
+  record Options(String serverName, String serverVersion, String host, int port, Gatekeeper gatekeeper, Tls tls,
+      PredictionSampler sampler) {}
+
+  /** A PEM certificate chain and its PEM (PKCS#8) private key, the same files the HTTP port serves. */
+  record Tls(Path certificateChain, Path privateKey) {
+    public Tls {
+      for (Path p : new Path[] {certificateChain, privateKey}) {
+        if (p == null || !Files.isReadable(p)) {
+          throw new IllegalArgumentException("TLS needs a readable PEM certificate and key, got " + p);
+        }
+      }
+    }
+  }
 
   /** A started front end. */
   interface Running extends AutoCloseable {

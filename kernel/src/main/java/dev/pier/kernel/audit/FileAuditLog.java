@@ -79,20 +79,7 @@ public final class FileAuditLog implements AuditLog {
     int removed = 0;
     try {
       for (Path file : sampleFiles()) {
-        List<String> kept = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (String line : lines) {
-          if (!line.isBlank() && !subjectHash.equals(AuditJson.read(line).subject())) {
-            kept.add(line);
-          }
-        }
-        int gone = lines.size() - kept.size();
-        if (gone > 0) {
-          Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-          Files.write(tmp, kept, StandardCharsets.UTF_8);
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-          removed += gone;
-        }
+        removed += rewrite(file, e -> !subjectHash.equals(e.subject()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not erase from the audit samples", e);
@@ -100,6 +87,28 @@ public final class FileAuditLog implements AuditLog {
     return removed;
   }
 
+  /** Rewrites a samples file (atomically) with only the entries {@code keep} accepts; returns how many went. */
+  private static int rewrite(Path file, java.util.function.Predicate<AuditEvent> keep) throws IOException {
+    List<String> kept = new ArrayList<>();
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (String line : lines) {
+      if (!line.isBlank() && keep.test(AuditJson.read(line))) {
+        kept.add(line);
+      }
+    }
+    int gone = lines.size() - kept.size();
+    if (gone > 0) {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.write(tmp, kept, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return gone;
+  }
+
+  /**
+   * Days wholly before the cutoff's day are dropped as files; the cutoff's own day is rewritten without the samples
+   * recorded before the cutoff (atomically, as erasure does), so short retention periods work too.
+   */
   @Override
   public synchronized int expireSamples(Instant cutoff) {
     LocalDate firstKept = LocalDate.ofInstant(cutoff, ZoneOffset.UTC);
@@ -111,6 +120,8 @@ public final class FileAuditLog implements AuditLog {
         if (day.isBefore(firstKept)) {
           removed += (int) Files.readAllLines(file).stream().filter(l -> !l.isBlank()).count();
           Files.delete(file);
+        } else if (day.equals(firstKept)) {
+          removed += rewrite(file, e -> !e.at().isBefore(cutoff));
         }
       }
     } catch (IOException e) {

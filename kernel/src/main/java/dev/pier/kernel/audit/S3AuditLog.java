@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <pre>
  *   &lt;prefix&gt;events/&lt;yyyy-MM-dd&gt;/&lt;epoch-ms&gt;-&lt;id&gt;.json            state changes; with objectLockDays &gt; 0
- *                                                          written under Object Lock (COMPLIANCE) for that long
+ *                                                          written under Object Lock (COMPLIANCE or GOVERNANCE) for that long
  *   &lt;prefix&gt;samples/&lt;subject or _&gt;/&lt;yyyy-MM-dd&gt;/&lt;epoch-ms&gt;-&lt;id&gt;.json  prediction samples: never locked, expired
  *                                                          by a lifecycle rule, erased per subject by prefix
  * </pre>
@@ -31,12 +31,15 @@ public final class S3AuditLog implements AuditLog {
   private final String bucket;
   private final String prefix;
   private final int objectLockDays;
+  private final ObjectLockMode objectLockMode;
 
-  public S3AuditLog(S3Client s3, String bucket, String prefix, int objectLockDays) {
+  /** @param objectLockMode COMPLIANCE (nobody may delete before the retention ends) or GOVERNANCE */
+  public S3AuditLog(S3Client s3, String bucket, String prefix, int objectLockDays, ObjectLockMode objectLockMode) {
     this.s3 = s3;
     this.bucket = bucket;
     this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     this.objectLockDays = objectLockDays;
+    this.objectLockMode = objectLockMode;
   }
 
   @Override
@@ -50,7 +53,7 @@ public final class S3AuditLog implements AuditLog {
     s3.putObject(b -> {
       b.bucket(bucket).key(key).contentType("application/json").ifNoneMatch("*");
       if (lock) {
-        b.objectLockMode(ObjectLockMode.COMPLIANCE)
+        b.objectLockMode(objectLockMode)
             .objectLockRetainUntilDate(Instant.now().plus(Duration.ofDays(objectLockDays)));
       }
     }, RequestBody.fromString(AuditJson.write(event), StandardCharsets.UTF_8));

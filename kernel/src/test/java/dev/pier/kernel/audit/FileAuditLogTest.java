@@ -73,4 +73,20 @@ class FileAuditLogTest {
       assertThat(log.query(new AuditQuery(null, null, true, 10))).hasSize(1);
     }
   }
+
+  @Test
+  void aShortRetentionDropsOlderSamplesOfTheSameDayAndKeepsStateChanges() {
+    try (FileAuditLog log = new FileAuditLog(dir)) {
+      Instant now = Instant.now();
+      log.append(event("predict", "key:a", "iris", null, now.minusSeconds(2)));
+      log.append(event("alias.set", "key:a", "iris", null, now.minusSeconds(2)));
+      log.append(event("predict", "key:b", "iris", null, now));
+      assertThat(log.expireSamples(now.minusSeconds(1))).isEqualTo(1);
+      assertThat(log.query(new AuditQuery(null, null, true, 10))).extracting(AuditEvent::principal)
+          .containsExactlyInAnyOrder("key:a", "key:b");
+      assertThat(log.query(new AuditQuery(null, null, true, 10))).filteredOn(AuditEvent::sample)
+          .extracting(AuditEvent::principal).containsExactly("key:b");
+      assertThat(log.expireSamples(now.minusSeconds(1))).as("a second sweep removes nothing").isZero();
+    }
+  }
 }

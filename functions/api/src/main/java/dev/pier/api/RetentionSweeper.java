@@ -1,0 +1,75 @@
+package dev.pier.api;
+
+import dev.pier.batch.OutputRetention;
+import dev.pier.kernel.audit.AuditLog;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Local mode's retention: at start and every {@code pier.retention.sweep-interval}, drops audit prediction samples
+ * older than {@code pier.retention.audit-samples} from the local audit files and deletes batch job outputs older
+ * than {@code pier.retention.batch-outputs} from the local S3 stand-in. In AWS, S3 lifecycle rules do both (the
+ * CDK app sets them from the same periods), so nothing is scheduled there. A failed sweep is logged and retried at
+ * the next interval; every sweep is idempotent.
+ */
+@Singleton
+public class RetentionSweeper {
+  private final RetentionConfig retention;
+  private final AuditLog audit;
+  private final OutputRetention outputs;
+  private final boolean local;
+  private ScheduledExecutorService timer;
+
+  public RetentionSweeper(Platform platform, Security security, RetentionConfig retention) {
+    this.retention = retention;
+    this.audit = security.audit();
+    this.outputs = new OutputRetention(platform.aws().s3(), platform.config().batch().bucket());
+    this.local = platform.config().mode() == PierConfig.Mode.local;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (!local) {
+      return;
+    }
+    timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pier-retention").factory());
+    long every = retention.sweepInterval().toMillis();
+    timer.scheduleWithFixedDelay(this::sweepQuietly, 0, every, TimeUnit.MILLISECONDS);
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+  }
+
+  /** One sweep now; returns what it removed. */
+  public Swept sweep() {
+    Instant now = Instant.now();
+    int samples = audit == null ? 0 : audit.expireSamples(now.minus(retention.auditSamples()));
+    List<String> jobs = outputs.sweep(now.minus(retention.batchOutputs()));
+    if (samples > 0 || !jobs.isEmpty()) {
+      Log.infof("retention: removed %d audit samples older than %s and the outputs of %d batch jobs older than %s",
+          samples, retention.auditSamples(), jobs.size(), retention.batchOutputs());
+    }
+    return new Swept(samples, jobs);
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      Log.warnf("retention sweep failed (retried in %s): %s", retention.sweepInterval(), e.toString());
+    }
+  }
+
+  /** What one sweep removed. */
+  public record Swept(int auditSamples, List<String> batchJobs) {}
+}
