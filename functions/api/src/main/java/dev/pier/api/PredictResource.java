@@ -1,5 +1,8 @@
 package dev.pier.api;
 
+import dev.pier.kernel.privacy.MarkedValues;
+import dev.pier.kernel.privacy.PiiFields;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -38,6 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class PredictResource {
   private final PredictionService predictions;
   private final Map<String, FeaturePipeline> compiled = new ConcurrentHashMap<>();
+  @jakarta.inject.Inject AuditTrail audit;
 
   public PredictResource(Platform platform) {
     this.predictions = platform.predictions();
@@ -64,9 +68,13 @@ public class PredictResource {
         throw new UncheckedIOException(e);
       }
     });
-    Tensor input = pipeline.apply(instances);
-    InferenceResponse r = predictions.infer(model, Integer.toString(version.version()),
-        new InferenceRequest(null, List.of(input), List.of()));
+    PiiFields pii = PiiFields.from(version.properties());
+    InferenceResponse r = MarkedValues.during(pii.isEmpty() ? List.of() : pii.values(root), () -> {
+      Tensor input = pipeline.apply(instances);
+      return predictions.infer(version, new InferenceRequest(null, List.of(input), List.of()));
+    });
+    // sampled into the audit trail like OIP predictions (marked fields masked whole, the rest by detection)
+    audit.prediction(r.modelName(), r.modelVersion(), body, null, pii);
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("model_name", r.modelName());
     out.put("model_version", Integer.toString(r.modelVersion()));

@@ -95,6 +95,36 @@ class PiiFieldsApiTest {
   }
 
   @Test
+  void namedFeaturePredictionsAreAuditSampledWithMarkedFeaturesMaskedWhole() throws Exception {
+    String model = "pii-" + UUID.randomUUID().toString().substring(0, 8);
+    given().header("Authorization", "Bearer " + ADMIN)
+        .multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\",\"pii_fields\":[\"customer\"],\"pipeline\":"
+            + PredictApiTest.PIPELINE + "}")
+        .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
+    String customer = "Ottoline Marchbanks-" + AuthOnProfile.RUN;
+    String email = "o.marchbanks." + AuthOnProfile.RUN + "@example.org";
+    long logBefore = Files.size(AuthOnProfile.LOG);
+    given().header("Authorization", "Bearer " + TestTokens.token("pii-predict", "predictor"))
+        .contentType(ContentType.JSON)
+        .body("{\"instances\":[{\"customer\":\"" + customer + "\",\"note\":\"" + email + "\",\"sepal_length\":5.1,"
+            + "\"sepal_width\":3.5,\"petal_length_mm\":14,\"petal_width\":0.2}]}")
+        .queryParam("version", "1").post("/api/v1/models/" + model + "/predict").then().statusCode(200);
+
+    String audit = given().header("Authorization", "Bearer " + ADMIN).queryParam("model", model)
+        .queryParam("samples", true).get("/api/v1/audit").then().statusCode(200).extract().asString();
+    JsonPath entries = JsonPath.from(audit);
+    assertThat(entries.getString("entries.find { it.action == 'predict' }.principal")).isEqualTo("jwt:pii-predict");
+    assertThat(entries.getString("entries.find { it.action == 'predict' }.input"))
+        .contains("\"customer\":\"[PII]\"").contains("[EMAIL]").contains("\"sepal_length\":5.1");
+    String log = logSince(logBefore);
+    for (String pii : List.of(customer, email)) {
+      assertThat(audit).doesNotContain(pii);
+      assertThat(log).doesNotContain(pii);
+    }
+  }
+
+  @Test
   void piiOnASignatureInputMarksItAndTheMarkCannotBeEditedAway() {
     String model = register("""
         {"framework":"onnx","signature":{"inputs":[{"name":"text","datatype":"BYTES","shape":[-1],"pii":true}],
