@@ -27,10 +27,13 @@ import software.constructs.Construct;
  * given, and a {@code live} alias that API Gateway (or an event source mapping) invokes. Behind API Gateway the alias
  * points at a published version with SnapStart by default, or carries provisioned concurrency with target-tracking
  * autoscaling when {@link PierConfig.Concurrency#provisioned} is chosen (AWS does not allow both on one version); a
- * queue consumer always uses SnapStart, since nobody waits on its cold starts.
+ * queue consumer or state machine task always uses SnapStart, since nobody waits on its cold starts.
  */
 public final class ApiFunction extends Construct {
-  /** The zip's entry point: API Gateway events to the REST app, SQS events to the async worker. */
+  /**
+   * The zip's entry point: API Gateway events to the REST app, SQS events to the async worker, batch-scoring task
+   * payloads to the batch worker.
+   */
   public static final String HANDLER = "dev.pier.api.lambda.PierLambdaHandler::handleRequest";
   public static final String ALIAS = "live";
   /** Provisioned concurrency scales out above this share of warm instances in use. */
@@ -48,6 +51,11 @@ public final class ApiFunction extends Construct {
 
     /** An SQS event source mapping; {@code timeout} must stay below the queue's visibility timeout. */
     public static Trigger queue(Duration timeout) {
+      return new Trigger(timeout, false);
+    }
+
+    /** A Step Functions {@code lambda:invoke} task: the execution waits, no API caller does. */
+    public static Trigger stateMachineTask(Duration timeout) {
       return new Trigger(timeout, false);
     }
   }

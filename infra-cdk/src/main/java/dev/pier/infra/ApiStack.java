@@ -318,11 +318,9 @@ public final class ApiStack extends Stack {
 
   /** Batch jobs and schedules (see {@code dev.pier.api.PierConfig.Batch}): names, not references, of the later stacks. */
   private Map<String, String> batchEnvironment() {
-    return Map.of(
-        "PIER_BATCH_JOBS_TABLE", data.jobsTable().getTableName(),
-        "PIER_BATCH_BUCKET", data.batch().getBucketName(),
-        "PIER_BATCH_STATE_MACHINE_ARN", OrchestrationStack.batchStateMachineArn(config),
-        "PIER_BATCH_SCHEDULER_ROLE_ARN", schedulerRoleArn());
+    Map<String, String> env = new LinkedHashMap<>(WorkersStack.batchEnvironment(config, data));
+    env.put("PIER_BATCH_SCHEDULER_ROLE_ARN", schedulerRoleArn());
+    return env;
   }
 
   private String schedulerRoleArn() {

@@ -34,9 +34,10 @@ import software.constructs.Construct;
  * X-Ray), and the EventBridge rule that turns S3 uploads under {@code incoming/} of the batch bucket into work.
  *
  * <p>ASL files may use these {@code ${Placeholder}}s: {@code BatchBucket}, {@code BatchUploadsQueueUrl},
- * {@code RegistryTable}, {@code BatchWorkerFunction} (the name of the batch worker Lambda, {@code <prefix>-batch-worker},
- * that batch-scoring's tasks invoke; the function itself comes with the workers app, see {@link WorkersStack}). A state machine may read and write the batch bucket and nothing else until the workers
- * exist; give it more here, statement by statement, when its file needs it.
+ * {@code RegistryTable}, {@code BatchWorkerFunction} (the ARN of the batch worker Lambda's {@code live} alias, which
+ * batch-scoring's tasks invoke: {@link WorkersStack#batchWorker()}). A state machine may read and write the batch
+ * bucket and invoke the batch worker, nothing else; give it more here, statement by statement, when its file needs
+ * it.
  *
  * <p>Batch schedules are EventBridge Scheduler schedules the API creates at run time; this stack holds the role they
  * assume ({@link #schedulerRole}). Recurring monitoring and retraining jobs can reuse the pattern.
@@ -129,7 +130,7 @@ public final class OrchestrationStack extends Stack {
             "BatchBucket", data.batch().getBucketName(),
             "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
             "RegistryTable", data.registryTable().getTableName(),
-            "BatchWorkerFunction", batchWorkerFunctionName(config)))
+            "BatchWorkerFunction", workers.batchWorker().alias().getFunctionArn()))
         .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
         .tracingEnabled(true)
         .timeout(Duration.hours(24))
@@ -152,8 +153,8 @@ public final class OrchestrationStack extends Stack {
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeBatchWorker")
         .actions(List.of("lambda:InvokeFunction"))
-        .resources(List.of(software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}"
-            + ":function:" + batchWorkerFunctionName(config))))
+        // the alias only: the published SnapStart version it points at, never $LATEST
+        .resources(List.of(workers.batchWorker().alias().getFunctionArn()))
         .build());
     Nag.suppress(machine, "AwsSolutions-IAM5",
         "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
@@ -181,11 +182,6 @@ public final class OrchestrationStack extends Stack {
         .build();
     rule.addTarget(batchTarget());
     return rule;
-  }
-
-  /** The batch worker Lambda's name, fixed so ASL files can name it before the workers app deploys it. */
-  public static String batchWorkerFunctionName(PierConfig config) {
-    return config.prefix() + "-batch-worker";
   }
 
   /** The rule's name, fixed so the workers stack can let exactly this rule write to its queue. */

@@ -20,6 +20,8 @@ import software.constructs.Node;
  * @param apiZip the {@code -Plambda} build of the api app ({@code ./pier lambda})
  * @param lambdaRuntime {@code java21} or {@code java25}
  * @param concurrency SnapStart (default) or provisioned concurrency; AWS does not combine the two
+ * @param batchWorkerMemoryMb the batch worker Lambda's memory (half of it the model cache); batch jobs' cost
+ *     estimates use it too
  * @param stateMachinesDir folder whose {@code *.asl.json} files become Step Functions state machines
  * @param retention how long each kind of data lives (S3 lifecycle rules, the audit trail's Object Lock)
  * @param requireArtifactSignature the API refuses model versions without a valid signature by the KMS signing key
@@ -35,6 +37,7 @@ public record PierConfig(
     int provisionedMax,
     int dataPlaneMemoryMb,
     int controlPlaneMemoryMb,
+    int batchWorkerMemoryMb,
     int throttleRatePerSecond,
     int throttleBurst,
     double latencyAlarmMillis,
@@ -149,6 +152,7 @@ public record PierConfig(
         s.integer("provisionedMax", 10),
         s.integer("dataPlaneMemoryMb", 2048),
         s.integer("controlPlaneMemoryMb", 1024),
+        s.integer("batchWorkerMemoryMb", 2048),
         s.integer("throttleRatePerSecond", 200),
         s.integer("throttleBurst", 400),
         Double.parseDouble(s.get("latencyAlarmMillis", "100")),

@@ -17,8 +17,9 @@ import software.constructs.Construct;
 
 /**
  * Work queues for the {@code workers} app (Funqy handlers for events and state-machine tasks), each with its own
- * dead-letter queue that the observability stack alarms on, and the async predictions worker: the api zip again
- * ({@link ApiFunction#HANDLER} runs SQS events through {@code AsyncPlatform.sqsBatch()}), consuming its queue.
+ * dead-letter queue that the observability stack alarms on; the async predictions worker: the api zip again
+ * ({@link ApiFunction#HANDLER} runs SQS events through {@code AsyncPlatform.sqsBatch()}), consuming its queue; and
+ * the batch worker, the api zip once more, which runs the batch-scoring state machine's tasks.
  *
  * <p>TODO(workers): the {@code functions/workers} app does not exist yet. When it does, add one Lambda per Funqy
  * handler here ({@code QUARKUS_FUNQY_EXPORT=<name>} picks the function from the shared zip), each with an
@@ -44,6 +45,14 @@ public final class WorkersStack extends Stack {
   /** Messages per async worker invocation, worked one after another; failures are reported per message. */
   static final int ASYNC_BATCH_SIZE = 10;
 
+  /**
+   * The batch worker's timeout. Chunks are sized to about 8 s of scoring ({@code dev.pier.batch.ChunkSizing}), a
+   * first job's default chunk takes about as long, and validation streams the input once at S3 speed (gigabytes a
+   * minute): five minutes leaves a wide margin for a cold start and loading the model, while a stuck invocation
+   * still comes back to the state machine's retries soon.
+   */
+  static final int BATCH_WORKER_TIMEOUT_SECONDS = 300;
+
   /** A work queue and where its poison messages go. */
   public record WorkQueue(String name, Queue queue, Queue deadLetters) {}
 
@@ -54,6 +63,7 @@ public final class WorkersStack extends Stack {
   private final WorkQueue predictionCaptures;
   private final WorkQueue asyncPredictions;
   private final ApiFunction asyncWorker;
+  private final ApiFunction batchWorker;
 
   public WorkersStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
     super(scope, id, props);
@@ -64,6 +74,7 @@ public final class WorkersStack extends Stack {
     this.asyncPredictions = createQueue("AsyncPredictions", Duration.seconds(ASYNC_LEASE_SECONDS));
     allowBatchUploadRule();
     this.asyncWorker = createAsyncWorker();
+    this.batchWorker = createBatchWorker();
   }
 
   /**
@@ -93,6 +104,95 @@ public final class WorkersStack extends Stack {
         .build());
     ApiStack.suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
     return f;
+  }
+
+  /**
+   * Runs the batch-scoring state machine's tasks (validate, score-chunk, write-results, finalize, fail, and the
+   * upload and schedule runs that start jobs): the api zip again, whose handler hands each task's payload to the
+   * batch worker. It scores like the data plane (registry, artifacts, signatures, endpoints), keeps jobs and chunks
+   * in the jobs table, reads inputs anywhere in the batch bucket and writes only under {@code outputs/} and
+   * {@code jobs/}, and starts batch-scoring executions for new uploads and schedule runs. The orchestration stack
+   * points the state machine at its {@code live} alias; the state machine's ARN comes from its fixed name, so this
+   * stack does not depend on that one.
+   */
+  private ApiFunction createBatchWorker() {
+    var jobs = data.jobsTable();
+    var batch = data.batch();
+    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
+    permissions.add(ApiStack.signingPublicKey(data));
+    permissions.addAll(List.of(
+        PolicyStatement.Builder.create()
+            .sid("ReadWriteJobs")
+            // chunks are recorded with the job's counters in one transaction (Put, Update, ConditionCheck)
+            .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                "dynamodb:ConditionCheckItem"))
+            .resources(List.of(jobs.getTableArn(), jobs.getTableArn() + "/index/gsi1"))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("WriteJobsTable")
+            .actions(List.of("kms:Encrypt", "kms:GenerateDataKey"))
+            .resources(List.of(data.key().getKeyArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ReadBatchObjects")
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(batch.arnForObjects("*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("WriteBatchResults")
+            .actions(List.of("s3:PutObject"))
+            .resources(List.of(batch.arnForObjects(DataStack.BATCH_OUTPUTS_PREFIX + "*"),
+                batch.arnForObjects(DataStack.BATCH_JOBS_PREFIX + "*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("ListBatchBucket")
+            // results and errors of a job are listed to write its manifest; a schedule's input prefix is listed
+            // for its newest object
+            .actions(List.of("s3:ListBucket"))
+            .resources(List.of(batch.getBucketArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("BatchObjectsKms")
+            .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
+            .resources(List.of(data.outputsKey().getKeyArn()))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("StartBatchScoring")
+            .actions(List.of("states:StartExecution"))
+            .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
+            .build()));
+    Map<String, String> env = new java.util.LinkedHashMap<>(Map.of(
+        "PIER_REGISTRY_TABLE", data.registryTable().getTableName(),
+        "PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName(),
+        "PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature()),
+        "PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn()));
+    env.putAll(batchEnvironment(config, data));
+    ApiFunction f = new ApiFunction(this, "BatchWorker", config, "batch worker (batch-scoring tasks)",
+        ApiFunction.Trigger.stateMachineTask(Duration.seconds(BATCH_WORKER_TIMEOUT_SECONDS)),
+        config.batchWorkerMemoryMb(), env, permissions);
+    ApiStack.suppressScoringFindings(f, "Batch inputs may be any object of the batch bucket, which holds batch data "
+            + "only; results go to the job's folder under outputs/, chunk plans under jobs/, both named per job at "
+            + "run time.",
+        "/^Resource::.*BatchBucket.*\\/\\*$/", "/^Resource::.*BatchBucket.*\\/outputs\\/\\*$/",
+        "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/");
+    return f;
+  }
+
+  /**
+   * What the batch worker and the control plane both need to find jobs ({@code dev.pier.api.PierConfig.Batch}):
+   * names, not references, of the orchestration stack's state machine.
+   */
+  static Map<String, String> batchEnvironment(PierConfig config, DataStack data) {
+    return Map.of(
+        "PIER_BATCH_JOBS_TABLE", data.jobsTable().getTableName(),
+        "PIER_BATCH_BUCKET", data.batch().getBucketName(),
+        "PIER_BATCH_STATE_MACHINE_ARN", OrchestrationStack.batchStateMachineArn(config),
+        "PIER_BATCH_WORKER_MEMORY_GB", Double.toString(config.batchWorkerMemoryMb() / 1024.0));
+  }
+
+  /** The Lambda behind every task of the batch-scoring state machine ({@link #createBatchWorker()}). */
+  public ApiFunction batchWorker() {
+    return batchWorker;
   }
 
   /** The Lambda that runs async predictions off {@link #asyncPredictions()}. */

@@ -26,12 +26,23 @@ class OrchestrationStackTest {
         "StateMachineType", "STANDARD",
         "DefinitionString", Match.stringLikeRegexp(".*\"StartAt\": \"ListUploads\".*"),
         "DefinitionSubstitutions", Match.objectLike(Map.of("BatchBucket", Match.anyValue(),
-            "BatchWorkerFunction", "pier-dev-batch-worker")),
+            "BatchWorkerFunction", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*BatchWorkerAlias.*")))),
         "LoggingConfiguration", Map.of(
             "Level", "ALL",
             "IncludeExecutionData", true,
             "Destinations", List.of(Match.anyValue())),
         "TracingConfiguration", Map.of("Enabled", true)));
+  }
+
+  @Test
+  void theStateMachineInvokesOnlyTheBatchWorkersLiveAlias() {
+    var alias = Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*BatchWorkerAlias.*"));
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(Match.objectLike(Map.of("Action", "lambda:InvokeFunction", "Resource", alias)))))));
+    assertThat(Json.allowedActions(dev, "BatchScoringRole")).containsOnlyOnce("lambda:InvokeFunction");
+    // the alias lives in the workers stack, which names the state machine instead of referencing it: no cycle
+    var workers = Deployments.dev().stacks().workers();
+    assertThat(workers.getDependencies()).extracting(s -> s.getStackName()).containsExactly("pier-dev-data");
   }
 
   @Test

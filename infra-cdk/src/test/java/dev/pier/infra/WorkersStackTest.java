@@ -96,9 +96,58 @@ class WorkersStackTest {
   }
 
   @Test
-  void asyncWorkerIsNeverGivenProvisionedConcurrencyEvenWhenTheApiIs() {
+  void batchWorkerRunsTheApiZipsHandlerWithTheTaskTimeoutAndItsOwnMemory() {
+    dev.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of(
+        "Handler", ApiFunction.HANDLER,
+        "Timeout", WorkersStack.BATCH_WORKER_TIMEOUT_SECONDS,
+        "MemorySize", 2048,
+        "SnapStart", Map.of("ApplyOn", "PublishedVersions"),
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_BATCH_JOBS_TABLE", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*JobsTable.*")),
+            "PIER_BATCH_BUCKET", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*BatchBucket.*")),
+            "PIER_BATCH_STATE_MACHINE_ARN", Map.of("Fn::Sub",
+                Match.stringLikeRegexp(".*:stateMachine:pier-dev-batch-scoring")),
+            "PIER_BATCH_WORKER_MEMORY_GB", "2.0",
+            "PIER_REGISTRY_TABLE", Match.anyValue(),
+            "PIER_MODELS_CACHE_BYTES", Long.toString(1024L * 1024 * 1024))))), 1);
+  }
+
+  @Test
+  void batchWorkerMemoryComesFromConfiguration() {
+    PierConfig config = PierConfig.from(Map.of("batchWorkerMemoryMb", "4096")::get, Map.of());
+    assertThat(config.batchWorkerMemoryMb()).isEqualTo(4096);
+    assertThat(WorkersStack.batchEnvironment(config, Deployments.dev().stacks().data()))
+        .containsEntry("PIER_BATCH_WORKER_MEMORY_GB", "4.0");
+  }
+
+  @Test
+  void batchWorkerHoldsOnlyWhatBatchTasksCall() {
+    assertThat(new TreeSet<>(Json.allowedActions(dev, "BatchWorkerRole"))).containsExactlyInAnyOrder(
+        "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+        // scoring, as the data plane does it
+        "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey",
+        "sagemaker:InvokeEndpoint", "kms:GetPublicKey",
+        // jobs, chunks and schedule runs
+        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "kms:Encrypt",
+        "kms:GenerateDataKey",
+        // batch objects
+        "s3:PutObject", "s3:ListBucket",
+        // uploads and schedule runs start their job's execution
+        "states:StartExecution");
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "dynamodb:PutItem"))
+        .hasSize(2).allSatisfy(r -> assertThat(r).contains("JobsTable"));
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:PutObject"))
+        .hasSize(2).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
+        .anySatisfy(r -> assertThat(r).endsWith("/outputs/*\"]]}"))
+        .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"));
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "states:StartExecution"))
+        .singleElement().asString().endsWith(":stateMachine:pier-dev-batch-scoring\"}");
+  }
+
+  @Test
+  void workersAreNeverGivenProvisionedConcurrencyEvenWhenTheApiIs() {
     prod.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of(
-        "Name", ApiFunction.ALIAS, "ProvisionedConcurrencyConfig", Match.absent()), 1);
+        "Name", ApiFunction.ALIAS, "ProvisionedConcurrencyConfig", Match.absent()), 2);
     prod.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
     prod.hasResourceProperties("AWS::Lambda::Function", Map.of(
         "Handler", ApiFunction.HANDLER, "SnapStart", Map.of("ApplyOn", "PublishedVersions")));

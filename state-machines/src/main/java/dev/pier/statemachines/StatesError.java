@@ -4,6 +4,11 @@ package dev.pier.statemachines;
  * A named ASL error: what a Task handler throws to fail with a specific {@code Error} (matched by Retry and Catch
  * {@code ErrorEquals}), and what a failed execution ends with. Any other exception a handler throws fails the task
  * with {@code States.TaskFailed}.
+ *
+ * <p>Errors a Lambda function raises are named differently: Lambda's Java runtime reports an uncaught exception with
+ * {@code errorType} = its class's name, and {@code lambda:invoke} turns that into the error name. A handler that also
+ * runs as a Lambda function therefore throws subclasses made with {@link #StatesError(String)}, whose error name is
+ * their class name, so the local runner and Step Functions match the same {@code ErrorEquals}.
  */
 public class StatesError extends RuntimeException {
   public static final String ALL = "States.ALL";
@@ -22,6 +27,12 @@ public class StatesError extends RuntimeException {
   public StatesError(String error, String cause) {
     super(cause);
     this.error = error;
+  }
+
+  /** An error named after its own class ({@code getClass().getName()}), as a Java Lambda function reports it. */
+  protected StatesError(String cause) {
+    super(cause);
+    this.error = getClass().getName();
   }
 
   public StatesError(String error, String cause, Throwable source) {

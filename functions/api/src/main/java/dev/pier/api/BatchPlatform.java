@@ -32,13 +32,15 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 /**
  * Wires batch scoring. In local mode it creates the batch bucket and jobs table, writes {@code <data-dir>/local.env}
  * (the stand-ins' endpoint and keys, for awscli and SDKs) before the server is ready, resumes jobs a previous process
- * left unfinished and watches {@code incoming/} for uploads. In AWS the batch-scoring state machine runs jobs; this
- * process lists and cancels them.
+ * left unfinished and watches {@code incoming/} for uploads. In AWS the batch-scoring state machine runs jobs: the
+ * control plane starts, lists and cancels them, and the batch worker function runs their tasks through
+ * {@link #worker()} (the Lambda handler hands it each task's payload).
  */
 @Singleton
 public class BatchPlatform {
   private final BatchJobs jobs;
   private final BatchSchedules schedules;
+  private final BatchWorker worker;
   private final LocalBatchLauncher launcher;
   private final UploadWatcher watcher;
   private final LocalScheduler scheduler;
@@ -52,6 +54,7 @@ public class BatchPlatform {
         config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
     var aws = platform.aws();
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
+    this.worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
     if (platform.standIns() != null) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
@@ -63,12 +66,10 @@ public class BatchPlatform {
           throw e;
         }
       }
-      BatchWorker worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
       this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE);
-      worker.triggers(new BatchWorker.Triggers(jobs, schedules));
       this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
       writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
@@ -81,6 +82,7 @@ public class BatchPlatform {
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform));
     }
+    worker.triggers(new BatchWorker.Triggers(jobs, schedules));
   }
 
   /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
@@ -148,6 +150,11 @@ public class BatchPlatform {
 
   public BatchSchedules schedules() {
     return schedules;
+  }
+
+  /** What the batch-scoring state machine's tasks run: in-process locally, in the batch worker Lambda in AWS. */
+  public BatchWorker worker() {
+    return worker;
   }
 
   /** Local mode's Step Functions (null in AWS). */

@@ -10,7 +10,6 @@ import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
-import dev.pier.statemachines.StatesError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,8 +33,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The batch worker: what the batch-scoring state machine's tasks do ({@code validate}, {@code score-chunk},
  * {@code write-results}, {@code finalize}, {@code fail}), the same code in the worker Lambda and in local mode. Every
  * action is idempotent: outputs go to keys fixed by job and chunk, and a chunk already recorded in the jobs table is
- * not scored again. Errors: {@code Pier.InvalidJob} (the job cannot run as asked; not retried),
- * {@code Pier.Transient} (S3 or DynamoDB hiccups; retried with back-off), {@code Pier.JobEnded} (cancelled).
+ * not scored again. Errors ({@link BatchTaskError}, named in the ASL by class): {@link InvalidJobError} (the job
+ * cannot run as asked; not retried), {@link TransientError} (S3 or DynamoDB hiccups; retried with back-off),
+ * {@link JobEndedError} (cancelled), {@link IncompleteJobError}.
  */
 public final class BatchWorker {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,23 +78,23 @@ public final class BatchWorker {
             payload.path("scheduled_time").asText());
         case "upload-run" -> uploadRun(payload.path("bucket").asText(), payload.path("key").asText(),
             payload.path("etag").asText());
-        default -> throw new StatesError("Pier.InvalidJob", "unknown batch worker action '" + action + "'");
+        default -> throw new InvalidJobError("unknown batch worker action '" + action + "'");
       };
     } catch (BatchError e) {
-      throw new StatesError("Pier.InvalidJob", e.getMessage());
+      throw new InvalidJobError(e.getMessage());
     } catch (JobsTable.JobEnded e) {
-      throw new StatesError("Pier.JobEnded", e.getMessage());
+      throw new JobEndedError(e.getMessage());
     } catch (PierException e) {
-      throw new StatesError(e.status() < 500 ? "Pier.InvalidJob" : "Pier.Transient", e.getMessage());
+      throw e.status() < 500 ? new InvalidJobError(e.getMessage()) : new TransientError(e.getMessage());
     } catch (SdkClientException | UncheckedIOException e) {
-      throw new StatesError("Pier.Transient", e.getMessage());
+      throw new TransientError(e.getMessage());
     }
   }
 
   private JsonNode validate(String id) {
     BatchJob job = jobs.require(id);
     if (job.state().isFinal()) {
-      throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
+      throw new JobEndedError("batch job " + id + " is " + job.state());
     }
     ModelVersion version = version(job);
     FeaturePipeline pipeline = pipeline(version);
@@ -125,7 +125,7 @@ public final class BatchWorker {
         RequestBody.fromString(items.toString()));
     BatchJob.Plan sizes = ChunkSizing.plan(plan.rows(), plan.chunks().size(), chunkRows, rate, settings);
     if (!jobs.start(id, plan.rows(), sizes)) {
-      throw new StatesError("Pier.JobEnded", "batch job " + id + " ended before it started");
+      throw new JobEndedError("batch job " + id + " ended before it started");
     }
     return NODES.objectNode().put("job_id", id).put("plan_key", planKey).put("chunks", plan.chunks().size())
         .put("chunks_per_invocation", 1).put("concurrency", sizes.concurrency())
@@ -135,7 +135,7 @@ public final class BatchWorker {
   private JsonNode scoreChunks(String id, JsonNode chunks) {
     BatchJob job = jobs.require(id);
     if (job.state() != JobState.RUNNING) {
-      throw new StatesError("Pier.JobEnded", "batch job " + id + " is " + job.state());
+      throw new JobEndedError("batch job " + id + " is " + job.state());
     }
     long succeeded = 0;
     long failed = 0;
@@ -193,7 +193,7 @@ public final class BatchWorker {
   private JsonNode writeResults(String id) {
     BatchJob job = jobs.require(id);
     if (job.total() == null || job.done() != job.total()) {
-      throw new StatesError("Pier.Incomplete", "batch job " + id + " has " + job.done() + " of " + job.total()
+      throw new IncompleteJobError("batch job " + id + " has " + job.done() + " of " + job.total()
           + " rows finished");
     }
     List<String> resultFiles = new ArrayList<>();
@@ -231,10 +231,10 @@ public final class BatchWorker {
   /** An object created under {@code incoming/} (from the batch-upload rule): its job, created and started once. */
   private JsonNode uploadRun(String bucket, String key, String etag) {
     if (triggers == null) {
-      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
+      throw new InvalidJobError("this batch worker cannot start jobs (no launcher configured)");
     }
     if (bucket.isEmpty() || key.isEmpty() || etag.isEmpty()) {
-      throw new StatesError("Pier.InvalidJob", "an upload event needs bucket, key and etag");
+      throw new InvalidJobError("an upload event needs bucket, key and etag");
     }
     BatchJob job = triggers.jobs().submitUpload(bucket, key, etag);
     return NODES.objectNode().put("job_id", BatchJobs.uploadId(bucket, key, etag)).put("started", job != null);
@@ -243,13 +243,13 @@ public final class BatchWorker {
   /** A schedule's fire time (from EventBridge Scheduler): its run's job, created and started once. */
   private JsonNode scheduledRun(String scheduleId, String scheduledTime) {
     if (triggers == null) {
-      throw new StatesError("Pier.InvalidJob", "this batch worker cannot start jobs (no launcher configured)");
+      throw new InvalidJobError("this batch worker cannot start jobs (no launcher configured)");
     }
     java.time.Instant fireTime;
     try {
       fireTime = java.time.Instant.parse(scheduledTime);
     } catch (java.time.format.DateTimeParseException e) {
-      throw new StatesError("Pier.InvalidJob", "scheduled_time must be an ISO-8601 instant, not '" + scheduledTime
+      throw new InvalidJobError("scheduled_time must be an ISO-8601 instant, not '" + scheduledTime
           + "'");
     }
     var started = triggers.schedules().fire(scheduleId, fireTime);

@@ -2,12 +2,19 @@ package dev.pier.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.pier.async.AsyncObjects;
 import dev.pier.async.AsyncQueue;
 import dev.pier.async.AsyncTable;
+import dev.pier.batch.BatchJob;
+import dev.pier.batch.InputFormat;
+import dev.pier.batch.JobState;
+import dev.pier.batch.JobsTable;
+import dev.pier.batch.Priority;
+import dev.pier.batch.S3Uri;
 import dev.pier.registry.Framework;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.onnx.OnnxEngine;
@@ -18,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -34,8 +42,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -56,6 +66,13 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * table and bucket on the other stand-ins, configured as in AWS by {@code PIER_ASYNC_*}); the message taken off the
  * queue is handed to the function as the SQS event an event source mapping sends, which must answer an empty
  * {@code batchItemFailures}; reading the prediction back must give SUCCEEDED.
+ *
+ * <p>Then one batch job through the same handler, the way the batch-scoring state machine runs it in AWS: a job
+ * created in the jobs table (as the control plane creates one) over a JSONL input in the batch bucket is handed to the
+ * function task by task, each event the {@code Payload} of the ASL's {@code lambda:invoke} state (validate →
+ * score-chunk with the chunks of the plan it wrote → write-results → finalize); and a job whose input is missing,
+ * whose validate task must fail with the {@code errorType} the ASL's Catch sees, printed as the runtime interface
+ * client posted it to {@code /invocation/{id}/error}.
  *
  * <p>Usage: {@code LambdaColdStart FUNCTION_ZIP JAVA_BIN [WARM_INVOCATIONS]}
  */
@@ -97,6 +114,10 @@ public final class LambdaColdStart {
               AwsBasicCredentials.create(fixture.aws.accessKeyId(), fixture.aws.secretAccessKey())))
           .build();
       String queueUrl = AsyncQueue.createIfMissing(sqs, "async-predictions", Duration.ofSeconds(60));
+      // ... and the jobs table and batch bucket
+      JobsTable.createIfMissing(fixture.clients.dynamoDb(), "jobs");
+      fixture.clients.s3().createBucket(b -> b.bucket("batch"));
+      JobsTable jobs = new JobsTable(fixture.clients.dynamoDb(), "jobs");
 
       HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       api.createContext(API, this::serve);
@@ -121,6 +142,8 @@ public final class LambdaColdStart {
       env.put("PIER_ASYNC_BUCKET", "async");
       env.put("PIER_ASYNC_QUEUE_URL", queueUrl);
       env.put("PIER_ASYNC_SQS_ENDPOINT", fixture.aws.sqsEndpoint().toString());
+      env.put("PIER_BATCH_JOBS_TABLE", "jobs");
+      env.put("PIER_BATCH_BUCKET", "batch");
       env.put("PIER_PRELOAD", "demo:production");
       env.put("PIER_MODELS_CACHE_BYTES", Long.toString(1L << 30));
       env.put("PIER_DATA_DIR", fixture.dir.resolve("tmp").toString());
@@ -167,6 +190,7 @@ public final class LambdaColdStart {
         System.out.printf("warm invocations (%d, sequential): p50 %.3f ms, p95 %.3f ms, p99 %.3f ms%n", warm,
             nanos[warm / 2] / 1e6, nanos[(int) (warm * 0.95)] / 1e6, nanos[(int) (warm * 0.99)] / 1e6);
         asyncPrediction(sqs, queueUrl);
+        batchTasks(jobs, fixture.clients.s3());
         System.out.printf("function log: %s%n", fixture.dir.resolve("function.log"));
       } catch (Exception e) {
         System.err.println(Files.readString(fixture.dir.resolve("function.log")));
@@ -210,6 +234,80 @@ public final class LambdaColdStart {
         acceptedResponse.path("body").asText(), m.messageId(), batchResponse, (answered - sent) / 1e6,
         "/api/v1/predictions/" + id, prediction.path("state").asText(),
         prediction.path("response").path("outputs").get(1).path("data"));
+  }
+
+  /** A job run task by task through the function, then a job that fails validation; prints what each answered. */
+  private void batchTasks(JobsTable jobs, S3Client s3) throws Exception {
+    StringBuilder rows = new StringBuilder();
+    for (int i = 1; i <= 1000; i++) {
+      rows.append(i == 500 ? "{\"id\":500,\"input\":[5.1,3.5]}" : "{\"id\":" + i + ",\"input\":[5.1,3.5,1.4,0.2]}")
+          .append('\n');
+    }
+    s3.putObject(b -> b.bucket("batch").key("in/rows.jsonl"), RequestBody.fromString(rows.toString()));
+    String id = queuedJob(jobs, "in/rows.jsonl");
+    long started = System.nanoTime();
+    JsonNode plan = JSON.readTree(task(JSON.createObjectNode().put("action", "validate").put("job_id", id)
+        .put("execution", id)));
+    ArrayNode chunks = (ArrayNode) JSON.readTree(s3.getObjectAsBytes(b -> b.bucket("batch")
+        .key(plan.path("plan_key").asText())).asByteArray());
+    ObjectNode scoreChunk = JSON.createObjectNode().put("action", "score-chunk").put("job_id", id);
+    scoreChunk.set("chunks", chunks);
+    String scored = task(scoreChunk);
+    String written = task(JSON.createObjectNode().put("action", "write-results").put("job_id", id));
+    String finalized = task(JSON.createObjectNode().put("action", "finalize").put("job_id", id));
+    long done = System.nanoTime();
+    String firstResult = s3.getObjectAsBytes(b -> b.bucket("batch").key("outputs/" + id + "/results/part-00000.jsonl"))
+        .asUtf8String().lines().findFirst().orElse("");
+    if (!JSON.readTree(finalized).path("state").asText().equals("SUCCEEDED")) {
+      throw new IllegalStateException("the batch job did not succeed: " + finalized);
+    }
+    System.out.printf("batch: validate %s%n       score-chunk (%d chunk) %s; first result row %s%n"
+        + "       write-results %s%n       finalize %s (4 tasks in %.0f ms)%n", plan, chunks.size(), scored,
+        firstResult, written, finalized, (done - started) / 1e6);
+
+    String missing = queuedJob(jobs, "in/missing.jsonl");
+    try {
+      task(JSON.createObjectNode().put("action", "validate").put("job_id", missing).put("execution", missing));
+      throw new IllegalStateException("validating a job without input did not fail");
+    } catch (FunctionError e) {
+      if (!JSON.readTree(e.body).path("errorType").asText().equals("dev.pier.batch.InvalidJobError")) {
+        throw new IllegalStateException("unexpected error for a job without input: " + e.body);
+      }
+      JsonNode error = JSON.readTree(e.body);
+      System.out.printf("batch: validate of a job without input: /error {\"errorType\":%s,\"errorMessage\":%s}%n",
+          error.path("errorType"), error.path("errorMessage"));
+    }
+  }
+
+  /** A QUEUED JSONL job of demo@production, as the control plane creates it. */
+  private static String queuedJob(JobsTable jobs, String key) {
+    String id = "bj-bench-" + UUID.randomUUID().toString().substring(0, 8);
+    jobs.create(new BatchJob(id, "demo", "production", 1, JobState.QUEUED, Priority.NORMAL, new S3Uri("batch", key),
+        new S3Uri("batch", "outputs/" + id + "/"), InputFormat.JSONL, null, 0, 0, 0, Instant.now(), null, null, null,
+        "api", null));
+    return id;
+  }
+
+  /** One task invocation: its response, or {@link FunctionError} with what the runtime client posted. */
+  private String task(JsonNode payload) throws Exception {
+    try {
+      return submit(payload.toString()).result().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof FunctionError f) {
+        throw f;
+      }
+      throw e;
+    }
+  }
+
+  /** A function error: the body the runtime interface client posted to {@code /invocation/{id}/error}. */
+  private static final class FunctionError extends RuntimeException {
+    final String body;
+
+    FunctionError(String body) {
+      super(body);
+      this.body = body;
+    }
   }
 
   /** The event an SQS event source mapping sends for {@code m} (a batch of one). */
@@ -270,7 +368,7 @@ public final class LambdaColdStart {
         Invocation inv = running.remove(path.substring("/invocation/".length(), path.length() - "/error".length()));
         exchange.sendResponseHeaders(202, -1);
         if (inv != null) {
-          inv.result().completeExceptionally(new IllegalStateException(new String(body, StandardCharsets.UTF_8)));
+          inv.result().completeExceptionally(new FunctionError(new String(body, StandardCharsets.UTF_8)));
         }
       } else if (path.equals("/init/error")) {
         exchange.sendResponseHeaders(202, -1);

@@ -3,7 +3,10 @@ package dev.pier.api.lambda;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.api.AsyncPlatform;
+import dev.pier.api.BatchPlatform;
 import dev.pier.async.AsyncSqsBatch;
+import dev.pier.batch.BatchTaskError;
+import dev.pier.batch.BatchWorker;
 import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
 import io.quarkus.arc.Arc;
 import io.quarkus.runtime.Quarkus;
@@ -15,10 +18,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The Lambda entry point of the api zip ({@code dev.pier.api.lambda.PierLambdaHandler::handleRequest}): one app, two
+ * The Lambda entry point of the api zip ({@code dev.pier.api.lambda.PierLambdaHandler::handleRequest}): one app, three
  * kinds of event. An SQS event from the async predictions queue's event source mapping runs the async worker
  * ({@link AsyncPlatform#sqsBatch()}) and answers the partial batch response, so only the messages to retry come
- * back; every other event goes, unchanged, to Quarkus' API Gateway handler.
+ * back. A batch-scoring task (the {@code Payload} of the state machine's {@code lambda:invoke} states, naming its
+ * {@code action}) runs the batch worker ({@link BatchPlatform#worker()}) and answers the task's result; a task that
+ * fails throws a {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
+ * state machine's Retry and Catch match. Every other event goes, unchanged, to Quarkus' API Gateway handler.
  *
  * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
  * SnapStart snapshot holds the booted app). It deliberately does not implement {@code RequestStreamHandler}: Quarkus'
@@ -40,6 +46,7 @@ public final class PierLambdaHandler {
   private final Runnable start;
   private final HttpEvents http;
   private AsyncSqsBatch sqsBatch;
+  private BatchWorker batchWorker;
 
   /** What Lambda's runtime instantiates. */
   public PierLambdaHandler() {
@@ -57,13 +64,22 @@ public final class PierLambdaHandler {
 
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
     byte[] event = input.readAllBytes();
-    Optional<List<AsyncSqsBatch.Message>> messages = SqsBatchEvent.read(JSON, event);
-    if (messages.isEmpty()) {
-      http.handle(new ByteArrayInputStream(event), output, context);
-      return;
+    switch (EventShape.of(JSON, event)) {
+      case RECORDS -> {
+        Optional<List<AsyncSqsBatch.Message>> messages = SqsBatchEvent.read(JSON, event);
+        if (messages.isEmpty()) {
+          http.handle(new ByteArrayInputStream(event), output, context);
+          return;
+        }
+        start.run();
+        output.write(SqsBatchEvent.response(JSON, sqsBatch().handle(messages.get())));
+      }
+      case BATCH_TASK -> {
+        start.run();
+        output.write(JSON.writeValueAsBytes(batchWorker().handle(JSON.readTree(event))));
+      }
+      case OTHER -> http.handle(new ByteArrayInputStream(event), output, context);
     }
-    start.run();
-    output.write(SqsBatchEvent.response(JSON, sqsBatch().handle(messages.get())));
   }
 
   private AsyncSqsBatch sqsBatch() {
@@ -71,5 +87,12 @@ public final class PierLambdaHandler {
       sqsBatch = Arc.container().instance(AsyncPlatform.class).get().sqsBatch();
     }
     return sqsBatch;
+  }
+
+  private BatchWorker batchWorker() {
+    if (batchWorker == null) {
+      batchWorker = Arc.container().instance(BatchPlatform.class).get().worker();
+    }
+    return batchWorker;
   }
 }

@@ -1,7 +1,5 @@
 package dev.pier.api.lambda;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,16 +19,11 @@ final class SqsBatchEvent {
   private SqsBatchEvent() {}
 
   /**
-   * The messages of {@code event} when it is an SQS event, else empty. Events without a top-level {@code Records}
-   * field (every API Gateway event) are told apart by streaming over the top-level field names only, so an HTTP
-   * event's body is scanned once and never copied.
+   * The messages of {@code event} (an {@link EventShape#RECORDS} event) when it is an SQS event, else empty.
    *
    * @throws IOException when the event is not JSON
    */
   static Optional<List<AsyncSqsBatch.Message>> read(ObjectMapper json, byte[] event) throws IOException {
-    if (!hasRecords(json, event)) {
-      return Optional.empty();
-    }
     JsonNode records = json.readTree(event).get("Records");
     if (!records.isArray() || records.isEmpty()) {
       return Optional.empty();
@@ -52,21 +45,5 @@ final class SqsBatchEvent {
     ArrayNode failures = response.putArray("batchItemFailures");
     failedMessageIds.forEach(id -> failures.addObject().put("itemIdentifier", id));
     return json.writeValueAsBytes(response);
-  }
-
-  private static boolean hasRecords(ObjectMapper json, byte[] event) throws IOException {
-    try (JsonParser p = json.getFactory().createParser(event)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return false;
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        if (p.currentName().equals("Records")) {
-          return true;
-        }
-        p.nextToken();
-        p.skipChildren();
-      }
-      return false;
-    }
   }
 }
