@@ -62,7 +62,10 @@ public class AuthFilter {
     if (subject == null) {
       subject = request.getHeaderString(InferenceResource.UNIT_HEADER);
     }
-    caller.set(principal, request.getHeaderString(Caller.REQUEST_ID_HEADER), method.getName(), subject);
+    // the id RequestIds answered in X-Request-Id (the caller's, when sane), so audit entries quote the same one
+    Object requestId = request.getProperty(RequestIds.HEADER);
+    caller.set(principal, requestId instanceof String id ? id : request.getHeaderString(Caller.REQUEST_ID_HEADER),
+        method.getName(), subject);
   }
 
   /**

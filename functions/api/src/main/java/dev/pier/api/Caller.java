@@ -2,7 +2,6 @@ package dev.pier.api;
 
 import dev.pier.kernel.security.Principal;
 import jakarta.enterprise.context.RequestScoped;
-import java.util.UUID;
 
 /** The current request's principal and ids, set by {@link AuthFilter}; read by routes and the audit trail. */
 @RequestScoped
@@ -33,7 +32,7 @@ public class Caller {
 
   public String requestId() {
     if (requestId == null) {
-      requestId = UUID.randomUUID().toString();
+      requestId = RequestIds.newId();
     }
     return requestId;
   }

@@ -20,6 +20,12 @@ public class PredictionMetrics {
   static final String NAMESPACE = "Pier";
   private final boolean emf;
   private final MeterRegistry registry;
+  /** Timers by (model, version, status): building and registering one per request costs more than the recording. */
+  private final java.util.concurrent.ConcurrentMap<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int MAX_CACHED_TIMERS = 10_000;
+
+  private record TimerKey(String model, Integer version, int status) {}
 
   @Inject
   public PredictionMetrics(PierConfig config, MeterRegistry registry) {
@@ -53,16 +59,25 @@ public class PredictionMetrics {
 
   /** One answered prediction request: {@code version} is null when none was resolved (e.g. a 404). */
   public void prediction(String model, Integer version, int status, long nanos) {
-    String v = version == null ? "none" : Integer.toString(version);
     if (registry != null) {
-      Timer.builder("pier.predictions").description("Prediction requests by model, version and status")
-          .tags("model", model, "version", v, "status", Integer.toString(status))
-          .publishPercentiles(0.5, 0.95, 0.99)
-          .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+      TimerKey key = new TimerKey(model, version, status);
+      Timer timer = timers.get(key);
+      if (timer == null) {
+        timer = Timer.builder("pier.predictions").description("Prediction requests by model, version and status")
+            .tags("model", model, "version", version == null ? "none" : Integer.toString(version),
+                "status", Integer.toString(status))
+            .publishPercentiles(0.5, 0.95, 0.99)
+            .register(registry);
+        if (timers.size() < MAX_CACHED_TIMERS) { // names of unknown models come from callers: bound the map
+          timers.put(key, timer);
+        }
+      }
+      timer.record(nanos, TimeUnit.NANOSECONDS);
     }
     if (!emf) {
       return;
     }
+    String v = version == null ? "none" : Integer.toString(version);
     try {
       MetricsLogger logger = new MetricsLogger();
       logger.setNamespace(NAMESPACE);
