@@ -225,7 +225,8 @@ public final class GpuEndpoint extends Construct {
             + "/aws/sagemaker/Endpoints/; model archives live under endpoints/ and async results under "
             + "async-inference/<endpoint>/ in Pier's buckets; an asynchronous endpoint reads the requests Pier staged, "
             + "objects named by prediction id under async-requests/.",
-        "Resource::*", "/^Resource::.*\\/async-requests\\/\\*$/", "/^Resource::.*\\/aws\\/sagemaker\\/Endpoints\\/\\*$/", "/^Resource::.*\\/endpoints\\/\\*$/",
+        "Resource::*", "/^Resource::.*\\/async-requests\\/\\*$/",
+        "/^Resource::.*\\/aws\\/sagemaker\\/Endpoints\\/\\*$/", "/^Resource::.*\\/endpoints\\/\\*$/",
         "/^Resource::.*\\/async-inference\\/.*\\*$/", "/^Resource::arn:.*:s3:::.*$/");
     return r;
   }
@@ -265,15 +266,16 @@ public final class GpuEndpoint extends Construct {
               .s3OutputPath(base + "results/")
               .s3FailurePath(base + "failures/")
               .kmsKeyId(key.getKeyArn())
+              // Answers stay out of SNS (they may hold personal data): the worker reads them from S3 and masks them.
+              .notificationConfig(CfnEndpointConfig.AsyncInferenceNotificationConfigProperty.builder()
+                  .successTopic(notificationTopics.get(0).getTopicArn())
+                  .errorTopic(notificationTopics.get(1).getTopicArn())
+                  .build())
               .build())
           .clientConfig(CfnEndpointConfig.AsyncInferenceClientConfigProperty.builder()
               .maxConcurrentInvocationsPerInstance(4)
               .build())
-          // Answers stay out of SNS (they may hold personal data): the worker reads them from S3 and masks them.
-          .notificationConfig(CfnEndpointConfig.AsyncInferenceNotificationConfigProperty.builder()
-              .successTopic(notificationTopics.get(0).getTopicArn())
-              .errorTopic(notificationTopics.get(1).getTopicArn())
-              .build())
+
           .build());
     }
     return builder.build();

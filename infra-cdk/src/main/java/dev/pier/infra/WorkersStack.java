@@ -151,7 +151,7 @@ public final class WorkersStack extends Stack {
         String.join(",", async.stream().map(GpuEndpoint::name).toList()));
     Nag.suppress(role, "AwsSolutions-IAM5", "SageMaker writes each asynchronous answer or failure to an object of "
         + "its own naming under async-inference/<endpoint>/ of the outputs bucket; the worker reads and drops only "
-        + "those.", "/^Resource::.*\/async-inference\/.*\*$/");
+        + "those.", "/^Resource::.*\\/async-inference\\/.*\\*$/");
   }
 
   /**
