@@ -182,7 +182,7 @@ class WorkersStackTest {
                     "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*"))),
             Match.objectLike(Map.of("Sid", "StageAsyncEndpointRequests", "Action", "s3:PutObject")),
             Match.objectLike(Map.of("Sid", "TakeAsyncEndpointOutputs",
-                "Action", List.of("s3:GetObject", "s3:DeleteObject")))))))));
+                "Action", List.of("s3:GetObject", "s3:DeleteObject"))))))));
     assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:GetObject"))
         .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-inference/gpu/*\"]]}"));
     prod.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
