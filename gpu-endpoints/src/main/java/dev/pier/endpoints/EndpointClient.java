@@ -3,7 +3,9 @@ package dev.pier.endpoints;
 import dev.pier.kernel.PierException;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
+import java.time.Duration;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointAsyncResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelNotReadyException;
@@ -14,7 +16,8 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorExc
  * Sends Open Inference Protocol JSON requests to models placed on SageMaker endpoints (GPU instances, or any
  * serving container that speaks OIP) through {@code sagemaker-runtime InvokeEndpoint}, and maps its failures to
  * Pier's: a 4xx from the container stays that 4xx with the container's message, an unknown endpoint or one that is
- * not ready is a 503 naming it. Thread-safe.
+ * not ready is a 503 naming it. Asynchronous endpoints are called through {@code InvokeEndpointAsync}
+ * ({@link #invokeAsync}): the request is read from S3 and the answer written to S3. Thread-safe.
  */
 public final class EndpointClient {
   private final SageMakerRuntimeClient client;
@@ -44,8 +47,36 @@ public final class EndpointClient {
     }
   }
 
+  /** Where an asynchronous endpoint will write its answer, or its failure. */
+  public record AsyncInvocation(String inferenceId, String outputLocation, String failureLocation) {}
+
+  /**
+   * Queues the OIP JSON request staged at {@code inputLocation} ({@code s3://bucket/key}) on the asynchronous
+   * endpoint {@code endpointName}. SageMaker reads it when an instance is free (scaling up from zero first), runs it
+   * for at most {@code invocationTimeout} and drops it when it waited longer than {@code requestTtl}.
+   *
+   * @param inferenceId names the request in SageMaker's notifications (Pier passes the prediction id)
+   * @throws PierException 503 when the endpoint is unknown, not asynchronous or unreachable
+   */
+  public AsyncInvocation invokeAsync(String endpointName, String inputLocation, String inferenceId,
+      Duration invocationTimeout, Duration requestTtl) {
+    try {
+      InvokeEndpointAsyncResponse r = client.invokeEndpointAsync(b -> b.endpointName(endpointName)
+          .contentType("application/json").accept("application/json").inputLocation(inputLocation)
+          .inferenceId(inferenceId)
+          .invocationTimeoutSeconds((int) invocationTimeout.toSeconds())
+          .requestTTLSeconds((int) requestTtl.toSeconds()));
+      return new AsyncInvocation(r.inferenceId(), r.outputLocation(), r.failureLocation());
+    } catch (ValidationErrorException e) {
+      throw new PierException(503, "endpoint " + endpointName + " is not available for asynchronous inference: "
+          + e.awsErrorDetails().errorMessage(), e);
+    } catch (SdkException e) {
+      throw new PierException(503, "could not reach endpoint " + endpointName + ": " + e.getMessage(), e);
+    }
+  }
+
   /** OIP containers answer {"error": "..."}: pass the message on without the JSON wrapping. */
-  static String errorText(String body) {
+  public static String errorText(String body) {
     if (body == null) {
       return "the endpoint refused the request";
     }

@@ -44,6 +44,16 @@ class EndpointClientTest {
   }
 
   @Test
+  void anAsyncInvocationOfAnEndpointThatIsNotAsynchronousIsA503NamingIt() {
+    runtime.host("realtime", body -> body);
+    assertThatThrownBy(() -> client.invokeAsync("realtime", "s3://b/async-requests/1.json", "1",
+        java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(6)))
+        .isInstanceOf(PierException.class)
+        .hasMessageContaining("endpoint realtime is not available for asynchronous inference")
+        .extracting(e -> ((PierException) e).status()).isEqualTo(503);
+  }
+
+  @Test
   void aClientErrorFromTheContainerKeepsItsStatusAndMessage() {
     runtime.host("strict", body -> {
       throw PierException.badRequest("input 'x': shape [3] does not match");

@@ -39,7 +39,8 @@ public final class EndpointsStack extends Stack {
     }
     var spec = new GpuEndpoint.Spec(DEFAULT_ENDPOINT, config.gpuEndpointMode(), config.gpuInstanceType(),
         config.gpuMaxInstances(), config.gpuImage(), modelDataUrl, modelBucket);
-    GpuEndpoint endpoint = new GpuEndpoint(this, "GpuEndpoint", config, spec, data.outputsKey(), data.captures());
+    GpuEndpoint endpoint = new GpuEndpoint(this, "GpuEndpoint", config, spec, data.outputsKey(), data.captures(),
+        data.asyncResults());
     new CfnOutput(this, "GpuEndpointName", CfnOutputProps.builder()
         .value(endpoint.endpointName())
         .description(spec.mode() + " SageMaker endpoint on " + spec.instanceType())

@@ -25,6 +25,8 @@ import software.amazon.awscdk.services.s3.IBucket;
 import software.amazon.awscdk.services.sagemaker.CfnEndpoint;
 import software.amazon.awscdk.services.sagemaker.CfnEndpointConfig;
 import software.amazon.awscdk.services.sagemaker.CfnModel;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sns.Topic;
 import software.constructs.Construct;
 
 /**
@@ -32,6 +34,10 @@ import software.constructs.Construct;
  * Asynchronous endpoints queue requests (outputs land in the captures bucket) and scale down to zero instances when
  * idle, waking on the first queued request; real-time endpoints keep at least one instance and track invocations per
  * instance. Both also track GPU utilization.
+ *
+ * <p>An asynchronous endpoint reads Pier's staged requests ({@code async-requests/} of the async bucket) and publishes
+ * a notification per finished request to its success or error SNS topic (KMS-encrypted with the outputs key); the
+ * workers stack subscribes the async work queue to both, so the async worker completes the prediction.
  */
 public final class GpuEndpoint extends Construct {
   public static final String VARIANT = "primary";
@@ -61,20 +67,31 @@ public final class GpuEndpoint extends Construct {
       String modelDataUrl, IBucket modelBucket) {}
 
   private final Spec spec;
+  private final String name;
+  private final List<ITopic> notificationTopics;
   private final Role role;
   private final CfnModel model;
   private final CfnEndpointConfig endpointConfig;
   private final CfnEndpoint endpoint;
   private final ScalableTarget scaling;
 
-  public GpuEndpoint(Construct scope, String id, PierConfig config, Spec spec, IKey key, IBucket outputs) {
+  /**
+   * @param key encrypts the endpoint's volumes, its outputs and its notification topics
+   * @param outputs where an asynchronous endpoint writes answers and failures ({@code async-inference/<name>/})
+   * @param asyncRequests the async predictions bucket, whose {@code async-requests/} an asynchronous endpoint reads
+   */
+  public GpuEndpoint(Construct scope, String id, PierConfig config, Spec spec, IKey key, IBucket outputs,
+      IBucket asyncRequests) {
     super(scope, id);
     this.spec = spec;
-    this.role = createRole(key, outputs);
+    this.name = config.prefix() + "-" + spec.name();
+    this.notificationTopics = async() ? List.of(createTopic("SuccessTopic", "succeeded", key),
+        createTopic("ErrorTopic", "failed", key)) : List.of();
+    this.role = createRole(key, outputs, asyncRequests);
     this.model = createModel();
     this.endpointConfig = createEndpointConfig(key, outputs);
     this.endpoint = CfnEndpoint.Builder.create(this, "Endpoint")
-        .endpointName(config.prefix() + "-" + spec.name())
+        .endpointName(name)
         .endpointConfigName(endpointConfig.getAttrEndpointConfigName())
         .build();
     this.scaling = createScaling();
@@ -92,6 +109,21 @@ public final class GpuEndpoint extends Construct {
     return endpoint.getAttrEndpointName();
   }
 
+  /** The endpoint's name as a plain string (no reference to this stack), for other stacks' configuration. */
+  public String name() {
+    return name;
+  }
+
+  /** An asynchronous endpoint's success and error notification topics; none for a real-time endpoint. */
+  public List<ITopic> notificationTopics() {
+    return notificationTopics;
+  }
+
+  /** Where an asynchronous endpoint writes answers and failures in the outputs bucket. */
+  public String outputPrefix() {
+    return "async-inference/" + spec.name() + "/";
+  }
+
   public ScalableTarget scaling() {
     return scaling;
   }
@@ -100,11 +132,16 @@ public final class GpuEndpoint extends Construct {
     return spec.mode() == PierConfig.EndpointMode.async;
   }
 
-  private String outputPrefix() {
-    return "async-inference/" + spec.name() + "/";
+  private Topic createTopic(String id, String outcome, IKey key) {
+    return Topic.Builder.create(this, id)
+        .topicName(name + "-" + (outcome.equals("succeeded") ? "success" : "error"))
+        .displayName("Pier " + spec.name() + ": asynchronous inferences that " + outcome)
+        .masterKey(key)
+        .enforceSsl(true)
+        .build();
   }
 
-  private Role createRole(IKey key, IBucket outputs) {
+  private Role createRole(IKey key, IBucket outputs, IBucket asyncRequests) {
     Role r = Role.Builder.create(this, "ExecutionRole")
         .assumedBy(new ServicePrincipal("sagemaker.amazonaws.com"))
         .description("Pier GPU endpoint " + spec.name() + ": pull its image and model, write logs and metrics")
@@ -162,13 +199,34 @@ public final class GpuEndpoint extends Construct {
           .actions(List.of("s3:PutObject"))
           .resources(List.of(outputs.arnForObjects(outputPrefix() + "*")))
           .build());
+      r.addToPolicy(PolicyStatement.Builder.create()
+          .sid("ReadAsyncRequests")
+          .actions(List.of("s3:GetObject"))
+          .resources(List.of(asyncRequests.arnForObjects(DataStack.ASYNC_PREFIXES.get(0) + "*")))
+          .build());
+      if (asyncRequests.getEncryptionKey() != null) {
+        r.addToPolicy(PolicyStatement.Builder.create()
+            .sid("DecryptAsyncRequests")
+            .actions(List.of("kms:Decrypt"))
+            .resources(List.of(asyncRequests.getEncryptionKey().getKeyArn()))
+            .conditions(Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("s3.${AWS::Region}.amazonaws.com"))))
+            .build());
+      }
+      // SageMaker publishes with this role; the topics' key is the one UseDataKey already allows.
+      r.addToPolicy(PolicyStatement.Builder.create()
+          .sid("PublishNotifications")
+          .actions(List.of("sns:Publish"))
+          .resources(notificationTopics.stream().map(ITopic::getTopicArn).toList())
+          .build());
     }
     Nag.suppress(r, "AwsSolutions-IAM5",
         "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level permissions (the latter is "
             + "limited to SageMaker namespaces by condition); SageMaker names endpoint log groups itself under "
             + "/aws/sagemaker/Endpoints/; model archives live under endpoints/ and async results under "
-            + "async-inference/<endpoint>/ in Pier's buckets.",
-        "Resource::*", "/^Resource::.*\\/aws\\/sagemaker\\/Endpoints\\/\\*$/", "/^Resource::.*\\/endpoints\\/\\*$/",
+            + "async-inference/<endpoint>/ in Pier's buckets; an asynchronous endpoint reads the requests Pier staged, "
+            + "objects named by prediction id under async-requests/.",
+        "Resource::*", "/^Resource::.*\\/async-requests\\/\\*$/",
+        "/^Resource::.*\\/aws\\/sagemaker\\/Endpoints\\/\\*$/", "/^Resource::.*\\/endpoints\\/\\*$/",
         "/^Resource::.*\\/async-inference\\/.*\\*$/", "/^Resource::arn:.*:s3:::.*$/");
     return r;
   }
@@ -208,10 +266,16 @@ public final class GpuEndpoint extends Construct {
               .s3OutputPath(base + "results/")
               .s3FailurePath(base + "failures/")
               .kmsKeyId(key.getKeyArn())
+              // Answers stay out of SNS (they may hold personal data): the worker reads them from S3 and masks them.
+              .notificationConfig(CfnEndpointConfig.AsyncInferenceNotificationConfigProperty.builder()
+                  .successTopic(notificationTopics.get(0).getTopicArn())
+                  .errorTopic(notificationTopics.get(1).getTopicArn())
+                  .build())
               .build())
           .clientConfig(CfnEndpointConfig.AsyncInferenceClientConfigProperty.builder()
               .maxConcurrentInvocationsPerInstance(4)
               .build())
+
           .build());
     }
     return builder.build();

@@ -40,6 +40,8 @@ public record PierStacks(
     ApiStack api = new ApiStack(app, p + "-api", props, config, data, workers);
     OrchestrationStack orchestration = new OrchestrationStack(app, p + "-orchestration", props, config, data, workers);
     EndpointsStack endpoints = new EndpointsStack(app, p + "-endpoints", props, config, data);
+    // The async worker takes the asynchronous endpoints' notifications off its queue (workers → endpoints: topic ARNs).
+    workers.receiveEndpointNotifications(endpoints.endpoints());
     ObservabilityStack observability = new ObservabilityStack(app, p + "-observability", props, config, api, workers,
         orchestration, endpoints);
     Tags.of(app).add("pier:stage", config.stage().name());

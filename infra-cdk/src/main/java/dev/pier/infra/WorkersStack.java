@@ -10,6 +10,8 @@ import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.sns.subscriptions.SqsSubscription;
 import software.amazon.awscdk.services.sqs.DeadLetterQueue;
 import software.amazon.awscdk.services.sqs.Queue;
 import software.amazon.awscdk.services.sqs.QueueEncryption;
@@ -104,6 +106,52 @@ public final class WorkersStack extends Stack {
         .build());
     ApiStack.suppressScoringFindings(f, AsyncGrants.OBJECTS_REASON, AsyncGrants.OBJECTS_FINDING);
     return f;
+  }
+
+  /**
+   * Makes the async worker hand predictions of versions placed on the asynchronous endpoints among {@code endpoints}
+   * to them ({@code InvokeEndpointAsync}) and complete them from their notifications: the async queue subscribes to
+   * each endpoint's success and error topics (SNS envelope, not raw, which the worker reads either way), and the
+   * worker may stage requests, invoke endpoints named pier-* asynchronously, and read and drop what they write.
+   */
+  public void receiveEndpointNotifications(List<GpuEndpoint> endpoints) {
+    List<GpuEndpoint> async = endpoints.stream().filter(GpuEndpoint::async).toList();
+    if (async.isEmpty()) {
+      return;
+    }
+    Queue queue = asyncPredictions.queue();
+    for (GpuEndpoint e : async) {
+      for (var topic : e.notificationTopics()) {
+        topic.addSubscription(SqsSubscription.Builder.create(queue).build());
+      }
+    }
+    Role role = asyncWorker.role();
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("InvokeAsyncEndpoints")
+        .actions(List.of("sagemaker:InvokeEndpointAsync"))
+        .resources(List.of(Fn.sub("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+        .build());
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("StageAsyncEndpointRequests")
+        .actions(List.of("s3:PutObject"))
+        .resources(List.of(data.asyncResults().arnForObjects(AsyncGrants.REQUESTS + "*")))
+        .build());
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("TakeAsyncEndpointOutputs")
+        .actions(List.of("s3:GetObject", "s3:DeleteObject"))
+        .resources(async.stream().map(e -> data.captures().arnForObjects(e.outputPrefix() + "*")).toList())
+        .build());
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("DecryptAsyncEndpointOutputs")
+        .actions(List.of("kms:Decrypt"))
+        .resources(List.of(data.outputsKey().getKeyArn()))
+        .conditions(Map.of("StringEquals", Map.of("kms:ViaService", Fn.sub("s3.${AWS::Region}.amazonaws.com"))))
+        .build());
+    asyncWorker.function().addEnvironment("PIER_ASYNC_SAGEMAKER_ASYNC_ENDPOINTS",
+        String.join(",", async.stream().map(GpuEndpoint::name).toList()));
+    Nag.suppress(role, "AwsSolutions-IAM5", "SageMaker writes each asynchronous answer or failure to an object of "
+        + "its own naming under async-inference/<endpoint>/ of the outputs bucket; the worker reads and drops only "
+        + "those.", "/^Resource::.*\\/async-inference\\/.*\\*$/");
   }
 
   /**

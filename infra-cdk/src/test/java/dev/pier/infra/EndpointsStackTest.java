@@ -87,4 +87,33 @@ class EndpointsStackTest {
             "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(
                 "arn:\\$\\{AWS::Partition}:ecr:\\$\\{AWS::Region}:763104351884:repository/pytorch-inference")))))))));
   }
+
+  @Test
+  void asyncEndpointNotifiesEncryptedSuccessAndErrorTopicsWithoutTheAnswer() {
+    dev.resourceCountIs("AWS::SNS::Topic", 2);
+    dev.allResourcesProperties("AWS::SNS::Topic", Map.of("KmsMasterKeyId", Match.anyValue()));
+    dev.hasResourceProperties("AWS::SNS::Topic", Map.of("TopicName", "pier-dev-gpu-success"));
+    dev.hasResourceProperties("AWS::SNS::Topic", Map.of("TopicName", "pier-dev-gpu-error"));
+    dev.hasResourceProperties("AWS::SNS::TopicPolicy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(Match.objectLike(Map.of("Effect", "Deny", "Condition",
+            Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
+    dev.hasResourceProperties("AWS::SageMaker::EndpointConfig", Map.of("AsyncInferenceConfig", Match.objectLike(Map.of(
+        "OutputConfig", Match.objectLike(Map.of("NotificationConfig", Map.of(
+            "SuccessTopic", Map.of("Ref", Match.stringLikeRegexp("GpuEndpointSuccessTopic.*")),
+            "ErrorTopic", Map.of("Ref", Match.stringLikeRegexp("GpuEndpointErrorTopic.*")))))))));
+    prod.resourceCountIs("AWS::SNS::Topic", 0);
+  }
+
+  @Test
+  void asyncEndpointRoleReadsOnlyStagedRequestsAndPublishesOnlyToItsTopics() {
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(
+            Match.objectLike(Map.of("Sid", "ReadAsyncRequests", "Action", "s3:GetObject",
+                "Resource", Match.objectLike(Map.of("Fn::Join", Match.arrayWith(List.of(Match.arrayWith(
+                    List.of("/async-requests/*")))))))),
+            Match.objectLike(Map.of("Sid", "PublishNotifications", "Action", "sns:Publish",
+                "Resource", List.of(
+                    Map.of("Ref", Match.stringLikeRegexp("GpuEndpointSuccessTopic.*")),
+                    Map.of("Ref", Match.stringLikeRegexp("GpuEndpointErrorTopic.*"))))))))));
+  }
 }

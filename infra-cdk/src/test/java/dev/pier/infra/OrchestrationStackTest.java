@@ -40,9 +40,11 @@ class OrchestrationStackTest {
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of("Action", "lambda:InvokeFunction", "Resource", alias)))))));
     assertThat(Json.allowedActions(dev, "BatchScoringRole")).containsOnlyOnce("lambda:InvokeFunction");
-    // the alias lives in the workers stack, which names the state machine instead of referencing it: no cycle
+    // the alias lives in the workers stack, which names the state machine instead of referencing it: no cycle (the
+    // workers stack depends on the endpoints stack only for the asynchronous endpoint's notification topics)
     var workers = Deployments.dev().stacks().workers();
-    assertThat(workers.getDependencies()).extracting(s -> s.getStackName()).containsExactly("pier-dev-data");
+    assertThat(workers.getDependencies()).extracting(s -> s.getStackName())
+        .containsExactlyInAnyOrder("pier-dev-data", "pier-dev-endpoints");
   }
 
   @Test

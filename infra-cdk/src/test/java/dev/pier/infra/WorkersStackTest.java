@@ -80,17 +80,21 @@ class WorkersStackTest {
     assertThat(new TreeSet<>(Json.allowedActions(dev, "AsyncWorkerRole"))).containsExactlyInAnyOrder(
         "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
         "dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey",
-        "sagemaker:InvokeEndpoint", "kms:GetPublicKey",
+        "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync", "kms:GetPublicKey",
         "dynamodb:UpdateItem", "s3:DeleteObject", "s3:PutObject", "kms:Encrypt", "kms:GenerateDataKey",
         // granted by the event source mapping, on the async queue only
         "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage",
         "sqs:GetQueueAttributes");
     assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "dynamodb:UpdateItem"))
         .singleElement().asString().contains("AsyncPredictionsTable");
-    assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:PutObject"))
-        .singleElement().asString().endsWith("/async-results/*\"]]}");
-    assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:DeleteObject"))
-        .singleElement().asString().endsWith("/async-requests/*\"]]}");
+    // results, and requests staged for the asynchronous endpoint
+    assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:PutObject")).hasSize(2)
+        .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-results/*\"]]}"))
+        .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-requests/*\"]]}"));
+    // requests once done, and the asynchronous endpoint's answers once read
+    assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:DeleteObject")).hasSize(2)
+        .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-requests/*\"]]}"))
+        .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-inference/gpu/*\"]]}"));
     assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "sqs:DeleteMessage"))
         .singleElement().asString().contains("AsyncPredictions").doesNotContain("DeadLetters");
   }
@@ -151,5 +155,37 @@ class WorkersStackTest {
     prod.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
     prod.hasResourceProperties("AWS::Lambda::Function", Map.of(
         "Handler", ApiFunction.HANDLER, "SnapStart", Map.of("ApplyOn", "PublishedVersions")));
+  }
+
+  @Test
+  void asyncQueueSubscribesToTheAsyncEndpointsNotificationsAndLetsOnlyThoseTopicsSend() {
+    dev.resourcePropertiesCountIs("AWS::SNS::Subscription", Map.of("Protocol", "sqs",
+        "Endpoint", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp("AsyncPredictions[0-9A-F]+"), "Arn")),
+        "RawMessageDelivery", Match.absent()), 2);
+    dev.hasResourceProperties("AWS::SQS::QueuePolicy", Map.of("PolicyDocument", Map.of("Statement",
+        Match.arrayWith(List.of(Match.objectLike(Map.of(
+            "Action", "sqs:SendMessage",
+            "Principal", Map.of("Service", "sns.amazonaws.com"),
+            "Condition", Map.of("ArnEquals", Map.of("aws:SourceArn",
+                Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*SuccessTopic.*")))))))))));
+    prod.resourceCountIs("AWS::SNS::Subscription", 0);
+  }
+
+  @Test
+  void asyncWorkerInvokesAsyncEndpointsAndReadsOnlyTheirOutputs() {
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_ASYNC_SAGEMAKER_ASYNC_ENDPOINTS", "pier-dev-gpu")))));
+    dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
+        List.of(
+            Match.objectLike(Map.of("Sid", "InvokeAsyncEndpoints", "Action", "sagemaker:InvokeEndpointAsync",
+                "Resource", Map.of("Fn::Sub",
+                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*"))),
+            Match.objectLike(Map.of("Sid", "StageAsyncEndpointRequests", "Action", "s3:PutObject")),
+            Match.objectLike(Map.of("Sid", "TakeAsyncEndpointOutputs",
+                "Action", List.of("s3:GetObject", "s3:DeleteObject"))))))));
+    assertThat(Json.resourcesAllowing(dev, "AsyncWorkerRole", "s3:GetObject"))
+        .anySatisfy(r -> assertThat(r.toString()).endsWith("/async-inference/gpu/*\"]]}"));
+    prod.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
+        Match.objectLike(Map.of("PIER_ASYNC_SAGEMAKER_ASYNC_ENDPOINTS", Match.anyValue())))), 0);
   }
 }

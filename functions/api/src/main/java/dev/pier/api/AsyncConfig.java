@@ -3,6 +3,7 @@ package dev.pier.api;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** {@code pier.async.*}: async predictions (README, "Async predictions"). */
@@ -49,4 +50,20 @@ public interface AsyncConfig {
    * one in {@code <data-dir>/async/callback.key} when unset; in AWS requests with a callback URL are refused without it.
    */
   Optional<String> callbackSecret();
+
+  /**
+   * AWS mode: SageMaker endpoints deployed as asynchronous endpoints (the CDK endpoints stack sets its own). Async
+   * predictions of versions placed on one of them are queued on it with {@code InvokeEndpointAsync} and completed from
+   * its SNS notification instead of being scored by the worker; other endpoint-placed versions keep the real-time
+   * call. Ignored in local mode.
+   */
+  Optional<List<String>> sagemakerAsyncEndpoints();
+
+  /** {@code InvokeEndpointAsync}'s {@code InvocationTimeoutSeconds}: the longest one request may run (1 s to 1 h). */
+  @WithDefault("15m")
+  Duration endpointInvocationTimeout();
+
+  /** {@code InvokeEndpointAsync}'s {@code RequestTTLSeconds}: the longest one may wait in the endpoint's queue (1 min to 6 h). */
+  @WithDefault("6h")
+  Duration endpointRequestTtl();
 }

@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import dev.pier.async.AsyncEndpoints;
 import dev.pier.async.AsyncObjects;
 import dev.pier.async.AsyncPoller;
 import dev.pier.async.AsyncPredictions;
@@ -26,6 +27,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
@@ -41,13 +44,11 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * same {@link AsyncWorker} runs behind the SQS-triggered handler ({@link #sqsBatch()}).
  *
  * <p>Endpoint-placed versions are scored by the worker through the same {@link PredictionService}, i.e. a real-time
- * {@code InvokeEndpoint} call made from the worker, not from the caller's request. SageMaker's own async inference
- * ({@code InvokeEndpointAsync}: input in S3, output to S3 + SNS) would suit very long-running endpoint models; it
- * needs an endpoint created with an async inference config and is not wired yet (see the closing note of issue #4).
- * The pinned {@code sagemakerruntime} 2.40.2 has the call ({@code invokeEndpointAsync}: {@code inputLocation},
- * {@code inferenceId}, {@code invocationTimeoutSeconds} in; {@code outputLocation}, {@code failureLocation} out); what
- * is missing is completing the record when the output lands (an SNS or S3 notification to a worker), since the
- * worker's lease cannot span the endpoint's run.
+ * {@code InvokeEndpoint} call made from the worker, not from the caller's request — except in AWS on the endpoints
+ * named in {@code pier.async.sagemaker-async-endpoints}, SageMaker asynchronous endpoints: there the worker stages the
+ * request in S3, queues it with {@code InvokeEndpointAsync} and lets go; the endpoint's SNS success or error
+ * notification, delivered to the same work queue, completes the record ({@link SageMakerAsyncEndpoints},
+ * {@link AsyncWorker}).
  */
 @Singleton
 public class AsyncPlatform {
@@ -92,7 +93,11 @@ public class AsyncPlatform {
         OipJson.writeResponse(service.infer(model, Integer.toString(version), OipJson.parseRequest(request)));
     CallbackSender callbacks = callbackSecret == null ? CallbackSender.NONE
         : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
-    this.worker = new AsyncWorker(table, objects, scorer, settings, metrics, callbacks, Clock.systemUTC());
+    AsyncEndpoints endpoints = local || async.sagemakerAsyncEndpoints().orElse(List.of()).isEmpty()
+        ? AsyncEndpoints.NONE
+        : new SageMakerAsyncEndpoints(service, Set.copyOf(async.sagemakerAsyncEndpoints().get()),
+            async.endpointInvocationTimeout(), async.endpointRequestTtl());
+    this.worker = new AsyncWorker(table, objects, scorer, endpoints, settings, metrics, callbacks, Clock.systemUTC());
     this.predictions = new AsyncPredictions(table, objects, queue, settings, metrics, Clock.systemUTC());
     this.poller = local && async.workers() > 0 ? new AsyncPoller(queue, worker, async.workers()) : null;
     if (!local && queueUrl == null) {

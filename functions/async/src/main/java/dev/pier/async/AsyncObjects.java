@@ -69,6 +69,40 @@ public final class AsyncObjects {
     }
   }
 
+  /** The {@code s3://} URI of one of this bucket's keys (what an asynchronous endpoint is given as its input). */
+  public String location(String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+
+  /**
+   * The bytes at an {@code s3://} URI in any bucket (an asynchronous endpoint's answer or failure, which SageMaker
+   * writes to the endpoint's output paths), or null when it is not there.
+   */
+  public byte[] read(String location) {
+    String[] bucketKey = bucketAndKey(location);
+    try {
+      return s3.getObjectAsBytes(b -> b.bucket(bucketKey[0]).key(bucketKey[1])).asByteArray();
+    } catch (NoSuchKeyException e) {
+      return null;
+    }
+  }
+
+  /** Deletes the object at an {@code s3://} URI; nothing when {@code location} is null. */
+  public void deleteAt(String location) {
+    if (location != null) {
+      String[] bucketKey = bucketAndKey(location);
+      s3.deleteObject(b -> b.bucket(bucketKey[0]).key(bucketKey[1]));
+    }
+  }
+
+  private static String[] bucketAndKey(String location) {
+    int slash = location.startsWith("s3://") ? location.indexOf('/', 5) : -1;
+    if (slash < 0) {
+      throw new IllegalArgumentException("not an s3://bucket/key URI: " + location);
+    }
+    return new String[] {location.substring(5, slash), location.substring(slash + 1)};
+  }
+
   /** Deletes request and result objects last written before {@code cutoff}; returns how many. */
   public int expire(Instant cutoff) {
     int removed = 0;

@@ -67,7 +67,7 @@ public final class AsyncPoller implements AutoCloseable {
 
   private void run(Message m) {
     try {
-      if (worker.handle(m.body()) == AsyncWorker.Outcome.ACK) {
+      if (worker.handleMessage(m.body()) == AsyncWorker.Outcome.ACK) {
         queue.delete(m.receiptHandle());
       }
     } catch (RuntimeException e) {

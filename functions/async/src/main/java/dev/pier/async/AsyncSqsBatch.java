@@ -10,7 +10,10 @@ import java.util.List;
  * after the queue's maximum receives — by then the record is FAILED after {@link AsyncSettings#maxAttempts()}.
  */
 public final class AsyncSqsBatch {
-  /** One SQS record of the event: its message id and body (a prediction id). */
+  /**
+   * One SQS record of the event: its message id and body (a prediction id, or an asynchronous endpoint's notification
+   * delivered by SNS).
+   */
   public record Message(String messageId, String body) {}
 
   private final AsyncWorker worker;
@@ -23,7 +26,7 @@ public final class AsyncSqsBatch {
     List<String> failures = new ArrayList<>();
     for (Message m : messages) {
       try {
-        if (worker.handle(m.body()) == AsyncWorker.Outcome.RETRY) {
+        if (worker.handleMessage(m.body()) == AsyncWorker.Outcome.RETRY) {
           failures.add(m.messageId());
         }
       } catch (RuntimeException e) {

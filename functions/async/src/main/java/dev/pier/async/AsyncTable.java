@@ -35,6 +35,10 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * <p>Every state change is conditional: a claim succeeds only on a QUEUED prediction or a RUNNING one whose lease
  * has expired, and hands out a fresh lease token; completion and failure succeed only for the holder of the current
  * token while RUNNING. So however often a message is delivered, exactly one completion is written.
+ *
+ * <p>A prediction handed to a SageMaker asynchronous endpoint stays RUNNING under the same token with
+ * {@code endpointName}, {@code endpointOutput} and {@code endpointFailure} (the S3 locations the endpoint writes) and
+ * a lease as long as the endpoint may keep it; the endpoint's notification completes it with that token.
  */
 public final class AsyncTable {
   static final String PK = "pk";
@@ -150,7 +154,7 @@ public final class AsyncTable {
     try {
       Map<String, AttributeValue> item = dynamo.updateItem(b -> b.tableName(table).key(key(id))
           .updateExpression("SET #s = :running, leaseToken = :t, leaseUntil = :until, updatedAt = :now"
-              + " ADD attempts :one")
+              + " ADD attempts :one REMOVE endpointName, endpointOutput, endpointFailure")
           .conditionExpression("attribute_exists(pk) AND (#s = :queued OR (#s = :running AND leaseUntil < :now))")
           .expressionAttributeNames(Map.of("#s", "state"))
           .expressionAttributeValues(Map.of(":running", str(AsyncState.RUNNING.name()),
@@ -163,6 +167,54 @@ public final class AsyncTable {
     } catch (ConditionalCheckFailedException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Records that the claimed prediction was queued on an asynchronous endpoint: where its request is staged, where
+   * the endpoint writes, and a lease until {@code leaseUntil} (the longest the endpoint may keep it). The inline
+   * request is dropped, the staged object being its one copy now. Only by the holder of the current lease.
+   *
+   * @return false when the lease was lost meanwhile
+   */
+  public boolean handOff(String id, String token, String requestKey, AsyncEndpoints.Invocation invocation,
+      Instant now, Instant leaseUntil) {
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(":running", str(AsyncState.RUNNING.name()),
+        ":t", str(token), ":now", num(now.toEpochMilli()), ":until", num(leaseUntil.toEpochMilli()),
+        ":rk", str(requestKey), ":e", str(invocation.endpoint()), ":o", str(invocation.outputLocation())));
+    String set = "SET updatedAt = :now, leaseUntil = :until, requestKey = :rk, endpointName = :e, endpointOutput = :o";
+    if (invocation.failureLocation() != null) {
+      set += ", endpointFailure = :f";
+      values.put(":f", str(invocation.failureLocation()));
+    }
+    String expression = set;
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(key(id))
+          .updateExpression(expression + " REMOVE #q")
+          .conditionExpression("#s = :running AND leaseToken = :t")
+          .expressionAttributeNames(Map.of("#s", "state", "#q", "request"))
+          .expressionAttributeValues(values));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A prediction waiting on an asynchronous endpoint: the claim that handed it over (its token completes it) and
+   * where the endpoint writes its answer or failure ({@code s3://} URIs; the failure location may be null).
+   */
+  public record HandedOff(Claim claim, String endpoint, String outputLocation, String failureLocation) {}
+
+  /** The prediction if it is RUNNING on an asynchronous endpoint; empty when it is not (or not yet, or no more). */
+  public Optional<HandedOff> handedOff(String id) {
+    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(key(id))).item();
+    if (item == null || item.isEmpty() || !AsyncState.RUNNING.name().equals(text(item, "state"))
+        || !item.containsKey("endpointOutput") || !item.containsKey("leaseToken")) {
+      return Optional.empty();
+    }
+    Claim claim = new Claim(prediction(item), text(item, "leaseToken"), null, text(item, "requestKey"));
+    return Optional.of(new HandedOff(claim, text(item, "endpointName"), text(item, "endpointOutput"),
+        text(item, "endpointFailure")));
   }
 
   /**
@@ -195,7 +247,7 @@ public final class AsyncTable {
   private boolean finish(String id, String set, Map<String, AttributeValue> values) {
     try {
       dynamo.updateItem(b -> b.tableName(table).key(key(id))
-          .updateExpression(set + " REMOVE #q, leaseToken, leaseUntil")
+          .updateExpression(set + " REMOVE #q, leaseToken, leaseUntil, endpointOutput, endpointFailure")
           .conditionExpression("#s = :running AND leaseToken = :t")
           .expressionAttributeNames(names(set))
           .expressionAttributeValues(values));

@@ -97,6 +97,11 @@ public final class PredictionService {
     return resolver.resolveCached(model, reference, unit);
   }
 
+  /** What serves endpoint-placed versions here; null when this process cannot reach endpoints. */
+  public EndpointRouter endpointRouter() {
+    return endpoints;
+  }
+
   /** The version's response-cache counters, or null when it does not cache. */
   public ResponseCache.Stats cacheStats(ModelVersion version) {
     return responses.stats(version);
