@@ -1,15 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.aws.DynamoTables;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
-import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.Projection;
-import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * The registry's single DynamoDB table. Items of one model share its partition so a model, its versions and its
@@ -41,31 +33,6 @@ public final class RegistryTable {
   private RegistryTable() {}
 
   public static void createIfMissing(DynamoDbClient dynamo, String table) {
-    try {
-      dynamo.describeTable(b -> b.tableName(table));
-      return;
-    } catch (ResourceNotFoundException e) {
-      // fall through and create it
-    }
-    dynamo.createTable(b -> b.tableName(table)
-        .billingMode(BillingMode.PAY_PER_REQUEST)
-        .attributeDefinitions(
-            attribute(PK), attribute(SK), attribute(GSI1_PK), attribute(GSI1_SK))
-        .keySchema(key(PK, KeyType.HASH), key(SK, KeyType.RANGE))
-        .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
-            .indexName(GSI1)
-            .keySchema(key(GSI1_PK, KeyType.HASH), key(GSI1_SK, KeyType.RANGE))
-            .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
-            .build()));
-    dynamo.updateTimeToLive(b -> b.tableName(table)
-        .timeToLiveSpecification(t -> t.enabled(true).attributeName(TTL)));
-  }
-
-  private static AttributeDefinition attribute(String name) {
-    return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
-  }
-
-  private static KeySchemaElement key(String name, KeyType type) {
-    return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+    DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, TTL);
   }
 }

@@ -1,5 +1,6 @@
 package dev.pier.async;
 
+import dev.pier.kernel.aws.DynamoTables;
 import dev.pier.kernel.PierException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,19 +11,14 @@ import java.util.Optional;
 import java.util.UUID;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
@@ -56,21 +52,12 @@ public final class AsyncTable {
 
   /** Creates the table with its TTL (local mode; in AWS the CDK data stack does). */
   public static void createIfMissing(DynamoDbClient dynamo, String table) {
-    try {
-      dynamo.describeTable(b -> b.tableName(table));
-      return;
-    } catch (ResourceNotFoundException e) {
-      // create it
-    }
-    dynamo.createTable(b -> b.tableName(table)
-        .billingMode(BillingMode.PAY_PER_REQUEST)
-        .attributeDefinitions(stringAttribute(PK), stringAttribute(SUBJECT))
-        .keySchema(KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build())
+    DynamoTables.createIfMissing(dynamo, table, b -> b
+        .attributeDefinitions(DynamoTables.string(PK), DynamoTables.string(SUBJECT))
+        .keySchema(DynamoTables.key(PK, KeyType.HASH))
         .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(SUBJECT_INDEX)
-            .keySchema(KeySchemaElement.builder().attributeName(SUBJECT).keyType(KeyType.HASH).build())
-            .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build()));
-    dynamo.updateTimeToLive(b -> b.tableName(table)
-        .timeToLiveSpecification(t -> t.attributeName(TTL).enabled(true)));
+            .keySchema(DynamoTables.key(SUBJECT, KeyType.HASH))
+            .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build()), TTL);
   }
 
   /** A prediction claimed by one worker: its lease token and where its request is. */
@@ -348,9 +335,5 @@ public final class AsyncTable {
 
   private static AttributeValue num(long n) {
     return AttributeValue.fromN(Long.toString(n));
-  }
-
-  private static AttributeDefinition stringAttribute(String name) {
-    return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
   }
 }

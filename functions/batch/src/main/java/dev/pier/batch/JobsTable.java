@@ -1,6 +1,7 @@
 package dev.pier.batch;
 
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.DynamoTables;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,19 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.Projection;
-import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
@@ -48,19 +40,7 @@ public final class JobsTable {
 
   /** Creates the table (local mode; in AWS the CDK app does). */
   public static void createIfMissing(DynamoDbClient dynamo, String table) {
-    try {
-      dynamo.describeTable(b -> b.tableName(table));
-      return;
-    } catch (ResourceNotFoundException e) {
-      // create it
-    }
-    dynamo.createTable(b -> b.tableName(table)
-        .billingMode(BillingMode.PAY_PER_REQUEST)
-        .attributeDefinitions(attribute(PK), attribute(SK), attribute(GSI1_PK), attribute(GSI1_SK))
-        .keySchema(key(PK, KeyType.HASH), key(SK, KeyType.RANGE))
-        .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(GSI1)
-            .keySchema(key(GSI1_PK, KeyType.HASH), key(GSI1_SK, KeyType.RANGE))
-            .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build()));
+    DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, null);
   }
 
   /** Stores a new job; false when a job with its id exists already (an upload seen before). */
@@ -256,13 +236,5 @@ public final class JobsTable {
   private static long num(Map<String, AttributeValue> i, String k) {
     AttributeValue v = i.get(k);
     return v == null ? 0 : Long.parseLong(v.n());
-  }
-
-  private static AttributeDefinition attribute(String name) {
-    return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
-  }
-
-  private static KeySchemaElement key(String name, KeyType type) {
-    return KeySchemaElement.builder().attributeName(name).keyType(type).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.pier.kernel.security;
 
+import dev.pier.kernel.aws.DynamoTables;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -15,14 +16,9 @@ import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * API keys in DynamoDB, stored only as a random salt and HMAC-SHA256(salt, secret): the key itself is shown once,
@@ -57,16 +53,8 @@ public final class ApiKeys {
   }
 
   public static void createTableIfMissing(DynamoDbClient dynamo, String table) {
-    try {
-      dynamo.describeTable(b -> b.tableName(table));
-      return;
-    } catch (ResourceNotFoundException e) {
-      // create it
-    }
-    dynamo.createTable(b -> b.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
-        .attributeDefinitions(AttributeDefinition.builder().attributeName("id")
-            .attributeType(ScalarAttributeType.S).build())
-        .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build()));
+    DynamoTables.createIfMissing(dynamo, table, b -> b.attributeDefinitions(DynamoTables.string("id"))
+        .keySchema(DynamoTables.key("id", KeyType.HASH)), null);
   }
 
   public Created create(String name, List<Grant> grants, double ratePerSecond, String createdBy) {
