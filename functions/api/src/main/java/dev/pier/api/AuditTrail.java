@@ -82,9 +82,12 @@ public class AuditTrail {
    * @param pii the answering version's PII-marked input fields
    */
   public void prediction(String model, int version, byte[] input, String unit, PiiFields pii) {
+    if (!sampler.draw()) {
+      return; // most predictions: nothing to gather
+    }
     Caller caller = caller();
     String subject = caller != null && caller.subject() != null ? caller.subject() : unit;
-    sampler.offer(new PredictionSampler.Prediction(caller == null ? "system" : caller.principalId(),
+    sampler.record(new PredictionSampler.Prediction(caller == null ? "system" : caller.principalId(),
         caller == null ? null : caller.requestId(), subject, model, version, input, () -> input, pii));
   }
 

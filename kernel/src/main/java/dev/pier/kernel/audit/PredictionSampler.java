@@ -58,15 +58,28 @@ public final class PredictionSampler {
 
   /** Records {@code p} with probability {@code rate}; returns whether it was recorded. */
   public boolean offer(Prediction p) {
-    if (rate <= 0 || (rate < 1 && ThreadLocalRandom.current().nextDouble() >= rate)) {
+    if (!draw()) {
       return false;
     }
+    record(p);
+    return true;
+  }
+
+  /**
+   * The sampling decision alone (true with probability {@code rate}), so a hot path can skip gathering a
+   * prediction's details when it is not sampled; follow a true with {@link #record}.
+   */
+  public boolean draw() {
+    return rate > 0 && (rate >= 1 || ThreadLocalRandom.current().nextDouble() < rate);
+  }
+
+  /** Writes {@code p}'s entry, whatever the rate: the caller has drawn already. */
+  public void record(Prediction p) {
     byte[] bytes = p.input() == null ? new byte[0] : p.input();
     sink.accept(new AuditEvent(UUID.randomUUID().toString(), Instant.now(), p.principal(), AuditEvent.PREDICT,
         p.model(), p.version(), p.requestId(), p.subject() == null ? null : subjects.of(p.subject()), sha256(bytes),
         includeInput ? maskedInput(p.inputJson() == null ? bytes : p.inputJson().get(), p.pii()) : null,
         Map.of()));
-    return true;
   }
 
   /**
