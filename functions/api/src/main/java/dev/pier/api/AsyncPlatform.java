@@ -29,12 +29,6 @@ import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -65,17 +59,8 @@ public class AsyncPlatform {
     this.local = platform.standIns() != null;
     AsyncSettings settings = new AsyncSettings(async.lease(), async.maxAttempts(), retention.asyncResults(),
         async.inlineBytes());
-    var sdk = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
-        .region(Region.of(platform.aws().settings().region()));
-    if (local) {
-      sdk.endpointOverride(platform.standIns().sqsEndpoint()).credentialsProvider(StaticCredentialsProvider.create(
-          AwsBasicCredentials.create(platform.standIns().accessKeyId(), platform.standIns().secretAccessKey())));
-    } else {
-      async.sqsEndpoint().ifPresent(sdk::endpointOverride);
-      sdk.credentialsProvider(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
-          ? EnvironmentVariableCredentialsProvider.create() : DefaultCredentialsProvider.builder().build());
-    }
-    this.sqs = sdk.build();
+    this.sqs = platform.aws().client(SqsClient.builder(),
+        local ? platform.standIns().sqsEndpoint() : async.sqsEndpoint().orElse(null));
     AsyncTable table = new AsyncTable(platform.aws().dynamoDb(), async.table());
     AsyncObjects objects = new AsyncObjects(platform.aws().s3(), async.bucket());
     String queueUrl;

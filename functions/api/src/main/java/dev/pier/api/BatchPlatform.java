@@ -103,20 +103,16 @@ public class BatchPlatform {
         public void deleted(String id) {}
       };
     }
-    var client = software.amazon.awssdk.services.scheduler.SchedulerClient.builder()
-        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
-    platform.config().region().ifPresent(r -> client.region(software.amazon.awssdk.regions.Region.of(r)));
-    return new EventBridgeScheduleTrigger(client.build(), config.stateMachineArn().get(),
+    var client = platform.aws().client(software.amazon.awssdk.services.scheduler.SchedulerClient.builder(), null);
+    return new EventBridgeScheduleTrigger(client, config.stateMachineArn().get(),
         config.schedulerRoleArn().get(), config.scheduleGroup());
   }
 
   /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
   private JobLauncher cloudLauncher(Platform platform) {
     if (config.stateMachineArn().isPresent()) {
-      var sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
-          .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
-      platform.config().region().ifPresent(r -> sfn.region(software.amazon.awssdk.regions.Region.of(r)));
-      return new StepFunctionsLauncher(sfn.build(), config.stateMachineArn().get());
+      var sfn = platform.aws().client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null);
+      return new StepFunctionsLauncher(sfn, config.stateMachineArn().get());
     }
     return new JobLauncher() {
       @Override

@@ -20,8 +20,6 @@ import dev.pier.runtime.EndpointRouter;
 import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
 import java.util.function.Consumer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -90,28 +88,23 @@ public class Platform {
    * SageMaker-runtime stand-in, which hosts each such version on the CPU (this process) the first time it is asked for.
    */
   private EndpointRouter endpointRouter(PierConfig config) {
-    var sdk = software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient.builder()
-        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-        .region(software.amazon.awssdk.regions.Region.of(aws.settings().region()));
     Consumer<ModelVersion> beforeInvoke = v -> { };
+    java.net.URI endpoint = config.aws().sagemakerRuntimeEndpoint().orElse(null);
     if (standIns != null) {
       try {
         localEndpoints = LocalSageMakerRuntime.start(0);
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the local SageMaker-runtime stand-in", e);
       }
-      sdk.endpointOverride(localEndpoints.endpoint()).credentialsProvider(StaticCredentialsProvider.create(
-          AwsBasicCredentials.create(standIns.accessKeyId(), standIns.secretAccessKey())));
+      endpoint = localEndpoints.endpoint();
       beforeInvoke = v -> {
         String name = EndpointRouter.endpointName(v);
         if (!localEndpoints.hosts(name)) {
           localEndpoints.host(name, body -> OipJson.writeResponse(predictions.inProcess(v, OipJson.parseRequest(body))));
         }
       };
-    } else {
-      config.aws().sagemakerRuntimeEndpoint().ifPresent(sdk::endpointOverride);
     }
-    sagemaker = sdk.build();
+    sagemaker = aws.client(software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient.builder(), endpoint);
     return new EndpointRouter(new EndpointClient(sagemaker), beforeInvoke);
   }
 

@@ -37,9 +37,7 @@ public class RegistryServices {
         config.registry().events().webhookBackoff());
     platform.registry().addListener(dispatcher);
     config.registry().events().eventBusName().ifPresent(bus -> {
-      eventBridge = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
-          .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-          .region(software.amazon.awssdk.regions.Region.of(platform.aws().settings().region())).build();
+      eventBridge = platform.aws().client(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder(), null);
       platform.registry().addListener(new EventBridgePublisher(eventBridge, bus));
       Log.infof("registry events go to EventBridge bus %s", bus);
     });

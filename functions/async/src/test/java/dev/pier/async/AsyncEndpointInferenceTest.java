@@ -22,10 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -63,14 +59,9 @@ class AsyncEndpointInferenceTest {
     aws = LocalAws.start(dataDir);
     clients = new AwsClients(new AwsClients.AwsSettings(LocalAws.REGION, aws.dynamoDbEndpoint(), aws.s3Endpoint(),
         LocalAws.ACCESS_KEY_ID, LocalAws.SECRET_ACCESS_KEY));
-    var credentials = StaticCredentialsProvider.create(
-        AwsBasicCredentials.create(LocalAws.ACCESS_KEY_ID, LocalAws.SECRET_ACCESS_KEY));
-    sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(LocalAws.REGION))
-        .endpointOverride(aws.sqsEndpoint()).credentialsProvider(credentials).build();
+    sqs = clients.client(SqsClient.builder(), aws.sqsEndpoint());
     sagemaker = LocalSageMakerRuntime.start(0);
-    sagemakerClient = SageMakerRuntimeClient.builder().httpClient(UrlConnectionHttpClient.create())
-        .region(Region.of(LocalAws.REGION)).endpointOverride(sagemaker.endpoint()).credentialsProvider(credentials)
-        .build();
+    sagemakerClient = clients.client(SageMakerRuntimeClient.builder(), sagemaker.endpoint());
   }
 
   @AfterAll

@@ -21,10 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -55,9 +51,7 @@ class AsyncWorkerTest {
     aws = LocalAws.start(dataDir);
     clients = new AwsClients(new AwsClients.AwsSettings(LocalAws.REGION, aws.dynamoDbEndpoint(), aws.s3Endpoint(),
         LocalAws.ACCESS_KEY_ID, LocalAws.SECRET_ACCESS_KEY));
-    sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(LocalAws.REGION))
-        .endpointOverride(aws.sqsEndpoint()).credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(LocalAws.ACCESS_KEY_ID, LocalAws.SECRET_ACCESS_KEY))).build();
+    sqs = clients.client(SqsClient.builder(), aws.sqsEndpoint());
   }
 
   @AfterAll

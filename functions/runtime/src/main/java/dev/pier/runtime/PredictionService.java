@@ -70,8 +70,11 @@ public final class PredictionService {
 
   /** {@link #inferNow(String, String, InferenceRequest, long)} with a version resolved already. */
   public InferenceResponse inferNow(ModelVersion version, InferenceRequest request, long maxMeanNanos) {
-    if (request.explain() != null || version.onEndpoint() || version.batching() != null
-        || !models.loadedAndFast(version, maxMeanNanos)) {
+    if (request.explain() != null || version.onEndpoint() || version.batching() != null) {
+      return null;
+    }
+    // with a response cache, a declined computation would count as a miss: look before asking it
+    if (version.responseCache() != null && !models.loadedAndFast(version, maxMeanNanos)) {
       return null;
     }
     ConcurrencyLimits.Permit permit = limits.tryAcquire(version.model());

@@ -7,6 +7,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -90,6 +92,20 @@ public final class AwsClients implements AutoCloseable {
               .pathStyleAccessEnabled(true).build());
     }
     return b.build();
+  }
+
+  /**
+   * Any other service's client built like these: this process's HTTP client, region and credentials, and
+   * {@code endpointOverride} when not null (a local stand-in, or a configured endpoint). The caller closes it; the
+   * shared HTTP client closes with this object.
+   */
+  public <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C client(B builder,
+      URI endpointOverride) {
+    builder.httpClient(http).region(Region.of(settings.region())).credentialsProvider(credentials());
+    if (endpointOverride != null) {
+      builder.endpointOverride(endpointOverride);
+    }
+    return builder.build();
   }
 
   private AwsCredentialsProvider credentials() {

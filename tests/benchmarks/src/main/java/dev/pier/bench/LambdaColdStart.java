@@ -40,11 +40,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -108,11 +104,7 @@ public final class LambdaColdStart {
       // What the CDK app creates in AWS: the async predictions table, bucket and queue.
       AsyncTable.createIfMissing(fixture.clients.dynamoDb(), "async");
       new AsyncObjects(fixture.clients.s3(), "async").createBucketIfMissing();
-      SqsClient sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
-          .region(Region.of(fixture.aws.region())).endpointOverride(fixture.aws.sqsEndpoint())
-          .credentialsProvider(StaticCredentialsProvider.create(
-              AwsBasicCredentials.create(fixture.aws.accessKeyId(), fixture.aws.secretAccessKey())))
-          .build();
+      SqsClient sqs = fixture.clients.client(SqsClient.builder(), fixture.aws.sqsEndpoint());
       String queueUrl = AsyncQueue.createIfMissing(sqs, "async-predictions", Duration.ofSeconds(60));
       // ... and the jobs table and batch bucket
       JobsTable.createIfMissing(fixture.clients.dynamoDb(), "jobs");
