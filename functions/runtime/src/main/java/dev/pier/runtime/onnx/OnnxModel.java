@@ -32,12 +32,14 @@ final class OnnxModel implements LoadedModel {
   private final OrtSession session;
   private final Signature signature;
   private final long sizeBytes;
+  private final OnnxBindings bindings;
 
   OnnxModel(OrtEnvironment env, OrtSession session, Signature signature, long artifactBytes) {
     this.env = env;
     this.session = session;
     this.signature = signature;
     this.sizeBytes = Math.max(artifactBytes * 2, 1 << 20); // weights plus the runtime's own buffers, roughly
+    this.bindings = new OnnxBindings(env);
   }
 
   @Override
@@ -52,6 +54,28 @@ final class OnnxModel implements LoadedModel {
 
   @Override
   public List<Tensor> infer(List<Tensor> inputs, List<String> outputs) {
+    OnnxBindings.Key key = OnnxBindings.key(inputs, outputs);
+    if (key != null) {
+      try {
+        List<Tensor> bound = bindings.run(session, key, inputs);
+        if (bound != null) {
+          return bound;
+        }
+      } catch (OrtException e) {
+        List<Tensor> out = run(inputs, outputs); // throws if the input itself is what the runtime refuses
+        bindings.refuse(key); // it was the pinned outputs: shapes that depend on the data
+        return out;
+      }
+    }
+    List<Tensor> out = run(inputs, outputs);
+    if (key != null) {
+      bindings.learn(key, out);
+    }
+    return out;
+  }
+
+  /** An ordinary run: inputs copied into new native tensors, outputs read from the ones ONNX Runtime creates. */
+  private List<Tensor> run(List<Tensor> inputs, List<String> outputs) {
     Map<String, OnnxTensor> feeds = new HashMap<>(inputs.size() * 2);
     try {
       for (Tensor t : inputs) {
@@ -184,6 +208,7 @@ final class OnnxModel implements LoadedModel {
 
   @Override
   public void close() {
+    bindings.close();
     try {
       session.close();
     } catch (OrtException e) {
