@@ -30,14 +30,7 @@ public class ApiErrors {
 
   @ServerExceptionMapper
   public Response pier(PierException e, UriInfo uri) {
-    if (e.status() >= 500) {
-      Log.errorf(e, "request %s failed: %s", uri.getPath(), e.getMessage());
-    }
-    Response r = response(uri.getPath(), e.status(), e.getMessage());
-    if (e.status() == 429 || e.status() == 503) {
-      return Response.fromResponse(r).header("Retry-After", "1").build();
-    }
-    return r;
+    return response(uri.getPath(), Failure.of(uri.getPath(), e));
   }
 
   @ServerExceptionMapper
@@ -65,12 +58,7 @@ public class ApiErrors {
   /** 401 (with a Bearer challenge), 403 or 429 (with Retry-After) from the shared policy check. */
   @ServerExceptionMapper
   public Response denied(dev.pier.kernel.security.AccessDenied e, UriInfo uri) {
-    Response r = response(uri.getPath(), e.status(), e.getMessage());
-    return switch (e.status()) {
-      case 401 -> Response.fromResponse(r).header("WWW-Authenticate", "Bearer realm=\"pier\"").build();
-      case 429 -> Response.fromResponse(r).header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
-      default -> r;
-    };
+    return response(uri.getPath(), Failure.of(uri.getPath(), e));
   }
 
   @ServerExceptionMapper
@@ -80,8 +68,49 @@ public class ApiErrors {
 
   @ServerExceptionMapper
   public Response unexpected(RuntimeException e, UriInfo uri) {
-    Log.errorf(e, "request %s failed unexpectedly", uri.getPath());
-    return response(uri.getPath(), 500, "internal error (" + e.getClass().getSimpleName() + "); see the server log");
+    return response(uri.getPath(), Failure.of(uri.getPath(), e));
+  }
+
+  /**
+   * How a failure is answered: status, message and the one header some statuses add ({@code Retry-After} on
+   * 429/503, a Bearer challenge on 401). Shared by the exception mappers and the inference route, which answers
+   * outside JAX-RS; server errors are logged here, once.
+   */
+  record Failure(int status, String message, String header, String headerValue) {
+    static Failure of(String path, Throwable e) {
+      return switch (e) {
+        case PierException p -> {
+          if (p.status() >= 500) {
+            Log.errorf(p, "request %s failed: %s", path, p.getMessage());
+          }
+          yield p.status() == 429 || p.status() == 503
+              ? new Failure(p.status(), p.getMessage(), "Retry-After", "1")
+              : new Failure(p.status(), p.getMessage(), null, null);
+        }
+        case dev.pier.kernel.security.AccessDenied d -> switch (d.status()) {
+          case 401 -> new Failure(401, d.getMessage(), "WWW-Authenticate", "Bearer realm=\"pier\"");
+          case 429 -> new Failure(429, d.getMessage(), "Retry-After", Long.toString(d.retryAfterSeconds()));
+          default -> new Failure(d.status(), d.getMessage(), null, null);
+        };
+        default -> {
+          Log.errorf(e, "request %s failed unexpectedly", path);
+          yield new Failure(500, "internal error (" + e.getClass().getSimpleName() + "); see the server log", null,
+              null);
+        }
+      };
+    }
+  }
+
+  static Response response(String path, Failure f) {
+    Response r = response(path, f.status(), f.message());
+    return f.header() == null ? r : Response.fromResponse(r).header(f.header(), f.headerValue()).build();
+  }
+
+  /** The Open Inference Protocol's error body. */
+  static String oipError(String message) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("error", message);
+    return body.toString();
   }
 
   static Response response(String path, int status, String message) {
@@ -99,11 +128,10 @@ public class ApiErrors {
       };
       return mlflowResponse(status, code, message);
     }
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
     if (path.startsWith("/v2")) {
-      body.put("error", message);
-      return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body.toString()).build();
+      return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(oipError(message)).build();
     }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("type", "about:blank");
     body.put("title", Response.Status.fromStatusCode(status) != null
         ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error");

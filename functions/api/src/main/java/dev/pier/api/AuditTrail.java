@@ -86,9 +86,27 @@ public class AuditTrail {
       return; // most predictions: nothing to gather
     }
     Caller caller = caller();
-    String subject = caller != null && caller.subject() != null ? caller.subject() : unit;
-    sampler.record(new PredictionSampler.Prediction(caller == null ? "system" : caller.principalId(),
-        caller == null ? null : caller.requestId(), subject, model, version, input, () -> input, pii));
+    record(caller == null ? Requester.SYSTEM : caller.requester(), model, version, input, unit, pii);
+  }
+
+  /**
+   * Whether the next prediction is one of the audit sample ({@code pier.audit.prediction-sample-rate}); a true must
+   * be followed by {@link #prediction(Requester, String, int, byte[], String, PiiFields)}. Drawn before serving, so
+   * that the sampled few, whose entry may be written to S3, are served where blocking is allowed.
+   */
+  boolean draw() {
+    return sampler.draw();
+  }
+
+  /** Writes the audit entry of a prediction drawn by {@link #draw()}, made for {@code who}. */
+  void prediction(Requester who, String model, int version, byte[] input, String unit, PiiFields pii) {
+    record(who, model, version, input, unit, pii);
+  }
+
+  private void record(Requester who, String model, int version, byte[] input, String unit, PiiFields pii) {
+    String subject = who.subject() != null ? who.subject() : unit;
+    sampler.record(new PredictionSampler.Prediction(who.principal(), who.requestId(), subject, model, version, input,
+        () -> input, pii));
   }
 
   /** Decides and writes prediction samples for every front end (gRPC gets it at start). */

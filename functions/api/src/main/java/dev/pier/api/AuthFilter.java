@@ -8,6 +8,7 @@ import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
+import io.vertx.core.MultiMap;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -15,6 +16,7 @@ import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Function;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -44,7 +46,9 @@ public class AuthFilter {
     }
     Gatekeeper gatekeeper = security.gatekeeper();
     Credentials credentials = Credentials.from(request::getHeaderString);
-    Map<String, Object> claims = security.gatewayClaimsTrusted() ? gatewayClaims() : null;
+    var current = vertx.getCurrent();
+    Map<String, Object> claims = security.gatewayClaimsTrusted() && current != null
+        ? gatewayClaims(current.request().headers()) : null;
     Principal principal;
     if (rule == null) {
       principal = gatekeeper.authenticate(credentials, claims);
@@ -58,10 +62,7 @@ public class AuthFilter {
       String model = request.getUriInfo().getPathParameters().getFirst("model");
       principal = gatekeeper.admit(credentials, claims, rule.value(), model);
     }
-    String subject = request.getHeaderString(Caller.SUBJECT_HEADER);
-    if (subject == null) {
-      subject = request.getHeaderString(InferenceResource.UNIT_HEADER);
-    }
+    String subject = subject(request::getHeaderString);
     // the id RequestIds answered in X-Request-Id (the caller's, when sane), so audit entries quote the same one
     Object requestId = request.getProperty(RequestIds.HEADER);
     caller.set(principal, requestId instanceof String id ? id : request.getHeaderString(Caller.REQUEST_ID_HEADER),
@@ -73,9 +74,8 @@ public class AuthFilter {
    * ({@code requestContext.authorizer.jwt.claims}); null outside Lambda or on routes without the authorizer.
    * Only the Lambda handler can put the context object there, so a client cannot forge it.
    */
-  private Map<String, Object> gatewayClaims() {
-    var current = vertx.getCurrent();
-    if (current == null || !(current.request().headers() instanceof QuarkusHttpHeaders headers)) {
+  static Map<String, Object> gatewayClaims(MultiMap requestHeaders) {
+    if (!(requestHeaders instanceof QuarkusHttpHeaders headers)) {
       return null;
     }
     for (var entry : headers.getContextObjects().entrySet()) {
@@ -95,4 +95,9 @@ public class AuthFilter {
     return null;
   }
 
+  /** The data subject a request names: {@code X-Pier-Subject}, else its canary unit header; null for neither. */
+  static String subject(Function<String, String> header) {
+    String subject = header.apply(Caller.SUBJECT_HEADER);
+    return subject != null ? subject : header.apply(InferenceResource.UNIT_HEADER);
+  }
 }

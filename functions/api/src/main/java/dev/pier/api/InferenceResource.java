@@ -3,16 +3,12 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.privacy.MarkedValues;
-import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.InferenceRequest;
-import dev.pier.runtime.InferenceResponse;
 import dev.pier.runtime.PredictionService;
-import dev.pier.runtime.oip.OipJson;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -24,9 +20,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.common.annotation.NonBlocking;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The Open Inference Protocol V2 REST API. {@code {v}} is a version number or an alias; no version means the
@@ -45,8 +38,7 @@ public class InferenceResource {
   private final PredictionService predictions;
   private final PredictionMetrics metrics;
   private final PierConfig config;
-  @jakarta.inject.Inject AuditTrail audit;
-  @jakarta.inject.Inject ProbeDetector probes;
+  @jakarta.inject.Inject OipInference inference;
   @jakarta.inject.Inject Caller caller;
   @jakarta.inject.Inject Security security;
   @jakarta.inject.Inject AsyncIntake async;
@@ -113,26 +105,23 @@ public class InferenceResource {
   }
 
   @POST
-  @NonBlocking
   @Path("/models/{model}/infer")
   @Authorize(Permission.PREDICT)
-  public Uni<Response> infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+  public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
       @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength,
       @Context HttpHeaders headers, byte[] body) {
     return infer(model, null, type, unit, headerLength, headers, body);
   }
 
   /**
-   * Small requests for fast, loaded models are answered on the I/O thread (see {@code pier.limits.inline-max-mean-micros});
-   * everything else — large bodies, first loads, micro-batched or endpoint-placed versions, explanations, and
-   * {@code Prefer: respond-async} requests (validated, stored and queued; see {@link AsyncIntake}) — runs on a worker
-   * thread, where waiting is allowed.
+   * The requests {@link InferRoute} leaves to JAX-RS, on a worker thread: {@code Prefer: respond-async} ones
+   * (validated, stored and queued; see {@link AsyncIntake}), bodies over {@link OipInference#INLINE_BODY_BYTES} or
+   * without a Content-Length, malformed headers, and every request while answering on the I/O thread is off.
    */
   @POST
-  @NonBlocking
   @Path("/models/{model}/versions/{version}/infer")
   @Authorize(Permission.PREDICT)
-  public Uni<Response> infer(@PathParam("model") String model, @PathParam("version") String version,
+  public Response infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
       @HeaderParam(BINARY_HEADER) String headerLength, @Context HttpHeaders headers, byte[] body) {
     int jsonLength = binaryHeaderLength(headerLength);
@@ -149,37 +138,12 @@ public class InferenceResource {
           + config.limits().inferBodyBytes() + " bytes");
     }
     long start = System.nanoTime();
-    long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
-    InferenceRequest parsed = null;
+    InferenceRequest request = inference.parse(model, body, jsonLength, unit, start);
     if (later) {
-      return Uni.createFrom()
-          .item(() -> accept(model, version, parse(model, body, jsonLength, unit, start), body, headers, start))
-          .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+      return accept(model, version, request, body, headers, start);
     }
-    if (inlineMaxNanos > 0 && (body == null || body.length <= INLINE_BODY_BYTES)) {
-      parsed = parse(model, body, jsonLength, unit, start);
-      Response now = serve(model, version, parsed, body, jsonLength, start, inlineMaxNanos);
-      if (now != null) {
-        return Uni.createFrom().item(now);
-      }
-    }
-    InferenceRequest request = parsed;
-    return Uni.createFrom()
-        .item(() -> serve(model, version, request != null ? request : parse(model, body, jsonLength, unit, start),
-            body, jsonLength, start, -1))
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-  }
-
-  private static final int INLINE_BODY_BYTES = 64 * 1024;
-
-  private InferenceRequest parse(String model, byte[] body, int jsonLength, String unit, long start) {
-    try {
-      InferenceRequest request = OipJson.parseRequest(body, jsonLength);
-      return unit != null && request.unit() == null ? request.withUnit(unit) : request;
-    } catch (PierException e) {
-      metrics.prediction(model, null, e.status(), System.nanoTime() - start);
-      throw e;
-    }
+    return answer(inference.serve(model, version, request, body, jsonLength, start, caller.requester(),
+        inference.drawAudit()));
   }
 
   private Response accept(String model, String version, InferenceRequest request, byte[] body, HttpHeaders headers,
@@ -197,66 +161,12 @@ public class InferenceResource {
     }
   }
 
-  /**
-   * Runs a parsed request and writes its response; with {@code inlineMaxNanos >= 0} only if that cannot block
-   * ({@link PredictionService#inferNow}), returning null (and recording nothing) when it declines.
-   */
-  private Response serve(String model, String version, InferenceRequest request, byte[] body, int jsonLength,
-      long start, long inlineMaxNanos) {
-    int status = 500;
-    Integer answered = null;
-    try {
-      ModelVersion target = inlineMaxNanos >= 0
-          ? predictions.resolveCached(model, version, request.unit())
-          : predictions.resolve(model, version, request.unit());
-      if (target == null) {
-        status = 0;
-        return null;
-      }
-      PiiFields pii = PiiFields.from(target.properties());
-      java.util.function.Supplier<InferenceResponse> run = inlineMaxNanos >= 0
-          ? () -> predictions.inferNow(target, request, inlineMaxNanos)
-          : () -> predictions.infer(target, request);
-      InferenceResponse response = pii.isEmpty() ? run.get()
-          : MarkedValues.during(markedValues(pii, body, jsonLength), run);
-      if (response == null) {
-        status = 0;
-        return null;
-      }
-      answered = response.modelVersion();
-      status = 200;
-      audit.prediction(response.modelName(), response.modelVersion(), body, request.unit(),
-          pii);
-      if (probes.observe(caller.principalId(), response.modelName(), request.inputs())) {
-        metrics.suspectedProbe(response.modelName());
-      }
-      if (!request.binaryOutputs().isEmpty()) {
-        OipJson.BinaryBody binary = OipJson.writeBinaryResponse(response, request.binaryOutputs());
-        return Response.ok(binary.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
-            .header(BINARY_HEADER, binary.headerLength()).build();
-      }
-      return Response.ok(OipJson.writeResponse(response), MediaType.APPLICATION_JSON_TYPE).build();
-    } catch (PierException e) {
-      status = e.status();
-      throw e;
-    } finally {
-      if (status != 0) {
-        metrics.prediction(model, answered, status, System.nanoTime() - start);
-      }
+  private static Response answer(OipInference.Answer answer) {
+    if (answer.binaryHeaderLength() >= 0) {
+      return Response.ok(answer.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+          .header(BINARY_HEADER, answer.binaryHeaderLength()).build();
     }
-  }
-
-  /** The values of marked fields in the body's JSON (for the binary extension: its JSON header), to mask in logs. */
-  private static java.util.List<String> markedValues(PiiFields pii, byte[] body, int jsonLength) {
-    if (pii.isEmpty() || body == null) {
-      return java.util.List.of();
-    }
-    try {
-      byte[] json = jsonLength < 0 ? body : java.util.Arrays.copyOf(body, Math.min(jsonLength, body.length));
-      return pii.values(OipJson.readTree(json));
-    } catch (PierException e) {
-      return java.util.List.of(); // malformed JSON was answered 400 by the parse already
-    }
+    return Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE).build();
   }
 
   private String metadata(ModelVersion version) {
@@ -274,7 +184,8 @@ public class InferenceResource {
     return predictions.ready(version) ? Response.ok().build() : Response.status(503).build();
   }
 
-  private static int binaryHeaderLength(String header) {
+  /** The binary extension's JSON header length; -1 without the header; 400 when it is not a non-negative integer. */
+  static int binaryHeaderLength(String header) {
     if (header == null || header.isBlank()) {
       return -1;
     }
@@ -291,15 +202,25 @@ public class InferenceResource {
 
   /** JSON, or no Content-Type at all; curl's default form encoding is refused with a hint. */
   static void requireJson(String contentType) {
-    if (contentType == null || contentType.isBlank()) {
-      return;
-    }
-    String type = contentType.toLowerCase(java.util.Locale.ROOT);
-    int semicolon = type.indexOf(';');
-    String base = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
-    if (!base.equals("application/json") && !(base.startsWith("application/") && base.endsWith("+json"))) {
+    if (!isJson(contentType)) {
+      String base = baseType(contentType);
       throw new PierException(415, "Content-Type must be application/json, got " + contentType
           + (base.equals("application/x-www-form-urlencoded") ? " (curl: add -H 'Content-Type: application/json')" : ""));
     }
+  }
+
+  /** Whether a Content-Type names JSON ({@code application/json} or {@code application/*+json}), or is absent. */
+  static boolean isJson(String contentType) {
+    if (contentType == null || contentType.isBlank() || contentType.equals("application/json")) {
+      return true;
+    }
+    String base = baseType(contentType);
+    return base.equals("application/json") || (base.startsWith("application/") && base.endsWith("+json"));
+  }
+
+  private static String baseType(String contentType) {
+    String type = contentType.toLowerCase(java.util.Locale.ROOT);
+    int semicolon = type.indexOf(';');
+    return (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
   }
 }

@@ -20,10 +20,14 @@ public class RequestIds {
 
   @ServerRequestFilter(preMatching = true)
   public void assign(ContainerRequestContext request) {
-    String given = request.getHeaderString(HEADER);
-    String id = given != null && SANE.matcher(given).matches() ? given : newId();
+    String id = of(request.getHeaderString(HEADER));
     request.setProperty(HEADER, id);
     MDC.put("requestId", id);
+  }
+
+  /** The id of a request that sent {@code given} in {@code X-Request-Id} (null: none). */
+  static String of(String given) {
+    return given != null && SANE.matcher(given).matches() ? given : newId();
   }
 
   /**
