@@ -164,14 +164,17 @@ class BatchSchedulesApiTest {
     put("sched/ev.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
     String id = create("{\"model\": \"demo\", \"input\": \"s3://pier-batch/sched/ev.jsonl\","
         + " \"schedule\": \"cron(0 3 * * ? *)\"}").getString("id");
-    var invocation = JSON.createObjectNode().put("schedule_id", id).put("scheduled_time", "2026-11-28T03:00:00Z");
+    // a fire time ahead of the clock: one in the past would let the local scheduler catch up on the days since
+    Instant when = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(java.time.Duration.ofDays(2))
+        .plus(java.time.Duration.ofHours(3));
+    var invocation = JSON.createObjectNode().put("schedule_id", id).put("scheduled_time", when.toString());
     var run = batch.localLauncher().startExecution(invocation, "sched-1");
     var rerun = batch.localLauncher().startExecution(invocation, "sched-2");
 
     assertThat(run.output().get("started").asBoolean()).isTrue();
     assertThat(rerun.output().get("started").asBoolean()).isFalse();
     assertThat(run.output().get("job_id").asText())
-        .isEqualTo(BatchSchedules.runId(id, Instant.parse("2026-11-28T03:00:00Z")));
-    assertThat(jobsFrom(id)).containsExactly("schedule:" + id + "@2026-11-28T03:00:00Z");
+        .isEqualTo(BatchSchedules.runId(id, when));
+    assertThat(jobsFrom(id)).containsExactly("schedule:" + id + "@" + when);
   }
 }
