@@ -3,10 +3,14 @@ package dev.pier.registry;
 import dev.pier.kernel.PierException;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -31,12 +35,26 @@ public final class ModelResolver implements RegistryListener {
 
   public ModelResolver(ModelRegistry registry, Duration aliasRefresh, Duration aliasMaxStale) {
     this.registry = registry;
-    this.versions = Caffeine.newBuilder().maximumSize(10_000).build();
+    // Read on every prediction, often on an HTTP I/O thread: cache bookkeeping runs on the reading thread (cheap,
+    // amortized) instead of waking a pool thread each time a read buffer fills; alias reloads, which read
+    // DynamoDB, still run in the background.
+    this.versions = Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
     this.aliases = Caffeine.newBuilder()
         .maximumSize(10_000)
         .refreshAfterWrite(aliasRefresh)
         .expireAfterWrite(aliasMaxStale)
-        .build(key -> registry.alias(key.model(), key.alias()).target());
+        .executor(Runnable::run)
+        .build(new CacheLoader<AliasKey, Alias.Target>() {
+          @Override
+          public Alias.Target load(AliasKey key) {
+            return registry.alias(key.model(), key.alias()).target();
+          }
+
+          @Override
+          public CompletableFuture<Alias.Target> asyncReload(AliasKey key, Alias.Target old, Executor inline) {
+            return CompletableFuture.supplyAsync(() -> load(key), ForkJoinPool.commonPool());
+          }
+        });
     registry.addListener(this);
   }
 

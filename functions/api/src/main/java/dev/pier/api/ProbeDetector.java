@@ -17,8 +17,9 @@ import java.util.List;
  */
 @Singleton
 public class ProbeDetector {
+  /** Written on every prediction: bookkeeping on the writing thread, not a pool thread woken for it. */
   private final Cache<Coarse, Integer> recent = Caffeine.newBuilder()
-      .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+      .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).executor(Runnable::run).build();
   private final MeterRegistry registry;
 
   public ProbeDetector(MeterRegistry registry) {

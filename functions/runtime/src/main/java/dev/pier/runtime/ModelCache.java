@@ -19,6 +19,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * The loaded models of this process, bounded by bytes (LRU) and by idleness. A version is loaded once even under
@@ -56,9 +57,13 @@ public final class ModelCache implements AutoCloseable {
         .maximumWeight(maxBytes)
         .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.model.sizeBytes()))
         .expireAfterAccess(idle)
+        // Every prediction reads this cache, often on an HTTP I/O thread: its bookkeeping runs on the reading thread
+        // (a few hundred ns every few dozen reads) rather than waking a pool thread for it; closing an evicted
+        // model, which may take long, still happens elsewhere.
+        .executor(Runnable::run)
         .removalListener((Key k, Entry e, RemovalCause cause) -> {
           if (e != null) {
-            e.retire();
+            ForkJoinPool.commonPool().execute(e::retire);
           }
         })
         .build(this::load);
