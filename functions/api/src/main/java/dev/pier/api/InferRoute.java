@@ -6,6 +6,7 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.security.Principal;
 import dev.pier.runtime.InferenceRequest;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -15,6 +16,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.jboss.logging.MDC;
 
@@ -22,7 +25,7 @@ import org.jboss.logging.MDC;
  * The hot path of REST inference: {@code POST /v2/models/{m}/infer} and {@code …/versions/{v}/infer} as a Vert.x
  * route ahead of JAX-RS, for small bodies (Content-Length up to {@link OipInference#INLINE_BODY_BYTES}, JSON or the
  * binary extension). A request for a loaded, fast, in-process version is answered on the HTTP I/O thread with no
- * hand-off; anything that could block — a first load, micro-batching, an endpoint, an explanation, a wait for
+ * hand-off, together with the others read in the same I/O burst (see {@link #BURST}); anything that could block — a first load, micro-batching, an endpoint, an explanation, a wait for
  * capacity, verifying an API key or JWT — continues on a worker thread.
  *
  * <p>It answers exactly what {@link InferenceResource} answers — same code ({@link OipInference}), same policy check
@@ -118,19 +121,76 @@ public class InferRoute {
     try {
       Requester who = admit(headers, credentials, model, requestId);
       InferenceRequest request = inference.parse(model, body, jsonLength, headers.get(UNIT_HEADER), start);
-      boolean audited = inference.drawAudit();
-      OipInference.Answer now = audited ? null
-          : inference.serveNow(model, version, request, body, jsonLength, start, who);
-      if (now != null) {
-        write(ctx, requestId, now);
-        return;
+      Call call = new Call(ctx, model, version, request, body, jsonLength, start, who, requestId);
+      if (inference.drawAudit()) {
+        Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId, () -> call.serve(inference, true)));
+      } else if (Context.isOnEventLoopThread()) {
+        List<Call> burst = BURST.get();
+        if (burst.isEmpty()) {
+          ctx.vertx().runOnContext(v -> runBurst(burst));
+        }
+        burst.add(call);
+      } else {
+        runBurst(new ArrayList<>(List.of(call)));
       }
-      Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId,
-          () -> inference.serve(model, version, request, body, jsonLength, start, who, audited)));
     } catch (RuntimeException e) {
       fail(ctx, requestId, e);
     } finally {
       MDC.remove("requestId");
+    }
+  }
+
+  /**
+   * The calls of this I/O thread's current burst: requests read since it last ran its task queue. Running them
+   * together after the burst — every model call back to back, then every answer written — rather than each inside
+   * its own request's handling keeps the engine's code and data in the CPU caches: on the 2-core bench machine a
+   * single-row ONNX request costs about 25 µs of server CPU this way against 34 µs interleaved ({@code ./pier bench
+   * http}). Each request still gets its own model call: nothing about its answer changes, only when it is computed
+   * (microseconds later, within the same loop iteration).
+   */
+  private static final ThreadLocal<List<Call>> BURST = ThreadLocal.withInitial(ArrayList::new);
+
+  /** A parsed request waiting for its burst to run. */
+  private record Call(RoutingContext ctx, String model, String version, InferenceRequest request, byte[] body,
+      int jsonLength, long start, Requester who, String requestId) {
+    OipInference.Answer serveNow(OipInference inference) {
+      return inference.serveNow(model, version, request, body, jsonLength, start, who);
+    }
+
+    OipInference.Answer serve(OipInference inference, boolean audited) {
+      return inference.serve(model, version, request, body, jsonLength, start, who, audited);
+    }
+  }
+
+  /** Answers a burst's calls that cannot block, in arrival order; the others go on to a worker thread. */
+  private void runBurst(List<Call> burst) {
+    Call[] calls = burst.toArray(Call[]::new);
+    burst.clear();
+    Object[] outcomes = new Object[calls.length]; // an Answer, a RuntimeException, or null: declined
+    for (int i = 0; i < calls.length; i++) {
+      MDC.put("requestId", calls[i].requestId());
+      try {
+        outcomes[i] = calls[i].serveNow(inference);
+      } catch (RuntimeException e) {
+        outcomes[i] = e;
+      } finally {
+        MDC.remove("requestId");
+      }
+    }
+    for (int i = 0; i < calls.length; i++) {
+      Call call = calls[i];
+      try {
+        switch (outcomes[i]) {
+          case OipInference.Answer answer -> write(call.ctx(), call.requestId(), answer);
+          case RuntimeException e -> fail(call.ctx(), call.requestId(), e);
+          case null -> Infrastructure.getDefaultWorkerPool().execute(() ->
+              respond(call.ctx(), call.requestId(), () -> call.serve(inference, false)));
+          default -> throw new IllegalStateException(String.valueOf(outcomes[i]));
+        }
+      } catch (RuntimeException e) {
+        // writing one answer failed (its connection is gone): the others are still owed theirs
+        io.quarkus.logging.Log.debugf(e, "could not answer request %s", call.requestId());
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +50,38 @@ class InferRouteTest {
   void unknownModelsAndVersionsAreTheSame404OnBothPaths() throws Exception {
     assertAlike("/v2/models/nosuchmodel/infer", ROW, 404);
     assertAlike("/v2/models/demo/versions/99/infer", ROW, 404);
+  }
+
+  @Test
+  void requestsAnsweredInOneBurstEachGetTheirOwnAnswer() throws Exception {
+    String[] rows = {"[5.1,3.5,1.4,0.2]", "[6.7,3.0,5.2,2.3]", "[5.9,3.0,4.2,1.5]", "[4.9,3.0,1.4,0.2]"};
+    String[] expected = new String[rows.length];
+    for (int r = 0; r < rows.length; r++) {
+      expected[r] = HTTP.send(post("/v2/models/demo/infer", ROW.replace("[5.1,3.5,1.4,0.2]", rows[r])).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    }
+    // many at once over separate connections, so the I/O threads read several per burst; one malformed among them
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+    HttpClient[] clients = new HttpClient[16];
+    for (int i = 0; i < clients.length; i++) {
+      clients[i] = HttpClient.newHttpClient();
+    }
+    for (int i = 0; i < 400; i++) {
+      String body = i == 200 ? "{\"inputs\": [" : ROW.replace("[5.1,3.5,1.4,0.2]", rows[i % rows.length]);
+      sent.add(clients[i % clients.length].sendAsync(post("/v2/models/demo/infer", body)
+          .header("X-Request-Id", "burst-" + i).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (int i = 0; i < sent.size(); i++) {
+      HttpResponse<String> r = sent.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.headers().firstValue("X-Request-Id")).hasValue("burst-" + i);
+      if (i == 200) {
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("malformed JSON");
+      } else {
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(expected[i % rows.length]);
+      }
+    }
   }
 
   @Test
