@@ -33,9 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The iris MLP through Pier's runtime (resolve from the in-memory registry cache, lease from the model cache,
  * signature check, tensor conversion) against the raw ONNX Runtime call on the same session settings
- * (create the input tensor, run, read the output). The difference is Pier's overhead.
+ * (create the input tensor, run, read the output). The difference is Pier's overhead — negative since the engine
+ * reuses native buffers per input shape ({@code OnnxBindings}).
  *
- * <p>Run: {@code ./pier bench onnx} (or {@code ./pier bench} for all).
+ * <p>Run: {@code PIER_BENCH_FILTER=OnnxRuntimeBenchmark ./pier bench jmh} (or {@code ./pier bench} for all).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
