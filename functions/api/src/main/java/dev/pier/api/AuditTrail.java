@@ -86,7 +86,7 @@ public class AuditTrail {
       return; // most predictions: nothing to gather
     }
     Caller caller = caller();
-    record(caller == null ? Requester.SYSTEM : caller.requester(), model, version, input, unit, pii);
+    prediction(caller == null ? Requester.SYSTEM : caller.requester(), model, version, input, unit, pii);
   }
 
   /**
@@ -100,10 +100,6 @@ public class AuditTrail {
 
   /** Writes the audit entry of a prediction drawn by {@link #draw()}, made for {@code who}. */
   void prediction(Requester who, String model, int version, byte[] input, String unit, PiiFields pii) {
-    record(who, model, version, input, unit, pii);
-  }
-
-  private void record(Requester who, String model, int version, byte[] input, String unit, PiiFields pii) {
     String subject = who.subject() != null ? who.subject() : unit;
     sampler.record(new PredictionSampler.Prediction(who.principal(), who.requestId(), subject, model, version, input,
         () -> input, pii));

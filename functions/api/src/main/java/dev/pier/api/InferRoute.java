@@ -5,6 +5,7 @@ import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.security.Principal;
 import dev.pier.runtime.InferenceRequest;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -19,14 +20,16 @@ import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jboss.logging.MDC;
 
 /**
  * The hot path of REST inference: {@code POST /v2/models/{m}/infer} and {@code …/versions/{v}/infer} as a Vert.x
  * route ahead of JAX-RS, for small bodies (Content-Length up to {@link OipInference#INLINE_BODY_BYTES}, JSON or the
  * binary extension). A request for a loaded, fast, in-process version is answered on the HTTP I/O thread with no
- * hand-off, together with the others read in the same I/O burst (see {@link #BURST}); anything that could block — a first load, micro-batching, an endpoint, an explanation, a wait for
- * capacity, verifying an API key or JWT — continues on a worker thread.
+ * hand-off, together with the others read in the same I/O burst (see {@link #BURST}); anything that could block — a
+ * first load, micro-batching, an endpoint, an explanation, a wait for capacity, verifying an API key or JWT —
+ * continues on a worker thread.
  *
  * <p>It answers exactly what {@link InferenceResource} answers — same code ({@link OipInference}), same policy check
  * ({@link Gatekeeper}), same errors ({@link ApiErrors.Failure}), same {@code X-Request-Id} — minus JAX-RS's
@@ -113,15 +116,14 @@ public class InferRoute {
     Credentials credentials = Credentials.from(headers::get);
     if (!(credentials instanceof Credentials.None)) {
       // verifying an API key reads DynamoDB, a JWT may need the issuer's keys: not on the I/O thread
-      Infrastructure.getDefaultWorkerPool().execute(() ->
-          respond(ctx, requestId, () -> serve(ctx, model, version, jsonLength, requestId, body, credentials, start)));
+      Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId,
+          () -> call(ctx, model, version, jsonLength, requestId, body, credentials, start)
+              .serve(inference, inference.drawAudit())));
       return;
     }
     MDC.put("requestId", requestId);
     try {
-      Requester who = admit(headers, credentials, model, requestId);
-      InferenceRequest request = inference.parse(model, body, jsonLength, headers.get(UNIT_HEADER), start);
-      Call call = new Call(ctx, model, version, request, body, jsonLength, start, who, requestId);
+      Call call = call(ctx, model, version, jsonLength, requestId, body, credentials, start);
       if (inference.drawAudit()) {
         Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId, () -> call.serve(inference, true)));
       } else if (Context.isOnEventLoopThread()) {
@@ -189,17 +191,18 @@ public class InferRoute {
         }
       } catch (RuntimeException e) {
         // writing one answer failed (its connection is gone): the others are still owed theirs
-        io.quarkus.logging.Log.debugf(e, "could not answer request %s", call.requestId());
+        Log.debugf(e, "could not answer request %s", call.requestId());
       }
     }
   }
 
-  private OipInference.Answer serve(RoutingContext ctx, String model, String version, int jsonLength,
-      String requestId, byte[] body, Credentials credentials, long start) {
+  /** Admits the caller ({@link #admit}) and parses the body: a request ready to serve. */
+  private Call call(RoutingContext ctx, String model, String version, int jsonLength, String requestId, byte[] body,
+      Credentials credentials, long start) {
     MultiMap headers = ctx.request().headers();
     Requester who = admit(headers, credentials, model, requestId);
     InferenceRequest request = inference.parse(model, body, jsonLength, headers.get(UNIT_HEADER), start);
-    return inference.serve(model, version, request, body, jsonLength, start, who, inference.drawAudit());
+    return new Call(ctx, model, version, request, body, jsonLength, start, who, requestId);
   }
 
   /** {@link AuthFilter}'s check for {@code @Authorize(Permission.PREDICT)} on {@code model}. */
@@ -210,7 +213,7 @@ public class InferRoute {
   }
 
   /** Runs {@code work} on this (worker) thread and writes its answer or failure. */
-  private static void respond(RoutingContext ctx, String requestId, java.util.function.Supplier<OipInference.Answer> work) {
+  private static void respond(RoutingContext ctx, String requestId, Supplier<OipInference.Answer> work) {
     MDC.put("requestId", requestId);
     try {
       write(ctx, requestId, work.get());

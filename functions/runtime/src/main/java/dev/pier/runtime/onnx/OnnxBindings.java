@@ -98,18 +98,19 @@ final class OnnxBindings implements AutoCloseable {
     }
   }
 
+  /** Pools {@code binding} again, or frees it: after a failed run, once closed, or when the key has enough idle. */
   private void release(Key key, Slot slot, Binding binding, boolean reusable) {
-    if (!reusable || closed || slot.idleCount.incrementAndGet() > MAX_IDLE) {
-      if (reusable && !closed) {
-        slot.idleCount.decrementAndGet();
+    if (reusable && !closed) {
+      if (slot.idleCount.incrementAndGet() <= MAX_IDLE) {
+        slot.idle.offer(binding);
+        if (closed || slots.get(key) != slot) { // closed or refused meanwhile: nobody will take it again
+          drain(slot);
+        }
+        return;
       }
-      binding.close();
-      return;
+      slot.idleCount.decrementAndGet();
     }
-    slot.idle.offer(binding);
-    if (closed || slots.get(key) != slot) { // closed or refused meanwhile: nobody will take it again
-      drain(slot);
-    }
+    binding.close();
   }
 
   /** Records the outputs an ordinary run of {@code key} produced, so later runs of it are bound. */
