@@ -60,9 +60,6 @@ public class InferRoute {
   }
 
   void register(@Observes Router router) {
-    if (!inference.inlineEnabled()) {
-      return;
-    }
     router.post("/v2/models/:model/infer").order(ORDER)
         .handler(ctx -> take(ctx, ctx.pathParam("model"), null));
     router.post("/v2/models/:model/versions/:version/infer").order(ORDER)
@@ -72,8 +69,9 @@ public class InferRoute {
   private void take(RoutingContext ctx, String model, String version) {
     HttpServerRequest http = ctx.request();
     MultiMap headers = http.headers();
-    int jsonLength = eligible(headers);
+    int jsonLength = inference.inlineEnabled() ? eligible(headers) : NOT_OURS;
     if (jsonLength == NOT_OURS) {
+      ctx.put(ARRIVAL, System.nanoTime());
       ctx.next();
       return;
     }
@@ -83,6 +81,18 @@ public class InferRoute {
   }
 
   private static final int NOT_OURS = -2;
+
+  /**
+   * The {@link System#nanoTime()} at which a request left to JAX-RS arrived: its queue wait for capacity counts from
+   * here ({@link InferenceResource}), so time spent waiting for a worker thread under overload counts too.
+   */
+  static final String ARRIVAL = "pier.arrival";
+
+  /** When the request of {@code ctx} arrived ({@link #ARRIVAL}), or now when this route did not see it. */
+  static long arrival(RoutingContext ctx) {
+    Long arrival = ctx == null ? null : ctx.get(ARRIVAL);
+    return arrival != null ? arrival : System.nanoTime();
+  }
 
   /** The binary extension's JSON length (-1: a JSON body), or {@link #NOT_OURS} for requests JAX-RS answers. */
   private int eligible(MultiMap headers) {
@@ -160,7 +170,7 @@ public class InferRoute {
     }
 
     OipInference.Answer serve(OipInference inference, boolean audited) {
-      return inference.serve(model, version, request, body, jsonLength, start, who, audited);
+      return inference.serve(model, version, request, body, jsonLength, start, who, audited, null);
     }
   }
 

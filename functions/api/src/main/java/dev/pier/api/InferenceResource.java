@@ -7,8 +7,10 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.ConcurrencyLimits;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.NonBlocking;
 
 /**
  * The Open Inference Protocol V2 REST API. {@code {v}} is a version number or an alias; no version means the
@@ -65,6 +68,7 @@ public class InferenceResource {
   @GET
   @Path("/health/live")
   @Authorize(open = true)
+  @NonBlocking // on the I/O thread: a load balancer's health check never queues behind predictions for a worker
   public Response live() {
     return Response.ok().build();
   }
@@ -72,6 +76,7 @@ public class InferenceResource {
   @GET
   @Path("/health/ready")
   @Authorize(open = true)
+  @NonBlocking // on the I/O thread: a load balancer's health check never queues behind predictions for a worker
   public Response ready() {
     return Response.ok().build();
   }
@@ -109,8 +114,8 @@ public class InferenceResource {
   @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
       @HeaderParam(UNIT_HEADER) String unit, @HeaderParam(BINARY_HEADER) String headerLength,
-      @Context HttpHeaders headers, byte[] body) {
-    return infer(model, null, type, unit, headerLength, headers, body);
+      @Context HttpHeaders headers, @Context RoutingContext routing, byte[] body) {
+    return infer(model, null, type, unit, headerLength, headers, routing, body);
   }
 
   /**
@@ -123,7 +128,8 @@ public class InferenceResource {
   @Authorize(Permission.PREDICT)
   public Response infer(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @HeaderParam(UNIT_HEADER) String unit,
-      @HeaderParam(BINARY_HEADER) String headerLength, @Context HttpHeaders headers, byte[] body) {
+      @HeaderParam(BINARY_HEADER) String headerLength, @Context HttpHeaders headers, @Context RoutingContext routing,
+      byte[] body) {
     int jsonLength = binaryHeaderLength(headerLength);
     boolean later = AsyncIntake.requested(headers.getHeaderString(AsyncIntake.PREFER));
     if (later && jsonLength >= 0) {
@@ -137,13 +143,17 @@ public class InferenceResource {
       throw new PierException(413, "request body of " + body.length + " bytes exceeds the limit of "
           + config.limits().inferBodyBytes() + " bytes");
     }
-    long start = System.nanoTime();
-    InferenceRequest request = inference.parse(model, body, jsonLength, unit, start);
+    long start = InferRoute.arrival(routing);
     if (later) {
-      return accept(model, version, request, body, headers, start);
+      return accept(model, version, inference.parse(model, body, jsonLength, unit, start), body, headers, start);
     }
-    return answer(inference.serve(model, version, request, body, jsonLength, start, caller.requester(),
-        inference.drawAudit()));
+    // admitted before parsing: a large body costs more to parse than to run, and under overload the parse is what
+    // must not pile up (429 at once for a request that already waited its queue wait for this thread)
+    try (ConcurrencyLimits.Permit admitted = inference.admit(model, start)) {
+      InferenceRequest request = inference.parse(model, body, jsonLength, unit, start);
+      return answer(inference.serve(model, version, request, body, jsonLength, start, caller.requester(),
+          inference.drawAudit(), admitted));
+    }
   }
 
   private Response accept(String model, String version, InferenceRequest request, byte[] body, HttpHeaders headers,

@@ -4,6 +4,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.privacy.MarkedValues;
 import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.ConcurrencyLimits;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
 import dev.pier.runtime.PredictionService;
@@ -76,24 +77,45 @@ public class OipInference {
    */
   Answer serveNow(String model, String version, InferenceRequest request, byte[] body, int jsonLength, long start,
       Requester who) {
-    return serve(model, version, request, body, jsonLength, start, who, true, false);
+    return serve(model, version, request, body, jsonLength, start, who, true, false, null);
+  }
+
+  /**
+   * Admits a request to {@code model}'s capacity before its body is parsed ({@link PredictionService#admit}): the
+   * queue wait counts from {@code start}, the request's arrival, so one that waited for a worker thread under
+   * overload is refused with 429 at once. A refusal is recorded as a failed request.
+   */
+  ConcurrencyLimits.Permit admit(String model, long start) {
+    try {
+      return predictions.admit(model, start);
+    } catch (PierException e) {
+      metrics.prediction(model, null, e.status(), System.nanoTime() - start);
+      throw e;
+    }
   }
 
   /**
    * Answers {@code request}, loading the model or waiting for capacity as needed: call it on a worker thread.
    *
    * @param audited whether {@link #drawAudit()} drew this request; its audit entry is then written before answering
+   * @param admitted the permit {@link #admit} gave this request, or null to take one here, waiting at most until the
+   *     queue wait after {@code start}
    */
   Answer serve(String model, String version, InferenceRequest request, byte[] body, int jsonLength, long start,
-      Requester who, boolean audited) {
-    return serve(model, version, request, body, jsonLength, start, who, false, audited);
+      Requester who, boolean audited, ConcurrencyLimits.Permit admitted) {
+    return serve(model, version, request, body, jsonLength, start, who, false, audited, admitted);
   }
 
   private Answer serve(String model, String version, InferenceRequest request, byte[] body, int jsonLength, long start,
-      Requester who, boolean now, boolean audited) {
+      Requester who, boolean now, boolean audited, ConcurrencyLimits.Permit admitted) {
     int status = 500;
     Integer answered = null;
+    ConcurrencyLimits.Permit taken = null;
     try {
+      if (!now && admitted == null) {
+        taken = predictions.admit(model, start);
+      }
+      ConcurrencyLimits.Permit permit = admitted != null ? admitted : taken;
       ModelVersion target = now
           ? predictions.resolveCached(model, version, request.unit())
           : predictions.resolve(model, version, request.unit());
@@ -104,7 +126,7 @@ public class OipInference {
       PiiFields pii = PiiFields.from(target.properties());
       Supplier<InferenceResponse> run = now
           ? () -> predictions.inferNow(target, request, inlineMaxNanos)
-          : () -> predictions.infer(target, request);
+          : () -> predictions.infer(target, request, permit);
       InferenceResponse response = pii.isEmpty() ? run.get()
           : MarkedValues.during(markedValues(pii, body, jsonLength), run);
       if (response == null) {
@@ -128,6 +150,9 @@ public class OipInference {
       status = e.status();
       throw e;
     } finally {
+      if (taken != null) {
+        taken.close();
+      }
       if (status != 0) {
         metrics.prediction(model, answered, status, System.nanoTime() - start);
       }

@@ -36,17 +36,31 @@ public final class ConcurrencyLimits {
     void close();
   }
 
+  /** {@link #admit} for a request that arrives now. */
   public Permit acquire(String model) {
+    return admit(model, System.nanoTime());
+  }
+
+  /**
+   * Takes a permit for a request that arrived at {@code arrivalNanos} ({@link System#nanoTime()}): at once if one
+   * is free, else waiting until {@code maxWait} after its arrival — so the time a request already spent queued for a
+   * worker thread counts against its wait, and under overload a request that waited its share is refused at once
+   * with 429 instead of queueing a second time behind the permits.
+   */
+  public Permit admit(String model, long arrivalNanos) {
     if (maxConcurrent == Integer.MAX_VALUE) {
       return NONE;
     }
     Semaphore s = semaphore(model);
-    boolean acquired;
-    try {
-      acquired = maxWaitNanos == 0 ? s.tryAcquire() : s.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw PierException.unavailable("interrupted while waiting for capacity", e);
+    boolean acquired = s.tryAcquire();
+    if (!acquired) {
+      long waitNanos = maxWaitNanos - (System.nanoTime() - arrivalNanos);
+      try {
+        acquired = waitNanos > 0 && s.tryAcquire(waitNanos, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw PierException.unavailable("interrupted while waiting for capacity", e);
+      }
     }
     if (!acquired) {
       throw new PierException(429, "model '" + model + "' is at its limit of " + maxConcurrent

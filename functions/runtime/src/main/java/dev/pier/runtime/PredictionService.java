@@ -47,7 +47,25 @@ public final class PredictionService {
 
   /** Serves {@code request} with a version resolved already (see {@link #resolve(String, String, String)}). */
   public InferenceResponse infer(ModelVersion version, InferenceRequest request) {
-    java.util.function.Supplier<InferenceResponse> run = () -> {
+    return infer(version, request, null);
+  }
+
+  /**
+   * Holds a share of {@code model}'s capacity for a request that arrived at {@code arrivalNanos}, for a front door
+   * that admits a request before it parses it (parsing a large body costs more than running it): 429 when none
+   * frees up within the queue wait counted from arrival. Pass the permit to {@link #infer(ModelVersion,
+   * InferenceRequest, ConcurrencyLimits.Permit)} and close it when the answer is written.
+   */
+  public ConcurrencyLimits.Permit admit(String model, long arrivalNanos) {
+    return limits.admit(model, arrivalNanos);
+  }
+
+  /**
+   * @param admitted a permit from {@link #admit} for {@code version.model()}, or null to take one here (waiting at
+   *     most the queue wait)
+   */
+  public InferenceResponse infer(ModelVersion version, InferenceRequest request, ConcurrencyLimits.Permit admitted) {
+    java.util.function.Supplier<InferenceResponse> run = admitted != null ? () -> route(version, request) : () -> {
       try (ConcurrencyLimits.Permit permit = limits.acquire(version.model())) {
         return route(version, request);
       }

@@ -30,4 +30,28 @@ class ConcurrencyLimitsTest {
       assertThatThrownBy(() -> limits.acquire("hot")).isInstanceOf(PierException.class);
     }
   }
+
+  @Test
+  void aRequestThatAlreadyWaitedItsQueueWaitIsRefusedAtOnceWhenNoPermitIsFree() throws Exception {
+    ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ofSeconds(30));
+    long arrivedLongAgo = System.nanoTime() - Duration.ofSeconds(31).toNanos();
+    try (ConcurrencyLimits.Permit busy = limits.acquire("m")) {
+      // with the wait counted from now this would block for 30 s; counted from arrival, nothing is left of it
+      var refused = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          limits.admit("m", arrivedLongAgo).close();
+          return 200;
+        } catch (PierException e) {
+          return e.status();
+        }
+      });
+      assertThat(refused.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(429);
+    }
+  }
+
+  @Test
+  void aRequestThatWaitedLongIsStillAdmittedWhenAPermitIsFree() {
+    ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ofMillis(1));
+    limits.admit("m", System.nanoTime() - Duration.ofMinutes(1).toNanos()).close();
+  }
 }
