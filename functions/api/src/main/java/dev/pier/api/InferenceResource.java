@@ -68,7 +68,7 @@ public class InferenceResource {
   @GET
   @Path("/health/live")
   @Authorize(open = true)
-  @NonBlocking // on the I/O thread: a load balancer's health check never queues behind predictions for a worker
+  @NonBlocking // liveness on the I/O thread: overload never makes the process look dead (readiness, on a worker, may)
   public Response live() {
     return Response.ok().build();
   }
@@ -76,7 +76,6 @@ public class InferenceResource {
   @GET
   @Path("/health/ready")
   @Authorize(open = true)
-  @NonBlocking // on the I/O thread: a load balancer's health check never queues behind predictions for a worker
   public Response ready() {
     return Response.ok().build();
   }
