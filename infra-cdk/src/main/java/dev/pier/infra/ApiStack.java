@@ -168,7 +168,7 @@ public final class ApiStack extends Stack {
   }
 
   private ApiFunction createDataPlane() {
-    List<PolicyStatement> permissions = new ArrayList<>(scoringPermissions(data));
+    List<PolicyStatement> permissions = new ArrayList<>(scoringPermissions(config, data));
     permissions.addAll(List.of(
         PolicyStatement.Builder.create()
             .sid("CheckApiKeys")
@@ -200,7 +200,7 @@ public final class ApiStack extends Stack {
    * What scoring a prediction needs, wherever it runs (the data plane, the async worker): read the registry and
    * artifacts, decrypt them, and call the SageMaker endpoints of endpoint-placed versions.
    */
-  static List<PolicyStatement> scoringPermissions(DataStack data) {
+  static List<PolicyStatement> scoringPermissions(PierConfig config, DataStack data) {
     var table = data.registryTable();
     return List.of(
         PolicyStatement.Builder.create()
@@ -220,23 +220,30 @@ public final class ApiStack extends Stack {
             .build(),
         PolicyStatement.Builder.create()
             .sid("InvokeModelEndpoints")
-            // Endpoint-placed versions are served by SageMaker endpoints named per version (pier-<model>-v<n>)
-            // or by the endpoints stack (pier-<stage>-…): all, and only, endpoints named pier-*.
+            // Endpoint-placed versions are served by SageMaker endpoints of this stage: named per version
+            // (pier-<stage>-<model>-v<n>) or by the endpoints stack (pier-<stage>-<name>). Never another stage's.
             .actions(List.of("sagemaker:InvokeEndpoint"))
-            .resources(List.of(Fn.sub(
-                "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+            .resources(List.of(stageEndpoints(config)))
             .build());
+  }
+
+  /**
+   * Every SageMaker endpoint of this stage, and only those: {@code endpoint/pier-<stage>-*} (another stage's, or
+   * anything else in the account named {@code pier-*}, stays out of reach).
+   */
+  static String stageEndpoints(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/" + config.prefix() + "-*");
   }
 
   /** The IAM5 findings of {@link #scoringPermissions}, with their reason. */
   static void suppressScoringFindings(ApiFunction f, String moreReason, String... moreFindings) {
     List<String> findings = new ArrayList<>(List.of(
-        "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-\\*$/"));
+        "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::arn:.*:endpoint\\/pier-[a-z]+-\\*$/"));
     findings.addAll(List.of(moreFindings));
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
         "Artifacts are content-addressed objects under artifacts/sha256/; the function reads any of them, "
-            + "and only them. Model versions placed on endpoints are served by SageMaker endpoints named pier-*, "
-            + "created per version after this stack is deployed. " + moreReason,
+            + "and only them. Model versions placed on endpoints are served by this stage's SageMaker endpoints, "
+            + "named pier-<stage>-*, most created per version after this stack is deployed. " + moreReason,
         findings.toArray(String[]::new));
   }
 
@@ -256,6 +263,14 @@ public final class ApiStack extends Stack {
                 .sid("ReadWriteArtifacts")
                 .actions(List.of("s3:GetObject", "s3:PutObject"))
                 .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*")))
+                .build(),
+            PolicyStatement.Builder.create()
+                .sid("StageBigUploads")
+                // POST /models/{m}/uploads presigns multipart-upload parts under uploads/<model>/ with this role's
+                // credentials (UploadPart is authorized as PutObject); completing the upload reads the object
+                // once to check and register it, then deletes it.
+                .actions(List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject"))
+                .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACT_UPLOADS_PREFIX + "*")))
                 .build(),
             PolicyStatement.Builder.create()
                 .sid("SeeMissingArtifactsAs404")
@@ -305,12 +320,15 @@ public final class ApiStack extends Stack {
         config.controlPlaneMemoryMb(), environment(extra), permissions);
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
-                + "checks for existing ones, and touches nothing else in the bucket. Cancelling a batch job stops its "
+                + "checks for existing ones, and never deletes them. Big uploads are staged as objects named "
+                + "uploads/<model>/<random id> at run time, read back once and deleted after registration; the "
+                + "function touches nothing else in the artifacts bucket. Cancelling a batch job stops its "
                 + "execution (named after the job) of the batch-scoring state machine; batch schedules are "
                 + "EventBridge Scheduler schedules named pier-bs-<id> in the default group. The audit trail is one "
                 + "object per entry under audit/, named at write time; only samples (audit/samples/) may be deleted. "
                 + AsyncGrants.OBJECTS_REASON,
-            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
+            "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*\\/uploads\\/\\*$/",
+            "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
             "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/", "/^Resource::.*\\/audit\\/\\*$/",
             "/^Resource::.*\\/audit\\/samples\\/\\*$/", AsyncGrants.OBJECTS_FINDING);
     return f;

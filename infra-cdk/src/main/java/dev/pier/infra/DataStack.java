@@ -35,6 +35,11 @@ import software.constructs.Construct;
 public final class DataStack extends Stack {
   /** Where content-addressed model artifacts live; the registry code writes exactly here. */
   public static final String ARTIFACTS_PREFIX = "artifacts/sha256/";
+  /**
+   * Where big artifacts are staged in the artifacts bucket ({@code uploads/<model>/<uuid>}): the API's presigned
+   * multipart uploads land here, are read back once to register the version and are deleted after.
+   */
+  public static final String ARTIFACT_UPLOADS_PREFIX = "uploads/";
   /** Where model archives for SageMaker endpoints live in the artifacts bucket. */
   public static final String ENDPOINT_MODELS_PREFIX = "endpoints/";
   /** Uploads under this prefix of the batch bucket start batch jobs. */

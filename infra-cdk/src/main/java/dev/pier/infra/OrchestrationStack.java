@@ -35,9 +35,10 @@ import software.constructs.Construct;
  *
  * <p>ASL files may use these {@code ${Placeholder}}s: {@code BatchBucket}, {@code BatchUploadsQueueUrl},
  * {@code RegistryTable}, {@code BatchWorkerFunction} (the ARN of the batch worker Lambda's {@code live} alias, which
- * batch-scoring's tasks invoke: {@link WorkersStack#batchWorker()}). A state machine may read and write the batch
- * bucket and invoke the batch worker, nothing else; give it more here, statement by statement, when its file needs
- * it.
+ * batch-scoring's tasks invoke: {@link WorkersStack#batchWorker()}). A state machine may read and write objects
+ * under {@code jobs/} of the batch bucket (batch-scoring's Distributed Map reads each job's chunk plan there and writes
+ * its results there) and invoke the batch worker, nothing else; give it more here, statement by statement, when its
+ * file needs it.
  *
  * <p>Batch schedules are EventBridge Scheduler schedules the API creates at run time; this stack holds the role they
  * assume ({@link #schedulerRole}). Recurring monitoring and retraining jobs can reuse the pattern.
@@ -136,9 +137,12 @@ public final class OrchestrationStack extends Stack {
         .timeout(Duration.hours(24))
         .build();
     machine.addToRolePolicy(PolicyStatement.Builder.create()
-        .sid("BatchObjects")
-        .actions(List.of("s3:GetObject", "s3:PutObject"))
-        .resources(List.of(data.batch().arnForObjects("*")))
+        .sid("BatchJobObjects")
+        // ItemReader: the chunk plan the batch worker wrote (jobs/<job>/plan.json); ResultWriter: the map run's
+        // results under jobs/<job>/map-results/, written as multipart uploads. Inputs and outputs are the batch
+        // worker's business, not the state machine's.
+        .actions(List.of("s3:GetObject", "s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"))
+        .resources(List.of(data.batch().arnForObjects(DataStack.BATCH_JOBS_PREFIX + "*")))
         .build());
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("ListBatchBucket")
@@ -158,8 +162,9 @@ public final class OrchestrationStack extends Stack {
         .build());
     Nag.suppress(machine, "AwsSolutions-IAM5",
         "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
-            + "batch jobs read inputs and write results anywhere in the batch bucket, which holds nothing else.",
-        "Resource::*", "/^Resource::.*BatchBucket.*\\/\\*$/");
+            + "the state machine reads each job's chunk plan and writes its map results as objects under "
+            + "jobs/<job id>/ of the batch bucket, named at run time, and touches nothing else in the bucket.",
+        "Resource::*", "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/");
     return machine;
   }
 

@@ -86,7 +86,7 @@ public final class WorkersStack extends Stack {
   private ApiFunction createAsyncWorker() {
     var registry = data.registryTable();
     AsyncGrants async = new AsyncGrants(data, asyncPredictions.queue());
-    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
+    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(config, data));
     permissions.addAll(async.work());
     // the worker loads models like the data plane, so it verifies artifact signatures the same way
     permissions.add(ApiStack.signingPublicKey(data));
@@ -112,7 +112,8 @@ public final class WorkersStack extends Stack {
    * Makes the async worker hand predictions of versions placed on the asynchronous endpoints among {@code endpoints}
    * to them ({@code InvokeEndpointAsync}) and complete them from their notifications: the async queue subscribes to
    * each endpoint's success and error topics (SNS envelope, not raw, which the worker reads either way), and the
-   * worker may stage requests, invoke endpoints named pier-* asynchronously, and read and drop what they write.
+   * worker may stage requests, invoke this stage's endpoints (pier-&lt;stage&gt;-*) asynchronously, and read and drop
+   * what they write.
    */
   public void receiveEndpointNotifications(List<GpuEndpoint> endpoints) {
     List<GpuEndpoint> async = endpoints.stream().filter(GpuEndpoint::async).toList();
@@ -129,7 +130,7 @@ public final class WorkersStack extends Stack {
     role.addToPrincipalPolicy(PolicyStatement.Builder.create()
         .sid("InvokeAsyncEndpoints")
         .actions(List.of("sagemaker:InvokeEndpointAsync"))
-        .resources(List.of(Fn.sub("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*")))
+        .resources(List.of(ApiStack.stageEndpoints(config)))
         .build());
     role.addToPrincipalPolicy(PolicyStatement.Builder.create()
         .sid("StageAsyncEndpointRequests")
@@ -166,7 +167,7 @@ public final class WorkersStack extends Stack {
   private ApiFunction createBatchWorker() {
     var jobs = data.jobsTable();
     var batch = data.batch();
-    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(data));
+    List<PolicyStatement> permissions = new ArrayList<>(ApiStack.scoringPermissions(config, data));
     permissions.add(ApiStack.signingPublicKey(data));
     permissions.addAll(List.of(
         PolicyStatement.Builder.create()

@@ -117,7 +117,24 @@ class ApiStackTest {
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",
-            "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(".*:endpoint/pier-\\*")))))))));
+            "Resource", Map.of("Fn::Sub", Match.stringLikeRegexp(".*:endpoint/pier-dev-\\*")))))))));
+  }
+
+  @Test
+  void sageMakerEndpointsMayBeInvokedOnlyWithinTheStagesOwnNamePrefix() {
+    for (var d : List.of(Deployments.dev(), Deployments.prod())) {
+      String stagePrefix = "endpoint/pier-" + d.config().stage() + "-*\"}";
+      for (var stack : List.of(d.stacks().api(), d.stacks().workers())) {
+        Template t = d.template(stack);
+        List<String> invocable = new java.util.ArrayList<>();
+        for (String action : List.of("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync",
+            "sagemaker:InvokeEndpointWithResponseStream")) {
+          invocable.addAll(Json.resourcesAllowing(t, "", action));
+        }
+        assertThat(invocable).as("%s in %s", d.config().stage(), stack.getStackName()).isNotEmpty()
+            .allSatisfy(r -> assertThat(r).endsWith(stagePrefix));
+      }
+    }
   }
 
   @Test
@@ -161,7 +178,8 @@ class ApiStackTest {
     assertThat(actions).doesNotContain("sqs:SendMessage", "sqs:ReceiveMessage", "sagemaker:InvokeEndpoint");
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "dynamodb:Query"))
         .anySatisfy(r -> assertThat(r).contains("AsyncPredictionsTable").endsWith("/index/subject\"]]}"));
-    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject")).hasSize(3)
+    // audit samples, the two async prefixes and the uploads/ staging area of the artifacts bucket
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject")).hasSize(4)
         .filteredOn(r -> r.contains("AsyncResultsBucket")).hasSize(2)
         .allSatisfy(r -> assertThat(r).containsPattern("/async-re"));
   }
@@ -172,12 +190,14 @@ class ApiStackTest {
     assertThat(actions).contains("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem", "s3:PutObject", "s3:ListBucket");
     // Registry items may be deleted (renames, unaliased versions); artifacts, which are content-addressed and may be
-    // shared by versions, never are (objects are deleted only under audit samples and the async prefixes).
+    // shared by versions, never are (objects are deleted only under audit samples, the async prefixes and the
+    // artifacts bucket's uploads/ staging area).
     // (Batch schedules are deleted as EventBridge Scheduler schedules, see controlPlaneRunsBatchJobsAndSchedules.)
     assertThat(actions).noneMatch(a -> a.contains("*") || (a.contains("Delete") && !a.equals("dynamodb:DeleteItem")
         && !a.equals("s3:DeleteObject") && !a.equals("scheduler:DeleteSchedule")));
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject"))
-        .noneMatch(r -> r.contains("artifacts") || r.contains("ArtifactsBucket"));
+        .noneMatch(r -> r.contains("artifacts/"))
+        .filteredOn(r -> r.contains("ArtifactsBucket")).singleElement().asString().endsWith("/uploads/*\"]]}");
     var samplesOnly = Map.of("Fn::Join", Match.arrayWith(List.of(
         Match.arrayWith(List.of(Match.stringLikeRegexp(".*/audit/samples/\\*"))))));
     var erase = Match.objectLike(Map.of("Sid", "EraseAuditSamples", "Action", "s3:DeleteObject", "Resource", samplesOnly));
@@ -187,6 +207,17 @@ class ApiStackTest {
         List.of(Match.objectLike(Map.of(
             "Action", "s3:ListBucket",
             "Condition", Map.of("StringLike", Map.of("s3:prefix", DataStack.ARTIFACTS_PREFIX + "*")))))))));
+  }
+
+  @Test
+  void controlPlaneMayStageBigUploadsUnderUploadsWherePresignedPartsGo() {
+    for (String action : List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject")) {
+      assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", action)).as(action)
+          .anySatisfy(r -> assertThat(r).contains("ArtifactsBucket")
+              .endsWith("/" + DataStack.ARTIFACT_UPLOADS_PREFIX + "*\"]]}"));
+    }
+    // and the data plane, which never registers, may not
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject")).noneMatch(r -> r.contains("uploads/"));
   }
 
   @Test

@@ -48,6 +48,41 @@ class OrchestrationStackTest {
   }
 
   @Test
+  void theStateMachineReadsAndWritesBatchObjectsOnlyUnderJobs() {
+    for (String action : List.of("s3:GetObject", "s3:PutObject")) {
+      assertThat(Json.resourcesAllowing(dev, "BatchScoringRole", action)).as(action).singleElement().asString()
+          .contains("BatchBucket").endsWith("/" + DataStack.BATCH_JOBS_PREFIX + "*\"]]}");
+    }
+    List<String> resources = Json.statements(dev, "BatchScoringRole").stream()
+        .flatMap(st -> st.get("Resource") instanceof List<?> l ? l.stream() : java.util.stream.Stream.of(st.get("Resource")))
+        .map(Json::write).toList();
+    assertThat(resources).noneMatch(r -> r.endsWith("/*\"]]}") && !r.endsWith("/jobs/*\"]]}"));
+  }
+
+  @Test
+  void theRealBatchScoringAslTouchesS3OnlyUnderJobs() throws IOException {
+    Path asl = Path.of("..").resolve(PierConfig.DEFAULT_STATE_MACHINES_DIR.toString().substring(3))
+        .resolve("batch-scoring.asl.json");
+    JsonNode doc = new ObjectMapper().readTree(Files.readString(asl));
+    // the Distributed Map reads the chunk plan at $.plan.plan_key (the batch worker writes jobs/<id>/plan.json)
+    // and writes its results under $.plan.results_prefix, which Validate formats under jobs/
+    JsonNode map = doc.path("States").path("ScoreChunks");
+    assertThat(map.path("ItemReader").path("Parameters").path("Key.$").asText()).isEqualTo("$.plan.plan_key");
+    assertThat(map.path("ResultWriter").path("Parameters").path("Prefix.$").asText())
+        .isEqualTo("$.plan.results_prefix");
+    assertThat(doc.path("States").path("Validate").path("ResultSelector").path("results_prefix.$").asText())
+        .startsWith("States.Format('" + DataStack.BATCH_JOBS_PREFIX);
+    List<String> s3Resources = new java.util.ArrayList<>();
+    doc.findValues("Resource").forEach(r -> {
+      if (r.asText().contains(":::s3:")) {
+        s3Resources.add(r.asText());
+      }
+    });
+    assertThat(s3Resources).containsExactlyInAnyOrder("arn:aws:states:::s3:getObject",
+        "arn:aws:states:::s3:putObject");
+  }
+
+  @Test
   void batchSchedulesRunAsARoleThatMayOnlyStartBatchScoring() {
     dev.hasResourceProperties("AWS::IAM::Role", Map.of(
         "RoleName", "pier-dev-batch-scheduler",

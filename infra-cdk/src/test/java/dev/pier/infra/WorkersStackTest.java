@@ -179,7 +179,7 @@ class WorkersStackTest {
         List.of(
             Match.objectLike(Map.of("Sid", "InvokeAsyncEndpoints", "Action", "sagemaker:InvokeEndpointAsync",
                 "Resource", Map.of("Fn::Sub",
-                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-*"))),
+                    "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/pier-dev-*"))),
             Match.objectLike(Map.of("Sid", "StageAsyncEndpointRequests", "Action", "s3:PutObject")),
             Match.objectLike(Map.of("Sid", "TakeAsyncEndpointOutputs",
                 "Action", List.of("s3:GetObject", "s3:DeleteObject"))))))));

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 
@@ -171,6 +172,9 @@ public class BatchPlatform {
     try {
       Path file = dataDir.toAbsolutePath().resolve("local.env");
       Path tmp = file.resolveSibling("local.env.tmp");
+      Files.deleteIfExists(tmp);
+      // owner-only: it holds the stand-ins' secret key, which guards the local API-keys table
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(tmp, env);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       Log.infof("local endpoints for tools in %s", file);

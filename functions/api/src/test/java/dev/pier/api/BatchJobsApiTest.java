@@ -170,4 +170,19 @@ class BatchJobsApiTest {
     assertThat(env.getProperty("PIER_BATCH_BUCKET")).isEqualTo("pier-batch");
     assertThat(env.stringPropertyNames()).contains("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION");
   }
+
+  @Test
+  void localEnvHoldsTheDataDirectorysOwnStandInKeysReadableByItsOwnerOnly() throws Exception {
+    Path file = Path.of(platform.config().dataDir(), "local.env");
+    Properties env = new Properties();
+    try (var r = Files.newBufferedReader(file)) {
+      env.load(r);
+    }
+    assertThat(env.getProperty("AWS_ACCESS_KEY_ID")).isEqualTo(platform.standIns().accessKeyId())
+        .isNotEqualTo("pier-local");
+    assertThat(env.getProperty("AWS_SECRET_ACCESS_KEY")).isEqualTo(platform.standIns().secretAccessKey())
+        .isNotEqualTo("pier-local-secret");
+    assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+  }
 }

@@ -50,7 +50,7 @@ class AsyncWorkerTest {
   static void startStandIns() throws Exception {
     aws = LocalAws.start(dataDir);
     clients = new AwsClients(new AwsClients.AwsSettings(LocalAws.REGION, aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        LocalAws.ACCESS_KEY_ID, LocalAws.SECRET_ACCESS_KEY));
+        aws.accessKeyId(), aws.secretAccessKey()));
     sqs = clients.client(SqsClient.builder(), aws.sqsEndpoint());
   }
 

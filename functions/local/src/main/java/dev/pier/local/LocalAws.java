@@ -17,18 +17,22 @@ import org.gaul.s3proxy.blobstore.BlobStore;
  * {@code <dataDir>/dynamodb} and ElasticMQ for SQS, each on loopback. S3 and DynamoDB keep their data across
  * restarts (and survive a SIGKILL); ElasticMQ keeps messages in memory only, so whatever uses it keeps its state in
  * DynamoDB and re-queues at start. An empty data directory is a fresh platform.
+ *
+ * <p>S3 and DynamoDB accept only requests signed with the data directory's own credentials
+ * ({@link StandInCredentials}, made up at its first start and kept readable by its owner only); ElasticMQ checks no
+ * signatures, and holds nothing that outlives the process.
  */
 public final class LocalAws implements LocalStandIns {
-  public static final String ACCESS_KEY_ID = "pier-local";
-  public static final String SECRET_ACCESS_KEY = "pier-local-secret";
   public static final String REGION = "us-east-1";
 
+  private final StandInCredentials credentials;
   private final LocalDynamoDb dynamo;
   private final S3Proxy s3;
   private final URI s3Endpoint;
   private final LocalSqs sqs;
 
-  private LocalAws(LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint, LocalSqs sqs) {
+  private LocalAws(StandInCredentials credentials, LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint, LocalSqs sqs) {
+    this.credentials = credentials;
     this.dynamo = dynamo;
     this.s3 = s3;
     this.s3Endpoint = s3Endpoint;
@@ -38,21 +42,24 @@ public final class LocalAws implements LocalStandIns {
   public static LocalAws start(Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     StandInPorts ports = new StandInPorts(dataDir);
+    StandInCredentials credentials = StandInCredentials.of(dataDir);
     Path s3Dir = Files.createDirectories(dataDir.resolve("s3"));
     Path dynamoDir = Files.createDirectories(dataDir.resolve("dynamodb"));
 
-    LocalDynamoDb dynamo = LocalDynamoDb.builder().port(ports.port("dynamodb")).dataDir(dynamoDir).build().start();
+    LocalDynamoDb dynamo = LocalDynamoDb.builder().port(ports.port("dynamodb")).dataDir(dynamoDir)
+        .credentials(credentials.accessKeyId(), credentials.secretAccessKey()).build().start();
     try {
       Properties props = new Properties();
       props.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
-      props.setProperty("jclouds.identity", ACCESS_KEY_ID);
-      props.setProperty("jclouds.credential", SECRET_ACCESS_KEY);
+      props.setProperty("jclouds.identity", credentials.accessKeyId());
+      props.setProperty("jclouds.credential", credentials.secretAccessKey());
       BlobStore store = BlobStores.create("filesystem", props);
       URI endpoint = URI.create("http://127.0.0.1:" + ports.port("s3"));
       S3Proxy proxy = S3Proxy.builder()
           .blobStore(store)
           .endpoint(endpoint)
-          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, credentials.accessKeyId(),
+              credentials.secretAccessKey())
           .ignoreUnknownHeaders(true)
           .build();
       proxy.start();
@@ -64,7 +71,7 @@ public final class LocalAws implements LocalStandIns {
         Thread.sleep(5);
       }
       try {
-        return new LocalAws(dynamo, proxy, endpoint, LocalSqs.start(ports.port("sqs")));
+        return new LocalAws(credentials, dynamo, proxy, endpoint, LocalSqs.start(ports.port("sqs")));
       } catch (IOException e) {
         proxy.stop();
         throw e;
@@ -95,12 +102,12 @@ public final class LocalAws implements LocalStandIns {
 
   @Override
   public String accessKeyId() {
-    return ACCESS_KEY_ID;
+    return credentials.accessKeyId();
   }
 
   @Override
   public String secretAccessKey() {
-    return SECRET_ACCESS_KEY;
+    return credentials.secretAccessKey();
   }
 
   @Override

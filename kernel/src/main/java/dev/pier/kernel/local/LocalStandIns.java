@@ -24,7 +24,10 @@ public interface LocalStandIns extends AutoCloseable {
     return null;
   }
 
-  /** The static credentials the stand-ins accept. */
+  /**
+   * The credentials the S3 and DynamoDB stand-ins accept, and the only ones: every client signs with them. They are
+   * the data directory's own, made up at its first start, not a well-known pair.
+   */
   String accessKeyId();
 
   String secretAccessKey();

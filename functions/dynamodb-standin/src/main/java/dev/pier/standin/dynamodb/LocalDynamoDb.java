@@ -13,7 +13,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -32,11 +36,11 @@ import java.util.zip.CRC32;
  * with optional on-disk persistence.
  *
  * <pre>{@code
- * try (LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start()) {
+ * try (LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).credentials(keyId, secret).build().start()) {
  *     DynamoDbClient client = DynamoDbClient.builder()
  *             .endpointOverride(db.endpoint())
  *             .region(Region.US_EAST_1)
- *             .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
+ *             .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(keyId, secret)))
  *             .build();
  *     ...
  * }
@@ -45,7 +49,11 @@ import java.util.zip.CRC32;
  * <p>What callers may rely on:
  * <ul>
  *   <li>The server binds to the loopback address only; {@link #endpoint()} is {@code http://127.0.0.1:PORT}.
- *       Request signatures are accepted without verification; any region and credentials work.</li>
+ *       Every request but the unsigned health check ({@code GET /}) must carry an AWS Signature Version 4 made
+ *       with the {@linkplain Builder#credentials configured credentials} (any region), or it is refused with
+ *       DynamoDB's own error ({@code MissingAuthenticationTokenException}, {@code UnrecognizedClientException},
+ *       {@code InvalidSignatureException}, …): a local user who cannot read those credentials cannot read or write
+ *       the tables.</li>
  *   <li>With a {@linkplain Builder#dataDir data directory}, every write the server has acknowledged is in the
  *       operating system's hands before the response is sent, so it survives {@link #close()}, a crash and SIGKILL
  *       (not a power loss: the log is not fsynced per write). Without one, data lives in memory only.</li>
@@ -74,6 +82,9 @@ public final class LocalDynamoDb implements AutoCloseable {
     private final int threads;
     private final Duration ttlSweepInterval;
     private final long compactThreshold;
+    private final String accessKeyId;
+    private final String secretAccessKey;
+    private final SigV4Verifier signatures;
 
     private final Object lifecycle = new Object();
     private Store store;
@@ -90,9 +101,15 @@ public final class LocalDynamoDb implements AutoCloseable {
         this.threads = b.threads;
         this.ttlSweepInterval = b.ttlSweepInterval;
         this.compactThreshold = b.compactThreshold;
+        this.accessKeyId = b.accessKeyId;
+        this.secretAccessKey = b.secretAccessKey;
+        this.signatures = new SigV4Verifier(accessKeyId, secretAccessKey);
     }
 
-    /** Returns a builder; the defaults are an ephemeral port, in-memory data and 16 request threads. */
+    /**
+     * Returns a builder; the defaults are an ephemeral port, in-memory data, 16 request threads and credentials made
+     * up at random (read them back with {@link #accessKeyId()} and {@link #secretAccessKey()}).
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -150,6 +167,16 @@ public final class LocalDynamoDb implements AutoCloseable {
     /** The bound port (useful when the builder asked for port 0). */
     public int port() {
         return endpoint().getPort();
+    }
+
+    /** The access key id requests must be signed with. */
+    public String accessKeyId() {
+        return accessKeyId;
+    }
+
+    /** The secret access key requests must be signed with. */
+    public String secretAccessKey() {
+        return secretAccessKey;
     }
 
     /** Stops serving, waits briefly for requests in flight, and writes a compact snapshot of the data directory. */
@@ -212,11 +239,17 @@ public final class LocalDynamoDb implements AutoCloseable {
             int status = 200;
             ObjectNode resp;
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if ("GET".equals(ex.getRequestMethod()) && target == null) {
+                respond(ex, 200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+                return;
+            }
+            try {
+                signatures.verify(ex.getRequestMethod(), ex.getRequestURI(), ex.getRequestHeaders(), body, Instant.now());
+            } catch (DynamoException e) {
+                respond(ex, e.status, Store.MAPPER.writeValueAsBytes(error(e)), "application/x-amz-json-1.0");
+                return;
+            }
             if (!"POST".equals(ex.getRequestMethod())) {
-                if ("GET".equals(ex.getRequestMethod()) && target == null) {
-                    respond(ex, 200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
-                    return;
-                }
                 resp = error(DynamoException.serialization("Only POST is supported"));
                 status = 400;
             } else if (target == null || !target.startsWith(TARGET_PREFIX)) {
@@ -270,8 +303,28 @@ public final class LocalDynamoDb implements AutoCloseable {
         private int threads = 16;
         private Duration ttlSweepInterval = Duration.ofMillis(500);
         private long compactThreshold = Store.DEFAULT_COMPACT_THRESHOLD;
+        private String accessKeyId;
+        private String secretAccessKey;
 
-        private Builder() {}
+        private Builder() {
+            SecureRandom random = new SecureRandom();
+            byte[] id = new byte[8];
+            byte[] secret = new byte[30];
+            random.nextBytes(id);
+            random.nextBytes(secret);
+            this.accessKeyId = "LOCAL" + HexFormat.of().withUpperCase().formatHex(id);
+            this.secretAccessKey = Base64.getEncoder().encodeToString(secret);
+        }
+
+        /** The only credentials whose SigV4 signatures are accepted (default: made up at random for this instance). */
+        public Builder credentials(String accessKeyId, String secretAccessKey) {
+            if (accessKeyId == null || accessKeyId.isBlank() || secretAccessKey == null || secretAccessKey.isBlank()) {
+                throw new IllegalArgumentException("an access key id and a secret access key are required");
+            }
+            this.accessKeyId = accessKeyId;
+            this.secretAccessKey = secretAccessKey;
+            return this;
+        }
 
         /** The loopback port to listen on; 0 (the default) picks a free ephemeral port. */
         public Builder port(int port) {

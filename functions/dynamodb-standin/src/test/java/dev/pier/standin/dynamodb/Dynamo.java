@@ -26,11 +26,17 @@ final class Dynamo {
 
     private Dynamo() {}
 
-    static DynamoDbClient client(URI endpoint) {
+    /** A client signing with the stand-in's own credentials, as every client must. */
+    static DynamoDbClient client(LocalDynamoDb db) {
+        return client(db.endpoint(), db.accessKeyId(), db.secretAccessKey());
+    }
+
+    static DynamoDbClient client(URI endpoint, String accessKeyId, String secretAccessKey) {
         return DynamoDbClient.builder()
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
     }

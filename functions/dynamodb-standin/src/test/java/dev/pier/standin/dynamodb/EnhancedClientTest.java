@@ -71,7 +71,7 @@ class EnhancedClientTest {
     @Test
     void enhancedClientRoundTripsATableSchema() {
         try (LocalDynamoDb db = LocalDynamoDb.builder().build().start();
-             DynamoDbClient low = Dynamo.client(db.endpoint())) {
+             DynamoDbClient low = Dynamo.client(db)) {
             DynamoDbEnhancedClient enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(low).build();
             DynamoDbTable<Model> table = enhanced.table("models", SCHEMA);
             table.createTable(CreateTableEnhancedRequest.builder()

@@ -25,7 +25,7 @@ class ExpressionsTest {
     @BeforeAll
     static void start() {
         db = LocalDynamoDb.builder().build().start();
-        c = client(db.endpoint());
+        c = client(db);
         table = createTable(c, "expr", "id", "S", null, null);
     }
 

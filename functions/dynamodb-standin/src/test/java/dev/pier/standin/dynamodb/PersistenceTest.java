@@ -28,7 +28,7 @@ class PersistenceTest {
 
     private static void withDb(Path dir, java.util.function.Consumer<DynamoDbClient> body) {
         try (LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start();
-             DynamoDbClient c = client(db.endpoint())) {
+             DynamoDbClient c = client(db)) {
             body.accept(c);
         }
     }
@@ -66,7 +66,7 @@ class PersistenceTest {
     @Test
     void acknowledgedWritesSurviveACrashWithoutClose() throws Exception {
         LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start();
-        try (DynamoDbClient c = client(db.endpoint())) {
+        try (DynamoDbClient c = client(db)) {
             createTable(c, "tbl", "id", "S", null, null);
             c.putItem(r -> r.tableName("tbl").item(map("id", s("a"), "v", n(1))));
             c.transactWriteItems(w -> w.transactItems(
@@ -85,7 +85,7 @@ class PersistenceTest {
     @Test
     void tornLastLogLineIsIgnoredOnRecovery() throws Exception {
         LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start();
-        try (DynamoDbClient c = client(db.endpoint())) {
+        try (DynamoDbClient c = client(db)) {
             createTable(c, "tbl", "id", "S", null, null);
             c.putItem(r -> r.tableName("tbl").item(map("id", s("kept"))));
         }
@@ -104,7 +104,7 @@ class PersistenceTest {
     @Test
     void corruptionBeforeTheLastLogLineFailsTheStartLoudly() throws Exception {
         LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).build().start();
-        try (DynamoDbClient c = client(db.endpoint())) {
+        try (DynamoDbClient c = client(db)) {
             createTable(c, "tbl", "id", "S", null, null);
         }
         db.crashForTesting();
@@ -128,14 +128,14 @@ class PersistenceTest {
     void acknowledgedWritesSurviveSigkillOfTheServerProcess() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                StandInMain.class.getName(), dir.toString()).redirectErrorStream(true).start();
+                StandInMain.class.getName(), dir.toString(), "child-key", "child-secret").redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line;
             while ((line = out.readLine()) != null && !line.startsWith("PORT ")) { /* skip JVM chatter */ }
             assertThat(line).as("child server did not report its port").isNotNull();
             URI endpoint = URI.create("http://127.0.0.1:" + line.substring(5).trim());
-            try (DynamoDbClient c = client(endpoint)) {
+            try (DynamoDbClient c = client(endpoint, "child-key", "child-secret")) {
                 createTable(c, "tbl", "id", "S", null, null);
                 for (int i = 0; i < 50; i++) {
                     int k = i;
@@ -157,7 +157,7 @@ class PersistenceTest {
     @Test
     void writesThatTriggerCompactionWhileRunningAreKept() throws Exception {
         LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).compactThreshold(200).build().start();
-        try (DynamoDbClient c = client(db.endpoint())) {
+        try (DynamoDbClient c = client(db)) {
             createTable(c, "tbl", "id", "S", null, null);
             for (int i = 0; i < 30; i++) {
                 int k = i;

@@ -39,7 +39,7 @@ class QueryAndScanTest {
     @BeforeAll
     static void start() {
         db = LocalDynamoDb.builder().build().start();
-        c = client(db.endpoint());
+        c = client(db);
         c.createTable(r -> r.tableName(T).billingMode(BillingMode.PAY_PER_REQUEST)
                 .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build(),
                         KeySchemaElement.builder().attributeName("sk").keyType(KeyType.RANGE).build())

@@ -39,7 +39,7 @@ class TablesAndItemsTest {
     @BeforeAll
     static void start() {
         db = LocalDynamoDb.builder().build().start();
-        c = client(db.endpoint());
+        c = client(db);
     }
 
     @AfterAll

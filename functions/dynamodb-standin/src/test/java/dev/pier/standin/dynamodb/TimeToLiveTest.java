@@ -13,7 +13,7 @@ class TimeToLiveTest {
     @Test
     void expiredItemsAreDeletedByTheSweeperAndLiveOnesKept() throws Exception {
         try (LocalDynamoDb db = LocalDynamoDb.builder().ttlSweepInterval(Duration.ofMillis(100)).build().start();
-             DynamoDbClient c = client(db.endpoint())) {
+             DynamoDbClient c = client(db)) {
             String t = createTable(c, "ttl", "id", "S", null, null);
             assertThat(c.describeTimeToLive(r -> r.tableName(t)).timeToLiveDescription().timeToLiveStatus())
                     .isEqualTo(TimeToLiveStatus.DISABLED);

@@ -41,7 +41,7 @@ class TransactionsAndBatchesTest {
     @BeforeAll
     static void start() {
         db = LocalDynamoDb.builder().build().start();
-        c = client(db.endpoint());
+        c = client(db);
     }
 
     @AfterAll

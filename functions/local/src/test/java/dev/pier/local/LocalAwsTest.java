@@ -1,0 +1,103 @@
+package dev.pier.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+
+/**
+ * Local mode's stand-ins accept only the data directory's own credentials: a local user who cannot read the data
+ * directory cannot reach the tables (the API keys among them) or the buckets.
+ */
+class LocalAwsTest {
+  /** The pair every local data directory accepted before #23.9; anyone could read it in the source. */
+  private static final String OLD_KEY_ID = "pier-local";
+  private static final String OLD_SECRET = "pier-local-secret";
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void theStandInsServeClientsSigningWithTheDataDirectorysCredentials() throws Exception {
+    try (LocalAws aws = LocalAws.start(dataDir);
+        AwsClients clients = clients(aws, aws.accessKeyId(), aws.secretAccessKey())) {
+      clients.dynamoDb().listTables();
+      clients.s3().createBucket(b -> b.bucket("signed"));
+
+      assertThat(clients.s3().listBuckets().buckets()).anyMatch(b -> b.name().equals("signed"));
+    }
+  }
+
+  @Test
+  void theDynamoDbStandInRefusesAnUnsignedRequest() throws Exception {
+    try (LocalAws aws = LocalAws.start(dataDir)) {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(aws.dynamoDbEndpoint())
+              .header("X-Amz-Target", "DynamoDB_20120810.ListTables")
+              .header("Content-Type", "application/x-amz-json-1.0")
+              .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(response.body()).contains("MissingAuthenticationTokenException");
+    }
+  }
+
+  @Test
+  void theOldWellKnownCredentialsAreRefusedByDynamoDbAndS3() throws Exception {
+    try (LocalAws aws = LocalAws.start(dataDir);
+        AwsClients old = clients(aws, OLD_KEY_ID, OLD_SECRET)) {
+      assertThatThrownBy(() -> old.dynamoDb().listTables())
+          .isInstanceOfSatisfying(AwsServiceException.class, e ->
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnrecognizedClientException"));
+      assertThatThrownBy(() -> old.s3().listBuckets()).isInstanceOf(AwsServiceException.class);
+    }
+  }
+
+  @Test
+  void aClientSigningWithTheRightKeyIdButAWrongSecretIsRefused() throws Exception {
+    try (LocalAws aws = LocalAws.start(dataDir);
+        AwsClients forged = clients(aws, aws.accessKeyId(), "not-" + aws.secretAccessKey())) {
+      assertThatThrownBy(() -> forged.dynamoDb().listTables())
+          .isInstanceOfSatisfying(AwsServiceException.class, e ->
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidSignatureException"));
+      assertThatThrownBy(() -> forged.s3().listBuckets()).isInstanceOf(AwsServiceException.class);
+    }
+  }
+
+  @Test
+  void theCredentialsAreMadeOncePerDataDirectoryAndReadableByItsOwnerOnly() throws Exception {
+    String keyId;
+    String secret;
+    try (LocalAws aws = LocalAws.start(dataDir)) {
+      keyId = aws.accessKeyId();
+      secret = aws.secretAccessKey();
+    }
+    try (LocalAws again = LocalAws.start(dataDir)) {
+      assertThat(again.accessKeyId()).isEqualTo(keyId);
+      assertThat(again.secretAccessKey()).isEqualTo(secret);
+    }
+    assertThat(Files.getPosixFilePermissions(dataDir.resolve(StandInCredentials.FILE)))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    assertThat(secret).hasSizeGreaterThanOrEqualTo(40);
+  }
+
+  @Test
+  void anotherDataDirectoryGetsOtherCredentials(@TempDir Path other) throws Exception {
+    assertThat(StandInCredentials.of(other)).isNotEqualTo(StandInCredentials.of(dataDir));
+  }
+
+  private static AwsClients clients(LocalAws aws, String keyId, String secret) {
+    return new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(), keyId, secret));
+  }
+}
