@@ -154,6 +154,23 @@ public final class OrchestrationStack extends Stack {
         .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
         .resources(List.of(data.outputsKey().getKeyArn()))
         .build());
+    if (asl.definition().contains("\"DISTRIBUTED\"")) {
+      // A Distributed Map runs its iterations as child executions of this very state machine, which its role must
+      // be allowed to start, watch and stop (AWS: "IAM policies for using Distributed Map states"). By its fixed
+      // name, not its ARN attribute: a role policy naming its own machine's ARN would be a circular reference.
+      String name = config.prefix() + "-" + asl.name();
+      String arn = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:";
+      machine.addToRolePolicy(PolicyStatement.Builder.create()
+          .sid("DistributedMapChildren")
+          .actions(List.of("states:StartExecution"))
+          .resources(List.of(Fn.sub(arn + "stateMachine:" + name)))
+          .build());
+      machine.addToRolePolicy(PolicyStatement.Builder.create()
+          .sid("DistributedMapChildExecutions")
+          .actions(List.of("states:DescribeExecution", "states:StopExecution"))
+          .resources(List.of(Fn.sub(arn + "execution:" + name + ":*")))
+          .build());
+    }
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeBatchWorker")
         .actions(List.of("lambda:InvokeFunction"))
@@ -163,8 +180,10 @@ public final class OrchestrationStack extends Stack {
     Nag.suppress(machine, "AwsSolutions-IAM5",
         "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
             + "the state machine reads each job's chunk plan and writes its map results as objects under "
-            + "jobs/<job id>/ of the batch bucket, named at run time, and touches nothing else in the bucket.",
-        "Resource::*", "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/");
+            + "jobs/<job id>/ of the batch bucket, named at run time, and touches nothing else in the bucket; "
+            + "a Distributed Map watches and stops the child executions of its own state machine "
+            + "(execution:<this machine>:*), whose names Step Functions picks at run time.",
+        "Resource::*", "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/", "/^Resource::arn:.*:execution:.*:\\*$/");
     return machine;
   }
 

@@ -48,6 +48,22 @@ class OrchestrationStackTest {
   }
 
   @Test
+  void theDistributedMapMayStartWatchAndStopOnlyItsOwnChildExecutions() {
+    String realAsl = Path.of("..").resolve(PierConfig.DEFAULT_STATE_MACHINES_DIR.toString().substring(3)).toString();
+    Deployments.Deployment real = Deployments.synth("real-asl", Map.of("stateMachinesDir", realAsl));
+    Template template = real.template(real.stacks().orchestration());
+    String prefix = real.config().prefix();
+    assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()
+        .asString().contains(":stateMachine:" + prefix + "-batch-scoring\"");
+    for (String action : List.of("states:DescribeExecution", "states:StopExecution")) {
+      assertThat(Json.resourcesAllowing(template, "BatchScoringRole", action)).as(action).singleElement().asString()
+          .contains(":execution:" + prefix + "-batch-scoring:*\"");
+    }
+    // the fixture's machine has no Distributed Map, and its role no such grant
+    assertThat(Json.resourcesAllowing(dev, "BatchScoringRole", "states:StartExecution")).isEmpty();
+  }
+
+  @Test
   void theStateMachineReadsAndWritesBatchObjectsOnlyUnderJobs() {
     for (String action : List.of("s3:GetObject", "s3:PutObject")) {
       assertThat(Json.resourcesAllowing(dev, "BatchScoringRole", action)).as(action).singleElement().asString()
