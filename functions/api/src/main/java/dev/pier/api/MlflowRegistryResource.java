@@ -5,6 +5,7 @@ import dev.pier.kernel.security.Permission;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelRegistry;
@@ -270,8 +271,11 @@ public class MlflowRegistryResource {
         }
       }
     }
+    // MLflow clients sign with a tag: pier.artifact-signature, the same value as metadata.artifact_signature
+    String artifactSignature = tags.get(ArtifactSignature.PROPERTY);
     NewVersion request = new NewVersion(null, null, r.optional("description"), tags, metrics, null, null, null, null,
-        source, runId, params, Map.of(), null, null);
+        source, runId, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY,
+            artifactSignature), null, null);
     ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
         : registry.registerReference(name, request.withFramework(hint(tags)),
             "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
