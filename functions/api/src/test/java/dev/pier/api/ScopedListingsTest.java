@@ -9,7 +9,7 @@ import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,8 +30,15 @@ class ScopedListingsTest {
   private static String theirJob;
   private static String theirSchedule;
 
-  @BeforeAll
-  static void twoModelsWithAJobAndAScheduleEach() {
+  private static boolean seeded;
+
+  /** Once per class, from the first test (the server is not up yet in a static @BeforeAll). */
+  @BeforeEach
+  synchronized void twoModelsWithAJobAndAScheduleEach() {
+    if (seeded) {
+      return;
+    }
+    seeded = true;
     for (String model : List.of(MINE, THEIRS)) {
       as(ADMIN).multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
           .multiPart("metadata", "{\"framework\":\"onnx\",\"tags\":{\"run\":\"" + RUN + "\"}}")
