@@ -9,6 +9,7 @@ import static dev.pier.registry.RegistryTable.TTL;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class ModelRegistry {
   private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
   private final SearchIndex search;
   private volatile ApprovalPolicy defaultPolicy = ApprovalPolicy.OFF;
+  private volatile ArtifactSignature signatures = new ArtifactSignature(null, false);
 
   public ModelRegistry(DynamoDbClient dynamo, String table, ArtifactStore artifacts) {
     this.dynamo = dynamo;
@@ -89,6 +91,20 @@ public final class ModelRegistry {
   public ApprovalPolicy policy(String model) {
     RegisteredModel m = model(model);
     return m.approval() != null ? m.approval() : defaultPolicy;
+  }
+
+  /**
+   * The artifact signature rule every registration with an artifact obeys ({@code pier.artifacts.require-signature}):
+   * checked here, where versions are created, so no way of registering (multipart, presigned upload, MLflow source)
+   * can store an unsigned or badly signed artifact.
+   */
+  public void verifySignaturesWith(ArtifactSignature signatures) {
+    this.signatures = Objects.requireNonNull(signatures);
+  }
+
+  /** Whether registrations must carry a valid artifact signature. */
+  public boolean requiresSignatures() {
+    return signatures.required();
   }
 
   public SearchIndex searchIndex() {
@@ -149,6 +165,7 @@ public final class ModelRegistry {
     } catch (IOException e) {
       throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
     }
+    signatures.checkRegistration(artifactSha, request.properties()); // 400 before anything is stored
     String requestHash = idempotencyKey == null ? null : requestHash(artifactSha, request);
     if (idempotencyKey != null) {
       ModelVersion earlier = replay(model, idempotencyKey, requestHash);
@@ -187,6 +204,7 @@ public final class ModelRegistry {
           stored != null, statusMessage, status, "None", request.params(), request.properties(), request.lineage(),
           actor, 1, now, request.pipeline());
 
+      EndpointClaim claim = EndpointClaim.of(version); // 409 for another model's default endpoint name
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
         Map<String, AttributeValue> item = new HashMap<>(modelKey(model));
@@ -211,6 +229,10 @@ public final class ModelRegistry {
       writes.add(put(auditItem(new AuditEntry(model, now, actor, "version.created", next, null, null,
           status.name(), null))));
       SearchIndex.items(version).values().forEach(i -> writes.add(put(i)));
+      int claimAt = writes.size();
+      if (claim != null) {
+        writes.add(claim.write(table));
+      }
       if (idempotencyKey != null) {
         Map<String, AttributeValue> item = new HashMap<>(idempotencyKey(model, idempotencyKey));
         item.put("version", n(next));
@@ -226,6 +248,9 @@ public final class ModelRegistry {
             Map.of("status", status.name(), "servable", Boolean.toString(version.servable()))));
         return version;
       } catch (TransactionCanceledException e) {
+        if (claim != null && failedCondition(e, claimAt)) {
+          throw claim.refused(); // the endpoint is claimed by another model
+        }
         if (idempotencyKey != null && failedCondition(e, writes.size() - 1)) {
           ModelVersion earlier = replay(model, idempotencyKey, requestHash);
           if (earlier != null) {
@@ -1050,6 +1075,12 @@ public final class ModelRegistry {
   /** Versions matching an MLflow-syntax filter; see {@link SearchIndex}. */
   public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
     return search.search(filter, orderBy, pageToken, limit);
+  }
+
+  /** Versions matching an MLflow-syntax filter, of the models {@code visible} accepts only. */
+  public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit,
+      java.util.function.Predicate<String> visible) {
+    return search.search(filter, orderBy, pageToken, limit, visible);
   }
 
   private static String str(Map<String, AttributeValue> item, String attr) {

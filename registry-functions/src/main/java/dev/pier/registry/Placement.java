@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * {@code endpoint} (a SageMaker endpoint, typically on GPU instances, called through sagemaker-runtime). The
  * instance hints are kept for deployment (the CDK app) and do not change serving.
  *
- * @param endpointName the SageMaker endpoint; null for the default {@code pier-<model>-v<version>}
+ * @param endpointName the SageMaker endpoint; null for the default {@code pier-<model>-v<version>}. The registry lets
+ *     only one model's versions use an endpoint (see EndpointClaim).
  */
 public record Placement(Kind kind, String endpointName, String instanceType, Integer instanceCount,
     Integer memoryMb) {
@@ -41,13 +42,37 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
     return kind == Kind.ENDPOINT;
   }
 
-  /** The endpoint this version is served by. */
+  /**
+   * The endpoint this version is served by: the one named, else {@link #defaultEndpoint}. Which model may use a
+   * named endpoint is the registry's rule (see EndpointClaim), not this record's.
+   */
   public String endpointFor(String model, int version) {
-    if (endpointName != null) {
-      return endpointName;
-    }
-    String base = model.replaceAll("[^a-zA-Z0-9]+", "-").replaceAll("^-+|-+$", "");
+    return endpointName != null ? endpointName : defaultEndpoint(model, version);
+  }
+
+  /**
+   * {@code pier-<model>-v<version>}, the model's name with runs of other characters than letters and digits made one
+   * hyphen. SageMaker names have at most 63 characters: a longer one keeps the name's first 40 and adds 8 hex digits
+   * of the full name's SHA-256, so two long names that share a beginning still get different endpoints.
+   */
+  public static String defaultEndpoint(String model, int version) {
+    String base = slug(model);
     String name = "pier-" + base + "-v" + version;
-    return name.length() <= 63 ? name : name.substring(0, 52) + "-v" + version;
+    if (name.length() <= 63) {
+      return name;
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      String hash = java.util.HexFormat.of().formatHex(digest, 0, 4);
+      return "pier-" + base.substring(0, 40).replaceAll("-+$", "") + "-" + hash + "-v" + version;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The model's name as it appears in endpoint names. */
+  static String slug(String model) {
+    return model.replaceAll("[^a-zA-Z0-9]+", "-").replaceAll("^-+|-+$", "");
   }
 }

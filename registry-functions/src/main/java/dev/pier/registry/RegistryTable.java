@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *   pk = MODEL#&lt;name&gt;   sk = CARD#&lt;0000000007&gt;     a version's model card
  *   pk = IDX#…          sk = …                     search index items, written with each version (see SearchIndex)
  *   pk = WEBHOOK        sk = &lt;id&gt;                 a webhook (see events.WebhookStore)
+ *   pk = ENDPOINT#&lt;name&gt; sk = ENDPOINT            the one model whose versions may be placed on that endpoint
  *   pk = EXPERIMENT#…, RUN#…, …                   MLflow tracking (see tracking.TrackingStore)
  * </pre>
  *

@@ -169,7 +169,18 @@ public final class SearchIndex {
    * {@code version_number DESC}, {@code creation_timestamp DESC}), one page at a time.
    */
   public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
+    return search(filter, orderBy, pageToken, limit, model -> true);
+  }
+
+  /**
+   * As {@link #search(SearchFilter, List, String, int)}, keeping only versions of models {@code visible} accepts
+   * (the caller's read grant). Applied before paging, so a page is never short because of hidden models.
+   */
+  public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit,
+      java.util.function.Predicate<String> visible) {
     Query q = plan(filter, orderBy == null ? List.of() : orderBy);
+    java.util.function.Predicate<Map<String, AttributeValue>> keep =
+        i -> visible.test(i.get("model").s()) && matches(i, filter);
     List<Map<String, AttributeValue>> hits = new ArrayList<>();
     String next = null;
     if (q.alias != null) {
@@ -180,12 +191,12 @@ public final class SearchIndex {
       for (ModelVersion v : fetch.apply(keys)) {
         hits.add(projection(v));
       }
-      hits.removeIf(h -> !matches(h, filter));
+      hits.removeIf(keep.negate());
       return sortAndPage(hits, q, pageToken, limit);
     }
     if (!q.streams) {
       for (Map<String, AttributeValue> i : readAll(q)) {
-        if (matches(i, filter)) {
+        if (keep.test(i)) {
           hits.add(i);
         }
       }
@@ -197,7 +208,7 @@ public final class SearchIndex {
       QueryResponse r = dynamo.query(request(q, start, Math.max(100, limit * 2)));
       List<Map<String, AttributeValue>> items = r.items();
       for (int j = 0; j < items.size() && hits.size() < limit; j++) {
-        if (matches(items.get(j), filter)) {
+        if (keep.test(items.get(j))) {
           hits.add(items.get(j));
           more = j < items.size() - 1;
         }

@@ -61,6 +61,67 @@ class ModelRegistryTest {
     return new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of());
   }
 
+  private static NewVersion onEndpoint(String endpointName) {
+    return new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null,
+        new Placement(Placement.Kind.ENDPOINT, endpointName, null, null, null));
+  }
+
+  /** Finding #23.2: the first model placed on an endpoint owns it; another model's version is refused (409). */
+  @Test
+  void aVersionIsNeverPlacedOnAnEndpointAnotherModelClaimed() throws Exception {
+    Path file = artifact("weights");
+    registry.register("churn", onEndpoint("pier-shared-gpu"), file, null);
+    registry.register("churn", onEndpoint("pier-shared-gpu"), file, null); // the same model may place more
+
+    assertThatThrownBy(() -> registry.register("fraud-x", onEndpoint("pier-shared-gpu"), file, null))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(409))
+        .hasMessageContaining("another model's endpoint");
+    assertThatThrownBy(() -> registry.version("fraud-x", 1)).isInstanceOf(PierException.class);
+  }
+
+  /** Finding #23.2: a default-form name (pier-<model>-v<n>) is its model's, even before that model claimed it. */
+  @Test
+  void anotherModelsDefaultEndpointNameIsRefusedEvenUnclaimed() throws Exception {
+    Path file = artifact("weights");
+    assertThatThrownBy(() -> registry.register("fraud-x", onEndpoint("pier-churn-v2"), file, null))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(409));
+    registry.register("fraud-x", onEndpoint("pier-fraud-x-v7"), file, null); // its own default form is fine
+    ModelVersion churn = registry.register("churn", onEndpoint(null), file, null);
+    assertThat(churn.placement().endpointFor("churn", churn.version())).isEqualTo("pier-churn-v1");
+  }
+
+  /** Long model names sharing a beginning get different default endpoints (they used to collide at 52 characters). */
+  @Test
+  void longModelNamesSharingABeginningGetDifferentDefaultEndpoints() {
+    String a = "a".repeat(60) + "-one";
+    String b = "a".repeat(60) + "-two";
+    assertThat(Placement.defaultEndpoint(a, 1)).hasSizeLessThanOrEqualTo(63)
+        .isNotEqualTo(Placement.defaultEndpoint(b, 1));
+  }
+
+  /** Finding #23.6: the registry itself refuses unsigned artifacts when signatures are required, whoever calls it. */
+  @Test
+  void registrationWithoutARequiredSignatureIsRefusedByTheRegistryItself() throws Exception {
+    var generator = java.security.KeyPairGenerator.getInstance("EC");
+    generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    var keys = generator.generateKeyPair();
+    registry.verifySignaturesWith(new dev.pier.kernel.security.ArtifactSignature(keys.getPublic(), true));
+    Path file = artifact("weights");
+
+    assertThatThrownBy(() -> registry.register("signed", onnx(), file, null))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining("requires signed artifacts");
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("artifacts")).contents()).isEmpty(); // nothing stored
+
+    var ecdsa = java.security.Signature.getInstance("SHA256withECDSA");
+    ecdsa.initSign(keys.getPrivate());
+    ecdsa.update(Files.readAllBytes(file));
+    String signature = java.util.Base64.getEncoder().encodeToString(ecdsa.sign());
+    NewVersion signed = new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null, null, null, null, null,
+        null, Map.of(), Map.of(dev.pier.kernel.security.ArtifactSignature.PROPERTY, signature), null, null);
+    assertThat(registry.register("signed", signed, file, null).version()).isEqualTo(1);
+  }
+
   @Test
   void concurrentRegistrationsGetDistinctGapFreeNumbers() throws Exception {
     Path file = artifact("weights");

@@ -39,6 +39,7 @@ public class ArtifactSigning {
         .orElse(null);
     this.signature = new ArtifactSignature(key, required);
     platform.models().verifySignaturesWith(signature);
+    platform.registry().verifySignaturesWith(signature); // every way of registering, not only this class's callers
     if (required) {
       Log.infof("artifact signatures are required (key from %s)", pemFile.map(Path::toString)
           .orElseGet(() -> "KMS " + kmsKeyId.orElseThrow()));
@@ -49,7 +50,15 @@ public class ArtifactSigning {
     // built at start, so a missing or malformed key stops the server before it serves, and the cache checks loads
   }
 
-  /** 400 unless the uploaded artifact carries a signature that verifies, when one is required or given. */
+  public boolean required() {
+    return signature.required();
+  }
+
+  /**
+   * 400 unless the uploaded artifact carries a signature that verifies, when one is required or given. The registry
+   * checks again when it creates the version (for every way in); this earlier check keeps unsigned bytes away from
+   * the engines that open an upload before registration.
+   */
   void checkRegistration(Path artifact, Map<String, String> properties) {
     if (!signature.required() && !properties.containsKey(ArtifactSignature.PROPERTY)) {
       return;

@@ -17,7 +17,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * Accepts an OIP inference request for later (RFC 7240 {@code Prefer: respond-async}): validates it exactly as a
@@ -43,8 +42,11 @@ public class AsyncIntake {
   private final Security security;
   private final AuditTrail audit;
   private final Caller caller;
+  private final RegistryServices registry;
 
-  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, AuditTrail audit, Caller caller) {
+  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, AuditTrail audit, Caller caller,
+      RegistryServices registry) {
+    this.registry = registry;
     this.async = async;
     this.platform = platform;
     this.security = security;
@@ -111,18 +113,7 @@ public class AsyncIntake {
     if (url == null) {
       return null;
     }
-    URI uri;
-    try {
-      uri = URI.create(url.trim());
-    } catch (IllegalArgumentException e) {
-      throw PierException.badRequest(CALLBACK_HEADER + " is not a URL: " + e.getMessage());
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    boolean allowed = scheme.equals("https") || (scheme.equals("http") && async.local());
-    if (!allowed || uri.getHost() == null || url.length() > 2048) {
-      throw PierException.badRequest(CALLBACK_HEADER + " must be an absolute " + (async.local() ? "http(s)" : "https")
-          + " URL of at most 2048 characters, got " + url);
-    }
+    URI uri = registry.outbound().check(url, CALLBACK_HEADER); // https, no internal address; checked again at delivery
     if (!async.callbacksEnabled()) {
       throw PierException.badRequest(CALLBACK_HEADER + " cannot be honoured: this deployment has no callback signing"
           + " secret (pier.async.callback-secret)");

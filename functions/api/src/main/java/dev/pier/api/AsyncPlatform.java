@@ -116,11 +116,6 @@ public class AsyncPlatform {
     return callbackSecret != null;
   }
 
-  /** Callbacks must use HTTPS outside local mode. */
-  public boolean local() {
-    return local;
-  }
-
   private static String localCallbackSecret(String dataDir) {
     Path file = Path.of(dataDir, "async", "callback.key");
     try {

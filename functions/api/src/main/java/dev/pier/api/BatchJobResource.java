@@ -28,9 +28,11 @@ import java.time.Instant;
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchJobResource {
   private final BatchJobs jobs;
+  private final Caller caller;
 
-  public BatchJobResource(BatchPlatform batch) {
+  public BatchJobResource(BatchPlatform batch, Caller caller) {
     this.jobs = batch.jobs();
+    this.caller = caller;
   }
 
   @POST
@@ -54,7 +56,8 @@ public class BatchJobResource {
   public JsonNode list(@QueryParam("model") String model, @QueryParam("state") String state) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode items = out.putArray("jobs");
-    jobs.list(model, state).forEach(j -> items.add(view(j)));
+    jobs.list(model, state).stream().filter(j -> caller.allows(Permission.READ, j.model()))
+        .forEach(j -> items.add(view(j)));
     return out;
   }
 
@@ -62,7 +65,11 @@ public class BatchJobResource {
   @Path("/{id}")
   @Authorize(value = Permission.READ, anyModel = true)
   public JsonNode get(@PathParam("id") String id) {
-    return view(jobs.get(id));
+    BatchJob job = jobs.get(id);
+    if (!caller.allows(Permission.READ, job.model())) {
+      throw PierException.notFound("no batch job '" + id + "'"); // as for an unknown id: other teams' ids reveal nothing
+    }
+    return view(job);
   }
 
   @POST

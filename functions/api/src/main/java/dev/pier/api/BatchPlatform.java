@@ -47,7 +47,7 @@ public class BatchPlatform {
   private final LocalScheduler scheduler;
   private final PierConfig.Batch config;
 
-  public BatchPlatform(Platform platform) {
+  public BatchPlatform(Platform platform, S3Sources sources) {
     this.config = platform.config().batch();
     BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
         config.batchRows(), config.concurrency(),
@@ -68,9 +68,9 @@ public class BatchPlatform {
         }
       }
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
-      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings);
+      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings, sources.policy());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
-          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE);
+          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
       this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
       writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
@@ -79,9 +79,9 @@ public class BatchPlatform {
       this.watcher = null;
       this.scheduler = null;
       JobLauncher cloud = cloudLauncher(platform);
-      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings);
+      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings, sources.policy());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
-          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform));
+          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform), sources.policy());
     }
     worker.triggers(new BatchWorker.Triggers(jobs, schedules));
   }

@@ -29,9 +29,11 @@ public class BatchScheduleResource {
       "priority", "schedule");
 
   private final BatchSchedules schedules;
+  private final Caller caller;
 
-  public BatchScheduleResource(BatchPlatform batch) {
+  public BatchScheduleResource(BatchPlatform batch, Caller caller) {
     this.schedules = batch.schedules();
+    this.caller = caller;
   }
 
   @POST
@@ -59,7 +61,7 @@ public class BatchScheduleResource {
   public JsonNode list() {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode items = out.putArray("schedules");
-    schedules.list().forEach(s -> items.add(view(s)));
+    schedules.list().stream().filter(s -> caller.allows(Permission.READ, s.model())).forEach(s -> items.add(view(s)));
     return out;
   }
 
@@ -67,7 +69,11 @@ public class BatchScheduleResource {
   @Path("/{id}")
   @Authorize(value = Permission.READ, anyModel = true)
   public JsonNode get(@PathParam("id") String id) {
-    return view(schedules.get(id));
+    BatchSchedule s = schedules.get(id);
+    if (!caller.allows(Permission.READ, s.model())) {
+      throw PierException.notFound("no batch schedule '" + id + "'"); // as for an unknown id
+    }
+    return view(s);
   }
 
   @DELETE

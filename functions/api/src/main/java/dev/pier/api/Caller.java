@@ -30,6 +30,14 @@ public class Caller {
     return principal;
   }
 
+  /**
+   * Whether this caller holds {@code permission} on {@code model}: what listings and searches filter their items by,
+   * so a key scoped to some models sees only those. Outside a request (no principal) everything is visible.
+   */
+  public boolean allows(dev.pier.kernel.security.Permission permission, String model) {
+    return principal == null || principal.allows(permission, model);
+  }
+
   public String requestId() {
     if (requestId == null) {
       requestId = RequestIds.newId();

@@ -28,9 +28,13 @@ import java.util.Map;
 public class LocalBootstrap {
   static final String DEMO_KEY = "pier-demo-seed-v1";
 
-  void onStart(@Observes StartupEvent event, Platform platform) {
+  void onStart(@Observes StartupEvent event, Platform platform, ArtifactSigning signing) {
     LocalStandIns standIns = platform.standIns();
     if (standIns == null || !platform.config().demo().seed()) {
+      return;
+    }
+    if (signing.required()) {
+      Log.info("not seeding the demo model: artifact signatures are required and the demo is not signed by your key");
       return;
     }
     ModelRegistry registry = platform.registry();

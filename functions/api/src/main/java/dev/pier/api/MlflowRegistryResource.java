@@ -5,6 +5,7 @@ import dev.pier.kernel.security.Permission;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelRegistry;
@@ -49,9 +50,11 @@ public class MlflowRegistryResource {
   private final RegistryServices services;
   private final ModelRegistry registry;
   private final CallerIdentity caller;
+  private final S3Sources sources;
 
-  public MlflowRegistryResource(RegistryServices services, CallerIdentity caller) {
+  public MlflowRegistryResource(RegistryServices services, CallerIdentity caller, S3Sources sources) {
     this.services = services;
+    this.sources = sources;
     this.registry = services.registry();
     this.caller = caller;
   }
@@ -270,8 +273,11 @@ public class MlflowRegistryResource {
         }
       }
     }
+    // MLflow clients sign with a tag: pier.artifact-signature, the same value as metadata.artifact_signature
+    String artifactSignature = tags.get(ArtifactSignature.PROPERTY);
     NewVersion request = new NewVersion(null, null, r.optional("description"), tags, metrics, null, null, null, null,
-        source, runId, params, Map.of(), null, null);
+        source, runId, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY,
+            artifactSignature), null, null);
     ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
         : registry.registerReference(name, request.withFramework(hint(tags)),
             "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
@@ -300,10 +306,10 @@ public class MlflowRegistryResource {
     try {
       SourceImport.Fetched fetched;
       try {
-        fetched = SourceImport.fetch(services.platform().aws().s3(), request.source(), dir);
+        fetched = SourceImport.fetch(services.platform().aws().s3(), sources.policy(), request.source(), dir);
       } catch (PierException e) {
-        if (e.status() >= 500) {
-          throw e;
+        if (e.status() >= 500 || e.status() == 403) {
+          throw e; // a location callers may not name is refused, not recorded
         }
         return registry.registerReference(name, request.withFramework(hint(tags)), e.getMessage(),
             caller.principal());
@@ -315,13 +321,17 @@ public class MlflowRegistryResource {
       }
       NewVersion withFramework = request.withFramework(framework);
       var engine = services.platform().models().engineFor(framework);
-      if (engine.isPresent()) {
-        try (LoadedModel loaded = engine.get().load(fetched.file(), null)) {
-          withFramework = withFramework.withSignature(loaded.signature());
-        } catch (PierException e) {
-          return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
-              + fetched.key() + "': " + e.getMessage(), caller.principal());
-        }
+      if (engine.isEmpty()) {
+        // bytes fetched in Pier's name are stored only once an engine has opened them as a model of that framework
+        return registry.registerReference(name, withFramework, "this build has no " + framework.id() + " engine to"
+            + " check '" + fetched.key() + "', so Pier does not store it; register the file itself"
+            + " (POST /api/v1/models/{model}/versions) or use a build with that engine", caller.principal());
+      }
+      try (LoadedModel loaded = engine.get().load(fetched.file(), null)) {
+        withFramework = withFramework.withSignature(loaded.signature());
+      } catch (PierException e) {
+        return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
+            + fetched.key() + "': " + e.getMessage(), caller.principal());
       }
       return registry.register(name, withFramework, fetched.file(), null, caller.principal());
     } finally {

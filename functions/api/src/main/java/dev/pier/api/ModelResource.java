@@ -59,8 +59,7 @@ public class ModelResource {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("models");
     // a caller granted only some models sees only those
-    page.items().stream().filter(m -> authenticated.principal() == null
-        || authenticated.principal().allows(Permission.READ, m.name()))
+    page.items().stream().filter(m -> authenticated.allows(Permission.READ, m.name()))
         .forEach(m -> items.add(RegistryJson.model(m, null)));
     if (page.nextPageToken() != null) {
       body.put("next_page_token", page.nextPageToken());

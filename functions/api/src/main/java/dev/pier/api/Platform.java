@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.PierException;
+
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.kernel.local.LocalStandIns;
@@ -97,8 +99,16 @@ public class Platform {
         throw new UncheckedIOException("could not start the local SageMaker-runtime stand-in", e);
       }
       endpoint = localEndpoints.endpoint();
+      // An endpoint hosts one model, as the registry's endpoint claims say: a version of another model asking for an
+      // endpoint already hosting one (a registration from before claims existed) is refused, never served its model.
+      java.util.concurrent.ConcurrentMap<String, String> hostedModels = new java.util.concurrent.ConcurrentHashMap<>();
       beforeInvoke = v -> {
         String name = EndpointRouter.endpointName(v);
+        String hosted = hostedModels.computeIfAbsent(name, n -> v.model());
+        if (!hosted.equals(v.model())) {
+          throw PierException.conflict("endpoint " + name + " serves another model; re-register version "
+              + v.version() + " of '" + v.model() + "' on its own endpoint");
+        }
         if (!localEndpoints.hosts(name)) {
           localEndpoints.host(name, body -> OipJson.writeResponse(predictions.inProcess(v, OipJson.parseRequest(body))));
         }

@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import dev.pier.kernel.outbound.OutboundUrlPolicy;
 import dev.pier.registry.ApprovalPolicy;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.events.EventBridgePublisher;
@@ -11,6 +12,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.HashSet;
+import java.util.List;
 
 /**
  * The registry's services beyond the core registry: experiment tracking (MLflow runs) and the platform-wide approval
@@ -23,18 +25,22 @@ public class RegistryServices {
   private final TrackingStore tracking;
   private final WebhookStore webhooks;
   private final WebhookDispatcher dispatcher;
+  private final OutboundUrlPolicy outbound;
   private software.amazon.awssdk.services.eventbridge.EventBridgeClient eventBridge;
 
-  public RegistryServices(Platform platform, PierConfig config) {
+  public RegistryServices(Platform platform, PierConfig config, Security security, OutboundConfig outboundConfig) {
     this.platform = platform;
     PierConfig.Registry.Approval approval = config.registry().approval();
     platform.registry().setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
         new HashSet<>(approval.protectedAliases())));
     this.tracking = new TrackingStore(platform.aws().dynamoDb(), config.registry().table(),
         "s3://" + config.registry().artifactsBucket() + "/mlflow");
-    this.webhooks = new WebhookStore(platform.aws().dynamoDb(), config.registry().table());
+    // plain http only where nobody but the local user can register a URL: local mode with authentication off
+    this.outbound = OutboundUrlPolicy.of(!security.gatekeeper().authRequired(),
+        outboundConfig.allowedHosts().orElse(List.of()));
+    this.webhooks = new WebhookStore(platform.aws().dynamoDb(), config.registry().table(), outbound);
     this.dispatcher = new WebhookDispatcher(webhooks, config.registry().events().webhookAttempts(),
-        config.registry().events().webhookBackoff());
+        config.registry().events().webhookBackoff(), outbound);
     platform.registry().addListener(dispatcher);
     config.registry().events().eventBusName().ifPresent(bus -> {
       eventBridge = platform.aws().client(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder(), null);
@@ -45,6 +51,11 @@ public class RegistryServices {
 
   public WebhookStore webhooks() {
     return webhooks;
+  }
+
+  /** Which URLs Pier calls out to: webhooks, async callbacks, any later one. */
+  public OutboundUrlPolicy outbound() {
+    return outbound;
   }
 
   /** Signed, retried delivery, shared by webhooks and async prediction callbacks. */

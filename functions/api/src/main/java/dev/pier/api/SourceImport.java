@@ -1,6 +1,7 @@
 package dev.pier.api;
 
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.registry.Framework;
 import java.io.IOException;
 import java.net.URI;
@@ -33,14 +34,23 @@ final class SourceImport {
     return source != null && source.startsWith("s3://");
   }
 
-  /** Downloads the source into {@code dir}; 400 naming what is missing when there is no model file there. */
-  static Fetched fetch(S3Client s3, String source, Path dir) {
-    URI uri = URI.create(source);
+  /**
+   * Downloads the source into {@code dir}; 403 when {@code locations} does not let callers name it (Pier's own
+   * prefixes, anything outside the configured ones), 400 naming what is missing when there is no model file there.
+   */
+  static Fetched fetch(S3Client s3, S3SourcePolicy locations, String source, Path dir) {
+    URI uri;
+    try {
+      uri = URI.create(source);
+    } catch (IllegalArgumentException e) {
+      throw PierException.badRequest("source '" + source + "' is not a URI");
+    }
     String bucket = uri.getHost();
     String key = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     if (bucket == null || bucket.isEmpty()) {
       throw PierException.badRequest("source '" + source + "' names no bucket");
     }
+    locations.check(bucket, key, "source"); // before any request to S3 in Pier's name
     String chosen = key;
     if (key.isEmpty() || key.endsWith("/") || !exists(s3, bucket, key)) {
       String prefix = key.isEmpty() || key.endsWith("/") ? key : key + "/";

@@ -25,9 +25,11 @@ import java.util.List;
 @Blocking
 public class VersionSearchResource {
   private final ModelRegistry registry;
+  private final Caller caller;
 
-  public VersionSearchResource(Platform platform) {
+  public VersionSearchResource(Platform platform, Caller caller) {
     this.registry = platform.registry();
+    this.caller = caller;
   }
 
   /**
@@ -40,7 +42,8 @@ public class VersionSearchResource {
   @Authorize(value = Permission.READ, anyModel = true)
   public String search(@QueryParam("filter") String filter, @QueryParam("order_by") List<String> orderBy,
       @QueryParam("page_token") String pageToken, @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    Page<ModelVersion> page = registry.search(SearchFilter.parse(filter), orderBy, pageToken, pageSize(maxResults));
+    Page<ModelVersion> page = registry.search(SearchFilter.parse(filter), orderBy, pageToken, pageSize(maxResults),
+        model -> caller.allows(Permission.READ, model)); // a scoped key finds only its models' versions
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     ArrayNode a = o.putArray("versions");
     page.items().forEach(v -> a.add(RegistryJson.version(v, registry.artifacts().bucket())));

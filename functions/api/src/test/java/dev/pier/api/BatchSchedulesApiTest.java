@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Batch schedules through the API, and their runs: started once per fire time, across restarts. */
 @QuarkusTest
 class BatchSchedulesApiTest {
+  @jakarta.inject.Inject S3Sources sources;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
   @Inject Platform platform;
@@ -55,7 +56,8 @@ class BatchSchedulesApiTest {
       public void stop(String id) {}
     };
     return new BatchSchedules(new SchedulesTable(platform.aws().dynamoDb(), config.jobsTable()), jobs,
-        platform.predictions(), launcher, platform.aws().s3(), batch.jobs().settings(), ScheduleTrigger.NONE);
+        platform.predictions(), launcher, platform.aws().s3(), batch.jobs().settings(), ScheduleTrigger.NONE,
+        sources.policy());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.pier.batch;
 
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.PredictionService;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +25,16 @@ public final class BatchJobs {
   private final PredictionService predictions;
   private final JobLauncher launcher;
   private final BatchSettings settings;
+  private final S3SourcePolicy locations;
 
-  public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, BatchSettings settings) {
+  /** @param locations where callers may point inputs and outputs (never Pier's own prefixes) */
+  public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, BatchSettings settings,
+      S3SourcePolicy locations) {
     this.jobs = jobs;
     this.predictions = predictions;
     this.launcher = launcher;
     this.settings = settings;
+    this.locations = locations;
   }
 
   /** What a caller asks for; {@code output} is a prefix the job's own folder goes under (default: the batch bucket). */
@@ -46,6 +51,7 @@ public final class BatchJobs {
       throw PierException.badRequest("model is required");
     }
     S3Uri input = S3Uri.parse(s.input(), "input");
+    locations.check(input.bucket(), input.key(), "input");
     InputFormat format = s.format() != null ? InputFormat.parse(s.format()) : InputFormat.ofKey(input.key());
     if (format == null) {
       throw PierException.badRequest("format is required when the input's extension does not name one"
@@ -57,6 +63,9 @@ public final class BatchJobs {
     String id = "bj-" + HexFormat.of().formatHex(randomBytes());
     S3Uri base = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
         : S3Uri.parse(s.output(), "output").asPrefix();
+    if (s.output() != null && !s.output().isBlank()) {
+      locations.check(base.bucket(), base.key(), "output"); // the default is Pier's own choice
+    }
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
         format, "api");
     jobs.create(job);

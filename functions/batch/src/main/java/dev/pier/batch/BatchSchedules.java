@@ -1,6 +1,7 @@
 package dev.pier.batch;
 
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.runtime.PredictionService;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -30,9 +31,12 @@ public final class BatchSchedules {
   private final S3Client s3;
   private final BatchSettings settings;
   private final ScheduleTrigger trigger;
+  private final S3SourcePolicy locations;
 
+  /** @param locations where callers may point inputs and outputs (never Pier's own prefixes) */
   public BatchSchedules(SchedulesTable table, JobsTable jobs, PredictionService predictions, JobLauncher launcher,
-      S3Client s3, BatchSettings settings, ScheduleTrigger trigger) {
+      S3Client s3, BatchSettings settings, ScheduleTrigger trigger, S3SourcePolicy locations) {
+    this.locations = locations;
     this.table = table;
     this.jobs = jobs;
     this.predictions = predictions;
@@ -55,6 +59,7 @@ public final class BatchSchedules {
       throw PierException.badRequest("model is required");
     }
     S3Uri input = S3Uri.parse(s.input(), "input");
+    locations.check(input.bucket(), input.key(), "input");
     InputFormat format = s.format() != null ? InputFormat.parse(s.format()) : null;
     if (format == null && !input.key().endsWith("/") && InputFormat.ofKey(input.key()) == null) {
       throw PierException.badRequest("format is required when the input's extension does not name one"
@@ -67,6 +72,9 @@ public final class BatchSchedules {
     predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
     S3Uri output = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
         : S3Uri.parse(s.output(), "output").asPrefix();
+    if (s.output() != null && !s.output().isBlank()) {
+      locations.check(output.bucket(), output.key(), "output"); // the default is Pier's own choice
+    }
     byte[] random = new byte[8];
     RANDOM.nextBytes(random);
     BatchSchedule schedule = new BatchSchedule("bs-" + HexFormat.of().formatHex(random), s.model(), reference, input,

@@ -2,14 +2,18 @@ package dev.pier.registry.events;
 
 import dev.pier.registry.RegistryEvent;
 import dev.pier.registry.RegistryListener;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.outbound.OutboundPost;
+import dev.pier.kernel.outbound.OutboundUrlPolicy;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,23 +29,35 @@ import javax.crypto.spec.SecretKeySpec;
  * de-duplication), {@code X-Pier-Timestamp} (epoch seconds) and {@code X-Pier-Signature: sha256=<hex>}, the
  * HMAC-SHA256 with the webhook's secret of {@code <timestamp>.<body>} — the receiver recomputes it, compares in
  * constant time and rejects old timestamps to stop replays.
+ *
+ * <p>Every attempt goes through the {@link OutboundUrlPolicy} again: the receiver's host is resolved, checked and
+ * connected to at the checked address ({@link OutboundPost}); an address the policy refuses ends the delivery
+ * without retries. Redirects are not followed.
  */
 public final class WebhookDispatcher implements RegistryListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebhookDispatcher.class.getName());
   private final WebhookStore webhooks;
   private final int attempts;
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private final Duration backoff;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final OutboundUrlPolicy outbound;
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, r -> {
     Thread t = new Thread(r, "pier-webhooks");
     t.setDaemon(true);
     return t;
   });
+  /** Deliveries block on their receiver (up to {@link #TIMEOUT}); a few at once keep one slow receiver from the rest. */
+  private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "pier-webhook-sender");
+    t.setDaemon(true);
+    return t;
+  });
 
-  public WebhookDispatcher(WebhookStore webhooks, int attempts, Duration backoff) {
+  public WebhookDispatcher(WebhookStore webhooks, int attempts, Duration backoff, OutboundUrlPolicy outbound) {
     this.webhooks = webhooks;
     this.attempts = Math.max(1, attempts);
     this.backoff = backoff;
+    this.outbound = outbound;
   }
 
   @Override
@@ -66,20 +82,29 @@ public final class WebhookDispatcher implements RegistryListener, AutoCloseable 
 
   private void deliver(String url, String secret, String receiver, String type, String body, String deliveryId,
       int attempt) {
-    String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "pier-webhooks")
-        .header("X-Pier-Event", type)
-        .header("X-Pier-Delivery", deliveryId)
-        .header("X-Pier-Timestamp", timestamp)
-        .header("X-Pier-Signature", "sha256=" + sign(secret, timestamp + "." + body))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
-      if (failure == null && response.statusCode() / 100 == 2) {
-        return;
+    senders.execute(() -> {
+      String timestamp = Long.toString(System.currentTimeMillis() / 1000);
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("Content-Type", "application/json");
+      headers.put("User-Agent", "pier-webhooks");
+      headers.put("X-Pier-Event", type);
+      headers.put("X-Pier-Delivery", deliveryId);
+      headers.put("X-Pier-Timestamp", timestamp);
+      headers.put("X-Pier-Signature", "sha256=" + sign(secret, timestamp + "." + body));
+      String why;
+      try {
+        OutboundUrlPolicy.Target target = outbound.resolve(URI.create(url)); // checked at every connection
+        int status = OutboundPost.send(target, headers, body.getBytes(StandardCharsets.UTF_8), TIMEOUT);
+        if (status / 100 == 2) {
+          return;
+        }
+        why = "HTTP " + status;
+      } catch (PierException e) {
+        LOG.log(System.Logger.Level.WARNING, receiver + " not delivered (" + type + "): " + e.getMessage());
+        return; // the policy refuses the address: retrying would not change that
+      } catch (IOException | RuntimeException e) {
+        why = e.toString();
       }
-      String why = failure != null ? failure.toString() : "HTTP " + response.statusCode();
       if (attempt >= attempts) {
         LOG.log(System.Logger.Level.WARNING, receiver + " gave up on " + type + " after " + attempt
             + " attempts: " + why);
@@ -105,5 +130,6 @@ public final class WebhookDispatcher implements RegistryListener, AutoCloseable 
   @Override
   public void close() {
     scheduler.shutdownNow();
+    senders.shutdownNow();
   }
 }

@@ -2,7 +2,7 @@ package dev.pier.registry.events;
 
 import dev.pier.kernel.PierException;
 import dev.pier.registry.RegistryTable;
-import java.net.URI;
+import dev.pier.kernel.outbound.OutboundUrlPolicy;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,23 +21,17 @@ public final class WebhookStore {
   private static final SecureRandom RANDOM = new SecureRandom();
   private final DynamoDbClient dynamo;
   private final String table;
+  private final OutboundUrlPolicy outbound;
 
-  public WebhookStore(DynamoDbClient dynamo, String table) {
+  public WebhookStore(DynamoDbClient dynamo, String table, OutboundUrlPolicy outbound) {
     this.dynamo = dynamo;
     this.table = table;
+    this.outbound = outbound;
   }
 
   /** Registers a webhook; without a secret one is generated (and returned once, here). */
   public Webhook create(String url, String secret, Set<String> eventTypes, String model) {
-    URI uri;
-    try {
-      uri = URI.create(url == null ? "" : url);
-    } catch (IllegalArgumentException e) {
-      throw PierException.badRequest("url is not a URI: " + url);
-    }
-    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw PierException.badRequest("url must be an http(s) URL, got '" + url + "'");
-    }
+    outbound.check(url, "url"); // https, and no internal address unless allow-listed (checked again at delivery)
     String key = secret != null && !secret.isEmpty() ? secret : newSecret();
     Webhook w = new Webhook(UUID.randomUUID().toString(), url, key, eventTypes, model);
     Map<String, AttributeValue> item = new HashMap<>();
