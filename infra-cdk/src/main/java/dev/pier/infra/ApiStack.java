@@ -399,6 +399,8 @@ public final class ApiStack extends Stack {
     Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(
         Map.entry("PIER_REGISTRY_TABLE", data.registryTable().getTableName()),
         Map.entry("PIER_REGISTRY_ARTIFACTS_BUCKET", data.artifacts().getBucketName()),
+        // endpoints the registry names for versions fall under the stage's prefix, the only ones its roles may invoke
+        Map.entry("PIER_REGISTRY_ENDPOINT_PREFIX", config.prefix()),
         Map.entry("PIER_AUTH_API_KEYS_TABLE", data.apiKeysTable().getTableName()),
         Map.entry("PIER_AUDIT_BUCKET", data.audit().getBucketName()),
         Map.entry("PIER_AUDIT_PREFIX", DataStack.AUDIT_PREFIX),

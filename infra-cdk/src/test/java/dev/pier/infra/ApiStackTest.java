@@ -138,6 +138,15 @@ class ApiStackTest {
   }
 
   @Test
+  void theRegistryNamesVersionEndpointsWithinTheStagesPrefix() {
+    for (var d : List.of(Deployments.dev(), Deployments.prod())) {
+      d.template(d.stacks().api()).resourcePropertiesCountIs("AWS::Lambda::Function", Map.of(
+          "Environment", Map.of("Variables", Match.objectLike(Map.of(
+              "PIER_REGISTRY_ENDPOINT_PREFIX", "pier-" + d.config().stage()))), 2));
+    }
+  }
+
+  @Test
   void dataPlaneWritesOnlyTheAsyncTableAndRequestPrefixAndSendsOnlyToTheAsyncQueue() {
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem"))
         .singleElement().asString().contains("AsyncPredictionsTable");

@@ -19,22 +19,27 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * conditional on being absent or already the same model's.
  */
 record EndpointClaim(String endpoint, String model) {
-  private static final Pattern DEFAULT_FORM = Pattern.compile("pier-(.+)-v[0-9]+");
-
-  /** The claim a new version makes; null for one served in the process. */
-  static EndpointClaim of(ModelVersion v) {
+  /**
+   * The claim a new version makes; null for one served in the process.
+   *
+   * @param prefix the prefix of default endpoint names ({@link Placement#defaultEndpoint(String, String, int)})
+   */
+  static EndpointClaim of(ModelVersion v, String prefix) {
     if (!v.onEndpoint()) {
       return null;
     }
     EndpointClaim claim = new EndpointClaim(v.placement().endpointFor(v.model(), v.version()), v.model());
-    claim.checkName();
+    claim.checkName(prefix);
+    if (!prefix.equals(Placement.DEFAULT_ENDPOINT_PREFIX) && !claim.endpoint.startsWith(prefix + "-")) {
+      claim.checkName(Placement.DEFAULT_ENDPOINT_PREFIX); // the names of versions stored before prefixes
+    }
     return claim;
   }
 
-  /** 409 when the name is another model's default endpoint name. */
-  private void checkName() {
-    Matcher m = DEFAULT_FORM.matcher(endpoint);
-    if (m.matches() && !endpoint.equals(Placement.defaultEndpoint(model, versionOf(endpoint)))
+  /** 409 when the name is another model's default endpoint name under {@code prefix}. */
+  private void checkName(String prefix) {
+    Matcher m = Pattern.compile(Pattern.quote(prefix) + "-(.+)-v[0-9]+").matcher(endpoint);
+    if (m.matches() && !endpoint.equals(Placement.defaultEndpoint(prefix, model, versionOf(endpoint)))
         && !m.group(1).equals(Placement.slug(model))) {
       throw refused();
     }
@@ -47,8 +52,7 @@ record EndpointClaim(String endpoint, String model) {
 
   PierException refused() {
     return PierException.conflict("placement.endpoint_name '" + endpoint + "' is another model's endpoint; versions"
-        + " of '" + model + "' go on its own endpoints (the default is " + Placement.defaultEndpoint(model, 1)
-        + " for version 1)");
+        + " of '" + model + "' go on its own endpoints");
   }
 
   Map<String, AttributeValue> key() {

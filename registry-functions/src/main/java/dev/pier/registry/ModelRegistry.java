@@ -70,6 +70,7 @@ public final class ModelRegistry {
   private final SearchIndex search;
   private volatile ApprovalPolicy defaultPolicy = ApprovalPolicy.OFF;
   private volatile ArtifactSignature signatures = new ArtifactSignature(null, false);
+  private volatile String endpointPrefix = Placement.DEFAULT_ENDPOINT_PREFIX;
 
   public ModelRegistry(DynamoDbClient dynamo, String table, ArtifactStore artifacts) {
     this.dynamo = dynamo;
@@ -100,6 +101,18 @@ public final class ModelRegistry {
    */
   public void verifySignaturesWith(ArtifactSignature signatures) {
     this.signatures = Objects.requireNonNull(signatures);
+  }
+
+  /**
+   * The prefix of the endpoint names given to endpoint-placed versions that name none ({@code
+   * pier.registry.endpoint-prefix}): in AWS the stage's, {@code pier-<stage>}, the only endpoints its roles may
+   * invoke. The name is fixed at registration, so changing the prefix never moves a stored version.
+   */
+  public void nameEndpointsWith(String prefix) {
+    if (!prefix.matches("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,30}")) {
+      throw new IllegalArgumentException("endpoint prefix '" + prefix + "': 1-31 letters, digits and hyphens");
+    }
+    this.endpointPrefix = prefix;
   }
 
   /** Whether registrations must carry a valid artifact signature. */
@@ -186,6 +199,12 @@ public final class ModelRegistry {
     return create(model, request, null, statusMessage, null, null, actor);
   }
 
+  /** The requested placement, with its endpoint named ({@link #nameEndpointsWith}) when it is on one and names none. */
+  private Placement placement(Placement requested, String model, int version) {
+    return requested == null || !requested.onEndpoint() || requested.endpointName() != null ? requested
+        : requested.withEndpointName(Placement.defaultEndpoint(endpointPrefix, model, version));
+  }
+
   private ModelVersion create(String model, NewVersion request, ArtifactStore.StoredArtifact stored,
       String statusMessage, String idempotencyKey, String requestHash, String actor) {
     for (int attempt = 1; ; attempt++) {
@@ -199,12 +218,13 @@ public final class ModelRegistry {
       ModelVersion version = new ModelVersion(model, next, request.framework(),
           stored == null ? null : stored.sha256(), stored == null ? 0 : stored.sizeBytes(),
           stored == null ? null : stored.key(), request.signature(), request.description(), request.tags(),
-          request.metrics(), request.batching(), request.placement(), request.responseCache(), request.explain(),
+          request.metrics(), request.batching(), placement(request.placement(), model, next), request.responseCache(),
+          request.explain(),
           now, request.source(), request.runId(),
           stored != null, statusMessage, status, "None", request.params(), request.properties(), request.lineage(),
           actor, 1, now, request.pipeline());
 
-      EndpointClaim claim = EndpointClaim.of(version); // 409 for another model's default endpoint name
+      EndpointClaim claim = EndpointClaim.of(version, endpointPrefix); // 409 for another model's endpoint name
       List<TransactWriteItem> writes = new ArrayList<>(3);
       if (current == null) {
         Map<String, AttributeValue> item = new HashMap<>(modelKey(model));

@@ -8,8 +8,10 @@ import java.util.regex.Pattern;
  * {@code endpoint} (a SageMaker endpoint, typically on GPU instances, called through sagemaker-runtime). The
  * instance hints are kept for deployment (the CDK app) and do not change serving.
  *
- * @param endpointName the SageMaker endpoint; null for the default {@code pier-<model>-v<version>}. The registry lets
- *     only one model's versions use an endpoint (see EndpointClaim).
+ * @param endpointName the SageMaker endpoint. The registry names it at registration when the request names none
+ *     ({@code <prefix>-<model>-v<version>}, see {@link #defaultEndpoint(String, String, int)}); versions stored
+ *     before it did have none and are served by {@code pier-<model>-v<version>}. The registry lets only one model's
+ *     versions use an endpoint (see EndpointClaim).
  */
 public record Placement(Kind kind, String endpointName, String instanceType, Integer instanceCount,
     Integer memoryMb) {
@@ -21,6 +23,9 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
   }
 
   public static final Placement FUNCTION = new Placement(Kind.FUNCTION, null, null, null, null);
+
+  /** The prefix of default endpoint names where none is configured ({@code pier.registry.endpoint-prefix}). */
+  public static final String DEFAULT_ENDPOINT_PREFIX = "pier";
 
   public Placement {
     if (kind == null) {
@@ -42,6 +47,11 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
     return kind == Kind.ENDPOINT;
   }
 
+  /** The same placement on the named endpoint. */
+  public Placement withEndpointName(String name) {
+    return new Placement(kind, name, instanceType, instanceCount, memoryMb);
+  }
+
   /**
    * The endpoint this version is served by: the one named, else {@link #defaultEndpoint}. Which model may use a
    * named endpoint is the registry's rule (see EndpointClaim), not this record's.
@@ -50,14 +60,20 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
     return endpointName != null ? endpointName : defaultEndpoint(model, version);
   }
 
-  /**
-   * {@code pier-<model>-v<version>}, the model's name with runs of other characters than letters and digits made one
-   * hyphen. SageMaker names have at most 63 characters: a longer one keeps the name's first 40 and adds 8 hex digits
-   * of the full name's SHA-256, so two long names that share a beginning still get different endpoints.
-   */
+  /** {@link #defaultEndpoint(String, String, int)} with the prefix {@code pier}. */
   public static String defaultEndpoint(String model, int version) {
+    return defaultEndpoint(DEFAULT_ENDPOINT_PREFIX, model, version);
+  }
+
+  /**
+   * {@code <prefix>-<model>-v<version>}, the model's name with runs of other characters than letters and digits made
+   * one hyphen (in AWS the prefix is the stage's, {@code pier-<stage>}, which its roles may invoke). SageMaker names
+   * have at most 63 characters: a longer one keeps as much of the name as fits beside 8 hex digits of the full
+   * name's SHA-256, so two long names that share a beginning still get different endpoints.
+   */
+  public static String defaultEndpoint(String prefix, String model, int version) {
     String base = slug(model);
-    String name = "pier-" + base + "-v" + version;
+    String name = prefix + "-" + base + "-v" + version;
     if (name.length() <= 63) {
       return name;
     }
@@ -65,7 +81,9 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
       byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
           .digest(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       String hash = java.util.HexFormat.of().formatHex(digest, 0, 4);
-      return "pier-" + base.substring(0, 40).replaceAll("-+$", "") + "-" + hash + "-v" + version;
+      String suffix = "-" + hash + "-v" + version;
+      int keep = Math.min(40, 63 - prefix.length() - 1 - suffix.length());
+      return prefix + "-" + base.substring(0, keep).replaceAll("-+$", "") + suffix;
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -90,6 +90,24 @@ class ModelRegistryTest {
     assertThat(churn.placement().endpointFor("churn", churn.version())).isEqualTo("pier-churn-v1");
   }
 
+  /** In AWS the stage's prefix names version endpoints (pier-<stage>-*, all its roles may invoke), fixed at registration. */
+  @Test
+  void versionEndpointsAreNamedWithTheConfiguredPrefixAtRegistration() throws Exception {
+    Path file = artifact("weights");
+    registry.nameEndpointsWith("pier-prod");
+    try {
+      ModelVersion churn = registry.register("churn-p", onEndpoint(null), file, null);
+      assertThat(registry.version("churn-p", churn.version()).placement().endpointName())
+          .isEqualTo("pier-prod-churn-p-v" + churn.version());
+      assertThatThrownBy(() -> registry.register("fraud-p", onEndpoint("pier-prod-churn-p-v9"), file, null))
+          .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(409));
+      assertThat(Placement.defaultEndpoint("pier-production-eu", "b".repeat(70), 12)).hasSizeLessThanOrEqualTo(63)
+          .startsWith("pier-production-eu-bbb").endsWith("-v12");
+    } finally {
+      registry.nameEndpointsWith(Placement.DEFAULT_ENDPOINT_PREFIX);
+    }
+  }
+
   /** Long model names sharing a beginning get different default endpoints (they used to collide at 52 characters). */
   @Test
   void longModelNamesSharingABeginningGetDifferentDefaultEndpoints() {

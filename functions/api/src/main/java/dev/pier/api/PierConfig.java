@@ -86,6 +86,13 @@ public interface PierConfig {
     /** The platform-wide approval policy, for models that set none of their own. */
     Approval approval();
 
+    /**
+     * The prefix of the SageMaker endpoint names given to endpoint-placed versions that name none
+     * ({@code <prefix>-<model>-v<n>}); the CDK app sets the stage's, {@code pier-<stage>}, which its roles may invoke.
+     */
+    @WithDefault("pier")
+    String endpointPrefix();
+
     /** Registry change notifications: the event bus and webhooks. */
     Events events();
 

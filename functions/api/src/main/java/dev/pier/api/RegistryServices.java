@@ -33,6 +33,7 @@ public class RegistryServices {
     PierConfig.Registry.Approval approval = config.registry().approval();
     platform.registry().setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
         new HashSet<>(approval.protectedAliases())));
+    platform.registry().nameEndpointsWith(config.registry().endpointPrefix());
     this.tracking = new TrackingStore(platform.aws().dynamoDb(), config.registry().table(),
         "s3://" + config.registry().artifactsBucket() + "/mlflow");
     // plain http only where nobody but the local user can register a URL: local mode with authentication off
