@@ -131,6 +131,11 @@ public class ApiErrors {
     if (path.startsWith("/v2")) {
       return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(oipError(message)).build();
     }
+    return Response.status(status).type(PROBLEM_JSON).entity(problem(status, message)).build();
+  }
+
+  /** The control plane's RFC 9457 body, which also carries the message as {@code error}. */
+  static String problem(int status, String message) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("type", "about:blank");
     body.put("title", Response.Status.fromStatusCode(status) != null
@@ -138,6 +143,6 @@ public class ApiErrors {
     body.put("status", status);
     body.put("detail", message);
     body.put("error", message);
-    return Response.status(status).type(PROBLEM_JSON).entity(body.toString()).build();
+    return body.toString();
   }
 }
