@@ -501,8 +501,8 @@ class SecurityApiTest {
   void unparseableMultipartIsA400ProblemJson() {
     Response r = given().header("Authorization", "Bearer " + ADMIN)
         .contentType("multipart/form-data; boundary=pier-boundary")
-        .body("--pier-boundary\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"m.onnx\"\r\n"
-            + "garbage without a blank line or a closing boundary")
+        .body(("--pier-boundary\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"m.onnx\"\r\n"
+            + "garbage without a blank line or a closing boundary").getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .post("/api/v1/models/" + model + "-mp/versions");
     assertThat(r.statusCode()).as(r.asString()).isEqualTo(400);
     assertThat(r.contentType()).startsWith("application/problem+json");
@@ -542,7 +542,7 @@ class SecurityApiTest {
           given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).contentType(ContentType.JSON)
               .body("{\"inputs\":" + "[".repeat(100)).post("/v2/models/demo/versions/1/infer"),
           given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad))
-              .contentType("multipart/form-data; boundary=b").body("--b\r\nbroken").post(versions))) {
+              .contentType("multipart/form-data; boundary=b").body("--b\r\nbroken".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post(versions))) {
         assertThat(r.statusCode()).as("%s: %s", bad, r.asString()).isEqualTo(401);
         assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"pier\"");
       }
