@@ -59,11 +59,11 @@ public class AuthFilter {
     var current = vertx.getCurrent();
     Map<String, Object> claims = security.gatewayClaimsTrusted() && current != null
         ? gatewayClaims(current.request().headers()) : null;
-    String source = current == null ? null : source(current.request().remoteAddress());
     if (credentials instanceof Credentials.None || claims != null) {
-      request.setProperty(PRINCIPAL, gatekeeper.identify(credentials, claims, source));
+      request.setProperty(PRINCIPAL, gatekeeper.identify(credentials, claims, null)); // nothing presented can fail
       return null;
     }
+    String source = current == null ? null : source(current.request().remoteAddress());
     return Uni.createFrom().item(() -> gatekeeper.identify(credentials, null, source))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .onItem().invoke(principal -> request.setProperty(PRINCIPAL, principal))
