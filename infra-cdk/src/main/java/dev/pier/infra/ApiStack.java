@@ -15,9 +15,11 @@ import software.amazon.awscdk.aws_apigatewayv2_authorizers.HttpUserPoolAuthorize
 import software.amazon.awscdk.aws_apigatewayv2_integrations.HttpLambdaIntegration;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigatewayv2.AddRoutesOptions;
+import software.amazon.awscdk.services.apigatewayv2.CfnStage;
 import software.amazon.awscdk.services.apigatewayv2.HttpApi;
 import software.amazon.awscdk.services.apigatewayv2.HttpMethod;
 import software.amazon.awscdk.services.apigatewayv2.HttpNoneAuthorizer;
+import software.amazon.awscdk.services.apigatewayv2.HttpRoute;
 import software.amazon.awscdk.services.apigatewayv2.HttpStage;
 import software.amazon.awscdk.services.apigatewayv2.HttpStageOptions;
 import software.amazon.awscdk.services.apigatewayv2.IAccessLogDestination;
@@ -74,6 +76,8 @@ public final class ApiStack extends Stack {
   private final ApiFunction controlPlane;
   private final HttpApi httpApi;
   private final HttpStage stage;
+  /** Every route, by route key ({@code GET /v2/health/live}), for per-route throttling. */
+  private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
 
   public ApiStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
       WorkersStack workers) {
@@ -89,6 +93,7 @@ public final class ApiStack extends Stack {
     this.httpApi = createHttpApi();
     this.stage = createStage();
     createRoutes();
+    throttleRoutes();
     createOutputs();
   }
 
@@ -479,18 +484,49 @@ public final class ApiStack extends Stack {
 
   private void route(String path, List<HttpMethod> methods, HttpLambdaIntegration integration,
       IHttpRouteAuthorizer authorizer, List<String> scopes) {
-    var routes = httpApi.addRoutes(AddRoutesOptions.builder()
+    var added = httpApi.addRoutes(AddRoutesOptions.builder()
         .path(path)
         .methods(methods)
         .integration(integration)
         .authorizer(authorizer)
         .authorizationScopes(scopes.isEmpty() ? null : scopes)
         .build());
+    for (int i = 0; i < methods.size(); i++) {
+      routes.put(methods.get(i).name() + " " + path, added.get(i));
+    }
     if (scopes.isEmpty()) {
-      routes.forEach(r -> Nag.suppress(r, "AwsSolutions-APIG4",
+      added.forEach(r -> Nag.suppress(r, "AwsSolutions-APIG4",
           "Liveness/readiness probes are public by design: they carry no model data and probes hold no tokens."));
     }
   }
+
+  /**
+   * Per-route limits under the stage's: the unauthenticated health routes get a small fixed rate (anyone can call
+   * them), the control plane a quarter of the stage's (key management, registration and listings are rare; a flood
+   * of them is not a workload). An HTTP API throttles per route, not per caller: per-principal quotas need a REST
+   * API's usage plans with API Gateway keys, which Pier's Cognito callers do not carry (README, Security).
+   */
+  private void throttleRoutes() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    int controlRate = Math.max(1, config.throttleRatePerSecond() / 4);
+    int controlBurst = Math.max(1, config.throttleBurst() / 4);
+    routes.forEach((key, route) -> {
+      String path = key.substring(key.indexOf(' ') + 1);
+      if (path.startsWith("/v2/health/")) {
+        settings.put(key, Map.of("ThrottlingRateLimit", HEALTH_RATE, "ThrottlingBurstLimit", HEALTH_BURST));
+      } else if (path.startsWith("/api/")) {
+        settings.put(key, Map.of("ThrottlingRateLimit", controlRate, "ThrottlingBurstLimit", controlBurst));
+      } else {
+        return;
+      }
+      stage.getNode().addDependency(route); // a stage's route settings must name routes that exist
+    });
+    ((CfnStage) stage.getNode().getDefaultChild()).setRouteSettings(settings);
+  }
+
+  /** Requests per second (and burst) on each health route: load balancers and uptime probes, a few per second. */
+  static final int HEALTH_RATE = 10;
+  static final int HEALTH_BURST = 20;
 
   private void createOutputs() {
     new CfnOutput(this, "ApiUrl", software.amazon.awscdk.CfnOutputProps.builder()

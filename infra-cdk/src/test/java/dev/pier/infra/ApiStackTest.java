@@ -105,6 +105,24 @@ class ApiStackTest {
             + "\\$context.status.*"))));
   }
 
+  /** Issue 23.11: below the stage's limit, unauthenticated health and the control plane get tighter ones. */
+  @Test
+  void healthAndControlPlaneRoutesAreThrottledBelowTheStage() {
+    var stage = Json.properties(dev, "AWS::ApiGatewayV2::Stage").values().iterator().next();
+    @SuppressWarnings("unchecked")
+    var settings = (Map<String, Map<String, Object>>) stage.get("RouteSettings");
+    assertThat(settings).containsEntry("GET /v2/health/live",
+        Map.of("ThrottlingRateLimit", ApiStack.HEALTH_RATE, "ThrottlingBurstLimit", ApiStack.HEALTH_BURST));
+    assertThat(settings).containsEntry("GET /v2/health/ready",
+        Map.of("ThrottlingRateLimit", ApiStack.HEALTH_RATE, "ThrottlingBurstLimit", ApiStack.HEALTH_BURST));
+    for (String key : List.of("POST /api/v1/{proxy+}", "DELETE /api/v1/{proxy+}", "GET /api/2.0/mlflow/{proxy+}")) {
+      assertThat(settings).containsEntry(key, Map.of("ThrottlingRateLimit", 50, "ThrottlingBurstLimit", 100));
+    }
+    assertThat(settings).doesNotContainKey("POST /v2/{proxy+}"); // inference keeps the stage's limit
+    dev.hasResource("AWS::ApiGatewayV2::Stage", Map.of("DependsOn", Match.arrayWith(List.of(
+        Match.stringLikeRegexp("HttpApi.*health.*")))));
+  }
+
   @Test
   void dataPlaneReadsTheRegistryAndArtifactsWritesAuditSamplesInvokesPierEndpointsAndQueuesAsyncPredictions() {
     assertThat(new java.util.TreeSet<>(Json.allowedActions(dev, "DataPlaneRole"))).containsExactlyInAnyOrder(

@@ -9,6 +9,9 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
@@ -64,6 +67,20 @@ public class ApiErrors {
   @ServerExceptionMapper
   public Response json(JsonProcessingException e, UriInfo uri) {
     return response(uri.getPath(), 400, "malformed JSON: " + e.getOriginalMessage());
+  }
+
+  /**
+   * A checked I/O failure reaching here comes from reading the request — a multipart body no parser can read, a
+   * connection cut mid-body — since resource methods wrap their own I/O: the caller's 400. Failures of the server's
+   * own disk while staging an upload (a file it cannot create) stay a 500, logged, the path kept out of the body.
+   */
+  @ServerExceptionMapper
+  public Response unreadableBody(IOException e, UriInfo uri) {
+    if (e instanceof FileSystemException || e instanceof FileNotFoundException) {
+      Log.errorf(e, "request %s failed staging its body", uri.getPath());
+      return response(uri.getPath(), 500, "the server could not stage the request body; see the server log");
+    }
+    return response(uri.getPath(), 400, "the request body could not be read: " + e.getMessage());
   }
 
   @ServerExceptionMapper
@@ -131,6 +148,11 @@ public class ApiErrors {
     if (path.startsWith("/v2")) {
       return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(oipError(message)).build();
     }
+    return Response.status(status).type(PROBLEM_JSON).entity(problem(status, message)).build();
+  }
+
+  /** The control plane's RFC 9457 body, which also carries the message as {@code error}. */
+  static String problem(int status, String message) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("type", "about:blank");
     body.put("title", Response.Status.fromStatusCode(status) != null
@@ -138,6 +160,6 @@ public class ApiErrors {
     body.put("status", status);
     body.put("detail", message);
     body.put("error", message);
-    return Response.status(status).type(PROBLEM_JSON).entity(body.toString()).build();
+    return body.toString();
   }
 }

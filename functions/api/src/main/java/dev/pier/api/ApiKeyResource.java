@@ -63,7 +63,7 @@ public class ApiKeyResource {
     ApiKeys.Created created;
     try {
       request.path("roles").forEach(r -> grants.add(Grant.parse(r.asText())));
-      created = keys.create(name, grants, rate, caller.principalId());
+      created = keys.create(name, grants, rate, caller.principal());
     } catch (IllegalArgumentException e) {
       throw PierException.badRequest(e.getMessage());
     }

@@ -8,7 +8,11 @@ import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.MultiMap;
+import io.vertx.core.net.SocketAddress;
+import jakarta.ws.rs.Priorities;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -20,20 +24,53 @@ import java.util.function.Function;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Every REST route's one policy check: reads the credentials, asks the {@link Gatekeeper} to admit the caller for
- * the route's {@link Authorize} permission on its {@code {model}}, and records the principal in {@link Caller}.
- * Denials are {@link AccessDenied}, mapped by {@link ApiErrors} to 401/403/429 in the route's error format.
+ * Every REST route's one policy check, in two steps. Before a request is matched to a route — so before its method,
+ * media types or body are looked at — {@link #identify} asks the {@link Gatekeeper} who is calling: without valid
+ * credentials the answer is 401 (429 for a source that failed too often, or a caller over its rate) whatever the
+ * request is, unless it is one of the {@link OpenRoutes}. Once matched, {@link #authorize} checks the route's {@link
+ * Authorize} permission on its {@code {model}} and records the principal in {@link Caller}. Denials are {@link
+ * AccessDenied}, mapped by {@link ApiErrors} to 401/403/429 in the route's error format.
  */
 public class AuthFilter {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The Lambda handler's request context object (only in the -Plambda build, so found by name). */
   private static final String GATEWAY_CONTEXT =
       "com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent$RequestContext";
+  /** Request property carrying the principal from {@link #identify} to {@link #authorize}. */
+  private static final String PRINCIPAL = "pier.principal";
 
   @Inject Security security;
   @Inject Caller caller;
   @Inject CurrentVertxRequest vertx;
+  @Inject OpenRoutes open;
 
+  /**
+   * Authenticates before matching. Runs on the I/O thread, so credentials that need a store or the issuer's keys (an
+   * API key's DynamoDB read, a JWKS fetch) are verified on a worker thread, where the request then goes on; a
+   * request without credentials costs nothing extra.
+   */
+  @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION)
+  public Uni<Void> identify(ContainerRequestContext request) {
+    if (open.contains(request.getMethod(), request.getUriInfo().getPath())) {
+      return null;
+    }
+    Gatekeeper gatekeeper = security.gatekeeper();
+    Credentials credentials = Credentials.from(request::getHeaderString);
+    var current = vertx.getCurrent();
+    Map<String, Object> claims = security.gatewayClaimsTrusted() && current != null
+        ? gatewayClaims(current.request().headers()) : null;
+    if (credentials instanceof Credentials.None || claims != null) {
+      request.setProperty(PRINCIPAL, gatekeeper.identify(credentials, claims, null)); // nothing presented can fail
+      return null;
+    }
+    String source = current == null ? null : source(current.request().remoteAddress());
+    return Uni.createFrom().item(() -> gatekeeper.identify(credentials, null, source))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        .onItem().invoke(principal -> request.setProperty(PRINCIPAL, principal))
+        .replaceWithVoid();
+  }
+
+  /** The route's permission, for the caller {@link #identify} found. */
   @ServerRequestFilter
   public void authorize(ContainerRequestContext request, ResourceInfo resource) {
     Method method = resource.getResourceMethod();
@@ -44,29 +81,31 @@ public class AuthFilter {
     if (rule != null && rule.open()) {
       return;
     }
-    Gatekeeper gatekeeper = security.gatekeeper();
-    Credentials credentials = Credentials.from(request::getHeaderString);
-    var current = vertx.getCurrent();
-    Map<String, Object> claims = security.gatewayClaimsTrusted() && current != null
-        ? gatewayClaims(current.request().headers()) : null;
-    Principal principal;
+    if (!(request.getProperty(PRINCIPAL) instanceof Principal principal)) {
+      // OpenRoutes is built from the same annotations, so only a route it missed gets here
+      throw new IllegalStateException(request.getMethod() + " " + request.getUriInfo().getPath()
+          + " reached authorization without authentication");
+    }
     if (rule == null) {
-      principal = gatekeeper.authenticate(credentials, claims);
       if (principal.kind() != Principal.Kind.OPEN) {
         throw AccessDenied.forbidden(request.getMethod() + " " + request.getUriInfo().getPath()
             + " declares no permission, so it is closed while authentication is on");
       }
     } else if (rule.anyModel()) {
-      principal = gatekeeper.admitForSomeModel(credentials, claims, rule.value());
+      Gatekeeper.authorizeSomeModel(principal, rule.value());
     } else {
-      String model = request.getUriInfo().getPathParameters().getFirst("model");
-      principal = gatekeeper.admit(credentials, claims, rule.value(), model);
+      Gatekeeper.authorize(principal, rule.value(), request.getUriInfo().getPathParameters().getFirst("model"));
     }
     String subject = subject(request::getHeaderString);
     // the id RequestIds answered in X-Request-Id (the caller's, when sane), so audit entries quote the same one
     Object requestId = request.getProperty(RequestIds.HEADER);
     caller.set(principal, requestId instanceof String id ? id : request.getHeaderString(Caller.REQUEST_ID_HEADER),
         method.getName(), subject);
+  }
+
+  /** The client's address as the failed-authentication limit counts it; null when the transport gives none. */
+  static String source(SocketAddress address) {
+    return address == null ? null : address.hostAddress();
   }
 
   /**

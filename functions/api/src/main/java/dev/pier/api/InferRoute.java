@@ -210,15 +210,18 @@ public class InferRoute {
   private Call call(RoutingContext ctx, String model, String version, int jsonLength, String requestId, byte[] body,
       Credentials credentials, long start) {
     MultiMap headers = ctx.request().headers();
-    Requester who = admit(headers, credentials, model, requestId);
+    Requester who = admit(ctx, credentials, model, requestId);
     InferenceRequest request = inference.parse(model, body, jsonLength, headers.get(UNIT_HEADER), start);
     return new Call(ctx, model, version, request, body, jsonLength, start, who, requestId);
   }
 
   /** {@link AuthFilter}'s check for {@code @Authorize(Permission.PREDICT)} on {@code model}. */
-  private Requester admit(MultiMap headers, Credentials credentials, String model, String requestId) {
+  private Requester admit(RoutingContext ctx, Credentials credentials, String model, String requestId) {
+    MultiMap headers = ctx.request().headers();
     Map<String, Object> claims = security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null;
-    Principal principal = security.gatekeeper().admit(credentials, claims, Permission.PREDICT, model);
+    // only presented credentials can fail, so only they need the client's address (not the anonymous hot path)
+    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(ctx.request().remoteAddress());
+    Principal principal = security.gatekeeper().admit(credentials, claims, source, Permission.PREDICT, model);
     return new Requester(principal.id(), requestId, AuthFilter.subject(headers::get));
   }
 

@@ -317,6 +317,8 @@ public interface PierConfig {
 
     RateLimit rateLimit();
 
+    FailedAttempts failedAttempts();
+
     /**
      * In Lambda behind API Gateway's JWT authorizer: take the caller from the claims the gateway verified (request
      * context), never from anything the client sends.
@@ -338,8 +340,15 @@ public interface PierConfig {
     /** The issuer's JWKS: a file path or an https URL (Cognito: {@code <issuer>/.well-known/jwks.json}). */
     Optional<String> jwks();
 
-    /** The audience ({@code aud}) tokens must carry; unset accepts any (Cognito access tokens carry none). */
-    Optional<String> audience();
+    /**
+     * The audiences or Cognito app client ids a token must name ({@code aud}, or {@code client_id} on a Cognito
+     * access token); comma-separated. Required in AWS mode: unset accepts a token the issuer made for any
+     * application, so local mode only.
+     */
+    Optional<java.util.List<String>> audience();
+
+    /** {@code access} or {@code id}: take only that kind of Cognito token ({@code token_use}); unset takes both. */
+    Optional<String> tokenUse();
 
     /** Claims whose values are grants ({@code predictor}, {@code data-scientist:fraud-*}). */
     @WithDefault("cognito:groups,groups,roles")
@@ -360,6 +369,15 @@ public interface PierConfig {
     /** Requests a principal may make at once above the average rate. */
     @WithDefault("20")
     int burst();
+  }
+
+  interface FailedAttempts {
+    /** Failed authentications a client address may make per {@link #window()}; then 429 until it drains. 0 = off. */
+    @WithDefault("20")
+    int max();
+
+    @WithDefault("1m")
+    java.time.Duration window();
   }
 
   interface Audit {

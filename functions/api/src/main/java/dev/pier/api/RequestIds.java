@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import java.util.UUID;
@@ -18,7 +19,8 @@ public class RequestIds {
   static final String HEADER = "X-Request-Id";
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-  @ServerRequestFilter(preMatching = true)
+  /** First of all, so that even a 401 from {@link AuthFilter} answers the id. */
+  @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION - 100)
   public void assign(ContainerRequestContext request) {
     String id = of(request.getHeaderString(HEADER));
     request.setProperty(HEADER, id);

@@ -5,9 +5,11 @@ import dev.pier.kernel.audit.FileAuditLog;
 import dev.pier.kernel.audit.S3AuditLog;
 import dev.pier.kernel.privacy.SubjectHash;
 import dev.pier.kernel.security.ApiKeys;
+import dev.pier.kernel.security.FailedAuthentications;
 import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.JwtVerifier;
+import dev.pier.kernel.security.Principal;
 import dev.pier.kernel.security.RateLimiter;
 import dev.pier.kernel.security.Role;
 import io.quarkus.logging.Log;
@@ -53,20 +55,14 @@ public class Security {
           + ". Remove pier.auth.enabled=false, or bind to 127.0.0.1 in local mode.");
     }
     var jwtConfig = config.auth().jwt();
-    JwtVerifier jwt = null;
-    if (jwtConfig.issuer().isPresent() != jwtConfig.jwks().isPresent()) {
-      throw new IllegalStateException("pier.auth.jwt.issuer and pier.auth.jwt.jwks must be set together");
-    }
-    if (jwtConfig.issuer().isPresent()) {
-      jwt = new JwtVerifier(jwtConfig.issuer().get(), jwtConfig.jwks().get(), jwtConfig.audience().orElse(null),
-          jwtConfig.groupsClaims());
-    }
+    JwtVerifier jwt = jwtVerifier(jwtConfig, required && !local);
     if (local) {
       ApiKeys.createTableIfMissing(platform.aws().dynamoDb(), config.auth().apiKeys().table());
     }
     this.apiKeys = new ApiKeys(platform.aws().dynamoDb(), config.auth().apiKeys().table());
     this.gatekeeper = new Gatekeeper(required, jwt, apiKeys,
         new RateLimiter(config.auth().rateLimit().perSecond(), config.auth().rateLimit().burst()),
+        new FailedAuthentications(config.auth().failedAttempts().max(), config.auth().failedAttempts().window()),
         jwtConfig.groupsClaims());
     Path auditDir = Path.of(config.audit().dir().orElseGet(() -> Path.of(config.dataDir(), "audit").toString()));
     if (!config.audit().enabled()) {
@@ -90,6 +86,32 @@ public class Security {
     } else {
       Log.warnf("AUTHENTICATION IS OFF: anyone who can reach %s has full control of this Pier (local mode, single"
           + " user). Start with --auth, or bind to another address, to require credentials.", host);
+    }
+  }
+
+  /**
+   * The bearer-JWT verifier {@code config} describes, or null when it names no issuer. Where tokens must name this
+   * server's audience ({@code audienceRequired}: authentication on in AWS mode), a configuration without one refuses
+   * to start: any token the issuer made for another application would pass.
+   */
+  static JwtVerifier jwtVerifier(PierConfig.Jwt config, boolean audienceRequired) {
+    if (config.issuer().isPresent() != config.jwks().isPresent()) {
+      throw new IllegalStateException("pier.auth.jwt.issuer and pier.auth.jwt.jwks must be set together");
+    }
+    if (config.issuer().isEmpty()) {
+      return null;
+    }
+    List<String> audiences = config.audience().orElse(List.of());
+    if (audienceRequired && audiences.isEmpty()) {
+      throw new IllegalStateException("pier.auth.jwt.audience is required in AWS mode with authentication on: name"
+          + " this API's audience or Cognito app client id(s), or a token " + config.issuer().get()
+          + " issued for any other application would be accepted");
+    }
+    try {
+      return new JwtVerifier(config.issuer().get(), config.jwks().get(), audiences, config.tokenUse().orElse(null),
+          config.groupsClaims());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("pier.auth.jwt: " + e.getMessage(), e);
     }
   }
 
@@ -137,7 +159,7 @@ public class Security {
       return;
     }
     try {
-      var created = apiKeys.create("bootstrap-admin", List.of(Grant.of(Role.ADMIN, "*")), 0, "system");
+      var created = apiKeys.create("bootstrap-admin", List.of(Grant.of(Role.ADMIN, "*")), 0, Principal.system());
       Path f = file.get().toAbsolutePath();
       Files.createDirectories(f.getParent());
       Files.deleteIfExists(f);

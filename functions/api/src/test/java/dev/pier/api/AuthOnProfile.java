@@ -21,6 +21,8 @@ public class AuthOnProfile implements QuarkusTestProfile {
         Map.entry("pier.auth.jwt.issuer", TestTokens.ISSUER),
         Map.entry("pier.auth.jwt.jwks", TestTokens.JWKS.toString()),
         Map.entry("pier.auth.admin-key-file", ADMIN_KEY.toString()),
+        // every test here fails authentication from 127.0.0.1 now and then; FailedAuthenticationLimitTest checks the limit
+        Map.entry("pier.auth.failed-attempts.max", "100000"),
         Map.entry("pier.audit.prediction-sample-rate", "1"),
         Map.entry("pier.audit.include-input", "true"),
         Map.entry("quarkus.log.file.enabled", "true"),

@@ -109,7 +109,7 @@ class SecurityApiTest {
       case PREDICT -> new String[] {"predictor", "viewer"};
       case REGISTER -> new String[] {"data-scientist", "predictor"};
       case ALIAS, APPROVE -> new String[] {"approver", "data-scientist"};
-      case DELETE, KEYS, AUDIT, PRIVACY -> new String[] {"admin", "admin:demo"};
+      case DELETE, KEYS, AUDIT, PRIVACY, METRICS -> new String[] {"admin", "admin:demo"};
     };
   }
 
@@ -426,6 +426,130 @@ class SecurityApiTest {
         .queryParam("max_results", 1000).get("/api/v1/audit").then().extract().jsonPath();
     assertThat(erasures.getList("entries.details.subject_hash")).contains(hash);
     assertThat(erasures.prettify()).doesNotContain(subject);
+  }
+
+  private static String key(String... roles) {
+    return given().header("Authorization", "Bearer " + ADMIN).contentType(ContentType.JSON)
+        .body("{\"name\":\"t\",\"roles\":[\"" + String.join("\",\"", roles) + "\"]}").post("/api/v1/keys")
+        .then().statusCode(201).extract().path("key");
+  }
+
+  /** Issue 23.1: the keys permission hands on nothing its holder lacks. */
+  @Test
+  void aKeyWithOnlyTheKeysPermissionCannotMintAnAdminKey() {
+    String keysOnly = key("keys");
+    given().header("X-Api-Key", keysOnly).contentType(ContentType.JSON)
+        .body("{\"name\":\"escalate\",\"roles\":[\"admin\"]}").post("/api/v1/keys").then().statusCode(403)
+        .contentType("application/problem+json").body("detail", containsString("may not grant admin"));
+    given().header("X-Api-Key", keysOnly).contentType(ContentType.JSON)
+        .body("{\"name\":\"reader\",\"roles\":[\"viewer:demo\"]}").post("/api/v1/keys").then().statusCode(403);
+    given().header("X-Api-Key", keysOnly).contentType(ContentType.JSON)
+        .body("{\"name\":\"peer\",\"roles\":[\"keys\"]}").post("/api/v1/keys").then().statusCode(201);
+    String scoped = key("keys", "data-scientist:sec-*");
+    given().header("X-Api-Key", scoped).contentType(ContentType.JSON)
+        .body("{\"name\":\"wider\",\"roles\":[\"predictor\"]}").post("/api/v1/keys").then().statusCode(403);
+    given().header("X-Api-Key", scoped).contentType(ContentType.JSON)
+        .body("{\"name\":\"narrower\",\"roles\":[\"predictor:sec-a*\"]}").post("/api/v1/keys").then()
+        .statusCode(201);
+  }
+
+  /** Issue 23.8: the metrics name every model and its traffic. */
+  @Test
+  void metricsNeedTheMetricsPermissionWhileAuthenticationIsOn() {
+    given().get("/q/metrics").then().statusCode(401).header("WWW-Authenticate", "Bearer realm=\"pier\"")
+        .contentType("application/problem+json");
+    given().header("Authorization", "Bearer " + TestTokens.token("m", "viewer")).get("/q/metrics").then()
+        .statusCode(403).body("detail", containsString("may not metrics on the platform"));
+    given().header("X-Api-Key", "pier__x").get("/q/metrics").then().statusCode(401);
+    given().header("X-Api-Key", key("metrics")).get("/q/metrics").then().statusCode(200)
+        .body(containsString("pier_"));
+    given().header("Authorization", "Bearer " + ADMIN).get("/q/metrics").then().statusCode(200);
+  }
+
+  /** Issue 23.10: whatever a caller puts in its credentials, the answer is a 401. */
+  @Test
+  void malformedCredentialsOfAnyShapeAre401NeverA500() {
+    List<String[]> headers = List.of(
+        new String[] {"X-Api-Key", "pier__x"}, new String[] {"X-Api-Key", "pier_"}, new String[] {"X-Api-Key", "pier__"},
+        new String[] {"X-Api-Key", "pier_" + "a".repeat(5000) + "_x"}, new String[] {"X-Api-Key", "not-a-key"},
+        new String[] {"X-Api-Key", "pier_abcdefghijkm_%%%"}, new String[] {"Authorization", "Bearer pier__x"},
+        new String[] {"Authorization", "Bearer a.b.c"}, new String[] {"Authorization", "Bearer ..."},
+        new String[] {"Authorization", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOjF9."},
+        new String[] {"Authorization", "Bearer eyJ9.eyJ9.eyJ9"}, new String[] {"Authorization", "Basic dTpw"},
+        new String[] {"Authorization", "Bearer"}, new String[] {"Authorization", "Bearer \u00e9\u00e9"});
+    for (String[] h : headers) {
+      for (String path : List.of("/api/v1/models", "/v2/models/demo")) {
+        Response r = given().header(h[0], h[1]).get(path);
+        assertThat(r.statusCode()).as("%s: %s on %s -> %s", h[0], h[1], path, r.asString()).isEqualTo(401);
+      }
+      Response infer = given().header(h[0], h[1]).contentType(ContentType.JSON).body(ROW).post("/v2/models/demo/infer");
+      assertThat(infer.statusCode()).as("%s: %s on infer -> %s", h[0], h[1], infer.asString()).isEqualTo(401);
+    }
+    assertThat(uncheckedLog()).doesNotContain("pier__x").doesNotContain("failed unexpectedly");
+  }
+
+  private static String uncheckedLog() {
+    try {
+      return Files.readString(AuthOnProfile.LOG);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Issue 23.10: a multipart body no parser can read is the caller's mistake, answered in the API's format. */
+  @Test
+  void unparseableMultipartIsA400ProblemJson() {
+    Response r = given().header("Authorization", "Bearer " + ADMIN)
+        .contentType("multipart/form-data; boundary=pier-boundary")
+        .body(("--pier-boundary\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"m.onnx\"\r\n"
+            + "garbage without a blank line or a closing boundary").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .post("/api/v1/models/" + model + "-mp/versions");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(400);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.jsonPath().getString("detail")).isNotBlank();
+  }
+
+  /** Issue 23.10: an engine's load error reaches the caller without the server's file paths. */
+  @Test
+  void anOnnxLoadErrorNamesNoServerPath() throws Exception {
+    var garbage = Files.createTempFile("not-a-model", ".onnx");
+    Files.writeString(garbage, "this is not an ONNX graph");
+    Response r = given().header("Authorization", "Bearer " + ADMIN).multiPart("artifact", garbage.toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\"}").post("/api/v1/models/" + model + "-bad/versions");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(400);
+    String detail = r.jsonPath().getString("detail");
+    assertThat(detail).contains("not a loadable ONNX model").doesNotContain("/tmp").doesNotContain("/work")
+        .doesNotContain(System.getProperty("java.io.tmpdir")).doesNotContain(System.getProperty("user.dir"));
+  }
+
+  /**
+   * Issue 13.7: without (or with bad) credentials a request is a 401 before its route, method, media type or body
+   * is looked at.
+   */
+  @Test
+  void anUnauthenticatedRequestIs401BeforeItsMediaTypeOrBodyIsLookedAt() {
+    String versions = "/api/v1/models/" + model + "/versions";
+    for (String bad : new String[] {null, "pier__x", TestTokens.token("x", "viewer").replace('.', '_')}) {
+      RequestSpecification json = bad == null ? given() : given().header("X-Api-Key", bad);
+      for (Response r : List.of(
+          json.contentType(ContentType.JSON).body("{\"framework\":\"onnx\"}").post(versions), // 415 before
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).contentType(ContentType.XML).body("<x/>")
+              .put("/api/v1/models/demo/aliases/production"),
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).delete("/api/v1/no-such-route"),
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).get("/v2/health/nothing"),
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).contentType(ContentType.TEXT)
+              .body("rows").post("/v2/models/demo/infer"),
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad)).contentType(ContentType.JSON)
+              .body("{\"inputs\":" + "[".repeat(100)).post("/v2/models/demo/versions/1/infer"),
+          given().headers(bad == null ? Map.of() : Map.of("X-Api-Key", bad))
+              .contentType("multipart/form-data; boundary=b").body("--b\r\nbroken".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post(versions))) {
+        assertThat(r.statusCode()).as("%s: %s", bad, r.asString()).isEqualTo(401);
+        assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"pier\"");
+      }
+    }
+    // and the same POST with credentials gets past authentication to the media-type check
+    given().header("Authorization", "Bearer " + ADMIN).contentType(ContentType.JSON).body("{}").post(versions)
+        .then().statusCode(415);
   }
 
   @Inject RpcStartup rpc;

@@ -71,7 +71,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
       return "system";
     }
     Credentials credentials = CallerMetadata.CREDENTIALS.get();
-    return gatekeeper.admit(credentials == null ? new Credentials.None() : credentials, null, permission, model).id();
+    return gatekeeper.admit(credentials == null ? new Credentials.None() : credentials, null,
+        CallerMetadata.SOURCE.get(), permission, model).id();
   }
 
   private static String reference(String version) {

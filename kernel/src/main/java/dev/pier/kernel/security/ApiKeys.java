@@ -13,6 +13,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -33,6 +35,8 @@ public final class ApiKeys {
   public static final String PREFIX = "pier_";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
+  /** What {@link #create} hands out: a 12-character id from {@link #ID_ALPHABET}, 32 bytes in unpadded base64url. */
+  private static final Pattern SHAPE = Pattern.compile("pier_([a-km-np-z2-9]{12})_([A-Za-z0-9_-]{43})");
   private final DynamoDbClient dynamo;
   private final String table;
 
@@ -57,13 +61,19 @@ public final class ApiKeys {
         .keySchema(DynamoTables.key("id", KeyType.HASH)), null);
   }
 
-  public Created create(String name, List<Grant> grants, double ratePerSecond, String createdBy) {
+  /**
+   * A new key for {@code creator}, who must hold every grant it hands on ({@link Gatekeeper#authorizeGranting}: a
+   * 403 otherwise). The check lives here, in the one way keys are made, so no front end can skip it.
+   */
+  public Created create(String name, List<Grant> grants, double ratePerSecond, Principal creator) {
     if (name == null || !name.matches("[A-Za-z0-9._ -]{1,64}")) {
       throw new IllegalArgumentException("name must be 1 to 64 letters, digits, spaces, '.', '_' or '-'");
     }
     if (grants.isEmpty()) {
       throw new IllegalArgumentException("a key needs at least one role or permission");
     }
+    Gatekeeper.authorizeGranting(creator, grants, ratePerSecond);
+    String createdBy = creator.id();
     String id = randomId();
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
@@ -86,15 +96,15 @@ public final class ApiKeys {
 
   /** The key's principal; 401 naming the problem when it is malformed, unknown, wrong or revoked. */
   public Principal verify(String key) {
-    if (!key.startsWith(PREFIX)) {
-      throw AccessDenied.unauthenticated("not a Pier API key (they start with '" + PREFIX + "')");
+    Matcher parts = SHAPE.matcher(key);
+    if (!parts.matches()) {
+      // before any lookup: an empty or odd id is no key at all, and the store must not be asked about it
+      throw AccessDenied.unauthenticated(key.startsWith(PREFIX)
+          ? "malformed API key: Pier keys read pier_<12-character id>_<43-character secret>"
+          : "not a Pier API key (they start with '" + PREFIX + "')");
     }
-    int sep = key.indexOf('_', PREFIX.length());
-    if (sep < 0) {
-      throw AccessDenied.unauthenticated("malformed API key");
-    }
-    String id = key.substring(PREFIX.length(), sep);
-    String secret = key.substring(sep + 1);
+    String id = parts.group(1);
+    String secret = parts.group(2);
     var item = dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of("id", s(id)))).item();
     if (item == null || item.isEmpty()
         || !MessageDigest.isEqual(Base64.getDecoder().decode(item.get("hash").s()),

@@ -21,19 +21,22 @@ public final class Gatekeeper {
   private final JwtVerifier jwt;
   private final ApiKeys apiKeys;
   private final RateLimiter rateLimiter;
+  private final FailedAuthentications failures;
   private final List<String> groupClaims;
 
   /**
    * @param jwt null when no issuer is configured (bearer JWTs are then refused)
    * @param apiKeys null when this deployment takes no API keys
+   * @param failures failed authentications per source, refused once a source has used them up
    * @param groupClaims the claims whose values are grants, for claims an API gateway verified
    */
   public Gatekeeper(boolean authRequired, JwtVerifier jwt, ApiKeys apiKeys, RateLimiter rateLimiter,
-      List<String> groupClaims) {
+      FailedAuthentications failures, List<String> groupClaims) {
     this.authRequired = authRequired;
     this.jwt = jwt;
     this.apiKeys = apiKeys;
     this.rateLimiter = rateLimiter;
+    this.failures = failures;
     this.groupClaims = List.copyOf(groupClaims);
   }
 
@@ -45,28 +48,49 @@ public final class Gatekeeper {
    * Authenticates, rate-limits and authorizes in one step.
    *
    * @param gatewayClaims claims an API gateway verified for this request, or null when it came another way
+   * @param source the client's address, whose failed authentications are limited; null when unknown
    * @param model the model acted on; null for platform actions
    */
-  public Principal admit(Credentials credentials, Map<String, ?> gatewayClaims, Permission permission, String model) {
-    Principal principal = authenticate(credentials, gatewayClaims);
-    rateLimiter.acquire(principal.id(), principal.ratePerSecond());
+  public Principal admit(Credentials credentials, Map<String, ?> gatewayClaims, String source, Permission permission,
+      String model) {
+    Principal principal = identify(credentials, gatewayClaims, source);
     authorize(principal, permission, model);
     return principal;
   }
 
-  /** Like {@link #admit}, for listings: the permission on at least one model suffices (the caller filters). */
-  public Principal admitForSomeModel(Credentials credentials, Map<String, ?> gatewayClaims, Permission permission) {
-    Principal principal = authenticate(credentials, gatewayClaims);
+  /**
+   * Who is calling, within their request rate: {@link #authenticate} and the principal's rate limit, the part of
+   * {@link #admit} that needs no route (REST runs it before a request is matched to one).
+   */
+  public Principal identify(Credentials credentials, Map<String, ?> gatewayClaims, String source) {
+    Principal principal = authenticate(credentials, gatewayClaims, source);
     rateLimiter.acquire(principal.id(), principal.ratePerSecond());
-    authorizeSomeModel(principal, permission);
     return principal;
   }
 
-  /** Who is calling; 401 without valid credentials (unless authentication is off and none were sent). */
-  public Principal authenticate(Credentials credentials, Map<String, ?> gatewayClaims) {
+  /**
+   * Who is calling; 401 without valid credentials (unless authentication is off and none were sent), 429 without
+   * looking at them when {@code source} has failed too often ({@link FailedAuthentications}).
+   */
+  public Principal authenticate(Credentials credentials, Map<String, ?> gatewayClaims, String source) {
     if (gatewayClaims != null && !gatewayClaims.isEmpty()) {
       return JwtVerifier.principal(gatewayClaims, Principal.Kind.GATEWAY, groupClaims);
     }
+    if (credentials instanceof Credentials.None) {
+      return verify(credentials);
+    }
+    failures.checkAllowed(source);
+    try {
+      return verify(credentials);
+    } catch (AccessDenied e) {
+      if (e.status() == 401) {
+        failures.record(source);
+      }
+      throw e;
+    }
+  }
+
+  private Principal verify(Credentials credentials) {
     return switch (credentials) {
       case Credentials.None n -> {
         if (authRequired) {
@@ -105,6 +129,24 @@ public final class Gatekeeper {
         : permission.id() + " on model '" + model + "'";
     throw AccessDenied.forbidden(principal.id() + " (" + granted + ") may not " + what + "; that needs role "
         + roles + (permission.platformWide() || model == null ? " on all models" : " on this model"));
+  }
+
+  /**
+   * 403 unless {@code principal} holds every one of {@code grants} (permissions and model patterns) and, when it is
+   * rate-limited itself, {@code ratePerSecond} is a limit no looser than its own: nobody hands on more than they have.
+   */
+  public static void authorizeGranting(Principal principal, List<Grant> grants, double ratePerSecond) {
+    List<String> missing = grants.stream().filter(g -> !principal.holds(g)).map(Grant::toString).toList();
+    if (!missing.isEmpty()) {
+      String held = principal.grants().isEmpty() ? "no Pier roles"
+          : principal.grants().stream().map(Grant::toString).collect(Collectors.joining(", "));
+      throw AccessDenied.forbidden(principal.id() + " (" + held + ") may not grant " + String.join(", ", missing)
+          + ": a key may carry only roles and model patterns its creator holds (admin on all models may grant any)");
+    }
+    if (principal.ratePerSecond() > 0 && (ratePerSecond <= 0 || ratePerSecond > principal.ratePerSecond())) {
+      throw AccessDenied.forbidden(principal.id() + " is limited to " + principal.ratePerSecond()
+          + " requests per second and may not create a key with a looser limit; set rate_per_second to at most that");
+    }
   }
 
   /** 403 unless {@code principal} holds {@code permission} on at least one model (for listings it then filters). */

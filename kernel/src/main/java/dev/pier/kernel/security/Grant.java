@@ -59,6 +59,23 @@ public record Grant(Set<Permission> permissions, String name, String modelPatter
     return permissions.contains(permission);
   }
 
+  /**
+   * Whether this grant gives {@code permission} on every model {@code pattern} can match: the test for handing a
+   * grant on to someone else. Conservative: the pattern is read as a name whose {@code *}s this grant's own wildcards
+   * must absorb, so {@code fraud-*} includes {@code fraud-eu-*} and {@code fraud-x}, but not {@code *} or {@code fraud*}.
+   */
+  public boolean includes(Permission permission, String pattern) {
+    if (!permissions.contains(permission)) {
+      return false;
+    }
+    if (permission.platformWide() || modelPattern.equals("*")) {
+      return modelPattern.equals("*");
+    }
+    // Sound because this grant's literal pieces hold no '*': each '*' of the other pattern falls inside a run one
+    // of this grant's wildcards matches, and that run matches whatever the '*' stands for.
+    return matches(modelPattern, pattern);
+  }
+
   static boolean matches(String pattern, String name) {
     // Glob with '*' only: split on '*' and find the pieces in order; the first piece anchors the start, the last the end.
     String[] parts = pattern.split("\\*", -1);

@@ -26,7 +26,11 @@ import java.util.Set;
 
 /**
  * Verifies bearer JWTs: signature against the issuer's JWKS (a local file, or an https URL fetched and cached with
- * key rotation handled by Nimbus), issuer, expiry and optionally audience. Roles come from group claims
+ * key rotation handled by Nimbus), issuer, expiry, and whom the token was issued to. Cognito marks its tokens with
+ * {@code token_use}: an access token names its app client in {@code client_id} and has no {@code aud}, an ID token
+ * names it in {@code aud}; other issuers' tokens carry {@code aud}. A token is for this server when the claim its
+ * kind uses names one of the configured audiences; a {@code token_use} other than {@code access} or {@code id}, or
+ * other than the one configured, is refused. Roles come from group claims
  * ({@code cognito:groups}, {@code groups}, {@code roles} by default) whose values are {@link Grant}s such as {@code
  * predictor} or {@code data-scientist:fraud-*}; values that are not grants (other groups) are ignored.
  * Thread-safe.
@@ -34,22 +38,37 @@ import java.util.Set;
 public final class JwtVerifier {
   private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
       JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384);
+  private static final Set<String> TOKEN_USES = Set.of("access", "id");
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final Set<String> audiences;
+  private final String tokenUse;
   private final List<String> groupClaims;
 
   /**
-   * @param jwks a file path, or an {@code https://} URL of the issuer's JWKS
-   * @param audience the required {@code aud}, or null to accept any (Cognito access tokens carry none)
+   * @param jwks a file path, or an {@code https://} URL of the issuer's JWKS (plain http is refused: keys fetched
+   *     over it can be swapped in transit, and every token signed with the swapped keys would pass)
+   * @param audiences the audiences or Cognito app client ids a token must name; empty accepts any (local mode only:
+   *     the server refuses to start that way in AWS mode)
+   * @param tokenUse {@code access} or {@code id} to take only that kind of Cognito token; null takes both
    */
-  public JwtVerifier(String issuer, String jwks, String audience, List<String> groupClaims) {
+  public JwtVerifier(String issuer, String jwks, List<String> audiences, String tokenUse, List<String> groupClaims) {
+    if (tokenUse != null && !TOKEN_USES.contains(tokenUse)) {
+      throw new IllegalArgumentException("token use '" + tokenUse + "' is neither 'access' nor 'id'");
+    }
+    this.audiences = Set.copyOf(audiences);
+    this.tokenUse = tokenUse;
     this.groupClaims = List.copyOf(groupClaims);
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, source(jwks)));
-    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audience,
+    processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null,
         new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("sub", "exp")));
   }
 
   private static JWKSource<SecurityContext> source(String jwks) {
-    if (jwks.startsWith("https://") || jwks.startsWith("http://")) {
+    if (jwks.regionMatches(true, 0, "http://", 0, 7)) {
+      throw new IllegalArgumentException("the JWKS URL " + jwks + " is plain http: use https (keys fetched over"
+          + " http can be swapped in transit) or a local file");
+    }
+    if (jwks.startsWith("https://")) {
       try {
         return JWKSourceBuilder.create(URI.create(jwks).toURL()).build();
       } catch (MalformedURLException e) {
@@ -76,8 +95,38 @@ public final class JwtVerifier {
       throw AccessDenied.unauthenticated("the bearer token was rejected: " + e.getMessage());
     } catch (com.nimbusds.jose.JOSEException e) {
       throw AccessDenied.unauthenticated("the bearer token could not be verified: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // the token is the caller's text: whatever a parser trips over in it is bad credentials, not a server fault
+      throw AccessDenied.unauthenticated("the bearer token could not be read (" + e.getClass().getSimpleName() + ")");
     }
+    checkRecipient(claims);
     return principal(claims.getClaims(), Principal.Kind.JWT, groupClaims);
+  }
+
+  /** 401 unless the token is a kind this server takes, issued to one of its audiences. */
+  private void checkRecipient(JWTClaimsSet claims) {
+    Object use = claims.getClaim("token_use");
+    if (use != null && !TOKEN_USES.contains(use.toString())) {
+      throw AccessDenied.unauthenticated("the bearer token's token_use is '" + use + "'; only access and ID tokens"
+          + " are taken");
+    }
+    if (tokenUse != null && !tokenUse.equals(use)) {
+      throw AccessDenied.unauthenticated("the bearer token's token_use is " + (use == null ? "missing" : "'" + use + "'")
+          + "; this server takes only " + tokenUse + " tokens");
+    }
+    if (audiences.isEmpty()) {
+      return;
+    }
+    List<String> aud = claims.getAudience();
+    Object clientId = claims.getClaim("client_id");
+    boolean byAudience = aud.stream().anyMatch(audiences::contains);
+    boolean byClient = clientId != null && audiences.contains(clientId.toString());
+    boolean forUs = use == null ? byAudience || byClient : use.equals("access") ? byClient : byAudience;
+    if (!forUs) {
+      throw AccessDenied.unauthenticated("the bearer token was issued for another application ("
+          + (use != null && use.equals("access") ? "client_id " + clientId : "aud " + aud)
+          + "), not for this server");
+    }
   }
 
   /**

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * What a caller may do. The first six are granted per model (a grant names a model or a wildcard pattern);
- * {@link #KEYS}, {@link #AUDIT} and {@link #PRIVACY} concern the whole platform and need a grant on {@code *}.
+ * {@link #KEYS}, {@link #AUDIT}, {@link #PRIVACY} and {@link #METRICS} concern the whole platform and need a grant on
+ * {@code *}.
  */
 public enum Permission {
   /** Read metadata: models, versions, aliases, signatures, readiness. */
@@ -20,7 +21,9 @@ public enum Permission {
   /** Read the audit trail. */
   AUDIT,
   /** Erase a data subject's records. */
-  PRIVACY;
+  PRIVACY,
+  /** Scrape {@code /q/metrics}, which names every model and its traffic (a key for Prometheus needs only this). */
+  METRICS;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);
@@ -28,7 +31,7 @@ public enum Permission {
 
   /** True for the permissions that concern the platform rather than one model. */
   public boolean platformWide() {
-    return this == KEYS || this == AUDIT || this == PRIVACY;
+    return this == KEYS || this == AUDIT || this == PRIVACY || this == METRICS;
   }
 
   public static Permission parse(String id) {

@@ -17,10 +17,14 @@ public record Principal(String id, Kind kind, List<Grant> grants, double ratePer
     /** Claims an API gateway verified before the request reached us (Lambda behind the JWT authorizer). */
     GATEWAY,
     /** Authentication is off (local mode on 127.0.0.1): the single local user may do everything. */
-    OPEN
+    OPEN,
+    /** Pier itself, acting outside any request (the first admin key written at start-up). */
+    SYSTEM
   }
 
   private static final Principal OPEN_PRINCIPAL = new Principal("local", Kind.OPEN, List.of(Grant.of(Role.ADMIN, "*")), 0);
+  private static final Principal SYSTEM_PRINCIPAL =
+      new Principal("system", Kind.SYSTEM, List.of(Grant.of(Role.ADMIN, "*")), 0);
 
   public Principal {
     grants = List.copyOf(grants);
@@ -32,6 +36,20 @@ public record Principal(String id, Kind kind, List<Grant> grants, double ratePer
 
   public static Principal open() {
     return OPEN_PRINCIPAL;
+  }
+
+  public static Principal system() {
+    return SYSTEM_PRINCIPAL;
+  }
+
+  /** Whether this caller holds everything {@code grant} gives, on every model it can reach. */
+  public boolean holds(Grant grant) {
+    for (Permission p : grant.permissions()) {
+      if (grants.stream().noneMatch(g -> g.includes(p, grant.modelPattern()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public boolean allows(Permission permission, String model) {

@@ -19,9 +19,9 @@ class GatekeeperTest {
 
   @BeforeAll
   static void setUp(@TempDir Path dir) throws Exception {
-    JwtVerifier jwt = new JwtVerifier(TestIssuer.ISSUER, ISSUER.writeJwks(dir.resolve("jwks.json")).toString(), null, GROUPS);
-    required = new Gatekeeper(true, jwt, null, new RateLimiter(0, 0), GROUPS);
-    open = new Gatekeeper(false, jwt, null, new RateLimiter(0, 0), GROUPS);
+    JwtVerifier jwt = new JwtVerifier(TestIssuer.ISSUER, ISSUER.writeJwks(dir.resolve("jwks.json")).toString(), List.of(), null, GROUPS);
+    required = new Gatekeeper(true, jwt, null, new RateLimiter(0, 0), new FailedAuthentications(0, java.time.Duration.ZERO), GROUPS);
+    open = new Gatekeeper(false, jwt, null, new RateLimiter(0, 0), new FailedAuthentications(0, java.time.Duration.ZERO), GROUPS);
   }
 
   private static Credentials bearer(String token) {
@@ -34,26 +34,26 @@ class GatekeeperTest {
 
   @Test
   void aValidJwtWithTheRightRoleIsAdmitted() {
-    Principal p = required.admit(bearer(token("predictor")), null, Permission.PREDICT, "iris");
+    Principal p = required.admit(bearer(token("predictor")), null, null, Permission.PREDICT, "iris");
     assertThat(p.id()).isEqualTo("jwt:alice");
     assertThat(p.kind()).isEqualTo(Principal.Kind.JWT);
   }
 
   @Test
   void noCredentialsIsA401WhenAuthIsRequired() {
-    assertThatThrownBy(() -> required.admit(new Credentials.None(), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> required.admit(new Credentials.None(), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(401))
         .hasMessageContaining("authentication required");
   }
 
   @Test
   void noCredentialsIsTheLocalUserWhenAuthIsOff() {
-    assertThat(open.admit(new Credentials.None(), null, Permission.KEYS, null).kind()).isEqualTo(Principal.Kind.OPEN);
+    assertThat(open.admit(new Credentials.None(), null, null, Permission.KEYS, null).kind()).isEqualTo(Principal.Kind.OPEN);
   }
 
   @Test
   void theWrongRoleIsA403NamingTheRoleNeeded() {
-    assertThatThrownBy(() -> required.admit(bearer(token("viewer")), null, Permission.PREDICT, "iris"))
+    assertThatThrownBy(() -> required.admit(bearer(token("viewer")), null, null, Permission.PREDICT, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(403))
         .hasMessageContaining("jwt:alice (viewer) may not predict on model 'iris'")
         .hasMessageContaining("predictor");
@@ -62,7 +62,7 @@ class GatekeeperTest {
   @Test
   void anExpiredTokenIsA401() {
     String expired = ISSUER.token("alice", List.of("admin"), Instant.now().minusSeconds(3600));
-    assertThatThrownBy(() -> required.admit(bearer(expired), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> required.admit(bearer(expired), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(401))
         .hasMessageContaining("xpired");
   }
@@ -70,34 +70,34 @@ class GatekeeperTest {
   @Test
   void aTokenFromAnotherIssuerIsA401() {
     String other = ISSUER.token("https://evil.test", "alice", List.of("admin"), Instant.now().plusSeconds(60));
-    assertThatThrownBy(() -> required.admit(bearer(other), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> required.admit(bearer(other), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(401));
   }
 
   @Test
   void aTokenSignedByAnotherKeyIsA401() {
     String forged = new TestIssuer().token("alice", List.of("admin"), Instant.now().plusSeconds(60));
-    assertThatThrownBy(() -> required.admit(bearer(forged), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> required.admit(bearer(forged), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(401));
   }
 
   @Test
   void credentialsSentWhileAuthIsOffAreStillVerified() {
-    assertThatThrownBy(() -> open.admit(bearer("garbage"), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> open.admit(bearer("garbage"), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(401));
   }
 
   @Test
   void gatewayClaimsWithFlattenedGroupsAreTrusted() {
     Principal p = required.admit(new Credentials.None(),
-        Map.of("sub", "bob", "cognito:groups", "[approver data-scientist:fraud-*]"), Permission.ALIAS, "iris");
+        Map.of("sub", "bob", "cognito:groups", "[approver data-scientist:fraud-*]"), null, Permission.ALIAS, "iris");
     assertThat(p.id()).isEqualTo("jwt:bob");
     assertThat(p.grants()).extracting(Grant::toString).containsExactly("approver", "data-scientist:fraud-*");
   }
 
   @Test
   void groupsThatNameNoRoleAreIgnored() {
-    assertThatThrownBy(() -> required.admit(bearer(token("marketing")), null, Permission.READ, "iris"))
+    assertThatThrownBy(() -> required.admit(bearer(token("marketing")), null, null, Permission.READ, "iris"))
         .isInstanceOfSatisfying(AccessDenied.class, e -> assertThat(e.status()).isEqualTo(403))
         .hasMessageContaining("no Pier roles");
   }

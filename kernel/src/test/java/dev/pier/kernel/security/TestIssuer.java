@@ -45,6 +45,20 @@ final class TestIssuer {
     return token(ISSUER, subject, groups, expires);
   }
 
+  /** A token from {@link #ISSUER} for {@code alice}, good for a minute, carrying {@code claims} as well. */
+  String tokenWith(java.util.Map<String, Object> claims) {
+    try {
+      JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().issuer(ISSUER).subject("alice")
+          .claim("cognito:groups", List.of("admin")).expirationTime(Date.from(Instant.now().plusSeconds(60)));
+      claims.forEach(b::claim);
+      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").build(), b.build());
+      jwt.sign(new RSASSASigner((RSAPrivateKey) keys.getPrivate()));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String token(String issuer, String subject, List<String> groups, Instant expires) {
     try {
       SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").build(),

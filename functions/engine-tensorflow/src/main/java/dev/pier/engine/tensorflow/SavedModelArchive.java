@@ -1,5 +1,6 @@
 package dev.pier.engine.tensorflow;
 
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -72,7 +73,7 @@ final class SavedModelArchive {
       }
     } catch (IOException e) {
       if (e.getMessage() != null && e.getMessage().contains("Corrupted") || e instanceof java.io.EOFException) {
-        throw PierException.badRequest("the SavedModel archive is damaged: " + e.getMessage());
+        throw PierException.badRequest("the SavedModel archive is damaged: " + EngineMessage.of(e));
       }
       throw e;
     }
@@ -90,7 +91,7 @@ final class SavedModelArchive {
         }
       }
     } catch (java.util.zip.ZipException e) {
-      throw PierException.badRequest("the SavedModel archive is damaged: " + e.getMessage());
+      throw PierException.badRequest("the SavedModel archive is damaged: " + EngineMessage.of(e));
     }
   }
 

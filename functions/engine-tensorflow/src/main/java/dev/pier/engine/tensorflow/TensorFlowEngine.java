@@ -1,5 +1,6 @@
 package dev.pier.engine.tensorflow;
 
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
@@ -92,7 +93,7 @@ public final class TensorFlowEngine implements InferenceEngine {
             .load();
       } catch (TensorFlowException | IllegalArgumentException e) {
         throw PierException.badRequest("artifact is not a loadable TensorFlow SavedModel (tag 'serve'): "
-            + firstLine(e));
+            + EngineMessage.of(e));
       }
       try {
         SessionFunction function = serving(bundle);
@@ -104,7 +105,7 @@ public final class TensorFlowEngine implements InferenceEngine {
         throw e;
       }
     } catch (IOException e) {
-      throw PierException.badRequest("the SavedModel archive could not be unpacked: " + e.getMessage());
+      throw PierException.badRequest("the SavedModel archive could not be unpacked: " + EngineMessage.of(e));
     } finally {
       deleteRecursively(staging);
     }
@@ -171,9 +172,4 @@ public final class TensorFlowEngine implements InferenceEngine {
     }
   }
 
-  static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage()).strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
-  }
 }

@@ -1,5 +1,6 @@
 package dev.pier.engine.tensorflow;
 
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
@@ -68,7 +69,7 @@ final class TensorFlowModel implements LoadedModel {
         return out;
       }
     } catch (TensorFlowException e) {
-      throw PierException.badRequest("the model could not run on this input: " + TensorFlowEngine.firstLine(e));
+      throw PierException.badRequest("the model could not run on this input: " + EngineMessage.of(e));
     } finally {
       feeds.values().forEach(org.tensorflow.Tensor::close);
     }

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
@@ -84,7 +85,7 @@ public final class TorchEngine implements InferenceEngine {
       block = JniUtils.loadModule(manager, artifact, true, new String[0], new String[0], false);
     } catch (RuntimeException e) {
       throw PierException.badRequest("artifact is not a loadable TorchScript model (save it with"
-          + " torch.jit.trace(...).save or torch.jit.script(...).save): " + firstLine(e));
+          + " torch.jit.trace(...).save or torch.jit.script(...).save): " + EngineMessage.of(e));
     }
     try {
       JniUtils.enableInferenceMode(block);
@@ -129,7 +130,7 @@ public final class TorchEngine implements InferenceEngine {
           root = (PtNDManager) engine.newBaseManager();
         } catch (RuntimeException | LinkageError e) {
           throw new PierException(500, "the PyTorch engine could not start (DJL cache "
-              + System.getProperty("DJL_CACHE_DIR", "~/.djl.ai") + "): " + firstLine(e), e);
+              + System.getProperty("DJL_CACHE_DIR", "~/.djl.ai") + "): " + EngineMessage.of(e), e);
         }
       }
       return root;
@@ -142,9 +143,4 @@ public final class TorchEngine implements InferenceEngine {
     }
   }
 
-  static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage()).strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
-  }
 }

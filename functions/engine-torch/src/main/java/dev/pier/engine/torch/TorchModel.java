@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
@@ -92,7 +93,7 @@ final class TorchModel implements LoadedModel {
     } catch (RuntimeException e) {
       // Inputs were checked against the signature; what libtorch still refuses is about their values or the
       // declared shapes.
-      throw PierException.badRequest("the model could not run on this input: " + TorchEngine.firstLine(e));
+      throw PierException.badRequest("the model could not run on this input: " + EngineMessage.of(e));
     }
   }
 
@@ -116,7 +117,7 @@ final class TorchModel implements LoadedModel {
         out = IValueUtils.forward(block, in, false);
       } catch (RuntimeException e) {
         throw PierException.badRequest("metadata.signature does not fit the TorchScript model: running it on zeros"
-            + " shaped like the declared inputs failed: " + TorchEngine.firstLine(e));
+            + " shaped like the declared inputs failed: " + EngineMessage.of(e));
       }
       if (out.size() != outputs.length) {
         throw PierException.badRequest("metadata.signature declares " + outputs.length + " output(s) but the"

@@ -3,6 +3,7 @@ package dev.pier.engine.xgboost;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
@@ -72,7 +73,7 @@ public final class XGBoostEngine implements InferenceEngine {
     try {
       bytes = Files.readAllBytes(artifact);
     } catch (IOException e) {
-      throw new PierException(500, "could not read artifact " + artifact + ": " + e.getMessage(), e);
+      throw new PierException(500, "could not read the artifact: " + EngineMessage.of(e), e);
     }
     Booster booster;
     try {
@@ -80,7 +81,7 @@ public final class XGBoostEngine implements InferenceEngine {
       // extension, which staged artifacts do not have.
       booster = XGBoost.loadModel(bytes);
     } catch (XGBoostError | IOException | RuntimeException e) {
-      throw PierException.badRequest("artifact is not a loadable XGBoost model (JSON or UBJ): " + firstLine(e));
+      throw PierException.badRequest("artifact is not a loadable XGBoost model (JSON or UBJ): " + EngineMessage.of(e));
     }
     try {
       booster.setParam("nthread", threads);
@@ -104,7 +105,7 @@ public final class XGBoostEngine implements InferenceEngine {
       return new XGBoostModel(booster, signature, (int) features, Math.max(bytes.length * 2L, 1 << 20));
     } catch (XGBoostError | IOException e) {
       booster.dispose();
-      throw PierException.badRequest("the XGBoost model could not be prepared for prediction: " + firstLine(e));
+      throw PierException.badRequest("the XGBoost model could not be prepared for prediction: " + EngineMessage.of(e));
     } catch (RuntimeException e) {
       booster.dispose();
       throw e;
@@ -161,9 +162,4 @@ public final class XGBoostEngine implements InferenceEngine {
     return "";
   }
 
-  private static String firstLine(Exception e) {
-    String m = String.valueOf(e.getMessage()).strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
-  }
 }

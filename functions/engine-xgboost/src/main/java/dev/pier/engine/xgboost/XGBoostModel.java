@@ -1,5 +1,6 @@
 package dev.pier.engine.xgboost;
 
+import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
@@ -68,7 +69,7 @@ final class XGBoostModel implements LoadedModel, NativeAttributions {
         }
       }
     } catch (XGBoostError e) {
-      throw PierException.badRequest("the model could not run on this input: " + e.getMessage());
+      throw PierException.badRequest("the model could not run on this input: " + EngineMessage.of(e));
     }
     return out;
   }
@@ -112,7 +113,7 @@ final class XGBoostModel implements LoadedModel, NativeAttributions {
       }
       return new Attributions(MARGIN, rows, columns, features, values, base);
     } catch (XGBoostError e) {
-      throw PierException.badRequest("XGBoost could not explain this input: " + e.getMessage());
+      throw PierException.badRequest("XGBoost could not explain this input: " + EngineMessage.of(e));
     } finally {
       if (matrix != null) {
         matrix.dispose();

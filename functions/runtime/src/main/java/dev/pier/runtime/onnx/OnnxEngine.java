@@ -12,6 +12,7 @@ import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.registry.Framework;
 import dev.pier.runtime.EngineSettings;
+import dev.pier.runtime.EngineMessage;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
 import java.io.IOException;
@@ -82,9 +83,9 @@ public final class OnnxEngine implements InferenceEngine {
         throw e;
       }
     } catch (OrtException e) {
-      throw PierException.badRequest("artifact is not a loadable ONNX model: " + e.getMessage());
+      throw PierException.badRequest("artifact is not a loadable ONNX model: " + EngineMessage.of(e));
     } catch (IOException e) {
-      throw new PierException(500, "could not read artifact " + artifact + ": " + e.getMessage(), e);
+      throw new PierException(500, "could not read the artifact: " + EngineMessage.of(e), e);
     }
   }
 

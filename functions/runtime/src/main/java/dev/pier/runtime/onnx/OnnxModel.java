@@ -10,6 +10,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.runtime.EngineMessage;
 import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.Tensor;
 import java.lang.reflect.Array;
@@ -95,7 +96,7 @@ final class OnnxModel implements LoadedModel {
       }
     } catch (OrtException e) {
       // Inputs were checked against the signature; what the runtime still refuses is about their values.
-      throw PierException.badRequest("the model could not run on this input: " + e.getMessage());
+      throw PierException.badRequest("the model could not run on this input: " + EngineMessage.of(e));
     } finally {
       feeds.values().forEach(OnnxTensor::close);
     }
