@@ -160,7 +160,7 @@ class ApiStackTest {
     for (var d : List.of(Deployments.dev(), Deployments.prod())) {
       d.template(d.stacks().api()).resourcePropertiesCountIs("AWS::Lambda::Function", Map.of(
           "Environment", Map.of("Variables", Match.objectLike(Map.of(
-              "PIER_REGISTRY_ENDPOINT_PREFIX", "pier-" + d.config().stage()))), 2));
+              "PIER_REGISTRY_ENDPOINT_PREFIX", "pier-" + d.config().stage())))), 2);
     }
   }
 
