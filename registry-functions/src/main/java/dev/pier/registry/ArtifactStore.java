@@ -183,6 +183,52 @@ public final class ArtifactStore {
     }
   }
 
+  /** What a sweep removed: stored objects no version references, and incomplete multipart uploads aborted. */
+  public record Swept(List<String> objects, List<String> abortedUploads) {
+    public boolean isEmpty() {
+      return objects.isEmpty() && abortedUploads.isEmpty();
+    }
+  }
+
+  /**
+   * Removes what interrupted registrations leave in the bucket: objects under the artifact and upload prefixes
+   * that {@code referenced} does not name (partial writes, artifacts of registrations that never recorded their
+   * version, completed uploads whose registration died, artifacts of deleted versions) last written before
+   * {@code unreferencedBefore}, and multipart uploads started before {@code abortBefore} and never completed. The
+   * grace before {@code unreferencedBefore} is what keeps an in-flight registration's artifact: it is stored before
+   * its version is written. References are read after the listing, so a version recorded meanwhile still counts.
+   */
+  public Swept sweep(java.util.function.Supplier<java.util.Set<String>> referenced, java.time.Instant unreferencedBefore,
+      java.time.Instant abortBefore) {
+    List<String> candidates = new ArrayList<>();
+    for (String prefix : List.of(PREFIX, UPLOADS_PREFIX)) {
+      s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().forEach(o -> {
+        if (o.lastModified().isBefore(unreferencedBefore)) {
+          candidates.add(o.key());
+        }
+      });
+    }
+    java.util.Set<String> inUse = candidates.isEmpty() ? java.util.Set.of() : referenced.get();
+    List<String> deleted = new ArrayList<>();
+    for (String key : candidates) {
+      if (!inUse.contains(key)) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
+        deleted.add(key);
+      }
+    }
+    List<String> aborted = new ArrayList<>();
+    for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(UPLOADS_PREFIX)).uploads()) {
+      if (upload.initiated().isBefore(abortBefore)) {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+        aborted.add(upload.key());
+      }
+    }
+    return new Swept(deleted, aborted);
+  }
+
+  /** Where presigned multipart uploads land before their registration stores them under their content address. */
+  public static final String UPLOADS_PREFIX = "uploads/";
+
   public void createBucketIfMissing() {
     try {
       s3.headBucket(b -> b.bucket(bucket));

@@ -13,7 +13,6 @@ import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
 import dev.pier.registry.SearchFilter;
-import dev.pier.runtime.LoadedModel;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.Run;
 import io.smallrye.common.annotation.Blocking;
@@ -314,10 +313,10 @@ public class MlflowRegistryResource {
             + "' from its name; set the tag pier.framework", caller.principal());
       }
       NewVersion withFramework = request.withFramework(framework);
-      var engine = services.platform().models().engineFor(framework);
-      if (engine.isPresent()) {
-        try (LoadedModel loaded = engine.get().load(fetched.file(), null)) {
-          withFramework = withFramework.withSignature(loaded.signature());
+      if (services.platform().models().engineFor(framework).isPresent()) {
+        try {
+          withFramework = withFramework.withSignature(services.platform().models().check(framework, fetched.file(),
+              null));
         } catch (PierException e) {
           return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
               + fetched.key() + "': " + e.getMessage(), caller.principal());
