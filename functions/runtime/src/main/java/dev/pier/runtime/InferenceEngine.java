@@ -40,6 +40,14 @@ public interface InferenceEngine {
     }
   }
 
+  /**
+   * About how much memory loading {@code stagedBytes} of artifact takes at its peak (weights plus the engine's own
+   * buffers); the model cache refuses a load the machine cannot hold with a 503 naming both figures.
+   */
+  default long peakLoadBytes(long stagedBytes) {
+    return 2 * stagedBytes;
+  }
+
   /** Loads an artifact that carries its own signature; see {@link #load(Path, Signature)}. */
   default LoadedModel load(Path artifact) {
     return load(artifact, null);

@@ -110,7 +110,7 @@ public final class ModelCache implements AutoCloseable {
       return declared;
     }
     try (ModelArchive.Staged staged = engine.stage(artifact)) {
-      checkMemory("the " + framework.id() + " artifact", staged.bytes());
+      checkMemory("the " + framework.id() + " artifact", engine.peakLoadBytes(staged.bytes()));
       try (LoadedModel loaded = engine.load(staged.path(), declared)) {
         return loaded.signature();
       }
@@ -254,7 +254,8 @@ public final class ModelCache implements AutoCloseable {
         Files.delete(file); // a local copy that no longer matches is fetched again, never used
       }
       if (!Files.exists(file)) {
-        checkMemory(key.model + " v" + key.version, artifacts.size(key.artifactKey)); // before a long download
+        // before a long download (from the stored size; checked again below once an archive is unpacked)
+        checkMemory(key.model + " v" + key.version, engine(key.framework).peakLoadBytes(artifacts.size(key.artifactKey)));
         artifacts.download(key.artifactKey, key.sha256, file);
       }
       signatures.checkLoad(key.model, key.version, key.sha256, key.artifactSignature);
@@ -262,7 +263,7 @@ public final class ModelCache implements AutoCloseable {
       LoadedModel model;
       try (ModelArchive.Staged staged = engine.stage(file)) {
         // sized from what the engine reads: an archive's unpacked bytes, not its compressed size
-        checkMemory(key.model + " v" + key.version, staged.bytes());
+        checkMemory(key.model + " v" + key.version, engine.peakLoadBytes(staged.bytes()));
         model = engine.load(staged.path(), key.signature);
       }
       Warmup.run(key.model + " v" + key.version, model);
@@ -273,10 +274,10 @@ public final class ModelCache implements AutoCloseable {
   }
 
   /**
-   * Refuses a load that the machine cannot hold (about twice the artifact: weights plus the engine's buffers), with
+   * Refuses a load that the machine cannot hold (the engine's {@link InferenceEngine#peakLoadBytes}), with
    * a 503 naming both figures, instead of letting the process be killed for memory mid-load.
    */
-  private static void checkMemory(String what, long bytes) {
+  private static void checkMemory(String what, long needed) {
     Path meminfo = Path.of("/proc/meminfo");
     if (!Files.isReadable(meminfo)) {
       return;
@@ -288,7 +289,6 @@ public final class ModelCache implements AutoCloseable {
     } catch (IOException e) {
       return;
     }
-    long needed = 2 * bytes;
     if (needed > availableKb * 1024) {
       throw new PierException(503, "not enough memory to load " + what + ": it needs about "
           + (needed >> 20) + " MiB and " + (availableKb >> 10) + " MiB are available");
