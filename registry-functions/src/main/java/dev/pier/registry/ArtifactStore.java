@@ -55,11 +55,54 @@ public final class ArtifactStore {
       long size = Files.size(file);
       String key = PREFIX + sha;
       if (!exists(key)) {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
+        if (size > MULTIPART_THRESHOLD) {
+          putMultipart(file, size, key);
+        } else {
+          s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
+        }
       }
       return new StoredArtifact(sha, size, key);
     } catch (IOException e) {
       throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
+    }
+  }
+
+  /** S3 takes at most 5 GB in one PUT; above this an artifact is stored as a multipart upload of 64 MiB parts. */
+  static final long MULTIPART_THRESHOLD = 64L << 20;
+  private static final long PART_BYTES = 64L << 20;
+
+  /**
+   * Uploads {@code file} in parts read straight from disk (never whole in heap); an upload that fails is aborted, so
+   * its parts do not linger (the sweep and the bucket's lifecycle rule catch those of a killed process).
+   */
+  private void putMultipart(Path file, long size, String key) throws IOException {
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+      int number = 1;
+      for (long offset = 0; offset < size; offset += PART_BYTES, number++) {
+        long length = Math.min(PART_BYTES, size - offset);
+        int partNumber = number;
+        InputStream slice = java.nio.channels.Channels.newInputStream(channel.position(offset));
+        String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
+            .contentLength(length), RequestBody.fromInputStream(new java.io.FilterInputStream(slice) {
+              @Override
+              public void close() {
+                // the channel is closed once, after the last part
+              }
+            }, length)).eTag();
+        parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(partNumber).eTag(etag)
+            .build());
+      }
+      s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+          .multipartUpload(m -> m.parts(parts)));
+    } catch (IOException | RuntimeException e) {
+      try {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
   }
 
@@ -217,10 +260,12 @@ public final class ArtifactStore {
       }
     }
     List<String> aborted = new ArrayList<>();
-    for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(UPLOADS_PREFIX)).uploads()) {
-      if (upload.initiated().isBefore(abortBefore)) {
-        s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
-        aborted.add(upload.key());
+    for (String prefix : List.of(PREFIX, UPLOADS_PREFIX)) {
+      for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
+        if (upload.initiated().isBefore(abortBefore)) {
+          s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+          aborted.add(upload.key());
+        }
       }
     }
     return new Swept(deleted, aborted);
