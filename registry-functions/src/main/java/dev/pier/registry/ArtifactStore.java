@@ -75,34 +75,67 @@ public final class ArtifactStore {
    * Uploads {@code file} in parts read straight from disk (never whole in heap); an upload that fails is aborted, so
    * its parts do not linger (the sweep and the bucket's lifecycle rule catch those of a killed process).
    */
-  private void putMultipart(Path file, long size, String key) throws IOException {
+  private void putMultipart(Path file, long size, String key) {
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    try {
       List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
       int number = 1;
       for (long offset = 0; offset < size; offset += PART_BYTES, number++) {
+        long from = offset;
         long length = Math.min(PART_BYTES, size - offset);
         int partNumber = number;
-        InputStream slice = java.nio.channels.Channels.newInputStream(channel.position(offset));
+        // a provider, not a stream: the signer reads the part once to hash it and again to send it
         String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
-            .contentLength(length), RequestBody.fromInputStream(new java.io.FilterInputStream(slice) {
-              @Override
-              public void close() {
-                // the channel is closed once, after the last part
-              }
-            }, length)).eTag();
+            .contentLength(length), RequestBody.fromContentProvider(() -> slice(file, from, length), length,
+                "application/octet-stream")).eTag();
         parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(partNumber).eTag(etag)
             .build());
       }
       s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
           .multipartUpload(m -> m.parts(parts)));
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       try {
         s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
+    }
+  }
+
+  /** {@code length} bytes of {@code file} from {@code offset}, read from disk as they are sent. */
+  private static InputStream slice(Path file, long offset, long length) {
+    try {
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ).position(offset);
+      return new java.io.BufferedInputStream(new InputStream() {
+        private long left = length;
+        private final InputStream in = java.nio.channels.Channels.newInputStream(channel);
+
+        @Override
+        public int read() throws IOException {
+          byte[] one = new byte[1];
+          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          if (left <= 0) {
+            return -1;
+          }
+          int n = in.read(b, off, (int) Math.min(len, left));
+          if (n > 0) {
+            left -= n;
+          }
+          return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+          in.close();
+        }
+      }, 1 << 16);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
