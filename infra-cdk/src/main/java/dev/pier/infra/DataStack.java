@@ -309,12 +309,22 @@ public final class DataStack extends Stack {
   }
 
   private Bucket createArtifactsBucket() {
+    int uploadDays = config.retention().incompleteUploadsDays();
     return secureBucket("ArtifactsBucket", "artifacts/", artifactsKey, List.of(
-        // Artifacts are content-addressed and never overwritten; old versions only come from deletions.
+        // Artifacts are content-addressed and never overwritten; old versions only come from deletions. Parts of a
+        // big-artifact upload never completed (a client that died) are aborted, and their storage freed, here.
         LifecycleRule.builder()
             .id("expire-deleted-artifacts")
             .noncurrentVersionExpiration(Duration.days(90))
-            .abortIncompleteMultipartUploadAfter(Duration.days(7))
+            .abortIncompleteMultipartUploadAfter(Duration.days(uploadDays))
+            .build(),
+        // A completed upload is copied under its content address and deleted by its registration; one whose
+        // registration died stays under uploads/ until this rule expires it.
+        LifecycleRule.builder()
+            .id("expire-abandoned-uploads")
+            .prefix("uploads/")
+            .expiration(Duration.days(uploadDays + 1))
+            .noncurrentVersionExpiration(Duration.days(1))
             .build()));
   }
 

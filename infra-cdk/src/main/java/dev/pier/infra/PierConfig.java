@@ -72,12 +72,16 @@ public record PierConfig(
    * @param auditLockDays Object Lock retention the API sets on every state change it records
    * @param auditLockMode governance or compliance
    * @param asyncResultsDays results of asynchronous predictions (for the async-results store)
+   * @param incompleteUploadsDays multipart uploads of model artifacts never completed (presigned URLs expire after
+   *     an hour) are aborted after this many days, and their parts deleted; an upload completed but never stored
+   *     (its registration died) is expired a day later
    */
   public record Retention(int batchInputsDays, int batchOutputsDays, int capturesDays, int auditSamplesDays,
-      int auditEventsDays, int auditLockDays, LockMode auditLockMode, int asyncResultsDays) {
+      int auditEventsDays, int auditLockDays, LockMode auditLockMode, int asyncResultsDays,
+      int incompleteUploadsDays) {
     public Retention {
       for (int days : new int[] {batchInputsDays, batchOutputsDays, capturesDays, auditSamplesDays, auditEventsDays,
-          asyncResultsDays}) {
+          asyncResultsDays, incompleteUploadsDays}) {
         if (days < 1) {
           throw new IllegalArgumentException("retention periods must be at least 1 day, got " + days);
         }
@@ -177,7 +181,8 @@ public record PierConfig(
         s.integer("retention.auditEventsDays", prod ? 2557 : 30),
         s.integer("retention.auditLockDays", prod ? 2557 : 1),
         LockMode.valueOf(s.get("retention.auditLockMode", prod ? "compliance" : "governance").toLowerCase(Locale.ROOT)),
-        s.integer("retention.asyncResultsDays", 7));
+        s.integer("retention.asyncResultsDays", 7),
+        s.integer("retention.incompleteUploadsDays", 1));
   }
 
   private record Settings(Function<String, String> context, Map<String, String> env) {

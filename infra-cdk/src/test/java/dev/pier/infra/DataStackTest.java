@@ -137,4 +137,13 @@ class DataStackTest {
         List.of(Match.objectLike(Map.of("Prefix", "async-requests/", "ExpirationInDays", 7, "Status", "Enabled")),
             Match.objectLike(Map.of("Prefix", "async-results/", "ExpirationInDays", 7, "Status", "Enabled")))))));
   }
+
+  @Test
+  void artifactUploadsNeverCompletedAreAbortedAndAbandonedOnesExpire() {
+    var rules = Match.arrayWith(List.of(
+        Match.objectLike(Map.of("AbortIncompleteMultipartUpload", Map.of("DaysAfterInitiation", 1),
+            "Status", "Enabled")),
+        Match.objectLike(Map.of("Prefix", "uploads/", "ExpirationInDays", 2, "Status", "Enabled"))));
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of("LifecycleConfiguration", Map.of("Rules", rules)));
+  }
 }

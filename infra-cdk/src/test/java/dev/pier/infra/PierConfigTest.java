@@ -56,7 +56,7 @@ class PierConfigTest {
   void retentionComesFromContextOrEnvironmentWithStageDefaults() {
     PierConfig dev = PierConfig.from(k -> null, Map.of());
     assertThat(dev.retention()).isEqualTo(new PierConfig.Retention(30, 30, 90, 30, 30, 1,
-        PierConfig.LockMode.governance, 7));
+        PierConfig.LockMode.governance, 7, 1));
     assertThat(dev.requireArtifactSignature()).isFalse();
     PierConfig prod = PierConfig.from(Map.of("stage", "prod", "retention.batchOutputsDays", "3")::get,
         Map.of("PIER_RETENTION_ASYNC_RESULTS_DAYS", "2", "PIER_REQUIRE_ARTIFACT_SIGNATURE", "true"));

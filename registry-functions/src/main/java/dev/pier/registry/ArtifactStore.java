@@ -55,11 +55,87 @@ public final class ArtifactStore {
       long size = Files.size(file);
       String key = PREFIX + sha;
       if (!exists(key)) {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
+        if (size > MULTIPART_THRESHOLD) {
+          putMultipart(file, size, key);
+        } else {
+          s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
+        }
       }
       return new StoredArtifact(sha, size, key);
     } catch (IOException e) {
       throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
+    }
+  }
+
+  /** S3 takes at most 5 GB in one PUT; above this an artifact is stored as a multipart upload of 64 MiB parts. */
+  static final long MULTIPART_THRESHOLD = 64L << 20;
+  private static final long PART_BYTES = 64L << 20;
+
+  /**
+   * Uploads {@code file} in parts read straight from disk (never whole in heap); an upload that fails is aborted, so
+   * its parts do not linger (the sweep and the bucket's lifecycle rule catch those of a killed process).
+   */
+  private void putMultipart(Path file, long size, String key) {
+    String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    try {
+      List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+      int number = 1;
+      for (long offset = 0; offset < size; offset += PART_BYTES, number++) {
+        long from = offset;
+        long length = Math.min(PART_BYTES, size - offset);
+        int partNumber = number;
+        // a provider, not a stream: the signer reads the part once to hash it and again to send it
+        String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
+            .contentLength(length), RequestBody.fromContentProvider(() -> slice(file, from, length), length,
+                "application/octet-stream")).eTag();
+        parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(partNumber).eTag(etag)
+            .build());
+      }
+      s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+          .multipartUpload(m -> m.parts(parts)));
+    } catch (RuntimeException e) {
+      try {
+        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** {@code length} bytes of {@code file} from {@code offset}, read from disk as they are sent. */
+  private static InputStream slice(Path file, long offset, long length) {
+    try {
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ).position(offset);
+      return new java.io.BufferedInputStream(new InputStream() {
+        private long left = length;
+        private final InputStream in = java.nio.channels.Channels.newInputStream(channel);
+
+        @Override
+        public int read() throws IOException {
+          byte[] one = new byte[1];
+          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          if (left <= 0) {
+            return -1;
+          }
+          int n = in.read(b, off, (int) Math.min(len, left));
+          if (n > 0) {
+            left -= n;
+          }
+          return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+          in.close();
+        }
+      }, 1 << 16);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -182,6 +258,54 @@ public final class ArtifactStore {
       throw new PierException(500, "artifact " + key + " is missing from bucket " + bucket, e);
     }
   }
+
+  /** What a sweep removed: stored objects no version references, and incomplete multipart uploads aborted. */
+  public record Swept(List<String> objects, List<String> abortedUploads) {
+    public boolean isEmpty() {
+      return objects.isEmpty() && abortedUploads.isEmpty();
+    }
+  }
+
+  /**
+   * Removes what interrupted registrations leave in the bucket: objects under the artifact and upload prefixes
+   * that {@code referenced} does not name (partial writes, artifacts of registrations that never recorded their
+   * version, completed uploads whose registration died, artifacts of deleted versions) last written before
+   * {@code unreferencedBefore}, and multipart uploads started before {@code abortBefore} and never completed. The
+   * grace before {@code unreferencedBefore} is what keeps an in-flight registration's artifact: it is stored before
+   * its version is written. References are read after the listing, so a version recorded meanwhile still counts.
+   */
+  public Swept sweep(java.util.function.Supplier<java.util.Set<String>> referenced, java.time.Instant unreferencedBefore,
+      java.time.Instant abortBefore) {
+    List<String> candidates = new ArrayList<>();
+    for (String prefix : List.of(PREFIX, UPLOADS_PREFIX)) {
+      s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().forEach(o -> {
+        if (o.lastModified().isBefore(unreferencedBefore)) {
+          candidates.add(o.key());
+        }
+      });
+    }
+    java.util.Set<String> inUse = candidates.isEmpty() ? java.util.Set.of() : referenced.get();
+    List<String> deleted = new ArrayList<>();
+    for (String key : candidates) {
+      if (!inUse.contains(key)) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
+        deleted.add(key);
+      }
+    }
+    List<String> aborted = new ArrayList<>();
+    for (String prefix : List.of(PREFIX, UPLOADS_PREFIX)) {
+      for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
+        if (upload.initiated().isBefore(abortBefore)) {
+          s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+          aborted.add(upload.key());
+        }
+      }
+    }
+    return new Swept(deleted, aborted);
+  }
+
+  /** Where presigned multipart uploads land before their registration stores them under their content address. */
+  public static final String UPLOADS_PREFIX = "uploads/";
 
   public void createBucketIfMissing() {
     try {

@@ -894,7 +894,28 @@ public final class ModelRegistry {
     return queryPartition(model, "VERSION#").stream().map(ModelRegistry::toVersion).toList();
   }
 
-  /** Deletes a version; 409 while an alias (or its canary) points at it. Its artifact stays in the store. */
+  /** The artifact keys that some version of some model stores (what {@link ArtifactStore#sweep} must keep). */
+  public java.util.Set<String> artifactKeys() {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    String token = null;
+    do {
+      Page<RegisteredModel> page = models(token, 100);
+      for (RegisteredModel m : page.items()) {
+        for (ModelVersion v : allVersions(m.name())) {
+          if (v.artifactKey() != null) {
+            keys.add(v.artifactKey());
+          }
+        }
+      }
+      token = page.nextPageToken();
+    } while (token != null);
+    return keys;
+  }
+
+  /**
+   * Deletes a version; 409 while an alias (or its canary) points at it. Its artifact stays in the store until a sweep
+   * finds no version referencing it (see {@link ArtifactStore#sweep}).
+   */
   public void deleteVersion(String model, int version, String actor) {
     ModelVersion v = version(model, version);
     for (Alias a : aliases(model)) {

@@ -11,7 +11,6 @@ import dev.pier.kernel.PierException;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
-import dev.pier.runtime.LoadedModel;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -58,8 +57,11 @@ public class ArtifactTransferResource {
   private final ModelRegistry registry;
   private final CallerIdentity caller;
 
-  public ArtifactTransferResource(Platform platform, CallerIdentity caller) {
+  private final ArtifactSweeper sweeper;
+
+  public ArtifactTransferResource(Platform platform, CallerIdentity caller, ArtifactSweeper sweeper) {
     this.platform = platform;
+    this.sweeper = sweeper;
     this.registry = platform.registry();
     this.caller = caller;
   }
@@ -123,16 +125,12 @@ public class ArtifactTransferResource {
         .multipartUpload(m -> m.parts(parts)));
     java.nio.file.Path file = null;
     try {
-      file = Files.createTempFile("pier-upload", ".bin");
+      // in the uploads directory, which is emptied at start: a copy left by a killed process does not stay
+      file = Files.createTempFile(sweeper.uploads(), "pier-upload", ".bin");
       Files.delete(file);
       java.nio.file.Path target = file;
       s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(target));
-      var engine = platform.models().engineFor(request.framework());
-      if (engine.isPresent()) {
-        try (LoadedModel loaded = engine.get().load(file, request.signature())) {
-          request = request.withSignature(loaded.signature());
-        }
-      }
+      request = request.withSignature(platform.models().check(request.framework(), file, request.signature()));
       ModelVersion v = registry.register(model, request, file, null, caller.principal());
       return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + v.version()))
           .entity(RegistryJson.version(v, bucket).toString()).build();

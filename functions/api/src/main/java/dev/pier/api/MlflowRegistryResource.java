@@ -14,7 +14,6 @@ import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
 import dev.pier.registry.SearchFilter;
-import dev.pier.runtime.LoadedModel;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.Run;
 import io.smallrye.common.annotation.Blocking;
@@ -320,15 +319,15 @@ public class MlflowRegistryResource {
             + "' from its name; set the tag pier.framework", caller.principal());
       }
       NewVersion withFramework = request.withFramework(framework);
-      var engine = services.platform().models().engineFor(framework);
-      if (engine.isEmpty()) {
+      if (services.platform().models().engineFor(framework).isEmpty()) {
         // bytes fetched in Pier's name are stored only once an engine has opened them as a model of that framework
         return registry.registerReference(name, withFramework, "this build has no " + framework.id() + " engine to"
             + " check '" + fetched.key() + "', so Pier does not store it; register the file itself"
             + " (POST /api/v1/models/{model}/versions) or use a build with that engine", caller.principal());
       }
-      try (LoadedModel loaded = engine.get().load(fetched.file(), null)) {
-        withFramework = withFramework.withSignature(loaded.signature());
+      try {
+        withFramework = withFramework.withSignature(services.platform().models().check(framework, fetched.file(),
+            null));
       } catch (PierException e) {
         return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
             + fetched.key() + "': " + e.getMessage(), caller.principal());

@@ -10,7 +10,6 @@ import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
-import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.oip.OipJson;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
@@ -106,12 +105,8 @@ public class ModelResource {
     }
     NewVersion request = VersionMetadata.parse(metadata);
     signing.checkRegistration(artifact.uploadedFile(), request.properties()); // before any engine opens the bytes
-    var engine = platform.models().engineFor(request.framework());
-    if (engine.isPresent()) {
-      try (LoadedModel loaded = engine.get().load(artifact.uploadedFile(), request.signature())) {
-        request = request.withSignature(loaded.signature());
-      }
-    }
+    request = request.withSignature(platform.models().check(request.framework(), artifact.uploadedFile(),
+        request.signature()));
     ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey,
         caller.principal());
     return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + version.version()))

@@ -136,9 +136,11 @@ public interface PierConfig {
   }
 
   interface Models {
-    /** Memory budget of the loaded-model cache, in bytes. */
-    @WithDefault("1073741824")
-    long cacheBytes();
+    /**
+     * Memory budget of the loaded-model cache, in bytes; unset, half of the machine's memory (a container's limit
+     * where there is one), logged at start. A version larger than the budget is still loaded, and kept alone.
+     */
+    java.util.OptionalLong cacheBytes();
 
     /** A loaded version unused this long is unloaded. */
     @WithDefault("30m")
@@ -152,6 +154,10 @@ public interface PierConfig {
     /** Threads one ONNX inference may use; 1 serves concurrent requests best on small machines. */
     @WithDefault("1")
     int intraOpThreads();
+
+    /** The most bytes an archived ONNX model (graph + external data) may unpack to; a larger one is refused (400). */
+    @WithDefault("17179869184")
+    long maxUnpackedBytes();
   }
 
   interface Xgboost {

@@ -79,7 +79,11 @@ public class Platform {
     Path staging = Path.of(config.models().stagingDir().orElseGet(() -> standIns != null
         ? Path.of(config.dataDir(), "model-cache").toString()
         : System.getProperty("java.io.tmpdir") + "/pier-models"));
-    this.models = new ModelCache(artifacts, staging, config.models().cacheBytes(), config.models().idleTimeout(),
+    long budget = config.models().cacheBytes().orElseGet(ModelCache::defaultBudgetBytes);
+    Log.infof("model cache: %d MiB for loaded models (%s; this machine has %d MiB)", budget >> 20,
+        config.models().cacheBytes().isPresent() ? "pier.models.cache-bytes" : "half of the machine's memory",
+        ModelCache.machineMemoryBytes() >> 20);
+    this.models = new ModelCache(artifacts, staging, budget, config.models().idleTimeout(),
         engines(config, standIns != null));
     this.predictions = new PredictionService(resolver, models, endpointRouter(config),
         new ConcurrencyLimits(config.limits().maxConcurrentPerModel(), config.limits().queueWait()));
@@ -134,7 +138,8 @@ public class Platform {
 
   private static EngineSettings settings(PierConfig config, Framework framework, boolean local) {
     return switch (framework) {
-      case ONNX -> new EngineSettings(config.onnx().intraOpThreads(), 1, null, Map.of());
+      case ONNX -> new EngineSettings(config.onnx().intraOpThreads(), 1, null,
+          Map.of("max-unpacked-bytes", Long.toString(config.onnx().maxUnpackedBytes())));
       case XGBOOST -> new EngineSettings(config.xgboost().threads(), 1, null, Map.of());
       case PYTORCH -> new EngineSettings(config.torch().intraOpThreads(), config.torch().interOpThreads(),
           Path.of(config.torch().cacheDir().orElseGet(() -> local

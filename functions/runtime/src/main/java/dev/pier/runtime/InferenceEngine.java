@@ -26,6 +26,28 @@ public interface InferenceEngine {
    */
   LoadedModel load(Path artifact, Signature declared);
 
+  /**
+   * Prepares an artifact for {@link #load}: engines whose models are directories (TensorFlow SavedModels, ONNX graphs
+   * with external data) unpack archives here (see {@link ModelArchive}), others use the file as it is. The model
+   * cache sizes its memory check from {@link ModelArchive.Staged#bytes()}, the size the engine will read, and
+   * {@link #load} accepts the staged path as well as the artifact itself.
+   */
+  default ModelArchive.Staged stage(Path artifact) {
+    try {
+      return new ModelArchive.Staged(artifact, java.nio.file.Files.size(artifact), false);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * About how much memory loading {@code stagedBytes} of artifact takes at its peak (weights plus the engine's own
+   * buffers); the model cache refuses a load the machine cannot hold with a 503 naming both figures.
+   */
+  default long peakLoadBytes(long stagedBytes) {
+    return 2 * stagedBytes;
+  }
+
   /** Loads an artifact that carries its own signature; see {@link #load(Path, Signature)}. */
   default LoadedModel load(Path artifact) {
     return load(artifact, null);

@@ -22,8 +22,13 @@ import java.util.function.Function;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The loaded models of this process, bounded by bytes (LRU) and by idleness. A version is loaded once even under
- * a burst of concurrent first requests (the others wait for it). Artifacts are downloaded from S3 to a local
+ * The loaded models of this process, bounded by a byte budget (least recently used first out) and by idleness. A
+ * version is loaded once even under a burst of concurrent first requests (the others wait for it). Room is made
+ * before a load (evicting the least recently used others, so old and new never sit in memory together when they
+ * need not) and checked again after it with the size the engine reported; a version larger than the whole budget
+ * is still loaded and kept, alone, rather than reloaded on every request. Eviction is by recency only: a frequency
+ * filter (Caffeine's W-TinyLFU admission) would turn a new, large model away in favour of an often-used one and
+ * reload it on each request until it had been asked for often enough. Artifacts are downloaded from S3 to a local
  * directory and their SHA-256 verified before the engine sees them; a version that fails verification is refused
  * and nothing else is affected. A freshly loaded version answers one synthetic request built from its signature
  * before it takes traffic, and is wrapped in a micro-batcher when its metadata asks for batching.
@@ -32,10 +37,12 @@ import java.util.concurrent.ForkJoinPool;
  * closed when its last lease ends.
  */
 public final class ModelCache implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ModelCache.class.getName());
   private final ArtifactStore artifacts;
   private final Path localDir;
   private final Map<Framework, InferenceEngine> engines = new EnumMap<>(Framework.class);
   private final LoadingCache<Key, Entry> cache;
+  private final long budgetBytes;
   private final int batchWorkers;
   private volatile ArtifactSignature signatures = new ArtifactSignature(null, false);
 
@@ -52,10 +59,10 @@ public final class ModelCache implements AutoCloseable {
     this.batchWorkers = batchWorkers;
     this.artifacts = artifacts;
     this.localDir = localDir;
+    this.budgetBytes = maxBytes;
     engines.forEach(e -> this.engines.put(e.framework(), e));
+    ModelArchive.sweep(localDir); // downloads and unpacked archives of a process that was killed mid-load
     this.cache = Caffeine.newBuilder()
-        .maximumWeight(maxBytes)
-        .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.model.sizeBytes()))
         .expireAfterAccess(idle)
         // Every prediction reads this cache, often on an HTTP I/O thread: its bookkeeping runs on the reading thread
         // (a few hundred ns every few dozen reads) rather than waking a pool thread for it; closing an evicted
@@ -67,6 +74,47 @@ public final class ModelCache implements AutoCloseable {
           }
         })
         .build(this::load);
+  }
+
+  /**
+   * The default budget: half of this machine's memory (a container's limit where there is one), leaving the rest to
+   * the heap, the engines' working memory and the page cache. A fixed 1 GiB budget made a 1.5 GB model reload on
+   * every request on a 24 GiB machine.
+   */
+  public static long defaultBudgetBytes() {
+    return machineMemoryBytes() / 2;
+  }
+
+  /** Physical memory, or the container's memory limit (the JVM reads cgroups). */
+  public static long machineMemoryBytes() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getTotalMemorySize();
+    }
+    return Runtime.getRuntime().maxMemory() * 2;
+  }
+
+  /** The memory budget of loaded models, in bytes. */
+  public long budgetBytes() {
+    return budgetBytes;
+  }
+
+  /**
+   * Checks an artifact with its framework's engine, as registration does before storing it: staged (archives
+   * unpacked and confined), sized against the machine's memory, loaded, closed. Returns the signature the model
+   * carries (or {@code declared} where it carries none), or {@code declared} when this build has no such engine.
+   */
+  public Signature check(Framework framework, Path artifact, Signature declared) {
+    InferenceEngine engine = engines.get(framework);
+    if (engine == null) {
+      return declared;
+    }
+    try (ModelArchive.Staged staged = engine.stage(artifact)) {
+      checkMemory("the " + framework.id() + " artifact", engine.peakLoadBytes(staged.bytes()));
+      try (LoadedModel loaded = engine.load(staged.path(), declared)) {
+        return loaded.signature();
+      }
+    }
   }
 
   /**
@@ -129,7 +177,10 @@ public final class ModelCache implements AutoCloseable {
     }
     Key key = key(version);
     while (true) {
-      Entry entry = load ? cache.get(key) : cache.getIfPresent(key);
+      Entry entry = cache.getIfPresent(key);
+      if (entry == null && load) {
+        entry = loadMakingRoom(key, version.sizeBytes());
+      }
       if (entry == null || entry.meanNanos > maxMeanNanos) {
         return null;
       }
@@ -146,6 +197,49 @@ public final class ModelCache implements AutoCloseable {
     }
   }
 
+  /**
+   * The miss path: evicts least recently used others until the expected size fits, loads (once, however many threads
+   * ask), then evicts again with the loaded model's own size, which may exceed the stored one (archives). Evicting
+   * happens here rather than inside the loader, which runs under the cache's map lock.
+   */
+  private Entry loadMakingRoom(Key key, long expectedBytes) {
+    makeRoom(key, Math.max(0, expectedBytes));
+    Entry entry = cache.get(key);
+    if (entry.bytes > budgetBytes && entry.warned.compareAndSet(false, true)) {
+      LOG.log(System.Logger.Level.WARNING, "{0} v{1} needs {2} MiB, more than the whole model cache budget of {3} MiB"
+          + " (pier.models.cache-bytes): it is kept loaded alone and other versions are evicted for it",
+          key.model, key.version, entry.bytes >> 20, budgetBytes >> 20);
+    }
+    makeRoom(key, 0);
+    return entry;
+  }
+
+  /** Evicts the least recently used versions other than {@code keep} until {@code extraBytes} more fit the budget. */
+  private void makeRoom(Key keep, long extraBytes) {
+    long loaded = 0;
+    for (var e : cache.asMap().entrySet()) {
+      if (!e.getKey().equals(keep)) {
+        loaded += e.getValue().bytes;
+      }
+    }
+    Entry kept = cache.getIfPresent(keep);
+    long needed = extraBytes + (kept == null ? 0 : kept.bytes);
+    if (loaded + needed <= budgetBytes) {
+      return;
+    }
+    cache.cleanUp(); // replays buffered reads, so that the order below is the true order of use
+    var byRecency = cache.policy().expireAfterAccess().orElseThrow().oldest(Integer.MAX_VALUE);
+    for (var e : byRecency.entrySet()) {
+      if (loaded + needed <= budgetBytes) {
+        return;
+      }
+      if (!e.getKey().equals(keep)) {
+        cache.invalidate(e.getKey());
+        loaded -= e.getValue().bytes;
+      }
+    }
+  }
+
   /** Whether the version is loaded now (OIP's model-ready). */
   public boolean isLoaded(ModelVersion version) {
     return cache.asMap().keySet().stream()
@@ -159,33 +253,44 @@ public final class ModelCache implements AutoCloseable {
       if (Files.exists(file) && !ArtifactStore.sha256(file).equals(key.sha256)) {
         Files.delete(file); // a local copy that no longer matches is fetched again, never used
       }
-      checkMemory(key);
       if (!Files.exists(file)) {
+        // before a long download (from the stored size; checked again below once an archive is unpacked)
+        checkMemory(key.model + " v" + key.version, engine(key.framework).peakLoadBytes(artifacts.size(key.artifactKey)));
         artifacts.download(key.artifactKey, key.sha256, file);
       }
       signatures.checkLoad(key.model, key.version, key.sha256, key.artifactSignature);
-      LoadedModel model = engine(key.framework).load(file, key.signature);
+      InferenceEngine engine = engine(key.framework);
+      LoadedModel model;
+      try (ModelArchive.Staged staged = engine.stage(file)) {
+        // sized from what the engine reads: an archive's unpacked bytes, not its compressed size
+        checkMemory(key.model + " v" + key.version, engine.peakLoadBytes(staged.bytes()));
+        model = engine.load(staged.path(), key.signature);
+      }
       Warmup.run(key.model + " v" + key.version, model);
-      return new Entry(BatchingModel.wrap(model, key.batching, batchWorkers));
+      return new Entry(BatchingModel.wrap(model, key.batching, batchWorkers), model.sizeBytes());
     } catch (IOException e) {
       throw new UncheckedIOException("could not stage artifact of " + key.model + " v" + key.version, e);
     }
   }
 
   /**
-   * Refuses a load that the machine cannot hold (about twice the artifact: weights plus the engine's buffers), with
+   * Refuses a load that the machine cannot hold (the engine's {@link InferenceEngine#peakLoadBytes}), with
    * a 503 naming both figures, instead of letting the process be killed for memory mid-load.
    */
-  private void checkMemory(Key key) throws IOException {
+  private static void checkMemory(String what, long needed) {
     Path meminfo = Path.of("/proc/meminfo");
     if (!Files.isReadable(meminfo)) {
       return;
     }
-    long availableKb = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemAvailable:"))
-        .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(Long.MAX_VALUE / 1024);
-    long needed = 2 * artifacts.size(key.artifactKey);
+    long availableKb;
+    try {
+      availableKb = Files.readAllLines(meminfo).stream().filter(l -> l.startsWith("MemAvailable:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(Long.MAX_VALUE / 1024);
+    } catch (IOException e) {
+      return;
+    }
     if (needed > availableKb * 1024) {
-      throw new PierException(503, "not enough memory to load " + key.model + " v" + key.version + ": it needs about "
+      throw new PierException(503, "not enough memory to load " + what + ": it needs about "
           + (needed >> 20) + " MiB and " + (availableKb >> 10) + " MiB are available");
     }
   }
@@ -203,12 +308,16 @@ public final class ModelCache implements AutoCloseable {
   private static final class Entry {
     private static final int RETIRED = 1 << 30;
     final LoadedModel model;
+    /** The loaded size the budget counts (the engine's figure, fixed at load). */
+    final long bytes;
+    final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger state = new AtomicInteger();
     /** Moving average of a call's duration (weight 1/16; racy updates only blur it, which is harmless). */
     volatile long meanNanos;
 
-    Entry(LoadedModel model) {
+    Entry(LoadedModel model, long bytes) {
       this.model = model;
+      this.bytes = bytes;
     }
 
     boolean acquire() {

@@ -65,6 +65,10 @@ class ModelCacheTest {
   }
 
   private ModelCache cache() {
+    return cache(1 << 30);
+  }
+
+  private ModelCache cache(long budgetBytes) {
     OnnxEngine onnx = new OnnxEngine(1);
     InferenceEngine counting = new InferenceEngine() {
       @Override
@@ -78,12 +82,106 @@ class ModelCacheTest {
       }
 
       @Override
+      public ModelArchive.Staged stage(Path artifact) {
+        return onnx.stage(artifact);
+      }
+
+      @Override
       public LoadedModel load(Path artifact, dev.pier.kernel.tensor.Signature declared) {
         loads.incrementAndGet();
         return onnx.load(artifact, declared);
       }
     };
-    return new ModelCache(registry.artifacts(), staging, 1 << 30, Duration.ofMinutes(5), List.of(counting));
+    return new ModelCache(registry.artifacts(), staging, budgetBytes, Duration.ofMinutes(5), List.of(counting));
+  }
+
+  private static final NewVersion ONNX = new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of());
+
+  @Test
+  void aVersionLargerThanTheWholeBudgetIsLoadedOnceAcrossManyRequests() throws Exception {
+    ModelVersion v = registry.register("big", ONNX, IRIS, null);
+    try (ModelCache cache = cache(100)) { // the model (which the ONNX engine counts as at least 1 MiB) is over it
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        results.add(pool.submit(() -> {
+          go.await();
+          return cache.<Integer>withModel(v, m -> m.signature().inputs().size());
+        }));
+      }
+      go.countDown();
+      for (Future<Integer> f : results) {
+        assertThat(f.get()).isEqualTo(1);
+      }
+      pool.shutdown();
+      for (int i = 0; i < 50; i++) {
+        cache.withModel(v, m -> m.signature().outputs().size());
+      }
+      assertThat(loads.get()).isEqualTo(1);
+      assertThat(cache.isLoaded(v)).isTrue();
+    }
+  }
+
+  @Test
+  void aVersionLargerThanTheBudgetEvictsTheOthersAndStays() throws Exception {
+    ModelVersion small = registry.register("small", ONNX, IRIS, null);
+    ModelVersion big = registry.register("big", ONNX, IRIS_V2, null);
+    try (ModelCache cache = cache(512 << 10)) { // each counts as 1 MiB: either alone is over the budget
+      cache.withModel(small, m -> 1);
+      cache.withModel(big, m -> 1);
+      assertThat(cache.isLoaded(small)).isFalse();
+      assertThat(cache.isLoaded(big)).isTrue();
+      cache.withModel(big, m -> 1);
+      assertThat(loads.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void theLeastRecentlyUsedVersionMakesRoomForANewOne() throws Exception {
+    ModelVersion a = registry.register("a", ONNX, IRIS, null);
+    ModelVersion b = registry.register("b", ONNX, IRIS, null);
+    ModelVersion c = registry.register("c", ONNX, IRIS, null);
+    try (ModelCache cache = cache(5L << 19)) { // two of the versions (1 MiB each, as counted) fit in 2.5 MiB
+      cache.withModel(a, m -> 1);
+      cache.withModel(b, m -> 1);
+      cache.withModel(a, m -> 1); // b is now the least recently used
+      cache.withModel(c, m -> 1);
+      assertThat(cache.isLoaded(a)).isTrue();
+      assertThat(cache.isLoaded(b)).isFalse();
+      assertThat(cache.isLoaded(c)).isTrue();
+    }
+  }
+
+  @Test
+  void anOnnxGraphWithExternalDataInAnArchiveIsServedAndLeavesNoUnpackedFiles() throws Exception {
+    ModelVersion v = registry.register("external", ONNX,
+        Path.of("../../tests/fixtures/models/linear-external.tar.gz"), null);
+    try (ModelCache cache = cache()) {
+      float[] out = cache.withModel(v, m -> (float[]) m.infer(List.of(new Tensor("input",
+          dev.pier.kernel.tensor.Datatype.FP32, new long[] {1, 4}, new float[4])), List.of()).get(0).data());
+      assertThat(out).hasSize(3);
+    }
+    try (var files = Files.list(staging)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(v.sha256() + ".artifact");
+    }
+  }
+
+  @Test
+  void downloadsAndUnpackedArchivesOfAKilledProcessAreSweptAtStart() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    long dead = gone.pid();
+    long alive = ProcessHandle.current().pid();
+    Files.writeString(staging.resolve("a.artifact.part-" + dead + "-7"), "partial");
+    Files.createDirectories(staging.resolve("b.artifact.unpacked-" + dead + "-7-1").resolve("inner"));
+    Files.writeString(staging.resolve("c.artifact.part-" + alive + "-7"), "a download in flight");
+    Files.writeString(staging.resolve("d.artifact"), "a complete download");
+    cache().close();
+    try (var files = Files.list(staging)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("c.artifact.part-" + alive + "-7", "d.artifact");
+    }
   }
 
   @Test

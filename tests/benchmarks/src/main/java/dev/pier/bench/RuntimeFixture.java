@@ -44,5 +44,11 @@ final class RuntimeFixture implements AutoCloseable {
     cache.close();
     clients.close();
     aws.close();
+    // a large-model run leaves two copies of its artifact here (S3 stand-in, model cache): gigabytes each
+    try (var files = java.nio.file.Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // best effort
+    }
   }
 }

@@ -9,17 +9,16 @@ import dev.pier.registry.Framework;
 import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
+import dev.pier.runtime.ModelArchive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.exceptions.TensorFlowException;
@@ -29,7 +28,8 @@ import org.tensorflow.proto.DataType;
 /**
  * TensorFlow SavedModels on TensorFlow Java. The artifact is a .tar.gz or .zip of the SavedModel directory (the one
  * holding {@code saved_model.pb} and {@code variables/}), possibly inside one top-level folder. It is unpacked next
- * to the artifact, loaded with tag {@code serve}, and the staging directory is deleted once the model is in memory.
+ * to the artifact by {@link ModelArchive} (confined to its directory, bounded by {@code max-unpacked-bytes}), loaded
+ * with tag {@code serve}, and the staging directory is deleted once the model is in memory.
  *
  * <p>The signature is the {@code serving_default} signature def: its input and output keys are the OIP tensor names
  * (sorted by name, as the SavedModel stores them in a map), with their datatypes and shapes ({@code -1} for unknown
@@ -37,6 +37,7 @@ import org.tensorflow.proto.DataType;
  */
 public final class TensorFlowEngine implements InferenceEngine {
   static final String SERVING = "serving_default";
+  static final String SAVED_MODEL_PB = "saved_model.pb";
   /** Default bound on what an archive may unpack to. */
   static final long MAX_UNPACKED_BYTES = 8L << 30;
   private final EngineSettings settings;
@@ -70,21 +71,24 @@ public final class TensorFlowEngine implements InferenceEngine {
     return "tensorflow_savedmodel";
   }
 
+  /** A .tar.gz, .tar or .zip of the SavedModel directory, unpacked next to it (or a directory unpacked already). */
+  @Override
+  public ModelArchive.Staged stage(Path artifact) {
+    if (!Files.isDirectory(artifact) && !ModelArchive.isArchive(artifact)) {
+      throw PierException.badRequest("a TensorFlow artifact must be a .tar.gz or .zip of the SavedModel directory"
+          + " (the one holding saved_model.pb); this file is neither");
+    }
+    return ModelArchive.stage(artifact, maxUnpackedBytes);
+  }
+
   /** SavedModels carry their signature, so {@code declared} is ignored. */
   @Override
   public LoadedModel load(Path artifact, Signature declared) {
-    Path staging;
-    try {
-      Path parent = artifact.toAbsolutePath().getParent();
-      staging = Files.createTempDirectory(parent, artifact.getFileName() + ".savedmodel-");
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not create a staging directory next to " + artifact, e);
-    }
-    try {
-      SavedModelArchive.Unpacked unpacked = SavedModelArchive.unpack(artifact, staging, maxUnpackedBytes);
+    try (ModelArchive.Staged staged = stage(artifact)) {
+      Path dir = root(staged.path());
       SavedModelBundle bundle;
       try {
-        bundle = SavedModelBundle.loader(unpacked.dir().toString())
+        bundle = SavedModelBundle.loader(dir.toString())
             .withTags(SavedModelBundle.DEFAULT_TAG)
             .withConfigProto(ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(settings.intraOpThreads())
@@ -99,16 +103,31 @@ public final class TensorFlowEngine implements InferenceEngine {
         SessionFunction function = serving(bundle);
         Signature signature = new Signature(specs(function.signature().getInputs(), "input"),
             specs(function.signature().getOutputs(), "output"));
-        return new TensorFlowModel(bundle, function, signature, Math.max(unpacked.bytes() * 2, 1 << 20));
+        return new TensorFlowModel(bundle, function, signature, Math.max(staged.bytes() * 2, 1 << 20));
       } catch (RuntimeException e) {
         bundle.close();
         throw e;
       }
-    } catch (IOException e) {
-      throw PierException.badRequest("the SavedModel archive could not be unpacked: " + EngineMessage.of(e));
-    } finally {
-      deleteRecursively(staging);
     }
+  }
+
+  /** The directory holding saved_model.pb: the archive's top, or its one top-level folder. */
+  private static Path root(Path into) {
+    if (Files.isRegularFile(into.resolve(SAVED_MODEL_PB))) {
+      return into;
+    }
+    List<Path> top;
+    try (Stream<Path> s = Files.list(into)) {
+      top = s.filter(p -> !p.getFileName().toString().startsWith(".")
+          && !p.getFileName().toString().equals("__MACOSX")).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (top.size() == 1 && Files.isDirectory(top.get(0)) && Files.isRegularFile(top.get(0).resolve(SAVED_MODEL_PB))) {
+      return top.get(0);
+    }
+    throw PierException.badRequest("the archive holds no SavedModel: saved_model.pb must be at its top or inside"
+        + " its one top-level folder");
   }
 
   private static SessionFunction serving(SavedModelBundle bundle) {
@@ -150,26 +169,6 @@ public final class TensorFlowEngine implements InferenceEngine {
       default -> throw PierException.badRequest("the SavedModel's tensor '" + name + "' has type " + t
           + ", which the TensorFlow engine does not serve (FP32, FP64, INT32, INT64, UINT8, BOOL and BYTES are)");
     };
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      // a leftover staging directory is harmless; the next load uses a fresh one
-    }
   }
 
 }

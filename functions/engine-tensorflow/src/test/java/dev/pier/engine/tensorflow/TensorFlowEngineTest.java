@@ -88,6 +88,25 @@ class TensorFlowEngineTest {
     }
   }
 
+  /** The model cache checks memory against this figure: the bytes TensorFlow will read, not the archive's size. */
+  @Test
+  void stagingReportsTheUnpackedSizeNotTheCompressedOne(@TempDir Path dir) throws Exception {
+    Path artifact = staged(dir, "iris-tf.tar.gz");
+    try (var staged = engine.stage(artifact)) {
+      long unpacked;
+      try (Stream<Path> files = Files.walk(staged.path())) {
+        unpacked = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+      }
+      assertThat(staged.bytes()).isEqualTo(unpacked).isGreaterThan(Files.size(artifact));
+      try (LoadedModel m = engine.load(staged.path())) {
+        assertThat(m.signature().inputs()).hasSize(1);
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).containsExactly(artifact);
+    }
+  }
+
   @Test
   void deletesTheStagingDirectoryOnceLoaded(@TempDir Path dir) throws Exception {
     Path artifact = staged(dir, "iris-tf.tar.gz");

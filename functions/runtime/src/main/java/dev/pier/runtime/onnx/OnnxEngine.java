@@ -15,8 +15,7 @@ import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.EngineMessage;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.pier.runtime.ModelArchive;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +29,9 @@ public final class OnnxEngine implements InferenceEngine {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final int intraOpThreads;
   private final int interOpThreads;
+  private final long maxUnpackedBytes;
+  /** Default bound on what an archive may unpack to: the 10 GB upload limit with room for a graph and padding. */
+  public static final long MAX_UNPACKED_BYTES = 16L << 30;
 
   /**
    * @param intraOpThreads threads one inference may use; 1 suits small machines serving many concurrent
@@ -40,8 +42,14 @@ public final class OnnxEngine implements InferenceEngine {
   }
 
   public OnnxEngine(int intraOpThreads, int interOpThreads) {
+    this(intraOpThreads, interOpThreads, MAX_UNPACKED_BYTES);
+  }
+
+  /** @param maxUnpackedBytes what an archived model (graph + external data) may unpack to */
+  public OnnxEngine(int intraOpThreads, int interOpThreads, long maxUnpackedBytes) {
     this.intraOpThreads = intraOpThreads;
     this.interOpThreads = interOpThreads;
+    this.maxUnpackedBytes = maxUnpackedBytes;
   }
 
   /** Found by {@link java.util.ServiceLoader}; see {@link InferenceEngine.Provider}. */
@@ -53,7 +61,8 @@ public final class OnnxEngine implements InferenceEngine {
 
     @Override
     public InferenceEngine create(EngineSettings settings) {
-      return new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads());
+      return new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads(), Long.parseLong(
+          settings.option("max-unpacked-bytes", Long.toString(MAX_UNPACKED_BYTES))));
     }
   }
 
@@ -67,25 +76,44 @@ public final class OnnxEngine implements InferenceEngine {
     return "onnxruntime_onnx";
   }
 
+  /**
+   * A single .onnx file as it is; a .tar.gz, .tar or .zip holding one .onnx graph and its external-data files (how
+   * models over protobuf's 2 GiB limit keep their weights) unpacked next to it, confined to the archive.
+   */
+  @Override
+  public ModelArchive.Staged stage(Path artifact) {
+    return ModelArchive.stage(artifact, maxUnpackedBytes);
+  }
+
+  /**
+   * 1.5 times the graph and its weights: {@code ./pier bench large} measured a peak RSS of 4.2 GB (VmHWM, the whole
+   * JVM included) loading and running a 3.0 GB external-data model.
+   */
+  @Override
+  public long peakLoadBytes(long stagedBytes) {
+    return stagedBytes + stagedBytes / 2;
+  }
+
   /** ONNX models carry their signature, so {@code declared} is ignored. */
   @Override
   public LoadedModel load(Path artifact, Signature declared) {
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+    try (ModelArchive.Staged staged = stage(artifact);
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      // ONNX Runtime reads external data relative to the graph's directory and refuses paths that leave it
+      Path graph = staged.find(p -> p.getFileName().toString().endsWith(".onnx"), ".onnx graph");
       options.setIntraOpNumThreads(intraOpThreads);
       options.setInterOpNumThreads(interOpThreads);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      OrtSession session = env.createSession(artifact.toString(), options);
+      OrtSession session = env.createSession(graph.toString(), options);
       try {
         Signature signature = new Signature(specs(session.getInputInfo()), specs(session.getOutputInfo()));
-        return new OnnxModel(env, session, signature, Files.size(artifact));
-      } catch (RuntimeException | IOException e) {
+        return new OnnxModel(env, session, signature, staged.bytes());
+      } catch (RuntimeException e) {
         session.close();
         throw e;
       }
     } catch (OrtException e) {
       throw PierException.badRequest("artifact is not a loadable ONNX model: " + EngineMessage.of(e));
-    } catch (IOException e) {
-      throw new PierException(500, "could not read the artifact: " + EngineMessage.of(e), e);
     }
   }
 
