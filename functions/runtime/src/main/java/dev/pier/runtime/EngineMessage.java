@@ -9,8 +9,12 @@ import java.util.regex.Pattern;
  * never reaches an error body; the full text stays in the exception's cause for the server log.
  */
 public final class EngineMessage {
-  /** An absolute path of two or more segments, not part of a longer token (so {@code 1/2} or a URL's path is kept). */
-  private static final Pattern SERVER_PATH = Pattern.compile("(?<![\\w.:/])(?:/[^\\s/'\"(),;:\\[\\]]+){2,}/?");
+  /**
+   * A path of three or more segments, absolute ({@code /tmp/x/y}) or relative to the working directory
+   * ({@code target/data/x}), not part of a longer token (so {@code 1/2} or a URL's path is kept).
+   */
+  private static final Pattern SERVER_PATH =
+      Pattern.compile("(?<![\\w.:/-])(?:[\\w.-]+)?(?:/[^\\s/'\"(),;:\\[\\]]+){2,}/?");
 
   private EngineMessage() {}
 
