@@ -109,7 +109,11 @@ public class BodyLimits {
         ctx.next();
       }
     });
-    http.exceptionHandler(ctx::fail);
+    http.exceptionHandler(e -> {
+      if (!ctx.response().ended()) { // after a 413 the connection closes under the client: nothing to report
+        ctx.fail(400, e);
+      }
+    });
     if ("100-continue".equalsIgnoreCase(http.getHeader(HttpHeaders.EXPECT))) {
       http.response().writeContinue();
     }
