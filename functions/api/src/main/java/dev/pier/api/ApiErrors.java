@@ -1,9 +1,11 @@
 package dev.pier.api;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -48,7 +50,10 @@ public class ApiErrors {
       case 404 -> "no such resource: " + uri.getPath();
       case 405 -> "method not allowed on " + uri.getPath();
       case 406 -> "cannot produce a representation the Accept header allows";
-      case 413 -> "request body too large";
+      case 400 -> e.getCause() instanceof JacksonException j ? "malformed JSON: " + RequestJson.describe(j)
+          : e.getMessage();
+      case 413 -> "request body too large: a multipart form field is over quarkus.http.limits.max-form-attribute-size,"
+          + " or the whole body over quarkus.http.limits.max-body-size";
       case 415 -> "unsupported Content-Type for " + uri.getPath();
       default -> e.getMessage();
     };
@@ -66,7 +71,7 @@ public class ApiErrors {
 
   @ServerExceptionMapper
   public Response json(JsonProcessingException e, UriInfo uri) {
-    return response(uri.getPath(), 400, "malformed JSON: " + e.getOriginalMessage());
+    return response(uri.getPath(), 400, "malformed JSON: " + RequestJson.describe(e));
   }
 
   /**
@@ -131,6 +136,14 @@ public class ApiErrors {
   }
 
   static Response response(String path, int status, String message) {
+    Body body = body(path, status, message);
+    return Response.status(status).type(body.type()).entity(body.text()).build();
+  }
+
+  /** An error body and its media type, as each API spells errors; also written outside JAX-RS ({@link BodyLimits}). */
+  record Body(MediaType type, String text) {}
+
+  static Body body(String path, int status, String message) {
     if (path.startsWith(MLFLOW)) {
       String code = switch (status) {
         case 400, 413, 415, 422 -> "INVALID_PARAMETER_VALUE";
@@ -143,12 +156,15 @@ public class ApiErrors {
         case 503 -> "TEMPORARILY_UNAVAILABLE";
         default -> status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST";
       };
-      return mlflowResponse(status, code, message);
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.put("error_code", code);
+      body.put("message", message);
+      return new Body(MediaType.APPLICATION_JSON_TYPE, body.toString());
     }
     if (path.startsWith("/v2")) {
-      return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(oipError(message)).build();
+      return new Body(MediaType.APPLICATION_JSON_TYPE, oipError(message));
     }
-    return Response.status(status).type(PROBLEM_JSON).entity(problem(status, message)).build();
+    return new Body(PROBLEM_JSON, problem(status, message));
   }
 
   /** The control plane's RFC 9457 body, which also carries the message as {@code error}. */

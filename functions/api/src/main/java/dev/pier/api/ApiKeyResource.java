@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.security.ApiKeys;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.Permission;
@@ -27,7 +28,7 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class ApiKeyResource {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final ApiKeys keys;
   private final AuditTrail audit;
   private final Caller caller;
@@ -46,7 +47,7 @@ public class ApiKeyResource {
     try {
       request = JSON.readTree(body == null ? new byte[0] : body);
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
     if (request == null || !request.isObject()) {
       throw PierException.badRequest("expected a JSON object with 'name' and 'roles'");

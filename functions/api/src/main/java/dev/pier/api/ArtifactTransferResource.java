@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
@@ -52,7 +53,7 @@ public class ArtifactTransferResource {
   /** S3 parts are 5 MiB to 5 GiB and at most 10,000; 64 MiB parts make a 10 GB upload 150 parts. */
   static final long PART_BYTES = 64L << 20;
   private static final Duration EXPIRY = Duration.ofHours(1);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final Platform platform;
   private final ModelRegistry registry;
   private final CallerIdentity caller;
@@ -174,7 +175,7 @@ public class ArtifactTransferResource {
       }
       return n;
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
   }
 

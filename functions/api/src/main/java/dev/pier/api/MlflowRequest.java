@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.Map;
  * clients use both. Missing required fields are 400 {@code INVALID_PARAMETER_VALUE} naming the field.
  */
 final class MlflowRequest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final JsonNode body;
   private final UriInfo uri;
 
@@ -31,7 +32,7 @@ final class MlflowRequest {
       try {
         node = JSON.readTree(body);
       } catch (IOException e) {
-        throw PierException.badRequest("malformed JSON: " + e.getMessage());
+        throw RequestJson.malformed(e);
       }
       if (node == null || !node.isObject()) {
         throw PierException.badRequest("the request body must be a JSON object");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.registry.ModelCard;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
@@ -33,7 +34,7 @@ import org.commonmark.renderer.html.HtmlRenderer;
 @Path("/api/v1/models")
 @Blocking
 public class ModelCardResource {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private static final Parser MARKDOWN = Parser.builder().build();
   private static final HtmlRenderer HTML = HtmlRenderer.builder().escapeHtml(true).sanitizeUrls(true).build();
   private final ModelRegistry registry;
@@ -54,7 +55,7 @@ public class ModelCardResource {
     try {
       n = body == null || body.length == 0 ? null : JSON.readTree(body);
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
     if (n == null || !n.isObject()) {
       throw PierException.badRequest("the card must be a JSON object");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.registry.ApprovalPolicy;
 import dev.pier.registry.AuditEntry;
 import dev.pier.registry.ModelRegistry;
@@ -44,7 +45,7 @@ import java.util.function.Function;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class ModelGovernanceResource {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final ModelRegistry registry;
   private final RegistryServices services;
   private final BatchPlatform batch;
@@ -251,7 +252,7 @@ public class ModelGovernanceResource {
       }
       return n;
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
   }
 

@@ -209,9 +209,16 @@ public interface PierConfig {
   }
 
   interface Limits {
-    /** Largest inference request body, in bytes; larger ones get 413. */
+    /** Largest inference request body ({@code /v2/…/infer}, {@code /predict}), in bytes; larger ones get 413. */
     @WithDefault("33554432")
     long inferBodyBytes();
+
+    /**
+     * Largest body of every other JSON route (the control plane, MLflow), in bytes; larger ones get 413 before a byte
+     * is parsed. Registrations' multipart bodies and {@code predict-stream} have limits of their own.
+     */
+    @WithDefault("1048576")
+    long controlBodyBytes();
 
     /** Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. */
     @WithDefault("64")

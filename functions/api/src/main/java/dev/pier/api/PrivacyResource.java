@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.audit.AuditLog;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;
@@ -23,7 +24,7 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class PrivacyResource {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final Security security;
   private final AuditTrail audit;
   private final AsyncPlatform async;
@@ -43,7 +44,7 @@ public class PrivacyResource {
       JsonNode request = JSON.readTree(body == null ? new byte[0] : body);
       subject = request == null ? null : request.path("subject").asText(null);
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
     if (subject == null || subject.isBlank()) {
       throw PierException.badRequest("'subject' (the data subject's id) is required");

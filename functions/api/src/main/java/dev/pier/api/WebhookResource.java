@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.registry.events.Webhook;
 import dev.pier.registry.events.WebhookStore;
 import io.smallrye.common.annotation.Blocking;
@@ -31,7 +32,7 @@ import java.util.Set;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class WebhookResource {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = RequestJson.mapper();
   private final WebhookStore webhooks;
 
   public WebhookResource(RegistryServices services) {
@@ -45,7 +46,7 @@ public class WebhookResource {
     try {
       n = body == null || body.length == 0 ? null : JSON.readTree(body);
     } catch (IOException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getMessage());
+      throw RequestJson.malformed(e);
     }
     if (n == null || !n.isObject()) {
       throw PierException.badRequest("the body must be a JSON object with 'url'");

@@ -1,12 +1,14 @@
 package dev.pier.batch;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
@@ -39,8 +41,9 @@ import org.apache.parquet.schema.MessageType;
  * {@code <input>_0 … <input>_<k-1>}, or — for a model with one input — all other columns in order.
  */
 public final class ChunkScorer {
-  private static final JsonFactory JSON = new JsonFactory();
-  private static final ObjectMapper TREES = new ObjectMapper();
+  /** Rows are request bodies too: the same nesting bound and duplicate-key rule as every other JSON a caller sends. */
+  private static final JsonFactory JSON = RequestJson.factory();
+  private static final ObjectMapper TREES = RequestJson.mapper();
 
   private final List<TensorSpec> inputs;
   private final FeaturePipeline pipeline;
@@ -234,6 +237,8 @@ public final class ChunkScorer {
           } else {
             addInstance(FeaturePipeline.instances(TREES.createArrayNode().add(row)).getFirst(), id, rows);
           }
+        } catch (JacksonException e) {
+          rows.error(id, "malformed JSON row: " + RequestJson.describe(e));
         } catch (IOException e) {
           rows.error(id, "malformed JSON row: " + firstLine(e.getMessage()));
         }
@@ -351,6 +356,9 @@ public final class ChunkScorer {
         rows.error(id, problem);
         return;
       }
+    } catch (JacksonException e) {
+      rows.error(id, "malformed JSON row: " + RequestJson.describe(e));
+      return;
     } catch (IOException | RuntimeException e) {
       rows.error(id, "malformed JSON row: " + firstLine(e.getMessage()));
       return;
@@ -394,8 +402,21 @@ public final class ChunkScorer {
           ? "\"" + p.getText() + "\"" : t.asString() == null ? t.name() : t.asString());
     }
     switch (spec.datatype()) {
-      case FP32 -> ((float[]) column)[at] = p.getFloatValue();
-      case FP64 -> ((double[]) column)[at] = p.getDoubleValue();
+      case FP32 -> {
+        double v = p.getDoubleValue();
+        if (!(Math.abs(v) <= Float.MAX_VALUE)) { // would reach the model as infinity
+          return "input '" + spec.name() + "' takes numbers in FP32's range [-" + Float.MAX_VALUE + ", "
+              + Float.MAX_VALUE + "], got " + p.getText();
+        }
+        ((float[]) column)[at] = (float) v;
+      }
+      case FP64 -> {
+        double v = p.getDoubleValue();
+        if (Double.isInfinite(v)) { // 1e400: JSON has no infinity, Jackson reads it as one
+          return "input '" + spec.name() + "' takes numbers in FP64's range, got " + p.getText();
+        }
+        ((double[]) column)[at] = v;
+      }
       case INT64 -> {
         if (t != JsonToken.VALUE_NUMBER_INT) {
           return "input '" + spec.name() + "' takes integers";

@@ -2,13 +2,10 @@ package dev.pier.runtime.oip;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.InferenceRequest;
@@ -33,11 +30,10 @@ public final class OipJson {
   /** Above this many elements a tensor is refused before any allocation. */
   static final long MAX_ELEMENTS = 64L * 1024 * 1024;
 
+  /** The largest finite IEEE half-precision value. */
+  private static final double FP16_MAX = 65504;
   private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  private static final ObjectMapper MAPPER = RequestJson.mapper();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
 
   private OipJson() {}
@@ -46,19 +42,12 @@ public final class OipJson {
     return MAPPER;
   }
 
-  /** Parses a body as JSON; malformed JSON (NaN literals, trailing garbage, duplicate keys) is a 400. */
+  /**
+   * Parses a body as JSON by {@link RequestJson}'s rules; malformed JSON (NaN literals, trailing garbage, duplicate
+   * keys, nesting beyond its bound) is a 400 naming the problem.
+   */
   public static JsonNode readTree(byte[] body) {
-    if (body == null || body.length == 0) {
-      throw PierException.badRequest("request body is empty; expected a JSON object");
-    }
-    try {
-      return MAPPER.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw PierException.badRequest("malformed JSON: " + e.getOriginalMessage()
-          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return RequestJson.readTree(body);
   }
 
   public static InferenceRequest parseRequest(byte[] body) {
@@ -262,8 +251,9 @@ public final class OipJson {
           }
           ((boolean[]) array)[at] = node.booleanValue();
         }
-        case FP16, FP32 -> ((float[]) array)[at] = (float) number(at, node);
-        case FP64 -> ((double[]) array)[at] = number(at, node);
+        case FP16 -> ((float[]) array)[at] = (float) finite(at, node, FP16_MAX);
+        case FP32 -> ((float[]) array)[at] = (float) finite(at, node, Float.MAX_VALUE);
+        case FP64 -> ((double[]) array)[at] = finite(at, node, Double.MAX_VALUE);
         case INT8 -> ((byte[]) array)[at] = (byte) integer(at, node, Byte.MIN_VALUE, Byte.MAX_VALUE);
         case UINT8 -> ((byte[]) array)[at] = (byte) integer(at, node, 0, 0xFF);
         case INT16 -> ((short[]) array)[at] = (short) integer(at, node, Short.MIN_VALUE, Short.MAX_VALUE);
@@ -287,11 +277,25 @@ public final class OipJson {
       }
     }
 
-    private double number(int at, JsonNode node) {
+    /**
+     * A number the datatype can hold: JSON has no NaN or infinities, so a value beyond the type's range (1e308 for
+     * FP32, 1e400 for FP64, which Jackson reads as infinity) would reach the engine as one. One compare on the double
+     * already parsed: the only per-element work this adds to the hot path.
+     */
+    private double finite(int at, JsonNode node, double max) {
       if (!node.isNumber()) {
         throw wrong(at, node, "a number");
       }
-      return node.doubleValue();
+      double v = node.doubleValue();
+      if (!(Math.abs(v) <= max)) {
+        String limit = switch (datatype) {
+          case FP16 -> "65504";
+          case FP32 -> Float.toString(Float.MAX_VALUE);
+          default -> Double.toString(Double.MAX_VALUE);
+        };
+        throw wrong(at, node, "a number in [-" + limit + ", " + limit + "]");
+      }
+      return v;
     }
 
     private long integer(int at, JsonNode node, long min, long max) {
@@ -448,12 +452,20 @@ public final class OipJson {
       }
       case FP16, FP32 -> {
         for (float v : (float[]) t.data()) {
-          g.writeNumber(v);
+          if (Float.isFinite(v)) {
+            g.writeNumber(v);
+          } else {
+            g.writeNull(); // JSON has no NaN or infinity; Jackson would write the string "NaN" where a number is due
+          }
         }
       }
       case FP64 -> {
         for (double v : (double[]) t.data()) {
-          g.writeNumber(v);
+          if (Double.isFinite(v)) {
+            g.writeNumber(v);
+          } else {
+            g.writeNull();
+          }
         }
       }
       case INT8 -> {

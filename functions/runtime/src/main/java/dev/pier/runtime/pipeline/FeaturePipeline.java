@@ -202,6 +202,10 @@ public final class FeaturePipeline {
             throw PierException.badRequest("feature '" + name + "' is missing and has no impute step");
           }
           out[at] = (float) v.doubleValue();
+          if (Float.isInfinite(out[at])) { // the model's input is FP32: 1e308 would reach it as infinity
+            throw PierException.badRequest("feature '" + name + "': " + v + " is outside FP32's range [-"
+                + Float.MAX_VALUE + ", " + Float.MAX_VALUE + "]");
+          }
         }
       }
     }

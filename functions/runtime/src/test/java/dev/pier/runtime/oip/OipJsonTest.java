@@ -86,4 +86,36 @@ class OipJsonTest {
       }
     }
   }
+
+  private static String tensor(String datatype, String value) {
+    return "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"" + datatype + "\",\"shape\":[1],\"data\":[" + value + "]}]}";
+  }
+
+  @Test
+  void refusesAnFp32ValueBeyondItsRangeNamingTheInput() {
+    assertThatThrownBy(() -> parse(tensor("FP32", "1e308")))
+        .hasMessage("input 'x': data[0] must be a number in [-3.4028235E38, 3.4028235E38] for FP32, got 1.0E308");
+    assertThatThrownBy(() -> parse(tensor("FP32", "-1e39"))).hasMessageContaining("input 'x': data[0]");
+  }
+
+  @Test
+  void refusesAnFp16ValueBeyondItsRange() {
+    assertThatThrownBy(() -> parse(tensor("FP16", "70000"))).hasMessageContaining("[-65504, 65504] for FP16");
+    assertThat((float[]) parse(tensor("FP16", "65504")).inputs().get(0).data()).containsExactly(65504f);
+  }
+
+  @Test
+  void refusesAnFp64ValueThatJsonCanOnlyCarryAsInfinity() {
+    assertThatThrownBy(() -> parse(tensor("FP64", "1e400"))).hasMessageContaining("input 'x': data[0]");
+    assertThat((double[]) parse(tensor("FP64", "1e308")).inputs().get(0).data()).containsExactly(1e308);
+  }
+
+  @Test
+  void writesNonFiniteOutputsAsNullNeverAsStrings() {
+    Tensor out = new Tensor("y", Datatype.FP32, new long[] {3}, new float[] {Float.NaN, Float.POSITIVE_INFINITY, 1.5f});
+    Tensor wide = new Tensor("z", Datatype.FP64, new long[] {1}, new double[] {Double.NEGATIVE_INFINITY});
+    String json = new String(OipJson.writeResponse(new InferenceResponse("m", 1, null, List.of(out, wide))),
+        StandardCharsets.UTF_8);
+    assertThat(json).contains("\"data\":[null,null,1.5]").contains("\"data\":[null]").doesNotContain("NaN");
+  }
 }

@@ -60,4 +60,11 @@ class FeaturePipelineTest {
         + "{\"mean\":0,\"std\":0}}]}]}")).hasMessageContaining("std must be positive");
     assertThatThrownBy(() -> pipeline("{\"features\":[]}")).hasMessageContaining("needs 'input'");
   }
+
+  @Test
+  void aFeatureBeyondFp32sRangeIsRefusedNamingTheFeature() throws Exception {
+    FeaturePipeline p = pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"a\"}]}");
+    assertThatThrownBy(() -> p.apply(List.of(Map.of("a", 1e308))))
+        .hasMessageContaining("feature 'a': 1.0E308 is outside FP32's range");
+  }
 }
