@@ -251,6 +251,8 @@ class ModelCacheTest {
   }
 
   private ModelVersion registerSigned(Path artifact, String signature) {
+    // the registry checks signatures it is given (against the key that signed them) before storing anything
+    registry.verifySignaturesWith(new ArtifactSignature(signer.getPublic(), false));
     return registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null, null, null,
         null, null, null, null, Map.of(ArtifactSignature.PROPERTY, signature), null, null), artifact, null);
   }
