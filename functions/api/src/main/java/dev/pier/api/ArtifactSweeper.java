@@ -14,9 +14,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -35,7 +32,7 @@ public class ArtifactSweeper {
   private final ModelRegistry registry;
   private final boolean local;
   private final Path uploads;
-  private ScheduledExecutorService timer;
+  private PeriodicSweep timer;
 
   public ArtifactSweeper(Platform platform, ArtifactsConfig config,
       @ConfigProperty(name = "quarkus.http.body.uploads-directory") String uploadsDirectory) {
@@ -59,15 +56,12 @@ public class ArtifactSweeper {
     if (removed > 0) {
       Log.infof("removed %d temporary uploads left by an earlier process from %s", removed, uploads);
     }
-    timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pier-artifact-sweep")
-        .factory());
-    long every = config.sweepInterval().toMillis();
-    timer.scheduleWithFixedDelay(this::sweepQuietly, 0, every, TimeUnit.MILLISECONDS);
+    timer = PeriodicSweep.start("artifact sweep", config.sweepInterval(), this::sweep);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     if (timer != null) {
-      timer.shutdownNow();
+      timer.stop();
     }
   }
 
@@ -87,13 +81,6 @@ public class ArtifactSweeper {
     return new Swept(files, stored);
   }
 
-  private void sweepQuietly() {
-    try {
-      sweep();
-    } catch (RuntimeException e) {
-      Log.warnf("artifact sweep failed (retried in %s): %s", config.sweepInterval(), e.toString());
-    }
-  }
 
   /** Removes entries of the uploads directory last modified before {@code before}. */
   private int removeUploads(Instant before) {

@@ -9,9 +9,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Local mode's retention: at start and every {@code pier.retention.sweep-interval}, drops audit prediction samples
@@ -26,7 +23,7 @@ public class RetentionSweeper {
   private final AuditLog audit;
   private final OutputRetention outputs;
   private final boolean local;
-  private ScheduledExecutorService timer;
+  private PeriodicSweep timer;
 
   public RetentionSweeper(Platform platform, Security security, RetentionConfig retention) {
     this.retention = retention;
@@ -39,14 +36,12 @@ public class RetentionSweeper {
     if (!local) {
       return;
     }
-    timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pier-retention").factory());
-    long every = retention.sweepInterval().toMillis();
-    timer.scheduleWithFixedDelay(this::sweepQuietly, 0, every, TimeUnit.MILLISECONDS);
+    timer = PeriodicSweep.start("retention sweep", retention.sweepInterval(), this::sweep);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     if (timer != null) {
-      timer.shutdownNow();
+      timer.stop();
     }
   }
 
@@ -62,13 +57,6 @@ public class RetentionSweeper {
     return new Swept(samples, jobs);
   }
 
-  private void sweepQuietly() {
-    try {
-      sweep();
-    } catch (RuntimeException e) {
-      Log.warnf("retention sweep failed (retried in %s): %s", retention.sweepInterval(), e.toString());
-    }
-  }
 
   /** What one sweep removed. */
   public record Swept(int auditSamples, List<String> batchJobs) {}
