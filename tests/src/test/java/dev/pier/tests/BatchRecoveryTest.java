@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * resumes and its output holds every row exactly once.
  */
 class BatchRecoveryTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ROWS = 30_000;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -44,33 +42,12 @@ class BatchRecoveryTest {
   }
 
   private void up() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path log = Files.createTempFile("pier-batch-up", ".log");
-    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--port", Integer.toString(port),
-        "--data-dir", dataDir.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("PIER_NO_BUILD", "1");
     // Small chunks, one at a time: the job takes long enough to be killed halfway.
-    pb.environment().put("PIER_BATCH_CHUNK_ROWS", "1000");
-    pb.environment().put("PIER_BATCH_CONCURRENCY", "1");
-    pb.environment().put("PIER_BATCH_WATCH_INTERVAL", "200ms");
-    server = pb.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!server.isAlive()) {
-        throw new AssertionError("./pier up exited:\n" + Files.readString(log));
-      }
-      try {
-        if (get("/v2/health/ready").statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+    server = PierUp.start(dataDir, Map.of("PIER_BATCH_CHUNK_ROWS", "1000", "PIER_BATCH_CONCURRENCY", "1",
+        "PIER_BATCH_WATCH_INTERVAL", "200ms"), p -> {
+          port = p;
+          return get("/v2/health/ready").statusCode();
+        }).process();
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restart, a clean SIGTERM, a restart keeping everything, and recovery after SIGKILL.
  */
 class PierUpTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static final Path ROOT = PierUp.ROOT;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[6.3,2.9,5.6,1.8]}]}";
@@ -46,33 +46,13 @@ class PierUpTest {
   }
 
   private void up(Path data, String... flags) throws Exception {
-    try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
-      port = s.getLocalPort();
-      grpcPort = g.getLocalPort();
-    }
-    log = Files.createTempFile("pier-up", ".log");
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(ROOT.resolve("pier").toString(), "up",
-        "--port", Integer.toString(port), "--data-dir", data.toString(), "--grpc-port", Integer.toString(grpcPort)));
-    command.addAll(java.util.List.of(flags));
-    ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("PIER_NO_BUILD", "1");
-    server = pb.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!server.isAlive()) {
-        throw new AssertionError("./pier up exited with " + server.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        if (get("/v2/health/ready").statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+    PierUp.Started started = PierUp.start(data, Map.of(), p -> {
+      port = p;
+      return get("/v2/health/ready").statusCode();
+    }, flags);
+    server = started.process();
+    grpcPort = started.grpcPort();
+    log = started.log();
   }
 
   /** Runs {@code ./pier keys ...} against the running server; returns its stdout. */

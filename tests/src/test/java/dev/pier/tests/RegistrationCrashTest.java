@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.Map;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * artifacts stay and serve.
  */
 class RegistrationCrashTest {
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   @TempDir Path dataDir;
@@ -48,33 +47,10 @@ class RegistrationCrashTest {
   }
 
   private void up(String javaOpts) throws Exception {
-    int grpc;
-    try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {
-      port = s.getLocalPort();
-      grpc = g.getLocalPort();
-    }
-    Path log = Files.createTempFile("pier-crash", ".log");
-    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("pier").toString(), "up", "--port", Integer.toString(port),
-        "--data-dir", dataDir.toString(), "--grpc-port", Integer.toString(grpc))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("PIER_NO_BUILD", "1");
-    pb.environment().put("PIER_JAVA_OPTS", javaOpts);
-    server = pb.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!server.isAlive()) {
-        throw new AssertionError("./pier up exited:\n" + Files.readString(log));
-      }
-      try {
-        if (get("/v2/health/ready").statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+    server = PierUp.start(dataDir, Map.of("PIER_JAVA_OPTS", javaOpts), p -> {
+      port = p;
+      return get("/v2/health/ready").statusCode();
+    }).process();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
