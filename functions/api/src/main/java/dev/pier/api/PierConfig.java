@@ -220,12 +220,9 @@ public interface PierConfig {
     @WithDefault("1048576")
     long controlBodyBytes();
 
-    /**
-     * Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. Unset:
-     * four per CPU core ({@link ConcurrencyLimits#perCore}), since an in-process prediction is CPU work and more of
-     * them at once only share the cores more thinly; raise it for versions placed on endpoints, which mostly wait.
-     */
-    java.util.OptionalInt maxConcurrentPerModel();
+    /** Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. */
+    @WithDefault("64")
+    int maxConcurrentPerModel();
 
     /** How long a request may wait for its model's capacity before the 429. */
     @WithDefault("100ms")

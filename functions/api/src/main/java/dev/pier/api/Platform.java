@@ -85,12 +85,8 @@ public class Platform {
         ModelCache.machineMemoryBytes() >> 20);
     this.models = new ModelCache(artifacts, staging, budget, config.models().idleTimeout(),
         engines(config, standIns != null));
-    int concurrent = config.limits().maxConcurrentPerModel().orElseGet(ConcurrencyLimits::perCore);
-    Log.infof("admission: at most %d predictions of one model at once (%s), %s queue wait", concurrent,
-        config.limits().maxConcurrentPerModel().isPresent() ? "pier.limits.max-concurrent-per-model"
-            : "four per CPU core", config.limits().queueWait());
     this.predictions = new PredictionService(resolver, models, endpointRouter(config),
-        new ConcurrencyLimits(concurrent, config.limits().queueWait()));
+        new ConcurrencyLimits(config.limits().maxConcurrentPerModel(), config.limits().queueWait()));
   }
 
   /**

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A model at its concurrency limit ({@code pier.limits.max-concurrent-per-model}, four per core by default) answers 429 with
+ * A model at its concurrency limit ({@code pier.limits.max-concurrent-per-model}, 64 by default) answers 429 with
  * Retry-After on every REST path — small bodies taken on the I/O thread and large ones parsed on workers — and
  * health checks keep answering.
  */
@@ -24,16 +24,10 @@ class OverloadTest {
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
 
   @Inject Platform platform;
-  @org.eclipse.microprofile.config.inject.ConfigProperty(name = "pier.limits.max-concurrent-per-model")
-  java.util.Optional<Integer> configuredLimit;
-
-  private int limit() {
-    return configuredLimit.orElseGet(ConcurrencyLimits::perCore);
-  }
   private final List<ConcurrencyLimits.Permit> held = new ArrayList<>();
 
   private void takeEveryPermitOfDemo() {
-    for (int i = 0; i < limit(); i++) {
+    for (int i = 0; i < platform.config().limits().maxConcurrentPerModel(); i++) {
       held.add(platform.predictions().admit("demo", System.nanoTime()));
     }
   }
@@ -58,7 +52,7 @@ class OverloadTest {
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer").then().statusCode(200);
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
-        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of " + limit()));
+        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of 64"));
   }
 
   @Test

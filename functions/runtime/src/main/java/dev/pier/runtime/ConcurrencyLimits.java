@@ -25,15 +25,6 @@ public final class ConcurrencyLimits {
     this.maxWaitNanos = maxWait.toNanos();
   }
 
-  /**
-   * The default limit: four per CPU core. Measured with {@code ./pier bench overload} on 2 cores (512 connections of
-   * 5,000-row requests, 2026-12-06): at 64 permits the excess queued ahead of admission, 251 client time-outs and a
-   * served p99 of 4.9 s; at 8 (this default there) no time-outs, 3,386 fast 429s, served p99 2.7 s.
-   */
-  public static int perCore() {
-    return 4 * Runtime.getRuntime().availableProcessors();
-  }
-
   /** No limit: every request runs at once. */
   public static ConcurrencyLimits unlimited() {
     return new ConcurrencyLimits(Integer.MAX_VALUE, Duration.ZERO);
