@@ -129,12 +129,63 @@ class PierUpTest {
     assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("2");
     assertThat(infer("/v2/models/demo/versions/1/infer").get("model_version").asText()).isEqualTo("1");
 
+    byte[] ports = Files.readAllBytes(dataDir.resolve("ports.properties"));
+    Launched second = launch("up", "--port", "0", "--grpc-port", "0", "--data-dir", dataDir.toString());
+    assertThat(second.exit()).isEqualTo(1);
+    assertThat(second.output()).isEqualTo("pier: the data directory " + dataDir.toRealPath() + " is in use by another"
+        + " Pier (pid " + server.pid() + "); stop it (kill " + server.pid() + ") or pass another --data-dir\n");
+    assertThat(Files.readAllBytes(dataDir.resolve("ports.properties"))).isEqualTo(ports);
+
     server.destroyForcibly(); // SIGKILL: nothing gets to clean up
     server.waitFor(10, TimeUnit.SECONDS);
     up(dataDir);
     assertThat(JSON.readTree(get("/api/v1/models/demo").body()).get("aliases").get("production").asInt()).isEqualTo(2);
     assertThat(infer("/v2/models/demo/infer").get("model_version").asText()).isEqualTo("2");
     sigterm();
+  }
+
+  /** What {@code ./pier ARGS} printed (stdout and stderr together) and its exit status. */
+  private record Launched(int exit, String output) {}
+
+  private static Launched launch(String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(ROOT.resolve("pier").toString()));
+    command.addAll(java.util.List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("PIER_NO_BUILD", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Launched(p.exitValue(), out);
+  }
+
+  @Test
+  void eachLauncherMistakeIsOneLineNamingTheProblemAndTheFix(@TempDir Path data) throws Exception {
+    String dir = data.resolve("d").toString();
+    assertThat(launch("up", "--port", "99999", "--data-dir", dir))
+        .isEqualTo(new Launched(1, "pier: --port must be a port number from 0 to 65535, got '99999'\n"));
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Launched inUse = launch("up", "--port", Integer.toString(port), "--data-dir", dir);
+      assertThat(inUse.exit()).isEqualTo(1);
+      assertThat(inUse.output()).startsWith("pier: port " + port + " (--port) is already in use by pid "
+          + ProcessHandle.current().pid() + " (").endsWith("); stop that process or pass another --port\n");
+      inUse = launch("up", "--port", "0", "--grpc-port", Integer.toString(port), "--data-dir", dir);
+      assertThat(inUse.output()).startsWith("pier: port " + port + " (--grpc-port) is already in use").hasLineCount(1);
+    }
+    Path file = Files.writeString(data.resolve("file"), "x");
+    assertThat(launch("up", "--port", "0", "--grpc-port", "0", "--data-dir", file.toString())).isEqualTo(new Launched(1,
+        "pier: --data-dir " + file + " exists and is not a directory; pass a directory\n"));
+    assertThat(Files.exists(data.resolve("d"))).as("nothing created by refused starts").isFalse();
+
+    Launched unknown = launch("upp");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.output()).startsWith("pier: unknown verb 'upp'\nusage: ./pier <verb>");
+    for (String verb : java.util.List.of("up", "keys", "sign", "test", "build", "lambda", "bench")) {
+      Launched help = launch(verb, "--help");
+      assertThat(help.exit()).as(verb).isZero();
+      assertThat(help.output()).as(verb).startsWith("usage: ./pier " + verb);
+    }
+    assertThat(launch("help").output()).contains("PIER_NO_BUILD").contains("PIER_JAVA_OPTS");
   }
 
   @Test

@@ -30,17 +30,33 @@ public final class LocalAws implements LocalStandIns {
   private final S3Proxy s3;
   private final URI s3Endpoint;
   private final LocalSqs sqs;
+  private final DataDirLock lock;
 
-  private LocalAws(StandInCredentials credentials, LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint, LocalSqs sqs) {
+  private LocalAws(DataDirLock lock, StandInCredentials credentials, LocalDynamoDb dynamo, S3Proxy s3, URI s3Endpoint, LocalSqs sqs) {
     this.credentials = credentials;
     this.dynamo = dynamo;
     this.s3 = s3;
     this.s3Endpoint = s3Endpoint;
     this.sqs = sqs;
+    this.lock = lock;
   }
 
+  /**
+   * Starts the stand-ins on {@code dataDir}, which one process uses at a time.
+   *
+   * @throws IOException naming the other server's pid when the directory is in use; nothing in it is touched then
+   */
   public static LocalAws start(Path dataDir) throws IOException {
-    Files.createDirectories(dataDir);
+    DataDirLock lock = DataDirLock.take(dataDir); // first: a refused start must not rewrite ports or credentials
+    try {
+      return start(lock, dataDir);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static LocalAws start(DataDirLock lock, Path dataDir) throws IOException {
     StandInPorts ports = new StandInPorts(dataDir);
     StandInCredentials credentials = StandInCredentials.of(dataDir);
     Path s3Dir = Files.createDirectories(dataDir.resolve("s3"));
@@ -71,7 +87,7 @@ public final class LocalAws implements LocalStandIns {
         Thread.sleep(5);
       }
       try {
-        return new LocalAws(credentials, dynamo, proxy, endpoint, LocalSqs.start(ports.port("sqs")));
+        return new LocalAws(lock, credentials, dynamo, proxy, endpoint, LocalSqs.start(ports.port("sqs")));
       } catch (IOException e) {
         proxy.stop();
         throw e;
@@ -129,6 +145,7 @@ public final class LocalAws implements LocalStandIns {
     }
     sqs.close();
     dynamo.close();
+    lock.close();
   }
 
   /** The {@link java.util.ServiceLoader} entry point. */

@@ -28,6 +28,26 @@ class LocalAwsTest {
   Path dataDir;
 
   @Test
+  void aSecondStartOnADirectoryInUseIsRefusedNamingTheHolderAndTouchesNothing() throws Exception {
+    try (LocalAws first = LocalAws.start(dataDir)) {
+      byte[] ports = Files.readAllBytes(dataDir.resolve("ports.properties"));
+      long modified = Files.getLastModifiedTime(dataDir.resolve("ports.properties")).toMillis();
+
+      assertThatThrownBy(() -> LocalAws.start(dataDir))
+          .hasMessage("the data directory " + dataDir + " is in use by another Pier (pid "
+              + ProcessHandle.current().pid() + "); stop it or pass another --data-dir");
+
+      assertThat(Files.readAllBytes(dataDir.resolve("ports.properties"))).isEqualTo(ports);
+      assertThat(Files.getLastModifiedTime(dataDir.resolve("ports.properties")).toMillis()).isEqualTo(modified);
+      first.s3Endpoint(); // the first one still serves
+    }
+    try (LocalAws again = LocalAws.start(dataDir)) { // closing released the directory
+      assertThat(Files.readString(dataDir.resolve("pier.lock")).trim())
+          .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+    }
+  }
+
+  @Test
   void theStandInsServeClientsSigningWithTheDataDirectorysCredentials() throws Exception {
     try (LocalAws aws = LocalAws.start(dataDir);
         AwsClients clients = clients(aws, aws.accessKeyId(), aws.secretAccessKey())) {
