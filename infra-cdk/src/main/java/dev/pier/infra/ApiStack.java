@@ -331,11 +331,13 @@ public final class ApiStack extends Stack {
                 + "execution (named after the job) of the batch-scoring state machine; batch schedules are "
                 + "EventBridge Scheduler schedules named pier-bs-<id> in the default group. The audit trail is one "
                 + "object per entry under audit/, named at write time; only samples (audit/samples/) may be deleted. "
-                + AsyncGrants.OBJECTS_REASON,
+                + "A batch submission reads the metadata of its input, any object of the batch bucket (the objects "
+                + "the batch workers read). " + AsyncGrants.OBJECTS_REASON,
             "/^Resource::.*\\/artifacts\\/sha256\\/\\*$/", "/^Resource::.*\\/uploads\\/\\*$/",
             "/^Resource::.*:execution:.*-batch-scoring:\\*$/",
             "/^Resource::.*:schedule\\/default\\/pier-bs-\\*$/", "/^Resource::.*\\/audit\\/\\*$/",
-            "/^Resource::.*\\/audit\\/samples\\/\\*$/", AsyncGrants.OBJECTS_FINDING);
+            "/^Resource::.*\\/audit\\/samples\\/\\*$/", "/^Resource::.*BatchBucket.*\\/\\*$/",
+            AsyncGrants.OBJECTS_FINDING);
     return f;
   }
 
@@ -364,6 +366,19 @@ public final class ApiStack extends Stack {
             .actions(List.of("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
                 "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem"))
             .resources(List.of(jobs.getTableArn(), jobs.getTableArn() + "/index/gsi1"))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("CheckBatchInputs")
+            // A submission reads its input's metadata (HeadObject is authorized as GetObject), so that a missing or
+            // unreadable input is a 400 rather than a job that fails later: the objects the workers read.
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(data.batch().arnForObjects("*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("SeeMissingBatchInputsAs404")
+            // Without ListBucket S3 answers HeadObject for a missing key with 403, indistinguishable from a denial.
+            .actions(List.of("s3:ListBucket"))
+            .resources(List.of(data.batch().getBucketArn()))
             .build(),
         PolicyStatement.Builder.create()
             .sid("StartBatchScoring")

@@ -68,7 +68,7 @@ public class BatchPlatform {
         }
       }
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
-      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings, sources.policy());
+      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings, sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
       this.scheduler = new LocalScheduler(schedules);
@@ -79,7 +79,7 @@ public class BatchPlatform {
       this.watcher = null;
       this.scheduler = null;
       JobLauncher cloud = cloudLauncher(platform);
-      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings, sources.policy());
+      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings, sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform), sources.policy());
     }

@@ -161,6 +161,18 @@ class BatchJobsApiTest {
   }
 
   @Test
+  void aJobWhoseInputDoesNotExistIsRefusedAtSubmissionNamingItAndNoJobIsMade() {
+    int before = given().get("/api/v1/batch-jobs").then().statusCode(200).extract().jsonPath().getList("jobs").size();
+    given().contentType("application/json").body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/absent.jsonl\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400)
+        .body("error", equalTo("input s3://pier-batch/in/absent.jsonl does not exist"));
+    given().contentType("application/json").body("{\"model\": \"demo\", \"input\": \"s3://no-such-bucket/x.jsonl\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400)
+        .body("error", containsString("s3://no-such-bucket/x.jsonl"));
+    given().get("/api/v1/batch-jobs").then().statusCode(200).body("jobs.size()", equalTo(before));
+  }
+
+  @Test
   void localEnvNamesTheS3StandInAndTheBatchBucket() throws Exception {
     Properties env = new Properties();
     try (var r = Files.newBufferedReader(Path.of(platform.config().dataDir(), "local.env"))) {

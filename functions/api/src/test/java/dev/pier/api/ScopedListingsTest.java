@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(AuthOnProfile.class)
 class ScopedListingsTest {
+  @jakarta.inject.Inject Platform platform;
+
   private static final String ADMIN = TestTokens.token("root", "admin");
   private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
   private static final String MINE = "scope-mine-" + RUN;
@@ -40,6 +42,7 @@ class ScopedListingsTest {
     }
     seeded = true;
     for (String model : List.of(MINE, THEIRS)) {
+      BatchTestClient.put(platform.aws().s3(), model + "/rows.jsonl", "{\"inputs\":[[5.1,3.5,1.4,0.2]]}\n");
       as(ADMIN).multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
           .multiPart("metadata", "{\"framework\":\"onnx\",\"tags\":{\"run\":\"" + RUN + "\"}}")
           .post("/api/v1/models/" + model + "/versions").then().statusCode(201);

@@ -80,8 +80,9 @@ class SecurityApiTest {
         new Route("POST", "/api/v1/models/{model}/aliases/{alias}/rollback", m + "/aliases/canary-test/rollback", Permission.ALIAS, ""),
         new Route("GET", "/api/v1/models/{model}/aliases/{alias}/history", m + "/aliases/production/history", Permission.READ, null),
         new Route("GET", "/api/v1/models/{model}/versions/{version}/cache-stats", m + "/versions/1/cache-stats", Permission.READ, null),
+        // an input that does not exist: past authorization, the submission answers 400 naming it
         new Route("POST", "/api/v1/batch-jobs", "/api/v1/batch-jobs", Permission.PREDICT,
-            "{\"model\":\"demo\",\"input\":\"s3://pier-batch/security-test.jsonl\"}"),
+            "{\"model\":\"demo\",\"input\":\"s3://pier-batch/security-test.jsonl\"}", 400),
         new Route("GET", "/api/v1/batch-jobs", "/api/v1/batch-jobs", Permission.READ, null),
         // an unknown job: past authorization, the resource answers 404 for it
         new Route("GET", "/api/v1/batch-jobs/{id}", "/api/v1/batch-jobs/bj-unknown", Permission.READ, null, 404),

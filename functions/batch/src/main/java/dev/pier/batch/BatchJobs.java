@@ -12,6 +12,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import java.util.Locale;
 
 /**
@@ -26,10 +30,15 @@ public final class BatchJobs {
   private final JobLauncher launcher;
   private final BatchSettings settings;
   private final S3SourcePolicy locations;
+  private final S3Client s3;
 
-  /** @param locations where callers may point inputs and outputs (never Pier's own prefixes) */
+  /**
+   * @param locations where callers may point inputs and outputs (never Pier's own prefixes)
+   * @param s3 reads the input's metadata at submission, so a job whose input cannot be read is never accepted
+   */
   public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, BatchSettings settings,
-      S3SourcePolicy locations) {
+      S3SourcePolicy locations, S3Client s3) {
+    this.s3 = s3;
     this.jobs = jobs;
     this.predictions = predictions;
     this.launcher = launcher;
@@ -66,11 +75,31 @@ public final class BatchJobs {
     if (s.output() != null && !s.output().isBlank()) {
       locations.check(base.bucket(), base.key(), "output"); // the default is Pier's own choice
     }
+    checkReadable(input); // last: a refused location never costs an S3 call
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
         format, "api");
     jobs.create(job);
     launcher.launch(job);
     return job;
+  }
+
+  /**
+   * Refuses, as a 400 naming it, an input that does not exist or that Pier may not read — checked before the job is
+   * accepted, so a caller learns it from the submission rather than from a job that fails later. (Uploads under
+   * {@code incoming/} exist by definition; a job of theirs that fails later records why on the job.)
+   */
+  private void checkReadable(S3Uri input) {
+    try {
+      s3.headObject(b -> b.bucket(input.bucket()).key(input.key()));
+    } catch (NoSuchKeyException | NoSuchBucketException e) {
+      throw PierException.badRequest("input " + input + " does not exist");
+    } catch (S3Exception e) {
+      throw PierException.badRequest(switch (e.statusCode()) {
+        case 404 -> "input " + input + " does not exist";
+        case 403 -> "input " + input + " cannot be read: access denied to Pier's role";
+        default -> "input " + input + " cannot be read: S3 answered " + e.statusCode();
+      });
+    }
   }
 
   /**
