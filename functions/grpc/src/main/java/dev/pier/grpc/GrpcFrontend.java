@@ -6,6 +6,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The OIP gRPC service on the plain server ({@code --grpc-port}, default 8081). Calls run on a bounded pool of
  * platform threads (engines make blocking JNI calls); messages up to 64 MiB are accepted, matching the REST limit's
  * order of magnitude. With {@link Options#tls()} the port speaks TLS only (the same PEM files as the HTTP port), so a
- * plaintext client cannot connect. Closing drains: no new calls, in-flight ones get up to 30 s.
+ * plaintext client cannot connect. Server reflection ({@code grpc.reflection.v1}) is served beside it, so
+ * {@code grpcurl -plaintext 127.0.0.1:8081 list} works without the {@code .proto}. Closing drains: no new calls, in-flight ones get up to 30 s.
  */
 public final class GrpcFrontend implements RpcFrontend {
   static final int MAX_MESSAGE_BYTES = 64 << 20;
@@ -39,6 +41,7 @@ public final class GrpcFrontend implements RpcFrontend {
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .addService(ServerInterceptors.intercept(new InferenceService(predictions, options.serverName(),
             options.serverVersion(), options.gatekeeper(), options.sampler()), new CallerMetadata()))
+        .addService(ProtoReflectionServiceV1.newInstance()) // what grpcurl asks first: the services and their types
         .build()
         .start();
     return new Running() {
