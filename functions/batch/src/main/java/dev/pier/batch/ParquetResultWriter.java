@@ -24,19 +24,19 @@ import org.apache.parquet.schema.Types;
  * one column per model output value, named as in CSV results ({@code label}, {@code probabilities_0 …}). The schema
  * is fixed by the first scored batch.
  */
-final class ParquetResults {
+final class ParquetResultWriter implements ResultWriter {
   private final boolean stringIds;
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
   private ParquetWriter<Group> writer;
   private SimpleGroupFactory groups;
   private String[][] columns;
 
-  ParquetResults(boolean stringIds) {
+  ParquetResultWriter(boolean stringIds) {
     this.stringIds = stringIds;
   }
 
-  /** Appends rows {@code 0 … n-1} of a batch's outputs with their ids (JSON text, as {@code Rows} keeps them). */
-  void write(String[] ids, int idOffset, List<Tensor> outputs, int n) {
+  @Override
+  public void write(String[] ids, int idOffset, List<Tensor> outputs, int n) {
     try {
       if (writer == null) {
         open(outputs, n);
@@ -45,7 +45,7 @@ final class ParquetResults {
         Group g = groups.newGroup();
         String id = ids[idOffset + r];
         if (stringIds) {
-          g.append("id", id.startsWith("\"") ? ChunkScorer.unquoted(id) : id);
+          g.append("id", id.startsWith("\"") ? RowIds.unquoted(id) : id);
         } else {
           g.append("id", Long.parseLong(id));
         }
@@ -64,7 +64,8 @@ final class ParquetResults {
   }
 
   /** The file's bytes; empty when no row was scored. */
-  byte[] finish() {
+  @Override
+  public byte[] finish() {
     if (writer == null) {
       return new byte[0];
     }
