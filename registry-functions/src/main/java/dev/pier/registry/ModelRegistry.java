@@ -9,7 +9,7 @@ import static dev.pier.registry.RegistryTable.TTL;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import java.io.IOException;

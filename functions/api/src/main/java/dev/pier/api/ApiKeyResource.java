@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
-import dev.pier.kernel.security.ApiKeys;
+import dev.pier.security.ApiKeys;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;

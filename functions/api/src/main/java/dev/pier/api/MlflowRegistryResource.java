@@ -5,7 +5,7 @@ import dev.pier.kernel.security.Permission;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelRegistry;
