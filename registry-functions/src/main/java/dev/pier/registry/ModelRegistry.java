@@ -1,5 +1,6 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
 import static dev.pier.registry.RegistryTable.GSI1;
 import static dev.pier.registry.RegistryTable.GSI1_PK;
 import static dev.pier.registry.RegistryTable.GSI1_SK;

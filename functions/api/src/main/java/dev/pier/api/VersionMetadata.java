@@ -6,7 +6,7 @@ import dev.pier.security.privacy.PiiFields;
 import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ExplainSettings;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;

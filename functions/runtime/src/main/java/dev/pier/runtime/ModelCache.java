@@ -8,7 +8,7 @@ import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.Batching;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,13 @@
-package dev.pier.registry;
+package dev.pier.kernel.engine;
 
 import java.util.Locale;
 
-/** The model formats a version's artifact may be in. */
+/**
+ * The model formats a version's artifact may be in, and so which engine loads it: the key of the engine SPI
+ * ({@code dev.pier.runtime.InferenceEngine} and its providers). It sits in the kernel rather than next to the rest
+ * of the SPI in functions/runtime because the registry records it on every version, and the registry may not depend
+ * on serving code.
+ */
 public enum Framework {
   ONNX,
   XGBOOST,
