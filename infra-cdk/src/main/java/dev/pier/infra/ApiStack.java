@@ -294,7 +294,7 @@ public final class ApiStack extends Stack {
                 .build(),
             PolicyStatement.Builder.create()
                 .sid("ManageApiKeys")
-                // create (Put), check (Get), revoke (Update), list (Scan): ApiKeys in the kernel
+                // create (Put), check (Get), revoke (Update), list (Scan): ApiKeys in pier-security
                 .actions(List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"))
                 .resources(List.of(data.apiKeysTable().getTableArn()))
                 .build(),

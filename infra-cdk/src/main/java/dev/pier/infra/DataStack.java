@@ -184,7 +184,7 @@ public final class DataStack extends Stack {
   }
 
   /**
-   * API keys, stored only as salted HMACs; the layout matches {@code dev.pier.kernel.security.ApiKeys}: partition
+   * API keys, stored only as salted HMACs; the layout matches {@code dev.pier.security.ApiKeys}: partition
    * key {@code id} (S). Point-in-time recovery, KMS and deletion protection (prod) as the registry.
    */
   private Table createApiKeysTable() {

@@ -1,5 +1,6 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
 import static dev.pier.registry.RegistryTable.GSI1;
 import static dev.pier.registry.RegistryTable.GSI1_PK;
 import static dev.pier.registry.RegistryTable.GSI1_SK;
@@ -9,7 +10,7 @@ import static dev.pier.registry.RegistryTable.TTL;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
 import dev.pier.kernel.tensor.Signature;
 import java.time.Instant;
 import java.util.Map;

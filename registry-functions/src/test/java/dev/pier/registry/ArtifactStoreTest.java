@@ -1,5 +1,6 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pier.kernel.aws.AwsClients;

@@ -1,5 +1,6 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -123,7 +124,7 @@ class ModelRegistryTest {
     var generator = java.security.KeyPairGenerator.getInstance("EC");
     generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
     var keys = generator.generateKeyPair();
-    registry.verifySignaturesWith(new dev.pier.kernel.security.ArtifactSignature(keys.getPublic(), true));
+    registry.verifySignaturesWith(new dev.pier.security.ArtifactSignature(keys.getPublic(), true));
     Path file = artifact("weights");
 
     assertThatThrownBy(() -> registry.register("signed", onnx(), file, null))
@@ -136,7 +137,7 @@ class ModelRegistryTest {
     ecdsa.update(Files.readAllBytes(file));
     String signature = java.util.Base64.getEncoder().encodeToString(ecdsa.sign());
     NewVersion signed = new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null, null, null, null, null,
-        null, Map.of(), Map.of(dev.pier.kernel.security.ArtifactSignature.PROPERTY, signature), null, null);
+        null, Map.of(), Map.of(dev.pier.security.ArtifactSignature.PROPERTY, signature), null, null);
     assertThat(registry.register("signed", signed, file, null).version()).isEqualTo(1);
   }
 

@@ -13,13 +13,40 @@ import java.util.Map;
  * A state machine definition in Amazon States Language, after {@code ${Placeholder}} substitution (the same
  * substitutions the CDK app's {@code definitionSubstitutions} make in AWS).
  *
- * @param name the file name without {@code .asl.json}, e.g. {@code batch-scoring}
+ * <p>Its states are parsed once, here: a definition that Step Functions would refuse is refused with an
+ * {@link IllegalArgumentException} naming the state, before any execution starts.
+ *
  */
-public record AslDefinition(String name, JsonNode json) {
+public final class AslDefinition {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The state machines this module ships. */
   public static final String BATCH_SCORING = "batch-scoring";
+
+  private final String name;
+  private final JsonNode json;
+  private final StateMachine machine;
+
+  private AslDefinition(String name, JsonNode json, StateMachine machine) {
+    this.name = name;
+    this.json = json;
+    this.machine = machine;
+  }
+
+  /** The file name without {@code .asl.json}, e.g. {@code batch-scoring}. */
+  public String name() {
+    return name;
+  }
+
+  /** The definition as written (after substitution). */
+  public JsonNode json() {
+    return json;
+  }
+
+  /** Its states, parsed. */
+  StateMachine machine() {
+    return machine;
+  }
 
   public static AslDefinition parse(String name, String text, Map<String, String> substitutions) {
     String substituted = text;
@@ -31,7 +58,7 @@ public record AslDefinition(String name, JsonNode json) {
       if (!json.has("StartAt") || !json.path("States").isObject()) {
         throw new IllegalArgumentException(name + " is not a state machine: it needs StartAt and States");
       }
-      return new AslDefinition(name, json);
+      return new AslDefinition(name, json, StateMachineParser.parse(name, json));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(name + " is not JSON: " + e.getOriginalMessage(), e);
     }

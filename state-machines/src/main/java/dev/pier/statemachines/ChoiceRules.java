@@ -3,88 +3,61 @@ package dev.pier.statemachines;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Evaluates the Choice Rules of a Choice state (comparison operators, {@code And}/{@code Or}/{@code Not}). */
 final class ChoiceRules {
   private ChoiceRules() {}
 
-  static boolean matches(JsonNode rule, JsonNode input, JsonNode context) {
-    if (rule.has("And")) {
-      for (JsonNode r : rule.get("And")) {
-        if (!matches(r, input, context)) {
-          return false;
+  static boolean matches(ChoiceRule rule, JsonNode input, JsonNode context) {
+    return switch (rule) {
+      case ChoiceRule.And and -> and.rules().stream().allMatch(r -> matches(r, input, context));
+      case ChoiceRule.Or or -> or.rules().stream().anyMatch(r -> matches(r, input, context));
+      case ChoiceRule.Not not -> !matches(not.rule(), input, context);
+      case ChoiceRule.Comparison c -> {
+        JsonNode value;
+        try {
+          value = JsonPath.read(c.variable(), input, context);
+        } catch (StatesError missing) {
+          value = null;
         }
+        JsonNode operand = c.operandIsPath() ? JsonPath.read(c.operand().asText(), input, context) : c.operand();
+        yield compare(c.operator(), value, operand);
       }
-      return true;
-    }
-    if (rule.has("Or")) {
-      for (JsonNode r : rule.get("Or")) {
-        if (matches(r, input, context)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    if (rule.has("Not")) {
-      return !matches(rule.get("Not"), input, context);
-    }
-    String variable = rule.path("Variable").asText();
-    JsonNode value;
-    try {
-      value = JsonPath.read(variable, input, context);
-    } catch (StatesError missing) {
-      value = null;
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = rule.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
-      String op = f.getKey();
-      if (op.equals("Variable") || op.equals("Next")) {
-        continue;
-      }
-      JsonNode operand = f.getValue();
-      if (op.endsWith("Path") && !op.equals("IsPresent")) {
-        op = op.substring(0, op.length() - 4);
-        operand = JsonPath.read(operand.asText(), input, context);
-      }
-      return compare(op, value, operand);
-    }
-    throw new StatesError(StatesError.RUNTIME, "a Choice rule without a comparison: " + rule);
+    };
   }
 
-  private static boolean compare(String op, JsonNode v, JsonNode x) {
-    if (op.equals("IsPresent")) {
+  private static boolean compare(ChoiceRule.Operator op, JsonNode v, JsonNode x) {
+    if (op == ChoiceRule.Operator.IsPresent) {
       return (v != null) == x.asBoolean();
     }
     if (v == null) {
       throw new StatesError(StatesError.RUNTIME, "Choice rule variable not found");
     }
     return switch (op) {
-      case "IsNull" -> v.isNull() == x.asBoolean();
-      case "IsNumeric" -> v.isNumber() == x.asBoolean();
-      case "IsString" -> v.isTextual() == x.asBoolean();
-      case "IsBoolean" -> v.isBoolean() == x.asBoolean();
-      case "IsTimestamp" -> (v.isTextual() && timestamp(v.asText()) != null) == x.asBoolean();
-      case "StringEquals" -> v.isTextual() && v.asText().equals(x.asText());
-      case "StringLessThan" -> v.isTextual() && v.asText().compareTo(x.asText()) < 0;
-      case "StringGreaterThan" -> v.isTextual() && v.asText().compareTo(x.asText()) > 0;
-      case "StringLessThanEquals" -> v.isTextual() && v.asText().compareTo(x.asText()) <= 0;
-      case "StringGreaterThanEquals" -> v.isTextual() && v.asText().compareTo(x.asText()) >= 0;
-      case "StringMatches" -> v.isTextual() && glob(x.asText()).matcher(v.asText()).matches();
-      case "NumericEquals" -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) == 0;
-      case "NumericLessThan" -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) < 0;
-      case "NumericGreaterThan" -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) > 0;
-      case "NumericLessThanEquals" -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) <= 0;
-      case "NumericGreaterThanEquals" -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) >= 0;
-      case "BooleanEquals" -> v.isBoolean() && v.asBoolean() == x.asBoolean();
-      case "TimestampEquals" -> time(v, x, c -> c == 0);
-      case "TimestampLessThan" -> time(v, x, c -> c < 0);
-      case "TimestampGreaterThan" -> time(v, x, c -> c > 0);
-      case "TimestampLessThanEquals" -> time(v, x, c -> c <= 0);
-      case "TimestampGreaterThanEquals" -> time(v, x, c -> c >= 0);
-      default -> throw new StatesError(StatesError.RUNTIME, "unsupported Choice operator " + op);
+      case IsPresent -> true; // answered above, before the variable must exist
+      case IsNull -> v.isNull() == x.asBoolean();
+      case IsNumeric -> v.isNumber() == x.asBoolean();
+      case IsString -> v.isTextual() == x.asBoolean();
+      case IsBoolean -> v.isBoolean() == x.asBoolean();
+      case IsTimestamp -> (v.isTextual() && timestamp(v.asText()) != null) == x.asBoolean();
+      case StringEquals -> v.isTextual() && v.asText().equals(x.asText());
+      case StringLessThan -> v.isTextual() && v.asText().compareTo(x.asText()) < 0;
+      case StringGreaterThan -> v.isTextual() && v.asText().compareTo(x.asText()) > 0;
+      case StringLessThanEquals -> v.isTextual() && v.asText().compareTo(x.asText()) <= 0;
+      case StringGreaterThanEquals -> v.isTextual() && v.asText().compareTo(x.asText()) >= 0;
+      case StringMatches -> v.isTextual() && glob(x.asText()).matcher(v.asText()).matches();
+      case NumericEquals -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) == 0;
+      case NumericLessThan -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) < 0;
+      case NumericGreaterThan -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) > 0;
+      case NumericLessThanEquals -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) <= 0;
+      case NumericGreaterThanEquals -> v.isNumber() && v.decimalValue().compareTo(x.decimalValue()) >= 0;
+      case BooleanEquals -> v.isBoolean() && v.asBoolean() == x.asBoolean();
+      case TimestampEquals -> time(v, x, c -> c == 0);
+      case TimestampLessThan -> time(v, x, c -> c < 0);
+      case TimestampGreaterThan -> time(v, x, c -> c > 0);
+      case TimestampLessThanEquals -> time(v, x, c -> c <= 0);
+      case TimestampGreaterThanEquals -> time(v, x, c -> c >= 0);
     };
   }
 

@@ -19,11 +19,11 @@ final class ItemFormats {
 
   private ItemFormats() {}
 
-  static List<JsonNode> parse(byte[] bytes, JsonNode config) {
-    String type = config.path("InputType").asText("JSON");
+  static List<JsonNode> parse(byte[] bytes, State.MapState.ReaderConfig config) {
+    State.MapState.InputType type = config.inputType();
     try {
       return switch (type) {
-        case "JSON" -> {
+        case JSON -> {
           JsonNode array = JSON.readTree(bytes);
           if (!array.isArray()) {
             throw new StatesError(StatesError.ITEM_READER_FAILED, "InputType JSON needs a JSON array");
@@ -32,7 +32,7 @@ final class ItemFormats {
           array.forEach(out::add);
           yield out;
         }
-        case "JSONL" -> {
+        case JSONL -> {
           List<JsonNode> out = new ArrayList<>();
           for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
@@ -41,20 +41,20 @@ final class ItemFormats {
           }
           yield out;
         }
-        case "CSV" -> csv(new String(bytes, StandardCharsets.UTF_8), config);
-        default -> throw new StatesError(StatesError.ITEM_READER_FAILED, "unsupported InputType " + type);
+        case CSV -> csv(new String(bytes, StandardCharsets.UTF_8), config.csvHeaders());
       };
     } catch (IOException e) {
       throw new StatesError(StatesError.ITEM_READER_FAILED, "malformed " + type + ": " + e.getMessage(), e);
     }
   }
 
-  private static List<JsonNode> csv(String text, JsonNode config) {
+  /** {@code given}: the CSVHeaders of {@code CSVHeaderLocation: GIVEN}, or null to take the first row. */
+  private static List<JsonNode> csv(String text, List<String> given) {
     List<List<String>> rows = CsvRows.parse(text);
     List<String> headers = new ArrayList<>();
     int first = 0;
-    if ("GIVEN".equals(config.path("CSVHeaderLocation").asText("FIRST_ROW"))) {
-      config.path("CSVHeaders").forEach(h -> headers.add(h.asText()));
+    if (given != null) {
+      headers.addAll(given);
     } else if (!rows.isEmpty()) {
       headers.addAll(rows.get(0));
       first = 1;

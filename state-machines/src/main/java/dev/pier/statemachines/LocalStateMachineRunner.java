@@ -72,7 +72,7 @@ public final class LocalStateMachineRunner {
     machine.put("Id", "arn:aws:states:local:000000000000:stateMachine:" + execution.definition.name());
     machine.put("Name", execution.definition.name());
     try {
-      JsonNode output = runStates(execution.definition.json(), input, context, execution);
+      JsonNode output = runStates(execution.definition.machine(), input, context, execution);
       return new ExecutionResult(ExecutionResult.Status.SUCCEEDED, output, null, null);
     } catch (Aborted a) {
       return new ExecutionResult(ExecutionResult.Status.ABORTED, null, "States.Aborted", "the execution was stopped");
@@ -124,21 +124,18 @@ public final class LocalStateMachineRunner {
 
   // ---- states -----------------------------------------------------------------------------------------------------
 
-  private JsonNode runStates(JsonNode machine, JsonNode input, ObjectNode context, Execution execution) {
-    String current = machine.path("StartAt").asText();
+  private JsonNode runStates(StateMachine machine, JsonNode input, ObjectNode context, Execution execution) {
+    String current = machine.startAt();
     JsonNode data = input;
     while (true) {
       execution.checkRunning();
-      JsonNode state = machine.path("States").get(current);
-      if (state == null) {
-        throw new StatesError(StatesError.RUNTIME, "no state named '" + current + "'");
-      }
+      State state = machine.states().get(current);
       ObjectNode stateContext = context.deepCopy();
       ObjectNode stateInfo = stateContext.putObject("State");
       stateInfo.put("Name", current);
       stateInfo.put("EnteredTime", Instant.now().toString());
       stateInfo.put("RetryCount", 0);
-      Step step = runState(current, state, data, stateContext, execution);
+      Step step = runState(state, data, stateContext, execution);
       data = step.output;
       if (step.next == null) {
         return data;
@@ -149,97 +146,93 @@ public final class LocalStateMachineRunner {
 
   private record Step(JsonNode output, String next) {}
 
-  private Step runState(String name, JsonNode state, JsonNode input, ObjectNode context, Execution execution) {
-    String type = state.path("Type").asText();
-    return switch (type) {
-      case "Pass" -> {
-        JsonNode effective = inputPath(state, input, context);
-        JsonNode result = state.has("Parameters") ? PayloadTemplate.apply(state.get("Parameters"), effective, context)
-            : state.has("Result") ? state.get("Result") : effective;
-        yield new Step(outputPath(state, resultPath(state, input, result), context), next(state));
+  private Step runState(State state, JsonNode input, ObjectNode context, Execution execution) {
+    return switch (state) {
+      case State.Pass pass -> {
+        JsonNode effective = inputPath(pass.io(), input, context);
+        JsonNode result = pass.parameters() != null ? PayloadTemplate.apply(pass.parameters(), effective, context)
+            : pass.result() != null ? pass.result() : effective;
+        yield new Step(outputPath(pass.io(), resultPath(pass.io(), input, result), context), pass.next());
       }
-      case "Task", "Parallel", "Map" -> runWithRetries(name, state, input, context, execution);
-      case "Choice" -> {
-        JsonNode effective = inputPath(state, input, context);
+      case State.Worker worker -> runWithRetries(worker, input, context, execution);
+      case State.Choice choice -> {
+        JsonNode effective = inputPath(choice.io(), input, context);
         String next = null;
-        for (JsonNode rule : state.path("Choices")) {
-          if (ChoiceRules.matches(rule, effective, context)) {
-            next = rule.path("Next").asText();
+        for (State.Choice.Branch branch : choice.choices()) {
+          if (ChoiceRules.matches(branch.rule(), effective, context)) {
+            next = branch.next();
             break;
           }
         }
         if (next == null) {
-          if (!state.has("Default")) {
-            throw new StatesError(StatesError.NO_CHOICE_MATCHED, "no Choice rule matched in state '" + name + "'");
+          if (choice.defaultNext() == null) {
+            throw new StatesError(StatesError.NO_CHOICE_MATCHED,
+                "no Choice rule matched in state '" + choice.name() + "'");
           }
-          next = state.get("Default").asText();
+          next = choice.defaultNext();
         }
-        yield new Step(outputPath(state, effective, context), next);
+        yield new Step(outputPath(choice.io(), effective, context), next);
       }
-      case "Wait" -> {
-        JsonNode effective = inputPath(state, input, context);
-        Duration wait;
-        if (state.has("Seconds") || state.has("SecondsPath")) {
-          long seconds = state.has("Seconds") ? state.get("Seconds").asLong()
-              : JsonPath.read(state.get("SecondsPath").asText(), effective, context).asLong();
-          wait = Duration.ofSeconds(seconds);
-        } else {
-          String ts = state.has("Timestamp") ? state.get("Timestamp").asText()
-              : JsonPath.read(state.get("TimestampPath").asText(), effective, context).asText();
-          wait = Duration.between(Instant.now(), OffsetDateTime.parse(ts).toInstant());
+      case State.Wait wait -> {
+        JsonNode effective = inputPath(wait.io(), input, context);
+        Duration duration = switch (wait.until()) {
+          case State.Wait.Seconds s -> Duration.ofSeconds(s.seconds());
+          case State.Wait.SecondsPath s -> Duration.ofSeconds(JsonPath.read(s.path(), effective, context).asLong());
+          case State.Wait.Timestamp t -> untilTimestamp(t.timestamp());
+          case State.Wait.TimestampPath t -> untilTimestamp(JsonPath.read(t.path(), effective, context).asText());
+        };
+        if (!duration.isNegative()) {
+          sleeper.sleep(duration, execution);
         }
-        if (!wait.isNegative()) {
-          sleeper.sleep(wait, execution);
-        }
-        yield new Step(outputPath(state, effective, context), next(state));
+        yield new Step(outputPath(wait.io(), effective, context), wait.next());
       }
-      case "Succeed" -> new Step(outputPath(state, inputPath(state, input, context), context), null);
-      case "Fail" -> {
-        String error = state.has("ErrorPath") ? JsonPath.read(state.get("ErrorPath").asText(), input, context).asText()
-            : state.path("Error").asText("States.Fail");
-        String cause = state.has("CausePath") ? JsonPath.read(state.get("CausePath").asText(), input, context).asText()
-            : state.path("Cause").asText("");
+      case State.Succeed succeed -> new Step(outputPath(succeed.io(), inputPath(succeed.io(), input, context),
+          context), null);
+      case State.Fail fail -> {
+        String error = fail.errorPath() != null ? JsonPath.read(fail.errorPath(), input, context).asText()
+            : fail.error();
+        String cause = fail.causePath() != null ? JsonPath.read(fail.causePath(), input, context).asText()
+            : fail.cause();
         throw new StatesError(error, cause);
       }
-      default -> throw new StatesError(StatesError.RUNTIME, "state '" + name + "' has unknown Type '" + type + "'");
     };
   }
 
-  private static String next(JsonNode state) {
-    return state.path("End").asBoolean(false) ? null : state.path("Next").asText(null);
+  private static Duration untilTimestamp(String timestamp) {
+    return Duration.between(Instant.now(), OffsetDateTime.parse(timestamp).toInstant());
   }
 
   /** Task, Parallel and Map: the work, then Retry and Catch around it. */
-  private Step runWithRetries(String name, JsonNode state, JsonNode input, ObjectNode context, Execution execution) {
-    int[] attempts = new int[state.path("Retry").size()];
+  private Step runWithRetries(State.Worker state, JsonNode input, ObjectNode context, Execution execution) {
+    int[] attempts = new int[state.retry().size()];
     int retryCount = 0;
     while (true) {
       execution.checkRunning();
       ((ObjectNode) context.get("State")).put("RetryCount", retryCount);
       try {
-        JsonNode effective = inputPath(state, input, context);
-        JsonNode result = switch (state.path("Type").asText()) {
-          case "Task" -> task(name, state, effective, context, execution, retryCount);
-          case "Parallel" -> parallel(state, effective, context, execution);
-          default -> map(name, state, effective, context, execution);
+        JsonNode effective = inputPath(state.io(), input, context);
+        JsonNode result = switch (state) {
+          case State.Task task -> task(task, effective, context, execution, retryCount);
+          case State.Parallel parallel -> parallel(parallel, effective, context, execution);
+          case State.MapState map -> map(map, effective, context, execution);
         };
-        if (state.has("ResultSelector")) {
-          result = PayloadTemplate.apply(state.get("ResultSelector"), result, context);
+        if (state.resultSelector() != null) {
+          result = PayloadTemplate.apply(state.resultSelector(), result, context);
         }
-        return new Step(outputPath(state, resultPath(state, input, result), context), next(state));
+        return new Step(outputPath(state.io(), resultPath(state.io(), input, result), context), state.next());
       } catch (StatesError error) {
-        Duration delay = retryDelay(state.path("Retry"), attempts, error);
+        Duration delay = retryDelay(state.retry(), attempts, error);
         if (delay != null) {
           retryCount++;
           sleeper.sleep(delay, execution);
           continue;
         }
-        for (JsonNode catcher : state.path("Catch")) {
-          if (error.matches(names(catcher.path("ErrorEquals")))) {
+        for (State.Catcher catcher : state.catches()) {
+          if (error.matches(catcher.errorEquals())) {
             ObjectNode errorOutput = NODES.objectNode().put("Error", error.error()).put("Cause", error.cause());
-            String path = catcher.has("ResultPath") ? nullableText(catcher.get("ResultPath")) : "$";
-            JsonNode output = path == null ? input : JsonPath.write(path, input, errorOutput);
-            return new Step(output, catcher.path("Next").asText());
+            JsonNode output = catcher.resultPath() == null ? input
+                : JsonPath.write(catcher.resultPath(), input, errorOutput);
+            return new Step(output, catcher.next());
           }
         }
         throw error;
@@ -248,23 +241,20 @@ public final class LocalStateMachineRunner {
   }
 
   /** The wait before the next attempt, or null when no Retrier allows one. The first matching Retrier decides. */
-  private static Duration retryDelay(JsonNode retriers, int[] attempts, StatesError error) {
+  private static Duration retryDelay(List<State.Retrier> retriers, int[] attempts, StatesError error) {
     for (int i = 0; i < retriers.size(); i++) {
-      JsonNode r = retriers.get(i);
-      if (!error.matches(names(r.path("ErrorEquals")))) {
+      State.Retrier r = retriers.get(i);
+      if (!error.matches(r.errorEquals())) {
         continue;
       }
-      int max = r.path("MaxAttempts").asInt(3);
-      if (attempts[i] >= max) {
+      if (attempts[i] >= r.maxAttempts()) {
         return null;
       }
-      double interval = r.path("IntervalSeconds").asDouble(1);
-      double backoff = r.path("BackoffRate").asDouble(2.0);
-      double seconds = interval * Math.pow(backoff, attempts[i]);
-      if (r.has("MaxDelaySeconds")) {
-        seconds = Math.min(seconds, r.get("MaxDelaySeconds").asDouble());
+      double seconds = r.intervalSeconds() * Math.pow(r.backoffRate(), attempts[i]);
+      if (r.maxDelaySeconds() != null) {
+        seconds = Math.min(seconds, r.maxDelaySeconds());
       }
-      if ("FULL".equals(r.path("JitterStrategy").asText("NONE"))) {
+      if (r.fullJitter()) {
         seconds = ThreadLocalRandom.current().nextDouble() * seconds;
       }
       attempts[i]++;
@@ -273,26 +263,26 @@ public final class LocalStateMachineRunner {
     return null;
   }
 
-  private JsonNode task(String name, JsonNode state, JsonNode effective, ObjectNode context, Execution execution,
+  private JsonNode task(State.Task state, JsonNode effective, ObjectNode context, Execution execution,
       int retryCount) {
-    String resource = state.path("Resource").asText();
+    String resource = state.resource();
     TaskHandler handler = handlers.get(resource);
     if (handler == null) {
       throw new StatesError(StatesError.RUNTIME, "no local handler for Task resource '" + resource + "'");
     }
-    JsonNode parameters = state.has("Parameters")
-        ? PayloadTemplate.apply(state.get("Parameters"), effective, context) : effective;
-    TaskHandler.TaskContext taskContext = new TaskHandler.TaskContext(execution.name, name, retryCount);
-    if (!state.has("TimeoutSeconds")) {
+    JsonNode parameters = state.parameters() != null
+        ? PayloadTemplate.apply(state.parameters(), effective, context) : effective;
+    TaskHandler.TaskContext taskContext = new TaskHandler.TaskContext(execution.name, state.name(), retryCount);
+    if (state.timeoutSeconds() == null) {
       return invoke(handler, parameters, taskContext);
     }
     try (ExecutorService one = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<JsonNode> f = one.submit(() -> invoke(handler, parameters, taskContext));
       try {
-        return f.get(state.get("TimeoutSeconds").asLong(), TimeUnit.SECONDS);
+        return f.get(state.timeoutSeconds(), TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         f.cancel(true);
-        throw new StatesError(StatesError.TIMEOUT, "task '" + name + "' timed out");
+        throw new StatesError(StatesError.TIMEOUT, "task '" + state.name() + "' timed out");
       } catch (ExecutionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : new StatesError(StatesError.TASK_FAILED,
             String.valueOf(e.getCause()));
@@ -317,13 +307,12 @@ public final class LocalStateMachineRunner {
     }
   }
 
-  private JsonNode parallel(JsonNode state, JsonNode effective, ObjectNode context, Execution execution) {
-    JsonNode input = state.has("Parameters")
-        ? PayloadTemplate.apply(state.get("Parameters"), effective, context) : effective;
-    JsonNode branches = state.path("Branches");
+  private JsonNode parallel(State.Parallel state, JsonNode effective, ObjectNode context, Execution execution) {
+    JsonNode input = state.parameters() != null
+        ? PayloadTemplate.apply(state.parameters(), effective, context) : effective;
     List<Future<JsonNode>> futures = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (JsonNode branch : branches) {
+      for (StateMachine branch : state.branches()) {
         futures.add(pool.submit(() -> runStates(branch, input, context, execution)));
       }
       ArrayNode results = NODES.arrayNode();
@@ -336,12 +325,11 @@ public final class LocalStateMachineRunner {
 
   // ---- Map --------------------------------------------------------------------------------------------------------
 
-  private JsonNode map(String name, JsonNode state, JsonNode effective, ObjectNode context, Execution execution) {
-    JsonNode processor = state.has("ItemProcessor") ? state.get("ItemProcessor") : state.get("Iterator");
-    boolean distributed = "DISTRIBUTED".equals(processor.path("ProcessorConfig").path("Mode").asText("INLINE"));
-    List<JsonNode> source = readItems(state, effective, context);
+  private JsonNode map(State.MapState state, JsonNode effective, ObjectNode context, Execution execution) {
+    boolean distributed = state.distributed();
+    List<JsonNode> source = readItems(state.items(), effective, context);
     List<JsonNode> iterationInputs = new ArrayList<>();
-    JsonNode selector = state.has("ItemSelector") ? state.get("ItemSelector") : state.get("Parameters");
+    JsonNode selector = state.itemSelector();
     for (int i = 0; i < source.size(); i++) {
       if (selector == null) {
         iterationInputs.add(source.get(i));
@@ -353,12 +341,13 @@ public final class LocalStateMachineRunner {
         iterationInputs.add(PayloadTemplate.apply(selector, effective, itemContext));
       }
     }
-    if (state.has("ItemBatcher")) {
-      iterationInputs = batch(state.get("ItemBatcher"), iterationInputs, effective, context);
+    if (state.batcher() != null) {
+      iterationInputs = batch(state.batcher(), iterationInputs, effective, context);
     }
-    int maxConcurrency = intOrPath(state, "MaxConcurrency", effective, context, 0);
+    int maxConcurrency = state.maxConcurrency().asInt(effective, context);
     int limit = maxConcurrency > 0 ? maxConcurrency : distributed ? 10_000 : Integer.MAX_VALUE;
-    List<IterationResult> results = iterate(processor, iterationInputs, context, execution, limit, !distributed);
+    List<IterationResult> results = iterate(state.processor(), iterationInputs, context, execution, limit,
+        !distributed);
 
     if (!distributed) {
       ArrayNode out = NODES.arrayNode();
@@ -366,13 +355,13 @@ public final class LocalStateMachineRunner {
       return out;
     }
     long failed = results.stream().filter(r -> r.error != null).count();
-    double toleratedPercent = doubleOrPath(state, "ToleratedFailurePercentage", effective, context, 0);
-    int toleratedCount = intOrPath(state, "ToleratedFailureCount", effective, context, 0);
+    double toleratedPercent = state.toleratedFailurePercentage().asDouble(effective, context);
+    int toleratedCount = state.toleratedFailureCount().asInt(effective, context);
     boolean exceeded = failed > 0 && failed > toleratedCount
         && (results.isEmpty() || 100.0 * failed / results.size() > toleratedPercent);
     JsonNode output;
-    if (state.has("ResultWriter")) {
-      output = writeResults(name, state.get("ResultWriter"), results, effective, context, execution);
+    if (state.resultWriter() != null) {
+      output = writeResults(state.name(), state.resultWriter(), results, effective, context, execution);
     } else {
       ArrayNode out = NODES.arrayNode();
       results.forEach(r -> out.add(r.error == null ? r.output
@@ -390,7 +379,7 @@ public final class LocalStateMachineRunner {
 
   private record IterationResult(JsonNode input, JsonNode output, StatesError error) {}
 
-  private List<IterationResult> iterate(JsonNode processor, List<JsonNode> inputs, ObjectNode context,
+  private List<IterationResult> iterate(StateMachine processor, List<JsonNode> inputs, ObjectNode context,
       Execution execution, int limit, boolean failFast) {
     Semaphore permits = new Semaphore(Math.min(limit, Math.max(1, inputs.size())));
     List<Future<IterationResult>> futures = new ArrayList<>();
@@ -441,34 +430,33 @@ public final class LocalStateMachineRunner {
     }
   }
 
-  private List<JsonNode> readItems(JsonNode state, JsonNode effective, JsonNode context) {
-    if (!state.has("ItemReader")) {
-      JsonNode items = JsonPath.read(state.path("ItemsPath").asText("$"), effective, context);
-      if (!items.isArray()) {
-        throw new StatesError(StatesError.RUNTIME, "ItemsPath must select an array");
+  private List<JsonNode> readItems(State.MapState.Items source, JsonNode effective, JsonNode context) {
+    return switch (source) {
+      case State.MapState.ItemsPath itemsPath -> {
+        JsonNode items = JsonPath.read(itemsPath.path(), effective, context);
+        if (!items.isArray()) {
+          throw new StatesError(StatesError.RUNTIME, "ItemsPath must select an array");
+        }
+        List<JsonNode> out = new ArrayList<>();
+        items.forEach(out::add);
+        yield out;
       }
-      List<JsonNode> out = new ArrayList<>();
-      items.forEach(out::add);
-      return out;
-    }
-    JsonNode reader = state.get("ItemReader");
-    JsonNode parameters = PayloadTemplate.apply(reader.path("Parameters"), effective, context);
+      case State.MapState.ItemReader reader -> readItems(reader, effective, context);
+    };
+  }
+
+  private List<JsonNode> readItems(State.MapState.ItemReader reader, JsonNode effective, JsonNode context) {
+    JsonNode parameters = PayloadTemplate.apply(reader.parameters(), effective, context);
     String bucket = parameters.path("Bucket").asText();
-    String resource = reader.path("Resource").asText();
-    JsonNode config = reader.path("ReaderConfig");
-    int maxItems = config.has("MaxItemsPath")
-        ? JsonPath.read(config.get("MaxItemsPath").asText(), effective, context).asInt()
-        : config.path("MaxItems").asInt(0);
+    int maxItems = reader.config().maxItems().asInt(effective, context);
     if (items == null) {
       throw new StatesError(StatesError.ITEM_READER_FAILED, "this runner has no S3 item store");
     }
     List<JsonNode> out;
     try {
-      out = switch (resource) {
-        case "arn:aws:states:::s3:listObjectsV2" -> items.list(bucket, parameters.path("Prefix").asText(""));
-        case "arn:aws:states:::s3:getObject" -> ItemFormats.parse(items.get(bucket, parameters.path("Key").asText()),
-            config);
-        default -> throw new StatesError(StatesError.ITEM_READER_FAILED, "unsupported ItemReader " + resource);
+      out = switch (reader.source()) {
+        case LIST_OBJECTS_V2 -> items.list(bucket, parameters.path("Prefix").asText(""));
+        case GET_OBJECT -> ItemFormats.parse(items.get(bucket, parameters.path("Key").asText()), reader.config());
       };
     } catch (StatesError e) {
       throw e;
@@ -480,11 +468,12 @@ public final class LocalStateMachineRunner {
   }
 
   /** ItemBatcher: consecutive items grouped into {@code {"Items": [...], "BatchInput": {...}}}. */
-  private static List<JsonNode> batch(JsonNode batcher, List<JsonNode> items, JsonNode effective, JsonNode context) {
-    int maxItems = intOrPath(batcher, "MaxItemsPerBatch", effective, context, 0);
-    int maxBytes = intOrPath(batcher, "MaxInputBytesPerBatch", effective, context, 256 * 1024);
-    JsonNode batchInput = batcher.has("BatchInput")
-        ? PayloadTemplate.apply(batcher.get("BatchInput"), effective, context) : null;
+  private static List<JsonNode> batch(State.MapState.Batcher batcher, List<JsonNode> items, JsonNode effective,
+      JsonNode context) {
+    int maxItems = batcher.maxItemsPerBatch().asInt(effective, context);
+    int maxBytes = batcher.maxInputBytesPerBatch().asInt(effective, context);
+    JsonNode batchInput = batcher.batchInput() != null
+        ? PayloadTemplate.apply(batcher.batchInput(), effective, context) : null;
     List<JsonNode> batches = new ArrayList<>();
     ArrayNode current = null;
     int bytes = 0;
@@ -512,7 +501,7 @@ public final class LocalStateMachineRunner {
    */
   private JsonNode writeResults(String name, JsonNode writer, List<IterationResult> results, JsonNode effective,
       JsonNode context, Execution execution) {
-    JsonNode parameters = PayloadTemplate.apply(writer.path("Parameters"), effective, context);
+    JsonNode parameters = PayloadTemplate.apply(writer, effective, context);
     String bucket = parameters.path("Bucket").asText();
     String prefix = parameters.path("Prefix").asText("");
     String runId = execution.name + "-" + name.replaceAll("[^A-Za-z0-9-]", "-");
@@ -563,54 +552,18 @@ public final class LocalStateMachineRunner {
     return out;
   }
 
-  private static int intOrPath(JsonNode node, String field, JsonNode input, JsonNode context, int otherwise) {
-    if (node.has(field + "Path")) {
-      return JsonPath.read(node.get(field + "Path").asText(), input, context).asInt();
-    }
-    return node.path(field).asInt(otherwise);
-  }
-
-  private static double doubleOrPath(JsonNode node, String field, JsonNode input, JsonNode context, double otherwise) {
-    if (node.has(field + "Path")) {
-      return JsonPath.read(node.get(field + "Path").asText(), input, context).asDouble();
-    }
-    return node.path(field).asDouble(otherwise);
-  }
-
   // ---- data flow --------------------------------------------------------------------------------------------------
 
-  private static JsonNode inputPath(JsonNode state, JsonNode input, JsonNode context) {
-    if (!state.has("InputPath")) {
-      return input;
-    }
-    String path = nullableText(state.get("InputPath"));
-    return path == null ? NODES.objectNode() : JsonPath.read(path, input, context);
+  private static JsonNode inputPath(State.Io io, JsonNode input, JsonNode context) {
+    return io.inputPath() == null ? NODES.objectNode() : JsonPath.read(io.inputPath(), input, context);
   }
 
-  private static JsonNode resultPath(JsonNode state, JsonNode input, JsonNode result) {
-    if (!state.has("ResultPath")) {
-      return result;
-    }
-    String path = nullableText(state.get("ResultPath"));
-    return path == null ? input : JsonPath.write(path, input, result);
+  private static JsonNode resultPath(State.Io io, JsonNode input, JsonNode result) {
+    return io.resultPath() == null ? input : JsonPath.write(io.resultPath(), input, result);
   }
 
-  private static JsonNode outputPath(JsonNode state, JsonNode output, JsonNode context) {
-    if (!state.has("OutputPath")) {
-      return output;
-    }
-    String path = nullableText(state.get("OutputPath"));
-    return path == null ? NODES.objectNode() : JsonPath.read(path, output, context);
-  }
-
-  private static String nullableText(JsonNode n) {
-    return n == null || n.isNull() ? null : n.asText();
-  }
-
-  private static List<String> names(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(n -> out.add(n.asText()));
-    return out;
+  private static JsonNode outputPath(State.Io io, JsonNode output, JsonNode context) {
+    return io.outputPath() == null ? NODES.objectNode() : JsonPath.read(io.outputPath(), output, context);
   }
 
   /** Waits (Wait states, retry back-off); tests replace it to run retries without real time passing. */

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
-import dev.pier.kernel.security.ApiKeys;
+import dev.pier.security.ApiKeys;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.paging.Page;
+import dev.pier.kernel.paging.PageSize;
+import jakarta.ws.rs.QueryParam;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -79,10 +82,14 @@ public class ApiKeyResource {
 
   @GET
   @Authorize(Permission.KEYS)
-  public String list() {
+  public String list(@QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
+    Page<ApiKeys.Info> page = Page.of(keys.list(), pageToken, PageSize.parse(maxResults), ApiKeys.Info::id);
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("keys");
-    keys.list().forEach(k -> items.add(info(k)));
+    page.items().forEach(k -> items.add(info(k)));
+    if (page.nextPageToken() != null) {
+      body.put("next_page_token", page.nextPageToken());
+    }
     return body.toString();
   }
 

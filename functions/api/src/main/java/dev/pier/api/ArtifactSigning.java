@@ -1,7 +1,7 @@
 package dev.pier.api;
 
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.registry.ArtifactStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;

@@ -1,7 +1,7 @@
 package dev.pier.api;
 
-import dev.pier.kernel.audit.PredictionSampler;
-import dev.pier.kernel.privacy.PiiFields;
+import dev.pier.security.audit.PredictionSampler;
+import dev.pier.security.privacy.PiiFields;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.audit.AuditJson;
-import dev.pier.kernel.audit.AuditLog;
-import dev.pier.kernel.audit.AuditQuery;
+import dev.pier.security.audit.AuditJson;
+import dev.pier.security.audit.AuditLog;
+import dev.pier.security.audit.AuditQuery;
 import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.paging.PageSize;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -34,17 +35,15 @@ public class AuditResource {
   @Authorize(Permission.AUDIT)
   public String query(@QueryParam("model") String model, @QueryParam("principal") String principal,
       @QueryParam("samples") @DefaultValue("true") boolean samples,
-      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
+      @QueryParam(PageSize.PARAM) String maxResults) {
+    PageSize size = PageSize.parse(maxResults);
     if (log == null) {
       throw PierException.notImplemented("the audit trail has no queryable store here (set pier.audit.bucket)");
-    }
-    if (maxResults < 1 || maxResults > 1000) {
-      throw PierException.badRequest("max_results must be between 1 and 1000");
     }
     ObjectNode body = JSON.createObjectNode();
     ArrayNode entries = body.putArray("entries");
     try {
-      for (var e : log.query(new AuditQuery(model, principal, samples, maxResults))) {
+      for (var e : log.query(new AuditQuery(model, principal, samples, size.value()))) {
         entries.add(JSON.readTree(AuditJson.write(e)));
       }
     } catch (IOException e) {

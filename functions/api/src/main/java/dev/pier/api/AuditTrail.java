@@ -1,11 +1,11 @@
 package dev.pier.api;
 
-import dev.pier.kernel.audit.AuditEvent;
-import dev.pier.kernel.audit.AuditJson;
-import dev.pier.kernel.audit.AuditLog;
-import dev.pier.kernel.audit.PredictionSampler;
-import dev.pier.kernel.privacy.PiiFields;
-import dev.pier.kernel.privacy.PiiMasker;
+import dev.pier.security.audit.AuditEvent;
+import dev.pier.security.audit.AuditJson;
+import dev.pier.security.audit.AuditLog;
+import dev.pier.security.audit.PredictionSampler;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.security.privacy.PiiMasker;
 import dev.pier.registry.Alias;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.RegistryListener;

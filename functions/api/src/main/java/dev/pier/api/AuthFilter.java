@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.security.AccessDenied;
 import dev.pier.kernel.security.Credentials;
-import dev.pier.kernel.security.Gatekeeper;
+import dev.pier.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;

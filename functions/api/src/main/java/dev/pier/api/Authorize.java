@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * The permission a REST route needs, checked by {@link AuthFilter} through the shared {@link
- * dev.pier.kernel.security.Gatekeeper}: on the model named by the route's {@code {model}} path parameter, or on the
+ * dev.pier.security.Gatekeeper}: on the model named by the route's {@code {model}} path parameter, or on the
  * platform when the route has none. With authentication on, a route without this annotation is refused (403):
  * new routes are closed until they say what they need.
  */

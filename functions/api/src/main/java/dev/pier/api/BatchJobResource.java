@@ -10,6 +10,8 @@ import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
 import dev.pier.batch.JobCost;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.paging.Page;
+import dev.pier.kernel.paging.PageSize;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -53,11 +55,17 @@ public class BatchJobResource {
 
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
-  public JsonNode list(@QueryParam("model") String model, @QueryParam("state") String state) {
+  public JsonNode list(@QueryParam("model") String model, @QueryParam("state") String state,
+      @QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
+    PageSize size = PageSize.parse(maxResults);
+    Page<BatchJob> page = Page.of(jobs.list(model, state).stream()
+        .filter(j -> caller.allows(Permission.READ, j.model())).toList(), pageToken, size, BatchJob::id);
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode items = out.putArray("jobs");
-    jobs.list(model, state).stream().filter(j -> caller.allows(Permission.READ, j.model()))
-        .forEach(j -> items.add(view(j)));
+    page.items().forEach(j -> items.add(view(j)));
+    if (page.nextPageToken() != null) {
+      out.put("next_page_token", page.nextPageToken());
+    }
     return out;
   }
 

@@ -8,6 +8,9 @@ import dev.pier.batch.BatchSchedule;
 import dev.pier.batch.BatchSchedules;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.paging.Page;
+import dev.pier.kernel.paging.PageSize;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -58,10 +61,16 @@ public class BatchScheduleResource {
 
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
-  public JsonNode list() {
+  public JsonNode list(@QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
+    PageSize size = PageSize.parse(maxResults);
+    Page<BatchSchedule> page = Page.of(schedules.list().stream()
+        .filter(s -> caller.allows(Permission.READ, s.model())).toList(), pageToken, size, BatchSchedule::id);
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode items = out.putArray("schedules");
-    schedules.list().stream().filter(s -> caller.allows(Permission.READ, s.model())).forEach(s -> items.add(view(s)));
+    page.items().forEach(s -> items.add(view(s)));
+    if (page.nextPageToken() != null) {
+      out.put("next_page_token", page.nextPageToken());
+    }
     return out;
   }
 

@@ -1,7 +1,7 @@
 package dev.pier.api;
 
 import dev.pier.kernel.security.Credentials;
-import dev.pier.kernel.security.Gatekeeper;
+import dev.pier.security.Gatekeeper;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.security.Principal;
 import dev.pier.runtime.InferenceRequest;

@@ -2,7 +2,7 @@ package dev.pier.api;
 
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.local.LocalStandIns;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;

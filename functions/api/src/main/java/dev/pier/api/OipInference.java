@@ -1,8 +1,8 @@
 package dev.pier.api;
 
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.privacy.MarkedValues;
-import dev.pier.kernel.privacy.PiiFields;
+import dev.pier.security.privacy.MarkedValues;
+import dev.pier.security.privacy.PiiFields;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.ConcurrencyLimits;
 import dev.pier.runtime.InferenceRequest;

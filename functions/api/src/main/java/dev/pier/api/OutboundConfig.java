@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * {@code pier.outbound.*}: the URLs Pier calls out to (webhooks, async callbacks); see
- * {@link dev.pier.kernel.outbound.OutboundUrlPolicy} and README, "Security".
+ * {@link dev.pier.security.outbound.OutboundUrlPolicy} and README, "Security".
  */
 @ConfigMapping(prefix = "pier.outbound")
 public interface OutboundConfig {

@@ -1,8 +1,8 @@
 package dev.pier.api;
 
-import dev.pier.kernel.privacy.MarkedValues;
-import dev.pier.kernel.privacy.MaskedException;
-import dev.pier.kernel.privacy.PiiMasker;
+import dev.pier.security.privacy.MarkedValues;
+import dev.pier.security.privacy.MaskedException;
+import dev.pier.security.privacy.PiiMasker;
 import io.quarkus.logging.LoggingFilter;
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;

@@ -11,7 +11,7 @@ import dev.pier.registry.ModelResolver;
 import dev.pier.registry.RegistryTable;
 import dev.pier.runtime.ModelCache;
 import dev.pier.runtime.PredictionService;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.endpoints.EndpointClient;

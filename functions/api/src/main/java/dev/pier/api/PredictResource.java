@@ -1,7 +1,7 @@
 package dev.pier.api;
 
-import dev.pier.kernel.privacy.MarkedValues;
-import dev.pier.kernel.privacy.PiiFields;
+import dev.pier.security.privacy.MarkedValues;
+import dev.pier.security.privacy.PiiFields;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.kernel.outbound.OutboundUrlPolicy;
+import dev.pier.security.outbound.OutboundUrlPolicy;
 import dev.pier.registry.ApprovalPolicy;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.events.EventBridgePublisher;

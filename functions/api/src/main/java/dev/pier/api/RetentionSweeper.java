@@ -1,7 +1,7 @@
 package dev.pier.api;
 
 import dev.pier.batch.OutputRetention;
-import dev.pier.kernel.audit.AuditLog;
+import dev.pier.security.audit.AuditLog;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

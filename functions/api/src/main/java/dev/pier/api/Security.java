@@ -1,16 +1,16 @@
 package dev.pier.api;
 
-import dev.pier.kernel.audit.AuditLog;
-import dev.pier.kernel.audit.FileAuditLog;
-import dev.pier.kernel.audit.S3AuditLog;
-import dev.pier.kernel.privacy.SubjectHash;
-import dev.pier.kernel.security.ApiKeys;
-import dev.pier.kernel.security.FailedAuthentications;
-import dev.pier.kernel.security.Gatekeeper;
+import dev.pier.security.audit.AuditLog;
+import dev.pier.security.audit.FileAuditLog;
+import dev.pier.security.audit.S3AuditLog;
+import dev.pier.security.privacy.SubjectHash;
+import dev.pier.security.ApiKeys;
+import dev.pier.security.FailedAuthentications;
+import dev.pier.security.Gatekeeper;
 import dev.pier.kernel.security.Grant;
-import dev.pier.kernel.security.JwtVerifier;
+import dev.pier.security.JwtVerifier;
 import dev.pier.kernel.security.Principal;
-import dev.pier.kernel.security.RateLimiter;
+import dev.pier.security.RateLimiter;
 import dev.pier.kernel.security.Role;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;

@@ -2,7 +2,7 @@ package dev.pier.api;
 
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -2,11 +2,11 @@ package dev.pier.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.privacy.PiiFields;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ExplainSettings;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;

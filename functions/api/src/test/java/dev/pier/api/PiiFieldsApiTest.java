@@ -11,7 +11,7 @@ import dev.pier.grpc.v2.InferTensorContents;
 import dev.pier.grpc.v2.ModelInferRequest;
 import dev.pier.grpc.v2.ModelInferResponse;
 import dev.pier.grpc.v2.ModelStreamInferResponse;
-import dev.pier.kernel.audit.PredictionSampler;
+import dev.pier.security.audit.PredictionSampler;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

@@ -3,8 +3,8 @@ package dev.pier.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pier.kernel.audit.AuditEvent;
-import dev.pier.kernel.audit.AuditQuery;
+import dev.pier.security.audit.AuditEvent;
+import dev.pier.security.audit.AuditQuery;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;

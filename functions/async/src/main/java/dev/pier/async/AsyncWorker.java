@@ -1,7 +1,7 @@
 package dev.pier.async;
 
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.privacy.PiiMasker;
+import dev.pier.security.privacy.PiiMasker;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

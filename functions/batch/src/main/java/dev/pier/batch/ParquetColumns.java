@@ -175,7 +175,7 @@ final class ParquetColumns {
     return switch (schema.getType(idField).asPrimitiveType().getPrimitiveTypeName()) {
       case INT32 -> Integer.toString(row.getInteger(idField, 0));
       case INT64 -> Long.toString(row.getLong(idField, 0));
-      default -> ChunkScorer.quoted(row.getString(idField, 0));
+      default -> RowIds.quoted(row.getString(idField, 0));
     };
   }
 
@@ -248,7 +248,7 @@ final class ParquetColumns {
     switch (type.getPrimitiveTypeName()) {
       case BINARY -> {
         // strings take the CSV cell rules: "5.1" is a number, "x" is an error row
-        return ChunkScorer.storeCell(spec, g.getString(field, index).trim(), column, at, name);
+        return InputColumns.storeText(spec, g.getString(field, index).trim(), column, at, name);
       }
       case BOOLEAN -> {
         if (target != Datatype.BOOL) {

@@ -22,7 +22,7 @@ import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.local.LocalAws;
 import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelResolver;
 import dev.pier.registry.NewVersion;

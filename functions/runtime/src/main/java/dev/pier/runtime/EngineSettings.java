@@ -11,7 +11,8 @@ import java.util.Map;
  *     comes from requests rather than from splitting one
  * @param interOpThreads threads that run independent operators of one graph in parallel
  * @param workDir a directory the engine may keep files in (DJL's native-library cache); null when it needs none
- * @param options engine-specific settings by key, e.g. {@code graph-optimizer} for TorchScript
+ * @param options engine-specific settings by key, e.g. {@code graph-optimizer} for TorchScript,
+ *     {@code max-unpacked-bytes} for engines that unpack archived models
  */
 public record EngineSettings(int intraOpThreads, int interOpThreads, Path workDir, Map<String, String> options) {
 
@@ -30,5 +31,11 @@ public record EngineSettings(int intraOpThreads, int interOpThreads, Path workDi
 
   public String option(String key, String fallback) {
     return options.getOrDefault(key, fallback);
+  }
+
+  /** Option {@code max-unpacked-bytes}: what an archived model may unpack to ({@link ModelArchive}). */
+  public long maxUnpackedBytes(long fallback) {
+    String v = options.get("max-unpacked-bytes");
+    return v == null ? fallback : Long.parseLong(v);
   }
 }

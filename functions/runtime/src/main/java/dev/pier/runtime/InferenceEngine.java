@@ -1,7 +1,8 @@
 package dev.pier.runtime;
 
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import java.nio.file.Path;
 
 /**
@@ -48,6 +49,23 @@ public interface InferenceEngine {
     return 2 * stagedBytes;
   }
 
+  /**
+   * About how much memory a loaded model of {@code artifactBytes} holds (weights plus the engine's own buffers,
+   * roughly twice the artifact, at least 1 MiB): what engines report as {@link LoadedModel#sizeBytes()}.
+   */
+  static long residentBytes(long artifactBytes) {
+    return Math.max(artifactBytes * 2, 1 << 20);
+  }
+
+  /**
+   * The 400 for an artifact the engine cannot load: {@code artifact is not a loadable <kind>: <engine's message>},
+   * the engine's message with server paths removed ({@link EngineMessage}).
+   */
+  static PierException notLoadable(String kind, Throwable cause) {
+    return PierException.badRequest("artifact is not a loadable " + kind + ": "
+        + EngineMessage.of(cause));
+  }
+
   /** Loads an artifact that carries its own signature; see {@link #load(Path, Signature)}. */
   default LoadedModel load(Path artifact) {
     return load(artifact, null);
@@ -55,7 +73,7 @@ public interface InferenceEngine {
 
   /**
    * Makes an engine; listed in {@code META-INF/services/dev.pier.runtime.InferenceEngine$Provider} of each engine
-   * module. {@link #create} must be cheap: native libraries are loaded on an engine's first {@link #load}, so a
+   * module. Engines extend {@link EngineProvider} rather than implement this. {@link #create} must be cheap: native libraries are loaded on an engine's first {@link #load}, so a
    * process that never serves a framework never pays for it.
    */
   interface Provider {

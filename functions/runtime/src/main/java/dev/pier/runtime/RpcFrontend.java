@@ -1,7 +1,7 @@
 package dev.pier.runtime;
 
-import dev.pier.kernel.audit.PredictionSampler;
-import dev.pier.kernel.security.Gatekeeper;
+import dev.pier.security.audit.PredictionSampler;
+import dev.pier.security.Gatekeeper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.security.ArtifactSignature;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.local.LocalAws;
 import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;

@@ -10,6 +10,8 @@ import java.util.function.Function;
 public sealed interface Credentials {
   /** Header (and gRPC metadata key) carrying an API key on its own. */
   String API_KEY_HEADER = "X-Api-Key";
+  /** How every Pier API key starts ({@code pier_<id>_<secret>}), which tells one from a JWT in a bearer token. */
+  String API_KEY_PREFIX = "pier_";
 
   record None() implements Credentials {}
 
@@ -36,7 +38,7 @@ public sealed interface Credentials {
       if (token.isEmpty()) {
         return new Malformed("the Authorization header carries an empty bearer token");
       }
-      return token.startsWith(ApiKeys.PREFIX) ? new ApiKey(token) : new BearerJwt(token);
+      return token.startsWith(API_KEY_PREFIX) ? new ApiKey(token) : new BearerJwt(token);
     }
     if (apiKey != null && !apiKey.isBlank()) {
       return new ApiKey(apiKey.trim());

@@ -2,7 +2,7 @@ package dev.pier.registry.events;
 
 import dev.pier.kernel.PierException;
 import dev.pier.registry.RegistryTable;
-import dev.pier.kernel.outbound.OutboundUrlPolicy;
+import dev.pier.security.outbound.OutboundUrlPolicy;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;

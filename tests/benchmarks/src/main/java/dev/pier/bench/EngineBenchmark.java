@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.EngineSettings;

@@ -15,7 +15,7 @@ import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.Priority;
 import dev.pier.batch.S3Uri;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.onnx.OnnxEngine;
 import java.io.File;

@@ -1,7 +1,7 @@
 package dev.pier.bench;
 
 import dev.pier.kernel.tensor.Datatype;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.InferenceRequest;

@@ -5,7 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.pier.kernel.tensor.Datatype;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.Tensor;

@@ -1,11 +1,11 @@
 package dev.pier.engine.tensorflow;
 
-import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.runtime.EngineProvider;
 import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
@@ -45,19 +45,13 @@ public final class TensorFlowEngine implements InferenceEngine {
 
   public TensorFlowEngine(EngineSettings settings) {
     this.settings = settings;
-    this.maxUnpackedBytes = Long.parseLong(settings.option("max-unpacked-bytes", Long.toString(MAX_UNPACKED_BYTES)));
+    this.maxUnpackedBytes = settings.maxUnpackedBytes(MAX_UNPACKED_BYTES);
   }
 
   /** Found by {@link java.util.ServiceLoader}. */
-  public static final class Provider implements InferenceEngine.Provider {
-    @Override
-    public Framework framework() {
-      return Framework.TENSORFLOW;
-    }
-
-    @Override
-    public InferenceEngine create(EngineSettings settings) {
-      return new TensorFlowEngine(settings);
+  public static final class Provider extends EngineProvider {
+    public Provider() {
+      super(Framework.TENSORFLOW, TensorFlowEngine::new);
     }
   }
 
@@ -96,14 +90,13 @@ public final class TensorFlowEngine implements InferenceEngine {
                 .build())
             .load();
       } catch (TensorFlowException | IllegalArgumentException e) {
-        throw PierException.badRequest("artifact is not a loadable TensorFlow SavedModel (tag 'serve'): "
-            + EngineMessage.of(e));
+        throw InferenceEngine.notLoadable("TensorFlow SavedModel (tag 'serve')", e);
       }
       try {
         SessionFunction function = serving(bundle);
         Signature signature = new Signature(specs(function.signature().getInputs(), "input"),
             specs(function.signature().getOutputs(), "output"));
-        return new TensorFlowModel(bundle, function, signature, Math.max(staged.bytes() * 2, 1 << 20));
+        return new TensorFlowModel(bundle, function, signature, InferenceEngine.residentBytes(staged.bytes()));
       } catch (RuntimeException e) {
         bundle.close();
         throw e;

@@ -8,7 +8,8 @@ import dev.pier.runtime.EngineMessage;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.runtime.EngineProvider;
 import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
@@ -43,15 +44,9 @@ public final class TorchEngine implements InferenceEngine {
   }
 
   /** Found by {@link java.util.ServiceLoader}. */
-  public static final class Provider implements InferenceEngine.Provider {
-    @Override
-    public Framework framework() {
-      return Framework.PYTORCH;
-    }
-
-    @Override
-    public InferenceEngine create(EngineSettings settings) {
-      return new TorchEngine(settings);
+  public static final class Provider extends EngineProvider {
+    public Provider() {
+      super(Framework.PYTORCH, TorchEngine::new);
     }
   }
 
@@ -84,8 +79,8 @@ public final class TorchEngine implements InferenceEngine {
     try {
       block = JniUtils.loadModule(manager, artifact, true, new String[0], new String[0], false);
     } catch (RuntimeException e) {
-      throw PierException.badRequest("artifact is not a loadable TorchScript model (save it with"
-          + " torch.jit.trace(...).save or torch.jit.script(...).save): " + EngineMessage.of(e));
+      throw InferenceEngine.notLoadable("TorchScript model (save it with torch.jit.trace(...).save or"
+          + " torch.jit.script(...).save)", e);
     }
     try {
       JniUtils.enableInferenceMode(block);
@@ -105,7 +100,7 @@ public final class TorchEngine implements InferenceEngine {
 
   private static long sizeBytes(Path artifact) {
     try {
-      return Math.max(Files.size(artifact) * 2, 1 << 20);
+      return InferenceEngine.residentBytes(Files.size(artifact));
     } catch (IOException e) {
       return 1 << 20;
     }

@@ -8,7 +8,8 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.runtime.EngineProvider;
 import dev.pier.runtime.EngineSettings;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
@@ -44,15 +45,9 @@ public final class XGBoostEngine implements InferenceEngine {
   }
 
   /** Found by {@link java.util.ServiceLoader}. */
-  public static final class Provider implements InferenceEngine.Provider {
-    @Override
-    public Framework framework() {
-      return Framework.XGBOOST;
-    }
-
-    @Override
-    public InferenceEngine create(EngineSettings settings) {
-      return new XGBoostEngine(settings.intraOpThreads());
+  public static final class Provider extends EngineProvider {
+    public Provider() {
+      super(Framework.XGBOOST, settings -> new XGBoostEngine(settings.intraOpThreads()));
     }
   }
 
@@ -81,7 +76,7 @@ public final class XGBoostEngine implements InferenceEngine {
       // extension, which staged artifacts do not have.
       booster = XGBoost.loadModel(bytes);
     } catch (XGBoostError | IOException | RuntimeException e) {
-      throw PierException.badRequest("artifact is not a loadable XGBoost model (JSON or UBJ): " + EngineMessage.of(e));
+      throw InferenceEngine.notLoadable("XGBoost model (JSON or UBJ)", e);
     }
     try {
       booster.setParam("nthread", threads);
@@ -102,7 +97,7 @@ public final class XGBoostEngine implements InferenceEngine {
       outputs.add(new TensorSpec(XGBoostModel.MARGIN, Datatype.FP32, shape(marginColumns)));
       Signature signature = new Signature(
           List.of(new TensorSpec(INPUT, Datatype.FP32, new long[] {-1, features})), outputs);
-      return new XGBoostModel(booster, signature, (int) features, Math.max(bytes.length * 2L, 1 << 20));
+      return new XGBoostModel(booster, signature, (int) features, InferenceEngine.residentBytes(bytes.length));
     } catch (XGBoostError | IOException e) {
       booster.dispose();
       throw PierException.badRequest("the XGBoost model could not be prepared for prediction: " + EngineMessage.of(e));

@@ -131,7 +131,7 @@ class XGBoostEngineTest {
   @Test
   void isFoundThroughTheServiceLoader() {
     assertThat(ServiceLoader.load(InferenceEngine.Provider.class).stream().map(ServiceLoader.Provider::get)
-        .filter(p -> p.framework() == dev.pier.registry.Framework.XGBOOST)
+        .filter(p -> p.framework() == dev.pier.kernel.engine.Framework.XGBOOST)
         .map(p -> p.create(EngineSettings.singleThreaded()).platform())).containsExactly("xgboost");
   }
 }

@@ -10,9 +10,9 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.registry.Framework;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.runtime.EngineProvider;
 import dev.pier.runtime.EngineSettings;
-import dev.pier.runtime.EngineMessage;
 import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.ModelArchive;
@@ -52,17 +52,11 @@ public final class OnnxEngine implements InferenceEngine {
     this.maxUnpackedBytes = maxUnpackedBytes;
   }
 
-  /** Found by {@link java.util.ServiceLoader}; see {@link InferenceEngine.Provider}. */
-  public static final class Provider implements InferenceEngine.Provider {
-    @Override
-    public Framework framework() {
-      return Framework.ONNX;
-    }
-
-    @Override
-    public InferenceEngine create(EngineSettings settings) {
-      return new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads(), Long.parseLong(
-          settings.option("max-unpacked-bytes", Long.toString(MAX_UNPACKED_BYTES))));
+  /** Found by {@link java.util.ServiceLoader}. */
+  public static final class Provider extends EngineProvider {
+    public Provider() {
+      super(Framework.ONNX, settings -> new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads(),
+          settings.maxUnpackedBytes(MAX_UNPACKED_BYTES)));
     }
   }
 
@@ -113,7 +107,7 @@ public final class OnnxEngine implements InferenceEngine {
         throw e;
       }
     } catch (OrtException e) {
-      throw PierException.badRequest("artifact is not a loadable ONNX model: " + EngineMessage.of(e));
+      throw InferenceEngine.notLoadable("ONNX model", e);
     }
   }
 

@@ -11,6 +11,7 @@ import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.EngineMessage;
+import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.Tensor;
 import java.lang.reflect.Array;
@@ -39,7 +40,7 @@ final class OnnxModel implements LoadedModel {
     this.env = env;
     this.session = session;
     this.signature = signature;
-    this.sizeBytes = Math.max(artifactBytes * 2, 1 << 20); // weights plus the runtime's own buffers, roughly
+    this.sizeBytes = InferenceEngine.residentBytes(artifactBytes);
     this.bindings = new OnnxBindings(env);
   }
 

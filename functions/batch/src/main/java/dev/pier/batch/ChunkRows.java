@@ -1,0 +1,61 @@
+package dev.pier.batch;
+
+import dev.pier.kernel.PierException;
+import dev.pier.runtime.pipeline.FeaturePipeline;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A chunk's rows once read: the good ones as ids and one flat column per model input (rows are parsed straight into
+ * the columns, so reading allocates per chunk, not per row), the bad ones already written as error lines.
+ */
+final class ChunkRows {
+  final InputColumns layout;
+  final String[] ids;
+  final Object[] columns;
+  int count;
+  long failed;
+  final StringBuilder errors = new StringBuilder();
+
+  ChunkRows(InputColumns layout, int capacity) {
+    this.layout = layout;
+    this.ids = new String[capacity];
+    this.columns = layout.allocate(capacity);
+  }
+
+  /** The row being read: its values go to this index of each column until {@link #accept} or {@link #error}. */
+  int next() {
+    return count;
+  }
+
+  /** The row at {@link #next()} is complete and good. */
+  void accept(String id) {
+    ids[count++] = id;
+  }
+
+  /** A row that cannot be scored, with the reason (the row's values, if any were stored, are overwritten). */
+  void error(String id, String message) {
+    failed++;
+    errors.append("{\"id\":").append(id).append(",\"error\":");
+    RowIds.quote(errors, message);
+    errors.append("}\n");
+  }
+
+  /**
+   * Runs the feature pipeline on one row's raw features into the input column (the very code the predict API runs),
+   * or records why it could not.
+   */
+  void addInstance(FeaturePipeline pipeline, Map<String, Object> instance, String id) {
+    float[] features;
+    try {
+      features = (float[]) pipeline.apply(List.of(instance)).data();
+    } catch (PierException e) {
+      String message = e.getMessage();
+      error(id, message.startsWith("instances[0]: ") ? message.substring("instances[0]: ".length()) : message);
+      return;
+    }
+    int width = layout.width(0);
+    System.arraycopy(features, 0, (float[]) columns[0], count * width, width);
+    accept(id);
+  }
+}

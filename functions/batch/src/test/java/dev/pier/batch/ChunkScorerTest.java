@@ -1,0 +1,108 @@
+package dev.pier.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.runtime.Tensor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chunk readers and result writers through {@link ChunkScorer}, with a model that sums each row's three features
+ * and refuses (400) any batch holding a negative one, the way input validation refuses a batch.
+ */
+class ChunkScorerTest {
+  private static final Signature SIGNATURE = new Signature(
+      List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 3})),
+      List.of(new TensorSpec("sum", Datatype.FP32, new long[] {-1})));
+
+  private final List<Integer> batchSizes = new ArrayList<>();
+
+  private List<Tensor> sumRows(List<Tensor> inputs) {
+    float[] x = (float[]) inputs.getFirst().data();
+    int n = x.length / 3;
+    batchSizes.add(n);
+    float[] sums = new float[n];
+    for (int r = 0; r < n; r++) {
+      for (int k = 0; k < 3; k++) {
+        if (x[r * 3 + k] < 0) {
+          throw PierException.badRequest("input 'x' must not be negative");
+        }
+        sums[r] += x[r * 3 + k];
+      }
+    }
+    return List.of(new Tensor("sum", Datatype.FP32, new long[] {n}, sums));
+  }
+
+  private ChunkScorer.Scored score(String data, InputFormat format, String header, int rows) {
+    byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+    return new ChunkScorer(SIGNATURE, 64, this::sumRows)
+        .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 1, rows), format, header);
+  }
+
+  private static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void jsonlRowsAreScoredInOneBatchAndWrittenAsJsonlWithTheirIds() {
+    var scored = score("{\"id\": 7, \"x\": [1, 2, 3]}\n{\"x\": [4, 5, 6], \"note\": \"rides along\"}\n",
+        InputFormat.JSONL, null, 2);
+
+    assertThat(text(scored.results())).isEqualTo("{\"id\":7,\"sum\":6.0}\n{\"id\":2,\"sum\":15.0}\n");
+    assertThat(scored.succeeded()).isEqualTo(2);
+    assertThat(batchSizes).containsExactly(2);
+  }
+
+  @Test
+  void csvRowsWithIndexedColumnsAreWrittenAsCsvUnderAHeader() {
+    var scored = score("a,1,2,3\n\"b, c\",1,1,1\n", InputFormat.CSV, "id,x_0,x_1,x_2", 2);
+
+    assertThat(text(scored.results())).isEqualTo("id,sum\na,6.0\n\"b, c\",3.0\n");
+  }
+
+  @Test
+  void aRowThatCannotBeReadIsAnErrorLineNamingWhyAndTheOthersAreScored() {
+    var scored = score("{\"x\": [1, 2]}\n{\"x\": [1, \"two\", 3]}\n{\"x\": [1, 1, 1]}\n", InputFormat.JSONL, null, 3);
+
+    assertThat(scored.succeeded()).isEqualTo(1);
+    assertThat(scored.failed()).isEqualTo(2);
+    assertThat(text(scored.errors())).isEqualTo("""
+        {"id":1,"error":"input 'x' needs 3 values per row, got 2"}
+        {"id":2,"error":"input 'x' takes numbers, got \\"two\\""}
+        """);
+  }
+
+  @Test
+  void aBatchTheModelRefusesIsRescoredRowByRowSoOnlyTheBadRowFails() {
+    var scored = score("1,1,1\n2,-2,2\n3,3,3\n", InputFormat.CSV, "x_0,x_1,x_2", 3);
+
+    assertThat(text(scored.results())).isEqualTo("id,sum\n1,3.0\n3,9.0\n");
+    assertThat(text(scored.errors())).isEqualTo("{\"id\":2,\"error\":\"input 'x' must not be negative\"}\n");
+    assertThat(batchSizes).containsExactly(3, 1, 1, 1);
+  }
+
+  @Test
+  void aModelFailureFailsTheWholeChunkForARetry() {
+    byte[] bytes = "{\"x\": [1, 2, 3]}\n".getBytes(StandardCharsets.UTF_8);
+    ChunkScorer scorer = new ChunkScorer(SIGNATURE, 64, inputs -> {
+      throw PierException.unavailable("the engine is gone", null);
+    });
+
+    assertThatThrownBy(() -> scorer.score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 1, 1),
+        InputFormat.JSONL, null)).isInstanceOf(PierException.class).hasMessageContaining("the engine is gone");
+  }
+
+  @Test
+  void aCsvHeaderWithoutTheInputsColumnsRefusesTheFile() {
+    assertThatThrownBy(() -> score("1,2\n", InputFormat.CSV, "a,b", 1))
+        .isInstanceOf(BatchError.class)
+        .hasMessage("input 'x' takes 3 values per row, the CSV header has 2 feature columns");
+  }
+}
