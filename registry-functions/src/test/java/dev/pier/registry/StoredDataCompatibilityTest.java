@@ -71,7 +71,7 @@ class StoredDataCompatibilityTest {
 
     assertThat(versions).hasSize(5);
     for (Map<String, AttributeValue> item : versions) {
-      assertThat(canonical(ModelRegistry.versionItem(ModelRegistry.toVersion(item)))).isEqualTo(canonical(item));
+      assertThat(canonical(RegistryItems.versionItem(RegistryItems.toVersion(item)))).isEqualTo(canonical(item));
     }
   }
 
@@ -98,7 +98,7 @@ class StoredDataCompatibilityTest {
     ModelVersion v1 = registry.version("churn", 1);
     Path target = files.resolve("downloaded");
 
-    artifacts.download(v1.artifactKey(), v1.sha256(), target);
+    artifacts.download(v1.artifact().key(), v1.artifact().sha256(), target);
 
     assertThat(Files.readString(target)).isEqualTo(StoredDataFixture.CHURN_WEIGHTS);
   }

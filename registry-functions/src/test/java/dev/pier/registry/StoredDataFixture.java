@@ -67,11 +67,12 @@ class StoredDataFixture {
 
   /** The registration of churn v1, made with Idempotency-Key {@code idem-1}: every field a request may carry. */
   static NewVersion churnV1() throws IOException {
-    return new NewVersion(Framework.ONNX, signature(), "first churn model", Map.of("owner", "alice"),
-        Map.of("auc", 0.91), new Batching(32, 2_000), null, new ResponseCaching(60, 1_000),
-        new ExplainSettings(new float[][] {{0f, 1f, 2f, 3f}, {1f, 1f, 1f, 1f}}), "s3://bucket/mlflow/1/model",
-        "run-42", Map.of("depth", "6"), Map.of("pier.note", "kept"), "{\"datasets\":[\"s3://data/train\"]}",
-        "{\"steps\":[]}");
+    return new NewVersion(Framework.ONNX, signature(),
+        new ModelVersion.Metadata("first churn model", Map.of("owner", "alice"), Map.of("auc", 0.91),
+            Map.of("depth", "6"), Map.of("pier.note", "kept")),
+        new ModelVersion.Serving(new Batching(32, 2_000), null, new ResponseCaching(60, 1_000),
+            new ExplainSettings(new float[][] {{0f, 1f, 2f, 3f}, {1f, 1f, 1f, 1f}}), "{\"steps\":[]}"),
+        new ModelVersion.Provenance("s3://bucket/mlflow/1/model", "run-42", "{\"datasets\":[\"s3://data/train\"]}"));
   }
 
   /** Three models between them using every stored field, alias move, review, card and audit entry kind. */
@@ -81,49 +82,54 @@ class StoredDataFixture {
     Path booster = Files.writeString(files.resolve("fraud.json"), "{\"booster\": 1}");
     var signature = signature();
 
-    registry.createModel("churn", "who leaves", Map.of("team", "risk"), "alice");
-    registry.updateModel("churn", null, m -> new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(),
+    registry.models().create("churn", "who leaves", Map.of("team", "risk"), "alice");
+    registry.models().update("churn", null, m -> new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(),
         m.updatedAt(), m.description(), m.tags(), new ApprovalPolicy(true, 1, java.util.Set.of("production")),
         m.revision()), "admin");
     NewVersion full = churnV1();
     registry.register("churn", full, weights, "idem-1", "alice");
     registry.register("churn", full, weights, "idem-1", "alice"); // a replay: no second version
-    registry.approve("churn", 1, "bob", "fine"); // the policy made it PENDING_REVIEW at registration
-    registry.transitionStage("churn", 1, "Production", false, "bob");
-    registry.register("churn", new NewVersion(Framework.ONNX, signature, "on an endpoint", Map.of(), Map.of("auc",
-        0.93), null, new Placement(Placement.Kind.ENDPOINT, null, "ml.g5.xlarge", 1, null)), weights2, null, "alice");
-    registry.approve("churn", 2, "bob", null);
+    registry.reviews().approve("churn", 1, "bob", "fine"); // the policy made it PENDING_REVIEW at registration
+    registry.reviews().transitionStage("churn", 1, "Production", false, "bob");
+    registry.register("churn", new NewVersion(Framework.ONNX, signature,
+        new ModelVersion.Metadata("on an endpoint", Map.of(), Map.of("auc", 0.93)),
+        new ModelVersion.Serving(null, new Placement(Placement.Kind.ENDPOINT, null, "ml.g5.xlarge", 1, null)), null),
+        weights2, null, "alice");
+    registry.reviews().approve("churn", 2, "bob", null);
     registry.setAlias("churn", "production", new Alias.Target(1, null), "bob");
     registry.setAlias("churn", "production", new Alias.Target(1, new Canary(2, 0.1)), "bob");
-    registry.rollbackAlias("churn", "production", "bob");
+    registry.aliases().rollback("churn", "production", "bob");
     registry.setAlias("churn", "staging", new Alias.Target(2, null), "alice");
-    registry.putCard("churn", 1, new ModelCard("# Churn\nPredicts churn.", "retention offers", "not for credit",
+    registry.cards().put("churn", 1, new ModelCard("# Churn\nPredicts churn.", "retention offers", "not for credit",
         "holdout-2026", Map.of("auc", 0.91), "checked by segment", null, null, 0), null, "alice");
     registry.register("churn", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights2, null,
         "alice");
-    registry.deleteVersion("churn", 3, "alice");
+    registry.versions().delete("churn", 3, "alice");
 
-    registry.registerReference("fraud", new NewVersion(Framework.XGBOOST, null, "by reference", Map.of("team",
-        "risk"), Map.of("auc", 0.75), null, null, null, null, "runs:/abc/model", "abc", Map.of("depth", "4"),
-        Map.of(), null, null), "source is not in S3: not servable", "carol");
-    registry.register("fraud", new NewVersion(Framework.XGBOOST, null, null, Map.of("team", "risk"),
-        Map.of("auc", 0.85), null, Placement.FUNCTION), booster, null, "carol");
-    registry.transitionStage("fraud", 2, "Staging", true, "carol");
-    registry.updateVersion("fraud", 2, null, v -> v.edited("boosted trees", Map.of("team", "risk", "tier", "gold"),
-        v.metrics(), Map.of("depth", "6"), v.properties(), v.status(), v.stage(), java.time.Instant.now()), "carol",
+    registry.registerReference("fraud", new NewVersion(Framework.XGBOOST, null,
+        new ModelVersion.Metadata("by reference", Map.of("team", "risk"), Map.of("auc", 0.75), Map.of("depth", "4"),
+            Map.of()), null, new ModelVersion.Provenance("runs:/abc/model", "abc", null)),
+        "source is not in S3: not servable", "carol");
+    registry.register("fraud", new NewVersion(Framework.XGBOOST, null,
+        new ModelVersion.Metadata(null, Map.of("team", "risk"), Map.of("auc", 0.85)),
+        new ModelVersion.Serving(null, Placement.FUNCTION), null), booster, null, "carol");
+    registry.reviews().transitionStage("fraud", 2, "Staging", true, "carol");
+    registry.versions().update("fraud", 2, null, v -> v.edited(new ModelVersion.Metadata("boosted trees",
+        Map.of("team", "risk", "tier", "gold"), v.metadata().metrics(), Map.of("depth", "6"),
+        v.metadata().properties()), java.time.Instant.now()), "carol",
         null);
     registry.setAlias("fraud", "champion", 2);
-    registry.putCard("fraud", 2, new ModelCard("v2", null, null, null, Map.of(), null, null, null, 0), null, "carol");
-    registry.putCard("fraud", 2, new ModelCard("v2, revised", "screening", null, null, Map.of("recall", 0.6), null,
+    registry.cards().put("fraud", 2, new ModelCard("v2", null, null, null, Map.of(), null, null, null, 0), null, "carol");
+    registry.cards().put("fraud", 2, new ModelCard("v2, revised", "screening", null, null, Map.of("recall", 0.6), null,
         null, null, 0), 1L, "dave");
 
-    registry.createModel("ranker", null, Map.of(), "erin");
+    registry.models().create("ranker", null, Map.of(), "erin");
     registry.register("ranker", new NewVersion(Framework.PYTORCH, null, null, Map.of(), Map.of("auc", 0.7)),
         weights, null, "erin");
-    registry.requestReview("ranker", 1, "erin", null);
-    registry.reject("ranker", 1, "frank", "no offline evaluation");
+    registry.reviews().request("ranker", 1, "erin", null);
+    registry.reviews().reject("ranker", 1, "frank", "no offline evaluation");
     registry.setAlias("ranker", "trial", 1);
-    registry.deleteAlias("ranker", "trial", "erin");
+    registry.aliases().delete("ranker", "trial", "erin");
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -36,7 +36,7 @@ final class StoredDataView {
           .map(v -> v.model() + "/" + v.version()).toList());
     }
     out.put("searches", searches);
-    out.put("modelSearch", registry.searchModels(SearchFilter.parse("tags.team = 'risk'"), List.of(), null, 100)
+    out.put("modelSearch", registry.models().search(SearchFilter.parse("tags.team = 'risk'"), List.of(), null, 100)
         .items().stream().map(RegisteredModel::name).toList());
     return JSON.writeValueAsString(out);
   }
@@ -51,12 +51,12 @@ final class StoredDataView {
     m.put("tags", new TreeMap<>(model.tags()));
     m.put("approval", model.approval() == null ? null : policy(model.approval()));
     m.put("revision", model.revision());
-    m.put("policy", policy(registry.policy(name)));
+    m.put("policy", policy(registry.models().policy(name)));
     List<Object> versions = new ArrayList<>();
     for (ModelVersion v : registry.allVersions(name)) {
       Map<String, Object> one = version(v);
       try {
-        one.put("card", card(registry.card(name, v.version())));
+        one.put("card", card(registry.cards().get(name, v.version())));
       } catch (dev.pier.kernel.PierException e) {
         one.put("card", null);
       }
@@ -71,7 +71,7 @@ final class StoredDataView {
       one.put("revision", a.revision());
       one.put("updatedAt", a.updatedAt().toString());
       one.put("resolves", registry.resolve(name, a.name()).version());
-      one.put("history", registry.history(name, a.name(), 100).stream().map(c -> {
+      one.put("history", registry.aliases().history(name, a.name(), 100).stream().map(c -> {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("revision", c.revision());
         h.put("from", c.from() == null ? null : target(c.from()));
@@ -101,34 +101,37 @@ final class StoredDataView {
   /** A version's fields under the names they had before the registry was split by concern. */
   static Map<String, Object> version(ModelVersion v) {
     Map<String, Object> m = new LinkedHashMap<>();
+    ModelVersion.Artifact a = v.artifact();
+    ModelVersion.Metadata md = v.metadata();
+    ModelVersion.Serving sv = v.serving();
     m.put("model", v.model());
     m.put("version", v.version());
-    m.put("framework", v.framework() == null ? null : v.framework().id());
-    m.put("sha256", v.sha256());
-    m.put("sizeBytes", v.sizeBytes());
-    m.put("artifactKey", v.artifactKey());
-    m.put("signature", v.signature() == null ? null : SignatureJson.write(v.signature()).toString());
-    m.put("description", v.description());
-    m.put("tags", new TreeMap<>(v.tags()));
-    m.put("metrics", new TreeMap<>(v.metrics()));
-    m.put("batching", v.batching() == null ? null : v.batching().toString());
-    m.put("placement", v.placement() == null ? null : v.placement().toString());
-    m.put("responseCache", v.responseCache() == null ? null : v.responseCache().toString());
-    m.put("explain", v.explain() == null ? null : Arrays.deepToString(v.explain().background()));
+    m.put("framework", a.framework() == null ? null : a.framework().id());
+    m.put("sha256", a.sha256());
+    m.put("sizeBytes", a.sizeBytes());
+    m.put("artifactKey", a.key());
+    m.put("signature", a.signature() == null ? null : SignatureJson.write(a.signature()).toString());
+    m.put("description", md.description());
+    m.put("tags", new TreeMap<>(md.tags()));
+    m.put("metrics", new TreeMap<>(md.metrics()));
+    m.put("batching", sv.batching() == null ? null : sv.batching().toString());
+    m.put("placement", sv.placement() == null ? null : sv.placement().toString());
+    m.put("responseCache", sv.responseCache() == null ? null : sv.responseCache().toString());
+    m.put("explain", sv.explain() == null ? null : Arrays.deepToString(sv.explain().background()));
     m.put("createdAt", v.createdAt().toString());
-    m.put("source", v.source());
-    m.put("runId", v.runId());
-    m.put("servable", v.servable());
-    m.put("statusMessage", v.statusMessage());
-    m.put("status", v.status().name());
-    m.put("stage", v.stage());
-    m.put("params", new TreeMap<>(v.params()));
-    m.put("properties", new TreeMap<>(v.properties()));
-    m.put("lineage", v.lineage());
-    m.put("createdBy", v.createdBy());
+    m.put("source", v.provenance().source());
+    m.put("runId", v.provenance().runId());
+    m.put("servable", a.servable());
+    m.put("statusMessage", a.statusMessage());
+    m.put("status", v.governance().status().name());
+    m.put("stage", v.governance().stage());
+    m.put("params", new TreeMap<>(md.params()));
+    m.put("properties", new TreeMap<>(md.properties()));
+    m.put("lineage", v.provenance().lineage());
+    m.put("createdBy", v.governance().createdBy());
     m.put("revision", v.revision());
     m.put("updatedAt", v.updatedAt().toString());
-    m.put("pipeline", v.pipeline());
+    m.put("pipeline", sv.pipeline());
     m.put("onEndpoint", v.onEndpoint());
     return m;
   }
