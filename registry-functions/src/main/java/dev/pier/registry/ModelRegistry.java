@@ -3,10 +3,8 @@ package dev.pier.registry;
 import dev.pier.kernel.security.ArtifactSignature;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**

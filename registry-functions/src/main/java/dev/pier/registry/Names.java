@@ -26,6 +26,15 @@ public final class Names {
     }
   }
 
+  /** A version number as an API parameter names it: 400 unless it is a positive integer. */
+  public static int versionParam(String version) {
+    Integer n = versionNumber(version);
+    if (n == null || n < 1) {
+      throw PierException.badRequest("version must be a positive integer string, got '" + version + "'");
+    }
+    return n;
+  }
+
   /**
    * A reference made only of digits is a version number; anything else names an alias (null). Numbers too large for
    * an int map to {@link Integer#MAX_VALUE}, which no model reaches, so they read as "no such version".

@@ -69,6 +69,22 @@ public final class Versions {
     this.signatures = Objects.requireNonNull(signatures);
   }
 
+  /**
+   * 400 unless {@code artifact} carries a signature that verifies, when one is required or given: the check
+   * registration makes, for callers that must make it before anything else opens the bytes (an engine checking an
+   * upload before registration).
+   */
+  public void checkSignature(Path artifact, Map<String, String> properties) {
+    if (!signatures.required() && !properties.containsKey(ArtifactSignature.PROPERTY)) {
+      return;
+    }
+    try {
+      signatures.checkRegistration(ArtifactStore.sha256(artifact), properties);
+    } catch (IOException e) {
+      throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
+    }
+  }
+
   /** Whether registrations must carry a valid artifact signature. */
   public boolean requiresSignatures() {
     return signatures.required();

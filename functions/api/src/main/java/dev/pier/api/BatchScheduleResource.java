@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

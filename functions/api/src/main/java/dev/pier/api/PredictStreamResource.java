@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
+
 import dev.pier.batch.ChunkPlanner;
 import dev.pier.batch.ChunkScorer;
 import dev.pier.batch.InputFormat;

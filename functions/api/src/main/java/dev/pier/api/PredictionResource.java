@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
+
 import dev.pier.async.AsyncPrediction;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Permission;

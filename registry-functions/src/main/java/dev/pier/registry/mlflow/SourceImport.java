@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
 
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.S3SourcePolicy;

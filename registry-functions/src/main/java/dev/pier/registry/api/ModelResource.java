@@ -1,6 +1,9 @@
-package dev.pier.api;
+package dev.pier.registry.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.registry.Names;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
@@ -10,7 +13,6 @@ import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
-import dev.pier.runtime.oip.OipJson;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -38,15 +40,13 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 @Blocking
 public class ModelResource {
   private static final int MAX_PAGE = 1000;
-  private final Platform platform;
   private final ModelRegistry registry;
-  @jakarta.inject.Inject Caller authenticated;
-  @jakarta.inject.Inject ArtifactSigning signing;
+  private final ServingChecks serving;
   private final CallerIdentity caller;
 
-  public ModelResource(Platform platform, CallerIdentity caller) {
-    this.platform = platform;
-    this.registry = platform.registry();
+  public ModelResource(ModelRegistry registry, ServingChecks serving, CallerIdentity caller) {
+    this.registry = registry;
+    this.serving = serving;
     this.caller = caller;
   }
 
@@ -58,7 +58,7 @@ public class ModelResource {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("models");
     // a caller granted only some models sees only those
-    page.items().stream().filter(m -> authenticated.allows(Permission.READ, m.name()))
+    page.items().stream().filter(m -> caller.allows(Permission.READ, m.name()))
         .forEach(m -> items.add(RegistryJson.model(m, null)));
     if (page.nextPageToken() != null) {
       body.put("next_page_token", page.nextPageToken());
@@ -90,7 +90,7 @@ public class ModelResource {
       @RestForm("metadata") String metadata,
       @RestForm(FileUpload.ALL) List<FileUpload> files,
       @HeaderParam("Idempotency-Key") String idempotencyKey) {
-    ModelRegistry.checkModelName(model);
+    Names.checkModel(model);
     if (artifact == null) {
       throw PierException.badRequest("multipart part 'artifact' (the model file) is required");
     }
@@ -103,9 +103,10 @@ public class ModelResource {
         }
       }).orElse(null);
     }
-    NewVersion request = VersionMetadata.parse(metadata);
-    signing.checkRegistration(artifact.uploadedFile(), request.properties()); // before any engine opens the bytes
-    request = request.withSignature(platform.models().check(request.framework(), artifact.uploadedFile(),
+    NewVersion request = VersionMetadata.parse(metadata, serving);
+    // before any engine opens the bytes
+    registry.versions().checkSignature(artifact.uploadedFile(), request.metadata().properties());
+    request = request.withSignature(serving.check(request.framework(), artifact.uploadedFile(),
         request.signature()));
     ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey,
         caller.principal());
@@ -137,21 +138,6 @@ public class ModelResource {
     return Response.ok(versionJson(v)).tag(Long.toString(v.revision())).build();
   }
 
-  /** Hit/miss counters of a version's response cache ({@code enabled: false} and zeros when it has none). */
-  @GET
-  @Path("/{model}/versions/{version}/cache-stats")
-  @Authorize(Permission.READ)
-  public String cacheStats(@PathParam("model") String model, @PathParam("version") String version) {
-    ModelVersion v = registry.resolve(model, version);
-    var stats = platform.predictions().cacheStats(v);
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("enabled", v.responseCache() != null);
-    body.put("hits", stats == null ? 0 : stats.hits());
-    body.put("misses", stats == null ? 0 : stats.misses());
-    body.put("size", stats == null ? 0 : stats.size());
-    return body.toString();
-  }
-
   @PUT
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.ALIAS)
@@ -165,7 +151,7 @@ public class ModelResource {
   @Path("/{model}/aliases/{alias}/rollback")
   @Authorize(Permission.ALIAS)
   public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
-    return RegistryJson.alias(registry.rollbackAlias(model, alias, caller.principal())).toString();
+    return RegistryJson.alias(registry.aliases().rollback(model, alias, caller.principal())).toString();
   }
 
   @GET
@@ -175,7 +161,7 @@ public class ModelResource {
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var items = body.putArray("history");
-    registry.history(model, alias, pageSize(maxResults)).forEach(c -> items.add(RegistryJson.change(c)));
+    registry.aliases().history(model, alias, pageSize(maxResults)).forEach(c -> items.add(RegistryJson.change(c)));
     return body.toString();
   }
 

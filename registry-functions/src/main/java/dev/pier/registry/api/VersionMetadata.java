@@ -1,4 +1,6 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.registry.ModelVersion;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
@@ -11,7 +13,7 @@ import dev.pier.registry.ExplainSettings;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;
 import dev.pier.registry.NewVersion;
-import dev.pier.runtime.oip.OipJson;
+import dev.pier.kernel.json.RequestJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,14 +34,15 @@ final class VersionMetadata {
 
   private VersionMetadata() {}
 
-  static NewVersion parse(String json) {
+  /** Parses registration metadata; {@code serving} checks the feature pipeline, if any. */
+  static NewVersion parse(String json, ServingChecks serving) {
     if (json == null || json.isBlank()) {
       throw PierException.badRequest("multipart part 'metadata' is required: JSON with at least"
           + " {\"framework\": \"" + Framework.ids() + "\"}");
     }
     JsonNode root;
     try {
-      root = OipJson.readTree(json.getBytes(StandardCharsets.UTF_8));
+      root = RequestJson.readTree(json.getBytes(StandardCharsets.UTF_8));
     } catch (PierException e) {
       throw PierException.badRequest("metadata: " + e.getMessage());
     }
@@ -87,12 +90,14 @@ final class VersionMetadata {
     JsonNode runId = root.get("run_id");
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
-        description == null || description.isNull() ? null : description.asText(), tags, metrics,
-        batching(root.get("batching")), placement(root.get("placement")), responseCache(root.get("response_cache")),
-        explain(root.get("explain")), null,
-        runId == null || runId.isNull() ? null : runId.asText(), strings(root.get("params"), "params"),
-        withReserved(strings(root.get("properties"), "properties"), piiFields(root), root.get("artifact_signature")),
-        lineage(root.get("lineage")), pipeline(root.get("pipeline")));
+        new ModelVersion.Metadata(description == null || description.isNull() ? null : description.asText(), tags,
+            metrics, strings(root.get("params"), "params"), withReserved(strings(root.get("properties"),
+                "properties"), piiFields(root), root.get("artifact_signature"))),
+        new ModelVersion.Serving(batching(root.get("batching")), placement(root.get("placement")),
+            responseCache(root.get("response_cache")), explain(root.get("explain")),
+            pipeline(root.get("pipeline"), serving)),
+        new ModelVersion.Provenance(null, runId == null || runId.isNull() ? null : runId.asText(),
+            lineage(root.get("lineage"))));
   }
 
   /**
@@ -325,11 +330,11 @@ final class VersionMetadata {
   }
 
   /** The feature pipeline, checked now (a 400 naming the field) and kept as JSON text. */
-  private static String pipeline(JsonNode p) {
+  private static String pipeline(JsonNode p, ServingChecks serving) {
     if (p == null || p.isNull()) {
       return null;
     }
-    dev.pier.runtime.pipeline.FeaturePipeline.parse(p, "metadata.pipeline");
+    serving.checkPipeline(p, "metadata.pipeline");
     return p.toString();
   }
 }

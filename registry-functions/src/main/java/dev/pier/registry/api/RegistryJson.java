@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.registry.api;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,40 +20,40 @@ final class RegistryJson {
     if (v.framework() != null) {
       o.put("framework", v.framework().id());
     }
-    if (v.servable()) {
-      o.put("sha256", v.sha256());
-      o.put("size_bytes", v.sizeBytes());
-      o.put("artifact_uri", "s3://" + bucket + "/" + v.artifactKey());
+    if (v.artifact().servable()) {
+      o.put("sha256", v.artifact().sha256());
+      o.put("size_bytes", v.artifact().sizeBytes());
+      o.put("artifact_uri", "s3://" + bucket + "/" + v.artifact().key());
     }
-    o.put("servable", v.servable());
-    if (v.statusMessage() != null) {
-      o.put("status_message", v.statusMessage());
+    o.put("servable", v.artifact().servable());
+    if (v.artifact().statusMessage() != null) {
+      o.put("status_message", v.artifact().statusMessage());
     }
-    o.put("status", v.status().name());
-    o.put("stage", v.stage());
+    o.put("status", v.governance().status().name());
+    o.put("stage", v.governance().stage());
     o.put("revision", v.revision());
-    if (v.source() != null) {
-      o.put("source", v.source());
+    if (v.provenance().source() != null) {
+      o.put("source", v.provenance().source());
     }
-    if (v.runId() != null) {
-      o.put("run_id", v.runId());
+    if (v.provenance().runId() != null) {
+      o.put("run_id", v.provenance().runId());
     }
-    if (v.createdBy() != null) {
-      o.put("created_by", v.createdBy());
+    if (v.governance().createdBy() != null) {
+      o.put("created_by", v.governance().createdBy());
     }
     if (v.signature() != null) {
       o.set("signature", SignatureJson.write(v.signature()));
     }
-    if (v.description() != null) {
-      o.put("description", v.description());
+    if (v.metadata().description() != null) {
+      o.put("description", v.metadata().description());
     }
     ObjectNode tags = o.putObject("tags");
-    v.tags().forEach(tags::put);
+    v.metadata().tags().forEach(tags::put);
     ObjectNode metrics = o.putObject("metrics");
-    v.metrics().forEach(metrics::put);
-    if (v.batching() != null) {
-      o.putObject("batching").put("max_batch_size", v.batching().maxBatchSize())
-          .put("max_delay_ms", v.batching().maxDelayMicros() / 1000.0);
+    v.metadata().metrics().forEach(metrics::put);
+    if (v.serving().batching() != null) {
+      o.putObject("batching").put("max_batch_size", v.serving().batching().maxBatchSize())
+          .put("max_delay_ms", v.serving().batching().maxDelayMicros() / 1000.0);
     }
     if (v.placement() != null) {
       ObjectNode p = o.putObject("placement");
@@ -71,21 +71,21 @@ final class RegistryJson {
         p.put("memory_mb", v.placement().memoryMb());
       }
     }
-    if (v.pipeline() != null) {
+    if (v.serving().pipeline() != null) {
       try {
-        o.set("pipeline", new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.pipeline()));
+        o.set("pipeline", new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.serving().pipeline()));
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }
-    if (v.responseCache() != null) {
-      o.putObject("response_cache").put("ttl_seconds", v.responseCache().ttlSeconds())
-          .put("max_entries", v.responseCache().maxEntries());
+    if (v.serving().responseCache() != null) {
+      o.putObject("response_cache").put("ttl_seconds", v.serving().responseCache().ttlSeconds())
+          .put("max_entries", v.serving().responseCache().maxEntries());
     }
     ObjectNode params = o.putObject("params");
-    v.params().forEach(params::put);
+    v.metadata().params().forEach(params::put);
     ObjectNode properties = o.putObject("properties");
-    v.properties().forEach(properties::put);
+    v.metadata().properties().forEach(properties::put);
     o.put("created_at", v.createdAt().toString());
     o.put("updated_at", v.updatedAt().toString());
     return o;

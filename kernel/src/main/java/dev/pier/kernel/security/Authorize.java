@@ -1,16 +1,16 @@
-package dev.pier.api;
+package dev.pier.kernel.security;
 
-import dev.pier.kernel.security.Permission;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The permission a REST route needs, checked by {@link AuthFilter} through the shared {@link
- * dev.pier.kernel.security.Gatekeeper}: on the model named by the route's {@code {model}} path parameter, or on the
+ * The permission a REST route needs, checked by the serving app's authentication filter through the shared {@link
+ * Gatekeeper}: on the model named by the route's {@code {model}} path parameter, or on the
  * platform when the route has none. With authentication on, a route without this annotation is refused (403):
- * new routes are closed until they say what they need.
+ * new routes are closed until they say what they need. Here, in the kernel, so every domain's resources (the
+ * registry's included, which know nothing of the app serving them) say what they need the same way.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)

@@ -1,10 +1,10 @@
-package dev.pier.api;
+package dev.pier.registry.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Canary;
-import dev.pier.runtime.oip.OipJson;
+import dev.pier.kernel.json.RequestJson;
 import java.util.Set;
 
 /** Reads an alias target: {@code {"version": 3}} or {@code {"version": 3, "canary": {"version": 4, "weight": 0.1}}}. */
@@ -12,7 +12,7 @@ final class AliasTargetJson {
   private AliasTargetJson() {}
 
   static Alias.Target parse(byte[] body) {
-    JsonNode root = OipJson.readTree(body);
+    JsonNode root = RequestJson.readTree(body);
     if (!root.isObject()) {
       throw PierException.badRequest("body must be {\"version\": N} or {\"version\": N, \"canary\": {\"version\": M, \"weight\": W}}");
     }

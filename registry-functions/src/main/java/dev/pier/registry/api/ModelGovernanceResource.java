@@ -1,4 +1,10 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.registry.Names;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.tracking.TrackingStore;
 
 import dev.pier.kernel.security.Permission;
 
@@ -15,7 +21,6 @@ import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
-import dev.pier.registry.SearchFilter;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -47,15 +52,16 @@ import java.util.function.Function;
 public class ModelGovernanceResource {
   private static final ObjectMapper JSON = RequestJson.mapper();
   private final ModelRegistry registry;
-  private final RegistryServices services;
-  private final BatchPlatform batch;
+  private final TrackingStore tracking;
+  private final VersionJobs jobs;
   private final CallerIdentity caller;
 
-  public ModelGovernanceResource(RegistryServices services, CallerIdentity caller, BatchPlatform batch) {
-    this.registry = services.registry();
-    this.services = services;
+  public ModelGovernanceResource(ModelRegistry registry, TrackingStore tracking, VersionJobs jobs,
+      CallerIdentity caller) {
+    this.registry = registry;
+    this.tracking = tracking;
+    this.jobs = jobs;
     this.caller = caller;
-    this.batch = batch;
   }
 
   /**
@@ -68,7 +74,7 @@ public class ModelGovernanceResource {
   @Authorize(Permission.REGISTER)
   public Response patchModel(@PathParam("model") String model, @HeaderParam("If-Match") String ifMatch, byte[] body) {
     JsonNode patch = object(body);
-    RegisteredModel m = registry.updateModel(model, revision(ifMatch), before -> new RegisteredModel(before.name(),
+    RegisteredModel m = registry.models().update(model, revision(ifMatch), before -> new RegisteredModel(before.name(),
         before.latestVersion(), before.createdAt(), before.updatedAt(),
         patch.has("description") ? text(patch.get("description")) : before.description(),
         merge(before.tags(), patch.get("tags"), "tags", JsonNode::asText),
@@ -97,19 +103,19 @@ public class ModelGovernanceResource {
             + ": PII-marked fields and the artifact signature are fixed at registration, like the signature");
       }
     }
-    ModelVersion v = registry.updateVersion(model, MlflowRegistryResource.versionNumber(version), revision(ifMatch),
-        before -> before.edited(
-            patch.has("description") ? text(patch.get("description")) : before.description(),
-            merge(before.tags(), patch.get("tags"), "tags", JsonNode::asText),
-            merge(before.metrics(), patch.get("metrics"), "metrics", n -> {
+    ModelVersion v = registry.versions().update(model, Names.versionParam(version), revision(ifMatch),
+        before -> before.edited(new ModelVersion.Metadata(
+            patch.has("description") ? text(patch.get("description")) : before.metadata().description(),
+            merge(before.metadata().tags(), patch.get("tags"), "tags", JsonNode::asText),
+            merge(before.metadata().metrics(), patch.get("metrics"), "metrics", n -> {
               if (!n.isNumber()) {
                 throw PierException.badRequest("metrics: values must be numbers");
               }
               return n.doubleValue();
             }),
-            merge(before.params(), patch.get("params"), "params", JsonNode::asText),
-            merge(before.properties(), patch.get("properties"), "properties", JsonNode::asText),
-            before.status(), before.stage(), Instant.now()),
+            merge(before.metadata().params(), patch.get("params"), "params", JsonNode::asText),
+            merge(before.metadata().properties(), patch.get("properties"), "properties", JsonNode::asText)),
+            Instant.now()),
         caller.principal(), null);
     return versionResponse(v);
   }
@@ -119,7 +125,7 @@ public class ModelGovernanceResource {
   @Authorize(Permission.REGISTER)
   public Response requestReview(@PathParam("model") String model, @PathParam("version") String version,
       byte[] body) {
-    return versionResponse(registry.requestReview(model, MlflowRegistryResource.versionNumber(version),
+    return versionResponse(registry.reviews().request(model, Names.versionParam(version),
         caller.principal(), comment(body)));
   }
 
@@ -127,7 +133,7 @@ public class ModelGovernanceResource {
   @Path("/{model}/versions/{version}/approve")
   @Authorize(Permission.APPROVE)
   public Response approve(@PathParam("model") String model, @PathParam("version") String version, byte[] body) {
-    return versionResponse(registry.approve(model, MlflowRegistryResource.versionNumber(version),
+    return versionResponse(registry.reviews().approve(model, Names.versionParam(version),
         caller.principal(), comment(body)));
   }
 
@@ -135,7 +141,7 @@ public class ModelGovernanceResource {
   @Path("/{model}/versions/{version}/reject")
   @Authorize(Permission.APPROVE)
   public Response reject(@PathParam("model") String model, @PathParam("version") String version, byte[] body) {
-    return versionResponse(registry.reject(model, MlflowRegistryResource.versionNumber(version),
+    return versionResponse(registry.reviews().reject(model, Names.versionParam(version),
         caller.principal(), comment(body)));
   }
 
@@ -144,7 +150,7 @@ public class ModelGovernanceResource {
   @Path("/{model}/versions/{version}")
   @Authorize(Permission.DELETE)
   public Response deleteVersion(@PathParam("model") String model, @PathParam("version") String version) {
-    registry.deleteVersion(model, MlflowRegistryResource.versionNumber(version), caller.principal());
+    registry.versions().delete(model, Names.versionParam(version), caller.principal());
     return Response.noContent().build();
   }
 
@@ -184,26 +190,26 @@ public class ModelGovernanceResource {
     o.put("model", v.model()).put("version", v.version());
     ObjectNode up = o.putObject("upstream");
     JsonNode lineage = null;
-    if (v.lineage() != null) {
+    if (v.provenance().lineage() != null) {
       try {
-        lineage = JSON.readTree(v.lineage());
+        lineage = JSON.readTree(v.provenance().lineage());
       } catch (IOException e) {
         throw new PierException(500, "stored lineage is not JSON", e);
       }
       lineage.fields().forEachRemaining(e -> up.set(e.getKey(), e.getValue()));
     }
-    String runId = v.runId() != null ? v.runId() : lineage != null ? lineage.path("run").asText(null) : null;
+    String runId = v.provenance().runId() != null ? v.provenance().runId() : lineage != null ? lineage.path("run").asText(null) : null;
     if (runId != null) {
       ObjectNode run = up.putObject("run").put("id", runId);
       try {
-        var r = services.tracking().run(runId);
+        var r = tracking.run(runId);
         run.put("experiment_id", r.experimentId()).put("status", r.status()).put("name", r.name());
       } catch (PierException e) {
         run.put("tracked", false); // a run Pier does not track (another MLflow server, a notebook)
       }
     }
-    if (v.source() != null) {
-      up.put("source", v.source());
+    if (v.provenance().source() != null) {
+      up.put("source", v.provenance().source());
     }
     ObjectNode down = o.putObject("downstream");
     ArrayNode aliases = down.putArray("aliases");
@@ -216,9 +222,8 @@ public class ModelGovernanceResource {
     if (v.onEndpoint()) {
       endpoints.add(v.placement().endpointFor(v.model(), v.version()));
     }
-    ArrayNode jobs = down.putArray("batch_jobs");
-    batch.jobs().list(v.model(), null).stream().filter(j -> j.version() == v.version())
-        .forEach(j -> jobs.addObject().put("id", j.id()).put("state", j.state().name()));
+    ArrayNode batchJobs = down.putArray("batch_jobs");
+    jobs.batchJobs(v.model(), v.version()).forEach(j -> batchJobs.addObject().put("id", j.id()).put("state", j.state()));
     return o.toString();
   }
 

@@ -1,4 +1,12 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.tracking.TrackingStore;
+import dev.pier.registry.Names;
+import dev.pier.registry.api.ServingChecks;
 
 import dev.pier.kernel.security.Permission;
 
@@ -46,15 +54,20 @@ import java.util.TreeMap;
 @Blocking
 public class MlflowRegistryResource {
   static final List<String> STAGES = List.of("None", "Staging", "Production", "Archived");
-  private final RegistryServices services;
   private final ModelRegistry registry;
+  private final TrackingStore tracking;
+  private final AwsClients aws;
+  private final S3SourcePolicy sources;
+  private final ServingChecks serving;
   private final CallerIdentity caller;
-  private final S3Sources sources;
 
-  public MlflowRegistryResource(RegistryServices services, CallerIdentity caller, S3Sources sources) {
-    this.services = services;
+  public MlflowRegistryResource(ModelRegistry registry, TrackingStore tracking, AwsClients aws,
+      S3SourcePolicy sources, ServingChecks serving, CallerIdentity caller) {
+    this.registry = registry;
+    this.tracking = tracking;
+    this.aws = aws;
     this.sources = sources;
-    this.registry = services.registry();
+    this.serving = serving;
     this.caller = caller;
   }
 
@@ -68,7 +81,7 @@ public class MlflowRegistryResource {
     String name = r.required("name");
     RegisteredModel m;
     try {
-      m = registry.createModel(name, r.optional("description"), r.keyValues("tags"), caller.principal());
+      m = registry.models().create(name, r.optional("description"), r.keyValues("tags"), caller.principal());
     } catch (PierException e) {
       throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + name + ") already exists.")
           : e;
@@ -98,7 +111,7 @@ public class MlflowRegistryResource {
   }
 
   private String searchModels(MlflowRequest r) {
-    Page<RegisteredModel> page = registry.searchModels(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
+    Page<RegisteredModel> page = registry.models().search(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
         r.optional("page_token"), r.maxResults(100, 1000));
     ObjectNode o = MlflowJson.object();
     ArrayNode a = o.putArray("registered_models");
@@ -115,7 +128,7 @@ public class MlflowRegistryResource {
   public String updateModel(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String description = r.optional("description");
-    RegisteredModel m = registry.updateModel(r.required("name"), null, before -> new RegisteredModel(before.name(),
+    RegisteredModel m = registry.models().update(r.required("name"), null, before -> new RegisteredModel(before.name(),
         before.latestVersion(), before.createdAt(), before.updatedAt(),
         description != null ? description : before.description(), before.tags(), before.approval(),
         before.revision()), caller.principal());
@@ -129,7 +142,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String newName = r.required("new_name");
     try {
-      return wrap("registered_model", modelJson(registry.renameModel(r.required("name"), newName,
+      return wrap("registered_model", modelJson(registry.models().rename(r.required("name"), newName,
           caller.principal())));
     } catch (PierException e) {
       throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + newName + ") already exists.")
@@ -141,7 +154,7 @@ public class MlflowRegistryResource {
   @Path("/registered-models/delete")
   @Authorize(Permission.DELETE)
   public String deleteModel(@Context UriInfo uri, byte[] body) {
-    registry.deleteModel(MlflowRequest.of(uri, body).required("name"), caller.principal());
+    registry.models().delete(MlflowRequest.of(uri, body).required("name"), caller.principal());
     return "{}";
   }
 
@@ -152,7 +165,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String key = r.required("key");
     String value = r.optional("value");
-    registry.updateModel(r.required("name"), null, m -> withTags(m, key, value == null ? "" : value),
+    registry.models().update(r.required("name"), null, m -> withTags(m, key, value == null ? "" : value),
         caller.principal());
     return "{}";
   }
@@ -163,7 +176,7 @@ public class MlflowRegistryResource {
   public String deleteModelTag(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String key = r.required("key");
-    registry.updateModel(r.required("name"), null, m -> withTags(m, key, null), caller.principal());
+    registry.models().update(r.required("name"), null, m -> withTags(m, key, null), caller.principal());
     return "{}";
   }
 
@@ -209,8 +222,8 @@ public class MlflowRegistryResource {
   private List<ModelVersion> latest(String model, List<String> stages) {
     Map<String, ModelVersion> byStage = new HashMap<>();
     for (ModelVersion v : registry.allVersions(model)) {
-      if (stages.contains(v.stage())) {
-        byStage.merge(v.stage(), v, (x, y) -> x.version() > y.version() ? x : y);
+      if (stages.contains(v.governance().stage())) {
+        byStage.merge(v.governance().stage(), v, (x, y) -> x.version() > y.version() ? x : y);
       }
     }
     return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
@@ -222,7 +235,7 @@ public class MlflowRegistryResource {
   public String setAlias(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
     registry.setAlias(r.required("name"), r.required("alias"),
-        new Alias.Target(versionNumber(r.required("version")), null), caller.principal());
+        new Alias.Target(Names.versionParam(r.required("version")), null), caller.principal());
     return "{}";
   }
 
@@ -231,7 +244,7 @@ public class MlflowRegistryResource {
   @Authorize(Permission.ALIAS)
   public String deleteAlias(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
-    registry.deleteAlias(r.required("name"), r.required("alias"), caller.principal());
+    registry.aliases().delete(r.required("name"), r.required("alias"), caller.principal());
     return "{}";
   }
 
@@ -261,7 +274,7 @@ public class MlflowRegistryResource {
     Map<String, String> params = new TreeMap<>();
     if (runId != null && !runId.isEmpty()) {
       try {
-        Run run = services.tracking().run(runId);
+        Run run = tracking.run(runId);
         for (Metric m : run.metrics()) {
           metrics.put(m.key(), m.value());
         }
@@ -274,9 +287,9 @@ public class MlflowRegistryResource {
     }
     // MLflow clients sign with a tag: pier.artifact-signature, the same value as metadata.artifact_signature
     String artifactSignature = tags.get(ArtifactSignature.PROPERTY);
-    NewVersion request = new NewVersion(null, null, r.optional("description"), tags, metrics, null, null, null, null,
-        source, runId, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY,
-            artifactSignature), null, null);
+    NewVersion request = new NewVersion(null, null, new ModelVersion.Metadata(r.optional("description"), tags,
+        metrics, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY, artifactSignature)),
+        null, new ModelVersion.Provenance(source, runId, null));
     ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
         : registry.registerReference(name, request.withFramework(hint(tags)),
             "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
@@ -305,7 +318,7 @@ public class MlflowRegistryResource {
     try {
       SourceImport.Fetched fetched;
       try {
-        fetched = SourceImport.fetch(services.platform().aws().s3(), sources.policy(), request.source(), dir);
+        fetched = SourceImport.fetch(aws.s3(), sources, request.provenance().source(), dir);
       } catch (PierException e) {
         if (e.status() >= 500 || e.status() == 403) {
           throw e; // a location callers may not name is refused, not recorded
@@ -319,14 +332,14 @@ public class MlflowRegistryResource {
             + "' from its name; set the tag pier.framework", caller.principal());
       }
       NewVersion withFramework = request.withFramework(framework);
-      if (services.platform().models().engineFor(framework).isEmpty()) {
+      if (!serving.serves(framework)) {
         // bytes fetched in Pier's name are stored only once an engine has opened them as a model of that framework
         return registry.registerReference(name, withFramework, "this build has no " + framework.id() + " engine to"
             + " check '" + fetched.key() + "', so Pier does not store it; register the file itself"
             + " (POST /api/v1/models/{model}/versions) or use a build with that engine", caller.principal());
       }
       try {
-        withFramework = withFramework.withSignature(services.platform().models().check(framework, fetched.file(),
+        withFramework = withFramework.withSignature(serving.check(framework, fetched.file(),
             null));
       } catch (PierException e) {
         return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
@@ -348,7 +361,7 @@ public class MlflowRegistryResource {
   public String getVersion(@Context UriInfo uri) {
     MlflowRequest r = MlflowRequest.of(uri, null);
     String name = r.required("name");
-    ModelVersion v = registry.version(name, versionNumber(r.required("version")));
+    ModelVersion v = registry.version(name, Names.versionParam(r.required("version")));
     return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
@@ -359,9 +372,10 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String name = r.required("name");
     String description = r.optional("description");
-    ModelVersion v = registry.updateVersion(name, versionNumber(r.required("version")), null,
-        before -> description == null ? before : before.edited(description, before.tags(), before.metrics(),
-            before.params(), before.properties(), before.status(), before.stage(), java.time.Instant.now()),
+    ModelVersion v = registry.versions().update(name, Names.versionParam(r.required("version")), null,
+        before -> description == null ? before : before.edited(new ModelVersion.Metadata(description,
+            before.metadata().tags(), before.metadata().metrics(), before.metadata().params(),
+            before.metadata().properties()), java.time.Instant.now()),
         caller.principal(), null);
     return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
@@ -371,7 +385,7 @@ public class MlflowRegistryResource {
   @Authorize(Permission.DELETE)
   public String deleteVersion(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
-    registry.deleteVersion(r.required("name"), versionNumber(r.required("version")), caller.principal());
+    registry.versions().delete(r.required("name"), Names.versionParam(r.required("version")), caller.principal());
     return "{}";
   }
 
@@ -407,8 +421,8 @@ public class MlflowRegistryResource {
   @Authorize(Permission.READ)
   public String downloadUri(@Context UriInfo uri) {
     MlflowRequest r = MlflowRequest.of(uri, null);
-    ModelVersion v = registry.version(r.required("name"), versionNumber(r.required("version")));
-    String location = v.servable() ? "s3://" + registry.artifacts().bucket() + "/" + v.artifactKey() : v.source();
+    ModelVersion v = registry.version(r.required("name"), Names.versionParam(r.required("version")));
+    String location = v.artifact().servable() ? "s3://" + registry.artifacts().bucket() + "/" + v.artifact().key() : v.provenance().source();
     return MlflowJson.object().put("artifact_uri", location).toString();
   }
 
@@ -418,7 +432,7 @@ public class MlflowRegistryResource {
   public String transitionStage(@Context UriInfo uri, byte[] body) {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String name = r.required("name");
-    ModelVersion v = registry.transitionStage(name, versionNumber(r.required("version")), r.required("stage"),
+    ModelVersion v = registry.reviews().transitionStage(name, Names.versionParam(r.required("version")), r.required("stage"),
         r.flag("archive_existing_versions"), caller.principal());
     return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
@@ -444,15 +458,15 @@ public class MlflowRegistryResource {
   }
 
   private void changeVersionTag(MlflowRequest r, String key, String value) {
-    registry.updateVersion(r.required("name"), versionNumber(r.required("version")), null, v -> {
-      Map<String, String> tags = new TreeMap<>(v.tags());
+    registry.versions().update(r.required("name"), Names.versionParam(r.required("version")), null, v -> {
+      Map<String, String> tags = new TreeMap<>(v.metadata().tags());
       if (value == null) {
         tags.remove(key);
       } else {
         tags.put(key, value);
       }
-      return v.edited(v.description(), tags, v.metrics(), v.params(), v.properties(), v.status(), v.stage(),
-          java.time.Instant.now());
+      return v.edited(new ModelVersion.Metadata(v.metadata().description(), tags, v.metadata().metrics(),
+          v.metadata().params(), v.metadata().properties()), java.time.Instant.now());
     }, caller.principal(), null);
   }
 
@@ -462,13 +476,6 @@ public class MlflowRegistryResource {
     return MlflowJson.model(m, latest(m.name(), STAGES), registry.aliases(m.name()));
   }
 
-  static int versionNumber(String version) {
-    Integer n = ModelRegistry.versionNumber(version);
-    if (n == null || n < 1) {
-      throw PierException.badRequest("version must be a positive integer string, got '" + version + "'");
-    }
-    return n;
-  }
 
   static String wrap(String field, ObjectNode value) {
     ObjectNode o = MlflowJson.object();

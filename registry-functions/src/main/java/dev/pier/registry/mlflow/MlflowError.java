@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
 
 /** A failure with MLflow's own error code, for the few cases whose code a status alone does not say. */
 final class MlflowError extends RuntimeException {

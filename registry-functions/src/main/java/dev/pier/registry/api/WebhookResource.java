@@ -1,4 +1,6 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.kernel.security.Authorize;
 
 import dev.pier.kernel.security.Permission;
 
@@ -35,8 +37,8 @@ public class WebhookResource {
   private static final ObjectMapper JSON = RequestJson.mapper();
   private final WebhookStore webhooks;
 
-  public WebhookResource(RegistryServices services) {
-    this.webhooks = services.webhooks();
+  public WebhookResource(WebhookStore webhooks) {
+    this.webhooks = webhooks;
   }
 
   @POST

@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

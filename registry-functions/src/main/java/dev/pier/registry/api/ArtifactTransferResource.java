@@ -1,4 +1,9 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.registry.Names;
 
 import dev.pier.kernel.security.Permission;
 
@@ -54,16 +59,18 @@ public class ArtifactTransferResource {
   static final long PART_BYTES = 64L << 20;
   private static final Duration EXPIRY = Duration.ofHours(1);
   private static final ObjectMapper JSON = RequestJson.mapper();
-  private final Platform platform;
   private final ModelRegistry registry;
+  private final AwsClients aws;
+  private final ServingChecks serving;
+  private final UploadDirectory uploads;
   private final CallerIdentity caller;
 
-  private final ArtifactSweeper sweeper;
-
-  public ArtifactTransferResource(Platform platform, CallerIdentity caller, ArtifactSweeper sweeper) {
-    this.platform = platform;
-    this.sweeper = sweeper;
-    this.registry = platform.registry();
+  public ArtifactTransferResource(ModelRegistry registry, AwsClients aws, ServingChecks serving,
+      UploadDirectory uploads, CallerIdentity caller) {
+    this.registry = registry;
+    this.aws = aws;
+    this.serving = serving;
+    this.uploads = uploads;
     this.caller = caller;
   }
 
@@ -71,14 +78,14 @@ public class ArtifactTransferResource {
   @Path("/{model}/uploads")
   @Authorize(Permission.REGISTER)
   public Response startUpload(@PathParam("model") String model, byte[] body) {
-    ModelRegistry.checkModelName(model);
+    Names.checkModel(model);
     long size = object(body).path("size_bytes").asLong(-1);
     if (size < 1 || size > MAX_UPLOAD_BYTES) {
       throw PierException.badRequest("size_bytes must be between 1 and " + MAX_UPLOAD_BYTES + ", got " + size);
     }
     String bucket = registry.artifacts().bucket();
     String key = "uploads/" + model + "/" + UUID.randomUUID();
-    S3Client s3 = platform.aws().s3();
+    S3Client s3 = aws.s3();
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
     int parts = (int) ((size + PART_BYTES - 1) / PART_BYTES);
     ObjectNode o = JsonNodeFactory.instance.objectNode();
@@ -86,7 +93,7 @@ public class ArtifactTransferResource {
     o.put("part_size", PART_BYTES);
     o.put("expires_at", Instant.now().plus(EXPIRY).toString());
     ArrayNode urls = o.putArray("parts");
-    try (S3Presigner presigner = platform.aws().s3Presigner()) {
+    try (S3Presigner presigner = aws.s3Presigner()) {
       for (int part = 1; part <= parts; part++) {
         int number = part;
         String url = presigner.presignUploadPart(p -> p.signatureDuration(EXPIRY).uploadPartRequest(u -> u
@@ -119,19 +126,19 @@ public class ArtifactTransferResource {
       throw PierException.badRequest("parts is required: [{\"part_number\": 1, \"etag\": \"…\"}, …]");
     }
     JsonNode metadata = n.get("metadata");
-    NewVersion request = VersionMetadata.parse(metadata == null ? null : metadata.toString());
+    NewVersion request = VersionMetadata.parse(metadata == null ? null : metadata.toString(), serving);
     String bucket = registry.artifacts().bucket();
-    S3Client s3 = platform.aws().s3();
+    S3Client s3 = aws.s3();
     s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(ref[1])
         .multipartUpload(m -> m.parts(parts)));
     java.nio.file.Path file = null;
     try {
       // in the uploads directory, which is emptied at start: a copy left by a killed process does not stay
-      file = Files.createTempFile(sweeper.uploads(), "pier-upload", ".bin");
+      file = Files.createTempFile(uploads.path(), "pier-upload", ".bin");
       Files.delete(file);
       java.nio.file.Path target = file;
       s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(target));
-      request = request.withSignature(platform.models().check(request.framework(), file, request.signature()));
+      request = request.withSignature(serving.check(request.framework(), file, request.signature()));
       ModelVersion v = registry.register(model, request, file, null, caller.principal());
       return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + v.version()))
           .entity(RegistryJson.version(v, bucket).toString()).build();
@@ -154,15 +161,15 @@ public class ArtifactTransferResource {
       throw PierException.badRequest("expires_in must be between 1 and 604800 seconds");
     }
     ModelVersion v = registry.resolve(model, version);
-    if (!v.servable()) {
+    if (!v.artifact().servable()) {
       throw PierException.conflict("version " + v.version() + " of model '" + model + "' has no artifact in Pier's"
-          + " store; its source is " + v.source());
+          + " store; its source is " + v.provenance().source());
     }
-    try (S3Presigner presigner = platform.aws().s3Presigner()) {
+    try (S3Presigner presigner = aws.s3Presigner()) {
       String url = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofSeconds(expiresIn))
-          .getObjectRequest(g -> g.bucket(registry.artifacts().bucket()).key(v.artifactKey()))).url().toString();
-      return JsonNodeFactory.instance.objectNode().put("url", url).put("sha256", v.sha256())
-          .put("size_bytes", v.sizeBytes()).put("expires_at", Instant.now().plusSeconds(expiresIn).toString())
+          .getObjectRequest(g -> g.bucket(registry.artifacts().bucket()).key(v.artifact().key()))).url().toString();
+      return JsonNodeFactory.instance.objectNode().put("url", url).put("sha256", v.artifact().sha256())
+          .put("size_bytes", v.artifact().sizeBytes()).put("expires_at", Instant.now().plusSeconds(expiresIn).toString())
           .toString();
     }
   }

@@ -1,4 +1,7 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
 
 import dev.pier.kernel.security.Permission;
 
@@ -25,10 +28,10 @@ import java.util.List;
 @Blocking
 public class VersionSearchResource {
   private final ModelRegistry registry;
-  private final Caller caller;
+  private final CallerIdentity caller;
 
-  public VersionSearchResource(Platform platform, Caller caller) {
-    this.registry = platform.registry();
+  public VersionSearchResource(ModelRegistry registry, CallerIdentity caller) {
+    this.registry = registry;
     this.caller = caller;
   }
 

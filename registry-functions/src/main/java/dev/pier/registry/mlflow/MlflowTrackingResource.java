@@ -1,8 +1,10 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
+
+import dev.pier.kernel.security.Authorize;
 
 import dev.pier.kernel.security.Permission;
 
-import static dev.pier.api.MlflowRegistryResource.wrap;
+import static dev.pier.registry.mlflow.MlflowRegistryResource.wrap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -33,8 +35,8 @@ import java.util.Map;
 public class MlflowTrackingResource {
   private final TrackingStore tracking;
 
-  public MlflowTrackingResource(RegistryServices services) {
-    this.tracking = services.tracking();
+  public MlflowTrackingResource(TrackingStore tracking) {
+    this.tracking = tracking;
   }
 
   // --- experiments ---

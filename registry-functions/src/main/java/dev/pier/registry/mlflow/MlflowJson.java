@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.registry.mlflow;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -32,31 +32,31 @@ final class MlflowJson {
     o.put("version", Integer.toString(v.version()));
     o.put("creation_timestamp", v.createdAt().toEpochMilli());
     o.put("last_updated_timestamp", v.updatedAt().toEpochMilli());
-    if (v.createdBy() != null) {
-      o.put("user_id", v.createdBy());
+    if (v.governance().createdBy() != null) {
+      o.put("user_id", v.governance().createdBy());
     }
-    o.put("current_stage", v.stage());
-    if (v.description() != null) {
-      o.put("description", v.description());
+    o.put("current_stage", v.governance().stage());
+    if (v.metadata().description() != null) {
+      o.put("description", v.metadata().description());
     }
-    if (v.source() != null) {
-      o.put("source", v.source());
+    if (v.provenance().source() != null) {
+      o.put("source", v.provenance().source());
     }
-    if (v.runId() != null) {
-      o.put("run_id", v.runId());
+    if (v.provenance().runId() != null) {
+      o.put("run_id", v.provenance().runId());
     }
     o.put("status", "READY");
-    if (!v.servable()) {
-      o.put("status_message", "not servable: " + v.statusMessage());
+    if (!v.artifact().servable()) {
+      o.put("status_message", "not servable: " + v.artifact().statusMessage());
     }
-    o.set("tags", keyValues(v.tags()));
+    o.set("tags", keyValues(v.metadata().tags()));
     ArrayNode a = o.putArray("aliases");
     if (aliases != null) {
       aliases.stream().filter(x -> x.version() == v.version()).forEach(x -> a.add(x.name()));
     }
     // Pier's own fields; MLflow clients ignore fields they do not know.
-    o.put("pier_servable", v.servable());
-    o.put("pier_review_status", v.status().name());
+    o.put("pier_servable", v.artifact().servable());
+    o.put("pier_review_status", v.governance().status().name());
     return o;
   }
 

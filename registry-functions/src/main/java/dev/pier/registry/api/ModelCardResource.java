@@ -1,4 +1,9 @@
-package dev.pier.api;
+package dev.pier.registry.api;
+
+import dev.pier.registry.Names;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
 
 import dev.pier.kernel.security.Permission;
 
@@ -40,8 +45,8 @@ public class ModelCardResource {
   private final ModelRegistry registry;
   private final CallerIdentity caller;
 
-  public ModelCardResource(Platform platform, CallerIdentity caller) {
-    this.registry = platform.registry();
+  public ModelCardResource(ModelRegistry registry, CallerIdentity caller) {
+    this.registry = registry;
     this.caller = caller;
   }
 
@@ -68,7 +73,7 @@ public class ModelCardResource {
       results.put(e.getKey(), e.getValue().doubleValue());
     });
     Long expected = ifMatch == null || ifMatch.isBlank() ? null : parseTag(ifMatch);
-    ModelCard card = registry.putCard(model, MlflowRegistryResource.versionNumber(version), new ModelCard(
+    ModelCard card = registry.cards().put(model, Names.versionParam(version), new ModelCard(
         text(n, "markdown"), text(n, "intended_use"), text(n, "limitations"), text(n, "evaluation_data"), results,
         text(n, "fairness_notes"), null, null, 0), expected, caller.principal());
     return Response.ok(json(model, version, card).toString()).tag(Long.toString(card.revision())).build();
@@ -79,7 +84,7 @@ public class ModelCardResource {
   @Produces(MediaType.APPLICATION_JSON)
   @Authorize(Permission.READ)
   public Response get(@PathParam("model") String model, @PathParam("version") String version) {
-    ModelCard card = registry.card(model, MlflowRegistryResource.versionNumber(version));
+    ModelCard card = registry.cards().get(model, Names.versionParam(version));
     return Response.ok(json(model, version, card).toString()).tag(Long.toString(card.revision())).build();
   }
 
@@ -88,15 +93,15 @@ public class ModelCardResource {
   @Produces(MediaType.TEXT_HTML)
   @Authorize(Permission.READ)
   public String html(@PathParam("model") String model, @PathParam("version") String version) {
-    int number = MlflowRegistryResource.versionNumber(version);
+    int number = Names.versionParam(version);
     ModelVersion v = registry.version(model, number);
-    ModelCard card = registry.card(model, number);
+    ModelCard card = registry.cards().get(model, number);
     StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
         .append(escape(model)).append(" v").append(number).append(" — model card</title></head><body>\n<h1>")
         .append(escape(model)).append(" <small>version ").append(number).append("</small></h1>\n<p>")
         .append(v.framework() == null ? "" : "Framework: " + escape(v.framework().id()) + ". ")
-        .append("Review status: ").append(v.status()).append(". Registered ").append(v.createdAt())
-        .append(v.createdBy() == null ? "" : " by " + escape(v.createdBy())).append(".</p>\n");
+        .append("Review status: ").append(v.governance().status()).append(". Registered ").append(v.createdAt())
+        .append(v.governance().createdBy() == null ? "" : " by " + escape(v.governance().createdBy())).append(".</p>\n");
     section(h, "Intended use", card.intendedUse());
     section(h, "Limitations", card.limitations());
     section(h, "Evaluation data", card.evaluationData());
