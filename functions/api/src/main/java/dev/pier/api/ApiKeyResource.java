@@ -1,7 +1,5 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -9,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.security.ApiKeys;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;

@@ -1,7 +1,5 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +7,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.audit.AuditJson;
 import dev.pier.kernel.audit.AuditLog;
 import dev.pier.kernel.audit.AuditQuery;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;

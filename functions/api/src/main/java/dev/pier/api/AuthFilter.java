@@ -1,10 +1,9 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.security.AccessDenied;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;

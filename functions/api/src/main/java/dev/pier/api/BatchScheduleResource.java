@@ -1,7 +1,5 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -9,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.batch.BatchSchedule;
 import dev.pier.batch.BatchSchedules;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;

@@ -1,7 +1,5 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import dev.pier.kernel.privacy.MarkedValues;
 import dev.pier.kernel.privacy.PiiFields;
 
@@ -10,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.InferenceRequest;

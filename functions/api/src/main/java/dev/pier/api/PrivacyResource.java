@@ -1,13 +1,12 @@
 package dev.pier.api;
 
-import dev.pier.kernel.security.Authorize;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.audit.AuditLog;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.POST;

@@ -2,9 +2,9 @@ package dev.pier.registry.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Canary;
-import dev.pier.kernel.json.RequestJson;
 import java.util.Set;
 
 /** Reads an alias target: {@code {"version": 3}} or {@code {"version": 3, "canary": {"version": 4, "weight": 0.1}}}. */

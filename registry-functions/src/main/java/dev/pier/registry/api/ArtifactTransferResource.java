@@ -1,21 +1,17 @@
 package dev.pier.registry.api;
 
-import dev.pier.kernel.security.Authorize;
-import dev.pier.kernel.security.CallerIdentity;
-import dev.pier.kernel.aws.AwsClients;
-import dev.pier.registry.Names;
-
-import dev.pier.kernel.security.Permission;
-
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.json.RequestJson;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Names;
 import dev.pier.registry.NewVersion;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
@@ -88,20 +84,16 @@ public class ArtifactTransferResource {
     S3Client s3 = aws.s3();
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
     int parts = (int) ((size + PART_BYTES - 1) / PART_BYTES);
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("upload_id", encode(key, uploadId));
-    o.put("part_size", PART_BYTES);
-    o.put("expires_at", Instant.now().plus(EXPIRY).toString());
-    ArrayNode urls = o.putArray("parts");
+    List<PartUrl> urls = new ArrayList<>(parts);
     try (S3Presigner presigner = aws.s3Presigner()) {
       for (int part = 1; part <= parts; part++) {
         int number = part;
-        String url = presigner.presignUploadPart(p -> p.signatureDuration(EXPIRY).uploadPartRequest(u -> u
-            .bucket(bucket).key(key).uploadId(uploadId).partNumber(number))).url().toString();
-        urls.addObject().put("part_number", part).put("url", url);
+        urls.add(new PartUrl(part, presigner.presignUploadPart(p -> p.signatureDuration(EXPIRY).uploadPartRequest(
+            u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(number))).url().toString()));
       }
     }
-    return Response.status(201).entity(o.toString()).build();
+    return Response.status(201).entity(new Upload(encode(key, uploadId), PART_BYTES,
+        Instant.now().plus(EXPIRY).toString(), urls)).build();
   }
 
   @POST
@@ -141,7 +133,7 @@ public class ArtifactTransferResource {
       request = request.withSignature(serving.check(request.framework(), file, request.signature()));
       ModelVersion v = registry.register(model, request, file, null, caller.principal());
       return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + v.version()))
-          .entity(RegistryJson.version(v, bucket).toString()).build();
+          .entity(RegistryJson.version(v, bucket)).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -155,7 +147,7 @@ public class ArtifactTransferResource {
   @GET
   @Path("/{model}/versions/{version}/download-url")
   @Authorize(Permission.READ)
-  public String downloadUrl(@PathParam("model") String model, @PathParam("version") String version,
+  public DownloadUrl downloadUrl(@PathParam("model") String model, @PathParam("version") String version,
       @QueryParam("expires_in") @DefaultValue("900") long expiresIn) {
     if (expiresIn < 1 || expiresIn > 7 * 24 * 3600) {
       throw PierException.badRequest("expires_in must be between 1 and 604800 seconds");
@@ -168,11 +160,19 @@ public class ArtifactTransferResource {
     try (S3Presigner presigner = aws.s3Presigner()) {
       String url = presigner.presignGetObject(p -> p.signatureDuration(Duration.ofSeconds(expiresIn))
           .getObjectRequest(g -> g.bucket(registry.artifacts().bucket()).key(v.artifact().key()))).url().toString();
-      return JsonNodeFactory.instance.objectNode().put("url", url).put("sha256", v.artifact().sha256())
-          .put("size_bytes", v.artifact().sizeBytes()).put("expires_at", Instant.now().plusSeconds(expiresIn).toString())
-          .toString();
+      return new DownloadUrl(url, v.artifact().sha256(), v.artifact().sizeBytes(),
+          Instant.now().plusSeconds(expiresIn).toString());
     }
   }
+
+  /** The answer to starting an upload: where to PUT each part, until when. */
+  record Upload(@JsonProperty("upload_id") String uploadId, @JsonProperty("part_size") long partSize,
+      @JsonProperty("expires_at") String expiresAt, List<PartUrl> parts) {}
+
+  record PartUrl(@JsonProperty("part_number") int partNumber, String url) {}
+
+  record DownloadUrl(String url, String sha256, @JsonProperty("size_bytes") long sizeBytes,
+      @JsonProperty("expires_at") String expiresAt) {}
 
   private static JsonNode object(byte[] body) {
     try {

@@ -1,21 +1,17 @@
 package dev.pier.registry.api;
 
-import dev.pier.registry.Names;
-
-import dev.pier.kernel.security.Authorize;
-import dev.pier.kernel.security.CallerIdentity;
-
-import dev.pier.kernel.security.Permission;
-
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelCard;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Names;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -76,7 +72,7 @@ public class ModelCardResource {
     ModelCard card = registry.cards().put(model, Names.versionParam(version), new ModelCard(
         text(n, "markdown"), text(n, "intended_use"), text(n, "limitations"), text(n, "evaluation_data"), results,
         text(n, "fairness_notes"), null, null, 0), expected, caller.principal());
-    return Response.ok(json(model, version, card).toString()).tag(Long.toString(card.revision())).build();
+    return Response.ok(json(model, version, card)).tag(Long.toString(card.revision())).build();
   }
 
   @GET
@@ -85,7 +81,7 @@ public class ModelCardResource {
   @Authorize(Permission.READ)
   public Response get(@PathParam("model") String model, @PathParam("version") String version) {
     ModelCard card = registry.cards().get(model, Names.versionParam(version));
-    return Response.ok(json(model, version, card).toString()).tag(Long.toString(card.revision())).build();
+    return Response.ok(json(model, version, card)).tag(Long.toString(card.revision())).build();
   }
 
   @GET
@@ -124,15 +120,17 @@ public class ModelCardResource {
     }
   }
 
-  private static ObjectNode json(String model, String version, ModelCard c) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("model", model).put("version", Integer.parseInt(version));
-    o.put("markdown", c.markdown()).put("intended_use", c.intendedUse()).put("limitations", c.limitations())
-        .put("evaluation_data", c.evaluationData()).put("fairness_notes", c.fairnessNotes());
-    ObjectNode r = o.putObject("evaluation_results");
-    c.evaluationResults().forEach(r::put);
-    o.put("updated_by", c.updatedBy()).put("updated_at", c.updatedAt().toString()).put("revision", c.revision());
-    return o;
+  /** A card as {@code GET …/card} answers it; absent texts are null. */
+  record CardJson(String model, int version, String markdown, @JsonProperty("intended_use") String intendedUse,
+      String limitations, @JsonProperty("evaluation_data") String evaluationData,
+      @JsonProperty("fairness_notes") String fairnessNotes,
+      @JsonProperty("evaluation_results") Map<String, Double> evaluationResults,
+      @JsonProperty("updated_by") String updatedBy, @JsonProperty("updated_at") String updatedAt, long revision) {}
+
+  private static CardJson json(String model, String version, ModelCard c) {
+    return new CardJson(model, Integer.parseInt(version), c.markdown(), c.intendedUse(), c.limitations(),
+        c.evaluationData(), c.fairnessNotes(), new TreeMap<>(c.evaluationResults()), c.updatedBy(),
+        c.updatedAt().toString(), c.revision());
   }
 
   private static String text(JsonNode n, String field) {

@@ -1,26 +1,23 @@
 package dev.pier.registry.api;
 
-import dev.pier.registry.Names;
-
-import dev.pier.kernel.security.Authorize;
-import dev.pier.kernel.security.CallerIdentity;
-import dev.pier.tracking.TrackingStore;
-
-import dev.pier.kernel.security.Permission;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.security.Permission;
+import dev.pier.registry.Alias;
 import dev.pier.registry.ApprovalPolicy;
 import dev.pier.registry.AuditEntry;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Names;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
+import dev.pier.tracking.TrackingStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -80,7 +77,7 @@ public class ModelGovernanceResource {
         merge(before.tags(), patch.get("tags"), "tags", JsonNode::asText),
         patch.has("approval_policy") ? policy(patch.get("approval_policy")) : before.approval(),
         before.revision()), caller.principal());
-    return Response.ok(modelJson(m).toString()).tag(Long.toString(m.revision())).build();
+    return Response.ok(RegistryJson.model(m, registry.aliases(m.name()))).tag(Long.toString(m.revision())).build();
   }
 
   /** Changes a version's description, tags, metrics, params and properties (maps merged; null removes a key). */
@@ -158,22 +155,10 @@ public class ModelGovernanceResource {
   @GET
   @Path("/{model}/audit")
   @Authorize(Permission.READ)
-  public String audit(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
+  public RegistryJson.Audit audit(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<AuditEntry> page = registry.audit(model, pageToken, pageSize(maxResults));
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    ArrayNode a = o.putArray("entries");
-    for (AuditEntry e : page.items()) {
-      ObjectNode x = a.addObject().put("at", e.at().toString()).put("actor", e.actor()).put("action", e.action());
-      if (e.version() > 0) {
-        x.put("version", e.version());
-      }
-      x.put("alias", e.alias()).put("from", e.from()).put("to", e.to()).put("comment", e.comment());
-    }
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return new RegistryJson.Audit(page.items().stream().map(RegistryJson::entry).toList(), page.nextPageToken());
   }
 
   /**
@@ -184,11 +169,10 @@ public class ModelGovernanceResource {
   @GET
   @Path("/{model}/versions/{version}/lineage")
   @Authorize(Permission.READ)
-  public String lineage(@PathParam("model") String model, @PathParam("version") String version) {
+  public RegistryJson.Lineage lineage(@PathParam("model") String model, @PathParam("version") String version) {
     ModelVersion v = registry.resolve(model, version);
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("model", v.model()).put("version", v.version());
-    ObjectNode up = o.putObject("upstream");
+    // upstream is the registered lineage document (free-form JSON) with the run and source added
+    ObjectNode up = JsonNodeFactory.instance.objectNode();
     JsonNode lineage = null;
     if (v.provenance().lineage() != null) {
       try {
@@ -211,31 +195,21 @@ public class ModelGovernanceResource {
     if (v.provenance().source() != null) {
       up.put("source", v.provenance().source());
     }
-    ObjectNode down = o.putObject("downstream");
-    ArrayNode aliases = down.putArray("aliases");
-    registry.aliases(v.model()).stream().filter(a -> a.version() == v.version()
-        || (a.canary() != null && a.canary().version() == v.version())).forEach(a -> aliases.add(a.name()));
-    ArrayNode children = down.putArray("versions");
-    registry.searchIndex().children(v.model(), v.version()).forEach(c ->
-        children.addObject().put("model", c.model()).put("version", c.version()));
-    ArrayNode endpoints = down.putArray("endpoints");
-    if (v.onEndpoint()) {
-      endpoints.add(v.placement().endpointFor(v.model(), v.version()));
-    }
-    ArrayNode batchJobs = down.putArray("batch_jobs");
-    jobs.batchJobs(v.model(), v.version()).forEach(j -> batchJobs.addObject().put("id", j.id()).put("state", j.state()));
-    return o.toString();
+    RegistryJson.Downstream down = new RegistryJson.Downstream(
+        registry.aliases(v.model()).stream().filter(a -> a.version() == v.version()
+            || (a.canary() != null && a.canary().version() == v.version())).map(Alias::name).toList(),
+        registry.searchIndex().children(v.model(), v.version()).stream()
+            .map(c -> new RegistryJson.VersionRef(c.model(), c.version())).toList(),
+        v.onEndpoint() ? List.of(v.placement().endpointFor(v.model(), v.version())) : List.of(),
+        jobs.batchJobs(v.model(), v.version()));
+    return new RegistryJson.Lineage(v.model(), v.version(), up, down);
   }
 
   private Response versionResponse(ModelVersion v) {
-    return Response.ok(RegistryJson.version(v, registry.artifacts().bucket()).toString())
+    return Response.ok(RegistryJson.version(v, registry.artifacts().bucket()))
         .tag(Long.toString(v.revision())).build();
   }
 
-  private ObjectNode modelJson(RegisteredModel m) {
-    ObjectNode o = RegistryJson.model(m, registry.aliases(m.name()));
-    return o;
-  }
 
   private static Long revision(String ifMatch) {
     if (ifMatch == null || ifMatch.isBlank() || ifMatch.strip().equals("*")) {

@@ -1,15 +1,12 @@
 package dev.pier.registry.api;
 
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.CallerIdentity;
-import dev.pier.registry.Names;
-
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Names;
 import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
@@ -52,18 +49,12 @@ public class ModelResource {
 
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
-  public String models(@QueryParam("page_token") String pageToken,
+  public RegistryJson.Models models(@QueryParam("page_token") String pageToken,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<RegisteredModel> page = registry.models(pageToken, pageSize(maxResults));
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    var items = body.putArray("models");
     // a caller granted only some models sees only those
-    page.items().stream().filter(m -> caller.allows(Permission.READ, m.name()))
-        .forEach(m -> items.add(RegistryJson.model(m, null)));
-    if (page.nextPageToken() != null) {
-      body.put("next_page_token", page.nextPageToken());
-    }
-    return body.toString();
+    return new RegistryJson.Models(page.items().stream().filter(m -> caller.allows(Permission.READ, m.name()))
+        .map(m -> RegistryJson.model(m, null)).toList(), page.nextPageToken());
   }
 
   @GET
@@ -71,7 +62,7 @@ public class ModelResource {
   @Authorize(Permission.READ)
   public Response model(@PathParam("model") String model) {
     RegisteredModel m = registry.model(model);
-    return Response.ok(RegistryJson.model(m, registry.aliases(model)).toString()).tag(Long.toString(m.revision()))
+    return Response.ok(RegistryJson.model(m, registry.aliases(model))).tag(Long.toString(m.revision()))
         .build();
   }
 
@@ -117,16 +108,10 @@ public class ModelResource {
   @GET
   @Path("/{model}/versions")
   @Authorize(Permission.READ)
-  public String versions(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
+  public RegistryJson.Versions versions(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<ModelVersion> page = registry.versions(model, pageToken, pageSize(maxResults));
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    var items = body.putArray("versions");
-    page.items().forEach(v -> items.add(RegistryJson.version(v, registry.artifacts().bucket())));
-    if (page.nextPageToken() != null) {
-      body.put("next_page_token", page.nextPageToken());
-    }
-    return body.toString();
+    return new RegistryJson.Versions(page.items().stream().map(this::versionJson).toList(), page.nextPageToken());
   }
 
   /** {@code {version}} is a number or an alias. */
@@ -141,39 +126,37 @@ public class ModelResource {
   @PUT
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.ALIAS)
-  public String setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
-    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body), caller.principal()))
-        .toString();
+  public RegistryJson.AliasBody setAlias(@PathParam("model") String model, @PathParam("alias") String alias,
+      byte[] body) {
+    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body), caller.principal()));
   }
 
   /** Returns the alias to its previous target; 409 when it has none. */
   @POST
   @Path("/{model}/aliases/{alias}/rollback")
   @Authorize(Permission.ALIAS)
-  public String rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
-    return RegistryJson.alias(registry.aliases().rollback(model, alias, caller.principal())).toString();
+  public RegistryJson.AliasBody rollback(@PathParam("model") String model, @PathParam("alias") String alias) {
+    return RegistryJson.alias(registry.aliases().rollback(model, alias, caller.principal()));
   }
 
   @GET
   @Path("/{model}/aliases/{alias}/history")
   @Authorize(Permission.READ)
-  public String history(@PathParam("model") String model, @PathParam("alias") String alias,
+  public RegistryJson.History history(@PathParam("model") String model, @PathParam("alias") String alias,
       @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    var items = body.putArray("history");
-    registry.aliases().history(model, alias, pageSize(maxResults)).forEach(c -> items.add(RegistryJson.change(c)));
-    return body.toString();
+    return new RegistryJson.History(registry.aliases().history(model, alias, pageSize(maxResults)).stream()
+        .map(RegistryJson::change).toList());
   }
 
   @GET
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.READ)
-  public String alias(@PathParam("model") String model, @PathParam("alias") String alias) {
-    return RegistryJson.alias(registry.alias(model, alias)).toString();
+  public RegistryJson.AliasBody alias(@PathParam("model") String model, @PathParam("alias") String alias) {
+    return RegistryJson.alias(registry.alias(model, alias));
   }
 
-  private String versionJson(ModelVersion v) {
-    return RegistryJson.version(v, registry.artifacts().bucket()).toString();
+  private RegistryJson.Version versionJson(ModelVersion v) {
+    return RegistryJson.version(v, registry.artifacts().bucket());
   }
 
   private static int pageSize(int maxResults) {

@@ -1,154 +1,180 @@
 package dev.pier.registry.api;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Alias;
 import dev.pier.registry.AliasChange;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.RegisteredModel;
+import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** The control plane's JSON for registry objects (snake_case, as MLflow and OIP spell fields). */
+/**
+ * The control plane's JSON for registry objects, as records Jackson writes (snake_case, as MLflow and OIP spell
+ * fields). Absent optional fields are left out; maps are always present, empty when empty.
+ */
 final class RegistryJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private RegistryJson() {}
 
-  static ObjectNode version(ModelVersion v, String bucket) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("model", v.model());
-    o.put("version", v.version());
-    if (v.framework() != null) {
-      o.put("framework", v.framework().id());
-    }
-    if (v.artifact().servable()) {
-      o.put("sha256", v.artifact().sha256());
-      o.put("size_bytes", v.artifact().sizeBytes());
-      o.put("artifact_uri", "s3://" + bucket + "/" + v.artifact().key());
-    }
-    o.put("servable", v.artifact().servable());
-    if (v.artifact().statusMessage() != null) {
-      o.put("status_message", v.artifact().statusMessage());
-    }
-    o.put("status", v.governance().status().name());
-    o.put("stage", v.governance().stage());
-    o.put("revision", v.revision());
-    if (v.provenance().source() != null) {
-      o.put("source", v.provenance().source());
-    }
-    if (v.provenance().runId() != null) {
-      o.put("run_id", v.provenance().runId());
-    }
-    if (v.governance().createdBy() != null) {
-      o.put("created_by", v.governance().createdBy());
-    }
-    if (v.signature() != null) {
-      o.set("signature", SignatureJson.write(v.signature()));
-    }
-    if (v.metadata().description() != null) {
-      o.put("description", v.metadata().description());
-    }
-    ObjectNode tags = o.putObject("tags");
-    v.metadata().tags().forEach(tags::put);
-    ObjectNode metrics = o.putObject("metrics");
-    v.metadata().metrics().forEach(metrics::put);
-    if (v.serving().batching() != null) {
-      o.putObject("batching").put("max_batch_size", v.serving().batching().maxBatchSize())
-          .put("max_delay_ms", v.serving().batching().maxDelayMicros() / 1000.0);
-    }
-    if (v.placement() != null) {
-      ObjectNode p = o.putObject("placement");
-      p.put("kind", v.placement().kind().name().toLowerCase(java.util.Locale.ROOT));
-      if (v.placement().onEndpoint()) {
-        p.put("endpoint_name", v.placement().endpointFor(v.model(), v.version()));
-      }
-      if (v.placement().instanceType() != null) {
-        p.put("instance_type", v.placement().instanceType());
-      }
-      if (v.placement().instanceCount() != null) {
-        p.put("instance_count", v.placement().instanceCount());
-      }
-      if (v.placement().memoryMb() != null) {
-        p.put("memory_mb", v.placement().memoryMb());
-      }
-    }
-    if (v.serving().pipeline() != null) {
-      try {
-        o.set("pipeline", new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.serving().pipeline()));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-    if (v.serving().responseCache() != null) {
-      o.putObject("response_cache").put("ttl_seconds", v.serving().responseCache().ttlSeconds())
-          .put("max_entries", v.serving().responseCache().maxEntries());
-    }
-    ObjectNode params = o.putObject("params");
-    v.metadata().params().forEach(params::put);
-    ObjectNode properties = o.putObject("properties");
-    v.metadata().properties().forEach(properties::put);
-    o.put("created_at", v.createdAt().toString());
-    o.put("updated_at", v.updatedAt().toString());
-    return o;
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Version(
+      String model,
+      int version,
+      String framework,
+      String sha256,
+      @JsonProperty("size_bytes") Long sizeBytes,
+      @JsonProperty("artifact_uri") String artifactUri,
+      boolean servable,
+      @JsonProperty("status_message") String statusMessage,
+      String status,
+      String stage,
+      long revision,
+      String source,
+      @JsonProperty("run_id") String runId,
+      @JsonProperty("created_by") String createdBy,
+      JsonNode signature,
+      String description,
+      Map<String, String> tags,
+      Map<String, Double> metrics,
+      Batching batching,
+      Placement placement,
+      JsonNode pipeline,
+      @JsonProperty("response_cache") ResponseCache responseCache,
+      Map<String, String> params,
+      Map<String, String> properties,
+      @JsonProperty("created_at") String createdAt,
+      @JsonProperty("updated_at") String updatedAt) {}
+
+  record Batching(@JsonProperty("max_batch_size") int maxBatchSize, @JsonProperty("max_delay_ms") double maxDelayMs) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Placement(String kind, @JsonProperty("endpoint_name") String endpointName,
+      @JsonProperty("instance_type") String instanceType, @JsonProperty("instance_count") Integer instanceCount,
+      @JsonProperty("memory_mb") Integer memoryMb) {}
+
+  record ResponseCache(@JsonProperty("ttl_seconds") long ttlSeconds, @JsonProperty("max_entries") long maxEntries) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Model(String name, @JsonProperty("latest_version") int latestVersion, String description,
+      Map<String, String> tags, @JsonProperty("approval_policy") Policy approvalPolicy, long revision,
+      Map<String, Integer> aliases, @JsonProperty("created_at") String createdAt,
+      @JsonProperty("updated_at") String updatedAt) {}
+
+  record Policy(boolean required, int approvals, @JsonProperty("protected_aliases") List<String> protectedAliases) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record AliasBody(String model, String alias, int version, Canary canary, long revision,
+      @JsonProperty("updated_at") String updatedAt) {}
+
+  record Canary(int version, double weight) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Target(int version, Canary canary) {}
+
+  record Change(long revision, @JsonInclude(JsonInclude.Include.ALWAYS) Target from, Target to, String reason,
+      String at) {}
+
+  /** {@code GET /api/v1/models}. */
+  record Models(List<Model> models,
+      @JsonProperty("next_page_token") @JsonInclude(JsonInclude.Include.NON_NULL) String nextPageToken) {}
+
+  /** {@code GET …/versions} and version search. */
+  record Versions(List<Version> versions,
+      @JsonProperty("next_page_token") @JsonInclude(JsonInclude.Include.NON_NULL) String nextPageToken) {}
+
+  /** {@code GET …/audit}: one entry per change; {@code version} left out when the change concerns none. */
+  record Audit(List<AuditEntry> entries,
+      @JsonProperty("next_page_token") @JsonInclude(JsonInclude.Include.NON_NULL) String nextPageToken) {}
+
+  record AuditEntry(String at, String actor, String action,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer version, String alias, String from, String to,
+      String comment) {}
+
+  /** {@code GET …/versions/{v}/lineage}: upstream as registered (plus run and source), downstream as found. */
+  record Lineage(String model, int version, JsonNode upstream, Downstream downstream) {}
+
+  record Downstream(List<String> aliases, List<VersionRef> versions, List<String> endpoints,
+      @JsonProperty("batch_jobs") List<VersionJobs.Job> batchJobs) {}
+
+  record VersionRef(String model, int version) {}
+
+  /** {@code GET …/aliases/{alias}/history}. */
+  record History(List<Change> history) {}
+
+  static Version version(ModelVersion v, String bucket) {
+    ModelVersion.Artifact a = v.artifact();
+    ModelVersion.Serving s = v.serving();
+    dev.pier.registry.Placement p = s.placement();
+    return new Version(v.model(), v.version(), a.framework() == null ? null : a.framework().id(),
+        a.servable() ? a.sha256() : null, a.servable() ? a.sizeBytes() : null,
+        a.servable() ? "s3://" + bucket + "/" + a.key() : null, a.servable(), a.statusMessage(),
+        v.governance().status().name(), v.governance().stage(), v.revision(), v.provenance().source(),
+        v.provenance().runId(), v.governance().createdBy(),
+        a.signature() == null ? null : SignatureJson.write(a.signature()), v.metadata().description(),
+        new TreeMap<>(v.metadata().tags()), new TreeMap<>(v.metadata().metrics()),
+        s.batching() == null ? null : new Batching(s.batching().maxBatchSize(), s.batching().maxDelayMicros() / 1000.0),
+        p == null ? null : new Placement(p.kind().name().toLowerCase(Locale.ROOT),
+            p.onEndpoint() ? p.endpointFor(v.model(), v.version()) : null, p.instanceType(), p.instanceCount(),
+            p.memoryMb()),
+        s.pipeline() == null ? null : tree(s.pipeline()),
+        s.responseCache() == null ? null : new ResponseCache(s.responseCache().ttlSeconds(),
+            s.responseCache().maxEntries()),
+        new TreeMap<>(v.metadata().params()), new TreeMap<>(v.metadata().properties()), v.createdAt().toString(),
+        v.updatedAt().toString());
   }
 
-  static ObjectNode model(RegisteredModel m, List<Alias> aliases) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("name", m.name());
-    o.put("latest_version", m.latestVersion());
-    if (m.description() != null) {
-      o.put("description", m.description());
-    }
-    ObjectNode tags = o.putObject("tags");
-    m.tags().forEach(tags::put);
-    if (m.approval() != null) {
-      ObjectNode p = o.putObject("approval_policy");
-      p.put("required", m.approval().required()).put("approvals", m.approval().approvals());
-      var protectedAliases = p.putArray("protected_aliases");
-      m.approval().protectedAliases().stream().sorted().forEach(protectedAliases::add);
-    }
-    o.put("revision", m.revision());
+  /** A model; {@code aliases} null leaves them out (listings). */
+  static Model model(RegisteredModel m, List<Alias> aliases) {
+    Map<String, Integer> byName = null;
     if (aliases != null) {
-      ObjectNode a = o.putObject("aliases");
-      aliases.forEach(alias -> a.put(alias.name(), alias.version()));
+      byName = new LinkedHashMap<>();
+      for (Alias a : aliases) {
+        byName.put(a.name(), a.version());
+      }
     }
-    o.put("created_at", m.createdAt().toString());
-    o.put("updated_at", m.updatedAt().toString());
-    return o;
+    return new Model(m.name(), m.latestVersion(), m.description(), new TreeMap<>(m.tags()),
+        m.approval() == null ? null : new Policy(m.approval().required(), m.approval().approvals(),
+            m.approval().protectedAliases().stream().sorted().toList()),
+        m.revision(), byName, m.createdAt().toString(), m.updatedAt().toString());
   }
 
-  static ObjectNode alias(Alias a) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("model", a.model());
-    o.put("alias", a.name());
-    o.put("version", a.version());
-    if (a.canary() != null) {
-      o.putObject("canary").put("version", a.canary().version()).put("weight", a.canary().weight());
-    }
-    o.put("revision", a.revision());
-    o.put("updated_at", a.updatedAt().toString());
-    return o;
+  static AuditEntry entry(dev.pier.registry.AuditEntry e) {
+    return new AuditEntry(e.at().toString(), e.actor(), e.action(), e.version() > 0 ? e.version() : null, e.alias(),
+        e.from(), e.to(), e.comment());
   }
 
-  static ObjectNode target(Alias.Target t) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("version", t.version());
-    if (t.canary() != null) {
-      o.putObject("canary").put("version", t.canary().version()).put("weight", t.canary().weight());
-    }
-    return o;
+  static AliasBody alias(Alias a) {
+    return new AliasBody(a.model(), a.name(), a.version(), canary(a.canary()), a.revision(), a.updatedAt().toString());
   }
 
-  static ObjectNode change(AliasChange c) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("revision", c.revision());
-    if (c.from() != null) {
-      o.set("from", target(c.from()));
-    } else {
-      o.putNull("from");
+  static Change change(AliasChange c) {
+    return new Change(c.revision(), c.from() == null ? null : target(c.from()), target(c.to()), c.reason(),
+        c.at().toString());
+  }
+
+  private static Target target(Alias.Target t) {
+    return new Target(t.version(), canary(t.canary()));
+  }
+
+  private static Canary canary(dev.pier.registry.Canary c) {
+    return c == null ? null : new Canary(c.version(), c.weight());
+  }
+
+  private static JsonNode tree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new PierException(500, "stored pipeline is not JSON: " + e.getMessage(), e);
     }
-    o.set("to", target(c.to()));
-    o.put("reason", c.reason());
-    o.put("at", c.at().toString());
-    return o;
   }
 }

@@ -1,19 +1,18 @@
 package dev.pier.registry.api;
 
-import dev.pier.registry.ModelVersion;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.privacy.PiiFields;
 import dev.pier.kernel.security.ArtifactSignature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.Batching;
-import dev.pier.registry.Framework;
 import dev.pier.registry.ExplainSettings;
+import dev.pier.registry.Framework;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.NewVersion;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;
-import dev.pier.registry.NewVersion;
-import dev.pier.kernel.json.RequestJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -1,14 +1,9 @@
 package dev.pier.registry.api;
 
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.CallerIdentity;
-
 import dev.pier.kernel.security.Permission;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.kernel.PierException;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.Page;
@@ -43,17 +38,12 @@ public class VersionSearchResource {
   @GET
   @Path("/search")
   @Authorize(value = Permission.READ, anyModel = true)
-  public String search(@QueryParam("filter") String filter, @QueryParam("order_by") List<String> orderBy,
+  public RegistryJson.Versions search(@QueryParam("filter") String filter, @QueryParam("order_by") List<String> orderBy,
       @QueryParam("page_token") String pageToken, @QueryParam("max_results") @DefaultValue("100") int maxResults) {
     Page<ModelVersion> page = registry.search(SearchFilter.parse(filter), orderBy, pageToken, pageSize(maxResults),
         model -> caller.allows(Permission.READ, model)); // a scoped key finds only its models' versions
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    ArrayNode a = o.putArray("versions");
-    page.items().forEach(v -> a.add(RegistryJson.version(v, registry.artifacts().bucket())));
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return new RegistryJson.Versions(page.items().stream()
+        .map(v -> RegistryJson.version(v, registry.artifacts().bucket())).toList(), page.nextPageToken());
   }
 
   private static int pageSize(int maxResults) {

@@ -1,16 +1,12 @@
 package dev.pier.registry.api;
 
-import dev.pier.kernel.security.Authorize;
-
-import dev.pier.kernel.security.Permission;
-
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.events.Webhook;
 import dev.pier.registry.events.WebhookStore;
 import io.smallrye.common.annotation.Blocking;
@@ -24,6 +20,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -57,16 +54,13 @@ public class WebhookResource {
     n.path("events").forEach(t -> types.add(t.asText()));
     Webhook w = webhooks.create(n.path("url").asText(null), n.path("secret").asText(null), types,
         n.path("model").asText(null));
-    return Response.status(201).entity(json(w).put("secret", w.secret()).toString()).build();
+    return Response.status(201).entity(json(w, w.secret())).build();
   }
 
   @GET
   @Authorize(Permission.AUDIT)
-  public String list() {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    ArrayNode a = o.putArray("webhooks");
-    webhooks.all().forEach(w -> a.add(json(w)));
-    return o.toString();
+  public Webhooks list() {
+    return new Webhooks(webhooks.all().stream().map(w -> json(w, null)).toList());
   }
 
   @DELETE
@@ -77,14 +71,13 @@ public class WebhookResource {
     return Response.noContent().build();
   }
 
-  private static ObjectNode json(Webhook w) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("id", w.id()).put("url", w.url());
-    ArrayNode events = o.putArray("events");
-    w.eventTypes().stream().sorted().forEach(events::add);
-    if (w.model() != null) {
-      o.put("model", w.model());
-    }
-    return o;
+  /** A webhook; its secret only in the answer that created it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record WebhookJson(String id, String url, List<String> events, String model, String secret) {}
+
+  record Webhooks(List<WebhookJson> webhooks) {}
+
+  private static WebhookJson json(Webhook w, String secret) {
+    return new WebhookJson(w.id(), w.url(), w.eventTypes().stream().sorted().toList(), w.model(), secret);
   }
 }

@@ -1,128 +1,125 @@
 package dev.pier.registry.mlflow;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.registry.Alias;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.RegisteredModel;
 import dev.pier.tracking.Experiment;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.Run;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** MLflow's JSON shapes (snake_case; a model version's {@code version} is a string; tags as key/value lists). */
+/**
+ * MLflow's JSON shapes as records Jackson writes (snake_case; a model version's {@code version} is a string; tags as
+ * key/value lists).
+ */
 final class MlflowJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private MlflowJson() {}
 
-  static ObjectNode object() {
-    return JsonNodeFactory.instance.objectNode();
+  record KeyValue(String key, String value) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Version(String name, String version, @JsonProperty("creation_timestamp") long creationTimestamp,
+      @JsonProperty("last_updated_timestamp") long lastUpdatedTimestamp, @JsonProperty("user_id") String userId,
+      @JsonProperty("current_stage") String currentStage, String description, String source,
+      @JsonProperty("run_id") String runId, String status, @JsonProperty("status_message") String statusMessage,
+      List<KeyValue> tags, List<String> aliases,
+      // Pier's own fields; MLflow clients ignore fields they do not know.
+      @JsonProperty("pier_servable") boolean pierServable,
+      @JsonProperty("pier_review_status") String pierReviewStatus) {}
+
+  record AliasRef(String alias, String version) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Model(String name, @JsonProperty("creation_timestamp") long creationTimestamp,
+      @JsonProperty("last_updated_timestamp") long lastUpdatedTimestamp, String description,
+      @JsonProperty("latest_versions") List<Version> latestVersions, List<KeyValue> tags, List<AliasRef> aliases) {}
+
+  record ExperimentJson(@JsonProperty("experiment_id") String experimentId, String name,
+      @JsonProperty("artifact_location") String artifactLocation,
+      @JsonProperty("lifecycle_stage") String lifecycleStage,
+      @JsonProperty("last_update_time") long lastUpdateTime, @JsonProperty("creation_time") long creationTime,
+      List<KeyValue> tags) {}
+
+  record RunInfo(@JsonProperty("run_id") String runId, @JsonProperty("run_uuid") String runUuid,
+      @JsonProperty("run_name") String runName, @JsonProperty("experiment_id") String experimentId,
+      @JsonProperty("user_id") String userId, String status, @JsonProperty("start_time") long startTime,
+      @JsonProperty("end_time") @JsonInclude(JsonInclude.Include.NON_NULL) Long endTime, @JsonProperty("artifact_uri") String artifactUri,
+      @JsonProperty("lifecycle_stage") String lifecycleStage) {}
+
+  record RunData(List<MetricJson> metrics, List<KeyValue> params, List<KeyValue> tags) {}
+
+  record RunJson(RunInfo info, RunData data, Map<String, Object> inputs) {}
+
+  record MetricJson(String key, double value, long timestamp, long step) {}
+
+  static List<KeyValue> keyValues(Map<String, String> map) {
+    return map.entrySet().stream().map(e -> new KeyValue(e.getKey(), e.getValue())).toList();
   }
 
-  static ArrayNode keyValues(Map<String, String> map) {
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    map.forEach((k, v) -> a.addObject().put("key", k).put("value", v));
-    return a;
+  static Version version(ModelVersion v, List<Alias> aliases) {
+    return new Version(v.model(), Integer.toString(v.version()), v.createdAt().toEpochMilli(),
+        v.updatedAt().toEpochMilli(), v.governance().createdBy(), v.governance().stage(), v.metadata().description(),
+        v.provenance().source(), v.provenance().runId(), "READY",
+        v.artifact().servable() ? null : "not servable: " + v.artifact().statusMessage(),
+        keyValues(v.metadata().tags()), aliases == null ? List.of()
+            : aliases.stream().filter(x -> x.version() == v.version()).map(Alias::name).toList(),
+        v.artifact().servable(), v.governance().status().name());
   }
 
-  static ObjectNode version(ModelVersion v, List<Alias> aliases) {
-    ObjectNode o = object();
-    o.put("name", v.model());
-    o.put("version", Integer.toString(v.version()));
-    o.put("creation_timestamp", v.createdAt().toEpochMilli());
-    o.put("last_updated_timestamp", v.updatedAt().toEpochMilli());
-    if (v.governance().createdBy() != null) {
-      o.put("user_id", v.governance().createdBy());
-    }
-    o.put("current_stage", v.governance().stage());
-    if (v.metadata().description() != null) {
-      o.put("description", v.metadata().description());
-    }
-    if (v.provenance().source() != null) {
-      o.put("source", v.provenance().source());
-    }
-    if (v.provenance().runId() != null) {
-      o.put("run_id", v.provenance().runId());
-    }
-    o.put("status", "READY");
-    if (!v.artifact().servable()) {
-      o.put("status_message", "not servable: " + v.artifact().statusMessage());
-    }
-    o.set("tags", keyValues(v.metadata().tags()));
-    ArrayNode a = o.putArray("aliases");
-    if (aliases != null) {
-      aliases.stream().filter(x -> x.version() == v.version()).forEach(x -> a.add(x.name()));
-    }
-    // Pier's own fields; MLflow clients ignore fields they do not know.
-    o.put("pier_servable", v.artifact().servable());
-    o.put("pier_review_status", v.governance().status().name());
-    return o;
+  static Model model(RegisteredModel m, List<ModelVersion> latest, List<Alias> aliases) {
+    return new Model(m.name(), m.createdAt().toEpochMilli(), m.updatedAt().toEpochMilli(), m.description(),
+        latest.stream().map(v -> version(v, aliases)).toList(), keyValues(m.tags()),
+        aliases.stream().map(x -> new AliasRef(x.name(), Integer.toString(x.version()))).toList());
   }
 
-  static ObjectNode model(RegisteredModel m, List<ModelVersion> latest, List<Alias> aliases) {
-    ObjectNode o = object();
-    o.put("name", m.name());
-    o.put("creation_timestamp", m.createdAt().toEpochMilli());
-    o.put("last_updated_timestamp", m.updatedAt().toEpochMilli());
-    if (m.description() != null) {
-      o.put("description", m.description());
+  static ExperimentJson experiment(Experiment e) {
+    return new ExperimentJson(e.id(), e.name(), e.artifactLocation(), e.lifecycleStage(), e.lastUpdateTime(),
+        e.creationTime(), keyValues(e.tags()));
+  }
+
+  static RunInfo runInfo(Run r) {
+    return new RunInfo(r.runId(), r.runId(), r.name(), r.experimentId(), r.userId(), r.status(), r.startTime(),
+        r.endTime() > 0 ? r.endTime() : null, r.artifactUri(), r.lifecycleStage());
+  }
+
+  static RunJson run(Run r) {
+    return new RunJson(runInfo(r), new RunData(r.metrics().stream().map(MlflowJson::metric).toList(),
+        keyValues(r.params()), keyValues(r.tags())), Map.of());
+  }
+
+  static MetricJson metric(Metric m) {
+    return new MetricJson(m.key(), m.value(), m.timestamp(), m.step());
+  }
+
+  /** {@code {field: value}}. */
+  static String wrap(String field, Object value) {
+    return write(Map.of(field, value));
+  }
+
+  /** A listing: {@code {field: items}} with {@code next_page_token} when there is a next page. */
+  static String page(String field, List<?> items, String nextPageToken) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put(field, items);
+    if (nextPageToken != null) {
+      o.put("next_page_token", nextPageToken);
     }
-    ArrayNode lv = o.putArray("latest_versions");
-    latest.forEach(v -> lv.add(version(v, aliases)));
-    o.set("tags", keyValues(m.tags()));
-    ArrayNode a = o.putArray("aliases");
-    aliases.forEach(x -> a.addObject().put("alias", x.name()).put("version", Integer.toString(x.version())));
-    return o;
+    return write(o);
   }
 
-  static ObjectNode experiment(Experiment e) {
-    ObjectNode o = object();
-    o.put("experiment_id", e.id());
-    o.put("name", e.name());
-    o.put("artifact_location", e.artifactLocation());
-    o.put("lifecycle_stage", e.lifecycleStage());
-    o.put("last_update_time", e.lastUpdateTime());
-    o.put("creation_time", e.creationTime());
-    o.set("tags", keyValues(e.tags()));
-    return o;
-  }
-
-  static ObjectNode runInfo(Run r) {
-    ObjectNode o = object();
-    o.put("run_id", r.runId());
-    o.put("run_uuid", r.runId());
-    o.put("run_name", r.name());
-    o.put("experiment_id", r.experimentId());
-    o.put("user_id", r.userId());
-    o.put("status", r.status());
-    o.put("start_time", r.startTime());
-    if (r.endTime() > 0) {
-      o.put("end_time", r.endTime());
+  static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
     }
-    o.put("artifact_uri", r.artifactUri());
-    o.put("lifecycle_stage", r.lifecycleStage());
-    return o;
-  }
-
-  static ObjectNode run(Run r) {
-    ObjectNode o = object();
-    o.set("info", runInfo(r));
-    ObjectNode data = o.putObject("data");
-    ArrayNode metrics = data.putArray("metrics");
-    r.metrics().forEach(m -> metrics.add(metric(m)));
-    data.set("params", keyValues(r.params()));
-    data.set("tags", keyValues(r.tags()));
-    o.putObject("inputs");
-    return o;
-  }
-
-  static ObjectNode metric(Metric m) {
-    ObjectNode o = object();
-    o.put("key", m.key());
-    o.put("value", m.value());
-    o.put("timestamp", m.timestamp());
-    o.put("step", m.step());
-    return o;
   }
 }

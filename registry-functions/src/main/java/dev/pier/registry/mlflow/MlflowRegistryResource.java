@@ -1,29 +1,25 @@
 package dev.pier.registry.mlflow;
 
-import dev.pier.kernel.security.Authorize;
-import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.tracking.TrackingStore;
-import dev.pier.registry.Names;
-import dev.pier.registry.api.ServingChecks;
-
-import dev.pier.kernel.security.Permission;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.ArtifactSignature;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.Alias;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.Names;
 import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
 import dev.pier.registry.SearchFilter;
+import dev.pier.registry.api.ServingChecks;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.Run;
+import dev.pier.tracking.TrackingStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -86,14 +82,14 @@ public class MlflowRegistryResource {
       throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + name + ") already exists.")
           : e;
     }
-    return wrap("registered_model", modelJson(m));
+    return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
   @GET
   @Path("/registered-models/get")
   @Authorize(Permission.READ)
   public String getModel(@Context UriInfo uri) {
-    return wrap("registered_model", modelJson(registry.model(MlflowRequest.of(uri, null).required("name"))));
+    return MlflowJson.wrap("registered_model", modelJson(registry.model(MlflowRequest.of(uri, null).required("name"))));
   }
 
   @GET
@@ -113,13 +109,8 @@ public class MlflowRegistryResource {
   private String searchModels(MlflowRequest r) {
     Page<RegisteredModel> page = registry.models().search(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
         r.optional("page_token"), r.maxResults(100, 1000));
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("registered_models");
-    page.items().forEach(m -> a.add(modelJson(m)));
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return MlflowJson.page("registered_models", page.items().stream().map(this::modelJson).toList(),
+        page.nextPageToken());
   }
 
   @PATCH
@@ -132,7 +123,7 @@ public class MlflowRegistryResource {
         before.latestVersion(), before.createdAt(), before.updatedAt(),
         description != null ? description : before.description(), before.tags(), before.approval(),
         before.revision()), caller.principal());
-    return wrap("registered_model", modelJson(m));
+    return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
   @POST
@@ -142,7 +133,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String newName = r.required("new_name");
     try {
-      return wrap("registered_model", modelJson(registry.models().rename(r.required("name"), newName,
+      return MlflowJson.wrap("registered_model", modelJson(registry.models().rename(r.required("name"), newName,
           caller.principal())));
     } catch (PierException e) {
       throw e.status() == 409 ? MlflowError.alreadyExists("Registered Model (name=" + newName + ") already exists.")
@@ -212,10 +203,8 @@ public class MlflowRegistryResource {
         STAGES.stream().filter(x -> x.equalsIgnoreCase(s)).findFirst().orElseThrow(() ->
             PierException.badRequest("invalid stage '" + s + "': use None, Staging, Production or Archived"))).toList();
     List<Alias> aliases = registry.aliases(name);
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("model_versions");
-    latest(name, stages).forEach(v -> a.add(MlflowJson.version(v, aliases)));
-    return o.toString();
+    return MlflowJson.page("model_versions", latest(name, stages).stream().map(v -> MlflowJson.version(v, aliases))
+        .toList(), null);
   }
 
   /** The highest version in each of {@code stages}. */
@@ -255,7 +244,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, null);
     String name = r.required("name");
     ModelVersion v = registry.version(name, registry.alias(name, r.required("alias")).version());
-    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+    return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
   // --- model versions ---
@@ -293,7 +282,7 @@ public class MlflowRegistryResource {
     ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
         : registry.registerReference(name, request.withFramework(hint(tags)),
             "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
-    return wrap("model_version", MlflowJson.version(v, List.of()));
+    return MlflowJson.wrap("model_version", MlflowJson.version(v, List.of()));
   }
 
   private static Framework hint(Map<String, String> tags) {
@@ -362,7 +351,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, null);
     String name = r.required("name");
     ModelVersion v = registry.version(name, Names.versionParam(r.required("version")));
-    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+    return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
   @PATCH
@@ -377,7 +366,7 @@ public class MlflowRegistryResource {
             before.metadata().tags(), before.metadata().metrics(), before.metadata().params(),
             before.metadata().properties()), java.time.Instant.now()),
         caller.principal(), null);
-    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+    return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
   @DELETE
@@ -406,14 +395,10 @@ public class MlflowRegistryResource {
   private String searchVersions(MlflowRequest r) {
     Page<ModelVersion> page = registry.search(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
         r.optional("page_token"), r.maxResults(200, 1000));
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("model_versions");
     Map<String, List<Alias>> aliases = new HashMap<>();
-    page.items().forEach(v -> a.add(MlflowJson.version(v, aliases.computeIfAbsent(v.model(), registry::aliases))));
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return MlflowJson.page("model_versions", page.items().stream()
+        .map(v -> MlflowJson.version(v, aliases.computeIfAbsent(v.model(), registry::aliases))).toList(),
+        page.nextPageToken());
   }
 
   @GET
@@ -423,7 +408,7 @@ public class MlflowRegistryResource {
     MlflowRequest r = MlflowRequest.of(uri, null);
     ModelVersion v = registry.version(r.required("name"), Names.versionParam(r.required("version")));
     String location = v.artifact().servable() ? "s3://" + registry.artifacts().bucket() + "/" + v.artifact().key() : v.provenance().source();
-    return MlflowJson.object().put("artifact_uri", location).toString();
+    return MlflowJson.wrap("artifact_uri", location);
   }
 
   @POST
@@ -434,7 +419,7 @@ public class MlflowRegistryResource {
     String name = r.required("name");
     ModelVersion v = registry.reviews().transitionStage(name, Names.versionParam(r.required("version")), r.required("stage"),
         r.flag("archive_existing_versions"), caller.principal());
-    return wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
+    return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
   @POST
@@ -472,14 +457,9 @@ public class MlflowRegistryResource {
 
   // --- helpers ---
 
-  private ObjectNode modelJson(RegisteredModel m) {
+  private MlflowJson.Model modelJson(RegisteredModel m) {
     return MlflowJson.model(m, latest(m.name(), STAGES), registry.aliases(m.name()));
   }
 
 
-  static String wrap(String field, ObjectNode value) {
-    ObjectNode o = MlflowJson.object();
-    o.set(field, value);
-    return o.toString();
-  }
 }

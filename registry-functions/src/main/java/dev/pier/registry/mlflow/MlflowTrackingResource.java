@@ -1,15 +1,11 @@
 package dev.pier.registry.mlflow;
 
-import dev.pier.kernel.security.Authorize;
-
-import dev.pier.kernel.security.Permission;
-
-import static dev.pier.registry.mlflow.MlflowRegistryResource.wrap;
+import static dev.pier.registry.mlflow.MlflowJson.wrap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
 import dev.pier.registry.Page;
 import dev.pier.tracking.Experiment;
 import dev.pier.tracking.Metric;
@@ -48,8 +44,8 @@ public class MlflowTrackingResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     String name = r.required("name");
     try {
-      return MlflowJson.object().put("experiment_id",
-          tracking.createExperiment(name, r.optional("artifact_location"), r.keyValues("tags"))).toString();
+      return wrap("experiment_id",
+          tracking.createExperiment(name, r.optional("artifact_location"), r.keyValues("tags")));
     } catch (PierException e) {
       throw e.status() == 409 ? MlflowError.alreadyExists("Experiment '" + name + "' already exists.") : e;
     }
@@ -88,13 +84,8 @@ public class MlflowTrackingResource {
   private String searchExperiments(MlflowRequest r) {
     Page<Experiment> page = tracking.searchExperiments(r.optional("filter"), r.list("order_by"),
         r.optional("view_type"), r.optional("page_token"), r.maxResults(1000, 50000));
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("experiments");
-    page.items().forEach(e -> a.add(MlflowJson.experiment(e)));
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return MlflowJson.page("experiments", page.items().stream().map(MlflowJson::experiment).toList(),
+        page.nextPageToken());
   }
 
   @POST
@@ -235,13 +226,7 @@ public class MlflowTrackingResource {
     String view = r.optional("run_view_type");
     Page<Run> page = tracking.searchRuns(r.list("experiment_ids"), r.optional("filter"), view, r.list("order_by"),
         r.optional("page_token"), r.maxResults(1000, 50000));
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("runs");
-    page.items().forEach(run -> a.add(MlflowJson.run(run)));
-    if (page.nextPageToken() != null) {
-      o.put("next_page_token", page.nextPageToken());
-    }
-    return o.toString();
+    return MlflowJson.page("runs", page.items().stream().map(MlflowJson::run).toList(), page.nextPageToken());
   }
 
   @GET
@@ -249,10 +234,7 @@ public class MlflowTrackingResource {
   @Authorize(Permission.READ)
   public String metricHistory(@Context UriInfo uri) {
     MlflowRequest r = MlflowRequest.of(uri, null);
-    ObjectNode o = MlflowJson.object();
-    ArrayNode a = o.putArray("metrics");
-    tracking.metricHistory(r.either("run_id", "run_uuid"), r.required("metric_key"))
-        .forEach(m -> a.add(MlflowJson.metric(m)));
-    return o.toString();
+    return MlflowJson.page("metrics", tracking.metricHistory(r.either("run_id", "run_uuid"),
+        r.required("metric_key")).stream().map(MlflowJson::metric).toList(), null);
   }
 }
