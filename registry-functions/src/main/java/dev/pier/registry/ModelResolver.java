@@ -82,13 +82,13 @@ public final class ModelResolver implements RegistryListener {
 
   private ModelVersion resolve(String model, String reference, String unitKey, boolean load) {
     String ref = reference == null ? "production" : reference;
-    Integer number = ModelRegistry.versionNumber(ref);
+    Integer number = Names.versionNumber(ref);
     if (number == null) {
       AliasKey key = new AliasKey(model, ref);
       Alias.Target target;
       if (load) {
-        ModelRegistry.checkModelName(model);
-        ModelRegistry.checkAliasName(ref);
+        Names.checkModel(model);
+        Names.checkAlias(ref);
         target = aliases.get(key);
       } else if ((target = aliases.getIfPresent(key)) == null) {
         return null;
@@ -99,12 +99,12 @@ public final class ModelResolver implements RegistryListener {
     int version = number;
     VersionKey key = new VersionKey(model, version);
     ModelVersion v = load ? versions.get(key, k -> registry.version(k.model(), k.version())) : versions.getIfPresent(key);
-    if (v == null || !v.servable()) {
+    if (v == null || !v.artifact().servable()) {
       if (!load) {
         return null;
       }
       throw PierException.conflict("version " + version + " of model '" + model + "' is not servable: "
-          + (v.statusMessage() != null ? v.statusMessage() : "its artifact is not in Pier's store"));
+          + (v.artifact().statusMessage() != null ? v.artifact().statusMessage() : "its artifact is not in Pier's store"));
     }
     return v;
   }

@@ -66,10 +66,10 @@ public final class SearchIndex {
     if (v.framework() != null) {
       add(items, "IDX#FRAMEWORK#" + v.framework().id(), suffix, copy);
     }
-    add(items, "IDX#STATUS#" + v.status().name(), suffix, copy);
-    new TreeMap<>(v.tags()).entrySet().stream().limit(MAX_INDEXED)
+    add(items, "IDX#STATUS#" + v.governance().status().name(), suffix, copy);
+    new TreeMap<>(v.metadata().tags()).entrySet().stream().limit(MAX_INDEXED)
         .forEach(t -> add(items, "IDX#TAG#" + t.getKey() + "=" + t.getValue(), suffix, copy));
-    new TreeMap<>(v.metrics()).entrySet().stream().limit(MAX_INDEXED)
+    new TreeMap<>(v.metadata().metrics()).entrySet().stream().limit(MAX_INDEXED)
         .forEach(m -> add(items, "IDX#METRIC#" + m.getKey(), sortable(m.getValue()) + "#" + suffix, copy));
     for (String parent : parents(v)) {
       add(items, "IDX#PARENT#" + parent, suffix, copy);
@@ -79,12 +79,12 @@ public final class SearchIndex {
 
   /** The versions a version's lineage names as parents, as {@code model#0000000007}. */
   static List<String> parents(ModelVersion v) {
-    if (v.lineage() == null) {
+    if (v.provenance().lineage() == null) {
       return List.of();
     }
     try {
       List<String> out = new ArrayList<>();
-      for (var p : JSON.readTree(v.lineage()).path("parents")) {
+      for (var p : JSON.readTree(v.provenance().lineage()).path("parents")) {
         out.add(p.path("model").asText() + "#" + String.format("%010d", p.path("version").asInt()));
       }
       return out.stream().distinct().limit(MAX_INDEXED).toList();
@@ -129,19 +129,19 @@ public final class SearchIndex {
     if (v.framework() != null) {
       p.put("framework", AttributeValue.fromS(v.framework().id()));
     }
-    p.put("reviewStatus", AttributeValue.fromS(v.status().name()));
-    p.put("stage", AttributeValue.fromS(v.stage()));
-    if (v.runId() != null) {
-      p.put("runId", AttributeValue.fromS(v.runId()));
+    p.put("reviewStatus", AttributeValue.fromS(v.governance().status().name()));
+    p.put("stage", AttributeValue.fromS(v.governance().stage()));
+    if (v.provenance().runId() != null) {
+      p.put("runId", AttributeValue.fromS(v.provenance().runId()));
     }
-    if (v.source() != null) {
-      p.put("source", AttributeValue.fromS(v.source()));
+    if (v.provenance().source() != null) {
+      p.put("source", AttributeValue.fromS(v.provenance().source()));
     }
     p.put("createdAt", AttributeValue.fromS(v.createdAt().toString()));
-    p.put("tags", stringMap(v.tags()));
-    p.put("params", stringMap(v.params()));
+    p.put("tags", stringMap(v.metadata().tags()));
+    p.put("params", stringMap(v.metadata().params()));
     Map<String, AttributeValue> metrics = new HashMap<>();
-    v.metrics().forEach((k, x) -> metrics.put(k, AttributeValue.fromN(Double.toString(x))));
+    v.metadata().metrics().forEach((k, x) -> metrics.put(k, AttributeValue.fromN(Double.toString(x))));
     p.put("metrics", AttributeValue.fromM(metrics));
     return p;
   }

@@ -84,7 +84,7 @@ class ArtifactStoreTest {
     ArtifactStore.Swept swept = store.sweep(registry::artifactKeys, later, later);
     assertThat(swept.objects()).containsExactlyInAnyOrder(orphan.key(), "uploads/m/abandoned");
     assertThat(swept.abortedUploads()).containsExactly("uploads/m/incomplete");
-    assertThat(store.size(kept.artifactKey())).isPositive();
-    assertThat(registry.artifactKeys()).isEqualTo(Set.of(kept.artifactKey()));
+    assertThat(store.size(kept.artifact().key())).isPositive();
+    assertThat(registry.artifactKeys()).isEqualTo(Set.of(kept.artifact().key()));
   }
 }

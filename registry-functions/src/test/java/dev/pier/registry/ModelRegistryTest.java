@@ -63,8 +63,8 @@ class ModelRegistryTest {
   }
 
   private static NewVersion onEndpoint(String endpointName) {
-    return new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null,
-        new Placement(Placement.Kind.ENDPOINT, endpointName, null, null, null));
+    return new NewVersion(Framework.ONNX, null, null,
+        new ModelVersion.Serving(null, new Placement(Placement.Kind.ENDPOINT, endpointName, null, null, null)), null);
   }
 
   /** Finding #23.2: the first model placed on an endpoint owns it; another model's version is refused (409). */
@@ -136,8 +136,8 @@ class ModelRegistryTest {
     ecdsa.initSign(keys.getPrivate());
     ecdsa.update(Files.readAllBytes(file));
     String signature = java.util.Base64.getEncoder().encodeToString(ecdsa.sign());
-    NewVersion signed = new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null, null, null, null, null,
-        null, Map.of(), Map.of(dev.pier.security.ArtifactSignature.PROPERTY, signature), null, null);
+    NewVersion signed = new NewVersion(Framework.ONNX, null, new ModelVersion.Metadata(null, Map.of(), Map.of(),
+        Map.of(), Map.of(dev.pier.security.ArtifactSignature.PROPERTY, signature)), null, null);
     assertThat(registry.register("signed", signed, file, null).version()).isEqualTo(1);
   }
 
@@ -182,10 +182,10 @@ class ModelRegistryTest {
   @Test
   void artifactsAreStoredUnderTheirContentAddress() throws Exception {
     ModelVersion v = registry.register("m", onnx(), artifact("abc"), null);
-    assertThat(v.sha256()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    assertThat(v.artifactKey()).isEqualTo("artifacts/sha256/" + v.sha256());
+    assertThat(v.artifact().sha256()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assertThat(v.artifact().key()).isEqualTo("artifacts/sha256/" + v.artifact().sha256());
     Path copy = files.resolve("copy");
-    registry.artifacts().download(v.artifactKey(), v.sha256(), copy);
+    registry.artifacts().download(v.artifact().key(), v.artifact().sha256(), copy);
     assertThat(Files.readString(copy)).isEqualTo("abc");
   }
 
@@ -194,7 +194,7 @@ class ModelRegistryTest {
     ModelVersion v = registry.register("m", onnx(), artifact("abc"), null);
     Path copy = files.resolve("copy");
     String wrong = "0".repeat(64);
-    assertThatThrownBy(() -> registry.artifacts().download(v.artifactKey(), wrong, copy))
+    assertThatThrownBy(() -> registry.artifacts().download(v.artifact().key(), wrong, copy))
         .isInstanceOf(PierException.class).hasMessageContaining("failed SHA-256 verification");
     assertThat(copy).doesNotExist();
   }
@@ -267,22 +267,22 @@ class ModelRegistryTest {
     registry.register("m", onnx(), artifact("2"), null);
     registry.setAlias("m", "production", 1);
     registry.setAlias("m", "production", new Alias.Target(2, new Canary(1, 0.25)));
-    Alias back = registry.rollbackAlias("m", "production");
+    Alias back = registry.aliases().rollback("m", "production", null);
     assertThat(back.target()).isEqualTo(new Alias.Target(1, null));
     assertThat(back.revision()).isEqualTo(3);
-    List<AliasChange> history = registry.history("m", "production", 10);
+    List<AliasChange> history = registry.aliases().history("m", "production", 10);
     assertThat(history).extracting(AliasChange::revision).containsExactly(3L, 2L, 1L);
     assertThat(history.get(0).reason()).isEqualTo("rollback");
     assertThat(history.get(0).from()).isEqualTo(new Alias.Target(2, new Canary(1, 0.25)));
     assertThat(history.get(2).from()).isNull();
-    assertThat(registry.rollbackAlias("m", "production").target().version()).isEqualTo(2);
+    assertThat(registry.aliases().rollback("m", "production", null).target().version()).isEqualTo(2);
   }
 
   @Test
   void anAliasThatNeverChangedHasNothingToRollBackTo() throws Exception {
     registry.register("m", onnx(), artifact("1"), null);
     registry.setAlias("m", "production", 1);
-    assertThatThrownBy(() -> registry.rollbackAlias("m", "production")).isInstanceOf(PierException.class)
+    assertThatThrownBy(() -> registry.aliases().rollback("m", "production", null)).isInstanceOf(PierException.class)
         .hasMessageContaining("no previous target")
         .extracting(e -> ((PierException) e).status()).isEqualTo(409);
   }
@@ -292,7 +292,7 @@ class ModelRegistryTest {
     registry.register("m", onnx(), artifact("1"), null);
     registry.setAlias("m", "production", 1);
     assertThat(registry.setAlias("m", "production", 1).revision()).isEqualTo(1);
-    assertThat(registry.history("m", "production", 10)).hasSize(1);
+    assertThat(registry.aliases().history("m", "production", 10)).hasSize(1);
   }
 
   @Test
@@ -313,7 +313,7 @@ class ModelRegistryTest {
       f.get();
     }
     pool.shutdown();
-    List<AliasChange> history = registry.history("m", "production", 100);
+    List<AliasChange> history = registry.aliases().history("m", "production", 100);
     long revision = registry.alias("m", "production").revision();
     assertThat(history).hasSize((int) revision);
     for (int i = 0; i + 1 < history.size(); i++) {
@@ -360,10 +360,10 @@ class ModelRegistryTest {
     }
     ModelVersion v = registry.register("big", onnx(), big, null);
     Path copy = files.resolve("copy");
-    registry.artifacts().download(v.artifactKey(), v.sha256(), copy);
+    registry.artifacts().download(v.artifact().key(), v.artifact().sha256(), copy);
     assertThat(Files.size(copy)).isEqualTo(Files.size(big));
-    assertThat(ArtifactStore.sha256(copy)).isEqualTo(v.sha256());
-    assertThatThrownBy(() -> registry.artifacts().download(v.artifactKey(), "0".repeat(64), files.resolve("bad")))
+    assertThat(ArtifactStore.sha256(copy)).isEqualTo(v.artifact().sha256());
+    assertThatThrownBy(() -> registry.artifacts().download(v.artifact().key(), "0".repeat(64), files.resolve("bad")))
         .hasMessageContaining("failed SHA-256 verification");
     assertThat(files.resolve("bad")).doesNotExist();
   }
@@ -372,29 +372,30 @@ class ModelRegistryTest {
   void changingTagsMovesAVersionBetweenSearchIndexPartitions() throws Exception {
     registry.register("s", new NewVersion(Framework.ONNX, null, null, Map.of("team", "a"), Map.of("auc", 0.8)),
         artifact("1"), null);
-    registry.updateVersion("s", 1, 1L, v -> v.edited(v.description(), Map.of("team", "b"), Map.of("auc", 0.95),
-        v.params(), v.properties(), v.status(), v.stage(), java.time.Instant.now()), "alice", null);
+    registry.versions().update("s", 1, 1L, v -> v.edited(new ModelVersion.Metadata(v.metadata().description(),
+        Map.of("team", "b"), Map.of("auc", 0.95), v.metadata().params(), v.metadata().properties()),
+        java.time.Instant.now()), "alice", null);
     assertThat(registry.search(SearchFilter.parse("tags.team = 'a'"), List.of(), null, 10).items()).isEmpty();
     assertThat(registry.search(SearchFilter.parse("tags.team = 'b' AND metrics.auc > 0.9"), List.of(), null, 10)
         .items()).extracting(ModelVersion::version).containsExactly(1);
-    assertThatThrownBy(() -> registry.updateVersion("s", 1, 1L, v -> v, "alice", null))
+    assertThatThrownBy(() -> registry.versions().update("s", 1, 1L, v -> v, "alice", null))
         .isInstanceOf(PierException.class).hasMessageContaining("revision 2");
   }
 
   @Test
   void approvalsNeedDistinctReviewersOtherThanTheAuthor() throws Exception {
-    registry.createModel("gated", null, Map.of(), "alice");
-    registry.updateModel("gated", null, m -> new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(),
+    registry.models().create("gated", null, Map.of(), "alice");
+    registry.models().update("gated", null, m -> new RegisteredModel(m.name(), m.latestVersion(), m.createdAt(),
         m.updatedAt(), m.description(), m.tags(), new ApprovalPolicy(true, 2, Set.of("production")), m.revision()),
         "alice");
     ModelVersion v = registry.register("gated", onnx(), artifact("1"), null, "alice");
-    assertThat(v.status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
-    assertThatThrownBy(() -> registry.approve("gated", 1, "alice", null)).hasMessageContaining("self-approval");
-    assertThat(registry.approve("gated", 1, "bob", null).status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
-    assertThatThrownBy(() -> registry.approve("gated", 1, "bob", null)).hasMessageContaining("already approved");
+    assertThat(v.governance().status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
+    assertThatThrownBy(() -> registry.reviews().approve("gated", 1, "alice", null)).hasMessageContaining("self-approval");
+    assertThat(registry.reviews().approve("gated", 1, "bob", null).governance().status()).isEqualTo(ApprovalStatus.PENDING_REVIEW);
+    assertThatThrownBy(() -> registry.reviews().approve("gated", 1, "bob", null)).hasMessageContaining("already approved");
     assertThatThrownBy(() -> registry.setAlias("gated", "production", new Alias.Target(1, null), "carol"))
         .hasMessageContaining("only APPROVED");
-    assertThat(registry.approve("gated", 1, "carol", "ok").status()).isEqualTo(ApprovalStatus.APPROVED);
+    assertThat(registry.reviews().approve("gated", 1, "carol", "ok").governance().status()).isEqualTo(ApprovalStatus.APPROVED);
     registry.setAlias("gated", "staging", new Alias.Target(1, null), "carol");
     assertThat(registry.setAlias("gated", "production", new Alias.Target(1, null), "carol").version()).isEqualTo(1);
     assertThat(registry.audit("gated", null, 100).items()).extracting(AuditEntry::action)

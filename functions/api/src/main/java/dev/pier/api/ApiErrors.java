@@ -39,11 +39,6 @@ public class ApiErrors {
   }
 
   @ServerExceptionMapper
-  public Response mlflow(MlflowError e) {
-    return mlflowResponse(e.status, e.code, e.getMessage());
-  }
-
-  @ServerExceptionMapper
   public Response web(WebApplicationException e, UriInfo uri) {
     int status = e.getResponse().getStatus();
     String message = switch (status) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
 import dev.pier.security.ApiKeys;
+import dev.pier.security.ApiKeys;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Grant;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.paging.Page;

@@ -3,14 +3,13 @@ package dev.pier.api;
 import dev.pier.kernel.PierException;
 import dev.pier.security.ArtifactSignature;
 import dev.pier.registry.ArtifactStore;
+import dev.pier.security.ArtifactSignature;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -52,22 +51,6 @@ public class ArtifactSigning {
 
   public boolean required() {
     return signature.required();
-  }
-
-  /**
-   * 400 unless the uploaded artifact carries a signature that verifies, when one is required or given. The registry
-   * checks again when it creates the version (for every way in); this earlier check keeps unsigned bytes away from
-   * the engines that open an upload before registration.
-   */
-  void checkRegistration(Path artifact, Map<String, String> properties) {
-    if (!signature.required() && !properties.containsKey(ArtifactSignature.PROPERTY)) {
-      return;
-    }
-    try {
-      signature.checkRegistration(ArtifactStore.sha256(artifact), properties);
-    } catch (IOException e) {
-      throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
-    }
   }
 
   /** One {@code GetPublicKey} call; the key is cached for the life of the process. */

@@ -88,7 +88,7 @@ public class AsyncIntake {
       throw AsyncPlatform.unavailable(e);
     }
     if (accepted.created()) {
-      audit.prediction(version.model(), version.version(), body, request.unit(), PiiFields.from(version.properties()));
+      audit.prediction(version.model(), version.version(), body, request.unit(), PiiFields.from(version.metadata().properties()));
     }
     ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("id", accepted.prediction().id());

@@ -44,7 +44,7 @@ public class AuditTrail {
         // versions registered by reference (MLflow sources outside S3) have neither framework nor artifact
         record("version.register", v.model(), v.version(), Map.of(
             "framework", v.framework() == null ? "unknown" : v.framework().id(),
-            "sha256", v.sha256() == null ? "none" : v.sha256()));
+            "sha256", v.artifact().sha256() == null ? "none" : v.artifact().sha256()));
       }
 
       @Override

@@ -3,6 +3,7 @@ package dev.pier.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.security.AccessDenied;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;

@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.batch.BatchSchedule;
 import dev.pier.batch.BatchSchedules;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.paging.Page;
 import dev.pier.kernel.paging.PageSize;

@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.security.Gatekeeper;
 import dev.pier.kernel.security.Permission;

@@ -123,7 +123,7 @@ public class OipInference {
         status = 0;
         return null;
       }
-      PiiFields pii = PiiFields.from(target.properties());
+      PiiFields pii = PiiFields.from(target.metadata().properties());
       Supplier<InferenceResponse> run = now
           ? () -> predictions.inferNow(target, request, inlineMaxNanos)
           : () -> predictions.infer(target, request, permit);

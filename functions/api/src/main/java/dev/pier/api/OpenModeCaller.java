@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.CallerIdentity;
+import dev.pier.kernel.security.Permission;
 import io.quarkus.arc.DefaultBean;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
@@ -31,5 +33,10 @@ public class OpenModeCaller implements CallerIdentity {
     }
     String trimmed = user.strip();
     return trimmed.length() > MAX_LENGTH ? trimmed.substring(0, MAX_LENGTH) : trimmed;
+  }
+
+  @Override
+  public boolean allows(Permission permission, String model) {
+    return caller.allows(permission, model);
   }
 }

@@ -1,5 +1,6 @@
 package dev.pier.api;
 
+import dev.pier.kernel.security.Authorize;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Singleton;

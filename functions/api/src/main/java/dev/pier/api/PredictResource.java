@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.InferenceRequest;
@@ -57,18 +58,18 @@ public class PredictResource {
     }
     List<Map<String, Object>> instances = FeaturePipeline.instances(root.get("instances"));
     ModelVersion version = predictions.resolve(model, reference);
-    if (version.pipeline() == null) {
+    if (version.serving().pipeline() == null) {
       throw PierException.badRequest("version " + version.version() + " of model '" + model + "' has no feature"
           + " pipeline: register it with metadata.pipeline, or send tensors to /v2/models/" + model + "/infer");
     }
     FeaturePipeline pipeline = compiled.computeIfAbsent(model + "#" + version.version(), k -> {
       try {
-        return FeaturePipeline.parse(OipJson.mapper().readTree(version.pipeline()), "pipeline");
+        return FeaturePipeline.parse(OipJson.mapper().readTree(version.serving().pipeline()), "pipeline");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     });
-    PiiFields pii = PiiFields.from(version.properties());
+    PiiFields pii = PiiFields.from(version.metadata().properties());
     InferenceResponse r = MarkedValues.during(pii.isEmpty() ? List.of() : pii.values(root), () -> {
       Tensor input = pipeline.apply(instances);
       return predictions.infer(version, new InferenceRequest(null, List.of(input), List.of()));

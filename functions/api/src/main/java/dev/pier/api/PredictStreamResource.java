@@ -4,6 +4,7 @@ import dev.pier.batch.ChunkPlanner;
 import dev.pier.batch.ChunkScorer;
 import dev.pier.batch.InputFormat;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ModelVersion;

@@ -2,6 +2,7 @@ package dev.pier.api;
 
 import dev.pier.async.AsyncPrediction;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
 import dev.pier.security.audit.AuditLog;
+import dev.pier.security.audit.AuditLog;
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.POST;

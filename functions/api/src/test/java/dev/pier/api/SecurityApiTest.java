@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -175,35 +176,54 @@ class SecurityApiTest {
     }
   }
 
+  /**
+   * The top-level classes this app serves routes from: its own ({@code target/classes}) and the registry's, whose
+   * REST lives in its own jar (or classes directory, in a reactor build).
+   */
+  private static List<String> restClassNames() throws Exception {
+    List<String> names = new ArrayList<>();
+    for (var root : List.of(java.nio.file.Path.of("target/classes"), java.nio.file.Path.of(
+        dev.pier.registry.api.ModelResource.class.getProtectionDomain().getCodeSource().getLocation().toURI()))) {
+      if (Files.isDirectory(root)) {
+        try (Stream<java.nio.file.Path> files = Files.walk(root)) {
+          files.map(f -> root.relativize(f).toString()).filter(f -> f.endsWith(".class") && !f.contains("$"))
+              .forEach(f -> names.add(f.replace('/', '.').replaceAll("\\.class$", "")));
+        }
+      } else {
+        try (var jar = new java.util.jar.JarFile(root.toFile())) {
+          jar.stream().map(java.util.jar.JarEntry::getName).filter(f -> f.endsWith(".class") && !f.contains("$"))
+              .forEach(f -> names.add(f.replace('/', '.').replaceAll("\\.class$", "")));
+        }
+      }
+    }
+    return names;
+  }
+
   /** Every REST route, as "VERB /path/template", with whether it declares @Authorize and what it consumes. */
   static List<String[]> declaredRoutes() throws Exception {
     List<String[]> declared = new ArrayList<>();
-    var root = java.nio.file.Path.of("target/classes");
-    try (Stream<java.nio.file.Path> files = Files.walk(root)) {
-      for (var file : files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("$")).toList()) {
-        String name = root.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
-        Class<?> type = Class.forName(name, false, SecurityApiTest.class.getClassLoader());
-        Path base = type.getAnnotation(Path.class);
-        if (base == null) {
+    for (String name : restClassNames()) {
+      Class<?> type = Class.forName(name, false, SecurityApiTest.class.getClassLoader());
+      Path base = type.getAnnotation(Path.class);
+      if (base == null) {
+        continue;
+      }
+      for (Method m : type.getDeclaredMethods()) {
+        String verb = m.isAnnotationPresent(GET.class) ? "GET" : m.isAnnotationPresent(POST.class) ? "POST"
+            : m.isAnnotationPresent(PUT.class) ? "PUT" : m.isAnnotationPresent(jakarta.ws.rs.DELETE.class) ? "DELETE"
+            : m.isAnnotationPresent(jakarta.ws.rs.PATCH.class) ? "PATCH" : null;
+        if (verb == null) {
           continue;
         }
-        for (Method m : type.getDeclaredMethods()) {
-          String verb = m.isAnnotationPresent(GET.class) ? "GET" : m.isAnnotationPresent(POST.class) ? "POST"
-              : m.isAnnotationPresent(PUT.class) ? "PUT" : m.isAnnotationPresent(jakarta.ws.rs.DELETE.class) ? "DELETE"
-              : m.isAnnotationPresent(jakarta.ws.rs.PATCH.class) ? "PATCH" : null;
-          if (verb == null) {
-            continue;
-          }
-          Authorize a = m.getAnnotation(Authorize.class);
-          if (a != null && a.open()) {
-            continue;
-          }
-          Path sub = m.getAnnotation(Path.class);
-          jakarta.ws.rs.Consumes consumes = m.getAnnotation(jakarta.ws.rs.Consumes.class);
-          declared.add(new String[] {verb + " " + base.value() + (sub == null ? "" : sub.value()),
-              a == null ? "undeclared" : "declared",
-              consumes == null ? "" : String.join(",", consumes.value())});
+        Authorize a = m.getAnnotation(Authorize.class);
+        if (a != null && a.open()) {
+          continue;
         }
+        Path sub = m.getAnnotation(Path.class);
+        jakarta.ws.rs.Consumes consumes = m.getAnnotation(jakarta.ws.rs.Consumes.class);
+        declared.add(new String[] {verb + " " + base.value() + (sub == null ? "" : sub.value()),
+            a == null ? "undeclared" : "declared",
+            consumes == null ? "" : String.join(",", consumes.value())});
       }
     }
     return declared;

@@ -312,12 +312,12 @@ public final class BatchWorker {
 
   /** The version's feature pipeline, parsed once per version (versions are immutable), or null. */
   private FeaturePipeline pipeline(ModelVersion version) {
-    if (version.pipeline() == null) {
+    if (version.serving().pipeline() == null) {
       return null;
     }
     return pipelines.computeIfAbsent(version.model() + "#" + version.version(), k -> {
       try {
-        return FeaturePipeline.parse(JSON.readTree(version.pipeline()), "pipeline");
+        return FeaturePipeline.parse(JSON.readTree(version.serving().pipeline()), "pipeline");
       } catch (IOException e) {
         throw new BatchError("the feature pipeline of version " + version.version() + " is not JSON");
       }

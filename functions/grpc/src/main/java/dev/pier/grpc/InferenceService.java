@@ -140,7 +140,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     }
     String principal = admit(Permission.PREDICT, request.getModelName());
     String reference = reference(request.getModelVersion());
-    PiiFields pii = PiiFields.from(predictions.resolve(request.getModelName(), reference).properties());
+    PiiFields pii = PiiFields.from(predictions.resolve(request.getModelName(), reference).metadata().properties());
     InferenceRequest decoded = GrpcTensors.request(request);
     InferenceResponse r = MarkedValues.during(
         pii.isEmpty() ? List.of() : pii.values(OipJson.readTree(OipJson.writeRequest(decoded))),
@@ -161,7 +161,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     String requestId = CallerMetadata.REQUEST_ID.get() != null ? CallerMetadata.REQUEST_ID.get()
         : UUID.randomUUID().toString();
     PiiFields answered = PiiFields.from(
-        predictions.resolve(r.modelName(), Integer.toString(r.modelVersion())).properties());
+        predictions.resolve(r.modelName(), Integer.toString(r.modelVersion())).metadata().properties());
     sampler.offer(new PredictionSampler.Prediction(principal, requestId, subject, r.modelName(), r.modelVersion(),
         request.toByteArray(), () -> OipJson.writeRequest(decoded), answered));
   }

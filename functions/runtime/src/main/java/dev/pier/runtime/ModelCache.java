@@ -166,9 +166,9 @@ public final class ModelCache implements AutoCloseable {
   }
 
   private static Key key(ModelVersion version) {
-    return new Key(version.model(), version.version(), version.sha256(), version.artifactKey(),
-        version.framework(), version.signature(), version.batching(),
-        version.properties().get(ArtifactSignature.PROPERTY));
+    return new Key(version.model(), version.version(), version.artifact().sha256(), version.artifact().key(),
+        version.framework(), version.signature(), version.serving().batching(),
+        version.metadata().properties().get(ArtifactSignature.PROPERTY));
   }
 
   private <T> T lease(ModelVersion version, Function<LoadedModel, T> work, long maxMeanNanos, boolean load) {
@@ -179,7 +179,7 @@ public final class ModelCache implements AutoCloseable {
     while (true) {
       Entry entry = cache.getIfPresent(key);
       if (entry == null && load) {
-        entry = loadMakingRoom(key, version.sizeBytes());
+        entry = loadMakingRoom(key, version.artifact().sizeBytes());
       }
       if (entry == null || entry.meanNanos > maxMeanNanos) {
         return null;

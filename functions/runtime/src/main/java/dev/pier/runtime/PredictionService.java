@@ -88,11 +88,11 @@ public final class PredictionService {
 
   /** {@link #inferNow(String, String, InferenceRequest, long)} with a version resolved already. */
   public InferenceResponse inferNow(ModelVersion version, InferenceRequest request, long maxMeanNanos) {
-    if (request.explain() != null || version.onEndpoint() || version.batching() != null) {
+    if (request.explain() != null || version.onEndpoint() || version.serving().batching() != null) {
       return null;
     }
     // with a response cache, a declined computation would count as a miss: look before asking it
-    if (version.responseCache() != null && !models.loadedAndFast(version, maxMeanNanos)) {
+    if (version.serving().responseCache() != null && !models.loadedAndFast(version, maxMeanNanos)) {
       return null;
     }
     ConcurrencyLimits.Permit permit = limits.tryAcquire(version.model());
@@ -157,7 +157,7 @@ public final class PredictionService {
     List<Tensor> outputs = loaded.infer(request.inputs(), request.outputs());
     if (request.explain() != null) {
       outputs = new java.util.ArrayList<>(outputs);
-      outputs.addAll(Explainer.explain(request.explain(), loaded, version.explain(), request.inputs()));
+      outputs.addAll(Explainer.explain(request.explain(), loaded, version.serving().explain(), request.inputs()));
     }
     return new InferenceResponse(version.model(), version.version(), request.id(), outputs);
   }

@@ -21,7 +21,7 @@ public final class ResponseCache {
   private final ConcurrentHashMap<VersionKey, Cache<RequestKey, InferenceResponse>> caches = new ConcurrentHashMap<>();
 
   InferenceResponse get(ModelVersion v, InferenceRequest request, java.util.function.Supplier<InferenceResponse> compute) {
-    ResponseCaching policy = v.responseCache();
+    ResponseCaching policy = v.serving().responseCache();
     if (policy == null) {
       return compute.get();
     }

@@ -163,7 +163,7 @@ class ModelCacheTest {
       assertThat(out).hasSize(3);
     }
     try (var files = Files.list(staging)) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(v.sha256() + ".artifact");
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(v.artifact().sha256() + ".artifact");
     }
   }
 
@@ -209,8 +209,8 @@ class ModelCacheTest {
   @Test
   void aVersionWhoseArtifactFailsVerificationIsRefusedWhileOthersServe() throws Exception {
     ModelVersion good = registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), IRIS, null);
-    ModelVersion tampered = new ModelVersion("m", 99, Framework.ONNX, "f".repeat(64), good.sizeBytes(),
-        good.artifactKey(), null, null, Map.of(), Map.of(), null, null, good.createdAt());
+    ModelVersion tampered = ModelVersion.of("m", 99, ModelVersion.Artifact.stored(Framework.ONNX, null,
+        "f".repeat(64), good.artifact().sizeBytes(), good.artifact().key()), null, null, good.createdAt());
     ModelCache cache = cache();
     assertThatThrownBy(() -> cache.withModel(tampered, m -> "loaded")).isInstanceOf(PierException.class)
         .hasMessageContaining("failed SHA-256 verification");
@@ -253,8 +253,8 @@ class ModelCacheTest {
   private ModelVersion registerSigned(Path artifact, String signature) {
     // the registry checks signatures it is given (against the key that signed them) before storing anything
     registry.verifySignaturesWith(new ArtifactSignature(signer.getPublic(), false));
-    return registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of(), null, null, null,
-        null, null, null, null, Map.of(ArtifactSignature.PROPERTY, signature), null, null), artifact, null);
+    return registry.register("m", new NewVersion(Framework.ONNX, null, new ModelVersion.Metadata(null, Map.of(),
+        Map.of(), Map.of(), Map.of(ArtifactSignature.PROPERTY, signature)), null, null), artifact, null);
   }
 
   private ModelCache verifyingCache(java.security.PublicKey key) {
@@ -297,7 +297,7 @@ class ModelCacheTest {
   @Test
   void artifactBytesSwappedInS3AfterRegistrationAreRefusedBeforeTheSignatureIsEvenChecked() throws Exception {
     ModelVersion v = registerSigned(IRIS, sign(signer, IRIS));
-    clients.s3().putObject(b -> b.bucket("artifacts").key(v.artifactKey()), RequestBody.fromFile(IRIS_V2));
+    clients.s3().putObject(b -> b.bucket("artifacts").key(v.artifact().key()), RequestBody.fromFile(IRIS_V2));
     try (ModelCache cache = verifyingCache(signer.getPublic())) {
       assertThatThrownBy(() -> cache.withModel(v, m -> "loaded")).isInstanceOf(PierException.class)
           .hasMessageContaining("failed SHA-256 verification");
@@ -314,10 +314,8 @@ class ModelCacheTest {
   }
 
   private static ModelVersion withSignature(ModelVersion v, String signature) {
-    return new ModelVersion(v.model(), v.version(), v.framework(), v.sha256(), v.sizeBytes(), v.artifactKey(),
-        v.signature(), v.description(), v.tags(), v.metrics(), v.batching(), v.placement(), v.responseCache(),
-        v.explain(), v.createdAt(), v.source(), v.runId(), v.servable(), v.statusMessage(), v.status(), v.stage(),
-        v.params(), Map.of(ArtifactSignature.PROPERTY, signature), v.lineage(), v.createdBy(), v.revision(),
-        v.updatedAt(), v.pipeline());
+    return new ModelVersion(v.model(), v.version(), v.artifact(), v.metadata().withProperties(
+        Map.of(ArtifactSignature.PROPERTY, signature)), v.serving(), v.provenance(), v.governance(), v.revision(),
+        v.createdAt(), v.updatedAt());
   }
 }

@@ -45,7 +45,7 @@ public final class LargeModelLoad {
           List.of(new Tensor("x", Datatype.FP32, new long[] {1, n}, new float[n])), List.of()));
       long second = System.nanoTime();
       System.out.printf("artifact:          %s, %.2f GB (sha256 %s...)%n", artifact.getFileName(), bytes / 1e9,
-          v.sha256().substring(0, 12));
+          v.artifact().sha256().substring(0, 12));
       System.out.printf("register (hash + upload to the S3 stand-in): %.1f s%n", (registered - t0) / 1e9);
       System.out.printf("load (ranged download + SHA-256 + unpack + session + warm-up): %.1f s, ready=%s%n",
           (loaded - registered) / 1e9, ready);

@@ -82,11 +82,12 @@ public final class RegistrySearchBench {
         List<WriteRequest> batch = new ArrayList<>();
         for (int v = 1; v <= perModel && model * perModel + v <= versions; v++) {
           Instant now = Instant.now();
-          ModelVersion version = new ModelVersion(String.format("model-%05d", model), v, Framework.ONNX,
-              "0".repeat(64), 1000, "artifacts/sha256/" + "0".repeat(64), null, null,
-              Map.of("team", "team-" + random.nextInt(20)),
-              Map.of("auc", random.nextDouble(), "loss", random.nextDouble()), null, null, now);
-          batch.add(put(ModelRegistry.versionItem(version)));
+          ModelVersion version = ModelVersion.of(String.format("model-%05d", model), v,
+              ModelVersion.Artifact.stored(Framework.ONNX, null, "0".repeat(64), 1000,
+                  "artifacts/sha256/" + "0".repeat(64)),
+              new ModelVersion.Metadata(null, Map.of("team", "team-" + random.nextInt(20)),
+                  Map.of("auc", random.nextDouble(), "loss", random.nextDouble())), null, now);
+          batch.add(put(RegistryItems.versionItem(version)));
           SearchIndex.items(version).values().forEach(i -> batch.add(put(i)));
         }
         for (int i = 0; i < batch.size(); i += 25) {

@@ -1,0 +1,240 @@
+package dev.pier.registry.mlflow;
+
+import static dev.pier.registry.mlflow.MlflowJson.wrap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import dev.pier.registry.Page;
+import dev.pier.tracking.Experiment;
+import dev.pier.tracking.Metric;
+import dev.pier.tracking.Run;
+import dev.pier.tracking.TrackingStore;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** MLflow's tracking REST API (2.0): experiments, runs, params, tags, metrics and their history. */
+@Path("/api/2.0/mlflow")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class MlflowTrackingResource {
+  private final TrackingStore tracking;
+
+  public MlflowTrackingResource(TrackingStore tracking) {
+    this.tracking = tracking;
+  }
+
+  // --- experiments ---
+
+  @POST
+  @Path("/experiments/create")
+  @Authorize(Permission.REGISTER)
+  public String createExperiment(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String name = r.required("name");
+    try {
+      return wrap("experiment_id",
+          tracking.createExperiment(name, r.optional("artifact_location"), r.keyValues("tags")));
+    } catch (PierException e) {
+      throw e.status() == 409 ? MlflowError.alreadyExists("Experiment '" + name + "' already exists.") : e;
+    }
+  }
+
+  @GET
+  @Path("/experiments/get")
+  @Authorize(Permission.READ)
+  public String getExperiment(@Context UriInfo uri) {
+    return wrap("experiment", MlflowJson.experiment(tracking.experiment(
+        MlflowRequest.of(uri, null).required("experiment_id"))));
+  }
+
+  @GET
+  @Path("/experiments/get-by-name")
+  @Authorize(Permission.READ)
+  public String getExperimentByName(@Context UriInfo uri) {
+    return wrap("experiment", MlflowJson.experiment(tracking.experimentByName(
+        MlflowRequest.of(uri, null).required("experiment_name"))));
+  }
+
+  @POST
+  @Path("/experiments/search")
+  @Authorize(Permission.READ)
+  public String searchExperimentsPost(@Context UriInfo uri, byte[] body) {
+    return searchExperiments(MlflowRequest.of(uri, body));
+  }
+
+  @GET
+  @Path("/experiments/search")
+  @Authorize(Permission.READ)
+  public String searchExperiments(@Context UriInfo uri) {
+    return searchExperiments(MlflowRequest.of(uri, null));
+  }
+
+  private String searchExperiments(MlflowRequest r) {
+    Page<Experiment> page = tracking.searchExperiments(r.optional("filter"), r.list("order_by"),
+        r.optional("view_type"), r.optional("page_token"), r.maxResults(1000, 50000));
+    return MlflowJson.page("experiments", page.items().stream().map(MlflowJson::experiment).toList(),
+        page.nextPageToken());
+  }
+
+  @POST
+  @Path("/experiments/set-experiment-tag")
+  @Authorize(Permission.REGISTER)
+  public String setExperimentTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    tracking.setExperimentTag(r.required("experiment_id"), r.required("key"), r.optional("value"));
+    return "{}";
+  }
+
+  // --- runs ---
+
+  @POST
+  @Path("/runs/create")
+  @Authorize(Permission.REGISTER)
+  public String createRun(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    Run run = tracking.createRun(r.optional("experiment_id"), r.optional("run_name"), r.optional("user_id"),
+        r.number("start_time", 0), r.keyValues("tags"));
+    return wrap("run", MlflowJson.run(run));
+  }
+
+  @GET
+  @Path("/runs/get")
+  @Authorize(Permission.READ)
+  public String getRun(@Context UriInfo uri) {
+    return wrap("run", MlflowJson.run(tracking.run(MlflowRequest.of(uri, null).either("run_id", "run_uuid"))));
+  }
+
+  @POST
+  @Path("/runs/update")
+  @Authorize(Permission.REGISTER)
+  public String updateRun(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    Run run = tracking.updateRun(r.either("run_id", "run_uuid"), r.optional("status"), r.number("end_time", 0),
+        r.optional("run_name"));
+    return wrap("run_info", MlflowJson.runInfo(run));
+  }
+
+  @POST
+  @Path("/runs/delete")
+  @Authorize(Permission.DELETE)
+  public String deleteRun(@Context UriInfo uri, byte[] body) {
+    tracking.deleteRun(MlflowRequest.of(uri, body).required("run_id"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/restore")
+  @Authorize(Permission.REGISTER)
+  public String restoreRun(@Context UriInfo uri, byte[] body) {
+    tracking.restoreRun(MlflowRequest.of(uri, body).required("run_id"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/log-metric")
+  @Authorize(Permission.REGISTER)
+  public String logMetric(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    tracking.logMetric(r.either("run_id", "run_uuid"), new Metric(r.required("key"), r.decimal("value"),
+        r.number("timestamp", System.currentTimeMillis()), r.number("step", 0)));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/log-parameter")
+  @Authorize(Permission.REGISTER)
+  public String logParam(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    tracking.logParam(r.either("run_id", "run_uuid"), r.required("key"), r.optional("value"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/set-tag")
+  @Authorize(Permission.REGISTER)
+  public String setTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    tracking.setTag(r.either("run_id", "run_uuid"), r.required("key"), r.optional("value"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/delete-tag")
+  @Authorize(Permission.REGISTER)
+  public String deleteTag(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    tracking.deleteTag(r.required("run_id"), r.required("key"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/log-batch")
+  @Authorize(Permission.REGISTER)
+  public String logBatch(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    List<Metric> metrics = new ArrayList<>();
+    JsonNode m = r.node("metrics");
+    if (m != null && m.isArray()) {
+      long now = System.currentTimeMillis();
+      for (JsonNode e : m) {
+        if (!e.hasNonNull("key") || !e.has("value")) {
+          throw PierException.badRequest("every entry of 'metrics' needs a key and a value");
+        }
+        JsonNode v = e.get("value");
+        double value = v.isNumber() ? v.doubleValue() : switch (v.asText()) {
+          case "NaN" -> Double.NaN;
+          case "Infinity" -> Double.POSITIVE_INFINITY;
+          case "-Infinity" -> Double.NEGATIVE_INFINITY;
+          default -> throw PierException.badRequest("metric '" + e.get("key").asText() + "': value must be a number");
+        };
+        metrics.add(new Metric(e.get("key").asText(), value, e.path("timestamp").asLong(now),
+            e.path("step").asLong(0)));
+      }
+    }
+    Map<String, String> params = new LinkedHashMap<>(r.keyValues("params"));
+    tracking.logBatch(r.required("run_id"), metrics, params, r.keyValues("tags"));
+    return "{}";
+  }
+
+  @POST
+  @Path("/runs/search")
+  @Authorize(Permission.READ)
+  public String searchRunsPost(@Context UriInfo uri, byte[] body) {
+    return searchRuns(MlflowRequest.of(uri, body));
+  }
+
+  @GET
+  @Path("/runs/search")
+  @Authorize(Permission.READ)
+  public String searchRuns(@Context UriInfo uri) {
+    return searchRuns(MlflowRequest.of(uri, null));
+  }
+
+  private String searchRuns(MlflowRequest r) {
+    String view = r.optional("run_view_type");
+    Page<Run> page = tracking.searchRuns(r.list("experiment_ids"), r.optional("filter"), view, r.list("order_by"),
+        r.optional("page_token"), r.maxResults(1000, 50000));
+    return MlflowJson.page("runs", page.items().stream().map(MlflowJson::run).toList(), page.nextPageToken());
+  }
+
+  @GET
+  @Path("/metrics/get-history")
+  @Authorize(Permission.READ)
+  public String metricHistory(@Context UriInfo uri) {
+    MlflowRequest r = MlflowRequest.of(uri, null);
+    return MlflowJson.page("metrics", tracking.metricHistory(r.either("run_id", "run_uuid"),
+        r.required("metric_key")).stream().map(MlflowJson::metric).toList(), null);
+  }
+}
