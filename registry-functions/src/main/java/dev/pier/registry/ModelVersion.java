@@ -1,5 +1,9 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.tensor.Signature;
+
+import dev.pier.kernel.engine.Framework;
+
 import java.time.Instant;
 import java.util.Map;
 

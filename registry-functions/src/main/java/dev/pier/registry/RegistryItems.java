@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
+
 import static dev.pier.registry.RegistryTable.PK;
 import static dev.pier.registry.RegistryTable.SK;
 

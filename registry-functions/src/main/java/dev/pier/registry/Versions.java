@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
+
 import static dev.pier.registry.RegistryItems.n;
 import static dev.pier.registry.RegistryItems.s;
 import static dev.pier.registry.RegistryTable.TTL;

@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
+
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.local.LocalAws;

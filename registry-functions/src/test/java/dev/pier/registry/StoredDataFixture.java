@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,5 +1,7 @@
 package dev.pier.registry;
 
+import dev.pier.kernel.engine.Framework;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

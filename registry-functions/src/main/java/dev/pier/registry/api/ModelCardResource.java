@@ -1,5 +1,7 @@
 package dev.pier.registry.api;
 
+import dev.pier.kernel.engine.Framework;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
 package dev.pier.engine.xgboost;
 
+import dev.pier.kernel.engine.Framework;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
