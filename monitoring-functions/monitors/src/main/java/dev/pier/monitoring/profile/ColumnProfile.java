@@ -195,6 +195,14 @@ public final class ColumnProfile {
     return distinct.getEstimate();
   }
 
+  /** Estimated number of distinct non-null values in this column and another profile of it together. */
+  public double distinctEstimateWith(ColumnProfile other) {
+    HllUnion union = new HllUnion(HLL_LG_K);
+    union.update(distinct);
+    union.update(other.distinct);
+    return union.getEstimate();
+  }
+
   /** The quantile at normalised rank {@code q} of the finite numbers, NaN when there are none. */
   public double quantile(double q) {
     return quantiles == null || quantiles.isEmpty() ? Double.NaN : quantiles.getQuantile(q);
