@@ -21,14 +21,29 @@ public record DatasetDrift(
   /** Exact drift of every reference column from raw column values. */
   public static DatasetDrift exact(Map<String, ? extends Collection<?>> reference,
       Map<String, ? extends Collection<?>> current, Map<String, DriftSpec> specs, double share) {
-    return compute(List.copyOf(reference.keySet()), specs, share, (column, spec) -> ColumnDriftCalculator.exact(
-        RawColumn.of(reference.get(column)), RawColumn.of(current.containsKey(column) ? current.get(column) : List.of()), spec));
+    return exact(reference.keySet(), reference, current, specs, share);
+  }
+
+  /** Exact drift of the named columns from raw column values. */
+  public static DatasetDrift exact(Collection<String> columnNames, Map<String, ? extends Collection<?>> reference,
+      Map<String, ? extends Collection<?>> current, Map<String, DriftSpec> specs, double share) {
+    return compute(List.copyOf(columnNames), specs, share, (column, spec) -> ColumnDriftCalculator.exact(
+        RawColumn.of(reference.containsKey(column) ? reference.get(column) : List.of()), RawColumn.of(current.containsKey(column) ? current.get(column) : List.of()), spec));
   }
 
   /** Drift of every reference column from two profiles. */
   public static DatasetDrift fromProfiles(DataProfile reference, DataProfile current, Map<String, DriftSpec> specs,
       double share) {
-    return compute(List.copyOf(reference.columns().keySet()), specs, share, (column, spec) -> {
+    return fromProfiles(reference.columns().keySet(), reference, current, specs, share);
+  }
+
+  /** Drift of the named columns from two profiles. */
+  public static DatasetDrift fromProfiles(Collection<String> columnNames, DataProfile reference, DataProfile current,
+      Map<String, DriftSpec> specs, double share) {
+    return compute(List.copyOf(columnNames), specs, share, (column, spec) -> {
+      if (!reference.columns().containsKey(column)) {
+        throw new IllegalArgumentException("the reference has no values in this column");
+      }
       if (!current.columns().containsKey(column)) {
         throw new IllegalArgumentException("the current data has no values in this column");
       }

@@ -1,5 +1,6 @@
 package dev.pier.monitoring.drift;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -39,6 +40,7 @@ public enum DriftMethod {
   }
 
   /** The name in monitor definitions and run results ({@code "ks"}, {@code "jensenshannon"}, …). */
+  @JsonValue
   public String wireName() {
     return wireName;
   }
