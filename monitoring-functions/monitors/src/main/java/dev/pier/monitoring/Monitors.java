@@ -25,11 +25,11 @@ public final class Monitors {
   private final MonitorStore store;
   private final ModelVersions versions;
   private final CaptureStore captures;
-  private final LabelSource labels;
+  private final Labels labels;
   private final MonitorRunner runner = new MonitorRunner();
   private final Clock clock;
 
-  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, LabelSource labels, Clock clock) {
+  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, Labels labels, Clock clock) {
     this.store = store;
     this.versions = versions;
     this.captures = captures;
@@ -85,7 +85,8 @@ public final class Monitors {
     Instant from = now.minus(monitor.window());
     List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, now);
     List<Map<String, Object>> reference = store.reference(id);
-    MonitorRun run = runner.run(monitor, UUID.randomUUID().toString(), reference, window, labels, now, from, now);
+    LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
+    MonitorRun run = runner.run(monitor, UUID.randomUUID().toString(), reference, window, arrived, now, from, now);
     store.putRun(run);
     return run;
   }
@@ -108,6 +109,14 @@ public final class Monitors {
   /** A monitor as the API answers it. */
   public static JsonNode json(MonitorDefinition monitor) {
     return MonitoringJson.MAPPER.valueToTree(monitor);
+  }
+
+  /** Where a run finds the labels of its window's rows ({@link FeedbackStore#labelsFor}). */
+  @FunctionalInterface
+  public interface Labels {
+    Labels NONE = rows -> LabelSource.NONE;
+
+    LabelSource labelsFor(List<CaptureStore.CapturedRow> rows);
   }
 
   private static boolean isOutput(String column, Set<String> outputs) {

@@ -26,11 +26,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +45,7 @@ class MonitorsTest {
   private static AwsClients clients;
   private static CaptureStore captures;
   private static Monitors monitors;
-  private static final Map<String, Object> LABELS = new HashMap<>();
+  private static FeedbackStore feedback;
 
   @BeforeAll
   static void start() throws Exception {
@@ -65,9 +63,9 @@ class MonitorsTest {
     registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
         Files.writeString(dataDir.resolve("churn.onnx"), "model bytes"), null);
     captures = new CaptureStore(clients.s3(), BUCKET);
-    LabelSource labels = (requestId, row) -> Optional.ofNullable(LABELS.get(requestId + "/" + row));
+    feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", Clock.fixed(NOW, ZoneOffset.UTC));
     monitors = new Monitors(new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET),
-        ModelVersions.of(registry), captures, labels, Clock.fixed(NOW, ZoneOffset.UTC));
+        ModelVersions.of(registry), captures, feedback::labelsFor, Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   @AfterAll
@@ -103,6 +101,7 @@ class MonitorsTest {
     Random random = new Random(2);
     String[] plans = {"basic", "plus", "pro"};
     List<CapturedPrediction> rows = new ArrayList<>();
+    List<FeedbackStore.Feedback> labels = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       double x = random.nextGaussian() + 1.0; // the input drifted by one standard deviation
       double p = 1 / (1 + Math.exp(-x));
@@ -113,11 +112,15 @@ class MonitorsTest {
       inputs.put("region", i % 2 == 0 ? "north" : "south");
       rows.add(new CapturedPrediction("churn", 1, id, 0, NOW.minusSeconds(3000 - i), "oip-rest", inputs,
           Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE));
-      LABELS.put(id + "/0", random.nextDouble() < p ? 1 : 0);
+      if (i % 10 != 0) { // a tenth of the labels has not arrived yet
+        labels.add(new FeedbackStore.Feedback(id, 0, random.nextDouble() < p ? 1 : 0));
+      }
     }
     rows.add(new CapturedPrediction("churn", 1, "too-old", 0, NOW.minusSeconds(3601), "oip-rest",
         Map.of("x[0]", 99.0, "plan", "basic", "region", "north"), Map.of("probability[1]", 1.0), PiiFields.NONE));
     captures.write(rows);
+    feedback.record(labels);
+    feedback.record(labels.subList(0, 30)); // sent twice: idempotent
 
     MonitorRun run = monitors.runNow(monitor.id());
 
@@ -135,7 +138,8 @@ class MonitorsTest {
     assertThat(run.predictionDrift().columns().get("probability[1]").drifted()).isTrue();
     assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
     assertThat(run.dataQuality().get("plan").nulls()).isZero();
-    assertThat(run.performance().labelled()).isEqualTo(300);
+    assertThat(run.performance().labelled()).isEqualTo(270);
+    assertThat(run.performance().unlabelled()).isEqualTo(30);
     assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
     assertThat(run.performance().bias()).containsOnlyKeys("region");
 
@@ -149,6 +153,28 @@ class MonitorsTest {
     assertThat(ks.get("p_value").asDouble()).isLessThan(0.05);
     assertThat(ks.get("threshold").asDouble()).isEqualTo(0.05);
     assertThat(stored.get("performance").get("binary").has("roc_auc")).isTrue();
+  }
+
+  @Test
+  void feedbackWithALabelOfTheWrongTypeIsRejectedNamingTheItem() throws Exception {
+    JsonNode body = new ObjectMapper().readTree("{\"items\": [{\"request_id\": \"a\", \"label\": 1},"
+        + " {\"request_id\": \"b\", \"label\": [1]}]}");
+    assertThatThrownBy(() -> FeedbackStore.parse(body))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessage("items[1].label must be a number, string or boolean");
+  }
+
+  @Test
+  void labelsArrivingLaterAreJoinedByRequestIdAndRow() throws Exception {
+    feedback.record(FeedbackStore.parse(new ObjectMapper().readTree("{\"items\": [{\"request_id\": \"late-1\","
+        + " \"row\": 2, \"label\": \"cat\"}, {\"request_id\": \"late-2\", \"label\": true}]}")));
+    LabelSource labels = feedback.labelsFor(List.of(
+        new CaptureStore.CapturedRow("late-1", 2, NOW, "grpc", Map.of(), Map.of()),
+        new CaptureStore.CapturedRow("late-1", 0, NOW, "grpc", Map.of(), Map.of()),
+        new CaptureStore.CapturedRow("late-2", 0, NOW, "grpc", Map.of(), Map.of())));
+    assertThat(labels.label("late-1", 2)).contains("cat");
+    assertThat(labels.label("late-1", 0)).isEmpty();
+    assertThat(labels.label("late-2", 0)).contains(true);
   }
 
   @Test
