@@ -6,6 +6,7 @@ import dev.pier.monitoring.performance.BinaryMetrics;
 import dev.pier.monitoring.performance.MulticlassMetrics;
 import dev.pier.monitoring.performance.RegressionMetrics;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,17 +15,23 @@ import java.util.Map;
  * @param mode {@code exact} (drift from the values; p-values as SciPy's) or {@code sketch} (from profiles; each
  *     column's error bound stated)
  * @param predictionDrift null when the reference has no output columns
- * @param performance null when the monitor has no task
+ * @param performance null when the monitor has no task, or in sketch mode (see {@code notes})
+ * @param notes what the run could not do and why, in words
  */
 public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
     long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
-    Map<String, ColumnQuality> dataQuality, Performance performance) {
+    Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes) {
+
+  public MonitorRun {
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
 
   /**
    * A column's data quality in the window against the reference: rows without a value, values of the other kind
    * (text in a numeric reference column or numbers in a categorical one), numbers outside the reference's range.
    */
   public record ColumnQuality(long nulls, double nullShare, long typeMismatches, long outOfRange) {
+    // from profiles, outOfRange is estimated within the current sketch's rank error times its count
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.pier.monitoring.performance.BiasMetrics;
 import dev.pier.monitoring.performance.BinaryMetrics;
 import dev.pier.monitoring.performance.MulticlassMetrics;
 import dev.pier.monitoring.performance.RegressionMetrics;
+import dev.pier.monitoring.profile.CaptureProfile;
 import dev.pier.monitoring.profile.ColumnProfile;
 import dev.pier.monitoring.profile.DataProfile;
 import java.time.Instant;
@@ -79,7 +80,52 @@ public final class MonitorRunner {
     return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, window.size(),
         exact ? "exact" : "sketch", dataDrift, predictionDrift,
         quality(dataColumns, refProfile, curColumns, window.size()),
-        monitor.task() == null ? null : performance(monitor, window, labels));
+        monitor.task() == null ? null : performance(monitor, window, labels), List.of());
+  }
+
+  /**
+   * A run from the merged hourly profiles of the window ({@code "mode": "sketch"}): drift with each column's error
+   * bound, data quality from the profiles' counts. Performance needs each row's prediction next to its label, so it
+   * is left out here and the run says so in its notes.
+   */
+  public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
+      CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
+    Set<String> outputColumns = window.outputs().columns().keySet();
+    DataProfile refProfile = new DataProfile();
+    reference.forEach(refProfile::update);
+    List<String> dataColumns = refProfile.columns().keySet().stream().filter(c -> !outputColumns.contains(c))
+        .sorted().toList();
+    List<String> predictionColumns = refProfile.columns().keySet().stream().filter(outputColumns::contains)
+        .sorted().toList();
+    DatasetDrift dataDrift = DatasetDrift.fromProfiles(dataColumns, refProfile, window.inputs(), monitor.drift(),
+        monitor.driftShare());
+    DatasetDrift predictionDrift = predictionColumns.isEmpty() ? null : DatasetDrift.fromProfiles(predictionColumns,
+        refProfile, window.outputs(), monitor.drift(), monitor.driftShare());
+    Map<String, ColumnQuality> quality = new TreeMap<>();
+    long rows = window.rows();
+    for (String column : dataColumns) {
+      ColumnProfile ref = refProfile.columns().get(column);
+      ColumnProfile cur = window.inputs().columns().get(column);
+      long nulls = window.inputs().nulls(column);
+      long mismatches = 0;
+      long outOfRange = 0;
+      if (cur != null) {
+        mismatches = switch (ref.kind()) {
+          case NUMERIC -> cur.textCount();
+          case CATEGORICAL -> cur.numericCount() + cur.nonFinite();
+          default -> 0;
+        };
+        if (ref.kind() == ColumnProfile.Kind.NUMERIC && cur.numericCount() > 0) {
+          outOfRange = Math.round(cur.numericCount() * (cur.fractionBelow(ref.min()) + cur.fractionAbove(ref.max())));
+        }
+      }
+      quality.put(column, new ColumnQuality(nulls, rows == 0 ? 0 : (double) nulls / rows, mismatches, outOfRange));
+    }
+    List<String> notes = monitor.task() == null ? List.of()
+        : List.of("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
+            + " rows); this window has " + rows);
+    return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch", dataDrift,
+        predictionDrift, quality, null, notes);
   }
 
   private static Map<String, List<Object>> columns(List<Map<String, Object>> rows) {

@@ -3,6 +3,8 @@ package dev.pier.monitoring;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.profile.CaptureProfile;
+import dev.pier.monitoring.profile.ProfileStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -25,14 +27,28 @@ public final class Monitors {
   private final MonitorStore store;
   private final ModelVersions versions;
   private final CaptureStore captures;
+  private final ProfileStore profiles;
+  private final int exactMaxRows;
   private final Labels labels;
   private final MonitorRunner runner = new MonitorRunner();
   private final Clock clock;
 
-  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, Labels labels, Clock clock) {
+  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
+      Labels labels, Clock clock) {
+    this(store, versions, captures, profiles, labels, clock, MonitorRunner.EXACT_MAX_ROWS);
+  }
+
+  /**
+   * @param exactMaxRows windows with more captured rows than this run from the merged hourly profiles instead of the
+   *     rows themselves
+   */
+  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
+      Labels labels, Clock clock, int exactMaxRows) {
     this.store = store;
     this.versions = versions;
     this.captures = captures;
+    this.profiles = profiles;
+    this.exactMaxRows = exactMaxRows;
     this.labels = labels;
     this.clock = clock;
   }
@@ -78,11 +94,22 @@ public final class Monitors {
     return store.list();
   }
 
-  /** Runs the monitor over {@code [now - window, now)} and stores the run; returns the run. */
+  /**
+   * Runs the monitor over {@code [now - window, now)} and stores the run; returns the run. A window with more than
+   * {@code exactMaxRows} captured rows (counted from its hourly profiles) runs from the merged profiles of the hours it
+   * overlaps; a smaller one from its rows.
+   */
   public MonitorRun runNow(String id) {
     MonitorDefinition monitor = store.get(id);
     Instant now = clock.instant();
     Instant from = now.minus(monitor.window());
+    CaptureProfile hourly = profiles.merged(monitor.model(), monitor.version(), from, now);
+    if (hourly.rows() > exactMaxRows) {
+      MonitorRun run = runner.runFromProfiles(monitor, UUID.randomUUID().toString(), store.reference(id), hourly,
+          now, from.truncatedTo(java.time.temporal.ChronoUnit.HOURS), now);
+      store.putRun(run);
+      return run;
+    }
     List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, now);
     List<Map<String, Object>> reference = store.reference(id);
     LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);

@@ -15,6 +15,7 @@ import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.local.LocalAws;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.profile.ProfileStore;
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.Framework;
 import dev.pier.registry.ModelRegistry;
@@ -44,7 +45,9 @@ class MonitorsTest {
   private static LocalAws aws;
   private static AwsClients clients;
   private static CaptureStore captures;
+  private static ProfileStore profiles;
   private static Monitors monitors;
+  private static Monitors sketchMonitors;
   private static FeedbackStore feedback;
 
   @BeforeAll
@@ -62,10 +65,16 @@ class MonitorsTest {
         List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
     registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
         Files.writeString(dataDir.resolve("churn.onnx"), "model bytes"), null);
+    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
+        Files.writeString(dataDir.resolve("churn2.onnx"), "model bytes 2"), null);
     captures = new CaptureStore(clients.s3(), BUCKET);
     feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", Clock.fixed(NOW, ZoneOffset.UTC));
-    monitors = new Monitors(new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET),
-        ModelVersions.of(registry), captures, feedback::labelsFor, Clock.fixed(NOW, ZoneOffset.UTC));
+    profiles = new ProfileStore(clients.s3(), BUCKET);
+    MonitorStore store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    monitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock);
+    sketchMonitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock,
+        100);
   }
 
   @AfterAll
@@ -118,7 +127,7 @@ class MonitorsTest {
     }
     rows.add(new CapturedPrediction("churn", 1, "too-old", 0, NOW.minusSeconds(3601), "oip-rest",
         Map.of("x[0]", 99.0, "plan", "basic", "region", "north"), Map.of("probability[1]", 1.0), PiiFields.NONE));
-    captures.write(rows);
+    profiles.capturing(captures).accept(rows);
     feedback.record(labels);
     feedback.record(labels.subList(0, 30)); // sent twice: idempotent
 
@@ -153,6 +162,39 @@ class MonitorsTest {
     assertThat(ks.get("p_value").asDouble()).isLessThan(0.05);
     assertThat(ks.get("threshold").asDouble()).isEqualTo(0.05);
     assertThat(stored.get("performance").get("binary").has("roc_auc")).isTrue();
+  }
+
+  @Test
+  void aWindowOverTheExactLimitRunsFromTheMergedHourlyProfiles() throws Exception {
+    MonitorDefinition monitor = sketchMonitors.create(request("{'model': 'churn', 'version': 2, 'window': '2h',"
+        + " 'task': 'binary_classification', 'prediction': 'probability', 'reference': {'rows': "
+        + referenceJson(300) + "}}"));
+    Random random = new Random(3);
+    for (int batch = 0; batch < 2; batch++) { // two flushes, in two different hours
+      List<CapturedPrediction> rows = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        double x = random.nextGaussian() * 2;
+        double p = 1 / (1 + Math.exp(-x));
+        rows.add(new CapturedPrediction("churn", 2, "s-" + batch + "-" + i, 0,
+            NOW.minusSeconds(batch == 0 ? 5400 : 600), "grpc", Map.of("x[0]", x, "plan", "basic", "region", "north"),
+            Map.of("probability[1]", p), PiiFields.NONE));
+      }
+      profiles.capturing(captures).accept(rows);
+    }
+
+    MonitorRun run = sketchMonitors.runNow(monitor.id());
+
+    assertThat(run.mode()).isEqualTo("sketch");
+    assertThat(run.rows()).isEqualTo(300);
+    assertThat(run.dataDrift().columns().get("x[0]").method().wireName()).isEqualTo("ks");
+    assertThat(run.dataDrift().columns().get("x[0]").drifted()).as("twice the spread").isTrue();
+    assertThat(run.dataDrift().columns().get("plan").drifted()).as("one plan only").isTrue();
+    assertThat(run.predictionDrift().columns()).containsOnlyKeys("probability[1]");
+    assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
+    assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
+    assertThat(run.performance()).isNull();
+    assertThat(run.notes()).singleElement().asString().contains("exact mode only");
+    assertThat(monitors.run(monitor.id(), run.runId()).get("mode").asText()).isEqualTo("sketch");
   }
 
   @Test

@@ -214,6 +214,22 @@ public final class ColumnProfile {
         ? Double.NaN : quantiles.getRank(x, QuantileSearchCriteria.INCLUSIVE);
   }
 
+  /** The fraction of finite numbers strictly below {@code x}: exact beyond min and max, else within rank error. */
+  public double fractionBelow(double x) {
+    if (quantiles == null || quantiles.isEmpty() || x <= min()) {
+      return 0;
+    }
+    return x > max() ? 1 : quantiles.getRank(x, QuantileSearchCriteria.EXCLUSIVE);
+  }
+
+  /** The fraction of finite numbers strictly above {@code x}: exact beyond min and max, else within rank error. */
+  public double fractionAbove(double x) {
+    if (quantiles == null || quantiles.isEmpty() || x >= max()) {
+      return 0;
+    }
+    return x < min() ? 1 : 1 - quantiles.getRank(x, QuantileSearchCriteria.INCLUSIVE);
+  }
+
   /** The retained numbers with their cumulative weights; empty view when there are no numbers. */
   public DoublesSortedView quantileView() {
     return quantiles == null || quantiles.isEmpty() ? null : quantiles.getSortedView();
