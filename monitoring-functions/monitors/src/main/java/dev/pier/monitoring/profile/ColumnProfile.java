@@ -13,7 +13,6 @@ import org.apache.datasketches.common.ArrayOfStringsSerDe;
 import org.apache.datasketches.frequencies.ErrorType;
 import org.apache.datasketches.frequencies.FrequentItemsSketch;
 import org.apache.datasketches.frequencies.FrequentLongsSketch;
-import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.HllUnion;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.kll.KllDoublesSketch;
@@ -45,7 +44,7 @@ public final class ColumnProfile {
    * from two sketches is within 0.7% of the exact one; a sketch of a million values serialises to about 19 KB.
    */
   public static final int DEFAULT_QUANTILE_K = 800;
-  /** HLL's lgK: 4 KB at most per column, 1.6% relative standard error. */
+  /** HLL's lgK: 1.6% relative standard error, 4 KB at most per column (an 8-bit union: merges need no conversion). */
   static final int HLL_LG_K = 12;
   /** Frequent items' map size for categories; exact below 3/4 of it. */
   static final int CATEGORY_MAP_SIZE = 1024;
@@ -64,7 +63,7 @@ public final class ColumnProfile {
   private KllDoublesSketch quantiles; // created at the first number
   private FrequentLongsSketch numberFrequencies; // keyed by Double.doubleToLongBits
   private FrequentItemsSketch<String> textFrequencies; // created at the first category
-  private HllSketch distinct;
+  private HllUnion distinct; // a union accepts values and sketches alike, so merging allocates nothing new
 
   public ColumnProfile() {
     this(DEFAULT_QUANTILE_K);
@@ -73,7 +72,7 @@ public final class ColumnProfile {
   public ColumnProfile(int quantileK) {
     this.quantileK = quantileK;
     this.moments = new Moments();
-    this.distinct = new HllSketch(HLL_LG_K, TgtHllType.HLL_4);
+    this.distinct = new HllUnion(HLL_LG_K);
   }
 
   /** The kind of values a column holds, from what it has seen. */
@@ -138,10 +137,7 @@ public final class ColumnProfile {
       }
       textFrequencies.merge(other.textFrequencies);
     }
-    HllUnion union = new HllUnion(HLL_LG_K);
-    union.update(distinct);
-    union.update(other.distinct);
-    distinct = union.getResult(TgtHllType.HLL_4);
+    distinct.update(other.distinct.getResult(TgtHllType.HLL_8));
   }
 
   /** Non-null values seen, numbers and categories. */
@@ -198,8 +194,8 @@ public final class ColumnProfile {
   /** Estimated number of distinct non-null values in this column and another profile of it together. */
   public double distinctEstimateWith(ColumnProfile other) {
     HllUnion union = new HllUnion(HLL_LG_K);
-    union.update(distinct);
-    union.update(other.distinct);
+    union.update(distinct.getResult(TgtHllType.HLL_8));
+    union.update(other.distinct.getResult(TgtHllType.HLL_8));
     return union.getEstimate();
   }
 
@@ -315,7 +311,7 @@ public final class ColumnProfile {
       if (text != null) {
         p.textFrequencies = FrequentItemsSketch.getInstance(MemorySegment.ofArray(text), STRINGS);
       }
-      p.distinct = HllSketch.heapify(readBlock(in));
+      p.distinct = HllUnion.heapify(readBlock(in));
       return p;
     } catch (IOException | RuntimeException e) {
       // DataSketches throws its own runtime exceptions for bytes it cannot read
