@@ -2,6 +2,8 @@ package dev.pier.monitoring.capture;
 
 import dev.pier.kernel.privacy.PiiFields;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +25,22 @@ public record CapturedPrediction(String model, long version, String requestId, i
       throw new IllegalArgumentException("capture needs a model name without '/', got " + model);
     }
     pii = pii == null ? PiiFields.NONE : pii;
+  }
+
+  /**
+   * The rows of one request as captured rows, over the request's tensors without copying them (see
+   * {@link TensorColumns}): cheap enough for the request path, values are read on the writer's thread.
+   */
+  public static List<CapturedPrediction> ofTensors(String model, long version, String requestId, Instant time,
+      String wayIn, List<TensorColumns.Tensor> inputs, List<TensorColumns.Tensor> outputs, PiiFields pii) {
+    TensorColumns in = new TensorColumns(inputs);
+    TensorColumns out = new TensorColumns(outputs);
+    int rows = Math.min(in.rows(), out.rows());
+    List<CapturedPrediction> captured = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      captured.add(new CapturedPrediction(model, version, requestId, r, time, wayIn, in.row(r), out.row(r), pii));
+    }
+    return captured;
   }
 
   /** A column's name: {@code tensor[i]} for column i of a 2-D tensor, {@code tensor} for a 1-D one (i &lt; 0). */

@@ -181,6 +181,28 @@ class CaptureBufferTest {
   }
 
   @Test
+  void aRequestsTensorsBecomeRowsOfNamedColumnsAndAreWrittenAsSuch() {
+    List<CapturedPrediction> rows = CapturedPrediction.ofTensors("churn", 3, "req-t", T0.plusSeconds(1), "grpc",
+        List.of(new TensorColumns.Tensor("x", new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}),
+            new TensorColumns.Tensor("plan", new long[] {2}, new String[] {"basic", "pro"}),
+            new TensorColumns.Tensor("f", new long[] {2, 2}, new long[] {7, 8, 9, 10}, List.of("age", "tenure"))),
+        List.of(new TensorColumns.Tensor("probability", new long[] {2, 2}, new double[] {0.9, 0.1, 0.2, 0.8})),
+        PiiFields.NONE);
+    assertThat(rows).hasSize(2);
+    Map<String, Object> second = new java.util.LinkedHashMap<>(rows.get(1).inputs());
+    assertThat(second.keySet()).containsExactly("x[0]", "x[1]", "x[2]", "plan", "age", "tenure");
+    assertThat(second.values()).containsExactly(4.0f, 5.0f, 6.0f, "pro", 9L, 10L);
+    assertThat(rows.get(1).outputs().get("probability[1]")).isEqualTo(0.8);
+
+    store.write(rows);
+    List<CaptureStore.CapturedRow> back = store.read("churn", 3, T0, T0.plusSeconds(2));
+    assertThat(back).extracting(CaptureStore.CapturedRow::row).containsExactly(0, 1);
+    assertThat(back.get(0).inputs()).containsEntry("x[2]", 3.0).containsEntry("plan", "basic")
+        .containsEntry("tenure", 8);
+    assertThat(back.get(0).outputs()).containsEntry("probability[0]", 0.9);
+  }
+
+  @Test
   void columnsOfATwoDimensionalInputAreNamedByIndex() {
     assertThat(CapturedPrediction.column("input", 2)).isEqualTo("input[2]");
     assertThat(CapturedPrediction.column("input", -1)).isEqualTo("input");
