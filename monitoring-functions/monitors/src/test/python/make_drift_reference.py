@@ -113,6 +113,15 @@ b = list(rng.choice(["x", "y", "z", "w"], 150, p=[0.4, 0.3, 0.2, 0.1]))
 cases["new_category"] = {"type": "categorical", "reference": a, "current": b, "chisquare": chi2(a, b),
                          **distances(a, b, False)}
 
+# Samples above 10,000 values, where ks_2samp(method="auto") leaves the exact distribution for the one-sample
+# Kolmogorov distribution at n = round(nm / (n + m)). Made from integers by one division each, so Java builds the
+# very same doubles from the formulas instead of reading 23,000 numbers from this file.
+big_ref = np.array([((i * 7919) % 10007) / 10007.0 for i in range(12000)])
+big_cur = np.array([((j * 104729) % 10009) / 10009.0 * 0.98 + 0.03 for j in range(11000)])
+cases["large_generated"] = {"type": "numeric", "reference_formula": "((i * 7919) % 10007) / 10007.0, i < 12000",
+                            "current_formula": "((j * 104729) % 10009) / 10009.0 * 0.98 + 0.03, j < 11000",
+                            "ks": ks(big_ref, big_cur)}
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "fixtures", "drift-reference.json")
 with open(out, "w") as f:
     json.dump({"scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}, f, indent=1)

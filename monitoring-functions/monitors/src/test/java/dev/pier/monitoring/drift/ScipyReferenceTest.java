@@ -51,6 +51,24 @@ class ScipyReferenceTest {
   }
 
   @Test
+  void ksOnSamplesAboveTenThousandValuesEqualsScipysAsymptoticPValue() {
+    double[] ref = new double[12_000];
+    for (int i = 0; i < ref.length; i++) {
+      ref[i] = ((i * 7919L) % 10007) / 10007.0;
+    }
+    double[] cur = new double[11_000];
+    for (int j = 0; j < cur.length; j++) {
+      cur[j] = ((j * 104729L) % 10009) / 10009.0 * 0.98 + 0.03;
+    }
+    ColumnDrift d = ColumnDriftCalculator.exact(RawColumn.of(ref), RawColumn.of(cur), new DriftSpec(DriftMethod.KS,
+        null));
+    JsonNode expected = cases.get("large_generated").get("ks");
+    double p = expected.get("p_value").doubleValue();
+    assertThat(d.statistic()).isCloseTo(expected.get("statistic").doubleValue(), within(1e-12));
+    assertThat(d.pValue()).as("a p-value this small is compared relatively").isCloseTo(p, within(p * 1e-4));
+  }
+
+  @Test
   void chiSquaredStatisticAndPValueEqualScipysChi2Contingency() {
     for (String name : List.of("colours", "yes_no", "new_category")) {
       ColumnDrift d = drift(name, DriftMethod.CHI_SQUARE);
