@@ -57,12 +57,6 @@ public final class MonitorRunner {
     }
     DataProfile refProfile = new DataProfile();
     reference.forEach(refProfile::update);
-    DataProfile curProfile = new DataProfile();
-    for (CapturedRow row : window) {
-      curProfile.addRows(1);
-      row.inputs().forEach((k, v) -> curProfile.column(k).update(v));
-      row.outputs().forEach((k, v) -> curProfile.column(k).update(v));
-    }
     if (exact) {
       dataDrift = DatasetDrift.exact(dataColumns, refColumns, curColumns, monitor.drift(), monitor.driftShare());
       if (!predictionColumns.isEmpty()) {
@@ -70,6 +64,12 @@ public final class MonitorRunner {
             monitor.driftShare());
       }
     } else {
+      DataProfile curProfile = new DataProfile();
+      for (CapturedRow row : window) {
+        curProfile.addRows(1);
+        row.inputs().forEach((k, v) -> curProfile.column(k).update(v));
+        row.outputs().forEach((k, v) -> curProfile.column(k).update(v));
+      }
       dataDrift = DatasetDrift.fromProfiles(dataColumns, refProfile, curProfile, monitor.drift(),
           monitor.driftShare());
       if (!predictionColumns.isEmpty()) {

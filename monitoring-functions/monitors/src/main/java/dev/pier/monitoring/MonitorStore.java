@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Monitors and their runs. DynamoDB (the monitoring table, single-table layout) holds each definition and an index
@@ -93,8 +94,14 @@ public final class MonitorStore {
   /** Stores a run: its result in S3 and its summary in the monitor's run index. */
   public void putRun(MonitorRun run) {
     byte[] json = write(run);
-    s3.putObject(b -> b.bucket(bucket).key(runKey(run.monitorId(), run.runId())).contentType("application/json")
-        .ifNoneMatch("*"), RequestBody.fromBytes(json));
+    try {
+      s3.putObject(b -> b.bucket(bucket).key(runKey(run.monitorId(), run.runId())).contentType("application/json")
+          .ifNoneMatch("*"), RequestBody.fromBytes(json));
+    } catch (S3Exception e) {
+      if (e.statusCode() != 412) { // 412: a retried put whose first attempt landed (run ids are unique)
+        throw e;
+      }
+    }
     dynamo.putItem(b -> b.tableName(table).item(Map.of(
         "pk", s(pk(run.monitorId())), "sk", s("run#" + run.startedAt() + "#" + run.runId()),
         "summary", s(new String(write(summary(run)), java.nio.charset.StandardCharsets.UTF_8))))

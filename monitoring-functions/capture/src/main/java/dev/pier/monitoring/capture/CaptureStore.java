@@ -30,6 +30,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -77,8 +78,16 @@ public final class CaptureStore {
       String key = e.getKey() + group.get(0).time().toEpochMilli() + "-" + writer + "-" + sequence.incrementAndGet()
           + ".jsonl.gz";
       byte[] body = encode(group);
-      s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip")
-          .ifNoneMatch("*"), RequestBody.fromBytes(body));
+      try {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip")
+            .ifNoneMatch("*"), RequestBody.fromBytes(body));
+      } catch (S3Exception failed) {
+        // Keys are unique to this writer, so "already exists" means an earlier attempt of this very put landed
+        // and the SDK retried after losing its answer: the batch is written.
+        if (failed.statusCode() != 412) {
+          throw failed;
+        }
+      }
       keys.add(key);
     }
     return keys;

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -68,8 +69,14 @@ public final class ProfileStore {
     }
     byHour.forEach((prefix, profile) -> {
       String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
-      s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream").ifNoneMatch("*"),
-          RequestBody.fromBytes(profile.toBytes()));
+      try {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream").ifNoneMatch("*"),
+            RequestBody.fromBytes(profile.toBytes()));
+      } catch (S3Exception e) {
+        if (e.statusCode() != 412) { // 412: a retried put whose first attempt landed (keys are this writer's own)
+          throw e;
+        }
+      }
     });
   }
 
