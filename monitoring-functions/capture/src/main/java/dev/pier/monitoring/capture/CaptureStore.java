@@ -1,0 +1,193 @@
+package dev.pier.monitoring.capture;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.security.privacy.PiiMasker;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Captured predictions in S3, as gzip-compressed JSON Lines, one object per batch and hour:
+ *
+ * <pre>
+ *   captures/&lt;model&gt;/&lt;version&gt;/&lt;yyyy&gt;/&lt;mm&gt;/&lt;dd&gt;/&lt;hh&gt;/&lt;first-epoch-ms&gt;-&lt;writer&gt;-&lt;seq&gt;.jsonl.gz
+ * </pre>
+ *
+ * Each line is {@code {"request_id", "row", "time", "way_in", "inputs": {…}, "outputs": {…}}}. The writer id is made
+ * up per store instance, so servers and Lambdas writing the same hour never collide, and objects are written with
+ * {@code If-None-Match: *}. Inputs marked as personal data ({@link PiiFields}, by input or by column of an input) are
+ * written as {@code [PII]}; other strings pass {@link PiiMasker}. Thread-safe.
+ */
+public final class CaptureStore {
+  public static final String PREFIX = "captures/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String writer = UUID.randomUUID().toString().substring(0, 8);
+  private final AtomicLong sequence = new AtomicLong();
+
+  public CaptureStore(S3Client s3, String bucket) {
+    this.s3 = s3;
+    this.bucket = bucket;
+  }
+
+  /** The hour's prefix of a model version's captures. */
+  public static String hourPrefix(String model, long version, Instant hour) {
+    ZonedDateTime t = hour.atZone(ZoneOffset.UTC);
+    return String.format("%s%s/%d/%04d/%02d/%02d/%02d/", PREFIX, model, version, t.getYear(), t.getMonthValue(),
+        t.getDayOfMonth(), t.getHour());
+  }
+
+  /** Writes rows, one object per (model, version, hour) among them; returns the keys written. */
+  public List<String> write(List<CapturedPrediction> rows) {
+    Map<String, List<CapturedPrediction>> byHour = new TreeMap<>();
+    for (CapturedPrediction row : rows) {
+      byHour.computeIfAbsent(hourPrefix(row.model(), row.version(), row.time()), k -> new ArrayList<>()).add(row);
+    }
+    List<String> keys = new ArrayList<>(byHour.size());
+    for (Map.Entry<String, List<CapturedPrediction>> e : byHour.entrySet()) {
+      List<CapturedPrediction> group = e.getValue();
+      String key = e.getKey() + group.get(0).time().toEpochMilli() + "-" + writer + "-" + sequence.incrementAndGet()
+          + ".jsonl.gz";
+      byte[] body = encode(group);
+      try {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip")
+            .ifNoneMatch("*"), RequestBody.fromBytes(body));
+      } catch (S3Exception failed) {
+        // Keys are unique to this writer, so "already exists" means an earlier attempt of this very put landed
+        // and the SDK retried after losing its answer: the batch is written.
+        if (failed.statusCode() != 412) {
+          throw failed;
+        }
+      }
+      keys.add(key);
+    }
+    return keys;
+  }
+
+  /** A model version's captured rows with {@code from ≤ time < to}, in object order (by hour, then by batch). */
+  public List<CapturedRow> read(String model, long version, Instant from, Instant to) {
+    List<CapturedRow> out = new ArrayList<>();
+    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
+      String prefix = hourPrefix(model, version, hour);
+      for (S3Object object : s3.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix)
+          .build()).contents()) {
+        for (CapturedRow row : readObject(object.key())) {
+          if (!row.time().isBefore(from) && row.time().isBefore(to)) {
+            out.add(row);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A captured row as read back (values as JSON gave them: numbers, strings, booleans, null, lists). */
+  public record CapturedRow(String requestId, int row, Instant time, String wayIn, Map<String, Object> inputs,
+      Map<String, Object> outputs) {
+  }
+
+  private List<CapturedRow> readObject(String key) {
+    List<CapturedRow> rows = new ArrayList<>();
+    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(new GZIPInputStream(in),
+            StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = JSON.readTree(line);
+        rows.add(new CapturedRow(n.path("request_id").asText(null), n.path("row").asInt(),
+            Instant.parse(n.path("time").asText()), n.path("way_in").asText(null), map(n.get("inputs")),
+            map(n.get("outputs"))));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read capture " + key, e);
+    }
+    return rows;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(JsonNode node) {
+    return node == null || node.isNull() ? Map.of() : JSON.convertValue(node, LinkedHashMap.class);
+  }
+
+  static byte[] encode(List<CapturedPrediction> rows) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (OutputStream gz = new GZIPOutputStream(bytes);
+        JsonGenerator json = JSON.getFactory().createGenerator(gz)) {
+      json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+      for (CapturedPrediction row : rows) {
+        json.writeStartObject();
+        json.writeStringField("request_id", row.requestId());
+        json.writeNumberField("row", row.row());
+        json.writeStringField("time", row.time().toString());
+        json.writeStringField("way_in", row.wayIn());
+        writeColumns(json, "inputs", row.inputs(), row.pii());
+        writeColumns(json, "outputs", row.outputs(), PiiFields.NONE);
+        json.writeEndObject();
+        json.writeRaw('\n');
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void writeColumns(JsonGenerator json, String field, Map<String, ?> columns, PiiFields pii)
+      throws IOException {
+    json.writeObjectFieldStart(field);
+    if (columns != null) {
+      for (Map.Entry<String, ?> cell : columns.entrySet()) {
+        json.writeFieldName(cell.getKey());
+        Object value = cell.getValue();
+        if (value != null && marked(pii, cell.getKey())) {
+          json.writeString(PiiFields.TAG);
+        } else if (value instanceof CharSequence s) {
+          json.writeString(PiiMasker.mask(s.toString()));
+        } else {
+          json.writeObject(value); // numbers, booleans, null, lists of them
+        }
+      }
+    }
+    json.writeEndObject();
+  }
+
+  /** A column is marked when its name, or the input it is a column of ({@code name[i]}), is a PII field. */
+  private static boolean marked(PiiFields pii, String column) {
+    if (pii.isEmpty()) {
+      return false;
+    }
+    int bracket = column.indexOf('[');
+    return pii.names().contains(column) || (bracket > 0 && pii.names().contains(column.substring(0, bracket)));
+  }
+}

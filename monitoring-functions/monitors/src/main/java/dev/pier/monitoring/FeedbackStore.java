@@ -1,0 +1,149 @@
+package dev.pier.monitoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.PierException;
+import dev.pier.monitoring.capture.CaptureStore.CapturedRow;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * Ground truth for captured predictions ({@code POST /api/v1/feedback}), in the monitoring table: one item per
+ * request id and row, {@code label#<request id>} / {@code row#<row>}. Labels may arrive days after the prediction;
+ * a run joins what has arrived. Sending a label again overwrites it with the same value (idempotent); a different
+ * value is a correction and replaces it. Thread-safe.
+ */
+public final class FeedbackStore {
+  /** DynamoDB's BatchGetItem and BatchWriteItem limits. */
+  private static final int GET_BATCH = 100;
+  private static final int WRITE_BATCH = 25;
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final Clock clock;
+
+  public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock) {
+    this.dynamo = dynamo;
+    this.table = table;
+    this.clock = clock;
+  }
+
+  /** One label for one row of one request. */
+  public record Feedback(String requestId, int row, Object label) {
+  }
+
+  /**
+   * Reads {@code {"items": [{"request_id": "…", "row": 0, "label": 1}, …]}}; 400 naming the item for a missing
+   * request id, a negative row or a label that is not a number, string or boolean.
+   */
+  public static List<Feedback> parse(JsonNode body) {
+    if (body == null || !body.isObject() || !body.path("items").isArray()) {
+      throw PierException.badRequest("the body must be {\"items\": [{\"request_id\", \"row\", \"label\"}, ...]}");
+    }
+    List<Feedback> out = new ArrayList<>();
+    JsonNode items = body.get("items");
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String where = "items[" + i + "]";
+      if (!item.isObject() || !item.path("request_id").isTextual() || item.get("request_id").asText().isEmpty()) {
+        throw PierException.badRequest(where + ".request_id is required");
+      }
+      JsonNode row = item.path("row");
+      if (!row.isMissingNode() && !(row.isIntegralNumber() && row.asInt() >= 0)) {
+        throw PierException.badRequest(where + ".row must be a non-negative integer");
+      }
+      JsonNode label = item.get("label");
+      Object value = label == null ? null : switch (label.getNodeType()) {
+        case NUMBER -> label.doubleValue();
+        case STRING -> label.textValue();
+        case BOOLEAN -> label.booleanValue();
+        default -> null;
+      };
+      if (value == null) {
+        throw PierException.badRequest(where + ".label must be a number, string or boolean");
+      }
+      out.add(new Feedback(item.get("request_id").asText(), row.isMissingNode() ? 0 : row.asInt(), value));
+    }
+    return out;
+  }
+
+  public void record(List<Feedback> items) {
+    String at = clock.instant().toString();
+    Map<String, WriteRequest> unique = new LinkedHashMap<>(); // BatchWriteItem refuses two writes of one key
+    for (Feedback f : items) {
+      Map<String, AttributeValue> item = new HashMap<>(key(f.requestId(), f.row()));
+      item.put("label", value(f.label()));
+      item.put("received_at", AttributeValue.fromS(at));
+      unique.put(f.requestId() + "\n" + f.row(), WriteRequest.builder()
+          .putRequest(PutRequest.builder().item(item).build()).build());
+    }
+    List<WriteRequest> writes = new ArrayList<>(unique.values());
+    for (int from = 0; from < writes.size(); from += WRITE_BATCH) {
+      Map<String, List<WriteRequest>> pending =
+          Map.of(table, writes.subList(from, Math.min(writes.size(), from + WRITE_BATCH)));
+      while (!pending.isEmpty()) {
+        Map<String, List<WriteRequest>> batch = pending;
+        pending = dynamo.batchWriteItem(b -> b.requestItems(batch)).unprocessedItems();
+      }
+    }
+  }
+
+  /** The labels that have arrived for these captured rows, fetched in batches of 100 keys. */
+  public LabelSource labelsFor(List<CapturedRow> rows) {
+    Map<String, Object> found = new HashMap<>();
+    Map<String, Map<String, AttributeValue>> keys = new LinkedHashMap<>();
+    for (CapturedRow r : rows) {
+      if (r.requestId() != null) {
+        keys.put(r.requestId() + "\n" + r.row(), key(r.requestId(), r.row()));
+      }
+    }
+    List<Map<String, AttributeValue>> all = new ArrayList<>(keys.values());
+    for (int from = 0; from < all.size(); from += GET_BATCH) {
+      Map<String, KeysAndAttributes> pending = Map.of(table,
+          KeysAndAttributes.builder().keys(all.subList(from, Math.min(all.size(), from + GET_BATCH))).build());
+      while (!pending.isEmpty()) {
+        Map<String, KeysAndAttributes> batch = pending;
+        BatchGetItemResponse response = dynamo.batchGetItem(b -> b.requestItems(batch));
+        for (Map<String, AttributeValue> item : response.responses().getOrDefault(table, List.of())) {
+          String requestId = item.get("pk").s().substring("label#".length());
+          String row = item.get("sk").s().substring("row#".length());
+          found.put(requestId + "\n" + row, label(item.get("label")));
+        }
+        pending = response.unprocessedKeys();
+      }
+    }
+    return (requestId, row) -> Optional.ofNullable(found.get(requestId + "\n" + row));
+  }
+
+  private static Map<String, AttributeValue> key(String requestId, int row) {
+    return Map.of("pk", AttributeValue.fromS("label#" + requestId), "sk", AttributeValue.fromS("row#" + row));
+  }
+
+  private static AttributeValue value(Object label) {
+    return switch (label) {
+      case Boolean b -> AttributeValue.fromBool(b);
+      case Number n -> AttributeValue.fromN(Double.toString(n.doubleValue()));
+      default -> AttributeValue.fromS(label.toString());
+    };
+  }
+
+  private static Object label(AttributeValue v) {
+    if (v.bool() != null) {
+      return v.bool();
+    }
+    if (v.n() != null) {
+      return Double.parseDouble(v.n());
+    }
+    return v.s();
+  }
+}

@@ -1,0 +1,46 @@
+package dev.pier.monitoring;
+
+import dev.pier.monitoring.drift.DatasetDrift;
+import dev.pier.monitoring.performance.BiasMetrics;
+import dev.pier.monitoring.performance.BinaryMetrics;
+import dev.pier.monitoring.performance.MulticlassMetrics;
+import dev.pier.monitoring.performance.RegressionMetrics;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of a monitor over the captures of {@code [windowStart, windowEnd)}.
+ *
+ * @param mode {@code exact} (drift from the values; p-values as SciPy's) or {@code sketch} (from profiles; each
+ *     column's error bound stated)
+ * @param predictionDrift null when the reference has no output columns
+ * @param performance null when the monitor has no task, or in sketch mode (see {@code notes})
+ * @param notes what the run could not do and why, in words
+ */
+public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
+    long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
+    Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes) {
+
+  public MonitorRun {
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+
+  /**
+   * A column's data quality in the window against the reference: rows without a value, values of the other kind
+   * (text in a numeric reference column or numbers in a categorical one), numbers outside the reference's range.
+   */
+  public record ColumnQuality(long nulls, double nullShare, long typeMismatches, long outOfRange) {
+    // from profiles, outOfRange is estimated within the current sketch's rank error times its count
+  }
+
+  /**
+   * Performance over the captured rows whose labels have arrived; the metrics of the monitor's task, and bias per
+   * protected column for binary classifiers.
+   *
+   * @param invalidLabels labels that do not fit the task (a text label for regression, 2 for a binary classifier)
+   */
+  public record Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
+      MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias) {
+  }
+}

@@ -1,0 +1,295 @@
+package dev.pier.monitoring;
+
+import dev.pier.monitoring.MonitorRun.ColumnQuality;
+import dev.pier.monitoring.MonitorRun.Performance;
+import dev.pier.monitoring.capture.CaptureStore.CapturedRow;
+import dev.pier.monitoring.drift.DatasetDrift;
+import dev.pier.monitoring.performance.BiasMetrics;
+import dev.pier.monitoring.performance.BinaryMetrics;
+import dev.pier.monitoring.performance.MulticlassMetrics;
+import dev.pier.monitoring.performance.RegressionMetrics;
+import dev.pier.monitoring.profile.CaptureProfile;
+import dev.pier.monitoring.profile.ColumnProfile;
+import dev.pier.monitoring.profile.DataProfile;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Computes one run of a monitor from the window's captured rows against the reference rows: data drift over the
+ * input columns, prediction drift over the output columns the reference has, data quality, and performance from the
+ * labels that have arrived.
+ *
+ * <p>Drift is exact (from the values, p-values as SciPy's) while both sides have at most {@value #EXACT_MAX_ROWS}
+ * rows, and from {@link DataProfile}s beyond, with each column's error bound in the run. Stateless, thread-safe.
+ */
+public final class MonitorRunner {
+  static final int EXACT_MAX_ROWS = 100_000;
+
+  public MonitorRun run(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
+      List<CapturedRow> window, LabelSource labels, Instant startedAt, Instant windowStart, Instant windowEnd) {
+    Set<String> outputColumns = new LinkedHashSet<>();
+    Set<String> inputColumns = new LinkedHashSet<>();
+    for (CapturedRow row : window) {
+      outputColumns.addAll(row.outputs().keySet());
+      inputColumns.addAll(row.inputs().keySet());
+    }
+    Set<String> referenceColumns = new LinkedHashSet<>();
+    reference.forEach(r -> referenceColumns.addAll(r.keySet()));
+    List<String> dataColumns = referenceColumns.stream().filter(c -> !outputColumns.contains(c)).sorted().toList();
+    List<String> predictionColumns = referenceColumns.stream().filter(outputColumns::contains).sorted().toList();
+
+    boolean exact = window.size() <= EXACT_MAX_ROWS && reference.size() <= EXACT_MAX_ROWS;
+    DatasetDrift dataDrift;
+    DatasetDrift predictionDrift = null;
+    Map<String, List<Object>> refColumns = columns(reference);
+    Map<String, List<Object>> curColumns = new HashMap<>();
+    for (CapturedRow row : window) {
+      row.inputs().forEach((k, v) -> curColumns.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+      row.outputs().forEach((k, v) -> curColumns.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+    DataProfile refProfile = new DataProfile();
+    reference.forEach(refProfile::update);
+    if (exact) {
+      dataDrift = DatasetDrift.exact(dataColumns, refColumns, curColumns, monitor.drift(), monitor.driftShare());
+      if (!predictionColumns.isEmpty()) {
+        predictionDrift = DatasetDrift.exact(predictionColumns, refColumns, curColumns, monitor.drift(),
+            monitor.driftShare());
+      }
+    } else {
+      DataProfile curProfile = new DataProfile();
+      for (CapturedRow row : window) {
+        curProfile.addRows(1);
+        row.inputs().forEach((k, v) -> curProfile.column(k).update(v));
+        row.outputs().forEach((k, v) -> curProfile.column(k).update(v));
+      }
+      dataDrift = DatasetDrift.fromProfiles(dataColumns, refProfile, curProfile, monitor.drift(),
+          monitor.driftShare());
+      if (!predictionColumns.isEmpty()) {
+        predictionDrift = DatasetDrift.fromProfiles(predictionColumns, refProfile, curProfile, monitor.drift(),
+            monitor.driftShare());
+      }
+    }
+    return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, window.size(),
+        exact ? "exact" : "sketch", dataDrift, predictionDrift,
+        quality(dataColumns, refProfile, curColumns, window.size()),
+        monitor.task() == null ? null : performance(monitor, window, labels), List.of());
+  }
+
+  /**
+   * A run from the merged hourly profiles of the window ({@code "mode": "sketch"}): drift with each column's error
+   * bound, data quality from the profiles' counts. Performance needs each row's prediction next to its label, so it
+   * is left out here and the run says so in its notes.
+   */
+  public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
+      CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
+    Set<String> outputColumns = window.outputs().columns().keySet();
+    DataProfile refProfile = new DataProfile();
+    reference.forEach(refProfile::update);
+    List<String> dataColumns = refProfile.columns().keySet().stream().filter(c -> !outputColumns.contains(c))
+        .sorted().toList();
+    List<String> predictionColumns = refProfile.columns().keySet().stream().filter(outputColumns::contains)
+        .sorted().toList();
+    DatasetDrift dataDrift = DatasetDrift.fromProfiles(dataColumns, refProfile, window.inputs(), monitor.drift(),
+        monitor.driftShare());
+    DatasetDrift predictionDrift = predictionColumns.isEmpty() ? null : DatasetDrift.fromProfiles(predictionColumns,
+        refProfile, window.outputs(), monitor.drift(), monitor.driftShare());
+    Map<String, ColumnQuality> quality = new TreeMap<>();
+    long rows = window.rows();
+    for (String column : dataColumns) {
+      ColumnProfile ref = refProfile.columns().get(column);
+      ColumnProfile cur = window.inputs().columns().get(column);
+      long nulls = window.inputs().nulls(column);
+      long mismatches = 0;
+      long outOfRange = 0;
+      if (cur != null) {
+        mismatches = switch (ref.kind()) {
+          case NUMERIC -> cur.textCount();
+          case CATEGORICAL -> cur.numericCount() + cur.nonFinite();
+          default -> 0;
+        };
+        if (ref.kind() == ColumnProfile.Kind.NUMERIC && cur.numericCount() > 0) {
+          outOfRange = Math.round(cur.numericCount() * (cur.fractionBelow(ref.min()) + cur.fractionAbove(ref.max())));
+        }
+      }
+      quality.put(column, new ColumnQuality(nulls, rows == 0 ? 0 : (double) nulls / rows, mismatches, outOfRange));
+    }
+    List<String> notes = monitor.task() == null ? List.of()
+        : List.of("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
+            + " rows); this window has " + rows);
+    return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch", dataDrift,
+        predictionDrift, quality, null, notes);
+  }
+
+  private static Map<String, List<Object>> columns(List<Map<String, Object>> rows) {
+    Map<String, List<Object>> out = new HashMap<>();
+    for (Map<String, Object> row : rows) {
+      row.forEach((k, v) -> out.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+    return out;
+  }
+
+  private static Map<String, ColumnQuality> quality(List<String> columns, DataProfile reference,
+      Map<String, List<Object>> current, long rows) {
+    Map<String, ColumnQuality> out = new TreeMap<>();
+    for (String column : columns) {
+      ColumnProfile ref = reference.columns().get(column);
+      List<Object> values = current.getOrDefault(column, List.of());
+      long present = 0;
+      long mismatches = 0;
+      long outOfRange = 0;
+      for (Object v : values) {
+        if (v == null || (v instanceof Double d && d.isNaN())) {
+          continue;
+        }
+        present++;
+        boolean number = v instanceof Number;
+        ColumnProfile.Kind kind = ref == null ? ColumnProfile.Kind.EMPTY : ref.kind();
+        if ((kind == ColumnProfile.Kind.NUMERIC && !number) || (kind == ColumnProfile.Kind.CATEGORICAL && number)) {
+          mismatches++;
+        } else if (number && kind == ColumnProfile.Kind.NUMERIC) {
+          double x = ((Number) v).doubleValue();
+          if (x < ref.min() || x > ref.max()) {
+            outOfRange++;
+          }
+        }
+      }
+      long nulls = rows - present;
+      out.put(column, new ColumnQuality(nulls, rows == 0 ? 0 : (double) nulls / rows, mismatches, outOfRange));
+    }
+    return out;
+  }
+
+  private static Performance performance(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
+    List<CapturedRow> labelled = new ArrayList<>();
+    List<Object> truth = new ArrayList<>();
+    for (CapturedRow row : window) {
+      Optional<Object> label = labels.label(row.requestId(), row.row());
+      if (label.isPresent()) {
+        labelled.add(row);
+        truth.add(label.get());
+      }
+    }
+    long unlabelled = window.size() - labelled.size();
+    if (labelled.isEmpty()) {
+      return new Performance(0, unlabelled, 0, null, null, null, Map.of());
+    }
+    String prediction = monitor.prediction();
+    return switch (monitor.task()) {
+      case BINARY_CLASSIFICATION -> {
+        List<Integer> ys = new ArrayList<>();
+        List<Double> ps = new ArrayList<>();
+        List<CapturedRow> kept = new ArrayList<>();
+        long invalid = 0;
+        for (int i = 0; i < labelled.size(); i++) {
+          Integer y = binaryLabel(truth.get(i));
+          Double p = probability(labelled.get(i).outputs(), prediction);
+          if (y == null || p == null) {
+            invalid++;
+            continue;
+          }
+          ys.add(y);
+          ps.add(p);
+          kept.add(labelled.get(i));
+        }
+        if (ys.isEmpty()) {
+          yield new Performance(0, unlabelled, invalid, null, null, null, Map.of());
+        }
+        int[] y = ys.stream().mapToInt(Integer::intValue).toArray();
+        double[] p = ps.stream().mapToDouble(Double::doubleValue).toArray();
+        Map<String, BiasMetrics> bias = new LinkedHashMap<>();
+        for (String column : monitor.protectedColumns()) {
+          List<String> groups = kept.stream().map(r -> String.valueOf(r.inputs().get(column))).toList();
+          bias.put(column, BiasMetrics.of(groups, y, p, BinaryMetrics.DEFAULT_THRESHOLD));
+        }
+        yield new Performance(ys.size(), unlabelled, invalid,
+            BinaryMetrics.of(y, p, BinaryMetrics.DEFAULT_THRESHOLD), null, null, bias);
+      }
+      case MULTICLASS_CLASSIFICATION -> {
+        List<String> ys = new ArrayList<>();
+        List<String> ps = new ArrayList<>();
+        long invalid = 0;
+        for (int i = 0; i < labelled.size(); i++) {
+          String predicted = predictedClass(labelled.get(i).outputs(), prediction);
+          Object label = truth.get(i);
+          if (predicted == null || !(label instanceof String || label instanceof Number)) {
+            invalid++;
+            continue;
+          }
+          ys.add(className(label));
+          ps.add(predicted);
+        }
+        yield ys.isEmpty() ? new Performance(0, unlabelled, invalid, null, null, null, Map.of())
+            : new Performance(ys.size(), unlabelled, invalid, null, MulticlassMetrics.of(ys, ps), null, Map.of());
+      }
+      case REGRESSION -> {
+        List<double[]> pairs = new ArrayList<>();
+        long invalid = 0;
+        for (int i = 0; i < labelled.size(); i++) {
+          Object predicted = labelled.get(i).outputs().get(prediction);
+          if (!(truth.get(i) instanceof Number y) || !(predicted instanceof Number p)) {
+            invalid++;
+            continue;
+          }
+          pairs.add(new double[] {y.doubleValue(), p.doubleValue()});
+        }
+        yield pairs.isEmpty() ? new Performance(0, unlabelled, invalid, null, null, null, Map.of())
+            : new Performance(pairs.size(), unlabelled, invalid, null, null, RegressionMetrics.of(
+                pairs.stream().mapToDouble(a -> a[0]).toArray(), pairs.stream().mapToDouble(a -> a[1]).toArray()),
+                Map.of());
+      }
+    };
+  }
+
+  /** A binary label: 0/1 as a number, or a boolean. */
+  private static Integer binaryLabel(Object label) {
+    if (label instanceof Boolean b) {
+      return b ? 1 : 0;
+    }
+    if (label instanceof Number n && (n.doubleValue() == 0 || n.doubleValue() == 1)) {
+      return (int) n.doubleValue();
+    }
+    return null;
+  }
+
+  /** The positive-class probability: column 1 of an [n, 2] output ({@code name[1]}), else the value itself. */
+  private static Double probability(Map<String, Object> outputs, String prediction) {
+    Object v = outputs.containsKey(prediction + "[1]") ? outputs.get(prediction + "[1]") : outputs.get(prediction);
+    if (v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1) {
+      return n.doubleValue();
+    }
+    return null;
+  }
+
+  /** The predicted class: the value of the prediction column, or the index of the largest {@code name[i]}. */
+  private static String predictedClass(Map<String, Object> outputs, String prediction) {
+    Object v = outputs.get(prediction);
+    if (v instanceof String || v instanceof Number) {
+      return className(v);
+    }
+    int best = -1;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    for (int i = 0; outputs.containsKey(prediction + "[" + i + "]"); i++) {
+      if (outputs.get(prediction + "[" + i + "]") instanceof Number n && n.doubleValue() > bestScore) {
+        bestScore = n.doubleValue();
+        best = i;
+      }
+    }
+    return best < 0 ? null : Integer.toString(best);
+  }
+
+  /** Classes by name; integral numbers without a fraction, so a label 2 matches a predicted 2.0. */
+  private static String className(Object v) {
+    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())) {
+      return Long.toString((long) n.doubleValue());
+    }
+    return String.valueOf(v);
+  }
+}

@@ -1,0 +1,340 @@
+package dev.pier.monitoring.profile;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.datasketches.common.ArrayOfStringsSerDe;
+import org.apache.datasketches.frequencies.ErrorType;
+import org.apache.datasketches.frequencies.FrequentItemsSketch;
+import org.apache.datasketches.frequencies.FrequentLongsSketch;
+import org.apache.datasketches.hll.HllUnion;
+import org.apache.datasketches.hll.TgtHllType;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.kll.KllSketch;
+import org.apache.datasketches.quantilescommon.DoublesSortedView;
+import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
+
+/**
+ * What one column of a stream of rows looked like, in a few kilobytes whatever the number of rows: counts, moments
+ * ({@link Moments}), a KLL quantiles sketch of its numbers, a frequent-items sketch of its categories (and of its
+ * numbers, for low-cardinality numeric columns) and an HLL sketch of its distinct values. Profiles built on separate
+ * servers, Lambdas or hours {@linkplain #merge merge} into the profile of all their rows, and travel as
+ * {@linkplain #toBytes bytes}.
+ *
+ * <p>What the caller may rely on: counts, min, max are exact; mean and variance are exact up to floating point;
+ * quantile ranks are within {@link #rankError()} of the exact ones (KLL's bound at 99% confidence), the distinct count
+ * within HLL's relative standard error (1.6% at lgK 12), and frequencies exact while the column has at most
+ * {@value #EXACT_CATEGORIES} categories (else within {@link #frequencyError()}).
+ *
+ * <p>A null or missing value records nothing: a {@link DataProfile} derives nulls from its row count. NaN counts as
+ * missing too (as pandas and Evidently treat it); infinities are counted as {@link #nonFinite()} and kept out of the
+ * moments and quantiles. Booleans and strings are categories; any other non-number by its {@code toString()}.
+ *
+ * <p>Not thread-safe: build one per writer thread and merge.
+ */
+public final class ColumnProfile {
+  /**
+   * KLL's k. At 800 a sketch's normalised rank error is 0.35% (99% confidence), so a Kolmogorov-Smirnov statistic
+   * from two sketches is within 0.7% of the exact one; a sketch of a million values serialises to about 19 KB.
+   */
+  public static final int DEFAULT_QUANTILE_K = 800;
+  /** HLL's lgK: 1.6% relative standard error, 4 KB at most per column (an 8-bit union: merges need no conversion). */
+  static final int HLL_LG_K = 12;
+  /** Frequent items' map size for categories; exact below 3/4 of it. */
+  static final int CATEGORY_MAP_SIZE = 1024;
+  /** Number of categories up to which frequencies are exact. */
+  public static final int EXACT_CATEGORIES = CATEGORY_MAP_SIZE / 4 * 3;
+  /** Frequent numbers: only low-cardinality numeric columns are tested as categories (≤ 20 values binned by value). */
+  static final int NUMBER_MAP_SIZE = 64;
+
+  private static final byte FORMAT = 1;
+  private static final ArrayOfStringsSerDe STRINGS = new ArrayOfStringsSerDe();
+
+  private final int quantileK;
+  private final Moments moments;
+  private long nonFinite;
+  private long textCount;
+  private KllDoublesSketch quantiles; // created at the first number
+  private FrequentLongsSketch numberFrequencies; // keyed by Double.doubleToLongBits
+  private FrequentItemsSketch<String> textFrequencies; // created at the first category
+  private HllUnion distinct; // a union accepts values and sketches alike, so merging allocates nothing new
+
+  public ColumnProfile() {
+    this(DEFAULT_QUANTILE_K);
+  }
+
+  public ColumnProfile(int quantileK) {
+    this.quantileK = quantileK;
+    this.moments = new Moments();
+    this.distinct = new HllUnion(HLL_LG_K);
+  }
+
+  /** The kind of values a column holds, from what it has seen. */
+  public enum Kind {
+    EMPTY, NUMERIC, CATEGORICAL, MIXED
+  }
+
+  public void update(Object value) {
+    switch (value) {
+      case null -> { }
+      case Boolean b -> updateText(b.toString());
+      case Number n -> update(n.doubleValue());
+      case CharSequence s -> updateText(s.toString());
+      default -> updateText(value.toString());
+    }
+  }
+
+  public void update(double x) {
+    if (Double.isNaN(x)) {
+      return;
+    }
+    if (Double.isInfinite(x)) {
+      nonFinite++;
+      return;
+    }
+    if (quantiles == null) {
+      quantiles = KllDoublesSketch.newHeapInstance(quantileK);
+      numberFrequencies = new FrequentLongsSketch(NUMBER_MAP_SIZE);
+    }
+    x = x == 0.0 ? 0.0 : x; // -0.0 and 0.0 are one value
+    moments.add(x);
+    quantiles.update(x);
+    numberFrequencies.update(Double.doubleToLongBits(x));
+    distinct.update(x);
+  }
+
+  public void updateText(String s) {
+    if (textFrequencies == null) {
+      textFrequencies = new FrequentItemsSketch<>(CATEGORY_MAP_SIZE);
+    }
+    textCount++;
+    textFrequencies.update(s);
+    distinct.update(s);
+  }
+
+  /** Adds another profile of the same column into this one; the other is left as it was. */
+  public void merge(ColumnProfile other) {
+    moments.merge(other.moments);
+    nonFinite += other.nonFinite;
+    textCount += other.textCount;
+    if (other.quantiles != null) {
+      if (quantiles == null) {
+        quantiles = KllDoublesSketch.newHeapInstance(quantileK);
+        numberFrequencies = new FrequentLongsSketch(NUMBER_MAP_SIZE);
+      }
+      quantiles.merge(other.quantiles);
+      numberFrequencies.merge(other.numberFrequencies);
+    }
+    if (other.textFrequencies != null) {
+      if (textFrequencies == null) {
+        textFrequencies = new FrequentItemsSketch<>(CATEGORY_MAP_SIZE);
+      }
+      textFrequencies.merge(other.textFrequencies);
+    }
+    distinct.update(other.distinct.getResult(TgtHllType.HLL_8));
+  }
+
+  /** Non-null values seen, numbers and categories. */
+  public long count() {
+    return moments.count() + textCount + nonFinite;
+  }
+
+  public long numericCount() {
+    return moments.count();
+  }
+
+  public long textCount() {
+    return textCount;
+  }
+
+  /** Infinite numbers seen (kept out of moments and quantiles). */
+  public long nonFinite() {
+    return nonFinite;
+  }
+
+  public Kind kind() {
+    boolean numbers = moments.count() > 0 || nonFinite > 0;
+    boolean text = textCount > 0;
+    return numbers && text ? Kind.MIXED : numbers ? Kind.NUMERIC : text ? Kind.CATEGORICAL : Kind.EMPTY;
+  }
+
+  public double mean() {
+    return moments.mean();
+  }
+
+  /** Population variance of the finite numbers. */
+  public double variance() {
+    return moments.variance();
+  }
+
+  /** Population standard deviation of the finite numbers. */
+  public double std() {
+    return moments.std();
+  }
+
+  public double min() {
+    return moments.min();
+  }
+
+  public double max() {
+    return moments.max();
+  }
+
+  /** Estimated number of distinct non-null values (numbers and categories). */
+  public double distinctEstimate() {
+    return distinct.getEstimate();
+  }
+
+  /** Estimated number of distinct non-null values in this column and another profile of it together. */
+  public double distinctEstimateWith(ColumnProfile other) {
+    HllUnion union = new HllUnion(HLL_LG_K);
+    union.update(distinct.getResult(TgtHllType.HLL_8));
+    union.update(other.distinct.getResult(TgtHllType.HLL_8));
+    return union.getEstimate();
+  }
+
+  /** The quantile at normalised rank {@code q} of the finite numbers, NaN when there are none. */
+  public double quantile(double q) {
+    return quantiles == null || quantiles.isEmpty() ? Double.NaN : quantiles.getQuantile(q);
+  }
+
+  /** The fraction of finite numbers ≤ {@code x} (the empirical CDF), within {@link #rankError()}. */
+  public double cdf(double x) {
+    return quantiles == null || quantiles.isEmpty()
+        ? Double.NaN : quantiles.getRank(x, QuantileSearchCriteria.INCLUSIVE);
+  }
+
+  /** The fraction of finite numbers strictly below {@code x}: exact beyond min and max, else within rank error. */
+  public double fractionBelow(double x) {
+    if (quantiles == null || quantiles.isEmpty() || x <= min()) {
+      return 0;
+    }
+    return x > max() ? 1 : quantiles.getRank(x, QuantileSearchCriteria.EXCLUSIVE);
+  }
+
+  /** The fraction of finite numbers strictly above {@code x}: exact beyond min and max, else within rank error. */
+  public double fractionAbove(double x) {
+    if (quantiles == null || quantiles.isEmpty() || x >= max()) {
+      return 0;
+    }
+    return x < min() ? 1 : 1 - quantiles.getRank(x, QuantileSearchCriteria.INCLUSIVE);
+  }
+
+  /** The retained numbers with their cumulative weights; empty view when there are no numbers. */
+  public DoublesSortedView quantileView() {
+    return quantiles == null || quantiles.isEmpty() ? null : quantiles.getSortedView();
+  }
+
+  /** KLL's normalised rank error of this sketch at 99% confidence (0 while it still holds every value). */
+  public double rankError() {
+    if (quantiles == null || !quantiles.isEstimationMode()) {
+      return 0;
+    }
+    return KllSketch.getNormalizedRankError(quantileK, false);
+  }
+
+  /**
+   * Value frequencies: categories by their string, numbers by their {@code Double} value (numbers only while the column
+   * has at most 48 distinct ones, else they are not listed — see {@link #frequencyError()}).
+   */
+  public Map<Object, Long> frequencies() {
+    Map<Object, Long> out = new LinkedHashMap<>();
+    if (numberFrequencies != null && numberFrequencies.getMaximumError() == 0) {
+      for (FrequentLongsSketch.Row row : numberFrequencies.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES)) {
+        out.put(Double.longBitsToDouble(row.getItem()), row.getEstimate());
+      }
+    }
+    if (textFrequencies != null) {
+      for (FrequentItemsSketch.Row<String> row : textFrequencies.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES)) {
+        out.put(row.getItem(), row.getEstimate());
+      }
+    }
+    return out;
+  }
+
+  /** Whether {@link #frequencies()} lists every value with its exact count. */
+  public boolean frequenciesExact() {
+    boolean numbersExact = numberFrequencies == null || numberFrequencies.getMaximumError() == 0;
+    boolean textExact = textFrequencies == null || textFrequencies.getMaximumError() == 0;
+    return numbersExact && textExact;
+  }
+
+  /** The most a category's listed frequency may be off by (0 while exact). */
+  public long frequencyError() {
+    return textFrequencies == null ? 0 : textFrequencies.getMaximumError();
+  }
+
+  public byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      out.writeInt(quantileK);
+      moments.write(out);
+      out.writeLong(nonFinite);
+      out.writeLong(textCount);
+      writeBlock(out, quantiles == null ? null : quantiles.toByteArray());
+      writeBlock(out, numberFrequencies == null ? null : numberFrequencies.toByteArray());
+      writeBlock(out, textFrequencies == null ? null : textFrequencies.toByteArray(STRINGS));
+      writeBlock(out, distinct.toCompactByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads what {@link #toBytes()} wrote; IllegalArgumentException naming the problem for anything else. */
+  public static ColumnProfile fromBytes(byte[] bytes) {
+    if (bytes.length == 0 || bytes[0] != FORMAT) {
+      throw new IllegalArgumentException("not a column profile of format " + FORMAT);
+    }
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      in.readByte();
+      ColumnProfile p = new ColumnProfile(in.readInt());
+      p.moments.merge(Moments.read(in));
+      p.nonFinite = in.readLong();
+      p.textCount = in.readLong();
+      byte[] kll = readBlock(in);
+      if (kll != null) {
+        p.quantiles = KllDoublesSketch.heapify(MemorySegment.ofArray(kll));
+      }
+      byte[] numbers = readBlock(in);
+      if (numbers != null) {
+        p.numberFrequencies = FrequentLongsSketch.getInstance(MemorySegment.ofArray(numbers));
+      }
+      byte[] text = readBlock(in);
+      if (text != null) {
+        p.textFrequencies = FrequentItemsSketch.getInstance(MemorySegment.ofArray(text), STRINGS);
+      }
+      p.distinct = HllUnion.heapify(readBlock(in));
+      return p;
+    } catch (IOException | RuntimeException e) {
+      // DataSketches throws its own runtime exceptions for bytes it cannot read
+      throw new IllegalArgumentException("corrupt column profile: " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeBlock(DataOutputStream out, byte[] block) throws IOException {
+    if (block == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(block.length);
+    out.write(block);
+  }
+
+  private static byte[] readBlock(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0) {
+      return null;
+    }
+    byte[] block = new byte[length];
+    in.readFully(block);
+    return block;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.pier.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.kernel.PierException;
+import dev.pier.monitoring.drift.DriftMethod;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class MonitorRequestTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static JsonNode body(String json) throws Exception {
+    return JSON.readTree(json.replace('\'', '"'));
+  }
+
+  private static void rejected(String json, String message) {
+    assertThatThrownBy(() -> MonitorRequest.parse(body(json)))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void aFullRequestIsReadWithItsDefaults() throws Exception {
+    MonitorRequest r = MonitorRequest.parse(body("{'model': 'churn', 'reference': {'rows': [{'age': 30, 'plan':"
+        + " 'basic', 'vip': true, 'note': null}]}, 'task': 'binary_classification', 'prediction': 'probability',"
+        + " 'drift': {'age': {'method': 'psi', 'threshold': 0.2}}, 'checks': {'dataset_drift': true}}"));
+    assertThat(r.version()).isEqualTo("production");
+    assertThat(r.window()).isEqualTo(Duration.ofHours(1));
+    assertThat(r.driftShare()).isEqualTo(0.5);
+    assertThat(r.task()).isEqualTo(Task.BINARY_CLASSIFICATION);
+    assertThat(r.referenceRows().getFirst()).containsEntry("age", 30.0).containsEntry("plan", "basic")
+        .containsEntry("vip", true).containsEntry("note", null);
+    assertThat(r.drift().get("age").method()).isEqualTo(DriftMethod.PSI);
+    assertThat(r.checks().get("dataset_drift").asBoolean()).isTrue();
+    assertThat(MonitorRequest.parse(body("{'model': 'm', 'version': 3, 'window': '7d', 'reference': {'rows':"
+        + " [{'a': 1}]}}")).window()).isEqualTo(Duration.ofDays(7));
+  }
+
+  @Test
+  void eachInvalidFieldIsRejectedByName() {
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'colour': 1}", "unknown field 'colour'");
+    rejected("{'reference': {'rows': [{'a': 1}]}}", "model is required");
+    rejected("{'model': 'm'}", "reference is required");
+    rejected("{'model': 'm', 'reference': {'rows': []}}", "reference.rows must be a non-empty array");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}, {'a': [1, 2]}]}}",
+        "reference.rows[1].a must be a number, string, boolean or null");
+    rejected("{'model': 'm', 'reference': {'uri': 's3://b/k.parquet'}}", "reference.uri is not supported");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'window': 'an hour'}", "window must be");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'task': 'ranking', 'prediction': 'p'}",
+        "task: unknown task 'ranking'");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'task': 'regression'}", "prediction:");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'drift': {'a': {'method': 'ttest'}}}",
+        "drift.a.method: unknown drift method 'ttest'");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'drift': {'a': {'threshold': -1}}}",
+        "drift.a.threshold must be a positive number");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'drift_share': 2}", "drift_share must be");
+  }
+}

@@ -1,0 +1,255 @@
+package dev.pier.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.local.LocalAws;
+import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.profile.ProfileStore;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.RegistryTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Monitors end to end below HTTP: the registry, captures and runs in the DynamoDB stand-in and s3proxy. */
+class MonitorsTest {
+  private static final Instant NOW = Instant.parse("2026-12-06T21:30:00Z");
+  private static final String BUCKET = "pier-data";
+
+  @TempDir static Path dataDir;
+  private static LocalAws aws;
+  private static AwsClients clients;
+  private static CaptureStore captures;
+  private static ProfileStore profiles;
+  private static Monitors monitors;
+  private static Monitors sketchMonitors;
+  private static FeedbackStore feedback;
+
+  @BeforeAll
+  static void start() throws Exception {
+    aws = LocalAws.start(dataDir);
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    MonitorStore.createTableIfMissing(clients.dynamoDb(), "monitoring");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    clients.s3().createBucket(b -> b.bucket(BUCKET));
+    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+    Signature signature = new Signature(List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 1})),
+        List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
+    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
+        Files.writeString(dataDir.resolve("churn.onnx"), "model bytes"), null);
+    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
+        Files.writeString(dataDir.resolve("churn2.onnx"), "model bytes 2"), null);
+    captures = new CaptureStore(clients.s3(), BUCKET);
+    feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", Clock.fixed(NOW, ZoneOffset.UTC));
+    profiles = new ProfileStore(clients.s3(), BUCKET);
+    MonitorStore store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    monitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock);
+    sketchMonitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock,
+        100);
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    aws.close();
+  }
+
+  private static MonitorRequest request(String json) throws Exception {
+    return MonitorRequest.parse(new ObjectMapper().readTree(json.replace('\'', '"')));
+  }
+
+  private static String referenceJson(int n) {
+    Random random = new Random(1);
+    StringBuilder rows = new StringBuilder();
+    String[] plans = {"basic", "plus", "pro"};
+    for (int i = 0; i < n; i++) {
+      double x = random.nextGaussian();
+      rows.append(i == 0 ? "" : ",").append(String.format(
+          "{'x[0]': %.6f, 'plan': '%s', 'region': '%s', 'probability[1]': %.4f}", x, plans[i % 3],
+          i % 2 == 0 ? "north" : "south", 1 / (1 + Math.exp(-x))));
+    }
+    return "[" + rows + "]";
+  }
+
+  @Test
+  void aRunComparesTheWindowsCapturesWithTheReferenceAndIsStored() throws Exception {
+    MonitorDefinition monitor = monitors.create(request("{'model': 'churn', 'version': '1', 'window': '1h',"
+        + " 'task': 'binary_classification', 'prediction': 'probability', 'protected': ['region'],"
+        + " 'reference': {'rows': " + referenceJson(300) + "}}"));
+    assertThat(monitor.version()).isEqualTo(1);
+
+    Random random = new Random(2);
+    String[] plans = {"basic", "plus", "pro"};
+    List<CapturedPrediction> rows = new ArrayList<>();
+    List<FeedbackStore.Feedback> labels = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      double x = random.nextGaussian() + 1.0; // the input drifted by one standard deviation
+      double p = 1 / (1 + Math.exp(-x));
+      String id = "req-" + i;
+      Map<String, Object> inputs = new LinkedHashMap<>();
+      inputs.put("x[0]", x);
+      inputs.put("plan", plans[i % 3]);
+      inputs.put("region", i % 2 == 0 ? "north" : "south");
+      rows.add(new CapturedPrediction("churn", 1, id, 0, NOW.minusSeconds(3000 - i), "oip-rest", inputs,
+          Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE));
+      if (i % 10 != 0) { // a tenth of the labels has not arrived yet
+        labels.add(new FeedbackStore.Feedback(id, 0, random.nextDouble() < p ? 1 : 0));
+      }
+    }
+    rows.add(new CapturedPrediction("churn", 1, "too-old", 0, NOW.minusSeconds(3601), "oip-rest",
+        Map.of("x[0]", 99.0, "plan", "basic", "region", "north"), Map.of("probability[1]", 1.0), PiiFields.NONE));
+    profiles.capturing(captures).accept(rows);
+    feedback.record(labels);
+    feedback.record(labels.subList(0, 30)); // sent twice: idempotent
+
+    MonitorRun run = monitors.runNow(monitor.id());
+
+    assertThat(run.rows()).isEqualTo(300);
+    assertThat(run.mode()).isEqualTo("exact");
+    assertThat(run.dataDrift().columns()).containsOnlyKeys("x[0]", "plan", "region");
+    assertThat(run.dataDrift().columns().get("x[0]").method().wireName()).isEqualTo("ks");
+    assertThat(run.dataDrift().columns().get("x[0]").drifted()).isTrue();
+    assertThat(run.dataDrift().columns().get("plan").method().wireName()).isEqualTo("chisquare");
+    assertThat(run.dataDrift().columns().get("plan").drifted()).isFalse();
+    assertThat(run.dataDrift().columns().get("region").method().wireName()).isEqualTo("z");
+    assertThat(run.dataDrift().shareDrifted()).isEqualTo(1.0 / 3);
+    assertThat(run.dataDrift().datasetDrift()).isFalse();
+    assertThat(run.predictionDrift().columns()).containsOnlyKeys("probability[1]");
+    assertThat(run.predictionDrift().columns().get("probability[1]").drifted()).isTrue();
+    assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
+    assertThat(run.dataQuality().get("plan").nulls()).isZero();
+    assertThat(run.performance().labelled()).isEqualTo(270);
+    assertThat(run.performance().unlabelled()).isEqualTo(30);
+    assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
+    assertThat(run.performance().bias()).containsOnlyKeys("region");
+
+    List<JsonNode> runs = monitors.runs(monitor.id());
+    assertThat(runs).hasSize(1);
+    assertThat(runs.getFirst().get("run_id").asText()).isEqualTo(run.runId());
+    JsonNode stored = monitors.run(monitor.id(), run.runId());
+    assertThat(stored.toString()).isEqualTo(Monitors.json(run).toString());
+    JsonNode ks = stored.get("data_drift").get("columns").get("x[0]");
+    assertThat(ks.get("method").asText()).isEqualTo("ks");
+    assertThat(ks.get("p_value").asDouble()).isLessThan(0.05);
+    assertThat(ks.get("threshold").asDouble()).isEqualTo(0.05);
+    assertThat(stored.get("performance").get("binary").has("roc_auc")).isTrue();
+  }
+
+  @Test
+  void aWindowOverTheExactLimitRunsFromTheMergedHourlyProfiles() throws Exception {
+    MonitorDefinition monitor = sketchMonitors.create(request("{'model': 'churn', 'version': 2, 'window': '2h',"
+        + " 'task': 'binary_classification', 'prediction': 'probability', 'reference': {'rows': "
+        + referenceJson(300) + "}}"));
+    Random random = new Random(3);
+    for (int batch = 0; batch < 2; batch++) { // two flushes, in two different hours
+      List<CapturedPrediction> rows = new ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        double x = random.nextGaussian() * 2;
+        double p = 1 / (1 + Math.exp(-x));
+        rows.add(new CapturedPrediction("churn", 2, "s-" + batch + "-" + i, 0,
+            NOW.minusSeconds(batch == 0 ? 5400 : 600), "grpc", Map.of("x[0]", x, "plan", "basic", "region", "north"),
+            Map.of("probability[1]", p), PiiFields.NONE));
+      }
+      profiles.capturing(captures).accept(rows);
+    }
+
+    MonitorRun run = sketchMonitors.runNow(monitor.id());
+
+    assertThat(run.mode()).isEqualTo("sketch");
+    assertThat(run.rows()).isEqualTo(300);
+    assertThat(run.dataDrift().columns().get("x[0]").method().wireName()).isEqualTo("ks");
+    assertThat(run.dataDrift().columns().get("x[0]").drifted()).as("twice the spread").isTrue();
+    assertThat(run.dataDrift().columns().get("plan").drifted()).as("one plan only").isTrue();
+    assertThat(run.predictionDrift().columns()).containsOnlyKeys("probability[1]");
+    assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
+    assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
+    assertThat(run.performance()).isNull();
+    assertThat(run.notes()).singleElement().asString().contains("exact mode only");
+    assertThat(monitors.run(monitor.id(), run.runId()).get("mode").asText()).isEqualTo("sketch");
+  }
+
+  @Test
+  void feedbackWithALabelOfTheWrongTypeIsRejectedNamingTheItem() throws Exception {
+    JsonNode body = new ObjectMapper().readTree("{\"items\": [{\"request_id\": \"a\", \"label\": 1},"
+        + " {\"request_id\": \"b\", \"label\": [1]}]}");
+    assertThatThrownBy(() -> FeedbackStore.parse(body))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessage("items[1].label must be a number, string or boolean");
+  }
+
+  @Test
+  void labelsArrivingLaterAreJoinedByRequestIdAndRow() throws Exception {
+    feedback.record(FeedbackStore.parse(new ObjectMapper().readTree("{\"items\": [{\"request_id\": \"late-1\","
+        + " \"row\": 2, \"label\": \"cat\"}, {\"request_id\": \"late-2\", \"label\": true}]}")));
+    LabelSource labels = feedback.labelsFor(List.of(
+        new CaptureStore.CapturedRow("late-1", 2, NOW, "grpc", Map.of(), Map.of()),
+        new CaptureStore.CapturedRow("late-1", 0, NOW, "grpc", Map.of(), Map.of()),
+        new CaptureStore.CapturedRow("late-2", 0, NOW, "grpc", Map.of(), Map.of())));
+    assertThat(labels.label("late-1", 2)).contains("cat");
+    assertThat(labels.label("late-1", 0)).isEmpty();
+    assertThat(labels.label("late-2", 0)).contains(true);
+  }
+
+  @Test
+  void aMonitorOnAnUnknownModelOrVersionIsNotFoundNamingIt() {
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'nope', 'reference': {'rows': [{'a': 1}]}}")))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404))
+        .hasMessageContaining("nope");
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'churn', 'version': '7',"
+        + " 'reference': {'rows': [{'a': 1}]}}")))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404))
+        .hasMessageContaining("version 7");
+  }
+
+  @Test
+  void aPredictionThatIsNotAnOutputIsRejectedNamingTheOutputs() {
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'churn', 'version': '1', 'task': 'regression',"
+        + " 'prediction': 'score', 'reference': {'rows': [{'a': 1}]}}")))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessage("prediction: 'score' is not an output of churn version 1 (outputs: probability)");
+  }
+
+  @Test
+  void aProtectedColumnTheReferenceLacksIsRejected() {
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'churn', 'version': '1',"
+        + " 'protected': ['gender'], 'reference': {'rows': [{'a': 1}]}}")))
+        .hasMessage("protected: the reference has no column 'gender'");
+  }
+
+  @Test
+  void runsOfAnUnknownMonitorAreNotFound() {
+    assertThatThrownBy(() -> monitors.runs("missing"))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404))
+        .hasMessage("no monitor 'missing'");
+    assertThatThrownBy(() -> monitors.runNow("missing")).hasMessage("no monitor 'missing'");
+  }
+}

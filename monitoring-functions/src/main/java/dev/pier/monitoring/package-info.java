@@ -1,2 +1,0 @@
-/** monitoring-functions: not built yet; see the issues. */
-package dev.pier.monitoring;
