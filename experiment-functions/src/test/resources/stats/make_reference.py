@@ -135,7 +135,8 @@ def beta_expected_max(a1, b1, a2, b2):
 
 
 bayes_binary = []
-for na, xa_, nb, xb_ in [(1000, 100, 1000, 120), (5000, 480, 5200, 560), (300, 30, 310, 28)]:
+for na, xa_, nb, xb_ in [(1000, 100, 1000, 120), (5000, 480, 5200, 560), (300, 30, 310, 28), (2000, 1, 2000, 4),
+                         (400, 398, 400, 395)]:
     a1, b1, a2, b2 = 1 + xa_, 1 + na - xa_, 1 + xb_, 1 + nb - xb_
     emax, mean_a, mean_b = beta_expected_max(a1, b1, a2, b2)
     bayes_binary.append(dict(nA=na, xA=xa_, nB=nb, xB=xb_, chance_to_win=beta_chance_to_win(a1, b1, a2, b2),
