@@ -9,8 +9,10 @@ import java.util.List;
  * widths equal to the weights. The same (seed, unit) always lands in the same arm, with no state kept; different seeds
  * give independent assignments, so overlapping experiments do not correlate.
  *
- * <p>Immutable and thread-safe; {@link #arm(String)} allocates nothing (about 30-60 ns for typical ids, see
- * {@code tests/benchmarks/README.md}, far inside the 1 µs budget of the resolve stage).
+ * <p>Immutable and thread-safe; {@link #arm(String)} allocates nothing. {@code AssignmentBenchmark} (JMH, in
+ * {@code tests/benchmarks}) measured 96 ns per assignment for short ids and 195 ns for UUIDs with two arms, 152 and
+ * 209 ns with four, on the shared 2-core build machine at load average 15 (so upper bounds): inside the 1 µs budget
+ * of the resolve stage.
  */
 public final class Allocation {
 
