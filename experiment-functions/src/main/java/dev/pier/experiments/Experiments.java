@@ -153,7 +153,7 @@ public final class Experiments {
       }
       if (unit != null && arm != null && at != null) rows.add(JsonNodeFactory.instance.arrayNode().add(unit).add(arm).add(at));
     }
-    if (!problems.isEmpty()) throw PierException.badRequest("invalid exposures: " + String.join("; ", problems));
+    if (!problems.isEmpty()) throw PierException.badRequest("invalid exposures: " + summary(problems));
     store.append(id, 'X', rows.toString(), clock.instant());
     return new IngestReport(rows.size(), List.of(id));
   }
@@ -170,6 +170,7 @@ public final class Experiments {
     }
     List<String> problems = new ArrayList<>();
     Map<String, ArrayNode> perExperiment = new LinkedHashMap<>();
+    Map<String, List<Integer>> unmeasured = new LinkedHashMap<>();
     int accepted = 0;
     for (int i = 0; i < items.size(); i++) {
       JsonNode item = items.get(i);
@@ -190,10 +191,13 @@ public final class Experiments {
         perExperiment.computeIfAbsent(e.id(), k -> JsonNodeFactory.instance.arrayNode())
             .add(JsonNodeFactory.instance.arrayNode().add(unit).add(metric).add(value).add(at));
       }
-      if (!measured) problems.add(path + ".metric: no running experiment measures '" + metric + "'");
+      if (!measured) unmeasured.computeIfAbsent(metric, k -> new ArrayList<>()).add(i);
       else accepted++;
     }
-    if (!problems.isEmpty()) throw PierException.badRequest("invalid events: " + String.join("; ", problems));
+    // one problem per unknown metric, however many items carry it
+    unmeasured.forEach((metric, at) -> problems.add("items" + indexes(at) + ".metric: no running experiment measures '"
+        + metric + "'"));
+    if (!problems.isEmpty()) throw PierException.badRequest("invalid events: " + summary(problems));
     Instant now = clock.instant();
     perExperiment.forEach((id, rows) -> store.append(id, 'E', rows.toString(), now));
     return new IngestReport(accepted, List.copyOf(perExperiment.keySet()));
@@ -292,6 +296,18 @@ public final class Experiments {
       problems.add(path + ".timestamp: not an ISO-8601 instant: '" + v.asText() + "'");
       return null;
     }
+  }
+
+  /** {@code [0]}, {@code [0, 3, 7]}, or {@code [0, 3, 7, … (86 items)]}. */
+  private static String indexes(List<Integer> at) {
+    if (at.size() <= 3) return at.toString();
+    return "[" + at.get(0) + ", " + at.get(1) + ", " + at.get(2) + ", … (" + at.size() + " items)]";
+  }
+
+  /** The first ten problems and how many more: a 1,000-item batch must not answer with a 1,000-line message. */
+  private static String summary(List<String> problems) {
+    if (problems.size() <= 10) return String.join("; ", problems);
+    return String.join("; ", problems.subList(0, 10)) + "; and " + (problems.size() - 10) + " more";
   }
 
   private static List<String> arms(Experiment e) {

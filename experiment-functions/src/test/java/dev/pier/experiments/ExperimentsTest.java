@@ -193,7 +193,14 @@ class ExperimentsTest {
                     "timestamp": "2026-12-06T10:00:00Z"}]}""");
     PierException e = failure(() -> experiments.events(body));
     assertThat(e.status()).isEqualTo(400);
-    assertThat(e.getMessage()).contains("no running experiment measures 'dwell_time_never_measured'");
+    assertThat(e.getMessage()).contains("items[0].metric: no running experiment measures 'dwell_time_never_measured'");
+  }
+
+  @Test
+  void manyEventsForOneUnknownMetricAreOneProblemNotOnePerItem() {
+    PierException e = failure(() -> experiments.events(conversions("clicks_never_measured", 0, 50)));
+    assertThat(e.getMessage()).isEqualTo("invalid events: items[0, 1, 2, … (50 items)].metric: no running experiment"
+        + " measures 'clicks_never_measured'");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.pier.experiments.results;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
@@ -37,7 +38,7 @@ public record ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, L
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Comparison(String arm, Double lift, List<Double> ci, Double relativeLift, List<Double> relativeCi,
-                           Double pValue, Double adjustedPValue, Double chanceToWin, Double expectedLoss,
+                           Double pValue, @JsonProperty("adjusted_p_value") Double adjustedPValue, Double chanceToWin, Double expectedLoss,
                            boolean significant, Boolean breached) {}
 
   /** The primary metric's cumulative estimate at the end of a UTC day (first treatment arm against control). */

@@ -1,0 +1,29 @@
+package dev.pier.api;
+
+import dev.pier.experiments.Experiments;
+import dev.pier.experiments.RegistryCatalog;
+import dev.pier.experiments.store.ExperimentStore;
+import dev.pier.experiments.store.ExperimentsTable;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Supplies the experiments module's service (its REST resource, {@code dev.pier.experiments.http.ExperimentResource},
+ * is found through that jar's beans.xml) from the platform's DynamoDB client and registry. The table is
+ * {@code pier.experiments.table}; local mode creates it.
+ */
+public class ExperimentsWiring {
+
+  @Produces
+  @Singleton
+  Experiments experiments(Platform platform,
+      @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
+    if (platform.standIns() != null) {
+      ExperimentsTable.createIfMissing(platform.aws().dynamoDb(), table);
+    }
+    return new Experiments(new ExperimentStore(platform.aws().dynamoDb(), table),
+        new RegistryCatalog(platform.registry()), Clock.systemUTC());
+  }
+}
