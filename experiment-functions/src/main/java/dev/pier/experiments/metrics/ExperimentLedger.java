@@ -48,9 +48,12 @@ public final class ExperimentLedger {
   private final long lookbackMillis;
 
   private final Map<String, UnitState> units = new HashMap<>();
-  private final TreeMap<Long, MetricSums[][]> deltasByDay = new TreeMap<>();
+  private final TreeMap<Long, Sums[][]> deltasByDay = new TreeMap<>();
   private final TreeMap<Long, long[]> exposuresByDay = new TreeMap<>();
-  private final MetricSums[][] totals;
+  private final Sums[][] totals;
+  // most changes land on the same few days: remember the last day's grid instead of a TreeMap lookup per event
+  private long lastDay = Long.MIN_VALUE;
+  private Sums[][] lastGrid;
   private final long[] unitsPerArm;
   private long counted, covariate, held, dropped, multipleExposures;
 
@@ -110,7 +113,7 @@ public final class ExperimentLedger {
     long day = day(exposure.epochMillis());
     unitsPerArm[arm]++;
     exposuresByDay.computeIfAbsent(day, d -> new long[arms.size()])[arm]++;
-    for (int m = 0; m < metrics.size(); m++) book(day, arm, m, MetricSums.unit(0, 0));
+    for (int m = 0; m < metrics.size(); m++) book(day, arm, m, 1, 0, 0, 0, 0, 0);
     List<MetricEvent> pending = unit.pending;
     unit.pending = null;
     if (pending != null) {
@@ -148,21 +151,27 @@ public final class ExperimentLedger {
       dropped++;
       return;
     }
-    if (unit.y[m] == oldY && unit.x[m] == oldX) return;
-    MetricSums delta = MetricSums.unit(unit.y[m], unit.x[m]).minus(MetricSums.unit(oldY, oldX));
-    book(day(Math.max(t, unit.firstExposure)), unit.arm, m, new MetricSums(0, delta.sumY(), delta.sumY2(),
-        delta.sumX(), delta.sumX2(), delta.sumXY()));
+    double y = unit.y[m], x = unit.x[m];
+    if (y == oldY && x == oldX) return;
+    // the unit's new contribution minus its old one: (n, y, y², x, x², x·y)
+    book(day(Math.max(t, unit.firstExposure)), unit.arm, m, 0, y - oldY, y * y - oldY * oldY, x - oldX,
+        x * x - oldX * oldX, x * y - oldX * oldY);
   }
 
-  private void book(long day, int arm, int metric, MetricSums delta) {
-    MetricSums[][] grid = deltasByDay.computeIfAbsent(day, d -> emptyGrid());
-    grid[arm][metric] = grid[arm][metric].plus(delta);
-    totals[arm][metric] = totals[arm][metric].plus(delta);
+  private void book(long day, int arm, int metric, long n, double y, double y2, double x, double x2, double xy) {
+    Sums[][] grid = lastGrid;
+    if (day != lastDay) {
+      grid = deltasByDay.computeIfAbsent(day, d -> emptyGrid());
+      lastDay = day;
+      lastGrid = grid;
+    }
+    grid[arm][metric].add(n, y, y2, x, x2, xy);
+    totals[arm][metric].add(n, y, y2, x, x2, xy);
   }
 
   /** The current totals (a copy, O(arms × metrics)). */
   public Snapshot snapshot() {
-    return new Snapshot(arms, metrics, unitsPerArm.clone(), copy(totals), counts());
+    return new Snapshot(arms, metrics, unitsPerArm.clone(), values(totals), counts());
   }
 
   /**
@@ -170,15 +179,16 @@ public final class ExperimentLedger {
    */
   public List<DailySnapshot> daily() {
     List<DailySnapshot> out = new ArrayList<>();
-    MetricSums[][] running = emptyGrid();
+    MetricSums[][] running = new MetricSums[arms.size()][metrics.size()];
+    for (MetricSums[] row : running) java.util.Arrays.fill(row, MetricSums.EMPTY);
     long[] runningUnits = new long[arms.size()];
     var days = new java.util.TreeSet<Long>(deltasByDay.keySet());
     days.addAll(exposuresByDay.keySet());
     for (long day : days) {
-      MetricSums[][] grid = deltasByDay.get(day);
+      Sums[][] grid = deltasByDay.get(day);
       if (grid != null) {
         for (int a = 0; a < arms.size(); a++) {
-          for (int m = 0; m < metrics.size(); m++) running[a][m] = running[a][m].plus(grid[a][m]);
+          for (int m = 0; m < metrics.size(); m++) running[a][m] = running[a][m].plus(grid[a][m].value());
         }
       }
       long[] exposed = exposuresByDay.get(day);
@@ -192,9 +202,9 @@ public final class ExperimentLedger {
     return new Counts(counted, covariate, held, dropped, multipleExposures);
   }
 
-  private MetricSums[][] emptyGrid() {
-    MetricSums[][] grid = new MetricSums[arms.size()][metrics.size()];
-    for (MetricSums[] row : grid) java.util.Arrays.fill(row, MetricSums.EMPTY);
+  private Sums[][] emptyGrid() {
+    Sums[][] grid = new Sums[arms.size()][metrics.size()];
+    for (Sums[] row : grid) for (int m = 0; m < row.length; m++) row[m] = new Sums();
     return grid;
   }
 
@@ -202,6 +212,34 @@ public final class ExperimentLedger {
     MetricSums[][] out = new MetricSums[grid.length][];
     for (int i = 0; i < grid.length; i++) out[i] = grid[i].clone();
     return out;
+  }
+
+  private static MetricSums[][] values(Sums[][] grid) {
+    MetricSums[][] out = new MetricSums[grid.length][];
+    for (int i = 0; i < grid.length; i++) {
+      out[i] = new MetricSums[grid[i].length];
+      for (int m = 0; m < grid[i].length; m++) out[i][m] = grid[i][m].value();
+    }
+    return out;
+  }
+
+  /** A mutable {@link MetricSums}: the ledger adds a delta per event without allocating. */
+  private static final class Sums {
+    long n;
+    double y, y2, x, x2, xy;
+
+    void add(long dn, double dy, double dy2, double dx, double dx2, double dxy) {
+      n += dn;
+      y += dy;
+      y2 += dy2;
+      x += dx;
+      x2 += dx2;
+      xy += dxy;
+    }
+
+    MetricSums value() {
+      return new MetricSums(n, y, y2, x, x2, xy);
+    }
   }
 
   private static long day(long epochMillis) {
