@@ -2,6 +2,7 @@ package dev.pier.api;
 
 import dev.pier.experiments.Experiments;
 import dev.pier.experiments.RegistryCatalog;
+import dev.pier.experiments.flags.Flags;
 import dev.pier.experiments.store.ExperimentStore;
 import dev.pier.experiments.store.ExperimentsTable;
 import jakarta.enterprise.inject.Produces;
@@ -10,11 +11,21 @@ import java.time.Clock;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Supplies the experiments module's service (its REST resource, {@code dev.pier.experiments.http.ExperimentResource},
- * is found through that jar's beans.xml) from the platform's DynamoDB client and registry. The table is
- * {@code pier.experiments.table}; local mode creates it.
+ * Supplies the experiments module's services (its REST resources, {@code dev.pier.experiments.http.ExperimentResource}
+ * and {@code FlagResource}, are found through that jar's beans.xml) from the platform's DynamoDB client and registry.
+ * Experiments and flags share the table {@code pier.experiments.table}; local mode creates it.
  */
 public class ExperimentsWiring {
+
+  @Produces
+  @Singleton
+  Flags flags(Platform platform,
+      @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
+    if (platform.standIns() != null) {
+      ExperimentsTable.createIfMissing(platform.aws().dynamoDb(), table);
+    }
+    return new Flags(platform.aws().dynamoDb(), table, Clock.systemUTC());
+  }
 
   @Produces
   @Singleton
