@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.pier.experiments.IngestReport;
 import dev.pier.kernel.PierException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -129,7 +128,12 @@ public final class Flags {
   }
 
   /** {@code {"items": [{"flag", "variant", "unit", "timestamp"}]}}: stored per flag; unknown flags or variants are 400. */
-  public IngestReport exposures(JsonNode body) {
+  /** What an exposures request stored: how many items, for which flags. */
+  @com.fasterxml.jackson.databind.annotation.JsonNaming(
+      com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Reported(int accepted, List<String> flags) {}
+
+  public Reported exposures(JsonNode body) {
     if (body == null || !body.path("items").isArray() || body.get("items").isEmpty()) {
       throw PierException.badRequest("items: required, a non-empty list");
     }
@@ -173,7 +177,7 @@ public final class Flags {
       dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", AttributeValue.fromS("FLAG#" + key + "#LOG"),
           "sk", AttributeValue.fromS(sk), "items", AttributeValue.fromS(rows.toString()))));
     });
-    return new IngestReport(items.size(), List.copyOf(perFlag.keySet()));
+    return new Reported(items.size(), List.copyOf(perFlag.keySet()));
   }
 
   private Map<String, AttributeValue> item(Flag flag) {

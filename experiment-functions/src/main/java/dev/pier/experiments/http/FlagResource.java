@@ -3,7 +3,6 @@ package dev.pier.experiments.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.experiments.IngestReport;
 import dev.pier.experiments.flags.Evaluation;
 import dev.pier.experiments.flags.Flag;
 import dev.pier.experiments.flags.FlagJson;
@@ -77,7 +76,7 @@ public class FlagResource {
 
   @POST
   @Path("/exposures")
-  public IngestReport exposures(JsonNode body) {
+  public Flags.Reported exposures(JsonNode body) {
     return flags.exposures(body);
   }
 }
