@@ -203,6 +203,24 @@ public final class Experiments {
     return new IngestReport(accepted, List.copyOf(perExperiment.keySet()));
   }
 
+  /**
+   * An assigner for the prediction pipeline's resolve stage, fed by the stored experiments; the caller refreshes it on
+   * a schedule and drains {@code exposures} into {@link #writeExposures}.
+   */
+  public dev.pier.experiments.assignment.ExperimentAssigner assigner(
+      dev.pier.experiments.assignment.ExposureBuffer exposures) {
+    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, exposures);
+  }
+
+  /** Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows), as one batch. */
+  public void writeExposures(String id, List<Object[]> rows) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (Object[] r : rows) {
+      out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2]));
+    }
+    store.append(id, 'X', out.toString(), clock.instant());
+  }
+
   /** Current results: folds the batches stored since the last refresh, then computes from the aggregates. */
   public ExperimentResults results(String id) {
     Experiment e = get(id);
