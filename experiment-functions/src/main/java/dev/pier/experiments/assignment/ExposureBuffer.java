@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Collects first exposures from the request path and hands them to a sink in batches, off that path. A unit seen
- * recently in an experiment is not queued again (a bounded Caffeine set, 1 M units per process, a day each; a repeat
+ * recently in an experiment is not queued again (a bounded Caffeine set per experiment, 1 M units, a day each; a repeat
  * that slips through after eviction is harmless, since the ledger keeps only a unit's first exposure).
  * {@link #offer} is O(1) and never blocks; {@link #drain} is called by a scheduler (every second, say) and writes each
  * experiment's batch (the experiments service stores it as one exposures batch).
@@ -23,14 +23,18 @@ public final class ExposureBuffer {
     void write(String experiment, List<Object[]> rows);
   }
 
-  private final Cache<String, Boolean> seen = Caffeine.newBuilder().maximumSize(1_000_000)
-      .expireAfterWrite(Duration.ofDays(1)).build();
+  // per experiment, so the request's unit string is the key as it is (no key built per request)
+  private final Map<String, Cache<String, Boolean>> seen = new ConcurrentHashMap<>();
   private final Map<String, ConcurrentLinkedQueue<Object[]>> queues = new ConcurrentHashMap<>();
 
   void offer(String experiment, String unit, String arm, long epochMillis) {
-    String key = experiment + '\u0000' + unit;
-    if (seen.getIfPresent(key) != null) return;
-    seen.put(key, Boolean.TRUE);
+    Cache<String, Boolean> units = seen.get(experiment);
+    if (units == null) {
+      units = seen.computeIfAbsent(experiment, e -> Caffeine.newBuilder().maximumSize(1_000_000)
+          .expireAfterWrite(Duration.ofDays(1)).build());
+    }
+    if (units.getIfPresent(unit) != null) return;
+    units.put(unit, Boolean.TRUE);
     queues.computeIfAbsent(experiment, e -> new ConcurrentLinkedQueue<>()).add(new Object[] {unit, arm, epochMillis});
   }
 
