@@ -57,9 +57,10 @@ public final class DefinitionParser {
     boolean cuped = !body.has("cuped") || body.get("cuped").asBoolean(true);
     if (body.has("cuped") && !body.get("cuped").isBoolean()) problems.add("cuped: must be true or false");
 
+    Auto auto = auto(body.get("auto"));
     if (!problems.isEmpty()) throw PierException.badRequest("invalid experiment: " + String.join("; ", problems));
     return new ExperimentDefinition(name, hypothesis, model, alias, layer, unit, arms, primary, secondary, guardrails,
-        design, analysis, correction, cuped);
+        design, analysis, correction, cuped, auto);
   }
 
   private List<Arm> arms(JsonNode node) {
@@ -179,6 +180,30 @@ public final class DefinitionParser {
       }
     }
     return new Design(alpha, power, mde, baseline, sd, daily);
+  }
+
+  private Auto auto(JsonNode node) {
+    if (node == null || node.isNull()) return Auto.DEFAULT;
+    if (!node.isObject()) {
+      problems.add("auto: must be an object");
+      return Auto.DEFAULT;
+    }
+    Auto d = Auto.DEFAULT;
+    boolean promote = flag(node, "promote", d.promote());
+    boolean stop = flag(node, "stop_on_guardrail", d.stopOnGuardrail());
+    int minDays = node.has("min_days") ? node.get("min_days").asInt(-1) : d.minDays();
+    if (minDays < 0) problems.add("auto.min_days: must be a whole number >= 0");
+    long minUnits = node.has("min_units_per_arm") ? node.get("min_units_per_arm").asLong(-1) : d.minUnitsPerArm();
+    if (minUnits < 0) problems.add("auto.min_units_per_arm: must be a whole number >= 0");
+    double chance = node.has("chance_to_win") ? node.get("chance_to_win").asDouble(-1) : d.chanceToWin();
+    if (!(chance > 0.5 && chance < 1)) problems.add("auto.chance_to_win: must lie in (0.5, 1)");
+    return new Auto(promote, stop, minDays, minUnits, chance);
+  }
+
+  private boolean flag(JsonNode node, String field, boolean fallback) {
+    if (!node.has(field)) return fallback;
+    if (!node.get(field).isBoolean()) problems.add("auto." + field + ": must be true or false");
+    return node.get(field).asBoolean(fallback);
   }
 
   private double number(JsonNode node, String field, double fallback, String path, boolean level) {

@@ -10,7 +10,11 @@ import java.util.List;
 public record ExperimentDefinition(String name, String hypothesis, String model, String alias, String layer,
                                    String unit, List<Arm> arms, Metric primary, List<Metric> secondary,
                                    List<Metric> guardrails, Design design, Analysis analysis, Correction correction,
-                                   boolean cuped) {
+                                   boolean cuped, Auto auto) {
+
+  public ExperimentDefinition {
+    if (auto == null) auto = Auto.DEFAULT; // stored before automatic decisions existed
+  }
 
   public AnalysisPlan plan() {
     return new AnalysisPlan(arms, primary, secondary, guardrails, analysis, design.alpha(), correction, cuped);

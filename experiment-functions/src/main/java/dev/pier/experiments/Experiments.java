@@ -221,6 +221,85 @@ public final class Experiments {
     store.append(id, 'X', out.toString(), clock.instant());
   }
 
+  /**
+   * One automatic analysis of a running experiment (what the scheduled analysis runs for each): computes the results,
+   * decides by the experiment's {@link Auto} policy, applies the decision — stop and return the alias to control on a
+   * guardrail breach; move the alias to the winner's version and stop; stop without a winner — and records it with
+   * the results as evidence. A winner the registry refuses (a protected alias that takes approved versions only) is
+   * recorded as not applied, and the experiment keeps running until it is approved. Not running: nothing, null.
+   */
+  public Decision analyze(String id) {
+    Experiment e = get(id);
+    if (e.state() != ExperimentState.RUNNING) return null;
+    ExperimentResults results = results(id);
+    Instant now = clock.instant();
+    Decision d = new DecisionPolicy().decide(e, results, now);
+    var def = e.definition();
+    String actor = "experiment:" + id;
+    Decision done = switch (d.action()) {
+      case CONTINUE, HOLD -> d.applied(false, null, now.toString());
+      case STOP_GUARDRAIL -> {
+        stop(id);
+        int control = def.arms().get(0).version();
+        if (catalog.aliasVersion(def.model(), def.alias()) != control) {
+          catalog.moveAlias(def.model(), def.alias(), control, actor);
+        }
+        yield d.applied(true, "stopped; alias '" + def.alias() + "' serves control's version " + control,
+            now.toString());
+      }
+      case PROMOTE -> {
+        if (d.version() == null) {
+          yield d.applied(false, "arm '" + d.arm() + "' serves a flag variant: roll the flag out by hand",
+              now.toString());
+        }
+        try {
+          catalog.moveAlias(def.model(), def.alias(), d.version(), actor);
+        } catch (PierException refused) {
+          yield d.applied(false, "waiting: the registry refused the alias move (" + refused.getMessage() + ")",
+              now.toString());
+        }
+        stop(id);
+        yield d.applied(true, "alias '" + def.alias() + "' moved to version " + d.version() + "; stopped",
+            now.toString());
+      }
+      case STOP_NO_WINNER -> {
+        stop(id);
+        yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
+      }
+    };
+    if (done.action() != Decision.Action.CONTINUE) {
+      try {
+        store.recordDecision(id, now, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
+      } catch (IOException x) {
+        throw new UncheckedIOException("could not record the decision on " + id, x);
+      }
+    }
+    return done;
+  }
+
+  /** The experiment's recorded decisions, oldest first. */
+  public List<Decision> decisions(String id) {
+    get(id);
+    List<Decision> out = new ArrayList<>();
+    for (String[] row : store.decisions(id)) {
+      try {
+        out.add(JSON.readValue(row[0], Decision.class));
+      } catch (IOException x) {
+        throw new UncheckedIOException("unreadable decision of " + id, x);
+      }
+    }
+    return out;
+  }
+
+  /** Analyses every running experiment; returns the decisions by experiment id (the scheduled analysis' body). */
+  public Map<String, Decision> analyzeRunning() {
+    Map<String, Decision> out = new LinkedHashMap<>();
+    for (Experiment e : store.list()) {
+      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id()));
+    }
+    return out;
+  }
+
   /** Current results: folds the batches stored since the last refresh, then computes from the aggregates. */
   public ExperimentResults results(String id) {
     Experiment e = get(id);

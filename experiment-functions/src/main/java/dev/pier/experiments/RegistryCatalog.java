@@ -1,5 +1,6 @@
 package dev.pier.experiments;
 
+import dev.pier.registry.Alias;
 import dev.pier.registry.ModelRegistry;
 
 /** The {@link ModelCatalog} backed by Pier's model registry. */
@@ -19,5 +20,15 @@ public final class RegistryCatalog implements ModelCatalog {
   @Override
   public void requireAlias(String model, String alias) {
     registry.alias(model, alias);
+  }
+
+  @Override
+  public int aliasVersion(String model, String alias) {
+    return registry.alias(model, alias).version();
+  }
+
+  @Override
+  public void moveAlias(String model, String alias, int version, String actor) {
+    registry.setAlias(model, alias, new Alias.Target(version, null), actor);
   }
 }

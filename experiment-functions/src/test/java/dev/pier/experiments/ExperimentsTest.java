@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -241,6 +241,61 @@ class ExperimentsTest {
     assertThat(experiments.list("churn", null, marker)).isEmpty();
     assertThat(experiments.list(null, "stopped", marker)).isEmpty();
     assertThat(failure(() -> experiments.list(null, "sleeping", null)).status()).isEqualTo(400);
+  }
+
+  /** An experiment on {@code model} with automatic promotion, 1,000 units per arm exposed, conversions 10% / 20%. */
+  private static String runWithData(String model, int controlUnits, double treatmentErrors) throws Exception {
+    ObjectNode body = design(model, layer());
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    ((ObjectNode) body.get("metrics").get("primary")).put("name", "conv-" + suffix);
+    ((ObjectNode) body.get("metrics").get("guardrails").get(0)).put("name", "errors-" + suffix);
+    ((ObjectNode) body.get("metrics").get("secondary").get(0)).put("name", "revenue-" + suffix);
+    body.putObject("auto").put("promote", true).put("min_days", 0).put("min_units_per_arm", 500);
+    String id = experiments.start(experiments.create(body).id()).id();
+    for (int from = 0; from < controlUnits; from += 1_000) {
+      experiments.exposures(id, exposures(from, Math.min(controlUnits, from + 1_000), "control"));
+    }
+    experiments.exposures(id, exposures(10_000, 11_000, "treatment"));
+    experiments.events(conversions("conv-" + suffix, 0, controlUnits / 10));
+    experiments.events(conversions("conv-" + suffix, 10_000, 10_200));
+    experiments.events(conversions("errors-" + suffix, 0, controlUnits / 50));
+    experiments.events(conversions("errors-" + suffix, 10_000, 10_000 + (int) (1_000 * treatmentErrors)));
+    return id;
+  }
+
+  @Test
+  void aBreachedGuardrailStopsTheExperimentAndReturnsTheAliasToControl() throws Exception {
+    registry.setAlias("guarded", "production", 2); // treatment already took the alias (a canary gone too far)
+    String id = runWithData("guarded", 1_000, 0.10); // errors: 2% control, 10% treatment
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.STOP_GUARDRAIL);
+    assertThat(d.applied()).isTrue();
+    assertThat(d.reason()).contains("guardrail 'errors-", "breached by arm 'treatment'");
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.alias("guarded", "production").version()).isEqualTo(1);
+    assertThat(experiments.decisions(id)).containsExactly(d);
+  }
+
+  @Test
+  void aWinnerIsPromotedByMovingTheAliasThroughTheRegistry() throws Exception {
+    String id = runWithData("promoted", 1_000, 0.02);
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.PROMOTE);
+    assertThat(d.version()).isEqualTo(2);
+    assertThat(registry.alias("promoted", "production").version()).isEqualTo(2);
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.audit("promoted", null, 100).items())
+        .anySatisfy(a -> assertThat(a.actor() + " " + a.action() + " " + a.to()).contains("experiment:" + id, "alias"));
+  }
+
+  @Test
+  void aSampleRatioMismatchHoldsEveryAutomaticDecision() throws Exception {
+    String id = runWithData("skewed", 1_300, 0.10); // 1,300 vs 1,000 units on a 50/50 split, and a breach
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.HOLD);
+    assertThat(d.reason()).contains("sample ratio mismatch");
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.RUNNING);
+    assertThat(registry.alias("skewed", "production").version()).isEqualTo(1);
   }
 
   private static JsonNode exposures(int from, int to, String arm) {

@@ -83,6 +83,19 @@ public class ExperimentResource {
     return experiments.events(body);
   }
 
+  /** Runs one automatic analysis now (the scheduled analysis does the same for every running experiment). */
+  @POST
+  @Path("/{id}/analyze")
+  public dev.pier.experiments.Decision analyze(@PathParam("id") String id) {
+    return experiments.analyze(id);
+  }
+
+  @GET
+  @Path("/{id}/decisions")
+  public Map<String, List<dev.pier.experiments.Decision>> decisions(@PathParam("id") String id) {
+    return Map.of("decisions", experiments.decisions(id));
+  }
+
   @GET
   @Path("/{id}/results")
   public ExperimentResults results(@PathParam("id") String id) {

@@ -147,6 +147,28 @@ public final class ExperimentStore {
     return out;
   }
 
+  /** Records an automatic decision with the results it was made on (both JSON). */
+  public void recordDecision(String id, Instant at, String decisionJson, String evidenceJson) {
+    String sk = "DECISION#" + at + "#" + UUID.randomUUID();
+    dynamo.putItem(b -> b.tableName(table).item(Map.of(PK, s("EXP#" + id), SK, s(sk), "decision", s(decisionJson),
+        "evidence", s(evidenceJson))));
+  }
+
+  /** The experiment's recorded decisions, oldest first, as {@code [decision JSON, evidence JSON]}. */
+  public List<String[]> decisions(String id) {
+    List<String[]> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)
+          .keyConditionExpression("pk = :pk AND begins_with(sk, :d)")
+          .expressionAttributeValues(Map.of(":pk", s("EXP#" + id), ":d", s("DECISION#"))));
+      for (var item : page.items()) out.add(new String[] {item.get("decision").s(), item.get("evidence").s()});
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
   private static String lockPk(ExperimentDefinition d) {
     return "LOCK#" + d.model() + "#" + d.alias() + "#" + d.layer();
   }

@@ -24,7 +24,7 @@ class ExperimentAssignerTest {
     var def = new ExperimentDefinition("e", null, "ranker", "production", layer, "user",
         List.of(new Arm("control", 1, null, 0.5), new Arm("treatment", 2, null, 0.5)),
         Metric.goal("conversion", MetricType.BINARY), List.of(), List.of(),
-        new Design(0.05, 0.8, 0.05, 0.1, null, null), Analysis.FREQUENTIST, Correction.HOLM, true);
+        new Design(0.05, 0.8, 0.05, 0.1, null, null), Analysis.FREQUENTIST, Correction.HOLM, true, null);
     return new Experiment(id, "seed-" + id, def, state, 1, Instant.EPOCH, null, null, 1, null);
   }
 

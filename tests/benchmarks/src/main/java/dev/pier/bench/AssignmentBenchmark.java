@@ -68,7 +68,7 @@ public class AssignmentBenchmark {
     for (int i = 0; i < names.size(); i++) arms.add(new Arm(names.get(i), i + 1, null, weights.get(i)));
     var definition = new ExperimentDefinition("bench", null, "ranker", "production", "default", "user", arms,
         Metric.goal("conversion", MetricType.BINARY), List.of(), List.of(), new Design(0.05, 0.8, 0.05, 0.1, null, null),
-        Analysis.FREQUENTIST, Correction.HOLM, true);
+        Analysis.FREQUENTIST, Correction.HOLM, true, null);
     var running = new Experiment("exp-bench", "9f2c4e7a-experiment-seed", definition, ExperimentState.RUNNING, 2,
         Instant.EPOCH, Instant.EPOCH, null, 1, null);
     assigner = new ExperimentAssigner(() -> List.of(running), new ExposureBuffer());
