@@ -240,7 +240,10 @@ public final class Experiments {
       case CONTINUE, HOLD -> d.applied(false, null, now.toString());
       case STOP_GUARDRAIL -> {
         stop(id);
-        int control = def.arms().get(0).version();
+        Integer control = def.arms().get(0).version();
+        if (control == null) {
+          yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
+        }
         if (catalog.aliasVersion(def.model(), def.alias()) != control) {
           catalog.moveAlias(def.model(), def.alias(), control, actor);
         }
