@@ -1,0 +1,425 @@
+package dev.pier.experiments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pier.experiments.metrics.ExperimentLedger;
+import dev.pier.experiments.metrics.Exposure;
+import dev.pier.experiments.metrics.MetricEvent;
+import dev.pier.experiments.metrics.MetricType;
+import dev.pier.experiments.results.ExperimentResults;
+import dev.pier.experiments.results.ResultsCalculator;
+import dev.pier.experiments.stats.SampleSize;
+import dev.pier.experiments.store.ExperimentStore;
+import dev.pier.experiments.store.LogBatch;
+import dev.pier.kernel.PierException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The experiments service behind {@code /api/v1/experiments}: design (validated, sample size computed), the state
+ * machine (start, pause, stop; one running experiment per model, alias and layer), exposures and events, and results.
+ *
+ * <p>Exposures and events are stored as accepted batches and folded into each experiment's {@link ExperimentLedger}
+ * when results are asked for: a refresh reads only the batches stored since the last one (plus a one-minute overlap
+ * for writers whose batches commit out of order, deduplicated by key), so its cost follows the new data. The ledger
+ * lives in this process; a fresh process folds the stored batches once.
+ */
+public final class Experiments {
+
+  /** Items per request: a stored batch must stay under DynamoDB's 400 KB item limit. */
+  public static final int MAX_ITEMS = 1_000;
+  private static final long OVERLAP_MILLIS = 60_000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ExperimentStore store;
+  private final ModelCatalog catalog;
+  private final Clock clock;
+  private final ResultsCalculator calculator = new ResultsCalculator();
+  private final Map<String, Folded> ledgers = new ConcurrentHashMap<>();
+
+  public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock) {
+    this.store = store;
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  public Experiment create(JsonNode body) {
+    ExperimentDefinition def = DefinitionParser.parse(body);
+    catalog.requireAlias(def.model(), def.alias());
+    for (Arm arm : def.arms()) {
+      if (arm.version() != null) catalog.requireVersion(def.model(), arm.version());
+    }
+    Design d = def.design();
+    long perArm = def.primary().type() == MetricType.BINARY
+        ? SampleSize.binary(d.alpha(), d.power(), d.mde(), d.baseline())
+        : SampleSize.continuous(d.alpha(), d.power(), d.mde(), d.baseline(), d.baselineSd());
+    Double days = null;
+    if (d.dailyUnits() != null) {
+      double smallest = def.arms().stream().mapToDouble(Arm::weight).min().orElse(1);
+      days = Math.ceil(10 * perArm / (d.dailyUnits() * smallest)) / 10;
+    }
+    String id = "exp-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String seed = UUID.randomUUID().toString().replace("-", "");
+    Experiment e = new Experiment(id, seed, def, ExperimentState.DRAFT, 1, clock.instant(), null, null, perArm, days);
+    store.create(e);
+    return e;
+  }
+
+  public Experiment get(String id) {
+    return store.get(id).orElseThrow(() -> PierException.notFound("experiment '" + id + "' not found"));
+  }
+
+  /** Experiments, newest first, filtered by model, state and a case-insensitive text in name or hypothesis. */
+  public List<Experiment> list(String model, String state, String q) {
+    ExperimentState wanted = null;
+    if (state != null && !state.isBlank()) {
+      try {
+        wanted = ExperimentState.valueOf(state.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException x) {
+        throw PierException.badRequest("state: must be one of draft, running, paused, stopped; got '" + state + "'");
+      }
+    }
+    String needle = q == null ? null : q.toLowerCase(Locale.ROOT);
+    List<Experiment> out = new ArrayList<>();
+    for (Experiment e : store.list()) {
+      var d = e.definition();
+      if (model != null && !model.isBlank() && !d.model().equals(model)) continue;
+      if (wanted != null && e.state() != wanted) continue;
+      if (needle != null && !(d.name().toLowerCase(Locale.ROOT).contains(needle)
+          || (d.hypothesis() != null && d.hypothesis().toLowerCase(Locale.ROOT).contains(needle)))) continue;
+      out.add(e);
+    }
+    return out;
+  }
+
+  public Experiment start(String id) {
+    Experiment e = get(id);
+    return switch (e.state()) {
+      case RUNNING -> e; // idempotent
+      case DRAFT, PAUSED -> store.transition(e, with(e, ExperimentState.RUNNING));
+      case STOPPED -> throw PierException.conflict("experiment " + id + " is stopped; a stopped experiment stays stopped");
+    };
+  }
+
+  public Experiment pause(String id) {
+    Experiment e = get(id);
+    return switch (e.state()) {
+      case PAUSED -> e;
+      case RUNNING -> store.transition(e, with(e, ExperimentState.PAUSED));
+      case DRAFT, STOPPED -> throw PierException.conflict("experiment " + id + " is " + lower(e.state())
+          + "; only a running experiment can be paused");
+    };
+  }
+
+  public Experiment stop(String id) {
+    Experiment e = get(id);
+    return e.state() == ExperimentState.STOPPED ? e : store.transition(e, with(e, ExperimentState.STOPPED));
+  }
+
+  /** {@code {"items": [{"unit", "arm", "timestamp"}]}} from clients that assign themselves. */
+  public IngestReport exposures(String id, JsonNode body) {
+    Experiment e = get(id);
+    if (e.state() == ExperimentState.DRAFT || e.state() == ExperimentState.STOPPED) {
+      throw PierException.conflict("experiment " + id + " is " + lower(e.state()) + "; exposures are taken while it"
+          + " runs or is paused");
+    }
+    JsonNode items = items(body);
+    Set<String> arms = new HashSet<>();
+    for (Arm a : e.definition().arms()) arms.add(a.name());
+    List<String> problems = new ArrayList<>();
+    ArrayNode rows = JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String path = "items[" + i + "]";
+      String unit = requiredText(item, "unit", path, problems);
+      String arm = requiredText(item, "arm", path, problems);
+      Long at = timestamp(item, path, problems);
+      if (arm != null && !arms.contains(arm)) {
+        problems.add(path + ".arm: unknown arm '" + arm + "'; experiment " + id + " has " + arms(e));
+      }
+      if (unit != null && arm != null && at != null) rows.add(JsonNodeFactory.instance.arrayNode().add(unit).add(arm).add(at));
+    }
+    if (!problems.isEmpty()) throw PierException.badRequest("invalid exposures: " + summary(problems));
+    store.append(id, 'X', rows.toString(), clock.instant());
+    return new IngestReport(rows.size(), List.of(id));
+  }
+
+  /**
+   * {@code {"items": [{"unit", "metric", "value", "timestamp"}]}}: each event goes to every running or paused
+   * experiment that measures its metric. A metric no such experiment measures is a 400 naming it.
+   */
+  public IngestReport events(JsonNode body) {
+    JsonNode items = items(body);
+    List<Experiment> active = new ArrayList<>();
+    for (Experiment e : store.list()) {
+      if (e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED) active.add(e);
+    }
+    List<String> problems = new ArrayList<>();
+    Map<String, ArrayNode> perExperiment = new LinkedHashMap<>();
+    Map<String, List<Integer>> unmeasured = new LinkedHashMap<>();
+    int accepted = 0;
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String path = "items[" + i + "]";
+      String unit = requiredText(item, "unit", path, problems);
+      String metric = requiredText(item, "metric", path, problems);
+      Long at = timestamp(item, path, problems);
+      double value = 1;
+      if (item.has("value")) {
+        if (!item.get("value").isNumber()) problems.add(path + ".value: must be a number");
+        value = item.get("value").asDouble();
+      }
+      if (unit == null || metric == null || at == null) continue;
+      boolean measured = false;
+      for (Experiment e : active) {
+        if (!e.definition().measures(metric)) continue;
+        measured = true;
+        perExperiment.computeIfAbsent(e.id(), k -> JsonNodeFactory.instance.arrayNode())
+            .add(JsonNodeFactory.instance.arrayNode().add(unit).add(metric).add(value).add(at));
+      }
+      if (!measured) unmeasured.computeIfAbsent(metric, k -> new ArrayList<>()).add(i);
+      else accepted++;
+    }
+    // one problem per unknown metric, however many items carry it
+    unmeasured.forEach((metric, at) -> problems.add("items" + indexes(at) + ".metric: no running experiment measures '"
+        + metric + "'"));
+    if (!problems.isEmpty()) throw PierException.badRequest("invalid events: " + summary(problems));
+    Instant now = clock.instant();
+    perExperiment.forEach((id, rows) -> store.append(id, 'E', rows.toString(), now));
+    return new IngestReport(accepted, List.copyOf(perExperiment.keySet()));
+  }
+
+  /**
+   * An assigner for the prediction pipeline's resolve stage, fed by the stored experiments; the caller refreshes it on
+   * a schedule and drains {@code exposures} into {@link #writeExposures}.
+   */
+  public dev.pier.experiments.assignment.ExperimentAssigner assigner(
+      dev.pier.experiments.assignment.ExposureBuffer exposures) {
+    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, exposures);
+  }
+
+  /** Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows), as one batch. */
+  public void writeExposures(String id, List<Object[]> rows) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (Object[] r : rows) {
+      out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2]));
+    }
+    store.append(id, 'X', out.toString(), clock.instant());
+  }
+
+  /**
+   * One automatic analysis of a running experiment (what the scheduled analysis runs for each): computes the results,
+   * decides by the experiment's {@link Auto} policy, applies the decision — stop and return the alias to control on a
+   * guardrail breach; move the alias to the winner's version and stop; stop without a winner — and records it with
+   * the results as evidence. A winner the registry refuses (a protected alias that takes approved versions only) is
+   * recorded as not applied, and the experiment keeps running until it is approved. Not running: nothing, null.
+   */
+  public Decision analyze(String id) {
+    Experiment e = get(id);
+    if (e.state() != ExperimentState.RUNNING) return null;
+    ExperimentResults results = results(id);
+    Instant now = clock.instant();
+    Decision d = new DecisionPolicy().decide(e, results, now);
+    var def = e.definition();
+    String actor = "experiment:" + id;
+    Decision done = switch (d.action()) {
+      case CONTINUE, HOLD -> d.applied(false, null, now.toString());
+      case STOP_GUARDRAIL -> {
+        stop(id);
+        Integer control = def.arms().get(0).version();
+        if (control == null) {
+          yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
+        }
+        if (catalog.aliasVersion(def.model(), def.alias()) != control) {
+          catalog.moveAlias(def.model(), def.alias(), control, actor);
+        }
+        yield d.applied(true, "stopped; alias '" + def.alias() + "' serves control's version " + control,
+            now.toString());
+      }
+      case PROMOTE -> {
+        if (d.version() == null) {
+          yield d.applied(false, "arm '" + d.arm() + "' serves a flag variant: roll the flag out by hand",
+              now.toString());
+        }
+        try {
+          catalog.moveAlias(def.model(), def.alias(), d.version(), actor);
+        } catch (PierException refused) {
+          yield d.applied(false, "waiting: the registry refused the alias move (" + refused.getMessage() + ")",
+              now.toString());
+        }
+        stop(id);
+        yield d.applied(true, "alias '" + def.alias() + "' moved to version " + d.version() + "; stopped",
+            now.toString());
+      }
+      case STOP_NO_WINNER -> {
+        stop(id);
+        yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
+      }
+    };
+    if (done.action() != Decision.Action.CONTINUE) {
+      try {
+        store.recordDecision(id, now, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
+      } catch (IOException x) {
+        throw new UncheckedIOException("could not record the decision on " + id, x);
+      }
+    }
+    return done;
+  }
+
+  /** The experiment's recorded decisions, oldest first. */
+  public List<Decision> decisions(String id) {
+    get(id);
+    List<Decision> out = new ArrayList<>();
+    for (String[] row : store.decisions(id)) {
+      try {
+        out.add(JSON.readValue(row[0], Decision.class));
+      } catch (IOException x) {
+        throw new UncheckedIOException("unreadable decision of " + id, x);
+      }
+    }
+    return out;
+  }
+
+  /** Analyses every running experiment; returns the decisions by experiment id (the scheduled analysis' body). */
+  public Map<String, Decision> analyzeRunning() {
+    Map<String, Decision> out = new LinkedHashMap<>();
+    for (Experiment e : store.list()) {
+      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id()));
+    }
+    return out;
+  }
+
+  /** Current results: folds the batches stored since the last refresh, then computes from the aggregates. */
+  public ExperimentResults results(String id) {
+    Experiment e = get(id);
+    Folded folded = ledgers.computeIfAbsent(id, k -> new Folded(e.definition()));
+    synchronized (folded) {
+      folded.refresh(store, id);
+      return calculator.compute(e.definition().plan(), folded.ledger);
+    }
+  }
+
+  /** An experiment's ledger and how far into its stored batches it has folded. */
+  private static final class Folded {
+    final ExperimentLedger ledger;
+    long cursorMillis = -1;
+    final Set<String> recent = new HashSet<>();
+
+    Folded(ExperimentDefinition def) {
+      Map<String, MetricType> types = new LinkedHashMap<>();
+      for (Metric m : def.metrics()) types.put(m.name(), m.type());
+      List<String> arms = def.arms().stream().map(Arm::name).toList();
+      this.ledger = new ExperimentLedger(arms, types, ExperimentLedger.DEFAULT_LOOKBACK);
+    }
+
+    void refresh(ExperimentStore store, String id) {
+      String after = cursorMillis < 0 ? null : String.format("%013d", Math.max(0, cursorMillis - OVERLAP_MILLIS));
+      for (LogBatch batch : store.batchesAfter(id, after)) {
+        if (!recent.add(batch.sortKey())) continue;
+        apply(batch);
+        cursorMillis = Math.max(cursorMillis, Long.parseLong(batch.sortKey().substring(0, 13)));
+      }
+      long horizon = cursorMillis - 2 * OVERLAP_MILLIS;
+      recent.removeIf(sk -> Long.parseLong(sk.substring(0, 13)) < horizon);
+    }
+
+    private void apply(LogBatch batch) {
+      JsonNode rows;
+      try {
+        rows = JSON.readTree(batch.itemsJson());
+      } catch (IOException x) {
+        throw new UncheckedIOException("unreadable stored batch " + batch.sortKey(), x);
+      }
+      for (JsonNode r : rows) {
+        if (batch.kind() == 'X') {
+          ledger.expose(new Exposure(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong()));
+        } else {
+          ledger.record(new MetricEvent(r.get(0).asText(), r.get(1).asText(), r.get(2).asDouble(), r.get(3).asLong()));
+        }
+      }
+    }
+  }
+
+  private Experiment with(Experiment e, ExperimentState next) {
+    Instant now = clock.instant();
+    return new Experiment(e.id(), e.seed(), e.definition(), next, e.revision() + 1, e.createdAt(),
+        next == ExperimentState.RUNNING && e.startedAt() == null ? now : e.startedAt(),
+        next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays());
+  }
+
+  private static JsonNode items(JsonNode body) {
+    if (body == null || !body.isObject() || !body.has("items") || !body.get("items").isArray()) {
+      throw PierException.badRequest("items: required, a list");
+    }
+    JsonNode items = body.get("items");
+    if (items.isEmpty()) throw PierException.badRequest("items: must not be empty");
+    if (items.size() > MAX_ITEMS) {
+      throw PierException.badRequest("items: at most " + MAX_ITEMS + " per request, got " + items.size());
+    }
+    return items;
+  }
+
+  private static String requiredText(JsonNode item, String field, String path, List<String> problems) {
+    JsonNode v = item.get(field);
+    if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+      problems.add(path + "." + field + ": required, a string");
+      return null;
+    }
+    return v.asText();
+  }
+
+  /** ISO-8601 instant ({@code 2026-12-06T10:00:00Z}) or epoch milliseconds. */
+  private static Long timestamp(JsonNode item, String path, List<String> problems) {
+    JsonNode v = item.get("timestamp");
+    if (v == null || v.isNull()) {
+      problems.add(path + ".timestamp: required, an ISO-8601 instant or epoch milliseconds");
+      return null;
+    }
+    if (v.isIntegralNumber()) return v.asLong();
+    try {
+      return Instant.parse(v.asText()).toEpochMilli();
+    } catch (DateTimeParseException x) {
+      problems.add(path + ".timestamp: not an ISO-8601 instant: '" + v.asText() + "'");
+      return null;
+    }
+  }
+
+  /** {@code [0]}, {@code [0, 3, 7]}, or {@code [0, 3, 7, … (86 items)]}. */
+  private static String indexes(List<Integer> at) {
+    if (at.size() <= 3) return at.toString();
+    return "[" + at.get(0) + ", " + at.get(1) + ", " + at.get(2) + ", … (" + at.size() + " items)]";
+  }
+
+  /** The first ten problems and how many more: a 1,000-item batch must not answer with a 1,000-line message. */
+  private static String summary(List<String> problems) {
+    if (problems.size() <= 10) return String.join("; ", problems);
+    return String.join("; ", problems.subList(0, 10)) + "; and " + (problems.size() - 10) + " more";
+  }
+
+  private static List<String> arms(Experiment e) {
+    return e.definition().arms().stream().map(Arm::name).toList();
+  }
+
+  private static String lower(ExperimentState s) {
+    return s.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** For tests: forget the folded ledgers, as a fresh process would. */
+  void forgetLedgers() {
+    ledgers.clear();
+  }
+}

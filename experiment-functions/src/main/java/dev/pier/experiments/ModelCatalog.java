@@ -1,0 +1,22 @@
+package dev.pier.experiments;
+
+/**
+ * What the experiments need to know about models: that the arms' versions and the alias exist. Each check throws
+ * the registry's 404 {@code PierException} naming what is missing.
+ */
+public interface ModelCatalog {
+
+  void requireVersion(String model, int version);
+
+  void requireAlias(String model, String alias);
+
+  /** The version the alias points at. */
+  int aliasVersion(String model, String alias);
+
+  /**
+   * Points the alias at {@code version} as {@code actor} (an automatic decision): the registry's approval rules apply
+   * (a protected alias takes approved versions only, else a 409 the caller records as waiting), and the change is an
+   * audit entry and a registry event there.
+   */
+  void moveAlias(String model, String alias, int version, String actor);
+}

@@ -1,0 +1,203 @@
+package dev.pier.experiments.flags;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pier.kernel.PierException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The flags service behind {@code /api/v1/flags}, stored in the experiments table
+ * ({@code pk = FLAG#<key>, sk = FLAG}, listed through {@code gsi1pk = FLAGS}; exposures as batches under
+ * {@code pk = FLAG#<key>#LOG}). Creating is conditional on the key being free, updating on the revision read.
+ */
+public final class Flags {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  public static final int MAX_ITEMS = 1_000;
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final Clock clock;
+
+  public Flags(DynamoDbClient dynamo, String table, Clock clock) {
+    this.dynamo = dynamo;
+    this.table = table;
+    this.clock = clock;
+  }
+
+  public Flag create(JsonNode body) {
+    Flag flag = FlagParser.parse(body, UUID.randomUUID().toString().replace("-", ""), 1);
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item(flag)).conditionExpression("attribute_not_exists(pk)"));
+    } catch (ConditionalCheckFailedException e) {
+      throw PierException.conflict("flag '" + flag.key() + "' already exists; PUT /api/v1/flags/" + flag.key()
+          + " changes it");
+    }
+    return flag;
+  }
+
+  /**
+   * Replaces a flag's definition, keeping its seed (units keep their rollout variants). With {@code revision} in the
+   * body the change applies only to that revision (409 otherwise); without, to the revision just read.
+   */
+  public Flag update(String key, JsonNode body) {
+    Flag current = get(key);
+    if (body != null && body.isObject() && !body.path("key").asText(key).equals(key)) {
+      throw PierException.badRequest("key: '" + body.path("key").asText() + "' differs from the path's '" + key + "'");
+    }
+    long expected = body != null && body.has("revision") ? body.get("revision").asLong() : current.revision();
+    if (body != null && body.isObject()) ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("key", key);
+    Flag next = FlagParser.parse(body, current.seed(), expected + 1);
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item(next)).conditionExpression("revision = :rev")
+          .expressionAttributeValues(Map.of(":rev", AttributeValue.fromN(Long.toString(expected)))));
+    } catch (ConditionalCheckFailedException e) {
+      throw PierException.conflict("flag '" + key + "' is not at revision " + expected + "; read it again and retry");
+    }
+    return next;
+  }
+
+  public Flag get(String key) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(key)).consistentRead(true)).item();
+    if (item == null || item.isEmpty()) throw PierException.notFound("flag '" + key + "' not found");
+    return flag(item);
+  }
+
+  /** Every flag, by key. */
+  public List<Flag> list() {
+    List<Flag> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).indexName("gsi1")
+          .keyConditionExpression("gsi1pk = :f").expressionAttributeValues(Map.of(":f", AttributeValue.fromS("FLAGS")))
+          .exclusiveStartKey(from));
+      for (var item : page.items()) out.add(flag(item));
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /** Every flag and a tag of their versions (changes when any flag is created or changed): the providers' feed. */
+  public record Listing(List<Flag> flags, String etag) {}
+
+  public Listing listing() {
+    List<Flag> all = list();
+    StringBuilder version = new StringBuilder();
+    for (Flag f : all) version.append(f.key()).append('@').append(f.revision()).append(',');
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(version.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new Listing(all, java.util.HexFormat.of().formatHex(digest, 0, 12));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** {@code {"targeting_key": "u1", "attributes": {"country": "NL"}}} → the flag's answer. */
+  public Evaluation evaluate(String key, JsonNode body) {
+    Flag flag = get(key);
+    String targetingKey = body == null ? null : body.path("targeting_key").asText(null);
+    Map<String, JsonNode> attributes = new HashMap<>();
+    JsonNode attrs = body == null ? null : body.get("attributes");
+    if (attrs != null && !attrs.isNull()) {
+      if (!attrs.isObject()) throw PierException.badRequest("attributes: must be an object");
+      for (Iterator<Map.Entry<String, JsonNode>> it = attrs.fields(); it.hasNext(); ) {
+        var e = it.next();
+        attributes.put(e.getKey(), e.getValue());
+      }
+    }
+    return FlagEvaluator.evaluate(flag, targetingKey, attributes);
+  }
+
+  /** {@code {"items": [{"flag", "variant", "unit", "timestamp"}]}}: stored per flag; unknown flags or variants are 400. */
+  /** What an exposures request stored: how many items, for which flags. */
+  @com.fasterxml.jackson.databind.annotation.JsonNaming(
+      com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Reported(int accepted, List<String> flags) {}
+
+  public Reported exposures(JsonNode body) {
+    if (body == null || !body.path("items").isArray() || body.get("items").isEmpty()) {
+      throw PierException.badRequest("items: required, a non-empty list");
+    }
+    JsonNode items = body.get("items");
+    if (items.size() > MAX_ITEMS) throw PierException.badRequest("items: at most " + MAX_ITEMS + " per request");
+    Map<String, Flag> flags = new HashMap<>();
+    for (Flag f : list()) flags.put(f.key(), f);
+    List<String> problems = new ArrayList<>();
+    Map<String, ArrayNode> perFlag = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode it = items.get(i);
+      String key = it.path("flag").asText(null), variant = it.path("variant").asText(null);
+      String unit = it.path("unit").asText(null);
+      Flag flag = key == null ? null : flags.get(key);
+      if (flag == null) problems.add("items[" + i + "].flag: unknown flag '" + key + "'");
+      else if (variant == null || !flag.variants().containsKey(variant)) {
+        problems.add("items[" + i + "].variant: flag '" + key + "' has no variant '" + variant + "'");
+      }
+      if (unit == null) problems.add("items[" + i + "].unit: required");
+      Long at = null;
+      JsonNode ts = it.get("timestamp");
+      try {
+        at = ts == null ? null : ts.isIntegralNumber() ? ts.asLong() : Instant.parse(ts.asText()).toEpochMilli();
+      } catch (DateTimeParseException e) {
+        // reported below
+      }
+      if (at == null) problems.add("items[" + i + "].timestamp: required, an ISO-8601 instant or epoch milliseconds");
+      if (problems.isEmpty()) {
+        perFlag.computeIfAbsent(key, k -> JsonNodeFactory.instance.arrayNode())
+            .add(JsonNodeFactory.instance.arrayNode().add(unit).add(variant).add(at));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest("invalid flag exposures: "
+          + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
+          + (problems.size() > 10 ? "; and " + (problems.size() - 10) + " more" : ""));
+    }
+    Instant now = clock.instant();
+    perFlag.forEach((key, rows) -> {
+      String sk = String.format("%013d#%s", now.toEpochMilli(), UUID.randomUUID());
+      dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", AttributeValue.fromS("FLAG#" + key + "#LOG"),
+          "sk", AttributeValue.fromS(sk), "items", AttributeValue.fromS(rows.toString()))));
+    });
+    return new Reported(items.size(), List.copyOf(perFlag.keySet()));
+  }
+
+  private Map<String, AttributeValue> item(Flag flag) {
+    Map<String, AttributeValue> item = new HashMap<>(key(flag.key()));
+    item.put("gsi1pk", AttributeValue.fromS("FLAGS"));
+    item.put("gsi1sk", AttributeValue.fromS(flag.key()));
+    item.put("revision", AttributeValue.fromN(Long.toString(flag.revision())));
+    item.put("flag", AttributeValue.fromS(FlagJson.write(flag).toString()));
+    return item;
+  }
+
+  private static Flag flag(Map<String, AttributeValue> item) {
+    try {
+      return FlagJson.read(JSON.readTree(item.get("flag").s()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("unreadable flag " + item.get("pk").s(), e);
+    }
+  }
+
+  private static Map<String, AttributeValue> key(String key) {
+    return Map.of("pk", AttributeValue.fromS("FLAG#" + key), "sk", AttributeValue.fromS("FLAG"));
+  }
+}

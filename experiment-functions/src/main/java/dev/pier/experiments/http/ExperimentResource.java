@@ -1,0 +1,117 @@
+package dev.pier.experiments.http;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.experiments.Experiments;
+import dev.pier.experiments.IngestReport;
+import dev.pier.experiments.results.ExperimentResults;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /api/v1/experiments}: design, start/pause/stop, exposures, events, results. Thin: each method parses,
+ * calls one {@link Experiments} method and maps the answer; validation and errors (PierException → problem+json)
+ * live there. The {@link Experiments} instance comes from the application that serves this resource.
+ */
+@Path("/api/v1/experiments")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ExperimentResource {
+
+  private final Experiments experiments;
+
+  @Inject
+  public ExperimentResource(Experiments experiments) {
+    this.experiments = experiments;
+  }
+
+  @POST
+  @Authorize(Permission.ALIAS)
+  public Response create(JsonNode body) {
+    ExperimentView view = ExperimentView.of(experiments.create(body));
+    return Response.created(URI.create("/api/v1/experiments/" + view.id())).entity(view).build();
+  }
+
+  @GET
+  @Authorize(Permission.READ)
+  public Map<String, List<ExperimentView>> list(@QueryParam("model") String model, @QueryParam("state") String state,
+                                                @QueryParam("q") String q) {
+    return Map.of("experiments", experiments.list(model, state, q).stream().map(ExperimentView::of).toList());
+  }
+
+  @GET
+  @Path("/{id}")
+  @Authorize(Permission.READ)
+  public ExperimentView get(@PathParam("id") String id) {
+    return ExperimentView.of(experiments.get(id));
+  }
+
+  @POST
+  @Path("/{id}/start")
+  @Authorize(Permission.ALIAS)
+  public ExperimentView start(@PathParam("id") String id) {
+    return ExperimentView.of(experiments.start(id));
+  }
+
+  @POST
+  @Path("/{id}/pause")
+  @Authorize(Permission.ALIAS)
+  public ExperimentView pause(@PathParam("id") String id) {
+    return ExperimentView.of(experiments.pause(id));
+  }
+
+  @POST
+  @Path("/{id}/stop")
+  @Authorize(Permission.ALIAS)
+  public ExperimentView stop(@PathParam("id") String id) {
+    return ExperimentView.of(experiments.stop(id));
+  }
+
+  @POST
+  @Path("/{id}/exposures")
+  @Authorize(Permission.PREDICT)
+  public IngestReport exposures(@PathParam("id") String id, JsonNode body) {
+    return experiments.exposures(id, body);
+  }
+
+  @POST
+  @Path("/events")
+  @Authorize(Permission.PREDICT)
+  public IngestReport events(JsonNode body) {
+    return experiments.events(body);
+  }
+
+  /** Runs one automatic analysis now (the scheduled analysis does the same for every running experiment). */
+  @POST
+  @Path("/{id}/analyze")
+  @Authorize(Permission.ALIAS)
+  public dev.pier.experiments.Decision analyze(@PathParam("id") String id) {
+    return experiments.analyze(id);
+  }
+
+  @GET
+  @Path("/{id}/decisions")
+  @Authorize(Permission.READ)
+  public Map<String, List<dev.pier.experiments.Decision>> decisions(@PathParam("id") String id) {
+    return Map.of("decisions", experiments.decisions(id));
+  }
+
+  @GET
+  @Path("/{id}/results")
+  @Authorize(Permission.READ)
+  public ExperimentResults results(@PathParam("id") String id) {
+    return experiments.results(id);
+  }
+}

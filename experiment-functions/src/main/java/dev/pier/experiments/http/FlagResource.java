@@ -1,0 +1,90 @@
+package dev.pier.experiments.http;
+
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.experiments.flags.Evaluation;
+import dev.pier.experiments.flags.Flag;
+import dev.pier.experiments.flags.FlagJson;
+import dev.pier.experiments.flags.Flags;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.EntityTag;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+
+/**
+ * {@code /api/v1/flags}: create, change, read, evaluate flags, and take the exposures providers report. The listing
+ * carries an ETag (over every flag's key and revision) so providers that poll it get {@code 304} while nothing changed.
+ */
+@Path("/api/v1/flags")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class FlagResource {
+
+  private final Flags flags;
+
+  @Inject
+  public FlagResource(Flags flags) {
+    this.flags = flags;
+  }
+
+  @POST
+  @Authorize(Permission.ALIAS)
+  public Response create(JsonNode body) {
+    Flag flag = flags.create(body);
+    return Response.created(URI.create("/api/v1/flags/" + flag.key())).entity(FlagJson.write(flag)).build();
+  }
+
+  @GET
+  @Authorize(Permission.READ)
+  public Response list(@HeaderParam("If-None-Match") String ifNoneMatch) {
+    Flags.Listing listing = flags.listing();
+    EntityTag tag = new EntityTag(listing.etag());
+    if (ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(listing.etag())) {
+      return Response.notModified(tag).build();
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    var array = body.putArray("flags");
+    listing.flags().forEach(f -> array.add(FlagJson.write(f)));
+    return Response.ok(body).tag(tag).build();
+  }
+
+  @GET
+  @Path("/{key}")
+  @Authorize(Permission.READ)
+  public ObjectNode get(@PathParam("key") String key) {
+    return FlagJson.write(flags.get(key));
+  }
+
+  @PUT
+  @Path("/{key}")
+  @Authorize(Permission.ALIAS)
+  public ObjectNode update(@PathParam("key") String key, JsonNode body) {
+    return FlagJson.write(flags.update(key, body));
+  }
+
+  @POST
+  @Path("/{key}/evaluate")
+  @Authorize(Permission.PREDICT)
+  public Evaluation evaluate(@PathParam("key") String key, JsonNode body) {
+    return flags.evaluate(key, body);
+  }
+
+  @POST
+  @Path("/exposures")
+  @Authorize(Permission.PREDICT)
+  public Flags.Reported exposures(JsonNode body) {
+    return flags.exposures(body);
+  }
+}

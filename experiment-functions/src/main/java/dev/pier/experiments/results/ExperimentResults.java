@@ -1,0 +1,52 @@
+package dev.pier.experiments.results;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.List;
+
+/**
+ * An experiment's results (the body of {@code GET /api/v1/experiments/{id}/results}). Numbers that cannot be computed
+ * (a relative lift over a zero control mean, a test with fewer than two units in an arm) are null.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, List<MetricResult> metrics,
+                                List<SeriesPoint> series, Events events) {
+
+  /** Units exposed per arm, and the share the weights promised. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ArmUnits(String arm, long units, double weight) {}
+
+  /** Sample ratio mismatch: chi-squared test of units against weights; flagged at p < 0.001. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Srm(double chiSquared, double pValue, boolean flagged) {}
+
+  /** One metric: per arm its units and mean, and each treatment arm compared with control. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record MetricResult(String metric, String role, String type, boolean cuped, List<ArmMetric> arms,
+                             List<Comparison> comparisons) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ArmMetric(String arm, long n, double mean) {}
+
+  /**
+   * Treatment {@code arm} against control: absolute {@code lift} with {@code ci}, {@code relativeLift} with
+   * {@code relativeCi}, the p-value (always-valid for a sequential analysis; {@code adjustedPValue} after the
+   * correction across secondary metrics), chance to win and expected loss of shipping treatment (in the metric's
+   * units; "win" follows the metric's direction), whether it is significant at alpha, and for a guardrail whether it
+   * is breached.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Comparison(String arm, Double lift, List<Double> ci, Double relativeLift, List<Double> relativeCi,
+                           Double pValue, @JsonProperty("adjusted_p_value") Double adjustedPValue, Double chanceToWin, Double expectedLoss,
+                           boolean significant, Boolean breached) {}
+
+  /** The primary metric's cumulative estimate at the end of a UTC day (first treatment arm against control). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record SeriesPoint(String date, long units, Double relativeLift, List<Double> relativeCi, Double pValue,
+                            Double chanceToWin) {}
+
+  /** What became of the events: counted, used as CUPED covariate, held (unit not yet exposed), dropped. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Events(long counted, long covariate, long heldBeforeExposure, long dropped, long multipleExposures) {}
+}

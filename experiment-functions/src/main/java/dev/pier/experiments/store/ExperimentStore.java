@@ -1,0 +1,226 @@
+package dev.pier.experiments.store;
+
+import static dev.pier.experiments.store.ExperimentsTable.GSI1;
+import static dev.pier.experiments.store.ExperimentsTable.GSI1_PK;
+import static dev.pier.experiments.store.ExperimentsTable.GSI1_SK;
+import static dev.pier.experiments.store.ExperimentsTable.PK;
+import static dev.pier.experiments.store.ExperimentsTable.SK;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.experiments.Experiment;
+import dev.pier.experiments.ExperimentDefinition;
+import dev.pier.experiments.ExperimentState;
+import dev.pier.kernel.PierException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+/**
+ * Experiments in DynamoDB (layout in {@link ExperimentsTable}). Every state change is conditional on the revision it
+ * was read at, and starting takes the (model, alias, layer) lock in the same transaction, so two experiments can never
+ * both run on one alias in one layer, whatever the interleaving.
+ */
+public final class ExperimentStore {
+
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  private static final String ALL = "EXPERIMENTS";
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+
+  public ExperimentStore(DynamoDbClient dynamo, String table) {
+    this.dynamo = dynamo;
+    this.table = table;
+  }
+
+  /** Stores a new experiment; its id must be fresh. */
+  public void create(Experiment e) {
+    Map<String, AttributeValue> item = item(e);
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+    } catch (ConditionalCheckFailedException x) {
+      throw PierException.conflict("experiment " + e.id() + " already exists");
+    }
+  }
+
+  public Optional<Experiment> get(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key("EXP#" + id, "DEF")).consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(experiment(item));
+  }
+
+  /** Every experiment, newest first. */
+  public List<Experiment> list() {
+    List<Experiment> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(GSI1)
+          .keyConditionExpression("gsi1pk = :all").expressionAttributeValues(Map.of(":all", s(ALL)))
+          .scanIndexForward(false).exclusiveStartKey(from));
+      for (var item : page.items()) out.add(experiment(item));
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /**
+   * Moves {@code current} (as read) to {@code next}: starting takes the alias lock, stopping releases it. A concurrent
+   * change of the experiment, or another experiment holding the lock, is a 409 naming it.
+   */
+  public Experiment transition(Experiment current, Experiment next) {
+    List<TransactWriteItem> writes = new ArrayList<>();
+    var def = current.definition();
+    Map<String, AttributeValue> lockKey = key(lockPk(def), "LOCK");
+    boolean takesLock = next.state() == ExperimentState.RUNNING && current.state() != ExperimentState.RUNNING;
+    boolean releasesLock = next.state() == ExperimentState.STOPPED && current.state() != ExperimentState.DRAFT;
+    if (takesLock) {
+      Map<String, AttributeValue> lock = new HashMap<>(lockKey);
+      lock.put("experiment", s(current.id()));
+      writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(lock)
+          .conditionExpression("attribute_not_exists(pk) OR experiment = :id")
+          .expressionAttributeValues(Map.of(":id", s(current.id())))).build());
+    }
+    writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(item(next))
+        .conditionExpression("revision = :rev")
+        .expressionAttributeValues(Map.of(":rev", n(current.revision())))).build());
+    if (releasesLock) {
+      writes.add(TransactWriteItem.builder().delete(d -> d.tableName(table).key(lockKey)
+          .conditionExpression("attribute_not_exists(pk) OR experiment = :id")
+          .expressionAttributeValues(Map.of(":id", s(current.id())))).build());
+    }
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(writes));
+      return next;
+    } catch (TransactionCanceledException x) {
+      List<CancellationReason> reasons = x.cancellationReasons();
+      if (takesLock && !reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+        var holder = dynamo.getItem(b -> b.tableName(table).key(lockKey).consistentRead(true)).item();
+        String other = holder == null || holder.isEmpty() ? "another experiment" : holder.get("experiment").s();
+        throw PierException.conflict("experiment " + other + " is already running on model '" + def.model()
+            + "' alias '" + def.alias() + "' in layer '" + def.layer() + "'; stop it or choose another layer");
+      }
+      throw PierException.conflict("experiment " + current.id() + " changed concurrently (revision "
+          + current.revision() + " is stale); read it again and retry");
+    }
+  }
+
+  /** Appends one accepted batch of exposures ({@code X}) or events ({@code E}); returns its sort key. */
+  public String append(String id, char kind, String itemsJson, Instant at) {
+    String sk = String.format("%013d#%s", at.toEpochMilli(), UUID.randomUUID());
+    dynamo.putItem(b -> b.tableName(table).item(Map.of(PK, s("EXP#" + id + "#LOG"), SK, s(sk),
+        "kind", s(String.valueOf(kind)), "items", s(itemsJson))));
+    return sk;
+  }
+
+  /** The batches stored with a sort key after {@code afterSortKey} (all when null), oldest first. */
+  public List<LogBatch> batchesAfter(String id, String afterSortKey) {
+    List<LogBatch> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> {
+        b.tableName(table).consistentRead(true).exclusiveStartKey(from);
+        if (afterSortKey == null) {
+          b.keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s("EXP#" + id + "#LOG")));
+        } else {
+          b.keyConditionExpression("pk = :pk AND sk > :after")
+              .expressionAttributeValues(Map.of(":pk", s("EXP#" + id + "#LOG"), ":after", s(afterSortKey)));
+        }
+      });
+      for (var item : page.items()) {
+        out.add(new LogBatch(item.get(SK).s(), item.get("kind").s().charAt(0), item.get("items").s()));
+      }
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /** Records an automatic decision with the results it was made on (both JSON). */
+  public void recordDecision(String id, Instant at, String decisionJson, String evidenceJson) {
+    String sk = "DECISION#" + at + "#" + UUID.randomUUID();
+    dynamo.putItem(b -> b.tableName(table).item(Map.of(PK, s("EXP#" + id), SK, s(sk), "decision", s(decisionJson),
+        "evidence", s(evidenceJson))));
+  }
+
+  /** The experiment's recorded decisions, oldest first, as {@code [decision JSON, evidence JSON]}. */
+  public List<String[]> decisions(String id) {
+    List<String[]> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)
+          .keyConditionExpression("pk = :pk AND begins_with(sk, :d)")
+          .expressionAttributeValues(Map.of(":pk", s("EXP#" + id), ":d", s("DECISION#"))));
+      for (var item : page.items()) out.add(new String[] {item.get("decision").s(), item.get("evidence").s()});
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  private static String lockPk(ExperimentDefinition d) {
+    return "LOCK#" + d.model() + "#" + d.alias() + "#" + d.layer();
+  }
+
+  private Map<String, AttributeValue> item(Experiment e) {
+    Map<String, AttributeValue> item = new HashMap<>(key("EXP#" + e.id(), "DEF"));
+    item.put(GSI1_PK, s(ALL));
+    item.put(GSI1_SK, s(e.createdAt() + "#" + e.id()));
+    item.put("id", s(e.id()));
+    item.put("seed", s(e.seed()));
+    item.put("state", s(e.state().name()));
+    item.put("revision", n(e.revision()));
+    item.put("createdAt", s(e.createdAt().toString()));
+    if (e.startedAt() != null) item.put("startedAt", s(e.startedAt().toString()));
+    if (e.stoppedAt() != null) item.put("stoppedAt", s(e.stoppedAt().toString()));
+    item.put("sampleSizePerArm", n(e.sampleSizePerArm()));
+    if (e.expectedDurationDays() != null) item.put("expectedDurationDays", n(e.expectedDurationDays()));
+    try {
+      item.put("definition", s(JSON.writeValueAsString(e.definition())));
+    } catch (JsonProcessingException x) {
+      throw new IllegalStateException("could not serialize experiment " + e.id(), x);
+    }
+    return item;
+  }
+
+  private static Experiment experiment(Map<String, AttributeValue> item) {
+    ExperimentDefinition definition;
+    try {
+      definition = JSON.readValue(item.get("definition").s(), ExperimentDefinition.class);
+    } catch (JsonProcessingException x) {
+      throw new IllegalStateException("unreadable experiment " + item.get("id").s(), x);
+    }
+    return new Experiment(item.get("id").s(), item.get("seed").s(), definition,
+        ExperimentState.valueOf(item.get("state").s()), Long.parseLong(item.get("revision").n()),
+        Instant.parse(item.get("createdAt").s()), instant(item.get("startedAt")), instant(item.get("stoppedAt")),
+        Long.parseLong(item.get("sampleSizePerArm").n()),
+        item.containsKey("expectedDurationDays") ? Double.valueOf(item.get("expectedDurationDays").n()) : null);
+  }
+
+  private static Instant instant(AttributeValue v) {
+    return v == null ? null : Instant.parse(v.s());
+  }
+
+  private static Map<String, AttributeValue> key(String pk, String sk) {
+    return Map.of(PK, s(pk), SK, s(sk));
+  }
+
+  private static AttributeValue s(String v) {
+    return AttributeValue.fromS(v);
+  }
+
+  private static AttributeValue n(Number v) {
+    return AttributeValue.fromN(v.toString());
+  }
+}

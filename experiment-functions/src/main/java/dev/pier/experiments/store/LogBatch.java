@@ -1,0 +1,4 @@
+package dev.pier.experiments.store;
+
+/** One stored batch: its sort key (ingest time and id), kind ({@code X} exposures, {@code E} events) and items. */
+public record LogBatch(String sortKey, char kind, String itemsJson) {}

@@ -1,0 +1,319 @@
+package dev.pier.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.experiments.results.ExperimentResults;
+import dev.pier.experiments.store.ExperimentStore;
+import dev.pier.experiments.store.ExperimentsTable;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.local.LocalAws;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.RegistryTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The experiments service against the DynamoDB stand-in and the real registry, through the real SDK clients. */
+class ExperimentsTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dataDir;
+  private static LocalAws aws;
+  private static AwsClients clients;
+  private static ModelRegistry registry;
+  private static ExperimentStore store;
+  private static Experiments experiments;
+
+  @BeforeAll
+  static void start() throws Exception {
+    aws = LocalAws.start(dataDir.resolve("aws"));
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+    Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed"}) {
+      registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
+      registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
+      registry.setAlias(model, "production", 1);
+    }
+    ExperimentsTable.createIfMissing(clients.dynamoDb(), "experiments");
+    store = new ExperimentStore(clients.dynamoDb(), "experiments");
+    experiments = new Experiments(store, new RegistryCatalog(registry), Clock.systemUTC());
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    aws.close();
+  }
+
+  /** The issue's example body, on {@code model}, in {@code layer}. */
+  private static ObjectNode design(String model, String layer) throws Exception {
+    ObjectNode body = (ObjectNode) JSON.readTree("""
+        {"name": "new ranker", "hypothesis": "v2 converts better", "model": "MODEL", "alias": "production",
+         "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
+         "unit": "user",
+         "metrics": {"primary": {"name": "conversion", "type": "binary"},
+                     "secondary": [{"name": "revenue", "type": "continuous"}],
+                     "guardrails": [{"name": "error_rate", "type": "binary", "max_relative_harm": 0.05}]},
+         "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1, "daily_units": 20000},
+         "analysis": "sequential"}
+        """.replace("MODEL", model));
+    body.put("layer", layer);
+    return body;
+  }
+
+  private static String layer() {
+    return "layer-" + UUID.randomUUID();
+  }
+
+  private static PierException failure(Runnable call) {
+    try {
+      call.run();
+    } catch (PierException e) {
+      return e;
+    }
+    throw new AssertionError("expected a PierException");
+  }
+
+  @Test
+  void creatingAnswersTheIdSampleSizePerArmAndExpectedDuration() throws Exception {
+    Experiment e = experiments.create(design("churn", layer()));
+    assertThat(e.id()).startsWith("exp-");
+    assertThat(e.state()).isEqualTo(ExperimentState.DRAFT);
+    assertThat(e.sampleSizePerArm()).isEqualTo(57_763); // the closed form SciPy checks (SampleSize)
+    assertThat(e.expectedDurationDays()).isEqualTo(5.8);  // 57,763 / (20,000 a day * 0.5)
+    assertThat(experiments.get(e.id()).definition()).isEqualTo(e.definition());
+  }
+
+  @Test
+  void weightsThatDoNotSumToOneAreA400NamingTheSum() throws Exception {
+    ObjectNode body = design("churn", layer());
+    ((ObjectNode) body.get("arms").get(1)).put("weight", 0.6);
+    PierException e = failure(() -> experiments.create(body));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.getMessage()).contains("arms: weights must sum to 1, they sum to 1.1");
+  }
+
+  @Test
+  void everyProblemOfADesignIsNamedInOne400() throws Exception {
+    ObjectNode body = design("churn", layer());
+    body.remove("name");
+    ((ObjectNode) body.get("metrics").get("primary")).put("type", "ratio");
+    ((ObjectNode) body.get("design")).put("alpha", 1.5);
+    body.put("analysis", "psychic");
+    PierException e = failure(() -> experiments.create(body));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.getMessage()).contains("name: required", "metrics.primary.type: must be binary or continuous",
+        "design.alpha: must lie in (0, 1)", "analysis: must be one of [frequentist, sequential, bayesian]");
+  }
+
+  @Test
+  void anUnknownVersionOrAliasIsA404NamingIt() throws Exception {
+    ObjectNode unknownVersion = design("churn", layer());
+    ((ObjectNode) unknownVersion.get("arms").get(1)).put("version", 7);
+    PierException version = failure(() -> experiments.create(unknownVersion));
+    assertThat(version.status()).isEqualTo(404);
+    assertThat(version.getMessage()).contains("has no version 7");
+
+    ObjectNode unknownAlias = design("churn", layer());
+    unknownAlias.put("alias", "staging");
+    PierException alias = failure(() -> experiments.create(unknownAlias));
+    assertThat(alias.status()).isEqualTo(404);
+    assertThat(alias.getMessage()).contains("no alias 'staging'");
+  }
+
+  @Test
+  void aSecondRunningExperimentOnOneAliasAndLayerIsA409NamingTheFirst() throws Exception {
+    String layer = layer();
+    Experiment first = experiments.start(experiments.create(design("ranker", layer)).id());
+    Experiment second = experiments.create(design("ranker", layer));
+    PierException e = failure(() -> experiments.start(second.id()));
+    assertThat(e.status()).isEqualTo(409);
+    assertThat(e.getMessage()).contains(first.id(), "is already running on model 'ranker' alias 'production'");
+
+    Experiment otherLayer = experiments.start(experiments.create(design("ranker", layer())).id());
+    assertThat(otherLayer.state()).isEqualTo(ExperimentState.RUNNING);
+
+    experiments.stop(first.id());
+    assertThat(experiments.start(second.id()).state()).isEqualTo(ExperimentState.RUNNING);
+  }
+
+  @Test
+  void pauseKeepsTheAliasAndAStoppedExperimentCannotRestart() throws Exception {
+    String layer = layer();
+    String id = experiments.create(design("fraud", layer)).id();
+    Experiment running = experiments.start(id);
+    assertThat(experiments.start(id).revision()).isEqualTo(running.revision()); // idempotent
+    assertThat(experiments.pause(id).state()).isEqualTo(ExperimentState.PAUSED);
+    String rival = experiments.create(design("fraud", layer)).id();
+    assertThat(failure(() -> experiments.start(rival)).status()).isEqualTo(409); // paused still holds the alias
+    Experiment resumed = experiments.start(id);
+    assertThat(resumed.state()).isEqualTo(ExperimentState.RUNNING);
+    assertThat(resumed.startedAt()).isEqualTo(running.startedAt());
+    Experiment stopped = experiments.stop(id);
+    assertThat(stopped.stoppedAt()).isNotNull();
+    assertThat(failure(() -> experiments.start(id)).status()).isEqualTo(409);
+  }
+
+  @Test
+  void exposuresForAnUnknownArmAreA400AndForADraftA409() throws Exception {
+    String draft = experiments.create(design("churn", layer())).id();
+    assertThat(failure(() -> experiments.exposures(draft, exposures(0, 1, "control"))).status()).isEqualTo(409);
+    String id = experiments.start(experiments.create(design("churn", layer())).id()).id();
+    PierException e = failure(() -> experiments.exposures(id, exposures(0, 1, "variant-b")));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.getMessage()).contains("items[0].arm: unknown arm 'variant-b'");
+  }
+
+  @Test
+  void eventsForAMetricNoRunningExperimentMeasuresAreA400NamingIt() throws Exception {
+    JsonNode body = JSON.readTree("""
+        {"items": [{"unit": "u1", "metric": "dwell_time_never_measured", "value": 3,
+                    "timestamp": "2026-12-06T10:00:00Z"}]}""");
+    PierException e = failure(() -> experiments.events(body));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.getMessage()).contains("items[0].metric: no running experiment measures 'dwell_time_never_measured'");
+  }
+
+  @Test
+  void manyEventsForOneUnknownMetricAreOneProblemNotOnePerItem() {
+    PierException e = failure(() -> experiments.events(conversions("clicks_never_measured", 0, 50)));
+    assertThat(e.getMessage()).isEqualTo("invalid events: items[0, 1, 2, … (50 items)].metric: no running experiment"
+        + " measures 'clicks_never_measured'");
+  }
+
+  @Test
+  void resultsCountEventsAfterExposureAndFoldOnlyNewBatches() throws Exception {
+    ObjectNode body = design("churn", layer());
+    ((ObjectNode) body.get("metrics").get("primary")).put("name", "conv-" + UUID.randomUUID());
+    String metric = body.get("metrics").get("primary").get("name").asText();
+    String id = experiments.start(experiments.create(body).id()).id();
+    experiments.exposures(id, exposures(0, 400, "control"));
+    experiments.exposures(id, exposures(400, 800, "treatment"));
+    experiments.events(conversions(metric, 0, 40));     // 40 of 400 control units convert
+    experiments.events(conversions(metric, 400, 480));  // 80 of 400 treatment units convert
+    experiments.events(conversions(metric, 5_000, 5_010)); // units never exposed: held, not counted
+
+    ExperimentResults first = experiments.results(id);
+    var conversion = first.metrics().get(0);
+    assertThat(first.arms()).extracting(ExperimentResults.ArmUnits::units).containsExactly(400L, 400L);
+    assertThat(conversion.arms()).extracting(ExperimentResults.ArmMetric::mean).containsExactly(0.1, 0.2);
+    assertThat(conversion.comparisons().get(0).pValue()).isLessThan(0.05);
+    assertThat(first.events().heldBeforeExposure()).isEqualTo(10);
+    assertThat(first.srm().flagged()).isFalse();
+
+    // more data: the next refresh folds only the new batch, and a fresh process folds everything to the same state
+    experiments.exposures(id, exposures(800, 1_000, "control"));
+    ExperimentResults second = experiments.results(id);
+    assertThat(second.arms()).extracting(ExperimentResults.ArmUnits::units).containsExactly(600L, 400L);
+    var fresh = new Experiments(store, new RegistryCatalog(registry), Clock.systemUTC());
+    assertThat(fresh.results(id)).isEqualTo(second);
+  }
+
+  @Test
+  void theListFiltersByModelStateAndText() throws Exception {
+    ObjectNode body = design("fraud", layer());
+    String marker = "needle-" + UUID.randomUUID();
+    body.put("hypothesis", "finds the " + marker);
+    String id = experiments.start(experiments.create(body).id()).id();
+    assertThat(experiments.list("fraud", "running", marker)).extracting(Experiment::id).containsExactly(id);
+    assertThat(experiments.list("churn", null, marker)).isEmpty();
+    assertThat(experiments.list(null, "stopped", marker)).isEmpty();
+    assertThat(failure(() -> experiments.list(null, "sleeping", null)).status()).isEqualTo(400);
+  }
+
+  /** An experiment on {@code model} with automatic promotion, 1,000 units per arm exposed, conversions 10% / 20%. */
+  private static String runWithData(String model, int controlUnits, double treatmentErrors) throws Exception {
+    ObjectNode body = design(model, layer());
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    ((ObjectNode) body.get("metrics").get("primary")).put("name", "conv-" + suffix);
+    ((ObjectNode) body.get("metrics").get("guardrails").get(0)).put("name", "errors-" + suffix);
+    ((ObjectNode) body.get("metrics").get("secondary").get(0)).put("name", "revenue-" + suffix);
+    body.putObject("auto").put("promote", true).put("min_days", 0).put("min_units_per_arm", 500);
+    String id = experiments.start(experiments.create(body).id()).id();
+    for (int from = 0; from < controlUnits; from += 1_000) {
+      experiments.exposures(id, exposures(from, Math.min(controlUnits, from + 1_000), "control"));
+    }
+    experiments.exposures(id, exposures(10_000, 11_000, "treatment"));
+    experiments.events(conversions("conv-" + suffix, 0, controlUnits / 10));
+    experiments.events(conversions("conv-" + suffix, 10_000, 10_200));
+    experiments.events(conversions("errors-" + suffix, 0, controlUnits / 50));
+    experiments.events(conversions("errors-" + suffix, 10_000, 10_000 + (int) (1_000 * treatmentErrors)));
+    return id;
+  }
+
+  @Test
+  void aBreachedGuardrailStopsTheExperimentAndReturnsTheAliasToControl() throws Exception {
+    registry.setAlias("guarded", "production", 2); // treatment already took the alias (a canary gone too far)
+    String id = runWithData("guarded", 1_000, 0.10); // errors: 2% control, 10% treatment
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.STOP_GUARDRAIL);
+    assertThat(d.applied()).isTrue();
+    assertThat(d.reason()).contains("guardrail 'errors-", "breached by arm 'treatment'");
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.alias("guarded", "production").version()).isEqualTo(1);
+    assertThat(experiments.decisions(id)).containsExactly(d);
+  }
+
+  @Test
+  void aWinnerIsPromotedByMovingTheAliasThroughTheRegistry() throws Exception {
+    String id = runWithData("promoted", 1_000, 0.02);
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.PROMOTE);
+    assertThat(d.version()).isEqualTo(2);
+    assertThat(registry.alias("promoted", "production").version()).isEqualTo(2);
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.audit("promoted", null, 100).items())
+        .anySatisfy(a -> assertThat(a.actor() + " " + a.action() + " " + a.to()).contains("experiment:" + id, "alias"));
+  }
+
+  @Test
+  void aSampleRatioMismatchHoldsEveryAutomaticDecision() throws Exception {
+    String id = runWithData("skewed", 1_300, 0.10); // 1,300 vs 1,000 units on a 50/50 split, and a breach
+    Decision d = experiments.analyze(id);
+    assertThat(d.action()).isEqualTo(Decision.Action.HOLD);
+    assertThat(d.reason()).contains("sample ratio mismatch");
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.RUNNING);
+    assertThat(registry.alias("skewed", "production").version()).isEqualTo(1);
+  }
+
+  private static JsonNode exposures(int from, int to, String arm) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    for (int i = from; i < to; i++) {
+      items.addObject().put("unit", "u" + i).put("arm", arm).put("timestamp", "2026-12-06T10:00:00Z");
+    }
+    return body;
+  }
+
+  private static JsonNode conversions(String metric, int from, int to) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    for (int i = from; i < to; i++) {
+      items.addObject().put("unit", "u" + i).put("metric", metric).put("value", 1)
+          .put("timestamp", Instant.parse("2026-12-06T11:00:00Z").toEpochMilli());
+    }
+    return body;
+  }
+}
