@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(AuthOnProfile.class)
 class ListingPagesTest {
+  @jakarta.inject.Inject Platform platform;
   private static final String ADMIN = TestTokens.token("root", "admin");
   private static final String MODEL = "pages-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -29,6 +30,7 @@ class ListingPagesTest {
         .put("/api/v1/models/" + MODEL + "/aliases/production").then().statusCode(200);
     List<String> submitted = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
+      BatchTestClient.put(platform.aws().s3(), MODEL + "/rows-" + i + ".jsonl", "{\"input\":[5.1,3.5,1.4,0.2]}\n");
       submitted.add(as(ADMIN).contentType(ContentType.JSON)
           .body("{\"model\":\"" + MODEL + "\",\"input\":\"s3://pier-batch/" + MODEL + "/rows-" + i + ".jsonl\"}")
           .post("/api/v1/batch-jobs").then().statusCode(201).extract().<String>path("id"));
