@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One registry on the local stand-ins (DynamoDB stand-in, s3proxy) through the real SDK clients, shared by a test
@@ -21,14 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class StandInRegistry {
   private static final AtomicInteger NEXT = new AtomicInteger();
-  @TempDir Path dataDir;
-  @TempDir Path files;
+  Path dataDir;
+  Path files;
   LocalAws aws;
   AwsClients clients;
   ModelRegistry registry;
 
   @BeforeAll
   void startTheStandIns() throws Exception {
+    dataDir = Files.createTempDirectory("pier-registry-data");
+    files = Files.createTempDirectory("pier-registry-files");
     aws = LocalAws.start(dataDir);
     clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
         aws.accessKeyId(), aws.secretAccessKey()));
@@ -39,9 +40,11 @@ abstract class StandInRegistry {
   }
 
   @AfterAll
-  void stopTheStandIns() {
+  void stopTheStandIns() throws Exception {
     clients.close();
     aws.close();
+    StoredDataFixture.deleteTree(dataDir);
+    StoredDataFixture.deleteTree(files);
   }
 
   /** A model name no other test uses. */
