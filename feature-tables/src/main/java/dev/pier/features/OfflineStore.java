@@ -1,0 +1,197 @@
+package dev.pier.features;
+
+import dev.pier.kernel.PierException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The offline store: Parquet sources in S3, mirrored into a local folder for DuckDB (its httpfs extension cannot be
+ * fetched offline, and a local copy is read many times faster). A source's objects are fetched through the S3 client
+ * and kept by ETag, so a second retrieval over an unchanged source downloads nothing; objects gone from S3 are
+ * removed. Hive-style {@code key=value/} folders keep their layout. Pushed rows are added as new Parquet objects under
+ * the batch source's prefix, never rewriting existing ones. Thread-safe (one fetch per source at a time).
+ */
+public final class OfflineStore {
+  private final S3Client s3;
+  private final Path mirror;
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final Map<String, String> etags = new ConcurrentHashMap<>();
+
+  public OfflineStore(S3Client s3, Path mirror) {
+    this.s3 = s3;
+    this.mirror = mirror;
+  }
+
+  /** A source's files, mirrored: what DuckDB's {@code read_parquet} reads. */
+  public record Mirrored(List<Path> files, boolean hive) {}
+
+  /** Whether an {@code s3://} path names Parquet data: null when it does, else the problem (for apply). */
+  public String check(String path) {
+    Location at = Location.parse(path);
+    try {
+      if (at.key().endsWith(".parquet")) {
+        s3.headObject(b -> b.bucket(at.bucket()).key(at.key()));
+        return null;
+      }
+      ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(at.bucket()).prefix(at.key()));
+      return page.contents().stream().anyMatch(o -> o.key().endsWith(".parquet")) ? null
+          : "no .parquet object under " + path;
+    } catch (NoSuchBucketException e) {
+      return "bucket '" + at.bucket() + "' does not exist";
+    } catch (S3Exception e) {
+      return e.statusCode() == 404 ? path + " does not exist" : "cannot read " + path + ": " + e.getMessage();
+    }
+  }
+
+  /** Mirrors a source's Parquet objects locally; 400 naming the path when it holds none. */
+  public Mirrored fetch(DataSource.Parquet source) {
+    Location at = Location.parse(source.path());
+    synchronized (locks.computeIfAbsent(source.path(), p -> new Object())) {
+      Path dir = mirror.resolve(Integer.toHexString(source.path().hashCode()) + "-" + at.bucket());
+      List<S3Object> objects = new ArrayList<>();
+      String prefix = at.key().endsWith(".parquet") ? at.key() : at.key();
+      try {
+        s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix)).contents().forEach(o -> {
+          if (o.key().endsWith(".parquet") && (!at.key().endsWith(".parquet") || o.key().equals(at.key()))) {
+            objects.add(o);
+          }
+        });
+      } catch (NoSuchBucketException e) {
+        throw PierException.badRequest("source '" + source.name() + "': bucket '" + at.bucket() + "' does not exist");
+      }
+      if (objects.isEmpty()) {
+        throw PierException.badRequest("source '" + source.name() + "': no .parquet object at " + source.path());
+      }
+      String base = at.key().endsWith(".parquet") ? at.key().substring(0, at.key().lastIndexOf('/') + 1) : at.key();
+      List<Path> files = new ArrayList<>();
+      Set<Path> keep = new HashSet<>();
+      boolean hive = false;
+      try {
+        for (S3Object o : objects) {
+          String relative = o.key().substring(base.length());
+          hive |= relative.contains("=");
+          Path file = dir.resolve(relative).normalize();
+          if (!file.startsWith(dir)) {
+            throw PierException.badRequest("source '" + source.name() + "': object key " + o.key() + " escapes its folder");
+          }
+          String cacheKey = file.toString();
+          if (!o.eTag().equals(etags.get(cacheKey)) || !Files.exists(file)) {
+            Files.createDirectories(file.getParent());
+            Path part = file.resolveSibling(file.getFileName() + ".part");
+            Files.deleteIfExists(part);
+            s3.getObject(b -> b.bucket(at.bucket()).key(o.key()), part);
+            Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            etags.put(cacheKey, o.eTag());
+          }
+          files.add(file);
+          keep.add(file);
+        }
+        if (Files.isDirectory(dir)) {
+          try (var walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+              if (!keep.contains(p)) {
+                Files.deleteIfExists(p);
+                etags.remove(p.toString());
+              }
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not mirror " + source.path(), e);
+      }
+      return new Mirrored(files, hive);
+    }
+  }
+
+  /**
+   * Writes pushed rows as one new Parquet object under {@code batch}'s prefix ({@code push-<time>-<uuid>.parquet});
+   * returns its {@code s3://} location. 400 when the batch source is a single file.
+   */
+  public String append(DataSource.Parquet batch, Map<String, List<Object>> columns, Map<String, Dtype> types,
+      List<Instant> times) {
+    Location at = Location.parse(batch.path());
+    if (!at.key().isEmpty() && !at.key().endsWith("/")) {
+      throw PierException.badRequest("batch source '" + batch.name() + "' is one file (" + batch.path() + "); pushing"
+          + " offline adds files, so its path must be a prefix ending in /");
+    }
+    String key = at.key() + "push-" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".parquet";
+    try {
+      Path file = Files.createTempFile("pier-push", ".parquet");
+      try {
+        try (Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+          List<String> names = new ArrayList<>(columns.keySet());
+          StringBuilder create = new StringBuilder("CREATE TABLE pushed (").append(quote(batch.timestampField()))
+              .append(" TIMESTAMP");
+          StringBuilder insert = new StringBuilder("INSERT INTO pushed VALUES (make_timestamp(?)");
+          for (String n : names) {
+            create.append(", ").append(quote(n)).append(' ').append(types.get(n).sql());
+            insert.append(", ?");
+          }
+          try (Statement s = db.createStatement()) {
+            s.execute(create.append(')').toString());
+          }
+          try (PreparedStatement p = db.prepareStatement(insert.append(')').toString())) {
+            for (int i = 0; i < times.size(); i++) {
+              p.setLong(1, Timestamps.micros(times.get(i)));
+              for (int c = 0; c < names.size(); c++) {
+                HistoricalRetrieval.bind(p, c + 2, types.get(names.get(c)), columns.get(names.get(c)).get(i));
+              }
+              p.addBatch();
+            }
+            p.executeBatch();
+          }
+          try (Statement s = db.createStatement()) {
+            s.execute("COPY pushed TO '" + file.toString().replace("'", "''") + "' (FORMAT parquet)");
+          }
+        }
+        s3.putObject(b -> b.bucket(at.bucket()).key(key), RequestBody.fromFile(file));
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write pushed rows to " + batch.path(), e);
+    } catch (SQLException e) {
+      throw new PierException(500, "could not write pushed rows as Parquet: " + e.getMessage(), e);
+    }
+    return "s3://" + at.bucket() + "/" + key;
+  }
+
+  static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  /** An {@code s3://bucket/key} location. */
+  record Location(String bucket, String key) {
+    static Location parse(String uri) {
+      if (uri == null || !uri.startsWith("s3://")) {
+        throw PierException.badRequest("'" + uri + "' is not an s3://bucket/key location");
+      }
+      int slash = uri.indexOf('/', 5);
+      return slash < 0 ? new Location(uri.substring(5), "") : new Location(uri.substring(5, slash), uri.substring(slash + 1));
+    }
+  }
+
+}
