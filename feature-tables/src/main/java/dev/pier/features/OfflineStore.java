@@ -87,11 +87,11 @@ public final class OfflineStore {
       String base = at.key().endsWith(".parquet") ? at.key().substring(0, at.key().lastIndexOf('/') + 1) : at.key();
       List<Path> files = new ArrayList<>();
       Set<Path> keep = new HashSet<>();
-      boolean hive = false;
+      Set<String> hiveLayouts = new HashSet<>();
       try {
         for (S3Object o : objects) {
           String relative = o.key().substring(base.length());
-          hive |= relative.contains("=");
+          hiveLayouts.add(hiveKeys(relative));
           Path file = dir.resolve(relative).normalize();
           if (!file.startsWith(dir)) {
             throw PierException.badRequest("source '" + source.name() + "': object key " + o.key() + " escapes its folder");
@@ -122,6 +122,8 @@ public final class OfflineStore {
       } catch (IOException e) {
         throw new UncheckedIOException("could not mirror " + source.path(), e);
       }
+      // partition columns only when every file sits in the same key=value layout (pushed files sit at the top)
+      boolean hive = hiveLayouts.size() == 1 && !hiveLayouts.contains("");
       return new Mirrored(files, hive);
     }
   }
@@ -177,6 +179,19 @@ public final class OfflineStore {
       throw new PierException(500, "could not write pushed rows as Parquet: " + e.getMessage(), e);
     }
     return "s3://" + at.bucket() + "/" + key;
+  }
+
+  /** The Hive partition keys of a relative path ({@code a=1/b=2/f.parquet} → {@code a/b}), "" for none. */
+  private static String hiveKeys(String relative) {
+    StringBuilder keys = new StringBuilder();
+    String[] parts = relative.split("/");
+    for (int i = 0; i < parts.length - 1; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq > 0) {
+        keys.append(parts[i], 0, eq).append('/');
+      }
+    }
+    return keys.toString();
   }
 
   static String quote(String identifier) {

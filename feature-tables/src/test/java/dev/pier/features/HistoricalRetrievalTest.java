@@ -1,0 +1,215 @@
+package dev.pier.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * Point-in-time retrieval over Parquet in the S3 stand-in, compared with an answer pandas computed independently
+ * ({@code src/test/resources/historical/generate.py}, {@code merge_asof}).
+ */
+class HistoricalRetrievalTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path FIXTURES = Path.of("src/test/resources/historical");
+  static final String DOC = """
+      entities:
+        - {name: driver, join_keys: [driver_id], value_type: INT64}
+        - {name: customer, join_keys: [customer_id], value_type: INT64}
+      sources:
+        - {name: driver_stats, kind: parquet, path: "s3://offline/driver_stats/", timestamp_field: event_timestamp,
+           created_timestamp_column: created}
+        - {name: driver_push, kind: push, batch_source: driver_stats}
+        - {name: customer_profile, kind: parquet, path: "s3://offline/customer_profile.parquet"}
+      feature_views:
+        - {name: driver_hourly_stats, entities: [driver], ttl: 2h, source: driver_push,
+           schema: [{name: conv_rate, dtype: FLOAT64}, {name: trips, dtype: INT64}]}
+        - {name: customer_profile, entities: [customer], ttl: 0, source: customer_profile,
+           schema: [{name: score, dtype: FLOAT64}]}
+      feature_services:
+        - {name: training, features: [driver_hourly_stats, "customer_profile:score"]}
+      """;
+
+  @TempDir Path dataDir;
+  @TempDir Path work;
+  private StandIns standIns;
+  private FeatureRegistry registry;
+  private OfflineStore offline;
+  private HistoricalRetrieval historical;
+  private ExecutorService pool;
+
+  @BeforeEach
+  void start() throws Exception {
+    standIns = new StandIns(dataDir);
+    var dynamo = standIns.clients.dynamoDb();
+    var s3 = standIns.clients.s3();
+    s3.createBucket(b -> b.bucket("offline"));
+    // driver_stats as a Hive-partitioned prefix of several files; customer_profile as one file
+    Path parquet = Files.createDirectories(work.resolve("parquet"));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " created::TIMESTAMP AS created, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips,"
+          + " driver_id % 2 AS odd FROM read_csv('" + FIXTURES.resolve("driver_stats.csv") + "'))"
+          + " TO '" + parquet.resolve("driver_stats") + "' (FORMAT parquet, PARTITION_BY (odd))");
+      s.execute("COPY (SELECT customer_id::BIGINT AS customer_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " score::DOUBLE AS score FROM read_csv('" + FIXTURES.resolve("customer_profile.csv") + "'))"
+          + " TO '" + parquet.resolve("customer_profile.parquet") + "' (FORMAT parquet)");
+    }
+    try (var files = Files.walk(parquet)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        s3.putObject(b -> b.bucket("offline").key(parquet.relativize(f).toString()), RequestBody.fromFile(f));
+      }
+    }
+    FeatureRegistry.createTableIfMissing(dynamo, "features");
+    OnlineStore.createTableIfMissing(dynamo, "features-online");
+    registry = new FeatureRegistry(dynamo, "features", Duration.ofMinutes(5), Clock.systemUTC());
+    offline = new OfflineStore(s3, work.resolve("mirror"));
+    registry.apply(DefinitionsParser.parse(DOC), false, offline::check);
+    historical = new HistoricalRetrieval(registry, offline);
+    pool = Executors.newFixedThreadPool(4);
+  }
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+    standIns.close();
+  }
+
+  private static List<String[]> csv(String name) {
+    try {
+      return Files.readAllLines(FIXTURES.resolve(name)).stream().skip(1).map(l -> l.split(",", -1)).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ArrayNode entityRows() {
+    ArrayNode rows = JSON.createArrayNode();
+    for (String[] r : csv("entity_rows.csv")) {
+      rows.addObject().put("driver_id", Long.parseLong(r[0])).put("customer_id", Long.parseLong(r[1]))
+          .put("event_timestamp", r[2]).put("label", Integer.parseInt(r[3]));
+    }
+    return rows;
+  }
+
+  @Test
+  void joinsEachEntityRowExactlyAsPandasMergeAsofDoes() {
+    HistoricalRetrieval.Result result = historical.retrieve(null, "training", entityRows(), false);
+
+    assertThat(result.featureNames()).containsExactly("conv_rate", "trips", "score");
+    List<String[]> expected = csv("expected.csv");
+    assertThat(result.rows()).hasSize(expected.size());
+    for (int i = 0; i < expected.size(); i++) {
+      String[] want = expected.get(i);
+      ObjectNode got = result.rows().get(i);
+      String where = "row " + i + " " + got;
+      assertThat(got.get("driver_id").asLong()).as(where).isEqualTo(Long.parseLong(want[0]));
+      assertThat(got.get("label").asInt()).as(where).isEqualTo(Integer.parseInt(want[3]));
+      assertNumber(got.get("conv_rate"), want[4], where);
+      assertNumber(got.get("trips"), want[5], where);
+      assertNumber(got.get("score"), want[6], where);
+    }
+    // the fixture covers both outcomes for each view
+    assertThat(result.rows()).anyMatch(r -> r.get("conv_rate").isNull()).anyMatch(r -> !r.get("conv_rate").isNull())
+        .anyMatch(r -> r.get("score").isNull()).anyMatch(r -> !r.get("score").isNull());
+  }
+
+  private static void assertNumber(JsonNode got, String want, String where) {
+    if (want.isEmpty()) {
+      assertThat(got.isNull()).as(where + " expected null").isTrue();
+    } else {
+      assertThat(got.isNull()).as(where + " expected " + want).isFalse();
+      assertThat(got.asDouble()).as(where).isCloseTo(Double.parseDouble(want), within(1e-9));
+    }
+  }
+
+  @Test
+  void betweenRowsOfTheSameEventTimeTheLaterCreatedWins() throws Exception {
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 1, "event_timestamp": "2026-12-01T10:00:00Z"}]""");
+
+    var result = historical.retrieve(List.of("driver_hourly_stats:trips"), null, rows, false);
+
+    assertThat(result.rows().get(0).get("trips").asLong()).isEqualTo(77);
+  }
+
+  @Test
+  void fullFeatureNamesPrefixTheView() throws Exception {
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 1, "customer_id": 10, "event_timestamp": "2026-12-01T10:00:00Z"}]""");
+
+    var result = historical.retrieve(null, "training", rows, true);
+
+    assertThat(result.featureNames())
+        .containsExactly("driver_hourly_stats__conv_rate", "driver_hourly_stats__trips", "customer_profile__score");
+    assertThat(result.rows().get(0).has("driver_hourly_stats__trips")).isTrue();
+  }
+
+  @Test
+  void anEntityRowWithoutEventTimestampIsA400NamingIt() throws Exception {
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 1, "event_timestamp": "2026-12-01T10:00:00Z"}, {"driver_id": 2}]""");
+
+    assertThatThrownBy(() -> historical.retrieve(List.of("driver_hourly_stats:trips"), null, rows, false))
+        .isInstanceOfSatisfying(PierException.class, e -> {
+          assertThat(e.status()).isEqualTo(400);
+          assertThat(e.getMessage()).isEqualTo("entity_rows[1] has no event_timestamp");
+        });
+  }
+
+  @Test
+  void rowsPushedOfflineAreJoinedLikeTheBatchSourcesOwn() throws Exception {
+    FeaturePush push = new FeaturePush(registry, new OnlineStore(standIns.clients.dynamoDb(), "features-online", pool),
+        offline);
+    push.push("driver_push", JSON.readTree("""
+        {"driver_id": [4], "conv_rate": [0.42], "trips": [42], "event_timestamp": ["2026-12-02T09:00:00Z"]}"""),
+        FeaturePush.Target.OFFLINE);
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 4, "event_timestamp": "2026-12-02T10:00:00Z"},
+         {"driver_id": 4, "event_timestamp": "2026-12-02T08:59:59Z"}]""");
+
+    var result = historical.retrieve(List.of("driver_hourly_stats:trips"), null, rows, false);
+
+    assertThat(result.rows()).extracting(r -> r.get("trips").toString()).containsExactly("42", "null");
+  }
+
+  @Test
+  void aSourceWithoutAFeaturesColumnIsA400NamingTheViewAndColumn() {
+    registry.apply(DefinitionsParser.parse("""
+        feature_views:
+          - {name: customer_profile, entities: [customer], ttl: 0, source: customer_profile,
+             schema: [{name: score, dtype: FLOAT64}, {name: tier, dtype: STRING}]}
+        """), false, null);
+    ArrayNode rows = JSON.createArrayNode();
+    rows.addObject().put("customer_id", 10).put("event_timestamp", "2026-12-01T10:00:00Z");
+
+    assertThatThrownBy(() -> historical.retrieve(List.of("customer_profile:tier"), null, rows, false))
+        .isInstanceOfSatisfying(PierException.class, e -> {
+          assertThat(e.status()).isEqualTo(400);
+          assertThat(e.getMessage()).startsWith("feature view 'customer_profile': source"
+              + " s3://offline/customer_profile.parquet does not match its schema:").contains("tier");
+        });
+  }
+}
