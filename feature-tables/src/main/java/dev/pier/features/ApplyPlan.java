@@ -1,5 +1,6 @@
 package dev.pier.features;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -16,7 +17,8 @@ public record ApplyPlan(boolean applied, List<Change> changes) {
    * what an update changes ({@code ttl: 1d -> 2d}, {@code feature trips removed}); {@code breaking} marks changes that
    * break readers (a feature removed or retyped, entities or source changed).
    */
-  public record Change(String kind, String name, String action, Integer fromVersion, Integer toVersion,
+  public record Change(String kind, String name, String action, @JsonProperty("from_version") Integer fromVersion,
+      @JsonProperty("to_version") Integer toVersion,
       List<String> differences, boolean breaking) {
     public Change {
       differences = List.copyOf(differences);

@@ -6,6 +6,7 @@ import dev.pier.kernel.security.AccessDenied;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.kernel.security.Gatekeeper;
 import dev.pier.kernel.security.Principal;
+import dev.pier.kernel.security.RequiresPermission;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
 import io.smallrye.mutiny.Uni;
@@ -86,7 +87,10 @@ public class AuthFilter {
       throw new IllegalStateException(request.getMethod() + " " + request.getUriInfo().getPath()
           + " reached authorization without authentication");
     }
-    if (rule == null) {
+    RequiresPermission domainRule = rule == null ? method.getAnnotation(RequiresPermission.class) : null;
+    if (domainRule != null) {
+      Gatekeeper.authorize(principal, domainRule.value(), null); // a domain module's route: platform-wide
+    } else if (rule == null) {
       if (principal.kind() != Principal.Kind.OPEN) {
         throw AccessDenied.forbidden(request.getMethod() + " " + request.getUriInfo().getPath()
             + " declares no permission, so it is closed while authentication is on");

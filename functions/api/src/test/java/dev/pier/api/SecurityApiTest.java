@@ -110,6 +110,8 @@ class SecurityApiTest {
       case REGISTER -> new String[] {"data-scientist", "predictor"};
       case ALIAS, APPROVE -> new String[] {"approver", "data-scientist"};
       case DELETE, KEYS, AUDIT, PRIVACY, METRICS -> new String[] {"admin", "admin:demo"};
+      case FEATURES_READ -> new String[] {"viewer", "marketing"};
+      case FEATURES_WRITE -> new String[] {"data-scientist", "predictor"};
     };
   }
 

@@ -1,0 +1,64 @@
+package dev.pier.features.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.features.ApplyPlan;
+import dev.pier.features.FeaturePush;
+import dev.pier.features.FeatureStore;
+import dev.pier.features.HistoricalRetrieval;
+import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.security.RequiresPermission;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+
+/** The feature store's control plane: apply (and plan), online reads, push, historical retrieval. */
+@Path("/api/v1/features")
+@Produces(MediaType.APPLICATION_JSON)
+public class FeaturesResource {
+  @Inject FeatureStore features;
+
+  /** The same definitions document as {@code ./pier features apply FILE}, YAML or JSON; {@code dry_run} plans. */
+  @POST
+  @Path("apply")
+  @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
+  @RequiresPermission(Permission.FEATURES_WRITE)
+  public ApplyPlan apply(String document, @QueryParam("dry_run") boolean dryRun) {
+    return features.apply(document, dryRun);
+  }
+
+  @POST
+  @Path("online")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresPermission(Permission.FEATURES_READ)
+  public ObjectNode online(JsonNode body) {
+    return FeastResource.online(features, body);
+  }
+
+  @POST
+  @Path("push")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresPermission(Permission.FEATURES_WRITE)
+  public FeaturePush.PushResult push(JsonNode body) {
+    return FeastResource.push(features, body);
+  }
+
+  /** Training rows: {@code {"feature_names": [...], "rows": [...]}}. */
+  public record HistoricalRows(List<String> feature_names, List<ObjectNode> rows) {}
+
+  @POST
+  @Path("historical")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresPermission(Permission.FEATURES_READ)
+  public HistoricalRows historical(JsonNode body) {
+    FeatureRequests.Historical r = FeatureRequests.historical(body);
+    HistoricalRetrieval.Result result =
+        features.historical().retrieve(r.features(), r.featureService(), r.entityRows(), r.fullNames());
+    return new HistoricalRows(result.featureNames(), result.rows());
+  }
+}
