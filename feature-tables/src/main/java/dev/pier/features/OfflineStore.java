@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -47,17 +46,19 @@ public final class OfflineStore {
   /** A source's files, mirrored: what DuckDB's {@code read_parquet} reads. */
   public record Mirrored(List<Path> files, boolean hive) {}
 
-  /** Whether an {@code s3://} path names Parquet data: null when it does, else the problem (for apply). */
+  /**
+   * Whether an {@code s3://} path can be a source, for apply: a file must exist; a prefix needs only its bucket (its
+   * files may arrive later, by push or by the pipeline that writes them). Null when fine, else the problem.
+   */
   public String check(String path) {
     Location at = Location.parse(path);
     try {
-      if (at.key().endsWith(".parquet")) {
+      if (!at.key().isEmpty() && !at.key().endsWith("/")) {
         s3.headObject(b -> b.bucket(at.bucket()).key(at.key()));
         return null;
       }
-      ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(at.bucket()).prefix(at.key()));
-      return page.contents().stream().anyMatch(o -> o.key().endsWith(".parquet")) ? null
-          : "no .parquet object under " + path;
+      s3.headBucket(b -> b.bucket(at.bucket()));
+      return null;
     } catch (NoSuchBucketException e) {
       return "bucket '" + at.bucket() + "' does not exist";
     } catch (S3Exception e) {

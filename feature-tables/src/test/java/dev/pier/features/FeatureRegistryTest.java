@@ -7,27 +7,34 @@ import dev.pier.kernel.PierException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The feature registry on the DynamoDB stand-in through the real SDK client. */
 class FeatureRegistryTest {
-  @TempDir Path dataDir;
-  private StandIns standIns;
+  @TempDir static Path dataDir;
+  private static StandIns standIns;
+  private static int tables;
   private FeatureRegistry registry;
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void startStandIns() throws Exception {
     standIns = new StandIns(dataDir);
-    FeatureRegistry.createTableIfMissing(standIns.clients.dynamoDb(), "features");
-    registry = new FeatureRegistry(standIns.clients.dynamoDb(), "features", Duration.ofMinutes(5), Clock.systemUTC());
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stopStandIns() {
     standIns.close();
+  }
+
+  @BeforeEach
+  void start() {
+    String table = "features-" + ++tables; // a fresh registry per test on the shared stand-ins
+    FeatureRegistry.createTableIfMissing(standIns.clients.dynamoDb(), table);
+    registry = new FeatureRegistry(standIns.clients.dynamoDb(), table, Duration.ofMinutes(5), Clock.systemUTC());
   }
 
   private ApplyPlan apply(String doc) {

@@ -21,7 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,18 +53,19 @@ class HistoricalRetrievalTest {
         - {name: training, features: [driver_hourly_stats, "customer_profile:score"]}
       """;
 
-  @TempDir Path dataDir;
-  @TempDir Path work;
-  private StandIns standIns;
+  @TempDir static Path dataDir;
+  @TempDir static Path work;
+  private static StandIns standIns;
+  private static ExecutorService pool;
+  private static int tables;
   private FeatureRegistry registry;
   private OfflineStore offline;
   private HistoricalRetrieval historical;
-  private ExecutorService pool;
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void startStandIns() throws Exception {
     standIns = new StandIns(dataDir);
-    var dynamo = standIns.clients.dynamoDb();
+    pool = Executors.newFixedThreadPool(4);
     var s3 = standIns.clients.s3();
     s3.createBucket(b -> b.bucket("offline"));
     // driver_stats as a Hive-partitioned prefix of several files; customer_profile as one file
@@ -82,19 +84,24 @@ class HistoricalRetrievalTest {
         s3.putObject(b -> b.bucket("offline").key(parquet.relativize(f).toString()), RequestBody.fromFile(f));
       }
     }
-    FeatureRegistry.createTableIfMissing(dynamo, "features");
-    OnlineStore.createTableIfMissing(dynamo, "features-online");
-    registry = new FeatureRegistry(dynamo, "features", Duration.ofMinutes(5), Clock.systemUTC());
-    offline = new OfflineStore(s3, work.resolve("mirror"));
-    registry.apply(DefinitionsParser.parse(DOC), false, offline::check);
-    historical = new HistoricalRetrieval(registry, offline);
-    pool = Executors.newFixedThreadPool(4);
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stopStandIns() {
     pool.shutdownNow();
     standIns.close();
+  }
+
+  @BeforeEach
+  void start() {
+    var dynamo = standIns.clients.dynamoDb();
+    int t = ++tables; // a fresh registry, online table and mirror per test; the Parquet in S3 is shared
+    FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
+    OnlineStore.createTableIfMissing(dynamo, "features-online-" + t);
+    registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
+    offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t));
+    registry.apply(DefinitionsParser.parse(DOC), false, offline::check);
+    historical = new HistoricalRetrieval(registry, offline);
   }
 
   private static List<String[]> csv(String name) {
@@ -181,8 +188,10 @@ class HistoricalRetrievalTest {
 
   @Test
   void rowsPushedOfflineAreJoinedLikeTheBatchSourcesOwn() throws Exception {
-    FeaturePush push = new FeaturePush(registry, new OnlineStore(standIns.clients.dynamoDb(), "features-online", pool),
-        offline);
+    // the pushed file lands in the shared driver_stats prefix: driver 4 at 12-02 09:00 is later than every fixture
+    // entity row (which end at 12-02 02:00), so the pandas comparison is unaffected whatever the test order
+    OnlineStore store = new OnlineStore(standIns.clients.dynamoDb(), "features-online-" + tables, pool);
+    FeaturePush push = new FeaturePush(registry, store, offline);
     push.push("driver_push", JSON.readTree("""
         {"driver_id": [4], "conv_rate": [0.42], "trips": [42], "event_timestamp": ["2026-12-02T09:00:00Z"]}"""),
         FeaturePush.Target.OFFLINE);

@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,18 +39,19 @@ class OnlineFeaturesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
 
-  @TempDir Path dataDir;
-  private StandIns standIns;
-  private DynamoDbClient dynamo;
-  private final List<BatchGetItemRequest> batchGets = new CopyOnWriteArrayList<>();
-  private ExecutorService pool;
+  @TempDir static Path dataDir;
+  private static StandIns standIns;
+  private static DynamoDbClient dynamo;
+  private static final List<BatchGetItemRequest> batchGets = new CopyOnWriteArrayList<>();
+  private static ExecutorService pool;
+  private static int tables;
   private FeatureRegistry registry;
   private OnlineStore store;
   private FeaturePush push;
   private OnlineFeatures online;
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void startStandIns() throws Exception {
     standIns = new StandIns(dataDir);
     dynamo = DynamoDbClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
         .endpointOverride(URI.create(standIns.aws.dynamoDbEndpoint().toString()))
@@ -63,22 +65,28 @@ class OnlineFeaturesTest {
             }
           }
         })).build();
-    FeatureRegistry.createTableIfMissing(dynamo, "features");
-    OnlineStore.createTableIfMissing(dynamo, "features-online");
-    registry = new FeatureRegistry(dynamo, "features", Duration.ofMinutes(5), Clock.systemUTC());
-    registry.apply(DefinitionsParser.parse(DefinitionsParserTest.DRIVERS), false, null);
     pool = Executors.newFixedThreadPool(8);
-    store = new OnlineStore(dynamo, "features-online", pool);
-    push = new FeaturePush(registry, store, null);
-    online = new OnlineFeatures(registry, store, Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stopStandIns() {
     pool.shutdownNow();
     dynamo.close();
     standIns.close();
   }
+
+  @BeforeEach
+  void start() {
+    int t = ++tables; // fresh tables per test on the shared stand-ins
+    FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
+    OnlineStore.createTableIfMissing(dynamo, "features-online-" + t);
+    registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
+    registry.apply(DefinitionsParser.parse(DefinitionsParserTest.DRIVERS), false, null);
+    store = new OnlineStore(dynamo, "features-online-" + t, pool);
+    push = new FeaturePush(registry, store, null);
+    online = new OnlineFeatures(registry, store, Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
 
   private FeaturePush.PushResult push(String df) throws Exception {
     return push.push("driver_push", JSON.readTree(df), FeaturePush.Target.ONLINE);
@@ -217,7 +225,7 @@ class OnlineFeaturesTest {
     assertThat(answer.at("/results/1/values/249").asText()).isEqualTo("x");
     assertThat(batchGets).hasSize(3);
     assertThat(batchGets).allSatisfy(r -> {
-      var ask = r.requestItems().get("features-online");
+      var ask = r.requestItems().get("features-online-" + tables);
       assertThat(ask.keys().size()).isLessThanOrEqualTo(100);
       assertThat(ask.projectionExpression()).isEqualTo("#k, #ts, #f0");
       assertThat(ask.expressionAttributeNames()).containsEntry("#f0", "city").hasSize(3);
