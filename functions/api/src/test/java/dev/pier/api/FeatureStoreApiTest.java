@@ -57,14 +57,19 @@ class FeatureStoreApiTest {
     Files.delete(file);
   }
 
+  /** RestAssured encodes only known content types from text; YAML goes as bytes. */
+  private static byte[] yaml(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   private void apply() {
-    given().contentType("application/yaml").body(doc()).post("/api/v1/features/apply").then().statusCode(200)
+    given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply").then().statusCode(200)
         .body("applied", equalTo(true));
   }
 
   @Test
   void aPlanShowsTheChangesAndAppliesNothing() {
-    given().contentType("application/yaml").body(doc()).post("/api/v1/features/apply?dry_run=true").then()
+    given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply?dry_run=true").then()
         .statusCode(200).body("applied", equalTo(false))
         .body("changes.find { it.name == '" + view + "' }.action", equalTo("create"));
     given().get("/api/v1/feature-views/" + view).then().statusCode(404);
@@ -92,7 +97,7 @@ class FeatureStoreApiTest {
 
   @Test
   void badDefinitionsAreA400NamingEachProblem() {
-    given().contentType("application/yaml").body(doc().replace("dtype: INT64", "dtype: INTEGER"))
+    given().contentType("application/yaml").body(yaml(doc().replace("dtype: INT64", "dtype: INTEGER")))
         .post("/api/v1/features/apply").then().statusCode(400)
         .body("detail", containsString("feature_views[0] (" + view + ").schema[1].dtype: 'INTEGER' is not a type"));
   }
@@ -122,7 +127,7 @@ class FeatureStoreApiTest {
   @Test
   void discoveryFindsViewsByTagAndShowsTheirVersions() {
     apply();
-    given().contentType("application/yaml").body(doc().replace("ttl: 1d", "ttl: 2d")).post("/api/v1/features/apply")
+    given().contentType("application/yaml").body(yaml(doc().replace("ttl: 1d", "ttl: 2d"))).post("/api/v1/features/apply")
         .then().statusCode(200);
 
     given().queryParam("tag", "team:ops").queryParam("q", view).get("/api/v1/feature-views").then().statusCode(200)
