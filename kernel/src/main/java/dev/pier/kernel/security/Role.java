@@ -6,12 +6,10 @@ import java.util.Set;
 
 /** The roles a JWT group or an API key can carry, each a fixed set of {@link Permission}s. */
 public enum Role {
-  VIEWER(EnumSet.of(Permission.READ, Permission.FEATURES_READ)),
-  PREDICTOR(EnumSet.of(Permission.READ, Permission.PREDICT, Permission.FEATURES_READ)),
-  DATA_SCIENTIST(EnumSet.of(Permission.READ, Permission.PREDICT, Permission.REGISTER, Permission.FEATURES_READ,
-      Permission.FEATURES_WRITE)),
-  APPROVER(EnumSet.of(Permission.READ, Permission.PREDICT, Permission.ALIAS, Permission.APPROVE,
-      Permission.FEATURES_READ)),
+  VIEWER(EnumSet.of(Permission.READ)),
+  PREDICTOR(EnumSet.of(Permission.READ, Permission.PREDICT)),
+  DATA_SCIENTIST(EnumSet.of(Permission.READ, Permission.PREDICT, Permission.REGISTER)),
+  APPROVER(EnumSet.of(Permission.READ, Permission.PREDICT, Permission.ALIAS, Permission.APPROVE)),
   ADMIN(EnumSet.allOf(Permission.class));
 
   private final Set<Permission> permissions;
