@@ -1,5 +1,6 @@
 package dev.pier.features;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import java.time.Instant;
@@ -42,7 +43,8 @@ public final class FeaturePush {
   }
 
   /** How many rows came in, how many were written online (per view), and the offline file written, if any. */
-  public record PushResult(int rows, Map<String, Integer> writtenOnline, String offlineObject) {}
+  public record PushResult(int rows, @JsonProperty("written_online") Map<String, Integer> writtenOnline,
+      @JsonProperty("offline_object") String offlineObject) {}
 
   public FeaturePush(FeatureRegistry registry, OnlineStore online, OfflineStore offline) {
     this.registry = registry;
@@ -157,6 +159,13 @@ public final class FeaturePush {
     if (to != Target.ONLINE) {
       if (offline == null) {
         throw PierException.notImplemented("this Pier has no offline store configured");
+      }
+      String created = batch.createdTimestampColumn();
+      if (created != null && !columns.containsKey(created)) {
+        // the batch source's files carry a created column; pushed rows were created when they arrived
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        columns.put(created, new ArrayList<>(java.util.Collections.nCopies(rows, now)));
+        types.put(created, new Dtype(Dtype.Scalar.UNIX_TIMESTAMP, false));
       }
       offlineObject = offline.append(batch, columns, types, times);
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -111,7 +110,7 @@ public final class HistoricalRetrieval {
     for (JsonNode row : entityRows) {
       out.add(((ObjectNode) row).deepCopy());
     }
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+    try (Connection db = DuckDb.open("historical retrieval")) {
       loadEntityRows(db, catalog, joinKeys, keys, times);
       for (var e : byView.entrySet()) {
         FeatureView view = catalog.view(e.getKey());
@@ -271,7 +270,8 @@ public final class HistoricalRetrieval {
       case Double d -> p.setDouble(index, d);
       case String s -> p.setString(index, s);
       case byte[] b -> p.setBytes(index, b);
-      case Instant t -> p.setObject(index, java.sql.Timestamp.from(t));
+      // as UTC text: a java.sql.Timestamp would be read in the JVM's time zone
+      case Instant t -> p.setString(index, java.time.LocalDateTime.ofInstant(t, java.time.ZoneOffset.UTC).toString());
       default -> p.setString(index, v.toString());
     }
   }

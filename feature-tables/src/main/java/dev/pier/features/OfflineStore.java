@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -144,7 +143,7 @@ public final class OfflineStore {
     try {
       Path file = Files.createTempFile("pier-push", ".parquet");
       try {
-        try (Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+        try (Connection db = DuckDb.open("pushing rows offline")) {
           List<String> names = new ArrayList<>(columns.keySet());
           StringBuilder create = new StringBuilder("CREATE TABLE pushed (").append(quote(batch.timestampField()))
               .append(" TIMESTAMP");

@@ -205,6 +205,28 @@ class HistoricalRetrievalTest {
   }
 
   @Test
+  void aFreshPrefixFilledOnlyByPushIsJoinedToo() throws Exception {
+    registry.apply(DefinitionsParser.parse("""
+        sources:
+          - {name: fresh, kind: parquet, path: "s3://offline/fresh/", created_timestamp_column: created}
+          - {name: fresh_push, kind: push, batch_source: fresh}
+        feature_views:
+          - {name: fresh_view, entities: [driver], ttl: 1h, source: fresh_push, schema: [{name: speed, dtype: FLOAT32}]}
+        """), false, offline::check);
+    FeaturePush push = new FeaturePush(registry, null, offline);
+    push.push("fresh_push", JSON.readTree("""
+        {"driver_id": [9, 9], "speed": [1.5, 2.5], "event_timestamp": ["2026-12-03T10:00:00Z", "2026-12-03T10:30:00Z"]}
+        """), FeaturePush.Target.OFFLINE);
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 9, "event_timestamp": "2026-12-03T10:29:59Z"}, {"driver_id": 9, "event_timestamp": "2026-12-03T12:00:00Z"}]
+        """);
+
+    var result = historical.retrieve(List.of("fresh_view:speed"), null, rows, false);
+
+    assertThat(result.rows()).extracting(r -> r.get("speed").toString()).containsExactly("1.5", "null");
+  }
+
+  @Test
   void aSourceWithoutAFeaturesColumnIsA400NamingTheViewAndColumn() {
     registry.apply(DefinitionsParser.parse("""
         feature_views:
