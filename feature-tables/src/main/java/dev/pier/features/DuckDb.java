@@ -16,11 +16,20 @@ final class DuckDb {
   private DuckDb() {}
 
   static Connection open(String purpose) throws SQLException {
+    return open(purpose, false);
+  }
+
+  /** With {@code stream}, result sets are fetched as they are read instead of materialized whole. */
+  static Connection open(String purpose, boolean stream) throws SQLException {
     if (!PRESENT) {
       throw PierException.notImplemented(purpose + " needs DuckDB, which this build (the Lambda zip) does not carry;"
           + " call the plain server or container build of the api for it");
     }
-    return DriverManager.getConnection("jdbc:duckdb:");
+    java.util.Properties p = new java.util.Properties();
+    if (stream) {
+      p.setProperty("jdbc_stream_results", "true");
+    }
+    return DriverManager.getConnection("jdbc:duckdb:", p);
   }
 
   private static boolean present() {

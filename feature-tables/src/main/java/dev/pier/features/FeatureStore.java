@@ -22,6 +22,8 @@ public final class FeatureStore implements AutoCloseable {
   private final FeaturePush push;
   private final HistoricalRetrieval historical;
   private final ExecutorService pool;
+  private final ExecutorService jobs;
+  private final Materialization materialization;
 
   /**
    * @param table the definitions table (single-table layout)
@@ -45,6 +47,18 @@ public final class FeatureStore implements AutoCloseable {
     this.offline = new OfflineStore(s3, settings.mirror());
     this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
+    // one materialization at a time per process: each streams a file through DuckDB and writes with the pool
+    this.jobs = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "pier-features-materialize");
+      t.setDaemon(true);
+      return t;
+    });
+    this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock);
+  }
+
+  /** Materialization jobs; call {@link Materialization#resumeRunning()} once at start. */
+  public Materialization materialization() {
+    return materialization;
   }
 
   /** Creates both tables when missing (local mode; the CDK creates them in AWS). */
@@ -93,6 +107,7 @@ public final class FeatureStore implements AutoCloseable {
 
   @Override
   public void close() {
+    jobs.shutdownNow();
     pool.shutdownNow();
   }
 }

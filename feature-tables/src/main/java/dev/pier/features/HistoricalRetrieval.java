@@ -214,7 +214,7 @@ public final class HistoricalRetrieval {
     return "SELECT " + columns + " FROM entity_rows e ASOF LEFT JOIN " + table + " f ON " + on + " ORDER BY e._row";
   }
 
-  private static Object value(ResultSet rs, int column, Dtype type) throws SQLException {
+  static Object value(ResultSet rs, int column, Dtype type) throws SQLException {
     Object raw = rs.getObject(column);
     if (raw == null) {
       return null;

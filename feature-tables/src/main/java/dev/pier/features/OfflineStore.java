@@ -43,7 +43,7 @@ public final class OfflineStore {
   }
 
   /** A source's files, mirrored: what DuckDB's {@code read_parquet} reads. */
-  public record Mirrored(List<Path> files, boolean hive) {}
+  public record Mirrored(List<Path> files, boolean hive, Path dir) {}
 
   /**
    * Whether an {@code s3://} path can be a source, for apply: a file must exist; a prefix needs only its bucket (its
@@ -124,7 +124,7 @@ public final class OfflineStore {
       }
       // partition columns only when every file sits in the same key=value layout (pushed files sit at the top)
       boolean hive = hiveLayouts.size() == 1 && !hiveLayouts.contains("");
-      return new Mirrored(files, hive);
+      return new Mirrored(files, hive, dir);
     }
   }
 

@@ -74,6 +74,36 @@ final class FeatureRequests {
     return out;
   }
 
+  static java.time.Instant time(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    try {
+      return dev.pier.features.Timestamps.parse(n);
+    } catch (IllegalArgumentException e) {
+      throw PierException.badRequest("'" + field + "': " + e.getMessage());
+    }
+  }
+
+  static List<String> names(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw PierException.badRequest("'" + field + "' must be a list of names");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : n) {
+      if (!e.isTextual()) {
+        throw PierException.badRequest("'" + field + "' must be a list of names; " + e + " is not text");
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
   static String text(JsonNode body, String field) {
     JsonNode n = body.get(field);
     if (n == null || n.isNull()) {

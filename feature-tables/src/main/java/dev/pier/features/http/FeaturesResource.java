@@ -6,6 +6,7 @@ import dev.pier.features.ApplyPlan;
 import dev.pier.features.FeaturePush;
 import dev.pier.features.FeatureStore;
 import dev.pier.features.HistoricalRetrieval;
+import dev.pier.features.Materialization;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.security.RequiresPermission;
 import jakarta.inject.Inject;
@@ -46,6 +47,42 @@ public class FeaturesResource {
   @RequiresPermission(Permission.FEATURES_WRITE)
   public FeaturePush.PushResult push(JsonNode body) {
     return FeastResource.push(features, body);
+  }
+
+  /** Starts a job copying {@code [start, end)} of each view (all online views by default) to the online store. */
+  @POST
+  @Path("materialize")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresPermission(Permission.FEATURES_WRITE)
+  public jakarta.ws.rs.core.Response materialize(JsonNode body) {
+    FeatureRequests.object(body, java.util.Set.of("start", "end", "feature_views"));
+    Materialization.Job job = features.materialization().start(FeatureRequests.time(body, "start"),
+        FeatureRequests.time(body, "end"), FeatureRequests.names(body, "feature_views"));
+    return accepted(job);
+  }
+
+  /** From each view's watermark (the end of its last materialization) to {@code end}. */
+  @POST
+  @Path("materialize-incremental")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresPermission(Permission.FEATURES_WRITE)
+  public jakarta.ws.rs.core.Response materializeIncremental(JsonNode body) {
+    FeatureRequests.object(body, java.util.Set.of("end", "feature_views"));
+    Materialization.Job job = features.materialization().startIncremental(FeatureRequests.time(body, "end"),
+        FeatureRequests.names(body, "feature_views"));
+    return accepted(job);
+  }
+
+  @jakarta.ws.rs.GET
+  @Path("materializations/{id}")
+  @RequiresPermission(Permission.FEATURES_READ)
+  public Materialization.Job materialization(@jakarta.ws.rs.PathParam("id") String id) {
+    return features.materialization().get(id);
+  }
+
+  private static jakarta.ws.rs.core.Response accepted(Materialization.Job job) {
+    return jakarta.ws.rs.core.Response.accepted(job)
+        .header("Location", "/api/v1/features/materializations/" + job.id()).build();
   }
 
   /** Training rows: {@code {"feature_names": [...], "rows": [...]}}. */

@@ -1,6 +1,9 @@
 package dev.pier.api;
 
 import dev.pier.features.FeatureStore;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -11,7 +14,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Builds the feature store (module feature-tables, whose REST resources the api serves) on this platform's SDK
- * clients; in local mode it creates its two tables in the DynamoDB stand-in. Wiring only.
+ * clients; in local mode it creates its two tables in the DynamoDB stand-in; at start it resumes interrupted
+ * materializations. Wiring only.
  */
 @Singleton
 public class FeatureStoreWiring {
@@ -29,6 +33,14 @@ public class FeatureStoreWiring {
       FeatureStore.createTablesIfMissing(platform.aws().dynamoDb(), settings);
     }
     return new FeatureStore(platform.aws().dynamoDb(), platform.aws().s3(), settings, Clock.systemUTC());
+  }
+
+  /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */
+  void resume(@Observes StartupEvent event, FeatureStore store) {
+    int resumed = store.materialization().resumeRunning();
+    if (resumed > 0) {
+      Log.infof("feature store: resumed %d materialization job(s)", resumed);
+    }
   }
 
   void close(@Disposes FeatureStore store) {
