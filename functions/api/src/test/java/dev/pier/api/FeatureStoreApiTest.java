@@ -139,4 +139,27 @@ class FeatureStoreApiTest {
         .body("versions.version", contains(1, 2))
         .body("versions[1].differences", contains("ttl: 1d -> 2d"));
   }
+
+  @Test
+  void aMaterializationJobCopiesTheOfflineRowsOnline() throws Exception {
+    apply();
+    String id = given().contentType(ContentType.JSON).body("""
+        {"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "feature_views": ["%s"]}""".formatted(view))
+        .post("/api/v1/features/materialize").then().statusCode(202).body("state", equalTo("RUNNING"))
+        .extract().path("id");
+    String state = "RUNNING";
+    for (int i = 0; i < 200 && state.equals("RUNNING"); i++) {
+      Thread.sleep(50);
+      state = given().get("/api/v1/features/materializations/" + id).then().statusCode(200).extract().path("state");
+    }
+    given().get("/api/v1/features/materializations/" + id).then().body("state", equalTo("SUCCEEDED"))
+        .body("rows", equalTo(1)).body("chunks_done", equalTo(1));
+
+    // the row is from 2026-12-01 and the view's ttl is a day: stored, and reported as too old to serve
+    given().contentType(ContentType.JSON).body("""
+        {"features": ["%s:trips"], "entities": {"driver_id": [7]}}""".formatted(view))
+        .post("/get-online-features").then().statusCode(200)
+        .body("results[1].statuses", contains("OUTSIDE_MAX_AGE"))
+        .body("results[1].event_timestamps", contains("2026-12-01T10:00:00Z"));
+  }
 }
