@@ -5,6 +5,8 @@
  * dev.pier.features.DefinitionsParser}) and applied all or nothing with a version per change ({@link
  * dev.pier.features.FeatureRegistry}); the online store on DynamoDB ({@link dev.pier.features.OnlineStore}, read through
  * {@link dev.pier.features.OnlineFeatures}); point-in-time correct historical retrieval with DuckDB over Parquet in S3
- * ({@link dev.pier.features.HistoricalRetrieval}). The REST lives in {@code dev.pier.features.http}.
+ * ({@link dev.pier.features.HistoricalRetrieval}); materialization offline → online ({@link
+ * dev.pier.features.Materialization}); the pipeline's lookup ({@link dev.pier.features.FeatureLookup}). The REST
+ * lives in {@code dev.pier.features.http}; {@link dev.pier.features.FeatureStore} builds the parts.
  */
 package dev.pier.features;
