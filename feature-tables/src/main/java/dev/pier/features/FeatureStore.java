@@ -1,5 +1,6 @@
 package dev.pier.features;
 
+import dev.pier.kernel.aws.S3SourcePolicy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +35,11 @@ public final class FeatureStore implements AutoCloseable {
    */
   public record Settings(String table, String onlineTable, Duration refresh, Path mirror, int readThreads) {}
 
-  public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, Clock clock) {
+  /**
+   * @param sources the S3 locations Pier may read and write for callers (sources, pushed files); Pier's own storage
+   *     is refused whatever a definition names
+   */
+  public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock) {
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(settings.readThreads(), r -> {
       Thread t = new Thread(r, "pier-features-" + n.incrementAndGet());
@@ -44,7 +49,7 @@ public final class FeatureStore implements AutoCloseable {
     this.registry = new FeatureRegistry(dynamo, settings.table(), settings.refresh(), clock);
     this.store = new OnlineStore(dynamo, settings.onlineTable(), pool);
     this.online = new OnlineFeatures(registry, store, clock);
-    this.offline = new OfflineStore(s3, settings.mirror());
+    this.offline = new OfflineStore(s3, settings.mirror(), sources);
     this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
     // one materialization at a time per process: each streams a file through DuckDB and writes with the pool

@@ -1,6 +1,7 @@
 package dev.pier.features;
 
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.S3SourcePolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,12 +35,18 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class OfflineStore {
   private final S3Client s3;
   private final Path mirror;
+  private final S3SourcePolicy policy;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   private final Map<String, String> etags = new ConcurrentHashMap<>();
 
-  public OfflineStore(S3Client s3, Path mirror) {
+  /**
+   * @param policy which S3 locations Pier may read and write for callers: a source path is checked at apply and at
+   *     every read and push (a 403 naming it otherwise), so a definition cannot make Pier read its own storage
+   */
+  public OfflineStore(S3Client s3, Path mirror, S3SourcePolicy policy) {
     this.s3 = s3;
     this.mirror = mirror;
+    this.policy = policy;
   }
 
   /** A source's files, mirrored: what DuckDB's {@code read_parquet} reads. */
@@ -51,6 +58,7 @@ public final class OfflineStore {
    */
   public String check(String path) {
     Location at = Location.parse(path);
+    policy.check(at.bucket(), at.key(), "source path");
     try {
       if (!at.key().isEmpty() && !at.key().endsWith("/")) {
         s3.headObject(b -> b.bucket(at.bucket()).key(at.key()));
@@ -68,6 +76,7 @@ public final class OfflineStore {
   /** Mirrors a source's Parquet objects locally; 400 naming the path when it holds none. */
   public Mirrored fetch(DataSource.Parquet source) {
     Location at = Location.parse(source.path());
+    policy.check(at.bucket(), at.key(), "source '" + source.name() + "' path");
     synchronized (locks.computeIfAbsent(source.path(), p -> new Object())) {
       Path dir = mirror.resolve(Integer.toHexString(source.path().hashCode()) + "-" + at.bucket());
       List<S3Object> objects = new ArrayList<>();
@@ -135,6 +144,7 @@ public final class OfflineStore {
   public String append(DataSource.Parquet batch, Map<String, List<Object>> columns, Map<String, Dtype> types,
       List<Instant> times) {
     Location at = Location.parse(batch.path());
+    policy.check(at.bucket(), at.key(), "source '" + batch.name() + "' path");
     if (!at.key().isEmpty() && !at.key().endsWith("/")) {
       throw PierException.badRequest("batch source '" + batch.name() + "' is one file (" + batch.path() + "); pushing"
           + " offline adds files, so its path must be a prefix ending in /");

@@ -99,7 +99,7 @@ class HistoricalRetrievalTest {
     FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
     OnlineStore.createTableIfMissing(dynamo, "features-online-" + t);
     registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
-    offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t));
+    offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t), StandIns.ANY_S3);
     registry.apply(DefinitionsParser.parse(DOC), false, offline::check);
     historical = new HistoricalRetrieval(registry, offline);
   }
@@ -224,6 +224,24 @@ class HistoricalRetrievalTest {
     var result = historical.retrieve(List.of("fresh_view:speed"), null, rows, false);
 
     assertThat(result.rows()).extracting(r -> r.get("speed").toString()).containsExactly("1.5", "null");
+  }
+
+  @Test
+  void aSourceInPiersOwnStorageIsRefusedAtApplyAndAtRead() {
+    var policy = dev.pier.kernel.aws.S3SourcePolicy.of(List.of("*"),
+        List.of(new dev.pier.kernel.aws.S3SourcePolicy.Location("offline", "driver_stats/")));
+    OfflineStore guarded = new OfflineStore(standIns.clients.s3(), work.resolve("guarded-" + tables), policy);
+
+    assertThatThrownBy(() -> guarded.check("s3://offline/driver_stats/"))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(403));
+    ArrayNode rows = JSON.createArrayNode();
+    rows.addObject().put("driver_id", 1).put("event_timestamp", "2026-12-01T10:00:00Z");
+    assertThatThrownBy(() -> new HistoricalRetrieval(registry, guarded)
+        .retrieve(List.of("driver_hourly_stats:trips"), null, rows, false))
+        .isInstanceOfSatisfying(PierException.class, e -> {
+          assertThat(e.status()).isEqualTo(403);
+          assertThat(e.getMessage()).contains("source 'driver_stats' path 's3://offline/driver_stats/'");
+        });
   }
 
   @Test

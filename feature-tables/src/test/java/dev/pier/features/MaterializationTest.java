@@ -88,8 +88,9 @@ class MaterializationTest {
     registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
     registry.apply(DefinitionsParser.parse(DOC), false, null);
     store = new OnlineStore(dynamo, "online-" + t, pool);
-    materialization = new Materialization(dynamo, "features-" + t, registry,
-        new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t)), store, runner, Clock.systemUTC());
+    OfflineStore offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t), StandIns.ANY_S3);
+    materialization = new Materialization(dynamo, "features-" + t, registry, offline, store, runner,
+        Clock.systemUTC());
   }
 
   /** Per driver, the trips of the newest row (ties: latest created) with event time in [from, to), from the CSV. */

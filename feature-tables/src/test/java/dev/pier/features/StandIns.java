@@ -7,6 +7,10 @@ import java.nio.file.Path;
 
 /** Pier's local stand-ins (DynamoDB, s3proxy) and real SDK clients on them, for one test. */
 final class StandIns implements AutoCloseable {
+  /** Local mode's policy: any bucket of the S3 stand-in. */
+  static final dev.pier.kernel.aws.S3SourcePolicy ANY_S3 =
+      dev.pier.kernel.aws.S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of());
+
   final LocalAws aws;
   final AwsClients clients;
 

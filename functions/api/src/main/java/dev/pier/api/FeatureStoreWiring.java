@@ -21,7 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class FeatureStoreWiring {
   @Produces
   @Singleton
-  FeatureStore featureStore(Platform platform, PierConfig config,
+  FeatureStore featureStore(Platform platform, PierConfig config, S3Sources sources,
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
@@ -32,7 +32,7 @@ public class FeatureStoreWiring {
     if (platform.standIns() != null) {
       FeatureStore.createTablesIfMissing(platform.aws().dynamoDb(), settings);
     }
-    return new FeatureStore(platform.aws().dynamoDb(), platform.aws().s3(), settings, Clock.systemUTC());
+    return new FeatureStore(platform.aws().dynamoDb(), platform.aws().s3(), settings, sources.policy(), Clock.systemUTC());
   }
 
   /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */
