@@ -122,6 +122,96 @@ public final class HistoricalRetrieval {
     return new Result(new ArrayList<>(columnOf.values()), out);
   }
 
+  /** Where a Parquet-to-Parquet retrieval wrote its rows. */
+  public record ParquetResult(String output, long rows,
+      @com.fasterxml.jackson.annotation.JsonProperty("feature_names") List<String> featureNames) {}
+
+  /**
+   * Entity rows from a Parquet file in S3 ({@code event_timestamp}, the join keys, any other columns), joined the
+   * same way and written as a Parquet file to {@code output} (default: {@code pier-historical/<id>.parquet} next to
+   * the entity file), with the entity columns first and the features after. No row limit: DuckDB does the work.
+   */
+  public ParquetResult retrieveToParquet(List<String> features, String featureService, String entitySource,
+      String output, boolean fullFeatureNames) {
+    Catalog catalog = registry.catalog();
+    List<FeatureRef> refs = catalog.resolve(features, featureService);
+    if (entitySource == null || !entitySource.startsWith("s3://")) {
+      throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
+    }
+    OfflineStore.Mirrored entityFiles = offline.fetch(
+        new DataSource.Parquet("entity_source", entitySource, EVENT_TIMESTAMP, null, null));
+    String target = output != null ? output : entitySource.substring(0, entitySource.lastIndexOf('/') + 1)
+        + "pier-historical/" + java.util.UUID.randomUUID() + ".parquet";
+    Map<String, List<String>> byView = new LinkedHashMap<>();
+    for (FeatureRef r : refs) {
+      byView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
+    }
+    List<String> names = new ArrayList<>();
+    try (Connection db = DuckDb.open("historical retrieval"); Statement s = db.createStatement()) {
+      try {
+        // numbered in file order, so the output keeps the entity rows' order whatever DuckDB's parallel scan does
+        s.execute("CREATE TABLE entity_rows AS SELECT row_number() OVER (ORDER BY filename, file_row_number) - 1"
+            + " AS _row, CAST(" + EVENT_TIMESTAMP + " AS TIMESTAMP) AS _ts, * EXCLUDE (filename, file_row_number)"
+            + " FROM read_parquet(" + fileList(entityFiles) + ", hive_partitioning = " + entityFiles.hive()
+            + ", union_by_name = true, filename = true, file_row_number = true)");
+      } catch (SQLException e) {
+        throw PierException.badRequest("entity_source " + entitySource + ": " + firstLine(e.getMessage()));
+      }
+      StringBuilder select = new StringBuilder("SELECT e.* EXCLUDE (_row, _ts)");
+      StringBuilder from = new StringBuilder(" FROM entity_rows e");
+      int v = 0;
+      for (var entry : byView.entrySet()) {
+        FeatureView view = catalog.view(entry.getKey());
+        List<String> joinKeys = catalog.joinKeys(view);
+        String table = prepareView(db, catalog, view, entry.getValue());
+        String window = view.ttl().isZero() ? "f._ts IS NOT NULL"
+            : "f._ts IS NOT NULL AND f._ts >= e._ts - INTERVAL (" + view.ttl().getSeconds() + ") SECOND";
+        StringBuilder cols = new StringBuilder("e._row, (" + window + ") AS _within");
+        for (int i = 0; i < entry.getValue().size(); i++) {
+          cols.append(", f._f").append(i);
+        }
+        try {
+          s.execute("CREATE TEMP TABLE j" + v + " AS SELECT " + cols + " FROM entity_rows e ASOF LEFT JOIN " + table
+              + " f ON " + on(joinKeys));
+        } catch (SQLException e) {
+          throw PierException.badRequest("entity_source " + entitySource + " lacks a join key of feature view '"
+              + view.name() + "' (" + String.join(", ", joinKeys) + "): " + firstLine(e.getMessage()));
+        }
+        for (int i = 0; i < entry.getValue().size(); i++) {
+          String feature = entry.getValue().get(i);
+          String name = fullFeatureNames ? view.name() + "__" + feature : feature;
+          if (names.contains(name)) {
+            throw PierException.badRequest("feature name '" + name + "' is in more than one view: ask with"
+                + " \"full_feature_names\": true");
+          }
+          names.add(name);
+          select.append(", CASE WHEN j").append(v).append("._within THEN j").append(v).append("._f").append(i)
+              .append(" END AS ").append(OfflineStore.quote(name));
+        }
+        from.append(" JOIN j").append(v).append(" USING (_row)");
+        v++;
+      }
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("pier-historical", ".parquet");
+      try {
+        s.execute("COPY (" + select + from + " ORDER BY e._row) TO '" + file.toString().replace("'", "''")
+            + "' (FORMAT parquet)");
+        long rows;
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM entity_rows")) {
+          rs.next();
+          rows = rs.getLong(1);
+        }
+        offline.upload(target, file);
+        return new ParquetResult(target, rows, names);
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    } catch (SQLException e) {
+      throw new PierException(500, "the point-in-time join failed: " + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static void loadEntityRows(Connection db, Catalog catalog, Set<String> joinKeys,
       Map<String, List<Object>> keys, List<Instant> times) throws SQLException {
     StringBuilder create = new StringBuilder("CREATE TABLE entity_rows (_row BIGINT, _ts TIMESTAMP");
@@ -150,18 +240,13 @@ public final class HistoricalRetrieval {
     }
   }
 
-  private void join(Connection db, Catalog catalog, FeatureView view, List<String> features,
-      Map<String, String> columnOf, List<ObjectNode> out) throws SQLException {
+  /** Loads a view's offline rows (deduplicated by created time) into a temp table; returns its name. */
+  private String prepareView(Connection db, Catalog catalog, FeatureView view, List<String> features) {
     DataSource.Parquet source = catalog.offlineSource(view);
     OfflineStore.Mirrored files = offline.fetch(source);
     List<String> joinKeys = catalog.joinKeys(view);
-    StringBuilder fileList = new StringBuilder("[");
-    for (int i = 0; i < files.files().size(); i++) {
-      fileList.append(i == 0 ? "" : ", ").append('\'').append(files.files().get(i).toString().replace("'", "''"))
-          .append('\'');
-    }
-    fileList.append(']');
-    String read = "read_parquet(" + fileList + ", hive_partitioning = " + files.hive() + ", union_by_name = true)";
+    String read = "read_parquet(" + fileList(files) + ", hive_partitioning = " + files.hive()
+        + ", union_by_name = true)";
     StringBuilder select = new StringBuilder();
     for (String k : joinKeys) {
       select.append(OfflineStore.quote(k)).append(", ");
@@ -183,11 +268,30 @@ public final class HistoricalRetrieval {
       throw PierException.badRequest("feature view '" + view.name() + "': source " + source.path()
           + " does not match its schema: " + firstLine(e.getMessage()));
     }
+    return table;
+  }
+
+  static String fileList(OfflineStore.Mirrored files) {
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < files.files().size(); i++) {
+      list.append(i == 0 ? "" : ", ").append('\'').append(files.files().get(i).toString().replace("'", "''"))
+          .append('\'');
+    }
+    return list.append(']').toString();
+  }
+
+  private static String on(List<String> joinKeys) {
     StringBuilder on = new StringBuilder();
     for (String k : joinKeys) {
       on.append("e.").append(OfflineStore.quote(k)).append(" = f.").append(OfflineStore.quote(k)).append(" AND ");
     }
-    on.append("e._ts >= f._ts");
+    return on.append("e._ts >= f._ts").toString();
+  }
+
+  private void join(Connection db, Catalog catalog, FeatureView view, List<String> features,
+      Map<String, String> columnOf, List<ObjectNode> out) throws SQLException {
+    String table = prepareView(db, catalog, view, features);
+    StringBuilder on = new StringBuilder(on(catalog.joinKeys(view)));
     String sql = buildQuery(table, on.toString(), features, view);
     try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {

@@ -191,6 +191,13 @@ public final class OfflineStore {
     return "s3://" + at.bucket() + "/" + key;
   }
 
+  /** Uploads a local file to an {@code s3://} location Pier may write for callers. */
+  public void upload(String location, Path file) {
+    Location at = Location.parse(location);
+    policy.check(at.bucket(), at.key(), "output");
+    s3.putObject(b -> b.bucket(at.bucket()).key(at.key()), RequestBody.fromFile(file));
+  }
+
   /** The Hive partition keys of a relative path ({@code a=1/b=2/f.parquet} → {@code a/b}), "" for none. */
   private static String hiveKeys(String relative) {
     StringBuilder keys = new StringBuilder();

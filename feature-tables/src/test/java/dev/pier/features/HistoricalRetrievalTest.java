@@ -227,6 +227,46 @@ class HistoricalRetrievalTest {
   }
 
   @Test
+  void entityRowsFromParquetAreJoinedIntoAParquetFileLikeInlineOnes() throws Exception {
+    Path entities = work.resolve("entities-" + tables + ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, customer_id::BIGINT AS customer_id,"
+          + " event_timestamp::TIMESTAMP AS event_timestamp, label::INTEGER AS label FROM read_csv('"
+          + FIXTURES.resolve("entity_rows.csv") + "')) TO '" + entities + "' (FORMAT parquet)");
+    }
+    standIns.clients.s3().putObject(b -> b.bucket("offline").key("training/entities.parquet"),
+        RequestBody.fromFile(entities));
+
+    HistoricalRetrieval.ParquetResult result = historical.retrieveToParquet(null, "training",
+        "s3://offline/training/entities.parquet", "s3://offline/training/out-" + tables + ".parquet", false);
+
+    assertThat(result.output()).isEqualTo("s3://offline/training/out-" + tables + ".parquet");
+    assertThat(result.rows()).isEqualTo(46);
+    Path out = work.resolve("out-" + tables + ".parquet");
+    standIns.clients.s3().getObject(b -> b.bucket("offline").key("training/out-" + tables + ".parquet"), out);
+    List<String[]> expected = csv("expected.csv");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement();
+        var rs = s.executeQuery("SELECT driver_id, label, conv_rate, trips, score FROM '" + out + "'")) {
+      for (int i = 0; i < expected.size(); i++) {
+        assertThat(rs.next()).isTrue();
+        String[] want = expected.get(i);
+        assertThat(rs.getLong(1)).isEqualTo(Long.parseLong(want[0]));
+        assertThat(rs.getInt(2)).isEqualTo(Integer.parseInt(want[3]));
+        for (int c = 0; c < 3; c++) {
+          Object got = rs.getObject(3 + c);
+          if (want[4 + c].isEmpty()) {
+            assertThat(got).as("row %d column %d", i, c).isNull();
+          } else {
+            assertThat(((Number) got).doubleValue()).as("row %d column %d", i, c)
+                .isCloseTo(Double.parseDouble(want[4 + c]), within(1e-9));
+          }
+        }
+      }
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  @Test
   void aSourceInPiersOwnStorageIsRefusedAtApplyAndAtRead() {
     var policy = dev.pier.kernel.aws.S3SourcePolicy.of(List.of("*"),
         List.of(new dev.pier.kernel.aws.S3SourcePolicy.Location("offline", "driver_stats/")));

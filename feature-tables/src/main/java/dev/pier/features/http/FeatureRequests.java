@@ -17,7 +17,8 @@ final class FeatureRequests {
   record Online(List<String> features, String featureService, Map<String, JsonNode> entities, boolean fullNames) {}
 
   /** {@code entity_rows} with {@code features} or {@code feature_service}, and {@code full_feature_names}. */
-  record Historical(List<String> features, String featureService, JsonNode entityRows, boolean fullNames) {}
+  record Historical(List<String> features, String featureService, JsonNode entityRows, String entitySource,
+      String output, boolean fullNames) {}
 
   static Online online(JsonNode body) {
     object(body, Set.of("features", "feature_service", "entities", "full_feature_names"));
@@ -34,13 +35,17 @@ final class FeatureRequests {
   }
 
   static Historical historical(JsonNode body) {
-    object(body, Set.of("features", "feature_service", "entity_rows", "entity_source", "full_feature_names"));
-    if (body.has("entity_source")) {
-      throw PierException.notImplemented("'entity_source' (a Parquet file of entity rows answered as a Parquet file)"
-          + " is not built yet; send up to 10000 'entity_rows' inline");
+    object(body, Set.of("features", "feature_service", "entity_rows", "entity_source", "output",
+        "full_feature_names"));
+    if (body.has("entity_rows") == body.has("entity_source")) {
+      throw PierException.badRequest("give either 'entity_rows' (up to 10000, answered inline) or 'entity_source'"
+          + " (an s3:// Parquet file, answered as a Parquet file at 'output')");
+    }
+    if (body.has("output") && !body.has("entity_source")) {
+      throw PierException.badRequest("'output' goes with 'entity_source'; inline entity_rows are answered inline");
     }
     return new Historical(features(body), text(body, "feature_service"), body.get("entity_rows"),
-        bool(body, "full_feature_names"));
+        text(body, "entity_source"), text(body, "output"), bool(body, "full_feature_names"));
   }
 
   static void object(JsonNode body, Set<String> known) {

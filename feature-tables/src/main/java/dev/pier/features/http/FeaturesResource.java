@@ -85,15 +85,22 @@ public class FeaturesResource {
         .header("Location", "/api/v1/features/materializations/" + job.id()).build();
   }
 
-  /** Training rows: {@code {"feature_names": [...], "rows": [...]}}. */
+  /**
+   * Training rows: inline {@code entity_rows} answered as {@code {"feature_names": [...], "rows": [...]}}; an {@code
+   * entity_source} Parquet file answered as {@code {"output": "s3://…parquet", "rows": n, "feature_names": [...]}}.
+   */
   public record HistoricalRows(List<String> feature_names, List<ObjectNode> rows) {}
 
   @POST
   @Path("historical")
   @Consumes(MediaType.APPLICATION_JSON)
   @RequiresPermission(Permission.FEATURES_READ)
-  public HistoricalRows historical(JsonNode body) {
+  public Object historical(JsonNode body) {
     FeatureRequests.Historical r = FeatureRequests.historical(body);
+    if (r.entitySource() != null) {
+      return features.historical().retrieveToParquet(r.features(), r.featureService(), r.entitySource(), r.output(),
+          r.fullNames());
+    }
     HistoricalRetrieval.Result result =
         features.historical().retrieve(r.features(), r.featureService(), r.entityRows(), r.fullNames());
     return new HistoricalRows(result.featureNames(), result.rows());

@@ -122,6 +122,10 @@ class FeatureStoreApiTest {
         .body("feature_names", contains("trips"))
         .body("rows[0].trips", equalTo(70)).body("rows[0].label", equalTo(1))
         .body("rows[1].trips", nullValue());
+    given().contentType(ContentType.JSON).body("""
+        {"feature_service": "%s_svc", "entity_rows": [], "entity_source": "s3://%s/e.parquet"}""".formatted(view, bucket))
+        .post("/api/v1/features/historical").then().statusCode(400)
+        .body("detail", containsString("give either 'entity_rows'"));
   }
 
   @Test
