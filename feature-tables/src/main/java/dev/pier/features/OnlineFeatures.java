@@ -164,9 +164,13 @@ public final class OnlineFeatures implements FeatureLookup {
     }
     Instant now = clock.instant();
     Map<FeatureRef, List<FeatureValue>> out = new HashMap<>();
+    Map<String, List<OnlineStore.Stored>> done = new HashMap<>();
+    for (var e : reads.entrySet()) {
+      done.put(e.getKey(), e.getValue().join());
+    }
     for (FeatureRef r : refs) {
       FeatureView view = catalog.view(r.view());
-      List<OnlineStore.Stored> stored = reads.get(r.view()).join();
+      List<OnlineStore.Stored> stored = done.get(r.view());
       List<FeatureValue> values = new ArrayList<>(rows);
       for (OnlineStore.Stored s : stored) {
         if (s == null) {
