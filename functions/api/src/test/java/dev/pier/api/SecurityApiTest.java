@@ -112,6 +112,8 @@ class SecurityApiTest {
       case REGISTER -> new String[] {"data-scientist", "predictor"};
       case ALIAS, APPROVE -> new String[] {"approver", "data-scientist"};
       case DELETE, KEYS, AUDIT, PRIVACY, METRICS -> new String[] {"admin", "admin:demo"};
+      case FEATURES_READ -> new String[] {"viewer", "marketing"};
+      case FEATURES_WRITE -> new String[] {"data-scientist", "predictor"};
     };
   }
 
@@ -182,8 +184,13 @@ class SecurityApiTest {
    */
   private static List<String> restClassNames() throws Exception {
     List<String> names = new ArrayList<>();
-    for (var root : List.of(java.nio.file.Path.of("target/classes"), java.nio.file.Path.of(
-        dev.pier.registry.api.ModelResource.class.getProtectionDomain().getCodeSource().getLocation().toURI()))) {
+    List<java.nio.file.Path> roots = new ArrayList<>(List.of(java.nio.file.Path.of("target/classes")));
+    // every domain module whose resources the app serves
+    for (Class<?> domain : List.of(dev.pier.registry.api.ModelResource.class, dev.pier.features.http.FeastResource.class,
+        dev.pier.experiments.http.ExperimentResource.class)) {
+      roots.add(java.nio.file.Path.of(domain.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    }
+    for (var root : roots) {
       if (Files.isDirectory(root)) {
         try (Stream<java.nio.file.Path> files = Files.walk(root)) {
           files.map(f -> root.relativize(f).toString()).filter(f -> f.endsWith(".class") && !f.contains("$"))
@@ -260,7 +267,8 @@ class SecurityApiTest {
       }
       String verb = route[0].substring(0, route[0].indexOf(' '));
       String path = route[0].substring(route[0].indexOf(' ') + 1).replace("{model}", "demo").replace("{version}", "1")
-          .replace("{alias}", "production").replace("{id}", "x").replace("{upload}", "x");
+          .replace("{alias}", "production").replace("{id}", "x").replace("{upload}", "x")
+          .replace("{key}", "x").replace("{name}", "x");
       for (String token : new String[] {null, nobody}) {
         RequestSpecification spec = given();
         if (token != null) {

@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * What a caller may do. The first six are granted per model (a grant names a model or a wildcard pattern);
- * {@link #KEYS}, {@link #AUDIT}, {@link #PRIVACY} and {@link #METRICS} concern the whole platform and need a grant on
- * {@code *}.
+ * {@link #KEYS}, {@link #AUDIT}, {@link #PRIVACY}, {@link #METRICS} and the feature store's two concern the whole
+ * platform and need a grant on {@code *}.
  */
 public enum Permission {
   /** Read metadata: models, versions, aliases, signatures, readiness. */
@@ -23,7 +23,11 @@ public enum Permission {
   /** Erase a data subject's records. */
   PRIVACY,
   /** Scrape {@code /q/metrics}, which names every model and its traffic (a key for Prometheus needs only this). */
-  METRICS;
+  METRICS,
+  /** Read feature definitions, online features and training data (the feature store concerns the platform). */
+  FEATURES_READ,
+  /** Apply feature definitions and push feature rows. */
+  FEATURES_WRITE;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);
@@ -31,7 +35,8 @@ public enum Permission {
 
   /** True for the permissions that concern the platform rather than one model. */
   public boolean platformWide() {
-    return this == KEYS || this == AUDIT || this == PRIVACY || this == METRICS;
+    return this == KEYS || this == AUDIT || this == PRIVACY || this == METRICS || this == FEATURES_READ
+        || this == FEATURES_WRITE;
   }
 
   public static Permission parse(String id) {

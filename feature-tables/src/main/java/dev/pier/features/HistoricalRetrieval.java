@@ -1,0 +1,391 @@
+package dev.pier.features;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Training data, point-in-time correct exactly as Feast defines it: for each entity row and feature view, the
+ * feature row of the same entity key with the greatest event time ≤ the row's {@code event_timestamp} and ≥ that
+ * time − the view's ttl (no lower bound for ttl 0); between feature rows of the same event time, the one with the
+ * greatest created timestamp; nulls when there is none. Entity rows keep their order and every column they came
+ * with (labels pass through).
+ *
+ * <p>The join is DuckDB's {@code ASOF LEFT JOIN} over the views' Parquet (mirrored from S3 by {@link OfflineStore}),
+ * one in-memory DuckDB per request: rows of equal (key, event time) are first reduced to the latest created, then
+ * each entity row takes the latest feature row at or before its time, and a row older than the ttl window is
+ * nulled — the latest row is outside the window exactly when every earlier one is too.
+ */
+public final class HistoricalRetrieval {
+  /** Inline entity rows answered inline; more belong in a Parquet entity source (not built yet). */
+  public static final int MAX_INLINE_ROWS = 10_000;
+  static final String EVENT_TIMESTAMP = "event_timestamp";
+
+  private final FeatureRegistry registry;
+  private final OfflineStore offline;
+
+  public HistoricalRetrieval(FeatureRegistry registry, OfflineStore offline) {
+    this.registry = registry;
+    this.offline = offline;
+  }
+
+  /** The joined rows: each entity row's own fields, then the features by name (or {@code view__feature}). */
+  public record Result(List<String> featureNames, List<ObjectNode> rows) {}
+
+  public Result retrieve(List<String> features, String featureService, JsonNode entityRows, boolean fullFeatureNames) {
+    Catalog catalog = registry.catalog();
+    List<FeatureRef> refs = catalog.resolve(features, featureService);
+    if (entityRows == null || !entityRows.isArray() || entityRows.isEmpty()) {
+      throw PierException.badRequest("'entity_rows' must be a non-empty list of objects, each with the join keys and"
+          + " an event_timestamp");
+    }
+    if (entityRows.size() > MAX_INLINE_ROWS) {
+      throw PierException.badRequest("'entity_rows' has " + entityRows.size() + " rows; at most " + MAX_INLINE_ROWS
+          + " are answered inline");
+    }
+    Map<String, List<String>> byView = new LinkedHashMap<>();
+    for (FeatureRef r : refs) {
+      byView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
+    }
+    Map<String, String> columnOf = new LinkedHashMap<>();
+    for (FeatureRef r : refs) {
+      String name = fullFeatureNames ? r.fullName() : r.feature();
+      if (columnOf.containsValue(name)) {
+        throw PierException.badRequest("feature name '" + name + "' is in more than one view: ask with"
+            + " \"full_feature_names\": true");
+      }
+      columnOf.put(r.toString(), name);
+    }
+    Set<String> joinKeys = new LinkedHashSet<>();
+    for (String v : byView.keySet()) {
+      joinKeys.addAll(catalog.joinKeys(catalog.view(v)));
+    }
+    // entity rows, typed and checked before any data is read
+    List<Instant> times = new ArrayList<>(entityRows.size());
+    Map<String, List<Object>> keys = new LinkedHashMap<>();
+    joinKeys.forEach(k -> keys.put(k, new ArrayList<>(entityRows.size())));
+    for (int i = 0; i < entityRows.size(); i++) {
+      JsonNode row = entityRows.get(i);
+      if (!row.isObject()) {
+        throw PierException.badRequest("entity_rows[" + i + "] is not an object");
+      }
+      JsonNode ts = row.get(EVENT_TIMESTAMP);
+      if (ts == null || ts.isNull()) {
+        throw PierException.badRequest("entity_rows[" + i + "] has no event_timestamp");
+      }
+      try {
+        times.add(Timestamps.parse(ts));
+      } catch (IllegalArgumentException e) {
+        throw PierException.badRequest("entity_rows[" + i + "].event_timestamp: " + e.getMessage());
+      }
+      for (String k : joinKeys) {
+        Entity entity = catalog.entityByJoinKey(k);
+        JsonNode v = row.get(k);
+        if (v == null || v.isNull()) {
+          throw PierException.badRequest("entity_rows[" + i + "] has no '" + k + "', the join key of entity '"
+              + entity.name() + "'");
+        }
+        try {
+          keys.get(k).add(entity.valueType().fromJson(v));
+        } catch (IllegalArgumentException e) {
+          throw PierException.badRequest("entity_rows[" + i + "]." + k + ": " + e.getMessage());
+        }
+      }
+    }
+
+    List<ObjectNode> out = new ArrayList<>(entityRows.size());
+    for (JsonNode row : entityRows) {
+      out.add(((ObjectNode) row).deepCopy());
+    }
+    try (Connection db = DuckDb.open("historical retrieval")) {
+      loadEntityRows(db, catalog, joinKeys, keys, times);
+      for (var e : byView.entrySet()) {
+        FeatureView view = catalog.view(e.getKey());
+        join(db, catalog, view, e.getValue(), columnOf, out);
+      }
+    } catch (SQLException e) {
+      throw new PierException(500, "the point-in-time join failed: " + e.getMessage(), e);
+    }
+    return new Result(new ArrayList<>(columnOf.values()), out);
+  }
+
+  /** Where a Parquet-to-Parquet retrieval wrote its rows. */
+  public record ParquetResult(String output, long rows,
+      @com.fasterxml.jackson.annotation.JsonProperty("feature_names") List<String> featureNames) {}
+
+  /**
+   * Entity rows from a Parquet file in S3 ({@code event_timestamp}, the join keys, any other columns), joined the
+   * same way and written as a Parquet file to {@code output} (default: {@code pier-historical/<id>.parquet} next to
+   * the entity file), with the entity columns first and the features after. No row limit: DuckDB does the work.
+   */
+  public ParquetResult retrieveToParquet(List<String> features, String featureService, String entitySource,
+      String output, boolean fullFeatureNames) {
+    Catalog catalog = registry.catalog();
+    List<FeatureRef> refs = catalog.resolve(features, featureService);
+    if (entitySource == null || !entitySource.startsWith("s3://")) {
+      throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
+    }
+    OfflineStore.Mirrored entityFiles = offline.fetch(
+        new DataSource.Parquet("entity_source", entitySource, EVENT_TIMESTAMP, null, null));
+    String target = output != null ? output : entitySource.substring(0, entitySource.lastIndexOf('/') + 1)
+        + "pier-historical/" + java.util.UUID.randomUUID() + ".parquet";
+    Map<String, List<String>> byView = new LinkedHashMap<>();
+    for (FeatureRef r : refs) {
+      byView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
+    }
+    List<String> names = new ArrayList<>();
+    try (Connection db = DuckDb.open("historical retrieval"); Statement s = db.createStatement()) {
+      try {
+        // numbered in file order, so the output keeps the entity rows' order whatever DuckDB's parallel scan does
+        s.execute("CREATE TABLE entity_rows AS SELECT row_number() OVER (ORDER BY filename, file_row_number) - 1"
+            + " AS _row, CAST(" + EVENT_TIMESTAMP + " AS TIMESTAMP) AS _ts, * EXCLUDE (filename, file_row_number)"
+            + " FROM read_parquet(" + fileList(entityFiles) + ", hive_partitioning = " + entityFiles.hive()
+            + ", union_by_name = true, filename = true, file_row_number = true)");
+      } catch (SQLException e) {
+        throw PierException.badRequest("entity_source " + entitySource + ": " + firstLine(e.getMessage()));
+      }
+      StringBuilder select = new StringBuilder("SELECT e.* EXCLUDE (_row, _ts)");
+      StringBuilder from = new StringBuilder(" FROM entity_rows e");
+      int v = 0;
+      for (var entry : byView.entrySet()) {
+        FeatureView view = catalog.view(entry.getKey());
+        List<String> joinKeys = catalog.joinKeys(view);
+        String table = prepareView(db, catalog, view, entry.getValue());
+        String window = view.ttl().isZero() ? "f._ts IS NOT NULL"
+            : "f._ts IS NOT NULL AND f._ts >= e._ts - INTERVAL (" + view.ttl().getSeconds() + ") SECOND";
+        StringBuilder cols = new StringBuilder("e._row, (" + window + ") AS _within");
+        for (int i = 0; i < entry.getValue().size(); i++) {
+          cols.append(", f._f").append(i);
+        }
+        try {
+          s.execute("CREATE TEMP TABLE j" + v + " AS SELECT " + cols + " FROM entity_rows e ASOF LEFT JOIN " + table
+              + " f ON " + on(joinKeys));
+        } catch (SQLException e) {
+          throw PierException.badRequest("entity_source " + entitySource + " lacks a join key of feature view '"
+              + view.name() + "' (" + String.join(", ", joinKeys) + "): " + firstLine(e.getMessage()));
+        }
+        for (int i = 0; i < entry.getValue().size(); i++) {
+          String feature = entry.getValue().get(i);
+          String name = fullFeatureNames ? view.name() + "__" + feature : feature;
+          if (names.contains(name)) {
+            throw PierException.badRequest("feature name '" + name + "' is in more than one view: ask with"
+                + " \"full_feature_names\": true");
+          }
+          names.add(name);
+          select.append(", CASE WHEN j").append(v).append("._within THEN j").append(v).append("._f").append(i)
+              .append(" END AS ").append(OfflineStore.quote(name));
+        }
+        from.append(" JOIN j").append(v).append(" USING (_row)");
+        v++;
+      }
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("pier-historical", ".parquet");
+      try {
+        s.execute("COPY (" + select + from + " ORDER BY e._row) TO '" + file.toString().replace("'", "''")
+            + "' (FORMAT parquet)");
+        long rows;
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM entity_rows")) {
+          rs.next();
+          rows = rs.getLong(1);
+        }
+        offline.upload(target, file);
+        return new ParquetResult(target, rows, names);
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    } catch (SQLException e) {
+      throw new PierException(500, "the point-in-time join failed: " + e.getMessage(), e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void loadEntityRows(Connection db, Catalog catalog, Set<String> joinKeys,
+      Map<String, List<Object>> keys, List<Instant> times) throws SQLException {
+    StringBuilder create = new StringBuilder("CREATE TABLE entity_rows (_row BIGINT, _ts TIMESTAMP");
+    StringBuilder insert = new StringBuilder("INSERT INTO entity_rows VALUES (?, make_timestamp(?)");
+    List<Dtype> types = new ArrayList<>();
+    for (String k : joinKeys) {
+      Dtype t = catalog.entityByJoinKey(k).valueType();
+      types.add(t);
+      create.append(", ").append(OfflineStore.quote(k)).append(' ').append(t.sql());
+      insert.append(", ?");
+    }
+    try (Statement s = db.createStatement()) {
+      s.execute(create.append(')').toString());
+    }
+    List<String> names = new ArrayList<>(joinKeys);
+    try (PreparedStatement p = db.prepareStatement(insert.append(')').toString())) {
+      for (int i = 0; i < times.size(); i++) {
+        p.setLong(1, i);
+        p.setLong(2, Timestamps.micros(times.get(i)));
+        for (int c = 0; c < names.size(); c++) {
+          bind(p, c + 3, types.get(c), keys.get(names.get(c)).get(i));
+        }
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+  }
+
+  /** Loads a view's offline rows (deduplicated by created time) into a temp table; returns its name. */
+  private String prepareView(Connection db, Catalog catalog, FeatureView view, List<String> features) {
+    DataSource.Parquet source = catalog.offlineSource(view);
+    OfflineStore.Mirrored files = offline.fetch(source);
+    List<String> joinKeys = catalog.joinKeys(view);
+    String read = "read_parquet(" + fileList(files) + ", hive_partitioning = " + files.hive()
+        + ", union_by_name = true)";
+    StringBuilder select = new StringBuilder();
+    for (String k : joinKeys) {
+      select.append(OfflineStore.quote(k)).append(", ");
+    }
+    select.append("CAST(").append(OfflineStore.quote(source.timestampField())).append(" AS TIMESTAMP) AS _ts");
+    for (int i = 0; i < features.size(); i++) {
+      Field f = view.feature(features.get(i));
+      select.append(", CAST(").append(OfflineStore.quote(f.name())).append(" AS ").append(f.dtype().sql())
+          .append(") AS _f").append(i);
+    }
+    String partition = String.join(", ", joinKeys.stream().map(OfflineStore::quote).toList());
+    String dedupe = source.createdTimestampColumn() == null ? ""
+        : " QUALIFY row_number() OVER (PARTITION BY " + partition + ", _ts ORDER BY "
+            + OfflineStore.quote(source.createdTimestampColumn()) + " DESC NULLS LAST) = 1";
+    String table = "fv_" + Math.abs(view.name().hashCode());
+    try (Statement s = db.createStatement()) {
+      s.execute("CREATE OR REPLACE TEMP TABLE " + table + " AS SELECT " + select + " FROM " + read + dedupe);
+    } catch (SQLException e) {
+      throw PierException.badRequest("feature view '" + view.name() + "': source " + source.path()
+          + " does not match its schema: " + firstLine(e.getMessage()));
+    }
+    return table;
+  }
+
+  static String fileList(OfflineStore.Mirrored files) {
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < files.files().size(); i++) {
+      list.append(i == 0 ? "" : ", ").append('\'').append(files.files().get(i).toString().replace("'", "''"))
+          .append('\'');
+    }
+    return list.append(']').toString();
+  }
+
+  private static String on(List<String> joinKeys) {
+    StringBuilder on = new StringBuilder();
+    for (String k : joinKeys) {
+      on.append("e.").append(OfflineStore.quote(k)).append(" = f.").append(OfflineStore.quote(k)).append(" AND ");
+    }
+    return on.append("e._ts >= f._ts").toString();
+  }
+
+  private void join(Connection db, Catalog catalog, FeatureView view, List<String> features,
+      Map<String, String> columnOf, List<ObjectNode> out) throws SQLException {
+    String table = prepareView(db, catalog, view, features);
+    StringBuilder on = new StringBuilder(on(catalog.joinKeys(view)));
+    String sql = buildQuery(table, on.toString(), features, view);
+    try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        int row = (int) rs.getLong(1);
+        boolean within = rs.getBoolean(2);
+        for (int i = 0; i < features.size(); i++) {
+          Field f = view.feature(features.get(i));
+          Object v = within ? value(rs, 3 + i, f.dtype()) : null;
+          out.get(row).set(columnOf.get(view.name() + ":" + f.name()), f.dtype().toJson(v));
+        }
+      }
+    }
+  }
+
+  private static String buildQuery(String table, String on, List<String> features, FeatureView view) {
+    String window = view.ttl().isZero() ? "f._ts IS NOT NULL"
+        : "f._ts IS NOT NULL AND f._ts >= e._ts - INTERVAL (" + view.ttl().getSeconds() + ") SECOND";
+    StringBuilder columns = new StringBuilder("e._row, (" + window + ") AS _within");
+    for (int i = 0; i < features.size(); i++) {
+      Field f = view.feature(features.get(i));
+      columns.append(", ").append(f.dtype().scalar() == Dtype.Scalar.UNIX_TIMESTAMP && !f.dtype().list()
+          ? "epoch_us(f._f" + i + ")" : "f._f" + i);
+    }
+    return "SELECT " + columns + " FROM entity_rows e ASOF LEFT JOIN " + table + " f ON " + on + " ORDER BY e._row";
+  }
+
+  static Object value(ResultSet rs, int column, Dtype type) throws SQLException {
+    Object raw = rs.getObject(column);
+    if (raw == null) {
+      return null;
+    }
+    if (type.list()) {
+      java.sql.Array array = rs.getArray(column);
+      List<Object> out = new ArrayList<>();
+      for (Object e : (Object[]) array.getArray()) {
+        out.add(e == null ? null : scalar(e, type.scalar()));
+      }
+      return out;
+    }
+    return scalar(raw, type.scalar());
+  }
+
+  private static Object scalar(Object raw, Dtype.Scalar type) {
+    return switch (type) {
+      case BOOL -> (Boolean) raw;
+      case INT32 -> ((Number) raw).intValue();
+      case INT64 -> ((Number) raw).longValue();
+      case FLOAT32 -> ((Number) raw).floatValue();
+      case FLOAT64 -> ((Number) raw).doubleValue();
+      case STRING -> raw.toString();
+      case BYTES -> raw instanceof java.sql.Blob b ? blob(b) : (byte[]) raw;
+      case UNIX_TIMESTAMP -> raw instanceof Number n ? Timestamps.fromMicros(n.longValue())
+          : raw instanceof java.sql.Timestamp t ? t.toInstant() : Instant.parse(raw.toString());
+    };
+  }
+
+  private static byte[] blob(java.sql.Blob b) {
+    try {
+      return b.getBytes(1, (int) b.length());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void bind(PreparedStatement p, int index, Dtype type, Object v) throws SQLException {
+    if (v == null) {
+      p.setNull(index, Types.NULL);
+      return;
+    }
+    if (type.list()) {
+      // DuckDB's JDBC binds lists from text: a JSON array casts to a DuckDB list
+      p.setString(index, type.toJson(v).toString());
+      return;
+    }
+    switch (v) {
+      case Boolean b -> p.setBoolean(index, b);
+      case Integer i -> p.setInt(index, i);
+      case Long l -> p.setLong(index, l);
+      case Float f -> p.setFloat(index, f);
+      case Double d -> p.setDouble(index, d);
+      case String s -> p.setString(index, s);
+      case byte[] b -> p.setBytes(index, b);
+      // as UTC text: a java.sql.Timestamp would be read in the JVM's time zone
+      case Instant t -> p.setString(index, java.time.LocalDateTime.ofInstant(t, java.time.ZoneOffset.UTC).toString());
+      default -> p.setString(index, v.toString());
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+}

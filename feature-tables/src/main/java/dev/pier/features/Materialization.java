@@ -1,0 +1,348 @@
+package dev.pier.features;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.pier.kernel.PierException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * Materialization: the newest row per entity key of each view's offline source within {@code [start, end)} copied to
+ * the online store. A job is a DynamoDB item in the definitions table ({@code pk = materialization}) and runs on this
+ * process's executor, one Parquet file (a chunk) at a time: DuckDB streams the file's newest row per key (ties on
+ * event time broken by the created column) into conditional online writes, so memory is bounded by one file and an
+ * older row never replaces a newer one. Each chunk is recorded as done when written; a job interrupted (a crash,
+ * {@code kill -9}) is resumed by {@link #resumeRunning()} from the chunks not yet done, and rewriting a chunk is
+ * harmless (the writes are conditional on event time). A view's watermark (for {@code materialize-incremental})
+ * advances to {@code end} only once all its chunks are written.
+ *
+ * <p>Not yet: the Step Functions workflow the architecture asks for (ASL in {@code state-machines/}), schedules, and
+ * per-row-group chunks inside large files.
+ */
+public final class Materialization {
+  static final String JOBS = "materialization";
+  static final String WATERMARKS = "watermark";
+  private static final int WRITE_BATCH = 500;
+
+  /** Step Functions' names. */
+  public enum State { RUNNING, SUCCEEDED, FAILED }
+
+  /** A job as the API shows it. */
+  public record Job(String id, State state, Map<String, Instant> starts, Instant end, long rows,
+      @JsonProperty("chunks_done") int chunksDone, @JsonProperty("chunks_total") int chunksTotal, String error,
+      @JsonProperty("created_at") Instant createdAt, @JsonProperty("finished_at") Instant finishedAt) {}
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final FeatureRegistry registry;
+  private final OfflineStore offline;
+  private final OnlineStore online;
+  private final ExecutorService runner;
+  private final Clock clock;
+
+  public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
+      OnlineStore online, ExecutorService runner, Clock clock) {
+    this.dynamo = dynamo;
+    this.table = table;
+    this.registry = registry;
+    this.offline = offline;
+    this.online = online;
+    this.runner = runner;
+    this.clock = clock;
+  }
+
+  /** Starts a job over {@code [start, end)} for the views (all online views when empty); 400 naming bad input. */
+  public Job start(Instant start, Instant end, List<String> views) {
+    if (start == null || end == null) {
+      throw PierException.badRequest("'start' and 'end' are required (ISO-8601 timestamps)");
+    }
+    Map<String, Instant> starts = new LinkedHashMap<>();
+    for (FeatureView v : views(views)) {
+      starts.put(v.name(), start);
+    }
+    return submit(create(starts, end));
+  }
+
+  /** Starts a job from each view's watermark (or end − ttl when it has none, as Feast does) to {@code end}. */
+  public Job startIncremental(Instant end, List<String> views) {
+    if (end == null) {
+      throw PierException.badRequest("'end' is required (an ISO-8601 timestamp)");
+    }
+    Map<String, Instant> starts = new LinkedHashMap<>();
+    for (FeatureView v : views(views)) {
+      Instant mark = watermark(v.name());
+      starts.put(v.name(), mark != null ? mark : v.ttl().isZero() ? Instant.EPOCH : end.minus(v.ttl()));
+    }
+    return submit(create(starts, end));
+  }
+
+  private List<FeatureView> views(List<String> names) {
+    Catalog catalog = registry.catalog();
+    List<FeatureView> out = new ArrayList<>();
+    if (names == null || names.isEmpty()) {
+      catalog.featureViews().values().stream().filter(FeatureView::online).forEach(out::add);
+    } else {
+      for (String n : names) {
+        FeatureView v = catalog.view(n);
+        if (!v.online()) {
+          throw PierException.badRequest("feature view '" + n + "' is not online (online: false): nothing to"
+              + " materialize");
+        }
+        out.add(v);
+      }
+    }
+    if (out.isEmpty()) {
+      throw PierException.badRequest("no online feature view to materialize");
+    }
+    return out;
+  }
+
+  /** Records a new RUNNING job (without running it). */
+  Job create(Map<String, Instant> starts, Instant end) {
+    for (var e : starts.entrySet()) {
+      if (!e.getValue().isBefore(end)) {
+        throw PierException.badRequest("feature view '" + e.getKey() + "': start " + e.getValue()
+            + " is not before end " + end);
+      }
+    }
+    String id = "mat-" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    ArrayNode s = DefinitionsParser.JSON.createArrayNode();
+    starts.forEach((v, t) -> s.addObject().put("view", v).put("start", t.toString()));
+    Instant now = clock.instant();
+    dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", str(JOBS), "sk", str(id), "state", str("RUNNING"),
+            "starts", str(s.toString()), "end", str(end.toString()), "rows", num(0), "chunks_total", num(0),
+            "created_at", str(now.toString())))
+        .conditionExpression("attribute_not_exists(pk)"));
+    return get(id);
+  }
+
+  private Job submit(Job job) {
+    runner.submit(() -> run(job.id()));
+    return job;
+  }
+
+  /** Submits every RUNNING job again: after a restart, each goes on from its first chunk not yet done. */
+  public int resumeRunning() {
+    int n = 0;
+    for (Map<String, AttributeValue> item : jobs()) {
+      if ("RUNNING".equals(item.get("state").s())) {
+        String id = item.get("sk").s();
+        runner.submit(() -> run(id));
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The job; 404 naming it when there is none. */
+  public Job get(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+        .key(Map.of("pk", str(JOBS), "sk", str(id)))).item();
+    if (item == null || item.isEmpty()) {
+      throw PierException.notFound("materialization '" + id + "' does not exist");
+    }
+    return job(item);
+  }
+
+  /** A view's watermark: the end of its last completed materialization, or null. */
+  public Instant watermark(String view) {
+    var item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+        .key(Map.of("pk", str(WATERMARKS), "sk", str(view)))).item();
+    return item == null || item.isEmpty() ? null : Instant.parse(item.get("end").s());
+  }
+
+  /** Runs (or goes on with) a job in this thread; a job no longer RUNNING is left alone. */
+  void run(String id) {
+    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+        .key(Map.of("pk", str(JOBS), "sk", str(id)))).item();
+    if (item == null || !"RUNNING".equals(item.get("state").s())) {
+      return;
+    }
+    Job job = job(item);
+    Set<String> done = item.containsKey("done") ? new HashSet<>(item.get("done").ss()) : new HashSet<>();
+    try {
+      Catalog catalog = registry.catalog();
+      Map<FeatureView, OfflineStore.Mirrored> files = new LinkedHashMap<>();
+      int total = 0;
+      for (String name : job.starts().keySet()) {
+        FeatureView view = catalog.view(name);
+        OfflineStore.Mirrored m = offline.fetch(catalog.offlineSource(view));
+        files.put(view, m);
+        total += m.files().size();
+      }
+      int chunksTotal = total;
+      dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", str(JOBS), "sk", str(id)))
+          .updateExpression("SET chunks_total = :t").expressionAttributeValues(Map.of(":t", num(chunksTotal))));
+      for (var e : files.entrySet()) {
+        FeatureView view = e.getKey();
+        DataSource.Parquet source = catalog.offlineSource(view);
+        for (Path file : e.getValue().files()) {
+          String chunk = view.name() + "|" + e.getValue().dir().relativize(file);
+          if (done.contains(chunk)) {
+            continue;
+          }
+          long rows = writeChunk(catalog, view, source, file, e.getValue().hive(), job.starts().get(view.name()),
+              job.end());
+          markDone(id, chunk, rows);
+        }
+        advanceWatermark(view.name(), job.end());
+      }
+      finish(id, State.SUCCEEDED, null);
+    } catch (RuntimeException e) {
+      finish(id, State.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  private long writeChunk(Catalog catalog, FeatureView view, DataSource.Parquet source, Path file, boolean hive,
+      Instant start, Instant end) {
+    List<String> keys = catalog.joinKeys(view);
+    String ts = "CAST(" + OfflineStore.quote(source.timestampField()) + " AS TIMESTAMP)";
+    StringBuilder select = new StringBuilder();
+    for (String k : keys) {
+      select.append(OfflineStore.quote(k)).append(", ");
+    }
+    select.append("epoch_us(").append(ts).append(") AS _ts");
+    for (Field f : view.schema()) {
+      String cast = "CAST(" + OfflineStore.quote(f.name()) + " AS " + f.dtype().sql() + ")";
+      select.append(", ").append(f.dtype().scalar() == Dtype.Scalar.UNIX_TIMESTAMP && !f.dtype().list()
+          ? "epoch_us(" + cast + ")" : cast);
+    }
+    String order = ts + " DESC" + (source.createdTimestampColumn() == null ? ""
+        : ", " + OfflineStore.quote(source.createdTimestampColumn()) + " DESC NULLS LAST");
+    String sql = "SELECT " + select + " FROM read_parquet('" + file.toString().replace("'", "''")
+        + "', hive_partitioning = " + hive + ") WHERE " + ts + " >= make_timestamp(" + Timestamps.micros(start)
+        + ") AND " + ts + " < make_timestamp(" + Timestamps.micros(end) + ") QUALIFY row_number() OVER (PARTITION BY "
+        + String.join(", ", keys.stream().map(OfflineStore::quote).toList()) + " ORDER BY " + order + ") = 1";
+    long rows = 0;
+    try (Connection db = DuckDb.open("materialization", true); Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      List<OnlineStore.Row> batch = new ArrayList<>(WRITE_BATCH);
+      while (rs.next()) {
+        List<Object> key = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+          Dtype type = catalog.entityByJoinKey(keys.get(i)).valueType();
+          key.add(HistoricalRetrieval.value(rs, i + 1, type));
+        }
+        Instant eventTime = Timestamps.fromMicros(rs.getLong(keys.size() + 1));
+        Map<String, Object> values = new HashMap<>();
+        for (int i = 0; i < view.schema().size(); i++) {
+          Field f = view.schema().get(i);
+          values.put(f.name(), HistoricalRetrieval.value(rs, keys.size() + 2 + i, f.dtype()));
+        }
+        batch.add(new OnlineStore.Row(key, eventTime, values));
+        if (batch.size() == WRITE_BATCH) {
+          online.write(view, batch);
+          rows += batch.size();
+          batch = new ArrayList<>(WRITE_BATCH);
+        }
+      }
+      online.write(view, batch);
+      rows += batch.size();
+    } catch (SQLException e) {
+      String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw PierException.badRequest("feature view '" + view.name() + "': file " + file.getFileName() + " of "
+          + source.path() + " does not match the view's schema: " + message);
+    }
+    return rows;
+  }
+
+  /** Records a chunk as written (only while the job runs: a job marked FAILED elsewhere stays so). */
+  void markDone(String id, String chunk, long rows) {
+    dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", str(JOBS), "sk", str(id)))
+        .updateExpression("ADD done :c, #rows :n").conditionExpression("#state = :running")
+        .expressionAttributeNames(Map.of("#rows", "rows", "#state", "state"))
+        .expressionAttributeValues(Map.of(":c", AttributeValue.fromSs(List.of(chunk)), ":n", num(rows),
+            ":running", str("RUNNING"))));
+  }
+
+  private void advanceWatermark(String view, Instant end) {
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", str(WATERMARKS), "sk", str(view),
+              "end", str(end.toString()), "end_us", num(Timestamps.micros(end))))
+          .conditionExpression("attribute_not_exists(pk) OR end_us < :e")
+          .expressionAttributeValues(Map.of(":e", num(Timestamps.micros(end)))));
+    } catch (ConditionalCheckFailedException e) {
+      // a later watermark is already there
+    }
+  }
+
+  private void finish(String id, State state, String error) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":s", str(state.name()));
+    values.put(":f", str(clock.instant().toString()));
+    values.put(":running", str("RUNNING"));
+    String update = "SET #state = :s, finished_at = :f";
+    if (error != null) {
+      values.put(":e", str(error));
+      update += ", #error = :e";
+    }
+    String expression = update;
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", str(JOBS), "sk", str(id)))
+          .updateExpression(expression).conditionExpression("#state = :running")
+          .expressionAttributeNames(error == null ? Map.of("#state", "state")
+              : Map.of("#state", "state", "#error", "error"))
+          .expressionAttributeValues(values));
+    } catch (ConditionalCheckFailedException e) {
+      // finished by another run of the same job
+    }
+  }
+
+  private List<Map<String, AttributeValue>> jobs() {
+    List<Map<String, AttributeValue>> out = new ArrayList<>();
+    Map<String, AttributeValue> startKey = null;
+    do {
+      QueryResponse page = dynamo.query(QueryRequest.builder().tableName(table).consistentRead(true)
+          .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", str(JOBS)))
+          .exclusiveStartKey(startKey).build());
+      out.addAll(page.items());
+      startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (startKey != null);
+    return out;
+  }
+
+  private static Job job(Map<String, AttributeValue> item) {
+    Map<String, Instant> starts = new LinkedHashMap<>();
+    try {
+      for (JsonNode s : DefinitionsParser.JSON.readTree(item.get("starts").s())) {
+        starts.put(s.get("view").asText(), Instant.parse(s.get("start").asText()));
+      }
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("stored materialization does not parse", e);
+    }
+    return new Job(item.get("sk").s(), State.valueOf(item.get("state").s()), starts, Instant.parse(item.get("end").s()),
+        Long.parseLong(item.get("rows").n()), item.containsKey("done") ? item.get("done").ss().size() : 0,
+        Integer.parseInt(item.get("chunks_total").n()), item.containsKey("error") ? item.get("error").s() : null,
+        Instant.parse(item.get("created_at").s()),
+        item.containsKey("finished_at") ? Instant.parse(item.get("finished_at").s()) : null);
+  }
+
+  private static AttributeValue str(String s) {
+    return AttributeValue.fromS(s);
+  }
+
+  private static AttributeValue num(long n) {
+    return AttributeValue.fromN(Long.toString(n));
+  }
+}

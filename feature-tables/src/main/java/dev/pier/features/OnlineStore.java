@@ -1,0 +1,228 @@
+package dev.pier.features;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import dev.pier.kernel.aws.DynamoTables;
+
+/**
+ * The online store: the newest value of each feature view's features per entity key, one DynamoDB item per (view,
+ * entity key) whose hash key {@code k} is {@code view#[key values as JSON]}, with the event time in {@code _ts}
+ * (microseconds) and each feature as an attribute of its own name (feature names never start with {@code _}).
+ *
+ * <p>Reads ask only for the requested features (a projection: Feast reads whole items, feast-dev/feast#6058), 100
+ * keys per BatchGetItem (DynamoDB's cap), the batches of a read in parallel; keys DynamoDB leaves unprocessed are
+ * asked for again with a growing pause. Writes are conditional on the event time, so an older value never replaces a
+ * newer one whatever order rows arrive in. Thread-safe.
+ */
+public final class OnlineStore {
+  /** DynamoDB's BatchGetItem limit. */
+  static final int BATCH = 100;
+  private static final int UNPROCESSED_ATTEMPTS = 8;
+  static final String KEY = "k";
+  static final String EVENT_TIME = "_ts";
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+  private final Executor pool;
+  private final AtomicLong batchGets = new AtomicLong();
+
+  /** A stored row: its event time and the values of the features asked for (absent or null: no value). */
+  public record Stored(Instant eventTime, Map<String, Object> values) {}
+
+  /** One row to write: the entity key's values in the view's join-key order, the event time, every feature. */
+  public record Row(List<Object> key, Instant eventTime, Map<String, Object> values) {}
+
+  public OnlineStore(DynamoDbClient dynamo, String table, Executor pool) {
+    this.dynamo = dynamo;
+    this.table = table;
+    this.pool = pool;
+  }
+
+  /** Creates the table (local mode; the CDK creates it in AWS): on-demand, hash key {@code k}. */
+  public static void createTableIfMissing(DynamoDbClient dynamo, String table) {
+    DynamoTables.createIfMissing(dynamo, table, b -> b
+        .attributeDefinitions(AttributeDefinition.builder().attributeName(KEY)
+            .attributeType(ScalarAttributeType.S).build())
+        .keySchema(DynamoTables.key(KEY, KeyType.HASH)), null);
+  }
+
+  /** BatchGetItem calls made so far (the budget: ⌈entities/100⌉ per view per request). */
+  public long batchGetCalls() {
+    return batchGets.get();
+  }
+
+  static String itemKey(String view, List<Object> key) {
+    StringBuilder b = new StringBuilder(view).append("#[");
+    for (int i = 0; i < key.size(); i++) {
+      if (i > 0) {
+        b.append(',');
+      }
+      Object v = key.get(i);
+      if (v instanceof String s) {
+        b.append(DefinitionsParser.JSON.getNodeFactory().textNode(s));
+      } else if (v instanceof byte[] bytes) {
+        b.append('"').append(java.util.Base64.getEncoder().encodeToString(bytes)).append('"');
+      } else {
+        b.append(v);
+      }
+    }
+    return b.append(']').toString();
+  }
+
+  /**
+   * Writes rows of {@code view}; a row whose stored value is newer is skipped. Returns how many rows were written.
+   * Rows are written in parallel; the caller has checked them against the view's schema.
+   */
+  public int write(FeatureView view, List<Row> rows) {
+    List<CompletableFuture<Boolean>> writes = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      writes.add(CompletableFuture.supplyAsync(() -> writeOne(view, row), pool));
+    }
+    int written = 0;
+    for (CompletableFuture<Boolean> w : writes) {
+      if (w.join()) {
+        written++;
+      }
+    }
+    return written;
+  }
+
+  private boolean writeOne(FeatureView view, Row row) {
+    Map<String, AttributeValue> item = new HashMap<>();
+    item.put(KEY, AttributeValue.fromS(itemKey(view.name(), row.key())));
+    String ts = Long.toString(Timestamps.micros(row.eventTime()));
+    item.put(EVENT_TIME, AttributeValue.fromN(ts));
+    for (Field f : view.schema()) {
+      item.put(f.name(), f.dtype().toDynamo(row.values().get(f.name())));
+    }
+    try {
+      // equal event times replace: a re-sent row is idempotent and a correction at the same time wins
+      dynamo.putItem(b -> b.tableName(table).item(item)
+          .conditionExpression("attribute_not_exists(#k) OR #ts <= :ts")
+          .expressionAttributeNames(Map.of("#k", KEY, "#ts", EVENT_TIME))
+          .expressionAttributeValues(Map.of(":ts", AttributeValue.fromN(ts))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false; // a newer value is there
+    }
+  }
+
+  /**
+   * Reads {@code keys} of {@code view}, asking only for {@code features}: one result per key in order, null where
+   * the store holds nothing for it. Duplicate keys are read once.
+   */
+  public List<Stored> read(FeatureView view, List<List<Object>> keys, List<String> features) {
+    return readAsync(view, keys, features).join();
+  }
+
+  /**
+   * {@link #read} started on the pool: the batches run in parallel, and a caller reading several views starts each
+   * before waiting for any (nothing here blocks a pool thread on another pool task).
+   */
+  public CompletableFuture<List<Stored>> readAsync(FeatureView view, List<List<Object>> keys, List<String> features) {
+    Map<String, Integer> firstIndex = new HashMap<>();
+    List<String> distinct = new ArrayList<>();
+    List<String> itemKeys = new ArrayList<>(keys.size());
+    for (List<Object> key : keys) {
+      String k = itemKey(view.name(), key);
+      itemKeys.add(k);
+      if (firstIndex.putIfAbsent(k, distinct.size()) == null) {
+        distinct.add(k);
+      }
+    }
+    Map<String, String> names = new HashMap<>();
+    StringBuilder projection = new StringBuilder("#k, #ts");
+    names.put("#k", KEY);
+    names.put("#ts", EVENT_TIME);
+    for (int i = 0; i < features.size(); i++) {
+      names.put("#f" + i, features.get(i));
+      projection.append(", #f").append(i);
+    }
+    List<CompletableFuture<Map<String, Map<String, AttributeValue>>>> batches = new ArrayList<>();
+    for (int from = 0; from < distinct.size(); from += BATCH) {
+      List<String> batch = distinct.subList(from, Math.min(distinct.size(), from + BATCH));
+      batches.add(CompletableFuture.supplyAsync(() -> batchGet(batch, projection.toString(), names), pool));
+    }
+    return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Map<String, Map<String, AttributeValue>> items = new HashMap<>();
+      for (var b : batches) {
+        items.putAll(b.join());
+      }
+      return stored(view, itemKeys, items, features);
+    });
+  }
+
+  private static List<Stored> stored(FeatureView view, List<String> itemKeys,
+      Map<String, Map<String, AttributeValue>> items, List<String> features) {
+    // each feature's type looked up once, not once per key (50 keys × 200 features made 10,000 schema scans)
+    Dtype[] types = new Dtype[features.size()];
+    for (int i = 0; i < types.length; i++) {
+      types[i] = view.feature(features.get(i)).dtype();
+    }
+    List<Stored> out = new ArrayList<>(itemKeys.size());
+    for (String k : itemKeys) {
+      Map<String, AttributeValue> item = items.get(k);
+      if (item == null) {
+        out.add(null);
+        continue;
+      }
+      Map<String, Object> values = HashMap.newHashMap(types.length);
+      for (int i = 0; i < types.length; i++) {
+        values.put(features.get(i), types[i].fromDynamo(item.get(features.get(i))));
+      }
+      out.add(new Stored(Timestamps.fromMicros(Long.parseLong(item.get(EVENT_TIME).n())), values));
+    }
+    return out;
+  }
+
+  private Map<String, Map<String, AttributeValue>> batchGet(List<String> keys, String projection,
+      Map<String, String> names) {
+    Map<String, Map<String, AttributeValue>> found = new HashMap<>();
+    List<Map<String, AttributeValue>> pending = new ArrayList<>(keys.size());
+    for (String k : keys) {
+      pending.add(Map.of(KEY, AttributeValue.fromS(k)));
+    }
+    for (int attempt = 0; !pending.isEmpty(); attempt++) {
+      if (attempt == UNPROCESSED_ATTEMPTS) {
+        throw new dev.pier.kernel.PierException(503, "the online store left " + pending.size()
+            + " keys unprocessed after " + UNPROCESSED_ATTEMPTS + " attempts (throttled); try again");
+      }
+      if (attempt > 0) {
+        sleep(Math.min(1000, 10L << attempt)); // DynamoDB asks callers to back off before retrying unprocessed keys
+      }
+      KeysAndAttributes ask = KeysAndAttributes.builder().keys(pending).projectionExpression(projection)
+          .expressionAttributeNames(names).build();
+      batchGets.incrementAndGet();
+      BatchGetItemResponse r = dynamo.batchGetItem(b -> b.requestItems(Map.of(table, ask)));
+      for (Map<String, AttributeValue> item : r.responses().getOrDefault(table, List.of())) {
+        found.put(item.get(KEY).s(), item);
+      }
+      KeysAndAttributes left = r.hasUnprocessedKeys() ? r.unprocessedKeys().get(table) : null;
+      pending = left == null ? List.of() : left.keys();
+    }
+    return found;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new dev.pier.kernel.PierException(503, "interrupted while reading the online store", e);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.pier.features.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.features.FeastJson;
+import dev.pier.features.FeaturePush;
+import dev.pier.features.FeatureStore;
+import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.security.Authorize;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** Feast's feature server at the root, so Feast users' code and clients work: online reads and push. */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class FeastResource {
+  @Inject FeatureStore features;
+
+  @POST
+  @Path("get-online-features")
+  @Authorize(Permission.FEATURES_READ)
+  public ObjectNode getOnlineFeatures(JsonNode body) {
+    return online(features, body);
+  }
+
+  @POST
+  @Path("push")
+  @Authorize(Permission.FEATURES_WRITE)
+  public FeaturePush.PushResult push(JsonNode body) {
+    return push(features, body);
+  }
+
+  static ObjectNode online(FeatureStore features, JsonNode body) {
+    FeatureRequests.Online r = FeatureRequests.online(body);
+    return FeastJson.online(features.online().read(r.features(), r.featureService(), r.entities(), r.fullNames()));
+  }
+
+  static FeaturePush.PushResult push(FeatureStore features, JsonNode body) {
+    FeatureRequests.object(body, java.util.Set.of("push_source_name", "df", "to", "allow_registry_cache"));
+    return features.push().push(FeatureRequests.text(body, "push_source_name"), body.get("df"),
+        FeaturePush.Target.parse(FeatureRequests.text(body, "to")));
+  }
+}

@@ -1,0 +1,79 @@
+package dev.pier.features.http;
+
+import dev.pier.features.Catalog;
+import dev.pier.features.DefinitionsParser;
+import dev.pier.features.Entity;
+import dev.pier.features.FeatureService;
+import dev.pier.features.FeatureStore;
+import dev.pier.features.FeatureVersion;
+import dev.pier.features.FeatureView;
+import dev.pier.features.FeatureViewSearch;
+import dev.pier.features.Kind;
+import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.security.Authorize;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
+
+/** Discovery: feature views by text, tag, owner and entity, each with its schema, source, services and versions. */
+@Path("/api/v1/feature-views")
+@Produces(MediaType.APPLICATION_JSON)
+public class FeatureViewsResource {
+  @Inject FeatureStore features;
+
+  /** One feature of a view. */
+  public record FeatureField(String name, String dtype) {}
+
+  /** A view as discovery shows it. */
+  public record ViewSummary(String name, String description, String owner, Map<String, String> tags,
+      List<String> entities, List<String> join_keys, String source, String offline_path, String ttl, boolean online,
+      List<FeatureField> schema, Integer version, List<String> feature_services) {}
+
+  public record ViewList(List<ViewSummary> feature_views) {}
+
+  public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions) {}
+
+  public record VersionList(List<FeatureVersion> versions) {}
+
+  @GET
+  @Authorize(Permission.FEATURES_READ)
+  public ViewList search(@QueryParam("q") String q, @QueryParam("tag") String tag, @QueryParam("owner") String owner,
+      @QueryParam("entity") String entity) {
+    Catalog catalog = features.registry().catalog();
+    return new ViewList(FeatureViewSearch.search(catalog, q, tag, owner, entity).stream()
+        .map(v -> summary(catalog, v)).toList());
+  }
+
+  @GET
+  @Path("{name}")
+  @Authorize(Permission.FEATURES_READ)
+  public ViewDetail view(@PathParam("name") String name) {
+    Catalog catalog = features.registry().catalog();
+    FeatureView v = catalog.view(name);
+    return new ViewDetail(summary(catalog, v), features.registry().versions(Kind.FEATURE_VIEW, name));
+  }
+
+  @GET
+  @Path("{name}/versions")
+  @Authorize(Permission.FEATURES_READ)
+  public VersionList versions(@PathParam("name") String name) {
+    return new VersionList(features.registry().versions(Kind.FEATURE_VIEW, name));
+  }
+
+  private ViewSummary summary(Catalog catalog, FeatureView v) {
+    List<String> services = catalog.featureServices().values().stream()
+        .filter(s -> s.features().stream().anyMatch(r -> r.view().equals(v.name()))).map(FeatureService::name)
+        .toList();
+    List<String> joinKeys = v.entities().stream().map(catalog.entities()::get).map(Entity::joinKey).toList();
+    return new ViewSummary(v.name(), v.description(), v.owner(), v.tags(), v.entities(), joinKeys, v.source(),
+        catalog.offlineSource(v).path(), DefinitionsParser.format(v.ttl()), v.online(),
+        v.schema().stream().map(f -> new FeatureField(f.name(), f.dtype().toString())).toList(),
+        features.registry().version(Kind.FEATURE_VIEW, v.name()), services);
+  }
+}

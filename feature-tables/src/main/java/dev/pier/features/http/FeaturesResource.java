@@ -1,0 +1,108 @@
+package dev.pier.features.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.features.ApplyPlan;
+import dev.pier.features.FeaturePush;
+import dev.pier.features.FeatureStore;
+import dev.pier.features.HistoricalRetrieval;
+import dev.pier.features.Materialization;
+import dev.pier.kernel.security.Permission;
+import dev.pier.kernel.security.Authorize;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+
+/** The feature store's control plane: apply (and plan), online reads, push, historical retrieval. */
+@Path("/api/v1/features")
+@Produces(MediaType.APPLICATION_JSON)
+public class FeaturesResource {
+  @Inject FeatureStore features;
+
+  /** The same definitions document as {@code ./pier features apply FILE}, YAML or JSON; {@code dry_run} plans. */
+  @POST
+  @Path("apply")
+  @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
+  @Authorize(Permission.FEATURES_WRITE)
+  public ApplyPlan apply(String document, @QueryParam("dry_run") boolean dryRun) {
+    return features.apply(document, dryRun);
+  }
+
+  @POST
+  @Path("online")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_READ)
+  public ObjectNode online(JsonNode body) {
+    return FeastResource.online(features, body);
+  }
+
+  @POST
+  @Path("push")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_WRITE)
+  public FeaturePush.PushResult push(JsonNode body) {
+    return FeastResource.push(features, body);
+  }
+
+  /** Starts a job copying {@code [start, end)} of each view (all online views by default) to the online store. */
+  @POST
+  @Path("materialize")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_WRITE)
+  public jakarta.ws.rs.core.Response materialize(JsonNode body) {
+    FeatureRequests.object(body, java.util.Set.of("start", "end", "feature_views"));
+    Materialization.Job job = features.materialization().start(FeatureRequests.time(body, "start"),
+        FeatureRequests.time(body, "end"), FeatureRequests.names(body, "feature_views"));
+    return accepted(job);
+  }
+
+  /** From each view's watermark (the end of its last materialization) to {@code end}. */
+  @POST
+  @Path("materialize-incremental")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_WRITE)
+  public jakarta.ws.rs.core.Response materializeIncremental(JsonNode body) {
+    FeatureRequests.object(body, java.util.Set.of("end", "feature_views"));
+    Materialization.Job job = features.materialization().startIncremental(FeatureRequests.time(body, "end"),
+        FeatureRequests.names(body, "feature_views"));
+    return accepted(job);
+  }
+
+  @jakarta.ws.rs.GET
+  @Path("materializations/{id}")
+  @Authorize(Permission.FEATURES_READ)
+  public Materialization.Job materialization(@jakarta.ws.rs.PathParam("id") String id) {
+    return features.materialization().get(id);
+  }
+
+  private static jakarta.ws.rs.core.Response accepted(Materialization.Job job) {
+    return jakarta.ws.rs.core.Response.accepted(job)
+        .header("Location", "/api/v1/features/materializations/" + job.id()).build();
+  }
+
+  /**
+   * Training rows: inline {@code entity_rows} answered as {@code {"feature_names": [...], "rows": [...]}}; an {@code
+   * entity_source} Parquet file answered as {@code {"output": "s3://…parquet", "rows": n, "feature_names": [...]}}.
+   */
+  public record HistoricalRows(List<String> feature_names, List<ObjectNode> rows) {}
+
+  @POST
+  @Path("historical")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_READ)
+  public Object historical(JsonNode body) {
+    FeatureRequests.Historical r = FeatureRequests.historical(body);
+    if (r.entitySource() != null) {
+      return features.historical().retrieveToParquet(r.features(), r.featureService(), r.entitySource(), r.output(),
+          r.fullNames());
+    }
+    HistoricalRetrieval.Result result =
+        features.historical().retrieve(r.features(), r.featureService(), r.entityRows(), r.fullNames());
+    return new HistoricalRows(result.featureNames(), result.rows());
+  }
+}

@@ -1,0 +1,193 @@
+package dev.pier.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** Offline → online over the historical fixtures (a Hive-partitioned prefix of two files) in the stand-ins. */
+class MaterializationTest {
+  private static final Path FIXTURES = Path.of("src/test/resources/historical");
+  private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+  private static final String DOC = """
+      entities: [{name: driver, join_keys: [driver_id], value_type: INT64}]
+      sources:
+        - {name: driver_stats, kind: parquet, path: "s3://mat/driver_stats/", created_timestamp_column: created}
+        - {name: broken, kind: parquet, path: "s3://mat/driver_stats/"}
+      feature_views:
+        - {name: driver_hourly_stats, entities: [driver], ttl: 2h, source: driver_stats,
+           schema: [{name: conv_rate, dtype: FLOAT64}, {name: trips, dtype: INT64}]}
+        - {name: misfit, entities: [driver], ttl: 2h, source: broken, schema: [{name: speed, dtype: FLOAT64}]}
+      """;
+
+  @TempDir static Path dataDir;
+  @TempDir static Path work;
+  private static StandIns standIns;
+  private static ExecutorService pool;
+  private static ExecutorService runner;
+  private static int tables;
+  private FeatureRegistry registry;
+  private OnlineStore store;
+  private Materialization materialization;
+
+  @BeforeAll
+  static void startStandIns() throws Exception {
+    standIns = new StandIns(dataDir);
+    pool = Executors.newFixedThreadPool(4);
+    runner = Executors.newSingleThreadExecutor();
+    var s3 = standIns.clients.s3();
+    s3.createBucket(b -> b.bucket("mat"));
+    Path parquet = Files.createDirectories(work.resolve("parquet"));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " created::TIMESTAMP AS created, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips,"
+          + " driver_id % 2 AS odd FROM read_csv('" + FIXTURES.resolve("driver_stats.csv") + "'))"
+          + " TO '" + parquet.resolve("driver_stats") + "' (FORMAT parquet, PARTITION_BY (odd))");
+    }
+    try (var files = Files.walk(parquet)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        s3.putObject(b -> b.bucket("mat").key(parquet.relativize(f).toString()), RequestBody.fromFile(f));
+      }
+    }
+  }
+
+  @AfterAll
+  static void stopStandIns() {
+    runner.shutdownNow();
+    pool.shutdownNow();
+    standIns.close();
+  }
+
+  @BeforeEach
+  void start() {
+    var dynamo = standIns.clients.dynamoDb();
+    int t = ++tables;
+    FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
+    OnlineStore.createTableIfMissing(dynamo, "online-" + t);
+    registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
+    registry.apply(DefinitionsParser.parse(DOC), false, null);
+    store = new OnlineStore(dynamo, "online-" + t, pool);
+    OfflineStore offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t), StandIns.ANY_S3);
+    materialization = new Materialization(dynamo, "features-" + t, registry, offline, store, runner,
+        Clock.systemUTC());
+  }
+
+  /** Per driver, the trips of the newest row (ties: latest created) with event time in [from, to), from the CSV. */
+  private static Map<Long, Long> expectedTrips(Instant from, Instant to) {
+    Map<Long, String[]> newest = new TreeMap<>();
+    try {
+      for (String line : Files.readAllLines(FIXTURES.resolve("driver_stats.csv")).subList(1, 51)) {
+        String[] r = line.split(",");
+        Instant ts = time(r[1]);
+        if (ts.isBefore(from) || !ts.isBefore(to)) {
+          continue;
+        }
+        newest.merge(Long.parseLong(r[0]), r, (a, b) -> {
+          int byTime = time(a[1]).compareTo(time(b[1]));
+          int byCreated = time(a[2]).compareTo(time(b[2]));
+          return byTime > 0 || (byTime == 0 && byCreated >= 0) ? a : b;
+        });
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Map<Long, Long> out = new TreeMap<>();
+    newest.forEach((d, r) -> out.put(d, Long.parseLong(r[4])));
+    return out;
+  }
+
+  private static Instant time(String text) {
+    return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+  }
+
+  private Map<Long, Long> onlineTrips() {
+    FeatureView view = registry.catalog().view("driver_hourly_stats");
+    List<List<Object>> keys = List.of(List.of(1L), List.of(2L), List.of(3L), List.of(4L), List.of(5L));
+    List<OnlineStore.Stored> stored = store.read(view, keys, List.of("trips"));
+    Map<Long, Long> out = new TreeMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (stored.get(i) != null) {
+        out.put((Long) keys.get(i).get(0), (Long) stored.get(i).values().get("trips"));
+      }
+    }
+    return out;
+  }
+
+  private Materialization.Job await(Materialization.Job job) throws InterruptedException {
+    for (int i = 0; i < 600 && materialization.get(job.id()).state() == Materialization.State.RUNNING; i++) {
+      Thread.sleep(50);
+    }
+    return materialization.get(job.id());
+  }
+
+  @Test
+  void aRangeCopiesTheNewestRowPerKeyWithinItToTheOnlineStore() throws Exception {
+    Instant end = T0.plus(Duration.ofHours(12));
+
+    Materialization.Job job = await(materialization.start(T0, end, List.of("driver_hourly_stats")));
+
+    assertThat(job.state()).isEqualTo(Materialization.State.SUCCEEDED);
+    assertThat(job.chunksTotal()).isEqualTo(2);
+    assertThat(job.chunksDone()).isEqualTo(2);
+    Map<Long, Long> expected = expectedTrips(T0, end);
+    assertThat(expected).hasSize(4).containsEntry(1L, 77L); // driver 1's tie at 10:00: the later created row
+    assertThat(onlineTrips()).isEqualTo(expected);
+    assertThat(job.rows()).isEqualTo(expected.size());
+    assertThat(materialization.watermark("driver_hourly_stats")).isEqualTo(end);
+  }
+
+  @Test
+  void anIncrementalRunGoesOnFromTheWatermark() throws Exception {
+    await(materialization.start(T0, T0.plus(Duration.ofHours(12)), List.of("driver_hourly_stats")));
+
+    Materialization.Job next = await(materialization.startIncremental(T0.plus(Duration.ofDays(1)),
+        List.of("driver_hourly_stats")));
+
+    assertThat(next.starts()).containsEntry("driver_hourly_stats", T0.plus(Duration.ofHours(12)));
+    assertThat(onlineTrips()).isEqualTo(expectedTrips(T0, T0.plus(Duration.ofDays(1))));
+  }
+
+  @Test
+  void aResumedJobWritesOnlyTheChunksNotYetDone() {
+    Materialization.Job job = materialization.create(Map.of("driver_hourly_stats", T0), T0.plus(Duration.ofDays(1)));
+    materialization.markDone(job.id(), "driver_hourly_stats|odd=0/data_0.parquet", 0); // as if killed after it
+
+    materialization.run(job.id());
+
+    assertThat(onlineTrips()).containsOnlyKeys(1L, 3L, 5L); // driver 2 is the even partition's only driver
+    Materialization.Job after = materialization.get(job.id());
+    assertThat(after.state()).isEqualTo(Materialization.State.SUCCEEDED);
+    assertThat(after.chunksDone()).isEqualTo(2);
+  }
+
+  @Test
+  void aFileThatDoesNotMatchTheViewFailsTheJobNamingFileAndColumn() throws Exception {
+    Materialization.Job job = await(materialization.start(T0, T0.plus(Duration.ofDays(1)), List.of("misfit")));
+
+    assertThat(job.state()).isEqualTo(Materialization.State.FAILED);
+    assertThat(job.error()).startsWith("feature view 'misfit': file data_0.parquet of s3://mat/driver_stats/ does not"
+        + " match the view's schema:").contains("speed");
+    assertThat(materialization.watermark("misfit")).isNull();
+  }
+}

@@ -1,0 +1,169 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** The feature store through the api app: Feast's HTTP shapes at the root, apply, historical and discovery. */
+@QuarkusTest
+class FeatureStoreApiTest {
+  @Inject Platform platform;
+  private String bucket;
+  private String view;
+
+  private String doc() {
+    return """
+        entities:
+          - {name: driver, join_keys: [driver_id], value_type: INT64}
+        sources:
+          - {name: %1$s_stats, kind: parquet, path: "s3://%2$s/stats/", timestamp_field: event_timestamp}
+          - {name: %1$s_push, kind: push, batch_source: %1$s_stats}
+        feature_views:
+          - {name: %1$s, entities: [driver], ttl: 1d, source: %1$s_push, tags: {team: ops}, owner: ops,
+             schema: [{name: conv_rate, dtype: FLOAT64}, {name: trips, dtype: INT64}]}
+        feature_services:
+          - {name: %1$s_svc, features: ["%1$s:trips"]}
+        """.formatted(view, bucket);
+  }
+
+  @BeforeEach
+  void source() throws Exception {
+    view = "fv_" + UUID.randomUUID().toString().substring(0, 8);
+    bucket = "feat-" + UUID.randomUUID().toString().substring(0, 8);
+    var s3 = platform.aws().s3();
+    s3.createBucket(b -> b.bucket(bucket));
+    Path file = Files.createTempFile("stats", ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT 7::BIGINT AS driver_id, TIMESTAMP '2026-12-01 10:00:00' AS event_timestamp,"
+          + " 0.5::DOUBLE AS conv_rate, 70::BIGINT AS trips) TO '" + file + "' (FORMAT parquet)");
+    }
+    s3.putObject(b -> b.bucket(bucket).key("stats/part-0.parquet"), RequestBody.fromFile(file));
+    Files.delete(file);
+  }
+
+  /** RestAssured encodes only known content types from text; YAML goes as bytes. */
+  private static byte[] yaml(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private void apply() {
+    given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply").then().statusCode(200)
+        .body("applied", equalTo(true));
+  }
+
+  @Test
+  void aPlanShowsTheChangesAndAppliesNothing() {
+    given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply?dry_run=true").then()
+        .statusCode(200).body("applied", equalTo(false))
+        .body("changes.find { it.name == '" + view + "' }.action", equalTo("create"));
+    given().get("/api/v1/feature-views/" + view).then().statusCode(404);
+  }
+
+  @Test
+  void aPushedRowIsServedInFeastsShape() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
+         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
+        .post("/push").then().statusCode(200);
+
+    for (String path : new String[] {"/get-online-features", "/api/v1/features/online"}) {
+      given().contentType(ContentType.JSON).body("""
+          {"features": ["%s:conv_rate", "%s:trips"], "entities": {"driver_id": [1001, 1002]}}""".formatted(view, view))
+          .post(path).then().statusCode(200)
+          .body("metadata.feature_names", contains("driver_id", "conv_rate", "trips"))
+          .body("results[0].values", contains(1001, 1002))
+          .body("results[1].values[0]", equalTo(0.25f))
+          .body("results[1].statuses", contains("PRESENT", "NOT_FOUND"))
+          .body("results[2].values", contains(3, null));
+    }
+  }
+
+  @Test
+  void badDefinitionsAreA400NamingEachProblem() {
+    given().contentType("application/yaml").body(yaml(doc().replace("dtype: INT64", "dtype: INTEGER")))
+        .post("/api/v1/features/apply").then().statusCode(400)
+        .body("detail", containsString("feature_views[0] (" + view + ").schema[1].dtype: 'INTEGER' is not a type"));
+  }
+
+  @Test
+  void aPushThatDoesNotMatchTheSchemaIsA400() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"push_source_name": "%s_push", "df": {"driver_id": [1], "conv_rate": ["x"], "trips": [3],
+         "event_timestamp": ["2026-12-01T10:00:00Z"]}}""".formatted(view))
+        .post("/push").then().statusCode(400).body("detail", containsString("df.conv_rate[0]"));
+  }
+
+  @Test
+  void historicalRowsArePointInTimeCorrectAndKeepTheirLabels() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"feature_service": "%s_svc", "entity_rows": [
+          {"driver_id": 7, "event_timestamp": "2026-12-01T11:00:00Z", "label": 1},
+          {"driver_id": 7, "event_timestamp": "2026-12-01T09:00:00Z", "label": 0}]}""".formatted(view))
+        .post("/api/v1/features/historical").then().statusCode(200)
+        .body("feature_names", contains("trips"))
+        .body("rows[0].trips", equalTo(70)).body("rows[0].label", equalTo(1))
+        .body("rows[1].trips", nullValue());
+    given().contentType(ContentType.JSON).body("""
+        {"feature_service": "%s_svc", "entity_rows": [], "entity_source": "s3://%s/e.parquet"}""".formatted(view, bucket))
+        .post("/api/v1/features/historical").then().statusCode(400)
+        .body("detail", containsString("give either 'entity_rows'"));
+  }
+
+  @Test
+  void discoveryFindsViewsByTagAndShowsTheirVersions() {
+    apply();
+    given().contentType("application/yaml").body(yaml(doc().replace("ttl: 1d", "ttl: 2d"))).post("/api/v1/features/apply")
+        .then().statusCode(200);
+
+    given().queryParam("tag", "team:ops").queryParam("q", view).get("/api/v1/feature-views").then().statusCode(200)
+        .body("feature_views.name", contains(view))
+        .body("feature_views[0].ttl", equalTo("2d"))
+        .body("feature_views[0].version", equalTo(2))
+        .body("feature_views[0].feature_services", hasItem(view + "_svc"));
+    given().get("/api/v1/feature-views/" + view + "/versions").then().statusCode(200)
+        .body("versions.version", contains(1, 2))
+        .body("versions[1].differences", contains("ttl: 1d -> 2d"));
+  }
+
+  @Test
+  void aMaterializationJobCopiesTheOfflineRowsOnline() throws Exception {
+    apply();
+    String id = given().contentType(ContentType.JSON).body("""
+        {"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "feature_views": ["%s"]}""".formatted(view))
+        .post("/api/v1/features/materialize").then().statusCode(202).body("state", equalTo("RUNNING"))
+        .extract().path("id");
+    String state = "RUNNING";
+    for (int i = 0; i < 200 && state.equals("RUNNING"); i++) {
+      Thread.sleep(50);
+      state = given().get("/api/v1/features/materializations/" + id).then().statusCode(200).extract().path("state");
+    }
+    given().get("/api/v1/features/materializations/" + id).then().body("state", equalTo("SUCCEEDED"))
+        .body("rows", equalTo(1)).body("chunks_done", equalTo(1));
+
+    // the row is from 2026-12-01 and the view's ttl is a day: stored, and reported as too old to serve
+    given().contentType(ContentType.JSON).body("""
+        {"features": ["%s:trips"], "entities": {"driver_id": [7]}}""".formatted(view))
+        .post("/get-online-features").then().statusCode(200)
+        .body("results[1].statuses", contains("OUTSIDE_MAX_AGE"))
+        .body("results[1].event_timestamps", contains("2026-12-01T10:00:00Z"));
+  }
+}
