@@ -210,7 +210,12 @@ class SecurityApiTest {
   static List<String[]> declaredRoutes() throws Exception {
     List<String[]> declared = new ArrayList<>();
     for (String name : restClassNames()) {
-      Class<?> type = Class.forName(name, false, SecurityApiTest.class.getClassLoader());
+      Class<?> type;
+      try {
+        type = Class.forName(name, false, SecurityApiTest.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError notServed) {
+        continue; // needs a library the app does not carry (the OpenFeature provider is for clients): not a route
+      }
       Path base = type.getAnnotation(Path.class);
       if (base == null) {
         continue;
