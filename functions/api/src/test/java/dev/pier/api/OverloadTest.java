@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.pier.runtime.Budget;
 import dev.pier.runtime.ConcurrencyLimits;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -28,7 +29,7 @@ class OverloadTest {
 
   private void takeEveryPermitOfDemo() {
     for (int i = 0; i < platform.config().limits().maxConcurrentPerModel(); i++) {
-      held.add(platform.predictions().admit("demo", System.nanoTime()));
+      held.add(platform.predictions().limits().admit("demo", System.nanoTime(), Budget.WAIT));
     }
   }
 
@@ -52,7 +53,7 @@ class OverloadTest {
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer").then().statusCode(200);
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
-        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of 64"));
+        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of " + platform.config().limits().maxConcurrentPerModel()));
   }
 
   @Test
