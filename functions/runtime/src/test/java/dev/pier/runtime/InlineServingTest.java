@@ -1,6 +1,7 @@
 package dev.pier.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
@@ -99,9 +100,15 @@ class InlineServingTest {
     PredictionPipeline pipeline = predictions.pipeline().build();
     predictions.infer("iris", "1", row(null));
 
-    assertThat(pipeline.run(call("iris", "1", row("shap"), GENEROUS))).as("explanations").isFalse();
-    assertThat(pipeline.run(call("iris", "1", row(null), Budget.inline(0)))).as("mean call time above the bound")
-        .isFalse();
+    // each declined call holds its share of capacity until it resumes on a thread that may block and answers
+    PredictionCall explained = call("iris", "1", row("shap"), GENEROUS);
+    assertThat(pipeline.run(explained)).as("explanations").isFalse();
+    // resumed where it may block, at the explanation: which this version cannot give (no background data)
+    assertThatThrownBy(() -> pipeline.run(explained.budget(Budget.WAIT))).hasMessageContaining("background data");
+    assertThat(explained.holdsPermit()).isFalse();
+    PredictionCall slow = call("iris", "1", row(null), Budget.inline(0));
+    assertThat(pipeline.run(slow)).as("mean call time above the bound").isFalse();
+    assertThat(pipeline.run(slow.budget(Budget.WAIT))).isTrue();
     try (ConcurrencyLimits.Permit held = limits.admit("iris", System.nanoTime(), Budget.WAIT)) {
       assertThat(pipeline.run(call("iris", "1", row(null), GENEROUS))).as("no free permit").isFalse();
     }

@@ -32,7 +32,7 @@ import java.util.Map;
 public final class PredictionPipeline {
   private final Stage[] stages;
   private final Slot[] slots;
-  /** Index of the last stage whose work the concurrency permit covers (slots up to EXPLAIN); -1 if none. */
+  /** Index of the last stage of the model's work (ENGINE, EXPLAIN): the permit is released after it; -1 if none. */
   private final int releaseAfter;
   /** Number of stages in the ADMIT slot. */
   private final int admitStages;
@@ -46,7 +46,7 @@ public final class PredictionPipeline {
       for (Stage stage : placed.getOrDefault(slot, List.of())) {
         all.add(stage);
         where.add(slot);
-        if (slot.ordinal() <= Slot.EXPLAIN.ordinal()) {
+        if (slot.ordinal() >= Slot.ENGINE.ordinal() && slot.ordinal() <= Slot.EXPLAIN.ordinal()) {
           release = all.size() - 1;
         }
         if (slot == Slot.ADMIT) {
