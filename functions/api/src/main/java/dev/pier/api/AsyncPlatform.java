@@ -17,6 +17,7 @@ import dev.pier.runtime.Budget;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
@@ -83,9 +84,10 @@ public class AsyncPlatform {
     PredictionPipeline predictions = pipeline.pipeline();
     // way in async: the stored request is decoded into a call for the pipeline every way in shares
     AsyncScorer scorer = (model, version, request) -> {
-      PredictionCall call = new PredictionCall(WayIn.ASYNC, model, Integer.toString(version), null, null, null,
-          System.nanoTime(), Budget.WAIT).body(request, -1);
-      predictions.admit(call);
+      // checked at intake: scored for the system, as the caller is not kept
+      PredictionCall call = new PredictionCall(WayIn.ASYNC, model, Integer.toString(version), PredictionCall.SYSTEM,
+          null, null, System.nanoTime(), Budget.WAIT).body(request, -1);
+      predictions.runThrough(call, Slot.ADMIT);
       try {
         call.request(OipJson.parseRequest(request));
       } catch (RuntimeException e) {

@@ -32,7 +32,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,8 +73,8 @@ class CrossWayInTest {
   @Inject Security security;
   @Inject MeterRegistry meters;
 
-  @BeforeAll
-  static void registerAModelEveryWayInCanReach() {
+  /** A model every way in can reach (registered once the app is up: a test profile starts it after class setup). */
+  private static void registerAModelEveryWayInCanReach() {
     model = "x-" + UUID.randomUUID().toString().substring(0, 8);
     // identity features, so /predict's named features make the very tensor the others send
     given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
@@ -105,6 +104,7 @@ class CrossWayInTest {
 
   @Test
   void everyWayInAnswersTheTableAlikeAndEachIsMeasuredAuditedAndWatchedForProbes() throws Exception {
+    registerAModelEveryWayInCanReach();
     Map<String, WayIn> ways = new LinkedHashMap<>();
     ways.put("rest", this::rest);
     ways.put("grpc", this::grpc);

@@ -27,6 +27,7 @@ import dev.pier.runtime.Budget;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -146,7 +147,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     PredictionCall call = new PredictionCall(WayIn.GRPC, request.getModelName(), reference(request.getModelVersion()),
         null, requestId, CallerMetadata.SUBJECT.get(), arrival, Budget.WAIT)
         .credentials(credentials == null ? new Credentials.None() : credentials, null, CallerMetadata.SOURCE.get());
-    pipeline.admit(call); // the caller is checked before anything reads their message
+    pipeline.runThrough(call, Slot.ADMIT); // the caller is checked before anything reads their message
     try {
       // the input hash is over the message's bytes, the kept input (raw-input capture on) is the request as OIP JSON
       call.request(GrpcTensors.request(request)).body(request.toByteArray(), PredictionCall.OPAQUE);

@@ -52,13 +52,13 @@ public final class PredictionService {
   }
 
   /**
-   * The runtime's stages of the prediction pipeline, in their slots: per-model concurrency ({@link Slot#ADMIT}),
+   * The runtime's stages of the prediction pipeline, in their slots: per-model concurrency ({@link Slot#CAPACITY}),
    * resolution, features, validation, placement limits, response cache, engine and explanations. A server adds its
    * own (authorization, audit sample, probes, metrics) to the builder; see {@link PredictionPipeline}.
    */
   public PredictionPipeline.Builder pipeline() {
     return PredictionPipeline.builder()
-        .add(Slot.ADMIT, new ConcurrencyStage(limits))
+        .add(Slot.CAPACITY, new ConcurrencyStage(limits))
         .add(Slot.RESOLVE, new ResolveStage(resolver))
         .add(Slot.FEATURES, features)
         .add(Slot.VALIDATE, new ValidateStage())

@@ -11,6 +11,7 @@ import dev.pier.runtime.Budget;
 import dev.pier.runtime.oip.OipJson;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -146,9 +147,10 @@ public class InferRoute {
     Exchange exchange = new Exchange(ctx, call);
     MDC.put("requestId", requestId);
     try {
-      // the caller is checked, and given a share of the model's capacity, before anything reads their body
-      if (!pipeline.admit(call)) {
-        onWorker(exchange); // credentials to verify (DynamoDB, a JWT issuer's keys), or no permit free at once
+      // the caller is checked before anything reads their body; capacity is taken when the burst runs, so a permit is
+      // held only while the model runs (a whole burst waiting to run never holds the model's capacity)
+      if (!pipeline.runThrough(call, Slot.ADMIT)) {
+        onWorker(exchange); // credentials to verify: an API key is read from DynamoDB, a JWT issuer's keys fetched
         return;
       }
       parse(call);
@@ -231,7 +233,7 @@ public class InferRoute {
       MDC.put("requestId", call.requestId());
       try {
         if (call.request() == null) {
-          pipeline.admit(call);
+          pipeline.runThrough(call, Slot.ADMIT);
           parse(call);
         }
         pipeline.answer(call);

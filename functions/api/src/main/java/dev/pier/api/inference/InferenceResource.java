@@ -19,6 +19,7 @@ import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.oip.OipJson;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
@@ -165,7 +166,7 @@ public class InferenceResource {
         caller.subject(), start, Budget.WAIT).unit(unit).body(body, jsonLength);
     // admitted before parsing: a large body costs more to parse than to run, and under overload the parse is what
     // must not pile up (429 at once for a request that already waited its queue wait for this thread)
-    pipeline.admit(call);
+    pipeline.runThrough(call, Slot.CAPACITY);
     try {
       call.request(OipJson.parseRequest(body, jsonLength));
     } catch (RuntimeException e) {

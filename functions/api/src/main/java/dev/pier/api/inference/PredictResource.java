@@ -5,6 +5,7 @@ import dev.pier.api.Caller;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +54,7 @@ public class PredictResource {
     long start = System.nanoTime();
     PredictionCall call = new PredictionCall(WayIn.PREDICT, model, reference, caller.principalId(),
         caller.requestId(), caller.subject(), start, Budget.WAIT).body(body, -1);
-    pipeline.admit(call);
+    pipeline.runThrough(call, Slot.ADMIT);
     List<Map<String, Object>> instances;
     try {
       JsonNode root = OipJson.readTree(body);

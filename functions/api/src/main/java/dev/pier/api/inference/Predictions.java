@@ -12,8 +12,8 @@ import jakarta.inject.Singleton;
 /**
  * The server's one {@link PredictionPipeline}, shared by every way in (OIP REST on the I/O thread and on workers,
  * gRPC, {@code /predict}, {@code /predict-stream}, async and batch scoring): the runtime's stages
- * ({@link dev.pier.runtime.PredictionService#pipeline()}) plus the server's — authorization first in
- * {@link Slot#ADMIT}, the audit sample, probe detection and metrics. A feature that joins every prediction (feature
+ * ({@link dev.pier.runtime.PredictionService#pipeline()}) plus the server's — authorization
+ * ({@link Slot#ADMIT}), the audit sample, probe detection and metrics. A feature that joins every prediction (feature
  * lookup, experiment assignment, capture) adds its stage to its slot here, once.
  */
 @Singleton
@@ -23,7 +23,7 @@ public class Predictions {
   public Predictions(Platform platform, Security security, AuditTrail audit, PredictionMetrics metrics,
       ProbeDetector probes) {
     this.pipeline = platform.predictions().pipeline()
-        .first(Slot.ADMIT, new AuthorizeStage(security.gatekeeper()))
+        .add(Slot.ADMIT, new AuthorizeStage(security.gatekeeper()))
         .add(Slot.AUDIT, new AuditSampleStage(audit.sampler()))
         .add(Slot.PROBES, new ProbeStage(probes, metrics))
         .add(Slot.METRICS, new MetricsStage(metrics))

@@ -3,7 +3,7 @@ package dev.pier.runtime.prediction;
 import dev.pier.runtime.ConcurrencyLimits;
 
 /**
- * {@link Slot#ADMIT}: a share of the model's capacity ({@link ConcurrencyLimits}), waited for at most the queue wait
+ * {@link Slot#CAPACITY}: a share of the model's capacity ({@link ConcurrencyLimits}), waited for at most the queue wait
  * counted from the call's arrival, 429 beyond it; without a budget to wait, declines when none is free at once. The
  * permit covers the model's work only: the pipeline releases it once {@link Slot#EXPLAIN} is done.
  */

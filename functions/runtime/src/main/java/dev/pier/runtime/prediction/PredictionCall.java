@@ -75,11 +75,17 @@ public final class PredictionCall {
     this.budget = budget;
   }
 
-  /** A call that may block, made by nobody in particular (tests, benchmarks, an in-process host). */
+  /**
+   * A call that may block, made by the system itself for work whose caller was checked already (a batch job's rows,
+   * tests, benchmarks, an in-process host): principal {@code system}.
+   */
   public static PredictionCall of(WayIn wayIn, String model, String reference, InferenceRequest request) {
-    return new PredictionCall(wayIn, model, reference, null, null, null, System.nanoTime(), Budget.WAIT)
+    return new PredictionCall(wayIn, model, reference, SYSTEM, null, null, System.nanoTime(), Budget.WAIT)
         .request(request);
   }
+
+  /** The principal of work the system does for a caller checked earlier (async scoring, batch jobs). */
+  public static final String SYSTEM = "system";
 
   // ---- what the way in decodes
 

@@ -13,7 +13,7 @@ import java.util.Map;
  * {@link Slot}:
  *
  * <pre>
- * ADMIT (authorize, rate limit; per-model concurrency) → RESOLVE (alias, canary) → FEATURES (feature pipeline)
+ * ADMIT (authorize, rate limit) → CAPACITY (per-model concurrency) → RESOLVE (alias, canary) → FEATURES
  *   → VALIDATE (signature) → LIMITS (placement) → RESPONSE_CACHE → ENGINE (in-process | endpoint) → EXPLAIN
  *   → CAPTURE → AUDIT (sample) → PROBES → METRICS (labelled by way in)
  * </pre>
@@ -34,14 +34,13 @@ public final class PredictionPipeline {
   private final Slot[] slots;
   /** Index of the last stage of the model's work (ENGINE, EXPLAIN): the permit is released after it; -1 if none. */
   private final int releaseAfter;
-  /** Number of stages in the ADMIT slot. */
-  private final int admitStages;
+  /** For each slot, the index after its last stage (where a call stands once it has passed that slot). */
+  private final int[] after = new int[Slot.values().length];
 
   private PredictionPipeline(Map<Slot, List<Stage>> placed) {
     List<Stage> all = new ArrayList<>();
     List<Slot> where = new ArrayList<>();
     int release = -1;
-    int admit = 0;
     for (Slot slot : Slot.values()) {
       for (Stage stage : placed.getOrDefault(slot, List.of())) {
         all.add(stage);
@@ -49,15 +48,12 @@ public final class PredictionPipeline {
         if (slot.ordinal() >= Slot.ENGINE.ordinal() && slot.ordinal() <= Slot.EXPLAIN.ordinal()) {
           release = all.size() - 1;
         }
-        if (slot == Slot.ADMIT) {
-          admit++;
-        }
       }
+      after[slot.ordinal()] = all.size();
     }
     this.stages = all.toArray(Stage[]::new);
     this.slots = where.toArray(Slot[]::new);
     this.releaseAfter = release;
-    this.admitStages = admit;
   }
 
   public static Builder builder() {
@@ -94,12 +90,13 @@ public final class PredictionPipeline {
   }
 
   /**
-   * Runs only the {@link Slot#ADMIT} stages: a way in that parses a large body takes the caller's share of the
-   * model's capacity first (parsing costs more than running), then sets the request and {@link #run}s the rest.
-   * Returns false when declined, as {@link #run}.
+   * Runs {@code call} through the stages of {@code last} and the slots before it, no further: a way in checks the
+   * caller ({@link Slot#ADMIT}) before it reads their body, and one that parses a large body takes the caller's share
+   * of the model's capacity first ({@link Slot#CAPACITY}: parsing costs more than running); it then sets the request
+   * and {@link #run}s the rest. Returns false when declined, as {@link #run}.
    */
-  public boolean admit(PredictionCall call) {
-    return runTo(call, Math.max(call.next(), admitStages));
+  public boolean runThrough(PredictionCall call, Slot last) {
+    return runTo(call, Math.max(call.next(), after[last.ordinal()]));
   }
 
   /** {@link #run} for a call that may block: its answer. */
@@ -175,12 +172,6 @@ public final class PredictionPipeline {
     /** Adds {@code stage} at the end of {@code slot}. */
     public Builder add(Slot slot, Stage stage) {
       placed.computeIfAbsent(slot, s -> new ArrayList<>()).add(stage);
-      return this;
-    }
-
-    /** Adds {@code stage} at the start of {@code slot} (authorization before the runtime's concurrency permit). */
-    public Builder first(Slot slot, Stage stage) {
-      placed.computeIfAbsent(slot, s -> new ArrayList<>()).addFirst(stage);
       return this;
     }
 

@@ -11,13 +11,15 @@ package dev.pier.runtime.prediction;
  *   <li>{@link #CAPTURE} — monitoring's capture of inputs and outputs goes here, after the answer is known.
  * </ul>
  *
- * The per-model concurrency permit taken in {@link #ADMIT} covers the slots up to and including {@link #EXPLAIN} (the
- * model's own work) and is released before {@link #CAPTURE}, so that writing captures and audit samples never holds
- * a model's capacity.
+ * The per-model concurrency permit taken in {@link #CAPACITY} covers the model's work, up to and including
+ * {@link #EXPLAIN}, and is released before {@link #CAPTURE}, so that writing captures and audit samples never holds a
+ * model's capacity.
  */
 public enum Slot {
-  /** Who may call (authentication, authorization, rate limit), then a share of the model's capacity. */
+  /** Who may call: authentication, authorization, the caller's rate limit. */
   ADMIT,
+  /** A share of the model's capacity on this server (per-model concurrency, 429 beyond the queue wait). */
+  CAPACITY,
   /** The version that answers: a number, an alias, a canary by the call's unit. */
   RESOLVE,
   /** Turns named features into the model's input tensors (the version's feature pipeline). */

@@ -48,8 +48,8 @@ class PredictionPipelineTest {
         .add(Slot.METRICS, recording("metrics", false))
         .add(Slot.ENGINE, recording("engine", true))
         .add(Slot.RESOLVE, recording("resolve", false))
-        .add(Slot.ADMIT, recording("concurrency", false))
-        .first(Slot.ADMIT, recording("authorize", false))
+        .add(Slot.CAPACITY, recording("concurrency", false))
+        .add(Slot.ADMIT, recording("authorize", false))
         .build();
     assertThat(pipeline.run(call(Budget.WAIT))).isTrue();
     assertThat(seen).containsExactly("authorize", "concurrency", "resolve", "engine", "metrics",
@@ -96,7 +96,7 @@ class PredictionPipelineTest {
     ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ZERO);
     List<Boolean> heldAt = new ArrayList<>();
     PredictionPipeline pipeline = PredictionPipeline.builder()
-        .add(Slot.ADMIT, new ConcurrencyStage(limits))
+        .add(Slot.CAPACITY, new ConcurrencyStage(limits))
         .add(Slot.ENGINE, call -> {
           heldAt.add(call.holdsPermit());
           call.response(new InferenceResponse("m", 1, null, List.of()));
@@ -122,11 +122,11 @@ class PredictionPipelineTest {
   void aFailureAfterAdmissionReleasesThePermitAndEndsTheCallOnce() {
     ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ZERO);
     PredictionPipeline pipeline = PredictionPipeline.builder()
-        .add(Slot.ADMIT, new ConcurrencyStage(limits))
+        .add(Slot.CAPACITY, new ConcurrencyStage(limits))
         .add(Slot.METRICS, recording("metrics", false))
         .build();
     PredictionCall call = new PredictionCall(WayIn.GRPC, "m", null, null, null, null, System.nanoTime(), Budget.WAIT);
-    assertThat(pipeline.admit(call)).isTrue();
+    assertThat(pipeline.runThrough(call, Slot.CAPACITY)).isTrue();
     assertThat(call.holdsPermit()).isTrue();
     RuntimeException malformed = PierException.badRequest("malformed JSON");
     assertThat(pipeline.fail(call, malformed)).isSameAs(malformed);
