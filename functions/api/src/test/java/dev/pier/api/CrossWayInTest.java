@@ -310,12 +310,13 @@ class CrossWayInTest {
     Map<String, String> out = new LinkedHashMap<>();
     for (Case c : cases) {
       if (!c.model().equals(model) || !c.version().equals("1")) { // refused before the first row is read
-        int status = given().contentType("application/x-ndjson").body(rows(List.of(c.withModel(model))))
+        int status = given().contentType("application/x-ndjson").body(rows(List.of(c.withModel(model))).getBytes(java.nio.charset.StandardCharsets.UTF_8))
             .post("/api/v1/models/" + c.model() + "/predict-stream?version=" + c.version()).statusCode();
         out.put(c.name(), "error " + status);
       }
     }
-    String lines = given().contentType("application/x-ndjson").body(rows(cases))
+    String lines = given().contentType("application/x-ndjson")
+        .body(rows(cases).getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .post("/api/v1/models/" + model + "/predict-stream?version=1").then().statusCode(200).extract().asString();
     readRows(cases, lines, out);
     return order(cases, out);

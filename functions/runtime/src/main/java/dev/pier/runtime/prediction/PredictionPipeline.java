@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <p>Blocking or not is the call's {@link dev.pier.runtime.Budget}: {@link #run} returns false when a stage declines
  * a call that may not block, and the same call, given a budget that may, {@link #run resumes} at that stage on
- * another thread. Every call ends exactly once — answered, or failed with the status of its exception — and every
+ * another thread (a call that held a concurrency permit gives it back when it declines, and takes one again at
+ * {@link Slot#CAPACITY} when it resumes). Every call ends exactly once — answered, or failed with the status of its exception — and every
  * stage's {@link Stage#end} sees it; the per-model concurrency permit is released as soon as {@link Slot#EXPLAIN} is
  * done (or at the end, whichever comes first), and only once.
  *
@@ -36,15 +37,21 @@ public final class PredictionPipeline {
   private final int releaseAfter;
   /** For each slot, the index after its last stage (where a call stands once it has passed that slot). */
   private final int[] after = new int[Slot.values().length];
+  /** Index of the first CAPACITY stage (where a declined call that held a permit resumes); -1 if none. */
+  private final int capacityAt;
 
   private PredictionPipeline(Map<Slot, List<Stage>> placed) {
     List<Stage> all = new ArrayList<>();
     List<Slot> where = new ArrayList<>();
     int release = -1;
+    int capacity = -1;
     for (Slot slot : Slot.values()) {
       for (Stage stage : placed.getOrDefault(slot, List.of())) {
         all.add(stage);
         where.add(slot);
+        if (slot == Slot.CAPACITY && capacity < 0) {
+          capacity = all.size() - 1;
+        }
         if (slot.ordinal() >= Slot.ENGINE.ordinal() && slot.ordinal() <= Slot.EXPLAIN.ordinal()) {
           release = all.size() - 1;
         }
@@ -54,6 +61,7 @@ public final class PredictionPipeline {
     this.stages = all.toArray(Stage[]::new);
     this.slots = where.toArray(Slot[]::new);
     this.releaseAfter = release;
+    this.capacityAt = capacity;
   }
 
   public static Builder builder() {
@@ -124,6 +132,12 @@ public final class PredictionPipeline {
     try {
       for (; i < end; i++) {
         if (!stages[i].apply(call)) {
+          if (call.holdsPermit()) {
+            // a call waiting for a worker thread never holds the model's capacity: it gives the permit back and
+            // resumes at CAPACITY (the stages in between pass at once for what they did already)
+            call.releasePermit();
+            i = capacityAt;
+          }
           call.next(i);
           return false;
         }

@@ -16,6 +16,9 @@ public final class ResponseCacheStage implements Stage {
 
   @Override
   public boolean apply(PredictionCall call) {
+    if (call.response() != null || call.cacheKey() != null) {
+      return true; // looked up already (a call resumed after declining)
+    }
     Object key = responses.key(call.version(), call.request());
     if (key == null) {
       return true;

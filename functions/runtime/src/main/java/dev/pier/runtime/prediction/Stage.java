@@ -6,7 +6,8 @@ package dev.pier.runtime.prediction;
  *
  * <p>A stage must not block when the call's {@link PredictionCall#budget() budget} says it may not: it returns false
  * instead, having kept nothing, and the call resumes at this same stage on a thread that may block. Stages before it
- * are not run again.
+ * are not run again — except, for a call that held a concurrency permit, the stages from {@link Slot#CAPACITY} on,
+ * which must therefore pass at once for what they did already (a version resolved, a cache looked up).
  */
 public interface Stage {
   /**
