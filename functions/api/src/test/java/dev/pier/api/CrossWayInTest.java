@@ -282,13 +282,17 @@ class CrossWayInTest {
     return out;
   }
 
-  /** Rows of a stream or a batch job: the cases that name the table's model and version go in one input. */
-  private static String rows(List<Case> cases) {
+  /**
+   * Rows of a stream or a batch job: the cases that name the table's model and version go in one input, as tensors
+   * (a stream) or as named features (a batch job applies the version's feature pipeline, as {@code /predict} does).
+   */
+  private static String rows(List<Case> cases, boolean named) {
     StringBuilder in = new StringBuilder();
     for (int i = 0; i < cases.size(); i++) {
       Case c = cases.get(i);
       if (c.model().equals(model) && c.version().equals("1")) {
-        in.append("{\"id\":").append(i).append(",\"input\":").append(values(c)).append("}\n");
+        in.append("{\"id\":").append(i).append(",")
+            .append(named ? instance(c).substring(1) : "\"input\":" + values(c) + "}").append("\n");
       }
     }
     return in.toString();
@@ -301,8 +305,10 @@ class CrossWayInTest {
         continue;
       }
       JsonNode row = JSON.readTree(line);
-      String name = cases.get(row.get("id").asInt()).name();
-      out.put(name, row.has("error") ? "error 400" : answer(row.get("label").asLong(), row.get("probabilities")));
+      Case c = cases.get(row.get("id").asInt());
+      // a good row's error keeps its message, for the failure to say why
+      out.put(c.name(), !row.has("error") ? answer(row.get("label").asLong(), row.get("probabilities"))
+          : c.good() ? "error " + row.get("error") : "error 400");
     }
   }
 
@@ -310,13 +316,14 @@ class CrossWayInTest {
     Map<String, String> out = new LinkedHashMap<>();
     for (Case c : cases) {
       if (!c.model().equals(model) || !c.version().equals("1")) { // refused before the first row is read
-        int status = given().contentType("application/x-ndjson").body(rows(List.of(c.withModel(model))).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        int status = given().contentType("application/x-ndjson")
+            .body(rows(List.of(c.withModel(model)), false).getBytes(java.nio.charset.StandardCharsets.UTF_8))
             .post("/api/v1/models/" + c.model() + "/predict-stream?version=" + c.version()).statusCode();
         out.put(c.name(), "error " + status);
       }
     }
     String lines = given().contentType("application/x-ndjson")
-        .body(rows(cases).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .body(rows(cases, false).getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .post("/api/v1/models/" + model + "/predict-stream?version=1").then().statusCode(200).extract().asString();
     readRows(cases, lines, out);
     return order(cases, out);
@@ -351,7 +358,7 @@ class CrossWayInTest {
   private Map<String, String> batch(List<Case> cases) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     String key = "cross/" + UUID.randomUUID() + ".jsonl";
-    BatchTestClient.put(platform.aws().s3(), key, rows(cases));
+    BatchTestClient.put(platform.aws().s3(), key, rows(cases, true));
     for (Case c : cases) {
       if (!c.model().equals(model) || !c.version().equals("1")) { // refused at submission
         int status = given().contentType(ContentType.JSON).body("{\"model\":\"" + c.model() + "\",\"version\":\""
