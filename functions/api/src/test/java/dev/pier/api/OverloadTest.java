@@ -28,7 +28,7 @@ class OverloadTest {
   private final List<ConcurrencyLimits.Permit> held = new ArrayList<>();
 
   private void takeEveryPermitOfDemo() {
-    for (int i = 0; i < platform.config().limits().maxConcurrentPerModel(); i++) {
+    for (int i = 0; i < platform.predictions().limits().maxConcurrent(); i++) {
       held.add(platform.predictions().limits().admit("demo", System.nanoTime(), Budget.WAIT));
     }
   }
@@ -53,7 +53,8 @@ class OverloadTest {
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer").then().statusCode(200);
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
-        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of " + platform.config().limits().maxConcurrentPerModel()));
+        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error",
+            containsString("limit of " + platform.predictions().limits().maxConcurrent()));
   }
 
   @Test

@@ -25,6 +25,11 @@ public final class ConcurrencyLimits {
     this.maxWaitNanos = maxWait.toNanos();
   }
 
+  /** Predictions of one model that may run at once. */
+  public int maxConcurrent() {
+    return maxConcurrent;
+  }
+
   /** No limit: every request runs at once. */
   public static ConcurrencyLimits unlimited() {
     return new ConcurrencyLimits(Integer.MAX_VALUE, Duration.ZERO);
