@@ -3,7 +3,7 @@ package dev.pier.api.inference;
 import dev.pier.api.ApiErrors;
 import dev.pier.api.AsyncIntake;
 import dev.pier.api.AuthFilter;
-import dev.pier.api.Platform;
+import dev.pier.api.PierConfig;
 import dev.pier.api.RequestIds;
 import dev.pier.api.Security;
 import dev.pier.kernel.security.Credentials;
@@ -62,11 +62,11 @@ public class InferRoute {
   /** What the I/O thread may run: no blocking, models whose recent calls averaged at most the inline bound. */
   private final Budget inline;
 
-  public InferRoute(Predictions predictions, Security security, Platform platform) {
+  public InferRoute(Predictions predictions, Security security, PierConfig config) {
     this.pipeline = predictions.pipeline();
     this.security = security;
-    this.maxBodyBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, platform.config().limits().inferBodyBytes());
-    long inlineMaxNanos = platform.config().limits().inlineMaxMeanMicros() * 1000;
+    this.maxBodyBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, config.limits().inferBodyBytes());
+    long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
     this.inline = inlineMaxNanos > 0 ? Budget.inline(inlineMaxNanos) : null;
   }
 

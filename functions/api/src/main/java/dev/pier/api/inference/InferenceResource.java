@@ -11,7 +11,6 @@ import dev.pier.api.AsyncIntake;
 import dev.pier.api.Authorize;
 import dev.pier.api.Caller;
 import dev.pier.api.PierConfig;
-import dev.pier.api.Platform;
 import dev.pier.api.Security;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.InferenceRequest;
@@ -57,12 +56,12 @@ public class InferenceResource {
   private final Security security;
   private final AsyncIntake async;
 
-  public InferenceResource(Platform platform, Predictions pipeline, PredictionMetrics metrics, Caller caller,
-      Security security, AsyncIntake async) {
-    this.predictions = platform.predictions();
+  public InferenceResource(PredictionService predictions, Predictions pipeline, PierConfig config,
+      PredictionMetrics metrics, Caller caller, Security security, AsyncIntake async) {
+    this.predictions = predictions;
     this.pipeline = pipeline.pipeline();
     this.metrics = metrics;
-    this.config = platform.config();
+    this.config = config;
     this.caller = caller;
     this.security = security;
     this.async = async;

@@ -8,7 +8,6 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.api.Authorize;
 import dev.pier.api.Caller;
-import dev.pier.api.Platform;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.prediction.PredictionCall;
@@ -52,9 +51,9 @@ public class PredictStreamResource {
   private final PredictionPipeline pipeline;
   private final Caller caller;
 
-  public PredictStreamResource(Platform platform, Predictions predictions, Caller caller) {
-    this.predictions = platform.predictions();
-    this.pipeline = predictions.pipeline();
+  public PredictStreamResource(PredictionService predictions, Predictions pipeline, Caller caller) {
+    this.predictions = predictions;
+    this.pipeline = pipeline.pipeline();
     this.caller = caller;
   }
 

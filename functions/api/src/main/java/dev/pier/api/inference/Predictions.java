@@ -1,7 +1,7 @@
 package dev.pier.api.inference;
 
 import dev.pier.api.AuditTrail;
-import dev.pier.api.Platform;
+import dev.pier.runtime.PredictionService;
 import dev.pier.api.Security;
 import dev.pier.runtime.prediction.AuditSampleStage;
 import dev.pier.runtime.prediction.AuthorizeStage;
@@ -20,9 +20,9 @@ import jakarta.inject.Singleton;
 public class Predictions {
   private final PredictionPipeline pipeline;
 
-  public Predictions(Platform platform, Security security, AuditTrail audit, PredictionMetrics metrics,
+  public Predictions(PredictionService predictions, Security security, AuditTrail audit, PredictionMetrics metrics,
       ProbeDetector probes) {
-    this.pipeline = platform.predictions().pipeline()
+    this.pipeline = predictions.pipeline()
         .add(Slot.ADMIT, new AuthorizeStage(security.gatekeeper()))
         .add(Slot.AUDIT, new AuditSampleStage(audit.sampler()))
         .add(Slot.PROBES, new ProbeStage(probes, metrics))

@@ -19,14 +19,15 @@ import java.util.Map;
  * </pre>
  *
  * The runtime's stages come from {@link dev.pier.runtime.PredictionService#pipeline()}; the server adds its own
- * (authorization, probes, metrics) and later features add theirs, each in one place, with {@link Builder#add}.
+ * (authorization, audit sample, probes, metrics) and later features add theirs, each in one place, with
+ * {@link Builder#add}.
  *
  * <p>Blocking or not is the call's {@link dev.pier.runtime.Budget}: {@link #run} returns false when a stage declines
  * a call that may not block, and the same call, given a budget that may, {@link #run resumes} at that stage on
  * another thread (a call that held a concurrency permit gives it back when it declines, and takes one again at
- * {@link Slot#CAPACITY} when it resumes). Every call ends exactly once — answered, or failed with the status of its exception — and every
- * stage's {@link Stage#end} sees it; the per-model concurrency permit is released as soon as {@link Slot#EXPLAIN} is
- * done (or at the end, whichever comes first), and only once.
+ * {@link Slot#CAPACITY} when it resumes). Every call ends exactly once — answered, or failed with the status of its
+ * exception — and every stage's {@link Stage#end} sees it; the per-model concurrency permit is released as soon as
+ * {@link Slot#EXPLAIN} is done (or at the end, whichever comes first), and only once.
  *
  * <p>Immutable and thread-safe; one pipeline serves every call.
  */
