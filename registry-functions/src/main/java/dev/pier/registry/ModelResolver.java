@@ -73,14 +73,10 @@ public final class ModelResolver implements RegistryListener {
   }
 
   /**
-   * Like {@link #resolve(String, String, String)} but only from what is cached: null, without any I/O, when the
-   * alias target or the version is not cached (or the name is invalid: the loading path then says why).
+   * {@link #resolve(String, String, String)}; with {@code load} false only from what is cached: null, without any
+   * I/O, when the alias target or the version is not cached (or the name is invalid: the loading path then says why).
    */
-  public ModelVersion resolveCached(String model, String reference, String unitKey) {
-    return resolve(model, reference, unitKey, false);
-  }
-
-  private ModelVersion resolve(String model, String reference, String unitKey, boolean load) {
+  public ModelVersion resolve(String model, String reference, String unitKey, boolean load) {
     String ref = reference == null ? "production" : reference;
     Integer number = Names.versionNumber(ref);
     if (number == null) {

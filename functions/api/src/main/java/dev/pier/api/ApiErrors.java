@@ -93,8 +93,8 @@ public class ApiErrors {
    * 429/503, a Bearer challenge on 401). Shared by the exception mappers and the inference route, which answers
    * outside JAX-RS; server errors are logged here, once.
    */
-  record Failure(int status, String message, String header, String headerValue) {
-    static Failure of(String path, Throwable e) {
+  public record Failure(int status, String message, String header, String headerValue) {
+    public static Failure of(String path, Throwable e) {
       return switch (e) {
         case PierException p -> {
           if (p.status() >= 500) {
@@ -124,7 +124,7 @@ public class ApiErrors {
   }
 
   /** The Open Inference Protocol's error body. */
-  static String oipError(String message) {
+  public static String oipError(String message) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("error", message);
     return body.toString();

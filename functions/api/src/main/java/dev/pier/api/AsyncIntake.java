@@ -1,7 +1,6 @@
 package dev.pier.api;
 
 import dev.pier.security.audit.PredictionSampler;
-import dev.pier.security.privacy.PiiFields;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +31,7 @@ import java.nio.charset.StandardCharsets;
  */
 @Singleton
 public class AsyncIntake {
-  static final String PREFER = "Prefer";
+  public static final String PREFER = "Prefer";
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final String CALLBACK_HEADER = "X-Pier-Callback-Url";
   private static final int MAX_KEY_LENGTH = 255;
@@ -40,22 +39,20 @@ public class AsyncIntake {
   private final AsyncPlatform async;
   private final Platform platform;
   private final Security security;
-  private final AuditTrail audit;
   private final Caller caller;
   private final RegistryServices registry;
 
-  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, AuditTrail audit, Caller caller,
+  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, Caller caller,
       RegistryServices registry) {
     this.registry = registry;
     this.async = async;
     this.platform = platform;
     this.security = security;
-    this.audit = audit;
     this.caller = caller;
   }
 
   /** Whether an RFC 7240 {@code Prefer} header asks for {@code respond-async} (among other preferences, any case). */
-  static boolean requested(String prefer) {
+  public static boolean requested(String prefer) {
     if (prefer == null) {
       return false;
     }
@@ -68,7 +65,11 @@ public class AsyncIntake {
     return false;
   }
 
-  Response accept(String model, String reference, byte[] body, InferenceRequest request, HttpHeaders headers) {
+  /**
+   * Checks, stores and queues a request for later; its audit sample, probe check and metrics come when it is scored
+   * (the prediction pipeline, way in {@code async}).
+   */
+  public Response accept(String model, String reference, byte[] body, InferenceRequest request, HttpHeaders headers) {
     if (!request.binaryOutputs().isEmpty()) {
       throw PierException.badRequest("async predictions answer in JSON: drop 'binary_data' from the requested outputs");
     }
@@ -86,9 +87,6 @@ public class AsyncIntake {
           subject == null ? null : security.subjects().of(subject), callback));
     } catch (AsyncQueue.QueueUnavailable e) {
       throw AsyncPlatform.unavailable(e);
-    }
-    if (accepted.created()) {
-      audit.prediction(version.model(), version.version(), body, request.unit(), PiiFields.from(version.metadata().properties()));
     }
     ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("id", accepted.prediction().id());

@@ -12,7 +12,13 @@ import dev.pier.async.AsyncTable;
 import dev.pier.async.AsyncWorker;
 import dev.pier.async.CallbackSender;
 import dev.pier.kernel.PierException;
+import dev.pier.api.inference.Predictions;
+import dev.pier.runtime.Budget;
 import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.WayIn;
 import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -53,7 +59,8 @@ public class AsyncPlatform {
   private final String callbackSecret;
   private final boolean local;
 
-  public AsyncPlatform(Platform platform, RegistryServices registry, AsyncMetrics metrics, RetentionConfig retention) {
+  public AsyncPlatform(Platform platform, Predictions pipeline, RegistryServices registry, AsyncMetrics metrics,
+      RetentionConfig retention) {
     PierConfig config = platform.config();
     AsyncConfig async = config.async();
     this.local = platform.standIns() != null;
@@ -74,8 +81,20 @@ public class AsyncPlatform {
     AsyncQueue queue = new AsyncQueue(sqs, queueUrl == null ? "unset:pier.async.queue-url" : queueUrl);
     this.callbackSecret = async.callbackSecret().orElseGet(() -> local ? localCallbackSecret(config.dataDir()) : null);
     PredictionService service = platform.predictions();
-    AsyncScorer scorer = (model, version, request) ->
-        OipJson.writeResponse(service.infer(model, Integer.toString(version), OipJson.parseRequest(request)));
+    PredictionPipeline predictions = pipeline.pipeline();
+    // way in async: the stored request is decoded into a call for the pipeline every way in shares
+    AsyncScorer scorer = (model, version, request) -> {
+      // checked at intake: scored for the system, as the caller is not kept
+      PredictionCall call = new PredictionCall(WayIn.ASYNC, model, Integer.toString(version), PredictionCall.SYSTEM,
+          null, null, System.nanoTime(), Budget.WAIT).body(request, -1);
+      predictions.runThrough(call, Slot.ADMIT);
+      try {
+        call.request(OipJson.parseRequest(request));
+      } catch (RuntimeException e) {
+        throw predictions.fail(call, e);
+      }
+      return OipJson.writeResponse(predictions.answer(call));
+    };
     CallbackSender callbacks = callbackSecret == null ? CallbackSender.NONE
         : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
     AsyncEndpoints endpoints = local || async.sagemakerAsyncEndpoints().orElse(List.of()).isEmpty()

@@ -4,7 +4,6 @@ import dev.pier.security.audit.AuditEvent;
 import dev.pier.security.audit.AuditJson;
 import dev.pier.security.audit.AuditLog;
 import dev.pier.security.audit.PredictionSampler;
-import dev.pier.security.privacy.PiiFields;
 import dev.pier.security.privacy.PiiMasker;
 import dev.pier.registry.Alias;
 import dev.pier.registry.ModelVersion;
@@ -75,37 +74,7 @@ public class AuditTrail {
         action, model, version, caller == null ? null : caller.requestId(), null, null, null, masked));
   }
 
-  /**
-   * A REST prediction, offered to the {@link #sampler() sampler} with the current caller.
-   *
-   * @param unit the request's canary unit, the data subject when no {@code X-Pier-Subject} names one
-   * @param pii the answering version's PII-marked input fields
-   */
-  public void prediction(String model, int version, byte[] input, String unit, PiiFields pii) {
-    if (!sampler.draw()) {
-      return; // most predictions: nothing to gather
-    }
-    Caller caller = caller();
-    prediction(caller == null ? Requester.SYSTEM : caller.requester(), model, version, input, unit, pii);
-  }
-
-  /**
-   * Whether the next prediction is one of the audit sample ({@code pier.audit.prediction-sample-rate}); a true must
-   * be followed by {@link #prediction(Requester, String, int, byte[], String, PiiFields)}. Drawn before serving, so
-   * that the sampled few, whose entry may be written to S3, are served where blocking is allowed.
-   */
-  boolean draw() {
-    return sampler.draw();
-  }
-
-  /** Writes the audit entry of a prediction drawn by {@link #draw()}, made for {@code who}. */
-  void prediction(Requester who, String model, int version, byte[] input, String unit, PiiFields pii) {
-    String subject = who.subject() != null ? who.subject() : unit;
-    sampler.record(new PredictionSampler.Prediction(who.principal(), who.requestId(), subject, model, version, input,
-        () -> input, pii));
-  }
-
-  /** Decides and writes prediction samples for every front end (gRPC gets it at start). */
+  /** Decides and writes prediction samples: the prediction pipeline's AUDIT stage, for every way in. */
   public PredictionSampler sampler() {
     return sampler;
   }

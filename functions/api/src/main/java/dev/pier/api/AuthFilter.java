@@ -105,7 +105,7 @@ public class AuthFilter {
   }
 
   /** The client's address as the failed-authentication limit counts it; null when the transport gives none. */
-  static String source(SocketAddress address) {
+  public static String source(SocketAddress address) {
     return address == null ? null : address.hostAddress();
   }
 
@@ -114,7 +114,7 @@ public class AuthFilter {
    * ({@code requestContext.authorizer.jwt.claims}); null outside Lambda or on routes without the authorizer.
    * Only the Lambda handler can put the context object there, so a client cannot forge it.
    */
-  static Map<String, Object> gatewayClaims(MultiMap requestHeaders) {
+  public static Map<String, Object> gatewayClaims(MultiMap requestHeaders) {
     if (!(requestHeaders instanceof QuarkusHttpHeaders headers)) {
       return null;
     }
@@ -136,8 +136,8 @@ public class AuthFilter {
   }
 
   /** The data subject a request names: {@code X-Pier-Subject}, else its canary unit header; null for neither. */
-  static String subject(Function<String, String> header) {
+  public static String subject(Function<String, String> header) {
     String subject = header.apply(Caller.SUBJECT_HEADER);
-    return subject != null ? subject : header.apply(InferenceResource.UNIT_HEADER);
+    return subject != null ? subject : header.apply(dev.pier.api.inference.InferenceResource.UNIT_HEADER);
   }
 }

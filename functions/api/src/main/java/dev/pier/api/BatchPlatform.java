@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.inference.Predictions;
+
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
 import dev.pier.batch.BatchSchedules;
@@ -47,7 +49,7 @@ public class BatchPlatform {
   private final LocalScheduler scheduler;
   private final PierConfig.Batch config;
 
-  public BatchPlatform(Platform platform, S3Sources sources) {
+  public BatchPlatform(Platform platform, Predictions predictions, S3Sources sources) {
     this.config = platform.config().batch();
     BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
         config.batchRows(), config.concurrency(),
@@ -55,7 +57,7 @@ public class BatchPlatform {
         config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
     var aws = platform.aws();
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
-    this.worker = new BatchWorker(table, aws.s3(), platform.predictions(), settings);
+    this.worker = new BatchWorker(table, aws.s3(), platform.predictions(), predictions.pipeline(), settings);
     if (platform.standIns() != null) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {

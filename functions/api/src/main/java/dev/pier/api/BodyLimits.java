@@ -26,8 +26,8 @@ import jakarta.inject.Singleton;
 public class BodyLimits {
   /**
    * After Quarkus' own {@code max-body-size} check (order -2), which would otherwise overwrite the limit for chunked
-   * bodies; before JAX-RS (positive orders). {@link InferRoute} (order -100) only takes bodies whose Content-Length
-   * is within the inference limit.
+   * bodies; before JAX-RS (positive orders). {@link dev.pier.api.inference.InferRoute} (order -100) only takes bodies
+   * whose Content-Length is within the inference limit.
    */
   private static final int ORDER = -1;
 

@@ -53,9 +53,4 @@ public class Caller {
   public String subject() {
     return subject;
   }
-
-  /** This request's caller as a value that may leave the request scope. */
-  Requester requester() {
-    return principal == null ? Requester.SYSTEM : new Requester(principal.id(), requestId(), subject);
-  }
 }

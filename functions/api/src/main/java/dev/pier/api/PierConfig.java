@@ -220,7 +220,12 @@ public interface PierConfig {
     @WithDefault("1048576")
     long controlBodyBytes();
 
-    /** Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. */
+    /**
+     * Predictions of one model running at once in this process; beyond it requests get 429 with Retry-After. Four
+     * per core sheds a CPU-bound overload faster, but on a starved 2-core machine (load average 20) a burst of 400
+     * small requests over 16 connections then drew a 429 in one run of three (InferRouteTest): calls whose model runs
+     * slower than the inline bound wait on workers for one of only 8 permits. Hence 64.
+     */
     @WithDefault("64")
     int maxConcurrentPerModel();
 

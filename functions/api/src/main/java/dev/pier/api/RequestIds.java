@@ -16,7 +16,7 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
  * an operator can find the log lines.
  */
 public class RequestIds {
-  static final String HEADER = "X-Request-Id";
+  public static final String HEADER = "X-Request-Id";
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   /** First of all, so that even a 401 from {@link AuthFilter} answers the id. */
@@ -28,7 +28,7 @@ public class RequestIds {
   }
 
   /** The id of a request that sent {@code given} in {@code X-Request-Id} (null: none). */
-  static String of(String given) {
+  public static String of(String given) {
     return given != null && SANE.matcher(given).matches() ? given : newId();
   }
 

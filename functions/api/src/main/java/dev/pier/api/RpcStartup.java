@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.inference.InferenceResource;
+import dev.pier.api.inference.Predictions;
 import dev.pier.runtime.RpcFrontend;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -18,15 +20,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Starts the front ends this build carries besides REST (the OIP gRPC service on the plain server, on
  * {@code pier.grpc.port}, bound like the HTTP server, with TLS only when the HTTP server has a certificate
- * ({@code quarkus.http.ssl.certificate.files}: {@code ./pier up --tls-cert/--tls-key}), auditing predictions with
- * REST's sampler) and drains them on shutdown. Inside Lambda there is no port
+ * ({@code quarkus.http.ssl.certificate.files}: {@code ./pier up --tls-cert/--tls-key}), predicting through the
+ * prediction pipeline REST uses) and drains them on shutdown. Inside Lambda there is no port
  * to listen on, so none starts there.
  */
 @Singleton
 public class RpcStartup {
   private final Map<String, RpcFrontend.Running> running = new ConcurrentHashMap<>();
 
-  void onStart(@Observes StartupEvent event, Platform platform, Security security, AuditTrail audit,
+  void onStart(@Observes StartupEvent event, Platform platform, Security security, Predictions predictions,
       @ConfigProperty(name = "quarkus.http.host", defaultValue = "127.0.0.1") String host,
       @ConfigProperty(name = "quarkus.http.ssl.certificate.files") Optional<List<java.nio.file.Path>> certificates,
       @ConfigProperty(name = "quarkus.http.ssl.certificate.key-files") Optional<List<java.nio.file.Path>> keys) {
@@ -39,7 +41,7 @@ public class RpcStartup {
     for (RpcFrontend frontend : ServiceLoader.load(RpcFrontend.class, RpcStartup.class.getClassLoader())) {
       try {
         RpcFrontend.Running r = frontend.start(platform.predictions(), new RpcFrontend.Options("pier",
-            InferenceResource.SERVER_VERSION, host, config.grpc().port(), security.gatekeeper(), tls, audit.sampler()));
+            InferenceResource.SERVER_VERSION, host, config.grpc().port(), security.gatekeeper(), tls, predictions.pipeline()));
         running.put(frontend.name(), r);
         Log.infof("%s listening on %s:%d%s", frontend.name(), host, r.port(), tls == null ? "" : " (TLS only)");
       } catch (IOException e) {

@@ -72,7 +72,7 @@ final class SageMakerAsyncEndpoints implements AsyncEndpoints {
   }
 
   private ModelVersion version(String model, int version) {
-    return predictions.resolve(model, Integer.toString(version), null);
+    return predictions.resolve(model, Integer.toString(version));
   }
 
   private EndpointRouter router() {

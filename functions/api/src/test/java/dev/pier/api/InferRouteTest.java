@@ -18,9 +18,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link InferRoute} answers small requests (they carry a Content-Length) exactly as JAX-RS answers the same request
- * sent chunked (no Content-Length, so the route leaves it to {@link InferenceResource}): status, body, content type
- * and request id, on the happy path and the unhappy ones.
+ * {@link dev.pier.api.inference.InferRoute} answers small requests (they carry a Content-Length) exactly as JAX-RS
+ * answers the same request sent chunked (no Content-Length, so the route leaves it to
+ * {@link dev.pier.api.inference.InferenceResource}): status, body, content type and request id, on the happy path and
+ * the unhappy ones.
  */
 @QuarkusTest
 class InferRouteTest {

@@ -102,7 +102,7 @@ class InferenceApiTest {
         .post("/v2/models/demo/infer").then().statusCode(200);
     given().contentType(ContentType.JSON).body("{\"inputs\":[]}").post("/v2/models/demo/infer").then().statusCode(400);
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    assertThat(metrics).contains("pier_predictions_seconds_count{model=\"demo\",status=\"200\",version=\"1\"}")
+    assertThat(metrics).contains("pier_predictions_seconds_count{model=\"demo\",status=\"200\",version=\"1\",way_in=\"rest\"}")
         .contains("status=\"400\"");
   }
 

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.pier.runtime.Budget;
 import dev.pier.runtime.ConcurrencyLimits;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -27,8 +28,8 @@ class OverloadTest {
   private final List<ConcurrencyLimits.Permit> held = new ArrayList<>();
 
   private void takeEveryPermitOfDemo() {
-    for (int i = 0; i < platform.config().limits().maxConcurrentPerModel(); i++) {
-      held.add(platform.predictions().admit("demo", System.nanoTime()));
+    for (int i = 0; i < platform.predictions().limits().maxConcurrent(); i++) {
+      held.add(platform.predictions().limits().admit("demo", System.nanoTime(), Budget.WAIT));
     }
   }
 
@@ -52,7 +53,8 @@ class OverloadTest {
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer").then().statusCode(200);
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
-        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error", containsString("limit of 64"));
+        .then().statusCode(429).header("Retry-After", equalTo("1")).body("error",
+            containsString("limit of " + platform.predictions().limits().maxConcurrent()));
   }
 
   @Test

@@ -169,7 +169,7 @@ class RequestBodiesTest {
 
   @Test
   void aDuplicateKeyInAStreamedRowIsThatRowsErrorNamingTheKey() {
-    String answer = given().contentType(PredictStreamResource.NDJSON)
+    String answer = given().contentType(dev.pier.api.inference.PredictStreamResource.NDJSON)
         .body("{\"input\":[5.1,3.5,1.4,0.2],\"input\":[1,2,3,4]}\n".getBytes(StandardCharsets.UTF_8))
         .post("/api/v1/models/demo/predict-stream").then().statusCode(200).extract().asString();
     assertThat(answer).contains("\"error\":\"malformed JSON row: duplicate key 'input'");
@@ -195,7 +195,7 @@ class RequestBodiesTest {
 
   @Test
   void anFp32ValueBeyondItsRangeInAStreamedRowIsThatRowsErrorNotANull() {
-    String answer = given().contentType(PredictStreamResource.NDJSON)
+    String answer = given().contentType(dev.pier.api.inference.PredictStreamResource.NDJSON)
         .body("{\"input\":[1e308,3.5,1.4,0.2]}\n".getBytes(StandardCharsets.UTF_8))
         .post("/api/v1/models/demo/predict-stream").then().statusCode(200).extract().asString();
     assertThat(answer).contains("\"error\":\"input 'input' takes numbers in FP32's range");

@@ -10,6 +10,9 @@ import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.WayIn;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,14 +47,25 @@ public final class BatchWorker {
   private final JobsTable jobs;
   private final S3Client s3;
   private final PredictionService predictions;
+  private final PredictionPipeline pipeline;
   private final BatchSettings settings;
   private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
   private volatile Triggers triggers;
 
+  /** A worker whose model calls go through the runtime's pipeline stages alone (no audit, probes or metrics). */
   public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, BatchSettings settings) {
+    this(jobs, s3, predictions, predictions.pipeline().build(), settings);
+  }
+
+  /**
+   * @param pipeline what each model call of a chunk goes through (way in {@code batch}): the one every way in shares
+   */
+  public BatchWorker(JobsTable jobs, S3Client s3, PredictionService predictions, PredictionPipeline pipeline,
+      BatchSettings settings) {
     this.jobs = jobs;
     this.s3 = s3;
     this.predictions = predictions;
+    this.pipeline = pipeline;
     this.settings = settings;
   }
 
@@ -159,7 +173,8 @@ public final class BatchWorker {
     ModelVersion version = version(job);
     String versionRef = Integer.toString(version.version());
     ChunkScorer scorer = new ChunkScorer(predictions.signature(version), pipeline(version), settings.batchRows(),
-        inputs -> predictions.infer(job.model(), versionRef, new InferenceRequest(null, inputs, List.of())).outputs());
+        inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
+            new InferenceRequest(job.id(), inputs, List.of()))).outputs());
     ChunkScorer.Scored scored;
     if (job.format() == InputFormat.PARQUET) {
       try (ParquetFileReader reader = openParquet(job.input())) {

@@ -1,5 +1,9 @@
 package dev.pier.grpc;
 
+import dev.pier.runtime.prediction.AuthorizeStage;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.RpcFrontend;
 import io.grpc.Server;
@@ -28,6 +32,17 @@ public final class GrpcFrontend implements RpcFrontend {
     return "grpc";
   }
 
+  private static PredictionPipeline pipeline(PredictionService predictions, Options options) {
+    if (options.pipeline() != null || predictions == null) {
+      return options.pipeline();
+    }
+    PredictionPipeline.Builder b = predictions.pipeline();
+    if (options.gatekeeper() != null) {
+      b.add(Slot.ADMIT, new AuthorizeStage(options.gatekeeper()));
+    }
+    return b.build();
+  }
+
   @Override
   public Running start(PredictionService predictions, Options options) throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 4),
@@ -39,8 +54,8 @@ public final class GrpcFrontend implements RpcFrontend {
     Server server = builder
         .executor(pool)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new InferenceService(predictions, options.serverName(),
-            options.serverVersion(), options.gatekeeper(), options.sampler()), new CallerMetadata()))
+        .addService(ServerInterceptors.intercept(new InferenceService(predictions, pipeline(predictions, options),
+            options.serverName(), options.serverVersion(), options.gatekeeper()), new CallerMetadata()))
         .addService(ProtoReflectionServiceV1.newInstance()) // what grpcurl asks first: the services and their types
         .build()
         .start();

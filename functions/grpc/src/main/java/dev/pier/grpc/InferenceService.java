@@ -15,9 +15,6 @@ import dev.pier.grpc.v2.ServerMetadataResponse;
 import dev.pier.grpc.v2.ServerReadyRequest;
 import dev.pier.grpc.v2.ServerReadyResponse;
 import dev.pier.kernel.PierException;
-import dev.pier.security.audit.PredictionSampler;
-import dev.pier.security.privacy.MarkedValues;
-import dev.pier.security.privacy.PiiFields;
 import dev.pier.kernel.security.AccessDenied;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.security.Gatekeeper;
@@ -25,41 +22,46 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.registry.ModelVersion;
-import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
-import dev.pier.runtime.oip.OipJson;
+import dev.pier.runtime.Budget;
 import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.WayIn;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.util.UUID;
 
 
 /**
- * {@code inference.GRPCInferenceService} over Pier's prediction service: the same resolution (version number,
- * alias, or the {@code production} alias when {@code model_version} is empty), validation and engines as REST.
+ * {@code inference.GRPCInferenceService}: decodes each infer message into a {@link PredictionCall} (way in
+ * {@code grpc}) for the prediction pipeline every way in shares — the same authorization, resolution (version
+ * number, alias, or the {@code production} alias when {@code model_version} is empty), validation, engines, audit
+ * sample, probe detection and metrics as REST — and encodes its answer.
  * Pier's failures map to gRPC status codes: 400 → INVALID_ARGUMENT, 404 → NOT_FOUND, 413/429 → RESOURCE_EXHAUSTED,
  * 401 → UNAUTHENTICATED, 403 → PERMISSION_DENIED, 501 → UNIMPLEMENTED, 503 → UNAVAILABLE, else INTERNAL.
  */
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private final PredictionService predictions;
+  private final PredictionPipeline pipeline;
   private final String serverName;
   private final String serverVersion;
   private final Gatekeeper gatekeeper;
-  private final PredictionSampler sampler;
 
   /**
-   * @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone)
-   * @param sampler the audit trail's prediction sampler, shared with REST; null records nothing
+   * @param predictions answers the metadata calls
+   * @param pipeline answers the infer calls (and checks their callers)
+   * @param gatekeeper the shared policy check of the metadata calls; null serves everyone (tests of the protocol)
    */
-  InferenceService(PredictionService predictions, String serverName, String serverVersion, Gatekeeper gatekeeper,
-      PredictionSampler sampler) {
+  InferenceService(PredictionService predictions, PredictionPipeline pipeline, String serverName,
+      String serverVersion, Gatekeeper gatekeeper) {
     this.predictions = predictions;
+    this.pipeline = pipeline;
     this.serverName = serverName;
     this.serverVersion = serverVersion;
     this.gatekeeper = gatekeeper;
-    this.sampler = sampler;
   }
 
   /**
@@ -135,35 +137,25 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   }
 
   private ModelInferResponse infer(ModelInferRequest request) {
+    long arrival = System.nanoTime();
     if (request.getModelName().isEmpty()) {
       throw PierException.badRequest("model_name is required");
     }
-    String principal = admit(Permission.PREDICT, request.getModelName());
-    String reference = reference(request.getModelVersion());
-    PiiFields pii = PiiFields.from(predictions.resolve(request.getModelName(), reference).metadata().properties());
-    InferenceRequest decoded = GrpcTensors.request(request);
-    InferenceResponse r = MarkedValues.during(
-        pii.isEmpty() ? List.of() : pii.values(OipJson.readTree(OipJson.writeRequest(decoded))),
-        () -> predictions.infer(request.getModelName(), reference, decoded));
-    sample(principal, request, decoded, r);
-    return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
-  }
-
-  /**
-   * Offers the answered prediction to the audit sampler exactly as REST does: the input hash is over the message's
-   * bytes, the kept input (with raw-input capture on) is the request as OIP JSON.
-   */
-  private void sample(String principal, ModelInferRequest request, InferenceRequest decoded, InferenceResponse r) {
-    if (sampler == null) {
-      return;
-    }
-    String subject = CallerMetadata.SUBJECT.get() != null ? CallerMetadata.SUBJECT.get() : decoded.unit();
     String requestId = CallerMetadata.REQUEST_ID.get() != null ? CallerMetadata.REQUEST_ID.get()
         : UUID.randomUUID().toString();
-    PiiFields answered = PiiFields.from(
-        predictions.resolve(r.modelName(), Integer.toString(r.modelVersion())).metadata().properties());
-    sampler.offer(new PredictionSampler.Prediction(principal, requestId, subject, r.modelName(), r.modelVersion(),
-        request.toByteArray(), () -> OipJson.writeRequest(decoded), answered));
+    Credentials credentials = CallerMetadata.CREDENTIALS.get();
+    PredictionCall call = new PredictionCall(WayIn.GRPC, request.getModelName(), reference(request.getModelVersion()),
+        null, requestId, CallerMetadata.SUBJECT.get(), arrival, Budget.WAIT)
+        .credentials(credentials == null ? new Credentials.None() : credentials, null, CallerMetadata.SOURCE.get());
+    pipeline.runThrough(call, Slot.ADMIT); // the caller is checked before anything reads their message
+    try {
+      // the input hash is over the message's bytes, the kept input (raw-input capture on) is the request as OIP JSON
+      call.request(GrpcTensors.request(request)).body(request.toByteArray(), PredictionCall.OPAQUE);
+    } catch (RuntimeException e) {
+      throw pipeline.fail(call, e);
+    }
+    InferenceResponse r = pipeline.answer(call);
+    return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
   }
 
   /**

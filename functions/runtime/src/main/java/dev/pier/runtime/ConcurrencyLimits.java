@@ -25,6 +25,11 @@ public final class ConcurrencyLimits {
     this.maxWaitNanos = maxWait.toNanos();
   }
 
+  /** Predictions of one model that may run at once. */
+  public int maxConcurrent() {
+    return maxConcurrent;
+  }
+
   /** No limit: every request runs at once. */
   public static ConcurrencyLimits unlimited() {
     return new ConcurrencyLimits(Integer.MAX_VALUE, Duration.ZERO);
@@ -36,24 +41,23 @@ public final class ConcurrencyLimits {
     void close();
   }
 
-  /** {@link #admit} for a request that arrives now. */
-  public Permit acquire(String model) {
-    return admit(model, System.nanoTime());
-  }
-
   /**
    * Takes a permit for a request that arrived at {@code arrivalNanos} ({@link System#nanoTime()}): at once if one
-   * is free, else waiting until {@code maxWait} after its arrival — so the time a request already spent queued for a
-   * worker thread counts against its wait, and under overload a request that waited its share is refused at once
-   * with 429 instead of queueing a second time behind the permits.
+   * is free; else, when the budget may block, waiting until {@code maxWait} after its arrival — so the time a request
+   * already spent queued for a worker thread counts against its wait, and under overload a request that waited its
+   * share is refused at once with 429 instead of queueing a second time behind the permits. Without blocking, null
+   * when none is free at once (the caller resumes on a thread that may wait).
    */
-  public Permit admit(String model, long arrivalNanos) {
+  public Permit admit(String model, long arrivalNanos, Budget budget) {
     if (maxConcurrent == Integer.MAX_VALUE) {
       return NONE;
     }
     Semaphore s = semaphore(model);
     boolean acquired = s.tryAcquire();
     if (!acquired) {
+      if (!budget.mayBlock()) {
+        return null;
+      }
       long waitNanos = maxWaitNanos - (System.nanoTime() - arrivalNanos);
       try {
         acquired = waitNanos > 0 && s.tryAcquire(waitNanos, TimeUnit.NANOSECONDS);
@@ -67,15 +71,6 @@ public final class ConcurrencyLimits {
           + " concurrent predictions on this server; retry shortly");
     }
     return s::release;
-  }
-
-  /** A permit if one is free at once, else null (the caller then takes the path that may wait or refuse). */
-  public Permit tryAcquire(String model) {
-    if (maxConcurrent == Integer.MAX_VALUE) {
-      return NONE;
-    }
-    Semaphore s = semaphore(model);
-    return s.tryAcquire() ? s::release : null;
   }
 
   private Semaphore semaphore(String model) {

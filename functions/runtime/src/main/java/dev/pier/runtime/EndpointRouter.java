@@ -28,7 +28,7 @@ public final class EndpointRouter {
     return v.placement().endpointFor(v.model(), v.version());
   }
 
-  InferenceResponse infer(ModelVersion version, InferenceRequest request) {
+  public InferenceResponse infer(ModelVersion version, InferenceRequest request) {
     beforeInvoke.accept(version);
     byte[] answer = client.invoke(endpointName(version), OipJson.writeRequest(request));
     return response(version, answer, request.id());

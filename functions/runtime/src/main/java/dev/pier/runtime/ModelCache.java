@@ -145,24 +145,28 @@ public final class ModelCache implements AutoCloseable {
     return engine;
   }
 
-  /** Runs {@code work} with the loaded model of {@code version}, loading it first when needed. */
-  public <T> T withModel(ModelVersion version, Function<LoadedModel, T> work) {
-    return lease(version, work, Long.MAX_VALUE, true);
+  /**
+   * Runs {@code work} with the loaded model of {@code version}. With a budget that may block, loads it first when
+   * needed. Without one, runs only when nothing can block — the version is loaded already and its recent calls took
+   * at most the budget's mean call time — and otherwise returns null having done nothing: an I/O thread serves fast
+   * models itself and hands everything else to a worker.
+   */
+  public <T> T withModel(ModelVersion version, Budget budget, Function<LoadedModel, T> work) {
+    return withModel(version, budget, work, (model, w) -> w.apply(model));
   }
 
   /**
-   * Runs {@code work} only when it cannot block: the version is loaded already and its recent calls took at most
-   * {@code maxMeanNanos} on average; otherwise returns null without doing anything. Lets an I/O thread serve fast
-   * models itself and hand everything else to a worker.
+   * {@link #withModel(ModelVersion, Budget, Function)} passing {@code context} to {@code work}, so that the hot path
+   * runs a non-capturing function (no allocation per call).
    */
-  public <T> T ifLoaded(ModelVersion version, long maxMeanNanos, Function<LoadedModel, T> work) {
-    return engines.containsKey(version.framework()) ? lease(version, work, maxMeanNanos, false) : null;
-  }
-
-  /** Whether {@link #ifLoaded} would run now (a hint: the model may be evicted right after). */
-  public boolean loadedAndFast(ModelVersion version, long maxMeanNanos) {
-    Entry entry = engines.containsKey(version.framework()) ? cache.getIfPresent(key(version)) : null;
-    return entry != null && entry.meanNanos <= maxMeanNanos;
+  public <C, T> T withModel(ModelVersion version, Budget budget, C context,
+      java.util.function.BiFunction<LoadedModel, C, T> work) {
+    if (budget.mayBlock()) {
+      engine(version.framework());
+    } else if (!engines.containsKey(version.framework())) {
+      return null;
+    }
+    return lease(version, context, work, budget.maxMeanNanos(), budget.mayBlock());
   }
 
   private static Key key(ModelVersion version) {
@@ -171,10 +175,8 @@ public final class ModelCache implements AutoCloseable {
         version.metadata().properties().get(ArtifactSignature.PROPERTY));
   }
 
-  private <T> T lease(ModelVersion version, Function<LoadedModel, T> work, long maxMeanNanos, boolean load) {
-    if (load) {
-      engine(version.framework());
-    }
+  private <C, T> T lease(ModelVersion version, C context, java.util.function.BiFunction<LoadedModel, C, T> work,
+      long maxMeanNanos, boolean load) {
     Key key = key(version);
     while (true) {
       Entry entry = cache.getIfPresent(key);
@@ -187,7 +189,7 @@ public final class ModelCache implements AutoCloseable {
       if (entry.acquire()) {
         long start = System.nanoTime();
         try {
-          return work.apply(entry.model);
+          return work.apply(entry.model, context);
         } finally {
           entry.release();
           entry.observe(System.nanoTime() - start);

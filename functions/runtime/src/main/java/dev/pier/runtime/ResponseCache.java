@@ -20,23 +20,35 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ResponseCache {
   private final ConcurrentHashMap<VersionKey, Cache<RequestKey, InferenceResponse>> caches = new ConcurrentHashMap<>();
 
-  InferenceResponse get(ModelVersion v, InferenceRequest request, java.util.function.Supplier<InferenceResponse> compute) {
+  /**
+   * The cache key of {@code request} for version {@code v}, or null when {@code v} does not cache responses or the
+   * request asks for explanations (computed per request, never cached).
+   */
+  public Object key(ModelVersion v, InferenceRequest request) {
+    return v.serving().responseCache() == null || request.explain() != null ? null
+        : new RequestKey(request.inputs(), request.outputs());
+  }
+
+  /** The cached answer to {@code key} (from {@link #key}), answered under {@code requestId}; null on a miss. */
+  public InferenceResponse lookup(ModelVersion v, Object key, String requestId) {
+    InferenceResponse r = cache(v).getIfPresent((RequestKey) key);
+    return r == null ? null : new InferenceResponse(r.modelName(), r.modelVersion(), requestId, r.outputs());
+  }
+
+  /** Keeps {@code response} as the answer to {@code key} until the version's TTL. */
+  public void store(ModelVersion v, Object key, InferenceResponse response) {
+    cache(v).put((RequestKey) key, response);
+  }
+
+  private Cache<RequestKey, InferenceResponse> cache(ModelVersion v) {
     ResponseCaching policy = v.serving().responseCache();
-    if (policy == null) {
-      return compute.get();
-    }
-    Cache<RequestKey, InferenceResponse> cache = caches.computeIfAbsent(new VersionKey(v.model(), v.version()),
+    return caches.computeIfAbsent(new VersionKey(v.model(), v.version()),
         k -> Caffeine.newBuilder().maximumSize(policy.maxEntries())
             .expireAfterWrite(Duration.ofSeconds(policy.ttlSeconds())).recordStats().build());
-    InferenceResponse r = cache.get(new RequestKey(request.inputs(), request.outputs()), k -> compute.get());
-    if (r == null) {
-      return null; // compute declined (see PredictionService#inferNow): nothing cached
-    }
-    return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), r.outputs());
   }
 
   /** Hits, misses and size of a version's cache; null when it has none. */
-  Stats stats(ModelVersion v) {
+  public Stats stats(ModelVersion v) {
     Cache<RequestKey, InferenceResponse> cache = caches.get(new VersionKey(v.model(), v.version()));
     if (cache == null) {
       return null;

@@ -1,6 +1,5 @@
 package dev.pier.runtime;
 
-import dev.pier.security.audit.PredictionSampler;
 import dev.pier.security.Gatekeeper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,12 +16,15 @@ public interface RpcFrontend {
 
   /**
    * Starts serving as {@code options} say; closing the result stops it, letting in-flight calls finish. Every call
-   * but health and server metadata passes the options' gatekeeper, the same check REST uses, and every answered
-   * prediction is offered to the same audit sampler as REST's.
+   * but health and server metadata passes the options' gatekeeper, the same check REST uses, and every prediction
+   * goes through the options' prediction pipeline, the one every way in shares.
    */
   Running start(PredictionService predictions, Options options) throws IOException;
 
-  /** Plaintext, without authentication or audit: {@link #start(PredictionService, Options)} with defaults. */
+  /**
+   * Plaintext, with the runtime's pipeline stages and the gatekeeper's check alone (no audit, probes or metrics):
+   * {@link #start(PredictionService, Options)} with defaults.
+   */
   default Running start(PredictionService predictions, String serverName, String serverVersion, String host,
       int port, Gatekeeper gatekeeper) throws IOException {
     return start(predictions, new Options(serverName, serverVersion, host, port, gatekeeper, null, null));
@@ -34,10 +36,11 @@ public interface RpcFrontend {
    * @param port 0: any free one
    * @param gatekeeper the shared policy check; null serves everyone (tests of the protocol alone)
    * @param tls the certificate to serve TLS only with; null for plaintext
-   * @param sampler decides and writes prediction audit samples; null records none
+   * @param pipeline what every prediction goes through; null: the prediction service's runtime stages, with the
+   *     gatekeeper's check in {@link dev.pier.runtime.prediction.Slot#ADMIT}
    */
   record Options(String serverName, String serverVersion, String host, int port, Gatekeeper gatekeeper, Tls tls,
-      PredictionSampler sampler) {}
+      dev.pier.runtime.prediction.PredictionPipeline pipeline) {}
 
   /** A PEM certificate chain and its PEM (PKCS#8) private key, the same files the HTTP port serves. */
   record Tls(Path certificateChain, Path privateKey) {

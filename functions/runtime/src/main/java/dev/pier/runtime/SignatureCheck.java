@@ -11,10 +11,10 @@ import java.util.Set;
  * Checks a request against a model's signature before any engine sees it, so every mistake is a 400 that names
  * the tensor and the problem rather than an engine error.
  */
-final class SignatureCheck {
+public final class SignatureCheck {
   private SignatureCheck() {}
 
-  static void check(Signature signature, InferenceRequest request) {
+  public static void check(Signature signature, InferenceRequest request) {
     Set<String> seen = new HashSet<>();
     for (Tensor t : request.inputs()) {
       TensorSpec spec = signature.input(t.name()).orElseThrow(() -> PierException.badRequest("unknown input '"

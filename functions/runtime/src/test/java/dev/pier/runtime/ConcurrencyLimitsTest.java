@@ -12,22 +12,22 @@ class ConcurrencyLimitsTest {
   @Test
   void requestsBeyondTheLimitAreRefusedWith429InsteadOfQueued() {
     ConcurrencyLimits limits = new ConcurrencyLimits(2, Duration.ofMillis(20));
-    ConcurrencyLimits.Permit a = limits.acquire("m");
-    ConcurrencyLimits.Permit b = limits.acquire("m");
-    assertThatThrownBy(() -> limits.acquire("m")).isInstanceOf(PierException.class)
+    ConcurrencyLimits.Permit a = limits.admit("m", System.nanoTime(), Budget.WAIT);
+    ConcurrencyLimits.Permit b = limits.admit("m", System.nanoTime(), Budget.WAIT);
+    assertThatThrownBy(() -> limits.admit("m", System.nanoTime(), Budget.WAIT)).isInstanceOf(PierException.class)
         .hasMessageContaining("limit of 2 concurrent predictions")
         .extracting(e -> ((PierException) e).status()).isEqualTo(429);
     a.close();
-    limits.acquire("m").close();
+    limits.admit("m", System.nanoTime(), Budget.WAIT).close();
     b.close();
   }
 
   @Test
   void eachModelHasItsOwnCapacity() {
     ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ZERO);
-    try (ConcurrencyLimits.Permit hot = limits.acquire("hot")) {
-      limits.acquire("other").close();
-      assertThatThrownBy(() -> limits.acquire("hot")).isInstanceOf(PierException.class);
+    try (ConcurrencyLimits.Permit hot = limits.admit("hot", System.nanoTime(), Budget.WAIT)) {
+      limits.admit("other", System.nanoTime(), Budget.WAIT).close();
+      assertThatThrownBy(() -> limits.admit("hot", System.nanoTime(), Budget.WAIT)).isInstanceOf(PierException.class);
     }
   }
 
@@ -35,11 +35,11 @@ class ConcurrencyLimitsTest {
   void aRequestThatAlreadyWaitedItsQueueWaitIsRefusedAtOnceWhenNoPermitIsFree() throws Exception {
     ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ofSeconds(30));
     long arrivedLongAgo = System.nanoTime() - Duration.ofSeconds(31).toNanos();
-    try (ConcurrencyLimits.Permit busy = limits.acquire("m")) {
+    try (ConcurrencyLimits.Permit busy = limits.admit("m", System.nanoTime(), Budget.WAIT)) {
       // with the wait counted from now this would block for 30 s; counted from arrival, nothing is left of it
       var refused = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         try {
-          limits.admit("m", arrivedLongAgo).close();
+          limits.admit("m", arrivedLongAgo, Budget.WAIT).close();
           return 200;
         } catch (PierException e) {
           return e.status();
@@ -52,6 +52,15 @@ class ConcurrencyLimitsTest {
   @Test
   void aRequestThatWaitedLongIsStillAdmittedWhenAPermitIsFree() {
     ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ofMillis(1));
-    limits.admit("m", System.nanoTime() - Duration.ofMinutes(1).toNanos()).close();
+    limits.admit("m", System.nanoTime() - Duration.ofMinutes(1).toNanos(), Budget.WAIT).close();
+  }
+
+  @Test
+  void withoutABudgetToWaitABusyModelDeclinesInsteadOfRefusing() {
+    ConcurrencyLimits limits = new ConcurrencyLimits(1, Duration.ofSeconds(30));
+    try (ConcurrencyLimits.Permit busy = limits.admit("m", System.nanoTime(), Budget.WAIT)) {
+      assertThat(limits.admit("m", System.nanoTime(), Budget.inline(1_000))).isNull();
+    }
+    limits.admit("m", System.nanoTime(), Budget.inline(1_000)).close();
   }
 }

@@ -107,7 +107,7 @@ class ModelCacheTest {
       for (int i = 0; i < 16; i++) {
         results.add(pool.submit(() -> {
           go.await();
-          return cache.<Integer>withModel(v, m -> m.signature().inputs().size());
+          return cache.<Integer>withModel(v, Budget.WAIT, m -> m.signature().inputs().size());
         }));
       }
       go.countDown();
@@ -116,7 +116,7 @@ class ModelCacheTest {
       }
       pool.shutdown();
       for (int i = 0; i < 50; i++) {
-        cache.withModel(v, m -> m.signature().outputs().size());
+        cache.withModel(v, Budget.WAIT, m -> m.signature().outputs().size());
       }
       assertThat(loads.get()).isEqualTo(1);
       assertThat(cache.isLoaded(v)).isTrue();
@@ -128,11 +128,11 @@ class ModelCacheTest {
     ModelVersion small = registry.register("small", ONNX, IRIS, null);
     ModelVersion big = registry.register("big", ONNX, IRIS_V2, null);
     try (ModelCache cache = cache(512 << 10)) { // each counts as 1 MiB: either alone is over the budget
-      cache.withModel(small, m -> 1);
-      cache.withModel(big, m -> 1);
+      cache.withModel(small, Budget.WAIT, m -> 1);
+      cache.withModel(big, Budget.WAIT, m -> 1);
       assertThat(cache.isLoaded(small)).isFalse();
       assertThat(cache.isLoaded(big)).isTrue();
-      cache.withModel(big, m -> 1);
+      cache.withModel(big, Budget.WAIT, m -> 1);
       assertThat(loads.get()).isEqualTo(2);
     }
   }
@@ -143,10 +143,10 @@ class ModelCacheTest {
     ModelVersion b = registry.register("b", ONNX, IRIS, null);
     ModelVersion c = registry.register("c", ONNX, IRIS, null);
     try (ModelCache cache = cache(5L << 19)) { // two of the versions (1 MiB each, as counted) fit in 2.5 MiB
-      cache.withModel(a, m -> 1);
-      cache.withModel(b, m -> 1);
-      cache.withModel(a, m -> 1); // b is now the least recently used
-      cache.withModel(c, m -> 1);
+      cache.withModel(a, Budget.WAIT, m -> 1);
+      cache.withModel(b, Budget.WAIT, m -> 1);
+      cache.withModel(a, Budget.WAIT, m -> 1); // b is now the least recently used
+      cache.withModel(c, Budget.WAIT, m -> 1);
       assertThat(cache.isLoaded(a)).isTrue();
       assertThat(cache.isLoaded(b)).isFalse();
       assertThat(cache.isLoaded(c)).isTrue();
@@ -158,7 +158,7 @@ class ModelCacheTest {
     ModelVersion v = registry.register("external", ONNX,
         Path.of("../../tests/fixtures/models/linear-external.tar.gz"), null);
     try (ModelCache cache = cache()) {
-      float[] out = cache.withModel(v, m -> (float[]) m.infer(List.of(new Tensor("input",
+      float[] out = cache.withModel(v, Budget.WAIT, m -> (float[]) m.infer(List.of(new Tensor("input",
           dev.pier.kernel.tensor.Datatype.FP32, new long[] {1, 4}, new float[4])), List.of()).get(0).data());
       assertThat(out).hasSize(3);
     }
@@ -194,7 +194,7 @@ class ModelCacheTest {
     for (int i = 0; i < 32; i++) {
       results.add(pool.submit(() -> {
         go.await();
-        return cache.<Integer>withModel(v, m -> m.signature().inputs().size());
+        return cache.<Integer>withModel(v, Budget.WAIT, m -> m.signature().inputs().size());
       }));
     }
     go.countDown();
@@ -212,9 +212,9 @@ class ModelCacheTest {
     ModelVersion tampered = ModelVersion.of("m", 99, ModelVersion.Artifact.stored(Framework.ONNX, null,
         "f".repeat(64), good.artifact().sizeBytes(), good.artifact().key()), null, null, good.createdAt());
     ModelCache cache = cache();
-    assertThatThrownBy(() -> cache.withModel(tampered, m -> "loaded")).isInstanceOf(PierException.class)
+    assertThatThrownBy(() -> cache.withModel(tampered, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
         .hasMessageContaining("failed SHA-256 verification");
-    String served = cache.withModel(good, m -> "served");
+    String served = cache.withModel(good, Budget.WAIT, m -> "served");
     assertThat(served).isEqualTo("served");
     cache.close();
   }
@@ -223,7 +223,7 @@ class ModelCacheTest {
   void aFrameworkWithoutAnEngineIs501() throws Exception {
     ModelVersion v = registry.register("x", new NewVersion(Framework.XGBOOST, null, null, Map.of(), Map.of()), IRIS, null);
     ModelCache cache = cache();
-    assertThatThrownBy(() -> cache.withModel(v, m -> "loaded")).isInstanceOf(PierException.class)
+    assertThatThrownBy(() -> cache.withModel(v, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
         .extracting(e -> ((PierException) e).status()).isEqualTo(501);
   }
 
@@ -268,7 +268,7 @@ class ModelCacheTest {
   void aValidlySignedVersionLoadsAndServes() throws Exception {
     ModelVersion v = registerSigned(IRIS, sign(signer, IRIS));
     try (ModelCache cache = verifyingCache(signer.getPublic())) {
-      int inputs = cache.withModel(v, m -> m.signature().inputs().size());
+      int inputs = cache.withModel(v, Budget.WAIT, m -> m.signature().inputs().size());
       assertThat(inputs).isEqualTo(1);
     }
   }
@@ -278,7 +278,7 @@ class ModelCacheTest {
     ModelVersion v = registerSigned(IRIS, sign(signer, IRIS));
     ModelVersion swapped = withSignature(v, sign(signer, IRIS_V2)); // a genuine signature, of another artifact
     try (ModelCache cache = verifyingCache(signer.getPublic())) {
-      assertThatThrownBy(() -> cache.withModel(swapped, m -> "loaded")).isInstanceOf(PierException.class)
+      assertThatThrownBy(() -> cache.withModel(swapped, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
           .hasMessageContaining("refusing to load m v1").hasMessageContaining("does not verify");
       assertThat(Files.list(staging).filter(f -> f.toString().endsWith(".artifact")).count())
           .as("the artifact was staged and checked, but no engine opened it").isEqualTo(1);
@@ -289,7 +289,7 @@ class ModelCacheTest {
   void aSwappedPublicKeyRefusesEveryVersionSignedWithTheOriginalKey() throws Exception {
     ModelVersion v = registerSigned(IRIS, sign(signer, IRIS));
     try (ModelCache cache = verifyingCache(p256().getPublic())) {
-      assertThatThrownBy(() -> cache.withModel(v, m -> "loaded")).isInstanceOf(PierException.class)
+      assertThatThrownBy(() -> cache.withModel(v, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
           .hasMessageContaining("does not verify with the configured signing key");
     }
   }
@@ -299,7 +299,7 @@ class ModelCacheTest {
     ModelVersion v = registerSigned(IRIS, sign(signer, IRIS));
     clients.s3().putObject(b -> b.bucket("artifacts").key(v.artifact().key()), RequestBody.fromFile(IRIS_V2));
     try (ModelCache cache = verifyingCache(signer.getPublic())) {
-      assertThatThrownBy(() -> cache.withModel(v, m -> "loaded")).isInstanceOf(PierException.class)
+      assertThatThrownBy(() -> cache.withModel(v, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
           .hasMessageContaining("failed SHA-256 verification");
     }
   }
@@ -308,7 +308,7 @@ class ModelCacheTest {
   void anUnsignedVersionIsRefusedWhenSignaturesAreRequired() throws Exception {
     ModelVersion v = registry.register("u", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), IRIS, null);
     try (ModelCache cache = verifyingCache(signer.getPublic())) {
-      assertThatThrownBy(() -> cache.withModel(v, m -> "loaded")).isInstanceOf(PierException.class)
+      assertThatThrownBy(() -> cache.withModel(v, Budget.WAIT, m -> "loaded")).isInstanceOf(PierException.class)
           .hasMessageContaining("signature is missing");
     }
   }

@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
 import dev.pier.batch.ChunkPlanner;
 import dev.pier.batch.ChunkScorer;
@@ -7,7 +7,13 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.api.Caller;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.Budget;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.WayIn;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
 import io.smallrye.common.annotation.Blocking;
@@ -36,16 +42,20 @@ import java.util.List;
 @Path("/api/v1/models")
 @Blocking
 public class PredictStreamResource {
-  static final String NDJSON = "application/x-ndjson";
+  public static final String NDJSON = "application/x-ndjson";
   /** Rows scored per block, and the largest block in bytes: what one stream holds in memory at most. */
   static final int BLOCK_ROWS = 4096;
   static final int BLOCK_BYTES = 4 << 20;
   static final int MAX_LINE_BYTES = 1 << 20;
 
   private final PredictionService predictions;
+  private final PredictionPipeline pipeline;
+  private final Caller caller;
 
-  public PredictStreamResource(Platform platform) {
-    this.predictions = platform.predictions();
+  public PredictStreamResource(PredictionService predictions, Predictions pipeline, Caller caller) {
+    this.predictions = predictions;
+    this.pipeline = pipeline.pipeline();
+    this.caller = caller;
   }
 
   @POST
@@ -57,8 +67,14 @@ public class PredictStreamResource {
       InputStream body) {
     ModelVersion version = predictions.resolve(model, reference);
     Signature signature = predictions.signature(version);
-    ChunkScorer scorer = new ChunkScorer(signature, 1024, inputs -> predictions.infer(model,
-        Integer.toString(version.version()), new InferenceRequest(null, inputs, List.of())).outputs());
+    String answering = Integer.toString(version.version());
+    // the caller, read now: the rows are scored after this method returns, outside the request scope
+    String principal = caller.principalId();
+    String requestId = caller.requestId();
+    String subject = caller.subject();
+    ChunkScorer scorer = new ChunkScorer(signature, 1024, inputs -> pipeline.answer(new PredictionCall(WayIn.STREAM,
+        model, answering, principal, requestId, subject, System.nanoTime(), Budget.WAIT)
+        .request(new InferenceRequest(requestId, inputs, List.of()))).outputs());
     StreamingOutput out = sink -> pump(body, sink, scorer);
     return Response.ok(out, NDJSON).header("X-Pier-Model-Version", version.version()).build();
   }

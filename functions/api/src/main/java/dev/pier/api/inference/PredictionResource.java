@@ -1,5 +1,8 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
+import dev.pier.api.AsyncPlatform;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.api.Caller;
 import dev.pier.async.AsyncPrediction;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;

@@ -1,5 +1,7 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
+import dev.pier.api.PierConfig;
+import dev.pier.runtime.prediction.WayIn;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
@@ -10,10 +12,12 @@ import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
 import software.amazon.cloudwatchlogs.emf.model.Unit;
 
 /**
- * Per-request prediction metrics — latency and count by model, version and status — in two forms: CloudWatch
+ * Per-request prediction metrics — latency and count by model, version, status and way in ({@code rest},
+ * {@code grpc}, {@code predict}, {@code stream}, {@code async}, {@code batch}) — in two forms: CloudWatch
  * Embedded Metric Format (one JSON line on stdout, turned into metrics by CloudWatch Logs at no API cost; on by
  * default in Lambda) and Micrometer (the plain server's Prometheus endpoint, {@code GET /q/metrics}, timer
- * {@code pier_predictions_seconds} with percentiles).
+ * {@code pier_predictions_seconds} with percentiles). Recorded for every call of the prediction pipeline by its
+ * {@link dev.pier.runtime.prediction.Slot#METRICS} stage.
  */
 @Singleton
 public class PredictionMetrics {
@@ -25,7 +29,7 @@ public class PredictionMetrics {
 
   private static final int MAX_CACHED_TIMERS = 10_000;
 
-  private record TimerKey(String model, Integer version, int status) {}
+  private record TimerKey(WayIn wayIn, String model, Integer version, int status) {}
 
   @Inject
   public PredictionMetrics(PierConfig config, MeterRegistry registry) {
@@ -57,15 +61,19 @@ public class PredictionMetrics {
     }
   }
 
-  /** One answered prediction request: {@code version} is null when none was resolved (e.g. a 404). */
-  public void prediction(String model, Integer version, int status, long nanos) {
+  /**
+   * One answered prediction request: {@code version} is null when none answered (e.g. a 404); {@code wayIn} null for
+   * a call made in-process (label {@code none}).
+   */
+  public void prediction(WayIn wayIn, String model, Integer version, int status, long nanos) {
     if (registry != null) {
-      TimerKey key = new TimerKey(model, version, status);
+      TimerKey key = new TimerKey(wayIn, model, version, status);
       Timer timer = timers.get(key);
       if (timer == null) {
-        timer = Timer.builder("pier.predictions").description("Prediction requests by model, version and status")
+        timer = Timer.builder("pier.predictions")
+            .description("Prediction requests by model, version, status and way in")
             .tags("model", model, "version", version == null ? "none" : Integer.toString(version),
-                "status", Integer.toString(status))
+                "status", Integer.toString(status), "way_in", wayIn == null ? "none" : wayIn.label())
             .publishPercentiles(0.5, 0.95, 0.99)
             .register(registry);
         if (timers.size() < MAX_CACHED_TIMERS) { // names of unknown models come from callers: bound the map
@@ -83,6 +91,7 @@ public class PredictionMetrics {
       logger.setNamespace(NAMESPACE);
       logger.setDimensions(DimensionSet.of("Model", model, "Version", v));
       logger.putProperty("Status", status);
+      logger.putProperty("WayIn", wayIn == null ? "none" : wayIn.label());
       logger.putMetric("PredictionLatency", nanos / 1_000_000.0, Unit.MILLISECONDS);
       logger.putMetric("Predictions", 1, Unit.COUNT);
       if (status >= 400) {

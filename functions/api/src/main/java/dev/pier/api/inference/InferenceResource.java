@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,9 +8,19 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
-import dev.pier.runtime.ConcurrencyLimits;
+import dev.pier.api.AsyncIntake;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.api.Caller;
+import dev.pier.api.PierConfig;
+import dev.pier.api.Security;
+import dev.pier.runtime.Budget;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.oip.OipJson;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.WayIn;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -33,24 +43,29 @@ import io.smallrye.common.annotation.NonBlocking;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class InferenceResource {
-  static final String SERVER_VERSION = "0.1.0";
+  public static final String SERVER_VERSION = "0.1.0";
   /** Makes canary assignment sticky for a caller; {@code parameters.unit} in the body takes precedence. */
-  static final String UNIT_HEADER = "X-Pier-Unit";
+  public static final String UNIT_HEADER = "X-Pier-Unit";
   /** The OIP binary extension: the length of the JSON header that precedes the binary tensor data. */
-  static final String BINARY_HEADER = "Inference-Header-Content-Length";
+  public static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   private final PredictionService predictions;
+  private final PredictionPipeline pipeline;
   private final PredictionMetrics metrics;
   private final PierConfig config;
-  @jakarta.inject.Inject OipInference inference;
-  @jakarta.inject.Inject Caller caller;
-  @jakarta.inject.Inject Security security;
-  @jakarta.inject.Inject AsyncIntake async;
+  private final Caller caller;
+  private final Security security;
+  private final AsyncIntake async;
 
-  public InferenceResource(Platform platform, PredictionMetrics metrics) {
-    this.predictions = platform.predictions();
+  public InferenceResource(PredictionService predictions, Predictions pipeline, PierConfig config,
+      PredictionMetrics metrics, Caller caller, Security security, AsyncIntake async) {
+    this.predictions = predictions;
+    this.pipeline = pipeline.pipeline();
     this.metrics = metrics;
-    this.config = platform.config();
+    this.config = config;
+    this.caller = caller;
+    this.security = security;
+    this.async = async;
   }
 
   @GET
@@ -120,7 +135,7 @@ public class InferenceResource {
 
   /**
    * The requests {@link InferRoute} leaves to JAX-RS, on a worker thread: {@code Prefer: respond-async} ones
-   * (validated, stored and queued; see {@link AsyncIntake}), bodies over {@link OipInference#INLINE_BODY_BYTES} or
+   * (validated, stored and queued; see {@link AsyncIntake}), bodies over {@link OipAnswer#INLINE_BODY_BYTES} or
    * without a Content-Length, malformed headers, and every request while answering on the I/O thread is off.
    */
   @POST
@@ -145,33 +160,36 @@ public class InferenceResource {
     }
     long start = InferRoute.arrival(routing);
     if (later) {
-      return accept(model, version, inference.parse(model, body, jsonLength, unit, start), body, headers, start);
+      return accept(model, version, body, unit, headers, start);
     }
+    PredictionCall call = new PredictionCall(WayIn.REST, model, version, caller.principalId(), caller.requestId(),
+        caller.subject(), start, Budget.WAIT).unit(unit).body(body, jsonLength);
     // admitted before parsing: a large body costs more to parse than to run, and under overload the parse is what
     // must not pile up (429 at once for a request that already waited its queue wait for this thread)
-    try (ConcurrencyLimits.Permit admitted = inference.admit(model, start)) {
-      InferenceRequest request = inference.parse(model, body, jsonLength, unit, start);
-      return answer(inference.serve(model, version, request, body, jsonLength, start, caller.requester(),
-          inference.drawAudit(), admitted));
-    }
-  }
-
-  private Response accept(String model, String version, InferenceRequest request, byte[] body, HttpHeaders headers,
-      long start) {
-    int status = 500;
+    pipeline.runThrough(call, Slot.CAPACITY);
     try {
-      Response accepted = async.accept(model, version, body, request, headers);
-      status = accepted.getStatus();
-      return accepted;
+      call.request(OipJson.parseRequest(body, jsonLength));
+    } catch (RuntimeException e) {
+      throw pipeline.fail(call, e);
+    }
+    pipeline.answer(call);
+    return answer(OipAnswer.of(call));
+  }
+
+  /** A {@code Prefer: respond-async} request: checked now, scored later (way in {@code async}, counted then). */
+  private Response accept(String model, String version, byte[] body, String unit, HttpHeaders headers, long start) {
+    try {
+      InferenceRequest request = OipJson.parseRequest(body, -1);
+      return async.accept(model, version, body, unit != null && request.unit() == null ? request.withUnit(unit)
+          : request, headers);
     } catch (PierException e) {
-      status = e.status();
+      // refused at intake: counted here, as the call that would have been scored never exists
+      metrics.prediction(WayIn.ASYNC, model, null, e.status(), System.nanoTime() - start);
       throw e;
-    } finally {
-      metrics.prediction(model, null, status, System.nanoTime() - start);
     }
   }
 
-  private static Response answer(OipInference.Answer answer) {
+  private static Response answer(OipAnswer answer) {
     if (answer.binaryHeaderLength() >= 0) {
       return Response.ok(answer.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
           .header(BINARY_HEADER, answer.binaryHeaderLength()).build();
@@ -195,7 +213,7 @@ public class InferenceResource {
   }
 
   /** The binary extension's JSON header length; -1 without the header; 400 when it is not a non-negative integer. */
-  static int binaryHeaderLength(String header) {
+  public static int binaryHeaderLength(String header) {
     if (header == null || header.isBlank()) {
       return -1;
     }
@@ -211,7 +229,7 @@ public class InferenceResource {
   }
 
   /** JSON, or no Content-Type at all; curl's default form encoding is refused with a hint. */
-  static void requireJson(String contentType) {
+  public static void requireJson(String contentType) {
     if (!isJson(contentType)) {
       String base = baseType(contentType);
       throw new PierException(415, "Content-Type must be application/json, got " + contentType
@@ -220,7 +238,7 @@ public class InferenceResource {
   }
 
   /** Whether a Content-Type names JSON ({@code application/json} or {@code application/*+json}), or is absent. */
-  static boolean isJson(String contentType) {
+  public static boolean isJson(String contentType) {
     if (contentType == null || contentType.isBlank() || contentType.equals("application/json")) {
       return true;
     }

@@ -1,11 +1,18 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
-import dev.pier.kernel.security.Authorize;
+import dev.pier.api.ApiErrors;
+import dev.pier.api.AsyncIntake;
+import dev.pier.api.AuthFilter;
+import dev.pier.api.PierConfig;
+import dev.pier.api.RequestIds;
+import dev.pier.api.Security;
 import dev.pier.kernel.security.Credentials;
-import dev.pier.security.Gatekeeper;
-import dev.pier.kernel.security.Permission;
-import dev.pier.kernel.security.Principal;
-import dev.pier.runtime.InferenceRequest;
+import dev.pier.runtime.Budget;
+import dev.pier.runtime.oip.OipJson;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.WayIn;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -20,24 +27,23 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import org.jboss.logging.MDC;
 
 /**
  * The hot path of REST inference: {@code POST /v2/models/{m}/infer} and {@code …/versions/{v}/infer} as a Vert.x
- * route ahead of JAX-RS, for small bodies (Content-Length up to {@link OipInference#INLINE_BODY_BYTES}, JSON or the
- * binary extension). A request for a loaded, fast, in-process version is answered on the HTTP I/O thread with no
- * hand-off, together with the others read in the same I/O burst (see {@link #BURST}); anything that could block — a
- * first load, micro-batching, an endpoint, an explanation, a wait for capacity, verifying an API key or JWT —
- * continues on a worker thread.
+ * route ahead of JAX-RS, for small bodies (Content-Length up to {@link OipAnswer#INLINE_BODY_BYTES}, JSON or the
+ * binary extension). It decodes the request into a {@link PredictionCall} (way in {@code rest}) with a budget that may
+ * not block and runs the prediction pipeline on the HTTP I/O thread, together with the others read in the same I/O
+ * burst (see {@link #BURST}); a stage that would block — presented credentials to verify, a first load,
+ * micro-batching, an endpoint, an explanation, a wait for capacity, writing an audit sample — declines, and the same
+ * call resumes at that stage on a worker thread.
  *
- * <p>It answers exactly what {@link InferenceResource} answers — same code ({@link OipInference}), same policy check
- * ({@link Gatekeeper}), same errors ({@link ApiErrors.Failure}), same {@code X-Request-Id} — minus JAX-RS's
- * per-request filter chain, request scope and entity reader/writer, which cost more than running a small model.
- * What it does not take goes on to JAX-RS untouched, decided from the headers before a byte of the body is read:
- * {@code Prefer: respond-async}, no or a larger Content-Length, a Content-Type that is not JSON, a malformed
- * binary-extension header, and everything when {@code pier.limits.inline-max-mean-micros} is 0.
+ * <p>It answers exactly what {@link InferenceResource} answers — same pipeline, same errors
+ * ({@link ApiErrors.Failure}), same {@code X-Request-Id} — minus JAX-RS's per-request filter chain, request scope
+ * and entity reader/writer, which cost more than running a small model. What it does not take goes on to JAX-RS
+ * untouched, decided from the headers before a byte of the body is read: {@code Prefer: respond-async}, no or a
+ * larger Content-Length, a Content-Type that is not JSON, a malformed binary-extension header, and everything when
+ * {@code pier.limits.inline-max-mean-micros} is 0.
  */
 @Singleton
 public class InferRoute {
@@ -50,14 +56,18 @@ public class InferRoute {
   private static final CharSequence UNIT_HEADER = HttpHeaders.createOptimized(InferenceResource.UNIT_HEADER);
   private static final CharSequence PREFER = HttpHeaders.createOptimized(AsyncIntake.PREFER);
 
-  private final OipInference inference;
+  private final PredictionPipeline pipeline;
   private final Security security;
   private final int maxBodyBytes;
+  /** What the I/O thread may run: no blocking, models whose recent calls averaged at most the inline bound. */
+  private final Budget inline;
 
-  public InferRoute(OipInference inference, Security security, Platform platform) {
-    this.inference = inference;
+  public InferRoute(Predictions predictions, Security security, PierConfig config) {
+    this.pipeline = predictions.pipeline();
     this.security = security;
-    this.maxBodyBytes = (int) Math.min(OipInference.INLINE_BODY_BYTES, platform.config().limits().inferBodyBytes());
+    this.maxBodyBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, config.limits().inferBodyBytes());
+    long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
+    this.inline = inlineMaxNanos > 0 ? Budget.inline(inlineMaxNanos) : null;
   }
 
   void register(@Observes Router router) {
@@ -70,7 +80,7 @@ public class InferRoute {
   private void take(RoutingContext ctx, String model, String version) {
     HttpServerRequest http = ctx.request();
     MultiMap headers = http.headers();
-    int jsonLength = inference.inlineEnabled() ? eligible(headers) : NOT_OURS;
+    int jsonLength = inline != null ? eligible(headers) : NOT_OURS;
     if (jsonLength == NOT_OURS) {
       ctx.put(ARRIVAL, System.nanoTime());
       ctx.next();
@@ -119,37 +129,53 @@ public class InferRoute {
     return jsonLength;
   }
 
+  /** Decodes the request into its call, admits it (caller, then capacity) and parses the body, on the I/O thread. */
   private void answer(RoutingContext ctx, String model, String version, int jsonLength, String requestId,
       Buffer buffer) {
     long start = System.nanoTime();
-    MultiMap headers = ctx.request().headers();
+    HttpServerRequest http = ctx.request();
+    MultiMap headers = http.headers();
     byte[] body = buffer.getBytes();
     Credentials credentials = Credentials.from(headers::get);
-    if (!(credentials instanceof Credentials.None)) {
-      // verifying an API key reads DynamoDB, a JWT may need the issuer's keys: not on the I/O thread
-      Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId,
-          () -> call(ctx, model, version, jsonLength, requestId, body, credentials, start)
-              .serve(inference, inference.drawAudit())));
-      return;
-    }
+    // only presented credentials can fail, so only they need the client's address (not the anonymous hot path)
+    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http.remoteAddress());
+    PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId,
+        AuthFilter.subject(headers::get), start, inline)
+        .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
+        .unit(headers.get(UNIT_HEADER))
+        .body(body, jsonLength);
+    Exchange exchange = new Exchange(ctx, call);
     MDC.put("requestId", requestId);
     try {
-      Call call = call(ctx, model, version, jsonLength, requestId, body, credentials, start);
-      if (inference.drawAudit()) {
-        Infrastructure.getDefaultWorkerPool().execute(() -> respond(ctx, requestId, () -> call.serve(inference, true)));
-      } else if (Context.isOnEventLoopThread()) {
-        List<Call> burst = BURST.get();
+      // the caller is checked before anything reads their body; capacity is taken when the burst runs, so a permit is
+      // held only while the model runs (a whole burst waiting to run never holds the model's capacity)
+      if (!pipeline.runThrough(call, Slot.ADMIT)) {
+        onWorker(exchange); // credentials to verify: an API key is read from DynamoDB, a JWT issuer's keys fetched
+        return;
+      }
+      parse(call);
+      if (Context.isOnEventLoopThread()) {
+        List<Exchange> burst = BURST.get();
         if (burst.isEmpty()) {
           ctx.vertx().runOnContext(v -> runBurst(burst));
         }
-        burst.add(call);
+        burst.add(exchange);
       } else {
-        runBurst(new ArrayList<>(List.of(call)));
+        runBurst(new ArrayList<>(List.of(exchange)));
       }
     } catch (RuntimeException e) {
       fail(ctx, requestId, e);
     } finally {
       MDC.remove("requestId");
+    }
+  }
+
+  /** Sets the call's request from its body; a malformed body ends the call (counted) and is thrown. */
+  private void parse(PredictionCall call) {
+    try {
+      call.request(OipJson.parseRequest(call.body(), call.jsonLength()));
+    } catch (RuntimeException e) {
+      throw pipeline.fail(call, e);
     }
   }
 
@@ -161,84 +187,66 @@ public class InferRoute {
    * http}). Each request still gets its own model call: nothing about its answer changes, only when it is computed
    * (microseconds later, within the same loop iteration).
    */
-  private static final ThreadLocal<List<Call>> BURST = ThreadLocal.withInitial(ArrayList::new);
+  private static final ThreadLocal<List<Exchange>> BURST = ThreadLocal.withInitial(ArrayList::new);
 
-  /** A parsed request waiting for its burst to run. */
-  private record Call(RoutingContext ctx, String model, String version, InferenceRequest request, byte[] body,
-      int jsonLength, long start, Requester who, String requestId) {
-    OipInference.Answer serveNow(OipInference inference) {
-      return inference.serveNow(model, version, request, body, jsonLength, start, who);
-    }
+  /** A call and the HTTP exchange that answers it. */
+  private record Exchange(RoutingContext ctx, PredictionCall call) {}
 
-    OipInference.Answer serve(OipInference inference, boolean audited) {
-      return inference.serve(model, version, request, body, jsonLength, start, who, audited, null);
-    }
-  }
-
-  /** Answers a burst's calls that cannot block, in arrival order; the others go on to a worker thread. */
-  private void runBurst(List<Call> burst) {
-    Call[] calls = burst.toArray(Call[]::new);
+  /** Runs a burst's calls as far as they go without blocking, in arrival order; the declined resume on a worker. */
+  private void runBurst(List<Exchange> burst) {
+    Exchange[] exchanges = burst.toArray(Exchange[]::new);
     burst.clear();
-    Object[] outcomes = new Object[calls.length]; // an Answer, a RuntimeException, or null: declined
-    for (int i = 0; i < calls.length; i++) {
-      MDC.put("requestId", calls[i].requestId());
+    Object[] outcomes = new Object[exchanges.length]; // TRUE: answered, FALSE: declined, or a RuntimeException
+    for (int i = 0; i < exchanges.length; i++) {
+      PredictionCall call = exchanges[i].call();
+      MDC.put("requestId", call.requestId());
       try {
-        outcomes[i] = calls[i].serveNow(inference);
+        outcomes[i] = pipeline.run(call) ? Boolean.TRUE : Boolean.FALSE;
       } catch (RuntimeException e) {
         outcomes[i] = e;
       } finally {
         MDC.remove("requestId");
       }
     }
-    for (int i = 0; i < calls.length; i++) {
-      Call call = calls[i];
+    for (int i = 0; i < exchanges.length; i++) {
+      Exchange exchange = exchanges[i];
       try {
         switch (outcomes[i]) {
-          case OipInference.Answer answer -> write(call.ctx(), call.requestId(), answer);
-          case RuntimeException e -> fail(call.ctx(), call.requestId(), e);
-          case null -> Infrastructure.getDefaultWorkerPool().execute(() ->
-              respond(call.ctx(), call.requestId(), () -> call.serve(inference, false)));
+          case Boolean answered when answered -> write(exchange.ctx(), exchange.call().requestId(),
+              OipAnswer.of(exchange.call()));
+          case Boolean declined -> onWorker(exchange);
+          case RuntimeException e -> fail(exchange.ctx(), exchange.call().requestId(), e);
           default -> throw new IllegalStateException(String.valueOf(outcomes[i]));
         }
       } catch (RuntimeException e) {
         // writing one answer failed (its connection is gone): the others are still owed theirs
-        Log.debugf(e, "could not answer request %s", call.requestId());
+        Log.debugf(e, "could not answer request %s", exchange.call().requestId());
       }
     }
   }
 
-  /** Admits the caller ({@link #admit}) and parses the body: a request ready to serve. */
-  private Call call(RoutingContext ctx, String model, String version, int jsonLength, String requestId, byte[] body,
-      Credentials credentials, long start) {
-    MultiMap headers = ctx.request().headers();
-    Requester who = admit(ctx, credentials, model, requestId);
-    InferenceRequest request = inference.parse(model, body, jsonLength, headers.get(UNIT_HEADER), start);
-    return new Call(ctx, model, version, request, body, jsonLength, start, who, requestId);
+  /** Resumes a declined call where it stopped, on a worker thread that may block, and writes its answer. */
+  private void onWorker(Exchange exchange) {
+    exchange.call().budget(Budget.WAIT);
+    Infrastructure.getDefaultWorkerPool().execute(() -> {
+      PredictionCall call = exchange.call();
+      MDC.put("requestId", call.requestId());
+      try {
+        if (call.request() == null) {
+          pipeline.runThrough(call, Slot.ADMIT);
+          parse(call);
+        }
+        pipeline.answer(call);
+        write(exchange.ctx(), call.requestId(), OipAnswer.of(call));
+      } catch (RuntimeException e) {
+        fail(exchange.ctx(), call.requestId(), e);
+      } finally {
+        MDC.remove("requestId");
+      }
+    });
   }
 
-  /** {@link AuthFilter}'s check for {@code @Authorize(Permission.PREDICT)} on {@code model}. */
-  private Requester admit(RoutingContext ctx, Credentials credentials, String model, String requestId) {
-    MultiMap headers = ctx.request().headers();
-    Map<String, Object> claims = security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null;
-    // only presented credentials can fail, so only they need the client's address (not the anonymous hot path)
-    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(ctx.request().remoteAddress());
-    Principal principal = security.gatekeeper().admit(credentials, claims, source, Permission.PREDICT, model);
-    return new Requester(principal.id(), requestId, AuthFilter.subject(headers::get));
-  }
-
-  /** Runs {@code work} on this (worker) thread and writes its answer or failure. */
-  private static void respond(RoutingContext ctx, String requestId, Supplier<OipInference.Answer> work) {
-    MDC.put("requestId", requestId);
-    try {
-      write(ctx, requestId, work.get());
-    } catch (RuntimeException e) {
-      fail(ctx, requestId, e);
-    } finally {
-      MDC.remove("requestId");
-    }
-  }
-
-  private static void write(RoutingContext ctx, String requestId, OipInference.Answer answer) {
+  private static void write(RoutingContext ctx, String requestId, OipAnswer answer) {
     HttpServerResponse response = ctx.response().putHeader(REQUEST_ID, requestId);
     if (answer.binaryHeaderLength() >= 0) {
       response.putHeader(HttpHeaders.CONTENT_TYPE, OCTETS)

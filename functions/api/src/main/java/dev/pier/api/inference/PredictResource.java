@@ -1,7 +1,12 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
-import dev.pier.security.privacy.MarkedValues;
-import dev.pier.security.privacy.PiiFields;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.api.Caller;
+import dev.pier.runtime.Budget;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.PredictionPipeline;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.WayIn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,10 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
-import dev.pier.registry.ModelVersion;
-import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
-import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.Tensor;
 import dev.pier.runtime.oip.OipJson;
 import dev.pier.runtime.pipeline.FeaturePipeline;
@@ -24,12 +26,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Array;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The friendly prediction API: {@code {"instances": [{"feature": value, ...}]}} in, through the version's feature
@@ -40,42 +39,34 @@ import java.util.concurrent.ConcurrentHashMap;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class PredictResource {
-  private final PredictionService predictions;
-  private final Map<String, FeaturePipeline> compiled = new ConcurrentHashMap<>();
-  @jakarta.inject.Inject AuditTrail audit;
+  private final PredictionPipeline pipeline;
+  private final Caller caller;
 
-  public PredictResource(Platform platform) {
-    this.predictions = platform.predictions();
+  public PredictResource(Predictions predictions, Caller caller) {
+    this.pipeline = predictions.pipeline();
+    this.caller = caller;
   }
 
+  /** Decodes the instances into a call (way in {@code predict}); the pipeline's FEATURES stage makes the tensor. */
   @POST
   @Path("/{model}/predict")
   @Authorize(Permission.PREDICT)
   public String predict(@PathParam("model") String model, @QueryParam("version") String reference, byte[] body) {
-    JsonNode root = OipJson.readTree(body);
-    if (!root.isObject()) {
-      throw PierException.badRequest("body must be {\"instances\": [{\"feature\": value, ...}, ...]}");
-    }
-    List<Map<String, Object>> instances = FeaturePipeline.instances(root.get("instances"));
-    ModelVersion version = predictions.resolve(model, reference);
-    if (version.serving().pipeline() == null) {
-      throw PierException.badRequest("version " + version.version() + " of model '" + model + "' has no feature"
-          + " pipeline: register it with metadata.pipeline, or send tensors to /v2/models/" + model + "/infer");
-    }
-    FeaturePipeline pipeline = compiled.computeIfAbsent(model + "#" + version.version(), k -> {
-      try {
-        return FeaturePipeline.parse(OipJson.mapper().readTree(version.serving().pipeline()), "pipeline");
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    long start = System.nanoTime();
+    PredictionCall call = new PredictionCall(WayIn.PREDICT, model, reference, caller.principalId(),
+        caller.requestId(), caller.subject(), start, Budget.WAIT).body(body, -1);
+    pipeline.runThrough(call, Slot.ADMIT);
+    List<Map<String, Object>> instances;
+    try {
+      JsonNode root = OipJson.readTree(body);
+      if (!root.isObject()) {
+        throw PierException.badRequest("body must be {\"instances\": [{\"feature\": value, ...}, ...]}");
       }
-    });
-    PiiFields pii = PiiFields.from(version.metadata().properties());
-    InferenceResponse r = MarkedValues.during(pii.isEmpty() ? List.of() : pii.values(root), () -> {
-      Tensor input = pipeline.apply(instances);
-      return predictions.infer(version, new InferenceRequest(null, List.of(input), List.of()));
-    });
-    // sampled into the audit trail like OIP predictions (marked fields masked whole, the rest by detection)
-    audit.prediction(r.modelName(), r.modelVersion(), body, null, pii);
+      instances = FeaturePipeline.instances(root.get("instances"));
+    } catch (RuntimeException e) {
+      throw pipeline.fail(call, e);
+    }
+    InferenceResponse r = pipeline.answer(call.instances(instances));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("model_name", r.modelName());
     out.put("model_version", Integer.toString(r.modelVersion()));

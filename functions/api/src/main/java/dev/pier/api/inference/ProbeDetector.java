@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

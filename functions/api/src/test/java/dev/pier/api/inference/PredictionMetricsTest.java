@@ -1,4 +1,4 @@
-package dev.pier.api;
+package dev.pier.api.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +21,7 @@ class PredictionMetricsTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      new PredictionMetrics(true, null).prediction("demo", 3, 200, 2_500_000);
+      new PredictionMetrics(true, null).prediction(dev.pier.runtime.prediction.WayIn.REST, "demo", 3, 200, 2_500_000);
     } finally {
       System.setOut(original);
     }
@@ -42,7 +42,7 @@ class PredictionMetricsTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      new PredictionMetrics(false, null).prediction("demo", 1, 200, 1_000_000);
+      new PredictionMetrics(false, null).prediction(dev.pier.runtime.prediction.WayIn.REST, "demo", 1, 200, 1_000_000);
     } finally {
       System.setOut(original);
     }
