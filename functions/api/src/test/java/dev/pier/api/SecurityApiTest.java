@@ -233,7 +233,8 @@ class SecurityApiTest {
         }
         Path sub = m.getAnnotation(Path.class);
         jakarta.ws.rs.Consumes consumes = m.getAnnotation(jakarta.ws.rs.Consumes.class);
-        declared.add(new String[] {verb + " " + base.value() + (sub == null ? "" : sub.value()),
+        String path = (base.value() + (sub == null ? "" : "/" + sub.value())).replaceAll("/{2,}", "/");
+        declared.add(new String[] {verb + " " + (path.length() > 1 ? path.replaceAll("/$", "") : path),
             a == null ? "undeclared" : "declared",
             consumes == null ? "" : String.join(",", consumes.value())});
       }
