@@ -74,7 +74,8 @@ public class InferenceResource {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("name", "pier");
     body.put("version", SERVER_VERSION);
-    body.putArray("extensions");
+    // binary tensors both ways; request and tensor parameters (binary_data_output, binary_data_size, unit)
+    body.putArray("extensions").add("binary_tensor_data").add("parameters");
     if (security.openWarning() != null) {
       body.put("warning", security.openWarning());
     }
