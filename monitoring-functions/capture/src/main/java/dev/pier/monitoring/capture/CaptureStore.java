@@ -1,5 +1,6 @@
 package dev.pier.monitoring.capture;
 
+import dev.pier.kernel.aws.S3Create;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +31,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -61,8 +61,13 @@ public final class CaptureStore {
 
   /** The hour's prefix of a model version's captures. */
   public static String hourPrefix(String model, long version, Instant hour) {
+    return hourPrefix(PREFIX, model, version, hour);
+  }
+
+  /** {@code <root><model>/<version>/<yyyy>/<mm>/<dd>/<hh>/}: the layout captures and their profiles share. */
+  public static String hourPrefix(String root, String model, long version, Instant hour) {
     ZonedDateTime t = hour.atZone(ZoneOffset.UTC);
-    return String.format("%s%s/%d/%04d/%02d/%02d/%02d/", PREFIX, model, version, t.getYear(), t.getMonthValue(),
+    return String.format("%s%s/%d/%04d/%02d/%02d/%02d/", root, model, version, t.getYear(), t.getMonthValue(),
         t.getDayOfMonth(), t.getHour());
   }
 
@@ -78,16 +83,8 @@ public final class CaptureStore {
       String key = e.getKey() + group.get(0).time().toEpochMilli() + "-" + writer + "-" + sequence.incrementAndGet()
           + ".jsonl.gz";
       byte[] body = encode(group);
-      try {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip")
-            .ifNoneMatch("*"), RequestBody.fromBytes(body));
-      } catch (S3Exception failed) {
-        // Keys are unique to this writer, so "already exists" means an earlier attempt of this very put landed
-        // and the SDK retried after losing its answer: the batch is written.
-        if (failed.statusCode() != 412) {
-          throw failed;
-        }
-      }
+      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip"),
+          RequestBody.fromBytes(body));
       keys.add(key);
     }
     return keys;

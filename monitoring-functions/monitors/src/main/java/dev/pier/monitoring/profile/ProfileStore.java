@@ -1,10 +1,9 @@
 package dev.pier.monitoring.profile;
 
+import dev.pier.kernel.aws.S3Create;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -45,9 +43,7 @@ public final class ProfileStore {
   }
 
   public static String hourPrefix(String model, long version, Instant hour) {
-    ZonedDateTime t = hour.atZone(ZoneOffset.UTC);
-    return String.format("%s%s/%d/%04d/%02d/%02d/%02d/", PREFIX, model, version, t.getYear(), t.getMonthValue(),
-        t.getDayOfMonth(), t.getHour());
+    return CaptureStore.hourPrefix(PREFIX, model, version, hour);
   }
 
   /**
@@ -69,14 +65,8 @@ public final class ProfileStore {
     }
     byHour.forEach((prefix, profile) -> {
       String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
-      try {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream").ifNoneMatch("*"),
-            RequestBody.fromBytes(profile.toBytes()));
-      } catch (S3Exception e) {
-        if (e.statusCode() != 412) { // 412: a retried put whose first attempt landed (keys are this writer's own)
-          throw e;
-        }
-      }
+      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
+          RequestBody.fromBytes(profile.toBytes()));
     });
   }
 
