@@ -1,5 +1,6 @@
 package dev.pier.security.audit;
 
+import dev.pier.kernel.aws.S3Create;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,8 @@ import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The audit trail in S3, one object per entry (objects are never overwritten, so no entry can be lost to a race):
+ * The audit trail in S3, one object per entry (objects are never overwritten, so no entry can be lost to a race; a
+ * retried put that finds its own entry written is not an error, see {@link S3Create}):
  *
  * <pre>
  *   &lt;prefix&gt;events/&lt;yyyy-MM-dd&gt;/&lt;epoch-ms&gt;-&lt;id&gt;.json            state changes; with objectLockDays &gt; 0
@@ -50,8 +52,8 @@ public final class S3AuditLog implements AuditLog {
         ? prefix + "samples/" + (event.subject() == null ? "_" : event.subject()) + "/" + day + "/" + name
         : prefix + "events/" + day + "/" + name;
     boolean lock = !event.sample() && objectLockDays > 0;
-    s3.putObject(b -> {
-      b.bucket(bucket).key(key).contentType("application/json").ifNoneMatch("*");
+    S3Create.once(s3, b -> {
+      b.bucket(bucket).key(key).contentType("application/json");
       if (lock) {
         b.objectLockMode(objectLockMode)
             .objectLockRetainUntilDate(Instant.now().plus(Duration.ofDays(objectLockDays)));
