@@ -22,7 +22,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * {@code application/problem+json}, which also carries the message as {@code error}. Every 4xx names the problem.
  */
 public class ApiErrors {
-  static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
+  public static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
   /** MLflow-compatible endpoints answer MLflow's {@code {"error_code", "message"}}. */
   static final String MLFLOW = "/api/2.0/mlflow";
 
@@ -163,7 +163,7 @@ public class ApiErrors {
   }
 
   /** The control plane's RFC 9457 body, which also carries the message as {@code error}. */
-  static String problem(int status, String message) {
+  public static String problem(int status, String message) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("type", "about:blank");
     body.put("title", Response.Status.fromStatusCode(status) != null

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.platform.Platform;
+
 import dev.pier.security.audit.AuditEvent;
 import dev.pier.security.audit.AuditJson;
 import dev.pier.security.audit.AuditLog;

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.security.OpenRoutes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.security.AccessDenied;

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * A sweep run at once and then every {@code interval} on a daemon thread of its own, until {@link #stop()}. A failed
  * run is logged and tried again at the next interval, so sweeps must be idempotent.
  */
-final class PeriodicSweep {
+public final class PeriodicSweep {
   private final ScheduledExecutorService timer;
 
   private PeriodicSweep(String name, Duration interval, Runnable sweep) {
@@ -25,11 +25,11 @@ final class PeriodicSweep {
     }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  static PeriodicSweep start(String name, Duration interval, Runnable sweep) {
+  public static PeriodicSweep start(String name, Duration interval, Runnable sweep) {
     return new PeriodicSweep(name, interval, sweep);
   }
 
-  void stop() {
+  public void stop() {
     timer.shutdownNow();
   }
 }

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.async.AsyncConfig;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.platform.Platform;
+
 import dev.pier.security.audit.AuditLog;
 import dev.pier.security.audit.FileAuditLog;
 import dev.pier.security.audit.S3AuditLog;

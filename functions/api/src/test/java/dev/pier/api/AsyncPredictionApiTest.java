@@ -1,5 +1,8 @@
 package dev.pier.api;
 
+import dev.pier.api.async.AsyncIntake;
+import dev.pier.api.platform.Platform;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,9 @@
 package dev.pier.api;
 
+import dev.pier.api.batch.BatchPlatform;
+import dev.pier.api.platform.Platform;
+import dev.pier.api.platform.S3Sources;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.platform.Platform;
+
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;

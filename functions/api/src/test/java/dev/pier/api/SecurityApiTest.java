@@ -1,5 +1,8 @@
 package dev.pier.api;
 
+import dev.pier.api.inference.RpcStartup;
+import dev.pier.api.platform.Platform;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;

@@ -1,12 +1,13 @@
 package dev.pier.api.lambda;
 
+import dev.pier.api.platform.Platform;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.api.Platform;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.InputFormat;
 import dev.pier.batch.InvalidJobError;

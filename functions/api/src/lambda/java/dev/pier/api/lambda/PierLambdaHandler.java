@@ -1,9 +1,10 @@
 package dev.pier.api.lambda;
 
+import dev.pier.api.async.AsyncPlatform;
+import dev.pier.api.batch.BatchPlatform;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pier.api.AsyncPlatform;
-import dev.pier.api.BatchPlatform;
 import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;

@@ -1,11 +1,12 @@
 package dev.pier.api.inference;
 
 import dev.pier.api.ApiErrors;
-import dev.pier.api.AsyncIntake;
 import dev.pier.api.AuthFilter;
 import dev.pier.api.PierConfig;
 import dev.pier.api.RequestIds;
 import dev.pier.api.Security;
+import dev.pier.api.async.AsyncIntake;
+
 import dev.pier.kernel.security.Credentials;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.oip.OipJson;

@@ -1,6 +1,7 @@
 package dev.pier.api.inference;
 
-import dev.pier.api.Platform;
+import dev.pier.api.platform.Platform;
+
 import dev.pier.runtime.PredictionService;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;

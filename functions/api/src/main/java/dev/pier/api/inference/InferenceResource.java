@@ -1,5 +1,10 @@
 package dev.pier.api.inference;
 
+import dev.pier.api.Caller;
+import dev.pier.api.PierConfig;
+import dev.pier.api.Security;
+import dev.pier.api.async.AsyncIntake;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
@@ -8,11 +13,7 @@ import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.SignatureJson;
 import dev.pier.registry.ModelVersion;
-import dev.pier.api.AsyncIntake;
 import dev.pier.kernel.security.Authorize;
-import dev.pier.api.Caller;
-import dev.pier.api.PierConfig;
-import dev.pier.api.Security;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;

@@ -1,7 +1,8 @@
 package dev.pier.api.inference;
 
-import dev.pier.kernel.security.Authorize;
 import dev.pier.api.Caller;
+
+import dev.pier.kernel.security.Authorize;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.PredictionPipeline;

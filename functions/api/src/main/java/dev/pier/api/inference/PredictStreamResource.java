@@ -1,5 +1,7 @@
 package dev.pier.api.inference;
 
+import dev.pier.api.Caller;
+
 import dev.pier.batch.ChunkPlanner;
 import dev.pier.batch.ChunkScorer;
 import dev.pier.batch.InputFormat;
@@ -8,7 +10,6 @@ import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.security.Authorize;
-import dev.pier.api.Caller;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.prediction.PredictionCall;

@@ -1,6 +1,7 @@
 package dev.pier.api.inference;
 
 import dev.pier.api.PierConfig;
+
 import dev.pier.runtime.prediction.WayIn;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

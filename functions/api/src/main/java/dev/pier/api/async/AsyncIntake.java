@@ -1,0 +1,126 @@
+package dev.pier.api.async;
+
+import dev.pier.api.Caller;
+import dev.pier.api.Security;
+import dev.pier.api.platform.Platform;
+import dev.pier.api.registry.RegistryServices;
+
+import dev.pier.security.audit.PredictionSampler;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.async.AsyncPredictions;
+import dev.pier.async.AsyncQueue;
+import dev.pier.async.AsyncSubmission;
+import dev.pier.kernel.PierException;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.InferenceRequest;
+import jakarta.inject.Singleton;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Accepts an OIP inference request for later (RFC 7240 {@code Prefer: respond-async}): validates it exactly as a
+ * synchronous request would be — model, version, signature, body — so a malformed one gets its 4xx now and never
+ * becomes a queued failure, then stores and queues it and answers {@code 202} with {@code Location:
+ * /api/v1/predictions/{id}} and {@code Preference-Applied: respond-async}.
+ *
+ * <p>{@code Idempotency-Key} (scoped to the caller) returns the same prediction for the same model, version
+ * reference, callback and body; the same key with anything different is a 422, as for version registration.
+ * {@code X-Pier-Callback-Url} names a URL that receives the finished prediction once, signed like webhooks
+ * ({@code X-Pier-Signature}, event {@code prediction.completed} or {@code prediction.failed}, delivery id = the
+ * prediction id). The data subject ({@code X-Pier-Subject}, else the canary unit) is kept only as its keyed hash.
+ */
+@Singleton
+public class AsyncIntake {
+  public static final String PREFER = "Prefer";
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  public static final String CALLBACK_HEADER = "X-Pier-Callback-Url";
+  private static final int MAX_KEY_LENGTH = 255;
+
+  private final AsyncPlatform async;
+  private final Platform platform;
+  private final Security security;
+  private final Caller caller;
+  private final RegistryServices registry;
+
+  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, Caller caller,
+      RegistryServices registry) {
+    this.registry = registry;
+    this.async = async;
+    this.platform = platform;
+    this.security = security;
+    this.caller = caller;
+  }
+
+  /** Whether an RFC 7240 {@code Prefer} header asks for {@code respond-async} (among other preferences, any case). */
+  public static boolean requested(String prefer) {
+    if (prefer == null) {
+      return false;
+    }
+    for (String preference : prefer.split(",")) {
+      String token = preference.split("[;=]", 2)[0].trim();
+      if (token.equalsIgnoreCase("respond-async")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Checks, stores and queues a request for later; its audit sample, probe check and metrics come when it is scored
+   * (the prediction pipeline, way in {@code async}).
+   */
+  public Response accept(String model, String reference, byte[] body, InferenceRequest request, HttpHeaders headers) {
+    if (!request.binaryOutputs().isEmpty()) {
+      throw PierException.badRequest("async predictions answer in JSON: drop 'binary_data' from the requested outputs");
+    }
+    String callback = callbackUrl(headers.getHeaderString(CALLBACK_HEADER));
+    String key = idempotencyKey(headers.getHeaderString(IDEMPOTENCY_KEY));
+    ModelVersion version = platform.predictions().check(model, reference, request);
+    String subject = caller.subject() != null ? caller.subject() : request.unit();
+    String requestHash = PredictionSampler.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"
+        + (callback == null ? "" : callback) + "\n").getBytes(StandardCharsets.UTF_8)) + ":"
+        + PredictionSampler.sha256(body);
+    AsyncPredictions.Accepted accepted;
+    try {
+      accepted = async.predictions().submit(new AsyncSubmission(version.model(), version.version(), body, requestHash,
+          key == null ? null : PredictionSampler.sha256((caller.principalId() + "\n" + key).getBytes(StandardCharsets.UTF_8)),
+          subject == null ? null : security.subjects().of(subject), callback));
+    } catch (AsyncQueue.QueueUnavailable e) {
+      throw AsyncPlatform.unavailable(e);
+    }
+    ObjectNode answer = JsonNodeFactory.instance.objectNode();
+    answer.put("id", accepted.prediction().id());
+    answer.put("state", accepted.prediction().state().name());
+    return Response.accepted(answer.toString()).type(MediaType.APPLICATION_JSON_TYPE)
+        .location(URI.create("/api/v1/predictions/" + accepted.prediction().id()))
+        .header("Preference-Applied", "respond-async").build();
+  }
+
+  private static String idempotencyKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    if (key.isBlank() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw PierException.badRequest(IDEMPOTENCY_KEY + " must be 1 to " + MAX_KEY_LENGTH
+          + " visible ASCII characters");
+    }
+    return key;
+  }
+
+  private String callbackUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    URI uri = registry.outbound().check(url, CALLBACK_HEADER); // https, no internal address; checked again at delivery
+    if (!async.callbacksEnabled()) {
+      throw PierException.badRequest(CALLBACK_HEADER + " cannot be honoured: this deployment has no callback signing"
+          + " secret (pier.async.callback-secret)");
+    }
+    return uri.toString();
+  }
+}

@@ -1,0 +1,204 @@
+package dev.pier.api.batch;
+
+import dev.pier.api.PierConfig;
+import dev.pier.api.inference.Predictions;
+import dev.pier.api.platform.Platform;
+import dev.pier.api.platform.S3Sources;
+
+
+import dev.pier.batch.BatchJob;
+import dev.pier.batch.BatchJobs;
+import dev.pier.batch.BatchSchedules;
+import dev.pier.batch.EventBridgeScheduleTrigger;
+import dev.pier.batch.LocalScheduler;
+import dev.pier.batch.ScheduleTrigger;
+import dev.pier.batch.SchedulesTable;
+import dev.pier.batch.BatchSettings;
+import dev.pier.batch.BatchWorker;
+import dev.pier.batch.JobLauncher;
+import dev.pier.batch.JobsTable;
+import dev.pier.batch.LocalBatchLauncher;
+import dev.pier.batch.Priority;
+import dev.pier.batch.StepFunctionsLauncher;
+import dev.pier.batch.UploadWatcher;
+import dev.pier.kernel.local.LocalStandIns;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+
+/**
+ * Wires batch scoring. In local mode it creates the batch bucket and jobs table, writes {@code <data-dir>/local.env}
+ * (the stand-ins' endpoint and keys, for awscli and SDKs) before the server is ready, resumes jobs a previous process
+ * left unfinished and watches {@code incoming/} for uploads. In AWS the batch-scoring state machine runs jobs: the
+ * control plane starts, lists and cancels them, and the batch worker function runs their tasks through
+ * {@link #worker()} (the Lambda handler hands it each task's payload).
+ */
+@Singleton
+public class BatchPlatform {
+  private final BatchJobs jobs;
+  private final BatchSchedules schedules;
+  private final BatchWorker worker;
+  private final LocalBatchLauncher launcher;
+  private final UploadWatcher watcher;
+  private final LocalScheduler scheduler;
+  private final PierConfig.Batch config;
+
+  public BatchPlatform(Platform platform, Predictions predictions, S3Sources sources) {
+    this.config = platform.config().batch();
+    BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
+        config.batchRows(), config.concurrency(),
+        Map.of(Priority.HIGH, config.highLane(), Priority.NORMAL, config.normalLane(), Priority.LOW, config.lowLane()),
+        config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
+    var aws = platform.aws();
+    JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
+    this.worker = new BatchWorker(table, aws.s3(), platform.predictions(), predictions.pipeline(), settings);
+    if (platform.standIns() != null) {
+      JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
+      try {
+        aws.s3().createBucket(b -> b.bucket(config.bucket()));
+      } catch (BucketAlreadyOwnedByYouException e) {
+        // there from an earlier start
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        if (e.statusCode() != 409) {
+          throw e;
+        }
+      }
+      this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
+      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings, sources.policy(), aws.s3());
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
+      this.scheduler = new LocalScheduler(schedules);
+      this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
+      writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
+    } else {
+      this.launcher = null;
+      this.watcher = null;
+      this.scheduler = null;
+      JobLauncher cloud = cloudLauncher(platform);
+      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings, sources.policy(), aws.s3());
+      this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
+          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform), sources.policy());
+    }
+    worker.triggers(new BatchWorker.Triggers(jobs, schedules));
+  }
+
+  /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
+  private ScheduleTrigger cloudTrigger(Platform platform) {
+    if (config.stateMachineArn().isEmpty()) {
+      return ScheduleTrigger.NONE; // create answers 501 then: the launcher is unavailable without the state machine
+    }
+    if (config.schedulerRoleArn().isEmpty()) {
+      return new ScheduleTrigger() { // never a schedule that is stored but cannot fire
+        @Override
+        public void created(dev.pier.batch.BatchSchedule schedule) {
+          throw new dev.pier.kernel.PierException(501, "this server cannot create batch schedules: set"
+              + " pier.batch.scheduler-role-arn (PIER_BATCH_SCHEDULER_ROLE_ARN) to the role EventBridge Scheduler"
+              + " assumes");
+        }
+
+        @Override
+        public void deleted(String id) {}
+      };
+    }
+    var client = platform.aws().client(software.amazon.awssdk.services.scheduler.SchedulerClient.builder(), null);
+    return new EventBridgeScheduleTrigger(client, config.stateMachineArn().get(),
+        config.schedulerRoleArn().get(), config.scheduleGroup());
+  }
+
+  /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
+  private JobLauncher cloudLauncher(Platform platform) {
+    if (config.stateMachineArn().isPresent()) {
+      var sfn = platform.aws().client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null);
+      return new StepFunctionsLauncher(sfn, config.stateMachineArn().get());
+    }
+    return new JobLauncher() {
+      @Override
+      public void launch(BatchJob job) {
+        throw new IllegalStateException("not available");
+      }
+
+      @Override
+      public void stop(String id) {
+        // nothing runs: this process starts no executions
+      }
+
+      @Override
+      public boolean available() {
+        return false;
+      }
+    };
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (launcher != null) {
+      launcher.resumeUnfinished();
+      watcher.start(config.watchInterval());
+      scheduler.start(config.watchInterval());
+    }
+  }
+
+  public BatchJobs jobs() {
+    return jobs;
+  }
+
+  public BatchSchedules schedules() {
+    return schedules;
+  }
+
+  /** What the batch-scoring state machine's tasks run: in-process locally, in the batch worker Lambda in AWS. */
+  public BatchWorker worker() {
+    return worker;
+  }
+
+  /** Local mode's Step Functions (null in AWS). */
+  public LocalBatchLauncher localLauncher() {
+    return launcher;
+  }
+
+  /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */
+  static void writeLocalEnv(Path dataDir, LocalStandIns standIns, String bucket) {
+    String env = "# Pier local mode: the stand-ins' endpoint and keys (same ports on every start of this data dir).\n"
+        + "# awscli 2.9 ignores AWS_ENDPOINT_URL_S3: pass it as --endpoint-url \"$AWS_ENDPOINT_URL_S3\".\n"
+        + "AWS_ENDPOINT_URL_S3=" + standIns.s3Endpoint() + "\n"
+        + "AWS_ENDPOINT_URL_DYNAMODB=" + standIns.dynamoDbEndpoint() + "\n"
+        + "AWS_ACCESS_KEY_ID=" + standIns.accessKeyId() + "\n"
+        + "AWS_SECRET_ACCESS_KEY=" + standIns.secretAccessKey() + "\n"
+        + "AWS_REGION=" + standIns.region() + "\n"
+        + "PIER_BATCH_BUCKET=" + bucket + "\n";
+    try {
+      Path file = dataDir.toAbsolutePath().resolve("local.env");
+      Path tmp = file.resolveSibling("local.env.tmp");
+      Files.deleteIfExists(tmp);
+      // owner-only: it holds the stand-ins' secret key, which guards the local API-keys table
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, env);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Log.infof("local endpoints for tools in %s", file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write local.env", e);
+    }
+  }
+
+  @PreDestroy
+  void close() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (launcher != null) {
+      launcher.close();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.pier.api.platform;
+
+import dev.pier.api.PierConfig;
+
+import dev.pier.features.FeatureStore;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Builds the feature store (module feature-tables, whose REST resources the api serves) on this platform's SDK
+ * clients; in local mode it creates its two tables in the DynamoDB stand-in; at start it resumes interrupted
+ * materializations. Wiring only.
+ */
+@Singleton
+public class FeatureStoreWiring {
+  @Produces
+  @Singleton
+  FeatureStore featureStore(Platform platform, PierConfig config, S3Sources sources,
+      @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
+      @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
+      @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
+      @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads) {
+    Path mirror = platform.standIns() != null ? Path.of(config.dataDir(), "features-offline")
+        : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
+    FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
+    if (platform.standIns() != null) {
+      FeatureStore.createTablesIfMissing(platform.aws().dynamoDb(), settings);
+    }
+    return new FeatureStore(platform.aws().dynamoDb(), platform.aws().s3(), settings, sources.policy(), Clock.systemUTC());
+  }
+
+  /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */
+  void resume(@Observes StartupEvent event, FeatureStore store) {
+    int resumed = store.materialization().resumeRunning();
+    if (resumed > 0) {
+      Log.infof("feature store: resumed %d materialization job(s)", resumed);
+    }
+  }
+
+  void close(@Disposes FeatureStore store) {
+    store.close();
+  }
+}

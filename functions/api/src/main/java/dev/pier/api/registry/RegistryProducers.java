@@ -1,0 +1,98 @@
+package dev.pier.api.registry;
+
+import dev.pier.api.batch.BatchPlatform;
+import dev.pier.api.platform.Platform;
+import dev.pier.api.platform.S3Sources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.api.ServingChecks;
+import dev.pier.registry.api.UploadDirectory;
+import dev.pier.registry.api.VersionJobs;
+import dev.pier.registry.events.WebhookStore;
+import dev.pier.runtime.pipeline.FeaturePipeline;
+import dev.pier.tracking.TrackingStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+
+/**
+ * What the registry's REST resources ({@code dev.pier.registry.api}, {@code dev.pier.registry.mlflow}) are given by
+ * this app: the registry and its stores as configured here, the AWS clients, the S3 locations callers may name, and
+ * the serving side's answers to registration's questions (engines, pipelines), the batch jobs behind lineage and the
+ * upload directory. The registry depends on none of this app's classes; this is the one place they meet.
+ */
+@ApplicationScoped
+public class RegistryProducers {
+
+  @Produces
+  @Singleton
+  ModelRegistry registry(Platform platform) {
+    return platform.registry();
+  }
+
+  @Produces
+  @Singleton
+  TrackingStore tracking(RegistryServices services) {
+    return services.tracking();
+  }
+
+  @Produces
+  @Singleton
+  WebhookStore webhooks(RegistryServices services) {
+    return services.webhooks();
+  }
+
+  @Produces
+  @Singleton
+  AwsClients aws(Platform platform) {
+    return platform.aws();
+  }
+
+  @Produces
+  @Singleton
+  S3SourcePolicy sources(S3Sources sources) {
+    return sources.policy();
+  }
+
+  @Produces
+  @Singleton
+  UploadDirectory uploads(ArtifactSweeper sweeper) {
+    return sweeper::uploads;
+  }
+
+  /** Registration's checks answered by this build's engines (the model cache) and the runtime's pipeline parser. */
+  @Produces
+  @Singleton
+  ServingChecks servingChecks(Platform platform) {
+    return new ServingChecks() {
+      @Override
+      public Signature check(Framework framework, Path artifact, Signature declared) {
+        return platform.models().check(framework, artifact, declared);
+      }
+
+      @Override
+      public boolean serves(Framework framework) {
+        return platform.models().engineFor(framework).isPresent();
+      }
+
+      @Override
+      public void checkPipeline(JsonNode spec, String where) {
+        FeaturePipeline.parse(spec, where);
+      }
+    };
+  }
+
+  /** Lineage's downstream batch jobs, from the batch domain's job table. */
+  @Produces
+  @Singleton
+  VersionJobs versionJobs(BatchPlatform batch) {
+    return (model, version) -> batch.jobs().list(model, null).stream().filter(j -> j.version() == version)
+        .map(j -> new VersionJobs.Job(j.id(), j.state().name())).toList();
+  }
+}
