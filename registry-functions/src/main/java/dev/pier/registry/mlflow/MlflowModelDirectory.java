@@ -33,8 +33,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       how Pier stores SavedModels.
  * </ul>
  *
- * Where several are present the first in that order wins. Any other flavor set (sklearn, pyfunc only) is a 400 naming
- * the flavors found.
+ * Where several are present the first in that order wins. With none of them (sklearn, a pyfunc wrapping its own
+ * files) the directory is searched for a model file as any other prefix is ({@link SourceImport}).
  */
 final class MlflowModelDirectory {
   static final String MLMODEL = "MLmodel";
@@ -45,18 +45,12 @@ final class MlflowModelDirectory {
 
   private MlflowModelDirectory() {}
 
-  /** Reads an {@code MLmodel} file's flavors; 400 naming what is wrong (not YAML, no flavor Pier serves). */
+  /**
+   * The flavor Pier serves of an {@code MLmodel} file, or null when it has none of the four; 400 naming what is
+   * wrong when it is not YAML or a flavor's path leaves the directory.
+   */
   static Flavor flavor(String mlmodel) {
-    JsonNode root;
-    try {
-      root = YAML.readTree(mlmodel);
-    } catch (IOException e) {
-      throw PierException.badRequest("the MLmodel file is not valid YAML: " + e.getMessage());
-    }
-    JsonNode flavors = root == null ? null : root.get("flavors");
-    if (flavors == null || !flavors.isObject() || flavors.isEmpty()) {
-      throw PierException.badRequest("the MLmodel file names no flavors");
-    }
+    JsonNode flavors = flavors(mlmodel);
     JsonNode onnx = flavors.get("onnx");
     if (onnx != null) {
       return new Flavor("onnx", Framework.ONNX, path(onnx, "data", "model.onnx", "onnx"), false);
@@ -84,10 +78,26 @@ final class MlflowModelDirectory {
       return new Flavor("tensorflow", Framework.TENSORFLOW, path(tensorflow, "data", "data", "tensorflow") + "/model",
           true);
     }
+    return null;
+  }
+
+  /** The names of an {@code MLmodel} file's flavors, as written. */
+  static List<String> flavorNames(String mlmodel) {
     List<String> names = new ArrayList<>();
-    flavors.fieldNames().forEachRemaining(names::add);
-    throw PierException.badRequest("the MLmodel file's flavors " + names + " include none Pier serves: onnx, xgboost,"
-        + " pytorch (TorchScript) or tensorflow (SavedModel)");
+    flavors(mlmodel).fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  private static JsonNode flavors(String mlmodel) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(mlmodel);
+    } catch (IOException e) {
+      throw PierException.badRequest("the MLmodel file is not valid YAML: " + e.getMessage());
+    }
+    JsonNode flavors = root == null ? null : root.get("flavors");
+    return flavors != null && flavors.isObject() ? flavors : com.fasterxml.jackson.databind.node.JsonNodeFactory
+        .instance.objectNode();
   }
 
   private static String path(JsonNode flavor, String field, String fallback, String name) {
@@ -103,13 +113,16 @@ final class MlflowModelDirectory {
     }
   }
 
+  /** The {@code MLmodel} file of the directory at {@code prefix} (ending in {@code /}) of {@code bucket}. */
+  static String read(S3Client s3, String bucket, String prefix) {
+    return s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix + MLMODEL)).asUtf8String();
+  }
+
   /**
-   * Fetches the model of the directory at {@code prefix} (ending in {@code /}) of {@code bucket} into {@code dir}:
-   * reads its {@code MLmodel}, then the file or (zipped) directory the flavor names. 400 when it is not there.
+   * Fetches the file or (zipped) directory {@code flavor} names in the directory at {@code prefix} into {@code dir};
+   * 400 when it is not there.
    */
-  static SourceImport.Fetched fetch(S3Client s3, String bucket, String prefix, Path dir) {
-    String text = s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix + MLMODEL)).asUtf8String();
-    Flavor flavor = flavor(text);
+  static SourceImport.Fetched fetch(S3Client s3, String bucket, String prefix, Flavor flavor, Path dir) {
     String key = prefix + flavor.path();
     try {
       if (!flavor.directory()) {

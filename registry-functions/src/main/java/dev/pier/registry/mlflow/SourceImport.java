@@ -55,13 +55,18 @@ final class SourceImport {
     String chosen = key;
     if (key.isEmpty() || key.endsWith("/") || !exists(s3, bucket, key)) {
       String prefix = key.isEmpty() || key.endsWith("/") ? key : key + "/";
-      if (exists(s3, bucket, prefix + MlflowModelDirectory.MLMODEL)) {
-        return MlflowModelDirectory.fetch(s3, bucket, prefix, dir);
+      String mlmodel = exists(s3, bucket, prefix + MlflowModelDirectory.MLMODEL)
+          ? MlflowModelDirectory.read(s3, bucket, prefix) : null;
+      MlflowModelDirectory.Flavor flavor = mlmodel == null ? null : MlflowModelDirectory.flavor(mlmodel);
+      if (flavor != null) {
+        return MlflowModelDirectory.fetch(s3, bucket, prefix, flavor, dir);
       }
       chosen = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
           .map(S3Object::key).filter(k -> framework(k) != null).findFirst()
           .orElseThrow(() -> PierException.badRequest("source '" + source + "' holds no model file Pier can serve"
-              + " (" + String.join(", ", MODEL_FILES) + ")"));
+              + " (" + String.join(", ", MODEL_FILES) + ")" + (mlmodel == null ? "" : ", and its MLmodel's flavors "
+              + MlflowModelDirectory.flavorNames(mlmodel) + " include none Pier serves: onnx, xgboost, pytorch"
+              + " (TorchScript) or tensorflow (SavedModel)")));
     }
     String object = chosen;
     try {

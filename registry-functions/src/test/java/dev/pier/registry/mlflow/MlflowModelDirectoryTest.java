@@ -105,8 +105,8 @@ class MlflowModelDirectoryTest {
   }
 
   @Test
-  void flavorsPierDoesNotServeAreNamedInThe400() {
-    assertThatThrownBy(() -> MlflowModelDirectory.flavor("""
+  void flavorsPierDoesNotServeGiveNoFlavorAndAreNamed() {
+    String sklearn = """
         flavors:
           python_function:
             loader_module: mlflow.sklearn
@@ -114,8 +114,10 @@ class MlflowModelDirectoryTest {
             pickled_model: model.pkl
             serialization_format: cloudpickle
             sklearn_version: 1.2.1
-        """)).isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
-        .hasMessageContaining("[python_function, sklearn]");
+        """;
+    assertThat(MlflowModelDirectory.flavor(sklearn)).isNull();
+    assertThat(MlflowModelDirectory.flavorNames(sklearn)).containsExactly("python_function", "sklearn");
+    assertThat(MlflowModelDirectory.flavor("flavors: {}")).isNull();
   }
 
   @Test
