@@ -41,7 +41,7 @@ public final class ModelRegistry {
     this.models = new Models(store, audit);
     this.versions = new Versions(store, artifacts, models, audit);
     this.aliases = new Aliases(store, models, versions, audit);
-    this.reviews = new Reviews(versions, models);
+    this.reviews = new Reviews(versions, models, aliases);
     this.cards = new ModelCards(store, versions);
     this.search = new SearchIndex(dynamo, table, store::fetchVersions);
   }

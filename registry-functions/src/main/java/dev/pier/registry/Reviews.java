@@ -21,10 +21,12 @@ public final class Reviews {
 
   private final Versions versions;
   private final Models models;
+  private final StageAliases stageAliases;
 
-  Reviews(Versions versions, Models models) {
+  Reviews(Versions versions, Models models, Aliases aliases) {
     this.versions = versions;
     this.models = models;
+    this.stageAliases = new StageAliases(versions, aliases);
   }
 
   /** Asks for review: NONE or REJECTED → PENDING_REVIEW. 409 from any other status. */
@@ -97,7 +99,9 @@ public final class Reviews {
   /**
    * Moves a version to an MLflow stage (None, Staging, Production, Archived; any case); with {@code archiveExisting},
    * other versions in that stage move to Archived. With the approval policy on, only approved versions enter
-   * Production (409).
+   * Production (409), and only approved versions enter Staging while {@code staging} is a protected alias. The
+   * aliases {@code production} and {@code staging} follow their stages ({@link StageAliases}), so a transition is
+   * what serving sees.
    */
   public ModelVersion transitionStage(String model, int version, String stage, boolean archiveExisting,
       String actor) {
@@ -110,23 +114,37 @@ public final class Reviews {
           + "': use None, Staging, Production or Archived");
     };
     ApprovalPolicy policy = models.policy(model);
+    String[] from = new String[1];
     ModelVersion moved = versions.update(model, version, null, v -> {
+      from[0] = v.governance().stage();
       if (v.governance().stage().equals(canonical)) {
         return v;
       }
-      if (canonical.equals("Production") && policy.required()
-          && v.governance().status() != ApprovalStatus.APPROVED) {
+      String alias = StageAliases.aliasOf(canonical);
+      boolean guarded = canonical.equals("Production")
+          || alias != null && policy.protectedAliases().contains(alias);
+      if (alias != null && guarded && policy.required() && v.governance().status() != ApprovalStatus.APPROVED) {
         throw PierException.conflict("version " + version + " of model '" + model + "' is "
-            + v.governance().status() + ": only APPROVED versions may enter Production");
+            + v.governance().status() + ": only APPROVED versions may enter " + canonical);
       }
       return v.edited(v.metadata(), v.governance().withStage(canonical), Instant.now());
     }, actor, null);
+    Map<String, Set<Integer>> left = new HashMap<>();
+    if (from[0] != null && !from[0].equals(canonical)) {
+      left.computeIfAbsent(from[0], s -> new TreeSet<>()).add(version);
+    }
     if (archiveExisting && !canonical.equals("None") && !canonical.equals("Archived")) {
       for (ModelVersion other : versions.all(model)) {
         if (other.version() != version && other.governance().stage().equals(canonical)) {
-          transitionStage(model, other.version(), "Archived", false, actor);
+          versions.update(model, other.version(), null, v -> v.governance().stage().equals(canonical)
+              ? v.edited(v.metadata(), v.governance().withStage("Archived"), Instant.now()) : v, actor, null);
+          left.computeIfAbsent(canonical, s -> new TreeSet<>()).add(other.version());
         }
       }
+    }
+    stageAliases.follow(model, canonical, left.getOrDefault(canonical, Set.of()), actor);
+    if (from[0] != null && !from[0].equals(canonical)) {
+      stageAliases.follow(model, from[0], left.getOrDefault(from[0], Set.of()), actor);
     }
     return moved;
   }

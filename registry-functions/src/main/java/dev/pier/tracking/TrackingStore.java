@@ -56,6 +56,11 @@ public final class TrackingStore {
     this.artifactRoot = artifactRoot;
   }
 
+  /** Where runs' artifacts live, e.g. {@code s3://bucket/mlflow}: a run's are under {@code <root>/<experiment>/<run>/artifacts}. */
+  public String artifactRoot() {
+    return artifactRoot;
+  }
+
   // --- experiments ---
 
   public String createExperiment(String name, String artifactLocation, Map<String, String> tags) {

@@ -20,7 +20,8 @@ import jakarta.inject.Singleton;
  * <p>Limits: {@code pier.limits.infer-body-bytes} for inference ({@code /v2/…}, {@code /predict}),
  * {@code pier.limits.control-body-bytes} for everything else. Not bounded here: multipart registrations (their files
  * stream to disk; Quarkus' {@code max-body-size} and {@code max-form-attribute-size} apply) and
- * {@code predict-stream}, whose body is a stream read a block at a time with a bound per line.
+ * {@code predict-stream}, whose body is a stream read a block at a time with a bound per line, and MLflow artifact
+ * uploads ({@code /api/2.0/mlflow-artifacts/…}), which stream to disk.
  */
 @Singleton
 public class BodyLimits {
@@ -50,6 +51,9 @@ public class BodyLimits {
     }
     if (path.endsWith("/predict-stream")) {
       return -1;
+    }
+    if (path.startsWith("/api/2.0/mlflow-artifacts/")) {
+      return -1; // MLflow artifact uploads (model files) stream to disk; Quarkus' max-body-size bounds them
     }
     return path.startsWith("/v2/") || path.endsWith("/predict") ? inferBodyBytes : controlBodyBytes;
   }

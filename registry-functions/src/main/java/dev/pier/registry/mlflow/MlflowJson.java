@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * MLflow's JSON shapes as records Jackson writes (snake_case; a model version's {@code version} is a string; tags as
@@ -81,18 +82,19 @@ final class MlflowJson {
         aliases.stream().map(x -> new AliasRef(x.name(), Integer.toString(x.version()))).toList());
   }
 
-  static ExperimentJson experiment(Experiment e) {
-    return new ExperimentJson(e.id(), e.name(), e.artifactLocation(), e.lifecycleStage(), e.lastUpdateTime(),
-        e.creationTime(), keyValues(e.tags()));
+  /** @param location how a stored artifact location reads to clients ({@link MlflowArtifactStore#toClient}) */
+  static ExperimentJson experiment(Experiment e, UnaryOperator<String> location) {
+    return new ExperimentJson(e.id(), e.name(), location.apply(e.artifactLocation()), e.lifecycleStage(),
+        e.lastUpdateTime(), e.creationTime(), keyValues(e.tags()));
   }
 
-  static RunInfo runInfo(Run r) {
+  static RunInfo runInfo(Run r, UnaryOperator<String> location) {
     return new RunInfo(r.runId(), r.runId(), r.name(), r.experimentId(), r.userId(), r.status(), r.startTime(),
-        r.endTime() > 0 ? r.endTime() : null, r.artifactUri(), r.lifecycleStage());
+        r.endTime() > 0 ? r.endTime() : null, location.apply(r.artifactUri()), r.lifecycleStage());
   }
 
-  static RunJson run(Run r) {
-    return new RunJson(runInfo(r), new RunData(r.metrics().stream().map(MlflowJson::metric).toList(),
+  static RunJson run(Run r, UnaryOperator<String> location) {
+    return new RunJson(runInfo(r, location), new RunData(r.metrics().stream().map(MlflowJson::metric).toList(),
         keyValues(r.params()), keyValues(r.tags())), Map.of());
   }
 

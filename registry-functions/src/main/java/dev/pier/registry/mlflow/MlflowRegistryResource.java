@@ -56,6 +56,7 @@ public class MlflowRegistryResource {
   private final S3SourcePolicy sources;
   private final ServingChecks serving;
   private final CallerIdentity caller;
+  private final MlflowArtifactStore artifacts;
 
   public MlflowRegistryResource(ModelRegistry registry, TrackingStore tracking, AwsClients aws,
       S3SourcePolicy sources, ServingChecks serving, CallerIdentity caller) {
@@ -65,6 +66,7 @@ public class MlflowRegistryResource {
     this.sources = sources;
     this.serving = serving;
     this.caller = caller;
+    this.artifacts = new MlflowArtifactStore(aws.s3(), tracking.artifactRoot());
   }
 
   // --- registered models ---
@@ -257,6 +259,14 @@ public class MlflowRegistryResource {
     String name = r.required("name");
     String source = r.required("source");
     String runId = r.optional("run_id");
+    RunsUri runs = RunsUri.parse(source);
+    if (runs != null) {
+      if (runId == null || runId.isEmpty()) {
+        runId = runs.runId();
+      } else if (!runId.equals(runs.runId())) {
+        throw PierException.badRequest("run_id '" + runId + "' is not the run of source '" + source + "'");
+      }
+    }
     Map<String, String> tags = r.keyValues("tags");
     registry.model(name); // MLflow: the registered model must exist
     Map<String, Double> metrics = new TreeMap<>();
@@ -279,9 +289,11 @@ public class MlflowRegistryResource {
     NewVersion request = new NewVersion(null, null, new ModelVersion.Metadata(r.optional("description"), tags,
         metrics, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY, artifactSignature)),
         null, new ModelVersion.Provenance(source, runId, null));
-    ModelVersion v = SourceImport.isS3(source) ? fetchAndRegister(name, request, tags)
-        : registry.registerReference(name, request.withFramework(hint(tags)),
-            "source '" + source + "' is not in S3, so Pier holds no artifact to serve", caller.principal());
+    String location = fetchLocation(source, runs);
+    ModelVersion v = location != null ? fetchAndRegister(name, request, tags, location)
+        : registry.registerReference(name, request.withFramework(hint(tags)), "source '" + source + "' is neither"
+            + " in S3 nor in Pier's MLflow artifact store (runs:/<run_id>/<path>, mlflow-artifacts:/<path>), so Pier"
+            + " holds no artifact to serve", caller.principal());
     return MlflowJson.wrap("model_version", MlflowJson.version(v, List.of()));
   }
 
@@ -297,7 +309,33 @@ public class MlflowRegistryResource {
     }
   }
 
-  private ModelVersion fetchAndRegister(String name, NewVersion request, Map<String, String> tags) {
+  /**
+   * The S3 location a source's bytes are fetched from: an {@code s3://} source itself, an {@code mlflow-artifacts:}
+   * one in the artifact proxy's store, a {@code runs:/} one under its run's artifact location (400 naming a run
+   * that does not exist); null for anything else (dbfs:, file:, a run whose artifacts are elsewhere).
+   */
+  private String fetchLocation(String source, RunsUri runs) {
+    if (SourceImport.isS3(source)) {
+      return source;
+    }
+    if (source.startsWith(MlflowArtifactStore.SCHEME)) {
+      return artifacts.s3Uri(MlflowArtifactStore.relative(source));
+    }
+    if (runs == null) {
+      return null;
+    }
+    Run run;
+    try {
+      run = tracking.run(runs.runId());
+    } catch (PierException e) {
+      throw e.status() == 404 ? PierException.badRequest("source '" + source + "' names run '" + runs.runId()
+          + "', which does not exist") : e;
+    }
+    String root = run.artifactUri().replaceAll("/+$", "");
+    return SourceImport.isS3(root) ? root + "/" + MlflowArtifactStore.checked(runs.path()) : null;
+  }
+
+  private ModelVersion fetchAndRegister(String name, NewVersion request, Map<String, String> tags, String location) {
     java.nio.file.Path dir;
     try {
       dir = Files.createTempDirectory("pier-mlflow-source");
@@ -307,7 +345,7 @@ public class MlflowRegistryResource {
     try {
       SourceImport.Fetched fetched;
       try {
-        fetched = SourceImport.fetch(aws.s3(), sources, request.provenance().source(), dir);
+        fetched = SourceImport.fetch(aws.s3(), sources, location, dir);
       } catch (PierException e) {
         if (e.status() >= 500 || e.status() == 403) {
           throw e; // a location callers may not name is refused, not recorded

@@ -4,6 +4,7 @@ import static dev.pier.registry.mlflow.MlflowJson.wrap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.registry.Page;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** MLflow's tracking REST API (2.0): experiments, runs, params, tags, metrics and their history. */
 @Path("/api/2.0/mlflow")
@@ -30,9 +32,11 @@ import java.util.Map;
 @Blocking
 public class MlflowTrackingResource {
   private final TrackingStore tracking;
+  private final MlflowArtifactStore artifacts;
 
-  public MlflowTrackingResource(TrackingStore tracking) {
+  public MlflowTrackingResource(TrackingStore tracking, AwsClients aws) {
     this.tracking = tracking;
+    this.artifacts = new MlflowArtifactStore(aws.s3(), tracking.artifactRoot());
   }
 
   // --- experiments ---
@@ -45,7 +49,7 @@ public class MlflowTrackingResource {
     String name = r.required("name");
     try {
       return wrap("experiment_id",
-          tracking.createExperiment(name, r.optional("artifact_location"), r.keyValues("tags")));
+          tracking.createExperiment(name, artifacts.toStored(r.optional("artifact_location")), r.keyValues("tags")));
     } catch (PierException e) {
       throw e.status() == 409 ? MlflowError.alreadyExists("Experiment '" + name + "' already exists.") : e;
     }
@@ -56,7 +60,7 @@ public class MlflowTrackingResource {
   @Authorize(Permission.READ)
   public String getExperiment(@Context UriInfo uri) {
     return wrap("experiment", MlflowJson.experiment(tracking.experiment(
-        MlflowRequest.of(uri, null).required("experiment_id"))));
+        MlflowRequest.of(uri, null).required("experiment_id")), artifacts::toClient));
   }
 
   @GET
@@ -64,7 +68,7 @@ public class MlflowTrackingResource {
   @Authorize(Permission.READ)
   public String getExperimentByName(@Context UriInfo uri) {
     return wrap("experiment", MlflowJson.experiment(tracking.experimentByName(
-        MlflowRequest.of(uri, null).required("experiment_name"))));
+        MlflowRequest.of(uri, null).required("experiment_name")), artifacts::toClient));
   }
 
   @POST
@@ -84,7 +88,8 @@ public class MlflowTrackingResource {
   private String searchExperiments(MlflowRequest r) {
     Page<Experiment> page = tracking.searchExperiments(r.optional("filter"), r.list("order_by"),
         r.optional("view_type"), r.optional("page_token"), r.maxResults(1000, 50000));
-    return MlflowJson.page("experiments", page.items().stream().map(MlflowJson::experiment).toList(),
+    return MlflowJson.page("experiments",
+        page.items().stream().map(e -> MlflowJson.experiment(e, artifacts::toClient)).toList(),
         page.nextPageToken());
   }
 
@@ -106,14 +111,15 @@ public class MlflowTrackingResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     Run run = tracking.createRun(r.optional("experiment_id"), r.optional("run_name"), r.optional("user_id"),
         r.number("start_time", 0), r.keyValues("tags"));
-    return wrap("run", MlflowJson.run(run));
+    return wrap("run", MlflowJson.run(run, artifacts::toClient));
   }
 
   @GET
   @Path("/runs/get")
   @Authorize(Permission.READ)
   public String getRun(@Context UriInfo uri) {
-    return wrap("run", MlflowJson.run(tracking.run(MlflowRequest.of(uri, null).either("run_id", "run_uuid"))));
+    return wrap("run", MlflowJson.run(tracking.run(MlflowRequest.of(uri, null).either("run_id", "run_uuid")),
+        artifacts::toClient));
   }
 
   @POST
@@ -123,7 +129,7 @@ public class MlflowTrackingResource {
     MlflowRequest r = MlflowRequest.of(uri, body);
     Run run = tracking.updateRun(r.either("run_id", "run_uuid"), r.optional("status"), r.number("end_time", 0),
         r.optional("run_name"));
-    return wrap("run_info", MlflowJson.runInfo(run));
+    return wrap("run_info", MlflowJson.runInfo(run, artifacts::toClient));
   }
 
   @POST
@@ -226,7 +232,7 @@ public class MlflowTrackingResource {
     String view = r.optional("run_view_type");
     Page<Run> page = tracking.searchRuns(r.list("experiment_ids"), r.optional("filter"), view, r.list("order_by"),
         r.optional("page_token"), r.maxResults(1000, 50000));
-    return MlflowJson.page("runs", page.items().stream().map(MlflowJson::run).toList(), page.nextPageToken());
+    return MlflowJson.page("runs", page.items().stream().map(x -> MlflowJson.run(x, artifacts::toClient)).toList(), page.nextPageToken());
   }
 
   @GET
@@ -236,5 +242,36 @@ public class MlflowTrackingResource {
     MlflowRequest r = MlflowRequest.of(uri, null);
     return MlflowJson.page("metrics", tracking.metricHistory(r.either("run_id", "run_uuid"),
         r.required("metric_key")).stream().map(MlflowJson::metric).toList(), null);
+  }
+
+  // --- artifacts ---
+
+  @GET
+  @Path("/artifacts/list")
+  @Authorize(Permission.READ)
+  @Operation(summary = "List a run's artifacts under path (MLflow's ListArtifacts): root_uri and files, paths"
+      + " relative to the run's artifact root")
+  public String listArtifacts(@Context UriInfo uri) {
+    MlflowRequest r = MlflowRequest.of(uri, null);
+    Run run = tracking.run(r.either("run_id", "run_uuid"));
+    String root = artifacts.toClient(run.artifactUri());
+    if (!root.startsWith(MlflowArtifactStore.SCHEME)) {
+      throw PierException.badRequest("run '" + run.runId() + "' keeps its artifacts at " + root
+          + ", outside Pier's artifact store, so Pier cannot list them");
+    }
+    String path = MlflowArtifactStore.checked(r.optional("path") == null ? ""
+        : r.optional("path").replaceAll("^/+|/+$", ""));
+    String base = MlflowArtifactStore.relative(root);
+    List<Map<String, Object>> files = new ArrayList<>();
+    for (MlflowArtifactStore.FileInfo f : artifacts.list(path.isEmpty() ? base : base + "/" + path)) {
+      files.add(MlflowArtifactsResource.fileInfo(new MlflowArtifactStore.FileInfo(
+          path.isEmpty() ? f.path() : path + "/" + f.path(), f.isDir(), f.fileSize())));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("root_uri", root);
+    if (!files.isEmpty()) {
+      body.put("files", files);
+    }
+    return MlflowJson.write(body);
   }
 }

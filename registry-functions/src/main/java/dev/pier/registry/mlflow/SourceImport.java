@@ -16,8 +16,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Fetches an MLflow version's {@code source} from S3 so Pier can store and serve it. The source is an object, or a
- * prefix (an MLflow model directory) holding one model file Pier recognises: {@code *.onnx}, {@code *.ubj} or
+ * Fetches an MLflow version's {@code source} from S3 so Pier can store and serve it. The source is an object, an MLflow
+ * model directory (a prefix with an {@code MLmodel} file: {@link MlflowModelDirectory}), or a prefix holding a model
+ * file Pier recognises: {@code *.onnx}, {@code *.ubj} or
  * {@code *.xgb} (XGBoost), {@code *.pt} / {@code *.torchscript} (TorchScript), or {@code *.tar.gz} / {@code *.zip}
  * (a SavedModel archive).
  */
@@ -54,10 +55,18 @@ final class SourceImport {
     String chosen = key;
     if (key.isEmpty() || key.endsWith("/") || !exists(s3, bucket, key)) {
       String prefix = key.isEmpty() || key.endsWith("/") ? key : key + "/";
+      String mlmodel = exists(s3, bucket, prefix + MlflowModelDirectory.MLMODEL)
+          ? MlflowModelDirectory.read(s3, bucket, prefix) : null;
+      MlflowModelDirectory.Flavor flavor = mlmodel == null ? null : MlflowModelDirectory.flavor(mlmodel);
+      if (flavor != null) {
+        return MlflowModelDirectory.fetch(s3, bucket, prefix, flavor, dir);
+      }
       chosen = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
           .map(S3Object::key).filter(k -> framework(k) != null).findFirst()
           .orElseThrow(() -> PierException.badRequest("source '" + source + "' holds no model file Pier can serve"
-              + " (" + String.join(", ", MODEL_FILES) + ")"));
+              + " (" + String.join(", ", MODEL_FILES) + ")" + (mlmodel == null ? "" : ", and its MLmodel's flavors "
+              + MlflowModelDirectory.flavorNames(mlmodel) + " include none Pier serves: onnx, xgboost, pytorch"
+              + " (TorchScript) or tensorflow (SavedModel)")));
     }
     String object = chosen;
     try {
@@ -73,7 +82,7 @@ final class SourceImport {
     }
   }
 
-  private static boolean exists(S3Client s3, String bucket, String key) {
+  static boolean exists(S3Client s3, String bucket, String key) {
     try {
       s3.headObject(b -> b.bucket(bucket).key(key));
       return true;

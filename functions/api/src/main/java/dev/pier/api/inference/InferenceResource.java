@@ -49,6 +49,12 @@ public class InferenceResource {
   public static final String UNIT_HEADER = "X-Pier-Unit";
   /** The OIP binary extension: the length of the JSON header that precedes the binary tensor data. */
   public static final String BINARY_HEADER = "Inference-Header-Content-Length";
+  /**
+   * OIP's {@code $live_server_response} and {@code $ready_server_response} (the spec's text names the ready field
+   * {@code live}, a slip its KServe implementation does not make: {@code {"ready": true}}). Probes read the status.
+   */
+  private static final String LIVE = "{\"live\":true}";
+  private static final String READY = "{\"ready\":true}";
 
   private final PredictionService predictions;
   private final PredictionPipeline pipeline;
@@ -88,14 +94,14 @@ public class InferenceResource {
   @Authorize(open = true)
   @NonBlocking // liveness on the I/O thread: overload never makes the process look dead (readiness, on a worker, may)
   public Response live() {
-    return Response.ok().build();
+    return Response.ok(LIVE, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
   @GET
   @Path("/health/ready")
   @Authorize(open = true)
   public Response ready() {
-    return Response.ok().build();
+    return Response.ok(READY, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
   @GET
@@ -210,8 +216,13 @@ public class InferenceResource {
     return body.toString();
   }
 
+  /** OIP's {@code $ready_model_response}; 503 while the version cannot be loaded (the status says it, as KServe's). */
   private Response modelReady(ModelVersion version) {
-    return predictions.ready(version) ? Response.ok().build() : Response.status(503).build();
+    boolean ready = predictions.ready(version);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("name", version.model());
+    body.put("ready", ready);
+    return Response.status(ready ? 200 : 503).type(MediaType.APPLICATION_JSON_TYPE).entity(body.toString()).build();
   }
 
   /** The binary extension's JSON header length; -1 without the header; 400 when it is not a non-negative integer. */
