@@ -328,6 +328,33 @@ class SecurityApiTest {
   }
 
   @Test
+  void aLargeInferRequestIsCheckedForItsCallerBeforeItsModelsCapacity() {
+    StringBuilder data = new StringBuilder("5.1,3.5,1.4,0.2");
+    for (int i = 1; i < 5000; i++) {
+      data.append(",5.1,3.5,1.4,0.2");
+    }
+    String large = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[5000,4],\"data\":[" + data
+        + "]}]}"; // over 64 KiB: admitted from its headers, before its body is read
+    String token = "Bearer " + TestTokens.token("scoped", "predictor:dem*");
+    var limits = platform.predictions().limits();
+    List<dev.pier.runtime.ConcurrencyLimits.Permit> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < limits.maxConcurrent(); i++) {
+        held.add(limits.admit("demo", System.nanoTime(), dev.pier.runtime.Budget.WAIT));
+      }
+      given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer").then().statusCode(401);
+      given().header("Authorization", token).contentType(ContentType.JSON).body(large)
+          .post("/v2/models/other/infer").then().statusCode(403);
+      given().header("Authorization", token).contentType(ContentType.JSON).body(large)
+          .post("/v2/models/demo/infer").then().statusCode(429).header("Retry-After", equalTo("1"));
+    } finally {
+      held.forEach(dev.pier.runtime.ConcurrencyLimits.Permit::close);
+    }
+    given().header("Authorization", token).contentType(ContentType.JSON).body(large)
+        .post("/v2/models/demo/infer").then().statusCode(200).body("outputs[0].shape[0]", equalTo(5000));
+  }
+
+  @Test
   void anApiKeyIsShownOnceStoredOnlyAsASaltedHashAndFailsAtOnceWhenRevoked() {
     JsonPath created = given().header("Authorization", "Bearer " + ADMIN).contentType(ContentType.JSON)
         .body("{\"name\":\"ci\",\"roles\":[\"predictor:demo\"]}").post("/api/v1/keys")

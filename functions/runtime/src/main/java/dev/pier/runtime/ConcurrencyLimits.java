@@ -73,6 +73,12 @@ public final class ConcurrencyLimits {
     return s::release;
   }
 
+  /** Permits of {@code model} held now (for tests and diagnostics). */
+  public int inUse(String model) {
+    Semaphore s = permits.get(model);
+    return s == null || maxConcurrent == Integer.MAX_VALUE ? 0 : maxConcurrent - s.availablePermits();
+  }
+
   private Semaphore semaphore(String model) {
     return permits.computeIfAbsent(model, m -> new Semaphore(maxConcurrent));
   }

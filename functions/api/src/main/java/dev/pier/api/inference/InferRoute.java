@@ -7,6 +7,7 @@ import dev.pier.api.RequestIds;
 import dev.pier.api.Security;
 import dev.pier.api.async.AsyncIntake;
 
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.oip.OipJson;
@@ -32,19 +33,23 @@ import org.jboss.logging.MDC;
 
 /**
  * The hot path of REST inference: {@code POST /v2/models/{m}/infer} and {@code …/versions/{v}/infer} as a Vert.x
- * route ahead of JAX-RS, for small bodies (Content-Length up to {@link OipAnswer#INLINE_BODY_BYTES}, JSON or the
- * binary extension). It decodes the request into a {@link PredictionCall} (way in {@code rest}) with a budget that may
- * not block and runs the prediction pipeline on the HTTP I/O thread, together with the others read in the same I/O
- * burst (see {@link #BURST}); a stage that would block — presented credentials to verify, a first load,
- * micro-batching, an endpoint, an explanation, a wait for capacity, writing an audit sample — declines, and the same
- * call resumes at that stage on a worker thread.
+ * route ahead of JAX-RS, for bodies with a Content-Length (JSON or the binary extension). Each request becomes a
+ * {@link PredictionCall} (way in {@code rest}).
+ *
+ * <p>Small bodies (up to {@link OipAnswer#INLINE_BODY_BYTES}) are read, then run through the prediction pipeline
+ * with a budget that may not block, on the HTTP I/O thread, together with the others read in the same I/O burst (see
+ * {@link #BURST}); a stage that would block — presented credentials to verify, a first load, micro-batching, an
+ * endpoint, an explanation, a wait for capacity, writing an audit sample — declines, and the same call resumes at
+ * that stage on a worker thread. Larger bodies (and every body when {@code pier.limits.inline-max-mean-micros} is 0)
+ * are admitted from their headers — caller, then capacity — before a byte of the body is read, and run on a worker
+ * ({@link #takeLarge}).
  *
  * <p>It answers exactly what {@link InferenceResource} answers — same pipeline, same errors
  * ({@link ApiErrors.Failure}), same {@code X-Request-Id} — minus JAX-RS's per-request filter chain, request scope
  * and entity reader/writer, which cost more than running a small model. What it does not take goes on to JAX-RS
- * untouched, decided from the headers before a byte of the body is read: {@code Prefer: respond-async}, no or a
- * larger Content-Length, a Content-Type that is not JSON, a malformed binary-extension header, and everything when
- * {@code pier.limits.inline-max-mean-micros} is 0.
+ * untouched, decided from the headers before a byte of the body is read: {@code Prefer: respond-async}, no
+ * Content-Length or one over {@code pier.limits.infer-body-bytes}, a Content-Type that is not JSON, and a malformed
+ * binary-extension header.
  */
 @Singleton
 public class InferRoute {
@@ -59,14 +64,21 @@ public class InferRoute {
 
   private final PredictionPipeline pipeline;
   private final Security security;
-  private final int maxBodyBytes;
+  /** Largest body this route takes (larger ones go to JAX-RS for its 413): {@code pier.limits.infer-body-bytes}. */
+  private final long maxBodyBytes;
+  /** Largest body answered on the I/O thread. */
+  private final int maxInlineBytes;
+  /** How long a request may wait for its model's capacity, from its arrival: {@code pier.limits.queue-wait}. */
+  private final long queueWaitNanos;
   /** What the I/O thread may run: no blocking, models whose recent calls averaged at most the inline bound. */
   private final Budget inline;
 
   public InferRoute(Predictions predictions, Security security, PierConfig config) {
     this.pipeline = predictions.pipeline();
     this.security = security;
-    this.maxBodyBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, config.limits().inferBodyBytes());
+    this.maxBodyBytes = config.limits().inferBodyBytes();
+    this.maxInlineBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, maxBodyBytes);
+    this.queueWaitNanos = config.limits().queueWait().toNanos();
     long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
     this.inline = inlineMaxNanos > 0 ? Budget.inline(inlineMaxNanos) : null;
   }
@@ -81,13 +93,18 @@ public class InferRoute {
   private void take(RoutingContext ctx, String model, String version) {
     HttpServerRequest http = ctx.request();
     MultiMap headers = http.headers();
-    int jsonLength = inline != null ? eligible(headers) : NOT_OURS;
+    long bytes = contentLength(headers);
+    int jsonLength = eligible(headers, bytes);
     if (jsonLength == NOT_OURS) {
       ctx.put(ARRIVAL, System.nanoTime());
       ctx.next();
       return;
     }
     String requestId = RequestIds.of(headers.get(REQUEST_ID));
+    if (inline == null || bytes > maxInlineBytes) {
+      takeLarge(ctx, model, version, jsonLength, requestId);
+      return;
+    }
     http.resume(); // Quarkus holds request bodies back until a handler asks for them
     http.body().onSuccess(body -> answer(ctx, model, version, jsonLength, requestId, body));
   }
@@ -106,28 +123,137 @@ public class InferRoute {
     return arrival != null ? arrival : System.nanoTime();
   }
 
-  /** The binary extension's JSON length (-1: a JSON body), or {@link #NOT_OURS} for requests JAX-RS answers. */
-  private int eligible(MultiMap headers) {
-    if (AsyncIntake.requested(headers.get(PREFER))) {
-      return NOT_OURS;
-    }
+  /** The request's Content-Length, or -1 when it has none (chunked) or one this route does not read. */
+  private static long contentLength(MultiMap headers) {
     String length = headers.get(HttpHeaders.CONTENT_LENGTH);
-    if (length == null || length.isEmpty() || length.length() > 9) {
+    if (length == null || length.isEmpty() || length.length() > 12) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The binary extension's JSON length (-1: a JSON body), or {@link #NOT_OURS} for requests JAX-RS answers: async
+   * ones, those without a Content-Length or over {@code pier.limits.infer-body-bytes} (its 413), a malformed binary
+   * header (its 400) and content types other than JSON (its 415).
+   */
+  private int eligible(MultiMap headers, long bytes) {
+    if (bytes < 0 || bytes > maxBodyBytes || AsyncIntake.requested(headers.get(PREFER))) {
       return NOT_OURS;
     }
-    long bytes;
     int jsonLength;
     try {
-      bytes = Long.parseLong(length);
       jsonLength = InferenceResource.binaryHeaderLength(headers.get(BINARY_HEADER));
     } catch (RuntimeException e) {
       return NOT_OURS; // JAX-RS answers the 400 naming the header
     }
-    if (bytes < 0 || bytes > maxBodyBytes
-        || (jsonLength < 0 && !InferenceResource.isJson(headers.get(HttpHeaders.CONTENT_TYPE)))) {
+    if (jsonLength < 0 && !InferenceResource.isJson(headers.get(HttpHeaders.CONTENT_TYPE))) {
       return NOT_OURS;
     }
     return jsonLength;
+  }
+
+  /**
+   * A request whose body is too large for the I/O thread (or every request, with the inline route off): admitted
+   * from its headers alone — the caller, then a share of the model's capacity — before a byte of its body is read;
+   * only then is the body read, and parsed and run on a worker. A saturated model thus refuses the request with 429
+   * and {@code Retry-After} without reading, buffering or parsing its body, and without a worker thread: the wait
+   * for a permit (at most {@code pier.limits.queue-wait} from arrival) is a few timers on the I/O thread, so under
+   * overload the worker pool holds only calls that will run, and health checks behind them stay fast. The permit is
+   * held while the body is read and parsed (parsing a large body costs more than running the model).
+   */
+  private void takeLarge(RoutingContext ctx, String model, String version, int jsonLength, String requestId) {
+    HttpServerRequest http = ctx.request();
+    MultiMap headers = http.headers();
+    Credentials credentials = Credentials.from(headers::get);
+    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http.remoteAddress());
+    PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId,
+        AuthFilter.subject(headers::get), System.nanoTime(), FROM_HEADERS)
+        .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
+        .unit(headers.get(UNIT_HEADER))
+        .body(null, jsonLength);
+    admitLarge(new Exchange(ctx, call), ctx.vertx().getOrCreateContext(), 1);
+  }
+
+  /** What admits a large request from its headers: nothing that blocks. */
+  private static final Budget FROM_HEADERS = Budget.inline(0);
+  /** The first wait for a permit of a saturated model; each next one doubles, up to the queue wait. */
+  private static final long FIRST_RETRY_MILLIS = 1;
+
+  /** Admits {@code exchange}'s call (caller, then capacity) on the I/O thread {@code context}, then reads its body. */
+  private void admitLarge(Exchange exchange, Context context, long retryMillis) {
+    PredictionCall call = exchange.call();
+    RoutingContext ctx = exchange.ctx();
+    try {
+      if (pipeline.runThrough(call, Slot.CAPACITY)) {
+        readBody(exchange);
+        return;
+      }
+      if (call.principal() == null) { // credentials to verify, which may block: on a worker, then back here
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+          try {
+            pipeline.runThrough(call.budget(Budget.WAIT), Slot.ADMIT);
+            call.budget(FROM_HEADERS);
+            context.runOnContext(v -> admitLarge(exchange, context, retryMillis));
+          } catch (RuntimeException e) {
+            context.runOnContext(v -> refuseUnread(ctx, call.requestId(), e));
+          }
+        });
+        return;
+      }
+      long leftNanos = queueWaitNanos - (System.nanoTime() - call.arrivalNanos());
+      if (leftNanos <= 0) {
+        // its queue wait is over: a budget that may wait takes a permit only if one is free now, else fails the
+        // call with the 429 that names the limit (a wait of what is left, which is nothing)
+        pipeline.runThrough(call.budget(Budget.WAIT), Slot.CAPACITY);
+        call.budget(FROM_HEADERS);
+        readBody(exchange);
+        return;
+      }
+      long delay = Math.max(1, Math.min(retryMillis, leftNanos / 1_000_000));
+      ctx.vertx().setTimer(delay, id -> admitLarge(exchange, context, retryMillis * 2));
+    } catch (RuntimeException e) {
+      refuseUnread(ctx, call.requestId(), e);
+    }
+  }
+
+  /** Reads an admitted call's body and runs it on a worker; a body that never completes ends the call. */
+  private void readBody(Exchange exchange) {
+    HttpServerRequest http = exchange.ctx().request();
+    if (exchange.ctx().response().closed()) { // gone while it waited for capacity: a body it never sends
+      pipeline.fail(exchange.call(), PierException.badRequest("the client closed the connection before sending the"
+          + " request body"));
+      return;
+    }
+    http.resume();
+    http.body().onComplete(read -> {
+      PredictionCall call = exchange.call();
+      if (read.failed()) { // the client went away mid-body: nobody to answer, but the call ends (its permit back)
+        pipeline.fail(call, PierException.badRequest("the request body was not received whole: "
+            + read.cause().getMessage()));
+        return;
+      }
+      call.body(read.result().getBytes(), call.jsonLength());
+      onWorker(exchange);
+    });
+  }
+
+  /**
+   * Answers a request refused before its body was read, then lets the rest of the body arrive and be dropped: the
+   * client reads the answer, and the connection stays usable (closing a socket with unread data resets it, which may
+   * lose the answer on the client's side). The body is bounded by {@code pier.limits.infer-body-bytes}.
+   */
+  private static void refuseUnread(RoutingContext ctx, String requestId, Throwable e) {
+    fail(ctx, requestId, e);
+    HttpServerRequest http = ctx.request();
+    if (!http.isEnded()) {
+      http.handler(ignored -> {});
+      http.resume();
+    }
   }
 
   /** Decodes the request into its call, admits it (caller, then capacity) and parses the body, on the I/O thread. */

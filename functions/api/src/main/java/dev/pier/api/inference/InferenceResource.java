@@ -143,8 +143,8 @@ public class InferenceResource {
 
   /**
    * The requests {@link InferRoute} leaves to JAX-RS, on a worker thread: {@code Prefer: respond-async} ones
-   * (validated, stored and queued; see {@link AsyncIntake}), bodies over {@link OipAnswer#INLINE_BODY_BYTES} or
-   * without a Content-Length, malformed headers, and every request while answering on the I/O thread is off.
+   * (validated, stored and queued; see {@link AsyncIntake}), bodies without a Content-Length (chunked: admitted once
+   * read, before they are parsed) or over {@code pier.limits.infer-body-bytes} (413), and malformed headers.
    */
   @POST
   @Path("/models/{model}/versions/{version}/infer")
