@@ -50,6 +50,7 @@ public final class Experiments {
   private final Clock clock;
   private final ResultsCalculator calculator = new ResultsCalculator();
   private final Map<String, Folded> ledgers = new ConcurrentHashMap<>();
+  private final List<Runnable> transitionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock) {
     this.store = store;
@@ -110,7 +111,7 @@ public final class Experiments {
     Experiment e = get(id);
     return switch (e.state()) {
       case RUNNING -> e; // idempotent
-      case DRAFT, PAUSED -> store.transition(e, with(e, ExperimentState.RUNNING));
+      case DRAFT, PAUSED -> transition(e, ExperimentState.RUNNING);
       case STOPPED -> throw PierException.conflict("experiment " + id + " is stopped; a stopped experiment stays stopped");
     };
   }
@@ -119,7 +120,7 @@ public final class Experiments {
     Experiment e = get(id);
     return switch (e.state()) {
       case PAUSED -> e;
-      case RUNNING -> store.transition(e, with(e, ExperimentState.PAUSED));
+      case RUNNING -> transition(e, ExperimentState.PAUSED);
       case DRAFT, STOPPED -> throw PierException.conflict("experiment " + id + " is " + lower(e.state())
           + "; only a running experiment can be paused");
     };
@@ -127,7 +128,7 @@ public final class Experiments {
 
   public Experiment stop(String id) {
     Experiment e = get(id);
-    return e.state() == ExperimentState.STOPPED ? e : store.transition(e, with(e, ExperimentState.STOPPED));
+    return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED);
   }
 
   /** {@code {"items": [{"unit", "arm", "timestamp"}]}} from clients that assign themselves. */
@@ -352,6 +353,21 @@ public final class Experiments {
         }
       }
     }
+  }
+
+  /**
+   * Runs {@code listener} after every state change this process makes (start, pause, stop, an automatic decision):
+   * the prediction path's assigner refreshes at once, so a stopped experiment stops assigning here on the very next
+   * request (other processes see it at their next scheduled refresh). A listener must not throw.
+   */
+  public void onTransition(Runnable listener) {
+    transitionListeners.add(listener);
+  }
+
+  private Experiment transition(Experiment e, ExperimentState next) {
+    Experiment done = store.transition(e, with(e, next));
+    transitionListeners.forEach(Runnable::run);
+    return done;
   }
 
   private Experiment with(Experiment e, ExperimentState next) {

@@ -105,6 +105,9 @@ public final class OnlineFeatures implements FeatureLookup {
         List<Object> values = new ArrayList<>(instances.size());
         for (int i = 0; i < instances.size(); i++) {
           Object raw = instances.get(i).get(entity.joinKey());
+          if (raw instanceof Double d && d == Math.rint(d) && Math.abs(d) <= 0x1p53) {
+            raw = d.longValue(); // instances decode every JSON number as a double: 1001 arrives as 1001.0
+          }
           if (raw == null) {
             throw PierException.badRequest("instance " + i + " has no '" + entity.joinKey() + "', the join key of"
                 + " entity '" + entity.name() + "' that feature service '" + featureService + "' needs");

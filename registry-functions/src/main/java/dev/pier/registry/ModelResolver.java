@@ -133,7 +133,8 @@ public final class ModelResolver implements RegistryListener {
   @Override
   public void changed(RegistryEvent event) {
     switch (event.type()) {
-      case "version.deleted" -> versions.invalidate(new VersionKey(event.model(), event.version()));
+      // an edit (a PATCH of its metadata: capture, properties) is read again at the next request here
+      case "version.deleted", "version.updated" -> versions.invalidate(new VersionKey(event.model(), event.version()));
       case "alias.deleted" -> aliases.invalidate(new AliasKey(event.model(), event.alias()));
       case "model.deleted", "model.renamed" -> {
         String model = event.type().equals("model.renamed") ? event.detail().get("from") : event.model();

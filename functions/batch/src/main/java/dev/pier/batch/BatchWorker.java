@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.ServingProperties;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.prediction.PredictionCall;
@@ -172,9 +173,16 @@ public final class BatchWorker {
         item.get("first_line").asLong(), item.get("rows").asLong());
     ModelVersion version = version(job);
     String versionRef = Integer.toString(version.version());
-    ChunkScorer scorer = new ChunkScorer(predictions.signature(version), pipeline(version), settings.batchRows(),
-        inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
-            new InferenceRequest(job.id(), inputs, List.of()))).outputs());
+    FeaturePipeline features = pipeline(version);
+    ChunkScorer scorer = features != null
+        && version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE)
+        // rows carry entity keys: the prediction pipeline looks their features up online, then runs the pipeline
+        ? ChunkScorer.ofInstances(predictions.signature(version), features, settings.batchRows(),
+            instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(),
+                versionRef, null).instances(instances)).outputs())
+        : new ChunkScorer(predictions.signature(version), features, settings.batchRows(),
+            inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
+                new InferenceRequest(job.id(), inputs, List.of()))).outputs());
     ChunkScorer.Scored scored;
     if (job.format() == InputFormat.PARQUET) {
       try (ParquetFileReader reader = openParquet(job.input())) {

@@ -16,11 +16,20 @@ final class ChunkRows {
   int count;
   long failed;
   final StringBuilder errors = new StringBuilder();
+  /** Rows kept as named raw features, for a pipeline that runs in the prediction pipeline; null otherwise. */
+  final Map<String, Object>[] instances;
 
   ChunkRows(InputColumns layout, int capacity) {
+    this(layout, capacity, false);
+  }
+
+  /** @param keepInstances keep named-feature rows as they are ({@link #instances}) instead of running the pipeline */
+  @SuppressWarnings("unchecked")
+  ChunkRows(InputColumns layout, int capacity, boolean keepInstances) {
     this.layout = layout;
     this.ids = new String[capacity];
-    this.columns = layout.allocate(capacity);
+    this.columns = keepInstances ? new Object[0] : layout.allocate(capacity);
+    this.instances = keepInstances ? new Map[capacity] : null;
   }
 
   /** The row being read: its values go to this index of each column until {@link #accept} or {@link #error}. */
@@ -46,6 +55,11 @@ final class ChunkRows {
    * or records why it could not.
    */
   void addInstance(FeaturePipeline pipeline, Map<String, Object> instance, String id) {
+    if (instances != null) {
+      instances[count] = instance;
+      accept(id);
+      return;
+    }
     float[] features;
     try {
       features = (float[]) pipeline.apply(List.of(instance)).data();

@@ -6,7 +6,9 @@ import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.Tensor;
 import dev.pier.runtime.pipeline.FeaturePipeline;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.parquet.hadoop.ParquetFileReader;
 
 /**
@@ -26,10 +28,21 @@ public final class ChunkScorer {
     List<Tensor> predict(List<Tensor> inputs);
   }
 
+  /**
+   * The call into prediction for named-feature rows that the prediction pipeline completes itself (a version with a
+   * feature service: its FEATURES stage looks the features up online, then runs the feature pipeline): the outputs for
+   * a batch of instances. Failures as for {@link Model}.
+   */
+  @FunctionalInterface
+  public interface InstanceModel {
+    List<Tensor> predict(List<Map<String, Object>> instances);
+  }
+
   private final InputColumns layout;
   private final FeaturePipeline pipeline;
   private final int batchRows;
   private final Model model;
+  private final InstanceModel instanceModel;
 
   public ChunkScorer(Signature signature, int batchRows, Model model) {
     this(signature, null, batchRows, model);
@@ -41,10 +54,26 @@ public final class ChunkScorer {
    *     very code the predict API runs; a row the pipeline refuses is an error row with its reason
    */
   public ChunkScorer(Signature signature, FeaturePipeline pipeline, int batchRows, Model model) {
+    this(signature, pipeline, batchRows, model, null);
+  }
+
+  /**
+   * Rows of named raw features (JSONL objects, CSV columns, Parquet fields) handed to {@code model} as instances, a
+   * batch at a time, for the prediction pipeline to complete: its online feature lookup and the version's
+   * {@code pipeline}. A row the pipeline refuses is an error row with its reason.
+   */
+  public static ChunkScorer ofInstances(Signature signature, FeaturePipeline pipeline, int batchRows,
+      InstanceModel model) {
+    return new ChunkScorer(signature, pipeline, batchRows, null, model);
+  }
+
+  private ChunkScorer(Signature signature, FeaturePipeline pipeline, int batchRows, Model model,
+      InstanceModel instanceModel) {
     this.layout = InputColumns.of(signature, pipeline);
     this.pipeline = pipeline;
     this.batchRows = batchRows;
     this.model = model;
+    this.instanceModel = instanceModel;
   }
 
   /** The values one row holds for a tensor ({@code [-1, 4]} → 4); refuses what batch scoring cannot feed. */
@@ -76,7 +105,7 @@ public final class ChunkScorer {
   }
 
   private Scored score(ChunkReader reader, ChunkPlanner.Chunk chunk, ResultWriter writer) {
-    ChunkRows rows = new ChunkRows(layout, (int) chunk.rows());
+    ChunkRows rows = new ChunkRows(layout, (int) chunk.rows(), instanceModel != null);
     reader.read(rows);
     long succeeded = 0;
     for (int from = 0; from < rows.count; from += batchRows) {
@@ -90,13 +119,16 @@ public final class ChunkScorer {
   private long scoreBatch(ChunkRows rows, int from, int to, ResultWriter writer) {
     List<Tensor> outputs;
     try {
-      outputs = model.predict(layout.tensors(rows.columns, from, to));
+      outputs = instanceModel != null ? instanceModel.predict(Arrays.asList(rows.instances).subList(from, to))
+          : model.predict(layout.tensors(rows.columns, from, to));
     } catch (PierException e) {
       if (e.status() >= 500) {
         throw e; // the model or the platform failed, not the rows: let the task retry
       }
       if (to - from == 1) {
-        rows.error(rows.ids[from], e.getMessage());
+        String message = e.getMessage();
+        rows.error(rows.ids[from], message.startsWith("instances[0]: ")
+            ? message.substring("instances[0]: ".length()) : message);
         return 0;
       }
       long scored = 0;

@@ -155,8 +155,14 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
       throw pipeline.fail(call, e);
     }
     InferenceResponse r = pipeline.answer(call);
-    return GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
+    ModelInferResponse response = GrpcTensors.response(r, request.getRawInputContentsCount() > 0);
+    // an experiment's arm answered: say which in the response's parameters (per message, so streams carry it too)
+    return call.experiment() == null ? response : response.toBuilder().putParameters(EXPERIMENT,
+        dev.pier.grpc.v2.InferParameter.newBuilder().setStringParam(call.experiment()).build()).build();
   }
+
+  /** The response parameter naming the experiment and arm that answered: {@code <experiment id>=<arm>}. */
+  public static final String EXPERIMENT = "experiment";
 
   /**
    * Bidirectional streaming: each request is answered in order on the same stream; a failed request yields a

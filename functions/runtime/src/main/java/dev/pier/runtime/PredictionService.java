@@ -125,6 +125,11 @@ public final class PredictionService {
     return version;
   }
 
+  /** The serving path's view of the registry, from memory once warm (for stages that pick a version themselves). */
+  public ModelResolver resolver() {
+    return resolver;
+  }
+
   public ModelVersion resolve(String model, String reference) {
     return resolver.resolve(model, reference);
   }

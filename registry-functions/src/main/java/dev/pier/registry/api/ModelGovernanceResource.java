@@ -89,9 +89,9 @@ public class ModelGovernanceResource {
     JsonNode patch = object(body);
     for (var it = patch.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!List.of("description", "tags", "metrics", "params", "properties").contains(f)) {
-        throw PierException.badRequest("cannot change '" + f + "': a version's description, tags, metrics, params"
-            + " and properties can change; its artifact, framework and signature cannot");
+      if (!List.of("description", "tags", "metrics", "params", "properties", "capture").contains(f)) {
+        throw PierException.badRequest("cannot change '" + f + "': a version's description, tags, metrics, params,"
+            + " properties and capture can change; its artifact, framework and signature cannot");
       }
     }
     for (String reserved : VersionMetadata.RESERVED_PROPERTIES) {
@@ -111,10 +111,21 @@ public class ModelGovernanceResource {
               return n.doubleValue();
             }),
             merge(before.metadata().params(), patch.get("params"), "params", JsonNode::asText),
-            merge(before.metadata().properties(), patch.get("properties"), "properties", JsonNode::asText)),
+            withCapture(merge(before.metadata().properties(), patch.get("properties"), "properties",
+                JsonNode::asText), patch.get("capture"))),
             Instant.now()),
         caller.principal(), null);
     return versionResponse(v);
+  }
+
+  /** {@code "capture": {"sample_rate": r}} sets the version's capture rate (0 turns capture off). */
+  private static Map<String, String> withCapture(Map<String, String> properties, JsonNode capture) {
+    if (capture == null) {
+      return properties;
+    }
+    Map<String, String> out = new java.util.HashMap<>(properties);
+    out.put(dev.pier.registry.ServingProperties.CAPTURE_SAMPLE_RATE, VersionMetadata.captureRate(capture, "capture"));
+    return out;
   }
 
   @POST

@@ -13,6 +13,7 @@ import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
 import dev.pier.registry.Placement;
 import dev.pier.registry.ResponseCaching;
+import dev.pier.registry.ServingProperties;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ import java.util.Set;
 final class VersionMetadata {
   private static final Set<String> FIELDS = Set.of("framework", "signature", "description", "tags", "metrics",
       "batching", "placement", "response_cache", "explain", "params", "properties", "run_id", "lineage", "pipeline",
-      "pii_fields", "artifact_signature");
+      "pii_fields", "artifact_signature", "feature_service", "capture");
   private static final Set<String> LINEAGE = Set.of("run", "datasets", "code", "parents", "engine", "container");
 
   private VersionMetadata() {}
@@ -90,8 +91,8 @@ final class VersionMetadata {
     return new NewVersion(framework,
         signature == null || signature.isNull() ? null : SignatureJson.parse(signature, "metadata.signature"),
         new ModelVersion.Metadata(description == null || description.isNull() ? null : description.asText(), tags,
-            metrics, strings(root.get("params"), "params"), withReserved(strings(root.get("properties"),
-                "properties"), piiFields(root), root.get("artifact_signature"))),
+            metrics, strings(root.get("params"), "params"), withServing(withReserved(strings(root.get("properties"),
+                "properties"), piiFields(root), root.get("artifact_signature")), root)),
         new ModelVersion.Serving(batching(root.get("batching")), placement(root.get("placement")),
             responseCache(root.get("response_cache")), explain(root.get("explain")),
             pipeline(root.get("pipeline"), serving)),
@@ -134,8 +135,41 @@ final class VersionMetadata {
     return PiiFields.of(names);
   }
 
-  /** Properties Pier sets from their own metadata fields and never lets a PATCH change. */
-  static final Set<String> RESERVED_PROPERTIES = Set.of(PiiFields.PROPERTY, ArtifactSignature.PROPERTY);
+  /** Properties Pier sets from their own metadata fields and never lets a PATCH of {@code properties} change. */
+  static final Set<String> RESERVED_PROPERTIES = Set.of(PiiFields.PROPERTY, ArtifactSignature.PROPERTY,
+      ServingProperties.FEATURE_SERVICE, ServingProperties.CAPTURE_SAMPLE_RATE);
+
+  /**
+   * {@code feature_service} (a feature service's name: its features are looked up online for each instance) and
+   * {@code capture} ({@code {"sample_rate": 0.1}}: the share of requests captured for monitoring), kept as
+   * {@link ServingProperties}.
+   */
+  private static Map<String, String> withServing(Map<String, String> properties, JsonNode root) {
+    JsonNode service = root.get("feature_service");
+    if (service != null && !service.isNull()) {
+      if (!service.isTextual() || service.asText().isBlank()) {
+        throw PierException.badRequest("metadata.feature_service must be a feature service's name (a string)");
+      }
+      properties.put(ServingProperties.FEATURE_SERVICE, service.asText());
+    }
+    JsonNode capture = root.get("capture");
+    if (capture != null && !capture.isNull()) {
+      properties.put(ServingProperties.CAPTURE_SAMPLE_RATE, captureRate(capture, "metadata.capture"));
+    }
+    return properties;
+  }
+
+  /** {@code {"sample_rate": r}} with r in [0, 1], as the property's text; a 400 naming the field otherwise. */
+  static String captureRate(JsonNode capture, String where) {
+    if (!capture.isObject() || capture.size() != 1 || !capture.has("sample_rate")) {
+      throw PierException.badRequest(where + " must be {\"sample_rate\": r} with r from 0 to 1");
+    }
+    JsonNode rate = capture.get("sample_rate");
+    if (!rate.isNumber() || !(rate.asDouble() >= 0 && rate.asDouble() <= 1)) {
+      throw PierException.badRequest(where + ".sample_rate must be a number from 0 to 1, got " + rate);
+    }
+    return Double.toString(rate.asDouble());
+  }
 
   private static Map<String, String> withReserved(Map<String, String> properties, PiiFields pii, JsonNode signature) {
     for (String reserved : RESERVED_PROPERTIES) {

@@ -61,6 +61,7 @@ public class InferRoute {
   private static final CharSequence BINARY_HEADER = HttpHeaders.createOptimized(InferenceResource.BINARY_HEADER);
   private static final CharSequence UNIT_HEADER = HttpHeaders.createOptimized(InferenceResource.UNIT_HEADER);
   private static final CharSequence PREFER = HttpHeaders.createOptimized(AsyncIntake.PREFER);
+  private static final CharSequence EXPERIMENT = HttpHeaders.createOptimized(OipAnswer.EXPERIMENT_HEADER);
 
   private final PredictionPipeline pipeline;
   private final Security security;
@@ -380,6 +381,9 @@ public class InferRoute {
           .putHeader(BINARY_HEADER, Integer.toString(answer.binaryHeaderLength()));
     } else {
       response.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+    }
+    if (answer.experiment() != null) {
+      response.putHeader(EXPERIMENT, answer.experiment());
     }
     response.end(Buffer.buffer(answer.body()));
   }

@@ -198,11 +198,11 @@ public class InferenceResource {
   }
 
   private static Response answer(OipAnswer answer) {
-    if (answer.binaryHeaderLength() >= 0) {
-      return Response.ok(answer.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
-          .header(BINARY_HEADER, answer.binaryHeaderLength()).build();
-    }
-    return Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE).build();
+    Response.ResponseBuilder ok = answer.binaryHeaderLength() >= 0
+        ? Response.ok(answer.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+            .header(BINARY_HEADER, answer.binaryHeaderLength())
+        : Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE);
+    return answer.experiment() == null ? ok.build() : ok.header(OipAnswer.EXPERIMENT_HEADER, answer.experiment()).build();
   }
 
   private String metadata(ModelVersion version) {

@@ -21,12 +21,14 @@ import dev.pier.runtime.Tensor;
 import dev.pier.runtime.oip.OipJson;
 import dev.pier.runtime.pipeline.FeaturePipeline;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Array;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,9 @@ import java.util.Map;
 /**
  * The friendly prediction API: {@code {"instances": [{"feature": value, ...}]}} in, through the version's feature
  * pipeline (registered as {@code metadata.pipeline}) to the model's input tensor, and
- * {@code {"predictions": [{"<output>": value-or-array, ...}]}} out, one per instance.
+ * {@code {"predictions": [{"<output>": value-or-array, ...}]}} out, one per instance. {@code X-Pier-Unit} is the
+ * experiment (and canary) unit; when an experiment's arm answered, the body's {@code experiment} and the
+ * {@code X-Pier-Experiment} header say which ({@code <experiment id>=<arm>}).
  */
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
@@ -52,10 +56,11 @@ public class PredictResource {
   @POST
   @Path("/{model}/predict")
   @Authorize(Permission.PREDICT)
-  public String predict(@PathParam("model") String model, @QueryParam("version") String reference, byte[] body) {
+  public Response predict(@PathParam("model") String model, @QueryParam("version") String reference,
+      @HeaderParam(InferenceResource.UNIT_HEADER) String unit, byte[] body) {
     long start = System.nanoTime();
     PredictionCall call = new PredictionCall(WayIn.PREDICT, model, reference, caller.principalId(),
-        caller.requestId(), caller.subject(), start, Budget.WAIT).body(body, -1);
+        caller.requestId(), caller.subject(), start, Budget.WAIT).unit(unit).body(body, -1);
     pipeline.runThrough(call, Slot.ADMIT);
     List<Map<String, Object>> instances;
     try {
@@ -71,6 +76,9 @@ public class PredictResource {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("model_name", r.modelName());
     out.put("model_version", Integer.toString(r.modelVersion()));
+    if (call.experiment() != null) {
+      out.put("experiment", call.experiment());
+    }
     ArrayNode rows = out.putArray("predictions");
     int n = instances.size();
     for (int i = 0; i < n; i++) {
@@ -87,7 +95,8 @@ public class PredictResource {
         }
       }
     }
-    return out.toString();
+    Response.ResponseBuilder ok = Response.ok(out.toString(), MediaType.APPLICATION_JSON_TYPE);
+    return call.experiment() == null ? ok.build() : ok.header(OipAnswer.EXPERIMENT_HEADER, call.experiment()).build();
   }
 
   private static JsonNode value(Tensor t, int i) {

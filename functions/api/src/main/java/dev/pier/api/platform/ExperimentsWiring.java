@@ -4,6 +4,8 @@ import dev.pier.api.PeriodicSweep;
 
 import dev.pier.experiments.Experiments;
 import dev.pier.experiments.RegistryCatalog;
+import dev.pier.experiments.assignment.ExperimentAssigner;
+import dev.pier.experiments.assignment.ExposureBuffer;
 import dev.pier.experiments.flags.Flags;
 import dev.pier.experiments.store.ExperimentStore;
 import dev.pier.experiments.store.ExperimentsTable;
@@ -22,6 +24,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Experiments and flags share the table {@code pier.experiments.table}; local mode creates it, and runs the automatic
  * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes; in AWS the
  * analysis state machine's schedule is meant to, and is not built yet).
+ *
+ * <p>The prediction pipeline's experiment stage asks an {@link ExperimentAssigner}: its snapshot of the running
+ * experiments is refreshed every {@code pier.experiments.assignment-refresh} (default 5 s) and at once after a state
+ * change made through this process; the exposures it logs wait in a bounded {@link ExposureBuffer}
+ * ({@code pier.experiments.exposure-buffer} rows, default 100,000; beyond that dropped and offered again by the unit's
+ * next request) and are written to the experiment's ledger every second.
  */
 @Singleton
 public class ExperimentsWiring {
@@ -49,16 +57,56 @@ public class ExperimentsWiring {
         new RegistryCatalog(platform.registry()), Clock.systemUTC());
   }
 
+  @Produces
+  @Singleton
+  ExposureBuffer exposures(
+      @ConfigProperty(name = "pier.experiments.exposure-buffer", defaultValue = "100000") int capacity) {
+    return new ExposureBuffer(capacity);
+  }
+
+  @Produces
+  @Singleton
+  ExperimentAssigner assigner(Experiments experiments, ExposureBuffer exposures) {
+    ExperimentAssigner assigner = experiments.assigner(exposures);
+    assigner.refresh();
+    experiments.onTransition(assigner::refresh);
+    return assigner;
+  }
+
   void onStart(@Observes StartupEvent event, Platform platform, Experiments experiments,
-      @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval) {
+      ExperimentAssigner assigner, ExposureBuffer exposures,
+      @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
+      @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
     if (platform.standIns() != null) {
       analysis = PeriodicSweep.start("experiment analysis", interval, experiments::analyzeRunning);
     }
+    assignments = PeriodicSweep.start("experiment assignment refresh", refresh, assigner::refresh);
+    this.exposures = exposures;
+    this.experiments = experiments;
+    exposureWriter = PeriodicSweep.start("experiment exposures", Duration.ofSeconds(1), this::writeExposures);
+  }
+
+  private void writeExposures() {
+    exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     if (analysis != null) {
       analysis.stop();
     }
+    if (assignments != null) {
+      assignments.stop();
+    }
+    if (exposureWriter != null) {
+      exposureWriter.stop();
+      writeExposures(); // what was logged since the last tick
+    }
   }
+
+  /** Exposures per stored batch: one DynamoDB item each, well under its 400 KB limit for ids of up to ~200 chars. */
+  private static final int EXPOSURES_PER_BATCH = 1000;
+  private PeriodicSweep assignments;
+  private PeriodicSweep exposureWriter;
+  private ExposureBuffer exposures;
+  private Experiments experiments;
 }

@@ -63,6 +63,24 @@ public final class FeaturePipeline {
     return new FeaturePipeline(in.asText(), features);
   }
 
+  /**
+   * Whether the pipeline reads raw feature {@code name} from each instance and refuses an instance without it: a
+   * numeric feature with no {@code impute} step, or a category feature whose unknown policy is {@code error}. A stage
+   * that merges in values from elsewhere (the online feature store) asks this to name what is missing, and why.
+   */
+  public boolean requires(String name) {
+    for (Feature f : features) {
+      if (f.name().equals(name) && f.expression() == null) {
+        return switch (f.kind()) {
+          case "onehot", "ordinal" -> !f.ignoreUnknown();
+          case "hash" -> false;
+          default -> !f.stepKinds().contains("impute");
+        };
+      }
+    }
+    return false;
+  }
+
   /** Applies the pipeline to instances (maps of raw feature name to value: number, string, boolean or null). */
   public Tensor apply(List<Map<String, Object>> instances) {
     float[] data = new float[instances.size() * columns];

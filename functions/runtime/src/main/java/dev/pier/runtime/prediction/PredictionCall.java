@@ -45,6 +45,7 @@ public final class PredictionCall {
   private int jsonLength = -1;
 
   private ModelVersion version;
+  private String experiment;
   private PiiFields pii;
   private List<String> markedValues;
   private ConcurrencyLimits.Permit permit;
@@ -222,6 +223,19 @@ public final class PredictionCall {
     this.version = version;
     this.pii = null;
     this.markedValues = null;
+  }
+
+  /**
+   * The experiment and arm whose version answers, as {@code <experiment id>=<arm>} (the value of
+   * {@code X-Pier-Experiment}); null when no experiment assigned this call.
+   */
+  public String experiment() {
+    return experiment;
+  }
+
+  /** Set in {@link Slot#RESOLVE} by experiment assignment, with the arm's {@link #version(ModelVersion) version}. */
+  public void experiment(String experimentArm) {
+    this.experiment = experimentArm;
   }
 
   /** The answering version's PII-marked input fields. */

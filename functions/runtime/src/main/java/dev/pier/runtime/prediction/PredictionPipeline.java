@@ -195,6 +195,15 @@ public final class PredictionPipeline {
       return this;
     }
 
+    /**
+     * Adds {@code stage} at the start of {@code slot}, ahead of the stages placed there already: for a stage that
+     * prepares what they use (online feature lookup, ahead of the runtime's feature pipeline in {@link Slot#FEATURES}).
+     */
+    public Builder addFirst(Slot slot, Stage stage) {
+      placed.computeIfAbsent(slot, s -> new ArrayList<>()).add(0, stage);
+      return this;
+    }
+
     public PredictionPipeline build() {
       return new PredictionPipeline(placed);
     }

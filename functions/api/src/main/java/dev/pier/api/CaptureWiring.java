@@ -1,0 +1,56 @@
+package dev.pier.api;
+
+import dev.pier.monitoring.capture.CaptureBuffer;
+import dev.pier.monitoring.capture.CaptureStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
+ * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
+ * {@code pier.capture.batch-rows} (default 1,000) at least every {@code pier.capture.flush-interval} (default 5 s) into
+ * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
+ * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
+ * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Wiring only.
+ */
+@Singleton
+public class CaptureWiring {
+  @Produces
+  @Singleton
+  CaptureBuffer captureBuffer(Platform platform, MeterRegistry meters,
+      @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
+      @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
+      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
+      @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
+    if (platform.standIns() != null) {
+      try {
+        platform.aws().s3().createBucket(b -> b.bucket(bucket));
+      } catch (BucketAlreadyOwnedByYouException e) {
+        // there from an earlier start
+      } catch (S3Exception e) {
+        if (e.statusCode() != 409) {
+          throw e;
+        }
+      }
+    }
+    CaptureStore store = new CaptureStore(platform.aws().s3(), bucket);
+    CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, store::write);
+    FunctionCounter.builder("pier.capture.dropped", buffer, CaptureBuffer::dropped)
+        .description("captured prediction rows dropped because the capture buffer was full").register(meters);
+    FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)
+        .description("captured prediction rows lost because their batch could not be written").register(meters);
+    return buffer;
+  }
+
+  /** Writes what is queued at shutdown. */
+  void close(@Disposes CaptureBuffer buffer) {
+    buffer.close();
+  }
+}

@@ -1,0 +1,54 @@
+package dev.pier.api.inference;
+
+import dev.pier.experiments.assignment.Assignment;
+import dev.pier.experiments.assignment.ExperimentAssigner;
+import dev.pier.registry.ModelResolver;
+import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.Slot;
+import dev.pier.runtime.prediction.Stage;
+
+/**
+ * {@link Slot#RESOLVE}, after the alias is resolved: when a running experiment holds the alias the call names (no
+ * version means {@code production}) and the call carries a unit ({@code X-Pier-Unit} or {@code parameters.unit}), the
+ * unit's arm answers — its version replaces the alias's, and the call records {@code <experiment>=<arm>} for the way
+ * in to answer ({@code X-Pier-Experiment}, gRPC's response parameter {@code experiment}). The unit's first exposure is
+ * offered to the experiment's bounded exposure buffer (a queue offer; written to the ledger off the request path).
+ * A call that names a version number is never assigned: no alias has a numeric name, so the assigner finds no route.
+ *
+ * <p>Cost when nothing runs: the assigner returns at once for a call without a unit, and otherwise after one lookup of
+ * the model in its immutable snapshot (no key built, nothing allocated). In an experiment, the arm's version comes from
+ * the resolver's memory; without a budget to block, the stage declines when that version is not cached yet.
+ */
+final class ExperimentStage implements Stage {
+  private static final String DEFAULT_ALIAS = "production";
+
+  private final ExperimentAssigner assigner;
+  private final ModelResolver resolver;
+
+  ExperimentStage(ExperimentAssigner assigner, ModelResolver resolver) {
+    this.assigner = assigner;
+    this.resolver = resolver;
+  }
+
+  @Override
+  public boolean apply(PredictionCall call) {
+    if (call.experiment() != null) {
+      return true; // assigned before this call was declined and resumed
+    }
+    String reference = call.reference();
+    Assignment arm = assigner.assign(call.model(), reference == null ? DEFAULT_ALIAS : reference, call.unit(),
+        System.currentTimeMillis());
+    if (arm == null) {
+      return true;
+    }
+    ModelVersion version = call.version().version() == arm.version() ? call.version()
+        : resolver.resolve(call.model(), Integer.toString(arm.version()), null, call.budget().mayBlock());
+    if (version == null) {
+      return false; // not cached: resumed here on a thread that may read the registry (the exposure is deduplicated)
+    }
+    call.version(version);
+    call.experiment(arm.header());
+    return true;
+  }
+}

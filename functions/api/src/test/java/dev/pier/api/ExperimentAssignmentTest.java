@@ -1,0 +1,229 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.experiments.assignment.Allocation;
+import dev.pier.grpc.v2.GRPCInferenceServiceGrpc;
+import dev.pier.grpc.v2.InferParameter;
+import dev.pier.grpc.v2.InferTensorContents;
+import dev.pier.grpc.v2.ModelInferRequest;
+import dev.pier.grpc.v2.ModelInferResponse;
+import dev.pier.grpc.v2.ModelStreamInferResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Experiment assignment in the prediction pipeline's resolve stage, seen from every way in that resolves an alias per
+ * request: OIP REST (the I/O-thread route and the JAX-RS resource), gRPC unary and streaming, and {@code /predict}.
+ * Each unit lands in the arm the documented hash puts it in, the same arm whichever way it comes in and however often
+ * (sticky), answered by that arm's version and named in {@code X-Pier-Experiment} (gRPC: the response parameter
+ * {@code experiment}; {@code /predict}: also the body's {@code experiment}). Exposures reach the experiment's
+ * results; a request naming a version number, or carrying no unit, is not assigned; a stopped experiment assigns no
+ * more.
+ */
+@QuarkusTest
+class ExperimentAssignmentTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PIPELINE = "{\"input\":\"input\",\"features\":"
+      + "[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"c\"},{\"name\":\"d\"}]}";
+  private static final String BODY = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+      + "\"data\":[5.1,3.5,1.4,0.2]}]}";
+
+  private static ManagedChannel channel;
+
+  @Inject RpcStartup rpc;
+
+  @AfterAll
+  static void closeChannel() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A model with versions 1 (production, control) and 2 (treatment) and a running 50/50 experiment on it. */
+  private record Running(String model, String id, Allocation allocation) {
+    String expected(String unit) {
+      return id + "=" + allocation.arm(unit);
+    }
+
+    int version(String unit) {
+      return allocation.arm(unit).equals("control") ? 1 : 2;
+    }
+  }
+
+  private static Running startExperiment() throws Exception {
+    String model = "xp-" + UUID.randomUUID().toString().substring(0, 8);
+    for (int v = 1; v <= 2; v++) {
+      given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+          .multiPart("metadata", "{\"framework\":\"onnx\",\"pipeline\":" + PIPELINE + "}")
+          .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
+    }
+    given().contentType(ContentType.JSON).body("{\"version\": 1}")
+        .put("/api/v1/models/" + model + "/aliases/production").then().statusCode(200);
+    String design = """
+        {"name": "v2 vs v1", "model": "MODEL", "alias": "production",
+         "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
+         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1}, "analysis": "frequentist"}
+        """.replace("MODEL", model);
+    JsonNode created = JSON.readTree(given().contentType(ContentType.JSON).body(design).post("/api/v1/experiments")
+        .then().statusCode(201).extract().asString());
+    String id = created.get("id").asText();
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/start").then().statusCode(200);
+    return new Running(model, id, new Allocation(created.get("seed").asText(), List.of("control", "treatment"),
+        List.of(0.5, 0.5)));
+  }
+
+  /** What answered a request: {@code <version> <experiment header or "-">}. */
+  private static String rest(String model, String version, String unit, boolean viaJaxRs) {
+    // a body over the I/O-thread route's 64 KiB limit goes to the JAX-RS resource (whitespace is valid JSON)
+    String body = viaJaxRs ? BODY + " ".repeat(70 * 1024) : BODY;
+    var request = given().contentType(ContentType.JSON).body(body);
+    if (unit != null) {
+      request.header("X-Pier-Unit", unit);
+    }
+    Response r = request.post("/v2/models/" + model + (version == null ? "" : "/versions/" + version) + "/infer");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    String header = r.header("X-Pier-Experiment");
+    return r.path("model_version") + " " + (header == null ? "-" : header);
+  }
+
+  private static String predict(String model, String unit) throws Exception {
+    Response r = given().contentType(ContentType.JSON).header("X-Pier-Unit", unit)
+        .body("{\"instances\":[{\"a\":5.1,\"b\":3.5,\"c\":1.4,\"d\":0.2}]}")
+        .post("/api/v1/models/" + model + "/predict");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    JsonNode body = JSON.readTree(r.asString());
+    assertThat(r.header("X-Pier-Experiment")).isEqualTo(body.path("experiment").asText(null));
+    return body.get("model_version").asText() + " " + body.path("experiment").asText("-");
+  }
+
+  private ModelInferRequest grpcRequest(String model, String unit) {
+    return ModelInferRequest.newBuilder().setModelName(model)
+        .putParameters("unit", InferParameter.newBuilder().setStringParam(unit).build())
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input").setDatatype("FP32")
+            .addShape(1).addShape(4).setContents(InferTensorContents.newBuilder()
+                .addFp32Contents(5.1f).addFp32Contents(3.5f).addFp32Contents(1.4f).addFp32Contents(0.2f)))
+        .build();
+  }
+
+  private static String grpcAnswer(ModelInferResponse r) {
+    InferParameter p = r.getParametersMap().get("experiment");
+    return r.getModelVersion() + " " + (p == null ? "-" : p.getStringParam());
+  }
+
+  private ManagedChannel channel() {
+    if (channel == null) {
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", rpc.port("grpc")).usePlaintext().build();
+    }
+    return channel;
+  }
+
+  private String grpc(String model, String unit) {
+    return grpcAnswer(GRPCInferenceServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .modelInfer(grpcRequest(model, unit)));
+  }
+
+  /** One gRPC stream carrying a request per unit, answered in order. */
+  private List<String> grpcStream(String model, List<String> units) throws Exception {
+    List<String> answers = new ArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<ModelInferRequest> in = GRPCInferenceServiceGrpc.newStub(channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS).modelStreamInfer(new StreamObserver<>() {
+          @Override
+          public void onNext(ModelStreamInferResponse r) {
+            answers.add(r.getErrorMessage().isEmpty() ? grpcAnswer(r.getInferResponse()) : "error " + r.getErrorMessage());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(null);
+          }
+        });
+    units.forEach(u -> in.onNext(grpcRequest(model, u)));
+    in.onCompleted();
+    done.get(30, TimeUnit.SECONDS);
+    return answers;
+  }
+
+  @Test
+  void eachUnitIsAnsweredByItsArmAlikeThroughEveryWayInAndAgainOnEveryRequest() throws Exception {
+    Running x = startExperiment();
+    List<String> units = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      units.add("user-" + i);
+    }
+    Map<String, String> expected = new LinkedHashMap<>();
+    units.forEach(u -> expected.put(u, x.version(u) + " " + x.expected(u)));
+    assertThat(expected.values()).as("16 units fill both arms").anyMatch(a -> a.startsWith("1 "))
+        .anyMatch(a -> a.startsWith("2 "));
+
+    List<String> streamed = grpcStream(x.model(), units);
+    for (int i = 0; i < units.size(); i++) {
+      String u = units.get(i);
+      for (int repeat = 0; repeat < 2; repeat++) {
+        assertThat(rest(x.model(), null, u, false)).as("rest " + u).isEqualTo(expected.get(u));
+        assertThat(rest(x.model(), "production", u, true)).as("rest via JAX-RS " + u).isEqualTo(expected.get(u));
+        assertThat(grpc(x.model(), u)).as("grpc " + u).isEqualTo(expected.get(u));
+        assertThat(predict(x.model(), u)).as("predict " + u).isEqualTo(expected.get(u));
+      }
+      assertThat(streamed.get(i)).as("grpc stream " + u).isEqualTo(expected.get(u));
+    }
+
+    // each unit's first exposure reaches the experiment's ledger, once, in its arm
+    long treated = units.stream().filter(u -> x.version(u) == 2).count();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode arms;
+    do {
+      Thread.sleep(100);
+      arms = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+          .extract().asString()).get("arms");
+      assertThat(System.nanoTime()).as("exposures written: " + arms).isLessThan(deadline);
+    } while (arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong() < units.size());
+    assertThat(arms.get(0).get("units").asLong()).as("control units").isEqualTo(units.size() - treated);
+    assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+  }
+
+  @Test
+  void aVersionNumberOrAMissingUnitIsNotAssignedAndAStoppedExperimentAssignsNoMore() throws Exception {
+    Running x = startExperiment();
+    String treated = null;
+    for (int i = 0; treated == null; i++) {
+      if (x.version("u-" + i) == 2) {
+        treated = "u-" + i;
+      }
+    }
+    assertThat(rest(x.model(), null, treated, false)).isEqualTo("2 " + x.expected(treated));
+    assertThat(rest(x.model(), "1", treated, false)).as("an explicit version bypasses assignment").isEqualTo("1 -");
+    assertThat(rest(x.model(), "1", treated, true)).as("via JAX-RS too").isEqualTo("1 -");
+    assertThat(rest(x.model(), null, null, false)).as("no unit: the alias, no experiment").isEqualTo("1 -");
+
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+    assertThat(rest(x.model(), null, treated, false)).as("stopped").isEqualTo("1 -");
+    assertThat(grpc(x.model(), treated)).as("stopped, grpc").isEqualTo("1 -");
+    assertThat(predict(x.model(), treated)).as("stopped, predict").isEqualTo("1 -");
+  }
+}
