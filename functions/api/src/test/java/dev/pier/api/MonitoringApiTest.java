@@ -128,6 +128,9 @@ class MonitoringApiTest {
           .body("runs[0].run_id", equalTo(runId)).body("runs[0].alerts", equalTo(1));
       given().get("/api/v1/monitors/" + id + "/runs/" + runId).then().statusCode(200)
           .body("data_drift.columns.'input[2]'.method", equalTo("ks"));
+      given().get("/api/v1/monitors/" + id + "/runs/" + runId + "/report.html").then().statusCode(200)
+          .contentType(containsString("text/html")).body(containsString("<td>input[2]</td><td>ks</td>"))
+          .body(containsString("<svg"));
       given().get("/api/v1/monitors/" + id + "/alerts").then().statusCode(200)
           .body("alerts[0].column", equalTo("input[2]"))
           .body("alerts[0].link", equalTo("/api/v1/monitors/" + id + "/runs/" + runId));

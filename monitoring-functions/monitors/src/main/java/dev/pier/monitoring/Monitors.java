@@ -242,6 +242,24 @@ public final class Monitors {
     return store.run(id, runId);
   }
 
+  /**
+   * A run as a self-contained HTML page ({@link dev.pier.monitoring.report.RunReport}); an exact run's window is read
+   * again for the distribution plots of its drifted columns.
+   */
+  public String report(String id, String runId) {
+    MonitorDefinition monitor = store.get(id);
+    JsonNode run = store.run(id, runId);
+    Map<String, List<Object>> window = new java.util.HashMap<>();
+    if ("exact".equals(run.path("mode").asText())) {
+      for (CaptureStore.CapturedRow row : captures.read(monitor.model(), monitor.version(),
+          Instant.parse(run.get("window_start").asText()), Instant.parse(run.get("window_end").asText()))) {
+        row.inputs().forEach((k, v) -> window.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        row.outputs().forEach((k, v) -> window.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+      }
+    }
+    return dev.pier.monitoring.report.RunReport.html(run, store.reference(id), window);
+  }
+
   /** The monitor's alerts, newest window first. */
   public List<JsonNode> alerts(String id) {
     return store.alerts(id);

@@ -193,6 +193,10 @@ class ScheduledRunsAndAlertsTest {
     assertThat(drift.value()).isLessThan(0.05);
     assertThat(delivered).filteredOn(a -> a.monitorId().equals(monitor.id())).hasSize(2);
 
+    String html = monitors.report(monitor.id(), run.runId());
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<td>x[0]</td><td>ks</td>")
+        .contains("Distributions of drifted columns").contains("<svg").contains("x[0]")
+        .doesNotContain("http://", "https://", "<script", "<link"); // nothing is fetched
     MonitorRun again = monitors.runNow(monitor.id()); // the same window (the clock has not moved)
     assertThat(again.alerts()).isEmpty();
     assertThat(delivered).filteredOn(a -> a.monitorId().equals(monitor.id())).hasSize(2);

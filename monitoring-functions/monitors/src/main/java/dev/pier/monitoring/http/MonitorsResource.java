@@ -102,6 +102,15 @@ public class MonitorsResource {
     return monitors.run(id, run);
   }
 
+  /** The run as one HTML page that needs nothing from the network: figures, tables and a plot per drifted column. */
+  @GET
+  @Path("/{id}/runs/{run}/report.html")
+  @Produces(MediaType.TEXT_HTML)
+  @Authorize(Permission.READ)
+  public String report(@PathParam("id") String id, @PathParam("run") String run) {
+    return monitors.report(id, run);
+  }
+
   @GET
   @Path("/{id}/alerts")
   @Authorize(Permission.READ)
