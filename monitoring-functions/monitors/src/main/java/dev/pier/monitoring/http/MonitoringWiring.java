@@ -11,6 +11,7 @@ import dev.pier.monitoring.MonitoringJson;
 import dev.pier.monitoring.Monitors;
 import dev.pier.monitoring.ReferenceLoader;
 import dev.pier.monitoring.alerts.AlertDelivery;
+import dev.pier.monitoring.alerts.AwsAlerts;
 import dev.pier.monitoring.alerts.WebhookAlerts;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.profile.ProfileStore;
@@ -30,7 +31,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -41,7 +44,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * <p>Configuration: {@code pier.monitoring.table} (DynamoDB, default {@code pier-monitoring}),
  * {@code pier.monitoring.bucket} (captures, profiles, references and runs; default {@code pier-monitoring}),
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
- * scheduler off). In local mode the table and bucket are created when missing.
+ * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not). In
+ * local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -51,6 +55,10 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.monitoring.table", defaultValue = "pier-monitoring") String table;
   @ConfigProperty(name = "pier.monitoring.bucket", defaultValue = "pier-monitoring") String bucket;
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
+  @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
+
+  private SnsClient sns;
+  private EventBridgeClient events;
 
   private ScheduledExecutorService scheduler;
 
@@ -104,9 +112,11 @@ public class MonitoringWiring {
   Monitors monitors(AwsClients aws, ModelRegistry registry, ProfileStore profiles,
       FeedbackStore feedback, ReferenceLoader references, Instance<WebhookStore> webhooks,
       Instance<WebhookDispatcher> dispatcher) {
+    sns = aws.client(SnsClient.builder(), null);
+    events = eventBus.isPresent() ? aws.client(EventBridgeClient.builder(), null) : null;
+    AlertDelivery toAws = new AwsAlerts(sns, events, eventBus.orElse(null), MonitoringJson.MAPPER);
     AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
-        ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, AlertDelivery.NONE)
-        : AlertDelivery.NONE;
+        ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
     return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
         captures(aws), profiles, feedback::labelsFor, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
         delivery);
@@ -137,6 +147,12 @@ public class MonitoringWiring {
   void stop(@Observes Shutdown event) {
     if (scheduler != null) {
       scheduler.shutdownNow();
+    }
+    if (sns != null) {
+      sns.close();
+    }
+    if (events != null) {
+      events.close();
     }
   }
 }
