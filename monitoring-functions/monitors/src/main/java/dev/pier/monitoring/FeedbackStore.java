@@ -42,25 +42,40 @@ public final class FeedbackStore {
   public record Feedback(String requestId, int row, Object label) {
   }
 
+  /** Items per request; more belong in a file ({@code {"uri": "s3://…"}}). */
+  public static final int MAX_ITEMS = 10_000;
+
   /**
-   * Reads {@code {"items": [{"request_id": "…", "row": 0, "label": 1}, …]}}; 400 naming the item for a missing
-   * request id, a negative row or a label that is not a number, string or boolean.
+   * Reads {@code {"items": [{"request_id": "…", "row": 0, "label": 1}, …]}} ({@code prediction_id} instead of
+   * {@code request_id} for an async prediction, whose id is its request id); one 400 naming every item with a missing
+   * id, a negative row or a label that is not a number, string or boolean. Nothing is recorded unless all are valid.
    */
   public static List<Feedback> parse(JsonNode body) {
     if (body == null || !body.isObject() || !body.path("items").isArray()) {
-      throw PierException.badRequest("the body must be {\"items\": [{\"request_id\", \"row\", \"label\"}, ...]}");
+      throw PierException.badRequest("the body must be {\"items\": [{\"request_id\", \"row\", \"label\"}, ...]}"
+          + " or {\"uri\": \"s3://…\"}");
+    }
+    JsonNode items = body.get("items");
+    if (items.size() > MAX_ITEMS) {
+      throw PierException.badRequest("items has " + items.size() + " labels; at most " + MAX_ITEMS
+          + " per request (send a file as {\"uri\": \"s3://…\"})");
     }
     List<Feedback> out = new ArrayList<>();
-    JsonNode items = body.get("items");
-    for (int i = 0; i < items.size(); i++) {
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < items.size() && problems.size() < 20; i++) {
       JsonNode item = items.get(i);
       String where = "items[" + i + "]";
-      if (!item.isObject() || !item.path("request_id").isTextual() || item.get("request_id").asText().isEmpty()) {
-        throw PierException.badRequest(where + ".request_id is required");
+      if (!item.isObject()) {
+        problems.add(where + " must be an object");
+        continue;
+      }
+      JsonNode id = item.has("request_id") ? item.get("request_id") : item.path("prediction_id");
+      if (!id.isTextual() || id.asText().isEmpty()) {
+        problems.add(where + ".request_id (or prediction_id) is required");
       }
       JsonNode row = item.path("row");
       if (!row.isMissingNode() && !(row.isIntegralNumber() && row.asInt() >= 0)) {
-        throw PierException.badRequest(where + ".row must be a non-negative integer");
+        problems.add(where + ".row must be a non-negative integer");
       }
       JsonNode label = item.get("label");
       Object value = label == null ? null : switch (label.getNodeType()) {
@@ -70,9 +85,47 @@ public final class FeedbackStore {
         default -> null;
       };
       if (value == null) {
-        throw PierException.badRequest(where + ".label must be a number, string or boolean");
+        problems.add(where + ".label must be a number, string or boolean");
       }
-      out.add(new Feedback(item.get("request_id").asText(), row.isMissingNode() ? 0 : row.asInt(), value));
+      if (id.isTextual() && value != null) {
+        out.add(new Feedback(id.asText(), row.isMissingNode() ? 0 : row.asInt(), value));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest(String.join("; ", problems));
+    }
+    return out;
+  }
+
+  /** Labels from a file's rows (columns request_id or prediction_id, row, label), checked as {@link #parse} does. */
+  public static List<Feedback> parseRows(String source, List<Map<String, Object>> rows) {
+    List<Feedback> out = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < rows.size() && problems.size() < 20; i++) {
+      Map<String, Object> r = rows.get(i);
+      String where = source + " row " + (i + 1);
+      Object id = r.containsKey("request_id") ? r.get("request_id") : r.get("prediction_id");
+      if (id instanceof Double d && d == Math.rint(d)) { // CSV readers take numeric ids for numbers
+        id = Long.toString(d.longValue());
+      }
+      Object row = r.getOrDefault("row", 0.0);
+      Object label = r.get("label");
+      if (!(id instanceof String s) || s.isEmpty()) {
+        problems.add(where + ": request_id (or prediction_id) is required");
+        continue;
+      }
+      if (!(row instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() != Math.rint(n.doubleValue())) {
+        problems.add(where + ": row must be a non-negative integer");
+        continue;
+      }
+      if (!(label instanceof Number || label instanceof String || label instanceof Boolean)) {
+        problems.add(where + ": label must be a number, string or boolean");
+        continue;
+      }
+      out.add(new Feedback(s, ((Number) row).intValue(), label));
+    }
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest(String.join("; ", problems));
     }
     return out;
   }

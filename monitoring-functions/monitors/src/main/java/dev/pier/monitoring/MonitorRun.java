@@ -17,13 +17,22 @@ import java.util.Map;
  * @param predictionDrift null when the reference has no output columns
  * @param performance null when the monitor has no task, or in sketch mode (see {@code notes})
  * @param notes what the run could not do and why, in words
+ * @param alerts what its checks raised (each once per window; a run of a window already alerted on lists none)
  */
 public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
     long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
-    Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes) {
+    Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes,
+    List<dev.pier.monitoring.alerts.Alert> alerts) {
 
   public MonitorRun {
     notes = notes == null ? List.of() : List.copyOf(notes);
+    alerts = alerts == null ? List.of() : List.copyOf(alerts);
+  }
+
+  /** This run with the alerts its checks raised. */
+  public MonitorRun withAlerts(List<dev.pier.monitoring.alerts.Alert> raised) {
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, performance, notes, raised);
   }
 
   /**

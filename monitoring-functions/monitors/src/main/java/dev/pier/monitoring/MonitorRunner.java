@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * rows, and from {@link DataProfile}s beyond, with each column's error bound in the run. Stateless, thread-safe.
  */
 public final class MonitorRunner {
-  static final int EXACT_MAX_ROWS = 100_000;
+  public static final int EXACT_MAX_ROWS = 100_000;
 
   public MonitorRun run(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
       List<CapturedRow> window, LabelSource labels, Instant startedAt, Instant windowStart, Instant windowEnd) {
@@ -80,7 +80,7 @@ public final class MonitorRunner {
     return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, window.size(),
         exact ? "exact" : "sketch", dataDrift, predictionDrift,
         quality(dataColumns, refProfile, curColumns, window.size()),
-        monitor.task() == null ? null : performance(monitor, window, labels), List.of());
+        monitor.task() == null ? null : performance(monitor, window, labels), List.of(), List.of());
   }
 
   /**
@@ -125,7 +125,7 @@ public final class MonitorRunner {
         : List.of("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
             + " rows); this window has " + rows);
     return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch", dataDrift,
-        predictionDrift, quality, null, notes);
+        predictionDrift, quality, null, notes, List.of());
   }
 
   private static Map<String, List<Object>> columns(List<Map<String, Object>> rows) {

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.DynamoTables;
+import dev.pier.kernel.aws.S3Create;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -91,21 +94,111 @@ public final class MonitorStore {
     }
   }
 
-  /** Stores a run: its result in S3 and its summary in the monitor's run index. */
+  /**
+   * Stores a run: its result in S3 and its summary in the monitor's run index, both create-only, so storing a run of
+   * the same id again (a retry, a scheduled window run twice) changes nothing.
+   */
   public void putRun(MonitorRun run) {
     byte[] json = write(run);
+    S3Create.once(s3, b -> b.bucket(bucket).key(runKey(run.monitorId(), run.runId())).contentType("application/json"),
+        RequestBody.fromBytes(json));
     try {
-      s3.putObject(b -> b.bucket(bucket).key(runKey(run.monitorId(), run.runId())).contentType("application/json")
-          .ifNoneMatch("*"), RequestBody.fromBytes(json));
-    } catch (S3Exception e) {
-      if (e.statusCode() != 412) { // 412: a retried put whose first attempt landed (run ids are unique)
-        throw e;
+      dynamo.putItem(b -> b.tableName(table).item(Map.of(
+          "pk", s(pk(run.monitorId())), "sk", s(runSk(run.windowEnd(), run.runId())),
+          "summary", s(new String(write(summary(run)), StandardCharsets.UTF_8))))
+          .conditionExpression("attribute_not_exists(pk)"));
+    } catch (ConditionalCheckFailedException e) {
+      // stored before: runs are written once
+    }
+  }
+
+  /** Whether the run of this id over the window ending at {@code windowEnd} is stored. */
+  public boolean hasRun(String id, Instant windowEnd, String runId) {
+    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(Map.of("pk", s(pk(id)),
+        "sk", s(runSk(windowEnd, runId)))).consistentRead(true)).item();
+    return item != null && !item.isEmpty();
+  }
+
+  /**
+   * Replaces the definition if it is still {@code before} (409 when someone changed it meanwhile); other attributes
+   * of the item (the schedule's progress) stay.
+   */
+  public void update(MonitorDefinition before, MonitorDefinition after) {
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s(pk(before.id())), "sk", s(DEFINITION)))
+          .updateExpression("SET #j = :new").conditionExpression("#j = :old")
+          .expressionAttributeNames(Map.of("#j", "json"))
+          .expressionAttributeValues(Map.of(":new", s(new String(write(after), StandardCharsets.UTF_8)),
+              ":old", s(new String(write(before), StandardCharsets.UTF_8)))));
+    } catch (ConditionalCheckFailedException e) {
+      throw PierException.conflict("monitor '" + before.id() + "' changed or was deleted meanwhile; read it and"
+          + " retry");
+    }
+  }
+
+  /** Deletes a monitor, its reference, runs and alerts; 404 naming it when there is none. */
+  public void delete(String id) {
+    get(id);
+    List<Map<String, AttributeValue>> keys = new ArrayList<>();
+    for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table).keyConditionExpression("pk = :p")
+        .expressionAttributeValues(Map.of(":p", s(pk(id)))).projectionExpression("pk, sk"))) {
+      keys.addAll(page.items());
+    }
+    for (Map<String, AttributeValue> key : keys) { // the definition last: a retried delete finds what is left
+      if (!key.get("sk").s().equals(DEFINITION)) {
+        dynamo.deleteItem(b -> b.tableName(table).key(key));
       }
     }
-    dynamo.putItem(b -> b.tableName(table).item(Map.of(
-        "pk", s(pk(run.monitorId())), "sk", s("run#" + run.startedAt() + "#" + run.runId()),
-        "summary", s(new String(write(summary(run)), java.nio.charset.StandardCharsets.UTF_8))))
-        .conditionExpression("attribute_not_exists(pk)"));
+    s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("monitors/" + id + "/")).contents()
+        .forEach(o -> s3.deleteObject(b -> b.bucket(bucket).key(o.key())));
+    dynamo.deleteItem(b -> b.tableName(table).key(Map.of("pk", s(pk(id)), "sk", s(DEFINITION))));
+  }
+
+  /** The end of the last scheduled window run, or null before the first. */
+  public Instant scheduledThrough(String id) {
+    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(Map.of("pk", s(pk(id)),
+        "sk", s(DEFINITION))).consistentRead(true).projectionExpression("scheduled_through")).item();
+    return item == null || !item.containsKey("scheduled_through") ? null
+        : Instant.parse(item.get("scheduled_through").s());
+  }
+
+  /** Moves the schedule's progress forward to {@code end} (never back: two schedulers may race). */
+  public void scheduledThrough(String id, Instant end) {
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", s(pk(id)), "sk", s(DEFINITION)))
+          .updateExpression("SET scheduled_through = :e")
+          .conditionExpression("attribute_exists(pk) AND (attribute_not_exists(scheduled_through)"
+              + " OR scheduled_through < :e)")
+          .expressionAttributeValues(Map.of(":e", s(end.toString()))));
+    } catch (ConditionalCheckFailedException e) {
+      // another scheduler got there first, or the monitor is gone
+    }
+  }
+
+  /** Records an alert once per (monitor, window, check, column); true when this call recorded it. */
+  public boolean putAlert(dev.pier.monitoring.alerts.Alert alert) {
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(Map.of(
+          "pk", s(pk(alert.monitorId())), "sk", s("alert#" + alert.windowEnd() + "#" + alert.check() + "#"
+              + (alert.column() == null ? "" : alert.column())),
+          "json", s(new String(write(alert), StandardCharsets.UTF_8))))
+          .conditionExpression("attribute_not_exists(pk)"));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  /** The monitor's alerts, newest window first. */
+  public List<JsonNode> alerts(String id) {
+    get(id);
+    List<JsonNode> out = new ArrayList<>();
+    for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table)
+        .keyConditionExpression("pk = :p AND begins_with(sk, :a)").scanIndexForward(false)
+        .expressionAttributeValues(Map.of(":p", s(pk(id)), ":a", s("alert#"))))) {
+      page.items().forEach(item -> out.add(read(item.get("json").s(), JsonNode.class)));
+    }
+    return out;
   }
 
   /** The monitor's run summaries, newest first. */
@@ -132,17 +225,21 @@ public final class MonitorStore {
   /** What the run list shows per run. */
   record RunSummary(String runId, java.time.Instant startedAt, java.time.Instant windowStart,
       java.time.Instant windowEnd, long rows, String mode, boolean datasetDrift, double shareDrifted,
-      Boolean predictionDrift) {
+      Boolean predictionDrift, int alerts) {
   }
 
   private static RunSummary summary(MonitorRun run) {
     return new RunSummary(run.runId(), run.startedAt(), run.windowStart(), run.windowEnd(), run.rows(), run.mode(),
         run.dataDrift().datasetDrift(), run.dataDrift().shareDrifted(),
-        run.predictionDrift() == null ? null : run.predictionDrift().datasetDrift());
+        run.predictionDrift() == null ? null : run.predictionDrift().datasetDrift(), run.alerts().size());
   }
 
   private static String pk(String id) {
     return "monitor#" + id;
+  }
+
+  private static String runSk(Instant windowEnd, String runId) {
+    return "run#" + windowEnd + "#" + runId;
   }
 
   private static String referenceKey(String id) {

@@ -15,8 +15,8 @@ import java.io.IOException;
  * The JSON of monitors and runs: records with snake_case names, enums by their wire names, instants as ISO-8601, and
  * numbers that are not finite (a distance's p-value, an undefined ROC AUC) as null, since JSON has no NaN.
  */
-final class MonitoringJson {
-  static final ObjectMapper MAPPER = new ObjectMapper()
+public final class MonitoringJson {
+  public static final ObjectMapper MAPPER = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .setSerializationInclusion(JsonInclude.Include.NON_NULL)
       .registerModule(new JavaTimeModule())
@@ -26,6 +26,15 @@ final class MonitoringJson {
       .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
 
   private MonitoringJson() {
+  }
+
+  /** JSON text this module wrote (or a caller's, already checked); unreadable text is a bug, not a 400. */
+  static com.fasterxml.jackson.databind.JsonNode read(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static final class FiniteOrNull extends StdSerializer<Double> {

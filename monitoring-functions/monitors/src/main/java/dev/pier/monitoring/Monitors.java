@@ -1,12 +1,19 @@
 package dev.pier.monitoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.batch.ScheduleExpression;
 import dev.pier.kernel.PierException;
+import dev.pier.monitoring.alerts.Alert;
+import dev.pier.monitoring.alerts.AlertDelivery;
+import dev.pier.monitoring.alerts.AlertRules;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.profile.CaptureProfile;
 import dev.pier.monitoring.profile.ProfileStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,13 +23,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The monitors service behind {@code /api/v1/monitors}: create a monitor on a model version against a reference,
- * run it now over the window of captures that ends now, list and read its runs. A resource method maps one call here
- * to one HTTP answer; failures are {@link PierException}s carrying their status and a message naming the problem.
- * Thread-safe.
+ * The monitors service behind {@code /api/v1/monitors}: create, change and delete monitors; run one now over the
+ * window of captures that ends now, or every scheduled window that is due; list and read runs and alerts. A resource
+ * method maps one call here to one HTTP answer; failures are {@link PierException}s carrying their status and a
+ * message naming the problem. Thread-safe.
  */
 public final class Monitors {
   private static final Pattern COLUMN = Pattern.compile("(.+)\\[(\\d+)]");
+  /** A scheduler that was down catches up on at most this many windows per monitor, newest last. */
+  static final int MAX_CATCH_UP = 24;
 
   private final MonitorStore store;
   private final ModelVersions versions;
@@ -32,18 +41,27 @@ public final class Monitors {
   private final Labels labels;
   private final MonitorRunner runner = new MonitorRunner();
   private final Clock clock;
+  private final ReferenceLoader references;
+  private final AlertDelivery delivery;
 
   public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
       Labels labels, Clock clock) {
     this(store, versions, captures, profiles, labels, clock, MonitorRunner.EXACT_MAX_ROWS);
   }
 
+  public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
+      Labels labels, Clock clock, int exactMaxRows) {
+    this(store, versions, captures, profiles, labels, clock, exactMaxRows, null, AlertDelivery.NONE);
+  }
+
   /**
    * @param exactMaxRows windows with more captured rows than this run from the merged hourly profiles instead of the
    *     rows themselves
+   * @param references reads references given by uri, captures or training data; null for inline rows only
+   * @param delivery where new alerts go
    */
   public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
-      Labels labels, Clock clock, int exactMaxRows) {
+      Labels labels, Clock clock, int exactMaxRows, ReferenceLoader references, AlertDelivery delivery) {
     this.store = store;
     this.versions = versions;
     this.captures = captures;
@@ -51,39 +69,86 @@ public final class Monitors {
     this.exactMaxRows = exactMaxRows;
     this.labels = labels;
     this.clock = clock;
+    this.references = references;
+    this.delivery = delivery;
   }
 
   /**
-   * Creates a monitor: 404 for an unknown model or version, 400 for a prediction column that is not one of the
-   * version's outputs (when it declares them), for a protected or drift column the reference lacks, or for any
-   * invalid field (see {@link MonitorRequest}).
+   * Creates a monitor: 404 for an unknown model or version; 400 naming every problem among: a prediction column that
+   * is not one of the version's outputs, a reference none of whose columns is the version's (extra columns, such as a
+   * protected attribute the model does not take, are fine), protected, drift or checked
+   * columns the reference lacks (and any invalid field, see {@link MonitorRequest}).
    */
   public MonitorDefinition create(MonitorRequest request) {
     ModelVersions.Resolved version = versions.resolve(request.model(), request.version());
+    List<String> problems = new ArrayList<>();
     if (request.prediction() != null && !version.outputs().isEmpty() && !isOutput(request.prediction(),
         version.outputs())) {
-      throw PierException.badRequest("prediction: '" + request.prediction() + "' is not an output of "
-          + version.model() + " version " + version.version() + " (outputs: "
-          + String.join(", ", new TreeSet<>(version.outputs())) + ")");
+      problems.add("prediction: '" + request.prediction() + "' is not an output of " + version.model() + " version "
+          + version.version() + " (outputs: " + String.join(", ", new TreeSet<>(version.outputs())) + ")");
     }
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest(String.join("; ", problems));
+    }
+    List<Map<String, Object>> rows = request.reference() instanceof ReferenceSpec.Rows r ? r.rows()
+        : loader().load(request.reference(), version);
     Set<String> referenceColumns = new TreeSet<>();
-    request.referenceRows().forEach(r -> referenceColumns.addAll(r.keySet()));
-    for (String column : request.protectedColumns()) {
-      if (!referenceColumns.contains(column)) {
-        throw PierException.badRequest("protected: the reference has no column '" + column + "'");
-      }
+    rows.forEach(r -> referenceColumns.addAll(r.keySet()));
+    if (version.columns() != null && referenceColumns.stream().noneMatch(version.columns()::contains)) {
+      problems.add("reference: none of its columns (" + String.join(", ", referenceColumns) + ") is an input or"
+          + " output of " + version.model() + " version " + version.version() + " (its columns: "
+          + String.join(", ", version.columns()) + ")");
     }
-    for (String column : request.drift().keySet()) {
-      if (!referenceColumns.contains(column)) {
-        throw PierException.badRequest("drift: the reference has no column '" + column + "'");
-      }
+    checkColumns(request.protectedColumns(), "protected", referenceColumns, problems);
+    checkColumns(request.drift().keySet(), "drift", referenceColumns, problems);
+    checkColumns(dev.pier.monitoring.alerts.Checks.parse(request.checks(), new ArrayList<>()).namedColumns(),
+        "checks.column_drift", referenceColumns, problems);
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest(String.join("; ", problems));
     }
+    Map<String, Object> reference = new LinkedHashMap<>(request.reference().describe());
+    reference.put("rows", rows.size());
+    reference.put("columns", new ArrayList<>(referenceColumns));
     MonitorDefinition monitor = new MonitorDefinition(UUID.randomUUID().toString(), version.model(),
         version.version(), request.version(), request.window(), request.schedule(), request.task(),
         request.prediction(), request.protectedColumns(), request.drift(), request.driftShare(), request.checks(),
-        request.alerts(), clock.instant());
-    store.create(monitor, request.referenceRows());
+        request.alerts(), clock.instant(), reference);
+    store.create(monitor, rows);
     return monitor;
+  }
+
+  /** Changes the fields a {@code PATCH} names; 409 when the monitor changed meanwhile. */
+  public MonitorDefinition update(String id, MonitorRequest patch) {
+    MonitorDefinition before = store.get(id);
+    MonitorDefinition after = before.patched(patch);
+    List<String> problems = new ArrayList<>();
+    if (after.task() != null && after.prediction() == null) {
+      problems.add("prediction: a monitor with a task names the output column that holds the prediction");
+    }
+    if (after.prediction() != null && patch.fields().contains("prediction")) {
+      ModelVersions.Resolved version = versions.resolve(before.model(), Integer.toString(before.version()));
+      if (!version.outputs().isEmpty() && !isOutput(after.prediction(), version.outputs())) {
+        problems.add("prediction: '" + after.prediction() + "' is not an output of " + version.model()
+            + " version " + version.version() + " (outputs: " + String.join(", ", new TreeSet<>(version.outputs()))
+            + ")");
+      }
+    }
+    @SuppressWarnings("unchecked")
+    Set<String> columns = new TreeSet<>((List<String>) before.reference().getOrDefault("columns", List.of()));
+    if (!columns.isEmpty()) {
+      checkColumns(after.protectedColumns(), "protected", columns, problems);
+      checkColumns(after.drift().keySet(), "drift", columns, problems);
+      checkColumns(after.parsedChecks().namedColumns(), "checks.column_drift", columns, problems);
+    }
+    if (!problems.isEmpty()) {
+      throw PierException.badRequest(String.join("; ", problems));
+    }
+    store.update(before, after);
+    return after;
+  }
+
+  public void delete(String id) {
+    store.delete(id);
   }
 
   public MonitorDefinition get(String id) {
@@ -95,30 +160,79 @@ public final class Monitors {
   }
 
   /**
-   * Runs the monitor over {@code [now - window, now)} and stores the run; returns the run. A window with more than
-   * {@code exactMaxRows} captured rows (counted from its hourly profiles) runs from the merged profiles of the hours it
-   * overlaps; a smaller one from its rows.
+   * Runs the monitor over {@code [now - window, now)} and stores the run; returns the run. It sees every captured
+   * prediction written before it started.
    */
   public MonitorRun runNow(String id) {
     MonitorDefinition monitor = store.get(id);
     Instant now = clock.instant();
-    Instant from = now.minus(monitor.window());
-    CaptureProfile hourly = profiles.merged(monitor.model(), monitor.version(), from, now);
-    if (hourly.rows() > exactMaxRows) {
-      MonitorRun run = runner.runFromProfiles(monitor, UUID.randomUUID().toString(), store.reference(id), hourly,
-          now, from.truncatedTo(java.time.temporal.ChronoUnit.HOURS), now);
-      store.putRun(run);
-      return run;
+    return run(monitor, UUID.randomUUID().toString(), now.minus(monitor.window()), now);
+  }
+
+  /**
+   * Runs every scheduled window of every monitor that has ended by now and has not run: the window ending at each
+   * fire time of the schedule. A window's run id is made from its end ({@code w-<epoch seconds>}), and a run is
+   * written once, so a window is run once whatever crashes or restarts in between (the schedule's progress is
+   * recorded after each window). Returns the runs made.
+   */
+  public List<MonitorRun> runDue() {
+    List<MonitorRun> made = new ArrayList<>();
+    Instant now = clock.instant();
+    for (MonitorDefinition monitor : store.list()) {
+      if (monitor.schedule() == null) {
+        continue;
+      }
+      ScheduleExpression schedule = ScheduleExpression.parse(monitor.schedule(), monitor.createdAt());
+      Instant through = store.scheduledThrough(monitor.id());
+      Instant after = through != null ? through : monitor.createdAt();
+      List<Instant> due = new ArrayList<>();
+      for (Instant end = schedule.next(after); end != null && !end.isAfter(now); end = schedule.next(end)) {
+        due.add(end);
+        if (due.size() > MAX_CATCH_UP) {
+          due.removeFirst();
+        }
+      }
+      for (Instant end : due) {
+        String runId = scheduledRunId(end);
+        if (!store.hasRun(monitor.id(), end, runId)) {
+          made.add(run(monitor, runId, end.minus(monitor.window()), end));
+        }
+        store.scheduledThrough(monitor.id(), end);
+      }
     }
-    List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, now);
-    List<Map<String, Object>> reference = store.reference(id);
-    LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
-    MonitorRun run = runner.run(monitor, UUID.randomUUID().toString(), reference, window, arrived, now, from, now);
+    return made;
+  }
+
+  static String scheduledRunId(Instant windowEnd) {
+    return "w-" + windowEnd.getEpochSecond();
+  }
+
+  private MonitorRun run(MonitorDefinition monitor, String runId, Instant from, Instant to) {
+    Instant started = clock.instant();
+    CaptureProfile hourly = profiles.merged(monitor.model(), monitor.version(), from, to);
+    List<Map<String, Object>> reference = store.reference(monitor.id());
+    MonitorRun run;
+    if (hourly.rows() > exactMaxRows) {
+      run = runner.runFromProfiles(monitor, runId, reference, hourly, started, from.truncatedTo(ChronoUnit.HOURS),
+          to);
+    } else {
+      List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
+      LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
+      run = runner.run(monitor, runId, reference, window, arrived, started, from, to);
+    }
+    List<Alert> raised = new ArrayList<>();
+    for (Alert alert : AlertRules.evaluate(monitor, run)) {
+      if (store.putAlert(alert)) {
+        raised.add(alert);
+      }
+    }
+    run = run.withAlerts(raised);
     store.putRun(run);
+    delivery.deliver(raised, monitor.parsedAlerts());
     return run;
   }
 
-  /** Run summaries, newest first; 404 for an unknown monitor. */
+  /** Run summaries, newest window first; 404 for an unknown monitor. */
   public List<JsonNode> runs(String id) {
     return store.runs(id);
   }
@@ -126,6 +240,29 @@ public final class Monitors {
   public JsonNode run(String id, String runId) {
     store.get(id);
     return store.run(id, runId);
+  }
+
+  /**
+   * A run as a self-contained HTML page ({@link dev.pier.monitoring.report.RunReport}); an exact run's window is read
+   * again for the distribution plots of its drifted columns.
+   */
+  public String report(String id, String runId) {
+    MonitorDefinition monitor = store.get(id);
+    JsonNode run = store.run(id, runId);
+    Map<String, List<Object>> window = new java.util.HashMap<>();
+    if ("exact".equals(run.path("mode").asText())) {
+      for (CaptureStore.CapturedRow row : captures.read(monitor.model(), monitor.version(),
+          Instant.parse(run.get("window_start").asText()), Instant.parse(run.get("window_end").asText()))) {
+        row.inputs().forEach((k, v) -> window.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        row.outputs().forEach((k, v) -> window.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+      }
+    }
+    return dev.pier.monitoring.report.RunReport.html(run, store.reference(id), window);
+  }
+
+  /** The monitor's alerts, newest window first. */
+  public List<JsonNode> alerts(String id) {
+    return store.alerts(id);
   }
 
   /** A run as the API answers it. */
@@ -144,6 +281,22 @@ public final class Monitors {
     Labels NONE = rows -> LabelSource.NONE;
 
     LabelSource labelsFor(List<CaptureStore.CapturedRow> rows);
+  }
+
+  private ReferenceLoader loader() {
+    if (references == null) {
+      throw PierException.notImplemented("reference: only inline rows are read by this build");
+    }
+    return references;
+  }
+
+  private static void checkColumns(java.util.Collection<String> named, String field, Set<String> reference,
+      List<String> problems) {
+    for (String column : named) {
+      if (!reference.contains(column)) {
+        problems.add(field + ": the reference has no column '" + column + "'");
+      }
+    }
   }
 
   private static boolean isOutput(String column, Set<String> outputs) {

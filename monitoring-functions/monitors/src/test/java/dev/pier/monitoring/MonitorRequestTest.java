@@ -41,6 +41,29 @@ class MonitorRequestTest {
   }
 
   @Test
+  void everyProblemOfABodyIsNamedInOneAnswer() {
+    assertThatThrownBy(() -> MonitorRequest.parse(body("{'reference': {'rows': [{'a': [1]}]}, 'window': 'soon',"
+        + " 'task': 'ranking', 'drift_share': 3, 'colour': 1}")))
+        .isInstanceOf(PierException.class)
+        .hasMessageContaining("unknown field 'colour'")
+        .hasMessageContaining("model is required")
+        .hasMessageContaining("reference.rows[0].a must be")
+        .hasMessageContaining("window must be")
+        .hasMessageContaining("task: unknown task 'ranking'")
+        .hasMessageContaining("drift_share must be");
+  }
+
+  @Test
+  void aPatchMayNotChangeTheModelVersionOrReference() throws Exception {
+    assertThatThrownBy(() -> MonitorRequest.parsePatch(body("{'model': 'other', 'reference': {'rows': [{'a': 1}]},"
+        + " 'window': '2h'}")))
+        .hasMessageContaining("model cannot change").hasMessageContaining("reference cannot change");
+    MonitorRequest patch = MonitorRequest.parsePatch(body("{'window': '2h', 'schedule': 'rate(1 hour)'}"));
+    assertThat(patch.fields()).containsExactly("window", "schedule");
+    assertThat(patch.window()).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
   void eachInvalidFieldIsRejectedByName() {
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'colour': 1}", "unknown field 'colour'");
     rejected("{'reference': {'rows': [{'a': 1}]}}", "model is required");
@@ -48,7 +71,17 @@ class MonitorRequestTest {
     rejected("{'model': 'm', 'reference': {'rows': []}}", "reference.rows must be a non-empty array");
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}, {'a': [1, 2]}]}}",
         "reference.rows[1].a must be a number, string, boolean or null");
-    rejected("{'model': 'm', 'reference': {'uri': 's3://b/k.parquet'}}", "reference.uri is not supported");
+    rejected("{'model': 'm', 'reference': {'uri': 'https://b/k.parquet'}}", "reference.uri must be an s3://");
+    rejected("{'model': 'm', 'reference': {'uri': 's3://b/k.bin'}}", "reference.format is required");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}], 'uri': 's3://b/k.csv'}}",
+        "reference must have exactly one of rows, uri, captures, training_data; it has rows, uri");
+    rejected("{'model': 'm', 'reference': {'captures': {'from': '2026-12-06T10:00:00Z', 'to': 'noon'}}}",
+        "reference.captures.to must be an ISO-8601 time");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'schedule': 'every hour'}", "schedule:");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'checks': {'performance': {'auc': {'min': 1}}}}",
+        "checks.performance.auc is not a metric");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'alerts': {'sns_topic_arn': 'topic'}}",
+        "alerts.sns_topic_arn must be an SNS topic ARN");
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'window': 'an hour'}", "window must be");
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'task': 'ranking', 'prediction': 'p'}",
         "task: unknown task 'ranking'");

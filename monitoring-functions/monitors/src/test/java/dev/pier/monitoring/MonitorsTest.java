@@ -241,8 +241,16 @@ class MonitorsTest {
   @Test
   void aProtectedColumnTheReferenceLacksIsRejected() {
     assertThatThrownBy(() -> monitors.create(request("{'model': 'churn', 'version': '1',"
-        + " 'protected': ['gender'], 'reference': {'rows': [{'a': 1}]}}")))
+        + " 'protected': ['gender'], 'reference': {'rows': [{'x[0]': 1}]}}")))
         .hasMessage("protected: the reference has no column 'gender'");
+  }
+
+  @Test
+  void aReferenceWithNoneOfTheVersionsColumnsIsRejectedNamingThem() {
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'churn', 'version': '1',"
+        + " 'protected': ['gender'], 'reference': {'rows': [{'age': 1, 'income': 2}]}}")))
+        .hasMessage("reference: none of its columns (age, income) is an input or output of churn version 1 (its"
+            + " columns: x[0], probability[0], probability[1]); protected: the reference has no column 'gender'");
   }
 
   @Test

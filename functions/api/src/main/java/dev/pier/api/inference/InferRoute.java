@@ -6,7 +6,6 @@ import dev.pier.api.PierConfig;
 import dev.pier.api.RequestIds;
 import dev.pier.api.Security;
 import dev.pier.api.async.AsyncIntake;
-
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Credentials;
 import dev.pier.runtime.Budget;

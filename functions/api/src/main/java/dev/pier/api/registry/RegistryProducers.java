@@ -13,6 +13,7 @@ import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.api.ServingChecks;
 import dev.pier.registry.api.UploadDirectory;
 import dev.pier.registry.api.VersionJobs;
+import dev.pier.registry.events.WebhookDispatcher;
 import dev.pier.registry.events.WebhookStore;
 import dev.pier.runtime.pipeline.FeaturePipeline;
 import dev.pier.tracking.TrackingStore;
@@ -46,6 +47,13 @@ public class RegistryProducers {
   @Singleton
   WebhookStore webhooks(RegistryServices services) {
     return services.webhooks();
+  }
+
+  /** Signed, retried delivery; monitoring's alerts go out through it too. */
+  @Produces
+  @Singleton
+  WebhookDispatcher webhookDispatcher(RegistryServices services) {
+    return services.dispatcher();
   }
 
   @Produces

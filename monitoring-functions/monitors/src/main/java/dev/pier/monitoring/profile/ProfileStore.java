@@ -82,6 +82,23 @@ public final class ProfileStore {
     return merged;
   }
 
+  /** The merged profile of each hour in {@code [from, to)} that has any, oldest first. */
+  public Map<Instant, CaptureProfile> hourly(String model, long version, Instant from, Instant to) {
+    Map<Instant, CaptureProfile> out = new TreeMap<>();
+    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
+      List<S3Object> objects = objects(hourPrefix(model, version, hour));
+      if (!objects.isEmpty()) {
+        CaptureProfile merged = new CaptureProfile();
+        for (S3Object object : objects) {
+          merged.merge(CaptureProfile.fromBytes(
+              s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray()));
+        }
+        out.put(hour, merged);
+      }
+    }
+    return out;
+  }
+
   private List<S3Object> objects(String prefix) {
     List<S3Object> out = new ArrayList<>();
     s3.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build()).contents()

@@ -1,0 +1,59 @@
+package dev.pier.monitoring.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import dev.pier.monitoring.FeedbackStore;
+import dev.pier.monitoring.ReferenceLoader;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code POST /api/v1/feedback}: ground truth for captured predictions, by the {@code X-Request-Id} Pier answered (or
+ * an async prediction's id) and row, inline or from a CSV/JSON Lines/Parquet file in S3. Labels are stored whether or
+ * not their prediction was captured (they may arrive before its capture is written, or for a version without a
+ * monitor); runs join what has arrived and count the rest as unlabelled. Needs {@code predict}: whoever sends
+ * predictions may send their outcomes.
+ */
+@Path("/api/v1/feedback")
+@Produces(MediaType.APPLICATION_JSON)
+public class FeedbackResource {
+  @Inject FeedbackStore feedback;
+  @Inject ReferenceLoader files;
+
+  /** What was stored. */
+  public record Accepted(int accepted) {
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.PREDICT)
+  public Accepted post(JsonNode body) {
+    List<FeedbackStore.Feedback> items;
+    if (body != null && body.isObject() && body.has("uri")) {
+      for (var it = body.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!Set.of("uri", "format").contains(f)) {
+          throw PierException.badRequest("unknown field '" + f + "'; a file of labels is {\"uri\", \"format\"}");
+        }
+      }
+      if (!body.get("uri").isTextual()) {
+        throw PierException.badRequest("uri must be an s3://bucket/key location");
+      }
+      String uri = body.get("uri").asText();
+      String format = body.path("format").isTextual() ? body.get("format").asText() : null;
+      items = FeedbackStore.parseRows(uri, files.dataset("uri", uri, format));
+    } else {
+      items = FeedbackStore.parse(body);
+    }
+    feedback.record(items);
+    return new Accepted(items.size());
+  }
+}

@@ -1,0 +1,158 @@
+package dev.pier.monitoring.http;
+
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.monitoring.FeedbackStore;
+import dev.pier.monitoring.ModelVersions;
+import dev.pier.monitoring.MonitorRun;
+import dev.pier.monitoring.MonitorRunner;
+import dev.pier.monitoring.MonitorStore;
+import dev.pier.monitoring.MonitoringJson;
+import dev.pier.monitoring.Monitors;
+import dev.pier.monitoring.ReferenceLoader;
+import dev.pier.monitoring.alerts.AlertDelivery;
+import dev.pier.monitoring.alerts.AwsAlerts;
+import dev.pier.monitoring.alerts.WebhookAlerts;
+import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.profile.ProfileStore;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.events.WebhookDispatcher;
+import dev.pier.registry.events.WebhookStore;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Shutdown;
+import jakarta.enterprise.event.Startup;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Builds the monitoring services the resources of this package use, from what the serving app provides as beans (its
+ * AWS clients, model registry, readable S3 locations and webhooks). Served by the plain server only: this module is
+ * Java 25, the API Lambda is not (see the README's Monitoring section).
+ *
+ * <p>Configuration: {@code pier.monitoring.table} (DynamoDB, default {@code pier-monitoring}),
+ * {@code pier.monitoring.bucket} (captures, profiles, references and runs; default {@code pier-monitoring}),
+ * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
+ * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not). In
+ * local mode the table and bucket are created when missing.
+ */
+@Singleton
+public class MonitoringWiring {
+  private static final System.Logger LOG = System.getLogger(MonitoringWiring.class.getName());
+
+  @ConfigProperty(name = "pier.mode", defaultValue = "aws") String mode;
+  @ConfigProperty(name = "pier.monitoring.table", defaultValue = "pier-monitoring") String table;
+  @ConfigProperty(name = "pier.monitoring.bucket", defaultValue = "pier-monitoring") String bucket;
+  @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
+  @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
+
+  private SnsClient sns;
+  private EventBridgeClient events;
+
+  private ScheduledExecutorService scheduler;
+
+  private CaptureStore captures;
+
+  /**
+   * The captures the runs read. Not a bean: the serving app's capture stage has its own writer, and two beans of one
+   * type would be ambiguous.
+   */
+  private synchronized CaptureStore captures(AwsClients aws) {
+    if (captures != null) {
+      return captures;
+    }
+    if ("local".equals(mode)) {
+      MonitorStore.createTableIfMissing(aws.dynamoDb(), table);
+      try {
+        aws.s3().createBucket(b -> b.bucket(bucket));
+      } catch (BucketAlreadyOwnedByYouException e) {
+        // there from an earlier start
+      } catch (S3Exception e) {
+        if (e.statusCode() != 409) {
+          throw e;
+        }
+      }
+    }
+    captures = new CaptureStore(aws.s3(), bucket);
+    return captures;
+  }
+
+  @Produces
+  @Singleton
+  ProfileStore profileStore(AwsClients aws) {
+    return new ProfileStore(aws.s3(), bucket);
+  }
+
+  @Produces
+  @Singleton
+  FeedbackStore feedbackStore(AwsClients aws) {
+    captures(aws); // the table, in local mode
+    return new FeedbackStore(aws.dynamoDb(), table, Clock.systemUTC());
+  }
+
+  @Produces
+  @Singleton
+  ReferenceLoader referenceLoader(AwsClients aws, S3SourcePolicy sources) {
+    return new ReferenceLoader(aws.s3(), sources, captures(aws));
+  }
+
+  @Produces
+  @Singleton
+  Monitors monitors(AwsClients aws, ModelRegistry registry, ProfileStore profiles,
+      FeedbackStore feedback, ReferenceLoader references, Instance<WebhookStore> webhooks,
+      Instance<WebhookDispatcher> dispatcher) {
+    sns = aws.client(SnsClient.builder(), null);
+    events = eventBus.isPresent() ? aws.client(EventBridgeClient.builder(), null) : null;
+    AlertDelivery toAws = new AwsAlerts(sns, events, eventBus.orElse(null), MonitoringJson.MAPPER);
+    AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
+        ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
+    return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
+        captures(aws), profiles, feedback::labelsFor, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
+        delivery);
+  }
+
+  /** Runs the due scheduled windows of every monitor every {@code interval} (idempotent per window). */
+  void start(@Observes Startup event, Monitors monitors) {
+    if (interval.isZero() || interval.isNegative()) {
+      return;
+    }
+    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "pier-monitor-schedule");
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        List<MonitorRun> made = monitors.runDue();
+        if (!made.isEmpty()) {
+          LOG.log(System.Logger.Level.INFO, "monitors: ran " + made.size() + " scheduled window(s)");
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "monitors: scheduled runs failed, retried next time: " + e);
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  void stop(@Observes Shutdown event) {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+    if (sns != null) {
+      sns.close();
+    }
+    if (events != null) {
+      events.close();
+    }
+  }
+}

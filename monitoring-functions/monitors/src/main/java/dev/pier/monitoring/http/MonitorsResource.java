@@ -1,0 +1,128 @@
+package dev.pier.monitoring.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import dev.pier.monitoring.MonitorDefinition;
+import dev.pier.monitoring.MonitorRequest;
+import dev.pier.monitoring.MonitorRun;
+import dev.pier.monitoring.Monitors;
+import dev.pier.monitoring.capture.CaptureBuffer;
+import dev.pier.monitoring.capture.CaptureSink;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /api/v1/monitors}: monitors, their runs (on demand and scheduled) and alerts. Thin: each method parses, calls
+ * one {@link Monitors} method and maps the answer; validation and errors (PierException → problem+json) live there.
+ * Changing monitors and running them needs {@code register}, reading them {@code read}, on the platform (a monitor's
+ * model is in its body, not its path).
+ */
+@Path("/api/v1/monitors")
+@Produces(MediaType.APPLICATION_JSON)
+public class MonitorsResource {
+  @Inject Monitors monitors;
+  /** The capture stage's buffer, when this app has one: flushed before a run so the run sees every prediction. */
+  @Inject Instance<CaptureSink> sinks;
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.REGISTER)
+  public Response create(JsonNode body) {
+    MonitorDefinition monitor = monitors.create(MonitorRequest.parse(body));
+    return Response.created(URI.create("/api/v1/monitors/" + monitor.id())).entity(Monitors.json(monitor)).build();
+  }
+
+  @GET
+  @Authorize(Permission.READ)
+  public Map<String, List<JsonNode>> list() {
+    return Map.of("monitors", monitors.list().stream().map(Monitors::json).toList());
+  }
+
+  @GET
+  @Path("/{id}")
+  @Authorize(Permission.READ)
+  public JsonNode get(@PathParam("id") String id) {
+    return Monitors.json(monitors.get(id));
+  }
+
+  /** Changes window, schedule, task, prediction, protected, drift, drift_share, checks or alerts. */
+  @PATCH
+  @Path("/{id}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.REGISTER)
+  public JsonNode update(@PathParam("id") String id, JsonNode body) {
+    return Monitors.json(monitors.update(id, MonitorRequest.parsePatch(body)));
+  }
+
+  @DELETE
+  @Path("/{id}")
+  @Authorize(Permission.REGISTER)
+  public Response delete(@PathParam("id") String id) {
+    monitors.delete(id);
+    return Response.noContent().build();
+  }
+
+  /** Runs the monitor now over the window that ends now; it sees every prediction answered before it started. */
+  @POST
+  @Path("/{id}/runs")
+  @Authorize(Permission.REGISTER)
+  public Response run(@PathParam("id") String id) {
+    monitors.get(id); // 404 before flushing anything
+    flushCaptures();
+    MonitorRun run = monitors.runNow(id);
+    return Response.created(URI.create("/api/v1/monitors/" + id + "/runs/" + run.runId()))
+        .entity(Monitors.json(run)).build();
+  }
+
+  @GET
+  @Path("/{id}/runs")
+  @Authorize(Permission.READ)
+  public Map<String, List<JsonNode>> runs(@PathParam("id") String id) {
+    return Map.of("runs", monitors.runs(id));
+  }
+
+  @GET
+  @Path("/{id}/runs/{run}")
+  @Authorize(Permission.READ)
+  public JsonNode run(@PathParam("id") String id, @PathParam("run") String run) {
+    return monitors.run(id, run);
+  }
+
+  /** The run as one HTML page that needs nothing from the network: figures, tables and a plot per drifted column. */
+  @GET
+  @Path("/{id}/runs/{run}/report.html")
+  @Produces(MediaType.TEXT_HTML)
+  @Authorize(Permission.READ)
+  public String report(@PathParam("id") String id, @PathParam("run") String run) {
+    return monitors.report(id, run);
+  }
+
+  @GET
+  @Path("/{id}/alerts")
+  @Authorize(Permission.READ)
+  public Map<String, List<JsonNode>> alerts(@PathParam("id") String id) {
+    return Map.of("alerts", monitors.alerts(id));
+  }
+
+  private void flushCaptures() {
+    for (CaptureSink sink : sinks) {
+      if (sink instanceof CaptureBuffer buffer) {
+        buffer.flush();
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.pier.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.local.LocalAws;
+import dev.pier.monitoring.alerts.Alert;
+import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.profile.ProfileStore;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.RegistryTable;
+import dev.pier.security.privacy.PiiFields;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Scheduled windows, alerts and references read from S3 or captures, below HTTP, on the DynamoDB stand-in and
+ * s3proxy.
+ */
+class ScheduledRunsAndAlertsTest {
+  private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+  private static final String BUCKET = "pier-monitoring";
+
+  @TempDir static Path dataDir;
+  private static LocalAws aws;
+  private static AwsClients clients;
+  private static CaptureStore captures;
+  private static MonitorStore store;
+  private static Monitors monitors;
+  private static final MovingClock clock = new MovingClock(T0);
+  private static final List<Alert> delivered = new CopyOnWriteArrayList<>();
+
+  /** A clock the test moves. */
+  static final class MovingClock extends Clock {
+    private volatile Instant now;
+
+    MovingClock(Instant now) {
+      this.now = now;
+    }
+
+    void set(Instant t) {
+      now = t;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    aws = LocalAws.start(dataDir);
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    MonitorStore.createTableIfMissing(clients.dynamoDb(), "monitoring");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    clients.s3().createBucket(b -> b.bucket(BUCKET));
+    clients.s3().createBucket(b -> b.bucket("datasets"));
+    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+    Signature signature = new Signature(List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 2})),
+        List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
+    registry.register("fraud", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
+        Files.writeString(dataDir.resolve("fraud.onnx"), "model bytes"), null);
+    captures = new CaptureStore(clients.s3(), BUCKET);
+    store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
+    FeedbackStore feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", clock);
+    monitors = new Monitors(store, ModelVersions.of(registry), captures, new ProfileStore(clients.s3(), BUCKET),
+        feedback::labelsFor, clock, MonitorRunner.EXACT_MAX_ROWS,
+        new ReferenceLoader(clients.s3(), S3SourcePolicy.of(List.of("*"), List.of()), captures),
+        (alerts, targets) -> delivered.addAll(alerts));
+  }
+
+  @AfterAll
+  static void stop() {
+    clients.close();
+    aws.close();
+  }
+
+  private static MonitorRequest request(String json) throws Exception {
+    return MonitorRequest.parse(new ObjectMapper().readTree(json.replace('\'', '"')));
+  }
+
+  private static String reference(int n, long seed) {
+    Random random = new Random(seed);
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      rows.append(i == 0 ? "" : ",").append(String.format("{'x[0]': %.6f, 'x[1]': %.6f}", random.nextGaussian(),
+          random.nextGaussian()));
+    }
+    return "[" + rows + "]";
+  }
+
+  /** Rows in {@code [from, from + n seconds)}: x[0] shifted by {@code shift} standard deviations. */
+  private static void capture(String requestPrefix, Instant from, int n, double shift) {
+    Random random = new Random(requestPrefix.hashCode());
+    List<CapturedPrediction> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      double x0 = random.nextGaussian() + shift;
+      rows.add(new CapturedPrediction("fraud", 1, requestPrefix + i, 0, from.plusSeconds(i), "oip-rest",
+          Map.of("x[0]", x0, "x[1]", random.nextGaussian()), Map.of("probability[1]", 1 / (1 + Math.exp(-x0))),
+          PiiFields.NONE));
+    }
+    captures.write(rows);
+  }
+
+  @Test
+  void eachScheduledWindowRunsOnceWhateverTheSchedulerDoesAgain() throws Exception {
+    clock.set(T0);
+    MonitorDefinition monitor = monitors.create(request("{'model': 'fraud', 'version': 1, 'window': '1h',"
+        + " 'schedule': 'rate(1 hour)', 'reference': {'rows': " + reference(200, 1) + "}}"));
+    capture("sched-a-", T0.plusSeconds(60), 150, 0);
+    capture("sched-b-", T0.plus(Duration.ofMinutes(61)), 150, 2);
+
+    clock.set(T0.plus(Duration.ofMinutes(125)));
+    List<MonitorRun> first = monitors.runDue().stream().filter(r -> r.monitorId().equals(monitor.id())).toList();
+    assertThat(first).extracting(MonitorRun::runId)
+        .containsExactly("w-" + T0.plus(Duration.ofHours(1)).getEpochSecond(),
+            "w-" + T0.plus(Duration.ofHours(2)).getEpochSecond());
+    assertThat(first).extracting(MonitorRun::rows).containsExactly(150L, 150L);
+    assertThat(first.get(0).dataDrift().columns().get("x[0]").drifted()).isFalse();
+    assertThat(first.get(1).dataDrift().columns().get("x[0]").drifted()).isTrue();
+
+    assertThat(monitors.runDue()).noneMatch(r -> r.monitorId().equals(monitor.id()));
+
+    // a scheduler killed after running the windows but before recording its progress runs nothing twice
+    clients.dynamoDb().updateItem(b -> b.tableName("monitoring").key(Map.of(
+        "pk", AttributeValue.fromS("monitor#" + monitor.id()), "sk", AttributeValue.fromS("definition")))
+        .updateExpression("REMOVE scheduled_through"));
+    assertThat(monitors.runDue()).noneMatch(r -> r.monitorId().equals(monitor.id()));
+    assertThat(monitors.runs(monitor.id())).hasSize(2);
+    assertThat(monitors.runs(monitor.id()).getFirst().get("run_id").asText()).isEqualTo(first.get(1).runId());
+  }
+
+  @Test
+  void aDriftedColumnAlertsOncePerWindowAndItsWebhookDeliveryCarriesTheRunsLink() throws Exception {
+    clock.set(T0.plus(Duration.ofHours(5)));
+    MonitorDefinition monitor = monitors.create(request("{'model': 'fraud', 'version': 1, 'window': '30m',"
+        + " 'checks': {'column_drift': ['x[0]'], 'dataset_drift': true, 'null_share': {'max': 0.5}},"
+        + " 'reference': {'rows': " + reference(200, 2) + "}}"));
+    capture("alert-", clock.instant().minus(Duration.ofMinutes(20)), 200, 3);
+
+    MonitorRun run = monitors.runNow(monitor.id());
+    assertThat(run.alerts()).extracting(Alert::check, Alert::column)
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("column_drift", "x[0]"),
+            org.assertj.core.groups.Tuple.tuple("dataset_drift", null));
+    Alert drift = run.alerts().stream().filter(a -> a.check().equals("column_drift")).findFirst().orElseThrow();
+    assertThat(drift.link()).isEqualTo("/api/v1/monitors/" + monitor.id() + "/runs/" + run.runId());
+    assertThat(drift.threshold()).isEqualTo("p < 0.05");
+    assertThat(drift.value()).isLessThan(0.05);
+    assertThat(delivered).filteredOn(a -> a.monitorId().equals(monitor.id())).hasSize(2);
+
+    String html = monitors.report(monitor.id(), run.runId());
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<td>x[0]</td><td>ks</td>")
+        .contains("Distributions of drifted columns").contains("<svg").contains("x[0]")
+        .doesNotContain("http://", "https://", "<script", "<link"); // nothing is fetched
+    MonitorRun again = monitors.runNow(monitor.id()); // the same window (the clock has not moved)
+    assertThat(again.alerts()).isEmpty();
+    assertThat(delivered).filteredOn(a -> a.monitorId().equals(monitor.id())).hasSize(2);
+    assertThat(monitors.alerts(monitor.id())).hasSize(2);
+  }
+
+  @Test
+  void referencesAreReadFromCsvAndParquetInS3AndFromAWindowOfCaptures() throws Exception {
+    clock.set(T0.plus(Duration.ofHours(10)));
+    clients.s3().putObject(b -> b.bucket("datasets").key("ref/train.csv"),
+        RequestBody.fromString("x[0],x[1],segment\n0.1,1.5,a\n0.2,1.1,b\n-0.3,0.7,a\n"));
+    MonitorDefinition csv = monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'uri': 's3://datasets/ref/train.csv'}}"));
+    assertThat(csv.reference()).containsEntry("source", "uri").containsEntry("rows", 3)
+        .containsEntry("columns", List.of("segment", "x[0]", "x[1]"));
+    assertThat(store.reference(csv.id()).getFirst()).containsEntry("x[0]", 0.1).containsEntry("segment", "a");
+
+    Path parquet = dataDir.resolve("train.parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT i / 10.0 AS \"x[0]\", i * 2.0 AS \"x[1]\" FROM range(50) t(i)) TO '" + parquet
+          + "' (FORMAT parquet)");
+    }
+    clients.s3().putObject(b -> b.bucket("datasets").key("ref/train.parquet"), RequestBody.fromFile(parquet));
+    MonitorDefinition pq = monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'uri': 's3://datasets/ref/train.parquet'}}"));
+    assertThat(pq.reference()).containsEntry("rows", 50);
+    assertThat(store.reference(pq.id()).get(3)).containsEntry("x[0]", 0.3).containsEntry("x[1]", 6.0);
+
+    Instant from = clock.instant().minus(Duration.ofMinutes(30));
+    capture("ref-", from, 40, 0);
+    MonitorDefinition fromCaptures = monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'captures': {'from': '" + from + "', 'to': '" + clock.instant() + "'}}}"));
+    assertThat(fromCaptures.reference()).containsEntry("source", "captures").containsEntry("rows", 40)
+        .containsEntry("columns", List.of("probability[1]", "x[0]", "x[1]"));
+  }
+
+  @Test
+  void aReferenceFileThatIsMissingOrDoesNotMatchTheColumnsIsRejectedNamingIt() throws Exception {
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'uri': 's3://datasets/ref/absent.csv'}}")))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessage("reference.uri: s3://datasets/ref/absent.csv does not exist");
+    clients.s3().putObject(b -> b.bucket("datasets").key("ref/other.csv"),
+        RequestBody.fromString("age,income\n31,1000\n"));
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'uri': 's3://datasets/ref/other.csv'}}")))
+        .hasMessage("reference: none of its columns (age, income) is an input or output of fraud version 1 (its"
+            + " columns: x[0], x[1], probability[0], probability[1])");
+    assertThatThrownBy(() -> monitors.create(request("{'model': 'fraud', 'version': 1,"
+        + " 'reference': {'training_data': true}}")))
+        .hasMessageContaining("names no dataset in its lineage");
+  }
+
+  @Test
+  void aPatchChangesOnlyTheFieldsItNamesAndADeleteRemovesTheMonitor() throws Exception {
+    MonitorDefinition monitor = monitors.create(request("{'model': 'fraud', 'version': 1, 'window': '1h',"
+        + " 'reference': {'rows': " + reference(20, 3) + "}}"));
+    MonitorDefinition changed = monitors.update(monitor.id(), MonitorRequest.parsePatch(new ObjectMapper()
+        .readTree("{\"schedule\": \"rate(30 minutes)\", \"drift\": {\"x[1]\": {\"method\": \"psi\"}}}")));
+    assertThat(changed.schedule()).isEqualTo("rate(30 minutes)");
+    assertThat(changed.window()).isEqualTo(Duration.ofHours(1));
+    assertThat(monitors.get(monitor.id())).isEqualTo(changed);
+    assertThatThrownBy(() -> monitors.update(monitor.id(), MonitorRequest.parsePatch(new ObjectMapper()
+        .readTree("{\"protected\": [\"gender\"]}"))))
+        .hasMessage("protected: the reference has no column 'gender'");
+
+    monitors.delete(monitor.id());
+    assertThatThrownBy(() -> monitors.get(monitor.id()))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404));
+    assertThatThrownBy(() -> monitors.delete(monitor.id()))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404));
+  }
+}
