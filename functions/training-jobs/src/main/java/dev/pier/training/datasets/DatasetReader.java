@@ -22,8 +22,12 @@ public final class DatasetReader {
   /** What a version records of its data. */
   public record Profile(List<Column> schema, long rows) {}
 
-  /** The label and features of every row, row-major, in file order; a missing value is NaN. */
-  public record Rows(List<String> features, double[] labels, double[][] values) {
+  /**
+   * The label and features of every row, row-major, in file order (or the time column's); a missing value is NaN.
+   *
+   * @param groups each row's group value as text, or null when no group column was asked for
+   */
+  public record Rows(List<String> features, double[] labels, double[][] values, String[] groups) {
     public int size() {
       return labels.length;
     }
@@ -49,13 +53,24 @@ public final class DatasetReader {
   }
 
   public Rows read(List<Path> files, DataFormat format, String label, List<String> features) {
+    return read(files, format, label, features, null, null);
+  }
+
+  /** With {@code group}, each row's group too; with {@code time}, rows ordered by it (stable). */
+  public Rows read(List<Path> files, DataFormat format, String label, List<String> features, String group,
+      String time) {
     String select = "SELECT " + quote(label) + features.stream().map(f -> ", " + quote(f)).collect(Collectors.joining())
-        + " FROM " + source(files, format);
+        + (group != null ? ", CAST(" + quote(group) + " AS VARCHAR)" : "")
+        + " FROM " + source(files, format) + (time != null ? " ORDER BY " + quote(time) : "");
     try (Connection db = open(); Statement s = db.createStatement(); ResultSet rs = s.executeQuery(select)) {
       List<double[]> values = new ArrayList<>();
       List<Double> labels = new ArrayList<>();
+      List<String> groups = new ArrayList<>();
       int n = features.size();
       while (rs.next()) {
+        if (group != null) {
+          groups.add(rs.getString(n + 2));
+        }
         labels.add(number(rs, 1));
         double[] row = new double[n];
         for (int j = 0; j < n; j++) {
@@ -67,7 +82,8 @@ public final class DatasetReader {
       for (int i = 0; i < l.length; i++) {
         l[i] = labels.get(i);
       }
-      return new Rows(List.copyOf(features), l, values.toArray(double[][]::new));
+      return new Rows(List.copyOf(features), l, values.toArray(double[][]::new),
+          group != null ? groups.toArray(String[]::new) : null);
     } catch (SQLException e) {
       throw PierException.badRequest("dataset cannot be read: " + firstLine(e.getMessage()));
     }

@@ -109,6 +109,11 @@ public final class Datasets {
     return reader.read(files.fetch(v.manifest()), v.format(), label, features);
   }
 
+  /** With each row's {@code group} value (or null), ordered by {@code time} (or file order). */
+  public DatasetReader.Rows rows(DatasetVersion v, String label, List<String> features, String group, String time) {
+    return reader.read(files.fetch(v.manifest()), v.format(), label, features, group, time);
+  }
+
   private static String defaultName(DatasetManifest m) {
     String path = m.prefix().endsWith("/") ? m.prefix().substring(0, m.prefix().length() - 1) : m.prefix();
     String last = path.substring(path.lastIndexOf('/') + 1);
