@@ -1,0 +1,134 @@
+package dev.pier.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pier.engine.xgboost.XGBoostEngine;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.runtime.LoadedModel;
+import dev.pier.runtime.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class XGBoostTrainerTest {
+  private static final TrainingTable TABLE = SyntheticTables.binary(2000, 10, 3);
+  private static final Split HOLDOUT = new Holdout(0.25, Holdout.Mode.RANDOM, 11).split(TABLE);
+  private static final TrainingParams PARAMS = TrainingParams.of(Map.of("objective", "binary:logistic",
+      "num_round", 30, "max_depth", 4, "eta", 0.2, "subsample", 0.8, "colsample_bytree", 0.7));
+  private final XGBoostTrainer trainer = new XGBoostTrainer(2);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theSameDataParamsAndSeedGiveByteIdenticalModels() {
+    TrainedModel a = trainer.train(TABLE, HOLDOUT.train(), PARAMS, 42);
+    TrainedModel b = trainer.train(TABLE, HOLDOUT.train(), PARAMS, 42);
+    assertThat(b.sha256()).isEqualTo(a.sha256()).hasSize(64);
+    assertThat(b.model()).isEqualTo(a.model());
+    // subsample and colsample draw from the seed: another seed gives another model.
+    assertThat(trainer.train(TABLE, HOLDOUT.train(), PARAMS, 43).sha256()).isNotEqualTo(a.sha256());
+  }
+
+  @Test
+  void aTrainedModelIsServedByPiersXgboostEngineWithTheTrainersPredictions() throws Exception {
+    TrainedModel m = trainer.train(TABLE, HOLDOUT.train(), PARAMS, 42);
+    Path file = Files.write(dir.resolve("model.ubj"), m.model());
+    int[] rows = HOLDOUT.test();
+    try (LoadedModel served = new XGBoostEngine(1).load(file, null)) {
+      Tensor in = new Tensor("input", Datatype.FP32, new long[] {rows.length, TABLE.featureCount()},
+          TABLE.rowMajor(rows));
+      float[] p = (float[]) served.infer(List.of(in), List.of("probabilities")).get(0).data();
+      double[] probabilities = new double[p.length];
+      double[] y = new double[p.length];
+      for (int i = 0; i < p.length; i++) {
+        probabilities[i] = p[i];
+        y[i] = TABLE.labels()[rows[i]];
+      }
+      double servedAuc = Metric.AUC.score(y, probabilities, 1);
+      assertThat(trainer.evaluate(m.model(), TABLE, rows, PARAMS, Metric.AUC)).isCloseTo(servedAuc, within(1e-12));
+      assertThat(servedAuc).isGreaterThan(0.85);
+    }
+  }
+
+  @Test
+  void perRoundValidationMetricsEqualXGBoostsOwnEvaluation() throws Exception {
+    TrainingParams params = PARAMS.with(Map.of("eval_metric", "logloss"));
+    TrainedModel m = trainer.train(TABLE, HOLDOUT.train(), HOLDOUT.test(), params, Metric.LOGLOSS, 42,
+        IntermediateReporter.NONE);
+    assertThat(m.history()).hasSize(30);
+    // xgboost4j's own loop with its own logloss on the same rows.
+    DMatrix train = BoosterRun.matrix(TABLE, HOLDOUT.train());
+    DMatrix eval = BoosterRun.matrix(TABLE, HOLDOUT.test());
+    Map<String, Object> p = new HashMap<>(params.booster());
+    p.put("nthread", 2);
+    p.put("seed", 42L);
+    float[][] theirs = new float[1][30];
+    XGBoost.train(train, p, 30, Map.of("eval", eval), theirs, null, null, 0).dispose();
+    train.dispose();
+    eval.dispose();
+    for (int round = 0; round < 30; round++) {
+      assertThat(m.history().get(round)).as("round %d", round).isCloseTo(theirs[0][round], within(2e-6));
+    }
+    assertThat(m.history().get(29)).isLessThan(m.history().get(0));
+  }
+
+  @Test
+  void stopsEarlyWhenTheMetricStopsImprovingAndReportsEachRound() {
+    TrainingParams params = PARAMS.with(Map.of("num_round", 400, "eta", 0.5, "early_stopping_rounds", 5));
+    List<Integer> steps = new java.util.ArrayList<>();
+    TrainedModel m = trainer.train(TABLE, HOLDOUT.train(), HOLDOUT.test(), params, Metric.LOGLOSS, 42,
+        (step, value) -> steps.add(step));
+    assertThat(m.rounds()).isLessThan(400).isEqualTo(m.bestRound() + 6);
+    assertThat(steps).hasSize(m.rounds()).startsWith(0, 1, 2);
+    assertThat(m.bestScore()).isEqualTo(m.history().stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+  }
+
+  @Test
+  void refusesParamsAndLabelsXGBoostCannotUseNamingThem() {
+    assertThatThrownBy(() -> TrainingParams.of(Map.of("max_dpeth", 3)))
+        .isInstanceOf(PierException.class).hasMessage("unknown XGBoost parameter 'max_dpeth'");
+    assertThatThrownBy(() -> trainer.train(TABLE, HOLDOUT.train(), PARAMS.with(Map.of("max_depth", "deep")), 1))
+        .hasMessageStartingWith("XGBoost refused the parameters:").hasMessageContaining("max_depth");
+    TrainingTable regression = SyntheticTables.regression(100, 3, 1);
+    assertThatThrownBy(() -> trainer.train(regression, regression.allRows(), PARAMS, 1))
+        .hasMessageContaining("objective 'binary:logistic' needs labels 0 or 1; label 'y' is");
+    assertThatThrownBy(() -> trainer.train(TABLE, TABLE.allRows(), TrainingParams.of(Map.of("objective",
+        "multi:softprob")), 1)).hasMessageContaining("needs params.num_class");
+    assertThatThrownBy(() -> trainer.train(regression, HOLDOUT.train(), HOLDOUT.test(), TrainingParams.of(Map.of()),
+        Metric.AUC, 1, IntermediateReporter.NONE)).hasMessage("metric 'auc' does not fit objective 'reg:squarederror'");
+  }
+
+  @Test
+  void regressionAndMulticlassObjectivesTrainAndScore() {
+    TrainingTable regression = SyntheticTables.regression(800, 4, 2);
+    Split s = new Holdout(0.25, Holdout.Mode.RANDOM, 1).split(regression);
+    TrainedModel r = trainer.train(regression, s.train(), s.test(), TrainingParams.of(Map.of("num_round", 40)),
+        Metric.R2, 1, IntermediateReporter.NONE);
+    assertThat(r.bestScore()).isGreaterThan(0.8);
+    // Three classes from the binary table: label + (x0 > 0.5).
+    float[] y = new float[TABLE.rows()];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = TABLE.labels()[i] + (TABLE.column(0)[i] > 0.5 ? 1 : 0);
+    }
+    float[][] cols = new float[TABLE.featureCount()][];
+    for (int f = 0; f < cols.length; f++) {
+      cols[f] = TABLE.column(f);
+    }
+    TrainingTable three = new TrainingTable("y", TABLE.features(), cols, y, null);
+    for (String objective : List.of("multi:softprob", "multi:softmax")) {
+      TrainedModel m = trainer.train(three, HOLDOUT.train(), HOLDOUT.test(), TrainingParams.of(Map.of("objective",
+          objective, "num_class", 3, "num_round", 20)), Metric.MLOGLOSS, 1, IntermediateReporter.NONE);
+      assertThat(m.bestScore()).as(objective).isLessThan(0.8);
+    }
+  }
+}
