@@ -1,0 +1,47 @@
+package dev.pier.training.jobs;
+
+import dev.pier.training.Split;
+import dev.pier.training.TrainingTable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the job workflow needs of an algorithm: check a job's params and metric before it runs, cross-validate a
+ * trial, fit the final model, score it on held-out rows. {@link XGBoostModelTrainer} is the xgboost one (the
+ * training library's trainer).
+ */
+public interface ModelTrainer {
+  /** A trial's cross-validated score. */
+  record CvOutcome(double mean, double std, List<Double> folds, List<Double> history, int bestRound) {}
+
+  /** A fitted model: its bytes (the serving framework's format) and their SHA-256. */
+  record Model(byte[] bytes, String sha256, int rounds) {}
+
+  /** Called after each round with the folds' mean; throwing stops the trial (a cancel, a limit, the pruner). */
+  @FunctionalInterface
+  interface Progress {
+    void round(int step, double mean);
+  }
+
+  /** A 400 naming what is wrong with {@code params} or {@code metric} for this algorithm. */
+  void check(Map<String, Object> params, String metric);
+
+  /** The label's kind the objective wants: whether stratified splits make sense (classification). */
+  boolean classification(Map<String, Object> params);
+
+  CvOutcome crossValidate(TrainingTable table, List<Split> folds, Map<String, Object> params, String metric, long seed,
+      Progress progress);
+
+  Model fit(TrainingTable table, int[] rows, Map<String, Object> params, int rounds, long seed);
+
+  double score(byte[] model, TrainingTable table, int[] rows, Map<String, Object> params, String metric);
+
+  /** Whether a larger value of {@code metric} is better. */
+  boolean greaterIsBetter(String metric);
+
+  /** The framework its models are registered as (a {@code dev.pier.kernel.engine.Framework} id). */
+  String framework();
+
+  /** The file extension of its model bytes ({@code .ubj}). */
+  String extension();
+}

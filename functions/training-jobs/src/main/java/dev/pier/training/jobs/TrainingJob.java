@@ -1,0 +1,102 @@
+package dev.pier.training.jobs;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A training job as stored and answered: what it asked for, where its workflow is, what it found and what it cost.
+ *
+ * @param phase queued, preparing, tuning, refitting, evaluating, registering, done
+ * @param dataset the dataset version trained on, {@code name@version}
+ * @param stopReason why a limit stopped it ({@code max_runtime}, {@code max_cost_usd}), else null
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingJob(String id, String name, String project, JobState state, String phase, Priority priority,
+    TrainingJobSpec spec, String dataset, String datasetVersion, String experimentId, String parentRunId,
+    Trials trials, Best best, Refit refit, Registered registered, Cost cost, String error, String stopReason,
+    Instant createdAt, Instant startedAt, Instant finishedAt) {
+
+  /** Counts of the search's trials. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Trials(int total, int succeeded, int failed, int pruned) {
+    public static final Trials NONE = new Trials(0, 0, 0, 0);
+  }
+
+  /** The best trial so far: its number, params and score. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Best(int trial, Map<String, Object> params, double cvMean, double cvStd, int rounds) {}
+
+  /** The model refit on all training rows with the best params, and its score on the holdout. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Refit(String runId, String modelUri, String sha256, int rounds, Double holdoutScore,
+      double seconds) {}
+
+  /** The registered version the job made. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Registered(String model, int version, String alias, String runId) {}
+
+  /** What the job cost: instance time at the price table's rate, state transitions and requests. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Cost(double totalUsd, double computeUsd, double stepFunctionsUsd, double spotSavingsUsd,
+      double instanceSeconds, String instanceType, boolean spot) {
+    public static Cost zero(String instanceType, boolean spot) {
+      return new Cost(0, 0, 0, 0, 0, instanceType, spot);
+    }
+  }
+
+  public TrainingJob with(java.util.function.UnaryOperator<Builder> change) {
+    return change.apply(new Builder(this)).build();
+  }
+
+  /** A copy with some fields changed. */
+  public static final class Builder {
+    public String phase;
+    public JobState state;
+    public String experimentId;
+    public String parentRunId;
+    public Trials trials;
+    public Best best;
+    public Refit refit;
+    public Registered registered;
+    public Cost cost;
+    public String error;
+    public String stopReason;
+    public Instant startedAt;
+    public Instant finishedAt;
+    private final TrainingJob j;
+
+    Builder(TrainingJob j) {
+      this.j = j;
+      phase = j.phase;
+      state = j.state;
+      experimentId = j.experimentId;
+      parentRunId = j.parentRunId;
+      trials = j.trials;
+      best = j.best;
+      refit = j.refit;
+      registered = j.registered;
+      cost = j.cost;
+      error = j.error;
+      stopReason = j.stopReason;
+      startedAt = j.startedAt;
+      finishedAt = j.finishedAt;
+    }
+
+    public Builder phase(String p) {
+      phase = p;
+      return this;
+    }
+
+    TrainingJob build() {
+      return new TrainingJob(j.id, j.name, j.project, state, phase, j.priority, j.spec, j.dataset, j.datasetVersion,
+          experimentId, parentRunId, trials, best, refit, registered, cost, error, stopReason, j.createdAt,
+          startedAt, finishedAt);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.pier.training.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pier.kernel.PierException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * Training jobs and their trials in the jobs table, next to batch jobs: a job is {@code pk = training#<id>,
+ * sk = job} (listed through {@code gsi1 = training-jobs / <created>#<id>}), each trial {@code sk = trial#<number>}
+ * in the job's partition. Items hold the record as JSON ({@code doc}) with {@code state} and a revision {@code rev}
+ * beside it; every change is a conditional write on the revision read (an optimistic lock, retried), so concurrent
+ * trials never lose each other's updates, and a finished job or trial is never changed again.
+ *
+ * <p>Bookkeeping per trial is two writes (suggested, finished), single-item, independent of the trial count.
+ */
+public final class TrainingJobsTable {
+  static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+
+  public TrainingJobsTable(DynamoDbClient dynamo, String table) {
+    this.dynamo = dynamo;
+    this.table = table;
+  }
+
+  public void create(TrainingJob job) {
+    Map<String, AttributeValue> item = new HashMap<>(key(job.id(), "job"));
+    item.put("gsi1pk", s("training-jobs"));
+    item.put("gsi1sk", s(job.createdAt() + "#" + job.id()));
+    item.put("state", s(job.state().name()));
+    item.put("rev", n(1));
+    item.put("doc", s(write(job)));
+    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+  }
+
+  public Optional<TrainingJob> get(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(id, "job")).consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(read(item.get("doc").s(), TrainingJob.class));
+  }
+
+  public TrainingJob require(String id) {
+    return get(id).orElseThrow(() -> PierException.notFound("no training job '" + id + "'"));
+  }
+
+  /** Every job, oldest first. */
+  public List<TrainingJob> list() {
+    List<TrainingJob> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).indexName("gsi1")
+          .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p", s("training-jobs")))
+          .exclusiveStartKey(from));
+      page.items().forEach(i -> out.add(read(i.get("doc").s(), TrainingJob.class)));
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /**
+   * Applies {@code change} to the job while it is RUNNING (or, with {@code evenFinal}, whatever its state) and
+   * stores the result conditionally on the revision read; returns the stored job, or empty when the job had ended.
+   */
+  public Optional<TrainingJob> update(String id, UnaryOperator<TrainingJob> change, boolean evenFinal) {
+    for (int attempt = 0; ; attempt++) {
+      var item = dynamo.getItem(b -> b.tableName(table).key(key(id, "job")).consistentRead(true)).item();
+      if (item == null || item.isEmpty()) {
+        throw PierException.notFound("no training job '" + id + "'");
+      }
+      TrainingJob current = read(item.get("doc").s(), TrainingJob.class);
+      if (current.state().isFinal() && !evenFinal) {
+        return Optional.empty();
+      }
+      TrainingJob next = change.apply(current);
+      String rev = item.get("rev").n();
+      try {
+        dynamo.updateItem(b -> b.tableName(table).key(key(id, "job"))
+            .updateExpression("SET #doc = :doc, #state = :state, rev = rev + :one")
+            .conditionExpression("rev = :rev")
+            .expressionAttributeNames(Map.of("#doc", "doc", "#state", "state"))
+            .expressionAttributeValues(Map.of(":doc", s(write(next)), ":state", s(next.state().name()),
+                ":one", n(1), ":rev", AttributeValue.builder().n(rev).build())));
+        return Optional.of(next);
+      } catch (ConditionalCheckFailedException e) {
+        if (attempt > 50) {
+          throw new PierException(503, "training job " + id + " is changing too often to update", e);
+        }
+      }
+    }
+  }
+
+  /** Records a suggested trial; false when that trial number exists already (suggested before a restart). */
+  public boolean createTrial(String jobId, TrialRecord trial) {
+    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
+    item.put("state", s(trial.state()));
+    item.put("doc", s(write(trial)));
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  /** Replaces a RUNNING trial's record; false when it had finished already (it stays as first recorded). */
+  public boolean putTrial(String jobId, TrialRecord trial) {
+    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
+    item.put("state", s(trial.state()));
+    item.put("doc", s(write(trial)));
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("#s = :running")
+          .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(Map.of(":running", s("RUNNING"))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  public Optional<TrialRecord> trial(String jobId, int number) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(jobId, trialKey(number))).consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(read(item.get("doc").s(), TrialRecord.class));
+  }
+
+  /** The job's trials by number. */
+  public List<TrialRecord> trials(String jobId) {
+    List<TrialRecord> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
+          .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
+          .expressionAttributeValues(Map.of(":p", s("training#" + jobId), ":t", s("trial#")))
+          .exclusiveStartKey(from));
+      page.items().forEach(i -> out.add(read(i.get("doc").s(), TrialRecord.class)));
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  private static String trialKey(int number) {
+    return String.format("trial#%06d", number);
+  }
+
+  private static Map<String, AttributeValue> key(String id, String sk) {
+    return Map.of("pk", s("training#" + id), "sk", s(sk));
+  }
+
+  static String write(Object o) {
+    try {
+      return JSON.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static <T> T read(String s, Class<T> type) {
+    try {
+      return JSON.readValue(s, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static AttributeValue s(String v) {
+    return AttributeValue.builder().s(v).build();
+  }
+
+  private static AttributeValue n(long v) {
+    return AttributeValue.builder().n(Long.toString(v)).build();
+  }
+}

@@ -1,0 +1,605 @@
+package dev.pier.training.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.NewVersion;
+import dev.pier.training.Holdout;
+import dev.pier.training.Split;
+import dev.pier.training.Splitter;
+import dev.pier.training.TrainingTable;
+import dev.pier.training.datasets.DatasetReader;
+import dev.pier.training.datasets.DatasetVersion;
+import dev.pier.training.datasets.Datasets;
+import dev.pier.training.tracking.JobTracking;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The tasks of training.asl.json — prepare, suggest, trial, best, refit, evaluate, register, finalize, fail — one
+ * {@code action} each. Every task is idempotent, so an execution started again after a crash redoes no finished
+ * work: suggested trials are recorded before they run and a finished trial is returned as recorded; the refit
+ * model, its evaluation and the registration (an idempotency key) are recorded on the job once.
+ *
+ * <p>Thread-safety: trials of one job run concurrently (the Map state); the job's table of rows is loaded once per
+ * process and shared read-only.
+ */
+public final class TrainingWorker {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final TrainingJobsTable jobs;
+  private final Datasets datasets;
+  private final ModelTrainer trainer;
+  private final Function<TrainingJobSpec, SearchStrategy> searches;
+  private final JobTracking tracking;
+  private final ModelRegistry registry;
+  private final S3Client s3;
+  private final TrainingSettings settings;
+  private final Clock clock;
+  private final Map<String, Loaded> tables = new ConcurrentHashMap<>();
+  private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+
+  public TrainingWorker(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer,
+      Function<TrainingJobSpec, SearchStrategy> searches, JobTracking tracking, ModelRegistry registry, S3Client s3,
+      TrainingSettings settings, Clock clock) {
+    this.jobs = jobs;
+    this.datasets = datasets;
+    this.trainer = trainer;
+    this.searches = searches;
+    this.tracking = tracking;
+    this.registry = registry;
+    this.s3 = s3;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /** A job's rows in memory with its holdout split and CV folds (deterministic from the seed). */
+  private record Loaded(TrainingTable table, Split holdout, List<Split> folds) {}
+
+  /** Lambda's invoke shape: {@code {"StatusCode": 200, "Payload": <result>}}. */
+  public JsonNode invoke(JsonNode parameters) {
+    return NODES.objectNode().put("StatusCode", 200).set("Payload", handle(parameters.path("Payload")));
+  }
+
+  public JsonNode handle(JsonNode payload) {
+    String id = payload.path("job_id").asText();
+    String action = payload.path("action").asText();
+    return switch (action) {
+      case "prepare" -> prepare(id);
+      case "suggest" -> suggest(id);
+      case "trial" -> trial(id, payload.path("trial").asInt());
+      case "best" -> best(id);
+      case "refit" -> refit(id);
+      case "evaluate" -> evaluate(id);
+      case "register" -> register(id);
+      case "finalize" -> finish(id);
+      case "fail" -> fail(id, payload.path("error"));
+      default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
+    };
+  }
+
+  /** Stops the job's running trials at their next round (a cancel). */
+  public void stop(String id) {
+    stopped.add(id);
+  }
+
+  // ---- prepare ----------------------------------------------------------------------------------------------------
+
+  private JsonNode prepare(String id) {
+    TrainingJob job = running(id);
+    DatasetVersion version = version(job);
+    Loaded loaded = load(job);
+    String experiment = job.experimentId() != null ? job.experimentId() : tracking.experiment(job.name());
+    String parent = job.parentRunId();
+    if (parent == null) {
+      Map<String, String> tags = new LinkedHashMap<>();
+      tags.put("pier.training_job", id);
+      tags.put("pier.dataset", version.ref());
+      tags.put("pier.dataset_version", version.version());
+      tags.put("pier.project", job.project());
+      tags.put("mlflow.source.name", "pier training job " + id);
+      tags.put("mlflow.source.type", "JOB");
+      String created = tracking.startRun(experiment, job.name() + "-" + id, null, tags);
+      Map<String, String> params = new TreeMap<>();
+      job.spec().params().forEach((k, v) -> params.put(k, String.valueOf(v)));
+      params.put("seed", Long.toString(job.spec().seed()));
+      params.put("cv_folds", Integer.toString(job.spec().cv().folds()));
+      params.put("cv_kind", job.spec().cv().kind());
+      params.put("holdout", Double.toString(job.spec().split().holdout()));
+      if (job.spec().tuning() != null) {
+        params.put("tuning_strategy", job.spec().tuning().strategy());
+        params.put("tuning_max_trials", Integer.toString(job.spec().tuning().maxTrials()));
+      }
+      tracking.log(created, params, Map.of(), Map.of());
+      var stored = jobs.update(id, j -> j.parentRunId() != null ? j : j.with(b -> {
+        b.parentRunId = created;
+        b.experimentId = experiment;
+        return b.phase("tuning");
+      }), false);
+      parent = stored.map(TrainingJob::parentRunId).orElse(created);
+      if (!created.equals(parent)) {
+        tracking.store().deleteRun(created); // another attempt recorded its run first
+      }
+    }
+    ObjectNode out = NODES.objectNode();
+    out.put("parallel", job.spec().parallel());
+    out.put("rows", loaded.table().rows());
+    out.put("training_rows", loaded.holdout().train().length);
+    out.put("holdout_rows", loaded.holdout().test().length);
+    out.put("experiment_id", experiment);
+    out.put("parent_run_id", parent);
+    return out;
+  }
+
+  // ---- suggest ----------------------------------------------------------------------------------------------------
+
+  private JsonNode suggest(String id) {
+    TrainingJob job = running(id);
+    List<TrialRecord> trials = jobs.trials(id);
+    ObjectNode out = NODES.objectNode();
+    var numbers = out.putArray("trials");
+    String limit = limitPassed(job, trials);
+    List<TrialRecord> pending = trials.stream().filter(t -> !t.finished()).toList();
+    if (limit != null) {
+      out.put("done", true);
+      out.put("stop_reason", limit);
+      return out;
+    }
+    if (!pending.isEmpty()) { // suggested before a restart and never finished: they run first
+      pending.forEach(t -> numbers.add(t.number()));
+      out.put("done", false);
+      return out;
+    }
+    int left = job.spec().maxTrials() - trials.size();
+    List<Map<String, Object>> next = left <= 0 ? List.of()
+        : searches.apply(job.spec()).suggest(Math.min(left, job.spec().parallel()), trials);
+    int number = trials.size();
+    for (Map<String, Object> params : next) {
+      TrialRecord t = new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
+          null, 0, 0);
+      jobs.createTrial(id, t); // false: recorded by an attempt that died before answering; the same number runs
+      numbers.add(number++);
+    }
+    summarize(id, jobs.trials(id));
+    out.put("done", next.isEmpty());
+    return out;
+  }
+
+  /** The limit the job has passed (runtime, cost), or null. */
+  private String limitPassed(TrainingJob job, List<TrialRecord> trials) {
+    var r = job.spec().resources();
+    if (r.maxRuntimeSeconds() > 0 && job.startedAt() != null
+        && Duration.between(job.startedAt(), clock.instant()).toSeconds() >= r.maxRuntimeSeconds()) {
+      return "max_runtime";
+    }
+    if (r.maxCostUsd() > 0 && cost(job, trials, 0).totalUsd() >= r.maxCostUsd()) {
+      return "max_cost_usd";
+    }
+    return null;
+  }
+
+  // ---- trial ------------------------------------------------------------------------------------------------------
+
+  private JsonNode trial(String id, int number) {
+    TrainingJob job = running(id);
+    TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
+    if (trial.finished()) {
+      return view(trial); // finished before a restart: never run again
+    }
+    String metric = job.spec().metric();
+    if (trial.runId() == null) {
+      Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(number),
+          "pier.dataset", job.dataset());
+      String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + number,
+          job.parentRunId(), tags);
+      Map<String, String> params = new TreeMap<>();
+      trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
+      tracking.log(run, params, Map.of(), Map.of());
+      trial = trial.withRun(run);
+      jobs.putTrial(id, trial);
+    }
+    Loaded loaded = load(job);
+    Instant start = clock.instant();
+    TrialRecord done;
+    String status = "FINISHED";
+    try {
+      Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
+          ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
+      ModelTrainer.CvOutcome cv = trainer.crossValidate(loaded.table(), loaded.folds(), trial.params(), metric,
+          job.spec().seed(), (step, mean) -> {
+            if (stopped.contains(id)) {
+              throw new TrialStopped("the job was cancelled");
+            }
+            if (deadline != null && clock.instant().isAfter(deadline)) {
+              throw new TrialStopped("max_runtime passed");
+            }
+          });
+      double seconds = seconds(start);
+      done = new TrialRecord(number, trial.params(), "SUCCEEDED", cv.mean(), cv.std(), cv.folds(), cv.history(),
+          cv.bestRound(), null, trial.runId(), seconds, trialCost(job, seconds));
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("cv_" + metric + "_mean", cv.mean());
+      metrics.put("cv_" + metric + "_std", cv.std());
+      for (int f = 0; f < cv.folds().size(); f++) {
+        metrics.put("cv_" + metric + "_fold_" + (f + 1), cv.folds().get(f));
+      }
+      metrics.put("best_round", (double) cv.bestRound());
+      tracking.log(trial.runId(), Map.of(), metrics, Map.of());
+      tracking.history(trial.runId(), "cv_" + metric + "_mean", cv.history());
+    } catch (TrialStopped e) {
+      double seconds = seconds(start);
+      done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, e.getMessage(),
+          trial.runId(), seconds, trialCost(job, seconds));
+      status = "KILLED";
+    } catch (RuntimeException e) { // recorded with its error; the search goes on
+      double seconds = seconds(start);
+      done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, message(e),
+          trial.runId(), seconds, trialCost(job, seconds));
+      status = "FAILED";
+      tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(message(e), 4000)));
+    }
+    if (!jobs.putTrial(id, done)) {
+      return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
+    }
+    tracking.end(trial.runId(), status);
+    return view(done);
+  }
+
+  /** Thrown from the progress callback to stop a trial between rounds. */
+  static final class TrialStopped extends RuntimeException {
+    TrialStopped(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static ObjectNode view(TrialRecord t) {
+    ObjectNode o = NODES.objectNode().put("trial", t.number()).put("state", t.state());
+    if (t.cvMean() != null) {
+      o.put("cv_mean", t.cvMean());
+    }
+    return o;
+  }
+
+  // ---- best, refit, evaluate, register ----------------------------------------------------------------------------
+
+  private JsonNode best(String id) {
+    TrainingJob job = running(id);
+    TrainingJob.Best best = summarize(id, jobs.trials(id)).best();
+    if (best == null) {
+      List<TrialRecord> trials = jobs.trials(id);
+      String first = trials.stream().map(TrialRecord::error).filter(e -> e != null).findFirst().orElse("none ran");
+      throw new JobFailed("no trial succeeded (" + trials.size() + " failed; first error: " + first + ")");
+    }
+    jobs.update(id, j -> j.with(b -> b.phase("refitting")), false);
+    return NODES.objectNode().put("trial", best.trial()).put("cv_mean", best.cvMean()).put("rounds", best.rounds());
+  }
+
+  private JsonNode refit(String id) {
+    TrainingJob job = running(id);
+    if (job.refit() != null) {
+      return NODES.objectNode().put("model", job.refit().modelUri()).put("sha256", job.refit().sha256());
+    }
+    TrainingJob.Best best = job.best();
+    Loaded loaded = load(job);
+    Instant start = clock.instant();
+    ModelTrainer.Model model;
+    try {
+      model = trainer.fit(loaded.table(), loaded.holdout().train(), best.params(), best.rounds(), job.spec().seed());
+    } catch (RuntimeException e) {
+      throw new JobFailed("the refit failed: " + message(e));
+    }
+    double seconds = seconds(start);
+    String key = "training/" + id + "/model" + trainer.extension();
+    s3.putObject(b -> b.bucket(settings.bucket()).key(key), RequestBody.fromBytes(model.bytes()));
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("pier.training_job", id);
+    tags.put("pier.dataset", job.dataset());
+    tags.put("pier.refit_of_trial", Integer.toString(best.trial()));
+    tags.put("pier.model_sha256", model.sha256());
+    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-refit", job.parentRunId(), tags);
+    Map<String, String> params = new TreeMap<>();
+    best.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
+    params.put("num_round", Integer.toString(best.rounds()));
+    params.put("seed", Long.toString(job.spec().seed()));
+    tracking.log(run, params, Map.of("cv_" + job.spec().metric() + "_mean", best.cvMean(),
+        "cv_" + job.spec().metric() + "_std", best.cvStd(), "refit_seconds", seconds), Map.of());
+    String uri = "s3://" + settings.bucket() + "/" + key;
+    var stored = jobs.update(id, j -> j.refit() != null ? j : j.with(b -> {
+      b.refit = new TrainingJob.Refit(run, uri, model.sha256(), model.rounds(), null, seconds);
+      return b.phase("evaluating");
+    }), false);
+    if (stored.isPresent() && !run.equals(stored.get().refit().runId())) {
+      tracking.store().deleteRun(run); // another attempt refit first
+    }
+    return NODES.objectNode().put("model", uri).put("sha256", model.sha256());
+  }
+
+  private JsonNode evaluate(String id) {
+    TrainingJob job = running(id);
+    if (job.refit().holdoutScore() != null) {
+      return NODES.objectNode().put("holdout", job.refit().holdoutScore());
+    }
+    Loaded loaded = load(job);
+    byte[] model = s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
+        .key(job.refit().modelUri().substring(("s3://" + settings.bucket() + "/").length()))).asByteArray();
+    double score = trainer.score(model, loaded.table(), loaded.holdout().test(), job.best().params(),
+        job.spec().metric());
+    String key = "holdout_" + job.spec().metric();
+    tracking.log(job.refit().runId(), Map.of(), Map.of(key, score), Map.of());
+    tracking.log(job.parentRunId(), Map.of(), Map.of(key, score,
+        "cv_" + job.spec().metric() + "_mean", job.best().cvMean(), "cv_" + job.spec().metric() + "_std",
+        job.best().cvStd()), Map.of("pier.best_trial", Integer.toString(job.best().trial())));
+    tracking.end(job.refit().runId(), "FINISHED");
+    jobs.update(id, j -> j.with(b -> {
+      var r = j.refit();
+      b.refit = new TrainingJob.Refit(r.runId(), r.modelUri(), r.sha256(), r.rounds(), score, r.seconds());
+      return b.phase(j.spec().register() != null ? "registering" : "finishing");
+    }), false);
+    return NODES.objectNode().put("holdout", score);
+  }
+
+  private JsonNode register(String id) {
+    TrainingJob job = running(id);
+    var spec = job.spec().register();
+    if (spec == null) {
+      return NODES.objectNode().put("registered", false);
+    }
+    if (job.registered() != null) {
+      return NODES.objectNode().put("model", job.registered().model()).put("version", job.registered().version());
+    }
+    String metric = job.spec().metric();
+    ObjectNode lineage = NODES.objectNode();
+    DatasetVersion dataset = version(job);
+    lineage.putArray("datasets").addObject().put("name", dataset.name()).put("version", dataset.version())
+        .put("uri", dataset.uri());
+    lineage.put("training_job", id);
+    lineage.put("experiment_id", job.experimentId());
+    lineage.put("parent_run", job.parentRunId());
+    lineage.put("run", job.refit().runId());
+    lineage.put("best_trial", job.best().trial());
+    lineage.put("model_sha256", job.refit().sha256());
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("holdout_" + metric, job.refit().holdoutScore());
+    metrics.put("cv_" + metric + "_mean", job.best().cvMean());
+    metrics.put("cv_" + metric + "_std", job.best().cvStd());
+    Map<String, String> tags = Map.of("pier.training_job", id, "pier.dataset", dataset.ref());
+    NewVersion request = new NewVersion(Framework.parse(trainer.framework()), null,
+        new ModelVersion.Metadata("trained by training job " + id + " (" + job.name() + ")", tags, metrics,
+            Map.of(), Map.of()),
+        null, new ModelVersion.Provenance(job.refit().modelUri(), job.refit().runId(), lineage.toString()));
+    Path file = null;
+    ModelVersion version;
+    try {
+      file = Files.createTempFile("pier-refit-", trainer.extension());
+      byte[] model = s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
+          .key(job.refit().modelUri().substring(("s3://" + settings.bucket() + "/").length()))).asByteArray();
+      Files.write(file, model);
+      version = registry.register(spec.model(), request, file, "training-job-" + id, "training-job:" + id);
+      if (spec.alias() != null) {
+        registry.setAlias(spec.model(), spec.alias(), version.version());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (PierException e) {
+      throw new JobFailed("registering the model failed: " + e.getMessage());
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // a temp file
+        }
+      }
+    }
+    int number = version.version();
+    jobs.update(id, j -> j.with(b -> {
+      b.registered = new TrainingJob.Registered(spec.model(), number, spec.alias(), j.refit().runId());
+      return b.phase("finishing");
+    }), false);
+    return NODES.objectNode().put("model", spec.model()).put("version", number);
+  }
+
+  // ---- end ----------------------------------------------------------------------------------------------------------
+
+  private JsonNode finish(String id) {
+    List<TrialRecord> trials = jobs.trials(id);
+    var stored = jobs.update(id, j -> j.with(b -> {
+      b.state = JobState.SUCCEEDED;
+      b.finishedAt = clock.instant();
+      b.cost = cost(j, trials, 0);
+      return b.phase("done");
+    }), false);
+    stored.ifPresent(j -> tracking.end(j.parentRunId(), "FINISHED"));
+    tables.remove(id);
+    stopped.remove(id);
+    return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
+  }
+
+  private JsonNode fail(String id, JsonNode error) {
+    String cause = error.path("Cause").asText(error.toString());
+    String type = error.path("Error").asText("");
+    String reason = cause;
+    if (cause.startsWith("{")) { // a Lambda error: {"errorMessage": …}
+      try {
+        reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cause).path("errorMessage").asText(cause);
+      } catch (IOException ignored) {
+        // keep the raw cause
+      }
+    }
+    String message = reason.startsWith(JobFailed.class.getSimpleName() + ": ")
+        ? reason.substring(JobFailed.class.getSimpleName().length() + 2) : reason;
+    List<TrialRecord> trials = jobs.trials(id);
+    var stored = jobs.update(id, j -> j.with(b -> {
+      b.state = message.startsWith("stopped: max_runtime") ? JobState.TIMED_OUT : JobState.FAILED;
+      b.error = message.isBlank() ? type : message;
+      b.finishedAt = clock.instant();
+      b.cost = cost(j, trials, 0);
+      if (message.startsWith("stopped: ")) {
+        b.stopReason = message.substring(9, message.indexOf(' ', 9) > 0 ? message.indexOf(' ', 9) : message.length());
+      }
+      return b.phase("done");
+    }), false);
+    stored.ifPresent(j -> {
+      if (j.parentRunId() != null) {
+        tracking.end(j.parentRunId(), "FAILED");
+      }
+    });
+    tables.remove(id);
+    stopped.remove(id);
+    return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
+  }
+
+  /** Fails the job with a reason a user can act on (the message becomes the job's error as it is). */
+  public static final class JobFailed extends RuntimeException {
+    public JobFailed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  // ---- shared -----------------------------------------------------------------------------------------------------
+
+  /** Counts, best trial and cost recomputed from the trials and stored on the job. */
+  private TrainingJob summarize(String id, List<TrialRecord> trials) {
+    int ok = 0;
+    int failed = 0;
+    int pruned = 0;
+    for (TrialRecord t : trials) {
+      switch (t.state()) {
+        case "SUCCEEDED" -> ok++;
+        case "FAILED" -> failed++;
+        case "PRUNED" -> pruned++;
+        default -> { }
+      }
+    }
+    TrainingJob.Trials counts = new TrainingJob.Trials(trials.size(), ok, failed, pruned);
+    TrainingJob current = jobs.require(id);
+    boolean greater = trainer.greaterIsBetter(current.spec().metric());
+    Comparator<TrialRecord> byScore = Comparator.comparingDouble(TrialRecord::cvMean);
+    var bestTrial = trials.stream().filter(t -> "SUCCEEDED".equals(t.state()) && t.cvMean() != null)
+        .min(greater ? byScore.reversed().thenComparingInt(TrialRecord::number)
+            : byScore.thenComparingInt(TrialRecord::number));
+    TrainingJob.Best best = bestTrial.map(t -> new TrainingJob.Best(t.number(), t.params(), t.cvMean(), t.cvStd(),
+        t.bestRound() + 1)).orElse(null);
+    return jobs.update(id, j -> j.with(b -> {
+      b.trials = counts;
+      b.best = best;
+      b.cost = cost(j, trials, 0);
+      return b;
+    }), false).orElse(current);
+  }
+
+  private double trialCost(TrainingJob job, double seconds) {
+    var r = job.spec().resources();
+    return settings.prices().compute(r.instanceType(), r.instanceCount(), r.spot(), seconds);
+  }
+
+  /** The job's cost so far: its trials' and refit's instance time, and its state transitions. */
+  TrainingJob.Cost cost(TrainingJob job, List<TrialRecord> trials, double extraSeconds) {
+    var r = job.spec().resources();
+    String type = settings.prices().check(r.instanceType());
+    double seconds = trials.stream().mapToDouble(TrialRecord::seconds).sum() + extraSeconds;
+    if (job.refit() != null) {
+      seconds += job.refit().seconds();
+    }
+    double compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
+    double onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
+    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, finalize
+    int batches = (int) Math.ceil(trials.size() / (double) Math.max(1, job.spec().parallel()));
+    double transitions = (8 + 2 * batches + 2 * trials.size()) * settings.prices().perTransition();
+    return new TrainingJob.Cost(round(compute + transitions), round(compute), round(transitions),
+        round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot());
+  }
+
+  private static double round(double usd) {
+    return Math.round(usd * 1e6) / 1e6;
+  }
+
+  private TrainingJob running(String id) {
+    TrainingJob job = jobs.require(id);
+    if (job.state().isFinal()) {
+      throw new JobFailed("training job " + id + " is " + job.state() + "; its execution stops");
+    }
+    return job;
+  }
+
+  private DatasetVersion version(TrainingJob job) {
+    return datasets.resolve(job.dataset().substring(0, job.dataset().indexOf('@')) + "@" + job.datasetVersion());
+  }
+
+  private Loaded load(TrainingJob job) {
+    return tables.computeIfAbsent(job.id(), k -> {
+      DatasetVersion version = version(job);
+      var spec = job.spec();
+      DatasetReader.Rows rows = datasets.rows(version, spec.dataset().label(), spec.dataset().features(),
+          spec.cv().group(), spec.cv().time());
+      TrainingTable table = table(spec.dataset().label(), rows);
+      Split holdout = new Holdout(spec.split().holdout(),
+          Holdout.Mode.valueOf(spec.split().mode().toUpperCase(Locale.ROOT)), spec.seed()).split(table);
+      List<Split> folds = Splitter.of(spec.cv().kind(), spec.cv().folds(), spec.cv().shuffle(), spec.seed())
+          .split(table, holdout.train());
+      return new Loaded(table, holdout, folds);
+    });
+  }
+
+  /** Rows as the training library's column-major table, groups numbered by their sorted distinct values. */
+  static TrainingTable table(String label, DatasetReader.Rows rows) {
+    int n = rows.size();
+    int f = rows.features().size();
+    float[][] columns = new float[f][n];
+    float[] labels = new float[n];
+    for (int r = 0; r < n; r++) {
+      labels[r] = (float) rows.labels()[r];
+      for (int c = 0; c < f; c++) {
+        columns[c][r] = (float) rows.values()[r][c];
+      }
+    }
+    int[] groups = null;
+    if (rows.groups() != null) {
+      List<String> distinct = new ArrayList<>(new TreeSet<>(java.util.Arrays.stream(rows.groups())
+          .map(g -> g == null ? "" : g).toList()));
+      Map<String, Integer> index = new java.util.HashMap<>();
+      for (int i = 0; i < distinct.size(); i++) {
+        index.put(distinct.get(i), i);
+      }
+      groups = new int[n];
+      for (int r = 0; r < n; r++) {
+        groups[r] = index.get(rows.groups()[r] == null ? "" : rows.groups()[r]);
+      }
+    }
+    return new TrainingTable(label, rows.features(), columns, labels, groups);
+  }
+
+  private double seconds(Instant start) {
+    return Duration.between(start, clock.instant()).toNanos() / 1e9;
+  }
+
+  private static String message(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max);
+  }
+}

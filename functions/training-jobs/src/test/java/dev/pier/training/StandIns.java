@@ -1,0 +1,28 @@
+package dev.pier.training;
+
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.local.LocalAws;
+import java.nio.file.Path;
+
+/** Pier's local stand-ins (DynamoDB, s3proxy) and real SDK clients on them, for one test. */
+public final class StandIns implements AutoCloseable {
+  /** Local mode's policy: any bucket of the S3 stand-in. */
+  public static final dev.pier.kernel.aws.S3SourcePolicy ANY_S3 =
+      dev.pier.kernel.aws.S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of());
+
+  public final LocalAws aws;
+  public final AwsClients clients;
+
+  public StandIns(Path dataDir) throws Exception {
+    aws = LocalAws.start(dataDir);
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+  }
+
+  @Override
+  public void close() {
+    clients.close();
+    aws.close();
+  }
+}
