@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.platform.Platform;
+
 import dev.pier.monitoring.capture.CaptureBuffer;
 import dev.pier.monitoring.capture.CaptureStore;
 import io.micrometer.core.instrument.FunctionCounter;

@@ -1,8 +1,8 @@
 package dev.pier.api.training;
 
 import dev.pier.api.PierConfig;
-import dev.pier.api.Platform;
-import dev.pier.api.S3Sources;
+import dev.pier.api.platform.Platform;
+import dev.pier.api.platform.S3Sources;
 import dev.pier.training.datasets.DatasetFiles;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.datasets.DatasetsTable;
