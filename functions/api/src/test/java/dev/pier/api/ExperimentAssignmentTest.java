@@ -31,8 +31,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Experiment assignment in the prediction pipeline's resolve stage, seen from every way in that resolves an alias per
- * request: OIP REST (the I/O-thread route and the JAX-RS resource), gRPC unary and streaming, and {@code /predict}.
+ * Experiment assignment in the prediction pipeline's resolve stage, seen from the ways in that carry a unit: OIP REST
+ * (the I/O-thread route and the JAX-RS resource), gRPC unary and streaming, {@code /predict}, and — fixed once, at
+ * intake or at the stream's start — async predictions and {@code /predict-stream}.
  * Each unit lands in the arm the documented hash puts it in, the same arm whichever way it comes in and however often
  * (sticky), answered by that arm's version and named in {@code X-Pier-Experiment} (gRPC: the response parameter
  * {@code experiment}; {@code /predict}: also the body's {@code experiment}). Exposures reach the experiment's
@@ -205,6 +206,50 @@ class ExperimentAssignmentTest {
     } while (arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong() < units.size());
     assertThat(arms.get(0).get("units").asLong()).as("control units").isEqualTo(units.size() - treated);
     assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+  }
+
+  /**
+   * Async predictions and streams fix their version once — at intake, at the stream's start — through the same
+   * resolve stages: the unit's arm, named in the 202's and the stream's {@code X-Pier-Experiment}.
+   */
+  @Test
+  void asyncPredictionsAndStreamsAreAnsweredByTheArmFixedAtTheirStart() throws Exception {
+    Running x = startExperiment();
+    List<String> units = new ArrayList<>(); // two units of each arm
+    for (int i = 0, control = 0, treated = 0; units.size() < 4; i++) {
+      boolean inControl = x.version("a-" + i) == 1;
+      if (inControl ? control++ < 2 : treated++ < 2) {
+        units.add("a-" + i);
+      }
+    }
+    for (String unit : units) {
+      Response accepted = given().contentType(ContentType.JSON).header("Prefer", "respond-async")
+          .header("X-Pier-Unit", unit).body(BODY).post("/v2/models/" + x.model() + "/infer");
+      assertThat(accepted.statusCode()).as(accepted.asString()).isEqualTo(202);
+      assertThat(accepted.header("X-Pier-Experiment")).as("async " + unit).isEqualTo(x.expected(unit));
+      String id = accepted.path("id");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      JsonNode p;
+      while (!(p = JSON.readTree(given().get("/api/v1/predictions/" + id).then().statusCode(200).extract()
+          .asString())).path("state").asText().equals("SUCCEEDED")) {
+        assertThat(p.path("state").asText()).isNotEqualTo("FAILED");
+        assertThat(System.nanoTime()).as("async " + unit).isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(p.path("response").path("model_version").asText()).as("async " + unit)
+          .isEqualTo(Integer.toString(x.version(unit)));
+
+      Response streamed = given().contentType("application/x-ndjson").header("X-Pier-Unit", unit)
+          .body("{\"input\":[5.1,3.5,1.4,0.2]}\n".getBytes()).post("/api/v1/models/" + x.model() + "/predict-stream");
+      assertThat(streamed.statusCode()).as(streamed.asString()).isEqualTo(200);
+      assertThat(streamed.header("X-Pier-Experiment")).as("stream " + unit).isEqualTo(x.expected(unit));
+      assertThat(streamed.header("X-Pier-Model-Version")).as("stream " + unit)
+          .isEqualTo(Integer.toString(x.version(unit)));
+    }
+    Response unassigned = given().contentType("application/x-ndjson").body("{\"input\":[5.1,3.5,1.4,0.2]}\n".getBytes())
+        .post("/api/v1/models/" + x.model() + "/predict-stream");
+    assertThat(unassigned.header("X-Pier-Experiment")).as("a stream without a unit").isNull();
+    assertThat(unassigned.header("X-Pier-Model-Version")).isEqualTo("1");
   }
 
   @Test

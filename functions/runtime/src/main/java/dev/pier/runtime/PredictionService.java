@@ -113,7 +113,12 @@ public final class PredictionService {
    * an async submission does before it is accepted.
    */
   public ModelVersion check(String model, String reference, InferenceRequest request) {
-    ModelVersion version = resolver.resolve(model, reference, request.unit());
+    return check(resolver.resolve(model, reference, request.unit()), request);
+  }
+
+  /** {@link #check(String, String, InferenceRequest)} against a version resolved already; returns it. */
+  public ModelVersion check(ModelVersion version, InferenceRequest request) {
+    String model = version.model();
     if (version.onEndpoint() && request.explain() != null) {
       throw dev.pier.kernel.PierException.badRequest("explanations are computed in the serving process; version "
           + version.version() + " of model '" + model + "' runs on an endpoint");

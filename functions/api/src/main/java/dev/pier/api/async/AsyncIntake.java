@@ -14,6 +14,9 @@ import dev.pier.async.AsyncQueue;
 import dev.pier.async.AsyncSubmission;
 import dev.pier.kernel.PierException;
 import dev.pier.registry.ModelVersion;
+import dev.pier.runtime.Budget;
+import dev.pier.runtime.prediction.PredictionCall;
+import dev.pier.runtime.prediction.WayIn;
 import dev.pier.runtime.InferenceRequest;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -47,14 +50,20 @@ public class AsyncIntake {
   private final Caller caller;
   private final RegistryServices registry;
 
+  private final dev.pier.runtime.prediction.PredictionPipeline pipeline;
+
   public AsyncIntake(AsyncPlatform async, Platform platform, Security security, Caller caller,
-      RegistryServices registry) {
+      RegistryServices registry, dev.pier.api.inference.Predictions predictions) {
+    this.pipeline = predictions.pipeline();
     this.registry = registry;
     this.async = async;
     this.platform = platform;
     this.security = security;
     this.caller = caller;
   }
+
+  /** Names the experiment and arm whose version will answer ({@code <experiment id>=<arm>}), as synchronous calls do. */
+  private static final String EXPERIMENT_HEADER = "X-Pier-Experiment";
 
   /** Whether an RFC 7240 {@code Prefer} header asks for {@code respond-async} (among other preferences, any case). */
   public static boolean requested(String prefer) {
@@ -80,7 +89,11 @@ public class AsyncIntake {
     }
     String callback = callbackUrl(headers.getHeaderString(CALLBACK_HEADER));
     String key = idempotencyKey(headers.getHeaderString(IDEMPOTENCY_KEY));
-    ModelVersion version = platform.predictions().check(model, reference, request);
+    // the version is fixed now, by the pipeline's resolve stages (alias, canary, experiment arm by the unit), and
+    // the stored request is scored with its number later
+    PredictionCall resolving = new PredictionCall(WayIn.ASYNC, model, reference, caller.principalId(),
+        caller.requestId(), caller.subject(), System.nanoTime(), Budget.WAIT).request(request);
+    ModelVersion version = platform.predictions().check(pipeline.resolve(resolving), request);
     String subject = caller.subject() != null ? caller.subject() : request.unit();
     String requestHash = PredictionSampler.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"
         + (callback == null ? "" : callback) + "\n").getBytes(StandardCharsets.UTF_8)) + ":"
@@ -96,9 +109,10 @@ public class AsyncIntake {
     ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("id", accepted.prediction().id());
     answer.put("state", accepted.prediction().state().name());
-    return Response.accepted(answer.toString()).type(MediaType.APPLICATION_JSON_TYPE)
+    Response.ResponseBuilder out = Response.accepted(answer.toString()).type(MediaType.APPLICATION_JSON_TYPE)
         .location(URI.create("/api/v1/predictions/" + accepted.prediction().id()))
-        .header("Preference-Applied", "respond-async").build();
+        .header("Preference-Applied", "respond-async");
+    return resolving.experiment() == null ? out.build() : out.header(EXPERIMENT_HEADER, resolving.experiment()).build();
   }
 
   private static String idempotencyKey(String key) {

@@ -19,6 +19,7 @@ import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.PredictionService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -38,7 +39,8 @@ import java.util.List;
  * per instance ({@code {"id": 7, "<output>": ...}}) or, for an instance that cannot be scored,
  * {@code {"id": 7, "error": "..."}}. Lines are read, scored and answered in blocks, so memory stays bounded however
  * many rows a client pushes over one connection; rows are combined into batched model calls as in batch scoring,
- * with the same row format. The whole stream is answered by one version, resolved at its start.
+ * with the same row format. The whole stream is answered by one version, resolved at its start (with
+ * {@code X-Pier-Unit}, an experiment's arm: {@code X-Pier-Experiment} says which).
  */
 @Path("/api/v1/models")
 @Blocking
@@ -65,19 +67,25 @@ public class PredictStreamResource {
   @Produces(NDJSON)
   @Authorize(Permission.PREDICT)
   public Response stream(@PathParam("model") String model, @QueryParam("version") String reference,
-      InputStream body) {
-    ModelVersion version = predictions.resolve(model, reference);
-    Signature signature = predictions.signature(version);
-    String answering = Integer.toString(version.version());
+      @HeaderParam(InferenceResource.UNIT_HEADER) String unit, InputStream body) {
     // the caller, read now: the rows are scored after this method returns, outside the request scope
     String principal = caller.principalId();
     String requestId = caller.requestId();
     String subject = caller.subject();
+    // one version for the whole stream, fixed by the pipeline's resolve stages (alias, canary, experiment arm by
+    // X-Pier-Unit); each block is then scored with its number
+    PredictionCall resolving = new PredictionCall(WayIn.STREAM, model, reference, principal, requestId, subject,
+        System.nanoTime(), Budget.WAIT).unit(unit);
+    ModelVersion version = pipeline.resolve(resolving);
+    Signature signature = predictions.signature(version);
+    String answering = Integer.toString(version.version());
     ChunkScorer scorer = new ChunkScorer(signature, 1024, inputs -> pipeline.answer(new PredictionCall(WayIn.STREAM,
         model, answering, principal, requestId, subject, System.nanoTime(), Budget.WAIT)
         .request(new InferenceRequest(requestId, inputs, List.of()))).outputs());
     StreamingOutput out = sink -> pump(body, sink, scorer);
-    return Response.ok(out, NDJSON).header("X-Pier-Model-Version", version.version()).build();
+    Response.ResponseBuilder ok = Response.ok(out, NDJSON).header("X-Pier-Model-Version", version.version());
+    return resolving.experiment() == null ? ok.build()
+        : ok.header(OipAnswer.EXPERIMENT_HEADER, resolving.experiment()).build();
   }
 
   private static void pump(InputStream in, OutputStream sink, ChunkScorer scorer) throws IOException {

@@ -9,6 +9,7 @@ import dev.pier.experiments.assignment.ExposureBuffer;
 import dev.pier.experiments.flags.Flags;
 import dev.pier.experiments.store.ExperimentStore;
 import dev.pier.experiments.store.ExperimentsTable;
+import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -68,8 +69,16 @@ public class ExperimentsWiring {
   @Singleton
   ExperimentAssigner assigner(Experiments experiments, ExposureBuffer exposures) {
     ExperimentAssigner assigner = experiments.assigner(exposures);
-    assigner.refresh();
-    experiments.onTransition(assigner::refresh);
+    Runnable refresh = () -> {
+      try {
+        assigner.refresh();
+      } catch (RuntimeException e) {
+        // no experiments table yet (a deployment without one): predictions go on unassigned; the refresh retries
+        Log.warnf("experiment assignment: could not read the running experiments (retried every refresh): %s", e);
+      }
+    };
+    refresh.run();
+    experiments.onTransition(refresh);
     return assigner;
   }
 

@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@link Slot#FEATURES}: a call of named features ({@code /predict}'s instances) becomes the model's input tensor
  * through the version's feature pipeline ({@code metadata.pipeline}, compiled once per version), with the version's
- * PII-marked values masked in any message meanwhile. Calls that carry tensors pass untouched. Online feature lookup
- * belongs in this slot too.
+ * PII-marked values masked in any message meanwhile. Calls that carry tensors pass untouched. The server's online
+ * feature lookup runs ahead of it in this slot, merging looked-up values into the instances.
  */
 public final class FeaturesStage implements Stage {
   private final Map<String, FeaturePipeline> compiled = new ConcurrentHashMap<>();

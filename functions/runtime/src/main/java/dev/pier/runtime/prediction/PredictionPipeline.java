@@ -113,6 +113,21 @@ public final class PredictionPipeline {
     return runTo(call, Math.max(call.next(), after[last.ordinal()]));
   }
 
+  /**
+   * Runs the stages of {@link Slot#RESOLVE} alone on {@code call}, which may block: the version that would answer it
+   * (alias, canary, experiment arm), for a way in that fixes one version for work done later — an async prediction at
+   * intake, a stream at its start — and then makes its calls with that version's number. The call is not ended and
+   * counts nowhere; what the stages learned ({@link PredictionCall#experiment()}) stays on it.
+   */
+  public dev.pier.registry.ModelVersion resolve(PredictionCall call) {
+    for (int i = after[Slot.RESOLVE.ordinal() - 1]; i < after[Slot.RESOLVE.ordinal()]; i++) {
+      if (!stages[i].apply(call)) {
+        throw new IllegalStateException("a resolve stage declined a call whose budget may block");
+      }
+    }
+    return call.version();
+  }
+
   /** {@link #run} for a call that may block: its answer. */
   public InferenceResponse answer(PredictionCall call) {
     if (!run(call)) {

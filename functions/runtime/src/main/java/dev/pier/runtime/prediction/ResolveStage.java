@@ -6,7 +6,8 @@ import dev.pier.registry.ModelVersion;
 /**
  * {@link Slot#RESOLVE}: the version that answers — a version number, an alias, or alias {@code production} — from
  * memory once warm; an alias with a canary picks by the call's unit (sticky) or at random. Without a budget to block,
- * declines when that would read the registry. Experiment assignment will pick the arm here, after it.
+ * declines when that would read the registry. Experiment assignment picks the arm here, after it (the server's
+ * experiment stage).
  */
 public final class ResolveStage implements Stage {
   private final ModelResolver resolver;

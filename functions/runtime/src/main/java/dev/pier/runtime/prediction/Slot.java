@@ -34,7 +34,7 @@ public enum Slot {
   ENGINE,
   /** Explanation outputs ({@code parameters.explain}). */
   EXPLAIN,
-  /** Prediction capture for monitoring (none yet). */
+  /** Prediction capture for monitoring, for versions with capture on (the server's capture stage). */
   CAPTURE,
   /** The audit trail's sample of predictions. */
   AUDIT,

@@ -57,6 +57,34 @@ class PredictionPipelineTest {
   }
 
   @Test
+  void aStageAddedFirstRunsAheadOfThoseItsSlotHeldAlready() {
+    PredictionPipeline pipeline = PredictionPipeline.builder()
+        .add(Slot.FEATURES, recording("feature pipeline", false))
+        .add(Slot.ENGINE, recording("engine", true))
+        .addFirst(Slot.FEATURES, recording("online lookup", false))
+        .build();
+    assertThat(pipeline.run(call(Budget.WAIT))).isTrue();
+    assertThat(seen).startsWith("online lookup", "feature pipeline", "engine");
+  }
+
+  @Test
+  void resolvingRunsTheResolveSlotAloneAndEndsNothing() {
+    PredictionPipeline pipeline = PredictionPipeline.builder()
+        .add(Slot.ADMIT, recording("authorize", false))
+        .add(Slot.CAPACITY, recording("concurrency", false))
+        .add(Slot.RESOLVE, recording("resolve", false))
+        .add(Slot.RESOLVE, recording("experiment", false))
+        .add(Slot.ENGINE, recording("engine", true))
+        .add(Slot.METRICS, recording("metrics", false))
+        .build();
+    PredictionCall call = call(Budget.WAIT);
+    pipeline.resolve(call);
+    assertThat(seen).containsExactly("resolve", "experiment");
+    assertThat(call.status()).isZero();
+    assertThat(call.response()).isNull();
+  }
+
+  @Test
   void aDeclinedCallResumesAtTheStageThatDeclinedWithoutRunningEarlierOnesAgain() {
     AtomicInteger asked = new AtomicInteger();
     Stage blocksUnlessAllowed = call -> {
