@@ -90,9 +90,15 @@ public final class MonitorRunner {
    */
   public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
       CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
-    Set<String> outputColumns = window.outputs().columns().keySet();
     DataProfile refProfile = new DataProfile();
     reference.forEach(refProfile::update);
+    return runFromProfiles(monitor, runId, refProfile, window, startedAt, windowStart, windowEnd);
+  }
+
+  /** As above, from the reference's profile (stored with the monitor, so a run does not profile the rows again). */
+  public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, DataProfile refProfile,
+      CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
+    Set<String> outputColumns = window.outputs().columns().keySet();
     List<String> dataColumns = refProfile.columns().keySet().stream().filter(c -> !outputColumns.contains(c))
         .sorted().toList();
     List<String> predictionColumns = refProfile.columns().keySet().stream().filter(outputColumns::contains)
