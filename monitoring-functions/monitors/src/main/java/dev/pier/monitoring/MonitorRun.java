@@ -5,6 +5,9 @@ import dev.pier.monitoring.performance.BiasMetrics;
 import dev.pier.monitoring.performance.BinaryMetrics;
 import dev.pier.monitoring.performance.MulticlassMetrics;
 import dev.pier.monitoring.performance.RegressionMetrics;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.pier.monitoring.slices.ErrorSlices;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +53,25 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
    * @param invalidLabels labels that do not fit the task (a text label for regression, 2 for a binary classifier)
    */
   public record Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
-      MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias) {
+      MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias,
+      @JsonIgnore List<ErrorSlices.Slice> slices) {
+
+    public Performance {
+      slices = slices == null ? List.of() : List.copyOf(slices);
+    }
+
+    public Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
+        MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias) {
+      this(labelled, unlabelled, invalidLabels, binary, multiclass, regression, bias, List.of());
+    }
+  }
+
+  /**
+   * Error analysis ({@link ErrorSlices}): the ten slices of the labelled rows where the model does worst; empty
+   * without a task or labels.
+   */
+  @JsonProperty("slices")
+  public List<ErrorSlices.Slice> slices() {
+    return performance == null ? List.of() : performance.slices();
   }
 }
