@@ -175,6 +175,17 @@ public final class MonitorRunner {
   }
 
   private static Performance performance(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
+    Performance measured = measured(monitor, window, labels);
+    if (monitor.task() != dev.pier.monitoring.Task.BINARY_CLASSIFICATION) {
+      return measured;
+    }
+    double[] probabilities = window.stream().map(r -> probability(r.outputs(), monitor.prediction()))
+        .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).toArray();
+    return probabilities.length == 0 ? measured : measured.withEstimated(
+        dev.pier.monitoring.performance.EstimatedPerformance.cbpe(probabilities, BinaryMetrics.DEFAULT_THRESHOLD));
+  }
+
+  private static Performance measured(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
     List<CapturedRow> labelled = new ArrayList<>();
     List<Object> truth = new ArrayList<>();
     for (CapturedRow row : window) {

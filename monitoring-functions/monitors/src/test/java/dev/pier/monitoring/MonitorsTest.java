@@ -151,6 +151,8 @@ class MonitorsTest {
     assertThat(run.performance().unlabelled()).isEqualTo(30);
     assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
     assertThat(run.performance().bias()).containsOnlyKeys("region");
+    assertThat(run.performance().estimated().rows()).as("CBPE over every captured row").isEqualTo(300);
+    assertThat(run.performance().estimated().accuracy()).isBetween(0.5, 1.0);
     assertThat(run.slices()).isNotEmpty().allSatisfy(slice -> {
       assertThat(slice.metric()).isEqualTo("error_rate");
       assertThat(slice.rows()).isGreaterThanOrEqualTo(10);
