@@ -122,6 +122,7 @@ class MonitoringApiTest {
       assertThat(run.getInt("performance.unlabelled")).isEqualTo(100);
       assertThat(run.getFloat("performance.multiclass.accuracy")).isEqualTo(1.0f);
       assertThat(run.getList("alerts.check")).containsExactly("column_drift");
+      assertThat(run.getList("slices.metric")).isNotEmpty().containsOnly("error_rate");
       String runId = run.getString("run_id");
 
       given().get("/api/v1/monitors/" + id + "/runs").then().statusCode(200).body("runs", hasSize(1))

@@ -189,8 +189,10 @@ class SecurityApiTest {
     List<String> names = new ArrayList<>();
     List<java.nio.file.Path> roots = new ArrayList<>(List.of(java.nio.file.Path.of("target/classes")));
     // every domain module whose resources the app serves
+    // monitoring by name: its module is Java 25, this test compiles for 21
     for (Class<?> domain : List.of(dev.pier.registry.api.ModelResource.class, dev.pier.features.http.FeastResource.class,
-        dev.pier.experiments.http.ExperimentResource.class)) {
+        dev.pier.experiments.http.ExperimentResource.class,
+        Class.forName("dev.pier.monitoring.http.MonitorsResource"))) {
       roots.add(java.nio.file.Path.of(domain.getProtectionDomain().getCodeSource().getLocation().toURI()));
     }
     for (var root : roots) {
@@ -277,7 +279,7 @@ class SecurityApiTest {
       String verb = route[0].substring(0, route[0].indexOf(' '));
       String path = route[0].substring(route[0].indexOf(' ') + 1).replace("{model}", "demo").replace("{version}", "1")
           .replace("{alias}", "production").replace("{id}", "x").replace("{upload}", "x")
-          .replace("{key}", "x").replace("{name}", "x").replaceAll("\\{\\w+: [^}]+}", "x");
+          .replace("{key}", "x").replace("{name}", "x").replace("{run}", "x").replaceAll("\\{\\w+: [^}]+}", "x");
       for (String token : new String[] {null, nobody}) {
         RequestSpecification spec = given();
         if (token != null) {

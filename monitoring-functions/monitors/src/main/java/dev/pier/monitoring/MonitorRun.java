@@ -5,6 +5,9 @@ import dev.pier.monitoring.performance.BiasMetrics;
 import dev.pier.monitoring.performance.BinaryMetrics;
 import dev.pier.monitoring.performance.MulticlassMetrics;
 import dev.pier.monitoring.performance.RegressionMetrics;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.pier.monitoring.slices.ErrorSlices;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +51,41 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
    * protected column for binary classifiers.
    *
    * @param invalidLabels labels that do not fit the task (a text label for regression, 2 for a binary classifier)
+   * @param estimated binary classifiers: accuracy, precision, recall and f1 estimated from the probabilities of every
+   *     captured row, labelled or not (CBPE); null for other tasks
    */
   public record Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
-      MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias) {
+      MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias,
+      @JsonIgnore List<ErrorSlices.Slice> slices,
+      dev.pier.monitoring.performance.EstimatedPerformance estimated) {
+
+    public Performance {
+      slices = slices == null ? List.of() : List.copyOf(slices);
+    }
+
+    public Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
+        MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias) {
+      this(labelled, unlabelled, invalidLabels, binary, multiclass, regression, bias, List.of(), null);
+    }
+
+    public Performance(long labelled, long unlabelled, long invalidLabels, BinaryMetrics binary,
+        MulticlassMetrics multiclass, RegressionMetrics regression, Map<String, BiasMetrics> bias,
+        List<ErrorSlices.Slice> slices) {
+      this(labelled, unlabelled, invalidLabels, binary, multiclass, regression, bias, slices, null);
+    }
+
+    /** This performance with a binary classifier's estimate from all the window's rows (CBPE). */
+    public Performance withEstimated(dev.pier.monitoring.performance.EstimatedPerformance e) {
+      return new Performance(labelled, unlabelled, invalidLabels, binary, multiclass, regression, bias, slices, e);
+    }
+  }
+
+  /**
+   * Error analysis ({@link ErrorSlices}): the ten slices of the labelled rows where the model does worst; empty
+   * without a task or labels.
+   */
+  @JsonProperty("slices")
+  public List<ErrorSlices.Slice> slices() {
+    return performance == null ? List.of() : performance.slices();
   }
 }

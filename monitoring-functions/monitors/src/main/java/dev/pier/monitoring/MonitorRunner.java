@@ -11,6 +11,7 @@ import dev.pier.monitoring.performance.RegressionMetrics;
 import dev.pier.monitoring.profile.CaptureProfile;
 import dev.pier.monitoring.profile.ColumnProfile;
 import dev.pier.monitoring.profile.DataProfile;
+import dev.pier.monitoring.slices.ErrorSlices;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,9 +91,15 @@ public final class MonitorRunner {
    */
   public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
       CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
-    Set<String> outputColumns = window.outputs().columns().keySet();
     DataProfile refProfile = new DataProfile();
     reference.forEach(refProfile::update);
+    return runFromProfiles(monitor, runId, refProfile, window, startedAt, windowStart, windowEnd);
+  }
+
+  /** As above, from the reference's profile (stored with the monitor, so a run does not profile the rows again). */
+  public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, DataProfile refProfile,
+      CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
+    Set<String> outputColumns = window.outputs().columns().keySet();
     List<String> dataColumns = refProfile.columns().keySet().stream().filter(c -> !outputColumns.contains(c))
         .sorted().toList();
     List<String> predictionColumns = refProfile.columns().keySet().stream().filter(outputColumns::contains)
@@ -168,6 +175,17 @@ public final class MonitorRunner {
   }
 
   private static Performance performance(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
+    Performance measured = measured(monitor, window, labels);
+    if (monitor.task() != dev.pier.monitoring.Task.BINARY_CLASSIFICATION) {
+      return measured;
+    }
+    double[] probabilities = window.stream().map(r -> probability(r.outputs(), monitor.prediction()))
+        .filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).toArray();
+    return probabilities.length == 0 ? measured : measured.withEstimated(
+        dev.pier.monitoring.performance.EstimatedPerformance.cbpe(probabilities, BinaryMetrics.DEFAULT_THRESHOLD));
+  }
+
+  private static Performance measured(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
     List<CapturedRow> labelled = new ArrayList<>();
     List<Object> truth = new ArrayList<>();
     for (CapturedRow row : window) {
@@ -209,12 +227,17 @@ public final class MonitorRunner {
           List<String> groups = kept.stream().map(r -> String.valueOf(r.inputs().get(column))).toList();
           bias.put(column, BiasMetrics.of(groups, y, p, BinaryMetrics.DEFAULT_THRESHOLD));
         }
+        double[] wrong = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+          wrong[i] = (p[i] >= BinaryMetrics.DEFAULT_THRESHOLD ? 1 : 0) == y[i] ? 0 : 1;
+        }
         yield new Performance(ys.size(), unlabelled, invalid,
-            BinaryMetrics.of(y, p, BinaryMetrics.DEFAULT_THRESHOLD), null, null, bias);
+            BinaryMetrics.of(y, p, BinaryMetrics.DEFAULT_THRESHOLD), null, null, bias, slices(kept, wrong, true));
       }
       case MULTICLASS_CLASSIFICATION -> {
         List<String> ys = new ArrayList<>();
         List<String> ps = new ArrayList<>();
+        List<CapturedRow> keptClasses = new ArrayList<>();
         long invalid = 0;
         for (int i = 0; i < labelled.size(); i++) {
           String predicted = predictedClass(labelled.get(i).outputs(), prediction);
@@ -225,12 +248,19 @@ public final class MonitorRunner {
           }
           ys.add(className(label));
           ps.add(predicted);
+          keptClasses.add(labelled.get(i));
+        }
+        double[] wrong = new double[ys.size()];
+        for (int i = 0; i < wrong.length; i++) {
+          wrong[i] = ys.get(i).equals(ps.get(i)) ? 0 : 1;
         }
         yield ys.isEmpty() ? new Performance(0, unlabelled, invalid, null, null, null, Map.of())
-            : new Performance(ys.size(), unlabelled, invalid, null, MulticlassMetrics.of(ys, ps), null, Map.of());
+            : new Performance(ys.size(), unlabelled, invalid, null, MulticlassMetrics.of(ys, ps), null, Map.of(),
+                slices(keptClasses, wrong, true));
       }
       case REGRESSION -> {
         List<double[]> pairs = new ArrayList<>();
+        List<CapturedRow> keptValues = new ArrayList<>();
         long invalid = 0;
         for (int i = 0; i < labelled.size(); i++) {
           Object predicted = labelled.get(i).outputs().get(prediction);
@@ -239,13 +269,18 @@ public final class MonitorRunner {
             continue;
           }
           pairs.add(new double[] {y.doubleValue(), p.doubleValue()});
+          keptValues.add(labelled.get(i));
         }
         yield pairs.isEmpty() ? new Performance(0, unlabelled, invalid, null, null, null, Map.of())
             : new Performance(pairs.size(), unlabelled, invalid, null, null, RegressionMetrics.of(
                 pairs.stream().mapToDouble(a -> a[0]).toArray(), pairs.stream().mapToDouble(a -> a[1]).toArray()),
-                Map.of());
+                Map.of(), slices(keptValues, pairs.stream().mapToDouble(a -> Math.abs(a[0] - a[1])).toArray(), false));
       }
     };
+  }
+
+  private static List<ErrorSlices.Slice> slices(List<CapturedRow> rows, double[] errors, boolean classification) {
+    return ErrorSlices.worst(rows.stream().map(CapturedRow::inputs).toList(), errors, classification);
   }
 
   /** A binary label: 0/1 as a number, or a boolean. */

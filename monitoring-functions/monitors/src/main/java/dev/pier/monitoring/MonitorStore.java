@@ -54,6 +54,10 @@ public final class MonitorStore {
   public void create(MonitorDefinition monitor, List<Map<String, Object>> reference) {
     s3.putObject(b -> b.bucket(bucket).key(referenceKey(monitor.id())).contentType("application/json")
         .contentEncoding("gzip"), RequestBody.fromBytes(gzip(write(reference))));
+    dev.pier.monitoring.profile.DataProfile profile = new dev.pier.monitoring.profile.DataProfile();
+    reference.forEach(profile::update);
+    s3.putObject(b -> b.bucket(bucket).key(referenceProfileKey(monitor.id())).contentType("application/octet-stream"),
+        RequestBody.fromBytes(profile.toBytes()));
     try {
       dynamo.putItem(b -> b.tableName(table).item(Map.of(
           "pk", s(pk(monitor.id())), "sk", s(DEFINITION),
@@ -91,6 +95,21 @@ public final class MonitorStore {
       return read(new String(gunzip(gz), java.nio.charset.StandardCharsets.UTF_8), new TypeReference<>() { });
     } catch (NoSuchKeyException e) {
       throw PierException.notFound("monitor '" + id + "' has no stored reference");
+    }
+  }
+
+  /**
+   * The reference's profile, written with the monitor: runs from profiles use it instead of profiling the rows again.
+   * A monitor stored before profiles were kept gets it built from its rows.
+   */
+  public dev.pier.monitoring.profile.DataProfile referenceProfile(String id) {
+    try {
+      return dev.pier.monitoring.profile.DataProfile.fromBytes(
+          s3.getObjectAsBytes(b -> b.bucket(bucket).key(referenceProfileKey(id))).asByteArray());
+    } catch (NoSuchKeyException e) {
+      dev.pier.monitoring.profile.DataProfile profile = new dev.pier.monitoring.profile.DataProfile();
+      reference(id).forEach(profile::update);
+      return profile;
     }
   }
 
@@ -240,6 +259,10 @@ public final class MonitorStore {
 
   private static String runSk(Instant windowEnd, String runId) {
     return "run#" + windowEnd + "#" + runId;
+  }
+
+  private static String referenceProfileKey(String id) {
+    return "monitors/" + id + "/reference.profile";
   }
 
   private static String referenceKey(String id) {

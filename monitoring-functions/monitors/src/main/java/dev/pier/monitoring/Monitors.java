@@ -210,15 +210,14 @@ public final class Monitors {
   private MonitorRun run(MonitorDefinition monitor, String runId, Instant from, Instant to) {
     Instant started = clock.instant();
     CaptureProfile hourly = profiles.merged(monitor.model(), monitor.version(), from, to);
-    List<Map<String, Object>> reference = store.reference(monitor.id());
     MonitorRun run;
     if (hourly.rows() > exactMaxRows) {
-      run = runner.runFromProfiles(monitor, runId, reference, hourly, started, from.truncatedTo(ChronoUnit.HOURS),
-          to);
+      run = runner.runFromProfiles(monitor, runId, store.referenceProfile(monitor.id()), hourly, started,
+          from.truncatedTo(ChronoUnit.HOURS), to);
     } else {
       List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
-      run = runner.run(monitor, runId, reference, window, arrived, started, from, to);
+      run = runner.run(monitor, runId, store.reference(monitor.id()), window, arrived, started, from, to);
     }
     List<Alert> raised = new ArrayList<>();
     for (Alert alert : AlertRules.evaluate(monitor, run)) {

@@ -151,6 +151,13 @@ class MonitorsTest {
     assertThat(run.performance().unlabelled()).isEqualTo(30);
     assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
     assertThat(run.performance().bias()).containsOnlyKeys("region");
+    assertThat(run.performance().estimated().rows()).as("CBPE over every captured row").isEqualTo(300);
+    assertThat(run.performance().estimated().accuracy()).isBetween(0.5, 1.0);
+    assertThat(run.slices()).isNotEmpty().allSatisfy(slice -> {
+      assertThat(slice.metric()).isEqualTo("error_rate");
+      assertThat(slice.rows()).isGreaterThanOrEqualTo(10);
+      assertThat(slice.low()).isLessThanOrEqualTo(slice.value());
+    });
 
     List<JsonNode> runs = monitors.runs(monitor.id());
     assertThat(runs).hasSize(1);
@@ -162,6 +169,8 @@ class MonitorsTest {
     assertThat(ks.get("p_value").asDouble()).isLessThan(0.05);
     assertThat(ks.get("threshold").asDouble()).isEqualTo(0.05);
     assertThat(stored.get("performance").get("binary").has("roc_auc")).isTrue();
+    assertThat(stored.get("slices").get(0).get("metric").asText()).isEqualTo("error_rate");
+    assertThat(stored.get("performance").has("slices")).isFalse();
   }
 
   @Test
