@@ -9,6 +9,7 @@ import dev.pier.training.TrainingParams;
 import dev.pier.training.TrainingTable;
 import dev.pier.training.XGBoostTrainer;
 import dev.pier.training.tuning.InMemoryTrialStore;
+import dev.pier.training.tuning.Objective;
 import dev.pier.training.tuning.Pruner;
 import dev.pier.training.tuning.RandomSampler;
 import dev.pier.training.tuning.Sampler;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Issue #17's training figures, the library in-process (no HTTP, no workflow): a deterministic table of
@@ -85,8 +87,18 @@ public final class TrainingBenchmark {
     TuningConfig config = new TuningConfig("bench-" + strategy + "-" + seed, space,
         Sampler.of(strategy, space, true, seed), Pruner.of("median", strategy, 60, "bench"), true, trials, parallel, 0,
         null, null);
-    XGBoostObjective objective = new XGBoostObjective(new CrossValidator(new XGBoostTrainer(1)), table, folds, base,
+    XGBoostObjective xgboost = new XGBoostObjective(new CrossValidator(new XGBoostTrainer(1)), table, folds, base,
         Metric.AUC, seed);
+    long start = System.nanoTime();
+    AtomicInteger done = new AtomicInteger();
+    Objective objective = (params, reporter) -> {
+      try {
+        return xgboost.evaluate(params, reporter);
+      } finally {
+        System.err.printf("  %s seed %d: %d trials ended, %.0f s%n", strategy, seed, done.incrementAndGet(),
+            (System.nanoTime() - start) / 1e9);
+      }
+    };
     return new Tuner(config, objective, new InMemoryTrialStore()).run();
   }
 
