@@ -168,6 +168,77 @@ class MlflowArtifactProxyTest {
         .body("platform", equalTo("xgboost"));
   }
 
+  /** Registers {@code source} as version 1 of a new model, checks it is servable and infers the iris reference. */
+  private JsonNode registerAndInfer(String source, String reference) throws Exception {
+    String model = fresh("flavor");
+    post("registered-models/create", "{\"name\":\"" + model + "\"}");
+    JsonNode created = post("model-versions/create", "{\"name\":\"" + model + "\",\"source\":\"" + source + "\"}");
+    assertThat(created.at("/model_version/pier_servable").asBoolean()).as(created.toString()).isTrue();
+    post("model-versions/transition-stage", "{\"name\":\"" + model + "\",\"version\":\"1\",\"stage\":\"Production\"}");
+    String answer = given().contentType(ContentType.JSON).body(Fixtures.irisRequest(Fixtures.reference(reference)))
+        .post("/v2/models/" + model + "/infer").then().statusCode(200).extract().asString();
+    return JSON.readTree(answer);
+  }
+
+  /** The labels an answer gives, against the reference's. */
+  private static void assertLabels(JsonNode answer, String reference) {
+    JsonNode label = null;
+    for (JsonNode o : answer.get("outputs")) {
+      if (o.get("name").asText().equals("label")) {
+        label = o.get("data");
+      }
+    }
+    assertThat(label).as(answer.toString()).isNotNull();
+    assertThat(label.toString()).isEqualTo(Fixtures.reference(reference).get("label").toString());
+  }
+
+  @Test
+  void aTorchScriptModelLoggedWithThePytorchFlavorServesWithItsMlmodelSignature() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    String root = newRun(run);
+    upload(root + "/model/MLmodel", """
+        flavors:
+          python_function:
+            data: data
+            loader_module: mlflow.pytorch
+          pytorch:
+            code: null
+            model_data: data
+            pytorch_version: 2.1.0
+        signature:
+          inputs: '[{"name": "input", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]'
+          outputs: '[{"name": "probabilities", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}},
+            {"name": "label", "type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'
+        """.getBytes());
+    upload(root + "/model/data/model.pth", Files.readAllBytes(Fixtures.model("iris-torch.pt")));
+
+    assertLabels(registerAndInfer("runs:/" + run[0].getRunId() + "/model", "iris-torch"), "iris-torch");
+  }
+
+  @Test
+  void aSavedModelLoggedWithTheTensorflowFlavorIsZippedAndServed() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    String root = newRun(run);
+    upload(root + "/model/MLmodel", """
+        flavors:
+          python_function:
+            loader_module: mlflow.tensorflow
+          tensorflow:
+            code: null
+            model_type: tf2-module
+            saved_model_dir: tf2model
+        """.getBytes());
+    try (var zip = new java.util.zip.ZipFile(Fixtures.model("iris-tf.zip").toFile())) {
+      for (var e : java.util.Collections.list(zip.entries())) {
+        if (!e.isDirectory()) {
+          upload(root + "/model/tf2model/" + e.getName(), zip.getInputStream(e).readAllBytes());
+        }
+      }
+    }
+
+    assertLabels(registerAndInfer("runs:/" + run[0].getRunId() + "/model", "iris-tf"), "iris-tf");
+  }
+
   @Test
   void aDirectoryWhoseFlavorsPierDoesNotServeIsRecordedNamingThem() throws Exception {
     String root = newRun(new RunInfo[1]);

@@ -367,7 +367,7 @@ public class MlflowRegistryResource {
       }
       try {
         withFramework = withFramework.withSignature(serving.check(framework, fetched.file(),
-            null));
+            fetched.declared()));
       } catch (PierException e) {
         return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
             + fetched.key() + "': " + e.getMessage(), caller.principal());
