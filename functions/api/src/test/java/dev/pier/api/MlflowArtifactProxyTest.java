@@ -295,4 +295,39 @@ class MlflowArtifactProxyTest {
     given().get(PROXY + "/" + root + "/plots/roc.png").then().statusCode(404);
     given().queryParam("path", root).get(PROXY).then().statusCode(200).body(equalTo("{}"));
   }
+
+  @Test
+  void anArtifactLargerThanTheJsonBodyLimitStreamsThroughWithoutALength() throws Exception {
+    String root = newRun(new RunInfo[1]);
+    byte[] big = new byte[3 * 1024 * 1024]; // over pier.limits.control-body-bytes (1 MiB)
+    new java.util.Random(7).nextBytes(big);
+
+    given().contentType("application/octet-stream").body(new java.io.ByteArrayInputStream(big)) // chunked
+        .put(PROXY + "/" + root + "/weights.bin").then().statusCode(200);
+
+    assertThat(given().get(PROXY + "/" + root + "/weights.bin").then().statusCode(200).extract().asByteArray())
+        .isEqualTo(big);
+  }
+
+  @Test
+  void loggedModelsAreRecordedOnTheRunAsMlflowsLogModelHistory() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    newRun(run);
+    String id = run[0].getRunId();
+    for (String path : List.of("model", "model-2")) {
+      String modelJson = JSON.writeValueAsString(java.util.Map.of("artifact_path", path, "run_id", id,
+          "utc_time_created", "2026-12-06 23:00:00.000000", "flavors", java.util.Map.of("onnx",
+              java.util.Map.of("data", "model.onnx"))));
+      mlflow.sendPost("runs/log-model", JSON.writeValueAsString(java.util.Map.of("run_id", id,
+          "model_json", modelJson)));
+    }
+
+    String history = mlflow.getRun(id).getData().getTagsList().stream()
+        .filter(t -> t.getKey().equals("mlflow.log-model.history")).findFirst().orElseThrow().getValue();
+    assertThat(JSON.readTree(history)).extracting(m -> m.get("artifact_path").asText())
+        .containsExactly("model", "model-2");
+    given().contentType(ContentType.JSON).body("{\"run_id\":\"" + id + "\",\"model_json\":\"{}\"}")
+        .post("/api/2.0/mlflow/runs/log-model").then().statusCode(400)
+        .body("message", containsString("missing mandatory fields"));
+  }
 }
