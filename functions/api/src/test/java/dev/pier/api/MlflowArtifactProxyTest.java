@@ -168,6 +168,77 @@ class MlflowArtifactProxyTest {
         .body("platform", equalTo("xgboost"));
   }
 
+  /** Registers {@code source} as version 1 of a new model, checks it is servable and infers the iris reference. */
+  private JsonNode registerAndInfer(String source, String reference) throws Exception {
+    String model = fresh("flavor");
+    post("registered-models/create", "{\"name\":\"" + model + "\"}");
+    JsonNode created = post("model-versions/create", "{\"name\":\"" + model + "\",\"source\":\"" + source + "\"}");
+    assertThat(created.at("/model_version/pier_servable").asBoolean()).as(created.toString()).isTrue();
+    post("model-versions/transition-stage", "{\"name\":\"" + model + "\",\"version\":\"1\",\"stage\":\"Production\"}");
+    String answer = given().contentType(ContentType.JSON).body(Fixtures.irisRequest(Fixtures.reference(reference)))
+        .post("/v2/models/" + model + "/infer").then().statusCode(200).extract().asString();
+    return JSON.readTree(answer);
+  }
+
+  /** The labels an answer gives, against the reference's. */
+  private static void assertLabels(JsonNode answer, String reference) {
+    JsonNode label = null;
+    for (JsonNode o : answer.get("outputs")) {
+      if (o.get("name").asText().equals("label")) {
+        label = o.get("data");
+      }
+    }
+    assertThat(label).as(answer.toString()).isNotNull();
+    assertThat(label.toString()).isEqualTo(Fixtures.reference(reference).get("label").toString());
+  }
+
+  @Test
+  void aTorchScriptModelLoggedWithThePytorchFlavorServesWithItsMlmodelSignature() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    String root = newRun(run);
+    upload(root + "/model/MLmodel", """
+        flavors:
+          python_function:
+            data: data
+            loader_module: mlflow.pytorch
+          pytorch:
+            code: null
+            model_data: data
+            pytorch_version: 2.1.0
+        signature:
+          inputs: '[{"name": "input", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]'
+          outputs: '[{"name": "probabilities", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}},
+            {"name": "label", "type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'
+        """.getBytes());
+    upload(root + "/model/data/model.pth", Files.readAllBytes(Fixtures.model("iris-torch.pt")));
+
+    assertLabels(registerAndInfer("runs:/" + run[0].getRunId() + "/model", "iris-torch"), "iris-torch");
+  }
+
+  @Test
+  void aSavedModelLoggedWithTheTensorflowFlavorIsZippedAndServed() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    String root = newRun(run);
+    upload(root + "/model/MLmodel", """
+        flavors:
+          python_function:
+            loader_module: mlflow.tensorflow
+          tensorflow:
+            code: null
+            model_type: tf2-module
+            saved_model_dir: tf2model
+        """.getBytes());
+    try (var zip = new java.util.zip.ZipFile(Fixtures.model("iris-tf.zip").toFile())) {
+      for (var e : java.util.Collections.list(zip.entries())) {
+        if (!e.isDirectory()) {
+          upload(root + "/model/tf2model/" + e.getName(), zip.getInputStream(e).readAllBytes());
+        }
+      }
+    }
+
+    assertLabels(registerAndInfer("runs:/" + run[0].getRunId() + "/model", "iris-tf"), "iris-tf");
+  }
+
   @Test
   void aDirectoryWhoseFlavorsPierDoesNotServeIsRecordedNamingThem() throws Exception {
     String root = newRun(new RunInfo[1]);
@@ -223,5 +294,40 @@ class MlflowArtifactProxyTest {
 
     given().get(PROXY + "/" + root + "/plots/roc.png").then().statusCode(404);
     given().queryParam("path", root).get(PROXY).then().statusCode(200).body(equalTo("{}"));
+  }
+
+  @Test
+  void anArtifactLargerThanTheJsonBodyLimitStreamsThroughWithoutALength() throws Exception {
+    String root = newRun(new RunInfo[1]);
+    byte[] big = new byte[3 * 1024 * 1024]; // over pier.limits.control-body-bytes (1 MiB)
+    new java.util.Random(7).nextBytes(big);
+
+    given().contentType("application/octet-stream").body(new java.io.ByteArrayInputStream(big)) // chunked
+        .put(PROXY + "/" + root + "/weights.bin").then().statusCode(200);
+
+    assertThat(given().get(PROXY + "/" + root + "/weights.bin").then().statusCode(200).extract().asByteArray())
+        .isEqualTo(big);
+  }
+
+  @Test
+  void loggedModelsAreRecordedOnTheRunAsMlflowsLogModelHistory() throws Exception {
+    RunInfo[] run = new RunInfo[1];
+    newRun(run);
+    String id = run[0].getRunId();
+    for (String path : List.of("model", "model-2")) {
+      String modelJson = JSON.writeValueAsString(java.util.Map.of("artifact_path", path, "run_id", id,
+          "utc_time_created", "2026-12-06 23:00:00.000000", "flavors", java.util.Map.of("onnx",
+              java.util.Map.of("data", "model.onnx"))));
+      mlflow.sendPost("runs/log-model", JSON.writeValueAsString(java.util.Map.of("run_id", id,
+          "model_json", modelJson)));
+    }
+
+    String history = mlflow.getRun(id).getData().getTagsList().stream()
+        .filter(t -> t.getKey().equals("mlflow.log-model.history")).findFirst().orElseThrow().getValue();
+    assertThat(JSON.readTree(history)).extracting(m -> m.get("artifact_path").asText())
+        .containsExactly("model", "model-2");
+    given().contentType(ContentType.JSON).body("{\"run_id\":\"" + id + "\",\"model_json\":\"{}\"}")
+        .post("/api/2.0/mlflow/runs/log-model").then().statusCode(400)
+        .body("message", containsString("missing mandatory fields"));
   }
 }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.engine.Framework;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -39,6 +43,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 final class MlflowModelDirectory {
   static final String MLMODEL = "MLmodel";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** numpy's dtype names, as MLflow's tensor specs write them. */
+  private static final Map<String, Datatype> DTYPES = Map.ofEntries(Map.entry("bool", Datatype.BOOL),
+      Map.entry("uint8", Datatype.UINT8), Map.entry("uint16", Datatype.UINT16), Map.entry("uint32", Datatype.UINT32),
+      Map.entry("uint64", Datatype.UINT64), Map.entry("int8", Datatype.INT8), Map.entry("int16", Datatype.INT16),
+      Map.entry("int32", Datatype.INT32), Map.entry("int64", Datatype.INT64), Map.entry("float16", Datatype.FP16),
+      Map.entry("float32", Datatype.FP32), Map.entry("float64", Datatype.FP64), Map.entry("str", Datatype.BYTES),
+      Map.entry("object", Datatype.BYTES), Map.entry("bytes", Datatype.BYTES));
 
   /** Where the model is inside the directory: one file, or a directory (a SavedModel) fetched as a zip. */
   record Flavor(String name, Framework framework, String path, boolean directory) {}
@@ -79,6 +91,66 @@ final class MlflowModelDirectory {
           true);
     }
     return null;
+  }
+
+  /**
+   * The model's signature from the {@code MLmodel} file's {@code signature} (MLflow's tensor specs, as JSON strings:
+   * {@code [{"name": "input", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]}), or null
+   * when it has none or describes columns rather than tensors. Engines whose models carry no signature (TorchScript)
+   * serve with it; an unnamed tensor is {@code input}/{@code output}, or {@code input_<i>}/{@code output_<i>} when
+   * there are several. 400 naming the spec when a dtype has no OIP datatype.
+   */
+  static Signature signature(String mlmodel) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(mlmodel);
+    } catch (IOException e) {
+      throw PierException.badRequest("the MLmodel file is not valid YAML: " + e.getMessage());
+    }
+    JsonNode signature = root == null ? null : root.get("signature");
+    if (signature == null || !signature.isObject()) {
+      return null;
+    }
+    List<TensorSpec> inputs = tensors(signature.get("inputs"), "input");
+    List<TensorSpec> outputs = tensors(signature.get("outputs"), "output");
+    return inputs == null || outputs == null ? null : new Signature(inputs, outputs);
+  }
+
+  private static List<TensorSpec> tensors(JsonNode field, String kind) {
+    if (field == null || !field.isTextual()) {
+      return null;
+    }
+    JsonNode specs;
+    try {
+      specs = JSON.readTree(field.asText());
+    } catch (IOException e) {
+      throw PierException.badRequest("the MLmodel signature's " + kind + "s are not JSON: " + e.getMessage());
+    }
+    if (specs == null || !specs.isArray() || specs.isEmpty()) {
+      return null;
+    }
+    List<TensorSpec> out = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      JsonNode spec = specs.get(i);
+      if (!"tensor".equals(spec.path("type").asText())) {
+        return null; // a column-based signature (pandas): nothing an OIP tensor signature can say
+      }
+      String dtype = spec.path("tensor-spec").path("dtype").asText();
+      Datatype datatype = DTYPES.get(dtype);
+      if (datatype == null) {
+        throw PierException.badRequest("the MLmodel signature's " + kind + " " + i + " has dtype '" + dtype
+            + "', which has no Open Inference Protocol datatype");
+      }
+      JsonNode shape = spec.path("tensor-spec").path("shape");
+      long[] dims = new long[shape.size()];
+      for (int d = 0; d < dims.length; d++) {
+        dims[d] = shape.get(d).asLong();
+      }
+      String name = spec.hasNonNull("name") ? spec.get("name").asText()
+          : specs.size() == 1 ? kind : kind + "_" + i;
+      out.add(new TensorSpec(name, datatype, dims));
+    }
+    return out;
   }
 
   /** The names of an {@code MLmodel} file's flavors, as written. */
@@ -122,7 +194,8 @@ final class MlflowModelDirectory {
    * Fetches the file or (zipped) directory {@code flavor} names in the directory at {@code prefix} into {@code dir};
    * 400 when it is not there.
    */
-  static SourceImport.Fetched fetch(S3Client s3, String bucket, String prefix, Flavor flavor, Path dir) {
+  static SourceImport.Fetched fetch(S3Client s3, String bucket, String prefix, Flavor flavor, Signature declared,
+      Path dir) {
     String key = prefix + flavor.path();
     try {
       if (!flavor.directory()) {
@@ -133,7 +206,7 @@ final class MlflowModelDirectory {
         Path file = Files.createTempFile(dir, "mlflow-model", suffix(flavor));
         Files.delete(file);
         s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(file));
-        return new SourceImport.Fetched(file, key, flavor.framework());
+        return new SourceImport.Fetched(file, key, flavor.framework(), declared);
       }
       Path zip = Files.createTempFile(dir, "mlflow-savedmodel", ".zip");
       int entries = 0;
@@ -155,7 +228,7 @@ final class MlflowModelDirectory {
         throw PierException.badRequest("the MLmodel file's tensorflow flavor names the SavedModel directory '"
             + flavor.path() + "', which holds no files in s3://" + bucket + "/" + prefix);
       }
-      return new SourceImport.Fetched(zip, key + "/", flavor.framework());
+      return new SourceImport.Fetched(zip, key + "/", flavor.framework(), declared);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

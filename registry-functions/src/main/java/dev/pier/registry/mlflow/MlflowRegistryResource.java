@@ -41,9 +41,12 @@ import java.util.TreeMap;
 
 /**
  * MLflow's model-registry REST API (2.0) over Pier's registry: registered models, model versions, aliases, stages,
- * tags. A version whose {@code source} is in S3 is fetched into the content-addressed store and becomes servable
- * (framework from the tag {@code pier.framework} or the file name); any other source is recorded and the version is
- * marked not servable.
+ * tags. A version whose {@code source} is in S3 ({@code s3://}, or Pier's own artifact store as
+ * {@code mlflow-artifacts:/…} or {@code runs:/<run_id>/<path>}) is fetched into the content-addressed store, checked
+ * by its engine and becomes servable (an MLflow model directory's {@code MLmodel} says which file and framework:
+ * {@link MlflowModelDirectory}; else the tag {@code pier.framework} or the file name); any other source is recorded
+ * and the version is marked not servable. Stage transitions move the aliases {@code production} and
+ * {@code staging} ({@code Reviews#transitionStage}).
  */
 @Path("/api/2.0/mlflow")
 @Produces(MediaType.APPLICATION_JSON)
@@ -367,7 +370,7 @@ public class MlflowRegistryResource {
       }
       try {
         withFramework = withFramework.withSignature(serving.check(framework, fetched.file(),
-            null));
+            fetched.declared()));
       } catch (PierException e) {
         return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
             + fetched.key() + "': " + e.getMessage(), caller.principal());

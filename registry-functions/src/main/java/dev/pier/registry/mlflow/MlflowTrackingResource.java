@@ -3,8 +3,11 @@ package dev.pier.registry.mlflow;
 import static dev.pier.registry.mlflow.MlflowJson.wrap;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.json.RequestJson;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.registry.Page;
@@ -20,6 +23,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +35,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class MlflowTrackingResource {
+  private static final ObjectMapper LOGGED = RequestJson.mapper();
   private final TrackingStore tracking;
   private final MlflowArtifactStore artifacts;
 
@@ -211,6 +216,54 @@ public class MlflowTrackingResource {
     }
     Map<String, String> params = new LinkedHashMap<>(r.keyValues("params"));
     tracking.logBatch(r.required("run_id"), metrics, params, r.keyValues("tags"));
+    return "{}";
+  }
+
+  /** MLflow's run tag holding the models logged to a run, a JSON list appended to by {@code runs/log-model}. */
+  static final String LOGGED_MODELS = "mlflow.log-model.history";
+
+  @POST
+  @Path("/runs/log-model")
+  @Authorize(Permission.REGISTER)
+  @Operation(summary = "Record a model logged to a run (MLflow's LogModel): appended to the run's tag "
+      + LOGGED_MODELS)
+  public String logModel(@Context UriInfo uri, byte[] body) {
+    MlflowRequest r = MlflowRequest.of(uri, body);
+    String runId = r.required("run_id");
+    String modelJson = r.required("model_json");
+    JsonNode model;
+    try {
+      model = LOGGED.readTree(modelJson);
+    } catch (IOException e) {
+      model = null;
+    }
+    if (model == null || !model.isObject()) {
+      throw PierException.badRequest("Malformed model info. \n " + modelJson + " \n is not a valid JSON.");
+    }
+    List<String> missing = new ArrayList<>();
+    for (String field : List.of("artifact_path", "flavors", "utc_time_created", "run_id")) {
+      if (!model.has(field)) {
+        missing.add(field);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw PierException.badRequest("Model json is missing mandatory fields: " + missing);
+    }
+    Run run = tracking.run(runId);
+    ArrayNode history = LOGGED.createArrayNode();
+    String before = run.tags().get(LOGGED_MODELS);
+    if (before != null) {
+      try {
+        JsonNode earlier = LOGGED.readTree(before);
+        if (earlier != null && earlier.isArray()) {
+          history.addAll((ArrayNode) earlier);
+        }
+      } catch (IOException e) {
+        // a tag someone set by hand that is not a list: start the history over, as MLflow would fail to read it
+      }
+    }
+    history.add(model);
+    tracking.setTag(runId, LOGGED_MODELS, history.toString());
     return "{}";
   }
 

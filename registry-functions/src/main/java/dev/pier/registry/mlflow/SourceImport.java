@@ -3,6 +3,7 @@ package dev.pier.registry.mlflow;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.kernel.engine.Framework;
+import dev.pier.kernel.tensor.Signature;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -26,8 +27,15 @@ final class SourceImport {
   private static final List<String> MODEL_FILES = List.of(".onnx", ".ubj", ".xgb", ".pt", ".torchscript", ".tar.gz",
       ".zip");
 
-  /** A fetched artifact and the framework its name suggests (null when it says none). */
-  record Fetched(Path file, String key, Framework framework) {}
+  /**
+   * A fetched artifact, the framework its name or flavor says (null when neither says one) and the signature its
+   * MLmodel declares (null when none).
+   */
+  record Fetched(Path file, String key, Framework framework, Signature declared) {
+    Fetched(Path file, String key, Framework framework) {
+      this(file, key, framework, null);
+    }
+  }
 
   private SourceImport() {}
 
@@ -59,7 +67,7 @@ final class SourceImport {
           ? MlflowModelDirectory.read(s3, bucket, prefix) : null;
       MlflowModelDirectory.Flavor flavor = mlmodel == null ? null : MlflowModelDirectory.flavor(mlmodel);
       if (flavor != null) {
-        return MlflowModelDirectory.fetch(s3, bucket, prefix, flavor, dir);
+        return MlflowModelDirectory.fetch(s3, bucket, prefix, flavor, MlflowModelDirectory.signature(mlmodel), dir);
       }
       chosen = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
           .map(S3Object::key).filter(k -> framework(k) != null).findFirst()

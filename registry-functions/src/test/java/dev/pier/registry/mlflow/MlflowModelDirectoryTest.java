@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.engine.Framework;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.kernel.tensor.TensorSpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -128,5 +130,32 @@ class MlflowModelDirectoryTest {
             data: ../../other-run/artifacts/model.onnx
         """)).isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
         .hasMessageContaining("'..'");
+  }
+
+  @Test
+  void aTensorSignatureBecomesTheDeclaredSignatureWithItsNamesOrDefaultOnes() {
+    var signature = MlflowModelDirectory.signature("""
+        flavors:
+          pytorch:
+            model_data: data
+        signature:
+          inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]'
+          outputs: '[{"name": "probabilities", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}},
+            {"name": "label", "type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'
+          params: null
+        """);
+    assertThat(signature.inputs()).containsExactly(new TensorSpec("input", Datatype.FP32, new long[] {-1, 4}));
+    assertThat(signature.outputs()).containsExactly(new TensorSpec("probabilities", Datatype.FP32, new long[] {-1, 3}),
+        new TensorSpec("label", Datatype.INT64, new long[] {-1}));
+  }
+
+  @Test
+  void aColumnSignatureOrNoneDeclaresNothing() {
+    assertThat(MlflowModelDirectory.signature("""
+        signature:
+          inputs: '[{"type": "double", "name": "x", "required": true}]'
+          outputs: '[{"type": "long", "required": true}]'
+        """)).isNull();
+    assertThat(MlflowModelDirectory.signature("flavors: {}")).isNull();
   }
 }
