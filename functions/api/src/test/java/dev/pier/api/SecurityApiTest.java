@@ -371,9 +371,9 @@ class SecurityApiTest {
         .post("/v2/models/demo/infer").then().statusCode(200);
     given().header("X-Api-Key", key).get("/api/v1/keys").then().statusCode(403);
     given().header("Authorization", "Bearer " + ADMIN).get("/api/v1/keys").then().statusCode(200)
-        .body("keys.id", hasItem(id)).body(not(containsString(key.substring(key.lastIndexOf('_') + 1))));
+        .body("keys.id", hasItem(id)).body(not(containsString(key.substring(("pier_" + id + "_").length()))));
 
-    String secret = key.substring(key.lastIndexOf('_') + 1);
+    String secret = key.substring(("pier_" + id + "_").length());
     var items = platform.aws().dynamoDb().scan(b -> b.tableName(platform.config().auth().apiKeys().table())).items();
     assertThat(items).isNotEmpty();
     for (Map<String, AttributeValue> item : items) {
