@@ -3,13 +3,17 @@ package dev.pier.api;
 import dev.pier.api.platform.Platform;
 
 import dev.pier.monitoring.capture.CaptureBuffer;
+import dev.pier.monitoring.capture.CaptureListener;
 import dev.pier.monitoring.capture.CaptureStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
 import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -20,13 +24,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code pier.capture.batch-rows} (default 1,000) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
- * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Wiring only.
+ * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
+ * {@link CaptureListener} beans there are (the plain server's monitoring profiles it). Wiring only.
  */
 @Singleton
 public class CaptureWiring {
   @Produces
   @Singleton
-  CaptureBuffer captureBuffer(Platform platform, MeterRegistry meters,
+  CaptureBuffer captureBuffer(Platform platform, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
       @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
@@ -43,7 +48,17 @@ public class CaptureWiring {
       }
     }
     CaptureStore store = new CaptureStore(platform.aws().s3(), bucket);
-    CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, store::write);
+    List<CaptureListener> told = listeners.stream().toList();
+    CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, rows -> {
+      store.write(rows);
+      for (CaptureListener listener : told) {
+        try {
+          listener.written(rows);
+        } catch (RuntimeException e) {
+          Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
+        }
+      }
+    });
     FunctionCounter.builder("pier.capture.dropped", buffer, CaptureBuffer::dropped)
         .description("captured prediction rows dropped because the capture buffer was full").register(meters);
     FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)

@@ -37,7 +37,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 @QuarkusTest
 class MonitoringApiTest {
-  private static final String BUCKET = "pier-monitoring";
+  private static final String BUCKET = "pier-captures";
   @Inject Platform platform;
 
   private static String reference(int n, long seed) {

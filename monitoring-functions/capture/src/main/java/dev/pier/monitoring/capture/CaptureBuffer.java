@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -37,7 +38,11 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
   private final int batchSize;
   private final long flushIntervalNanos;
   private final Thread drainer;
-  private final Object writeLock = new Object();
+  /** Held by the writer thread for one poll and what follows, and by {@link #flush}: fair, so a flush is not starved. */
+  private final ReentrantLock lock = new ReentrantLock(true);
+  /** The batch being filled: rows taken from the queue and not yet written (guarded by {@link #lock}). */
+  private final List<CapturedPrediction> pending = new ArrayList<>();
+  private long pendingSince;
   private final LongAdder accepted = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder written = new LongAdder();
@@ -96,12 +101,19 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
     return queue.size();
   }
 
-  /** Writes everything queued now, on the calling thread, and returns when it is written (or has failed). */
+  /**
+   * Writes everything taken so far — queued rows and the batch the background writer is filling — on the calling
+   * thread, and returns when it is written (or has failed). Waits at most one writer poll (100 ms) plus the writes.
+   */
   public void flush() {
-    List<CapturedPrediction> batch = new ArrayList<>(batchSize);
-    while (queue.drainTo(batch, batchSize) > 0) {
-      writeBatch(batch);
-      batch = new ArrayList<>(batchSize);
+    lock.lock();
+    try {
+      do {
+        queue.drainTo(pending, batchSize - pending.size());
+        writePending();
+      } while (!queue.isEmpty());
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -121,35 +133,40 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
     flush();
   }
 
+  /**
+   * Fills {@link #pending} until it is a full batch or its first row has waited the flush interval, then writes it.
+   * Each step (one poll of at most 100 ms and what follows) holds the lock, so a row is always either queued or pending
+   * when {@link #flush} looks.
+   */
   private void drainLoop() {
-    List<CapturedPrediction> batch = new ArrayList<>(batchSize);
     while (!closed) {
+      lock.lock();
       try {
-        CapturedPrediction first = queue.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        long deadline = System.nanoTime() + flushIntervalNanos;
-        while (batch.size() < batchSize) {
-          queue.drainTo(batch, batchSize - batch.size());
-          long left = deadline - System.nanoTime();
-          if (batch.size() >= batchSize || left <= 0 || closed) {
-            break;
+        CapturedPrediction next = queue.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
+        if (next != null) {
+          if (pending.isEmpty()) {
+            pendingSince = System.nanoTime();
           }
-          CapturedPrediction next = queue.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
-          if (next != null) {
-            batch.add(next);
-          }
+          pending.add(next);
+          queue.drainTo(pending, batchSize - pending.size());
         }
-        writeBatch(batch);
-        batch = new ArrayList<>(batchSize);
+        if (!pending.isEmpty()
+            && (pending.size() >= batchSize || System.nanoTime() - pendingSince >= flushIntervalNanos || closed)) {
+          writePending();
+        }
       } catch (InterruptedException e) {
         break; // closing: close() writes what is left
+      } finally {
+        lock.unlock();
       }
     }
-    if (!batch.isEmpty()) {
-      writeBatch(batch);
+  }
+
+  /** Writes and empties {@link #pending}; the caller holds the lock. */
+  private void writePending() {
+    if (!pending.isEmpty()) {
+      writeBatch(new ArrayList<>(pending));
+      pending.clear();
     }
   }
 
@@ -157,14 +174,12 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
     if (batch.isEmpty()) {
       return;
     }
-    synchronized (writeLock) { // flush() and the drainer never interleave halves of their batches
-      try {
-        writer.accept(batch);
-        written.add(batch.size());
-      } catch (RuntimeException e) {
-        failed.add(batch.size());
-        LOG.log(Level.WARNING, "capture: dropped a batch of " + batch.size() + " rows: " + e.getMessage());
-      }
+    try {
+      writer.accept(batch);
+      written.add(batch.size());
+    } catch (RuntimeException e) {
+      failed.add(batch.size());
+      LOG.log(Level.WARNING, "capture: dropped a batch of " + batch.size() + " rows: " + e.getMessage());
     }
   }
 }

@@ -141,6 +141,25 @@ class CaptureBufferTest {
   }
 
   @Test
+  void flushWritesTheRowsTheWriterThreadIsStillBatching() throws Exception {
+    List<CapturedPrediction> written = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 1_000, Duration.ofHours(1), written::addAll)) {
+      buffer.offer(row("a", 0, T0, 1, "a"));
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (buffer.queued() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5); // the writer thread takes it into the batch it fills for an hour
+      }
+      assertThat(buffer.queued()).isZero();
+      assertThat(written).isEmpty();
+      buffer.offer(row("b", 0, T0, 2, "a"));
+      buffer.flush();
+      assertThat(written).extracting(CapturedPrediction::requestId).containsExactly("a", "b");
+      assertThat(buffer.written()).isEqualTo(2);
+    }
+    assertThat(written).hasSize(2);
+  }
+
+  @Test
   void aQueuedRowIsWrittenWithinTheFlushIntervalWithoutClosing() throws Exception {
     try (CaptureBuffer buffer = new CaptureBuffer(100, 1_000, Duration.ofMillis(50), store::write)) {
       buffer.offer(row("soon", 0, T0, 1, "a"));

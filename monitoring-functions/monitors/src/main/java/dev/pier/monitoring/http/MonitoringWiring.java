@@ -13,6 +13,7 @@ import dev.pier.monitoring.ReferenceLoader;
 import dev.pier.monitoring.alerts.AlertDelivery;
 import dev.pier.monitoring.alerts.AwsAlerts;
 import dev.pier.monitoring.alerts.WebhookAlerts;
+import dev.pier.monitoring.capture.CaptureListener;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.profile.ProfileStore;
 import dev.pier.registry.ModelRegistry;
@@ -42,7 +43,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * Java 25, the API Lambda is not (see the README's Monitoring section).
  *
  * <p>Configuration: {@code pier.monitoring.table} (DynamoDB, default {@code pier-monitoring}),
- * {@code pier.monitoring.bucket} (captures, profiles, references and runs; default {@code pier-monitoring}),
+ * {@code pier.monitoring.bucket} (references and runs; default {@code pier-monitoring}), {@code pier.capture.bucket}
+ * (the captures the serving app writes, and their hourly profiles next to them; default {@code pier-captures}),
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
  * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not). In
  * local mode the table and bucket are created when missing.
@@ -54,6 +56,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.mode", defaultValue = "aws") String mode;
   @ConfigProperty(name = "pier.monitoring.table", defaultValue = "pier-monitoring") String table;
   @ConfigProperty(name = "pier.monitoring.bucket", defaultValue = "pier-monitoring") String bucket;
+  @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String captureBucket;
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
 
@@ -74,24 +77,33 @@ public class MonitoringWiring {
     }
     if ("local".equals(mode)) {
       MonitorStore.createTableIfMissing(aws.dynamoDb(), table);
-      try {
-        aws.s3().createBucket(b -> b.bucket(bucket));
-      } catch (BucketAlreadyOwnedByYouException e) {
-        // there from an earlier start
-      } catch (S3Exception e) {
-        if (e.statusCode() != 409) {
-          throw e;
+      for (String name : List.of(bucket, captureBucket)) {
+        try {
+          aws.s3().createBucket(b -> b.bucket(name));
+        } catch (BucketAlreadyOwnedByYouException e) {
+          // there from an earlier start
+        } catch (S3Exception e) {
+          if (e.statusCode() != 409) {
+            throw e;
+          }
         }
       }
     }
-    captures = new CaptureStore(aws.s3(), bucket);
+    captures = new CaptureStore(aws.s3(), captureBucket);
     return captures;
   }
 
   @Produces
   @Singleton
   ProfileStore profileStore(AwsClients aws) {
-    return new ProfileStore(aws.s3(), bucket);
+    return new ProfileStore(aws.s3(), captureBucket);
+  }
+
+  /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */
+  @Produces
+  @Singleton
+  CaptureListener profiling(ProfileStore profiles) {
+    return profiles::write;
   }
 
   @Produces

@@ -1,0 +1,13 @@
+package dev.pier.monitoring.capture;
+
+import java.util.List;
+
+/**
+ * Told of each batch of captured rows after the capture buffer's writer has stored it, on that writer's thread (off
+ * the request path). The monitors module profiles the batch per hour with one, so monitor runs can merge profiles
+ * instead of reading rows; a listener that fails is logged and does not count the rows as lost.
+ */
+@FunctionalInterface
+public interface CaptureListener {
+  void written(List<CapturedPrediction> rows);
+}
