@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.runtime.PredictionService;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -26,12 +26,12 @@ class OverloadTest {
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
 
-  @Inject Platform platform;
+  @Inject PredictionService predictionService;
   private final List<ConcurrencyLimits.Permit> held = new ArrayList<>();
 
   private void takeEveryPermitOfDemo() {
-    for (int i = 0; i < platform.predictions().limits().maxConcurrent(); i++) {
-      held.add(platform.predictions().limits().admit("demo", System.nanoTime(), Budget.WAIT));
+    for (int i = 0; i < predictionService.limits().maxConcurrent(); i++) {
+      held.add(predictionService.limits().admit("demo", System.nanoTime(), Budget.WAIT));
     }
   }
 
@@ -56,7 +56,7 @@ class OverloadTest {
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
         .then().statusCode(429).header("Retry-After", equalTo("1")).body("error",
-            containsString("limit of " + platform.predictions().limits().maxConcurrent()));
+            containsString("limit of " + predictionService.limits().maxConcurrent()));
   }
 
   @Test

@@ -1,7 +1,8 @@
 package dev.pier.api;
 
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 import dev.pier.api.inference.RpcStartup;
-import dev.pier.api.platform.Platform;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +49,9 @@ class SecurityApiTest {
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
   private static final String ADMIN = TestTokens.token("root", "admin");
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+
+  @Inject PierConfig pierConfig;
 
   /** What a route needs: the role that may, the role that may not, and how to call it. */
   record Route(String method, String template, String path, Permission needs, String body, int rightStatus) {
@@ -345,7 +348,7 @@ class SecurityApiTest {
         .body("keys.id", hasItem(id)).body(not(containsString(key.substring(key.lastIndexOf('_') + 1))));
 
     String secret = key.substring(key.lastIndexOf('_') + 1);
-    var items = platform.aws().dynamoDb().scan(b -> b.tableName(platform.config().auth().apiKeys().table())).items();
+    var items = aws.dynamoDb().scan(b -> b.tableName(pierConfig.auth().apiKeys().table())).items();
     assertThat(items).isNotEmpty();
     for (Map<String, AttributeValue> item : items) {
       assertThat(item.toString()).doesNotContain(secret);
@@ -435,7 +438,7 @@ class SecurityApiTest {
       assertThat(log).doesNotContain(pii);
     }
     var samples = new ArrayList<String>();
-    try (var files = Files.walk(java.nio.file.Path.of(platform.config().dataDir()))) {
+    try (var files = Files.walk(java.nio.file.Path.of(pierConfig.dataDir()))) {
       for (var f : files.filter(Files::isRegularFile).filter(f -> f.toString().contains("audit")).toList()) {
         samples.add(Files.readString(f));
       }

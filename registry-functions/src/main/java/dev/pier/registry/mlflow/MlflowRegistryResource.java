@@ -38,6 +38,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * MLflow's model-registry REST API (2.0) over Pier's registry: registered models, model versions, aliases, stages,
@@ -45,6 +47,7 @@ import java.util.TreeMap;
  * (framework from the tag {@code pier.framework} or the file name); any other source is recorded and the version is
  * marked not servable.
  */
+@Tag(name = "MLflow")
 @Path("/api/2.0/mlflow")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -69,6 +72,7 @@ public class MlflowRegistryResource {
 
   // --- registered models ---
 
+  @Operation(summary = "Create a registered model (MLflow)")
   @POST
   @Path("/registered-models/create")
   @Authorize(Permission.REGISTER)
@@ -85,6 +89,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
+  @Operation(summary = "Get a registered model (MLflow)")
   @GET
   @Path("/registered-models/get")
   @Authorize(Permission.READ)
@@ -92,6 +97,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(registry.model(MlflowRequest.of(uri, null).required("name"))));
   }
 
+  @Operation(summary = "Search registered models (MLflow)")
   @GET
   @Path("/registered-models/search")
   @Authorize(Permission.READ)
@@ -99,6 +105,7 @@ public class MlflowRegistryResource {
     return searchModels(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Search registered models, POST form (MLflow)")
   @POST
   @Path("/registered-models/search")
   @Authorize(Permission.READ)
@@ -113,6 +120,7 @@ public class MlflowRegistryResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Update a registered model (MLflow)")
   @PATCH
   @Path("/registered-models/update")
   @Authorize(Permission.REGISTER)
@@ -126,6 +134,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
+  @Operation(summary = "Rename a registered model (MLflow)")
   @POST
   @Path("/registered-models/rename")
   @Authorize(Permission.REGISTER)
@@ -141,6 +150,7 @@ public class MlflowRegistryResource {
     }
   }
 
+  @Operation(summary = "Delete a registered model (MLflow)")
   @DELETE
   @Path("/registered-models/delete")
   @Authorize(Permission.DELETE)
@@ -149,6 +159,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Set a registered model tag (MLflow)")
   @POST
   @Path("/registered-models/set-tag")
   @Authorize(Permission.REGISTER)
@@ -161,6 +172,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a registered model tag (MLflow)")
   @DELETE
   @Path("/registered-models/delete-tag")
   @Authorize(Permission.REGISTER)
@@ -182,6 +194,7 @@ public class MlflowRegistryResource {
         m.approval(), m.revision());
   }
 
+  @Operation(summary = "Get the latest versions per stage (MLflow)")
   @GET
   @Path("/registered-models/get-latest-versions")
   @Authorize(Permission.READ)
@@ -189,6 +202,7 @@ public class MlflowRegistryResource {
     return latestVersions(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Get the latest versions per stage, POST form (MLflow)")
   @POST
   @Path("/registered-models/get-latest-versions")
   @Authorize(Permission.READ)
@@ -218,6 +232,7 @@ public class MlflowRegistryResource {
     return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
   }
 
+  @Operation(summary = "Set a registered model alias (MLflow)")
   @POST
   @Path("/registered-models/alias")
   @Authorize(Permission.ALIAS)
@@ -228,6 +243,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a registered model alias (MLflow)")
   @DELETE
   @Path("/registered-models/alias")
   @Authorize(Permission.ALIAS)
@@ -237,6 +253,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Get a model version by alias (MLflow)")
   @GET
   @Path("/registered-models/alias")
   @Authorize(Permission.READ)
@@ -249,6 +266,7 @@ public class MlflowRegistryResource {
 
   // --- model versions ---
 
+  @Operation(summary = "Create a model version (MLflow)")
   @POST
   @Path("/model-versions/create")
   @Authorize(Permission.REGISTER)
@@ -344,6 +362,7 @@ public class MlflowRegistryResource {
     }
   }
 
+  @Operation(summary = "Get a model version (MLflow)")
   @GET
   @Path("/model-versions/get")
   @Authorize(Permission.READ)
@@ -354,6 +373,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Update a model version (MLflow)")
   @PATCH
   @Path("/model-versions/update")
   @Authorize(Permission.REGISTER)
@@ -369,6 +389,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Delete a model version (MLflow)")
   @DELETE
   @Path("/model-versions/delete")
   @Authorize(Permission.DELETE)
@@ -378,6 +399,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Search model versions (MLflow)")
   @GET
   @Path("/model-versions/search")
   @Authorize(Permission.READ)
@@ -385,6 +407,7 @@ public class MlflowRegistryResource {
     return searchVersions(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Search model versions, POST form (MLflow)")
   @POST
   @Path("/model-versions/search")
   @Authorize(Permission.READ)
@@ -401,6 +424,7 @@ public class MlflowRegistryResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Get a model version's download URI (MLflow)")
   @GET
   @Path("/model-versions/get-download-uri")
   @Authorize(Permission.READ)
@@ -411,6 +435,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("artifact_uri", location);
   }
 
+  @Operation(summary = "Transition a model version to a stage (MLflow)")
   @POST
   @Path("/model-versions/transition-stage")
   @Authorize(Permission.ALIAS)
@@ -422,6 +447,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Set a model version tag (MLflow)")
   @POST
   @Path("/model-versions/set-tag")
   @Authorize(Permission.REGISTER)
@@ -433,6 +459,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a model version tag (MLflow)")
   @DELETE
   @Path("/model-versions/delete-tag")
   @Authorize(Permission.REGISTER)

@@ -23,8 +23,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** MLflow's tracking REST API (2.0): experiments, runs, params, tags, metrics and their history. */
+@Tag(name = "MLflow")
 @Path("/api/2.0/mlflow")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -37,6 +40,7 @@ public class MlflowTrackingResource {
 
   // --- experiments ---
 
+  @Operation(summary = "Create an experiment (MLflow tracking)")
   @POST
   @Path("/experiments/create")
   @Authorize(Permission.REGISTER)
@@ -51,6 +55,7 @@ public class MlflowTrackingResource {
     }
   }
 
+  @Operation(summary = "Get an experiment (MLflow tracking)")
   @GET
   @Path("/experiments/get")
   @Authorize(Permission.READ)
@@ -59,6 +64,7 @@ public class MlflowTrackingResource {
         MlflowRequest.of(uri, null).required("experiment_id"))));
   }
 
+  @Operation(summary = "Get an experiment by name (MLflow tracking)")
   @GET
   @Path("/experiments/get-by-name")
   @Authorize(Permission.READ)
@@ -67,6 +73,7 @@ public class MlflowTrackingResource {
         MlflowRequest.of(uri, null).required("experiment_name"))));
   }
 
+  @Operation(summary = "Search experiments, POST form (MLflow tracking)")
   @POST
   @Path("/experiments/search")
   @Authorize(Permission.READ)
@@ -74,6 +81,7 @@ public class MlflowTrackingResource {
     return searchExperiments(MlflowRequest.of(uri, body));
   }
 
+  @Operation(summary = "Search experiments (MLflow tracking)")
   @GET
   @Path("/experiments/search")
   @Authorize(Permission.READ)
@@ -88,6 +96,7 @@ public class MlflowTrackingResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Set an experiment tag (MLflow tracking)")
   @POST
   @Path("/experiments/set-experiment-tag")
   @Authorize(Permission.REGISTER)
@@ -99,6 +108,7 @@ public class MlflowTrackingResource {
 
   // --- runs ---
 
+  @Operation(summary = "Create a run (MLflow tracking)")
   @POST
   @Path("/runs/create")
   @Authorize(Permission.REGISTER)
@@ -109,6 +119,7 @@ public class MlflowTrackingResource {
     return wrap("run", MlflowJson.run(run));
   }
 
+  @Operation(summary = "Get a run (MLflow tracking)")
   @GET
   @Path("/runs/get")
   @Authorize(Permission.READ)
@@ -116,6 +127,7 @@ public class MlflowTrackingResource {
     return wrap("run", MlflowJson.run(tracking.run(MlflowRequest.of(uri, null).either("run_id", "run_uuid"))));
   }
 
+  @Operation(summary = "Update a run (MLflow tracking)")
   @POST
   @Path("/runs/update")
   @Authorize(Permission.REGISTER)
@@ -126,6 +138,7 @@ public class MlflowTrackingResource {
     return wrap("run_info", MlflowJson.runInfo(run));
   }
 
+  @Operation(summary = "Delete a run (MLflow tracking)")
   @POST
   @Path("/runs/delete")
   @Authorize(Permission.DELETE)
@@ -134,6 +147,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Restore a deleted run (MLflow tracking)")
   @POST
   @Path("/runs/restore")
   @Authorize(Permission.REGISTER)
@@ -142,6 +156,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log a metric (MLflow tracking)")
   @POST
   @Path("/runs/log-metric")
   @Authorize(Permission.REGISTER)
@@ -152,6 +167,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log a parameter (MLflow tracking)")
   @POST
   @Path("/runs/log-parameter")
   @Authorize(Permission.REGISTER)
@@ -161,6 +177,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Set a run tag (MLflow tracking)")
   @POST
   @Path("/runs/set-tag")
   @Authorize(Permission.REGISTER)
@@ -170,6 +187,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a run tag (MLflow tracking)")
   @POST
   @Path("/runs/delete-tag")
   @Authorize(Permission.REGISTER)
@@ -179,6 +197,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log metrics, params and tags in one call (MLflow tracking)")
   @POST
   @Path("/runs/log-batch")
   @Authorize(Permission.REGISTER)
@@ -208,6 +227,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Search runs, POST form (MLflow tracking)")
   @POST
   @Path("/runs/search")
   @Authorize(Permission.READ)
@@ -215,6 +235,7 @@ public class MlflowTrackingResource {
     return searchRuns(MlflowRequest.of(uri, body));
   }
 
+  @Operation(summary = "Search runs (MLflow tracking)")
   @GET
   @Path("/runs/search")
   @Authorize(Permission.READ)
@@ -229,6 +250,7 @@ public class MlflowTrackingResource {
     return MlflowJson.page("runs", page.items().stream().map(MlflowJson::run).toList(), page.nextPageToken());
   }
 
+  @Operation(summary = "A metric's history (MLflow tracking)")
   @GET
   @Path("/metrics/get-history")
   @Authorize(Permission.READ)

@@ -1,5 +1,6 @@
 package dev.pier.api.inference;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pier.api.Caller;
 
 import dev.pier.kernel.security.Authorize;
@@ -10,9 +11,6 @@ import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -29,13 +27,18 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.lang.reflect.Array;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The friendly prediction API: {@code {"instances": [{"feature": value, ...}]}} in, through the version's feature
  * pipeline (registered as {@code metadata.pipeline}) to the model's input tensor, and
  * {@code {"predictions": [{"<output>": value-or-array, ...}]}} out, one per instance.
  */
+@Tag(name = "Inference")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -49,10 +52,11 @@ public class PredictResource {
   }
 
   /** Decodes the instances into a call (way in {@code predict}); the pipeline's FEATURES stage makes the tensor. */
+  @Operation(summary = "Predict from named features")
   @POST
   @Path("/{model}/predict")
   @Authorize(Permission.PREDICT)
-  public String predict(@PathParam("model") String model, @QueryParam("version") String reference, byte[] body) {
+  public Answer predict(@PathParam("model") String model, @QueryParam("version") String reference, byte[] body) {
     long start = System.nanoTime();
     PredictionCall call = new PredictionCall(WayIn.PREDICT, model, reference, caller.principalId(),
         caller.requestId(), caller.subject(), start, Budget.WAIT).body(body, -1);
@@ -68,40 +72,35 @@ public class PredictResource {
       throw pipeline.fail(call, e);
     }
     InferenceResponse r = pipeline.answer(call.instances(instances));
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("model_name", r.modelName());
-    out.put("model_version", Integer.toString(r.modelVersion()));
-    ArrayNode rows = out.putArray("predictions");
     int n = instances.size();
+    List<Map<String, Object>> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      ObjectNode row = rows.addObject();
+      Map<String, Object> row = new LinkedHashMap<>();
       for (Tensor t : r.outputs()) {
         int width = t.length() / n;
         if (width == 1 && t.shape().length <= 1) {
-          row.set(t.name(), value(t, i));
+          row.put(t.name(), value(t, i));
         } else {
-          ArrayNode a = row.putArray(t.name());
+          List<Object> values = new ArrayList<>(width);
           for (int j = 0; j < width; j++) {
-            a.add(value(t, i * width + j));
+            values.add(value(t, i * width + j));
           }
+          row.put(t.name(), values);
         }
       }
+      rows.add(row);
     }
-    return out.toString();
+    return new Answer(r.modelName(), Integer.toString(r.modelVersion()), rows);
   }
 
-  private static JsonNode value(Tensor t, int i) {
+  /** A number or boolean as itself; anything else (bytes) as its text. */
+  private static Object value(Tensor t, int i) {
     Object v = Array.get(t.data(), i);
-    JsonNodeFactory f = JsonNodeFactory.instance;
-    return switch (v) {
-      case Float x -> f.numberNode(x);
-      case Double x -> f.numberNode(x);
-      case Long x -> f.numberNode(x);
-      case Integer x -> f.numberNode(x);
-      case Short x -> f.numberNode(x);
-      case Byte x -> f.numberNode(x);
-      case Boolean x -> f.booleanNode(x);
-      default -> f.textNode(String.valueOf(v));
-    };
+    return v instanceof Number || v instanceof Boolean ? v : String.valueOf(v);
   }
+
+
+  /** One object per instance, output name to value (an array for multi-valued outputs). */
+  public record Answer(@JsonProperty("model_name") String modelName, @JsonProperty("model_version") String modelVersion,
+      List<Map<String, Object>> predictions) {}
 }

@@ -31,6 +31,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Streaming predictions over HTTP: {@code application/x-ndjson} in, one instance per line — an object of the model's
@@ -40,6 +42,7 @@ import java.util.List;
  * many rows a client pushes over one connection; rows are combined into batched model calls as in batch scoring,
  * with the same row format. The whole stream is answered by one version, resolved at its start.
  */
+@Tag(name = "Inference")
 @Path("/api/v1/models")
 @Blocking
 public class PredictStreamResource {
@@ -59,6 +62,7 @@ public class PredictStreamResource {
     this.caller = caller;
   }
 
+  @Operation(summary = "Predict a stream of rows (JSON Lines or CSV)")
   @POST
   @Path("/{model}/predict-stream")
   @Consumes(NDJSON)

@@ -31,8 +31,11 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** API keys: created (the key is in this one response only), listed and revoked. Admins only. */
+@Tag(name = "Security")
 @Path("/api/v1/keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -49,6 +52,7 @@ public class ApiKeyResource {
   }
 
   /** {@code {"name": "ci", "roles": ["predictor:fraud-*"], "rate_per_second": 50}}. */
+  @Operation(summary = "Create an API key")
   @POST
   @Authorize(Permission.KEYS)
   public Response create(byte[] body) {
@@ -86,6 +90,7 @@ public class ApiKeyResource {
         .type(MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @Operation(summary = "List API keys")
   @GET
   @Authorize(Permission.KEYS)
   public String list(@QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
@@ -100,6 +105,7 @@ public class ApiKeyResource {
   }
 
   /** Revokes at once: the next request with the key is a 401, on every server. */
+  @Operation(summary = "Revoke an API key")
   @POST
   @Path("/{id}/revoke")
   @Authorize(Permission.KEYS)
