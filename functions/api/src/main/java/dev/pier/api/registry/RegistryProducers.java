@@ -20,9 +20,9 @@ import java.nio.file.Path;
 /**
  * What the registry's REST resources ({@code dev.pier.registry.api}, {@code dev.pier.registry.mlflow}) are given by
  * this app beyond the registry and its stores ({@link dev.pier.api.platform.CoreWiring}, {@link RegistryWiring}): the
- * S3 locations callers may name, and
- * the serving side's answers to registration's questions (engines, pipelines), the batch jobs behind lineage and the
- * upload directory. The registry depends on none of this app's classes; this is the one place they meet.
+ * S3 locations callers may name, the serving side's answers to registration's questions (engines, pipelines), the
+ * batch jobs behind lineage and the upload directory. The registry depends on none of this app's classes; this is the
+ * one place they meet.
  */
 @ApplicationScoped
 public class RegistryProducers {
