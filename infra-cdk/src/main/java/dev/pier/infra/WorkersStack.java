@@ -20,8 +20,8 @@ import software.constructs.Construct;
 /**
  * Work queues for the {@code workers} app (Funqy handlers for events and state-machine tasks), each with its own
  * dead-letter queue that the observability stack alarms on; the async predictions worker: the api zip again
- * ({@link ApiFunction#HANDLER} runs SQS events through {@code AsyncPlatform.sqsBatch()}), consuming its queue; and
- * the batch worker, the api zip once more, which runs the batch-scoring state machine's tasks.
+ * ({@link ApiFunction#HANDLER} runs SQS events through the {@code AsyncSqsBatch} that {@code AsyncWiring} produces),
+ * consuming its queue; and the batch worker, the api zip once more, which runs the batch-scoring state machine's tasks.
  *
  * <p>TODO(workers): the {@code functions/workers} app does not exist yet. When it does, add one Lambda per Funqy
  * handler here ({@code QUARKUS_FUNQY_EXPORT=<name>} picks the function from the shared zip), each with an

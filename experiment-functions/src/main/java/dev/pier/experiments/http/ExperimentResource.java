@@ -19,12 +19,15 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /api/v1/experiments}: design, start/pause/stop, exposures, events, results. Thin: each method parses,
  * calls one {@link Experiments} method and maps the answer; validation and errors (PierException → problem+json)
  * live there. The {@link Experiments} instance comes from the application that serves this resource.
  */
+@Tag(name = "Experiments")
 @Path("/api/v1/experiments")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -37,6 +40,7 @@ public class ExperimentResource {
     this.experiments = experiments;
   }
 
+  @Operation(summary = "Design an experiment")
   @POST
   @Authorize(Permission.ALIAS)
   public Response create(JsonNode body) {
@@ -44,6 +48,7 @@ public class ExperimentResource {
     return Response.created(URI.create("/api/v1/experiments/" + view.id())).entity(view).build();
   }
 
+  @Operation(summary = "List experiments")
   @GET
   @Authorize(Permission.READ)
   public Map<String, List<ExperimentView>> list(@QueryParam("model") String model, @QueryParam("state") String state,
@@ -51,6 +56,7 @@ public class ExperimentResource {
     return Map.of("experiments", experiments.list(model, state, q).stream().map(ExperimentView::of).toList());
   }
 
+  @Operation(summary = "Get an experiment")
   @GET
   @Path("/{id}")
   @Authorize(Permission.READ)
@@ -58,6 +64,7 @@ public class ExperimentResource {
     return ExperimentView.of(experiments.get(id));
   }
 
+  @Operation(summary = "Start an experiment")
   @POST
   @Path("/{id}/start")
   @Authorize(Permission.ALIAS)
@@ -65,6 +72,7 @@ public class ExperimentResource {
     return ExperimentView.of(experiments.start(id));
   }
 
+  @Operation(summary = "Pause an experiment")
   @POST
   @Path("/{id}/pause")
   @Authorize(Permission.ALIAS)
@@ -72,6 +80,7 @@ public class ExperimentResource {
     return ExperimentView.of(experiments.pause(id));
   }
 
+  @Operation(summary = "Stop an experiment")
   @POST
   @Path("/{id}/stop")
   @Authorize(Permission.ALIAS)
@@ -79,6 +88,7 @@ public class ExperimentResource {
     return ExperimentView.of(experiments.stop(id));
   }
 
+  @Operation(summary = "Report exposures to an experiment")
   @POST
   @Path("/{id}/exposures")
   @Authorize(Permission.PREDICT)
@@ -86,6 +96,7 @@ public class ExperimentResource {
     return experiments.exposures(id, body);
   }
 
+  @Operation(summary = "Report metric events")
   @POST
   @Path("/events")
   @Authorize(Permission.PREDICT)
@@ -94,6 +105,7 @@ public class ExperimentResource {
   }
 
   /** Runs one automatic analysis now (the scheduled analysis does the same for every running experiment). */
+  @Operation(summary = "Analyze an experiment now")
   @POST
   @Path("/{id}/analyze")
   @Authorize(Permission.ALIAS)
@@ -101,6 +113,7 @@ public class ExperimentResource {
     return experiments.analyze(id);
   }
 
+  @Operation(summary = "List an experiment's decisions")
   @GET
   @Path("/{id}/decisions")
   @Authorize(Permission.READ)
@@ -108,6 +121,7 @@ public class ExperimentResource {
     return Map.of("decisions", experiments.decisions(id));
   }
 
+  @Operation(summary = "Get an experiment's results")
   @GET
   @Path("/{id}/results")
   @Authorize(Permission.READ)

@@ -22,11 +22,14 @@ import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /api/v1/flags}: create, change, read, evaluate flags, and take the exposures providers report. The listing
  * carries an ETag (over every flag's key and revision) so providers that poll it get {@code 304} while nothing changed.
  */
+@Tag(name = "Flags")
 @Path("/api/v1/flags")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -39,6 +42,7 @@ public class FlagResource {
     this.flags = flags;
   }
 
+  @Operation(summary = "Create a feature flag")
   @POST
   @Authorize(Permission.ALIAS)
   public Response create(JsonNode body) {
@@ -46,6 +50,7 @@ public class FlagResource {
     return Response.created(URI.create("/api/v1/flags/" + flag.key())).entity(FlagJson.write(flag)).build();
   }
 
+  @Operation(summary = "List feature flags")
   @GET
   @Authorize(Permission.READ)
   public Response list(@HeaderParam("If-None-Match") String ifNoneMatch) {
@@ -60,6 +65,7 @@ public class FlagResource {
     return Response.ok(body).tag(tag).build();
   }
 
+  @Operation(summary = "Get a feature flag")
   @GET
   @Path("/{key}")
   @Authorize(Permission.READ)
@@ -67,6 +73,7 @@ public class FlagResource {
     return FlagJson.write(flags.get(key));
   }
 
+  @Operation(summary = "Update a feature flag")
   @PUT
   @Path("/{key}")
   @Authorize(Permission.ALIAS)
@@ -74,6 +81,7 @@ public class FlagResource {
     return FlagJson.write(flags.update(key, body));
   }
 
+  @Operation(summary = "Evaluate a feature flag for a unit")
   @POST
   @Path("/{key}/evaluate")
   @Authorize(Permission.PREDICT)
@@ -81,6 +89,7 @@ public class FlagResource {
     return flags.evaluate(key, body);
   }
 
+  @Operation(summary = "Report flag exposures")
   @POST
   @Path("/exposures")
   @Authorize(Permission.PREDICT)

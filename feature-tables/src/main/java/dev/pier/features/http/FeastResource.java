@@ -13,14 +13,18 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Feast's feature server at the root, so Feast users' code and clients work: online reads and push. */
+@Tag(name = "Features")
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class FeastResource {
   @Inject FeatureStore features;
 
+  @Operation(summary = "Get online features (Feast)")
   @POST
   @Path("get-online-features")
   @Authorize(Permission.FEATURES_READ)
@@ -28,6 +32,7 @@ public class FeastResource {
     return online(features, body);
   }
 
+  @Operation(summary = "Push feature rows (Feast)")
   @POST
   @Path("push")
   @Authorize(Permission.FEATURES_WRITE)

@@ -20,8 +20,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Discovery: feature views by text, tag, owner and entity, each with its schema, source, services and versions. */
+@Tag(name = "Features")
 @Path("/api/v1/feature-views")
 @Produces(MediaType.APPLICATION_JSON)
 public class FeatureViewsResource {
@@ -41,6 +44,7 @@ public class FeatureViewsResource {
 
   public record VersionList(List<FeatureVersion> versions) {}
 
+  @Operation(summary = "Search feature views")
   @GET
   @Authorize(Permission.FEATURES_READ)
   public ViewList search(@QueryParam("q") String q, @QueryParam("tag") String tag, @QueryParam("owner") String owner,
@@ -50,6 +54,7 @@ public class FeatureViewsResource {
         .map(v -> summary(catalog, v)).toList());
   }
 
+  @Operation(summary = "Get a feature view")
   @GET
   @Path("{name}")
   @Authorize(Permission.FEATURES_READ)
@@ -59,6 +64,7 @@ public class FeatureViewsResource {
     return new ViewDetail(summary(catalog, v), features.registry().versions(Kind.FEATURE_VIEW, name));
   }
 
+  @Operation(summary = "List a feature view's versions")
   @GET
   @Path("{name}/versions")
   @Authorize(Permission.FEATURES_READ)

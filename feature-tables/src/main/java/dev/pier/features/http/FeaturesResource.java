@@ -17,14 +17,18 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The feature store's control plane: apply (and plan), online reads, push, historical retrieval. */
+@Tag(name = "Features")
 @Path("/api/v1/features")
 @Produces(MediaType.APPLICATION_JSON)
 public class FeaturesResource {
   @Inject FeatureStore features;
 
   /** The same definitions document as {@code ./pier features apply FILE}, YAML or JSON; {@code dry_run} plans. */
+  @Operation(summary = "Apply (or plan) feature definitions")
   @POST
   @Path("apply")
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
@@ -33,6 +37,7 @@ public class FeaturesResource {
     return features.apply(document, dryRun);
   }
 
+  @Operation(summary = "Get online features")
   @POST
   @Path("online")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -41,6 +46,7 @@ public class FeaturesResource {
     return FeastResource.online(features, body);
   }
 
+  @Operation(summary = "Push feature rows")
   @POST
   @Path("push")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -50,6 +56,7 @@ public class FeaturesResource {
   }
 
   /** Starts a job copying {@code [start, end)} of each view (all online views by default) to the online store. */
+  @Operation(summary = "Start a materialization job")
   @POST
   @Path("materialize")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -62,6 +69,7 @@ public class FeaturesResource {
   }
 
   /** From each view's watermark (the end of its last materialization) to {@code end}. */
+  @Operation(summary = "Start an incremental materialization job")
   @POST
   @Path("materialize-incremental")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -73,6 +81,7 @@ public class FeaturesResource {
     return accepted(job);
   }
 
+  @Operation(summary = "Get a materialization job")
   @jakarta.ws.rs.GET
   @Path("materializations/{id}")
   @Authorize(Permission.FEATURES_READ)
@@ -91,6 +100,7 @@ public class FeaturesResource {
    */
   public record HistoricalRows(List<String> feature_names, List<ObjectNode> rows) {}
 
+  @Operation(summary = "Retrieve historical features (point in time)")
   @POST
   @Path("historical")
   @Consumes(MediaType.APPLICATION_JSON)

@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.registry.ModelRegistry;
 
 import dev.pier.security.audit.AuditEvent;
 import dev.pier.security.audit.AuditJson;
@@ -33,13 +33,13 @@ public class AuditTrail {
   private final AuditLog log;
   private final PredictionSampler sampler;
 
-  public AuditTrail(Security security, Platform platform) {
+  public AuditTrail(Security security, ModelRegistry registry) {
     this.security = security;
     this.log = security.audit();
     var config = security.auditConfig();
     this.sampler = new PredictionSampler(this::write, config.predictionSampleRate(), config.includeInput(),
         security.subjects());
-    platform.registry().addListener(new RegistryListener() {
+    registry.addListener(new RegistryListener() {
       @Override
       public void versionCreated(ModelVersion v) {
         // versions registered by reference (MLflow sources outside S3) have neither framework nor artifact

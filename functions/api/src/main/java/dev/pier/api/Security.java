@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import dev.pier.security.audit.AuditLog;
 import dev.pier.security.audit.FileAuditLog;
@@ -45,8 +45,8 @@ public class Security {
   private final SubjectHash subjects;
   private final String host;
 
-  public Security(Platform platform) {
-    this.config = platform.config();
+  public Security(PierConfig config, AwsClients aws) {
+    this.config = config;
     this.host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
     boolean local = config.mode() == PierConfig.Mode.local;
     boolean loopback = local && isLoopback(host);
@@ -59,9 +59,9 @@ public class Security {
     var jwtConfig = config.auth().jwt();
     JwtVerifier jwt = jwtVerifier(jwtConfig, required && !local);
     if (local) {
-      ApiKeys.createTableIfMissing(platform.aws().dynamoDb(), config.auth().apiKeys().table());
+      ApiKeys.createTableIfMissing(aws.dynamoDb(), config.auth().apiKeys().table());
     }
-    this.apiKeys = new ApiKeys(platform.aws().dynamoDb(), config.auth().apiKeys().table());
+    this.apiKeys = new ApiKeys(aws.dynamoDb(), config.auth().apiKeys().table());
     this.gatekeeper = new Gatekeeper(required, jwt, apiKeys,
         new RateLimiter(config.auth().rateLimit().perSecond(), config.auth().rateLimit().burst()),
         new FailedAuthentications(config.auth().failedAttempts().max(), config.auth().failedAttempts().window()),
@@ -70,7 +70,7 @@ public class Security {
     if (!config.audit().enabled()) {
       this.audit = null;
     } else if (config.audit().bucket().isPresent()) {
-      this.audit = new S3AuditLog(platform.aws().s3(), config.audit().bucket().get(), config.audit().prefix(),
+      this.audit = new S3AuditLog(aws.s3(), config.audit().bucket().get(), config.audit().prefix(),
           config.audit().objectLockDays(), config.audit().objectLockMode());
     } else if (local) {
       this.audit = new FileAuditLog(auditDir);

@@ -1,7 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.PierConfig;
 import dev.pier.api.async.AsyncIntake;
-import dev.pier.api.platform.Platform;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +31,7 @@ class AsyncPredictionApiTest {
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
 
-  @Inject Platform platform;
+  @Inject PierConfig pierConfig;
 
   private static Response submit(String path, String body, String... headers) {
     var spec = given().contentType(ContentType.JSON).header("Prefer", "respond-async").body(body);
@@ -144,7 +144,7 @@ class AsyncPredictionApiTest {
       String[] d = received.get(0);
       assertThat(d[0]).isEqualTo("prediction.completed");
       assertThat(d[1]).isEqualTo(id);
-      String secret = Files.readString(Path.of(platform.config().dataDir(), "async", "callback.key")).trim();
+      String secret = Files.readString(Path.of(pierConfig.dataDir(), "async", "callback.key")).trim();
       assertThat(d[3]).isEqualTo("sha256=" + WebhookDispatcher.sign(secret, d[2] + "." + d[4]));
       assertThat(JSON.readTree(d[4]).path("response").path("outputs").isArray()).isTrue();
     } finally {

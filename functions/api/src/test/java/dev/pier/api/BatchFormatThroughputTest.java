@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +36,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 @QuarkusTest
 @EnabledIfSystemProperty(named = "bench.batch-rows", matches = "\\d+")
 class BatchFormatThroughputTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private String freshModel() {
     String model = "tp-" + UUID.randomUUID().toString().substring(0, 8);
@@ -82,7 +82,7 @@ class BatchFormatThroughputTest {
             .append(c).append(',').append(d).append("]}\n");
       }
     }
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     s3.putObject(b -> b.bucket("pier-batch").key("bench/rows.parquet"), RequestBody.fromFile(parquet));
     s3.putObject(b -> b.bucket("pier-batch").key("bench/rows.jsonl"), RequestBody.fromString(jsonl.toString()));
     System.out.printf("input: %,d rows; Parquet %,d bytes, JSONL %,d bytes%n", rows, Files.size(parquet),

@@ -1,6 +1,9 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import java.util.Optional;
+import dev.pier.kernel.local.LocalStandIns;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,10 +28,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 @QuarkusTest
 class BatchJobsApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+  @Inject PierConfig pierConfig;
+  @Inject Optional<LocalStandIns> standIns;
 
   private S3Client s3() {
-    return platform.aws().s3();
+    return aws.s3();
   }
 
   private void put(String key, String body) {
@@ -129,7 +134,7 @@ class BatchJobsApiTest {
 
   @Test
   void aChunkRecordedTwiceIsCountedOnce() {
-    JobsTable table = new JobsTable(platform.aws().dynamoDb(), platform.config().batch().jobsTable());
+    JobsTable table = new JobsTable(aws.dynamoDb(), pierConfig.batch().jobsTable());
     var job = new dev.pier.batch.BatchJob("bj-twice", "demo", "production", 1, dev.pier.batch.JobState.QUEUED,
         dev.pier.batch.Priority.LOW, new dev.pier.batch.S3Uri("pier-batch", "x.jsonl"),
         new dev.pier.batch.S3Uri("pier-batch", "outputs/bj-twice/"), dev.pier.batch.InputFormat.JSONL, null, 0, 0, 0,
@@ -177,24 +182,24 @@ class BatchJobsApiTest {
   @Test
   void localEnvNamesTheS3StandInAndTheBatchBucket() throws Exception {
     Properties env = new Properties();
-    try (var r = Files.newBufferedReader(Path.of(platform.config().dataDir(), "local.env"))) {
+    try (var r = Files.newBufferedReader(Path.of(pierConfig.dataDir(), "local.env"))) {
       env.load(r);
     }
-    assertThat(env.getProperty("AWS_ENDPOINT_URL_S3")).isEqualTo(platform.standIns().s3Endpoint().toString());
+    assertThat(env.getProperty("AWS_ENDPOINT_URL_S3")).isEqualTo(standIns.orElseThrow().s3Endpoint().toString());
     assertThat(env.getProperty("PIER_BATCH_BUCKET")).isEqualTo("pier-batch");
     assertThat(env.stringPropertyNames()).contains("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION");
   }
 
   @Test
   void localEnvHoldsTheDataDirectorysOwnStandInKeysReadableByItsOwnerOnly() throws Exception {
-    Path file = Path.of(platform.config().dataDir(), "local.env");
+    Path file = Path.of(pierConfig.dataDir(), "local.env");
     Properties env = new Properties();
     try (var r = Files.newBufferedReader(file)) {
       env.load(r);
     }
-    assertThat(env.getProperty("AWS_ACCESS_KEY_ID")).isEqualTo(platform.standIns().accessKeyId())
+    assertThat(env.getProperty("AWS_ACCESS_KEY_ID")).isEqualTo(standIns.orElseThrow().accessKeyId())
         .isNotEqualTo("pier-local");
-    assertThat(env.getProperty("AWS_SECRET_ACCESS_KEY")).isEqualTo(platform.standIns().secretAccessKey())
+    assertThat(env.getProperty("AWS_SECRET_ACCESS_KEY")).isEqualTo(standIns.orElseThrow().secretAccessKey())
         .isNotEqualTo("pier-local-secret");
     assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
         java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);

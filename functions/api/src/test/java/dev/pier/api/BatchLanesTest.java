@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +16,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /** Priority lanes: a high-priority job does not wait for the low-priority work already running or queued. */
 @QuarkusTest
 class BatchLanesTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private String submit(String key, String priority) {
     return given().contentType(ContentType.JSON)
@@ -45,7 +45,7 @@ class BatchLanesTest {
     for (int i = 1; i <= 400_000; i++) {
       big.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,0.2]}\n");
     }
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     s3.putObject(b -> b.bucket("pier-batch").key("lanes/big.jsonl"), RequestBody.fromString(big.toString()));
     s3.putObject(b -> b.bucket("pier-batch").key("lanes/small.jsonl"),
         RequestBody.fromString("{\"id\":1,\"input\":[6.3,2.9,5.6,1.8]}\n{\"id\":2,\"input\":[5.1,3.5,1.4,0.2]}\n"));

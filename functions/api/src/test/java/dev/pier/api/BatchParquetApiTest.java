@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,10 +42,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 @QuarkusTest
 class BatchParquetApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private S3Client s3() {
-    return platform.aws().s3();
+    return aws.s3();
   }
 
   /** Writes {@code rows} rows of {@code schema} in row groups of 100 rows and uploads them to the batch bucket. */

@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +25,7 @@ class BatchPipelineApiTest {
   private static final String INSTANCE =
       "{\"sepal_length\": null, \"petal_length_mm\": 31, \"petal_width\": 0.9, \"note\": \"x\"}";
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private static String register() {
     String model = "bp-" + UUID.randomUUID().toString().substring(0, 8);
@@ -38,11 +38,11 @@ class BatchPipelineApiTest {
   }
 
   private String read(String uri) {
-    return BatchTestClient.read(platform.aws().s3(), uri);
+    return BatchTestClient.read(aws.s3(), uri);
   }
 
   private JsonPath run(String model, String key, String body) throws InterruptedException {
-    BatchTestClient.put(platform.aws().s3(), key, body);
+    BatchTestClient.put(aws.s3(), key, body);
     return BatchTestClient.awaitFinished(BatchTestClient.submit(
         "{\"model\": \"" + model + "\", \"input\": \"s3://pier-batch/" + key + "\"}"));
   }

@@ -1,7 +1,11 @@
 package dev.pier.api;
 
-import dev.pier.api.batch.BatchPlatform;
-import dev.pier.api.platform.Platform;
+import java.util.Optional;
+import dev.pier.runtime.PredictionService;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.batch.LocalBatchLauncher;
+import dev.pier.batch.BatchJobs;
+import dev.pier.api.PierConfig;
 import dev.pier.api.platform.S3Sources;
 
 import static io.restassured.RestAssured.given;
@@ -29,11 +33,15 @@ class BatchSchedulesApiTest {
   @jakarta.inject.Inject S3Sources sources;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
-  @Inject Platform platform;
-  @Inject BatchPlatform batch;
+  @Inject AwsClients aws;
+  @Inject PierConfig pierConfig;
+  @Inject PredictionService predictionService;
+  @Inject BatchJobs batchJobs;
+  @Inject Optional<LocalBatchLauncher> localLauncher;
+  @Inject BatchSchedules batchSchedules;
 
   private void put(String key, String body) {
-    BatchTestClient.put(platform.aws().s3(), key, body);
+    BatchTestClient.put(aws.s3(), key, body);
   }
 
   private JsonPath create(String body) {
@@ -48,19 +56,19 @@ class BatchSchedulesApiTest {
 
   /** The same schedules as a process started afresh would see them (its own service over the same tables). */
   private BatchSchedules afterRestart() {
-    var config = platform.config().batch();
-    JobsTable jobs = new JobsTable(platform.aws().dynamoDb(), config.jobsTable());
+    var config = pierConfig.batch();
+    JobsTable jobs = new JobsTable(aws.dynamoDb(), config.jobsTable());
     JobLauncher launcher = new JobLauncher() {
       @Override
       public void launch(BatchJob job) {
-        batch.jobs().get(job.id()); // the job exists by now; the running process's lanes pick it up on resume
+        batchJobs.get(job.id()); // the job exists by now; the running process's lanes pick it up on resume
       }
 
       @Override
       public void stop(String id) {}
     };
-    return new BatchSchedules(new SchedulesTable(platform.aws().dynamoDb(), config.jobsTable()), jobs,
-        platform.predictions(), launcher, platform.aws().s3(), batch.jobs().settings(), ScheduleTrigger.NONE,
+    return new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), jobs,
+        predictionService, launcher, aws.s3(), batchJobs.settings(), ScheduleTrigger.NONE,
         sources.policy());
   }
 
@@ -106,8 +114,8 @@ class BatchSchedulesApiTest {
     Instant fire = Instant.parse(given().get("/api/v1/batch-schedules/" + id).jsonPath().getString("created_at"))
         .plusSeconds(86_400);
 
-    var first = batch.schedules().fire(id, fire);
-    var again = batch.schedules().fire(id, fire);
+    var first = batchSchedules.fire(id, fire);
+    var again = batchSchedules.fire(id, fire);
     var restarted = afterRestart().fire(id, fire);
 
     assertThat(first).isPresent();
@@ -116,10 +124,10 @@ class BatchSchedulesApiTest {
     assertThat(jobsFrom(id)).containsExactly("schedule:" + id + "@" + fire);
     assertThat(first.get().id()).isEqualTo(BatchSchedules.runId(id, fire));
     given().get("/api/v1/batch-schedules/" + id).then().body("last_fire", equalTo(fire.toString()));
-    for (int i = 0; i < 200 && batch.jobs().get(first.get().id()).state().name().matches("QUEUED|RUNNING"); i++) {
+    for (int i = 0; i < 200 && batchJobs.get(first.get().id()).state().name().matches("QUEUED|RUNNING"); i++) {
       Thread.sleep(50);
     }
-    assertThat(batch.jobs().get(first.get().id()).state().name()).isEqualTo("SUCCEEDED");
+    assertThat(batchJobs.get(first.get().id()).state().name()).isEqualTo("SUCCEEDED");
   }
 
   @Test
@@ -131,9 +139,9 @@ class BatchSchedulesApiTest {
         + " \"schedule\": \"rate(1 minute)\"}").getString("id");
     Instant created = Instant.parse(given().get("/api/v1/batch-schedules/" + id).jsonPath().getString("created_at"));
 
-    List<BatchJob> due = batch.schedules().fireDue(created.plusSeconds(150)); // +60 s and +120 s are due
+    List<BatchJob> due = batchSchedules.fireDue(created.plusSeconds(150)); // +60 s and +120 s are due
     List<BatchJob> dueAgain = afterRestart().fireDue(created.plusSeconds(170));
-    List<BatchJob> next = batch.schedules().fireDue(created.plusSeconds(185));
+    List<BatchJob> next = batchSchedules.fireDue(created.plusSeconds(185));
 
     assertThat(due).filteredOn(j -> j.source().startsWith("schedule:" + id)).singleElement()
         .satisfies(j -> assertThat(j.source()).endsWith("@" + created.plusSeconds(120)))
@@ -148,15 +156,15 @@ class BatchSchedulesApiTest {
   @Test
   void batchScoringStartedByAnUploadEventOrASchedulerInvocationStartsTheJobOnceAsItsOwnExecution() throws Exception {
     put("incoming/demo/event.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
-    String etag = platform.aws().s3().headObject(b -> b.bucket("pier-batch").key("incoming/demo/event.jsonl")).eTag()
+    String etag = aws.s3().headObject(b -> b.bucket("pier-batch").key("incoming/demo/event.jsonl")).eTag()
         .replace("\"", ""); // EventBridge's S3 events carry the ETag unquoted
     var event = JSON.readTree("""
         {"version": "0", "source": "aws.s3", "detail-type": "Object Created",
          "detail": {"bucket": {"name": "pier-batch"}, "object": {"key": "incoming/demo/event.jsonl", "etag": "%s"}}}
         """.formatted(etag));
 
-    var first = batch.localLauncher().startExecution(event, "event-1");
-    var second = batch.localLauncher().startExecution(event, "event-2");
+    var first = localLauncher.orElseThrow().startExecution(event, "event-1");
+    var second = localLauncher.orElseThrow().startExecution(event, "event-2");
 
     assertThat(first.status().name()).isEqualTo("SUCCEEDED");
     String jobId = first.output().get("job_id").asText();
@@ -164,7 +172,7 @@ class BatchSchedulesApiTest {
     assertThat(second.output().get("job_id").asText()).isEqualTo(jobId);
     assertThat(second.output().get("started").asBoolean()).isFalse();
     // the upload watcher sees the same object (its listing quotes the ETag): still one job
-    assertThat(batch.jobs().list("demo", null)).filteredOn(j -> j.input().key().equals("incoming/demo/event.jsonl"))
+    assertThat(batchJobs.list("demo", null)).filteredOn(j -> j.input().key().equals("incoming/demo/event.jsonl"))
         .hasSize(1);
 
     put("sched/ev.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
@@ -174,8 +182,8 @@ class BatchSchedulesApiTest {
     Instant when = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(java.time.Duration.ofDays(2))
         .plus(java.time.Duration.ofHours(3));
     var invocation = JSON.createObjectNode().put("schedule_id", id).put("scheduled_time", when.toString());
-    var run = batch.localLauncher().startExecution(invocation, "sched-1");
-    var rerun = batch.localLauncher().startExecution(invocation, "sched-2");
+    var run = localLauncher.orElseThrow().startExecution(invocation, "sched-1");
+    var rerun = localLauncher.orElseThrow().startExecution(invocation, "sched-2");
 
     assertThat(run.output().get("started").asBoolean()).isTrue();
     assertThat(rerun.output().get("started").asBoolean()).isFalse();

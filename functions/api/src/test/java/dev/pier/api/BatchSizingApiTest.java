@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +17,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /** A version's measured throughput sizes its next jobs' chunks; every job reports throughput and estimated cost. */
 @QuarkusTest
 class BatchSizingApiTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private static JsonPath run(String model, String key) throws InterruptedException {
     return BatchTestClient.awaitFinished(BatchTestClient.submit(
@@ -34,7 +34,7 @@ class BatchSizingApiTest {
     for (int i = 0; i < 20_000; i++) {
       rows.append("{\"input\":[5.1,3.5,1.4,0.2]}\n");
     }
-    platform.aws().s3().putObject(b -> b.bucket("pier-batch").key("sizing/rows.jsonl"),
+    aws.s3().putObject(b -> b.bucket("pier-batch").key("sizing/rows.jsonl"),
         RequestBody.fromString(rows.toString()));
 
     JsonPath first = run(model, "sizing/rows.jsonl");

@@ -1,5 +1,9 @@
 package dev.pier.api;
 
+import dev.pier.api.inference.RpcStartup;
+
+import dev.pier.kernel.aws.AwsClients;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,7 +48,7 @@ class CaptureThroughEveryWayInTest {
   private static ManagedChannel channel;
 
   @Inject RpcStartup rpc;
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   @Inject CaptureBuffer captures;
 
   @AfterAll
@@ -122,7 +126,7 @@ class CaptureThroughEveryWayInTest {
     }
 
     String key = "capture/" + UUID.randomUUID() + ".jsonl";
-    BatchTestClient.put(platform.aws().s3(), key, "{\"a\":5.1,\"b\":3.5,\"c\":1.4,\"d\":0.2}\n");
+    BatchTestClient.put(aws.s3(), key, "{\"a\":5.1,\"b\":3.5,\"c\":1.4,\"d\":0.2}\n");
     String job = BatchTestClient.submit("{\"model\":\"" + model + "\",\"version\":\"1\",\"input\":\"s3://pier-batch/"
         + key + "\"}");
     assertThat(BatchTestClient.awaitFinished(job).getString("state")).isEqualTo("SUCCEEDED");
@@ -137,7 +141,7 @@ class CaptureThroughEveryWayInTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       captures.flush(); // what is still queued
-      List<CaptureStore.CapturedRow> rows = new CaptureStore(platform.aws().s3(), "pier-captures").read(model, 1, from,
+      List<CaptureStore.CapturedRow> rows = new CaptureStore(aws.s3(), "pier-captures").read(model, 1, from,
           Instant.now().plus(1, ChronoUnit.MINUTES));
       if (done.test(rows)) {
         return rows;

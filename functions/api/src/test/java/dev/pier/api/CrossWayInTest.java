@@ -1,7 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.aws.AwsClients;
 import dev.pier.api.inference.RpcStartup;
-import dev.pier.api.platform.Platform;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,7 +72,7 @@ class CrossWayInTest {
   private static ManagedChannel channel;
 
   @Inject RpcStartup rpc;
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   @Inject Security security;
   @Inject MeterRegistry meters;
 
@@ -361,7 +361,7 @@ class CrossWayInTest {
   private Map<String, String> batch(List<Case> cases) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     String key = "cross/" + UUID.randomUUID() + ".jsonl";
-    BatchTestClient.put(platform.aws().s3(), key, rows(cases, true));
+    BatchTestClient.put(aws.s3(), key, rows(cases, true));
     for (Case c : cases) {
       if (!c.model().equals(model) || !c.version().equals("1")) { // refused at submission
         int status = given().contentType(ContentType.JSON).body("{\"model\":\"" + c.model() + "\",\"version\":\""
@@ -373,12 +373,12 @@ class CrossWayInTest {
         + key + "\"}");
     JsonPath job = BatchTestClient.awaitFinished(id);
     assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
-    JsonNode manifest = JSON.readTree(BatchTestClient.read(platform.aws().s3(), job.getString("manifest")));
+    JsonNode manifest = JSON.readTree(BatchTestClient.read(aws.s3(), job.getString("manifest")));
     for (JsonNode file : manifest.get("results")) {
-      readRows(cases, BatchTestClient.read(platform.aws().s3(), file.asText()), out);
+      readRows(cases, BatchTestClient.read(aws.s3(), file.asText()), out);
     }
     if (job.getString("errors") != null) {
-      readRows(cases, BatchTestClient.read(platform.aws().s3(), job.getString("errors")), out);
+      readRows(cases, BatchTestClient.read(aws.s3(), job.getString("errors")), out);
     }
     return order(cases, out);
   }

@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.inference.RpcStartup;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 

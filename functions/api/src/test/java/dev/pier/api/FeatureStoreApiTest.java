@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.contains;
@@ -25,7 +25,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /** The feature store through the api app: Feast's HTTP shapes at the root, apply, historical and discovery. */
 @QuarkusTest
 class FeatureStoreApiTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   private String bucket;
   private String view;
 
@@ -48,7 +48,7 @@ class FeatureStoreApiTest {
   void source() throws Exception {
     view = "fv_" + UUID.randomUUID().toString().substring(0, 8);
     bucket = "feat-" + UUID.randomUUID().toString().substring(0, 8);
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     s3.createBucket(b -> b.bucket(bucket));
     Path file = Files.createTempFile("stats", ".parquet");
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {

@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(AuthOnProfile.class)
 class ListingPagesTest {
-  @jakarta.inject.Inject Platform platform;
+  @jakarta.inject.Inject AwsClients aws;
   private static final String ADMIN = TestTokens.token("root", "admin");
   private static final String MODEL = "pages-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -32,7 +32,7 @@ class ListingPagesTest {
         .put("/api/v1/models/" + MODEL + "/aliases/production").then().statusCode(200);
     List<String> submitted = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      BatchTestClient.put(platform.aws().s3(), MODEL + "/rows-" + i + ".jsonl", "{\"input\":[5.1,3.5,1.4,0.2]}\n");
+      BatchTestClient.put(aws.s3(), MODEL + "/rows-" + i + ".jsonl", "{\"input\":[5.1,3.5,1.4,0.2]}\n");
       submitted.add(as(ADMIN).contentType(ContentType.JSON)
           .body("{\"model\":\"" + MODEL + "\",\"input\":\"s3://pier-batch/" + MODEL + "/rows-" + i + ".jsonl\"}")
           .post("/api/v1/batch-jobs").then().statusCode(201).extract().<String>path("id"));
@@ -58,7 +58,9 @@ class ListingPagesTest {
 
   @Test
   void everyListingRefusesAPageSizeOutOfBoundsNamingTheParameter() {
-    for (String path : List.of("/api/v1/batch-jobs", "/api/v1/batch-schedules", "/api/v1/keys", "/api/v1/audit")) {
+    for (String path : List.of("/api/v1/batch-jobs", "/api/v1/batch-schedules", "/api/v1/keys", "/api/v1/audit",
+        "/api/v1/models", "/api/v1/models/demo/versions", "/api/v1/model-versions/search", "/api/v1/models/demo/audit",
+        "/api/v1/models/demo/aliases/production/history")) {
       for (String bad : List.of("0", "1001", "ten")) {
         as(ADMIN).queryParam("max_results", bad).get(path).then().statusCode(400)
             .body("detail", equalTo("max_results must be an integer from 1 to 1000, got '" + bad + "'"));

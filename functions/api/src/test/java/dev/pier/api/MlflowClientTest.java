@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +39,7 @@ class MlflowClientTest {
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[6.3,2.9,5.6,1.8]}]}";
 
   @TestHTTPResource("/") URL base;
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   private MlflowClient mlflow;
 
   @BeforeEach
@@ -115,7 +115,7 @@ class MlflowClientTest {
 
   @Test
   void registersAnS3SourcedVersionThatServesAndReportsItsDownloadUri() throws Exception {
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     String bucket = "mlflow-runs";
     try {
       s3.createBucket(b -> b.bucket(bucket));

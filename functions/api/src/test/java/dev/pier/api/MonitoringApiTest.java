@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.aws.AwsClients;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -38,7 +40,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 @QuarkusTest
 class MonitoringApiTest {
   private static final String BUCKET = "pier-captures";
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private static String reference(int n, long seed) {
     Random random = new Random(seed);
@@ -66,7 +68,7 @@ class MonitoringApiTest {
               "input[2]", 3.7 + shift + random.nextGaussian() * 1.7, "input[3]", 1.2 + random.nextGaussian() * 0.7),
           Map.of("label", (long) (i % 3)), PiiFields.NONE));
     }
-    new CaptureStore(platform.aws().s3(), BUCKET).write(rows);
+    new CaptureStore(aws.s3(), BUCKET).write(rows);
     return ids;
   }
 
@@ -190,7 +192,7 @@ class MonitoringApiTest {
         + " {\"request_id\": \"b\", \"label\": [1]}, {\"label\": 2}]}").post("/api/v1/feedback").then()
         .statusCode(400).body("detail", containsString("items[1].label must be a number, string or boolean"))
         .body("detail", containsString("items[2].request_id (or prediction_id) is required"));
-    platform.aws().s3().putObject(b -> b.bucket(BUCKET).key("labels/day1.csv"),
+    aws.s3().putObject(b -> b.bucket(BUCKET).key("labels/day1.csv"),
         RequestBody.fromString("request_id,row,label\nr-1,0,1\nr-2,0,0\nr-3,1,1\n"));
     given().contentType(ContentType.JSON).body("{\"uri\": \"s3://" + BUCKET + "/labels/day1.csv\"}")
         .post("/api/v1/feedback").then().statusCode(200).body("accepted", equalTo(3));

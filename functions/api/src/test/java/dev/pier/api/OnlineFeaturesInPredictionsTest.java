@@ -1,5 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.kernel.aws.AwsClients;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.allOf;
@@ -32,7 +34,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 class OnlineFeaturesInPredictionsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   private String view;
 
   /** A view of two features (one looked up by name, one by full name) of entity driver, served by one service. */
@@ -40,7 +42,7 @@ class OnlineFeaturesInPredictionsTest {
   void applyAndPush() throws Exception {
     view = "fv_" + UUID.randomUUID().toString().substring(0, 8);
     String bucket = "feat-" + UUID.randomUUID().toString().substring(0, 8);
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     s3.createBucket(b -> b.bucket(bucket));
     Path file = Files.createTempFile("stats", ".parquet");
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
@@ -122,17 +124,17 @@ class OnlineFeaturesInPredictionsTest {
   void batchRowsGetTheirFeaturesLookedUpAsPredictDoes() throws Exception {
     String model = register("sepal_width", view + "__petal_length", view + "_svc");
     String key = "features/" + UUID.randomUUID() + ".jsonl";
-    BatchTestClient.put(platform.aws().s3(), key, "{\"id\": 1, \"driver_id\": 1001, \"a\": 5.1}\n"
+    BatchTestClient.put(aws.s3(), key, "{\"id\": 1, \"driver_id\": 1001, \"a\": 5.1}\n"
         + "{\"id\": 2, \"driver_id\": 9999, \"a\": 5.1}\n{\"id\": 3, \"driver_id\": 1001, \"a\": 6.7}\n");
     var job = BatchTestClient.awaitFinished(BatchTestClient.submit("{\"model\":\"" + model
         + "\",\"version\":\"1\",\"input\":\"s3://pier-batch/" + key + "\"}"));
     assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
 
     JsonNode expected = predict(model, "[{\"driver_id\": 1001, \"a\": 5.1}, {\"driver_id\": 1001, \"a\": 6.7}]");
-    JsonNode manifest = JSON.readTree(BatchTestClient.read(platform.aws().s3(), job.getString("manifest")));
+    JsonNode manifest = JSON.readTree(BatchTestClient.read(aws.s3(), job.getString("manifest")));
     java.util.Map<Integer, JsonNode> scored = new java.util.HashMap<>();
     for (JsonNode file : manifest.get("results")) {
-      for (String line : BatchTestClient.read(platform.aws().s3(), file.asText()).split("\n")) {
+      for (String line : BatchTestClient.read(aws.s3(), file.asText()).split("\n")) {
         if (!line.isBlank()) {
           JsonNode row = JSON.readTree(line);
           scored.put(row.get("id").asInt(), row);
@@ -142,7 +144,7 @@ class OnlineFeaturesInPredictionsTest {
     assertThat(scored).containsOnlyKeys(1, 3);
     assertThat(floats(scored.get(1).get("probabilities"))).isEqualTo(floats(expected.get(0).get("probabilities")));
     assertThat(floats(scored.get(3).get("probabilities"))).isEqualTo(floats(expected.get(1).get("probabilities")));
-    assertThat(BatchTestClient.read(platform.aws().s3(), job.getString("errors")))
+    assertThat(BatchTestClient.read(aws.s3(), job.getString("errors")))
         .contains("\"id\":2").contains("'sepal_width'").contains("NOT_FOUND").contains("driver_id=9999");
   }
 

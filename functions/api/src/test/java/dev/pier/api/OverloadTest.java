@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.runtime.PredictionService;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -41,13 +41,13 @@ class OverloadTest {
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
 
-  @Inject Platform platform;
+  @Inject PredictionService predictionService;
   @TestHTTPResource("/") URL base;
   private final List<ConcurrencyLimits.Permit> held = new ArrayList<>();
 
   private void takeEveryPermitOfDemo() {
-    for (int i = 0; i < platform.predictions().limits().maxConcurrent(); i++) {
-      held.add(platform.predictions().limits().admit("demo", System.nanoTime(), Budget.WAIT));
+    for (int i = 0; i < predictionService.limits().maxConcurrent(); i++) {
+      held.add(predictionService.limits().admit("demo", System.nanoTime(), Budget.WAIT));
     }
   }
 
@@ -72,7 +72,7 @@ class OverloadTest {
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(large).post("/v2/models/demo/infer")
         .then().statusCode(429).header("Retry-After", equalTo("1")).body("error",
-            containsString("limit of " + platform.predictions().limits().maxConcurrent()));
+            containsString("limit of " + predictionService.limits().maxConcurrent()));
   }
 
   @Test
@@ -103,7 +103,7 @@ class OverloadTest {
       Answer refused = Answer.read(socket.getInputStream());
       assertThat(refused.status()).isEqualTo(429);
       assertThat(refused.headers()).containsEntry("retry-after", "1");
-      assertThat(refused.body()).contains("limit of " + platform.predictions().limits().maxConcurrent());
+      assertThat(refused.body()).contains("limit of " + predictionService.limits().maxConcurrent());
 
       given().get("/v2/health/ready").then().statusCode(200); // meanwhile, with the model saturated
       given().get("/v2/health/live").then().statusCode(200);
@@ -122,7 +122,7 @@ class OverloadTest {
 
   @Test
   void aLargeRequestHoldsItsPermitWhileItsBodyArrivesAndGivesItBackWhenTheClientLeaves() throws Exception {
-    ConcurrencyLimits limits = platform.predictions().limits();
+    ConcurrencyLimits limits = predictionService.limits();
     for (int i = 0; i < limits.maxConcurrent() - 1; i++) {
       held.add(limits.admit("demo", System.nanoTime(), Budget.WAIT));
     }

@@ -1,7 +1,7 @@
 package dev.pier.api;
 
+import dev.pier.api.PierConfig;
 import dev.pier.api.inference.RpcStartup;
-import dev.pier.api.platform.Platform;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +50,7 @@ class PiiFieldsApiTest {
       {"name":"u8","datatype":"UINT8","shape":[1],"data":[3]},
       {"name":"i64","datatype":"INT64","shape":[1],"data":[9]}""";
 
-  @Inject Platform platform;
+  @Inject PierConfig pierConfig;
   @Inject Security security;
   @Inject RpcStartup rpc;
 
@@ -218,7 +218,7 @@ class PiiFieldsApiTest {
   /** Every file under the data directory: registry, S3 stand-in, audit trail. */
   private String storedFiles() throws Exception {
     StringBuilder all = new StringBuilder();
-    try (Stream<Path> files = Files.walk(Path.of(platform.config().dataDir()))) {
+    try (Stream<Path> files = Files.walk(Path.of(pierConfig.dataDir()))) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         all.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).append('\n');
       }

@@ -1,6 +1,7 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 import dev.pier.api.privacy.RetentionSweeper;
 
 import static io.restassured.RestAssured.given;
@@ -36,12 +37,13 @@ class RetentionSweepTest {
 
   @Inject RetentionSweeper sweeper;
   @Inject Security security;
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+  @Inject PierConfig pierConfig;
 
   @Test
   void aSweepDropsAuditSamplesAndBatchOutputsOlderThanTheirPeriodsAndKeepsNewerOnes() throws Exception {
-    String bucket = platform.config().batch().bucket();
-    var s3 = platform.aws().s3();
+    String bucket = pierConfig.batch().bucket();
+    var s3 = aws.s3();
     given().contentType(ContentType.JSON).body(ROW).header("X-Request-Id", "old-sample")
         .post("/v2/models/demo/infer").then().statusCode(200);
     s3.putObject(b -> b.bucket(bucket).key("outputs/bj-retention-old/part-00000.jsonl"), RequestBody.fromString("{}"));

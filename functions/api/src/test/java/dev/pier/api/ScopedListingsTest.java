@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(AuthOnProfile.class)
 class ScopedListingsTest {
-  @jakarta.inject.Inject Platform platform;
+  @jakarta.inject.Inject AwsClients aws;
 
   private static final String ADMIN = TestTokens.token("root", "admin");
   private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
@@ -44,7 +44,7 @@ class ScopedListingsTest {
     }
     seeded = true;
     for (String model : List.of(MINE, THEIRS)) {
-      BatchTestClient.put(platform.aws().s3(), model + "/rows.jsonl", "{\"inputs\":[[5.1,3.5,1.4,0.2]]}\n");
+      BatchTestClient.put(aws.s3(), model + "/rows.jsonl", "{\"inputs\":[[5.1,3.5,1.4,0.2]]}\n");
       as(ADMIN).multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
           .multiPart("metadata", "{\"framework\":\"onnx\",\"tags\":{\"run\":\"" + RUN + "\"}}")
           .post("/api/v1/models/" + model + "/versions").then().statusCode(201);

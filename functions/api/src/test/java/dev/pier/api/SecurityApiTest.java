@@ -1,7 +1,10 @@
 package dev.pier.api;
 
+import dev.pier.runtime.PredictionService;
+
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 import dev.pier.api.inference.RpcStartup;
-import dev.pier.api.platform.Platform;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +51,10 @@ class SecurityApiTest {
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
   private static final String ADMIN = TestTokens.token("root", "admin");
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+
+  @Inject PierConfig pierConfig;
+  @Inject PredictionService predictionService;
 
   /** What a route needs: the role that may, the role that may not, and how to call it. */
   record Route(String method, String template, String path, Permission needs, String body, int rightStatus) {
@@ -338,7 +344,7 @@ class SecurityApiTest {
     String large = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[5000,4],\"data\":[" + data
         + "]}]}"; // over 64 KiB: admitted from its headers, before its body is read
     String token = "Bearer " + TestTokens.token("scoped", "predictor:dem*");
-    var limits = platform.predictions().limits();
+    var limits = predictionService.limits();
     List<dev.pier.runtime.ConcurrencyLimits.Permit> held = new ArrayList<>();
     try {
       for (int i = 0; i < limits.maxConcurrent(); i++) {
@@ -374,7 +380,7 @@ class SecurityApiTest {
         .body("keys.id", hasItem(id)).body(not(containsString(key.substring(("pier_" + id + "_").length()))));
 
     String secret = key.substring(("pier_" + id + "_").length());
-    var items = platform.aws().dynamoDb().scan(b -> b.tableName(platform.config().auth().apiKeys().table())).items();
+    var items = aws.dynamoDb().scan(b -> b.tableName(pierConfig.auth().apiKeys().table())).items();
     assertThat(items).isNotEmpty();
     for (Map<String, AttributeValue> item : items) {
       assertThat(item.toString()).doesNotContain(secret);
@@ -464,7 +470,7 @@ class SecurityApiTest {
       assertThat(log).doesNotContain(pii);
     }
     var samples = new ArrayList<String>();
-    try (var files = Files.walk(java.nio.file.Path.of(platform.config().dataDir()))) {
+    try (var files = Files.walk(java.nio.file.Path.of(pierConfig.dataDir()))) {
       for (var f : files.filter(Files::isRegularFile).filter(f -> f.toString().contains("audit")).toList()) {
         samples.add(Files.readString(f));
       }

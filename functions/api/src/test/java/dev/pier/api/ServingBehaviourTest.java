@@ -1,6 +1,7 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.runtime.ModelCache;
+import dev.pier.registry.ModelRegistry;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +29,9 @@ class ServingBehaviourTest {
   private static final String ROW =
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[6.3,2.9,5.6,1.8]}]}";
 
-  @Inject Platform platform;
+  @Inject ModelCache models;
+
+  @Inject ModelRegistry registry;
 
   private static String fresh() {
     return "s-" + UUID.randomUUID().toString().substring(0, 8);
@@ -41,7 +44,7 @@ class ServingBehaviourTest {
 
   @Test
   void preloadedVersionsAreLoadedBeforeTheFirstRequest() {
-    assertThat(platform.models().isLoaded(platform.registry().resolve("demo", null))).isTrue();
+    assertThat(models.isLoaded(registry.resolve("demo", null))).isTrue();
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.pier.api;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -28,7 +28,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 @QuarkusTest
 @TestProfile(SigningProfile.class)
 class SignedArtifactsApiTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
   private static final Path IRIS = Fixtures.model("iris-mlp.onnx");
   private static final Path IRIS_V2 = Fixtures.model("iris-mlp-v2.onnx");
 
@@ -77,7 +77,7 @@ class SignedArtifactsApiTest {
   void anUnsignedMlflowSourceIsRefusedAndOneSignedByTagRegisters() throws Exception {
     String model = "signed-mlflow-" + UUID.randomUUID().toString().substring(0, 8);
     String bucket = "mlflow-signed";
-    var s3 = platform.aws().s3();
+    var s3 = aws.s3();
     try {
       s3.createBucket(b -> b.bucket(bucket));
     } catch (RuntimeException e) {

@@ -38,6 +38,8 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Big artifacts bypass the API: {@code POST /api/v1/models/{m}/uploads} with {@code size_bytes} (up to 10 GB)
@@ -46,6 +48,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * version (checked by its engine, stored under its content address, exactly as a multipart-form registration).
  * {@code GET …/versions/{v}/download-url} answers a presigned GET of the stored artifact.
  */
+@Tag(name = "Registry")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -70,6 +73,7 @@ public class ArtifactTransferResource {
     this.caller = caller;
   }
 
+  @Operation(summary = "Start a large artifact upload")
   @POST
   @Path("/{model}/uploads")
   @Authorize(Permission.REGISTER)
@@ -96,6 +100,7 @@ public class ArtifactTransferResource {
         Instant.now().plus(EXPIRY).toString(), urls)).build();
   }
 
+  @Operation(summary = "Complete a large artifact upload (registers the version)")
   @POST
   @Path("/{model}/uploads/{upload}/complete")
   @Authorize(Permission.REGISTER)
@@ -144,6 +149,7 @@ public class ArtifactTransferResource {
     }
   }
 
+  @Operation(summary = "Get a version's artifact download URL")
   @GET
   @Path("/{model}/versions/{version}/download-url")
   @Authorize(Permission.READ)

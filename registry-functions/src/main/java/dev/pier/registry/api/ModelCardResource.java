@@ -28,12 +28,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Model cards: {@code PUT …/versions/{v}/card} with {@code markdown}, {@code intended_use}, {@code limitations},
  * {@code evaluation_data}, {@code evaluation_results} (metric → number) and {@code fairness_notes}; read back as JSON
  * ({@code GET …/card}) or rendered as an HTML page ({@code GET …/card.html}, raw HTML in the markdown escaped).
  */
+@Tag(name = "Registry")
 @Path("/api/v1/models")
 @Blocking
 public class ModelCardResource {
@@ -48,6 +51,7 @@ public class ModelCardResource {
     this.caller = caller;
   }
 
+  @Operation(summary = "Write a version's model card")
   @PUT
   @Path("/{model}/versions/{version}/card")
   @Produces(MediaType.APPLICATION_JSON)
@@ -77,6 +81,7 @@ public class ModelCardResource {
     return Response.ok(json(model, version, card)).tag(Long.toString(card.revision())).build();
   }
 
+  @Operation(summary = "Get a version's model card")
   @GET
   @Path("/{model}/versions/{version}/card")
   @Produces(MediaType.APPLICATION_JSON)
@@ -86,6 +91,7 @@ public class ModelCardResource {
     return Response.ok(json(model, version, card)).tag(Long.toString(card.revision())).build();
   }
 
+  @Operation(summary = "Get a version's model card as HTML")
   @GET
   @Path("/{model}/versions/{version}/card.html")
   @Produces(MediaType.TEXT_HTML)

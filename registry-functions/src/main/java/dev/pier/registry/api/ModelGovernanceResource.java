@@ -1,5 +1,6 @@
 package dev.pier.registry.api;
 
+import dev.pier.kernel.paging.PageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -20,7 +21,6 @@ import dev.pier.registry.RegisteredModel;
 import dev.pier.tracking.TrackingStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
@@ -38,11 +38,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Governance of models and versions: metadata changes with optimistic concurrency (ETag / If-Match, 412 on a stale
  * write), the review workflow (request, approve, reject), the audit history, deletion and search.
  */
+@Tag(name = "Registry")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -66,6 +69,7 @@ public class ModelGovernanceResource {
    * ({@code {"required": true, "approvals": 2, "protected_aliases": ["production"]}}, or null to follow the
    * platform default).
    */
+  @Operation(summary = "Update a model's description, tags and approval policy")
   @PATCH
   @Path("/{model}")
   @Authorize(Permission.REGISTER)
@@ -81,6 +85,7 @@ public class ModelGovernanceResource {
   }
 
   /** Changes a version's description, tags, metrics, params and properties (maps merged; null removes a key). */
+  @Operation(summary = "Update a version's description, tags, metrics and params")
   @PATCH
   @Path("/{model}/versions/{version}")
   @Authorize(Permission.REGISTER)
@@ -128,6 +133,7 @@ public class ModelGovernanceResource {
     return out;
   }
 
+  @Operation(summary = "Request a review of a version")
   @POST
   @Path("/{model}/versions/{version}/review-request")
   @Authorize(Permission.REGISTER)
@@ -137,6 +143,7 @@ public class ModelGovernanceResource {
         caller.principal(), comment(body)));
   }
 
+  @Operation(summary = "Approve a version")
   @POST
   @Path("/{model}/versions/{version}/approve")
   @Authorize(Permission.APPROVE)
@@ -145,6 +152,7 @@ public class ModelGovernanceResource {
         caller.principal(), comment(body)));
   }
 
+  @Operation(summary = "Reject a version")
   @POST
   @Path("/{model}/versions/{version}/reject")
   @Authorize(Permission.APPROVE)
@@ -154,6 +162,7 @@ public class ModelGovernanceResource {
   }
 
   /** 409 while an alias points at the version. */
+  @Operation(summary = "Delete a version")
   @DELETE
   @Path("/{model}/versions/{version}")
   @Authorize(Permission.DELETE)
@@ -163,12 +172,13 @@ public class ModelGovernanceResource {
   }
 
   /** Every status, stage, alias and policy change of the model: who, when, from → to; newest first. */
+  @Operation(summary = "A model's change history")
   @GET
   @Path("/{model}/audit")
   @Authorize(Permission.READ)
   public RegistryJson.Audit audit(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
-      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    Page<AuditEntry> page = registry.audit(model, pageToken, pageSize(maxResults));
+      @QueryParam(PageSize.PARAM) String maxResults) {
+    Page<AuditEntry> page = registry.audit(model, pageToken, PageSize.parse(maxResults).value());
     return new RegistryJson.Audit(page.items().stream().map(RegistryJson::entry).toList(), page.nextPageToken());
   }
 
@@ -177,6 +187,7 @@ public class ModelGovernanceResource {
    * datasets, code, parent versions and engine, as registered. Downstream: the aliases that point at it, the
    * versions naming it as a parent, the SageMaker endpoint it is placed on and the batch jobs that scored with it.
    */
+  @Operation(summary = "A version's lineage")
   @GET
   @Path("/{model}/versions/{version}/lineage")
   @Authorize(Permission.READ)
@@ -294,10 +305,4 @@ public class ModelGovernanceResource {
     return new ApprovalPolicy(n.path("required").asBoolean(false), approvals, aliases);
   }
 
-  private static int pageSize(int maxResults) {
-    if (maxResults < 1 || maxResults > 1000) {
-      throw PierException.badRequest("max_results must be between 1 and 1000");
-    }
-    return maxResults;
-  }
 }

@@ -1,5 +1,6 @@
 package dev.pier.registry.api;
 
+import dev.pier.kernel.paging.PageSize;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.CallerIdentity;
@@ -12,7 +13,6 @@ import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -30,13 +30,15 @@ import java.nio.file.Files;
 import java.util.List;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The registry's control plane: models, versions and aliases. */
+@Tag(name = "Registry")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class ModelResource {
-  private static final int MAX_PAGE = 1000;
   private final ModelRegistry registry;
   private final ServingChecks serving;
   private final CallerIdentity caller;
@@ -47,16 +49,18 @@ public class ModelResource {
     this.caller = caller;
   }
 
+  @Operation(summary = "List models")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
   public RegistryJson.Models models(@QueryParam("page_token") String pageToken,
-      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    Page<RegisteredModel> page = registry.models(pageToken, pageSize(maxResults));
+      @QueryParam(PageSize.PARAM) String maxResults) {
+    Page<RegisteredModel> page = registry.models(pageToken, PageSize.parse(maxResults).value());
     // a caller granted only some models sees only those
     return new RegistryJson.Models(page.items().stream().filter(m -> caller.allows(Permission.READ, m.name()))
         .map(m -> RegistryJson.model(m, null)).toList(), page.nextPageToken());
   }
 
+  @Operation(summary = "Get a model")
   @GET
   @Path("/{model}")
   @Authorize(Permission.READ)
@@ -72,6 +76,7 @@ public class ModelResource {
    * it; the signature the model carries (ONNX, XGBoost, SavedModel) takes the place of any in the metadata, and for
    * TorchScript, which carries none, the engine requires the declared one and checks it against the model.
    */
+  @Operation(summary = "Register a model version")
   @POST
   @Path("/{model}/versions")
   @Authorize(Permission.REGISTER)
@@ -105,16 +110,18 @@ public class ModelResource {
         .entity(versionJson(version)).type(MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @Operation(summary = "List a model's versions")
   @GET
   @Path("/{model}/versions")
   @Authorize(Permission.READ)
   public RegistryJson.Versions versions(@PathParam("model") String model, @QueryParam("page_token") String pageToken,
-      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    Page<ModelVersion> page = registry.versions(model, pageToken, pageSize(maxResults));
+      @QueryParam(PageSize.PARAM) String maxResults) {
+    Page<ModelVersion> page = registry.versions(model, pageToken, PageSize.parse(maxResults).value());
     return new RegistryJson.Versions(page.items().stream().map(this::versionJson).toList(), page.nextPageToken());
   }
 
   /** {@code {version}} is a number or an alias. */
+  @Operation(summary = "Get a model version (by number or alias)")
   @GET
   @Path("/{model}/versions/{version}")
   @Authorize(Permission.READ)
@@ -123,6 +130,7 @@ public class ModelResource {
     return Response.ok(versionJson(v)).tag(Long.toString(v.revision())).build();
   }
 
+  @Operation(summary = "Move an alias (with an optional canary)")
   @PUT
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.ALIAS)
@@ -132,6 +140,7 @@ public class ModelResource {
   }
 
   /** Returns the alias to its previous target; 409 when it has none. */
+  @Operation(summary = "Roll an alias back")
   @POST
   @Path("/{model}/aliases/{alias}/rollback")
   @Authorize(Permission.ALIAS)
@@ -139,15 +148,18 @@ public class ModelResource {
     return RegistryJson.alias(registry.aliases().rollback(model, alias, caller.principal()));
   }
 
+  @Operation(summary = "An alias's history")
   @GET
   @Path("/{model}/aliases/{alias}/history")
   @Authorize(Permission.READ)
   public RegistryJson.History history(@PathParam("model") String model, @PathParam("alias") String alias,
-      @QueryParam("max_results") @DefaultValue("100") int maxResults) {
-    return new RegistryJson.History(registry.aliases().history(model, alias, pageSize(maxResults)).stream()
+      @QueryParam(PageSize.PARAM) String maxResults) {
+    int size = PageSize.parse(maxResults).value();
+    return new RegistryJson.History(registry.aliases().history(model, alias, size).stream()
         .map(RegistryJson::change).toList());
   }
 
+  @Operation(summary = "Get an alias")
   @GET
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.READ)
@@ -159,10 +171,4 @@ public class ModelResource {
     return RegistryJson.version(v, registry.artifacts().bucket());
   }
 
-  private static int pageSize(int maxResults) {
-    if (maxResults < 1 || maxResults > MAX_PAGE) {
-      throw PierException.badRequest("max_results must be between 1 and " + MAX_PAGE);
-    }
-    return maxResults;
-  }
 }

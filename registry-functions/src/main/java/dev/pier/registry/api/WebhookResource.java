@@ -22,11 +22,14 @@ import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Webhooks for registry events: {@code POST /api/v1/webhooks} with {@code url}, optional {@code secret} (generated
  * and returned once when absent), {@code events} (types; all when absent) and {@code model}.
  */
+@Tag(name = "Registry")
 @Path("/api/v1/webhooks")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -38,6 +41,7 @@ public class WebhookResource {
     this.webhooks = webhooks;
   }
 
+  @Operation(summary = "Create a webhook")
   @POST
   @Authorize(Permission.AUDIT)
   public Response create(byte[] body) {
@@ -57,12 +61,14 @@ public class WebhookResource {
     return Response.status(201).entity(json(w, w.secret())).build();
   }
 
+  @Operation(summary = "List webhooks")
   @GET
   @Authorize(Permission.AUDIT)
   public Webhooks list() {
     return new Webhooks(webhooks.all().stream().map(w -> json(w, null)).toList());
   }
 
+  @Operation(summary = "Delete a webhook")
   @DELETE
   @Path("/{id}")
   @Authorize(Permission.AUDIT)

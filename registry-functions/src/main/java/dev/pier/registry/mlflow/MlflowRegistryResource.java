@@ -38,6 +38,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * MLflow's model-registry REST API (2.0) over Pier's registry: registered models, model versions, aliases, stages,
@@ -48,6 +50,7 @@ import java.util.TreeMap;
  * and the version is marked not servable. Stage transitions move the aliases {@code production} and
  * {@code staging} ({@code Reviews#transitionStage}).
  */
+@Tag(name = "MLflow")
 @Path("/api/2.0/mlflow")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -74,6 +77,7 @@ public class MlflowRegistryResource {
 
   // --- registered models ---
 
+  @Operation(summary = "Create a registered model (MLflow)")
   @POST
   @Path("/registered-models/create")
   @Authorize(Permission.REGISTER)
@@ -90,6 +94,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
+  @Operation(summary = "Get a registered model (MLflow)")
   @GET
   @Path("/registered-models/get")
   @Authorize(Permission.READ)
@@ -97,6 +102,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(registry.model(MlflowRequest.of(uri, null).required("name"))));
   }
 
+  @Operation(summary = "Search registered models (MLflow)")
   @GET
   @Path("/registered-models/search")
   @Authorize(Permission.READ)
@@ -104,6 +110,7 @@ public class MlflowRegistryResource {
     return searchModels(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Search registered models, POST form (MLflow)")
   @POST
   @Path("/registered-models/search")
   @Authorize(Permission.READ)
@@ -118,6 +125,7 @@ public class MlflowRegistryResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Update a registered model (MLflow)")
   @PATCH
   @Path("/registered-models/update")
   @Authorize(Permission.REGISTER)
@@ -131,6 +139,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("registered_model", modelJson(m));
   }
 
+  @Operation(summary = "Rename a registered model (MLflow)")
   @POST
   @Path("/registered-models/rename")
   @Authorize(Permission.REGISTER)
@@ -146,6 +155,7 @@ public class MlflowRegistryResource {
     }
   }
 
+  @Operation(summary = "Delete a registered model (MLflow)")
   @DELETE
   @Path("/registered-models/delete")
   @Authorize(Permission.DELETE)
@@ -154,6 +164,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Set a registered model tag (MLflow)")
   @POST
   @Path("/registered-models/set-tag")
   @Authorize(Permission.REGISTER)
@@ -166,6 +177,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a registered model tag (MLflow)")
   @DELETE
   @Path("/registered-models/delete-tag")
   @Authorize(Permission.REGISTER)
@@ -187,6 +199,7 @@ public class MlflowRegistryResource {
         m.approval(), m.revision());
   }
 
+  @Operation(summary = "Get the latest versions per stage (MLflow)")
   @GET
   @Path("/registered-models/get-latest-versions")
   @Authorize(Permission.READ)
@@ -194,6 +207,7 @@ public class MlflowRegistryResource {
     return latestVersions(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Get the latest versions per stage, POST form (MLflow)")
   @POST
   @Path("/registered-models/get-latest-versions")
   @Authorize(Permission.READ)
@@ -223,6 +237,7 @@ public class MlflowRegistryResource {
     return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
   }
 
+  @Operation(summary = "Set a registered model alias (MLflow)")
   @POST
   @Path("/registered-models/alias")
   @Authorize(Permission.ALIAS)
@@ -233,6 +248,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a registered model alias (MLflow)")
   @DELETE
   @Path("/registered-models/alias")
   @Authorize(Permission.ALIAS)
@@ -242,6 +258,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Get a model version by alias (MLflow)")
   @GET
   @Path("/registered-models/alias")
   @Authorize(Permission.READ)
@@ -254,6 +271,7 @@ public class MlflowRegistryResource {
 
   // --- model versions ---
 
+  @Operation(summary = "Create a model version (MLflow)")
   @POST
   @Path("/model-versions/create")
   @Authorize(Permission.REGISTER)
@@ -385,6 +403,7 @@ public class MlflowRegistryResource {
     }
   }
 
+  @Operation(summary = "Get a model version (MLflow)")
   @GET
   @Path("/model-versions/get")
   @Authorize(Permission.READ)
@@ -395,6 +414,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Update a model version (MLflow)")
   @PATCH
   @Path("/model-versions/update")
   @Authorize(Permission.REGISTER)
@@ -410,6 +430,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Delete a model version (MLflow)")
   @DELETE
   @Path("/model-versions/delete")
   @Authorize(Permission.DELETE)
@@ -419,6 +440,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Search model versions (MLflow)")
   @GET
   @Path("/model-versions/search")
   @Authorize(Permission.READ)
@@ -426,6 +448,7 @@ public class MlflowRegistryResource {
     return searchVersions(MlflowRequest.of(uri, null));
   }
 
+  @Operation(summary = "Search model versions, POST form (MLflow)")
   @POST
   @Path("/model-versions/search")
   @Authorize(Permission.READ)
@@ -442,6 +465,7 @@ public class MlflowRegistryResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Get a model version's download URI (MLflow)")
   @GET
   @Path("/model-versions/get-download-uri")
   @Authorize(Permission.READ)
@@ -452,6 +476,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("artifact_uri", location);
   }
 
+  @Operation(summary = "Transition a model version to a stage (MLflow)")
   @POST
   @Path("/model-versions/transition-stage")
   @Authorize(Permission.ALIAS)
@@ -463,6 +488,7 @@ public class MlflowRegistryResource {
     return MlflowJson.wrap("model_version", MlflowJson.version(v, registry.aliases(name)));
   }
 
+  @Operation(summary = "Set a model version tag (MLflow)")
   @POST
   @Path("/model-versions/set-tag")
   @Authorize(Permission.REGISTER)
@@ -474,6 +500,7 @@ public class MlflowRegistryResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a model version tag (MLflow)")
   @DELETE
   @Path("/model-versions/delete-tag")
   @Authorize(Permission.REGISTER)

@@ -29,8 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** MLflow's tracking REST API (2.0): experiments, runs, params, tags, metrics and their history. */
+@Tag(name = "MLflow")
 @Path("/api/2.0/mlflow")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -46,6 +48,7 @@ public class MlflowTrackingResource {
 
   // --- experiments ---
 
+  @Operation(summary = "Create an experiment (MLflow tracking)")
   @POST
   @Path("/experiments/create")
   @Authorize(Permission.REGISTER)
@@ -60,6 +63,7 @@ public class MlflowTrackingResource {
     }
   }
 
+  @Operation(summary = "Get an experiment (MLflow tracking)")
   @GET
   @Path("/experiments/get")
   @Authorize(Permission.READ)
@@ -68,6 +72,7 @@ public class MlflowTrackingResource {
         MlflowRequest.of(uri, null).required("experiment_id")), artifacts::toClient));
   }
 
+  @Operation(summary = "Get an experiment by name (MLflow tracking)")
   @GET
   @Path("/experiments/get-by-name")
   @Authorize(Permission.READ)
@@ -76,6 +81,7 @@ public class MlflowTrackingResource {
         MlflowRequest.of(uri, null).required("experiment_name")), artifacts::toClient));
   }
 
+  @Operation(summary = "Search experiments, POST form (MLflow tracking)")
   @POST
   @Path("/experiments/search")
   @Authorize(Permission.READ)
@@ -83,6 +89,7 @@ public class MlflowTrackingResource {
     return searchExperiments(MlflowRequest.of(uri, body));
   }
 
+  @Operation(summary = "Search experiments (MLflow tracking)")
   @GET
   @Path("/experiments/search")
   @Authorize(Permission.READ)
@@ -98,6 +105,7 @@ public class MlflowTrackingResource {
         page.nextPageToken());
   }
 
+  @Operation(summary = "Set an experiment tag (MLflow tracking)")
   @POST
   @Path("/experiments/set-experiment-tag")
   @Authorize(Permission.REGISTER)
@@ -109,6 +117,7 @@ public class MlflowTrackingResource {
 
   // --- runs ---
 
+  @Operation(summary = "Create a run (MLflow tracking)")
   @POST
   @Path("/runs/create")
   @Authorize(Permission.REGISTER)
@@ -119,6 +128,7 @@ public class MlflowTrackingResource {
     return wrap("run", MlflowJson.run(run, artifacts::toClient));
   }
 
+  @Operation(summary = "Get a run (MLflow tracking)")
   @GET
   @Path("/runs/get")
   @Authorize(Permission.READ)
@@ -127,6 +137,7 @@ public class MlflowTrackingResource {
         artifacts::toClient));
   }
 
+  @Operation(summary = "Update a run (MLflow tracking)")
   @POST
   @Path("/runs/update")
   @Authorize(Permission.REGISTER)
@@ -137,6 +148,7 @@ public class MlflowTrackingResource {
     return wrap("run_info", MlflowJson.runInfo(run, artifacts::toClient));
   }
 
+  @Operation(summary = "Delete a run (MLflow tracking)")
   @POST
   @Path("/runs/delete")
   @Authorize(Permission.DELETE)
@@ -145,6 +157,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Restore a deleted run (MLflow tracking)")
   @POST
   @Path("/runs/restore")
   @Authorize(Permission.REGISTER)
@@ -153,6 +166,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log a metric (MLflow tracking)")
   @POST
   @Path("/runs/log-metric")
   @Authorize(Permission.REGISTER)
@@ -163,6 +177,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log a parameter (MLflow tracking)")
   @POST
   @Path("/runs/log-parameter")
   @Authorize(Permission.REGISTER)
@@ -172,6 +187,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Set a run tag (MLflow tracking)")
   @POST
   @Path("/runs/set-tag")
   @Authorize(Permission.REGISTER)
@@ -181,6 +197,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Delete a run tag (MLflow tracking)")
   @POST
   @Path("/runs/delete-tag")
   @Authorize(Permission.REGISTER)
@@ -190,6 +207,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Log metrics, params and tags in one call (MLflow tracking)")
   @POST
   @Path("/runs/log-batch")
   @Authorize(Permission.REGISTER)
@@ -267,6 +285,7 @@ public class MlflowTrackingResource {
     return "{}";
   }
 
+  @Operation(summary = "Search runs, POST form (MLflow tracking)")
   @POST
   @Path("/runs/search")
   @Authorize(Permission.READ)
@@ -274,6 +293,7 @@ public class MlflowTrackingResource {
     return searchRuns(MlflowRequest.of(uri, body));
   }
 
+  @Operation(summary = "Search runs (MLflow tracking)")
   @GET
   @Path("/runs/search")
   @Authorize(Permission.READ)
@@ -288,6 +308,7 @@ public class MlflowTrackingResource {
     return MlflowJson.page("runs", page.items().stream().map(x -> MlflowJson.run(x, artifacts::toClient)).toList(), page.nextPageToken());
   }
 
+  @Operation(summary = "A metric's history (MLflow tracking)")
   @GET
   @Path("/metrics/get-history")
   @Authorize(Permission.READ)

@@ -1,6 +1,8 @@
 package dev.pier.api.lambda;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.runtime.PredictionService;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,7 +51,11 @@ class LambdaBatchTasksTest {
       {"id":5,"input":[4.9,3.0,1.4,0.2]}
       """;
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+
+  @Inject PierConfig pierConfig;
+
+  @Inject PredictionService predictionService;
 
   private final PierLambdaHandler handler = new PierLambdaHandler(() -> { }, AmazonLambdaRecorder::handle);
 
@@ -59,7 +65,7 @@ class LambdaBatchTasksTest {
 
     JsonNode validated = invoke(task("validate", id).put("execution", id));
     assertThat(validated.path("chunks").asInt()).isEqualTo(1);
-    String plan = platform.aws().s3().getObjectAsBytes(b -> b.bucket(bucket()).key(validated.path("plan_key")
+    String plan = aws.s3().getObjectAsBytes(b -> b.bucket(bucket()).key(validated.path("plan_key")
         .asText())).asUtf8String();
 
     ObjectNode scoreChunk = task("score-chunk", id);
@@ -127,7 +133,7 @@ class LambdaBatchTasksTest {
   /** A QUEUED JSONL job of demo@production over {@code key} in the batch bucket. */
   private String queuedJob(String key) {
     String id = "bj-lambda-" + UUID.randomUUID().toString().substring(0, 8);
-    int version = platform.predictions().resolve("demo", "production").version();
+    int version = predictionService.resolve("demo", "production").version();
     BatchJob job = new BatchJob(id, "demo", "production", version, JobState.QUEUED, Priority.NORMAL,
         new S3Uri(bucket(), key), new S3Uri(bucket(), "outputs/" + id + "/"), InputFormat.JSONL, null, 0, 0, 0,
         Instant.now(), null, null, null, "api", null);
@@ -136,12 +142,12 @@ class LambdaBatchTasksTest {
   }
 
   private String put(String key, String body) {
-    platform.aws().s3().putObject(b -> b.bucket(bucket()).key(key), RequestBody.fromString(body));
+    aws.s3().putObject(b -> b.bucket(bucket()).key(key), RequestBody.fromString(body));
     return key;
   }
 
   private String read(String key) {
-    return platform.aws().s3().getObjectAsBytes(b -> b.bucket(bucket()).key(key)).asUtf8String();
+    return aws.s3().getObjectAsBytes(b -> b.bucket(bucket()).key(key)).asUtf8String();
   }
 
   private static List<JsonNode> lines(String jsonl) {
@@ -161,10 +167,10 @@ class LambdaBatchTasksTest {
   }
 
   private JobsTable jobs() {
-    return new JobsTable(platform.aws().dynamoDb(), platform.config().batch().jobsTable());
+    return new JobsTable(aws.dynamoDb(), pierConfig.batch().jobsTable());
   }
 
   private String bucket() {
-    return platform.config().batch().bucket();
+    return pierConfig.batch().bucket();
   }
 }

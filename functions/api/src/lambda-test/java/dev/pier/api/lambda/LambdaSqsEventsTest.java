@@ -1,6 +1,7 @@
 package dev.pier.api.lambda;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.api.PierConfig;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,7 +51,9 @@ class LambdaSqsEventsTest {
     }
   }
 
-  @Inject Platform platform;
+  @Inject AwsClients aws;
+
+  @Inject PierConfig pierConfig;
 
   private final PierLambdaHandler handler = new PierLambdaHandler(() -> { }, AmazonLambdaRecorder::handle);
 
@@ -105,7 +108,7 @@ class LambdaSqsEventsTest {
   @Test
   void aPredictionAnotherWorkerHoldsIsReportedAsABatchItemFailureWhileAnUnknownIdIsAcknowledged() throws Exception {
     String held = submitAsync();
-    new AsyncTable(platform.aws().dynamoDb(), platform.config().async().table())
+    new AsyncTable(aws.dynamoDb(), pierConfig.async().table())
         .claim(held, Duration.ofMinutes(5), Instant.now()).orElseThrow();
 
     JsonNode response = invoke(sqsEvent("m-held", held, "m-gone", UUID.randomUUID().toString()));

@@ -1,8 +1,5 @@
 package dev.pier.api.lambda;
 
-import dev.pier.api.async.AsyncPlatform;
-import dev.pier.api.batch.BatchPlatform;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.async.AsyncSqsBatch;
@@ -21,10 +18,11 @@ import java.util.Optional;
 /**
  * The Lambda entry point of the api zip ({@code dev.pier.api.lambda.PierLambdaHandler::handleRequest}): one app, three
  * kinds of event. An SQS event from the async predictions queue's event source mapping runs the async worker
- * ({@link AsyncPlatform#sqsBatch()}) and answers the partial batch response, so only the messages to retry come
- * back. A batch-scoring task (the {@code Payload} of the state machine's {@code lambda:invoke} states, naming its
- * {@code action}) runs the batch worker ({@link BatchPlatform#worker()}) and answers the task's result; a task that
- * fails throws a {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
+ * ({@link AsyncSqsBatch}, produced by {@code dev.pier.api.async.AsyncWiring}) and answers the partial batch response,
+ * so only the messages to retry come back. A batch-scoring task (the {@code Payload} of the state machine's
+ * {@code lambda:invoke} states, naming its {@code action}) runs the batch worker ({@link BatchWorker}, produced by
+ * {@code dev.pier.api.batch.BatchWiring}) and answers the task's result; a task that fails throws a
+ * {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
  * state machine's Retry and Catch match. Every other event goes, unchanged, to Quarkus' API Gateway handler.
  *
  * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
@@ -85,14 +83,14 @@ public final class PierLambdaHandler {
 
   private AsyncSqsBatch sqsBatch() {
     if (sqsBatch == null) {
-      sqsBatch = Arc.container().instance(AsyncPlatform.class).get().sqsBatch();
+      sqsBatch = Arc.container().instance(AsyncSqsBatch.class).get();
     }
     return sqsBatch;
   }
 
   private BatchWorker batchWorker() {
     if (batchWorker == null) {
-      batchWorker = Arc.container().instance(BatchPlatform.class).get().worker();
+      batchWorker = Arc.container().instance(BatchWorker.class).get();
     }
     return batchWorker;
   }

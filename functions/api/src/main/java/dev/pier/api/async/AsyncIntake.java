@@ -2,13 +2,11 @@ package dev.pier.api.async;
 
 import dev.pier.api.Caller;
 import dev.pier.api.Security;
-import dev.pier.api.platform.Platform;
-import dev.pier.api.registry.RegistryServices;
+import dev.pier.runtime.PredictionService;
+import dev.pier.security.outbound.OutboundUrlPolicy;
 
 import dev.pier.security.audit.PredictionSampler;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.async.AsyncPredictions;
 import dev.pier.async.AsyncQueue;
 import dev.pier.async.AsyncSubmission;
@@ -44,22 +42,24 @@ public class AsyncIntake {
   public static final String CALLBACK_HEADER = "X-Pier-Callback-Url";
   private static final int MAX_KEY_LENGTH = 255;
 
-  private final AsyncPlatform async;
-  private final Platform platform;
+  private final AsyncPredictions predictions;
+  private final AsyncCallbacks callbacks;
+  private final PredictionService service;
   private final Security security;
   private final Caller caller;
-  private final RegistryServices registry;
+  private final OutboundUrlPolicy outbound;
 
   private final dev.pier.runtime.prediction.PredictionPipeline pipeline;
 
-  public AsyncIntake(AsyncPlatform async, Platform platform, Security security, Caller caller,
-      RegistryServices registry, dev.pier.api.inference.Predictions predictions) {
-    this.pipeline = predictions.pipeline();
-    this.registry = registry;
-    this.async = async;
-    this.platform = platform;
+  public AsyncIntake(AsyncPredictions predictions, AsyncCallbacks callbacks, PredictionService service,
+      Security security, Caller caller, OutboundUrlPolicy outbound, dev.pier.api.inference.Predictions pipelines) {
+    this.pipeline = pipelines.pipeline();
+    this.predictions = predictions;
+    this.callbacks = callbacks;
+    this.service = service;
     this.security = security;
     this.caller = caller;
+    this.outbound = outbound;
   }
 
   /** Names the experiment and arm whose version will answer ({@code <experiment id>=<arm>}), as synchronous calls do. */
@@ -93,23 +93,22 @@ public class AsyncIntake {
     // the stored request is scored with its number later
     PredictionCall resolving = new PredictionCall(WayIn.ASYNC, model, reference, caller.principalId(),
         caller.requestId(), caller.subject(), System.nanoTime(), Budget.WAIT).request(request);
-    ModelVersion version = platform.predictions().check(pipeline.resolve(resolving), request);
+    ModelVersion version = service.check(pipeline.resolve(resolving), request);
     String subject = caller.subject() != null ? caller.subject() : request.unit();
     String requestHash = PredictionSampler.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"
         + (callback == null ? "" : callback) + "\n").getBytes(StandardCharsets.UTF_8)) + ":"
         + PredictionSampler.sha256(body);
     AsyncPredictions.Accepted accepted;
     try {
-      accepted = async.predictions().submit(new AsyncSubmission(version.model(), version.version(), body, requestHash,
+      accepted = predictions.submit(new AsyncSubmission(version.model(), version.version(), body, requestHash,
           key == null ? null : PredictionSampler.sha256((caller.principalId() + "\n" + key).getBytes(StandardCharsets.UTF_8)),
           subject == null ? null : security.subjects().of(subject), callback));
     } catch (AsyncQueue.QueueUnavailable e) {
-      throw AsyncPlatform.unavailable(e);
+      throw AsyncWiring.unavailable(e);
     }
-    ObjectNode answer = JsonNodeFactory.instance.objectNode();
-    answer.put("id", accepted.prediction().id());
-    answer.put("state", accepted.prediction().state().name());
-    Response.ResponseBuilder out = Response.accepted(answer.toString()).type(MediaType.APPLICATION_JSON_TYPE)
+    Response.ResponseBuilder out = Response.accepted(new Accepted(accepted.prediction().id(),
+            accepted.prediction().state().name()))
+        .type(MediaType.APPLICATION_JSON_TYPE)
         .location(URI.create("/api/v1/predictions/" + accepted.prediction().id()))
         .header("Preference-Applied", "respond-async");
     return resolving.experiment() == null ? out.build() : out.header(EXPERIMENT_HEADER, resolving.experiment()).build();
@@ -130,11 +129,14 @@ public class AsyncIntake {
     if (url == null) {
       return null;
     }
-    URI uri = registry.outbound().check(url, CALLBACK_HEADER); // https, no internal address; checked again at delivery
-    if (!async.callbacksEnabled()) {
+    URI uri = outbound.check(url, CALLBACK_HEADER); // https, no internal address; checked again at delivery
+    if (!callbacks.enabled()) {
       throw PierException.badRequest(CALLBACK_HEADER + " cannot be honoured: this deployment has no callback signing"
           + " secret (pier.async.callback-secret)");
     }
     return uri.toString();
   }
+
+  /** The 202's body: the prediction's id (also in {@code Location}) and its state, {@code QUEUED}. */
+  public record Accepted(String id, String state) {}
 }

@@ -3,9 +3,6 @@ package dev.pier.api.batch;
 import dev.pier.api.Caller;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.batch.BatchSchedule;
 import dev.pier.batch.BatchSchedules;
 import dev.pier.kernel.PierException;
@@ -24,10 +21,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
-import java.time.Instant;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Recurring batch jobs: {@code /api/v1/batch-schedules}. */
+@Tag(name = "Batch")
 @Path("/api/v1/batch-schedules")
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchScheduleResource {
@@ -37,11 +36,12 @@ public class BatchScheduleResource {
   private final BatchSchedules schedules;
   private final Caller caller;
 
-  public BatchScheduleResource(BatchPlatform batch, Caller caller) {
-    this.schedules = batch.schedules();
+  public BatchScheduleResource(BatchSchedules schedules, Caller caller) {
+    this.schedules = schedules;
     this.caller = caller;
   }
 
+  @Operation(summary = "Create a batch schedule")
   @POST
   @Authorize(Permission.PREDICT)
   @Consumes(MediaType.APPLICATION_JSON)
@@ -59,65 +59,40 @@ public class BatchScheduleResource {
     BatchSchedule s = schedules.create(new BatchSchedules.Submission(BatchJobResource.text(body, "model"),
         reference != null ? reference : BatchJobResource.text(body, "alias"), BatchJobResource.text(body, "input"), BatchJobResource.text(body, "output"),
         BatchJobResource.text(body, "format"), BatchJobResource.text(body, "priority"), BatchJobResource.text(body, "schedule")));
-    return Response.status(201).location(URI.create("/api/v1/batch-schedules/" + s.id())).entity(view(s)).build();
+    return Response.status(201).location(URI.create("/api/v1/batch-schedules/" + s.id()))
+        .entity(BatchScheduleView.of(s)).build();
   }
 
+  @Operation(summary = "List batch schedules")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
-  public JsonNode list(@QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
+  public BatchScheduleView.Page list(@QueryParam(PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
     PageSize size = PageSize.parse(maxResults);
     Page<BatchSchedule> page = Page.of(schedules.list().stream()
         .filter(s -> caller.allows(Permission.READ, s.model())).toList(), pageToken, size, BatchSchedule::id);
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    ArrayNode items = out.putArray("schedules");
-    page.items().forEach(s -> items.add(view(s)));
-    if (page.nextPageToken() != null) {
-      out.put("next_page_token", page.nextPageToken());
-    }
-    return out;
+    return new BatchScheduleView.Page(page.items().stream().map(BatchScheduleView::of).toList(),
+        page.nextPageToken());
   }
 
+  @Operation(summary = "Get a batch schedule")
   @GET
   @Path("/{id}")
   @Authorize(value = Permission.READ, anyModel = true)
-  public JsonNode get(@PathParam("id") String id) {
+  public BatchScheduleView get(@PathParam("id") String id) {
     BatchSchedule s = schedules.get(id);
     if (!caller.allows(Permission.READ, s.model())) {
       throw PierException.notFound("no batch schedule '" + id + "'"); // as for an unknown id
     }
-    return view(s);
+    return BatchScheduleView.of(s);
   }
 
+  @Operation(summary = "Delete a batch schedule")
   @DELETE
   @Path("/{id}")
   @Authorize(Permission.PREDICT)
   public Response delete(@PathParam("id") String id) {
     schedules.delete(id);
     return Response.noContent().build();
-  }
-
-  private static ObjectNode view(BatchSchedule s) {
-    ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("id", s.id());
-    o.put("model", s.model());
-    o.put("requested", s.reference());
-    o.put("input", s.input().toString());
-    o.put("output", s.output().toString());
-    if (s.format() != null) {
-      o.put("format", s.format().id());
-    } else {
-      o.putNull("format");
-    }
-    o.put("priority", s.priority().id());
-    o.put("schedule", s.schedule());
-    o.put("created_at", s.createdAt().toString());
-    if (s.lastFire() != null) {
-      o.put("last_fire", s.lastFire().toString());
-    }
-    Instant next = s.expression().next(s.lastFire() != null ? s.lastFire() : Instant.now());
-    if (next != null) {
-      o.put("next_fire", next.toString());
-    }
-    return o;
   }
 }

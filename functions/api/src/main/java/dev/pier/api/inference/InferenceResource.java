@@ -1,12 +1,13 @@
 package dev.pier.api.inference;
 
+import java.util.List;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.api.Caller;
 import dev.pier.api.PierConfig;
 import dev.pier.api.Security;
 import dev.pier.api.async.AsyncIntake;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -35,11 +36,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.NonBlocking;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The Open Inference Protocol V2 REST API. {@code {v}} is a version number or an alias; no version means the
  * alias {@code production}. Responses name the version that answered.
  */
+@Tag(name = "Inference")
 @Path("/v2")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -75,20 +79,17 @@ public class InferenceResource {
     this.async = async;
   }
 
+  @Operation(summary = "Server metadata")
   @GET
   @Authorize(open = true)
-  public String server() {
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("name", "pier");
-    body.put("version", SERVER_VERSION);
+  public ServerMetadata server() {
     // binary tensors both ways; request and tensor parameters (binary_data_output, binary_data_size, unit)
-    body.putArray("extensions").add("binary_tensor_data").add("parameters");
-    if (security.openWarning() != null) {
-      body.put("warning", security.openWarning());
-    }
-    return body.toString();
+    return new ServerMetadata("pier", SERVER_VERSION, List.of("binary_tensor_data", "parameters"),
+        security.openWarning());
   }
 
+
+  @Operation(summary = "Server liveness")
   @GET
   @Path("/health/live")
   @Authorize(open = true)
@@ -97,6 +98,7 @@ public class InferenceResource {
     return Response.ok(LIVE, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @Operation(summary = "Server readiness")
   @GET
   @Path("/health/ready")
   @Authorize(open = true)
@@ -104,20 +106,23 @@ public class InferenceResource {
     return Response.ok(READY, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @Operation(summary = "Model metadata (the version alias production serves)")
   @GET
   @Path("/models/{model}")
   @Authorize(Permission.READ)
-  public String metadata(@PathParam("model") String model) {
+  public ModelMetadata metadata(@PathParam("model") String model) {
     return metadata(predictions.resolve(model, null));
   }
 
+  @Operation(summary = "Model version metadata")
   @GET
   @Path("/models/{model}/versions/{version}")
   @Authorize(Permission.READ)
-  public String metadata(@PathParam("model") String model, @PathParam("version") String version) {
+  public ModelMetadata metadata(@PathParam("model") String model, @PathParam("version") String version) {
     return metadata(predictions.resolve(model, version));
   }
 
+  @Operation(summary = "Model readiness")
   @GET
   @Path("/models/{model}/ready")
   @Authorize(Permission.READ)
@@ -125,6 +130,7 @@ public class InferenceResource {
     return modelReady(predictions.resolve(model, null));
   }
 
+  @Operation(summary = "Model version readiness")
   @GET
   @Path("/models/{model}/versions/{version}/ready")
   @Authorize(Permission.READ)
@@ -132,6 +138,7 @@ public class InferenceResource {
     return modelReady(predictions.resolve(model, version));
   }
 
+  @Operation(summary = "Infer with the version alias production serves")
   @POST
   @Path("/models/{model}/infer")
   @Authorize(Permission.PREDICT)
@@ -146,6 +153,7 @@ public class InferenceResource {
    * (validated, stored and queued; see {@link AsyncIntake}), bodies without a Content-Length (chunked: admitted once
    * read, before they are parsed) or over {@code pier.limits.infer-body-bytes} (413), and malformed headers.
    */
+  @Operation(summary = "Infer with a model version or alias")
   @POST
   @Path("/models/{model}/versions/{version}/infer")
   @Authorize(Permission.PREDICT)
@@ -205,25 +213,21 @@ public class InferenceResource {
     return answer.experiment() == null ? ok.build() : ok.header(OipAnswer.EXPERIMENT_HEADER, answer.experiment()).build();
   }
 
-  private String metadata(ModelVersion version) {
+  private ModelMetadata metadata(ModelVersion version) {
     Signature signature = predictions.signature(version);
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("name", version.model());
-    body.putArray("versions").add(Integer.toString(version.version()));
-    body.put("platform", predictions.platform(version));
-    body.set("inputs", SignatureJson.write(signature.inputs()));
-    body.set("outputs", SignatureJson.write(signature.outputs()));
-    return body.toString();
+    return new ModelMetadata(version.model(), List.of(Integer.toString(version.version())),
+        predictions.platform(version), SignatureJson.write(signature.inputs()), SignatureJson.write(signature.outputs()));
   }
 
   /** OIP's {@code $ready_model_response}; 503 while the version cannot be loaded (the status says it, as KServe's). */
   private Response modelReady(ModelVersion version) {
     boolean ready = predictions.ready(version);
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("name", version.model());
-    body.put("ready", ready);
-    return Response.status(ready ? 200 : 503).type(MediaType.APPLICATION_JSON_TYPE).entity(body.toString()).build();
+    return Response.status(ready ? 200 : 503).type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(new ModelReady(version.model(), ready)).build();
   }
+
+  /** OIP's {@code $ready_model_response}. */
+  record ModelReady(String name, boolean ready) {}
 
   /** The binary extension's JSON header length; -1 without the header; 400 when it is not a non-negative integer. */
   public static int binaryHeaderLength(String header) {
@@ -264,4 +268,12 @@ public class InferenceResource {
     int semicolon = type.indexOf(';');
     return (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
   }
+
+  /** OIP server metadata; {@code warning} only while authentication is off. */
+  public record ServerMetadata(String name, String version, List<String> extensions,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String warning) {}
+
+  /** OIP model metadata: the version served, its engine ({@code platform}) and its tensors. */
+  public record ModelMetadata(String name, List<String> versions, String platform, JsonNode inputs,
+      JsonNode outputs) {}
 }

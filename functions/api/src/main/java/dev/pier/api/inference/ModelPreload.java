@@ -1,6 +1,7 @@
 package dev.pier.api.inference;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.api.PierConfig;
+import dev.pier.runtime.PredictionService;
 
 import dev.pier.registry.ModelVersion;
 import io.quarkus.logging.Log;
@@ -19,8 +20,8 @@ import java.util.List;
 public class ModelPreload {
 
   void onStart(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 900) StartupEvent event,
-      Platform platform) {
-    for (String entry : platform.config().preload().orElse(List.of())) {
+      PierConfig config, PredictionService predictions) {
+    for (String entry : config.preload().orElse(List.of())) {
       String spec = entry.trim();
       if (spec.isEmpty()) {
         continue;
@@ -30,8 +31,8 @@ public class ModelPreload {
       String reference = colon < 0 ? null : spec.substring(colon + 1);
       long start = System.nanoTime();
       try {
-        ModelVersion version = platform.predictions().resolve(model, reference);
-        platform.predictions().ready(version);
+        ModelVersion version = predictions.resolve(model, reference);
+        predictions.ready(version);
         Log.infof("preloaded %s v%d in %d ms", model, version.version(), (System.nanoTime() - start) / 1_000_000);
       } catch (RuntimeException e) {
         Log.warnf("could not preload '%s': %s; it will load on its first request", spec, e.getMessage());

@@ -1,5 +1,7 @@
 package dev.pier.api.inference;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pier.api.Caller;
 
 import dev.pier.kernel.security.Authorize;
@@ -10,9 +12,6 @@ import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.WayIn;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -31,7 +30,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Array;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The friendly prediction API: {@code {"instances": [{"feature": value, ...}]}} in, through the version's feature
@@ -40,6 +43,7 @@ import java.util.Map;
  * experiment (and canary) unit; when an experiment's arm answered, the body's {@code experiment} and the
  * {@code X-Pier-Experiment} header say which ({@code <experiment id>=<arm>}).
  */
+@Tag(name = "Inference")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -53,6 +57,7 @@ public class PredictResource {
   }
 
   /** Decodes the instances into a call (way in {@code predict}); the pipeline's FEATURES stage makes the tensor. */
+  @Operation(summary = "Predict from named features")
   @POST
   @Path("/{model}/predict")
   @Authorize(Permission.PREDICT)
@@ -73,44 +78,40 @@ public class PredictResource {
       throw pipeline.fail(call, e);
     }
     InferenceResponse r = pipeline.answer(call.instances(instances));
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("model_name", r.modelName());
-    out.put("model_version", Integer.toString(r.modelVersion()));
-    if (call.experiment() != null) {
-      out.put("experiment", call.experiment());
-    }
-    ArrayNode rows = out.putArray("predictions");
     int n = instances.size();
+    List<Map<String, Object>> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      ObjectNode row = rows.addObject();
+      Map<String, Object> row = new LinkedHashMap<>();
       for (Tensor t : r.outputs()) {
         int width = t.length() / n;
         if (width == 1 && t.shape().length <= 1) {
-          row.set(t.name(), value(t, i));
+          row.put(t.name(), value(t, i));
         } else {
-          ArrayNode a = row.putArray(t.name());
+          List<Object> values = new ArrayList<>(width);
           for (int j = 0; j < width; j++) {
-            a.add(value(t, i * width + j));
+            values.add(value(t, i * width + j));
           }
+          row.put(t.name(), values);
         }
       }
+      rows.add(row);
     }
-    Response.ResponseBuilder ok = Response.ok(out.toString(), MediaType.APPLICATION_JSON_TYPE);
+    Answer answer = new Answer(r.modelName(), Integer.toString(r.modelVersion()), call.experiment(), rows);
+    Response.ResponseBuilder ok = Response.ok(answer, MediaType.APPLICATION_JSON_TYPE);
     return call.experiment() == null ? ok.build() : ok.header(OipAnswer.EXPERIMENT_HEADER, call.experiment()).build();
   }
 
-  private static JsonNode value(Tensor t, int i) {
+  /** A number or boolean as itself; anything else (bytes) as its text. */
+  private static Object value(Tensor t, int i) {
     Object v = Array.get(t.data(), i);
-    JsonNodeFactory f = JsonNodeFactory.instance;
-    return switch (v) {
-      case Float x -> f.numberNode(x);
-      case Double x -> f.numberNode(x);
-      case Long x -> f.numberNode(x);
-      case Integer x -> f.numberNode(x);
-      case Short x -> f.numberNode(x);
-      case Byte x -> f.numberNode(x);
-      case Boolean x -> f.booleanNode(x);
-      default -> f.textNode(String.valueOf(v));
-    };
+    return v instanceof Number || v instanceof Boolean ? v : String.valueOf(v);
   }
+
+
+  /**
+   * One object per instance, output name to value (an array for multi-valued outputs); {@code experiment} names the
+   * experiment and arm that answered, when one did.
+   */
+  public record Answer(@JsonProperty("model_name") String modelName, @JsonProperty("model_version") String modelVersion,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String experiment, List<Map<String, Object>> predictions) {}
 }

@@ -32,6 +32,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Streaming predictions over HTTP: {@code application/x-ndjson} in, one instance per line — an object of the model's
@@ -42,6 +44,7 @@ import java.util.List;
  * with the same row format. The whole stream is answered by one version, resolved at its start (with
  * {@code X-Pier-Unit}, an experiment's arm: {@code X-Pier-Experiment} says which).
  */
+@Tag(name = "Inference")
 @Path("/api/v1/models")
 @Blocking
 public class PredictStreamResource {
@@ -61,6 +64,7 @@ public class PredictStreamResource {
     this.caller = caller;
   }
 
+  @Operation(summary = "Predict a stream of rows (JSON Lines or CSV)")
   @POST
   @Path("/{model}/predict-stream")
   @Consumes(NDJSON)

@@ -18,6 +18,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The model repository index of KServe's and Triton's model-repository extension, {@code POST /v2/repository/index}:
@@ -27,6 +29,7 @@ import java.util.List;
  * {@code {"ready": true}} leaves out the unavailable ones. Loading and unloading through the repository API are not
  * offered: versions are served by moving aliases.
  */
+@Tag(name = "Inference")
 @Path("/v2/repository/index")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -45,6 +48,7 @@ public class RepositoryIndexResource {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(String name, String version, String state, String reason) {}
 
+  @Operation(summary = "Model repository index")
   @POST
   @Authorize(value = Permission.READ, anyModel = true)
   public List<Entry> index(JsonNode body) {

@@ -1,6 +1,6 @@
 package dev.pier.api.inference;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.runtime.PredictionService;
 
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -12,30 +12,34 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * A version's response-cache counters: the serving side's view of a version, so it stays with the app that serves
  * predictions while the registry's own routes under {@code /api/v1/models} live in {@code dev.pier.registry.api}.
  */
+@Tag(name = "Inference")
 @Path("/api/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class VersionCacheResource {
   private final ModelRegistry registry;
-  private final Platform platform;
+  private final PredictionService predictions;
 
-  public VersionCacheResource(ModelRegistry registry, Platform platform) {
+  public VersionCacheResource(ModelRegistry registry, PredictionService predictions) {
     this.registry = registry;
-    this.platform = platform;
+    this.predictions = predictions;
   }
 
   /** Hit/miss counters of a version's response cache ({@code enabled: false} and zeros when it has none). */
+  @Operation(summary = "A version's response-cache statistics")
   @GET
   @Path("/{model}/versions/{version}/cache-stats")
   @Authorize(Permission.READ)
   public CacheStats cacheStats(@PathParam("model") String model, @PathParam("version") String version) {
     ModelVersion v = registry.resolve(model, version);
-    var stats = platform.predictions().cacheStats(v);
+    var stats = predictions.cacheStats(v);
     return stats == null ? new CacheStats(v.serving().responseCache() != null, 0, 0, 0)
         : new CacheStats(v.serving().responseCache() != null, stats.hits(), stats.misses(), stats.size());
   }

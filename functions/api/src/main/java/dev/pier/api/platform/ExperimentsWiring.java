@@ -1,5 +1,9 @@
 package dev.pier.api.platform;
 
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.local.LocalStandIns;
+import dev.pier.registry.ModelRegistry;
+import java.util.Optional;
 import dev.pier.api.PeriodicSweep;
 
 import dev.pier.experiments.Experiments;
@@ -39,23 +43,23 @@ public class ExperimentsWiring {
 
   @Produces
   @Singleton
-  Flags flags(Platform platform,
+  Flags flags(AwsClients aws, Optional<LocalStandIns> standIns,
       @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
-    if (platform.standIns() != null) {
-      ExperimentsTable.createIfMissing(platform.aws().dynamoDb(), table);
+    if (standIns.isPresent()) {
+      ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
-    return new Flags(platform.aws().dynamoDb(), table, Clock.systemUTC());
+    return new Flags(aws.dynamoDb(), table, Clock.systemUTC());
   }
 
   @Produces
   @Singleton
-  Experiments experiments(Platform platform,
+  Experiments experiments(AwsClients aws, Optional<LocalStandIns> standIns, ModelRegistry registry,
       @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
-    if (platform.standIns() != null) {
-      ExperimentsTable.createIfMissing(platform.aws().dynamoDb(), table);
+    if (standIns.isPresent()) {
+      ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
-    return new Experiments(new ExperimentStore(platform.aws().dynamoDb(), table),
-        new RegistryCatalog(platform.registry()), Clock.systemUTC());
+    return new Experiments(new ExperimentStore(aws.dynamoDb(), table),
+        new RegistryCatalog(registry), Clock.systemUTC());
   }
 
   @Produces
@@ -82,11 +86,11 @@ public class ExperimentsWiring {
     return assigner;
   }
 
-  void onStart(@Observes StartupEvent event, Platform platform, Experiments experiments,
+  void onStart(@Observes StartupEvent event, Optional<LocalStandIns> standIns, Experiments experiments,
       ExperimentAssigner assigner, ExposureBuffer exposures,
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
       @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
-    if (platform.standIns() != null) {
+    if (standIns.isPresent()) {
       analysis = PeriodicSweep.start("experiment analysis", interval, experiments::analyzeRunning);
     }
     assignments = PeriodicSweep.start("experiment assignment refresh", refresh, assigner::refresh);

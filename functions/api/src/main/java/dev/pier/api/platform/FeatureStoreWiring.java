@@ -1,5 +1,8 @@
 package dev.pier.api.platform;
 
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.local.LocalStandIns;
+import java.util.Optional;
 import dev.pier.api.PierConfig;
 
 import dev.pier.features.FeatureStore;
@@ -23,18 +26,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class FeatureStoreWiring {
   @Produces
   @Singleton
-  FeatureStore featureStore(Platform platform, PierConfig config, S3Sources sources,
+  FeatureStore featureStore(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources,
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
       @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads) {
-    Path mirror = platform.standIns() != null ? Path.of(config.dataDir(), "features-offline")
+    Path mirror = standIns.isPresent() ? Path.of(config.dataDir(), "features-offline")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
     FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
-    if (platform.standIns() != null) {
-      FeatureStore.createTablesIfMissing(platform.aws().dynamoDb(), settings);
+    if (standIns.isPresent()) {
+      FeatureStore.createTablesIfMissing(aws.dynamoDb(), settings);
     }
-    return new FeatureStore(platform.aws().dynamoDb(), platform.aws().s3(), settings, sources.policy(), Clock.systemUTC());
+    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC());
   }
 
   /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */

@@ -1,5 +1,8 @@
 package dev.pier.api.platform;
 
+import dev.pier.api.PierConfig;
+import dev.pier.runtime.ModelCache;
+import java.util.Optional;
 import dev.pier.api.security.ArtifactSigning;
 
 import dev.pier.kernel.PierException;
@@ -30,16 +33,15 @@ import java.util.Map;
 public class LocalBootstrap {
   static final String DEMO_KEY = "pier-demo-seed-v1";
 
-  void onStart(@Observes StartupEvent event, Platform platform, ArtifactSigning signing) {
-    LocalStandIns standIns = platform.standIns();
-    if (standIns == null || !platform.config().demo().seed()) {
+  void onStart(@Observes StartupEvent event, PierConfig config, Optional<LocalStandIns> standIns, ModelRegistry registry,
+      ModelCache models, ArtifactSigning signing) {
+    if (standIns.isEmpty() || !config.demo().seed()) {
       return;
     }
     if (signing.required()) {
       Log.info("not seeding the demo model: artifact signatures are required and the demo is not signed by your key");
       return;
     }
-    ModelRegistry registry = platform.registry();
     try {
       registry.alias("demo", "production");
       return; // already there: the user may have moved it, so leave it alone
@@ -50,13 +52,13 @@ public class LocalBootstrap {
     }
     try {
       Path file = Files.createTempFile("pier-demo", ".onnx");
-      try (InputStream in = standIns.demoModel()) {
+      try (InputStream in = standIns.get().demoModel()) {
         Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         NewVersion request = new NewVersion(Framework.ONNX, null,
             "Iris species classifier (MLP). Input: sepal length, sepal width, petal length, petal width (cm);"
                 + " outputs: class probabilities and label (0 setosa, 1 versicolor, 2 virginica).",
             Map.of("source", "pier-demo"), Map.of());
-        try (LoadedModel loaded = platform.models().engine(Framework.ONNX).load(file)) {
+        try (LoadedModel loaded = models.engine(Framework.ONNX).load(file)) {
           request = request.withSignature(loaded.signature());
         }
         ModelVersion v = registry.register("demo", request, file, DEMO_KEY);

@@ -1,9 +1,9 @@
 package dev.pier.api.privacy;
 
+import dev.pier.kernel.aws.AwsClients;
 import dev.pier.api.PeriodicSweep;
 import dev.pier.api.PierConfig;
 import dev.pier.api.Security;
-import dev.pier.api.platform.Platform;
 
 import dev.pier.batch.OutputRetention;
 import dev.pier.security.audit.AuditLog;
@@ -30,11 +30,11 @@ public class RetentionSweeper {
   private final boolean local;
   private PeriodicSweep timer;
 
-  public RetentionSweeper(Platform platform, Security security, RetentionConfig retention) {
+  public RetentionSweeper(PierConfig pier, AwsClients aws, Security security, RetentionConfig retention) {
     this.retention = retention;
     this.audit = security.audit();
-    this.outputs = new OutputRetention(platform.aws().s3(), platform.config().batch().bucket());
-    this.local = platform.config().mode() == PierConfig.Mode.local;
+    this.outputs = new OutputRetention(aws.s3(), pier.batch().bucket());
+    this.local = pier.mode() == PierConfig.Mode.local;
   }
 
   void onStart(@Observes StartupEvent event) {

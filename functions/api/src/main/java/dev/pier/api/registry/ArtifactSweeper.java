@@ -2,7 +2,6 @@ package dev.pier.api.registry;
 
 import dev.pier.api.PeriodicSweep;
 import dev.pier.api.PierConfig;
-import dev.pier.api.platform.Platform;
 
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.ModelRegistry;
@@ -38,11 +37,11 @@ public class ArtifactSweeper {
   private final Path uploads;
   private PeriodicSweep timer;
 
-  public ArtifactSweeper(Platform platform, ArtifactsConfig config,
+  public ArtifactSweeper(PierConfig pier, ModelRegistry registry, ArtifactsConfig config,
       @ConfigProperty(name = "quarkus.http.body.uploads-directory") String uploadsDirectory) {
     this.config = config;
-    this.registry = platform.registry();
-    this.local = platform.config().mode() == PierConfig.Mode.local;
+    this.registry = registry;
+    this.local = pier.mode() == PierConfig.Mode.local;
     this.uploads = Path.of(uploadsDirectory).toAbsolutePath();
   }
 

@@ -1,22 +1,17 @@
 package dev.pier.api.registry;
 
-import dev.pier.api.batch.BatchPlatform;
-import dev.pier.api.platform.Platform;
+import dev.pier.batch.BatchJobs;
+import dev.pier.runtime.ModelCache;
 import dev.pier.api.platform.S3Sources;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.engine.Framework;
-import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.api.ServingChecks;
 import dev.pier.registry.api.UploadDirectory;
 import dev.pier.registry.api.VersionJobs;
-import dev.pier.registry.events.WebhookDispatcher;
-import dev.pier.registry.events.WebhookStore;
 import dev.pier.runtime.pipeline.FeaturePipeline;
-import dev.pier.tracking.TrackingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -24,43 +19,13 @@ import java.nio.file.Path;
 
 /**
  * What the registry's REST resources ({@code dev.pier.registry.api}, {@code dev.pier.registry.mlflow}) are given by
- * this app: the registry and its stores as configured here, the AWS clients, the S3 locations callers may name, and
- * the serving side's answers to registration's questions (engines, pipelines), the batch jobs behind lineage and the
- * upload directory. The registry depends on none of this app's classes; this is the one place they meet.
+ * this app beyond the registry and its stores ({@link dev.pier.api.platform.CoreWiring}, {@link RegistryWiring}): the
+ * S3 locations callers may name, the serving side's answers to registration's questions (engines, pipelines), the
+ * batch jobs behind lineage and the upload directory. The registry depends on none of this app's classes; this is the
+ * one place they meet.
  */
 @ApplicationScoped
 public class RegistryProducers {
-
-  @Produces
-  @Singleton
-  ModelRegistry registry(Platform platform) {
-    return platform.registry();
-  }
-
-  @Produces
-  @Singleton
-  TrackingStore tracking(RegistryServices services) {
-    return services.tracking();
-  }
-
-  @Produces
-  @Singleton
-  WebhookStore webhooks(RegistryServices services) {
-    return services.webhooks();
-  }
-
-  /** Signed, retried delivery; monitoring's alerts go out through it too. */
-  @Produces
-  @Singleton
-  WebhookDispatcher webhookDispatcher(RegistryServices services) {
-    return services.dispatcher();
-  }
-
-  @Produces
-  @Singleton
-  AwsClients aws(Platform platform) {
-    return platform.aws();
-  }
 
   @Produces
   @Singleton
@@ -77,16 +42,16 @@ public class RegistryProducers {
   /** Registration's checks answered by this build's engines (the model cache) and the runtime's pipeline parser. */
   @Produces
   @Singleton
-  ServingChecks servingChecks(Platform platform) {
+  ServingChecks servingChecks(ModelCache models) {
     return new ServingChecks() {
       @Override
       public Signature check(Framework framework, Path artifact, Signature declared) {
-        return platform.models().check(framework, artifact, declared);
+        return models.check(framework, artifact, declared);
       }
 
       @Override
       public boolean serves(Framework framework) {
-        return platform.models().engineFor(framework).isPresent();
+        return models.engineFor(framework).isPresent();
       }
 
       @Override
@@ -99,8 +64,8 @@ public class RegistryProducers {
   /** Lineage's downstream batch jobs, from the batch domain's job table. */
   @Produces
   @Singleton
-  VersionJobs versionJobs(BatchPlatform batch) {
-    return (model, version) -> batch.jobs().list(model, null).stream().filter(j -> j.version() == version)
+  VersionJobs versionJobs(BatchJobs jobs) {
+    return (model, version) -> jobs.list(model, null).stream().filter(j -> j.version() == version)
         .map(j -> new VersionJobs.Job(j.id(), j.state().name())).toList();
   }
 }

@@ -4,13 +4,12 @@ import dev.pier.api.AuditTrail;
 import dev.pier.api.Caller;
 import dev.pier.api.Security;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.json.RequestJson;
-import dev.pier.security.ApiKeys;
 import dev.pier.security.ApiKeys;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Grant;
@@ -31,8 +30,11 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** API keys: created (the key is in this one response only), listed and revoked. Admins only. */
+@Tag(name = "Security")
 @Path("/api/v1/keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -49,6 +51,7 @@ public class ApiKeyResource {
   }
 
   /** {@code {"name": "ci", "roles": ["predictor:fraud-*"], "rate_per_second": 50}}. */
+  @Operation(summary = "Create an API key")
   @POST
   @Authorize(Permission.KEYS)
   public Response create(byte[] body) {
@@ -79,53 +82,54 @@ public class ApiKeyResource {
     }
     audit.record("key.create", null, null, Map.of("key_id", created.info().id(), "name", name,
         "roles", grants.toString()));
-    ObjectNode json = info(created.info());
-    json.put("key", created.key());
-    json.put("note", "store this key now: Pier keeps only a salted hash and cannot show it again");
-    return Response.created(URI.create("/api/v1/keys/" + created.info().id())).entity(json.toString())
+    KeyView view = KeyView.of(created.info(), created.key(),
+        "store this key now: Pier keeps only a salted hash and cannot show it again");
+    return Response.created(URI.create("/api/v1/keys/" + created.info().id())).entity(view)
         .type(MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @Operation(summary = "List API keys")
   @GET
   @Authorize(Permission.KEYS)
-  public String list(@QueryParam(PageSize.PARAM) String maxResults, @QueryParam("page_token") String pageToken) {
+  public KeyView.Page list(@QueryParam(PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
     Page<ApiKeys.Info> page = Page.of(keys.list(), pageToken, PageSize.parse(maxResults), ApiKeys.Info::id);
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    var items = body.putArray("keys");
-    page.items().forEach(k -> items.add(info(k)));
-    if (page.nextPageToken() != null) {
-      body.put("next_page_token", page.nextPageToken());
-    }
-    return body.toString();
+    return new KeyView.Page(page.items().stream().map(k -> KeyView.of(k, null, null)).toList(),
+        page.nextPageToken());
   }
 
   /** Revokes at once: the next request with the key is a 401, on every server. */
+  @Operation(summary = "Revoke an API key")
   @POST
   @Path("/{id}/revoke")
   @Authorize(Permission.KEYS)
-  public String revoke(@PathParam("id") String id) {
+  public KeyView revoke(@PathParam("id") String id) {
     ApiKeys.Info info = keys.revoke(id);
     if (info == null) {
       throw PierException.notFound("no API key with id " + id);
     }
     audit.record("key.revoke", null, null, Map.of("key_id", id));
-    return info(info).toString();
+    return KeyView.of(info, null, null);
   }
 
-  private static ObjectNode info(ApiKeys.Info k) {
-    ObjectNode json = JsonNodeFactory.instance.objectNode();
-    json.put("id", k.id());
-    json.put("name", k.name());
-    var roles = json.putArray("roles");
-    k.grants().forEach(g -> roles.add(g.toString()));
-    if (k.ratePerSecond() > 0) {
-      json.put("rate_per_second", k.ratePerSecond());
+  /**
+   * An API key as listed: its grants as role strings, {@code rate_per_second} only when it has its own limit,
+   * {@code revoked_at} once revoked; {@code key} and {@code note} only in the answer that created it.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record KeyView(String id, @JsonInclude(JsonInclude.Include.ALWAYS) String name, List<String> roles,
+      @JsonProperty("rate_per_second") Double ratePerSecond, @JsonProperty("created_at") String createdAt,
+      @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("created_by") String createdBy,
+      @JsonProperty("revoked_at") String revokedAt, String key, String note) {
+
+    static KeyView of(ApiKeys.Info k, String key, String note) {
+      return new KeyView(k.id(), k.name(), k.grants().stream().map(Object::toString).toList(),
+          k.ratePerSecond() > 0 ? k.ratePerSecond() : null, k.createdAt().toString(), k.createdBy(),
+          k.revokedAt() == null ? null : k.revokedAt().toString(), key, note);
     }
-    json.put("created_at", k.createdAt().toString());
-    json.put("created_by", k.createdBy());
-    if (k.revokedAt() != null) {
-      json.put("revoked_at", k.revokedAt().toString());
-    }
-    return json;
+
+    /** One page of keys, newest first. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Page(List<KeyView> keys, @JsonProperty("next_page_token") String nextPageToken) {}
   }
 }

@@ -1,6 +1,8 @@
 package dev.pier.api.security;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.api.PierConfig;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.runtime.ModelCache;
 import dev.pier.api.registry.ArtifactsConfig;
 
 import dev.pier.kernel.PierException;
@@ -28,7 +30,7 @@ import software.amazon.awssdk.services.kms.KmsClient;
 public class ArtifactSigning {
   private final ArtifactSignature signature;
 
-  public ArtifactSigning(Platform platform, ArtifactsConfig config) {
+  public ArtifactSigning(PierConfig pier, ModelCache models, ModelRegistry registry, ArtifactsConfig config) {
     boolean required = config.requireSignature();
     Optional<Path> pemFile = config.signingPublicKey();
     Optional<String> kmsKeyId = config.signingKmsKeyId();
@@ -37,11 +39,11 @@ public class ArtifactSigning {
           + " not both");
     }
     PublicKey key = pemFile.map(ArtifactSignature::publicKeyPem)
-        .or(() -> kmsKeyId.map(id -> fromKms(id, platform.config().region().orElse(null))))
+        .or(() -> kmsKeyId.map(id -> fromKms(id, pier.region().orElse(null))))
         .orElse(null);
     this.signature = new ArtifactSignature(key, required);
-    platform.models().verifySignaturesWith(signature);
-    platform.registry().verifySignaturesWith(signature); // every way of registering, not only this class's callers
+    models.verifySignaturesWith(signature);
+    registry.verifySignaturesWith(signature); // every way of registering, not only this class's callers
     if (required) {
       Log.infof("artifact signatures are required (key from %s)", pemFile.map(Path::toString)
           .orElseGet(() -> "KMS " + kmsKeyId.orElseThrow()));

@@ -24,8 +24,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit trail, newest first, per model and/or per principal. Admins only. */
+@Tag(name = "Security")
 @Path("/api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -37,6 +40,7 @@ public class AuditResource {
     this.log = security.audit();
   }
 
+  @Operation(summary = "Query the audit trail")
   @GET
   @Authorize(Permission.AUDIT)
   public String query(@QueryParam("model") String model, @QueryParam("principal") String principal,

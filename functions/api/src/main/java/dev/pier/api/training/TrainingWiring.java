@@ -1,7 +1,8 @@
 package dev.pier.api.training;
 
 import dev.pier.api.PierConfig;
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.local.LocalStandIns;
 import dev.pier.api.platform.S3Sources;
 import dev.pier.training.datasets.DatasetFiles;
 import dev.pier.training.datasets.Datasets;
@@ -10,6 +11,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * Builds training's services (module functions/training-jobs, whose REST resources the api serves) on this
@@ -19,11 +21,10 @@ import java.time.Clock;
 public class TrainingWiring {
   @Produces
   @Singleton
-  Datasets datasets(Platform platform, PierConfig config, S3Sources sources) {
-    Path cache = platform.standIns() != null ? Path.of(config.dataDir(), "training-data")
+  Datasets datasets(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources) {
+    Path cache = standIns.isPresent() ? Path.of(config.dataDir(), "training-data")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-training-data");
-    var aws = platform.aws();
-    if (platform.standIns() != null) {
+    if (standIns.isPresent()) {
       dev.pier.batch.JobsTable.createIfMissing(aws.dynamoDb(), config.batch().jobsTable());
     }
     return new Datasets(new DatasetsTable(aws.dynamoDb(), config.batch().jobsTable()), aws.s3(),

@@ -1,11 +1,12 @@
 package dev.pier.api.training;
 
+import dev.pier.kernel.aws.AwsClients;
+
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.pier.api.Platform;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -16,10 +17,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /** Dataset versions through the API on local mode's S3 and DynamoDB stand-ins. */
 @QuarkusTest
 class DatasetsApiTest {
-  @Inject Platform platform;
+  @Inject AwsClients aws;
 
   private void put(String key, String body) {
-    platform.aws().s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
+    aws.s3().putObject(b -> b.bucket("pier-batch").key(key), RequestBody.fromString(body));
   }
 
   private static JsonPath record(String body) {

@@ -25,6 +25,7 @@ import dev.pier.runtime.oip.OipJson;
 import io.quarkus.logging.Log;
 import java.util.function.Consumer;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,16 +33,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * Wires Pier's services once per process: AWS clients (pointed at the local stand-ins in local mode), the
+ * Wires Pier's core services once per process and produces them for injection: the AWS clients (pointed at the local
+ * stand-ins in local mode), the local stand-ins themselves ({@code Optional<LocalStandIns>}, empty in AWS), the
  * registry, the model cache and the prediction service. Plain objects, so the same code runs in Lambda, in a
- * container and on a laptop; this class is the only place that knows which.
+ * container and on a laptop; this class is the only place that knows which, and it closes them in order at shutdown.
+ * Nothing asks this class for a service: a bean that needs one injects it.
  */
 @Singleton
-public class Platform {
-  private final PierConfig config;
+public class CoreWiring {
   private final LocalStandIns standIns;
   private final AwsClients aws;
   private final ModelRegistry registry;
@@ -51,8 +54,7 @@ public class Platform {
   private software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient sagemaker;
   private LocalSageMakerRuntime localEndpoints;
 
-  public Platform(PierConfig config) {
-    this.config = config;
+  public CoreWiring(PierConfig config) {
     if (config.mode() == PierConfig.Mode.local) {
       Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
       try {
@@ -131,7 +133,7 @@ public class Platform {
   private static List<InferenceEngine> engines(PierConfig config, boolean local) {
     List<InferenceEngine> engines = new ArrayList<>();
     for (InferenceEngine.Provider provider : ServiceLoader.load(InferenceEngine.Provider.class,
-        Platform.class.getClassLoader())) {
+        CoreWiring.class.getClassLoader())) {
       engines.add(provider.create(settings(config, provider.framework(), local)));
     }
     Log.infof("engines: %s", engines.stream().map(e -> e.framework().id()).sorted().toList());
@@ -154,31 +156,37 @@ public class Platform {
     };
   }
 
-  public PierConfig config() {
-    return config;
-  }
-
   /** The AWS clients (pointed at the stand-ins in local mode). */
-  public AwsClients aws() {
+  @Produces
+  @Singleton
+  AwsClients aws() {
     return aws;
   }
 
-  public ModelRegistry registry() {
+  @Produces
+  @Singleton
+  ModelRegistry registry() {
     return registry;
   }
 
-  public ModelCache models() {
+  @Produces
+  @Singleton
+  ModelCache models() {
     return models;
   }
 
-  public PredictionService predictions() {
+  /** The model runtime's front: its pipeline stages, and the version metadata the OIP routes answer. */
+  @Produces
+  @Singleton
+  PredictionService predictions() {
     return predictions;
   }
 
-
-  /** The local stand-ins, or null outside local mode. */
-  public LocalStandIns standIns() {
-    return standIns;
+  /** The local stand-ins; empty outside local mode. */
+  @Produces
+  @Singleton
+  Optional<LocalStandIns> standIns() {
+    return Optional.ofNullable(standIns);
   }
 
   @PreDestroy

@@ -2,7 +2,8 @@ package dev.pier.api.batch;
 
 import dev.pier.api.PierConfig;
 import dev.pier.api.inference.Predictions;
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.runtime.PredictionService;
 import dev.pier.api.platform.S3Sources;
 
 
@@ -26,6 +27,8 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,17 +37,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 
 /**
  * Wires batch scoring. In local mode it creates the batch bucket and jobs table, writes {@code <data-dir>/local.env}
  * (the stand-ins' endpoint and keys, for awscli and SDKs) before the server is ready, resumes jobs a previous process
  * left unfinished and watches {@code incoming/} for uploads. In AWS the batch-scoring state machine runs jobs: the
- * control plane starts, lists and cancels them, and the batch worker function runs their tasks through
- * {@link #worker()} (the Lambda handler hands it each task's payload).
+ * control plane starts, lists and cancels them, and the batch worker function runs their tasks through the
+ * {@link BatchWorker} produced here (the Lambda handler hands it each task's payload). Produces the jobs, schedules,
+ * worker and, in local mode, the local launcher for injection.
  */
 @Singleton
-public class BatchPlatform {
+public class BatchWiring {
   private final BatchJobs jobs;
   private final BatchSchedules schedules;
   private final BatchWorker worker;
@@ -53,16 +58,16 @@ public class BatchPlatform {
   private final LocalScheduler scheduler;
   private final PierConfig.Batch config;
 
-  public BatchPlatform(Platform platform, Predictions predictions, S3Sources sources) {
-    this.config = platform.config().batch();
+  public BatchWiring(PierConfig pier, AwsClients aws, Optional<LocalStandIns> standIns, PredictionService service,
+      Predictions predictions, S3Sources sources) {
+    this.config = pier.batch();
     BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
         config.batchRows(), config.concurrency(),
         Map.of(Priority.HIGH, config.highLane(), Priority.NORMAL, config.normalLane(), Priority.LOW, config.lowLane()),
         config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
-    var aws = platform.aws();
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
-    this.worker = new BatchWorker(table, aws.s3(), platform.predictions(), predictions.pipeline(), settings);
-    if (platform.standIns() != null) {
+    this.worker = new BatchWorker(table, aws.s3(), service, predictions.pipeline(), settings);
+    if (standIns.isPresent()) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
         aws.s3().createBucket(b -> b.bucket(config.bucket()));
@@ -74,26 +79,26 @@ public class BatchPlatform {
         }
       }
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
-      this.jobs = new BatchJobs(table, platform.predictions(), launcher, settings, sources.policy(), aws.s3());
+      this.jobs = new BatchJobs(table, service, launcher, settings, sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
-          platform.predictions(), launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
+          service, launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
       this.scheduler = new LocalScheduler(schedules);
       this.watcher = new UploadWatcher(aws.s3(), jobs, config.bucket());
-      writeLocalEnv(Path.of(platform.config().dataDir()), platform.standIns(), config.bucket());
+      writeLocalEnv(Path.of(pier.dataDir()), standIns.get(), config.bucket());
     } else {
       this.launcher = null;
       this.watcher = null;
       this.scheduler = null;
-      JobLauncher cloud = cloudLauncher(platform);
-      this.jobs = new BatchJobs(table, platform.predictions(), cloud, settings, sources.policy(), aws.s3());
+      JobLauncher cloud = cloudLauncher(aws);
+      this.jobs = new BatchJobs(table, service, cloud, settings, sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
-          platform.predictions(), cloud, aws.s3(), settings, cloudTrigger(platform), sources.policy());
+          service, cloud, aws.s3(), settings, cloudTrigger(aws), sources.policy());
     }
     worker.triggers(new BatchWorker.Triggers(jobs, schedules));
   }
 
   /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */
-  private ScheduleTrigger cloudTrigger(Platform platform) {
+  private ScheduleTrigger cloudTrigger(AwsClients aws) {
     if (config.stateMachineArn().isEmpty()) {
       return ScheduleTrigger.NONE; // create answers 501 then: the launcher is unavailable without the state machine
     }
@@ -110,15 +115,15 @@ public class BatchPlatform {
         public void deleted(String id) {}
       };
     }
-    var client = platform.aws().client(software.amazon.awssdk.services.scheduler.SchedulerClient.builder(), null);
+    var client = aws.client(software.amazon.awssdk.services.scheduler.SchedulerClient.builder(), null);
     return new EventBridgeScheduleTrigger(client, config.stateMachineArn().get(),
         config.schedulerRoleArn().get(), config.scheduleGroup());
   }
 
   /** Step Functions when the state machine is configured; else a launcher that says POST is not available here. */
-  private JobLauncher cloudLauncher(Platform platform) {
+  private JobLauncher cloudLauncher(AwsClients aws) {
     if (config.stateMachineArn().isPresent()) {
-      var sfn = platform.aws().client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null);
+      var sfn = aws.client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null);
       return new StepFunctionsLauncher(sfn, config.stateMachineArn().get());
     }
     return new JobLauncher() {
@@ -147,22 +152,32 @@ public class BatchPlatform {
     }
   }
 
-  public BatchJobs jobs() {
+  @Produces
+  @Singleton
+  BatchJobs jobs() {
     return jobs;
   }
 
-  public BatchSchedules schedules() {
+  @Produces
+  @Singleton
+  BatchSchedules schedules() {
     return schedules;
   }
 
   /** What the batch-scoring state machine's tasks run: in-process locally, in the batch worker Lambda in AWS. */
-  public BatchWorker worker() {
+  @Produces
+  @Singleton
+  @Unremovable // looked up by the Lambda handler or tests, not injected
+  BatchWorker worker() {
     return worker;
   }
 
-  /** Local mode's Step Functions (null in AWS). */
-  public LocalBatchLauncher localLauncher() {
-    return launcher;
+  /** Local mode's Step Functions; empty in AWS. */
+  @Produces
+  @Singleton
+  @Unremovable // looked up by the Lambda handler or tests, not injected
+  Optional<LocalBatchLauncher> localLauncher() {
+    return Optional.ofNullable(launcher);
   }
 
   /** {@code KEY=value} lines a shell can source; written atomically, before the server reports ready. */

@@ -2,7 +2,7 @@ package dev.pier.api.registry;
 
 import dev.pier.api.PierConfig;
 import dev.pier.api.Security;
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
 import dev.pier.api.security.OutboundConfig;
 
 import dev.pier.security.outbound.OutboundUrlPolicy;
@@ -15,57 +15,65 @@ import dev.pier.tracking.TrackingStore;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.util.HashSet;
 import java.util.List;
 
 /**
- * The registry's services beyond the core registry: experiment tracking (MLflow runs) and the platform-wide approval
- * policy, set on the registry at start so every path that registers versions sees it.
+ * Wires the registry's services beyond the core registry and produces them for injection: experiment tracking (MLflow
+ * runs), webhooks and their signed delivery (shared with async callbacks), the outbound URL policy, and the
+ * platform-wide approval policy and event publishers, set on the registry at start so every path that registers
+ * versions sees them.
  */
 @Singleton
 @Startup
-public class RegistryServices {
-  private final Platform platform;
+public class RegistryWiring {
   private final TrackingStore tracking;
   private final WebhookStore webhooks;
   private final WebhookDispatcher dispatcher;
   private final OutboundUrlPolicy outbound;
   private software.amazon.awssdk.services.eventbridge.EventBridgeClient eventBridge;
 
-  public RegistryServices(Platform platform, PierConfig config, Security security, OutboundConfig outboundConfig) {
-    this.platform = platform;
+  public RegistryWiring(ModelRegistry registry, AwsClients aws, PierConfig config, Security security,
+      OutboundConfig outboundConfig) {
     PierConfig.Registry.Approval approval = config.registry().approval();
-    platform.registry().setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
+    registry.setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
         new HashSet<>(approval.protectedAliases())));
-    platform.registry().nameEndpointsWith(config.registry().endpointPrefix());
-    this.tracking = new TrackingStore(platform.aws().dynamoDb(), config.registry().table(),
+    registry.nameEndpointsWith(config.registry().endpointPrefix());
+    this.tracking = new TrackingStore(aws.dynamoDb(), config.registry().table(),
         "s3://" + config.registry().artifactsBucket() + "/mlflow");
     // plain http only where nobody but the local user can register a URL: local mode with authentication off
     this.outbound = OutboundUrlPolicy.of(!security.gatekeeper().authRequired(),
         outboundConfig.allowedHosts().orElse(List.of()));
-    this.webhooks = new WebhookStore(platform.aws().dynamoDb(), config.registry().table(), outbound);
+    this.webhooks = new WebhookStore(aws.dynamoDb(), config.registry().table(), outbound);
     this.dispatcher = new WebhookDispatcher(webhooks, config.registry().events().webhookAttempts(),
         config.registry().events().webhookBackoff(), outbound);
-    platform.registry().addListener(dispatcher);
+    registry.addListener(dispatcher);
     config.registry().events().eventBusName().ifPresent(bus -> {
-      eventBridge = platform.aws().client(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder(), null);
-      platform.registry().addListener(new EventBridgePublisher(eventBridge, bus));
+      eventBridge = aws.client(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder(), null);
+      registry.addListener(new EventBridgePublisher(eventBridge, bus));
       Log.infof("registry events go to EventBridge bus %s", bus);
     });
   }
 
-  public WebhookStore webhooks() {
+  @Produces
+  @Singleton
+  WebhookStore webhooks() {
     return webhooks;
   }
 
   /** Which URLs Pier calls out to: webhooks, async callbacks, any later one. */
-  public OutboundUrlPolicy outbound() {
+  @Produces
+  @Singleton
+  OutboundUrlPolicy outbound() {
     return outbound;
   }
 
   /** Signed, retried delivery, shared by webhooks and async prediction callbacks. */
-  public WebhookDispatcher dispatcher() {
+  @Produces
+  @Singleton
+  WebhookDispatcher dispatcher() {
     return dispatcher;
   }
 
@@ -77,15 +85,9 @@ public class RegistryServices {
     }
   }
 
-  public ModelRegistry registry() {
-    return platform.registry();
-  }
-
-  public TrackingStore tracking() {
+  @Produces
+  @Singleton
+  TrackingStore tracking() {
     return tracking;
-  }
-
-  public Platform platform() {
-    return platform;
   }
 }

@@ -3,9 +3,10 @@ package dev.pier.api.async;
 import dev.pier.api.ApiErrors;
 import dev.pier.api.PierConfig;
 import dev.pier.api.inference.Predictions;
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.local.LocalStandIns;
 import dev.pier.api.privacy.RetentionConfig;
-import dev.pier.api.registry.RegistryServices;
+import dev.pier.registry.events.WebhookDispatcher;
 
 import dev.pier.async.AsyncEndpoints;
 import dev.pier.async.AsyncObjects;
@@ -30,6 +31,8 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +43,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -47,7 +51,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Wires async predictions: the record table, the bucket for large bodies, the work queue and the worker. In local
  * mode it creates the table, bucket and an ElasticMQ queue, re-queues what a previous process left unfinished and
  * runs the worker in-process ({@link AsyncPoller}); in AWS the queue is SQS ({@code pier.async.queue-url}) and the
- * same {@link AsyncWorker} runs behind the SQS-triggered handler ({@link #sqsBatch()}).
+ * same {@link AsyncWorker} runs behind the SQS-triggered handler (the {@link AsyncSqsBatch} produced here). Produces
+ * the async predictions, that SQS batch handler and whether callbacks can be signed here ({@link AsyncCallbacks}).
  *
  * <p>Endpoint-placed versions are scored by the worker through the same {@link PredictionService}, i.e. a real-time
  * {@code InvokeEndpoint} call made from the worker, not from the caller's request — except in AWS on the endpoints
@@ -57,7 +62,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * {@link AsyncWorker}).
  */
 @Singleton
-public class AsyncPlatform {
+public class AsyncWiring {
   private final SqsClient sqs;
   private final AsyncPredictions predictions;
   private final AsyncWorker worker;
@@ -65,20 +70,19 @@ public class AsyncPlatform {
   private final String callbackSecret;
   private final boolean local;
 
-  public AsyncPlatform(Platform platform, Predictions pipeline, RegistryServices registry, AsyncMetrics metrics,
-      RetentionConfig retention) {
-    PierConfig config = platform.config();
+  public AsyncWiring(PierConfig config, AwsClients aws, Optional<LocalStandIns> standIns, PredictionService service,
+      Predictions pipeline, WebhookDispatcher dispatcher, AsyncMetrics metrics, RetentionConfig retention) {
     AsyncConfig async = config.async();
-    this.local = platform.standIns() != null;
+    this.local = standIns.isPresent();
     AsyncSettings settings = new AsyncSettings(async.lease(), async.maxAttempts(), retention.asyncResults(),
         async.inlineBytes());
-    this.sqs = platform.aws().client(SqsClient.builder(),
-        local ? platform.standIns().sqsEndpoint() : async.sqsEndpoint().orElse(null));
-    AsyncTable table = new AsyncTable(platform.aws().dynamoDb(), async.table());
-    AsyncObjects objects = new AsyncObjects(platform.aws().s3(), async.bucket());
+    this.sqs = aws.client(SqsClient.builder(),
+        local ? standIns.get().sqsEndpoint() : async.sqsEndpoint().orElse(null));
+    AsyncTable table = new AsyncTable(aws.dynamoDb(), async.table());
+    AsyncObjects objects = new AsyncObjects(aws.s3(), async.bucket());
     String queueUrl;
     if (local) {
-      AsyncTable.createIfMissing(platform.aws().dynamoDb(), async.table());
+      AsyncTable.createIfMissing(aws.dynamoDb(), async.table());
       objects.createBucketIfMissing();
       queueUrl = AsyncQueue.createIfMissing(sqs, async.queue(), async.lease());
     } else {
@@ -86,7 +90,6 @@ public class AsyncPlatform {
     }
     AsyncQueue queue = new AsyncQueue(sqs, queueUrl == null ? "unset:pier.async.queue-url" : queueUrl);
     this.callbackSecret = async.callbackSecret().orElseGet(() -> local ? localCallbackSecret(config.dataDir()) : null);
-    PredictionService service = platform.predictions();
     PredictionPipeline predictions = pipeline.pipeline();
     // way in async: the stored request is decoded into a call for the pipeline every way in shares
     AsyncScorer scorer = (model, version, request) -> {
@@ -102,7 +105,7 @@ public class AsyncPlatform {
       return OipJson.writeResponse(predictions.answer(call));
     };
     CallbackSender callbacks = callbackSecret == null ? CallbackSender.NONE
-        : (url, type, body, id) -> registry.dispatcher().post(url, callbackSecret, type, body, id);
+        : (url, type, body, id) -> dispatcher.post(url, callbackSecret, type, body, id);
     AsyncEndpoints endpoints = local || async.sagemakerAsyncEndpoints().orElse(List.of()).isEmpty()
         ? AsyncEndpoints.NONE
         : new SageMakerAsyncEndpoints(service, Set.copyOf(async.sagemakerAsyncEndpoints().get()),
@@ -127,18 +130,24 @@ public class AsyncPlatform {
     }
   }
 
-  public AsyncPredictions predictions() {
+  @Produces
+  @Singleton
+  AsyncPredictions predictions() {
     return predictions;
   }
 
   /** The worker behind the SQS event source mapping in AWS. */
-  public AsyncSqsBatch sqsBatch() {
+  @Produces
+  @Singleton
+  @Unremovable // looked up by the Lambda handler or tests, not injected
+  AsyncSqsBatch sqsBatch() {
     return new AsyncSqsBatch(worker);
   }
 
-  /** Whether results can be delivered to callback URLs here (a signing secret is configured). */
-  public boolean callbacksEnabled() {
-    return callbackSecret != null;
+  @Produces
+  @Singleton
+  AsyncCallbacks callbacks() {
+    return new AsyncCallbacks(callbackSecret != null);
   }
 
   private static String localCallbackSecret(String dataDir) {

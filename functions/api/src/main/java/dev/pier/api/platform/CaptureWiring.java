@@ -1,6 +1,7 @@
-package dev.pier.api;
+package dev.pier.api.platform;
 
-import dev.pier.api.platform.Platform;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.local.LocalStandIns;
 
 import dev.pier.monitoring.capture.CaptureBuffer;
 import dev.pier.monitoring.capture.CaptureListener;
@@ -14,6 +15,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -31,14 +33,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public class CaptureWiring {
   @Produces
   @Singleton
-  CaptureBuffer captureBuffer(Platform platform, MeterRegistry meters, Instance<CaptureListener> listeners,
+  CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
       @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
-    if (platform.standIns() != null) {
+    if (standIns.isPresent()) {
       try {
-        platform.aws().s3().createBucket(b -> b.bucket(bucket));
+        aws.s3().createBucket(b -> b.bucket(bucket));
       } catch (BucketAlreadyOwnedByYouException e) {
         // there from an earlier start
       } catch (S3Exception e) {
@@ -47,7 +49,7 @@ public class CaptureWiring {
         }
       }
     }
-    CaptureStore store = new CaptureStore(platform.aws().s3(), bucket);
+    CaptureStore store = new CaptureStore(aws.s3(), bucket);
     List<CaptureListener> told = listeners.stream().toList();
     CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, rows -> {
       store.write(rows);
