@@ -23,6 +23,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
         + " materialization, discovery, and Feast's routes"),
     @Tag(name = "Experiments", description = "Online experiments: design, exposures and events, analysis, decisions"),
     @Tag(name = "Flags", description = "Feature flags: targeting, rollouts, evaluation"),
+    @Tag(name = "Monitoring", description = "Monitors over captured predictions: drift, data quality, performance"
+        + " and bias from ground truth, runs and their reports, alerts, hourly profiles (plain server only)"),
+    @Tag(name = "Training", description = "Training: dataset versions, training jobs (tuned, cross-validated,"
+        + " tracked in MLflow terms, registered with lineage) and their costs"),
     @Tag(name = "Security", description = "API keys and the audit trail"),
     @Tag(name = "Privacy", description = "Erasure of a data subject's records")})
 public final class ApiDocumentation {

@@ -1,5 +1,7 @@
 package dev.pier.registry.mlflow;
 
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -33,6 +35,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
  * model logged this way is registered from {@code runs:/<run_id>/<path>} or {@code mlflow-artifacts:/…}
  * ({@link MlflowRegistryResource}).
  */
+@Tag(name = "MLflow")
 @Path("/api/2.0/mlflow-artifacts")
 @Blocking
 public class MlflowArtifactsResource {

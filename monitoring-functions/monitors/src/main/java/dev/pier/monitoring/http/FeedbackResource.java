@@ -1,5 +1,9 @@
 package dev.pier.monitoring.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
@@ -22,6 +26,7 @@ import java.util.Set;
  * monitor); runs join what has arrived and count the rest as unlabelled. Needs {@code predict}: whoever sends
  * predictions may send their outcomes.
  */
+@Tag(name = "Monitoring")
 @Path("/api/v1/feedback")
 @Produces(MediaType.APPLICATION_JSON)
 public class FeedbackResource {
@@ -32,6 +37,7 @@ public class FeedbackResource {
   public record Accepted(int accepted) {
   }
 
+  @Operation(summary = "Send ground truth for captured predictions (inline or an S3 file)")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.PREDICT)

@@ -1,5 +1,9 @@
 package dev.pier.monitoring.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -31,6 +35,7 @@ import java.util.Map;
  * Changing monitors and running them needs {@code register}, reading them {@code read}, on the platform (a monitor's
  * model is in its body, not its path).
  */
+@Tag(name = "Monitoring")
 @Path("/api/v1/monitors")
 @Produces(MediaType.APPLICATION_JSON)
 public class MonitorsResource {
@@ -38,6 +43,7 @@ public class MonitorsResource {
   /** The capture stage's buffer, when this app has one: flushed before a run so the run sees every prediction. */
   @Inject Instance<CaptureSink> sinks;
 
+  @Operation(summary = "Create a monitor")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.REGISTER)
@@ -46,12 +52,14 @@ public class MonitorsResource {
     return Response.created(URI.create("/api/v1/monitors/" + monitor.id())).entity(Monitors.json(monitor)).build();
   }
 
+  @Operation(summary = "List monitors")
   @GET
   @Authorize(Permission.READ)
   public Map<String, List<JsonNode>> list() {
     return Map.of("monitors", monitors.list().stream().map(Monitors::json).toList());
   }
 
+  @Operation(summary = "Get a monitor")
   @GET
   @Path("/{id}")
   @Authorize(Permission.READ)
@@ -60,6 +68,7 @@ public class MonitorsResource {
   }
 
   /** Changes window, schedule, task, prediction, protected, drift, drift_share, checks or alerts. */
+  @Operation(summary = "Change a monitor (conditional on its revision)")
   @PATCH
   @Path("/{id}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -68,6 +77,7 @@ public class MonitorsResource {
     return Monitors.json(monitors.update(id, MonitorRequest.parsePatch(body)));
   }
 
+  @Operation(summary = "Delete a monitor with its reference, runs and alerts")
   @DELETE
   @Path("/{id}")
   @Authorize(Permission.REGISTER)
@@ -77,6 +87,7 @@ public class MonitorsResource {
   }
 
   /** Runs the monitor now over the window that ends now; it sees every prediction answered before it started. */
+  @Operation(summary = "Run a monitor now over the window that ends now")
   @POST
   @Path("/{id}/runs")
   @Authorize(Permission.REGISTER)
@@ -88,6 +99,7 @@ public class MonitorsResource {
         .entity(Monitors.json(run)).build();
   }
 
+  @Operation(summary = "A monitor's runs, newest window first")
   @GET
   @Path("/{id}/runs")
   @Authorize(Permission.READ)
@@ -95,6 +107,7 @@ public class MonitorsResource {
     return Map.of("runs", monitors.runs(id));
   }
 
+  @Operation(summary = "Get one run in full")
   @GET
   @Path("/{id}/runs/{run}")
   @Authorize(Permission.READ)
@@ -103,6 +116,7 @@ public class MonitorsResource {
   }
 
   /** The run as one HTML page that needs nothing from the network: figures, tables and a plot per drifted column. */
+  @Operation(summary = "A run as one self-contained HTML page")
   @GET
   @Path("/{id}/runs/{run}/report.html")
   @Produces(MediaType.TEXT_HTML)
@@ -111,6 +125,7 @@ public class MonitorsResource {
     return monitors.report(id, run);
   }
 
+  @Operation(summary = "The alerts a monitor's runs raised")
   @GET
   @Path("/{id}/alerts")
   @Authorize(Permission.READ)

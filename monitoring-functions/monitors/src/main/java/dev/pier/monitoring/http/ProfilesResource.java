@@ -1,5 +1,9 @@
 package dev.pier.monitoring.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -23,6 +27,7 @@ import java.util.Map;
  * {@code GET /api/v1/profiles/{model}/{version}?from=…&to=…}: the hourly profiles of a version's captured predictions
  * (default: the last 24 hours), one summary per hour that has any. {@code version} is a number or an alias.
  */
+@Tag(name = "Monitoring")
 @Path("/api/v1/profiles/{model}/{version}")
 @Produces(MediaType.APPLICATION_JSON)
 public class ProfilesResource {
@@ -32,6 +37,7 @@ public class ProfilesResource {
   @Inject ProfileStore profiles;
   @Inject ModelRegistry registry;
 
+  @Operation(summary = "Hourly profiles of a version's captured predictions")
   @GET
   @Authorize(Permission.READ)
   public com.fasterxml.jackson.databind.JsonNode hourly(@PathParam("model") String model, @PathParam("version") String version,
