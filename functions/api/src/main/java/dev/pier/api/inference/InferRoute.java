@@ -233,6 +233,9 @@ public class InferRoute {
           + " request body"));
       return;
     }
+    if (http.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+      exchange.ctx().response().writeContinue(); // admitted: now the client may send the body (curl waits for this)
+    }
     http.resume();
     http.body().onComplete(read -> {
       PredictionCall call = exchange.call();
