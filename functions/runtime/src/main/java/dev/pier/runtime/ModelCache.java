@@ -169,25 +169,7 @@ public final class ModelCache implements AutoCloseable {
     return lease(version, context, work, budget.maxMeanNanos(), budget.mayBlock());
   }
 
-  /**
-   * The cache key of {@code version}: the last one's again when asked for the same version object (the resolver
-   * hands out one per version until it refreshes), so a run of requests for one version builds no key per call.
-   */
-  private Key key(ModelVersion version) {
-    VersionKey last = lastKey;
-    if (last != null && last.version() == version) {
-      return last.key();
-    }
-    Key key = newKey(version);
-    lastKey = new VersionKey(version, key);
-    return key;
-  }
-
-  private volatile VersionKey lastKey;
-
-  private record VersionKey(ModelVersion version, Key key) {}
-
-  private static Key newKey(ModelVersion version) {
+  private static Key key(ModelVersion version) {
     return new Key(version.model(), version.version(), version.artifact().sha256(), version.artifact().key(),
         version.framework(), version.signature(), version.serving().batching(),
         version.metadata().properties().get(ArtifactSignature.PROPERTY));
