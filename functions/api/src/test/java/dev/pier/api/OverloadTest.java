@@ -140,6 +140,23 @@ class OverloadTest {
     eventually(() -> limits.inUse("demo") == 0);
   }
 
+  @Test
+  void aLargeRequestThatExpects100ContinueIsToldToSendItsBodyOnceAdmitted() throws Exception {
+    byte[] body = rows(5000).getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v2/models/demo/infer HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json"
+          + "\r\nExpect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(Answer.read(socket.getInputStream()).status()).isEqualTo(100);
+      out.write(body);
+      out.flush();
+      Answer served = Answer.read(socket.getInputStream());
+      assertThat(served.status()).isEqualTo(200);
+      assertThat(served.body()).contains("\"shape\":[5000");
+    }
+  }
+
   private Socket connect() throws IOException {
     Socket socket = new Socket(base.getHost(), base.getPort());
     socket.setSoTimeout(30_000); // a safety net only: the answers come in milliseconds

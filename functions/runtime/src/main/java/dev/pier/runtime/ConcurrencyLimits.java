@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class ConcurrencyLimits {
   private final int maxConcurrent;
   private final long maxWaitNanos;
-  private final ConcurrentHashMap<String, Semaphore> permits = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ModelPermits> permits = new ConcurrentHashMap<>();
 
   public ConcurrencyLimits(int maxConcurrent, Duration maxWait) {
     if (maxConcurrent < 1) {
@@ -52,7 +52,7 @@ public final class ConcurrencyLimits {
     if (maxConcurrent == Integer.MAX_VALUE) {
       return NONE;
     }
-    Semaphore s = semaphore(model);
+    ModelPermits s = semaphore(model);
     boolean acquired = s.tryAcquire();
     if (!acquired) {
       if (!budget.mayBlock()) {
@@ -70,7 +70,7 @@ public final class ConcurrencyLimits {
       throw new PierException(429, "model '" + model + "' is at its limit of " + maxConcurrent
           + " concurrent predictions on this server; retry shortly");
     }
-    return s::release;
+    return s;
   }
 
   /** Permits of {@code model} held now (for tests and diagnostics). */
@@ -79,8 +79,25 @@ public final class ConcurrencyLimits {
     return s == null || maxConcurrent == Integer.MAX_VALUE ? 0 : maxConcurrent - s.availablePermits();
   }
 
-  private Semaphore semaphore(String model) {
-    return permits.computeIfAbsent(model, m -> new Semaphore(maxConcurrent));
+  private ModelPermits semaphore(String model) {
+    ModelPermits s = permits.get(model); // a plain read first: computeIfAbsent may lock the bin even on a hit
+    return s != null ? s : permits.computeIfAbsent(model, m -> new ModelPermits(maxConcurrent));
+  }
+
+  /**
+   * A model's permits, and the one {@link Permit} that gives one back: a permit is a count, not an object, so no
+   * call allocates one (the REST hot path takes and returns a permit per request). Callers close each permit they
+   * were given exactly once ({@code PredictionCall.releasePermit} makes sure).
+   */
+  private static final class ModelPermits extends Semaphore implements Permit {
+    ModelPermits(int permits) {
+      super(permits);
+    }
+
+    @Override
+    public void close() {
+      release();
+    }
   }
 
   private static final Permit NONE = () -> { };

@@ -17,6 +17,7 @@ import dev.pier.runtime.prediction.WayIn;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -26,8 +27,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import org.jboss.logging.MDC;
 
 /**
@@ -37,7 +37,7 @@ import org.jboss.logging.MDC;
  *
  * <p>Small bodies (up to {@link OipAnswer#INLINE_BODY_BYTES}) are read, then run through the prediction pipeline
  * with a budget that may not block, on the HTTP I/O thread, together with the others read in the same I/O burst (see
- * {@link #BURST}); a stage that would block — presented credentials to verify, a first load, micro-batching, an
+ * {@link #burst}); a stage that would block — presented credentials to verify, a first load, micro-batching, an
  * endpoint, an explanation, a wait for capacity, writing an audit sample — declines, and the same call resumes at
  * that stage on a worker thread. Larger bodies (and every body when {@code pier.limits.inline-max-mean-micros} is 0)
  * are admitted from their headers — caller, then capacity — before a byte of the body is read, and run on a worker
@@ -61,6 +61,11 @@ public class InferRoute {
   private static final CharSequence UNIT_HEADER = HttpHeaders.createOptimized(InferenceResource.UNIT_HEADER);
   private static final CharSequence PREFER = HttpHeaders.createOptimized(AsyncIntake.PREFER);
   private static final CharSequence EXPERIMENT = HttpHeaders.createOptimized(OipAnswer.EXPERIMENT_HEADER);
+  private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
+  private static final CharSequence API_KEY = HttpHeaders.createOptimized(Credentials.API_KEY_HEADER);
+  private static final CharSequence SUBJECT_HEADER = HttpHeaders.createOptimized("X-Pier-Subject"); // Caller's
+  /** What a request presenting no credentials is checked with (one value, not one per request). */
+  private static final Credentials NO_CREDENTIALS = new Credentials.None();
 
   private final PredictionPipeline pipeline;
   private final Security security;
@@ -229,6 +234,9 @@ public class InferRoute {
           + " request body"));
       return;
     }
+    if (http.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+      exchange.ctx().response().writeContinue(); // admitted: now the client may send the body (curl waits for this)
+    }
     http.resume();
     http.body().onComplete(read -> {
       PredictionCall call = exchange.call();
@@ -263,38 +271,47 @@ public class InferRoute {
     HttpServerRequest http = ctx.request();
     MultiMap headers = http.headers();
     byte[] body = buffer.getBytes();
-    Credentials credentials = Credentials.from(headers::get);
+    Credentials credentials = headers.contains(AUTHORIZATION) || headers.contains(API_KEY)
+        ? Credentials.from(headers::get) : NO_CREDENTIALS;
     // only presented credentials can fail, so only they need the client's address (not the anonymous hot path)
     String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http.remoteAddress());
-    PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId,
-        AuthFilter.subject(headers::get), start, inline)
+    PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId, subject(headers), start,
+        inline)
         .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
         .unit(headers.get(UNIT_HEADER))
         .body(body, jsonLength);
-    Exchange exchange = new Exchange(ctx, call);
     MDC.put("requestId", requestId);
     try {
       // the caller is checked before anything reads their body; capacity is taken when the burst runs, so a permit is
       // held only while the model runs (a whole burst waiting to run never holds the model's capacity)
       if (!pipeline.runThrough(call, Slot.ADMIT)) {
-        onWorker(exchange); // credentials to verify: an API key is read from DynamoDB, a JWT issuer's keys fetched
+        // credentials to verify: an API key is read from DynamoDB, a JWT issuer's keys fetched
+        onWorker(new Exchange(ctx, call));
         return;
       }
       parse(call);
       if (Context.isOnEventLoopThread()) {
-        List<Exchange> burst = BURST.get();
-        if (burst.isEmpty()) {
-          ctx.vertx().runOnContext(v -> runBurst(burst));
+        Burst burst = this.burst.get();
+        if (burst.size == 0) {
+          ctx.vertx().runOnContext(burst);
         }
-        burst.add(exchange);
+        burst.add(ctx, call);
       } else {
-        runBurst(new ArrayList<>(List.of(exchange)));
+        Burst alone = new Burst();
+        alone.add(ctx, call);
+        alone.handle(null);
       }
     } catch (RuntimeException e) {
       fail(ctx, requestId, e);
     } finally {
       MDC.remove("requestId");
     }
+  }
+
+  /** The data subject: {@code X-Pier-Subject}, else the unit ({@code AuthFilter.subject}, without a function). */
+  private static String subject(MultiMap headers) {
+    String subject = headers.get(SUBJECT_HEADER);
+    return subject != null ? subject : headers.get(UNIT_HEADER);
   }
 
   /** Sets the call's request from its body; a malformed body ends the call (counted) and is thrown. */
@@ -314,40 +331,72 @@ public class InferRoute {
    * http}). Each request still gets its own model call: nothing about its answer changes, only when it is computed
    * (microseconds later, within the same loop iteration).
    */
-  private static final ThreadLocal<List<Exchange>> BURST = ThreadLocal.withInitial(ArrayList::new);
+  private final ThreadLocal<Burst> burst = ThreadLocal.withInitial(Burst::new);
 
-  /** A call and the HTTP exchange that answers it. */
+  /** A call and the HTTP exchange that answers it, off the hot path (workers, large bodies). */
   private record Exchange(RoutingContext ctx, PredictionCall call) {}
 
-  /** Runs a burst's calls as far as they go without blocking, in arrival order; the declined resume on a worker. */
-  private void runBurst(List<Exchange> burst) {
-    Exchange[] exchanges = burst.toArray(Exchange[]::new);
-    burst.clear();
-    Object[] outcomes = new Object[exchanges.length]; // TRUE: answered, FALSE: declined, or a RuntimeException
-    for (int i = 0; i < exchanges.length; i++) {
-      PredictionCall call = exchanges[i].call();
-      MDC.put("requestId", call.requestId());
-      try {
-        outcomes[i] = pipeline.run(call) ? Boolean.TRUE : Boolean.FALSE;
-      } catch (RuntimeException e) {
-        outcomes[i] = e;
-      } finally {
-        MDC.remove("requestId");
+  /**
+   * One I/O thread's burst: its calls and their exchanges in arrival order, in arrays kept from burst to burst, so
+   * that taking part in a burst allocates nothing per request; the burst itself is the task that runs it.
+   */
+  private final class Burst implements Handler<Void> {
+    private RoutingContext[] contexts = new RoutingContext[16];
+    private PredictionCall[] calls = new PredictionCall[16];
+    /** Per call once run: TRUE answered, FALSE declined, or the RuntimeException that failed it. */
+    private Object[] outcomes = new Object[16];
+    private int size;
+
+    void add(RoutingContext ctx, PredictionCall call) {
+      if (size == calls.length) {
+        contexts = Arrays.copyOf(contexts, size * 2);
+        calls = Arrays.copyOf(calls, size * 2);
+        outcomes = Arrays.copyOf(outcomes, size * 2);
       }
+      contexts[size] = ctx;
+      calls[size++] = call;
     }
-    for (int i = 0; i < exchanges.length; i++) {
-      Exchange exchange = exchanges[i];
-      try {
-        switch (outcomes[i]) {
-          case Boolean answered when answered -> write(exchange.ctx(), exchange.call().requestId(),
-              OipAnswer.of(exchange.call()));
-          case Boolean declined -> onWorker(exchange);
-          case RuntimeException e -> fail(exchange.ctx(), exchange.call().requestId(), e);
-          default -> throw new IllegalStateException(String.valueOf(outcomes[i]));
+
+    /** Runs the burst's calls as far as they go without blocking, in arrival order; the declined resume on a worker. */
+    @Override
+    public void handle(Void ignored) {
+      int n = size;
+      for (int i = 0; i < n; i++) {
+        PredictionCall call = calls[i];
+        MDC.put("requestId", call.requestId());
+        try {
+          outcomes[i] = pipeline.run(call) ? Boolean.TRUE : Boolean.FALSE;
+        } catch (RuntimeException e) {
+          outcomes[i] = e;
+        } finally {
+          MDC.remove("requestId");
         }
-      } catch (RuntimeException e) {
-        // writing one answer failed (its connection is gone): the others are still owed theirs
-        Log.debugf(e, "could not answer request %s", exchange.call().requestId());
+      }
+      for (int i = 0; i < n; i++) {
+        RoutingContext ctx = contexts[i];
+        PredictionCall call = calls[i];
+        try {
+          switch (outcomes[i]) {
+            case Boolean answered when answered -> write(ctx, call.requestId(), OipAnswer.of(call));
+            case Boolean declined -> onWorker(new Exchange(ctx, call));
+            case RuntimeException e -> fail(ctx, call.requestId(), e);
+            default -> throw new IllegalStateException(String.valueOf(outcomes[i]));
+          }
+        } catch (RuntimeException e) {
+          // writing one answer failed (its connection is gone): the others are still owed theirs
+          Log.debugf(e, "could not answer request %s", call.requestId());
+        }
+      }
+      // calls added meanwhile (none are expected: answers are written, not read) move up and run as a burst of their own
+      int more = size - n;
+      System.arraycopy(contexts, n, contexts, 0, more);
+      System.arraycopy(calls, n, calls, 0, more);
+      Arrays.fill(contexts, more, size, null);
+      Arrays.fill(calls, more, size, null);
+      Arrays.fill(outcomes, 0, n, null);
+      size = more;
+      if (more > 0) {
+        contexts[0].vertx().runOnContext(this);
       }
     }
   }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
 import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
@@ -31,6 +32,8 @@ public class PredictionMetrics {
   private static final int MAX_CACHED_TIMERS = 10_000;
 
   private record TimerKey(WayIn wayIn, String model, Integer version, int status) {}
+
+  private final ThreadLocal<LastTimer> last = ThreadLocal.withInitial(LastTimer::new);
 
   @Inject
   public PredictionMetrics(PierConfig config, MeterRegistry registry) {
@@ -68,24 +71,56 @@ public class PredictionMetrics {
    */
   public void prediction(WayIn wayIn, String model, Integer version, int status, long nanos) {
     if (registry != null) {
-      TimerKey key = new TimerKey(wayIn, model, version, status);
-      Timer timer = timers.get(key);
-      if (timer == null) {
-        timer = Timer.builder("pier.predictions")
-            .description("Prediction requests by model, version, status and way in")
-            .tags("model", model, "version", version == null ? "none" : Integer.toString(version),
-                "status", Integer.toString(status), "way_in", wayIn == null ? "none" : wayIn.label())
-            .publishPercentiles(0.5, 0.95, 0.99)
-            .register(registry);
-        if (timers.size() < MAX_CACHED_TIMERS) { // names of unknown models come from callers: bound the map
-          timers.put(key, timer);
-        }
-      }
+      Timer timer = timer(wayIn, model, version, status);
       timer.record(nanos, TimeUnit.NANOSECONDS);
     }
     if (!emf) {
       return;
     }
+    emf(wayIn, model, version, status, nanos);
+  }
+
+  /**
+   * The timer of (way in, model, version, status): the one this thread used last when it matches — consecutive
+   * predictions of a model on one thread (an I/O thread's burst) then need no key object — else from the map.
+   */
+  private Timer timer(WayIn wayIn, String model, Integer version, int status) {
+    LastTimer last = this.last.get();
+    if (last.timer != null && last.wayIn == wayIn && last.status == status && Objects.equals(last.version, version)
+        && last.model.equals(model)) {
+      return last.timer;
+    }
+    TimerKey key = new TimerKey(wayIn, model, version, status);
+    Timer timer = timers.get(key);
+    if (timer == null) {
+      timer = Timer.builder("pier.predictions")
+          .description("Prediction requests by model, version, status and way in")
+          .tags("model", model, "version", version == null ? "none" : Integer.toString(version),
+              "status", Integer.toString(status), "way_in", wayIn == null ? "none" : wayIn.label())
+          .publishPercentiles(0.5, 0.95, 0.99)
+          .register(registry);
+      if (timers.size() < MAX_CACHED_TIMERS) { // names of unknown models come from callers: bound the map
+        timers.put(key, timer);
+      }
+    }
+    last.wayIn = wayIn;
+    last.model = model;
+    last.version = version;
+    last.status = status;
+    last.timer = timer;
+    return timer;
+  }
+
+  /** A thread's last timer and its key. */
+  private static final class LastTimer {
+    WayIn wayIn;
+    String model;
+    Integer version;
+    int status;
+    Timer timer;
+  }
+
+  private void emf(WayIn wayIn, String model, Integer version, int status, long nanos) {
     String v = version == null ? "none" : Integer.toString(version);
     try {
       MetricsLogger logger = new MetricsLogger();

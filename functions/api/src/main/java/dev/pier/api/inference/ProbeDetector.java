@@ -31,7 +31,7 @@ public class ProbeDetector {
     int exact = 1;
     int coarse = 1;
     for (Tensor t : inputs) {
-      exact = 31 * exact + Arrays.deepHashCode(new Object[] {t.data()});
+      exact = 31 * exact + hash(t.data());
       coarse = 31 * coarse + coarseHash(t);
     }
     Integer before = recent.asMap().putIfAbsent(new Coarse(principal, model, coarse), exact);
@@ -56,7 +56,19 @@ public class ProbeDetector {
       }
       return h;
     }
-    return 31 * h + Arrays.deepHashCode(new Object[] {t.data()}); // non-float inputs: only exact repeats match
+    return 31 * h + hash(t.data()); // non-float inputs: only exact repeats match
+  }
+
+  /** {@code Arrays.deepHashCode(new Object[] {data})} without the array: this runs on every prediction. */
+  private static int hash(Object data) {
+    return switch (data) {
+      case float[] a -> 31 + Arrays.hashCode(a);
+      case double[] a -> 31 + Arrays.hashCode(a);
+      case int[] a -> 31 + Arrays.hashCode(a);
+      case long[] a -> 31 + Arrays.hashCode(a);
+      case byte[] a -> 31 + Arrays.hashCode(a);
+      case null, default -> Arrays.deepHashCode(new Object[] {data});
+    };
   }
 
   private record Coarse(String principal, String model, int hash) {}

@@ -38,6 +38,8 @@ import java.util.Map;
  */
 public final class PredictionPipeline {
   private final Stage[] stages;
+  /** The stages that record something when a call ends ({@link Stage#end} overridden), in pipeline order. */
+  private final Stage[] enders;
   private final Slot[] slots;
   /** Index of the last stage of the model's work (ENGINE, EXPLAIN): the permit is released after it; -1 if none. */
   private final int releaseAfter;
@@ -65,6 +67,7 @@ public final class PredictionPipeline {
       after[slot.ordinal()] = all.size();
     }
     this.stages = all.toArray(Stage[]::new);
+    this.enders = all.stream().filter(PredictionPipeline::recordsEnds).toArray(Stage[]::new);
     this.slots = where.toArray(Slot[]::new);
     this.releaseAfter = release;
     this.capacityAt = capacity;
@@ -181,12 +184,24 @@ public final class PredictionPipeline {
   private void end(PredictionCall call, int status, RuntimeException failure) {
     call.releasePermit();
     call.ended(status, failure);
-    for (Stage stage : stages) {
+    for (Stage stage : enders) {
       try {
         stage.end(call);
       } catch (RuntimeException e) {
         // recording an outcome must never change it
       }
+    }
+  }
+
+  /**
+   * Whether {@code stage} overrides {@link Stage#end}: only those are called when a call ends, so a stage with nothing
+   * to record costs no call per request (the default does nothing).
+   */
+  private static boolean recordsEnds(Stage stage) {
+    try {
+      return stage.getClass().getMethod("end", PredictionCall.class).getDeclaringClass() != Stage.class;
+    } catch (NoSuchMethodException e) {
+      return true;
     }
   }
 
