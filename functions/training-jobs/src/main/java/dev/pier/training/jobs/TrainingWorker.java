@@ -247,7 +247,12 @@ public final class TrainingWorker {
       }
       metrics.put("best_round", (double) cv.bestRound());
       tracking.log(trial.runId(), Map.of(), metrics, Map.of());
-      tracking.history(trial.runId(), "cv_" + metric + "_mean", cv.history());
+      tracking.history(trial.runId(), "cv_" + metric + "_by_round", cv.history()); // the folds' mean per round
+    } catch (dev.pier.training.TrialPruned e) { // the pruner judged it not worth finishing
+      double seconds = seconds(start);
+      done = new TrialRecord(number, trial.params(), "PRUNED", null, null, null, null, null, e.getMessage(),
+          trial.runId(), seconds, trialCost(job, seconds));
+      status = "KILLED";
     } catch (TrialStopped e) {
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, e.getMessage(),
