@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * scikit-learn's {@code GroupKFold}: no group is split across folds; groups are dealt, largest first, each to the
  * fold with the fewest rows so far (the first such fold on a tie). Groups of equal size are taken in descending group
- * order — numpy's {@code argsort(...)[::-1]} with a stable sort, which is what numpy does for up to 16 groups; beyond
- * that numpy's introsort may order equal-sized groups differently, so the folds equal scikit-learn's exactly whenever
- * there are at most 16 groups or the group sizes are distinct.
+ * order: numpy's {@code argsort(sizes)[::-1]} as numpy sorts up to 16 values (stably); for more groups numpy's order of
+ * equal sizes depends on its build and CPU (AVX-512 sorting networks), so the folds equal scikit-learn's whenever there
+ * are at most 16 groups or the group sizes are distinct.
  */
 public record GroupKFold(int k) implements Splitter {
   @Override
@@ -40,7 +40,7 @@ public record GroupKFold(int k) implements Splitter {
     for (int g : groups) {
       sizes[dense[g]]++;
     }
-    // Stable ascending sort by size, then reversed: descending size, ties by descending group.
+    // Stable ascending sort by size, walked backwards: descending size, ties by descending group.
     Integer[] byAscending = new Integer[count];
     for (int g = 0; g < count; g++) {
       byAscending[g] = g;
