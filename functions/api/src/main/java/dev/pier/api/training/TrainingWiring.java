@@ -76,7 +76,8 @@ public class TrainingWiring {
     this.budgets = pairs(budgets, "pier.training.budgets");
     TrainingJobsTable jobsTable = new TrainingJobsTable(aws.dynamoDb(), table);
     XGBoostModelTrainer trainer = new XGBoostModelTrainer(threads);
-    TrainingWorker worker = new TrainingWorker(jobsTable, datasets, trainer, Searches::of,
+    Searches searches = new Searches(jobsTable, trainer);
+    TrainingWorker worker = new TrainingWorker(jobsTable, datasets, trainer, searches,
         new JobTracking(registry.tracking()), platform.registry(), aws.s3(), settings, Clock.systemUTC());
     TrainingLauncher launch;
     if (local) {
@@ -94,7 +95,7 @@ public class TrainingWiring {
         public void stop(String id) {}
       };
     }
-    this.jobs = new TrainingJobs(jobsTable, datasets, trainer, launch, settings, Clock.systemUTC());
+    this.jobs = new TrainingJobs(jobsTable, datasets, trainer, launch, settings, searches, Clock.systemUTC());
   }
 
   /** {@code a=1.5,b=2} → map; a 500 at start naming the key for anything else. */

@@ -25,15 +25,17 @@ public final class TrainingJobs {
   private final ModelTrainer trainer;
   private final TrainingLauncher launcher;
   private final TrainingSettings settings;
+  private final Searches searches;
   private final Clock clock;
 
   public TrainingJobs(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer, TrainingLauncher launcher,
-      TrainingSettings settings, Clock clock) {
+      TrainingSettings settings, Searches searches, Clock clock) {
     this.jobs = jobs;
     this.datasets = datasets;
     this.trainer = trainer;
     this.launcher = launcher;
     this.settings = settings;
+    this.searches = searches;
     this.clock = clock;
   }
 
@@ -90,7 +92,7 @@ public final class TrainingJobs {
         : "rmse";
     trainer.check(parsed.params(), metric);
     if (parsed.tuning() != null) {
-      Searches.check(parsed.tuning(), parsed.params());
+      searches.check(parsed.tuning(), parsed.params(), metric);
     }
     long holdout = (long) Math.ceil(parsed.split().holdout() * version.rows());
     long trainRows = version.rows() - holdout;
