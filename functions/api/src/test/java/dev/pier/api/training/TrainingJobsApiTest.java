@@ -162,4 +162,39 @@ class TrainingJobsApiTest {
     assertThat(job.getString("state")).isEqualTo("ABORTED");
     given().post("/api/v1/training-jobs/" + id + "/cancel").then().statusCode(409);
   }
+
+  @Test
+  void aSearchRunsItsTrialsInParallelBatchesAndRefitsTheBestOne() throws Exception {
+    String id = given().contentType("application/json")
+        .body(job("tuned", ", \"tuning\": {\"strategy\": \"tpe\", \"max_trials\": 4, \"parallel\": 2,"
+            + " \"space\": {\"max_depth\": {\"type\": \"int\", \"low\": 1, \"high\": 5},"
+            + " \"eta\": {\"type\": \"float\", \"low\": 0.05, \"high\": 0.5, \"log\": true}}}"))
+        .post("/api/v1/training-jobs").then().log().ifValidationFails().statusCode(201).extract().path("id");
+    JsonPath job = awaitFinished(id);
+    assertThat(job.getString("state")).as(job.prettify()).isEqualTo("SUCCEEDED");
+    assertThat(job.getInt("trials.total")).isEqualTo(4);
+    java.util.List<Float> scores = job.getList("trials.items.cv_mean", Float.class);
+    assertThat(job.getFloat("best.cv_mean")).isEqualTo(java.util.Collections.max(scores));
+    java.util.List<Integer> depths = job.getList("trials.items.params.max_depth", Integer.class);
+    assertThat(depths).allMatch(d -> d >= 1 && d <= 5);
+    assertThat(job.getString("registered")).isNull();
+    assertThat(job.getInt("best.trial")).isEqualTo(scores.indexOf(java.util.Collections.max(scores)));
+  }
+
+  @Test
+  void aJobPastItsMaxRuntimeStopsTimedOutWithTheReasonRecorded() throws Exception {
+    String id = given().contentType("application/json")
+        .body(job("slow", ", \"resources\": {\"max_runtime\": \"1s\", \"spot\": true}")
+            .replace("\"num_round\": 20", "\"num_round\": 500000"))
+        .post("/api/v1/training-jobs").then().log().ifValidationFails().statusCode(201).extract().path("id");
+    JsonPath job = awaitFinished(id);
+    assertThat(job.getString("state")).as(job.prettify()).isEqualTo("TIMED_OUT");
+    assertThat(job.getString("stop_reason")).isEqualTo("max_runtime");
+    // the limit stops the search between trials, and a trial between rounds: none finishes (none may have started)
+    assertThat(job.getList("trials.items.state")).doesNotContain("SUCCEEDED");
+    assertThat(job.getList("trials.items.error")).allMatch("max_runtime passed"::equals);
+    assertThat(job.getBoolean("cost.spot")).isTrue();
+    given().get("/api/v1/costs?since=2999-01-01").then().statusCode(200).body("jobs", equalTo(0));
+    given().get("/api/v1/costs?since=yesterday").then().statusCode(400).body("detail", containsString("since"));
+  }
 }
