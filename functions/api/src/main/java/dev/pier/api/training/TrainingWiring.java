@@ -47,6 +47,7 @@ public class TrainingWiring {
   private final Map<String, Double> budgets;
 
   public TrainingWiring(Platform platform, PierConfig config, S3Sources sources, RegistryServices registry,
+      dev.pier.features.FeatureStore featureStore,
       @ConfigProperty(name = "pier.training.project-concurrency", defaultValue = "2") int projectConcurrency,
       @ConfigProperty(name = "pier.training.high-lane", defaultValue = "2") int highLane,
       @ConfigProperty(name = "pier.training.normal-lane", defaultValue = "2") int normalLane,
@@ -95,7 +96,8 @@ public class TrainingWiring {
         public void stop(String id) {}
       };
     }
-    this.jobs = new TrainingJobs(jobsTable, datasets, trainer, launch, settings, searches, Clock.systemUTC());
+    this.jobs = new TrainingJobs(jobsTable, datasets, trainer, launch, settings, searches, Clock.systemUTC())
+        .withTrainingSets(new dev.pier.training.datasets.TrainingSets(featureStore, aws.s3()));
   }
 
   /** {@code a=1.5,b=2} → map; a 500 at start naming the key for anything else. */

@@ -5,6 +5,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.training.datasets.Column;
 import dev.pier.training.datasets.DatasetVersion;
 import dev.pier.training.datasets.Datasets;
+import dev.pier.training.datasets.TrainingSets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -26,6 +27,7 @@ public final class TrainingJobs {
   private final TrainingLauncher launcher;
   private final TrainingSettings settings;
   private final Searches searches;
+  private TrainingSets sets;
   private final Clock clock;
 
   public TrainingJobs(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer, TrainingLauncher launcher,
@@ -47,9 +49,21 @@ public final class TrainingJobs {
   public TrainingJob submit(JsonNode body) {
     TrainingJobSpec parsed = TrainingJobSpec.parse(body);
     var d = parsed.dataset();
-    DatasetVersion version = d.ref() != null ? datasets.resolve(d.ref())
-        : d.uri() != null ? datasets.record(d.name(), d.uri(), d.format())
-        : featureService(d);
+    List<String> serviceFeatures = null;
+    DatasetVersion version;
+    if (d.ref() != null) {
+      version = datasets.resolve(d.ref());
+    } else if (d.uri() != null) {
+      version = datasets.record(d.name(), d.uri(), d.format());
+    } else {
+      if (sets == null) {
+        throw PierException.notImplemented("this server has no feature store to build training sets from");
+      }
+      TrainingSets.Built built = sets.build(d.featureService(), d.entitySource());
+      version = datasets.record(d.name() != null ? d.name() : d.featureService(), built.uri(), "parquet",
+          "feature_service:" + d.featureService());
+      serviceFeatures = built.features();
+    }
     String label = d.label();
     if (label == null || label.isBlank()) {
       throw PierException.badRequest("label is required: the column to learn");
@@ -68,7 +82,7 @@ public final class TrainingJobs {
         special.add(c);
       }
     }
-    List<String> features = d.features() != null ? d.features()
+    List<String> features = d.features() != null ? d.features() : serviceFeatures != null ? serviceFeatures
         : version.schema().stream().map(Column::name).filter(n -> !special.contains(n)).toList();
     if (features.isEmpty()) {
       throw PierException.badRequest("dataset " + version.ref() + " has no feature column besides the label");
@@ -130,6 +144,12 @@ public final class TrainingJobs {
     return job;
   }
 
+  /** Where {@code {"feature_service", "entity_source"}} datasets are built (none: such a job answers 501). */
+  public TrainingJobs withTrainingSets(TrainingSets sets) {
+    this.sets = sets;
+    return this;
+  }
+
   public List<TrainingJob> list(String project, String state, String name) {
     return jobs.list().stream()
         .filter(j -> project == null || j.project().equals(project))
@@ -162,10 +182,6 @@ public final class TrainingJobs {
     }
     launcher.stop(id);
     return stored.get();
-  }
-
-  private DatasetVersion featureService(TrainingJobSpec.DataRef d) {
-    throw PierException.notImplemented("training sets from the feature store are not available in this build yet");
   }
 
   private static String names(DatasetVersion v) {
