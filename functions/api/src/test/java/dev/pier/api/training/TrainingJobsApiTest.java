@@ -48,6 +48,16 @@ class TrainingJobsApiTest {
         + extra + "}";
   }
 
+  private static void awaitStarted(String id) throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      if (given().get("/api/v1/training-jobs/" + id).then().statusCode(200).extract().path("started_at") != null) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("training job " + id + " did not start");
+  }
+
   static JsonPath awaitFinished(String id) throws InterruptedException {
     for (int i = 0; i < 1200; i++) {
       JsonPath job = given().get("/api/v1/training-jobs/" + id).then().statusCode(200).extract().jsonPath();
@@ -196,5 +206,31 @@ class TrainingJobsApiTest {
     assertThat(job.getBoolean("cost.spot")).isTrue();
     given().get("/api/v1/costs?since=2999-01-01").then().statusCode(200).body("jobs", equalTo(0));
     given().get("/api/v1/costs?since=yesterday").then().statusCode(400).body("detail", containsString("since"));
+  }
+
+  @Test
+  void aProjectAtItsConcurrencyLimitQueuesItsNextJobWhileOtherProjectsStart() throws Exception {
+    String slow = job("busy", ", \"priority\": \"high\"").replace("\"num_round\": 20", "\"num_round\": 500000");
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (String project : new String[] {"busy", "busy", "busy", "idle"}) {
+      String body = slow.replace("\"risk\"", "\"" + project + "\"");
+      ids.add(given().contentType("application/json")
+          .body(project.equals("idle") ? body.replace("\"high\"", "\"normal\"") : body)
+          .post("/api/v1/training-jobs").then().statusCode(201).extract().path("id"));
+    }
+    try {
+      // pier.training.project-concurrency is 2 and the high lane has 2 slots: the third of "busy" waits
+      given().get("/api/v1/training-jobs/" + ids.get(2)).then().statusCode(200).body("phase", equalTo("queued"))
+          .body("started_at", org.hamcrest.Matchers.nullValue());
+      for (int i : new int[] {0, 1, 3}) {
+        awaitStarted(ids.get(i));
+      }
+      given().get("/api/v1/training-jobs/" + ids.get(2)).then().statusCode(200).body("phase", equalTo("queued"));
+    } finally {
+      for (int i : new int[] {2, 0, 1, 3}) { // the queued one first: a freed slot would start it
+        given().post("/api/v1/training-jobs/" + ids.get(i) + "/cancel").then().statusCode(200);
+      }
+    }
+    assertThat(awaitFinished(ids.get(2)).getString("started_at")).isNull(); // cancelled before it ever ran
   }
 }
