@@ -21,6 +21,9 @@ import java.util.concurrent.Semaphore;
  * <p>Resuming: trials the store holds as finished are kept and never run again; trials it holds as RUNNING (their
  * process died) are run again first, with their number and params; numbering continues after the highest.
  *
+ * <p>A runner that spreads trials over processes (a Step Functions Map) uses {@link #ask} and {@link #runTrial}
+ * instead of {@link #run}: the store is then the only state shared between them.
+ *
  * <p>One {@code run} at a time per instance.
  */
 public final class Tuner {
@@ -116,14 +119,79 @@ public final class Tuner {
     });
   }
 
+  /**
+   * Up to {@code n} new trials, sampled from the store's finished trials (and the warm-start ones) and recorded as
+   * started; empty once the search is over (max_trials, the grid, patience or the target). The n are sampled together,
+   * each without the others' results, as parallel Optuna workers do.
+   */
+  public List<Trial> ask(int n) {
+    TreeMap<Integer, Trial> done = new TreeMap<>();
+    int total = 0;
+    int next = 0;
+    Double bestSoFar = null;
+    int stale = 0;
+    boolean over = false;
+    for (Trial t : store.trials()) {
+      total++;
+      next = Math.max(next, t.number() + 1);
+      if (!t.state().finished()) {
+        continue;
+      }
+      done.put(t.number(), t);
+      if (t.state() == TrialState.COMPLETE) {
+        if (bestSoFar == null || (config.maximize() ? t.value() > bestSoFar : t.value() < bestSoFar)) {
+          bestSoFar = t.value();
+          stale = 0;
+        } else {
+          stale++;
+        }
+        over |= config.target() != null
+            && (config.maximize() ? bestSoFar >= config.target() : bestSoFar <= config.target());
+        over |= config.patience() > 0 && stale >= config.patience();
+      }
+    }
+    int limit = Math.min(config.maxTrials(), config.sampler().capacity());
+    List<Trial> out = new ArrayList<>();
+    if (over) {
+      return out;
+    }
+    List<Trial> history = new ArrayList<>(config.warmStart());
+    history.addAll(done.values());
+    while (out.size() < n && total < limit) {
+      Trial trial = Trial.running(next, config.sampler().sample(config.space(), history, next));
+      next++;
+      if (store.start(trial)) {
+        out.add(trial);
+        total++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs one trial from {@link #ask} (or one the store holds as RUNNING after its process died), pruning against the
+   * store's other trials as they are when it starts, records its end in the store and returns it.
+   */
+  public Trial runTrial(Trial trial) {
+    List<Trial> others = new ArrayList<>(config.warmStart());
+    store.trials().stream().filter(t -> t.number() != trial.number()).forEach(others::add);
+    Trial done = evaluate(trial, () -> others);
+    store.finish(done);
+    return done;
+  }
+
   private Trial evaluate(Trial trial) {
+    return evaluate(trial, () -> others(trial.number()));
+  }
+
+  private Trial evaluate(Trial trial, java.util.function.Supplier<List<Trial>> others) {
     SortedMap<Integer, Double> steps = new TreeMap<>();
     try {
       CvResult result = objective.evaluate(trial.params(), (step, value) -> {
         steps.put(step, value);
         Trial now = new Trial(trial.number(), TrialState.RUNNING, trial.params(), null, steps, null, null);
         running.put(trial.number(), now);
-        if (config.pruner().prune(now, others(trial.number()), config.maximize())) {
+        if (config.pruner().prune(now, others.get(), config.maximize())) {
           throw new TrialPruned(step);
         }
       });

@@ -171,4 +171,22 @@ class TunerTest {
     assertThat(pruned.value()).isCloseTo(0.12, org.assertj.core.api.Assertions.within(1e-12));
     assertThat(r.best().number()).isZero();
   }
+
+  @Test
+  void askAndRunTrialSpreadASearchOverWorkersSharingOnlyTheStore() {
+    InMemoryTrialStore store = new InMemoryTrialStore();
+    TuningConfig config = config(new RandomSampler(2), 5, 1, 0, null, null);
+    Objective objective = (params, reporter) -> score((double) params.get("x"));
+    List<Trial> first = new Tuner(config, objective, store).ask(3);
+    assertThat(first).extracting(Trial::number).containsExactly(0, 1, 2);
+    assertThat(store.trials()).allSatisfy(t -> assertThat(t.state()).isEqualTo(TrialState.RUNNING));
+    for (Trial t : first) {
+      assertThat(new Tuner(config, objective, store).runTrial(t).state()).isEqualTo(TrialState.COMPLETE);
+    }
+    List<Trial> rest = new Tuner(config, objective, store).ask(3);
+    assertThat(rest).extracting(Trial::number).containsExactly(3, 4); // max_trials 5
+    rest.forEach(t -> new Tuner(config, objective, store).runTrial(t));
+    assertThat(new Tuner(config, objective, store).ask(3)).isEmpty();
+    assertThat(store.trials()).hasSize(5).allSatisfy(t -> assertThat(t.state()).isEqualTo(TrialState.COMPLETE));
+  }
 }
