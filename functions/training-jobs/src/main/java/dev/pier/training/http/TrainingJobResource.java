@@ -44,7 +44,8 @@ public class TrainingJobResource {
   public Response submit(String body) {
     JsonNode spec;
     try {
-      spec = body == null || body.isBlank() ? null : YAML.readTree(body); // YAML 1.2 reads JSON too
+      spec = body == null || body.isBlank() ? null
+          : body.stripLeading().startsWith("{") ? JSON.readTree(body) : YAML.readTree(body);
     } catch (IOException e) {
       throw PierException.badRequest("the training job is neither JSON nor YAML: " + e.getMessage().lines()
           .findFirst().orElse(""));
