@@ -180,7 +180,7 @@ class PierUpTest {
     Launched unknown = launch("upp");
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(unknown.output()).startsWith("pier: unknown verb 'upp'\nusage: ./pier <verb>");
-    for (String verb : java.util.List.of("up", "models", "jobs", "features", "keys", "sign", "test", "build", "lambda", "bench")) {
+    for (String verb : java.util.List.of("up", "models", "jobs", "train", "features", "keys", "sign", "test", "build", "lambda", "bench")) {
       Launched help = launch(verb, "--help");
       assertThat(help.exit()).as(verb).isZero();
       assertThat(help.output()).as(verb).startsWith("usage: ./pier " + verb);

@@ -15,6 +15,11 @@ public interface SearchStrategy {
    */
   List<Map<String, Object>> suggest(int count, List<TrialRecord> history);
 
+  /** Whether to stop {@code running} after the steps it reported so far (the pruner), given the other trials. */
+  default boolean prune(TrialRecord running, java.util.SortedMap<Integer, Double> steps, List<TrialRecord> others) {
+    return false;
+  }
+
   /** No tuning: the job's params, once. */
   static SearchStrategy single(Map<String, Object> params) {
     return (count, history) -> history.isEmpty() && count > 0 ? List.of(params) : List.of();

@@ -33,7 +33,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -52,7 +51,7 @@ public final class TrainingWorker {
   private final TrainingJobsTable jobs;
   private final Datasets datasets;
   private final ModelTrainer trainer;
-  private final Function<TrainingJobSpec, SearchStrategy> searches;
+  private final Searches searches;
   private final JobTracking tracking;
   private final ModelRegistry registry;
   private final S3Client s3;
@@ -62,7 +61,7 @@ public final class TrainingWorker {
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
 
   public TrainingWorker(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer,
-      Function<TrainingJobSpec, SearchStrategy> searches, JobTracking tracking, ModelRegistry registry, S3Client s3,
+      Searches searches, JobTracking tracking, ModelRegistry registry, S3Client s3,
       TrainingSettings settings, Clock clock) {
     this.jobs = jobs;
     this.datasets = datasets;
@@ -174,7 +173,7 @@ public final class TrainingWorker {
     }
     int left = job.spec().maxTrials() - trials.size();
     List<Map<String, Object>> next = left <= 0 ? List.of()
-        : searches.apply(job.spec()).suggest(Math.min(left, job.spec().parallel()), trials);
+        : searches.of(job).suggest(Math.min(left, job.spec().parallel()), trials);
     int number = trials.size();
     for (Map<String, Object> params : next) {
       TrialRecord t = new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
@@ -224,11 +223,19 @@ public final class TrainingWorker {
     Instant start = clock.instant();
     TrialRecord done;
     String status = "FINISHED";
+    SearchStrategy search = searches.of(job);
+    List<TrialRecord> others = jobs.trials(id).stream().filter(TrialRecord::finished).toList();
+    java.util.SortedMap<Integer, Double> steps = new java.util.TreeMap<>();
+    TrialRecord current = trial;
     try {
       Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
           ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
       ModelTrainer.CvOutcome cv = trainer.crossValidate(loaded.table(), loaded.folds(), trial.params(), metric,
           job.spec().seed(), (step, mean) -> {
+            steps.put(step, mean);
+            if (search.prune(current, steps, others)) {
+              throw new dev.pier.training.TrialPruned(step);
+            }
             if (stopped.contains(id)) {
               throw new TrialStopped("the job was cancelled");
             }
@@ -247,7 +254,13 @@ public final class TrainingWorker {
       }
       metrics.put("best_round", (double) cv.bestRound());
       tracking.log(trial.runId(), Map.of(), metrics, Map.of());
-      tracking.history(trial.runId(), "cv_" + metric + "_mean", cv.history());
+      tracking.history(trial.runId(), "cv_" + metric + "_by_round", cv.history()); // the folds' mean per round
+    } catch (dev.pier.training.TrialPruned e) { // the pruner judged it not worth finishing
+      double seconds = seconds(start);
+      done = new TrialRecord(number, trial.params(), "PRUNED", null, null, null, List.copyOf(steps.values()), null,
+          e.getMessage(),
+          trial.runId(), seconds, trialCost(job, seconds));
+      status = "KILLED";
     } catch (TrialStopped e) {
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, e.getMessage(),

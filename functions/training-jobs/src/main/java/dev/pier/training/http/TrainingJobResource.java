@@ -1,0 +1,91 @@
+package dev.pier.training.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.Permission;
+import dev.pier.training.jobs.TrainingJob;
+import dev.pier.training.jobs.TrainingJobs;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * Training jobs: {@code POST /api/v1/training-jobs} (JSON, or the YAML {@code ./pier train job.yaml} sends),
+ * {@code GET} one or all, {@code POST …/{id}/cancel}. Training registers models, so submitting and cancelling need
+ * {@code register} on the platform; reading needs {@code read}.
+ */
+@Path("/api/v1/training-jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class TrainingJobResource {
+  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  @Inject TrainingJobs jobs;
+
+  @POST
+  @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
+  @Authorize(Permission.REGISTER)
+  public Response submit(String body) {
+    JsonNode spec;
+    try {
+      spec = body == null || body.isBlank() ? null
+          : body.stripLeading().startsWith("{") ? JSON.readTree(body) : YAML.readTree(body);
+    } catch (IOException e) {
+      throw PierException.badRequest("the training job is neither JSON nor YAML: " + e.getMessage().lines()
+          .findFirst().orElse(""));
+    }
+    TrainingJob job = jobs.submit(spec);
+    return Response.status(201).location(URI.create("/api/v1/training-jobs/" + job.id())).entity(view(job, false))
+        .build();
+  }
+
+  @GET
+  @Authorize(value = Permission.READ, anyModel = true)
+  public ObjectNode list(@QueryParam("project") String project, @QueryParam("state") String state,
+      @QueryParam("name") String name) {
+    ObjectNode out = JSON.createObjectNode();
+    var items = out.putArray("jobs");
+    jobs.list(project, state, name).forEach(j -> items.add(view(j, false)));
+    return out;
+  }
+
+  /** The job with its trials (number, params, state, scores, run, seconds, cost). */
+  @GET
+  @Path("{id}")
+  @Authorize(value = Permission.READ, anyModel = true)
+  public ObjectNode get(@PathParam("id") String id) {
+    return view(jobs.get(id), true);
+  }
+
+  @POST
+  @Path("{id}/cancel")
+  @Authorize(Permission.REGISTER)
+  public ObjectNode cancel(@PathParam("id") String id) {
+    return view(jobs.cancel(id), false);
+  }
+
+  private ObjectNode view(TrainingJob job, boolean withTrials) {
+    ObjectNode o = JSON.valueToTree(job);
+    o.put("mlflow_experiment", job.experimentId());
+    if (withTrials) {
+      ((ObjectNode) o.get("trials")).set("items", JSON.valueToTree(jobs.trials(job.id())));
+    }
+    return o;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.pier.training.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.PierException;
+import dev.pier.training.TrainingParams;
+import dev.pier.training.tuning.Pruner;
+import dev.pier.training.tuning.Sampler;
+import dev.pier.training.tuning.SearchSpace;
+import dev.pier.training.tuning.Trial;
+import dev.pier.training.tuning.TrialState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The search a job's {@code tuning} asks for, on the training library's samplers (random, grid, TPE with Optuna's
+ * defaults) and pruners (median, successive halving, Hyperband), driven one batch at a time by the workflow's Suggest
+ * state instead of the library's in-process {@code Tuner}: each batch's trials run as Map iterations, and the trials
+ * recorded in the jobs table are the history the sampler learns from. Options besides {@code space},
+ * {@code strategy}, {@code max_trials} and {@code parallel}: {@code pruner}, {@code early_stopping}
+ * ({@code {"patience": n, "target": x}}) and {@code warm_start} (an earlier job's id whose trials the sampler and
+ * pruner learn from).
+ */
+public final class Searches {
+  private static final Set<String> OPTIONS = Set.of("pruner", "early_stopping", "warm_start");
+  private final TrainingJobsTable jobs;
+  private final ModelTrainer trainer;
+
+  public Searches(TrainingJobsTable jobs, ModelTrainer trainer) {
+    this.jobs = jobs;
+    this.trainer = trainer;
+  }
+
+  /** A 400 naming what is wrong with {@code tuning} (its space, strategy, pruner, options). */
+  public void check(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric) {
+    parts(tuning, params, metric, "check");
+    JsonNode warm = tuning.options().get("warm_start");
+    if (warm != null && !warm.isNull()) {
+      if (!warm.isTextual() || jobs.get(warm.asText()).isEmpty()) {
+        throw PierException.badRequest("tuning.warm_start names no training job: " + warm);
+      }
+    }
+  }
+
+  private record Parts(SearchSpace space, Sampler sampler, Pruner pruner, int patience, Double target) {}
+
+  @SuppressWarnings("unchecked")
+  private Parts parts(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric, String study) {
+    Fields.object(tuning.options(), OPTIONS, "tuning's options");
+    Map<String, Object> json = TrainingJobsTable.JSON.convertValue(tuning.space(), Map.class);
+    SearchSpace space = SearchSpace.parse(json);
+    boolean maximize = trainer.greaterIsBetter(metric);
+    Sampler sampler = Sampler.of(tuning.strategy(), space, maximize, 0);
+    String pruner = Fields.text(tuning.options(), "pruner");
+    Pruner p = Pruner.of(pruner, tuning.strategy(), TrainingParams.of(params).numRound(), study);
+    JsonNode early = tuning.options().path("early_stopping");
+    int patience = 0;
+    Double target = null;
+    if (!early.isMissingNode() && !early.isNull()) {
+      Fields.object(early, Set.of("patience", "target"), "tuning.early_stopping");
+      Integer pat = Fields.integer(early, "patience");
+      patience = pat == null ? 0 : pat;
+      target = Fields.number(early, "target");
+      if (patience < 0) {
+        throw PierException.badRequest("tuning.early_stopping.patience must not be negative");
+      }
+    }
+    return new Parts(space, sampler, p, patience, target);
+  }
+
+  /** The job's search: one trial of its params without tuning. */
+  public SearchStrategy of(TrainingJob job) {
+    TrainingJobSpec spec = job.spec();
+    if (spec.tuning() == null) {
+      return SearchStrategy.single(spec.params());
+    }
+    Parts parts = parts(spec.tuning(), spec.params(), spec.metric(), job.id());
+    boolean maximize = trainer.greaterIsBetter(spec.metric());
+    List<Trial> warm = new ArrayList<>();
+    JsonNode warmJob = spec.tuning().options().get("warm_start");
+    if (warmJob != null && warmJob.isTextual()) {
+      jobs.trials(warmJob.asText()).stream().map(Searches::trial)
+          .filter(t -> t.state() == TrialState.COMPLETE || t.state() == TrialState.PRUNED)
+          .filter(t -> parts.space().admits(sampled(t.params(), parts.space())))
+          .forEach(t -> warm.add(new Trial(t.number(), t.state(), sampled(t.params(), parts.space()), t.value(),
+              t.intermediate(), t.cv(), t.error())));
+    }
+    return new SearchStrategy() {
+      @Override
+      public List<Map<String, Object>> suggest(int count, List<TrialRecord> history) {
+        if (stopped(history, parts, maximize)) {
+          return List.of();
+        }
+        List<Trial> known = new ArrayList<>(warm);
+        history.stream().map(Searches::trial).filter(t -> t.state().finished())
+            .forEach(t -> known.add(new Trial(t.number(), t.state(), sampled(t.params(), parts.space()), t.value(),
+                t.intermediate(), t.cv(), t.error())));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          int number = history.size() + i;
+          if (number >= parts.sampler().capacity()) {
+            break; // a grid visited whole
+          }
+          Map<String, Object> p = new TreeMap<>(spec.params());
+          p.putAll(parts.sampler().sample(parts.space(), known, number));
+          out.add(p);
+        }
+        return out;
+      }
+
+      @Override
+      public boolean prune(TrialRecord running, SortedMap<Integer, Double> steps, List<TrialRecord> others) {
+        Trial now = new Trial(running.number(), TrialState.RUNNING, sampled(running.params(), parts.space()), null,
+            steps, null, null);
+        List<Trial> rest = new ArrayList<>(warm);
+        others.stream().filter(o -> o.number() != running.number()).map(Searches::trial).forEach(rest::add);
+        return parts.pruner().prune(now, rest, maximize);
+      }
+    };
+  }
+
+  /** Patience without improvement, or the target reached: early stopping of the whole search. */
+  private static boolean stopped(List<TrialRecord> history, Parts parts, boolean maximize) {
+    Double best = null;
+    int since = 0;
+    for (TrialRecord t : history) {
+      if (!"SUCCEEDED".equals(t.state()) || t.cvMean() == null) {
+        continue;
+      }
+      if (best == null || (maximize ? t.cvMean() > best : t.cvMean() < best)) {
+        best = t.cvMean();
+        since = 0;
+      } else {
+        since++;
+      }
+    }
+    if (best != null && parts.target() != null && (maximize ? best >= parts.target() : best <= parts.target())) {
+      return true;
+    }
+    return parts.patience() > 0 && since >= parts.patience();
+  }
+
+  /** Only the space's parameters: what samplers compare. */
+  private static Map<String, Object> sampled(Map<String, Object> params, SearchSpace space) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String name : space.params().keySet()) {
+      if (params.containsKey(name)) {
+        out.put(name, params.get(name));
+      }
+    }
+    return out;
+  }
+
+  /** A recorded trial as the library's samplers and pruners see one. */
+  static Trial trial(TrialRecord t) {
+    TrialState state = switch (t.state()) {
+      case "SUCCEEDED" -> TrialState.COMPLETE;
+      case "PRUNED" -> TrialState.PRUNED;
+      case "FAILED" -> TrialState.FAIL;
+      default -> TrialState.RUNNING;
+    };
+    SortedMap<Integer, Double> steps = new TreeMap<>();
+    if (t.history() != null) {
+      for (int i = 0; i < t.history().size(); i++) {
+        steps.put(i, t.history().get(i));
+      }
+    }
+    Double value = state == TrialState.COMPLETE ? t.cvMean()
+        : state == TrialState.PRUNED && !steps.isEmpty() ? steps.get(steps.lastKey()) : null;
+    return new Trial(t.number(), state, t.params(), value, steps, null, t.error());
+  }
+}

@@ -1,0 +1,79 @@
+package dev.pier.training.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pier.kernel.aws.DynamoTables;
+import dev.pier.training.StandIns;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trial records in the jobs table (the DynamoDB stand-in): each trial is written once when suggested and once when
+ * finished, conditionally, so a number is never recorded twice and a finished trial never changes. Prints the cost per
+ * trial for the first and the last thousand of 3,000 (a figure, not an assertion: this machine's load varies).
+ */
+class TrialBookkeepingTest {
+  @TempDir static Path work;
+  static StandIns standIns;
+  static TrainingJobsTable jobs;
+
+  @BeforeAll
+  static void start() throws Exception {
+    standIns = new StandIns(work.resolve("aws"));
+    DynamoTables.createIfMissing(standIns.clients.dynamoDb(), "jobs", DynamoTables.SINGLE_TABLE, null);
+    jobs = new TrainingJobsTable(standIns.clients.dynamoDb(), "jobs");
+  }
+
+  @AfterAll
+  static void stop() {
+    standIns.close();
+  }
+
+  private static TrialRecord running(int n) {
+    return new TrialRecord(n, Map.of("max_depth", 3 + n % 5), "RUNNING", null, null, null, null, null, null, null, 0,
+        0);
+  }
+
+  private static TrialRecord finished(int n, double score) {
+    return new TrialRecord(n, Map.of("max_depth", 3 + n % 5), "SUCCEEDED", score, 0.01, List.of(score),
+        List.of(score), 0, null, "run-" + n, 1.5, 0.0001);
+  }
+
+  @Test
+  void aTrialIsRecordedOnceAndAFinishedTrialNeverChanges() {
+    assertThat(jobs.createTrial("tj-a", running(0))).isTrue();
+    assertThat(jobs.createTrial("tj-a", running(0))).isFalse();
+    assertThat(jobs.putTrial("tj-a", finished(0, 0.9))).isTrue();
+    assertThat(jobs.putTrial("tj-a", finished(0, 0.1))).isFalse();
+    assertThat(jobs.trial("tj-a", 0).orElseThrow().cvMean()).isEqualTo(0.9);
+  }
+
+  @Test
+  void thousandsOfTrialsAreBookedAtAFlatCostEach() {
+    int n = 3000;
+    long[] nanos = new long[n];
+    for (int i = 0; i < n; i++) {
+      long t = System.nanoTime();
+      jobs.createTrial("tj-many", running(i));
+      jobs.putTrial("tj-many", finished(i, i / (double) n));
+      nanos[i] = System.nanoTime() - t;
+    }
+    assertThat(jobs.trials("tj-many")).hasSize(n).extracting(TrialRecord::number)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
+    System.out.printf("trial bookkeeping (2 conditional writes): first 1000 %.2f ms/trial, last 1000 %.2f ms/trial%n",
+        mean(nanos, 0, 1000), mean(nanos, n - 1000, n));
+  }
+
+  private static double mean(long[] nanos, int from, int to) {
+    long sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += nanos[i];
+    }
+    return sum / 1e6 / (to - from);
+  }
+}
