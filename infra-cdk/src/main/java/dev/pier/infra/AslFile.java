@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +32,18 @@ public record AslFile(String name, String definition) {
     }
     return id.toString();
   }
+
+  /** The {@code ${Name}} placeholders the definition needs substituted, in order of first use. */
+  public Set<String> placeholders() {
+    Set<String> names = new LinkedHashSet<>();
+    Matcher m = PLACEHOLDER.matcher(definition);
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
 
   /** Every {@code *.asl.json} under {@code dir} (recursively), sorted by name; none when {@code dir} is missing. */
   public static List<AslFile> load(Path dir) {

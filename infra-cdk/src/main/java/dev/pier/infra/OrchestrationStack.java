@@ -2,7 +2,9 @@ package dev.pier.infra;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
@@ -109,10 +111,30 @@ public final class OrchestrationStack extends Stack {
     return batchUploadRule;
   }
 
+  /**
+   * A state machine for each ASL file whose placeholders this stack can fill. One that needs another (the training
+   * workflow's {@code ${TrainingWorkerFunction}}: training runs on the plain server, no worker Lambda backs it in AWS
+   * yet) is left out rather than deployed as a machine that cannot run; synth says so on stderr.
+   */
   private void createStateMachines() {
     for (AslFile asl : AslFile.load(config.stateMachinesDir())) {
-      stateMachines.add(createStateMachine(asl));
+      Set<String> unknown = new LinkedHashSet<>(asl.placeholders());
+      unknown.removeAll(substitutions().keySet());
+      if (unknown.isEmpty()) {
+        stateMachines.add(createStateMachine(asl));
+      } else {
+        System.err.println("pier-cdk: not deploying state machine " + asl.name() + ": nothing in this app fills "
+            + unknown);
+      }
     }
+  }
+
+  private Map<String, String> substitutions() {
+    return Map.of(
+        "BatchBucket", data.batch().getBucketName(),
+        "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
+        "RegistryTable", data.registryTable().getTableName(),
+        "BatchWorkerFunction", workers.batchWorker().alias().getFunctionArn());
   }
 
   private StateMachine createStateMachine(AslFile asl) {
@@ -127,11 +149,7 @@ public final class OrchestrationStack extends Stack {
         .stateMachineType(StateMachineType.STANDARD)
         // Inlined, not an S3 asset: the template shows the definition and tests can read it.
         .definitionBody(DefinitionBody.fromString(asl.definition()))
-        .definitionSubstitutions(Map.of(
-            "BatchBucket", data.batch().getBucketName(),
-            "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
-            "RegistryTable", data.registryTable().getTableName(),
-            "BatchWorkerFunction", workers.batchWorker().alias().getFunctionArn()))
+        .definitionSubstitutions(substitutions())
         .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
         .tracingEnabled(true)
         .timeout(Duration.hours(24))

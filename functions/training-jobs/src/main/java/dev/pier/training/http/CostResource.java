@@ -1,5 +1,7 @@
 package dev.pier.training.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
@@ -19,12 +21,14 @@ import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /** {@code GET /api/v1/costs?project=&since=}: training cost totals per project and job (see {@link CostReport}). */
+@Tag(name = "Training")
 @Path("/api/v1/costs")
 @Produces(MediaType.APPLICATION_JSON)
 public class CostResource {
   @Inject TrainingJobs jobs;
   @Inject @Named("pier.training.budgets") Map<String, Double> budgets;
 
+  @Operation(summary = "Training costs per job and project, with the projects over budget")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
   public CostReport costs(@QueryParam("project") String project, @QueryParam("since") String since) {

@@ -1,5 +1,7 @@
 package dev.pier.training.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
@@ -24,12 +26,14 @@ import java.util.Set;
  * Dataset versions: {@code POST /api/v1/datasets} records the files an S3 URI names now, {@code GET} lists datasets
  * and a dataset's versions. Training data concerns the platform, as the feature store does: its permissions.
  */
+@Tag(name = "Training")
 @Path("/api/v1/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 public class DatasetResource {
   @Inject Datasets datasets;
 
   /** {@code {"name", "uri", "format"}}: 201 with the version (the same one again for the same files). */
+  @Operation(summary = "Record a dataset version (S3 files or a point-in-time training set)")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.FEATURES_WRITE)
@@ -41,12 +45,14 @@ public class DatasetResource {
         + v.version())).entity(v).build();
   }
 
+  @Operation(summary = "List datasets")
   @GET
   @Authorize(Permission.FEATURES_READ)
   public Map<String, List<Datasets.Summary>> list() {
     return Map.of("datasets", datasets.datasets());
   }
 
+  @Operation(summary = "A dataset's versions")
   @GET
   @Path("{name}/versions")
   @Authorize(Permission.FEATURES_READ)
@@ -54,6 +60,7 @@ public class DatasetResource {
     return Map.of("versions", datasets.versions(name));
   }
 
+  @Operation(summary = "One dataset version: manifest, schema, rows")
   @GET
   @Path("{name}/versions/{version}")
   @Authorize(Permission.FEATURES_READ)

@@ -1,5 +1,7 @@
 package dev.pier.training.http;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -29,6 +31,7 @@ import java.net.URI;
  * {@code GET} one or all, {@code POST …/{id}/cancel}. Training registers models, so submitting and cancelling need
  * {@code register} on the platform; reading needs {@code read}.
  */
+@Tag(name = "Training")
 @Path("/api/v1/training-jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class TrainingJobResource {
@@ -38,6 +41,7 @@ public class TrainingJobResource {
 
   @Inject TrainingJobs jobs;
 
+  @Operation(summary = "Submit a training job (JSON or YAML)")
   @POST
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
   @Authorize(Permission.REGISTER)
@@ -55,6 +59,7 @@ public class TrainingJobResource {
         .build();
   }
 
+  @Operation(summary = "List training jobs")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
   public ObjectNode list(@QueryParam("project") String project, @QueryParam("state") String state,
@@ -66,6 +71,7 @@ public class TrainingJobResource {
   }
 
   /** The job with its trials (number, params, state, scores, run, seconds, cost). */
+  @Operation(summary = "Get a training job: state, trials, best trial, cost, registered version")
   @GET
   @Path("{id}")
   @Authorize(value = Permission.READ, anyModel = true)
@@ -73,6 +79,7 @@ public class TrainingJobResource {
     return view(jobs.get(id), true);
   }
 
+  @Operation(summary = "Cancel a training job")
   @POST
   @Path("{id}/cancel")
   @Authorize(Permission.REGISTER)
