@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  */
 public final class PiiMasker {
   private static final Pattern IBAN = Pattern.compile("\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}\\b");
-  private static final Pattern CARD = Pattern.compile("(?<![\\d.])\\d(?:[ -]?\\d){12,18}(?![\\d.])");
+  /** Not inside a word: a run of digits within a hex digest or an id is not a card number. */
+  private static final Pattern CARD = Pattern.compile("(?<![\\w.])\\d(?:[ -]?\\d){12,18}(?![\\w.])");
   private static final Pattern SSN = Pattern.compile("\\b\\d{3}-\\d{2}-\\d{4}\\b");
   private static final Pattern NINO =
       Pattern.compile("\\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\\d{2} ?\\d{2} ?\\d{2} ?[A-D]\\b");

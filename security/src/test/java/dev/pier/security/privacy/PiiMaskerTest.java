@@ -15,6 +15,15 @@ class PiiMaskerTest {
     assertThat(PiiMasker.mask("card 4111 1111 1111 1111 ok")).isEqualTo("card [CARD] ok");
     assertThat(PiiMasker.mask("card 4111-1111-1111-1111")).isEqualTo("card [CARD]");
     assertThat(PiiMasker.mask("order 4111111111111112")).isEqualTo("order 4111111111111112");
+    assertThat(PiiMasker.mask("{\"card\":\"4111111111111111\"}")).isEqualTo("{\"card\":\"[CARD]\"}");
+  }
+
+  @Test
+  void leavesDigitRunsInsideHexDigestsAlone() {
+    // a SHA-256 whose digits include a Luhn-valid run of 13 (seen masking an erasure's subject_hash in the audit log)
+    String hash = "c54a6b96aeb9406556263630bf2e88862fdc524d516e7666b016a19dd919c815";
+    assertThat(PiiMasker.luhnValid("9406556263630")).isTrue();
+    assertThat(PiiMasker.mask("subject_hash " + hash)).isEqualTo("subject_hash " + hash);
   }
 
   @Test
