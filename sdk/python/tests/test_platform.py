@@ -54,7 +54,7 @@ class FeaturesTest(unittest.TestCase):
 
         t = now()
         self.pier.features.push(push, {key: [1, 2], "conv_rate": [0.5, 0.25], "trips": [7, 9],
-                                       "event_timestamp": [t, t]})
+                                       "event_timestamp": [t, t]}, to="online_and_offline")
         online = self.pier.features.get_online_features({key: [1, 2, 3]}, feature_service=service)
         self.assertEqual(online["metadata"]["feature_names"], [key, "conv_rate", "trips"])
         self.assertEqual(online["results"][1]["values"], [0.5, 0.25, None])
@@ -63,6 +63,13 @@ class FeaturesTest(unittest.TestCase):
                                                          full_feature_names=True)
         self.assertEqual(by_name["metadata"]["feature_names"], [key, f"{view}__trips"])
         self.assertEqual(by_name["results"][1]["values"], [9])
+
+        later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        historical = self.pier.features.get_historical_features(
+            [{key: 1, "event_timestamp": later, "label": 1}], feature_service=service)
+        self.assertEqual(historical["rows"], [{key: 1, "event_timestamp": later, "label": 1, "conv_rate": 0.5,
+                                               "trips": 7}])
 
         views = self.pier.features.list_views(tag=f"team:py{s}")
         self.assertEqual([v["name"] for v in views], [view])
@@ -102,6 +109,7 @@ class MonitorsTest(unittest.TestCase):
         self.assertEqual(monitor["reference"]["rows"], 6)
         self.assertIn(monitor["id"], [m["id"] for m in self.pier.monitors.list()])
         self.assertEqual(self.pier.monitors.get(monitor["id"])["window"], "PT1H")
+        self.assertEqual(self.pier.monitors.update(monitor["id"], {"window": "2h"})["window"], "PT2H")
 
         labels = [0, 0, 1, 1, 2, 2] * 3
         accepted = self.pier.monitors.feedback([{"request_id": rid, "row": 0, "label": label}
@@ -157,6 +165,9 @@ class ExperimentsTest(unittest.TestCase):
         results = self.pier.experiments.results(eid)
         self.assertEqual({a["arm"]: a["units"] for a in results["arms"]}, {"control": 1, "treatment": 1})
 
+        self.assertEqual(self.pier.experiments.analyze(eid)["action"], "CONTINUE")  # a day's data, min_days 7
+        self.assertIsInstance(self.pier.experiments.decisions(eid), list)
+        self.assertEqual(self.pier.experiments.pause(eid)["state"], "paused")
         self.assertEqual(self.pier.experiments.stop(eid)["state"], "stopped")
         with self.assertRaises(PierError) as e:
             self.pier.experiments.start(eid)
