@@ -1,6 +1,6 @@
 """The client against a running Pier (PIER_URL; PIER_FIXTURES names tests/fixtures/models of the repository).
 
-Run by ./pier test (tests/…/PythonClientTest starts ./pier up and runs this with Debian's python3):
+Run by ./pier test (tests/…/ClientsTest starts ./pier up and runs this with Debian's python3):
     PIER_URL=http://127.0.0.1:8080 PIER_FIXTURES=tests/fixtures/models PYTHONPATH=sdk/python/src \
         python3 -m unittest discover -s sdk/python/tests -v
 """

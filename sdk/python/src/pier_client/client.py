@@ -212,6 +212,239 @@ class Batch:
             time.sleep(poll)
 
 
+class Features:
+    """The feature store, in Feast's vocabulary: definitions, pushes, online and historical reads, discovery."""
+
+    def __init__(self, http: _Http):
+        self._http = http
+
+    def apply(self, definitions: Any, dry_run: bool = False) -> Dict[str, Any]:
+        """Applies a definitions document: a ``dict`` (sent as JSON) or the text of a YAML or JSON document. Returns
+        the plan (``applied``, ``changes``); a document with problems raises PierError 400 listing them all."""
+        if isinstance(definitions, (dict, list)):
+            body, content_type = json.dumps(definitions).encode("utf-8"), "application/json"
+        else:
+            body, content_type = str(definitions).encode("utf-8"), "application/yaml"
+        _, _, raw = self._http.call("POST", "/api/v1/features/apply", body, content_type,
+                                    query={"dry_run": "true" if dry_run else None})
+        return json.loads(raw)
+
+    def plan(self, definitions: Any) -> Dict[str, Any]:
+        """What :meth:`apply` would change, changing nothing (``?dry_run=true``)."""
+        return self.apply(definitions, dry_run=True)
+
+    def get_online_features(self, entities: Dict[str, List[Any]], features: Optional[Sequence[str]] = None,
+                            feature_service: Optional[str] = None,
+                            full_feature_names: bool = False) -> Dict[str, Any]:
+        """Feast's ``/get-online-features``: ``entities`` maps each join key to its values; give ``features``
+        (``"view:feature"``) or a ``feature_service``. Returns ``{"metadata": {"feature_names"}, "results": [{"values",
+        "statuses", "event_timestamps"}]}``, one result per name."""
+        body: Dict[str, Any] = {"entities": entities}
+        if features is not None:
+            body["features"] = list(features)
+        if feature_service is not None:
+            body["feature_service"] = feature_service
+        if full_feature_names:
+            body["full_feature_names"] = True
+        return self._http.json("POST", "/get-online-features", body)
+
+    def get_historical_features(self, entity_rows: Sequence[Dict[str, Any]],
+                                features: Optional[Sequence[str]] = None, feature_service: Optional[str] = None,
+                                full_feature_names: bool = False) -> Dict[str, Any]:
+        """Point-in-time correct training rows for inline ``entity_rows`` (join keys, ``event_timestamp``, labels)."""
+        body: Dict[str, Any] = {"entity_rows": list(entity_rows)}
+        if features is not None:
+            body["features"] = list(features)
+        if feature_service is not None:
+            body["feature_service"] = feature_service
+        if full_feature_names:
+            body["full_feature_names"] = True
+        return self._http.json("POST", "/api/v1/features/historical", body)
+
+    def push(self, push_source_name: str, df: Dict[str, List[Any]], to: str = "online") -> Dict[str, Any]:
+        """Feast's ``/push``: ``df`` maps each column to its values (join keys, features, the timestamp field);
+        ``to`` is ``online``, ``offline`` or ``online_and_offline``."""
+        return self._http.json("POST", "/push", {"push_source_name": push_source_name, "df": df, "to": to})
+
+    def list_views(self, q: Optional[str] = None, tag: Optional[str] = None, owner: Optional[str] = None,
+                   entity: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Feature views matching a search (``tag`` as ``key:value``)."""
+        return self._http.json("GET", "/api/v1/feature-views",
+                               query={"q": q, "tag": tag, "owner": owner, "entity": entity})["feature_views"]
+
+    def view(self, name: str) -> Dict[str, Any]:
+        """One view (``feature_view``) with every version (``versions``)."""
+        return self._http.json("GET", f"/api/v1/feature-views/{_q(name)}")
+
+
+class Monitors:
+    """Prediction monitoring: monitors over captured predictions, their runs and alerts, and ground truth."""
+
+    def __init__(self, http: _Http):
+        self._http = http
+
+    def create(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        """Creates a monitor from its JSON spec (``model``, ``version``, ``window``, ``task``, ``reference``, …)."""
+        return self._http.json("POST", "/api/v1/monitors", spec)
+
+    def list(self) -> List[Dict[str, Any]]:
+        return self._http.json("GET", "/api/v1/monitors")["monitors"]
+
+    def get(self, monitor_id: str) -> Dict[str, Any]:
+        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}")
+
+    def update(self, monitor_id: str, changes: Dict[str, Any]) -> Dict[str, Any]:
+        return self._http.json("PATCH", f"/api/v1/monitors/{_q(monitor_id)}", changes)
+
+    def delete(self, monitor_id: str) -> None:
+        self._http.call("DELETE", f"/api/v1/monitors/{_q(monitor_id)}")
+
+    def run(self, monitor_id: str) -> Dict[str, Any]:
+        """Runs the monitor now over the window that ends now; returns the run."""
+        return self._http.json("POST", f"/api/v1/monitors/{_q(monitor_id)}/runs")
+
+    def runs(self, monitor_id: str) -> List[Dict[str, Any]]:
+        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs")["runs"]
+
+    def get_run(self, monitor_id: str, run_id: str) -> Dict[str, Any]:
+        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs/{_q(run_id)}")
+
+    def report(self, monitor_id: str, run_id: str) -> str:
+        """The run as one self-contained HTML page."""
+        return self._http.call("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs/{_q(run_id)}/report.html")[2] \
+            .decode("utf-8")
+
+    def alerts(self, monitor_id: str) -> List[Dict[str, Any]]:
+        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/alerts")["alerts"]
+
+    def feedback(self, items: Optional[Sequence[Dict[str, Any]]] = None, uri: Optional[str] = None,
+                 format: Optional[str] = None) -> int:
+        """Sends ground truth: ``items`` (each ``request_id`` or ``prediction_id``, ``row``, ``label``) or a file of
+        them in S3 (``uri``). Returns how many labels were accepted."""
+        if (items is None) == (uri is None):
+            raise ValueError("give items or uri, not both")
+        body: Dict[str, Any] = {"items": list(items)} if items is not None else \
+            {k: v for k, v in dict(uri=uri, format=format).items() if v is not None}
+        return self._http.json("POST", "/api/v1/feedback", body)["accepted"]
+
+
+class Experiments:
+    """A/B experiments on a model's versions: design, start/pause/stop, exposures, events, results."""
+
+    def __init__(self, http: _Http):
+        self._http = http
+
+    def create(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        """Designs an experiment (state ``draft``), with its ``sample_size_per_arm``."""
+        return self._http.json("POST", "/api/v1/experiments", spec)
+
+    def list(self, model: Optional[str] = None, state: Optional[str] = None,
+             q: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self._http.json("GET", "/api/v1/experiments",
+                               query={"model": model, "state": state, "q": q})["experiments"]
+
+    def get(self, experiment_id: str) -> Dict[str, Any]:
+        return self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}")
+
+    def start(self, experiment_id: str) -> Dict[str, Any]:
+        return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/start")
+
+    def pause(self, experiment_id: str) -> Dict[str, Any]:
+        return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/pause")
+
+    def stop(self, experiment_id: str) -> Dict[str, Any]:
+        return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/stop")
+
+    def exposures(self, experiment_id: str, items: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+        """Reports exposures (``unit``, ``arm``, ``timestamp``) of units that were assigned by the caller."""
+        return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/exposures", {"items": list(items)})
+
+    def events(self, items: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+        """Reports metric events (``unit``, ``metric``, ``value``, ``timestamp``) to every experiment measuring them."""
+        return self._http.json("POST", "/api/v1/experiments/events", {"items": list(items)})
+
+    def results(self, experiment_id: str) -> Dict[str, Any]:
+        return self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}/results")
+
+    def analyze(self, experiment_id: str) -> Dict[str, Any]:
+        """Analyses now and applies the experiment's automatic policy; returns the decision."""
+        return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/analyze")
+
+    def decisions(self, experiment_id: str) -> List[Dict[str, Any]]:
+        return self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}/decisions")["decisions"]
+
+
+class Flags:
+    """Feature flags, evaluated by the server."""
+
+    def __init__(self, http: _Http):
+        self._http = http
+
+    def create(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        return self._http.json("POST", "/api/v1/flags", spec)
+
+    def list(self) -> List[Dict[str, Any]]:
+        return self._http.json("GET", "/api/v1/flags")["flags"]
+
+    def get(self, key: str) -> Dict[str, Any]:
+        return self._http.json("GET", f"/api/v1/flags/{_q(key)}")
+
+    def evaluate(self, key: str, targeting_key: Optional[str] = None,
+                 attributes: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Returns ``{"key", "value", "variant", "reason"}`` for one evaluation context."""
+        body: Dict[str, Any] = {"attributes": dict(attributes or {})}
+        if targeting_key is not None:
+            body["targeting_key"] = targeting_key
+        return self._http.json("POST", f"/api/v1/flags/{_q(key)}/evaluate", body)
+
+
+class Training:
+    """Training jobs (XGBoost with cross-validation and tuning) on versioned datasets."""
+
+    ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+    def __init__(self, http: _Http):
+        self._http = http
+
+    def record_dataset(self, name: str, uri: str, format: Optional[str] = None) -> Dict[str, Any]:
+        """Records the CSV or Parquet data at ``uri`` (an object or a prefix) as a dataset version."""
+        body = {k: v for k, v in dict(name=name, uri=uri, format=format).items() if v is not None}
+        return self._http.json("POST", "/api/v1/datasets", body)
+
+    def datasets(self) -> List[Dict[str, Any]]:
+        return self._http.json("GET", "/api/v1/datasets")["datasets"]
+
+    def dataset_versions(self, name: str) -> List[Dict[str, Any]]:
+        return self._http.json("GET", f"/api/v1/datasets/{_q(name)}/versions")["versions"]
+
+    def submit(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+        """Submits a job (``name``, ``dataset``, ``label``, ``params``, ``tuning``, ``register``, …); returns it."""
+        return self._http.json("POST", "/api/v1/training-jobs", spec)
+
+    def get(self, job_id: str) -> Dict[str, Any]:
+        """The job with its trials, best trial, refit, registered version and cost."""
+        return self._http.json("GET", f"/api/v1/training-jobs/{_q(job_id)}")
+
+    def list(self, project: Optional[str] = None, state: Optional[str] = None,
+             name: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self._http.json("GET", "/api/v1/training-jobs",
+                               query={"project": project, "state": state, "name": name})["jobs"]
+
+    def cancel(self, job_id: str) -> Dict[str, Any]:
+        return self._http.json("POST", f"/api/v1/training-jobs/{_q(job_id)}/cancel")
+
+    def wait(self, job_id: str, timeout: float = 600, poll: float = 1.0) -> Dict[str, Any]:
+        """Polls until the job has ended (SUCCEEDED, FAILED, TIMED_OUT or ABORTED) and returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job["state"] in self.ENDED:
+                return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"training job {job_id} still {job['state']} after {timeout} s")
+            time.sleep(poll)
+
+
 class Client:
     """One Pier server. ``url`` defaults to ``$PIER_URL`` (else http://127.0.0.1:8080), ``api_key`` to
     ``$PIER_API_KEY`` (sent as ``X-Api-Key``)."""
@@ -221,6 +454,11 @@ class Client:
                            api_key if api_key is not None else os.environ.get("PIER_API_KEY"), timeout)
         self.models = Models(self._http)
         self.batch = Batch(self._http)
+        self.features = Features(self._http)
+        self.monitors = Monitors(self._http)
+        self.experiments = Experiments(self._http)
+        self.flags = Flags(self._http)
+        self.training = Training(self._http)
 
     # --- OIP v2 -------------------------------------------------------------------------------------------------
     def live(self) -> bool:

@@ -64,10 +64,11 @@ class ClientsTest {
   void thePythonClientsOwnSuitePassesAgainstTheServer() throws Exception {
     Run tests = run(Map.of("PIER_URL", "http://127.0.0.1:" + server.port(),
         "PIER_FIXTURES", ROOT.resolve("tests/fixtures/models").toString(),
+        "PIER_LOCAL_ENV", data.resolve("local.env").toString(),
         "PYTHONPATH", ROOT.resolve("sdk/python/src").toString()),
         "/usr/bin/python3", "-m", "unittest", "discover", "-s", "sdk/python/tests", "-v");
     assertThat(tests.exit()).as(tests.out()).isZero();
-    assertThat(tests.out()).contains("Ran 6 tests").contains("OK");
+    assertThat(tests.out()).contains("Ran 14 tests").contains("OK");
   }
 
   @Test
