@@ -23,8 +23,8 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * {@link AuthFilter}, the policy and rate limits, an unexpected failure), 404 where the path names a resource, 409 on
  * a state change (not on a POST that only reads: predict, retrieve, evaluate, search), 413 where a body is read
  * ({@link BodyLimits}), 503 on a model's inference routes (not ready; the readiness routes declare their own body).
- * An answer an operation declares itself is kept. Also states that the MLflow routes answer MLflow's own response objects.
- * Registered as {@code mp.openapi.filter}, so it runs at build time and the stored document has it too.
+ * An answer an operation declares itself is kept. Each answer is a reference to a shared response, one per API and
+ * status. Also states that the MLflow routes answer MLflow's own response objects. Registered as {@code mp.openapi.filter}, so it runs at build time and the stored document has it too.
  */
 public class OpenApiErrorResponses implements OASFilter {
   static final String ERROR = "Error";
@@ -50,10 +50,11 @@ public class OpenApiErrorResponses implements OASFilter {
       return;
     }
     openApi.getPaths().getPathItems().forEach((path, item) -> item.getOperations()
-        .forEach((method, operation) -> addErrors(path, method, operation)));
+        .forEach((method, operation) -> addErrors(components, path, method, operation)));
   }
 
-  private static void addErrors(String path, PathItem.HttpMethod method, Operation operation) {
+  private static void addErrors(Components components, String path, PathItem.HttpMethod method,
+      Operation operation) {
     boolean mlflow = path.startsWith(ApiErrors.MLFLOW);
     if (mlflow) {
       mlflowSuccess(operation);
@@ -66,47 +67,57 @@ public class OpenApiErrorResponses implements OASFilter {
       operation.setResponses(OASFactory.createAPIResponses());
     }
     APIResponses responses = operation.getResponses();
-    add(responses, path, 400, "Bad request: a parameter or the body is invalid (the message names it)",
+    add(components, responses, path, 400, "Bad request: a parameter or the body is invalid (the message says which)",
         "malformed JSON: Unexpected end-of-input at line 1, column 12");
-    add(responses, path, 401, "No or an unknown API key (with a Bearer challenge)",
+    add(components, responses, path, 401, "No or an unknown API key (with a Bearer challenge)",
         "unknown or wrong API key (id k-3f9a)");
-    add(responses, path, 403, "The API key lacks the permission for this model or route",
+    add(components, responses, path, 403, "The API key lacks the permission for this model or route",
         "the key 'team-a' may not do this on model 'churn'");
     if (path.contains("{") || mlflow) {
-      add(responses, path, 404, "No such resource", "model 'churn' has no version 7");
+      add(components, responses, path, 404, "No such resource", "model 'churn' has no version 7");
     }
     if (change) {
-      add(responses, path, 409, "The change conflicts with the resource's current state",
+      add(components, responses, path, 409, "The change conflicts with the resource's current state",
           "version 3 of 'churn' is archived");
     }
     if (body) {
-      add(responses, path, 413, "Request body too large (pier.limits.*-body-bytes)",
-          "request body of 2097152 bytes exceeds the limit of 1048576 bytes for " + path);
+      add(components, responses, path, 413, "Request body too large (pier.limits.*-body-bytes)",
+          "request body of 2097152 bytes exceeds the limit of 1048576 bytes for {path}");
     }
-    add(responses, path, 429, "Rate limit of the API key exceeded (with Retry-After)",
+    add(components, responses, path, 429, "Rate limit of the API key exceeded (with Retry-After)",
         "rate limit exceeded: retry after 1 s");
-    add(responses, path, 500, "Unexpected server failure (logged)",
+    add(components, responses, path, 500, "Unexpected server failure (logged)",
         "internal error (IllegalStateException); see the server log");
     if (path.startsWith("/v2/models/")) {
-      add(responses, path, 503, "The model is not ready or the server is overloaded (with Retry-After)",
+      add(components, responses, path, 503, "The model is not ready or the server is overloaded (with Retry-After)",
           "model 'churn' version 2 is not ready");
     }
   }
 
-  private static void add(APIResponses responses, String path, int status, String description, String message) {
+  /**
+   * Lists the answer as a reference to a shared response ({@code #/components/responses/Error404} and so on, one per
+   * API and status), whose example is written by {@link ApiErrors} as it writes the real answer.
+   */
+  private static void add(Components components, APIResponses responses, String path, int status,
+      String description, String message) {
     String code = Integer.toString(status);
     if (responses.hasAPIResponse(code)) {
       return;
     }
-    ApiErrors.Body example = ApiErrors.body(path, status, message);
     String component = path.startsWith(ApiErrors.MLFLOW) ? MLFLOW_ERROR
         : path.startsWith("/v2") ? INFERENCE_ERROR : ERROR;
-    MediaType media = OASFactory.createMediaType()
-        .schema(OASFactory.createSchema().ref("#/components/schemas/" + component))
-        .example(parse(example.text()));
-    Content content = OASFactory.createContent().addMediaType(example.type().toString(), media);
-    APIResponse response = OASFactory.createAPIResponse().description(description).content(content);
-    responses.addAPIResponse(code, response);
+    String name = component + code;
+    if (components.getResponses() == null || !components.getResponses().containsKey(name)) {
+      String example = component.equals(MLFLOW_ERROR) ? ApiErrors.MLFLOW + "/runs/log-batch"
+          : component.equals(INFERENCE_ERROR) ? "/v2/models/churn/infer" : "/api/v1/models/churn/versions";
+      ApiErrors.Body body = ApiErrors.body(example, status, message.replace("{path}", example));
+      MediaType media = OASFactory.createMediaType()
+          .schema(OASFactory.createSchema().ref("#/components/schemas/" + component))
+          .example(parse(body.text()));
+      Content content = OASFactory.createContent().addMediaType(body.type().toString(), media);
+      components.addResponse(name, OASFactory.createAPIResponse().description(description).content(content));
+    }
+    responses.addAPIResponse(code, OASFactory.createAPIResponse().ref("#/components/responses/" + name));
   }
 
   /**

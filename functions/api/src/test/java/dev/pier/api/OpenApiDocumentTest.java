@@ -97,7 +97,7 @@ class OpenApiDocumentTest {
         missing.add(name + " has no 2xx response (@APIResponse)");
       }
       for (String code : success) {
-        JsonNode content = responses.path(code).path("content");
+        JsonNode content = resolve(doc, responses.path(code)).path("content");
         if (code.equals("204")) {
           if (!content.isEmpty()) {
             missing.add(name + " answers 204 with a body");
@@ -126,7 +126,7 @@ class OpenApiDocumentTest {
           return; // OIP's readiness answer: {name, ready: false} is the 503's body
         }
         if (r.getKey().startsWith("4") || r.getKey().startsWith("5")) {
-          JsonNode content = r.getValue().path("content");
+          JsonNode content = resolve(doc, r.getValue()).path("content");
           if (content.isEmpty()) {
             missing.add(name + " " + r.getKey() + " has no error body");
           }
@@ -142,6 +142,14 @@ class OpenApiDocumentTest {
       });
     }));
     assertThat(missing).as("operations of /q/openapi without a success schema or their error shapes").isEmpty();
+  }
+
+  /** A response, or the shared response its {@code $ref} names. */
+  private static JsonNode resolve(JsonNode doc, JsonNode response) {
+    String ref = response.path("$ref").asText("");
+    return ref.startsWith("#/components/responses/")
+        ? doc.path("components").path("responses").path(ref.substring("#/components/responses/".length()))
+        : response;
   }
 
   /** Whether a schema says what a body holds; a JSON body typed as a bare string or as Jackson's tree does not. */
