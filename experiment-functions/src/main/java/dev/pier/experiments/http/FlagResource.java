@@ -49,7 +49,8 @@ public class FlagResource {
   @APIResponse(responseCode = "201", description = "The flag (Location: its URL)",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A feature flag: key, variants, rules (targeting), rollout, default, revision")))
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Create a feature flag")
   @POST
   @Authorize(Permission.ALIAS)
@@ -80,7 +81,8 @@ public class FlagResource {
   @APIResponse(responseCode = "200", description = "The flag",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A feature flag: key, variants, rules (targeting), rollout, default, revision")))
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Get a feature flag")
   @GET
   @Path("/{key}")
@@ -92,7 +94,8 @@ public class FlagResource {
   @APIResponse(responseCode = "200", description = "The flag updated",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A feature flag: key, variants, rules (targeting), rollout, default, revision")))
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Update a feature flag")
   @PUT
   @Path("/{key}")

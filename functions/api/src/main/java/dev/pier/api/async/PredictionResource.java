@@ -42,7 +42,8 @@ public class PredictionResource {
   @APIResponse(responseCode = "200", description = "The prediction: its state and, once done, its OIP response",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "{id, state, model, version, created, result | error}")))
+              description = "{id, state, model_name, model_version, created, updated, attempts,"
+                  + " response | error}")))
   @Operation(summary = "Get an async prediction")
   @GET
   @Path("/{id}")

@@ -44,11 +44,10 @@ public class AuditResource {
     this.log = security.audit();
   }
 
-  @APIResponse(responseCode = "200", description = "Matching audit entries, newest first",
+  @APIResponse(responseCode = "200", description = "The matching audit events",
       content = @Content(mediaType = "application/json",
-          schema = @Schema(type = SchemaType.OBJECT,
-              description = "{entries: [...]}: who did what to which model, when, with the request's sampled"
-                  + " input when kept")))
+          schema = @Schema(type = SchemaType.OBJECT, description = "{entries: [{id, at, principal, action, model,"
+              + " version, request_id, subject, input_sha256, input, details}]}")))
   @Operation(summary = "Query the audit trail")
   @GET
   @Authorize(Permission.AUDIT)

@@ -67,7 +67,7 @@ public class TrainingJobResource {
         .build();
   }
 
-  @APIResponse(responseCode = "200", description = "{jobs: [...]}, newest first",
+  @APIResponse(responseCode = "200", description = "The matching training jobs",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT, description = "{jobs: [training job, ...]}")))
   @Operation(summary = "List training jobs")

@@ -50,8 +50,8 @@ public class MonitorsResource {
   @APIResponse(responseCode = "201", description = "The monitor created (Location: its URL)",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A monitor: id, model, version, window, schedule, task, prediction, protected, drift,"
-                  + " drift_share, checks, alerts, revision")))
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Create a monitor")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -71,8 +71,8 @@ public class MonitorsResource {
   @APIResponse(responseCode = "200", description = "The monitor",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A monitor: id, model, version, window, schedule, task, prediction, protected, drift,"
-                  + " drift_share, checks, alerts, revision")))
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Get a monitor")
   @GET
   @Path("/{id}")
@@ -85,8 +85,8 @@ public class MonitorsResource {
   @APIResponse(responseCode = "200", description = "The monitor changed",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A monitor: id, model, version, window, schedule, task, prediction, protected, drift,"
-                  + " drift_share, checks, alerts, revision")))
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Change a monitor (conditional on its revision)")
   @PATCH
   @Path("/{id}")
@@ -110,8 +110,8 @@ public class MonitorsResource {
   @APIResponse(responseCode = "201", description = "The run (Location: its URL)",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A monitor run: its window, the checks' results (drift, quality, performance, bias)"
-                  + " and the alerts raised")))
+              description = "A monitor run: monitor_id, run_id, started_at, window_start, window_end, rows,"
+                  + " mode, data_drift, prediction_drift, data_quality, performance, notes, alerts")))
   @Operation(summary = "Run a monitor now over the window that ends now")
   @POST
   @Path("/{id}/runs")
@@ -135,8 +135,8 @@ public class MonitorsResource {
   @APIResponse(responseCode = "200", description = "The run",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "A monitor run: its window, the checks' results (drift, quality, performance, bias)"
-                  + " and the alerts raised")))
+              description = "A monitor run: monitor_id, run_id, started_at, window_start, window_end, rows,"
+                  + " mode, data_drift, prediction_drift, data_quality, performance, notes, alerts")))
   @Operation(summary = "Get one run in full")
   @GET
   @Path("/{id}/runs/{run}")

@@ -44,7 +44,8 @@ public class ProfilesResource {
   @APIResponse(responseCode = "200", description = "One profile summary per hour",
       content = @Content(mediaType = "application/json",
           schema = @Schema(type = SchemaType.OBJECT,
-              description = "The version's hourly profiles: per hour, its row count and per-column statistics")))
+              description = "{model, version, hours: [one profile summary per hour: its rows and per-column"
+                  + " statistics]}")))
   @Operation(summary = "Hourly profiles of a version's captured predictions")
   @GET
   @Authorize(Permission.READ)
