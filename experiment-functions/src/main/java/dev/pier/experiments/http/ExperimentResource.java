@@ -20,6 +20,9 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -40,6 +43,8 @@ public class ExperimentResource {
     this.experiments = experiments;
   }
 
+  @APIResponse(responseCode = "201", description = "The experiment designed (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = ExperimentView.class)))
   @Operation(summary = "Design an experiment")
   @POST
   @Authorize(Permission.ALIAS)

@@ -23,6 +23,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -42,6 +46,11 @@ public class FlagResource {
     this.flags = flags;
   }
 
+  @APIResponse(responseCode = "201", description = "The flag (Location: its URL)",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Create a feature flag")
   @POST
   @Authorize(Permission.ALIAS)
@@ -50,6 +59,10 @@ public class FlagResource {
     return Response.created(URI.create("/api/v1/flags/" + flag.key())).entity(FlagJson.write(flag)).build();
   }
 
+  @APIResponse(responseCode = "200", description = "{flags: [...]} (ETag: the listing's version)",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT, description = "{flags: [flag, ...]}")))
+  @APIResponse(responseCode = "304", description = "Unchanged since If-None-Match")
   @Operation(summary = "List feature flags")
   @GET
   @Authorize(Permission.READ)
@@ -65,6 +78,11 @@ public class FlagResource {
     return Response.ok(body).tag(tag).build();
   }
 
+  @APIResponse(responseCode = "200", description = "The flag",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Get a feature flag")
   @GET
   @Path("/{key}")
@@ -73,6 +91,11 @@ public class FlagResource {
     return FlagJson.write(flags.get(key));
   }
 
+  @APIResponse(responseCode = "200", description = "The flag updated",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A feature flag: key, description, enabled, variants, off_variant, rules, rollout,"
+                  + " seed, revision")))
   @Operation(summary = "Update a feature flag")
   @PUT
   @Path("/{key}")

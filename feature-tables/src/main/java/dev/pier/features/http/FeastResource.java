@@ -14,6 +14,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Feast's feature server at the root, so Feast users' code and clients work: online reads and push. */
@@ -24,6 +28,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class FeastResource {
   @Inject FeatureStore features;
 
+  @APIResponse(responseCode = "200", description = "The features of each entity row",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "Feast's online response: metadata.feature_names and results, one {values, statuses,"
+                  + " event_timestamps} per feature, in request order")))
   @Operation(summary = "Get online features (Feast)")
   @POST
   @Path("get-online-features")

@@ -18,6 +18,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The feature store's control plane: apply (and plan), online reads, push, historical retrieval. */
@@ -37,6 +41,11 @@ public class FeaturesResource {
     return features.apply(document, dryRun);
   }
 
+  @APIResponse(responseCode = "200", description = "The features of each entity row",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "Feast's online response: metadata.feature_names and results, one {values, statuses,"
+                  + " event_timestamps} per feature, in request order")))
   @Operation(summary = "Get online features")
   @POST
   @Path("online")
@@ -56,6 +65,8 @@ public class FeaturesResource {
   }
 
   /** Starts a job copying {@code [start, end)} of each view (all online views by default) to the online store. */
+  @APIResponse(responseCode = "202", description = "The job accepted (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = Materialization.Job.class)))
   @Operation(summary = "Start a materialization job")
   @POST
   @Path("materialize")
@@ -69,6 +80,8 @@ public class FeaturesResource {
   }
 
   /** From each view's watermark (the end of its last materialization) to {@code end}. */
+  @APIResponse(responseCode = "202", description = "The job accepted (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = Materialization.Job.class)))
   @Operation(summary = "Start an incremental materialization job")
   @POST
   @Path("materialize-incremental")
@@ -100,6 +113,11 @@ public class FeaturesResource {
    */
   public record HistoricalRows(List<String> feature_names, List<ObjectNode> rows) {}
 
+  @APIResponse(responseCode = "200",
+      description = "Inline entity_rows: the rows as {feature_names, rows}; an entity_source Parquet file:"
+          + " {output, rows, feature_names}",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT, description = "Training rows, or where they were written")))
   @Operation(summary = "Retrieve historical features (point in time)")
   @POST
   @Path("historical")

@@ -67,6 +67,108 @@ class OpenApiDocumentTest {
     assertThat(missing).as("operations of /q/openapi without a summary or a domain tag").isEmpty();
   }
 
+  /**
+   * Every operation says what it answers: a 2xx with a schema that describes something (not {@code {}}, not a bare
+   * JSON string, not Jackson's {@code JsonNode}), or a 204 without a body; and the errors every route can answer
+   * (400, 401, 403 at least), each referencing the error component of its API, as {@link ApiErrors} writes it.
+   */
+  @Test
+  void everyOperationHasASuccessSchemaAndItsErrorShapes() throws Exception {
+    JsonNode doc = document();
+    JsonNode schemas = doc.path("components").path("schemas");
+    for (String component : List.of(OpenApiErrorResponses.ERROR, OpenApiErrorResponses.INFERENCE_ERROR,
+        OpenApiErrorResponses.MLFLOW_ERROR)) {
+      assertThat(schemas.path(component).path("properties").size()).as(component + " component").isPositive();
+    }
+    List<String> missing = new ArrayList<>();
+    doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
+      if (!METHODS.containsValue(op.getKey())) {
+        return;
+      }
+      String name = op.getKey().toUpperCase() + " " + path.getKey();
+      JsonNode responses = op.getValue().path("responses");
+      List<String> success = new ArrayList<>();
+      responses.fieldNames().forEachRemaining(code -> {
+        if (code.startsWith("2")) {
+          success.add(code);
+        }
+      });
+      if (success.isEmpty()) {
+        missing.add(name + " has no 2xx response (@APIResponse)");
+      }
+      for (String code : success) {
+        JsonNode content = resolve(doc, responses.path(code)).path("content");
+        if (code.equals("204")) {
+          if (!content.isEmpty()) {
+            missing.add(name + " answers 204 with a body");
+          }
+          continue;
+        }
+        if (content.isEmpty()) {
+          missing.add(name + " " + code + " has no content schema (@APIResponse(content = …))");
+        }
+        content.properties().forEach(media -> {
+          if (!describes(media.getKey(), media.getValue().path("schema"))) {
+            missing.add(name + " " + code + " " + media.getKey() + " has no schema that describes its body: "
+                + media.getValue().path("schema"));
+          }
+        });
+      }
+      String component = path.getKey().startsWith("/api/2.0/mlflow") ? OpenApiErrorResponses.MLFLOW_ERROR
+          : path.getKey().startsWith("/v2") ? OpenApiErrorResponses.INFERENCE_ERROR : OpenApiErrorResponses.ERROR;
+      for (String code : List.of("400", "401", "403")) {
+        if (!responses.has(code)) {
+          missing.add(name + " does not list its " + code + " answer");
+        }
+      }
+      responses.properties().forEach(r -> {
+        if (r.getKey().equals("503") && path.getKey().endsWith("/ready")) {
+          return; // OIP's readiness answer: {name, ready: false} is the 503's body
+        }
+        if (r.getKey().startsWith("4") || r.getKey().startsWith("5")) {
+          JsonNode content = resolve(doc, r.getValue()).path("content");
+          if (content.isEmpty()) {
+            missing.add(name + " " + r.getKey() + " has no error body");
+          }
+          content.properties().forEach(media -> {
+            if (!media.getValue().path("schema").path("$ref").asText().equals("#/components/schemas/" + component)) {
+              missing.add(name + " " + r.getKey() + " does not reference " + component);
+            }
+            if (media.getValue().path("example").isMissingNode()) {
+              missing.add(name + " " + r.getKey() + " has no example");
+            }
+          });
+        }
+      });
+    }));
+    assertThat(missing).as("operations of /q/openapi without a success schema or their error shapes").isEmpty();
+  }
+
+  /** A response, or the shared response its {@code $ref} names. */
+  private static JsonNode resolve(JsonNode doc, JsonNode response) {
+    String ref = response.path("$ref").asText("");
+    return ref.startsWith("#/components/responses/")
+        ? doc.path("components").path("responses").path(ref.substring("#/components/responses/".length()))
+        : response;
+  }
+
+  /** Whether a schema says what a body holds; a JSON body typed as a bare string or as Jackson's tree does not. */
+  private static boolean describes(String mediaType, JsonNode schema) {
+    String ref = schema.path("$ref").asText("");
+    if (!ref.isEmpty()) {
+      return !ref.endsWith("/JsonNode") && !ref.endsWith("/ObjectNode");
+    }
+    String type = schema.path("type").asText("");
+    return switch (type) {
+      case "object" -> schema.has("properties") || schema.has("additionalProperties")
+          || !schema.path("description").asText("").isBlank();
+      case "array" -> describes(mediaType, schema.path("items"));
+      case "string" -> !mediaType.contains("json");
+      case "" -> false;
+      default -> true;
+    };
+  }
+
   /** The document cannot lose a route: its operations are exactly the JAX-RS resource methods this app serves. */
   @Test
   void theDocumentHasExactlyTheRoutesTheResourcesServe() throws Exception {

@@ -39,6 +39,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -73,6 +76,8 @@ public class ArtifactTransferResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "201", description = "The upload: its id, part size and presigned part URLs",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = Upload.class)))
   @Operation(summary = "Start a large artifact upload")
   @POST
   @Path("/{model}/uploads")
@@ -100,6 +105,8 @@ public class ArtifactTransferResource {
         Instant.now().plus(EXPIRY).toString(), urls)).build();
   }
 
+  @APIResponse(responseCode = "201", description = "The version registered",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Complete a large artifact upload (registers the version)")
   @POST
   @Path("/{model}/uploads/{upload}/complete")

@@ -29,6 +29,9 @@ import java.util.TreeMap;
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -51,6 +54,8 @@ public class ModelCardResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "200", description = "The card (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = CardJson.class)))
   @Operation(summary = "Write a version's model card")
   @PUT
   @Path("/{model}/versions/{version}/card")
@@ -81,6 +86,8 @@ public class ModelCardResource {
     return Response.ok(json(model, version, card)).tag(Long.toString(card.revision())).build();
   }
 
+  @APIResponse(responseCode = "200", description = "The card (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = CardJson.class)))
   @Operation(summary = "Get a version's model card")
   @GET
   @Path("/{model}/versions/{version}/card")

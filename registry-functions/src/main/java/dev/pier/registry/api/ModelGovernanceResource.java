@@ -39,6 +39,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -69,6 +72,8 @@ public class ModelGovernanceResource {
    * ({@code {"required": true, "approvals": 2, "protected_aliases": ["production"]}}, or null to follow the
    * platform default).
    */
+  @APIResponse(responseCode = "200", description = "The model (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Model.class)))
   @Operation(summary = "Update a model's description, tags and approval policy")
   @PATCH
   @Path("/{model}")
@@ -85,6 +90,8 @@ public class ModelGovernanceResource {
   }
 
   /** Changes a version's description, tags, metrics, params and properties (maps merged; null removes a key). */
+  @APIResponse(responseCode = "200", description = "The version (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Update a version's description, tags, metrics and params")
   @PATCH
   @Path("/{model}/versions/{version}")
@@ -133,6 +140,8 @@ public class ModelGovernanceResource {
     return out;
   }
 
+  @APIResponse(responseCode = "200", description = "The version with its review state",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Request a review of a version")
   @POST
   @Path("/{model}/versions/{version}/review-request")
@@ -143,6 +152,8 @@ public class ModelGovernanceResource {
         caller.principal(), comment(body)));
   }
 
+  @APIResponse(responseCode = "200", description = "The version with its approvals",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Approve a version")
   @POST
   @Path("/{model}/versions/{version}/approve")
@@ -152,6 +163,8 @@ public class ModelGovernanceResource {
         caller.principal(), comment(body)));
   }
 
+  @APIResponse(responseCode = "200", description = "The version, rejected",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Reject a version")
   @POST
   @Path("/{model}/versions/{version}/reject")
@@ -162,6 +175,7 @@ public class ModelGovernanceResource {
   }
 
   /** 409 while an alias points at the version. */
+  @APIResponse(responseCode = "204", description = "Deleted")
   @Operation(summary = "Delete a version")
   @DELETE
   @Path("/{model}/versions/{version}")

@@ -31,6 +31,9 @@ import java.util.List;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The registry's control plane: models, versions and aliases. */
@@ -60,6 +63,8 @@ public class ModelResource {
         .map(m -> RegistryJson.model(m, null)).toList(), page.nextPageToken());
   }
 
+  @APIResponse(responseCode = "200", description = "The model with its aliases (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Model.class)))
   @Operation(summary = "Get a model")
   @GET
   @Path("/{model}")
@@ -76,6 +81,8 @@ public class ModelResource {
    * it; the signature the model carries (ONNX, XGBoost, SavedModel) takes the place of any in the metadata, and for
    * TorchScript, which carries none, the engine requires the declared one and checks it against the model.
    */
+  @APIResponse(responseCode = "201", description = "The version registered (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Register a model version")
   @POST
   @Path("/{model}/versions")
@@ -121,6 +128,8 @@ public class ModelResource {
   }
 
   /** {@code {version}} is a number or an alias. */
+  @APIResponse(responseCode = "200", description = "The version (ETag: its revision)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.Version.class)))
   @Operation(summary = "Get a model version (by number or alias)")
   @GET
   @Path("/{model}/versions/{version}")

@@ -23,6 +23,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -41,6 +44,8 @@ public class WebhookResource {
     this.webhooks = webhooks;
   }
 
+  @APIResponse(responseCode = "201", description = "The webhook, with its signing secret (shown only here)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = WebhookJson.class)))
   @Operation(summary = "Create a webhook")
   @POST
   @Authorize(Permission.AUDIT)
@@ -68,6 +73,7 @@ public class WebhookResource {
     return new Webhooks(webhooks.all().stream().map(w -> json(w, null)).toList());
   }
 
+  @APIResponse(responseCode = "204", description = "Deleted")
   @Operation(summary = "Delete a webhook")
   @DELETE
   @Path("/{id}")

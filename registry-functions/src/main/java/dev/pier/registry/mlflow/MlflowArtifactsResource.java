@@ -27,6 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * MLflow's artifact proxy ({@code mlflow server --serve-artifacts}, the {@code MlflowArtifactsService} of
@@ -73,6 +77,9 @@ public class MlflowArtifactsResource {
   @Path("/artifacts/{path: .+}")
   @Produces(MediaType.WILDCARD)
   @Authorize(Permission.READ)
+  @APIResponse(responseCode = "200", description = "The file's bytes",
+      content = @Content(mediaType = "application/octet-stream",
+          schema = @Schema(type = SchemaType.STRING, format = "binary")))
   @Operation(summary = "Download an artifact (MLflow's artifact proxy); 404 when no file is at path")
   public Response download(@PathParam("path") String path) {
     var object = store.open(path);

@@ -15,6 +15,10 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -35,6 +39,11 @@ public class PredictionResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "200", description = "The prediction: its state and, once done, its OIP response",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "{id, state, model_name, model_version, created, updated, attempts,"
+                  + " response | error}")))
   @Operation(summary = "Get an async prediction")
   @GET
   @Path("/{id}")

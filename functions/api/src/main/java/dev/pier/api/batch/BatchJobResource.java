@@ -22,6 +22,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Batch jobs: {@code /api/v1/batch-jobs}. */
@@ -37,6 +40,8 @@ public class BatchJobResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "201", description = "The job queued (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = BatchJobView.class)))
   @Operation(summary = "Submit a batch job")
   @POST
   @Authorize(Permission.PREDICT)

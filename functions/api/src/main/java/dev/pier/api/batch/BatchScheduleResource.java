@@ -23,6 +23,9 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Recurring batch jobs: {@code /api/v1/batch-schedules}. */
@@ -41,6 +44,8 @@ public class BatchScheduleResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "201", description = "The schedule (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = BatchScheduleView.class)))
   @Operation(summary = "Create a batch schedule")
   @POST
   @Authorize(Permission.PREDICT)
@@ -87,6 +92,7 @@ public class BatchScheduleResource {
     return BatchScheduleView.of(s);
   }
 
+  @APIResponse(responseCode = "204", description = "Deleted")
   @Operation(summary = "Delete a batch schedule")
   @DELETE
   @Path("/{id}")

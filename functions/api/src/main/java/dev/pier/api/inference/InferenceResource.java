@@ -37,6 +37,13 @@ import jakarta.ws.rs.core.Response;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.NonBlocking;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -57,6 +64,13 @@ public class InferenceResource {
    * OIP's {@code $live_server_response} and {@code $ready_server_response} (the spec's text names the ready field
    * {@code live}, a slip its KServe implementation does not make: {@code {"ready": true}}). Probes read the status.
    */
+  /** The README's walkthrough request and answer, as the OpenAPI document's infer example. */
+  static final String INFER_REQUEST_EXAMPLE = "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\","
+      + " \"shape\": [1, 4], \"data\": [5.1, 3.5, 1.4, 0.2]}]}";
+  static final String INFER_RESPONSE_EXAMPLE = "{\"model_name\": \"demo\", \"model_version\": \"1\", \"outputs\": ["
+      + "{\"name\": \"probabilities\", \"datatype\": \"FP32\", \"shape\": [1, 3],"
+      + " \"data\": [0.9911197, 0.008880265, 3.3346317E-10]},"
+      + " {\"name\": \"label\", \"datatype\": \"INT64\", \"shape\": [1], \"data\": [0]}]}";
   private static final String LIVE = "{\"live\":true}";
   private static final String READY = "{\"ready\":true}";
 
@@ -89,6 +103,9 @@ public class InferenceResource {
   }
 
 
+  @APIResponse(responseCode = "200", description = "The server is live", content = @Content(
+      mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          properties = @SchemaProperty(name = "live", type = SchemaType.BOOLEAN))))
   @Operation(summary = "Server liveness")
   @GET
   @Path("/health/live")
@@ -98,6 +115,9 @@ public class InferenceResource {
     return Response.ok(LIVE, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
+  @APIResponse(responseCode = "200", description = "The server is ready", content = @Content(
+      mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          properties = @SchemaProperty(name = "ready", type = SchemaType.BOOLEAN))))
   @Operation(summary = "Server readiness")
   @GET
   @Path("/health/ready")
@@ -122,6 +142,10 @@ public class InferenceResource {
     return metadata(predictions.resolve(model, version));
   }
 
+  @APIResponse(responseCode = "200", description = "The version is loaded and serves (503 with ready false when not)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelReady.class)))
+  @APIResponse(responseCode = "503", description = "The version cannot be loaded now",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelReady.class)))
   @Operation(summary = "Model readiness")
   @GET
   @Path("/models/{model}/ready")
@@ -130,6 +154,10 @@ public class InferenceResource {
     return modelReady(predictions.resolve(model, null));
   }
 
+  @APIResponse(responseCode = "200", description = "The version is loaded and serves (503 with ready false when not)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelReady.class)))
+  @APIResponse(responseCode = "503", description = "The version cannot be loaded now",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = ModelReady.class)))
   @Operation(summary = "Model version readiness")
   @GET
   @Path("/models/{model}/versions/{version}/ready")
@@ -138,6 +166,22 @@ public class InferenceResource {
     return modelReady(predictions.resolve(model, version));
   }
 
+  @RequestBody(description = "An OIP inference request: JSON, or with the binary tensor extension a JSON header of"
+      + " Inference-Header-Content-Length bytes followed by the raw tensors", content = {
+      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "OIP $inference_request: id, parameters, inputs [{name, shape, datatype, data}], outputs"),
+          examples = @ExampleObject(name = "iris", value = INFER_REQUEST_EXAMPLE)),
+      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+  @APIResponse(responseCode = "200", description = "The OIP inference response (binary tensors when the request asked"
+      + " for them; X-Pier-Experiment names the experiment arm that answered, if any)", content = {
+      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "OIP $inference_response: model_name, model_version, id, parameters,"
+              + " outputs [{name, shape, datatype, data}]"),
+          examples = @ExampleObject(name = "iris", value = INFER_RESPONSE_EXAMPLE)),
+      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+  @APIResponse(responseCode = "202", description = "Accepted with Prefer: respond-async (Location: the prediction's"
+      + " URL under /api/v1/predictions)", content = @Content(mediaType = "application/json",
+          schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
   @Operation(summary = "Infer with the version alias production serves")
   @POST
   @Path("/models/{model}/infer")
@@ -153,6 +197,22 @@ public class InferenceResource {
    * (validated, stored and queued; see {@link AsyncIntake}), bodies without a Content-Length (chunked: admitted once
    * read, before they are parsed) or over {@code pier.limits.infer-body-bytes} (413), and malformed headers.
    */
+  @RequestBody(description = "An OIP inference request: JSON, or with the binary tensor extension a JSON header of"
+      + " Inference-Header-Content-Length bytes followed by the raw tensors", content = {
+      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "OIP $inference_request: id, parameters, inputs [{name, shape, datatype, data}], outputs"),
+          examples = @ExampleObject(name = "iris", value = INFER_REQUEST_EXAMPLE)),
+      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+  @APIResponse(responseCode = "200", description = "The OIP inference response (binary tensors when the request asked"
+      + " for them; X-Pier-Experiment names the experiment arm that answered, if any)", content = {
+      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "OIP $inference_response: model_name, model_version, id, parameters,"
+              + " outputs [{name, shape, datatype, data}]"),
+          examples = @ExampleObject(name = "iris", value = INFER_RESPONSE_EXAMPLE)),
+      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+  @APIResponse(responseCode = "202", description = "Accepted with Prefer: respond-async (Location: the prediction's"
+      + " URL under /api/v1/predictions)", content = @Content(mediaType = "application/json",
+          schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
   @Operation(summary = "Infer with a model version or alias")
   @POST
   @Path("/models/{model}/versions/{version}/infer")

@@ -34,6 +34,9 @@ import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -57,6 +60,8 @@ public class PredictResource {
   }
 
   /** Decodes the instances into a call (way in {@code predict}); the pipeline's FEATURES stage makes the tensor. */
+  @APIResponse(responseCode = "200", description = "One prediction per instance",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = Answer.class)))
   @Operation(summary = "Predict from named features")
   @POST
   @Path("/{model}/predict")

@@ -33,6 +33,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -64,6 +68,10 @@ public class PredictStreamResource {
     this.caller = caller;
   }
 
+  @APIResponse(responseCode = "200", description = "One JSON object per input row, in order (X-Pier-Model-Version)",
+      content = @Content(mediaType = "application/x-ndjson",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "One line per row: the row's predictions, output name to value")))
   @Operation(summary = "Predict a stream of rows (JSON Lines or CSV)")
   @POST
   @Path("/{model}/predict-stream")

@@ -31,6 +31,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** API keys: created (the key is in this one response only), listed and revoked. Admins only. */
@@ -51,6 +54,8 @@ public class ApiKeyResource {
   }
 
   /** {@code {"name": "ci", "roles": ["predictor:fraud-*"], "rate_per_second": 50}}. */
+  @APIResponse(responseCode = "201", description = "The key, with its secret (shown only here)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyView.class)))
   @Operation(summary = "Create an API key")
   @POST
   @Authorize(Permission.KEYS)

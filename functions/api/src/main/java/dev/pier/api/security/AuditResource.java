@@ -25,6 +25,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit trail, newest first, per model and/or per principal. Admins only. */
@@ -40,6 +44,10 @@ public class AuditResource {
     this.log = security.audit();
   }
 
+  @APIResponse(responseCode = "200", description = "The matching audit events",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT, description = "{entries: [{id, at, principal, action, model,"
+              + " version, request_id, subject, input_sha256, input, details}]}")))
   @Operation(summary = "Query the audit trail")
   @GET
   @Authorize(Permission.AUDIT)

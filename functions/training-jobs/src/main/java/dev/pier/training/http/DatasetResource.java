@@ -1,6 +1,9 @@
 package dev.pier.training.http;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
@@ -33,6 +36,8 @@ public class DatasetResource {
   @Inject Datasets datasets;
 
   /** {@code {"name", "uri", "format"}}: 201 with the version (the same one again for the same files). */
+  @APIResponse(responseCode = "201", description = "The dataset version (Location: its URL)",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = DatasetVersion.class)))
   @Operation(summary = "Record a dataset version (S3 files or a point-in-time training set)")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)

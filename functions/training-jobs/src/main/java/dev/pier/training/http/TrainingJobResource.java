@@ -1,6 +1,10 @@
 package dev.pier.training.http;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +45,10 @@ public class TrainingJobResource {
 
   @Inject TrainingJobs jobs;
 
+  @APIResponse(responseCode = "201",
+      description = "The job queued (Location: its URL); also mlflow_experiment, and trials.items on a single"
+          + " job's GET",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TrainingJob.class)))
   @Operation(summary = "Submit a training job (JSON or YAML)")
   @POST
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
@@ -59,6 +67,9 @@ public class TrainingJobResource {
         .build();
   }
 
+  @APIResponse(responseCode = "200", description = "The matching training jobs",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT, description = "{jobs: [training job, ...]}")))
   @Operation(summary = "List training jobs")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
@@ -71,6 +82,9 @@ public class TrainingJobResource {
   }
 
   /** The job with its trials (number, params, state, scores, run, seconds, cost). */
+  @APIResponse(responseCode = "200",
+      description = "The job; also mlflow_experiment, and trials.items on a single job's GET",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TrainingJob.class)))
   @Operation(summary = "Get a training job: state, trials, best trial, cost, registered version")
   @GET
   @Path("{id}")
@@ -79,6 +93,9 @@ public class TrainingJobResource {
     return view(jobs.get(id), true);
   }
 
+  @APIResponse(responseCode = "200",
+      description = "The job; also mlflow_experiment, and trials.items on a single job's GET",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = TrainingJob.class)))
   @Operation(summary = "Cancel a training job")
   @POST
   @Path("{id}/cancel")

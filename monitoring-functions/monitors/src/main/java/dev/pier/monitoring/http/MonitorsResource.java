@@ -1,6 +1,10 @@
 package dev.pier.monitoring.http;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -43,6 +47,11 @@ public class MonitorsResource {
   /** The capture stage's buffer, when this app has one: flushed before a run so the run sees every prediction. */
   @Inject Instance<CaptureSink> sinks;
 
+  @APIResponse(responseCode = "201", description = "The monitor created (Location: its URL)",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Create a monitor")
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -59,6 +68,11 @@ public class MonitorsResource {
     return Map.of("monitors", monitors.list().stream().map(Monitors::json).toList());
   }
 
+  @APIResponse(responseCode = "200", description = "The monitor",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Get a monitor")
   @GET
   @Path("/{id}")
@@ -68,6 +82,11 @@ public class MonitorsResource {
   }
 
   /** Changes window, schedule, task, prediction, protected, drift, drift_share, checks or alerts. */
+  @APIResponse(responseCode = "200", description = "The monitor changed",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A monitor: id, model, version, requested_version, window, schedule, task,"
+                  + " prediction, protected_columns, drift, drift_share, checks, alerts, created_at, reference")))
   @Operation(summary = "Change a monitor (conditional on its revision)")
   @PATCH
   @Path("/{id}")
@@ -77,6 +96,7 @@ public class MonitorsResource {
     return Monitors.json(monitors.update(id, MonitorRequest.parsePatch(body)));
   }
 
+  @APIResponse(responseCode = "204", description = "Deleted")
   @Operation(summary = "Delete a monitor with its reference, runs and alerts")
   @DELETE
   @Path("/{id}")
@@ -87,6 +107,11 @@ public class MonitorsResource {
   }
 
   /** Runs the monitor now over the window that ends now; it sees every prediction answered before it started. */
+  @APIResponse(responseCode = "201", description = "The run (Location: its URL)",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A monitor run: monitor_id, run_id, started_at, window_start, window_end, rows,"
+                  + " mode, data_drift, prediction_drift, data_quality, performance, notes, alerts")))
   @Operation(summary = "Run a monitor now over the window that ends now")
   @POST
   @Path("/{id}/runs")
@@ -107,6 +132,11 @@ public class MonitorsResource {
     return Map.of("runs", monitors.runs(id));
   }
 
+  @APIResponse(responseCode = "200", description = "The run",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "A monitor run: monitor_id, run_id, started_at, window_start, window_end, rows,"
+                  + " mode, data_drift, prediction_drift, data_quality, performance, notes, alerts")))
   @Operation(summary = "Get one run in full")
   @GET
   @Path("/{id}/runs/{run}")

@@ -1,6 +1,10 @@
 package dev.pier.monitoring.http;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -37,6 +41,11 @@ public class ProfilesResource {
   @Inject ProfileStore profiles;
   @Inject ModelRegistry registry;
 
+  @APIResponse(responseCode = "200", description = "One profile summary per hour",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(type = SchemaType.OBJECT,
+              description = "{model, version, hours: [one profile summary per hour: its rows and per-column"
+                  + " statistics]}")))
   @Operation(summary = "Hourly profiles of a version's captured predictions")
   @GET
   @Authorize(Permission.READ)
