@@ -79,10 +79,31 @@ public final class ConcurrencyLimits {
     return s == null || maxConcurrent == Integer.MAX_VALUE ? 0 : maxConcurrent - s.availablePermits();
   }
 
+  /** Models tracked now (for tests). */
+  int tracked() {
+    return permits.size();
+  }
+
+  /**
+   * The model's permits. Names are admitted before they are resolved, so a caller sending made-up names would grow
+   * the map without end: at {@link #SWEEP_AT} names, the idle ones (no permit held) are dropped first; a dropped model
+   * gets fresh permits when it is next asked for. A request that looked a model up just before its entry was dropped
+   * still holds a working semaphore, so the model may briefly admit up to twice its limit — only once that many names
+   * have been seen.
+   */
   private ModelPermits semaphore(String model) {
     ModelPermits s = permits.get(model); // a plain read first: computeIfAbsent may lock the bin even on a hit
-    return s != null ? s : permits.computeIfAbsent(model, m -> new ModelPermits(maxConcurrent));
+    if (s != null) {
+      return s;
+    }
+    if (permits.size() >= SWEEP_AT) {
+      permits.values().removeIf(p -> p.availablePermits() == maxConcurrent);
+    }
+    return permits.computeIfAbsent(model, m -> new ModelPermits(maxConcurrent));
   }
+
+  /** How many models' permits are kept before idle ones are dropped. */
+  static final int SWEEP_AT = 10_000;
 
   /**
    * A model's permits, and the one {@link Permit} that gives one back: a permit is a count, not an object, so no

@@ -63,4 +63,18 @@ class ConcurrencyLimitsTest {
     }
     limits.admit("m", System.nanoTime(), Budget.inline(1_000)).close();
   }
+
+  @Test
+  void madeUpModelNamesDoNotGrowTheLimitsWithoutEndAndAHeldPermitSurvivesTheSweep() {
+    ConcurrencyLimits limits = new ConcurrencyLimits(2, Duration.ZERO);
+    ConcurrencyLimits.Permit held = limits.admit("real", System.nanoTime(), Budget.WAIT);
+    for (int i = 0; i < 3 * ConcurrencyLimits.SWEEP_AT; i++) {
+      limits.admit("made-up-" + i, System.nanoTime(), Budget.WAIT).close();
+    }
+    assertThat(limits.tracked()).isLessThanOrEqualTo(ConcurrencyLimits.SWEEP_AT);
+    assertThat(limits.inUse("real")).isEqualTo(1);
+    limits.admit("real", System.nanoTime(), Budget.WAIT);
+    assertThatThrownBy(() -> limits.admit("real", System.nanoTime(), Budget.WAIT)).hasMessageContaining("limit of 2");
+    held.close();
+  }
 }
