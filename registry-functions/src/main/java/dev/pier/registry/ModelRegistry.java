@@ -145,8 +145,8 @@ public final class ModelRegistry {
    */
   public ModelVersion resolve(String model, String reference) {
     String ref = reference == null ? "production" : reference;
-    Integer number = Names.versionNumber(ref);
-    return number != null ? versions.version(model, number) : versions.version(model, aliases.get(model, ref).version());
+    int number = Names.versionNumberOf(ref);
+    return number >= 0 ? versions.version(model, number) : versions.version(model, aliases.get(model, ref).version());
   }
 
   /** Points {@code alias} at an existing version; moving it to where it already points changes nothing. */

@@ -78,8 +78,8 @@ public final class ModelResolver implements RegistryListener {
    */
   public ModelVersion resolve(String model, String reference, String unitKey, boolean load) {
     String ref = reference == null ? "production" : reference;
-    Integer number = Names.versionNumber(ref);
-    if (number == null) {
+    int number = Names.versionNumberOf(ref);
+    if (number < 0) {
       AliasKey key = new AliasKey(model, ref);
       Alias.Target target;
       if (load) {

@@ -40,13 +40,29 @@ public final class Names {
    * an int map to {@link Integer#MAX_VALUE}, which no model reaches, so they read as "no such version".
    */
   public static Integer versionNumber(String reference) {
-    if (reference.isEmpty() || !reference.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      return null;
+    int n = versionNumberOf(reference);
+    return n < 0 ? null : n;
+  }
+
+  /**
+   * {@link #versionNumber} without boxing or a stream: the version number, or -1 when {@code reference} names an
+   * alias (not only digits). The serving path resolves a reference per request, so this allocates nothing.
+   */
+  public static int versionNumberOf(String reference) {
+    int length = reference.length();
+    if (length == 0) {
+      return -1;
     }
-    try {
-      return Integer.valueOf(reference);
-    } catch (NumberFormatException e) {
-      return Integer.MAX_VALUE;
+    long n = 0;
+    for (int i = 0; i < length; i++) {
+      char c = reference.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      if (n <= Integer.MAX_VALUE) {
+        n = n * 10 + (c - '0');
+      }
     }
+    return (int) Math.min(n, Integer.MAX_VALUE);
   }
 }

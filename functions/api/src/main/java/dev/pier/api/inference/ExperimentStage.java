@@ -16,8 +16,9 @@ import dev.pier.runtime.prediction.Stage;
  * offered to the experiment's bounded exposure buffer (a queue offer; written to the ledger off the request path).
  * A call that names a version number is never assigned: no alias has a numeric name, so the assigner finds no route.
  *
- * <p>Cost when nothing runs: the assigner returns at once for a call without a unit, and otherwise after one lookup of
- * the model in its immutable snapshot (no key built, nothing allocated). In an experiment, the arm's version comes from
+ * <p>Cost when nothing runs: a call without a unit passes after two field reads (the clock is not read); a call with
+ * one, after one lookup of the model in the assigner's immutable snapshot (no key built, nothing allocated).
+ * {@code HotPathCost} (functions/api tests) measures the three stages of an unconfigured model together. In an experiment, the arm's version comes from
  * the resolver's memory; without a budget to block, the stage declines when that version is not cached yet.
  */
 final class ExperimentStage implements Stage {
@@ -36,8 +37,12 @@ final class ExperimentStage implements Stage {
     if (call.experiment() != null) {
       return true; // assigned before this call was declined and resumed
     }
+    String unit = call.unit();
+    if (unit == null || unit.isEmpty()) {
+      return true; // no unit, no assignment: decided before the clock is read (most calls carry none)
+    }
     String reference = call.reference();
-    Assignment arm = assigner.assign(call.model(), reference == null ? DEFAULT_ALIAS : reference, call.unit(),
+    Assignment arm = assigner.assign(call.model(), reference == null ? DEFAULT_ALIAS : reference, unit,
         System.currentTimeMillis());
     if (arm == null) {
       return true;
