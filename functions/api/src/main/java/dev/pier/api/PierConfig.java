@@ -243,6 +243,14 @@ public interface PierConfig {
      */
     @WithDefault("250")
     long inlineMaxMeanMicros();
+
+    /**
+     * How long a large inference body (over 64 KiB, admitted from its headers) may take to arrive once its request
+     * holds its model's capacity: a body not whole by then gives the capacity back and is answered 408 (the connection
+     * is closed), so a slow or stalled upload never keeps a model's permit.
+     */
+    @WithDefault("10s")
+    Duration bodyReadTimeout();
   }
 
   interface Demo {

@@ -12,7 +12,11 @@ import dev.pier.runtime.ConcurrencyLimits;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.ConfigProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,6 +159,79 @@ class OverloadTest {
       assertThat(served.status()).isEqualTo(200);
       assertThat(served.body()).contains("\"shape\":[5000");
     }
+  }
+
+  /**
+   * Health is answered on the I/O thread, so neither saturated models nor a worker pool busy to its last thread keep
+   * a probe waiting: every permit of the demo model held, many large requests in flight (headers and part of their
+   * body sent), and every worker thread blocked, {@code /v2/health/live} and {@code /v2/health/ready} still answer.
+   */
+  @Test
+  void healthAnswersWithEveryPermitHeldLargeRequestsInFlightAndEveryWorkerBusy() throws Exception {
+    takeEveryPermitOfDemo();
+    int workers = ConfigProvider.getConfig().getOptionalValue("quarkus.thread-pool.max-threads", Integer.class)
+        .orElse(Math.max(8 * Runtime.getRuntime().availableProcessors(), 200));
+    CountDownLatch busy = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    List<Socket> inFlight = new ArrayList<>();
+    byte[] body = rows(5000).getBytes(StandardCharsets.UTF_8);
+    try {
+      for (int i = 0; i < workers + 16; i++) { // more than the pool runs at once: the rest queue behind them
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+          started.incrementAndGet();
+          try {
+            busy.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+      }
+      eventually(() -> started.get() >= workers); // every worker thread is taken
+      for (int i = 0; i < 32; i++) {
+        Socket socket = connect();
+        inFlight.add(socket);
+        socket.getOutputStream().write(head("/v2/models/demo/infer", body.length));
+        socket.getOutputStream().write(body, 0, 1000);
+        socket.getOutputStream().flush();
+      }
+      for (int i = 0; i < 20; i++) {
+        given().get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
+        given().get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true))
+            .header("X-Request-Id", org.hamcrest.Matchers.notNullValue());
+      }
+      assertThat(started.get()).as("the worker pool was still saturated").isLessThan(workers + 16);
+    } finally {
+      busy.countDown();
+      for (Socket socket : inFlight) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
+   * A large body that does not arrive within {@code pier.limits.body-read-timeout} (5 s in tests) gives its permit back
+   * and is answered 408; the connection is then closed. Admission stays before the body: the permit is taken from the
+   * headers (so a saturated model still answers 429 before reading), and the timeout bounds how long a slow upload
+   * holds it.
+   */
+  @Test
+  void aLargeBodyThatStallsIsAnswered408AndGivesItsPermitBack() throws Exception {
+    ConcurrencyLimits limits = predictionService.limits();
+    byte[] body = rows(5000).getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(head("/v2/models/demo/infer", body.length));
+      out.write(body, 0, 1000); // and then nothing: a stalled upload
+      out.flush();
+      eventually(() -> limits.inUse("demo") == 1); // admitted from its headers: it holds a permit while it reads
+      Answer timedOut = Answer.read(socket.getInputStream());
+      assertThat(timedOut.status()).isEqualTo(408);
+      assertThat(timedOut.body()).contains("pier.limits.body-read-timeout");
+      assertThat(timedOut.headers()).containsEntry("connection", "close");
+      assertThat(limits.inUse("demo")).isZero(); // its permit was given back before the answer
+      assertThat(socket.getInputStream().read()).isEqualTo(-1); // and the connection closed
+    }
+    given().contentType(ContentType.JSON).body(rows(5000)).post("/v2/models/demo/infer").then().statusCode(200);
   }
 
   private Socket connect() throws IOException {

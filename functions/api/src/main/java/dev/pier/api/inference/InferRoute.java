@@ -75,6 +75,8 @@ public class InferRoute {
   private final int maxInlineBytes;
   /** How long a request may wait for its model's capacity, from its arrival: {@code pier.limits.queue-wait}. */
   private final long queueWaitNanos;
+  /** How long an admitted large body may take to arrive: {@code pier.limits.body-read-timeout}. */
+  private final long bodyReadMillis;
   /** What the I/O thread may run: no blocking, models whose recent calls averaged at most the inline bound. */
   private final Budget inline;
 
@@ -84,6 +86,7 @@ public class InferRoute {
     this.maxBodyBytes = config.limits().inferBodyBytes();
     this.maxInlineBytes = (int) Math.min(OipAnswer.INLINE_BODY_BYTES, maxBodyBytes);
     this.queueWaitNanos = config.limits().queueWait().toNanos();
+    this.bodyReadMillis = Math.max(1, config.limits().bodyReadTimeout().toMillis());
     long inlineMaxNanos = config.limits().inlineMaxMeanMicros() * 1000;
     this.inline = inlineMaxNanos > 0 ? Budget.inline(inlineMaxNanos) : null;
   }
@@ -237,8 +240,19 @@ public class InferRoute {
     if (http.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
       exchange.ctx().response().writeContinue(); // admitted: now the client may send the body (curl waits for this)
     }
+    // the body must arrive within the body-read timeout: a slow or stalled upload gives its permit back and gets 408
+    // (timer and body both complete on this I/O thread, so exactly one of them goes on)
+    boolean[] over = new boolean[1];
+    long timer = exchange.ctx().vertx().setTimer(bodyReadMillis, id -> {
+      over[0] = true;
+      timeOut(exchange);
+    });
     http.resume();
     http.body().onComplete(read -> {
+      if (over[0]) {
+        return;
+      }
+      exchange.ctx().vertx().cancelTimer(timer);
       PredictionCall call = exchange.call();
       if (read.failed()) { // the client went away mid-body: nobody to answer, but the call ends (its permit back)
         pipeline.fail(call, PierException.badRequest("the request body was not received whole: "
@@ -248,6 +262,24 @@ public class InferRoute {
       call.body(read.result().getBytes(), call.jsonLength());
       onWorker(exchange);
     });
+  }
+
+  /**
+   * An admitted body that did not arrive whole within {@code pier.limits.body-read-timeout}: the call ends with 408,
+   * which gives the model's permit back, the client is answered 408 and the connection is closed (the rest of the
+   * body is not waited for).
+   */
+  private void timeOut(Exchange exchange) {
+    PredictionCall call = exchange.call();
+    PierException e = new PierException(408, "the request body did not arrive whole within " + bodyReadMillis
+        + " ms (pier.limits.body-read-timeout); the model's capacity is not held for a slow upload");
+    pipeline.fail(call, e);
+    RoutingContext ctx = exchange.ctx();
+    if (ctx.response().closed() || ctx.response().ended()) {
+      return;
+    }
+    ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    fail(ctx, call.requestId(), e).onComplete(done -> ctx.request().connection().close());
   }
 
   /**
@@ -436,13 +468,13 @@ public class InferRoute {
     response.end(Buffer.buffer(answer.body()));
   }
 
-  private static void fail(RoutingContext ctx, String requestId, Throwable e) {
+  private static io.vertx.core.Future<Void> fail(RoutingContext ctx, String requestId, Throwable e) {
     ApiErrors.Failure f = ApiErrors.Failure.of(ctx.normalizedPath(), e);
     HttpServerResponse response = ctx.response().setStatusCode(f.status())
         .putHeader(REQUEST_ID, requestId).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
     if (f.header() != null) {
       response.putHeader(f.header(), f.headerValue());
     }
-    response.end(ApiErrors.oipError(f.message()));
+    return response.end(ApiErrors.oipError(f.message()));
   }
 }
