@@ -22,6 +22,7 @@ public final class FeatureStore implements AutoCloseable {
   private final OfflineStore offline;
   private final FeaturePush push;
   private final HistoricalRetrieval historical;
+  private final PointInTimeLookup pointInTime;
   private final ExecutorService pool;
   private final ExecutorService jobs;
   private final Materialization materialization;
@@ -52,6 +53,7 @@ public final class FeatureStore implements AutoCloseable {
     this.offline = new OfflineStore(s3, settings.mirror(), sources);
     this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
+    this.pointInTime = new PointInTimeLookup(registry, offline);
     // one materialization at a time per process: each streams a file through DuckDB and writes with the pool
     this.jobs = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "pier-features-materialize");
@@ -95,6 +97,11 @@ public final class FeatureStore implements AutoCloseable {
   /** The pipeline's features stage. */
   public FeatureLookup lookup() {
     return online;
+  }
+
+  /** The pipeline's features stage for batch jobs with {@code "point_in_time": true}: the offline store as of each row. */
+  public PointInTimeLookup pointInTime() {
+    return pointInTime;
   }
 
   public FeaturePush push() {

@@ -95,6 +95,25 @@ public final class OnlineFeatures implements FeatureLookup {
   public List<Map<String, FeatureValue>> lookup(String featureService, List<Map<String, Object>> instances) {
     Catalog catalog = registry.catalog();
     List<FeatureRef> refs = catalog.resolve(null, featureService);
+    Map<String, List<Object>> typed = joinKeyColumns(catalog, refs, featureService, instances);
+    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, instances.size(), "");
+    List<Map<String, FeatureValue>> out = new ArrayList<>(instances.size());
+    for (int i = 0; i < instances.size(); i++) {
+      Map<String, FeatureValue> row = new LinkedHashMap<>();
+      for (FeatureRef r : refs) {
+        row.put(r.fullName(), found.get(r).get(i));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  /**
+   * The join keys of the views of {@code refs}, one typed column per key, from instances as decoded from a request
+   * (whole-number doubles read as integers). 400 naming the instance for a missing key or a value of the wrong type.
+   */
+  static Map<String, List<Object>> joinKeyColumns(Catalog catalog, List<FeatureRef> refs, String featureService,
+      List<Map<String, Object>> instances) {
     Map<String, List<Object>> typed = new HashMap<>();
     for (FeatureRef r : refs) {
       for (String e : catalog.view(r.view()).entities()) {
@@ -121,16 +140,7 @@ public final class OnlineFeatures implements FeatureLookup {
         typed.put(entity.joinKey(), values);
       }
     }
-    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, instances.size(), "");
-    List<Map<String, FeatureValue>> out = new ArrayList<>(instances.size());
-    for (int i = 0; i < instances.size(); i++) {
-      Map<String, FeatureValue> row = new LinkedHashMap<>();
-      for (FeatureRef r : refs) {
-        row.put(r.fullName(), found.get(r).get(i));
-      }
-      out.add(row);
-    }
-    return out;
+    return typed;
   }
 
   /** Reads each view of {@code refs} once, all at the same time, for {@code rows} rows of typed join-key columns. */
