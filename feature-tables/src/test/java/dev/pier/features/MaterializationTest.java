@@ -165,4 +165,35 @@ class MaterializationTest {
         + " match the view's schema:").contains("speed");
     assertThat(materialization.watermark("misfit")).isNull();
   }
+
+  @Test
+  void theStateMachinesStepsPlanOnlyUnwrittenChunksAndWriteEachOnce() throws Exception {
+    Materialization.Job job = materialization.create(Map.of("driver_hourly_stats", T0), T0.plus(Duration.ofDays(1)));
+    MaterializationWorkflow steps = new MaterializationWorkflow(materialization, runner);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    var plan = steps.invoke(json.readTree("{\"action\": \"materialize-plan\", \"job_id\": \"" + job.id() + "\"}"));
+    assertThat(plan.get("chunks")).hasSize(2);
+    var first = plan.get("chunks").get(0);
+    String write = "{\"action\": \"materialize-chunk\", \"job_id\": \"" + job.id() + "\", \"view\": \""
+        + first.get("view").asText() + "\", \"file\": \"" + first.get("file").asText() + "\"}";
+    long rows = steps.invoke(json.readTree(write)).get("rows").asLong();
+    // a retried or restarted task: recorded before, so nothing is written or counted again
+    assertThat(steps.invoke(json.readTree(write)).get("rows").asLong()).isZero();
+    assertThat(materialization.get(job.id()).rows()).isEqualTo(rows).isPositive();
+    var replanned = steps.invoke(json.readTree("{\"action\": \"materialize-plan\", \"job_id\": \"" + job.id()
+        + "\"}"));
+    assertThat(replanned.get("chunks")).hasSize(1);
+    assertThat(replanned.get("chunks").get(0)).isEqualTo(plan.get("chunks").get(1));
+    assertThat(materialization.get(job.id()).chunksTotal()).isEqualTo(2);
+    assertThat(materialization.watermark("driver_hourly_stats")).isNull(); // only Finish advances it
+  }
+
+  @Test
+  void theWorkflowIsTheBundledStateMachine() {
+    var asl = dev.pier.statemachines.AslDefinition.bundled(MaterializationWorkflow.DEFINITION,
+        Map.of("FeatureWorkerFunction", "f"));
+    assertThat(asl.json().get("States").fieldNames()).toIterable()
+        .containsExactly("Plan", "WriteChunks", "Finish", "MarkFailed", "Failed");
+  }
 }
