@@ -26,6 +26,7 @@ public final class FeatureStore implements AutoCloseable {
   private final ExecutorService pool;
   private final ExecutorService jobs;
   private final Materialization materialization;
+  private final ModelUsage usage;
 
   /**
    * @param table the definitions table (single-table layout)
@@ -41,6 +42,13 @@ public final class FeatureStore implements AutoCloseable {
    *     is refused whatever a definition names
    */
   public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock) {
+    this(dynamo, s3, settings, sources, clock, ModelUsage.NONE);
+  }
+
+  /** @param usage which registered model versions use a feature service: apply refuses changes that break them */
+  public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock,
+      ModelUsage usage) {
+    this.usage = usage;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(settings.readThreads(), r -> {
       Thread t = new Thread(r, "pier-features-" + n.incrementAndGet());
@@ -79,11 +87,24 @@ public final class FeatureStore implements AutoCloseable {
    * applied; 409 when a concurrent apply moved the same definitions.
    */
   public ApplyPlan apply(String document, boolean dryRun) {
+    return apply(document, dryRun, false);
+  }
+
+  /**
+   * As {@link #apply(String, boolean)}; a breaking change to features that registered model versions use is a 409
+   * naming them unless {@code force}.
+   */
+  public ApplyPlan apply(String document, boolean dryRun, boolean force) {
     try {
-      return registry.apply(DefinitionsParser.parse(document), dryRun, offline::check);
+      return registry.apply(DefinitionsParser.parse(document), dryRun, offline::check, usage, force);
     } catch (InvalidDefinitions e) {
       throw e.asPierException();
     }
+  }
+
+  /** Lineage: the registered model versions using a feature service. */
+  public ModelUsage usage() {
+    return usage;
   }
 
   public FeatureRegistry registry() {

@@ -27,6 +27,7 @@ public class FeatureStoreWiring {
   @Produces
   @Singleton
   FeatureStore featureStore(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources,
+      jakarta.inject.Provider<dev.pier.registry.ModelRegistry> models,
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
@@ -37,7 +38,9 @@ public class FeatureStoreWiring {
     if (standIns.isPresent()) {
       FeatureStore.createTablesIfMissing(aws.dynamoDb(), settings);
     }
-    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC());
+    // lineage for apply's breaking-change check; looked up when an apply needs it, not at start
+    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC(),
+        service -> new RegistryModelUsage(models.get()).versionsUsing(service));
   }
 
   /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */
