@@ -42,12 +42,15 @@ public final class FeatureStore implements AutoCloseable {
    *     is refused whatever a definition names
    */
   public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock) {
-    this(dynamo, s3, settings, sources, clock, ModelUsage.NONE);
+    this(dynamo, s3, settings, sources, clock, ModelUsage.NONE, FeatureObserver.NONE);
   }
 
-  /** @param usage which registered model versions use a feature service: apply refuses changes that break them */
+  /**
+   * @param usage which registered model versions use a feature service: apply refuses changes that break them
+   * @param observer told of lookups, materialized chunks and watermarks (monitoring's metrics)
+   */
   public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock,
-      ModelUsage usage) {
+      ModelUsage usage, FeatureObserver observer) {
     this.usage = usage;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(settings.readThreads(), r -> {
@@ -57,18 +60,19 @@ public final class FeatureStore implements AutoCloseable {
     });
     this.registry = new FeatureRegistry(dynamo, settings.table(), settings.refresh(), clock);
     this.store = new OnlineStore(dynamo, settings.onlineTable(), pool);
-    this.online = new OnlineFeatures(registry, store, clock);
+    this.online = new OnlineFeatures(registry, store, clock, observer);
     this.offline = new OfflineStore(s3, settings.mirror(), sources);
     this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
-    this.pointInTime = new PointInTimeLookup(registry, offline);
+    this.pointInTime = new PointInTimeLookup(registry, offline, observer);
     // one materialization at a time per process: each streams a file through DuckDB and writes with the pool
     this.jobs = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "pier-features-materialize");
       t.setDaemon(true);
       return t;
     });
-    this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock);
+    this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock,
+        observer);
   }
 
   /** Materialization jobs; call {@link Materialization#resumeRunning()} once at start. */

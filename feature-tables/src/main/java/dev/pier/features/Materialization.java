@@ -62,9 +62,16 @@ public final class Materialization {
   private final OnlineStore online;
   private final Clock clock;
   private final MaterializationWorkflow workflow;
+  private final FeatureObserver observer;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
+    this(dynamo, table, registry, offline, online, runner, clock, FeatureObserver.NONE);
+  }
+
+  public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
+      OnlineStore online, ExecutorService runner, Clock clock, FeatureObserver observer) {
+    this.observer = observer;
     this.dynamo = dynamo;
     this.table = table;
     this.registry = registry;
@@ -284,6 +291,8 @@ public final class Materialization {
         + ") AND " + ts + " < make_timestamp(" + Timestamps.micros(end) + ") QUALIFY row_number() OVER (PARTITION BY "
         + String.join(", ", keys.stream().map(OfflineStore::quote).toList()) + " ORDER BY " + order + ") = 1";
     long rows = 0;
+    Map<String, Long> nulls = new LinkedHashMap<>();
+    view.schema().forEach(f -> nulls.put(f.name(), 0L));
     try (Connection db = DuckDb.open("materialization", true); Statement s = db.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       List<OnlineStore.Row> batch = new ArrayList<>(WRITE_BATCH);
@@ -297,7 +306,11 @@ public final class Materialization {
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < view.schema().size(); i++) {
           Field f = view.schema().get(i);
-          values.put(f.name(), HistoricalRetrieval.value(rs, keys.size() + 2 + i, f.dtype()));
+          Object v = HistoricalRetrieval.value(rs, keys.size() + 2 + i, f.dtype());
+          values.put(f.name(), v);
+          if (v == null) {
+            nulls.merge(f.name(), 1L, Long::sum);
+          }
         }
         batch.add(new OnlineStore.Row(key, eventTime, values));
         if (batch.size() == WRITE_BATCH) {
@@ -308,6 +321,7 @@ public final class Materialization {
       }
       online.write(view, batch);
       rows += batch.size();
+      observer.materialized(view.name(), rows, nulls);
     } catch (SQLException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw PierException.badRequest("feature view '" + view.name() + "': file " + file.getFileName() + " of "
@@ -331,6 +345,7 @@ public final class Materialization {
               "end", str(end.toString()), "end_us", num(Timestamps.micros(end))))
           .conditionExpression("attribute_not_exists(pk) OR end_us < :e")
           .expressionAttributeValues(Map.of(":e", num(Timestamps.micros(end)))));
+      observer.watermark(view, end);
     } catch (ConditionalCheckFailedException e) {
       // a later watermark is already there
     }

@@ -26,10 +26,16 @@ import java.util.Map;
 public final class PointInTimeLookup {
   private final FeatureRegistry registry;
   private final OfflineStore offline;
+  private final FeatureObserver observer;
 
   public PointInTimeLookup(FeatureRegistry registry, OfflineStore offline) {
+    this(registry, offline, FeatureObserver.NONE);
+  }
+
+  public PointInTimeLookup(FeatureRegistry registry, OfflineStore offline, FeatureObserver observer) {
     this.registry = registry;
     this.offline = offline;
+    this.observer = observer;
   }
 
   /**
@@ -56,6 +62,7 @@ public final class PointInTimeLookup {
     for (int i = 0; i < instances.size(); i++) {
       out.add(new LinkedHashMap<>());
     }
+    long started = System.nanoTime();
     try (Connection db = DuckDb.open("point-in-time feature lookup")) {
       List<String> keyNames = new ArrayList<>(keys.keySet());
       load(db, catalog, keyNames, keys, times);
@@ -64,6 +71,14 @@ public final class PointInTimeLookup {
       }
     } catch (SQLException e) {
       throw new PierException(500, "the point-in-time feature lookup failed: " + e.getMessage(), e);
+    }
+    long nanos = System.nanoTime() - started;
+    if (observer != FeatureObserver.NONE) {
+      Map<FeatureRef, List<FeatureValue>> byRef = new LinkedHashMap<>();
+      for (FeatureRef r : refs) {
+        byRef.put(r, out.stream().map(row -> row.get(r.fullName())).toList());
+      }
+      OnlineFeatures.observe(observer, byView.keySet(), refs, byRef, "offline", nanos);
     }
     return out;
   }
