@@ -124,6 +124,16 @@ public final class FeatureRegistry {
    * the same definitions meanwhile.
    */
   public ApplyPlan apply(Catalog doc, boolean dryRun, SourceCheck sources) {
+    return apply(doc, dryRun, sources, ModelUsage.NONE, false);
+  }
+
+  /**
+   * As {@link #apply(Catalog, boolean, SourceCheck)}, and a breaking change (a feature removed or retyped, a view's
+   * entities changed or taken offline, a service's feature removed) that breaks registered model versions — those
+   * {@code usage} names for the feature services using the changed features — is refused with a 409 naming the
+   * definition, the model versions and what changed, nothing applied, unless {@code force}. A plan lists them.
+   */
+  public ApplyPlan apply(Catalog doc, boolean dryRun, SourceCheck sources, ModelUsage usage, boolean force) {
     Snapshot current = load();
     List<String> problems = new ArrayList<>(DefinitionsParser.checkReferences(doc, current.catalog()));
     if (sources != null) {
@@ -171,7 +181,17 @@ public final class FeatureRegistry {
       }
       int to = from == null ? 1 : from + 1;
       String action = from == null ? "create" : "update";
-      changes.add(new ApplyPlan.Change(kind.id(), name, action, from, to, differences, breaking));
+      List<String> broken = List.of();
+      if (breaking) {
+        Object before = DefinitionsParser.fromJson(kind, current.json().get(sk));
+        broken = brokenModelVersions(current.catalog(), before, def, usage);
+        if (!broken.isEmpty() && !force && !dryRun) {
+          throw PierException.conflict(kind.id().replace('_', ' ') + " '" + name + "' v" + from + " -> v" + to
+              + " breaks registered model versions " + String.join(", ", broken) + " ("
+              + String.join("; ", differences) + "); nothing was applied. Apply with ?force=true to apply anyway");
+        }
+      }
+      changes.add(new ApplyPlan.Change(kind.id(), name, action, from, to, differences, breaking, broken));
       ArrayNode diffJson = DefinitionsParser.JSON.createArrayNode();
       differences.forEach(diffJson::add);
       Map<String, AttributeValue> head = Map.of("pk", s(CATALOG), "sk", s(sk), "version", n(to), "def", s(text),
@@ -208,6 +228,39 @@ public final class FeatureRegistry {
     }
     snapshot = null;
     return new ApplyPlan(true, changes);
+  }
+
+  /**
+   * The model versions a breaking change breaks: those using a feature service (as it is now) that serves a feature
+   * the change removes or retypes — every feature of a view whose entities change or that goes offline — or, for a
+   * service that drops features, that service.
+   */
+  static List<String> brokenModelVersions(Catalog current, Object before, Object after, ModelUsage usage) {
+    java.util.Set<String> services = new java.util.TreeSet<>();
+    if (before instanceof FeatureView a && after instanceof FeatureView b) {
+      boolean all = !a.entities().equals(b.entities()) || (a.online() && !b.online());
+      java.util.Set<FeatureRef> hit = new java.util.HashSet<>();
+      for (Field f : a.schema()) {
+        Field g = b.feature(f.name());
+        if (all || g == null || !g.dtype().equals(f.dtype())) {
+          hit.add(new FeatureRef(a.name(), f.name()));
+        }
+      }
+      for (FeatureService s : current.featureServices().values()) {
+        if (s.features().stream().anyMatch(hit::contains)) {
+          services.add(s.name());
+        }
+      }
+    } else if (before instanceof FeatureService a) {
+      services.add(a.name());
+    }
+    java.util.Set<String> versions = new java.util.LinkedHashSet<>();
+    for (String service : services) {
+      for (String v : usage.versionsUsing(service)) {
+        versions.add(v + " (feature service '" + service + "')");
+      }
+    }
+    return List.copyOf(versions);
   }
 
   /** Every version of a definition, oldest first; 404 when it was never applied. */

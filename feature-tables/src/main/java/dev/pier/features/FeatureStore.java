@@ -22,9 +22,11 @@ public final class FeatureStore implements AutoCloseable {
   private final OfflineStore offline;
   private final FeaturePush push;
   private final HistoricalRetrieval historical;
+  private final PointInTimeLookup pointInTime;
   private final ExecutorService pool;
   private final ExecutorService jobs;
   private final Materialization materialization;
+  private final ModelUsage usage;
 
   /**
    * @param table the definitions table (single-table layout)
@@ -40,6 +42,16 @@ public final class FeatureStore implements AutoCloseable {
    *     is refused whatever a definition names
    */
   public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock) {
+    this(dynamo, s3, settings, sources, clock, ModelUsage.NONE, FeatureObserver.NONE);
+  }
+
+  /**
+   * @param usage which registered model versions use a feature service: apply refuses changes that break them
+   * @param observer told of lookups, materialized chunks and watermarks (monitoring's metrics)
+   */
+  public FeatureStore(DynamoDbClient dynamo, S3Client s3, Settings settings, S3SourcePolicy sources, Clock clock,
+      ModelUsage usage, FeatureObserver observer) {
+    this.usage = usage;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(settings.readThreads(), r -> {
       Thread t = new Thread(r, "pier-features-" + n.incrementAndGet());
@@ -48,17 +60,19 @@ public final class FeatureStore implements AutoCloseable {
     });
     this.registry = new FeatureRegistry(dynamo, settings.table(), settings.refresh(), clock);
     this.store = new OnlineStore(dynamo, settings.onlineTable(), pool);
-    this.online = new OnlineFeatures(registry, store, clock);
+    this.online = new OnlineFeatures(registry, store, clock, observer);
     this.offline = new OfflineStore(s3, settings.mirror(), sources);
     this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
+    this.pointInTime = new PointInTimeLookup(registry, offline, observer);
     // one materialization at a time per process: each streams a file through DuckDB and writes with the pool
     this.jobs = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "pier-features-materialize");
       t.setDaemon(true);
       return t;
     });
-    this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock);
+    this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock,
+        observer);
   }
 
   /** Materialization jobs; call {@link Materialization#resumeRunning()} once at start. */
@@ -77,11 +91,24 @@ public final class FeatureStore implements AutoCloseable {
    * applied; 409 when a concurrent apply moved the same definitions.
    */
   public ApplyPlan apply(String document, boolean dryRun) {
+    return apply(document, dryRun, false);
+  }
+
+  /**
+   * As {@link #apply(String, boolean)}; a breaking change to features that registered model versions use is a 409
+   * naming them unless {@code force}.
+   */
+  public ApplyPlan apply(String document, boolean dryRun, boolean force) {
     try {
-      return registry.apply(DefinitionsParser.parse(document), dryRun, offline::check);
+      return registry.apply(DefinitionsParser.parse(document), dryRun, offline::check, usage, force);
     } catch (InvalidDefinitions e) {
       throw e.asPierException();
     }
+  }
+
+  /** Lineage: the registered model versions using a feature service. */
+  public ModelUsage usage() {
+    return usage;
   }
 
   public FeatureRegistry registry() {
@@ -95,6 +122,11 @@ public final class FeatureStore implements AutoCloseable {
   /** The pipeline's features stage. */
   public FeatureLookup lookup() {
     return online;
+  }
+
+  /** The pipeline's features stage for batch jobs with {@code "point_in_time": true}: the offline store as of each row. */
+  public PointInTimeLookup pointInTime() {
+    return pointInTime;
   }
 
   public FeaturePush push() {

@@ -29,16 +29,18 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Materialization: the newest row per entity key of each view's offline source within {@code [start, end)} copied to
- * the online store. A job is a DynamoDB item in the definitions table ({@code pk = materialization}) and runs on this
- * process's executor, one Parquet file (a chunk) at a time: DuckDB streams the file's newest row per key (ties on
+ * the online store. A job is a DynamoDB item in the definitions table ({@code pk = materialization}) and runs as the
+ * {@code feature-materialization} state machine ({@link MaterializationWorkflow}: Plan, WriteChunks, Finish, with
+ * MarkFailed on any error), on the local runner in this process's executor, one Parquet file (a chunk) at a time:
+ * DuckDB streams the file's newest row per key (ties on
  * event time broken by the created column) into conditional online writes, so memory is bounded by one file and an
  * older row never replaces a newer one. Each chunk is recorded as done when written; a job interrupted (a crash,
  * {@code kill -9}) is resumed by {@link #resumeRunning()} from the chunks not yet done, and rewriting a chunk is
  * harmless (the writes are conditional on event time). A view's watermark (for {@code materialize-incremental})
  * advances to {@code end} only once all its chunks are written.
  *
- * <p>Not yet: the Step Functions workflow the architecture asks for (ASL in {@code state-machines/}), schedules, and
- * per-row-group chunks inside large files.
+ * <p>Not yet: schedules, per-row-group chunks inside large files, and the AWS feature worker Lambda (DuckDB does not
+ * fit the Lambda zip), so the CDK does not deploy the state machine yet.
  */
 public final class Materialization {
   static final String JOBS = "materialization";
@@ -58,18 +60,25 @@ public final class Materialization {
   private final FeatureRegistry registry;
   private final OfflineStore offline;
   private final OnlineStore online;
-  private final ExecutorService runner;
   private final Clock clock;
+  private final MaterializationWorkflow workflow;
+  private final FeatureObserver observer;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
+    this(dynamo, table, registry, offline, online, runner, clock, FeatureObserver.NONE);
+  }
+
+  public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
+      OnlineStore online, ExecutorService runner, Clock clock, FeatureObserver observer) {
+    this.observer = observer;
     this.dynamo = dynamo;
     this.table = table;
     this.registry = registry;
     this.offline = offline;
     this.online = online;
-    this.runner = runner;
     this.clock = clock;
+    this.workflow = new MaterializationWorkflow(this, runner);
   }
 
   /** Starts a job over {@code [start, end)} for the views (all online views when empty); 400 naming bad input. */
@@ -138,7 +147,7 @@ public final class Materialization {
   }
 
   private Job submit(Job job) {
-    runner.submit(() -> run(job.id()));
+    workflow.launch(job.id());
     return job;
   }
 
@@ -147,8 +156,7 @@ public final class Materialization {
     int n = 0;
     for (Map<String, AttributeValue> item : jobs()) {
       if ("RUNNING".equals(item.get("state").s())) {
-        String id = item.get("sk").s();
-        runner.submit(() -> run(id));
+        workflow.launch(item.get("sk").s());
         n++;
       }
     }
@@ -172,46 +180,94 @@ public final class Materialization {
     return item == null || item.isEmpty() ? null : Instant.parse(item.get("end").s());
   }
 
-  /** Runs (or goes on with) a job in this thread; a job no longer RUNNING is left alone. */
+  /** Runs (or goes on with) a job's workflow in this thread; a job no longer RUNNING is left alone. */
   void run(String id) {
-    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
-        .key(Map.of("pk", str(JOBS), "sk", str(id)))).item();
+    workflow.run(id);
+  }
+
+  /** One chunk of a job: a Parquet file of a view's offline source, relative to the source's folder. */
+  public record Chunk(String view, String file) {
+    String id() {
+      return view + "|" + file;
+    }
+  }
+
+  /**
+   * The workflow's Plan step: the job's chunks not yet written (none when it is no longer RUNNING), recording how many
+   * it has in all.
+   */
+  List<Chunk> plan(String id) {
+    Map<String, AttributeValue> item = item(id);
     if (item == null || !"RUNNING".equals(item.get("state").s())) {
-      return;
+      return List.of();
     }
     Job job = job(item);
     Set<String> done = item.containsKey("done") ? new HashSet<>(item.get("done").ss()) : new HashSet<>();
-    try {
-      Catalog catalog = registry.catalog();
-      Map<FeatureView, OfflineStore.Mirrored> files = new LinkedHashMap<>();
-      int total = 0;
-      for (String name : job.starts().keySet()) {
-        FeatureView view = catalog.view(name);
-        OfflineStore.Mirrored m = offline.fetch(catalog.offlineSource(view));
-        files.put(view, m);
-        total += m.files().size();
+    Catalog catalog = registry.catalog();
+    List<Chunk> all = new ArrayList<>();
+    for (String name : job.starts().keySet()) {
+      OfflineStore.Mirrored m = offline.fetch(catalog.offlineSource(catalog.view(name)));
+      for (Path file : m.files()) {
+        all.add(new Chunk(name, m.dir().relativize(file).toString()));
       }
-      int chunksTotal = total;
-      dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", str(JOBS), "sk", str(id)))
-          .updateExpression("SET chunks_total = :t").expressionAttributeValues(Map.of(":t", num(chunksTotal))));
-      for (var e : files.entrySet()) {
-        FeatureView view = e.getKey();
-        DataSource.Parquet source = catalog.offlineSource(view);
-        for (Path file : e.getValue().files()) {
-          String chunk = view.name() + "|" + e.getValue().dir().relativize(file);
-          if (done.contains(chunk)) {
-            continue;
-          }
-          long rows = writeChunk(catalog, view, source, file, e.getValue().hive(), job.starts().get(view.name()),
-              job.end());
-          markDone(id, chunk, rows);
-        }
-        advanceWatermark(view.name(), job.end());
+    }
+    int chunksTotal = all.size();
+    dynamo.updateItem(b -> b.tableName(table).key(Map.of("pk", str(JOBS), "sk", str(id)))
+        .updateExpression("SET chunks_total = :t").expressionAttributeValues(Map.of(":t", num(chunksTotal))));
+    return all.stream().filter(c -> !done.contains(c.id())).toList();
+  }
+
+  /**
+   * The workflow's WriteChunk step: writes one chunk and records it, unless it was recorded before (a retry, a
+   * restarted execution) or the job is no longer RUNNING; answers the rows written.
+   */
+  long writeChunk(String id, Chunk chunk) {
+    Map<String, AttributeValue> item = item(id);
+    if (item == null || !"RUNNING".equals(item.get("state").s())
+        || (item.containsKey("done") && item.get("done").ss().contains(chunk.id()))) {
+      return 0;
+    }
+    Job job = job(item);
+    Instant start = job.starts().get(chunk.view());
+    if (start == null) {
+      throw PierException.badRequest("materialization " + id + " has no feature view '" + chunk.view() + "'");
+    }
+    Catalog catalog = registry.catalog();
+    FeatureView view = catalog.view(chunk.view());
+    DataSource.Parquet source = catalog.offlineSource(view);
+    OfflineStore.Mirrored m = offline.fetch(source);
+    Path file = m.dir().resolve(chunk.file()).normalize();
+    if (!file.startsWith(m.dir()) || !m.files().contains(file)) {
+      throw PierException.badRequest("feature view '" + chunk.view() + "': " + chunk.file() + " is no longer in "
+          + source.path());
+    }
+    long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end());
+    markDone(id, chunk.id(), rows);
+    return rows;
+  }
+
+  /** The workflow's Finish step: each view's watermark to the job's end, then SUCCEEDED. */
+  Job complete(String id) {
+    Map<String, AttributeValue> item = item(id);
+    if (item != null && "RUNNING".equals(item.get("state").s())) {
+      Job job = job(item);
+      for (String view : job.starts().keySet()) {
+        advanceWatermark(view, job.end());
       }
       finish(id, State.SUCCEEDED, null);
-    } catch (RuntimeException e) {
-      finish(id, State.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
     }
+    return get(id);
+  }
+
+  /** The workflow's MarkFailed step. */
+  void fail(String id, String error) {
+    finish(id, State.FAILED, error);
+  }
+
+  private Map<String, AttributeValue> item(String id) {
+    Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
+        .key(Map.of("pk", str(JOBS), "sk", str(id)))).item();
+    return item == null || item.isEmpty() ? null : item;
   }
 
   private long writeChunk(Catalog catalog, FeatureView view, DataSource.Parquet source, Path file, boolean hive,
@@ -235,6 +291,8 @@ public final class Materialization {
         + ") AND " + ts + " < make_timestamp(" + Timestamps.micros(end) + ") QUALIFY row_number() OVER (PARTITION BY "
         + String.join(", ", keys.stream().map(OfflineStore::quote).toList()) + " ORDER BY " + order + ") = 1";
     long rows = 0;
+    Map<String, Long> nulls = new LinkedHashMap<>();
+    view.schema().forEach(f -> nulls.put(f.name(), 0L));
     try (Connection db = DuckDb.open("materialization", true); Statement s = db.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       List<OnlineStore.Row> batch = new ArrayList<>(WRITE_BATCH);
@@ -248,7 +306,11 @@ public final class Materialization {
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < view.schema().size(); i++) {
           Field f = view.schema().get(i);
-          values.put(f.name(), HistoricalRetrieval.value(rs, keys.size() + 2 + i, f.dtype()));
+          Object v = HistoricalRetrieval.value(rs, keys.size() + 2 + i, f.dtype());
+          values.put(f.name(), v);
+          if (v == null) {
+            nulls.merge(f.name(), 1L, Long::sum);
+          }
         }
         batch.add(new OnlineStore.Row(key, eventTime, values));
         if (batch.size() == WRITE_BATCH) {
@@ -259,6 +321,7 @@ public final class Materialization {
       }
       online.write(view, batch);
       rows += batch.size();
+      observer.materialized(view.name(), rows, nulls);
     } catch (SQLException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw PierException.badRequest("feature view '" + view.name() + "': file " + file.getFileName() + " of "
@@ -282,6 +345,7 @@ public final class Materialization {
               "end", str(end.toString()), "end_us", num(Timestamps.micros(end))))
           .conditionExpression("attribute_not_exists(pk) OR end_us < :e")
           .expressionAttributeValues(Map.of(":e", num(Timestamps.micros(end)))));
+      observer.watermark(view, end);
     } catch (ConditionalCheckFailedException e) {
       // a later watermark is already there
     }

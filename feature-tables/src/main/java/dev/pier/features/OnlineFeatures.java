@@ -20,11 +20,17 @@ public final class OnlineFeatures implements FeatureLookup {
   private final FeatureRegistry registry;
   private final OnlineStore store;
   private final Clock clock;
+  private final FeatureObserver observer;
 
   public OnlineFeatures(FeatureRegistry registry, OnlineStore store, Clock clock) {
+    this(registry, store, clock, FeatureObserver.NONE);
+  }
+
+  public OnlineFeatures(FeatureRegistry registry, OnlineStore store, Clock clock, FeatureObserver observer) {
     this.registry = registry;
     this.store = store;
     this.clock = clock;
+    this.observer = observer;
   }
 
   /**
@@ -95,6 +101,25 @@ public final class OnlineFeatures implements FeatureLookup {
   public List<Map<String, FeatureValue>> lookup(String featureService, List<Map<String, Object>> instances) {
     Catalog catalog = registry.catalog();
     List<FeatureRef> refs = catalog.resolve(null, featureService);
+    Map<String, List<Object>> typed = joinKeyColumns(catalog, refs, featureService, instances);
+    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, instances.size(), "");
+    List<Map<String, FeatureValue>> out = new ArrayList<>(instances.size());
+    for (int i = 0; i < instances.size(); i++) {
+      Map<String, FeatureValue> row = new LinkedHashMap<>();
+      for (FeatureRef r : refs) {
+        row.put(r.fullName(), found.get(r).get(i));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  /**
+   * The join keys of the views of {@code refs}, one typed column per key, from instances as decoded from a request
+   * (whole-number doubles read as integers). 400 naming the instance for a missing key or a value of the wrong type.
+   */
+  static Map<String, List<Object>> joinKeyColumns(Catalog catalog, List<FeatureRef> refs, String featureService,
+      List<Map<String, Object>> instances) {
     Map<String, List<Object>> typed = new HashMap<>();
     for (FeatureRef r : refs) {
       for (String e : catalog.view(r.view()).entities()) {
@@ -121,16 +146,7 @@ public final class OnlineFeatures implements FeatureLookup {
         typed.put(entity.joinKey(), values);
       }
     }
-    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, instances.size(), "");
-    List<Map<String, FeatureValue>> out = new ArrayList<>(instances.size());
-    for (int i = 0; i < instances.size(); i++) {
-      Map<String, FeatureValue> row = new LinkedHashMap<>();
-      for (FeatureRef r : refs) {
-        row.put(r.fullName(), found.get(r).get(i));
-      }
-      out.add(row);
-    }
-    return out;
+    return typed;
   }
 
   /** Reads each view of {@code refs} once, all at the same time, for {@code rows} rows of typed join-key columns. */
@@ -140,6 +156,7 @@ public final class OnlineFeatures implements FeatureLookup {
     for (FeatureRef r : refs) {
       featuresByView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
     }
+    long started = System.nanoTime();
     Map<String, CompletableFuture<List<OnlineStore.Stored>>> reads = new LinkedHashMap<>();
     for (var e : featuresByView.entrySet()) {
       FeatureView view = catalog.view(e.getKey());
@@ -171,6 +188,7 @@ public final class OnlineFeatures implements FeatureLookup {
     for (var e : reads.entrySet()) {
       done.put(e.getKey(), e.getValue().join());
     }
+    long nanos = System.nanoTime() - started;
     for (FeatureRef r : refs) {
       FeatureView view = catalog.view(r.view());
       List<OnlineStore.Stored> stored = done.get(r.view());
@@ -187,6 +205,33 @@ public final class OnlineFeatures implements FeatureLookup {
       }
       out.put(r, values);
     }
+    observe(observer, featuresByView.keySet(), refs, out, "online", nanos);
     return out;
+  }
+
+  /** Tells the observer each view's statuses and the event-time range of the values found. */
+  static void observe(FeatureObserver observer, Iterable<String> views, List<FeatureRef> refs,
+      Map<FeatureRef, List<FeatureValue>> found, String store, long nanos) {
+    if (observer == FeatureObserver.NONE) {
+      return;
+    }
+    for (String view : views) {
+      Map<FeatureStatus, Integer> statuses = new java.util.EnumMap<>(FeatureStatus.class);
+      Instant newest = null;
+      Instant oldest = null;
+      for (FeatureRef r : refs) {
+        if (!r.view().equals(view)) {
+          continue;
+        }
+        for (FeatureValue v : found.get(r)) {
+          statuses.merge(v.status(), 1, Integer::sum);
+          if (v.eventTime() != null) {
+            newest = newest == null || v.eventTime().isAfter(newest) ? v.eventTime() : newest;
+            oldest = oldest == null || v.eventTime().isBefore(oldest) ? v.eventTime() : oldest;
+          }
+        }
+      }
+      observer.lookedUp(view, store, nanos, statuses, newest, oldest);
+    }
   }
 }

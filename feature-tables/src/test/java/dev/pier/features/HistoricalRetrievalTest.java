@@ -16,11 +16,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +31,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class HistoricalRetrievalTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path FIXTURES = Path.of("src/test/resources/historical");
+  private static final Path FIXTURES = OfflineFixture.FIXTURES;
   static final String DOC = """
       entities:
         - {name: driver, join_keys: [driver_id], value_type: INT64}
@@ -55,6 +52,7 @@ class HistoricalRetrievalTest {
 
   @TempDir static Path dataDir;
   @TempDir static Path work;
+  private static OfflineFixture fixture;
   private static StandIns standIns;
   private static ExecutorService pool;
   private static int tables;
@@ -64,43 +62,22 @@ class HistoricalRetrievalTest {
 
   @BeforeAll
   static void startStandIns() throws Exception {
-    standIns = new StandIns(dataDir);
-    pool = Executors.newFixedThreadPool(4);
-    var s3 = standIns.clients.s3();
-    s3.createBucket(b -> b.bucket("offline"));
-    // driver_stats as a Hive-partitioned prefix of several files; customer_profile as one file
-    Path parquet = Files.createDirectories(work.resolve("parquet"));
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
-      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
-          + " created::TIMESTAMP AS created, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips,"
-          + " driver_id % 2 AS odd FROM read_csv('" + FIXTURES.resolve("driver_stats.csv") + "'))"
-          + " TO '" + parquet.resolve("driver_stats") + "' (FORMAT parquet, PARTITION_BY (odd))");
-      s.execute("COPY (SELECT customer_id::BIGINT AS customer_id, event_timestamp::TIMESTAMP AS event_timestamp,"
-          + " score::DOUBLE AS score FROM read_csv('" + FIXTURES.resolve("customer_profile.csv") + "'))"
-          + " TO '" + parquet.resolve("customer_profile.parquet") + "' (FORMAT parquet)");
-    }
-    try (var files = Files.walk(parquet)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        s3.putObject(b -> b.bucket("offline").key(parquet.relativize(f).toString()), RequestBody.fromFile(f));
-      }
-    }
+    fixture = OfflineFixture.start(dataDir, work, "offline");
+    standIns = fixture.standIns;
+    pool = fixture.pool;
   }
 
   @AfterAll
   static void stopStandIns() {
-    pool.shutdownNow();
-    standIns.close();
+    fixture.close();
   }
 
   @BeforeEach
   void start() {
-    var dynamo = standIns.clients.dynamoDb();
-    int t = ++tables; // a fresh registry, online table and mirror per test; the Parquet in S3 is shared
-    FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
-    OnlineStore.createTableIfMissing(dynamo, "features-online-" + t);
-    registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
-    offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t), StandIns.ANY_S3);
-    registry.apply(DefinitionsParser.parse(DOC), false, offline::check);
+    OfflineFixture.Tables t = fixture.fresh(DOC); // the Parquet in S3 is shared
+    tables = t.n();
+    registry = t.registry();
+    offline = t.offline();
     historical = new HistoricalRetrieval(registry, offline);
   }
 

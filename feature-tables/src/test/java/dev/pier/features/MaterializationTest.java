@@ -6,9 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,11 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /** Offline → online over the historical fixtures (a Hive-partitioned prefix of two files) in the stand-ins. */
 class MaterializationTest {
-  private static final Path FIXTURES = Path.of("src/test/resources/historical");
+  private static final Path FIXTURES = OfflineFixture.FIXTURES;
   private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
   private static final String DOC = """
       entities: [{name: driver, join_keys: [driver_id], value_type: INT64}]
@@ -43,54 +39,33 @@ class MaterializationTest {
 
   @TempDir static Path dataDir;
   @TempDir static Path work;
+  private static OfflineFixture fixture;
   private static StandIns standIns;
-  private static ExecutorService pool;
   private static ExecutorService runner;
-  private static int tables;
   private FeatureRegistry registry;
   private OnlineStore store;
   private Materialization materialization;
 
   @BeforeAll
   static void startStandIns() throws Exception {
-    standIns = new StandIns(dataDir);
-    pool = Executors.newFixedThreadPool(4);
+    fixture = OfflineFixture.start(dataDir, work, "mat");
+    standIns = fixture.standIns;
     runner = Executors.newSingleThreadExecutor();
-    var s3 = standIns.clients.s3();
-    s3.createBucket(b -> b.bucket("mat"));
-    Path parquet = Files.createDirectories(work.resolve("parquet"));
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
-      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
-          + " created::TIMESTAMP AS created, conv_rate::DOUBLE AS conv_rate, trips::BIGINT AS trips,"
-          + " driver_id % 2 AS odd FROM read_csv('" + FIXTURES.resolve("driver_stats.csv") + "'))"
-          + " TO '" + parquet.resolve("driver_stats") + "' (FORMAT parquet, PARTITION_BY (odd))");
-    }
-    try (var files = Files.walk(parquet)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        s3.putObject(b -> b.bucket("mat").key(parquet.relativize(f).toString()), RequestBody.fromFile(f));
-      }
-    }
   }
 
   @AfterAll
   static void stopStandIns() {
     runner.shutdownNow();
-    pool.shutdownNow();
-    standIns.close();
+    fixture.close();
   }
 
   @BeforeEach
   void start() {
-    var dynamo = standIns.clients.dynamoDb();
-    int t = ++tables;
-    FeatureRegistry.createTableIfMissing(dynamo, "features-" + t);
-    OnlineStore.createTableIfMissing(dynamo, "online-" + t);
-    registry = new FeatureRegistry(dynamo, "features-" + t, Duration.ofMinutes(5), Clock.systemUTC());
-    registry.apply(DefinitionsParser.parse(DOC), false, null);
-    store = new OnlineStore(dynamo, "online-" + t, pool);
-    OfflineStore offline = new OfflineStore(standIns.clients.s3(), work.resolve("mirror-" + t), StandIns.ANY_S3);
-    materialization = new Materialization(dynamo, "features-" + t, registry, offline, store, runner,
-        Clock.systemUTC());
+    OfflineFixture.Tables t = fixture.fresh(DOC);
+    registry = t.registry();
+    store = t.store();
+    materialization = new Materialization(standIns.clients.dynamoDb(), t.registryTable(), registry, t.offline(),
+        store, runner, Clock.systemUTC());
   }
 
   /** Per driver, the trips of the newest row (ties: latest created) with event time in [from, to), from the CSV. */
@@ -189,5 +164,36 @@ class MaterializationTest {
     assertThat(job.error()).startsWith("feature view 'misfit': file data_0.parquet of s3://mat/driver_stats/ does not"
         + " match the view's schema:").contains("speed");
     assertThat(materialization.watermark("misfit")).isNull();
+  }
+
+  @Test
+  void theStateMachinesStepsPlanOnlyUnwrittenChunksAndWriteEachOnce() throws Exception {
+    Materialization.Job job = materialization.create(Map.of("driver_hourly_stats", T0), T0.plus(Duration.ofDays(1)));
+    MaterializationWorkflow steps = new MaterializationWorkflow(materialization, runner);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    var plan = steps.invoke(json.readTree("{\"action\": \"materialize-plan\", \"job_id\": \"" + job.id() + "\"}"));
+    assertThat(plan.get("chunks")).hasSize(2);
+    var first = plan.get("chunks").get(0);
+    String write = "{\"action\": \"materialize-chunk\", \"job_id\": \"" + job.id() + "\", \"view\": \""
+        + first.get("view").asText() + "\", \"file\": \"" + first.get("file").asText() + "\"}";
+    long rows = steps.invoke(json.readTree(write)).get("rows").asLong();
+    // a retried or restarted task: recorded before, so nothing is written or counted again
+    assertThat(steps.invoke(json.readTree(write)).get("rows").asLong()).isZero();
+    assertThat(materialization.get(job.id()).rows()).isEqualTo(rows).isPositive();
+    var replanned = steps.invoke(json.readTree("{\"action\": \"materialize-plan\", \"job_id\": \"" + job.id()
+        + "\"}"));
+    assertThat(replanned.get("chunks")).hasSize(1);
+    assertThat(replanned.get("chunks").get(0)).isEqualTo(plan.get("chunks").get(1));
+    assertThat(materialization.get(job.id()).chunksTotal()).isEqualTo(2);
+    assertThat(materialization.watermark("driver_hourly_stats")).isNull(); // only Finish advances it
+  }
+
+  @Test
+  void theWorkflowIsTheBundledStateMachine() {
+    var asl = dev.pier.statemachines.AslDefinition.bundled(MaterializationWorkflow.DEFINITION,
+        Map.of("FeatureWorkerFunction", "f"));
+    assertThat(asl.json().get("States").fieldNames()).toIterable()
+        .containsExactly("Plan", "WriteChunks", "Finish", "MarkFailed", "Failed");
   }
 }

@@ -114,7 +114,8 @@ public final class OrchestrationStack extends Stack {
   /**
    * A state machine for each ASL file whose placeholders this stack can fill. One that needs another (the training
    * workflow's {@code ${TrainingWorkerFunction}}: training runs on the plain server, no worker Lambda backs it in AWS
-   * yet) is left out rather than deployed as a machine that cannot run; synth says so on stderr.
+   * yet; likewise feature-materialization's {@code ${FeatureWorkerFunction}}, whose DuckDB does not fit a Lambda zip)
+   * is left out rather than deployed as a machine that cannot run; synth says so on stderr.
    */
   private void createStateMachines() {
     for (AslFile asl : AslFile.load(config.stateMachinesDir())) {

@@ -53,7 +53,8 @@ class OrchestrationStackTest {
     Deployments.Deployment real = Deployments.synth("real-asl", Map.of("stateMachinesDir", realAsl));
     Template template = real.template(real.stacks().orchestration());
     String prefix = real.config().prefix();
-    // training.asl.json needs ${TrainingWorkerFunction}, which no Lambda of this app fills yet: not deployed
+    // training.asl.json needs ${TrainingWorkerFunction} and feature-materialization.asl.json ${FeatureWorkerFunction},
+    // which no Lambda of this app fills yet: not deployed
     assertThat(real.template(real.stacks().orchestration()).findResources("AWS::StepFunctions::StateMachine"))
         .hasSize(1);
     assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()

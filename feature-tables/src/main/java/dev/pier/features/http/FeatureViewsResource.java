@@ -40,7 +40,11 @@ public class FeatureViewsResource {
 
   public record ViewList(List<ViewSummary> feature_views) {}
 
-  public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions) {}
+  /**
+   * One view with every version and its lineage: the registered model versions ({@code model/version}) that use it
+   * through one of its feature services.
+   */
+  public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions, List<String> model_versions) {}
 
   public record VersionList(List<FeatureVersion> versions) {}
 
@@ -61,7 +65,10 @@ public class FeatureViewsResource {
   public ViewDetail view(@PathParam("name") String name) {
     Catalog catalog = features.registry().catalog();
     FeatureView v = catalog.view(name);
-    return new ViewDetail(summary(catalog, v), features.registry().versions(Kind.FEATURE_VIEW, name));
+    ViewSummary summary = summary(catalog, v);
+    java.util.Set<String> models = new java.util.TreeSet<>();
+    summary.feature_services().forEach(s -> models.addAll(features.usage().versionsUsing(s)));
+    return new ViewDetail(summary, features.registry().versions(Kind.FEATURE_VIEW, name), List.copyOf(models));
   }
 
   @Operation(summary = "List a feature view's versions")

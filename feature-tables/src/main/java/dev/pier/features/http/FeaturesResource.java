@@ -37,8 +37,9 @@ public class FeaturesResource {
   @Path("apply")
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
   @Authorize(Permission.FEATURES_WRITE)
-  public ApplyPlan apply(String document, @QueryParam("dry_run") boolean dryRun) {
-    return features.apply(document, dryRun);
+  public ApplyPlan apply(String document, @QueryParam("dry_run") boolean dryRun,
+      @QueryParam("force") boolean force) {
+    return features.apply(document, dryRun, force);
   }
 
   @APIResponse(responseCode = "200", description = "The features of each entity row",

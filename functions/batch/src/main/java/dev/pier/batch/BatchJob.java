@@ -12,6 +12,9 @@ import java.time.Instant;
  * @param scoringMillis time spent scoring, summed over chunks (for throughput and cost)
  * @param source what started the job: {@code api}, {@code upload:<key>#<etag>} or {@code schedule:<id>@<fire time>}
  * @param plan how the job was cut up and run, known once it is validated (null before)
+ * @param featuresAsOf for a version with a feature service: the rows' field holding each row's event timestamp, whose
+ *     features are then looked up as of that moment in the offline store ({@code "point_in_time": true}); null: the
+ *     online store's current values
  */
 public record BatchJob(
     String id,
@@ -32,7 +35,16 @@ public record BatchJob(
     Instant finishedAt,
     String error,
     String source,
-    Plan plan) {
+    Plan plan,
+    String featuresAsOf) {
+
+  /** A job whose features (if any) come from the online store. */
+  public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
+      Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
+    this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null);
+  }
 
   /**
    * How a job runs: its chunks, the rows per chunk and the chunks scored at once, and what they were derived from.

@@ -3,6 +3,7 @@ package dev.pier.batch;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.registry.ModelVersion;
+import dev.pier.registry.ServingProperties;
 import dev.pier.runtime.PredictionService;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -46,9 +47,17 @@ public final class BatchJobs {
     this.locations = locations;
   }
 
-  /** What a caller asks for; {@code output} is a prefix the job's own folder goes under (default: the batch bucket). */
+  /**
+   * What a caller asks for; {@code output} is a prefix the job's own folder goes under (default: the batch bucket).
+   *
+   * @param featuresAsOf the rows' event-timestamp field for a point-in-time feature lookup, or null (online values)
+   */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority) {}
+      String priority, String featuresAsOf) {
+    public Submission(String model, String reference, String input, String output, String format, String priority) {
+      this(model, reference, input, output, format, priority, null);
+    }
+  }
 
   public BatchJob submit(Submission s) {
     if (!launcher.available()) {
@@ -69,6 +78,12 @@ public final class BatchJobs {
     Priority priority = Priority.parse(s.priority());
     String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
     ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
+    if (s.featuresAsOf() != null && (version.serving().pipeline() == null
+        || !version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE))) {
+      throw PierException.badRequest("point_in_time looks features up as of each row's timestamp, but version "
+          + version.version() + " of model '" + s.model() + "' has no feature_service and pipeline to look them up"
+          + " for");
+    }
     String id = "bj-" + HexFormat.of().formatHex(randomBytes());
     S3Uri base = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
         : S3Uri.parse(s.output(), "output").asPrefix();
@@ -77,7 +92,7 @@ public final class BatchJobs {
     }
     checkReadable(input); // last: a refused location never costs an S3 call
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
-        format, "api");
+        format, "api", s.featuresAsOf());
     jobs.create(job);
     launcher.launch(job);
     return job;
@@ -188,8 +203,13 @@ public final class BatchJobs {
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
+    return newJob(id, model, reference, version, priority, input, output, format, source, null);
+  }
+
+  static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
-        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null);
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf);
   }
 
   private static byte[] randomBytes() {

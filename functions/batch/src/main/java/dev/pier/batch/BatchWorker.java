@@ -176,10 +176,11 @@ public final class BatchWorker {
     FeaturePipeline features = pipeline(version);
     ChunkScorer scorer = features != null
         && version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE)
-        // rows carry entity keys: the prediction pipeline looks their features up online, then runs the pipeline
+        // rows carry entity keys: the prediction pipeline looks their features up (online, or as of each row's
+        // timestamp for a point-in-time job), then runs the pipeline
         ? ChunkScorer.ofInstances(predictions.signature(version), features, settings.batchRows(),
             instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(),
-                versionRef, null).instances(instances)).outputs())
+                versionRef, null).instances(instances).featuresAsOf(job.featuresAsOf())).outputs())
         : new ChunkScorer(predictions.signature(version), features, settings.batchRows(),
             inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
                 new InferenceRequest(job.id(), inputs, List.of()))).outputs());

@@ -61,8 +61,8 @@ final class ParquetColumns {
   }
 
   /**
-   * A row as the predict API's instance: each top-level column by name, numbers as doubles, booleans, strings, nulls
-   * (a list or group column as its text).
+   * A row as the predict API's instance: each top-level column by name, numbers as doubles, booleans, strings,
+   * timestamps as ISO-8601 text, nulls (a list or group column as its text).
    */
   Map<String, Object> instance(Group g) {
     Map<String, Object> out = new HashMap<>();
@@ -73,7 +73,9 @@ final class ParquetColumns {
         v = !t.isPrimitive() || t.isRepetition(Type.Repetition.REPEATED) ? g.getValueToString(f, 0)
             : switch (t.asPrimitiveType().getPrimitiveTypeName()) {
               case INT32 -> (double) g.getInteger(f, 0);
-              case INT64 -> (double) g.getLong(f, 0);
+              case INT64 -> t.getLogicalTypeAnnotation()
+                  instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts
+                  ? timestamp(g.getLong(f, 0), ts.getUnit()) : (Object) (double) g.getLong(f, 0);
               case FLOAT -> (double) g.getFloat(f, 0);
               case DOUBLE -> g.getDouble(f, 0);
               case BOOLEAN -> g.getBoolean(f, 0);
@@ -83,6 +85,18 @@ final class ParquetColumns {
       out.put(t.getName(), v);
     }
     return out;
+  }
+
+  /** A Parquet timestamp as ISO-8601 UTC text (so a point-in-time job reads it as the moment it is). */
+  private static String timestamp(long value, LogicalTypeAnnotation.TimeUnit unit) {
+    java.time.Instant t = switch (unit) {
+      case MILLIS -> java.time.Instant.ofEpochMilli(value);
+      case MICROS -> java.time.Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L),
+          Math.floorMod(value, 1_000_000L) * 1000L);
+      case NANOS -> java.time.Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L),
+          Math.floorMod(value, 1_000_000_000L));
+    };
+    return t.toString();
   }
 
   /** Whether the file's ids are strings (else integers or row numbers): the results' id column has that type. */

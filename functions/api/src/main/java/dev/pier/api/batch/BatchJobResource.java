@@ -55,7 +55,7 @@ public class BatchJobResource {
       reference = text(body, "alias");
     }
     BatchJob job = jobs.submit(new BatchJobs.Submission(text(body, "model"), reference, text(body, "input"),
-        text(body, "output"), text(body, "format"), text(body, "priority")));
+        text(body, "output"), text(body, "format"), text(body, "priority"), featuresAsOf(body)));
     return Response.status(201).location(URI.create("/api/v1/batch-jobs/" + job.id())).entity(view(job)).build();
   }
 
@@ -91,6 +91,29 @@ public class BatchJobResource {
   }
 
   /** A string (or integer) field of a request body, null when absent; a 400 naming it otherwise. */
+  /**
+   * {@code "point_in_time": true} (with an optional {@code "event_timestamp_column"}, default {@code event_timestamp}):
+   * the field of each row whose moment its features are looked up as of; null without it.
+   */
+  static String featuresAsOf(JsonNode body) {
+    JsonNode flag = body.get("point_in_time");
+    String column = text(body, "event_timestamp_column");
+    if (flag != null && !flag.isNull() && !flag.isBoolean()) {
+      throw PierException.badRequest("point_in_time must be true or false");
+    }
+    boolean pointInTime = flag != null && flag.asBoolean();
+    if (!pointInTime) {
+      if (column != null) {
+        throw PierException.badRequest("event_timestamp_column is only for \"point_in_time\": true");
+      }
+      return null;
+    }
+    if (column != null && column.isBlank()) {
+      throw PierException.badRequest("event_timestamp_column must name the rows' timestamp field");
+    }
+    return column != null ? column : "event_timestamp";
+  }
+
   static String text(JsonNode body, String field) {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) {

@@ -38,7 +38,9 @@ public record BatchJobView(
     @JsonProperty("scoring_records_per_second") Long scoringRecordsPerSecond,
     Plan plan,
     @JsonInclude(JsonInclude.Include.ALWAYS) String source,
-    @JsonProperty("estimated_cost_usd") Cost estimatedCostUsd) {
+    @JsonProperty("estimated_cost_usd") Cost estimatedCostUsd,
+    @JsonProperty("point_in_time") Boolean pointInTime,
+    @JsonProperty("event_timestamp_column") String eventTimestampColumn) {
 
   /** Rows of the input: {@code total} is null until the job has counted them. */
   public record Records(@JsonInclude(JsonInclude.Include.ALWAYS) Long total, long succeeded, long failed) {}
@@ -76,7 +78,8 @@ public record BatchJobView(
         j.manifest().toString(), new Records(j.total(), j.succeeded(), j.failed()), j.createdAt().toString(),
         text(j.startedAt()), rate, eta, text(j.finishedAt()), j.error(),
         j.scoringMillis() > 0 ? Math.round(j.done() * 1000.0 / j.scoringMillis()) : null, plan, j.source(),
-        new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb()));
+        new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb()),
+        j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf());
   }
 
   private static String text(Instant t) {

@@ -28,7 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * in parallel), merged into the instance under the feature's name and its full name ({@code view__feature}). A value
  * the instance sent itself wins. A feature the online store does not have ({@code NOT_FOUND}, {@code NULL_VALUE},
  * {@code OUTSIDE_MAX_AGE}) is left out, so the pipeline's {@code impute} fills it; when the pipeline would refuse it
- * instead, the call is a 400 naming the instance, the feature, its status and the entity key.
+ * instead, the call is a 400 naming the instance, the feature, its status and the entity key. A call with
+ * {@link PredictionCall#featuresAsOf()} (batch jobs with {@code "point_in_time": true}) takes each instance's values
+ * as of its own event timestamp from the offline store instead ({@link dev.pier.features.PointInTimeLookup}), with
+ * the same statuses, merge and refusals.
  *
  * <p>Cost for everything else: calls carrying tensors (no instances) and versions without a feature service pass
  * after a null check and one lookup in the version's immutable property map — no allocation. Looking up reads
@@ -65,7 +68,8 @@ final class FeatureLookupStage implements Stage {
     });
     Catalog catalog = store.registry().catalog();
     List<FeatureRef> refs = catalog.resolve(null, service);
-    List<Map<String, FeatureValue>> found = store.lookup().lookup(service, instances);
+    List<Map<String, FeatureValue>> found = call.featuresAsOf() == null ? store.lookup().lookup(service, instances)
+        : store.pointInTime().lookup(service, instances, call.featuresAsOf());
     List<Map<String, Object>> merged = new ArrayList<>(instances.size());
     for (int i = 0; i < instances.size(); i++) {
       Map<String, Object> sent = instances.get(i);
@@ -80,7 +84,8 @@ final class FeatureLookupStage implements Stage {
             if (!sent.containsKey(name) && pipeline.requires(name)) {
               throw PierException.badRequest("instances[" + i + "]: feature '" + name + "' of feature service '"
                   + service + "' is " + (value == null ? FeatureStatus.NOT_FOUND : value.status())
-                  + " in the online store for " + entity(catalog, ref, sent) + ", and the pipeline has no impute"
+                  + (call.featuresAsOf() == null ? " in the online store" : " as of its '" + call.featuresAsOf()
+                  + "' in the offline store") + " for " + entity(catalog, ref, sent) + ", and the pipeline has no impute"
                   + " step for it: send '" + name + "' in the instance, or give it an impute step");
             }
           }

@@ -27,6 +27,8 @@ public class FeatureStoreWiring {
   @Produces
   @Singleton
   FeatureStore featureStore(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources,
+      jakarta.inject.Provider<dev.pier.registry.ModelRegistry> models,
+      io.micrometer.core.instrument.MeterRegistry meters,
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
@@ -37,7 +39,10 @@ public class FeatureStoreWiring {
     if (standIns.isPresent()) {
       FeatureStore.createTablesIfMissing(aws.dynamoDb(), settings);
     }
-    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC());
+    // lineage for apply's breaking-change check; looked up when an apply needs it, not at start
+    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC(),
+        service -> new RegistryModelUsage(models.get()).versionsUsing(service),
+        new FeatureMetrics(meters, Clock.systemUTC()));
   }
 
   /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */

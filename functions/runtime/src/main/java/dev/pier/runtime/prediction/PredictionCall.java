@@ -41,6 +41,7 @@ public final class PredictionCall {
   private String unit;
   private InferenceRequest request;
   private List<Map<String, Object>> instances;
+  private String featuresAsOf;
   private byte[] body;
   private int jsonLength = -1;
 
@@ -99,6 +100,15 @@ public final class PredictionCall {
   /** Named-feature rows ({@code /predict}): {@link Slot#FEATURES} turns them into the request's input tensor. */
   public PredictionCall instances(List<Map<String, Object>> instances) {
     this.instances = instances;
+    return this;
+  }
+
+  /**
+   * Looks the instances' features up as of each instance's value in this field (an event timestamp), from the
+   * offline store, instead of the online store's current values (batch jobs with {@code "point_in_time": true}).
+   */
+  public PredictionCall featuresAsOf(String timestampField) {
+    this.featuresAsOf = timestampField;
     return this;
   }
 
@@ -189,6 +199,11 @@ public final class PredictionCall {
 
   public List<Map<String, Object>> instances() {
     return instances;
+  }
+
+  /** The field holding each instance's event timestamp for a point-in-time feature lookup; null: online values. */
+  public String featuresAsOf() {
+    return featuresAsOf;
   }
 
   public byte[] body() {
