@@ -78,6 +78,12 @@ public final class Monitors {
    * is not one of the version's outputs, a reference none of whose columns is the version's (extra columns, such as a
    * protected attribute the model does not take, are fine), protected, drift or checked
    * columns the reference lacks (and any invalid field, see {@link MonitorRequest}).
+   *
+   * <p>When the version does not capture (no rate, or 0), its capture is turned on at the request's rate (default
+   * 1.0) by a conditional change of the version, as a {@code PATCH} of {@code capture} would; a rate the version's
+   * user set is left alone. Which of the two happened is recorded in the monitor ({@code capture.turned_on}).
+   * Deleting monitors never changes the version's capture: the last one going leaves the rate as it is, to be
+   * turned off on the version.
    */
   public MonitorDefinition create(MonitorRequest request) {
     ModelVersions.Resolved version = versions.resolve(request.model(), request.version());
@@ -109,10 +115,13 @@ public final class Monitors {
     Map<String, Object> reference = new LinkedHashMap<>(request.reference().describe());
     reference.put("rows", rows.size());
     reference.put("columns", new ArrayList<>(referenceColumns));
-    MonitorDefinition monitor = new MonitorDefinition(UUID.randomUUID().toString(), version.model(),
+    String id = UUID.randomUUID().toString();
+    MonitorDefinition.Capture capture = versions.turnOnCapture(version.model(), version.version(),
+        request.captureRate() == null ? 1.0 : request.captureRate(), "monitor:" + id);
+    MonitorDefinition monitor = new MonitorDefinition(id, version.model(),
         version.version(), request.version(), request.window(), request.schedule(), request.task(),
         request.prediction(), request.protectedColumns(), request.drift(), request.driftShare(), request.checks(),
-        request.alerts(), clock.instant(), reference);
+        request.alerts(), clock.instant(), reference, capture);
     store.create(monitor, rows);
     return monitor;
   }

@@ -7,21 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.security.privacy.PiiFields;
-import dev.pier.kernel.tensor.Datatype;
-import dev.pier.kernel.tensor.Signature;
-import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.local.LocalAws;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
 import dev.pier.monitoring.profile.ProfileStore;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.kernel.engine.Framework;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -42,7 +31,7 @@ class MonitorsTest {
   private static final String BUCKET = "pier-data";
 
   @TempDir static Path dataDir;
-  private static LocalAws aws;
+  private static MonitoringStandIns standIns;
   private static AwsClients clients;
   private static CaptureStore captures;
   private static ProfileStore profiles;
@@ -52,35 +41,22 @@ class MonitorsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    aws = LocalAws.start(dataDir);
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    MonitorStore.createTableIfMissing(clients.dynamoDb(), "monitoring");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    clients.s3().createBucket(b -> b.bucket(BUCKET));
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    Signature signature = new Signature(List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 1})),
-        List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
-    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
-        Files.writeString(dataDir.resolve("churn.onnx"), "model bytes"), null);
-    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
-        Files.writeString(dataDir.resolve("churn2.onnx"), "model bytes 2"), null);
-    captures = new CaptureStore(clients.s3(), BUCKET);
-    feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", Clock.fixed(NOW, ZoneOffset.UTC));
-    profiles = new ProfileStore(clients.s3(), BUCKET);
-    MonitorStore store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
+    standIns = MonitoringStandIns.start(dataDir, BUCKET);
+    clients = standIns.clients;
+    standIns.register("churn", 1);
+    standIns.register("churn", 1);
+    captures = standIns.captures;
+    profiles = standIns.profiles;
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    monitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock);
-    sketchMonitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock,
-        100);
+    feedback = standIns.feedback(clock);
+    ModelVersions versions = ModelVersions.of(standIns.registry);
+    monitors = new Monitors(standIns.store, versions, captures, profiles, feedback::labelsFor, clock);
+    sketchMonitors = new Monitors(standIns.store, versions, captures, profiles, feedback::labelsFor, clock, 100);
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    aws.close();
+    standIns.close();
   }
 
   private static MonitorRequest request(String json) throws Exception {
@@ -226,6 +202,51 @@ class MonitorsTest {
     assertThat(labels.label("late-1", 2)).contains("cat");
     assertThat(labels.label("late-1", 0)).isEmpty();
     assertThat(labels.label("late-2", 0)).contains(true);
+  }
+
+  @Test
+  void creatingAMonitorTurnsItsVersionsCaptureOnAndDeletingItLeavesTheRateAsItIs() throws Exception {
+    int version = standIns.register("quiet", 1);
+    String body = "{'model': 'quiet', 'version': " + version + ", 'reference': {'rows': [{'x[0]': 1.0}]}";
+    MonitorDefinition first = monitors.create(request(body + ", 'capture': {'sample_rate': 0.5}}"));
+    assertThat(first.capture()).isEqualTo(new MonitorDefinition.Capture(0.5, true));
+    assertThat(captureRate("quiet", version)).isEqualTo("0.5");
+    assertThat(monitors.get(first.id()).capture()).isEqualTo(first.capture());
+
+    MonitorDefinition second = monitors.create(request(body + "}"));
+    assertThat(second.capture()).isEqualTo(new MonitorDefinition.Capture(0.5, false));
+    monitors.delete(first.id());
+    monitors.delete(second.id());
+    assertThat(captureRate("quiet", version)).isEqualTo("0.5");
+  }
+
+  @Test
+  void aRateTheUserSetIsKeptAndCaptureTheUserTurnedOffIsTurnedOnAgain() throws Exception {
+    int version = standIns.register("chosen", 1);
+    setCaptureRate("chosen", version, "0.2");
+    String body = "{'model': 'chosen', 'version': " + version + ", 'reference': {'rows': [{'x[0]': 1.0}]}}";
+    assertThat(monitors.create(request(body)).capture()).isEqualTo(new MonitorDefinition.Capture(0.2, false));
+    assertThat(captureRate("chosen", version)).isEqualTo("0.2");
+
+    setCaptureRate("chosen", version, "0.0");
+    long revision = standIns.registry.version("chosen", version).revision();
+    assertThat(monitors.create(request(body)).capture()).isEqualTo(new MonitorDefinition.Capture(1.0, true));
+    assertThat(captureRate("chosen", version)).isEqualTo("1.0");
+    assertThat(standIns.registry.version("chosen", version).revision()).isEqualTo(revision + 1);
+  }
+
+  private static String captureRate(String model, int version) {
+    return standIns.registry.version(model, version).metadata().properties()
+        .get(dev.pier.registry.ServingProperties.CAPTURE_SAMPLE_RATE);
+  }
+
+  /** As {@code PATCH {"capture": {"sample_rate": r}}} on the version does. */
+  private static void setCaptureRate(String model, int version, String rate) {
+    standIns.registry.versions().update(model, version, null, v -> {
+      Map<String, String> properties = new java.util.HashMap<>(v.metadata().properties());
+      properties.put(dev.pier.registry.ServingProperties.CAPTURE_SAMPLE_RATE, rate);
+      return v.edited(v.metadata().withProperties(properties), Instant.now());
+    }, "user", null);
   }
 
   @Test
