@@ -21,11 +21,28 @@ import java.util.Map;
  * @param performance null when the monitor has no task, or in sketch mode (see {@code notes})
  * @param notes what the run could not do and why, in words
  * @param alerts what its checks raised (each once per window; a run of a window already alerted on lists none)
+ * @param feedback monitors with a task: how many of the window's rows have a label, and how much feedback the service
+ *     holds whose prediction is not captured (for any model: feedback names no model); null otherwise
  */
 public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
     long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
     Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes,
-    List<dev.pier.monitoring.alerts.Alert> alerts) {
+    List<dev.pier.monitoring.alerts.Alert> alerts, FeedbackCounts feedback) {
+
+  public MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
+      long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
+      Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes,
+      List<dev.pier.monitoring.alerts.Alert> alerts) {
+    this(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift, predictionDrift, dataQuality,
+        performance, notes, alerts, null);
+  }
+
+  /**
+   * @param matched rows of the window whose label has arrived
+   * @param unmatched labels received whose request id has not been captured (yet), at the run's start
+   */
+  public record FeedbackCounts(long matched, long unmatched) {
+  }
 
   public MonitorRun {
     notes = notes == null ? List.of() : List.copyOf(notes);
@@ -35,7 +52,13 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
   /** This run with the alerts its checks raised. */
   public MonitorRun withAlerts(List<dev.pier.monitoring.alerts.Alert> raised) {
     return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
-        predictionDrift, dataQuality, performance, notes, raised);
+        predictionDrift, dataQuality, performance, notes, raised, feedback);
+  }
+
+  /** This run with its feedback counts. */
+  public MonitorRun withFeedback(FeedbackCounts counts) {
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, performance, notes, alerts, counts);
   }
 
   /**

@@ -227,6 +227,11 @@ public final class Monitors {
       List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
       run = runner.run(monitor, runId, store.reference(monitor.id()), window, arrived, started, from, to);
+      if (monitor.task() != null) {
+        long matched = window.stream().filter(r -> r.requestId() != null
+            && arrived.label(r.requestId(), r.row()).isPresent()).count();
+        run = run.withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
+      }
     }
     List<Alert> raised = new ArrayList<>();
     for (Alert alert : AlertRules.evaluate(monitor, run)) {
@@ -283,12 +288,24 @@ public final class Monitors {
     return MonitoringJson.MAPPER.valueToTree(monitor);
   }
 
-  /** Where a run finds the labels of its window's rows ({@link FeedbackStore#labelsFor}). */
-  @FunctionalInterface
+  /** Where a run finds the labels of its window's rows ({@link FeedbackStore}). */
   public interface Labels {
-    Labels NONE = rows -> LabelSource.NONE;
+    Labels NONE = new Labels() {
+      @Override
+      public LabelSource labelsFor(List<CaptureStore.CapturedRow> rows) {
+        return LabelSource.NONE;
+      }
+
+      @Override
+      public long unmatched() {
+        return 0;
+      }
+    };
 
     LabelSource labelsFor(List<CaptureStore.CapturedRow> rows);
+
+    /** Labels received whose prediction is not captured (yet); see {@link FeedbackStore#unmatched()}. */
+    long unmatched();
   }
 
   private ReferenceLoader loader() {

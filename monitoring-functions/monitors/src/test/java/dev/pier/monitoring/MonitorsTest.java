@@ -50,8 +50,8 @@ class MonitorsTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     feedback = standIns.feedback(clock);
     ModelVersions versions = ModelVersions.of(standIns.registry);
-    monitors = new Monitors(standIns.store, versions, captures, profiles, feedback::labelsFor, clock);
-    sketchMonitors = new Monitors(standIns.store, versions, captures, profiles, feedback::labelsFor, clock, 100);
+    monitors = new Monitors(standIns.store, versions, captures, profiles, feedback, clock);
+    sketchMonitors = new Monitors(standIns.store, versions, captures, profiles, feedback, clock, 100);
   }
 
   @AfterAll
@@ -124,6 +124,7 @@ class MonitorsTest {
     assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
     assertThat(run.dataQuality().get("plan").nulls()).isZero();
     assertThat(run.performance().labelled()).isEqualTo(270);
+    assertThat(run.feedback().matched()).isEqualTo(270);
     assertThat(run.performance().unlabelled()).isEqualTo(30);
     assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
     assertThat(run.performance().bias()).containsOnlyKeys("region");
@@ -180,6 +181,47 @@ class MonitorsTest {
     assertThat(run.performance()).isNull();
     assertThat(run.notes()).singleElement().asString().contains("exact mode only");
     assertThat(monitors.run(monitor.id(), run.runId()).get("mode").asText()).isEqualTo("sketch");
+  }
+
+  @Test
+  void feedbackBeforeItsCaptureIsKeptCountedAsUnmatchedAndMatchedWhenTheCaptureArrives() throws Exception {
+    String table = "feedback-order";
+    MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock);
+    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table);
+    int version = standIns.register("ordered", 1);
+    List<CapturedPrediction> early = List.of(captured("ordered", version, "early-0", 0, 0.9));
+    captures.write(early);
+    index.written(early);
+
+    FeedbackStore.Recorded recorded = labels.record(List.of(new FeedbackStore.Feedback("early-0", 0, 1.0),
+        new FeedbackStore.Feedback("early-1", 0, 0.0), new FeedbackStore.Feedback("early-1", 1, 1.0),
+        new FeedbackStore.Feedback("never-captured", 0, 1.0)));
+    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(4, 1, 3));
+    assertThat(labels.unmatched()).isEqualTo(3);
+
+    List<CapturedPrediction> late = List.of(captured("ordered", version, "early-1", 0, 0.2),
+        captured("ordered", version, "early-1", 1, 0.7));
+    captures.write(late);
+    index.written(late);
+    assertThat(labels.unmatched()).as("matched once the capture arrived").isEqualTo(1);
+    assertThat(labels.unmatched()).isEqualTo(1);
+
+    Monitors ordered = new Monitors(standIns.store, ModelVersions.of(standIns.registry), captures, profiles, labels,
+        clock);
+    MonitorDefinition monitor = ordered.create(request("{'model': 'ordered', 'version': " + version + ","
+        + " 'task': 'binary_classification', 'prediction': 'probability', 'reference': {'rows': "
+        + referenceJson(50) + "}}"));
+    MonitorRun run = ordered.runNow(monitor.id());
+    assertThat(run.rows()).isEqualTo(3);
+    assertThat(run.feedback()).isEqualTo(new MonitorRun.FeedbackCounts(3, 1));
+    assertThat(Monitors.json(run).get("feedback").toString()).isEqualTo("{\"matched\":3,\"unmatched\":1}");
+  }
+
+  private static CapturedPrediction captured(String model, int version, String requestId, int row, double p) {
+    return new CapturedPrediction(model, version, requestId, row, NOW.minusSeconds(60), "oip-rest",
+        Map.of("x[0]", p), Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE);
   }
 
   @Test

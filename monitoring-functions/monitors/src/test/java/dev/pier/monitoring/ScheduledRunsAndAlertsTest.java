@@ -85,7 +85,7 @@ class ScheduledRunsAndAlertsTest {
     captures = standIns.captures;
     store = standIns.store;
     monitors = new Monitors(store, ModelVersions.of(standIns.registry), captures, standIns.profiles,
-        standIns.feedback(clock)::labelsFor, clock, MonitorRunner.EXACT_MAX_ROWS,
+        standIns.feedback(clock), clock, MonitorRunner.EXACT_MAX_ROWS,
         new ReferenceLoader(clients.s3(), S3SourcePolicy.of(List.of("*"), List.of()), captures),
         (alerts, targets) -> delivered.addAll(alerts));
   }

@@ -2,6 +2,7 @@ package dev.pier.monitoring.http;
 
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.monitoring.CaptureIndex;
 import dev.pier.monitoring.FeedbackStore;
 import dev.pier.monitoring.ModelVersions;
 import dev.pier.monitoring.MonitorRun;
@@ -99,11 +100,19 @@ public class MonitoringWiring {
     return new ProfileStore(aws.s3(), captureBucket);
   }
 
-  /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */
+  /**
+   * Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles, and
+   * indexes its request ids, so feedback is told matched from unmatched.
+   */
   @Produces
   @Singleton
-  CaptureListener profiling(ProfileStore profiles) {
-    return profiles::write;
+  CaptureListener profiling(ProfileStore profiles, AwsClients aws) {
+    captures(aws); // the table, in local mode
+    CaptureIndex index = new CaptureIndex(aws.dynamoDb(), table);
+    return rows -> {
+      profiles.write(rows);
+      index.written(rows);
+    };
   }
 
   @Produces
@@ -130,7 +139,7 @@ public class MonitoringWiring {
     AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
         ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
     return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
-        captures(aws), profiles, feedback::labelsFor, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
+        captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
         delivery);
   }
 
