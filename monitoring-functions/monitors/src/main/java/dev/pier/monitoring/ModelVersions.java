@@ -26,10 +26,20 @@ public interface ModelVersions {
    * @param columns the captured column names the version's signature gives ({@code x[0]}, …, and the outputs'),
    *     or null when they cannot be known here (no signature, a feature pipeline, or a dimension of any size)
    * @param trainingData the dataset URIs of the version's lineage ({@code metadata.lineage.datasets[].uri})
+   * @param importance each column's feature importance as the version's metrics give it
+   *     ({@code importance.<column>}, e.g. mean |SHAP| or permutation importance logged at training); empty when none
    */
-  record Resolved(String model, int version, Set<String> outputs, Set<String> columns, List<String> trainingData) {
+  record Resolved(String model, int version, Set<String> outputs, Set<String> columns, List<String> trainingData,
+      Map<String, Double> importance) {
+    /** The prefix of the version metrics that hold feature importance. */
+    public static final String IMPORTANCE = "importance.";
+
+    public Resolved {
+      importance = importance == null ? Map.of() : Map.copyOf(importance);
+    }
+
     public Resolved(String model, int version, Set<String> outputs) {
-      this(model, version, outputs, null, List.of());
+      this(model, version, outputs, null, List.of(), Map.of());
     }
   }
 
@@ -53,7 +63,14 @@ public interface ModelVersions {
         Set<String> outputs = signature == null ? Set.of()
             : signature.outputs().stream().map(TensorSpec::name).collect(Collectors.toUnmodifiableSet());
         Set<String> columns = signature == null || v.serving().pipeline() != null ? null : columns(signature);
-        return new Resolved(v.model(), v.version(), outputs, columns, trainingData(v.provenance().lineage()));
+        Map<String, Double> importance = new HashMap<>();
+        v.metadata().metrics().forEach((name, value) -> {
+          if (name.startsWith(Resolved.IMPORTANCE) && name.length() > Resolved.IMPORTANCE.length()) {
+            importance.put(name.substring(Resolved.IMPORTANCE.length()), value);
+          }
+        });
+        return new Resolved(v.model(), v.version(), outputs, columns, trainingData(v.provenance().lineage()),
+            importance);
       }
 
       @Override

@@ -7,6 +7,7 @@ import dev.pier.monitoring.alerts.Alert;
 import dev.pier.monitoring.alerts.AlertDelivery;
 import dev.pier.monitoring.alerts.AlertRules;
 import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.drift.FeatureImportance;
 import dev.pier.monitoring.profile.CaptureProfile;
 import dev.pier.monitoring.profile.ProfileStore;
 import java.time.Clock;
@@ -227,12 +228,14 @@ public final class Monitors {
       List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
       run = runner.run(monitor, runId, store.reference(monitor.id()), window, arrived, started, from, to);
+      run = run.withLatency(WindowLatency.of(window, java.time.Duration.between(from, to)));
       if (monitor.task() != null) {
         long matched = window.stream().filter(r -> r.requestId() != null
             && arrived.label(r.requestId(), r.row()).isPresent()).count();
         run = run.withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
       }
     }
+    run = run.withFeatureImportance(importance(monitor, run));
     List<Alert> raised = new ArrayList<>();
     for (Alert alert : AlertRules.evaluate(monitor, run)) {
       if (store.putAlert(alert)) {
@@ -243,6 +246,18 @@ public final class Monitors {
     store.putRun(run);
     delivery.deliver(raised, monitor.parsedAlerts());
     return run;
+  }
+
+  /** The run's data drift weighted by the version's feature importance, read now (it may be logged after training). */
+  private FeatureImportance importance(MonitorDefinition monitor, MonitorRun run) {
+    Map<String, Double> importance;
+    try {
+      importance = versions.resolve(monitor.model(), Integer.toString(monitor.version())).importance();
+    } catch (PierException e) {
+      return null; // the version is gone: its captures are still monitored
+    }
+    return FeatureImportance.weigh("version metrics " + ModelVersions.Resolved.IMPORTANCE + "<column>", importance,
+        run.dataDrift());
   }
 
   /** Run summaries, newest window first; 404 for an unknown monitor. */
