@@ -100,19 +100,22 @@ public class MonitoringWiring {
     return new ProfileStore(aws.s3(), captureBucket);
   }
 
+  /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */
+  @Produces
+  @Singleton
+  CaptureListener profiling(ProfileStore profiles) {
+    return profiles::write;
+  }
+
   /**
-   * Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles, and
-   * indexes its request ids, so feedback is told matched from unmatched.
+   * Indexes the request ids of each stored batch, so feedback is told matched from unmatched. A listener of its own:
+   * the capture buffer tells each listener, and logs the one that fails, whatever the other did.
    */
   @Produces
   @Singleton
-  CaptureListener profiling(ProfileStore profiles, AwsClients aws) {
+  CaptureListener indexing(AwsClients aws) {
     captures(aws); // the table, in local mode
-    CaptureIndex index = new CaptureIndex(aws.dynamoDb(), table);
-    return rows -> {
-      profiles.write(rows);
-      index.written(rows);
-    };
+    return new CaptureIndex(aws.dynamoDb(), table)::written;
   }
 
   @Produces
