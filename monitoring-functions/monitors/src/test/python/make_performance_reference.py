@@ -71,6 +71,36 @@ out["bias"] = {
     "disparate_impact_ratio": min(sel) / max(sel),
 }
 
+# CBPE (NannyML's confidence-based performance estimation) over calibrated probabilities, no labels: the expected
+# confusion matrix at threshold 0.5 (nannyml's estimate_accuracy/precision/recall/f1) and the expected ROC curve
+# (nannyml's estimate_roc_auc: rows by descending score, expected true positives the running sum of the
+# probabilities, expected false positives the rest, both rounded to 5 decimals), its area by scikit-learn's auc.
+# Its own generator, so the sections above keep their numbers.
+crng = np.random.RandomState(16)
+cp = np.round(crng.beta(0.8, 1.6, 500), 3)  # rounded: ties
+cp[:2] = [0.0, 1.0]
+cpred = (cp >= 0.5).astype(int)
+ctp = np.sum(np.where(cpred == 1, cp, 0))
+cfp = np.sum(np.where(cpred == 1, 1 - cp, 0))
+cfn = np.sum(np.where(cpred == 0, cp, 0))
+ctn = np.sum(np.where(cpred == 0, 1 - cp, 0))
+order = np.argsort(cp)[::-1]
+tps = np.cumsum(cp[order])
+fps = 1 + np.arange(len(cp)) - tps
+tps = np.round(np.r_[0, tps], 5)
+fps = np.round(np.r_[0, fps], 5)
+clabels = (crng.rand(len(cp)) < cp).astype(int)  # labels drawn from the calibrated probabilities
+out["cbpe"] = {
+    "probabilities": cp.tolist(),
+    "accuracy": (ctp + ctn) / len(cp),
+    "precision": ctp / (ctp + cfp),
+    "recall": ctp / (ctp + cfn),
+    "f1": ctp / (ctp + 0.5 * (cfp + cfn)),
+    "roc_auc": metrics.auc(fps / fps[-1], tps / tps[-1]),
+    "sampled_labels": clabels.tolist(),
+    "sampled_roc_auc": metrics.roc_auc_score(clabels, cp),
+}
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "fixtures",
                     "performance-reference.json")
 with open(path, "w") as f:

@@ -10,20 +10,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Ground truth for captured predictions ({@code POST /api/v1/feedback}), in the monitoring table: one item per
  * request id and row, {@code label#<request id>} / {@code row#<row>}. Labels may arrive days after the prediction;
  * a run joins what has arrived. Sending a label again overwrites it with the same value (idempotent); a different
- * value is a correction and replaces it. Thread-safe.
+ * value is a correction and replaces it.
+ *
+ * <p>A label whose request id has not been captured ({@link CaptureIndex}) is kept all the same, and also listed as
+ * unmatched ({@code unmatched#<request id>} / {@code row#<row>}, in the table's {@code gsi1} under
+ * {@code feedback-unmatched}): its prediction may not be captured yet (the writer flushes every few seconds), or never
+ * (a version that does not capture, a request not drawn by the sample rate, a mistyped id). {@link #unmatched()}
+ * matches those whose capture has arrived since and counts the rest. Thread-safe.
  */
-public final class FeedbackStore {
+public final class FeedbackStore implements Monitors.Labels {
+  private static final String UNMATCHED = "feedback-unmatched";
   /** DynamoDB's BatchGetItem and BatchWriteItem limits. */
   private static final int GET_BATCH = 100;
   private static final int WRITE_BATCH = 25;
@@ -31,11 +40,21 @@ public final class FeedbackStore {
   private final DynamoDbClient dynamo;
   private final String table;
   private final Clock clock;
+  private final CaptureIndex captured;
 
+  /** Labels in {@code table}, matched against the {@link CaptureIndex} in the same table. */
   public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock) {
     this.dynamo = dynamo;
     this.table = table;
     this.clock = clock;
+    this.captured = new CaptureIndex(dynamo, table);
+  }
+
+  /**
+   * What {@link #record} stored: every label; {@code matched} of them are for captured predictions, the other
+   * {@code unmatched} are kept and listed until their capture arrives.
+   */
+  public record Recorded(int accepted, int matched, int unmatched) {
   }
 
   /** One label for one row of one request. */
@@ -130,17 +149,59 @@ public final class FeedbackStore {
     return out;
   }
 
-  public void record(List<Feedback> items) {
+  /** Stores the labels, and lists those whose prediction is not captured as unmatched. */
+  public Recorded record(List<Feedback> items) {
     String at = clock.instant().toString();
+    Set<String> known = captured.captured(items.stream().map(Feedback::requestId).toList());
     Map<String, WriteRequest> unique = new LinkedHashMap<>(); // BatchWriteItem refuses two writes of one key
+    Map<String, WriteRequest> unmatched = new LinkedHashMap<>();
+    int matched = 0;
     for (Feedback f : items) {
       Map<String, AttributeValue> item = new HashMap<>(key(f.requestId(), f.row()));
       item.put("label", value(f.label()));
       item.put("received_at", AttributeValue.fromS(at));
-      unique.put(f.requestId() + "\n" + f.row(), WriteRequest.builder()
-          .putRequest(PutRequest.builder().item(item).build()).build());
+      String id = f.requestId() + "\n" + f.row();
+      unique.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+      if (known.contains(f.requestId())) {
+        matched++;
+      } else {
+        unmatched.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(Map.of(
+            "pk", AttributeValue.fromS("unmatched#" + f.requestId()), "sk", AttributeValue.fromS("row#" + f.row()),
+            "gsi1pk", AttributeValue.fromS(UNMATCHED),
+            "gsi1sk", AttributeValue.fromS(at + "#" + f.requestId() + "#" + f.row()))).build()).build());
+      }
     }
-    List<WriteRequest> writes = new ArrayList<>(unique.values());
+    write(new ArrayList<>(unique.values()));
+    write(new ArrayList<>(unmatched.values()));
+    return new Recorded(items.size(), matched, items.size() - matched);
+  }
+
+  /**
+   * Feedback still unmatched: the listed labels whose prediction has been captured since are matched now (taken off
+   * the list); the rest are counted. Reads the whole list, which stays short while captures keep up.
+   */
+  @Override
+  public long unmatched() {
+    List<Map<String, AttributeValue>> listed = new ArrayList<>();
+    for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table).indexName("gsi1")
+        .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p",
+            AttributeValue.fromS(UNMATCHED))))) {
+      listed.addAll(page.items());
+    }
+    Set<String> arrived = captured.captured(listed.stream()
+        .map(i -> i.get("pk").s().substring("unmatched#".length())).toList());
+    List<WriteRequest> matchedNow = new ArrayList<>();
+    for (Map<String, AttributeValue> item : listed) {
+      if (arrived.contains(item.get("pk").s().substring("unmatched#".length()))) {
+        matchedNow.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", item.get("pk"),
+            "sk", item.get("sk")))).build());
+      }
+    }
+    write(matchedNow);
+    return listed.size() - matchedNow.size();
+  }
+
+  private void write(List<WriteRequest> writes) {
     for (int from = 0; from < writes.size(); from += WRITE_BATCH) {
       Map<String, List<WriteRequest>> pending =
           Map.of(table, writes.subList(from, Math.min(writes.size(), from + WRITE_BATCH)));
@@ -152,6 +213,7 @@ public final class FeedbackStore {
   }
 
   /** The labels that have arrived for these captured rows, fetched in batches of 100 keys. */
+  @Override
   public LabelSource labelsFor(List<CapturedRow> rows) {
     Map<String, Object> found = new HashMap<>();
     Map<String, Map<String, AttributeValue>> keys = new LinkedHashMap<>();

@@ -22,10 +22,23 @@ import java.util.Map;
  * @param checks what raises an alert ({@link Checks}), as given
  * @param alerts where alerts go ({@link AlertTargets}), as given
  * @param reference where the reference rows came from ({@link ReferenceSpec#describe}) and how many there are
+ * @param capture the version's capture as creating the monitor left it; null for a monitor stored before this was
+ *     recorded
  */
 public record MonitorDefinition(String id, String model, int version, String requestedVersion, Duration window,
     String schedule, Task task, String prediction, List<String> protectedColumns, Map<String, DriftSpec> drift,
-    double driftShare, JsonNode checks, JsonNode alerts, Instant createdAt, Map<String, Object> reference) {
+    double driftShare, JsonNode checks, JsonNode alerts, Instant createdAt, Map<String, Object> reference,
+    Capture capture) {
+
+  /**
+   * What creating the monitor did to its version's capture.
+   *
+   * @param sampleRate the version's capture rate right after the monitor was created
+   * @param turnedOn true when capture was off and the monitor turned it on at its rate; false when the version already
+   *     captured at a rate its user chose, which was left alone
+   */
+  public record Capture(double sampleRate, boolean turnedOn) {
+  }
 
   public MonitorDefinition {
     protectedColumns = protectedColumns == null ? List.of() : List.copyOf(protectedColumns);
@@ -41,7 +54,8 @@ public record MonitorDefinition(String id, String model, int version, String req
         f.contains("task") ? p.task() : task, f.contains("prediction") ? p.prediction() : prediction,
         f.contains("protected") ? new ArrayList<>(p.protectedColumns()) : protectedColumns,
         f.contains("drift") ? p.drift() : drift, f.contains("drift_share") ? p.driftShare() : driftShare,
-        f.contains("checks") ? p.checks() : checks, f.contains("alerts") ? p.alerts() : alerts, createdAt, reference);
+        f.contains("checks") ? p.checks() : checks, f.contains("alerts") ? p.alerts() : alerts, createdAt, reference,
+        capture);
   }
 
   public Checks parsedChecks() {

@@ -29,20 +29,25 @@ import java.util.regex.Pattern;
  * {"model": "churn", "version": "production", "reference": {"rows": [{...}, ...]}, "window": "1h",
  *  "schedule": "rate(1 hour)", "task": "binary_classification", "prediction": "probability[1]",
  *  "protected": ["gender"], "drift": {"age": {"method": "psi", "threshold": 0.2}}, "drift_share": 0.5,
- *  "checks": {...}, "alerts": {...}}
+ *  "checks": {...}, "alerts": {...}, "capture": {"sample_rate": 1.0}}
  * </pre>
  *
  * @param reference null in a patch
+ * @param captureRate the sample rate capture is turned on at for the version when it is off (default 1.0); null in
+ *     a patch
  * @param fields the fields the body named (a patch changes only those)
  */
 public record MonitorRequest(String model, String version, ReferenceSpec reference, Duration window,
     String schedule, Task task, String prediction, List<String> protectedColumns, Map<String, DriftSpec> drift,
-    double driftShare, JsonNode checks, JsonNode alerts, Set<String> fields) {
+    double driftShare, JsonNode checks, JsonNode alerts, Double captureRate, Set<String> fields) {
 
   static final Set<String> FIELDS = new TreeSet<>(Set.of("model", "version", "reference", "window", "schedule",
-      "task", "prediction", "protected", "drift", "drift_share", "checks", "alerts"));
-  /** What a monitor keeps for its life: a different model, version or reference is a different monitor. */
-  static final Set<String> FIXED = new TreeSet<>(Set.of("model", "version", "reference"));
+      "task", "prediction", "protected", "drift", "drift_share", "checks", "alerts", "capture"));
+  /**
+   * What a monitor keeps for its life: a different model, version or reference is a different monitor; capture is
+   * turned on once, at creation (the version's own rate is changed on the version).
+   */
+  static final Set<String> FIXED = new TreeSet<>(Set.of("model", "version", "reference", "capture"));
   private static final Pattern WINDOW = Pattern.compile("(\\d{1,6})([mhd])");
   /** Reference rows: inline, or read from a dataset or captures; a reference is read whole on every run. */
   static final int MAX_REFERENCE_ROWS = 100_000;
@@ -80,7 +85,9 @@ public record MonitorRequest(String model, String version, ReferenceSpec referen
     String model = patch ? null : requiredText(body, "model", problems);
     String version = null;
     ReferenceSpec reference = null;
+    Double captureRate = null;
     if (!patch) {
+      captureRate = captureRate(body.get("capture"), problems);
       JsonNode v = body.get("version");
       version = v == null || v.isNull() ? "production" : v.isIntegralNumber() ? v.asText() : text(body, "version",
           problems);
@@ -140,7 +147,22 @@ public record MonitorRequest(String model, String version, ReferenceSpec referen
       throw PierException.badRequest(String.join("; ", problems));
     }
     return new MonitorRequest(model, version, reference, window, schedule, task, prediction, protectedColumns, drift,
-        share, checks, alerts, fields);
+        share, checks, alerts, captureRate, fields);
+  }
+
+  /** {@code "capture": {"sample_rate": r}} with r in (0, 1]; 1.0 when absent. */
+  private static Double captureRate(JsonNode capture, List<String> problems) {
+    if (capture == null || capture.isNull()) {
+      return 1.0;
+    }
+    JsonNode rate = capture.get("sample_rate");
+    if (!capture.isObject() || capture.size() != 1 || rate == null || !rate.isNumber()
+        || !(rate.asDouble() > 0 && rate.asDouble() <= 1)) {
+      problems.add("capture must be {\"sample_rate\": r} with r above 0 and at most 1 (the rate capture is turned on"
+          + " at when the version's capture is off)");
+      return null;
+    }
+    return rate.asDouble();
   }
 
   private static ReferenceSpec reference(JsonNode reference, List<String> problems) {

@@ -21,11 +21,31 @@ import java.util.Map;
  * @param performance null when the monitor has no task, or in sketch mode (see {@code notes})
  * @param notes what the run could not do and why, in words
  * @param alerts what its checks raised (each once per window; a run of a window already alerted on lists none)
+ * @param feedback monitors with a task: how many of the window's rows have a label, and how much feedback the service
+ *     holds whose prediction is not captured (for any model: feedback names no model); null otherwise
+ * @param latency exact runs: the window's captured requests, their rate and latency quantiles; null in sketch mode
+ * @param featureImportance the data drift weighted by the version's feature importance; null when the version has none
  */
 public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
     long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
     Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes,
-    List<dev.pier.monitoring.alerts.Alert> alerts) {
+    List<dev.pier.monitoring.alerts.Alert> alerts, FeedbackCounts feedback, WindowLatency latency,
+    dev.pier.monitoring.drift.FeatureImportance featureImportance) {
+
+  public MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,
+      long rows, String mode, DatasetDrift dataDrift, DatasetDrift predictionDrift,
+      Map<String, ColumnQuality> dataQuality, Performance performance, List<String> notes,
+      List<dev.pier.monitoring.alerts.Alert> alerts) {
+    this(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift, predictionDrift, dataQuality,
+        performance, notes, alerts, null, null, null);
+  }
+
+  /**
+   * @param matched rows of the window whose label has arrived
+   * @param unmatched labels received whose request id has not been captured (yet), at the run's start
+   */
+  public record FeedbackCounts(long matched, long unmatched) {
+  }
 
   public MonitorRun {
     notes = notes == null ? List.of() : List.copyOf(notes);
@@ -35,7 +55,25 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
   /** This run with the alerts its checks raised. */
   public MonitorRun withAlerts(List<dev.pier.monitoring.alerts.Alert> raised) {
     return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
-        predictionDrift, dataQuality, performance, notes, raised);
+        predictionDrift, dataQuality, performance, notes, raised, feedback, latency, featureImportance);
+  }
+
+  /** This run with its feedback counts. */
+  public MonitorRun withFeedback(FeedbackCounts counts) {
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, performance, notes, alerts, counts, latency, featureImportance);
+  }
+
+  /** This run with its window's latency and throughput. */
+  public MonitorRun withLatency(WindowLatency l) {
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, performance, notes, alerts, feedback, l, featureImportance);
+  }
+
+  /** This run with its drift weighted by feature importance. */
+  public MonitorRun withFeatureImportance(dev.pier.monitoring.drift.FeatureImportance f) {
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, performance, notes, alerts, feedback, latency, f);
   }
 
   /**

@@ -128,9 +128,13 @@ public final class MonitorRunner {
       }
       quality.put(column, new ColumnQuality(nulls, rows == 0 ? 0 : (double) nulls / rows, mismatches, outOfRange));
     }
-    List<String> notes = monitor.task() == null ? List.of()
-        : List.of("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
-            + " rows); this window has " + rows);
+    List<String> notes = new ArrayList<>();
+    if (monitor.task() != null) {
+      notes.add("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
+          + " rows); this window has " + rows);
+    }
+    notes.add("latency is computed in exact mode only; the server's pier_predictions_seconds metric has it"
+        + " for every window");
     return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch", dataDrift,
         predictionDrift, quality, null, notes, List.of());
   }

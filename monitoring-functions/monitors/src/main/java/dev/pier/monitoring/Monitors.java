@@ -7,6 +7,7 @@ import dev.pier.monitoring.alerts.Alert;
 import dev.pier.monitoring.alerts.AlertDelivery;
 import dev.pier.monitoring.alerts.AlertRules;
 import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.drift.FeatureImportance;
 import dev.pier.monitoring.profile.CaptureProfile;
 import dev.pier.monitoring.profile.ProfileStore;
 import java.time.Clock;
@@ -78,6 +79,12 @@ public final class Monitors {
    * is not one of the version's outputs, a reference none of whose columns is the version's (extra columns, such as a
    * protected attribute the model does not take, are fine), protected, drift or checked
    * columns the reference lacks (and any invalid field, see {@link MonitorRequest}).
+   *
+   * <p>When the version does not capture (no rate, or 0), its capture is turned on at the request's rate (default
+   * 1.0) by a conditional change of the version, as a {@code PATCH} of {@code capture} would; a rate the version's
+   * user set is left alone. Which of the two happened is recorded in the monitor ({@code capture.turned_on}).
+   * Deleting monitors never changes the version's capture: the last one going leaves the rate as it is, to be
+   * turned off on the version.
    */
   public MonitorDefinition create(MonitorRequest request) {
     ModelVersions.Resolved version = versions.resolve(request.model(), request.version());
@@ -109,10 +116,13 @@ public final class Monitors {
     Map<String, Object> reference = new LinkedHashMap<>(request.reference().describe());
     reference.put("rows", rows.size());
     reference.put("columns", new ArrayList<>(referenceColumns));
-    MonitorDefinition monitor = new MonitorDefinition(UUID.randomUUID().toString(), version.model(),
+    String id = UUID.randomUUID().toString();
+    MonitorDefinition.Capture capture = versions.turnOnCapture(version.model(), version.version(),
+        request.captureRate() == null ? 1.0 : request.captureRate(), "monitor:" + id);
+    MonitorDefinition monitor = new MonitorDefinition(id, version.model(),
         version.version(), request.version(), request.window(), request.schedule(), request.task(),
         request.prediction(), request.protectedColumns(), request.drift(), request.driftShare(), request.checks(),
-        request.alerts(), clock.instant(), reference);
+        request.alerts(), clock.instant(), reference, capture);
     store.create(monitor, rows);
     return monitor;
   }
@@ -218,7 +228,14 @@ public final class Monitors {
       List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
       run = runner.run(monitor, runId, store.reference(monitor.id()), window, arrived, started, from, to);
+      run = run.withLatency(WindowLatency.of(window, java.time.Duration.between(from, to)));
+      if (monitor.task() != null) {
+        long matched = window.stream().filter(r -> r.requestId() != null
+            && arrived.label(r.requestId(), r.row()).isPresent()).count();
+        run = run.withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
+      }
     }
+    run = run.withFeatureImportance(importance(monitor, run));
     List<Alert> raised = new ArrayList<>();
     for (Alert alert : AlertRules.evaluate(monitor, run)) {
       if (store.putAlert(alert)) {
@@ -229,6 +246,18 @@ public final class Monitors {
     store.putRun(run);
     delivery.deliver(raised, monitor.parsedAlerts());
     return run;
+  }
+
+  /** The run's data drift weighted by the version's feature importance, read now (it may be logged after training). */
+  private FeatureImportance importance(MonitorDefinition monitor, MonitorRun run) {
+    Map<String, Double> importance;
+    try {
+      importance = versions.resolve(monitor.model(), Integer.toString(monitor.version())).importance();
+    } catch (PierException e) {
+      return null; // the version is gone: its captures are still monitored
+    }
+    return FeatureImportance.weigh("version metrics " + ModelVersions.Resolved.IMPORTANCE + "<column>", importance,
+        run.dataDrift());
   }
 
   /** Run summaries, newest window first; 404 for an unknown monitor. */
@@ -274,12 +303,24 @@ public final class Monitors {
     return MonitoringJson.MAPPER.valueToTree(monitor);
   }
 
-  /** Where a run finds the labels of its window's rows ({@link FeedbackStore#labelsFor}). */
-  @FunctionalInterface
+  /** Where a run finds the labels of its window's rows ({@link FeedbackStore}). */
   public interface Labels {
-    Labels NONE = rows -> LabelSource.NONE;
+    Labels NONE = new Labels() {
+      @Override
+      public LabelSource labelsFor(List<CaptureStore.CapturedRow> rows) {
+        return LabelSource.NONE;
+      }
+
+      @Override
+      public long unmatched() {
+        return 0;
+      }
+    };
 
     LabelSource labelsFor(List<CaptureStore.CapturedRow> rows);
+
+    /** Labels received whose prediction is not captured (yet); see {@link FeedbackStore#unmatched()}. */
+    long unmatched();
   }
 
   private ReferenceLoader loader() {

@@ -36,6 +36,7 @@ class MonitorRequestTest {
         .containsEntry("vip", true).containsEntry("note", null);
     assertThat(r.drift().get("age").method()).isEqualTo(DriftMethod.PSI);
     assertThat(r.checks().get("dataset_drift").asBoolean()).isTrue();
+    assertThat(r.captureRate()).isEqualTo(1.0);
     assertThat(MonitorRequest.parse(body("{'model': 'm', 'version': 3, 'window': '7d', 'reference': {'rows':"
         + " [{'a': 1}]}}")).window()).isEqualTo(Duration.ofDays(7));
   }
@@ -91,5 +92,10 @@ class MonitorRequestTest {
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'drift': {'a': {'threshold': -1}}}",
         "drift.a.threshold must be a positive number");
     rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'drift_share': 2}", "drift_share must be");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'capture': {'sample_rate': 0}}",
+        "capture must be {\"sample_rate\": r} with r above 0 and at most 1");
+    rejected("{'model': 'm', 'reference': {'rows': [{'a': 1}]}, 'capture': {'rate': 1}}", "capture must be");
+    assertThatThrownBy(() -> MonitorRequest.parsePatch(body("{'capture': {'sample_rate': 0.5}}")))
+        .hasMessageContaining("capture cannot change");
   }
 }

@@ -7,21 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.security.privacy.PiiFields;
-import dev.pier.kernel.tensor.Datatype;
-import dev.pier.kernel.tensor.Signature;
-import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.local.LocalAws;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
 import dev.pier.monitoring.profile.ProfileStore;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.kernel.engine.Framework;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -42,7 +31,7 @@ class MonitorsTest {
   private static final String BUCKET = "pier-data";
 
   @TempDir static Path dataDir;
-  private static LocalAws aws;
+  private static MonitoringStandIns standIns;
   private static AwsClients clients;
   private static CaptureStore captures;
   private static ProfileStore profiles;
@@ -52,35 +41,22 @@ class MonitorsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    aws = LocalAws.start(dataDir);
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    MonitorStore.createTableIfMissing(clients.dynamoDb(), "monitoring");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    clients.s3().createBucket(b -> b.bucket(BUCKET));
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    Signature signature = new Signature(List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 1})),
-        List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
-    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
-        Files.writeString(dataDir.resolve("churn.onnx"), "model bytes"), null);
-    registry.register("churn", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
-        Files.writeString(dataDir.resolve("churn2.onnx"), "model bytes 2"), null);
-    captures = new CaptureStore(clients.s3(), BUCKET);
-    feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", Clock.fixed(NOW, ZoneOffset.UTC));
-    profiles = new ProfileStore(clients.s3(), BUCKET);
-    MonitorStore store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
+    standIns = MonitoringStandIns.start(dataDir, BUCKET);
+    clients = standIns.clients;
+    standIns.register("churn", 1);
+    standIns.register("churn", 1);
+    captures = standIns.captures;
+    profiles = standIns.profiles;
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    monitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock);
-    sketchMonitors = new Monitors(store, ModelVersions.of(registry), captures, profiles, feedback::labelsFor, clock,
-        100);
+    feedback = standIns.feedback(clock);
+    ModelVersions versions = ModelVersions.of(standIns.registry);
+    monitors = new Monitors(standIns.store, versions, captures, profiles, feedback, clock);
+    sketchMonitors = new Monitors(standIns.store, versions, captures, profiles, feedback, clock, 100);
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    aws.close();
+    standIns.close();
   }
 
   private static MonitorRequest request(String json) throws Exception {
@@ -120,7 +96,7 @@ class MonitorsTest {
       inputs.put("plan", plans[i % 3]);
       inputs.put("region", i % 2 == 0 ? "north" : "south");
       rows.add(new CapturedPrediction("churn", 1, id, 0, NOW.minusSeconds(3000 - i), "oip-rest", inputs,
-          Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE));
+          Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE, 1.0 + i % 50));
       if (i % 10 != 0) { // a tenth of the labels has not arrived yet
         labels.add(new FeedbackStore.Feedback(id, 0, random.nextDouble() < p ? 1 : 0));
       }
@@ -131,9 +107,20 @@ class MonitorsTest {
     feedback.record(labels);
     feedback.record(labels.subList(0, 30)); // sent twice: idempotent
 
+    standIns.registry.versions().update("churn", 1, null, v -> v.edited(new dev.pier.registry.ModelVersion.Metadata(
+        null, Map.of(), Map.of("importance.x[0]", 0.7, "importance.plan", 0.3, "auc", 0.8)), Instant.now()),
+        "trainer", null);
+
     MonitorRun run = monitors.runNow(monitor.id());
 
     assertThat(run.rows()).isEqualTo(300);
+    assertThat(run.latency().requests()).isEqualTo(300);
+    assertThat(run.latency().timed()).isEqualTo(300);
+    assertThat(run.latency().maxMs()).isEqualTo(50.0);
+    assertThat(run.featureImportance().weightedDriftShare()).as("x[0] drifted, plan did not")
+        .isCloseTo(0.7, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(run.featureImportance().driftedByImportance()).containsExactly("x[0]");
+    assertThat(run.featureImportance().unweighted()).containsExactly("region");
     assertThat(run.mode()).isEqualTo("exact");
     assertThat(run.dataDrift().columns()).containsOnlyKeys("x[0]", "plan", "region");
     assertThat(run.dataDrift().columns().get("x[0]").method().wireName()).isEqualTo("ks");
@@ -148,6 +135,7 @@ class MonitorsTest {
     assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
     assertThat(run.dataQuality().get("plan").nulls()).isZero();
     assertThat(run.performance().labelled()).isEqualTo(270);
+    assertThat(run.feedback().matched()).isEqualTo(270);
     assertThat(run.performance().unlabelled()).isEqualTo(30);
     assertThat(run.performance().binary().rocAuc()).isBetween(0.55, 0.95);
     assertThat(run.performance().bias()).containsOnlyKeys("region");
@@ -202,8 +190,49 @@ class MonitorsTest {
     assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
     assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
     assertThat(run.performance()).isNull();
-    assertThat(run.notes()).singleElement().asString().contains("exact mode only");
+    assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("performance is computed in exact mode only"));
     assertThat(monitors.run(monitor.id(), run.runId()).get("mode").asText()).isEqualTo("sketch");
+  }
+
+  @Test
+  void feedbackBeforeItsCaptureIsKeptCountedAsUnmatchedAndMatchedWhenTheCaptureArrives() throws Exception {
+    String table = "feedback-order";
+    MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock);
+    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table);
+    int version = standIns.register("ordered", 1);
+    List<CapturedPrediction> early = List.of(captured("ordered", version, "early-0", 0, 0.9));
+    captures.write(early);
+    index.written(early);
+
+    FeedbackStore.Recorded recorded = labels.record(List.of(new FeedbackStore.Feedback("early-0", 0, 1.0),
+        new FeedbackStore.Feedback("early-1", 0, 0.0), new FeedbackStore.Feedback("early-1", 1, 1.0),
+        new FeedbackStore.Feedback("never-captured", 0, 1.0)));
+    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(4, 1, 3));
+    assertThat(labels.unmatched()).isEqualTo(3);
+
+    List<CapturedPrediction> late = List.of(captured("ordered", version, "early-1", 0, 0.2),
+        captured("ordered", version, "early-1", 1, 0.7));
+    captures.write(late);
+    index.written(late);
+    assertThat(labels.unmatched()).as("matched once the capture arrived").isEqualTo(1);
+    assertThat(labels.unmatched()).isEqualTo(1);
+
+    Monitors ordered = new Monitors(standIns.store, ModelVersions.of(standIns.registry), captures, profiles, labels,
+        clock);
+    MonitorDefinition monitor = ordered.create(request("{'model': 'ordered', 'version': " + version + ","
+        + " 'task': 'binary_classification', 'prediction': 'probability', 'reference': {'rows': "
+        + referenceJson(50) + "}}"));
+    MonitorRun run = ordered.runNow(monitor.id());
+    assertThat(run.rows()).isEqualTo(3);
+    assertThat(run.feedback()).isEqualTo(new MonitorRun.FeedbackCounts(3, 1));
+    assertThat(Monitors.json(run).get("feedback").toString()).isEqualTo("{\"matched\":3,\"unmatched\":1}");
+  }
+
+  private static CapturedPrediction captured(String model, int version, String requestId, int row, double p) {
+    return new CapturedPrediction(model, version, requestId, row, NOW.minusSeconds(60), "oip-rest",
+        Map.of("x[0]", p), Map.of("probability[0]", 1 - p, "probability[1]", p), PiiFields.NONE);
   }
 
   @Test
@@ -226,6 +255,51 @@ class MonitorsTest {
     assertThat(labels.label("late-1", 2)).contains("cat");
     assertThat(labels.label("late-1", 0)).isEmpty();
     assertThat(labels.label("late-2", 0)).contains(true);
+  }
+
+  @Test
+  void creatingAMonitorTurnsItsVersionsCaptureOnAndDeletingItLeavesTheRateAsItIs() throws Exception {
+    int version = standIns.register("quiet", 1);
+    String body = "{'model': 'quiet', 'version': " + version + ", 'reference': {'rows': [{'x[0]': 1.0}]}";
+    MonitorDefinition first = monitors.create(request(body + ", 'capture': {'sample_rate': 0.5}}"));
+    assertThat(first.capture()).isEqualTo(new MonitorDefinition.Capture(0.5, true));
+    assertThat(captureRate("quiet", version)).isEqualTo("0.5");
+    assertThat(monitors.get(first.id()).capture()).isEqualTo(first.capture());
+
+    MonitorDefinition second = monitors.create(request(body + "}"));
+    assertThat(second.capture()).isEqualTo(new MonitorDefinition.Capture(0.5, false));
+    monitors.delete(first.id());
+    monitors.delete(second.id());
+    assertThat(captureRate("quiet", version)).isEqualTo("0.5");
+  }
+
+  @Test
+  void aRateTheUserSetIsKeptAndCaptureTheUserTurnedOffIsTurnedOnAgain() throws Exception {
+    int version = standIns.register("chosen", 1);
+    setCaptureRate("chosen", version, "0.2");
+    String body = "{'model': 'chosen', 'version': " + version + ", 'reference': {'rows': [{'x[0]': 1.0}]}}";
+    assertThat(monitors.create(request(body)).capture()).isEqualTo(new MonitorDefinition.Capture(0.2, false));
+    assertThat(captureRate("chosen", version)).isEqualTo("0.2");
+
+    setCaptureRate("chosen", version, "0.0");
+    long revision = standIns.registry.version("chosen", version).revision();
+    assertThat(monitors.create(request(body)).capture()).isEqualTo(new MonitorDefinition.Capture(1.0, true));
+    assertThat(captureRate("chosen", version)).isEqualTo("1.0");
+    assertThat(standIns.registry.version("chosen", version).revision()).isEqualTo(revision + 1);
+  }
+
+  private static String captureRate(String model, int version) {
+    return standIns.registry.version(model, version).metadata().properties()
+        .get(dev.pier.registry.ServingProperties.CAPTURE_SAMPLE_RATE);
+  }
+
+  /** As {@code PATCH {"capture": {"sample_rate": r}}} on the version does. */
+  private static void setCaptureRate(String model, int version, String rate) {
+    standIns.registry.versions().update(model, version, null, v -> {
+      Map<String, String> properties = new java.util.HashMap<>(v.metadata().properties());
+      properties.put(dev.pier.registry.ServingProperties.CAPTURE_SAMPLE_RATE, rate);
+      return v.edited(v.metadata().withProperties(properties), Instant.now());
+    }, "user", null);
   }
 
   @Test

@@ -6,23 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
-import dev.pier.kernel.tensor.Datatype;
-import dev.pier.kernel.tensor.Signature;
-import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.local.LocalAws;
 import dev.pier.monitoring.alerts.Alert;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
-import dev.pier.monitoring.profile.ProfileStore;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
 import dev.pier.security.privacy.PiiFields;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -53,7 +41,7 @@ class ScheduledRunsAndAlertsTest {
   private static final String BUCKET = "pier-monitoring";
 
   @TempDir static Path dataDir;
-  private static LocalAws aws;
+  private static MonitoringStandIns standIns;
   private static AwsClients clients;
   private static CaptureStore captures;
   private static MonitorStore store;
@@ -91,33 +79,20 @@ class ScheduledRunsAndAlertsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    aws = LocalAws.start(dataDir);
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    MonitorStore.createTableIfMissing(clients.dynamoDb(), "monitoring");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    clients.s3().createBucket(b -> b.bucket(BUCKET));
-    clients.s3().createBucket(b -> b.bucket("datasets"));
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    Signature signature = new Signature(List.of(new TensorSpec("x", Datatype.FP32, new long[] {-1, 2})),
-        List.of(new TensorSpec("probability", Datatype.FP32, new long[] {-1, 2})));
-    registry.register("fraud", new NewVersion(Framework.ONNX, signature, null, Map.of(), Map.of()),
-        Files.writeString(dataDir.resolve("fraud.onnx"), "model bytes"), null);
-    captures = new CaptureStore(clients.s3(), BUCKET);
-    store = new MonitorStore(clients.dynamoDb(), "monitoring", clients.s3(), BUCKET);
-    FeedbackStore feedback = new FeedbackStore(clients.dynamoDb(), "monitoring", clock);
-    monitors = new Monitors(store, ModelVersions.of(registry), captures, new ProfileStore(clients.s3(), BUCKET),
-        feedback::labelsFor, clock, MonitorRunner.EXACT_MAX_ROWS,
+    standIns = MonitoringStandIns.start(dataDir, BUCKET, "datasets");
+    clients = standIns.clients;
+    standIns.register("fraud", 2);
+    captures = standIns.captures;
+    store = standIns.store;
+    monitors = new Monitors(store, ModelVersions.of(standIns.registry), captures, standIns.profiles,
+        standIns.feedback(clock), clock, MonitorRunner.EXACT_MAX_ROWS,
         new ReferenceLoader(clients.s3(), S3SourcePolicy.of(List.of("*"), List.of()), captures),
         (alerts, targets) -> delivered.addAll(alerts));
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    aws.close();
+    standIns.close();
   }
 
   private static MonitorRequest request(String json) throws Exception {

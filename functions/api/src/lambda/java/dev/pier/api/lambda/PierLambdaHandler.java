@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;
+import dev.pier.monitoring.capture.CaptureBuffer;
 import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
 import io.quarkus.arc.Arc;
+import io.quarkus.arc.ArcContainer;
+import io.quarkus.arc.InstanceHandle;
 import io.quarkus.runtime.Quarkus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -31,6 +34,10 @@ import java.util.Optional;
  * ("Multiple handler classes"), while Lambda's Java runtime calls a public
  * {@code handleRequest(InputStream, OutputStream, Context)} method just the same.
  *
+ * <p>After every event, answered or failed, the capture buffer is flushed ({@link CaptureBuffer#flush}): Lambda freezes
+ * the buffer's writer thread between invocations, so rows the CAPTURE stage queued would otherwise wait for the next
+ * invocation, or be lost with the environment. With nothing queued that is a lock and an empty drain.
+ *
  * <p>Lambda calls one instance with one event at a time.
  */
 public final class PierLambdaHandler {
@@ -44,6 +51,7 @@ public final class PierLambdaHandler {
 
   private final Runnable start;
   private final HttpEvents http;
+  private final Runnable afterEvent;
   private AsyncSqsBatch sqsBatch;
   private BatchWorker batchWorker;
 
@@ -57,11 +65,37 @@ public final class PierLambdaHandler {
    * @param http answers API Gateway events
    */
   public PierLambdaHandler(Runnable start, HttpEvents http) {
+    this(start, http, PierLambdaHandler::flushCaptures);
+  }
+
+  /** @param afterEvent runs after each event, whatever its outcome (the capture flush) */
+  public PierLambdaHandler(Runnable start, HttpEvents http, Runnable afterEvent) {
     this.start = start;
     this.http = http;
+    this.afterEvent = afterEvent;
   }
 
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    try {
+      handle(input, output, context);
+    } finally {
+      afterEvent.run();
+    }
+  }
+
+  /** Writes the rows the CAPTURE stage queued during the event; nothing before the app has started. */
+  static void flushCaptures() {
+    ArcContainer container = Arc.container();
+    if (container == null || !container.isRunning()) {
+      return;
+    }
+    InstanceHandle<CaptureBuffer> buffer = container.instance(CaptureBuffer.class);
+    if (buffer.isAvailable()) {
+      buffer.get().flush();
+    }
+  }
+
+  private void handle(InputStream input, OutputStream output, Context context) throws IOException {
     byte[] event = input.readAllBytes();
     switch (EventShape.of(JSON, event)) {
       case RECORDS -> {

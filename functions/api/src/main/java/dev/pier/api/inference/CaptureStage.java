@@ -64,18 +64,19 @@ final class CaptureStage implements Stage {
 
   private void offer(PredictionCall call, InferenceResponse response, String id) {
     Instant now = Instant.now();
+    double latencyMs = (System.nanoTime() - call.arrivalNanos()) / 1e6; // arrival to answer (CAPTURE follows it)
     String wayIn = call.wayIn() == null ? "system" : call.wayIn().label();
     List<Map<String, Object>> instances = call.instances();
     if (instances != null) {
       TensorColumns outputs = new TensorColumns(columns(response.outputs()));
       for (int r = 0; r < instances.size(); r++) {
         sink.offer(new CapturedPrediction(response.modelName(), response.modelVersion(), id, r, now, wayIn,
-            instances.get(r), outputs.row(r), call.pii()));
+            instances.get(r), outputs.row(r), call.pii(), latencyMs));
       }
       return;
     }
     for (CapturedPrediction row : CapturedPrediction.ofTensors(response.modelName(), response.modelVersion(), id, now,
-        wayIn, columns(call.request().inputs()), columns(response.outputs()), call.pii())) {
+        wayIn, columns(call.request().inputs()), columns(response.outputs()), call.pii(), latencyMs)) {
       sink.offer(row);
     }
   }

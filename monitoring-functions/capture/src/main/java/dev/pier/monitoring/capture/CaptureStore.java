@@ -40,7 +40,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *   captures/&lt;model&gt;/&lt;version&gt;/&lt;yyyy&gt;/&lt;mm&gt;/&lt;dd&gt;/&lt;hh&gt;/&lt;first-epoch-ms&gt;-&lt;writer&gt;-&lt;seq&gt;.jsonl.gz
  * </pre>
  *
- * Each line is {@code {"request_id", "row", "time", "way_in", "inputs": {…}, "outputs": {…}}}. The writer id is made
+ * Each line is {@code {"request_id", "row", "time", "way_in", "latency_ms", "inputs": {…}, "outputs": {…}}}
+ * ({@code latency_ms} only when known). The writer id is made
  * up per store instance, so servers and Lambdas writing the same hour never collide, and objects are written with
  * {@code If-None-Match: *}. Inputs marked as personal data ({@link PiiFields}, by input or by column of an input) are
  * written as {@code [PII]}; other strings pass {@link PiiMasker}. Thread-safe.
@@ -107,9 +108,18 @@ public final class CaptureStore {
     return out;
   }
 
-  /** A captured row as read back (values as JSON gave them: numbers, strings, booleans, null, lists). */
+  /**
+   * A captured row as read back (values as JSON gave them: numbers, strings, booleans, null, lists).
+   *
+   * @param latencyMs its request's latency in milliseconds, or null when it was not recorded
+   */
   public record CapturedRow(String requestId, int row, Instant time, String wayIn, Map<String, Object> inputs,
-      Map<String, Object> outputs) {
+      Map<String, Object> outputs, Double latencyMs) {
+
+    public CapturedRow(String requestId, int row, Instant time, String wayIn, Map<String, Object> inputs,
+        Map<String, Object> outputs) {
+      this(requestId, row, time, wayIn, inputs, outputs, null);
+    }
   }
 
   private List<CapturedRow> readObject(String key) {
@@ -125,7 +135,7 @@ public final class CaptureStore {
         JsonNode n = JSON.readTree(line);
         rows.add(new CapturedRow(n.path("request_id").asText(null), n.path("row").asInt(),
             Instant.parse(n.path("time").asText()), n.path("way_in").asText(null), map(n.get("inputs")),
-            map(n.get("outputs"))));
+            map(n.get("outputs")), n.path("latency_ms").isNumber() ? n.get("latency_ms").doubleValue() : null));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not read capture " + key, e);
@@ -149,6 +159,9 @@ public final class CaptureStore {
         json.writeNumberField("row", row.row());
         json.writeStringField("time", row.time().toString());
         json.writeStringField("way_in", row.wayIn());
+        if (Double.isFinite(row.latencyMs())) {
+          json.writeNumberField("latency_ms", row.latencyMs());
+        }
         writeColumns(json, "inputs", row.inputs(), row.pii());
         writeColumns(json, "outputs", row.outputs(), PiiFields.NONE);
         json.writeEndObject();

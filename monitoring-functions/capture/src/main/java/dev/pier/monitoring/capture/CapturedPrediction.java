@@ -16,9 +16,17 @@ import java.util.Map;
  *
  * @param wayIn how the request came in ({@code oip-rest}, {@code grpc}, {@code predict}, {@code batch}, …)
  * @param pii the version's personal-data fields: masked when written, never stored
+ * @param latencyMs the request's time from arrival to answer, in milliseconds (the same for each of its rows); NaN
+ *     when not known
  */
 public record CapturedPrediction(String model, long version, String requestId, int row, Instant time, String wayIn,
-    Map<String, ?> inputs, Map<String, ?> outputs, PiiFields pii) {
+    Map<String, ?> inputs, Map<String, ?> outputs, PiiFields pii, double latencyMs) {
+
+  /** A row whose request's latency is not known. */
+  public CapturedPrediction(String model, long version, String requestId, int row, Instant time, String wayIn,
+      Map<String, ?> inputs, Map<String, ?> outputs, PiiFields pii) {
+    this(model, version, requestId, row, time, wayIn, inputs, outputs, pii, Double.NaN);
+  }
 
   public CapturedPrediction {
     if (model == null || model.isEmpty() || model.contains("/")) {
@@ -33,12 +41,20 @@ public record CapturedPrediction(String model, long version, String requestId, i
    */
   public static List<CapturedPrediction> ofTensors(String model, long version, String requestId, Instant time,
       String wayIn, List<TensorColumns.Tensor> inputs, List<TensorColumns.Tensor> outputs, PiiFields pii) {
+    return ofTensors(model, version, requestId, time, wayIn, inputs, outputs, pii, Double.NaN);
+  }
+
+  /** As {@link #ofTensors(String, long, String, Instant, String, List, List, PiiFields)}, with the latency. */
+  public static List<CapturedPrediction> ofTensors(String model, long version, String requestId, Instant time,
+      String wayIn, List<TensorColumns.Tensor> inputs, List<TensorColumns.Tensor> outputs, PiiFields pii,
+      double latencyMs) {
     TensorColumns in = new TensorColumns(inputs);
     TensorColumns out = new TensorColumns(outputs);
     int rows = Math.min(in.rows(), out.rows());
     List<CapturedPrediction> captured = new ArrayList<>(rows);
     for (int r = 0; r < rows; r++) {
-      captured.add(new CapturedPrediction(model, version, requestId, r, time, wayIn, in.row(r), out.row(r), pii));
+      captured.add(new CapturedPrediction(model, version, requestId, r, time, wayIn, in.row(r), out.row(r), pii,
+          latencyMs));
     }
     return captured;
   }

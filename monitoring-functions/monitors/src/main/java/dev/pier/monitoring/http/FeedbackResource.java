@@ -33,8 +33,11 @@ public class FeedbackResource {
   @Inject FeedbackStore feedback;
   @Inject ReferenceLoader files;
 
-  /** What was stored. */
-  public record Accepted(int accepted) {
+  /**
+   * What was stored: every label; {@code unmatched} of them are for request ids not captured (yet), kept and matched
+   * when their capture arrives.
+   */
+  public record Accepted(int accepted, int matched, int unmatched) {
   }
 
   @Operation(summary = "Send ground truth for captured predictions (inline or an S3 file)")
@@ -59,7 +62,7 @@ public class FeedbackResource {
     } else {
       items = FeedbackStore.parse(body);
     }
-    feedback.record(items);
-    return new Accepted(items.size());
+    FeedbackStore.Recorded recorded = feedback.record(items);
+    return new Accepted(recorded.accepted(), recorded.matched(), recorded.unmatched());
   }
 }

@@ -2,6 +2,7 @@ package dev.pier.monitoring.http;
 
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.monitoring.CaptureIndex;
 import dev.pier.monitoring.FeedbackStore;
 import dev.pier.monitoring.ModelVersions;
 import dev.pier.monitoring.MonitorRun;
@@ -106,6 +107,17 @@ public class MonitoringWiring {
     return profiles::write;
   }
 
+  /**
+   * Indexes the request ids of each stored batch, so feedback is told matched from unmatched. A listener of its own:
+   * the capture buffer tells each listener, and logs the one that fails, whatever the other did.
+   */
+  @Produces
+  @Singleton
+  CaptureListener indexing(AwsClients aws) {
+    captures(aws); // the table, in local mode
+    return new CaptureIndex(aws.dynamoDb(), table)::written;
+  }
+
   @Produces
   @Singleton
   FeedbackStore feedbackStore(AwsClients aws) {
@@ -130,7 +142,7 @@ public class MonitoringWiring {
     AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
         ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
     return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
-        captures(aws), profiles, feedback::labelsFor, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
+        captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
         delivery);
   }
 

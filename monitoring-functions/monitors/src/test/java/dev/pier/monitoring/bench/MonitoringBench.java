@@ -69,7 +69,7 @@ public final class MonitoringBench {
     byte[] reference = big(1_000_000, columns, 7, 0).toBytes();
     dev.pier.monitoring.MonitorDefinition monitor = new dev.pier.monitoring.MonitorDefinition("bench", "m", 1, "1",
         java.time.Duration.ofDays(1), null, null, null, java.util.List.of(), Map.of(), 0.5, null, null,
-        java.time.Instant.EPOCH, Map.of());
+        java.time.Instant.EPOCH, Map.of(), null);
     dev.pier.monitoring.MonitorRunner runner = new dev.pier.monitoring.MonitorRunner();
     for (int round = 0; round < 2; round++) { // the first is the warm-up
       long r0 = System.nanoTime();

@@ -36,5 +36,16 @@ class EstimatedPerformanceTest {
     assertThat(estimated.precision()).isCloseTo(realized.precision(), within(0.02));
     assertThat(estimated.recall()).isCloseTo(realized.recall(), within(0.02));
     assertThat(estimated.f1()).isCloseTo(realized.f1(), within(0.02));
+    assertThat(estimated.rocAuc()).isCloseTo(realized.rocAuc(), within(0.01));
+  }
+
+  @Test
+  void theEstimatedAucIsTheAreaUnderTheExpectedRocCurveAndUndefinedWithoutBothClasses() {
+    // descending 0.9, 0.2: expected (fp, tp) points (0, 0), (0.1, 0.9), (0.9, 1.1); area 0.5 * (0.1 * 0.9)
+    // + 0.5 * 0.8 * (0.9 + 1.1), over 0.9 negatives and 1.1 positives
+    double area = (0.1 * 0.9 / 2 + 0.8 * (0.9 + 1.1) / 2) / (0.9 * 1.1);
+    assertThat(EstimatedPerformance.cbpe(new double[] {0.2, 0.9}, 0.5).rocAuc()).isCloseTo(area, within(1e-12));
+    assertThat(EstimatedPerformance.cbpe(new double[] {0.0, 0.0}, 0.5).rocAuc()).isNaN();
+    assertThat(EstimatedPerformance.cbpe(new double[] {1.0}, 0.5).rocAuc()).isNaN();
   }
 }

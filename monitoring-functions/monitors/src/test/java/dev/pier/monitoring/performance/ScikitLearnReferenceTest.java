@@ -48,6 +48,22 @@ class ScikitLearnReferenceTest {
   }
 
   @Test
+  void cbpeEstimatesEqualNannyMlsFormulasWithScikitLearnsAuc() {
+    JsonNode c = reference.get("cbpe");
+    double[] p = doubles(c.get("probabilities"));
+    EstimatedPerformance e = EstimatedPerformance.cbpe(p, BinaryMetrics.DEFAULT_THRESHOLD);
+    assertThat(e.accuracy()).isCloseTo(number("cbpe", "accuracy"), within(TOLERANCE));
+    assertThat(e.precision()).isCloseTo(number("cbpe", "precision"), within(TOLERANCE));
+    assertThat(e.recall()).isCloseTo(number("cbpe", "recall"), within(TOLERANCE));
+    assertThat(e.f1()).isCloseTo(number("cbpe", "f1"), within(TOLERANCE));
+    assertThat(e.rocAuc()).isCloseTo(number("cbpe", "roc_auc"), within(TOLERANCE));
+    // labels drawn from the calibrated probabilities: the realized AUC (scikit-learn's and Pier's) is near the estimate
+    BinaryMetrics realized = BinaryMetrics.of(ints(c.get("sampled_labels")), p, BinaryMetrics.DEFAULT_THRESHOLD);
+    assertThat(realized.rocAuc()).isCloseTo(number("cbpe", "sampled_roc_auc"), within(TOLERANCE));
+    assertThat(e.rocAuc()).isCloseTo(realized.rocAuc(), within(0.03));
+  }
+
+  @Test
   void binaryMetricsEqualScikitLearns() {
     JsonNode b = reference.get("binary");
     BinaryMetrics m = BinaryMetrics.of(ints(b.get("labels")), doubles(b.get("probabilities")),

@@ -107,6 +107,33 @@ class DataProfileTest {
   }
 
   @Test
+  void aProfileReadFromBytesTakesUpdatesAndMergesAsTheOriginalDoes() {
+    // read-back sketches are wrapped read-only until written to: updating or merging into one must copy them first
+    List<Map<String, Object>> first = rows(8, 30_000);
+    List<Map<String, Object>> second = rows(9, 20_000);
+    List<Map<String, Object>> third = rows(10, 10_000);
+    DataProfile original = profile(first);
+    DataProfile back = DataProfile.fromBytes(original.toBytes());
+    second.forEach(original::update);
+    second.forEach(back::update);
+    original.merge(DataProfile.fromBytes(profile(third).toBytes()));
+    back.merge(DataProfile.fromBytes(profile(third).toBytes()));
+
+    assertThat(back.rows()).isEqualTo(60_000);
+    assertThat(back.column("income").count()).isEqualTo(original.column("income").count());
+    assertThat(back.column("income").mean()).isCloseTo(original.column("income").mean(), within(1e-6));
+    // KLL compacts with random coin flips, so two sketches of the same values agree within their rank error
+    for (double q : new double[] {0.05, 0.5, 0.95}) {
+      double x = original.column("income").quantile(q);
+      assertThat(back.column("income").cdf(x)).isCloseTo(original.column("income").cdf(x),
+          within(2 * original.column("income").rankError()));
+    }
+    assertThat(back.column("income").distinctEstimate()).isEqualTo(original.column("income").distinctEstimate())
+        .isCloseTo(60_000, within(60_000 * 0.05));
+    assertThat(back.column("city").frequencies()).isEqualTo(original.column("city").frequencies());
+  }
+
+  @Test
   void bytesThatAreNoProfileAreRejectedWithTheReason() {
     assertThatThrownBy(() -> DataProfile.fromBytes("hello".getBytes()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a Pier data profile");
