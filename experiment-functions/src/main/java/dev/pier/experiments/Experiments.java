@@ -213,13 +213,21 @@ public final class Experiments {
     return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, exposures);
   }
 
-  /** Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows), as one batch. */
-  public void writeExposures(String id, List<Object[]> rows) {
+  /**
+   * Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows) as one batch, once per
+   * {@code batchId} (the exposure buffer retries a failed write with the same id); returns whether this call stored it.
+   */
+  public boolean writeExposures(String id, String batchId, List<Object[]> rows) {
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     for (Object[] r : rows) {
       out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2]));
     }
-    store.append(id, 'X', out.toString(), clock.instant());
+    return store.appendOnce(id, 'X', batchId, out.toString(), clock.instant());
+  }
+
+  /** One automatic analysis now; see {@link #analyze(String, Instant)}. */
+  public Decision analyze(String id) {
+    return analyze(id, clock.instant());
   }
 
   /**
@@ -227,13 +235,21 @@ public final class Experiments {
    * decides by the experiment's {@link Auto} policy, applies the decision — stop and return the alias to control on a
    * guardrail breach; move the alias to the winner's version and stop; stop without a winner — and records it with
    * the results as evidence. A winner the registry refuses (a protected alias that takes approved versions only) is
-   * recorded as not applied, and the experiment keeps running until it is approved. Not running: nothing, null.
+   * recorded as not applied, and the experiment keeps running until it is approved. Every analysis is recorded,
+   * {@code CONTINUE} and {@code HOLD} included, so the decisions list is the experiment's history of analyses.
+   *
+   * <p>{@code analysisAt} names the analysis (the scheduled time of the analysis run, or now): the record is written
+   * on condition that none exists for that instant, and an analysis whose instant is recorded already — a retried
+   * step of the analysis workflow — answers the recorded decision and applies nothing again. Not running and not
+   * analysed at that instant before: nothing, null.
    */
-  public Decision analyze(String id) {
+  public Decision analyze(String id, Instant analysisAt) {
     Experiment e = get(id);
+    Decision before = recordedDecision(id, analysisAt);
+    if (before != null) return before;
     if (e.state() != ExperimentState.RUNNING) return null;
     ExperimentResults results = results(id);
-    Instant now = clock.instant();
+    Instant now = analysisAt;
     Decision d = new DecisionPolicy().decide(e, results, now);
     var def = e.definition();
     String actor = "experiment:" + id;
@@ -271,14 +287,24 @@ public final class Experiments {
         yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
       }
     };
-    if (done.action() != Decision.Action.CONTINUE) {
-      try {
-        store.recordDecision(id, now, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
-      } catch (IOException x) {
-        throw new UncheckedIOException("could not record the decision on " + id, x);
-      }
+    boolean recorded;
+    try {
+      recorded = store.recordDecision(id, analysisAt, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
+    } catch (IOException x) {
+      throw new UncheckedIOException("could not record the decision on " + id, x);
     }
-    return done;
+    // a concurrent run of the same analysis recorded first: its decision is the analysis's
+    return recorded ? done : recordedDecision(id, analysisAt);
+  }
+
+  private Decision recordedDecision(String id, Instant analysisAt) {
+    String json = store.decision(id, analysisAt);
+    if (json == null) return null;
+    try {
+      return JSON.readValue(json, Decision.class);
+    } catch (IOException x) {
+      throw new UncheckedIOException("unreadable decision of " + id, x);
+    }
   }
 
   /** The experiment's recorded decisions, oldest first. */
@@ -295,11 +321,21 @@ public final class Experiments {
     return out;
   }
 
-  /** Analyses every running experiment; returns the decisions by experiment id (the scheduled analysis' body). */
+  /** Analyses every running experiment now; returns the decisions by experiment id (the scheduled analysis' body). */
   public Map<String, Decision> analyzeRunning() {
+    Instant now = clock.instant();
     Map<String, Decision> out = new LinkedHashMap<>();
     for (Experiment e : store.list()) {
-      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id()));
+      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id(), now));
+    }
+    return out;
+  }
+
+  /** The ids of the running experiments (the analysis workflow's first step). */
+  public List<String> runningIds() {
+    List<String> out = new ArrayList<>();
+    for (Experiment e : store.list()) {
+      if (e.state() == ExperimentState.RUNNING) out.add(e.id());
     }
     return out;
   }

@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -232,6 +232,34 @@ class ExperimentsTest {
   }
 
   @Test
+  void anExposureBatchWhoseWriteCommittedButFailedIsRetriedAndStoredOnce() throws Exception {
+    String id = experiments.start(experiments.create(design("churn", layer())).id()).id();
+    var buffer = new dev.pier.experiments.assignment.ExposureBuffer(100);
+    var assigner = experiments.assigner(buffer);
+    assigner.refresh();
+    int mine = 0; // other tests' experiments run on churn's alias in other layers, which split its units
+    for (int i = 0; i < 60; i++) {
+      if (assigner.assign("churn", "production", "user-" + i, 1_000 + i).experiment().equals(id)) mine++;
+    }
+    assertThat(mine).isPositive();
+    int[] calls = {0};
+    // the first write commits and then answers with an error (a timeout after the commit, say)
+    dev.pier.experiments.assignment.ExposureBuffer.Sink ambiguous = (experiment, batch, rows) -> {
+      experiments.writeExposures(experiment, batch, rows);
+      if (experiment.equals(id) && calls[0]++ == 0) throw new IllegalStateException("read timed out");
+    };
+    RuntimeException failed = buffer.drain(ambiguous, 1_000);
+    assertThat(failed).hasMessage("read timed out");
+    assertThat(buffer.queued()).isEqualTo(mine); // the other experiments' batches were written
+    assertThat(buffer.drain(ambiguous, 1_000)).isNull();
+    assertThat(buffer.queued()).isZero();
+
+    assertThat(store.batchesAfter(id, null)).hasSize(1);
+    assertThat(experiments.results(id).arms().stream().mapToLong(ExperimentResults.ArmUnits::units).sum())
+        .isEqualTo(mine);
+  }
+
+  @Test
   void theListFiltersByModelStateAndText() throws Exception {
     ObjectNode body = design("fraud", layer());
     String marker = "needle-" + UUID.randomUUID();
@@ -296,6 +324,33 @@ class ExperimentsTest {
     assertThat(d.reason()).contains("sample ratio mismatch");
     assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.RUNNING);
     assertThat(registry.alias("skewed", "production").version()).isEqualTo(1);
+  }
+
+  @Test
+  void everyAnalysisIsRecordedContinueIncludedAndARetriedAnalysisIsRecordedOnce() throws Exception {
+    String id = experiments.start(experiments.create(design("ranker", layer())).id()).id();
+    Instant first = Instant.parse("2026-12-07T03:00:00Z");
+    Decision d1 = experiments.analyze(id, first);
+    assertThat(d1.action()).isEqualTo(Decision.Action.CONTINUE);
+    assertThat(d1.at()).isEqualTo(first.toString());
+    assertThat(experiments.analyze(id, first)).isEqualTo(d1); // the same analysis retried: recorded once
+    Decision d2 = experiments.analyze(id, first.plusSeconds(300));
+    assertThat(experiments.decisions(id)).containsExactly(d1, d2);
+    assertThat(store.decision(id, first)).contains("\"CONTINUE\"");
+    assertThat(JSON.readTree(store.decisions(id).get(0)[1]).get("arms")).isNotNull(); // with its evidence
+  }
+
+  @Test
+  void aRetriedPromotionAnswersTheRecordedDecisionAndAppliesNothingAgain() throws Exception {
+    String id = runWithData("retried", 1_000, 0.02);
+    Instant at = Instant.now();
+    Decision d = experiments.analyze(id, at);
+    assertThat(d.action()).isEqualTo(Decision.Action.PROMOTE);
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    // the workflow's step is retried after it applied the decision: same answer, no second record
+    assertThat(experiments.analyze(id, at)).isEqualTo(d);
+    assertThat(experiments.decisions(id)).containsExactly(d);
+    assertThat(experiments.analyze(id, at.plusSeconds(300))).isNull(); // a later analysis of a stopped experiment
   }
 
   private static JsonNode exposures(int from, int to, String arm) {

@@ -64,10 +64,10 @@ class ExperimentAssignerTest {
       for (int i = 0; i < 250; i++) assigner.assign("ranker", "production", "u" + i, 1_000 + repeat);
     }
     Map<String, List<Object[]>> written = new HashMap<>();
-    buffer.drain((experiment, rows) -> written.computeIfAbsent(experiment, e -> new ArrayList<>()).addAll(rows), 100);
+    buffer.drain((experiment, batch, rows) -> written.computeIfAbsent(experiment, e -> new ArrayList<>()).addAll(rows), 100);
     assertThat(written.get("exp-1")).hasSize(250).allSatisfy(row -> assertThat(row[2]).isEqualTo(1_000L));
     List<Object[]> again = new ArrayList<>();
-    buffer.drain((experiment, rows) -> again.addAll(rows), 100);
+    buffer.drain((experiment, batch, rows) -> again.addAll(rows), 100);
     assertThat(again).isEmpty();
   }
 

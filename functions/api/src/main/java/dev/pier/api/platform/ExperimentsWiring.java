@@ -34,7 +34,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * experiments is refreshed every {@code pier.experiments.assignment-refresh} (default 5 s) and at once after a state
  * change made through this process; the exposures it logs wait in a bounded {@link ExposureBuffer}
  * ({@code pier.experiments.exposure-buffer} rows, default 100,000; beyond that dropped and offered again by the unit's
- * next request) and are written to the experiment's ledger every second.
+ * next request) and are written to the experiment's ledger every second; a failed write keeps its batch for the next
+ * second's try (same batch id, stored once).
  */
 @Singleton
 public class ExperimentsWiring {
@@ -100,7 +101,12 @@ public class ExperimentsWiring {
   }
 
   private void writeExposures() {
-    exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
+    RuntimeException failed = exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
+    if (failed != null) {
+      // kept in the buffer and written again (same batch ids) by the next tick
+      Log.warnf("experiment exposures: a write failed, %d batch(es) kept for the next try (%d failed writes so far):"
+          + " %s", exposures.unwrittenBatches(), exposures.failedWrites(), failed);
+    }
   }
 
   void onStop(@Observes ShutdownEvent event) {
