@@ -131,6 +131,52 @@ public final class Experiments {
     return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED);
   }
 
+  /** Every holdout, the global one first. */
+  public List<Holdout> holdouts() {
+    return store.holdouts();
+  }
+
+  /**
+   * Sets the global holdout ({@code model} null) or one model's: {@code {"share": 0.05}}, a share in (0, 0.5] of units
+   * kept out of every experiment (on that model). A new holdout gets its own seed; a change keeps it, so the units held
+   * out stay held out while the share does not shrink. With {@code "revision"} in the body the change applies only to
+   * that revision, else a 409. The assigners see it at their next refresh (and at once in this process).
+   */
+  public Holdout setHoldout(String model, JsonNode body) {
+    if (model != null) catalog.requireModel(model);
+    if (body == null || !body.isObject()) throw PierException.badRequest("body: required, {\"share\": <0..0.5>}");
+    JsonNode share = body.get("share");
+    if (share == null || !share.isNumber() || !(share.asDouble() > 0) || share.asDouble() > MAX_HOLDOUT_SHARE) {
+      throw PierException.badRequest("share: required, a number in (0, " + MAX_HOLDOUT_SHARE + "], got "
+          + (share == null ? "nothing" : share.toString()));
+    }
+    JsonNode rev = body.get("revision");
+    if (rev != null && !rev.isIntegralNumber()) throw PierException.badRequest("revision: must be an integer");
+    Holdout current = store.holdouts().stream().filter(h -> java.util.Objects.equals(h.model(), model)).findFirst()
+        .orElse(null);
+    if (rev != null && (current == null ? 0 : current.revision()) != rev.asLong()) {
+      throw PierException.conflict("holdout " + (model == null ? "global" : "model:" + model) + " is at revision "
+          + (current == null ? 0 : current.revision()) + ", not " + rev.asLong());
+    }
+    String seed = current == null ? UUID.randomUUID().toString().replace("-", "") : current.seed();
+    long revision = current == null ? 1 : current.revision() + 1;
+    Holdout next = new Holdout(model, share.asDouble(), seed, revision, clock.instant().toString());
+    store.putHoldout(next, current == null ? 0 : current.revision());
+    transitionListeners.forEach(Runnable::run);
+    return next;
+  }
+
+  /** Removes the global holdout ({@code model} null) or one model's; a missing one is a 404. */
+  public void removeHoldout(String model) {
+    if (!store.deleteHoldout(model)) {
+      throw PierException.notFound("no holdout " + (model == null ? "global" : "on model '" + model + "'"));
+    }
+    transitionListeners.forEach(Runnable::run);
+  }
+
+  /** The largest holdout share: more would leave the experiments too few units. */
+  public static final double MAX_HOLDOUT_SHARE = 0.5;
+
   /** {@code {"items": [{"unit", "arm", "timestamp"}]}} from clients that assign themselves. */
   public IngestReport exposures(String id, JsonNode body) {
     Experiment e = get(id);
@@ -141,6 +187,7 @@ public final class Experiments {
     JsonNode items = items(body);
     Set<String> arms = new HashSet<>();
     for (Arm a : e.definition().arms()) arms.add(a.name());
+    arms.add(Holdout.ARM); // a unit a client kept out of the experiment by a holdout
     List<String> problems = new ArrayList<>();
     ArrayNode rows = JsonNodeFactory.instance.arrayNode();
     for (int i = 0; i < items.size(); i++) {
@@ -210,7 +257,7 @@ public final class Experiments {
    */
   public dev.pier.experiments.assignment.ExperimentAssigner assigner(
       dev.pier.experiments.assignment.ExposureBuffer exposures) {
-    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, exposures);
+    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, store::holdouts, exposures);
   }
 
   /**
@@ -359,7 +406,8 @@ public final class Experiments {
     Folded(ExperimentDefinition def) {
       Map<String, MetricType> types = new LinkedHashMap<>();
       for (Metric m : def.metrics()) types.put(m.name(), m.type());
-      List<String> arms = def.arms().stream().map(Arm::name).toList();
+      List<String> arms = new ArrayList<>(def.arms().stream().map(Arm::name).toList());
+      arms.add(Holdout.ARM); // units kept out by a holdout: reported beside the arms, never one of them
       this.ledger = new ExperimentLedger(arms, types, ExperimentLedger.DEFAULT_LOOKBACK);
     }
 

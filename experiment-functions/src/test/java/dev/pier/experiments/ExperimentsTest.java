@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -351,6 +351,46 @@ class ExperimentsTest {
     assertThat(experiments.analyze(id, at)).isEqualTo(d);
     assertThat(experiments.decisions(id)).containsExactly(d);
     assertThat(experiments.analyze(id, at.plusSeconds(300))).isNull(); // a later analysis of a stopped experiment
+  }
+
+  @Test
+  void holdoutsAreValidatedKeepTheirSeedAndChangeConditionally() throws Exception {
+    JsonNode tooLarge = JSON.readTree("{\"share\": 0.7}"), empty = JSON.readTree("{}");
+    JsonNode tenth = JSON.readTree("{\"share\": 0.1}"), stale = JSON.readTree("{\"share\": 0.3, \"revision\": 1}");
+    assertThat(failure(() -> experiments.setHoldout("fraud", tooLarge)).getMessage())
+        .contains("share: required, a number in (0, 0.5], got 0.7");
+    assertThat(failure(() -> experiments.setHoldout("fraud", empty)).status()).isEqualTo(400);
+    assertThat(failure(() -> experiments.setHoldout("no-such-model", tenth)).status()).isEqualTo(404);
+    Holdout first = experiments.setHoldout("fraud", tenth);
+    Holdout second = experiments.setHoldout("fraud", JSON.readTree("{\"share\": 0.2, \"revision\": 1}"));
+    assertThat(second.seed()).isEqualTo(first.seed());
+    assertThat(second.revision()).isEqualTo(2);
+    assertThat(failure(() -> experiments.setHoldout("fraud", stale)).status()).isEqualTo(409);
+    assertThat(experiments.holdouts()).anySatisfy(h -> assertThat(h).isEqualTo(second));
+    experiments.removeHoldout("fraud");
+    assertThat(experiments.holdouts()).noneMatch(h -> "fraud".equals(h.model()));
+    assertThat(failure(() -> experiments.removeHoldout("fraud")).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aModelsHoldoutKeepsUnitsOutOfItsExperimentAndTheResultsReportThem() throws Exception {
+    String id = experiments.start(experiments.create(design("holdouts", layer())).id()).id();
+    Holdout h = experiments.setHoldout("holdouts", JSON.readTree("{\"share\": 0.2}"));
+    var buffer = new dev.pier.experiments.assignment.ExposureBuffer(10_000);
+    var assigner = experiments.assigner(buffer);
+    assigner.refresh();
+    int held = 0;
+    for (int i = 0; i < 2_000; i++) {
+      var a = assigner.assign("holdouts", "production", "user-" + i, 1_000);
+      assertThat(a.heldOut()).isEqualTo(
+          dev.pier.experiments.assignment.UnitHash.position(h.seed(), "user-" + i) < 0.2);
+      if (a.heldOut()) held++;
+    }
+    assertThat(buffer.drain(experiments::writeExposures, 1_000)).isNull();
+    ExperimentResults r = experiments.results(id);
+    assertThat(r.holdout().units()).isEqualTo(held);
+    assertThat(r.arms().stream().mapToLong(ExperimentResults.ArmUnits::units).sum()).isEqualTo(2_000 - held);
+    experiments.removeHoldout("holdouts");
   }
 
   private static JsonNode exposures(int from, int to, String arm) {

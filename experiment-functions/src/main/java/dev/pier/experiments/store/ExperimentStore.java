@@ -173,6 +173,62 @@ public final class ExperimentStore {
     return out;
   }
 
+  /** Every holdout: the global one first (sort key {@code GLOBAL}), then per model. */
+  public List<dev.pier.experiments.Holdout> holdouts() {
+    List<dev.pier.experiments.Holdout> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)
+          .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(HOLDOUTS))));
+      for (var item : page.items()) {
+        out.add(new dev.pier.experiments.Holdout(item.containsKey("model") ? item.get("model").s() : null,
+            Double.parseDouble(item.get("share").n()), item.get("seed").s(),
+            Long.parseLong(item.get("revision").n()), item.get("updatedAt").s()));
+      }
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /**
+   * Writes a holdout on condition that the stored one is at {@code expectedRevision} (0: that none exists); a
+   * concurrent change is a 409.
+   */
+  public void putHoldout(dev.pier.experiments.Holdout h, long expectedRevision) {
+    Map<String, AttributeValue> item = new HashMap<>(key(HOLDOUTS, holdoutKey(h.model())));
+    if (h.model() != null) item.put("model", s(h.model()));
+    item.put("share", n(h.share()));
+    item.put("seed", s(h.seed()));
+    item.put("revision", n(h.revision()));
+    item.put("updatedAt", s(h.updatedAt()));
+    try {
+      dynamo.putItem(b -> {
+        b.tableName(table).item(item);
+        if (expectedRevision == 0) {
+          b.conditionExpression("attribute_not_exists(pk)");
+        } else {
+          b.conditionExpression("revision = :rev").expressionAttributeValues(Map.of(":rev", n(expectedRevision)));
+        }
+      });
+    } catch (ConditionalCheckFailedException x) {
+      throw PierException.conflict("holdout " + h.scope() + " changed concurrently; read it again and retry");
+    }
+  }
+
+  /** Deletes a holdout; returns whether one existed. */
+  public boolean deleteHoldout(String model) {
+    var old = dynamo.deleteItem(b -> b.tableName(table).key(key(HOLDOUTS, holdoutKey(model)))
+        .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
+    return old != null && !old.isEmpty();
+  }
+
+  private static final String HOLDOUTS = "HOLDOUTS";
+
+  private static String holdoutKey(String model) {
+    return model == null ? "GLOBAL" : "MODEL#" + model;
+  }
+
   /** Sort keys of decisions: fixed-width UTC milliseconds, so they sort by time. */
   private static final java.time.format.DateTimeFormatter DECISION_TIME =
       java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
