@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts", "workflow", "quiet"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -391,6 +391,41 @@ class ExperimentsTest {
     assertThat(r.holdout().units()).isEqualTo(held);
     assertThat(r.arms().stream().mapToLong(ExperimentResults.ArmUnits::units).sum()).isEqualTo(2_000 - held);
     experiments.removeHoldout("holdouts");
+  }
+
+  @Test
+  void theAnalysisStateMachineAnalysesEveryRunningExperimentOnTheLocalAslRunner() throws Exception {
+    registry.setAlias("workflow", "production", 2);
+    String breached = runWithData("workflow", 1_000, 0.10);
+    String quiet = experiments.start(experiments.create(design("quiet", layer())).id()).id();
+    var workflow = new dev.pier.experiments.analysis.LocalAnalysisWorkflow(
+        new dev.pier.experiments.analysis.AnalysisWorker(experiments), Clock.systemUTC());
+
+    var result = workflow.runOnce();
+    assertThat(result.status()).isEqualTo(dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED);
+    Map<String, JsonNode> byExperiment = new java.util.HashMap<>();
+    for (JsonNode a : result.output().get("analyses")) byExperiment.put(a.get("experiment").asText(), a);
+    assertThat(byExperiment.get(breached).get("decision").get("action").asText()).isEqualTo("STOP_GUARDRAIL");
+    assertThat(byExperiment.get(quiet).get("decision").get("action").asText()).isEqualTo("CONTINUE");
+    assertThat(experiments.get(breached).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.alias("workflow", "production").version()).isEqualTo(1);
+    assertThat(experiments.decisions(breached)).hasSize(1);
+    assertThat(experiments.decisions(quiet)).extracting(Decision::action).containsExactly(Decision.Action.CONTINUE);
+
+    // the next scheduled run: the stopped experiment is no longer analysed, the running one gets a second record
+    var next = workflow.runOnce();
+    assertThat(next.output().get("analyses").findValuesAsText("experiment")).doesNotContain(breached).contains(quiet);
+    assertThat(experiments.decisions(quiet)).hasSize(2);
+    experiments.stop(quiet);
+  }
+
+  @Test
+  void theAnalysisWorkerRefusesAMalformedPayloadByName() throws Exception {
+    var worker = new dev.pier.experiments.analysis.AnalysisWorker(experiments);
+    assertThatThrownBy(() -> worker.invoke(JSON.readTree("{\"action\": \"analyze\", \"experiment\": \"x\", \"at\": \"soon\"}")))
+        .isInstanceOf(dev.pier.statemachines.StatesError.class).hasMessageContaining("at is not an ISO-8601 instant");
+    assertThatThrownBy(() -> worker.invoke(JSON.readTree("{\"action\": \"dance\"}")))
+        .hasMessageContaining("unknown action 'dance'");
   }
 
   private static JsonNode exposures(int from, int to, String arm) {

@@ -8,7 +8,10 @@ import dev.pier.api.PeriodicSweep;
 
 import dev.pier.experiments.Experiments;
 import dev.pier.experiments.RegistryCatalog;
+import dev.pier.experiments.analysis.AnalysisWorker;
+import dev.pier.experiments.analysis.LocalAnalysisWorkflow;
 import dev.pier.experiments.assignment.ExperimentAssigner;
+import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.experiments.assignment.ExposureBuffer;
 import dev.pier.experiments.flags.Flags;
 import dev.pier.experiments.store.ExperimentStore;
@@ -27,8 +30,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Supplies the experiments module's services (its REST resources, {@code dev.pier.experiments.http.ExperimentResource}
  * and {@code FlagResource}, are found through that jar's beans.xml) from the platform's DynamoDB client and registry.
  * Experiments and flags share the table {@code pier.experiments.table}; local mode creates it, and runs the automatic
- * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes; in AWS the
- * analysis state machine's schedule is meant to, and is not built yet).
+ * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes) as an
+ * execution of {@code experiment-analysis.asl.json} on the local ASL runner (in AWS the CDK app's schedule starts the
+ * same state machine, once a worker Lambda fills its {@code ${ExperimentsWorkerFunction}}).
  *
  * <p>The prediction pipeline's experiment stage asks an {@link ExperimentAssigner}: its snapshot of the running
  * experiments is refreshed every {@code pier.experiments.assignment-refresh} (default 5 s) and at once after a state
@@ -92,7 +96,14 @@ public class ExperimentsWiring {
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
       @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
     if (standIns.isPresent()) {
-      analysis = PeriodicSweep.start("experiment analysis", interval, experiments::analyzeRunning);
+      // experiment-analysis.asl.json on the local ASL runner, as the schedule starts it in AWS
+      var workflow = new LocalAnalysisWorkflow(new AnalysisWorker(experiments), Clock.systemUTC());
+      analysis = PeriodicSweep.start("experiment analysis", interval, () -> {
+        var result = workflow.runOnce();
+        if (result.status() != LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED) {
+          Log.warnf("experiment analysis: the run ended %s: %s: %s", result.status(), result.error(), result.cause());
+        }
+      });
     }
     assignments = PeriodicSweep.start("experiment assignment refresh", refresh, assigner::refresh);
     this.exposures = exposures;
