@@ -181,8 +181,20 @@ for alpha, power, mde, mean, sd in [(0.05, 0.8, 0.05, 20.0, 12.0), (0.05, 0.9, 0
     assert stats.norm.cdf(abs(mde * mean) / (sd * math.sqrt(2 / n)) - za) >= power
     sizes.append(dict(kind="continuous", alpha=alpha, power=power, mde=mde, mean=mean, sd=sd, n=n))
 
+# --- a holdout: its units against every arm's units pooled (the same pooled z-test, holdout as the baseline) ---
+hold = dict(n_holdout=600, x_holdout=48, arms=[dict(arm="control", n=2000, x=200), dict(arm="treatment", n=2000, x=260)])
+hn, hx = hold["n_holdout"], hold["x_holdout"]
+pn, px = sum(a["n"] for a in hold["arms"]), sum(a["x"] for a in hold["arms"])
+ph, pp = hx / hn, px / pn
+pooled_p = (hx + px) / (hn + pn)
+z = (pp - ph) / math.sqrt(pooled_p * (1 - pooled_p) * (1 / hn + 1 / pn))
+q = stats.norm.ppf(1 - ALPHA / 2)
+se = math.sqrt(ph * (1 - ph) / hn + pp * (1 - pp) / pn)
+hold.update(p_value=float(2 * stats.norm.sf(abs(z))), lift=pp - ph, ci=[pp - ph - q * se, pp - ph + q * se],
+            relative=(pp - ph) / ph)
+
 out = dict(alpha=ALPHA, scipy=__import__("scipy").__version__, ztests=ztests, welch=welch, cuped=cuped, srm=srm,
-           sequential=seq, bayes_binary=bayes_binary, bayes_normal=bayes_normal, sample_sizes=sizes)
+           sequential=seq, bayes_binary=bayes_binary, bayes_normal=bayes_normal, sample_sizes=sizes, holdout=hold)
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1)

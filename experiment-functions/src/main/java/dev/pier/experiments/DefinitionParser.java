@@ -80,6 +80,7 @@ public final class DefinitionParser {
       }
       String name = text(a, "name", true, path + ".name");
       if (name != null && !names.add(name)) problems.add(path + ".name: '" + name + "' is used by another arm");
+      if (Holdout.ARM.equals(name)) problems.add(path + ".name: '" + name + "' is reserved for held-out units");
       Integer version = null;
       String variant = null;
       if (a.has("version")) {

@@ -131,6 +131,52 @@ public final class Experiments {
     return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED);
   }
 
+  /** Every holdout, the global one first. */
+  public List<Holdout> holdouts() {
+    return store.holdouts();
+  }
+
+  /**
+   * Sets the global holdout ({@code model} null) or one model's: {@code {"share": 0.05}}, a share in (0, 0.5] of units
+   * kept out of every experiment (on that model). A new holdout gets its own seed; a change keeps it, so the units held
+   * out stay held out while the share does not shrink. With {@code "revision"} in the body the change applies only to
+   * that revision, else a 409. The assigners see it at their next refresh (and at once in this process).
+   */
+  public Holdout setHoldout(String model, JsonNode body) {
+    if (model != null) catalog.requireModel(model);
+    if (body == null || !body.isObject()) throw PierException.badRequest("body: required, {\"share\": <0..0.5>}");
+    JsonNode share = body.get("share");
+    if (share == null || !share.isNumber() || !(share.asDouble() > 0) || share.asDouble() > MAX_HOLDOUT_SHARE) {
+      throw PierException.badRequest("share: required, a number in (0, " + MAX_HOLDOUT_SHARE + "], got "
+          + (share == null ? "nothing" : share.toString()));
+    }
+    JsonNode rev = body.get("revision");
+    if (rev != null && !rev.isIntegralNumber()) throw PierException.badRequest("revision: must be an integer");
+    Holdout current = store.holdouts().stream().filter(h -> java.util.Objects.equals(h.model(), model)).findFirst()
+        .orElse(null);
+    if (rev != null && (current == null ? 0 : current.revision()) != rev.asLong()) {
+      throw PierException.conflict("holdout " + (model == null ? "global" : "model:" + model) + " is at revision "
+          + (current == null ? 0 : current.revision()) + ", not " + rev.asLong());
+    }
+    String seed = current == null ? UUID.randomUUID().toString().replace("-", "") : current.seed();
+    long revision = current == null ? 1 : current.revision() + 1;
+    Holdout next = new Holdout(model, share.asDouble(), seed, revision, clock.instant().toString());
+    store.putHoldout(next, current == null ? 0 : current.revision());
+    transitionListeners.forEach(Runnable::run);
+    return next;
+  }
+
+  /** Removes the global holdout ({@code model} null) or one model's; a missing one is a 404. */
+  public void removeHoldout(String model) {
+    if (!store.deleteHoldout(model)) {
+      throw PierException.notFound("no holdout " + (model == null ? "global" : "on model '" + model + "'"));
+    }
+    transitionListeners.forEach(Runnable::run);
+  }
+
+  /** The largest holdout share: more would leave the experiments too few units. */
+  public static final double MAX_HOLDOUT_SHARE = 0.5;
+
   /** {@code {"items": [{"unit", "arm", "timestamp"}]}} from clients that assign themselves. */
   public IngestReport exposures(String id, JsonNode body) {
     Experiment e = get(id);
@@ -141,6 +187,7 @@ public final class Experiments {
     JsonNode items = items(body);
     Set<String> arms = new HashSet<>();
     for (Arm a : e.definition().arms()) arms.add(a.name());
+    arms.add(Holdout.ARM); // a unit a client kept out of the experiment by a holdout
     List<String> problems = new ArrayList<>();
     ArrayNode rows = JsonNodeFactory.instance.arrayNode();
     for (int i = 0; i < items.size(); i++) {
@@ -210,16 +257,24 @@ public final class Experiments {
    */
   public dev.pier.experiments.assignment.ExperimentAssigner assigner(
       dev.pier.experiments.assignment.ExposureBuffer exposures) {
-    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, exposures);
+    return new dev.pier.experiments.assignment.ExperimentAssigner(store::list, store::holdouts, exposures);
   }
 
-  /** Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows), as one batch. */
-  public void writeExposures(String id, List<Object[]> rows) {
+  /**
+   * Stores exposures the server assigned itself ({@code [unit, arm, epochMillis]} rows) as one batch, once per
+   * {@code batchId} (the exposure buffer retries a failed write with the same id); returns whether this call stored it.
+   */
+  public boolean writeExposures(String id, String batchId, List<Object[]> rows) {
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     for (Object[] r : rows) {
       out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2]));
     }
-    store.append(id, 'X', out.toString(), clock.instant());
+    return store.appendOnce(id, 'X', batchId, out.toString(), clock.instant());
+  }
+
+  /** One automatic analysis now; see {@link #analyze(String, Instant)}. */
+  public Decision analyze(String id) {
+    return analyze(id, clock.instant());
   }
 
   /**
@@ -227,13 +282,21 @@ public final class Experiments {
    * decides by the experiment's {@link Auto} policy, applies the decision — stop and return the alias to control on a
    * guardrail breach; move the alias to the winner's version and stop; stop without a winner — and records it with
    * the results as evidence. A winner the registry refuses (a protected alias that takes approved versions only) is
-   * recorded as not applied, and the experiment keeps running until it is approved. Not running: nothing, null.
+   * recorded as not applied, and the experiment keeps running until it is approved. Every analysis is recorded,
+   * {@code CONTINUE} and {@code HOLD} included, so the decisions list is the experiment's history of analyses.
+   *
+   * <p>{@code analysisAt} names the analysis (the scheduled time of the analysis run, or now): the record is written
+   * on condition that none exists for that instant, and an analysis whose instant is recorded already — a retried
+   * step of the analysis workflow — answers the recorded decision and applies nothing again. Not running and not
+   * analysed at that instant before: nothing, null.
    */
-  public Decision analyze(String id) {
+  public Decision analyze(String id, Instant analysisAt) {
     Experiment e = get(id);
+    Decision before = recordedDecision(id, analysisAt);
+    if (before != null) return before;
     if (e.state() != ExperimentState.RUNNING) return null;
     ExperimentResults results = results(id);
-    Instant now = clock.instant();
+    Instant now = analysisAt;
     Decision d = new DecisionPolicy().decide(e, results, now);
     var def = e.definition();
     String actor = "experiment:" + id;
@@ -271,14 +334,24 @@ public final class Experiments {
         yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
       }
     };
-    if (done.action() != Decision.Action.CONTINUE) {
-      try {
-        store.recordDecision(id, now, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
-      } catch (IOException x) {
-        throw new UncheckedIOException("could not record the decision on " + id, x);
-      }
+    boolean recorded;
+    try {
+      recorded = store.recordDecision(id, analysisAt, JSON.writeValueAsString(done), JSON.writeValueAsString(results));
+    } catch (IOException x) {
+      throw new UncheckedIOException("could not record the decision on " + id, x);
     }
-    return done;
+    // a concurrent run of the same analysis recorded first: its decision is the analysis's
+    return recorded ? done : recordedDecision(id, analysisAt);
+  }
+
+  private Decision recordedDecision(String id, Instant analysisAt) {
+    String json = store.decision(id, analysisAt);
+    if (json == null) return null;
+    try {
+      return JSON.readValue(json, Decision.class);
+    } catch (IOException x) {
+      throw new UncheckedIOException("unreadable decision of " + id, x);
+    }
   }
 
   /** The experiment's recorded decisions, oldest first. */
@@ -295,11 +368,21 @@ public final class Experiments {
     return out;
   }
 
-  /** Analyses every running experiment; returns the decisions by experiment id (the scheduled analysis' body). */
+  /** Analyses every running experiment now; returns the decisions by experiment id (the scheduled analysis' body). */
   public Map<String, Decision> analyzeRunning() {
+    Instant now = clock.instant();
     Map<String, Decision> out = new LinkedHashMap<>();
     for (Experiment e : store.list()) {
-      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id()));
+      if (e.state() == ExperimentState.RUNNING) out.put(e.id(), analyze(e.id(), now));
+    }
+    return out;
+  }
+
+  /** The ids of the running experiments (the analysis workflow's first step). */
+  public List<String> runningIds() {
+    List<String> out = new ArrayList<>();
+    for (Experiment e : store.list()) {
+      if (e.state() == ExperimentState.RUNNING) out.add(e.id());
     }
     return out;
   }
@@ -323,7 +406,8 @@ public final class Experiments {
     Folded(ExperimentDefinition def) {
       Map<String, MetricType> types = new LinkedHashMap<>();
       for (Metric m : def.metrics()) types.put(m.name(), m.type());
-      List<String> arms = def.arms().stream().map(Arm::name).toList();
+      List<String> arms = new ArrayList<>(def.arms().stream().map(Arm::name).toList());
+      arms.add(Holdout.ARM); // units kept out by a holdout: reported beside the arms, never one of them
       this.ledger = new ExperimentLedger(arms, types, ExperimentLedger.DEFAULT_LOOKBACK);
     }
 

@@ -8,6 +8,9 @@ public interface ModelCatalog {
 
   void requireVersion(String model, int version);
 
+  /** That the model exists (a holdout on it). */
+  void requireModel(String model);
+
   void requireAlias(String model, String alias);
 
   /** The version the alias points at. */

@@ -18,6 +18,11 @@ public final class RegistryCatalog implements ModelCatalog {
   }
 
   @Override
+  public void requireModel(String model) {
+    registry.model(model);
+  }
+
+  @Override
   public void requireAlias(String model, String alias) {
     registry.alias(model, alias);
   }

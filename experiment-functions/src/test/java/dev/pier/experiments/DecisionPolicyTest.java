@@ -32,7 +32,7 @@ class DecisionPolicyTest {
     return new ExperimentResults("x", List.of(new ArmUnits("control", units, 0.5), new ArmUnits("treatment", units, 0.5)),
         new ExperimentResults.Srm(0, 1, false),
         List.of(new MetricResult("conversion", "primary", "binary", false, List.of(), List.of(c))), List.of(),
-        new ExperimentResults.Events(0, 0, 0, 0, 0));
+        new ExperimentResults.Events(0, 0, 0, 0, 0), null);
   }
 
   private static final Auto PROMOTE = new Auto(true, true, 7, 0, 0.95);

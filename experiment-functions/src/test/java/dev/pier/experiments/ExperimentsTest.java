@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts", "workflow", "quiet"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -232,6 +232,34 @@ class ExperimentsTest {
   }
 
   @Test
+  void anExposureBatchWhoseWriteCommittedButFailedIsRetriedAndStoredOnce() throws Exception {
+    String id = experiments.start(experiments.create(design("churn", layer())).id()).id();
+    var buffer = new dev.pier.experiments.assignment.ExposureBuffer(100);
+    var assigner = experiments.assigner(buffer);
+    assigner.refresh();
+    int mine = 0; // other tests' experiments run on churn's alias in other layers, which split its units
+    for (int i = 0; i < 60; i++) {
+      if (assigner.assign("churn", "production", "user-" + i, 1_000 + i).experiment().equals(id)) mine++;
+    }
+    assertThat(mine).isPositive();
+    int[] calls = {0};
+    // the first write commits and then answers with an error (a timeout after the commit, say)
+    dev.pier.experiments.assignment.ExposureBuffer.Sink ambiguous = (experiment, batch, rows) -> {
+      experiments.writeExposures(experiment, batch, rows);
+      if (experiment.equals(id) && calls[0]++ == 0) throw new IllegalStateException("read timed out");
+    };
+    RuntimeException failed = buffer.drain(ambiguous, 1_000);
+    assertThat(failed).hasMessage("read timed out");
+    assertThat(buffer.queued()).isEqualTo(mine); // the other experiments' batches were written
+    assertThat(buffer.drain(ambiguous, 1_000)).isNull();
+    assertThat(buffer.queued()).isZero();
+
+    assertThat(store.batchesAfter(id, null)).hasSize(1);
+    assertThat(experiments.results(id).arms().stream().mapToLong(ExperimentResults.ArmUnits::units).sum())
+        .isEqualTo(mine);
+  }
+
+  @Test
   void theListFiltersByModelStateAndText() throws Exception {
     ObjectNode body = design("fraud", layer());
     String marker = "needle-" + UUID.randomUUID();
@@ -296,6 +324,108 @@ class ExperimentsTest {
     assertThat(d.reason()).contains("sample ratio mismatch");
     assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.RUNNING);
     assertThat(registry.alias("skewed", "production").version()).isEqualTo(1);
+  }
+
+  @Test
+  void everyAnalysisIsRecordedContinueIncludedAndARetriedAnalysisIsRecordedOnce() throws Exception {
+    String id = experiments.start(experiments.create(design("ranker", layer())).id()).id();
+    Instant first = Instant.parse("2026-12-07T03:00:00Z");
+    Decision d1 = experiments.analyze(id, first);
+    assertThat(d1.action()).isEqualTo(Decision.Action.CONTINUE);
+    assertThat(d1.at()).isEqualTo(first.toString());
+    assertThat(experiments.analyze(id, first)).isEqualTo(d1); // the same analysis retried: recorded once
+    Decision d2 = experiments.analyze(id, first.plusSeconds(300));
+    assertThat(experiments.decisions(id)).containsExactly(d1, d2);
+    assertThat(store.decision(id, first)).contains("\"CONTINUE\"");
+    assertThat(JSON.readTree(store.decisions(id).get(0)[1]).get("arms")).isNotNull(); // with its evidence
+  }
+
+  @Test
+  void aRetriedPromotionAnswersTheRecordedDecisionAndAppliesNothingAgain() throws Exception {
+    String id = runWithData("retried", 1_000, 0.02);
+    Instant at = Instant.now();
+    Decision d = experiments.analyze(id, at);
+    assertThat(d.action()).isEqualTo(Decision.Action.PROMOTE);
+    assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    // the workflow's step is retried after it applied the decision: same answer, no second record
+    assertThat(experiments.analyze(id, at)).isEqualTo(d);
+    assertThat(experiments.decisions(id)).containsExactly(d);
+    assertThat(experiments.analyze(id, at.plusSeconds(300))).isNull(); // a later analysis of a stopped experiment
+  }
+
+  @Test
+  void holdoutsAreValidatedKeepTheirSeedAndChangeConditionally() throws Exception {
+    JsonNode tooLarge = JSON.readTree("{\"share\": 0.7}"), empty = JSON.readTree("{}");
+    JsonNode tenth = JSON.readTree("{\"share\": 0.1}"), stale = JSON.readTree("{\"share\": 0.3, \"revision\": 1}");
+    assertThat(failure(() -> experiments.setHoldout("fraud", tooLarge)).getMessage())
+        .contains("share: required, a number in (0, 0.5], got 0.7");
+    assertThat(failure(() -> experiments.setHoldout("fraud", empty)).status()).isEqualTo(400);
+    assertThat(failure(() -> experiments.setHoldout("no-such-model", tenth)).status()).isEqualTo(404);
+    Holdout first = experiments.setHoldout("fraud", tenth);
+    Holdout second = experiments.setHoldout("fraud", JSON.readTree("{\"share\": 0.2, \"revision\": 1}"));
+    assertThat(second.seed()).isEqualTo(first.seed());
+    assertThat(second.revision()).isEqualTo(2);
+    assertThat(failure(() -> experiments.setHoldout("fraud", stale)).status()).isEqualTo(409);
+    assertThat(experiments.holdouts()).anySatisfy(h -> assertThat(h).isEqualTo(second));
+    experiments.removeHoldout("fraud");
+    assertThat(experiments.holdouts()).noneMatch(h -> "fraud".equals(h.model()));
+    assertThat(failure(() -> experiments.removeHoldout("fraud")).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aModelsHoldoutKeepsUnitsOutOfItsExperimentAndTheResultsReportThem() throws Exception {
+    String id = experiments.start(experiments.create(design("holdouts", layer())).id()).id();
+    Holdout h = experiments.setHoldout("holdouts", JSON.readTree("{\"share\": 0.2}"));
+    var buffer = new dev.pier.experiments.assignment.ExposureBuffer(10_000);
+    var assigner = experiments.assigner(buffer);
+    assigner.refresh();
+    int held = 0;
+    for (int i = 0; i < 2_000; i++) {
+      var a = assigner.assign("holdouts", "production", "user-" + i, 1_000);
+      assertThat(a.heldOut()).isEqualTo(
+          dev.pier.experiments.assignment.UnitHash.position(h.seed(), "user-" + i) < 0.2);
+      if (a.heldOut()) held++;
+    }
+    assertThat(buffer.drain(experiments::writeExposures, 1_000)).isNull();
+    ExperimentResults r = experiments.results(id);
+    assertThat(r.holdout().units()).isEqualTo(held);
+    assertThat(r.arms().stream().mapToLong(ExperimentResults.ArmUnits::units).sum()).isEqualTo(2_000 - held);
+    experiments.removeHoldout("holdouts");
+  }
+
+  @Test
+  void theAnalysisStateMachineAnalysesEveryRunningExperimentOnTheLocalAslRunner() throws Exception {
+    registry.setAlias("workflow", "production", 2);
+    String breached = runWithData("workflow", 1_000, 0.10);
+    String quiet = experiments.start(experiments.create(design("quiet", layer())).id()).id();
+    var workflow = new dev.pier.experiments.analysis.LocalAnalysisWorkflow(
+        new dev.pier.experiments.analysis.AnalysisWorker(experiments), Clock.systemUTC());
+
+    var result = workflow.runOnce();
+    assertThat(result.status()).isEqualTo(dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED);
+    Map<String, JsonNode> byExperiment = new java.util.HashMap<>();
+    for (JsonNode a : result.output().get("analyses")) byExperiment.put(a.get("experiment").asText(), a);
+    assertThat(byExperiment.get(breached).get("decision").get("action").asText()).isEqualTo("STOP_GUARDRAIL");
+    assertThat(byExperiment.get(quiet).get("decision").get("action").asText()).isEqualTo("CONTINUE");
+    assertThat(experiments.get(breached).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(registry.alias("workflow", "production").version()).isEqualTo(1);
+    assertThat(experiments.decisions(breached)).hasSize(1);
+    assertThat(experiments.decisions(quiet)).extracting(Decision::action).containsExactly(Decision.Action.CONTINUE);
+
+    // the next scheduled run: the stopped experiment is no longer analysed, the running one gets a second record
+    var next = workflow.runOnce();
+    assertThat(next.output().get("analyses").findValuesAsText("experiment")).doesNotContain(breached).contains(quiet);
+    assertThat(experiments.decisions(quiet)).hasSize(2);
+    experiments.stop(quiet);
+  }
+
+  @Test
+  void theAnalysisWorkerRefusesAMalformedPayloadByName() throws Exception {
+    var worker = new dev.pier.experiments.analysis.AnalysisWorker(experiments);
+    assertThatThrownBy(() -> worker.invoke(JSON.readTree("{\"action\": \"analyze\", \"experiment\": \"x\", \"at\": \"soon\"}")))
+        .isInstanceOf(dev.pier.statemachines.StatesError.class).hasMessageContaining("at is not an ISO-8601 instant");
+    assertThatThrownBy(() -> worker.invoke(JSON.readTree("{\"action\": \"dance\"}")))
+        .hasMessageContaining("unknown action 'dance'");
   }
 
   private static JsonNode exposures(int from, int to, String arm) {

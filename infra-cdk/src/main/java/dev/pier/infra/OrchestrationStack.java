@@ -63,6 +63,7 @@ public final class OrchestrationStack extends Stack {
     this.data = data;
     this.workers = workers;
     createStateMachines();
+    scheduleExperimentAnalysis();
     this.batchUploadRule = createBatchUploadRule();
     this.schedulerRole = createSchedulerRole();
   }
@@ -204,6 +205,52 @@ public final class OrchestrationStack extends Stack {
             + "(execution:<this machine>:*), whose names Step Functions picks at run time.",
         "Resource::*", "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/", "/^Resource::arn:.*:execution:.*:\\*$/");
     return machine;
+  }
+
+  /** The experiments' analysis workflow, started every {@link #ANALYSIS_INTERVAL} once its ASL file deploys. */
+  public static final String ANALYSIS_STATE_MACHINE = "experiment-analysis";
+
+  /** How often the analysis runs: the guardrails act within one interval (the local server's default too). */
+  public static final Duration ANALYSIS_INTERVAL = Duration.minutes(5);
+
+  /**
+   * An EventBridge schedule for {@value #ANALYSIS_STATE_MACHINE} when that machine is deployed (its
+   * {@code ${ExperimentsWorkerFunction}} has no Lambda in this app yet, so today it is not, and neither is this rule).
+   * The rule's role may start that machine only; an execution EventBridge cannot start is retried, then dropped
+   * (the next interval's run analyses the same experiments).
+   */
+  private void scheduleExperimentAnalysis() {
+    String analysisId = new AslFile(ANALYSIS_STATE_MACHINE, "").constructId();
+    for (StateMachine machine : stateMachines) {
+      if (!machine.getNode().getId().equals(analysisId)) {
+        continue;
+      }
+      Role role = Role.Builder.create(this, "ExperimentAnalysisScheduleRole")
+          .assumedBy(new ServicePrincipal("events.amazonaws.com"))
+          .description("Lets the experiment-analysis schedule start " + machine.getNode().getId())
+          .build();
+      machine.grantStartExecution(role);
+      Rule.Builder.create(this, "ExperimentAnalysisSchedule")
+          .ruleName(config.prefix() + "-experiment-analysis")
+          .description("Pier: analyse the running experiments")
+          .schedule(software.amazon.awscdk.services.events.Schedule.rate(ANALYSIS_INTERVAL))
+          .targets(List.of(new StartOnSchedule(machine.getStateMachineArn(), role)))
+          .build();
+    }
+  }
+
+  /** A rule target that starts a state machine as {@code role}, retried a few times. */
+  private record StartOnSchedule(String arn, IRole role) implements IRuleTarget {
+    @Override
+    public RuleTargetConfig bind(IRuleRef rule) {
+      return bind(rule, null);
+    }
+
+    @Override
+    public RuleTargetConfig bind(IRuleRef rule, String id) {
+      return RuleTargetConfig.builder().arn(arn).role(role)
+          .retryPolicy(CfnRule.RetryPolicyProperty.builder().maximumRetryAttempts(3).build()).build();
+    }
   }
 
   /**

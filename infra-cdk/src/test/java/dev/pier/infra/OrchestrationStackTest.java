@@ -53,10 +53,12 @@ class OrchestrationStackTest {
     Deployments.Deployment real = Deployments.synth("real-asl", Map.of("stateMachinesDir", realAsl));
     Template template = real.template(real.stacks().orchestration());
     String prefix = real.config().prefix();
-    // training.asl.json needs ${TrainingWorkerFunction} and feature-materialization.asl.json ${FeatureWorkerFunction},
-    // which no Lambda of this app fills yet: not deployed
+    // training.asl.json needs ${TrainingWorkerFunction}, feature-materialization.asl.json ${FeatureWorkerFunction} and
+    // experiment-analysis.asl.json ${ExperimentsWorkerFunction}, which no Lambda of this app fills yet: not deployed
+    // (nor the analysis schedule)
     assertThat(real.template(real.stacks().orchestration()).findResources("AWS::StepFunctions::StateMachine"))
         .hasSize(1);
+    template.resourcePropertiesCountIs("AWS::Events::Rule", Map.of("ScheduleExpression", "rate(5 minutes)"), 0);
     assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()
         .asString().contains(":stateMachine:" + prefix + "-batch-scoring\"");
     for (String action : List.of("states:DescribeExecution", "states:StopExecution")) {
@@ -137,6 +139,22 @@ class OrchestrationStackTest {
     prod.hasResourceProperties("AWS::Events::Rule", Map.of("Targets", List.of(Match.objectLike(Map.of(
         "Arn", Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*BatchUploads.*Arn.*")),
         "DeadLetterConfig", Map.of("Arn", Match.anyValue()))))));
+  }
+
+  @Test
+  void aDeployedExperimentAnalysisMachineIsStartedEveryFiveMinutesByARoleThatMayStartOnlyIt(@TempDir Path dir)
+      throws IOException {
+    Files.writeString(dir.resolve("experiment-analysis.asl.json"),
+        "{\"StartAt\": \"Done\", \"States\": {\"Done\": {\"Type\": \"Pass\", \"End\": true}}}");
+    Deployments.Deployment d = Deployments.synth("analysis-asl", Map.of("stateMachinesDir", dir.toString()));
+    Template template = d.template(d.stacks().orchestration());
+    template.hasResourceProperties("AWS::Events::Rule", Map.of(
+        "Name", d.config().prefix() + "-experiment-analysis",
+        "ScheduleExpression", "rate(5 minutes)",
+        "State", "ENABLED",
+        "Targets", List.of(Match.objectLike(Map.of("Arn", Map.of("Ref", Match.stringLikeRegexp("ExperimentAnalysis.*")),
+            "RoleArn", Match.anyValue())))));
+    assertThat(Json.allowedActions(template, "ExperimentAnalysisScheduleRole")).containsExactly("states:StartExecution");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.pier.experiments.assignment;
 import dev.pier.experiments.Arm;
 import dev.pier.experiments.Experiment;
 import dev.pier.experiments.ExperimentState;
+import dev.pier.experiments.Holdout;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,20 +25,35 @@ import java.util.function.Supplier;
  * by the unit hash under the seed {@code "layers:<model>/<alias>"} (layers in name order), so each unit is in at most
  * one of them; starting or stopping a layer re-splits units between layers, so prefer one layer per alias.
  *
+ * <p>Holdouts (the global one, then the model's) are checked after the layer is chosen and before the arm: a unit
+ * whose position under a holdout's seed is below its share is kept out of the experiment (one more hash per holdout).
+ *
  * <p>Thread-safe: the snapshot is an immutable map swapped atomically.
  */
 public final class ExperimentAssigner {
 
   private final Supplier<List<Experiment>> source;
+  private final Supplier<List<Holdout>> holdouts;
   private final ExposureBuffer exposures;
   // model → alias → routes: two lookups on the request's own strings, no key built per request
   private volatile Map<String, Map<String, Route[]>> routes = Map.of();
 
-  /** An experiment ready to assign: its allocation and each arm's version. */
-  private record Route(String experiment, Allocation allocation, String[] arms, int[] versions) {}
+  /**
+   * An experiment ready to assign: its allocation and each arm's version, and the holdouts over its model (the global
+   * one and the model's: seeds and shares, checked in that order).
+   */
+  private record Route(String experiment, Allocation allocation, String[] arms, int[] versions, String[] holdoutSeeds,
+                       double[] holdoutShares) {}
 
   public ExperimentAssigner(Supplier<List<Experiment>> source, ExposureBuffer exposures) {
+    this(source, List::of, exposures);
+  }
+
+  /** @param holdouts the holdouts to keep units out with, read at each {@link #refresh()} */
+  public ExperimentAssigner(Supplier<List<Experiment>> source, Supplier<List<Holdout>> holdouts,
+      ExposureBuffer exposures) {
     this.source = source;
+    this.holdouts = holdouts;
     this.exposures = exposures;
   }
 
@@ -50,7 +66,13 @@ public final class ExperimentAssigner {
       byAlias.computeIfAbsent(key(e.definition().model(), e.definition().alias()), k -> new ArrayList<>()).add(e);
     }
     Map<String, Map<String, Route[]>> next = new HashMap<>();
+    List<Holdout> allHoldouts = byAlias.isEmpty() ? List.of() : holdouts.get();
     byAlias.forEach((modelAlias, list) -> {
+      String model = list.get(0).definition().model();
+      List<Holdout> over = allHoldouts.stream().filter(h -> h.model() == null || h.model().equals(model))
+          .sorted(Comparator.comparing(h -> h.model() == null ? "" : h.model())).toList();
+      String[] seeds = over.stream().map(Holdout::seed).toArray(String[]::new);
+      double[] shares = over.stream().mapToDouble(Holdout::share).toArray();
       list.sort(Comparator.comparing(e -> e.definition().layer()));
       Route[] rs = new Route[list.size()];
       for (int i = 0; i < rs.length; i++) {
@@ -58,7 +80,7 @@ public final class ExperimentAssigner {
         List<Arm> arms = e.definition().arms();
         rs[i] = new Route(e.id(), new Allocation(e.seed(), arms.stream().map(Arm::name).toList(),
             arms.stream().map(Arm::weight).toList()), arms.stream().map(Arm::name).toArray(String[]::new),
-            arms.stream().mapToInt(Arm::version).toArray());
+            arms.stream().mapToInt(Arm::version).toArray(), seeds, shares);
       }
       var def = list.get(0).definition();
       next.computeIfAbsent(def.model(), m -> new HashMap<>()).put(def.alias(), rs);
@@ -70,7 +92,10 @@ public final class ExperimentAssigner {
 
   /**
    * The unit's arm on {@code model}'s {@code alias}, or null when no experiment runs there or there is no unit. Logs
-   * the unit's first exposure (at {@code epochMillis}) through the exposure buffer.
+   * the unit's first exposure (at {@code epochMillis}) through the exposure buffer. A unit a holdout keeps out is
+   * answered {@link Holdout#ARM} with {@link Assignment#BASELINE} as its version (the alias's own version serves it),
+   * and its exposure is logged under that arm to the experiment it would have been in, so the experiment's results
+   * can compare its arms with the baseline.
    */
   public Assignment assign(String model, String alias, String unit, long epochMillis) {
     if (unit == null || unit.isEmpty()) return null;
@@ -79,6 +104,12 @@ public final class ExperimentAssigner {
     if (rs == null) return null;
     Route r = rs.length == 1 ? rs[0]
         : rs[(int) (UnitHash.position("layers:" + model + "/" + alias, unit) * rs.length)];
+    for (int h = 0; h < r.holdoutSeeds.length; h++) {
+      if (UnitHash.position(r.holdoutSeeds[h], unit) < r.holdoutShares[h]) {
+        exposures.offer(r.experiment, unit, Holdout.ARM, epochMillis);
+        return new Assignment(r.experiment, Holdout.ARM, Assignment.BASELINE);
+      }
+    }
     int arm = r.allocation.index(unit);
     exposures.offer(r.experiment, unit, r.arms[arm], epochMillis);
     return new Assignment(r.experiment, r.arms[arm], r.versions[arm]);

@@ -3,9 +3,13 @@ package dev.pier.experiments.assignment;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +23,12 @@ import java.util.concurrent.atomic.LongAdder;
  * experiment's batch (the experiments service stores it as one exposures batch). At most {@code capacity} exposures
  * wait to be written: beyond that an exposure is dropped and counted ({@link #dropped()}), and its unit is forgotten,
  * so the unit's next request offers it again — a full buffer delays a first exposure, it never blocks a prediction.
+ *
+ * <p>A batch leaves the buffer only when its write succeeded. Each batch gets an id when it is cut from the queue; a
+ * write that throws keeps the batch, which the next drain writes again first, with the same id and rows (the sink
+ * stores a batch id once, so a write that did succeed but answered with an error is not counted twice). Batches that
+ * wait for a retry count against {@code capacity}, so a writer that keeps failing fills the buffer and then new
+ * exposures are dropped and counted as above; nothing already accepted is lost while the process lives.
  */
 public final class ExposureBuffer {
   /** The default bound: 100,000 queued exposures (three small objects each, a few MiB) between drains. */
@@ -38,14 +48,23 @@ public final class ExposureBuffer {
     this.capacity = capacity;
   }
 
-  /** Where drained exposures go: one call per experiment with its rows {@code [unit, arm, epochMillis]}. */
+  /**
+   * Where drained exposures go: one call per batch with its rows {@code [unit, arm, epochMillis]}. A retried batch
+   * comes with the same {@code batchId}: the sink must store one id once. Throwing keeps the batch for the next drain.
+   */
   public interface Sink {
-    void write(String experiment, List<Object[]> rows);
+    void write(String experiment, String batchId, List<Object[]> rows);
   }
+
+  /** A batch cut from an experiment's queue, written (or retried) as one. */
+  private record Batch(String id, List<Object[]> rows) {}
 
   // per experiment, so the request's unit string is the key as it is (no key built per request)
   private final Map<String, Cache<String, Boolean>> seen = new ConcurrentHashMap<>();
   private final Map<String, ConcurrentLinkedQueue<Object[]>> queues = new ConcurrentHashMap<>();
+  // only drain (synchronized) touches these: batches cut and not yet written, per experiment, oldest first
+  private final Map<String, Deque<Batch>> unwritten = new HashMap<>();
+  private final LongAdder failedWrites = new LongAdder();
 
   void offer(String experiment, String unit, String arm, long epochMillis) {
     Cache<String, Boolean> units = seen.get(experiment);
@@ -73,20 +92,54 @@ public final class ExposureBuffer {
     return queued.get();
   }
 
-  /** Writes what has been queued, at most {@code maxPerBatch} rows per sink call. */
-  public void drain(Sink sink, int maxPerBatch) {
+  /** Writes that threw (each kept its batch for the next drain). */
+  public long failedWrites() {
+    return failedWrites.sum();
+  }
+
+  /** Batches cut from the queues and not yet written (after a failed write). */
+  public synchronized int unwrittenBatches() {
+    int n = 0;
+    for (Deque<Batch> d : unwritten.values()) n += d.size();
+    return n;
+  }
+
+  /**
+   * Writes what has been queued, at most {@code maxPerBatch} rows per sink call, oldest batch first. An experiment
+   * whose write throws keeps that batch and the ones after it for the next drain (same ids); the others go on.
+   * Returns the first failure of this drain, or null when every write succeeded (the caller logs it).
+   */
+  public synchronized RuntimeException drain(Sink sink, int maxPerBatch) {
+    if (maxPerBatch < 1) throw new IllegalArgumentException("maxPerBatch must be positive, got " + maxPerBatch);
     for (var entry : queues.entrySet()) {
-      List<Object[]> batch = new ArrayList<>();
+      Deque<Batch> pending = unwritten.computeIfAbsent(entry.getKey(), e -> new ArrayDeque<>());
+      List<Object[]> rows = new ArrayList<>();
       Object[] row;
       while ((row = entry.getValue().poll()) != null) {
-        queued.decrementAndGet();
-        batch.add(row);
-        if (batch.size() == maxPerBatch) {
-          sink.write(entry.getKey(), batch);
-          batch = new ArrayList<>();
+        rows.add(row);
+        if (rows.size() == maxPerBatch) {
+          pending.add(new Batch(UUID.randomUUID().toString(), rows));
+          rows = new ArrayList<>();
         }
       }
-      if (!batch.isEmpty()) sink.write(entry.getKey(), batch);
+      if (!rows.isEmpty()) pending.add(new Batch(UUID.randomUUID().toString(), rows));
     }
+    RuntimeException first = null;
+    for (var entry : unwritten.entrySet()) {
+      Deque<Batch> pending = entry.getValue();
+      Batch b;
+      while ((b = pending.peek()) != null) {
+        try {
+          sink.write(entry.getKey(), b.id(), b.rows());
+        } catch (RuntimeException x) {
+          failedWrites.increment();
+          if (first == null) first = x;
+          break; // kept, with the ones after it: retried first by the next drain
+        }
+        pending.poll();
+        queued.addAndGet(-b.rows().size());
+      }
+    }
+    return first;
   }
 }

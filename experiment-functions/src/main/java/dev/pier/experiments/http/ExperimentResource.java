@@ -109,13 +109,23 @@ public class ExperimentResource {
     return experiments.events(body);
   }
 
-  /** Runs one automatic analysis now (the scheduled analysis does the same for every running experiment). */
+  /**
+   * Runs one automatic analysis now, or as the analysis at {@code at} (an ISO-8601 instant: the analysis workflow
+   * passes its scheduled time, so a retried step answers the decision recorded for it and applies nothing again).
+   */
   @Operation(summary = "Analyze an experiment now")
   @POST
   @Path("/{id}/analyze")
   @Authorize(Permission.ALIAS)
-  public dev.pier.experiments.Decision analyze(@PathParam("id") String id) {
-    return experiments.analyze(id);
+  public dev.pier.experiments.Decision analyze(@PathParam("id") String id, @QueryParam("at") String at) {
+    if (at == null || at.isBlank()) return experiments.analyze(id);
+    java.time.Instant when;
+    try {
+      when = java.time.Instant.parse(at);
+    } catch (java.time.format.DateTimeParseException x) {
+      throw dev.pier.kernel.PierException.badRequest("at: not an ISO-8601 instant: '" + at + "'");
+    }
+    return experiments.analyze(id, when);
   }
 
   @Operation(summary = "List an experiment's decisions")

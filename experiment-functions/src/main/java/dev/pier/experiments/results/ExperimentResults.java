@@ -11,7 +11,18 @@ import java.util.List;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, List<MetricResult> metrics,
-                                List<SeriesPoint> series, Events events) {
+                                List<SeriesPoint> series, Events events, HoldoutResult holdout) {
+
+  /**
+   * The units a holdout kept out of this experiment (served the alias's own version), null when there were none: per
+   * metric their {@code n} and {@code mean}, and {@code exposed}, every arm's units pooled compared with them (lift,
+   * interval, p-value by the experiment's analysis; {@code arm} is {@code "all arms"}).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record HoldoutResult(long units, List<HoldoutMetric> metrics) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record HoldoutMetric(String metric, String role, long n, double mean, Comparison exposed) {}
 
   /** Units exposed per arm, and the share the weights promised. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -68,7 +68,36 @@ public final class ResultsCalculator {
     return new ExperimentResults(plan.analysis().name().toLowerCase(), units,
         new ExperimentResults.Srm(srm.chiSquared(), srm.pValue(), srm.flagged()), metrics, series,
         new ExperimentResults.Events(c.countedEvents(), c.covariateEvents(), c.heldBeforeExposure(),
-            c.droppedEvents(), c.multipleExposures()));
+            c.droppedEvents(), c.multipleExposures()), holdout(plan, now));
+  }
+
+  /** The held-out units against every arm's units pooled, per metric; null when the ledger has no held-out unit. */
+  private ExperimentResults.HoldoutResult holdout(AnalysisPlan plan, Snapshot s) {
+    if (!s.arms().contains(dev.pier.experiments.Holdout.ARM)) return null;
+    long units = s.units(dev.pier.experiments.Holdout.ARM);
+    if (units == 0) return null;
+    List<ExperimentResults.HoldoutMetric> out = new ArrayList<>();
+    List<String> roles = new ArrayList<>();
+    List<Metric> metrics = new ArrayList<>();
+    metrics.add(plan.primary());
+    roles.add("primary");
+    for (Metric m : plan.secondary()) {
+      metrics.add(m);
+      roles.add("secondary");
+    }
+    for (Metric m : plan.guardrails()) {
+      metrics.add(m);
+      roles.add("guardrail");
+    }
+    for (int i = 0; i < metrics.size(); i++) {
+      Metric m = metrics.get(i);
+      MetricSums held = s.sums(dev.pier.experiments.Holdout.ARM, m.name());
+      MetricSums pooled = MetricSums.EMPTY;
+      for (Arm arm : plan.arms()) pooled = pooled.plus(s.sums(arm.name(), m.name()));
+      Comparison exposed = compare(plan, m, held, pooled).comparison("all arms", m, "holdout", plan.alpha());
+      out.add(new ExperimentResults.HoldoutMetric(m.name(), roles.get(i), held.n(), held.mean(), exposed));
+    }
+    return new ExperimentResults.HoldoutResult(units, out);
   }
 
   private MetricResult metric(AnalysisPlan plan, Snapshot s, Metric metric, String role) {

@@ -124,6 +124,32 @@ public final class ExperimentStore {
     return sk;
   }
 
+  /**
+   * Appends one batch under a caller's {@code batchId}, once: a marker item ({@code EXP#<id>#BATCH}, {@code batchId})
+   * is put in the same transaction, on condition that it does not exist, so a retry of a batch that was stored already
+   * (its first write answered with an error after it committed) stores nothing. The batch's sort key is the time of
+   * the write that stores it, like {@link #append}'s, so a refresh's cursor never skips a late retry. Returns whether
+   * this call stored it.
+   */
+  public boolean appendOnce(String id, char kind, String batchId, String itemsJson, Instant at) {
+    if (batchId == null || batchId.isEmpty()) throw new IllegalArgumentException("batchId must not be empty");
+    String sk = String.format("%013d#%s", at.toEpochMilli(), batchId);
+    List<TransactWriteItem> writes = List.of(
+        TransactWriteItem.builder().put(p -> p.tableName(table)
+            .item(Map.of(PK, s("EXP#" + id + "#BATCH"), SK, s(batchId), "stored", s(sk)))
+            .conditionExpression("attribute_not_exists(pk)")).build(),
+        TransactWriteItem.builder().put(p -> p.tableName(table).item(Map.of(PK, s("EXP#" + id + "#LOG"), SK, s(sk),
+            "kind", s(String.valueOf(kind)), "items", s(itemsJson)))).build());
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(writes));
+      return true;
+    } catch (TransactionCanceledException x) {
+      List<CancellationReason> reasons = x.cancellationReasons();
+      if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) return false;
+      throw x;
+    }
+  }
+
   /** The batches stored with a sort key after {@code afterSortKey} (all when null), oldest first. */
   public List<LogBatch> batchesAfter(String id, String afterSortKey) {
     List<LogBatch> out = new ArrayList<>();
@@ -147,11 +173,89 @@ public final class ExperimentStore {
     return out;
   }
 
-  /** Records an automatic decision with the results it was made on (both JSON). */
-  public void recordDecision(String id, Instant at, String decisionJson, String evidenceJson) {
-    String sk = "DECISION#" + at + "#" + UUID.randomUUID();
-    dynamo.putItem(b -> b.tableName(table).item(Map.of(PK, s("EXP#" + id), SK, s(sk), "decision", s(decisionJson),
-        "evidence", s(evidenceJson))));
+  /** Every holdout: the global one first (sort key {@code GLOBAL}), then per model. */
+  public List<dev.pier.experiments.Holdout> holdouts() {
+    List<dev.pier.experiments.Holdout> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)
+          .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", s(HOLDOUTS))));
+      for (var item : page.items()) {
+        out.add(new dev.pier.experiments.Holdout(item.containsKey("model") ? item.get("model").s() : null,
+            Double.parseDouble(item.get("share").n()), item.get("seed").s(),
+            Long.parseLong(item.get("revision").n()), item.get("updatedAt").s()));
+      }
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /**
+   * Writes a holdout on condition that the stored one is at {@code expectedRevision} (0: that none exists); a
+   * concurrent change is a 409.
+   */
+  public void putHoldout(dev.pier.experiments.Holdout h, long expectedRevision) {
+    Map<String, AttributeValue> item = new HashMap<>(key(HOLDOUTS, holdoutKey(h.model())));
+    if (h.model() != null) item.put("model", s(h.model()));
+    item.put("share", n(h.share()));
+    item.put("seed", s(h.seed()));
+    item.put("revision", n(h.revision()));
+    item.put("updatedAt", s(h.updatedAt()));
+    try {
+      dynamo.putItem(b -> {
+        b.tableName(table).item(item);
+        if (expectedRevision == 0) {
+          b.conditionExpression("attribute_not_exists(pk)");
+        } else {
+          b.conditionExpression("revision = :rev").expressionAttributeValues(Map.of(":rev", n(expectedRevision)));
+        }
+      });
+    } catch (ConditionalCheckFailedException x) {
+      throw PierException.conflict("holdout " + h.scope() + " changed concurrently; read it again and retry");
+    }
+  }
+
+  /** Deletes a holdout; returns whether one existed. */
+  public boolean deleteHoldout(String model) {
+    var old = dynamo.deleteItem(b -> b.tableName(table).key(key(HOLDOUTS, holdoutKey(model)))
+        .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
+    return old != null && !old.isEmpty();
+  }
+
+  private static final String HOLDOUTS = "HOLDOUTS";
+
+  private static String holdoutKey(String model) {
+    return model == null ? "GLOBAL" : "MODEL#" + model;
+  }
+
+  /** Sort keys of decisions: fixed-width UTC milliseconds, so they sort by time. */
+  private static final java.time.format.DateTimeFormatter DECISION_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+  private static String decisionKey(Instant analysisAt) {
+    return "DECISION#" + DECISION_TIME.format(analysisAt);
+  }
+
+  /**
+   * Records the decision of the analysis at {@code analysisAt} with the results it was made on (both JSON), on
+   * condition that none is recorded for that analysis; returns whether this call recorded it.
+   */
+  public boolean recordDecision(String id, Instant analysisAt, String decisionJson, String evidenceJson) {
+    try {
+      dynamo.putItem(b -> b.tableName(table).item(Map.of(PK, s("EXP#" + id), SK, s(decisionKey(analysisAt)),
+          "decision", s(decisionJson), "evidence", s(evidenceJson))).conditionExpression("attribute_not_exists(pk)"));
+      return true;
+    } catch (ConditionalCheckFailedException x) {
+      return false;
+    }
+  }
+
+  /** The decision recorded for the analysis at {@code analysisAt}, as JSON, or null. */
+  public String decision(String id, Instant analysisAt) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key("EXP#" + id, decisionKey(analysisAt)))
+        .consistentRead(true)).item();
+    return item == null || item.isEmpty() ? null : item.get("decision").s();
   }
 
   /** The experiment's recorded decisions, oldest first, as {@code [decision JSON, evidence JSON]}. */

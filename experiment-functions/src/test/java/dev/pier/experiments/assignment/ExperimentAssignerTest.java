@@ -9,6 +9,7 @@ import dev.pier.experiments.Design;
 import dev.pier.experiments.Experiment;
 import dev.pier.experiments.ExperimentDefinition;
 import dev.pier.experiments.ExperimentState;
+import dev.pier.experiments.Holdout;
 import dev.pier.experiments.Metric;
 import dev.pier.experiments.metrics.MetricType;
 import java.time.Instant;
@@ -64,10 +65,10 @@ class ExperimentAssignerTest {
       for (int i = 0; i < 250; i++) assigner.assign("ranker", "production", "u" + i, 1_000 + repeat);
     }
     Map<String, List<Object[]>> written = new HashMap<>();
-    buffer.drain((experiment, rows) -> written.computeIfAbsent(experiment, e -> new ArrayList<>()).addAll(rows), 100);
+    buffer.drain((experiment, batch, rows) -> written.computeIfAbsent(experiment, e -> new ArrayList<>()).addAll(rows), 100);
     assertThat(written.get("exp-1")).hasSize(250).allSatisfy(row -> assertThat(row[2]).isEqualTo(1_000L));
     List<Object[]> again = new ArrayList<>();
-    buffer.drain((experiment, rows) -> again.addAll(rows), 100);
+    buffer.drain((experiment, batch, rows) -> again.addAll(rows), 100);
     assertThat(again).isEmpty();
   }
 
@@ -80,5 +81,53 @@ class ExperimentAssignerTest {
       if (assigner.assign("ranker", "production", "user-" + i, 0).experiment().equals("exp-a")) a++;
     }
     assertThat(a / 10_000.0).isBetween(0.48, 0.52);
+  }
+
+  @Test
+  void aHoldoutKeepsItsShareOfUnitsOutByItsOwnSeedServesTheBaselineAndLogsThemUnderHoldout() {
+    var buffer = new ExposureBuffer();
+    var global = new Holdout(null, 0.05, "holdout-global-seed", 1, "2026-12-07T00:00:00Z");
+    var other = new Holdout("another-model", 0.5, "other-seed", 1, "2026-12-07T00:00:00Z");
+    var assigner = new ExperimentAssigner(() -> List.of(experiment("exp-1", "default", ExperimentState.RUNNING)),
+        () -> List.of(global, other), buffer);
+    assigner.refresh();
+    var allocation = new Allocation("seed-exp-1", List.of("control", "treatment"), List.of(0.5, 0.5));
+    int held = 0, treated = 0;
+    for (int i = 0; i < 20_000; i++) {
+      String unit = "user-" + i;
+      Assignment a = assigner.assign("ranker", "production", unit, 0);
+      boolean out = UnitHash.position("holdout-global-seed", unit) < 0.05;
+      assertThat(a.heldOut()).isEqualTo(out);
+      if (out) {
+        held++;
+        assertThat(a.arm()).isEqualTo(Holdout.ARM);
+        assertThat(a.version()).isEqualTo(Assignment.BASELINE);
+        assertThat(a.header()).isEqualTo("exp-1=holdout");
+      } else {
+        assertThat(a.arm()).isEqualTo(allocation.arm(unit)); // the experiment's own split is untouched
+        if (a.arm().equals("treatment")) treated++;
+      }
+    }
+    assertThat(held / 20_000.0).isBetween(0.045, 0.055); // the other model's 50 % holdout does not apply here
+    assertThat(treated / (20_000.0 - held)).isBetween(0.485, 0.515); // independent seeds: no skew among the rest
+    Map<String, Long> logged = new HashMap<>();
+    buffer.drain((experiment, batch, rows) -> rows.forEach(r -> logged.merge((String) r[1], 1L, Long::sum)), 1_000);
+    assertThat(logged.get(Holdout.ARM)).isEqualTo(held);
+  }
+
+  @Test
+  void aModelsHoldoutAppliesToThatModelOnly() {
+    var assigner = new ExperimentAssigner(() -> List.of(experiment("exp-1", "default", ExperimentState.RUNNING)),
+        () -> List.of(new Holdout("other", 0.5, "s", 1, "t")), new ExposureBuffer());
+    assigner.refresh();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(assigner.assign("ranker", "production", "user-" + i, 0).heldOut()).isFalse();
+    }
+    var ranker = new ExperimentAssigner(() -> List.of(experiment("exp-1", "default", ExperimentState.RUNNING)),
+        () -> List.of(new Holdout("ranker", 0.5, "s", 1, "t")), new ExposureBuffer());
+    ranker.refresh();
+    int held = 0;
+    for (int i = 0; i < 1_000; i++) if (ranker.assign("ranker", "production", "user-" + i, 0).heldOut()) held++;
+    assertThat(held).isBetween(440, 560);
   }
 }

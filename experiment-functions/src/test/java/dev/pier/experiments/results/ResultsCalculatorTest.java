@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import dev.pier.experiments.Analysis;
 import dev.pier.experiments.Arm;
 import dev.pier.experiments.Correction;
+import dev.pier.experiments.Holdout;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.experiments.Metric;
 import dev.pier.experiments.metrics.ExperimentLedger;
 import dev.pier.experiments.metrics.Exposure;
@@ -145,5 +148,48 @@ class ResultsCalculatorTest {
     var last = r.series().get(r.series().size() - 1);
     assertThat(last.units()).isEqualTo(4_000);
     assertThat(last.relativeLift()).isEqualTo(metric(r, "conversion").comparisons().get(0).relativeLift());
+  }
+
+  @Test
+  void heldOutUnitsAreReportedAgainstEveryArmPooledAsSciPySays() throws Exception {
+    JsonNode ref;
+    try (var in = ResultsCalculatorTest.class.getResourceAsStream("/stats/reference.json")) {
+      ref = new ObjectMapper().readTree(in).get("holdout");
+    }
+    var ledger = new ExperimentLedger(List.of("control", "treatment", Holdout.ARM),
+        Map.of("conversion", MetricType.BINARY), ExperimentLedger.DEFAULT_LOOKBACK);
+    java.util.function.BiConsumer<String, long[]> fill = (arm, nx) -> {
+      for (int i = 0; i < nx[0]; i++) {
+        String unit = arm + "-" + i;
+        ledger.expose(new Exposure(unit, arm, T0));
+        if (i < nx[1]) ledger.record(new MetricEvent(unit, "conversion", 1, T0 + 1));
+      }
+    };
+    fill.accept(Holdout.ARM, new long[] {ref.get("n_holdout").asLong(), ref.get("x_holdout").asLong()});
+    for (JsonNode a : ref.get("arms")) fill.accept(a.get("arm").asText(), new long[] {a.get("n").asLong(),
+        a.get("x").asLong()});
+    var plan = new AnalysisPlan(ARMS, CONVERSION, List.of(), List.of(), Analysis.FREQUENTIST, 0.05, Correction.HOLM,
+        false);
+    ExperimentResults r = new ResultsCalculator().compute(plan, ledger);
+
+    assertThat(r.arms()).extracting(ExperimentResults.ArmUnits::units).containsExactly(2_000L, 2_000L);
+    assertThat(r.srm().flagged()).isFalse(); // the holdout is not an arm: no sample ratio mismatch from it
+    assertThat(r.holdout().units()).isEqualTo(600);
+    var held = r.holdout().metrics().get(0);
+    assertThat(held.mean()).isCloseTo(48 / 600.0, within(1e-12));
+    Comparison exposed = held.exposed();
+    assertThat(exposed.arm()).isEqualTo("all arms");
+    assertThat(exposed.pValue()).isCloseTo(ref.get("p_value").asDouble(), within(1e-6));
+    assertThat(exposed.lift()).isCloseTo(ref.get("lift").asDouble(), within(1e-6));
+    assertThat(exposed.ci().get(0)).isCloseTo(ref.get("ci").get(0).asDouble(), within(1e-6));
+    assertThat(exposed.ci().get(1)).isCloseTo(ref.get("ci").get(1).asDouble(), within(1e-6));
+    assertThat(exposed.relativeLift()).isCloseTo(ref.get("relative").asDouble(), within(1e-6));
+    assertThat(exposed.breached()).isNull();
+  }
+
+  @Test
+  void withoutHeldOutUnitsThereIsNoHoldoutSection() {
+    assertThat(new ResultsCalculator().compute(plan(Analysis.FREQUENTIST, true), ledger(0.02, 0.5)).holdout())
+        .isNull();
   }
 }

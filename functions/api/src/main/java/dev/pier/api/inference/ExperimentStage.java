@@ -15,6 +15,7 @@ import dev.pier.runtime.prediction.Stage;
  * in to answer ({@code X-Pier-Experiment}, gRPC's response parameter {@code experiment}). The unit's first exposure is
  * offered to the experiment's bounded exposure buffer (a queue offer; written to the ledger off the request path).
  * A call that names a version number is never assigned: no alias has a numeric name, so the assigner finds no route.
+ * A unit a holdout keeps out keeps the alias's version and records {@code <experiment>=holdout}.
  *
  * <p>Cost when nothing runs: a call without a unit passes after two field reads (the clock is not read); a call with
  * one, after one lookup of the model in the assigner's immutable snapshot (no key built, nothing allocated).
@@ -45,6 +46,10 @@ final class ExperimentStage implements Stage {
     Assignment arm = assigner.assign(call.model(), reference == null ? DEFAULT_ALIAS : reference, unit,
         System.currentTimeMillis());
     if (arm == null) {
+      return true;
+    }
+    if (arm.heldOut()) {
+      call.experiment(arm.header()); // kept out by a holdout: the alias's own version answers
       return true;
     }
     ModelVersion version = call.version().version() == arm.version() ? call.version()

@@ -8,7 +8,10 @@ import dev.pier.api.PeriodicSweep;
 
 import dev.pier.experiments.Experiments;
 import dev.pier.experiments.RegistryCatalog;
+import dev.pier.experiments.analysis.AnalysisWorker;
+import dev.pier.experiments.analysis.LocalAnalysisWorkflow;
 import dev.pier.experiments.assignment.ExperimentAssigner;
+import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.experiments.assignment.ExposureBuffer;
 import dev.pier.experiments.flags.Flags;
 import dev.pier.experiments.store.ExperimentStore;
@@ -27,14 +30,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Supplies the experiments module's services (its REST resources, {@code dev.pier.experiments.http.ExperimentResource}
  * and {@code FlagResource}, are found through that jar's beans.xml) from the platform's DynamoDB client and registry.
  * Experiments and flags share the table {@code pier.experiments.table}; local mode creates it, and runs the automatic
- * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes; in AWS the
- * analysis state machine's schedule is meant to, and is not built yet).
+ * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes) as an
+ * execution of {@code experiment-analysis.asl.json} on the local ASL runner (in AWS the CDK app's schedule starts the
+ * same state machine, once a worker Lambda fills its {@code ${ExperimentsWorkerFunction}}).
  *
  * <p>The prediction pipeline's experiment stage asks an {@link ExperimentAssigner}: its snapshot of the running
  * experiments is refreshed every {@code pier.experiments.assignment-refresh} (default 5 s) and at once after a state
  * change made through this process; the exposures it logs wait in a bounded {@link ExposureBuffer}
  * ({@code pier.experiments.exposure-buffer} rows, default 100,000; beyond that dropped and offered again by the unit's
- * next request) and are written to the experiment's ledger every second.
+ * next request) and are written to the experiment's ledger every second; a failed write keeps its batch for the next
+ * second's try (same batch id, stored once).
  */
 @Singleton
 public class ExperimentsWiring {
@@ -91,7 +96,14 @@ public class ExperimentsWiring {
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
       @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
     if (standIns.isPresent()) {
-      analysis = PeriodicSweep.start("experiment analysis", interval, experiments::analyzeRunning);
+      // experiment-analysis.asl.json on the local ASL runner, as the schedule starts it in AWS
+      var workflow = new LocalAnalysisWorkflow(new AnalysisWorker(experiments), Clock.systemUTC());
+      analysis = PeriodicSweep.start("experiment analysis", interval, () -> {
+        var result = workflow.runOnce();
+        if (result.status() != LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED) {
+          Log.warnf("experiment analysis: the run ended %s: %s: %s", result.status(), result.error(), result.cause());
+        }
+      });
     }
     assignments = PeriodicSweep.start("experiment assignment refresh", refresh, assigner::refresh);
     this.exposures = exposures;
@@ -100,7 +112,12 @@ public class ExperimentsWiring {
   }
 
   private void writeExposures() {
-    exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
+    RuntimeException failed = exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
+    if (failed != null) {
+      // kept in the buffer and written again (same batch ids) by the next tick
+      Log.warnf("experiment exposures: a write failed, %d batch(es) kept for the next try (%d failed writes so far):"
+          + " %s", exposures.unwrittenBatches(), exposures.failedWrites(), failed);
+    }
   }
 
   void onStop(@Observes ShutdownEvent event) {
