@@ -1,6 +1,7 @@
 package dev.pier.training.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.batch.Priority;
 import dev.pier.kernel.PierException;
 import dev.pier.training.datasets.Column;
 import dev.pier.training.datasets.DatasetVersion;
@@ -138,7 +139,7 @@ public final class TrainingJobs {
     TrainingJob job = new TrainingJob(id, spec.name(), spec.project(), JobState.RUNNING, "queued", priority, spec,
         version.name() + "@" + version.version().substring(0, 12), version.version(), null, null,
         TrainingJob.Trials.NONE, null, null, null, TrainingJob.Cost.zero(type, resources.spot()), null, null,
-        clock.instant().truncatedTo(ChronoUnit.MILLIS), null, null);
+        clock.instant().truncatedTo(ChronoUnit.MILLIS), null, null, null);
     jobs.create(job);
     launcher.launch(job);
     return job;
