@@ -134,7 +134,7 @@ public final class TrainingJobs {
         d.featureService(), d.entitySource(), label, features), parsed.algorithm(), parsed.params(), metric,
         parsed.split(), cv, parsed.tuning(), parsed.register(), parsed.seed(),
         new TrainingJobSpec.Resources(type, resources.instanceCount(), resources.spot(),
-            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id());
+            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source());
     String id = "tj-" + HexFormat.of().formatHex(randomBytes());
     TrainingJob job = new TrainingJob(id, spec.name(), spec.project(), JobState.RUNNING, "queued", priority, spec,
         version.name() + "@" + version.version().substring(0, 12), version.version(), null, null,

@@ -121,6 +121,7 @@ public final class TrainingWorker {
       tags.put("pier.project", job.project());
       tags.put("mlflow.source.name", "pier training job " + id);
       tags.put("mlflow.source.type", "JOB");
+      tags.putAll(codeTags(job));
       String created = tracking.startRun(experiment, job.name() + "-" + id, null, tags);
       Map<String, String> params = new TreeMap<>();
       job.spec().params().forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -340,6 +341,7 @@ public final class TrainingWorker {
     tags.put("pier.dataset", job.dataset());
     tags.put("pier.refit_of_trial", Integer.toString(best.trial()));
     tags.put("pier.model_sha256", model.sha256());
+    tags.putAll(codeTags(job));
     String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-refit", job.parentRunId(), tags);
     Map<String, String> params = new TreeMap<>();
     best.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -510,6 +512,27 @@ public final class TrainingWorker {
   }
 
   // ---- shared -----------------------------------------------------------------------------------------------------
+
+  /**
+   * Pier's, xgboost4j's and Java's versions, and the job's code reference where it gave one: the commit as
+   * {@code mlflow.source.git.commit} (and {@code mlflow.source.git.repoURL}, {@code mlflow.source.name}).
+   */
+  static Map<String, String> codeTags(TrainingJob job) {
+    Map<String, String> tags = new LinkedHashMap<>(dev.pier.training.tracking.CodeVersions.tags());
+    TrainingJobSpec.Source source = job.spec().source();
+    if (source != null) {
+      if (source.gitCommit() != null) {
+        tags.put("mlflow.source.git.commit", source.gitCommit().toLowerCase(Locale.ROOT));
+      }
+      if (source.repository() != null) {
+        tags.put("mlflow.source.git.repoURL", source.repository());
+      }
+      if (source.entryPoint() != null) {
+        tags.put("mlflow.source.name", source.entryPoint());
+      }
+    }
+    return tags;
+  }
 
   /** A job's search in this process: its strategy, and the trials numbered below {@code observed} it has seen. */
   private static final class Learning {
