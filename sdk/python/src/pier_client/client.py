@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 # OIP datatypes and their little-endian struct codes for the binary tensor extension; BYTES is length-prefixed.
 _STRUCT = {
@@ -202,14 +202,8 @@ class Batch:
 
     def wait(self, job_id: str, timeout: float = 300, poll: float = 0.5) -> Dict[str, Any]:
         """Polls until the job has ended (SUCCEEDED, FAILED or CANCELLED) and returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.get(job_id)
-            if job["state"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                return job
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"batch job {job_id} still {job['state']} after {timeout} s")
-            time.sleep(poll)
+        return _wait_ended(lambda: self.get(job_id), ("SUCCEEDED", "FAILED", "CANCELLED"), f"batch job {job_id}",
+                           timeout, poll)
 
 
 class Features:
@@ -435,14 +429,7 @@ class Training:
 
     def wait(self, job_id: str, timeout: float = 600, poll: float = 1.0) -> Dict[str, Any]:
         """Polls until the job has ended (SUCCEEDED, FAILED, TIMED_OUT or ABORTED) and returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.get(job_id)
-            if job["state"] in self.ENDED:
-                return job
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"training job {job_id} still {job['state']} after {timeout} s")
-            time.sleep(poll)
+        return _wait_ended(lambda: self.get(job_id), self.ENDED, f"training job {job_id}", timeout, poll)
 
 
 class Client:
@@ -558,6 +545,19 @@ class Client:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"prediction {prediction_id} still {p['state']} after {timeout} s")
             time.sleep(poll)
+
+
+def _wait_ended(fetch: Callable[[], Dict[str, Any]], ended: Sequence[str], what: str, timeout: float,
+                poll: float) -> Dict[str, Any]:
+    """Calls ``fetch`` every ``poll`` seconds until its ``state`` is one of ``ended``; TimeoutError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = fetch()
+        if job["state"] in ended:
+            return job
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} still {job['state']} after {timeout} s")
+        time.sleep(poll)
 
 
 def _q(segment: str) -> str:

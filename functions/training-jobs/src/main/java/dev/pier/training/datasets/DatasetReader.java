@@ -122,6 +122,11 @@ public final class DatasetReader {
       throw PierException.notImplemented("reading datasets needs DuckDB, which this build (the Lambda zip) does not"
           + " carry; call the plain server or container build of the api for it");
     }
+    try { // registers the driver for this class loader: DriverManager loaded drivers once, perhaps in another app's
+      Class.forName("org.duckdb.DuckDBDriver", true, DatasetReader.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
     return DriverManager.getConnection("jdbc:duckdb:");
   }
 

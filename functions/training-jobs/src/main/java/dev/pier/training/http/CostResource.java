@@ -26,13 +26,15 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class CostResource {
   @Inject TrainingJobs jobs;
+  @Inject dev.pier.kernel.security.CallerIdentity caller;
   @Inject @Named("pier.training.budgets") Map<String, Double> budgets;
 
   @Operation(summary = "Training costs per job and project, with the projects over budget")
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
   public CostReport costs(@QueryParam("project") String project, @QueryParam("since") String since) {
-    return CostReport.of(jobs.list(null, null, null), project, since(since), budgets);
+    return CostReport.of(jobs.list(null, null, null).stream()
+        .filter(j -> TrainingJobResource.visible(caller, j)).toList(), project, since(since), budgets);
   }
 
   /** An ISO instant or date (UTC midnight); null for all time. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
+import dev.pier.kernel.security.CallerIdentity;
 import dev.pier.kernel.security.Permission;
 import dev.pier.training.jobs.TrainingJob;
 import dev.pier.training.jobs.TrainingJobs;
@@ -44,6 +45,7 @@ public class TrainingJobResource {
   private static final YAMLMapper YAML = new YAMLMapper();
 
   @Inject TrainingJobs jobs;
+  @Inject CallerIdentity caller;
 
   @APIResponse(responseCode = "201",
       description = "The job queued (Location: its URL); also mlflow_experiment, and trials.items on a single"
@@ -77,7 +79,8 @@ public class TrainingJobResource {
       @QueryParam("name") String name) {
     ObjectNode out = JSON.createObjectNode();
     var items = out.putArray("jobs");
-    jobs.list(project, state, name).forEach(j -> items.add(view(j, false)));
+    jobs.list(project, state, name).stream().filter(j -> visible(caller, j)) // listings follow grants
+        .forEach(j -> items.add(view(j, false)));
     return out;
   }
 
@@ -90,7 +93,17 @@ public class TrainingJobResource {
   @Path("{id}")
   @Authorize(value = Permission.READ, anyModel = true)
   public ObjectNode get(@PathParam("id") String id) {
-    return view(jobs.get(id), true);
+    TrainingJob job = jobs.get(id);
+    if (!visible(caller, job)) {
+      throw PierException.notFound("no training job '" + id + "'"); // another model's job, as if it did not exist
+    }
+    return view(job, true);
+  }
+
+  /** Whether the caller may read the model the job registers (a job without one: a grant on every model). */
+  static boolean visible(CallerIdentity caller, TrainingJob job) {
+    var register = job.spec().register();
+    return caller.allows(Permission.READ, register == null ? null : register.model());
   }
 
   @APIResponse(responseCode = "200",

@@ -1,6 +1,7 @@
 package dev.pier.training.jobs;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pier.batch.Priority;
 import dev.pier.statemachines.AslDefinition;
 import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.StatesError;

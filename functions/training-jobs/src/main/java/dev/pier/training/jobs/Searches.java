@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * The search a job's {@code tuning} asks for, on the training library's samplers (random, grid, TPE with Optuna's
  * defaults) and pruners (median, successive halving, Hyperband), driven one batch at a time by the workflow's Suggest
  * state instead of the library's in-process {@code Tuner}: each batch's trials run as Map iterations, and the trials
- * recorded in the jobs table are the history the sampler learns from. Options besides {@code space},
+ * recorded in the jobs table are the history the sampler learns from, handed to it once each as they finish. Options besides {@code space},
  * {@code strategy}, {@code max_trials} and {@code parallel}: {@code pruner}, {@code early_stopping}
  * ({@code {"patience": n, "target": x}}) and {@code warm_start} (an earlier job's id whose trials the sampler and
  * pruner learn from).
@@ -89,59 +89,75 @@ public final class Searches {
           .forEach(t -> warm.add(new Trial(t.number(), t.state(), sampled(t.params(), parts.space()), t.value(),
               t.intermediate(), t.cv(), t.error())));
     }
-    return new SearchStrategy() {
-      @Override
-      public List<Map<String, Object>> suggest(int count, List<TrialRecord> history) {
-        if (stopped(history, parts, maximize)) {
-          return List.of();
-        }
-        List<Trial> known = new ArrayList<>(warm);
-        history.stream().map(Searches::trial).filter(t -> t.state().finished())
-            .forEach(t -> known.add(new Trial(t.number(), t.state(), sampled(t.params(), parts.space()), t.value(),
-                t.intermediate(), t.cv(), t.error())));
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-          int number = history.size() + i;
-          if (number >= parts.sampler().capacity()) {
-            break; // a grid visited whole
-          }
-          Map<String, Object> p = new TreeMap<>(spec.params());
-          p.putAll(parts.sampler().sample(parts.space(), known, number));
-          out.add(p);
-        }
-        return out;
-      }
-
-      @Override
-      public boolean prune(TrialRecord running, SortedMap<Integer, Double> steps, List<TrialRecord> others) {
-        Trial now = new Trial(running.number(), TrialState.RUNNING, sampled(running.params(), parts.space()), null,
-            steps, null, null);
-        List<Trial> rest = new ArrayList<>(warm);
-        others.stream().filter(o -> o.number() != running.number()).map(Searches::trial).forEach(rest::add);
-        return parts.pruner().prune(now, rest, maximize);
-      }
-    };
+    return new Learning(parts, maximize, warm, spec.params());
   }
 
-  /** Patience without improvement, or the target reached: early stopping of the whole search. */
-  private static boolean stopped(List<TrialRecord> history, Parts parts, boolean maximize) {
-    Double best = null;
-    int since = 0;
-    for (TrialRecord t : history) {
-      if (!"SUCCEEDED".equals(t.state()) || t.cvMean() == null) {
-        continue;
-      }
-      if (best == null || (maximize ? t.cvMean() > best : t.cvMean() < best)) {
-        best = t.cvMean();
-        since = 0;
-      } else {
-        since++;
+  /**
+   * A tuned search's state in this process: the warm-start trials and the observed ones (the sampler's history and the
+   * pruner's comparison set, appended to as trials finish) and the early-stopping counters.
+   */
+  private static final class Learning implements SearchStrategy {
+    private final Parts parts;
+    private final boolean maximize;
+    private final List<Trial> known;
+    private final Map<String, Object> base;
+    private Double best;
+    private int since;
+
+    Learning(Parts parts, boolean maximize, List<Trial> warm, Map<String, Object> base) {
+      this.parts = parts;
+      this.maximize = maximize;
+      this.known = new ArrayList<>(warm);
+      this.base = base;
+    }
+
+    @Override
+    public synchronized void observe(TrialRecord t) {
+      Trial trial = trial(t);
+      known.add(new Trial(trial.number(), trial.state(), sampled(t.params(), parts.space()), trial.value(),
+          trial.intermediate(), trial.cv(), trial.error()));
+      if ("SUCCEEDED".equals(t.state()) && t.cvMean() != null) { // early stopping: patience and target
+        if (best == null || (maximize ? t.cvMean() > best : t.cvMean() < best)) {
+          best = t.cvMean();
+          since = 0;
+        } else {
+          since++;
+        }
       }
     }
-    if (best != null && parts.target() != null && (maximize ? best >= parts.target() : best <= parts.target())) {
-      return true;
+
+    /** Patience without improvement, or the target reached: early stopping of the whole search. */
+    private boolean stopped() {
+      if (best != null && parts.target() != null && (maximize ? best >= parts.target() : best <= parts.target())) {
+        return true;
+      }
+      return parts.patience() > 0 && since >= parts.patience();
     }
-    return parts.patience() > 0 && since >= parts.patience();
+
+    @Override
+    public synchronized List<Map<String, Object>> suggest(int count, int next) {
+      if (stopped()) {
+        return List.of();
+      }
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        int number = next + i;
+        if (number >= parts.sampler().capacity()) {
+          break; // a grid visited whole
+        }
+        Map<String, Object> p = new TreeMap<>(base);
+        p.putAll(parts.sampler().sample(parts.space(), known, number));
+        out.add(p);
+      }
+      return out;
+    }
+
+    @Override
+    public synchronized boolean prune(TrialRecord running, SortedMap<Integer, Double> steps) {
+      Trial now = new Trial(running.number(), TrialState.RUNNING, sampled(running.params(), parts.space()), null,
+          steps, null, null);
+      return parts.pruner().prune(now, known, maximize);
+    }
   }
 
   /** Only the space's parameters: what samplers compare. */

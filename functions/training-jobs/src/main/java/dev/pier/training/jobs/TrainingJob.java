@@ -3,6 +3,7 @@ package dev.pier.training.jobs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.pier.batch.Priority;
 import java.time.Instant;
 import java.util.Map;
 
@@ -12,18 +13,29 @@ import java.util.Map;
  * @param phase queued, preparing, tuning, refitting, evaluating, registering, done
  * @param dataset the dataset version trained on, {@code name@version}
  * @param stopReason why a limit stopped it ({@code max_runtime}, {@code max_cost_usd}), else null
+ * @param tally the running summary the counts, best trial and cost were folded from (null before the first fold)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingJob(String id, String name, String project, JobState state, String phase, Priority priority,
     TrainingJobSpec spec, String dataset, String datasetVersion, String experimentId, String parentRunId,
     Trials trials, Best best, Refit refit, Registered registered, Cost cost, String error, String stopReason,
-    Instant createdAt, Instant startedAt, Instant finishedAt) {
+    Instant createdAt, Instant startedAt, Instant finishedAt, Tally tally) {
 
   /** Counts of the search's trials. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Trials(int total, int succeeded, int failed, int pruned) {
     public static final Trials NONE = new Trials(0, 0, 0, 0);
+  }
+
+  /**
+   * How far the trials have been folded into {@link #trials}, {@link #best} and {@link #cost}: every trial numbered
+   * below {@code folded} has finished and is counted, with {@code trialSeconds} the sum of their instance time. A step
+   * of the workflow reads only the trials from {@code folded} on (a batch), so its cost does not grow with the search.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Tally(int folded, double trialSeconds) {
+    public static final Tally NONE = new Tally(0, 0);
   }
 
   /** The best trial so far: its number, params and score. */
@@ -69,6 +81,7 @@ public record TrainingJob(String id, String name, String project, JobState state
     public String stopReason;
     public Instant startedAt;
     public Instant finishedAt;
+    public Tally tally;
     private final TrainingJob j;
 
     Builder(TrainingJob j) {
@@ -86,6 +99,7 @@ public record TrainingJob(String id, String name, String project, JobState state
       stopReason = j.stopReason;
       startedAt = j.startedAt;
       finishedAt = j.finishedAt;
+      tally = j.tally;
     }
 
     public Builder phase(String p) {
@@ -96,7 +110,7 @@ public record TrainingJob(String id, String name, String project, JobState state
     TrainingJob build() {
       return new TrainingJob(j.id, j.name, j.project, state, phase, j.priority, j.spec, j.dataset, j.datasetVersion,
           experimentId, parentRunId, trials, best, refit, registered, cost, error, stopReason, j.createdAt,
-          startedAt, finishedAt);
+          startedAt, finishedAt, tally);
     }
   }
 }

@@ -20,16 +20,18 @@ import java.util.regex.Pattern;
  * @param dataset a recorded dataset ({@code name} or {@code name@version}) or files to record ({@link DataRef})
  * @param params XGBoost's parameters under SageMaker's names ({@code num_round}, …)
  * @param tuning the search, or null for one trial of {@code params}
+ * @param source the code reference the job's runs are tagged with ({@code mlflow.source.git.*}), or null
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingJobSpec(String name, String project, DataRef dataset, String algorithm,
     Map<String, Object> params, String metric, SplitSpec split, CvSpec cv, Tuning tuning, RegisterSpec register,
-    long seed, Resources resources, String priority) {
+    long seed, Resources resources, String priority, Source source) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("name", "project", "dataset", "algorithm", "params", "metric",
-      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features");
+      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source");
+  private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
   static final Set<String> ALGORITHMS = Set.of("xgboost");
 
   /**
@@ -40,6 +42,11 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DataRef(String ref, String name, String uri, String format, String featureService,
       String entitySource, String label, List<String> features) {}
+
+  /** The code that asked for the job: a git commit (7 to 40 hex digits), its repository URL, an entry point. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Source(String gitCommit, String repository, String entryPoint) {}
 
   /** {@code holdout}: the fraction kept out to evaluate the refit model; {@code mode} random|stratified|last. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -107,7 +114,21 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     Long seedValue = body.has("seed") ? (long) Fields.integer(body, "seed") : 0L;
     return new TrainingJobSpec(name, project, dataset(body), algorithm, params, metric == null ? null
         : metric.toLowerCase(Locale.ROOT), split(body.get("split")), cv(body.get("cv")), tuning(body.get("tuning")),
-        register(body.get("register")), seedValue, resources(body.get("resources")), Fields.text(body, "priority"));
+        register(body.get("register")), seedValue, resources(body.get("resources")), Fields.text(body, "priority"),
+        source(body.get("source")));
+  }
+
+  private static Source source(JsonNode s) {
+    if (s == null || s.isNull()) {
+      return null;
+    }
+    Fields.object(s, Set.of("git_commit", "repository", "entry_point"), "source");
+    String commit = Fields.text(s, "git_commit");
+    if (commit != null && !COMMIT.matcher(commit).matches()) {
+      throw PierException.badRequest("source.git_commit must be a git commit (7 to 40 hex digits), not '" + commit
+          + "'");
+    }
+    return new Source(commit, Fields.text(s, "repository"), Fields.text(s, "entry_point"));
   }
 
   private static DataRef dataset(JsonNode body) {

@@ -1,6 +1,7 @@
 package dev.pier.training.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.batch.Priority;
 import dev.pier.kernel.PierException;
 import dev.pier.training.datasets.Column;
 import dev.pier.training.datasets.DatasetVersion;
@@ -133,12 +134,12 @@ public final class TrainingJobs {
         d.featureService(), d.entitySource(), label, features), parsed.algorithm(), parsed.params(), metric,
         parsed.split(), cv, parsed.tuning(), parsed.register(), parsed.seed(),
         new TrainingJobSpec.Resources(type, resources.instanceCount(), resources.spot(),
-            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id());
+            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source());
     String id = "tj-" + HexFormat.of().formatHex(randomBytes());
     TrainingJob job = new TrainingJob(id, spec.name(), spec.project(), JobState.RUNNING, "queued", priority, spec,
         version.name() + "@" + version.version().substring(0, 12), version.version(), null, null,
         TrainingJob.Trials.NONE, null, null, null, TrainingJob.Cost.zero(type, resources.spot()), null, null,
-        clock.instant().truncatedTo(ChronoUnit.MILLIS), null, null);
+        clock.instant().truncatedTo(ChronoUnit.MILLIS), null, null, null);
     jobs.create(job);
     launcher.launch(job);
     return job;

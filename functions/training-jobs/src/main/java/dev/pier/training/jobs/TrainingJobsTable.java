@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * beside it; every change is a conditional write on the revision read (an optimistic lock, retried), so concurrent
  * trials never lose each other's updates, and a finished job or trial is never changed again.
  *
- * <p>Bookkeeping per trial is two writes (suggested, finished), single-item, independent of the trial count.
+ * <p>Bookkeeping per trial is two writes (suggested, finished), single-item, independent of the trial count; the
+ * workflow's steps read only the trials they have not seen ({@link #trialsFrom}).
  */
 public final class TrainingJobsTable {
   static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -145,6 +146,26 @@ public final class TrainingJobsTable {
           .keyConditionExpression("pk = :p AND begins_with(sk, :t)")
           .expressionAttributeValues(Map.of(":p", s("training#" + jobId), ":t", s("trial#")))
           .exclusiveStartKey(from));
+      page.items().forEach(i -> out.add(read(i.get("doc").s(), TrialRecord.class)));
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /** The job's trials numbered {@code from} on, by number: one query of the batch a step has not seen yet. */
+  public List<TrialRecord> trialsFrom(String jobId, int from) {
+    if (from <= 0) {
+      return trials(jobId);
+    }
+    List<TrialRecord> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> after = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
+          .keyConditionExpression("pk = :p AND sk BETWEEN :from AND :to")
+          .expressionAttributeValues(Map.of(":p", s("training#" + jobId), ":from", s(trialKey(from)),
+              ":to", s("trial#~")))
+          .exclusiveStartKey(after));
       page.items().forEach(i -> out.add(read(i.get("doc").s(), TrialRecord.class)));
       start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
     } while (start != null);

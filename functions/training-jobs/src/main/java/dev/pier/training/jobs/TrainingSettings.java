@@ -1,5 +1,6 @@
 package dev.pier.training.jobs;
 
+import dev.pier.batch.Priority;
 import dev.pier.training.cost.PriceTable;
 import java.util.Map;
 

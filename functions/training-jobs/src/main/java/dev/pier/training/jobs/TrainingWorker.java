@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,6 +58,8 @@ public final class TrainingWorker {
   private final Clock clock;
   private final Map<String, Loaded> tables = new ConcurrentHashMap<>();
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+  /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
+  private final Map<String, Learning> learning = new ConcurrentHashMap<>();
 
   public TrainingWorker(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer,
       Searches searches, JobTracking tracking, ModelRegistry registry, S3Client s3,
@@ -120,6 +121,7 @@ public final class TrainingWorker {
       tags.put("pier.project", job.project());
       tags.put("mlflow.source.name", "pier training job " + id);
       tags.put("mlflow.source.type", "JOB");
+      tags.putAll(codeTags(job));
       String created = tracking.startRun(experiment, job.name() + "-" + id, null, tags);
       Map<String, String> params = new TreeMap<>();
       job.spec().params().forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -155,45 +157,53 @@ public final class TrainingWorker {
   // ---- suggest ----------------------------------------------------------------------------------------------------
 
   private JsonNode suggest(String id) {
-    TrainingJob job = running(id);
-    List<TrialRecord> trials = jobs.trials(id);
+    Progress progress = advance(running(id));
+    TrainingJob job = progress.job();
     ObjectNode out = NODES.objectNode();
     var numbers = out.putArray("trials");
-    String limit = limitPassed(job, trials);
-    List<TrialRecord> pending = trials.stream().filter(t -> !t.finished()).toList();
+    String limit = limitPassed(job);
     if (limit != null) {
       out.put("done", true);
       out.put("stop_reason", limit);
       return out;
     }
-    if (!pending.isEmpty()) { // suggested before a restart and never finished: they run first
-      pending.forEach(t -> numbers.add(t.number()));
+    if (!progress.pending().isEmpty()) { // suggested before a restart and never finished: they run first
+      progress.pending().forEach(t -> numbers.add(t.number()));
       out.put("done", false);
       return out;
     }
-    int left = job.spec().maxTrials() - trials.size();
+    int total = progress.total();
+    int left = job.spec().maxTrials() - total;
     List<Map<String, Object>> next = left <= 0 ? List.of()
-        : searches.of(job).suggest(Math.min(left, job.spec().parallel()), trials);
-    int number = trials.size();
+        : progress.strategy().suggest(Math.min(left, job.spec().parallel()), total);
+    int number = total;
     for (Map<String, Object> params : next) {
       TrialRecord t = new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
           null, 0, 0);
       jobs.createTrial(id, t); // false: recorded by an attempt that died before answering; the same number runs
       numbers.add(number++);
     }
-    summarize(id, jobs.trials(id));
+    if (!next.isEmpty()) {
+      int created = number;
+      jobs.update(id, j -> j.with(b -> {
+        b.trials = new TrainingJob.Trials(Math.max(created, j.trials().total()), j.trials().succeeded(),
+            j.trials().failed(), j.trials().pruned());
+        b.cost = cost(j, created, tally(j).trialSeconds(), 0);
+        return b;
+      }), false);
+    }
     out.put("done", next.isEmpty());
     return out;
   }
 
   /** The limit the job has passed (runtime, cost), or null. */
-  private String limitPassed(TrainingJob job, List<TrialRecord> trials) {
+  private String limitPassed(TrainingJob job) {
     var r = job.spec().resources();
     if (r.maxRuntimeSeconds() > 0 && job.startedAt() != null
         && Duration.between(job.startedAt(), clock.instant()).toSeconds() >= r.maxRuntimeSeconds()) {
       return "max_runtime";
     }
-    if (r.maxCostUsd() > 0 && cost(job, trials, 0).totalUsd() >= r.maxCostUsd()) {
+    if (r.maxCostUsd() > 0 && job.cost().totalUsd() >= r.maxCostUsd()) {
       return "max_cost_usd";
     }
     return null;
@@ -223,8 +233,7 @@ public final class TrainingWorker {
     Instant start = clock.instant();
     TrialRecord done;
     String status = "FINISHED";
-    SearchStrategy search = searches.of(job);
-    List<TrialRecord> others = jobs.trials(id).stream().filter(TrialRecord::finished).toList();
+    SearchStrategy search = learning(job).strategy;
     java.util.SortedMap<Integer, Double> steps = new java.util.TreeMap<>();
     TrialRecord current = trial;
     try {
@@ -233,7 +242,7 @@ public final class TrainingWorker {
       ModelTrainer.CvOutcome cv = trainer.crossValidate(loaded.table(), loaded.folds(), trial.params(), metric,
           job.spec().seed(), (step, mean) -> {
             steps.put(step, mean);
-            if (search.prune(current, steps, others)) {
+            if (search.prune(current, steps)) {
               throw new dev.pier.training.TrialPruned(step);
             }
             if (stopped.contains(id)) {
@@ -299,9 +308,10 @@ public final class TrainingWorker {
 
   private JsonNode best(String id) {
     TrainingJob job = running(id);
-    TrainingJob.Best best = summarize(id, jobs.trials(id)).best();
+    Progress progress = advance(job);
+    TrainingJob.Best best = progress.job().best();
     if (best == null) {
-      List<TrialRecord> trials = jobs.trials(id);
+      List<TrialRecord> trials = jobs.trials(id); // the search failed whole: read once, for its first error
       String first = trials.stream().map(TrialRecord::error).filter(e -> e != null).findFirst().orElse("none ran");
       throw new JobFailed("no trial succeeded (" + trials.size() + " failed; first error: " + first + ")");
     }
@@ -331,6 +341,7 @@ public final class TrainingWorker {
     tags.put("pier.dataset", job.dataset());
     tags.put("pier.refit_of_trial", Integer.toString(best.trial()));
     tags.put("pier.model_sha256", model.sha256());
+    tags.putAll(codeTags(job));
     String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-refit", job.parentRunId(), tags);
     Map<String, String> params = new TreeMap<>();
     best.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -437,16 +448,17 @@ public final class TrainingWorker {
   // ---- end ----------------------------------------------------------------------------------------------------------
 
   private JsonNode finish(String id) {
-    List<TrialRecord> trials = jobs.trials(id);
+    advance(jobs.require(id));
     var stored = jobs.update(id, j -> j.with(b -> {
       b.state = JobState.SUCCEEDED;
       b.finishedAt = clock.instant();
-      b.cost = cost(j, trials, 0);
+      b.cost = cost(j, j.trials().total(), tally(j).trialSeconds(), 0);
       return b.phase("done");
     }), false);
     stored.ifPresent(j -> tracking.end(j.parentRunId(), "FINISHED"));
     tables.remove(id);
     stopped.remove(id);
+    learning.remove(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 
@@ -463,12 +475,19 @@ public final class TrainingWorker {
     }
     String message = reason.startsWith(JobFailed.class.getSimpleName() + ": ")
         ? reason.substring(JobFailed.class.getSimpleName().length() + 2) : reason;
-    List<TrialRecord> trials = jobs.trials(id);
+    TrainingJob before = jobs.require(id);
+    if (!before.state().isFinal()) {
+      try {
+        advance(before); // the trials of the last batch, into the counts and cost
+      } catch (RuntimeException e) {
+        // the job fails all the same, with the counts of the last step
+      }
+    }
     var stored = jobs.update(id, j -> j.with(b -> {
       b.state = message.startsWith("stopped: max_runtime") ? JobState.TIMED_OUT : JobState.FAILED;
       b.error = message.isBlank() ? type : message;
       b.finishedAt = clock.instant();
-      b.cost = cost(j, trials, 0);
+      b.cost = cost(j, j.trials().total(), tally(j).trialSeconds(), 0);
       if (message.startsWith("stopped: ")) {
         b.stopReason = message.substring(9, message.indexOf(' ', 9) > 0 ? message.indexOf(' ', 9) : message.length());
       }
@@ -481,6 +500,7 @@ public final class TrainingWorker {
     });
     tables.remove(id);
     stopped.remove(id);
+    learning.remove(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 
@@ -493,34 +513,130 @@ public final class TrainingWorker {
 
   // ---- shared -----------------------------------------------------------------------------------------------------
 
-  /** Counts, best trial and cost recomputed from the trials and stored on the job. */
-  private TrainingJob summarize(String id, List<TrialRecord> trials) {
-    int ok = 0;
-    int failed = 0;
-    int pruned = 0;
-    for (TrialRecord t : trials) {
+  /**
+   * Pier's, xgboost4j's and Java's versions, and the job's code reference where it gave one: the commit as
+   * {@code mlflow.source.git.commit} (and {@code mlflow.source.git.repoURL}, {@code mlflow.source.name}).
+   */
+  static Map<String, String> codeTags(TrainingJob job) {
+    Map<String, String> tags = new LinkedHashMap<>(dev.pier.training.tracking.CodeVersions.tags());
+    TrainingJobSpec.Source source = job.spec().source();
+    if (source != null) {
+      if (source.gitCommit() != null) {
+        tags.put("mlflow.source.git.commit", source.gitCommit().toLowerCase(Locale.ROOT));
+      }
+      if (source.repository() != null) {
+        tags.put("mlflow.source.git.repoURL", source.repository());
+      }
+      if (source.entryPoint() != null) {
+        tags.put("mlflow.source.name", source.entryPoint());
+      }
+    }
+    return tags;
+  }
+
+  /** A job's search in this process: its strategy, and the trials numbered below {@code observed} it has seen. */
+  private static final class Learning {
+    final SearchStrategy strategy;
+    int observed;
+
+    Learning(SearchStrategy strategy) {
+      this.strategy = strategy;
+    }
+  }
+
+  /** Where a job's search stands after {@link #advance}: the job as stored, its trial count, the unfinished ones. */
+  private record Progress(TrainingJob job, int total, List<TrialRecord> pending, SearchStrategy strategy) {}
+
+  private Learning learning(TrainingJob job) {
+    Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
+    synchronized (run) {
+      if (run.observed == 0 && tally(job).folded() > 0) { // a fresh process: learn what the dead one had seen
+        catchUp(run, jobs.trialsFrom(job.id(), 0));
+      }
+    }
+    return run;
+  }
+
+  /**
+   * Reads the trials neither the stored tally nor this process's strategy has seen — the last batch, or every trial
+   * once after a restart — hands the finished ones to the strategy and folds them into the job's counts, best trial
+   * and cost (a conditional update, stored once more only when something changed).
+   */
+  private Progress advance(TrainingJob job) {
+    Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
+    synchronized (run) {
+      int from = Math.min(run.observed, tally(job).folded());
+      List<TrialRecord> read = jobs.trialsFrom(job.id(), from);
+      catchUp(run, read);
+      int total = read.isEmpty() ? from : Math.max(from, read.get(read.size() - 1).number() + 1);
+      List<TrialRecord> pending = read.stream().filter(t -> !t.finished()).toList();
+      TrainingJob stored = job;
+      if (tally(job).folded() < total || job.trials().total() != total) {
+        stored = jobs.update(job.id(), j -> fold(j, read, total), false).orElse(job);
+      }
+      return new Progress(stored, total, pending, run.strategy);
+    }
+  }
+
+  /** Hands the strategy the finished trials it has not seen, in number order, up to the first unfinished one. */
+  private static void catchUp(Learning run, List<TrialRecord> read) {
+    for (TrialRecord t : read) {
+      if (t.number() < run.observed) {
+        continue;
+      }
+      if (t.number() != run.observed || !t.finished()) {
+        break;
+      }
+      run.strategy.observe(t);
+      run.observed++;
+    }
+  }
+
+  private static TrainingJob.Tally tally(TrainingJob job) {
+    return job.tally() == null ? TrainingJob.Tally.NONE : job.tally();
+  }
+
+  /** The job with the finished trials after its tally (in number order, up to the first unfinished) counted in. */
+  private TrainingJob fold(TrainingJob j, List<TrialRecord> read, int total) {
+    boolean fresh = j.tally() == null;
+    TrainingJob.Trials counts = fresh ? TrainingJob.Trials.NONE : j.trials();
+    int ok = counts.succeeded();
+    int failed = counts.failed();
+    int pruned = counts.pruned();
+    TrainingJob.Best best = fresh ? null : j.best();
+    int folded = tally(j).folded();
+    double seconds = tally(j).trialSeconds();
+    boolean greater = trainer.greaterIsBetter(j.spec().metric());
+    for (TrialRecord t : read) {
+      if (t.number() < folded) {
+        continue;
+      }
+      if (t.number() != folded || !t.finished()) {
+        break;
+      }
       switch (t.state()) {
         case "SUCCEEDED" -> ok++;
         case "FAILED" -> failed++;
         case "PRUNED" -> pruned++;
         default -> { }
       }
+      if ("SUCCEEDED".equals(t.state()) && t.cvMean() != null && (best == null
+          || (greater ? t.cvMean() > best.cvMean() : t.cvMean() < best.cvMean()))) { // ties: the lower number
+        best = new TrainingJob.Best(t.number(), t.params(), t.cvMean(), t.cvStd(), t.bestRound() + 1);
+      }
+      seconds += t.seconds();
+      folded++;
     }
-    TrainingJob.Trials counts = new TrainingJob.Trials(trials.size(), ok, failed, pruned);
-    TrainingJob current = jobs.require(id);
-    boolean greater = trainer.greaterIsBetter(current.spec().metric());
-    Comparator<TrialRecord> byScore = Comparator.comparingDouble(TrialRecord::cvMean);
-    var bestTrial = trials.stream().filter(t -> "SUCCEEDED".equals(t.state()) && t.cvMean() != null)
-        .min(greater ? byScore.reversed().thenComparingInt(TrialRecord::number)
-            : byScore.thenComparingInt(TrialRecord::number));
-    TrainingJob.Best best = bestTrial.map(t -> new TrainingJob.Best(t.number(), t.params(), t.cvMean(), t.cvStd(),
-        t.bestRound() + 1)).orElse(null);
-    return jobs.update(id, j -> j.with(b -> {
-      b.trials = counts;
-      b.best = best;
-      b.cost = cost(j, trials, 0);
+    TrainingJob.Trials now = new TrainingJob.Trials(Math.max(total, counts.total()), ok, failed, pruned);
+    TrainingJob.Best top = best;
+    TrainingJob.Tally tally = new TrainingJob.Tally(folded, seconds);
+    return j.with(b -> {
+      b.trials = now;
+      b.best = top;
+      b.tally = tally;
+      b.cost = cost(j, now.total(), tally.trialSeconds(), 0);
       return b;
-    }), false).orElse(current);
+    });
   }
 
   private double trialCost(TrainingJob job, double seconds) {
@@ -528,19 +644,19 @@ public final class TrainingWorker {
     return settings.prices().compute(r.instanceType(), r.instanceCount(), r.spot(), seconds);
   }
 
-  /** The job's cost so far: its trials' and refit's instance time, and its state transitions. */
-  TrainingJob.Cost cost(TrainingJob job, List<TrialRecord> trials, double extraSeconds) {
+  /** The job's cost so far: its trials' (folded) and refit's instance time, and its state transitions. */
+  TrainingJob.Cost cost(TrainingJob job, int trials, double trialSeconds, double extraSeconds) {
     var r = job.spec().resources();
     String type = settings.prices().check(r.instanceType());
-    double seconds = trials.stream().mapToDouble(TrialRecord::seconds).sum() + extraSeconds;
+    double seconds = trialSeconds + extraSeconds;
     if (job.refit() != null) {
       seconds += job.refit().seconds();
     }
     double compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
     double onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
     // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, finalize
-    int batches = (int) Math.ceil(trials.size() / (double) Math.max(1, job.spec().parallel()));
-    double transitions = (8 + 2 * batches + 2 * trials.size()) * settings.prices().perTransition();
+    int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
+    double transitions = (8 + 2 * batches + 2 * trials) * settings.prices().perTransition();
     return new TrainingJob.Cost(round(compute + transitions), round(compute), round(transitions),
         round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot());
   }

@@ -169,6 +169,7 @@ class ResumeAfterKillTest {
         {"name": "resume", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 8},
          "metric": "auc", "cv": {"folds": 3}, "seed": 11,
+         "source": {"git_commit": "0123456789ABCDEF0123456789abcdef01234567", "repository": "https://git.example/r.git"},
          "tuning": {"strategy": "random", "max_trials": 6, "parallel": 1,
                     "space": {"max_depth": {"type": "int", "low": 2, "high": 6},
                               "eta": {"type": "float", "low": 0.05, "high": 0.5, "log": true}}}}
@@ -202,5 +203,15 @@ class ResumeAfterKillTest {
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.trials().total()).isEqualTo(6);
     assertThat(done.refit().holdoutScore()).isNotNull();
+    // the code reference and library versions on the parent and the refit (the registered) run
+    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
+    for (String run : List.of(done.parentRunId(), done.refit().runId())) {
+      assertThat(tracking.run(run).tags())
+          .containsEntry("mlflow.source.git.commit", "0123456789abcdef0123456789abcdef01234567")
+          .containsEntry("mlflow.source.git.repoURL", "https://git.example/r.git")
+          .containsEntry("pier.library.xgboost4j", "3.4.0")
+          .containsEntry("pier.version", "0.1.0-SNAPSHOT")
+          .containsEntry("pier.library.java", System.getProperty("java.version"));
+    }
   }
 }

@@ -1,8 +1,8 @@
-package dev.pier.api.training;
+package dev.pier.training.http;
 
-import dev.pier.api.PierConfig;
-import dev.pier.api.platform.S3Sources;
+import dev.pier.batch.Priority;
 import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.kernel.local.LocalStandIns;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.tracking.TrackingStore;
@@ -12,7 +12,6 @@ import dev.pier.training.datasets.DatasetFiles;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.datasets.DatasetsTable;
 import dev.pier.training.jobs.LocalTrainingLauncher;
-import dev.pier.training.jobs.Priority;
 import dev.pier.training.jobs.Searches;
 import dev.pier.training.jobs.TrainingJob;
 import dev.pier.training.jobs.TrainingJobs;
@@ -22,9 +21,9 @@ import dev.pier.training.jobs.TrainingSettings;
 import dev.pier.training.jobs.TrainingWorker;
 import dev.pier.training.jobs.XGBoostModelTrainer;
 import dev.pier.training.tracking.JobTracking;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -36,8 +35,10 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Builds training (module functions/training-jobs, whose REST resources the api serves) on this platform's SDK
- * clients, registry and tracking store. Its records live in the jobs table, next to batch jobs; refit models in the
+ * Builds training (the services this package's REST resources use) from what the serving app provides as beans: its
+ * SDK clients, registry, tracking store, feature store and readable S3 locations. Served by the plain server only
+ * (the api's local profile carries this module; the Lambda zip answers 501 on these routes, see the README's
+ * Training section). Its records live in the jobs table, next to batch jobs; refit models in the
  * batch bucket under {@code training/}. In local mode jobs run on the local ASL runner behind the training queue, and
  * jobs a previous process left running are queued again at start. Wiring only.
  */
@@ -48,9 +49,12 @@ public class TrainingWiring {
   private final LocalTrainingLauncher launcher;
   private final Map<String, Double> budgets;
 
-  public TrainingWiring(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources,
+  public TrainingWiring(AwsClients aws, Optional<LocalStandIns> standIns, S3SourcePolicy sources,
       ModelRegistry registry, TrackingStore tracking,
       dev.pier.features.FeatureStore featureStore,
+      @ConfigProperty(name = "pier.batch.jobs-table", defaultValue = "pier-jobs") String table,
+      @ConfigProperty(name = "pier.batch.bucket", defaultValue = "pier-batch") String bucket,
+      @ConfigProperty(name = "pier.data-dir", defaultValue = ".pier") String dataDir,
       @ConfigProperty(name = "pier.training.project-concurrency", defaultValue = "2") int projectConcurrency,
       @ConfigProperty(name = "pier.training.high-lane", defaultValue = "2") int highLane,
       @ConfigProperty(name = "pier.training.normal-lane", defaultValue = "2") int normalLane,
@@ -60,16 +64,14 @@ public class TrainingWiring {
       @ConfigProperty(name = "pier.training.default-instance-type", defaultValue = "ml.m5.large") String defaultType,
       @ConfigProperty(name = "pier.training.spot-discount", defaultValue = "0.7") double spotDiscount,
       @ConfigProperty(name = "pier.training.budgets") Optional<String> budgets) {
-    String table = config.batch().jobsTable();
-    String bucket = config.batch().bucket();
     boolean local = standIns.isPresent();
     if (local) {
       dev.pier.batch.JobsTable.createIfMissing(aws.dynamoDb(), table); // BatchWiring creates the bucket
     }
-    Path cache = local ? Path.of(config.dataDir(), "training-data")
+    Path cache = local ? Path.of(dataDir, "training-data")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-training-data");
     this.datasets = new Datasets(new DatasetsTable(aws.dynamoDb(), table), aws.s3(), new DatasetFiles(aws.s3(), cache),
-        sources.policy(), Clock.systemUTC());
+        sources, Clock.systemUTC());
     Map<String, Double> priced = new HashMap<>(PriceTable.SAGEMAKER_US_EAST_1);
     priced.putAll(pairs(prices, "pier.training.prices"));
     TrainingSettings settings = new TrainingSettings(bucket, table,
@@ -138,7 +140,7 @@ public class TrainingWiring {
     return budgets;
   }
 
-  void onStart(@Observes StartupEvent event) {
+  void onStart(@Observes Startup event) {
     if (launcher != null) {
       launcher.resumeUnfinished();
     }

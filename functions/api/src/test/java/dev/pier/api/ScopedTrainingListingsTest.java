@@ -1,0 +1,89 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pier.kernel.aws.AwsClients;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * Training jobs follow grants as the registry's listings do: a job belongs to the model it registers, so a key granted
+ * {@code viewer} on one model lists, reads and is charged only that model's jobs; another model's job is 404 as if it
+ * did not exist.
+ */
+@QuarkusTest
+@TestProfile(AuthOnProfile.class)
+class ScopedTrainingListingsTest {
+  @jakarta.inject.Inject AwsClients aws;
+
+  private static final String ADMIN = TestTokens.token("root", "admin");
+  private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+  private static final String MINE = "train-mine-" + RUN;
+  private static final String THEIRS = "train-theirs-" + RUN;
+  private static final String VIEWER = TestTokens.token("viewer-" + RUN, "viewer:train-mine-" + RUN + "*");
+
+  private static String mine;
+  private static String theirs;
+
+  @BeforeEach
+  synchronized void twoJobsForTwoModels() {
+    if (mine != null) {
+      return;
+    }
+    StringBuilder csv = new StringBuilder("x,label\n");
+    for (int i = 0; i < 60; i++) {
+      csv.append(i % 10).append(',').append(i % 10 > 4 ? 1 : 0).append('\n');
+    }
+    aws.s3().putObject(b -> b.bucket("pier-batch").key("datasets/scoped/" + RUN + ".csv"),
+        RequestBody.fromString(csv.toString()));
+    for (String model : List.of(MINE, THEIRS)) {
+      String id = as(ADMIN).contentType(ContentType.JSON).body("{\"name\": \"" + model + "\", \"project\": \"p-" + RUN
+          + "\", \"dataset\": {\"uri\": \"s3://pier-batch/datasets/scoped/" + RUN + ".csv\", \"label\": \"label\"},"
+          + " \"params\": {\"objective\": \"binary:logistic\", \"num_round\": 2}, \"cv\": {\"folds\": 2},"
+          + " \"register\": {\"model\": \"" + model + "\"}}")
+          .post("/api/v1/training-jobs").then().statusCode(201).extract().path("id");
+      if (model.equals(MINE)) {
+        mine = id;
+      } else {
+        theirs = id;
+      }
+    }
+  }
+
+  @Test
+  void aScopedKeyListsOnlyItsModelsTrainingJobs() {
+    List<String> ids = as(VIEWER).get("/api/v1/training-jobs").then().statusCode(200).extract().path("jobs.id");
+    assertThat(ids).contains(mine).doesNotContain(theirs);
+    List<String> all = as(ADMIN).get("/api/v1/training-jobs").then().statusCode(200).extract().path("jobs.id");
+    assertThat(all).contains(mine, theirs);
+  }
+
+  @Test
+  void anotherModelsTrainingJobIsNotFoundForAScopedKey() {
+    as(VIEWER).get("/api/v1/training-jobs/" + theirs).then().statusCode(404);
+    as(VIEWER).get("/api/v1/training-jobs/" + mine).then().statusCode(200);
+    as(ADMIN).get("/api/v1/training-jobs/" + theirs).then().statusCode(200);
+  }
+
+  @Test
+  void costsCountOnlyTheJobsTheCallerMayRead() {
+    List<String> ids = as(VIEWER).queryParam("project", "p-" + RUN).get("/api/v1/costs").then().statusCode(200)
+        .extract().path("by_job.id");
+    assertThat(ids).containsExactly(mine);
+    List<String> all = as(ADMIN).queryParam("project", "p-" + RUN).get("/api/v1/costs").then().statusCode(200)
+        .extract().path("by_job.id");
+    assertThat(all).containsExactlyInAnyOrder(mine, theirs);
+  }
+
+  private static RequestSpecification as(String token) {
+    return given().header("Authorization", "Bearer " + token);
+  }
+}

@@ -1,0 +1,221 @@
+package dev.pier.training.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.kernel.aws.DynamoTables;
+import dev.pier.registry.RegistryTable;
+import dev.pier.training.Split;
+import dev.pier.training.StandIns;
+import dev.pier.training.TrainingTable;
+import dev.pier.training.cost.PriceTable;
+import dev.pier.training.datasets.DatasetFiles;
+import dev.pier.training.datasets.Datasets;
+import dev.pier.training.datasets.DatasetsTable;
+import dev.pier.training.tracking.JobTracking;
+import dev.pier.tracking.TrackingStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The workflow's bookkeeping for a long TPE search, task by task as the state machine calls them (suggest, trial,
+ * suggest, …, best), on the jobs table in the DynamoDB stand-in: the items the tasks read from the table per trial
+ * must not grow with the number of trials already run (asserted), and the time per trial for the first and the last
+ * thousand is printed (a figure, not an assertion: this machine's load varies). The trainer scores params on a fixed
+ * surface instead of training, so what is timed is the bookkeeping alone.
+ */
+class SearchBookkeepingTest {
+  static final int TRIALS = Integer.getInteger("pier.training.bookkeeping-trials", 3000);
+  @TempDir static Path work;
+  static StandIns standIns;
+  static final AtomicLong itemsRead = new AtomicLong();
+  static TrainingJobsTable jobs;
+  static Datasets datasets;
+  static TrainingSettings settings;
+
+  @BeforeAll
+  static void start() throws Exception {
+    standIns = new StandIns(work.resolve("aws"));
+    DynamoDbClient dynamo = standIns.clients.dynamoDb();
+    standIns.clients.s3().createBucket(b -> b.bucket("data"));
+    DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
+    RegistryTable.createIfMissing(dynamo, "registry");
+    jobs = new TrainingJobsTable(counting(dynamo), "jobs");
+    datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
+        new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
+    settings = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
+    Random r = new Random(5);
+    StringBuilder csv = new StringBuilder("a,b,y\n");
+    for (int i = 0; i < 100; i++) {
+      csv.append(String.format(Locale.ROOT, "%.4f,%.4f,%d%n", r.nextDouble(), r.nextDouble(), i % 2));
+    }
+    standIns.clients.s3().putObject(b -> b.bucket("data").key("set.csv"), RequestBody.fromString(csv.toString()));
+  }
+
+  @AfterAll
+  static void stop() {
+    standIns.close();
+  }
+
+  /** The client, counting the items its reads return (GetItem, Query). */
+  static DynamoDbClient counting(DynamoDbClient real) {
+    return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
+        new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
+          Object out;
+          try {
+            out = method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (out instanceof QueryResponse q) {
+            itemsRead.addAndGet(q.count());
+          } else if (out instanceof GetItemResponse g && g.hasItem()) {
+            itemsRead.incrementAndGet();
+          }
+          return out;
+        });
+  }
+
+  /** Scores params on a fixed surface (best at max_depth 5, eta 0.1), two rounds each, without training. */
+  static final class SurfaceTrainer implements ModelTrainer {
+    final XGBoostModelTrainer real = new XGBoostModelTrainer(1);
+
+    @Override
+    public CvOutcome crossValidate(TrainingTable table, List<Split> folds, Map<String, Object> p, String metric,
+        long seed, Progress progress) {
+      double depth = ((Number) p.get("max_depth")).doubleValue();
+      double eta = ((Number) p.get("eta")).doubleValue();
+      double score = 0.9 - 0.01 * (depth - 5) * (depth - 5) - Math.abs(Math.log(eta / 0.1)) * 0.02;
+      progress.round(0, score - 0.05);
+      progress.round(1, score);
+      return new CvOutcome(score, 0.01, List.of(score, score), List.of(score - 0.05, score), 1);
+    }
+
+    @Override
+    public void check(Map<String, Object> p, String metric) {
+      real.check(p, metric);
+    }
+
+    @Override
+    public boolean classification(Map<String, Object> p) {
+      return real.classification(p);
+    }
+
+    @Override
+    public Model fit(TrainingTable table, int[] rows, Map<String, Object> p, int rounds, long seed) {
+      return real.fit(table, rows, p, rounds, seed);
+    }
+
+    @Override
+    public double score(byte[] model, TrainingTable table, int[] rows, Map<String, Object> p, String metric) {
+      return real.score(model, table, rows, p, metric);
+    }
+
+    @Override
+    public boolean greaterIsBetter(String metric) {
+      return real.greaterIsBetter(metric);
+    }
+
+    @Override
+    public String framework() {
+      return real.framework();
+    }
+
+    @Override
+    public String extension() {
+      return real.extension();
+    }
+  }
+
+  @Test
+  void readsPerTrialStayFlatOverThousandsOfTrials() throws Exception {
+    SurfaceTrainer trainer = new SurfaceTrainer();
+    Searches searches = new Searches(jobs, trainer);
+    TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new TrainingLauncher() {
+      @Override
+      public void launch(TrainingJob job) {}
+
+      @Override
+      public void stop(String id) {}
+    }, settings, searches, Clock.systemUTC());
+    JsonNode spec = TrainingJobsTable.JSON.readTree("""
+        {"name": "many", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
+         "params": {"objective": "binary:logistic", "num_round": 2},
+         "metric": "auc", "cv": {"folds": 2}, "seed": 3,
+         "tuning": {"strategy": "tpe", "max_trials": %d, "parallel": 1, "pruner": "median",
+                    "space": {"max_depth": {"type": "int", "low": 2, "high": 8},
+                              "eta": {"type": "float", "low": 0.01, "high": 0.3, "log": true}}}}
+        """.formatted(TRIALS));
+    TrainingJob job = api.submit(spec);
+    jobs.update(job.id(), j -> j.with(b -> {
+      b.startedAt = java.time.Instant.now();
+      return b;
+    }), false);
+    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
+    TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, searches, new JobTracking(tracking), null,
+        standIns.clients.s3(), settings, Clock.systemUTC());
+    worker.handle(task("prepare", job.id()));
+    long[] nanos = new long[TRIALS];
+    long[] reads = new long[TRIALS];
+    for (int i = 0; i < TRIALS; i++) {
+      long t = System.nanoTime();
+      long r = itemsRead.get();
+      JsonNode batch = worker.handle(task("suggest", job.id()));
+      assertThat(batch.path("done").asBoolean()).as("suggest at trial %d", i).isFalse();
+      for (JsonNode n : batch.path("trials")) {
+        worker.handle(task("trial", job.id()).put("trial", n.asInt()));
+      }
+      nanos[i] = System.nanoTime() - t;
+      reads[i] = itemsRead.get() - r;
+    }
+    assertThat(worker.handle(task("suggest", job.id())).path("done").asBoolean()).isTrue();
+    long r = itemsRead.get();
+    JsonNode best = worker.handle(task("best", job.id()));
+    long bestReads = itemsRead.get() - r;
+    List<TrialRecord> all = jobs.trials(job.id());
+    assertThat(all).hasSize(TRIALS);
+    TrialRecord top = all.stream().filter(t -> "SUCCEEDED".equals(t.state()))
+        .max(java.util.Comparator.comparingDouble(TrialRecord::cvMean)
+            .thenComparing(java.util.Comparator.comparingInt(TrialRecord::number).reversed()))
+        .orElseThrow();
+    assertThat(best.path("trial").asInt()).isEqualTo(top.number());
+    TrainingJob stored = jobs.require(job.id());
+    assertThat(stored.trials().total()).isEqualTo(TRIALS);
+    assertThat(stored.trials().succeeded() + stored.trials().pruned() + stored.trials().failed()).isEqualTo(TRIALS);
+    System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %d trials: first 1000 %.2f ms"
+            + " and %.1f items read, last 1000 %.2f ms and %.1f items read; best: %d items read%n", TRIALS,
+        mean(nanos, 0, 1000) / 1e6, mean(reads, 0, 1000), mean(nanos, TRIALS - 1000, TRIALS) / 1e6,
+        mean(reads, TRIALS - 1000, TRIALS), bestReads);
+    assertThat(mean(reads, TRIALS - 1000, TRIALS)).isLessThanOrEqualTo(mean(reads, 0, 1000) + 1);
+    assertThat(bestReads).isLessThanOrEqualTo(4);
+  }
+
+  private static ObjectNode task(String action, String id) {
+    return JsonNodeFactory.instance.objectNode().put("action", action).put("job_id", id);
+  }
+
+  private static double mean(long[] values, int from, int to) {
+    double sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += values[i];
+    }
+    return sum / (to - from);
+  }
+}
