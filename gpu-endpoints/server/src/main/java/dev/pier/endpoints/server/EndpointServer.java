@@ -196,7 +196,7 @@ public final class EndpointServer implements AutoCloseable {
     SignatureCheck.check(signature, request);
     List<Tensor> outputs = batcher != null
         ? batcher.infer(request.inputs(), request.outputs(), priority(body, headerLength))
-        : direct.infer(request.inputs(), request.outputs());
+        : direct(request);
     InferenceResponse response = new InferenceResponse(modelName, version, request.id(), outputs);
     if (request.binaryOutputs().isEmpty()) {
       send(ex, 200, "application/json", OipJson.writeResponse(response));
@@ -205,6 +205,18 @@ public final class EndpointServer implements AutoCloseable {
       ex.getResponseHeaders().set("Inference-Header-Content-Length", Integer.toString(b.headerLength()));
       send(ex, 200, "application/octet-stream", b.body());
     }
+  }
+
+  /** Without a batcher: one engine call on this thread, counted as a batch of its own rows. */
+  private List<Tensor> direct(InferenceRequest request) {
+    long start = System.nanoTime();
+    List<Tensor> outputs = direct.infer(request.inputs(), request.outputs());
+    long took = System.nanoTime() - start;
+    List<Tensor> in = request.inputs();
+    metrics.batch(1, in.isEmpty() || in.get(0).shape().length == 0 ? 1 : (int) in.get(0).shape()[0]);
+    metrics.compute(took);
+    metrics.latency(took);
+    return outputs;
   }
 
   /**
