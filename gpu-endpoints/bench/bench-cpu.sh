@@ -6,10 +6,11 @@ set -euo pipefail
 java="$1" jar="$2" model="$3" out="$4"
 clients="${PIER_BENCH_CLIENTS:-32}" secs="${PIER_BENCH_SECONDS:-15}" warm="${PIER_BENCH_WARMUP:-5}"
 threads="${PIER_BENCH_THREADS:-$(nproc)}" port="${PIER_BENCH_PORT:-18491}"
-batched='{"framework":"onnx","batching":{"max_batch_size":32,"max_queue_delay_us":2000}}'
+batched="{\"framework\":\"onnx\",\"batching\":${PIER_BENCH_BATCHING:-{\"max_batch_size\":32,\"max_queue_delay_us\":20000\}}}"
 plain='{"framework":"onnx"}'
 mkdir -p "$out"
 echo "uptime: $(uptime)"
+echo "server: --threads $threads; unbatched metadata $plain; batched metadata $batched; $clients clients, ${warm}s warm-up, ${secs}s measured"
 run() { # run LABEL METADATA
   local label="$1" metadata="$2" pid
   "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" serve --artifact "$model" --metadata "$metadata" \

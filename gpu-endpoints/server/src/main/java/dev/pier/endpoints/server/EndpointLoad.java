@@ -24,8 +24,11 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * EndpointLoad --url http://127.0.0.1:8080 --input x --shape 1,2048 [--clients 32] [--seconds 15] [--warmup 5]
- *              [--label text]
+ *              [--label text] [--binary true]
  * </pre>
+ *
+ * With {@code --binary true} the rows travel as raw little-endian FP32 in OIP's binary tensor extension (a JSON header
+ * of {@code Inference-Header-Content-Length} bytes, then the data), as image models' clients send them.
  */
 public final class EndpointLoad {
   private static final Pattern SUM = Pattern.compile("pier_endpoint_batch_size_sum\\{[^}]*} (\\S+)");
@@ -45,7 +48,8 @@ public final class EndpointLoad {
     int seconds = Integer.parseInt(a.getOrDefault("--seconds", "15"));
     int warmup = Integer.parseInt(a.getOrDefault("--warmup", "5"));
     String label = a.getOrDefault("--label", url);
-    Result r = run(url, input, shape, clients, warmup, seconds);
+    boolean binary = Boolean.parseBoolean(a.getOrDefault("--binary", "false"));
+    Result r = run(url, input, shape, clients, warmup, seconds, binary);
     System.out.printf("%s: clients=%d throughput=%.1f/s p50=%.2fms p95=%.2fms p99=%.2fms requests=%d errors=%d"
         + " mean_batch=%s%n", label, clients, r.throughput(), r.p50(), r.p95(), r.p99(), r.requests(), r.errors(),
         Double.isNaN(r.meanBatch()) ? "n/a" : String.format("%.1f", r.meanBatch()));
@@ -55,8 +59,8 @@ public final class EndpointLoad {
   public record Result(double throughput, double p50, double p95, double p99, long requests, long errors,
       double meanBatch) {}
 
-  public static Result run(String url, String input, long[] shape, int clients, int warmupSeconds, int seconds)
-      throws Exception {
+  public static Result run(String url, String input, long[] shape, int clients, int warmupSeconds, int seconds,
+      boolean binary) throws Exception {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
     URI invocations = URI.create(url + "/invocations");
@@ -66,14 +70,29 @@ public final class EndpointLoad {
     for (long d : shape) {
       n *= d;
     }
+    int[] headerLengths = new int[64];
     for (int b = 0; b < 64; b++) {
       StringBuilder json = new StringBuilder("{\"inputs\":[{\"name\":\"").append(input)
-          .append("\",\"datatype\":\"FP32\",\"shape\":").append(Arrays.toString(shape).replace(" ", ""))
-          .append(",\"data\":[");
+          .append("\",\"datatype\":\"FP32\",\"shape\":").append(Arrays.toString(shape).replace(" ", ""));
+      if (binary) {
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate((int) (4 * n)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < n; i++) {
+          data.putFloat((float) random.nextDouble(-1, 1));
+        }
+        byte[] header = json.append(",\"parameters\":{\"binary_data_size\":").append(4 * n).append("}}]}")
+            .toString().getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(header, header.length + data.capacity());
+        System.arraycopy(data.array(), 0, body, header.length, data.capacity());
+        headerLengths[b] = header.length;
+        bodies.add(body);
+        continue;
+      }
+      json.append(",\"data\":[");
       for (long i = 0; i < n; i++) {
         json.append(i == 0 ? "" : ",").append((float) random.nextDouble(-1, 1));
       }
       bodies.add(json.append("]}]}").toString().getBytes(StandardCharsets.UTF_8));
+      headerLengths[b] = -1;
     }
     long start = System.nanoTime();
     long measureFrom = start + warmupSeconds * 1_000_000_000L;
@@ -94,10 +113,16 @@ public final class EndpointLoad {
             return;
           }
           try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(invocations)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i++ % bodies.size()))).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+            int k = i++ % bodies.size();
+            HttpRequest.Builder req = HttpRequest.newBuilder(invocations)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(k)));
+            if (headerLengths[k] >= 0) {
+              req.header("Content-Type", "application/octet-stream")
+                  .header("Inference-Header-Content-Length", Integer.toString(headerLengths[k]));
+            } else {
+              req.header("Content-Type", "application/json");
+            }
+            HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
             long t1 = System.nanoTime();
             if (t0 >= measureFrom && t1 <= end) {
               if (r.statusCode() != 200) {

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * Defaults follow SageMaker: the artifact is {@code /opt/ml/model} (the one model file there, or {@code model.*}),
  * the metadata {@code metadata.json} beside it or {@code $PIER_METADATA}, the port {@code $SAGEMAKER_BIND_TO_PORT}
- * or 8080.
+ * or 8080, the device {@code $PIER_DEVICE} or cpu (the image sets cuda).
  */
 public final class EndpointMain {
   private EndpointMain() {}
@@ -108,7 +108,7 @@ public final class EndpointMain {
     if (metadata.startsWith("@")) {
       metadata = Files.readString(Path.of(metadata.substring(1)), StandardCharsets.UTF_8);
     }
-    String device = a.getOrDefault("--device", "cpu");
+    String device = a.getOrDefault("--device", env.getOrDefault("PIER_DEVICE", "cpu"));
     if (!device.equals("cpu") && !device.equals("cuda")) {
       throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
     }
