@@ -2,15 +2,13 @@ package dev.pier.endpoints.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.kernel.PierException;
-import java.util.ArrayList;
-import java.util.Iterator;
+import dev.pier.registry.Batching;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The dynamic batcher's settings for one model, read from the version's {@code batching} metadata — the registry's
- * {@code {"max_batch_size": N, "max_delay_ms": D}} extended with Triton's dynamic-batcher knobs.
+ * The dynamic batcher's settings for one model: the version's {@code batching} metadata ({@link Batching}, the
+ * registry's {@code {"max_batch_size": N, "max_delay_ms": D}} with Triton's dynamic-batcher knobs), or none.
  *
  * @param maxBatchSize rows in one engine call at most; a request with more rows is refused (400)
  * @param preferredBatchSizes sizes the batcher cuts a batch to when more rows wait (the largest that fits); empty
@@ -28,10 +26,7 @@ import java.util.TreeSet;
 public record BatchPolicy(int maxBatchSize, List<Integer> preferredBatchSizes, long maxQueueDelayMicros,
     int priorityLevels, int defaultPriority, long queueTimeoutMicros, int maxQueueSize, int instances,
     Double p95TargetMillis) {
-  public static final int LIMIT = 4096;
-  private static final Set<String> FIELDS = Set.of("max_batch_size", "max_delay_ms", "max_queue_delay_us",
-      "preferred_batch_sizes", "priority_levels", "default_priority", "queue_timeout_ms", "max_queue_size",
-      "instances", "adaptive");
+  public static final int LIMIT = Batching.LIMIT;
 
   public BatchPolicy {
     if (maxBatchSize < 1 || maxBatchSize > LIMIT) {
@@ -80,88 +75,19 @@ public record BatchPolicy(int maxBatchSize, List<Integer> preferredBatchSizes, l
     return p95TargetMillis != null;
   }
 
-  /** Parses {@code metadata.batching}; null or absent is {@link #none()}. Unknown fields are refused. */
+  /**
+   * Parses {@code metadata.batching} exactly as registration does ({@link Batching#parse}); null or absent is
+   * {@link #none()}.
+   */
   public static BatchPolicy parse(JsonNode b) {
-    if (b == null || b.isNull()) {
-      return none();
-    }
-    if (!b.isObject()) {
-      throw bad("must be an object such as {\"max_batch_size\": 32, \"max_queue_delay_us\": 2000}");
-    }
-    for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!FIELDS.contains(f)) {
-        throw bad("unknown field '" + f + "'; allowed: " + new TreeSet<>(FIELDS));
-      }
-    }
-    int max = integer(b, "max_batch_size", -1);
-    if (max == -1) {
-      throw bad("max_batch_size is required");
-    }
-    if (b.has("max_delay_ms") && b.has("max_queue_delay_us")) {
-      throw bad("give max_delay_ms or max_queue_delay_us, not both");
-    }
-    long delayMicros;
-    if (b.has("max_delay_ms")) {
-      JsonNode d = b.get("max_delay_ms");
-      if (!d.isNumber()) {
-        throw bad("max_delay_ms must be a number of milliseconds");
-      }
-      delayMicros = Math.round(d.asDouble() * 1000);
-    } else {
-      delayMicros = longValue(b, "max_queue_delay_us", 0);
-    }
-    List<Integer> preferred = new ArrayList<>();
-    JsonNode p = b.get("preferred_batch_sizes");
-    if (p != null && !p.isNull()) {
-      if (!p.isArray()) {
-        throw bad("preferred_batch_sizes must be an array of integers");
-      }
-      for (JsonNode n : p) {
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-          throw bad("preferred_batch_sizes must be an array of integers, got " + n);
-        }
-        preferred.add(n.asInt());
-      }
-    }
-    int levels = integer(b, "priority_levels", 1);
-    Double target = null;
-    JsonNode a = b.get("adaptive");
-    if (a != null && !a.isNull()) {
-      if (!a.isObject() || a.size() != 1 || !a.path("p95_target_ms").isNumber()) {
-        throw bad("adaptive must be {\"p95_target_ms\": T}");
-      }
-      target = a.get("p95_target_ms").asDouble();
-    }
-    JsonNode timeout = b.get("queue_timeout_ms");
-    if (timeout != null && !timeout.isNull() && !timeout.isNumber()) {
-      throw bad("queue_timeout_ms must be a number of milliseconds");
-    }
-    return new BatchPolicy(max, preferred, delayMicros, levels, integer(b, "default_priority", 1),
-        timeout == null || timeout.isNull() ? 0 : Math.round(timeout.asDouble() * 1000),
-        integer(b, "max_queue_size", 0), integer(b, "instances", 1), target);
+    return of(Batching.parse(b));
   }
 
-  private static int integer(JsonNode b, String field, int fallback) {
-    JsonNode v = b.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-      throw bad(field + " must be an integer, got " + v);
-    }
-    return v.asInt();
-  }
-
-  private static long longValue(JsonNode b, String field, long fallback) {
-    JsonNode v = b.get(field);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw bad(field + " must be an integer, got " + v);
-    }
-    return v.asLong();
+  /** The registry's batching of a version; null is {@link #none()}. */
+  public static BatchPolicy of(Batching b) {
+    return b == null ? none() : new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), b.maxDelayMicros(),
+        b.priorityLevels(), b.defaultPriority(), b.queueTimeoutMicros(), b.maxQueueSize(), b.instances(),
+        b.p95TargetMillis());
   }
 
   private static PierException bad(String message) {

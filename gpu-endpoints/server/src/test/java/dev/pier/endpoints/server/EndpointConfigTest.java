@@ -36,17 +36,17 @@ class EndpointConfigTest {
         new Case("{}", "metadata.framework must be one of"),
         new Case("{\"framework\":\"onnx\",\"batchng\":{}}", "metadata: unknown field 'batchng'"),
         new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"delay\":1}}",
-            "metadata.batching.unknown field 'delay'"),
-        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_delay_ms\":1}}", "max_batch_size is required"),
+            "metadata.batching: unknown field 'delay'"),
+        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_delay_ms\":1}}", "metadata.batching.max_batch_size must be an integer"),
         new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"max_delay_ms\":1,"
-            + "\"max_queue_delay_us\":5}}", "not both"),
-        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"preferred_batch_sizes\":[16]}}",
+            + "\"max_queue_delay_us\":5}}", "give max_delay_ms or max_queue_delay_us, not both"),
+        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"max_delay_ms\":1,\"preferred_batch_sizes\":[16]}}",
             "preferred_batch_sizes must lie between 1 and max_batch_size (8), got 16"),
-        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"priority_levels\":2,"
+        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"max_delay_ms\":1,\"priority_levels\":2,"
             + "\"default_priority\":3}}", "default_priority must be between 1 and priority_levels (2)"),
-        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"adaptive\":{\"p95\":1}}}",
+        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":8,\"max_delay_ms\":1,\"adaptive\":{\"p95\":1}}}",
             "adaptive must be {\"p95_target_ms\": T}"),
-        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":0}}", "max_batch_size must be between"))) {
+        new Case("{\"framework\":\"onnx\",\"batching\":{\"max_batch_size\":0,\"max_delay_ms\":1}}", "max_batch_size must be between"))) {
       assertThatThrownBy(() -> EndpointMetadata.parse(c.json())).as(c.json()).isInstanceOf(PierException.class)
           .hasMessageContaining(c.message());
     }
