@@ -64,7 +64,7 @@ final class RegistryJson {
       @JsonProperty("queue_timeout_ms") Double queueTimeoutMs,
       @JsonProperty("max_queue_size") Integer maxQueueSize,
       Integer instances,
-      Adaptive adaptive) {
+      AdaptiveBatching adaptive) {
     static Batching of(dev.pier.registry.Batching b) {
       if (!b.extended()) {
         return new Batching(b.maxBatchSize(), b.maxDelayMicros() / 1000.0, null, null, null, null, null, null, null);
@@ -73,11 +73,11 @@ final class RegistryJson {
           b.preferredBatchSizes().isEmpty() ? null : b.preferredBatchSizes(), b.priorityLevels(), b.defaultPriority(),
           b.queueTimeoutMicros() == 0 ? null : b.queueTimeoutMicros() / 1000.0,
           b.maxQueueSize() == 0 ? null : b.maxQueueSize(), b.instances(),
-          b.p95TargetMillis() == null ? null : new Adaptive(b.p95TargetMillis()));
+          b.p95TargetMillis() == null ? null : new AdaptiveBatching(b.p95TargetMillis()));
     }
   }
 
-  record Adaptive(@JsonProperty("p95_target_ms") double p95TargetMs) {}
+  record AdaptiveBatching(@JsonProperty("p95_target_ms") double p95TargetMs) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Placement(String kind, @JsonProperty("endpoint_name") String endpointName,
