@@ -110,8 +110,7 @@ final class RegistryItems {
     }
     ModelVersion.Serving serving = v.serving();
     if (serving.batching() != null) {
-      item.put("batching", AttributeValue.fromM(Map.of("maxBatchSize", n(serving.batching().maxBatchSize()),
-          "maxDelayMicros", n(serving.batching().maxDelayMicros()))));
+      item.put("batching", batchingItem(serving.batching()));
     }
     if (serving.placement() != null) {
       item.put("placement", placementItem(serving.placement()));
@@ -151,9 +150,7 @@ final class RegistryItems {
     ModelVersion.Metadata metadata = new ModelVersion.Metadata(str(item, "description"), stringMap(item, "tags"),
         numberMap(item, "metrics"), stringMap(item, "params"), stringMap(item, "properties"));
     ModelVersion.Serving serving = new ModelVersion.Serving(
-        item.containsKey("batching") ? new Batching(
-            Integer.parseInt(item.get("batching").m().get("maxBatchSize").n()),
-            Long.parseLong(item.get("batching").m().get("maxDelayMicros").n())) : null,
+        item.containsKey("batching") ? toBatching(item.get("batching").m()) : null,
         item.containsKey("placement") ? toPlacement(item.get("placement").m()) : null,
         item.containsKey("responseCache") ? new ResponseCaching(
             Long.parseLong(item.get("responseCache").m().get("ttlSeconds").n()),
@@ -391,6 +388,45 @@ final class RegistryItems {
 
   static AttributeValue s(String v) {
     return AttributeValue.fromS(v);
+  }
+
+  /** Size and delay as always; the endpoint's extensions only where set, so older items and readers are unchanged. */
+  private static AttributeValue batchingItem(Batching b) {
+    Map<String, AttributeValue> m = new java.util.LinkedHashMap<>();
+    m.put("maxBatchSize", n(b.maxBatchSize()));
+    m.put("maxDelayMicros", n(b.maxDelayMicros()));
+    if (!b.preferredBatchSizes().isEmpty()) {
+      m.put("preferredBatchSizes", AttributeValue.fromL(b.preferredBatchSizes().stream().map(x -> n(x)).toList()));
+    }
+    if (b.priorityLevels() != 1 || b.defaultPriority() != 1) {
+      m.put("priorityLevels", n(b.priorityLevels()));
+      m.put("defaultPriority", n(b.defaultPriority()));
+    }
+    if (b.queueTimeoutMicros() != 0) {
+      m.put("queueTimeoutMicros", n(b.queueTimeoutMicros()));
+    }
+    if (b.maxQueueSize() != 0) {
+      m.put("maxQueueSize", n(b.maxQueueSize()));
+    }
+    if (b.instances() != 1) {
+      m.put("instances", n(b.instances()));
+    }
+    if (b.p95TargetMillis() != null) {
+      m.put("p95TargetMillis", AttributeValue.fromN(Double.toString(b.p95TargetMillis())));
+    }
+    return AttributeValue.fromM(m);
+  }
+
+  private static Batching toBatching(Map<String, AttributeValue> m) {
+    return new Batching(Integer.parseInt(m.get("maxBatchSize").n()), Long.parseLong(m.get("maxDelayMicros").n()),
+        m.containsKey("preferredBatchSizes")
+            ? m.get("preferredBatchSizes").l().stream().map(a -> Integer.parseInt(a.n())).toList() : List.of(),
+        m.containsKey("priorityLevels") ? Integer.parseInt(m.get("priorityLevels").n()) : 1,
+        m.containsKey("defaultPriority") ? Integer.parseInt(m.get("defaultPriority").n()) : 1,
+        m.containsKey("queueTimeoutMicros") ? Long.parseLong(m.get("queueTimeoutMicros").n()) : 0,
+        m.containsKey("maxQueueSize") ? Integer.parseInt(m.get("maxQueueSize").n()) : 0,
+        m.containsKey("instances") ? Integer.parseInt(m.get("instances").n()) : 1,
+        m.containsKey("p95TargetMillis") ? Double.valueOf(m.get("p95TargetMillis").n()) : null);
   }
 
   static AttributeValue n(long v) {

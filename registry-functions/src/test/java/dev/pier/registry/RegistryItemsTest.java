@@ -34,6 +34,25 @@ class RegistryItemsTest {
   }
 
   @Test
+  void theEndpointsBatchingSettingsAreParsedStoredAndReadBack() throws Exception {
+    Batching b = Batching.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"max_batch_size\":64,"
+        + "\"max_queue_delay_us\":800,\"preferred_batch_sizes\":[32,16],\"priority_levels\":2,"
+        + "\"default_priority\":2,\"queue_timeout_ms\":50,\"max_queue_size\":100,\"instances\":3,"
+        + "\"adaptive\":{\"p95_target_ms\":100}}"));
+    assertThat(b).isEqualTo(new Batching(64, 800, java.util.List.of(16, 32), 2, 2, 50_000, 100, 3, 100.0));
+    ModelVersion v = new ModelVersion("m", 1,
+        new ModelVersion.Artifact(Framework.ONNX, null, "a".repeat(64), 42, "artifacts/sha256/" + "a".repeat(64), true,
+            null),
+        ModelVersion.Metadata.NONE, new ModelVersion.Serving(b, null), new ModelVersion.Provenance(null, null, null),
+        new ModelVersion.Governance(ApprovalStatus.NONE, "None", null), 1, T0, T0);
+    assertThat(RegistryItems.toVersion(RegistryItems.versionItem(v)).serving().batching()).isEqualTo(b);
+    // size and delay alone store as they always have
+    Map<String, AttributeValue> plain = RegistryItems.versionItem(new ModelVersion("m", 1, v.artifact(), v.metadata(),
+        new ModelVersion.Serving(new Batching(8, 1000), null), v.provenance(), v.governance(), 1, T0, T0));
+    assertThat(plain.get("batching").m().keySet()).containsExactlyInAnyOrder("maxBatchSize", "maxDelayMicros");
+  }
+
+  @Test
   void aVersionItemFromTheFirstBuildsReadsWithTheDefaultsOfWhatItLacks() {
     Map<String, AttributeValue> item = new HashMap<>(RegistryItems.versionKey("old", 1));
     item.put("model", AttributeValue.fromS("old"));

@@ -55,7 +55,29 @@ final class RegistryJson {
       @JsonProperty("created_at") String createdAt,
       @JsonProperty("updated_at") String updatedAt) {}
 
-  record Batching(@JsonProperty("max_batch_size") int maxBatchSize, @JsonProperty("max_delay_ms") double maxDelayMs) {}
+  /** Size and delay always; the endpoint's extensions only where the version sets them. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Batching(@JsonProperty("max_batch_size") int maxBatchSize, @JsonProperty("max_delay_ms") double maxDelayMs,
+      @JsonProperty("preferred_batch_sizes") List<Integer> preferredBatchSizes,
+      @JsonProperty("priority_levels") Integer priorityLevels,
+      @JsonProperty("default_priority") Integer defaultPriority,
+      @JsonProperty("queue_timeout_ms") Double queueTimeoutMs,
+      @JsonProperty("max_queue_size") Integer maxQueueSize,
+      Integer instances,
+      AdaptiveBatching adaptive) {
+    static Batching of(dev.pier.registry.Batching b) {
+      if (!b.extended()) {
+        return new Batching(b.maxBatchSize(), b.maxDelayMicros() / 1000.0, null, null, null, null, null, null, null);
+      }
+      return new Batching(b.maxBatchSize(), b.maxDelayMicros() / 1000.0,
+          b.preferredBatchSizes().isEmpty() ? null : b.preferredBatchSizes(), b.priorityLevels(), b.defaultPriority(),
+          b.queueTimeoutMicros() == 0 ? null : b.queueTimeoutMicros() / 1000.0,
+          b.maxQueueSize() == 0 ? null : b.maxQueueSize(), b.instances(),
+          b.p95TargetMillis() == null ? null : new AdaptiveBatching(b.p95TargetMillis()));
+    }
+  }
+
+  record AdaptiveBatching(@JsonProperty("p95_target_ms") double p95TargetMs) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Placement(String kind, @JsonProperty("endpoint_name") String endpointName,
@@ -122,7 +144,7 @@ final class RegistryJson {
         v.provenance().runId(), v.governance().createdBy(),
         a.signature() == null ? null : SignatureJson.write(a.signature()), v.metadata().description(),
         new TreeMap<>(v.metadata().tags()), new TreeMap<>(v.metadata().metrics()),
-        s.batching() == null ? null : new Batching(s.batching().maxBatchSize(), s.batching().maxDelayMicros() / 1000.0),
+        s.batching() == null ? null : Batching.of(s.batching()),
         p == null ? null : new Placement(p.kind().name().toLowerCase(Locale.ROOT),
             p.onEndpoint() ? p.endpointFor(v.model(), v.version()) : null, p.instanceType(), p.instanceCount(),
             p.memoryMb()),

@@ -332,24 +332,9 @@ final class VersionMetadata {
     return v.asInt();
   }
 
-  /** {@code {"max_batch_size": 32, "max_delay_ms": 2}}; both required when batching is given. */
+  /** {@code {"max_batch_size": 32, "max_delay_ms": 2}} and the endpoint's extensions ({@link Batching#parse}). */
   private static Batching batching(JsonNode b) {
-    if (b == null || b.isNull()) {
-      return null;
-    }
-    if (!b.isObject()) {
-      throw PierException.badRequest("metadata.batching must be {\"max_batch_size\": N, \"max_delay_ms\": D}");
-    }
-    onlyFields(b, Set.of("max_batch_size", "max_delay_ms"), "metadata.batching");
-    JsonNode size = b.get("max_batch_size");
-    JsonNode delay = b.get("max_delay_ms");
-    if (size == null || !size.isIntegralNumber() || !size.canConvertToInt()) {
-      throw PierException.badRequest("metadata.batching.max_batch_size must be an integer");
-    }
-    if (delay == null || !delay.isNumber()) {
-      throw PierException.badRequest("metadata.batching.max_delay_ms must be a number of milliseconds");
-    }
-    return new Batching(size.asInt(), Math.round(delay.asDouble() * 1000));
+    return Batching.parse(b);
   }
 
   /** Refuses fields outside {@code allowed}, so a typo in a registration does not pass silently. */

@@ -122,7 +122,10 @@ public final class TorchEngine implements InferenceEngine {
         setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(settings.interOpThreads()));
         try {
           Engine engine = Engine.getEngine("PyTorch");
-          root = (PtNDManager) engine.newBaseManager();
+          // engine option device=cuda (the endpoint's --device cuda): models load onto GPU 0 and each call's
+          // tensors are made there; the root manager is per process, as DJL's engine is
+          root = (PtNDManager) engine.newBaseManager("cuda".equals(settings.option("device", "cpu"))
+              ? ai.djl.Device.gpu() : ai.djl.Device.cpu());
         } catch (RuntimeException | LinkageError e) {
           throw new PierException(500, "the PyTorch engine could not start (DJL cache "
               + System.getProperty("DJL_CACHE_DIR", "~/.djl.ai") + "): " + EngineMessage.of(e), e);

@@ -30,6 +30,7 @@ public final class OnnxEngine implements InferenceEngine {
   private final int intraOpThreads;
   private final int interOpThreads;
   private final long maxUnpackedBytes;
+  private final boolean cuda;
   /** Default bound on what an archive may unpack to: the 10 GB upload limit with room for a graph and padding. */
   public static final long MAX_UNPACKED_BYTES = 16L << 30;
 
@@ -47,16 +48,25 @@ public final class OnnxEngine implements InferenceEngine {
 
   /** @param maxUnpackedBytes what an archived model (graph + external data) may unpack to */
   public OnnxEngine(int intraOpThreads, int interOpThreads, long maxUnpackedBytes) {
+    this(intraOpThreads, interOpThreads, maxUnpackedBytes, false);
+  }
+
+  /**
+   * @param cuda run sessions on GPU 0 through ONNX Runtime's CUDA execution provider (needs the onnxruntime_gpu
+   *     build on the class path, as the endpoint image has; engine option {@code device=cuda})
+   */
+  public OnnxEngine(int intraOpThreads, int interOpThreads, long maxUnpackedBytes, boolean cuda) {
     this.intraOpThreads = intraOpThreads;
     this.interOpThreads = interOpThreads;
     this.maxUnpackedBytes = maxUnpackedBytes;
+    this.cuda = cuda;
   }
 
   /** Found by {@link java.util.ServiceLoader}. */
   public static final class Provider extends EngineProvider {
     public Provider() {
       super(Framework.ONNX, settings -> new OnnxEngine(settings.intraOpThreads(), settings.interOpThreads(),
-          settings.maxUnpackedBytes(MAX_UNPACKED_BYTES)));
+          settings.maxUnpackedBytes(MAX_UNPACKED_BYTES), "cuda".equals(settings.option("device", "cpu"))));
     }
   }
 
@@ -98,6 +108,9 @@ public final class OnnxEngine implements InferenceEngine {
       options.setIntraOpNumThreads(intraOpThreads);
       options.setInterOpNumThreads(interOpThreads);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (cuda) {
+        options.addCUDA(0);
+      }
       OrtSession session = env.createSession(graph.toString(), options);
       try {
         Signature signature = new Signature(specs(session.getInputInfo()), specs(session.getOutputInfo()));

@@ -1,0 +1,141 @@
+package dev.pier.endpoints.deploy;
+
+import dev.pier.kernel.PierException;
+import java.util.List;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.Alarm;
+import software.amazon.awssdk.services.sagemaker.model.AutoRollbackConfig;
+import software.amazon.awssdk.services.sagemaker.model.BlueGreenUpdatePolicy;
+import software.amazon.awssdk.services.sagemaker.model.CapacitySize;
+import software.amazon.awssdk.services.sagemaker.model.CapacitySizeType;
+import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
+import software.amazon.awssdk.services.sagemaker.model.DeploymentConfig;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
+import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
+import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+import software.amazon.awssdk.services.sagemaker.model.Tag;
+import software.amazon.awssdk.services.sagemaker.model.TrafficRoutingConfig;
+import software.amazon.awssdk.services.sagemaker.model.TrafficRoutingConfigType;
+
+/**
+ * Puts a version on its SageMaker endpoint: the SageMaker model (Pier's endpoint image with the version's archive),
+ * an endpoint configuration naming it, and the endpoint — created the first time, else updated with a blue/green
+ * deployment ({@link Rollout}: all at once, canary or linear, rolled back by SageMaker on the given CloudWatch alarms,
+ * the old fleet serving until the shift is done, so requests do not fail during it). Every step is idempotent: names
+ * derive from endpoint, version and artifact digest, existing models and configurations are reused, and deploying the
+ * version an endpoint already runs (or is moving to) changes nothing. {@link #readiness} reads where the endpoint is.
+ */
+public final class EndpointDeployer {
+  static final String VARIANT = "AllTraffic";
+  private final SageMakerClient sagemaker;
+
+  public EndpointDeployer(SageMakerClient sagemaker) {
+    this.sagemaker = sagemaker;
+  }
+
+  /** What a deploy did. */
+  public record Deployment(Action action, String endpointConfigName) {}
+
+  public enum Action { CREATED, UPDATED, UNCHANGED }
+
+  /** Where an endpoint is: SageMaker's status, whether it serves {@code endpointConfigName}, and why it failed. */
+  public record Readiness(String status, String endpointConfigName, boolean ready, String failureReason) {}
+
+  public Deployment deploy(DeploySpec spec, Rollout rollout) {
+    String name = spec.sageMakerModelName();
+    if (!exists(() -> sagemaker.describeModel(r -> r.modelName(name)))) {
+      sagemaker.createModel(r -> r.modelName(name).executionRoleArn(spec.roleArn())
+          .primaryContainer(ContainerDefinition.builder().image(spec.image()).modelDataUrl(spec.modelDataUrl())
+              .environment(spec.environment()).build())
+          .tags(tags(spec)));
+    }
+    if (!exists(() -> sagemaker.describeEndpointConfig(r -> r.endpointConfigName(name)))) {
+      sagemaker.createEndpointConfig(r -> r.endpointConfigName(name)
+          .productionVariants(ProductionVariant.builder().variantName(VARIANT).modelName(name)
+              .instanceType(spec.instanceType()).initialInstanceCount(spec.instanceCount()).build())
+          .tags(tags(spec)));
+    }
+    DescribeEndpointResponse current = describe(spec.endpointName());
+    if (current == null) {
+      sagemaker.createEndpoint(r -> r.endpointName(spec.endpointName()).endpointConfigName(name).tags(tags(spec)));
+      return new Deployment(Action.CREATED, name);
+    }
+    if (name.equals(current.endpointConfigName())) {
+      return new Deployment(Action.UNCHANGED, name);
+    }
+    EndpointStatus status = current.endpointStatus();
+    if (status == EndpointStatus.CREATING || status == EndpointStatus.UPDATING
+        || status == EndpointStatus.ROLLING_BACK || status == EndpointStatus.SYSTEM_UPDATING) {
+      throw PierException.conflict("endpoint " + spec.endpointName() + " is " + status
+          + "; deploy version " + spec.version() + " once it is InService");
+    }
+    sagemaker.updateEndpoint(r -> r.endpointName(spec.endpointName()).endpointConfigName(name)
+        .deploymentConfig(deploymentConfig(rollout)));
+    return new Deployment(Action.UPDATED, name);
+  }
+
+  /** The endpoint's state for the version whose configuration is {@code spec}'s. */
+  public Readiness readiness(DeploySpec spec) {
+    DescribeEndpointResponse d = describe(spec.endpointName());
+    if (d == null) {
+      return new Readiness("NotFound", null, false, null);
+    }
+    return new Readiness(d.endpointStatusAsString(), d.endpointConfigName(),
+        d.endpointStatus() == EndpointStatus.IN_SERVICE && spec.sageMakerModelName().equals(d.endpointConfigName()),
+        d.failureReason());
+  }
+
+  static DeploymentConfig deploymentConfig(Rollout rollout) {
+    TrafficRoutingConfig.Builder routing = TrafficRoutingConfig.builder().waitIntervalInSeconds(rollout.waitSeconds());
+    CapacitySize step = CapacitySize.builder().type(CapacitySizeType.CAPACITY_PERCENT).value(rollout.stepPercent())
+        .build();
+    switch (rollout.mode()) {
+      case ALL_AT_ONCE -> routing.type(TrafficRoutingConfigType.ALL_AT_ONCE);
+      case CANARY -> routing.type(TrafficRoutingConfigType.CANARY).canarySize(step);
+      case LINEAR -> routing.type(TrafficRoutingConfigType.LINEAR).linearStepSize(step);
+    }
+    DeploymentConfig.Builder config = DeploymentConfig.builder()
+        .blueGreenUpdatePolicy(BlueGreenUpdatePolicy.builder().trafficRoutingConfiguration(routing.build())
+            .terminationWaitInSeconds(rollout.bakeSeconds()).build());
+    if (!rollout.rollbackAlarms().isEmpty()) {
+      config.autoRollbackConfiguration(AutoRollbackConfig.builder()
+          .alarms(rollout.rollbackAlarms().stream().map(a -> Alarm.builder().alarmName(a).build()).toList()).build());
+    }
+    return config.build();
+  }
+
+  private DescribeEndpointResponse describe(String endpoint) {
+    try {
+      return sagemaker.describeEndpoint(r -> r.endpointName(endpoint));
+    } catch (SageMakerException e) {
+      if (notFound(e)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private static boolean exists(Runnable describe) {
+    try {
+      describe.run();
+      return true;
+    } catch (SageMakerException e) {
+      if (notFound(e)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** SageMaker answers a Describe of something missing with a ValidationException "Could not find …". */
+  private static boolean notFound(SageMakerException e) {
+    return e.awsErrorDetails() != null && "ValidationException".equals(e.awsErrorDetails().errorCode())
+        && String.valueOf(e.awsErrorDetails().errorMessage()).startsWith("Could not find");
+  }
+
+  private static List<Tag> tags(DeploySpec spec) {
+    return List.of(Tag.builder().key("pier:model").value(spec.model()).build(),
+        Tag.builder().key("pier:version").value(Integer.toString(spec.version())).build());
+  }
+}
