@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param scoringMillis time spent scoring, summed over chunks (for throughput and cost)
  * @param source what started the job: {@code api}, {@code upload:<key>#<etag>} or {@code schedule:<id>@<fire time>}
  * @param plan how the job was cut up and run, known once it is validated (null before)
+ * @param engine what runs it: the Lambda path or Spark
+ * @param table the Glue Data Catalog table ({@code db.table}) its results are registered in, or null
  */
 public record BatchJob(
     String id,
@@ -32,7 +34,21 @@ public record BatchJob(
     Instant finishedAt,
     String error,
     String source,
-    Plan plan) {
+    Plan plan,
+    Engine engine,
+    String table) {
+
+  public BatchJob {
+    engine = engine == null ? Engine.LAMBDA : engine;
+  }
+
+  /** A job of the Lambda path. */
+  public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
+      Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
+    this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, Engine.LAMBDA, null);
+  }
 
   /**
    * How a job runs: its chunks, the rows per chunk and the chunks scored at once, and what they were derived from.

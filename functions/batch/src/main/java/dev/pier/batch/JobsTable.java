@@ -62,6 +62,10 @@ public final class JobsTable {
     item.put("scoring_ms", n(0));
     item.put("created_at", s(job.createdAt().toString()));
     item.put("source", s(job.source()));
+    item.put("engine", s(job.engine().id()));
+    if (job.table() != null) {
+      item.put("table", s(job.table()));
+    }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
       return true;
@@ -210,7 +214,9 @@ public final class JobsTable {
         i.containsKey("error") ? str(i, "error") : null,
         str(i, "source"),
         i.containsKey("chunk_rows") ? new BatchJob.Plan((int) num(i, "chunks"), (int) num(i, "chunk_rows"),
-            (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null);
+            (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null,
+        i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
+        i.containsKey("table") ? str(i, "table") : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

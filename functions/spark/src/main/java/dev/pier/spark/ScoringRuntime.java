@@ -38,12 +38,13 @@ final class ScoringRuntime {
   private static final Map<ScoringOptions, ScoringRuntime> RUNTIMES = new ConcurrentHashMap<>();
 
   final ModelRegistry registry;
+  private final AwsClients aws;
   final PredictionService predictions;
   private final PredictionPipeline pipeline;
   private final Map<String, FeaturePipeline> pipelines = new ConcurrentHashMap<>();
 
   private ScoringRuntime(ScoringOptions options) {
-    AwsClients aws = new AwsClients(options.aws());
+    aws = new AwsClients(options.aws());
     ArtifactStore artifacts = new ArtifactStore(aws.s3(), options.artifactsBucket());
     registry = new ModelRegistry(aws.dynamoDb(), options.registryTable(), artifacts);
     Path staging;
@@ -71,6 +72,11 @@ final class ScoringRuntime {
       engines.add(provider.create(new EngineSettings(1, 1, null, Map.of())));
     }
     return engines;
+  }
+
+  /** This runtime's DynamoDB client (the registry's account and endpoint). */
+  software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb() {
+    return aws.dynamoDb();
   }
 
   /** The version's feature pipeline, or null. */
