@@ -330,6 +330,30 @@ public interface PierConfig {
     /** AWS mode: the EventBridge Scheduler group batch schedules are created in. */
     @WithDefault("default")
     String scheduleGroup();
+
+    /** Jobs of engine {@code spark}. */
+    Spark spark();
+
+    interface Spark {
+      /**
+       * Local mode: the Spark connector's class path (functions/spark/target/spark-classpath.txt's content plus its
+       * classes; {@code ./pier up} sets it when the connector is built). Unset: engine spark answers 501.
+       */
+      Optional<String> classpath();
+
+      /** Local mode: the heap of each Spark job's JVM. */
+      @WithDefault("2g")
+      String heap();
+
+      /** AWS mode: the EMR Serverless application jobs run on (the CDK app's PierSparkApplication). */
+      Optional<String> applicationId();
+
+      /** AWS mode: the job runtime role EMR Serverless runs jobs as. */
+      Optional<String> jobRoleArn();
+
+      /** AWS mode: the connector's jar in S3 ({@code s3://…/pier-spark.jar}, with its dependencies but Spark). */
+      Optional<String> connectorJar();
+    }
   }
 
   interface Auth {

@@ -15,6 +15,8 @@ import java.time.Instant;
  * @param featuresAsOf for a version with a feature service: the rows' field holding each row's event timestamp, whose
  *     features are then looked up as of that moment in the offline store ({@code "point_in_time": true}); null: the
  *     online store's current values
+ * @param engine what runs it: the Lambda path or Spark
+ * @param table the Glue Data Catalog table ({@code db.table}) its results are registered in, or null
  */
 public record BatchJob(
     String id,
@@ -36,14 +38,20 @@ public record BatchJob(
     String error,
     String source,
     Plan plan,
-    String featuresAsOf) {
+    String featuresAsOf,
+    Engine engine,
+    String table) {
 
-  /** A job whose features (if any) come from the online store. */
+  public BatchJob {
+    engine = engine == null ? Engine.LAMBDA : engine;
+  }
+
+  /** A job of the Lambda path whose features (if any) come from the online store. */
   public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
-        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null);
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null);
   }
 
   /**

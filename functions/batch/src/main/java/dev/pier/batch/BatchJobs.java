@@ -32,6 +32,7 @@ public final class BatchJobs {
   private final BatchSettings settings;
   private final S3SourcePolicy locations;
   private final S3Client s3;
+  private final JobLauncher spark;
 
   /**
    * @param locations where callers may point inputs and outputs (never Pier's own prefixes)
@@ -39,6 +40,13 @@ public final class BatchJobs {
    */
   public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, BatchSettings settings,
       S3SourcePolicy locations, S3Client s3) {
+    this(jobs, predictions, launcher, null, settings, locations, s3);
+  }
+
+  /** @param spark starts jobs of engine {@code spark}; null where this process cannot */
+  public BatchJobs(JobsTable jobs, PredictionService predictions, JobLauncher launcher, JobLauncher spark,
+      BatchSettings settings, S3SourcePolicy locations, S3Client s3) {
+    this.spark = spark;
     this.s3 = s3;
     this.jobs = jobs;
     this.predictions = predictions;
@@ -53,13 +61,20 @@ public final class BatchJobs {
    * @param featuresAsOf the rows' event-timestamp field for a point-in-time feature lookup, or null (online values)
    */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority, String featuresAsOf) {
+      String priority, String featuresAsOf, String engine) {
     public Submission(String model, String reference, String input, String output, String format, String priority) {
-      this(model, reference, input, output, format, priority, null);
+      this(model, reference, input, output, format, priority, null, null);
     }
   }
 
   public BatchJob submit(Submission s) {
+    Engine engine = Engine.parse(s.engine());
+    JobLauncher launcher = launcher(engine);
+    if (engine == Engine.SPARK && (launcher == null || !launcher.available())) {
+      throw new PierException(501, "this server cannot start Spark jobs: set pier.batch.spark.classpath"
+          + " (PIER_BATCH_SPARK_CLASSPATH) locally, or pier.batch.spark.application-id and"
+          + " pier.batch.spark.job-role-arn in AWS");
+    }
     if (!launcher.available()) {
       throw new PierException(501, "this server cannot start batch jobs: set pier.batch.state-machine-arn"
           + " (PIER_BATCH_STATE_MACHINE_ARN) to the batch-scoring state machine, or upload the input under"
@@ -77,6 +92,19 @@ public final class BatchJobs {
     }
     Priority priority = Priority.parse(s.priority());
     String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
+    String table = null;
+    String output = s.output();
+    if (output != null && output.startsWith("glue://")) {
+      table = output.substring("glue://".length());
+      if (!table.matches("[a-z0-9_]{1,255}\\.[a-z0-9_]{1,255}")) {
+        throw PierException.badRequest("output glue://" + table + " must name a table as glue://database.table"
+            + " (lower-case letters, digits and underscores)");
+      }
+      if (engine != Engine.SPARK) {
+        throw PierException.badRequest("glue:// outputs are written by engine spark; the Lambda path writes s3://");
+      }
+      output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
+    }
     ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
     if (s.featuresAsOf() != null && (version.serving().pipeline() == null
         || !version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE))) {
@@ -85,14 +113,14 @@ public final class BatchJobs {
           + " for");
     }
     String id = "bj-" + HexFormat.of().formatHex(randomBytes());
-    S3Uri base = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
-        : S3Uri.parse(s.output(), "output").asPrefix();
-    if (s.output() != null && !s.output().isBlank()) {
+    S3Uri base = output == null || output.isBlank() ? new S3Uri(settings.bucket(), "outputs/")
+        : S3Uri.parse(output, "output").asPrefix();
+    if (output != null && !output.isBlank()) {
       locations.check(base.bucket(), base.key(), "output"); // the default is Pier's own choice
     }
     checkReadable(input); // last: a refused location never costs an S3 call
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
-        format, "api", s.featuresAsOf());
+        format, "api", s.featuresAsOf(), engine, table);
     jobs.create(job);
     launcher.launch(job);
     return job;
@@ -185,7 +213,7 @@ public final class BatchJobs {
     if (!jobs.finish(id, JobState.CANCELLED, null)) {
       throw new PierException(409, "batch job " + id + " is " + jobs.require(id).state() + " and cannot be cancelled");
     }
-    launcher.stop(id);
+    launcher(job.engine()).stop(id);
     return jobs.require(job.id());
   }
 
@@ -203,13 +231,17 @@ public final class BatchJobs {
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
-    return newJob(id, model, reference, version, priority, input, output, format, source, null);
+    return newJob(id, model, reference, version, priority, input, output, format, source, null, Engine.LAMBDA, null);
   }
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
-      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf) {
+      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
-        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf);
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf, engine, table);
+  }
+
+  private JobLauncher launcher(Engine engine) {
+    return engine == Engine.SPARK ? spark : launcher;
   }
 
   private static byte[] randomBytes() {

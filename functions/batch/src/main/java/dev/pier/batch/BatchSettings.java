@@ -27,6 +27,10 @@ public record BatchSettings(
     Duration watchInterval,
     double workerMemoryGb) {
 
+  /** The size of a Spark job's EMR Serverless workers (and driver), for its cost estimate and its submission. */
+  public static final int SPARK_WORKER_VCPU = 4;
+  public static final int SPARK_WORKER_GB = 16;
+
   /** The worker Lambda's name in the state machine's Task parameters, after local substitution. */
   public static final String WORKER_FUNCTION = "pier-batch-worker";
 }

@@ -6,7 +6,7 @@ package dev.pier.batch;
  * raw features that the pipeline turns into the model's input. A row that cannot be read is an error row; a file that
  * cannot feed the model at all is a {@link BatchError}.
  */
-sealed interface ChunkReader permits JsonlChunkReader, CsvChunkReader, ParquetChunkReader {
+sealed interface ChunkReader permits JsonlChunkReader, CsvChunkReader, ParquetChunkReader, ValueChunkReader {
   void read(ChunkRows rows);
 
   static boolean blank(byte[] d, int from, int to) {

@@ -18,6 +18,8 @@ final class ChunkRows {
   final StringBuilder errors = new StringBuilder();
   /** Rows kept as named raw features, for a pipeline that runs in the prediction pipeline; null otherwise. */
   final Map<String, Object>[] instances;
+  /** Each error row's reason by id, when the caller reads errors row by row ({@link #keepReasons}); else null. */
+  Map<String, String> reasons;
 
   ChunkRows(InputColumns layout, int capacity) {
     this(layout, capacity, false);
@@ -37,6 +39,11 @@ final class ChunkRows {
     return count;
   }
 
+  /** Keeps error rows' reasons by id instead of as JSONL lines. */
+  void keepReasons() {
+    reasons = new java.util.HashMap<>();
+  }
+
   /** The row at {@link #next()} is complete and good. */
   void accept(String id) {
     ids[count++] = id;
@@ -45,6 +52,10 @@ final class ChunkRows {
   /** A row that cannot be scored, with the reason (the row's values, if any were stored, are overwritten). */
   void error(String id, String message) {
     failed++;
+    if (reasons != null) {
+      reasons.put(id, message);
+      return;
+    }
     errors.append("{\"id\":").append(id).append(",\"error\":");
     RowIds.quote(errors, message);
     errors.append("}\n");

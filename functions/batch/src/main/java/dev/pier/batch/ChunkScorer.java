@@ -104,8 +104,48 @@ public final class ChunkScorer {
     return score(reader, chunk, ResultWriter.of(InputFormat.PARQUET, reader.stringIds()));
   }
 
+  /**
+   * Rows held in memory, scored the way a chunk is: for each row its outputs or the reason it could not be scored.
+   * A batch the model refuses (4xx) is scored row by row to find the bad ones; any other failure is thrown.
+   */
+  public ScoredRows scoreRows(RowSource source) {
+    ChunkRows rows = new ChunkRows(layout, source.size(), instanceModel != null);
+    rows.keepReasons();
+    RowsResultWriter writer = new RowsResultWriter(source.size());
+    score(new ValueChunkReader(source, pipeline), rows, writer);
+    String[] errors = new String[source.size()];
+    rows.reasons.forEach((id, reason) -> errors[Integer.parseInt(id)] = reason);
+    return new ScoredRows(writer.batches, writer.batch, writer.offset, errors);
+  }
+
+  /**
+   * What {@link #scoreRows} gives: the model's outputs batch by batch, and per row its batch and place in it, or
+   * its error.
+   *
+   * @param batch each row's index in {@code batches}, -1 for an error row
+   * @param errors each row's reason it was not scored, null for a scored row
+   */
+  public record ScoredRows(List<List<Tensor>> batches, int[] batch, int[] offset, String[] errors) {
+    /** Row {@code row}'s outputs are row {@code offset(row)} of these tensors; null for an error row. */
+    public List<Tensor> outputs(int row) {
+      return batch[row] < 0 ? null : batches.get(batch[row]);
+    }
+
+    public int offset(int row) {
+      return offset[row];
+    }
+
+    public String error(int row) {
+      return errors[row];
+    }
+  }
+
   private Scored score(ChunkReader reader, ChunkPlanner.Chunk chunk, ResultWriter writer) {
     ChunkRows rows = new ChunkRows(layout, (int) chunk.rows(), instanceModel != null);
+    return score(reader, rows, writer);
+  }
+
+  private Scored score(ChunkReader reader, ChunkRows rows, ResultWriter writer) {
     reader.read(rows);
     long succeeded = 0;
     for (int from = 0; from < rows.count; from += batchRows) {

@@ -18,7 +18,12 @@ package dev.pier.batch;
  * (results, and errors or map result), 2 consistent reads and a 2-item transaction (4 write units).
  * The estimate leaves out what does not scale with the job (logs, KMS requests under bucket keys, retries).
  */
-public record JobCost(double total, double lambda, double stepFunctions, double s3, double dynamodb) {
+public record JobCost(double total, double lambda, double stepFunctions, double s3, double dynamodb,
+    double emrServerless) {
+  /** EMR Serverless (x86, us-east-1, checked 2026-11): USD per vCPU-hour and per GB-hour of its workers. */
+  static final double EMR_VCPU_HOUR = 0.052624;
+  static final double EMR_GB_HOUR = 0.0057785;
+
   static final double LAMBDA_GB_SECOND = 0.0000166667;
   static final double LAMBDA_REQUEST = 0.0000002;
   static final double STATE_TRANSITION = 0.000025;
@@ -28,6 +33,9 @@ public record JobCost(double total, double lambda, double stepFunctions, double 
   static final double DYNAMODB_READ = 0.000000125;
 
   public static JobCost of(BatchJob job, BatchSettings settings) {
+    if (job.engine() == Engine.SPARK) {
+      return spark(job, settings);
+    }
     long chunks = job.plan() != null ? job.plan().chunks()
         : job.total() == null ? 0 : (job.total() + settings.chunkRows() - 1) / settings.chunkRows();
     double lambda = job.scoringMillis() / 1000.0 * settings.workerMemoryGb() * LAMBDA_GB_SECOND
@@ -37,7 +45,25 @@ public record JobCost(double total, double lambda, double stepFunctions, double 
     double s3 = (getsPerChunk * chunks + 2) * S3_GET + (2 * chunks + 5) * S3_PUT;
     double dynamodb = (4 * chunks + 4) * DYNAMODB_WRITE + (2 * chunks + 6) * DYNAMODB_READ;
     return new JobCost(round(lambda + stepFunctions + s3 + dynamodb), round(lambda), round(stepFunctions), round(s3),
-        round(dynamodb));
+        round(dynamodb), 0);
+  }
+
+  /**
+   * A Spark job on EMR Serverless: its tasks' scoring time (summed over partitions) on workers of
+   * {@link BatchSettings#SPARK_WORKER_VCPU} vCPUs and {@link BatchSettings#SPARK_WORKER_GB} GB (one task per vCPU),
+   * plus a driver of the same size for the job's wall time; S3 (one GET of the input per partition, one PUT per result
+   * file, the manifest and errors) and DynamoDB (the job item and one chunk record per partition) as for Lambda jobs.
+   */
+  private static JobCost spark(BatchJob job, BatchSettings settings) {
+    long partitions = job.plan() != null ? job.plan().chunks() : 0;
+    double taskHours = job.scoringMillis() / 3_600_000.0 / BatchSettings.SPARK_WORKER_VCPU;
+    double wallHours = job.startedAt() == null ? 0 : java.time.Duration.between(job.startedAt(),
+        job.finishedAt() != null ? job.finishedAt() : java.time.Instant.now()).toMillis() / 3_600_000.0;
+    double emr = (taskHours + wallHours) * (BatchSettings.SPARK_WORKER_VCPU * EMR_VCPU_HOUR
+        + BatchSettings.SPARK_WORKER_GB * EMR_GB_HOUR);
+    double s3 = (partitions + 2) * S3_GET + (partitions + 5) * S3_PUT;
+    double dynamodb = (4 * partitions + 4) * DYNAMODB_WRITE + (2 * partitions + 6) * DYNAMODB_READ;
+    return new JobCost(round(emr + s3 + dynamodb), 0, 0, round(s3), round(dynamodb), round(emr));
   }
 
   private static double round(double usd) {

@@ -65,6 +65,10 @@ public final class JobsTable {
     if (job.featuresAsOf() != null) {
       item.put("features_as_of", s(job.featuresAsOf()));
     }
+    item.put("engine", s(job.engine().id()));
+    if (job.table() != null) {
+      item.put("table", s(job.table()));
+    }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
       return true;
@@ -214,7 +218,9 @@ public final class JobsTable {
         str(i, "source"),
         i.containsKey("chunk_rows") ? new BatchJob.Plan((int) num(i, "chunks"), (int) num(i, "chunk_rows"),
             (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null,
-        i.containsKey("features_as_of") ? str(i, "features_as_of") : null);
+        i.containsKey("features_as_of") ? str(i, "features_as_of") : null,
+        i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
+        i.containsKey("table") ? str(i, "table") : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

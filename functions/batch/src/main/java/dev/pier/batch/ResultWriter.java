@@ -7,7 +7,7 @@ import java.util.List;
  * Writes a chunk's scored rows in the job's format (the input's): JSONL lines, CSV under a header the first batch's
  * outputs fix, or one Parquet file. Error rows are not its concern ({@link ChunkRows} keeps them as JSONL).
  */
-sealed interface ResultWriter permits TextResultWriter, ParquetResultWriter {
+sealed interface ResultWriter permits TextResultWriter, ParquetResultWriter, RowsResultWriter {
   /** Appends rows {@code 0 … n-1} of a batch's outputs with their ids {@code ids[from …]} (JSON text). */
   void write(String[] ids, int from, List<Tensor> outputs, int n);
 

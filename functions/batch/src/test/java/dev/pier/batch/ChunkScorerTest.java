@@ -105,4 +105,43 @@ class ChunkScorerTest {
         .isInstanceOf(BatchError.class)
         .hasMessage("input 'x' takes 3 values per row, the CSV header has 2 feature columns");
   }
+
+  /** Rows in memory (a Spark partition's): values by column name, scalars or lists per input. */
+  private record ListRows(List<java.util.Map<String, Object>> rows) implements RowSource {
+    @Override
+    public int size() {
+      return rows.size();
+    }
+
+    @Override
+    public List<String> columns() {
+      return List.of("x");
+    }
+
+    @Override
+    public Object value(int row, String column) {
+      return rows.get(row).get(column);
+    }
+  }
+
+  @Test
+  void rowsInMemoryAreScoredInBatchesAndABadRowGetsItsReasonWithoutFailingTheOthers() {
+    var rows = new ListRows(List.of(
+        java.util.Map.of("x", List.of(1.0, 2.0, 3.0)),
+        java.util.Map.of("x", List.of(1.0, -2.0, 3.0)), // the model refuses it: its batch is rescored row by row
+        java.util.Map.of("x", List.of(1, 2)),            // two values for a three-value input
+        java.util.Map.of("x", List.of("4", 5.0f, 6L)),   // text and other number types convert as in CSV/Parquet
+        java.util.Map.of("y", 1.0)));                    // no x
+
+    ChunkScorer.ScoredRows scored = new ChunkScorer(SIGNATURE, 64, this::sumRows).scoreRows(rows);
+
+    assertThat(((float[]) scored.outputs(0).getFirst().data())[scored.offset(0)]).isEqualTo(6.0f);
+    assertThat(((float[]) scored.outputs(3).getFirst().data())[scored.offset(3)]).isEqualTo(15.0f);
+    assertThat(scored.outputs(1)).isNull();
+    assertThat(scored.error(1)).isEqualTo("input 'x' must not be negative");
+    assertThat(scored.error(2)).isEqualTo("column 'x' has 2 values, input 'x' takes 3");
+    assertThat(scored.error(4)).isEqualTo("column 'x' is null");
+    assertThat(scored.error(0)).isNull();
+    assertThat(batchSizes).containsExactly(3, 1, 1, 1); // one batch of the 3 readable rows, then one by one
+  }
 }

@@ -59,7 +59,7 @@ class ChunkSizingTest {
 
     // by hand: Lambda 5 s x 2 GB x 0.0000166667 + 14 requests x 0.0000002; 28 transitions x 0.000025;
     // 12 GETs x 0.0000004 + 25 PUTs x 0.000005; 44 WRU x 0.000000625 + 26 RRU x 0.000000125
-    assertThat(JobCost.of(done, SETTINGS)).isEqualTo(new JobCost(0.00103, 0.000169, 0.0007, 0.00013, 0.000031));
+    assertThat(JobCost.of(done, SETTINGS)).isEqualTo(new JobCost(0.00103, 0.000169, 0.0007, 0.00013, 0.000031, 0));
     BatchJob parquet = new BatchJob("bj-2", "m", "production", 1, JobState.SUCCEEDED, Priority.NORMAL,
         new S3Uri("b", "in.parquet"), new S3Uri("b", "out/"), InputFormat.PARQUET, 1_000_000L, 1_000_000, 0, 5_000,
         Instant.now(), null, null, null, "api", done.plan());

@@ -55,7 +55,8 @@ public class BatchJobResource {
       reference = text(body, "alias");
     }
     BatchJob job = jobs.submit(new BatchJobs.Submission(text(body, "model"), reference, text(body, "input"),
-        text(body, "output"), text(body, "format"), text(body, "priority"), featuresAsOf(body)));
+        text(body, "output"), text(body, "format"), text(body, "priority"), featuresAsOf(body),
+        text(body, "engine")));
     return Response.status(201).location(URI.create("/api/v1/batch-jobs/" + job.id())).entity(view(job)).build();
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchSettings;
+import dev.pier.batch.Engine;
 import dev.pier.batch.JobCost;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +41,9 @@ public record BatchJobView(
     @JsonInclude(JsonInclude.Include.ALWAYS) String source,
     @JsonProperty("estimated_cost_usd") Cost estimatedCostUsd,
     @JsonProperty("point_in_time") Boolean pointInTime,
-    @JsonProperty("event_timestamp_column") String eventTimestampColumn) {
+    @JsonProperty("event_timestamp_column") String eventTimestampColumn,
+    String engine,
+    String table) {
 
   /** Rows of the input: {@code total} is null until the job has counted them. */
   public record Records(@JsonInclude(JsonInclude.Include.ALWAYS) Long total, long succeeded, long failed) {}
@@ -50,8 +53,10 @@ public record BatchJobView(
   public record Plan(int chunks, @JsonProperty("chunk_rows") int chunkRows, int concurrency, String basis,
       @JsonProperty("measured_records_per_second") Long measuredRecordsPerSecond) {}
 
+  /** {@code emr_serverless} only for Spark jobs. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cost(double total, double lambda, @JsonProperty("step_functions") double stepFunctions, double s3,
-      double dynamodb) {}
+      double dynamodb, @JsonProperty("emr_serverless") Double emrServerless) {}
 
   /** One page of jobs. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -78,8 +83,10 @@ public record BatchJobView(
         j.manifest().toString(), new Records(j.total(), j.succeeded(), j.failed()), j.createdAt().toString(),
         text(j.startedAt()), rate, eta, text(j.finishedAt()), j.error(),
         j.scoringMillis() > 0 ? Math.round(j.done() * 1000.0 / j.scoringMillis()) : null, plan, j.source(),
-        new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb()),
-        j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf());
+        new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb(),
+            j.engine() == Engine.SPARK ? c.emrServerless() : null),
+        j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf(), j.engine().id(),
+        j.table() == null ? null : "glue://" + j.table());
   }
 
   private static String text(Instant t) {

@@ -18,7 +18,9 @@ import dev.pier.batch.BatchSettings;
 import dev.pier.batch.BatchWorker;
 import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobsTable;
+import dev.pier.batch.EmrServerlessLauncher;
 import dev.pier.batch.LocalBatchLauncher;
+import dev.pier.batch.LocalSparkLauncher;
 import dev.pier.batch.Priority;
 import dev.pier.batch.StepFunctionsLauncher;
 import dev.pier.batch.UploadWatcher;
@@ -79,7 +81,8 @@ public class BatchWiring {
         }
       }
       this.launcher = new LocalBatchLauncher(table, worker, aws.s3(), settings);
-      this.jobs = new BatchJobs(table, service, launcher, settings, sources.policy(), aws.s3());
+      this.jobs = new BatchJobs(table, service, launcher, localSpark(pier, standIns.get(), table), settings,
+          sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           service, launcher, aws.s3(), settings, ScheduleTrigger.NONE, sources.policy());
       this.scheduler = new LocalScheduler(schedules);
@@ -90,11 +93,42 @@ public class BatchWiring {
       this.watcher = null;
       this.scheduler = null;
       JobLauncher cloud = cloudLauncher(aws);
-      this.jobs = new BatchJobs(table, service, cloud, settings, sources.policy(), aws.s3());
+      this.jobs = new BatchJobs(table, service, cloud, cloudSpark(pier, aws), settings, sources.policy(), aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           service, cloud, aws.s3(), settings, cloudTrigger(aws), sources.policy());
     }
     worker.triggers(new BatchWorker.Triggers(jobs, schedules));
+  }
+
+  /**
+   * Local mode's Spark engine: a child JVM per job on the connector's class path (Spark's dependencies stay out of
+   * this server's JVM; see {@link LocalSparkLauncher}); null when no class path is configured.
+   */
+  private static JobLauncher localSpark(PierConfig pier, LocalStandIns standIns, JobsTable table) {
+    String classpath = pier.batch().spark().classpath().orElse(null);
+    if (classpath == null || classpath.isBlank()) {
+      return null;
+    }
+    return new LocalSparkLauncher(table, classpath, Map.of(
+        "AWS_REGION", standIns.region(), "AWS_ENDPOINT_URL_DYNAMODB", standIns.dynamoDbEndpoint().toString(),
+        "AWS_ENDPOINT_URL_S3", standIns.s3Endpoint().toString(), "AWS_ACCESS_KEY_ID", standIns.accessKeyId(),
+        "AWS_SECRET_ACCESS_KEY", standIns.secretAccessKey(), "PIER_REGISTRY_TABLE", pier.registry().table(),
+        "PIER_ARTIFACTS_BUCKET", pier.registry().artifactsBucket(), "PIER_BATCH_JOBS_TABLE", pier.batch().jobsTable()),
+        Path.of(pier.dataDir(), "spark"), pier.batch().spark().heap());
+  }
+
+  /** EMR Serverless in AWS, when application, role and connector jar are configured; else null (501). */
+  private static JobLauncher cloudSpark(PierConfig pier, AwsClients aws) {
+    PierConfig.Batch.Spark spark = pier.batch().spark();
+    if (spark.applicationId().isEmpty() || spark.jobRoleArn().isEmpty() || spark.connectorJar().isEmpty()) {
+      return null;
+    }
+    return new EmrServerlessLauncher(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create(),
+        software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build(), aws.settings().region(),
+        spark.applicationId().get(), spark.jobRoleArn().get(),
+        spark.connectorJar().get(), Map.of("PIER_REGISTRY_TABLE", pier.registry().table(),
+            "PIER_ARTIFACTS_BUCKET", pier.registry().artifactsBucket(),
+            "PIER_BATCH_JOBS_TABLE", pier.batch().jobsTable()));
   }
 
   /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */

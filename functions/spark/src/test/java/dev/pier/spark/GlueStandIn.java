@@ -1,0 +1,97 @@
+package dev.pier.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Test-only: the few Glue Data Catalog operations a job's table needs, at the HTTP level (AWS JSON 1.1,
+ * {@code X-Amz-Target: AWSGlue.<Operation>}), kept in memory: CreateDatabase, GetTable, CreateTable,
+ * CreatePartition, GetPartition. There is no local Glue stand-in in Pier; this answers as Glue's API reference
+ * describes, errors as {@code {"__type": …}} with status 400.
+ */
+final class GlueStandIn implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final Map<String, JsonNode> databases = new ConcurrentHashMap<>();
+  final Map<String, JsonNode> tables = new ConcurrentHashMap<>();
+  final Map<String, JsonNode> partitions = new ConcurrentHashMap<>();
+  private final HttpServer server;
+
+  GlueStandIn() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private void handle(HttpExchange x) throws IOException {
+    String target = x.getRequestHeaders().getFirst("X-Amz-Target");
+    JsonNode in = JSON.readTree(x.getRequestBody());
+    String op = target == null ? "" : target.substring(target.indexOf('.') + 1);
+    ObjectNode out = JSON.createObjectNode();
+    int status = 200;
+    switch (op) {
+      case "CreateDatabase" -> {
+        String name = in.path("DatabaseInput").path("Name").asText();
+        if (databases.putIfAbsent(name, in.get("DatabaseInput")) != null) {
+          status = error(out, "AlreadyExistsException", "Database " + name + " already exists");
+        }
+      }
+      case "GetTable" -> {
+        JsonNode t = tables.get(in.path("DatabaseName").asText() + "." + in.path("Name").asText());
+        if (t == null) {
+          status = error(out, "EntityNotFoundException", "Table " + in.path("Name").asText() + " not found");
+        } else {
+          out.set("Table", t);
+        }
+      }
+      case "CreateTable" -> {
+        String db = in.path("DatabaseName").asText();
+        ObjectNode t = ((ObjectNode) in.get("TableInput")).deepCopy();
+        t.put("DatabaseName", db);
+        if (!databases.containsKey(db)) {
+          status = error(out, "EntityNotFoundException", "Database " + db + " not found");
+        } else if (tables.putIfAbsent(db + "." + t.path("Name").asText(), t) != null) {
+          status = error(out, "AlreadyExistsException", "Table already exists");
+        }
+      }
+      case "CreatePartition" -> {
+        String key = in.path("DatabaseName").asText() + "." + in.path("TableName").asText() + "/"
+            + in.path("PartitionInput").path("Values");
+        if (!tables.containsKey(in.path("DatabaseName").asText() + "." + in.path("TableName").asText())) {
+          status = error(out, "EntityNotFoundException", "Table not found");
+        } else if (partitions.putIfAbsent(key, in.get("PartitionInput")) != null) {
+          status = error(out, "AlreadyExistsException", "Partition already exists");
+        }
+      }
+      default -> status = error(out, "InvalidInputException", "operation " + op + " is not in this stand-in");
+    }
+    byte[] body = out.toString().getBytes(StandardCharsets.UTF_8);
+    x.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+    x.sendResponseHeaders(status, body.length);
+    x.getResponseBody().write(body);
+    x.close();
+  }
+
+  private static int error(ObjectNode out, String type, String message) {
+    out.put("__type", type).put("Message", message);
+    return 400;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
