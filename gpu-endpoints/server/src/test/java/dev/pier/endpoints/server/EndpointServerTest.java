@@ -82,6 +82,29 @@ class EndpointServerTest {
   }
 
   @Test
+  void servesTorchScriptThroughTheEngineTheRuntimeFindsForTheMetadatasFramework() throws Exception {
+    String signature = new String(java.nio.file.Files.readAllBytes(
+        Path.of("../../tests/fixtures/models/iris-torch.reference.json")), StandardCharsets.UTF_8);
+    String sig = OipJson.mapper().readTree(signature).get("signature").toString();
+    EndpointMetadata metadata = EndpointMetadata.parse("{\"framework\":\"pytorch\",\"signature\":" + sig
+        + ",\"batching\":{\"max_batch_size\":4,\"max_delay_ms\":1}}");
+    EndpointMain.Options options = EndpointMain.parse(new String[] {"--metadata", "{}"}, java.util.Map.of());
+    var engine = EndpointMain.engine(metadata, options);
+    assertThat(engine.platform()).isEqualTo("pytorch_torchscript");
+    LoadedModel model = engine.load(Path.of("../../tests/fixtures/models/iris-torch.pt"), metadata.signature());
+    EndpointServer s = new EndpointServer(model, engine.platform(), metadata.signature(), metadata.batching(), "iris",
+        1, "127.0.0.1", 0);
+    servers.add(s);
+    HttpResponse<byte[]> r = post(s, "/invocations", OipJson.writeRequest(request("t", 5.1f, 3.5f, 1.4f, 0.2f)));
+    assertThat(r.statusCode()).isEqualTo(200);
+    InferenceResponse answer = OipJson.parseResponse(r.body(), "iris", 1);
+    assertThat((long[]) answer.outputs().get(1).data()).containsExactly(0);
+    HttpResponse<byte[]> bad = post(s, "/invocations", OipJson.writeRequest(request("t", new float[20])));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(new String(bad.body(), StandardCharsets.UTF_8)).contains("exceeds the model's max_batch_size 4");
+  }
+
+  @Test
   void badRequestsAre4xxNamingTheProblemBeforeTheEngine() throws Exception {
     RecordingModel model = new RecordingModel(iris());
     EndpointServer s = serve(model, new BatchPolicy(4, List.of(), 1000, 1, 1, 0, 0, 1, null));
