@@ -273,4 +273,35 @@ class ExperimentAssignmentTest {
     assertThat(grpc(x.model(), treated)).as("stopped, grpc").isEqualTo("1 -");
     assertThat(predict(x.model(), treated)).as("stopped, predict").isEqualTo("1 -");
   }
+
+  @Test
+  void aUnitAModelsHoldoutKeepsOutIsAnsweredByTheAliasAndSaysHoldout() throws Exception {
+    Running x = startExperiment();
+    JsonNode holdout = JSON.readTree(given().contentType(ContentType.JSON).body("{\"share\": 0.5}")
+        .put("/api/v1/holdouts/models/" + x.model()).then().statusCode(200).extract().asString());
+    String seed = holdout.get("seed").asText();
+    String heldTreated = null, inTreated = null;
+    for (int i = 0; heldTreated == null || inTreated == null; i++) {
+      String unit = "h-" + i;
+      if (x.version(unit) != 2) {
+        continue;
+      }
+      if (dev.pier.experiments.assignment.UnitHash.position(seed, unit) < 0.5) {
+        heldTreated = heldTreated == null ? unit : heldTreated;
+      } else {
+        inTreated = inTreated == null ? unit : inTreated;
+      }
+    }
+    assertThat(rest(x.model(), null, heldTreated, false)).as("held out: the alias's version")
+        .isEqualTo("1 " + x.id() + "=holdout");
+    assertThat(grpc(x.model(), heldTreated)).isEqualTo("1 " + x.id() + "=holdout");
+    assertThat(rest(x.model(), null, inTreated, false)).isEqualTo("2 " + x.expected(inTreated));
+
+    given().delete("/api/v1/holdouts/models/" + x.model()).then().statusCode(204);
+    assertThat(rest(x.model(), null, heldTreated, false)).as("no holdout any more: its arm")
+        .isEqualTo("2 " + x.expected(heldTreated));
+    given().contentType(ContentType.JSON).body("{\"share\": 0.9}").put("/api/v1/holdouts/models/" + x.model())
+        .then().statusCode(400);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+  }
 }
