@@ -12,7 +12,7 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.pier.monitoring.capture.CaptureStore;
+import dev.pier.monitoring.capture.CaptureBuffer;
 import dev.pier.monitoring.capture.CapturedPrediction;
 import dev.pier.security.privacy.PiiFields;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,12 +35,13 @@ import software.amazon.awssdk.core.sync.RequestBody;
 /**
  * Monitors through the api app: create, run, read runs and alerts, feedback, patch, delete, profiles, and the 4xx
  * answers naming what is wrong. Captured predictions are written the way the capture stage writes them
- * ({@link CaptureStore}, bucket {@code pier.monitoring.bucket}).
+ * ({@link dev.pier.monitoring.capture.CaptureStore}, bucket {@code pier.monitoring.bucket}).
  */
 @QuarkusTest
 class MonitoringApiTest {
   private static final String BUCKET = "pier-captures";
   @Inject AwsClients aws;
+  @Inject CaptureBuffer captureBuffer;
 
   private static String reference(int n, long seed) {
     Random random = new Random(seed);
@@ -68,7 +69,9 @@ class MonitoringApiTest {
               "input[2]", 3.7 + shift + random.nextGaussian() * 1.7, "input[3]", 1.2 + random.nextGaussian() * 0.7),
           Map.of("label", (long) (i % 3)), PiiFields.NONE));
     }
-    new CaptureStore(aws.s3(), BUCKET).write(rows);
+    // through the app's capture buffer, so its listeners profile the rows and index their request ids
+    rows.forEach(captureBuffer::offer);
+    captureBuffer.flush();
     return ids;
   }
 
@@ -108,7 +111,8 @@ class MonitoringApiTest {
       }
       items.append(",{\"request_id\": \"never-captured\", \"label\": 1}");
       given().contentType(ContentType.JSON).body("{\"items\": [" + items + "]}").post("/api/v1/feedback").then()
-          .statusCode(200).body("accepted", equalTo(201));
+          .statusCode(200).body("accepted", equalTo(201)).body("matched", equalTo(200))
+          .body("unmatched", equalTo(1));
 
       JsonPath run = given().post("/api/v1/monitors/" + id + "/runs").then().statusCode(201)
           .header("Location", containsString("/api/v1/monitors/" + id + "/runs/")).extract().jsonPath();

@@ -53,6 +53,11 @@ public final class AlertRules {
             String.format("%s v%d: %s is %.4f (%s)", monitor.model(), monitor.version(), metric, value, bound));
       }
     });
+    Double p95 = run.latency() == null ? null : run.latency().p95Ms();
+    if (checks.latencyP95Ms() != null && p95 != null && p95 > checks.latencyP95Ms()) {
+      alert.add("latency_p95_ms", null, p95, "max " + checks.latencyP95Ms(),
+          String.format("%s v%d: p95 latency is %.1f ms", monitor.model(), monitor.version(), p95));
+    }
     if (run.rows() > 0) {
       run.dataQuality().forEach((column, q) -> {
         if (checks.nullShare() != null && q.nullShare() > checks.nullShare()) {

@@ -15,20 +15,21 @@ import java.util.TreeSet;
  * <pre>
  * {"dataset_drift": true, "prediction_drift": true, "column_drift": ["age"] (or true for every column),
  *  "performance": {"roc_auc": {"min": 0.7}, "mae": {"max": 3.5}},
- *  "null_share": {"max": 0.05}, "out_of_range_share": {"max": 0.1}}
+ *  "null_share": {"max": 0.05}, "out_of_range_share": {"max": 0.1}, "latency_p95_ms": {"max": 250}}
  * </pre>
  *
  * @param columnDrift the input columns whose drift alerts; null for none, empty for every column
  * @param performance metric name to its bound
  * @param nullShare per column, the largest share of rows without a value before an alert; null for no check
  * @param outOfRangeShare per column, the largest share of values outside the reference's range; null for no check
+ * @param latencyP95Ms the largest p95 latency of the window's captured requests, in milliseconds; null for no check
  */
 public record Checks(boolean datasetDrift, boolean predictionDrift, Set<String> columnDrift,
-    Map<String, Bound> performance, Double nullShare, Double outOfRangeShare) {
+    Map<String, Bound> performance, Double nullShare, Double outOfRangeShare, Double latencyP95Ms) {
 
-  public static final Checks NONE = new Checks(false, false, null, Map.of(), null, null);
+  public static final Checks NONE = new Checks(false, false, null, Map.of(), null, null, null);
   static final Set<String> FIELDS = new TreeSet<>(Set.of("dataset_drift", "prediction_drift", "column_drift",
-      "performance", "null_share", "out_of_range_share"));
+      "performance", "null_share", "out_of_range_share", "latency_p95_ms"));
   /** The metrics runs report, by task (performance.binary, .multiclass, .regression). */
   public static final Set<String> METRICS = new TreeSet<>(Set.of("accuracy", "precision", "recall", "f1", "roc_auc",
       "log_loss", "macro_f1", "mae", "rmse", "mape", "r2"));
@@ -100,8 +101,17 @@ public record Checks(boolean datasetDrift, boolean predictionDrift, Set<String> 
         }
       }
     }
+    Double latency = null;
+    JsonNode l = checks.get("latency_p95_ms");
+    if (l != null && !l.isNull()) {
+      if (!l.isObject() || l.size() != 1 || !l.path("max").isNumber() || !(l.get("max").asDouble() > 0)) {
+        problems.add("checks.latency_p95_ms must be {\"max\": milliseconds above 0}");
+      } else {
+        latency = l.get("max").asDouble();
+      }
+    }
     return new Checks(dataset, prediction, columns, performance, max(checks, "null_share", problems),
-        max(checks, "out_of_range_share", problems));
+        max(checks, "out_of_range_share", problems), latency);
   }
 
   public boolean isEmpty() {
