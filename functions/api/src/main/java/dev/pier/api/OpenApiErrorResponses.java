@@ -40,6 +40,7 @@ public class OpenApiErrorResponses implements OASFilter {
       openApi.setComponents(OASFactory.createComponents());
     }
     Components components = openApi.getComponents();
+    InferDocumentation.apply(openApi, components);
     components.addSchema(ERROR, problemSchema());
     components.addSchema(INFERENCE_ERROR, object("The Open Inference Protocol's error body (/v2)",
         Map.of("error", string("What went wrong"))).required(List.of("error")));
@@ -161,7 +162,7 @@ public class OpenApiErrorResponses implements OASFilter {
     return OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).description(description);
   }
 
-  private static Object parse(String json) {
+  static Object parse(String json) {
     try {
       return new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, Map.class);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -172,7 +172,10 @@ public class InferRoute {
    * and {@code Retry-After} without reading, buffering or parsing its body, and without a worker thread: the wait
    * for a permit (at most {@code pier.limits.queue-wait} from arrival) is a few timers on the I/O thread, so under
    * overload the worker pool holds only calls that will run, and health checks behind them stay fast. The permit is
-   * held while the body is read and parsed (parsing a large body costs more than running the model).
+   * held while the body is read and parsed (parsing a large body costs more than running the model); a body not
+   * whole within {@code pier.limits.body-read-timeout} gives it back with a 408 ({@link #timeOut}). Reading the
+   * body before taking the permit would bound a slow upload as well, but a saturated model would then buffer every
+   * refused body before its 429.
    */
   private void takeLarge(RoutingContext ctx, String model, String version, int jsonLength, String requestId) {
     HttpServerRequest http = ctx.request();

@@ -39,10 +39,8 @@ import io.smallrye.common.annotation.NonBlocking;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
-import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -65,9 +63,11 @@ public class InferenceResource {
    * {@code live}, a slip its KServe implementation does not make: {@code {"ready": true}}). Probes read the status.
    */
   /** The README's walkthrough request and answer, as the OpenAPI document's infer example. */
-  static final String INFER_REQUEST_EXAMPLE = "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\","
+  public static final String INFER_REQUEST_EXAMPLE = "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\","
       + " \"shape\": [1, 4], \"data\": [5.1, 3.5, 1.4, 0.2]}]}";
-  static final String INFER_RESPONSE_EXAMPLE = "{\"model_name\": \"demo\", \"model_version\": \"1\", \"outputs\": ["
+  private static final String ASYNC_ACCEPTED = "Accepted with Prefer: respond-async (Location: the prediction's URL"
+      + " under /api/v1/predictions)";
+  public static final String INFER_RESPONSE_EXAMPLE = "{\"model_name\": \"demo\", \"model_version\": \"1\", \"outputs\": ["
       + "{\"name\": \"probabilities\", \"datatype\": \"FP32\", \"shape\": [1, 3],"
       + " \"data\": [0.9911197, 0.008880265, 3.3346317E-10]},"
       + " {\"name\": \"label\", \"datatype\": \"INT64\", \"shape\": [1], \"data\": [0]}]}";
@@ -110,7 +110,7 @@ public class InferenceResource {
   @GET
   @Path("/health/live")
   @Authorize(open = true)
-  @NonBlocking // liveness on the I/O thread: overload never makes the process look dead (readiness, on a worker, may)
+  @NonBlocking // served by HealthRoute on the I/O thread, ahead of JAX-RS; this method documents the route
   public Response live() {
     return Response.ok(LIVE, MediaType.APPLICATION_JSON_TYPE).build();
   }
@@ -122,6 +122,7 @@ public class InferenceResource {
   @GET
   @Path("/health/ready")
   @Authorize(open = true)
+  @NonBlocking // served by HealthRoute on the I/O thread, ahead of JAX-RS; this method documents the route
   public Response ready() {
     return Response.ok(READY, MediaType.APPLICATION_JSON_TYPE).build();
   }
@@ -166,22 +167,9 @@ public class InferenceResource {
     return modelReady(predictions.resolve(model, version));
   }
 
-  @RequestBody(description = "An OIP inference request: JSON, or with the binary tensor extension a JSON header of"
-      + " Inference-Header-Content-Length bytes followed by the raw tensors", content = {
-      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
-          description = "OIP $inference_request: id, parameters, inputs [{name, shape, datatype, data}], outputs"),
-          examples = @ExampleObject(name = "iris", value = INFER_REQUEST_EXAMPLE)),
-      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-  @APIResponse(responseCode = "200", description = "The OIP inference response (binary tensors when the request asked"
-      + " for them; X-Pier-Experiment names the experiment arm that answered, if any)", content = {
-      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
-          description = "OIP $inference_response: model_name, model_version, id, parameters,"
-              + " outputs [{name, shape, datatype, data}]"),
-          examples = @ExampleObject(name = "iris", value = INFER_RESPONSE_EXAMPLE)),
-      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-  @APIResponse(responseCode = "202", description = "Accepted with Prefer: respond-async (Location: the prediction's"
-      + " URL under /api/v1/predictions)", content = @Content(mediaType = "application/json",
-          schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
+  // request body and 200: InferDocumentation (one place for both infer routes)
+  @APIResponse(responseCode = "202", description = ASYNC_ACCEPTED, content = @Content(mediaType = "application/json",
+      schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
   @Operation(summary = "Infer with the version alias production serves")
   @POST
   @Path("/models/{model}/infer")
@@ -197,22 +185,9 @@ public class InferenceResource {
    * (validated, stored and queued; see {@link AsyncIntake}), bodies without a Content-Length (chunked: admitted once
    * read, before they are parsed) or over {@code pier.limits.infer-body-bytes} (413), and malformed headers.
    */
-  @RequestBody(description = "An OIP inference request: JSON, or with the binary tensor extension a JSON header of"
-      + " Inference-Header-Content-Length bytes followed by the raw tensors", content = {
-      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
-          description = "OIP $inference_request: id, parameters, inputs [{name, shape, datatype, data}], outputs"),
-          examples = @ExampleObject(name = "iris", value = INFER_REQUEST_EXAMPLE)),
-      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-  @APIResponse(responseCode = "200", description = "The OIP inference response (binary tensors when the request asked"
-      + " for them; X-Pier-Experiment names the experiment arm that answered, if any)", content = {
-      @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
-          description = "OIP $inference_response: model_name, model_version, id, parameters,"
-              + " outputs [{name, shape, datatype, data}]"),
-          examples = @ExampleObject(name = "iris", value = INFER_RESPONSE_EXAMPLE)),
-      @Content(mediaType = "application/octet-stream", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-  @APIResponse(responseCode = "202", description = "Accepted with Prefer: respond-async (Location: the prediction's"
-      + " URL under /api/v1/predictions)", content = @Content(mediaType = "application/json",
-          schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
+  // request body and 200: InferDocumentation (one place for both infer routes)
+  @APIResponse(responseCode = "202", description = ASYNC_ACCEPTED, content = @Content(mediaType = "application/json",
+      schema = @Schema(implementation = dev.pier.api.async.AsyncIntake.Accepted.class)))
   @Operation(summary = "Infer with a model version or alias")
   @POST
   @Path("/models/{model}/versions/{version}/infer")
