@@ -67,6 +67,8 @@ class BatchJobsApiTest {
     JsonPath job = awaitFinished(id);
 
     assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
+    assertThat(job.getString("engine")).isEqualTo("lambda");
+    assertThat(job.getMap("estimated_cost_usd")).doesNotContainKey("emr_serverless");
     assertThat(job.getLong("records.total")).isEqualTo(120);
     assertThat(job.getLong("records.succeeded")).isEqualTo(117);
     assertThat(job.getLong("records.failed")).isEqualTo(3);
@@ -203,5 +205,22 @@ class BatchJobsApiTest {
         .isNotEqualTo("pier-local-secret");
     assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
         java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+  }
+
+  @Test
+  void anUnknownEngineIsA400AndSparkWithoutTheConnectorA501AndGlueOutputsNeedSpark() throws Exception {
+    put("in/engine.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
+    given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\", \"engine\": \"flink\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400)
+        .body("error", equalTo("engine must be lambda or spark, not 'flink'"));
+    given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\", \"engine\": \"spark\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(501).body("error", containsString("pier.batch.spark.classpath"));
+    given().contentType("application/json")
+        .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\","
+            + " \"output\": \"glue://scores.daily\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400)
+        .body("error", equalTo("glue:// outputs are written by engine spark; the Lambda path writes s3://"));
   }
 }

@@ -3,7 +3,6 @@ package dev.pier.spark;
 import dev.pier.batch.ChunkScorer;
 import dev.pier.batch.RowSource;
 import dev.pier.runtime.Tensor;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -137,7 +136,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
       }
       Object v = rows[row].get(i);
       if (v instanceof scala.collection.Seq<?> seq) {
-        return new ArrayList<>(scala.jdk.javaapi.CollectionConverters.asJava(seq));
+        return scala.jdk.javaapi.CollectionConverters.asJava(seq); // a view, not a copy
       }
       return v;
     }

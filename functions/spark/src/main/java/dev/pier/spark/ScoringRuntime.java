@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ScoringRuntime {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** One per registry: options that differ only in how a job scores share the loaded models. */
   private static final Map<ScoringOptions, ScoringRuntime> RUNTIMES = new ConcurrentHashMap<>();
 
   final ModelRegistry registry;
@@ -61,7 +62,10 @@ final class ScoringRuntime {
   }
 
   static ScoringRuntime of(ScoringOptions options) {
-    return RUNTIMES.computeIfAbsent(options, ScoringRuntime::new);
+    ScoringOptions registry = new ScoringOptions(options.region(), options.dynamoDbEndpoint(), options.s3Endpoint(),
+        options.accessKeyId(), options.secretAccessKey(), options.registryTable(), options.artifactsBucket(), 1, 1,
+        false, "pier_error", "");
+    return RUNTIMES.computeIfAbsent(registry, ScoringRuntime::new);
   }
 
   /** The engines found with {@link ServiceLoader}, one intra-op thread each: Spark runs one task per core. */
