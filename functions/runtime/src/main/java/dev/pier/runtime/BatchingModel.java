@@ -3,7 +3,6 @@ package dev.pier.runtime;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.registry.Batching;
-import java.lang.reflect.Array;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,16 +53,10 @@ final class BatchingModel implements LoadedModel {
 
   /** Wraps {@code model} when the policy allows batching and its signature is batch-major; else returns it. */
   static LoadedModel wrap(LoadedModel model, Batching policy, int workers) {
-    if (policy == null || policy.maxBatchSize() < 2 || !batchMajor(model.signature())) {
+    if (policy == null || policy.maxBatchSize() < 2 || !TensorRows.batchMajor(model.signature())) {
       return model;
     }
     return new BatchingModel(model, policy, workers);
-  }
-
-  static boolean batchMajor(Signature s) {
-    return !s.inputs().isEmpty()
-        && s.inputs().stream().allMatch(t -> t.rank() > 0 && t.dim(0) == -1)
-        && s.outputs().stream().allMatch(t -> t.rank() > 0 && t.dim(0) == -1);
   }
 
   @Override
@@ -186,9 +179,9 @@ final class BatchingModel implements LoadedModel {
       return;
     }
     try {
-      List<Tensor> combined = concat(batch);
-      List<Tensor> outputs = model.infer(combined, batch.get(0).outputs);
       int total = batch.stream().mapToInt(p -> p.rows).sum();
+      List<Tensor> outputs = model.infer(TensorRows.concat(batch.stream().map(p -> p.inputs).toList(), total),
+          batch.get(0).outputs);
       for (Tensor out : outputs) {
         if (out.shape().length == 0 || out.shape()[0] != total) {
           throw new IllegalStateException("output '" + out.name() + "' is not batch-major");
@@ -198,7 +191,7 @@ final class BatchingModel implements LoadedModel {
       for (Pending p : batch) {
         List<Tensor> mine = new ArrayList<>(outputs.size());
         for (Tensor out : outputs) {
-          mine.add(slice(out, offset, p.rows, total));
+          mine.add(TensorRows.slice(out, offset, p.rows, total));
         }
         offset += p.rows;
         p.result.complete(mine);
@@ -214,39 +207,6 @@ final class BatchingModel implements LoadedModel {
     } catch (RuntimeException e) {
       p.result.completeExceptionally(e);
     }
-  }
-
-  private static List<Tensor> concat(List<Pending> batch) {
-    List<Tensor> first = batch.get(0).inputs;
-    int total = batch.stream().mapToInt(p -> p.rows).sum();
-    List<Tensor> combined = new ArrayList<>(first.size());
-    for (int i = 0; i < first.size(); i++) {
-      Tensor t0 = first.get(i);
-      int length = 0;
-      for (Pending p : batch) {
-        length += p.inputs.get(i).length();
-      }
-      Object data = Array.newInstance(t0.data().getClass().getComponentType(), length);
-      int at = 0;
-      for (Pending p : batch) {
-        Tensor t = p.inputs.get(i);
-        System.arraycopy(t.data(), 0, data, at, t.length());
-        at += t.length();
-      }
-      long[] shape = t0.shape().clone();
-      shape[0] = total;
-      combined.add(new Tensor(t0.name(), t0.datatype(), shape, data));
-    }
-    return combined;
-  }
-
-  private static Tensor slice(Tensor out, int fromRow, int rows, int totalRows) {
-    int perRow = out.length() / totalRows;
-    Object data = Array.newInstance(out.data().getClass().getComponentType(), perRow * rows);
-    System.arraycopy(out.data(), fromRow * perRow, data, 0, perRow * rows);
-    long[] shape = out.shape().clone();
-    shape[0] = rows;
-    return new Tensor(out.name(), out.datatype(), shape, data);
   }
 
   @Override

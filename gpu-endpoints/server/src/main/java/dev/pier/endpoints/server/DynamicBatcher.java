@@ -1,10 +1,9 @@
 package dev.pier.endpoints.server;
 
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.tensor.Signature;
 import dev.pier.runtime.LoadedModel;
 import dev.pier.runtime.Tensor;
-import java.lang.reflect.Array;
+import dev.pier.runtime.TensorRows;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,7 +51,7 @@ public final class DynamicBatcher implements AutoCloseable {
     this.model = model;
     this.policy = policy;
     this.metrics = metrics;
-    this.combinable = policy.batches() && batchMajor(model.signature());
+    this.combinable = policy.batches() && TensorRows.batchMajor(model.signature());
     List<Integer> preferred = policy.preferredBatchSizes();
     this.largestPreferred = preferred.isEmpty() ? policy.maxBatchSize() : preferred.get(preferred.size() - 1);
     this.queues = new ArrayDeque[policy.priorityLevels()];
@@ -66,12 +65,6 @@ public final class DynamicBatcher implements AutoCloseable {
       int index = i;
       workers.add(Thread.ofPlatform().daemon().name("pier-endpoint-instance-" + i).start(() -> work(index)));
     }
-  }
-
-  static boolean batchMajor(Signature s) {
-    return !s.inputs().isEmpty()
-        && s.inputs().stream().allMatch(t -> t.rank() > 0 && t.dim(0) == -1)
-        && s.outputs().stream().allMatch(t -> t.rank() > 0 && t.dim(0) == -1);
   }
 
   /** Whether requests are combined into one engine call (the policy batches and the model is batch-major). */
@@ -324,7 +317,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     List<Tensor> outputs;
     try {
-      outputs = model.infer(concat(batch, total), batch.get(0).outputs);
+      outputs = model.infer(TensorRows.concat(batch.stream().map(p -> p.inputs).toList(), total), batch.get(0).outputs);
       for (Tensor out : outputs) {
         if (out.shape().length == 0 || out.shape()[0] != total) {
           throw new IllegalStateException("output '" + out.name() + "' is not batch-major");
@@ -340,7 +333,7 @@ public final class DynamicBatcher implements AutoCloseable {
     for (Pending p : batch) {
       List<Tensor> mine = new ArrayList<>(outputs.size());
       for (Tensor out : outputs) {
-        mine.add(slice(out, offset, p.rows, total));
+        mine.add(TensorRows.slice(out, offset, p.rows, total));
       }
       offset += p.rows;
       metrics.latency(end - p.enqueued);
@@ -358,47 +351,6 @@ public final class DynamicBatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       p.result.completeExceptionally(e);
     }
-  }
-
-  private static List<Tensor> concat(List<Pending> batch, int total) {
-    List<Tensor> first = batch.get(0).inputs;
-    List<Tensor> combined = new ArrayList<>(first.size());
-    for (int i = 0; i < first.size(); i++) {
-      Tensor t0 = first.get(i);
-      int length = 0;
-      for (Pending p : batch) {
-        length += tensorNamed(p.inputs, t0.name()).length();
-      }
-      Object data = Array.newInstance(t0.data().getClass().getComponentType(), length);
-      int at = 0;
-      for (Pending p : batch) {
-        Tensor t = tensorNamed(p.inputs, t0.name());
-        System.arraycopy(t.data(), 0, data, at, t.length());
-        at += t.length();
-      }
-      long[] shape = t0.shape().clone();
-      shape[0] = total;
-      combined.add(new Tensor(t0.name(), t0.datatype(), shape, data));
-    }
-    return combined;
-  }
-
-  private static Tensor tensorNamed(List<Tensor> inputs, String name) {
-    for (Tensor t : inputs) {
-      if (t.name().equals(name)) {
-        return t;
-      }
-    }
-    throw new IllegalStateException("input '" + name + "' missing from a compatible request");
-  }
-
-  private static Tensor slice(Tensor out, int fromRow, int rows, int totalRows) {
-    int perRow = out.length() / totalRows;
-    Object data = Array.newInstance(out.data().getClass().getComponentType(), perRow * rows);
-    System.arraycopy(out.data(), fromRow * perRow, data, 0, perRow * rows);
-    long[] shape = out.shape().clone();
-    shape[0] = rows;
-    return new Tensor(out.name(), out.datatype(), shape, data);
   }
 
   /** Stops the instances; requests still queued run alone first, so nothing accepted is lost. */
