@@ -184,6 +184,10 @@ class SearchBookkeepingTest {
       }
       nanos[i] = System.nanoTime() - t;
       reads[i] = itemsRead.get() - r;
+      if ((i + 1) % 500 == 0) { // progress, so that a run stopped early still gives its figures
+        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms and %.1f items read per trial%n", i - 498, i + 1,
+            mean(nanos, i - 499, i + 1) / 1e6, mean(reads, i - 499, i + 1));
+      }
     }
     assertThat(worker.handle(task("suggest", job.id())).path("done").asBoolean()).isTrue();
     long r = itemsRead.get();
