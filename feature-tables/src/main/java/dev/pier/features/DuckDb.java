@@ -8,14 +8,15 @@ import java.sql.SQLException;
 /**
  * A fresh in-memory DuckDB per use. DuckDB is an optional dependency: the plain server and the container carry it,
  * the Lambda zip does not (its 80 MB jar unpacks to 249 MB against Lambda's 250 MB cap), and there the feature
- * store's offline parts answer 501 instead of failing obscurely.
+ * store's offline parts (and training's dataset reader) answer 501 instead of failing obscurely.
  */
-final class DuckDb {
+public final class DuckDb {
   private static final boolean PRESENT = present();
 
   private DuckDb() {}
 
-  static Connection open(String purpose) throws SQLException {
+  /** A new in-memory database; {@code purpose} names what needed it in the 501 a build without DuckDB answers. */
+  public static Connection open(String purpose) throws SQLException {
     return open(purpose, false);
   }
 
@@ -24,6 +25,11 @@ final class DuckDb {
     if (!PRESENT) {
       throw PierException.notImplemented(purpose + " needs DuckDB, which this build (the Lambda zip) does not carry;"
           + " call the plain server or container build of the api for it");
+    }
+    try { // registers the driver for this class loader: DriverManager loaded drivers once, perhaps in another app's
+      Class.forName("org.duckdb.DuckDBDriver", true, DuckDb.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
     }
     java.util.Properties p = new java.util.Properties();
     if (stream) {

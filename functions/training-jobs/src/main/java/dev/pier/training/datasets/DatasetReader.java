@@ -1,9 +1,9 @@
 package dev.pier.training.datasets;
 
+import dev.pier.features.DuckDb;
 import dev.pier.kernel.PierException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,7 +17,6 @@ import java.util.stream.Collectors;
  * the feature store: the plain server carries it; where it is missing (the Lambda zip) reading answers 501.
  */
 public final class DatasetReader {
-  private static final boolean PRESENT = present();
 
   /** What a version records of its data. */
   public record Profile(List<Column> schema, long rows) {}
@@ -118,28 +117,10 @@ public final class DatasetReader {
   }
 
   private static Connection open() throws SQLException {
-    if (!PRESENT) {
-      throw PierException.notImplemented("reading datasets needs DuckDB, which this build (the Lambda zip) does not"
-          + " carry; call the plain server or container build of the api for it");
-    }
-    try { // registers the driver for this class loader: DriverManager loaded drivers once, perhaps in another app's
-      Class.forName("org.duckdb.DuckDBDriver", true, DatasetReader.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(e);
-    }
-    return DriverManager.getConnection("jdbc:duckdb:");
+    return DuckDb.open("reading datasets");
   }
 
   private static String firstLine(String s) {
     return s == null ? "" : s.lines().findFirst().orElse("");
-  }
-
-  private static boolean present() {
-    try {
-      Class.forName("org.duckdb.DuckDBDriver", false, DatasetReader.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
   }
 }
