@@ -336,8 +336,9 @@ public interface PierConfig {
 
     interface Spark {
       /**
-       * Local mode: the Spark connector's class path (functions/spark/target/spark-classpath.txt's content plus its
-       * classes; {@code ./pier up} sets it when the connector is built). Unset: engine spark answers 501.
+       * Local mode: the Spark connector's class path: its classes and {@code @functions/spark/target/spark-classpath.txt}
+       * (an {@code @FILE} entry stands for the class path in FILE; {@code ./pier up} sets it when the connector is
+       * built). Unset: engine spark answers 501.
        */
       Optional<String> classpath();
 

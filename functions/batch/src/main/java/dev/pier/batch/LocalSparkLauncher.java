@@ -51,6 +51,22 @@ public final class LocalSparkLauncher implements JobLauncher {
     this.heap = heap;
   }
 
+  /**
+   * {@code classpath} with each {@code @FILE} entry replaced by the class path that FILE holds (the connector's build
+   * writes one). This keeps Spark's 25 KB class path off the server's command line: ONNX Runtime crashes the JVM
+   * (SIGSEGV, no hs_err file) in a process whose command line carries one that long.
+   */
+  public static String expand(String classpath) {
+    java.util.StringJoiner out = new java.util.StringJoiner(java.io.File.pathSeparator);
+    for (String entry : classpath.split(java.io.File.pathSeparator)) {
+      String part = entry.startsWith("@") ? classpathFrom(Path.of(entry.substring(1))) : entry;
+      if (part != null && !part.isBlank()) {
+        out.add(part);
+      }
+    }
+    return out.toString();
+  }
+
   /** The class path written by the connector's build, or null when it is not there. */
   public static String classpathFrom(Path file) {
     try {

@@ -105,7 +105,7 @@ public class BatchWiring {
    * this server's JVM; see {@link LocalSparkLauncher}); null when no class path is configured.
    */
   private static JobLauncher localSpark(PierConfig pier, LocalStandIns standIns, JobsTable table) {
-    String classpath = pier.batch().spark().classpath().orElse(null);
+    String classpath = pier.batch().spark().classpath().map(LocalSparkLauncher::expand).orElse(null);
     if (classpath == null || classpath.isBlank()) {
       return null;
     }
