@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -212,7 +213,8 @@ public final class HistoricalRetrieval {
     }
   }
 
-  private static void loadEntityRows(Connection db, Catalog catalog, Set<String> joinKeys,
+  /** The entity rows (row number, timestamp, join keys) into table {@code entity_rows} of a fresh database. */
+  static void loadEntityRows(Connection db, Catalog catalog, Collection<String> joinKeys,
       Map<String, List<Object>> keys, List<Instant> times) throws SQLException {
     StringBuilder create = new StringBuilder("CREATE TABLE entity_rows (_row BIGINT, _ts TIMESTAMP");
     StringBuilder insert = new StringBuilder("INSERT INTO entity_rows VALUES (?, make_timestamp(?)");

@@ -2,7 +2,6 @@ package dev.pier.features;
 
 import dev.pier.kernel.PierException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -65,7 +64,7 @@ public final class PointInTimeLookup {
     long started = System.nanoTime();
     try (Connection db = DuckDb.open("point-in-time feature lookup")) {
       List<String> keyNames = new ArrayList<>(keys.keySet());
-      load(db, catalog, keyNames, keys, times);
+      HistoricalRetrieval.loadEntityRows(db, catalog, keyNames, keys, times);
       for (var e : byView.entrySet()) {
         join(db, catalog, catalog.view(e.getKey()), e.getValue(), out);
       }
@@ -98,33 +97,6 @@ public final class PointInTimeLookup {
       };
     } catch (IllegalArgumentException e) {
       throw PierException.badRequest("instances[" + instance + "]." + field + ": " + e.getMessage());
-    }
-  }
-
-  private static void load(Connection db, Catalog catalog, List<String> keyNames, Map<String, List<Object>> keys,
-      List<Instant> times) throws SQLException {
-    StringBuilder create = new StringBuilder("CREATE TEMP TABLE entity_rows (_row BIGINT, _ts TIMESTAMP");
-    StringBuilder insert = new StringBuilder("INSERT INTO entity_rows VALUES (?, make_timestamp(?)");
-    List<Dtype> types = new ArrayList<>();
-    for (String k : keyNames) {
-      Dtype t = catalog.entityByJoinKey(k).valueType();
-      types.add(t);
-      create.append(", ").append(OfflineStore.quote(k)).append(' ').append(t.sql());
-      insert.append(", ?");
-    }
-    try (Statement s = db.createStatement()) {
-      s.execute(create.append(')').toString());
-    }
-    try (PreparedStatement p = db.prepareStatement(insert.append(')').toString())) {
-      for (int i = 0; i < times.size(); i++) {
-        p.setLong(1, i);
-        p.setLong(2, Timestamps.micros(times.get(i)));
-        for (int c = 0; c < keyNames.size(); c++) {
-          HistoricalRetrieval.bind(p, c + 3, types.get(c), keys.get(keyNames.get(c)).get(i));
-        }
-        p.addBatch();
-      }
-      p.executeBatch();
     }
   }
 
