@@ -35,6 +35,16 @@ class RequestJsonTest {
   }
 
   @Test
+  void aDuplicateKeyDeepInsideATreeIsFoundTooWithItsPlace() {
+    String body = "{\"inputs\":[{\"name\":\"a\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1],"
+        + "\"shape\":[2]}]}";
+    assertThatThrownBy(() -> RequestJson.readTree(body.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageStartingWith("malformed JSON: duplicate key 'shape'")
+        .hasMessageContaining("(line 1, column");
+  }
+
+  @Test
   void aMapperConfiguredElsewhereGetsTheSameRules() {
     ObjectMapper quarkus = RequestJson.configure(new ObjectMapper());
     assertThatThrownBy(() -> quarkus.readTree("{\"a\":1,\"a\":2}")).isInstanceOf(JacksonException.class)

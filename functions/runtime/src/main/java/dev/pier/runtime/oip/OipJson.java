@@ -102,11 +102,12 @@ public final class OipJson {
       throw PierException.badRequest("'inputs' must not be empty");
     }
     List<Tensor> tensors = new ArrayList<>(inputs.size());
-    Set<String> names = new HashSet<>();
     for (int i = 0; i < inputs.size(); i++) {
       Tensor t = parseTensor(inputs.get(i), "inputs[" + i + "]", binary);
-      if (!names.add(t.name())) {
-        throw PierException.badRequest("duplicate input '" + t.name() + "'");
+      for (Tensor earlier : tensors) { // a model has a handful of inputs: a scan, not a set per request
+        if (earlier.name().equals(t.name())) {
+          throw PierException.badRequest("duplicate input '" + t.name() + "'");
+        }
       }
       tensors.add(t);
     }
@@ -114,12 +115,18 @@ public final class OipJson {
       throw PierException.badRequest(binary.remaining() + " bytes of binary data are left over after the inputs'"
           + " binary_data_size");
     }
+    JsonNode requested = root.get("outputs");
+    boolean allBinary = parameters != null && parameters.path("binary_data_output").asBoolean(false);
+    if (!allBinary && (requested == null || requested.isNull())) {
+      return new InferenceRequest(id == null || id.isNull() ? null : id.asText(), tensors, List.of(),
+          unit == null || unit.isNull() ? null : unit.asText(),
+          explain == null || explain.isNull() ? null : explain.asText(), Set.of());
+    }
     List<String> outputs = new ArrayList<>();
     Set<String> binaryOutputs = new HashSet<>();
-    if (parameters != null && parameters.path("binary_data_output").asBoolean(false)) {
+    if (allBinary) {
       binaryOutputs.add("*");
     }
-    JsonNode requested = root.get("outputs");
     if (requested != null && !requested.isNull()) {
       if (!requested.isArray()) {
         throw PierException.badRequest("'outputs' must be an array of {\"name\": ...}");
