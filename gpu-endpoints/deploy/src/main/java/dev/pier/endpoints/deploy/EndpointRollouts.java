@@ -67,6 +67,15 @@ public final class EndpointRollouts {
         if (alias == null || alias.equals(current.alias())) {
           return current;
         }
+        if (current.alias() == null) { // deploying since registration: the alias moves with it once InService
+          EndpointDeployment with = new EndpointDeployment(model, version, alias, actor, current.endpointName(),
+              current.endpointConfigName(), current.phase(), current.endpointStatus(), current.reason(),
+              current.revision() + 1, clock.instant());
+          if (store.put(with, current.revision())) {
+            return with;
+          }
+          continue;
+        }
         throw PierException.conflict("version " + version + " of '" + model + "' is being deployed to endpoint "
             + current.endpointName() + " (" + current.endpointStatus() + ") to move alias '" + current.alias()
             + "'; ask again once it is finished");
@@ -78,6 +87,26 @@ public final class EndpointRollouts {
       }
     }
     throw PierException.unavailable("too many concurrent deployments of version " + version + "; retry", null);
+  }
+
+  /**
+   * A newly registered endpoint-placed version: its endpoint is deployed (no alias moves). One that cannot be (a bad
+   * placement) is recorded as failed with the reason, so the version says why it has no endpoint; the registration
+   * itself stands.
+   */
+  public EndpointDeployment requestOnRegistration(ModelVersion v) {
+    if (!v.onEndpoint()) {
+      return null;
+    }
+    try {
+      return request(v.model(), v.version(), null, v.governance().createdBy());
+    } catch (PierException e) {
+      EndpointDeployment failed = new EndpointDeployment(v.model(), v.version(), null, v.governance().createdBy(),
+          v.placement().endpointFor(v.model(), v.version()), null, Phase.FAILED, "NotDeployed", e.getMessage(), 1,
+          clock.instant());
+      store.put(failed, 0);
+      return failed;
+    }
   }
 
   /** The version's deployment as last recorded; null when it was never deployed. */
@@ -221,6 +250,11 @@ public final class EndpointRollouts {
         v.artifact().sha256(), settings.image(), "s3://" + registry.artifacts().bucket() + "/" + v.artifact().key(),
         settings.roleArn(), type, count == null ? 1 : count,
         Map.of("PIER_METADATA", metadata, "PIER_MODEL_NAME", v.model()));
+  }
+
+  /** Whether {@code v}'s endpoint is InService on {@code v}'s configuration now (one DescribeEndpoint). */
+  public boolean serving(ModelVersion v) {
+    return deployer.readiness(spec(v)).ready();
   }
 
   /** The deployments a (re)started server continues. */

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * records every operation and the last UpdateEndpoint request. It does not
  * run containers, check IAM or model data, or time the traffic shift.
  */
-final class SageMakerStandIn implements AutoCloseable {
+public final class SageMakerStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpServer server;
   final Map<String, JsonNode> models = new ConcurrentHashMap<>();
@@ -38,7 +38,7 @@ final class SageMakerStandIn implements AutoCloseable {
   final List<String> operations = new ArrayList<>();
   volatile JsonNode lastUpdate;
   /** Application Auto Scaling: scalable targets and policies by resource id. */
-  final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
+  public final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
   final Map<String, JsonNode> scalingPolicies = new ConcurrentHashMap<>();
   private volatile String rollBackReason;
   private volatile String failCreateReason;
@@ -50,13 +50,13 @@ final class SageMakerStandIn implements AutoCloseable {
     String failureReason;
   }
 
-  SageMakerStandIn() throws IOException {
+  public SageMakerStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
@@ -65,12 +65,12 @@ final class SageMakerStandIn implements AutoCloseable {
   }
 
   /** The next endpoint created goes from Creating to Failed with {@code reason}, as one whose container fails does. */
-  void failNextCreate(String reason) {
+  public void failNextCreate(String reason) {
     failCreateReason = reason;
   }
 
   /** The SageMaker operations recorded so far, of one name. */
-  long count(String operation) {
+  public long count(String operation) {
     synchronized (operations) {
       return operations.stream().filter(operation::equals).count();
     }
