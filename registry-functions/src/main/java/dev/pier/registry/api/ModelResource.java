@@ -33,6 +33,7 @@ import java.util.List;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -146,7 +147,9 @@ public class ModelResource {
   @APIResponse(responseCode = "200", description = "The alias, moved",
       content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.AliasBody.class)))
   @APIResponse(responseCode = "202", description = "Held until the version's SageMaker endpoint is InService (where "
-      + "endpoint deployment is on): the deployment that will move it")
+      + "endpoint deployment is on): the deployment that will move it",
+      content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "The endpoint deployment, as GET /api/v1/models/{model}/versions/{version}/endpoint shows it")))
   @Operation(summary = "Move an alias (with an optional canary)")
   @PUT
   @Path("/{model}/aliases/{alias}")
