@@ -24,6 +24,9 @@ public final class EndpointsStack extends Stack {
   public EndpointsStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
     super(scope, id, props);
     endpoints.add(createGpuEndpoint(config, data));
+    if (config.ecsGpu() != null) {
+      new EcsGpuService(this, "EcsGpu", config, config.ecsGpu(), data);
+    }
   }
 
   public List<GpuEndpoint> endpoints() {

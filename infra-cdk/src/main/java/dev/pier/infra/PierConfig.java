@@ -49,7 +49,8 @@ public record PierConfig(
     String gpuImage,
     String gpuModelDataUrl,
     Retention retention,
-    boolean requireArtifactSignature) {
+    boolean requireArtifactSignature,
+    EcsGpu ecsGpu) {
 
   public enum Stage { dev, prod }
 
@@ -168,7 +169,28 @@ public record PierConfig(
         s.get("gpuImage", DEFAULT_GPU_IMAGE),
         s.get("gpuModelDataUrl", null),
         retention(s, stage),
-        Boolean.parseBoolean(s.get("requireArtifactSignature", "false")));
+        Boolean.parseBoolean(s.get("requireArtifactSignature", "false")),
+        Boolean.parseBoolean(s.get("ecsGpu", "false")) ? new EcsGpu(s.get("ecsGpuInstanceType", "g5.xlarge"),
+            s.get("ecsGpuImageTag", "latest"), s.integer("ecsGpuMaxTasks", 4)) : null);
+  }
+
+  /**
+   * The second GPU placement, on when context {@code ecsGpu=true} (off by default): Pier's endpoint image as an ECS
+   * service on GPU instances, one task per GPU (see {@link EcsGpuService}).
+   *
+   * @param instanceType an EC2 GPU type, e.g. {@code g5.xlarge} (one GPU)
+   * @param imageTag the tag of Pier's endpoint image in the account's {@code pier-endpoint} ECR repository
+   * @param maxTasks the most tasks (and so GPU instances) the service scales out to
+   */
+  public record EcsGpu(String instanceType, String imageTag, int maxTasks) {
+    public EcsGpu {
+      if (maxTasks < 1) {
+        throw new IllegalArgumentException("ecsGpuMaxTasks must be at least 1, got " + maxTasks);
+      }
+      if (!instanceType.matches("(g[0-9]|p[0-9])[a-z0-9]*\\.[0-9]*[a-z]+")) {
+        throw new IllegalArgumentException("ecsGpuInstanceType must be an EC2 GPU type (g*/p*), got " + instanceType);
+      }
+    }
   }
 
   private static Retention retention(Settings s, Stage stage) {

@@ -1,5 +1,7 @@
 package dev.pier.infra;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -115,5 +117,35 @@ class EndpointsStackTest {
                 "Resource", List.of(
                     Map.of("Ref", Match.stringLikeRegexp("GpuEndpointSuccessTopic.*")),
                     Map.of("Ref", Match.stringLikeRegexp("GpuEndpointErrorTopic.*"))))))))));
+  }
+
+  @Test
+  void ecsGpuPlacementIsOffByDefaultAndWithItsContextFlagRunsTheEndpointImageOnePerGpuWithAutoscaling() {
+    for (Template t : List.of(dev, prod)) {
+      t.resourceCountIs("AWS::ECS::Cluster", 0);
+      t.resourceCountIs("AWS::ECS::Service", 0);
+    }
+    Deployments.Deployment withFlag = Deployments.synth("ecs-gpu", Map.of("ecsGpu", "true", "ecsGpuMaxTasks", "3"));
+    Template ecs = withFlag.template(withFlag.stacks().endpoints());
+    ecs.resourceCountIs("AWS::ECS::Cluster", 1);
+    assertThat(Json.write(ecs.toJSON())).contains("\"g5.xlarge\"");
+    ecs.hasResourceProperties("AWS::AutoScaling::AutoScalingGroup", Map.of("MinSize", "0", "MaxSize", "3"));
+    ecs.hasResourceProperties("AWS::ECS::CapacityProvider", Map.of("AutoScalingGroupProvider", Match.objectLike(Map.of(
+        "ManagedScaling", Match.objectLike(Map.of("Status", "ENABLED", "TargetCapacity", 100))))));
+    ecs.hasResourceProperties("AWS::ECS::TaskDefinition", Map.of("ContainerDefinitions", List.of(Match.objectLike(
+        Map.of("ResourceRequirements", List.of(Map.of("Type", "GPU", "Value", "1")),
+            "PortMappings", List.of(Match.objectLike(Map.of("ContainerPort", 8080))),
+            "Environment", Match.arrayWith(List.of(Map.of("Name", "PIER_DEVICE", "Value", "cuda"))))))));
+    ecs.hasResourceProperties("AWS::ECS::Service", Map.of("CapacityProviderStrategy", List.of(Match.objectLike(
+        Map.of("Weight", 1)))));
+    ecs.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", Map.of("HealthCheckPath", "/ping"));
+    ecs.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", Map.of("Scheme", "internal"));
+    ecs.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", Map.of(
+        "ServiceNamespace", "ecs", "MinCapacity", 1, "MaxCapacity", 3));
+    ecs.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", Map.of(
+        "TargetTrackingScalingPolicyConfiguration", Match.objectLike(Map.of(
+            "PredefinedMetricSpecification", Match.objectLike(Map.of(
+                "PredefinedMetricType", "ALBRequestCountPerTarget")),
+            "TargetValue", EcsGpuService.REQUESTS_PER_TASK))));
   }
 }

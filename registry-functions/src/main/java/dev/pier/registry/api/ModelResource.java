@@ -5,6 +5,7 @@ import dev.pier.kernel.PierException;
 import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.CallerIdentity;
 import dev.pier.kernel.security.Permission;
+import dev.pier.registry.Alias;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.Names;
@@ -12,6 +13,7 @@ import dev.pier.registry.NewVersion;
 import dev.pier.registry.Page;
 import dev.pier.registry.RegisteredModel;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.inject.Instance;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -31,6 +33,7 @@ import java.util.List;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -45,11 +48,13 @@ public class ModelResource {
   private final ModelRegistry registry;
   private final ServingChecks serving;
   private final CallerIdentity caller;
+  private final Instance<AliasGate> gates;
 
-  public ModelResource(ModelRegistry registry, ServingChecks serving, CallerIdentity caller) {
+  public ModelResource(ModelRegistry registry, ServingChecks serving, CallerIdentity caller, Instance<AliasGate> gates) {
     this.registry = registry;
     this.serving = serving;
     this.caller = caller;
+    this.gates = gates;
   }
 
   @Operation(summary = "List models")
@@ -139,13 +144,27 @@ public class ModelResource {
     return Response.ok(versionJson(v)).tag(Long.toString(v.revision())).build();
   }
 
+  @APIResponse(responseCode = "200", description = "The alias, moved",
+      content = @Content(mediaType = "application/json", schema = @Schema(implementation = RegistryJson.AliasBody.class)))
+  @APIResponse(responseCode = "202", description = "Held until the version's SageMaker endpoint is InService (where "
+      + "endpoint deployment is on): the deployment that will move it",
+      content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT,
+          description = "The endpoint deployment, as GET /api/v1/models/{model}/versions/{version}/endpoint shows it")))
   @Operation(summary = "Move an alias (with an optional canary)")
   @PUT
   @Path("/{model}/aliases/{alias}")
   @Authorize(Permission.ALIAS)
-  public RegistryJson.AliasBody setAlias(@PathParam("model") String model, @PathParam("alias") String alias,
-      byte[] body) {
-    return RegistryJson.alias(registry.setAlias(model, alias, AliasTargetJson.parse(body), caller.principal()));
+  public Response setAlias(@PathParam("model") String model, @PathParam("alias") String alias, byte[] body) {
+    Alias.Target target = AliasTargetJson.parse(body);
+    if (target.canary() == null && !gates.isUnsatisfied()) {
+      for (AliasGate gate : gates) {
+        Object held = gate.hold(model, target.version(), alias, caller.principal());
+        if (held != null) {
+          return Response.accepted(held).build();
+        }
+      }
+    }
+    return Response.ok(RegistryJson.alias(registry.setAlias(model, alias, target, caller.principal()))).build();
   }
 
   /** Returns the alias to its previous target; 409 when it has none. */

@@ -12,6 +12,10 @@ import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.DeploymentConfig;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
 import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
+import software.amazon.awssdk.services.sagemaker.model.ModelCompressionType;
+import software.amazon.awssdk.services.sagemaker.model.ModelDataSource;
+import software.amazon.awssdk.services.sagemaker.model.S3ModelDataSource;
+import software.amazon.awssdk.services.sagemaker.model.S3ModelDataType;
 import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
 import software.amazon.awssdk.services.sagemaker.model.Tag;
@@ -46,8 +50,7 @@ public final class EndpointDeployer {
     String name = spec.sageMakerModelName();
     if (!exists(() -> sagemaker.describeModel(r -> r.modelName(name)))) {
       sagemaker.createModel(r -> r.modelName(name).executionRoleArn(spec.roleArn())
-          .primaryContainer(ContainerDefinition.builder().image(spec.image()).modelDataUrl(spec.modelDataUrl())
-              .environment(spec.environment()).build())
+          .primaryContainer(container(spec))
           .tags(tags(spec)));
     }
     if (!exists(() -> sagemaker.describeEndpointConfig(r -> r.endpointConfigName(name)))) {
@@ -65,6 +68,10 @@ public final class EndpointDeployer {
       return new Deployment(Action.UNCHANGED, name);
     }
     EndpointStatus status = current.endpointStatus();
+    if (status == EndpointStatus.UPDATING && current.pendingDeploymentSummary() != null
+        && name.equals(current.pendingDeploymentSummary().endpointConfigName())) {
+      return new Deployment(Action.UPDATED, name); // already shifting to it (a deploy resumed after a crash)
+    }
     if (status == EndpointStatus.CREATING || status == EndpointStatus.UPDATING
         || status == EndpointStatus.ROLLING_BACK || status == EndpointStatus.SYSTEM_UPDATING) {
       throw PierException.conflict("endpoint " + spec.endpointName() + " is " + status
@@ -84,6 +91,21 @@ public final class EndpointDeployer {
     return new Readiness(d.endpointStatusAsString(), d.endpointConfigName(),
         d.endpointStatus() == EndpointStatus.IN_SERVICE && spec.sageMakerModelName().equals(d.endpointConfigName()),
         d.failureReason());
+  }
+
+  /**
+   * Pier's image with the version's artifact: a {@code .tar.gz} as SageMaker's model data (unpacked into
+   * {@code /opt/ml/model}), any other object uncompressed, as it is in Pier's content-addressed store — SageMaker
+   * copies it to the instance's disk, so a model of many GB is never unpacked nor held in memory on the way.
+   */
+  static ContainerDefinition container(DeploySpec spec) {
+    ContainerDefinition.Builder c = ContainerDefinition.builder().image(spec.image()).environment(spec.environment());
+    if (spec.modelDataUrl().endsWith(".tar.gz")) {
+      return c.modelDataUrl(spec.modelDataUrl()).build();
+    }
+    return c.modelDataSource(ModelDataSource.builder().s3DataSource(S3ModelDataSource.builder()
+        .s3Uri(spec.modelDataUrl()).s3DataType(S3ModelDataType.S3_OBJECT)
+        .compressionType(ModelCompressionType.NONE).build()).build()).build();
   }
 
   static DeploymentConfig deploymentConfig(Rollout rollout) {

@@ -23,10 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * "Could not find …"), and moves an endpoint from Creating/Updating to InService on the next Describe (an update's configuration shows
  * once it is InService, as SageMaker reports the old one during the shift) — or, when {@link #rollBackNextUpdate} was
  * called, through RollingBack to InService on its old configuration with a failure reason, as an alarm during a
- * blue/green shift does. It records every operation and the last UpdateEndpoint request. It does not
+ * blue/green shift does ({@link #failNextCreate}: Creating to Failed). Describing an endpoint being updated shows the
+ * configuration it moves to as PendingDeploymentSummary. It also answers Application Auto Scaling's
+ * RegisterScalableTarget and PutScalingPolicy ({@code AnyScaleFrontendService.*}, same protocol) and keeps them. It
+ * records every operation and the last UpdateEndpoint request. It does not
  * run containers, check IAM or model data, or time the traffic shift.
  */
-final class SageMakerStandIn implements AutoCloseable {
+public final class SageMakerStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpServer server;
   final Map<String, JsonNode> models = new ConcurrentHashMap<>();
@@ -34,7 +37,11 @@ final class SageMakerStandIn implements AutoCloseable {
   final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   final List<String> operations = new ArrayList<>();
   volatile JsonNode lastUpdate;
+  /** Application Auto Scaling: scalable targets and policies by resource id. */
+  public final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
+  final Map<String, JsonNode> scalingPolicies = new ConcurrentHashMap<>();
   private volatile String rollBackReason;
+  private volatile String failCreateReason;
 
   static final class Endpoint {
     String config;
@@ -43,18 +50,30 @@ final class SageMakerStandIn implements AutoCloseable {
     String failureReason;
   }
 
-  SageMakerStandIn() throws IOException {
+  public SageMakerStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
   void rollBackNextUpdate(String reason) {
     rollBackReason = reason;
+  }
+
+  /** The next endpoint created goes from Creating to Failed with {@code reason}, as one whose container fails does. */
+  public void failNextCreate(String reason) {
+    failCreateReason = reason;
+  }
+
+  /** The SageMaker operations recorded so far, of one name. */
+  public long count(String operation) {
+    synchronized (operations) {
+      return operations.stream().filter(operation::equals).count();
+    }
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -67,6 +86,15 @@ final class SageMakerStandIn implements AutoCloseable {
       }
       ObjectNode out = JSON.createObjectNode();
       switch (op) {
+        case "RegisterScalableTarget" -> scalableTargets.put(body.path("ResourceId").asText(), body);
+        case "PutScalingPolicy" -> {
+          if (!scalableTargets.containsKey(body.path("ResourceId").asText())) {
+            error(ex, "ObjectNotFoundException", "No scalable target registered for " + body.path("ResourceId"));
+            return;
+          }
+          scalingPolicies.put(body.path("ResourceId").asText(), body);
+          out.put("PolicyARN", "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:pier");
+        }
         case "CreateModel" -> {
           String name = body.path("ModelName").asText();
           if (models.putIfAbsent(name, body) != null) {
@@ -145,6 +173,10 @@ final class SageMakerStandIn implements AutoCloseable {
             if (e.failureReason != null) {
               out.put("FailureReason", e.failureReason);
             }
+            if (e.pendingConfig != null) {
+              out.putObject("PendingDeploymentSummary").put("EndpointConfigName", e.pendingConfig)
+                  .put("StartTime", 1.7e9);
+            }
             advance(e);
           }
         }
@@ -160,7 +192,12 @@ final class SageMakerStandIn implements AutoCloseable {
   /** One step of an endpoint's life per Describe. */
   private void advance(Endpoint e) {
     switch (e.status) {
-      case "Creating" -> e.status = "InService";
+      case "Creating" -> {
+        String reason = failCreateReason;
+        failCreateReason = null;
+        e.status = reason == null ? "InService" : "Failed";
+        e.failureReason = reason;
+      }
       case "Updating" -> {
         String reason = rollBackReason;
         if (reason != null) {

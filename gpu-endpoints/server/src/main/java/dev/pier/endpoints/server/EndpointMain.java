@@ -33,7 +33,7 @@ public final class EndpointMain {
 
   /** Parsed command line. */
   record Options(Path artifact, String metadata, String host, int port, String modelName, int modelVersion,
-      String device, int threads) {}
+      String device, int threads, S3Model s3) {}
 
   public static void main(String[] args) throws Exception {
     Options o;
@@ -51,7 +51,14 @@ public final class EndpointMain {
     Path artifact;
     try {
       metadata = EndpointMetadata.parse(o.metadata());
-      artifact = artifactFile(o.artifact());
+      if (o.s3() != null) {
+        long fetching = System.nanoTime();
+        artifact = o.s3().fetch(o.artifact());
+        System.out.printf("pier endpoint: s3://%s/%s (%d MiB, SHA-256 verified) on disk in %d ms%n", o.s3().bucket(),
+            o.s3().key(), Files.size(artifact) >> 20, (System.nanoTime() - fetching) / 1_000_000);
+      } else {
+        artifact = artifactFile(o.artifact());
+      }
       engine = engine(metadata, o);
       model = engine.load(artifact, metadata.signature());
     } catch (PierException e) {
@@ -81,8 +88,8 @@ public final class EndpointMain {
     for (; i < args.length; i++) {
       String k = args[i];
       if (!List.of("--artifact", "--metadata", "--port", "--host", "--model-name", "--model-version", "--device",
-          "--threads").contains(k)) {
-        throw new IllegalArgumentException("unknown option '" + k + "'; usage: serve [--artifact FILE|DIR]"
+          "--threads", "--sha256").contains(k)) {
+        throw new IllegalArgumentException("unknown option '" + k + "'; usage: serve [--artifact FILE|DIR|s3://BUCKET/KEY [--sha256 HEX]]"
             + " [--metadata JSON|@FILE] [--port N] [--host H] [--model-name M] [--model-version V]"
             + " [--device cpu|cuda] [--threads N]");
       }
@@ -91,10 +98,17 @@ public final class EndpointMain {
       }
       a.put(k, args[++i]);
     }
-    Path artifact = Path.of(a.getOrDefault("--artifact", "/opt/ml/model"));
+    String artifactArg = a.getOrDefault("--artifact", env.getOrDefault("PIER_ARTIFACT", "/opt/ml/model"));
+    S3Model s3 = S3Model.parse(artifactArg, a.getOrDefault("--sha256", env.get("PIER_ARTIFACT_SHA256")));
+    // an S3 model goes to /opt/ml/model (SageMaker's disk) where that exists, else a temporary directory
+    Path artifact = s3 == null ? Path.of(artifactArg) : Files.isDirectory(Path.of("/opt/ml"))
+        ? Path.of("/opt/ml/model") : Path.of(System.getProperty("java.io.tmpdir"), "pier-endpoint-model");
     String metadata = a.get("--metadata");
     if (metadata == null) {
       metadata = env.get("PIER_METADATA");
+    }
+    if (metadata == null && s3 != null) {
+      throw new IllegalArgumentException("an s3:// artifact needs --metadata JSON|@FILE or PIER_METADATA");
     }
     if (metadata == null) {
       Path beside = Files.isDirectory(artifact) ? artifact.resolve("metadata.json")
@@ -117,7 +131,7 @@ public final class EndpointMain {
         a.getOrDefault("--model-name", env.getOrDefault("PIER_MODEL_NAME", "model")),
         number(a.getOrDefault("--model-version", "1"), "--model-version", 1, Integer.MAX_VALUE), device,
         number(a.getOrDefault("--threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
-            "--threads", 1, 1024));
+            "--threads", 1, 1024), s3);
   }
 
   private static int number(String v, String option, int min, int max) {

@@ -1,0 +1,290 @@
+package dev.pier.endpoints.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pier.endpoints.deploy.EndpointDeployment.Phase;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.local.LocalAws;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.registry.Batching;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelVersion;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.Placement;
+import dev.pier.registry.RegistryTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.applicationautoscaling.ApplicationAutoScalingClient;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+
+/**
+ * The registry (on the DynamoDB and S3 stand-ins) wired to SageMaker and Application Auto Scaling (the real SDK
+ * clients against the HTTP-level stand-in): aliases move only once the endpoint is InService, failures and rollbacks
+ * leave them where they were, and a new controller (a restarted server) continues what a killed one left.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EndpointRolloutsTest {
+  private static final AtomicInteger NEXT = new AtomicInteger();
+  private static final Autoscaling SCALING = new Autoscaling(1, 6, Autoscaling.Metric.GPU_UTILIZATION, 70, 60, 300);
+  private Path dataDir;
+  private LocalAws aws;
+  private AwsClients clients;
+  private ModelRegistry registry;
+  private SageMakerStandIn standIn;
+  private SageMakerClient sagemaker;
+  private ApplicationAutoScalingClient autoscaling;
+  private DeploymentStore store;
+
+  @BeforeAll
+  void start() throws Exception {
+    dataDir = Files.createTempDirectory("pier-rollouts");
+    aws = LocalAws.start(dataDir);
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+    store = new DeploymentStore(clients.dynamoDb(), "endpoint-deployments");
+    store.createIfMissing();
+    store.createIfMissing(); // idempotent
+  }
+
+  @BeforeEach
+  void standIn() throws Exception {
+    if (standIn != null) {
+      sagemaker.close();
+      autoscaling.close();
+      standIn.close();
+    }
+    standIn = new SageMakerStandIn();
+    var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    sagemaker = SageMakerClient.builder().endpointOverride(standIn.endpoint()).region(Region.US_EAST_1)
+        .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
+    autoscaling = ApplicationAutoScalingClient.builder().endpointOverride(standIn.endpoint()).region(Region.US_EAST_1)
+        .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    sagemaker.close();
+    autoscaling.close();
+    standIn.close();
+    clients.close();
+    aws.close();
+  }
+
+  /** A controller as a (re)started server builds it: nothing in memory but its clients. */
+  private EndpointRollouts controller() {
+    return new EndpointRollouts(registry, new EndpointDeployer(sagemaker), new EndpointAutoscaler(autoscaling),
+        new DeploymentStore(clients.dynamoDb(), "endpoint-deployments"),
+        new EndpointRollouts.Settings("000000000000.dkr.ecr.us-east-1.amazonaws.com/pier-endpoint:1",
+            "arn:aws:iam::000000000000:role/pier-endpoint", "ml.g5.xlarge",
+            new Rollout(Rollout.Mode.LINEAR, 25, 60, 300, List.of("pier-5xx")), SCALING),
+        Clock.systemUTC());
+  }
+
+  private ModelVersion register(String model, Placement placement) throws Exception {
+    Path file = Files.writeString(Files.createTempFile(dataDir, "m", ".onnx"), model + System.nanoTime());
+    return registry.register(model, new NewVersion(Framework.ONNX, null, ModelVersion.Metadata.NONE,
+        new ModelVersion.Serving(new Batching(16, 2000), placement), null), file, null, "alice");
+  }
+
+  private static Placement endpoint(String name, String type, Integer count) {
+    return new Placement(Placement.Kind.ENDPOINT, name, type, count, null);
+  }
+
+  private Integer production(String model) {
+    try {
+      return registry.alias(model, "production").version();
+    } catch (PierException e) {
+      return null;
+    }
+  }
+
+  @Test
+  void theAliasMovesOnlyOnceTheCreatedEndpointIsInServiceThenAutoscalingIsApplied() throws Exception {
+    String m = "shop-" + NEXT.incrementAndGet();
+    ModelVersion v1 = register(m, endpoint(null, null, 2));
+    EndpointRollouts rollouts = controller();
+    EndpointDeployment asked = rollouts.request(m, 1, "production", "alice");
+    assertThat(asked.phase()).isEqualTo(Phase.REQUESTED);
+    assertThat(asked.endpointName()).isEqualTo(v1.placement().endpointName());
+    assertThat(standIn.operations).isEmpty(); // nothing asked of SageMaker on the request's thread
+    assertThat(rollouts.request(m, 1, "production", "alice")).isEqualTo(asked); // asked again: the same
+
+    EndpointDeployment d = rollouts.advance(asked);
+    assertThat(d.phase()).isEqualTo(Phase.SHIFTING);
+    assertThat(d.endpointStatus()).isEqualTo("Creating");
+    String config = d.endpointConfigName();
+    var container = standIn.models.get(config).path("PrimaryContainer");
+    assertThat(container.path("ModelDataSource").path("S3DataSource").path("S3Uri").asText())
+        .isEqualTo("s3://artifacts/" + v1.artifact().key());
+    assertThat(container.path("ModelDataSource").path("S3DataSource").path("CompressionType").asText())
+        .isEqualTo("None");
+    assertThat(container.path("Environment").path("PIER_METADATA").asText())
+        .contains("\"framework\":\"onnx\"").contains("\"max_batch_size\":16");
+    assertThat(standIn.configs.get(config).path("ProductionVariants").path(0).path("InitialInstanceCount").asInt())
+        .isEqualTo(2);
+    assertThat(production(m)).isNull();
+
+    d = rollouts.advance(d); // the stand-in still says Creating on this Describe
+    assertThat(d.phase()).isEqualTo(Phase.SHIFTING);
+    assertThat(production(m)).isNull();
+    d = rollouts.advance(d);
+    assertThat(d.phase()).isEqualTo(Phase.IN_SERVICE);
+    assertThat(d.endpointStatus()).isEqualTo("InService");
+    assertThat(production(m)).isEqualTo(1);
+    assertThat(registry.aliases().history(m, "production", 1).get(0).to().version()).isEqualTo(1);
+    assertThat(rollouts.status(m, 1)).isEqualTo(d);
+
+    String resource = "endpoint/" + v1.placement().endpointName() + "/variant/AllTraffic";
+    assertThat(standIn.scalableTargets.get(resource).path("MinCapacity").asInt()).isEqualTo(2); // instance_count
+    assertThat(standIn.scalableTargets.get(resource).path("MaxCapacity").asInt()).isEqualTo(6);
+    var tracking = standIn.scalingPolicies.get(resource).path("TargetTrackingScalingPolicyConfiguration");
+    assertThat(tracking.path("TargetValue").asDouble()).isEqualTo(70.0);
+    assertThat(tracking.path("CustomizedMetricSpecification").path("MetricName").asText()).isEqualTo("GPUUtilization");
+    assertThat(standIn.scalingPolicies.get(resource).path("PolicyType").asText()).isEqualTo("TargetTrackingScaling");
+  }
+
+  @Test
+  void aNewVersionOnTheSameEndpointShiftsBlueGreenAndARestartedServerFinishesIt() throws Exception {
+    String m = "rank-" + NEXT.incrementAndGet();
+    String ep = m + "-gpu";
+    register(m, endpoint(ep, "ml.g6.xlarge", null));
+    register(m, endpoint(ep, "ml.g6.xlarge", null));
+    EndpointRollouts first = controller();
+    first.request(m, 1, "production", "alice");
+    while (first.sweep() > 0) {
+      // Creating → InService
+    }
+    assertThat(production(m)).isEqualTo(1);
+
+    EndpointDeployment d = first.advance(first.request(m, 2, "production", "bob"));
+    assertThat(d.phase()).isEqualTo(Phase.SHIFTING);
+    assertThat(d.endpointStatus()).isEqualTo("Updating");
+    assertThat(standIn.lastUpdate.path("EndpointConfigName").asText()).isEqualTo(d.endpointConfigName());
+    assertThat(standIn.lastUpdate.path("DeploymentConfig").path("BlueGreenUpdatePolicy")
+        .path("TrafficRoutingConfiguration").path("Type").asText()).isEqualTo("LINEAR");
+    // the old configuration is kept: version 1's fleet serves until the shift is done
+    assertThat(standIn.configs).containsKey(first.status(m, 1).endpointConfigName());
+    assertThat(production(m)).isEqualTo(1);
+
+    // kill -9 here: a new controller, with only what was recorded, continues
+    EndpointRollouts restarted = controller();
+    assertThat(restarted.unfinished()).extracting(EndpointDeployment::version).contains(2);
+    while (restarted.sweep() > 0) {
+      // Updating → InService
+    }
+    assertThat(restarted.status(m, 2).phase()).isEqualTo(Phase.IN_SERVICE);
+    assertThat(production(m)).isEqualTo(2);
+    assertThat(standIn.count("UpdateEndpoint")).isEqualTo(1);
+    assertThat(registry.aliases().history(m, "production", 1).get(0).from().version()).isEqualTo(1);
+  }
+
+  @Test
+  void killedBetweenRecordingAndCallingOrAfterTheCallTheRestartedServerNeitherRepeatsNorLosesIt() throws Exception {
+    String m = "fraud-" + NEXT.incrementAndGet();
+    String ep = m + "-gpu";
+    register(m, endpoint(ep, null, null));
+    register(m, endpoint(ep, null, null));
+    EndpointRollouts first = controller();
+    first.request(m, 1, "production", "alice");
+    while (first.sweep() > 0) {
+      // to InService
+    }
+    // killed after UpdateEndpoint returned but before SHIFTING was recorded: the record says DEPLOYING
+    EndpointDeployment asked = first.request(m, 2, "production", "bob");
+    EndpointDeployment deploying = asked.next(Phase.DEPLOYING, "Pending", null, null, asked.updatedAt());
+    assertThat(store.put(deploying, asked.revision())).isTrue();
+    EndpointDeployer deployer = new EndpointDeployer(sagemaker);
+    DeploySpec spec = first.spec(registry.version(m, 2));
+    deployer.deploy(spec, Rollout.canary(List.of()));
+    long updates = standIn.count("UpdateEndpoint");
+
+    EndpointRollouts restarted = controller();
+    EndpointDeployment d = restarted.advance(restarted.status(m, 2));
+    assertThat(d.phase()).isEqualTo(Phase.SHIFTING); // it saw its own update pending, and did not stack another
+    assertThat(standIn.count("UpdateEndpoint")).isEqualTo(updates);
+    while (restarted.sweep() > 0) {
+      // to InService
+    }
+    assertThat(production(m)).isEqualTo(2);
+    assertThat(standIn.count("CreateModel")).isEqualTo(2);
+    assertThat(standIn.count("CreateEndpoint")).isEqualTo(1);
+  }
+
+  @Test
+  void aRollbackOrAFailedEndpointLeavesTheAliasWhereItWasWithTheReason() throws Exception {
+    String m = "churn-" + NEXT.incrementAndGet();
+    String ep = m + "-gpu";
+    register(m, endpoint(ep, null, null));
+    register(m, endpoint(ep, null, null));
+    EndpointRollouts rollouts = controller();
+    rollouts.request(m, 1, "production", "alice");
+    while (rollouts.sweep() > 0) {
+      // to InService
+    }
+    standIn.rollBackNextUpdate("Alarm pier-5xx went into ALARM during the traffic shift");
+    rollouts.request(m, 2, "production", "bob");
+    while (rollouts.sweep() > 0) {
+      // Updating → RollingBack → InService on version 1's configuration
+    }
+    EndpointDeployment rolledBack = rollouts.status(m, 2);
+    assertThat(rolledBack.phase()).isEqualTo(Phase.FAILED);
+    assertThat(rolledBack.endpointStatus()).isEqualTo("RolledBack");
+    assertThat(rolledBack.reason()).contains("rolled back to " + rollouts.status(m, 1).endpointConfigName())
+        .contains("went into ALARM");
+    assertThat(production(m)).isEqualTo(1);
+
+    String other = "pay-" + NEXT.incrementAndGet();
+    register(other, endpoint(null, null, null));
+    standIn.failNextCreate("The primary container for production variant AllTraffic did not pass the ping health"
+        + " check: CUDA out of memory loading the model");
+    rollouts.request(other, 1, "production", "carol");
+    while (rollouts.sweep() > 0) {
+      // Creating → Failed
+    }
+    assertThat(rollouts.status(other, 1).phase()).isEqualTo(Phase.FAILED);
+    assertThat(rollouts.status(other, 1).endpointStatus()).isEqualTo("Failed");
+    assertThat(rollouts.status(other, 1).reason()).contains("CUDA out of memory");
+    assertThat(production(other)).isNull();
+  }
+
+  @Test
+  void versionsThatCannotBeDeployedAreRefusedBeforeAnythingIsRecorded() throws Exception {
+    String m = "bad-" + NEXT.incrementAndGet();
+    register(m, Placement.FUNCTION);
+    register(m, endpoint(null, null, 0));
+    register(m, endpoint(null, "g5.xlarge", null));
+    EndpointRollouts rollouts = controller();
+    assertThatThrownBy(() -> rollouts.request(m, 1, "production", "alice"))
+        .hasMessageContaining("placed in function").satisfies(e -> assertThat(((PierException) e).status())
+            .isEqualTo(400));
+    assertThatThrownBy(() -> rollouts.request(m, 2, "production", "alice"))
+        .hasMessageContaining("cannot scale to zero");
+    assertThatThrownBy(() -> rollouts.request(m, 3, "production", "alice")).hasMessageContaining("ml.* type");
+    assertThatThrownBy(() -> rollouts.request(m, 9, "production", "alice"))
+        .satisfies(e -> assertThat(((PierException) e).status()).isEqualTo(404));
+    assertThat(rollouts.status(m, 1)).isNull();
+    assertThat(standIn.operations).isEmpty();
+    assertThatThrownBy(() -> new Autoscaling(0, 2, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, 100, 0, 0))
+        .hasMessageContaining("cannot scale to zero");
+  }
+}

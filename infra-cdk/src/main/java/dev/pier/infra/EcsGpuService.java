@@ -1,0 +1,96 @@
+package dev.pier.infra;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps;
+import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.ecr.Repository;
+import software.amazon.awscdk.services.ecs.AmiHardwareType;
+import software.amazon.awscdk.services.ecs.AsgCapacityProvider;
+import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
+import software.amazon.awscdk.services.ecs.CapacityProviderStrategy;
+import software.amazon.awscdk.services.ecs.Cluster;
+import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
+import software.amazon.awscdk.services.ecs.ContainerImage;
+import software.amazon.awscdk.services.ecs.Ec2Service;
+import software.amazon.awscdk.services.ecs.Ec2TaskDefinition;
+import software.amazon.awscdk.services.ecs.EcsOptimizedImage;
+import software.amazon.awscdk.services.ecs.LogDriver;
+import software.amazon.awscdk.services.ecs.NetworkMode;
+import software.amazon.awscdk.services.ecs.PortMapping;
+import software.amazon.awscdk.services.ecs.RequestCountScalingProps;
+import software.amazon.awscdk.services.ecs.ScalableTaskCount;
+import software.amazon.awscdk.services.elasticloadbalancingv2.AddApplicationTargetsProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListener;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancer;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationProtocol;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroup;
+import software.amazon.awscdk.services.elasticloadbalancingv2.BaseApplicationListenerProps;
+import software.constructs.Construct;
+
+/**
+ * The second GPU placement (context {@code ecsGpu=true}; off by default): Pier's endpoint image
+ * ({@code gpu-endpoints/server}, the account's {@code pier-endpoint} ECR repository) as an ECS service on GPU
+ * instances. An Auto Scaling group of ECS GPU-optimized instances is the cluster's capacity provider (managed scaling,
+ * from zero instances); each task reserves one GPU, so there is one task per GPU; an internal load balancer checks
+ * {@code /ping} and spreads {@code /invocations} and OIP REST; the service tracks requests per task, and the capacity
+ * provider adds or removes instances to fit the tasks. Callers inside the VPC (the API's network, a peered one) are
+ * let in by adding them to the load balancer's security group.
+ */
+public final class EcsGpuService extends Construct {
+  /** Requests per task per minute the service's target tracking keeps. */
+  public static final int REQUESTS_PER_TASK = 6000;
+  private final Ec2Service service;
+
+  public EcsGpuService(Construct scope, String id, PierConfig config, PierConfig.EcsGpu gpu, DataStack data) {
+    super(scope, id);
+    Vpc vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).natGateways(1).build();
+    Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).clusterName(config.prefix() + "-gpu").build();
+    AutoScalingGroup instances = AutoScalingGroup.Builder.create(this, "GpuInstances").vpc(vpc)
+        .instanceType(new InstanceType(gpu.instanceType()))
+        .machineImage(EcsOptimizedImage.amazonLinux2(AmiHardwareType.GPU))
+        .minCapacity(0).maxCapacity(gpu.maxTasks()).requireImdsv2(true).build();
+    AsgCapacityProvider capacity = AsgCapacityProvider.Builder.create(this, "GpuCapacity")
+        .autoScalingGroup(instances).enableManagedScaling(true).targetCapacityPercent(100)
+        .enableManagedTerminationProtection(false).build();
+    cluster.addAsgCapacityProvider(capacity);
+
+    Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").networkMode(NetworkMode.AWS_VPC).build();
+    data.artifacts().grantRead(task.getTaskRole()); // models from S3, as on SageMaker
+    task.addContainer("endpoint", ContainerDefinitionOptions.builder()
+        .image(ContainerImage.fromEcrRepository(Repository.fromRepositoryName(this, "Image", "pier-endpoint"),
+            gpu.imageTag()))
+        .gpuCount(1)
+        .memoryReservationMiB(8192)
+        .environment(Map.of("PIER_DEVICE", "cuda", "SAGEMAKER_BIND_TO_PORT", "8080"))
+        .portMappings(List.of(PortMapping.builder().containerPort(8080).build()))
+        .logging(LogDriver.awsLogs(AwsLogDriverProps.builder().streamPrefix("pier-endpoint").build()))
+        .build());
+    this.service = Ec2Service.Builder.create(this, "Service").cluster(cluster).taskDefinition(task).desiredCount(1)
+        .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()
+            .capacityProvider(capacity.getCapacityProviderName()).weight(1).build()))
+        .build();
+
+    ApplicationLoadBalancer lb = ApplicationLoadBalancer.Builder.create(this, "Lb").vpc(vpc).internetFacing(false)
+        .build();
+    ApplicationListener listener = lb.addListener("Http", BaseApplicationListenerProps.builder().port(80).open(false)
+        .build());
+    ApplicationTargetGroup targets = listener.addTargets("Endpoint", AddApplicationTargetsProps.builder().port(8080)
+        .protocol(ApplicationProtocol.HTTP).targets(List.of(service))
+        .healthCheck(software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck.builder().path("/ping")
+            .build())
+        .build());
+    ScalableTaskCount scaling = service.autoScaleTaskCount(EnableScalingProps.builder().minCapacity(1)
+        .maxCapacity(gpu.maxTasks()).build());
+    scaling.scaleOnRequestCount("RequestsPerTask", RequestCountScalingProps.builder()
+        .requestsPerTarget(REQUESTS_PER_TASK).targetGroup(targets)
+        .scaleOutCooldown(Duration.seconds(60)).scaleInCooldown(Duration.minutes(5)).build());
+  }
+
+  public Ec2Service service() {
+    return service;
+  }
+}
