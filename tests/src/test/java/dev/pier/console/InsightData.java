@@ -59,6 +59,7 @@ final class InsightData {
   String trainingJobId;
   JsonNode trainingJob;
   int drivers;
+  String materialization;
 
   /** Two versions of the iris MLP, alias production on version 1. */
   void registerModels() throws Exception {
@@ -107,6 +108,24 @@ final class InsightData {
     send("POST", "/get-online-features", "{\"feature_service\": \"" + SERVICE
         + "\", \"entities\": {\"driver_id\": [1000, 1001, 99999]}}", 200);
     register(FEATURE_MODEL, "iris-mlp.onnx", "{\"framework\":\"onnx\",\"feature_service\":\"" + SERVICE + "\"}");
+    Instant start = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+    materialization = send("POST", "/api/v1/features/materialize", "{\"start\": \"" + start + "\", \"end\": \""
+        + start.plus(1, ChronoUnit.DAYS).plus(1, ChronoUnit.HOURS) + "\"}", 202).get("id").asText();
+  }
+
+  /** Waits (at most a minute) for the materialization to succeed. */
+  void awaitMaterialization() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    JsonNode job = null;
+    while (System.nanoTime() < deadline) {
+      job = get("/api/v1/features/materializations/" + materialization);
+      if (!job.get("state").asText().equals("RUNNING")) {
+        assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("SUCCEEDED");
+        return;
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError("materialization not finished in a minute: " + job);
   }
 
   /**

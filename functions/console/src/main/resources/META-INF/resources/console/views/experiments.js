@@ -114,8 +114,8 @@ async function one(root, params, ctx) {
   root.append(section(`Lift over time · ${e.metrics?.primary?.name}`, 'lift-over-time',
     series.length ? overTime : h('p', {}, 'No days with data yet.')));
   if (series.length) {
-    await ctx.ui.chart(overTime, {
-      kind: 'line', x: series.map((p) => p.date),
+    await lineChart(ctx, overTime, {
+      yName: 'relative lift', x: series.map((p) => p.date),
       series: [
         { name: 'relative lift', values: series.map((p) => p.relative_lift) },
         { name: 'CI low', values: series.map((p) => p.relative_ci?.[0] ?? null), dash: true },
@@ -191,6 +191,26 @@ function forest(results) {
   add('text', { x: x(0) - 4, y: rows.length * rowH + 16, 'font-size': 11 }, '0');
   add('text', { x: x(hi) - 30, y: rows.length * rowH + 16, 'font-size': 11 }, pct(hi));
   return h('figure', {}, svg, h('figcaption', {}, 'Relative lift and its confidence interval'));
+}
+
+/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
+function lineChart(ctx, el, { x, series, log = false, yName }) {
+  return ctx.ui.chart(el, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    xAxis: { type: 'category', data: x.map(shortTime) },
+    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
+  });
+}
+
+/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
+function shortTime(s) {
+  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
+  return m ? m[1].replace('T', ' ') : String(s);
 }
 
 function stateBadge(state) {

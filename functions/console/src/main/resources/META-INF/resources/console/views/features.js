@@ -86,7 +86,7 @@ async function view(root, params, ctx) {
   const served = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const lookups = sum(metrics, 'pier_features_lookup_seconds_count', { view: v.name, store: 'online' });
   const seconds = sum(metrics, 'pier_features_lookup_seconds_sum', { view: v.name, store: 'online' });
-  root.append(section('Freshness and statistics', 'freshness', h('dl', { class: 'facts' },
+  root.append(section('Freshness and statistics', 'freshness', h('dl', { class: 'kv' },
     fact('freshness (now − newest event served)', age(first(metrics, 'pier_features_freshness_seconds', { view: v.name })),
       'freshness-value'),
     fact('materialization watermark lag', age(first(metrics, 'pier_features_watermark_lag_seconds', { view: v.name }))),
@@ -119,11 +119,9 @@ async function view(root, params, ctx) {
 async function prometheus(ctx) {
   let body;
   try {
-    const response = await fetch('/q/metrics', { headers: { Accept: 'text/plain' } });
-    if (!response.ok) return [];
-    body = await response.text();
+    body = String(await ctx.api.get('/q/metrics', { Accept: 'text/plain' }));
   } catch (e) {
-    return [];
+    return []; // no metrics endpoint (a Lambda): nothing to show
   }
   const out = [];
   for (const line of body.split('\n')) {
@@ -176,7 +174,8 @@ function quantile(metrics, name, labels, q) {
 }
 
 function age(seconds) {
-  if (seconds == null) return '—';
+  if (seconds == null || Number.isNaN(seconds)) return '—';
+  if (seconds < 0) return `${age(-seconds)} ahead`;
   if (seconds < 120) return `${seconds.toFixed(0)} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min`;
   if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;

@@ -15,11 +15,12 @@ export async function render(root, params, ctx) {
 }
 
 async function list(root, ctx) {
-  const samples = await prometheus();
+  const samples = await prometheus(ctx);
   const versions = byVersion(samples);
   root.append(h('h1', {}, 'Latency and throughput'),
-    h('p', { class: 'hint' }, 'Prediction requests this server answered since it started (GET /q/metrics); '
-      + 'requests per second over the last few seconds while this page is open.'));
+    h('p', { class: 'hint' }, 'Prediction requests this server answered since it started (GET /q/metrics), their '
+      + 'quantiles over the last two minutes, and requests per second over the last few seconds while this page is '
+      + 'open.'));
   if (!versions.length) {
     root.append(h('p', { 'data-testid': 'latency-empty' }, 'No predictions answered yet.'));
     return;
@@ -27,7 +28,8 @@ async function list(root, ctx) {
   const rate = {};
   const tbl = () => pagedTable({
     testid: 'latency-table',
-    columns: ['model', 'version', 'requests', 'errors', 'req/s (now)', 'mean', 'p50', 'p95', 'p99'],
+    columns: ['model', 'version', 'requests', 'errors', 'req/s (now)', 'mean', 'p50 (2 min)', 'p95 (2 min)',
+      'p99 (2 min)'],
     rows: versions,
     cells: (v) => [v.model, link(ctx, `/console/latency/${enc(v.model)}/${enc(v.version)}`, 'v' + v.version),
       String(v.count), String(v.errors), rate[v.key] == null ? '…' : rate[v.key].toFixed(2), ms(v.mean),
@@ -37,7 +39,7 @@ async function list(root, ctx) {
   root.append(holder);
   let last = { at: performance.now(), versions };
   poll(root, async () => {
-    const now = byVersion(await prometheus());
+    const now = byVersion(await prometheus(ctx));
     const at = performance.now();
     for (const v of now) {
       const before = last.versions.find((x) => x.key === v.key);
@@ -53,10 +55,11 @@ async function version(root, params, ctx) {
   const { model, version: v } = params;
   await ctx.api.get(`/api/v1/models/${enc(model)}/versions/${enc(v)}`); // 404 → the not-found page
   root.append(h('h1', {}, `Latency · ${model} v${v}`));
-  const samples = await prometheus();
+  const samples = await prometheus(ctx);
   const rows = byWay(samples, model, v);
   root.append(section('Requests by way in and status', 'latency-breakdown', rows.length ? table({
-    testid: 'latency-by-way', columns: ['way in', 'status', 'requests', 'mean', 'p50', 'p95', 'p99', 'max'],
+    testid: 'latency-by-way',
+    columns: ['way in', 'status', 'requests', 'mean', 'p50 (2 min)', 'p95 (2 min)', 'p99 (2 min)', 'max (2 min)'],
     rows,
     cells: (r) => [r.way, r.status, String(r.count), ms(r.mean), ms(r.q['0.5']), ms(r.q['0.95']), ms(r.q['0.99']),
       ms(r.max)],
@@ -65,23 +68,22 @@ async function version(root, params, ctx) {
   // Live throughput and p95, sampled while the page is open.
   const live = h('div', { class: 'chart', 'data-testid': 'live-chart' });
   root.append(section('Now (sampled every 3 s)', 'live', live));
-  const points = { x: [], rps: [], p95: [] };
+  const points = { x: [new Date().toISOString()], rps: [null], p95: [p95Of(rows)] };
   let last = { at: performance.now(), count: total(rows) };
-  const draw = () => ctx.ui.chart(live, {
-    kind: 'line', x: points.x,
-    series: [{ name: 'requests/s', values: points.rps }, { name: 'p95 ms', values: points.p95 }],
-  });
+  const option = () => ({ x: points.x, series: [{ name: 'requests/s', values: points.rps },
+    { name: 'p95 ms (2 min)', values: points.p95 }] });
+  const drawn = await lineChart(ctx, live, option());
   poll(root, async () => {
-    const now = byWay(await prometheus(), model, v);
+    const now = byWay(await prometheus(ctx), model, v);
     const at = performance.now();
     const count = total(now);
     points.x.push(new Date().toISOString());
-    points.rps.push((count - last.count) / ((at - last.at) / 1000));
-    const ok = now.filter((r) => r.status.startsWith('2'));
-    points.p95.push(ok.length ? Math.max(...ok.map((r) => (r.q['0.95'] ?? 0) * 1000)) : null);
+    points.rps.push(Number(((count - last.count) / ((at - last.at) / 1000)).toFixed(3)));
+    points.p95.push(p95Of(now));
     for (const k of Object.keys(points)) points[k] = points[k].slice(-POINTS);
     last = { at, count };
-    await draw();
+    const o = option();
+    drawn.setOption({ xAxis: { data: o.x.map(shortTime) }, series: o.series.map((s) => ({ data: s.values })) });
   });
 
   // Per monitored window, from the version's monitors' runs.
@@ -110,12 +112,32 @@ async function version(root, params, ctx) {
     cells: (w) => [w.window_end, String(w.requests), w.requests_per_second.toFixed(3), msOf(w.p50_ms), msOf(w.p95_ms),
       msOf(w.max_ms)],
   })));
-  await ctx.ui.chart(chartEl, {
-    kind: 'line', x: windows.map((w) => w.window_end),
+  await lineChart(ctx, chartEl, {
+    x: windows.map((w) => w.window_end),
     series: [{ name: 'p50 ms', values: windows.map((w) => w.p50_ms) },
       { name: 'p95 ms', values: windows.map((w) => w.p95_ms) },
       { name: 'requests/s', values: windows.map((w) => w.requests_per_second) }],
   });
+}
+
+/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
+function lineChart(ctx, el, { x, series, log = false, yName }) {
+  return ctx.ui.chart(el, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    xAxis: { type: 'category', data: x.map(shortTime) },
+    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
+  });
+}
+
+/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
+function shortTime(s) {
+  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
+  return m ? m[1].replace('T', ' ') : String(s);
 }
 
 /** Calls `tick` every POLL_MS while `root` is on the page. */
@@ -135,14 +157,12 @@ function poll(root, tick) {
 
 // ---- pier_predictions_seconds from the Prometheus text exposition ----
 
-async function prometheus() {
+async function prometheus(ctx) {
   let body;
   try {
-    const response = await fetch('/q/metrics', { headers: { Accept: 'text/plain' } });
-    if (!response.ok) return [];
-    body = await response.text();
+    body = String(await ctx.api.get('/q/metrics', { Accept: 'text/plain' }));
   } catch (e) {
-    return [];
+    return []; // no metrics endpoint (a Lambda): nothing to show
   }
   const out = [];
   for (const line of body.split('\n')) {
@@ -196,12 +216,19 @@ function byVersion(samples) {
   }).sort((a, b) => a.model.localeCompare(b.model) || Number(b.version) - Number(a.version));
 }
 
+/** The highest recent p95 (ms) of the version's 2xx series, null when none answered in the last two minutes. */
+function p95Of(rows) {
+  const values = rows.filter((r) => r.status.startsWith('2')).map((r) => r.q['0.95']).filter((q) => q > 0);
+  return values.length ? Number((Math.max(...values) * 1000).toFixed(3)) : null;
+}
+
 function total(rows) {
   return rows.reduce((a, r) => a + r.count, 0);
 }
 
 function ms(seconds) {
-  return seconds == null ? '—' : `${(seconds * 1000).toFixed(2)} ms`;
+  // The timer's quantiles and max cover the last two minutes (Micrometer's default expiry): 0 means no request then.
+  return seconds == null || seconds === 0 ? '—' : `${(seconds * 1000).toFixed(2)} ms`;
 }
 
 function msOf(x) {

@@ -90,8 +90,9 @@ async function version(root, params, ctx) {
   const overTime = h('div', { class: 'chart', 'data-testid': 'drift-chart' });
   root.append(section(`Drift over time · ${column}`, 'drift-over-time', overTime));
   const usesP = series.some((r) => r.data_drift?.columns?.[column]?.p_value != null);
-  await chart(ctx, overTime, {
-    kind: 'line',
+  await lineChart(ctx, overTime, {
+    log: usesP, // p-values span orders of magnitude
+    yName: usesP ? 'p-value' : 'statistic',
     x: series.map((r) => r.window_end),
     series: [{
       name: `${column} ${usesP ? 'p-value' : 'statistic'}`,
@@ -111,10 +112,14 @@ async function version(root, params, ctx) {
   root.append(overlaySection);
   const bins = await reportBins(ctx, `${base}/runs/${enc(latest.run_id)}/report.html`, column);
   if (bins.length) {
-    await chart(ctx, overlay, {
-      kind: 'bar', x: bins.map((b) => b.bin),
-      series: [{ name: 'reference', values: bins.map((b) => b.reference) },
-        { name: 'window', values: bins.map((b) => b.window) }],
+    await ctx.ui.chart(overlay, {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 56, right: 24, top: 36, bottom: 36 },
+      xAxis: { type: 'category', data: bins.map((b) => b.bin), name: column },
+      yAxis: { type: 'value', name: 'share of rows' },
+      series: [{ name: 'reference', type: 'bar', data: bins.map((b) => b.reference) },
+        { name: 'window', type: 'bar', data: bins.map((b) => b.window) }],
     });
   } else {
     overlay.replaceWith(h('p', { 'data-testid': 'distribution-none' },
@@ -129,8 +134,8 @@ async function version(root, params, ctx) {
       testid: 'performance-table', columns: ['metric', 'latest'],
       rows: metrics.names, cells: (n) => [n, fmt(metrics.values[n][metrics.values[n].length - 1])],
     })));
-    await chart(ctx, perf, {
-      kind: 'line', x: series.map((r) => r.window_end),
+    await lineChart(ctx, perf, {
+      x: series.map((r) => r.window_end),
       series: metrics.names.map((n) => ({ name: n, values: metrics.values[n] })),
     });
   } else {
@@ -283,13 +288,25 @@ function pagedTable(spec) {
 }
 
 async function text(ctx, path) {
-  const response = await fetch(path, { headers: ctx.api.headers ? ctx.api.headers() : {} });
-  if (!response.ok) {
-    throw new Error(`${path}: ${response.status}`);
-  }
-  return response.text();
+  return String(await ctx.api.get(path, { Accept: 'text/html' }));
 }
 
-async function chart(ctx, el, spec) {
-  return ctx.ui.chart(el, spec);
+/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
+function lineChart(ctx, el, { x, series, log = false, yName }) {
+  return ctx.ui.chart(el, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    xAxis: { type: 'category', data: x.map(shortTime) },
+    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
+  });
+}
+
+/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
+function shortTime(s) {
+  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
+  return m ? m[1].replace('T', ' ') : String(s);
 }

@@ -75,14 +75,14 @@ async function job(root, params, ctx) {
   const metric = j.spec?.metric || 'metric';
   root.append(h('h1', {}, `Training job · ${j.name}`),
     h('p', { 'data-testid': 'job-summary' }, stateBadge(j.state), ` ${j.id} · phase ${j.phase} · project ${j.project}`,
-      ` · dataset ${j.dataset || ''}${j.dataset_version ? '@' + j.dataset_version.slice(0, 12) : ''}`,
+      ` · dataset ${j.dataset || '—'}`,
       ` · metric ${metric} · cost ${usd(j.cost?.total_usd)}`),
     j.error ? h('p', { class: 'error', role: 'alert' }, j.error) : '',
     j.stop_reason ? h('p', { class: 'warning' }, `Stopped: ${j.stop_reason}`) : '');
 
   // The best run and what it became.
   const best = j.best;
-  root.append(section('Best run', 'best', h('dl', { class: 'facts' },
+  root.append(section('Best run', 'best', h('dl', { class: 'kv' },
     fact('best trial', best ? `#${best.trial}` : '—'),
     fact(`CV ${metric}`, best ? `${fmt(best.cv_mean)} ± ${fmt(best.cv_std)}` : '—'),
     fact('params', best ? Object.entries(best.params || {}).map(([k, val]) => `${k}=${fmt(val)}`).join(', ') : '—'),
@@ -94,7 +94,9 @@ async function job(root, params, ctx) {
 
   // Trials: table and parallel coordinates.
   const trials = j.trials?.items || [];
-  const names = [...new Set(trials.flatMap((t) => Object.keys(t.params || {})))].sort();
+  // The searched hyperparameters (the space's), else every param a trial had.
+  const space = Object.keys(j.spec?.tuning?.space || {}).sort();
+  const names = space.length ? space : [...new Set(trials.flatMap((t) => Object.keys(t.params || {})))].sort();
   const finished = trials.filter((t) => t.cv_mean != null);
   if (finished.length) {
     const pc = h('div', { class: 'chart', 'data-testid': 'parallel-chart' });
@@ -167,7 +169,25 @@ async function compare(root, params, ctx) {
 
 /** Parallel coordinates: one line per trial across one axis per hyperparameter, the last axis the metric. */
 async function parallel(ctx, el, axes, rows) {
-  return ctx.ui.chart(el, { kind: 'parallel', axes, rows });
+  const last = axes.length - 1;
+  const parallelAxis = axes.map((name, dim) => {
+    const values = rows.map((r) => r[dim]);
+    if (values.every((v) => typeof v === 'number')) {
+      return { dim, name, type: 'value', scale: true };
+    }
+    return { dim, name, type: 'category', data: [...new Set(values.map(String))] };
+  });
+  const metric = rows.map((r) => r[last]);
+  return ctx.ui.chart(el, {
+    tooltip: {},
+    parallel: { left: 48, right: 96, top: 40, bottom: 24 },
+    parallelAxis,
+    visualMap: { type: 'continuous', dimension: last, min: Math.min(...metric), max: Math.max(...metric),
+      right: 0, top: 'middle', itemHeight: 120, calculable: false, text: [axes[last], ''],
+      inRange: { color: ['#c0392b', '#f1c40f', '#1e8449'] } },
+    series: [{ type: 'parallel', lineStyle: { width: 2, opacity: 0.8 },
+      data: rows.map((r) => r.map((v, i) => (parallelAxis[i].type === 'category' ? String(v) : v))) }],
+  });
 }
 
 function trialCounts(t) {
