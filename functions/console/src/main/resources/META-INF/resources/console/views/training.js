@@ -262,10 +262,11 @@ function section(title, testid, ...children) {
   return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
 }
 
+/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
 function table({ testid, columns, rows, cells }) {
-  return h('table', { 'data-testid': testid },
+  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
     h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c))))));
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
 }
 
 function pagedTable(spec) {
