@@ -23,6 +23,8 @@ async function list(root, params, ctx) {
   if (model) search.set('model', model);
   const { experiments } = await ctx.api.get('/api/v1/experiments' + (search.size ? '?' + search : ''));
 
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Experiments'));
   const qInput = h('input', { type: 'search', name: 'q', value: q, placeholder: 'name or hypothesis',
     'aria-label': 'search', 'data-testid': 'experiments-search' });
@@ -60,6 +62,8 @@ async function one(root, params, ctx) {
   const base = `/api/v1/experiments/${enc(params.id)}`;
   const e = await ctx.api.get(base); // 404 → the not-found page
   const [results, { decisions }] = await Promise.all([ctx.api.get(`${base}/results`), ctx.api.get(`${base}/decisions`)]);
+
+  root.replaceChildren(); // the shell's 'Loading…'
 
   root.append(h('h1', {}, `Experiment · ${e.name}`),
     h('p', { 'data-testid': 'experiment-summary' }, stateBadge(e.state), ` ${e.id} on ${e.model} @${e.alias}`,
@@ -173,6 +177,7 @@ function forest(results) {
   svg.setAttribute('aria-label', 'relative lift with confidence interval per metric');
   svg.setAttribute('data-testid', 'forest-plot');
   svg.setAttribute('class', 'forest');
+  svg.setAttribute('style', `width: 100%; max-width: ${width}px; height: auto`);
   const add = (tag, attrs, text) => {
     const el = document.createElementNS(ns, tag);
     Object.entries(attrs).forEach(([k, val]) => el.setAttribute(k, val));
@@ -198,11 +203,14 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
   return ctx.ui.chart(el, {
     tooltip: { trigger: 'axis' },
     legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    grid: { left: 64, right: 64, top: 36, bottom: 36 },
     xAxis: { type: 'category', data: x.map(shortTime) },
-    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
+    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
       axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
+      scale: true }] : [])],
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
       lineStyle: s.dash ? { type: 'dashed' } : undefined })),
   });
 }

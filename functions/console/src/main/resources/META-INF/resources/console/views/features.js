@@ -20,6 +20,8 @@ async function list(root, params, ctx) {
   }
   const search = new URLSearchParams(filters);
   const { feature_views: views } = await ctx.api.get('/api/v1/feature-views' + (search.size ? '?' + search : ''));
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Features'));
   const inputs = {
     q: h('input', { type: 'search', name: 'q', value: filters.q || '', placeholder: 'search names, descriptions, features',
@@ -62,6 +64,8 @@ async function view(root, params, ctx) {
   const detail = await ctx.api.get(`/api/v1/feature-views/${enc(params.view)}`); // 404 → the not-found page
   const v = detail.feature_view;
   const metrics = await prometheus(ctx);
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, `Feature view · ${v.name}`),
     h('p', { 'data-testid': 'view-summary' }, v.description || '', ` · version ${v.version}`,
       ` · entities ${v.entities.join(', ')} (join keys ${v.join_keys.join(', ')}) · ttl ${v.ttl || 'none'}`,

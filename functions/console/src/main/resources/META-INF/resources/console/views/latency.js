@@ -17,6 +17,8 @@ export async function render(root, params, ctx) {
 async function list(root, ctx) {
   const samples = await prometheus(ctx);
   const versions = byVersion(samples);
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Latency and throughput'),
     h('p', { class: 'hint' }, 'Prediction requests this server answered since it started (GET /q/metrics), their '
       + 'quantiles over the last two minutes, and requests per second over the last few seconds while this page is '
@@ -54,6 +56,8 @@ async function list(root, ctx) {
 async function version(root, params, ctx) {
   const { model, version: v } = params;
   await ctx.api.get(`/api/v1/models/${enc(model)}/versions/${enc(v)}`); // 404 → the not-found page
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, `Latency · ${model} v${v}`));
   const samples = await prometheus(ctx);
   const rows = byWay(samples, model, v);
@@ -70,8 +74,8 @@ async function version(root, params, ctx) {
   root.append(section('Now (sampled every 3 s)', 'live', live));
   const points = { x: [new Date().toISOString()], rps: [null], p95: [p95Of(rows)] };
   let last = { at: performance.now(), count: total(rows) };
-  const option = () => ({ x: points.x, series: [{ name: 'requests/s', values: points.rps },
-    { name: 'p95 ms (2 min)', values: points.p95 }] });
+  const option = () => ({ x: points.x, yName: 'ms', series: [{ name: 'p95 ms (2 min)', values: points.p95 },
+    { name: 'requests/s', values: points.rps, axis: 1 }] });
   const drawn = await lineChart(ctx, live, option());
   poll(root, async () => {
     const now = byWay(await prometheus(ctx), model, v);
@@ -114,9 +118,10 @@ async function version(root, params, ctx) {
   })));
   await lineChart(ctx, chartEl, {
     x: windows.map((w) => w.window_end),
+    yName: 'ms',
     series: [{ name: 'p50 ms', values: windows.map((w) => w.p50_ms) },
       { name: 'p95 ms', values: windows.map((w) => w.p95_ms) },
-      { name: 'requests/s', values: windows.map((w) => w.requests_per_second) }],
+      { name: 'requests/s', values: windows.map((w) => w.requests_per_second), axis: 1 }],
   });
 }
 
@@ -125,11 +130,14 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
   return ctx.ui.chart(el, {
     tooltip: { trigger: 'axis' },
     legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    grid: { left: 64, right: 64, top: 36, bottom: 36 },
     xAxis: { type: 'category', data: x.map(shortTime) },
-    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
+    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
       axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
+      scale: true }] : [])],
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
       lineStyle: s.dash ? { type: 'dashed' } : undefined })),
   });
 }

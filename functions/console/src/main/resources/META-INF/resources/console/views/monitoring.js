@@ -13,6 +13,8 @@ export async function render(root, params, ctx) {
 
 async function list(root, ctx) {
   const { monitors } = await ctx.api.get('/api/v1/monitors');
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Monitoring'));
   if (!monitors.length) {
     root.append(h('p', { 'data-testid': 'monitors-empty' },
@@ -36,6 +38,8 @@ async function version(root, params, ctx) {
   await ctx.api.get(`/api/v1/models/${enc(model)}/versions/${enc(v)}`);
   const { monitors } = await ctx.api.get('/api/v1/monitors');
   const mine = monitors.filter((m) => m.model === model && String(m.version) === String(v));
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, `Monitoring · ${model} v${v}`));
   if (!mine.length) {
     root.append(h('p', { 'data-testid': 'monitor-none' }, `No monitor watches ${model} version ${v}.`));
@@ -297,11 +301,14 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
   return ctx.ui.chart(el, {
     tooltip: { trigger: 'axis' },
     legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 24, top: 36, bottom: 36 },
+    grid: { left: 64, right: 64, top: 36, bottom: 36 },
     xAxis: { type: 'category', data: x.map(shortTime) },
-    yAxis: { type: log ? 'log' : 'value', name: yName, scale: !log,
+    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
+    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
       axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true,
+    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
+      scale: true }] : [])],
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
       lineStyle: s.dash ? { type: 'dashed' } : undefined })),
   });
 }

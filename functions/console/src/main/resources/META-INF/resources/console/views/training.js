@@ -23,6 +23,8 @@ async function list(root, params, ctx) {
   }
   const search = new URLSearchParams(filters);
   const { jobs } = await ctx.api.get('/api/v1/training-jobs' + (search.size ? '?' + search : ''));
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Training'));
 
   const name = h('input', { type: 'search', name: 'name', value: filters.name || '', placeholder: 'job name',
@@ -73,6 +75,8 @@ async function list(root, params, ctx) {
 async function job(root, params, ctx) {
   const j = await ctx.api.get(`/api/v1/training-jobs/${enc(params.job)}`); // 404 → the not-found page
   const metric = j.spec?.metric || 'metric';
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, `Training job · ${j.name}`),
     h('p', { 'data-testid': 'job-summary' }, stateBadge(j.state), ` ${j.id} · phase ${j.phase} · project ${j.project}`,
       ` · dataset ${j.dataset || '—'}`,
@@ -122,6 +126,8 @@ async function compare(root, params, ctx) {
   const ids = params.query.get('compare').split(',').filter(Boolean);
   const jobs = await Promise.all(ids.map((id) => ctx.api.get(`/api/v1/training-jobs/${enc(id)}`)));
   const experiments = [...new Set(jobs.map((j) => j.mlflow_experiment).filter(Boolean))];
+  root.replaceChildren(); // the shell's 'Loading…'
+
   root.append(h('h1', {}, 'Compare runs'),
     h('p', {}, 'Jobs: ', ...jobs.flatMap((j, i) => [i ? ', ' : '', link(ctx, `/console/training/${enc(j.id)}`,
       `${j.name} (${j.id})`)]), ` — MLflow experiments ${experiments.join(', ')}`));
