@@ -14,20 +14,20 @@ import java.util.Map;
  * reactor built (the launcher is told not to build). {@link #start} returns once the server answers its readiness
  * check, and fails with the server's log when it exits or is not ready within 90 s.
  */
-final class PierUp {
-  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+public final class PierUp {
+  public static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   private PierUp() {}
 
   /** A started server: its process (SIGTERM/SIGKILL it to stop), ports and log file. */
-  record Started(Process process, int port, int grpcPort, Path log) {}
+  public record Started(Process process, int port, int grpcPort, Path log) {}
 
   /** The status {@code GET /v2/health/ready} answers on {@code port}, with the caller's client and scheme. */
-  interface ReadyCheck {
+  public interface ReadyCheck {
     int status(int port) throws Exception;
   }
 
-  static Started start(Path dataDir, Map<String, String> env, ReadyCheck ready, String... flags) throws Exception {
+  public static Started start(Path dataDir, Map<String, String> env, ReadyCheck ready, String... flags) throws Exception {
     int port;
     int grpcPort;
     try (ServerSocket s = new ServerSocket(0); ServerSocket g = new ServerSocket(0)) {

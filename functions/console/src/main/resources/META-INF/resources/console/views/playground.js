@@ -1,0 +1,109 @@
+// Playground: a form built from a version's signature, the model's answer (POST /v2/…/infer, OIP), and its SHAP
+// values (parameters.explain = "shap") as a bar chart per feature.
+import { seg } from '../api.js';
+
+const MAX_FIELDS = 64;
+
+export async function render(root, params, ctx) {
+  const { ui, api } = ctx;
+  const { h } = ui;
+  const v = await api.get(`/api/v1/models/${seg(params.model)}/versions/${seg(params.version)}`);
+  const inputs = v.signature?.inputs || [];
+  const fields = inputs.map((t) => field(ui, t));
+  const explain = h('input', { type: 'checkbox', name: 'explain', checked: true, testid: 'explain' });
+  const answer = h('div', { testid: 'answer', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'predict' }, 'Predict');
+  const form = h('form', { testid: 'playground-form', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      const body = { inputs: fields.map((f) => f.tensor()) };
+      if (explain.checked) body.parameters = { explain: 'shap' };
+      const r = await api.post(`/v2/models/${seg(v.model)}/versions/${v.version}/infer`, body);
+      await showAnswer(ui, answer, r);
+    } catch (err) {
+      ui.error(answer, err);
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  fields.map((f) => f.el),
+  h('div', { class: 'toolbar' }, h('label', {}, explain, ' Explain with SHAP'), submit));
+  ui.fill(root,
+    h('div', { class: 'crumbs' }, ui.link('/console/models', 'Models'), ' / ', ui.link(`/console/models/${seg(v.model)}`, v.model), ' / ',
+      ui.link(`/console/models/${seg(v.model)}/versions/${v.version}`, `v${v.version}`), ' / '),
+    h('h1', {}, `Playground: ${v.model} v${v.version}`),
+    inputs.length ? form : ui.muted('This version has no signature, so there is no form to build.'),
+    answer);
+}
+
+/** One input tensor: a number field per feature for a [-1, n] (or [n]) numeric input, else a JSON text area. */
+function field(ui, t) {
+  const { h } = ui;
+  const shape = t.shape || [];
+  const n = shape.length === 2 && shape[1] > 0 ? shape[1] : shape.length === 1 && shape[0] > 0 ? shape[0] : null;
+  const numeric = /^(FP|INT|UINT)/.test(t.datatype || '');
+  if (numeric && n && n <= MAX_FIELDS) {
+    const names = t.parameters?.feature_names || t.feature_names || [];
+    const cells = Array.from({ length: n }, (_, i) => h('input', { type: 'number', step: 'any', required: true, value: '0',
+      name: `${t.name}[${i}]`, testid: `input-${t.name}-${i}`, inputmode: 'decimal' }));
+    return {
+      el: h('fieldset', { class: 'card' }, h('legend', {}, `${t.name} (${t.datatype} [${shape.join(', ')}])`),
+        h('div', { class: 'form-grid' }, cells.map((c, i) => h('label', {}, names[i] || `${t.name}[${i}]`, c)))),
+      tensor: () => ({ name: t.name, datatype: t.datatype, shape: shape.length === 2 ? [1, n] : [n], data: cells.map((c) => Number(c.value)) }),
+    };
+  }
+  const area = h('textarea', { rows: 3, name: t.name, testid: `input-${t.name}`, 'aria-label': t.name, placeholder: 'JSON data, e.g. [[1, 2, 3]]' });
+  return {
+    el: h('label', { class: 'card' }, `${t.name} (${t.datatype} [${shape.join(', ')}]) as JSON`, area),
+    tensor: () => {
+      const data = JSON.parse(area.value || '[]');
+      const dims = [];
+      for (let x = data; Array.isArray(x); x = x[0]) dims.push(x.length);
+      return { name: t.name, datatype: t.datatype, shape: dims, data: data.flat(Infinity) };
+    },
+  };
+}
+
+async function showAnswer(ui, slot, r) {
+  const { h } = ui;
+  const outputs = r.outputs || [];
+  const byName = Object.fromEntries(outputs.map((o) => [o.name, o]));
+  const shown = outputs.filter((o) => !o.name.startsWith('shap_'));
+  ui.fill(slot, h('h2', {}, 'Answer'),
+    h('p', { class: 'muted' }, `model_version ${r.model_version ?? '—'}`, r.id ? ` · request ${r.id}` : ''),
+    ui.table({ testid: 'outputs', rows: shown, rowTestid: (o) => `output-${o.name}`, columns: [
+      { label: 'Output', render: (o) => h('code', {}, o.name) },
+      { label: 'Shape', render: (o) => `[${(o.shape || []).join(', ')}]` },
+      { label: 'Values', render: (o) => (o.data || []).slice(0, 32).map((x) => ui.num(x, 5)).join(', ') },
+    ] }));
+  const values = byName.shap_values;
+  if (!values) return;
+  const [, columns, features] = values.shape;
+  const explained = byName.shap_output?.data?.[0];
+  const out = byName[explained];
+  // explain the column the model chose: the largest value of the explained output's first row
+  let column = 0;
+  if (out && columns > 1) {
+    const row = out.data.slice(0, columns);
+    column = row.indexOf(Math.max(...row));
+  }
+  const shap = values.data.slice(column * features, (column + 1) * features);
+  const base = byName.shap_base?.data?.[column];
+  const chartEl = h('div', { class: 'chart', testid: 'shap-chart', role: 'img',
+    'aria-label': `SHAP values: ${shap.map((s, i) => `feature ${i} ${ui.num(s)}`).join(', ')}` });
+  slot.append(h('h2', {}, `SHAP values for ${explained ?? 'the output'}${columns > 1 ? ` column ${column}` : ''}`),
+    h('p', { class: 'muted', testid: 'shap-sum' }, `base ${ui.num(base, 5)} + Σ SHAP ${ui.num(shap.reduce((a, b) => a + b, 0), 5)}`
+      + ` = ${ui.num((base ?? 0) + shap.reduce((a, b) => a + b, 0), 5)}`),
+    chartEl,
+    ui.table({ testid: 'shap-table', rows: shap.map((s, i) => ({ i, s })), columns: [
+      { label: 'Feature', render: (x) => `${x.i}` }, { label: 'SHAP', num: true, render: (x) => ui.num(x.s, 5) }] }));
+  await ui.chart(chartEl, {
+    grid: { left: 8, right: 48, top: 16, bottom: 28, containLabel: true },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'value' },
+    yAxis: { type: 'category', data: shap.map((_, i) => `feature ${i}`), inverse: true },
+    series: [{ type: 'bar', name: 'SHAP', data: shap.map((s) => ({ value: s, itemStyle: { color: s >= 0 ? '#c0392b' : '#1f5fbf' } })),
+      label: { show: true, position: 'right', formatter: (p) => ui.num(p.value, 3) } }],
+  });
+}
