@@ -180,7 +180,8 @@ final class InsightData {
     // A few more single-row requests, so the latency views have more than one request.
     for (int i = 0; i < 5; i++) {
       call("POST", "/v2/models/" + MONITORED + "/versions/1/infer",
-          "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\", \"shape\": [1, 4], \"data\": [5.1, 3.5, 1.4, 0.2]}]}");
+          "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\", \"shape\": [1, 4], "
+              + "\"data\": [5.1, 3.5, 1.4, 0.2]}]}");
     }
     send("POST", "/api/v1/monitors/" + monitorId + "/runs", "", 201);
     send("POST", "/api/v1/monitors/" + monitorId + "/runs", "", 201);
