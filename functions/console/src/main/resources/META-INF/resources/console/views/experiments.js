@@ -32,7 +32,7 @@ async function list(root, params, ctx) {
     'aria-label': 'model' });
   const stateSelect = h('select', { name: 'state', 'aria-label': 'state' },
     ...STATES.map((s) => h('option', { value: s, ...(s === state ? { selected: '' } : {}) }, s || 'any state')));
-  const form = h('form', { class: 'filters', role: 'search' }, qInput, modelInput, stateSelect,
+  const form = h('form', { class: 'toolbar', role: 'search' }, qInput, modelInput, stateSelect,
     h('button', { type: 'submit' }, 'Search'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -31,7 +31,7 @@ async function list(root, params, ctx) {
     entity: h('input', { type: 'text', name: 'entity', value: filters.entity || '', placeholder: 'entity',
       'aria-label': 'entity' }),
   };
-  const form = h('form', { class: 'filters', role: 'search' }, ...Object.values(inputs),
+  const form = h('form', { class: 'toolbar', role: 'search' }, ...Object.values(inputs),
     h('button', { type: 'submit' }, 'Search'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();

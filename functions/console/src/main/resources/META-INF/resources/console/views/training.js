@@ -33,7 +33,7 @@ async function list(root, params, ctx) {
     'aria-label': 'project' });
   const state = h('select', { name: 'state', 'aria-label': 'state' },
     ...STATES.map((s) => h('option', { value: s, ...(s === filters.state ? { selected: '' } : {}) }, s || 'any state')));
-  const form = h('form', { class: 'filters', role: 'search' }, name, project, state, h('button', { type: 'submit' },
+  const form = h('form', { class: 'toolbar', role: 'search' }, name, project, state, h('button', { type: 'submit' },
     'Filter'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
