@@ -52,7 +52,7 @@ class BatchConsoleTest extends ConsoleBrowserTest {
   }
 
   @Test
-  void aMissingJobIsNotFound() {
+  void aMissingJobIsNotFound() throws Exception {
     open("/console/batch/bj-does-not-exist");
     assertThat(find("notfound").getText()).isEqualTo("Not found");
   }

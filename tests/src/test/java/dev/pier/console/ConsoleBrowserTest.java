@@ -39,7 +39,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The base of the console's browser tests: one {@code ./pier up} (the plain server this reactor built, as
  * {@link PierUp} starts it) and one headless Debian {@code chromium} driven through Debian's {@code chromedriver}, shared
- * by every console test class in the run and stopped when the run ends. Both paths are given explicitly, so Selenium
+ * by every console test class in the run and stopped when the run ends. The server runs with {@code --auth}: the
+ * browser signs in with an API key of its own (the console's sign-in page, see {@link #open}), and the tests' own API
+ * calls use the admin key or a key per user ({@link #register(String, String, String, String)}). Both paths are given explicitly, so Selenium
  * Manager never tries to download a browser or a driver ({@code ./pier test} installs the two packages when missing).
  *
  * <p>Tests make their data through the public API ({@link #api}, {@link #register}), open console pages ({@link #open}),
@@ -57,6 +59,7 @@ public abstract class ConsoleBrowserTest {
   /** Selenium has no CDP bindings for chromium 150 and says so on every start; nothing here uses CDP. */
   private static final java.util.logging.Logger CDP_FINDER = quiet("org.openqa.selenium.devtools.CdpVersionFinder");
 
+  private Shared shared;
   protected WebDriver browser;
   protected String base;
   /** The shared server's data directory (its {@code local.env} names the S3 stand-in and its keys). */
@@ -67,6 +70,9 @@ public abstract class ConsoleBrowserTest {
   static final class Shared implements AutoCloseable {
     final PierUp.Started server;
     final Path dataDir;
+    final String adminKey;
+    /** API keys by user name (each an admin), made on first use; "console" is the key the browser signs in with. */
+    final Map<String, String> keys = new java.util.concurrent.ConcurrentHashMap<>();
     final ChromeDriverService service;
     final WebDriver driver;
 
@@ -77,7 +83,8 @@ public abstract class ConsoleBrowserTest {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       server = PierUp.start(dataDir, Map.of(), port -> client.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/v2/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
-          .statusCode());
+          .statusCode(), "--auth");
+      adminKey = Files.readString(dataDir.resolve("admin.key")).strip();
       service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
           .withLogOutput(java.io.OutputStream.nullOutputStream()).build();
       ChromeOptions options = new ChromeOptions();
@@ -117,6 +124,7 @@ public abstract class ConsoleBrowserTest {
         test.browser = shared.driver;
         test.base = "http://127.0.0.1:" + shared.server.port();
         test.dataDir = shared.dataDir;
+        test.shared = shared;
       }
     }
   }
@@ -129,13 +137,35 @@ public abstract class ConsoleBrowserTest {
   // ---- the browser ----
 
   /** Loads a console path (a full page load, as a typed or reloaded URL) and waits for the page to be drawn. */
-  protected void open(String path) {
+  protected void open(String path) throws Exception {
     browser.get(base + path);
     waitRendered(0);
+    if (!all("view-signin").isEmpty() && all("error").isEmpty()) {
+      signIn(keyOf("console"));
+    }
+  }
+
+  /** Signs in on the console's sign-in page with this API key, and waits for the page it was asked for. */
+  protected void signIn(String key) {
+    find("api-key").sendKeys(key);
+    clickAndWait(find("sign-in"));
+  }
+
+  /** The API key of {@code user} (an admin key made on first use through {@code POST /api/v1/keys}). */
+  protected String keyOf(String user) throws Exception {
+    String key = shared.keys.get(user);
+    if (key == null) {
+      JsonNode created = answer("POST", "/api/v1/keys", "{\"name\":\"" + user + "\",\"roles\":[\"admin\"]}",
+          shared.adminKey);
+      assertThat(created).isNotNull();
+      key = created.get("key").asText();
+      shared.keys.put(user, key);
+    }
+    return key;
   }
 
   /** Reloads the page the browser is on (the server answers index.html for the deep link). */
-  protected void reload() {
+  protected void reload() throws Exception {
     browser.navigate().refresh();
     waitRendered(0);
   }
@@ -215,8 +245,15 @@ public abstract class ConsoleBrowserTest {
   /** An API answer: status and parsed body. */
   protected record Answer(int status, JsonNode body) {}
 
+  /** Calls the API as the console's own user (the key the browser signs in with). */
   protected Answer call(String method, String path, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    return call(method, path, json, keyOf("console"));
+  }
+
+  /** Calls the API with this API key. */
+  protected Answer call(String method, String path, String json, String key) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("X-Api-Key", key);
     if (json != null) {
       b.header("Content-Type", "application/json");
     }
@@ -225,19 +262,23 @@ public abstract class ConsoleBrowserTest {
     return new Answer(r.statusCode(), r.body().isBlank() ? JSON.nullNode() : JSON.readTree(r.body()));
   }
 
-  /** Calls the API and expects a 2xx; returns the body. */
+  /** Calls the API as the console's user and expects a 2xx; returns the body. */
   protected JsonNode api(String method, String path, String json) throws Exception {
-    Answer a = call(method, path, json);
+    return answer(method, path, json, keyOf("console"));
+  }
+
+  private JsonNode answer(String method, String path, String json, String key) throws Exception {
+    Answer a = call(method, path, json, key);
     assertThat(a.status()).as(method + " " + path + ": " + a.body()).isBetween(200, 299);
     return a.body();
   }
 
   /** Registers a fixture model file ({@code tests/fixtures/models/<file>}) with this metadata; returns the version. */
   protected int register(String model, String file, String metadata) throws Exception {
-    return register(model, file, metadata, "local");
+    return register(model, file, metadata, "console");
   }
 
-  /** As {@link #register(String, String, String)}, by {@code user} (open local mode's {@code X-Pier-User}). */
+  /** As {@link #register(String, String, String)}, by {@code user} (with {@link #keyOf} that user's key). */
   protected int register(String model, String file, String metadata, String user) throws Exception {
     String boundary = "pier-" + System.nanoTime();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -247,7 +288,7 @@ public abstract class ConsoleBrowserTest {
     body.write(Files.readAllBytes(FIXTURES.resolve(file)));
     body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/models/" + model + "/versions"))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("X-Pier-User", user)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("X-Api-Key", keyOf(user))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return JSON.readTree(r.body()).get("version").asInt();

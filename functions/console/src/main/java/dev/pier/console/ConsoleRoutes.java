@@ -38,8 +38,13 @@ public class ConsoleRoutes {
   }
 
   private void page(RoutingContext ctx) {
-    if (FILE.matcher(ctx.normalizedPath()).matches()) {
-      ctx.next();
+    String path = ctx.normalizedPath();
+    if (FILE.matcher(path).matches()) {
+      if (getClass().getClassLoader().getResource("META-INF/resources" + path) != null) {
+        ctx.next(); // the static handler serves it
+      } else {
+        ctx.response().setStatusCode(404).end(); // not the API's 401 when authentication is on: there is no such file
+      }
       return;
     }
     ctx.response()
