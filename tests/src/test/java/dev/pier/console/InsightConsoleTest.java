@@ -25,7 +25,7 @@ class InsightConsoleTest extends ConsoleBrowserTest {
   /** The feature store's and training's data in one thread, the monitored model's in another (they share nothing). */
   @BeforeAll
   void makeData() throws Exception {
-    data = new InsightData(base);
+    data = new InsightData(base, keyOf("console"));
     long start = System.nanoTime();
     CompletableFuture<Void> models = CompletableFuture.runAsync(() -> {
       try {
@@ -111,6 +111,10 @@ class InsightConsoleTest extends ConsoleBrowserTest {
 
     reload();
     assertDrawn("distribution-chart");
+    phoneWidth();
+    reload();
+    assertDrawn("drift-chart");
+    assertThat(scrollsSideways()).as("the monitoring page at phone width").isFalse();
   }
 
   @Test
@@ -142,6 +146,9 @@ class InsightConsoleTest extends ConsoleBrowserTest {
 
     reload();
     assertThat(find("srm-warning").isDisplayed()).isTrue();
+    phoneWidth();
+    reload();
+    assertThat(scrollsSideways()).as("the experiment page at phone width").isFalse();
   }
 
   @Test
@@ -196,7 +203,7 @@ class InsightConsoleTest extends ConsoleBrowserTest {
   }
 
   @Test
-  void deepLinksToMissingThingsAreNotFound() {
+  void deepLinksToMissingThingsAreNotFound() throws Exception {
     for (String path : List.of("/console/features/no_such_view", "/console/monitoring/" + InsightData.MONITORED + "/99",
         "/console/experiments/exp-does-not-exist", "/console/training/tj-does-not-exist",
         "/console/latency/no-such-model/1")) {
@@ -206,7 +213,7 @@ class InsightConsoleTest extends ConsoleBrowserTest {
   }
 
   @Test
-  void aRefusedSearchShowsTheApisMessage() {
+  void aRefusedSearchShowsTheApisMessage() throws Exception {
     open("/console/experiments?state=bogus");
     assertThat(find("error").getText()).isEqualTo("state: must be one of draft, running, paused, stopped; got 'bogus'");
   }

@@ -40,9 +40,12 @@ final class InsightData {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final String base;
+  private final String apiKey;
 
-  InsightData(String base) {
+  /** Calls the server at {@code base} with this API key ({@code X-Api-Key}; the console tests' server runs --auth). */
+  InsightData(String base, String apiKey) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    this.apiKey = apiKey;
   }
 
   // ---- what the tests check ----
@@ -275,7 +278,8 @@ final class InsightData {
   }
 
   HttpResponse<String> call(String method, String path, String json) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("X-Api-Key", apiKey);
     if (json == null) {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
@@ -298,7 +302,7 @@ final class InsightData {
       body.write(p);
     }
     HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/models/" + model + "/versions"))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("X-Api-Key", apiKey)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).timeout(Duration.ofSeconds(60)).build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("register " + model + ": " + response.body()).isEqualTo(201);

@@ -168,8 +168,29 @@ async function version(root, params, ctx) {
     columns: ['window end', 'rows', 'mode', 'share drifted', 'dataset drift', 'alerts', 'report'],
     rows: runs,
     cells: (r) => [r.window_end, String(r.rows), r.mode, fmt(r.share_drifted), r.dataset_drift ? 'yes' : 'no',
-      String(r.alerts), h('a', { href: `${base}/runs/${enc(r.run_id)}/report.html`, target: '_blank' }, 'report')],
+      String(r.alerts), reportLink(ctx, `${base}/runs/${enc(r.run_id)}/report.html`)],
   })));
+}
+
+/**
+ * A link to a run's HTML report. It is fetched with the sign-in credential (a plain link would carry none when
+ * authentication is on) and opened in a new tab; the report needs nothing from the network.
+ */
+function reportLink(ctx, path) {
+  const a = h('a', { href: path, 'data-testid': 'report-link' }, 'report');
+  a.addEventListener('click', async (e) => {
+    e.preventDefault();
+    const tab = window.open('', '_blank');
+    try {
+      const html = await text(ctx, path);
+      const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+      if (tab) tab.location = url; else location.assign(url); // a blocked pop-up: open it here
+    } catch (err) {
+      tab?.close();
+      ctx.ui.error(a.closest('section'), err, { replace: false });
+    }
+  });
+  return a;
 }
 
 /** The numeric performance figures of each run, by name (binary.accuracy …), aligned with the runs. */
