@@ -125,7 +125,8 @@ async function prometheus(ctx) {
   try {
     body = String(await ctx.api.get('/q/metrics', { Accept: 'text/plain' }));
   } catch (e) {
-    return []; // no metrics endpoint (a Lambda): nothing to show
+    if (e.status === 404) return []; // no metrics endpoint (a Lambda): nothing to show
+    throw e; // 401 → the shell's sign-in page; 403 → the API's message (the key lacks 'metrics')
   }
   const out = [];
   for (const line of body.split('\n')) {

@@ -59,7 +59,13 @@ async function version(root, params, ctx) {
   root.replaceChildren(); // the shell's 'Loading…'
 
   root.append(h('h1', {}, `Latency · ${model} v${v}`));
-  const samples = await prometheus(ctx);
+  let samples = [];
+  try {
+    samples = await prometheus(ctx);
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    ctx.ui.error(root, e, { replace: false }); // no 'metrics' permission: the monitored windows below still show
+  }
   const rows = byWay(samples, model, v);
   root.append(section('Requests by way in and status', 'latency-breakdown', rows.length ? table({
     testid: 'latency-by-way',
@@ -170,7 +176,8 @@ async function prometheus(ctx) {
   try {
     body = String(await ctx.api.get('/q/metrics', { Accept: 'text/plain' }));
   } catch (e) {
-    return []; // no metrics endpoint (a Lambda): nothing to show
+    if (e.status === 404) return []; // no metrics endpoint (a Lambda): nothing to show
+    throw e; // 401 → the shell's sign-in page; 403 → the API's message (the key lacks 'metrics')
   }
   const out = [];
   for (const line of body.split('\n')) {
