@@ -72,6 +72,9 @@ public final class ApiStack extends Stack {
   private final UserPool userPool;
   private final UserPoolResourceServer resourceServer;
   private final UserPoolClient serviceClient;
+  private UserPoolDomain domain;
+  /** The console's files behind CloudFront, and its Cognito app client (issue #19). */
+  private final ConsoleSite console;
   private final ApiFunction dataPlane;
   private final ApiFunction controlPlane;
   private final HttpApi httpApi;
@@ -92,6 +95,8 @@ public final class ApiStack extends Stack {
     this.controlPlane = createControlPlane();
     this.httpApi = createHttpApi();
     this.stage = createStage();
+    this.console = new ConsoleSite(this, "Console", config, httpApi, userPool, domain, List.of(
+        OAuthScope.resourceServer(resourceServer, inferScope), OAuthScope.resourceServer(resourceServer, adminScope)));
     createRoutes();
     throttleRoutes();
     createOutputs();
@@ -150,7 +155,7 @@ public final class ApiStack extends Stack {
 
   /** A machine client (OAuth client credentials) allowed both scopes; add narrower clients per team as needed. */
   private UserPoolClient createServiceClient() {
-    UserPoolDomain domain = userPool.addDomain("Domain", UserPoolDomainOptions.builder()
+    domain = userPool.addDomain("Domain", UserPoolDomainOptions.builder()
         .cognitoDomain(CognitoDomainOptions.builder()
             .domainPrefix("pier-" + config.stage() + "-" + Aws.ACCOUNT_ID)
             .build())
@@ -480,7 +485,7 @@ public final class ApiStack extends Stack {
 
   private void createRoutes() {
     var jwt = HttpUserPoolAuthorizer.Builder.create("Jwt", userPool)
-        .userPoolClients(List.of(serviceClient))
+        .userPoolClients(List.of(serviceClient, console.client()))
         .build();
     var inference = new HttpLambdaIntegration("DataPlaneIntegration", dataPlane.alias());
     var registry = new HttpLambdaIntegration("ControlPlaneIntegration", controlPlane.alias());

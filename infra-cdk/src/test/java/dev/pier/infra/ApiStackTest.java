@@ -42,7 +42,8 @@ class ApiStackTest {
 
   @Test
   void provisionedConcurrencyContextSwapsSnapStartForAutoscaledWarmInstances() {
-    prod.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("SnapStart", Match.absent()), 2);
+    prod.resourcePropertiesCountIs("AWS::Lambda::Function",
+        Map.of("Handler", ApiFunction.HANDLER, "SnapStart", Match.absent()), 2);
     prod.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of(
         "Name", ApiFunction.ALIAS,
         "ProvisionedConcurrencyConfig", Map.of("ProvisionedConcurrentExecutions", 2)), 2);
@@ -78,7 +79,7 @@ class ApiStackTest {
         "AuthorizerType", "JWT",
         "IdentitySource", List.of("$request.header.Authorization"),
         "JwtConfiguration", Map.of(
-            "Audience", List.of(Match.anyValue()),
+            "Audience", List.of(Match.anyValue(), Match.anyValue()), // the service client and the console's client
             "Issuer", Match.anyValue())));
     dev.hasResourceProperties("AWS::ApiGatewayV2::Route", Map.of(
         "RouteKey", "POST /v2/{proxy+}", "AuthorizationType", "JWT",
@@ -271,5 +272,28 @@ class ApiStackTest {
         "DeletionProtection", "ACTIVE",
         "MfaConfiguration", "ON",
         "Policies", Map.of("PasswordPolicy", Match.objectLike(Map.of("MinimumLength", 14)))));
+  }
+
+  @Test
+  void servesTheConsoleFromAPrivateBucketBehindCloudFrontSigningInThroughTheApisUserPool() {
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of("PublicAccessBlockConfiguration", Map.of(
+        "BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true, "RestrictPublicBuckets", true)));
+    dev.hasResourceProperties("Custom::CDKBucketDeployment", Map.of(
+        "DistributionPaths", List.of("/console/*"),
+        "SourceObjectKeys", List.of(Match.anyValue(), Match.anyValue()))); // the files and config.json
+    dev.hasResourceProperties("AWS::CloudFront::Distribution", Map.of("DistributionConfig", Match.objectLike(Map.of(
+        "DefaultCacheBehavior", Match.objectLike(Map.of(
+            "ViewerProtocolPolicy", "redirect-to-https",
+            "FunctionAssociations", List.of(Match.objectLike(Map.of("EventType", "viewer-request"))))),
+        "CacheBehaviors", Match.arrayWith(List.of(
+            Match.objectLike(Map.of("PathPattern", "/api/*", "ViewerProtocolPolicy", "https-only")),
+            Match.objectLike(Map.of("PathPattern", "/v2/*", "ViewerProtocolPolicy", "https-only"))))))));
+    dev.hasResourceProperties("AWS::CloudFront::Function", Map.of(
+        "FunctionCode", Match.stringLikeRegexp("[\\s\\S]*/console/index\\.html[\\s\\S]*")));
+    // a public client (no secret) on the authorization code flow, with the API's scopes; the API's JWT authorizer takes it
+    dev.hasResourceProperties("AWS::Cognito::UserPoolClient", Map.of(
+        "GenerateSecret", false,
+        "AllowedOAuthFlows", List.of("code"),
+        "AllowedOAuthScopes", List.of("openid", "email", Match.anyValue(), Match.anyValue()))); // + pier/infer, pier/admin
   }
 }

@@ -75,6 +75,9 @@ class ModelsConsoleTest extends ConsoleBrowserTest {
     assertThat(find("kv-hidden").getText()).contains("16");
     assertThat(find("kv-team").getText()).contains("iris");
     assertThat(find("lineage-upstream").getText()).contains("s3://data/iris.csv @ 7", "0123456789");
+    WebElement graph = find("lineage-graph");
+    waiting().until(d -> "drawn".equals(graph.getAttribute("data-chart")));
+    assertThat(graph.findElements(By.cssSelector("svg path")).size()).as("nodes and edges").isGreaterThanOrEqualTo(3);
     assertThat(find("card").getText()).contains("classifying irises", "three species only");
     assertThat(find("review").getText()).contains("PENDING_REVIEW");
     screenshot("models-version");

@@ -246,10 +246,25 @@ function lineageView(ui, lineage) {
   ];
   const col = (title, items, testid) => h('section', { class: 'card', testid }, h('h2', {}, title),
     items.length ? h('ul', {}, items.map((i) => h('li', {}, i))) : ui.muted('Nothing recorded.'));
-  return h('div', { class: 'grid', testid: 'lineage' },
+  const graph = h('div', { class: 'chart', testid: 'lineage-graph', role: 'img', 'aria-label': 'Lineage graph' });
+  const text = (i) => (typeof i === 'string' ? i : i.textContent).trim();
+  const ups = [...new Set(upItems.map(text))];
+  const downs = [...new Set(downItems.map(text))];
+  graph.style.height = `${Math.max(160, 40 * Math.max(ups.length, downs.length, 1) + 40)}px`;
+  const center = `${lineage.model} v${lineage.version}`;
+  const place = (list, x) => list.map((name, i) => ({ name, x, y: (i + 0.5) / list.length * 100 }));
+  const nodes = [...place(ups, 0), { name: center, x: 50, y: 50, symbolSize: 18, itemStyle: { color: '#e07b00' } }, ...place(downs, 100)];
+  queueMicrotask(() => ui.chart(graph, {
+    series: [{ type: 'graph', layout: 'none', roam: false, symbolSize: 12, edgeSymbol: ['none', 'arrow'],
+      label: { show: true, position: 'bottom', width: 220, overflow: 'truncate' }, itemStyle: { color: '#1f5fbf' },
+      left: 120, right: 120, top: 24, bottom: 24,
+      data: nodes.map((n) => ({ ...n, value: n.name })),
+      links: [...ups.map((u) => ({ source: u, target: center })), ...downs.map((d) => ({ source: center, target: d }))] }],
+  }).catch(() => {}));
+  return h('div', { testid: 'lineage' }, graph, h('div', { class: 'grid' },
     col('Upstream', upItems, 'lineage-upstream'),
-    h('section', { class: 'card' }, h('h2', {}, 'This version'), h('p', {}, `${lineage.model} v${lineage.version}`)),
-    col('Downstream', downItems, 'lineage-downstream'));
+    h('section', { class: 'card' }, h('h2', {}, 'This version'), h('p', {}, center)),
+    col('Downstream', downItems, 'lineage-downstream')));
 }
 
 function cardView(ui, card) {
