@@ -90,22 +90,26 @@ async function version(root, params, ctx) {
         c.drifted ? h('span', { class: 'bad' }, 'drifted') : 'no'],
     })));
 
-  // Drift over time of the chosen column.
+  // Drift over time, one line per column measured the same way as the chosen one (p-values of tests, or distances),
+  // the chosen column's threshold dashed.
   const overTime = h('div', { class: 'chart', 'data-testid': 'drift-chart' });
   root.append(section(`Drift over time · ${column}`, 'drift-over-time', overTime));
   const usesP = series.some((r) => r.data_drift?.columns?.[column]?.p_value != null);
+  const alike = driftColumns.filter((c) => (latest.data_drift.columns[c].p_value != null) === usesP);
   await lineChart(ctx, overTime, {
     log: usesP, // p-values span orders of magnitude
     yName: usesP ? 'p-value' : 'statistic',
     x: series.map((r) => r.window_end),
-    series: [{
-      name: `${column} ${usesP ? 'p-value' : 'statistic'}`,
+    series: [...alike.map((c) => ({
+      name: c,
+      width: c === column ? 3 : 1,
       values: series.map((r) => {
-        const c = r.data_drift?.columns?.[column];
-        return c ? (usesP ? c.p_value : c.statistic) : null;
+        const d = r.data_drift?.columns?.[c];
+        return d ? (usesP ? d.p_value : d.statistic) : null;
       }),
-    }, {
-      name: 'threshold',
+    })), {
+      name: `threshold (${column})`,
+      dash: true,
       values: series.map((r) => r.data_drift?.columns?.[column]?.threshold ?? null),
     }],
   });
@@ -330,7 +334,7 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
     ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
       scale: true }] : [])],
     series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
-      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
+      lineStyle: { type: s.dash ? 'dashed' : 'solid', width: s.width || 2 } })),
   });
 }
 
