@@ -47,8 +47,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code pier.monitoring.bucket} (references and runs; default {@code pier-monitoring}), {@code pier.capture.bucket}
  * (the captures the serving app writes, and their hourly profiles next to them; default {@code pier-captures}),
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
- * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not). In
- * local mode the table and bucket are created when missing.
+ * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not),
+ * {@code pier.monitoring.feedback-window} (how long after its capture a request's feedback is matched, and its
+ * captured-request index entry kept; default 30d). In local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -60,6 +61,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String captureBucket;
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
+  @ConfigProperty(name = "pier.monitoring.feedback-window", defaultValue = "30d") Duration feedbackWindow;
 
   private SnsClient sns;
   private EventBridgeClient events;
@@ -115,14 +117,14 @@ public class MonitoringWiring {
   @Singleton
   CaptureListener indexing(AwsClients aws) {
     captures(aws); // the table, in local mode
-    return new CaptureIndex(aws.dynamoDb(), table)::written;
+    return new CaptureIndex(aws.dynamoDb(), table, feedbackWindow, Clock.systemUTC())::written;
   }
 
   @Produces
   @Singleton
   FeedbackStore feedbackStore(AwsClients aws) {
     captures(aws); // the table, in local mode
-    return new FeedbackStore(aws.dynamoDb(), table, Clock.systemUTC());
+    return new FeedbackStore(aws.dynamoDb(), table, Clock.systemUTC(), feedbackWindow);
   }
 
   @Produces
