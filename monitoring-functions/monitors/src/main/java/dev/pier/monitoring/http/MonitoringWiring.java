@@ -137,15 +137,20 @@ public class MonitoringWiring {
   @Singleton
   Monitors monitors(AwsClients aws, ModelRegistry registry, ProfileStore profiles,
       FeedbackStore feedback, ReferenceLoader references, Instance<WebhookStore> webhooks,
-      Instance<WebhookDispatcher> dispatcher) {
+      Instance<WebhookDispatcher> dispatcher, Instance<dev.pier.runtime.PredictionService> predictions,
+      Instance<dev.pier.runtime.ModelCache> models) {
     sns = aws.client(SnsClient.builder(), null);
     events = eventBus.isPresent() ? aws.client(EventBridgeClient.builder(), null) : null;
     AlertDelivery toAws = new AwsAlerts(sns, events, eventBus.orElse(null), MonitoringJson.MAPPER);
     AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
         ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
-    return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
-        captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
-        delivery);
+    Monitors monitors = new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket),
+        ModelVersions.of(registry), captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS,
+        references, delivery);
+    if (predictions.isResolvable() && models.isResolvable()) { // the serving app: importance from SHAP
+      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()));
+    }
+    return monitors;
   }
 
   /** Runs the due scheduled windows of every monitor every {@code interval} (idempotent per window). */
