@@ -186,9 +186,11 @@ class Batch:
         self._http = http
 
     def submit(self, model: str, input: str, version: Optional[str] = None, output: Optional[str] = None,
-               format: Optional[str] = None, priority: Optional[str] = None) -> Dict[str, Any]:
+               format: Optional[str] = None, priority: Optional[str] = None,
+               unit_column: Optional[str] = None) -> Dict[str, Any]:
+        """Starts a job; ``unit_column`` scores each row by its unit's arm in the experiment on the alias."""
         body = {k: v for k, v in dict(model=model, input=input, version=version, output=output, format=format,
-                                      priority=priority).items() if v is not None}
+                                      priority=priority, unit_column=unit_column).items() if v is not None}
         return self._http.json("POST", "/api/v1/batch-jobs", body)
 
     def get(self, job_id: str) -> Dict[str, Any]:
@@ -364,8 +366,17 @@ class Experiments:
         """Analyses now and applies the experiment's automatic policy; returns the decision."""
         return self._http.json("POST", f"/api/v1/experiments/{_q(experiment_id)}/analyze")
 
-    def decisions(self, experiment_id: str) -> List[Dict[str, Any]]:
-        return self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}/decisions")["decisions"]
+    def decisions(self, experiment_id: str, page_size: int = 1000) -> List[Dict[str, Any]]:
+        """Every recorded decision, oldest first, read a page (``page_size``, 1-1000) at a time."""
+        out: List[Dict[str, Any]] = []
+        token: Optional[str] = None
+        while True:
+            page = self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}/decisions",
+                                   query={"max_results": str(page_size), "page_token": token})
+            out.extend(page["decisions"])
+            token = page.get("next_page_token")
+            if not token:
+                return out
 
 
 class Flags:

@@ -368,6 +368,39 @@ public final class Experiments {
     return out;
   }
 
+  /**
+   * One page of the experiment's recorded decisions, oldest first (the order they were analysed in, which never
+   * changes): at most {@code size} after the one {@code pageToken} names (from the first when null). A token this
+   * listing did not give is a 400.
+   */
+  public dev.pier.kernel.paging.Page<Decision> decisions(String id, String pageToken,
+      dev.pier.kernel.paging.PageSize size) {
+    get(id);
+    String after = null;
+    if (pageToken != null && !pageToken.isEmpty()) {
+      try {
+        after = new String(java.util.Base64.getUrlDecoder().decode(pageToken), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException x) {
+        after = "";
+      }
+      if (!ExperimentStore.isDecisionKey(after)) {
+        throw PierException.badRequest("page_token is not a token this listing gave: '" + pageToken + "'");
+      }
+    }
+    ExperimentStore.DecisionRows page = store.decisions(id, after, size.value());
+    List<Decision> out = new ArrayList<>();
+    for (String[] row : page.rows()) {
+      try {
+        out.add(JSON.readValue(row[1], Decision.class));
+      } catch (IOException x) {
+        throw new UncheckedIOException("unreadable decision of " + id, x);
+      }
+    }
+    String next = page.more() ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        page.rows().get(page.rows().size() - 1)[0].getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+    return new dev.pier.kernel.paging.Page<>(out, next);
+  }
+
   /** Analyses every running experiment now; returns the decisions by experiment id (the scheduled analysis' body). */
   public Map<String, Decision> analyzeRunning() {
     Instant now = clock.instant();

@@ -341,6 +341,69 @@ class ExperimentsTest {
   }
 
   @Test
+  void batchIdMarkersExpireByTtlAndTheBatchesTheyGuardStay() throws Exception {
+    String id = "markers-" + UUID.randomUUID();
+    Instant old = Instant.now().minus(java.time.Duration.ofDays(8)); // past the default 7 days' retention
+    Instant now = Instant.now();
+    assertThat(store.appendOnce(id, 'X', "b-old", "[]", old)).isTrue();
+    assertThat(store.appendOnce(id, 'X', "b-new", "[]", now)).isTrue();
+    assertThat(store.appendOnce(id, 'X', "b-new", "[]", now)).as("a retry within the retention").isFalse();
+    var ttl = clients.dynamoDb().describeTimeToLive(b -> b.tableName("experiments")).timeToLiveDescription();
+    assertThat(ttl.attributeName()).isEqualTo("expiresAt");
+    assertThat(ttl.timeToLiveStatusAsString()).isEqualTo("ENABLED");
+    assertThat(marker(id, "b-new").get("expiresAt").n())
+        .isEqualTo(Long.toString(now.plus(ExperimentStore.DEFAULT_MARKER_RETENTION).getEpochSecond()));
+    // the stand-in's TTL sweep (every 500 ms) deletes the expired marker; the live one and both batches stay
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!marker(id, "b-old").isEmpty()) {
+      assertThat(System.nanoTime()).as("the expired marker was swept").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(marker(id, "b-new")).isNotEmpty();
+    assertThat(store.batchesAfter(id, null)).hasSize(2);
+    assertThatThrownBy(() -> new ExperimentStore(clients.dynamoDb(), "experiments", java.time.Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention must be positive");
+  }
+
+  private static Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> marker(String id,
+      String batch) {
+    return clients.dynamoDb().getItem(b -> b.tableName("experiments").consistentRead(true).key(Map.of(
+        "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("EXP#" + id + "#BATCH"),
+        "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(batch)))).item();
+  }
+
+  @Test
+  void decisionsArePagedOldestFirstAndABadTokenIsA400() throws Exception {
+    String id = experiments.start(experiments.create(design("ranker", layer())).id()).id();
+    Instant first = Instant.parse("2026-12-07T04:00:00Z");
+    java.util.List<Decision> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      made.add(experiments.analyze(id, first.plusSeconds(300L * i)));
+    }
+    var size = new dev.pier.kernel.paging.PageSize(2);
+    var p1 = experiments.decisions(id, null, size);
+    var p2 = experiments.decisions(id, p1.nextPageToken(), size);
+    var p3 = experiments.decisions(id, p2.nextPageToken(), size);
+    assertThat(p1.items()).containsExactly(made.get(0), made.get(1));
+    assertThat(p2.items()).containsExactly(made.get(2), made.get(3));
+    assertThat(p3.items()).containsExactly(made.get(4));
+    assertThat(p3.nextPageToken()).as("the last page").isNull();
+    // a page that ends exactly at the last decision says so: no empty page after it
+    assertThat(experiments.decisions(id, p1.nextPageToken(), new dev.pier.kernel.paging.PageSize(3))
+        .nextPageToken()).isNull();
+    assertThat(experiments.decisions(id, null, new dev.pier.kernel.paging.PageSize(100)).items()).isEqualTo(made);
+    // a later analysis appears on the page after the token, none repeats
+    Decision later = experiments.analyze(id, first.plusSeconds(3000));
+    assertThat(experiments.decisions(id, p2.nextPageToken(), size).items()).containsExactly(made.get(4), later);
+    String other = java.util.Base64.getUrlEncoder().encodeToString("DEF".getBytes());
+    for (String bad : new String[] {"%%%", other}) {
+      PierException e = failure(() -> experiments.decisions(id, bad, size));
+      assertThat(e.status()).isEqualTo(400);
+      assertThat(e.getMessage()).contains("page_token");
+    }
+  }
+
+  @Test
   void aRetriedPromotionAnswersTheRecordedDecisionAndAppliesNothingAgain() throws Exception {
     String id = runWithData("retried", 1_000, 0.02);
     Instant at = Instant.now();

@@ -98,6 +98,24 @@ public final class ExperimentAssigner {
    * can compare its arms with the baseline.
    */
   public Assignment assign(String model, String alias, String unit, long epochMillis) {
+    Assignment a = arm(model, alias, unit);
+    if (a != null) {
+      exposures.offer(a.experiment(), unit, a.arm(), epochMillis);
+    }
+    return a;
+  }
+
+  /** Whether an experiment (in any layer) runs on {@code model}'s {@code alias} in the current snapshot. */
+  public boolean running(String model, String alias) {
+    Map<String, Route[]> aliases = routes.get(model);
+    return aliases != null && aliases.get(alias) != null;
+  }
+
+  /**
+   * The unit's arm as {@link #assign} decides it (same layers, holdouts and hash), but logging nothing: for a batch
+   * job, which stores its rows' exposures itself, once per chunk. Null when no experiment runs there or no unit.
+   */
+  public Assignment arm(String model, String alias, String unit) {
     if (unit == null || unit.isEmpty()) return null;
     Map<String, Route[]> aliases = routes.get(model);
     Route[] rs = aliases == null ? null : aliases.get(alias);
@@ -106,12 +124,10 @@ public final class ExperimentAssigner {
         : rs[(int) (UnitHash.position("layers:" + model + "/" + alias, unit) * rs.length)];
     for (int h = 0; h < r.holdoutSeeds.length; h++) {
       if (UnitHash.position(r.holdoutSeeds[h], unit) < r.holdoutShares[h]) {
-        exposures.offer(r.experiment, unit, Holdout.ARM, epochMillis);
         return new Assignment(r.experiment, Holdout.ARM, Assignment.BASELINE);
       }
     }
     int arm = r.allocation.index(unit);
-    exposures.offer(r.experiment, unit, r.arms[arm], epochMillis);
     return new Assignment(r.experiment, r.arms[arm], r.versions[arm]);
   }
 

@@ -128,12 +128,22 @@ public class ExperimentResource {
     return experiments.analyze(id, when);
   }
 
-  @Operation(summary = "List an experiment's decisions")
+  /** One page of decisions; {@code next_page_token} only when more follow. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record DecisionPage(List<dev.pier.experiments.Decision> decisions,
+      @com.fasterxml.jackson.annotation.JsonProperty("next_page_token") String nextPageToken) {}
+
+  @Operation(summary = "List an experiment's decisions",
+      description = "Oldest first, a page at a time: max_results (1-1000, default 100) and the page_token the"
+          + " previous page answered as next_page_token.")
   @GET
   @Path("/{id}/decisions")
   @Authorize(Permission.READ)
-  public Map<String, List<dev.pier.experiments.Decision>> decisions(@PathParam("id") String id) {
-    return Map.of("decisions", experiments.decisions(id));
+  public DecisionPage decisions(@PathParam("id") String id,
+      @QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
+    var page = experiments.decisions(id, pageToken, dev.pier.kernel.paging.PageSize.parse(maxResults));
+    return new DecisionPage(page.items(), page.nextPageToken());
   }
 
   @Operation(summary = "Get an experiment's results")

@@ -37,12 +37,29 @@ public final class ExperimentStore {
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   private static final String ALL = "EXPERIMENTS";
 
+  /** How long a batch id is remembered by default ({@link #appendOnce}'s marker): far beyond any retry of a batch. */
+  public static final java.time.Duration DEFAULT_MARKER_RETENTION = java.time.Duration.ofDays(7);
+
   private final DynamoDbClient dynamo;
   private final String table;
+  private final java.time.Duration markerRetention;
 
   public ExperimentStore(DynamoDbClient dynamo, String table) {
+    this(dynamo, table, DEFAULT_MARKER_RETENTION);
+  }
+
+  /**
+   * @param markerRetention how long {@link #appendOnce} remembers a batch id: its marker item carries
+   *     {@link ExperimentsTable#TTL} (epoch seconds) that much after the write, and DynamoDB's TTL deletes it then; a
+   *     retry of the same batch later than that would be stored again
+   */
+  public ExperimentStore(DynamoDbClient dynamo, String table, java.time.Duration markerRetention) {
+    if (markerRetention.isNegative() || markerRetention.isZero()) {
+      throw new IllegalArgumentException("the batch-id marker retention must be positive, got " + markerRetention);
+    }
     this.dynamo = dynamo;
     this.table = table;
+    this.markerRetention = markerRetention;
   }
 
   /** Stores a new experiment; its id must be fresh. */
@@ -129,14 +146,15 @@ public final class ExperimentStore {
    * is put in the same transaction, on condition that it does not exist, so a retry of a batch that was stored already
    * (its first write answered with an error after it committed) stores nothing. The batch's sort key is the time of
    * the write that stores it, like {@link #append}'s, so a refresh's cursor never skips a late retry. Returns whether
-   * this call stored it.
+   * this call stored it. The marker expires (TTL) after the store's marker retention; the batch itself never does.
    */
   public boolean appendOnce(String id, char kind, String batchId, String itemsJson, Instant at) {
     if (batchId == null || batchId.isEmpty()) throw new IllegalArgumentException("batchId must not be empty");
     String sk = String.format("%013d#%s", at.toEpochMilli(), batchId);
     List<TransactWriteItem> writes = List.of(
         TransactWriteItem.builder().put(p -> p.tableName(table)
-            .item(Map.of(PK, s("EXP#" + id + "#BATCH"), SK, s(batchId), "stored", s(sk)))
+            .item(Map.of(PK, s("EXP#" + id + "#BATCH"), SK, s(batchId), "stored", s(sk),
+                ExperimentsTable.TTL, n(at.plus(markerRetention).getEpochSecond())))
             .conditionExpression("attribute_not_exists(pk)")).build(),
         TransactWriteItem.builder().put(p -> p.tableName(table).item(Map.of(PK, s("EXP#" + id + "#LOG"), SK, s(sk),
             "kind", s(String.valueOf(kind)), "items", s(itemsJson)))).build());
@@ -271,6 +289,35 @@ public final class ExperimentStore {
       start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
     } while (start != null);
     return out;
+  }
+
+  /**
+   * One page of the experiment's recorded decisions, oldest first, as {@code [sort key, decision JSON]}: at most
+   * {@code limit} after the decision whose sort key is {@code afterSortKey} (from the start when null), read by one
+   * query that continues from that key (so a page costs its own items, not the history before it); {@code more} says
+   * whether any follow.
+   */
+  public DecisionRows decisions(String id, String afterSortKey, int limit) {
+    Map<String, AttributeValue> from = afterSortKey == null ? null : key("EXP#" + id, afterSortKey);
+    QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true).exclusiveStartKey(from)
+        .limit(limit + 1).keyConditionExpression("pk = :pk AND begins_with(sk, :d)")
+        .expressionAttributeValues(Map.of(":pk", s("EXP#" + id), ":d", s("DECISION#"))));
+    List<String[]> rows = new ArrayList<>();
+    for (var item : page.items()) {
+      if (rows.size() == limit) {
+        return new DecisionRows(rows, true);
+      }
+      rows.add(new String[] {item.get(SK).s(), item.get("decision").s()});
+    }
+    return new DecisionRows(rows, false);
+  }
+
+  /** A page of decisions: {@code [sort key, decision JSON]} rows and whether more follow. */
+  public record DecisionRows(List<String[]> rows, boolean more) {}
+
+  /** Whether {@code sortKey} is one a decision is stored under. */
+  public static boolean isDecisionKey(String sortKey) {
+    return sortKey.startsWith("DECISION#");
   }
 
   private static String lockPk(ExperimentDefinition d) {

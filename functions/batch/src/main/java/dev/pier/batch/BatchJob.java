@@ -17,6 +17,8 @@ import java.time.Instant;
  *     online store's current values
  * @param engine what runs it: the Lambda path or Spark
  * @param table the Glue Data Catalog table ({@code db.table}) its results are registered in, or null
+ * @param unitColumn the rows' field holding each row's unit, for a job scored under the experiment running on its
+ *     alias (each row scored by its unit's arm, see {@link ExperimentArms}); null: every row by {@code version}
  */
 public record BatchJob(
     String id,
@@ -40,7 +42,8 @@ public record BatchJob(
     Plan plan,
     String featuresAsOf,
     Engine engine,
-    String table) {
+    String table,
+    String unitColumn) {
 
   public BatchJob {
     engine = engine == null ? Engine.LAMBDA : engine;
@@ -51,7 +54,7 @@ public record BatchJob(
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
-        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null);
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null);
   }
 
   /**

@@ -61,10 +61,22 @@ public final class BatchJobs {
    * @param featuresAsOf the rows' event-timestamp field for a point-in-time feature lookup, or null (online values)
    */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority, String featuresAsOf, String engine) {
+      String priority, String featuresAsOf, String engine, String unitColumn) {
     public Submission(String model, String reference, String input, String output, String format, String priority) {
       this(model, reference, input, output, format, priority, null, null);
     }
+
+    public Submission(String model, String reference, String input, String output, String format,
+        String priority, String featuresAsOf, String engine) {
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, null);
+    }
+  }
+
+  private volatile ExperimentArms arms = ExperimentArms.NONE;
+
+  /** Set once at wiring: what a job with a {@code unit_column} is checked against (a running experiment). */
+  public void experimentArms(ExperimentArms arms) {
+    this.arms = arms;
   }
 
   public BatchJob submit(Submission s) {
@@ -118,12 +130,45 @@ public final class BatchJobs {
     if (output != null && !output.isBlank()) {
       locations.check(base.bucket(), base.key(), "output"); // the default is Pier's own choice
     }
+    String unitColumn = unitColumn(s, reference, engine);
     checkReadable(input); // last: a refused location never costs an S3 call
+    if (unitColumn != null) {
+      UnitColumnCheck.require(s3, input, format, unitColumn);
+    }
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
-        format, "api", s.featuresAsOf(), engine, table);
+        format, "api", s.featuresAsOf(), engine, table, unitColumn);
     jobs.create(job);
     launcher.launch(job);
     return job;
+  }
+
+  /**
+   * The job's unit column, checked: it assigns rows to the arms of the experiment running on the job's alias, so it
+   * needs an alias with one (a 400 otherwise) and the Lambda path (whose model calls go through the pipeline).
+   */
+  private String unitColumn(Submission s, String reference, Engine engine) {
+    String column = s.unitColumn();
+    if (column == null) {
+      return null;
+    }
+    if (column.isBlank()) {
+      throw PierException.badRequest("unit_column must name the rows' field that holds each row's unit");
+    }
+    if (column.equals("id")) {
+      throw PierException.badRequest("unit_column cannot be 'id', the rows' own id; name the unit's field");
+    }
+    if (engine == Engine.SPARK) {
+      throw PierException.badRequest("unit_column is scored by the Lambda path (engine lambda), not by spark");
+    }
+    if (reference.chars().allMatch(Character::isDigit)) {
+      throw PierException.badRequest("unit_column assigns rows to the arms of the experiment running on an alias;"
+          + " version " + reference + " names no alias");
+    }
+    if (!arms.running(s.model(), reference)) {
+      throw PierException.badRequest("unit_column '" + column + "': no experiment is running on model '" + s.model()
+          + "' alias '" + reference + "' to assign rows to");
+    }
+    return column;
   }
 
   /**
@@ -231,13 +276,16 @@ public final class BatchJobs {
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
-    return newJob(id, model, reference, version, priority, input, output, format, source, null, Engine.LAMBDA, null);
+    return newJob(id, model, reference, version, priority, input, output, format, source, null, Engine.LAMBDA, null,
+        null);
   }
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
-      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table) {
+      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table,
+      String unitColumn) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
-        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf, engine, table);
+        0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf, engine, table,
+        unitColumn);
   }
 
   private JobLauncher launcher(Engine engine) {

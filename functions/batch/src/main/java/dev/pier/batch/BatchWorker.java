@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,6 +73,13 @@ public final class BatchWorker {
 
   /** What starts jobs, for the {@code upload-run} and {@code scheduled-run} actions (both need a launcher). */
   public record Triggers(BatchJobs jobs, BatchSchedules schedules) {}
+
+  private volatile ExperimentArms arms = ExperimentArms.NONE;
+
+  /** Set once at wiring: the arms of the experiments a job with a {@code unit_column} is scored under. */
+  public void experimentArms(ExperimentArms arms) {
+    this.arms = arms;
+  }
 
   /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
   public void triggers(Triggers triggers) {
@@ -184,6 +192,17 @@ public final class BatchWorker {
         : new ChunkScorer(predictions.signature(version), features, settings.batchRows(),
             inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
                 new InferenceRequest(job.id(), inputs, List.of()))).outputs());
+    Map<String, ExperimentArms.Arm> assigned = job.unitColumn() == null ? null : new HashMap<>();
+    if (assigned != null) {
+      scorer.arms(new ChunkScorer.Arms(job.unitColumn(), unit -> {
+        ExperimentArms.Arm arm = assigned.computeIfAbsent(unit, u -> arms.arm(job.model(), job.reference(), u));
+        // no experiment any more (stopped meanwhile), or held out: the job's own version scores the row
+        return arm == null || arm.version() == ExperimentArms.BASELINE ? version.version() : arm.version();
+      }, v -> inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v),
+          new InferenceRequest(job.id(), inputs, List.of()))).outputs(),
+          v -> instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v), null)
+              .instances(instances).featuresAsOf(job.featuresAsOf())).outputs()));
+    }
     ChunkScorer.Scored scored;
     if (job.format() == InputFormat.PARQUET) {
       try (ParquetFileReader reader = openParquet(job.input())) {
@@ -205,6 +224,9 @@ public final class BatchWorker {
       S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
       s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromBytes(scored.errors()));
     }
+    if (assigned != null) {
+      expose(job, index, assigned);
+    }
     JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(scored.succeeded(), scored.failed());
     if (counts.succeeded() + counts.failed() != chunk.rows()) {
       throw new IllegalStateException("chunk " + index + " of job " + job.id() + " has " + chunk.rows()
@@ -213,6 +235,30 @@ public final class BatchWorker {
     jobs.recordChunk(job.id(), index, counts, (System.nanoTime() - started) / 1_000_000);
     return counts;
   }
+
+  /**
+   * Stores the chunk's exposures, per experiment in batches of {@value #EXPOSURES_PER_BATCH} units (sorted, so a
+   * unit is always in the same batch), under the batch ids {@code batch-job:<job>:<chunk>:<n>}: a chunk scored again
+   * (a crash before it was recorded, a retry) stores none twice. A unit's exposure time is this scoring's.
+   */
+  private void expose(BatchJob job, int chunk, Map<String, ExperimentArms.Arm> assigned) {
+    long now = System.currentTimeMillis();
+    Map<String, List<Object[]>> byExperiment = new java.util.TreeMap<>();
+    new java.util.TreeMap<>(assigned).forEach((unit, arm) -> {
+      if (arm != null) {
+        byExperiment.computeIfAbsent(arm.experiment(), e -> new ArrayList<>()).add(new Object[] {unit, arm.name(), now});
+      }
+    });
+    byExperiment.forEach((experiment, rows) -> {
+      for (int from = 0, part = 0; from < rows.size(); from += EXPOSURES_PER_BATCH, part++) {
+        arms.expose(experiment, "batch-job:" + job.id() + ":" + chunk + ":" + part,
+            rows.subList(from, Math.min(rows.size(), from + EXPOSURES_PER_BATCH)));
+      }
+    });
+  }
+
+  /** Exposures per stored batch: one DynamoDB item each, as the server's exposure writer cuts them. */
+  static final int EXPOSURES_PER_BATCH = 1000;
 
   private JsonNode writeResults(String id) {
     BatchJob job = jobs.require(id);
@@ -314,7 +360,7 @@ public final class BatchWorker {
       var inputs = predictions.signature(version).inputs();
       if (pipeline(version) == null) { // named features need no column per input
         int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
-        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths);
+        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths, job.unitColumn());
       }
       return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
           chunkRows);

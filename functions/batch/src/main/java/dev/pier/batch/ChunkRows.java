@@ -20,6 +20,10 @@ final class ChunkRows {
   final Map<String, Object>[] instances;
   /** Each error row's reason by id, when the caller reads errors row by row ({@link #keepReasons}); else null. */
   Map<String, String> reasons;
+  /** The rows' field holding each row's unit, for a job scored under an experiment; null otherwise. */
+  final String unitColumn;
+  /** Each good row's unit (read from {@link #unitColumn}); null when there is no unit column. */
+  final String[] units;
 
   ChunkRows(InputColumns layout, int capacity) {
     this(layout, capacity, false);
@@ -28,6 +32,14 @@ final class ChunkRows {
   /** @param keepInstances keep named-feature rows as they are ({@link #instances}) instead of running the pipeline */
   @SuppressWarnings("unchecked")
   ChunkRows(InputColumns layout, int capacity, boolean keepInstances) {
+    this(layout, capacity, keepInstances, null);
+  }
+
+  /** @param unitColumn the rows' unit field, read into {@link #units}; null for none */
+  @SuppressWarnings("unchecked")
+  ChunkRows(InputColumns layout, int capacity, boolean keepInstances, String unitColumn) {
+    this.unitColumn = unitColumn;
+    this.units = unitColumn == null ? null : new String[capacity];
     this.layout = layout;
     this.ids = new String[capacity];
     this.columns = keepInstances ? new Object[0] : layout.allocate(capacity);
@@ -42,6 +54,21 @@ final class ChunkRows {
   /** Keeps error rows' reasons by id instead of as JSONL lines. */
   void keepReasons() {
     reasons = new java.util.HashMap<>();
+  }
+
+  /**
+   * The unit of the row at {@link #next()} (a string or an integer's text); returns the problem with it, or null.
+   * Readers call it with null when the row has no such field.
+   */
+  String unit(String value) {
+    units[count] = value;
+    if (value == null) {
+      return "missing unit column '" + unitColumn + "'";
+    }
+    if (value.isEmpty()) {
+      return "empty unit column '" + unitColumn + "'";
+    }
+    return null;
   }
 
   /** The row at {@link #next()} is complete and good. */

@@ -6,9 +6,15 @@ import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.Tensor;
 import dev.pier.runtime.pipeline.FeaturePipeline;
 import java.nio.charset.StandardCharsets;
+import dev.pier.runtime.TensorRows;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 import org.apache.parquet.hadoop.ParquetFileReader;
 
 /**
@@ -38,11 +44,20 @@ public final class ChunkScorer {
     List<Tensor> predict(List<Map<String, Object>> instances);
   }
 
+  /**
+   * For a job scored under an experiment: the rows' unit field, the version each unit's row is scored by, and the
+   * model call for a version (tensor rows) or for instances (named-feature rows; unused otherwise). Rows of a batch
+   * are grouped by version, one call per version, and their outputs put back in the rows' order.
+   */
+  public record Arms(String unitColumn, ToIntFunction<String> versionOf, IntFunction<Model> models,
+      IntFunction<InstanceModel> instanceModels) {}
+
   private final InputColumns layout;
   private final FeaturePipeline pipeline;
   private final int batchRows;
   private final Model model;
   private final InstanceModel instanceModel;
+  private Arms arms;
 
   public ChunkScorer(Signature signature, int batchRows, Model model) {
     this(signature, null, batchRows, model);
@@ -76,6 +91,12 @@ public final class ChunkScorer {
     this.instanceModel = instanceModel;
   }
 
+  /** Scores each row by its unit's arm ({@link Arms}) instead of by this scorer's model; call before scoring. */
+  public ChunkScorer arms(Arms arms) {
+    this.arms = arms;
+    return this;
+  }
+
   /** The values one row holds for a tensor ({@code [-1, 4]} → 4); refuses what batch scoring cannot feed. */
   public static int rowWidth(TensorSpec spec) {
     return InputColumns.rowWidth(spec);
@@ -100,7 +121,8 @@ public final class ChunkScorer {
    * @param file open on the file; its row groups are read one at a time
    */
   public Scored scoreParquet(ParquetFileReader file, ChunkPlanner.Chunk chunk) {
-    ParquetChunkReader reader = new ParquetChunkReader(file, chunk, layout, pipeline);
+    ParquetChunkReader reader = new ParquetChunkReader(file, chunk, layout, pipeline,
+        arms == null ? null : arms.unitColumn());
     return score(reader, chunk, ResultWriter.of(InputFormat.PARQUET, reader.stringIds()));
   }
 
@@ -141,7 +163,8 @@ public final class ChunkScorer {
   }
 
   private Scored score(ChunkReader reader, ChunkPlanner.Chunk chunk, ResultWriter writer) {
-    ChunkRows rows = new ChunkRows(layout, (int) chunk.rows(), instanceModel != null);
+    ChunkRows rows = new ChunkRows(layout, (int) chunk.rows(), instanceModel != null,
+        arms == null ? null : arms.unitColumn());
     return score(reader, rows, writer);
   }
 
@@ -159,7 +182,8 @@ public final class ChunkScorer {
   private long scoreBatch(ChunkRows rows, int from, int to, ResultWriter writer) {
     List<Tensor> outputs;
     try {
-      outputs = instanceModel != null ? instanceModel.predict(Arrays.asList(rows.instances).subList(from, to))
+      outputs = arms != null && rows.units != null ? predictByArm(rows, from, to)
+          : instanceModel != null ? instanceModel.predict(Arrays.asList(rows.instances).subList(from, to))
           : model.predict(layout.tensors(rows.columns, from, to));
     } catch (PierException e) {
       if (e.status() >= 500) {
@@ -179,5 +203,47 @@ public final class ChunkScorer {
     }
     writer.write(rows.ids, from, outputs, to - from);
     return to - from;
+  }
+
+  /** Rows {@code [from, to)} scored by their units' versions: one call per version, outputs in the rows' order. */
+  private List<Tensor> predictByArm(ChunkRows rows, int from, int to) {
+    int n = to - from;
+    int[] version = new int[n];
+    Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+    for (int r = 0; r < n; r++) {
+      version[r] = arms.versionOf().applyAsInt(rows.units[from + r]);
+      groups.computeIfAbsent(version[r], v -> new ArrayList<>()).add(from + r);
+    }
+    if (groups.size() == 1) {
+      return instanceModel != null
+          ? arms.instanceModels().apply(version[0]).predict(Arrays.asList(rows.instances).subList(from, to))
+          : arms.models().apply(version[0]).predict(layout.tensors(rows.columns, from, to));
+    }
+    Map<Integer, List<Tensor>> outputs = new HashMap<>();
+    int[] place = new int[n]; // each row's place among its version's rows
+    for (var group : groups.entrySet()) {
+      List<Integer> members = group.getValue();
+      for (int k = 0; k < members.size(); k++) {
+        place[members.get(k) - from] = k;
+      }
+      List<Tensor> out;
+      if (instanceModel != null) {
+        out = arms.instanceModels().apply(group.getKey()).predict(members.stream().map(i -> rows.instances[i]).toList());
+      } else {
+        List<List<Tensor>> each = new ArrayList<>(members.size());
+        for (int i : members) {
+          each.add(layout.tensors(rows.columns, i, i + 1));
+        }
+        out = arms.models().apply(group.getKey()).predict(TensorRows.concat(each, members.size()));
+      }
+      outputs.put(group.getKey(), out);
+    }
+    List<List<Tensor>> perRow = new ArrayList<>(n);
+    for (int r = 0; r < n; r++) {
+      int size = groups.get(version[r]).size();
+      int at = place[r];
+      perRow.add(outputs.get(version[r]).stream().map(t -> TensorRows.slice(t, at, 1, size)).toList());
+    }
+    return TensorRows.concat(perRow, n);
   }
 }

@@ -32,12 +32,20 @@ final class CsvChunkReader implements ChunkReader {
   @Override
   public void read(ChunkRows rows) {
     int idColumn = headers.indexOf("id");
-    int[][] columnsOf = pipeline == null ? columns(rows.layout, idColumn) : null;
+    int unitColumn = rows.unitColumn == null ? -1 : headers.indexOf(rows.unitColumn);
+    if (rows.unitColumn != null && unitColumn < 0) {
+      throw new BatchError("the CSV header has no unit column '" + rows.unitColumn + "'");
+    }
+    int[][] columnsOf = pipeline == null ? columns(rows.layout, idColumn, unitColumn) : null;
     long line = firstLine;
     for (List<String> record : CsvRows.parse(new String(data, StandardCharsets.UTF_8))) {
       String id = RowIds.csv(record, idColumn, line++);
+      String badUnit = unitColumn >= 0 && record.size() == headers.size()
+          ? rows.unit(record.get(unitColumn).trim()) : null;
       if (record.size() != headers.size()) {
         rows.error(id, "the row has " + record.size() + " fields, the header " + headers.size());
+      } else if (badUnit != null) {
+        rows.error(id, badUnit);
       } else if (pipeline != null) {
         rows.addInstance(pipeline, instance(record), id);
       } else {
@@ -85,7 +93,7 @@ final class CsvChunkReader implements ChunkReader {
   }
 
   /** For each input, the header positions of its values; a header that cannot feed the model is a BatchError. */
-  private int[][] columns(InputColumns layout, int idColumn) {
+  private int[][] columns(InputColumns layout, int idColumn, int unitColumn) {
     int[][] out = new int[layout.count()][];
     for (int input = 0; input < layout.count(); input++) {
       String name = layout.spec(input).name();
@@ -102,7 +110,7 @@ final class CsvChunkReader implements ChunkReader {
       } else if (layout.count() == 1) {
         int k = 0;
         for (int c = 0; c < headers.size(); c++) {
-          if (c != idColumn) {
+          if (c != idColumn && c != unitColumn) {
             if (k == cols.length) {
               throw new BatchError("the CSV header has more feature columns than input '" + name + "' takes ("
                   + cols.length + ")");

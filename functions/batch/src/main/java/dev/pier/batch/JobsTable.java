@@ -69,6 +69,9 @@ public final class JobsTable {
     if (job.table() != null) {
       item.put("table", s(job.table()));
     }
+    if (job.unitColumn() != null) {
+      item.put("unit_column", s(job.unitColumn()));
+    }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
       return true;
@@ -220,7 +223,8 @@ public final class JobsTable {
             (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null,
         i.containsKey("features_as_of") ? str(i, "features_as_of") : null,
         i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
-        i.containsKey("table") ? str(i, "table") : null);
+        i.containsKey("table") ? str(i, "table") : null,
+        i.containsKey("unit_column") ? str(i, "unit_column") : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

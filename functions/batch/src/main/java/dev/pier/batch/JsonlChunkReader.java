@@ -66,8 +66,11 @@ final class JsonlChunkReader implements ChunkReader {
       } else if (rowId != null && rowId.isTextual()) {
         id = RowIds.quoted(rowId.asText());
       }
+      String badUnit = row != null && row.isObject() && rows.unitColumn != null ? rows.unit(unit(row, rows)) : null;
       if (row == null || !row.isObject()) {
         rows.error(id, "a row must be a JSON object of feature values");
+      } else if (badUnit != null) {
+        rows.error(id, badUnit);
       } else {
         rows.addInstance(pipeline, FeaturePipeline.instances(TREES.createArrayNode().add(row)).getFirst(), id);
       }
@@ -76,6 +79,12 @@ final class JsonlChunkReader implements ChunkReader {
     } catch (IOException e) {
       rows.error(id, "malformed JSON row: " + ChunkReader.firstLine(e.getMessage()));
     }
+  }
+
+  /** The row's unit as text (a string, or an integer's digits); "" for another kind of value; null when absent. */
+  private static String unit(JsonNode row, ChunkRows rows) {
+    JsonNode v = row.get(rows.unitColumn);
+    return v == null || v.isNull() ? null : v.isTextual() || v.isIntegralNumber() ? v.asText() : "";
   }
 
   private void readRow(int start, int end, long line, ChunkRows rows, boolean[] seen) {
@@ -89,10 +98,19 @@ final class JsonlChunkReader implements ChunkReader {
         return;
       }
       String problem = null;
+      String unit = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
+        if (rows.unitColumn != null && name.equals(rows.unitColumn)) {
+          unit = v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT ? p.getText()
+              : v == JsonToken.VALUE_NULL ? null : "";
+          if (layout.index(name) < 0) {
+            p.skipChildren();
+            continue;
+          }
+        }
         if (name.equals("id")) {
           if (v == JsonToken.VALUE_NUMBER_INT) {
             id = p.getText();
@@ -121,6 +139,9 @@ final class JsonlChunkReader implements ChunkReader {
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         problem = "malformed JSON row";
+      }
+      if (rows.unitColumn != null && problem == null) {
+        problem = rows.unit(unit);
       }
       for (int i = 0; i < seen.length && problem == null; i++) {
         if (!seen[i]) {

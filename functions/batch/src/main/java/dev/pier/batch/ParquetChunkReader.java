@@ -23,17 +23,32 @@ final class ParquetChunkReader implements ChunkReader {
 
   /** @param file open on the file; {@code pipeline} the version's feature pipeline, or null */
   ParquetChunkReader(ParquetFileReader file, ChunkPlanner.Chunk chunk, InputColumns layout, FeaturePipeline pipeline) {
+    this(file, chunk, layout, pipeline, null);
+  }
+
+  /** @param unitColumn a job's unit column (not a feature column), or null */
+  ParquetChunkReader(ParquetFileReader file, ChunkPlanner.Chunk chunk, InputColumns layout, FeaturePipeline pipeline,
+      String unitColumn) {
     this.file = file;
     this.chunk = chunk;
     this.pipeline = pipeline;
     this.schema = file.getFooter().getFileMetaData().getSchema();
     this.columns = pipeline != null ? ParquetColumns.forInstances(schema)
-        : new ParquetColumns(schema, layout.inputs(), layout.widths());
+        : new ParquetColumns(schema, layout.inputs(), layout.widths(), unitColumn);
   }
 
   /** Whether the file's ids are strings (its results then keep them as strings). */
   boolean stringIds() {
     return columns.stringIds();
+  }
+
+  /** The row's unit as text, or null when the row has no value in that column. */
+  private static String unit(Group g, String column) {
+    if (!g.getType().containsField(column)) {
+      throw new BatchError("the Parquet file has no unit column '" + column + "'");
+    }
+    int field = g.getType().getFieldIndex(column);
+    return g.getFieldRepetitionCount(field) == 0 ? null : g.getValueToString(field, 0);
   }
 
   @Override
@@ -47,6 +62,11 @@ final class ParquetChunkReader implements ChunkReader {
         for (long i = 0; i < pages.getRowCount(); i++) {
           Group g = records.read();
           String id = columns.id(g, rowNumber++);
+          String badUnit = rows.unitColumn != null ? rows.unit(unit(g, rows.unitColumn)) : null;
+          if (badUnit != null) {
+            rows.error(id, badUnit);
+            continue;
+          }
           if (pipeline != null) {
             rows.addInstance(pipeline, columns.instance(g), id);
             continue;

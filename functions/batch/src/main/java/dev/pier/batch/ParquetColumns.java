@@ -28,10 +28,17 @@ final class ParquetColumns {
   private final int[] widths;
   private final Source[] sources;
   private final int idField;
+  private final int unitField;
   private final boolean stringIds;
   private final MessageType schema;
 
   ParquetColumns(MessageType schema, List<TensorSpec> inputs, int[] widths) {
+    this(schema, inputs, widths, null);
+  }
+
+  /** @param unitColumn a job's unit column, which is not a feature column either (null: none) */
+  ParquetColumns(MessageType schema, List<TensorSpec> inputs, int[] widths, String unitColumn) {
+    this.unitField = unitColumn != null && schema.containsField(unitColumn) ? schema.getFieldIndex(unitColumn) : -1;
     this.schema = schema;
     this.inputs = inputs;
     this.widths = widths;
@@ -136,7 +143,7 @@ final class ParquetColumns {
     if (inputs.size() == 1) {
       List<Integer> others = new ArrayList<>();
       for (int f = 0; f < schema.getFieldCount(); f++) {
-        if (f != idField) {
+        if (f != idField && f != unitField) {
           others.add(f);
         }
       }

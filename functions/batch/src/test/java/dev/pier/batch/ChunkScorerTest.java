@@ -144,4 +144,51 @@ class ChunkScorerTest {
     assertThat(scored.error(0)).isNull();
     assertThat(batchSizes).containsExactly(3, 1, 1, 1); // one batch of the 3 readable rows, then one by one
   }
+
+  /** Version v's model: each row's sum times v, so a result names the version that scored it. */
+  private ChunkScorer.Model version(int v) {
+    return inputs -> {
+      Tensor sums = sumRows(inputs).getFirst();
+      float[] d = ((float[]) sums.data()).clone();
+      for (int r = 0; r < d.length; r++) {
+        d[r] *= v;
+      }
+      return List.of(new Tensor("sum", Datatype.FP32, sums.shape(), d));
+    };
+  }
+
+  @Test
+  void rowsUnderAnExperimentAreScoredByTheirUnitsVersionOneCallPerVersionInTheRowsOrder() {
+    String data = "{\"id\": 1, \"u\": \"a\", \"x\": [1, 1, 1]}\n{\"id\": 2, \"u\": 7, \"x\": [1, 1, 1]}\n"
+        + "{\"id\": 3, \"u\": \"a\", \"x\": [2, 2, 2]}\n{\"id\": 4, \"x\": [1, 1, 1]}\n"
+        + "{\"id\": 5, \"u\": [1], \"x\": [1, 1, 1]}\n";
+    byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+    List<String> asked = new ArrayList<>();
+    var scored = new ChunkScorer(SIGNATURE, 64, inputs -> {
+      throw new AssertionError("the job's own model is not called under an experiment");
+    }).arms(new ChunkScorer.Arms("u", unit -> {
+      asked.add(unit);
+      return unit.equals("a") ? 2 : 3;
+    }, this::version, v -> null)).score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 1, 5), InputFormat.JSONL,
+        null);
+
+    assertThat(text(scored.results()))
+        .isEqualTo("{\"id\":1,\"sum\":6.0}\n{\"id\":2,\"sum\":9.0}\n{\"id\":3,\"sum\":12.0}\n");
+    assertThat(batchSizes).as("one call per version").containsExactly(2, 1);
+    assertThat(asked).containsExactly("a", "7", "a");
+    assertThat(text(scored.errors())).contains("{\"id\":4,\"error\":\"missing unit column 'u'\"}",
+        "{\"id\":5,\"error\":\"empty unit column 'u'\"}");
+  }
+
+  @Test
+  void aCsvUnitColumnIsNotAFeatureAndAHeaderWithoutItFailsTheChunkNamingIt() {
+    byte[] bytes = "1,u1,1,2,3\n2,u2,4,5,6\n".getBytes(StandardCharsets.UTF_8);
+    var arms = new ChunkScorer.Arms("user", unit -> unit.equals("u1") ? 1 : 2, this::version, v -> null);
+    var scored = new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms)
+        .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 2, 2), InputFormat.CSV, "id,user,a,b,c");
+    assertThat(text(scored.results())).isEqualTo("id,sum\n1,6.0\n2,30.0\n");
+    assertThatThrownBy(() -> new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms)
+        .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 2, 2), InputFormat.CSV, "id,customer,a,b,c"))
+        .isInstanceOf(BatchError.class).hasMessageContaining("no unit column 'user'");
+  }
 }

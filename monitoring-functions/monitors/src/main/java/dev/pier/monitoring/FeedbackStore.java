@@ -42,19 +42,31 @@ public final class FeedbackStore implements Monitors.Labels {
   private final Clock clock;
   private final CaptureIndex captured;
 
-  /** Labels in {@code table}, matched against the {@link CaptureIndex} in the same table. */
+  /** Labels in {@code table}, matched against the {@link CaptureIndex} in the same table (default window). */
   public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock) {
+    this(dynamo, table, clock, CaptureIndex.DEFAULT_FEEDBACK_WINDOW);
+  }
+
+  /**
+   * @param window the feedback window: a label is matched with a capture at most this old; a label with no capture
+   *     yet is listed as unmatched for this long (then its entry expires by TTL)
+   */
+  public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock, java.time.Duration window) {
     this.dynamo = dynamo;
     this.table = table;
     this.clock = clock;
-    this.captured = new CaptureIndex(dynamo, table);
+    this.captured = new CaptureIndex(dynamo, table, window, clock);
   }
 
   /**
    * What {@link #record} stored: every label; {@code matched} of them are for captured predictions, the other
-   * {@code unmatched} are kept and listed until their capture arrives.
+   * {@code unmatched} are kept; of those, {@code expired} came after their capture's feedback window (its index
+   * entry expired) and can no longer be matched, the rest are listed until their capture arrives.
    */
-  public record Recorded(int accepted, int matched, int unmatched) {
+  public record Recorded(int accepted, int matched, int unmatched, int expired) {
+    public Recorded(int accepted, int matched, int unmatched) {
+      this(accepted, matched, unmatched, 0);
+    }
   }
 
   /** One label for one row of one request. */
@@ -151,8 +163,12 @@ public final class FeedbackStore implements Monitors.Labels {
 
   /** Stores the labels, and lists those whose prediction is not captured as unmatched. */
   public Recorded record(List<Feedback> items) {
-    String at = clock.instant().toString();
-    Set<String> known = captured.captured(items.stream().map(Feedback::requestId).toList());
+    java.time.Instant now = clock.instant();
+    String at = now.toString();
+    AttributeValue listedUntil = AttributeValue.fromN(Long.toString(now.plus(captured.window()).getEpochSecond()));
+    CaptureIndex.Lookup lookup = captured.lookup(items.stream().map(Feedback::requestId).toList());
+    Set<String> known = lookup.captured();
+    int expired = 0;
     Map<String, WriteRequest> unique = new LinkedHashMap<>(); // BatchWriteItem refuses two writes of one key
     Map<String, WriteRequest> unmatched = new LinkedHashMap<>();
     int matched = 0;
@@ -164,21 +180,25 @@ public final class FeedbackStore implements Monitors.Labels {
       unique.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
       if (known.contains(f.requestId())) {
         matched++;
+      } else if (lookup.expired().contains(f.requestId())) {
+        expired++; // after its capture's window: kept, never listed (it cannot be matched any more)
       } else {
         unmatched.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(Map.of(
             "pk", AttributeValue.fromS("unmatched#" + f.requestId()), "sk", AttributeValue.fromS("row#" + f.row()),
             "gsi1pk", AttributeValue.fromS(UNMATCHED),
-            "gsi1sk", AttributeValue.fromS(at + "#" + f.requestId() + "#" + f.row()))).build()).build());
+            "gsi1sk", AttributeValue.fromS(at + "#" + f.requestId() + "#" + f.row()),
+            CaptureIndex.TTL, listedUntil)).build()).build());
       }
     }
     write(new ArrayList<>(unique.values()));
     write(new ArrayList<>(unmatched.values()));
-    return new Recorded(items.size(), matched, items.size() - matched);
+    return new Recorded(items.size(), matched, items.size() - matched, expired);
   }
 
   /**
    * Feedback still unmatched: the listed labels whose prediction has been captured since are matched now (taken off
-   * the list); the rest are counted. Reads the whole list, which stays short while captures keep up.
+   * the list); the rest are counted, except those listed longer than the feedback window (their TTL has passed). Reads
+   * the whole list, which stays short while captures keep up and holds at most a window's unmatched labels.
    */
   @Override
   public long unmatched() {
@@ -186,7 +206,12 @@ public final class FeedbackStore implements Monitors.Labels {
     for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table).indexName("gsi1")
         .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p",
             AttributeValue.fromS(UNMATCHED))))) {
-      listed.addAll(page.items());
+      for (Map<String, AttributeValue> item : page.items()) {
+        AttributeValue until = item.get(CaptureIndex.TTL);
+        if (until == null || Long.parseLong(until.n()) > clock.instant().getEpochSecond()) {
+          listed.add(item); // one listed longer than the window without its capture is dropped (TTL deletes it)
+        }
+      }
     }
     Set<String> arrived = captured.captured(listed.stream()
         .map(i -> i.get("pk").s().substring("unmatched#".length())).toList());

@@ -46,8 +46,16 @@ public final class MonitorStore {
     this.bucket = bucket;
   }
 
+  /** Creates the table with TTL on {@link CaptureIndex#TTL} (captured-request index, unmatched feedback list). */
   public static void createTableIfMissing(DynamoDbClient dynamo, String table) {
-    DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, null);
+    if (!DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, CaptureIndex.TTL)) {
+      // made before index entries expired: turn TTL on (DynamoDB answers a 400 when it is on already)
+      var ttl = dynamo.describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
+      if (ttl == null || ttl.attributeName() == null) {
+        dynamo.updateTimeToLive(b -> b.tableName(table)
+            .timeToLiveSpecification(t -> t.enabled(true).attributeName(CaptureIndex.TTL)));
+      }
+    }
   }
 
   /** Stores a new monitor and its reference; 409 if the id exists. */

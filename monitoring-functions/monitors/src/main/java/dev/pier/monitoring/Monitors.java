@@ -45,6 +45,8 @@ public final class Monitors {
   private final ReferenceLoader references;
   private final AlertDelivery delivery;
 
+  private volatile ShapImportance shap;
+
   public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
       Labels labels, Clock clock) {
     this(store, versions, captures, profiles, labels, clock, MonitorRunner.EXACT_MAX_ROWS);
@@ -63,6 +65,7 @@ public final class Monitors {
    */
   public Monitors(MonitorStore store, ModelVersions versions, CaptureStore captures, ProfileStore profiles,
       Labels labels, Clock clock, int exactMaxRows, ReferenceLoader references, AlertDelivery delivery) {
+    this.shap = ShapImportance.NONE;
     this.store = store;
     this.versions = versions;
     this.captures = captures;
@@ -221,11 +224,12 @@ public final class Monitors {
     Instant started = clock.instant();
     CaptureProfile hourly = profiles.merged(monitor.model(), monitor.version(), from, to);
     MonitorRun run;
+    List<CaptureStore.CapturedRow> window = null; // the rows, in exact mode
     if (hourly.rows() > exactMaxRows) {
       run = runner.runFromProfiles(monitor, runId, store.referenceProfile(monitor.id()), hourly, started,
           from.truncatedTo(ChronoUnit.HOURS), to);
     } else {
-      List<CaptureStore.CapturedRow> window = captures.read(monitor.model(), monitor.version(), from, to);
+      window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
       run = runner.run(monitor, runId, store.reference(monitor.id()), window, arrived, started, from, to);
       run = run.withLatency(WindowLatency.of(window, java.time.Duration.between(from, to)));
@@ -235,7 +239,7 @@ public final class Monitors {
         run = run.withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
       }
     }
-    run = run.withFeatureImportance(importance(monitor, run));
+    run = run.withFeatureImportance(importance(monitor, run, window));
     List<Alert> raised = new ArrayList<>();
     for (Alert alert : AlertRules.evaluate(monitor, run)) {
       if (store.putAlert(alert)) {
@@ -248,15 +252,43 @@ public final class Monitors {
     return run;
   }
 
-  /** The run's data drift weighted by the version's feature importance, read now (it may be logged after training). */
-  private FeatureImportance importance(MonitorDefinition monitor, MonitorRun run) {
+  /** Captured rows explained for importance when the version logs none: at most this many, evenly spaced. */
+  static final int SHAP_SAMPLE = 200;
+
+  /** Where runs get importance from the model itself when the version logs none; set once at wiring. */
+  public Monitors shapImportance(ShapImportance shap) {
+    this.shap = shap;
+    return this;
+  }
+
+  /**
+   * The run's data drift weighted by feature importance: the version's {@code importance.<column>} metrics, read now
+   * (they may be logged after training); without them, in exact mode, the mean |SHAP| per column over at most
+   * {@value #SHAP_SAMPLE} of the window's captured rows (evenly spaced), from the model's explain path.
+   */
+  private FeatureImportance importance(MonitorDefinition monitor, MonitorRun run,
+      List<CaptureStore.CapturedRow> window) {
     Map<String, Double> importance;
     try {
       importance = versions.resolve(monitor.model(), Integer.toString(monitor.version())).importance();
     } catch (PierException e) {
       return null; // the version is gone: its captures are still monitored
     }
-    return FeatureImportance.weigh("version metrics " + ModelVersions.Resolved.IMPORTANCE + "<column>", importance,
+    if (!importance.isEmpty() || window == null || window.isEmpty() || run.dataDrift() == null) {
+      return FeatureImportance.weigh("version metrics " + ModelVersions.Resolved.IMPORTANCE + "<column>", importance,
+          run.dataDrift());
+    }
+    List<Map<String, Object>> sample = new ArrayList<>();
+    double step = Math.max(1.0, window.size() / (double) SHAP_SAMPLE);
+    for (double at = 0; at < window.size() && sample.size() < SHAP_SAMPLE; at += step) {
+      sample.add(window.get((int) at).inputs());
+    }
+    try {
+      importance = shap.meanAbsShap(monitor.model(), monitor.version(), sample);
+    } catch (PierException e) {
+      return null; // the explain path refuses this version (e.g. no background rows): no importance
+    }
+    return FeatureImportance.weigh("mean |SHAP| over " + sample.size() + " captured rows", importance,
         run.dataDrift());
   }
 

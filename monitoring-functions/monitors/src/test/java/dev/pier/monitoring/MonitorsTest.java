@@ -199,8 +199,10 @@ class MonitorsTest {
     String table = "feedback-order";
     MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock);
-    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table);
+    // NOW is fixed in the past: a window long enough that the stand-in's TTL sweep never deletes these entries
+    java.time.Duration window = java.time.Duration.ofDays(36_500);
+    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock, window);
+    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table, window, clock);
     int version = standIns.register("ordered", 1);
     List<CapturedPrediction> early = List.of(captured("ordered", version, "early-0", 0, 0.9));
     captures.write(early);
@@ -228,6 +230,47 @@ class MonitorsTest {
     assertThat(run.rows()).isEqualTo(3);
     assertThat(run.feedback()).isEqualTo(new MonitorRun.FeedbackCounts(3, 1));
     assertThat(Monitors.json(run).get("feedback").toString()).isEqualTo("{\"matched\":3,\"unmatched\":1}");
+  }
+
+  @Test
+  void captureIndexEntriesExpireAfterTheFeedbackWindowAndLaterFeedbackIsCountedAsExpired() throws Exception {
+    String table = "feedback-window";
+    MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
+    var ttl = clients.dynamoDb().describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
+    assertThat(ttl.attributeName()).isEqualTo("expiresAt");
+    assertThat(ttl.timeToLiveStatusAsString()).isEqualTo("ENABLED");
+    // the clock two hours ahead: entries it sees expired are still in the future for the stand-in's own TTL sweep
+    java.time.Duration window = java.time.Duration.ofHours(1);
+    Instant now = Instant.now().plus(java.time.Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table, window, clock);
+    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock, window);
+    int version = standIns.register("windowed", 1);
+    index.written(List.of(capturedAt("windowed", version, "recent", now.minusSeconds(60)),
+        capturedAt("windowed", version, "old", now.minus(window).minusSeconds(1))));
+    var item = clients.dynamoDb().getItem(b -> b.tableName(table).key(Map.of(
+        "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("captured#recent"),
+        "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("capture")))).item();
+    assertThat(item.get("expiresAt").n()).as("capture time + window, epoch seconds")
+        .isEqualTo(Long.toString(now.minusSeconds(60).plus(window).getEpochSecond()));
+    assertThat(index.lookup(List.of("recent", "old", "never"))).isEqualTo(
+        new CaptureIndex.Lookup(java.util.Set.of("recent"), java.util.Set.of("old")));
+
+    FeedbackStore.Recorded recorded = labels.record(List.of(new FeedbackStore.Feedback("recent", 0, 1.0),
+        new FeedbackStore.Feedback("old", 0, 0.0), new FeedbackStore.Feedback("never", 0, 1.0)));
+    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(3, 1, 2, 1));
+    assertThat(labels.unmatched()).as("the expired one is not waiting for a capture").isEqualTo(1);
+    // a window later the label still waiting for its capture has left the list too
+    FeedbackStore later = new FeedbackStore(clients.dynamoDb(), table,
+        Clock.fixed(now.plus(window).plusSeconds(1), ZoneOffset.UTC), window);
+    assertThat(later.unmatched()).isZero();
+    assertThatThrownBy(() -> new CaptureIndex(clients.dynamoDb(), table, java.time.Duration.ZERO, clock))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feedback window must be positive");
+  }
+
+  private static CapturedPrediction capturedAt(String model, int version, String requestId, Instant time) {
+    return new CapturedPrediction(model, version, requestId, 0, time, "oip-rest", Map.of("x[0]", 0.5),
+        Map.of("probability[0]", 0.5, "probability[1]", 0.5), PiiFields.NONE);
   }
 
   private static CapturedPrediction captured(String model, int version, String requestId, int row, double p) {

@@ -61,7 +61,8 @@ public class BatchWiring {
   private final PierConfig.Batch config;
 
   public BatchWiring(PierConfig pier, AwsClients aws, Optional<LocalStandIns> standIns, PredictionService service,
-      Predictions predictions, S3Sources sources) {
+      Predictions predictions, S3Sources sources, dev.pier.experiments.assignment.ExperimentAssigner assigner,
+      dev.pier.experiments.Experiments experiments) {
     this.config = pier.batch();
     BatchSettings settings = new BatchSettings(config.bucket(), config.jobsTable(), config.chunkRows(),
         config.batchRows(), config.concurrency(),
@@ -98,6 +99,9 @@ public class BatchWiring {
           service, cloud, aws.s3(), settings, cloudTrigger(aws), sources.policy());
     }
     worker.triggers(new BatchWorker.Triggers(jobs, schedules));
+    AssignerArms arms = new AssignerArms(assigner, experiments); // jobs with a unit_column: rows by their unit's arm
+    worker.experimentArms(arms);
+    jobs.experimentArms(arms);
   }
 
   /**

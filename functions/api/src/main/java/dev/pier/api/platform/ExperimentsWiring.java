@@ -39,7 +39,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * change made through this process; the exposures it logs wait in a bounded {@link ExposureBuffer}
  * ({@code pier.experiments.exposure-buffer} rows, default 100,000; beyond that dropped and offered again by the unit's
  * next request) and are written to the experiment's ledger every second; a failed write keeps its batch for the next
- * second's try (same batch id, stored once).
+ * second's try (same batch id, stored once). A batch id is remembered {@code pier.experiments.batch-marker-retention}
+ * (default 7 days; its marker item's TTL), so the markers do not grow without end.
  */
 @Singleton
 public class ExperimentsWiring {
@@ -59,11 +60,12 @@ public class ExperimentsWiring {
   @Produces
   @Singleton
   Experiments experiments(AwsClients aws, Optional<LocalStandIns> standIns, ModelRegistry registry,
-      @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
+      @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table,
+      @ConfigProperty(name = "pier.experiments.batch-marker-retention", defaultValue = "7d") Duration markers) {
     if (standIns.isPresent()) {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
-    return new Experiments(new ExperimentStore(aws.dynamoDb(), table),
+    return new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
         new RegistryCatalog(registry), Clock.systemUTC());
   }
 

@@ -35,9 +35,10 @@ public class FeedbackResource {
 
   /**
    * What was stored: every label; {@code unmatched} of them are for request ids not captured (yet), kept and matched
-   * when their capture arrives.
+   * when their capture arrives within the feedback window; {@code expired} of those came after their capture's
+   * window ({@code pier.monitoring.feedback-window}) and are never matched.
    */
-  public record Accepted(int accepted, int matched, int unmatched) {
+  public record Accepted(int accepted, int matched, int unmatched, int expired) {
   }
 
   @Operation(summary = "Send ground truth for captured predictions (inline or an S3 file)")
@@ -63,6 +64,6 @@ public class FeedbackResource {
       items = FeedbackStore.parse(body);
     }
     FeedbackStore.Recorded recorded = feedback.record(items);
-    return new Accepted(recorded.accepted(), recorded.matched(), recorded.unmatched());
+    return new Accepted(recorded.accepted(), recorded.matched(), recorded.unmatched(), recorded.expired());
   }
 }

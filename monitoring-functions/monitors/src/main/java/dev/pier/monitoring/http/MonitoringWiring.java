@@ -47,8 +47,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code pier.monitoring.bucket} (references and runs; default {@code pier-monitoring}), {@code pier.capture.bucket}
  * (the captures the serving app writes, and their hourly profiles next to them; default {@code pier-captures}),
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
- * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not). In
- * local mode the table and bucket are created when missing.
+ * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not),
+ * {@code pier.monitoring.feedback-window} (how long after its capture a request's feedback is matched, and its
+ * captured-request index entry kept; default 30d). In local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -60,6 +61,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String captureBucket;
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
+  @ConfigProperty(name = "pier.monitoring.feedback-window", defaultValue = "30d") Duration feedbackWindow;
 
   private SnsClient sns;
   private EventBridgeClient events;
@@ -115,14 +117,14 @@ public class MonitoringWiring {
   @Singleton
   CaptureListener indexing(AwsClients aws) {
     captures(aws); // the table, in local mode
-    return new CaptureIndex(aws.dynamoDb(), table)::written;
+    return new CaptureIndex(aws.dynamoDb(), table, feedbackWindow, Clock.systemUTC())::written;
   }
 
   @Produces
   @Singleton
   FeedbackStore feedbackStore(AwsClients aws) {
     captures(aws); // the table, in local mode
-    return new FeedbackStore(aws.dynamoDb(), table, Clock.systemUTC());
+    return new FeedbackStore(aws.dynamoDb(), table, Clock.systemUTC(), feedbackWindow);
   }
 
   @Produces
@@ -135,15 +137,20 @@ public class MonitoringWiring {
   @Singleton
   Monitors monitors(AwsClients aws, ModelRegistry registry, ProfileStore profiles,
       FeedbackStore feedback, ReferenceLoader references, Instance<WebhookStore> webhooks,
-      Instance<WebhookDispatcher> dispatcher) {
+      Instance<WebhookDispatcher> dispatcher, Instance<dev.pier.runtime.PredictionService> predictions,
+      Instance<dev.pier.runtime.ModelCache> models) {
     sns = aws.client(SnsClient.builder(), null);
     events = eventBus.isPresent() ? aws.client(EventBridgeClient.builder(), null) : null;
     AlertDelivery toAws = new AwsAlerts(sns, events, eventBus.orElse(null), MonitoringJson.MAPPER);
     AlertDelivery delivery = webhooks.isResolvable() && dispatcher.isResolvable()
         ? new WebhookAlerts(webhooks.get(), dispatcher.get(), MonitoringJson.MAPPER, toAws) : toAws;
-    return new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket), ModelVersions.of(registry),
-        captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS, references,
-        delivery);
+    Monitors monitors = new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket),
+        ModelVersions.of(registry), captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS,
+        references, delivery);
+    if (predictions.isResolvable() && models.isResolvable()) { // the serving app: importance from SHAP
+      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()));
+    }
+    return monitors;
   }
 
   /** Runs the due scheduled windows of every monitor every {@code interval} (idempotent per window). */

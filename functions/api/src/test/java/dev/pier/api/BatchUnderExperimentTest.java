@@ -1,0 +1,163 @@
+package dev.pier.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.kernel.aws.AwsClients;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batch job scored under an experiment ({@code "unit_column"}): each row is scored by the version of its unit's arm,
+ * the arm online assignment gives the same unit (checked against what {@code /v2/…/infer} answers with
+ * {@code X-Pier-Unit}, not against the hash), and the rows' exposures reach the experiment's results once per unit.
+ * The two arms are different models (iris-mlp and iris-mlp-v2), so a result row's probabilities say which scored it.
+ */
+@QuarkusTest
+class BatchUnderExperimentTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ROW = "[5.1, 3.5, 1.4, 0.2]";
+  private static final String BODY = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+      + "\"data\":" + ROW + "}]}";
+
+  @Inject AwsClients aws;
+
+  private record Running(String model, String id) {}
+
+  private static Running startExperiment() throws Exception {
+    String model = "bx-" + UUID.randomUUID().toString().substring(0, 8);
+    for (String file : List.of("iris-mlp.onnx", "iris-mlp-v2.onnx")) {
+      given().multiPart("artifact", Fixtures.model(file).toFile()).multiPart("metadata", "{\"framework\":\"onnx\"}")
+          .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
+    }
+    given().contentType(ContentType.JSON).body("{\"version\": 1}")
+        .put("/api/v1/models/" + model + "/aliases/production").then().statusCode(200);
+    String design = """
+        {"name": "v2 vs v1 in batch", "model": "MODEL", "alias": "production",
+         "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
+         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1}, "analysis": "frequentist"}
+        """.replace("MODEL", model);
+    String id = JSON.readTree(given().contentType(ContentType.JSON).body(design).post("/api/v1/experiments")
+        .then().statusCode(201).extract().asString()).get("id").asText();
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/start").then().statusCode(200);
+    return new Running(model, id);
+  }
+
+  /** The first probability a version answers for {@link #ROW}, asked by version number (never assigned). */
+  private static double firstProbability(String model, int version) throws Exception {
+    Response r = given().contentType(ContentType.JSON).body(BODY)
+        .post("/v2/models/" + model + "/versions/" + version + "/infer");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    for (JsonNode out : JSON.readTree(r.asString()).get("outputs")) {
+      if (out.get("name").asText().equals("probabilities")) {
+        return out.get("data").get(0).asDouble();
+      }
+    }
+    throw new AssertionError("no probabilities output: " + r.asString());
+  }
+
+  /** The version online assignment answers the unit with. */
+  private static int onlineVersion(String model, String unit) {
+    Response r = given().contentType(ContentType.JSON).header("X-Pier-Unit", unit).body(BODY)
+        .post("/v2/models/" + model + "/infer");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    return Integer.parseInt(r.path("model_version").toString());
+  }
+
+  private String read(String uri) {
+    return BatchTestClient.read(aws.s3(), uri);
+  }
+
+  @Test
+  void eachRowIsScoredByItsUnitsArmTheSameArmAsOnlineAndItsExposureIsRecordedOnce() throws Exception {
+    Running x = startExperiment();
+    double v1 = firstProbability(x.model(), 1);
+    double v2 = firstProbability(x.model(), 2);
+    assertThat(Math.abs(v1 - v2)).as("the two arms' models answer differently").isGreaterThan(1e-4);
+
+    int n = 40;
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      // two rows per unit for the first ten units: a unit is one exposure however many rows it has
+      rows.append("{\"id\": ").append(i).append(", \"user\": \"unit-").append(i % 30).append("\", \"input\": ")
+          .append(ROW).append("}\n");
+    }
+    String key = "in/" + x.model() + ".jsonl";
+    BatchTestClient.put(aws.s3(), key, rows.toString());
+    String job = BatchTestClient.submit("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/" + key
+        + "\", \"unit_column\": \"user\"}");
+    JsonPath done = BatchTestClient.awaitFinished(job);
+    assertThat(done.getString("state")).as(done.prettify()).isEqualTo("SUCCEEDED");
+    assertThat(done.getString("unit_column")).isEqualTo("user");
+    assertThat(done.getLong("records.succeeded")).isEqualTo(n);
+
+    Map<Integer, Integer> batchVersion = new HashMap<>();
+    JsonNode manifest = JSON.readTree(read(done.getString("manifest")));
+    for (JsonNode file : manifest.get("results")) {
+      for (String line : read(file.asText()).split("\n")) {
+        JsonNode row = JSON.readTree(line);
+        double p = row.get("probabilities").get(0).asDouble();
+        int version = Math.abs(p - v1) < 1e-6 ? 1 : Math.abs(p - v2) < 1e-6 ? 2 : -1;
+        assertThat(version).as("row %s scored by one of the arms: %s", row.get("id"), line).isPositive();
+        batchVersion.put(row.get("id").asInt(), version);
+      }
+    }
+    assertThat(batchVersion).hasSize(n);
+    assertThat(batchVersion.values()).as("both arms score rows").contains(1, 2);
+    int treated = 0;
+    for (int u = 0; u < 30; u++) {
+      int online = onlineVersion(x.model(), "unit-" + u);
+      assertThat(batchVersion.get(u)).as("unit-%d: batch and online arm", u).isEqualTo(online);
+      if (u < 10) {
+        assertThat(batchVersion.get(u + 30)).as("unit-%d's second row", u).isEqualTo(online);
+      }
+      treated += online == 2 ? 1 : 0;
+    }
+
+    // written with the chunk (before the job finished): 30 units, each in its arm
+    JsonNode arms = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+        .extract().asString()).get("arms");
+    assertThat(arms.get(0).get("units").asLong()).as("control units").isEqualTo(30 - treated);
+    assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+  }
+
+  @Test
+  void aUnitColumnMissingFromTheFileOrWithoutARunningExperimentIsA400NamingIt() throws Exception {
+    Running x = startExperiment();
+    BatchTestClient.put(aws.s3(), "in/" + x.model() + "-nouser.jsonl", "{\"id\": 1, \"input\": " + ROW + "}\n");
+    BatchTestClient.put(aws.s3(), "in/" + x.model() + "-user.csv", "id,user,a,b,c,d\n1,u1,5.1,3.5,1.4,0.2\n");
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-nouser.jsonl\", \"unit_column\": \"user\"}").post("/api/v1/batch-jobs").then()
+        .statusCode(400).body("error", containsString("unit_column 'user' is not in the input"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-user.csv\", \"unit_column\": \"customer\"}").post("/api/v1/batch-jobs").then()
+        .statusCode(400).body("error", containsString("unit_column 'customer' is not in the input"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"version\": \"2\", \"input\":"
+        + " \"s3://pier-batch/in/" + x.model() + "-user.csv\", \"unit_column\": \"user\"}")
+        .post("/api/v1/batch-jobs").then().statusCode(400).body("error", containsString("version 2 names no alias"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-user.csv\", \"unit_column\": \"user\"}").post("/api/v1/batch-jobs").then()
+        .statusCode(400).body("error", containsString("no experiment is running on model 'demo' alias 'production'"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-user.csv\", \"unit_column\": \" \"}").post("/api/v1/batch-jobs").then()
+        .statusCode(400).body("error", containsString("unit_column must name"));
+
+    // the CSV's unit column is not a feature: the other four columns feed the model's one input
+    JsonPath done = BatchTestClient.awaitFinished(BatchTestClient.submit("{\"model\": \"" + x.model()
+        + "\", \"input\": \"s3://pier-batch/in/" + x.model() + "-user.csv\", \"unit_column\": \"user\"}"));
+    assertThat(done.getString("state")).as(done.prettify()).isEqualTo("SUCCEEDED");
+    assertThat(done.getLong("records.succeeded")).isEqualTo(1);
+  }
+}
