@@ -134,7 +134,7 @@ public final class OnDemand {
    * Splits {@code refs}; when none is on-demand, the plan's lookups are {@code refs} itself and it computes nothing.
    */
   public static Plan plan(Catalog catalog, List<FeatureRef> refs) {
-    if (catalog.onDemandViews().isEmpty()) {
+    if (!asksOnDemand(catalog, refs)) {
       return new Plan(refs, List.of(), List.of(), Set.of());
     }
     Map<String, List<FeatureRef>> byView = new LinkedHashMap<>();
@@ -145,9 +145,6 @@ public final class OnDemand {
       } else {
         lookups.add(r);
       }
-    }
-    if (byView.isEmpty()) {
-      return new Plan(refs, List.of(), List.of(), Set.of());
     }
     Set<FeatureRef> hidden = new LinkedHashSet<>();
     List<Group> groups = new ArrayList<>();
@@ -177,6 +174,18 @@ public final class OnDemand {
       onDemand.addAll(e.getValue());
     }
     return new Plan(List.copyOf(lookups), onDemand, groups, hidden);
+  }
+
+  private static boolean asksOnDemand(Catalog catalog, List<FeatureRef> refs) {
+    if (catalog.onDemandViews().isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < refs.size(); i++) {
+      if (catalog.onDemandViews().containsKey(refs.get(i).view())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
