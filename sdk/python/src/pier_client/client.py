@@ -232,8 +232,9 @@ class Features:
     def get_online_features(self, entities: Dict[str, List[Any]], features: Optional[Sequence[str]] = None,
                             feature_service: Optional[str] = None,
                             full_feature_names: bool = False) -> Dict[str, Any]:
-        """Feast's ``/get-online-features``: ``entities`` maps each join key to its values; give ``features``
-        (``"view:feature"``) or a ``feature_service``. Returns ``{"metadata": {"feature_names"}, "results": [{"values",
+        """Feast's ``/get-online-features``: ``entities`` maps each join key to its values — and, as in Feast, each
+        request field of an on-demand feature view to its values (``{"driver_id": [1001], "x": [1.0]}``); give
+        ``features`` (``"view:feature"``, on-demand ones included) or a ``feature_service``. Returns ``{"metadata": {"feature_names"}, "results": [{"values",
         "statuses", "event_timestamps"}]}``, one result per name."""
         body: Dict[str, Any] = {"entities": entities}
         if features is not None:

@@ -13,7 +13,8 @@ import java.util.Map;
  * earlier).
  */
 public record Catalog(Map<String, Entity> entities, Map<String, DataSource> sources,
-    Map<String, FeatureView> featureViews, Map<String, FeatureService> featureServices) {
+    Map<String, FeatureView> featureViews, Map<String, FeatureService> featureServices,
+    Map<String, OnDemandFeatureView> onDemandViews) {
 
   public static final Catalog EMPTY = new Catalog(Map.of(), Map.of(), Map.of(), Map.of());
 
@@ -22,6 +23,13 @@ public record Catalog(Map<String, Entity> entities, Map<String, DataSource> sour
     sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
     featureViews = Collections.unmodifiableMap(new LinkedHashMap<>(featureViews));
     featureServices = Collections.unmodifiableMap(new LinkedHashMap<>(featureServices));
+    onDemandViews = Collections.unmodifiableMap(new LinkedHashMap<>(onDemandViews));
+  }
+
+  /** A catalog without on-demand feature views. */
+  public Catalog(Map<String, Entity> entities, Map<String, DataSource> sources,
+      Map<String, FeatureView> featureViews, Map<String, FeatureService> featureServices) {
+    this(entities, sources, featureViews, featureServices, Map.of());
   }
 
   /** This catalog with {@code doc}'s definitions added or replacing those of the same kind and name. */
@@ -34,11 +42,24 @@ public record Catalog(Map<String, Entity> entities, Map<String, DataSource> sour
     v.putAll(doc.featureViews);
     var f = new LinkedHashMap<>(featureServices);
     f.putAll(doc.featureServices);
-    return new Catalog(e, s, v, f);
+    var o = new LinkedHashMap<>(onDemandViews);
+    o.putAll(doc.onDemandViews);
+    return new Catalog(e, s, v, f, o);
   }
 
   public boolean isEmpty() {
-    return entities.isEmpty() && sources.isEmpty() && featureViews.isEmpty() && featureServices.isEmpty();
+    return entities.isEmpty() && sources.isEmpty() && featureViews.isEmpty() && featureServices.isEmpty()
+        && onDemandViews.isEmpty();
+  }
+
+  /** The type of a feature of a view or an on-demand view; 404 naming it when there is none. */
+  public Dtype dtype(FeatureRef ref) {
+    OnDemandFeatureView odfv = onDemandViews.get(ref.view());
+    Field f = odfv != null ? odfv.feature(ref.feature()) : view(ref.view()).feature(ref.feature());
+    if (f == null) {
+      throw PierException.notFound("feature view '" + ref.view() + "' has no feature '" + ref.feature() + "'");
+    }
+    return f.dtype();
   }
 
   /** The view of this name, or a 404 naming it. */
@@ -104,9 +125,7 @@ public record Catalog(Map<String, Entity> entities, Map<String, DataSource> sour
       if (ref == null) {
         throw PierException.badRequest("feature '" + text + "' is not a reference of the form \"view:feature\"");
       }
-      if (view(ref.view()).feature(ref.feature()) == null) {
-        throw PierException.notFound("feature view '" + ref.view() + "' has no feature '" + ref.feature() + "'");
-      }
+      dtype(ref); // 404 for an unknown view or feature
       refs.add(ref);
     }
     return refs;

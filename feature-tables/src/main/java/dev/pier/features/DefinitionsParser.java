@@ -61,14 +61,12 @@ public final class DefinitionsParser {
     Map<String, FeatureView> views = section(root, "feature_views", problems, (n, where) -> view(n, where, problems));
     Map<String, FeatureService> services =
         section(root, "feature_services", problems, (n, where) -> service(n, where, problems));
-    JsonNode odfv = root.path("on_demand_feature_views");
-    if (!odfv.isMissingNode() && !(odfv.isArray() && odfv.isEmpty()) && !odfv.isNull()) {
-      problems.add("on_demand_feature_views: not supported yet (issue #14); nothing was applied");
-    }
+    Map<String, OnDemandFeatureView> onDemand =
+        section(root, "on_demand_feature_views", problems, (n, where) -> onDemandView(n, where, problems));
     if (!problems.isEmpty()) {
       throw new InvalidDefinitions(problems);
     }
-    return new Catalog(entities, sources, views, services);
+    return new Catalog(entities, sources, views, services, onDemand);
   }
 
   /**
@@ -132,13 +130,29 @@ public final class DefinitionsParser {
         // Feast keeps views and services in separate namespaces too; nothing to check
       }
     }
+    for (OnDemandFeatureView v : all.onDemandViews().values()) {
+      boolean touched = doc.onDemandViews().containsKey(v.name())
+          || v.sources().stream().anyMatch(doc.featureViews()::containsKey);
+      if (touched) {
+        problems.addAll(OnDemand.check(v, all));
+      }
+    }
     for (FeatureService s : all.featureServices().values()) {
       boolean touched = doc.featureServices().containsKey(s.name())
-          || s.features().stream().anyMatch(r -> doc.featureViews().containsKey(r.view()));
+          || s.features().stream().anyMatch(r -> doc.featureViews().containsKey(r.view())
+              || doc.onDemandViews().containsKey(r.view()));
       if (!touched) {
         continue;
       }
       for (FeatureRef r : s.features()) {
+        OnDemandFeatureView odfv = all.onDemandViews().get(r.view());
+        if (odfv != null) {
+          if (!r.feature().equals("*") && odfv.feature(r.feature()) == null) {
+            problems.add("feature_services (" + s.name() + ").features: on-demand feature view '" + r.view()
+                + "' has no feature '" + r.feature() + "'");
+          }
+          continue;
+        }
         FeatureView v = all.featureViews().get(r.view());
         if (v == null) {
           problems.add("feature_services (" + s.name() + ").features: feature view '" + r.view() + "' does not exist");
@@ -159,7 +173,8 @@ public final class DefinitionsParser {
     List<FeatureRef> refs = new ArrayList<>();
     for (FeatureRef r : s.features()) {
       if (r.feature().equals("*")) {
-        for (Field f : all.featureViews().get(r.view()).schema()) {
+        OnDemandFeatureView odfv = all.onDemandViews().get(r.view());
+        for (Field f : odfv != null ? odfv.schema() : all.featureViews().get(r.view()).schema()) {
           refs.add(new FeatureRef(r.view(), f.name()));
         }
       } else {
@@ -305,15 +320,21 @@ public final class DefinitionsParser {
         problems.add(where + ".online: must be true or false");
       }
     }
+    List<Field> schema = fields(n.path("schema"), where + ".schema", problems);
+    return new FeatureView(name, entities, ttl, source, online, schema, tags(n, where, problems),
+        text(n, "owner", where, problems), text(n, "description", where, problems));
+  }
+
+  /** A non-empty list of {name, dtype}, each name once. */
+  private static List<Field> fields(JsonNode fs, String where, List<String> problems) {
     List<Field> schema = new ArrayList<>();
-    JsonNode fs = n.path("schema");
     if (!fs.isArray() || fs.isEmpty()) {
-      problems.add(where + ".schema: must be a non-empty list of {name, dtype}");
+      problems.add(where + ": must be a non-empty list of {name, dtype}");
     } else {
       Set<String> seen = new HashSet<>();
       for (int i = 0; i < fs.size(); i++) {
         JsonNode f = fs.get(i);
-        String fw = where + ".schema[" + i + "]";
+        String fw = where + "[" + i + "]";
         if (!f.isObject()) {
           problems.add(fw + ": must be a mapping {name, dtype}");
           continue;
@@ -331,7 +352,75 @@ public final class DefinitionsParser {
         schema.add(new Field(fname, dtype));
       }
     }
-    return new FeatureView(name, entities, ttl, source, online, schema, tags(n, where, problems),
+    return schema;
+  }
+
+  /**
+   * An on-demand feature view: {@code sources} lists feature view names and at most one {@code {request: [{name,
+   * dtype}]}}; {@code expressions} holds one expression per {@code schema} feature, each compiled here (a problem
+   * naming the feature and the compiler's message when it does not compile or the sandbox refuses it).
+   */
+  static OnDemandFeatureView onDemandView(JsonNode n, String where, List<String> problems) {
+    unknownKeys(n, Set.of("name", "sources", "schema", "expressions", "tags", "owner", "description"), where,
+        problems);
+    String name = name(n, where, problems);
+    List<String> views = new ArrayList<>();
+    List<Field> request = List.of();
+    JsonNode srcs = n.path("sources");
+    if (!srcs.isArray() || srcs.isEmpty()) {
+      problems.add(where + ".sources: must be a non-empty list of feature view names and {request: [{name, dtype}]}");
+    } else {
+      boolean sawRequest = false;
+      for (int i = 0; i < srcs.size(); i++) {
+        JsonNode src = srcs.get(i);
+        String sw = where + ".sources[" + i + "]";
+        if (src.isTextual() && NAME.matcher(src.textValue()).matches()) {
+          if (views.contains(src.textValue())) {
+            problems.add(sw + ": '" + src.textValue() + "' is listed twice");
+          }
+          views.add(src.textValue());
+        } else if (src.isObject() && src.has("request")) {
+          unknownKeys(src, Set.of("name", "request"), sw, problems);
+          if (sawRequest) {
+            problems.add(sw + ": only one request source is allowed; list all its fields in one");
+          }
+          sawRequest = true;
+          request = fields(src.path("request"), sw + ".request", problems);
+        } else {
+          problems.add(sw + ": " + Dtype.describe(src) + " is neither a feature view name nor {request: [...]}");
+        }
+      }
+    }
+    List<Field> schema = fields(n.path("schema"), where + ".schema", problems);
+    Map<String, String> expressions = new LinkedHashMap<>();
+    Map<String, Expressions.Compiled> compiled = new LinkedHashMap<>();
+    JsonNode ex = n.path("expressions");
+    if (!ex.isObject() || ex.isEmpty()) {
+      problems.add(where + ".expressions: must map each schema feature to its expression, e.g. {ratio: \"a / (b + 1)\"}");
+    } else {
+      for (Iterator<Map.Entry<String, JsonNode>> it = ex.fields(); it.hasNext(); ) {
+        var e = it.next();
+        String ew = where + ".expressions." + e.getKey();
+        if (schema.stream().noneMatch(f -> e.getKey().equals(f.name()))) {
+          problems.add(ew + ": '" + e.getKey() + "' is not a feature of the schema");
+        } else if (!e.getValue().isTextual()) {
+          problems.add(ew + ": must be text");
+        } else {
+          try {
+            compiled.put(e.getKey(), Expressions.compile(e.getValue().textValue()));
+            expressions.put(e.getKey(), e.getValue().textValue());
+          } catch (IllegalArgumentException bad) {
+            problems.add(ew + ": '" + e.getValue().textValue() + "' does not compile: " + bad.getMessage());
+          }
+        }
+      }
+      for (Field f : schema) {
+        if (f.name() != null && !ex.has(f.name())) {
+          problems.add(where + ".expressions: feature '" + f.name() + "' has no expression");
+        }
+      }
+    }
+    return new OnDemandFeatureView(name, views, request, schema, expressions, compiled, tags(n, where, problems),
         text(n, "owner", where, problems), text(n, "description", where, problems));
   }
 
@@ -444,6 +533,24 @@ public final class DefinitionsParser {
         }
         putCommon(o, v.tags(), v.owner(), v.description());
       }
+      case OnDemandFeatureView v -> {
+        o.put("name", v.name());
+        ArrayNode srcs = o.putArray("sources");
+        v.sources().forEach(srcs::add);
+        if (!v.request().isEmpty()) {
+          ArrayNode req = srcs.addObject().putArray("request");
+          for (Field f : v.request()) {
+            req.addObject().put("name", f.name()).put("dtype", f.dtype().toString());
+          }
+        }
+        ArrayNode schema = o.putArray("schema");
+        for (Field f : v.schema()) {
+          schema.addObject().put("name", f.name()).put("dtype", f.dtype().toString());
+        }
+        ObjectNode ex = o.putObject("expressions");
+        v.expressions().forEach(ex::put);
+        putCommon(o, v.tags(), v.owner(), v.description());
+      }
       case FeatureService s -> {
         o.put("name", s.name());
         ArrayNode fs = o.putArray("features");
@@ -478,6 +585,7 @@ public final class DefinitionsParser {
         case SOURCE -> source(n, kind.section(), problems);
         case FEATURE_VIEW -> view(n, kind.section(), problems);
         case FEATURE_SERVICE -> service(n, kind.section(), problems);
+        case ON_DEMAND_FEATURE_VIEW -> onDemandView(n, kind.section(), problems);
       };
       if (!problems.isEmpty()) {
         throw new IllegalStateException("stored " + kind + " does not parse: " + problems);

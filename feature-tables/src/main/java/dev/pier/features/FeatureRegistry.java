@@ -90,6 +90,7 @@ public final class FeatureRegistry {
     Map<String, DataSource> sources = new LinkedHashMap<>();
     Map<String, FeatureView> views = new LinkedHashMap<>();
     Map<String, FeatureService> services = new LinkedHashMap<>();
+    Map<String, OnDemandFeatureView> onDemand = new LinkedHashMap<>();
     Map<String, Integer> versions = new HashMap<>();
     Map<String, String> json = new HashMap<>();
     Map<String, AttributeValue> start = null;
@@ -107,6 +108,7 @@ public final class FeatureRegistry {
           case DataSource src -> sources.put(src.name(), src);
           case FeatureView v -> views.put(v.name(), v);
           case FeatureService f -> services.put(f.name(), f);
+          case OnDemandFeatureView o -> onDemand.put(o.name(), o);
           default -> throw new IllegalStateException("unexpected " + d);
         }
         versions.put(sk, Integer.parseInt(item.get("version").n()));
@@ -114,7 +116,7 @@ public final class FeatureRegistry {
       }
       start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
     } while (start != null);
-    return new Snapshot(new Catalog(entities, sources, views, services), versions, json, clock.instant());
+    return new Snapshot(new Catalog(entities, sources, views, services, onDemand), versions, json, clock.instant());
   }
 
   /**
@@ -157,6 +159,7 @@ public final class FeatureRegistry {
     defs.addAll(doc.entities().values());
     defs.addAll(doc.sources().values());
     defs.addAll(doc.featureViews().values());
+    defs.addAll(doc.onDemandViews().values());
     doc.featureServices().values().forEach(s -> defs.add(DefinitionsParser.expand(s, all)));
 
     List<ApplyPlan.Change> changes = new ArrayList<>();
@@ -251,6 +254,15 @@ public final class FeatureRegistry {
           services.add(s.name());
         }
       }
+    } else if (before instanceof OnDemandFeatureView a && after instanceof OnDemandFeatureView b) {
+      for (Field f : a.schema()) {
+        Field g = b.feature(f.name());
+        if (g == null || !g.dtype().equals(f.dtype())) {
+          FeatureRef ref = new FeatureRef(a.name(), f.name());
+          current.featureServices().values().stream().filter(s -> s.features().contains(ref))
+              .forEach(s -> services.add(s.name()));
+        }
+      }
     } else if (before instanceof FeatureService a) {
       services.add(a.name());
     }
@@ -296,6 +308,7 @@ public final class FeatureRegistry {
       case DataSource s -> s.name();
       case FeatureView v -> v.name();
       case FeatureService s -> s.name();
+      case OnDemandFeatureView v -> v.name();
       default -> throw new IllegalArgumentException("not a definition: " + def);
     };
   }

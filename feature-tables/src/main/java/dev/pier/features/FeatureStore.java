@@ -75,6 +75,11 @@ public final class FeatureStore implements AutoCloseable {
         observer);
   }
 
+  /** Profiles materialized values with {@code profiles} (DataSketches, where the server has them). */
+  public void profileWith(FeatureProfiles profiles) {
+    materialization.profileWith(profiles);
+  }
+
   /** Materialization jobs; call {@link Materialization#resumeRunning()} once at start. */
   public Materialization materialization() {
     return materialization;

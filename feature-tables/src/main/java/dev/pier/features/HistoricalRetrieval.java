@@ -57,8 +57,9 @@ public final class HistoricalRetrieval {
       throw PierException.badRequest("'entity_rows' has " + entityRows.size() + " rows; at most " + MAX_INLINE_ROWS
           + " are answered inline");
     }
+    OnDemand.Plan plan = OnDemand.plan(catalog, refs);
     Map<String, List<String>> byView = new LinkedHashMap<>();
-    for (FeatureRef r : refs) {
+    for (FeatureRef r : plan.lookups()) {
       byView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
     }
     Map<String, String> columnOf = new LinkedHashMap<>();
@@ -69,6 +70,9 @@ public final class HistoricalRetrieval {
             + " \"full_feature_names\": true");
       }
       columnOf.put(r.toString(), name);
+    }
+    for (FeatureRef r : plan.hidden()) {
+      columnOf.put(r.toString(), "\u0000" + r.fullName()); // an on-demand input, dropped after the computation
     }
     Set<String> joinKeys = new LinkedHashSet<>();
     for (String v : byView.keySet()) {
@@ -120,7 +124,50 @@ public final class HistoricalRetrieval {
     } catch (SQLException e) {
       throw new PierException(500, "the point-in-time join failed: " + e.getMessage(), e);
     }
-    return new Result(new ArrayList<>(columnOf.values()), out);
+    if (!plan.none()) {
+      computeOnDemand(catalog, plan, columnOf, entityRows, out);
+    }
+    return new Result(columnOf.values().stream().filter(n -> !n.startsWith("\u0000")).toList(), out);
+  }
+
+  /**
+   * The on-demand features of joined rows, computed by {@link OnDemand} from the joined values (a null value counts
+   * as not found) and the entity rows' other fields (the request data), written into the rows; the inputs joined only
+   * for them are removed.
+   */
+  private static void computeOnDemand(Catalog catalog, OnDemand.Plan plan, Map<String, String> columnOf,
+      JsonNode entityRows, List<ObjectNode> out) {
+    Map<FeatureRef, List<FeatureValue>> found = new LinkedHashMap<>();
+    for (FeatureRef r : plan.lookups()) {
+      Dtype type = catalog.dtype(r);
+      String column = columnOf.get(r.toString());
+      List<FeatureValue> values = new ArrayList<>(out.size());
+      for (ObjectNode row : out) {
+        Object v = type.fromJson(row.get(column));
+        values.add(new FeatureValue(v, v == null ? FeatureStatus.NOT_FOUND : FeatureStatus.PRESENT, null));
+      }
+      found.put(r, values);
+    }
+    var computed = plan.compute(out.size(), found, new OnDemand.Request() {
+      @Override
+      public JsonNode field(int row, String name) {
+        return entityRows.get(row).get(name);
+      }
+
+      @Override
+      public String where(int row) {
+        return "entity_rows[" + row + "]";
+      }
+    });
+    for (int i = 0; i < out.size(); i++) {
+      ObjectNode row = out.get(i);
+      for (var e : computed.entrySet()) {
+        row.set(columnOf.get(e.getKey().toString()), catalog.dtype(e.getKey()).toJson(e.getValue().get(i).value()));
+      }
+      for (FeatureRef r : plan.hidden()) {
+        row.remove(columnOf.get(r.toString()));
+      }
+    }
   }
 
   /** Where a Parquet-to-Parquet retrieval wrote its rows. */
@@ -136,6 +183,10 @@ public final class HistoricalRetrieval {
       String output, boolean fullFeatureNames) {
     Catalog catalog = registry.catalog();
     List<FeatureRef> refs = catalog.resolve(features, featureService);
+    if (!OnDemand.plan(catalog, refs).none()) {
+      throw PierException.badRequest("on-demand features (" + OnDemand.plan(catalog, refs).onDemand() + ") are"
+          + " computed for inline 'entity_rows' only, not for an 'entity_source' file");
+    }
     if (entitySource == null || !entitySource.startsWith("s3://")) {
       throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
     }

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** The kinds of definitions the registry stores and versions. */
 public enum Kind {
-  ENTITY("entities"), SOURCE("sources"), FEATURE_VIEW("feature_views"), FEATURE_SERVICE("feature_services");
+  ENTITY("entities"), SOURCE("sources"), FEATURE_VIEW("feature_views"), FEATURE_SERVICE("feature_services"),
+  ON_DEMAND_FEATURE_VIEW("on_demand_feature_views");
 
   private final String section;
 
@@ -28,6 +29,7 @@ public enum Kind {
       case DataSource s -> SOURCE;
       case FeatureView v -> FEATURE_VIEW;
       case FeatureService s -> FEATURE_SERVICE;
+      case OnDemandFeatureView v -> ON_DEMAND_FEATURE_VIEW;
       default -> throw new IllegalArgumentException("not a definition: " + definition);
     };
   }

@@ -63,6 +63,7 @@ public final class Materialization {
   private final Clock clock;
   private final MaterializationWorkflow workflow;
   private final FeatureObserver observer;
+  private volatile FeatureProfiles profiles = FeatureProfiles.NONE;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
@@ -185,6 +186,77 @@ public final class Materialization {
     workflow.run(id);
   }
 
+  /** Profiles each chunk's values while writing it ({@link FeatureProfiles}); none by default. */
+  public void profileWith(FeatureProfiles profiles) {
+    this.profiles = java.util.Objects.requireNonNull(profiles);
+  }
+
+  /** A feature's profile in the discovery API, from the latest materialization of its view that finished. */
+  public record Profile(String feature, String job, Instant end, Map<String, Object> statistics) {}
+
+  /**
+   * The profile of each feature of a view, as of the latest materialization job that finished it; empty before one
+   * (or without profiles).
+   */
+  public List<Profile> profile(String view) {
+    if (profiles == FeatureProfiles.NONE) {
+      return List.of();
+    }
+    List<Profile> out = new ArrayList<>();
+    for (Map<String, AttributeValue> i : query(PROFILE + view)) {
+      out.add(new Profile(i.get("feature").s(), i.get("job").s(), Instant.parse(i.get("end").s()),
+          profiles.summarize(i.get("p").b().asByteArray(), Long.parseLong(i.get("rows").n()),
+              Long.parseLong(i.get("nulls").n()))));
+    }
+    return out;
+  }
+
+  private static final String PROFILE = "profile#";
+
+  private List<Map<String, AttributeValue>> query(String pk) {
+    List<Map<String, AttributeValue>> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryResponse page = dynamo.query(QueryRequest.builder().tableName(table).consistentRead(true)
+          .keyConditionExpression("pk = :pk").expressionAttributeValues(Map.of(":pk", str(pk)))
+          .exclusiveStartKey(start).build());
+      out.addAll(page.items());
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return out;
+  }
+
+  /** A chunk's profiles, one item per feature, overwritten when the chunk is written again. */
+  private void saveChunkProfiles(String id, Chunk chunk, long rows, Map<String, FeatureProfiles.Profile> built,
+      Map<String, Long> nulls) {
+    for (var e : built.entrySet()) {
+      dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", str(PROFILE + id + "#" + chunk.view()),
+          "sk", str(chunk.file() + "#" + e.getKey()), "feature", str(e.getKey()), "rows", num(rows),
+          "nulls", num(nulls.getOrDefault(e.getKey(), 0L)),
+          "p", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(e.getValue().toBytes())))));
+    }
+  }
+
+  /** At Finish: the chunks' profiles merged per feature become the view's profile. */
+  private void mergeProfiles(String id, String view, Instant end) {
+    Map<String, List<byte[]>> parts = new LinkedHashMap<>();
+    Map<String, long[]> counts = new HashMap<>();
+    for (Map<String, AttributeValue> i : query(PROFILE + id + "#" + view)) {
+      String feature = i.get("feature").s();
+      parts.computeIfAbsent(feature, f -> new ArrayList<>()).add(i.get("p").b().asByteArray());
+      long[] c = counts.computeIfAbsent(feature, f -> new long[2]);
+      c[0] += Long.parseLong(i.get("rows").n());
+      c[1] += Long.parseLong(i.get("nulls").n());
+    }
+    for (var e : parts.entrySet()) {
+      long[] c = counts.get(e.getKey());
+      byte[] merged = profiles.merge(e.getValue());
+      dynamo.putItem(b -> b.tableName(table).item(Map.of("pk", str(PROFILE + view), "sk", str(e.getKey()),
+          "feature", str(e.getKey()), "rows", num(c[0]), "nulls", num(c[1]), "job", str(id),
+          "end", str(end.toString()), "p", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(merged)))));
+    }
+  }
+
   /** One chunk of a job: a Parquet file of a view's offline source, relative to the source's folder. */
   public record Chunk(String view, String file) {
     String id() {
@@ -241,7 +313,12 @@ public final class Materialization {
       throw PierException.badRequest("feature view '" + chunk.view() + "': " + chunk.file() + " is no longer in "
           + source.path());
     }
-    long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end());
+    Map<String, FeatureProfiles.Profile> built = new LinkedHashMap<>();
+    Map<String, Long> nulls = new LinkedHashMap<>();
+    long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end(), built, nulls);
+    if (!built.isEmpty()) {
+      saveChunkProfiles(id, chunk, rows, built, nulls);
+    }
     markDone(id, chunk.id(), rows);
     return rows;
   }
@@ -252,6 +329,9 @@ public final class Materialization {
     if (item != null && "RUNNING".equals(item.get("state").s())) {
       Job job = job(item);
       for (String view : job.starts().keySet()) {
+        if (profiles != FeatureProfiles.NONE) {
+          mergeProfiles(id, view, job.end());
+        }
         advanceWatermark(view, job.end());
       }
       finish(id, State.SUCCEEDED, null);
@@ -271,7 +351,14 @@ public final class Materialization {
   }
 
   private long writeChunk(Catalog catalog, FeatureView view, DataSource.Parquet source, Path file, boolean hive,
-      Instant start, Instant end) {
+      Instant start, Instant end, Map<String, FeatureProfiles.Profile> profiled, Map<String, Long> nullCounts) {
+    FeatureProfiles.Profile[] built = new FeatureProfiles.Profile[view.schema().size()];
+    for (int i = 0; i < built.length; i++) {
+      built[i] = profiles.newProfile();
+      if (built[i] != null) {
+        profiled.put(view.schema().get(i).name(), built[i]);
+      }
+    }
     List<String> keys = catalog.joinKeys(view);
     String ts = "CAST(" + OfflineStore.quote(source.timestampField()) + " AS TIMESTAMP)";
     StringBuilder select = new StringBuilder();
@@ -310,6 +397,8 @@ public final class Materialization {
           values.put(f.name(), v);
           if (v == null) {
             nulls.merge(f.name(), 1L, Long::sum);
+          } else if (built[i] != null) {
+            built[i].update(v instanceof Instant t ? (Object) t.getEpochSecond() : v);
           }
         }
         batch.add(new OnlineStore.Row(key, eventTime, values));
@@ -322,6 +411,7 @@ public final class Materialization {
       online.write(view, batch);
       rows += batch.size();
       observer.materialized(view.name(), rows, nulls);
+      nullCounts.putAll(nulls);
     } catch (SQLException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw PierException.badRequest("feature view '" + view.name() + "': file " + file.getFileName() + " of "

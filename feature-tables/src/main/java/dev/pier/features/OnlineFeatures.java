@@ -81,7 +81,22 @@ public final class OnlineFeatures implements FeatureLookup {
       }
       columns.add(new OnlineResult.Column(e.getKey(), entity == null ? null : entity.valueType(), answered));
     }
-    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, rows, "entities.");
+    OnDemand.Plan plan = OnDemand.plan(catalog, refs);
+    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, plan.lookups(), typed, rows, "entities.");
+    if (!plan.none()) {
+      found.putAll(plan.compute(rows, found, new OnDemand.Request() {
+        @Override
+        public JsonNode field(int row, String name) {
+          JsonNode column = entities.get(name);
+          return column == null ? null : column.get(row);
+        }
+
+        @Override
+        public String where(int row) {
+          return "entities (row " + row + ")";
+        }
+      }));
+    }
     List<String> names = new ArrayList<>(typed.keySet());
     Map<String, FeatureRef> byName = new HashMap<>();
     for (FeatureRef r : refs) {
@@ -92,7 +107,7 @@ public final class OnlineFeatures implements FeatureLookup {
             + ": ask with \"full_feature_names\": true");
       }
       names.add(name);
-      columns.add(new OnlineResult.Column(name, catalog.view(r.view()).feature(r.feature()).dtype(), found.get(r)));
+      columns.add(new OnlineResult.Column(name, catalog.dtype(r), found.get(r)));
     }
     return new OnlineResult(names, columns);
   }
@@ -101,8 +116,12 @@ public final class OnlineFeatures implements FeatureLookup {
   public List<Map<String, FeatureValue>> lookup(String featureService, List<Map<String, Object>> instances) {
     Catalog catalog = registry.catalog();
     List<FeatureRef> refs = catalog.resolve(null, featureService);
-    Map<String, List<Object>> typed = joinKeyColumns(catalog, refs, featureService, instances);
-    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, refs, typed, instances.size(), "");
+    OnDemand.Plan plan = OnDemand.plan(catalog, refs);
+    Map<String, List<Object>> typed = joinKeyColumns(catalog, plan.lookups(), featureService, instances);
+    Map<FeatureRef, List<FeatureValue>> found = lookup(catalog, plan.lookups(), typed, instances.size(), "");
+    if (!plan.none()) {
+      found.putAll(plan.compute(instances.size(), found, instances(instances)));
+    }
     List<Map<String, FeatureValue>> out = new ArrayList<>(instances.size());
     for (int i = 0; i < instances.size(); i++) {
       Map<String, FeatureValue> row = new LinkedHashMap<>();
@@ -112,6 +131,29 @@ public final class OnlineFeatures implements FeatureLookup {
       out.add(row);
     }
     return out;
+  }
+
+  /** The instances' fields as an on-demand view's request data (whole-number doubles read as integers). */
+  static OnDemand.Request instances(List<Map<String, Object>> instances) {
+    return new OnDemand.Request() {
+      @Override
+      public JsonNode field(int row, String name) {
+        Map<String, Object> instance = instances.get(row);
+        if (!instance.containsKey(name)) {
+          return null;
+        }
+        Object raw = instance.get(name);
+        if (raw instanceof Double d && d == Math.rint(d) && Math.abs(d) <= 0x1p53) {
+          return DefinitionsParser.JSON.getNodeFactory().numberNode(d.longValue()); // an integer reads as any number
+        }
+        return DefinitionsParser.JSON.valueToTree(raw);
+      }
+
+      @Override
+      public String where(int row) {
+        return "instance " + row;
+      }
+    };
   }
 
   /**

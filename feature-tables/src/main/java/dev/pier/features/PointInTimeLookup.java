@@ -47,7 +47,9 @@ public final class PointInTimeLookup {
   public List<Map<String, FeatureValue>> lookup(String featureService, List<Map<String, Object>> instances,
       String timestampField) {
     Catalog catalog = registry.catalog();
-    List<FeatureRef> refs = catalog.resolve(null, featureService);
+    List<FeatureRef> asked = catalog.resolve(null, featureService);
+    OnDemand.Plan plan = OnDemand.plan(catalog, asked);
+    List<FeatureRef> refs = plan.lookups();
     Map<String, List<Object>> keys = OnlineFeatures.joinKeyColumns(catalog, refs, featureService, instances);
     List<Instant> times = new ArrayList<>(instances.size());
     for (int i = 0; i < instances.size(); i++) {
@@ -78,6 +80,20 @@ public final class PointInTimeLookup {
         byRef.put(r, out.stream().map(row -> row.get(r.fullName())).toList());
       }
       OnlineFeatures.observe(observer, byView.keySet(), refs, byRef, "offline", nanos);
+    }
+    if (!plan.none()) {
+      Map<FeatureRef, List<FeatureValue>> byRef = new LinkedHashMap<>();
+      for (FeatureRef r : refs) {
+        byRef.put(r, out.stream().map(row -> row.get(r.fullName())).toList());
+      }
+      var computed = plan.compute(instances.size(), byRef, OnlineFeatures.instances(instances));
+      for (int i = 0; i < out.size(); i++) {
+        Map<String, FeatureValue> row = out.get(i);
+        plan.hidden().forEach(r -> row.remove(r.fullName()));
+        for (var e : computed.entrySet()) {
+          row.put(e.getKey().fullName(), e.getValue().get(i));
+        }
+      }
     }
     return out;
   }

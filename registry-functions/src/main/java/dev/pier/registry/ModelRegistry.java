@@ -96,6 +96,11 @@ public final class ModelRegistry {
     versions.verifySignaturesWith(signatures);
   }
 
+  /** See {@link Versions#recordLineageWith}. */
+  public void recordLineageWith(java.util.function.UnaryOperator<ModelVersion.Metadata> lineage) {
+    versions.recordLineageWith(lineage);
+  }
+
   /** See {@link Versions#nameEndpointsWith}. */
   public void nameEndpointsWith(String prefix) {
     versions.nameEndpointsWith(prefix);

@@ -13,5 +13,11 @@ public final class ServingProperties {
    */
   public static final String CAPTURE_SAMPLE_RATE = "pier.capture.sample-rate";
 
+  /**
+   * Lineage, set at registration for a version with a feature service: the version of each feature view (and
+   * on-demand view) the service read at that moment, {@code driver_hourly_stats@3,driver_ratios@1}.
+   */
+  public static final String FEATURE_VIEW_VERSIONS = "pier.feature-view-versions";
+
   private ServingProperties() {}
 }

@@ -97,6 +97,16 @@ public final class Versions {
    * pier.registry.endpoint-prefix}): in AWS the stage's, {@code pier-<stage>}, the only endpoints its roles may
    * invoke. The name is fixed at registration, so changing the prefix never moves a stored version.
    */
+  /**
+   * Lineage recorded with each new version: {@code lineage} may add properties to the metadata a version is created
+   * with (the api app records the feature view versions of its feature service). Identity by default.
+   */
+  public void recordLineageWith(java.util.function.UnaryOperator<ModelVersion.Metadata> lineage) {
+    this.lineage = Objects.requireNonNull(lineage);
+  }
+
+  private volatile java.util.function.UnaryOperator<ModelVersion.Metadata> lineage = m -> m;
+
   public void nameEndpointsWith(String prefix) {
     if (!prefix.matches("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,30}")) {
       throw new IllegalArgumentException("endpoint prefix '" + prefix + "': 1-31 letters, digits and hyphens");
@@ -171,7 +181,7 @@ public final class Versions {
       ModelVersion.Artifact artifact = new ModelVersion.Artifact(request.framework(), request.signature(),
           stored == null ? null : stored.sha256(), stored == null ? 0 : stored.sizeBytes(),
           stored == null ? null : stored.key(), stored != null, statusMessage);
-      ModelVersion version = new ModelVersion(model, next, artifact, request.metadata(),
+      ModelVersion version = new ModelVersion(model, next, artifact, lineage.apply(request.metadata()),
           request.serving().withPlacement(placement(request.serving().placement(), model, next)),
           request.provenance(), new ModelVersion.Governance(status, "None", actor), 1, now, now);
 

@@ -44,7 +44,15 @@ public class FeatureViewsResource {
    * One view with every version and its lineage: the registered model versions ({@code model/version}) that use it
    * through one of its feature services.
    */
-  public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions, List<String> model_versions) {}
+  public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions, List<String> model_versions,
+      List<ModelLineage> model_lineage, List<dev.pier.features.Materialization.Profile> profile) {}
+
+  /**
+   * A model version using the view: through which service, the view version recorded when it was registered (null
+   * for versions registered before lineage was recorded) and the version it is served with now (the current one).
+   */
+  public record ModelLineage(String model_version, String feature_service, Integer registered_with_version,
+      int served_with_version) {}
 
   public record VersionList(List<FeatureVersion> versions) {}
 
@@ -67,8 +75,16 @@ public class FeatureViewsResource {
     FeatureView v = catalog.view(name);
     ViewSummary summary = summary(catalog, v);
     java.util.Set<String> models = new java.util.TreeSet<>();
-    summary.feature_services().forEach(s -> models.addAll(features.usage().versionsUsing(s)));
-    return new ViewDetail(summary, features.registry().versions(Kind.FEATURE_VIEW, name), List.copyOf(models));
+    List<ModelLineage> lineage = new java.util.ArrayList<>();
+    for (String s : summary.feature_services()) {
+      for (var u : features.usage().usages(s)) {
+        models.add(u.modelVersion());
+        lineage.add(new ModelLineage(u.modelVersion(), s, u.viewVersions().get(name), summary.version()));
+      }
+    }
+    lineage.sort(java.util.Comparator.comparing(ModelLineage::model_version).thenComparing(ModelLineage::feature_service));
+    return new ViewDetail(summary, features.registry().versions(Kind.FEATURE_VIEW, name), List.copyOf(models),
+        lineage, features.materialization().profile(name));
   }
 
   @Operation(summary = "List a feature view's versions")

@@ -102,6 +102,17 @@ class FeatureLineageApiTest {
             contains(model + "/1 (feature service '" + view + "_svc')"));
     apply(doc("FLOAT64", "FLOAT64", true), "?force=true").statusCode(200)
         .body("changes.find { it.name == '" + view + "' }.to_version", equalTo(2));
+
+    // lineage to view versions: the first model was registered against v1, a new one against v2; both serve with v2
+    String later = register();
+    given().get("/api/v1/feature-views/" + view).then().statusCode(200)
+        .body("model_lineage.find { it.model_version == '" + model + "/1' }.registered_with_version", equalTo(1))
+        .body("model_lineage.find { it.model_version == '" + later + "/1' }.registered_with_version", equalTo(2))
+        .body("model_lineage.find { it.model_version == '" + model + "/1' }.served_with_version", equalTo(2))
+        .body("model_lineage.find { it.model_version == '" + model + "/1' }.feature_service",
+            equalTo(view + "_svc"));
+    given().get("/api/v1/models/" + model + "/versions/1").then().statusCode(200)
+        .body(containsString(view + "@1"));
   }
 
   @Test

@@ -39,6 +39,7 @@ class PointInTimeFeaturesInBatchTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject AwsClients aws;
+  @Inject dev.pier.batch.BatchSchedules batchSchedules;
   private String view;
   private String bucket;
 
@@ -190,6 +191,51 @@ class PointInTimeFeaturesInBatchTest {
     Map<Integer, JsonNode> scored = results(job, ".parquet");
     assertThat(floats(scored.get(1))).isEqualTo(floats(expected.get(0)));
     assertThat(floats(scored.get(2))).isEqualTo(floats(expected.get(1)));
+  }
+
+  /** A schedule carries point_in_time like a one-off job: each run joins its rows as of their own timestamps. */
+  @Test
+  void aScheduledRunLooksFeaturesUpAsOfEachRowsTimestamp() throws Exception {
+    String model = register("sepal_width", view + "__petal_length", view + "_svc");
+    String key = "features/" + UUID.randomUUID() + ".jsonl";
+    BatchTestClient.put(aws.s3(), key, """
+        {"id": 1, "driver_id": 7, "a": 5.1, "scored_at": "2026-12-01T11:00:00Z"}
+        {"id": 2, "driver_id": 7, "a": 6.7, "scored_at": "2026-12-01T13:30:00Z"}
+        """);
+    JsonPath schedule = given().contentType(ContentType.JSON).body("{\"model\":\"" + model + "\",\"version\":\"1\","
+        + "\"point_in_time\":true,\"event_timestamp_column\":\"scored_at\",\"schedule\":\"rate(1 day)\","
+        + "\"input\":\"s3://pier-batch/" + key + "\"}").post("/api/v1/batch-schedules").then().statusCode(201)
+        .body("point_in_time", org.hamcrest.Matchers.equalTo(true))
+        .body("event_timestamp_column", org.hamcrest.Matchers.equalTo("scored_at")).extract().jsonPath();
+    String id = schedule.getString("id");
+    given().get("/api/v1/batch-schedules/" + id).then().body("event_timestamp_column",
+        org.hamcrest.Matchers.equalTo("scored_at"));
+
+    var run = batchSchedules.fire(id, Instant.parse(schedule.getString("created_at")).plusSeconds(86_400));
+
+    assertThat(run).isPresent();
+    JsonPath job = BatchTestClient.awaitFinished(run.get().id());
+    assertThat(job.getString("state")).isEqualTo("SUCCEEDED");
+    assertThat(job.getBoolean("point_in_time")).isTrue();
+    assertThat(job.getString("event_timestamp_column")).isEqualTo("scored_at");
+    JsonNode expected = byHand("[{\"a\": 5.1, \"b\": 3.5, \"c\": 1.4}, {\"a\": 6.7, \"b\": 3.0, \"c\": 5.1}]");
+    Map<Integer, JsonNode> scored = results(job, ".jsonl");
+    assertThat(floats(scored.get(1))).isEqualTo(floats(expected.get(0)));
+    assertThat(floats(scored.get(2))).isEqualTo(floats(expected.get(1)));
+    given().delete("/api/v1/batch-schedules/" + id).then().statusCode(204);
+
+    // as for a one-off job: a 400 for a version without a feature service, a non-boolean, a column without the flag
+    String plain = register("b", "c", null);
+    String base = "{\"schedule\":\"rate(1 day)\",\"input\":\"s3://pier-batch/" + key + "\",";
+    given().contentType(ContentType.JSON).body(base + "\"model\":\"" + plain + "\",\"version\":\"1\","
+        + "\"point_in_time\":true}").post("/api/v1/batch-schedules").then().statusCode(400)
+        .body("detail", containsString("has no feature_service"));
+    given().contentType(ContentType.JSON).body(base + "\"model\":\"" + model + "\",\"point_in_time\":\"yes\"}")
+        .post("/api/v1/batch-schedules").then().statusCode(400)
+        .body("detail", containsString("point_in_time must be true or false"));
+    given().contentType(ContentType.JSON).body(base + "\"model\":\"" + model + "\",\"event_timestamp_column\":\"t\"}")
+        .post("/api/v1/batch-schedules").then().statusCode(400)
+        .body("detail", containsString("event_timestamp_column is only for"));
   }
 
   @Test

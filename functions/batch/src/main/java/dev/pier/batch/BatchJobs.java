@@ -118,11 +118,8 @@ public final class BatchJobs {
       output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
     }
     ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
-    if (s.featuresAsOf() != null && (version.serving().pipeline() == null
-        || !version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE))) {
-      throw PierException.badRequest("point_in_time looks features up as of each row's timestamp, but version "
-          + version.version() + " of model '" + s.model() + "' has no feature_service and pipeline to look them up"
-          + " for");
+    if (s.featuresAsOf() != null) {
+      checkPointInTime(version, s.model());
     }
     String id = "bj-" + HexFormat.of().formatHex(randomBytes());
     S3Uri base = output == null || output.isBlank() ? new S3Uri(settings.bucket(), "outputs/")
@@ -271,6 +268,16 @@ public final class BatchJobs {
       return JobState.valueOf(s.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw PierException.badRequest("state must be one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
+    }
+  }
+
+  /** A 400 unless {@code version} looks features up (a feature service and a pipeline): point_in_time needs both. */
+  static void checkPointInTime(ModelVersion version, String model) {
+    if (version.serving().pipeline() == null
+        || !version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE)) {
+      throw PierException.badRequest("point_in_time looks features up as of each row's timestamp, but version "
+          + version.version() + " of model '" + model + "' has no feature_service and pipeline to look them up"
+          + " for");
     }
   }
 

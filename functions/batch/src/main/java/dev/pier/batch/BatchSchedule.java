@@ -10,6 +10,8 @@ import java.time.Instant;
  * @param output the prefix each run's own folder goes under
  * @param format null: each run's input extension decides
  * @param lastFire the latest fire time a run was started for (null before the first)
+ * @param featuresAsOf as a one-off job's: the rows' event-timestamp field each run looks features up as of
+ *     ({@code "point_in_time": true}); null: online values
  */
 public record BatchSchedule(
     String id,
@@ -21,7 +23,8 @@ public record BatchSchedule(
     Priority priority,
     String schedule,
     Instant createdAt,
-    Instant lastFire) {
+    Instant lastFire,
+    String featuresAsOf) {
 
   public ScheduleExpression expression() {
     return ScheduleExpression.parse(schedule, createdAt);

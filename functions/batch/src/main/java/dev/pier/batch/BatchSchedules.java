@@ -46,9 +46,19 @@ public final class BatchSchedules {
     this.trigger = trigger;
   }
 
-  /** What a caller asks for; {@code input} is an object or a prefix ending in {@code /}. */
+  /**
+   * What a caller asks for; {@code input} is an object or a prefix ending in {@code /}.
+   *
+   * @param featuresAsOf as a one-off job's: the rows' event-timestamp field for a point-in-time feature lookup, or
+   *     null (online values)
+   */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority, String schedule) {}
+      String priority, String schedule, String featuresAsOf) {
+    public Submission(String model, String reference, String input, String output, String format, String priority,
+        String schedule) {
+      this(model, reference, input, output, format, priority, schedule, null);
+    }
+  }
 
   public BatchSchedule create(Submission s) {
     if (!launcher.available()) {
@@ -69,7 +79,10 @@ public final class BatchSchedules {
     Instant created = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     ScheduleExpression.parse(s.schedule(), created); // 400 naming what is wrong
     String reference = s.reference() == null || s.reference().isBlank() ? "production" : s.reference();
-    predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
+    var version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
+    if (s.featuresAsOf() != null) {
+      BatchJobs.checkPointInTime(version, s.model()); // as a one-off job: the version it resolves to now
+    }
     S3Uri output = s.output() == null || s.output().isBlank() ? new S3Uri(settings.bucket(), "outputs/")
         : S3Uri.parse(s.output(), "output").asPrefix();
     if (s.output() != null && !s.output().isBlank()) {
@@ -78,7 +91,7 @@ public final class BatchSchedules {
     byte[] random = new byte[8];
     RANDOM.nextBytes(random);
     BatchSchedule schedule = new BatchSchedule("bs-" + HexFormat.of().formatHex(random), s.model(), reference, input,
-        output, format, priority, s.schedule().strip(), created, null);
+        output, format, priority, s.schedule().strip(), created, null, s.featuresAsOf());
     table.create(schedule);
     try {
       trigger.created(schedule);
@@ -140,14 +153,18 @@ public final class BatchSchedules {
     int version = 0;
     if (problem == null) {
       try {
-        version = predictions.resolve(s.model(), s.reference()).version();
+        var resolved = predictions.resolve(s.model(), s.reference());
+        version = resolved.version();
+        if (s.featuresAsOf() != null) {
+          BatchJobs.checkPointInTime(resolved, s.model()); // an alias may have moved to a version without features
+        }
       } catch (PierException e) {
         problem = e.getMessage();
       }
     }
     BatchJob job = BatchJobs.newJob(id, s.model(), s.reference(), version, s.priority(), input,
         s.output().resolve(id + "/"), format == null ? InputFormat.JSONL : format,
-        "schedule:" + scheduleId + "@" + fireTime);
+        "schedule:" + scheduleId + "@" + fireTime, s.featuresAsOf(), Engine.LAMBDA, null);
     if (!jobs.create(job)) {
       table.advance(scheduleId, fireTime);
       return Optional.empty();

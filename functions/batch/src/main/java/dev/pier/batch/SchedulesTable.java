@@ -40,6 +40,9 @@ public final class SchedulesTable {
     item.put("priority", str(s.priority().name()));
     item.put("schedule", str(s.schedule()));
     item.put("created_at", str(s.createdAt().toString()));
+    if (s.featuresAsOf() != null) {
+      item.put("features_as_of", str(s.featuresAsOf()));
+    }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
       return true;
@@ -90,7 +93,8 @@ public final class SchedulesTable {
         S3Uri.parse(i.get("input").s(), "input"), S3Uri.parse(i.get("output").s(), "output"),
         i.containsKey("format") ? InputFormat.valueOf(i.get("format").s()) : null,
         Priority.valueOf(i.get("priority").s()), i.get("schedule").s(), Instant.parse(i.get("created_at").s()),
-        i.containsKey("last_fire") ? Instant.parse(i.get("last_fire").s()) : null);
+        i.containsKey("last_fire") ? Instant.parse(i.get("last_fire").s()) : null,
+        i.containsKey("features_as_of") ? i.get("features_as_of").s() : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

@@ -137,7 +137,8 @@ final class VersionMetadata {
 
   /** Properties Pier sets from their own metadata fields and never lets a PATCH of {@code properties} change. */
   static final Set<String> RESERVED_PROPERTIES = Set.of(PiiFields.PROPERTY, ArtifactSignature.PROPERTY,
-      ServingProperties.FEATURE_SERVICE, ServingProperties.CAPTURE_SAMPLE_RATE);
+      ServingProperties.FEATURE_SERVICE, ServingProperties.CAPTURE_SAMPLE_RATE,
+      ServingProperties.FEATURE_VIEW_VERSIONS);
 
   /**
    * {@code feature_service} (a feature service's name: its features are looked up online for each instance) and

@@ -34,7 +34,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchScheduleResource {
   private static final Set<String> FIELDS = Set.of("model", "version", "alias", "input", "output", "format",
-      "priority", "schedule");
+      "priority", "schedule", "point_in_time", "event_timestamp_column");
 
   private final BatchSchedules schedules;
   private final Caller caller;
@@ -63,7 +63,8 @@ public class BatchScheduleResource {
     String reference = BatchJobResource.text(body, "version");
     BatchSchedule s = schedules.create(new BatchSchedules.Submission(BatchJobResource.text(body, "model"),
         reference != null ? reference : BatchJobResource.text(body, "alias"), BatchJobResource.text(body, "input"), BatchJobResource.text(body, "output"),
-        BatchJobResource.text(body, "format"), BatchJobResource.text(body, "priority"), BatchJobResource.text(body, "schedule")));
+        BatchJobResource.text(body, "format"), BatchJobResource.text(body, "priority"), BatchJobResource.text(body, "schedule"),
+        BatchJobResource.featuresAsOf(body)));
     return Response.status(201).location(URI.create("/api/v1/batch-schedules/" + s.id()))
         .entity(BatchScheduleView.of(s)).build();
   }

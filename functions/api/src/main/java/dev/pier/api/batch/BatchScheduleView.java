@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * A batch schedule as {@code /api/v1/batch-schedules} answers it. {@code requested} and {@code format} are always
  * there (null: the alias {@code production}, the format from the file name); {@code last_fire} and {@code next_fire}
- * only once known.
+ * only once known; {@code point_in_time} and {@code event_timestamp_column} only for a schedule whose runs look
+ * features up as of each row's timestamp.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BatchScheduleView(
@@ -23,7 +24,9 @@ public record BatchScheduleView(
     String schedule,
     @JsonProperty("created_at") String createdAt,
     @JsonProperty("last_fire") String lastFire,
-    @JsonProperty("next_fire") String nextFire) {
+    @JsonProperty("next_fire") String nextFire,
+    @JsonProperty("point_in_time") Boolean pointInTime,
+    @JsonProperty("event_timestamp_column") String eventTimestampColumn) {
 
   /** One page of schedules. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,6 +36,7 @@ public record BatchScheduleView(
     Instant next = s.expression().next(s.lastFire() != null ? s.lastFire() : Instant.now());
     return new BatchScheduleView(s.id(), s.model(), s.reference(), s.input().toString(), s.output().toString(),
         s.format() == null ? null : s.format().id(), s.priority().id(), s.schedule(), s.createdAt().toString(),
-        s.lastFire() == null ? null : s.lastFire().toString(), next == null ? null : next.toString());
+        s.lastFire() == null ? null : s.lastFire().toString(), next == null ? null : next.toString(),
+        s.featuresAsOf() != null ? Boolean.TRUE : null, s.featuresAsOf());
   }
 }

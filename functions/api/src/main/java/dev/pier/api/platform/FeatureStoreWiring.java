@@ -28,6 +28,7 @@ public class FeatureStoreWiring {
   @Singleton
   FeatureStore featureStore(AwsClients aws, Optional<LocalStandIns> standIns, PierConfig config, S3Sources sources,
       jakarta.inject.Provider<dev.pier.registry.ModelRegistry> models,
+      jakarta.enterprise.inject.Instance<dev.pier.features.FeatureProfiles> profiles,
       io.micrometer.core.instrument.MeterRegistry meters,
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
@@ -40,9 +41,43 @@ public class FeatureStoreWiring {
       FeatureStore.createTablesIfMissing(aws.dynamoDb(), settings);
     }
     // lineage for apply's breaking-change check; looked up when an apply needs it, not at start
-    return new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC(),
-        service -> new RegistryModelUsage(models.get()).versionsUsing(service),
-        new FeatureMetrics(meters, Clock.systemUTC()));
+    dev.pier.features.ModelUsage usage = new dev.pier.features.ModelUsage() {
+      @Override
+      public java.util.List<String> versionsUsing(String service) {
+        return new RegistryModelUsage(models.get()).versionsUsing(service);
+      }
+
+      @Override
+      public java.util.List<Usage> usages(String service) {
+        return new RegistryModelUsage(models.get()).usages(service);
+      }
+    };
+    FeatureStore store = new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC(),
+        usage, new FeatureMetrics(meters, Clock.systemUTC()));
+    if (profiles.isResolvable()) {
+      store.profileWith(profiles.get()); // the plain server on JDK 25 (DataSketches, in the monitoring module)
+    }
+    return store;
+  }
+
+  /**
+   * Lineage: a version registered with a feature service records the version of each view the service reads at that
+   * moment ({@link dev.pier.registry.ServingProperties#FEATURE_VIEW_VERSIONS}).
+   */
+  void recordLineage(@Observes StartupEvent event, dev.pier.registry.ModelRegistry registry, FeatureStore store) {
+    registry.recordLineageWith(m -> {
+      String service = m.properties().get(dev.pier.registry.ServingProperties.FEATURE_SERVICE);
+      java.util.Map<String, Integer> versions = service == null ? null
+          : dev.pier.features.Lineage.viewVersions(store.registry(), service);
+      if (versions == null || versions.isEmpty()) {
+        return m;
+      }
+      java.util.Map<String, String> properties = new java.util.HashMap<>(m.properties());
+      properties.put(dev.pier.registry.ServingProperties.FEATURE_VIEW_VERSIONS,
+          dev.pier.features.Lineage.format(versions));
+      return new dev.pier.registry.ModelVersion.Metadata(m.description(), m.tags(), m.metrics(), m.params(),
+          properties);
+    });
   }
 
   /** Materializations a crash or restart interrupted go on from their first chunk not yet written. */

@@ -21,14 +21,20 @@ final class RegistryModelUsage implements ModelUsage {
 
   @Override
   public List<String> versionsUsing(String featureService) {
-    List<String> out = new ArrayList<>();
+    return usages(featureService).stream().map(Usage::modelVersion).toList();
+  }
+
+  @Override
+  public List<Usage> usages(String featureService) {
+    List<Usage> out = new ArrayList<>();
     String token = null;
     do {
       var page = registry.models(token, 100);
       for (RegisteredModel m : page.items()) {
         for (ModelVersion v : registry.allVersions(m.name())) {
           if (featureService.equals(v.metadata().properties().get(ServingProperties.FEATURE_SERVICE))) {
-            out.add(v.model() + "/" + v.version());
+            out.add(new Usage(v.model() + "/" + v.version(), dev.pier.features.Lineage.parse(
+                v.metadata().properties().get(ServingProperties.FEATURE_VIEW_VERSIONS))));
           }
         }
       }

@@ -96,6 +96,13 @@ public class MonitoringWiring {
     return captures;
   }
 
+  /** The feature store's value profiles of materialized features (the plain server's FeatureStoreWiring uses it). */
+  @Produces
+  @Singleton
+  dev.pier.features.FeatureProfiles featureProfiles() {
+    return new dev.pier.monitoring.profile.FeatureValueProfiles();
+  }
+
   @Produces
   @Singleton
   ProfileStore profileStore(AwsClients aws) {
