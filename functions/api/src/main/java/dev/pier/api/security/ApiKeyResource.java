@@ -103,13 +103,16 @@ public class ApiKeyResource {
         page.nextPageToken());
   }
 
-  /** Revokes at once: the next request with the key is a 401, on every server. */
+  /**
+   * Revokes at once: the next request with the key is a 401, on every server. Only a caller holding every grant of
+   * the key may revoke it (403 otherwise: a {@code keys} holder cannot revoke an admin's key).
+   */
   @Operation(summary = "Revoke an API key")
   @POST
   @Path("/{id}/revoke")
   @Authorize(Permission.KEYS)
   public KeyView revoke(@PathParam("id") String id) {
-    ApiKeys.Info info = keys.revoke(id);
+    ApiKeys.Info info = keys.revoke(id, caller.principal());
     if (info == null) {
       throw PierException.notFound("no API key with id " + id);
     }
