@@ -134,8 +134,8 @@ public final class ApiKeys {
   }
 
   /**
-   * Revokes a key for good; revoking twice keeps the first time. Returns null when there is no such key. {@code revoker}
-   * must hold every grant the key carries ({@link Gatekeeper#authorizeRevoking}: a 403 otherwise; a key's grants never
+   * Revokes a key for good; revoking twice keeps the first time. Returns null when there is no such key.
+   * {@code revoker} must hold every grant the key carries ({@link Gatekeeper#authorizeRevoking}: a 403 otherwise; a key's grants never
    * change, so the check holds until the write). The check lives here, in the one way keys are revoked.
    */
   public Info revoke(String id, Principal revoker) {

@@ -37,7 +37,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class AuthFilter {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The Lambda handlers' request context objects (only in the -Plambda build, so found by name): HTTP and REST APIs. */
+  /** The Lambda handlers' request context objects (only in the -Plambda build, so found by name): HTTP, REST APIs. */
   private static final java.util.Set<String> GATEWAY_CONTEXTS = java.util.Set.of(
       "com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent$RequestContext",
       "com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent$ProxyRequestContext");
