@@ -56,6 +56,8 @@ public final class LargeModelLoad {
       long t0 = System.nanoTime();
       fixture.cache.check(framework, artifact, declared); // what registration does before storing the artifact
       long checked = System.nanoTime();
+      System.out.printf("engine check at registration (load + signature run + close): %.1f s, peak RSS so far %s%n",
+          (checked - t0) / 1e9, vmHwm());
       ModelVersion v = fixture.registry.register("large",
           new NewVersion(framework, declared, null, Map.of(), Map.of()), artifact, null);
       long registered = System.nanoTime();
@@ -65,7 +67,6 @@ public final class LargeModelLoad {
       long inferred = System.nanoTime();
       fixture.predictions.infer("large", "1", new InferenceRequest(null, List.of(input), List.of()));
       long second = System.nanoTime();
-      System.out.printf("engine check at registration (load + close): %.1f s%n", (checked - t0) / 1e9);
       System.out.printf("artifact:          %s, %.2f GB (sha256 %s...)%n", artifact.getFileName(), bytes / 1e9,
           v.artifact().sha256().substring(0, 12));
       System.out.printf("register (hash + upload to the S3 stand-in): %.1f s%n", (registered - checked) / 1e9);
