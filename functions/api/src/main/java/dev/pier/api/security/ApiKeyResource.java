@@ -2,7 +2,6 @@ package dev.pier.api.security;
 
 import dev.pier.api.AuditTrail;
 import dev.pier.api.Caller;
-import dev.pier.api.Security;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -47,8 +46,8 @@ public class ApiKeyResource {
   private final AuditTrail audit;
   private final Caller caller;
 
-  public ApiKeyResource(Security security, AuditTrail audit, Caller caller) {
-    this.keys = security.apiKeys();
+  public ApiKeyResource(ApiKeys keys, AuditTrail audit, Caller caller) {
+    this.keys = keys;
     this.audit = audit;
     this.caller = caller;
   }
