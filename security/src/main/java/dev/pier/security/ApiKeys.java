@@ -133,8 +133,17 @@ public final class ApiKeys {
     return out;
   }
 
-  /** Revokes a key for good; revoking twice keeps the first time. Returns null when there is no such key. */
-  public Info revoke(String id) {
+  /**
+   * Revokes a key for good; revoking twice keeps the first time. Returns null when there is no such key.
+   * {@code revoker} must hold every grant the key carries ({@link Gatekeeper#authorizeRevoking}: a 403 otherwise; a key's grants never
+   * change, so the check holds until the write). The check lives here, in the one way keys are revoked.
+   */
+  public Info revoke(String id, Principal revoker) {
+    var existing = dynamo.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of("id", s(id)))).item();
+    if (existing == null || existing.isEmpty()) {
+      return null;
+    }
+    Gatekeeper.authorizeRevoking(revoker, id, info(existing).grants());
     try {
       dynamo.updateItem(b -> b.tableName(table).key(Map.of("id", s(id)))
           .updateExpression("SET revokedAt = if_not_exists(revokedAt, :now)")

@@ -12,6 +12,10 @@ import java.util.function.LongSupplier;
  * fills one unit, the bucket drains {@code max} units per window, and a source whose bucket is full is refused until
  * a unit has drained.
  *
+ * <p>A request whose source is unknown (a transport that gives no client address) counts against one bucket shared
+ * by all such requests, {@link #UNKNOWN}, rather than going unlimited: a guesser cannot escape the limit by hiding
+ * its address, at the price that all of them share {@code max} tries per window.
+ *
  * <p>Only presented credentials that fail count: a request with none is a 401 but guesses nothing. In memory, per
  * process (N servers allow N times the tries); a source whose bucket has drained is forgotten, so memory holds only
  * the sources that failed recently. Thread-safe.
@@ -19,6 +23,8 @@ import java.util.function.LongSupplier;
 public final class FailedAuthentications {
   /** Above this many tracked sources, drained ones are swept out when the next failure is recorded. */
   private static final int SWEEP_ABOVE = 10_000;
+  /** The one bucket of every request whose source is unknown (null). */
+  public static final String UNKNOWN = "an unknown address";
   private final int max;
   private final double drainPerNano;
   private final LongSupplier nanoTime;
@@ -38,11 +44,12 @@ public final class FailedAuthentications {
     this.nanoTime = nanoTime;
   }
 
-  /** 429 with the seconds to wait when {@code source} has used up its failures; null sources are not limited. */
+  /** 429 with the seconds to wait when {@code source} (null: {@link #UNKNOWN}) has used up its failures. */
   public void checkAllowed(String source) {
-    if (max == 0 || source == null) {
+    if (max == 0) {
       return;
     }
+    source = source == null ? UNKNOWN : source;
     Bucket bucket = sources.get(source);
     long waitNanos = bucket == null ? 0 : bucket.waitNanos(nanoTime.getAsLong(), max, drainPerNano);
     if (waitNanos > 0) {
@@ -54,9 +61,10 @@ public final class FailedAuthentications {
 
   /** Counts one failed authentication from {@code source}. */
   public void record(String source) {
-    if (max == 0 || source == null) {
+    if (max == 0) {
       return;
     }
+    source = source == null ? UNKNOWN : source;
     long now = nanoTime.getAsLong();
     if (sources.size() > SWEEP_ABOVE) {
       sources.values().removeIf(b -> b.drained(now, drainPerNano));

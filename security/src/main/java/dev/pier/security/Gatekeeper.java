@@ -155,6 +155,22 @@ public final class Gatekeeper {
     }
   }
 
+  /**
+   * 403 unless {@code principal} holds every grant of the key {@code keyId} ({@code grants}): a caller may revoke only a
+   * key it could have created, so a holder of the {@code keys} permission cannot revoke an admin's key and lock the
+   * admins out.
+   */
+  public static void authorizeRevoking(Principal principal, String keyId, List<Grant> grants) {
+    List<String> missing = grants.stream().filter(g -> !principal.holds(g)).map(Grant::toString).toList();
+    if (!missing.isEmpty()) {
+      String held = principal.grants().isEmpty() ? "no Pier roles"
+          : principal.grants().stream().map(Grant::toString).collect(Collectors.joining(", "));
+      throw AccessDenied.forbidden(principal.id() + " (" + held + ") may not revoke API key " + keyId
+          + ", which carries " + String.join(", ", missing) + ": a key may be revoked only by a caller holding every"
+          + " role and model pattern it carries (admin on all models may revoke any)");
+    }
+  }
+
   /** 403 unless {@code principal} holds {@code permission} on at least one model (for listings it then filters). */
   public static void authorizeSomeModel(Principal principal, Permission permission) {
     if (!principal.allowsSomeModel(permission)) {

@@ -38,14 +38,27 @@ class FailedAuthenticationsTest {
   }
 
   @Test
-  void anUnknownSourceAndAZeroLimitAreNotLimited() {
+  void aZeroLimitIsNotLimited() {
     FailedAuthentications off = new FailedAuthentications(0, Duration.ZERO, now::get);
     for (int i = 0; i < 10; i++) {
-      failures.record(null);
       off.record("10.0.0.1");
+      off.record(null);
     }
-    failures.checkAllowed(null);
     off.checkAllowed("10.0.0.1");
+    off.checkAllowed(null);
+  }
+
+  @Test
+  void requestsWithoutAKnownSourceShareOneBucketRatherThanGoingUnlimited() {
+    for (int i = 0; i < 3; i++) {
+      failures.checkAllowed(null);
+      failures.record(null);
+    }
+    isRateLimited(() -> failures.checkAllowed(null), 20);
+    assertThatThrownBy(() -> failures.checkAllowed(null)).hasMessageContaining("from an unknown address");
+    failures.checkAllowed("10.0.0.1"); // a known address has its own bucket
+    now.addAndGet(Duration.ofSeconds(20).toNanos());
+    failures.checkAllowed(null);
   }
 
   @Test

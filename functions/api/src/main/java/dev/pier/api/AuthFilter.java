@@ -14,6 +14,7 @@ import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.Priorities;
 import jakarta.inject.Inject;
@@ -36,9 +37,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class AuthFilter {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The Lambda handler's request context object (only in the -Plambda build, so found by name). */
-  private static final String GATEWAY_CONTEXT =
-      "com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent$RequestContext";
+  /** The Lambda handlers' request context objects (only in the -Plambda build, so found by name): HTTP, REST APIs. */
+  private static final java.util.Set<String> GATEWAY_CONTEXTS = java.util.Set.of(
+      "com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent$RequestContext",
+      "com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent$ProxyRequestContext");
   /** Request property carrying the principal from {@link #identify} to {@link #authorize}. */
   private static final String PRINCIPAL = "pier.principal";
 
@@ -66,7 +68,7 @@ public class AuthFilter {
       request.setProperty(PRINCIPAL, gatekeeper.identify(credentials, claims, null)); // nothing presented can fail
       return null;
     }
-    String source = current == null ? null : source(current.request().remoteAddress());
+    String source = current == null ? null : source(current.request());
     return Uni.createFrom().item(() -> gatekeeper.identify(credentials, null, source))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .onItem().invoke(principal -> request.setProperty(PRINCIPAL, principal))
@@ -106,9 +108,23 @@ public class AuthFilter {
         method.getName(), subject);
   }
 
-  /** The client's address as the failed-authentication limit counts it; null when the transport gives none. */
-  public static String source(SocketAddress address) {
-    return address == null ? null : address.hostAddress();
+  /**
+   * The client's address as the failed-authentication limit counts it: the connection's peer, or in Lambda the source
+   * IP API Gateway saw ({@code requestContext.http.sourceIp}; {@code identity.sourceIp} in a REST API's event); null
+   * when neither is known, which the limit counts in one bucket shared by all such requests (never unlimited).
+   */
+  public static String source(HttpServerRequest request) {
+    SocketAddress address = request.remoteAddress();
+    if (address != null && address.hostAddress() != null && !address.hostAddress().isEmpty()) {
+      return address.hostAddress();
+    }
+    JsonNode context = gatewayContext(request.headers());
+    if (context == null) {
+      return null;
+    }
+    String ip = context.path("http").path("sourceIp").asText("");
+    ip = ip.isEmpty() ? context.path("identity").path("sourceIp").asText("") : ip;
+    return ip.isEmpty() ? null : ip;
   }
 
   /**
@@ -117,21 +133,27 @@ public class AuthFilter {
    * Only the Lambda handler can put the context object there, so a client cannot forge it.
    */
   public static Map<String, Object> gatewayClaims(MultiMap requestHeaders) {
+    JsonNode context = gatewayContext(requestHeaders);
+    JsonNode jwt = context == null ? null : context.path("authorizer").path("jwt").path("claims");
+    if (jwt == null || !jwt.isObject() || jwt.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> claims = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = jwt.fields(); it.hasNext(); ) {
+      var claim = it.next();
+      claims.put(claim.getKey(), claim.getValue().isTextual() ? claim.getValue().asText() : claim.getValue().toString());
+    }
+    return claims;
+  }
+
+  /** The Lambda event's request context as JSON (put there by the Lambda handler only); null outside Lambda. */
+  private static JsonNode gatewayContext(MultiMap requestHeaders) {
     if (!(requestHeaders instanceof QuarkusHttpHeaders headers)) {
       return null;
     }
     for (var entry : headers.getContextObjects().entrySet()) {
-      if (entry.getKey().getName().equals(GATEWAY_CONTEXT)) {
-        JsonNode jwt = JSON.valueToTree(entry.getValue()).path("authorizer").path("jwt").path("claims");
-        if (!jwt.isObject() || jwt.isEmpty()) {
-          return null;
-        }
-        Map<String, Object> claims = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = jwt.fields(); it.hasNext(); ) {
-          var claim = it.next();
-          claims.put(claim.getKey(), claim.getValue().isTextual() ? claim.getValue().asText() : claim.getValue().toString());
-        }
-        return claims;
+      if (GATEWAY_CONTEXTS.contains(entry.getKey().getName())) {
+        return JSON.valueToTree(entry.getValue());
       }
     }
     return null;

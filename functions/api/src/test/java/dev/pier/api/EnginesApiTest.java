@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class EnginesApiTest {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private static String fresh() {
     return "e-" + UUID.randomUUID().toString().substring(0, 8);
@@ -84,6 +86,49 @@ class EnginesApiTest {
     JsonPath response = infer(model, reference);
     assertOutput(response, "probabilities", reference.get("probabilities"));
     assertLabels(response, reference.get("label"));
+  }
+
+  /**
+   * Issue 22: a TorchScript module far larger than the fixture (its weight storage padded by
+   * {@code dev.pier.engine.torch.PaddedTorchScript}; several GB in {@code ./pier bench large}, 12 MiB here) registered
+   * through the big-artifact upload API, checked by the engine at registration and served with the fixture's answers.
+   */
+  @Test
+  void servesALargeTorchScriptModelRegisteredThroughTheBigArtifactUpload() throws Exception {
+    String model = fresh();
+    JsonNode reference = Fixtures.reference("iris-torch");
+    java.nio.file.Path padded = java.nio.file.Files.createTempFile("padded", ".pt");
+    try {
+      // by name: this class is compiled by the Lambda build too, which has no TorchScript engine (it runs only there)
+      Class.forName("dev.pier.engine.torch.PaddedTorchScript")
+          .getMethod("write", java.nio.file.Path.class, java.nio.file.Path.class, long.class)
+          .invoke(null, Fixtures.model("iris-torch.pt"), padded, 12L << 20);
+      byte[] bytes = java.nio.file.Files.readAllBytes(padded);
+      JsonPath started = given().contentType(ContentType.JSON).body("{\"size_bytes\":" + bytes.length + "}")
+          .post("/api/v1/models/" + model + "/uploads").then().statusCode(201).extract().jsonPath();
+      int partSize = started.getInt("part_size");
+      StringBuilder parts = new StringBuilder();
+      for (int i = 0; i < started.getList("parts").size(); i++) {
+        int from = i * partSize;
+        byte[] part = java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + partSize));
+        var put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(started.getString("parts[" + i + "].url")))
+            .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(part)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(200);
+        parts.append(i == 0 ? "" : ",").append("{\"part_number\":").append(i + 1).append(",\"etag\":")
+            .append(JSON.writeValueAsString(put.headers().firstValue("ETag").orElseThrow())).append('}');
+      }
+      given().contentType(ContentType.JSON).body("{\"parts\":[" + parts + "],\"metadata\":{\"framework\":"
+          + "\"pytorch\",\"signature\":" + reference.get("signature") + "}}")
+          .post("/api/v1/models/" + model + "/uploads/" + started.getString("upload_id") + "/complete")
+          .then().statusCode(201).body("version", equalTo(1)).body("size_bytes", equalTo(bytes.length));
+      JsonPath response = infer(model, reference);
+      assertOutput(response, "probabilities", reference.get("probabilities"));
+      assertLabels(response, reference.get("label"));
+    } finally {
+      java.nio.file.Files.deleteIfExists(padded);
+    }
   }
 
   @Test

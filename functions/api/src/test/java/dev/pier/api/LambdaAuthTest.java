@@ -28,7 +28,8 @@ class LambdaAuthTest {
   public static class AuthOn implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("pier.auth.enabled", "true");
+      return Map.of("pier.auth.enabled", "true", "pier.auth.failed-attempts.max", "3",
+          "pier.auth.failed-attempts.window", "10m");
     }
   }
 
@@ -55,6 +56,19 @@ class LambdaAuthTest {
     }
     e.put("body", ROW);
     e.put("isBase64Encoded", false);
+    return e.toString();
+  }
+
+  /** An event presenting a wrong API key, from {@code sourceIp} (none when null). */
+  private static String wrongKeyEvent(String sourceIp) throws Exception {
+    ObjectNode e = (ObjectNode) JSON.readTree(event("/v2/models/demo/infer", null));
+    ((ObjectNode) e.get("headers")).put("x-api-key", "pier_nosuchkey_" + "x".repeat(43));
+    ObjectNode http = (ObjectNode) e.get("requestContext").get("http");
+    if (sourceIp == null) {
+      http.remove("sourceIp");
+    } else {
+      http.put("sourceIp", sourceIp);
+    }
     return e.toString();
   }
 
@@ -86,5 +100,24 @@ class LambdaAuthTest {
   void anEventWithoutClaimsOrCredentialsIs401() throws Exception {
     JsonNode response = invoke(event("/v2/models/demo/infer", null));
     assertThat(response.get("statusCode").asInt()).isEqualTo(401);
+  }
+
+  /** Issue 22: failed authentications are limited per API Gateway source IP, and an event without one is not free. */
+  @Test
+  void failedAuthenticationsAreLimitedPerSourceIpAndEventsWithoutOneShareABucket() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assertThat(invoke(wrongKeyEvent("198.51.100.1")).get("statusCode").asInt()).isEqualTo(401);
+    }
+    JsonNode limited = invoke(wrongKeyEvent("198.51.100.1"));
+    assertThat(limited.get("statusCode").asInt()).isEqualTo(429);
+    assertThat(body(limited)).contains("too many failed authentications from 198.51.100.1");
+    assertThat(invoke(wrongKeyEvent("198.51.100.2")).get("statusCode").asInt()).isEqualTo(401);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(invoke(wrongKeyEvent(null)).get("statusCode").asInt()).isEqualTo(401);
+    }
+    JsonNode shared = invoke(wrongKeyEvent(null));
+    assertThat(shared.get("statusCode").asInt()).as(body(shared)).isEqualTo(429);
+    assertThat(body(shared)).contains("too many failed authentications from an unknown address");
   }
 }

@@ -526,6 +526,32 @@ class SecurityApiTest {
         .statusCode(201);
   }
 
+  /** Issue 22: the keys permission revokes only keys its holder could have made, never an admin's. */
+  @Test
+  void aKeyWithOnlyTheKeysPermissionCannotRevokeAnAdminKey() {
+    String keysOnly = key("keys");
+    String adminId = given().header("Authorization", "Bearer " + ADMIN).contentType(ContentType.JSON)
+        .body("{\"name\":\"ops\",\"roles\":[\"admin\"]}").post("/api/v1/keys").then().statusCode(201)
+        .extract().path("id");
+    given().header("X-Api-Key", keysOnly).post("/api/v1/keys/" + adminId + "/revoke").then().statusCode(403)
+        .contentType("application/problem+json")
+        .body("detail", containsString("may not revoke API key " + adminId + ", which carries admin"));
+    given().header("Authorization", "Bearer " + ADMIN).get("/api/v1/keys").then().statusCode(200)
+        .body("keys.find { it.id == '" + adminId + "' }.revoked_at", org.hamcrest.Matchers.nullValue());
+    String scopedId = given().header("Authorization", "Bearer " + ADMIN).contentType(ContentType.JSON)
+        .body("{\"name\":\"reader\",\"roles\":[\"viewer:demo\"]}").post("/api/v1/keys").then().statusCode(201)
+        .extract().path("id");
+    given().header("X-Api-Key", keysOnly).post("/api/v1/keys/" + scopedId + "/revoke").then().statusCode(403)
+        .body("detail", containsString("which carries viewer:demo"));
+    String peerId = given().header("X-Api-Key", keysOnly).contentType(ContentType.JSON)
+        .body("{\"name\":\"peer\",\"roles\":[\"keys\"]}").post("/api/v1/keys").then().statusCode(201)
+        .extract().path("id");
+    given().header("X-Api-Key", keysOnly).post("/api/v1/keys/" + peerId + "/revoke").then().statusCode(200)
+        .body("revoked_at", org.hamcrest.Matchers.notNullValue());
+    given().header("Authorization", "Bearer " + ADMIN).post("/api/v1/keys/" + adminId + "/revoke").then()
+        .statusCode(200);
+  }
+
   /** Issue 23.8: the metrics name every model and its traffic. */
   @Test
   void metricsNeedTheMetricsPermissionWhileAuthenticationIsOn() {

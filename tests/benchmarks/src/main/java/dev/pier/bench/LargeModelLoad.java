@@ -4,6 +4,11 @@ import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
+import dev.pier.engine.torch.TorchEngine;
+import dev.pier.kernel.tensor.Signature;
+import dev.pier.kernel.tensor.TensorSpec;
+import dev.pier.runtime.EngineSettings;
+import dev.pier.runtime.InferenceEngine;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.Tensor;
 import dev.pier.runtime.onnx.OnnxEngine;
@@ -23,34 +28,53 @@ import java.util.Map;
  * model ({@code ./pier bench large} uses -Xmx512m) to show the artifact never sits in heap. The model cache's budget
  * is the server's default (half of the machine's memory), so a model over it shows it is still loaded once.
  *
- * <p>Usage: {@code LargeModelLoad MODEL.onnx|MODEL.zip}
+ * <p>A {@code .pt} file is a TorchScript model (the iris MLP fixture padded to several GB by
+ * {@code dev.pier.engine.torch.PaddedTorchScript}): registered with the fixture's signature, checked by the engine as
+ * registration checks it, and asked the fixture's first row.
+ *
+ * <p>Usage: {@code LargeModelLoad MODEL.onnx|MODEL.zip|MODEL.pt}
  */
 public final class LargeModelLoad {
+  /** The iris TorchScript fixture's signature (tests/fixtures/models/iris-torch.reference.json). */
+  private static final Signature IRIS_TORCH = new Signature(
+      List.of(new TensorSpec("input", Datatype.FP32, new long[] {-1, 4})),
+      List.of(new TensorSpec("probabilities", Datatype.FP32, new long[] {-1, 3}),
+          new TensorSpec("label", Datatype.INT64, new long[] {-1})));
+
   public static void main(String[] args) throws Exception {
     Path artifact = Path.of(args[0]);
     long bytes = Files.size(artifact);
-    try (RuntimeFixture fixture = new RuntimeFixture(List.of(new OnnxEngine(1)),
+    boolean torch = artifact.getFileName().toString().endsWith(".pt");
+    Framework framework = torch ? Framework.PYTORCH : Framework.ONNX;
+    InferenceEngine engine = torch ? new TorchEngine(EngineSettings.singleThreaded()) : new OnnxEngine(1);
+    Signature declared = torch ? IRIS_TORCH : null;
+    int n = 16384;
+    Tensor input = torch ? new Tensor("input", Datatype.FP32, new long[] {1, 4}, new float[] {5.1f, 3.5f, 1.4f, 0.2f})
+        : new Tensor("x", Datatype.FP32, new long[] {1, n}, new float[n]);
+    try (RuntimeFixture fixture = new RuntimeFixture(List.of(engine),
         dev.pier.runtime.ModelCache.defaultBudgetBytes())) {
       long t0 = System.nanoTime();
+      fixture.cache.check(framework, artifact, declared); // what registration does before storing the artifact
+      long checked = System.nanoTime();
+      System.out.printf("engine check at registration (load + signature run + close): %.1f s, peak RSS so far %s%n",
+          (checked - t0) / 1e9, vmHwm());
       ModelVersion v = fixture.registry.register("large",
-          new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), artifact, null);
+          new NewVersion(framework, declared, null, Map.of(), Map.of()), artifact, null);
       long registered = System.nanoTime();
       boolean ready = fixture.predictions.ready(v);
       long loaded = System.nanoTime();
-      int n = 16384;
-      var out = fixture.predictions.infer("large", "1", new InferenceRequest(null,
-          List.of(new Tensor("x", Datatype.FP32, new long[] {1, n}, new float[n])), List.of()));
+      var out = fixture.predictions.infer("large", "1", new InferenceRequest(null, List.of(input), List.of()));
       long inferred = System.nanoTime();
-      fixture.predictions.infer("large", "1", new InferenceRequest(null,
-          List.of(new Tensor("x", Datatype.FP32, new long[] {1, n}, new float[n])), List.of()));
+      fixture.predictions.infer("large", "1", new InferenceRequest(null, List.of(input), List.of()));
       long second = System.nanoTime();
       System.out.printf("artifact:          %s, %.2f GB (sha256 %s...)%n", artifact.getFileName(), bytes / 1e9,
           v.artifact().sha256().substring(0, 12));
-      System.out.printf("register (hash + upload to the S3 stand-in): %.1f s%n", (registered - t0) / 1e9);
+      System.out.printf("register (hash + upload to the S3 stand-in): %.1f s%n", (registered - checked) / 1e9);
       System.out.printf("load (ranged download + SHA-256 + unpack + session + warm-up): %.1f s, ready=%s%n",
           (loaded - registered) / 1e9, ready);
-      System.out.printf("first inference:   %.1f ms, output shape %s%n", (inferred - loaded) / 1e6,
-          java.util.Arrays.toString(out.outputs().get(0).shape()));
+      System.out.printf("first inference:   %.1f ms, output shape %s%s%n", (inferred - loaded) / 1e6,
+          java.util.Arrays.toString(out.outputs().get(0).shape()), torch ? ", probabilities "
+              + java.util.Arrays.toString((float[]) out.outputs().get(0).data()) : "");
       System.out.printf("second inference:  %.1f ms (no reload)%n", (second - inferred) / 1e6);
       System.out.printf("model cache budget: %d MiB%n", dev.pier.runtime.ModelCache.defaultBudgetBytes() >> 20);
       System.out.printf("max heap:          %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);

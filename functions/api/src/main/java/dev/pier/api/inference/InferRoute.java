@@ -181,7 +181,7 @@ public class InferRoute {
     HttpServerRequest http = ctx.request();
     MultiMap headers = http.headers();
     Credentials credentials = Credentials.from(headers::get);
-    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http.remoteAddress());
+    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http);
     PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId,
         AuthFilter.subject(headers::get), System.nanoTime(), FROM_HEADERS)
         .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
@@ -309,7 +309,7 @@ public class InferRoute {
     Credentials credentials = headers.contains(AUTHORIZATION) || headers.contains(API_KEY)
         ? Credentials.from(headers::get) : NO_CREDENTIALS;
     // only presented credentials can fail, so only they need the client's address (not the anonymous hot path)
-    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http.remoteAddress());
+    String source = credentials instanceof Credentials.None ? null : AuthFilter.source(http);
     PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId, subject(headers), start,
         inline)
         .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)

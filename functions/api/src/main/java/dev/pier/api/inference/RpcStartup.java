@@ -1,8 +1,8 @@
 package dev.pier.api.inference;
 
+import dev.pier.security.Gatekeeper;
 import dev.pier.runtime.PredictionService;
 import dev.pier.api.PierConfig;
-import dev.pier.api.Security;
 
 import dev.pier.runtime.RpcFrontend;
 import io.quarkus.logging.Log;
@@ -30,7 +30,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RpcStartup {
   private final Map<String, RpcFrontend.Running> running = new ConcurrentHashMap<>();
 
-  void onStart(@Observes StartupEvent event, PierConfig config, PredictionService service, Security security,
+  void onStart(@Observes StartupEvent event, PierConfig config, PredictionService service, Gatekeeper gatekeeper,
       Predictions predictions,
       @ConfigProperty(name = "quarkus.http.host", defaultValue = "127.0.0.1") String host,
       @ConfigProperty(name = "quarkus.http.ssl.certificate.files") Optional<List<java.nio.file.Path>> certificates,
@@ -43,7 +43,7 @@ public class RpcStartup {
     for (RpcFrontend frontend : ServiceLoader.load(RpcFrontend.class, RpcStartup.class.getClassLoader())) {
       try {
         RpcFrontend.Running r = frontend.start(service, new RpcFrontend.Options("pier",
-            InferenceResource.SERVER_VERSION, host, config.grpc().port(), security.gatekeeper(), tls, predictions.pipeline()));
+            InferenceResource.SERVER_VERSION, host, config.grpc().port(), gatekeeper, tls, predictions.pipeline()));
         running.put(frontend.name(), r);
         Log.infof("%s listening on %s:%d%s", frontend.name(), host, r.port(), tls == null ? "" : " (TLS only)");
       } catch (IOException e) {

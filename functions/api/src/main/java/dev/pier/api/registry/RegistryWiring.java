@@ -1,7 +1,7 @@
 package dev.pier.api.registry;
 
+import dev.pier.security.Gatekeeper;
 import dev.pier.api.PierConfig;
-import dev.pier.api.Security;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.api.security.OutboundConfig;
 
@@ -35,7 +35,7 @@ public class RegistryWiring {
   private final OutboundUrlPolicy outbound;
   private software.amazon.awssdk.services.eventbridge.EventBridgeClient eventBridge;
 
-  public RegistryWiring(ModelRegistry registry, AwsClients aws, PierConfig config, Security security,
+  public RegistryWiring(ModelRegistry registry, AwsClients aws, PierConfig config, Gatekeeper gatekeeper,
       OutboundConfig outboundConfig) {
     PierConfig.Registry.Approval approval = config.registry().approval();
     registry.setDefaultApprovalPolicy(new ApprovalPolicy(approval.required(), approval.approvals(),
@@ -44,7 +44,7 @@ public class RegistryWiring {
     this.tracking = new TrackingStore(aws.dynamoDb(), config.registry().table(),
         "s3://" + config.registry().artifactsBucket() + "/mlflow");
     // plain http only where nobody but the local user can register a URL: local mode with authentication off
-    this.outbound = OutboundUrlPolicy.of(!security.gatekeeper().authRequired(),
+    this.outbound = OutboundUrlPolicy.of(!gatekeeper.authRequired(),
         outboundConfig.allowedHosts().orElse(List.of()));
     this.webhooks = new WebhookStore(aws.dynamoDb(), config.registry().table(), outbound);
     this.dispatcher = new WebhookDispatcher(webhooks, config.registry().events().webhookAttempts(),

@@ -2,7 +2,6 @@ package dev.pier.api.security;
 
 import dev.pier.api.AuditTrail;
 import dev.pier.api.Caller;
-import dev.pier.api.Security;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -47,8 +46,8 @@ public class ApiKeyResource {
   private final AuditTrail audit;
   private final Caller caller;
 
-  public ApiKeyResource(Security security, AuditTrail audit, Caller caller) {
-    this.keys = security.apiKeys();
+  public ApiKeyResource(ApiKeys keys, AuditTrail audit, Caller caller) {
+    this.keys = keys;
     this.audit = audit;
     this.caller = caller;
   }
@@ -103,13 +102,16 @@ public class ApiKeyResource {
         page.nextPageToken());
   }
 
-  /** Revokes at once: the next request with the key is a 401, on every server. */
+  /**
+   * Revokes at once: the next request with the key is a 401, on every server. Only a caller holding every grant of
+   * the key may revoke it (403 otherwise: a {@code keys} holder cannot revoke an admin's key).
+   */
   @Operation(summary = "Revoke an API key")
   @POST
   @Path("/{id}/revoke")
   @Authorize(Permission.KEYS)
   public KeyView revoke(@PathParam("id") String id) {
-    ApiKeys.Info info = keys.revoke(id);
+    ApiKeys.Info info = keys.revoke(id, caller.principal());
     if (info == null) {
       throw PierException.notFound("no API key with id " + id);
     }

@@ -43,7 +43,7 @@ public class MetricsAccess {
     Credentials credentials = Credentials.from(ctx.request().headers()::get);
     Map<String, Object> claims = security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(ctx.request().headers())
         : null;
-    String source = AuthFilter.source(ctx.request().remoteAddress());
+    String source = AuthFilter.source(ctx.request());
     // an API key is a DynamoDB read, a JWT may need the issuer's keys: verified off the I/O thread
     ctx.vertx().executeBlocking(() -> security.gatekeeper().admit(credentials, claims, source, Permission.METRICS, null))
         .onSuccess(principal -> ctx.next())

@@ -1,7 +1,7 @@
 package dev.pier.api.security;
 
+import dev.pier.security.Gatekeeper;
 import dev.pier.api.Caller;
-import dev.pier.api.Security;
 
 import dev.pier.kernel.security.CallerIdentity;
 import dev.pier.kernel.security.Permission;
@@ -23,11 +23,11 @@ public class OpenModeCaller implements CallerIdentity {
 
   @Inject RoutingContext request;
   @Inject Caller caller;
-  @Inject Security security;
+  @Inject Gatekeeper gatekeeper;
 
   @Override
   public String principal() {
-    if (security.gatekeeper().authRequired()) {
+    if (gatekeeper.authRequired()) {
       return caller.principalId();
     }
     String user = request == null ? null : request.request().getHeader(HEADER);

@@ -52,7 +52,7 @@ class TorchEngineTest {
     }
   }
 
-  private static Tensor rows() {
+  static Tensor rows() {
     float[] rows = new float[16];
     int i = 0;
     for (JsonNode row : REFERENCE.get("input")) {
@@ -63,7 +63,7 @@ class TorchEngineTest {
     return new Tensor("input", Datatype.FP32, new long[] {4, 4}, rows);
   }
 
-  private static void assertReference(List<Tensor> out) {
+  static void assertReference(List<Tensor> out) {
     float[] p = (float[]) out.get(0).data();
     int k = 0;
     for (JsonNode row : REFERENCE.get("probabilities")) {
