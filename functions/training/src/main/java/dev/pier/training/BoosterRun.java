@@ -69,6 +69,9 @@ final class BoosterRun implements AutoCloseable {
     DMatrix m = new DMatrix(table.rowMajor(rows), rows.length, table.featureCount(), Float.NaN);
     m.setLabel(table.labels(rows));
     m.setFeatureNames(table.features().toArray(String[]::new));
+    if (table.hasCategories()) {
+      m.setFeatureTypes(table.featureTypes()); // XGBoost's native categorical splits on the code columns
+    }
     return m;
   }
 

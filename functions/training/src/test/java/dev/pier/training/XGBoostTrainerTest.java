@@ -131,4 +131,46 @@ class XGBoostTrainerTest {
       assertThat(m.bestScore()).as(objective).isLessThan(0.8);
     }
   }
+
+  /**
+   * A categorical feature whose codes 0 and 2 are positive and 1 and 3 negative: one categorical split of depth 1
+   * separates them, which no single split on the codes as numbers can (each threshold leaves one class mixed). The
+   * model is served by Pier's xgboost engine from the codes, with the same scores.
+   */
+  @Test
+  void categoricalFeaturesAreSplitAsCategoriesAndServedFromTheirCodes() throws Exception {
+    int n = 400;
+    float[] codes = new float[n];
+    float[] noise = new float[n];
+    float[] labels = new float[n];
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < n; i++) {
+      codes[i] = i % 4;
+      noise[i] = r.nextFloat();
+      labels[i] = i % 2 == 0 ? 1 : 0;
+    }
+    TrainingParams stump = TrainingParams.of(Map.of("objective", "binary:logistic", "num_round", 1, "max_depth", 1,
+        "eta", 1.0, "max_cat_to_onehot", 1));
+    TrainingTable categorical = new TrainingTable("y", List.of("plan", "noise"), new float[][] {codes, noise},
+        labels, null, java.util.Arrays.asList(List.of("a", "b", "c", "d"), null));
+    assertThat(categorical.featureTypes()).containsExactly("c", "q");
+    TrainingTable numeric = new TrainingTable("y", List.of("plan", "noise"), new float[][] {codes, noise},
+        labels, null);
+    int[] all = categorical.allRows();
+    TrainedModel cat = trainer.train(categorical, all, stump, 1);
+    assertThat(trainer.evaluate(cat.model(), categorical, all, stump, Metric.ACCURACY)).isEqualTo(1.0);
+    TrainedModel num = trainer.train(numeric, all, stump, 1);
+    assertThat(trainer.evaluate(num.model(), numeric, all, stump, Metric.ACCURACY)).isLessThan(0.8);
+
+    Path file = Files.write(dir.resolve("categorical.ubj"), cat.model());
+    try (LoadedModel served = new XGBoostEngine(1).load(file, null)) {
+      Tensor in = new Tensor("input", Datatype.FP32, new long[] {4, 2}, new float[] {0, 0.5f, 1, 0.5f, 2, 0.5f,
+          3, 0.5f});
+      float[] p = (float[]) served.infer(List.of(in), List.of("probabilities")).get(0).data();
+      assertThat(p[0]).isGreaterThan(0.5f);
+      assertThat(p[1]).isLessThan(0.5f);
+      assertThat(p[2]).isGreaterThan(0.5f);
+      assertThat(p[3]).isLessThan(0.5f);
+    }
+  }
 }

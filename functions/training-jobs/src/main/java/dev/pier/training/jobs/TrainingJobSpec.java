@@ -30,18 +30,30 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("name", "project", "dataset", "algorithm", "params", "metric",
-      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source");
+      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source",
+      "categorical");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
   static final Set<String> ALGORITHMS = Set.of("xgboost");
 
   /**
    * The job's data: {@code ref} names a recorded dataset version; else {@code uri} (with {@code format}) names files
    * to record, or {@code feature_service} with {@code entity_source} a point-in-time training set to build.
+   * {@code categorical}: the feature columns (string or integer) XGBoost splits on as categories, or null.
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DataRef(String ref, String name, String uri, String format, String featureService,
-      String entitySource, String label, List<String> features) {}
+      String entitySource, String label, List<String> features, List<String> categorical) {
+    public DataRef(String ref, String name, String uri, String format, String featureService, String entitySource,
+        String label, List<String> features) {
+      this(ref, name, uri, format, featureService, entitySource, label, features, null);
+    }
+
+    /** The declared categorical columns; empty when none. */
+    public List<String> categoricalColumns() {
+      return categorical == null ? List.of() : categorical;
+    }
+  }
 
   /** The code that asked for the job: a git commit (7 to 40 hex digits), its repository URL, an entry point. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -135,15 +147,16 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     JsonNode d = body.get("dataset");
     String label = Fields.text(body, "label");
     List<String> features = Fields.strings(body, "features");
+    List<String> categorical = Fields.strings(body, "categorical");
     if (d == null || d.isNull()) {
       throw PierException.badRequest("dataset is required: a recorded dataset's name (or name@version), or"
           + " {\"uri\", \"format\", \"label\", \"features\"}");
     }
     if (d.isTextual()) {
-      return new DataRef(d.asText(), null, null, null, null, null, label, features);
+      return new DataRef(d.asText(), null, null, null, null, null, label, features, categorical);
     }
-    Fields.object(d, Set.of("name", "uri", "format", "feature_service", "entity_source", "label", "features"),
-        "dataset");
+    Fields.object(d, Set.of("name", "uri", "format", "feature_service", "entity_source", "label", "features",
+        "categorical"), "dataset");
     String uri = Fields.text(d, "uri");
     String service = Fields.text(d, "feature_service");
     if ((uri == null) == (service == null)) {
@@ -156,8 +169,9 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     }
     String l = Fields.text(d, "label");
     List<String> f = Fields.strings(d, "features");
+    List<String> c = Fields.strings(d, "categorical");
     return new DataRef(null, Fields.text(d, "name"), uri, Fields.text(d, "format"), service,
-        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features);
+        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features, c != null ? c : categorical);
   }
 
   private static SplitSpec split(JsonNode s) {

@@ -48,7 +48,11 @@ public final class TrainingJobs {
    * then stores the job RUNNING (phase {@code queued}) and queues it. Every refusal is a 400 naming what is wrong.
    */
   public TrainingJob submit(JsonNode body) {
-    TrainingJobSpec parsed = TrainingJobSpec.parse(body);
+    return submit(TrainingJobSpec.parse(body));
+  }
+
+  /** {@link #submit(JsonNode)} for a spec already parsed (the route checks grants on it first). */
+  public TrainingJob submit(TrainingJobSpec parsed) {
     var d = parsed.dataset();
     List<String> serviceFeatures = null;
     DatasetVersion version;
@@ -88,12 +92,13 @@ public final class TrainingJobs {
     if (features.isEmpty()) {
       throw PierException.badRequest("dataset " + version.ref() + " has no feature column besides the label");
     }
+    List<String> categorical = Categoricals.check(d.categoricalColumns(), features, special, version);
     for (String f : features) {
       Column c = version.column(f).orElseThrow(() -> PierException.badRequest("feature column '" + f
           + "' is not in dataset " + version.ref() + " (columns: " + names(version) + ")"));
-      if (!c.numeric()) {
+      if (!c.numeric() && !categorical.contains(f)) {
         throw PierException.badRequest("feature '" + f + "' is " + c.type() + ", not numeric: XGBoost needs numbers;"
-            + " encode it (e.g. one column per category) or leave it out of 'features'");
+            + " declare it in 'categorical' (XGBoost then splits on its categories) or leave it out of 'features'");
       }
       if (f.equals(label)) {
         throw PierException.badRequest("the label '" + label + "' is also listed as a feature");
@@ -131,7 +136,8 @@ public final class TrainingJobs {
     Priority priority = Priority.parse(parsed.priority());
     TrainingJobSpec spec = new TrainingJobSpec(parsed.name(), parsed.project(), new TrainingJobSpec.DataRef(
         version.name() + "@" + version.version(), version.name(), version.uri(), version.format().id(),
-        d.featureService(), d.entitySource(), label, features), parsed.algorithm(), parsed.params(), metric,
+        d.featureService(), d.entitySource(), label, features, categorical.isEmpty() ? null : categorical),
+        parsed.algorithm(), parsed.params(), metric,
         parsed.split(), cv, parsed.tuning(), parsed.register(), parsed.seed(),
         new TrainingJobSpec.Resources(type, resources.instanceCount(), resources.spot(),
             resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source());

@@ -409,10 +409,13 @@ public final class TrainingWorker {
     metrics.put("cv_" + metric + "_mean", job.best().cvMean());
     metrics.put("cv_" + metric + "_std", job.best().cvStd());
     Map<String, String> tags = Map.of("pier.training_job", id, "pier.dataset", dataset.ref());
+    // with categorical features, the version carries their coding as its feature pipeline: /predict takes raw values
+    ModelVersion.Serving serving = job.spec().dataset().categoricalColumns().isEmpty() ? null
+        : new ModelVersion.Serving(null, null, null, null, CategoryPipeline.of(load(job).table()).toString());
     NewVersion request = new NewVersion(Framework.parse(trainer.framework()), null,
         new ModelVersion.Metadata("trained by training job " + id + " (" + job.name() + ")", tags, metrics,
             Map.of(), Map.of()),
-        null, new ModelVersion.Provenance(job.refit().modelUri(), job.refit().runId(), lineage.toString()));
+        serving, new ModelVersion.Provenance(job.refit().modelUri(), job.refit().runId(), lineage.toString()));
     Path file = null;
     ModelVersion version;
     try {
@@ -682,7 +685,7 @@ public final class TrainingWorker {
       DatasetVersion version = version(job);
       var spec = job.spec();
       DatasetReader.Rows rows = datasets.rows(version, spec.dataset().label(), spec.dataset().features(),
-          spec.cv().group(), spec.cv().time());
+          spec.cv().group(), spec.cv().time(), spec.dataset().categoricalColumns());
       TrainingTable table = table(spec.dataset().label(), rows);
       Split holdout = new Holdout(spec.split().holdout(),
           Holdout.Mode.valueOf(spec.split().mode().toUpperCase(Locale.ROOT)), spec.seed()).split(table);
@@ -717,7 +720,7 @@ public final class TrainingWorker {
         groups[r] = index.get(rows.groups()[r] == null ? "" : rows.groups()[r]);
       }
     }
-    return new TrainingTable(label, rows.features(), columns, labels, groups);
+    return new TrainingTable(label, rows.features(), columns, labels, groups, rows.categories());
   }
 
   private double seconds(Instant start) {
