@@ -31,22 +31,23 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("name", "project", "dataset", "algorithm", "params", "metric",
       "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source",
-      "categorical");
+      "categorical", "query");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
   static final Set<String> ALGORITHMS = Set.of("xgboost");
 
   /**
    * The job's data: {@code ref} names a recorded dataset version; else {@code uri} (with {@code format}) names files
    * to record, or {@code feature_service} with {@code entity_source} a point-in-time training set to build.
-   * {@code categorical}: the feature columns (string or integer) XGBoost splits on as categories, or null.
+   * {@code categorical}: the feature columns (string or integer) XGBoost splits on as categories, or null;
+   * {@code query}: for a ranking objective, the column whose equal values make one query.
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DataRef(String ref, String name, String uri, String format, String featureService,
-      String entitySource, String label, List<String> features, List<String> categorical) {
+      String entitySource, String label, List<String> features, List<String> categorical, String query) {
     public DataRef(String ref, String name, String uri, String format, String featureService, String entitySource,
         String label, List<String> features) {
-      this(ref, name, uri, format, featureService, entitySource, label, features, null);
+      this(ref, name, uri, format, featureService, entitySource, label, features, null, null);
     }
 
     /** The declared categorical columns; empty when none. */
@@ -148,15 +149,16 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     String label = Fields.text(body, "label");
     List<String> features = Fields.strings(body, "features");
     List<String> categorical = Fields.strings(body, "categorical");
+    String query = Fields.text(body, "query");
     if (d == null || d.isNull()) {
       throw PierException.badRequest("dataset is required: a recorded dataset's name (or name@version), or"
           + " {\"uri\", \"format\", \"label\", \"features\"}");
     }
     if (d.isTextual()) {
-      return new DataRef(d.asText(), null, null, null, null, null, label, features, categorical);
+      return new DataRef(d.asText(), null, null, null, null, null, label, features, categorical, query);
     }
     Fields.object(d, Set.of("name", "uri", "format", "feature_service", "entity_source", "label", "features",
-        "categorical"), "dataset");
+        "categorical", "query"), "dataset");
     String uri = Fields.text(d, "uri");
     String service = Fields.text(d, "feature_service");
     if ((uri == null) == (service == null)) {
@@ -171,7 +173,8 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     List<String> f = Fields.strings(d, "features");
     List<String> c = Fields.strings(d, "categorical");
     return new DataRef(null, Fields.text(d, "name"), uri, Fields.text(d, "format"), service,
-        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features, c != null ? c : categorical);
+        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features, c != null ? c : categorical,
+        Fields.text(d, "query") != null ? Fields.text(d, "query") : query);
   }
 
   private static SplitSpec split(JsonNode s) {
@@ -186,8 +189,8 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     }
     String mode = Fields.text(s, "mode");
     mode = mode == null ? "random" : mode.toLowerCase(Locale.ROOT);
-    if (!Set.of("random", "stratified", "last").contains(mode)) {
-      throw PierException.badRequest("split.mode must be random, stratified or last, not '" + mode + "'");
+    if (!Set.of("random", "stratified", "last", "group").contains(mode)) {
+      throw PierException.badRequest("split.mode must be random, stratified, last or group, not '" + mode + "'");
     }
     return new SplitSpec(holdout, mode);
   }
