@@ -196,6 +196,10 @@ public final class FeaturePipeline {
         case "onehot", "ordinal" -> {
           Object raw = instance.get(name);
           int index = raw == null ? -1 : categories.indexOf(String.valueOf(raw));
+          if (index < 0 && raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+              && Math.abs(n.doubleValue()) < 1e15) {
+            index = categories.indexOf(Long.toString(n.longValue())); // JSON's 3 arrives as 3.0: category "3"
+          }
           if (index < 0 && !ignoreUnknown) {
             throw PierException.badRequest("feature '" + name + "': unknown category " + (raw == null ? "(missing)"
                 : "'" + raw + "'") + "; known: " + categories);

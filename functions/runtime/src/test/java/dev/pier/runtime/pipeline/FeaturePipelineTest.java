@@ -56,6 +56,10 @@ class FeaturePipelineTest {
     assertThat((float[]) missing.apply(List.of(Map.of("k", "b"), Map.of("k", "z"), absent)).data())
         .containsExactly(1f, Float.NaN, Float.NaN);
     assertThat(missing.requires("k")).isFalse();
+    FeaturePipeline integers = pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"ordinal\":"
+        + "{\"categories\":[\"10\",\"2\",\"3\"],\"unknown\":\"missing\"}}]}");
+    assertThat((float[]) integers.apply(List.of(Map.of("k", 3.0), Map.of("k", 10L), Map.of("k", "2"),
+        Map.of("k", 2.5))).data()).containsExactly(2f, 0f, 1f, Float.NaN);
     assertThatThrownBy(() -> pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"onehot\":"
         + "{\"categories\":[\"a\"],\"unknown\":\"missing\"}}]}")).hasMessageContaining("onehot.unknown must be");
   }
