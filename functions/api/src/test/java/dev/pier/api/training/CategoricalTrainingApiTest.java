@@ -70,9 +70,9 @@ class CategoricalTrainingApiTest {
     float pro = predict(version, "{\"x\": 0.2, \"plan\": \"pro\", \"region\": 1}");
     float basic = predict(version, "{\"x\": 0.2, \"plan\": \"basic\", \"region\": 1}");
     float region3 = predict(version, "{\"x\": 0.9, \"plan\": \"basic\", \"region\": 3}");
-    assertThat(pro).isGreaterThan(0.7f);
-    assertThat(basic).isLessThan(0.3f);
-    assertThat(region3).isGreaterThan(0.7f);
+    // (the refit trains the rounds cross-validation found best, which can be few: compare, not thresholds)
+    assertThat(pro).isGreaterThan(basic);
+    assertThat(region3).isGreaterThan(basic);
     // the same as the model on the codes themselves: basic 0, pro 1, team 2; regions "1".."4" → 0..3
     assertThat(infer(version, 0.2f, 1, 0)).isEqualTo(pro);
     assertThat(infer(version, 0.9f, 0, 2)).isEqualTo(region3);

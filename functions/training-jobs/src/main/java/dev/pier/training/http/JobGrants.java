@@ -11,7 +11,9 @@ import dev.pier.training.jobs.TrainingJobSpec;
  * model it registers into, so submitting or cancelling it needs {@code register} on that model only (a job that
  * registers nothing: on every model), reading it {@code read} there; a job whose data comes from the feature store
  * or a recorded dataset needs {@code features_read} too, as reading that data through {@code /api/v1/datasets} or the
- * feature store does. Files named by {@code uri} need nothing more: the caller names them.
+ * feature store does. Files named by {@code uri} need nothing more: the caller names them. A job that moves an alias
+ * or starts a canary ({@code register.alias}, {@code register.canary}) needs {@code alias} on its model, as moving
+ * an alias through the registry does.
  */
 final class JobGrants {
   private JobGrants() {}
@@ -24,6 +26,13 @@ final class JobGrants {
   /** 403 naming the missing permission unless the caller may submit {@code spec}; checked before anything runs. */
   static void requireSubmit(CallerIdentity caller, TrainingJobSpec spec) {
     requireRegister(caller, spec, "submit");
+    var register = spec.register();
+    if (register != null && (register.alias() != null || register.canary() != null)
+        && !caller.allows(Permission.ALIAS, register.model())) {
+      throw AccessDenied.forbidden(caller.principal() + " may not submit this training job: moving alias '"
+          + (register.alias() != null ? register.alias() : register.canary().alias()) + "' needs permission alias on"
+          + " model '" + register.model() + "'");
+    }
     var d = spec.dataset();
     String data = d.featureService() != null ? "feature service '" + d.featureService() + "'"
         : d.ref() != null ? "dataset '" + d.ref() + "'" : null;

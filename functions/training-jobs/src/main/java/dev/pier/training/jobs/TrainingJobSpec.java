@@ -75,10 +75,21 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Tuning(String strategy, JsonNode space, int maxTrials, int parallel, JsonNode options) {}
 
-  /** Where the refit model goes: a registered model and optionally an alias moved to the new version. */
+  /**
+   * Where the refit model goes: a registered model, optionally an alias moved to the new version, and optionally a
+   * canary: the new version given {@code weight} of another alias's traffic, the alias staying on its version.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RegisterSpec(String model, String alias) {}
+  public record RegisterSpec(String model, String alias, CanarySpec canary) {
+    public RegisterSpec(String model, String alias) {
+      this(model, alias, null);
+    }
+  }
+
+  /** The canary step after registering: {@code weight} in (0, 1) of {@code alias}'s traffic to the new version. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record CanarySpec(String alias, double weight) {}
 
   /**
    * What the job may use: the instance type its cost is priced at, spot or on demand, and the limits that stop it.
@@ -252,8 +263,27 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     if (r == null || r.isNull()) {
       return null;
     }
-    Fields.object(r, Set.of("model", "alias"), "register");
-    return new RegisterSpec(Fields.required(r, "model"), Fields.text(r, "alias"));
+    Fields.object(r, Set.of("model", "alias", "canary"), "register");
+    String alias = Fields.text(r, "alias");
+    return new RegisterSpec(Fields.required(r, "model"), alias, canary(r.get("canary"), alias));
+  }
+
+  private static CanarySpec canary(JsonNode c, String registerAlias) {
+    if (c == null || c.isNull()) {
+      return null;
+    }
+    Fields.object(c, Set.of("alias", "weight"), "register.canary");
+    String alias = Fields.text(c, "alias");
+    alias = alias == null ? "production" : alias;
+    if (alias.equals(registerAlias)) {
+      throw PierException.badRequest("register.canary.alias '" + alias + "' is also register.alias: an alias either"
+          + " moves to the new version or keeps its version with the new one as canary");
+    }
+    Double weight = Fields.number(c, "weight");
+    if (weight == null || !(weight > 0 && weight < 1)) {
+      throw PierException.badRequest("register.canary.weight must be between 0 and 1 (exclusive), not " + weight);
+    }
+    return new CanarySpec(alias, weight);
   }
 
   private static Resources resources(JsonNode r) {
