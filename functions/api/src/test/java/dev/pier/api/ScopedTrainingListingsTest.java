@@ -103,6 +103,11 @@ class ScopedTrainingListingsTest {
             org.hamcrest.Matchers.containsString("scientist-" + RUN)));
     as(SCIENTIST).contentType(ContentType.JSON).body(job(null, uriDataset())).post("/api/v1/training-jobs")
         .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("register on every model"));
+    // moving an alias (or starting a canary) deploys a version: that needs alias on the model, as the registry's route
+    as(SCIENTIST).contentType(ContentType.JSON).body(job(MINE, uriDataset()).replace("\"register\": {",
+            "\"register\": {\"canary\": {\"weight\": 0.1}, ")).post("/api/v1/training-jobs")
+        .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString(
+            "moving alias 'production' needs permission alias on model '" + MINE + "'"));
     as(VIEWER).contentType(ContentType.JSON).body(job(MINE, uriDataset())).post("/api/v1/training-jobs")
         .then().statusCode(403).body("detail", org.hamcrest.Matchers.containsString("may not register"));
   }
