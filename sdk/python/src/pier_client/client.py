@@ -424,7 +424,13 @@ class Training:
         return self._http.json("GET", f"/api/v1/datasets/{_q(name)}/versions")["versions"]
 
     def submit(self, spec: Dict[str, Any]) -> Dict[str, Any]:
-        """Submits a job (``name``, ``dataset``, ``label``, ``params``, ``tuning``, ``register``, …); returns it."""
+        """Submits a job (``name``, ``dataset``, ``label``, ``params``, ``tuning``, ``register``, …); returns it.
+
+        ``categorical`` names string or integer feature columns XGBoost splits on as categories (the registered
+        version then takes their raw values at ``/predict``); ``query`` names the query column of a ranking objective
+        (``rank:ndcg``, ``rank:pairwise``; metric ``ndcg`` or ``ndcg@k``); ``register.canary`` ``{"alias",
+        "weight"}`` gives the new version that share of the alias's traffic after registering.
+        """
         return self._http.json("POST", "/api/v1/training-jobs", spec)
 
     def get(self, job_id: str) -> Dict[str, Any]:

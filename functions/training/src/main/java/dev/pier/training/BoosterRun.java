@@ -17,6 +17,7 @@ final class BoosterRun implements AutoCloseable {
   private final DMatrix train;
   private final DMatrix eval;
   private final double[] evalLabels;
+  private final int[] evalGroups;
   private final Booster booster;
   private final Metric metric;
   private final String objective;
@@ -30,16 +31,19 @@ final class BoosterRun implements AutoCloseable {
   BoosterRun(TrainingTable table, int[] rows, int[] evalRows, TrainingParams params, Metric metric, long seed,
       int threads) {
     Labels.check(table, rows, params);
+    rows = byQuery(table, rows, params);
+    evalRows = evalRows == null ? null : byQuery(table, evalRows, params);
+    this.evalGroups = evalRows == null ? null : table.groups(evalRows);
     this.metric = metric;
     this.objective = params.objective();
     this.columns = params.task() == Task.MULTICLASS ? Math.max(params.numClass(), 1) : 1;
     DMatrix dtrain = null;
     DMatrix deval = null;
     try {
-      dtrain = matrix(table, rows);
+      dtrain = matrix(table, rows, params);
       Map<String, DMatrix> watches = new HashMap<>();
       if (evalRows != null) {
-        deval = matrix(table, evalRows);
+        deval = matrix(table, evalRows, params);
         watches.put("eval", deval);
         float[] y = table.labels(evalRows);
         this.evalLabels = new double[y.length];
@@ -65,10 +69,47 @@ final class BoosterRun implements AutoCloseable {
     this.eval = deval;
   }
 
+  /**
+   * For a ranking objective, {@code rows} stably ordered by their query group, as XGBoost needs each query's rows
+   * together (a 400 when the table has no query column); else {@code rows} as they are.
+   */
+  static int[] byQuery(TrainingTable table, int[] rows, TrainingParams params) {
+    if (params.task() != Task.RANKING) {
+      return rows;
+    }
+    if (table.groups() == null) {
+      throw PierException.badRequest("objective '" + params.objective() + "' ranks rows within queries: name the"
+          + " query column");
+    }
+    int[] groups = table.groups();
+    return java.util.Arrays.stream(rows).boxed().sorted(java.util.Comparator.comparingInt(r -> groups[r]))
+        .mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The rows' matrix; with a ranking objective's rows ({@link #byQuery}), their query groups' sizes too. */
+  static DMatrix matrix(TrainingTable table, int[] rows, TrainingParams params) throws XGBoostError {
+    DMatrix m = matrix(table, rows);
+    if (params.task() == Task.RANKING) {
+      int[] groups = table.groups(rows);
+      java.util.List<Integer> sizes = new java.util.ArrayList<>();
+      for (int i = 0; i < groups.length; i++) {
+        if (i == 0 || groups[i] != groups[i - 1]) {
+          sizes.add(0);
+        }
+        sizes.set(sizes.size() - 1, sizes.get(sizes.size() - 1) + 1);
+      }
+      m.setGroup(sizes.stream().mapToInt(Integer::intValue).toArray());
+    }
+    return m;
+  }
+
   static DMatrix matrix(TrainingTable table, int[] rows) throws XGBoostError {
     DMatrix m = new DMatrix(table.rowMajor(rows), rows.length, table.featureCount(), Float.NaN);
     m.setLabel(table.labels(rows));
     m.setFeatureNames(table.features().toArray(String[]::new));
+    if (table.hasCategories()) {
+      m.setFeatureTypes(table.featureTypes()); // XGBoost's native categorical splits on the code columns
+    }
     return m;
   }
 
@@ -78,7 +119,7 @@ final class BoosterRun implements AutoCloseable {
       booster.update(train, rounds);
       rounds++;
       return eval == null ? Double.NaN
-          : metric.score(evalLabels, predictions(booster, eval, objective, columns), columns);
+          : metric.score(evalLabels, predictions(booster, eval, objective, columns), columns, evalGroups);
     } catch (XGBoostError e) {
       // XGBoost checks most parameter values when the first round configures the booster.
       throw PierException.badRequest((rounds == 0 ? "XGBoost refused the parameters: "

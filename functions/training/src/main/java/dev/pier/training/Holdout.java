@@ -15,11 +15,13 @@ import java.util.TreeMap;
  *   <li>{@link Mode#RANDOM}: a seeded permutation's first rows;
  *   <li>{@link Mode#STRATIFIED}: each label class contributes its share (largest remainders for the rounding), its rows
  *       chosen by a seeded permutation;
- *   <li>{@link Mode#LAST}: the last rows in table order, for time series (nothing from the future is trained on).
+ *   <li>{@link Mode#LAST}: the last rows in table order, for time series (nothing from the future is trained on);
+ *   <li>{@link Mode#GROUP}: whole groups (queries, for ranking), {@code ceil(fraction × groups)} of them in a seeded
+ *       permutation's order, so no group is split between training and holdout.
  * </ul>
  */
 public record Holdout(double fraction, Mode mode, long seed) {
-  public enum Mode { RANDOM, STRATIFIED, LAST }
+  public enum Mode { RANDOM, STRATIFIED, LAST, GROUP }
 
   public Holdout {
     if (!(fraction > 0 && fraction < 1)) {
@@ -41,9 +43,28 @@ public record Holdout(double fraction, Mode mode, long seed) {
         yield Arrays.copyOf(order, testCount);
       }
       case STRATIFIED -> stratified(table.labels(), testCount);
+      case GROUP -> groups(table);
     };
     Arrays.sort(test);
     return new Split(Splitter.complement(n, test), test);
+  }
+
+  private int[] groups(TrainingTable table) {
+    if (table.groups() == null) {
+      throw PierException.badRequest("split.mode group needs a group column");
+    }
+    int count = table.groupCount();
+    int take = (int) Math.ceil(fraction * count);
+    if (take >= count) {
+      throw PierException.badRequest("split.holdout " + fraction + " of " + count + " groups leaves none to train on");
+    }
+    int[] order = Shuffle.range(count);
+    Shuffle.shuffle(order, new Random(seed));
+    boolean[] out = new boolean[count];
+    for (int i = 0; i < take; i++) {
+      out[order[i]] = true;
+    }
+    return Arrays.stream(table.allRows()).filter(r -> out[table.groups()[r]]).toArray();
   }
 
   private int[] stratified(float[] labels, int testCount) {

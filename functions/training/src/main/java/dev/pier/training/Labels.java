@@ -30,6 +30,14 @@ final class Labels {
           }
         }
       }
+      case RANKING -> {
+        for (int r : rows) {
+          if (y[r] != Math.rint(y[r]) || y[r] < 0) {
+            throw PierException.badRequest("objective '" + objective + "' needs relevance labels 0, 1, 2, …; label '"
+                + table.label() + "' is " + y[r] + " in row " + (r + 1));
+          }
+        }
+      }
       case REGRESSION -> { }
     }
   }

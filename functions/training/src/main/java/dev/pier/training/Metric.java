@@ -30,17 +30,38 @@ public enum Metric {
   MERROR("merror", false, Task.MULTICLASS),
   RMSE("rmse", false, Task.REGRESSION),
   MAE("mae", false, Task.REGRESSION),
-  R2("r2", true, Task.REGRESSION);
+  R2("r2", true, Task.REGRESSION),
+  /**
+   * Normalized discounted cumulative gain over each query's rows, averaged over queries, as scikit-learn's
+   * {@code ndcg_score}: linear gain (the relevance label), discount 1 / log2(rank + 1), tied scores sharing their
+   * positions' discounts, a query without a relevant row scoring 0. {@code @k} counts the top k positions only.
+   */
+  NDCG("ndcg", true, Task.RANKING, 0),
+  NDCG_1("ndcg@1", true, Task.RANKING, 1),
+  NDCG_3("ndcg@3", true, Task.RANKING, 3),
+  NDCG_5("ndcg@5", true, Task.RANKING, 5),
+  NDCG_10("ndcg@10", true, Task.RANKING, 10);
 
   private static final double EPS = 1e-15;
   private final String id;
   private final boolean greaterIsBetter;
   private final Task task;
+  private final int cutoff;
 
   Metric(String id, boolean greaterIsBetter, Task task) {
+    this(id, greaterIsBetter, task, 0);
+  }
+
+  Metric(String id, boolean greaterIsBetter, Task task, int cutoff) {
     this.id = id;
     this.greaterIsBetter = greaterIsBetter;
     this.task = task;
+    this.cutoff = cutoff;
+  }
+
+  /** Whether the metric scores rows within query groups ({@link #score(double[], double[], int, int[])}). */
+  public boolean needsGroups() {
+    return task == Task.RANKING;
   }
 
   /** The name jobs use ({@code "auc"}, {@code "rmse"}, …). */
@@ -66,7 +87,7 @@ public enum Metric {
 
   /** Refuses (400) a metric that does not fit what the objective predicts (AUC of a regression, …). */
   public void requireFits(Task t, String objective) {
-    boolean fits = task == null ? t != Task.REGRESSION : task == t;
+    boolean fits = task == null ? t != Task.REGRESSION && t != Task.RANKING : task == t;
     if (!fits) {
       throw PierException.badRequest("metric '" + id + "' does not fit objective '" + objective + "'");
     }
@@ -79,6 +100,8 @@ public enum Metric {
   public double score(double[] y, double[] p, int columns) {
     int n = y.length;
     return switch (this) {
+      case NDCG, NDCG_1, NDCG_3, NDCG_5, NDCG_10 ->
+          throw new IllegalArgumentException("metric '" + id + "' scores within query groups");
       case AUC -> auc(y, p);
       case AUCPR -> averagePrecision(y, p);
       case LOGLOSS -> {
@@ -142,6 +165,17 @@ public enum Metric {
         yield tot == 0 ? Double.NaN : 1 - res / tot;
       }
     };
+  }
+
+  /** As {@link #score(double[], double[], int)}; ranking metrics need {@code groups}, each row's query. */
+  public double score(double[] y, double[] p, int columns, int[] groups) {
+    if (!needsGroups()) {
+      return score(y, p, columns);
+    }
+    if (groups == null) {
+      throw new IllegalArgumentException("metric '" + id + "' needs each row's query group");
+    }
+    return Ndcg.mean(y, p, groups, cutoff);
   }
 
   private static double errorRate(double[] y, double[] p, int columns) {

@@ -1,13 +1,13 @@
 package dev.pier.training;
 
-import dev.pier.kernel.PierException;
-
 /** What an XGBoost objective learns, which decides the metrics that fit it and how labels must look. */
 public enum Task {
   /** {@code binary:*}: labels 0 or 1, one probability per row. */
   BINARY,
   /** {@code multi:*}: labels 0 … num_class − 1, one probability per class and row. */
   MULTICLASS,
+  /** {@code rank:*}: relevance labels (0, 1, 2, …) within query groups, one score per row. */
+  RANKING,
   /** Everything else ({@code reg:*}, {@code count:*}, {@code survival:*}, …): one value per row. */
   REGRESSION;
 
@@ -19,8 +19,7 @@ public enum Task {
       return MULTICLASS;
     }
     if (objective.startsWith("rank:")) {
-      throw PierException.badRequest("objective '" + objective + "' needs query groups, which training jobs do not "
-          + "take yet");
+      return RANKING;
     }
     return REGRESSION;
   }

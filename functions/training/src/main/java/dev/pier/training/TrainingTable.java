@@ -16,12 +16,25 @@ public final class TrainingTable {
   private final float[] labels;
   private final int[] groups;
   private final int groupCount;
+  private final List<List<String>> categories;
 
   /**
    * @param columns {@code columns[f][row]}, one array per feature, all as long as {@code labels}
    * @param groups each row's group as an index into the sorted distinct group values, or null
    */
   public TrainingTable(String label, List<String> features, float[][] columns, float[] labels, int[] groups) {
+    this(label, features, columns, labels, groups, null);
+  }
+
+  /**
+   * @param categories per feature, null for a numeric one, else its categories in code order: that column holds
+   *     each row's category code (0 … size − 1, NaN for a missing one), which XGBoost splits on as categories
+   */
+  public TrainingTable(String label, List<String> features, float[][] columns, float[] labels, int[] groups,
+      List<List<String>> categories) {
+    if (categories != null && categories.size() != features.size()) {
+      throw new IllegalArgumentException(categories.size() + " category lists for " + features.size() + " features");
+    }
     if (features.size() != columns.length) {
       throw new IllegalArgumentException(features.size() + " feature names for " + columns.length + " columns");
     }
@@ -56,6 +69,27 @@ public final class TrainingTable {
       }
     }
     this.groupCount = max + 1;
+    this.categories = categories == null ? null
+        : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(categories));
+  }
+
+  /** Feature {@code f}'s categories in code order, or null for a numeric feature. */
+  public List<String> categories(int f) {
+    return categories == null ? null : categories.get(f);
+  }
+
+  /** Whether any feature is categorical. */
+  public boolean hasCategories() {
+    return categories != null && categories.stream().anyMatch(java.util.Objects::nonNull);
+  }
+
+  /** XGBoost's feature types: {@code c} for a categorical feature, {@code q} for a numeric one. */
+  public String[] featureTypes() {
+    String[] types = new String[columns.length];
+    for (int f = 0; f < types.length; f++) {
+      types[f] = categories(f) == null ? "q" : "c";
+    }
+    return types;
   }
 
   public String label() {

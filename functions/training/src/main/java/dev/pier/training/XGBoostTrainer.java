@@ -86,13 +86,15 @@ public final class XGBoostTrainer {
     try {
       booster = XGBoost.loadModel(model);
       booster.setParam("nthread", threads);
-      m = BoosterRun.matrix(table, rows);
+      rows = BoosterRun.byQuery(table, rows, params);
+      m = BoosterRun.matrix(table, rows, params);
       float[] y = table.labels(rows);
       double[] labels = new double[y.length];
       for (int i = 0; i < y.length; i++) {
         labels[i] = y[i];
       }
-      return metric.score(labels, BoosterRun.predictions(booster, m, params.objective(), columns), columns);
+      return metric.score(labels, BoosterRun.predictions(booster, m, params.objective(), columns), columns,
+          table.groups(rows));
     } catch (XGBoostError | java.io.IOException e) {
       throw new IllegalStateException("could not evaluate the model: " + e.getMessage(), e);
     } finally {

@@ -59,4 +59,25 @@ class MetricTest {
         .hasMessage("metric 'auc' does not fit objective 'reg:squarederror'");
     assertThat(Metric.of("RMSE")).isEqualTo(Metric.RMSE);
   }
+
+  /** {@code fixtures/ranking.json}, from {@code make_ranking_fixtures.py}: scikit-learn's {@code ndcg_score}. */
+  @Test
+  void ndcgEqualsScikitLearnsWithTiesCutoffsAndAnIrrelevantQuery() {
+    JsonNode r = Fixtures.load("ranking.json");
+    double[] y = Fixtures.doubles(r.get("y"));
+    double[] p = Fixtures.doubles(r.get("p"));
+    int[] groups = Fixtures.ints(r.get("groups"));
+    for (Metric m : new Metric[] {Metric.NDCG, Metric.NDCG_1, Metric.NDCG_3, Metric.NDCG_5, Metric.NDCG_10}) {
+      assertThat(m.score(y, p, 1, groups)).as(m.id()).isCloseTo(r.get("ndcg").get(m.id()).asDouble(), within(1e-12));
+    }
+    assertThat(Metric.of("ndcg@5")).isEqualTo(Metric.NDCG_5);
+    assertThat(Metric.NDCG.greaterIsBetter()).isTrue();
+    assertThatThrownBy(() -> Metric.NDCG.requireFits(Task.BINARY, "binary:logistic"))
+        .hasMessageContaining("does not fit objective");
+    assertThatThrownBy(() -> Metric.AUC.requireFits(Task.RANKING, "rank:ndcg"))
+        .hasMessageContaining("does not fit objective 'rank:ndcg'");
+    assertThatThrownBy(() -> Metric.ACCURACY.requireFits(Task.RANKING, "rank:pairwise"))
+        .hasMessageContaining("does not fit");
+    assertThatThrownBy(() -> Metric.of("ndcg@7")).hasMessageContaining("unknown metric 'ndcg@7'");
+  }
 }

@@ -22,8 +22,9 @@ import java.util.Map;
  *   <li>{@code ordinal} {categories, unknown}: the category's index;
  *   <li>{@code hash} {buckets}: one-hot of a stable hash of the value (for open vocabularies).
  * </ul>
- * Unknown categories follow the feature's policy: {@code error} (400 naming feature and value) or {@code ignore}
- * (all zeros for one-hot and hashing's complement, -1 for ordinal). Instances are maps, so values read from a feature
+ * Unknown categories follow the feature's policy: {@code error} (400 naming feature and value), {@code ignore}
+ * (all zeros for one-hot and hashing's complement, -1 for ordinal) or, for ordinal only, {@code missing} (NaN: a
+ * missing value, as training jobs register XGBoost models with categorical features). Instances are maps, so values read from a feature
  * store by entity key can be merged in before the pipeline runs. Thread-safe and immutable.
  */
 public final class FeaturePipeline {
@@ -100,7 +101,12 @@ public final class FeaturePipeline {
 
   /** One feature and the columns it writes. */
   private record Feature(String name, Expression expression, List<double[]> steps, List<String> stepKinds,
-      String kind, List<String> categories, boolean ignoreUnknown, int buckets) {
+      String kind, List<String> categories, boolean ignoreUnknown, int buckets, boolean unknownMissing) {
+
+    Feature(String name, Expression expression, List<double[]> steps, List<String> stepKinds, String kind,
+        List<String> categories, boolean ignoreUnknown, int buckets) {
+      this(name, expression, steps, stepKinds, kind, categories, ignoreUnknown, buckets, false);
+    }
 
     int width() {
       return switch (kind) {
@@ -125,10 +131,13 @@ public final class FeaturePipeline {
           List<String> categories = new ArrayList<>();
           cats.forEach(x -> categories.add(x.asText()));
           String unknown = c.path("unknown").asText("error");
-          if (!unknown.equals("error") && !unknown.equals("ignore")) {
-            throw PierException.badRequest(where + "." + kind + ".unknown must be error or ignore");
+          boolean missing = unknown.equals("missing") && kind.equals("ordinal");
+          if (!unknown.equals("error") && !unknown.equals("ignore") && !missing) {
+            throw PierException.badRequest(where + "." + kind + ".unknown must be error or ignore"
+                + (kind.equals("ordinal") ? " or missing" : ""));
           }
-          return new Feature(name, null, List.of(), List.of(), kind, categories, unknown.equals("ignore"), 0);
+          return new Feature(name, null, List.of(), List.of(), kind, categories, unknown.equals("ignore") || missing,
+              0, missing);
         }
       }
       if (f.has("hash")) {
@@ -187,12 +196,16 @@ public final class FeaturePipeline {
         case "onehot", "ordinal" -> {
           Object raw = instance.get(name);
           int index = raw == null ? -1 : categories.indexOf(String.valueOf(raw));
+          if (index < 0 && raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+              && Math.abs(n.doubleValue()) < 1e15) {
+            index = categories.indexOf(Long.toString(n.longValue())); // JSON's 3 arrives as 3.0: category "3"
+          }
           if (index < 0 && !ignoreUnknown) {
             throw PierException.badRequest("feature '" + name + "': unknown category " + (raw == null ? "(missing)"
                 : "'" + raw + "'") + "; known: " + categories);
           }
           if (kind.equals("ordinal")) {
-            out[at] = index;
+            out[at] = index < 0 && unknownMissing ? Float.NaN : index;
           } else if (index >= 0) {
             out[at + index] = 1;
           }

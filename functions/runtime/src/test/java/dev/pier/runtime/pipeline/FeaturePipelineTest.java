@@ -50,6 +50,18 @@ class FeaturePipelineTest {
     FeaturePipeline strict = pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"ordinal\":"
         + "{\"categories\":[\"a\"]}}]}");
     assertThatThrownBy(() -> strict.apply(List.of(Map.of("k", "z")))).hasMessageContaining("unknown category 'z'");
+    FeaturePipeline missing = pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"ordinal\":"
+        + "{\"categories\":[\"a\",\"b\"],\"unknown\":\"missing\"}}]}");
+    java.util.Map<String, Object> absent = new java.util.HashMap<>();
+    assertThat((float[]) missing.apply(List.of(Map.of("k", "b"), Map.of("k", "z"), absent)).data())
+        .containsExactly(1f, Float.NaN, Float.NaN);
+    assertThat(missing.requires("k")).isFalse();
+    FeaturePipeline integers = pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"ordinal\":"
+        + "{\"categories\":[\"10\",\"2\",\"3\"],\"unknown\":\"missing\"}}]}");
+    assertThat((float[]) integers.apply(List.of(Map.of("k", 3.0), Map.of("k", 10L), Map.of("k", "2"),
+        Map.of("k", 2.5))).data()).containsExactly(2f, 0f, 1f, Float.NaN);
+    assertThatThrownBy(() -> pipeline("{\"input\":\"x\",\"features\":[{\"name\":\"k\",\"onehot\":"
+        + "{\"categories\":[\"a\"],\"unknown\":\"missing\"}}]}")).hasMessageContaining("onehot.unknown must be");
   }
 
   @Test

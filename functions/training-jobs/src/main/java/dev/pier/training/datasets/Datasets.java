@@ -114,6 +114,12 @@ public final class Datasets {
     return reader.read(files.fetch(v.manifest()), v.format(), label, features, group, time);
   }
 
+  /** With {@code categorical} features coded by their sorted distinct values ({@link DatasetReader.Rows#categories}). */
+  public DatasetReader.Rows rows(DatasetVersion v, String label, List<String> features, String group, String time,
+      List<String> categorical) {
+    return reader.read(files.fetch(v.manifest()), v.format(), label, features, group, time, categorical);
+  }
+
   private static String defaultName(DatasetManifest m) {
     String path = m.prefix().endsWith("/") ? m.prefix().substring(0, m.prefix().length() - 1) : m.prefix();
     String last = path.substring(path.lastIndexOf('/') + 1);

@@ -34,7 +34,7 @@ public class CostResource {
   @Authorize(value = Permission.READ, anyModel = true)
   public CostReport costs(@QueryParam("project") String project, @QueryParam("since") String since) {
     return CostReport.of(jobs.list(null, null, null).stream()
-        .filter(j -> TrainingJobResource.visible(caller, j)).toList(), project, since(since), budgets);
+        .filter(j -> JobGrants.visible(caller, j)).toList(), project, since(since), budgets);
   }
 
   /** An ISO instant or date (UTC midnight); null for all time. */

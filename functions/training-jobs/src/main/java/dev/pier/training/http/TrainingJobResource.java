@@ -17,6 +17,7 @@ import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.CallerIdentity;
 import dev.pier.kernel.security.Permission;
 import dev.pier.training.jobs.TrainingJob;
+import dev.pier.training.jobs.TrainingJobSpec;
 import dev.pier.training.jobs.TrainingJobs;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -33,8 +34,8 @@ import java.net.URI;
 
 /**
  * Training jobs: {@code POST /api/v1/training-jobs} (JSON, or the YAML {@code ./pier train job.yaml} sends),
- * {@code GET} one or all, {@code POST …/{id}/cancel}. Training registers models, so submitting and cancelling need
- * {@code register} on the platform; reading needs {@code read}.
+ * {@code GET} one or all, {@code POST …/{id}/cancel}. A job belongs to the model it registers into: submitting and
+ * cancelling need {@code register} on that model, reading needs {@code read} there ({@link JobGrants}).
  */
 @Tag(name = "Training")
 @Path("/api/v1/training-jobs")
@@ -54,7 +55,7 @@ public class TrainingJobResource {
   @Operation(summary = "Submit a training job (JSON or YAML)")
   @POST
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
-  @Authorize(Permission.REGISTER)
+  @Authorize(value = Permission.REGISTER, anyModel = true)
   public Response submit(String body) {
     JsonNode spec;
     try {
@@ -64,7 +65,9 @@ public class TrainingJobResource {
       throw PierException.badRequest("the training job is neither JSON nor YAML: " + e.getMessage().lines()
           .findFirst().orElse(""));
     }
-    TrainingJob job = jobs.submit(spec);
+    TrainingJobSpec parsed = TrainingJobSpec.parse(spec);
+    JobGrants.requireSubmit(caller, parsed); // before the dataset is recorded or anything runs
+    TrainingJob job = jobs.submit(parsed);
     return Response.status(201).location(URI.create("/api/v1/training-jobs/" + job.id())).entity(view(job, false))
         .build();
   }
@@ -79,7 +82,7 @@ public class TrainingJobResource {
       @QueryParam("name") String name) {
     ObjectNode out = JSON.createObjectNode();
     var items = out.putArray("jobs");
-    jobs.list(project, state, name).stream().filter(j -> visible(caller, j)) // listings follow grants
+    jobs.list(project, state, name).stream().filter(j -> JobGrants.visible(caller, j)) // listings follow grants
         .forEach(j -> items.add(view(j, false)));
     return out;
   }
@@ -94,16 +97,10 @@ public class TrainingJobResource {
   @Authorize(value = Permission.READ, anyModel = true)
   public ObjectNode get(@PathParam("id") String id) {
     TrainingJob job = jobs.get(id);
-    if (!visible(caller, job)) {
+    if (!JobGrants.visible(caller, job)) {
       throw PierException.notFound("no training job '" + id + "'"); // another model's job, as if it did not exist
     }
     return view(job, true);
-  }
-
-  /** Whether the caller may read the model the job registers (a job without one: a grant on every model). */
-  static boolean visible(CallerIdentity caller, TrainingJob job) {
-    var register = job.spec().register();
-    return caller.allows(Permission.READ, register == null ? null : register.model());
   }
 
   @APIResponse(responseCode = "200",
@@ -112,8 +109,13 @@ public class TrainingJobResource {
   @Operation(summary = "Cancel a training job")
   @POST
   @Path("{id}/cancel")
-  @Authorize(Permission.REGISTER)
+  @Authorize(value = Permission.REGISTER, anyModel = true)
   public ObjectNode cancel(@PathParam("id") String id) {
+    TrainingJob job = jobs.get(id);
+    if (!JobGrants.visible(caller, job)) {
+      throw PierException.notFound("no training job '" + id + "'");
+    }
+    JobGrants.requireCancel(caller, job);
     return view(jobs.cancel(id), false);
   }
 

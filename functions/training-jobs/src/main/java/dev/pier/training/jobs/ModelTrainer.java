@@ -29,6 +29,11 @@ public interface ModelTrainer {
   /** The label's kind the objective wants: whether stratified splits make sense (classification). */
   boolean classification(Map<String, Object> params);
 
+  /** Whether the objective ranks rows within queries (a job then needs a {@code query} column). */
+  default boolean ranking(Map<String, Object> params) {
+    return false;
+  }
+
   CvOutcome crossValidate(TrainingTable table, List<Split> folds, Map<String, Object> params, String metric, long seed,
       Progress progress);
 

@@ -51,7 +51,18 @@ public record TrainingJob(String id, String name, String project, JobState state
   /** The registered version the job made. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Registered(String model, int version, String alias, String runId) {}
+  public record Registered(String model, int version, String alias, String runId, CanaryStarted canary) {
+    public Registered(String model, int version, String alias, String runId) {
+      this(model, version, alias, runId, null);
+    }
+  }
+
+  /**
+   * The canary step's outcome: {@code alias} kept on {@code baseline} with the new version at {@code weight}; or, where
+   * the alias did not exist yet, pointed at the new version ({@code baseline} 0, {@code weight} 1).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record CanaryStarted(String alias, int baseline, double weight) {}
 
   /** What the job cost: instance time at the price table's rate, state transitions and requests. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

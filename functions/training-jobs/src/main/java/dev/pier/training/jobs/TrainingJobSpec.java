@@ -30,18 +30,31 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("name", "project", "dataset", "algorithm", "params", "metric",
-      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source");
+      "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source",
+      "categorical", "query");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
   static final Set<String> ALGORITHMS = Set.of("xgboost");
 
   /**
    * The job's data: {@code ref} names a recorded dataset version; else {@code uri} (with {@code format}) names files
    * to record, or {@code feature_service} with {@code entity_source} a point-in-time training set to build.
+   * {@code categorical}: the feature columns (string or integer) XGBoost splits on as categories, or null;
+   * {@code query}: for a ranking objective, the column whose equal values make one query.
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DataRef(String ref, String name, String uri, String format, String featureService,
-      String entitySource, String label, List<String> features) {}
+      String entitySource, String label, List<String> features, List<String> categorical, String query) {
+    public DataRef(String ref, String name, String uri, String format, String featureService, String entitySource,
+        String label, List<String> features) {
+      this(ref, name, uri, format, featureService, entitySource, label, features, null, null);
+    }
+
+    /** The declared categorical columns; empty when none. */
+    public List<String> categoricalColumns() {
+      return categorical == null ? List.of() : categorical;
+    }
+  }
 
   /** The code that asked for the job: a git commit (7 to 40 hex digits), its repository URL, an entry point. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -62,10 +75,21 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Tuning(String strategy, JsonNode space, int maxTrials, int parallel, JsonNode options) {}
 
-  /** Where the refit model goes: a registered model and optionally an alias moved to the new version. */
+  /**
+   * Where the refit model goes: a registered model, optionally an alias moved to the new version, and optionally a
+   * canary: the new version given {@code weight} of another alias's traffic, the alias staying on its version.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RegisterSpec(String model, String alias) {}
+  public record RegisterSpec(String model, String alias, CanarySpec canary) {
+    public RegisterSpec(String model, String alias) {
+      this(model, alias, null);
+    }
+  }
+
+  /** The canary step after registering: {@code weight} in (0, 1) of {@code alias}'s traffic to the new version. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record CanarySpec(String alias, double weight) {}
 
   /**
    * What the job may use: the instance type its cost is priced at, spot or on demand, and the limits that stop it.
@@ -135,15 +159,17 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     JsonNode d = body.get("dataset");
     String label = Fields.text(body, "label");
     List<String> features = Fields.strings(body, "features");
+    List<String> categorical = Fields.strings(body, "categorical");
+    String query = Fields.text(body, "query");
     if (d == null || d.isNull()) {
       throw PierException.badRequest("dataset is required: a recorded dataset's name (or name@version), or"
           + " {\"uri\", \"format\", \"label\", \"features\"}");
     }
     if (d.isTextual()) {
-      return new DataRef(d.asText(), null, null, null, null, null, label, features);
+      return new DataRef(d.asText(), null, null, null, null, null, label, features, categorical, query);
     }
-    Fields.object(d, Set.of("name", "uri", "format", "feature_service", "entity_source", "label", "features"),
-        "dataset");
+    Fields.object(d, Set.of("name", "uri", "format", "feature_service", "entity_source", "label", "features",
+        "categorical", "query"), "dataset");
     String uri = Fields.text(d, "uri");
     String service = Fields.text(d, "feature_service");
     if ((uri == null) == (service == null)) {
@@ -156,8 +182,10 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     }
     String l = Fields.text(d, "label");
     List<String> f = Fields.strings(d, "features");
+    List<String> c = Fields.strings(d, "categorical");
     return new DataRef(null, Fields.text(d, "name"), uri, Fields.text(d, "format"), service,
-        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features);
+        Fields.text(d, "entity_source"), l != null ? l : label, f != null ? f : features, c != null ? c : categorical,
+        Fields.text(d, "query") != null ? Fields.text(d, "query") : query);
   }
 
   private static SplitSpec split(JsonNode s) {
@@ -172,8 +200,8 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     }
     String mode = Fields.text(s, "mode");
     mode = mode == null ? "random" : mode.toLowerCase(Locale.ROOT);
-    if (!Set.of("random", "stratified", "last").contains(mode)) {
-      throw PierException.badRequest("split.mode must be random, stratified or last, not '" + mode + "'");
+    if (!Set.of("random", "stratified", "last", "group").contains(mode)) {
+      throw PierException.badRequest("split.mode must be random, stratified, last or group, not '" + mode + "'");
     }
     return new SplitSpec(holdout, mode);
   }
@@ -235,8 +263,27 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     if (r == null || r.isNull()) {
       return null;
     }
-    Fields.object(r, Set.of("model", "alias"), "register");
-    return new RegisterSpec(Fields.required(r, "model"), Fields.text(r, "alias"));
+    Fields.object(r, Set.of("model", "alias", "canary"), "register");
+    String alias = Fields.text(r, "alias");
+    return new RegisterSpec(Fields.required(r, "model"), alias, canary(r.get("canary"), alias));
+  }
+
+  private static CanarySpec canary(JsonNode c, String registerAlias) {
+    if (c == null || c.isNull()) {
+      return null;
+    }
+    Fields.object(c, Set.of("alias", "weight"), "register.canary");
+    String alias = Fields.text(c, "alias");
+    alias = alias == null ? "production" : alias;
+    if (alias.equals(registerAlias)) {
+      throw PierException.badRequest("register.canary.alias '" + alias + "' is also register.alias: an alias either"
+          + " moves to the new version or keeps its version with the new one as canary");
+    }
+    Double weight = Fields.number(c, "weight");
+    if (weight == null || !(weight > 0 && weight < 1)) {
+      throw PierException.badRequest("register.canary.weight must be between 0 and 1 (exclusive), not " + weight);
+    }
+    return new CanarySpec(alias, weight);
   }
 
   private static Resources resources(JsonNode r) {

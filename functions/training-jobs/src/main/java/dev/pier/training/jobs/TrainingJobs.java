@@ -48,7 +48,11 @@ public final class TrainingJobs {
    * then stores the job RUNNING (phase {@code queued}) and queues it. Every refusal is a 400 naming what is wrong.
    */
   public TrainingJob submit(JsonNode body) {
-    TrainingJobSpec parsed = TrainingJobSpec.parse(body);
+    return submit(TrainingJobSpec.parse(body));
+  }
+
+  /** {@link #submit(JsonNode)} for a spec already parsed (the route checks grants on it first). */
+  public TrainingJob submit(TrainingJobSpec parsed) {
     var d = parsed.dataset();
     List<String> serviceFeatures = null;
     DatasetVersion version;
@@ -74,6 +78,15 @@ public final class TrainingJobs {
           + " (columns: " + names(version) + ")");
     }
     var cv = parsed.cv();
+    var split = parsed.split();
+    boolean ranking = trainer.ranking(parsed.params());
+    if (ranking || d.query() != null) {
+      var q = Queries.check(d.query(), ranking, parsed.params(), cv, split, version);
+      cv = q.cv();
+      split = q.split();
+    } else if (split.mode().equals("group") && cv.group() == null) {
+      throw PierException.badRequest("split.mode group holds out whole groups: it needs cv.group");
+    }
     Set<String> special = new java.util.HashSet<>(Set.of(label));
     for (String c : new String[] {cv.group(), cv.time()}) {
       if (c != null) {
@@ -88,12 +101,13 @@ public final class TrainingJobs {
     if (features.isEmpty()) {
       throw PierException.badRequest("dataset " + version.ref() + " has no feature column besides the label");
     }
+    List<String> categorical = Categoricals.check(d.categoricalColumns(), features, special, version);
     for (String f : features) {
       Column c = version.column(f).orElseThrow(() -> PierException.badRequest("feature column '" + f
           + "' is not in dataset " + version.ref() + " (columns: " + names(version) + ")"));
-      if (!c.numeric()) {
+      if (!c.numeric() && !categorical.contains(f)) {
         throw PierException.badRequest("feature '" + f + "' is " + c.type() + ", not numeric: XGBoost needs numbers;"
-            + " encode it (e.g. one column per category) or leave it out of 'features'");
+            + " declare it in 'categorical' (XGBoost then splits on its categories) or leave it out of 'features'");
       }
       if (f.equals(label)) {
         throw PierException.badRequest("the label '" + label + "' is also listed as a feature");
@@ -103,16 +117,16 @@ public final class TrainingJobs {
       throw PierException.badRequest("label '" + label + "' is " + version.column(label).get().type()
           + ", not numeric: XGBoost learns numbers (0/1 for binary, 0…k-1 for classes)");
     }
-    String metric = parsed.metric() != null ? parsed.metric() : trainer.classification(parsed.params()) ? "auc"
-        : "rmse";
+    String metric = parsed.metric() != null ? parsed.metric() : ranking ? "ndcg"
+        : trainer.classification(parsed.params()) ? "auc" : "rmse";
     trainer.check(parsed.params(), metric);
     if (parsed.tuning() != null) {
       searches.check(parsed.tuning(), parsed.params(), metric);
     }
-    long holdout = (long) Math.ceil(parsed.split().holdout() * version.rows());
+    long holdout = (long) Math.ceil(split.holdout() * version.rows());
     long trainRows = version.rows() - holdout;
     if (trainRows < 1) {
-      throw PierException.badRequest("split.holdout " + parsed.split().holdout() + " of " + version.rows()
+      throw PierException.badRequest("split.holdout " + split.holdout() + " of " + version.rows()
           + " rows leaves none to train on");
     }
     if (cv.folds() > trainRows) {
@@ -131,8 +145,9 @@ public final class TrainingJobs {
     Priority priority = Priority.parse(parsed.priority());
     TrainingJobSpec spec = new TrainingJobSpec(parsed.name(), parsed.project(), new TrainingJobSpec.DataRef(
         version.name() + "@" + version.version(), version.name(), version.uri(), version.format().id(),
-        d.featureService(), d.entitySource(), label, features), parsed.algorithm(), parsed.params(), metric,
-        parsed.split(), cv, parsed.tuning(), parsed.register(), parsed.seed(),
+        d.featureService(), d.entitySource(), label, features, categorical.isEmpty() ? null : categorical,
+        d.query()), parsed.algorithm(), parsed.params(), metric,
+        split, cv, parsed.tuning(), parsed.register(), parsed.seed(),
         new TrainingJobSpec.Resources(type, resources.instanceCount(), resources.spot(),
             resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source());
     String id = "tj-" + HexFormat.of().formatHex(randomBytes());

@@ -94,6 +94,7 @@ public final class TrainingWorker {
       case "refit" -> refit(id);
       case "evaluate" -> evaluate(id);
       case "register" -> register(id);
+      case "canary" -> canary(id);
       case "finalize" -> finish(id);
       case "fail" -> fail(id, payload.path("error"));
       default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
@@ -409,10 +410,13 @@ public final class TrainingWorker {
     metrics.put("cv_" + metric + "_mean", job.best().cvMean());
     metrics.put("cv_" + metric + "_std", job.best().cvStd());
     Map<String, String> tags = Map.of("pier.training_job", id, "pier.dataset", dataset.ref());
+    // with categorical features, the version carries their coding as its feature pipeline: /predict takes raw values
+    ModelVersion.Serving serving = job.spec().dataset().categoricalColumns().isEmpty() ? null
+        : new ModelVersion.Serving(null, null, null, null, CategoryPipeline.of(load(job).table()).toString());
     NewVersion request = new NewVersion(Framework.parse(trainer.framework()), null,
         new ModelVersion.Metadata("trained by training job " + id + " (" + job.name() + ")", tags, metrics,
             Map.of(), Map.of()),
-        null, new ModelVersion.Provenance(job.refit().modelUri(), job.refit().runId(), lineage.toString()));
+        serving, new ModelVersion.Provenance(job.refit().modelUri(), job.refit().runId(), lineage.toString()));
     Path file = null;
     ModelVersion version;
     try {
@@ -443,6 +447,61 @@ public final class TrainingWorker {
       return b.phase("finishing");
     }), false);
     return NODES.objectNode().put("model", spec.model()).put("version", number);
+  }
+
+  /**
+   * The optional step after registering: the new version as canary of {@code register.canary.alias} at its weight,
+   * the alias staying on its version (an alias not yet there is pointed at the new version). Idempotent: a finished
+   * step is recorded on the job and returned; redone after a crash, it sets the same target again, which changes
+   * nothing, and an alias already on the new version is left alone.
+   */
+  private JsonNode canary(String id) {
+    TrainingJob job = running(id);
+    var spec = job.spec().register();
+    if (spec == null || spec.canary() == null || job.registered() == null) {
+      return NODES.objectNode().put("canary", false);
+    }
+    if (job.registered().canary() != null) {
+      return canaryNode(job.registered().canary());
+    }
+    String model = spec.model();
+    String alias = spec.canary().alias();
+    int version = job.registered().version();
+    TrainingJob.CanaryStarted started;
+    try {
+      dev.pier.registry.Alias current = null;
+      try {
+        current = registry.alias(model, alias);
+      } catch (PierException e) {
+        if (e.status() != 404) {
+          throw e;
+        }
+      }
+      String actor = "training-job:" + id;
+      if (current == null) {
+        registry.setAlias(model, alias, new dev.pier.registry.Alias.Target(version, null), actor);
+        started = new TrainingJob.CanaryStarted(alias, 0, 1);
+      } else if (current.version() == version) {
+        started = new TrainingJob.CanaryStarted(alias, 0, 1); // a redone step that had pointed a new alias here
+      } else {
+        registry.setAlias(model, alias, new dev.pier.registry.Alias.Target(current.version(),
+            new dev.pier.registry.Canary(version, spec.canary().weight())), actor);
+        started = new TrainingJob.CanaryStarted(alias, current.version(), spec.canary().weight());
+      }
+    } catch (PierException e) {
+      throw new JobFailed("starting the canary on alias '" + alias + "' failed (version " + version
+          + " is registered): " + e.getMessage());
+    }
+    jobs.update(id, j -> j.with(b -> {
+      var r = j.registered();
+      b.registered = new TrainingJob.Registered(r.model(), r.version(), r.alias(), r.runId(), started);
+      return b;
+    }), false);
+    return canaryNode(started);
+  }
+
+  private static JsonNode canaryNode(TrainingJob.CanaryStarted c) {
+    return NODES.objectNode().put("alias", c.alias()).put("baseline", c.baseline()).put("weight", c.weight());
   }
 
   // ---- end ----------------------------------------------------------------------------------------------------------
@@ -654,9 +713,9 @@ public final class TrainingWorker {
     }
     double compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
     double onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
-    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, finalize
+    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, canary, finalize
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    double transitions = (8 + 2 * batches + 2 * trials) * settings.prices().perTransition();
+    double transitions = (9 + 2 * batches + 2 * trials) * settings.prices().perTransition();
     return new TrainingJob.Cost(round(compute + transitions), round(compute), round(transitions),
         round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot());
   }
@@ -682,7 +741,7 @@ public final class TrainingWorker {
       DatasetVersion version = version(job);
       var spec = job.spec();
       DatasetReader.Rows rows = datasets.rows(version, spec.dataset().label(), spec.dataset().features(),
-          spec.cv().group(), spec.cv().time());
+          spec.cv().group(), spec.cv().time(), spec.dataset().categoricalColumns());
       TrainingTable table = table(spec.dataset().label(), rows);
       Split holdout = new Holdout(spec.split().holdout(),
           Holdout.Mode.valueOf(spec.split().mode().toUpperCase(Locale.ROOT)), spec.seed()).split(table);
@@ -717,7 +776,7 @@ public final class TrainingWorker {
         groups[r] = index.get(rows.groups()[r] == null ? "" : rows.groups()[r]);
       }
     }
-    return new TrainingTable(label, rows.features(), columns, labels, groups);
+    return new TrainingTable(label, rows.features(), columns, labels, groups, rows.categories());
   }
 
   private double seconds(Instant start) {

@@ -31,7 +31,13 @@ public final class XGBoostModelTrainer implements ModelTrainer {
 
   @Override
   public boolean classification(Map<String, Object> params) {
-    return TrainingParams.of(params).task() != Task.REGRESSION;
+    Task t = TrainingParams.of(params).task();
+    return t == Task.BINARY || t == Task.MULTICLASS;
+  }
+
+  @Override
+  public boolean ranking(Map<String, Object> params) {
+    return TrainingParams.of(params).task() == Task.RANKING;
   }
 
   @Override

@@ -59,4 +59,20 @@ class DatasetsTest {
     assertThatThrownBy(() -> datasets.rows(v, "label", List.of("city"))).isInstanceOf(PierException.class)
         .hasMessageContaining("city");
   }
+
+  @Test
+  void categoricalFeaturesAreCodedByTheirSortedDistinctValuesAsText() {
+    put("three/rows.csv", "plan,region,x,label\npro,3,0.5,1\nbasic,10,0.1,0\n,3,0.2,0\nteam,2,0.3,1\n");
+    DatasetVersion v = datasets.record("three", "s3://data/three/rows.csv", "csv");
+    DatasetReader.Rows rows = datasets.rows(v, "label", List.of("plan", "x", "region"), null, null,
+        List.of("plan", "region"));
+    assertThat(rows.categories()).hasSize(3);
+    assertThat(rows.categories().get(0)).containsExactly("basic", "pro", "team");
+    assertThat(rows.categories().get(1)).isNull();
+    assertThat(rows.categories().get(2)).containsExactly("10", "2", "3"); // integers as their digits, sorted as text
+    assertThat(rows.values()[0]).containsExactly(1, 0.5, 2);
+    assertThat(rows.values()[1]).containsExactly(0, 0.1, 0);
+    assertThat(Double.isNaN(rows.values()[2][0])).isTrue(); // a missing category is a missing value
+    assertThat(rows.values()[3]).containsExactly(2, 0.3, 1);
+  }
 }
