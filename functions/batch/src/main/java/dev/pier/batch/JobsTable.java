@@ -68,6 +68,7 @@ public final class JobsTable {
     item.put("engine", s(job.engine().id()));
     if (job.table() != null) {
       item.put("table", s(job.table()));
+      item.put("table_mode", s(job.tableMode().id()));
     }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
@@ -123,6 +124,19 @@ public final class JobsTable {
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+  }
+
+  /** Records the id of the engine's run of the job (an EMR Serverless job run); the same id may be recorded again. */
+  public void recordRun(String id, String runId) {
+    dynamo.updateItem(b -> b.tableName(table).key(key(id)).updateExpression("SET #r = :r")
+        .conditionExpression("attribute_exists(pk)").expressionAttributeNames(Map.of("#r", "run_id"))
+        .expressionAttributeValues(Map.of(":r", s(runId))));
+  }
+
+  /** The id {@link #recordRun} recorded, if any. */
+  public Optional<String> run(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(id)).consistentRead(true)).item();
+    return item == null || !item.containsKey("run_id") ? Optional.empty() : Optional.of(item.get("run_id").s());
   }
 
   /** The counts a finished chunk recorded, if it did. */
@@ -220,7 +234,8 @@ public final class JobsTable {
             (int) num(i, "concurrency"), str(i, "plan_basis"), Double.parseDouble(i.get("plan_rate").n())) : null,
         i.containsKey("features_as_of") ? str(i, "features_as_of") : null,
         i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
-        i.containsKey("table") ? str(i, "table") : null);
+        i.containsKey("table") ? str(i, "table") : null,
+        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {
