@@ -326,8 +326,19 @@ public final class ApiStack extends Stack {
     permissions.addAll(batchStatements());
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
     extra.putAll(batchEnvironment());
+    // "engine": "spark" jobs on EMR Serverless, with the context flag sparkEngine=true
+    SparkEngine spark = "true".equals(String.valueOf(getNode().tryGetContext("sparkEngine")))
+        ? new SparkEngine(this, "SparkEngine", config, data) : null;
+    if (spark != null) {
+      permissions.addAll(spark.submitPermissions());
+      extra.putAll(spark.environment());
+    }
     ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry, batch jobs)",
         config.controlPlaneMemoryMb(), environment(extra), permissions);
+    if (spark != null) {
+      Nag.suppress(f.role(), "AwsSolutions-IAM5", "Spark batch jobs are EMR Serverless job runs of Pier's own "
+          + "application, whose ids EMR assigns at run time.", "/^Resource::.*\\/jobruns\\/\\*$/");
+    }
     Nag.suppress(f.role(), "AwsSolutions-IAM5",
             "Artifacts are content-addressed objects under artifacts/sha256/; registration writes new ones and "
                 + "checks for existing ones, and never deletes them. Big uploads are staged as objects named "

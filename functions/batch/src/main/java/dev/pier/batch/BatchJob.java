@@ -43,10 +43,13 @@ public record BatchJob(
     String featuresAsOf,
     Engine engine,
     String table,
-    String unitColumn) {
+    String unitColumn,
+    TableMode tableMode) {
 
+  /** {@code tableMode}: what a table output does when the table exists; null without a table output. */
   public BatchJob {
     engine = engine == null ? Engine.LAMBDA : engine;
+    tableMode = table == null ? null : tableMode == null ? TableMode.ERROR_IF_EXISTS : tableMode;
   }
 
   /** A job of the Lambda path whose features (if any) come from the online store. */
@@ -54,7 +57,7 @@ public record BatchJob(
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
-        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null);
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null, null);
   }
 
   /**

@@ -61,14 +61,14 @@ public final class BatchJobs {
    * @param featuresAsOf the rows' event-timestamp field for a point-in-time feature lookup, or null (online values)
    */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority, String featuresAsOf, String engine, String unitColumn) {
+      String priority, String featuresAsOf, String engine, String unitColumn, String mode) {
     public Submission(String model, String reference, String input, String output, String format, String priority) {
-      this(model, reference, input, output, format, priority, null, null);
+      this(model, reference, input, output, format, priority, null, null, null, null);
     }
 
-    public Submission(String model, String reference, String input, String output, String format,
-        String priority, String featuresAsOf, String engine) {
-      this(model, reference, input, output, format, priority, featuresAsOf, engine, null);
+    public Submission(String model, String reference, String input, String output, String format, String priority,
+        String featuresAsOf, String engine) {
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, null, null);
     }
   }
 
@@ -117,6 +117,11 @@ public final class BatchJobs {
       }
       output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
     }
+    TableMode mode = TableMode.parse(s.mode());
+    if (s.mode() != null && table == null) {
+      throw PierException.badRequest("mode (" + s.mode() + ") applies to table outputs (glue://database.table); an"
+          + " s3:// output is a new folder of the job's own");
+    }
     ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
     if (s.featuresAsOf() != null) {
       checkPointInTime(version, s.model());
@@ -133,7 +138,7 @@ public final class BatchJobs {
       UnitColumnCheck.require(s3, input, format, unitColumn);
     }
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
-        format, "api", s.featuresAsOf(), engine, table, unitColumn);
+        format, "api", s.featuresAsOf(), engine, table, unitColumn, mode);
     jobs.create(job);
     launcher.launch(job);
     return job;
@@ -237,16 +242,49 @@ public final class BatchJobs {
     return "up-" + sha256(bucket + "/" + key + "#" + quoted).substring(0, 24);
   }
 
+  /**
+   * Starts again, each on its engine's launcher, the jobs a previous process left unfinished (local mode, at start);
+   * a Spark job on a server with no Spark engine fails, saying so.
+   */
+  public void resumeUnfinished() {
+    for (BatchJob job : jobs.list()) {
+      if (job.state().isFinal()) {
+        continue;
+      }
+      JobLauncher l = launcher(job.engine());
+      if (l == null || !l.available()) {
+        jobs.finish(job.id(), JobState.FAILED, "this server cannot resume the " + job.engine().id() + " job: its"
+            + " engine is not configured here");
+      } else {
+        l.launch(job);
+      }
+    }
+  }
+
   public List<BatchJob> list(String model, String state) {
     JobState wanted = state == null ? null : parseState(state);
     return jobs.list().stream()
         .filter(j -> model == null || j.model().equals(model))
+        .map(this::refresh)
         .filter(j -> wanted == null || j.state() == wanted)
         .toList();
   }
 
   public BatchJob get(String id) {
-    return jobs.require(id);
+    return refresh(jobs.require(id));
+  }
+
+  /** An unfinished job as its engine's execution stands (an EMR Serverless run that ended on its own). */
+  private BatchJob refresh(BatchJob job) {
+    JobLauncher l = job.state().isFinal() ? null : launcher(job.engine());
+    if (l == null) {
+      return job;
+    }
+    try {
+      return l.refresh(job);
+    } catch (RuntimeException e) { // the engine's API unreachable: the job as recorded
+      return job;
+    }
   }
 
   /** Cancels a QUEUED or RUNNING job (409 for a finished one); finished chunks' output stays. */
@@ -284,15 +322,15 @@ public final class BatchJobs {
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source) {
     return newJob(id, model, reference, version, priority, input, output, format, source, null, Engine.LAMBDA, null,
-        null);
+        null, null);
   }
 
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table,
-      String unitColumn) {
+      String unitColumn, TableMode mode) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
         0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf, engine, table,
-        unitColumn);
+        unitColumn, mode);
   }
 
   private JobLauncher launcher(Engine engine) {

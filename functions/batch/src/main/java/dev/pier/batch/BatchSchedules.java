@@ -164,7 +164,7 @@ public final class BatchSchedules {
     }
     BatchJob job = BatchJobs.newJob(id, s.model(), s.reference(), version, s.priority(), input,
         s.output().resolve(id + "/"), format == null ? InputFormat.JSONL : format,
-        "schedule:" + scheduleId + "@" + fireTime, s.featuresAsOf(), Engine.LAMBDA, null);
+        "schedule:" + scheduleId + "@" + fireTime, s.featuresAsOf(), Engine.LAMBDA, null, null, null);
     if (!jobs.create(job)) {
       table.advance(scheduleId, fireTime);
       return Optional.empty();

@@ -26,11 +26,15 @@ import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
  * {@link BatchSettings#SPARK_WORKER_GB} GB, the sizes the cost estimate assumes.
  *
  * <p>The EMR Serverless SDK client is not served by this build's Maven mirror, so the REST API is called with the
- * SDK's own HTTP client and SigV4 signer. Not tested against AWS: local mode's path is the tested one.
+ * SDK's own HTTP client and SigV4 signer. The run's id is recorded on the job; its state is mapped onto the job
+ * ({@link #refresh}, {@link EmrRunState}) and its logs go under the job's output ({@code logs/}). Tested against an
+ * HTTP stand-in of the API ({@code EmrServerlessLauncherTest}), not against AWS.
  */
 public final class EmrServerlessLauncher implements JobLauncher {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private final JobsTable jobs;
+  private final URI endpoint;
   private final SdkHttpClient http;
   private final AwsCredentialsProvider credentials;
   private final String region;
@@ -40,12 +44,15 @@ public final class EmrServerlessLauncher implements JobLauncher {
   private final Map<String, String> env;
 
   /**
+   * @param endpoint EMR Serverless's API; null for the region's
    * @param connectorJar {@code s3://…} of the connector's jar with its dependencies (Spark excluded)
    * @param env what the job reads besides the AWS defaults: {@code PIER_REGISTRY_TABLE}, {@code PIER_ARTIFACTS_BUCKET},
    *     {@code PIER_BATCH_JOBS_TABLE}
    */
-  public EmrServerlessLauncher(SdkHttpClient http, AwsCredentialsProvider credentials, String region,
-      String applicationId, String jobRoleArn, String connectorJar, Map<String, String> env) {
+  public EmrServerlessLauncher(JobsTable jobs, URI endpoint, SdkHttpClient http, AwsCredentialsProvider credentials,
+      String region, String applicationId, String jobRoleArn, String connectorJar, Map<String, String> env) {
+    this.jobs = jobs;
+    this.endpoint = endpoint != null ? endpoint : URI.create("https://emr-serverless." + region + ".amazonaws.com");
     this.http = http;
     this.credentials = credentials;
     this.region = region;
@@ -75,17 +82,62 @@ public final class EmrServerlessLauncher implements JobLauncher {
     ObjectNode submit = body.putObject("jobDriver").putObject("sparkSubmit");
     submit.put("entryPoint", connectorJar).put("sparkSubmitParameters", sparkSubmitParameters());
     submit.putArray("entryPointArguments").add(job.id());
+    body.putObject("configurationOverrides").putObject("monitoringConfiguration")
+        .putObject("s3MonitoringConfiguration").put("logUri", job.output().resolve("logs/").toString());
     body.putObject("tags").put("pier-batch-job", job.id());
     return body.toString();
   }
 
+  /**
+   * Starts the job's run and records its id. A request EMR Serverless refuses (4xx other than throttling: a bad
+   * role, a missing application) fails the job with EMR's reason; throttling and 5xx throw {@link TransientError}.
+   */
   @Override
   public void launch(BatchJob job) {
-    call(SdkHttpMethod.POST, "/applications/" + applicationId + "/jobruns", startJobRunBody(job));
+    Response r = send(SdkHttpMethod.POST, "/applications/" + applicationId + "/jobruns", startJobRunBody(job));
+    if (r.status() >= 400 && r.status() < 500 && r.status() != 429) {
+      jobs.finish(job.id(), JobState.FAILED, "EMR Serverless refused the job run (" + r.status() + "): "
+          + reason(r.body()));
+      return;
+    }
+    jobs.recordRun(job.id(), json(check(r, "POST", "/jobruns")).path("jobRunId").asText());
+  }
+
+  /**
+   * Maps the run's state ({@link EmrRunState}) onto an unfinished job: a run that ended without the job recording its
+   * end (it failed before or outside the driver's own bookkeeping, or was cancelled in EMR) ends the job, with EMR's
+   * {@code stateDetails} as its error. A run still waiting or running leaves the job as its driver records it.
+   */
+  @Override
+  public BatchJob refresh(BatchJob job) {
+    String runId = jobs.run(job.id()).orElse(null);
+    if (runId == null || job.state().isFinal()) {
+      return job;
+    }
+    var run = json(check(send(SdkHttpMethod.GET, "/applications/" + applicationId + "/jobruns/" + runId, null),
+        "GET", "/jobruns/{id}")).path("jobRun");
+    EmrRunState state = EmrRunState.parse(run.path("state").asText());
+    if (state == null || !state.jobState().isFinal() || jobs.require(job.id()).state().isFinal()) {
+      return jobs.require(job.id());
+    }
+    String details = run.path("stateDetails").asText("");
+    String error = switch (state) {
+      case FAILED -> "EMR Serverless job run " + runId + " FAILED" + (details.isBlank() ? "" : ": " + details);
+      case SUCCESS -> "EMR Serverless job run " + runId + " ended (SUCCESS) without the job recording its end";
+      default -> "EMR Serverless job run " + runId + " was " + state + (details.isBlank() ? "" : ": " + details);
+    };
+    jobs.finish(job.id(), state == EmrRunState.SUCCESS ? JobState.FAILED : state.jobState(), error);
+    return jobs.require(job.id());
   }
 
   @Override
   public void stop(String id) {
+    var recorded = jobs.run(id);
+    if (recorded.isPresent()) {
+      check(send(SdkHttpMethod.DELETE, "/applications/" + applicationId + "/jobruns/" + recorded.get(), null),
+          "DELETE", "/jobruns/{id}");
+      return;
+    }
     com.fasterxml.jackson.databind.JsonNode runs;
     try {
       runs = JSON.readTree(call(SdkHttpMethod.GET, "/applications/" + applicationId
@@ -100,9 +152,42 @@ public final class EmrServerlessLauncher implements JobLauncher {
     }
   }
 
+  /** An answer of the API: its status and body. */
+  private record Response(int status, String body) {}
+
+  private static String check(Response r, String method, String what) {
+    if (r.status() >= 300) {
+      throw new TransientError("EMR Serverless answered " + r.status() + " to " + method + " " + what + ": "
+          + r.body());
+    }
+    return r.body();
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** An error answer's {@code message} (the REST API's error shape), or the body as it is. */
+  private static String reason(String body) {
+    try {
+      String m = JSON.readTree(body).path("message").asText("");
+      return m.isBlank() ? body : m;
+    } catch (IOException e) {
+      return body;
+    }
+  }
+
   private String call(SdkHttpMethod method, String path, String body) {
+    return check(send(method, path, body), method.name(), path.replaceFirst("\\?.*", ""));
+  }
+
+  private Response send(SdkHttpMethod method, String path, String body) {
     SdkHttpFullRequest.Builder request = SdkHttpFullRequest.builder().method(method)
-        .uri(URI.create("https://emr-serverless." + region + ".amazonaws.com" + path));
+        .uri(URI.create(endpoint + path));
     ContentStreamProvider payload = body == null ? null : ContentStreamProvider.fromUtf8String(body);
     if (body != null) {
       request.putHeader("Content-Type", "application/json");
@@ -117,11 +202,7 @@ public final class EmrServerlessLauncher implements JobLauncher {
           .contentStreamProvider(signed.payload().orElse(null)).build()).call();
       String text = response.responseBody().isPresent()
           ? new String(response.responseBody().get().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) : "";
-      if (!response.httpResponse().isSuccessful()) {
-        throw new TransientError("EMR Serverless answered " + response.httpResponse().statusCode() + " to "
-            + method + " " + path.replaceFirst("\\?.*", "") + ": " + text);
-      }
-      return text;
+      return new Response(response.httpResponse().statusCode(), text);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

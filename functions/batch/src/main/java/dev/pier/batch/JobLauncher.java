@@ -12,6 +12,14 @@ public interface JobLauncher {
     return true;
   }
 
+  /**
+   * The job as its execution stands: where the engine can end a job without the job recording it (an EMR Serverless
+   * run that fails before its driver starts), that end is recorded first. {@code job} unchanged by default.
+   */
+  default BatchJob refresh(BatchJob job) {
+    return job;
+  }
+
   /** Stops the job's execution, if it runs; the job's state is already final. */
   void stop(String id);
 }

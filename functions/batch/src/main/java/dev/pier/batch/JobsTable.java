@@ -68,6 +68,7 @@ public final class JobsTable {
     item.put("engine", s(job.engine().id()));
     if (job.table() != null) {
       item.put("table", s(job.table()));
+      item.put("table_mode", s(job.tableMode().id()));
     }
     if (job.unitColumn() != null) {
       item.put("unit_column", s(job.unitColumn()));
@@ -126,6 +127,19 @@ public final class JobsTable {
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+  }
+
+  /** Records the id of the engine's run of the job (an EMR Serverless job run); the same id may be recorded again. */
+  public void recordRun(String id, String runId) {
+    dynamo.updateItem(b -> b.tableName(table).key(key(id)).updateExpression("SET #r = :r")
+        .conditionExpression("attribute_exists(pk)").expressionAttributeNames(Map.of("#r", "run_id"))
+        .expressionAttributeValues(Map.of(":r", s(runId))));
+  }
+
+  /** The id {@link #recordRun} recorded, if any. */
+  public Optional<String> run(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(id)).consistentRead(true)).item();
+    return item == null || !item.containsKey("run_id") ? Optional.empty() : Optional.of(item.get("run_id").s());
   }
 
   /** The counts a finished chunk recorded, if it did. */
@@ -224,7 +238,8 @@ public final class JobsTable {
         i.containsKey("features_as_of") ? str(i, "features_as_of") : null,
         i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
         i.containsKey("table") ? str(i, "table") : null,
-        i.containsKey("unit_column") ? str(i, "unit_column") : null);
+        i.containsKey("unit_column") ? str(i, "unit_column") : null,
+        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {

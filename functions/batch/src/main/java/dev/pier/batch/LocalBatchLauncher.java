@@ -52,10 +52,10 @@ public final class LocalBatchLauncher implements JobLauncher, AutoCloseable {
     }
   }
 
-  /** Starts the jobs a previous process left unfinished. */
+  /** Starts the Lambda-path jobs a previous process left unfinished (Spark jobs: {@link BatchJobs#resumeUnfinished}). */
   public void resumeUnfinished() {
     for (BatchJob job : jobs.list()) {
-      if (!job.state().isFinal()) {
+      if (!job.state().isFinal() && job.engine() == Engine.LAMBDA) {
         LOG.info(() -> "resuming batch job " + job.id() + " (" + job.state() + ", " + job.done() + " rows done)");
         launch(job);
       }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,7 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * process, not the API's own JVM: Spark 3.5 needs its own Jackson-compatible ANTLR, log4j and javax.servlet versions
  * (the server's are newer), JVM flags ({@code --add-opens}) and {@code SPARK_USER} (JDK 24+ refuses Hadoop's user
  * lookup without it). The child records progress in the jobs table as the Lambda path does; a child that exits
- * without finishing its job fails the job with the exit status and its log's last line.
+ * without finishing its job fails the job with the exit status and its log's last line. Each child's process id is
+ * kept in {@code <job id>.pid}: after the server's {@code kill -9} its children live on, and a restarted server that
+ * resumes the job watches the running child instead of starting a second one; a child that died with the server is
+ * started again and skips the partitions already recorded ({@code SparkBatchJob}).
  */
 public final class LocalSparkLauncher implements JobLauncher {
   /** Spark 3.5 on JDK 17+: the opens its own launcher adds (JavaModuleOptions). */
@@ -35,7 +39,7 @@ public final class LocalSparkLauncher implements JobLauncher {
   private final Map<String, String> env;
   private final Path logs;
   private final String heap;
-  private final Map<String, Process> running = new ConcurrentHashMap<>();
+  private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
 
   /**
    * @param classpath the connector's class path (Spark included), or null when this build has none
@@ -83,7 +87,7 @@ public final class LocalSparkLauncher implements JobLauncher {
 
   @Override
   public void launch(BatchJob job) {
-    if (running.containsKey(job.id())) {
+    if (running.containsKey(job.id()) || adopt(job.id())) {
       return;
     }
     List<String> command = new ArrayList<>();
@@ -102,8 +106,13 @@ public final class LocalSparkLauncher implements JobLauncher {
       pb.environment().putAll(env);
       pb.environment().put("SPARK_USER", System.getProperty("user.name", "pier"));
       pb.environment().putIfAbsent("PIER_SPARK_MASTER", "local[*]");
+      String maxPartitionBytes = System.getenv("PIER_SPARK_MAX_PARTITION_BYTES");
+      if (maxPartitionBytes != null) {
+        pb.environment().putIfAbsent("PIER_SPARK_MAX_PARTITION_BYTES", maxPartitionBytes);
+      }
       Process p = pb.start();
-      running.put(job.id(), p);
+      running.put(job.id(), p.toHandle());
+      Files.writeString(logs.resolve(job.id() + ".pid"), Long.toString(p.pid()));
       p.onExit().thenAccept(done -> {
         running.remove(job.id());
         // a no-op for a job the child finished (or that was cancelled): only an unfinished job fails here
@@ -113,6 +122,35 @@ public final class LocalSparkLauncher implements JobLauncher {
     } catch (IOException e) {
       jobs.finish(job.id(), JobState.FAILED, "the Spark job could not start: " + e.getMessage());
     }
+  }
+
+  /**
+   * Whether the job's child JVM from an earlier server process (killed with {@code kill -9}: its children live on)
+   * still runs; if so it is watched as if this process had started it, and no second child is started.
+   */
+  private boolean adopt(String id) {
+    Path pidFile = logs.resolve(id + ".pid");
+    Optional<ProcessHandle> child;
+    try {
+      child = Files.exists(pidFile) ? ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()))
+          : Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      child = Optional.empty();
+    }
+    if (child.isEmpty() || !child.get().isAlive() || !child.get().info().commandLine()
+        .filter(c -> c.contains("dev.pier.spark.SparkBatchJob " + id)).isPresent()) {
+      return false; // not running, or the id was reused by another process
+    }
+    ProcessHandle p = child.get();
+    if (running.putIfAbsent(id, p) != null) {
+      return true;
+    }
+    p.onExit().thenAccept(done -> {
+      running.remove(id);
+      jobs.finish(id, JobState.FAILED, "the Spark job's process ended without finishing the job: "
+          + lastLine(logs.resolve(id + ".log")));
+    });
+    return true;
   }
 
   /**
@@ -157,7 +195,7 @@ public final class LocalSparkLauncher implements JobLauncher {
 
   @Override
   public void stop(String id) {
-    Process p = running.remove(id);
+    ProcessHandle p = running.remove(id);
     if (p != null) {
       p.destroy();
     }

@@ -10,17 +10,25 @@ import software.amazon.awssdk.services.glue.model.Column;
 import software.amazon.awssdk.services.glue.model.EntityNotFoundException;
 import software.amazon.awssdk.services.glue.model.SerDeInfo;
 import software.amazon.awssdk.services.glue.model.StorageDescriptor;
+import software.amazon.awssdk.services.glue.model.PartitionValueList;
 import software.amazon.awssdk.services.glue.model.Table;
+import software.amazon.awssdk.services.glue.model.TableInput;
+import software.amazon.awssdk.services.s3.S3Client;
+import dev.pier.batch.S3Uri;
+import dev.pier.batch.TableMode;
 
 /**
  * A job's results as a table of the Glue Data Catalog (which Athena queries): an external Parquet table partitioned by
- * {@code job_id} and {@code date}, each job adding its partition. A table that exists with other columns is refused
- * before anything is scored; one with the same columns gets the job's partition (jobs append). Partitions are added
- * idempotently (a retried job's partition exists already).
+ * {@code job_id} and {@code date}, each job adding its partition. What a job does with a table that exists is its
+ * {@link TableMode}, decided before anything is scored. Partitions are added idempotently (a retried job's partition
+ * exists already).
  */
 final class GlueTables {
   static final List<Column> PARTITION_KEYS = List.of(Column.builder().name("job_id").type("string").build(),
       Column.builder().name("date").type("string").build());
+
+  /** The table parameter naming the job that created (or last overwrote) the table. */
+  static final String CREATED_BY = "pier_job_id";
 
   private final GlueClient glue;
 
@@ -39,10 +47,12 @@ final class GlueTables {
   }
 
   /**
-   * Creates {@code db.table} at {@code location} with {@code schema}'s columns, or checks an existing one has them;
-   * throws {@link IllegalArgumentException} naming the difference otherwise. Creates the database if missing.
+   * Before scoring: creates {@code db.table} at {@code location} with {@code schema}'s columns (and the database if
+   * missing), or decides whether the existing table may take this job's partition: a table this job created (a
+   * resumed job) always; otherwise as {@code mode} says ({@link TableMode}). Throws {@link IllegalArgumentException}
+   * naming the table, the mode and the difference when refused.
    */
-  void ensure(String qualified, StructType schema, String location) {
+  void ensure(String qualified, StructType schema, String location, TableMode mode, String jobId) {
     String[] parts = qualified.split("\\.", 2);
     List<Column> columns = columns(schema);
     Table existing;
@@ -54,10 +64,19 @@ final class GlueTables {
     if (existing != null) {
       List<String> have = describe(existing.storageDescriptor().columns());
       List<String> want = describe(columns);
-      if (!have.equals(want) || !describe(existing.partitionKeys()).equals(describe(PARTITION_KEYS))) {
+      boolean same = have.equals(want) && describe(existing.partitionKeys()).equals(describe(PARTITION_KEYS));
+      boolean ours = jobId.equals(existing.parameters().get(CREATED_BY));
+      if (mode == TableMode.OVERWRITE || ours && same) {
+        return; // replaced once this job's partition is written (overwrite); or this job's own table (resumed)
+      }
+      if (mode == TableMode.ERROR_IF_EXISTS) {
+        throw new IllegalArgumentException("table " + qualified + " exists, and mode error_if_exists (the default)"
+            + " refuses it: \"mode\": \"append\" adds this job's partition to it, \"overwrite\" replaces it");
+      }
+      if (!same) {
         throw new IllegalArgumentException("table " + qualified + " exists with columns " + have
             + " partitioned by " + describe(existing.partitionKeys()) + "; this job writes " + want
-            + " partitioned by [job_id string, date string]");
+            + " partitioned by [job_id string, date string], which mode append cannot add to it");
       }
       return;
     }
@@ -67,12 +86,45 @@ final class GlueTables {
       // there already
     }
     try {
-      glue.createTable(b -> b.databaseName(parts[0]).tableInput(t -> t.name(parts[1]).tableType("EXTERNAL_TABLE")
-          .parameters(java.util.Map.of("classification", "parquet", "EXTERNAL", "TRUE"))
-          .partitionKeys(PARTITION_KEYS).storageDescriptor(descriptor(columns, location))));
+      glue.createTable(b -> b.databaseName(parts[0]).tableInput(input(parts[1], columns, location, jobId)));
     } catch (AlreadyExistsException e) {
-      ensure(qualified, schema, location); // created meanwhile by another job: it must match as well
+      ensure(qualified, schema, location, mode, jobId); // created meanwhile by another job: decide again
     }
+  }
+
+  /**
+   * Mode overwrite, after this job's partition is written: the table takes this job's columns, and every other job's
+   * partition is dropped from it, their files under {@code location} deleted. Idempotent (a resumed job repeats it).
+   */
+  void replace(String qualified, StructType schema, String location, String jobId, S3Client s3) {
+    String[] parts = qualified.split("\\.", 2);
+    glue.updateTable(b -> b.databaseName(parts[0]).tableInput(input(parts[1], columns(schema), location, jobId)));
+    List<List<String>> others = new ArrayList<>();
+    for (var page : glue.getPartitionsPaginator(b -> b.databaseName(parts[0]).tableName(parts[1]))) {
+      for (var p : page.partitions()) {
+        if (!p.values().isEmpty() && !p.values().get(0).equals(jobId)) {
+          others.add(p.values());
+        }
+      }
+    }
+    for (int i = 0; i < others.size(); i += 25) { // BatchDeletePartition takes 25 at most
+      List<List<String>> batch = others.subList(i, Math.min(others.size(), i + 25));
+      glue.batchDeletePartition(b -> b.databaseName(parts[0]).tableName(parts[1]).partitionsToDelete(batch.stream()
+          .map(v -> PartitionValueList.builder().values(v).build()).toList()));
+    }
+    S3Uri root = S3Uri.parse(location, "table location");
+    String keep = root.key() + "job_id=" + jobId + "/";
+    for (var o : s3.listObjectsV2Paginator(b -> b.bucket(root.bucket()).prefix(root.key())).contents()) {
+      if (!o.key().startsWith(keep)) {
+        s3.deleteObject(b -> b.bucket(root.bucket()).key(o.key()));
+      }
+    }
+  }
+
+  private static TableInput input(String name, List<Column> columns, String location, String jobId) {
+    return TableInput.builder().name(name).tableType("EXTERNAL_TABLE")
+        .parameters(java.util.Map.of("classification", "parquet", "EXTERNAL", "TRUE", CREATED_BY, jobId))
+        .partitionKeys(PARTITION_KEYS).storageDescriptor(descriptor(columns, location)).build();
   }
 
   /** Adds the job's partition ({@code location}: the partition's folder); no-op when it exists. */

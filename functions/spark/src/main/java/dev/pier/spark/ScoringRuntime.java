@@ -83,6 +83,11 @@ final class ScoringRuntime {
     return aws.dynamoDb();
   }
 
+  /** This runtime's S3 client (the registry's account and endpoint). */
+  software.amazon.awssdk.services.s3.S3Client s3() {
+    return aws.s3();
+  }
+
   /** The version's feature pipeline, or null. */
   FeaturePipeline featurePipeline(ModelVersion version) {
     if (version.serving().pipeline() == null) {

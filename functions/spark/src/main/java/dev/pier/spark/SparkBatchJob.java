@@ -24,7 +24,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -35,7 +34,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@link PierSpark} at the version the job resolved when it was created, records each partition as a finished chunk
  * (rows done, scoring time: the job's progress, rate and cost), and writes the results as Parquet partitioned by
  * {@code job_id} and {@code date} under the job's output ({@code results/}), the error rows as {@code errors.jsonl}
- * and a manifest naming the engine and version. Usage: {@code SparkBatchJob JOB_ID}; the registry and tables from
+ * and a manifest naming the engine and version. Resumable: partitions whose chunk is recorded are skipped when the
+ * job runs again (after {@code kill -9} of the server or of this JVM), and every file is named by its partition alone,
+ * so a resumed job's output is the same as an uninterrupted one's. Usage: {@code SparkBatchJob JOB_ID}; the registry and tables from
  * the environment ({@link ScoringOptions#fromEnvironment()}, {@code PIER_BATCH_JOBS_TABLE}).
  */
 public final class SparkBatchJob {
@@ -56,6 +57,13 @@ public final class SparkBatchJob {
       }
       SparkSession.Builder builder = SparkSession.builder().appName("pier-batch-" + id)
           .config("spark.ui.enabled", "false");
+      if (job.plan() != null) { // a resumed job: its input must split into the partitions it recorded
+        builder.config("spark.sql.files.minPartitionNum", Integer.toString(job.plan().concurrency()));
+      }
+      String maxPartitionBytes = System.getenv("PIER_SPARK_MAX_PARTITION_BYTES");
+      if (maxPartitionBytes != null && !maxPartitionBytes.isBlank()) {
+        builder.config("spark.sql.files.maxPartitionBytes", maxPartitionBytes.strip());
+      }
       String master = System.getenv("PIER_SPARK_MASTER");
       if (master != null && !master.isBlank()) {
         builder.master(master); // local mode; spark-submit sets the master on EMR
@@ -97,43 +105,49 @@ public final class SparkBatchJob {
       String[] parts = job.table().split("\\.", 2);
       resultsUri = new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
       glue = new GlueTables(glue(options));
-      glue.ensure(job.table(), plan.schema(), resultsUri.toString());
+      glue.ensure(job.table(), plan.schema(), resultsUri.toString(), job.tableMode(), job.id());
     }
-    long total = df.count();
     int partitions = df.rdd().getNumPartitions();
+    if (job.plan() != null && job.plan().chunks() != partitions) {
+      throw new IllegalStateException("the input now reads as " + partitions + " partitions, but the job recorded "
+          + job.plan().chunks() + ": it cannot be resumed");
+    }
+    long total = job.total() != null && job.plan() != null ? job.total() : df.count();
+    int parallelism = job.plan() != null ? job.plan().concurrency() : spark.sparkContext().defaultParallelism();
     jobs.start(job.id(), total, new BatchJob.Plan(partitions, (int) Math.min(Integer.MAX_VALUE,
-        (total + partitions - 1) / Math.max(1, partitions)), spark.sparkContext().defaultParallelism(), "spark", 0));
+        (total + partitions - 1) / Math.max(1, partitions)), parallelism, "spark", 0));
 
-    Dataset<Row> scored = plan.apply(df).persist(StorageLevel.MEMORY_AND_DISK());
-    // scores every partition once (cached for the writes below), recording each as a chunk as it finishes
-    scored.mapPartitions(new ChunkRecorder(options, table, job.id(), options.errorColumn()), Encoders.LONG())
-        .count();
-
-    String date = LocalDate.now(ZoneOffset.UTC).toString();
-    Dataset<Row> results = scored.withColumn("job_id", functions.lit(job.id()))
-        .withColumn("date", functions.lit(date));
-    if (local) {
-      Path out = work.resolve("results");
-      results.write().partitionBy("job_id", "date").parquet(out.toString());
-      upload(s3, out, resultsUri);
-    } else {
-      results.write().partitionBy("job_id", "date").parquet("s3://" + resultsUri.bucket() + "/" + resultsUri.key());
+    // A partition is done once its chunk is recorded: its results file and error lines are in S3 by then, under
+    // names that depend only on the partition, so a resumed run (after kill -9) writes the same files as one run.
+    List<Integer> pending = new java.util.ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      if (jobs.chunk(job.id(), p).isEmpty()) {
+        pending.add(p);
+      }
     }
-    String partition = resultsUri + "job_id=" + job.id() + "/date=" + date + "/";
-    if (glue != null) {
-      glue.addPartition(job.table(), plan.schema(), job.id(), date, partition);
-    }
-    StringBuilder errors = new StringBuilder();
+    System.out.println("pier-spark: " + (partitions - pending.size()) + " of " + partitions
+        + " partitions recorded before this run; scoring " + pending.size());
+    String date = LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC).toString();
+    S3Uri partition = resultsUri.resolve("job_id=" + job.id() + "/date=" + date + "/");
     boolean hasId = List.of(df.columns()).contains("id");
-    Iterator<Row> bad = scored.filter(functions.col(options.errorColumn()).isNotNull())
-        .select(hasId ? functions.col("id").cast("string") : functions.lit(null).cast("string"),
-            functions.col(options.errorColumn())).toLocalIterator();
-    while (bad.hasNext()) {
-      Row r = bad.next();
-      ObjectNode line = JSON.createObjectNode();
-      line.put("id", r.getString(0));
-      line.put("error", r.getString(1));
-      errors.append(line).append('\n');
+    int wave = Math.max(1, spark.sparkContext().defaultParallelism());
+    for (int from = 0; from < pending.size(); from += wave) {
+      List<Integer> these = pending.subList(from, Math.min(pending.size(), from + wave));
+      scoreWave(spark, s3, jobs, job, options, table, plan, df, these, hasId, partition,
+          local ? work.resolve("staging-" + from) : null);
+    }
+
+    if (glue != null) {
+      if (job.tableMode() == dev.pier.batch.TableMode.OVERWRITE) {
+        glue.replace(job.table(), plan.schema(), resultsUri.toString(), job.id(), s3);
+      }
+      glue.addPartition(job.table(), plan.schema(), job.id(), date, partition.toString());
+    }
+    StringBuilder errors = new StringBuilder(); // the partitions' error lines, in partition order
+    S3Uri errorParts = job.output().resolve("errors/");
+    for (var o : s3.listObjectsV2Paginator(b -> b.bucket(errorParts.bucket()).prefix(errorParts.key())).contents()
+        .stream().sorted(java.util.Comparator.comparing(o -> o.key())).toList()) {
+      errors.append(s3.getObjectAsBytes(b -> b.bucket(errorParts.bucket()).key(o.key())).asUtf8String());
     }
     s3.putObject(b -> b.bucket(job.errorsFile().bucket()).key(job.errorsFile().key()),
         RequestBody.fromString(errors.toString()));
@@ -143,7 +157,7 @@ public final class SparkBatchJob {
         .put("engine", "spark").put("input", job.input().toString()).put("format", job.format().id());
     manifest.putObject("records").put("total", total).put("succeeded", now.succeeded()).put("failed", now.failed());
     ArrayNode files = manifest.putArray("results");
-    files.add(partition);
+    files.add(partition.toString());
     if (job.table() != null) {
       manifest.put("table", "glue://" + job.table());
     }
@@ -152,10 +166,58 @@ public final class SparkBatchJob {
     manifest.put("created_at", job.createdAt().toString());
     s3.putObject(b -> b.bucket(job.manifest().bucket()).key(job.manifest().key()).contentType("application/json"),
         RequestBody.fromString(manifest.toPrettyString()));
-    scored.unpersist();
     jobs.finish(job.id(), JobState.SUCCEEDED, null);
     System.out.println("pier-spark: batch job " + job.id() + " SUCCEEDED: " + now.succeeded() + " scored, "
         + now.failed() + " failed");
+  }
+
+  /**
+   * Scores the input's partitions {@code these} in one Spark job: each task scores its partition and puts its error
+   * lines under {@code errors/part-NNNNN.jsonl}; Spark writes the results to a staging folder ({@code localStaging},
+   * or under the job's output in S3); each partition's file then goes to {@code partition} as
+   * {@code part-NNNNN-c000.snappy.parquet} (Spark's name without its write's UUID), and last its chunk is recorded.
+   */
+  private static void scoreWave(SparkSession spark, S3Client s3, JobsTable jobs, BatchJob job, ScoringOptions options,
+      String table, PierSpark.Job plan, Dataset<Row> df, List<Integer> these, boolean hasId, S3Uri partition,
+      Path localStaging) throws IOException {
+    Dataset<Row> only = spark.createDataFrame(df.javaRDD().mapPartitionsWithIndex(
+        new OnlyPartitions(java.util.Set.copyOf(these)), true), df.schema());
+    Dataset<Row> scored = plan.apply(only).persist(StorageLevel.MEMORY_AND_DISK());
+    S3Uri errorParts = job.output().resolve("errors/");
+    // the first action scores (and caches) every partition of the wave; the write below reads the cache
+    List<String> counts = scored.mapPartitions(new PartitionCounts(options, options.errorColumn(), hasId,
+        errorParts.bucket(), errorParts.key()), Encoders.STRING()).collectAsList();
+    S3Uri staging = job.output().resolve("staging/" + java.util.UUID.randomUUID() + "/");
+    String target = localStaging != null ? localStaging.toString()
+        : "s3://" + staging.bucket() + "/" + staging.key();
+    scored.write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(target);
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("part-(\\d{5})-[0-9a-f-]{36}(.*\\.parquet)");
+    if (localStaging != null) {
+      try (Stream<Path> files = Files.list(localStaging)) {
+        for (Path f : files.toList()) {
+          var m = name.matcher(f.getFileName().toString());
+          if (m.matches() && these.contains(Integer.parseInt(m.group(1)))) {
+            s3.putObject(b -> b.bucket(partition.bucket()).key(partition.key() + "part-" + m.group(1) + m.group(2)), f);
+          }
+        }
+      }
+    } else {
+      for (var o : s3.listObjectsV2Paginator(b -> b.bucket(staging.bucket()).prefix(staging.key())).contents()) {
+        String file = o.key().substring(o.key().lastIndexOf('/') + 1);
+        var m = name.matcher(file);
+        if (m.matches() && these.contains(Integer.parseInt(m.group(1)))) {
+          s3.copyObject(b -> b.sourceBucket(staging.bucket()).sourceKey(o.key()).destinationBucket(partition.bucket())
+              .destinationKey(partition.key() + "part-" + m.group(1) + m.group(2)));
+        }
+        s3.deleteObject(b -> b.bucket(staging.bucket()).key(o.key()));
+      }
+    }
+    for (String c : counts) {
+      var n = JSON.readTree(c);
+      jobs.recordChunk(job.id(), n.get("partition").asInt(), new JobsTable.ChunkCounts(n.get("ok").asLong(),
+          n.get("bad").asLong()), n.get("ms").asLong());
+    }
+    scored.unpersist();
   }
 
   /** The Glue client: AWS's, or {@code AWS_ENDPOINT_URL_GLUE}'s where set (a stand-in). */
@@ -175,27 +237,54 @@ public final class SparkBatchJob {
     }
   }
 
-  /** Counts a scored partition's rows and records it as the job's chunk {@code partition id} (idempotent). */
-  private record ChunkRecorder(ScoringOptions options, String table, String jobId, String errorColumn)
-      implements MapPartitionsFunction<Row, Long>, Serializable {
+  /** The rows of the partitions {@code wanted}; the other partitions are empty (their input is not read). */
+  private record OnlyPartitions(java.util.Set<Integer> wanted)
+      implements org.apache.spark.api.java.function.Function2<Integer, Iterator<Row>, Iterator<Row>> {
     @Override
-    public Iterator<Long> call(Iterator<Row> rows) {
+    public Iterator<Row> call(Integer partition, Iterator<Row> rows) {
+      return wanted.contains(partition) ? rows : java.util.Collections.emptyIterator();
+    }
+  }
+
+  /**
+   * Counts a scored partition's rows and puts its error lines ({@code {"id":…,"error":…}}) under
+   * {@code errors/part-NNNNN.jsonl}; one JSON line per non-empty partition: {@code partition}, {@code ok}, {@code bad},
+   * {@code ms} (the time to score it).
+   */
+  private record PartitionCounts(ScoringOptions options, String errorColumn, boolean hasId, String bucket,
+      String prefix) implements MapPartitionsFunction<Row, String>, Serializable {
+    @Override
+    public Iterator<String> call(Iterator<Row> rows) {
       long started = System.nanoTime();
       long ok = 0;
       long bad = 0;
+      StringBuilder errors = new StringBuilder();
       while (rows.hasNext()) {
-        if (rows.next().getAs(errorColumn) == null) {
+        Row row = rows.next();
+        String error = row.getAs(errorColumn);
+        if (error == null) {
           ok++;
         } else {
           bad++;
+          ObjectNode line = JSON.createObjectNode();
+          Object id = hasId ? row.getAs("id") : null;
+          line.put("id", id == null ? null : id.toString());
+          line.put("error", error);
+          errors.append(line).append('\n');
         }
       }
-      if (ok + bad > 0) {
-        JobsTable jobs = new JobsTable(ScoringRuntime.of(options).dynamoDb(), table);
-        jobs.recordChunk(jobId, TaskContext.getPartitionId(), new JobsTable.ChunkCounts(ok, bad),
-            (System.nanoTime() - started) / 1_000_000);
+      if (ok + bad == 0) {
+        return java.util.Collections.emptyIterator();
       }
-      return List.of(ok + bad).iterator();
+      int partition = TaskContext.getPartitionId();
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      if (bad > 0) {
+        ScoringRuntime.of(options).s3().putObject(b -> b.bucket(bucket)
+            .key(prefix + String.format("part-%05d.jsonl", partition)), RequestBody.fromString(errors.toString()));
+      }
+      ObjectNode counts = JSON.createObjectNode().put("partition", partition).put("ok", ok).put("bad", bad)
+          .put("ms", millis);
+      return List.of(counts.toString()).iterator();
     }
   }
 }

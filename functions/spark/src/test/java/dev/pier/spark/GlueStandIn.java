@@ -14,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Test-only: the few Glue Data Catalog operations a job's table needs, at the HTTP level (AWS JSON 1.1,
- * {@code X-Amz-Target: AWSGlue.<Operation>}), kept in memory: CreateDatabase, GetTable, CreateTable,
- * CreatePartition, GetPartition. There is no local Glue stand-in in Pier; this answers as Glue's API reference
- * describes, errors as {@code {"__type": …}} with status 400.
+ * {@code X-Amz-Target: AWSGlue.<Operation>}), kept in memory: CreateDatabase, GetTable, CreateTable, UpdateTable,
+ * CreatePartition, GetPartitions, BatchDeletePartition. There is no local Glue stand-in in Pier; this answers as
+ * Glue's API reference describes, errors as {@code {"__type": …}} with status 400.
  */
 final class GlueStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +75,30 @@ final class GlueStandIn implements AutoCloseable {
         } else if (partitions.putIfAbsent(key, in.get("PartitionInput")) != null) {
           status = error(out, "AlreadyExistsException", "Partition already exists");
         }
+      }
+      case "UpdateTable" -> {
+        String db = in.path("DatabaseName").asText();
+        ObjectNode t = ((ObjectNode) in.get("TableInput")).deepCopy();
+        t.put("DatabaseName", db);
+        if (tables.replace(db + "." + t.path("Name").asText(), t) == null) {
+          status = error(out, "EntityNotFoundException", "Table " + t.path("Name").asText() + " not found");
+        }
+      }
+      case "GetPartitions" -> { // one page: the stand-in holds few
+        String prefix = in.path("DatabaseName").asText() + "." + in.path("TableName").asText() + "/";
+        var list = out.putArray("Partitions");
+        partitions.forEach((k, v) -> {
+          if (k.startsWith(prefix)) {
+            list.add(v);
+          }
+        });
+      }
+      case "BatchDeletePartition" -> {
+        String prefix = in.path("DatabaseName").asText() + "." + in.path("TableName").asText() + "/";
+        for (JsonNode p : in.path("PartitionsToDelete")) {
+          partitions.remove(prefix + p.path("Values"));
+        }
+        out.putArray("Errors");
       }
       default -> status = error(out, "InvalidInputException", "operation " + op + " is not in this stand-in");
     }

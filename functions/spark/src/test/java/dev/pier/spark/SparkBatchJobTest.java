@@ -1,6 +1,7 @@
 package dev.pier.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,8 @@ import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalSparkLauncher;
 import dev.pier.batch.Priority;
+import dev.pier.batch.TableMode;
+import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.kernel.aws.S3SourcePolicy;
@@ -51,6 +54,9 @@ class SparkBatchJobTest {
   static BatchJobs jobs;
   static BatchSettings settings;
   static GlueStandIn glue;
+  static PredictionService predictions;
+  static String classpath;
+  static Map<String, String> childEnv;
 
   @BeforeAll
   static void start() throws Exception {
@@ -72,19 +78,26 @@ class SparkBatchJobTest {
     clients.s3().createBucket(b -> b.bucket("batch"));
     settings = new BatchSettings("batch", "jobs", 1000, 256, 4, Map.of(Priority.HIGH, 1, Priority.NORMAL, 1,
         Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    PredictionService predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5),
+    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5),
         Duration.ofMinutes(1)), new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
         List.of(new OnnxEngine(1))));
     Path target = Path.of("target");
-    String classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
+    classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
         + LocalSparkLauncher.classpathFrom(target.resolve("spark-classpath.txt"));
-    LocalSparkLauncher spark = new LocalSparkLauncher(table, classpath, Map.of(
-        "AWS_REGION", aws.region(), "AWS_ENDPOINT_URL_DYNAMODB", aws.dynamoDbEndpoint().toString(),
-        "AWS_ENDPOINT_URL_S3", aws.s3Endpoint().toString(), "AWS_ACCESS_KEY_ID", aws.accessKeyId(),
-        "AWS_SECRET_ACCESS_KEY", aws.secretAccessKey(), "PIER_REGISTRY_TABLE", "registry",
-        "PIER_ARTIFACTS_BUCKET", "artifacts", "PIER_BATCH_JOBS_TABLE", "jobs", "PIER_SPARK_MASTER", "local[2]",
-        "AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()),
-        dir.resolve("logs"), "1g");
+    // small partitions (64 KB of input each), so that a job of a few hundred KB has several to resume from
+    childEnv = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
+        Map.entry("AWS_ENDPOINT_URL_DYNAMODB", aws.dynamoDbEndpoint().toString()),
+        Map.entry("AWS_ENDPOINT_URL_S3", aws.s3Endpoint().toString()), Map.entry("AWS_ACCESS_KEY_ID", aws.accessKeyId()),
+        Map.entry("AWS_SECRET_ACCESS_KEY", aws.secretAccessKey()), Map.entry("PIER_REGISTRY_TABLE", "registry"),
+        Map.entry("PIER_ARTIFACTS_BUCKET", "artifacts"), Map.entry("PIER_BATCH_JOBS_TABLE", "jobs"),
+        Map.entry("PIER_SPARK_MASTER", "local[2]"), Map.entry("PIER_SPARK_MAX_PARTITION_BYTES", "65536"),
+        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()));
+    jobs = server(table);
+  }
+
+  /** A server's batch jobs whose Spark launcher records what it sees of its children in {@code launcherTable}. */
+  static BatchJobs server(JobsTable launcherTable) {
+    LocalSparkLauncher spark = new LocalSparkLauncher(launcherTable, classpath, childEnv, dir.resolve("logs"), "1g");
     JobLauncher lambda = new JobLauncher() { // this test submits Spark jobs only
       @Override
       public void launch(BatchJob job) {
@@ -94,7 +107,7 @@ class SparkBatchJobTest {
       @Override
       public void stop(String id) {}
     };
-    jobs = new BatchJobs(table, predictions, lambda, spark, settings, S3SourcePolicy.of(List.of("*"), List.of()),
+    return new BatchJobs(table, predictions, lambda, spark, settings, S3SourcePolicy.of(List.of("*"), List.of()),
         clients.s3());
   }
 
@@ -106,7 +119,7 @@ class SparkBatchJobTest {
   }
 
   private static BatchJob awaitFinal(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos(); // a loaded, shared machine: not a timing
     while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
       Thread.sleep(500);
     }
@@ -138,15 +151,60 @@ class SparkBatchJobTest {
     assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents())
         .anyMatch(o -> o.key().endsWith(".parquet"));
 
-    // the same table, rows of another shape (a float column named differently): refused before any row is scored
+    // the table exists: the default mode (error_if_exists) refuses it, and mode append refuses rows of another
+    // shape (a string id, one more column); both before any row is scored
     clients.s3().putObject(b -> b.bucket("batch").key("in/other.jsonl"), RequestBody.fromString(
         "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"note\":\"x\"}\n"));
-    BatchJob other = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
-        "glue://scores.iris_daily", null, null, null, "spark")).id());
+    String again = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
+        "glue://scores.iris_daily", null, null, null, "spark")).id();
+    String otherShape = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
+        "glue://scores.iris_daily", null, null, null, "spark", null, "append")).id();
+    BatchJob refused = awaitFinal(again);
+    assertThat(refused.state()).isEqualTo(JobState.FAILED);
+    assertThat(refused.tableMode()).isEqualTo(TableMode.ERROR_IF_EXISTS);
+    assertThat(refused.error()).isEqualTo("table scores.iris_daily exists, and mode error_if_exists (the default)"
+        + " refuses it: \"mode\": \"append\" adds this job's partition to it, \"overwrite\" replaces it");
+    BatchJob other = awaitFinal(otherShape);
     assertThat(other.state()).isEqualTo(JobState.FAILED);
-    assertThat(other.error()).startsWith("table scores.iris_daily exists with columns [id bigint, input array<double>");
-    assertThat(other.done()).isZero();
+    assertThat(other.error()).startsWith("table scores.iris_daily exists with columns [id bigint, input array<double>")
+        .endsWith("which mode append cannot add to it");
+    assertThat(refused.done() + other.done()).isZero();
     assertThat(glue.partitions).hasSize(1);
+
+    // mode append with the same columns adds a partition
+    BatchJob appended = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
+        "glue://scores.iris_daily", null, null, null, "spark", null, "append")).id());
+    assertThat(appended.state()).as(String.valueOf(appended.error())).isEqualTo(JobState.SUCCEEDED);
+    assertThat(glue.partitions).hasSize(2);
+
+    // mode overwrite: the table takes the new columns, and only this job's partition and files are left
+    BatchJob replaced = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
+        "glue://scores.iris_daily", null, null, null, "spark", null, "overwrite")).id());
+    assertThat(replaced.state()).as(String.valueOf(replaced.error())).isEqualTo(JobState.SUCCEEDED);
+    assertThat(glue.tables.get("scores.iris_daily").path("StorageDescriptor").path("Columns").toString())
+        .startsWith("[{\"Name\":\"id\",\"Type\":\"string\"},{\"Name\":\"input\",\"Type\":\"array<double>\"},"
+            + "{\"Name\":\"note\",\"Type\":\"string\"}");
+    assertThat(glue.partitions).hasSize(1);
+    assertThat(glue.partitions.values().iterator().next().path("Values").get(0).asText()).isEqualTo(replaced.id());
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/scores/iris_daily/")).contents())
+        .isNotEmpty().allMatch(o -> o.key().startsWith("tables/scores/iris_daily/job_id=" + replaced.id() + "/"));
+  }
+
+  @Test
+  void aModeIsRefusedAsA400NamingItBeforeAnyJobIsCreated() {
+    clients.s3().putObject(b -> b.bucket("batch").key("in/mode.jsonl"), RequestBody.fromString(
+        "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
+    int before = table.list().size();
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
+        "glue://scores.modes", null, null, null, "spark", null, "upsert")))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessage("mode must be error_if_exists (the default), append or overwrite, not 'upsert'");
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
+        "s3://batch/elsewhere/", null, null, null, "spark", null, "append")))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessage("mode (append) applies to table outputs (glue://database.table); an s3:// output is a new folder"
+            + " of the job's own");
+    assertThat(table.list()).hasSize(before);
   }
 
   @Test
@@ -190,5 +248,93 @@ class SparkBatchJobTest {
         .contents().stream().map(o -> o.key()).toList();
     assertThat(keys).isNotEmpty().allMatch(k -> k.matches(".*/results/job_id=" + done.id()
         + "/date=\\d{4}-\\d{2}-\\d{2}/part-.*\\.parquet"));
+  }
+
+  @Test
+  void aSparkJobKilledWithSigkillMidwayResumesOnRestartSkippingRecordedPartitionsWithTheSameOutput() throws Exception {
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 12_000; i++) {
+      rows.append(i % 1000 == 7 ? "{\"id\":" + i + ",\"input\":[5.1,3.5]}\n" // a bad row in each part of the input
+          : "{\"id\":" + i + ",\"input\":[5.1,3.5,1.4," + (i % 25 / 10.0) + "]}\n");
+    }
+    clients.s3().putObject(b -> b.bucket("batch").key("in/resume.jsonl"), RequestBody.fromString(rows.toString()));
+    var submission = new BatchJobs.Submission("iris", "1", "s3://batch/in/resume.jsonl", null, null, null, null,
+        "spark");
+
+    // the first server: what its launcher would record when its child exits goes nowhere, as after a kill -9 of
+    // the server itself (only the child's own records, in the jobs table, remain)
+    JobsTable.createIfMissing(clients.dynamoDb(), "jobs-of-a-killed-server");
+    String uninterrupted = jobs.submit(submission).id(); // the same input, not interrupted, for comparison below
+    BatchJob job = server(new JobsTable(clients.dynamoDb(), "jobs-of-a-killed-server")).submit(submission);
+    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    while (table.require(job.id()).done() == 0 && !table.require(job.id()).state().isFinal()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    ProcessHandle child = ProcessHandle.current().descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("dev.pier.spark.SparkBatchJob " + job.id()))
+        .findFirst().orElseThrow();
+    child.destroyForcibly(); // SIGKILL
+    child.onExit().get();
+    BatchJob killed = table.require(job.id());
+    assertThat(killed.state()).isEqualTo(JobState.RUNNING);
+    assertThat(killed.plan().chunks()).isGreaterThan(2);
+    int recorded = 0;
+    for (int p = 0; p < killed.plan().chunks(); p++) {
+      recorded += table.chunk(job.id(), p).isPresent() ? 1 : 0;
+    }
+    assertThat(recorded).isBetween(1, killed.plan().chunks() - 1);
+
+    // the restarted server resumes it: a new child that scores only the partitions not recorded
+    server(table).resumeUnfinished();
+    BatchJob resumed = awaitFinal(job.id());
+    String log = Files.readString(dir.resolve("logs/" + job.id() + ".log"));
+    assertThat(resumed.error()).as(log).isNull();
+    assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(log).contains("pier-spark: " + recorded + " of " + killed.plan().chunks()
+        + " partitions recorded before this run; scoring " + (killed.plan().chunks() - recorded));
+
+    // the same input run without interruption: the same counts, files and records
+    BatchJob whole = awaitFinal(uninterrupted);
+    assertThat(whole.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(resumed.total()).isEqualTo(whole.total()).isEqualTo(12_000);
+    assertThat(resumed.succeeded()).isEqualTo(whole.succeeded()).isEqualTo(11_988);
+    assertThat(resumed.failed()).isEqualTo(whole.failed()).isEqualTo(12);
+    assertThat(resumed.plan().chunks()).isEqualTo(whole.plan().chunks());
+    Map<String, List<String>> a = results(resumed);
+    Map<String, List<String>> b = results(whole);
+    assertThat(a).hasSize(resumed.plan().chunks());
+    assertThat(a.values().stream().mapToInt(List::size).sum()).isEqualTo(12_000);
+    assertThat(a).isEqualTo(b);
+    String errorsA = clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(resumed.errorsFile().key()))
+        .asUtf8String();
+    String errorsB = clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(whole.errorsFile().key()))
+        .asUtf8String();
+    assertThat(errorsA).isEqualTo(errorsB).startsWith(
+        "{\"id\":\"7\",\"error\":\"column 'input' has 2 values, input 'input' takes 4\"}\n{\"id\":\"1007\",");
+    assertThat(errorsA.lines()).hasSize(12);
+  }
+
+  /**
+   * A job's result files: name (without the job's folder) to its records as Parquet's reader prints them, in file
+   * order (not bytes: parquet-mr writes a column chunk's set of encodings in an order that varies between JVMs).
+   */
+  private static Map<String, List<String>> results(BatchJob job) throws Exception {
+    Map<String, List<String>> out = new java.util.TreeMap<>();
+    for (var o : clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(job.output().key() + "results/"))
+        .contents()) {
+      Path file = Files.createTempFile(dir, "part-", ".parquet");
+      Files.write(file, clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(o.key())).asByteArray());
+      List<String> records = new java.util.ArrayList<>();
+      try (var reader = org.apache.parquet.hadoop.ParquetReader.builder(
+          new org.apache.parquet.hadoop.example.GroupReadSupport(), new org.apache.hadoop.fs.Path(file.toUri()))
+          .build()) {
+        for (var g = reader.read(); g != null; g = reader.read()) {
+          records.add(g.toString());
+        }
+      }
+      out.put(o.key().substring(o.key().lastIndexOf('/') + 1), records);
+    }
+    return out;
   }
 }

@@ -44,7 +44,8 @@ public record BatchJobView(
     @JsonProperty("event_timestamp_column") String eventTimestampColumn,
     String engine,
     String table,
-    @JsonProperty("unit_column") String unitColumn) {
+    @JsonProperty("unit_column") String unitColumn,
+    String mode) {
 
   /** Rows of the input: {@code total} is null until the job has counted them. */
   public record Records(@JsonInclude(JsonInclude.Include.ALWAYS) Long total, long succeeded, long failed) {}
@@ -87,7 +88,8 @@ public record BatchJobView(
         new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb(),
             j.engine() == Engine.SPARK ? c.emrServerless() : null),
         j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf(), j.engine().id(),
-        j.table() == null ? null : "glue://" + j.table(), j.unitColumn());
+        j.table() == null ? null : "glue://" + j.table(), j.unitColumn(),
+        j.tableMode() == null ? null : j.tableMode().id());
   }
 
   private static String text(Instant t) {

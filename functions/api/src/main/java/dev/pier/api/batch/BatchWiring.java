@@ -94,7 +94,8 @@ public class BatchWiring {
       this.watcher = null;
       this.scheduler = null;
       JobLauncher cloud = cloudLauncher(aws);
-      this.jobs = new BatchJobs(table, service, cloud, cloudSpark(pier, aws), settings, sources.policy(), aws.s3());
+      this.jobs = new BatchJobs(table, service, cloud, cloudSpark(pier, aws, table), settings, sources.policy(),
+          aws.s3());
       this.schedules = new BatchSchedules(new SchedulesTable(aws.dynamoDb(), config.jobsTable()), table,
           service, cloud, aws.s3(), settings, cloudTrigger(aws), sources.policy());
     }
@@ -122,12 +123,13 @@ public class BatchWiring {
   }
 
   /** EMR Serverless in AWS, when application, role and connector jar are configured; else null (501). */
-  private static JobLauncher cloudSpark(PierConfig pier, AwsClients aws) {
+  private static JobLauncher cloudSpark(PierConfig pier, AwsClients aws, JobsTable table) {
     PierConfig.Batch.Spark spark = pier.batch().spark();
     if (spark.applicationId().isEmpty() || spark.jobRoleArn().isEmpty() || spark.connectorJar().isEmpty()) {
       return null;
     }
-    return new EmrServerlessLauncher(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create(),
+    return new EmrServerlessLauncher(table, null,
+        software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create(),
         software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build(), aws.settings().region(),
         spark.applicationId().get(), spark.jobRoleArn().get(),
         spark.connectorJar().get(), Map.of("PIER_REGISTRY_TABLE", pier.registry().table(),
@@ -184,7 +186,7 @@ public class BatchWiring {
 
   void onStart(@Observes StartupEvent event) {
     if (launcher != null) {
-      launcher.resumeUnfinished();
+      jobs.resumeUnfinished();
       watcher.start(config.watchInterval());
       scheduler.start(config.watchInterval());
     }
