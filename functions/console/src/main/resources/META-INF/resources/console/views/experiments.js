@@ -3,7 +3,7 @@
 // ratio check, and the decisions with the evidence they were made on. Data: /api/v1/experiments[/{id}[/results|
 // /decisions]].
 
-const PAGE = 20;
+import { h, enc, fmt, link, section, table, pagedTable, shortTime } from './parts.js';
 const STATES = ['', 'draft', 'running', 'paused', 'stopped'];
 
 export async function render(root, params, ctx) {
@@ -215,12 +215,6 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
   });
 }
 
-/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
-function shortTime(s) {
-  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
-  return m ? m[1].replace('T', ' ') : String(s);
-}
-
 function stateBadge(state) {
   return h('span', { class: `badge state-${state}`, 'data-testid': 'state' }, state);
 }
@@ -234,76 +228,3 @@ function pct(x) {
 }
 
 // ---- small DOM kit (kept in this file, see the console contract) ----
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, val] of Object.entries(attrs)) {
-    el.setAttribute(k, val);
-  }
-  for (const c of children.flat()) {
-    if (c != null && c !== false) {
-      el.append(c instanceof Node ? c : String(c));
-    }
-  }
-  return el;
-}
-
-function enc(s) {
-  return encodeURIComponent(s);
-}
-
-function fmt(x) {
-  if (x == null || Number.isNaN(x)) {
-    return '—';
-  }
-  if (typeof x !== 'number') {
-    return String(x);
-  }
-  if (Number.isInteger(x)) {
-    return String(x);
-  }
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 2);
-}
-
-function link(ctx, path, label) {
-  const a = h('a', { href: path }, label);
-  a.addEventListener('click', (e) => {
-    if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) {
-      e.preventDefault();
-      ctx.navigate(path);
-    }
-  });
-  return a;
-}
-
-function section(title, testid, ...children) {
-  return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
-}
-
-/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
-function table({ testid, columns, rows, cells }) {
-  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
-    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
-}
-
-function pagedTable(spec) {
-  const wrap = h('div', { class: 'paged' });
-  let page = 0;
-  const pages = Math.max(1, Math.ceil(spec.rows.length / PAGE));
-  const draw = () => {
-    wrap.replaceChildren(table({ ...spec, rows: spec.rows.slice(page * PAGE, (page + 1) * PAGE) }));
-    if (pages > 1) {
-      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
-      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
-      prev.disabled = page === 0;
-      next.disabled = page === pages - 1;
-      prev.onclick = () => { page--; draw(); };
-      next.onclick = () => { page++; draw(); };
-      wrap.append(h('div', { class: 'pager' }, prev, ` page ${page + 1} of ${pages} (${spec.rows.length}) `, next));
-    }
-  };
-  draw();
-  return wrap;
-}

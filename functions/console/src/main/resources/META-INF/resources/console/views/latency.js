@@ -3,6 +3,8 @@
 // seconds while the page is open for throughput; and, where a monitor watches the version, the latency and requests
 // per second of each monitored window (…/monitors/{id}/runs/{run} `latency`).
 
+import { h, enc, link, section, table, pagedTable, shortTime } from './parts.js';
+
 const PAGE = 20;
 const POLL_MS = 3000;
 const POINTS = 40; // samples kept on the live charts
@@ -148,12 +150,6 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
   });
 }
 
-/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
-function shortTime(s) {
-  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
-  return m ? m[1].replace('T', ' ') : String(s);
-}
-
 /** Calls `tick` every POLL_MS while `root` is on the page. */
 function poll(root, tick) {
   const timer = setInterval(async () => {
@@ -251,62 +247,3 @@ function msOf(x) {
 }
 
 // ---- small DOM kit (kept in this file, see the console contract) ----
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, val] of Object.entries(attrs)) {
-    el.setAttribute(k, val);
-  }
-  for (const c of children.flat()) {
-    if (c != null && c !== false) {
-      el.append(c instanceof Node ? c : String(c));
-    }
-  }
-  return el;
-}
-
-function enc(s) {
-  return encodeURIComponent(s);
-}
-
-function link(ctx, path, label) {
-  const a = h('a', { href: path }, label);
-  a.addEventListener('click', (e) => {
-    if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) {
-      e.preventDefault();
-      ctx.navigate(path);
-    }
-  });
-  return a;
-}
-
-function section(title, testid, ...children) {
-  return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
-}
-
-/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
-function table({ testid, columns, rows, cells }) {
-  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
-    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
-}
-
-function pagedTable(spec) {
-  const wrap = h('div', { class: 'paged' });
-  let page = 0;
-  const pages = Math.max(1, Math.ceil(spec.rows.length / PAGE));
-  const draw = () => {
-    wrap.replaceChildren(table({ ...spec, rows: spec.rows.slice(page * PAGE, (page + 1) * PAGE) }));
-    if (pages > 1) {
-      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
-      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
-      prev.disabled = page === 0;
-      next.disabled = page === pages - 1;
-      prev.onclick = () => { page--; draw(); };
-      next.onclick = () => { page++; draw(); };
-      wrap.append(h('div', { class: 'pager' }, prev, ` page ${page + 1} of ${pages} (${spec.rows.length}) `, next));
-    }
-  };
-  draw();
-  return wrap;
-}

@@ -2,6 +2,8 @@
 // drifted column (the bins of the run's own HTML report), performance over time, the worst slices, alerts and runs.
 // Data: /api/v1/monitors, …/{id}/runs, …/runs/{run}, …/runs/{run}/report.html, …/{id}/alerts.
 
+import { h, enc, fmt, link, section, table, pagedTable, shortTime } from './parts.js';
+
 const PAGE = 20; // runs per page; the newest page's runs are read in full for the charts
 
 export async function render(root, params, ctx) {
@@ -243,80 +245,6 @@ async function reportBins(ctx, path, column) {
 
 // ---- small DOM kit (kept in this file, see the console contract) ----
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, val] of Object.entries(attrs)) {
-    el.setAttribute(k, val);
-  }
-  for (const c of children.flat()) {
-    if (c != null && c !== false) {
-      el.append(c instanceof Node ? c : String(c));
-    }
-  }
-  return el;
-}
-
-function enc(s) {
-  return encodeURIComponent(s);
-}
-
-function fmt(x) {
-  if (x == null || Number.isNaN(x)) {
-    return '—';
-  }
-  if (typeof x !== 'number') {
-    return String(x);
-  }
-  if (Number.isInteger(x)) {
-    return String(x);
-  }
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 2);
-}
-
-function link(ctx, path, label) {
-  const a = h('a', { href: path }, label);
-  a.addEventListener('click', (e) => {
-    if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) {
-      e.preventDefault();
-      ctx.navigate(path);
-    }
-  });
-  return a;
-}
-
-function section(title, testid, ...children) {
-  return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
-}
-
-/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
-function table({ testid, columns, rows, cells }) {
-  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
-    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
-}
-
-/** A table shown PAGE rows at a time, with previous/next buttons. */
-function pagedTable(spec) {
-  const wrap = h('div', { class: 'paged' });
-  let page = 0;
-  const pages = Math.max(1, Math.ceil(spec.rows.length / PAGE));
-  const draw = () => {
-    wrap.replaceChildren(table({ ...spec, rows: spec.rows.slice(page * PAGE, (page + 1) * PAGE) }));
-    if (pages > 1) {
-      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
-      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
-      prev.disabled = page === 0;
-      next.disabled = page === pages - 1;
-      prev.onclick = () => { page--; draw(); };
-      next.onclick = () => { page++; draw(); };
-      wrap.append(h('div', { class: 'pager' }, prev, ` page ${page + 1} of ${pages} (${spec.rows.length}) `, next));
-    }
-  };
-  draw();
-  return wrap;
-}
-
 async function text(ctx, path) {
   return String(await ctx.api.get(path, { Accept: 'text/html' }));
 }
@@ -336,10 +264,4 @@ function lineChart(ctx, el, { x, series, log = false, yName }) {
     series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
       lineStyle: { type: s.dash ? 'dashed' : 'solid', width: s.width || 2 } })),
   });
-}
-
-/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
-function shortTime(s) {
-  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
-  return m ? m[1].replace('T', ' ') : String(s);
 }

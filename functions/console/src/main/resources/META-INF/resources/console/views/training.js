@@ -2,6 +2,8 @@
 // hyperparameters against the metric, the best trial, the refit run and the registered version; and a comparison of
 // runs across the jobs' MLflow experiments. Data: /api/v1/training-jobs[/{id}], /api/2.0/mlflow/runs/search.
 
+import { h, enc, fmt, link, section, table, pagedTable, fact } from './parts.js';
+
 const PAGE = 20;
 const STATES = ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -208,10 +210,6 @@ function registered(ctx, r) {
     `${r.model} v${r.version}${r.alias ? ' @' + r.alias : ''}`);
 }
 
-function fact(term, value, testid) {
-  return [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
-}
-
 function stateBadge(state) {
   return h('span', { class: `badge state-${String(state).toLowerCase()}`, 'data-testid': 'state' }, state);
 }
@@ -221,76 +219,3 @@ function usd(x) {
 }
 
 // ---- small DOM kit (kept in this file, see the console contract) ----
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, val] of Object.entries(attrs)) {
-    el.setAttribute(k, val);
-  }
-  for (const c of children.flat()) {
-    if (c != null && c !== false) {
-      el.append(c instanceof Node ? c : String(c));
-    }
-  }
-  return el;
-}
-
-function enc(s) {
-  return encodeURIComponent(s);
-}
-
-function fmt(x) {
-  if (x == null || Number.isNaN(x)) {
-    return '—';
-  }
-  if (typeof x !== 'number') {
-    return String(x);
-  }
-  if (Number.isInteger(x)) {
-    return String(x);
-  }
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 2);
-}
-
-function link(ctx, path, label) {
-  const a = h('a', { href: path }, label);
-  a.addEventListener('click', (e) => {
-    if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) {
-      e.preventDefault();
-      ctx.navigate(path);
-    }
-  });
-  return a;
-}
-
-function section(title, testid, ...children) {
-  return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
-}
-
-/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
-function table({ testid, columns, rows, cells }) {
-  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
-    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
-}
-
-function pagedTable(spec) {
-  const wrap = h('div', { class: 'paged' });
-  let page = 0;
-  const pages = Math.max(1, Math.ceil(spec.rows.length / PAGE));
-  const draw = () => {
-    wrap.replaceChildren(table({ ...spec, rows: spec.rows.slice(page * PAGE, (page + 1) * PAGE) }));
-    if (pages > 1) {
-      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
-      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
-      prev.disabled = page === 0;
-      next.disabled = page === pages - 1;
-      prev.onclick = () => { page--; draw(); };
-      next.onclick = () => { page++; draw(); };
-      wrap.append(h('div', { class: 'pager' }, prev, ` page ${page + 1} of ${pages} (${spec.rows.length}) `, next));
-    }
-  };
-  draw();
-  return wrap;
-}

@@ -1,0 +1,88 @@
+// Small DOM and formatting helpers shared by the insight views (features, monitoring, experiments, training,
+// latency): one copy here instead of one per view.
+
+/** Rows per page of a client-side paged table. */
+export const PAGE = 20;
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, val] of Object.entries(attrs)) {
+    el.setAttribute(k, val);
+  }
+  for (const c of children.flat()) {
+    if (c != null && c !== false) {
+      el.append(c instanceof Node ? c : String(c));
+    }
+  }
+  return el;
+}
+
+export function enc(s) {
+  return encodeURIComponent(s);
+}
+
+export function fmt(x) {
+  if (x == null || Number.isNaN(x)) {
+    return '—';
+  }
+  if (typeof x !== 'number') {
+    return String(x);
+  }
+  if (Number.isInteger(x)) {
+    return String(x);
+  }
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(2) : x.toFixed(a < 1 ? 4 : 2);
+}
+
+export function link(ctx, path, label) {
+  const a = h('a', { href: path }, label);
+  a.addEventListener('click', (e) => {
+    if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) {
+      e.preventDefault();
+      ctx.navigate(path);
+    }
+  });
+  return a;
+}
+
+export function section(title, testid, ...children) {
+  return h('section', { 'data-testid': testid }, h('h2', {}, title), ...children);
+}
+
+/** A table in the shell's scrolling wrapper (wide tables scroll inside it on a narrow screen). */
+export function table({ testid, columns, rows, cells }) {
+  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
+    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...cells(r).map((c) => h('td', {}, c)))))));
+}
+
+export function pagedTable(spec) {
+  const wrap = h('div', { class: 'paged' });
+  let page = 0;
+  const pages = Math.max(1, Math.ceil(spec.rows.length / PAGE));
+  const draw = () => {
+    wrap.replaceChildren(table({ ...spec, rows: spec.rows.slice(page * PAGE, (page + 1) * PAGE) }));
+    if (pages > 1) {
+      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
+      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
+      prev.disabled = page === 0;
+      next.disabled = page === pages - 1;
+      prev.onclick = () => { page--; draw(); };
+      next.onclick = () => { page++; draw(); };
+      wrap.append(h('div', { class: 'pager' }, prev, ` page ${page + 1} of ${pages} (${spec.rows.length}) `, next));
+    }
+  };
+  draw();
+  return wrap;
+}
+
+/** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
+export function shortTime(s) {
+  const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
+  return m ? m[1].replace('T', ' ') : String(s);
+}
+
+export function fact(term, value, testid) {
+  return [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
+}
