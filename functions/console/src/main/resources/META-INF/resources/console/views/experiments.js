@@ -3,7 +3,7 @@
 // ratio check, and the decisions with the evidence they were made on. Data: /api/v1/experiments[/{id}[/results|
 // /decisions]].
 
-import { h, enc, fmt, link, section, table, pagedTable, shortTime } from './parts.js';
+import { h, enc, fmt, link, section, table, pagedTable, lineChart } from './parts.js';
 const STATES = ['', 'draft', 'running', 'paused', 'stopped'];
 
 export async function render(root, params, ctx) {
@@ -196,23 +196,6 @@ function forest(results) {
   add('text', { x: x(0) - 4, y: rows.length * rowH + 16, 'font-size': 11 }, '0');
   add('text', { x: x(hi) - 30, y: rows.length * rowH + 16, 'font-size': 11 }, pct(hi));
   return h('figure', {}, svg, h('figcaption', {}, 'Relative lift and its confidence interval'));
-}
-
-/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
-function lineChart(ctx, el, { x, series, log = false, yName }) {
-  return ctx.ui.chart(el, {
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 64, top: 36, bottom: 36 },
-    xAxis: { type: 'category', data: x.map(shortTime) },
-    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
-    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
-      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
-      scale: true }] : [])],
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
-      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
-  });
 }
 
 function stateBadge(state) {

@@ -3,7 +3,7 @@
 // seconds while the page is open for throughput; and, where a monitor watches the version, the latency and requests
 // per second of each monitored window (…/monitors/{id}/runs/{run} `latency`).
 
-import { h, enc, link, section, table, pagedTable, shortTime } from './parts.js';
+import { h, enc, link, section, table, pagedTable, shortTime, lineChart } from './parts.js';
 
 const PAGE = 20;
 const POLL_MS = 3000;
@@ -130,23 +130,6 @@ async function version(root, params, ctx) {
     series: [{ name: 'p50 ms', values: windows.map((w) => w.p50_ms) },
       { name: 'p95 ms', values: windows.map((w) => w.p95_ms) },
       { name: 'requests/s', values: windows.map((w) => w.requests_per_second), axis: 1 }],
-  });
-}
-
-/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
-function lineChart(ctx, el, { x, series, log = false, yName }) {
-  return ctx.ui.chart(el, {
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 64, top: 36, bottom: 36 },
-    xAxis: { type: 'category', data: x.map(shortTime) },
-    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
-    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
-      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
-      scale: true }] : [])],
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
-      lineStyle: s.dash ? { type: 'dashed' } : undefined })),
   });
 }
 

@@ -2,7 +2,7 @@
 // drifted column (the bins of the run's own HTML report), performance over time, the worst slices, alerts and runs.
 // Data: /api/v1/monitors, …/{id}/runs, …/runs/{run}, …/runs/{run}/report.html, …/{id}/alerts.
 
-import { h, enc, fmt, link, section, table, pagedTable, shortTime } from './parts.js';
+import { h, enc, fmt, link, section, table, pagedTable, lineChart } from './parts.js';
 
 const PAGE = 20; // runs per page; the newest page's runs are read in full for the charts
 
@@ -247,21 +247,4 @@ async function reportBins(ctx, path, column) {
 
 async function text(ctx, path) {
   return String(await ctx.api.get(path, { Accept: 'text/html' }));
-}
-
-/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
-function lineChart(ctx, el, { x, series, log = false, yName }) {
-  return ctx.ui.chart(el, {
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0, type: 'scroll' },
-    grid: { left: 64, right: 64, top: 36, bottom: 36 },
-    xAxis: { type: 'category', data: x.map(shortTime) },
-    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
-    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
-      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
-    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
-      scale: true }] : [])],
-    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
-      lineStyle: { type: s.dash ? 'dashed' : 'solid', width: s.width || 2 } })),
-  });
 }

@@ -86,3 +86,21 @@ export function shortTime(s) {
 export function fact(term, value, testid) {
   return [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
 }
+
+/** A line chart of `series` ({name, values, dash?, width?, axis?}) over the times `x`; `log` for a log y axis. */
+/** An ECharts line chart over categories (window ends, days); `log` for values spanning orders of magnitude. */
+export function lineChart(ctx, el, { x, series, log = false, yName }) {
+  return ctx.ui.chart(el, {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 64, right: 64, top: 36, bottom: 36 },
+    xAxis: { type: 'category', data: x.map(shortTime) },
+    // a series with `axis: 1` (another unit, e.g. requests/s beside milliseconds) gets its own axis on the right
+    yAxis: [{ type: log ? 'log' : 'value', name: yName, scale: !log,
+      axisLabel: log ? { formatter: (v) => Number(v).toExponential(0) } : {} },
+    ...(series.some((s) => s.axis === 1) ? [{ type: 'value', name: series.find((s) => s.axis === 1).name,
+      scale: true }] : [])],
+    series: series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: true, yAxisIndex: s.axis || 0,
+      lineStyle: { type: s.dash ? 'dashed' : 'solid', width: s.width || 2 } })),
+  });
+}
