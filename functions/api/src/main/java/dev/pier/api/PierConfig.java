@@ -251,6 +251,15 @@ public interface PierConfig {
      */
     @WithDefault("10s")
     Duration bodyReadTimeout();
+
+    /**
+     * How much lower than the HTTP I/O threads' the worker threads that run predictions are scheduled: their nice value
+     * is raised by this much (Linux, at a thread's first prediction), so under a CPU-bound overload the I/O threads —
+     * which answer health checks, 429s and small requests — still run at once instead of taking a fair share among
+     * dozens of busy workers. 0 leaves threads as they are; elsewhere than on Linux it does nothing.
+     */
+    @WithDefault("10")
+    int workerNice();
   }
 
   interface Demo {

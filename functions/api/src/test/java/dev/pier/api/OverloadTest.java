@@ -84,6 +84,41 @@ class OverloadTest {
   }
 
   @Test
+  void theWorkerThatScoresALargeRequestRunsBelowTheIoThreads() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/task")),
+        "thread priorities are Linux's");
+    for (int i = 0; i < 8; i++) { // on workers (the body is over 64 KiB); whichever workers ran them are lowered
+      given().contentType(ContentType.JSON).body(rows(5000)).post("/v2/models/demo/infer").then().statusCode(200);
+    }
+    Map<String, Integer> nice = threadNiceValues();
+    int base = nice.entrySet().stream().filter(e -> e.getKey().startsWith("vert.x-eventloo"))
+        .mapToInt(Map.Entry::getValue).max().orElseThrow();
+    assertThat(nice.entrySet().stream().filter(e -> e.getKey().startsWith("vert.x-eventloo"))
+        .map(Map.Entry::getValue)).as("I/O threads keep their priority").containsOnly(base);
+    assertThat(nice.entrySet().stream().filter(e -> e.getKey().startsWith("executor-threa"))
+        .map(Map.Entry::getValue)).as("workers that scored: pier.limits.worker-nice (10) lower")
+        .contains(Math.min(19, base + 10));
+  }
+
+  /** Each thread of this process, by name (as /proc has it: 15 characters, with its id) → its nice value. */
+  private static Map<String, Integer> threadNiceValues() throws IOException {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+      for (java.nio.file.Path task : tasks.toList()) {
+        try {
+          String stat = java.nio.file.Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.put(name + "#" + task.getFileName(), Integer.parseInt(after[16])); // field 19: nice
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
   void aSmallRequestToAModelAtItsLimitIsRefusedWith429AndRetryAfter() {
     takeEveryPermitOfDemo();
     given().contentType(ContentType.JSON).body(ROW).post("/v2/models/demo/versions/production/infer")
