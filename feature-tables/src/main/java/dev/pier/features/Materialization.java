@@ -64,6 +64,7 @@ public final class Materialization {
   private final MaterializationWorkflow workflow;
   private final FeatureObserver observer;
   private volatile FeatureProfiles profiles = FeatureProfiles.NONE;
+  private final OnlineStatistics statistics;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
@@ -80,6 +81,12 @@ public final class Materialization {
     this.online = online;
     this.clock = clock;
     this.workflow = new MaterializationWorkflow(this, runner);
+    this.statistics = new OnlineStatistics(dynamo, table, clock, observer);
+  }
+
+  /** Freshness and pushed-value statistics, kept in this table. */
+  public OnlineStatistics statistics() {
+    return statistics;
   }
 
   /** Starts a job over {@code [start, end)} for the views (all online views when empty); 400 naming bad input. */
@@ -189,6 +196,7 @@ public final class Materialization {
   /** Profiles each chunk's values while writing it ({@link FeatureProfiles}); none by default. */
   public void profileWith(FeatureProfiles profiles) {
     this.profiles = java.util.Objects.requireNonNull(profiles);
+    statistics.profileWith(profiles);
   }
 
   /** A feature's profile in the discovery API, from the latest materialization of its view that finished. */
@@ -380,6 +388,7 @@ public final class Materialization {
     long rows = 0;
     Map<String, Long> nulls = new LinkedHashMap<>();
     view.schema().forEach(f -> nulls.put(f.name(), 0L));
+    Instant newest = null;
     try (Connection db = DuckDb.open("materialization", true); Statement s = db.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       List<OnlineStore.Row> batch = new ArrayList<>(WRITE_BATCH);
@@ -390,6 +399,9 @@ public final class Materialization {
           key.add(HistoricalRetrieval.value(rs, i + 1, type));
         }
         Instant eventTime = Timestamps.fromMicros(rs.getLong(keys.size() + 1));
+        if (newest == null || eventTime.isAfter(newest)) {
+          newest = eventTime;
+        }
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < view.schema().size(); i++) {
           Field f = view.schema().get(i);
@@ -411,6 +423,7 @@ public final class Materialization {
       online.write(view, batch);
       rows += batch.size();
       observer.materialized(view.name(), rows, nulls);
+      statistics.wrote(view.name(), newest);
       nullCounts.putAll(nulls);
     } catch (SQLException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
