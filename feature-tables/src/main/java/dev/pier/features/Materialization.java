@@ -39,8 +39,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * harmless (the writes are conditional on event time). A view's watermark (for {@code materialize-incremental})
  * advances to {@code end} only once all its chunks are written.
  *
- * <p>Not yet: schedules, per-row-group chunks inside large files, and the AWS feature worker Lambda (DuckDB does not
- * fit the Lambda zip), so the CDK does not deploy the state machine yet.
+ * <p>In AWS the jobs run as executions of the deployed state machine ({@link #launchWith}), whose tasks the feature
+ * worker Lambda ({@link FeatureWorkerHandler}) runs. Not yet: per-row-group chunks inside large files.
  */
 public final class Materialization {
   static final String JOBS = "materialization";
@@ -65,6 +65,7 @@ public final class Materialization {
   private final FeatureObserver observer;
   private volatile FeatureProfiles profiles = FeatureProfiles.NONE;
   private final OnlineStatistics statistics;
+  private volatile java.util.function.Consumer<String> launcher;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
@@ -81,6 +82,7 @@ public final class Materialization {
     this.online = online;
     this.clock = clock;
     this.workflow = new MaterializationWorkflow(this, runner);
+    this.launcher = workflow::launch;
     this.statistics = new OnlineStatistics(dynamo, table, clock, observer);
   }
 
@@ -155,8 +157,16 @@ public final class Materialization {
   }
 
   private Job submit(Job job) {
-    workflow.launch(job.id());
+    launcher.accept(job.id());
     return job;
+  }
+
+  /**
+   * Jobs are started by {@code launcher} (given the job's id) instead of on this process's local runner: in AWS, as
+   * executions of the feature-materialization state machine ({@link StepFunctionsLauncher}).
+   */
+  public void launchWith(java.util.function.Consumer<String> launcher) {
+    this.launcher = java.util.Objects.requireNonNull(launcher);
   }
 
   /** Submits every RUNNING job again: after a restart, each goes on from its first chunk not yet done. */
@@ -164,7 +174,7 @@ public final class Materialization {
     int n = 0;
     for (Map<String, AttributeValue> item : jobs()) {
       if ("RUNNING".equals(item.get("state").s())) {
-        workflow.launch(item.get("sk").s());
+        launcher.accept(item.get("sk").s());
         n++;
       }
     }
