@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.sfn.SfnClient;
  * <p>Configured by environment: {@code PIER_FEATURES_TABLE} (definitions, jobs, watermarks, statistics),
  * {@code PIER_FEATURES_ONLINE_TABLE}, {@code PIER_FEATURES_STATE_MACHINE_ARN}, {@code AWS_REGION}. After each
  * written chunk and finished job it prints the views' freshness as CloudWatch embedded metrics
- * ({@code Pier/Features}: {@code OnlineAgeSeconds}, {@code MaterializationLagSeconds}, per view and overall), which
+ * ({@code Pier/Features}: {@code OnlineAgeSeconds}, {@code MaterializationLagSeconds},
+ * {@code MaterializationLagBehindSourceSeconds}, per view and overall), which
  * the freshness alarms watch.
  *
  * <p>It deliberately does not implement {@code RequestStreamHandler}: Lambda's Java runtime calls a public
@@ -90,6 +91,10 @@ public final class FeatureWorkerHandler {
       if (f.materializationLagSeconds() != null) {
         list.addObject().put("Name", "MaterializationLagSeconds").put("Unit", "Seconds");
         line.put("MaterializationLagSeconds", f.materializationLagSeconds());
+      }
+      if (f.lagBehindSourceSeconds() != null) {
+        list.addObject().put("Name", "MaterializationLagBehindSourceSeconds").put("Unit", "Seconds");
+        line.put("MaterializationLagBehindSourceSeconds", f.lagBehindSourceSeconds());
       }
       if (!list.isEmpty()) {
         metrics.println(line);

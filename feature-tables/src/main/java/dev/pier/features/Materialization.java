@@ -334,6 +334,7 @@ public final class Materialization {
     Map<String, FeatureProfiles.Profile> built = new LinkedHashMap<>();
     Map<String, Long> nulls = new LinkedHashMap<>();
     long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end(), built, nulls);
+    statistics.sourceSeen(view.name(), newestIn(source, file, m.hive()));
     if (!built.isEmpty()) {
       saveChunkProfiles(id, chunk, rows, built, nulls);
     }
@@ -441,6 +442,21 @@ public final class Materialization {
           + source.path() + " does not match the view's schema: " + message);
     }
     return rows;
+  }
+
+  /** The newest event time in a file of the view's source, whatever the job's window (the source's freshness). */
+  private static Instant newestIn(DataSource.Parquet source, Path file, boolean hive) {
+    try (Connection db = DuckDb.open("materialization"); Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT epoch_us(max(CAST(" + OfflineStore.quote(source.timestampField())
+            + " AS TIMESTAMP))) FROM read_parquet('" + file.toString().replace("'", "''") + "', hive_partitioning = "
+            + hive + ")")) {
+      rs.next();
+      long us = rs.getLong(1);
+      return rs.wasNull() ? null : Timestamps.fromMicros(us);
+    } catch (SQLException e) {
+      throw PierException.badRequest("file " + file.getFileName() + " of " + source.path() + ": "
+          + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
+    }
   }
 
   /** Records a chunk as written (only while the job runs: a job marked FAILED elsewhere stays so). */

@@ -50,13 +50,16 @@ public final class OnlineStatistics {
 
   /**
    * A view's freshness: the newest event time among its online values and its age now; the materialization
-   * watermark and its lag behind now (null when never materialized).
+   * watermark and its lag behind now (null when never materialized); the newest event time materialization has seen in
+   * the view's offline source files and how far the watermark is behind it (0 when it is past it).
    */
   public record Freshness(@JsonProperty("newest_online_event_time") Instant newestOnline,
       @JsonProperty("newest_online_age_seconds") Double newestOnlineAgeSeconds,
       @JsonProperty("materialization_watermark") Instant watermark,
       @JsonProperty("materialization_lag_seconds") Double materializationLagSeconds,
-      @JsonProperty("last_push_at") Instant lastPush) {}
+      @JsonProperty("last_push_at") Instant lastPush,
+      @JsonProperty("source_newest_event_time") Instant sourceNewest,
+      @JsonProperty("materialization_lag_behind_source_seconds") Double lagBehindSourceSeconds) {}
 
   /** Rows written to a view's online store (by any writer) whose newest event time is {@code newest}. */
   public void wrote(String view, Instant newest) {
@@ -72,6 +75,22 @@ public final class OnlineStatistics {
           .expressionAttributeValues(Map.of(":t", num(us), ":iso", str(newest.toString()))));
     } catch (ConditionalCheckFailedException e) {
       // a newer value is already online
+    }
+  }
+
+  /** Materialization read a file of {@code view}'s offline source whose newest event time is {@code newest}. */
+  public void sourceSeen(String view, Instant newest) {
+    if (newest == null) {
+      return;
+    }
+    long us = Timestamps.micros(newest);
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(key(FRESHNESS, view))
+          .updateExpression("SET source_newest_us = :t, source_newest = :iso")
+          .conditionExpression("attribute_not_exists(source_newest_us) OR source_newest_us < :t")
+          .expressionAttributeValues(Map.of(":t", num(us), ":iso", str(newest.toString()))));
+    } catch (ConditionalCheckFailedException e) {
+      // a newer source row was seen before
     }
   }
 
@@ -152,13 +171,17 @@ public final class OnlineStatistics {
   public Freshness freshness(String view, Instant watermark) {
     Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
         .key(key(FRESHNESS, view))).item();
-    Instant newest = item == null || item.isEmpty() ? null : Instant.parse(item.get("newest").s());
+    Instant newest = item == null || !item.containsKey("newest") ? null : Instant.parse(item.get("newest").s());
+    Instant source = item == null || !item.containsKey("source_newest") ? null
+        : Instant.parse(item.get("source_newest").s());
     Map<String, AttributeValue> pushed = dynamo.getItem(b -> b.tableName(table).consistentRead(true)
         .key(key(PUSHED, view))).item();
     Instant lastPush = pushed == null || pushed.isEmpty() ? null : Instant.parse(pushed.get("last_push").s());
     Instant now = clock.instant();
+    Double behindSource = source == null || watermark == null ? null
+        : watermark.isBefore(source) ? seconds(source, watermark) : 0.0;
     return new Freshness(newest, newest == null ? null : seconds(now, newest), watermark,
-        watermark == null ? null : seconds(now, watermark), lastPush);
+        watermark == null ? null : seconds(now, watermark), lastPush, source, behindSource);
   }
 
   /**

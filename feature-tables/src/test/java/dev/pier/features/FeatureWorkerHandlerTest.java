@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -144,6 +145,19 @@ class FeatureWorkerHandlerTest {
     assertThat(last.path("FeatureView").asText()).isEqualTo("driver_hourly_stats");
     assertThat(last.path("MaterializationLagSeconds").asDouble()).isEqualTo(12 * 3600.0);
     assertThat(last.has("OnlineAgeSeconds")).isTrue();
+    // the source's newest row (driver_stats.csv) is later than the 12 h watermark: the lag behind the source
+    var freshness = materialization.statistics().freshness("driver_hourly_stats",
+        materialization.watermark("driver_hourly_stats"));
+    assertThat(freshness.sourceNewest()).isEqualTo(newestInFixture());
+    assertThat(last.path("MaterializationLagBehindSourceSeconds").asDouble()).isEqualTo(
+        (double) Duration.between(T0.plus(Duration.ofHours(12)), newestInFixture()).toSeconds());
+  }
+
+  /** The newest event_timestamp of the fixture's driver_stats.csv, read the way the CSV is written. */
+  private static Instant newestInFixture() throws Exception {
+    return Files.readAllLines(OfflineFixture.FIXTURES.resolve("driver_stats.csv")).stream().skip(1)
+        .filter(l -> !l.isBlank()).map(l -> java.time.LocalDateTime.parse(l.split(",")[1].replace(' ', 'T'))
+            .toInstant(ZoneOffset.UTC)).max(Instant::compareTo).orElseThrow();
   }
 
   @Test

@@ -155,6 +155,16 @@ class OnlineStatisticsTest {
     s.statistics().wrote("speed", Instant.parse("2026-12-06T11:45:00Z"));
     s.statistics().wrote("speed", Instant.parse("2026-12-06T01:00:00Z"));
     assertThat(s.statistics().freshness("speed", null).newestOnline()).isEqualTo(Instant.parse("2026-12-06T11:45:00Z"));
+
+    // the source's newest row seen by materialization, and how far a watermark is behind it (0 once past it)
+    s.statistics().sourceSeen("speed", Instant.parse("2026-12-06T10:00:00Z"));
+    s.statistics().sourceSeen("speed", Instant.parse("2026-12-06T07:00:00Z"));
+    var behind = s.statistics().freshness("speed", Instant.parse("2026-12-06T09:30:00Z"));
+    assertThat(behind.sourceNewest()).isEqualTo(Instant.parse("2026-12-06T10:00:00Z"));
+    assertThat(behind.lagBehindSourceSeconds()).isEqualTo(1800.0);
+    assertThat(s.statistics().freshness("speed", Instant.parse("2026-12-06T10:30:00Z")).lagBehindSourceSeconds())
+        .isEqualTo(0.0);
+    assertThat(behind.newestOnline()).isEqualTo(Instant.parse("2026-12-06T11:45:00Z"));
   }
 
   @Test
