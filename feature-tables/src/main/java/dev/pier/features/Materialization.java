@@ -116,6 +116,11 @@ public final class Materialization {
     return submit(create(starts, end));
   }
 
+  /** Whether any applied feature view is online (something for a scheduled incremental job to do). */
+  public boolean hasOnlineViews() {
+    return registry.catalog().featureViews().values().stream().anyMatch(FeatureView::online);
+  }
+
   private List<FeatureView> views(List<String> names) {
     Catalog catalog = registry.catalog();
     List<FeatureView> out = new ArrayList<>();

@@ -60,6 +60,10 @@ public final class MaterializationTasks {
         case "materialize-incremental" -> {
           List<String> views = new ArrayList<>();
           payload.path("feature_views").forEach(v -> views.add(v.asText()));
+          if (views.isEmpty() && !steps.hasOnlineViews()) {
+            // the schedule of a deployment with no online view yet: nothing to do, and not an error
+            yield NODES.objectNode().put("state", "SKIPPED").put("reason", "no online feature view");
+          }
           Materialization.Job job = steps.startIncremental(clock.instant(), views);
           yield NODES.objectNode().put("id", job.id()).put("state", job.state().name());
         }

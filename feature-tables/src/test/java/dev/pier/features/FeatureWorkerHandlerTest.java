@@ -194,6 +194,20 @@ class FeatureWorkerHandlerTest {
   }
 
   @Test
+  void aScheduleWithNoOnlineViewYetDoesNothingAndIsNoError() throws Exception {
+    OfflineFixture.Tables empty = fixture.fresh("entities: [{name: driver, join_keys: [driver_id], value_type: INT64}]");
+    Materialization none = new Materialization(fixture.standIns.clients.dynamoDb(), empty.registryTable(),
+        empty.registry(), empty.offline(), empty.store(), unused, Clock.fixed(NOW, ZoneOffset.UTC));
+    none.launchWith(launched::add);
+    handler = new FeatureWorkerHandler(none, Clock.fixed(NOW, ZoneOffset.UTC), new PrintStream(metrics));
+
+    JsonNode answer = invoke(JSON.readTree("{\"action\": \"materialize-incremental\"}"));
+
+    assertThat(answer.path("state").asText()).isEqualTo("SKIPPED");
+    assertThat(launched).isEmpty();
+  }
+
+  @Test
   void unknownActionsAndJobsAreInvalidNotRetriedAndNamedAsTheAslMatches() {
     assertThatThrownBy(() -> invoke(JSON.readTree("{\"action\": \"nope\"}")))
         .isInstanceOfSatisfying(FeaturesInvalidError.class,
