@@ -281,6 +281,56 @@ class OnDemandFeatureViewTest {
     }
   }
 
+  /** More rows than a page: every page boundary keeps each row's own inputs (checked against the inline path). */
+  @Test
+  void anEntitySourceOfSeveralPagesComputesEachRowFromItsOwnJoinedInputs() throws Exception {
+    int copies = 200; // 46 fixture rows × 200 = 9,200 rows: three pages of 4,096
+    Path file = work.resolve("pages-" + t.n() + ".parquet");
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " ((c * 46 + i) % 7)::DOUBLE AS x, 'gold' AS tier FROM (SELECT *, row_number() OVER () - 1 AS i FROM"
+          + " read_csv('" + OfflineFixture.FIXTURES.resolve("entity_rows.csv") + "')), range(" + copies + ") r(c)"
+          + " ORDER BY c, i) TO '" + file + "' (FORMAT parquet)");
+    }
+    fixture.standIns.clients.s3().putObject(b -> b.bucket("offline").key("entities/pages-" + t.n() + ".parquet"),
+        software.amazon.awssdk.core.sync.RequestBody.fromFile(file));
+    List<String[]> entityRows = csv("entity_rows.csv");
+    ArrayNode rows = JSON.createArrayNode();
+    for (int n = 0; n < copies * entityRows.size(); n++) {
+      String[] r = entityRows.get(n % entityRows.size());
+      rows.addObject().put("driver_id", Long.parseLong(r[0])).put("event_timestamp", r[2]).put("x", n % 7)
+          .put("tier", "gold");
+    }
+    HistoricalRetrieval historical = new HistoricalRetrieval(t.registry(), t.offline());
+    var inline = historical.retrieve(List.of("driver_ratios:ratio"), null, rows, false);
+
+    var result = historical.retrieveToParquet(List.of("driver_ratios:ratio"), null,
+        "s3://offline/entities/pages-" + t.n() + ".parquet", "s3://offline/out/pages-" + t.n() + ".parquet", false);
+
+    assertThat(result.rows()).isEqualTo(rows.size()).isGreaterThan(2L * HistoricalRetrieval.PAGE);
+    Path out = work.resolve("pages-out-" + t.n() + ".parquet");
+    fixture.standIns.clients.s3().getObject(b -> b.bucket("offline").key("out/pages-" + t.n() + ".parquet"), out);
+    int present = 0;
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement();
+        var rs = s.executeQuery("SELECT x, ratio FROM '" + out + "'")) {
+      for (int n = 0; n < rows.size(); n++) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getDouble("x")).as("row " + n).isEqualTo(n % 7);
+        JsonNode want = inline.rows().get(n).get("ratio");
+        Object got = rs.getObject("ratio");
+        if (want.isNull()) {
+          assertThat(got).as("row " + n).isNull();
+        } else {
+          present++;
+          assertThat(((Number) got).doubleValue()).as("row " + n).isCloseTo(want.asDouble(), within(1e-12));
+        }
+      }
+      assertThat(rs.next()).isFalse();
+    }
+    // as many values as pandas found a conv_rate for, in every copy (the rest are null: no row within the ttl)
+    assertThat(present).isEqualTo(copies * (int) csv("expected.csv").stream().filter(r -> !r[4].isEmpty()).count());
+  }
+
   @Test
   void anEntitySourceWithoutARequestColumnOrWithAMistypedOneIsA400NamingIt() throws Exception {
     HistoricalRetrieval historical = new HistoricalRetrieval(t.registry(), t.offline());
