@@ -303,6 +303,8 @@ public final class FeaturesStack extends Stack {
             "PIER_FEATURES_TABLE", table.getTableName(),
             "PIER_FEATURES_ONLINE_TABLE", onlineTable.getTableName(),
             "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
+            // DuckDB wants a home directory (Lambda sets none) and a writable one: /tmp is the only such place
+            "HOME", "/tmp",
             "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))
         .role(role)
         .logGroup(logs)

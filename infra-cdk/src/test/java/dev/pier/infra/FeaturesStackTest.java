@@ -73,7 +73,8 @@ class FeaturesStackTest {
         "Environment", Map.of("Variables", Match.objectLike(Map.of(
             "PIER_FEATURES_TABLE", Match.anyValue(),
             "PIER_FEATURES_ONLINE_TABLE", Match.anyValue(),
-            "PIER_FEATURES_STATE_MACHINE_ARN", Match.anyValue())))));
+            "PIER_FEATURES_STATE_MACHINE_ARN", Match.anyValue(),
+            "HOME", "/tmp")))));
     prod.hasResourceProperties("AWS::Lambda::Function", Map.of("Handler", handler, "Runtime", "java21"));
   }
 
