@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * What the feature store tells monitoring (the api app turns it into Prometheus/EMF metrics): each lookup's latency
- * and statuses per view, the event times of the values served (their staleness), each materialized chunk's rows and
- * nulls per feature, and each watermark advanced. Called on the lookup's thread: implementations only count.
+ * and statuses per view, the event times of the values served (their staleness), each materialized or pushed chunk's rows and
+ * nulls per feature, the newest event time written online, and each watermark advanced. Called on the lookup's thread: implementations only count.
  */
 public interface FeatureObserver {
   FeatureObserver NONE = new FeatureObserver() {};
@@ -27,4 +27,10 @@ public interface FeatureObserver {
 
   /** A view's watermark advanced to {@code end}. */
   default void watermark(String view, Instant end) {}
+
+  /** Rows pushed online to a view: how many, and per feature how many of their values were null. */
+  default void pushed(String view, long rows, Map<String, Long> nulls) {}
+
+  /** Values written online to a view (pushed or materialized), the newest of them at {@code newest}. */
+  default void wroteOnline(String view, Instant newest) {}
 }

@@ -24,6 +24,7 @@ public final class FeaturePush {
   private final FeatureRegistry registry;
   private final OnlineStore online;
   private final OfflineStore offline;
+  private final OnlineStatistics statistics;
 
   /** Where pushed rows go, Feast's {@code to}. */
   public enum Target {
@@ -47,9 +48,15 @@ public final class FeaturePush {
       @JsonProperty("offline_object") String offlineObject) {}
 
   public FeaturePush(FeatureRegistry registry, OnlineStore online, OfflineStore offline) {
+    this(registry, online, offline, null);
+  }
+
+  /** @param statistics told of each view's rows pushed online (freshness, counts, nulls, profiles); null: none */
+  public FeaturePush(FeatureRegistry registry, OnlineStore online, OfflineStore offline, OnlineStatistics statistics) {
     this.registry = registry;
     this.online = online;
     this.offline = offline;
+    this.statistics = statistics;
   }
 
   public PushResult push(String pushSource, JsonNode df, Target to) {
@@ -191,7 +198,11 @@ public final class FeaturePush {
           OnlineStore.Row row = new OnlineStore.Row(key, times.get(i), values);
           newest.merge(key, row, (a, b) -> b.eventTime().isBefore(a.eventTime()) ? a : b);
         }
-        written.put(v.name(), online.write(v, new ArrayList<>(newest.values())));
+        List<OnlineStore.Row> pushed = new ArrayList<>(newest.values());
+        written.put(v.name(), online.write(v, pushed));
+        if (statistics != null) {
+          statistics.pushed(v, pushed);
+        }
       }
     }
     return new PushResult(rows, written, offlineObject);

@@ -62,7 +62,6 @@ public final class FeatureStore implements AutoCloseable {
     this.store = new OnlineStore(dynamo, settings.onlineTable(), pool);
     this.online = new OnlineFeatures(registry, store, clock, observer);
     this.offline = new OfflineStore(s3, settings.mirror(), sources);
-    this.push = new FeaturePush(registry, store, offline);
     this.historical = new HistoricalRetrieval(registry, offline);
     this.pointInTime = new PointInTimeLookup(registry, offline, observer);
     // one materialization at a time per process: each streams a file through DuckDB and writes with the pool
@@ -73,9 +72,10 @@ public final class FeatureStore implements AutoCloseable {
     });
     this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock,
         observer);
+    this.push = new FeaturePush(registry, store, offline, materialization.statistics());
   }
 
-  /** Profiles materialized values with {@code profiles} (DataSketches, where the server has them). */
+  /** Profiles materialized and pushed values with {@code profiles} (DataSketches, where the server has them). */
   public void profileWith(FeatureProfiles profiles) {
     materialization.profileWith(profiles);
   }

@@ -177,28 +177,43 @@ public final class HistoricalRetrieval {
   /**
    * Entity rows from a Parquet file in S3 ({@code event_timestamp}, the join keys, any other columns), joined the
    * same way and written as a Parquet file to {@code output} (default: {@code pier-historical/<id>.parquet} next to
-   * the entity file), with the entity columns first and the features after. No row limit: DuckDB does the work.
+   * the entity file), with the entity columns first and the features after, in the order asked. No row limit: DuckDB
+   * does the join. On-demand features are computed by {@link OnDemand} over the joined rows, a page of
+   * {@link #PAGE} rows at a time (the entity file's other columns are the request data), and their values go back into
+   * DuckDB, so the JVM holds one page whatever the file's size.
    */
   public ParquetResult retrieveToParquet(List<String> features, String featureService, String entitySource,
       String output, boolean fullFeatureNames) {
     Catalog catalog = registry.catalog();
     List<FeatureRef> refs = catalog.resolve(features, featureService);
-    if (!OnDemand.plan(catalog, refs).none()) {
-      throw PierException.badRequest("on-demand features (" + OnDemand.plan(catalog, refs).onDemand() + ") are"
-          + " computed for inline 'entity_rows' only, not for an 'entity_source' file");
-    }
+    OnDemand.Plan plan = OnDemand.plan(catalog, refs);
     if (entitySource == null || !entitySource.startsWith("s3://")) {
       throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
+    }
+    // the output name of each feature asked for; the inputs joined only for on-demand features get hidden columns
+    List<String> names = new ArrayList<>();
+    Map<FeatureRef, String> column = new LinkedHashMap<>();
+    for (FeatureRef r : refs) {
+      String name = fullFeatureNames ? r.fullName() : r.feature();
+      if (names.contains(name)) {
+        throw PierException.badRequest("feature name '" + name + "' is in more than one view: ask with"
+            + " \"full_feature_names\": true");
+      }
+      names.add(name);
+      column.put(r, name);
+    }
+    int hiddenColumns = 0;
+    for (FeatureRef r : plan.hidden()) {
+      column.put(r, "_pier_input_" + hiddenColumns++);
     }
     OfflineStore.Mirrored entityFiles = offline.fetch(
         new DataSource.Parquet("entity_source", entitySource, EVENT_TIMESTAMP, null, null));
     String target = output != null ? output : entitySource.substring(0, entitySource.lastIndexOf('/') + 1)
         + "pier-historical/" + java.util.UUID.randomUUID() + ".parquet";
     Map<String, List<String>> byView = new LinkedHashMap<>();
-    for (FeatureRef r : refs) {
+    for (FeatureRef r : plan.lookups()) {
       byView.computeIfAbsent(r.view(), v -> new ArrayList<>()).add(r.feature());
     }
-    List<String> names = new ArrayList<>();
     try (Connection db = DuckDb.open("historical retrieval"); Statement s = db.createStatement()) {
       try {
         // numbered in file order, so the output keeps the entity rows' order whatever DuckDB's parallel scan does
@@ -209,7 +224,10 @@ public final class HistoricalRetrieval {
       } catch (SQLException e) {
         throw PierException.badRequest("entity_source " + entitySource + ": " + firstLine(e.getMessage()));
       }
-      StringBuilder select = new StringBuilder("SELECT e.* EXCLUDE (_row, _ts)");
+      if (!plan.none()) {
+        checkRequestColumns(s, plan, entitySource);
+      }
+      StringBuilder select = new StringBuilder("e._row, e.* EXCLUDE (_row, _ts)");
       StringBuilder from = new StringBuilder(" FROM entity_rows e");
       int v = 0;
       for (var entry : byView.entrySet()) {
@@ -230,28 +248,38 @@ public final class HistoricalRetrieval {
               + view.name() + "' (" + String.join(", ", joinKeys) + "): " + firstLine(e.getMessage()));
         }
         for (int i = 0; i < entry.getValue().size(); i++) {
-          String feature = entry.getValue().get(i);
-          String name = fullFeatureNames ? view.name() + "__" + feature : feature;
-          if (names.contains(name)) {
-            throw PierException.badRequest("feature name '" + name + "' is in more than one view: ask with"
-                + " \"full_feature_names\": true");
-          }
-          names.add(name);
+          String name = column.get(new FeatureRef(view.name(), entry.getValue().get(i)));
           select.append(", CASE WHEN j").append(v).append("._within THEN j").append(v).append("._f").append(i)
               .append(" END AS ").append(OfflineStore.quote(name));
         }
         from.append(" JOIN j").append(v).append(" USING (_row)");
         v++;
       }
+      long rows;
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM entity_rows")) {
+        rs.next();
+        rows = rs.getLong(1);
+      }
+      String result;
+      if (plan.none()) {
+        result = "SELECT * EXCLUDE (_row) FROM (SELECT " + select + from + ") ORDER BY _row";
+      } else {
+        s.execute("CREATE TABLE joined AS SELECT " + select + from + " ORDER BY e._row");
+        computeOnDemand(db, catalog, plan, column, rows);
+        StringBuilder out = new StringBuilder("SELECT j.* EXCLUDE (_row");
+        for (FeatureRef r : plan.lookups()) {
+          out.append(", ").append(OfflineStore.quote(column.get(r)));
+        }
+        out.append(')');
+        for (FeatureRef r : refs) {
+          out.append(", ").append(plan.onDemand().contains(r) ? "d._od" + plan.onDemand().indexOf(r)
+              : "j." + OfflineStore.quote(column.get(r))).append(" AS ").append(OfflineStore.quote(column.get(r)));
+        }
+        result = out + " FROM joined j JOIN on_demand d USING (_row) ORDER BY j._row";
+      }
       java.nio.file.Path file = java.nio.file.Files.createTempFile("pier-historical", ".parquet");
       try {
-        s.execute("COPY (" + select + from + " ORDER BY e._row) TO '" + file.toString().replace("'", "''")
-            + "' (FORMAT parquet)");
-        long rows;
-        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM entity_rows")) {
-          rs.next();
-          rows = rs.getLong(1);
-        }
+        s.execute("COPY (" + result + ") TO '" + file.toString().replace("'", "''") + "' (FORMAT parquet)");
         offline.upload(target, file);
         return new ParquetResult(target, rows, names);
       } finally {
@@ -262,6 +290,127 @@ public final class HistoricalRetrieval {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** Rows of the joined table read and computed per page by {@link #computeOnDemand}. */
+  static final int PAGE = 4096;
+
+  /**
+   * Each request field of the on-demand features is a column of the entity file whose values all cast to the
+   * field's type; else a 400 naming the field and the first row that does not.
+   */
+  private static void checkRequestColumns(Statement s, OnDemand.Plan plan, String entitySource)
+      throws SQLException {
+    Set<String> present = new LinkedHashSet<>();
+    try (ResultSet rs = s.executeQuery("SELECT * FROM entity_rows LIMIT 0")) {
+      for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+        present.add(rs.getMetaData().getColumnName(c));
+      }
+    }
+    for (Field f : plan.requestFields()) {
+      if (!present.contains(f.name())) {
+        throw PierException.badRequest("entity_source " + entitySource + " has no column '" + f.name() + "', a"
+            + " request field of the on-demand features asked for (" + f.dtype() + ")");
+      }
+      String c = OfflineStore.quote(f.name());
+      try (ResultSet rs = s.executeQuery("SELECT min(_row) FROM entity_rows WHERE " + c + " IS NOT NULL AND TRY_CAST("
+          + c + " AS " + f.dtype().sql() + ") IS NULL")) {
+        rs.next();
+        if (rs.getObject(1) != null) {
+          throw PierException.badRequest("entity_source " + entitySource + " row " + rs.getLong(1) + ": column '"
+              + f.name() + "' is not a " + f.dtype() + " (a request field of the on-demand features asked for)");
+        }
+      } catch (SQLException e) {
+        throw PierException.badRequest("entity_source " + entitySource + ": column '" + f.name() + "' cannot be a "
+            + f.dtype() + ": " + firstLine(e.getMessage()));
+      }
+    }
+  }
+
+  /**
+   * Table {@code on_demand} ({@code _row}, {@code _od0}, …): the plan's on-demand features of every row of table
+   * {@code joined}, computed page by page from the joined inputs (null = not found) and the request columns.
+   */
+  private static void computeOnDemand(Connection db, Catalog catalog, OnDemand.Plan plan,
+      Map<FeatureRef, String> column, long rows) throws SQLException {
+    List<FeatureRef> outputs = plan.onDemand();
+    StringBuilder create = new StringBuilder("CREATE TABLE on_demand (_row BIGINT");
+    StringBuilder insert = new StringBuilder("INSERT INTO on_demand VALUES (?");
+    for (int i = 0; i < outputs.size(); i++) {
+      create.append(", _od").append(i).append(' ').append(catalog.dtype(outputs.get(i)).sql());
+      insert.append(", ?");
+    }
+    List<Field> request = plan.requestFields();
+    StringBuilder read = new StringBuilder("SELECT _row");
+    for (FeatureRef r : plan.lookups()) {
+      read.append(", ").append(readable(OfflineStore.quote(column.get(r)), catalog.dtype(r)));
+    }
+    for (Field f : request) {
+      read.append(", ").append(readable("CAST(" + OfflineStore.quote(f.name()) + " AS " + f.dtype().sql() + ")",
+          f.dtype()));
+    }
+    read.append(" FROM joined WHERE _row >= ? AND _row < ? ORDER BY _row");
+    try (Statement s = db.createStatement()) {
+      s.execute(create.append(')').toString());
+    }
+    try (PreparedStatement page = db.prepareStatement(read.toString());
+        PreparedStatement write = db.prepareStatement(insert.append(')').toString())) {
+      for (long first = 0; first < rows; first += PAGE) {
+        int n = (int) Math.min(PAGE, rows - first);
+        Map<FeatureRef, List<FeatureValue>> found = new LinkedHashMap<>();
+        plan.lookups().forEach(r -> found.put(r, new ArrayList<>(n)));
+        JsonNode[][] fields = new JsonNode[n][request.size()];
+        page.setLong(1, first);
+        page.setLong(2, first + n);
+        int row = 0;
+        try (ResultSet rs = page.executeQuery()) {
+          while (rs.next()) {
+            int c = 2;
+            for (FeatureRef r : plan.lookups()) {
+              Object value = value(rs, c++, catalog.dtype(r));
+              found.get(r).add(new FeatureValue(value, value == null ? FeatureStatus.NOT_FOUND
+                  : FeatureStatus.PRESENT, null));
+            }
+            for (int f = 0; f < request.size(); f++) {
+              Dtype t = request.get(f).dtype();
+              fields[row][f] = t.toJson(value(rs, c++, t));
+            }
+            row++;
+          }
+        }
+        long offset = first;
+        var computed = plan.compute(n, found, new OnDemand.Request() {
+          @Override
+          public JsonNode field(int r, String name) {
+            for (int f = 0; f < request.size(); f++) {
+              if (request.get(f).name().equals(name)) {
+                return fields[r][f];
+              }
+            }
+            return null;
+          }
+
+          @Override
+          public String where(int r) {
+            return "entity_source row " + (offset + r);
+          }
+        });
+        for (int r = 0; r < n; r++) {
+          write.setLong(1, first + r);
+          for (int o = 0; o < outputs.size(); o++) {
+            bind(write, o + 2, catalog.dtype(outputs.get(o)), computed.get(outputs.get(o)).get(r).value());
+          }
+          write.addBatch();
+        }
+        write.executeBatch();
+      }
+    }
+  }
+
+  /** A column as {@link #value} reads it: scalar timestamps as epoch microseconds (no time zone on the way). */
+  private static String readable(String expression, Dtype type) {
+    return type.scalar() == Dtype.Scalar.UNIX_TIMESTAMP && !type.list() ? "epoch_us(" + expression + ")"
+        : expression;
   }
 
   /** The entity rows (row number, timestamp, join keys) into table {@code entity_rows} of a fresh database. */

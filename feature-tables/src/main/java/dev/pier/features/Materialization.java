@@ -39,8 +39,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * harmless (the writes are conditional on event time). A view's watermark (for {@code materialize-incremental})
  * advances to {@code end} only once all its chunks are written.
  *
- * <p>Not yet: schedules, per-row-group chunks inside large files, and the AWS feature worker Lambda (DuckDB does not
- * fit the Lambda zip), so the CDK does not deploy the state machine yet.
+ * <p>In AWS the jobs run as executions of the deployed state machine ({@link #launchWith}), whose tasks the feature
+ * worker Lambda ({@link FeatureWorkerHandler}) runs. Not yet: per-row-group chunks inside large files.
  */
 public final class Materialization {
   static final String JOBS = "materialization";
@@ -64,6 +64,8 @@ public final class Materialization {
   private final MaterializationWorkflow workflow;
   private final FeatureObserver observer;
   private volatile FeatureProfiles profiles = FeatureProfiles.NONE;
+  private final OnlineStatistics statistics;
+  private volatile java.util.function.Consumer<String> launcher;
 
   public Materialization(DynamoDbClient dynamo, String table, FeatureRegistry registry, OfflineStore offline,
       OnlineStore online, ExecutorService runner, Clock clock) {
@@ -80,6 +82,13 @@ public final class Materialization {
     this.online = online;
     this.clock = clock;
     this.workflow = new MaterializationWorkflow(this, runner);
+    this.launcher = workflow::launch;
+    this.statistics = new OnlineStatistics(dynamo, table, clock, observer);
+  }
+
+  /** Freshness and pushed-value statistics, kept in this table. */
+  public OnlineStatistics statistics() {
+    return statistics;
   }
 
   /** Starts a job over {@code [start, end)} for the views (all online views when empty); 400 naming bad input. */
@@ -105,6 +114,11 @@ public final class Materialization {
       starts.put(v.name(), mark != null ? mark : v.ttl().isZero() ? Instant.EPOCH : end.minus(v.ttl()));
     }
     return submit(create(starts, end));
+  }
+
+  /** Whether any applied feature view is online (something for a scheduled incremental job to do). */
+  public boolean hasOnlineViews() {
+    return registry.catalog().featureViews().values().stream().anyMatch(FeatureView::online);
   }
 
   private List<FeatureView> views(List<String> names) {
@@ -148,8 +162,16 @@ public final class Materialization {
   }
 
   private Job submit(Job job) {
-    workflow.launch(job.id());
+    launcher.accept(job.id());
     return job;
+  }
+
+  /**
+   * Jobs are started by {@code launcher} (given the job's id) instead of on this process's local runner: in AWS, as
+   * executions of the feature-materialization state machine ({@link StepFunctionsLauncher}).
+   */
+  public void launchWith(java.util.function.Consumer<String> launcher) {
+    this.launcher = java.util.Objects.requireNonNull(launcher);
   }
 
   /** Submits every RUNNING job again: after a restart, each goes on from its first chunk not yet done. */
@@ -157,7 +179,7 @@ public final class Materialization {
     int n = 0;
     for (Map<String, AttributeValue> item : jobs()) {
       if ("RUNNING".equals(item.get("state").s())) {
-        workflow.launch(item.get("sk").s());
+        launcher.accept(item.get("sk").s());
         n++;
       }
     }
@@ -189,6 +211,7 @@ public final class Materialization {
   /** Profiles each chunk's values while writing it ({@link FeatureProfiles}); none by default. */
   public void profileWith(FeatureProfiles profiles) {
     this.profiles = java.util.Objects.requireNonNull(profiles);
+    statistics.profileWith(profiles);
   }
 
   /** A feature's profile in the discovery API, from the latest materialization of its view that finished. */
@@ -316,6 +339,7 @@ public final class Materialization {
     Map<String, FeatureProfiles.Profile> built = new LinkedHashMap<>();
     Map<String, Long> nulls = new LinkedHashMap<>();
     long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end(), built, nulls);
+    statistics.sourceSeen(view.name(), newestIn(source, file, m.hive()));
     if (!built.isEmpty()) {
       saveChunkProfiles(id, chunk, rows, built, nulls);
     }
@@ -380,6 +404,7 @@ public final class Materialization {
     long rows = 0;
     Map<String, Long> nulls = new LinkedHashMap<>();
     view.schema().forEach(f -> nulls.put(f.name(), 0L));
+    Instant newest = null;
     try (Connection db = DuckDb.open("materialization", true); Statement s = db.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       List<OnlineStore.Row> batch = new ArrayList<>(WRITE_BATCH);
@@ -390,6 +415,9 @@ public final class Materialization {
           key.add(HistoricalRetrieval.value(rs, i + 1, type));
         }
         Instant eventTime = Timestamps.fromMicros(rs.getLong(keys.size() + 1));
+        if (newest == null || eventTime.isAfter(newest)) {
+          newest = eventTime;
+        }
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < view.schema().size(); i++) {
           Field f = view.schema().get(i);
@@ -411,6 +439,7 @@ public final class Materialization {
       online.write(view, batch);
       rows += batch.size();
       observer.materialized(view.name(), rows, nulls);
+      statistics.wrote(view.name(), newest);
       nullCounts.putAll(nulls);
     } catch (SQLException e) {
       String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
@@ -418,6 +447,21 @@ public final class Materialization {
           + source.path() + " does not match the view's schema: " + message);
     }
     return rows;
+  }
+
+  /** The newest event time in a file of the view's source, whatever the job's window (the source's freshness). */
+  private static Instant newestIn(DataSource.Parquet source, Path file, boolean hive) {
+    try (Connection db = DuckDb.open("materialization"); Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT epoch_us(max(CAST(" + OfflineStore.quote(source.timestampField())
+            + " AS TIMESTAMP))) FROM read_parquet('" + file.toString().replace("'", "''") + "', hive_partitioning = "
+            + hive + ")")) {
+      rs.next();
+      long us = rs.getLong(1);
+      return rs.wasNull() ? null : Timestamps.fromMicros(us);
+    } catch (SQLException e) {
+      throw PierException.badRequest("file " + file.getFileName() + " of " + source.path() + ": "
+          + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
+    }
   }
 
   /** Records a chunk as written (only while the job runs: a job marked FAILED elsewhere stays so). */

@@ -1,10 +1,8 @@
 package dev.pier.features;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pier.kernel.PierException;
 import dev.pier.statemachines.AslDefinition;
 import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.StatesError;
@@ -17,19 +15,18 @@ import java.util.logging.Logger;
  * Runs materialization jobs as the {@code feature-materialization} state machine (ASL in {@code state-machines/}) on
  * the {@link LocalStateMachineRunner}, with {@link Materialization}'s steps behind its tasks ({@link #invoke}, the
  * feature worker's entry point). Each job runs as one execution named after it, on the given executor; a job already
- * running here is not started twice. Errors reach the state machine by name: {@code Pier.FeaturesInvalid} (bad data,
- * not retried) and {@code Pier.FeaturesTransient} (AWS or I/O, retried by the ASL).
+ * running here is not started twice. The tasks are {@link MaterializationTasks}, as the feature worker Lambda runs them
+ * in AWS.
  */
 final class MaterializationWorkflow {
   static final String DEFINITION = "feature-materialization";
   /** The worker's name in the ASL's {@code ${FeatureWorkerFunction}}, locally. */
   static final String LOCAL_FUNCTION = "pier-feature-worker";
-  /** Chunks written at the same time. */
-  static final int CONCURRENCY = 2;
   private static final Logger LOG = Logger.getLogger(MaterializationWorkflow.class.getName());
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final Materialization steps;
+  private final MaterializationTasks tasks;
   private final ExecutorService executor;
   private final LocalStateMachineRunner runner;
   private final AslDefinition definition;
@@ -37,6 +34,7 @@ final class MaterializationWorkflow {
 
   MaterializationWorkflow(Materialization steps, ExecutorService executor) {
     this.steps = steps;
+    this.tasks = new MaterializationTasks(steps);
     this.executor = executor;
     this.runner = LocalStateMachineRunner.builder()
         .task("arn:aws:states:::lambda:invoke", (parameters, context) -> {
@@ -83,34 +81,6 @@ final class MaterializationWorkflow {
 
   /** One task of the state machine: {@code {"action": "materialize-plan" | …, "job_id": …}} → its result. */
   JsonNode invoke(JsonNode payload) {
-    String id = payload.path("job_id").asText();
-    try {
-      return switch (payload.path("action").asText()) {
-        case "materialize-plan" -> {
-          ObjectNode out = NODES.objectNode().put("concurrency", CONCURRENCY);
-          ArrayNode chunks = out.putArray("chunks");
-          for (Materialization.Chunk c : steps.plan(id)) {
-            chunks.addObject().put("view", c.view()).put("file", c.file());
-          }
-          yield out;
-        }
-        case "materialize-chunk" -> NODES.objectNode().put("rows", steps.writeChunk(id,
-            new Materialization.Chunk(payload.path("view").asText(), payload.path("file").asText())));
-        case "materialize-finish" -> {
-          Materialization.Job job = steps.complete(id);
-          yield NODES.objectNode().put("state", job.state().name()).put("rows", job.rows());
-        }
-        case "materialize-fail" -> {
-          JsonNode error = payload.path("error");
-          steps.fail(id, error.path("Cause").asText(error.path("Error").asText("failed")));
-          yield NODES.objectNode();
-        }
-        default -> throw new StatesError("Pier.FeaturesInvalid", "unknown action " + payload.path("action"));
-      };
-    } catch (PierException e) {
-      throw new StatesError(e.status() < 500 ? "Pier.FeaturesInvalid" : "Pier.FeaturesTransient", e.getMessage(), e);
-    } catch (software.amazon.awssdk.core.exception.SdkException | java.io.UncheckedIOException e) {
-      throw new StatesError("Pier.FeaturesTransient", e.getMessage(), e);
-    }
+    return tasks.invoke(payload);
   }
 }

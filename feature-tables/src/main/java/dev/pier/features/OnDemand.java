@@ -54,6 +54,19 @@ public final class OnDemand {
       return groups.isEmpty();
     }
 
+    /** The request fields the computed features read, each once (the first view's declaration), in plan order. */
+    public List<Field> requestFields() {
+      Map<String, Field> out = new LinkedHashMap<>();
+      for (Group g : groups) {
+        for (Input in : g.inputs()) {
+          if (in.request() != null) {
+            out.putIfAbsent(in.request().name(), in.request());
+          }
+        }
+      }
+      return List.copyOf(out.values());
+    }
+
     /**
      * Computes the on-demand features for {@code rows} rows.
      *

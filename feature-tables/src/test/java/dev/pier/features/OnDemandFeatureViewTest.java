@@ -209,6 +209,141 @@ class OnDemandFeatureViewTest {
     }
   }
 
+  /** Entity rows of {@code entity_rows.csv} with request columns x = row % 3 and tier, as a Parquet file in S3. */
+  private String entityFile(String name, String extraColumns) throws Exception {
+    Path file = work.resolve(name + "-" + t.n() + ".parquet");
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " label::INTEGER AS label" + extraColumns + " FROM (SELECT *, row_number() OVER () - 1 AS i FROM read_csv('"
+          + OfflineFixture.FIXTURES.resolve("entity_rows.csv") + "')) ORDER BY i) TO '" + file + "' (FORMAT parquet)");
+    }
+    String key = "entities/" + name + "-" + t.n() + ".parquet";
+    fixture.standIns.clients.s3().putObject(b -> b.bucket("offline").key(key),
+        software.amazon.awssdk.core.sync.RequestBody.fromFile(file));
+    return "s3://offline/" + key;
+  }
+
+  @Test
+  void anEntitySourceFileGetsTheSameOnDemandValuesAsInlineRowsInItsOutputParquet() throws Exception {
+    String source = entityFile("od", ", (i % 3)::DOUBLE AS x, CASE WHEN i % 2 = 0 THEN 'gold' ELSE 'silver' END"
+        + " AS tier");
+    ArrayNode rows = JSON.createArrayNode();
+    List<String[]> entityRows = csv("entity_rows.csv");
+    for (int i = 0; i < entityRows.size(); i++) {
+      String[] r = entityRows.get(i);
+      rows.addObject().put("driver_id", Long.parseLong(r[0])).put("event_timestamp", r[2]).put("x", i % 3)
+          .put("tier", i % 2 == 0 ? "gold" : "silver");
+    }
+    List<String> asked = List.of("driver_ratios:ratio", "driver_hourly_stats:trips", "driver_ratios:busy",
+        "driver_ratios:tagged");
+    HistoricalRetrieval historical = new HistoricalRetrieval(t.registry(), t.offline());
+    var inline = historical.retrieve(asked, null, rows, false);
+
+    var result = historical.retrieveToParquet(asked, null, source, "s3://offline/out/od-" + t.n() + ".parquet", false);
+
+    assertThat(result.featureNames()).containsExactly("ratio", "trips", "busy", "tagged");
+    assertThat(result.rows()).isEqualTo(entityRows.size());
+    Path out = work.resolve("od-out-" + t.n() + ".parquet");
+    fixture.standIns.clients.s3().getObject(b -> b.bucket("offline").key("out/od-" + t.n() + ".parquet"), out);
+    List<String[]> expected = csv("expected.csv"); // pandas merge_asof's conv_rate for each row
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement();
+        var rs = s.executeQuery("SELECT * FROM '" + out + "'")) {
+      var meta = rs.getMetaData();
+      List<String> columns = new java.util.ArrayList<>();
+      for (int c = 1; c <= meta.getColumnCount(); c++) {
+        columns.add(meta.getColumnName(c));
+      }
+      // entity columns first (request columns pass through), then the features in the order asked; no inputs
+      assertThat(columns).containsExactly("driver_id", "event_timestamp", "label", "x", "tier", "ratio", "trips",
+          "busy", "tagged");
+      boolean sawNull = false;
+      for (int i = 0; i < expected.size(); i++) {
+        assertThat(rs.next()).isTrue();
+        ObjectNode want = inline.rows().get(i);
+        assertThat(rs.getLong("driver_id")).isEqualTo(Long.parseLong(entityRows.get(i)[0]));
+        String conv = expected.get(i)[4];
+        if (conv.isEmpty()) {
+          sawNull = true;
+          assertThat(rs.getObject("ratio")).as("row " + i).isNull();
+          assertThat(rs.getObject("busy")).as("row " + i).isNull();
+        } else {
+          assertThat(rs.getDouble("ratio")).as("row " + i)
+              .isCloseTo(Double.parseDouble(conv) / (i % 3 + 1), within(1e-12));
+          assertThat(rs.getBoolean("busy")).as("row " + i).isEqualTo(want.get("busy").asBoolean());
+          assertThat(rs.getString("tagged")).as("row " + i).isEqualTo(want.get("tagged").asText());
+          assertThat(rs.getString("tagged")).startsWith(i % 2 == 0 ? "gold:" : "silver:");
+        }
+        assertThat(String.valueOf(rs.getObject("trips"))).as("row " + i)
+            .isEqualTo(want.get("trips").isNull() ? "null" : want.get("trips").asText());
+      }
+      assertThat(sawNull).isTrue();
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  /** More rows than a page: every page boundary keeps each row's own inputs (checked against the inline path). */
+  @Test
+  void anEntitySourceOfSeveralPagesComputesEachRowFromItsOwnJoinedInputs() throws Exception {
+    int copies = 200; // 46 fixture rows × 200 = 9,200 rows: three pages of 4,096
+    Path file = work.resolve("pages-" + t.n() + ".parquet");
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " ((c * 46 + i) % 7)::DOUBLE AS x, 'gold' AS tier FROM (SELECT *, row_number() OVER () - 1 AS i FROM"
+          + " read_csv('" + OfflineFixture.FIXTURES.resolve("entity_rows.csv") + "')), range(" + copies + ") r(c)"
+          + " ORDER BY c, i) TO '" + file + "' (FORMAT parquet)");
+    }
+    fixture.standIns.clients.s3().putObject(b -> b.bucket("offline").key("entities/pages-" + t.n() + ".parquet"),
+        software.amazon.awssdk.core.sync.RequestBody.fromFile(file));
+    List<String[]> entityRows = csv("entity_rows.csv");
+    ArrayNode rows = JSON.createArrayNode();
+    for (int n = 0; n < copies * entityRows.size(); n++) {
+      String[] r = entityRows.get(n % entityRows.size());
+      rows.addObject().put("driver_id", Long.parseLong(r[0])).put("event_timestamp", r[2]).put("x", n % 7)
+          .put("tier", "gold");
+    }
+    HistoricalRetrieval historical = new HistoricalRetrieval(t.registry(), t.offline());
+    var inline = historical.retrieve(List.of("driver_ratios:ratio"), null, rows, false);
+
+    var result = historical.retrieveToParquet(List.of("driver_ratios:ratio"), null,
+        "s3://offline/entities/pages-" + t.n() + ".parquet", "s3://offline/out/pages-" + t.n() + ".parquet", false);
+
+    assertThat(result.rows()).isEqualTo(rows.size()).isGreaterThan(2L * HistoricalRetrieval.PAGE);
+    Path out = work.resolve("pages-out-" + t.n() + ".parquet");
+    fixture.standIns.clients.s3().getObject(b -> b.bucket("offline").key("out/pages-" + t.n() + ".parquet"), out);
+    int present = 0;
+    try (var db = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = db.createStatement();
+        var rs = s.executeQuery("SELECT x, ratio FROM '" + out + "'")) {
+      for (int n = 0; n < rows.size(); n++) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getDouble("x")).as("row " + n).isEqualTo(n % 7);
+        JsonNode want = inline.rows().get(n).get("ratio");
+        Object got = rs.getObject("ratio");
+        if (want.isNull()) {
+          assertThat(got).as("row " + n).isNull();
+        } else {
+          present++;
+          assertThat(((Number) got).doubleValue()).as("row " + n).isCloseTo(want.asDouble(), within(1e-12));
+        }
+      }
+      assertThat(rs.next()).isFalse();
+    }
+    // as many values as pandas found a conv_rate for, in every copy (the rest are null: no row within the ttl)
+    assertThat(present).isEqualTo(copies * (int) csv("expected.csv").stream().filter(r -> !r[4].isEmpty()).count());
+  }
+
+  @Test
+  void anEntitySourceWithoutARequestColumnOrWithAMistypedOneIsA400NamingIt() throws Exception {
+    HistoricalRetrieval historical = new HistoricalRetrieval(t.registry(), t.offline());
+    String noX = entityFile("no-x", ", 'gold' AS tier");
+    assertThatThrownBy(() -> historical.retrieveToParquet(List.of("driver_ratios:ratio"), null, noX, null, false))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining("has no column 'x', a request field");
+    String textX = entityFile("text-x", ", CASE WHEN i = 5 THEN 'lots' ELSE '1.5' END AS x, 'gold' AS tier");
+    assertThatThrownBy(() -> historical.retrieveToParquet(List.of("driver_ratios:ratio"), null, textX, null, false))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining("row 5: column 'x' is not a FLOAT64");
+  }
+
   @Test
   void badRequestDataIsA400NamingTheRowAndField() {
     assertThatThrownBy(() -> read(List.of("driver_ratios:ratio"), """

@@ -198,6 +198,7 @@ public final class ApiStack extends Stack {
             .build(),
         signingPublicKey(data)));
     permissions.addAll(async.submit());
+    permissions.addAll(FeaturesStack.apiStatements(config, false)); // the pipeline's feature lookups
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
         environment(async.environment(true)), permissions);
     suppressScoringFindings(f, "Audit samples are one object each under audit/samples/<subject>/<day>/, named at "
@@ -324,6 +325,7 @@ public final class ApiStack extends Stack {
             signingPublicKey(data)));
     permissions.addAll(async.readAndErase());
     permissions.addAll(batchStatements());
+    permissions.addAll(FeaturesStack.apiStatements(config, true)); // the feature store's API
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
     extra.putAll(batchEnvironment());
     // "engine": "spark" jobs on EMR Serverless, with the context flag sparkEngine=true
@@ -448,6 +450,7 @@ public final class ApiStack extends Stack {
         Map.entry("PIER_RETENTION_ASYNC_RESULTS", r.asyncResultsDays() + "d"),
         Map.entry("PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature())),
         Map.entry("PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn())));
+    env.putAll(FeaturesStack.apiEnvironment(config));
     env.putAll(extra);
     return env;
   }

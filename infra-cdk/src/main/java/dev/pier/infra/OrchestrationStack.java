@@ -115,11 +115,13 @@ public final class OrchestrationStack extends Stack {
   /**
    * A state machine for each ASL file whose placeholders this stack can fill. One that needs another (the training
    * workflow's {@code ${TrainingWorkerFunction}}: training runs on the plain server, no worker Lambda backs it in AWS
-   * yet; likewise feature-materialization's {@code ${FeatureWorkerFunction}}, whose DuckDB does not fit a Lambda zip)
-   * is left out rather than deployed as a machine that cannot run; synth says so on stderr.
+   * yet) is left out rather than deployed as a machine that cannot run; synth says so on stderr.
    */
   private void createStateMachines() {
     for (AslFile asl : AslFile.load(config.stateMachinesDir())) {
+      if (asl.name().equals(FeaturesStack.STATE_MACHINE)) {
+        continue; // the features stack deploys it, with the feature worker behind its tasks
+      }
       Set<String> unknown = new LinkedHashSet<>(asl.placeholders());
       unknown.removeAll(substitutions().keySet());
       if (unknown.isEmpty()) {

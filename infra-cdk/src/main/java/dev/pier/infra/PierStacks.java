@@ -18,7 +18,8 @@ public record PierStacks(
     WorkersStack workers,
     OrchestrationStack orchestration,
     EndpointsStack endpoints,
-    ObservabilityStack observability) {
+    ObservabilityStack observability,
+    FeaturesStack features) {
 
   /** Adds every stack to {@code app} and checks them all with cdk-nag's AWS Solutions rules at synth. */
   public static PierStacks create(App app, PierConfig config) {
@@ -44,8 +45,12 @@ public record PierStacks(
     workers.receiveEndpointNotifications(endpoints.endpoints());
     ObservabilityStack observability = new ObservabilityStack(app, p + "-observability", props, config, api, workers,
         orchestration, endpoints);
+    // The feature store: tables by fixed names (the api stack is given them by name), its worker, state machine,
+    // schedule and alarms (to observability's topic).
+    FeaturesStack features = new FeaturesStack(app, p + "-features", props, config, data,
+        observability.alarmTopic());
     Tags.of(app).add("pier:stage", config.stage().name());
     Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
-    return new PierStacks(data, api, workers, orchestration, endpoints, observability);
+    return new PierStacks(data, api, workers, orchestration, endpoints, observability, features);
   }
 }

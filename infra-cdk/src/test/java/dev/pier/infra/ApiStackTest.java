@@ -132,7 +132,9 @@ class ApiStackTest {
         "xray:PutTelemetryRecords", "kms:GetPublicKey",
         // audit samples; async predictions: the record, a large request, the queue, the data key through DynamoDB and S3
         "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage",
-        "kms:Encrypt", "kms:GenerateDataKey");
+        "kms:Encrypt", "kms:GenerateDataKey",
+        // the pipeline's feature lookups: online values of many entity keys per call (FeaturesStack.apiStatements)
+        "dynamodb:BatchGetItem");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",

@@ -60,6 +60,7 @@ final class Deployments {
     return CACHE.computeIfAbsent(name, n -> {
       Map<String, String> ctx = new HashMap<>();
       ctx.put("apiZip", placeholderZip().toString());
+      ctx.put("featureWorkerZip", placeholderZip().toString());
       ctx.put("stateMachinesDir", STATE_MACHINES.toString());
       ctx.putAll(context);
       App app = App.Builder.create()

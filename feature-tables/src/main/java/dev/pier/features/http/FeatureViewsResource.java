@@ -42,10 +42,13 @@ public class FeatureViewsResource {
 
   /**
    * One view with every version and its lineage: the registered model versions ({@code model/version}) that use it
-   * through one of its feature services.
+   * through one of its feature services; the profile of its latest materialization; its freshness (newest online
+   * event time, materialization watermark) and the counts, null rates and profiles of the rows pushed online.
    */
   public record ViewDetail(ViewSummary feature_view, List<FeatureVersion> versions, List<String> model_versions,
-      List<ModelLineage> model_lineage, List<dev.pier.features.Materialization.Profile> profile) {}
+      List<ModelLineage> model_lineage, List<dev.pier.features.Materialization.Profile> profile,
+      dev.pier.features.OnlineStatistics.Freshness freshness,
+      List<dev.pier.features.Materialization.Profile> pushed_profile) {}
 
   /**
    * A model version using the view: through which service, the view version recorded when it was registered (null
@@ -84,7 +87,9 @@ public class FeatureViewsResource {
     }
     lineage.sort(java.util.Comparator.comparing(ModelLineage::model_version).thenComparing(ModelLineage::feature_service));
     return new ViewDetail(summary, features.registry().versions(Kind.FEATURE_VIEW, name), List.copyOf(models),
-        lineage, features.materialization().profile(name));
+        lineage, features.materialization().profile(name), features.materialization().statistics()
+            .freshness(name, features.materialization().watermark(name)),
+        features.materialization().statistics().pushedProfile(v));
   }
 
   @Operation(summary = "List a feature view's versions")

@@ -101,6 +101,74 @@ class FeatureProfilesApiTest {
     assertThat(city).doesNotContainKey("mean");
   }
 
+  /**
+   * Values pushed online (in two pushes, one of them late) are profiled too: freshness is the newest pushed event time,
+   * and the pushed profile's statistics equal an exact computation over both pushes' rows (DataSketches' merge of the
+   * two pushes' sketches keeps every value at this size).
+   */
+  @Test
+  void pushedValuesGiveFreshnessAndAProfileMergedOverPushes() throws Exception {
+    String view = "pushp_" + UUID.randomUUID().toString().substring(0, 8);
+    String bucket = "pushp-" + UUID.randomUUID().toString().substring(0, 8);
+    aws.s3().createBucket(b -> b.bucket(bucket));
+    String doc = """
+        entities:
+          - {name: driver, join_keys: [driver_id], value_type: INT64}
+        sources:
+          - {name: %1$s_stats, kind: parquet, path: "s3://%2$s/stats/", timestamp_field: event_timestamp}
+          - {name: %1$s_push, kind: push, batch_source: %1$s_stats}
+        feature_views:
+          - {name: %1$s, entities: [driver], ttl: 0, source: %1$s_push,
+             schema: [{name: trips, dtype: INT64}, {name: conv_rate, dtype: FLOAT64}, {name: city, dtype: STRING}]}
+        """.formatted(view, bucket);
+    given().contentType("application/yaml").body(doc.getBytes(StandardCharsets.UTF_8))
+        .post("/api/v1/features/apply").then().statusCode(200);
+    given().get("/api/v1/feature-views/" + view).then().statusCode(200)
+        .body("pushed_profile.size()", org.hamcrest.Matchers.equalTo(0))
+        .body("freshness.newest_online_event_time", org.hamcrest.Matchers.nullValue());
+
+    int half = 6;
+    for (int[] range : new int[][] {{0, half}, {half, TRIPS.length}}) {
+      StringBuilder ids = new StringBuilder();
+      StringBuilder trips = new StringBuilder();
+      StringBuilder rates = new StringBuilder();
+      StringBuilder cities = new StringBuilder();
+      StringBuilder times = new StringBuilder();
+      for (int i = range[0]; i < range[1]; i++) {
+        String sep = i == range[0] ? "" : ", ";
+        ids.append(sep).append(i + 1);
+        trips.append(sep).append(TRIPS[i]);
+        rates.append(sep).append(RATE[i]);
+        cities.append(sep).append(CITY[i] == null ? "null" : "\"" + CITY[i] + "\"");
+        // the second push is older: late rows are profiled but do not move freshness back
+        times.append(sep).append(range[0] == 0 ? "\"2026-12-05T10:00:00Z\"" : "\"2026-12-04T09:00:00Z\"");
+      }
+      given().contentType(ContentType.JSON).body("""
+          {"push_source_name": "%s_push", "to": "online", "df": {"driver_id": [%s], "trips": [%s],
+           "conv_rate": [%s], "city": [%s], "event_timestamp": [%s]}}""".formatted(view, ids, trips, rates, cities,
+          times)).post("/push").then().statusCode(200);
+    }
+
+    JsonPath got = JsonPath.from(given().get("/api/v1/feature-views/" + view).then().statusCode(200).extract()
+        .asString()).using(new io.restassured.path.json.config.JsonPathConfig(
+            io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE));
+    assertThat(got.getString("freshness.newest_online_event_time")).isEqualTo("2026-12-05T10:00:00Z");
+    assertThat(got.getDouble("freshness.newest_online_age_seconds")).isPositive();
+    assertThat(got.getString("freshness.last_push_at")).isNotNull();
+    assertThat(got.getString("pushed_profile.find { it.feature == 'trips' }.job")).isEqualTo("push");
+    checkNumbers(got.getMap("pushed_profile.find { it.feature == 'trips' }.statistics"),
+        Arrays.stream(TRIPS).map(t -> t == null ? null : t.doubleValue()).toList());
+    checkNumbers(got.getMap("pushed_profile.find { it.feature == 'conv_rate' }.statistics"), Arrays.asList(RATE));
+    Map<String, Object> city = got.getMap("pushed_profile.find { it.feature == 'city' }.statistics");
+    assertThat(((Number) city.get("nulls")).longValue()).isEqualTo(2);
+    assertThat(((Number) city.get("null_rate")).doubleValue()).isCloseTo(2.0 / CITY.length, within(1e-12));
+
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertThat(metrics).contains("pier_features_pushed_rows_total{view=\"" + view + "\"} " + TRIPS.length + ".0");
+    assertThat(metrics).contains("pier_features_pushed_nulls_total{feature=\"city\",view=\"" + view + "\"} 2.0");
+    assertThat(metrics).containsPattern("pier_features_online_age_seconds\\{view=\"" + view + "\"\\} \\d");
+  }
+
   /** Exact statistics of {@code values} (nulls counted apart) against the profile's. */
   @SuppressWarnings("unchecked")
   private static void checkNumbers(Map<String, Object> stats, List<Double> values) {

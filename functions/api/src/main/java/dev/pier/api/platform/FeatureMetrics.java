@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       feature}}: their ratio is a feature's null share in what materialization wrote;</li>
  *   <li>{@code pier_features_watermark_lag_seconds{view}}: now − the view's materialization watermark (known once a
  *       materialization in this process advanced it).</li>
+ *   <li>{@code pier_features_pushed_rows_total{view}} and {@code pier_features_pushed_nulls_total{view,feature}}: the
+ *       same for rows pushed online;</li>
+ *   <li>{@code pier_features_online_age_seconds{view}}: now − the newest event time written online (pushed or
+ *       materialized) by this process.</li>
  * </ul>
  * Meters are cached by their tags, so a lookup only looks them up and counts.
  */
@@ -39,6 +43,7 @@ final class FeatureMetrics implements FeatureObserver {
   private final ConcurrentMap<String, DistributionSummary> staleness = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicLong> newest = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicLong> watermarks = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, AtomicLong> written = new ConcurrentHashMap<>();
 
   FeatureMetrics(MeterRegistry registry, Clock clock) {
     this.registry = registry;
@@ -82,6 +87,20 @@ final class FeatureMetrics implements FeatureObserver {
   public void watermark(String view, Instant end) {
     watermarks.computeIfAbsent(view, v -> gauge("pier.features.watermark.lag", v, "now minus the view's"
         + " materialization watermark")).accumulateAndGet(end.toEpochMilli(), Math::max);
+  }
+
+  @Override
+  public void pushed(String view, long rows, Map<String, Long> nulls) {
+    counter("pier.features.pushed.rows", "view", view).increment(rows);
+    for (var e : nulls.entrySet()) {
+      counter("pier.features.pushed.nulls", "view", view, "feature", e.getKey()).increment(e.getValue());
+    }
+  }
+
+  @Override
+  public void wroteOnline(String view, Instant newestWritten) {
+    written.computeIfAbsent(view, v -> gauge("pier.features.online.age", v, "now minus the newest event time"
+        + " written online")).accumulateAndGet(newestWritten.toEpochMilli(), Math::max);
   }
 
   private Counter counter(String name, String... tags) {

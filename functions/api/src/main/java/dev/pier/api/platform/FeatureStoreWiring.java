@@ -20,7 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Builds the feature store (module feature-tables, whose REST resources the api serves) on this platform's SDK
  * clients; in local mode it creates its two tables in the DynamoDB stand-in; at start it resumes interrupted
- * materializations. Wiring only.
+ * materializations. With {@code pier.features.state-machine-arn} (in AWS, {@code PIER_FEATURES_STATE_MACHINE_ARN})
+ * jobs start as executions of that state machine instead of on the local runner. Wiring only.
  */
 @Singleton
 public class FeatureStoreWiring {
@@ -33,7 +34,8 @@ public class FeatureStoreWiring {
       @ConfigProperty(name = "pier.features.table", defaultValue = "pier-features") String table,
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
-      @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads) {
+      @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads,
+      @ConfigProperty(name = "pier.features.state-machine-arn") Optional<String> stateMachineArn) {
     Path mirror = standIns.isPresent() ? Path.of(config.dataDir(), "features-offline")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
     FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
@@ -54,6 +56,11 @@ public class FeatureStoreWiring {
     };
     FeatureStore store = new FeatureStore(aws.dynamoDb(), aws.s3(), settings, sources.policy(), Clock.systemUTC(),
         usage, new FeatureMetrics(meters, Clock.systemUTC()));
+    if (stateMachineArn.isPresent() && !stateMachineArn.get().isBlank()) {
+      // in AWS: jobs run as executions of the feature-materialization state machine (the feature worker's tasks)
+      store.materialization().launchWith(new dev.pier.features.StepFunctionsLauncher(
+          aws.client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null), stateMachineArn.get()));
+    }
     if (profiles.isResolvable()) {
       store.profileWith(profiles.get()); // the plain server on JDK 25 (DataSketches, in the monitoring module)
     }

@@ -1,0 +1,421 @@
+package dev.pier.infra;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.Tracing;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.scheduler.CfnSchedule;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.amazon.awscdk.services.stepfunctions.StateMachine;
+import software.amazon.awscdk.services.stepfunctions.StateMachineType;
+import software.constructs.Construct;
+
+/**
+ * The feature store in AWS (issue #14): its tables, offline bucket, the feature worker Lambda that runs
+ * materialization, the {@code feature-materialization} state machine whose tasks it is, the schedule of incremental
+ * materializations and the freshness alarms.
+ *
+ * <ul>
+ *   <li>{@code <prefix>-features} (definitions, versions, jobs, watermarks, statistics; {@code pk}/{@code sk} and
+ *       index {@code gsi1}) and {@code <prefix>-features-online} (one item per view and entity key, {@code k}): on
+ *       demand, KMS with the data key, point-in-time recovery, deletion protection in prod. Named, so the API stack
+ *       can be given them by name without depending on this stack.</li>
+ *   <li>The offline bucket ({@code s3://<bucket>/<source>/…parquet}): its own KMS key, versioned, private, TLS only,
+ *       access-logged to a bucket of this stack.</li>
+ *   <li>The feature worker: {@code feature-worker.zip} (context {@code featureWorkerZip}; it carries DuckDB, which the
+ *       api zip cannot), {@code dev.pier.features.FeatureWorkerHandler}, 15 minutes and 3 GB per chunk, reading the
+ *       offline bucket and writing the tables, nothing else.</li>
+ *   <li>The state machine, when {@code feature-materialization.asl.json} is in the state-machines folder, with the
+ *       worker behind its tasks; an EventBridge Scheduler schedule (context {@code featureMaterializationSchedule},
+ *       default {@code rate(1 hour)}; {@code off} for none) invokes the worker with {@code {"action":
+ *       "materialize-incremental"}}, which starts a job for every online view from its watermark to now as an
+ *       execution of that machine.</li>
+ *   <li>Alarms to the platform's alarm topic: the worst view's materialization lag (now − watermark, the embedded
+ *       metric the worker prints after each chunk and job) above context {@code featureFreshnessAlarmSeconds}
+ *       (default 10,800 = 3 h), and any failed materialization execution.</li>
+ * </ul>
+ */
+public final class FeaturesStack extends Stack {
+  public static final String STATE_MACHINE = "feature-materialization";
+  public static final String HANDLER = "dev.pier.features.FeatureWorkerHandler::handleRequest";
+  public static final Path DEFAULT_WORKER_ZIP = Path.of("../feature-tables/target/feature-worker/feature-worker.zip");
+  /** CloudWatch namespace of the worker's embedded metrics ({@code FeatureWorkerHandler.NAMESPACE}). */
+  public static final String NAMESPACE = "Pier/Features";
+
+  private final PierConfig config;
+  private final Table table;
+  private final Table onlineTable;
+  private final Bucket offline;
+  private final Function worker;
+  private final StateMachine stateMachine;
+  private final CfnSchedule schedule;
+  private final List<Alarm> alarms = new java.util.ArrayList<>();
+
+  public FeaturesStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
+      ITopic alarmTopic) {
+    super(scope, id, props);
+    this.config = config;
+    this.table = protectedTable("FeaturesTable", tableName(config), data)
+        .partitionKey(Attribute.builder().name("pk").type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name("sk").type(AttributeType.STRING).build())
+        .build();
+    table.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder().indexName("gsi1")
+        .partitionKey(Attribute.builder().name("gsi1pk").type(AttributeType.STRING).build())
+        .sortKey(Attribute.builder().name("gsi1sk").type(AttributeType.STRING).build())
+        .build());
+    this.onlineTable = protectedTable("OnlineTable", onlineTableName(config), data)
+        .partitionKey(Attribute.builder().name("k").type(AttributeType.STRING).build())
+        .build();
+    this.offline = createOfflineBucket();
+    this.worker = createWorker(data);
+    Optional<String> asl = aslDefinition();
+    this.stateMachine = asl.map(this::createStateMachine).orElse(null);
+    this.schedule = stateMachine == null ? null : createSchedule();
+    createAlarms(alarmTopic);
+  }
+
+  /** The definitions/jobs table's name. */
+  public static String tableName(PierConfig config) {
+    return config.prefix() + "-features";
+  }
+
+  /** The online store's table name. */
+  public static String onlineTableName(PierConfig config) {
+    return config.prefix() + "-features-online";
+  }
+
+  /** The state machine's ARN, from its fixed name (what the worker and the API start executions of). */
+  public static String stateMachineArn(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + config.prefix()
+        + "-" + STATE_MACHINE);
+  }
+
+  /** What the api functions need to find the feature store: its tables and state machine, by their fixed names. */
+  public static Map<String, String> apiEnvironment(PierConfig config) {
+    return Map.of(
+        "PIER_FEATURES_TABLE", tableName(config),
+        "PIER_FEATURES_ONLINE_TABLE", onlineTableName(config),
+        "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config));
+  }
+
+  /**
+   * The api functions' access, by name (so the api stack does not depend on this one): with {@code write}, definitions,
+   * jobs, statistics and pushes (the control plane) and starting materializations; else reading definitions and
+   * online values (the data plane's lookups). Both tables are encrypted with the data key, which the api's roles use.
+   */
+  public static List<PolicyStatement> apiStatements(PierConfig config, boolean write) {
+    String arn = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/";
+    List<String> tables = List.of(Fn.sub(arn + tableName(config)), Fn.sub(arn + tableName(config) + "/index/gsi1"),
+        Fn.sub(arn + onlineTableName(config)));
+    List<String> read = List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query");
+    List<PolicyStatement> out = new java.util.ArrayList<>();
+    out.add(PolicyStatement.Builder.create()
+        .sid(write ? "FeatureStoreReadWrite" : "FeatureStoreRead")
+        .actions(write ? List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+            "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:TransactWriteItems")
+            : read)
+        .resources(tables)
+        .build());
+    if (write) {
+      out.add(PolicyStatement.Builder.create()
+          .sid("StartFeatureMaterialization")
+          .actions(List.of("states:StartExecution"))
+          .resources(List.of(stateMachineArn(config)))
+          .build());
+    }
+    return out;
+  }
+
+  public Table table() {
+    return table;
+  }
+
+  public Table onlineTable() {
+    return onlineTable;
+  }
+
+  public Bucket offline() {
+    return offline;
+  }
+
+  public Function worker() {
+    return worker;
+  }
+
+  /** Null when the state-machines folder has no {@code feature-materialization.asl.json}. */
+  public StateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  public List<Alarm> alarms() {
+    return alarms;
+  }
+
+  private Table.Builder protectedTable(String id, String name, DataStack data) {
+    return Table.Builder.create(this, id)
+        .tableName(name)
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .encryption(TableEncryption.CUSTOMER_MANAGED)
+        .encryptionKey(data.key())
+        .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+            .pointInTimeRecoveryEnabled(true)
+            .build())
+        .deletionProtection(config.prod())
+        .removalPolicy(removal());
+  }
+
+  private RemovalPolicy removal() {
+    return config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  }
+
+  private Bucket createOfflineBucket() {
+    Bucket logs = Bucket.Builder.create(this, "OfflineAccessLogs")
+        .encryption(BucketEncryption.S3_MANAGED)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .minimumTlsVersion(1.2)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .versioned(true)
+        .lifecycleRules(List.of(LifecycleRule.builder()
+            .id("expire-access-logs")
+            .expiration(Duration.days(config.prod() ? 365 : 90))
+            .noncurrentVersionExpiration(Duration.days(7))
+            .build()))
+        .removalPolicy(removal())
+        .build();
+    Nag.suppress(logs, "AwsSolutions-S1", "This is the access-log bucket of the offline feature bucket; logging its "
+        + "own access would log forever.");
+    Key key = Key.Builder.create(this, "OfflineKey")
+        .description("Pier " + config.stage() + ": encrypts the offline feature store (Parquet)")
+        .enableKeyRotation(true)
+        .removalPolicy(removal())
+        .build();
+    return Bucket.Builder.create(this, "OfflineBucket")
+        .encryption(BucketEncryption.KMS)
+        .encryptionKey(key)
+        .bucketKeyEnabled(true)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .minimumTlsVersion(1.2)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .versioned(true)
+        .serverAccessLogsBucket(logs)
+        .serverAccessLogsPrefix("offline/")
+        .lifecycleRules(List.of(LifecycleRule.builder()
+            .id("expire-overwritten-feature-files")
+            .noncurrentVersionExpiration(Duration.days(30))
+            .abortIncompleteMultipartUploadAfter(Duration.days(1))
+            .build()))
+        .removalPolicy(removal())
+        .build();
+  }
+
+  private Function createWorker(DataStack data) {
+    LogGroup logs = LogGroup.Builder.create(this, "WorkerLogs")
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(removal())
+        .build();
+    Role role = Role.Builder.create(this, "WorkerRole")
+        .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+        .description("Pier feature worker: reads the offline bucket, writes the feature tables")
+        .build();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("Logs")
+        .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
+        .resources(List.of(logs.getLogGroupArn()))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("FeatureTables")
+        .actions(List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+            "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"))
+        .resources(List.of(table.getTableArn(), table.getTableArn() + "/index/gsi1", onlineTable.getTableArn()))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("OfflineRead")
+        .actions(List.of("s3:GetObject", "s3:ListBucket"))
+        .resources(List.of(offline.getBucketArn(), offline.arnForObjects("*")))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("StartMaterialization")
+        // by its fixed name: the machine names this function, so its ARN attribute would be a circular reference
+        .actions(List.of("states:StartExecution"))
+        .resources(List.of(stateMachineArn(config)))
+        .build());
+    data.key().grantEncryptDecrypt(role);
+    offline.getEncryptionKey().grantDecrypt(role);
+    Nag.suppress(role, "AwsSolutions-IAM5",
+        "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Resource '*'); "
+            + "the worker reads any Parquet file of the offline bucket (every source's files, named at run time by "
+            + "the applied definitions) and nothing in any other bucket; KMS grants list GenerateDataKey* and "
+            + "ReEncrypt* on the one key.",
+        "Resource::*", "/^Resource::.*OfflineBucket.*\\/\\*$/", "Action::kms:GenerateDataKey*",
+        "Action::kms:ReEncrypt*");
+
+    Function function = Function.Builder.create(this, "Worker")
+        .description("Pier feature worker: materialization chunks (DuckDB) and scheduled incremental jobs")
+        .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
+        .architecture(Architecture.X86_64)
+        .handler(HANDLER)
+        .code(Code.fromAsset(workerZip().toString()))
+        .memorySize(3008)
+        .timeout(Duration.minutes(15))
+        // a chunk's Parquet file is mirrored to /tmp before DuckDB streams it
+        .ephemeralStorageSize(Size.gibibytes(4))
+        .environment(Map.of(
+            "PIER_FEATURES_TABLE", table.getTableName(),
+            "PIER_FEATURES_ONLINE_TABLE", onlineTable.getTableName(),
+            "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
+            // DuckDB wants a home directory (Lambda sets none) and a writable one: /tmp is the only such place
+            "HOME", "/tmp",
+            "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))
+        .role(role)
+        .logGroup(logs)
+        .tracing(Tracing.ACTIVE)
+        .build();
+    if (config.lambdaRuntime().equals("java21")) {
+      Nag.suppress(function, "AwsSolutions-L1",
+          "java21 was chosen explicitly (context lambdaRuntime), an LTS runtime; the default is java25.");
+    }
+    return function;
+  }
+
+  private Path workerZip() {
+    Object fromContext = getNode().tryGetContext("featureWorkerZip");
+    String env = System.getenv("PIER_FEATURE_WORKER_ZIP");
+    return Path.of(fromContext != null ? fromContext.toString() : env != null ? env : DEFAULT_WORKER_ZIP.toString());
+  }
+
+  private Optional<String> aslDefinition() {
+    Path file = config.stateMachinesDir().resolve(STATE_MACHINE + AslFile.SUFFIX);
+    try {
+      return Files.isRegularFile(file) ? Optional.of(Files.readString(file)) : Optional.empty();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private StateMachine createStateMachine(String definition) {
+    LogGroup logs = LogGroup.Builder.create(this, "MaterializationLogs")
+        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + STATE_MACHINE)
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(removal())
+        .build();
+    StateMachine machine = StateMachine.Builder.create(this, "Materialization")
+        .stateMachineName(config.prefix() + "-" + STATE_MACHINE)
+        .stateMachineType(StateMachineType.STANDARD)
+        .definitionBody(DefinitionBody.fromString(definition))
+        .definitionSubstitutions(Map.of("FeatureWorkerFunction", worker.getFunctionArn()))
+        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
+        .tracingEnabled(true)
+        .timeout(Duration.hours(24))
+        .build();
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("InvokeFeatureWorker")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(worker.getFunctionArn()))
+        .build());
+    Nag.suppress(machine, "AwsSolutions-IAM5",
+        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*').",
+        "Resource::*");
+    return machine;
+  }
+
+  /** Scheduler invokes the worker, which creates the incremental job and starts it as an execution. */
+  private CfnSchedule createSchedule() {
+    Object configured = getNode().tryGetContext("featureMaterializationSchedule");
+    String expression = configured == null ? "rate(1 hour)" : configured.toString();
+    if (expression.equals("off")) {
+      return null;
+    }
+    Role role = Role.Builder.create(this, "ScheduleRole")
+        .assumedBy(new ServicePrincipal("scheduler.amazonaws.com"))
+        .description("Lets the feature materialization schedule invoke the feature worker, nothing else")
+        .build();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("InvokeFeatureWorker")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(worker.getFunctionArn()))
+        .build());
+    return CfnSchedule.Builder.create(this, "IncrementalMaterialization")
+        .name(config.prefix() + "-features-incremental")
+        .description("Pier: materialize every online feature view from its watermark to now")
+        .scheduleExpression(expression)
+        .flexibleTimeWindow(CfnSchedule.FlexibleTimeWindowProperty.builder().mode("OFF").build())
+        .target(CfnSchedule.TargetProperty.builder()
+            .arn(worker.getFunctionArn())
+            .roleArn(role.getRoleArn())
+            .input("{\"action\": \"materialize-incremental\"}")
+            .retryPolicy(CfnSchedule.RetryPolicyProperty.builder().maximumRetryAttempts(3)
+                .maximumEventAgeInSeconds(3600).build())
+            .build())
+        .build();
+  }
+
+  private void createAlarms(ITopic topic) {
+    Object configured = getNode().tryGetContext("featureFreshnessAlarmSeconds");
+    double threshold = configured == null ? 10_800 : Double.parseDouble(configured.toString());
+    alarm("FeatureMaterializationLag", "A feature view's materialization watermark is more than " + (long) threshold
+        + " s behind now: its online values are stale", Metric.Builder.create()
+        .namespace(NAMESPACE).metricName("MaterializationLagSeconds").statistic("Maximum")
+        .period(Duration.minutes(15)).build(), threshold, topic);
+    if (stateMachine != null) {
+      alarm("FeatureMaterializationFailed", "A feature materialization execution failed: the job and its error are"
+          + " at GET /api/v1/features/materializations/{id}", stateMachine.metricFailed(
+          software.amazon.awscdk.services.cloudwatch.MetricOptions.builder().period(Duration.minutes(5))
+              .statistic("Sum").build()), 0, topic);
+    }
+  }
+
+  private void alarm(String id, String description, Metric metric, double threshold, ITopic topic) {
+    Alarm alarm = Alarm.Builder.create(this, id)
+        .alarmName(config.prefix() + "-" + id)
+        .alarmDescription(description)
+        .metric(metric)
+        .threshold(threshold)
+        .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+        .evaluationPeriods(1)
+        .treatMissingData(TreatMissingData.NOT_BREACHING)
+        .build();
+    alarm.addAlarmAction(new SnsAction(topic));
+    alarm.addOkAction(new SnsAction(topic));
+    alarms.add(alarm);
+  }
+}

@@ -1,0 +1,150 @@
+package dev.pier.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pier.features.FeatureWorkerHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/**
+ * The feature store's stack (issue #14 item 11): tables with PITR and KMS in the layout the feature code uses, the
+ * offline bucket, the feature worker behind the materialization state machine, its schedule and the freshness alarms.
+ */
+class FeaturesStackTest {
+  private final Template dev = Deployments.dev().template(Deployments.dev().stacks().features());
+  private final Template prod = Deployments.prod().template(Deployments.prod().stacks().features());
+
+  @Test
+  void bothTablesHavePointInTimeRecoveryKmsAndTheLayoutTheFeatureCodeUses() {
+    dev.resourceCountIs("AWS::DynamoDB::Table", 2);
+    dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+        "TableName", "pier-dev-features",
+        "KeySchema", List.of(
+            Map.of("AttributeName", "pk", "KeyType", "HASH"),
+            Map.of("AttributeName", "sk", "KeyType", "RANGE")),
+        "GlobalSecondaryIndexes", List.of(Map.of(
+            "IndexName", "gsi1",
+            "KeySchema", List.of(
+                Map.of("AttributeName", "gsi1pk", "KeyType", "HASH"),
+                Map.of("AttributeName", "gsi1sk", "KeyType", "RANGE")),
+            "Projection", Map.of("ProjectionType", "ALL"))),
+        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+        "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", Match.anyValue()),
+        "BillingMode", "PAY_PER_REQUEST"));
+    dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+        "TableName", "pier-dev-features-online",
+        "KeySchema", List.of(Map.of("AttributeName", "k", "KeyType", "HASH")), // OnlineStore's one key
+        "PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true),
+        "SSESpecification", Map.of("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", Match.anyValue())));
+    prod.hasResourceProperties("AWS::DynamoDB::Table", Map.of("DeletionProtectionEnabled", true));
+    prod.hasResource("AWS::DynamoDB::Table", Map.of("DeletionPolicy", "Retain"));
+  }
+
+  @Test
+  void theOfflineBucketIsKmsEncryptedPrivateAndAccessLogged() {
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of(
+        "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
+            "BucketKeyEnabled", true,
+            "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "aws:kms", "KMSMasterKeyID", Match.anyValue())))),
+        "LoggingConfiguration", Map.of("DestinationBucketName", Match.anyValue(), "LogFilePrefix", "offline/"),
+        "PublicAccessBlockConfiguration", Map.of("BlockPublicAcls", true, "BlockPublicPolicy", true,
+            "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
+        "VersioningConfiguration", Map.of("Status", "Enabled")));
+  }
+
+  @Test
+  void theWorkerRunsTheFeatureWorkerHandlerWithTheTablesAndStateMachineInItsEnvironment() throws Exception {
+    String handler = FeaturesStack.HANDLER;
+    assertThat(handler).isEqualTo(FeatureWorkerHandler.class.getName() + "::handleRequest");
+    // the method Lambda's Java runtime calls exists with the stream signature
+    FeatureWorkerHandler.class.getMethod("handleRequest", java.io.InputStream.class, java.io.OutputStream.class);
+    assertThat(FeaturesStack.NAMESPACE).isEqualTo(FeatureWorkerHandler.NAMESPACE);
+
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Handler", handler,
+        "Runtime", "java25",
+        "Timeout", 900,
+        "TracingConfig", Map.of("Mode", "Active"),
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_FEATURES_TABLE", Match.anyValue(),
+            "PIER_FEATURES_ONLINE_TABLE", Match.anyValue(),
+            "PIER_FEATURES_STATE_MACHINE_ARN", Match.anyValue(),
+            "HOME", "/tmp")))));
+    prod.hasResourceProperties("AWS::Lambda::Function", Map.of("Handler", handler, "Runtime", "java21"));
+  }
+
+  @Test
+  void theWorkersRoleWritesOnlyTheFeatureTablesAndReadsOnlyTheOfflineBucket() {
+    String policies = Json.write(Json.properties(dev, "AWS::IAM::Policy"));
+    assertThat(policies).doesNotContain("dynamodb:*").doesNotContain("s3:*").doesNotContain("s3:PutObject")
+        .contains("dynamodb:BatchWriteItem").contains("states:StartExecution").contains("lambda:InvokeFunction");
+  }
+
+  @Test
+  void theApiFunctionsFindTheFeatureStoreByNameTheControlPlaneStartsMaterializationsTheDataPlaneOnlyReads() {
+    Template api = Deployments.dev().template(Deployments.dev().stacks().api());
+    api.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_FEATURES_TABLE", "pier-dev-features", "PIER_FEATURES_ONLINE_TABLE", "pier-dev-features-online",
+            "PIER_FEATURES_STATE_MACHINE_ARN", Match.anyValue())))));
+    assertThat(Json.allowedActions(api, "ControlPlaneRole")).contains("states:StartExecution",
+        "dynamodb:TransactWriteItems", "dynamodb:BatchGetItem");
+    assertThat(Json.allowedActions(api, "DataPlaneRole")).doesNotContain("states:StartExecution",
+        "dynamodb:TransactWriteItems", "dynamodb:UpdateItem");
+  }
+
+  @Test
+  void theMaterializationStateMachineInvokesTheWorkerAndIsTracedAndLogged() throws Exception {
+    // the fixture folder's copy is the real ASL
+    assertThat(Files.readString(Deployments.STATE_MACHINES.resolve("feature-materialization.asl.json")))
+        .isEqualTo(Files.readString(Path.of("../state-machines/src/main/resources/feature-materialization.asl.json")));
+    dev.hasResourceProperties("AWS::StepFunctions::StateMachine", Map.of(
+        "StateMachineName", "pier-dev-feature-materialization",
+        "DefinitionSubstitutions", Map.of("FeatureWorkerFunction", Match.objectLike(Map.of(
+            "Fn::GetAtt", Match.arrayWith(List.of("Arn"))))),
+        "TracingConfiguration", Map.of("Enabled", true),
+        "LoggingConfiguration", Match.objectLike(Map.of("Level", "ALL"))));
+    String definition = Json.write(Json.properties(dev, "AWS::StepFunctions::StateMachine"));
+    assertThat(definition).contains("materialize-chunk").contains("${FeatureWorkerFunction}")
+        .contains("dev.pier.features.FeaturesTransientError");
+    // orchestration leaves it to this stack
+    Deployments.dev().template(Deployments.dev().stacks().orchestration()).resourcePropertiesCountIs(
+        "AWS::StepFunctions::StateMachine", Map.of("StateMachineName", "pier-dev-feature-materialization"), 0);
+    // prod synthesizes without state machines: no machine, no schedule; tables, worker and lag alarm stay
+    prod.resourceCountIs("AWS::StepFunctions::StateMachine", 0);
+    prod.resourceCountIs("AWS::Scheduler::Schedule", 0);
+  }
+
+  @Test
+  void anHourlyScheduleInvokesTheWorkerForAnIncrementalJob() {
+    dev.hasResourceProperties("AWS::Scheduler::Schedule", Map.of(
+        "ScheduleExpression", "rate(1 hour)",
+        "FlexibleTimeWindow", Map.of("Mode", "OFF"),
+        "Target", Match.objectLike(Map.of(
+            "Arn", Match.objectLike(Map.of("Fn::GetAtt", Match.arrayWith(List.of("Arn")))),
+            "Input", "{\"action\": \"materialize-incremental\"}",
+            "RetryPolicy", Map.of("MaximumRetryAttempts", 3, "MaximumEventAgeInSeconds", 3600)))));
+  }
+
+  @Test
+  void freshnessAndFailureAlarmsGoToTheAlarmTopic() {
+    dev.resourceCountIs("AWS::CloudWatch::Alarm", 2);
+    dev.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+        "AlarmName", "pier-dev-FeatureMaterializationLag",
+        "Namespace", FeatureWorkerHandler.NAMESPACE,
+        "MetricName", "MaterializationLagSeconds",
+        "Statistic", "Maximum",
+        "Threshold", 10_800,
+        "ComparisonOperator", "GreaterThanThreshold",
+        "AlarmActions", List.of(Match.anyValue())));
+    dev.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+        "AlarmName", "pier-dev-FeatureMaterializationFailed",
+        "MetricName", "ExecutionsFailed",
+        "Threshold", 0));
+    prod.resourceCountIs("AWS::CloudWatch::Alarm", 1);
+  }
+}
