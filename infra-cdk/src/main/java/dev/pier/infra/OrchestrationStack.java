@@ -120,6 +120,9 @@ public final class OrchestrationStack extends Stack {
    */
   private void createStateMachines() {
     for (AslFile asl : AslFile.load(config.stateMachinesDir())) {
+      if (asl.name().equals(MonitoringStack.STATE_MACHINE)) {
+        continue; // deployed by the monitoring stack, with its worker
+      }
       Set<String> unknown = new LinkedHashSet<>(asl.placeholders());
       unknown.removeAll(substitutions().keySet());
       if (unknown.isEmpty()) {

@@ -18,7 +18,8 @@ public record PierStacks(
     WorkersStack workers,
     OrchestrationStack orchestration,
     EndpointsStack endpoints,
-    ObservabilityStack observability) {
+    ObservabilityStack observability,
+    MonitoringStack monitoring) {
 
   /** Adds every stack to {@code app} and checks them all with cdk-nag's AWS Solutions rules at synth. */
   public static PierStacks create(App app, PierConfig config) {
@@ -44,8 +45,11 @@ public record PierStacks(
     workers.receiveEndpointNotifications(endpoints.endpoints());
     ObservabilityStack observability = new ObservabilityStack(app, p + "-observability", props, config, api, workers,
         orchestration, endpoints);
+    // Model monitoring (#15): its table, bucket, worker, scheduled runs and alarms; the api functions serve it.
+    MonitoringStack monitoring = new MonitoringStack(app, p + "-monitoring", props, config, data);
+    monitoring.serve(api, workers);
     Tags.of(app).add("pier:stage", config.stage().name());
     Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
-    return new PierStacks(data, api, workers, orchestration, endpoints, observability);
+    return new PierStacks(data, api, workers, orchestration, endpoints, observability, monitoring);
   }
 }

@@ -74,7 +74,8 @@ class CdkNagTest {
   }
 
   static List<Stack> stacks(PierStacks s) {
-    return Stream.of(s.data(), s.api(), s.workers(), s.orchestration(), s.endpoints(), s.observability())
+    return Stream.of(s.data(), s.api(), s.workers(), s.orchestration(), s.endpoints(), s.observability(),
+        s.monitoring())
         .map(Stack.class::cast).toList();
   }
 }
