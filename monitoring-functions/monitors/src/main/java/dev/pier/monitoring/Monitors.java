@@ -102,6 +102,16 @@ public final class Monitors {
     }
     List<Map<String, Object>> rows = request.reference() instanceof ReferenceSpec.Rows r ? r.rows()
         : loader().load(request.reference(), version);
+    Set<String> given = new TreeSet<>();
+    rows.forEach(r -> given.addAll(r.keySet()));
+    boolean predicted = false;
+    if (!version.outputs().isEmpty() && given.stream().noneMatch(c -> isOutput(c, version.outputs()))) {
+      // no output columns: the version's own predictions on the reference rows are the reference for prediction drift
+      List<Map<String, Object>> withOutputs = referencePredictions.withPredictions(version.model(), version.version(),
+          rows);
+      predicted = withOutputs != rows;
+      rows = withOutputs;
+    }
     Set<String> referenceColumns = new TreeSet<>();
     rows.forEach(r -> referenceColumns.addAll(r.keySet()));
     if (version.columns() != null && referenceColumns.stream().noneMatch(version.columns()::contains)) {
@@ -119,6 +129,9 @@ public final class Monitors {
     Map<String, Object> reference = new LinkedHashMap<>(request.reference().describe());
     reference.put("rows", rows.size());
     reference.put("columns", new ArrayList<>(referenceColumns));
+    if (predicted) {
+      reference.put("predictions", "computed by " + version.model() + " version " + version.version());
+    }
     String id = UUID.randomUUID().toString();
     MonitorDefinition.Capture capture = versions.turnOnCapture(version.model(), version.version(),
         request.captureRate() == null ? 1.0 : request.captureRate(), "monitor:" + id);
@@ -273,6 +286,14 @@ public final class Monitors {
   /** Captured rows explained for importance when the version logs none: at most this many, evenly spaced. */
   static final int SHAP_SAMPLE = 200;
 
+  private volatile ReferencePredictions referencePredictions = ReferencePredictions.NONE;
+
+  /** Where a reference without output columns gets the version's predictions; set once at wiring. */
+  public Monitors referencePredictions(ReferencePredictions predictions) {
+    this.referencePredictions = predictions;
+    return this;
+  }
+
   /** Where runs get importance from the model itself when the version logs none; set once at wiring. */
   public Monitors shapImportance(ShapImportance shap) {
     this.shap = shap;
@@ -312,12 +333,38 @@ public final class Monitors {
     if (sample.isEmpty()) {
       return null;
     }
+    ReferenceShap reference;
     try {
       importance = shap.meanAbsShap(monitor.model(), monitor.version(), sample);
+      reference = referenceShap(monitor);
     } catch (PierException e) {
       return null; // the explain path refuses this version (e.g. no background rows): no importance
     }
-    return FeatureImportance.weigh("mean |SHAP| over " + sample.size() + " " + from, importance, run.dataDrift());
+    return FeatureImportance.weigh("mean |SHAP| over " + sample.size() + " " + from
+        + (reference.importance().isEmpty() ? "" : "; on the reference over " + reference.rows() + " of its rows"),
+        importance, reference.importance(), run.dataDrift());
+  }
+
+  /** Mean |SHAP| per column over {@code rows} reference rows. */
+  private record ReferenceShap(int rows, Map<String, Double> importance) {}
+
+  /** Per monitor: its reference rows and version never change, so their importance is computed once per process. */
+  private final Map<String, ReferenceShap> referenceShap = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The mean |SHAP| per column over at most {@value #SHAP_SAMPLE} of the monitor's reference rows, evenly spaced: the
+   * importance a run's is compared with. Empty when the reference's rows do not hold the model's input columns.
+   */
+  private ReferenceShap referenceShap(MonitorDefinition monitor) {
+    ReferenceShap known = referenceShap.get(monitor.id());
+    if (known != null) {
+      return known;
+    }
+    List<Map<String, Object>> rows = CaptureStore.evenlySpaced(store.reference(monitor.id()), SHAP_SAMPLE);
+    ReferenceShap computed = new ReferenceShap(rows.size(), rows.isEmpty() ? Map.of()
+        : Map.copyOf(shap.meanAbsShap(monitor.model(), monitor.version(), rows)));
+    referenceShap.put(monitor.id(), computed);
+    return computed;
   }
 
   /** Capture objects a sketch run reads for its SHAP sample: evenly spaced over the window, a batch of rows each. */

@@ -230,7 +230,7 @@ class MonitorsTest {
     MonitorRun run = sketch.runNow(monitor.id());
 
     assertThat(run.mode()).isEqualTo("sketch");
-    assertThat(explained).hasSize(1);
+    assertThat(explained).as("the window's sample, then the reference's").hasSize(2);
     // 8 of the 10 objects, evenly spaced (0, 1, 2, 3, 5, 6, 7, 8), 240 rows; of them 200 evenly spaced
     List<Double> read = new ArrayList<>();
     for (int o : new int[] {0, 1, 2, 3, 5, 6, 7, 8}) {
@@ -242,11 +242,28 @@ class MonitorsTest {
     }
     assertThat(explained.get(0)).extracting(r -> ((Number) r.get("x[0]")).doubleValue())
         .containsExactlyElementsOf(expected);
-    assertThat(run.featureImportance().source())
-        .isEqualTo("mean |SHAP| over 200 captured rows sampled from 8 of the window's 10 capture objects");
+    assertThat(run.featureImportance().source()).isEqualTo("mean |SHAP| over 200 captured rows sampled from 8 of the"
+        + " window's 10 capture objects; on the reference over 200 of its rows");
+    double current = expected.stream().mapToDouble(Math::abs).average().orElseThrow();
     assertThat(run.featureImportance().columns().get("x[0]").importance())
-        .isCloseTo(expected.stream().mapToDouble(Math::abs).average().orElseThrow(),
-            org.assertj.core.data.Offset.offset(1e-12));
+        .isCloseTo(current, org.assertj.core.data.Offset.offset(1e-12));
+    // the reference's 300 rows (x as referenceJson writes them), 200 evenly spaced: its importance and the change
+    Random refRandom = new Random(1);
+    List<Double> referenceXs = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      referenceXs.add(Double.parseDouble(String.format("%.6f", refRandom.nextGaussian())));
+    }
+    double before = 0;
+    for (int i = 0; i < 200; i++) {
+      before += Math.abs(referenceXs.get((int) (i * 300 / 200.0))) / 200;
+    }
+    assertThat(run.featureImportance().columns().get("x[0]").referenceImportance())
+        .isCloseTo(before, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(run.featureImportance().columns().get("x[0]").change())
+        .isCloseTo(current - before, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(sketch.runNow(monitor.id()).featureImportance().columns().get("x[0]").referenceImportance())
+        .isEqualTo(run.featureImportance().columns().get("x[0]").referenceImportance());
+    assertThat(explained).as("the reference's importance is computed once per monitor").hasSize(3);
     assertThat(monitors.run(monitor.id(), run.runId()).at("/feature_importance/source").asText())
         .startsWith("mean |SHAP| over 200 captured rows sampled");
   }

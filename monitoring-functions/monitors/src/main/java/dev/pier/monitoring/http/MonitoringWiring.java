@@ -159,7 +159,8 @@ public class MonitoringWiring {
         ModelVersions.of(registry), captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS,
         references, delivery);
     if (predictions.isResolvable() && models.isResolvable()) { // the serving app: importance from SHAP
-      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()));
+      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()))
+          .referencePredictions(new dev.pier.monitoring.ModelPredictions(predictions.get(), models.get()));
     }
     return monitors;
   }
