@@ -122,6 +122,9 @@ public final class OrchestrationStack extends Stack {
       if (asl.name().equals(FeaturesStack.STATE_MACHINE)) {
         continue; // the features stack deploys it, with the feature worker behind its tasks
       }
+      if (asl.name().equals(MonitoringStack.STATE_MACHINE)) {
+        continue; // deployed by the monitoring stack, with its worker
+      }
       Set<String> unknown = new LinkedHashSet<>(asl.placeholders());
       unknown.removeAll(substitutions().keySet());
       if (unknown.isEmpty()) {

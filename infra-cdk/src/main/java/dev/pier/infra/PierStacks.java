@@ -19,7 +19,8 @@ public record PierStacks(
     OrchestrationStack orchestration,
     EndpointsStack endpoints,
     ObservabilityStack observability,
-    FeaturesStack features) {
+    FeaturesStack features,
+    MonitoringStack monitoring) {
 
   /** Adds every stack to {@code app} and checks them all with cdk-nag's AWS Solutions rules at synth. */
   public static PierStacks create(App app, PierConfig config) {
@@ -49,8 +50,11 @@ public record PierStacks(
     // schedule and alarms (to observability's topic).
     FeaturesStack features = new FeaturesStack(app, p + "-features", props, config, data,
         observability.alarmTopic());
+    // Model monitoring (#15): its table, bucket, worker, scheduled runs and alarms; the api functions serve it.
+    MonitoringStack monitoring = new MonitoringStack(app, p + "-monitoring", props, config, data);
+    monitoring.serve(api, workers);
     Tags.of(app).add("pier:stage", config.stage().name());
     Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
-    return new PierStacks(data, api, workers, orchestration, endpoints, observability, features);
+    return new PierStacks(data, api, workers, orchestration, endpoints, observability, features, monitoring);
   }
 }

@@ -75,7 +75,7 @@ class CdkNagTest {
 
   static List<Stack> stacks(PierStacks s) {
     return Stream.of(s.data(), s.api(), s.workers(), s.orchestration(), s.endpoints(), s.observability(),
-        s.features())
+        s.features(), s.monitoring())
         .map(Stack.class::cast).toList();
   }
 }

@@ -1,9 +1,5 @@
 package dev.pier.monitoring;
 
-import dev.pier.kernel.tensor.Datatype;
-import dev.pier.kernel.tensor.Signature;
-import dev.pier.kernel.tensor.TensorSpec;
-import dev.pier.monitoring.capture.CapturedPrediction;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.Budget;
 import dev.pier.runtime.ModelCache;
@@ -35,40 +31,15 @@ public final class ModelShap implements ShapImportance {
     if (v.serving().pipeline() != null) {
       return Map.of();
     }
-    Signature signature = predictions.signature(v);
-    if (signature.inputs().size() != 1) {
+    InputBatch batch = InputBatch.of(predictions.signature(v), rows);
+    if (batch == null) {
       return Map.of();
     }
-    TensorSpec input = signature.inputs().get(0);
-    long[] shape = input.shape();
-    if (input.datatype() != Datatype.FP32 || shape.length != 2 || shape[1] <= 0) {
-      return Map.of();
-    }
-    int features = (int) shape[1];
-    String[] columns = new String[features];
-    for (int i = 0; i < features; i++) {
-      columns[i] = CapturedPrediction.column(input.name(), i);
-    }
-    float[] data = new float[rows.size() * features];
-    int n = 0;
-    for (Map<String, Object> row : rows) {
-      boolean complete = true;
-      for (int i = 0; i < features && complete; i++) {
-        if (row.get(columns[i]) instanceof Number value) {
-          data[n * features + i] = value.floatValue();
-        } else {
-          complete = false;
-        }
-      }
-      n += complete ? 1 : 0;
-    }
-    if (n == 0) {
-      return Map.of();
-    }
-    Tensor batch = new Tensor(input.name(), Datatype.FP32, new long[] {n, features},
-        java.util.Arrays.copyOf(data, n * features));
+    int n = batch.size();
+    int features = batch.columns().length;
+    String[] columns = batch.columns();
     List<Tensor> explained = models.withModel(v, Budget.WAIT,
-        loaded -> Explainer.explain("shap", loaded, v.serving().explain(), List.of(batch)));
+        loaded -> Explainer.explain("shap", loaded, v.serving().explain(), List.of(batch.tensor())));
     Tensor values = explained.stream().filter(t -> t.name().equals("shap_values")).findFirst().orElseThrow();
     float[] shap = (float[]) values.data();
     int outputColumns = (int) values.shape()[1];

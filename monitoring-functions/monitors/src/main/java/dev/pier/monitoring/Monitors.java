@@ -102,6 +102,16 @@ public final class Monitors {
     }
     List<Map<String, Object>> rows = request.reference() instanceof ReferenceSpec.Rows r ? r.rows()
         : loader().load(request.reference(), version);
+    Set<String> given = new TreeSet<>();
+    rows.forEach(r -> given.addAll(r.keySet()));
+    boolean predicted = false;
+    if (!version.outputs().isEmpty() && given.stream().noneMatch(c -> isOutput(c, version.outputs()))) {
+      // no output columns: the version's own predictions on the reference rows are the reference for prediction drift
+      List<Map<String, Object>> withOutputs = referencePredictions.withPredictions(version.model(), version.version(),
+          rows);
+      predicted = withOutputs != rows;
+      rows = withOutputs;
+    }
     Set<String> referenceColumns = new TreeSet<>();
     rows.forEach(r -> referenceColumns.addAll(r.keySet()));
     if (version.columns() != null && referenceColumns.stream().noneMatch(version.columns()::contains)) {
@@ -119,6 +129,9 @@ public final class Monitors {
     Map<String, Object> reference = new LinkedHashMap<>(request.reference().describe());
     reference.put("rows", rows.size());
     reference.put("columns", new ArrayList<>(referenceColumns));
+    if (predicted) {
+      reference.put("predictions", "computed by " + version.model() + " version " + version.version());
+    }
     String id = UUID.randomUUID().toString();
     MonitorDefinition.Capture capture = versions.turnOnCapture(version.model(), version.version(),
         request.captureRate() == null ? 1.0 : request.captureRate(), "monitor:" + id);
@@ -191,27 +204,45 @@ public final class Monitors {
   public List<MonitorRun> runDue() {
     List<MonitorRun> made = new ArrayList<>();
     Instant now = clock.instant();
-    for (MonitorDefinition monitor : store.list()) {
-      if (monitor.schedule() == null) {
-        continue;
+    for (String id : scheduled()) {
+      made.addAll(runDue(id, now));
+    }
+    return made;
+  }
+
+  /** The ids of the monitors that have a schedule, oldest first. */
+  public List<String> scheduled() {
+    return store.list().stream().filter(m -> m.schedule() != null).map(MonitorDefinition::id).toList();
+  }
+
+  /**
+   * Runs one monitor's scheduled windows that ended by {@code now} and have not run, oldest first (at most
+   * {@value #MAX_CATCH_UP}, the newest); see {@link #runDue()}. What a scheduled workflow's task does for one monitor,
+   * with {@code now} its execution's start time, so a retried task runs the same windows. None for a monitor without
+   * a schedule; 404 for an unknown one.
+   */
+  public List<MonitorRun> runDue(String id, Instant now) {
+    MonitorDefinition monitor = store.get(id);
+    List<MonitorRun> made = new ArrayList<>();
+    if (monitor.schedule() == null) {
+      return made;
+    }
+    ScheduleExpression schedule = ScheduleExpression.parse(monitor.schedule(), monitor.createdAt());
+    Instant through = store.scheduledThrough(monitor.id());
+    Instant after = through != null ? through : monitor.createdAt();
+    List<Instant> due = new ArrayList<>();
+    for (Instant end = schedule.next(after); end != null && !end.isAfter(now); end = schedule.next(end)) {
+      due.add(end);
+      if (due.size() > MAX_CATCH_UP) {
+        due.removeFirst();
       }
-      ScheduleExpression schedule = ScheduleExpression.parse(monitor.schedule(), monitor.createdAt());
-      Instant through = store.scheduledThrough(monitor.id());
-      Instant after = through != null ? through : monitor.createdAt();
-      List<Instant> due = new ArrayList<>();
-      for (Instant end = schedule.next(after); end != null && !end.isAfter(now); end = schedule.next(end)) {
-        due.add(end);
-        if (due.size() > MAX_CATCH_UP) {
-          due.removeFirst();
-        }
+    }
+    for (Instant end : due) {
+      String runId = scheduledRunId(end);
+      if (!store.hasRun(monitor.id(), end, runId)) {
+        made.add(run(monitor, runId, end.minus(monitor.window()), end));
       }
-      for (Instant end : due) {
-        String runId = scheduledRunId(end);
-        if (!store.hasRun(monitor.id(), end, runId)) {
-          made.add(run(monitor, runId, end.minus(monitor.window()), end));
-        }
-        store.scheduledThrough(monitor.id(), end);
-      }
+      store.scheduledThrough(monitor.id(), end);
     }
     return made;
   }
@@ -255,6 +286,14 @@ public final class Monitors {
   /** Captured rows explained for importance when the version logs none: at most this many, evenly spaced. */
   static final int SHAP_SAMPLE = 200;
 
+  private volatile ReferencePredictions referencePredictions = ReferencePredictions.NONE;
+
+  /** Where a reference without output columns gets the version's predictions; set once at wiring. */
+  public Monitors referencePredictions(ReferencePredictions predictions) {
+    this.referencePredictions = predictions;
+    return this;
+  }
+
   /** Where runs get importance from the model itself when the version logs none; set once at wiring. */
   public Monitors shapImportance(ShapImportance shap) {
     this.shap = shap;
@@ -274,23 +313,62 @@ public final class Monitors {
     } catch (PierException e) {
       return null; // the version is gone: its captures are still monitored
     }
-    if (!importance.isEmpty() || window == null || window.isEmpty() || run.dataDrift() == null) {
+    if (!importance.isEmpty() || run.dataDrift() == null || shap == ShapImportance.NONE
+        || (window != null && window.isEmpty())) {
       return FeatureImportance.weigh("version metrics " + ModelVersions.Resolved.IMPORTANCE + "<column>", importance,
           run.dataDrift());
     }
     List<Map<String, Object>> sample = new ArrayList<>();
-    double step = Math.max(1.0, window.size() / (double) SHAP_SAMPLE);
-    for (double at = 0; at < window.size() && sample.size() < SHAP_SAMPLE; at += step) {
-      sample.add(window.get((int) at).inputs());
+    String from;
+    if (window != null) {
+      CaptureStore.evenlySpaced(window, SHAP_SAMPLE).forEach(r -> sample.add(r.inputs()));
+      from = "captured rows";
+    } else { // sketch mode: a few of the window's capture objects, not all its rows
+      CaptureStore.Sample s = captures.sample(monitor.model(), monitor.version(), run.windowStart(), run.windowEnd(),
+          SHAP_OBJECTS, SHAP_SAMPLE);
+      s.rows().forEach(r -> sample.add(r.inputs()));
+      from = "captured rows sampled from " + s.objectsRead() + " of the window's " + s.objectsInWindow()
+          + " capture objects";
     }
+    if (sample.isEmpty()) {
+      return null;
+    }
+    ReferenceShap reference;
     try {
       importance = shap.meanAbsShap(monitor.model(), monitor.version(), sample);
+      reference = referenceShap(monitor);
     } catch (PierException e) {
       return null; // the explain path refuses this version (e.g. no background rows): no importance
     }
-    return FeatureImportance.weigh("mean |SHAP| over " + sample.size() + " captured rows", importance,
-        run.dataDrift());
+    return FeatureImportance.weigh("mean |SHAP| over " + sample.size() + " " + from
+        + (reference.importance().isEmpty() ? "" : "; on the reference over " + reference.rows() + " of its rows"),
+        importance, reference.importance(), run.dataDrift());
   }
+
+  /** Mean |SHAP| per column over {@code rows} reference rows. */
+  private record ReferenceShap(int rows, Map<String, Double> importance) {}
+
+  /** Per monitor: its reference rows and version never change, so their importance is computed once per process. */
+  private final Map<String, ReferenceShap> referenceShap = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The mean |SHAP| per column over at most {@value #SHAP_SAMPLE} of the monitor's reference rows, evenly spaced: the
+   * importance a run's is compared with. Empty when the reference's rows do not hold the model's input columns.
+   */
+  private ReferenceShap referenceShap(MonitorDefinition monitor) {
+    ReferenceShap known = referenceShap.get(monitor.id());
+    if (known != null) {
+      return known;
+    }
+    List<Map<String, Object>> rows = CaptureStore.evenlySpaced(store.reference(monitor.id()), SHAP_SAMPLE);
+    ReferenceShap computed = new ReferenceShap(rows.size(), rows.isEmpty() ? Map.of()
+        : Map.copyOf(shap.meanAbsShap(monitor.model(), monitor.version(), rows)));
+    referenceShap.put(monitor.id(), computed);
+    return computed;
+  }
+
+  /** Capture objects a sketch run reads for its SHAP sample: evenly spaced over the window, a batch of rows each. */
+  static final int SHAP_OBJECTS = 8;
 
   /** Run summaries, newest window first; 404 for an unknown monitor. */
   public List<JsonNode> runs(String id) {

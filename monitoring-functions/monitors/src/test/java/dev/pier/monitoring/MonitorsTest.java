@@ -195,6 +195,80 @@ class MonitorsTest {
   }
 
   @Test
+  void aSketchRunTakesItsShapImportanceFromAFewEvenlySpacedCaptureObjectsOfItsWindow() throws Exception {
+    List<List<Map<String, Object>>> explained = new ArrayList<>();
+    // a model whose SHAP value for x[0] is x itself: the importance is the mean |x| of the rows explained
+    ShapImportance shap = (model, version, rows) -> {
+      explained.add(rows);
+      return Map.of("x[0]", rows.stream().mapToDouble(r -> Math.abs(((Number) r.get("x[0]")).doubleValue()))
+          .average().orElseThrow());
+    };
+    Monitors sketch = new Monitors(standIns.store, ModelVersions.of(standIns.registry), captures, profiles, feedback,
+        Clock.fixed(NOW, ZoneOffset.UTC), 100).shapImportance(shap);
+    standIns.register("shapsketch", 1);
+    MonitorDefinition monitor = sketch.create(request("{'model': 'shapsketch', 'version': 1, 'window': '2h',"
+        + " 'reference': {'rows': " + referenceJson(300) + "}}"));
+    Random random = new Random(5);
+    List<List<Double>> objects = new ArrayList<>(); // x of each in-window object's rows, in time order
+    for (int batch = -1; batch <= 10; batch++) {
+      // batch -1: before the window's first hour; batch 10: at its end (never read); 0..9: ten objects in the window
+      Instant at = batch < 0 ? NOW.minusSeconds(3 * 3600) : batch == 10 ? NOW : NOW.minusSeconds(3000 - batch * 60L);
+      List<CapturedPrediction> rows = new ArrayList<>();
+      List<Double> xs = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        double x = batch < 0 || batch == 10 ? 1000 + i : random.nextGaussian() * 2;
+        xs.add(x);
+        rows.add(new CapturedPrediction("shapsketch", 1, "k-" + batch + "-" + i, 0, at.plusMillis(i), "oip",
+            Map.of("x[0]", x, "plan", "basic", "region", "north"), Map.of("probability[1]", 0.5), PiiFields.NONE));
+      }
+      profiles.capturing(captures).accept(rows);
+      if (batch >= 0 && batch < 10) {
+        objects.add(xs);
+      }
+    }
+
+    MonitorRun run = sketch.runNow(monitor.id());
+
+    assertThat(run.mode()).isEqualTo("sketch");
+    assertThat(explained).as("the window's sample, then the reference's").hasSize(2);
+    // 8 of the 10 objects, evenly spaced (0, 1, 2, 3, 5, 6, 7, 8), 240 rows; of them 200 evenly spaced
+    List<Double> read = new ArrayList<>();
+    for (int o : new int[] {0, 1, 2, 3, 5, 6, 7, 8}) {
+      read.addAll(objects.get(o));
+    }
+    List<Double> expected = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      expected.add(read.get((int) (i * 240 / 200.0)));
+    }
+    assertThat(explained.get(0)).extracting(r -> ((Number) r.get("x[0]")).doubleValue())
+        .containsExactlyElementsOf(expected);
+    assertThat(run.featureImportance().source()).isEqualTo("mean |SHAP| over 200 captured rows sampled from 8 of the"
+        + " window's 10 capture objects; on the reference over 200 of its rows");
+    double current = expected.stream().mapToDouble(Math::abs).average().orElseThrow();
+    assertThat(run.featureImportance().columns().get("x[0]").importance())
+        .isCloseTo(current, org.assertj.core.data.Offset.offset(1e-12));
+    // the reference's 300 rows (x as referenceJson writes them), 200 evenly spaced: its importance and the change
+    Random refRandom = new Random(1);
+    List<Double> referenceXs = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      referenceXs.add(Double.parseDouble(String.format("%.6f", refRandom.nextGaussian())));
+    }
+    double before = 0;
+    for (int i = 0; i < 200; i++) {
+      before += Math.abs(referenceXs.get((int) (i * 300 / 200.0))) / 200;
+    }
+    assertThat(run.featureImportance().columns().get("x[0]").referenceImportance())
+        .isCloseTo(before, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(run.featureImportance().columns().get("x[0]").change())
+        .isCloseTo(current - before, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(sketch.runNow(monitor.id()).featureImportance().columns().get("x[0]").referenceImportance())
+        .isEqualTo(run.featureImportance().columns().get("x[0]").referenceImportance());
+    assertThat(explained).as("the reference's importance is computed once per monitor").hasSize(3);
+    assertThat(monitors.run(monitor.id(), run.runId()).at("/feature_importance/source").asText())
+        .startsWith("mean |SHAP| over 200 captured rows sampled");
+  }
+
+  @Test
   void feedbackBeforeItsCaptureIsKeptCountedAsUnmatchedAndMatchedWhenTheCaptureArrives() throws Exception {
     String table = "feedback-order";
     MonitorStore.createTableIfMissing(clients.dynamoDb(), table);

@@ -3,6 +3,7 @@ package dev.pier.api.lambda;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.monitoring.tasks.MonitoringTasks;
 import java.io.IOException;
 
 /**
@@ -17,6 +18,11 @@ enum EventShape {
    * worker action ({@code {"action": "score-chunk", "job_id": …, "chunks": […]}}).
    */
   BATCH_TASK,
+  /**
+   * A monitor-runs state machine task: the {@code Payload} its {@code lambda:invoke} states send, which names the task
+   * in {@code "monitoring"} ({@code {"monitoring": "run-due", "monitor_id": …, "at": …}}).
+   */
+  MONITORING_TASK,
   /** Anything else: an API Gateway event. */
   OTHER;
 
@@ -34,6 +40,9 @@ enum EventShape {
         }
         if (name.equals("action") && value == JsonToken.VALUE_STRING) {
           return BATCH_TASK;
+        }
+        if (name.equals(MonitoringTasks.FIELD) && value == JsonToken.VALUE_STRING) {
+          return MONITORING_TASK;
         }
         p.skipChildren();
       }

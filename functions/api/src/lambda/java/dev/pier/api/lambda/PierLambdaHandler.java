@@ -6,6 +6,7 @@ import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;
 import dev.pier.monitoring.capture.CaptureBuffer;
+import dev.pier.monitoring.tasks.MonitoringTasks;
 import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ArcContainer;
@@ -26,7 +27,9 @@ import java.util.Optional;
  * {@code lambda:invoke} states, naming its {@code action}) runs the batch worker ({@link BatchWorker}, produced by
  * {@code dev.pier.api.batch.BatchWiring}) and answers the task's result; a task that fails throws a
  * {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
- * state machine's Retry and Catch match. Every other event goes, unchanged, to Quarkus' API Gateway handler.
+ * state machine's Retry and Catch match. A monitor-runs task (a {@code Payload} naming its task in
+ * {@code "monitoring"}) runs the monitors module's {@link MonitoringTasks}. Every other event goes, unchanged, to
+ * Quarkus' API Gateway handler.
  *
  * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
  * SnapStart snapshot holds the booted app). It deliberately does not implement {@code RequestStreamHandler}: Quarkus'
@@ -54,6 +57,7 @@ public final class PierLambdaHandler {
   private final Runnable afterEvent;
   private AsyncSqsBatch sqsBatch;
   private BatchWorker batchWorker;
+  private MonitoringTasks monitoringTasks;
 
   /** What Lambda's runtime instantiates. */
   public PierLambdaHandler() {
@@ -111,6 +115,10 @@ public final class PierLambdaHandler {
         start.run();
         output.write(JSON.writeValueAsBytes(batchWorker().handle(JSON.readTree(event))));
       }
+      case MONITORING_TASK -> {
+        start.run();
+        output.write(JSON.writeValueAsBytes(monitoringTasks().handle(JSON.readTree(event))));
+      }
       case OTHER -> http.handle(new ByteArrayInputStream(event), output, context);
     }
   }
@@ -120,6 +128,19 @@ public final class PierLambdaHandler {
       sqsBatch = Arc.container().instance(AsyncSqsBatch.class).get();
     }
     return sqsBatch;
+  }
+
+  /** The monitors module's tasks; a zip built without it (on a JDK below 25) cannot run them, and says so. */
+  private MonitoringTasks monitoringTasks() {
+    if (monitoringTasks == null) {
+      InstanceHandle<MonitoringTasks> tasks = Arc.container().instance(MonitoringTasks.class);
+      if (!tasks.isAvailable()) {
+        throw new IllegalStateException("this build has no monitors module (pier-monitoring, built on JDK 25): "
+            + "it cannot run monitor-runs tasks");
+      }
+      monitoringTasks = tasks.get();
+    }
+    return monitoringTasks;
   }
 
   private BatchWorker batchWorker() {

@@ -109,6 +109,66 @@ public final class CaptureStore {
   }
 
   /**
+   * A sample of a model version's captured rows with {@code from ≤ time < to} that reads a few objects rather than the
+   * window: the window's capture objects are listed (keys only), at most {@code objects} of them, evenly spaced in
+   * time order, are read, and at most {@code max} of their rows in the window, evenly spaced, are kept. Objects are
+   * named by their first row's time, so one that starts at or after {@code to} is never read.
+   */
+  public Sample sample(String model, long version, Instant from, Instant to, int objects, int max) {
+    List<String> keys = new ArrayList<>();
+    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
+      String prefix = hourPrefix(model, version, hour);
+      for (S3Object object : s3.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix)
+          .build()).contents()) {
+        if (firstMillis(object.key().substring(prefix.length())) < to.toEpochMilli()) {
+          keys.add(object.key());
+        }
+      }
+    }
+    List<CapturedRow> read = new ArrayList<>();
+    List<String> chosen = evenlySpaced(keys, objects);
+    for (String key : chosen) {
+      for (CapturedRow row : readObject(key)) {
+        if (!row.time().isBefore(from) && row.time().isBefore(to)) {
+          read.add(row);
+        }
+      }
+    }
+    return new Sample(evenlySpaced(read, max), chosen.size(), keys.size());
+  }
+
+  /**
+   * Rows sampled from the window's capture objects.
+   *
+   * @param objectsRead how many objects were read
+   * @param objectsInWindow how many objects the window has
+   */
+  public record Sample(List<CapturedRow> rows, int objectsRead, int objectsInWindow) {}
+
+  /** At most {@code n} of {@code items}, evenly spaced and in order (the first always among them). */
+  public static <T> List<T> evenlySpaced(List<T> items, int n) {
+    if (items.size() <= n) {
+      return items;
+    }
+    List<T> out = new ArrayList<>(n);
+    double step = items.size() / (double) n;
+    for (int i = 0; i < n; i++) {
+      out.add(items.get((int) (i * step)));
+    }
+    return out;
+  }
+
+  /** {@code <first-epoch-ms>-<writer>-<seq>.jsonl.gz} → the epoch ms; a name of another form sorts first. */
+  private static long firstMillis(String name) {
+    int dash = name.indexOf('-');
+    try {
+      return dash > 0 ? Long.parseLong(name.substring(0, dash)) : Long.MIN_VALUE;
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  /**
    * A captured row as read back (values as JSON gave them: numbers, strings, booleans, null, lists).
    *
    * @param latencyMs its request's latency in milliseconds, or null when it was not recorded

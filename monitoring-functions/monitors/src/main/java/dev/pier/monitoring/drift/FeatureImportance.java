@@ -18,12 +18,27 @@ import java.util.TreeMap;
 public record FeatureImportance(String source, Map<String, Column> columns, double weightedDriftShare,
     List<String> driftedByImportance, List<String> unweighted) {
 
-  /** A column's importance, its normalized weight and whether it drifted in this run. */
-  public record Column(double importance, double weight, boolean drifted) {
+  /**
+   * A column's importance, its normalized weight and whether it drifted in this run; with importance measured the same
+   * way on the reference, that importance and the change ({@code importance - referenceImportance}), else nulls.
+   */
+  public record Column(double importance, double weight, boolean drifted, Double referenceImportance, Double change) {
+    public Column(double importance, double weight, boolean drifted) {
+      this(importance, weight, drifted, null, null);
+    }
   }
 
   /** The drift weighted by {@code importance}; null when none of the drift's columns has an importance. */
   public static FeatureImportance weigh(String source, Map<String, Double> importance, DatasetDrift drift) {
+    return weigh(source, importance, Map.of(), drift);
+  }
+
+  /**
+   * As {@link #weigh(String, Map, DatasetDrift)}, each column also with its importance on the reference
+   * ({@code reference}, measured the same way) and the change against it.
+   */
+  public static FeatureImportance weigh(String source, Map<String, Double> importance, Map<String, Double> reference,
+      DatasetDrift drift) {
     if (drift == null || importance.isEmpty()) {
       return null;
     }
@@ -47,7 +62,10 @@ public record FeatureImportance(String source, Map<String, Column> columns, doub
         continue;
       }
       double weight = Math.abs(value) / total;
-      columns.put(e.getKey(), new Column(value, weight, e.getValue().drifted()));
+      Double before = reference.get(e.getKey());
+      boolean compared = before != null && Double.isFinite(before);
+      columns.put(e.getKey(), new Column(value, weight, e.getValue().drifted(), compared ? before : null,
+          compared ? value - before : null));
       if (e.getValue().drifted()) {
         share += weight;
       }

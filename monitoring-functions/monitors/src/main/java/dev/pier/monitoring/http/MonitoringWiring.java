@@ -5,7 +5,6 @@ import dev.pier.kernel.aws.S3SourcePolicy;
 import dev.pier.monitoring.CaptureIndex;
 import dev.pier.monitoring.FeedbackStore;
 import dev.pier.monitoring.ModelVersions;
-import dev.pier.monitoring.MonitorRun;
 import dev.pier.monitoring.MonitorRunner;
 import dev.pier.monitoring.MonitorStore;
 import dev.pier.monitoring.MonitoringJson;
@@ -17,6 +16,11 @@ import dev.pier.monitoring.alerts.WebhookAlerts;
 import dev.pier.monitoring.capture.CaptureListener;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.profile.ProfileStore;
+import dev.pier.monitoring.tasks.LocalMonitorWorkflow;
+import dev.pier.monitoring.tasks.MonitorWorker;
+import dev.pier.monitoring.tasks.MonitoringTasks;
+import dev.pier.monitoring.tasks.RunMetrics;
+import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.registry.ModelRegistry;
 import dev.pier.registry.events.WebhookDispatcher;
 import dev.pier.registry.events.WebhookStore;
@@ -155,16 +159,37 @@ public class MonitoringWiring {
         ModelVersions.of(registry), captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS,
         references, delivery);
     if (predictions.isResolvable() && models.isResolvable()) { // the serving app: importance from SHAP
-      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()));
+      monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()))
+          .referencePredictions(new dev.pier.monitoring.ModelPredictions(predictions.get(), models.get()));
     }
     return monitors;
   }
 
-  /** Runs the due scheduled windows of every monitor every {@code interval} (idempotent per window). */
-  void start(@Observes Startup event, Monitors monitors) {
-    if (interval.isZero() || interval.isNegative()) {
+  /**
+   * The {@code monitor-runs} state machine's tasks: what the api zip's Lambda entry point hands their payloads to,
+   * and what the local workflow's tasks call. Its runs' CloudWatch metrics are EMF lines on stdout, which only Lambda
+   * turns into metrics (its log group); elsewhere they are not written.
+   */
+  @Produces
+  @Singleton
+  MonitoringTasks monitoringTasks(Monitors monitors) {
+    return new MonitorWorker(monitors, new RunMetrics(inLambda() ? System.out::println : line -> { }));
+  }
+
+  private static boolean inLambda() {
+    return System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null;
+  }
+
+  /**
+   * Every {@code interval}, one execution of {@code monitor-runs.asl.json} on the local state machine runner: each
+   * monitor's due scheduled windows run (idempotent per window). Not in Lambda, where the CDK app's EventBridge rule
+   * starts that state machine in Step Functions.
+   */
+  void start(@Observes Startup event, MonitoringTasks tasks) {
+    if (interval.isZero() || interval.isNegative() || inLambda()) {
       return;
     }
+    LocalMonitorWorkflow workflow = new LocalMonitorWorkflow(tasks, Clock.systemUTC());
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "pier-monitor-schedule");
       t.setDaemon(true);
@@ -172,9 +197,22 @@ public class MonitoringWiring {
     });
     scheduler.scheduleWithFixedDelay(() -> {
       try {
-        List<MonitorRun> made = monitors.runDue();
-        if (!made.isEmpty()) {
-          LOG.log(System.Logger.Level.INFO, "monitors: ran " + made.size() + " scheduled window(s)");
+        LocalStateMachineRunner.ExecutionResult result = workflow.runOnce();
+        if (result.status() != LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED) {
+          LOG.log(System.Logger.Level.WARNING, "monitors: scheduled runs " + result.status() + ": " + result.error()
+              + " " + result.cause() + "; retried next time");
+        } else {
+          int made = 0;
+          for (var monitor : result.output().path("monitors")) {
+            made += monitor.path("runs").size();
+            if (monitor.has("error")) {
+              LOG.log(System.Logger.Level.WARNING, "monitors: monitor " + monitor.path("monitor_id").asText()
+                  + "'s scheduled runs failed, retried next time: " + monitor.get("error"));
+            }
+          }
+          if (made > 0) {
+            LOG.log(System.Logger.Level.INFO, "monitors: ran " + made + " scheduled window(s)");
+          }
         }
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "monitors: scheduled runs failed, retried next time: " + e);

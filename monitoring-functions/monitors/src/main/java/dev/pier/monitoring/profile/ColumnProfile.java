@@ -157,7 +157,7 @@ public final class ColumnProfile {
         quantiles = KllDoublesSketch.newHeapInstance(quantileK);
         numberFrequencies = new FrequentLongsSketch(NUMBER_MAP_SIZE);
       }
-      writableQuantiles().merge(other.quantiles);
+      mergeQuantiles(other.quantiles);
       numberFrequencies.merge(other.numberFrequencies);
     }
     if (other.textFrequencies != null) {
@@ -167,6 +167,25 @@ public final class ColumnProfile {
       textFrequencies.merge(other.textFrequencies);
     }
     union().update(other.distinctSketch());
+  }
+
+  /**
+   * KLL's merge rebuilds this sketch's levels each time, which made merging 1,000 small hourly profiles slow (about
+   * 60 µs per column and hour). A sketch that never compacted (fewer values than its level 0 holds, as an hour of a
+   * quiet model) holds its values exactly, each with weight 1: adding them one by one is that merge, at the cost of
+   * updates (about half the time in {@code ./pier bench monitoring}), and keeps the same rank-error guarantee, since
+   * the result is the sketch of the union of the values. A compacted sketch is merged.
+   */
+  private void mergeQuantiles(KllDoublesSketch other) {
+    KllDoublesSketch target = writableQuantiles();
+    if (other.isEstimationMode()) {
+      target.merge(other);
+      return;
+    }
+    var values = other.iterator();
+    while (values.next()) {
+      target.update(values.getQuantile());
+    }
   }
 
   /** Non-null values seen, numbers and categories. */

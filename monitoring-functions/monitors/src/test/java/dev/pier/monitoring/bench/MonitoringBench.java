@@ -1,6 +1,9 @@
 package dev.pier.monitoring.bench;
 
+import dev.pier.monitoring.drift.ColumnDrift;
+import dev.pier.monitoring.drift.ColumnDriftCalculator;
 import dev.pier.monitoring.drift.DatasetDrift;
+import dev.pier.monitoring.drift.DriftMethod;
 import dev.pier.monitoring.drift.DriftSpec;
 import dev.pier.monitoring.profile.DataProfile;
 import java.util.Map;
@@ -53,6 +56,112 @@ public final class MonitoringBench {
         drift.columns().values().stream().mapToDouble(c -> c.errorBound()).max().orElse(0));
 
     run(columns);
+    ksFromSketches();
+    captureBufferMemory();
+  }
+
+  /**
+   * KS statistics from merged profiles against the exact ones (Hipparchus' two-sample statistic on the raw values):
+   * 1,000,000 reference values against 1,000,000 current ones, each profile merged from 1,000 hourly profiles of
+   * 1,000 values read from bytes, as runs get them; four shifts of a log-normal column.
+   */
+  private static void ksFromSketches() {
+    double[][] shifts = {{0, 1}, {0.02, 1}, {0.1, 1.05}, {0, 1.3}};
+    int hours = 1_000;
+    int perHour = 1_000;
+    double worst = 0;
+    double worstBound = 0;
+    StringBuilder each = new StringBuilder();
+    double[] ref = values(hours * perHour, 21, 0, 1);
+    dev.pier.monitoring.profile.ColumnProfile refProfile = mergedHours(ref, perHour);
+    for (double[] s : shifts) {
+      double[] cur = values(hours * perHour, 22, s[0], s[1]);
+      ColumnDrift fromSketch = ColumnDriftCalculator.fromProfiles(refProfile, mergedHours(cur, perHour),
+          new DriftSpec(DriftMethod.KS, null));
+      double exact = new org.hipparchus.stat.inference.KolmogorovSmirnovTest().kolmogorovSmirnovStatistic(ref, cur);
+      double error = Math.abs(fromSketch.statistic() - exact);
+      worst = Math.max(worst, error);
+      worstBound = Math.max(worstBound, fromSketch.errorBound());
+      each.append(String.format(" D=%.4f (sketch %.4f)", exact, fromSketch.statistic()));
+    }
+    System.out.printf("ks: 1,000,000 vs 1,000,000 values, each profile merged from 1,000 hourly ones; largest"
+        + " |D_sketch - D_exact| %.4f (target 0.01; stated bound %.4f);%s%n", worst, worstBound, each);
+  }
+
+  private static double[] values(int n, long seed, double shift, double scale) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] xs = new double[n];
+    for (int i = 0; i < n; i++) {
+      xs[i] = Math.exp(gaussian(random) * 0.5) * scale + shift;
+    }
+    return xs;
+  }
+
+  private static dev.pier.monitoring.profile.ColumnProfile mergedHours(double[] xs, int perHour) {
+    DataProfile merged = new DataProfile();
+    for (int from = 0; from < xs.length; from += perHour) {
+      DataProfile hour = new DataProfile();
+      var column = hour.column("x");
+      for (int i = from; i < from + perHour; i++) {
+        column.update(xs[i]);
+      }
+      merged.merge(DataProfile.fromBytes(hour.toBytes()));
+    }
+    return merged.column("x");
+  }
+
+  /**
+   * What a full capture buffer holds: the defaults (pier.capture.buffer-rows 10,000 queued, pier.capture.batch-rows
+   * 1,000 in the batch being written, so 11,000 rows at most) of single-row OIP captures of the demo model (4 FP32
+   * inputs, an INT64 label), each its own request, while the writer is stalled (S3 unreachable);
+   * measured as the heap retained, after GC, before and after filling it. The buffer is bounded in rows, not bytes: a
+   * row holds views over its request's tensors, so the figure scales with the row width of the model served.
+   */
+  private static void captureBufferMemory() {
+    int capacity = 10_000;
+    java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+    Runtime rt = Runtime.getRuntime();
+    long before = usedAfterGc(rt);
+    dev.pier.monitoring.capture.CaptureBuffer buffer = new dev.pier.monitoring.capture.CaptureBuffer(capacity, 1_000,
+        java.time.Duration.ofHours(1), rows -> {
+          try {
+            stalled.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    java.time.Instant now = java.time.Instant.now();
+    int offered = capacity + 5_000;
+    for (int i = 0; i < offered; i++) {
+      float[] in = {5.1f + i % 7, 3.5f, 1.4f, 0.2f};
+      long[] out = {i % 3};
+      for (var row : dev.pier.monitoring.capture.CapturedPrediction.ofTensors("demo", 1,
+          java.util.UUID.randomUUID().toString(), now, "oip-rest",
+          java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("input", new long[] {1, 4}, in)),
+          java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("label", new long[] {1}, out)),
+          dev.pier.security.privacy.PiiFields.NONE)) {
+        buffer.offer(row);
+      }
+    }
+    try {
+      Thread.sleep(300); // the writer takes its batch, then stalls on it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long held = usedAfterGc(rt) - before;
+    long heldRows = buffer.accepted();
+    System.out.printf("capture buffer: %,d rows offered, writer stalled: %,d held (%,d queued + %,d in the stalled"
+        + " batch), %,d dropped; %,d bytes retained = %,d per row (demo's single-row OIP capture)%n", offered,
+        heldRows, buffer.queued(), heldRows - buffer.queued(), buffer.dropped(), held, held / Math.max(1, heldRows));
+    stalled.countDown();
+    buffer.close();
+  }
+
+  private static long usedAfterGc(Runtime rt) {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   /**
