@@ -42,20 +42,41 @@ public record TrainingJob(String id, String name, String project, JobState state
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Best(int trial, Map<String, Object> params, double cvMean, double cvStd, int rounds) {}
 
-  /** The model refit on all training rows with the best params, and its score on the holdout. */
+  /**
+   * The model refit on all training rows with the best params, and its score on the holdout; {@code reportedHoldout}
+   * the score the refit itself reported (a script's log), which the evaluate step then records.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Refit(String runId, String modelUri, String sha256, int rounds, Double holdoutScore,
-      double seconds) {}
+      double seconds, Double reportedHoldout) {
+    public Refit(String runId, String modelUri, String sha256, int rounds, Double holdoutScore, double seconds) {
+      this(runId, modelUri, sha256, rounds, holdoutScore, seconds, null);
+    }
+  }
 
   /** The registered version the job made. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Registered(String model, int version, String alias, String runId, CanaryStarted canary) {
+  public record Registered(String model, int version, String alias, String runId, CanaryStarted canary,
+      ExperimentStarted experiment) {
     public Registered(String model, int version, String alias, String runId) {
-      this(model, version, alias, runId, null);
+      this(model, version, alias, runId, null, null);
+    }
+
+    public Registered(String model, int version, String alias, String runId, CanaryStarted canary) {
+      this(model, version, alias, runId, canary, null);
     }
   }
+
+  /**
+   * The experiment step's outcome: experiment {@code id} on {@code alias} between {@code control} (the alias's version)
+   * and the new version at {@code weight}; where the alias did not exist yet it is pointed at the new version and no
+   * experiment is made ({@code id} null, {@code control} 0).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ExperimentStarted(String id, String alias, int control, double weight, String state) {}
 
   /**
    * The canary step's outcome: {@code alias} kept on {@code baseline} with the new version at {@code weight}; or, where
