@@ -85,12 +85,28 @@ public record TrainingJob(String id, String name, String project, JobState state
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record CanaryStarted(String alias, int baseline, double weight) {}
 
-  /** What the job cost: instance time at the price table's rate, state transitions and requests. */
+  /**
+   * What the job cost: instance time at the price table's rate, state transitions, and S3 — the requests its steps make
+   * ({@code s3PutRequests}, {@code s3GetRequests}) and one month of the objects it wrote ({@code s3StoredBytes}, as
+   * {@code s3GbMonths}), priced as {@code s3Usd}.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Cost(double totalUsd, double computeUsd, double stepFunctionsUsd, double spotSavingsUsd,
-      double instanceSeconds, String instanceType, boolean spot) {
+      double instanceSeconds, String instanceType, boolean spot, double s3Usd, long s3PutRequests,
+      long s3GetRequests, long s3StoredBytes, double s3GbMonths) {
+    public Cost(double totalUsd, double computeUsd, double stepFunctionsUsd, double spotSavingsUsd,
+        double instanceSeconds, String instanceType, boolean spot) {
+      this(totalUsd, computeUsd, stepFunctionsUsd, spotSavingsUsd, instanceSeconds, instanceType, spot, 0, 0, 0, 0, 0);
+    }
+
     public static Cost zero(String instanceType, boolean spot) {
       return new Cost(0, 0, 0, 0, 0, instanceType, spot);
+    }
+
+    /** This cost with S3 usage added (the requests a step made, the bytes it stored); the USD figures left as they are. */
+    public Cost plusS3(long puts, long gets, long bytes) {
+      return new Cost(totalUsd, computeUsd, stepFunctionsUsd, spotSavingsUsd, instanceSeconds, instanceType, spot,
+          s3Usd, s3PutRequests + puts, s3GetRequests + gets, s3StoredBytes + bytes, s3GbMonths);
     }
   }
 

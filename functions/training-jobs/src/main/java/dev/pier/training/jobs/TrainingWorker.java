@@ -14,6 +14,7 @@ import dev.pier.training.Splitter;
 import dev.pier.training.TrainingTable;
 import dev.pier.training.datasets.DatasetReader;
 import dev.pier.training.datasets.DatasetVersion;
+import dev.pier.training.cost.PriceTable;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.tracking.JobTracking;
 import java.io.IOException;
@@ -143,9 +144,11 @@ public final class TrainingWorker {
         params.put("tuning_max_trials", Integer.toString(job.spec().tuning().maxTrials()));
       }
       tracking.log(created, params, Map.of(), Map.of());
+      int objects = version.objects().size();
       var stored = jobs.update(id, j -> j.parentRunId() != null ? j : j.with(b -> {
         b.parentRunId = created;
         b.experimentId = experiment;
+        b.cost = j.cost().plusS3(0, 1 + objects, 0); // the dataset read: one LIST, one GET per object
         return b.phase("tuning");
       }), false);
       parent = stored.map(TrainingJob::parentRunId).orElse(created);
@@ -365,6 +368,7 @@ public final class TrainingWorker {
     String uri = "s3://" + settings.bucket() + "/" + key;
     var stored = jobs.update(id, j -> j.refit() != null ? j : j.with(b -> {
       b.refit = new TrainingJob.Refit(run, uri, model.sha256(), model.rounds(), null, seconds, model.holdout());
+      b.cost = j.cost().plusS3(1, 0, model.bytes().length); // the model written to the training bucket
       return b.phase("evaluating");
     }), false);
     if (stored.isPresent() && !run.equals(stored.get().refit().runId())) {
@@ -398,6 +402,9 @@ public final class TrainingWorker {
       var r = j.refit();
       b.refit = new TrainingJob.Refit(r.runId(), r.modelUri(), r.sha256(), r.rounds(), score, r.seconds(),
           r.reportedHoldout());
+      if (r.reportedHoldout() == null) {
+        b.cost = j.cost().plusS3(0, 1, 0); // the model read back to score the holdout
+      }
       return b.phase(j.spec().register() != null ? "registering" : "finishing");
     }), false);
     return NODES.objectNode().put("holdout", score);
@@ -461,8 +468,10 @@ public final class TrainingWorker {
       }
     }
     int number = version.version();
-    jobs.update(id, j -> j.with(b -> {
+    long stored = version.artifact() != null ? version.artifact().sizeBytes() : 0;
+    jobs.update(id, j -> j.registered() != null ? j : j.with(b -> {
       b.registered = new TrainingJob.Registered(spec.model(), number, spec.alias(), j.refit().runId());
+      b.cost = j.cost().plusS3(1, 1, stored); // read back from the training bucket, stored in the registry's
       return b.phase("finishing");
     }), false);
     return NODES.objectNode().put("model", spec.model()).put("version", number);
@@ -802,7 +811,10 @@ public final class TrainingWorker {
     return settings.prices().compute(r.instanceType(), r.instanceCount(), r.spot(), seconds);
   }
 
-  /** The job's cost so far: its trials' (folded) and refit's instance time, and its state transitions. */
+  /**
+   * The job's cost so far: its trials' (folded) and refit's instance time, its state transitions, and the S3 usage its
+   * steps recorded (each once, in the conditional write that records the step) at the price table's S3 prices.
+   */
   TrainingJob.Cost cost(TrainingJob job, int trials, double trialSeconds, double extraSeconds) {
     var r = job.spec().resources();
     String type = settings.prices().check(r.instanceType());
@@ -816,8 +828,12 @@ public final class TrainingWorker {
     // finalize
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
     double transitions = (10 + 2 * batches + 2 * trials) * settings.prices().perTransition();
-    return new TrainingJob.Cost(round(compute + transitions), round(compute), round(transitions),
-        round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot());
+    var c = job.cost();
+    double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());
+    return new TrainingJob.Cost(round(compute + transitions + s3), round(compute), round(transitions),
+        round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot(), round(s3),
+        c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes(),
+        Math.round(PriceTable.S3Prices.gbMonths(c.s3StoredBytes()) * 1e9) / 1e9);
   }
 
   private static double round(double usd) {
