@@ -50,6 +50,9 @@ public final class DataStack extends Stack {
   /** Prefixes of the batch bucket, each with its own retention. */
   public static final String BATCH_OUTPUTS_PREFIX = "outputs/";
   public static final String BATCH_JOBS_PREFIX = "jobs/";
+  /** SageMaker training jobs' checkpoints (see {@link TrainingResources}), expired after a fortnight. */
+  public static final String TRAINING_CHECKPOINTS_PREFIX = "training/checkpoints/";
+  public static final int TRAINING_CHECKPOINT_DAYS = 14;
   /** The audit trail in its bucket: state changes (Object Lock) and prediction samples (erasable, expiring). */
   public static final String AUDIT_PREFIX = "audit/";
   public static final String AUDIT_EVENTS_PREFIX = AUDIT_PREFIX + "events/";
@@ -333,7 +336,8 @@ public final class DataStack extends Stack {
     Bucket bucket = secureBucket("BatchBucket", "batch/", outputsKey, List.of(
         expiryRule("expire-batch-inputs", BATCH_INCOMING_PREFIX, r.batchInputsDays(), 7),
         expiryRule("expire-batch-outputs", BATCH_OUTPUTS_PREFIX, r.batchOutputsDays(), 7),
-        expiryRule("expire-batch-plans", BATCH_JOBS_PREFIX, r.batchOutputsDays(), 7)));
+        expiryRule("expire-batch-plans", BATCH_JOBS_PREFIX, r.batchOutputsDays(), 7),
+        expiryRule("expire-training-checkpoints", TRAINING_CHECKPOINTS_PREFIX, TRAINING_CHECKPOINT_DAYS, 1)));
     // EventBridge notifications set on the bucket itself: CDK's eventBridgeEnabled would add a custom-resource
     // Lambda (with an AWS-managed policy) just to flip this switch.
     CfnBucket cfn = (CfnBucket) bucket.getNode().getDefaultChild();

@@ -55,6 +55,7 @@ public final class OrchestrationStack extends Stack {
   private final List<StateMachine> stateMachines = new ArrayList<>();
   private final Rule batchUploadRule;
   private final Role schedulerRole;
+  private final TrainingResources training;
 
   public OrchestrationStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data,
       WorkersStack workers) {
@@ -62,6 +63,7 @@ public final class OrchestrationStack extends Stack {
     this.config = config;
     this.data = data;
     this.workers = workers;
+    this.training = new TrainingResources(this, "Training", config, data);
     createStateMachines();
     scheduleExperimentAnalysis();
     this.batchUploadRule = createBatchUploadRule();
@@ -104,6 +106,11 @@ public final class OrchestrationStack extends Stack {
     return role;
   }
 
+  /** SageMaker training: its execution role, its .sync state machine, its budget. */
+  public TrainingResources training() {
+    return training;
+  }
+
   public List<StateMachine> stateMachines() {
     return List.copyOf(stateMachines);
   }
@@ -124,6 +131,10 @@ public final class OrchestrationStack extends Stack {
       }
       if (asl.name().equals(MonitoringStack.STATE_MACHINE)) {
         continue; // deployed by the monitoring stack, with its worker
+      }
+      if (asl.name().equals(TrainingResources.STATE_MACHINE)) {
+        stateMachines.add(training.deploy(asl)); // its own role: SageMaker, no batch objects or worker
+        continue;
       }
       Set<String> unknown = new LinkedHashSet<>(asl.placeholders());
       unknown.removeAll(substitutions().keySet());

@@ -55,9 +55,9 @@ class OrchestrationStackTest {
     String prefix = real.config().prefix();
     // training.asl.json needs ${TrainingWorkerFunction}, feature-materialization.asl.json ${FeatureWorkerFunction} and
     // experiment-analysis.asl.json ${ExperimentsWorkerFunction}, which no Lambda of this app fills yet: not deployed
-    // (nor the analysis schedule)
+    // (nor the analysis schedule); sagemaker-training.asl.json is (TrainingResourcesTest)
     assertThat(real.template(real.stacks().orchestration()).findResources("AWS::StepFunctions::StateMachine"))
-        .hasSize(1);
+        .hasSize(2);
     template.resourcePropertiesCountIs("AWS::Events::Rule", Map.of("ScheduleExpression", "rate(5 minutes)"), 0);
     assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()
         .asString().contains(":stateMachine:" + prefix + "-batch-scoring\"");

@@ -9,6 +9,12 @@ import java.util.List;
  * every fold's model is scored on its validation rows and the folds' mean is reported (so a pruner can stop a poor
  * trial after a few rounds, and early stopping watches the mean rather than one fold). All folds' matrices are held
  * at once: memory is about folds × the training rows.
+ *
+ * <p>The trial's score and its {@link CvResult#bestRound()} (the refit trains {@code bestRound + 1} rounds) follow
+ * XGBoost: with {@code early_stopping_rounds} the round whose folds' mean was best (the earliest on ties), as
+ * {@code xgb.cv} and a booster's {@code best_iteration} give it; without it the last round — the {@code num_round} the
+ * job asked for — so a metric that peaks early (AUC already 1.0 after the first tree, say) neither truncates the refit
+ * model to that round nor scores the trial by its luckiest round.
  */
 public final class CrossValidator {
   private final XGBoostTrainer trainer;
@@ -49,6 +55,9 @@ public final class CrossValidator {
         if (params.earlyStoppingRounds() > 0 && round - best >= params.earlyStoppingRounds()) {
           break;
         }
+      }
+      if (params.earlyStoppingRounds() == 0) {
+        best = means.size() - 1; // no early stopping: the rounds asked for, scored as trained
       }
       List<Double> perFold = new ArrayList<>(k);
       double mean = 0;

@@ -40,6 +40,43 @@ class CrossValidatorTest {
     }
   }
 
+  /**
+   * A separating feature gives the best AUC after the first tree, and every later round ties it: picking the
+   * best round regardless would score and refit one round of the twenty asked for (an underfit refit).
+   */
+  @Test
+  void withoutEarlyStoppingTheTrialIsScoredAtTheRoundsAskedEvenWhenAnEarlyRoundTies() {
+    int n = 200;
+    float[] x = new float[n];
+    float[] y = new float[n];
+    java.util.Random rng = new java.util.Random(2);
+    for (int i = 0; i < n; i++) {
+      y[i] = i % 2;
+      x[i] = y[i] + 0.1f * rng.nextFloat();
+    }
+    TrainingTable t = new TrainingTable("y", List.of("x"), new float[][] {x}, y, null);
+    List<Split> folds = new StratifiedKFold(3, true, 1).split(t, t.allRows());
+    CvResult r = cv.run(t, folds, PARAMS, Metric.AUC, 7, IntermediateReporter.NONE);
+    double first = r.meanHistory().get(0);
+    assertThat(first).isGreaterThan(0.99);
+    assertThat(r.meanHistory()).hasSize(20).allMatch(m -> m == first); // the best mean already at round 0, then ties
+    assertThat(r.bestRound()).isEqualTo(19);
+    assertThat(r.mean()).isEqualTo(r.meanHistory().get(19));
+  }
+
+  @Test
+  void withEarlyStoppingTheTrialIsTheBestRoundAndStopsItsPatienceLater() {
+    List<Split> folds = new KFold(3, false, 0).split(TABLE, TABLE.allRows());
+    TrainingParams early = TrainingParams.of(Map.of("objective", "binary:logistic", "num_round", 400,
+        "max_depth", 6, "eta", 0.5, "early_stopping_rounds", 5));
+    CvResult r = cv.run(TABLE, folds, early, Metric.LOGLOSS, 7, IntermediateReporter.NONE);
+    List<Double> means = r.meanHistory();
+    assertThat(means.size()).isLessThan(400).isEqualTo(r.bestRound() + 6);
+    double min = means.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    assertThat(means.indexOf(min)).isEqualTo(r.bestRound());
+    assertThat(r.mean()).isEqualTo(min);
+  }
+
   @Test
   void reportsTheFoldsMeanAfterEachRoundAndStopsWhenPruned() {
     List<Split> folds = new KFold(3, false, 0).split(TABLE, TABLE.allRows());

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CostReport(String project, Instant since, int jobs, double totalUsd, double computeUsd,
     double stepFunctionsUsd, double spotSavingsUsd, double instanceSeconds, Map<String, Double> byProject,
-    List<JobCost> byJob, List<String> overBudget) {
+    List<JobCost> byJob, List<String> overBudget, double s3Usd) {
 
   /** One job's line. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -34,6 +34,7 @@ public record CostReport(String project, Instant since, int jobs, double totalUs
     double transitions = 0;
     double savings = 0;
     double seconds = 0;
+    double s3 = 0;
     Map<String, Double> byProject = new TreeMap<>();
     for (TrainingJob j : jobs) {
       var c = j.cost();
@@ -42,6 +43,7 @@ public record CostReport(String project, Instant since, int jobs, double totalUs
       transitions += c.stepFunctionsUsd();
       savings += c.spotSavingsUsd();
       seconds += c.instanceSeconds();
+      s3 += c.s3Usd();
       byProject.merge(j.project(), c.totalUsd(), Double::sum);
     }
     byProject.replaceAll((k, v) -> round(v));
@@ -51,7 +53,7 @@ public record CostReport(String project, Instant since, int jobs, double totalUs
     return new CostReport(project, since, jobs.size(), round(total), round(compute), round(transitions),
         round(savings), Math.round(seconds * 1000) / 1000.0, byProject,
         jobs.stream().map(j -> new JobCost(j.id(), j.name(), j.project(), j.state().name(), j.cost().instanceType(),
-            j.cost().spot(), j.cost().totalUsd(), j.createdAt())).toList(), over);
+            j.cost().spot(), j.cost().totalUsd(), j.createdAt())).toList(), over, round(s3));
   }
 
   private static double round(double usd) {

@@ -11,9 +11,30 @@ import java.util.TreeMap;
  *
  * @param spotDiscount the fraction of the on-demand price managed spot saves (SageMaker quotes up to 0.9; 0.7 is
  *     typical)
+ * @param s3 S3 Standard's request and storage prices
  */
 public record PriceTable(Map<String, Double> perHour, String defaultType, double spotDiscount,
-    double perTransition) {
+    double perTransition, S3Prices s3) {
+  /**
+   * S3 Standard, us-east-1 (2026), as batch jobs price it: USD per PUT, COPY, POST or LIST request, per GET request, and
+   * per GB-month stored (GB of 2^30 bytes, as AWS bills storage).
+   */
+  public record S3Prices(double perPut, double perGet, double perGbMonth) {
+    public static final S3Prices STANDARD_US_EAST_1 = new S3Prices(0.000005, 0.0000004, 0.023);
+
+    /** {@code puts} and {@code gets} requests and {@code bytes} kept one month. */
+    public double cost(long puts, long gets, long bytes) {
+      return puts * perPut + gets * perGet + gbMonths(bytes) * perGbMonth;
+    }
+
+    public static double gbMonths(long bytes) {
+      return bytes / (double) (1L << 30);
+    }
+  }
+
+  public PriceTable(Map<String, Double> perHour, String defaultType, double spotDiscount, double perTransition) {
+    this(perHour, defaultType, spotDiscount, perTransition, S3Prices.STANDARD_US_EAST_1);
+  }
   public static final Map<String, Double> SAGEMAKER_US_EAST_1 = Map.of(
       "ml.m5.large", 0.115, "ml.m5.xlarge", 0.23, "ml.m5.2xlarge", 0.461, "ml.m5.4xlarge", 0.922,
       "ml.c5.xlarge", 0.204, "ml.c5.2xlarge", 0.408, "ml.g4dn.xlarge", 0.736, "ml.g5.xlarge", 1.408,

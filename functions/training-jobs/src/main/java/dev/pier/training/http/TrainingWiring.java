@@ -51,7 +51,7 @@ public class TrainingWiring {
 
   public TrainingWiring(AwsClients aws, Optional<LocalStandIns> standIns, S3SourcePolicy sources,
       ModelRegistry registry, TrackingStore tracking,
-      dev.pier.features.FeatureStore featureStore,
+      dev.pier.features.FeatureStore featureStore, dev.pier.experiments.Experiments experimentsApi,
       @ConfigProperty(name = "pier.batch.jobs-table", defaultValue = "pier-jobs") String table,
       @ConfigProperty(name = "pier.batch.bucket", defaultValue = "pier-batch") String bucket,
       @ConfigProperty(name = "pier.data-dir", defaultValue = ".pier") String dataDir,
@@ -63,7 +63,8 @@ public class TrainingWiring {
       @ConfigProperty(name = "pier.training.prices") Optional<String> prices,
       @ConfigProperty(name = "pier.training.default-instance-type", defaultValue = "ml.m5.large") String defaultType,
       @ConfigProperty(name = "pier.training.spot-discount", defaultValue = "0.7") double spotDiscount,
-      @ConfigProperty(name = "pier.training.budgets") Optional<String> budgets) {
+      @ConfigProperty(name = "pier.training.budgets") Optional<String> budgets,
+      @ConfigProperty(name = "pier.training.script-mode", defaultValue = "true") boolean scriptMode) {
     boolean local = standIns.isPresent();
     if (local) {
       dev.pier.batch.JobsTable.createIfMissing(aws.dynamoDb(), table); // BatchWiring creates the bucket
@@ -77,13 +78,15 @@ public class TrainingWiring {
     TrainingSettings settings = new TrainingSettings(bucket, table,
         new PriceTable(priced, defaultType, spotDiscount, 0.000025),
         Map.of(Priority.HIGH, highLane, Priority.NORMAL, normalLane, Priority.LOW, lowLane), projectConcurrency,
-        threads);
+        threads, local ? Path.of(dataDir, "training-scripts")
+            : Path.of(System.getProperty("java.io.tmpdir"), "pier-training-scripts"), scriptMode);
     this.budgets = pairs(budgets, "pier.training.budgets");
     TrainingJobsTable jobsTable = new TrainingJobsTable(aws.dynamoDb(), table);
     XGBoostModelTrainer trainer = new XGBoostModelTrainer(threads);
     Searches searches = new Searches(jobsTable, trainer);
+    var experiments = new dev.pier.training.jobs.ExperimentsStarter(experimentsApi);
     TrainingWorker worker = new TrainingWorker(jobsTable, datasets, trainer, searches,
-        new JobTracking(tracking), registry, aws.s3(), settings, Clock.systemUTC());
+        new JobTracking(tracking), registry, aws.s3(), settings, Clock.systemUTC()).withExperiments(experiments);
     TrainingLauncher launch;
     if (local) {
       this.launcher = new LocalTrainingLauncher(jobsTable, worker, settings, Clock.systemUTC());
@@ -101,7 +104,8 @@ public class TrainingWiring {
       };
     }
     this.jobs = new TrainingJobs(jobsTable, datasets, trainer, launch, settings, searches, Clock.systemUTC())
-        .withTrainingSets(new dev.pier.training.datasets.TrainingSets(featureStore, aws.s3()));
+        .withTrainingSets(new dev.pier.training.datasets.TrainingSets(featureStore, aws.s3()))
+        .withExperiments(experiments);
   }
 
   /** {@code a=1.5,b=2} → map; a 500 at start naming the key for anything else. */

@@ -14,8 +14,15 @@ public interface ModelTrainer {
   /** A trial's cross-validated score. */
   record CvOutcome(double mean, double std, List<Double> folds, List<Double> history, int bestRound) {}
 
-  /** A fitted model: its bytes (the serving framework's format) and their SHA-256. */
-  record Model(byte[] bytes, String sha256, int rounds) {}
+  /**
+   * A fitted model: its bytes (the serving framework's format) and their SHA-256; {@code holdout} its score on the
+   * holdout where the trainer measured it while fitting (a script's refit reports it in its log), else null.
+   */
+  record Model(byte[] bytes, String sha256, int rounds, Double holdout) {
+    public Model(byte[] bytes, String sha256, int rounds) {
+      this(bytes, sha256, rounds, null);
+    }
+  }
 
   /** Called after each round with the folds' mean; throwing stops the trial (a cancel, a limit, the pruner). */
   @FunctionalInterface
@@ -38,6 +45,21 @@ public interface ModelTrainer {
       Progress progress);
 
   Model fit(TrainingTable table, int[] rows, Map<String, Object> params, int rounds, long seed);
+
+  /**
+   * The refit: {@link #fit} on {@code rows}, told the {@code holdout} rows and the job's metric in case the trainer
+   * scores them as it fits (a script does: its {@code test} channel); the workflow then takes {@link Model#holdout}
+   * rather than calling {@link #score}.
+   */
+  default Model fit(TrainingTable table, int[] rows, int[] holdout, Map<String, Object> params, int rounds,
+      String metric, long seed) {
+    return fit(table, rows, params, rounds, seed);
+  }
+
+  /** Whether the refit trains the best trial's number of rounds (recorded as its {@code num_round} param). */
+  default boolean usesRounds() {
+    return true;
+  }
 
   double score(byte[] model, TrainingTable table, int[] rows, Map<String, Object> params, String metric);
 

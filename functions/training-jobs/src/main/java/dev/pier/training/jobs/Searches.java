@@ -37,7 +37,16 @@ public final class Searches {
 
   /** A 400 naming what is wrong with {@code tuning} (its space, strategy, pruner, options). */
   public void check(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric) {
-    parts(tuning, params, metric, "check");
+    check(tuning, params, metric, null, 0);
+  }
+
+  /**
+   * {@link #check(TrainingJobSpec.Tuning, Map, String)} for a script job ({@code script} not null): its goal says the
+   * metric's direction and its steps are CV folds ({@code folds}), its params are the script's own.
+   */
+  public void check(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric,
+      dev.pier.training.script.ScriptSpec script, int folds) {
+    parts(tuning, params, metric, "check", script, folds);
     JsonNode warm = tuning.options().get("warm_start");
     if (warm != null && !warm.isNull()) {
       if (!warm.isTextual() || jobs.get(warm.asText()).isEmpty()) {
@@ -49,14 +58,16 @@ public final class Searches {
   private record Parts(SearchSpace space, Sampler sampler, Pruner pruner, int patience, Double target) {}
 
   @SuppressWarnings("unchecked")
-  private Parts parts(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric, String study) {
+  private Parts parts(TrainingJobSpec.Tuning tuning, Map<String, Object> params, String metric, String study,
+      dev.pier.training.script.ScriptSpec script, int folds) {
     Fields.object(tuning.options(), OPTIONS, "tuning's options");
     Map<String, Object> json = TrainingJobsTable.JSON.convertValue(tuning.space(), Map.class);
     SearchSpace space = SearchSpace.parse(json);
-    boolean maximize = trainer.greaterIsBetter(metric);
+    boolean maximize = script != null ? script.maximize() : trainer.greaterIsBetter(metric);
     Sampler sampler = Sampler.of(tuning.strategy(), space, maximize, 0);
     String pruner = Fields.text(tuning.options(), "pruner");
-    Pruner p = Pruner.of(pruner, tuning.strategy(), TrainingParams.of(params).numRound(), study);
+    Pruner p = Pruner.of(pruner, tuning.strategy(), script != null ? folds : TrainingParams.of(params).numRound(),
+        study);
     JsonNode early = tuning.options().path("early_stopping");
     int patience = 0;
     Double target = null;
@@ -78,8 +89,8 @@ public final class Searches {
     if (spec.tuning() == null) {
       return SearchStrategy.single(spec.params());
     }
-    Parts parts = parts(spec.tuning(), spec.params(), spec.metric(), job.id());
-    boolean maximize = trainer.greaterIsBetter(spec.metric());
+    Parts parts = parts(spec.tuning(), spec.params(), spec.metric(), job.id(), spec.script(), spec.cv().folds());
+    boolean maximize = spec.script() != null ? spec.script().maximize() : trainer.greaterIsBetter(spec.metric());
     List<Trial> warm = new ArrayList<>();
     JsonNode warmJob = spec.tuning().options().get("warm_start");
     if (warmJob != null && warmJob.isTextual()) {

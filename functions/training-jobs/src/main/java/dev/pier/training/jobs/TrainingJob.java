@@ -42,20 +42,41 @@ public record TrainingJob(String id, String name, String project, JobState state
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Best(int trial, Map<String, Object> params, double cvMean, double cvStd, int rounds) {}
 
-  /** The model refit on all training rows with the best params, and its score on the holdout. */
+  /**
+   * The model refit on all training rows with the best params, and its score on the holdout; {@code reportedHoldout}
+   * the score the refit itself reported (a script's log), which the evaluate step then records.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Refit(String runId, String modelUri, String sha256, int rounds, Double holdoutScore,
-      double seconds) {}
+      double seconds, Double reportedHoldout) {
+    public Refit(String runId, String modelUri, String sha256, int rounds, Double holdoutScore, double seconds) {
+      this(runId, modelUri, sha256, rounds, holdoutScore, seconds, null);
+    }
+  }
 
   /** The registered version the job made. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Registered(String model, int version, String alias, String runId, CanaryStarted canary) {
+  public record Registered(String model, int version, String alias, String runId, CanaryStarted canary,
+      ExperimentStarted experiment) {
     public Registered(String model, int version, String alias, String runId) {
-      this(model, version, alias, runId, null);
+      this(model, version, alias, runId, null, null);
+    }
+
+    public Registered(String model, int version, String alias, String runId, CanaryStarted canary) {
+      this(model, version, alias, runId, canary, null);
     }
   }
+
+  /**
+   * The experiment step's outcome: experiment {@code id} on {@code alias} between {@code control} (the alias's version)
+   * and the new version at {@code weight}; where the alias did not exist yet it is pointed at the new version and no
+   * experiment is made ({@code id} null, {@code control} 0).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ExperimentStarted(String id, String alias, int control, double weight, String state) {}
 
   /**
    * The canary step's outcome: {@code alias} kept on {@code baseline} with the new version at {@code weight}; or, where
@@ -64,12 +85,28 @@ public record TrainingJob(String id, String name, String project, JobState state
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record CanaryStarted(String alias, int baseline, double weight) {}
 
-  /** What the job cost: instance time at the price table's rate, state transitions and requests. */
+  /**
+   * What the job cost: instance time at the price table's rate, state transitions, and S3 — the requests its steps make
+   * ({@code s3PutRequests}, {@code s3GetRequests}) and one month of the objects it wrote ({@code s3StoredBytes}, as
+   * {@code s3GbMonths}), priced as {@code s3Usd}.
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Cost(double totalUsd, double computeUsd, double stepFunctionsUsd, double spotSavingsUsd,
-      double instanceSeconds, String instanceType, boolean spot) {
+      double instanceSeconds, String instanceType, boolean spot, double s3Usd, long s3PutRequests,
+      long s3GetRequests, long s3StoredBytes, double s3GbMonths) {
+    public Cost(double totalUsd, double computeUsd, double stepFunctionsUsd, double spotSavingsUsd,
+        double instanceSeconds, String instanceType, boolean spot) {
+      this(totalUsd, computeUsd, stepFunctionsUsd, spotSavingsUsd, instanceSeconds, instanceType, spot, 0, 0, 0, 0, 0);
+    }
+
     public static Cost zero(String instanceType, boolean spot) {
       return new Cost(0, 0, 0, 0, 0, instanceType, spot);
+    }
+
+    /** This cost with S3 usage added (the requests a step made, the bytes it stored); the USD figures left as they are. */
+    public Cost plusS3(long puts, long gets, long bytes) {
+      return new Cost(totalUsd, computeUsd, stepFunctionsUsd, spotSavingsUsd, instanceSeconds, instanceType, spot,
+          s3Usd, s3PutRequests + puts, s3GetRequests + gets, s3StoredBytes + bytes, s3GbMonths);
     }
   }
 

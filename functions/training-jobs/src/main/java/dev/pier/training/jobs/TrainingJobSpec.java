@@ -26,14 +26,26 @@ import java.util.regex.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingJobSpec(String name, String project, DataRef dataset, String algorithm,
     Map<String, Object> params, String metric, SplitSpec split, CvSpec cv, Tuning tuning, RegisterSpec register,
-    long seed, Resources resources, String priority, Source source) {
+    long seed, Resources resources, String priority, Source source, dev.pier.training.script.ScriptSpec script) {
+
+  public TrainingJobSpec(String name, String project, DataRef dataset, String algorithm, Map<String, Object> params,
+      String metric, SplitSpec split, CvSpec cv, Tuning tuning, RegisterSpec register, long seed, Resources resources,
+      String priority, Source source) {
+    this(name, project, dataset, algorithm, params, metric, split, cv, tuning, register, seed, resources, priority,
+        source, null);
+  }
+
+  /** Whether the job runs the user's script ({@code "algorithm": "script"}) rather than a built-in trainer. */
+  public boolean scriptMode() {
+    return script != null;
+  }
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Set<String> FIELDS = Set.of("name", "project", "dataset", "algorithm", "params", "metric",
       "split", "cv", "tuning", "register", "seed", "resources", "priority", "label", "features", "source",
-      "categorical", "query");
+      "categorical", "query", "script");
   private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
-  static final Set<String> ALGORITHMS = Set.of("xgboost");
+  static final Set<String> ALGORITHMS = Set.of("xgboost", "script");
 
   /**
    * The job's data: {@code ref} names a recorded dataset version; else {@code uri} (with {@code format}) names files
@@ -81,9 +93,41 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RegisterSpec(String model, String alias, CanarySpec canary) {
+  public record RegisterSpec(String model, String alias, CanarySpec canary, ExperimentSpec experiment) {
     public RegisterSpec(String model, String alias) {
-      this(model, alias, null);
+      this(model, alias, null, null);
+    }
+
+    public RegisterSpec(String model, String alias, CanarySpec canary) {
+      this(model, alias, canary, null);
+    }
+  }
+
+  /**
+   * The experiment step after registering: an experiment (issue #16's API) on {@code alias} with two arms, control
+   * the alias's version and treatment the new one at {@code weight}; {@code design} the rest of the experiment's body
+   * as {@code POST /api/v1/experiments} takes it (name, hypothesis, unit, metrics, design, analysis, auto, …).
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ExperimentSpec(String alias, double weight, JsonNode design) {
+    /** The experiment's body for {@code model}: {@code design} with the two arms and a hypothesis naming the job. */
+    public JsonNode body(String model, int control, int treatment, String jobName, String marker) {
+      var body = ((com.fasterxml.jackson.databind.node.ObjectNode) design.deepCopy());
+      body.put("model", model);
+      body.put("alias", alias);
+      if (!body.hasNonNull("name")) {
+        body.put("name", jobName + ": version " + treatment + " against " + control);
+      }
+      String hypothesis = body.path("hypothesis").asText("the retrained version does better");
+      body.put("hypothesis", hypothesis + " " + marker);
+      var arms = body.putArray("arms");
+      arms.addObject().put("name", "control").put("version", control).put("weight", round(1 - weight));
+      arms.addObject().put("name", "treatment").put("version", treatment).put("weight", round(weight));
+      return body;
+    }
+
+    private static double round(double w) {
+      return Math.round(w * 1e9) / 1e9;
     }
   }
 
@@ -124,22 +168,28 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     String algorithm = Fields.text(body, "algorithm");
     algorithm = algorithm == null ? "xgboost" : algorithm.toLowerCase(Locale.ROOT);
     if (!ALGORITHMS.contains(algorithm)) {
-      throw PierException.badRequest("unknown algorithm '" + Fields.text(body, "algorithm") + "': xgboost");
+      throw PierException.badRequest("unknown algorithm '" + Fields.text(body, "algorithm") + "': xgboost or script");
+    }
+    dev.pier.training.script.ScriptSpec script = null;
+    if (algorithm.equals("script")) {
+      script = dev.pier.training.script.ScriptSpec.parse(body.get("script"));
+    } else if (body.hasNonNull("script")) {
+      throw PierException.badRequest("script is only for \"algorithm\": \"script\", not " + algorithm);
     }
     Map<String, Object> params = new TreeMap<>();
     JsonNode p = body.get("params");
     if (p != null && !p.isNull()) {
       if (!p.isObject()) {
-        throw PierException.badRequest("params must be an object of XGBoost parameters");
+        throw PierException.badRequest("params must be an object of XGBoost parameters (a script's hyperparameters)");
       }
       p.fields().forEachRemaining(e -> params.put(e.getKey(), scalar(e.getValue(), "params." + e.getKey())));
     }
     String metric = Fields.text(body, "metric");
     Long seedValue = body.has("seed") ? (long) Fields.integer(body, "seed") : 0L;
     return new TrainingJobSpec(name, project, dataset(body), algorithm, params, metric == null ? null
-        : metric.toLowerCase(Locale.ROOT), split(body.get("split")), cv(body.get("cv")), tuning(body.get("tuning")),
+        : script != null ? metric : metric.toLowerCase(Locale.ROOT), split(body.get("split")), cv(body.get("cv")), tuning(body.get("tuning")),
         register(body.get("register")), seedValue, resources(body.get("resources")), Fields.text(body, "priority"),
-        source(body.get("source")));
+        source(body.get("source")), script);
   }
 
   private static Source source(JsonNode s) {
@@ -263,9 +313,45 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     if (r == null || r.isNull()) {
       return null;
     }
-    Fields.object(r, Set.of("model", "alias", "canary"), "register");
+    Fields.object(r, Set.of("model", "alias", "canary", "experiment"), "register");
     String alias = Fields.text(r, "alias");
-    return new RegisterSpec(Fields.required(r, "model"), alias, canary(r.get("canary"), alias));
+    CanarySpec canary = canary(r.get("canary"), alias);
+    ExperimentSpec experiment = experiment(r.get("experiment"), alias);
+    if (canary != null && experiment != null) {
+      throw PierException.badRequest("register takes a canary or an experiment after registering, not both");
+    }
+    return new RegisterSpec(Fields.required(r, "model"), alias, canary, experiment);
+  }
+
+  private static ExperimentSpec experiment(JsonNode e, String registerAlias) {
+    if (e == null || e.isNull()) {
+      return null;
+    }
+    if (!e.isObject()) {
+      throw PierException.badRequest("register.experiment must be an object: the experiment's design as"
+          + " POST /api/v1/experiments takes it, without model and arms");
+    }
+    for (String set : List.of("model", "arms")) {
+      if (e.has(set)) {
+        throw PierException.badRequest("register.experiment." + set + " is set by the job: the model is"
+            + " register.model, the arms control (the alias's version) and treatment (the new version)");
+      }
+    }
+    String alias = Fields.text(e, "alias");
+    alias = alias == null ? "production" : alias;
+    if (alias.equals(registerAlias)) {
+      throw PierException.badRequest("register.experiment.alias '" + alias + "' is also register.alias: an alias"
+          + " either moves to the new version or runs an experiment between its version and the new one");
+    }
+    Double weight = Fields.number(e, "weight");
+    double w = weight == null ? 0.5 : weight;
+    if (!(w > 0 && w < 1)) {
+      throw PierException.badRequest("register.experiment.weight (the new version's share) must be between 0 and 1"
+          + " (exclusive), not " + w);
+    }
+    var design = e.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) design).remove(List.of("alias", "weight"));
+    return new ExperimentSpec(alias, w, design);
   }
 
   private static CanarySpec canary(JsonNode c, String registerAlias) {

@@ -29,6 +29,7 @@ public final class TrainingJobs {
   private final TrainingSettings settings;
   private final Searches searches;
   private TrainingSets sets;
+  private ExperimentStarter experiments;
   private final Clock clock;
 
   public TrainingJobs(TrainingJobsTable jobs, Datasets datasets, ModelTrainer trainer, TrainingLauncher launcher,
@@ -53,6 +54,10 @@ public final class TrainingJobs {
 
   /** {@link #submit(JsonNode)} for a spec already parsed (the route checks grants on it first). */
   public TrainingJob submit(TrainingJobSpec parsed) {
+    if (parsed.scriptMode() && !settings.scriptMode()) {
+      throw PierException.badRequest("algorithm script is off on this server (pier.training.script-mode=false)");
+    }
+    ModelTrainer trainer = settings.trainer(this.trainer, "check", parsed);
     var d = parsed.dataset();
     List<String> serviceFeatures = null;
     DatasetVersion version;
@@ -117,11 +122,13 @@ public final class TrainingJobs {
       throw PierException.badRequest("label '" + label + "' is " + version.column(label).get().type()
           + ", not numeric: XGBoost learns numbers (0/1 for binary, 0…k-1 for classes)");
     }
-    String metric = parsed.metric() != null ? parsed.metric() : ranking ? "ndcg"
-        : trainer.classification(parsed.params()) ? "auc" : "rmse";
+    String metric = parsed.metric() != null ? parsed.metric()
+        : parsed.scriptMode() ? scriptMetric(parsed.script())
+        : ranking ? "ndcg" : trainer.classification(parsed.params()) ? "auc" : "rmse";
     trainer.check(parsed.params(), metric);
     if (parsed.tuning() != null) {
-      searches.check(parsed.tuning(), parsed.params(), metric);
+      searches.check(parsed.tuning(), parsed.params(), metric,
+          parsed.scriptMode() ? parsed.script().forMetric(metric) : null, cv.folds());
     }
     long holdout = (long) Math.ceil(split.holdout() * version.rows());
     long trainRows = version.rows() - holdout;
@@ -141,6 +148,14 @@ public final class TrainingJobs {
     }
     if (parsed.register() != null) {
       dev.pier.registry.Names.checkModel(parsed.register().model());
+      var experiment = parsed.register().experiment();
+      if (experiment != null) {
+        if (experiments == null) {
+          throw PierException.notImplemented("this server has no experiments to start after registering");
+        }
+        // the design as the experiments API will get it (versions 1 and 2 stand in for the alias's and the new one)
+        experiments.check(experiment.body(parsed.register().model(), 1, 2, parsed.name(), "[training job]"));
+      }
     }
     Priority priority = Priority.parse(parsed.priority());
     TrainingJobSpec spec = new TrainingJobSpec(parsed.name(), parsed.project(), new TrainingJobSpec.DataRef(
@@ -149,7 +164,8 @@ public final class TrainingJobs {
         d.query()), parsed.algorithm(), parsed.params(), metric,
         split, cv, parsed.tuning(), parsed.register(), parsed.seed(),
         new TrainingJobSpec.Resources(type, resources.instanceCount(), resources.spot(),
-            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source());
+            resources.maxRuntimeSeconds(), resources.maxCostUsd()), priority.id(), parsed.source(),
+        parsed.script() == null ? null : parsed.script().forMetric(metric));
     String id = "tj-" + HexFormat.of().formatHex(randomBytes());
     TrainingJob job = new TrainingJob(id, spec.name(), spec.project(), JobState.RUNNING, "queued", priority, spec,
         version.name() + "@" + version.version().substring(0, 12), version.version(), null, null,
@@ -163,6 +179,12 @@ public final class TrainingJobs {
   /** Where {@code {"feature_service", "entity_source"}} datasets are built (none: such a job answers 501). */
   public TrainingJobs withTrainingSets(TrainingSets sets) {
     this.sets = sets;
+    return this;
+  }
+
+  /** Where {@code register.experiment} designs are checked (none: such a job answers 501). */
+  public TrainingJobs withExperiments(ExperimentStarter experiments) {
+    this.experiments = experiments;
     return this;
   }
 
@@ -198,6 +220,16 @@ public final class TrainingJobs {
     }
     launcher.stop(id);
     return stored.get();
+  }
+
+  /** A script job without {@code metric}: the only metric its definitions name. */
+  private static String scriptMetric(dev.pier.training.script.ScriptSpec script) {
+    if (script.metricDefinitions().size() != 1) {
+      throw PierException.badRequest("metric is required: which of script.metric_definitions ("
+          + String.join(", ", script.metricDefinitions().stream().map(m -> m.name()).toList())
+          + ") the search optimizes");
+    }
+    return script.metricDefinitions().get(0).name();
   }
 
   private static String names(DatasetVersion v) {

@@ -12,10 +12,27 @@ import java.util.Map;
  * @param lanes how many jobs of each priority run at once (local mode's queue)
  * @param projectConcurrency how many jobs of one project run at once; more wait in the queue
  * @param trainerThreads XGBoost threads per training (fixed, so models are byte-identical run to run)
+ * @param scriptWork where script-mode jobs lay out SageMaker's {@code /opt/ml} per run ({@code <job>/<run>/})
+ * @param scriptMode whether this server runs script-mode jobs (their commands run here, as the server's user)
  */
 public record TrainingSettings(String bucket, String table, PriceTable prices, Map<Priority, Integer> lanes,
-    int projectConcurrency, int trainerThreads) {
+    int projectConcurrency, int trainerThreads, java.nio.file.Path scriptWork, boolean scriptMode) {
   public static final String WORKER_FUNCTION = "pier-training-worker";
+
+  public TrainingSettings(String bucket, String table, PriceTable prices, Map<Priority, Integer> lanes,
+      int projectConcurrency, int trainerThreads) {
+    this(bucket, table, prices, lanes, projectConcurrency, trainerThreads,
+        java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "pier-training-scripts"), true);
+  }
+
+  /** The trainer of {@code job}: {@code xgboost} for the built-in algorithm, the job's script in script mode. */
+  public ModelTrainer trainer(ModelTrainer xgboost, String jobId, TrainingJobSpec spec) {
+    if (!spec.scriptMode()) {
+      return xgboost;
+    }
+    return new dev.pier.training.script.ScriptModelTrainer(spec.script(), scriptWork.resolve(jobId),
+        spec.resources() == null ? 0 : spec.resources().maxRuntimeSeconds());
+  }
 
   /** The placeholders training.asl.json needs locally. */
   public Map<String, String> substitutions() {

@@ -14,6 +14,7 @@ import dev.pier.training.Splitter;
 import dev.pier.training.TrainingTable;
 import dev.pier.training.datasets.DatasetReader;
 import dev.pier.training.datasets.DatasetVersion;
+import dev.pier.training.cost.PriceTable;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.tracking.JobTracking;
 import java.io.IOException;
@@ -58,6 +59,7 @@ public final class TrainingWorker {
   private final Clock clock;
   private final Map<String, Loaded> tables = new ConcurrentHashMap<>();
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+  private ExperimentStarter experiments;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
 
@@ -73,6 +75,12 @@ public final class TrainingWorker {
     this.s3 = s3;
     this.settings = settings;
     this.clock = clock;
+  }
+
+  /** Where the experiment step creates and starts experiments (none: a job asking for one fails at that step). */
+  public TrainingWorker withExperiments(ExperimentStarter experiments) {
+    this.experiments = experiments;
+    return this;
   }
 
   /** A job's rows in memory with its holdout split and CV folds (deterministic from the seed). */
@@ -95,6 +103,7 @@ public final class TrainingWorker {
       case "evaluate" -> evaluate(id);
       case "register" -> register(id);
       case "canary" -> canary(id);
+      case "experiment" -> experiment(id);
       case "finalize" -> finish(id);
       case "fail" -> fail(id, payload.path("error"));
       default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
@@ -135,9 +144,11 @@ public final class TrainingWorker {
         params.put("tuning_max_trials", Integer.toString(job.spec().tuning().maxTrials()));
       }
       tracking.log(created, params, Map.of(), Map.of());
+      int objects = version.objects().size();
       var stored = jobs.update(id, j -> j.parentRunId() != null ? j : j.with(b -> {
         b.parentRunId = created;
         b.experimentId = experiment;
+        b.cost = j.cost().plusS3(0, 1 + objects, 0); // the dataset read: one LIST, one GET per object
         return b.phase("tuning");
       }), false);
       parent = stored.map(TrainingJob::parentRunId).orElse(created);
@@ -240,7 +251,7 @@ public final class TrainingWorker {
     try {
       Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
           ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
-      ModelTrainer.CvOutcome cv = trainer.crossValidate(loaded.table(), loaded.folds(), trial.params(), metric,
+      ModelTrainer.CvOutcome cv = trainer(job).crossValidate(loaded.table(), loaded.folds(), trial.params(), metric,
           job.spec().seed(), (step, mean) -> {
             steps.put(step, mean);
             if (search.prune(current, steps)) {
@@ -328,9 +339,11 @@ public final class TrainingWorker {
     TrainingJob.Best best = job.best();
     Loaded loaded = load(job);
     Instant start = clock.instant();
+    ModelTrainer trainer = trainer(job);
     ModelTrainer.Model model;
     try {
-      model = trainer.fit(loaded.table(), loaded.holdout().train(), best.params(), best.rounds(), job.spec().seed());
+      model = trainer.fit(loaded.table(), loaded.holdout().train(), loaded.holdout().test(), best.params(),
+          best.rounds(), job.spec().metric(), job.spec().seed());
     } catch (RuntimeException e) {
       throw new JobFailed("the refit failed: " + message(e));
     }
@@ -346,13 +359,16 @@ public final class TrainingWorker {
     String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-refit", job.parentRunId(), tags);
     Map<String, String> params = new TreeMap<>();
     best.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
-    params.put("num_round", Integer.toString(best.rounds()));
+    if (trainer.usesRounds()) {
+      params.put("num_round", Integer.toString(best.rounds()));
+    }
     params.put("seed", Long.toString(job.spec().seed()));
     tracking.log(run, params, Map.of("cv_" + job.spec().metric() + "_mean", best.cvMean(),
         "cv_" + job.spec().metric() + "_std", best.cvStd(), "refit_seconds", seconds), Map.of());
     String uri = "s3://" + settings.bucket() + "/" + key;
     var stored = jobs.update(id, j -> j.refit() != null ? j : j.with(b -> {
-      b.refit = new TrainingJob.Refit(run, uri, model.sha256(), model.rounds(), null, seconds);
+      b.refit = new TrainingJob.Refit(run, uri, model.sha256(), model.rounds(), null, seconds, model.holdout());
+      b.cost = j.cost().plusS3(1, 0, model.bytes().length); // the model written to the training bucket
       return b.phase("evaluating");
     }), false);
     if (stored.isPresent() && !run.equals(stored.get().refit().runId())) {
@@ -366,11 +382,16 @@ public final class TrainingWorker {
     if (job.refit().holdoutScore() != null) {
       return NODES.objectNode().put("holdout", job.refit().holdoutScore());
     }
-    Loaded loaded = load(job);
-    byte[] model = s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
-        .key(job.refit().modelUri().substring(("s3://" + settings.bucket() + "/").length()))).asByteArray();
-    double score = trainer.score(model, loaded.table(), loaded.holdout().test(), job.best().params(),
-        job.spec().metric());
+    double score;
+    if (job.refit().reportedHoldout() != null) {
+      score = job.refit().reportedHoldout(); // the refit scored the holdout itself (a script's test channel)
+    } else {
+      Loaded loaded = load(job);
+      byte[] model = s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
+          .key(job.refit().modelUri().substring(("s3://" + settings.bucket() + "/").length()))).asByteArray();
+      score = trainer(job).score(model, loaded.table(), loaded.holdout().test(), job.best().params(),
+          job.spec().metric());
+    }
     String key = "holdout_" + job.spec().metric();
     tracking.log(job.refit().runId(), Map.of(), Map.of(key, score), Map.of());
     tracking.log(job.parentRunId(), Map.of(), Map.of(key, score,
@@ -379,7 +400,11 @@ public final class TrainingWorker {
     tracking.end(job.refit().runId(), "FINISHED");
     jobs.update(id, j -> j.with(b -> {
       var r = j.refit();
-      b.refit = new TrainingJob.Refit(r.runId(), r.modelUri(), r.sha256(), r.rounds(), score, r.seconds());
+      b.refit = new TrainingJob.Refit(r.runId(), r.modelUri(), r.sha256(), r.rounds(), score, r.seconds(),
+          r.reportedHoldout());
+      if (r.reportedHoldout() == null) {
+        b.cost = j.cost().plusS3(0, 1, 0); // the model read back to score the holdout
+      }
       return b.phase(j.spec().register() != null ? "registering" : "finishing");
     }), false);
     return NODES.objectNode().put("holdout", score);
@@ -413,6 +438,7 @@ public final class TrainingWorker {
     // with categorical features, the version carries their coding as its feature pipeline: /predict takes raw values
     ModelVersion.Serving serving = job.spec().dataset().categoricalColumns().isEmpty() ? null
         : new ModelVersion.Serving(null, null, null, null, CategoryPipeline.of(load(job).table()).toString());
+    ModelTrainer trainer = trainer(job);
     NewVersion request = new NewVersion(Framework.parse(trainer.framework()), null,
         new ModelVersion.Metadata("trained by training job " + id + " (" + job.name() + ")", tags, metrics,
             Map.of(), Map.of()),
@@ -442,8 +468,10 @@ public final class TrainingWorker {
       }
     }
     int number = version.version();
-    jobs.update(id, j -> j.with(b -> {
+    long stored = version.artifact() != null ? version.artifact().sizeBytes() : 0;
+    jobs.update(id, j -> j.registered() != null ? j : j.with(b -> {
       b.registered = new TrainingJob.Registered(spec.model(), number, spec.alias(), j.refit().runId());
+      b.cost = j.cost().plusS3(1, 1, stored); // read back from the training bucket, stored in the registry's
       return b.phase("finishing");
     }), false);
     return NODES.objectNode().put("model", spec.model()).put("version", number);
@@ -494,10 +522,85 @@ public final class TrainingWorker {
     }
     jobs.update(id, j -> j.with(b -> {
       var r = j.registered();
-      b.registered = new TrainingJob.Registered(r.model(), r.version(), r.alias(), r.runId(), started);
+      b.registered = new TrainingJob.Registered(r.model(), r.version(), r.alias(), r.runId(), started,
+          r.experiment());
       return b;
     }), false);
     return canaryNode(started);
+  }
+
+  /**
+   * The optional experiment step after registering ({@code register.experiment}): an experiment on the alias between
+   * its version (control) and the new one (treatment), created and started through the experiments API. Idempotent:
+   * the experiment's hypothesis carries the job's marker, so a step redone after a crash (between creating and
+   * recording) finds the experiment it made and starts it rather than making a second; a recorded step is answered as
+   * recorded. An alias not there yet has no control: it is pointed at the new version and no experiment is made.
+   */
+  private JsonNode experiment(String id) {
+    TrainingJob job = running(id);
+    var spec = job.spec().register();
+    if (spec == null || spec.experiment() == null || job.registered() == null) {
+      return NODES.objectNode().put("experiment", false);
+    }
+    if (job.registered().experiment() != null) {
+      return experimentNode(job.registered().experiment());
+    }
+    var wanted = spec.experiment();
+    String model = spec.model();
+    int version = job.registered().version();
+    TrainingJob.ExperimentStarted started;
+    try {
+      if (experiments == null) {
+        throw PierException.notImplemented("this server has no experiments");
+      }
+      String marker = "[training job " + id + "]";
+      var made = experiments.find(model, marker);
+      if (made.isEmpty()) {
+        dev.pier.registry.Alias current = null;
+        try {
+          current = registry.alias(model, wanted.alias());
+        } catch (PierException e) {
+          if (e.status() != 404) {
+            throw e;
+          }
+        }
+        if (current == null || current.version() == version) { // nothing to compare with: the alias is the new one
+          if (current == null) {
+            registry.setAlias(model, wanted.alias(), new dev.pier.registry.Alias.Target(version, null),
+                "training-job:" + id);
+          }
+          started = new TrainingJob.ExperimentStarted(null, wanted.alias(), 0, 1, null);
+        } else {
+          var created = experiments.create(wanted.body(model, current.version(), version, job.name(), marker));
+          var running = experiments.start(created.id());
+          started = new TrainingJob.ExperimentStarted(running.id(), wanted.alias(), current.version(),
+              wanted.weight(), running.state());
+        }
+      } else { // made by an attempt that died before recording it
+        var running = experiments.start(made.get().id());
+        int control = registry.alias(model, wanted.alias()).version();
+        started = new TrainingJob.ExperimentStarted(running.id(), wanted.alias(), control, wanted.weight(),
+            running.state());
+      }
+    } catch (PierException e) {
+      throw new JobFailed("starting the experiment on alias '" + wanted.alias() + "' failed (version " + version
+          + " is registered): " + e.getMessage());
+    }
+    var recorded = started;
+    jobs.update(id, j -> j.registered().experiment() != null ? j : j.with(b -> {
+      var r = j.registered();
+      b.registered = new TrainingJob.Registered(r.model(), r.version(), r.alias(), r.runId(), r.canary(), recorded);
+      return b;
+    }), false);
+    return experimentNode(started);
+  }
+
+  private static JsonNode experimentNode(TrainingJob.ExperimentStarted e) {
+    ObjectNode o = NODES.objectNode().put("alias", e.alias()).put("control", e.control()).put("weight", e.weight());
+    if (e.id() != null) {
+      o.put("id", e.id()).put("state", e.state());
+    }
+    return o;
   }
 
   private static JsonNode canaryNode(TrainingJob.CanaryStarted c) {
@@ -665,7 +768,7 @@ public final class TrainingWorker {
     TrainingJob.Best best = fresh ? null : j.best();
     int folded = tally(j).folded();
     double seconds = tally(j).trialSeconds();
-    boolean greater = trainer.greaterIsBetter(j.spec().metric());
+    boolean greater = trainer(j).greaterIsBetter(j.spec().metric());
     for (TrialRecord t : read) {
       if (t.number() < folded) {
         continue;
@@ -698,12 +801,20 @@ public final class TrainingWorker {
     });
   }
 
+  /** The job's trainer: the built-in one, or its script's. */
+  private ModelTrainer trainer(TrainingJob job) {
+    return settings.trainer(trainer, job.id(), job.spec());
+  }
+
   private double trialCost(TrainingJob job, double seconds) {
     var r = job.spec().resources();
     return settings.prices().compute(r.instanceType(), r.instanceCount(), r.spot(), seconds);
   }
 
-  /** The job's cost so far: its trials' (folded) and refit's instance time, and its state transitions. */
+  /**
+   * The job's cost so far: its trials' (folded) and refit's instance time, its state transitions, and the S3 usage its
+   * steps recorded (each once, in the conditional write that records the step) at the price table's S3 prices.
+   */
   TrainingJob.Cost cost(TrainingJob job, int trials, double trialSeconds, double extraSeconds) {
     var r = job.spec().resources();
     String type = settings.prices().check(r.instanceType());
@@ -713,11 +824,16 @@ public final class TrainingWorker {
     }
     double compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
     double onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
-    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, canary, finalize
+    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, canary, experiment,
+    // finalize
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    double transitions = (9 + 2 * batches + 2 * trials) * settings.prices().perTransition();
-    return new TrainingJob.Cost(round(compute + transitions), round(compute), round(transitions),
-        round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot());
+    double transitions = (10 + 2 * batches + 2 * trials) * settings.prices().perTransition();
+    var c = job.cost();
+    double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());
+    return new TrainingJob.Cost(round(compute + transitions + s3), round(compute), round(transitions),
+        round(onDemand - compute), Math.round(seconds * 1000) / 1000.0, type, r.spot(), round(s3),
+        c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes(),
+        Math.round(PriceTable.S3Prices.gbMonths(c.s3StoredBytes()) * 1e9) / 1e9);
   }
 
   private static double round(double usd) {

@@ -1,0 +1,269 @@
+package dev.pier.infra;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.budgets.CfnBudget;
+import software.amazon.awscdk.services.iam.ArnPrincipal;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
+import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.amazon.awscdk.services.stepfunctions.StateMachine;
+import software.amazon.awscdk.services.stepfunctions.StateMachineType;
+import software.constructs.Construct;
+
+/**
+ * Training in AWS: the SageMaker execution role its training jobs run as, the state machine that runs one SageMaker
+ * training job through Step Functions' {@code .sync} integration ({@value #STATE_MACHINE}{@code .asl.json}: managed
+ * spot with checkpoints in S3, MaxRuntime and MaxWait), and the cost alarm — a monthly AWS Budget on SageMaker's cost
+ * that notifies its own topic at 80 % of actual and 100 % of forecast spend.
+ *
+ * <p>Everything a training job reads or writes lives under {@value #PREFIX} of the batch bucket (its channels, which
+ * the training server writes there, the model output under {@code training/<job>/output/}, checkpoints under
+ * {@value #CHECKPOINTS}, expired after {@link DataStack#TRAINING_CHECKPOINT_DAYS} days), encrypted with the
+ * outputs key; the role can touch nothing else. Context key {@code trainingMonthlyBudgetUsd} sets the budget (100 in
+ * dev, 1,000 in prod by default).
+ */
+public final class TrainingResources extends Construct {
+  /** The ASL file (without {@code .asl.json}) this construct deploys. */
+  public static final String STATE_MACHINE = "sagemaker-training";
+  public static final String PREFIX = "training/";
+  public static final String CHECKPOINTS = DataStack.TRAINING_CHECKPOINTS_PREFIX;
+  /** The rule Step Functions manages to hear when a SageMaker training job ends (the {@code .sync} pattern). */
+  static final String SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule";
+
+  private final PierConfig config;
+  private final DataStack data;
+  private final Role sageMakerRole;
+  private final Topic costTopic;
+  private final CfnBudget budget;
+  private StateMachine stateMachine;
+
+  public TrainingResources(Construct scope, String id, PierConfig config, DataStack data) {
+    super(scope, id);
+    this.config = config;
+    this.data = data;
+    this.sageMakerRole = createSageMakerRole();
+    this.costTopic = createCostTopic();
+    this.budget = createBudget();
+  }
+
+  public Role sageMakerRole() {
+    return sageMakerRole;
+  }
+
+  public Topic costTopic() {
+    return costTopic;
+  }
+
+  public CfnBudget budget() {
+    return budget;
+  }
+
+  /** The state machine, once {@link #deploy} made it; else null (no such ASL file). */
+  public StateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  /** The placeholders {@value #STATE_MACHINE}{@code .asl.json} needs. */
+  public Map<String, String> substitutions() {
+    return Map.of(
+        "SageMakerRoleArn", sageMakerRole.getRoleArn(),
+        "TrainingBucket", data.batch().getBucketName(),
+        "TrainingKmsKey", data.outputsKey().getKeyArn());
+  }
+
+  /**
+   * SageMaker assumes it for the training jobs it runs (only for this account's jobs): read the channels and write the
+   * model and checkpoints under {@value #PREFIX} of the batch bucket, with the outputs key; write its logs and metrics;
+   * pull the training image (SageMaker's XGBoost image, or a script's image in this account's {@code pier-training-*}
+   * ECR repositories).
+   */
+  private Role createSageMakerRole() {
+    Role role = Role.Builder.create(this, "SageMakerRole")
+        .roleName(config.prefix() + "-sagemaker-training")
+        .assumedBy(new ServicePrincipal("sagemaker.amazonaws.com").withConditions(Map.of(
+            "StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID))))
+        .description("Pier " + config.stage() + ": what SageMaker training jobs started by Pier may touch")
+        .build();
+    String trainingObjects = data.batch().arnForObjects(PREFIX + "*");
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingObjects")
+        .actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"))
+        .resources(List.of(trainingObjects))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("ListTrainingObjects")
+        .actions(List.of("s3:ListBucket"))
+        .resources(List.of(data.batch().getBucketArn()))
+        .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(PREFIX + "*"))))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingKms")
+        .actions(List.of("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"))
+        .resources(List.of(data.outputsKey().getKeyArn()))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingVolumeGrant")
+        .actions(List.of("kms:CreateGrant"))
+        .resources(List.of(data.outputsKey().getKeyArn()))
+        .conditions(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true")))
+        .build());
+    String logs = "arn:" + Aws.PARTITION + ":logs:" + Aws.REGION + ":" + Aws.ACCOUNT_ID
+        + ":log-group:/aws/sagemaker/TrainingJobs";
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingLogs")
+        .actions(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"))
+        .resources(List.of(logs, logs + ":log-stream:*"))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingMetrics")
+        .actions(List.of("cloudwatch:PutMetricData"))
+        .resources(List.of("*"))
+        .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", "/aws/sagemaker/TrainingJobs")))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("EcrToken")
+        .actions(List.of("ecr:GetAuthorizationToken"))
+        .resources(List.of("*"))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("TrainingImages")
+        .actions(List.of("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"))
+        .resources(List.of(
+            // SageMaker's XGBoost image lives in an AWS-owned account that differs per region
+            "arn:" + Aws.PARTITION + ":ecr:" + Aws.REGION + ":*:repository/sagemaker-xgboost",
+            "arn:" + Aws.PARTITION + ":ecr:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":repository/pier-training-*"))
+        .build());
+    Nag.suppress(role, "AwsSolutions-IAM5",
+        "Training jobs read their channels and write their model and checkpoints as objects under training/ of the "
+            + "batch bucket (training/<job>/..., training/checkpoints/<job>/...), named at run time; SageMaker names its "
+            + "log streams per job (log-stream:*); ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no "
+            + "resource (the latter limited to SageMaker's training namespace by condition); SageMaker's XGBoost image "
+            + "is in an AWS account that differs by region (repository/sagemaker-xgboost in any account), a script's "
+            + "image in this account's pier-training-* repositories.",
+        "Resource::*", "/^Resource::.*BatchBucket.*\\/training\\/\\*$/", "/^Resource::.*:log-stream:\\*$/",
+        "/^Resource::arn:.*:ecr:.*:\\*:repository\\/sagemaker-xgboost$/",
+        "/^Resource::arn:.*:repository\\/pier-training-\\*$/");
+    return role;
+  }
+
+  /** The budget's notifications: an SNS topic with its own key, which AWS Budgets of this account may publish to. */
+  private Topic createCostTopic() {
+    Key key = Key.Builder.create(this, "CostTopicKey")
+        .description("Pier " + config.stage() + ": encrypts the training cost topic")
+        .enableKeyRotation(true)
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    key.grant(new ServicePrincipal("budgets.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey");
+    Topic topic = Topic.Builder.create(this, "CostTopic")
+        .displayName("Pier " + config.stage() + " training cost")
+        .masterKey(key)
+        .enforceSsl(true)
+        .build();
+    topic.addToResourcePolicy(PolicyStatement.Builder.create()
+        .sid("BudgetsPublish")
+        .principals(List.of(new ServicePrincipal("budgets.amazonaws.com")))
+        .actions(List.of("sns:Publish"))
+        .resources(List.of(topic.getTopicArn()))
+        .conditions(Map.of("StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID)))
+        .build());
+    if (config.alarmEmail() != null) {
+      topic.addSubscription(new EmailSubscription(config.alarmEmail()));
+    }
+    return topic;
+  }
+
+  /** Monthly SageMaker cost: notified at 80 % of the actual and 100 % of the forecast spend. */
+  private CfnBudget createBudget() {
+    Object context = getNode().tryGetContext("trainingMonthlyBudgetUsd");
+    double limit = context != null ? Double.parseDouble(context.toString()) : config.prod() ? 1000 : 100;
+    var subscribers = List.of(CfnBudget.SubscriberProperty.builder()
+        .subscriptionType("SNS").address(costTopic.getTopicArn()).build());
+    return CfnBudget.Builder.create(this, "TrainingBudget")
+        .budget(CfnBudget.BudgetDataProperty.builder()
+            .budgetName(config.prefix() + "-training")
+            .budgetType("COST")
+            .timeUnit("MONTHLY")
+            .budgetLimit(CfnBudget.SpendProperty.builder().amount(limit).unit("USD").build())
+            .costFilters(Map.of("Service", List.of("Amazon SageMaker")))
+            .build())
+        .notificationsWithSubscribers(List.of(
+            notification("ACTUAL", 80, subscribers),
+            notification("FORECASTED", 100, subscribers)))
+        .build();
+  }
+
+  private static CfnBudget.NotificationWithSubscribersProperty notification(String type, double percent,
+      List<CfnBudget.SubscriberProperty> subscribers) {
+    return CfnBudget.NotificationWithSubscribersProperty.builder()
+        .notification(CfnBudget.NotificationProperty.builder()
+            .notificationType(type).comparisonOperator("GREATER_THAN").threshold(percent)
+            .thresholdType("PERCENTAGE").build())
+        .subscribers(subscribers)
+        .build();
+  }
+
+  /**
+   * The state machine of {@code asl}: logs everything and is traced like the others; may create, watch and stop
+   * SageMaker training jobs, pass the SageMaker role to SageMaker only, keep the {@code .sync} rule Step Functions
+   * manages, and let SageMaker encrypt the training volume with the outputs key.
+   */
+  public StateMachine deploy(AslFile asl) {
+    LogGroup logs = LogGroup.Builder.create(this, asl.constructId() + "Logs")
+        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + asl.name())
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    StateMachine machine = StateMachine.Builder.create(this, asl.constructId())
+        .stateMachineName(config.prefix() + "-" + asl.name())
+        .stateMachineType(StateMachineType.STANDARD)
+        .definitionBody(DefinitionBody.fromString(asl.definition()))
+        .definitionSubstitutions(substitutions())
+        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
+        .tracingEnabled(true)
+        // a spot job may wait for capacity: the longest MaxWait SageMaker allows is 28 days
+        .timeout(Duration.days(29))
+        .build();
+    String arn = "arn:" + Aws.PARTITION + ":";
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("SageMakerTrainingJobs")
+        .actions(List.of("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
+            "sagemaker:StopTrainingJob", "sagemaker:AddTags"))
+        .resources(List.of(arn + "sagemaker:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":training-job/*"))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("PassSageMakerRole")
+        .actions(List.of("iam:PassRole"))
+        .resources(List.of(sageMakerRole.getRoleArn()))
+        .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "sagemaker.amazonaws.com")))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("SyncRule")
+        .actions(List.of("events:PutTargets", "events:PutRule", "events:DescribeRule"))
+        .resources(List.of(arn + "events:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":rule/" + SYNC_RULE))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("TrainingVolumeGrant")
+        .actions(List.of("kms:CreateGrant"))
+        .resources(List.of(data.outputsKey().getKeyArn()))
+        .conditions(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true")))
+        .build());
+    Nag.suppress(machine, "AwsSolutions-IAM5",
+        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); the "
+            + "training jobs it starts are named at run time (training-job/*).",
+        "Resource::*", "/^Resource::arn:.*:training-job\\/\\*$/");
+    this.stateMachine = machine;
+    return machine;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.pier.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Annotations;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/**
+ * SageMaker training in the CDK app: the {@code .sync} state machine from the real sagemaker-training.asl.json, the
+ * least-privilege SageMaker execution role and state machine role, checkpoints expiring in the batch bucket, the
+ * cost budget and its topic; cdk-nag clean.
+ */
+class TrainingResourcesTest {
+  private static final Deployments.Deployment REAL = Deployments.synth("real-asl", Map.of("stateMachinesDir",
+      Path.of("..").resolve(PierConfig.DEFAULT_STATE_MACHINES_DIR.toString().substring(3)).toString()));
+  private final Template orchestration = REAL.template(REAL.stacks().orchestration());
+
+  @Test
+  void theSyncStateMachineRunsSageMakerTrainingJobsOnSpotWithCheckpoints() {
+    String prefix = REAL.config().prefix();
+    var machines = Json.properties(orchestration, "AWS::StepFunctions::StateMachine").values().stream()
+        .filter(p -> (prefix + "-sagemaker-training").equals(p.get("StateMachineName"))).toList();
+    assertThat(machines).singleElement().satisfies(p -> assertThat((String) p.get("DefinitionString"))
+        .contains("\"Resource\": \"arn:aws:states:::sagemaker:createTrainingJob.sync\"")
+        .contains("\"EnableManagedSpotTraining\": true")
+        .contains("\"MaxWaitTimeInSeconds.$\": \"$.max_wait\"")
+        .contains("\"MaxRuntimeInSeconds.$\": \"$.max_runtime\"")
+        .contains("s3://${TrainingBucket}/training/checkpoints/{}/{}/"));
+    orchestration.hasResourceProperties("AWS::StepFunctions::StateMachine", Map.of(
+        "StateMachineName", prefix + "-sagemaker-training",
+        "DefinitionSubstitutions", Match.objectLike(Map.of(
+            "SageMakerRoleArn", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp("TrainingSageMakerRole.*"), "Arn")),
+            "TrainingBucket", Match.anyValue(), "TrainingKmsKey", Match.anyValue())),
+        "LoggingConfiguration", Match.objectLike(Map.of("Level", "ALL")),
+        "TracingConfiguration", Map.of("Enabled", true)));
+  }
+
+  @Test
+  void theStateMachineMayOnlyRunTrainingJobsAndPassTheSageMakerRoleToSageMaker() {
+    assertThat(Json.allowedActions(orchestration, "TrainingSagemakerTrainingRole")).doesNotContain(
+        "lambda:InvokeFunction", "s3:GetObject", "s3:PutObject", "states:StartExecution");
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingSagemakerTrainingRole", "sagemaker:CreateTrainingJob"))
+        .singleElement().asString().contains(":training-job/*");
+    var pass = Json.statements(orchestration, "TrainingSagemakerTrainingRole").stream()
+        .filter(st -> "iam:PassRole".equals(st.get("Action"))).toList();
+    assertThat(pass).singleElement().satisfies(st -> {
+      assertThat(Json.write(st.get("Resource"))).contains("TrainingSageMakerRole");
+      assertThat(Json.write(st.get("Condition"))).contains("\"iam:PassedToService\":\"sagemaker.amazonaws.com\"");
+    });
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingSagemakerTrainingRole", "events:PutRule"))
+        .singleElement().asString().contains("rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule");
+  }
+
+  @Test
+  void sageMakerMayTouchOnlyTrainingObjectsOfTheBatchBucketAndItsOwnLogs() {
+    orchestration.hasResourceProperties("AWS::IAM::Role", Map.of(
+        "RoleName", REAL.config().prefix() + "-sagemaker-training",
+        "AssumeRolePolicyDocument", Map.of("Statement", List.of(Match.objectLike(Map.of(
+            "Principal", Map.of("Service", "sagemaker.amazonaws.com"),
+            "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", Map.of("Ref", "AWS::AccountId")))))))));
+    for (String action : List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject")) {
+      assertThat(Json.resourcesAllowing(orchestration, "TrainingSageMakerRole", action)).as(action).singleElement()
+          .asString().contains("BatchBucket").endsWith("/training/*\"]]}");
+    }
+    var list = Json.statements(orchestration, "TrainingSageMakerRole").stream()
+        .filter(st -> "s3:ListBucket".equals(st.get("Action"))).toList();
+    assertThat(list).singleElement().satisfies(st ->
+        assertThat(Json.write(st.get("Condition"))).contains("\"s3:prefix\":[\"training/*\"]"));
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingSageMakerRole", "logs:PutLogEvents"))
+        .allSatisfy(r -> assertThat(r).contains("/aws/sagemaker/TrainingJobs"));
+    assertThat(Json.allowedActions(orchestration, "TrainingSageMakerRole")).doesNotContain(
+        "s3:*", "sagemaker:CreateTrainingJob", "iam:PassRole", "lambda:InvokeFunction");
+    var metrics = Json.statements(orchestration, "TrainingSageMakerRole").stream()
+        .filter(st -> "cloudwatch:PutMetricData".equals(st.get("Action"))).toList();
+    assertThat(metrics).singleElement().satisfies(st -> assertThat(Json.write(st.get("Condition")))
+        .contains("/aws/sagemaker/TrainingJobs"));
+  }
+
+  @Test
+  void checkpointsExpireAfterAFortnight() {
+    Template data = REAL.template(REAL.stacks().data());
+    data.hasResourceProperties("AWS::S3::Bucket", Map.of("LifecycleConfiguration", Map.of("Rules",
+        Match.arrayWith(List.of(Match.objectLike(Map.of(
+            "Id", "expire-training-checkpoints", "Prefix", "training/checkpoints/", "ExpirationInDays", 14,
+            "Status", "Enabled")))))));
+  }
+
+  @Test
+  void aMonthlyBudgetOnSageMakerNotifiesAnEncryptedTopicBudgetsMayPublishTo() {
+    orchestration.hasResourceProperties("AWS::Budgets::Budget", Map.of(
+        "Budget", Match.objectLike(Map.of(
+            "BudgetType", "COST", "TimeUnit", "MONTHLY",
+            "BudgetLimit", Map.of("Amount", 100, "Unit", "USD"),
+            "CostFilters", Map.of("Service", List.of("Amazon SageMaker")))),
+        "NotificationsWithSubscribers", List.of(
+            Match.objectLike(Map.of("Notification", Match.objectLike(Map.of("NotificationType", "ACTUAL",
+                "Threshold", 80)))),
+            Match.objectLike(Map.of("Notification", Match.objectLike(Map.of("NotificationType", "FORECASTED",
+                "Threshold", 100)))))));
+    orchestration.hasResourceProperties("AWS::SNS::Topic", Map.of("KmsMasterKeyId", Match.anyValue()));
+    orchestration.hasResourceProperties("AWS::SNS::TopicPolicy", Map.of("PolicyDocument", Map.of("Statement",
+        Match.arrayWith(List.of(Match.objectLike(Map.of(
+            "Principal", Map.of("Service", "budgets.amazonaws.com"), "Action", "sns:Publish")))))));
+  }
+
+  @Test
+  void theTrainingResourcesHaveNoUnsuppressedAwsSolutionsErrors() {
+    for (var stack : List.of(REAL.stacks().orchestration(), REAL.stacks().data())) {
+      REAL.template(stack);
+      assertThat(Annotations.fromStack(stack).findError("*", Match.stringLikeRegexp("AwsSolutions-.*")))
+          .as("cdk-nag errors in %s", stack.getStackName())
+          .extracting(m -> m.getId() + ": " + m.getEntry().getData()).isEmpty();
+    }
+  }
+}
