@@ -30,7 +30,7 @@ meta='{"framework":"pytorch","signature":{"inputs":[{"name":"input","datatype":"
 endpoint() { # endpoint LABEL CLIENTS
   local label="$1" clients="$2" pid sampler
   "$java" --enable-native-access=ALL-UNNAMED -jar "$here/app/pier-endpoint-server.jar" serve --artifact "$work/resnet50.pt" \
-    --metadata "$meta" --host 127.0.0.1 --port 18080 --model-name resnet50 --device cuda --threads 4 \
+    --metadata "$meta" --host 127.0.0.1 --port 18080 --model-name resnet50 --device cuda --threads 4 --grpc-port off \
     >"$out/endpoint-$label.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 180); do curl -sf -o /dev/null http://127.0.0.1:18080/ping && break; kill -0 "$pid" 2>/dev/null || break; sleep 1; done

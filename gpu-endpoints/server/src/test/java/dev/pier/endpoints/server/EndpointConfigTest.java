@@ -59,6 +59,13 @@ class EndpointConfigTest {
     EndpointMain.Options o = EndpointMain.parse(new String[] {"serve", "--artifact", dir.toString()},
         Map.of("SAGEMAKER_BIND_TO_PORT", "9090"));
     assertThat(o.port()).isEqualTo(9090);
+    assertThat(o.grpcPort()).as("gRPC beside HTTP, as 8080/8081").isEqualTo(9091);
+    assertThat(EndpointMain.parse(new String[] {"--grpc-port", "off"}, Map.of("PIER_METADATA", "{}")).grpcPort())
+        .isNull();
+    assertThat(EndpointMain.parse(new String[] {}, Map.of("PIER_METADATA", "{}", "PIER_GRPC_PORT", "7000"))
+        .grpcPort()).isEqualTo(7000);
+    assertThatThrownBy(() -> EndpointMain.parse(new String[] {"--port", "9000", "--grpc-port", "9000"},
+        Map.of("PIER_METADATA", "{}"))).hasMessage("--grpc-port 9000 is the HTTP port; give another or off");
     assertThat(o.metadata()).isEqualTo("{\"framework\":\"onnx\"}");
     assertThat(EndpointMain.artifactFile(dir)).isEqualTo(dir.resolve("model.onnx"));
     Files.write(dir.resolve("other.bin"), new byte[] {1});
