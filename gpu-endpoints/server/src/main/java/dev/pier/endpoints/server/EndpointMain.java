@@ -153,7 +153,8 @@ public final class EndpointMain {
     }
     return new Options(artifact, metadata, a.getOrDefault("--host", "0.0.0.0"), port,
         a.getOrDefault("--model-name", env.getOrDefault("PIER_MODEL_NAME", "model")),
-        number(a.getOrDefault("--model-version", "1"), "--model-version", 1, Integer.MAX_VALUE), device,
+        number(a.getOrDefault("--model-version", env.getOrDefault("PIER_MODEL_VERSION", "1")), "--model-version", 1,
+            Integer.MAX_VALUE), device,
         number(a.getOrDefault("--threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
             "--threads", 1, 1024), s3, grpcPort);
   }
