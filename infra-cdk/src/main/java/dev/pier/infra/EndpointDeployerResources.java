@@ -54,6 +54,7 @@ final class EndpointDeployerResources extends Construct {
   private final ManagedPolicy deployerPolicy;
   private final List<Alarm> rollbackAlarms;
   private final IRepository image;
+  private EcsGpuService ecs;
 
   EndpointDeployerResources(Construct scope, String id, PierConfig config, DataStack data) {
     super(scope, id);
@@ -219,17 +220,54 @@ final class EndpointDeployerResources extends Construct {
             + "namespace by condition where the action supports it; Describe* reads only); target tracking names its "
             + "alarms after the endpoint.",
         "Resource::*", "/^Resource::arn:.*:sagemaker:.*$/", "/^Resource::arn:.*:alarm:TargetTracking.*$/");
+    Nag.suppress(p, "AwsSolutions-IAM5",
+        "ECS's RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions and the TagResource a "
+            + "registration's tags need take no task definition ARN before the revision exists.", "Resource::*");
     return p;
+  }
+
+  /**
+   * Lets the deployer put versions placed {@code "kind": "ecs"} on {@code gpu}'s service: read and update that service,
+   * register and read task definition revisions (ECS takes no resource for those), and pass the service's task and
+   * execution roles to ECS tasks only.
+   */
+  void deployTo(EcsGpuService gpu) {
+    this.ecs = gpu;
+    String ecsArn = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:";
+    List<String> roles = new java.util.ArrayList<>(List.of(gpu.task().getTaskRole().getRoleArn()));
+    if (gpu.task().getExecutionRole() != null) {
+      roles.add(gpu.task().getExecutionRole().getRoleArn());
+    }
+    deployerPolicy.addStatements(
+        PolicyStatement.Builder.create().sid("UpdateEcsGpuService")
+            .actions(List.of("ecs:DescribeServices", "ecs:UpdateService"))
+            .resources(List.of(Fn.sub(ecsArn + "service/" + gpu.clusterName() + "/" + gpu.serviceName())))
+            .build(),
+        PolicyStatement.Builder.create().sid("EcsTaskDefinitions")
+            .actions(List.of("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions",
+                "ecs:TagResource"))
+            .resources(List.of("*"))
+            .build(),
+        PolicyStatement.Builder.create().sid("PassEcsTaskRoles")
+            .actions(List.of("iam:PassRole"))
+            .resources(roles)
+            .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com")))
+            .build());
   }
 
   /** The plain server's settings for the deployer ({@code pier.endpoints.deploy.*} as environment variables). */
   Map<String, String> environment() {
-    return Map.of("PIER_ENDPOINTS_DEPLOY_ENABLED", "true",
+    Map<String, String> env = new java.util.TreeMap<>(Map.of("PIER_ENDPOINTS_DEPLOY_ENABLED", "true",
         "PIER_ENDPOINTS_DEPLOY_TABLE", table.getTableName(),
         "PIER_ENDPOINTS_DEPLOY_ROLE_ARN", executionRole.getRoleArn(),
         "PIER_ENDPOINTS_DEPLOY_IMAGE", image.getRepositoryUri() + ":latest",
         "PIER_ENDPOINTS_DEPLOY_ROLLBACK_ALARMS", String.join(",", rollbackAlarms.stream().map(Alarm::getAlarmName)
-            .toList()));
+            .toList())));
+    if (ecs != null) {
+      env.put("PIER_ENDPOINTS_ECS_CLUSTER", ecs.clusterName());
+      env.put("PIER_ENDPOINTS_ECS_SERVICE", ecs.serviceName());
+    }
+    return env;
   }
 
   Table table() {

@@ -27,7 +27,7 @@ public final class EndpointsStack extends Stack {
     endpoints.add(createGpuEndpoint(config, data));
     deployer = new EndpointDeployerResources(this, "EndpointDeployer", config, data);
     if (config.ecsGpu() != null) {
-      new EcsGpuService(this, "EcsGpu", config, config.ecsGpu(), data);
+      deployer.deployTo(new EcsGpuService(this, "EcsGpu", config, config.ecsGpu(), data));
     }
   }
 

@@ -62,6 +62,27 @@ class EndpointDeployerResourcesTest {
   }
 
   @Test
+  void withTheEcsGpuServiceTheDeployerMayRollOutRevisionsOfThatServiceOnly() {
+    Deployments.Deployment ecs = Deployments.synth("ecs-gpu", Map.of("ecsGpu", "true", "ecsGpuMaxTasks", "3"));
+    Template t = ecs.template(ecs.stacks().endpoints());
+    String p = t.findResources("AWS::IAM::ManagedPolicy").values().stream().map(Object::toString)
+        .filter(x -> x.contains("UpdateEcsGpuService")).findFirst().orElseThrow();
+    assertThat(p).contains("ecs:UpdateService", "ecs:DescribeServices", "service/pier-dev-gpu/pier-dev-gpu",
+        "ecs:RegisterTaskDefinition", "iam:PassedToService=ecs-tasks.amazonaws.com")
+        .doesNotContain("ecs:*", "ecs:DeleteService", "ecs:CreateService");
+    t.hasResourceProperties("AWS::ECS::Service", Map.of("ServiceName", "pier-dev-gpu"));
+    assertThat(ecs.stacks().endpoints().deployer().environment())
+        .containsEntry("PIER_ENDPOINTS_ECS_CLUSTER", "pier-dev-gpu")
+        .containsEntry("PIER_ENDPOINTS_ECS_SERVICE", "pier-dev-gpu");
+    assertThat(dev.stacks().endpoints().deployer().environment()).doesNotContainKey("PIER_ENDPOINTS_ECS_CLUSTER");
+    // the deployer's part is nag-clean (the ECS service's own findings are EcsGpuService's: off by default, not here)
+    assertThat(Annotations.fromStack(ecs.stacks().endpoints())
+        .findError("*", Match.stringLikeRegexp("AwsSolutions-.*")).stream()
+        .map(m -> m.getId() + ": " + m.getEntry().getData()).filter(m -> m.contains("EndpointDeployer")))
+        .isEmpty();
+  }
+
+  @Test
   void theDeployerPolicyCoversEveryCallTheDeployerMakesAndNothingBeyondTheStagesNames() {
     String p = policy("DeployEndpoints");
     // EndpointDeployer, EndpointAutoscaler and DeploymentStore's calls
