@@ -348,4 +348,16 @@ class EndpointRolloutsTest {
     assertThatThrownBy(() -> new Autoscaling(0, 2, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, 100, 0, 0))
         .hasMessageContaining("cannot scale to zero");
   }
+
+  @Test
+  void concurrentRequestsTrackingUsesSageMakersTenSecondMetric() {
+    new EndpointAutoscaler(autoscaling).apply("pier-fast", new Autoscaling(1, 4,
+        Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL, 5, 30, 300));
+    var policy = standIn.scalingPolicies.get("endpoint/pier-fast/variant/AllTraffic")
+        .path("TargetTrackingScalingPolicyConfiguration");
+    assertThat(policy.path("PredefinedMetricSpecification").path("PredefinedMetricType").asText())
+        .isEqualTo("SageMakerVariantConcurrentRequestsPerModelHighResolution");
+    assertThat(policy.path("TargetValue").asDouble()).isEqualTo(5.0);
+    assertThat(policy.path("ScaleOutCooldown").asInt()).isEqualTo(30);
+  }
 }

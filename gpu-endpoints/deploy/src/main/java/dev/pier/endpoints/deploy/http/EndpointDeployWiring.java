@@ -99,8 +99,10 @@ public class EndpointDeployWiring implements AliasGate {
       case "invocations_per_instance" -> new Autoscaling(1, max, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, target,
           out, in);
       case "gpu_utilization" -> new Autoscaling(1, max, Autoscaling.Metric.GPU_UTILIZATION, target, out, in);
+      case "concurrent_requests_per_model" -> new Autoscaling(1, max, Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL,
+          target, out, in);
       default -> throw new IllegalArgumentException("pier.endpoints.autoscaling.metric must be"
-          + " invocations_per_instance, gpu_utilization or none, not '" + metric + "'");
+          + " invocations_per_instance, gpu_utilization, concurrent_requests_per_model or none, not '" + metric + "'");
     };
     this.sagemaker = aws.client(SageMakerClient.builder(), sagemakerEndpoint.orElse(null));
     this.autoscaling = aws.client(ApplicationAutoScalingClient.builder(), autoscalingEndpoint.orElse(null));
