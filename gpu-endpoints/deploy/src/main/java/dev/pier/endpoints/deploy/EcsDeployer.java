@@ -91,7 +91,13 @@ public final class EcsDeployer {
     }
     String current = family(primary.taskDefinition());
     if (spec.family().equals(current)) {
-      return switch (primary.rolloutState()) {
+      DeploymentRolloutState state = primary.rolloutState();
+      if (state == null) { // a service without rollout states: done once every desired task runs, alone
+        state = service.deployments().size() == 1 && primary.desiredCount() != null && primary.desiredCount() > 0
+            && primary.desiredCount().equals(primary.runningCount()) ? DeploymentRolloutState.COMPLETED
+            : DeploymentRolloutState.IN_PROGRESS;
+      }
+      return switch (state) {
         case COMPLETED -> new EndpointDeployer.Readiness("InService", current, true, null);
         case FAILED -> new EndpointDeployer.Readiness("Failed", current, false, primary.rolloutStateReason());
         default -> new EndpointDeployer.Readiness("Updating", current, false, null);
