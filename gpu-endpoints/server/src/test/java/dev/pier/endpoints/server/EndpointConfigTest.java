@@ -79,6 +79,14 @@ class EndpointConfigTest {
   }
 
   @Test
+  void costPerMillionPredictionsIsTheHourlyPriceOverAnHoursPredictions() {
+    // ml.g5.xlarge at $1.408/h serving 100 rows/s: 360,000 an hour, so a million cost 1.408 / 0.36
+    assertThat(EndpointLoad.costPerMillion(1.408, 100)).isCloseTo(3.9111, org.assertj.core.data.Offset.offset(1e-4));
+    assertThat(EndpointLoad.costPerMillion(Double.NaN, 100)).isNaN();
+    assertThat(EndpointLoad.costPerMillion(1.408, 0)).isNaN();
+  }
+
+  @Test
   void gpuMetricsComeFromNvidiaSmiOrSayThereIsNone() {
     assertThat(GpuStats.parse("0, 87, 40213, 81559\n1, [N/A], 1, 2\n"))
         .containsExactly(new GpuStats.Gpu(0, 87, 40213, 81559));
