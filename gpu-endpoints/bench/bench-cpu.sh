@@ -20,7 +20,7 @@ run() { # run LABEL METADATA
   curl -sf -o /dev/null "http://127.0.0.1:$port/ping" || { kill "$pid"; echo "the $label server did not start:" >&2; cat "$out/server-$label.log" >&2; exit 1; }
   "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.pier.endpoints.server.EndpointLoad \
     --url "http://127.0.0.1:$port" --input x --shape 1,2048 --clients "$clients" --seconds "$secs" --warmup "$warm" \
-    --label "$label"
+    --label "$label" --price-per-hour "${PIER_BENCH_PRICE_PER_HOUR:-}"
   curl -sf "http://127.0.0.1:$port/metrics" >"$out/metrics-$label.txt" || true
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }

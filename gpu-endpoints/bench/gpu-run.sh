@@ -3,6 +3,7 @@
 # with PyTorch, onnxruntime and nvidia-smi expected). It sits in the bundle prepare-gpu.sh makes, beside a jlink'd
 # JRE and the endpoint server's jars.
 #   gpu-run.sh [OUT_DIR]     (default $OUT, else ./out); everything it measures goes there and to stdout
+#   PIER_GPU_PRICE_PER_HOUR=USD adds the cost of a million predictions at the measured throughput (one instance)
 # 1. machine: nvidia-smi, torch/onnxruntime versions;
 # 2. resnet.py export: ResNet-50, random weights, as TorchScript (and ONNX);
 # 3. resnet.py raw: raw PyTorch fp32/bf16 and ONNX Runtime CUDA by batch size, GPU utilisation sampled;
@@ -30,7 +31,7 @@ meta='{"framework":"pytorch","signature":{"inputs":[{"name":"input","datatype":"
 endpoint() { # endpoint LABEL CLIENTS
   local label="$1" clients="$2" pid sampler
   "$java" --enable-native-access=ALL-UNNAMED -jar "$here/app/pier-endpoint-server.jar" serve --artifact "$work/resnet50.pt" \
-    --metadata "$meta" --host 127.0.0.1 --port 18080 --model-name resnet50 --device cuda --threads 4 \
+    --metadata "$meta" --host 127.0.0.1 --port 18080 --model-name resnet50 --device cuda --threads 4 --grpc-port off \
     >"$out/endpoint-$label.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 180); do curl -sf -o /dev/null http://127.0.0.1:18080/ping && break; kill -0 "$pid" 2>/dev/null || break; sleep 1; done
@@ -43,6 +44,7 @@ endpoint() { # endpoint LABEL CLIENTS
   sampler=$!
   "$java" -cp "$here/app/pier-endpoint-server.jar" dev.pier.endpoints.server.EndpointLoad --url http://127.0.0.1:18080 \
     --input input --shape 1,3,224,224 --binary true --clients "$clients" --warmup 10 --seconds "$secs" --label "endpoint-$label" \
+    --price-per-hour "${PIER_GPU_PRICE_PER_HOUR:-}" \
     | tee -a "$out/endpoint.txt"
   kill "$sampler"
   awk -F, -v l="$label" 'NR>10 {u+=$1; n++; if ($2>m) m=$2} END {if (n) printf "{\"endpoint\":\"%s\",\"gpu_util_mean\":%.1f,\"gpu_mem_mib_max\":%d,\"samples\":%d}\n", l, u/n, m, n}' \

@@ -13,13 +13,16 @@ mkdir -p "$out/app"
 "$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,java.net.http,jdk.httpserver,jdk.unsupported \
   --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$out/jre"
 # what the endpoint never loads there: ONNX Runtime's CPU build, libtorch for the CPU (the machine has its own), and
-# the AWS SDK and HTTP clients the runtime module brings for in-process serving
+# the AWS SDK and HTTP clients the runtime module brings for in-process serving, and the OIP gRPC port's jars (~20 MB:
+# gpu-run.sh measures the REST path SageMaker routes, with --grpc-port off, which loads none of them)
 "$here/../server/assemble.sh" "$jdk" "$jar" "$out/app" 'onnxruntime-*' 'pytorch-native-cpu-*' 's3-*' 'dynamodb-*' \
   'eventbridge-*' 'netty-*' 'apache5-client-*' 'httpclient5-*' 'httpcore5*' 'sagemakerruntime-*' 'aws-*' 'crt-core-*' \
   'regions-*' 'sdk-core-*' 'auth-*' 'http-auth*' 'http-client-spi-*' 'identity-spi-*' 'checksums*' 'endpoints-spi-*' \
   'eventstream-*' 'json-utils-*' 'metrics-spi-*' 'profiles-*' 'protocol-core-*' 'retries*' 'arns-*' 'annotations-2*' \
   'utils-2*' 'third-party-jackson-core-*' 'reactive-streams-*' 'nimbus-jose-jwt-*' 'snakeyaml-*' 'commonmark-*' \
-  'jackson-dataformat-yaml-*'
+  'jackson-dataformat-yaml-*' \
+  'grpc-*' 'pier-grpc-*' 'pier-security-*' 'guava-*' 'failureaccess-*' 'proto-google-common-protos-*' 'protobuf-java-*' \
+  'perfmark-*' 'animal-sniffer-*' 'error_prone_*' 'j2objc-*' 'jsr305-*' 'annotations-4*'
 cp "$here/resnet.py" "$here/gpu-run.sh" "$out/"
 chmod +x "$out/gpu-run.sh"
 size="$(du -sm "$out" | cut -f1)"

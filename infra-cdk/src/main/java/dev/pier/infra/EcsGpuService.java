@@ -44,11 +44,16 @@ public final class EcsGpuService extends Construct {
   /** Requests per task per minute the service's target tracking keeps. */
   public static final int REQUESTS_PER_TASK = 6000;
   private final Ec2Service service;
+  private final Ec2TaskDefinition task;
+  private final String clusterName;
+  private final String serviceName;
 
   public EcsGpuService(Construct scope, String id, PierConfig config, PierConfig.EcsGpu gpu, DataStack data) {
     super(scope, id);
     Vpc vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).natGateways(1).build();
-    Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).clusterName(config.prefix() + "-gpu").build();
+    this.clusterName = config.prefix() + "-gpu";
+    this.serviceName = config.prefix() + "-gpu";
+    Cluster cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).clusterName(clusterName).build();
     AutoScalingGroup instances = AutoScalingGroup.Builder.create(this, "GpuInstances").vpc(vpc)
         .instanceType(new InstanceType(gpu.instanceType()))
         .machineImage(EcsOptimizedImage.amazonLinux2(AmiHardwareType.GPU))
@@ -58,7 +63,7 @@ public final class EcsGpuService extends Construct {
         .enableManagedTerminationProtection(false).build();
     cluster.addAsgCapacityProvider(capacity);
 
-    Ec2TaskDefinition task = Ec2TaskDefinition.Builder.create(this, "Task").networkMode(NetworkMode.AWS_VPC).build();
+    this.task = Ec2TaskDefinition.Builder.create(this, "Task").networkMode(NetworkMode.AWS_VPC).build();
     data.artifacts().grantRead(task.getTaskRole()); // models from S3, as on SageMaker
     task.addContainer("endpoint", ContainerDefinitionOptions.builder()
         .image(ContainerImage.fromEcrRepository(Repository.fromRepositoryName(this, "Image", "pier-endpoint"),
@@ -69,7 +74,8 @@ public final class EcsGpuService extends Construct {
         .portMappings(List.of(PortMapping.builder().containerPort(8080).build()))
         .logging(LogDriver.awsLogs(AwsLogDriverProps.builder().streamPrefix("pier-endpoint").build()))
         .build());
-    this.service = Ec2Service.Builder.create(this, "Service").cluster(cluster).taskDefinition(task).desiredCount(1)
+    this.service = Ec2Service.Builder.create(this, "Service").serviceName(serviceName).cluster(cluster)
+        .taskDefinition(task).desiredCount(1)
         .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()
             .capacityProvider(capacity.getCapacityProviderName()).weight(1).build()))
         .build();
@@ -92,5 +98,20 @@ public final class EcsGpuService extends Construct {
 
   public Ec2Service service() {
     return service;
+  }
+
+  /** The task definition the deployer's revisions copy (its task and execution roles are passed to ECS). */
+  Ec2TaskDefinition task() {
+    return task;
+  }
+
+  /** {@code pier.endpoints.ecs.cluster}. */
+  String clusterName() {
+    return clusterName;
+  }
+
+  /** {@code pier.endpoints.ecs.service}. */
+  String serviceName() {
+    return serviceName;
   }
 }

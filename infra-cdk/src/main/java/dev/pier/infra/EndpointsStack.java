@@ -20,13 +20,20 @@ public final class EndpointsStack extends Stack {
   public static final String DEFAULT_ENDPOINT = "gpu";
 
   private final List<GpuEndpoint> endpoints = new ArrayList<>();
+  private final EndpointDeployerResources deployer;
 
   public EndpointsStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
     super(scope, id, props);
     endpoints.add(createGpuEndpoint(config, data));
+    deployer = new EndpointDeployerResources(this, "EndpointDeployer", config, data);
     if (config.ecsGpu() != null) {
-      new EcsGpuService(this, "EcsGpu", config, config.ecsGpu(), data);
+      deployer.deployTo(new EcsGpuService(this, "EcsGpu", config, config.ecsGpu(), data));
     }
+  }
+
+  /** The registry's endpoint deployer's table, execution role, rollback alarms and policy. */
+  EndpointDeployerResources deployer() {
+    return deployer;
   }
 
   public List<GpuEndpoint> endpoints() {

@@ -4,9 +4,13 @@ import dev.pier.kernel.PierException;
 import java.util.regex.Pattern;
 
 /**
- * Where a version runs: {@code function} (in the serving process: the Lambda, the container, the laptop) or
- * {@code endpoint} (a SageMaker endpoint, typically on GPU instances, called through sagemaker-runtime). The
- * instance hints are kept for deployment (the CDK app) and do not change serving.
+ * Where a version runs: {@code function} (in the serving process: the Lambda, the container, the laptop),
+ * {@code endpoint} (a SageMaker endpoint, typically on GPU instances, called through sagemaker-runtime) or {@code ecs}
+ * (the ECS GPU service of the CDK app, {@code -c ecsGpu=true}: the endpoint deployer rolls the version out there, and
+ * callers in its VPC reach it through its internal load balancer; the platform's own routes serve an ECS-placed
+ * version in-process, as a function one). The instance hints are kept for deployment and do not change serving; for
+ * {@code ecs}, {@code endpoint_name} names the ECS service (default: the deployer's) and {@code instance_count} the
+ * tasks (one per GPU).
  *
  * @param endpointName the SageMaker endpoint. The registry names it at registration when the request names none
  *     ({@code <prefix>-<model>-v<version>}, see {@link #defaultEndpoint(String, String, int)}); versions stored
@@ -19,7 +23,8 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
 
   public enum Kind {
     FUNCTION,
-    ENDPOINT
+    ENDPOINT,
+    ECS
   }
 
   public static final Placement FUNCTION = new Placement(Kind.FUNCTION, null, null, null, null);
@@ -29,7 +34,11 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
 
   public Placement {
     if (kind == null) {
-      throw PierException.badRequest("placement.kind must be function or endpoint");
+      throw PierException.badRequest("placement.kind must be function, endpoint or ecs");
+    }
+    if (kind == Kind.ECS && instanceType != null) {
+      throw PierException.badRequest("placement.instance_type is the ECS cluster's (the CDK app's"
+          + " ecsGpuInstanceType); leave it out for kind ecs");
     }
     if (endpointName != null && !ENDPOINT_NAME.matcher(endpointName).matches()) {
       throw PierException.badRequest("placement.endpoint_name '" + endpointName
@@ -45,6 +54,11 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
 
   public boolean onEndpoint() {
     return kind == Kind.ENDPOINT;
+  }
+
+  /** On the ECS GPU service (deployed there by the endpoint deployer; served in-process by the platform's routes). */
+  public boolean onEcs() {
+    return kind == Kind.ECS;
   }
 
   /** The same placement on the named endpoint. */

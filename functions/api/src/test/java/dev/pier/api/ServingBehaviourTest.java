@@ -145,7 +145,7 @@ class ServingBehaviourTest {
     given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
         .multiPart("metadata", "{\"framework\":\"onnx\",\"placement\":{\"kind\":\"gpu\"}}")
         .post("/api/v1/models/" + fresh() + "/versions")
-        .then().statusCode(400).body("detail", containsString("placement.kind must be function or endpoint"));
+        .then().statusCode(400).body("detail", containsString("placement.kind must be function, endpoint or ecs"));
   }
 
   @Test

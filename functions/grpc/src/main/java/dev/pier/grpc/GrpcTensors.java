@@ -20,15 +20,16 @@ import java.util.Set;
 /**
  * Converts between the OIP gRPC messages and Pier's tensors: typed {@code contents} and
  * {@code raw_input_contents}/{@code raw_output_contents} (little-endian; BYTES elements each prefixed by a 4-byte
- * little-endian length). Every mismatch is a 400 ({@code INVALID_ARGUMENT}) naming the tensor.
+ * little-endian length). Every mismatch is a 400 ({@code INVALID_ARGUMENT}) naming the tensor. Public for the endpoint
+ * container ({@code gpu-endpoints/server}), which serves the same service with the same codec.
  */
-final class GrpcTensors {
+public final class GrpcTensors {
   /** Above this many elements a tensor is refused before any allocation. */
   static final long MAX_ELEMENTS = 64L * 1024 * 1024;
 
   private GrpcTensors() {}
 
-  static InferenceRequest request(ModelInferRequest r) {
+  public static InferenceRequest request(ModelInferRequest r) {
     if (r.getInputsCount() == 0) {
       throw PierException.badRequest("'inputs' must not be empty");
     }
@@ -150,7 +151,7 @@ final class GrpcTensors {
   }
 
   /** Answers with typed contents, or raw contents when the request used raw inputs (as clients expect). */
-  static ModelInferResponse response(InferenceResponse r, boolean raw) {
+  public static ModelInferResponse response(InferenceResponse r, boolean raw) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
         .setModelName(r.modelName())
         .setModelVersion(Integer.toString(r.modelVersion()));

@@ -226,18 +226,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   }
 
   static StatusRuntimeException status(PierException e) {
-    Status s = switch (e.status()) {
-      case 400, 422 -> Status.INVALID_ARGUMENT;
-      case 401 -> Status.UNAUTHENTICATED;
-      case 403 -> Status.PERMISSION_DENIED;
-      case 404 -> Status.NOT_FOUND;
-      case 409 -> Status.FAILED_PRECONDITION;
-      case 413, 429 -> Status.RESOURCE_EXHAUSTED;
-      case 501 -> Status.UNIMPLEMENTED;
-      case 503 -> Status.UNAVAILABLE;
-      default -> Status.INTERNAL;
-    };
-    return s.withDescription(e.getMessage()).asRuntimeException();
+    return GrpcStatus.of(e);
   }
 
 }

@@ -285,7 +285,7 @@ final class VersionMetadata {
   }
 
   /**
-   * {@code {"kind": "function"|"endpoint", "endpoint_name": "...", "instance_type": "ml.g5.xlarge",
+   * {@code {"kind": "function"|"endpoint"|"ecs", "endpoint_name": "...", "instance_type": "ml.g5.xlarge",
    * "instance_count": 1, "memory_mb": 4096}}; only kind is required.
    */
   private static Placement placement(JsonNode p) {
@@ -293,7 +293,7 @@ final class VersionMetadata {
       return null;
     }
     if (!p.isObject()) {
-      throw PierException.badRequest("metadata.placement must be an object with 'kind' (function or endpoint)");
+      throw PierException.badRequest("metadata.placement must be an object with 'kind' (function, endpoint or ecs)");
     }
     onlyFields(p, Set.of("kind", "endpoint_name", "instance_type", "instance_count", "memory_mb"),
         "metadata.placement");
@@ -301,10 +301,11 @@ final class VersionMetadata {
     Placement.Kind k = kind == null || !kind.isTextual() ? null : switch (kind.asText()) {
       case "function" -> Placement.Kind.FUNCTION;
       case "endpoint" -> Placement.Kind.ENDPOINT;
+      case "ecs" -> Placement.Kind.ECS;
       default -> null;
     };
     if (k == null) {
-      throw PierException.badRequest("metadata.placement.kind must be function or endpoint"
+      throw PierException.badRequest("metadata.placement.kind must be function, endpoint or ecs"
           + (kind == null ? " (it is missing)" : ", got " + kind));
     }
     return new Placement(k, text(p, "endpoint_name"), text(p, "instance_type"), integer(p, "instance_count"),

@@ -10,7 +10,8 @@ import dev.pier.kernel.PierException;
  *     variant cannot scale to zero, see the README)
  * @param maxInstances never more
  * @param metric what is tracked
- * @param target the value kept: invocations per instance per minute, or GPU utilisation in percent
+ * @param target the value kept: invocations per instance per minute, GPU utilisation in percent, or concurrent
+ *     requests per model container
  * @param scaleOutCooldownSeconds wait after a scale-out before the next
  * @param scaleInCooldownSeconds wait after a scale-in before the next
  */
@@ -21,7 +22,12 @@ public record Autoscaling(int minInstances, int maxInstances, Metric metric, dou
     /** SageMaker's predefined {@code SageMakerVariantInvocationsPerInstance} (per minute). */
     INVOCATIONS_PER_INSTANCE,
     /** The endpoint's {@code GPUUtilization} in {@code /aws/sagemaker/Endpoints} (average over instances). */
-    GPU_UTILIZATION
+    GPU_UTILIZATION,
+    /**
+     * SageMaker's predefined {@code SageMakerVariantConcurrentRequestsPerModelHighResolution}: requests in flight per
+     * model container (queued ones included), emitted every 10 s instead of every minute, so scale-out reacts sooner.
+     */
+    CONCURRENT_REQUESTS_PER_MODEL
   }
 
   public Autoscaling {

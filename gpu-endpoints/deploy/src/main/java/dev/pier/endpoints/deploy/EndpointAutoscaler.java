@@ -40,6 +40,9 @@ public final class EndpointAutoscaler {
     if (a.metric() == Autoscaling.Metric.INVOCATIONS_PER_INSTANCE) {
       tracking.predefinedMetricSpecification(PredefinedMetricSpecification.builder()
           .predefinedMetricType(MetricType.SAGE_MAKER_VARIANT_INVOCATIONS_PER_INSTANCE).build());
+    } else if (a.metric() == Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL) {
+      tracking.predefinedMetricSpecification(PredefinedMetricSpecification.builder()
+          .predefinedMetricType(MetricType.SAGE_MAKER_VARIANT_CONCURRENT_REQUESTS_PER_MODEL_HIGH_RESOLUTION).build());
     } else {
       tracking.customizedMetricSpecification(CustomizedMetricSpecification.builder().namespace("/aws/sagemaker/Endpoints")
           .metricName("GPUUtilization").statistic(MetricStatistic.AVERAGE)

@@ -33,10 +33,22 @@ public final class EndpointRollouts {
    * @param autoscaling target tracking (its minimum is each version's {@code instance_count}); null for none
    */
   public record Settings(String image, String roleArn, String defaultInstanceType, Rollout rollout,
-      Autoscaling autoscaling) {}
+      Autoscaling autoscaling, Ecs ecs) {
+    public Settings(String image, String roleArn, String defaultInstanceType, Rollout rollout,
+        Autoscaling autoscaling) {
+      this(image, roleArn, defaultInstanceType, rollout, autoscaling, null);
+    }
+  }
+
+  /**
+   * The ECS placement's target ({@code pier.endpoints.ecs.*}): the cluster, and the service a version placed with
+   * {@code "kind": "ecs"} and no {@code endpoint_name} goes to.
+   */
+  public record Ecs(String cluster, String service) {}
 
   private final ModelRegistry registry;
   private final EndpointDeployer deployer;
+  private final EcsDeployer ecsDeployer;
   private final EndpointAutoscaler autoscaler;
   private final DeploymentStore store;
   private final Settings settings;
@@ -44,8 +56,15 @@ public final class EndpointRollouts {
 
   public EndpointRollouts(ModelRegistry registry, EndpointDeployer deployer, EndpointAutoscaler autoscaler,
       DeploymentStore store, Settings settings, Clock clock) {
+    this(registry, deployer, null, autoscaler, store, settings, clock);
+  }
+
+  /** @param ecsDeployer the ECS placement's deployer; null when {@code settings.ecs()} is */
+  public EndpointRollouts(ModelRegistry registry, EndpointDeployer deployer, EcsDeployer ecsDeployer,
+      EndpointAutoscaler autoscaler, DeploymentStore store, Settings settings, Clock clock) {
     this.registry = registry;
     this.deployer = deployer;
+    this.ecsDeployer = ecsDeployer;
     this.autoscaler = autoscaler;
     this.store = store;
     this.settings = settings;
@@ -60,7 +79,7 @@ public final class EndpointRollouts {
    */
   public EndpointDeployment request(String model, int version, String alias, String actor) {
     ModelVersion v = registry.version(model, version);
-    DeploySpec spec = spec(v); // 400s and 409s before anything is recorded
+    String endpoint = check(v); // 400s and 409s before anything is recorded
     for (int attempt = 0; attempt < 5; attempt++) {
       EndpointDeployment current = store.get(model, version);
       if (current != null && !current.phase().finished()) {
@@ -80,7 +99,7 @@ public final class EndpointRollouts {
             + current.endpointName() + " (" + current.endpointStatus() + ") to move alias '" + current.alias()
             + "'; ask again once it is finished");
       }
-      EndpointDeployment asked = new EndpointDeployment(model, version, alias, actor, spec.endpointName(), null,
+      EndpointDeployment asked = new EndpointDeployment(model, version, alias, actor, endpoint, null,
           Phase.REQUESTED, "Pending", null, current == null ? 1 : current.revision() + 1, clock.instant());
       if (store.put(asked, current == null ? 0 : current.revision())) {
         return asked;
@@ -95,14 +114,14 @@ public final class EndpointRollouts {
    * itself stands.
    */
   public EndpointDeployment requestOnRegistration(ModelVersion v) {
-    if (!v.onEndpoint()) {
+    if (!deployed(v)) {
       return null;
     }
     try {
       return request(v.model(), v.version(), null, v.governance().createdBy());
     } catch (PierException e) {
       EndpointDeployment failed = new EndpointDeployment(v.model(), v.version(), null, v.governance().createdBy(),
-          v.placement().endpointFor(v.model(), v.version()), null, Phase.FAILED, "NotDeployed", e.getMessage(), 1,
+          endpointName(v), null, Phase.FAILED, "NotDeployed", e.getMessage(), 1,
           clock.instant());
       store.put(failed, 0);
       return failed;
@@ -128,29 +147,30 @@ public final class EndpointRollouts {
   /** Takes the next step of {@code d}'s deployment (if another server took it first, returns what that one wrote). */
   public EndpointDeployment advance(EndpointDeployment d) {
     ModelVersion v;
-    DeploySpec spec;
+    String configName;
     try {
       v = registry.version(d.model(), d.version());
-      spec = spec(v);
+      configName = onEcs(v) ? ecsSpec(v).family() : spec(v).sageMakerModelName();
     } catch (PierException e) {
       return write(d, d.next(Phase.FAILED, d.endpointStatus(), d.endpointConfigName(), e.getMessage(), clock.instant()));
     }
     return switch (d.phase()) {
       case REQUESTED -> {
-        EndpointDeployment deploying = write(d, d.next(Phase.DEPLOYING, d.endpointStatus(),
-            spec.sageMakerModelName(), null, clock.instant()));
-        yield deploying.phase() == Phase.DEPLOYING ? deploy(deploying, spec) : deploying;
+        EndpointDeployment deploying = write(d, d.next(Phase.DEPLOYING, d.endpointStatus(), configName, null,
+            clock.instant()));
+        yield deploying.phase() == Phase.DEPLOYING ? deploy(deploying, v) : deploying;
       }
-      case DEPLOYING -> deploy(d, spec);
-      case SHIFTING -> watch(d, v, spec);
+      case DEPLOYING -> deploy(d, v);
+      case SHIFTING -> watch(d, v);
       case IN_SERVICE, FAILED -> d;
     };
   }
 
-  private EndpointDeployment deploy(EndpointDeployment d, DeploySpec spec) {
+  private EndpointDeployment deploy(EndpointDeployment d, ModelVersion v) {
     EndpointDeployer.Deployment done;
     try {
-      done = deployer.deploy(spec, settings.rollout());
+      done = onEcs(v) ? ecsDeployer.deploy(ecsSpec(v), settings.rollout())
+          : deployer.deploy(spec(v), settings.rollout());
     } catch (PierException e) {
       if (e.status() == 409) { // the endpoint is busy with another change: try again on the next sweep
         return d.reason() != null && d.reason().equals(e.getMessage()) ? d
@@ -163,7 +183,8 @@ public final class EndpointRollouts {
         throw e; // throttling, 5xx, network: the sweep tries again
       }
       return write(d, d.next(Phase.FAILED, d.endpointStatus(), d.endpointConfigName(),
-          "SageMaker refused the deployment: " + e.getMessage(), clock.instant()));
+          (onEcs(v) ? "ECS" : "SageMaker") + " refused the deployment: " + e.getMessage(),
+          clock.instant()));
     }
     String status = switch (done.action()) {
       case CREATED -> "Creating";
@@ -173,8 +194,9 @@ public final class EndpointRollouts {
     return write(d, d.next(Phase.SHIFTING, status, done.endpointConfigName(), null, clock.instant()));
   }
 
-  private EndpointDeployment watch(EndpointDeployment d, ModelVersion v, DeploySpec spec) {
-    EndpointDeployer.Readiness r = deployer.readiness(spec);
+  private EndpointDeployment watch(EndpointDeployment d, ModelVersion v) {
+    EndpointDeployer.Readiness r = readiness(v);
+    String endpoint = endpointName(v);
     if (r.ready()) {
       if (d.alias() != null) {
         try {
@@ -186,9 +208,9 @@ public final class EndpointRollouts {
         }
       }
       String note = null;
-      if (settings.autoscaling() != null) {
+      if (settings.autoscaling() != null && v.onEndpoint()) { // ECS: the service's own target tracking (CDK)
         try {
-          autoscaler.apply(spec.endpointName(), settings.autoscaling().withMin(minInstances(v)));
+          autoscaler.apply(endpoint, settings.autoscaling().withMin(minInstances(v)));
         } catch (SdkException | PierException e) {
           note = "autoscaling not applied: " + e.getMessage();
         }
@@ -198,7 +220,7 @@ public final class EndpointRollouts {
     String status = r.status();
     if ("Failed".equals(status) || "NotFound".equals(status)) {
       return write(d, d.next(Phase.FAILED, status, d.endpointConfigName(), r.failureReason() != null
-          ? r.failureReason() : "endpoint " + spec.endpointName() + " is " + status, clock.instant()));
+          ? r.failureReason() : "endpoint " + endpoint + " is " + status, clock.instant()));
     }
     if ("InService".equals(status)) { // InService on another configuration: SageMaker rolled the update back
       return write(d, d.next(Phase.FAILED, "RolledBack", d.endpointConfigName(), "rolled back to "
@@ -224,16 +246,61 @@ public final class EndpointRollouts {
     return n == null || n < 1 ? 1 : n;
   }
 
-  /** The version as SageMaker is asked to run it; 400/409 when it cannot be deployed. */
-  DeploySpec spec(ModelVersion v) {
-    if (!v.onEndpoint()) {
-      throw PierException.badRequest("version " + v.version() + " of '" + v.model()
-          + "' is placed in function; only versions with placement.kind endpoint are deployed to SageMaker");
+  /** Whether the version's placement is one this deployer rolls out (SageMaker endpoint or ECS). */
+  public static boolean deployed(ModelVersion v) {
+    return v.onEndpoint() || onEcs(v);
+  }
+
+  private static boolean onEcs(ModelVersion v) {
+    return v.placement() != null && v.placement().onEcs();
+  }
+
+  /** Checks that {@code v} can be deployed (400/409 naming why not) and returns its endpoint or ECS service. */
+  private String check(ModelVersion v) {
+    return onEcs(v) ? ecsSpec(v).service() : spec(v).endpointName();
+  }
+
+  /** The SageMaker endpoint, or the ECS service, the version goes to. */
+  private String endpointName(ModelVersion v) {
+    if (onEcs(v)) {
+      return v.placement().endpointName() != null ? v.placement().endpointName()
+          : settings.ecs() == null ? null : settings.ecs().service();
     }
+    return v.placement().endpointFor(v.model(), v.version());
+  }
+
+  private EndpointDeployer.Readiness readiness(ModelVersion v) {
+    return onEcs(v) ? ecsDeployer.readiness(ecsSpec(v)) : deployer.readiness(spec(v));
+  }
+
+  /** The version as the ECS GPU service is asked to run it; 400/409 when it cannot be. */
+  EcsSpec ecsSpec(ModelVersion v) {
+    if (settings.ecs() == null || ecsDeployer == null) {
+      throw PierException.badRequest("version " + v.version() + " of '" + v.model() + "' is placed on ecs, but this"
+          + " server has no ECS target: set pier.endpoints.ecs.cluster and pier.endpoints.ecs.service");
+    }
+    servable(v);
+    String metadata = ContainerMetadata.of(v);
+    Integer count = v.placement().instanceCount();
+    return new EcsSpec(settings.ecs().cluster(), endpointName(v), v.model(), v.version(), v.artifact().sha256(),
+        "s3://" + registry.artifacts().bucket() + "/" + v.artifact().key(), metadata, count == null ? 1 : count,
+        v.placement().memoryMb());
+  }
+
+  private static void servable(ModelVersion v) {
     if (!v.artifact().servable() || v.artifact().key() == null) {
       throw PierException.conflict("version " + v.version() + " of '" + v.model() + "' has no servable artifact"
           + (v.artifact().statusMessage() == null ? "" : ": " + v.artifact().statusMessage()));
     }
+  }
+
+  /** The version as SageMaker is asked to run it; 400/409 when it cannot be deployed. */
+  DeploySpec spec(ModelVersion v) {
+    if (!v.onEndpoint()) {
+      throw PierException.badRequest("version " + v.version() + " of '" + v.model()
+          + "' is placed in function; only versions with placement.kind endpoint or ecs are deployed");
+    }
+    servable(v);
     Integer count = v.placement().instanceCount();
     if (count != null && count == 0) {
       throw PierException.badRequest("placement.instance_count 0: an instance-backed SageMaker endpoint cannot scale"
@@ -254,7 +321,7 @@ public final class EndpointRollouts {
 
   /** Whether {@code v}'s endpoint is InService on {@code v}'s configuration now (one DescribeEndpoint). */
   public boolean serving(ModelVersion v) {
-    return deployer.readiness(spec(v)).ready();
+    return readiness(v).ready();
   }
 
   /** The deployments a (re)started server continues. */

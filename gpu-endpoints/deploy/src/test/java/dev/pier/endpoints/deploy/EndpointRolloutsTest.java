@@ -164,6 +164,67 @@ class EndpointRolloutsTest {
   }
 
   @Test
+  void anEcsPlacedVersionRollsOutOnTheEcsServiceTheAliasMovesOnceHealthyAndACircuitBreakerRollbackLeavesIt()
+      throws Exception {
+    try (EcsStandIn ecsStandIn = new EcsStandIn(); var ecs = software.amazon.awssdk.services.ecs.EcsClient.builder()
+        .endpointOverride(ecsStandIn.endpoint()).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        .httpClient(UrlConnectionHttpClient.create()).build()) {
+      ecsStandIn.createService("pier-dev-gpu");
+      EndpointRollouts rollouts = new EndpointRollouts(registry, new EndpointDeployer(sagemaker), new EcsDeployer(ecs),
+          new EndpointAutoscaler(autoscaling), new DeploymentStore(clients.dynamoDb(), "endpoint-deployments"),
+          new EndpointRollouts.Settings("unused", "unused", "ml.g5.xlarge",
+              new Rollout(Rollout.Mode.ALL_AT_ONCE, 0, 0, 0, List.of("pier-5xx")), SCALING,
+              new EndpointRollouts.Ecs("pier-dev-gpu", "pier-dev-gpu")), Clock.systemUTC());
+      String m = "ecs-" + NEXT.incrementAndGet();
+      ModelVersion v1 = register(m, new Placement(Placement.Kind.ECS, null, null, 2, 16384));
+      assertThatThrownBy(() -> controller().request(m, 1, "production", "alice"))
+          .hasMessageContaining("pier.endpoints.ecs.cluster");
+
+      EndpointDeployment d = rollouts.advance(rollouts.request(m, 1, "production", "alice"));
+      assertThat(d.endpointName()).isEqualTo("pier-dev-gpu");
+      assertThat(d.phase()).isEqualTo(Phase.SHIFTING);
+      assertThat(d.endpointStatus()).isEqualTo("Updating");
+      assertThat(d.endpointConfigName()).isEqualTo("pier-dev-gpu-v1-" + v1.artifact().sha256().substring(0, 8));
+      var revision = ecsStandIn.taskDefinitions.values().stream()
+          .filter(t -> t.path("family").asText().equals(d.endpointConfigName())).findFirst().orElseThrow();
+      var env = new java.util.HashMap<String, String>();
+      revision.path("containerDefinitions").path(0).path("environment")
+          .forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+      assertThat(env).containsEntry("PIER_ARTIFACT", "s3://artifacts/" + v1.artifact().key())
+          .containsEntry("PIER_ARTIFACT_SHA256", v1.artifact().sha256()).containsEntry("PIER_DEVICE", "cuda");
+      assertThat(env.get("PIER_METADATA")).contains("\"max_batch_size\":16");
+      assertThat(revision.path("containerDefinitions").path(0).path("memoryReservation").asInt()).isEqualTo(16384);
+      assertThat(ecsStandIn.lastUpdate.path("desiredCount").asInt()).isEqualTo(2);
+      assertThat(rollouts.advance(d).phase()).as("tasks not healthy yet").isEqualTo(Phase.SHIFTING);
+      assertThat(production(m)).isNull();
+      ecsStandIn.complete("pier-dev-gpu");
+      EndpointDeployment done = rollouts.advance(rollouts.status(m, 1));
+      assertThat(done.phase()).isEqualTo(Phase.IN_SERVICE);
+      assertThat(done.endpointStatus()).isEqualTo("InService");
+      assertThat(production(m)).isEqualTo(1);
+      assertThat(rollouts.serving(v1)).isTrue();
+      assertThat(standIn.scalableTargets).as("ECS scales by its own service autoscaling").isEmpty();
+
+      register(m, new Placement(Placement.Kind.ECS, null, null, 2, null));
+      EndpointDeployment v2 = rollouts.advance(rollouts.request(m, 2, "production", "bob"));
+      assertThat(v2.phase()).isEqualTo(Phase.SHIFTING);
+      ecsStandIn.circuitBreaker("pier-dev-gpu", "tasks failed to start: CUDA out of memory");
+      v2 = rollouts.advance(v2);
+      assertThat(v2.endpointStatus()).isEqualTo("RollingBack");
+      assertThat(v2.reason()).contains("CUDA out of memory");
+      ecsStandIn.complete("pier-dev-gpu");
+      v2 = rollouts.advance(v2);
+      assertThat(v2.phase()).isEqualTo(Phase.FAILED);
+      assertThat(v2.endpointStatus()).isEqualTo("RolledBack");
+      assertThat(v2.reason()).contains("rolled back to " + done.endpointConfigName(), "CUDA out of memory");
+      assertThat(production(m)).as("the previous version keeps serving").isEqualTo(1);
+    }
+    assertThatThrownBy(() -> new Placement(Placement.Kind.ECS, null, "g5.xlarge", 1, null))
+        .hasMessageContaining("leave it out for kind ecs");
+  }
+
+  @Test
   void aNewVersionOnTheSameEndpointShiftsBlueGreenAndARestartedServerFinishesIt() throws Exception {
     String m = "rank-" + NEXT.incrementAndGet();
     String ep = m + "-gpu";
@@ -286,5 +347,17 @@ class EndpointRolloutsTest {
     assertThat(standIn.operations).isEmpty();
     assertThatThrownBy(() -> new Autoscaling(0, 2, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, 100, 0, 0))
         .hasMessageContaining("cannot scale to zero");
+  }
+
+  @Test
+  void concurrentRequestsTrackingUsesSageMakersTenSecondMetric() {
+    new EndpointAutoscaler(autoscaling).apply("pier-fast", new Autoscaling(1, 4,
+        Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL, 5, 30, 300));
+    var policy = standIn.scalingPolicies.get("endpoint/pier-fast/variant/AllTraffic")
+        .path("TargetTrackingScalingPolicyConfiguration");
+    assertThat(policy.path("PredefinedMetricSpecification").path("PredefinedMetricType").asText())
+        .isEqualTo("SageMakerVariantConcurrentRequestsPerModelHighResolution");
+    assertThat(policy.path("TargetValue").asDouble()).isEqualTo(5.0);
+    assertThat(policy.path("ScaleOutCooldown").asInt()).isEqualTo(30);
   }
 }

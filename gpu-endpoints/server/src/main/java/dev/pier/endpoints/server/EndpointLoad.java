@@ -24,8 +24,11 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * EndpointLoad --url http://127.0.0.1:8080 --input x --shape 1,2048 [--clients 32] [--seconds 15] [--warmup 5]
- *              [--label text] [--binary true]
+ *              [--label text] [--binary true] [--price-per-hour USD]
  * </pre>
+ *
+ * With {@code --price-per-hour} (the instance's on-demand price) the line also says what a million predictions (rows)
+ * cost at the measured throughput, one instance: Inference Recommender's cost figure, from the user's own run.
  *
  * With {@code --binary true} the rows travel as raw little-endian FP32 in OIP's binary tensor extension (a JSON header
  * of {@code Inference-Header-Content-Length} bytes, then the data), as image models' clients send them.
@@ -49,10 +52,25 @@ public final class EndpointLoad {
     int warmup = Integer.parseInt(a.getOrDefault("--warmup", "5"));
     String label = a.getOrDefault("--label", url);
     boolean binary = Boolean.parseBoolean(a.getOrDefault("--binary", "false"));
+    String price = a.get("--price-per-hour");
+    double pricePerHour = price == null || price.isBlank() ? Double.NaN : Double.parseDouble(price);
     Result r = run(url, input, shape, clients, warmup, seconds, binary);
+    double perMillion = costPerMillion(pricePerHour, r.throughput() * shape[0]);
     System.out.printf("%s: clients=%d throughput=%.1f/s p50=%.2fms p95=%.2fms p99=%.2fms requests=%d errors=%d"
-        + " mean_batch=%s%n", label, clients, r.throughput(), r.p50(), r.p95(), r.p99(), r.requests(), r.errors(),
-        Double.isNaN(r.meanBatch()) ? "n/a" : String.format("%.1f", r.meanBatch()));
+        + " mean_batch=%s%s%n", label, clients, r.throughput(), r.p50(), r.p95(), r.p99(), r.requests(), r.errors(),
+        Double.isNaN(r.meanBatch()) ? "n/a" : String.format("%.1f", r.meanBatch()),
+        Double.isNaN(perMillion) ? "" : String.format(" cost_per_million=$%.4f (at $%s/h)", perMillion, price));
+  }
+
+  /**
+   * What a million predictions cost on one instance priced {@code pricePerHour} serving
+   * {@code predictionsPerSecond}: NaN without a price or without throughput.
+   */
+  static double costPerMillion(double pricePerHour, double predictionsPerSecond) {
+    if (Double.isNaN(pricePerHour) || !(predictionsPerSecond > 0)) {
+      return Double.NaN;
+    }
+    return pricePerHour / (predictionsPerSecond * 3600) * 1_000_000;
   }
 
   /** One measured period. */

@@ -21,19 +21,20 @@ import java.util.stream.Stream;
  *
  * <pre>
  * serve [--artifact FILE|DIR] [--metadata JSON|@FILE] [--port N] [--host H] [--model-name M] [--model-version V]
- *       [--device cpu|cuda] [--threads N]
+ *       [--device cpu|cuda] [--threads N] [--grpc-port N|off]
  * </pre>
  *
  * Defaults follow SageMaker: the artifact is {@code /opt/ml/model} (the one model file there, or {@code model.*}),
  * the metadata {@code metadata.json} beside it or {@code $PIER_METADATA}, the port {@code $SAGEMAKER_BIND_TO_PORT}
- * or 8080, the device {@code $PIER_DEVICE} or cpu (the image sets cuda).
+ * or 8080, the OIP gRPC port {@code $PIER_GRPC_PORT} or the HTTP port + 1 (8081; {@code off} for none), the device
+ * {@code $PIER_DEVICE} or cpu (the image sets cuda).
  */
 public final class EndpointMain {
   private EndpointMain() {}
 
   /** Parsed command line. */
   record Options(Path artifact, String metadata, String host, int port, String modelName, int modelVersion,
-      String device, int threads, S3Model s3) {}
+      String device, int threads, S3Model s3, Integer grpcPort) {}
 
   public static void main(String[] args) throws Exception {
     Options o;
@@ -68,11 +69,28 @@ public final class EndpointMain {
     }
     EndpointServer server = new EndpointServer(model, engine.platform(), metadata.signature(), metadata.batching(),
         o.modelName(), o.modelVersion(), o.host(), o.port());
-    System.out.printf("pier endpoint: serving %s v%d (%s, %s on %s) on %s:%d, loaded in %d ms; batching %s%n",
+    EndpointGrpcServer grpc = null;
+    if (o.grpcPort() != null) {
+      try {
+        grpc = new EndpointGrpcServer(server, o.host(), o.grpcPort());
+      } catch (IOException e) {
+        System.err.println("pier endpoint: cannot serve gRPC on " + o.host() + ":" + o.grpcPort() + " (" + e
+            + "); pass --grpc-port N or --grpc-port off");
+        server.close();
+        System.exit(1);
+        return;
+      }
+    }
+    System.out.printf("pier endpoint: serving %s v%d (%s, %s on %s) on %s:%d%s, loaded in %d ms; batching %s%n",
         o.modelName(), o.modelVersion(), artifact.getFileName(), engine.platform(), o.device(), o.host(),
-        server.port(), (System.nanoTime() - start) / 1_000_000, metadata.batching());
+        server.port(), grpc == null ? "" : " (OIP gRPC on " + grpc.port() + ")", (System.nanoTime() - start) / 1_000_000,
+        metadata.batching());
     CountDownLatch stop = new CountDownLatch(1);
+    EndpointGrpcServer rpc = grpc;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (rpc != null) {
+        rpc.close();
+      }
       server.close();
       stop.countDown();
     }));
@@ -88,10 +106,10 @@ public final class EndpointMain {
     for (; i < args.length; i++) {
       String k = args[i];
       if (!List.of("--artifact", "--metadata", "--port", "--host", "--model-name", "--model-version", "--device",
-          "--threads", "--sha256").contains(k)) {
+          "--threads", "--sha256", "--grpc-port").contains(k)) {
         throw new IllegalArgumentException("unknown option '" + k + "'; usage: serve [--artifact FILE|DIR|s3://BUCKET/KEY [--sha256 HEX]]"
             + " [--metadata JSON|@FILE] [--port N] [--host H] [--model-name M] [--model-version V]"
-            + " [--device cpu|cuda] [--threads N]");
+            + " [--device cpu|cuda] [--threads N] [--grpc-port N|off]");
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(k + " needs a value");
@@ -126,12 +144,19 @@ public final class EndpointMain {
     if (!device.equals("cpu") && !device.equals("cuda")) {
       throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
     }
-    return new Options(artifact, metadata, a.getOrDefault("--host", "0.0.0.0"),
-        number(a.getOrDefault("--port", env.getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080")), "--port", 0, 65535),
+    int port = number(a.getOrDefault("--port", env.getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080")), "--port", 0, 65535);
+    String grpc = a.getOrDefault("--grpc-port", env.get("PIER_GRPC_PORT"));
+    Integer grpcPort = "off".equals(grpc) ? null : grpc != null ? number(grpc, "--grpc-port", 0, 65535)
+        : port == 0 ? 0 : port == 65535 ? null : port + 1;
+    if (grpcPort != null && grpcPort != 0 && grpcPort == port) {
+      throw new IllegalArgumentException("--grpc-port " + grpcPort + " is the HTTP port; give another or off");
+    }
+    return new Options(artifact, metadata, a.getOrDefault("--host", "0.0.0.0"), port,
         a.getOrDefault("--model-name", env.getOrDefault("PIER_MODEL_NAME", "model")),
-        number(a.getOrDefault("--model-version", "1"), "--model-version", 1, Integer.MAX_VALUE), device,
+        number(a.getOrDefault("--model-version", env.getOrDefault("PIER_MODEL_VERSION", "1")), "--model-version", 1,
+            Integer.MAX_VALUE), device,
         number(a.getOrDefault("--threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
-            "--threads", 1, 1024), s3);
+            "--threads", 1, 1024), s3, grpcPort);
   }
 
   private static int number(String v, String option, int min, int max) {

@@ -193,10 +193,7 @@ public final class EndpointServer implements AutoCloseable {
       }
     }
     InferenceRequest request = OipJson.parseRequest(body, headerLength);
-    SignatureCheck.check(signature, request);
-    List<Tensor> outputs = batcher != null
-        ? batcher.infer(request.inputs(), request.outputs(), priority(body, headerLength))
-        : direct(request);
+    List<Tensor> outputs = predict(request, priority(body, headerLength));
     InferenceResponse response = new InferenceResponse(modelName, version, request.id(), outputs);
     if (request.binaryOutputs().isEmpty()) {
       send(ex, 200, "application/json", OipJson.writeResponse(response));
@@ -205,6 +202,37 @@ public final class EndpointServer implements AutoCloseable {
       ex.getResponseHeaders().set("Inference-Header-Content-Length", Integer.toString(b.headerLength()));
       send(ex, 200, "application/octet-stream", b.body());
     }
+  }
+
+  /**
+   * One decoded request through what every way in shares (REST, {@code /invocations}, gRPC): the signature check, then
+   * the batcher (its {@code max_batch_size}, priority and queue policy) or, without one, an engine call.
+   *
+   * @param priority 1 (highest) and up; 0 for the policy's default
+   */
+  List<Tensor> predict(InferenceRequest request, int priority) {
+    SignatureCheck.check(signature, request);
+    return batcher != null ? batcher.infer(request.inputs(), request.outputs(), priority) : direct(request);
+  }
+
+  String modelName() {
+    return modelName;
+  }
+
+  int version() {
+    return version;
+  }
+
+  String platform() {
+    return platform;
+  }
+
+  Signature signature() {
+    return signature;
+  }
+
+  boolean ready() {
+    return ready;
   }
 
   /** Without a batcher: one engine call on this thread, counted as a batch of its own rows. */

@@ -59,6 +59,13 @@ class EndpointConfigTest {
     EndpointMain.Options o = EndpointMain.parse(new String[] {"serve", "--artifact", dir.toString()},
         Map.of("SAGEMAKER_BIND_TO_PORT", "9090"));
     assertThat(o.port()).isEqualTo(9090);
+    assertThat(o.grpcPort()).as("gRPC beside HTTP, as 8080/8081").isEqualTo(9091);
+    assertThat(EndpointMain.parse(new String[] {"--grpc-port", "off"}, Map.of("PIER_METADATA", "{}")).grpcPort())
+        .isNull();
+    assertThat(EndpointMain.parse(new String[] {}, Map.of("PIER_METADATA", "{}", "PIER_GRPC_PORT", "7000"))
+        .grpcPort()).isEqualTo(7000);
+    assertThatThrownBy(() -> EndpointMain.parse(new String[] {"--port", "9000", "--grpc-port", "9000"},
+        Map.of("PIER_METADATA", "{}"))).hasMessage("--grpc-port 9000 is the HTTP port; give another or off");
     assertThat(o.metadata()).isEqualTo("{\"framework\":\"onnx\"}");
     assertThat(EndpointMain.artifactFile(dir)).isEqualTo(dir.resolve("model.onnx"));
     Files.write(dir.resolve("other.bin"), new byte[] {1});
@@ -69,6 +76,14 @@ class EndpointConfigTest {
         .hasMessage("--port must be an integer from 0 to 65535, got 'x'");
     assertThatThrownBy(() -> EndpointMain.parse(new String[] {"--device", "tpu"}, Map.of("PIER_METADATA", "{}")))
         .hasMessage("--device must be cpu or cuda, got 'tpu'");
+  }
+
+  @Test
+  void costPerMillionPredictionsIsTheHourlyPriceOverAnHoursPredictions() {
+    // ml.g5.xlarge at $1.408/h serving 100 rows/s: 360,000 an hour, so a million cost 1.408 / 0.36
+    assertThat(EndpointLoad.costPerMillion(1.408, 100)).isCloseTo(3.9111, org.assertj.core.data.Offset.offset(1e-4));
+    assertThat(EndpointLoad.costPerMillion(Double.NaN, 100)).isNaN();
+    assertThat(EndpointLoad.costPerMillion(1.408, 0)).isNaN();
   }
 
   @Test

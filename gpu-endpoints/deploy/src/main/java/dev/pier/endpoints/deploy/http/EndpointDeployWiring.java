@@ -2,6 +2,7 @@ package dev.pier.endpoints.deploy.http;
 
 import dev.pier.endpoints.deploy.Autoscaling;
 import dev.pier.endpoints.deploy.DeploymentStore;
+import dev.pier.endpoints.deploy.EcsDeployer;
 import dev.pier.endpoints.deploy.EndpointAutoscaler;
 import dev.pier.endpoints.deploy.EndpointDeployer;
 import dev.pier.endpoints.deploy.EndpointDeployment;
@@ -30,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.services.applicationautoscaling.ApplicationAutoScalingClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /**
@@ -44,6 +46,7 @@ public class EndpointDeployWiring implements AliasGate {
   private final ModelRegistry registry;
   private final SageMakerClient sagemaker;
   private final ApplicationAutoScalingClient autoscaling;
+  private final EcsClient ecs;
   private final Duration interval;
   private ScheduledExecutorService timer;
 
@@ -67,13 +70,17 @@ public class EndpointDeployWiring implements AliasGate {
       @ConfigProperty(name = "pier.endpoints.autoscaling.max-instances", defaultValue = "4") int max,
       @ConfigProperty(name = "pier.endpoints.autoscaling.scale-out-cooldown-seconds", defaultValue = "60") int out,
       @ConfigProperty(name = "pier.endpoints.autoscaling.scale-in-cooldown-seconds", defaultValue = "300") int in,
-      @ConfigProperty(name = "pier.endpoints.autoscaling.endpoint") Optional<URI> autoscalingEndpoint) {
+      @ConfigProperty(name = "pier.endpoints.autoscaling.endpoint") Optional<URI> autoscalingEndpoint,
+      @ConfigProperty(name = "pier.endpoints.ecs.cluster") Optional<String> ecsCluster,
+      @ConfigProperty(name = "pier.endpoints.ecs.service") Optional<String> ecsService,
+      @ConfigProperty(name = "pier.endpoints.ecs.endpoint") Optional<URI> ecsEndpoint) {
     this.interval = interval;
     this.registry = registry;
     if (!enabled) {
       this.rollouts = null;
       this.sagemaker = null;
       this.autoscaling = null;
+      this.ecs = null;
       return;
     }
     String img = image.orElseThrow(() -> new IllegalArgumentException(
@@ -92,18 +99,27 @@ public class EndpointDeployWiring implements AliasGate {
       case "invocations_per_instance" -> new Autoscaling(1, max, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, target,
           out, in);
       case "gpu_utilization" -> new Autoscaling(1, max, Autoscaling.Metric.GPU_UTILIZATION, target, out, in);
+      case "concurrent_requests_per_model" -> new Autoscaling(1, max, Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL,
+          target, out, in);
       default -> throw new IllegalArgumentException("pier.endpoints.autoscaling.metric must be"
-          + " invocations_per_instance, gpu_utilization or none, not '" + metric + "'");
+          + " invocations_per_instance, gpu_utilization, concurrent_requests_per_model or none, not '" + metric + "'");
     };
     this.sagemaker = aws.client(SageMakerClient.builder(), sagemakerEndpoint.orElse(null));
     this.autoscaling = aws.client(ApplicationAutoScalingClient.builder(), autoscalingEndpoint.orElse(null));
+    if (ecsCluster.isPresent() != ecsService.isPresent()) {
+      throw new IllegalArgumentException("the ECS placement needs both pier.endpoints.ecs.cluster and"
+          + " pier.endpoints.ecs.service");
+    }
+    this.ecs = ecsCluster.isPresent() ? aws.client(EcsClient.builder(), ecsEndpoint.orElse(null)) : null;
     DeploymentStore store = new DeploymentStore(aws.dynamoDb(), table);
     if (standIns.isPresent()) {
       store.createIfMissing(); // in AWS the CDK app creates it
     }
-    this.rollouts = new EndpointRollouts(registry, new EndpointDeployer(sagemaker), new EndpointAutoscaler(autoscaling),
+    this.rollouts = new EndpointRollouts(registry, new EndpointDeployer(sagemaker),
+        ecs == null ? null : new EcsDeployer(ecs), new EndpointAutoscaler(autoscaling),
         store, new EndpointRollouts.Settings(img, roleArn, defaultType,
-            new Rollout(m, m == Rollout.Mode.ALL_AT_ONCE ? 0 : step, wait, bake, alarms.orElse(List.of())), scaling),
+            new Rollout(m, m == Rollout.Mode.ALL_AT_ONCE ? 0 : step, wait, bake, alarms.orElse(List.of())), scaling,
+            ecs == null ? null : new EndpointRollouts.Ecs(ecsCluster.get(), ecsService.get())),
         Clock.systemUTC());
     registry.addListener(new RegistryListener() {
       @Override
@@ -144,7 +160,7 @@ public class EndpointDeployWiring implements AliasGate {
       return null;
     }
     ModelVersion target = registry.version(model, version);
-    if (!target.onEndpoint()) {
+    if (!EndpointRollouts.deployed(target)) {
       return null;
     }
     EndpointDeployment d = rollouts.status(target.model(), target.version());
@@ -162,6 +178,9 @@ public class EndpointDeployWiring implements AliasGate {
     if (sagemaker != null) {
       sagemaker.close();
       autoscaling.close();
+      if (ecs != null) {
+        ecs.close();
+      }
     }
   }
 }

@@ -76,7 +76,8 @@ class EndpointDeployWiringTest {
         Optional.of("000000000000.dkr.ecr.us-east-1.amazonaws.com/pier-endpoint:1"),
         Optional.of("arn:aws:iam::000000000000:role/pier-endpoint"), "pier-endpoint-deployments", "ml.g5.xlarge",
         "canary", 10, 300, 600, Optional.of(List.of("pier-5xx")), Duration.ofSeconds(15),
-        Optional.of(sagemaker.endpoint()), "gpu_utilization", 70, 8, 60, 300, Optional.of(sagemaker.endpoint()));
+        Optional.of(sagemaker.endpoint()), "gpu_utilization", 70, 8, 60, 300, Optional.of(sagemaker.endpoint()),
+        Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   private ModelVersion register(String model, Integer count) throws Exception {
