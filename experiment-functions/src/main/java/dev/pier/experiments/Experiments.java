@@ -51,6 +51,28 @@ public final class Experiments {
   private final ResultsCalculator calculator = new ResultsCalculator();
   private final Map<String, Folded> ledgers = new ConcurrentHashMap<>();
   private final List<Runnable> transitionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<Analysed>> analysisListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * An analysis this process made and recorded: the experiment, the decision as applied, and the results it was made
+   * on (a retried analysis that answers an earlier record is not one).
+   */
+  public record Analysed(String experiment, Decision decision, ExperimentResults results) {
+    /** The guardrail comparisons these results find breached (an arm harming a guardrail beyond its allowance). */
+    public long breachedGuardrails() {
+      return results.metrics().stream().filter(m -> m.role().equals("guardrail"))
+          .flatMap(m -> m.comparisons().stream()).filter(c -> Boolean.TRUE.equals(c.breached())).count();
+    }
+  }
+
+  /**
+   * Runs {@code listener} after each analysis this process records (the platform counts guardrail breaches from it
+   * for the alarms). A listener must not throw.
+   */
+  public void onAnalysis(java.util.function.Consumer<Analysed> listener) {
+    analysisListeners.add(listener);
+  }
 
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock) {
     this.store = store;
@@ -340,8 +362,13 @@ public final class Experiments {
     } catch (IOException x) {
       throw new UncheckedIOException("could not record the decision on " + id, x);
     }
+    if (recorded) {
+      Analysed analysed = new Analysed(id, done, results);
+      analysisListeners.forEach(l -> l.accept(analysed));
+      return done;
+    }
     // a concurrent run of the same analysis recorded first: its decision is the analysis's
-    return recorded ? done : recordedDecision(id, analysisAt);
+    return recordedDecision(id, analysisAt);
   }
 
   private Decision recordedDecision(String id, Instant analysisAt) {
