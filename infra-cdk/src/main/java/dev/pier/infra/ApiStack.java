@@ -198,8 +198,11 @@ public final class ApiStack extends Stack {
             .build(),
         signingPublicKey(data)));
     permissions.addAll(async.submit());
+    permissions.addAll(Experimentation.assign(data));
+    Map<String, String> extra = new LinkedHashMap<>(async.environment(true));
+    extra.putAll(Experimentation.environment(data));
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
-        environment(async.environment(true)), permissions);
+        environment(extra), permissions);
     suppressScoringFindings(f, "Audit samples are one object each under audit/samples/<subject>/<day>/, named at "
         + "write time. " + AsyncGrants.OBJECTS_REASON, "/^Resource::.*\\/audit\\/samples\\/\\*$/",
         AsyncGrants.OBJECTS_FINDING);
@@ -324,8 +327,10 @@ public final class ApiStack extends Stack {
             signingPublicKey(data)));
     permissions.addAll(async.readAndErase());
     permissions.addAll(batchStatements());
+    permissions.addAll(Experimentation.manage(data));
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
     extra.putAll(batchEnvironment());
+    extra.putAll(Experimentation.environment(data));
     // "engine": "spark" jobs on EMR Serverless, with the context flag sparkEngine=true
     SparkEngine spark = "true".equals(String.valueOf(getNode().tryGetContext("sparkEngine")))
         ? new SparkEngine(this, "SparkEngine", config, data) : null;

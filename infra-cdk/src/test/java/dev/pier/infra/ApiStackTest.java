@@ -132,7 +132,9 @@ class ApiStackTest {
         "xray:PutTelemetryRecords", "kms:GetPublicKey",
         // audit samples; async predictions: the record, a large request, the queue, the data key through DynamoDB and S3
         "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage",
-        "kms:Encrypt", "kms:GenerateDataKey");
+        "kms:Encrypt", "kms:GenerateDataKey",
+        // experiments: the exposures it logs are stored with their batch marker in one transaction (ExperimentationTest)
+        "dynamodb:ConditionCheckItem");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",
@@ -167,8 +169,10 @@ class ApiStackTest {
 
   @Test
   void dataPlaneWritesOnlyTheAsyncTableAndRequestPrefixAndSendsOnlyToTheAsyncQueue() {
-    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem"))
-        .singleElement().asString().contains("AsyncPredictionsTable");
+    // and the experiments table, for exposures (ExperimentationTest)
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem")).hasSize(3)
+        .filteredOn(r -> !r.contains("ExperimentsTable")).singleElement().asString()
+        .contains("AsyncPredictionsTable");
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:DeleteItem"))
         .singleElement().asString().contains("AsyncPredictionsTable");
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject")).hasSize(2)
