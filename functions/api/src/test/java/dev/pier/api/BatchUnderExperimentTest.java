@@ -229,4 +229,27 @@ class BatchUnderExperimentTest {
     assertThat(arms.get(0).get("units").asLong()).as("control units").isEqualTo(n - treated);
     assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
   }
+
+  @Test
+  void aVersionsLineageListsTheExperimentsItWasAnArmOfWithTheArmStateAndDates() throws Exception {
+    Running x = startExperiment();
+    String lineage2 = "/api/v1/models/" + x.model() + "/versions/2/lineage";
+    JsonNode running = JSON.readTree(given().get(lineage2).then().statusCode(200).extract().asString())
+        .get("downstream").get("experiments");
+    assertThat(running).hasSize(1);
+    assertThat(running.get(0).get("id").asText()).isEqualTo(x.id());
+    assertThat(running.get(0).get("name").asText()).isEqualTo("v2 vs v1 in batch");
+    assertThat(running.get(0).get("arm").asText()).isEqualTo("treatment");
+    assertThat(running.get(0).get("state").asText()).isEqualTo("running");
+    assertThat(running.get(0).get("started_at").asText()).isNotEmpty();
+    assertThat(running.get(0).get("stopped_at").isNull()).isTrue();
+
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+    JsonNode control = JSON.readTree(given().get("/api/v1/models/" + x.model() + "/versions/1/lineage").then()
+        .statusCode(200).extract().asString()).get("downstream").get("experiments");
+    assertThat(control).hasSize(1);
+    assertThat(control.get(0).get("arm").asText()).isEqualTo("control");
+    assertThat(control.get(0).get("state").asText()).isEqualTo("stopped");
+    assertThat(control.get(0).get("stopped_at").asText()).isNotEmpty();
+  }
 }
