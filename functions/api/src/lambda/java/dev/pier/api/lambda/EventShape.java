@@ -17,6 +17,11 @@ enum EventShape {
    * worker action ({@code {"action": "score-chunk", "job_id": …, "chunks": […]}}).
    */
   BATCH_TASK,
+  /**
+   * An experiment-analysis state machine task: an {@code action} the experiments worker answers
+   * ({@link dev.pier.experiments.analysis.AnalysisWorker#ACTIONS}: {@code running}, {@code analyze}).
+   */
+  EXPERIMENTS_TASK,
   /** Anything else: an API Gateway event. */
   OTHER;
 
@@ -33,7 +38,8 @@ enum EventShape {
           return RECORDS;
         }
         if (name.equals("action") && value == JsonToken.VALUE_STRING) {
-          return BATCH_TASK;
+          return dev.pier.experiments.analysis.AnalysisWorker.ACTIONS.contains(p.getText()) ? EXPERIMENTS_TASK
+              : BATCH_TASK;
         }
         p.skipChildren();
       }

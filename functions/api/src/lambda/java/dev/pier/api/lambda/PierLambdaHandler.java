@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;
+import dev.pier.experiments.analysis.AnalysisWorker;
 import dev.pier.monitoring.capture.CaptureBuffer;
 import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
 import io.quarkus.arc.Arc;
@@ -26,7 +27,9 @@ import java.util.Optional;
  * {@code lambda:invoke} states, naming its {@code action}) runs the batch worker ({@link BatchWorker}, produced by
  * {@code dev.pier.api.batch.BatchWiring}) and answers the task's result; a task that fails throws a
  * {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
- * state machine's Retry and Catch match. Every other event goes, unchanged, to Quarkus' API Gateway handler.
+ * state machine's Retry and Catch match. An experiment-analysis task ({@code running}, {@code analyze}) runs the
+ * experiments worker ({@link AnalysisWorker}, produced by {@code dev.pier.api.platform.ExperimentsWiring}) the same
+ * way. Every other event goes, unchanged, to Quarkus' API Gateway handler.
  *
  * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
  * SnapStart snapshot holds the booted app). It deliberately does not implement {@code RequestStreamHandler}: Quarkus'
@@ -54,6 +57,7 @@ public final class PierLambdaHandler {
   private final Runnable afterEvent;
   private AsyncSqsBatch sqsBatch;
   private BatchWorker batchWorker;
+  private AnalysisWorker analysisWorker;
 
   /** What Lambda's runtime instantiates. */
   public PierLambdaHandler() {
@@ -111,6 +115,10 @@ public final class PierLambdaHandler {
         start.run();
         output.write(JSON.writeValueAsBytes(batchWorker().handle(JSON.readTree(event))));
       }
+      case EXPERIMENTS_TASK -> {
+        start.run();
+        output.write(JSON.writeValueAsBytes(analysisWorker().invoke(JSON.readTree(event))));
+      }
       case OTHER -> http.handle(new ByteArrayInputStream(event), output, context);
     }
   }
@@ -120,6 +128,13 @@ public final class PierLambdaHandler {
       sqsBatch = Arc.container().instance(AsyncSqsBatch.class).get();
     }
     return sqsBatch;
+  }
+
+  private AnalysisWorker analysisWorker() {
+    if (analysisWorker == null) {
+      analysisWorker = Arc.container().instance(AnalysisWorker.class).get();
+    }
+    return analysisWorker;
   }
 
   private BatchWorker batchWorker() {
