@@ -149,8 +149,16 @@ public final class Experiments {
   }
 
   public Experiment stop(String id) {
+    return stop(id, null);
+  }
+
+  /**
+   * Stops the experiment, recording {@code by} (a caller's principal, or {@code experiment:<id>} for an automatic
+   * decision) as who stopped it; stopping a stopped experiment changes nothing.
+   */
+  public Experiment stop(String id, String by) {
     Experiment e = get(id);
-    return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED);
+    return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED, by);
   }
 
   /** Every holdout, the global one first. */
@@ -325,7 +333,7 @@ public final class Experiments {
     Decision done = switch (d.action()) {
       case CONTINUE, HOLD -> d.applied(false, null, now.toString());
       case STOP_GUARDRAIL -> {
-        stop(id);
+        stop(id, actor);
         Integer control = def.arms().get(0).version();
         if (control == null) {
           yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
@@ -347,12 +355,12 @@ public final class Experiments {
           yield d.applied(false, "waiting: the registry refused the alias move (" + refused.getMessage() + ")",
               now.toString());
         }
-        stop(id);
+        stop(id, actor);
         yield d.applied(true, "alias '" + def.alias() + "' moved to version " + d.version() + "; stopped",
             now.toString());
       }
       case STOP_NO_WINNER -> {
-        stop(id);
+        stop(id, actor);
         yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
       }
     };
@@ -509,16 +517,21 @@ public final class Experiments {
   }
 
   private Experiment transition(Experiment e, ExperimentState next) {
-    Experiment done = store.transition(e, with(e, next));
+    return transition(e, next, null);
+  }
+
+  private Experiment transition(Experiment e, ExperimentState next, String by) {
+    Experiment done = store.transition(e, with(e, next, by));
     transitionListeners.forEach(Runnable::run);
     return done;
   }
 
-  private Experiment with(Experiment e, ExperimentState next) {
+  private Experiment with(Experiment e, ExperimentState next, String by) {
     Instant now = clock.instant();
     return new Experiment(e.id(), e.seed(), e.definition(), next, e.revision() + 1, e.createdAt(),
         next == ExperimentState.RUNNING && e.startedAt() == null ? now : e.startedAt(),
-        next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays());
+        next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays(),
+        next == ExperimentState.STOPPED ? by : e.stoppedBy());
   }
 
   private static JsonNode items(JsonNode body) {

@@ -171,8 +171,10 @@ class ExperimentsTest {
     Experiment resumed = experiments.start(id);
     assertThat(resumed.state()).isEqualTo(ExperimentState.RUNNING);
     assertThat(resumed.startedAt()).isEqualTo(running.startedAt());
-    Experiment stopped = experiments.stop(id);
+    Experiment stopped = experiments.stop(id, "alice");
     assertThat(stopped.stoppedAt()).isNotNull();
+    assertThat(experiments.get(id).stoppedBy()).as("the history says who stopped it").isEqualTo("alice");
+    assertThat(experiments.stop(id, "bob").stoppedBy()).as("stopping again changes nothing").isEqualTo("alice");
     assertThat(failure(() -> experiments.start(id)).status()).isEqualTo(409);
   }
 
@@ -300,6 +302,7 @@ class ExperimentsTest {
     assertThat(d.applied()).isTrue();
     assertThat(d.reason()).contains("guardrail 'errors-", "breached by arm 'treatment'");
     assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(experiments.get(id).stoppedBy()).isEqualTo("experiment:" + id); // its own analysis
     assertThat(registry.alias("guarded", "production").version()).isEqualTo(1);
     assertThat(experiments.decisions(id)).containsExactly(d);
   }

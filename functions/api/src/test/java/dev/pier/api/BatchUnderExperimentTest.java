@@ -244,7 +244,10 @@ class BatchUnderExperimentTest {
     assertThat(running.get(0).get("started_at").asText()).isNotEmpty();
     assertThat(running.get(0).get("stopped_at").isNull()).isTrue();
 
-    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+    given().contentType(ContentType.JSON).header("X-Pier-User", "alice").post("/api/v1/experiments/" + x.id() + "/stop")
+        .then().statusCode(200).body("stopped_by", org.hamcrest.Matchers.equalTo("alice"));
+    given().get("/api/v1/experiments/" + x.id()).then().statusCode(200)
+        .body("stopped_by", org.hamcrest.Matchers.equalTo("alice")); // the history says who stopped it
     JsonNode control = JSON.readTree(given().get("/api/v1/models/" + x.model() + "/versions/1/lineage").then()
         .statusCode(200).extract().asString()).get("downstream").get("experiments");
     assertThat(control).hasSize(1);
