@@ -51,6 +51,28 @@ public final class Experiments {
   private final ResultsCalculator calculator = new ResultsCalculator();
   private final Map<String, Folded> ledgers = new ConcurrentHashMap<>();
   private final List<Runnable> transitionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<Analysed>> analysisListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * An analysis this process made and recorded: the experiment, the decision as applied, and the results it was made
+   * on (a retried analysis that answers an earlier record is not one).
+   */
+  public record Analysed(String experiment, Decision decision, ExperimentResults results) {
+    /** The guardrail comparisons these results find breached (an arm harming a guardrail beyond its allowance). */
+    public long breachedGuardrails() {
+      return results.metrics().stream().filter(m -> m.role().equals("guardrail"))
+          .flatMap(m -> m.comparisons().stream()).filter(c -> Boolean.TRUE.equals(c.breached())).count();
+    }
+  }
+
+  /**
+   * Runs {@code listener} after each analysis this process records (the platform counts guardrail breaches from it
+   * for the alarms). A listener must not throw.
+   */
+  public void onAnalysis(java.util.function.Consumer<Analysed> listener) {
+    analysisListeners.add(listener);
+  }
 
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock) {
     this.store = store;
@@ -127,8 +149,16 @@ public final class Experiments {
   }
 
   public Experiment stop(String id) {
+    return stop(id, null);
+  }
+
+  /**
+   * Stops the experiment, recording {@code by} (a caller's principal, or {@code experiment:<id>} for an automatic
+   * decision) as who stopped it; stopping a stopped experiment changes nothing.
+   */
+  public Experiment stop(String id, String by) {
     Experiment e = get(id);
-    return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED);
+    return e.state() == ExperimentState.STOPPED ? e : transition(e, ExperimentState.STOPPED, by);
   }
 
   /** Every holdout, the global one first. */
@@ -303,7 +333,7 @@ public final class Experiments {
     Decision done = switch (d.action()) {
       case CONTINUE, HOLD -> d.applied(false, null, now.toString());
       case STOP_GUARDRAIL -> {
-        stop(id);
+        stop(id, actor);
         Integer control = def.arms().get(0).version();
         if (control == null) {
           yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
@@ -325,12 +355,12 @@ public final class Experiments {
           yield d.applied(false, "waiting: the registry refused the alias move (" + refused.getMessage() + ")",
               now.toString());
         }
-        stop(id);
+        stop(id, actor);
         yield d.applied(true, "alias '" + def.alias() + "' moved to version " + d.version() + "; stopped",
             now.toString());
       }
       case STOP_NO_WINNER -> {
-        stop(id);
+        stop(id, actor);
         yield d.applied(true, "stopped; alias '" + def.alias() + "' unchanged", now.toString());
       }
     };
@@ -340,8 +370,13 @@ public final class Experiments {
     } catch (IOException x) {
       throw new UncheckedIOException("could not record the decision on " + id, x);
     }
+    if (recorded) {
+      Analysed analysed = new Analysed(id, done, results);
+      analysisListeners.forEach(l -> l.accept(analysed));
+      return done;
+    }
     // a concurrent run of the same analysis recorded first: its decision is the analysis's
-    return recorded ? done : recordedDecision(id, analysisAt);
+    return recordedDecision(id, analysisAt);
   }
 
   private Decision recordedDecision(String id, Instant analysisAt) {
@@ -482,16 +517,21 @@ public final class Experiments {
   }
 
   private Experiment transition(Experiment e, ExperimentState next) {
-    Experiment done = store.transition(e, with(e, next));
+    return transition(e, next, null);
+  }
+
+  private Experiment transition(Experiment e, ExperimentState next, String by) {
+    Experiment done = store.transition(e, with(e, next, by));
     transitionListeners.forEach(Runnable::run);
     return done;
   }
 
-  private Experiment with(Experiment e, ExperimentState next) {
+  private Experiment with(Experiment e, ExperimentState next, String by) {
     Instant now = clock.instant();
     return new Experiment(e.id(), e.seed(), e.definition(), next, e.revision() + 1, e.createdAt(),
         next == ExperimentState.RUNNING && e.startedAt() == null ? now : e.startedAt(),
-        next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays());
+        next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays(),
+        next == ExperimentState.STOPPED ? by : e.stoppedBy());
   }
 
   private static JsonNode items(JsonNode body) {

@@ -51,7 +51,7 @@ class ExperimentsTest {
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     Path weights = Files.writeString(dataDir.resolve("weights.bin"), "weights");
-    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts", "workflow", "quiet"}) {
+    for (String model : new String[] {"churn", "ranker", "fraud", "guarded", "promoted", "skewed", "retried", "holdouts", "workflow", "quiet", "listened"}) {
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.register(model, new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), weights, null);
       registry.setAlias(model, "production", 1);
@@ -171,8 +171,10 @@ class ExperimentsTest {
     Experiment resumed = experiments.start(id);
     assertThat(resumed.state()).isEqualTo(ExperimentState.RUNNING);
     assertThat(resumed.startedAt()).isEqualTo(running.startedAt());
-    Experiment stopped = experiments.stop(id);
+    Experiment stopped = experiments.stop(id, "alice");
     assertThat(stopped.stoppedAt()).isNotNull();
+    assertThat(experiments.get(id).stoppedBy()).as("the history says who stopped it").isEqualTo("alice");
+    assertThat(experiments.stop(id, "bob").stoppedBy()).as("stopping again changes nothing").isEqualTo("alice");
     assertThat(failure(() -> experiments.start(id)).status()).isEqualTo(409);
   }
 
@@ -300,8 +302,29 @@ class ExperimentsTest {
     assertThat(d.applied()).isTrue();
     assertThat(d.reason()).contains("guardrail 'errors-", "breached by arm 'treatment'");
     assertThat(experiments.get(id).state()).isEqualTo(ExperimentState.STOPPED);
+    assertThat(experiments.get(id).stoppedBy()).isEqualTo("experiment:" + id); // its own analysis
     assertThat(registry.alias("guarded", "production").version()).isEqualTo(1);
     assertThat(experiments.decisions(id)).containsExactly(d);
+  }
+
+  @Test
+  void eachRecordedAnalysisIsHandedToTheListenersWithItsBreachedGuardrailsOnceEvenWhenRetried() throws Exception {
+    String id = runWithData("listened", 1_000, 0.10); // errors: 2% control, 10% treatment
+    java.util.List<Experiments.Analysed> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    experiments.onAnalysis(a -> {
+      if (a.experiment().equals(id)) {
+        seen.add(a);
+      }
+    });
+    java.time.Instant at = java.time.Instant.parse("2026-12-07T09:00:00Z");
+    Decision d = experiments.analyze(id, at);
+    Decision retried = experiments.analyze(id, at);
+
+    assertThat(retried).isEqualTo(d);
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).decision()).isEqualTo(d);
+    assertThat(seen.get(0).decision().action()).isEqualTo(Decision.Action.STOP_GUARDRAIL);
+    assertThat(seen.get(0).breachedGuardrails()).isEqualTo(1);
   }
 
   @Test

@@ -199,8 +199,11 @@ public final class ApiStack extends Stack {
         signingPublicKey(data)));
     permissions.addAll(async.submit());
     permissions.addAll(FeaturesStack.apiStatements(config, false)); // the pipeline's feature lookups
+    permissions.addAll(Experimentation.assign(data));
+    Map<String, String> extra = new LinkedHashMap<>(async.environment(true));
+    extra.putAll(Experimentation.environment(data));
     ApiFunction f = new ApiFunction(this, "DataPlane", config, "data plane (/v2 inference)", config.dataPlaneMemoryMb(),
-        environment(async.environment(true)), permissions);
+        environment(extra), permissions);
     suppressScoringFindings(f, "Audit samples are one object each under audit/samples/<subject>/<day>/, named at "
         + "write time. " + AsyncGrants.OBJECTS_REASON, "/^Resource::.*\\/audit\\/samples\\/\\*$/",
         AsyncGrants.OBJECTS_FINDING);
@@ -326,8 +329,10 @@ public final class ApiStack extends Stack {
     permissions.addAll(async.readAndErase());
     permissions.addAll(batchStatements());
     permissions.addAll(FeaturesStack.apiStatements(config, true)); // the feature store's API
+    permissions.addAll(Experimentation.manage(data));
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
     extra.putAll(batchEnvironment());
+    extra.putAll(Experimentation.environment(data));
     // "engine": "spark" jobs on EMR Serverless, with the context flag sparkEngine=true
     SparkEngine spark = "true".equals(String.valueOf(getNode().tryGetContext("sparkEngine")))
         ? new SparkEngine(this, "SparkEngine", config, data) : null;

@@ -73,6 +73,7 @@ public final class DataStack extends Stack {
   private final Bucket audit;
   private final Table asyncTable;
   private final Bucket asyncResults;
+  private final Table experimentsTable;
 
   public DataStack(Construct scope, String id, StackProps props, PierConfig config) {
     super(scope, id, props);
@@ -91,6 +92,21 @@ public final class DataStack extends Stack {
     this.audit = createAuditBucket();
     this.asyncTable = createAsyncTable();
     this.asyncResults = createAsyncBucket();
+    this.experimentsTable = createExperimentsTable();
+  }
+
+  /** Experiments, flags and holdouts, their exposures, events and decisions (the api's {@code pier.experiments.table}). */
+  public Table experimentsTable() {
+    return experimentsTable;
+  }
+
+  /**
+   * The experiments table. Its layout must match {@code dev.pier.experiments.store.ExperimentsTable}: string keys
+   * pk/sk, GSI {@code gsi1} on gsi1pk/gsi1sk projecting everything (experiments and flags listed), TTL on
+   * {@code expiresAt} (the exposure batches' id markers).
+   */
+  private Table createExperimentsTable() {
+    return singleTable("ExperimentsTable", "expiresAt");
   }
 
   /** Async prediction records (the api's {@code pier.async.table}). */

@@ -64,6 +64,7 @@ public final class ObservabilityStack extends Stack {
     createDeadLetterAlarms();
     createBatchFailureAlarms();
     createEndpointErrorAlarms();
+    createGuardrailAlarm();
     this.dashboard = createDashboard();
   }
 
@@ -166,6 +167,17 @@ public final class ObservabilityStack extends Stack {
               .build(),
           1, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     }
+  }
+
+  /**
+   * An experiment's analysis found a guardrail breached (an arm harming a guardrail metric beyond its allowance): the
+   * analysis stops the experiment and returns the alias to control when its policy says {@code stop_on_guardrail}
+   * (the default), and this tells a person either way, within one analysis interval.
+   */
+  private void createGuardrailAlarm() {
+    alarm("ExperimentGuardrailBreaches", "an experiment's analysis found a guardrail breached (see the experiment's "
+            + "decisions: GET /api/v1/experiments/{id}/decisions)",
+        Experimentation.guardrailBreaches(OrchestrationStack.ANALYSIS_INTERVAL), 1, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
   }
 
   private void createEndpointErrorAlarms() {

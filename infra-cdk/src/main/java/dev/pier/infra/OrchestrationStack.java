@@ -37,10 +37,12 @@ import software.constructs.Construct;
  *
  * <p>ASL files may use these {@code ${Placeholder}}s: {@code BatchBucket}, {@code BatchUploadsQueueUrl},
  * {@code RegistryTable}, {@code BatchWorkerFunction} (the ARN of the batch worker Lambda's {@code live} alias, which
- * batch-scoring's tasks invoke: {@link WorkersStack#batchWorker()}). A state machine may read and write objects
- * under {@code jobs/} of the batch bucket (batch-scoring's Distributed Map reads each job's chunk plan there and writes
- * its results there) and invoke the batch worker, nothing else; give it more here, statement by statement, when its
- * file needs it.
+ * batch-scoring's tasks invoke: {@link WorkersStack#batchWorker()}), {@code ExperimentsWorkerFunction} (the
+ * experiments worker's {@code live} alias: {@link WorkersStack#experimentsWorker()}). A state machine that uses the
+ * batch worker or bucket may read and write objects under {@code jobs/} of the batch bucket (batch-scoring's
+ * Distributed Map reads each job's chunk plan there and writes its results there) and invoke the batch worker; one
+ * that uses the experiments worker may invoke it; nothing else; give more here, statement by statement, when a file
+ * needs it.
  *
  * <p>Batch schedules are EventBridge Scheduler schedules the API creates at run time; this stack holds the role they
  * assume ({@link #schedulerRole}). Recurring monitoring and retraining jobs can reuse the pattern.
@@ -152,7 +154,8 @@ public final class OrchestrationStack extends Stack {
         "BatchBucket", data.batch().getBucketName(),
         "BatchUploadsQueueUrl", workers.batchUploads().queue().getQueueUrl(),
         "RegistryTable", data.registryTable().getTableName(),
-        "BatchWorkerFunction", workers.batchWorker().alias().getFunctionArn());
+        "BatchWorkerFunction", workers.batchWorker().alias().getFunctionArn(),
+        "ExperimentsWorkerFunction", workers.experimentsWorker().alias().getFunctionArn());
   }
 
   private StateMachine createStateMachine(AslFile asl) {
@@ -172,6 +175,20 @@ public final class OrchestrationStack extends Stack {
         .tracingEnabled(true)
         .timeout(Duration.hours(24))
         .build();
+    if (asl.placeholders().contains("ExperimentsWorkerFunction")) {
+      machine.addToRolePolicy(PolicyStatement.Builder.create()
+          .sid("InvokeExperimentsWorker")
+          // the alias only: the published SnapStart version it points at, never $LATEST
+          .actions(List.of("lambda:InvokeFunction"))
+          .resources(List.of(workers.experimentsWorker().alias().getFunctionArn()))
+          .build());
+    }
+    if (!asl.placeholders().contains("BatchWorkerFunction") && !asl.placeholders().contains("BatchBucket")) {
+      // no batch objects or worker to reach (experiment-analysis): its role has the logs and X-Ray grants only
+      Nag.suppress(machine, "AwsSolutions-IAM5", "CloudWatch Logs log delivery and X-Ray actions support no "
+          + "resource-level permissions (Resource '*').", "Resource::*");
+      return machine;
+    }
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("BatchJobObjects")
         // ItemReader: the chunk plan the batch worker wrote (jobs/<job>/plan.json); ResultWriter: the map run's
@@ -230,9 +247,8 @@ public final class OrchestrationStack extends Stack {
   public static final Duration ANALYSIS_INTERVAL = Duration.minutes(5);
 
   /**
-   * An EventBridge schedule for {@value #ANALYSIS_STATE_MACHINE} when that machine is deployed (its
-   * {@code ${ExperimentsWorkerFunction}} has no Lambda in this app yet, so today it is not, and neither is this rule).
-   * The rule's role may start that machine only; an execution EventBridge cannot start is retried, then dropped
+   * An EventBridge schedule for {@value #ANALYSIS_STATE_MACHINE} (its {@code ${ExperimentsWorkerFunction}} is the
+   * workers stack's experiments worker). The rule's role may start that machine only; an execution EventBridge cannot start is retried, then dropped
    * (the next interval's run analyses the same experiments).
    */
   private void scheduleExperimentAnalysis() {

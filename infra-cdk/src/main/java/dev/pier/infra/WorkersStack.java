@@ -66,6 +66,7 @@ public final class WorkersStack extends Stack {
   private final WorkQueue asyncPredictions;
   private final ApiFunction asyncWorker;
   private final ApiFunction batchWorker;
+  private final ApiFunction experimentsWorker;
 
   public WorkersStack(Construct scope, String id, StackProps props, PierConfig config, DataStack data) {
     super(scope, id, props);
@@ -77,6 +78,12 @@ public final class WorkersStack extends Stack {
     allowBatchUploadRule();
     this.asyncWorker = createAsyncWorker();
     this.batchWorker = createBatchWorker();
+    this.experimentsWorker = Experimentation.createWorker(this, config, data);
+  }
+
+  /** The Lambda behind every task of the experiment-analysis state machine ({@link Experimentation#createWorker}). */
+  public ApiFunction experimentsWorker() {
+    return experimentsWorker;
   }
 
   /**

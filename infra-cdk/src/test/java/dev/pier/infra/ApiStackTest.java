@@ -134,7 +134,9 @@ class ApiStackTest {
         "dynamodb:PutItem", "dynamodb:DeleteItem", "s3:PutObject", "s3:DeleteObject", "sqs:SendMessage",
         "kms:Encrypt", "kms:GenerateDataKey",
         // the pipeline's feature lookups: online values of many entity keys per call (FeaturesStack.apiStatements)
-        "dynamodb:BatchGetItem");
+        "dynamodb:BatchGetItem",
+        // experiments: the exposures it logs are stored with their batch marker in one transaction (ExperimentationTest)
+        "dynamodb:ConditionCheckItem");
     dev.hasResourceProperties("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement", Match.arrayWith(
         List.of(Match.objectLike(Map.of(
             "Action", "sagemaker:InvokeEndpoint",
@@ -169,8 +171,10 @@ class ApiStackTest {
 
   @Test
   void dataPlaneWritesOnlyTheAsyncTableAndRequestPrefixAndSendsOnlyToTheAsyncQueue() {
-    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem"))
-        .singleElement().asString().contains("AsyncPredictionsTable");
+    // and the experiments table, for exposures (ExperimentationTest)
+    assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:PutItem")).hasSize(3)
+        .filteredOn(r -> !r.contains("ExperimentsTable")).singleElement().asString()
+        .contains("AsyncPredictionsTable");
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "dynamodb:DeleteItem"))
         .singleElement().asString().contains("AsyncPredictionsTable");
     assertThat(Json.resourcesAllowing(dev, "DataPlaneRole", "s3:PutObject")).hasSize(2)

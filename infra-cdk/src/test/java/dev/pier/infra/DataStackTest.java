@@ -36,7 +36,7 @@ class DataStackTest {
 
   @Test
   void jobsTableHasTheLayoutBatchJobsAndSchedulesUse() {
-    dev.resourceCountIs("AWS::DynamoDB::Table", 4); // registry, batch jobs, async predictions, API keys
+    dev.resourceCountIs("AWS::DynamoDB::Table", 5); // registry, batch jobs, async predictions, API keys, experiments
     dev.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
         "KeySchema", List.of(
             Map.of("AttributeName", "pk", "KeyType", "HASH"),

@@ -53,12 +53,12 @@ class OrchestrationStackTest {
     Deployments.Deployment real = Deployments.synth("real-asl", Map.of("stateMachinesDir", realAsl));
     Template template = real.template(real.stacks().orchestration());
     String prefix = real.config().prefix();
-    // training.asl.json needs ${TrainingWorkerFunction}, feature-materialization.asl.json ${FeatureWorkerFunction} and
-    // experiment-analysis.asl.json ${ExperimentsWorkerFunction}, which no Lambda of this app fills yet: not deployed
-    // (nor the analysis schedule); sagemaker-training.asl.json is (TrainingResourcesTest)
+    // training.asl.json needs ${TrainingWorkerFunction}, which no Lambda of this app fills yet: not deployed;
+    // feature-materialization and monitor-runs are deployed by their own stacks (FeaturesStackTest,
+    // MonitoringStackTest); sagemaker-training (TrainingResourcesTest) and experiment-analysis, with its worker and
+    // schedule (ExperimentationTest), are deployed here
     assertThat(real.template(real.stacks().orchestration()).findResources("AWS::StepFunctions::StateMachine"))
-        .hasSize(2);
-    template.resourcePropertiesCountIs("AWS::Events::Rule", Map.of("ScheduleExpression", "rate(5 minutes)"), 0);
+        .hasSize(3);
     assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()
         .asString().contains(":stateMachine:" + prefix + "-batch-scoring\"");
     for (String action : List.of("states:DescribeExecution", "states:StopExecution")) {

@@ -151,7 +151,7 @@ class WorkersStackTest {
   @Test
   void workersAreNeverGivenProvisionedConcurrencyEvenWhenTheApiIs() {
     prod.resourcePropertiesCountIs("AWS::Lambda::Alias", Map.of(
-        "Name", ApiFunction.ALIAS, "ProvisionedConcurrencyConfig", Match.absent()), 2);
+        "Name", ApiFunction.ALIAS, "ProvisionedConcurrencyConfig", Match.absent()), 3); // async, batch, experiments
     prod.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
     prod.hasResourceProperties("AWS::Lambda::Function", Map.of(
         "Handler", ApiFunction.HANDLER, "SnapStart", Map.of("ApplyOn", "PublishedVersions")));

@@ -18,6 +18,9 @@ import java.time.format.DateTimeParseException;
  */
 public final class AnalysisWorker {
 
+  /** The task actions this worker answers (the Lambda handler routes payloads naming one of them here). */
+  public static final java.util.Set<String> ACTIONS = java.util.Set.of("running", "analyze");
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Experiments experiments;
 

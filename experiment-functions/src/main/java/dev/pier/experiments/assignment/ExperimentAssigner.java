@@ -112,6 +112,18 @@ public final class ExperimentAssigner {
   }
 
   /**
+   * The versions the arms of the experiments running on {@code model}'s {@code alias} (in any layer) serve, ascending;
+   * empty when none runs there. A batch job reads its rows once per distinct input layout among them.
+   */
+  public List<Integer> versions(String model, String alias) {
+    Map<String, Route[]> aliases = routes.get(model);
+    Route[] rs = aliases == null ? null : aliases.get(alias);
+    if (rs == null) return List.of();
+    return java.util.Arrays.stream(rs).flatMapToInt(r -> java.util.Arrays.stream(r.versions)).distinct().sorted()
+        .boxed().toList();
+  }
+
+  /**
    * The unit's arm as {@link #assign} decides it (same layers, holdouts and hash), but logging nothing: for a batch
    * job, which stores its rows' exposures itself, once per chunk. Null when no experiment runs there or no unit.
    */

@@ -37,10 +37,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ExperimentResource {
 
   private final Experiments experiments;
+  private final dev.pier.kernel.security.CallerIdentity caller;
 
   @Inject
-  public ExperimentResource(Experiments experiments) {
+  public ExperimentResource(Experiments experiments, dev.pier.kernel.security.CallerIdentity caller) {
     this.experiments = experiments;
+    this.caller = caller;
   }
 
   @APIResponse(responseCode = "201", description = "The experiment designed (Location: its URL)",
@@ -90,7 +92,7 @@ public class ExperimentResource {
   @Path("/{id}/stop")
   @Authorize(Permission.ALIAS)
   public ExperimentView stop(@PathParam("id") String id) {
-    return ExperimentView.of(experiments.stop(id));
+    return ExperimentView.of(experiments.stop(id, caller.principal())); // the history says who stopped it
   }
 
   @Operation(summary = "Report exposures to an experiment")

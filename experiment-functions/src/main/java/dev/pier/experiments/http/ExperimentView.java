@@ -14,7 +14,7 @@ public record ExperimentView(String id, String name, String hypothesis, String m
                              String unit, String state, long revision, List<ArmView> arms, MetricsView metrics,
                              DesignView design, String analysis, String correction, boolean cuped,
                              long sampleSizePerArm, Double expectedDurationDays, String seed, String createdAt,
-                             String startedAt, String stoppedAt) {
+                             String startedAt, String stoppedAt, String stoppedBy) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record ArmView(String name, Integer version, String variant, double weight) {}
@@ -40,7 +40,8 @@ public record ExperimentView(String id, String name, String hypothesis, String m
             d.design().baselineSd(), d.design().dailyUnits()),
         lower(d.analysis().name()), lower(d.correction().name()).replace('_', '-'), d.cuped(), e.sampleSizePerArm(),
         e.expectedDurationDays(), e.seed(), e.createdAt().toString(),
-        e.startedAt() == null ? null : e.startedAt().toString(), e.stoppedAt() == null ? null : e.stoppedAt().toString());
+        e.startedAt() == null ? null : e.startedAt().toString(), e.stoppedAt() == null ? null : e.stoppedAt().toString(),
+        e.stoppedBy());
   }
 
   private static MetricView metric(Metric m) {

@@ -335,6 +335,7 @@ public final class ExperimentStore {
     item.put("createdAt", s(e.createdAt().toString()));
     if (e.startedAt() != null) item.put("startedAt", s(e.startedAt().toString()));
     if (e.stoppedAt() != null) item.put("stoppedAt", s(e.stoppedAt().toString()));
+    if (e.stoppedBy() != null) item.put("stoppedBy", s(e.stoppedBy()));
     item.put("sampleSizePerArm", n(e.sampleSizePerArm()));
     if (e.expectedDurationDays() != null) item.put("expectedDurationDays", n(e.expectedDurationDays()));
     try {
@@ -356,7 +357,8 @@ public final class ExperimentStore {
         ExperimentState.valueOf(item.get("state").s()), Long.parseLong(item.get("revision").n()),
         Instant.parse(item.get("createdAt").s()), instant(item.get("startedAt")), instant(item.get("stoppedAt")),
         Long.parseLong(item.get("sampleSizePerArm").n()),
-        item.containsKey("expectedDurationDays") ? Double.valueOf(item.get("expectedDurationDays").n()) : null);
+        item.containsKey("expectedDurationDays") ? Double.valueOf(item.get("expectedDurationDays").n()) : null,
+        item.containsKey("stoppedBy") ? item.get("stoppedBy").s() : null);
   }
 
   private static Instant instant(AttributeValue v) {

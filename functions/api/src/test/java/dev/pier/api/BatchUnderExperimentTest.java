@@ -36,11 +36,17 @@ class BatchUnderExperimentTest {
   private record Running(String model, String id) {}
 
   private static Running startExperiment() throws Exception {
+    return startExperiment("{\"framework\":\"onnx\"}");
+  }
+
+  /** Versions 1 (iris-mlp) and 2 (iris-mlp-v2, registered with {@code metadata2}) in a running 50/50 experiment. */
+  private static Running startExperiment(String metadata2) throws Exception {
     String model = "bx-" + UUID.randomUUID().toString().substring(0, 8);
-    for (String file : List.of("iris-mlp.onnx", "iris-mlp-v2.onnx")) {
-      given().multiPart("artifact", Fixtures.model(file).toFile()).multiPart("metadata", "{\"framework\":\"onnx\"}")
-          .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
-    }
+    given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
+        .multiPart("metadata", "{\"framework\":\"onnx\"}")
+        .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
+    given().multiPart("artifact", Fixtures.model("iris-mlp-v2.onnx").toFile()).multiPart("metadata", metadata2)
+        .post("/api/v1/models/" + model + "/versions").then().statusCode(201);
     given().contentType(ContentType.JSON).body("{\"version\": 1}")
         .put("/api/v1/models/" + model + "/aliases/production").then().statusCode(200);
     String design = """
@@ -112,6 +118,9 @@ class BatchUnderExperimentTest {
         int version = Math.abs(p - v1) < 1e-6 ? 1 : Math.abs(p - v2) < 1e-6 ? 2 : -1;
         assertThat(version).as("row %s scored by one of the arms: %s", row.get("id"), line).isPositive();
         batchVersion.put(row.get("id").asInt(), version);
+        assertThat(row.get("model_version").asInt()).as("the row says which version scored it: %s", line)
+            .isEqualTo(version);
+        assertThat(row.get("experiment_arm").asText()).as(line).isEqualTo(version == 1 ? "control" : "treatment");
       }
     }
     assertThat(batchVersion).hasSize(n);
@@ -159,5 +168,91 @@ class BatchUnderExperimentTest {
         + "\", \"input\": \"s3://pier-batch/in/" + x.model() + "-user.csv\", \"unit_column\": \"user\"}"));
     assertThat(done.getString("state")).as(done.prettify()).isEqualTo("SUCCEEDED");
     assertThat(done.getLong("records.succeeded")).isEqualTo(1);
+  }
+
+  @Test
+  void armsWhoseVersionsTakeDifferentInputsAreScoredInOneJobEachRowByItsArmsOwnReading() throws Exception {
+    // control (v1) takes the tensor 'input'; treatment (v2) takes named raw features through its feature pipeline
+    Running x = startExperiment("{\"framework\":\"onnx\",\"pipeline\":" + PredictApiTest.PIPELINE + "}");
+    String features = "\"sepal_length\": 5.1, \"sepal_width\": 3.5, \"petal_length_mm\": 14, \"petal_width\": 0.2";
+    double v1 = firstProbability(x.model(), 1);
+    double v2 = JSON.readTree(given().contentType(ContentType.JSON).body("{\"instances\": [{" + features + "}]}")
+        .post("/api/v1/models/" + x.model() + "/predict?version=2").then().statusCode(200).extract().asString())
+        .get("predictions").get(0).get("probabilities").get(0).asDouble();
+    assertThat(Math.abs(v1 - v2)).as("the two arms' models answer differently").isGreaterThan(1e-4);
+
+    int n = 24;
+    Map<Integer, Integer> online = new HashMap<>();
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      int version = onlineVersion(x.model(), "unit-" + i);
+      online.put(i, version);
+      // each row carries only what its unit's arm reads: the other arm's reading could not score it
+      rows.append("{\"id\": ").append(i).append(", \"user\": \"unit-").append(i).append("\", ")
+          .append(version == 1 ? "\"input\": " + ROW : features).append("}\n");
+    }
+    rows.append("{\"id\": 99, \"input\": ").append(ROW).append("}\n"); // no unit: one error row, not two
+    assertThat(online.values()).as("both arms have units").contains(1, 2);
+    String key = "in/" + x.model() + "-mixed.jsonl";
+    BatchTestClient.put(aws.s3(), key, rows.toString());
+    JsonPath done = BatchTestClient.awaitFinished(BatchTestClient.submit("{\"model\": \"" + x.model()
+        + "\", \"input\": \"s3://pier-batch/" + key + "\", \"unit_column\": \"user\"}"));
+    assertThat(done.getString("state")).as(done.prettify()).isEqualTo("SUCCEEDED");
+    assertThat(done.getLong("records.succeeded")).isEqualTo(n);
+    assertThat(done.getLong("records.failed")).isEqualTo(1);
+    assertThat(read(done.getString("errors"))).isEqualTo("{\"id\":99,\"error\":\"missing unit column 'user'\"}\n");
+
+    JsonNode manifest = JSON.readTree(read(done.getString("manifest")));
+    List<String> files = new java.util.ArrayList<>();
+    Map<Integer, JsonNode> scored = new HashMap<>();
+    for (JsonNode file : manifest.get("results")) {
+      files.add(file.asText().substring(file.asText().lastIndexOf('/') + 1));
+      for (String line : read(file.asText()).split("\n")) {
+        JsonNode row = JSON.readTree(line);
+        assertThat(scored.put(row.get("id").asInt(), row)).as("row %s scored once", row.get("id")).isNull();
+      }
+    }
+    assertThat(files).as("one result file per input layout").containsExactlyInAnyOrder("part-00000.jsonl",
+        "part-00000-v2.jsonl");
+    assertThat(scored).hasSize(n);
+    for (int i = 0; i < n; i++) {
+      JsonNode row = scored.get(i);
+      int version = online.get(i);
+      assertThat(row.get("model_version").asInt()).as("row %d: %s", i, row).isEqualTo(version);
+      assertThat(row.get("experiment_arm").asText()).as("row %d", i).isEqualTo(version == 1 ? "control" : "treatment");
+      assertThat(row.get("probabilities").get(0).asDouble()).as("row %d scored as its version answers online", i)
+          .isCloseTo(version == 1 ? v1 : v2, org.assertj.core.data.Offset.offset(1e-6));
+    }
+    JsonNode arms = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+        .extract().asString()).get("arms");
+    long treated = online.values().stream().filter(v -> v == 2).count();
+    assertThat(arms.get(0).get("units").asLong()).as("control units").isEqualTo(n - treated);
+    assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+  }
+
+  @Test
+  void aVersionsLineageListsTheExperimentsItWasAnArmOfWithTheArmStateAndDates() throws Exception {
+    Running x = startExperiment();
+    String lineage2 = "/api/v1/models/" + x.model() + "/versions/2/lineage";
+    JsonNode running = JSON.readTree(given().get(lineage2).then().statusCode(200).extract().asString())
+        .get("downstream").get("experiments");
+    assertThat(running).hasSize(1);
+    assertThat(running.get(0).get("id").asText()).isEqualTo(x.id());
+    assertThat(running.get(0).get("name").asText()).isEqualTo("v2 vs v1 in batch");
+    assertThat(running.get(0).get("arm").asText()).isEqualTo("treatment");
+    assertThat(running.get(0).get("state").asText()).isEqualTo("running");
+    assertThat(running.get(0).get("started_at").asText()).isNotEmpty();
+    assertThat(running.get(0).get("stopped_at").isNull()).isTrue();
+
+    given().contentType(ContentType.JSON).header("X-Pier-User", "alice").post("/api/v1/experiments/" + x.id() + "/stop")
+        .then().statusCode(200).body("stopped_by", org.hamcrest.Matchers.equalTo("alice"));
+    given().get("/api/v1/experiments/" + x.id()).then().statusCode(200)
+        .body("stopped_by", org.hamcrest.Matchers.equalTo("alice")); // the history says who stopped it
+    JsonNode control = JSON.readTree(given().get("/api/v1/models/" + x.model() + "/versions/1/lineage").then()
+        .statusCode(200).extract().asString()).get("downstream").get("experiments");
+    assertThat(control).hasSize(1);
+    assertThat(control.get(0).get("arm").asText()).isEqualTo("control");
+    assertThat(control.get(0).get("state").asText()).isEqualTo("stopped");
+    assertThat(control.get(0).get("stopped_at").asText()).isNotEmpty();
   }
 }

@@ -180,10 +180,71 @@ public final class BatchWorker {
     ChunkPlanner.Chunk chunk = new ChunkPlanner.Chunk(index, item.get("start").asLong(), item.get("end").asLong(),
         item.get("first_line").asLong(), item.get("rows").asLong());
     ModelVersion version = version(job);
+    Map<String, ExperimentArms.Arm> assigned = job.unitColumn() == null ? null : new HashMap<>();
+    List<Layout> layouts = assigned == null ? List.of(new Layout(version, null))
+        : layouts(job, version, armOf(job, version, assigned));
+    String part = "part-%05d".formatted(index);
+    StringBuilder errorLines = new StringBuilder();
+    long succeeded = 0;
+    long failed = 0;
+    byte[] data = null; // a text chunk's bytes, fetched once for every layout's read
+    for (Layout layout : layouts) {
+      ChunkScorer scorer = scorer(job, layout.version());
+      if (assigned != null) {
+        scorer.arms(new ChunkScorer.Arms(job.unitColumn(), armOf(job, version, assigned),
+            v -> inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v),
+                new InferenceRequest(job.id(), inputs, List.of()))).outputs(),
+            v -> instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v), null)
+                .instances(instances).featuresAsOf(job.featuresAsOf())).outputs()));
+        if (layouts.size() > 1) {
+          scorer.onlyUnits(layout.owns(), layout == layouts.getFirst());
+        }
+      }
+      ChunkScorer.Scored scored;
+      if (job.format() == InputFormat.PARQUET) {
+        try (ParquetFileReader reader = openParquet(job.input())) {
+          scored = scorer.scoreParquet(reader, chunk);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      } else {
+        if (data == null) {
+          data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
+              .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
+        }
+        scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
+      }
+      // one result file per input layout: the job's version's layout is part-NNNNN, another's part-NNNNN-vV
+      String name = layout == layouts.getFirst() ? part : part + "-v" + layout.version().version();
+      S3Uri results = job.output().resolve("results/" + name + job.format().extension());
+      if (scored.results().length > 0 || job.format() != InputFormat.PARQUET && layout == layouts.getFirst()) {
+        s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+      }
+      errorLines.append(new String(scored.errors(), java.nio.charset.StandardCharsets.UTF_8));
+      succeeded += scored.succeeded();
+      failed += scored.failed();
+    }
+    if (failed > 0) {
+      S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
+      s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromString(errorLines.toString()));
+    }
+    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
+    if (assigned != null) {
+      expose(job, index, assigned);
+    }
+    if (counts.succeeded() + counts.failed() != chunk.rows()) {
+      throw new IllegalStateException("chunk " + index + " of job " + job.id() + " has " + chunk.rows()
+          + " rows but " + counts.succeeded() + " scored + " + counts.failed() + " failed");
+    }
+    jobs.recordChunk(job.id(), index, counts, (System.nanoTime() - started) / 1_000_000);
+    return counts;
+  }
+
+  /** The scorer of a chunk's rows for {@code version}: its signature and feature pipeline read the rows. */
+  private ChunkScorer scorer(BatchJob job, ModelVersion version) {
     String versionRef = Integer.toString(version.version());
     FeaturePipeline features = pipeline(version);
-    ChunkScorer scorer = features != null
-        && version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE)
+    return features != null && version.metadata().properties().containsKey(ServingProperties.FEATURE_SERVICE)
         // rows carry entity keys: the prediction pipeline looks their features up (online, or as of each row's
         // timestamp for a point-in-time job), then runs the pipeline
         ? ChunkScorer.ofInstances(predictions.signature(version), features, settings.batchRows(),
@@ -192,48 +253,68 @@ public final class BatchWorker {
         : new ChunkScorer(predictions.signature(version), features, settings.batchRows(),
             inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), versionRef,
                 new InferenceRequest(job.id(), inputs, List.of()))).outputs());
-    Map<String, ExperimentArms.Arm> assigned = job.unitColumn() == null ? null : new HashMap<>();
-    if (assigned != null) {
-      scorer.arms(new ChunkScorer.Arms(job.unitColumn(), unit -> {
-        ExperimentArms.Arm arm = assigned.computeIfAbsent(unit, u -> arms.arm(job.model(), job.reference(), u));
-        // no experiment any more (stopped meanwhile), or held out: the job's own version scores the row
-        return arm == null || arm.version() == ExperimentArms.BASELINE ? version.version() : arm.version();
-      }, v -> inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v),
-          new InferenceRequest(job.id(), inputs, List.of()))).outputs(),
-          v -> instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v), null)
-              .instances(instances).featuresAsOf(job.featuresAsOf())).outputs()));
-    }
-    ChunkScorer.Scored scored;
-    if (job.format() == InputFormat.PARQUET) {
-      try (ParquetFileReader reader = openParquet(job.input())) {
-        scored = scorer.scoreParquet(reader, chunk);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+  }
+
+  /** Each unit's arm, asked once per chunk ({@code assigned}); the job's own version scores a unit in no arm. */
+  private java.util.function.Function<String, ChunkScorer.RowArm> armOf(BatchJob job, ModelVersion version,
+      Map<String, ExperimentArms.Arm> assigned) {
+    return unit -> {
+      ExperimentArms.Arm arm = assigned.computeIfAbsent(unit, u -> arms.arm(job.model(), job.reference(), u));
+      // no experiment any more (stopped meanwhile): the job's own version; held out: the alias's (the job's) version
+      return arm == null ? new ChunkScorer.RowArm(null, version.version())
+          : new ChunkScorer.RowArm(arm.name(), arm.version() == ExperimentArms.BASELINE ? version.version()
+              : arm.version());
+    };
+  }
+
+  /**
+   * One way of reading a chunk's rows: {@code version}'s inputs (signature, feature pipeline), for the units whose
+   * arms' versions read rows that way ({@code owns}).
+   */
+  private record Layout(ModelVersion version, java.util.function.Predicate<String> owns) {}
+
+  /**
+   * The input layouts of the versions a job under an experiment scores with, the job's own version's first. Arms whose
+   * versions take the same inputs and give the same outputs share one read of the chunk (one model call per version
+   * per batch); a version that reads rows differently (another signature or feature pipeline) gets its own read of
+   * the chunk, keeping only its units' rows, and its own result file. A version that was in no arm when the chunk
+   * started (an experiment started meanwhile) is read the job's version's way.
+   */
+  private List<Layout> layouts(BatchJob job, ModelVersion version,
+      java.util.function.Function<String, ChunkScorer.RowArm> armOf) {
+    Map<String, ModelVersion> byKey = new java.util.LinkedHashMap<>();
+    Map<Integer, String> keyOf = new HashMap<>();
+    String jobKey = layoutKey(version);
+    byKey.put(jobKey, version);
+    keyOf.put(version.version(), jobKey);
+    for (int v : arms.versions(job.model(), job.reference())) {
+      if (!keyOf.containsKey(v)) {
+        ModelVersion mv = predictions.resolve(job.model(), Integer.toString(v));
+        String key = layoutKey(mv);
+        byKey.putIfAbsent(key, mv);
+        keyOf.put(v, key);
       }
-    } else {
-      byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
-          .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
-      scored = scorer.score(data, chunk, job.format(), item.path("header").asText(null));
     }
-    String part = "part-%05d".formatted(index);
-    S3Uri results = job.output().resolve("results/" + part + job.format().extension());
-    if (scored.results().length > 0 || job.format() != InputFormat.PARQUET) { // no empty Parquet file: no schema
-      s3.putObject(b -> b.bucket(results.bucket()).key(results.key()), RequestBody.fromBytes(scored.results()));
+    List<Layout> out = new ArrayList<>();
+    byKey.forEach((key, mv) -> out.add(new Layout(mv,
+        unit -> key.equals(keyOf.getOrDefault(armOf.apply(unit).version(), jobKey)))));
+    return out;
+  }
+
+  /** What decides how a version reads rows and what its results hold: inputs, outputs, pipeline, feature service. */
+  private String layoutKey(ModelVersion version) {
+    Signature signature = predictions.signature(version);
+    StringBuilder key = new StringBuilder();
+    for (var list : List.of(signature.inputs(), signature.outputs())) {
+      for (var spec : list) {
+        key.append(spec.name()).append(':').append(spec.datatype()).append(java.util.Arrays.toString(spec.shape()))
+            .append(';');
+      }
+      key.append('|');
     }
-    if (scored.failed() > 0) {
-      S3Uri errors = job.output().resolve("errors/" + part + ".jsonl");
-      s3.putObject(b -> b.bucket(errors.bucket()).key(errors.key()), RequestBody.fromBytes(scored.errors()));
-    }
-    if (assigned != null) {
-      expose(job, index, assigned);
-    }
-    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(scored.succeeded(), scored.failed());
-    if (counts.succeeded() + counts.failed() != chunk.rows()) {
-      throw new IllegalStateException("chunk " + index + " of job " + job.id() + " has " + chunk.rows()
-          + " rows but " + counts.succeeded() + " scored + " + counts.failed() + " failed");
-    }
-    jobs.recordChunk(job.id(), index, counts, (System.nanoTime() - started) / 1_000_000);
-    return counts;
+    key.append(version.serving().pipeline()).append('|')
+        .append(version.metadata().properties().get(ServingProperties.FEATURE_SERVICE));
+    return key.toString();
   }
 
   /**

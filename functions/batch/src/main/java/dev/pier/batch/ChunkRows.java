@@ -24,6 +24,19 @@ final class ChunkRows {
   final String unitColumn;
   /** Each good row's unit (read from {@link #unitColumn}); null when there is no unit column. */
   final String[] units;
+  /**
+   * Each good row's experiment arm and the version that scored it (results carry both), filled by the scorer under an
+   * experiment; null otherwise. An arm is null for a row no experiment assigned (stopped meanwhile).
+   */
+  String[] arms;
+  int[] versions;
+  /**
+   * For a chunk read once per input layout (arms whose versions take different inputs): which units' rows this read
+   * keeps; rows of other units are skipped, neither scored nor errors. Null: every row is this read's.
+   */
+  private java.util.function.Predicate<String> owns;
+  /** Whether this read reports the rows that have no (readable) unit, which no layout owns. */
+  private boolean ownsUnitless;
 
   ChunkRows(InputColumns layout, int capacity) {
     this(layout, capacity, false);
@@ -44,6 +57,28 @@ final class ChunkRows {
     this.ids = new String[capacity];
     this.columns = keepInstances ? new Object[0] : layout.allocate(capacity);
     this.instances = keepInstances ? new Map[capacity] : null;
+  }
+
+  /**
+   * Keeps only the rows of units {@code owns} accepts (and, when {@code ownsUnitless}, the rows without a readable
+   * unit, as errors): a row is decided when it is accepted or refused, by the unit its reader gave {@link #unit}.
+   */
+  void onlyUnits(java.util.function.Predicate<String> owns, boolean ownsUnitless) {
+    this.owns = owns;
+    this.ownsUnitless = ownsUnitless;
+  }
+
+  /** Whether the row at {@link #next()} is this read's (see {@link #onlyUnits}); it clears the row's unit if not. */
+  private boolean mine() {
+    if (owns == null) {
+      return true;
+    }
+    String unit = units[count];
+    boolean mine = unit == null || unit.isEmpty() ? ownsUnitless : owns.test(unit);
+    if (!mine) {
+      units[count] = null;
+    }
+    return mine;
   }
 
   /** The row being read: its values go to this index of each column until {@link #accept} or {@link #error}. */
@@ -73,11 +108,30 @@ final class ChunkRows {
 
   /** The row at {@link #next()} is complete and good. */
   void accept(String id) {
-    ids[count++] = id;
+    if (mine()) {
+      ids[count++] = id;
+    }
   }
 
-  /** A row that cannot be scored, with the reason (the row's values, if any were stored, are overwritten). */
+  /**
+   * A row that cannot be read, with the reason (the row's values, if any were stored, are overwritten); under
+   * {@link #onlyUnits} only if the row is this read's.
+   */
   void error(String id, String message) {
+    if (owns != null) {
+      boolean mine = mine();
+      if (units != null) {
+        units[count] = null; // the slot holds the next row
+      }
+      if (!mine) {
+        return;
+      }
+    }
+    refuse(id, message);
+  }
+
+  /** A row already read that could not be scored (the model refused it), with the reason. */
+  void refuse(String id, String message) {
     failed++;
     if (reasons != null) {
       reasons.put(id, message);

@@ -14,7 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
-import java.util.function.ToIntFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
 
 /**
@@ -49,8 +50,15 @@ public final class ChunkScorer {
    * model call for a version (tensor rows) or for instances (named-feature rows; unused otherwise). Rows of a batch
    * are grouped by version, one call per version, and their outputs put back in the rows' order.
    */
-  public record Arms(String unitColumn, ToIntFunction<String> versionOf, IntFunction<Model> models,
+  public record Arms(String unitColumn, Function<String, RowArm> armOf, IntFunction<Model> models,
       IntFunction<InstanceModel> instanceModels) {}
+
+  /**
+   * A row's arm: its name ({@code holdout} for a held-out unit; null when no experiment assigned the unit, e.g. one
+   * stopped meanwhile) and the version that scores the row. Results carry both ({@code experiment_arm},
+   * {@code model_version}).
+   */
+  public record RowArm(String name, int version) {}
 
   private final InputColumns layout;
   private final FeaturePipeline pipeline;
@@ -58,6 +66,8 @@ public final class ChunkScorer {
   private final Model model;
   private final InstanceModel instanceModel;
   private Arms arms;
+  private Predicate<String> owns;
+  private boolean ownsUnitless;
 
   public ChunkScorer(Signature signature, int batchRows, Model model) {
     this(signature, null, batchRows, model);
@@ -94,6 +104,17 @@ public final class ChunkScorer {
   /** Scores each row by its unit's arm ({@link Arms}) instead of by this scorer's model; call before scoring. */
   public ChunkScorer arms(Arms arms) {
     this.arms = arms;
+    return this;
+  }
+
+  /**
+   * Under an experiment whose arms' versions take different inputs, a chunk is read once per input layout: this
+   * scorer keeps only the rows of units {@code owns} accepts, and reports the rows without a readable unit (as errors)
+   * when {@code ownsUnitless}; every other row is another layout's and is neither scored nor an error here.
+   */
+  public ChunkScorer onlyUnits(Predicate<String> owns, boolean ownsUnitless) {
+    this.owns = owns;
+    this.ownsUnitless = ownsUnitless;
     return this;
   }
 
@@ -163,8 +184,17 @@ public final class ChunkScorer {
   }
 
   private Scored score(ChunkReader reader, ChunkPlanner.Chunk chunk, ResultWriter writer) {
-    ChunkRows rows = new ChunkRows(layout, (int) chunk.rows(), instanceModel != null,
+    int capacity = (int) chunk.rows();
+    ChunkRows rows = new ChunkRows(layout, capacity, instanceModel != null,
         arms == null ? null : arms.unitColumn());
+    if (arms != null) {
+      rows.arms = new String[capacity];
+      rows.versions = new int[capacity];
+      writer.armColumns(rows.arms, rows.versions);
+      if (owns != null) {
+        rows.onlyUnits(owns, ownsUnitless);
+      }
+    }
     return score(reader, rows, writer);
   }
 
@@ -191,7 +221,7 @@ public final class ChunkScorer {
       }
       if (to - from == 1) {
         String message = e.getMessage();
-        rows.error(rows.ids[from], message.startsWith("instances[0]: ")
+        rows.refuse(rows.ids[from], message.startsWith("instances[0]: ")
             ? message.substring("instances[0]: ".length()) : message);
         return 0;
       }
@@ -211,7 +241,10 @@ public final class ChunkScorer {
     int[] version = new int[n];
     Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
     for (int r = 0; r < n; r++) {
-      version[r] = arms.versionOf().applyAsInt(rows.units[from + r]);
+      RowArm arm = arms.armOf().apply(rows.units[from + r]);
+      version[r] = arm.version();
+      rows.arms[from + r] = arm.name();
+      rows.versions[from + r] = arm.version();
       groups.computeIfAbsent(version[r], v -> new ArrayList<>()).add(from + r);
     }
     if (groups.size() == 1) {

@@ -22,6 +22,11 @@ public interface ExperimentArms {
   /** The unit's arm on {@code model}'s {@code alias}, or null when no experiment runs there (now). Logs nothing. */
   Arm arm(String model, String alias, String unit);
 
+  /** The versions the arms running on {@code model}'s {@code alias} serve (ascending); empty when none runs there. */
+  default List<Integer> versions(String model, String alias) {
+    return List.of();
+  }
+
   /** Stores exposures ({@code [unit, arm, epochMillis]} rows) of one experiment once per {@code batchId}. */
   void expose(String experiment, String batchId, List<Object[]> rows);
 

@@ -140,8 +140,9 @@ final class JsonlChunkReader implements ChunkReader {
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         problem = "malformed JSON row";
       }
-      if (rows.unitColumn != null && problem == null) {
-        problem = rows.unit(unit);
+      if (rows.unitColumn != null) { // the unit even of a bad row: it says which arm's read reports the row
+        String badUnit = rows.unit(unit);
+        problem = problem == null ? badUnit : problem;
       }
       for (int i = 0; i < seen.length && problem == null; i++) {
         if (!seen[i]) {

@@ -30,9 +30,18 @@ final class ParquetResultWriter implements ResultWriter {
   private ParquetWriter<Group> writer;
   private SimpleGroupFactory groups;
   private String[][] columns;
+  private String[] arms;
+  private int[] versions;
 
   ParquetResultWriter(boolean stringIds) {
     this.stringIds = stringIds;
+  }
+
+  /** Adds {@code model_version} (INT32) and {@code experiment_arm} (optional string) after {@code id}. */
+  @Override
+  public void armColumns(String[] arms, int[] versions) {
+    this.arms = arms;
+    this.versions = versions;
   }
 
   @Override
@@ -48,6 +57,12 @@ final class ParquetResultWriter implements ResultWriter {
           g.append("id", id.startsWith("\"") ? RowIds.unquoted(id) : id);
         } else {
           g.append("id", Long.parseLong(id));
+        }
+        if (arms != null) {
+          g.append("model_version", versions[idOffset + r]);
+          if (arms[idOffset + r] != null) {
+            g.append("experiment_arm", arms[idOffset + r]);
+          }
         }
         for (int o = 0; o < outputs.size(); o++) {
           Tensor t = outputs.get(o);
@@ -83,6 +98,10 @@ final class ParquetResultWriter implements ResultWriter {
       schema.required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("id");
     } else {
       schema.required(PrimitiveTypeName.INT64).named("id");
+    }
+    if (arms != null) {
+      schema.required(PrimitiveTypeName.INT32).named("model_version");
+      schema.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("experiment_arm");
     }
     columns = new String[outputs.size()][];
     for (int o = 0; o < outputs.size(); o++) {

@@ -11,6 +11,13 @@ sealed interface ResultWriter permits TextResultWriter, ParquetResultWriter, Row
   /** Appends rows {@code 0 … n-1} of a batch's outputs with their ids {@code ids[from …]} (JSON text). */
   void write(String[] ids, int from, List<Tensor> outputs, int n);
 
+  /**
+   * Rows scored under an experiment: each row's arm and version, indexed like the ids given to {@link #write} and
+   * filled before a row is written, become the columns {@code model_version} and {@code experiment_arm} (after
+   * {@code id}). Without this call results have no such columns.
+   */
+  default void armColumns(String[] arms, int[] versions) {}
+
   /** The result file's bytes. */
   byte[] finish();
 

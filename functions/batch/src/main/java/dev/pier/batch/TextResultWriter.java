@@ -7,6 +7,15 @@ import java.util.List;
 /** Results as text: one JSONL line or CSV record per scored row. */
 abstract sealed class TextResultWriter implements ResultWriter {
   final StringBuilder out = new StringBuilder(1 << 16);
+  /** Each row's arm and version under an experiment (see {@link ResultWriter#armColumns}); null otherwise. */
+  String[] arms;
+  int[] versions;
+
+  @Override
+  public final void armColumns(String[] arms, int[] versions) {
+    this.arms = arms;
+    this.versions = versions;
+  }
 
   @Override
   public final byte[] finish() {
@@ -32,6 +41,14 @@ abstract sealed class TextResultWriter implements ResultWriter {
       int[] widths = widths(outputs, n);
       for (int r = 0; r < n; r++) {
         out.append("{\"id\":").append(ids[from + r]);
+        if (arms != null) {
+          out.append(",\"model_version\":").append(versions[from + r]).append(",\"experiment_arm\":");
+          if (arms[from + r] == null) {
+            out.append("null");
+          } else {
+            RowIds.quote(out, arms[from + r]);
+          }
+        }
         for (int o = 0; o < outputs.size(); o++) {
           Tensor t = outputs.get(o);
           out.append(",\"").append(t.name()).append("\":");
@@ -71,6 +88,12 @@ abstract sealed class TextResultWriter implements ResultWriter {
       for (int r = 0; r < n; r++) {
         String id = ids[from + r];
         out.append(id.startsWith("\"") ? field(id.substring(1, id.length() - 1).replace("\\\"", "\"")) : id);
+        if (arms != null) {
+          out.append(',').append(versions[from + r]).append(',');
+          if (arms[from + r] != null) {
+            out.append(field(arms[from + r]));
+          }
+        }
         for (int o = 0; o < outputs.size(); o++) {
           for (int k = 0; k < widths[o]; k++) {
             out.append(',');
@@ -82,7 +105,7 @@ abstract sealed class TextResultWriter implements ResultWriter {
     }
 
     private void header(List<Tensor> outputs) {
-      out.append("id");
+      out.append(arms != null ? "id,model_version,experiment_arm" : "id");
       for (Tensor t : outputs) {
         long[] shape = t.shape();
         if (shape.length <= 1) {

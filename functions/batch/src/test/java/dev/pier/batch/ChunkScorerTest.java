@@ -168,12 +168,14 @@ class ChunkScorerTest {
       throw new AssertionError("the job's own model is not called under an experiment");
     }).arms(new ChunkScorer.Arms("u", unit -> {
       asked.add(unit);
-      return unit.equals("a") ? 2 : 3;
+      return unit.equals("a") ? new ChunkScorer.RowArm("treatment", 2) : new ChunkScorer.RowArm("control", 3);
     }, this::version, v -> null)).score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 1, 5), InputFormat.JSONL,
         null);
 
-    assertThat(text(scored.results()))
-        .isEqualTo("{\"id\":1,\"sum\":6.0}\n{\"id\":2,\"sum\":9.0}\n{\"id\":3,\"sum\":12.0}\n");
+    assertThat(text(scored.results())).isEqualTo(
+        "{\"id\":1,\"model_version\":2,\"experiment_arm\":\"treatment\",\"sum\":6.0}\n"
+        + "{\"id\":2,\"model_version\":3,\"experiment_arm\":\"control\",\"sum\":9.0}\n"
+        + "{\"id\":3,\"model_version\":2,\"experiment_arm\":\"treatment\",\"sum\":12.0}\n");
     assertThat(batchSizes).as("one call per version").containsExactly(2, 1);
     assertThat(asked).containsExactly("a", "7", "a");
     assertThat(text(scored.errors())).contains("{\"id\":4,\"error\":\"missing unit column 'u'\"}",
@@ -183,12 +185,62 @@ class ChunkScorerTest {
   @Test
   void aCsvUnitColumnIsNotAFeatureAndAHeaderWithoutItFailsTheChunkNamingIt() {
     byte[] bytes = "1,u1,1,2,3\n2,u2,4,5,6\n".getBytes(StandardCharsets.UTF_8);
-    var arms = new ChunkScorer.Arms("user", unit -> unit.equals("u1") ? 1 : 2, this::version, v -> null);
+    var arms = new ChunkScorer.Arms("user", unit -> unit.equals("u1") ? new ChunkScorer.RowArm("control", 1)
+        : new ChunkScorer.RowArm(null, 2), this::version, v -> null);
     var scored = new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms)
         .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 2, 2), InputFormat.CSV, "id,user,a,b,c");
-    assertThat(text(scored.results())).isEqualTo("id,sum\n1,6.0\n2,30.0\n");
+    assertThat(text(scored.results()))
+        .isEqualTo("id,model_version,experiment_arm,sum\n1,1,control,6.0\n2,2,,30.0\n");
     assertThatThrownBy(() -> new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms)
         .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 2, 2), InputFormat.CSV, "id,customer,a,b,c"))
         .isInstanceOf(BatchError.class).hasMessageContaining("no unit column 'user'");
+  }
+
+  /** Version 2 of the model: another input ({@code z}, two values per row), its rows' sum times 100. */
+  private static final Signature SIGNATURE_V2 = new Signature(
+      List.of(new TensorSpec("z", Datatype.FP32, new long[] {-1, 2})),
+      List.of(new TensorSpec("sum", Datatype.FP32, new long[] {-1})));
+
+  private List<Tensor> sumTimes100(List<Tensor> inputs) {
+    float[] z = (float[]) inputs.getFirst().data();
+    float[] out = new float[z.length / 2];
+    for (int r = 0; r < out.length; r++) {
+      out[r] = 100 * (z[2 * r] + z[2 * r + 1]);
+    }
+    return List.of(new Tensor("sum", Datatype.FP32, new long[] {out.length}, out));
+  }
+
+  @Test
+  void armsWhoseVersionsTakeDifferentInputsEachReadTheirOwnUnitsRowsAndEveryRowIsCountedOnce() {
+    // unit a → version 1 (input x, three values), unit b → version 2 (input z, two values); each row carries only
+    // what its arm's version reads, and a row without a unit is reported once, by the job's version's read
+    String data = """
+        {"id": 1, "u": "a", "x": [1, 2, 3]}
+        {"id": 2, "u": "b", "z": [1, 2]}
+        {"id": 3, "x": [1, 1, 1]}
+        {"id": 4, "u": "b", "x": [1, 1, 1]}
+        {"id": 5, "u": "a", "x": [-1, 1, 1]}
+        {"id": 6, "u": "b", "z": [5, 5]}
+        """;
+    byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+    var chunk = new ChunkPlanner.Chunk(0, 0, bytes.length, 1, 6);
+    var arms = new ChunkScorer.Arms("u", unit -> unit.equals("a") ? new ChunkScorer.RowArm("control", 1)
+        : new ChunkScorer.RowArm("treatment", 2), v -> v == 1 ? this::sumRows : this::sumTimes100, v -> null);
+    java.util.function.Predicate<String> versionOne = unit -> arms.armOf().apply(unit).version() == 1;
+
+    var first = new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms).onlyUnits(versionOne, true)
+        .score(bytes, chunk, InputFormat.JSONL, null);
+    var second = new ChunkScorer(SIGNATURE_V2, 64, this::sumTimes100).arms(arms).onlyUnits(versionOne.negate(), false)
+        .score(bytes, chunk, InputFormat.JSONL, null);
+
+    assertThat(text(first.results())).isEqualTo(
+        "{\"id\":1,\"model_version\":1,\"experiment_arm\":\"control\",\"sum\":6.0}\n");
+    assertThat(text(first.errors())).isEqualTo("{\"id\":3,\"error\":\"missing unit column 'u'\"}\n"
+        + "{\"id\":5,\"error\":\"input 'x' must not be negative\"}\n");
+    assertThat(text(second.results())).isEqualTo(
+        "{\"id\":2,\"model_version\":2,\"experiment_arm\":\"treatment\",\"sum\":300.0}\n"
+        + "{\"id\":6,\"model_version\":2,\"experiment_arm\":\"treatment\",\"sum\":1000.0}\n");
+    assertThat(text(second.errors())).isEqualTo("{\"id\":4,\"error\":\"missing input 'z'\"}\n");
+    assertThat(first.succeeded() + first.failed() + second.succeeded() + second.failed()).isEqualTo(6);
   }
 }

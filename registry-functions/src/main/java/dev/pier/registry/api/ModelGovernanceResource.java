@@ -57,13 +57,15 @@ public class ModelGovernanceResource {
   private final ModelRegistry registry;
   private final TrackingStore tracking;
   private final VersionJobs jobs;
+  private final VersionExperiments experiments;
   private final CallerIdentity caller;
 
   public ModelGovernanceResource(ModelRegistry registry, TrackingStore tracking, VersionJobs jobs,
-      CallerIdentity caller) {
+      VersionExperiments experiments, CallerIdentity caller) {
     this.registry = registry;
     this.tracking = tracking;
     this.jobs = jobs;
+    this.experiments = experiments;
     this.caller = caller;
   }
 
@@ -199,7 +201,8 @@ public class ModelGovernanceResource {
   /**
    * The version's lineage graph. Upstream: its training run (with its experiment and status when Pier tracks it),
    * datasets, code, parent versions and engine, as registered. Downstream: the aliases that point at it, the
-   * versions naming it as a parent, the SageMaker endpoint it is placed on and the batch jobs that scored with it.
+   * versions naming it as a parent, the SageMaker endpoint it is placed on, the batch jobs that scored with it and the
+   * online experiments it was an arm of.
    */
   @Operation(summary = "A version's lineage")
   @GET
@@ -237,7 +240,7 @@ public class ModelGovernanceResource {
         registry.searchIndex().children(v.model(), v.version()).stream()
             .map(c -> new RegistryJson.VersionRef(c.model(), c.version())).toList(),
         v.onEndpoint() ? List.of(v.placement().endpointFor(v.model(), v.version())) : List.of(),
-        jobs.batchJobs(v.model(), v.version()));
+        jobs.batchJobs(v.model(), v.version()), experiments.experiments(v.model(), v.version()));
     return new RegistryJson.Lineage(v.model(), v.version(), up, down);
   }
 

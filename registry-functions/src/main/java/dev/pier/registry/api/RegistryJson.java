@@ -126,7 +126,7 @@ final class RegistryJson {
   record Lineage(String model, int version, JsonNode upstream, Downstream downstream) {}
 
   record Downstream(List<String> aliases, List<VersionRef> versions, List<String> endpoints,
-      @JsonProperty("batch_jobs") List<VersionJobs.Job> batchJobs) {}
+      @JsonProperty("batch_jobs") List<VersionJobs.Job> batchJobs, List<VersionExperiments.Experiment> experiments) {}
 
   record VersionRef(String model, int version) {}
 

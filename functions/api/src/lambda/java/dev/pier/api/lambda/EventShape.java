@@ -23,6 +23,11 @@ enum EventShape {
    * in {@code "monitoring"} ({@code {"monitoring": "run-due", "monitor_id": …, "at": …}}).
    */
   MONITORING_TASK,
+  /**
+   * An experiment-analysis state machine task: an {@code action} the experiments worker answers
+   * ({@link dev.pier.experiments.analysis.AnalysisWorker#ACTIONS}: {@code running}, {@code analyze}).
+   */
+  EXPERIMENTS_TASK,
   /** Anything else: an API Gateway event. */
   OTHER;
 
@@ -39,7 +44,8 @@ enum EventShape {
           return RECORDS;
         }
         if (name.equals("action") && value == JsonToken.VALUE_STRING) {
-          return BATCH_TASK;
+          return dev.pier.experiments.analysis.AnalysisWorker.ACTIONS.contains(p.getText()) ? EXPERIMENTS_TASK
+              : BATCH_TASK;
         }
         if (name.equals(MonitoringTasks.FIELD) && value == JsonToken.VALUE_STRING) {
           return MONITORING_TASK;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;
+import dev.pier.experiments.analysis.AnalysisWorker;
 import dev.pier.monitoring.capture.CaptureBuffer;
 import dev.pier.monitoring.tasks.MonitoringTasks;
 import io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler;
@@ -28,8 +29,10 @@ import java.util.Optional;
  * {@code dev.pier.api.batch.BatchWiring}) and answers the task's result; a task that fails throws a
  * {@link BatchTaskError}, which Lambda reports with its class name as {@code errorType}, the name the
  * state machine's Retry and Catch match. A monitor-runs task (a {@code Payload} naming its task in
- * {@code "monitoring"}) runs the monitors module's {@link MonitoringTasks}. Every other event goes, unchanged, to
- * Quarkus' API Gateway handler.
+ * {@code "monitoring"}) runs the monitors module's {@link MonitoringTasks}. An experiment-analysis task ({@code running},
+ * {@code analyze}) runs the experiments worker ({@link AnalysisWorker}, produced by
+ * {@code dev.pier.api.platform.ExperimentsWiring}) the same way. Every other event goes, unchanged, to Quarkus' API
+ * Gateway handler.
  *
  * <p>Constructing it boots Quarkus exactly as {@link QuarkusStreamHandler} does (in Lambda's init phase, so a
  * SnapStart snapshot holds the booted app). It deliberately does not implement {@code RequestStreamHandler}: Quarkus'
@@ -58,6 +61,7 @@ public final class PierLambdaHandler {
   private AsyncSqsBatch sqsBatch;
   private BatchWorker batchWorker;
   private MonitoringTasks monitoringTasks;
+  private AnalysisWorker analysisWorker;
 
   /** What Lambda's runtime instantiates. */
   public PierLambdaHandler() {
@@ -119,6 +123,10 @@ public final class PierLambdaHandler {
         start.run();
         output.write(JSON.writeValueAsBytes(monitoringTasks().handle(JSON.readTree(event))));
       }
+      case EXPERIMENTS_TASK -> {
+        start.run();
+        output.write(JSON.writeValueAsBytes(analysisWorker().invoke(JSON.readTree(event))));
+      }
       case OTHER -> http.handle(new ByteArrayInputStream(event), output, context);
     }
   }
@@ -141,6 +149,13 @@ public final class PierLambdaHandler {
       monitoringTasks = tasks.get();
     }
     return monitoringTasks;
+  }
+
+  private AnalysisWorker analysisWorker() {
+    if (analysisWorker == null) {
+      analysisWorker = Arc.container().instance(AnalysisWorker.class).get();
+    }
+    return analysisWorker;
   }
 
   private BatchWorker batchWorker() {

@@ -32,6 +32,11 @@ final class AssignerArms implements ExperimentArms {
   }
 
   @Override
+  public List<Integer> versions(String model, String alias) {
+    return assigner.versions(model, alias);
+  }
+
+  @Override
   public void expose(String experiment, String batchId, List<Object[]> rows) {
     experiments.writeExposures(experiment, batchId, rows);
   }

@@ -32,7 +32,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Experiments and flags share the table {@code pier.experiments.table}; local mode creates it, and runs the automatic
  * analysis of every running experiment every {@code pier.experiments.analysis-interval} (default 5 minutes) as an
  * execution of {@code experiment-analysis.asl.json} on the local ASL runner (in AWS the CDK app's schedule starts the
- * same state machine, once a worker Lambda fills its {@code ${ExperimentsWorkerFunction}}).
+ * same state machine, whose {@code ${ExperimentsWorkerFunction}} is the experiments worker Lambda: this zip, whose
+ * handler hands the tasks to the {@link AnalysisWorker} produced here).
  *
  * <p>The prediction pipeline's experiment stage asks an {@link ExperimentAssigner}: its snapshot of the running
  * experiments is refreshed every {@code pier.experiments.assignment-refresh} (default 5 s) and at once after a state
@@ -60,13 +61,29 @@ public class ExperimentsWiring {
   @Produces
   @Singleton
   Experiments experiments(AwsClients aws, Optional<LocalStandIns> standIns, ModelRegistry registry,
+      dev.pier.api.PierConfig config, io.micrometer.core.instrument.MeterRegistry meters,
       @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table,
       @ConfigProperty(name = "pier.experiments.batch-marker-retention", defaultValue = "7d") Duration markers) {
     if (standIns.isPresent()) {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
-    return new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
+    Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
         new RegistryCatalog(registry), Clock.systemUTC());
+    // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
+    ExperimentMetrics metrics = new ExperimentMetrics(
+        config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
+    experiments.onAnalysis(metrics::analysed);
+    return experiments;
+  }
+
+  /**
+   * What the tasks of {@code experiment-analysis.asl.json} run: locally on the ASL runner's schedule, in AWS in the
+   * experiments worker Lambda (the zip's handler hands it the tasks' payloads).
+   */
+  @Produces
+  @Singleton
+  AnalysisWorker analysisWorker(Experiments experiments) {
+    return new AnalysisWorker(experiments);
   }
 
   @Produces
@@ -94,12 +111,12 @@ public class ExperimentsWiring {
   }
 
   void onStart(@Observes StartupEvent event, Optional<LocalStandIns> standIns, Experiments experiments,
-      ExperimentAssigner assigner, ExposureBuffer exposures,
+      AnalysisWorker worker, ExperimentAssigner assigner, ExposureBuffer exposures,
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
       @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
     if (standIns.isPresent()) {
       // experiment-analysis.asl.json on the local ASL runner, as the schedule starts it in AWS
-      var workflow = new LocalAnalysisWorkflow(new AnalysisWorker(experiments), Clock.systemUTC());
+      var workflow = new LocalAnalysisWorkflow(worker, Clock.systemUTC());
       analysis = PeriodicSweep.start("experiment analysis", interval, () -> {
         var result = workflow.runOnce();
         if (result.status() != LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED) {

@@ -61,6 +61,31 @@ public class RegistryProducers {
     };
   }
 
+  /**
+   * Lineage's downstream experiments: the model's experiments (every state, newest first) with an arm serving the
+   * version, from the experiments domain.
+   */
+  @Produces
+  @Singleton
+  dev.pier.registry.api.VersionExperiments versionExperiments(dev.pier.experiments.Experiments experiments) {
+    return (model, version) -> {
+      java.util.List<dev.pier.registry.api.VersionExperiments.Experiment> out = new java.util.ArrayList<>();
+      for (dev.pier.experiments.Experiment e : experiments.list(model, null, null)) {
+        for (dev.pier.experiments.Arm arm : e.definition().arms()) {
+          if (arm.version() != null && arm.version() == version) {
+            out.add(new dev.pier.registry.api.VersionExperiments.Experiment(e.id(), e.definition().name(), arm.name(),
+                e.state().name().toLowerCase(java.util.Locale.ROOT), text(e.startedAt()), text(e.stoppedAt())));
+          }
+        }
+      }
+      return out;
+    };
+  }
+
+  private static String text(java.time.Instant t) {
+    return t == null ? null : t.toString();
+  }
+
   /** Lineage's downstream batch jobs, from the batch domain's job table. */
   @Produces
   @Singleton

@@ -243,6 +243,8 @@ function lineageView(ui, lineage) {
     ...(down.versions || []).map((p) => h('span', {}, 'child ', ui.link(`/console/models/${seg(p.model)}/versions/${p.version}`, `${p.model} v${p.version}`))),
     ...(down.endpoints || []).map((e) => `endpoint ${e}`),
     ...(down.batch_jobs || []).map((j) => h('span', {}, 'batch job ', ui.link(`/console/batch/${seg(j.id)}`, j.id))),
+    ...(down.experiments || []).map((x) => h('span', {}, 'experiment ',
+      ui.link(`/console/experiments/${seg(x.id)}`, x.name || x.id), ` (arm ${x.arm}, ${x.state})`)),
   ];
   const col = (title, items, testid) => h('section', { class: 'card', testid }, h('h2', {}, title),
     items.length ? h('ul', {}, items.map((i) => h('li', {}, i))) : ui.muted('Nothing recorded.'));
