@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,6 +128,27 @@ class SdkClientsTest {
     HistoricalOutput file = store.getHistoricalFeatures("s3://pier-batch/sdk/" + s + "/labels/", output,
         FeatureSelection.features("stats_" + s + ":trips"), true);
     assertThat(file).isEqualTo(new HistoricalOutput(output, 3, List.of("stats_" + s + "__trips")));
+  }
+
+  private record Run(int exit, String out) {}
+
+  private static Run run(Path dir, Map<String, String> env, String... command) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  @Test
+  void theTypeScriptSdksOwnSuitePassesAgainstTheServer() throws Exception {
+    Path sdk = ROOT.resolve("sdk/typescript");
+    Run install = run(sdk, Map.of(), "npm", "ci", "--no-audit", "--no-fund");
+    assertThat(install.exit()).as(install.out()).isZero();
+    Run tests = run(sdk, Map.of("PIER_URL", "http://127.0.0.1:" + server.port()), "npm", "test");
+    assertThat(tests.exit()).as(tests.out()).isZero();
+    assertThat(tests.out()).contains("# pass 2").contains("# fail 0");
   }
 
   @Test
