@@ -1,5 +1,5 @@
 // The TypeScript SDK against a running Pier (PIER_URL, default http://127.0.0.1:8080): run with `npm test`, which
-// builds dist/ with tsc first. dev.pier.tests.SdkClientsTest runs it against ./pier up inside ./pier test.
+// builds dist/ with tsc first. dev.pier.tests.ClientsTest runs it against ./pier up inside ./pier test.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
