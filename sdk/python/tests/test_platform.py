@@ -38,11 +38,18 @@ class FeaturesTest(unittest.TestCase):
             "entities": [{"name": entity, "join_keys": [key], "value_type": "INT64"}],
             "sources": [{"name": f"rider_stats_src_{s}", "kind": "parquet",
                          "path": f"s3://pier-batch/features/{s}/", "timestamp_field": "event_timestamp"},
-                        {"name": push, "kind": "push", "batch_source": f"rider_stats_src_{s}"}],
+                        {"name": push, "kind": "push", "batch_source": f"rider_stats_src_{s}"},
+                        {"name": f"rider_labels_src_{s}", "kind": "parquet",
+                         "path": f"s3://pier-batch/features/{s}-labels/", "timestamp_field": "event_timestamp"},
+                        {"name": f"rider_labels_push_{s}", "kind": "push", "batch_source": f"rider_labels_src_{s}"}],
             "feature_views": [{"name": view, "entities": [entity], "ttl": "1d", "source": push, "online": True,
                                "schema": [{"name": "conv_rate", "dtype": "FLOAT64"},
                                           {"name": "trips", "dtype": "INT64"}],
-                               "tags": {"team": f"py{s}"}, "owner": "py@example.com"}],
+                               "tags": {"team": f"py{s}"}, "owner": "py@example.com"},
+                              # offline only: its pushed Parquet files are entity rows (key, event_timestamp, label)
+                              {"name": f"rider_labels_{s}", "entities": [entity], "ttl": "1d",
+                               "source": f"rider_labels_push_{s}", "online": False,
+                               "schema": [{"name": "label", "dtype": "INT64"}]}],
             "feature_services": [{"name": service, "features": [f"{view}:conv_rate", f"{view}:trips"]}],
         }
         plan = self.pier.features.plan(document)
@@ -70,6 +77,12 @@ class FeaturesTest(unittest.TestCase):
             [{key: 1, "event_timestamp": later, "label": 1}], feature_service=service)
         self.assertEqual(historical["rows"], [{key: 1, "event_timestamp": later, "label": 1, "conv_rate": 0.5,
                                                "trips": 7}])
+        self.pier.features.push(f"rider_labels_push_{s}", {key: [1, 2, 3], "label": [1, 0, 1],
+                                                           "event_timestamp": [later, later, later]}, to="offline")
+        output = f"s3://pier-batch/features/{s}-training/rows.parquet"
+        written = self.pier.features.get_historical_features(
+            features=[f"{view}:trips"], entity_source=f"s3://pier-batch/features/{s}-labels/", output=output)
+        self.assertEqual(written, {"output": output, "rows": 3, "feature_names": ["trips"]})
 
         views = self.pier.features.list_views(tag=f"team:py{s}")
         self.assertEqual([v["name"] for v in views], [view])

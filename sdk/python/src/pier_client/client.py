@@ -214,15 +214,17 @@ class Features:
     def __init__(self, http: _Http):
         self._http = http
 
-    def apply(self, definitions: Any, dry_run: bool = False) -> Dict[str, Any]:
+    def apply(self, definitions: Any, dry_run: bool = False, force: bool = False) -> Dict[str, Any]:
         """Applies a definitions document: a ``dict`` (sent as JSON) or the text of a YAML or JSON document. Returns
-        the plan (``applied``, ``changes``); a document with problems raises PierError 400 listing them all."""
+        the plan (``applied``, ``changes``); a document with problems raises PierError 400 listing them all.
+        ``force`` applies a change that breaks registered model versions (else a 409 naming them)."""
         if isinstance(definitions, (dict, list)):
             body, content_type = json.dumps(definitions).encode("utf-8"), "application/json"
         else:
             body, content_type = str(definitions).encode("utf-8"), "application/yaml"
         _, _, raw = self._http.call("POST", "/api/v1/features/apply", body, content_type,
-                                    query={"dry_run": "true" if dry_run else None})
+                                    query={"dry_run": "true" if dry_run else None,
+                                           "force": "true" if force else None})
         return json.loads(raw)
 
     def plan(self, definitions: Any) -> Dict[str, Any]:
@@ -245,11 +247,21 @@ class Features:
             body["full_feature_names"] = True
         return self._http.json("POST", "/get-online-features", body)
 
-    def get_historical_features(self, entity_rows: Sequence[Dict[str, Any]],
+    def get_historical_features(self, entity_rows: Optional[Sequence[Dict[str, Any]]] = None,
                                 features: Optional[Sequence[str]] = None, feature_service: Optional[str] = None,
-                                full_feature_names: bool = False) -> Dict[str, Any]:
-        """Point-in-time correct training rows for inline ``entity_rows`` (join keys, ``event_timestamp``, labels)."""
-        body: Dict[str, Any] = {"entity_rows": list(entity_rows)}
+                                full_feature_names: bool = False, entity_source: Optional[str] = None,
+                                output: Optional[str] = None) -> Dict[str, Any]:
+        """Point-in-time correct training rows for inline ``entity_rows`` (up to 10,000: join keys,
+        ``event_timestamp``, labels), answered as ``{"feature_names", "rows"}``; or for an ``entity_source`` Parquet
+        file in S3 (``s3://…``, any number of rows), written as Parquet to ``output`` (default
+        ``pier-historical/<uuid>.parquet`` next to it) and answered as ``{"output", "rows", "feature_names"}``."""
+        body: Dict[str, Any] = {}
+        if entity_rows is not None:
+            body["entity_rows"] = list(entity_rows)
+        if entity_source is not None:
+            body["entity_source"] = entity_source
+        if output is not None:
+            body["output"] = output
         if features is not None:
             body["features"] = list(features)
         if feature_service is not None:
