@@ -63,10 +63,28 @@ public final class ArtifactStore {
 
   /** Stores a local file under its content address; a file already stored is not uploaded again. */
   public StoredArtifact put(Path file) {
+    try (Held held = putHeld(file, sha256(file))) {
+      return held.stored();
+    } catch (IOException e) {
+      throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Stores a local file whose SHA-256 is {@code sha256} under its content address, and keeps that key from this
+   * process's {@link #sweep} until the answer is closed: a registration holds it from before it looks for the key
+   * until its version is written. Without the hold, a registration whose bytes are already stored (an unreferenced
+   * copy older than the sweep's grace: a deleted version's, or an abandoned registration's) uploads nothing, and a
+   * sweep between that look and the version's write would delete the artifact the new version names.
+   */
+  public Held putHeld(Path file, String sha256) {
+    String key = PREFIX + sha256;
+    synchronized (holds) {
+      holds.merge(key, 1, Integer::sum);
+    }
+    Held held = new Held(this, key);
     try {
-      String sha = sha256(file);
       long size = Files.size(file);
-      String key = PREFIX + sha;
       if (!exists(key)) {
         if (size > partBytes) {
           putMultipart(file, size, key);
@@ -74,11 +92,46 @@ public final class ArtifactStore {
           s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
         }
       }
-      return new StoredArtifact(sha, size, key);
-    } catch (IOException e) {
+      held.stored = new StoredArtifact(sha256, size, key);
+      return held;
+    } catch (IOException | RuntimeException e) {
+      held.close();
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
       throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
     }
   }
+
+  /** A stored artifact that the sweep leaves alone until {@link #close()}. */
+  public static final class Held implements AutoCloseable {
+    private final ArtifactStore store;
+    private final String key;
+    private StoredArtifact stored;
+    private boolean closed;
+
+    private Held(ArtifactStore store, String key) {
+      this.store = store;
+      this.key = key;
+    }
+
+    public StoredArtifact stored() {
+      return stored;
+    }
+
+    @Override
+    public void close() {
+      synchronized (store.holds) {
+        if (!closed) {
+          closed = true;
+          store.holds.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+        }
+      }
+    }
+  }
+
+  /** Keys held by registrations in flight in this process, with how many hold each (guarded by itself). */
+  private final java.util.Map<String, Integer> holds = new java.util.HashMap<>();
 
   /** S3 takes at most 5 GB in one PUT; above this an artifact is stored as a multipart upload of 64 MiB parts. */
   static final long MULTIPART_THRESHOLD = 64L << 20;
@@ -369,8 +422,9 @@ public final class ArtifactStore {
    * that {@code referenced} does not name (partial writes, artifacts of registrations that never recorded their
    * version, completed uploads whose registration died, artifacts of deleted versions) last written before
    * {@code unreferencedBefore}, and multipart uploads started before {@code abortBefore} and never completed. The
-   * grace before {@code unreferencedBefore} is what keeps an in-flight registration's artifact: it is stored before
-   * its version is written. References are read after the listing, so a version recorded meanwhile still counts.
+   * grace before {@code unreferencedBefore} keeps an in-flight registration's new upload (stored just before its
+   * version is written), and a {@link #putHeld hold} keeps an older copy such a registration found already stored.
+   * References are read after the listing, so a version recorded meanwhile still counts.
    */
   public Swept sweep(java.util.function.Supplier<java.util.Set<String>> referenced, java.time.Instant unreferencedBefore,
       java.time.Instant abortBefore) {
@@ -386,7 +440,12 @@ public final class ArtifactStore {
     List<String> deleted = new ArrayList<>();
     for (String key : candidates) {
       if (!inUse.contains(key)) {
-        s3.deleteObject(b -> b.bucket(bucket).key(key));
+        synchronized (holds) { // a registration holds its key before it looks for it: it sees the delete or is skipped
+          if (holds.containsKey(key)) {
+            continue;
+          }
+          s3.deleteObject(b -> b.bucket(bucket).key(key));
+        }
         deleted.add(key);
       }
     }
