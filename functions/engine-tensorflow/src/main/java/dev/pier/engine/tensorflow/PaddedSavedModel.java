@@ -55,6 +55,7 @@ public final class PaddedSavedModel {
 
   /** Writes the padded SavedModel, about {@code bytes} in all, as a .zip at {@code out}. */
   public static void write(float[][] w, float[] b, Path out, long bytes) throws IOException {
+    TensorFlowEngine.allowNativeMemoryBeyondTheHeap();
     Path dir = Files.createTempDirectory(out.toAbsolutePath().getParent(), "padded-savedmodel");
     try {
       try (Graph g = new Graph(); Session s = new Session(g)) {

@@ -69,4 +69,11 @@ class PaddedSavedModelTest {
       }
     }
   }
+
+  @Test
+  void javaCppDoesNotCapTheProcessesResidentMemoryAtFourTimesTheHeap() {
+    assertThat(engine).isNotNull(); // the engine's class is initialized, as before any model is loaded
+    assertThat(org.bytedeco.javacpp.Pointer.maxPhysicalBytes()).as("0 = no cap: the model cache checks memory")
+        .isZero();
+  }
 }
