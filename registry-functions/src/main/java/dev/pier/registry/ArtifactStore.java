@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +25,9 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -36,9 +39,19 @@ public final class ArtifactStore {
   private final S3Client s3;
   private final String bucket;
 
+  private final long partBytes;
+  private final Duration completionWait;
+
   public ArtifactStore(S3Client s3, String bucket) {
+    this(s3, bucket, PART_BYTES, COMPLETION_WAIT);
+  }
+
+  /** With smaller parts (S3's minimum is 5 MiB) and a shorter wait for a completion's outcome: tests. */
+  ArtifactStore(S3Client s3, String bucket, long partBytes, Duration completionWait) {
     this.s3 = s3;
     this.bucket = bucket;
+    this.partBytes = partBytes;
+    this.completionWait = completionWait;
   }
 
   public String bucket() {
@@ -50,39 +63,101 @@ public final class ArtifactStore {
 
   /** Stores a local file under its content address; a file already stored is not uploaded again. */
   public StoredArtifact put(Path file) {
-    try {
-      String sha = sha256(file);
-      long size = Files.size(file);
-      String key = PREFIX + sha;
-      if (!exists(key)) {
-        if (size > MULTIPART_THRESHOLD) {
-          putMultipart(file, size, key);
-        } else {
-          s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
-        }
-      }
-      return new StoredArtifact(sha, size, key);
+    try (Held held = putHeld(file, sha256(file))) {
+      return held.stored();
     } catch (IOException e) {
       throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Stores a local file whose SHA-256 is {@code sha256} under its content address, and keeps that key from this
+   * process's {@link #sweep} until the answer is closed: a registration holds it from before it looks for the key
+   * until its version is written. Without the hold, a registration whose bytes are already stored (an unreferenced
+   * copy older than the sweep's grace: a deleted version's, or an abandoned registration's) uploads nothing, and a
+   * sweep between that look and the version's write would delete the artifact the new version names.
+   */
+  public Held putHeld(Path file, String sha256) {
+    String key = PREFIX + sha256;
+    synchronized (holds) {
+      holds.merge(key, 1, Integer::sum);
+    }
+    Held held = new Held(this, key);
+    try {
+      long size = Files.size(file);
+      if (!exists(key)) {
+        if (size > partBytes) {
+          putMultipart(file, size, key);
+        } else {
+          s3.putObject(b -> b.bucket(bucket).key(key).contentLength(size), RequestBody.fromFile(file));
+        }
+      }
+      held.stored = new StoredArtifact(sha256, size, key);
+      return held;
+    } catch (IOException | RuntimeException e) {
+      held.close();
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new PierException(500, "could not read the uploaded artifact: " + e.getMessage(), e);
+    }
+  }
+
+  /** A stored artifact that the sweep leaves alone until {@link #close()}. */
+  public static final class Held implements AutoCloseable {
+    private final ArtifactStore store;
+    private final String key;
+    private StoredArtifact stored;
+    private boolean closed;
+
+    private Held(ArtifactStore store, String key) {
+      this.store = store;
+      this.key = key;
+    }
+
+    public StoredArtifact stored() {
+      return stored;
+    }
+
+    @Override
+    public void close() {
+      synchronized (store.holds) {
+        if (!closed) {
+          closed = true;
+          store.holds.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+        }
+      }
+    }
+  }
+
+  /** Keys held by registrations in flight in this process, with how many hold each (guarded by itself). */
+  private final java.util.Map<String, Integer> holds = new java.util.HashMap<>();
+
   /** S3 takes at most 5 GB in one PUT; above this an artifact is stored as a multipart upload of 64 MiB parts. */
   static final long MULTIPART_THRESHOLD = 64L << 20;
-  private static final long PART_BYTES = 64L << 20;
+  private static final long PART_BYTES = MULTIPART_THRESHOLD;
+  /** How long a completion whose answer never came may take to show its outcome in the bucket. */
+  private static final Duration COMPLETION_WAIT = Duration.ofMinutes(15);
 
   /**
-   * Uploads {@code file} in parts read straight from disk (never whole in heap); an upload that fails is aborted, so
-   * its parts do not linger (the sweep and the bucket's lifecycle rule catch those of a killed process).
+   * Uploads {@code file} in parts read straight from disk (never whole in heap), then completes the upload. The store,
+   * not the completion's answer, says whether it worked: assembling a multipart object can outlast the client's
+   * socket timeout (S3 keeps the connection alive with whitespace meanwhile; the local stand-in sends nothing until
+   * it has copied every part), and the SDK then retries a completion that is still running, which answers
+   * {@code NoSuchUpload} or times out once more although the first attempt stores the object. So a completion
+   * without a definite refusal is followed by {@link #awaitCompletion}: the object at the content address with the
+   * file's size is success (the key is the SHA-256 of its bytes, and every load verifies it again). An upload is
+   * aborted only when it is known not to have completed, so its parts do not linger (the sweep and the bucket's
+   * lifecycle rule catch those of a killed process).
    */
   private void putMultipart(Path file, long size, String key) {
     String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
     try {
-      List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
       int number = 1;
-      for (long offset = 0; offset < size; offset += PART_BYTES, number++) {
+      for (long offset = 0; offset < size; offset += partBytes, number++) {
         long from = offset;
-        long length = Math.min(PART_BYTES, size - offset);
+        long length = Math.min(partBytes, size - offset);
         int partNumber = number;
         // a provider, not a stream: the signer reads the part once to hash it and again to send it
         String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
@@ -91,15 +166,91 @@ public final class ArtifactStore {
         parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(partNumber).eTag(etag)
             .build());
       }
+    } catch (RuntimeException e) {
+      abortQuietly(key, uploadId, e);
+      throw e;
+    }
+    try {
       s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
           .multipartUpload(m -> m.parts(parts)));
-    } catch (RuntimeException e) {
+    } catch (NoSuchUploadException e) {
+      // gone: completed by an earlier attempt of this call whose answer was lost, or aborted
+      if (!storedWithSize(key, size)) {
+        throw e;
+      }
+    } catch (S3Exception e) {
+      if (e.statusCode() < 500) { // a definite refusal (InvalidPart, EntityTooSmall, …): nothing was stored
+        abortQuietly(key, uploadId, e);
+        throw e;
+      }
+      awaitCompletion(key, size, uploadId, e);
+    } catch (SdkClientException e) { // no answer (read timed out after the SDK's retries): the outcome is unknown
+      awaitCompletion(key, size, uploadId, e);
+    }
+  }
+
+  /**
+   * Waits until the bucket shows how a completion whose answer was lost ended: returns once the object is stored at
+   * {@code key} with {@code size} bytes; throws {@code failure} once the upload is gone without it (aborted), or
+   * when neither happens within the completion wait (the upload is then aborted).
+   */
+  private void awaitCompletion(String key, long size, String uploadId, RuntimeException failure) {
+    long deadline = System.nanoTime() + completionWait.toNanos();
+    while (true) {
+      boolean pending;
       try {
-        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        if (storedWithSize(key, size)) {
+          return;
+        }
+        s3.listParts(b -> b.bucket(bucket).key(key).uploadId(uploadId).maxParts(1));
+        pending = true;
+      } catch (NoSuchUploadException gone) {
+        pending = false;
+      } catch (SdkClientException | S3Exception unreachable) { // the store does not answer either: give up
+        failure.addSuppressed(unreachable);
+        throw failure;
+      }
+      if (!pending) {
+        // the upload ended between the two looks: completed just now, or aborted
+        if (storedWithSize(key, size)) {
+          return;
+        }
+        throw failure;
+      }
+      if (System.nanoTime() > deadline) {
+        abortQuietly(key, uploadId, failure);
+        throw failure;
+      }
+      try {
+        Thread.sleep(COMPLETION_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure.addSuppressed(e);
+        throw failure;
+      }
+    }
+  }
+
+  private static final Duration COMPLETION_POLL = Duration.ofMillis(500);
+
+  private boolean storedWithSize(String key, long size) {
+    try {
+      return s3.headObject(b -> b.bucket(bucket).key(key)).contentLength() == size;
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
       }
       throw e;
+    }
+  }
+
+  private void abortQuietly(String key, String uploadId, RuntimeException cause) {
+    try {
+      s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+    } catch (RuntimeException suppressed) {
+      cause.addSuppressed(suppressed);
     }
   }
 
@@ -271,8 +422,9 @@ public final class ArtifactStore {
    * that {@code referenced} does not name (partial writes, artifacts of registrations that never recorded their
    * version, completed uploads whose registration died, artifacts of deleted versions) last written before
    * {@code unreferencedBefore}, and multipart uploads started before {@code abortBefore} and never completed. The
-   * grace before {@code unreferencedBefore} is what keeps an in-flight registration's artifact: it is stored before
-   * its version is written. References are read after the listing, so a version recorded meanwhile still counts.
+   * grace before {@code unreferencedBefore} keeps an in-flight registration's new upload (stored just before its
+   * version is written), and a {@link #putHeld hold} keeps an older copy such a registration found already stored.
+   * References are read after the listing, so a version recorded meanwhile still counts.
    */
   public Swept sweep(java.util.function.Supplier<java.util.Set<String>> referenced, java.time.Instant unreferencedBefore,
       java.time.Instant abortBefore) {
@@ -288,7 +440,12 @@ public final class ArtifactStore {
     List<String> deleted = new ArrayList<>();
     for (String key : candidates) {
       if (!inUse.contains(key)) {
-        s3.deleteObject(b -> b.bucket(bucket).key(key));
+        synchronized (holds) { // a registration holds its key before it looks for it: it sees the delete or is skipped
+          if (holds.containsKey(key)) {
+            continue;
+          }
+          s3.deleteObject(b -> b.bucket(bucket).key(key));
+        }
         deleted.add(key);
       }
     }

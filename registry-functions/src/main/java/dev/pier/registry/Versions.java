@@ -149,8 +149,9 @@ public final class Versions {
         return earlier;
       }
     }
-    ArtifactStore.StoredArtifact stored = artifacts.put(artifact);
-    return create(model, request, stored, null, idempotencyKey, requestHash, actor);
+    try (ArtifactStore.Held held = artifacts.putHeld(artifact, artifactSha)) { // no sweep until the version is written
+      return create(model, request, held.stored(), null, idempotencyKey, requestHash, actor);
+    }
   }
 
   /**

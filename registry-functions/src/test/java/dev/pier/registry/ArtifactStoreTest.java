@@ -87,4 +87,25 @@ class ArtifactStoreTest {
     assertThat(store.size(kept.artifact().key())).isPositive();
     assertThat(registry.artifactKeys()).isEqualTo(Set.of(kept.artifact().key()));
   }
+
+  @Test
+  void aRegistrationThatFindsItsBytesAlreadyStoredHoldsThemFromTheSweepUntilItsVersionIsWritten() throws Exception {
+    Path file = Files.writeString(files.resolve("m.onnx"), "bytes a deleted version left, unreferenced");
+    ArtifactStore.StoredArtifact old = store.put(file); // no version names it: the sweep may remove it
+    Instant later = Instant.now().plusSeconds(1); // the copy is older than the grace
+
+    try (ArtifactStore.Held held = store.putHeld(file, ArtifactStore.sha256(file))) {
+      assertThat(held.stored().key()).as("found stored: nothing uploaded").isEqualTo(old.key());
+      ArtifactStore.Swept during = store.sweep(registry::artifactKeys, later, later);
+      assertThat(during.objects()).as("held by the registration in flight").doesNotContain(old.key());
+      assertThat(store.size(old.key())).isEqualTo(Files.size(file));
+    }
+    assertThat(store.sweep(registry::artifactKeys, later, later).objects()).as("released: unreferenced again")
+        .containsExactly(old.key());
+
+    ModelVersion v = registry.register("m", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), file, null);
+    assertThat(store.sweep(registry::artifactKeys, Instant.now().plusSeconds(1), later).objects())
+        .as("a registered version's artifact is referenced, and the registration released its hold").isEmpty();
+    assertThat(store.size(v.artifact().key())).isEqualTo(Files.size(file));
+  }
 }

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 public final class AwsClients implements AutoCloseable {
   private final AwsSettings settings;
   private final SdkHttpClient http;
+  private volatile SdkHttpClient standInS3Http;
   private volatile DynamoDbClient dynamoDb;
   private volatile S3Client s3;
 
@@ -35,6 +36,9 @@ public final class AwsClients implements AutoCloseable {
         .socketTimeout(Duration.ofSeconds(30))
         .build();
   }
+
+  /** How long the S3 client waits in silence for an S3 stand-in's answer (see {@link #s3()}). */
+  static final Duration STAND_IN_S3_SOCKET_TIMEOUT = Duration.ofMinutes(15);
 
   public AwsSettings settings() {
     return settings;
@@ -75,6 +79,14 @@ public final class AwsClients implements AutoCloseable {
           if (settings.s3Endpoint() != null) {
             // Local S3 stand-ins serve buckets by path, not by virtual host.
             b.endpointOverride(settings.s3Endpoint()).forcePathStyle(true);
+            // S3 answers a CompleteMultipartUpload at once and keeps the connection alive with whitespace while it
+            // assembles the object; a stand-in (s3proxy) answers only once it has copied every part, which for
+            // gigabytes on a loaded disk takes longer than 30 s of silence.
+            standInS3Http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(STAND_IN_S3_SOCKET_TIMEOUT)
+                .build();
+            b.httpClient(standInS3Http);
           }
           s3 = b.build();
         }
@@ -126,6 +138,9 @@ public final class AwsClients implements AutoCloseable {
     }
     if (s3 != null) {
       s3.close();
+    }
+    if (standInS3Http != null) {
+      standInS3Http.close();
     }
     http.close();
   }

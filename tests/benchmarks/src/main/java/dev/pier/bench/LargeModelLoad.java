@@ -4,6 +4,7 @@ import dev.pier.kernel.tensor.Datatype;
 import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.ModelVersion;
 import dev.pier.registry.NewVersion;
+import dev.pier.engine.tensorflow.TensorFlowEngine;
 import dev.pier.engine.torch.TorchEngine;
 import dev.pier.kernel.tensor.Signature;
 import dev.pier.kernel.tensor.TensorSpec;
@@ -32,7 +33,10 @@ import java.util.Map;
  * {@code dev.pier.engine.torch.PaddedTorchScript}): registered with the fixture's signature, checked by the engine as
  * registration checks it, and asked the fixture's first row.
  *
- * <p>Usage: {@code LargeModelLoad MODEL.onnx|MODEL.zip|MODEL.pt}
+ * <p>A {@code .savedmodel.zip} is a TensorFlow SavedModel (the iris fixture's computation with padding variables,
+ * {@code dev.pier.engine.tensorflow.PaddedSavedModel}): its signature is its own; asked the same first row.
+ *
+ * <p>Usage: {@code LargeModelLoad MODEL.onnx|MODEL.zip|MODEL.pt|MODEL.savedmodel.zip}
  */
 public final class LargeModelLoad {
   /** The iris TorchScript fixture's signature (tests/fixtures/models/iris-torch.reference.json). */
@@ -45,11 +49,14 @@ public final class LargeModelLoad {
     Path artifact = Path.of(args[0]);
     long bytes = Files.size(artifact);
     boolean torch = artifact.getFileName().toString().endsWith(".pt");
-    Framework framework = torch ? Framework.PYTORCH : Framework.ONNX;
-    InferenceEngine engine = torch ? new TorchEngine(EngineSettings.singleThreaded()) : new OnnxEngine(1);
-    Signature declared = torch ? IRIS_TORCH : null;
+    boolean tensorflow = artifact.getFileName().toString().endsWith(".savedmodel.zip");
+    Framework framework = torch ? Framework.PYTORCH : tensorflow ? Framework.TENSORFLOW : Framework.ONNX;
+    InferenceEngine engine = torch ? new TorchEngine(EngineSettings.singleThreaded())
+        : tensorflow ? new TensorFlowEngine(EngineSettings.singleThreaded()) : new OnnxEngine(1);
+    Signature declared = torch ? IRIS_TORCH : null; // a SavedModel carries its signature
+    boolean iris = torch || tensorflow;
     int n = 16384;
-    Tensor input = torch ? new Tensor("input", Datatype.FP32, new long[] {1, 4}, new float[] {5.1f, 3.5f, 1.4f, 0.2f})
+    Tensor input = iris ? new Tensor("input", Datatype.FP32, new long[] {1, 4}, new float[] {5.1f, 3.5f, 1.4f, 0.2f})
         : new Tensor("x", Datatype.FP32, new long[] {1, n}, new float[n]);
     try (RuntimeFixture fixture = new RuntimeFixture(List.of(engine),
         dev.pier.runtime.ModelCache.defaultBudgetBytes())) {
@@ -67,14 +74,16 @@ public final class LargeModelLoad {
       long inferred = System.nanoTime();
       fixture.predictions.infer("large", "1", new InferenceRequest(null, List.of(input), List.of()));
       long second = System.nanoTime();
+      Tensor shown = iris ? out.outputs().stream().filter(t -> t.name().equals("probabilities")).findFirst()
+          .orElseThrow() : out.outputs().get(0);
       System.out.printf("artifact:          %s, %.2f GB (sha256 %s...)%n", artifact.getFileName(), bytes / 1e9,
           v.artifact().sha256().substring(0, 12));
       System.out.printf("register (hash + upload to the S3 stand-in): %.1f s%n", (registered - checked) / 1e9);
       System.out.printf("load (ranged download + SHA-256 + unpack + session + warm-up): %.1f s, ready=%s%n",
           (loaded - registered) / 1e9, ready);
       System.out.printf("first inference:   %.1f ms, output shape %s%s%n", (inferred - loaded) / 1e6,
-          java.util.Arrays.toString(out.outputs().get(0).shape()), torch ? ", probabilities "
-              + java.util.Arrays.toString((float[]) out.outputs().get(0).data()) : "");
+          java.util.Arrays.toString(shown.shape()), iris ? ", probabilities "
+              + java.util.Arrays.toString((float[]) shown.data()) : "");
       System.out.printf("second inference:  %.1f ms (no reload)%n", (second - inferred) / 1e6);
       System.out.printf("model cache budget: %d MiB%n", dev.pier.runtime.ModelCache.defaultBudgetBytes() >> 20);
       System.out.printf("max heap:          %d MiB%n", Runtime.getRuntime().maxMemory() >> 20);

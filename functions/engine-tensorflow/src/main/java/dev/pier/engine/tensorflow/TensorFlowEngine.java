@@ -43,6 +43,26 @@ public final class TensorFlowEngine implements InferenceEngine {
   private final EngineSettings settings;
   private final long maxUnpackedBytes;
 
+  static {
+    allowNativeMemoryBeyondTheHeap();
+  }
+
+  /**
+   * TensorFlow Java allocates through JavaCPP, which throws {@code OutOfMemoryError: Physical memory usage is too
+   * high} once the process's resident memory passes {@code org.bytedeco.javacpp.maxPhysicalBytes}, by default four
+   * times the heap limit: 2 GiB under {@code -Xmx512m}, so a 3 GB SavedModel restored fine and then failed its first
+   * run. A model's weights live outside the heap by design, and the model cache checks every load against the
+   * machine's available memory, so that limit is lifted (0) unless it is set. Call before any TensorFlow class is
+   * used: JavaCPP reads it once.
+   */
+  public static void allowNativeMemoryBeyondTheHeap() {
+    if (System.getProperty(MAX_PHYSICAL_BYTES) == null) {
+      System.setProperty(MAX_PHYSICAL_BYTES, "0");
+    }
+  }
+
+  static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
+
   public TensorFlowEngine(EngineSettings settings) {
     this.settings = settings;
     this.maxUnpackedBytes = settings.maxUnpackedBytes(MAX_UNPACKED_BYTES);
