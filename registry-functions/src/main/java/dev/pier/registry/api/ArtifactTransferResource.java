@@ -136,7 +136,7 @@ public class ArtifactTransferResource {
     s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(ref[1])
         .multipartUpload(m -> m.parts(parts)));
     java.nio.file.Path file = null;
-    try {
+    try (UploadDirectory.InFlight held = uploads.begin()) { // its copy outlives the sweep's grace if need be
       // in the uploads directory, which is emptied at start: a copy left by a killed process does not stay
       file = Files.createTempFile(uploads.path(), "pier-upload", ".bin");
       Files.delete(file);

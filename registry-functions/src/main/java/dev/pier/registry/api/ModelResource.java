@@ -45,12 +45,15 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class ModelResource {
+  private final UploadDirectory uploads;
   private final ModelRegistry registry;
   private final ServingChecks serving;
   private final CallerIdentity caller;
   private final Instance<AliasGate> gates;
 
-  public ModelResource(ModelRegistry registry, ServingChecks serving, CallerIdentity caller, Instance<AliasGate> gates) {
+  public ModelResource(ModelRegistry registry, ServingChecks serving, CallerIdentity caller, Instance<AliasGate> gates,
+      UploadDirectory uploads) {
+    this.uploads = uploads;
     this.registry = registry;
     this.serving = serving;
     this.caller = caller;
@@ -112,12 +115,14 @@ public class ModelResource {
       }).orElse(null);
     }
     NewVersion request = VersionMetadata.parse(metadata, serving);
-    // before any engine opens the bytes
-    registry.versions().checkSignature(artifact.uploadedFile(), request.metadata().properties());
-    request = request.withSignature(serving.check(request.framework(), artifact.uploadedFile(),
-        request.signature()));
-    ModelVersion version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey,
-        caller.principal());
+    ModelVersion version;
+    try (UploadDirectory.InFlight held = uploads.begin()) { // its files outlive the sweep's grace if need be
+      // before any engine opens the bytes
+      registry.versions().checkSignature(artifact.uploadedFile(), request.metadata().properties());
+      request = request.withSignature(serving.check(request.framework(), artifact.uploadedFile(),
+          request.signature()));
+      version = registry.register(model, request, artifact.uploadedFile(), idempotencyKey, caller.principal());
+    }
     return Response.created(URI.create("/api/v1/models/" + model + "/versions/" + version.version()))
         .entity(versionJson(version)).type(MediaType.APPLICATION_JSON_TYPE).build();
   }

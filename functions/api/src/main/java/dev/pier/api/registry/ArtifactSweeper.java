@@ -36,6 +36,9 @@ public class ArtifactSweeper {
   private final boolean local;
   private final Path uploads;
   private PeriodicSweep timer;
+  /** Start times of the registrations in flight (several may start in the same instant: counted). */
+  private final java.util.concurrent.ConcurrentSkipListMap<Instant, Integer> inFlight =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
 
   public ArtifactSweeper(PierConfig pier, ModelRegistry registry, ArtifactsConfig config,
       @ConfigProperty(name = "quarkus.http.body.uploads-directory") String uploadsDirectory) {
@@ -68,10 +71,36 @@ public class ArtifactSweeper {
     }
   }
 
+  /**
+   * A registration in flight until closed: temporary uploads touched less than {@code pier.artifacts.sweep-grace}
+   * before the oldest one in flight began are kept (its body was written up to its start; what it writes later is
+   * newer still), so a registration that outlasts the grace never loses its files; stale ones go once it ends.
+   */
+  public dev.pier.registry.api.UploadDirectory.InFlight begin() {
+    return begin(Instant.now());
+  }
+
+  dev.pier.registry.api.UploadDirectory.InFlight begin(Instant started) {
+    inFlight.merge(started, 1, Integer::sum);
+    boolean[] closed = new boolean[1];
+    return () -> {
+      synchronized (closed) {
+        if (!closed[0]) {
+          closed[0] = true;
+          inFlight.computeIfPresent(started, (k, n) -> n == 1 ? null : n - 1);
+        }
+      }
+    };
+  }
+
   /** One sweep now. */
   public Swept sweep() {
-    Instant now = Instant.now();
-    int files = removeUploads(now.minus(config.sweepGrace()));
+    return sweep(Instant.now());
+  }
+
+  Swept sweep(Instant now) {
+    Instant oldest = firstInFlight(now);
+    int files = removeUploads(oldest.minus(config.sweepGrace()));
     ArtifactStore.Swept stored = local
         ? registry.artifacts().sweep(registry::artifactKeys, now.minus(config.sweepGrace()),
             now.minus(config.abortIncompleteUploadsAfter()))
@@ -84,6 +113,14 @@ public class ArtifactSweeper {
     return new Swept(files, stored);
   }
 
+
+  private Instant firstInFlight(Instant otherwise) {
+    try {
+      return inFlight.firstKey();
+    } catch (java.util.NoSuchElementException ended) { // the last one ended meanwhile
+      return otherwise;
+    }
+  }
 
   /** Removes entries of the uploads directory last modified before {@code before}. */
   private int removeUploads(Instant before) {

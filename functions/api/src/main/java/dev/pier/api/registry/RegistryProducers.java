@@ -36,7 +36,17 @@ public class RegistryProducers {
   @Produces
   @Singleton
   UploadDirectory uploads(ArtifactSweeper sweeper) {
-    return sweeper::uploads;
+    return new UploadDirectory() {
+      @Override
+      public java.nio.file.Path path() {
+        return sweeper.uploads();
+      }
+
+      @Override
+      public InFlight begin() {
+        return sweeper.begin();
+      }
+    };
   }
 
   /** Registration's checks answered by this build's engines (the model cache) and the runtime's pipeline parser. */
