@@ -202,8 +202,8 @@ class SparkBatchJobTest {
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
         "s3://batch/elsewhere/", null, null, null, "spark", null, "append")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
-        .hasMessage("mode (append) applies to table outputs (glue://database.table); an s3:// output is a new folder"
-            + " of the job's own");
+        .hasMessage("mode (append) applies to table outputs (glue://database.table, bigquery://project.dataset.table);"
+            + " an s3:// output is a new folder of the job's own");
     assertThat(table.list()).hasSize(before);
   }
 
