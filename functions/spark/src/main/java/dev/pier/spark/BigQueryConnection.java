@@ -82,14 +82,22 @@ record BigQueryConnection(String restEndpoint, String writeEndpoint, String cred
       if (credentials == null) {
         return GoogleCredentials.getApplicationDefault().createScoped(SCOPES);
       }
-      try (InputStream in = credentials.startsWith("s3://")
-          ? new ByteArrayInputStream(s3.apply(S3Uri.parse(credentials, "PIER_BIGQUERY_CREDENTIALS")))
+      try (InputStream in = credentials.startsWith("s3://") ? new ByteArrayInputStream(read(s3))
           : Files.newInputStream(Path.of(credentials))) {
         return GoogleCredentials.fromStream(in).createScoped(SCOPES);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read BigQuery credentials"
           + (credentials == null ? " (application default)" : " from " + credentials) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] read(Function<S3Uri, byte[]> s3) {
+    try {
+      return s3.apply(S3Uri.parse(credentials, "PIER_BIGQUERY_CREDENTIALS"));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("cannot read BigQuery credentials from " + credentials + ": "
+          + e.getMessage(), e);
     }
   }
 

@@ -113,6 +113,34 @@ class BigQueryOutputTest {
   }
 
   @Test
+  void credentialsAreAServiceAccountKeyReadFromS3AndAMissingOneIsNamed() throws Exception {
+    var keys = java.security.KeyPairGenerator.getInstance("RSA");
+    keys.initialize(2048);
+    String pem = "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+        .encodeToString(keys.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    var key = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("type", "service_account")
+        .put("project_id", "proj-one").put("private_key_id", "k1").put("private_key", pem)
+        .put("client_email", "pier-batch@proj-one.iam.gserviceaccount.com").put("client_id", "1")
+        .put("token_uri", "https://oauth2.googleapis.com/token");
+    clients.s3().putObject(b -> b.bucket("batch").key("keys/bq.json"),
+        software.amazon.awssdk.core.sync.RequestBody.fromString(key.toString()));
+    java.util.function.Function<S3Uri, byte[]> s3 = u -> clients.s3().getObjectAsBytes(b -> b.bucket(u.bucket())
+        .key(u.key())).asByteArray();
+
+    var options = new BigQueryConnection(bq.restEndpoint(), bq.writeEndpoint(), "s3://batch/keys/bq.json")
+        .tables("proj-one", s3).getOptions();
+    assertThat(options.getCredentials()).isInstanceOfSatisfying(
+        com.google.auth.oauth2.ServiceAccountCredentials.class, c -> {
+          assertThat(c.getClientEmail()).isEqualTo("pier-batch@proj-one.iam.gserviceaccount.com");
+          assertThat(c.getScopes()).containsExactly("https://www.googleapis.com/auth/bigquery");
+        });
+    assertThat(options.getProjectId()).isEqualTo("proj-one");
+    assertThatThrownBy(() -> new BigQueryConnection(bq.restEndpoint(), bq.writeEndpoint(), "s3://batch/keys/none.json")
+        .tables("proj-one", s3)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("cannot read BigQuery credentials from s3://batch/keys/none.json: ");
+  }
+
+  @Test
   void columnsBigQueryCannotHoldAreRefusedNamingThem() {
     assertThatThrownBy(() -> BigQuerySchema.of(new StructType().add("id", DataTypes.LongType)
         .add("extra", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))))

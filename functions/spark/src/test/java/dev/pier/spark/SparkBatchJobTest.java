@@ -83,8 +83,9 @@ class SparkBatchJobTest {
     predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5),
         Duration.ofMinutes(1)), new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
         List.of(new OnnxEngine(1))));
-    Path target = Path.of("target");
+    Path target = Path.of(System.getProperty("pier.spark.build", "target")); // target/spark4 with -Pspark4
     classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
+        + target.resolve("test-classes").toAbsolutePath() + java.io.File.pathSeparator // Spark 4: SingleThreadModel
         + LocalSparkLauncher.classpathFrom(target.resolve("spark-classpath.txt"));
     // small partitions (64 KB of input each), so that a job of a few hundred KB has several to resume from
     childEnv = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
@@ -201,10 +202,10 @@ class SparkBatchJobTest {
       throws Exception {
     bigQuery.datasets.add("proj-one.scores");
     StringBuilder rows = new StringBuilder();
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 3000; i++) { // about 110 KB: two partitions of 64 KB, two chunks, two write streams
       rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
     }
-    rows.append("{\"id\":300,\"input\":[5.1,3.5]}\n");
+    rows.append("{\"id\":3000,\"input\":[5.1,3.5]}\n");
     clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
     BatchJob done = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
         "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
@@ -212,17 +213,18 @@ class SparkBatchJobTest {
         ? Files.readString(dir.resolve("logs/" + done.id() + ".log")) : "no log").isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.tableUri()).isEqualTo("bigquery://proj-one.scores.iris_daily");
-    assertThat(done.succeeded()).isEqualTo(300);
+    assertThat(done.succeeded()).isEqualTo(3000);
     assertThat(done.failed()).isEqualTo(1);
+    assertThat(done.plan().chunks()).isGreaterThan(1);
 
     // every row once, with its job id and date, the model's outputs as the pipeline answers them (FP32 widened)
     List<Map<String, Object>> table = bigQuery.rows.get("proj-one.scores.iris_daily");
-    assertThat(table).hasSize(301);
-    assertThat(table.stream().map(r -> r.get("id")).sorted().toList())
-        .isEqualTo(java.util.stream.LongStream.range(0, 301).boxed().toList());
+    assertThat(table).hasSize(3001);
+    assertThat(table.stream().map(r -> (Long) r.get("id")).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.range(0, 3001).boxed().toList());
     String date = java.time.LocalDate.ofInstant(done.createdAt(), java.time.ZoneOffset.UTC).toString();
     assertThat(table).allMatch(r -> r.get("job_id").equals(done.id()) && r.get("date").toString().equals(date));
-    Map<String, Object> bad = table.stream().filter(r -> r.get("id").equals(300L)).findFirst().orElseThrow();
+    Map<String, Object> bad = table.stream().filter(r -> r.get("id").equals(3000L)).findFirst().orElseThrow();
     assertThat(bad.get("pier_error")).isEqualTo("column 'input' has 2 values, input 'input' takes 4");
     for (Map<String, Object> r : table) {
       if (r.get("pier_error") != null) {
@@ -273,7 +275,7 @@ class SparkBatchJobTest {
     assertThat(other.error()).startsWith("table bigquery://proj-one.scores.iris_daily exists with columns [id INT64")
         .endsWith("which mode append cannot add to it");
     assertThat(refused.done() + other.done()).isZero();
-    assertThat(table).hasSize(301);
+    assertThat(table).hasSize(3001);
   }
 
   @Test
