@@ -279,6 +279,44 @@ class SparkBatchJobTest {
   }
 
   @Test
+  void aBigQueryJobKilledWithSigkillMidwayResumesAndHoldsEveryRowExactlyOnce() throws Exception {
+    bigQuery.datasets.add("proj-one.resumed");
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 12_000; i++) {
+      rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
+    }
+    clients.s3().putObject(b -> b.bucket("batch").key("in/bq-resume.jsonl"), RequestBody.fromString(rows.toString()));
+    JobsTable.createIfMissing(clients.dynamoDb(), "jobs-of-a-killed-server");
+    BatchJob job = server(new JobsTable(clients.dynamoDb(), "jobs-of-a-killed-server")).submit(
+        new BatchJobs.Submission("iris", "1", "s3://batch/in/bq-resume.jsonl", "bigquery://proj-one.resumed.iris",
+            null, null, null, "spark"));
+    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    while (table.require(job.id()).done() == 0 && !table.require(job.id()).state().isFinal()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    ProcessHandle child = ProcessHandle.current().descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("dev.pier.spark.SparkBatchJob " + job.id()))
+        .findFirst().orElseThrow();
+    child.destroyForcibly(); // SIGKILL: a wave's streams may be committed, appended or open but not recorded
+    child.onExit().get();
+    BatchJob killed = table.require(job.id());
+    assertThat(killed.state()).isEqualTo(JobState.RUNNING);
+    assertThat(killed.done()).isBetween(1L, 11_999L);
+
+    server(table).resumeUnfinished();
+    BatchJob resumed = awaitFinal(job.id());
+    assertThat(resumed.error()).as(Files.readString(dir.resolve("logs/" + job.id() + ".log"))).isNull();
+    assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(resumed.succeeded()).isEqualTo(12_000);
+    List<Map<String, Object>> rowsInTable = bigQuery.rows.get("proj-one.resumed.iris");
+    assertThat(rowsInTable.stream().map(r -> (Long) r.get("id")).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.range(0, 12_000).boxed().toList()); // each once
+    assertThat(bigQuery.streams.values().stream().filter(st -> st.committed != null
+        && st.table.equals("proj-one.resumed.iris"))).hasSize(resumed.plan().chunks());
+  }
+
+  @Test
   void aBigQueryOutputIsRefusedAsA400WhenMalformedOrForTheLambdaPath() {
     clients.s3().putObject(b -> b.bucket("batch").key("in/bq400.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
