@@ -23,6 +23,11 @@ import software.constructs.Construct;
 final class SparkEngine extends Construct {
   /** Where the connector's jar is uploaded, in the artifacts bucket. */
   static final String CONNECTOR_KEY = "spark/pier-spark.jar";
+  /**
+   * Where jobs with a {@code bigquery://} output read Google's credentials: a service account key or a workload
+   * identity federation configuration (JSON), uploaded by the operator; a job without it fails naming it.
+   */
+  static final String BIGQUERY_CREDENTIALS_KEY = "spark/bigquery-credentials.json";
   /** The release the application runs: Spark 3.5. */
   static final String RELEASE = "emr-7.9.0";
 
@@ -52,7 +57,8 @@ final class SparkEngine extends Construct {
         PolicyStatement.Builder.create().sid("ReadArtifactsAndConnector")
             .actions(List.of("s3:GetObject"))
             .resources(List.of(data.artifacts().arnForObjects(DataStack.ARTIFACTS_PREFIX + "*"),
-                data.artifacts().arnForObjects(CONNECTOR_KEY)))
+                data.artifacts().arnForObjects(CONNECTOR_KEY),
+                data.artifacts().arnForObjects(BIGQUERY_CREDENTIALS_KEY)))
             .build(),
         PolicyStatement.Builder.create().sid("ReadRegistry")
             .actions(List.of("dynamodb:GetItem", "dynamodb:Query"))
@@ -97,7 +103,9 @@ final class SparkEngine extends Construct {
   Map<String, String> environment() {
     return Map.of("PIER_BATCH_SPARK_APPLICATION_ID", application.getAttrApplicationId(),
         "PIER_BATCH_SPARK_JOB_ROLE_ARN", jobRole.getRoleArn(),
-        "PIER_BATCH_SPARK_CONNECTOR_JAR", "s3://" + data.artifacts().getBucketName() + "/" + CONNECTOR_KEY);
+        "PIER_BATCH_SPARK_CONNECTOR_JAR", "s3://" + data.artifacts().getBucketName() + "/" + CONNECTOR_KEY,
+        "PIER_BATCH_SPARK_BIGQUERY_CREDENTIALS",
+        "s3://" + data.artifacts().getBucketName() + "/" + BIGQUERY_CREDENTIALS_KEY);
   }
 
   /** The control plane's rights: start, watch and cancel the application's runs, passing the job role to them. */

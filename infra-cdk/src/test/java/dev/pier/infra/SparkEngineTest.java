@@ -38,7 +38,7 @@ class SparkEngineTest {
     String policy = api.findResources("AWS::IAM::Policy").values().stream()
         .map(Object::toString).filter(p -> p.contains("ReadArtifactsAndConnector")).findFirst().orElseThrow();
     assertThat(policy).contains("RecordJobProgress", "ReadBatchInputs", "WriteBatchOutputs", "GlueTables",
-        "artifacts/sha256/*", "spark/pier-spark.jar", "outputs/*", "tables/*")
+        "artifacts/sha256/*", "spark/pier-spark.jar", "spark/bigquery-credentials.json", "outputs/*", "tables/*")
         .doesNotContain("Resource=*", "s3:*", "dynamodb:*", "glue:*", "dynamodb:DeleteItem", "glue:DeleteTable");
   }
 
@@ -49,7 +49,8 @@ class SparkEngineTest {
         "Environment", Map.of("Variables", Match.objectLike(Map.of(
             "PIER_BATCH_SPARK_APPLICATION_ID", Match.anyValue(),
             "PIER_BATCH_SPARK_JOB_ROLE_ARN", Match.anyValue(),
-            "PIER_BATCH_SPARK_CONNECTOR_JAR", Match.anyValue())))));
+            "PIER_BATCH_SPARK_CONNECTOR_JAR", Match.anyValue(),
+            "PIER_BATCH_SPARK_BIGQUERY_CREDENTIALS", Match.anyValue())))));
     String policy = api.findResources("AWS::IAM::Policy").values().stream()
         .map(Object::toString).filter(p -> p.contains("RunSparkJobs")).findFirst().orElseThrow();
     assertThat(policy).contains("emr-serverless:StartJobRun", "emr-serverless:GetJobRun",

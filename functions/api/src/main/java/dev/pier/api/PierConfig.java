@@ -363,6 +363,13 @@ public interface PierConfig {
 
       /** AWS mode: the connector's jar in S3 ({@code s3://…/pier-spark.jar}, with its dependencies but Spark). */
       Optional<String> connectorJar();
+
+      /**
+       * AWS mode: the service account key ({@code s3://…} JSON, readable by the job role) with which jobs write
+       * {@code bigquery://} outputs; passed to the job run as {@code PIER_BIGQUERY_CREDENTIALS}. Unset: Google's
+       * application default credentials.
+       */
+      Optional<String> bigqueryCredentials();
     }
   }
 

@@ -16,7 +16,8 @@ import java.time.Instant;
  *     features are then looked up as of that moment in the offline store ({@code "point_in_time": true}); null: the
  *     online store's current values
  * @param engine what runs it: the Lambda path or Spark
- * @param table the Glue Data Catalog table ({@code db.table}) its results are registered in, or null
+ * @param table the table its results are written to, or null: a Glue Data Catalog table as {@code db.table}, a
+ *     BigQuery table as {@code bigquery://project.dataset.table} ({@link #tableUri()} names either with its scheme)
  * @param unitColumn the rows' field holding each row's unit, for a job scored under the experiment running on its
  *     alias (each row scored by its unit's arm, see {@link ExperimentArms}); null: every row by {@code version}
  */
@@ -67,6 +68,19 @@ public record BatchJob(
    * @param rowsPerSecond the scoring throughput the sizes were derived from; 0 for {@code default}
    */
   public record Plan(int chunks, int chunkRows, int concurrency, String basis, double rowsPerSecond) {}
+
+  /** The table output as the job was submitted with it ({@code glue://db.table}, {@code bigquery://p.d.t}), or null. */
+  public String tableUri() {
+    return table == null ? null : table.startsWith(BIGQUERY) ? table : "glue://" + table;
+  }
+
+  /** Whether its results go to a BigQuery table ({@code bigquery://project.dataset.table}). */
+  public boolean bigQuery() {
+    return table != null && table.startsWith(BIGQUERY);
+  }
+
+  /** The scheme of a BigQuery table output, as {@link #table} holds it. */
+  public static final String BIGQUERY = "bigquery://";
 
   /** Rows finished so far (scored or failed). */
   public long done() {

@@ -116,11 +116,14 @@ public final class BatchJobs {
         throw PierException.badRequest("glue:// outputs are written by engine spark; the Lambda path writes s3://");
       }
       output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
+    } else if (output != null && output.startsWith(BatchJob.BIGQUERY)) {
+      table = bigQueryTable(output.substring(BatchJob.BIGQUERY.length()), engine);
+      output = null; // manifest and errors under the batch bucket; the rows in BigQuery
     }
     TableMode mode = TableMode.parse(s.mode());
     if (s.mode() != null && table == null) {
-      throw PierException.badRequest("mode (" + s.mode() + ") applies to table outputs (glue://database.table); an"
-          + " s3:// output is a new folder of the job's own");
+      throw PierException.badRequest("mode (" + s.mode() + ") applies to table outputs (glue://database.table,"
+          + " bigquery://project.dataset.table); an s3:// output is a new folder of the job's own");
     }
     ModelVersion version = predictions.resolve(s.model(), reference); // 404 for unknown models, versions, aliases
     if (s.featuresAsOf() != null) {
@@ -142,6 +145,25 @@ public final class BatchJobs {
     jobs.create(job);
     launcher.launch(job);
     return job;
+  }
+
+  /**
+   * A {@code bigquery://project.dataset.table} output (given without its scheme), checked as BigQuery names them: a
+   * project id of 6–30 lower-case letters, digits and hyphens (an optional {@code domain:} prefix), a dataset and a
+   * table of letters, digits and underscores. Written by engine spark: the Lambda zip does not carry Google's client.
+   */
+  private static String bigQueryTable(String name, Engine engine) {
+    if (!name.matches("([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"
+        + "\\.[A-Za-z0-9_]{1,1024}\\.[A-Za-z_][A-Za-z0-9_]{0,1023}")) {
+      throw PierException.badRequest("output bigquery://" + name + " must name a table as"
+          + " bigquery://project.dataset.table (a project id of 6 to 30 lower-case letters, digits and hyphens; dataset"
+          + " and table of letters, digits and underscores)");
+    }
+    if (engine != Engine.SPARK) {
+      throw PierException.badRequest("bigquery:// outputs are written by engine spark (\"engine\": \"spark\");"
+          + " the Lambda path writes s3://");
+    }
+    return BatchJob.BIGQUERY + name;
   }
 
   /**

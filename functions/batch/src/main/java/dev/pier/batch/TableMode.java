@@ -4,10 +4,12 @@ import dev.pier.kernel.PierException;
 import java.util.Locale;
 
 /**
- * What a job whose output is a table ({@code glue://db.table}) does when the table exists, as Spark's save modes:
+ * What a job whose output is a table ({@code glue://db.table}, {@code bigquery://project.dataset.table}) does when the
+ * table exists, as Spark's save modes:
  * {@link #ERROR_IF_EXISTS} (the default) refuses it; {@link #APPEND} adds the job's partition to a table with the same
  * columns (another schema is refused); {@link #OVERWRITE} replaces the table's columns and its other jobs' partitions
- * (their files included) once the job's own partition is written. Every refusal comes before any row is scored.
+ * (their files included) once the job's own partition is written — a BigQuery table is deleted and recreated when the
+ * job starts instead. Every refusal comes before any row is scored.
  */
 public enum TableMode {
   ERROR_IF_EXISTS,

@@ -100,8 +100,18 @@ public final class SparkBatchJob {
     };
     PierSpark.Job plan = PierSpark.plan(df.schema(), job.model() + "/" + job.version(), options);
     GlueTables glue = null;
+    BigQueryOutput bigQuery = null;
     S3Uri resultsUri = job.output().resolve("results/");
-    if (job.table() != null) { // before anything is scored: a table with other columns refuses the job
+    String date = LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC).toString();
+    if (job.bigQuery()) { // before anything is scored: columns BigQuery cannot hold, or a table that refuses them
+      BigQueryTarget target = BigQueryTarget.parse(job.table());
+      BigQuerySchema schema = BigQuerySchema.of(plan.schema());
+      BigQueryConnection connection = BigQueryConnection.fromEnvironment(System.getenv());
+      new BigQueryTables(connection.tables(target.project(), bytes(s3))).ensure(target, schema, job.tableMode(),
+          job.id());
+      S3Uri markers = job.output().resolve("bigquery/");
+      bigQuery = new BigQueryOutput(connection, target, schema, markers.bucket(), markers.key(), job.id(), date);
+    } else if (job.table() != null) { // before anything is scored: a table with other columns refuses the job
       String[] parts = job.table().split("\\.", 2);
       resultsUri = new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
       glue = new GlueTables(glue(options));
@@ -127,14 +137,13 @@ public final class SparkBatchJob {
     }
     System.out.println("pier-spark: " + (partitions - pending.size()) + " of " + partitions
         + " partitions recorded before this run; scoring " + pending.size());
-    String date = LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC).toString();
     S3Uri partition = resultsUri.resolve("job_id=" + job.id() + "/date=" + date + "/");
     boolean hasId = List.of(df.columns()).contains("id");
     int wave = Math.max(1, spark.sparkContext().defaultParallelism());
     for (int from = 0; from < pending.size(); from += wave) {
       List<Integer> these = pending.subList(from, Math.min(pending.size(), from + wave));
       scoreWave(spark, s3, jobs, job, options, table, plan, df, these, hasId, partition,
-          local ? work.resolve("staging-" + from) : null);
+          local ? work.resolve("staging-" + from) : null, bigQuery);
     }
 
     if (glue != null) {
@@ -157,11 +166,13 @@ public final class SparkBatchJob {
         .put("engine", "spark").put("input", job.input().toString()).put("format", job.format().id());
     manifest.putObject("records").put("total", total).put("succeeded", now.succeeded()).put("failed", now.failed());
     ArrayNode files = manifest.putArray("results");
-    files.add(partition.toString());
-    if (job.table() != null) {
-      manifest.put("table", "glue://" + job.table());
+    if (bigQuery == null) {
+      files.add(partition.toString());
     }
-    manifest.put("results_format", InputFormat.PARQUET.id());
+    if (job.table() != null) {
+      manifest.put("table", job.tableUri());
+    }
+    manifest.put("results_format", bigQuery != null ? "bigquery" : InputFormat.PARQUET.id());
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());
     s3.putObject(b -> b.bucket(job.manifest().bucket()).key(job.manifest().key()).contentType("application/json"),
@@ -176,17 +187,24 @@ public final class SparkBatchJob {
    * lines under {@code errors/part-NNNNN.jsonl}; Spark writes the results to a staging folder ({@code localStaging},
    * or under the job's output in S3); each partition's file then goes to {@code partition} as
    * {@code part-NNNNN-c000.snappy.parquet} (Spark's name without its write's UUID), and last its chunk is recorded.
+   * With a BigQuery output each task writes its partition's rows to the table instead ({@link BigQueryChunks}: once,
+   * however often the partition is tried), and nothing is staged.
    */
   private static void scoreWave(SparkSession spark, S3Client s3, JobsTable jobs, BatchJob job, ScoringOptions options,
       String table, PierSpark.Job plan, Dataset<Row> df, List<Integer> these, boolean hasId, S3Uri partition,
-      Path localStaging) throws IOException {
+      Path localStaging, BigQueryOutput bigQuery) throws IOException {
     Dataset<Row> only = spark.createDataFrame(df.javaRDD().mapPartitionsWithIndex(
         new OnlyPartitions(java.util.Set.copyOf(these)), true), df.schema());
-    Dataset<Row> scored = plan.apply(only).persist(StorageLevel.MEMORY_AND_DISK());
     S3Uri errorParts = job.output().resolve("errors/");
+    if (bigQuery != null) {
+      record(jobs, job, plan.apply(only).mapPartitions(new PartitionCounts(options, options.errorColumn(), hasId,
+          errorParts.bucket(), errorParts.key(), bigQuery), Encoders.STRING()).collectAsList());
+      return;
+    }
+    Dataset<Row> scored = plan.apply(only).persist(StorageLevel.MEMORY_AND_DISK());
     // the first action scores (and caches) every partition of the wave; the write below reads the cache
     List<String> counts = scored.mapPartitions(new PartitionCounts(options, options.errorColumn(), hasId,
-        errorParts.bucket(), errorParts.key()), Encoders.STRING()).collectAsList();
+        errorParts.bucket(), errorParts.key(), null), Encoders.STRING()).collectAsList();
     S3Uri staging = job.output().resolve("staging/" + java.util.UUID.randomUUID() + "/");
     String target = localStaging != null ? localStaging.toString()
         : "s3://" + staging.bucket() + "/" + staging.key();
@@ -212,13 +230,27 @@ public final class SparkBatchJob {
         s3.deleteObject(b -> b.bucket(staging.bucket()).key(o.key()));
       }
     }
+    record(jobs, job, counts);
+    scored.unpersist();
+  }
+
+  /** Records each partition's chunk: its counts and scoring time (the job's progress). */
+  private static void record(JobsTable jobs, BatchJob job, List<String> counts) throws IOException {
     for (String c : counts) {
       var n = JSON.readTree(c);
       jobs.recordChunk(job.id(), n.get("partition").asInt(), new JobsTable.ChunkCounts(n.get("ok").asLong(),
           n.get("bad").asLong()), n.get("ms").asLong());
     }
-    scored.unpersist();
   }
+
+  /** Reads an S3 object (a BigQuery key named by an {@code s3://} URI). */
+  private static java.util.function.Function<S3Uri, byte[]> bytes(S3Client s3) {
+    return u -> s3.getObjectAsBytes(b -> b.bucket(u.bucket()).key(u.key())).asByteArray();
+  }
+
+  /** Where a job's rows go in BigQuery, and how its chunks are recorded ({@code markers}); shipped to executors. */
+  record BigQueryOutput(BigQueryConnection connection, BigQueryTarget target, BigQuerySchema schema,
+      String markersBucket, String markersPrefix, String jobId, String date) implements Serializable {}
 
   /** The Glue client: AWS's, or {@code AWS_ENDPOINT_URL_GLUE}'s where set (a stand-in). */
   private static software.amazon.awssdk.services.glue.GlueClient glue(ScoringOptions options) {
@@ -249,18 +281,47 @@ public final class SparkBatchJob {
   /**
    * Counts a scored partition's rows and puts its error lines ({@code {"id":…,"error":…}}) under
    * {@code errors/part-NNNNN.jsonl}; one JSON line per non-empty partition: {@code partition}, {@code ok}, {@code bad},
-   * {@code ms} (the time to score it).
+   * {@code ms} (the time to score it). With {@code bigQuery}, also writes the partition's rows to its table, unless
+   * they are there already (a retried task, a resumed job).
    */
   private record PartitionCounts(ScoringOptions options, String errorColumn, boolean hasId, String bucket,
-      String prefix) implements MapPartitionsFunction<Row, String>, Serializable {
+      String prefix, BigQueryOutput bigQuery) implements MapPartitionsFunction<Row, String>, Serializable {
     @Override
     public Iterator<String> call(Iterator<Row> rows) {
+      if (bigQuery == null) {
+        return count(rows, null);
+      }
+      var s3 = ScoringRuntime.of(options).s3();
+      try (var client = bigQuery.connection().writer(bytes(s3))) {
+        BigQueryChunks chunks = new BigQueryChunks(client, bigQuery.target(), bigQuery.schema(), s3,
+            new S3Uri(bigQuery.markersBucket(), bigQuery.markersPrefix()));
+        int partition = TaskContext.getPartitionId();
+        BigQueryChunks.Chunk chunk = chunks.committed(partition) ? null : chunks.open(partition);
+        Iterator<String> counts = count(rows, chunk == null ? null : new java.util.function.Consumer<Row>() {
+          private final LocalDate date = LocalDate.parse(bigQuery.date());
+
+          @Override
+          public void accept(Row row) {
+            chunk.add(bigQuery.schema().encode(row, bigQuery.jobId(), date));
+          }
+        });
+        if (chunk != null && counts.hasNext()) {
+          chunk.commit();
+        }
+        return counts; // a failure fails the task: Spark tries it again (a new stream), or the job is resumed
+      }
+    }
+
+    private Iterator<String> count(Iterator<Row> rows, java.util.function.Consumer<Row> sink) {
       long started = System.nanoTime();
       long ok = 0;
       long bad = 0;
       StringBuilder errors = new StringBuilder();
       while (rows.hasNext()) {
         Row row = rows.next();
+        if (sink != null) {
+          sink.accept(row);
+        }
         String error = row.getAs(errorColumn);
         if (error == null) {
           ok++;

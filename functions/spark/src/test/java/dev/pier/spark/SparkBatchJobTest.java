@@ -54,6 +54,7 @@ class SparkBatchJobTest {
   static BatchJobs jobs;
   static BatchSettings settings;
   static GlueStandIn glue;
+  static BigQueryStandIn bigQuery;
   static PredictionService predictions;
   static String classpath;
   static Map<String, String> childEnv;
@@ -62,6 +63,7 @@ class SparkBatchJobTest {
   static void start() throws Exception {
     dir = Files.createTempDirectory("pier-spark-job-test");
     glue = new GlueStandIn();
+    bigQuery = new BigQueryStandIn();
     aws = LocalAws.start(dir.resolve("data"));
     AwsSettings s = new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.accessKeyId(),
         aws.secretAccessKey());
@@ -81,8 +83,9 @@ class SparkBatchJobTest {
     predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5),
         Duration.ofMinutes(1)), new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
         List.of(new OnnxEngine(1))));
-    Path target = Path.of("target");
+    Path target = Path.of(System.getProperty("pier.spark.build", "target")); // target/spark4 with -Pspark4
     classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
+        + target.resolve("test-classes").toAbsolutePath() + java.io.File.pathSeparator // Spark 4: SingleThreadModel
         + LocalSparkLauncher.classpathFrom(target.resolve("spark-classpath.txt"));
     // small partitions (64 KB of input each), so that a job of a few hundred KB has several to resume from
     childEnv = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
@@ -91,7 +94,10 @@ class SparkBatchJobTest {
         Map.entry("AWS_SECRET_ACCESS_KEY", aws.secretAccessKey()), Map.entry("PIER_REGISTRY_TABLE", "registry"),
         Map.entry("PIER_ARTIFACTS_BUCKET", "artifacts"), Map.entry("PIER_BATCH_JOBS_TABLE", "jobs"),
         Map.entry("PIER_SPARK_MASTER", "local[2]"), Map.entry("PIER_SPARK_MAX_PARTITION_BYTES", "65536"),
-        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()));
+        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()),
+        Map.entry("PIER_BIGQUERY_ENDPOINT", bigQuery.restEndpoint()),
+        Map.entry("PIER_BIGQUERY_WRITE_ENDPOINT", bigQuery.writeEndpoint()),
+        Map.entry("PIER_BIGQUERY_CREDENTIALS", "none"));
     jobs = server(table);
   }
 
@@ -114,6 +120,7 @@ class SparkBatchJobTest {
   @AfterAll
   static void stop() {
     glue.close();
+    bigQuery.close();
     clients.close();
     aws.close();
   }
@@ -191,6 +198,142 @@ class SparkBatchJobTest {
   }
 
   @Test
+  void aBigQueryOutputHoldsEveryRowOnceWithTheModelsOutputsAndAnotherSchemaIsRefusedBeforeScoring()
+      throws Exception {
+    bigQuery.datasets.add("proj-one.scores");
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 3000; i++) { // about 110 KB: two partitions of 64 KB, two chunks, two write streams
+      rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
+    }
+    rows.append("{\"id\":3000,\"input\":[5.1,3.5]}\n");
+    clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
+    BatchJob done = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
+        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
+    assertThat(done.error()).as(Files.exists(dir.resolve("logs/" + done.id() + ".log"))
+        ? Files.readString(dir.resolve("logs/" + done.id() + ".log")) : "no log").isNull();
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.tableUri()).isEqualTo("bigquery://proj-one.scores.iris_daily");
+    assertThat(done.succeeded()).isEqualTo(3000);
+    assertThat(done.failed()).isEqualTo(1);
+    assertThat(done.plan().chunks()).isGreaterThan(1);
+
+    // every row once, with its job id and date, the model's outputs as the pipeline answers them (FP32 widened)
+    List<Map<String, Object>> table = bigQuery.rows.get("proj-one.scores.iris_daily");
+    assertThat(table).hasSize(3001);
+    assertThat(table.stream().map(r -> (Long) r.get("id")).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.range(0, 3001).boxed().toList());
+    String date = java.time.LocalDate.ofInstant(done.createdAt(), java.time.ZoneOffset.UTC).toString();
+    assertThat(table).allMatch(r -> r.get("job_id").equals(done.id()) && r.get("date").toString().equals(date));
+    Map<String, Object> bad = table.stream().filter(r -> r.get("id").equals(3000L)).findFirst().orElseThrow();
+    assertThat(bad.get("pier_error")).isEqualTo("column 'input' has 2 values, input 'input' takes 4");
+    for (Map<String, Object> r : table) {
+      if (r.get("pier_error") != null) {
+        continue;
+      }
+      @SuppressWarnings("unchecked")
+      List<Double> input = (List<Double>) r.get("input");
+      float[] features = new float[4];
+      for (int k = 0; k < 4; k++) {
+        features[k] = input.get(k).floatValue();
+      }
+      var expected = predictions.infer("iris", "1", new dev.pier.runtime.InferenceRequest("one",
+          List.of(new dev.pier.runtime.Tensor("input", dev.pier.kernel.tensor.Datatype.FP32, new long[] {1, 4},
+              features)), List.of()));
+      for (var t : expected.outputs()) {
+        Object value = r.get(t.name());
+        List<Object> actual = value instanceof List<?> l ? List.copyOf(l) : List.of(value);
+        List<Object> want = new java.util.ArrayList<>();
+        switch (t.data()) {
+          case float[] f -> { for (float x : f) want.add((double) x); }
+          case long[] l -> { for (long x : l) want.add(x); }
+          default -> throw new AssertionError("unexpected output " + t.data().getClass());
+        }
+        assertThat(actual).as("output %s of row %s", t.name(), r.get("id")).isEqualTo(want);
+      }
+    }
+    JsonNode manifest = JSON.readTree(clients.s3().getObjectAsBytes(b -> b.bucket("batch")
+        .key(done.manifest().key())).asByteArray());
+    assertThat(manifest.get("table").asText()).isEqualTo("bigquery://proj-one.scores.iris_daily");
+    assertThat(manifest.get("results_format").asText()).isEqualTo("bigquery");
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(done.output().key() + "bigquery/"))
+        .contents()).hasSize(done.plan().chunks()).allSatisfy(o -> assertThat(clients.s3().getObjectAsBytes(b -> b
+            .bucket("batch").key(o.key())).asUtf8String()).contains("\"committed\":true"));
+    assertThat(bigQuery.streams.values().stream().filter(st -> st.committed != null)).hasSize(done.plan().chunks());
+
+    // the table exists: the default mode refuses it, and append refuses another shape, both before any scoring
+    clients.s3().putObject(b -> b.bucket("batch").key("in/bq-other.jsonl"), RequestBody.fromString(
+        "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"note\":\"x\"}\n"));
+    BatchJob refused = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
+        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
+    assertThat(refused.state()).isEqualTo(JobState.FAILED);
+    assertThat(refused.error()).isEqualTo("table bigquery://proj-one.scores.iris_daily exists, and mode"
+        + " error_if_exists (the default) refuses it: \"mode\": \"append\" adds this job's rows to it,"
+        + " \"overwrite\" replaces it");
+    BatchJob other = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq-other.jsonl",
+        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark", null, "append")).id());
+    assertThat(other.state()).isEqualTo(JobState.FAILED);
+    assertThat(other.error()).startsWith("table bigquery://proj-one.scores.iris_daily exists with columns [id INT64")
+        .endsWith("which mode append cannot add to it");
+    assertThat(refused.done() + other.done()).isZero();
+    assertThat(table).hasSize(3001);
+  }
+
+  @Test
+  void aBigQueryJobKilledWithSigkillMidwayResumesAndHoldsEveryRowExactlyOnce() throws Exception {
+    bigQuery.datasets.add("proj-one.resumed");
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 12_000; i++) {
+      rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
+    }
+    clients.s3().putObject(b -> b.bucket("batch").key("in/bq-resume.jsonl"), RequestBody.fromString(rows.toString()));
+    JobsTable.createIfMissing(clients.dynamoDb(), "jobs-of-a-killed-server");
+    BatchJob job = server(new JobsTable(clients.dynamoDb(), "jobs-of-a-killed-server")).submit(
+        new BatchJobs.Submission("iris", "1", "s3://batch/in/bq-resume.jsonl", "bigquery://proj-one.resumed.iris",
+            null, null, null, "spark"));
+    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+    while (table.require(job.id()).done() == 0 && !table.require(job.id()).state().isFinal()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    ProcessHandle child = ProcessHandle.current().descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("dev.pier.spark.SparkBatchJob " + job.id()))
+        .findFirst().orElseThrow();
+    child.destroyForcibly(); // SIGKILL: a wave's streams may be committed, appended or open but not recorded
+    child.onExit().get();
+    BatchJob killed = table.require(job.id());
+    assertThat(killed.state()).isEqualTo(JobState.RUNNING);
+    assertThat(killed.done()).isBetween(1L, 11_999L);
+
+    server(table).resumeUnfinished();
+    BatchJob resumed = awaitFinal(job.id());
+    assertThat(resumed.error()).as(Files.readString(dir.resolve("logs/" + job.id() + ".log"))).isNull();
+    assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(resumed.succeeded()).isEqualTo(12_000);
+    List<Map<String, Object>> rowsInTable = bigQuery.rows.get("proj-one.resumed.iris");
+    assertThat(rowsInTable.stream().map(r -> (Long) r.get("id")).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.range(0, 12_000).boxed().toList()); // each once
+    assertThat(bigQuery.streams.values().stream().filter(st -> st.committed != null
+        && st.table.equals("proj-one.resumed.iris"))).hasSize(resumed.plan().chunks());
+  }
+
+  @Test
+  void aBigQueryOutputIsRefusedAsA400WhenMalformedOrForTheLambdaPath() {
+    clients.s3().putObject(b -> b.bucket("batch").key("in/bq400.jsonl"), RequestBody.fromString(
+        "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
+    int before = table.list().size();
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
+        "bigquery://scores.daily", null, null, null, "spark")))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessageStartingWith("output bigquery://scores.daily must name a table as bigquery://project.dataset.table");
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
+        "bigquery://proj-one.scores.daily", null, null, null, "lambda")))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessage("bigquery:// outputs are written by engine spark (\"engine\": \"spark\"); the Lambda path"
+            + " writes s3://");
+    assertThat(table.list()).hasSize(before);
+  }
+
+  @Test
   void aModeIsRefusedAsA400NamingItBeforeAnyJobIsCreated() {
     clients.s3().putObject(b -> b.bucket("batch").key("in/mode.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
@@ -202,8 +345,8 @@ class SparkBatchJobTest {
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
         "s3://batch/elsewhere/", null, null, null, "spark", null, "append")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
-        .hasMessage("mode (append) applies to table outputs (glue://database.table); an s3:// output is a new folder"
-            + " of the job's own");
+        .hasMessage("mode (append) applies to table outputs (glue://database.table, bigquery://project.dataset.table);"
+            + " an s3:// output is a new folder of the job's own");
     assertThat(table.list()).hasSize(before);
   }
 

@@ -88,7 +88,7 @@ public record BatchJobView(
         new Cost(c.total(), c.lambda(), c.stepFunctions(), c.s3(), c.dynamodb(),
             j.engine() == Engine.SPARK ? c.emrServerless() : null),
         j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf(), j.engine().id(),
-        j.table() == null ? null : "glue://" + j.table(), j.unitColumn(),
+        j.tableUri(), j.unitColumn(),
         j.tableMode() == null ? null : j.tableMode().id());
   }
 

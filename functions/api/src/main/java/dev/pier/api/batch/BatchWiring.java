@@ -132,9 +132,15 @@ public class BatchWiring {
         software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create(),
         software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build(), aws.settings().region(),
         spark.applicationId().get(), spark.jobRoleArn().get(),
-        spark.connectorJar().get(), Map.of("PIER_REGISTRY_TABLE", pier.registry().table(),
-            "PIER_ARTIFACTS_BUCKET", pier.registry().artifactsBucket(),
-            "PIER_BATCH_JOBS_TABLE", pier.batch().jobsTable()));
+        spark.connectorJar().get(), jobEnv(pier));
+  }
+
+  /** What an EMR Serverless job run reads: the registry, the jobs table, and BigQuery's credentials if set. */
+  private static Map<String, String> jobEnv(PierConfig pier) {
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PIER_REGISTRY_TABLE", pier.registry().table(),
+        "PIER_ARTIFACTS_BUCKET", pier.registry().artifactsBucket(), "PIER_BATCH_JOBS_TABLE", pier.batch().jobsTable()));
+    pier.batch().spark().bigqueryCredentials().ifPresent(c -> env.put("PIER_BIGQUERY_CREDENTIALS", c));
+    return env;
   }
 
   /** EventBridge Scheduler schedules that start the state machine; none without state machine and role. */

@@ -1,0 +1,72 @@
+"""pier_spark against a recording stand-in of PySpark's py4j JVM view (no PySpark or py4j here): checks which JVM
+calls the wrapper makes for its arguments and what it refuses in Python. Not a test of py4j or of PySpark itself:
+run with /usr/bin/python3 -m unittest discover -s functions/spark/python."""
+
+import sys
+import types
+import unittest
+
+
+class Recorder:
+    """A py4j-like JVM view: attribute chains are names, calls are recorded and return new recorders."""
+
+    def __init__(self, log, name):
+        self._log, self._name = log, name
+
+    def __getattr__(self, attr):
+        return Recorder(self._log, self._name + "." + attr)
+
+    def __call__(self, *args):
+        self._log.append((self._name, args))
+        return Recorder(self._log, "<" + self._name + ">")
+
+
+class FakeDataFrame:
+    def __init__(self, jdf, session):
+        self.jdf, self.session = jdf, session
+
+
+pyspark = types.ModuleType("pyspark")
+pyspark_sql = types.ModuleType("pyspark.sql")
+pyspark_sql.DataFrame = FakeDataFrame
+sys.modules.setdefault("pyspark", pyspark)
+sys.modules.setdefault("pyspark.sql", pyspark_sql)
+
+import pier_spark  # noqa: E402
+
+
+class ScoreTest(unittest.TestCase):
+    def frame(self):
+        log = []
+        session = types.SimpleNamespace(_jvm=Recorder(log, "jvm"))
+        return types.SimpleNamespace(sparkSession=session, _jdf="JDF"), log
+
+    def test_defaults_score_with_the_environments_options(self):
+        df, log = self.frame()
+        out = pier_spark.score(df, "fraud@production")
+        self.assertEqual([name for name, _ in log], [
+            "jvm.dev.pier.spark.ScoringOptions.fromEnvironment", "jvm.dev.pier.spark.PierSpark.score"])
+        self.assertEqual(log[1][1][0], "JDF")
+        self.assertEqual(log[1][1][1], "fraud@production")
+        self.assertEqual(log[1][1][2]._name, "<jvm.dev.pier.spark.ScoringOptions.fromEnvironment>")
+        self.assertIsInstance(out, FakeDataFrame)
+        self.assertIs(out.session, df.sparkSession)
+
+    def test_options_map_onto_the_jvm_options(self):
+        df, log = self.frame()
+        pier_spark.score(df, "fraud/3", fail_on_error=True, batch_rows=256, output_prefix="p_")
+        self.assertEqual([(name.rsplit(".", 1)[-1], args) for name, args in log[1:4]],
+                         [("withFailOnError", (True,)), ("withBatchRows", (256,)), ("withOutputPrefix", ("p_",))])
+        self.assertEqual(log[4][0], "jvm.dev.pier.spark.PierSpark.score")
+
+    def test_bad_arguments_are_refused_before_the_jvm_is_called(self):
+        df, log = self.frame()
+        with self.assertRaisesRegex(ValueError, "reference must name a version"):
+            pier_spark.score(df, "")
+        with self.assertRaisesRegex(ValueError, "batch_rows must be a positive integer, not 0"):
+            pier_spark.score(df, "fraud/3", batch_rows=0)
+        self.assertEqual(log, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
