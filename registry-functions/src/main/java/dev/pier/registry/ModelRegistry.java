@@ -38,12 +38,13 @@ public final class ModelRegistry {
     this.artifacts = artifacts;
     this.store = new RegistryStore(dynamo, table);
     this.audit = new AuditHistory(store);
-    this.models = new Models(store, audit);
+    ListingBackfill backfill = new ListingBackfill(store);
+    this.models = new Models(store, audit, backfill);
     this.versions = new Versions(store, artifacts, models, audit);
     this.aliases = new Aliases(store, models, versions, audit);
     this.reviews = new Reviews(versions, models, aliases);
     this.cards = new ModelCards(store, versions);
-    this.search = new SearchIndex(dynamo, table, store::fetchVersions);
+    this.search = new SearchIndex(dynamo, table, store::fetchVersions, backfill::ensure);
   }
 
   // --- the parts ---
