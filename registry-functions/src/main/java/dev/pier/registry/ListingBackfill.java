@@ -16,8 +16,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * The two listing orders added after data was first stored — models by last change ({@code MODEL-UPDATED} on gsi1)
- * and versions by creation ({@code IDX#CREATED}) — filled in for items written before they existed, once per table,
+ * The listing indexes added after data was first stored — models by last change ({@code MODEL-UPDATED} on gsi1),
+ * versions by creation ({@code IDX#CREATED}) and by stage ({@code IDX#STAGE#<stage>}) — filled in for items written before they existed, once per table,
  * the first time a listing needs one. A marker item ({@code IDX#META / LISTING-ORDERS-1}) records that it is done;
  * a table created by this code gets the marker at creation ({@link #markNew}), so only old tables ever pay for it.
  * Idempotent: an interrupted fill is redone by the next listing.
@@ -72,6 +72,9 @@ final class ListingBackfill {
       copy.put(SK, AttributeValue.fromS(SearchIndex.createdSortKey(Instant.parse(v.get("createdAt").s()),
           v.get(SK).s())));
       created.add(copy);
+      Map<String, AttributeValue> staged = new HashMap<>(v);
+      staged.put(PK, AttributeValue.fromS(SearchIndex.STAGE + v.get("stage").s()));
+      created.add(staged);
     }
     store.putAll(created);
   }

@@ -182,6 +182,11 @@ public final class ModelRegistry {
     return versions.all(model);
   }
 
+  /** See {@link SearchIndex#latestInStages}. */
+  public List<ModelVersion> latestVersions(String model, List<String> stages) {
+    return search.latestInStages(model, stages);
+  }
+
   public List<Alias> aliases(String model) {
     return aliases.all(model);
   }

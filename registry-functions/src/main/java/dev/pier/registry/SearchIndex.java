@@ -46,6 +46,7 @@ public final class SearchIndex {
   static final int MAX_INDEXED = 20;
   static final String VERSIONS = "IDX#VERSIONS";
   static final String CREATED = "IDX#CREATED";
+  static final String STAGE = "IDX#STAGE#";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -71,6 +72,7 @@ public final class SearchIndex {
     Map<String, Map<String, AttributeValue>> items = new LinkedHashMap<>();
     add(items, VERSIONS, suffix, copy);
     add(items, CREATED, createdSortKey(v.createdAt(), suffix), copy);
+    add(items, STAGE + v.governance().stage(), suffix, copy);
     if (v.framework() != null) {
       add(items, "IDX#FRAMEWORK#" + v.framework().id(), suffix, copy);
     }
@@ -99,6 +101,24 @@ public final class SearchIndex {
     } catch (java.io.IOException e) {
       return List.of();
     }
+  }
+
+  /**
+   * The newest version of {@code model} in each of {@code stages} that has one (MLflow's {@code latest_versions}),
+   * in version order: one single-item query per stage, however many versions the model has.
+   */
+  public List<ModelVersion> latestInStages(String model, List<String> stages) {
+    beforeCreatedOrder.run(); // the stage items are filled in with the creation order
+    List<Map<String, AttributeValue>> refs = new ArrayList<>();
+    for (String stage : stages) {
+      QueryResponse r = dynamo.query(b -> b.tableName(table).keyConditionExpression("pk = :pk AND begins_with(sk, :m)")
+          .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(STAGE + stage),
+              ":m", AttributeValue.fromS(model + "#")))
+          .scanIndexForward(false).limit(1));
+      refs.addAll(r.items());
+    }
+    refs.sort(Comparator.comparing(i -> Integer.parseInt(i.get("version").n())));
+    return fetch.apply(refs);
   }
 
   /** The versions whose lineage names {@code model} version {@code version} as a parent. */

@@ -91,6 +91,21 @@ class ListingOrdersTest extends StandInRegistry {
   }
 
   @Test
+  void theLatestVersionInEachStageFollowsTransitions() {
+    String m = model("staged");
+    for (int i = 0; i < 4; i++) {
+      reference(m, Map.of());
+    }
+    registry.reviews().transitionStage(m, 2, "Staging", false, "alice");
+    registry.reviews().transitionStage(m, 3, "Staging", false, "alice");
+    registry.reviews().transitionStage(m, 3, "Archived", false, "alice");
+    List<String> stages = List.of("None", "Staging", "Production", "Archived");
+
+    assertThat(registry.latestVersions(m, stages)).extracting(v -> v.version() + ":" + v.governance().stage())
+        .containsExactly("2:Staging", "3:Archived", "4:None");
+  }
+
+  @Test
   void aRenamedModelKeepsItsPlaceInTheListingByLastChange() {
     String m = model("before");
     String renamed = model("after");
@@ -119,9 +134,10 @@ class ListingOrdersTest extends StandInRegistry {
     old.registerReference("x", source(), "by reference", "alice");
     old.registerReference("y", source(), "by reference", "alice");
     old.registerReference("x", source(), "by reference", "alice");
-    // what the registry wrote before: neither the MODEL-UPDATED items nor IDX#CREATED
+    // what the registry wrote before: none of the MODEL-UPDATED, IDX#CREATED and IDX#STAGE# items
     for (Map<String, AttributeValue> item : clients.dynamoDb().scanPaginator(b -> b.tableName(table)).items()) {
-      if (item.get("sk").s().equals("UPDATED") || item.get("pk").s().equals("IDX#CREATED")) {
+      if (item.get("sk").s().equals("UPDATED") || item.get("pk").s().equals("IDX#CREATED")
+          || item.get("pk").s().startsWith("IDX#STAGE#")) {
         clients.dynamoDb().deleteItem(b -> b.tableName(table).key(Map.of("pk", item.get("pk"), "sk", item.get("sk"))));
       }
     }
@@ -131,6 +147,7 @@ class ListingOrdersTest extends StandInRegistry {
         .extracting(RegisteredModel::name).containsExactly("x", "y");
     assertThat(now.search(SearchFilter.parse(""), List.of("creation_timestamp ASC"), null, 10).items())
         .extracting(v -> v.model() + "/" + v.version()).containsExactly("x/1", "y/1", "x/2");
+    assertThat(now.latestVersions("x", List.of("None"))).extracting(ModelVersion::version).containsExactly(2);
     assertThat(clients.dynamoDb().getItem(b -> b.tableName(table).key(ListingBackfill.MARKER)).hasItem()).isTrue();
   }
 

@@ -228,13 +228,7 @@ public class MlflowRegistryResource {
 
   /** The highest version in each of {@code stages}. */
   private List<ModelVersion> latest(String model, List<String> stages) {
-    Map<String, ModelVersion> byStage = new HashMap<>();
-    for (ModelVersion v : registry.allVersions(model)) {
-      if (stages.contains(v.governance().stage())) {
-        byStage.merge(v.governance().stage(), v, (x, y) -> x.version() > y.version() ? x : y);
-      }
-    }
-    return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
+    return registry.latestVersions(model, stages);
   }
 
   @Operation(summary = "Set a registered model alias (MLflow)")
