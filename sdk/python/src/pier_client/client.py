@@ -300,8 +300,17 @@ class Monitors:
         """Runs the monitor now over the window that ends now; returns the run."""
         return self._http.json("POST", f"/api/v1/monitors/{_q(monitor_id)}/runs")
 
-    def runs(self, monitor_id: str) -> List[Dict[str, Any]]:
-        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs")["runs"]
+    def runs(self, monitor_id: str, page_size: int = 1000) -> List[Dict[str, Any]]:
+        """Every run summary, newest window first, read a page (``page_size``, 1-1000) at a time."""
+        out: List[Dict[str, Any]] = []
+        token: Optional[str] = None
+        while True:
+            page = self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs",
+                                   query={"max_results": str(page_size), "page_token": token})
+            out.extend(page["runs"])
+            token = page.get("next_page_token")
+            if not token:
+                return out
 
     def get_run(self, monitor_id: str, run_id: str) -> Dict[str, Any]:
         return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs/{_q(run_id)}")
