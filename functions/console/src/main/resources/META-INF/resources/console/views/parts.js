@@ -104,6 +104,26 @@ export async function serverTable(spec) {
   return wrap;
 }
 
+/**
+ * The loader of a listing route paged by the server (`max_results`, `page_token` → `next_page_token`): `get(token)`
+ * fetches one page of `path` with `params`; `rows(answer)` picks the items out of it. `first` (a page already read)
+ * is served for the first page.
+ */
+export function pages(ctx, path, params, field, first) {
+  const url = (token) => `${path}?${new URLSearchParams({ ...params, max_results: String(LIST_PAGE), ...(token ? { page_token: token } : {}) })}`;
+  return {
+    first: () => ctx.api.get(url(null)),
+    load: async (token) => {
+      const answer = token || !first ? await ctx.api.get(url(token)) : first;
+      return { rows: answer[field] || [], next: answer.next_page_token };
+    },
+    withFirst(answer) { first = answer; return this; },
+  };
+}
+
+/** Rows per page of the listings the server pages. */
+export const LIST_PAGE = 25;
+
 /** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
 export function shortTime(s) {
   const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));
