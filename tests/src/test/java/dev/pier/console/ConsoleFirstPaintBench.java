@@ -32,7 +32,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console's first paint against {@code ./pier up} holding 100,000 versions ({@code ./pier bench console}; not part
  * of {@code ./pier test}: the class name is no test's). Versions are registered through the public MLflow route
  * {@code POST /api/2.0/mlflow/model-versions/create} (a source outside S3: registered by reference, no artifact
- * bytes), one client thread per model, {@code pier.bench.versions} (100,000) over {@code pier.bench.models} (10)
+ * bytes), one client thread per model, {@code pier.bench.versions} (100,000) over {@code pier.bench.models} (20)
  * models. Then headless Debian chromium loads each view afresh ({@code driver.get}: a full navigation, as a typed URL)
  * 1 + {@code pier.bench.rounds} (5) times and reads the browser's own timings, from navigation start:
  * first contentful paint (Paint Timing), the view drawn with its data (the console's {@code pier:view-drawn} mark) and
@@ -59,7 +59,7 @@ class ConsoleFirstPaintBench {
   @Test
   void firstPaintOfTheModelsVersionAndSearchViews() throws Exception {
     int versions = Integer.getInteger("pier.bench.versions", 100_000);
-    int models = Integer.getInteger("pier.bench.models", 10);
+    int models = Integer.getInteger("pier.bench.models", 20);
     int rounds = Integer.getInteger("pier.bench.rounds", 5);
     int perModel = versions / models;
     String reuse = System.getProperty("pier.bench.data-dir", "");
