@@ -99,6 +99,19 @@ def _unpack(datatype: str, raw: bytes) -> List[Any]:
     return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
 
 
+def _all_pages(http: "_Http", path: str, field: str, query: Dict[str, Any],
+               page_size: int = 1000) -> List[Dict[str, Any]]:
+    """Every item of a listing the server pages (``max_results``, ``page_token`` -> ``next_page_token``)."""
+    out: List[Dict[str, Any]] = []
+    token: Optional[str] = None
+    while True:
+        page = http.json("GET", path, query={**query, "max_results": str(page_size), "page_token": token})
+        out.extend(page[field])
+        token = page.get("next_page_token")
+        if not token:
+            return out
+
+
 class _Http:
     def __init__(self, url: str, api_key: Optional[str], timeout: float):
         self.url = url.rstrip("/")
@@ -278,8 +291,8 @@ class Features:
     def list_views(self, q: Optional[str] = None, tag: Optional[str] = None, owner: Optional[str] = None,
                    entity: Optional[str] = None) -> List[Dict[str, Any]]:
         """Feature views matching a search (``tag`` as ``key:value``)."""
-        return self._http.json("GET", "/api/v1/feature-views",
-                               query={"q": q, "tag": tag, "owner": owner, "entity": entity})["feature_views"]
+        return _all_pages(self._http, "/api/v1/feature-views", "feature_views",
+                          {"q": q, "tag": tag, "owner": owner, "entity": entity})
 
     def view(self, name: str) -> Dict[str, Any]:
         """One view (``feature_view``) with every version (``versions``)."""
@@ -312,8 +325,9 @@ class Monitors:
         """Runs the monitor now over the window that ends now; returns the run."""
         return self._http.json("POST", f"/api/v1/monitors/{_q(monitor_id)}/runs")
 
-    def runs(self, monitor_id: str) -> List[Dict[str, Any]]:
-        return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs")["runs"]
+    def runs(self, monitor_id: str, page_size: int = 1000) -> List[Dict[str, Any]]:
+        """Every run summary, newest window first, read a page (``page_size``, 1-1000) at a time."""
+        return _all_pages(self._http, f"/api/v1/monitors/{_q(monitor_id)}/runs", "runs", {}, page_size)
 
     def get_run(self, monitor_id: str, run_id: str) -> Dict[str, Any]:
         return self._http.json("GET", f"/api/v1/monitors/{_q(monitor_id)}/runs/{_q(run_id)}")
@@ -349,8 +363,7 @@ class Experiments:
 
     def list(self, model: Optional[str] = None, state: Optional[str] = None,
              q: Optional[str] = None) -> List[Dict[str, Any]]:
-        return self._http.json("GET", "/api/v1/experiments",
-                               query={"model": model, "state": state, "q": q})["experiments"]
+        return _all_pages(self._http, "/api/v1/experiments", "experiments", {"model": model, "state": state, "q": q})
 
     def get(self, experiment_id: str) -> Dict[str, Any]:
         return self._http.json("GET", f"/api/v1/experiments/{_q(experiment_id)}")
@@ -451,8 +464,8 @@ class Training:
 
     def list(self, project: Optional[str] = None, state: Optional[str] = None,
              name: Optional[str] = None) -> List[Dict[str, Any]]:
-        return self._http.json("GET", "/api/v1/training-jobs",
-                               query={"project": project, "state": state, "name": name})["jobs"]
+        return _all_pages(self._http, "/api/v1/training-jobs", "jobs",
+                          {"project": project, "state": state, "name": name})
 
     def cancel(self, job_id: str) -> Dict[str, Any]:
         return self._http.json("POST", f"/api/v1/training-jobs/{_q(job_id)}/cancel")

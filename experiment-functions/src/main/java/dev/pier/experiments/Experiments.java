@@ -107,7 +107,43 @@ public final class Experiments {
   }
 
   /** Experiments, newest first, filtered by model, state and a case-insensitive text in name or hypothesis. */
+  /**
+   * One page of {@link #list(String, String, String)}: {@code size} after the experiment {@code pageToken} names
+   * (from the newest when null), read from the store's listing only as far as the page needs. A token this listing
+   * did not give is a 400.
+   */
+  public dev.pier.kernel.paging.Page<Experiment> list(String model, String state, String q, String pageToken,
+      dev.pier.kernel.paging.PageSize size) {
+    java.util.function.Predicate<Experiment> keep = filter(model, state, q);
+    String after = null;
+    if (pageToken != null && !pageToken.isEmpty()) {
+      try {
+        after = new String(java.util.Base64.getUrlDecoder().decode(pageToken), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException x) {
+        after = "";
+      }
+      if (!ExperimentStore.isListingKey(after)) {
+        throw PierException.badRequest("page_token is not a token this listing gave: '" + pageToken + "'");
+      }
+    }
+    ExperimentStore.ExperimentRows page = store.page(keep, after, size.value());
+    String next = page.more() ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        page.keys().getLast().getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+    return new dev.pier.kernel.paging.Page<>(page.rows(), next);
+  }
+
   public List<Experiment> list(String model, String state, String q) {
+    java.util.function.Predicate<Experiment> keep = filter(model, state, q);
+    List<Experiment> out = new ArrayList<>();
+    for (Experiment e : store.list()) {
+      if (keep.test(e)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static java.util.function.Predicate<Experiment> filter(String model, String state, String q) {
     ExperimentState wanted = null;
     if (state != null && !state.isBlank()) {
       try {
@@ -117,16 +153,13 @@ public final class Experiments {
       }
     }
     String needle = q == null ? null : q.toLowerCase(Locale.ROOT);
-    List<Experiment> out = new ArrayList<>();
-    for (Experiment e : store.list()) {
+    ExperimentState w = wanted;
+    return e -> {
       var d = e.definition();
-      if (model != null && !model.isBlank() && !d.model().equals(model)) continue;
-      if (wanted != null && e.state() != wanted) continue;
-      if (needle != null && !(d.name().toLowerCase(Locale.ROOT).contains(needle)
-          || (d.hypothesis() != null && d.hypothesis().toLowerCase(Locale.ROOT).contains(needle)))) continue;
-      out.add(e);
-    }
-    return out;
+      return (model == null || model.isBlank() || d.model().equals(model)) && (w == null || e.state() == w)
+          && (needle == null || d.name().toLowerCase(Locale.ROOT).contains(needle)
+              || (d.hypothesis() != null && d.hypothesis().toLowerCase(Locale.ROOT).contains(needle)));
+    };
   }
 
   public Experiment start(String id) {

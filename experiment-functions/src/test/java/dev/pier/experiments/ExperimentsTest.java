@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -271,6 +272,28 @@ class ExperimentsTest {
     assertThat(experiments.list("churn", null, marker)).isEmpty();
     assertThat(experiments.list(null, "stopped", marker)).isEmpty();
     assertThat(failure(() -> experiments.list(null, "sleeping", null)).status()).isEqualTo(400);
+  }
+
+  @Test
+  void theListIsPagedByTheServerNewestFirstWithItsFilters() throws Exception {
+    String marker = "paged-" + UUID.randomUUID();
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ObjectNode body = design("fraud", layer());
+      body.put("hypothesis", "finds the " + marker);
+      ids.add(experiments.create(body).id());
+      Thread.sleep(2); // distinct creation times: the listing's order is by creation
+    }
+    java.util.Collections.reverse(ids);
+    var size = new dev.pier.kernel.paging.PageSize(2);
+    var first = experiments.list(null, null, marker, null, size);
+    assertThat(first.items()).extracting(Experiment::id).containsExactly(ids.get(0), ids.get(1));
+    assertThat(first.nextPageToken()).isNotNull();
+    var second = experiments.list(null, null, marker, first.nextPageToken(), size);
+    assertThat(second.items()).extracting(Experiment::id).containsExactly(ids.get(2));
+    assertThat(second.nextPageToken()).isNull();
+    assertThat(experiments.list("churn", null, marker, null, size).items()).isEmpty();
+    assertThat(failure(() -> experiments.list(null, null, marker, "bm90LWEta2V5", size)).status()).isEqualTo(400);
   }
 
   /** An experiment on {@code model} with automatic promotion, 1,000 units per arm exposed, conversions 10% / 20%. */

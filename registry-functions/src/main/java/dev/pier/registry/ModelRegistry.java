@@ -38,12 +38,13 @@ public final class ModelRegistry {
     this.artifacts = artifacts;
     this.store = new RegistryStore(dynamo, table);
     this.audit = new AuditHistory(store);
-    this.models = new Models(store, audit);
+    ListingBackfill backfill = new ListingBackfill(store);
+    this.models = new Models(store, audit, backfill);
     this.versions = new Versions(store, artifacts, models, audit);
     this.aliases = new Aliases(store, models, versions, audit);
     this.reviews = new Reviews(versions, models, aliases);
     this.cards = new ModelCards(store, versions);
-    this.search = new SearchIndex(dynamo, table, store::fetchVersions);
+    this.search = new SearchIndex(dynamo, table, store::fetchVersions, backfill::ensure);
   }
 
   // --- the parts ---
@@ -179,6 +180,11 @@ public final class ModelRegistry {
 
   public List<ModelVersion> allVersions(String model) {
     return versions.all(model);
+  }
+
+  /** See {@link SearchIndex#latestInStages}. */
+  public List<ModelVersion> latestVersions(String model, List<String> stages) {
+    return search.latestInStages(model, stages);
   }
 
   public List<Alias> aliases(String model) {

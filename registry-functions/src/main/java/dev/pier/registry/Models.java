@@ -11,7 +11,6 @@ import static dev.pier.registry.RegistryItems.s;
 import dev.pier.kernel.PierException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +19,7 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
@@ -31,11 +31,13 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 public final class Models {
   private final RegistryStore store;
   private final AuditHistory audit;
+  private final ListingBackfill backfill;
   private volatile ApprovalPolicy defaultPolicy = ApprovalPolicy.OFF;
 
-  Models(RegistryStore store, AuditHistory audit) {
+  Models(RegistryStore store, AuditHistory audit, ListingBackfill backfill) {
     this.store = store;
     this.audit = audit;
+    this.backfill = backfill;
   }
 
   /** The policy of models that have none of their own (the platform default: off). */
@@ -99,7 +101,7 @@ public final class Models {
     Instant now = Instant.now();
     Map<String, AttributeValue> item = RegistryItems.modelItem(model, 0, now, description, tags);
     try {
-      store.transact(List.of(store.putNew(item),
+      store.transact(List.of(store.putNew(item), store.put(RegistryItems.modelUpdatedItem(model, now)),
           audit.entry(new AuditEntry(model, now, actor, "model.created", 0, null, null, model, null))));
     } catch (TransactionCanceledException e) {
       throw PierException.conflict("model '" + model + "' already exists");
@@ -149,6 +151,7 @@ public final class Models {
               ? "attribute_exists(pk) AND (revision = :r OR attribute_not_exists(revision))"
               : "revision = :r")
           .expressionAttributeValues(values)).build());
+      writes.add(store.put(RegistryItems.modelUpdatedItem(model, now)));
       if (!Objects.equals(before.approval(), after.approval())) {
         writes.add(audit.entry(new AuditEntry(model, now, actor, "policy.changed", 0, null,
             String.valueOf(before.approval()), String.valueOf(after.approval()), null)));
@@ -218,6 +221,9 @@ public final class Models {
       if (sk.equals("MODEL")) {
         copy.put("name", s(newName));
         copy.put(GSI1_SK, s(newName));
+      } else if (sk.equals("UPDATED")) {
+        copy.put("name", s(newName));
+        copy.put(GSI1_SK, s(item.get(GSI1_SK).s().substring(0, item.get(GSI1_SK).s().indexOf('#') + 1) + newName));
       } else if (item.containsKey("model")) {
         copy.put("model", s(newName));
       }
@@ -256,7 +262,10 @@ public final class Models {
 
   /**
    * Models matching a filter on {@code name} (=, LIKE, ILIKE) and {@code tags.<k>}, ordered by {@code name} (default)
-   * or {@code last_updated_timestamp}, paged. Reads the model listing (gsi1), narrowed to the name's literal prefix.
+   * or {@code last_updated_timestamp}, ASC or DESC, paged. Both orders are gsi1 partitions ({@code MODEL} by name,
+   * {@code MODEL-UPDATED} by last change), read in that order only as far as a page needs: no listing is read whole
+   * and nothing is sorted in memory. The first {@code order_by} term decides; ties (same millisecond) go by name.
+   * The by-name listing is narrowed to the name's literal prefix.
    */
   public Page<RegisteredModel> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit) {
     String prefix = null;
@@ -271,38 +280,103 @@ public final class Models {
         throw PierException.badRequest("registered models are searched by name and tags.<key> only");
       }
     }
-    String p = prefix;
-    List<RegisteredModel> all = new ArrayList<>();
-    Map<String, AttributeValue> start = null;
-    do {
+    boolean byUpdate = false;
+    boolean descending = false;
+    for (int i = 0; orderBy != null && i < orderBy.size(); i++) {
+      String[] parts = orderBy.get(i).trim().split("\\s+");
+      boolean desc = parts.length > 1 && parts[1].equalsIgnoreCase("DESC");
+      if (parts.length > 2 || (parts.length == 2 && !desc && !parts[1].equalsIgnoreCase("ASC"))) {
+        throw PierException.badRequest("invalid order_by '" + orderBy.get(i) + "': use '<field> [ASC|DESC]'");
+      }
+      boolean updated = switch (parts[0].toLowerCase(Locale.ROOT)) {
+        case "name" -> false;
+        case "last_updated_timestamp", "timestamp" -> true;
+        default -> throw PierException.badRequest("cannot order registered models by '" + parts[0] + "'");
+      };
+      if (i == 0) {
+        byUpdate = updated;
+        descending = desc;
+      }
+    }
+    if (byUpdate) {
+      backfill.ensure();
+    }
+    String partition = byUpdate ? RegistryItems.MODELS_BY_UPDATE : "MODEL";
+    String p = byUpdate ? null : prefix;
+    boolean desc = descending;
+    Map<String, AttributeValue> start = pageToken == null || pageToken.isEmpty() ? null : decodeKey(pageToken);
+    List<RegisteredModel> hits = new ArrayList<>();
+    Map<String, AttributeValue> lastHitKey = null;
+    boolean more = false;
+    while (hits.size() < limit) {
       Map<String, AttributeValue> from = start;
       QueryResponse r = store.dynamo.query(b -> b.tableName(store.table).indexName(GSI1).exclusiveStartKey(from)
+          .scanIndexForward(!desc).limit(Math.max(50, Math.min(1000, limit * 2)))
           .keyConditionExpression(p == null ? "gsi1pk = :p" : "gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-          .expressionAttributeValues(p == null ? Map.of(":p", s("MODEL")) : Map.of(":p", s("MODEL"), ":prefix", s(p))));
-      for (Map<String, AttributeValue> item : r.items()) {
-        RegisteredModel m = RegistryItems.toModel(item);
-        if (filter.clauses().stream().allMatch(c -> c.matches(c.entity() == SearchFilter.Entity.TAG
+          .expressionAttributeValues(p == null ? Map.of(":p", s(partition))
+              : Map.of(":p", s(partition), ":prefix", s(p))));
+      List<Map<String, AttributeValue>> items = r.items();
+      List<RegisteredModel> models = byUpdate ? fetch(items) : items.stream().map(RegistryItems::toModel).toList();
+      for (int j = 0; j < items.size() && hits.size() < limit; j++) {
+        RegisteredModel m = models.get(j);
+        if (m != null && filter.clauses().stream().allMatch(c -> c.matches(c.entity() == SearchFilter.Entity.TAG
             ? m.tags().get(c.key()) : m.name()))) {
-          all.add(m);
+          hits.add(m);
+          lastHitKey = items.get(j);
+          more = j < items.size() - 1;
         }
       }
       start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
-    } while (start != null);
-    Comparator<RegisteredModel> order = Comparator.comparing(RegisteredModel::name);
-    for (String o : orderBy == null ? List.<String>of() : orderBy) {
-      String[] parts = o.trim().split("\\s+");
-      boolean desc = parts.length > 1 && parts[1].equalsIgnoreCase("DESC");
-      Comparator<RegisteredModel> one = switch (parts[0].toLowerCase(Locale.ROOT)) {
-        case "name" -> Comparator.comparing(RegisteredModel::name);
-        case "last_updated_timestamp", "timestamp" -> Comparator.comparing(RegisteredModel::updatedAt);
-        default -> throw PierException.badRequest("cannot order registered models by '" + parts[0] + "'");
-      };
-      order = desc ? one.reversed().thenComparing(order) : one.thenComparing(order);
+      if (start == null) {
+        break;
+      }
     }
-    all.sort(order);
-    int offset = pageToken == null || pageToken.isEmpty() ? 0 : RegistryStore.decodeNumberToken(pageToken);
-    int end = Math.min(all.size(), offset + limit);
-    return new Page<>(offset >= all.size() ? List.of() : all.subList(offset, end),
-        end < all.size() ? RegistryStore.encodeToken(Integer.toString(end)) : null);
+    String next = hits.size() == limit && (more || start != null) ? encodeKey(lastHitKey) : null;
+    return new Page<>(hits, next);
+  }
+
+  /** The models the {@code MODEL-UPDATED} items name, in their order (null where a model was deleted meanwhile). */
+  private List<RegisteredModel> fetch(List<Map<String, AttributeValue>> refs) {
+    Map<String, RegisteredModel> found = new HashMap<>();
+    List<Map<String, AttributeValue>> keys = refs.stream().map(i -> RegistryItems.modelKey(i.get("name").s()))
+        .distinct().toList();
+    for (int i = 0; i < keys.size(); i += 100) {
+      Map<String, KeysAndAttributes> pending = Map.of(store.table, KeysAndAttributes.builder()
+          .keys(keys.subList(i, Math.min(keys.size(), i + 100))).build());
+      for (int attempt = 1; !pending.isEmpty(); attempt++) {
+        Map<String, KeysAndAttributes> request = pending;
+        var r = store.dynamo.batchGetItem(b -> b.requestItems(request));
+        r.responses().getOrDefault(store.table, List.of()).forEach(item -> {
+          RegisteredModel m = RegistryItems.toModel(item);
+          found.put(m.name(), m);
+        });
+        pending = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
+        if (!pending.isEmpty()) {
+          RegistryStore.backoff(attempt);
+        }
+      }
+    }
+    List<RegisteredModel> out = new ArrayList<>(refs.size());
+    refs.forEach(i -> out.add(found.get(i.get("name").s())));
+    return out;
+  }
+
+  /** A page token: the gsi1 key of the last model on the page. */
+  private static String encodeKey(Map<String, AttributeValue> item) {
+    return RegistryStore.encodeToken(String.join("\u0000", "g", item.get(GSI1_PK).s(), item.get(GSI1_SK).s(),
+        item.get(PK).s(), item.get(SK).s()));
+  }
+
+  private static Map<String, AttributeValue> decodeKey(String token) {
+    String[] parts;
+    try {
+      parts = RegistryStore.decodeToken(token).split("\u0000", -1);
+    } catch (RuntimeException e) {
+      throw PierException.badRequest("invalid page_token");
+    }
+    if (parts.length != 5 || !parts[0].equals("g")) {
+      throw PierException.badRequest("invalid page_token");
+    }
+    return Map.of(GSI1_PK, s(parts[1]), GSI1_SK, s(parts[2]), PK, s(parts[3]), SK, s(parts[4]));
   }
 }

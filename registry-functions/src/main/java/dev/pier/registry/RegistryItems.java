@@ -219,6 +219,28 @@ final class RegistryItems {
     return item;
   }
 
+  /** The listing of models by last change (gsi1 partition {@code MODEL-UPDATED}): one small item per model. */
+  static final String MODELS_BY_UPDATE = "MODEL-UPDATED";
+
+  /**
+   * A model's place in the listing by last change: {@code pk = MODEL#<name>, sk = UPDATED}, on gsi1 under
+   * {@value #MODELS_BY_UPDATE} sorted by {@code <epoch millis, 13 digits>#<name>}. Written with every change of the
+   * model's {@code updatedAt}; the gsi moves it.
+   */
+  static Map<String, AttributeValue> modelUpdatedItem(String model, Instant updatedAt) {
+    Map<String, AttributeValue> item = new HashMap<>();
+    item.put(RegistryTable.PK, s(partition(model)));
+    item.put(RegistryTable.SK, s("UPDATED"));
+    item.put("name", s(model));
+    item.put(RegistryTable.GSI1_PK, s(MODELS_BY_UPDATE));
+    item.put(RegistryTable.GSI1_SK, s(updatedSortKey(model, updatedAt)));
+    return item;
+  }
+
+  static String updatedSortKey(String model, Instant updatedAt) {
+    return String.format("%013d#%s", updatedAt.toEpochMilli(), model);
+  }
+
   static RegisteredModel toModel(Map<String, AttributeValue> item) {
     return new RegisteredModel(item.get("name").s(), Integer.parseInt(item.get("latestVersion").n()),
         Instant.parse(item.get("createdAt").s()), Instant.parse(item.get("updatedAt").s()),

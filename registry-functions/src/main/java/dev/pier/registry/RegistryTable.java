@@ -15,7 +15,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *   pk = MODEL#&lt;name&gt;   sk = IDEMPOTENCY#&lt;key&gt;   a registration's Idempotency-Key (expires after a day)
  *   pk = MODEL#&lt;name&gt;   sk = AUDIT#&lt;instant&gt;#&lt;random&gt;  one status, stage, alias or policy change (who, from, to)
  *   pk = MODEL#&lt;name&gt;   sk = CARD#&lt;0000000007&gt;     a version's model card
+ *   pk = MODEL#&lt;name&gt;   sk = UPDATED               the model's place in gsi1's MODEL-UPDATED listing (by last change)
  *   pk = IDX#…          sk = …                     search index items, written with each version (see SearchIndex)
+ *   pk = IDX#META       sk = LISTING-ORDERS-1      the listing orders are filled in (see ListingBackfill)
  *   pk = WEBHOOK        sk = &lt;id&gt;                 a webhook (see events.WebhookStore)
  *   pk = ENDPOINT#&lt;name&gt; sk = ENDPOINT            the one model whose versions may be placed on that endpoint
  *   pk = EXPERIMENT#…, RUN#…, …                   MLflow tracking (see tracking.TrackingStore)
@@ -34,6 +36,8 @@ public final class RegistryTable {
   private RegistryTable() {}
 
   public static void createIfMissing(DynamoDbClient dynamo, String table) {
-    DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, TTL);
+    if (DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, TTL)) {
+      ListingBackfill.markNew(dynamo, table);
+    }
   }
 }

@@ -32,27 +32,35 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * a model name, a metric range, a tag, a framework or status, a name prefix — and checks the other clauses on the
  * copies. Only a filter with none of these reads {@code IDX#VERSIONS} whole.
  *
- * <p>Sort orders the chosen index already has (none asked, or the metric the range is on) stream: a page reads
- * only as far as it needs. Other orders read every match and sort in memory.
+ * <p>Sort orders the chosen index already has stream: a page reads only as far as it needs, in either direction.
+ * They are: none asked; a metric ({@code IDX#METRIC#name}, alone or with a range on it); {@code name}
+ * ({@code IDX#VERSIONS}: model name, then version); one model's versions by {@code version_number} or
+ * {@code creation_timestamp} (numbers are given in creation order); and {@code creation_timestamp} over all versions
+ * ({@code IDX#CREATED}, sorted by creation time). Other combinations read every match of the chosen partition and
+ * sort in memory.
  *
  * <p>DynamoDB caps a transaction at 100 writes, so only the first {@value #MAX_INDEXED} tags and metrics of a version
  * (by name) are indexed; clauses on others still work when another clause picks the partition.
  */
 public final class SearchIndex {
   static final int MAX_INDEXED = 20;
-  private static final String VERSIONS = "IDX#VERSIONS";
+  static final String VERSIONS = "IDX#VERSIONS";
+  static final String CREATED = "IDX#CREATED";
+  static final String STAGE = "IDX#STAGE#";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final DynamoDbClient dynamo;
   private final String table;
   private final Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch;
+  private final Runnable beforeCreatedOrder;
 
   SearchIndex(DynamoDbClient dynamo, String table,
-      Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch) {
+      Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch, Runnable beforeCreatedOrder) {
     this.dynamo = dynamo;
     this.table = table;
     this.fetch = fetch;
+    this.beforeCreatedOrder = beforeCreatedOrder;
   }
 
   // --- index items ---
@@ -63,6 +71,8 @@ public final class SearchIndex {
     String suffix = v.model() + "#" + String.format("%010d", v.version());
     Map<String, Map<String, AttributeValue>> items = new LinkedHashMap<>();
     add(items, VERSIONS, suffix, copy);
+    add(items, CREATED, createdSortKey(v.createdAt(), suffix), copy);
+    add(items, STAGE + v.governance().stage(), suffix, copy);
     if (v.framework() != null) {
       add(items, "IDX#FRAMEWORK#" + v.framework().id(), suffix, copy);
     }
@@ -91,6 +101,24 @@ public final class SearchIndex {
     } catch (java.io.IOException e) {
       return List.of();
     }
+  }
+
+  /**
+   * The newest version of {@code model} in each of {@code stages} that has one (MLflow's {@code latest_versions}),
+   * in version order: one single-item query per stage, however many versions the model has.
+   */
+  public List<ModelVersion> latestInStages(String model, List<String> stages) {
+    beforeCreatedOrder.run(); // the stage items are filled in with the creation order
+    List<Map<String, AttributeValue>> refs = new ArrayList<>();
+    for (String stage : stages) {
+      QueryResponse r = dynamo.query(b -> b.tableName(table).keyConditionExpression("pk = :pk AND begins_with(sk, :m)")
+          .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(STAGE + stage),
+              ":m", AttributeValue.fromS(model + "#")))
+          .scanIndexForward(false).limit(1));
+      refs.addAll(r.items());
+    }
+    refs.sort(Comparator.comparing(i -> Integer.parseInt(i.get("version").n())));
+    return fetch.apply(refs);
   }
 
   /** The versions whose lineage names {@code model} version {@code version} as a parent. */
@@ -152,6 +180,11 @@ public final class SearchIndex {
     return AttributeValue.fromM(out);
   }
 
+  /** The sort key in {@code IDX#CREATED}: creation time in epoch milliseconds (13 digits), then model and version. */
+  static String createdSortKey(Instant createdAt, String suffix) {
+    return String.format("%013d#%s", createdAt.toEpochMilli(), suffix);
+  }
+
   /** A string whose lexicographic order is the numeric order of {@code v}. */
   static String sortable(double v) {
     long bits = Double.doubleToLongBits(v);
@@ -179,6 +212,9 @@ public final class SearchIndex {
   public Page<ModelVersion> search(SearchFilter filter, List<String> orderBy, String pageToken, int limit,
       java.util.function.Predicate<String> visible) {
     Query q = plan(filter, orderBy == null ? List.of() : orderBy);
+    if (q.pk.equals(CREATED)) {
+      beforeCreatedOrder.run();
+    }
     java.util.function.Predicate<Map<String, AttributeValue>> keep =
         i -> visible.test(i.get("model").s()) && matches(i, filter);
     List<Map<String, AttributeValue>> hits = new ArrayList<>();
@@ -302,6 +338,8 @@ public final class SearchIndex {
         && c.op().equals("="));
     Clause prefix = first(cs, c -> c.entity() == Entity.ATTRIBUTE && attributeName(c).equals("name")
         && c.op().equals("LIKE") && c.likePrefix() != null);
+    Term only = orderBy.size() == 1 ? term(orderBy.get(0)) : null;
+    String sortAttribute = only != null && only.entity == Entity.ATTRIBUTE ? only.key : null;
     String sortMetric = orderBy.size() == 1 && orderBy.get(0).trim().toLowerCase(Locale.ROOT).startsWith("metrics.")
         ? term(orderBy.get(0)).key : null;
     Clause metric = first(cs, c -> c.entity() == Entity.METRIC && !c.op().equals("!=")
@@ -350,6 +388,8 @@ public final class SearchIndex {
     } else if (prefix != null) {
       q.condition = "begins_with(sk, :prefix)";
       q.values.put(":prefix", AttributeValue.fromS(prefix.likePrefix()));
+    } else if ("created".equals(sortAttribute)) {
+      q.pk = CREATED;
     }
     // Server-side filters for tag equalities and metric comparisons: less to transfer, same answer.
     List<String> filters = new ArrayList<>();
@@ -377,7 +417,13 @@ public final class SearchIndex {
       q.streams = q.alias == null;
     } else if (sortMetric != null && q.pk.equals("IDX#METRIC#" + sortMetric)) {
       q.streams = true;
-      q.descending = term(orderBy.get(0)).descending;
+      q.descending = only.descending;
+    } else if (q.alias == null && (q.pk.equals(CREATED) // the partitions already in the order asked:
+        || q.pk.equals(VERSIONS) && "name".equals(sortAttribute) // by model name, then version
+        || q.pk.equals(VERSIONS) && name != null && ("version".equals(sortAttribute) // one model's versions by
+            || "created".equals(sortAttribute)))) { // number, which is their order of creation
+      q.streams = true;
+      q.descending = only.descending;
     }
     return q;
   }

@@ -198,6 +198,7 @@ public final class Versions {
             .expressionAttributeValues(Map.of(":next", n(next), ":previous", n(previous),
                 ":now", s(now.toString())))).build());
       }
+      writes.add(store.put(RegistryItems.modelUpdatedItem(model, now)));
       writes.add(store.putNew(RegistryItems.versionItem(version)));
       writes.add(audit.entry(new AuditEntry(model, now, actor, "version.created", next, null, null,
           status.name(), null)));

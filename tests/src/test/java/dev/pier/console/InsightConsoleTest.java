@@ -93,6 +93,14 @@ class InsightConsoleTest extends ConsoleBrowserTest {
         .isEqualTo("Drift over time · input[2]");
     assertDrawn("drift-chart");
     assertDrawn("distribution-chart");
+    JsonNode bins = data.get("/api/v1/monitors/" + data.monitorId + "/runs/" + runs.get(0).get("run_id").asText()
+        + "/distributions/input%5B2%5D").get("bins");
+    double referenceShare = 0;
+    for (JsonNode b : bins) {
+      referenceShare += b.get("reference").asDouble();
+    }
+    assertThat(referenceShare).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(find("distribution-chart").getAttribute("data-bins")).isEqualTo(Integer.toString(bins.size()));
     assertDrawn("performance-chart");
 
     double accuracy = (double) data.correct / data.labelled;

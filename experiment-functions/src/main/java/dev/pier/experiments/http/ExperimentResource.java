@@ -58,10 +58,17 @@ public class ExperimentResource {
   @Operation(summary = "List experiments")
   @GET
   @Authorize(Permission.READ)
-  public Map<String, List<ExperimentView>> list(@QueryParam("model") String model, @QueryParam("state") String state,
-                                                @QueryParam("q") String q) {
-    return Map.of("experiments", experiments.list(model, state, q).stream().map(ExperimentView::of).toList());
+  public ExperimentPage list(@QueryParam("model") String model, @QueryParam("state") String state,
+      @QueryParam("q") String q, @QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
+    var page = experiments.list(model, state, q, pageToken, dev.pier.kernel.paging.PageSize.parse(maxResults));
+    return new ExperimentPage(page.items().stream().map(ExperimentView::of).toList(), page.nextPageToken());
   }
+
+  /** One page of experiments; {@code next_page_token} only when more follow. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record ExperimentPage(List<ExperimentView> experiments,
+      @com.fasterxml.jackson.annotation.JsonProperty("next_page_token") String nextPageToken) {}
 
   @Operation(summary = "Get an experiment")
   @GET

@@ -77,6 +77,45 @@ public final class ExperimentStore {
     return item == null || item.isEmpty() ? Optional.empty() : Optional.of(experiment(item));
   }
 
+  /**
+   * One page of the experiments {@code keep} accepts, newest first: at most {@code limit} after the one whose listing
+   * key is {@code afterKey} (from the newest when null), read from the listing (gsi1) in order and only as far as the
+   * page needs, so a page does not cost the whole history; {@code more} says whether another accepted one follows.
+   */
+  public ExperimentRows page(java.util.function.Predicate<Experiment> keep, String afterKey, int limit) {
+    Map<String, AttributeValue> start = afterKey == null ? null : Map.of(GSI1_PK, s(ALL), GSI1_SK, s(afterKey),
+        PK, s("EXP#" + afterKey.substring(afterKey.lastIndexOf('#') + 1)), SK, s("DEF"));
+    List<Experiment> rows = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page = dynamo.query(b -> b.tableName(table).indexName(GSI1).limit(Math.max(50, limit + 1))
+          .keyConditionExpression("gsi1pk = :all").expressionAttributeValues(Map.of(":all", s(ALL)))
+          .scanIndexForward(false).exclusiveStartKey(from));
+      for (var item : page.items()) {
+        Experiment e = experiment(item);
+        if (keep.test(e)) {
+          if (rows.size() == limit) {
+            return new ExperimentRows(rows, keys, true);
+          }
+          rows.add(e);
+          keys.add(item.get(GSI1_SK).s());
+        }
+      }
+      start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+    } while (start != null);
+    return new ExperimentRows(rows, keys, false);
+  }
+
+  /** A page of experiments, their listing keys, and whether more follow. */
+  public record ExperimentRows(List<Experiment> rows, List<String> keys, boolean more) {}
+
+  /** Whether {@code key} has the shape of a listing key ({@code <created>#<id>}). */
+  public static boolean isListingKey(String key) {
+    int hash = key.lastIndexOf('#');
+    return hash > 0 && hash < key.length() - 1;
+  }
+
   /** Every experiment, newest first. */
   public List<Experiment> list() {
     List<Experiment> out = new ArrayList<>();

@@ -38,7 +38,8 @@ public class FeatureViewsResource {
       List<String> entities, List<String> join_keys, String source, String offline_path, String ttl, boolean online,
       List<FeatureField> schema, Integer version, List<String> feature_services) {}
 
-  public record ViewList(List<ViewSummary> feature_views) {}
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record ViewList(List<ViewSummary> feature_views, String next_page_token) {}
 
   /**
    * One view with every version and its lineage: the registered model versions ({@code model/version}) that use it
@@ -63,10 +64,12 @@ public class FeatureViewsResource {
   @GET
   @Authorize(Permission.FEATURES_READ)
   public ViewList search(@QueryParam("q") String q, @QueryParam("tag") String tag, @QueryParam("owner") String owner,
-      @QueryParam("entity") String entity) {
-    Catalog catalog = features.registry().catalog();
-    return new ViewList(FeatureViewSearch.search(catalog, q, tag, owner, entity).stream()
-        .map(v -> summary(catalog, v)).toList());
+      @QueryParam("entity") String entity, @QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
+    Catalog catalog = features.registry().catalog(); // the definitions, held in memory: a page is cut from them
+    var page = dev.pier.kernel.paging.Page.of(FeatureViewSearch.search(catalog, q, tag, owner, entity), pageToken,
+        dev.pier.kernel.paging.PageSize.parse(maxResults), FeatureView::name);
+    return new ViewList(page.items().stream().map(v -> summary(catalog, v)).toList(), page.nextPageToken());
   }
 
   @Operation(summary = "Get a feature view")

@@ -141,6 +141,19 @@ class FeatureStoreApiTest {
         .body("feature_views[0].ttl", equalTo("2d"))
         .body("feature_views[0].version", equalTo(2))
         .body("feature_views[0].feature_services", hasItem(view + "_svc"));
+    // paged by the server: one view a page, the pages together the whole listing in its order
+    java.util.List<String> all = given().get("/api/v1/feature-views").then().statusCode(200).extract().jsonPath()
+        .getList("feature_views.name");
+    java.util.List<String> paged = new java.util.ArrayList<>();
+    String token = "";
+    do {
+      var page = given().queryParam("max_results", 1).queryParam("page_token", token).get("/api/v1/feature-views")
+          .then().statusCode(200).body("feature_views.size()", equalTo(1)).extract().jsonPath();
+      paged.addAll(page.getList("feature_views.name"));
+      token = page.getString("next_page_token");
+    } while (token != null);
+    org.assertj.core.api.Assertions.assertThat(paged).isEqualTo(all).contains(view);
+    given().queryParam("page_token", "bm9wZQ").get("/api/v1/feature-views").then().statusCode(400);
     given().get("/api/v1/feature-views/" + view + "/versions").then().statusCode(200)
         .body("versions.version", contains(1, 2))
         .body("versions[1].differences", contains("ttl: 1d -> 2d"));

@@ -133,8 +133,15 @@ class MonitoringApiTest {
 
       given().get("/api/v1/monitors/" + id + "/runs").then().statusCode(200).body("runs", hasSize(1))
           .body("runs[0].run_id", equalTo(runId)).body("runs[0].alerts", equalTo(1));
+      given().get("/api/v1/monitors/" + id + "/runs?max_results=0").then().statusCode(400)
+          .body("detail", containsString("max_results"));
       given().get("/api/v1/monitors/" + id + "/runs/" + runId).then().statusCode(200)
           .body("data_drift.columns.'input[2]'.method", equalTo("ks"));
+      given().get("/api/v1/monitors/" + id + "/drift?column=input[2]").then().statusCode(200)
+          .body("points", hasSize(1)).body("points[0].run_id", equalTo(runId))
+          .body("points[0].columns.'input[2]'.method", equalTo("ks"));
+      given().get("/api/v1/monitors/" + id + "/runs/" + runId + "/distributions/input[2]").then().statusCode(200)
+          .body("kind", equalTo("numeric")).body("bins", hasSize(20));
       given().get("/api/v1/monitors/" + id + "/runs/" + runId + "/report.html").then().statusCode(200)
           .contentType(containsString("text/html")).body(containsString("<td>input[2]</td><td>ks</td>"))
           .body(containsString("<svg"));

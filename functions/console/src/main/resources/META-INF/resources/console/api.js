@@ -93,6 +93,18 @@ export const api = {
   patch: (path, body, headers) => call('PATCH', path, body ?? {}, headers),
   del: (path, headers) => call('DELETE', path, undefined, headers),
   query,
+  /**
+   * The permissions the caller holds on `model` (GET /api/v1/me?model=…), as a Set of ids ('approve', 'alias' …):
+   * views offer only the actions it allows. A caller the route refuses holds none.
+   */
+  may: async (model) => {
+    try {
+      return new Set((await call('GET', `/api/v1/me${query({ model })}`)).permissions || []);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403) return new Set();
+      throw err;
+    }
+  },
 };
 
 /** Path segment encoding for names users chose (model names, ids). */

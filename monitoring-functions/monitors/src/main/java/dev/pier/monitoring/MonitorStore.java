@@ -240,6 +240,40 @@ public final class MonitorStore {
     return out;
   }
 
+  /**
+   * One page of the monitor's run summaries, newest first: at most {@code limit} after the run whose sort key is
+   * {@code afterSortKey} (from the newest when null), by one query continuing from that key, so a page costs its
+   * own items, not the history before it. Rows are {@code [sort key, summary JSON]}; {@code more} says whether any
+   * follow.
+   */
+  public RunRows runs(String id, String afterSortKey, int limit) {
+    get(id);
+    Map<String, AttributeValue> from = afterSortKey == null ? null
+        : Map.of("pk", s(pk(id)), "sk", s(afterSortKey));
+    QueryResponse page = dynamo.query(b -> b.tableName(table).exclusiveStartKey(from).limit(limit + 1)
+        .keyConditionExpression("pk = :p AND begins_with(sk, :r)").scanIndexForward(false)
+        .expressionAttributeValues(Map.of(":p", s(pk(id)), ":r", s("run#"))));
+    List<RunRow> rows = new ArrayList<>();
+    for (Map<String, AttributeValue> item : page.items()) {
+      if (rows.size() == limit) {
+        return new RunRows(rows, true);
+      }
+      rows.add(new RunRow(item.get("sk").s(), read(item.get("summary").s(), JsonNode.class)));
+    }
+    return new RunRows(rows, false);
+  }
+
+  /** A run summary and the sort key it is stored under. */
+  public record RunRow(String sortKey, JsonNode summary) {}
+
+  /** A page of run summaries and whether more follow. */
+  public record RunRows(List<RunRow> rows, boolean more) {}
+
+  /** Whether {@code sortKey} is one a run summary is stored under. */
+  public static boolean isRunKey(String sortKey) {
+    return sortKey.startsWith("run#");
+  }
+
   /** A run's full result; 404 naming it when there is none. */
   public JsonNode run(String id, String runId) {
     try {

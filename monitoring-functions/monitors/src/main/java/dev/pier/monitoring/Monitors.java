@@ -375,6 +375,28 @@ public final class Monitors {
     return store.runs(id);
   }
 
+  /**
+   * One page of run summaries, newest window first: {@code size} after the run {@code pageToken} names (from the
+   * newest when null). A token this listing did not give is a 400; 404 for an unknown monitor.
+   */
+  public dev.pier.kernel.paging.Page<JsonNode> runs(String id, String pageToken, dev.pier.kernel.paging.PageSize size) {
+    String after = null;
+    if (pageToken != null && !pageToken.isEmpty()) {
+      try {
+        after = new String(java.util.Base64.getUrlDecoder().decode(pageToken), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException x) {
+        after = "";
+      }
+      if (!MonitorStore.isRunKey(after)) {
+        throw PierException.badRequest("page_token is not a token this listing gave: '" + pageToken + "'");
+      }
+    }
+    MonitorStore.RunRows page = store.runs(id, after, size.value());
+    String next = page.more() ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        page.rows().getLast().sortKey().getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null;
+    return new dev.pier.kernel.paging.Page<>(page.rows().stream().map(MonitorStore.RunRow::summary).toList(), next);
+  }
+
   public JsonNode run(String id, String runId) {
     store.get(id);
     return store.run(id, runId);
@@ -396,6 +418,94 @@ public final class Monitors {
       }
     }
     return dev.pier.monitoring.report.RunReport.html(run, store.reference(id), window);
+  }
+
+  /**
+   * The reference's and the window's distributions of one column in a run, as the run's report draws them (see
+   * {@link dev.pier.monitoring.report.RunReport#distribution}). Only exact runs have the window's values: a run made
+   * from profiles is a 409 saying so; a column neither side has is a 404 naming it.
+   */
+  public Map<String, Object> distribution(String id, String runId, String column) {
+    MonitorDefinition monitor = store.get(id);
+    JsonNode run = store.run(id, runId);
+    if (!"exact".equals(run.path("mode").asText())) {
+      throw PierException.conflict("run '" + runId + "' of monitor '" + id + "' was made from profiles ("
+          + run.path("mode").asText() + "): it keeps no window values to bin; exact runs do");
+    }
+    List<Object> window = new ArrayList<>();
+    for (CaptureStore.CapturedRow row : captures.read(monitor.model(), monitor.version(),
+        Instant.parse(run.get("window_start").asText()), Instant.parse(run.get("window_end").asText()))) {
+      if (row.inputs().containsKey(column)) {
+        window.add(row.inputs().get(column));
+      } else if (row.outputs().containsKey(column)) {
+        window.add(row.outputs().get(column));
+      }
+    }
+    List<Object> reference = new ArrayList<>();
+    boolean known = !window.isEmpty();
+    for (Map<String, Object> r : store.reference(id)) {
+      known |= r.containsKey(column);
+      reference.add(r.get(column));
+    }
+    if (!known) {
+      throw PierException.notFound("run '" + runId + "' of monitor '" + id + "' has no column '" + column + "'");
+    }
+    var d = dev.pier.monitoring.report.RunReport.distribution(reference, window);
+    JsonNode drift = run.path("data_drift").path("columns").path(column);
+    if (drift.isMissingNode()) {
+      drift = run.path("prediction_drift").path("columns").path(column);
+    }
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("monitor_id", id);
+    out.put("run_id", runId);
+    out.put("column", column);
+    out.put("kind", d.numeric() ? "numeric" : "categorical");
+    out.put("reference_rows", reference.stream().filter(java.util.Objects::nonNull).count());
+    out.put("window_rows", window.stream().filter(java.util.Objects::nonNull).count());
+    out.put("drift", drift.isMissingNode() ? null : drift);
+    List<Map<String, Object>> bins = new ArrayList<>();
+    for (var b : d.bins()) {
+      Map<String, Object> bin = new java.util.LinkedHashMap<>();
+      bin.put("bin", b.bin());
+      if (b.low() != null) {
+        bin.put("low", b.low());
+      }
+      bin.put("reference", b.reference());
+      bin.put("window", b.window());
+      bins.add(bin);
+    }
+    out.put("bins", bins);
+    return out;
+  }
+
+  /**
+   * Drift over time: per run, newest window first and paged as {@link #runs(String, String,
+   * dev.pier.kernel.paging.PageSize)}, the drift results of every column (or only {@code column} when given) —
+   * method, statistic, p-value, threshold, drifted — with the run's window.
+   */
+  public dev.pier.kernel.paging.Page<JsonNode> driftHistory(String id, String column, String pageToken,
+      dev.pier.kernel.paging.PageSize size) {
+    var runs = runs(id, pageToken, size);
+    List<JsonNode> points = new ArrayList<>();
+    for (JsonNode summary : runs.items()) {
+      String runId = summary.get("run_id").asText();
+      JsonNode run = store.run(id, runId);
+      var point = MonitoringJson.MAPPER.createObjectNode();
+      point.put("run_id", runId);
+      point.set("window_start", run.get("window_start"));
+      point.set("window_end", run.get("window_end"));
+      point.put("rows", run.path("rows").asLong());
+      var columns = point.putObject("columns");
+      for (String part : List.of("data_drift", "prediction_drift")) {
+        run.path(part).path("columns").fields().forEachRemaining(e -> {
+          if (column == null || column.equals(e.getKey())) {
+            columns.set(e.getKey(), e.getValue());
+          }
+        });
+      }
+      points.add(point);
+    }
+    return new dev.pier.kernel.paging.Page<>(points, runs.nextPageToken());
   }
 
   /** The monitor's alerts, newest window first. */

@@ -2,6 +2,7 @@ package dev.pier.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
@@ -148,6 +149,17 @@ class ScheduledRunsAndAlertsTest {
     assertThat(monitors.runDue()).noneMatch(r -> r.monitorId().equals(monitor.id()));
     assertThat(monitors.runs(monitor.id())).hasSize(2);
     assertThat(monitors.runs(monitor.id()).getFirst().get("run_id").asText()).isEqualTo(first.get(1).runId());
+
+    // paged: one run a page, newest first, the token continuing where the page ended
+    var newest = monitors.runs(monitor.id(), null, new dev.pier.kernel.paging.PageSize(1));
+    assertThat(newest.items()).extracting(r -> r.get("run_id").asText()).containsExactly(first.get(1).runId());
+    assertThat(newest.nextPageToken()).isNotNull();
+    var older = monitors.runs(monitor.id(), newest.nextPageToken(), new dev.pier.kernel.paging.PageSize(1));
+    assertThat(older.items()).extracting(r -> r.get("run_id").asText()).containsExactly(first.get(0).runId());
+    assertThat(older.nextPageToken()).isNull();
+    assertThat(monitors.runs(monitor.id(), null, new dev.pier.kernel.paging.PageSize(2)).nextPageToken()).isNull();
+    assertThatThrownBy(() -> monitors.runs(monitor.id(), "bm90LWEtcnVu", new dev.pier.kernel.paging.PageSize(1)))
+        .isInstanceOfSatisfying(dev.pier.kernel.PierException.class, e -> assertThat(e.status()).isEqualTo(400));
   }
 
   @Test
@@ -172,6 +184,47 @@ class ScheduledRunsAndAlertsTest {
     assertThat(html).startsWith("<!DOCTYPE html>").contains("<td>x[0]</td><td>ks</td>")
         .contains("Distributions of drifted columns").contains("<svg").contains("x[0]")
         .doesNotContain("http://", "https://", "<script", "<link"); // nothing is fetched
+
+    // the same bins as JSON: the reference's shares are the test's own count of the reference rows per bin
+    Map<String, Object> dist = monitors.distribution(monitor.id(), run.runId(), "x[0]");
+    assertThat(dist).containsEntry("kind", "numeric").containsEntry("reference_rows", 200L)
+        .containsEntry("window_rows", 200L);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> bins = (List<Map<String, Object>>) dist.get("bins");
+    assertThat(bins).hasSize(20);
+    Random random = new Random(2);
+    double[] lows = bins.stream().mapToDouble(b -> (Double) b.get("low")).toArray();
+    double[] counts = new double[20];
+    for (int i = 0; i < 200; i++) {
+      double x0 = Double.parseDouble(String.format("%.6f", random.nextGaussian()));
+      random.nextGaussian();
+      int b = 19;
+      while (b > 0 && x0 < lows[b]) {
+        b--;
+      }
+      counts[b]++;
+    }
+    double windowMean = 0;
+    double referenceMean = 0;
+    for (int b = 0; b < 20; b++) {
+      assertThat((Double) bins.get(b).get("reference")).as("bin " + b).isCloseTo(counts[b] / 200, within(1e-9));
+      windowMean += (Double) bins.get(b).get("window") * lows[b];
+      referenceMean += (Double) bins.get(b).get("reference") * lows[b];
+      assertThat(html).contains(String.format(java.util.Locale.ROOT, "<title>%s: %.3f</title>", bins.get(b).get("bin"),
+          (Double) bins.get(b).get("window")));
+    }
+    assertThat(windowMean - referenceMean).as("the window is shifted by 3 sd").isGreaterThan(2);
+    assertThatThrownBy(() -> monitors.distribution(monitor.id(), run.runId(), "nope"))
+        .isInstanceOfSatisfying(dev.pier.kernel.PierException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+    // drift history as JSON: one point per run, only the column asked for
+    var history = monitors.driftHistory(monitor.id(), "x[0]", null, new dev.pier.kernel.paging.PageSize(10));
+    assertThat(history.items()).hasSize(1);
+    assertThat(history.items().getFirst().get("columns").size()).isEqualTo(1);
+    assertThat(history.items().getFirst().get("columns").get("x[0]").get("p_value").asDouble())
+        .isEqualTo(run.dataDrift().columns().get("x[0]").pValue());
+    assertThat(history.items().getFirst().get("columns").get("x[0]").get("drifted").asBoolean()).isTrue();
+
     MonitorRun again = monitors.runNow(monitor.id()); // the same window (the clock has not moved)
     assertThat(again.alerts()).isEmpty();
     assertThat(delivered).filteredOn(a -> a.monitorId().equals(monitor.id())).hasSize(2);

@@ -121,8 +121,7 @@ public class MlflowRegistryResource {
   private String searchModels(MlflowRequest r) {
     Page<RegisteredModel> page = registry.models().search(SearchFilter.parse(r.optional("filter")), r.list("order_by"),
         r.optional("page_token"), r.maxResults(100, 1000));
-    return MlflowJson.page("registered_models", page.items().stream().map(this::modelJson).toList(),
-        page.nextPageToken());
+    return MlflowJson.page("registered_models", modelJsons(page.items()), page.nextPageToken());
   }
 
   @Operation(summary = "Update a registered model (MLflow)")
@@ -228,13 +227,7 @@ public class MlflowRegistryResource {
 
   /** The highest version in each of {@code stages}. */
   private List<ModelVersion> latest(String model, List<String> stages) {
-    Map<String, ModelVersion> byStage = new HashMap<>();
-    for (ModelVersion v : registry.allVersions(model)) {
-      if (stages.contains(v.governance().stage())) {
-        byStage.merge(v.governance().stage(), v, (x, y) -> x.version() > y.version() ? x : y);
-      }
-    }
-    return byStage.values().stream().sorted(Comparator.comparingInt(ModelVersion::version)).toList();
+    return registry.latestVersions(model, stages);
   }
 
   @Operation(summary = "Set a registered model alias (MLflow)")
@@ -524,6 +517,33 @@ public class MlflowRegistryResource {
   }
 
   // --- helpers ---
+
+  /**
+   * The models of a page as MLflow answers them, each with its latest versions per stage and its aliases: a few
+   * small reads per model, made for all the page's models at once (virtual threads) rather than one model after
+   * another, so a page costs about one model's round trips.
+   */
+  private List<MlflowJson.Model> modelJsons(List<RegisteredModel> models) {
+    if (models.size() < 2) {
+      return models.stream().map(this::modelJson).toList();
+    }
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<MlflowJson.Model>> answers = models.stream()
+          .map(m -> pool.submit(() -> modelJson(m))).toList();
+      List<MlflowJson.Model> out = new java.util.ArrayList<>(answers.size());
+      for (var answer : answers) {
+        try {
+          out.add(answer.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw PierException.unavailable("interrupted while listing models; retry", e);
+        }
+      }
+      return out;
+    }
+  }
 
   private MlflowJson.Model modelJson(RegisteredModel m) {
     return MlflowJson.model(m, latest(m.name(), STAGES), registry.aliases(m.name()));

@@ -233,5 +233,22 @@ class TrainingJobsApiTest {
       }
     }
     assertThat(awaitFinished(ids.get(2)).getString("started_at")).isNull(); // cancelled before it ever ran
+
+    // the listing is paged by the server: two a page, the pages together the whole listing in its order
+    java.util.List<String> all = given().get("/api/v1/training-jobs?project=busy").then().statusCode(200)
+        .extract().jsonPath().getList("jobs.id");
+    assertThat(all).contains(ids.get(0), ids.get(1), ids.get(2));
+    java.util.List<String> paged = new java.util.ArrayList<>();
+    String token = null;
+    do {
+      var page = given().queryParam("project", "busy").queryParam("max_results", 2)
+          .queryParam("page_token", token == null ? "" : token).get("/api/v1/training-jobs")
+          .then().statusCode(200).extract().jsonPath();
+      assertThat(page.getList("jobs")).hasSizeLessThanOrEqualTo(2);
+      paged.addAll(page.getList("jobs.id"));
+      token = page.getString("next_page_token");
+    } while (token != null);
+    assertThat(paged).isEqualTo(all);
+    given().get("/api/v1/training-jobs?page_token=bm9wZQ").then().statusCode(400);
   }
 }

@@ -50,7 +50,8 @@ async function model(root, params, ctx) {
   const { ui, api, navigate } = ctx;
   const { h } = ui;
   const name = params.model;
-  const m = await api.get(`/api/v1/models/${seg(name)}`);
+  const [m, may] = await Promise.all([api.get(`/api/v1/models/${seg(name)}`), api.may(name)]);
+  const canMove = may.has('alias'); // moving and rolling back an alias need alias on the model
   const aliasNames = Object.keys(m.aliases || {}).sort();
   const [aliases, experiments] = await Promise.all([
     Promise.all(aliasNames.map(async (a) => {
@@ -91,7 +92,7 @@ async function model(root, params, ctx) {
         { label: 'Serves', render: (t) => t.parts.map((p) => `${p.label} (${Math.round(p.share * 1000) / 10} %)`).join(', ') },
         { label: 'Experiment', render: (t) => (t.experiment ? ui.link(`/console/experiments/${seg(t.experiment.id)}`, t.experiment.name || t.experiment.id) : '—') },
         { label: 'Changed', render: (t) => ui.when(t.alias.updated_at) },
-        { label: '', render: (t) => h('button', { type: 'button', class: 'danger', testid: `rollback-${t.alias.alias}`,
+        { label: '', render: (t) => !canMove ? '' : h('button', { type: 'button', class: 'danger', testid: `rollback-${t.alias.alias}`,
           onclick: () => rollback(ctx, name, t.alias.alias, message) }, 'Roll back') },
       ] }) : null,
     h('h2', {}, 'Endpoint status'),
@@ -102,7 +103,8 @@ async function model(root, params, ctx) {
         { label: 'Review', render: (s) => ui.badge(s.version?.status || 'NONE') },
         { label: 'Serving', render: (s) => (s.ready ? ui.badge('READY', 'ok') : h('span', {}, ui.badge('NOT READY', 'bad'), ' ', s.message)) },
       ] }),
-    h('h2', {}, 'Move an alias'), moveForm(ctx, name, aliasNames, message),
+    h('h2', {}, 'Move an alias'), canMove ? moveForm(ctx, name, aliasNames, message)
+      : h('p', { class: 'muted', testid: 'move-not-allowed' }, 'You may not move or roll back aliases of this model (no alias grant).'),
     h('h2', {}, 'History'),
     ui.table({ testid: 'history-table', rows: aliases.flatMap((a) => a.history.map((c) => ({ ...c, alias: a.alias }))),
       empty: 'No alias changes yet.',

@@ -3,7 +3,7 @@
 // ratio check, and the decisions with the evidence they were made on. Data: /api/v1/experiments[/{id}[/results|
 // /decisions]].
 
-import { h, enc, fmt, link, section, table, pagedTable, lineChart } from './parts.js';
+import { h, enc, fmt, link, section, table, pagedTable, serverTable, pages, lineChart } from './parts.js';
 const STATES = ['', 'draft', 'running', 'paused', 'stopped'];
 
 export async function render(root, params, ctx) {
@@ -17,11 +17,14 @@ async function list(root, params, ctx) {
   const q = params.query?.get('q') || '';
   const state = params.query?.get('state') || '';
   const model = params.query?.get('model') || '';
-  const search = new URLSearchParams();
-  if (q) search.set('q', q);
-  if (state) search.set('state', state);
-  if (model) search.set('model', model);
-  const { experiments } = await ctx.api.get('/api/v1/experiments' + (search.size ? '?' + search : ''));
+  const filters = {};
+  if (q) filters.q = q;
+  if (state) filters.state = state;
+  if (model) filters.model = model;
+  const listing = pages(ctx, '/api/v1/experiments', filters, 'experiments'); // paged by the server
+  const firstPage = await listing.first();
+  listing.withFirst(firstPage);
+  const experiments = firstPage.experiments;
 
   root.replaceChildren(); // the shell's 'Loading…'
 
@@ -47,10 +50,10 @@ async function list(root, params, ctx) {
     root.append(h('p', { 'data-testid': 'experiments-empty' }, 'No experiments match.'));
     return;
   }
-  root.append(pagedTable({
+  root.append(await serverTable({
     testid: 'experiments-table',
     columns: ['name', 'model', 'state', 'arms', 'primary metric', 'analysis', 'created', 'started', 'stopped'],
-    rows: experiments,
+    load: listing.load,
     cells: (e) => [link(ctx, `/console/experiments/${enc(e.id)}`, e.name || e.id), `${e.model} @${e.alias}`,
       stateBadge(e.state), e.arms.map((a) => `${a.name}${a.version != null ? ' v' + a.version : ''} ${pct(a.weight)}`)
         .join(' · '), e.metrics?.primary?.name || '', e.analysis, e.created_at || '', e.started_at || '',

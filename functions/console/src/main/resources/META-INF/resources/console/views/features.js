@@ -3,7 +3,7 @@
 // statistics from this server's metrics (/q/metrics: freshness, watermark lag, lookups by status, lookup latency,
 // materialized rows and null shares). Data: /api/v1/feature-views[/{name}], /q/metrics.
 
-import { h, enc, link, section, table, pagedTable, fact } from './parts.js';
+import { h, enc, link, section, table, pagedTable, serverTable, pages, fact } from './parts.js';
 
 export async function render(root, params, ctx) {
   if (params.view) {
@@ -19,7 +19,10 @@ async function list(root, params, ctx) {
     if (val) filters[k] = val;
   }
   const search = new URLSearchParams(filters);
-  const { feature_views: views } = await ctx.api.get('/api/v1/feature-views' + (search.size ? '?' + search : ''));
+  const listing = pages(ctx, '/api/v1/feature-views', filters, 'feature_views'); // paged by the server
+  const firstPage = await listing.first();
+  listing.withFirst(firstPage);
+  const views = firstPage.feature_views;
   root.replaceChildren(); // the shell's 'Loading…'
 
   root.append(h('h1', {}, 'Features'));
@@ -48,11 +51,11 @@ async function list(root, params, ctx) {
     return;
   }
   const metrics = await prometheus(ctx);
-  root.append(pagedTable({
+  root.append(await serverTable({
     testid: 'features-table',
     columns: ['view', 'description', 'entities', 'features', 'owner', 'tags', 'ttl', 'online', 'version', 'services',
       'freshness'],
-    rows: views,
+    load: listing.load,
     cells: (v) => [link(ctx, `/console/features/${enc(v.name)}`, v.name), v.description || '', v.entities.join(', '),
       v.schema.map((f) => f.name).join(', '), v.owner || '', tags(v.tags), v.ttl || '—', v.online ? 'yes' : 'no',
       String(v.version ?? ''), (v.feature_services || []).join(', '), age(first(metrics, 'pier_features_freshness_seconds',

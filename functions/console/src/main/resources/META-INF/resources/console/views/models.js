@@ -178,9 +178,10 @@ async function version(root, params, ctx) {
   const { h } = ui;
   const base = `/api/v1/models/${seg(params.model)}/versions/${seg(params.version)}`;
   const v = await api.get(base);
-  const [lineage, card] = await Promise.all([
+  const [lineage, card, may] = await Promise.all([
     api.get(`${base}/lineage`).catch((e) => e),
     api.get(`${base}/card`).catch((e) => e),
+    api.may(v.model),
   ]);
   const reviewSlot = h('div', { testid: 'review' });
   const audit = h('div', { testid: 'audit' });
@@ -205,7 +206,7 @@ async function version(root, params, ctx) {
     h('h2', {}, 'Lineage'), lineageView(ui, lineage),
     h('h2', {}, 'Model card'), cardView(ui, card),
     h('h2', {}, 'Audit history'), audit);
-  drawReview(ctx, reviewSlot, base, v);
+  drawReview(ctx, reviewSlot, base, v, may);
   await auditTable(ctx, audit, v.model, v.version);
 }
 
@@ -286,7 +287,7 @@ function cardView(ui, card) {
 }
 
 /** Approve / reject (PENDING_REVIEW) or ask for review (NONE, REJECTED); the API decides who may, and says why not. */
-function drawReview(ctx, slot, base, v) {
+function drawReview(ctx, slot, base, v, may) {
   const { ui, api, navigate } = ctx;
   const { h } = ui;
   const status = v.status || 'NONE';
@@ -303,10 +304,12 @@ function drawReview(ctx, slot, base, v) {
     }
   };
   const buttons = [];
-  if (status === 'PENDING_REVIEW') {
+  if (status === 'PENDING_REVIEW' && may.has('approve')) {
     buttons.push(h('button', { type: 'button', class: 'primary', testid: 'approve', onclick: act('approve') }, 'Approve'),
       h('button', { type: 'button', class: 'danger', testid: 'reject', onclick: act('reject') }, 'Reject'));
-  } else if (status === 'NONE' || status === 'REJECTED') {
+  } else if (status === 'PENDING_REVIEW') {
+    message.append(h('p', { class: 'muted', testid: 'review-not-allowed' }, 'You may not approve or reject versions of this model (no approve grant).'));
+  } else if ((status === 'NONE' || status === 'REJECTED') && may.has('register')) {
     buttons.push(h('button', { type: 'button', testid: 'request-review', onclick: act('review-request') }, 'Request review'));
   }
   ui.fill(slot, h('p', {}, 'Status: ', ui.badge(status, null)),

@@ -1,10 +1,11 @@
 // Monitoring: monitors, and per model version the drift of each column over time, the distribution overlay of a
-// drifted column (the bins of the run's own HTML report), performance over time, the worst slices, alerts and runs.
-// Data: /api/v1/monitors, …/{id}/runs, …/runs/{run}, …/runs/{run}/report.html, …/{id}/alerts.
+// column (reference against window per bin), performance over time, the worst slices, alerts and runs.
+// Data: /api/v1/monitors, …/{id}/runs, …/{id}/drift, …/runs/{run}, …/runs/{run}/distributions/{column},
+// …/runs/{run}/report.html (linked), …/{id}/alerts.
 
-import { h, enc, fmt, link, section, table, pagedTable, lineChart } from './parts.js';
+import { h, enc, fmt, link, section, table, pagedTable, serverTable, lineChart } from './parts.js';
 
-const PAGE = 20; // runs per page; the newest page's runs are read in full for the charts
+const PAGE = 20; // runs per page (paged by the server); the newest page's runs are read in full for the charts
 
 export async function render(root, params, ctx) {
   if (params.model) {
@@ -62,13 +63,14 @@ async function version(root, params, ctx) {
     chosen.reference ? `, reference ${chosen.reference.rows} rows (${chosen.reference.source})` : ''));
 
   const base = `/api/v1/monitors/${enc(chosen.id)}`;
-  const [{ runs }, { alerts }] = await Promise.all([ctx.api.get(`${base}/runs`), ctx.api.get(`${base}/alerts`)]);
+  const [{ runs, next_page_token: more }, { alerts }] = await Promise.all([
+    ctx.api.get(`${base}/runs?max_results=${PAGE}`), ctx.api.get(`${base}/alerts`)]);
   if (!runs.length) {
     root.append(h('p', { 'data-testid': 'runs-empty' }, 'No runs yet: POST ' + base + '/runs runs it now.'));
     return;
   }
   // The charts use the newest page of runs, read in full, oldest first.
-  const recent = await Promise.all(runs.slice(0, PAGE).map((r) => ctx.api.get(`${base}/runs/${enc(r.run_id)}`)));
+  const recent = await Promise.all(runs.map((r) => ctx.api.get(`${base}/runs/${enc(r.run_id)}`)));
   const series = [...recent].reverse();
   const latest = recent[0];
 
@@ -96,32 +98,42 @@ async function version(root, params, ctx) {
   // the chosen column's threshold dashed.
   const overTime = h('div', { class: 'chart', 'data-testid': 'drift-chart' });
   root.append(section(`Drift over time · ${column}`, 'drift-over-time', overTime));
-  const usesP = series.some((r) => r.data_drift?.columns?.[column]?.p_value != null);
+  // the drift history route: per run, each column's drift (the same newest runs as the charts below)
+  const points = (await ctx.api.get(`${base}/drift?max_results=${PAGE}`)).points.reverse();
+  const usesP = points.some((p) => p.columns?.[column]?.p_value != null);
   const alike = driftColumns.filter((c) => (latest.data_drift.columns[c].p_value != null) === usesP);
   await lineChart(ctx, overTime, {
     log: usesP, // p-values span orders of magnitude
     yName: usesP ? 'p-value' : 'statistic',
-    x: series.map((r) => r.window_end),
+    x: points.map((p) => p.window_end),
     series: [...alike.map((c) => ({
       name: c,
       width: c === column ? 3 : 1,
-      values: series.map((r) => {
-        const d = r.data_drift?.columns?.[c];
+      values: points.map((p) => {
+        const d = p.columns?.[c];
         return d ? (usesP ? d.p_value : d.statistic) : null;
       }),
     })), {
       name: `threshold (${column})`,
       dash: true,
-      values: series.map((r) => r.data_drift?.columns?.[column]?.threshold ?? null),
+      values: points.map((p) => p.columns?.[column]?.threshold ?? null),
     }],
   });
 
-  // Distribution overlay of the chosen column: the bins of the run's report (reference against window).
+  // Distribution overlay of the chosen column: reference against window per bin, as the API answers them.
   const overlay = h('div', { class: 'chart', 'data-testid': 'distribution-chart' });
   const overlaySection = section(`Distribution · ${column} (reference vs window)`, 'distribution', overlay);
   root.append(overlaySection);
-  const bins = await reportBins(ctx, `${base}/runs/${enc(latest.run_id)}/report.html`, column);
+  let bins = [];
+  let why = `The latest run has no values of ${column} to bin.`;
+  try {
+    bins = (await ctx.api.get(`${base}/runs/${enc(latest.run_id)}/distributions/${enc(column)}`)).bins;
+  } catch (err) {
+    if (err.status !== 409 && err.status !== 404) throw err;
+    why = err.message; // a run made from profiles keeps no window values
+  }
   if (bins.length) {
+    overlay.dataset.bins = String(bins.length);
     await ctx.ui.chart(overlay, {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
@@ -132,8 +144,7 @@ async function version(root, params, ctx) {
         { name: 'window', type: 'bar', data: bins.map((b) => b.window) }],
     });
   } else {
-    overlay.replaceWith(h('p', { 'data-testid': 'distribution-none' },
-      `The latest run's report plots drifted columns only (and only for exact runs); ${column} is not one.`));
+    overlay.replaceWith(h('p', { 'data-testid': 'distribution-none' }, why));
   }
 
   // Performance over time.
@@ -168,11 +179,12 @@ async function version(root, params, ctx) {
     cells: (a) => [a.window_end, a.check, a.column || '', fmt(a.value), a.threshold, a.message],
   }) : h('p', { 'data-testid': 'alerts-empty' }, 'No alerts.')));
 
-  // Runs, every one, with its report.
-  root.append(section('Runs', 'runs', pagedTable({
+  // Runs, every one, with its report: a page at a time from the server (the first page is the one read above).
+  root.append(section('Runs', 'runs', await serverTable({
     testid: 'runs-table',
     columns: ['window end', 'rows', 'mode', 'share drifted', 'dataset drift', 'alerts', 'report'],
-    rows: runs,
+    load: async (token) => (token ? (({ runs: rows, next_page_token: next }) => ({ rows, next }))(
+      await ctx.api.get(`${base}/runs?max_results=${PAGE}&page_token=${enc(token)}`)) : { rows: runs, next: more }),
     cells: (r) => [r.window_end, String(r.rows), r.mode, fmt(r.share_drifted), r.dataset_drift ? 'yes' : 'no',
       String(r.alerts), reportLink(ctx, `${base}/runs/${enc(r.run_id)}/report.html`)],
   })));
@@ -214,33 +226,6 @@ function performanceSeries(runs) {
     }
   });
   return { names: Object.keys(values), values };
-}
-
-/**
- * The reference and window shares per bin of `column`, read from the run's report (the API serves the distributions
- * only there): each bin is a pair of rects whose titles are `<bin>: <share>`.
- */
-async function reportBins(ctx, path, column) {
-  let html;
-  try {
-    html = await text(ctx, path);
-  } catch (e) {
-    return [];
-  }
-  const doc = new DOMParser().parseFromString(html, 'text/html');
-  const figure = [...doc.querySelectorAll('figure')]
-    .find((f) => f.querySelector('figcaption')?.textContent === column);
-  if (!figure) {
-    return [];
-  }
-  const titles = [...figure.querySelectorAll('rect > title')].map((t) => t.textContent);
-  const bins = [];
-  for (let i = 0; i + 1 < titles.length; i += 2) {
-    const split = (s) => [s.slice(0, s.lastIndexOf(': ')), Number(s.slice(s.lastIndexOf(': ') + 2))];
-    const [bin, reference] = split(titles[i]);
-    bins.push({ bin, reference, window: split(titles[i + 1])[1] });
-  }
-  return bins;
 }
 
 // ---- small DOM kit (kept in this file, see the console contract) ----

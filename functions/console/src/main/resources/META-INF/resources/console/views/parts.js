@@ -77,6 +77,53 @@ export function pagedTable(spec) {
   return wrap;
 }
 
+/**
+ * A table paged by the server: `load(token)` answers `{ rows, next }` for the page after `token` (null: the first),
+ * as the API's `max_results` / `page_token` / `next_page_token` do; tokens of earlier pages are kept for "Previous".
+ * Draws the first page before it returns.
+ */
+export async function serverTable(spec) {
+  const wrap = h('div', { class: 'paged' });
+  const tokens = [null];
+  let at = 0;
+  const draw = async () => {
+    const page = await spec.load(tokens[at]);
+    tokens[at + 1] = page.next || undefined;
+    wrap.replaceChildren(table({ ...spec, rows: page.rows }));
+    if (at > 0 || page.next) {
+      const prev = h('button', { type: 'button', 'data-testid': `${spec.testid}-prev` }, '‹ Previous');
+      const next = h('button', { type: 'button', 'data-testid': `${spec.testid}-next` }, 'Next ›');
+      prev.disabled = at === 0;
+      next.disabled = !page.next;
+      prev.onclick = () => { at--; draw(); };
+      next.onclick = () => { at++; draw(); };
+      wrap.append(h('div', { class: 'pager' }, prev, ` page ${at + 1} `, next));
+    }
+  };
+  await draw();
+  return wrap;
+}
+
+/**
+ * The loader of a listing route paged by the server (`max_results`, `page_token` → `next_page_token`): `get(token)`
+ * fetches one page of `path` with `params`; `rows(answer)` picks the items out of it. `first` (a page already read)
+ * is served for the first page.
+ */
+export function pages(ctx, path, params, field, first) {
+  const url = (token) => `${path}?${new URLSearchParams({ ...params, max_results: String(LIST_PAGE), ...(token ? { page_token: token } : {}) })}`;
+  return {
+    first: () => ctx.api.get(url(null)),
+    load: async (token) => {
+      const answer = token || !first ? await ctx.api.get(url(token)) : first;
+      return { rows: answer[field] || [], next: answer.next_page_token };
+    },
+    withFirst(answer) { first = answer; return this; },
+  };
+}
+
+/** Rows per page of the listings the server pages. */
+export const LIST_PAGE = 25;
+
 /** '2026-12-07T06:10:25.0089Z' → '12-07 06:10:25'; other labels unchanged. */
 export function shortTime(s) {
   const m = /^\d{4}-(\d\d-\d\dT\d\d:\d\d:\d\d)/.exec(String(s));

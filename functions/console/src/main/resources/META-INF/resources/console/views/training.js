@@ -2,7 +2,7 @@
 // hyperparameters against the metric, the best trial, the refit run and the registered version; and a comparison of
 // runs across the jobs' MLflow experiments. Data: /api/v1/training-jobs[/{id}], /api/2.0/mlflow/runs/search.
 
-import { h, enc, fmt, link, section, table, pagedTable, fact } from './parts.js';
+import { h, enc, fmt, link, section, table, pagedTable, serverTable, pages, fact } from './parts.js';
 
 const PAGE = 20;
 const STATES = ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -23,8 +23,10 @@ async function list(root, params, ctx) {
     const val = params.query?.get(k);
     if (val) filters[k] = val;
   }
-  const search = new URLSearchParams(filters);
-  const { jobs } = await ctx.api.get('/api/v1/training-jobs' + (search.size ? '?' + search : ''));
+  const listing = pages(ctx, '/api/v1/training-jobs', filters, 'jobs'); // paged by the server, newest first
+  const firstPage = await listing.first();
+  listing.withFirst(firstPage);
+  const jobs = firstPage.jobs;
   root.replaceChildren(); // the shell's 'Loading…'
 
   root.append(h('h1', {}, 'Training'));
@@ -54,12 +56,11 @@ async function list(root, params, ctx) {
   const compareButton = h('button', { type: 'button', 'data-testid': 'compare-button', disabled: '' },
     'Compare runs of the selected jobs');
   compareButton.addEventListener('click', () => ctx.navigate('/console/training?compare=' + [...chosen].join(',')));
-  const rows = [...jobs].sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
-  root.append(pagedTable({
+  root.append(await serverTable({
     testid: 'jobs-table',
     columns: ['', 'job', 'name', 'project', 'state', 'phase', 'trials', 'best CV', 'holdout', 'registered', 'cost',
       'created'],
-    rows,
+    load: listing.load,
     cells: (j) => {
       const box = h('input', { type: 'checkbox', 'aria-label': `compare ${j.id}`, 'data-testid': `compare-${j.id}` });
       box.checked = chosen.has(j.id);

@@ -79,11 +79,20 @@ public class TrainingJobResource {
   @GET
   @Authorize(value = Permission.READ, anyModel = true)
   public ObjectNode list(@QueryParam("project") String project, @QueryParam("state") String state,
-      @QueryParam("name") String name) {
+      @QueryParam("name") String name, @QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @QueryParam("page_token") String pageToken) {
     ObjectNode out = JSON.createObjectNode();
     var items = out.putArray("jobs");
-    jobs.list(project, state, name).stream().filter(j -> JobGrants.visible(caller, j)) // listings follow grants
-        .forEach(j -> items.add(view(j, false)));
+    var page = dev.pier.kernel.paging.Page.of(jobs.list(project, state, name).stream()
+        .filter(j -> JobGrants.visible(caller, j)) // listings follow grants, before paging
+        .sorted(java.util.Comparator.comparing(TrainingJob::createdAt,
+            java.util.Comparator.nullsLast(java.util.Comparator.reverseOrder())).thenComparing(TrainingJob::id))
+        .toList(), // newest first
+        pageToken, dev.pier.kernel.paging.PageSize.parse(maxResults), TrainingJob::id);
+    page.items().forEach(j -> items.add(view(j, false)));
+    if (page.nextPageToken() != null) {
+      out.put("next_page_token", page.nextPageToken());
+    }
     return out;
   }
 

@@ -124,12 +124,22 @@ public class MonitorsResource {
         .entity(Monitors.json(run)).build();
   }
 
-  @Operation(summary = "A monitor's runs, newest window first")
+  /** One page of run summaries; {@code next_page_token} only when more follow. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record RunPage(List<JsonNode> runs,
+      @com.fasterxml.jackson.annotation.JsonProperty("next_page_token") String nextPageToken) {}
+
+  @Operation(summary = "A monitor's runs, newest window first",
+      description = "A page at a time: max_results (1-1000, default 100) and the page_token the previous page"
+          + " answered as next_page_token.")
   @GET
   @Path("/{id}/runs")
   @Authorize(Permission.READ)
-  public Map<String, List<JsonNode>> runs(@PathParam("id") String id) {
-    return Map.of("runs", monitors.runs(id));
+  public RunPage runs(@PathParam("id") String id,
+      @jakarta.ws.rs.QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @jakarta.ws.rs.QueryParam("page_token") String pageToken) {
+    var page = monitors.runs(id, pageToken, dev.pier.kernel.paging.PageSize.parse(maxResults));
+    return new RunPage(page.items(), page.nextPageToken());
   }
 
   @APIResponse(responseCode = "200", description = "The run",
@@ -153,6 +163,36 @@ public class MonitorsResource {
   @Authorize(Permission.READ)
   public String report(@PathParam("id") String id, @PathParam("run") String run) {
     return monitors.report(id, run);
+  }
+
+  @Operation(summary = "A column's distribution in a run: reference against window, per bin",
+      description = "The shares the run's report plots (20 equal-width bins over the joint range of numbers, else the"
+          + " 12 most frequent categories), for any column; exact runs only (409 for a run made from profiles).")
+  @GET
+  @Path("/{id}/runs/{run}/distributions/{column}")
+  @Authorize(Permission.READ)
+  public Map<String, Object> distribution(@PathParam("id") String id, @PathParam("run") String run,
+      @PathParam("column") String column) {
+    return monitors.distribution(id, run, column);
+  }
+
+  /** One page of drift history; {@code next_page_token} only when more follow. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record DriftPage(List<JsonNode> points,
+      @com.fasterxml.jackson.annotation.JsonProperty("next_page_token") String nextPageToken) {}
+
+  @Operation(summary = "Drift over time per column, newest window first",
+      description = "Per run: window and the drift result of each column (column=... for one), paged like the runs:"
+          + " max_results (1-1000, default 100) and page_token.")
+  @GET
+  @Path("/{id}/drift")
+  @Authorize(Permission.READ)
+  public DriftPage drift(@PathParam("id") String id, @jakarta.ws.rs.QueryParam("column") String column,
+      @jakarta.ws.rs.QueryParam(dev.pier.kernel.paging.PageSize.PARAM) String maxResults,
+      @jakarta.ws.rs.QueryParam("page_token") String pageToken) {
+    var page = monitors.driftHistory(id, column == null || column.isBlank() ? null : column, pageToken,
+        dev.pier.kernel.paging.PageSize.parse(maxResults));
+    return new DriftPage(page.items(), page.nextPageToken());
   }
 
   @Operation(summary = "The alerts a monitor's runs raised")

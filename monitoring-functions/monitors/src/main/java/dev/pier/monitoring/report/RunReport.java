@@ -112,6 +112,24 @@ public final class RunReport {
     h.append("</table>");
   }
 
+  /**
+   * The shares per bin of the reference's and the window's values (the bars the report draws): {@code numeric} when
+   * both sides are numbers (20 equal-width bins over their joint range, labelled by lower edge), else the 12 most
+   * frequent categories. Shares are of each side's non-null (numeric: finite) values.
+   */
+  public record Distribution(boolean numeric, List<Bin> bins) {}
+
+  /** One bin: its label, its lower edge (numeric only, else null) and each side's share. */
+  public record Bin(String bin, Double low, double reference, double window) {}
+
+  public static Distribution distribution(List<Object> reference, List<Object> window) {
+    boolean numeric = numeric(reference) && numeric(window);
+    List<Bin> out = new ArrayList<>();
+    Map<String, double[]> shares = numeric ? bins(reference, window) : categories(reference, window);
+    shares.forEach((k, v) -> out.add(new Bin(k, numeric ? v[2] : null, v[0], v[1])));
+    return new Distribution(numeric, out);
+  }
+
   /** Two bar series over shared bins: numeric ranges when both sides are numbers, else the top categories. */
   static String svg(List<Object> reference, List<Object> window) {
     Map<String, double[]> shares = numeric(reference) && numeric(window) ? bins(reference, window)
@@ -175,7 +193,8 @@ public final class RunReport {
     }
     for (int b = 0; b < BINS; b++) {
       out.put(String.format(java.util.Locale.ROOT, "%.3g", lo + b * step), new double[] {
-          totals[0] == 0 ? 0 : counts[b][0] / totals[0], totals[1] == 0 ? 0 : counts[b][1] / totals[1]});
+          totals[0] == 0 ? 0 : counts[b][0] / totals[0], totals[1] == 0 ? 0 : counts[b][1] / totals[1],
+          lo + b * step});
     }
     return out;
   }
