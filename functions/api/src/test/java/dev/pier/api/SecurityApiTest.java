@@ -285,7 +285,8 @@ class SecurityApiTest {
       String verb = route[0].substring(0, route[0].indexOf(' '));
       String path = route[0].substring(route[0].indexOf(' ') + 1).replace("{model}", "demo").replace("{version}", "1")
           .replace("{alias}", "production").replace("{id}", "x").replace("{upload}", "x")
-          .replace("{key}", "x").replace("{name}", "x").replace("{run}", "x").replaceAll("\\{\\w+: [^}]+}", "x");
+          .replace("{key}", "x").replace("{name}", "x").replace("{run}", "x").replaceAll("\\{\\w+: [^}]+}", "x")
+          .replaceAll("\\{\\w+}", "x"); // any other parameter (a column, a job)
       for (String token : new String[] {null, nobody}) {
         RequestSpecification spec = given();
         if (token != null) {
