@@ -26,8 +26,13 @@ final class ListingBackfill {
   static final Map<String, AttributeValue> MARKER = Map.of(PK, AttributeValue.fromS("IDX#META"),
       SK, AttributeValue.fromS("LISTING-ORDERS-1"));
 
+  /** Marks the feature-service index ({@code IDX#FEATURE-SERVICE#<name>}) filled. */
+  static final Map<String, AttributeValue> FEATURE_SERVICES = Map.of(PK, AttributeValue.fromS("IDX#META"),
+      SK, AttributeValue.fromS("FEATURE-SERVICES-1"));
+
   private final RegistryStore store;
   private volatile boolean done;
+  private volatile boolean featureServicesDone;
 
   ListingBackfill(RegistryStore store) {
     this.store = store;
@@ -36,6 +41,37 @@ final class ListingBackfill {
   /** Marks a table just created as needing no fill. */
   static void markNew(DynamoDbClient dynamo, String table) {
     dynamo.putItem(b -> b.tableName(table).item(MARKER));
+    dynamo.putItem(b -> b.tableName(table).item(FEATURE_SERVICES));
+  }
+
+  /**
+   * Fills the feature-service index for versions written before it existed: reads each version once (in batches of
+   * 100) and writes the index item of those that name a feature service. Once per old table, like {@link #ensure}.
+   */
+  void ensureFeatureServices() {
+    if (featureServicesDone) {
+      return;
+    }
+    synchronized (this) {
+      if (!featureServicesDone && store.get(FEATURE_SERVICES) == null) {
+        List<Map<String, AttributeValue>> refs = readAll(QueryRequest.builder().tableName(store.table)
+            .keyConditionExpression("pk = :p").expressionAttributeValues(Map.of(":p",
+                AttributeValue.fromS(SearchIndex.VERSIONS))).build());
+        for (int i = 0; i < refs.size(); i += 100) {
+          List<Map<String, AttributeValue>> items = new ArrayList<>();
+          for (ModelVersion v : store.fetchVersions(refs.subList(i, Math.min(refs.size(), i + 100)))) {
+            SearchIndex.items(v).forEach((k, item) -> {
+              if (k.startsWith(SearchIndex.FEATURE_SERVICE)) {
+                items.add(item);
+              }
+            });
+          }
+          store.putAll(items);
+        }
+        store.dynamo.putItem(b -> b.tableName(store.table).item(FEATURE_SERVICES));
+      }
+      featureServicesDone = true;
+    }
   }
 
   void ensure() {

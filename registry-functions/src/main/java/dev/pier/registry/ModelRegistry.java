@@ -44,7 +44,8 @@ public final class ModelRegistry {
     this.aliases = new Aliases(store, models, versions, audit);
     this.reviews = new Reviews(versions, models, aliases);
     this.cards = new ModelCards(store, versions);
-    this.search = new SearchIndex(dynamo, table, store::fetchVersions, backfill::ensure);
+    this.search = new SearchIndex(dynamo, table, store::fetchVersions, backfill::ensure,
+        backfill::ensureFeatureServices);
   }
 
   // --- the parts ---

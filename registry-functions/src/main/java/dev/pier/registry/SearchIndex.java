@@ -47,6 +47,8 @@ public final class SearchIndex {
   static final String VERSIONS = "IDX#VERSIONS";
   static final String CREATED = "IDX#CREATED";
   static final String STAGE = "IDX#STAGE#";
+  /** One item per version registered with a feature service ({@link ServingProperties#FEATURE_SERVICE}). */
+  static final String FEATURE_SERVICE = "IDX#FEATURE-SERVICE#";
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -54,13 +56,21 @@ public final class SearchIndex {
   private final String table;
   private final Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch;
   private final Runnable beforeCreatedOrder;
+  private final Runnable beforeFeatureServices;
 
   SearchIndex(DynamoDbClient dynamo, String table,
       Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch, Runnable beforeCreatedOrder) {
+    this(dynamo, table, fetch, beforeCreatedOrder, () -> { });
+  }
+
+  SearchIndex(DynamoDbClient dynamo, String table,
+      Function<List<Map<String, AttributeValue>>, List<ModelVersion>> fetch, Runnable beforeCreatedOrder,
+      Runnable beforeFeatureServices) {
     this.dynamo = dynamo;
     this.table = table;
     this.fetch = fetch;
     this.beforeCreatedOrder = beforeCreatedOrder;
+    this.beforeFeatureServices = beforeFeatureServices;
   }
 
   // --- index items ---
@@ -83,6 +93,10 @@ public final class SearchIndex {
         .forEach(m -> add(items, "IDX#METRIC#" + m.getKey(), sortable(m.getValue()) + "#" + suffix, copy));
     for (String parent : parents(v)) {
       add(items, "IDX#PARENT#" + parent, suffix, copy);
+    }
+    String service = v.metadata().properties().get(ServingProperties.FEATURE_SERVICE);
+    if (service != null && !service.isBlank()) {
+      add(items, FEATURE_SERVICE + service, suffix, copy);
     }
     return items;
   }
@@ -125,6 +139,17 @@ public final class SearchIndex {
   public List<ModelVersion> children(String model, int version) {
     Query q = new Query();
     q.pk = "IDX#PARENT#" + model + "#" + String.format("%010d", version);
+    return fetch.apply(readAll(q));
+  }
+
+  /**
+   * The versions registered with {@code featureService} as their feature service, by model name then version: one
+   * query of that service's index partition, however many other versions the registry holds.
+   */
+  public List<ModelVersion> usingFeatureService(String featureService) {
+    beforeFeatureServices.run(); // versions registered before this index existed get their items once
+    Query q = new Query();
+    q.pk = FEATURE_SERVICE + featureService;
     return fetch.apply(readAll(q));
   }
 

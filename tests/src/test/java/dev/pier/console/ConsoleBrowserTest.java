@@ -75,16 +75,26 @@ public abstract class ConsoleBrowserTest {
     final Map<String, String> keys = new java.util.concurrent.ConcurrentHashMap<>();
     final ChromeDriverService service;
     final WebDriver driver;
+    /** The Cognito-shaped identity provider the API trusts and the console's config.json names. */
+    final IdentityStandIn identity;
 
     Shared() throws Exception {
       assertThat(CHROMIUM).as("Debian's chromium (./pier test installs it: apt-get install chromium)").isExecutable();
       assertThat(CHROMEDRIVER).as("Debian's chromium-driver (apt-get install chromium-driver)").isExecutable();
       dataDir = Files.createTempDirectory("pier-console");
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      server = PierUp.start(dataDir, Map.of(), port -> client.send(HttpRequest.newBuilder(
+      identity = new IdentityStandIn();
+      Path jwks = Files.writeString(dataDir.resolve("jwks.json"), identity.jwks());
+      Path consoleConfig = Files.writeString(dataDir.resolve("console-config.json"), "{}");
+      server = PierUp.start(dataDir, Map.of("PIER_AUTH_JWT_ISSUER", identity.issuer(), "PIER_AUTH_JWT_JWKS",
+          jwks.toString(), "PIER_CONSOLE_CONFIG_FILE", consoleConfig.toString()), port -> client.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/v2/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
           .statusCode(), "--auth");
       adminKey = Files.readString(dataDir.resolve("admin.key")).strip();
+      // what ConsoleSite writes in AWS, pointed at the stand-in; API keys stay on for the other tests
+      Files.writeString(consoleConfig, "{\"apiKeys\":true,\"cognito\":{\"domain\":\"" + identity.issuer()
+          + "\",\"clientId\":\"" + IdentityStandIn.CLIENT_ID + "\",\"redirectUri\":\"http://127.0.0.1:"
+          + server.port() + "/console/\",\"tokenUse\":\"access\"}}");
       service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
           .withLogOutput(java.io.OutputStream.nullOutputStream()).build();
       ChromeOptions options = new ChromeOptions();
@@ -101,6 +111,7 @@ public abstract class ConsoleBrowserTest {
       try {
         driver.quit();
       } finally {
+        identity.close();
         server.process().destroy();
         if (!server.process().waitFor(30, TimeUnit.SECONDS)) {
           server.process().destroyForcibly();
@@ -127,6 +138,11 @@ public abstract class ConsoleBrowserTest {
         test.shared = shared;
       }
     }
+  }
+
+  /** The identity provider (Cognito's stand-in) the server trusts. */
+  protected IdentityStandIn identity() {
+    return shared.identity;
   }
 
   @BeforeEach

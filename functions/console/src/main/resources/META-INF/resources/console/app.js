@@ -95,8 +95,17 @@ function showWho() {
   const who = document.querySelector('[data-testid="who"]');
   const kind = credential.kind();
   if (!kind) { who.replaceChildren(); return; }
-  fill(who, kind === 'api-key' ? 'Signed in with an API key' : 'Signed in',
+  fill(who, kind === 'api-key' ? 'Signed in with an API key' : `Signed in as ${tokenName()}`,
     h('button', { type: 'button', testid: 'sign-out', onclick: () => { credential.clear(); render(); } }, 'Sign out'));
+}
+
+/** Who the bearer token names (Cognito: username or email; else its subject); the API checks the token itself. */
+function tokenName() {
+  try {
+    const token = credential.headers().Authorization.slice('Bearer '.length);
+    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return claims.username || claims['cognito:username'] || claims.email || claims.sub;
+  } catch { return 'a token'; }
 }
 
 /** The sign-in page, shown when the API answers 401: Cognito's hosted UI in AWS, an API key locally. */
