@@ -108,6 +108,32 @@ class ExperimentsTest {
   }
 
   @Test
+  void withoutDailyUnitsTheExpectedDurationComesFromTheModelsMeasuredTrafficAndSaysSo() throws Exception {
+    var measured = new Experiments(store, new RegistryCatalog(registry), Clock.systemUTC(),
+        model -> model.equals("churn") ? java.util.OptionalDouble.of(8_000) : java.util.OptionalDouble.empty());
+    ObjectNode body = design("churn", layer());
+    ((ObjectNode) body.get("design")).remove("daily_units");
+    Experiment e = measured.create(body);
+    assertThat(e.expectedDurationDays()).isEqualTo(14.5); // 57,763 / (8,000 a day * 0.5) = 14.44, up to a tenth
+    assertThat(e.durationBasis()).isEqualTo(Experiment.BASIS_MEASURED);
+    assertThat(e.dailyTraffic()).isEqualTo(8_000.0);
+    Experiment stored = experiments.get(e.id());
+    assertThat(stored.durationBasis()).isEqualTo(Experiment.BASIS_MEASURED);
+    assertThat(stored.dailyTraffic()).isEqualTo(8_000.0);
+
+    Experiment designed = measured.create(design("churn", layer())); // daily_units given: it wins
+    assertThat(designed.expectedDurationDays()).isEqualTo(5.8);
+    assertThat(designed.durationBasis()).isEqualTo(Experiment.BASIS_DESIGN);
+    assertThat(experiments.get(designed.id()).durationBasis()).isEqualTo(Experiment.BASIS_DESIGN);
+
+    ObjectNode unmeasured = design("ranker", layer());
+    ((ObjectNode) unmeasured.get("design")).remove("daily_units");
+    Experiment unknown = measured.create(unmeasured); // no traffic measured on ranker: no duration
+    assertThat(unknown.expectedDurationDays()).isNull();
+    assertThat(unknown.durationBasis()).isNull();
+  }
+
+  @Test
   void weightsThatDoNotSumToOneAreA400NamingTheSum() throws Exception {
     ObjectNode body = design("churn", layer());
     ((ObjectNode) body.get("arms").get(1)).put("weight", 0.6);

@@ -14,7 +14,8 @@ public record ExperimentView(String id, String name, String hypothesis, String m
                              String unit, String state, long revision, List<ArmView> arms, MetricsView metrics,
                              DesignView design, String analysis, String correction, boolean cuped,
                              long sampleSizePerArm, Double expectedDurationDays, String seed, String createdAt,
-                             String startedAt, String stoppedAt, String stoppedBy, TargetingView targeting) {
+                             String startedAt, String stoppedAt, String stoppedBy, TargetingView targeting,
+                             String expectedDurationBasis, Double dailyTraffic) {
 
   /** The conditions (a flag rule's shape, all must hold) a request's unit attributes meet to enter; null: none. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -49,7 +50,8 @@ public record ExperimentView(String id, String name, String hypothesis, String m
         e.expectedDurationDays(), e.seed(), e.createdAt().toString(),
         e.startedAt() == null ? null : e.startedAt().toString(), e.stoppedAt() == null ? null : e.stoppedAt().toString(),
         e.stoppedBy(), d.targeting().isEmpty() ? null : new TargetingView(d.targeting().stream()
-            .map(c -> new ConditionView(c.attribute(), lower(c.operator().name()), c.values())).toList()));
+            .map(c -> new ConditionView(c.attribute(), lower(c.operator().name()), c.values())).toList()),
+        e.durationBasis(), e.dailyTraffic());
   }
 
   private static MetricView metric(Metric m) {

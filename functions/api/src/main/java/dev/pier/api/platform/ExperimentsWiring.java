@@ -68,7 +68,7 @@ public class ExperimentsWiring {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
     Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
-        new RegistryCatalog(registry), Clock.systemUTC());
+        new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()));
     // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
     ExperimentMetrics metrics = new ExperimentMetrics(
         config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
