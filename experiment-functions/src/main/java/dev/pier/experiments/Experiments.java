@@ -334,6 +334,25 @@ public final class Experiments {
   }
 
   /**
+   * Stores the model metrics ({@link dev.pier.experiments.assignment.ArmMetrics}) of predictions experiment {@code id}
+   * routed, rows {@code [unit, metric, value, epochMillis]}, as its events: only the metrics it measures, only while it
+   * runs or is paused (an unknown or stopped experiment, or one that measures none of them, stores nothing). Returns
+   * how many rows it stored.
+   */
+  public int writeModelMetrics(String id, List<Object[]> rows) {
+    Experiment e = store.get(id).orElse(null);
+    if (e == null || !(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)) return 0;
+    ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+    for (Object[] r : rows) {
+      if (!e.definition().measures((String) r[1])) continue;
+      kept.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Double) r[2])
+          .add((Long) r[3]));
+    }
+    if (!kept.isEmpty()) store.append(id, 'E', kept.toString(), clock.instant());
+    return kept.size();
+  }
+
+  /**
    * An assigner for the prediction pipeline's resolve stage, fed by the stored experiments; the caller refreshes it on
    * a schedule and drains {@code exposures} into {@link #writeExposures}.
    */

@@ -38,6 +38,7 @@ public final class ExperimentAssigner {
   private final Supplier<List<Experiment>> source;
   private final Supplier<List<Holdout>> holdouts;
   private final ExposureBuffer exposures;
+  private final ArmMetrics armMetrics = new ArmMetrics();
   // model → alias → routes: two lookups on the request's own strings, no key built per request
   private volatile Map<String, Map<String, Route[]>> routes = Map.of();
 
@@ -58,6 +59,11 @@ public final class ExperimentAssigner {
     this.source = source;
     this.holdouts = holdouts;
     this.exposures = exposures;
+  }
+
+  /** Where the prediction pipeline reports the latency and errors of the predictions this assigner routed. */
+  public ArmMetrics armMetrics() {
+    return armMetrics;
   }
 
   /** Reloads the running experiments (call on a schedule, e.g. every few seconds, and after a state change). */

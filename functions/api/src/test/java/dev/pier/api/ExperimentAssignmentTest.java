@@ -89,9 +89,11 @@ class ExperimentAssignmentTest {
     String design = """
         {EXTRA"name": "v2 vs v1", "model": "MODEL", "alias": "production",
          "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
-         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}GUARDRAILS},
          "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1}, "analysis": "frequentist"}
-        """.replace("MODEL", model).replace("EXTRA", extra);
+        """.replace("MODEL", model).replace("EXTRA", extra)
+        .replace("GUARDRAILS", extra.isEmpty() ? "" : ", \"guardrails\": [{\"name\": \"error_rate\", \"type\": \"binary\"},"
+            + " {\"name\": \"latency_ms\", \"type\": \"continuous\", \"max_relative_harm\": 0.5}]");
     JsonNode created = JSON.readTree(given().contentType(ContentType.JSON).body(design).post("/api/v1/experiments")
         .then().statusCode(201).extract().asString());
     String id = created.get("id").asText();
@@ -361,5 +363,40 @@ class ExperimentAssignmentTest {
     String body = viaJaxRs ? BODY + " ".repeat(70 * 1024) : BODY;
     return given().contentType(ContentType.JSON).body(body).header("X-Pier-Unit", unit)
         .header("X-Pier-Attributes", attributes).post("/v2/models/" + model + "/infer");
+  }
+
+  @Test
+  void theLatencyOfEachPredictionAnExperimentRoutedIsItsArmsLatencyMetric() throws Exception {
+    Running x = startExperiment("\"layer\": \"model-metrics\", ");
+    List<String> units = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      units.add("m-" + i);
+    }
+    for (String u : units) {
+      assertThat(rest(x.model(), null, u, false)).isEqualTo(x.version(u) + " " + x.expected(u));
+      assertThat(predict(x.model(), u)).isEqualTo(x.version(u) + " " + x.expected(u));
+    }
+    rest(x.model(), null, null, false); // no unit: not routed, not measured
+    long treated = units.stream().filter(u -> x.version(u) == 2).count();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode latency;
+    do {
+      Thread.sleep(100);
+      JsonNode results = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+          .extract().asString());
+      latency = null;
+      for (JsonNode m : results.get("metrics")) {
+        if (m.get("metric").asText().equals("latency_ms")) {
+          latency = m;
+        }
+      }
+      assertThat(latency).as("latency_ms is a metric of the results: " + results).isNotNull();
+      assertThat(System.nanoTime()).as("model metrics written: " + latency).isLessThan(deadline);
+    } while (latency.get("arms").get(0).get("n").asLong() + latency.get("arms").get(1).get("n").asLong()
+        < units.size() || !(latency.get("arms").get(0).get("mean").asDouble() > 0)
+        || !(latency.get("arms").get(1).get("mean").asDouble() > 0));
+    assertThat(latency.get("arms").get(0).get("n").asLong()).isEqualTo(units.size() - treated);
+    assertThat(latency.get("arms").get(1).get("n").asLong()).isEqualTo(treated);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
   }
 }
