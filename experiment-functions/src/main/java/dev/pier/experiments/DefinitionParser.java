@@ -1,6 +1,8 @@
 package dev.pier.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.experiments.flags.Condition;
+import dev.pier.experiments.flags.FlagParser;
 import dev.pier.experiments.metrics.MetricType;
 import dev.pier.kernel.PierException;
 import java.util.ArrayList;
@@ -58,9 +60,20 @@ public final class DefinitionParser {
     if (body.has("cuped") && !body.get("cuped").isBoolean()) problems.add("cuped: must be true or false");
 
     Auto auto = auto(body.get("auto"));
+    List<Condition> targeting = targeting(body.get("targeting"));
     if (!problems.isEmpty()) throw PierException.badRequest("invalid experiment: " + String.join("; ", problems));
     return new ExperimentDefinition(name, hypothesis, model, alias, layer, unit, arms, primary, secondary, guardrails,
-        design, analysis, correction, cuped, auto);
+        design, analysis, correction, cuped, auto, targeting);
+  }
+
+  /** {@code "targeting": {"conditions": [{"attribute", "operator", "value" | "values"}, …]}}, as flag rules. */
+  private List<Condition> targeting(JsonNode node) {
+    if (node == null || node.isNull()) return List.of();
+    if (!node.isObject()) {
+      problems.add("targeting: must be an object {\"conditions\": [...]}");
+      return List.of();
+    }
+    return FlagParser.conditions(node.get("conditions"), "targeting.conditions", problems);
   }
 
   private List<Arm> arms(JsonNode node) {

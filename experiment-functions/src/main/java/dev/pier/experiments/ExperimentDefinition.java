@@ -1,19 +1,30 @@
 package dev.pier.experiments;
 
+import dev.pier.experiments.flags.Condition;
 import dev.pier.experiments.results.AnalysisPlan;
 import java.util.List;
 
 /**
  * What an experiment compares and how: arms (the first is control) on {@code model}'s {@code alias}, in a mutually
- * exclusive {@code layer} (one running experiment per model, alias and layer), the metrics and the analysis.
+ * exclusive {@code layer} (one running experiment per model, alias and layer), the metrics and the analysis, and the
+ * {@code targeting} conditions (a flag rule's shape, all must hold; empty: every unit) a request must meet to enter.
  */
 public record ExperimentDefinition(String name, String hypothesis, String model, String alias, String layer,
                                    String unit, List<Arm> arms, Metric primary, List<Metric> secondary,
                                    List<Metric> guardrails, Design design, Analysis analysis, Correction correction,
-                                   boolean cuped, Auto auto) {
+                                   boolean cuped, Auto auto, List<Condition> targeting) {
 
   public ExperimentDefinition {
     if (auto == null) auto = Auto.DEFAULT; // stored before automatic decisions existed
+    targeting = targeting == null ? List.of() : List.copyOf(targeting); // stored before targeting existed
+  }
+
+  /** An experiment that every unit may enter (no targeting). */
+  public ExperimentDefinition(String name, String hypothesis, String model, String alias, String layer, String unit,
+      List<Arm> arms, Metric primary, List<Metric> secondary, List<Metric> guardrails, Design design,
+      Analysis analysis, Correction correction, boolean cuped, Auto auto) {
+    this(name, hypothesis, model, alias, layer, unit, arms, primary, secondary, guardrails, design, analysis,
+        correction, cuped, auto, List.of());
   }
 
   public AnalysisPlan plan() {

@@ -48,6 +48,7 @@ public final class Experiments {
   private final ExperimentStore store;
   private final ModelCatalog catalog;
   private final Clock clock;
+  private final ModelTraffic traffic;
   private final ResultsCalculator calculator = new ResultsCalculator();
   private final Map<String, Folded> ledgers = new ConcurrentHashMap<>();
   private final List<Runnable> transitionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -75,9 +76,15 @@ public final class Experiments {
   }
 
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock) {
+    this(store, catalog, clock, ModelTraffic.NONE);
+  }
+
+  /** @param traffic the model's measured traffic, for the expected duration of a design without daily_units */
+  public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic) {
     this.store = store;
     this.catalog = catalog;
     this.clock = clock;
+    this.traffic = traffic;
   }
 
   public Experiment create(JsonNode body) {
@@ -90,14 +97,26 @@ public final class Experiments {
     long perArm = def.primary().type() == MetricType.BINARY
         ? SampleSize.binary(d.alpha(), d.power(), d.mde(), d.baseline())
         : SampleSize.continuous(d.alpha(), d.power(), d.mde(), d.baseline(), d.baselineSd());
-    Double days = null;
+    Double days = null, daily = null;
+    String basis = null;
     if (d.dailyUnits() != null) {
+      daily = d.dailyUnits().doubleValue();
+      basis = Experiment.BASIS_DESIGN;
+    } else {
+      java.util.OptionalDouble measured = traffic.requestsPerDay(def.model());
+      if (measured.isPresent() && measured.getAsDouble() > 0) {
+        daily = measured.getAsDouble();
+        basis = Experiment.BASIS_MEASURED;
+      }
+    }
+    if (daily != null) {
       double smallest = def.arms().stream().mapToDouble(Arm::weight).min().orElse(1);
-      days = Math.ceil(10 * perArm / (d.dailyUnits() * smallest)) / 10;
+      days = Math.ceil(10 * perArm / (daily * smallest)) / 10;
     }
     String id = "exp-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     String seed = UUID.randomUUID().toString().replace("-", "");
-    Experiment e = new Experiment(id, seed, def, ExperimentState.DRAFT, 1, clock.instant(), null, null, perArm, days);
+    Experiment e = new Experiment(id, seed, def, ExperimentState.DRAFT, 1, clock.instant(), null, null, perArm, days,
+        null, basis, daily);
     store.create(e);
     return e;
   }
@@ -312,6 +331,25 @@ public final class Experiments {
     Instant now = clock.instant();
     perExperiment.forEach((id, rows) -> store.append(id, 'E', rows.toString(), now));
     return new IngestReport(accepted, List.copyOf(perExperiment.keySet()));
+  }
+
+  /**
+   * Stores the model metrics ({@link dev.pier.experiments.assignment.ArmMetrics}) of predictions experiment {@code id}
+   * routed, rows {@code [unit, metric, value, epochMillis]}, as its events: only the metrics it measures, only while it
+   * runs or is paused (an unknown or stopped experiment, or one that measures none of them, stores nothing). Returns
+   * how many rows it stored.
+   */
+  public int writeModelMetrics(String id, List<Object[]> rows) {
+    Experiment e = store.get(id).orElse(null);
+    if (e == null || !(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)) return 0;
+    ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+    for (Object[] r : rows) {
+      if (!e.definition().measures((String) r[1])) continue;
+      kept.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Double) r[2])
+          .add((Long) r[3]));
+    }
+    if (!kept.isEmpty()) store.append(id, 'E', kept.toString(), clock.instant());
+    return kept.size();
   }
 
   /**
@@ -564,7 +602,7 @@ public final class Experiments {
     return new Experiment(e.id(), e.seed(), e.definition(), next, e.revision() + 1, e.createdAt(),
         next == ExperimentState.RUNNING && e.startedAt() == null ? now : e.startedAt(),
         next == ExperimentState.STOPPED ? now : e.stoppedAt(), e.sampleSizePerArm(), e.expectedDurationDays(),
-        next == ExperimentState.STOPPED ? by : e.stoppedBy());
+        next == ExperimentState.STOPPED ? by : e.stoppedBy(), e.durationBasis(), e.dailyTraffic());
   }
 
   private static JsonNode items(JsonNode body) {

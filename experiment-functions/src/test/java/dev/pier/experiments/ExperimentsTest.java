@@ -108,6 +108,32 @@ class ExperimentsTest {
   }
 
   @Test
+  void withoutDailyUnitsTheExpectedDurationComesFromTheModelsMeasuredTrafficAndSaysSo() throws Exception {
+    var measured = new Experiments(store, new RegistryCatalog(registry), Clock.systemUTC(),
+        model -> model.equals("churn") ? java.util.OptionalDouble.of(8_000) : java.util.OptionalDouble.empty());
+    ObjectNode body = design("churn", layer());
+    ((ObjectNode) body.get("design")).remove("daily_units");
+    Experiment e = measured.create(body);
+    assertThat(e.expectedDurationDays()).isEqualTo(14.5); // 57,763 / (8,000 a day * 0.5) = 14.44, up to a tenth
+    assertThat(e.durationBasis()).isEqualTo(Experiment.BASIS_MEASURED);
+    assertThat(e.dailyTraffic()).isEqualTo(8_000.0);
+    Experiment stored = experiments.get(e.id());
+    assertThat(stored.durationBasis()).isEqualTo(Experiment.BASIS_MEASURED);
+    assertThat(stored.dailyTraffic()).isEqualTo(8_000.0);
+
+    Experiment designed = measured.create(design("churn", layer())); // daily_units given: it wins
+    assertThat(designed.expectedDurationDays()).isEqualTo(5.8);
+    assertThat(designed.durationBasis()).isEqualTo(Experiment.BASIS_DESIGN);
+    assertThat(experiments.get(designed.id()).durationBasis()).isEqualTo(Experiment.BASIS_DESIGN);
+
+    ObjectNode unmeasured = design("ranker", layer());
+    ((ObjectNode) unmeasured.get("design")).remove("daily_units");
+    Experiment unknown = measured.create(unmeasured); // no traffic measured on ranker: no duration
+    assertThat(unknown.expectedDurationDays()).isNull();
+    assertThat(unknown.durationBasis()).isNull();
+  }
+
+  @Test
   void weightsThatDoNotSumToOneAreA400NamingTheSum() throws Exception {
     ObjectNode body = design("churn", layer());
     ((ObjectNode) body.get("arms").get(1)).put("weight", 0.6);
@@ -204,6 +230,44 @@ class ExperimentsTest {
     PierException e = failure(() -> experiments.events(conversions("clicks_never_measured", 0, 50)));
     assertThat(e.getMessage()).isEqualTo("invalid events: items[0, 1, 2, … (50 items)].metric: no running experiment"
         + " measures 'clicks_never_measured'");
+  }
+
+  @Test
+  void theLatencyAndServerErrorsOfRoutedPredictionsAreEachArmsGuardrailMetrics() throws Exception {
+    ObjectNode body = design("fraud", layer());
+    ((ArrayNode) body.get("metrics").get("guardrails")).addObject().put("name", "latency_ms").put("type", "continuous")
+        .put("max_relative_harm", 0.1);
+    body.put("analysis", "frequentist");
+    String id = experiments.start(experiments.create(body).id()).id();
+    experiments.exposures(id, exposures(0, 100, "control"));
+    experiments.exposures(id, exposures(100, 200, "treatment"));
+    var observed = new dev.pier.experiments.assignment.ArmMetrics();
+    long at = Instant.parse("2026-12-06T11:00:00Z").toEpochMilli();
+    for (int i = 0; i < 200; i++) {
+      boolean treated = i >= 100;
+      for (int repeat = 0; repeat < 2; repeat++) { // two predictions per unit
+        observed.offer(id, "u" + i, treated ? i % 2 == 0 : i % 10 == 0, treated ? 20 + i % 3 : 10 + i % 3, at);
+      }
+    }
+    observed.offer("exp-unknown", "u1", true, 5, at); // an experiment that is not there stores nothing
+    java.util.Map<String, Integer> stored = new java.util.HashMap<>();
+    observed.drain((experiment, rows) -> stored.put(experiment, experiments.writeModelMetrics(experiment, rows)), 10_000);
+    assertThat(stored).containsEntry(id, 400 + 20 + 100).containsEntry("exp-unknown", 0);
+
+    ExperimentResults results = experiments.results(id);
+    var errors = results.metrics().stream().filter(m -> m.metric().equals("error_rate")).findFirst().orElseThrow();
+    var latency = results.metrics().stream().filter(m -> m.metric().equals("latency_ms")).findFirst().orElseThrow();
+    assertThat(errors.role()).isEqualTo("guardrail");
+    assertThat(errors.arms()).extracting(ExperimentResults.ArmMetric::mean).containsExactly(0.1, 0.5);
+    // each unit's latency summed over its two predictions: 2 * (10 + mean of i % 3) vs 2 * (20 + …)
+    assertThat(latency.arms()).extracting(ExperimentResults.ArmMetric::n).containsExactly(100L, 100L);
+    assertThat(latency.arms().get(0).mean()).isBetween(21.9, 22.1);
+    assertThat(latency.arms().get(1).mean()).isBetween(41.9, 42.1);
+    assertThat(latency.comparisons().get(0).breached()).as(latency.comparisons().toString()).isTrue();
+    assertThat(errors.comparisons().get(0).breached()).isTrue();
+    experiments.stop(id);
+    observed.offer(id, "u1", true, 5, at);
+    observed.drain((experiment, rows) -> assertThat(experiments.writeModelMetrics(experiment, rows)).isZero(), 10);
   }
 
   @Test

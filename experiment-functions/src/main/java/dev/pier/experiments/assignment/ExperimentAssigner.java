@@ -4,6 +4,9 @@ import dev.pier.experiments.Arm;
 import dev.pier.experiments.Experiment;
 import dev.pier.experiments.ExperimentState;
 import dev.pier.experiments.Holdout;
+import dev.pier.experiments.flags.Condition;
+import dev.pier.experiments.flags.FlagEvaluator;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,6 +38,7 @@ public final class ExperimentAssigner {
   private final Supplier<List<Experiment>> source;
   private final Supplier<List<Holdout>> holdouts;
   private final ExposureBuffer exposures;
+  private final ArmMetrics armMetrics = new ArmMetrics();
   // model → alias → routes: two lookups on the request's own strings, no key built per request
   private volatile Map<String, Map<String, Route[]>> routes = Map.of();
 
@@ -43,7 +47,7 @@ public final class ExperimentAssigner {
    * one and the model's: seeds and shares, checked in that order).
    */
   private record Route(String experiment, Allocation allocation, String[] arms, int[] versions, String[] holdoutSeeds,
-                       double[] holdoutShares) {}
+                       double[] holdoutShares, List<Condition> targeting) {}
 
   public ExperimentAssigner(Supplier<List<Experiment>> source, ExposureBuffer exposures) {
     this(source, List::of, exposures);
@@ -55,6 +59,11 @@ public final class ExperimentAssigner {
     this.source = source;
     this.holdouts = holdouts;
     this.exposures = exposures;
+  }
+
+  /** Where the prediction pipeline reports the latency and errors of the predictions this assigner routed. */
+  public ArmMetrics armMetrics() {
+    return armMetrics;
   }
 
   /** Reloads the running experiments (call on a schedule, e.g. every few seconds, and after a state change). */
@@ -80,7 +89,8 @@ public final class ExperimentAssigner {
         List<Arm> arms = e.definition().arms();
         rs[i] = new Route(e.id(), new Allocation(e.seed(), arms.stream().map(Arm::name).toList(),
             arms.stream().map(Arm::weight).toList()), arms.stream().map(Arm::name).toArray(String[]::new),
-            arms.stream().mapToInt(Arm::version).toArray(), seeds, shares);
+            arms.stream().mapToInt(Arm::version).toArray(), seeds, shares,
+            e.definition().targeting().isEmpty() ? null : e.definition().targeting());
       }
       var def = list.get(0).definition();
       next.computeIfAbsent(def.model(), m -> new HashMap<>()).put(def.alias(), rs);
@@ -98,7 +108,17 @@ public final class ExperimentAssigner {
    * can compare its arms with the baseline.
    */
   public Assignment assign(String model, String alias, String unit, long epochMillis) {
-    Assignment a = arm(model, alias, unit);
+    return assign(model, alias, unit, null, epochMillis);
+  }
+
+  /**
+   * As {@link #assign(String, String, String, long)}, with the request's targeting {@code attributes} (may be null):
+   * a unit whose attributes do not meet its experiment's targeting ({@link FlagEvaluator#matches}, the unit being the
+   * {@code targetingKey}) is not assigned (null: the alias, i.e. control's usual version, answers) and logs no exposure.
+   */
+  public Assignment assign(String model, String alias, String unit, Map<String, JsonNode> attributes,
+      long epochMillis) {
+    Assignment a = arm(model, alias, unit, attributes);
     if (a != null) {
       exposures.offer(a.experiment(), unit, a.arm(), epochMillis);
     }
@@ -128,12 +148,20 @@ public final class ExperimentAssigner {
    * job, which stores its rows' exposures itself, once per chunk. Null when no experiment runs there or no unit.
    */
   public Assignment arm(String model, String alias, String unit) {
+    return arm(model, alias, unit, null);
+  }
+
+  /** As {@link #arm(String, String, String)}, null too when the attributes do not meet the experiment's targeting. */
+  public Assignment arm(String model, String alias, String unit, Map<String, JsonNode> attributes) {
     if (unit == null || unit.isEmpty()) return null;
     Map<String, Route[]> aliases = routes.get(model);
     Route[] rs = aliases == null ? null : aliases.get(alias);
     if (rs == null) return null;
     Route r = rs.length == 1 ? rs[0]
         : rs[(int) (UnitHash.position("layers:" + model + "/" + alias, unit) * rs.length)];
+    if (r.targeting != null && !FlagEvaluator.matches(r.targeting, unit, attributes)) {
+      return null; // targeted out: not in the experiment, no exposure
+    }
     for (int h = 0; h < r.holdoutSeeds.length; h++) {
       if (UnitHash.position(r.holdoutSeeds[h], unit) < r.holdoutShares[h]) {
         return new Assignment(r.experiment, Holdout.ARM, Assignment.BASELINE);

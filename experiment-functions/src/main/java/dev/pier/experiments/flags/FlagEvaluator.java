@@ -16,16 +16,26 @@ public final class FlagEvaluator {
   public static Evaluation evaluate(Flag flag, String targetingKey, Map<String, JsonNode> attributes) {
     if (!flag.enabled()) return answer(flag, flag.offVariant(), "DISABLED");
     for (Rule rule : flag.rules()) {
-      boolean all = true;
-      for (Condition c : rule.conditions()) {
-        if (!c.matches(attribute(c.attribute(), targetingKey, attributes))) {
-          all = false;
-          break;
-        }
+      if (matches(rule.conditions(), targetingKey, attributes)) {
+        return serve(flag, rule.serve(), targetingKey, "TARGETING_MATCH");
       }
-      if (all) return serve(flag, rule.serve(), targetingKey, "TARGETING_MATCH");
     }
     return serve(flag, flag.fallthrough(), targetingKey, null);
+  }
+
+  /**
+   * Whether every condition holds for the targeting key and attributes (a flag rule's test, and an experiment's
+   * targeting); an empty list always holds. {@code attributes} may be null (no attributes).
+   */
+  public static boolean matches(java.util.List<Condition> conditions, String targetingKey,
+      Map<String, JsonNode> attributes) {
+    Map<String, JsonNode> attrs = attributes == null ? Map.of() : attributes;
+    for (Condition c : conditions) {
+      if (!c.matches(attribute(c.attribute(), targetingKey, attrs))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Evaluation serve(Flag flag, Serve serve, String targetingKey, String matched) {

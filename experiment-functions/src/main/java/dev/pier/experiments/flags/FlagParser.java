@@ -67,6 +67,25 @@ public final class FlagParser {
         revision);
   }
 
+  /**
+   * Reads a list of conditions in a flag rule's shape ({@code [{"attribute", "operator", "value" | "values"}]}), for
+   * an experiment's targeting; each problem, named under {@code path}, is added to {@code problems}.
+   */
+  public static List<Condition> conditions(JsonNode node, String path, List<String> problems) {
+    FlagParser parser = new FlagParser();
+    List<Condition> out = new ArrayList<>();
+    if (node == null || !node.isArray() || node.isEmpty()) {
+      problems.add(path + ": required, a non-empty list of conditions");
+      return out;
+    }
+    for (int i = 0; i < node.size(); i++) {
+      Condition c = parser.condition(node.get(i), path + "[" + i + "]");
+      if (c != null) out.add(c);
+    }
+    problems.addAll(parser.problems);
+    return out;
+  }
+
   private Map<String, JsonNode> variants(JsonNode node, FlagType type) {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     if (node == null || !node.isObject() || node.isEmpty()) {

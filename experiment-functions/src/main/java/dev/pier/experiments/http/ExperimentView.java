@@ -14,7 +14,15 @@ public record ExperimentView(String id, String name, String hypothesis, String m
                              String unit, String state, long revision, List<ArmView> arms, MetricsView metrics,
                              DesignView design, String analysis, String correction, boolean cuped,
                              long sampleSizePerArm, Double expectedDurationDays, String seed, String createdAt,
-                             String startedAt, String stoppedAt, String stoppedBy) {
+                             String startedAt, String stoppedAt, String stoppedBy, TargetingView targeting,
+                             String expectedDurationBasis, Double dailyTraffic) {
+
+  /** The conditions (a flag rule's shape, all must hold) a request's unit attributes meet to enter; null: none. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record TargetingView(List<ConditionView> conditions) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record ConditionView(String attribute, String operator, List<com.fasterxml.jackson.databind.JsonNode> values) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record ArmView(String name, Integer version, String variant, double weight) {}
@@ -41,7 +49,9 @@ public record ExperimentView(String id, String name, String hypothesis, String m
         lower(d.analysis().name()), lower(d.correction().name()).replace('_', '-'), d.cuped(), e.sampleSizePerArm(),
         e.expectedDurationDays(), e.seed(), e.createdAt().toString(),
         e.startedAt() == null ? null : e.startedAt().toString(), e.stoppedAt() == null ? null : e.stoppedAt().toString(),
-        e.stoppedBy());
+        e.stoppedBy(), d.targeting().isEmpty() ? null : new TargetingView(d.targeting().stream()
+            .map(c -> new ConditionView(c.attribute(), lower(c.operator().name()), c.values())).toList()),
+        e.durationBasis(), e.dailyTraffic());
   }
 
   private static MetricView metric(Metric m) {

@@ -377,6 +377,8 @@ public final class ExperimentStore {
     if (e.stoppedBy() != null) item.put("stoppedBy", s(e.stoppedBy()));
     item.put("sampleSizePerArm", n(e.sampleSizePerArm()));
     if (e.expectedDurationDays() != null) item.put("expectedDurationDays", n(e.expectedDurationDays()));
+    if (e.durationBasis() != null) item.put("durationBasis", s(e.durationBasis()));
+    if (e.dailyTraffic() != null) item.put("dailyTraffic", n(e.dailyTraffic()));
     try {
       item.put("definition", s(JSON.writeValueAsString(e.definition())));
     } catch (JsonProcessingException x) {
@@ -397,7 +399,11 @@ public final class ExperimentStore {
         Instant.parse(item.get("createdAt").s()), instant(item.get("startedAt")), instant(item.get("stoppedAt")),
         Long.parseLong(item.get("sampleSizePerArm").n()),
         item.containsKey("expectedDurationDays") ? Double.valueOf(item.get("expectedDurationDays").n()) : null,
-        item.containsKey("stoppedBy") ? item.get("stoppedBy").s() : null);
+        item.containsKey("stoppedBy") ? item.get("stoppedBy").s() : null,
+        item.containsKey("durationBasis") ? item.get("durationBasis").s()
+            : item.containsKey("expectedDurationDays") ? Experiment.BASIS_DESIGN : null, // stored before the basis
+        item.containsKey("dailyTraffic") ? Double.valueOf(item.get("dailyTraffic").n())
+            : definition.design().dailyUnits() == null ? null : definition.design().dailyUnits().doubleValue());
   }
 
   private static Instant instant(AttributeValue v) {

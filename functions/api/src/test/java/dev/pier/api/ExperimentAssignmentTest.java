@@ -73,6 +73,11 @@ class ExperimentAssignmentTest {
   }
 
   private static Running startExperiment() throws Exception {
+    return startExperiment("");
+  }
+
+  /** @param extra more fields of the design, e.g. {@code "targeting": {…},} */
+  private static Running startExperiment(String extra) throws Exception {
     String model = "xp-" + UUID.randomUUID().toString().substring(0, 8);
     for (int v = 1; v <= 2; v++) {
       given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
@@ -82,11 +87,13 @@ class ExperimentAssignmentTest {
     given().contentType(ContentType.JSON).body("{\"version\": 1}")
         .put("/api/v1/models/" + model + "/aliases/production").then().statusCode(200);
     String design = """
-        {"name": "v2 vs v1", "model": "MODEL", "alias": "production",
+        {EXTRA"name": "v2 vs v1", "model": "MODEL", "alias": "production",
          "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
-         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}GUARDRAILS},
          "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1}, "analysis": "frequentist"}
-        """.replace("MODEL", model);
+        """.replace("MODEL", model).replace("EXTRA", extra)
+        .replace("GUARDRAILS", extra.isEmpty() ? "" : ", \"guardrails\": [{\"name\": \"error_rate\", \"type\": \"binary\"},"
+            + " {\"name\": \"latency_ms\", \"type\": \"continuous\", \"max_relative_harm\": 0.5}]");
     JsonNode created = JSON.readTree(given().contentType(ContentType.JSON).body(design).post("/api/v1/experiments")
         .then().statusCode(201).extract().asString());
     String id = created.get("id").asText();
@@ -302,6 +309,94 @@ class ExperimentAssignmentTest {
         .isEqualTo("2 " + x.expected(heldTreated));
     given().contentType(ContentType.JSON).body("{\"share\": 0.9}").put("/api/v1/holdouts/models/" + x.model())
         .then().statusCode(400);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+  }
+
+  @Test
+  void aTargetedExperimentTakesOnlyUnitsWhoseAttributesMatchTheOthersGetTheAliasAndNoExposure() throws Exception {
+    Running x = startExperiment("\"targeting\": {\"conditions\": [{\"attribute\": \"country\", \"operator\": \"in\","
+        + " \"values\": [\"NL\", \"BE\"]}]}, ");
+    String treated = null;
+    for (int i = 0; treated == null; i++) {
+      if (x.version("t-" + i) == 2) {
+        treated = "t-" + i;
+      }
+    }
+    // units targeted out, first: had they been exposed, they would be written no later than the matching unit
+    for (boolean viaJaxRs : new boolean[] {false, true}) {
+      assertThat(rest(x.model(), null, "none-" + viaJaxRs, viaJaxRs)).as("no attributes: targeted out")
+          .isEqualTo("1 -");
+      Response de = targeted(x.model(), "de-" + viaJaxRs, "{\"country\": \"DE\"}", viaJaxRs);
+      assertThat(de.statusCode()).as(de.asString()).isEqualTo(200);
+      assertThat(de.header("X-Pier-Experiment")).as("targeted out").isNull();
+    }
+    for (boolean viaJaxRs : new boolean[] {false, true}) {
+      assertThat(targeted(x.model(), treated, "{\"country\": \"NL\"}", viaJaxRs).asString())
+          .as("matching attributes").contains("\"model_version\":\"2\"");
+      Response nl = targeted(x.model(), treated, "{\"country\": \"NL\"}", viaJaxRs);
+      assertThat(nl.header("X-Pier-Experiment")).isEqualTo(x.expected(treated));
+      Response de = targeted(x.model(), treated, "{\"country\": \"DE\"}", viaJaxRs);
+      assertThat(de.statusCode()).isEqualTo(200);
+      assertThat(de.header("X-Pier-Experiment")).as("targeted out").isNull();
+      assertThat(de.asString()).contains("\"model_version\":\"1\"");
+      Response bad = targeted(x.model(), treated, "[1, 2]", viaJaxRs);
+      assertThat(bad.statusCode()).as(bad.asString()).isEqualTo(400);
+      assertThat(bad.asString()).contains("X-Pier-Attributes");
+    }
+    JsonNode shown = JSON.readTree(given().get("/api/v1/experiments/" + x.id()).then().statusCode(200).extract()
+        .asString());
+    assertThat(shown.at("/targeting/conditions/0/operator").asText()).isEqualTo("in");
+    // only the matching unit was exposed
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode arms;
+    do {
+      Thread.sleep(100);
+      arms = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+          .extract().asString()).get("arms");
+      assertThat(System.nanoTime()).as("exposures written: " + arms).isLessThan(deadline);
+    } while (arms.get(1).get("units").asLong() < 1);
+    assertThat(arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong()).isEqualTo(1);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+  }
+
+  private static Response targeted(String model, String unit, String attributes, boolean viaJaxRs) {
+    String body = viaJaxRs ? BODY + " ".repeat(70 * 1024) : BODY;
+    return given().contentType(ContentType.JSON).body(body).header("X-Pier-Unit", unit)
+        .header("X-Pier-Attributes", attributes).post("/v2/models/" + model + "/infer");
+  }
+
+  @Test
+  void theLatencyOfEachPredictionAnExperimentRoutedIsItsArmsLatencyMetric() throws Exception {
+    Running x = startExperiment("\"layer\": \"model-metrics\", ");
+    List<String> units = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      units.add("m-" + i);
+    }
+    for (String u : units) {
+      assertThat(rest(x.model(), null, u, false)).isEqualTo(x.version(u) + " " + x.expected(u));
+      assertThat(predict(x.model(), u)).isEqualTo(x.version(u) + " " + x.expected(u));
+    }
+    rest(x.model(), null, null, false); // no unit: not routed, not measured
+    long treated = units.stream().filter(u -> x.version(u) == 2).count();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode latency;
+    do {
+      Thread.sleep(100);
+      JsonNode results = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+          .extract().asString());
+      latency = null;
+      for (JsonNode m : results.get("metrics")) {
+        if (m.get("metric").asText().equals("latency_ms")) {
+          latency = m;
+        }
+      }
+      assertThat(latency).as("latency_ms is a metric of the results: " + results).isNotNull();
+      assertThat(System.nanoTime()).as("model metrics written: " + latency).isLessThan(deadline);
+    } while (latency.get("arms").get(0).get("n").asLong() + latency.get("arms").get(1).get("n").asLong()
+        < units.size() || !(latency.get("arms").get(0).get("mean").asDouble() > 0)
+        || !(latency.get("arms").get(1).get("mean").asDouble() > 0));
+    assertThat(latency.get("arms").get(0).get("n").asLong()).isEqualTo(units.size() - treated);
+    assertThat(latency.get("arms").get(1).get("n").asLong()).isEqualTo(treated);
     given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
   }
 }

@@ -1,12 +1,17 @@
 package dev.pier.api.inference;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.experiments.assignment.Assignment;
 import dev.pier.experiments.assignment.ExperimentAssigner;
+import dev.pier.kernel.PierException;
 import dev.pier.registry.ModelResolver;
 import dev.pier.registry.ModelVersion;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.Stage;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * {@link Slot#RESOLVE}, after the alias is resolved: when a running experiment holds the alias the call names (no
@@ -15,7 +20,9 @@ import dev.pier.runtime.prediction.Stage;
  * in to answer ({@code X-Pier-Experiment}, gRPC's response parameter {@code experiment}). The unit's first exposure is
  * offered to the experiment's bounded exposure buffer (a queue offer; written to the ledger off the request path).
  * A call that names a version number is never assigned: no alias has a numeric name, so the assigner finds no route.
- * A unit a holdout keeps out keeps the alias's version and records {@code <experiment>=holdout}.
+ * A unit a holdout keeps out keeps the alias's version and records {@code <experiment>=holdout}. The unit's attributes
+ * for an experiment's targeting come from {@code X-Pier-Attributes} (a JSON object; anything else is a 400); a unit
+ * they do not qualify is not assigned: the alias answers, and no exposure is logged.
  *
  * <p>Cost when nothing runs: a call without a unit passes after two field reads (the clock is not read); a call with
  * one, after one lookup of the model in the assigner's immutable snapshot (no key built, nothing allocated).
@@ -25,12 +32,34 @@ import dev.pier.runtime.prediction.Stage;
 final class ExperimentStage implements Stage {
   private static final String DEFAULT_ALIAS = "production";
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final ExperimentAssigner assigner;
   private final ModelResolver resolver;
 
   ExperimentStage(ExperimentAssigner assigner, ModelResolver resolver) {
     this.assigner = assigner;
     this.resolver = resolver;
+  }
+
+  /** {@code X-Pier-Attributes}: a JSON object of attribute name to value; parsed only when the request sends it. */
+  static Map<String, JsonNode> attributes(String header) {
+    if (header == null || header.isEmpty()) {
+      return null;
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(header);
+    } catch (java.io.IOException e) {
+      node = null;
+    }
+    if (node == null || !node.isObject()) {
+      throw PierException.badRequest(InferenceResource.ATTRIBUTES_HEADER + " must be a JSON object of attribute"
+          + " values, e.g. {\"country\": \"NL\"}");
+    }
+    Map<String, JsonNode> out = new HashMap<>();
+    node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+    return out;
   }
 
   @Override
@@ -44,7 +73,7 @@ final class ExperimentStage implements Stage {
     }
     String reference = call.reference();
     Assignment arm = assigner.assign(call.model(), reference == null ? DEFAULT_ALIAS : reference, unit,
-        System.currentTimeMillis());
+        attributes(call.attributes()), System.currentTimeMillis());
     if (arm == null) {
       return true;
     }

@@ -59,6 +59,8 @@ public class InferRoute {
   private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized(RequestIds.HEADER);
   private static final CharSequence BINARY_HEADER = HttpHeaders.createOptimized(InferenceResource.BINARY_HEADER);
   private static final CharSequence UNIT_HEADER = HttpHeaders.createOptimized(InferenceResource.UNIT_HEADER);
+  private static final CharSequence ATTRIBUTES_HEADER =
+      HttpHeaders.createOptimized(InferenceResource.ATTRIBUTES_HEADER);
   private static final CharSequence PREFER = HttpHeaders.createOptimized(AsyncIntake.PREFER);
   private static final CharSequence EXPERIMENT = HttpHeaders.createOptimized(OipAnswer.EXPERIMENT_HEADER);
   private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
@@ -185,7 +187,7 @@ public class InferRoute {
     PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId,
         AuthFilter.subject(headers::get), System.nanoTime(), FROM_HEADERS)
         .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
-        .unit(headers.get(UNIT_HEADER))
+        .unit(headers.get(UNIT_HEADER)).attributes(headers.get(ATTRIBUTES_HEADER))
         .body(null, jsonLength);
     admitLarge(new Exchange(ctx, call), ctx.vertx().getOrCreateContext(), 1);
   }
@@ -313,7 +315,7 @@ public class InferRoute {
     PredictionCall call = new PredictionCall(WayIn.REST, model, version, null, requestId, subject(headers), start,
         inline)
         .credentials(credentials, security.gatewayClaimsTrusted() ? AuthFilter.gatewayClaims(headers) : null, source)
-        .unit(headers.get(UNIT_HEADER))
+        .unit(headers.get(UNIT_HEADER)).attributes(headers.get(ATTRIBUTES_HEADER))
         .body(body, jsonLength);
     MDC.put("requestId", requestId);
     try {

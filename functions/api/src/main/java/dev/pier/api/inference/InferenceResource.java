@@ -56,6 +56,8 @@ public class InferenceResource {
   public static final String SERVER_VERSION = "0.1.0";
   /** Makes canary assignment sticky for a caller; {@code parameters.unit} in the body takes precedence. */
   public static final String UNIT_HEADER = "X-Pier-Unit";
+  /** The unit's attributes for experiment targeting: a JSON object, e.g. {@code {"country": "NL"}}. */
+  public static final String ATTRIBUTES_HEADER = "X-Pier-Attributes";
   /** The OIP binary extension: the length of the JSON header that precedes the binary tensor data. */
   public static final String BINARY_HEADER = "Inference-Header-Content-Length";
   /**
@@ -214,7 +216,8 @@ public class InferenceResource {
       return accept(model, version, body, unit, headers, start);
     }
     PredictionCall call = new PredictionCall(WayIn.REST, model, version, caller.principalId(), caller.requestId(),
-        caller.subject(), start, Budget.WAIT).unit(unit).body(body, jsonLength);
+        caller.subject(), start, Budget.WAIT).unit(unit).attributes(headers.getHeaderString(ATTRIBUTES_HEADER))
+        .body(body, jsonLength);
     // admitted before parsing: a large body costs more to parse than to run, and under overload the parse is what
     // must not pile up (429 at once for a request that already waited its queue wait for this thread)
     pipeline.runThrough(call, Slot.CAPACITY);

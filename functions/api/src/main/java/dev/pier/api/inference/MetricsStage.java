@@ -1,5 +1,6 @@
 package dev.pier.api.inference;
 
+import dev.pier.experiments.assignment.ArmMetrics;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.Stage;
@@ -10,9 +11,19 @@ import dev.pier.runtime.prediction.Stage;
  */
 final class MetricsStage implements Stage {
   private final PredictionMetrics metrics;
+  private final ArmMetrics armMetrics;
 
   MetricsStage(PredictionMetrics metrics) {
+    this(metrics, null);
+  }
+
+  /**
+   * @param armMetrics where a call an experiment routed ({@code X-Pier-Experiment} set) also reports its latency and
+   *     whether it failed with a 5xx, for the experiment's {@code latency_ms} and {@code error_rate}; may be null
+   */
+  MetricsStage(PredictionMetrics metrics, ArmMetrics armMetrics) {
     this.metrics = metrics;
+    this.armMetrics = armMetrics;
   }
 
   @Override
@@ -22,8 +33,15 @@ final class MetricsStage implements Stage {
 
   @Override
   public void end(PredictionCall call) {
+    long nanos = System.nanoTime() - call.arrivalNanos();
     metrics.prediction(call.wayIn(), call.model(),
         call.response() != null && call.failure() == null ? call.response().modelVersion() : null, call.status(),
-        System.nanoTime() - call.arrivalNanos());
+        nanos);
+    String arm = call.experiment();
+    if (arm != null && armMetrics != null) { // only calls an experiment routed: the others pay one field read
+      int eq = arm.indexOf('=');
+      armMetrics.offer(eq < 0 ? arm : arm.substring(0, eq), call.unit(), call.status() >= 500, nanos / 1e6,
+          System.currentTimeMillis());
+    }
   }
 }

@@ -42,7 +42,7 @@ public class Predictions {
         .add(Slot.CAPTURE, new CaptureStage(captures))
         .add(Slot.AUDIT, new AuditSampleStage(audit.sampler()))
         .add(Slot.PROBES, new ProbeStage(probes, metrics))
-        .add(Slot.METRICS, new MetricsStage(metrics))
+        .add(Slot.METRICS, new MetricsStage(metrics, experiments.armMetrics()))
         .build();
   }
 

@@ -68,7 +68,7 @@ public class ExperimentsWiring {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
     Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
-        new RegistryCatalog(registry), Clock.systemUTC());
+        new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()));
     // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
     ExperimentMetrics metrics = new ExperimentMetrics(
         config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
@@ -126,12 +126,18 @@ public class ExperimentsWiring {
     }
     assignments = PeriodicSweep.start("experiment assignment refresh", refresh, assigner::refresh);
     this.exposures = exposures;
+    this.armMetrics = assigner.armMetrics();
     this.experiments = experiments;
     exposureWriter = PeriodicSweep.start("experiment exposures", Duration.ofSeconds(1), this::writeExposures);
   }
 
   private void writeExposures() {
     RuntimeException failed = exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
+    try { // after the exposures: a unit's model metrics count only once its exposure is there
+      armMetrics.drain(experiments::writeModelMetrics, EXPOSURES_PER_BATCH);
+    } catch (RuntimeException e) {
+      Log.warnf("experiment model metrics: a write failed (those observations are dropped): %s", e);
+    }
     if (failed != null) {
       // kept in the buffer and written again (same batch ids) by the next tick
       Log.warnf("experiment exposures: a write failed, %d batch(es) kept for the next try (%d failed writes so far):"
@@ -155,6 +161,7 @@ public class ExperimentsWiring {
   /** Exposures per stored batch: one DynamoDB item each, well under its 400 KB limit for ids of up to ~200 chars. */
   private static final int EXPOSURES_PER_BATCH = 1000;
   private PeriodicSweep assignments;
+  private dev.pier.experiments.assignment.ArmMetrics armMetrics;
   private PeriodicSweep exposureWriter;
   private ExposureBuffer exposures;
   private Experiments experiments;

@@ -39,6 +39,7 @@ public final class PredictionCall {
   private Map<String, ?> gatewayClaims;
   private String source;
   private String unit;
+  private String attributes;
   private InferenceRequest request;
   private List<Map<String, Object>> instances;
   private String featuresAsOf;
@@ -127,6 +128,20 @@ public final class PredictionCall {
   public PredictionCall unit(String unit) {
     this.unit = unit;
     return this;
+  }
+
+  /**
+   * The unit's targeting attributes as the way in got them (REST's {@code X-Pier-Attributes}, a JSON object), unparsed:
+   * only a stage that needs them (an experiment with targeting) parses them.
+   */
+  public PredictionCall attributes(String attributes) {
+    this.attributes = attributes;
+    return this;
+  }
+
+  /** The unparsed targeting attributes (a JSON object), or null. */
+  public String attributes() {
+    return attributes;
   }
 
   /** Credentials to check in {@link Slot#ADMIT}, for ways in that have not authenticated the caller themselves. */
