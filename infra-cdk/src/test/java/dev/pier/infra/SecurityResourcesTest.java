@@ -53,7 +53,9 @@ class SecurityResourcesTest {
     var batchRules = List.<Object>of(
         Match.objectLike(Map.of("Id", "expire-batch-inputs", "Prefix", "incoming/", "ExpirationInDays", 2)),
         Match.objectLike(Map.of("Id", "expire-batch-outputs", "Prefix", "outputs/", "ExpirationInDays", 3)),
-        Match.objectLike(Map.of("Id", "expire-batch-plans", "Prefix", "jobs/", "ExpirationInDays", 3)));
+        Match.objectLike(Map.of("Id", "expire-batch-plans", "Prefix", "jobs/", "ExpirationInDays", 3)),
+        // SageMaker training checkpoints: a fixed fortnight, not a retention setting (TrainingResourcesTest)
+        Match.objectLike(Map.of("Id", "expire-training-checkpoints", "Prefix", DataStack.TRAINING_CHECKPOINTS_PREFIX)));
     t.hasResourceProperties("AWS::S3::Bucket", Map.of("LifecycleConfiguration", Map.of("Rules", batchRules)));
     var auditRules = List.<Object>of(
         Match.objectLike(Map.of("Id", "expire-audit-samples", "Prefix", "audit/samples/", "ExpirationInDays", 5,
