@@ -170,35 +170,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
    */
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(ModelInferRequest request) {
-        ModelStreamInferResponse response;
-        try {
-          response = ModelStreamInferResponse.newBuilder().setInferResponse(infer(request)).build();
-        } catch (PierException | AccessDenied e) {
-          response = ModelStreamInferResponse.newBuilder().setErrorMessage(e.getMessage()).build();
-        } catch (RuntimeException e) {
-          response = ModelStreamInferResponse.newBuilder()
-              .setErrorMessage("internal error (" + e.getClass().getSimpleName() + ")").build();
-        }
-        synchronized (out) {
-          out.onNext(response);
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        // the client went away; nothing to answer
-      }
-
-      @Override
-      public void onCompleted() {
-        synchronized (out) {
-          out.onCompleted();
-        }
-      }
-    };
+    return GrpcStreams.eachAnswered(out, this::infer, e -> e instanceof PierException || e instanceof AccessDenied
+        ? e.getMessage() : "internal error (" + e.getClass().getSimpleName() + ")");
   }
 
   private static <T> void unary(StreamObserver<T> out, java.util.function.Supplier<T> call) {

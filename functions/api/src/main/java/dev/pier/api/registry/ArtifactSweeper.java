@@ -82,13 +82,10 @@ public class ArtifactSweeper {
 
   dev.pier.registry.api.UploadDirectory.InFlight begin(Instant started) {
     inFlight.merge(started, 1, Integer::sum);
-    boolean[] closed = new boolean[1];
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     return () -> {
-      synchronized (closed) {
-        if (!closed[0]) {
-          closed[0] = true;
-          inFlight.computeIfPresent(started, (k, n) -> n == 1 ? null : n - 1);
-        }
+      if (closed.compareAndSet(false, true)) {
+        inFlight.computeIfPresent(started, (k, n) -> n == 1 ? null : n - 1);
       }
     };
   }

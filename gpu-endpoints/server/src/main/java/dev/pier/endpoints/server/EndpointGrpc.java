@@ -1,6 +1,7 @@
 package dev.pier.endpoints.server;
 
 import dev.pier.grpc.GrpcStatus;
+import dev.pier.grpc.GrpcStreams;
 import dev.pier.grpc.GrpcTensors;
 import dev.pier.grpc.v2.GRPCInferenceServiceGrpc;
 import dev.pier.grpc.v2.InferParameter;
@@ -87,34 +88,8 @@ final class EndpointGrpc extends GRPCInferenceServiceGrpc.GRPCInferenceServiceIm
   /** Each request answered in order on the stream; a failed one yields {@code error_message} and the stream goes on. */
   @Override
   public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(ModelInferRequest request) {
-        ModelStreamInferResponse response;
-        try {
-          response = ModelStreamInferResponse.newBuilder().setInferResponse(infer(request)).build();
-        } catch (PierException e) {
-          response = ModelStreamInferResponse.newBuilder().setErrorMessage(e.getMessage()).build();
-        } catch (RuntimeException e) {
-          response = ModelStreamInferResponse.newBuilder().setErrorMessage("the model failed: " + e).build();
-        }
-        synchronized (out) {
-          out.onNext(response);
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        // the client went away; nothing to answer
-      }
-
-      @Override
-      public void onCompleted() {
-        synchronized (out) {
-          out.onCompleted();
-        }
-      }
-    };
+    return GrpcStreams.eachAnswered(out, this::infer,
+        e -> e instanceof PierException ? e.getMessage() : "the model failed: " + e);
   }
 
   private ModelInferResponse infer(ModelInferRequest message) {
