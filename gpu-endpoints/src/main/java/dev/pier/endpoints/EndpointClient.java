@@ -20,16 +20,36 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorExc
  * ({@link #invokeAsync}): the request is read from S3 and the answer written to S3. Thread-safe.
  */
 public final class EndpointClient {
+  /** How long a caller of a scaled-to-zero model is told to wait by default (AWS: "several minutes" to scale out). */
+  public static final Duration SCALE_OUT_RETRY_AFTER = Duration.ofSeconds(60);
   private final SageMakerRuntimeClient client;
+  private final Duration scaleOutRetryAfter;
 
   public EndpointClient(SageMakerRuntimeClient client) {
+    this(client, SCALE_OUT_RETRY_AFTER);
+  }
+
+  /** @param scaleOutRetryAfter the Retry-After of a request that found a scale-to-zero model at zero copies */
+  public EndpointClient(SageMakerRuntimeClient client, Duration scaleOutRetryAfter) {
     this.client = client;
+    this.scaleOutRetryAfter = scaleOutRetryAfter;
   }
 
   /** Invokes {@code endpointName} with an OIP JSON body and returns the container's OIP JSON answer. */
   public byte[] invoke(String endpointName, byte[] oipJson) {
+    return invoke(endpointName, null, oipJson);
+  }
+
+  /**
+   * Invokes {@code inferenceComponent} (null: the endpoint's model) on {@code endpointName}. A component scaled to zero
+   * copies answers at once with a 503 and Retry-After ({@code scaleOutRetryAfter}); the request is not queued: the
+   * failed invocation is what SageMaker counts as {@code NoCapacityInvocationFailures}, the metric whose alarm makes
+   * Application Auto Scaling add a copy (and an instance) — the caller retries once it is there.
+   */
+  public byte[] invoke(String endpointName, String inferenceComponent, byte[] oipJson) {
     try {
       InvokeEndpointResponse r = client.invokeEndpoint(b -> b.endpointName(endpointName)
+          .inferenceComponentName(inferenceComponent)
           .contentType("application/json").accept("application/json").body(SdkBytes.fromByteArray(oipJson)));
       return r.body().asByteArray();
     } catch (ModelErrorException e) {
@@ -38,13 +58,28 @@ public final class EndpointClient {
       throw new PierException(status >= 400 && status < 500 ? status : 502,
           status >= 400 && status < 500 ? errorText(message) : "endpoint " + endpointName + " failed: " + message);
     } catch (ValidationErrorException e) {
-      throw new PierException(503, "endpoint " + endpointName + " is not available: "
-          + e.awsErrorDetails().errorMessage(), e);
+      String message = e.awsErrorDetails().errorMessage();
+      if (inferenceComponent != null && noCapacity(message)) {
+        long seconds = Math.max(1, scaleOutRetryAfter.toSeconds());
+        throw new PierException(503, "the model is scaled to zero on endpoint " + endpointName + " and is scaling out"
+            + " (inference component " + inferenceComponent + " has no copy yet; SageMaker takes minutes to add an"
+            + " instance); retry after " + seconds + " s", seconds);
+      }
+      throw new PierException(503, "endpoint " + endpointName + " is not available: " + message, e);
     } catch (ModelNotReadyException | ServiceUnavailableException e) {
       throw new PierException(503, "endpoint " + endpointName + " is not ready: " + e.getMessage(), e);
     } catch (SdkException e) {
       throw new PierException(503, "could not reach endpoint " + endpointName + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * SageMaker's answer to an invocation of an inference component with no copies: "Inference Component has no
+   * capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the
+   * capacity by invoking UpdateInferenceComponentRuntimeConfig API."
+   */
+  static boolean noCapacity(String message) {
+    return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("no capacity");
   }
 
   /** Where an asynchronous endpoint will write its answer, or its failure. */

@@ -79,4 +79,26 @@ class EndpointClientTest {
         .hasMessageContaining("endpoint nowhere is not available")
         .extracting(e -> ((PierException) e).status()).isEqualTo(503);
   }
+
+  @Test
+  void anInferenceComponentScaledToZeroIsA503WithRetryAfterAndAnswersOnceItHasACopy() {
+    runtime.host("pier-iris-v1", body -> "{\"outputs\":[]}".getBytes());
+    EndpointClient scaling = new EndpointClient(sdk, java.time.Duration.ofSeconds(90));
+    runtime.copies("pier-iris-v1-v1-0123abcd", 0);
+
+    assertThatThrownBy(() -> scaling.invoke("pier-iris-v1", "pier-iris-v1-v1-0123abcd", "{}".getBytes()))
+        .isInstanceOfSatisfying(PierException.class, e -> {
+          assertThat(e.status()).isEqualTo(503);
+          assertThat(e.retryAfterSeconds()).isEqualTo(90);
+        })
+        .hasMessageContaining("scaled to zero on endpoint pier-iris-v1")
+        .hasMessageContaining("retry after 90 s");
+
+    runtime.copies("pier-iris-v1-v1-0123abcd", 1); // Application Auto Scaling added a copy
+    assertThat(new String(scaling.invoke("pier-iris-v1", "pier-iris-v1-v1-0123abcd", "{}".getBytes()),
+        StandardCharsets.UTF_8)).isEqualTo("{\"outputs\":[]}");
+    // an endpoint that is not a component's is still a plain 503 without the scale-out wait
+    assertThatThrownBy(() -> scaling.invoke("nowhere", null, "{}".getBytes()))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.retryAfterSeconds()).isZero());
+  }
 }

@@ -7,20 +7,38 @@ package dev.pier.kernel;
  */
 public final class PierException extends RuntimeException {
   private final int status;
+  private final long retryAfterSeconds;
 
   public PierException(int status, String message) {
     super(message, null, false, false); // stack traces are noise for client errors and cost time on the hot path
     this.status = status;
+    this.retryAfterSeconds = 0;
   }
 
   public PierException(int status, String message, Throwable cause) {
     super(message, cause);
     this.status = status;
+    this.retryAfterSeconds = 0;
+  }
+
+  /**
+   * A 429 or 503 that knows when to try again (a paused circuit, a model scaling out from zero): the REST front end
+   * sends it as {@code Retry-After}.
+   */
+  public PierException(int status, String message, long retryAfterSeconds) {
+    super(message, null, false, false);
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /** The HTTP status: 4xx for problems the caller can fix, 5xx for ours. */
   public int status() {
     return status;
+  }
+
+  /** Seconds after which the caller may try again; 0 when the failure does not say. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public static PierException badRequest(String message) {

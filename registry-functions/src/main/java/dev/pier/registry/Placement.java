@@ -61,6 +61,26 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
     return kind == Kind.ECS;
   }
 
+  /**
+   * On a SageMaker endpoint that scales to zero ({@code instance_count} 0): the version is an inference component on
+   * the endpoint, whose copies Application Auto Scaling takes down to zero when idle and back up when a request finds
+   * none (see the README, "Scale to zero").
+   */
+  public boolean scalesToZero() {
+    return kind == Kind.ENDPOINT && instanceCount != null && instanceCount == 0;
+  }
+
+  /**
+   * The name of what SageMaker runs for one version on {@code endpoint}: its model and endpoint configuration and, on
+   * a scale-to-zero endpoint, its inference component — {@code <endpoint>-v<version>-<8 hex digits of the SHA-256>},
+   * the endpoint's name cut so the whole fits SageMaker's 63 characters. A name never means two artifacts.
+   */
+  public static String versionedName(String endpoint, int version, String sha256) {
+    String suffix = "-v" + version + "-" + sha256.substring(0, 8);
+    String base = endpoint.length() + suffix.length() > 63 ? endpoint.substring(0, 63 - suffix.length()) : endpoint;
+    return base + suffix;
+  }
+
   /** The same placement on the named endpoint. */
   public Placement withEndpointName(String name) {
     return new Placement(kind, name, instanceType, instanceCount, memoryMb);

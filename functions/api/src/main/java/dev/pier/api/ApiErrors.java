@@ -101,7 +101,8 @@ public class ApiErrors {
             Log.errorf(p, "request %s failed: %s", path, p.getMessage());
           }
           yield p.status() == 429 || p.status() == 503
-              ? new Failure(p.status(), p.getMessage(), "Retry-After", "1")
+              ? new Failure(p.status(), p.getMessage(), "Retry-After",
+                  p.retryAfterSeconds() > 0 ? Long.toString(p.retryAfterSeconds()) : "1")
               : new Failure(p.status(), p.getMessage(), null, null);
         }
         case dev.pier.kernel.security.AccessDenied d -> switch (d.status()) {

@@ -56,6 +56,9 @@ public interface PierConfig {
   /** Async predictions ({@code Prefer: respond-async}); see {@link AsyncConfig}. */
   AsyncConfig async();
 
+  /** Where the platform's routes send versions placed on an ECS service (README, "GPU endpoints"). */
+  Endpoints endpoints();
+
 
   /**
    * Versions to load at start, before the first request: {@code model} (its production alias),
@@ -260,6 +263,44 @@ public interface PierConfig {
      */
     @WithDefault("10")
     int workerNice();
+  }
+
+  interface Endpoints {
+    EcsServing ecs();
+
+    /**
+     * The ECS GPU service as the prediction routes see it ({@code pier.endpoints.ecs.*}; the deployer's settings of
+     * the same prefix are read by the endpoint deployer).
+     */
+    interface EcsServing {
+      /** The service a version placed with {@code "kind": "ecs"} and no {@code endpoint_name} runs on. */
+      Optional<String> service();
+
+      /**
+       * The service's load balancer ({@code http://internal-….elb.amazonaws.com}): ECS-placed versions are forwarded
+       * there. Unset in AWS: their requests are 503 naming this setting; unset in local mode: served in-process.
+       */
+      Optional<URI> url();
+
+      @WithDefault("2s")
+      Duration connectTimeout();
+
+      /** How long to wait for the service's answer once connected (then 504). */
+      @WithDefault("60s")
+      Duration requestTimeout();
+
+      /** Tries of a connection that could not be made (nothing sent, so nothing runs twice); 1: no retry. */
+      @WithDefault("3")
+      int connectAttempts();
+
+      /** Unreachable, timed-out or 502/503/504 answers in a row that open the service's circuit breaker. */
+      @WithDefault("5")
+      int breakerFailures();
+
+      /** How long an open breaker answers 503 with Retry-After at once, before one trial request. */
+      @WithDefault("10s")
+      Duration breakerOpen();
+    }
   }
 
   interface Demo {

@@ -119,7 +119,7 @@ public final class PredictionService {
   /** {@link #check(String, String, InferenceRequest)} against a version resolved already; returns it. */
   public ModelVersion check(ModelVersion version, InferenceRequest request) {
     String model = version.model();
-    if (version.onEndpoint() && request.explain() != null) {
+    if (EndpointRouter.forwards(endpoints, version) && request.explain() != null) {
       throw dev.pier.kernel.PierException.badRequest("explanations are computed in the serving process; version "
           + version.version() + " of model '" + model + "' runs on an endpoint");
     }
@@ -144,22 +144,23 @@ public final class PredictionService {
     if (version.signature() != null) {
       return version.signature();
     }
-    if (version.onEndpoint()) {
+    if (EndpointRouter.forwards(endpoints, version)) {
       return new Signature(java.util.List.of(), java.util.List.of());
     }
     return models.withModel(version, Budget.WAIT, LoadedModel::signature);
   }
 
   public String platform(ModelVersion version) {
-    if (version.onEndpoint()) {
-      return "sagemaker_endpoint:" + EndpointRouter.endpointName(version);
+    if (EndpointRouter.forwards(endpoints, version)) {
+      return endpoints != null ? endpoints.platform(version)
+          : "sagemaker_endpoint:" + EndpointRouter.endpointName(version);
     }
     return models.engine(version.framework()).platform();
   }
 
   /** Loads the version if needed; true once it can serve. Endpoint-placed versions are ready when routable. */
   public boolean ready(ModelVersion version) {
-    if (version.onEndpoint()) {
+    if (EndpointRouter.forwards(endpoints, version)) {
       return endpoints != null;
     }
     return models.withModel(version, Budget.WAIT, m -> Boolean.TRUE);

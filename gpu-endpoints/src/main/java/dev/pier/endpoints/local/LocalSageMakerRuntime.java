@@ -32,7 +32,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * real {@code SageMakerRuntimeClient}: {@code POST /endpoints/{name}/invocations} runs the handler hosted under that
  * name (in local mode, the model on the CPU). Failures come back the way SageMaker reports them — a handler's
  * 4xx as a {@code ModelError} (424) carrying the original status and message, an unknown endpoint as a
- * {@code ValidationError} (400) — so the client's error mapping is exercised as in AWS. Signatures are not checked.
+ * {@code ValidationError} (400), an inference component set to zero copies ({@link #copies}) as SageMaker's "no
+ * capacity" {@code ValidationError} — so the client's error mapping is exercised as in AWS. Signatures are not checked.
  *
  * <p>With {@link #serveAsync} the hosted endpoints are asynchronous endpoints as well:
  * {@code POST /endpoints/{name}/async-invocations} ({@code InvokeEndpointAsync}) answers 202 with the output and
@@ -47,6 +48,7 @@ public final class LocalSageMakerRuntime implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService pool;
   private final Map<String, Function<byte[], byte[]>> endpoints = new ConcurrentHashMap<>();
+  private final Map<String, Integer> componentCopies = new ConcurrentHashMap<>();
   private volatile AsyncOutputs async;
 
   /** Where asynchronous invocations read and write, and who receives their notifications. */
@@ -89,6 +91,14 @@ public final class LocalSageMakerRuntime implements AutoCloseable {
     this.async = new AsyncOutputs(s3, withSlash(outputPath), withSlash(failurePath), notifications);
   }
 
+  /**
+   * Sets how many copies inference component {@code component} has (a component never set has one): at zero, an
+   * invocation naming it is refused as SageMaker refuses it while the component is scaled to zero.
+   */
+  public void copies(String component, int copies) {
+    componentCopies.put(component, copies);
+  }
+
   public boolean hosts(String name) {
     return endpoints.containsKey(name);
   }
@@ -110,6 +120,13 @@ public final class LocalSageMakerRuntime implements AutoCloseable {
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
+      }
+      String component = exchange.getRequestHeaders().getFirst("X-Amzn-SageMaker-Inference-Component");
+      if (component != null && componentCopies.getOrDefault(component, 1) == 0) {
+        error(exchange, 400, "ValidationError", "Inference Component has no capacity to process this request."
+            + " ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking"
+            + " UpdateInferenceComponentRuntimeConfig API.", null);
+        return;
       }
       if ("async-invocations".equals(m.group(2))) {
         invokeAsync(exchange, name, handler);

@@ -123,7 +123,20 @@ public class CoreWiring {
       };
     }
     sagemaker = aws.client(software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient.builder(), endpoint);
-    return new EndpointRouter(new EndpointClient(sagemaker), beforeInvoke);
+    return new EndpointRouter(new EndpointClient(sagemaker), beforeInvoke, ecsRoute(config.endpoints().ecs()));
+  }
+
+  /**
+   * ECS-placed versions go to the ECS service's load balancer; in local mode without one (there is no ECS service)
+   * they are served in-process, as the SageMaker stand-in serves endpoint-placed ones.
+   */
+  private EndpointRouter.Ecs ecsRoute(PierConfig.Endpoints.EcsServing ecs) {
+    if (standIns != null && ecs.url().isEmpty()) {
+      return null;
+    }
+    return new EndpointRouter.Ecs(new dev.pier.endpoints.EcsEndpointClient(new dev.pier.endpoints.EcsEndpointClient
+        .Settings(ecs.connectTimeout(), ecs.requestTimeout(), ecs.connectAttempts(), ecs.breakerFailures(),
+        ecs.breakerOpen()), java.time.Clock.systemUTC()), ecs.service().orElse(null), ecs.url().orElse(null));
   }
 
   /**

@@ -33,12 +33,13 @@ public final class EngineStage implements Stage {
     }
     ModelVersion version = call.version();
     Budget budget = call.budget();
-    if (!budget.mayBlock() && (version.onEndpoint() || version.serving().batching() != null)) {
+    boolean forwarded = EndpointRouter.forwards(endpoints, version);
+    if (!budget.mayBlock() && (forwarded || version.serving().batching() != null)) {
       return false;
     }
     List<String> marked = call.markedValues();
-    InferenceResponse response = marked.isEmpty() ? run(call, version, budget)
-        : MarkedValues.during(marked, () -> run(call, version, budget));
+    InferenceResponse response = marked.isEmpty() ? run(call, version, budget, forwarded)
+        : MarkedValues.during(marked, () -> run(call, version, budget, forwarded));
     if (response == null) {
       return false;
     }
@@ -46,8 +47,8 @@ public final class EngineStage implements Stage {
     return true;
   }
 
-  private InferenceResponse run(PredictionCall call, ModelVersion version, Budget budget) {
-    return version.onEndpoint() ? endpoints.infer(version, call.request())
+  private InferenceResponse run(PredictionCall call, ModelVersion version, Budget budget, boolean forwarded) {
+    return forwarded ? endpoints.infer(version, call.request())
         : models.withModel(version, budget, call, EngineStage::answer);
   }
 

@@ -6,7 +6,8 @@ import dev.pier.runtime.EndpointRouter;
 
 /**
  * {@link Slot#LIMITS}: what the version's placement allows. An endpoint-placed version needs a SageMaker runtime
- * client here (503 without one) and cannot explain (explanations are computed in the serving process: 400).
+ * client here (503 without one) and cannot explain (explanations are computed in the serving process: 400); so does
+ * an ECS-placed one where this server forwards to the ECS service.
  */
 public final class PlacementStage implements Stage {
   private final EndpointRouter endpoints;
@@ -19,7 +20,7 @@ public final class PlacementStage implements Stage {
   @Override
   public boolean apply(PredictionCall call) {
     ModelVersion version = call.version();
-    if (!version.onEndpoint()) {
+    if (!EndpointRouter.forwards(endpoints, version)) {
       return true;
     }
     if (endpoints == null) {
