@@ -6,8 +6,8 @@ import dev.pier.kernel.PierException;
  * Target tracking of an endpoint's instance count (Application Auto Scaling on the variant's
  * {@code sagemaker:variant:DesiredInstanceCount}).
  *
- * @param minInstances never fewer (the version's {@code placement.instance_count}; at least 1: an instance-backed
- *     variant cannot scale to zero, see the README)
+ * @param minInstances never fewer (the version's {@code placement.instance_count}); 0 only for an inference
+ *     component (a scale-to-zero endpoint: copies, not instances, are what is scaled), see the README
  * @param maxInstances never more
  * @param metric what is tracked
  * @param target the value kept: invocations per instance per minute, GPU utilisation in percent, or concurrent
@@ -31,11 +31,10 @@ public record Autoscaling(int minInstances, int maxInstances, Metric metric, dou
   }
 
   public Autoscaling {
-    if (minInstances < 1) {
-      throw PierException.badRequest("autoscaling: at least 1 instance (an instance-backed SageMaker variant cannot"
-          + " scale to zero), got " + minInstances);
+    if (minInstances < 0) {
+      throw PierException.badRequest("autoscaling: the minimum must not be negative, got " + minInstances);
     }
-    if (maxInstances < minInstances) {
+    if (maxInstances < Math.max(1, minInstances)) {
       throw PierException.badRequest("autoscaling: max instances " + maxInstances + " below min " + minInstances);
     }
     if (metric == null || !(target > 0) || metric == Metric.GPU_UTILIZATION && target > 100) {
@@ -49,7 +48,7 @@ public record Autoscaling(int minInstances, int maxInstances, Metric metric, dou
 
   /** The same settings with the version's own minimum (its {@code placement.instance_count}). */
   public Autoscaling withMin(int min) {
-    return new Autoscaling(min, Math.max(min, maxInstances), metric, target, scaleOutCooldownSeconds,
+    return new Autoscaling(min, Math.max(Math.max(1, min), maxInstances), metric, target, scaleOutCooldownSeconds,
         scaleInCooldownSeconds);
   }
 }

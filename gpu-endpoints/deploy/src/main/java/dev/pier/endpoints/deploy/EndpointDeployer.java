@@ -11,6 +11,15 @@ import software.amazon.awssdk.services.sagemaker.model.CapacitySizeType;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.DeploymentConfig;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
+import software.amazon.awssdk.services.sagemaker.model.DescribeInferenceComponentResponse;
+import software.amazon.awssdk.services.sagemaker.model.InferenceComponentComputeResourceRequirements;
+import software.amazon.awssdk.services.sagemaker.model.InferenceComponentRuntimeConfig;
+import software.amazon.awssdk.services.sagemaker.model.InferenceComponentSpecification;
+import software.amazon.awssdk.services.sagemaker.model.InferenceComponentStatus;
+import software.amazon.awssdk.services.sagemaker.model.ManagedInstanceScalingStatus;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariantManagedInstanceScaling;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariantRoutingConfig;
+import software.amazon.awssdk.services.sagemaker.model.RoutingStrategy;
 import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
 import software.amazon.awssdk.services.sagemaker.model.ModelCompressionType;
 import software.amazon.awssdk.services.sagemaker.model.ModelDataSource;
@@ -53,6 +62,9 @@ public final class EndpointDeployer {
           .primaryContainer(container(spec))
           .tags(tags(spec)));
     }
+    if (spec.scalesToZero()) {
+      return deployComponent(spec);
+    }
     if (!exists(() -> sagemaker.describeEndpointConfig(r -> r.endpointConfigName(name)))) {
       sagemaker.createEndpointConfig(r -> r.endpointConfigName(name)
           .productionVariants(ProductionVariant.builder().variantName(VARIANT).modelName(name)
@@ -82,8 +94,103 @@ public final class EndpointDeployer {
     return new Deployment(Action.UPDATED, name);
   }
 
+  /**
+   * A scale-to-zero endpoint (SageMaker: only endpoints hosting inference components scale to zero instances): its
+   * configuration ({@link DeploySpec#componentEndpointConfigName}) names no model, carries the execution role, lets
+   * SageMaker manage the instances from 0 to {@code maxInstances} and routes to the least busy copy; the version is an
+   * inference component on it, created with one copy (SageMaker refuses zero at creation) once the endpoint is
+   * InService ({@link #readiness} creates it, so a deployment that waits for the endpoint needs no other step).
+   * Another version on the same endpoint is another component beside it: each version's requests name their own
+   * component, so moving an alias shifts nothing and fails no request; the old component scales to zero when idle.
+   */
+  private Deployment deployComponent(DeploySpec spec) {
+    String config = spec.componentEndpointConfigName();
+    if (!exists(() -> sagemaker.describeEndpointConfig(r -> r.endpointConfigName(config)))) {
+      sagemaker.createEndpointConfig(r -> r.endpointConfigName(config).executionRoleArn(spec.roleArn())
+          .productionVariants(ProductionVariant.builder().variantName(VARIANT).instanceType(spec.instanceType())
+              .initialInstanceCount(1)
+              .managedInstanceScaling(ProductionVariantManagedInstanceScaling.builder()
+                  .status(ManagedInstanceScalingStatus.ENABLED).minInstanceCount(0)
+                  .maxInstanceCount(spec.maxInstances()).build())
+              .routingConfig(ProductionVariantRoutingConfig.builder()
+                  .routingStrategy(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS).build())
+              .build())
+          .tags(tags(spec)));
+    }
+    DescribeEndpointResponse current = describe(spec.endpointName());
+    if (current == null) {
+      sagemaker.createEndpoint(r -> r.endpointName(spec.endpointName()).endpointConfigName(config).tags(tags(spec)));
+      return new Deployment(Action.CREATED, spec.inferenceComponentName());
+    }
+    if (!config.equals(current.endpointConfigName())) {
+      throw PierException.badRequest("endpoint " + spec.endpointName() + " serves a model of its own ("
+          + current.endpointConfigName() + "); a version with instance_count 0 needs a scale-to-zero endpoint: leave"
+          + " endpoint_name out, or name one that only scale-to-zero versions use");
+    }
+    if (current.endpointStatus() == EndpointStatus.IN_SERVICE) {
+      return new Deployment(ensureComponent(spec) ? Action.CREATED : Action.UNCHANGED, spec.inferenceComponentName());
+    }
+    return new Deployment(Action.UPDATED, spec.inferenceComponentName());
+  }
+
+  /** Creates the version's inference component if it is missing; true when it was created now. */
+  private boolean ensureComponent(DeploySpec spec) {
+    if (describeComponent(spec.inferenceComponentName()) != null) {
+      return false;
+    }
+    sagemaker.createInferenceComponent(r -> r.inferenceComponentName(spec.inferenceComponentName())
+        .endpointName(spec.endpointName()).variantName(VARIANT)
+        .specification(InferenceComponentSpecification.builder().modelName(spec.sageMakerModelName())
+            .computeResourceRequirements(InferenceComponentComputeResourceRequirements.builder()
+                .minMemoryRequiredInMb(COMPONENT_MEMORY_MB)
+                .numberOfAcceleratorDevicesRequired(spec.instanceType().matches("ml\\.(g|p)\\d.*") ? 1f : null)
+                .build())
+            .build())
+        .runtimeConfig(InferenceComponentRuntimeConfig.builder().copyCount(1).build())
+        .tags(tags(spec)));
+    return true;
+  }
+
+  /** Memory a copy of the endpoint container reserves on its instance. */
+  static final int COMPONENT_MEMORY_MB = 4096;
+
+  private DescribeInferenceComponentResponse describeComponent(String name) {
+    try {
+      return sagemaker.describeInferenceComponent(r -> r.inferenceComponentName(name));
+    } catch (SageMakerException e) {
+      if (notFound(e)) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A scale-to-zero version: ready once its endpoint is InService and its component too (created here the first time
+   * the endpoint is InService); until then the endpoint's, then the component's status.
+   */
+  private Readiness componentReadiness(DeploySpec spec) {
+    DescribeEndpointResponse d = describe(spec.endpointName());
+    if (d == null) {
+      return new Readiness("NotFound", null, false, null);
+    }
+    if (d.endpointStatus() != EndpointStatus.IN_SERVICE) {
+      return new Readiness(d.endpointStatusAsString(), spec.inferenceComponentName(), false, d.failureReason());
+    }
+    if (ensureComponent(spec)) {
+      return new Readiness("Creating", spec.inferenceComponentName(), false, null);
+    }
+    DescribeInferenceComponentResponse c = describeComponent(spec.inferenceComponentName());
+    InferenceComponentStatus status = c.inferenceComponentStatus();
+    return new Readiness(status == InferenceComponentStatus.IN_SERVICE ? "InService" : c.inferenceComponentStatusAsString(),
+        spec.inferenceComponentName(), status == InferenceComponentStatus.IN_SERVICE, c.failureReason());
+  }
+
   /** The endpoint's state for the version whose configuration is {@code spec}'s. */
   public Readiness readiness(DeploySpec spec) {
+    if (spec.scalesToZero()) {
+      return componentReadiness(spec);
+    }
     DescribeEndpointResponse d = describe(spec.endpointName());
     if (d == null) {
       return new Readiness("NotFound", null, false, null);

@@ -208,7 +208,17 @@ public final class EndpointRollouts {
         }
       }
       String note = null;
-      if (settings.autoscaling() != null && v.onEndpoint()) { // ECS: the service's own target tracking (CDK)
+      if (v.onEndpoint() && v.placement().scalesToZero()) {
+        // copies from 0, back from zero on the no-capacity alarm; target tracking as configured (or requests in
+        // flight per copy when autoscaling is off: scaling to zero needs a policy that scales in)
+        Autoscaling a = settings.autoscaling() != null ? settings.autoscaling().withMin(0)
+            : new Autoscaling(0, 1, Autoscaling.Metric.CONCURRENT_REQUESTS_PER_MODEL, 4, 60, 300);
+        try {
+          autoscaler.applyToComponent(spec(v).inferenceComponentName(), a);
+        } catch (SdkException | PierException | IllegalStateException e) {
+          note = "scale to zero not applied (the component keeps its copy): " + e.getMessage();
+        }
+      } else if (settings.autoscaling() != null && v.onEndpoint()) { // ECS: the service's own target tracking (CDK)
         try {
           autoscaler.apply(endpoint, settings.autoscaling().withMin(minInstances(v)));
         } catch (SdkException | PierException e) {
@@ -302,10 +312,6 @@ public final class EndpointRollouts {
     }
     servable(v);
     Integer count = v.placement().instanceCount();
-    if (count != null && count == 0) {
-      throw PierException.badRequest("placement.instance_count 0: an instance-backed SageMaker endpoint cannot scale"
-          + " to zero (see the README, GPU endpoints); give at least 1");
-    }
     String metadata = ContainerMetadata.of(v);
     if (metadata.length() > ContainerMetadata.MAX_ENVIRONMENT_VALUE) {
       throw PierException.badRequest("the version's metadata for the endpoint image is " + metadata.length()
@@ -316,7 +322,8 @@ public final class EndpointRollouts {
     return new DeploySpec(v.placement().endpointFor(v.model(), v.version()), v.model(), v.version(),
         v.artifact().sha256(), settings.image(), "s3://" + registry.artifacts().bucket() + "/" + v.artifact().key(),
         settings.roleArn(), type, count == null ? 1 : count,
-        Map.of("PIER_METADATA", metadata, "PIER_MODEL_NAME", v.model()));
+        Map.of("PIER_METADATA", metadata, "PIER_MODEL_NAME", v.model()),
+        settings.autoscaling() == null ? 1 : settings.autoscaling().maxInstances());
   }
 
   /** Whether {@code v}'s endpoint is InService on {@code v}'s configuration now (one DescribeEndpoint). */

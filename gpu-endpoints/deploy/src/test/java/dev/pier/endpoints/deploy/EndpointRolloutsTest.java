@@ -49,6 +49,7 @@ class EndpointRolloutsTest {
   private SageMakerStandIn standIn;
   private SageMakerClient sagemaker;
   private ApplicationAutoScalingClient autoscaling;
+  private software.amazon.awssdk.services.cloudwatch.CloudWatchClient cloudWatch;
   private DeploymentStore store;
 
   @BeforeAll
@@ -71,6 +72,7 @@ class EndpointRolloutsTest {
     if (standIn != null) {
       sagemaker.close();
       autoscaling.close();
+      cloudWatch.close();
       standIn.close();
     }
     standIn = new SageMakerStandIn();
@@ -79,12 +81,16 @@ class EndpointRolloutsTest {
         .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
     autoscaling = ApplicationAutoScalingClient.builder().endpointOverride(standIn.endpoint()).region(Region.US_EAST_1)
         .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
+    cloudWatch = software.amazon.awssdk.services.cloudwatch.CloudWatchClient.builder()
+        .endpointOverride(standIn.endpoint()).region(Region.US_EAST_1)
+        .credentialsProvider(creds).httpClient(UrlConnectionHttpClient.create()).build();
   }
 
   @AfterAll
   void stop() throws Exception {
     sagemaker.close();
     autoscaling.close();
+    cloudWatch.close();
     standIn.close();
     clients.close();
     aws.close();
@@ -92,8 +98,8 @@ class EndpointRolloutsTest {
 
   /** A controller as a (re)started server builds it: nothing in memory but its clients. */
   private EndpointRollouts controller() {
-    return new EndpointRollouts(registry, new EndpointDeployer(sagemaker), new EndpointAutoscaler(autoscaling),
-        new DeploymentStore(clients.dynamoDb(), "endpoint-deployments"),
+    return new EndpointRollouts(registry, new EndpointDeployer(sagemaker),
+        new EndpointAutoscaler(autoscaling, cloudWatch), new DeploymentStore(clients.dynamoDb(), "endpoint-deployments"),
         new EndpointRollouts.Settings("000000000000.dkr.ecr.us-east-1.amazonaws.com/pier-endpoint:1",
             "arn:aws:iam::000000000000:role/pier-endpoint", "ml.g5.xlarge",
             new Rollout(Rollout.Mode.LINEAR, 25, 60, 300, List.of("pier-5xx")), SCALING),
@@ -332,21 +338,97 @@ class EndpointRolloutsTest {
   void versionsThatCannotBeDeployedAreRefusedBeforeAnythingIsRecorded() throws Exception {
     String m = "bad-" + NEXT.incrementAndGet();
     register(m, Placement.FUNCTION);
-    register(m, endpoint(null, null, 0));
+    register(m, endpoint(null, "p3.2xlarge", 1));
     register(m, endpoint(null, "g5.xlarge", null));
     EndpointRollouts rollouts = controller();
     assertThatThrownBy(() -> rollouts.request(m, 1, "production", "alice"))
         .hasMessageContaining("placed in function").satisfies(e -> assertThat(((PierException) e).status())
             .isEqualTo(400));
-    assertThatThrownBy(() -> rollouts.request(m, 2, "production", "alice"))
-        .hasMessageContaining("cannot scale to zero");
+    assertThatThrownBy(() -> rollouts.request(m, 2, "production", "alice")).hasMessageContaining("ml.* type");
     assertThatThrownBy(() -> rollouts.request(m, 3, "production", "alice")).hasMessageContaining("ml.* type");
     assertThatThrownBy(() -> rollouts.request(m, 9, "production", "alice"))
         .satisfies(e -> assertThat(((PierException) e).status()).isEqualTo(404));
     assertThat(rollouts.status(m, 1)).isNull();
     assertThat(standIn.operations).isEmpty();
-    assertThatThrownBy(() -> new Autoscaling(0, 2, Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, 100, 0, 0))
-        .hasMessageContaining("cannot scale to zero");
+    assertThatThrownBy(() -> new EndpointAutoscaler(autoscaling).apply("pier-x", new Autoscaling(0, 2,
+        Autoscaling.Metric.INVOCATIONS_PER_INSTANCE, 100, 0, 0))).hasMessageContaining("cannot scale to zero");
+    assertThat(standIn.operations).isEmpty();
+  }
+
+  /**
+   * {@code instance_count} 0: the version is an inference component on an endpoint whose configuration names no model
+   * and lets SageMaker take the instances to zero; once the endpoint is InService the component is created with one
+   * copy (SageMaker refuses zero at creation), the alias moves when it is InService, and its copies are scaled from
+   * 0 — target tracking down, and AWS's documented way back up: a step policy (+1 copy) on the alarm of the
+   * component's NoCapacityInvocationFailures.
+   */
+  @Test
+  void aVersionWithInstanceCountZeroIsAComponentOnAScaleToZeroEndpointBroughtBackByTheNoCapacityAlarm()
+      throws Exception {
+    String m = "idle-" + NEXT.incrementAndGet();
+    ModelVersion v1 = register(m, endpoint(null, null, 0));
+    EndpointRollouts rollouts = controller();
+    EndpointDeployment d = rollouts.advance(rollouts.request(m, 1, "production", "alice"));
+    assertThat(d.phase()).isEqualTo(Phase.SHIFTING);
+    assertThat(d.endpointStatus()).isEqualTo("Creating");
+    String endpoint = v1.placement().endpointName();
+    String component = Placement.versionedName(endpoint, 1, v1.artifact().sha256()); // what the router names
+    assertThat(d.endpointConfigName()).isEqualTo(component);
+    var variant = standIn.configs.get(endpoint + "-ic").path("ProductionVariants").path(0);
+    assertThat(variant.has("ModelName")).isFalse();
+    assertThat(variant.path("ManagedInstanceScaling").path("Status").asText()).isEqualTo("ENABLED");
+    assertThat(variant.path("ManagedInstanceScaling").path("MinInstanceCount").asInt()).isZero();
+    assertThat(variant.path("ManagedInstanceScaling").path("MaxInstanceCount").asInt()).isEqualTo(6);
+    assertThat(variant.path("RoutingConfig").path("RoutingStrategy").asText()).isEqualTo("LEAST_OUTSTANDING_REQUESTS");
+    assertThat(standIn.components).isEmpty(); // the endpoint is still Creating: no component yet
+
+    for (int step = 0; step < 6 && d.phase() != Phase.IN_SERVICE; step++) {
+      assertThat(production(m)).isNull();
+      d = rollouts.advance(d);
+    }
+    assertThat(d.phase()).isEqualTo(Phase.IN_SERVICE);
+    assertThat(d.reason()).isNull();
+    assertThat(production(m)).isEqualTo(1);
+    var created = standIn.components.get(component);
+    assertThat(created.path("EndpointName").asText()).isEqualTo(endpoint);
+    assertThat(created.path("Specification").path("ModelName").asText()).isEqualTo(component);
+    assertThat(created.path("Specification").path("ComputeResourceRequirements")
+        .path("NumberOfAcceleratorDevicesRequired").asDouble()).isEqualTo(1.0); // ml.g5: one GPU per copy
+    assertThat(created.path("RuntimeConfig").path("CopyCount").asInt()).isEqualTo(1);
+
+    String resource = "inference-component/" + component;
+    var target = standIn.scalableTargets.get(resource);
+    assertThat(target.path("ScalableDimension").asText()).isEqualTo("sagemaker:inference-component:DesiredCopyCount");
+    assertThat(target.path("MinCapacity").asInt()).isZero();
+    assertThat(target.path("MaxCapacity").asInt()).isEqualTo(6);
+    assertThat(standIn.scalingPolicies.get(resource).path("TargetTrackingScalingPolicyConfiguration")
+        .path("CustomizedMetricSpecification").path("MetricName").asText()).isEqualTo("GPUUtilizationNormalized");
+    var step = standIn.stepPolicies.get(resource).path("StepScalingPolicyConfiguration");
+    assertThat(step.path("AdjustmentType").asText()).isEqualTo("ChangeInCapacity");
+    assertThat(step.path("StepAdjustments").path(0).path("ScalingAdjustment").asInt()).isEqualTo(1);
+    assertThat(step.path("StepAdjustments").path(0).path("MetricIntervalLowerBound").asDouble()).isZero();
+    var alarm = standIn.alarms.get(component + "-no-capacity");
+    assertThat(alarm.path("Namespace").asText()).isEqualTo("AWS/SageMaker");
+    assertThat(alarm.path("MetricName").asText()).isEqualTo("NoCapacityInvocationFailures");
+    assertThat(alarm.path("Dimensions").path(0).path("Name").asText()).isEqualTo("InferenceComponentName");
+    assertThat(alarm.path("Dimensions").path(0).path("Value").asText()).isEqualTo(component);
+    assertThat(alarm.path("Threshold").asDouble()).isEqualTo(1.0);
+    assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanOrEqualToThreshold");
+    assertThat(alarm.path("AlarmActions").path(0).asText()).endsWith(resource + ":policyName/pier-scale-out-from-zero");
+
+    // version 2 on the same endpoint: a second component beside the first, no endpoint update, no traffic shift
+    ModelVersion v2 = register(m, endpoint(endpoint, null, 0));
+    EndpointDeployment d2 = rollouts.advance(rollouts.request(m, 2, "production", "alice"));
+    for (int s = 0; s < 6 && d2.phase() != Phase.IN_SERVICE; s++) {
+      assertThat(production(m)).isEqualTo(1);
+      d2 = rollouts.advance(d2);
+    }
+    assertThat(d2.phase()).isEqualTo(Phase.IN_SERVICE);
+    assertThat(production(m)).isEqualTo(2);
+    assertThat(standIn.components).containsKeys(component, Placement.versionedName(endpoint, 2,
+        v2.artifact().sha256()));
+    assertThat(standIn.count("CreateEndpoint")).isEqualTo(1);
+    assertThat(standIn.count("UpdateEndpoint")).isZero();
   }
 
   @Test

@@ -40,6 +40,13 @@ public final class SageMakerStandIn implements AutoCloseable {
   /** Application Auto Scaling: scalable targets and policies by resource id. */
   public final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
   final Map<String, JsonNode> scalingPolicies = new ConcurrentHashMap<>();
+  /** Step scaling policies by resource id (the target-tracking ones are in {@link #scalingPolicies}). */
+  final Map<String, JsonNode> stepPolicies = new ConcurrentHashMap<>();
+  /** Inference components by name: their create request, and their status. */
+  final Map<String, JsonNode> components = new ConcurrentHashMap<>();
+  final Map<String, String> componentStatus = new ConcurrentHashMap<>();
+  /** CloudWatch alarms by name (PutMetricAlarm, Smithy RPC v2 CBOR as the SDK speaks it), as JSON. */
+  final Map<String, JsonNode> alarms = new ConcurrentHashMap<>();
   private volatile String rollBackReason;
   private volatile String failCreateReason;
 
@@ -77,6 +84,10 @@ public final class SageMakerStandIn implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    if (ex.getRequestURI().getPath().startsWith("/service/GraniteServiceVersion20100801/operation/")) {
+      cloudWatch(ex);
+      return;
+    }
     try (ex) {
       String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
       JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
@@ -92,8 +103,10 @@ public final class SageMakerStandIn implements AutoCloseable {
             error(ex, "ObjectNotFoundException", "No scalable target registered for " + body.path("ResourceId"));
             return;
           }
-          scalingPolicies.put(body.path("ResourceId").asText(), body);
-          out.put("PolicyARN", "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:pier");
+          (("StepScaling".equals(body.path("PolicyType").asText())) ? stepPolicies : scalingPolicies)
+              .put(body.path("ResourceId").asText(), body);
+          out.put("PolicyARN", "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:"
+              + body.path("ResourceId").asText() + ":policyName/" + body.path("PolicyName").asText());
         }
         case "CreateModel" -> {
           String name = body.path("ModelName").asText();
@@ -113,8 +126,19 @@ public final class SageMakerStandIn implements AutoCloseable {
         }
         case "CreateEndpointConfig" -> {
           String name = body.path("EndpointConfigName").asText();
-          if (!models.containsKey(body.path("ProductionVariants").path(0).path("ModelName").asText())) {
+          JsonNode variant = body.path("ProductionVariants").path(0);
+          if (variant.has("ModelName") ? !models.containsKey(variant.path("ModelName").asText())
+              : !variant.has("ManagedInstanceScaling")) {
             error(ex, "ValidationException", "Could not find model for the production variant.");
+            return;
+          }
+          if (variant.has("ManagedInstanceScaling") && variant.has("ModelName")) {
+            error(ex, "ValidationException", "ManagedInstanceScaling is only supported for inference component"
+                + " endpoints.");
+            return;
+          }
+          if (!variant.has("ModelName") && !body.has("ExecutionRoleArn")) { // as SageMaker requires for components
+            error(ex, "ValidationException", "ExecutionRoleArn is required for inference component endpoints.");
             return;
           }
           if (configs.putIfAbsent(name, body) != null) {
@@ -158,6 +182,43 @@ public final class SageMakerStandIn implements AutoCloseable {
           e.status = "Updating";
           e.failureReason = null;
           out.put("EndpointArn", "arn:aws:sagemaker:us-east-1:000000000000:endpoint/" + body.path("EndpointName").asText());
+        }
+        case "CreateInferenceComponent" -> {
+          String name = body.path("InferenceComponentName").asText();
+          Endpoint e = endpoints.get(body.path("EndpointName").asText());
+          if (e == null || !"InService".equals(e.status)) {
+            error(ex, "ValidationException", "Endpoint " + body.path("EndpointName").asText() + " is not InService.");
+            return;
+          }
+          if (!models.containsKey(body.path("Specification").path("ModelName").asText())) {
+            error(ex, "ValidationException", "Could not find model for the inference component.");
+            return;
+          }
+          if (body.path("RuntimeConfig").path("CopyCount").asInt() < 1) {
+            error(ex, "ValidationException", "Inference components copy count an integer larger than 0");
+            return;
+          }
+          if (components.putIfAbsent(name, body) != null) {
+            error(ex, "ValidationException", "Cannot create already existing inference component");
+            return;
+          }
+          componentStatus.put(name, "Creating");
+          out.put("InferenceComponentArn", "arn:aws:sagemaker:us-east-1:000000000000:inference-component/" + name);
+        }
+        case "DescribeInferenceComponent" -> {
+          String name = body.path("InferenceComponentName").asText();
+          JsonNode c = components.get(name);
+          if (c == null) {
+            error(ex, "ValidationException", "Could not find inference component \"" + name + "\".");
+            return;
+          }
+          String status = componentStatus.get(name);
+          out.put("InferenceComponentName", name).put("EndpointName", c.path("EndpointName").asText())
+              .put("InferenceComponentStatus", status)
+              .put("InferenceComponentArn", "arn:aws:sagemaker:us-east-1:000000000000:inference-component/" + name)
+              .put("EndpointArn", "arn:aws:sagemaker:us-east-1:000000000000:endpoint/" + c.path("EndpointName").asText())
+              .put("CreationTime", 1.7e9).put("LastModifiedTime", 1.7e9);
+          componentStatus.put(name, "InService"); // Creating on the first Describe, InService on the next
         }
         case "DescribeEndpoint" -> {
           String name = body.path("EndpointName").asText();
@@ -212,6 +273,77 @@ public final class SageMakerStandIn implements AutoCloseable {
       }
       case "RollingBack" -> e.status = "InService";
       default -> { }
+    }
+  }
+
+  /**
+   * CloudWatch's {@code PutMetricAlarm} as the SDK sends it (Smithy RPC v2 CBOR: {@code POST
+   * /service/GraniteServiceVersion20100801/operation/PutMetricAlarm}): the alarm kept as JSON by name, an empty map
+   * answered.
+   */
+  private void cloudWatch(HttpExchange ex) throws IOException {
+    try (ex) {
+      String op = ex.getRequestURI().getPath().substring(ex.getRequestURI().getPath().lastIndexOf('/') + 1);
+      synchronized (operations) {
+        operations.add(op);
+      }
+      var cbor = new software.amazon.awssdk.thirdparty.jackson.dataformat.cbor.CBORFactory();
+      if ("PutMetricAlarm".equals(op)) {
+        try (var parser = cbor.createParser(ex.getRequestBody().readAllBytes())) {
+          parser.nextToken();
+          JsonNode alarm = read(parser);
+          alarms.put(alarm.path("AlarmName").asText(), alarm);
+        }
+      }
+      var bytes = new java.io.ByteArrayOutputStream();
+      try (var out = cbor.createGenerator(bytes)) {
+        out.writeStartObject();
+        out.writeEndObject();
+      }
+      ex.getResponseHeaders().set("Content-Type", "application/cbor");
+      ex.getResponseHeaders().set("smithy-protocol", "rpc-v2-cbor");
+      ex.sendResponseHeaders("PutMetricAlarm".equals(op) ? 200 : 400, bytes.size());
+      try (OutputStream o = ex.getResponseBody()) {
+        o.write(bytes.toByteArray());
+      }
+    }
+  }
+
+  /** One CBOR value, as Jackson's tree (maps, arrays, text, numbers, booleans). */
+  private static JsonNode read(software.amazon.awssdk.thirdparty.jackson.core.JsonParser p) throws IOException {
+    var f = JSON.getNodeFactory();
+    switch (p.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode o = f.objectNode();
+        while (p.nextToken() == software.amazon.awssdk.thirdparty.jackson.core.JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          p.nextToken();
+          o.set(name, read(p));
+        }
+        return o;
+      }
+      case START_ARRAY -> {
+        var a = f.arrayNode();
+        while (p.nextToken() != software.amazon.awssdk.thirdparty.jackson.core.JsonToken.END_ARRAY) {
+          a.add(read(p));
+        }
+        return a;
+      }
+      case VALUE_NUMBER_INT -> {
+        return f.numberNode(p.getLongValue());
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return f.numberNode(p.getDoubleValue());
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return f.booleanNode(p.getBooleanValue());
+      }
+      case VALUE_NULL -> {
+        return f.nullNode();
+      }
+      default -> {
+        return f.textNode(p.getText());
+      }
     }
   }
 

@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.services.applicationautoscaling.ApplicationAutoScalingClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
@@ -47,6 +48,7 @@ public class EndpointDeployWiring implements AliasGate {
   private final SageMakerClient sagemaker;
   private final ApplicationAutoScalingClient autoscaling;
   private final EcsClient ecs;
+  private final CloudWatchClient cloudWatch;
   private final Duration interval;
   private ScheduledExecutorService timer;
 
@@ -71,6 +73,7 @@ public class EndpointDeployWiring implements AliasGate {
       @ConfigProperty(name = "pier.endpoints.autoscaling.scale-out-cooldown-seconds", defaultValue = "60") int out,
       @ConfigProperty(name = "pier.endpoints.autoscaling.scale-in-cooldown-seconds", defaultValue = "300") int in,
       @ConfigProperty(name = "pier.endpoints.autoscaling.endpoint") Optional<URI> autoscalingEndpoint,
+      @ConfigProperty(name = "pier.endpoints.autoscaling.cloudwatch-endpoint") Optional<URI> cloudWatchEndpoint,
       @ConfigProperty(name = "pier.endpoints.ecs.cluster") Optional<String> ecsCluster,
       @ConfigProperty(name = "pier.endpoints.ecs.service") Optional<String> ecsService,
       @ConfigProperty(name = "pier.endpoints.ecs.endpoint") Optional<URI> ecsEndpoint) {
@@ -81,6 +84,7 @@ public class EndpointDeployWiring implements AliasGate {
       this.sagemaker = null;
       this.autoscaling = null;
       this.ecs = null;
+      this.cloudWatch = null;
       return;
     }
     String img = image.orElseThrow(() -> new IllegalArgumentException(
@@ -106,6 +110,7 @@ public class EndpointDeployWiring implements AliasGate {
     };
     this.sagemaker = aws.client(SageMakerClient.builder(), sagemakerEndpoint.orElse(null));
     this.autoscaling = aws.client(ApplicationAutoScalingClient.builder(), autoscalingEndpoint.orElse(null));
+    this.cloudWatch = aws.client(CloudWatchClient.builder(), cloudWatchEndpoint.orElse(null));
     if (ecsCluster.isPresent() != ecsService.isPresent()) {
       throw new IllegalArgumentException("the ECS placement needs both pier.endpoints.ecs.cluster and"
           + " pier.endpoints.ecs.service");
@@ -116,7 +121,7 @@ public class EndpointDeployWiring implements AliasGate {
       store.createIfMissing(); // in AWS the CDK app creates it
     }
     this.rollouts = new EndpointRollouts(registry, new EndpointDeployer(sagemaker),
-        ecs == null ? null : new EcsDeployer(ecs), new EndpointAutoscaler(autoscaling),
+        ecs == null ? null : new EcsDeployer(ecs), new EndpointAutoscaler(autoscaling, cloudWatch),
         store, new EndpointRollouts.Settings(img, roleArn, defaultType,
             new Rollout(m, m == Rollout.Mode.ALL_AT_ONCE ? 0 : step, wait, bake, alarms.orElse(List.of())), scaling,
             ecs == null ? null : new EndpointRollouts.Ecs(ecsCluster.get(), ecsService.get())),
@@ -178,6 +183,7 @@ public class EndpointDeployWiring implements AliasGate {
     if (sagemaker != null) {
       sagemaker.close();
       autoscaling.close();
+      cloudWatch.close();
       if (ecs != null) {
         ecs.close();
       }

@@ -77,13 +77,17 @@ class EndpointDeployWiringTest {
         Optional.of("arn:aws:iam::000000000000:role/pier-endpoint"), "pier-endpoint-deployments", "ml.g5.xlarge",
         "canary", 10, 300, 600, Optional.of(List.of("pier-5xx")), Duration.ofSeconds(15),
         Optional.of(sagemaker.endpoint()), "gpu_utilization", 70, 8, 60, 300, Optional.of(sagemaker.endpoint()),
-        Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.of(sagemaker.endpoint()), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   private ModelVersion register(String model, Integer count) throws Exception {
+    return register(model, count, null);
+  }
+
+  private ModelVersion register(String model, Integer count, String type) throws Exception {
     Path file = Files.writeString(Files.createTempFile(dataDir, "m", ".onnx"), model + System.nanoTime());
     return registry.register(model, new NewVersion(Framework.ONNX, null, ModelVersion.Metadata.NONE,
-        new ModelVersion.Serving(null, new Placement(Placement.Kind.ENDPOINT, null, null, count, null)), null), file,
+        new ModelVersion.Serving(null, new Placement(Placement.Kind.ENDPOINT, null, type, count, null)), null), file,
         null, "alice");
   }
 
@@ -126,17 +130,17 @@ class EndpointDeployWiringTest {
   void badRequestsAndAVersionThatCannotDeployAreExplained() throws Exception {
     EndpointDeployWiring wiring = wiring(true);
     EndpointDeploymentResource routes = new EndpointDeploymentResource(wiring, alice);
-    register("zero", 0);
+    register("zero", 1, "g5.xlarge");
     EndpointDeploymentJson failed = routes.status("zero", "1");
     assertThat(failed.phase()).isEqualTo("failed");
-    assertThat(failed.reason()).contains("cannot scale to zero");
+    assertThat(failed.reason()).contains("ml.* type");
     ObjectMapper json = new ObjectMapper();
     assertThatThrownBy(() -> routes.deploy("zero", "1", json.readTree("{\"alias\": 5}")))
         .hasMessage("alias must be a string");
     assertThatThrownBy(() -> routes.deploy("zero", "1", json.readTree("{\"aliass\": \"p\"}")))
         .hasMessageContaining("{\"alias\": \"NAME\"}");
     assertThatThrownBy(() -> routes.status("zero", "v1")).hasMessageContaining("positive integer");
-    assertThatThrownBy(() -> routes.deploy("zero", "1", null)).hasMessageContaining("cannot scale to zero")
+    assertThatThrownBy(() -> routes.deploy("zero", "1", null)).hasMessageContaining("ml.* type")
         .satisfies(e -> assertThat(((PierException) e).status()).isEqualTo(400));
     wiring.close();
   }
