@@ -25,6 +25,12 @@ class CdkNagTest {
     assertNoNagErrors(Deployments.prod());
   }
 
+  /** The ECS GPU placement ({@code ecsGpu=true}): VPC, cluster, GPU instances, the service and its load balancer. */
+  @Test
+  void ecsGpuDeploymentHasNoUnsuppressedAwsSolutionsErrors() {
+    assertNoNagErrors(Deployments.synth("ecs-gpu", Map.of("ecsGpu", "true", "ecsGpuMaxTasks", "3")));
+  }
+
   /**
    * A suppression's reason is what a reviewer reads instead of the policy, so it must name every object prefix the
    * policy grants a wildcard under (a reason saying a role "touches nothing else in the bucket" beside a grant it
