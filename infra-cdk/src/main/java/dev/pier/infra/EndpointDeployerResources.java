@@ -168,6 +168,13 @@ final class EndpointDeployerResources extends Construct {
                     Fn.sub(sagemaker + "endpoint-config/" + prefix + "-*"),
                     Fn.sub(sagemaker + "endpoint/" + prefix + "-*")))
                 .build(),
+            // scale to zero (instance_count 0): each version an inference component named after its endpoint
+            PolicyStatement.Builder.create().sid("DeployInferenceComponents")
+                .actions(List.of("sagemaker:CreateInferenceComponent", "sagemaker:DescribeInferenceComponent",
+                    "sagemaker:AddTags"))
+                .resources(List.of(Fn.sub(sagemaker + "inference-component/" + prefix + "-*"),
+                    Fn.sub(sagemaker + "endpoint/" + prefix + "-*"), Fn.sub(sagemaker + "model/" + prefix + "-*")))
+                .build(),
             PolicyStatement.Builder.create().sid("PassExecutionRole")
                 .actions(List.of("iam:PassRole"))
                 .resources(List.of(executionRole.getRoleArn()))
@@ -203,7 +210,15 @@ final class EndpointDeployerResources extends Construct {
                 .actions(List.of("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms",
                     "cloudwatch:DeleteAlarms"))
                 .resources(List.of(Fn.sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
-                    + "TargetTracking-endpoint/" + prefix + "-*")))
+                    + "TargetTracking-endpoint/" + prefix + "-*"),
+                    Fn.sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+                        + "TargetTracking-inference-component/" + prefix + "-*")))
+                .build(),
+            // the scale-out-from-zero alarm the deployer puts on each scale-to-zero component (<component>-no-capacity)
+            PolicyStatement.Builder.create().sid("ScaleOutFromZeroAlarms")
+                .actions(List.of("cloudwatch:PutMetricAlarm"))
+                .resources(List.of(Fn.sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+                    + prefix + "-*-no-capacity")))
                 .build(),
             PolicyStatement.Builder.create().sid("AutoScalingServiceLinkedRole")
                 .actions(List.of("iam:CreateServiceLinkedRole"))
@@ -218,8 +233,10 @@ final class EndpointDeployerResources extends Construct {
         "The deployer names SageMaker models, endpoint configurations and endpoints at run time, all under the "
             + "stage's prefix; Application Auto Scaling's calls take no resource ARN (limited to the sagemaker "
             + "namespace by condition where the action supports it; Describe* reads only); target tracking names its "
-            + "alarms after the endpoint.",
-        "Resource::*", "/^Resource::arn:.*:sagemaker:.*$/", "/^Resource::arn:.*:alarm:TargetTracking.*$/");
+            + "alarms after the endpoint or inference component, the scale-out-from-zero alarms are named after the "
+            + "component (<component>-no-capacity).",
+        "Resource::*", "/^Resource::arn:.*:sagemaker:.*$/", "/^Resource::arn:.*:alarm:TargetTracking.*$/",
+        "/^Resource::arn:.*:alarm:.*-no-capacity$/");
     Nag.suppress(p, "AwsSolutions-IAM5",
         "ECS's RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions and the TagResource a "
             + "registration's tags need take no task definition ARN before the revision exists.", "Resource::*");

@@ -93,7 +93,11 @@ class EndpointDeployerResourcesTest {
         "iam:PassRole", "iam:PassedToService=sagemaker.amazonaws.com",
         "application-autoscaling:service-namespace=sagemaker",
         "model/pier-dev-*", "endpoint-config/pier-dev-*", "endpoint/pier-dev-*",
-        "alarm:TargetTracking-endpoint/pier-dev-*", "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+        "alarm:TargetTracking-endpoint/pier-dev-*", "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+        // scale to zero: the version's inference component and its scale-out-from-zero alarm
+        "sagemaker:CreateInferenceComponent", "sagemaker:DescribeInferenceComponent",
+        "inference-component/pier-dev-*", "alarm:TargetTracking-inference-component/pier-dev-*",
+        "cloudwatch:PutMetricAlarm", "alarm:pier-dev-*-no-capacity")
         .doesNotContain("sagemaker:*", "sagemaker:DeleteEndpoint", "sagemaker:DeleteModel", "dynamodb:*",
             "dynamodb:DeleteItem", "iam:*", "cloudwatch:*", "Action=*");
     EndpointDeployerResources d = dev.stacks().endpoints().deployer();

@@ -4,14 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A test-only stand-in for the ECS API at the HTTP level (AWS JSON 1.1: {@code POST /} with {@code X-Amz-Target:
- * AmazonEC2ContainerServiceV20141113.<Operation>}), enough for the GPU placement: DescribeServices (a missing service
+ * A test-only stand-in for the ECS API at the HTTP level (AWS JSON 1.1 through {@link AwsJsonStandIn}: {@code
+ * X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>}), enough for the GPU placement: DescribeServices (a missing service
  * is a {@code MISSING} failure, as ECS answers), DescribeTaskDefinition, ListTaskDefinitions, RegisterTaskDefinition
  * (revisions per family) and UpdateService (a new PRIMARY deployment IN_PROGRESS, the old one ACTIVE). The test moves
  * rollouts on: {@link #complete} (every task healthy: COMPLETED, the old deployment drained) or {@link #circuitBreaker}
@@ -28,23 +22,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * no tasks and checks no IAM.
  */
 final class EcsStandIn implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = AwsJsonStandIn.JSON;
   private static final String ARN = "arn:aws:ecs:us-east-1:000000000000:";
-  private final HttpServer server;
+  private final AwsJsonStandIn http;
   final Map<String, ObjectNode> services = new ConcurrentHashMap<>();
   final Map<String, JsonNode> taskDefinitions = new LinkedHashMap<>();
-  final List<String> operations = new ArrayList<>();
+  final List<String> operations;
   volatile JsonNode lastUpdate;
   private int deployments;
 
   EcsStandIn() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.createContext("/", this::handle);
-    server.start();
+    http = new AwsJsonStandIn(this::answer);
+    operations = http.recorded;
   }
 
   URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return http.endpoint();
   }
 
   /** A service as the CDK app leaves it: its first task definition (one GPU, the endpoint image), rolled out. */
@@ -99,9 +92,7 @@ final class EcsStandIn implements AutoCloseable {
   }
 
   long count(String operation) {
-    synchronized (operations) {
-      return operations.stream().filter(operation::equals).count();
-    }
+    return http.count(operation);
   }
 
   private ObjectNode deployment(String taskDefinition, String status, String state, int desired) {
@@ -121,14 +112,8 @@ final class EcsStandIn implements AutoCloseable {
     return arn;
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
-      JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
-      String op = target == null ? "" : target.substring(target.indexOf('.') + 1);
-      synchronized (operations) {
-        operations.add(op);
-      }
+  private ObjectNode answer(String op, JsonNode body) {
+    {
       ObjectNode out = JSON.createObjectNode();
       synchronized (this) {
         switch (op) {
@@ -147,8 +132,7 @@ final class EcsStandIn implements AutoCloseable {
           case "DescribeTaskDefinition" -> {
             JsonNode td = taskDefinitions.get(body.path("taskDefinition").asText());
             if (td == null) {
-              error(ex, "ClientException", "Unable to describe task definition.");
-              return;
+              throw new AwsJsonStandIn.Failure("ClientException", "Unable to describe task definition.");
             }
             out.set("taskDefinition", td);
           }
@@ -166,13 +150,11 @@ final class EcsStandIn implements AutoCloseable {
           case "UpdateService" -> {
             ObjectNode s = services.get(body.path("service").asText());
             if (s == null) {
-              error(ex, "ServiceNotFoundException", "Service not found.");
-              return;
+              throw new AwsJsonStandIn.Failure("ServiceNotFoundException", "Service not found.");
             }
             String td = body.path("taskDefinition").asText();
             if (!taskDefinitions.containsKey(td)) {
-              error(ex, "ClientException", "TaskDefinition not found.");
-              return;
+              throw new AwsJsonStandIn.Failure("ClientException", "TaskDefinition not found.");
             }
             lastUpdate = body;
             for (JsonNode d : s.path("deployments")) {
@@ -187,30 +169,16 @@ final class EcsStandIn implements AutoCloseable {
             out.set("service", s);
           }
           default -> {
-            error(ex, "UnknownOperationException", op);
-            return;
+            throw new AwsJsonStandIn.Failure("UnknownOperationException", op);
           }
         }
       }
-      send(ex, 200, out.toString());
-    }
-  }
-
-  private static void error(HttpExchange ex, String type, String message) throws IOException {
-    send(ex, 400, JSON.createObjectNode().put("__type", type).put("message", message).toString());
-  }
-
-  private static void send(HttpExchange ex, int status, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
+      return out;
     }
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    http.close();
   }
 }

@@ -4,21 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A test-only stand-in for the SageMaker control-plane API at the HTTP level (AWS JSON 1.1: {@code POST /} with
- * {@code X-Amz-Target: SageMaker.<Operation>}), enough for models, endpoint configurations and endpoints: it keeps them
+ * A test-only stand-in for the SageMaker control-plane API at the HTTP level (AWS JSON 1.1 through {@link
+ * AwsJsonStandIn}: {@code X-Amz-Target: SageMaker.<Operation>}), enough for models, endpoint configurations and endpoints: it keeps them
  * in memory, answers a Describe of something missing as SageMaker does ({@code ValidationException}
  * "Could not find …"), and moves an endpoint from Creating/Updating to InService on the next Describe (an update's configuration shows
  * once it is InService, as SageMaker reports the old one during the shift) — or, when {@link #rollBackNextUpdate} was
@@ -30,12 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * run containers, check IAM or model data, or time the traffic shift.
  */
 public final class SageMakerStandIn implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpServer server;
+  private static final ObjectMapper JSON = AwsJsonStandIn.JSON;
+  private final AwsJsonStandIn http;
   final Map<String, JsonNode> models = new ConcurrentHashMap<>();
   final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
   final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
-  final List<String> operations = new ArrayList<>();
+  final List<String> operations;
   volatile JsonNode lastUpdate;
   /** Application Auto Scaling: scalable targets and policies by resource id. */
   public final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
@@ -58,13 +53,13 @@ public final class SageMakerStandIn implements AutoCloseable {
   }
 
   public SageMakerStandIn() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.createContext("/", this::handle);
-    server.start();
+    http = new AwsJsonStandIn(this::answer);
+    http.route("/service/GraniteServiceVersion20100801/operation/", this::cloudWatch);
+    operations = http.recorded;
   }
 
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return http.endpoint();
   }
 
   void rollBackNextUpdate(String reason) {
@@ -78,30 +73,17 @@ public final class SageMakerStandIn implements AutoCloseable {
 
   /** The SageMaker operations recorded so far, of one name. */
   public long count(String operation) {
-    synchronized (operations) {
-      return operations.stream().filter(operation::equals).count();
-    }
+    return http.count(operation);
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    if (ex.getRequestURI().getPath().startsWith("/service/GraniteServiceVersion20100801/operation/")) {
-      cloudWatch(ex);
-      return;
-    }
-    try (ex) {
-      String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
-      JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
-      String op = target == null ? "" : target.substring(target.indexOf('.') + 1);
-      synchronized (operations) {
-        operations.add(op);
-      }
+  private ObjectNode answer(String op, JsonNode body) {
+    {
       ObjectNode out = JSON.createObjectNode();
       switch (op) {
         case "RegisterScalableTarget" -> scalableTargets.put(body.path("ResourceId").asText(), body);
         case "PutScalingPolicy" -> {
           if (!scalableTargets.containsKey(body.path("ResourceId").asText())) {
-            error(ex, "ObjectNotFoundException", "No scalable target registered for " + body.path("ResourceId"));
-            return;
+            throw new AwsJsonStandIn.Failure("ObjectNotFoundException", "No scalable target registered for " + body.path("ResourceId"));
           }
           (("StepScaling".equals(body.path("PolicyType").asText())) ? stepPolicies : scalingPolicies)
               .put(body.path("ResourceId").asText(), body);
@@ -111,16 +93,14 @@ public final class SageMakerStandIn implements AutoCloseable {
         case "CreateModel" -> {
           String name = body.path("ModelName").asText();
           if (models.putIfAbsent(name, body) != null) {
-            error(ex, "ValidationException", "Cannot create already existing model");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Cannot create already existing model");
           }
           out.put("ModelArn", "arn:aws:sagemaker:us-east-1:000000000000:model/" + name);
         }
         case "DescribeModel" -> {
           JsonNode m = models.get(body.path("ModelName").asText());
           if (m == null) {
-            error(ex, "ValidationException", "Could not find model \"" + body.path("ModelName").asText() + "\".");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find model \"" + body.path("ModelName").asText() + "\".");
           }
           out.put("ModelName", m.path("ModelName").asText());
         }
@@ -129,30 +109,25 @@ public final class SageMakerStandIn implements AutoCloseable {
           JsonNode variant = body.path("ProductionVariants").path(0);
           if (variant.has("ModelName") ? !models.containsKey(variant.path("ModelName").asText())
               : !variant.has("ManagedInstanceScaling")) {
-            error(ex, "ValidationException", "Could not find model for the production variant.");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find model for the production variant.");
           }
           if (variant.has("ManagedInstanceScaling") && variant.has("ModelName")) {
-            error(ex, "ValidationException", "ManagedInstanceScaling is only supported for inference component"
+            throw new AwsJsonStandIn.Failure("ValidationException", "ManagedInstanceScaling is only supported for inference component"
                 + " endpoints.");
-            return;
           }
           if (!variant.has("ModelName") && !body.has("ExecutionRoleArn")) { // as SageMaker requires for components
-            error(ex, "ValidationException", "ExecutionRoleArn is required for inference component endpoints.");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "ExecutionRoleArn is required for inference component endpoints.");
           }
           if (configs.putIfAbsent(name, body) != null) {
-            error(ex, "ValidationException", "Cannot create already existing endpoint configuration");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Cannot create already existing endpoint configuration");
           }
           out.put("EndpointConfigArn", "arn:aws:sagemaker:us-east-1:000000000000:endpoint-config/" + name);
         }
         case "DescribeEndpointConfig" -> {
           JsonNode c = configs.get(body.path("EndpointConfigName").asText());
           if (c == null) {
-            error(ex, "ValidationException", "Could not find endpoint configuration \""
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find endpoint configuration \""
                 + body.path("EndpointConfigName").asText() + "\".");
-            return;
           }
           out.put("EndpointConfigName", c.path("EndpointConfigName").asText());
         }
@@ -162,20 +137,17 @@ public final class SageMakerStandIn implements AutoCloseable {
           e.config = body.path("EndpointConfigName").asText();
           e.status = "Creating";
           if (!configs.containsKey(e.config)) {
-            error(ex, "ValidationException", "Could not find endpoint configuration \"" + e.config + "\".");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find endpoint configuration \"" + e.config + "\".");
           }
           if (endpoints.putIfAbsent(name, e) != null) {
-            error(ex, "ValidationException", "Cannot create already existing endpoint");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Cannot create already existing endpoint");
           }
           out.put("EndpointArn", "arn:aws:sagemaker:us-east-1:000000000000:endpoint/" + name);
         }
         case "UpdateEndpoint" -> {
           Endpoint e = endpoints.get(body.path("EndpointName").asText());
           if (e == null || !"InService".equals(e.status)) {
-            error(ex, "ValidationException", e == null ? "Could not find endpoint." : "Cannot update in-progress endpoint");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", e == null ? "Could not find endpoint." : "Cannot update in-progress endpoint");
           }
           lastUpdate = body;
           e.pendingConfig = body.path("EndpointConfigName").asText();
@@ -187,20 +159,16 @@ public final class SageMakerStandIn implements AutoCloseable {
           String name = body.path("InferenceComponentName").asText();
           Endpoint e = endpoints.get(body.path("EndpointName").asText());
           if (e == null || !"InService".equals(e.status)) {
-            error(ex, "ValidationException", "Endpoint " + body.path("EndpointName").asText() + " is not InService.");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Endpoint " + body.path("EndpointName").asText() + " is not InService.");
           }
           if (!models.containsKey(body.path("Specification").path("ModelName").asText())) {
-            error(ex, "ValidationException", "Could not find model for the inference component.");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find model for the inference component.");
           }
           if (body.path("RuntimeConfig").path("CopyCount").asInt() < 1) {
-            error(ex, "ValidationException", "Inference components copy count an integer larger than 0");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Inference components copy count an integer larger than 0");
           }
           if (components.putIfAbsent(name, body) != null) {
-            error(ex, "ValidationException", "Cannot create already existing inference component");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Cannot create already existing inference component");
           }
           componentStatus.put(name, "Creating");
           out.put("InferenceComponentArn", "arn:aws:sagemaker:us-east-1:000000000000:inference-component/" + name);
@@ -209,8 +177,7 @@ public final class SageMakerStandIn implements AutoCloseable {
           String name = body.path("InferenceComponentName").asText();
           JsonNode c = components.get(name);
           if (c == null) {
-            error(ex, "ValidationException", "Could not find inference component \"" + name + "\".");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find inference component \"" + name + "\".");
           }
           String status = componentStatus.get(name);
           out.put("InferenceComponentName", name).put("EndpointName", c.path("EndpointName").asText())
@@ -224,8 +191,7 @@ public final class SageMakerStandIn implements AutoCloseable {
           String name = body.path("EndpointName").asText();
           Endpoint e = endpoints.get(name);
           if (e == null) {
-            error(ex, "ValidationException", "Could not find endpoint \"" + name + "\".");
-            return;
+            throw new AwsJsonStandIn.Failure("ValidationException", "Could not find endpoint \"" + name + "\".");
           }
           synchronized (e) {
             out.put("EndpointName", name).put("EndpointConfigName", e.config).put("EndpointStatus", e.status)
@@ -242,11 +208,10 @@ public final class SageMakerStandIn implements AutoCloseable {
           }
         }
         default -> {
-          error(ex, "UnknownOperationException", "unknown operation " + target);
-          return;
+          throw new AwsJsonStandIn.Failure("UnknownOperationException", "unknown operation " + op);
         }
       }
-      send(ex, 200, out.toString());
+      return out;
     }
   }
 
@@ -284,9 +249,7 @@ public final class SageMakerStandIn implements AutoCloseable {
   private void cloudWatch(HttpExchange ex) throws IOException {
     try (ex) {
       String op = ex.getRequestURI().getPath().substring(ex.getRequestURI().getPath().lastIndexOf('/') + 1);
-      synchronized (operations) {
-        operations.add(op);
-      }
+      http.record(op);
       var cbor = new software.amazon.awssdk.thirdparty.jackson.dataformat.cbor.CBORFactory();
       if ("PutMetricAlarm".equals(op)) {
         try (var parser = cbor.createParser(ex.getRequestBody().readAllBytes())) {
@@ -347,22 +310,8 @@ public final class SageMakerStandIn implements AutoCloseable {
     }
   }
 
-  private static void error(HttpExchange ex, String type, String message) throws IOException {
-    ex.getResponseHeaders().set("x-amzn-ErrorType", type);
-    send(ex, 400, JSON.createObjectNode().put("__type", type).put("message", message).toString());
-  }
-
-  private static void send(HttpExchange ex, int status, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
-    }
-  }
-
   @Override
   public void close() {
-    server.stop(0);
+    http.close();
   }
 }
