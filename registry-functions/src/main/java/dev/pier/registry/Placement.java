@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
  * Where a version runs: {@code function} (in the serving process: the Lambda, the container, the laptop),
  * {@code endpoint} (a SageMaker endpoint, typically on GPU instances, called through sagemaker-runtime) or {@code ecs}
  * (the ECS GPU service of the CDK app, {@code -c ecsGpu=true}: the endpoint deployer rolls the version out there, and
- * callers in its VPC reach it through its internal load balancer; the platform's own routes serve an ECS-placed
- * version in-process, as a function one). The instance hints are kept for deployment and do not change serving; for
+ * callers in its VPC reach it through its internal load balancer, as do the platform's own routes when
+ * {@code pier.endpoints.ecs.url} is set). The instance hints are kept for deployment and do not change serving; for
  * {@code ecs}, {@code endpoint_name} names the ECS service (default: the deployer's) and {@code instance_count} the
  * tasks (one per GPU).
  *
@@ -56,7 +56,10 @@ public record Placement(Kind kind, String endpointName, String instanceType, Int
     return kind == Kind.ENDPOINT;
   }
 
-  /** On the ECS GPU service (deployed there by the endpoint deployer; served in-process by the platform's routes). */
+  /**
+   * On the ECS GPU service: deployed there by the endpoint deployer; the platform's routes forward its requests to the
+   * service's load balancer ({@code pier.endpoints.ecs.url}), or serve it in-process where there is no ECS (local mode).
+   */
   public boolean onEcs() {
     return kind == Kind.ECS;
   }

@@ -39,12 +39,23 @@ class PlacementMetadataTest {
         + " \"memory_mb\": 16384}");
     assertThat(p).isEqualTo(new Placement(Placement.Kind.ECS, "pier-dev-gpu", null, 2, 16384));
     assertThat(p.onEcs()).isTrue();
-    assertThat(p.onEndpoint()).as("served in-process by the platform's routes").isFalse();
+    assertThat(p.onEndpoint()).as("not a SageMaker endpoint: EndpointRouter sends it to the ECS service").isFalse();
     assertThatThrownBy(() -> placement("{\"kind\": \"ecs\", \"instance_type\": \"g5.xlarge\"}"))
         .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
         .hasMessageContaining("leave it out for kind ecs");
     assertThat(placement("{\"kind\": \"endpoint\", \"instance_type\": \"ml.g5.xlarge\"}").onEcs()).isFalse();
     assertThatThrownBy(() -> placement("{\"kind\": \"gpu\"}"))
         .hasMessageContaining("placement.kind must be function, endpoint or ecs, got \"gpu\"");
+  }
+
+  @Test
+  void instanceCountZeroOnAnEndpointScalesToZeroAndEachVersionHasItsOwnComponentName() {
+    assertThat(placement("{\"kind\": \"endpoint\", \"instance_count\": 0}").scalesToZero()).isTrue();
+    assertThat(placement("{\"kind\": \"endpoint\", \"instance_count\": 1}").scalesToZero()).isFalse();
+    assertThat(placement("{\"kind\": \"ecs\", \"instance_count\": 0}").scalesToZero()).isFalse();
+    String sha = "0123abcd" + "e".repeat(56);
+    assertThat(Placement.versionedName("pier-dev-iris-v3", 3, sha)).isEqualTo("pier-dev-iris-v3-v3-0123abcd");
+    String longName = Placement.versionedName("pier-dev-" + "x".repeat(54), 12, sha);
+    assertThat(longName).hasSize(63).endsWith("-v12-0123abcd");
   }
 }
