@@ -82,7 +82,7 @@ public final class DataStack extends Stack {
     this.artifactsKey = createKey("ArtifactsKey", "encrypts model artifacts");
     this.outputsKey = createKey("OutputsKey", "encrypts batch inputs and outputs, captures and the audit trail");
     this.signingKey = createSigningKey();
-    this.accessLogs = createAccessLogsBucket();
+    this.accessLogs = AccessLogsBucket.create(this, "AccessLogsBucket", config);
     this.registryTable = createRegistryTable();
     this.jobsTable = createJobsTable();
     this.apiKeysTable = createApiKeysTable();
@@ -303,28 +303,6 @@ public final class DataStack extends Stack {
     List<LifecycleRule> rules = ASYNC_PREFIXES.stream()
         .map(prefix -> expiryRule("expire-" + prefix.replace("/", ""), prefix, retention, 1)).toList();
     return secureBucket("AsyncResultsBucket", "async/", key, rules);
-  }
-
-  /**
-   * S3 server access logs of the other buckets. S3 can deliver access logs only to a bucket encrypted with S3-managed
-   * keys, so this one alone is not KMS-encrypted.
-   */
-  private Bucket createAccessLogsBucket() {
-    return Bucket.Builder.create(this, "AccessLogsBucket")
-        .encryption(BucketEncryption.S3_MANAGED)
-        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-        .enforceSsl(true)
-        .minimumTlsVersion(1.2)
-        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-        .versioned(true)
-        .lifecycleRules(List.of(LifecycleRule.builder()
-            .id("expire-access-logs")
-            .expiration(Duration.days(config.prod() ? 365 : 90))
-            .noncurrentVersionExpiration(Duration.days(7))
-            .abortIncompleteMultipartUploadAfter(Duration.days(1))
-            .build()))
-        .removalPolicy(removal())
-        .build();
   }
 
   private Bucket createArtifactsBucket() {

@@ -41,11 +41,7 @@ import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.scheduler.CfnSchedule;
 import software.amazon.awscdk.services.sns.ITopic;
-import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
-import software.amazon.awscdk.services.stepfunctions.LogLevel;
-import software.amazon.awscdk.services.stepfunctions.LogOptions;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
-import software.amazon.awscdk.services.stepfunctions.StateMachineType;
 import software.constructs.Construct;
 
 /**
@@ -207,20 +203,7 @@ public final class FeaturesStack extends Stack {
   }
 
   private Bucket createOfflineBucket() {
-    Bucket logs = Bucket.Builder.create(this, "OfflineAccessLogs")
-        .encryption(BucketEncryption.S3_MANAGED)
-        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-        .enforceSsl(true)
-        .minimumTlsVersion(1.2)
-        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-        .versioned(true)
-        .lifecycleRules(List.of(LifecycleRule.builder()
-            .id("expire-access-logs")
-            .expiration(Duration.days(config.prod() ? 365 : 90))
-            .noncurrentVersionExpiration(Duration.days(7))
-            .build()))
-        .removalPolicy(removal())
-        .build();
+    Bucket logs = AccessLogsBucket.create(this, "OfflineAccessLogs", config);
     Nag.suppress(logs, "AwsSolutions-S1", "This is the access-log bucket of the offline feature bucket; logging its "
         + "own access would log forever.");
     Key key = Key.Builder.create(this, "OfflineKey")
@@ -333,28 +316,14 @@ public final class FeaturesStack extends Stack {
   }
 
   private StateMachine createStateMachine(String definition) {
-    LogGroup logs = LogGroup.Builder.create(this, "MaterializationLogs")
-        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + STATE_MACHINE)
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(removal())
-        .build();
-    StateMachine machine = StateMachine.Builder.create(this, "Materialization")
-        .stateMachineName(config.prefix() + "-" + STATE_MACHINE)
-        .stateMachineType(StateMachineType.STANDARD)
-        .definitionBody(DefinitionBody.fromString(definition))
-        .definitionSubstitutions(Map.of("FeatureWorkerFunction", worker.getFunctionArn()))
-        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
-        .tracingEnabled(true)
-        .timeout(Duration.hours(24))
-        .build();
+    StateMachine machine = LoggedStateMachine.deploy(this, "Materialization", config, STATE_MACHINE, definition,
+        Map.of("FeatureWorkerFunction", worker.getFunctionArn()), Duration.hours(24));
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeFeatureWorker")
         .actions(List.of("lambda:InvokeFunction"))
         .resources(List.of(worker.getFunctionArn()))
         .build());
-    Nag.suppress(machine, "AwsSolutions-IAM5",
-        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*').",
-        "Resource::*");
+    LoggedStateMachine.suppressLogsAndTraces(machine);
     return machine;
   }
 

@@ -28,8 +28,6 @@ import software.amazon.awscdk.services.iam.Policy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
-import software.amazon.awscdk.services.logs.LogGroup;
-import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
@@ -37,11 +35,7 @@ import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
-import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
-import software.amazon.awscdk.services.stepfunctions.LogLevel;
-import software.amazon.awscdk.services.stepfunctions.LogOptions;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
-import software.amazon.awscdk.services.stepfunctions.StateMachineType;
 import software.constructs.Construct;
 
 /**
@@ -183,33 +177,11 @@ public final class MonitoringStack extends Stack {
         .minimumTlsVersion(1.2)
         .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
         .versioned(true)
-        .serverAccessLogsBucket(accessLogs())
+        .serverAccessLogsBucket(AccessLogsBucket.create(this, "AccessLogsBucket", config))
         .serverAccessLogsPrefix("monitoring/")
         .lifecycleRules(List.of(LifecycleRule.builder()
             .id("expire-old-versions")
             .noncurrentVersionExpiration(Duration.days(30))
-            .abortIncompleteMultipartUploadAfter(Duration.days(1))
-            .build()))
-        .removalPolicy(removal())
-        .build();
-  }
-
-  /**
-   * The monitoring bucket's access logs: a bucket of this stack (the data stack's log bucket would have to allow this
-   * stack's bucket by ARN, a reference back that CloudFormation cannot order).
-   */
-  private Bucket accessLogs() {
-    return Bucket.Builder.create(this, "AccessLogsBucket")
-        .encryption(BucketEncryption.S3_MANAGED)
-        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-        .enforceSsl(true)
-        .minimumTlsVersion(1.2)
-        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-        .versioned(true)
-        .lifecycleRules(List.of(LifecycleRule.builder()
-            .id("expire-access-logs")
-            .expiration(Duration.days(config.prod() ? 365 : 90))
-            .noncurrentVersionExpiration(Duration.days(7))
             .abortIncompleteMultipartUploadAfter(Duration.days(1))
             .build()))
         .removalPolicy(removal())
@@ -374,27 +346,14 @@ public final class MonitoringStack extends Stack {
           + ": scheduled monitor runs are not deployed");
       return null;
     }
-    LogGroup logs = LogGroup.Builder.create(this, "MonitorRunsLogs")
-        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + STATE_MACHINE)
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(removal())
-        .build();
-    StateMachine machine = StateMachine.Builder.create(this, asl.constructId())
-        .stateMachineName(config.prefix() + "-" + STATE_MACHINE)
-        .stateMachineType(StateMachineType.STANDARD)
-        .definitionBody(DefinitionBody.fromString(asl.definition()))
-        .definitionSubstitutions(Map.of("MonitoringWorkerFunction", worker.alias().getFunctionArn()))
-        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
-        .tracingEnabled(true)
-        .timeout(Duration.hours(1))
-        .build();
+    StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, STATE_MACHINE, asl.definition(),
+        Map.of("MonitoringWorkerFunction", worker.alias().getFunctionArn()), Duration.hours(1));
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeMonitoringWorker")
         .actions(List.of("lambda:InvokeFunction"))
         .resources(List.of(worker.alias().getFunctionArn()))
         .build());
-    Nag.suppress(machine, "AwsSolutions-IAM5", "CloudWatch Logs log delivery and X-Ray actions support no "
-        + "resource-level permissions (Resource '*').", "Resource::*");
+    LoggedStateMachine.suppressLogsAndTraces(machine);
     return machine;
   }
 

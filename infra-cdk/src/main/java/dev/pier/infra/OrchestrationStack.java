@@ -8,7 +8,6 @@ import java.util.Set;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.events.CfnRule;
@@ -22,13 +21,7 @@ import software.amazon.awscdk.services.iam.IRole;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
-import software.amazon.awscdk.services.logs.LogGroup;
-import software.amazon.awscdk.services.logs.RetentionDays;
-import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
-import software.amazon.awscdk.services.stepfunctions.LogLevel;
-import software.amazon.awscdk.services.stepfunctions.LogOptions;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
-import software.amazon.awscdk.services.stepfunctions.StateMachineType;
 import software.constructs.Construct;
 
 /**
@@ -159,22 +152,8 @@ public final class OrchestrationStack extends Stack {
   }
 
   private StateMachine createStateMachine(AslFile asl) {
-    LogGroup logs = LogGroup.Builder.create(this, asl.constructId() + "Logs")
-        // Step Functions vended logs must go to a group under /aws/vendedlogs/ to keep the resource policy small.
-        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + asl.name())
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
-        .build();
-    StateMachine machine = StateMachine.Builder.create(this, asl.constructId())
-        .stateMachineName(config.prefix() + "-" + asl.name())
-        .stateMachineType(StateMachineType.STANDARD)
-        // Inlined, not an S3 asset: the template shows the definition and tests can read it.
-        .definitionBody(DefinitionBody.fromString(asl.definition()))
-        .definitionSubstitutions(substitutions())
-        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
-        .tracingEnabled(true)
-        .timeout(Duration.hours(24))
-        .build();
+    StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, asl.name(), asl.definition(),
+        substitutions(), Duration.hours(24));
     if (asl.placeholders().contains("ExperimentsWorkerFunction")) {
       machine.addToRolePolicy(PolicyStatement.Builder.create()
           .sid("InvokeExperimentsWorker")
@@ -185,8 +164,7 @@ public final class OrchestrationStack extends Stack {
     }
     if (!asl.placeholders().contains("BatchWorkerFunction") && !asl.placeholders().contains("BatchBucket")) {
       // no batch objects or worker to reach (experiment-analysis): its role has the logs and X-Ray grants only
-      Nag.suppress(machine, "AwsSolutions-IAM5", "CloudWatch Logs log delivery and X-Ray actions support no "
-          + "resource-level permissions (Resource '*').", "Resource::*");
+      LoggedStateMachine.suppressLogsAndTraces(machine);
       return machine;
     }
     machine.addToRolePolicy(PolicyStatement.Builder.create()
@@ -231,8 +209,7 @@ public final class OrchestrationStack extends Stack {
         .resources(List.of(workers.batchWorker().alias().getFunctionArn()))
         .build());
     Nag.suppress(machine, "AwsSolutions-IAM5",
-        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); "
-            + "the state machine reads each job's chunk plan and writes its map results as objects under "
+        LoggedStateMachine.LOGS_AND_TRACES + "; the state machine reads each job's chunk plan and writes its map results as objects under "
             + "jobs/<job id>/ of the batch bucket, named at run time, and touches nothing else in the bucket; "
             + "a Distributed Map watches and stops the child executions of its own state machine "
             + "(execution:<this machine>:*), whose names Step Functions picks at run time.",

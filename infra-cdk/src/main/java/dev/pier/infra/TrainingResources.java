@@ -11,15 +11,9 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
-import software.amazon.awscdk.services.logs.LogGroup;
-import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
-import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
-import software.amazon.awscdk.services.stepfunctions.LogLevel;
-import software.amazon.awscdk.services.stepfunctions.LogOptions;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
-import software.amazon.awscdk.services.stepfunctions.StateMachineType;
 import software.constructs.Construct;
 
 /**
@@ -220,21 +214,9 @@ public final class TrainingResources extends Construct {
    * manages, and let SageMaker encrypt the training volume with the outputs key.
    */
   public StateMachine deploy(AslFile asl) {
-    LogGroup logs = LogGroup.Builder.create(this, asl.constructId() + "Logs")
-        .logGroupName("/aws/vendedlogs/states/" + config.prefix() + "-" + asl.name())
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
-        .build();
-    StateMachine machine = StateMachine.Builder.create(this, asl.constructId())
-        .stateMachineName(config.prefix() + "-" + asl.name())
-        .stateMachineType(StateMachineType.STANDARD)
-        .definitionBody(DefinitionBody.fromString(asl.definition()))
-        .definitionSubstitutions(substitutions())
-        .logs(LogOptions.builder().destination(logs).level(LogLevel.ALL).includeExecutionData(true).build())
-        .tracingEnabled(true)
-        // a spot job may wait for capacity: the longest MaxWait SageMaker allows is 28 days
-        .timeout(Duration.days(29))
-        .build();
+    // a spot job may wait for capacity: the longest MaxWait SageMaker allows is 28 days
+    StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, asl.name(), asl.definition(),
+        substitutions(), Duration.days(29));
     String arn = "arn:" + Aws.PARTITION + ":";
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("SageMakerTrainingJobs")
@@ -260,8 +242,7 @@ public final class TrainingResources extends Construct {
         .conditions(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true")))
         .build());
     Nag.suppress(machine, "AwsSolutions-IAM5",
-        "CloudWatch Logs log delivery and X-Ray actions support no resource-level permissions (Resource '*'); the "
-            + "training jobs it starts are named at run time (training-job/*).",
+        LoggedStateMachine.LOGS_AND_TRACES + "; the training jobs it starts are named at run time (training-job/*).",
         "Resource::*", "/^Resource::arn:.*:training-job\\/\\*$/");
     this.stateMachine = machine;
     return machine;

@@ -40,7 +40,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * sort in memory.
  *
  * <p>DynamoDB caps a transaction at 100 writes, so only the first {@value #MAX_INDEXED} tags and metrics of a version
- * (by name) are indexed; clauses on others still work when another clause picks the partition.
+ * (by name) are indexed; clauses on others still work when another clause picks the partition. Lineage
+ * ({@code IDX#PARENT#…}) and feature-service items name their version and carry no copy, and an update writes only the
+ * items it changes ({@link #change}), so registration, update and deletion each stay one transaction.
  */
 public final class SearchIndex {
   static final int MAX_INDEXED = 20;
@@ -91,15 +93,51 @@ public final class SearchIndex {
         .forEach(t -> add(items, "IDX#TAG#" + t.getKey() + "=" + t.getValue(), suffix, copy));
     new TreeMap<>(v.metadata().metrics()).entrySet().stream().limit(MAX_INDEXED)
         .forEach(m -> add(items, "IDX#METRIC#" + m.getKey(), sortable(m.getValue()) + "#" + suffix, copy));
+    Map<String, AttributeValue> ref = reference(v);
     for (String parent : parents(v)) {
-      add(items, "IDX#PARENT#" + parent, suffix, copy);
+      add(items, "IDX#PARENT#" + parent, suffix, ref);
     }
     String service = v.metadata().properties().get(ServingProperties.FEATURE_SERVICE);
     if (service != null && !service.isBlank()) {
-      add(items, FEATURE_SERVICE + service, suffix, copy);
+      add(items, FEATURE_SERVICE + service, suffix, ref);
     }
     return items;
   }
+
+  /**
+   * What a lineage or feature-service item holds: only which version it is. Those partitions are read whole and the
+   * versions fetched ({@link #children}, {@link #usingFeatureService}), never filtered on copies, so an update that
+   * changes a version's tags or metrics leaves them as they are instead of rewriting up to
+   * {@value #MAX_INDEXED} + 1 more items in its transaction.
+   */
+  private static Map<String, AttributeValue> reference(ModelVersion v) {
+    return Map.of("model", AttributeValue.fromS(v.model()),
+        "version", AttributeValue.fromN(Integer.toString(v.version())));
+  }
+
+  /**
+   * The writes that take a version's index from {@code before}'s items to {@code after}'s: a put for each item that
+   * is new or whose copy changed, a delete for each that is gone. Unchanged items are not written, which is what keeps
+   * an update within one transaction: at most 46 puts (5 fixed items, {@value #MAX_INDEXED} tags, {@value #MAX_INDEXED}
+   * metrics, a feature service) and 43 deletes (a stage, a status, the tags, the metrics, a feature service; lineage
+   * items never change), 92 writes with the version and two audit entries against DynamoDB's 100.
+   */
+  static IndexChange change(ModelVersion before, ModelVersion after) {
+    Map<String, Map<String, AttributeValue>> old = items(before);
+    Map<String, Map<String, AttributeValue>> now = items(after);
+    List<Map<String, AttributeValue>> puts = new ArrayList<>();
+    now.forEach((k, item) -> {
+      if (!item.equals(old.get(k))) {
+        puts.add(item);
+      }
+    });
+    List<Map<String, AttributeValue>> deletes = old.keySet().stream().filter(k -> !now.containsKey(k))
+        .map(SearchIndex::key).toList();
+    return new IndexChange(puts, deletes);
+  }
+
+  /** The index items an update puts and the keys it deletes. */
+  record IndexChange(List<Map<String, AttributeValue>> puts, List<Map<String, AttributeValue>> deletes) {}
 
   /** The versions a version's lineage names as parents, as {@code model#0000000007}. */
   static List<String> parents(ModelVersion v) {

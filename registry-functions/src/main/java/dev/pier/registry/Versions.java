@@ -337,6 +337,10 @@ public final class Versions {
    * Changes a version's metadata and governance through {@code change}, conditional on {@code expectedRevision} when
    * given (412 when the version changed since; the ETag is the revision). Review-status and stage changes are
    * audited. Artifact, serving and provenance never change: what {@code change} returns for them is ignored.
+   *
+   * <p>Atomic: the version (conditional on the revision read), its audit entries and the search-index items the
+   * change touches are one DynamoDB transaction, so search never sees half an update and a failed update leaves
+   * nothing behind. The index's layout bounds it to 92 writes whatever the change ({@link SearchIndex#change}).
    */
   public ModelVersion update(String model, int version, Long expectedRevision, UnaryOperator<ModelVersion> change,
       String actor, String comment) {
@@ -388,11 +392,9 @@ public final class Versions {
         events.add(new RegistryEvent("stage.changed", model, version, null, actor, now,
             Map.of("from", fromStage, "to", toStage)));
       }
-      Map<String, Map<String, AttributeValue>> oldIndex = SearchIndex.items(before);
-      Map<String, Map<String, AttributeValue>> newIndex = SearchIndex.items(after);
-      newIndex.values().forEach(i -> writes.add(store.put(i)));
-      oldIndex.keySet().stream().filter(k -> !newIndex.containsKey(k))
-          .forEach(k -> writes.add(store.delete(SearchIndex.key(k))));
+      SearchIndex.IndexChange index = SearchIndex.change(before, after);
+      index.puts().forEach(i -> writes.add(store.put(i)));
+      index.deletes().forEach(k -> writes.add(store.delete(k)));
       try {
         store.transact(writes);
       } catch (TransactionCanceledException e) {

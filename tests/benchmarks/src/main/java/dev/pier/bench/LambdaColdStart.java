@@ -15,6 +15,7 @@ import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.Priority;
 import dev.pier.batch.S3Uri;
+import dev.pier.kernel.aws.DynamoTables;
 import dev.pier.kernel.engine.Framework;
 import dev.pier.registry.NewVersion;
 import dev.pier.runtime.onnx.OnnxEngine;
@@ -110,6 +111,9 @@ public final class LambdaColdStart {
       JobsTable.createIfMissing(fixture.clients.dynamoDb(), "jobs");
       fixture.clients.s3().createBucket(b -> b.bucket("batch"));
       JobsTable jobs = new JobsTable(fixture.clients.dynamoDb(), "jobs");
+      // ... and the feature store's definitions table (pier.features.table's default), which the function reads at
+      // start to resume interrupted materializations: the shape FeatureRegistry creates locally
+      DynamoTables.createIfMissing(fixture.clients.dynamoDb(), "pier-features", DynamoTables.SINGLE_TABLE, null);
 
       HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       api.createContext(API, this::serve);

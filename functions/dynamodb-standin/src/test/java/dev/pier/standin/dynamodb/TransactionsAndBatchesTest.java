@@ -115,6 +115,22 @@ class TransactionsAndBatchesTest {
     }
 
     @Test
+    void transactionOfMoreThanAHundredWritesIsRejectedWholeAsDynamoDbRejectsIt() {
+        String t = createTable(c, uniqueTable("txm"), "id", "S", null, null);
+        List<TransactWriteItem> writes = new ArrayList<>();
+        for (int i = 0; i <= 100; i++) {
+            writes.add(put(t, map("id", s("k" + i)), null));
+        }
+        assertThatThrownBy(() -> c.transactWriteItems(w -> w.transactItems(writes)))
+                .isInstanceOf(DynamoDbException.class)
+                .hasMessageContaining("Member must have length less than or equal to 100");
+        assertThat(get(t, "k0")).isNull();
+
+        c.transactWriteItems(w -> w.transactItems(writes.subList(0, 100)));
+        assertThat(get(t, "k99")).isNotNull();
+    }
+
+    @Test
     void repeatedClientRequestTokenIsIdempotent() {
         String t = createTable(c, uniqueTable("txi"), "id", "S", null, null);
         c.putItem(r -> r.tableName(t).item(map("id", s("c"), "n", n(0))));
