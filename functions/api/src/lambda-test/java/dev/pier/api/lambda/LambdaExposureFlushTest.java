@@ -36,7 +36,7 @@ class LambdaExposureFlushTest {
   public static class NoWriterTick implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("pier.experiments.exposure-write-interval", "1h");
+      return Map.of("pier.experiments.exposures.write-interval", "1h");
     }
   }
 

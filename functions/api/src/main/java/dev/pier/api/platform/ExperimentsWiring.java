@@ -116,7 +116,7 @@ public class ExperimentsWiring {
       AnalysisWorker worker, ExperimentAssigner assigner, ExposureBuffer exposures,
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
       @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh,
-      @ConfigProperty(name = "pier.experiments.exposure-write-interval", defaultValue = "1s") Duration writeEvery) {
+      ExposureWriterConfig writer) {
     if (standIns.isPresent()) {
       // experiment-analysis.asl.json on the local ASL runner, as the schedule starts it in AWS
       var workflow = new LocalAnalysisWorkflow(worker, Clock.systemUTC());
@@ -131,12 +131,12 @@ public class ExperimentsWiring {
     this.exposures = exposures;
     this.armMetrics = assigner.armMetrics();
     this.experiments = experiments;
-    exposureWriter = PeriodicSweep.start("experiment exposures", writeEvery, this::flush);
+    exposureWriter = PeriodicSweep.start("experiment exposures", writer.writeInterval(), this::flush);
   }
 
   /**
    * Writes the exposures and model metrics queued so far, now (what the writer does every
-   * {@code pier.experiments.exposure-write-interval}). The Lambda handler calls it after every event: Lambda freezes
+   * {@code pier.experiments.exposures.write-interval}). The Lambda handler calls it after every event: Lambda freezes
    * the writer's thread between invocations, so what an invocation logged would otherwise wait for a later one, or be
    * lost with the environment. With nothing queued it costs a lock and two empty drains.
    */
