@@ -161,11 +161,10 @@ public final class DefinitionParser {
       try {
         type = MetricType.valueOf(node.get("type").asText().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        problems.add(path + ".type: must be binary, continuous or percentile, got '" + node.get("type").asText()
-            + "'");
+        problems.add(path + ".type: must be " + types(path) + ", got '" + node.get("type").asText() + "'");
       }
     } else if (!guardrail) {
-      problems.add(path + ".type: required, binary, continuous or percentile");
+      problems.add(path + ".type: required, " + types(path));
     }
     // guardrails are usually costs (errors, latency): lower is better unless said otherwise
     boolean higherIsBetter = node.has("higher_is_better") ? node.get("higher_is_better").asBoolean() : !guardrail;
@@ -203,6 +202,11 @@ public final class DefinitionParser {
       problems.add(path + ".of: a percentile ranks another metric's events, not its own");
     }
     return new Metric(name, type, higherIsBetter, maxHarm, of, quantile);
+  }
+
+  /** The metric types a metric at {@code path} may have: a percentile is never the primary. */
+  private static String types(String path) {
+    return path.equals("metrics.primary") ? "binary or continuous" : "binary, continuous or percentile";
   }
 
   /** {@code <base>_p<NN>[_<unit>]}: the NN-th percentile of {@code <base>[_<unit>]}. */
