@@ -418,6 +418,59 @@ class ExperimentAssignmentTest {
     given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
   }
 
+  /**
+   * An experiment over a flag's variants, through the REST routes: the flags listing carries it, evaluating the flag
+   * serves each unit its arm's variant, and the exposures reach the experiment's results.
+   */
+  @Test
+  void aFlagExperimentServesItsArmsThroughTheFlagsApiAndCountsTheirExposures() throws Exception {
+    String key = "checkout-" + UUID.randomUUID().toString().substring(0, 8);
+    given().contentType(ContentType.JSON).body("{\"key\": \"" + key + "\", \"type\": \"boolean\","
+        + " \"variants\": {\"on\": true, \"off\": false}, \"default\": {\"variant\": \"off\"}}")
+        .post("/api/v1/flags").then().statusCode(201);
+    JsonNode created = JSON.readTree(given().contentType(ContentType.JSON).body("""
+        {"name": "checkout on", "flag": "FLAG",
+         "arms": [{"name": "control", "variant": "off", "weight": 0.5}, {"name": "treatment", "variant": "on", "weight": 0.5}],
+         "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1, "daily_units": 1000}}
+        """.replace("FLAG", key)).post("/api/v1/experiments").then().statusCode(201).extract().asString());
+    assertThat(created.get("flag").asText()).isEqualTo(key);
+    assertThat(created.get("model").isNull()).isTrue();
+    String id = created.get("id").asText();
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/start").then().statusCode(200);
+    Allocation allocation = new Allocation(created.get("seed").asText(), List.of("control", "treatment"),
+        List.of(0.5, 0.5));
+
+    JsonNode listing = JSON.readTree(given().get("/api/v1/flags").then().statusCode(200).extract().asString());
+    assertThat(listing.get("experiments").findValuesAsText("id")).contains(id);
+
+    long treated = 0;
+    for (int i = 0; i < 20; i++) {
+      String unit = "flag-unit-" + i;
+      JsonNode answer = JSON.readTree(given().contentType(ContentType.JSON)
+          .body("{\"targeting_key\": \"" + unit + "\"}").post("/api/v1/flags/" + key + "/evaluate")
+          .then().statusCode(200).extract().asString());
+      String arm = allocation.arm(unit);
+      treated += arm.equals("treatment") ? 1 : 0;
+      assertThat(answer.get("variant").asText()).as(unit).isEqualTo(arm.equals("control") ? "off" : "on");
+      assertThat(answer.get("reason").asText()).isEqualTo("SPLIT");
+      assertThat(answer.get("experiment").asText()).isEqualTo(id + "=" + arm);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode arms;
+    do {
+      Thread.sleep(100);
+      arms = JSON.readTree(given().get("/api/v1/experiments/" + id + "/results").then().statusCode(200)
+          .extract().asString()).get("arms");
+      assertThat(System.nanoTime()).as("exposures written: " + arms).isLessThan(deadline);
+    } while (arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong() < 20);
+    assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/stop").then().statusCode(200);
+    JsonNode after = JSON.readTree(given().contentType(ContentType.JSON).body("{\"targeting_key\": \"flag-unit-1\"}")
+        .post("/api/v1/flags/" + key + "/evaluate").then().statusCode(200).extract().asString());
+    assertThat(after.has("experiment")).as("stopped: the flag's own answer").isFalse();
+  }
+
   private static io.grpc.Metadata attributesMetadata(String attributes) {
     io.grpc.Metadata metadata = new io.grpc.Metadata();
     metadata.put(io.grpc.Metadata.Key.of("x-pier-attributes", io.grpc.Metadata.ASCII_STRING_MARSHALLER), attributes);
