@@ -168,7 +168,7 @@ class FlagExperimentTest {
         String country = i % 3 == 0 ? "DE" : "NL"; // a third is targeted out
         ProviderEvaluation<Boolean> local = provider.getBooleanEvaluation(key, false,
             new ImmutableContext(unit, Map.of("country", new Value(country))));
-        Evaluation remote = experimentsFree(key, unit, country);
+        Evaluation remote = onTheServer(key, unit, country);
         assertThat(local.getVariant()).isEqualTo(remote.variant());
         assertThat(local.getReason()).isEqualTo(remote.reason());
         if (country.equals("DE")) {
@@ -226,8 +226,8 @@ class FlagExperimentTest {
     experiments.stop(second.id());
   }
 
-  /** What the server answers (its own evaluation logs exposures too; the ledger keeps a unit's first only). */
-  private static Evaluation experimentsFree(String key, String unit, String country) {
+  /** The server's answer (it logs the exposure too; the ledger keeps a unit's first only). */
+  private static Evaluation onTheServer(String key, String unit, String country) {
     ObjectNode body = JSON.createObjectNode().put("targeting_key", unit);
     body.putObject("attributes").put("country", country);
     return flags.evaluate(key, body);
