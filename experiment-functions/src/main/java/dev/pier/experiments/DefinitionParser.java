@@ -29,11 +29,15 @@ public final class DefinitionParser {
     if (body == null || !body.isObject()) throw PierException.badRequest("the body must be a JSON object");
     String name = text(body, "name", true);
     String hypothesis = text(body, "hypothesis", false);
-    String model = text(body, "model", true);
-    String alias = orDefault(text(body, "alias", false), "production");
+    String flag = text(body, "flag", false);
+    String model = text(body, "model", flag == null);
+    String alias = flag == null ? orDefault(text(body, "alias", false), "production") : text(body, "alias", false);
+    if (flag != null && model != null) problems.add("model: an experiment on flag '" + flag + "' names no model");
+    if (flag != null && alias != null) problems.add("alias: an experiment on flag '" + flag + "' names no alias");
     String layer = orDefault(text(body, "layer", false), "default");
     String unit = orDefault(text(body, "unit", false), "user");
     List<Arm> arms = arms(body.get("arms"));
+    armsMatch(arms, flag);
 
     JsonNode metrics = body.get("metrics");
     Metric primary = null;
@@ -63,7 +67,28 @@ public final class DefinitionParser {
     List<Condition> targeting = targeting(body.get("targeting"));
     if (!problems.isEmpty()) throw PierException.badRequest("invalid experiment: " + String.join("; ", problems));
     return new ExperimentDefinition(name, hypothesis, model, alias, layer, unit, arms, primary, secondary, guardrails,
-        design, analysis, correction, cuped, auto, targeting);
+        design, analysis, correction, cuped, auto, targeting, flag);
+  }
+
+  /**
+   * A flag experiment's arms serve its variants (each a different one, so a reported variant names one arm); a model
+   * experiment's arms serve versions. Whether the variants exist is the service's check (it reads the flag).
+   */
+  private void armsMatch(List<Arm> arms, String flag) {
+    Set<String> variants = new HashSet<>();
+    for (int i = 0; i < arms.size(); i++) {
+      Arm a = arms.get(i);
+      String path = "arms[" + i + "]";
+      if (flag == null && a.variant() != null) {
+        problems.add(path + ".variant: arms serve flag variants only in an experiment that names its \"flag\"");
+      }
+      if (flag != null && a.version() != null) {
+        problems.add(path + ".version: an experiment on flag '" + flag + "' serves variants, not model versions");
+      }
+      if (flag != null && a.variant() != null && !variants.add(a.variant())) {
+        problems.add(path + ".variant: '" + a.variant() + "' is served by another arm");
+      }
+    }
   }
 
   /** {@code "targeting": {"conditions": [{"attribute", "operator", "value" | "values"}, …]}}, as flag rules. */
@@ -136,10 +161,10 @@ public final class DefinitionParser {
       try {
         type = MetricType.valueOf(node.get("type").asText().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        problems.add(path + ".type: must be binary or continuous, got '" + node.get("type").asText() + "'");
+        problems.add(path + ".type: must be " + types(path) + ", got '" + node.get("type").asText() + "'");
       }
     } else if (!guardrail) {
-      problems.add(path + ".type: required, binary or continuous");
+      problems.add(path + ".type: required, " + types(path));
     }
     // guardrails are usually costs (errors, latency): lower is better unless said otherwise
     boolean higherIsBetter = node.has("higher_is_better") ? node.get("higher_is_better").asBoolean() : !guardrail;
@@ -152,8 +177,41 @@ public final class DefinitionParser {
     } else if (guardrail) {
       maxHarm = 0.0;
     }
-    return name == null ? null : new Metric(name, type, higherIsBetter, maxHarm);
+    if (name == null) return null;
+    if (type != MetricType.PERCENTILE) return new Metric(name, type, higherIsBetter, maxHarm);
+    if (path.equals("metrics.primary")) {
+      problems.add(path + ".type: a percentile is a guardrail or secondary metric, not the primary");
+    }
+    // latency_p95_ms: the 95th percentile of latency_ms, unless "of" and "quantile" say otherwise
+    java.util.regex.Matcher named = PERCENTILE_NAME.matcher(name);
+    String of = text(node, "of", false, path + ".of");
+    if (of == null && named.matches()) of = named.group(1) + (named.group(3) == null ? "" : named.group(3));
+    Double quantile = null;
+    if (node.has("quantile")) {
+      quantile = node.get("quantile").asDouble();
+      if (!node.get("quantile").isNumber() || !(quantile > 0 && quantile < 1)) {
+        problems.add(path + ".quantile: must be a number in (0, 1)");
+      }
+    } else if (named.matches()) {
+      quantile = Integer.parseInt(named.group(2)) / 100.0;
+    }
+    if (of == null || quantile == null) {
+      problems.add(path + ": a percentile metric needs \"of\" (the metric whose events it ranks) and \"quantile\""
+          + " (e.g. 0.95), or a name like latency_p95_ms (the 0.95 quantile of latency_ms)");
+    } else if (of.equals(name)) {
+      problems.add(path + ".of: a percentile ranks another metric's events, not its own");
+    }
+    return new Metric(name, type, higherIsBetter, maxHarm, of, quantile);
   }
+
+  /** The metric types a metric at {@code path} may have: a percentile is never the primary. */
+  private static String types(String path) {
+    return path.equals("metrics.primary") ? "binary or continuous" : "binary, continuous or percentile";
+  }
+
+  /** {@code <base>_p<NN>[_<unit>]}: the NN-th percentile of {@code <base>[_<unit>]}. */
+  private static final java.util.regex.Pattern PERCENTILE_NAME =
+      java.util.regex.Pattern.compile("(.+)_p([1-9][0-9]?)(_[a-z0-9]+)?");
 
   private List<Metric> metricList(JsonNode node, String path, boolean guardrail) {
     List<Metric> out = new ArrayList<>();

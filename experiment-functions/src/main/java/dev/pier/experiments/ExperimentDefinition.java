@@ -8,15 +8,30 @@ import java.util.List;
  * What an experiment compares and how: arms (the first is control) on {@code model}'s {@code alias}, in a mutually
  * exclusive {@code layer} (one running experiment per model, alias and layer), the metrics and the analysis, and the
  * {@code targeting} conditions (a flag rule's shape, all must hold; empty: every unit) a request must meet to enter.
+ * An experiment over a feature flag's variants names the {@code flag} instead of a model and alias (both null): its
+ * arms name variants, and evaluating the flag for a unit in it serves the unit's arm's variant and logs its exposure.
  */
 public record ExperimentDefinition(String name, String hypothesis, String model, String alias, String layer,
                                    String unit, List<Arm> arms, Metric primary, List<Metric> secondary,
                                    List<Metric> guardrails, Design design, Analysis analysis, Correction correction,
-                                   boolean cuped, Auto auto, List<Condition> targeting) {
+                                   boolean cuped, Auto auto, List<Condition> targeting, String flag) {
 
   public ExperimentDefinition {
     if (auto == null) auto = Auto.DEFAULT; // stored before automatic decisions existed
     targeting = targeting == null ? List.of() : List.copyOf(targeting); // stored before targeting existed
+  }
+
+  /** An experiment on a model's alias (no flag). */
+  public ExperimentDefinition(String name, String hypothesis, String model, String alias, String layer, String unit,
+      List<Arm> arms, Metric primary, List<Metric> secondary, List<Metric> guardrails, Design design,
+      Analysis analysis, Correction correction, boolean cuped, Auto auto, List<Condition> targeting) {
+    this(name, hypothesis, model, alias, layer, unit, arms, primary, secondary, guardrails, design, analysis,
+        correction, cuped, auto, targeting, null);
+  }
+
+  /** Whether the arms are a flag's variants (rather than model versions). */
+  public boolean onFlag() {
+    return flag != null;
   }
 
   /** An experiment that every unit may enter (no targeting). */
@@ -35,7 +50,8 @@ public record ExperimentDefinition(String name, String hypothesis, String model,
     return plan().allMetrics();
   }
 
+  /** Whether events named {@code metric} count here: a metric's own, or those a percentile metric ranks. */
   public boolean measures(String metric) {
-    return metrics().stream().anyMatch(m -> m.name().equals(metric));
+    return metrics().stream().anyMatch(m -> m.name().equals(metric) || metric.equals(m.of()));
   }
 }

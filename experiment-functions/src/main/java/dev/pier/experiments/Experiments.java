@@ -81,17 +81,41 @@ public final class Experiments {
 
   /** @param traffic the model's measured traffic, for the expected duration of a design without daily_units */
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic) {
+    this(store, catalog, clock, traffic, key -> {
+      throw PierException.badRequest("flag: this server has no flags service to check flag '" + key + "'");
+    });
+  }
+
+  /** @param flags reads a flag by key (404 when there is none), to check a flag experiment's variants */
+  public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic,
+      java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags) {
     this.store = store;
     this.catalog = catalog;
     this.clock = clock;
     this.traffic = traffic;
+    this.flags = flags;
   }
+
+  private final java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags;
 
   public Experiment create(JsonNode body) {
     ExperimentDefinition def = DefinitionParser.parse(body);
-    catalog.requireAlias(def.model(), def.alias());
-    for (Arm arm : def.arms()) {
-      if (arm.version() != null) catalog.requireVersion(def.model(), arm.version());
+    if (def.onFlag()) {
+      var flag = flags.apply(def.flag());
+      List<String> unknown = new ArrayList<>();
+      for (int i = 0; i < def.arms().size(); i++) {
+        String variant = def.arms().get(i).variant();
+        if (!flag.variants().containsKey(variant)) {
+          unknown.add("arms[" + i + "].variant: flag '" + flag.key() + "' has no variant '" + variant + "' (it has "
+              + flag.variants().keySet() + ")");
+        }
+      }
+      if (!unknown.isEmpty()) throw PierException.badRequest("invalid experiment: " + String.join("; ", unknown));
+    } else {
+      catalog.requireAlias(def.model(), def.alias());
+      for (Arm arm : def.arms()) {
+        if (arm.version() != null) catalog.requireVersion(def.model(), arm.version());
+      }
     }
     Design d = def.design();
     long perArm = def.primary().type() == MetricType.BINARY
@@ -103,7 +127,8 @@ public final class Experiments {
       daily = d.dailyUnits().doubleValue();
       basis = Experiment.BASIS_DESIGN;
     } else {
-      java.util.OptionalDouble measured = traffic.requestsPerDay(def.model());
+      java.util.OptionalDouble measured = def.onFlag() ? java.util.OptionalDouble.empty()
+          : traffic.requestsPerDay(def.model());
       if (measured.isPresent() && measured.getAsDouble() > 0) {
         daily = measured.getAsDouble();
         basis = Experiment.BASIS_MEASURED;
@@ -175,7 +200,7 @@ public final class Experiments {
     ExperimentState w = wanted;
     return e -> {
       var d = e.definition();
-      return (model == null || model.isBlank() || d.model().equals(model)) && (w == null || e.state() == w)
+      return (model == null || model.isBlank() || model.equals(d.model())) && (w == null || e.state() == w)
           && (needle == null || d.name().toLowerCase(Locale.ROOT).contains(needle)
               || (d.hypothesis() != null && d.hypothesis().toLowerCase(Locale.ROOT).contains(needle)));
     };
@@ -544,10 +569,14 @@ public final class Experiments {
 
     Folded(ExperimentDefinition def) {
       Map<String, MetricType> types = new LinkedHashMap<>();
-      for (Metric m : def.metrics()) types.put(m.name(), m.type());
+      Map<String, String> percentiles = new LinkedHashMap<>();
+      for (Metric m : def.metrics()) {
+        if (m.percentile()) percentiles.put(m.name(), m.of());
+        else types.put(m.name(), m.type());
+      }
       List<String> arms = new ArrayList<>(def.arms().stream().map(Arm::name).toList());
       arms.add(Holdout.ARM); // units kept out by a holdout: reported beside the arms, never one of them
-      this.ledger = new ExperimentLedger(arms, types, ExperimentLedger.DEFAULT_LOOKBACK);
+      this.ledger = new ExperimentLedger(arms, types, percentiles, ExperimentLedger.DEFAULT_LOOKBACK);
     }
 
     void refresh(ExperimentStore store, String id) {

@@ -5,9 +5,20 @@ import dev.pier.experiments.metrics.MetricType;
 /**
  * A metric an experiment measures. For a guardrail, {@code maxRelativeHarm} is the relative change in the harmful
  * direction it tolerates (0.05: five percent worse); {@code higherIsBetter} says which direction is harmful
- * (guardrails such as error rate or latency are lower-is-better).
+ * (guardrails such as error rate or latency are lower-is-better). A {@link MetricType#PERCENTILE} metric is the
+ * {@code quantile} (in (0, 1)) of the events of metric {@code of}; both are null for the other types.
  */
-public record Metric(String name, MetricType type, boolean higherIsBetter, Double maxRelativeHarm) {
+public record Metric(String name, MetricType type, boolean higherIsBetter, Double maxRelativeHarm, String of,
+                     Double quantile) {
+
+  public Metric(String name, MetricType type, boolean higherIsBetter, Double maxRelativeHarm) {
+    this(name, type, higherIsBetter, maxRelativeHarm, null, null);
+  }
+
+  /** Whether this is a percentile of another metric's events. */
+  public boolean percentile() {
+    return type == MetricType.PERCENTILE;
+  }
 
   public static Metric goal(String name, MetricType type) {
     return new Metric(name, type, true, null);

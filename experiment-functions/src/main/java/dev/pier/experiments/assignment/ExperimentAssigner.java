@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  * measured 224-399 ns per call on the shared 2-core build machine at load average 15-19 (500-990 ns before the
  * lookups stopped building a key string per request), inside the 1 µs budget.
  *
- * <p>Only running experiments whose arms all name model versions take part (paused ones serve the alias as it is, and
- * log nothing). A request without a unit is not assigned (it gets the alias, i.e. control's usual target) and logs no
+ * <p>Only running experiments whose arms all name model versions take part in {@link #assign} (paused ones serve the
+ * alias as it is, and log nothing); running experiments over a flag's variants are kept apart for
+ * {@link #assignFlag}, which the flags service asks when it evaluates that flag. A request without a unit is not assigned (it gets the alias, i.e. control's usual target) and logs no
  * exposure. When experiments in several layers run on one alias, the alias's units are split evenly among the layers
  * by the unit hash under the seed {@code "layers:<model>/<alias>"} (layers in name order), so each unit is in at most
  * one of them; starting or stopping a layer re-splits units between layers, so prefer one layer per alias.
@@ -41,6 +42,7 @@ public final class ExperimentAssigner {
   private final ArmMetrics armMetrics = new ArmMetrics();
   // model → alias → routes: two lookups on the request's own strings, no key built per request
   private volatile Map<String, Map<String, Route[]>> routes = Map.of();
+  private volatile FlagExperiments flagExperiments = FlagExperiments.NONE;
 
   /**
    * An experiment ready to assign: its allocation and each arm's version, and the holdouts over its model (the global
@@ -69,13 +71,17 @@ public final class ExperimentAssigner {
   /** Reloads the running experiments (call on a schedule, e.g. every few seconds, and after a state change). */
   public void refresh() {
     Map<String, List<Experiment>> byAlias = new HashMap<>();
-    for (Experiment e : source.get()) {
+    List<Experiment> all = source.get();
+    boolean onFlags = false;
+    for (Experiment e : all) {
       if (e.state() != ExperimentState.RUNNING) continue;
+      onFlags |= e.definition().onFlag();
       if (e.definition().arms().stream().anyMatch(a -> a.version() == null)) continue;
       byAlias.computeIfAbsent(key(e.definition().model(), e.definition().alias()), k -> new ArrayList<>()).add(e);
     }
     Map<String, Map<String, Route[]>> next = new HashMap<>();
-    List<Holdout> allHoldouts = byAlias.isEmpty() ? List.of() : holdouts.get();
+    List<Holdout> allHoldouts = byAlias.isEmpty() && !onFlags ? List.of() : holdouts.get();
+    flagExperiments = onFlags ? FlagExperiments.of(all, allHoldouts) : FlagExperiments.NONE;
     byAlias.forEach((modelAlias, list) -> {
       String model = list.get(0).definition().model();
       List<Holdout> over = allHoldouts.stream().filter(h -> h.model() == null || h.model().equals(model))
@@ -123,6 +129,24 @@ public final class ExperimentAssigner {
       exposures.offer(a.experiment(), unit, a.arm(), epochMillis);
     }
     return a;
+  }
+
+  /**
+   * The unit's arm in the experiment running on {@code flag} (see {@link FlagExperiments#arm}), logging its first
+   * exposure through the exposure buffer as {@link #assign} does; null when no experiment takes the unit.
+   */
+  public FlagAssignment assignFlag(dev.pier.experiments.flags.Flag flag, String unit, Map<String, JsonNode> attributes,
+      long epochMillis) {
+    FlagExperiments snapshot = flagExperiments;
+    if (snapshot.isEmpty()) return null;
+    FlagAssignment a = snapshot.arm(flag, unit, attributes);
+    if (a != null) exposures.offer(a.experiment(), unit, a.arm(), epochMillis);
+    return a;
+  }
+
+  /** The running flag experiments in the current snapshot (what the flags listing gives the providers). */
+  public FlagExperiments flagExperiments() {
+    return flagExperiments;
   }
 
   /** Whether an experiment (in any layer) runs on {@code model}'s {@code alias} in the current snapshot. */

@@ -66,7 +66,8 @@ public final class ExposureBuffer {
   private final Map<String, Deque<Batch>> unwritten = new HashMap<>();
   private final LongAdder failedWrites = new LongAdder();
 
-  void offer(String experiment, String unit, String arm, long epochMillis) {
+  /** Queues the unit's exposure unless it was queued recently (O(1), never blocks; dropped and counted when full). */
+  public void offer(String experiment, String unit, String arm, long epochMillis) {
     Cache<String, Boolean> units = seen.get(experiment);
     if (units == null) {
       units = seen.computeIfAbsent(experiment, e -> Caffeine.newBuilder().maximumSize(1_000_000)

@@ -36,10 +36,23 @@ public final class Flags {
   private final String table;
   private final Clock clock;
 
+  private final dev.pier.experiments.assignment.ExperimentAssigner experiments;
+
+  /** Flags without experiments on them (evaluations serve the flag's own answer and log nothing). */
   public Flags(DynamoDbClient dynamo, String table, Clock clock) {
+    this(dynamo, table, clock, null);
+  }
+
+  /**
+   * @param experiments the running experiments' snapshot: an evaluation of a flag with a running experiment on it
+   *     serves the unit's arm's variant and logs the unit's exposure through it (may be null: none)
+   */
+  public Flags(DynamoDbClient dynamo, String table, Clock clock,
+      dev.pier.experiments.assignment.ExperimentAssigner experiments) {
     this.dynamo = dynamo;
     this.table = table;
     this.clock = clock;
+    this.experiments = experiments;
   }
 
   public Flag create(JsonNode body) {
@@ -95,23 +108,33 @@ public final class Flags {
     return out;
   }
 
-  /** Every flag and a tag of their versions (changes when any flag is created or changed): the providers' feed. */
-  public record Listing(List<Flag> flags, String etag) {}
+  /**
+   * Every flag, the experiments running on flags, and a tag of both (changes when any flag is created or changed, or
+   * a flag experiment starts or stops): the providers' feed.
+   */
+  public record Listing(List<Flag> flags, dev.pier.experiments.assignment.FlagExperiments experiments, String etag) {}
 
   public Listing listing() {
     List<Flag> all = list();
+    var running = experiments == null ? dev.pier.experiments.assignment.FlagExperiments.NONE
+        : experiments.flagExperiments();
     StringBuilder version = new StringBuilder();
     for (Flag f : all) version.append(f.key()).append('@').append(f.revision()).append(',');
+    if (!running.isEmpty()) version.append(running.toJson());
     try {
       byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
           .digest(version.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return new Listing(all, java.util.HexFormat.of().formatHex(digest, 0, 12));
+      return new Listing(all, running, java.util.HexFormat.of().formatHex(digest, 0, 12));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 
-  /** {@code {"targeting_key": "u1", "attributes": {"country": "NL"}}} → the flag's answer. */
+  /**
+   * {@code {"targeting_key": "u1", "attributes": {"country": "NL"}}} → the flag's answer. When an experiment runs on the
+   * flag and takes the unit, the answer is the unit's arm's variant ({@code SPLIT}, {@code experiment} names it) and
+   * the unit's first exposure is logged to the experiment, as a routed prediction's is.
+   */
   public Evaluation evaluate(String key, JsonNode body) {
     Flag flag = get(key);
     String targetingKey = body == null ? null : body.path("targeting_key").asText(null);
@@ -124,7 +147,10 @@ public final class Flags {
         attributes.put(e.getKey(), e.getValue());
       }
     }
-    return FlagEvaluator.evaluate(flag, targetingKey, attributes);
+    Evaluation answer = FlagEvaluator.evaluate(flag, targetingKey, attributes);
+    if (experiments == null) return answer;
+    return dev.pier.experiments.assignment.FlagExperiments.served(flag,
+        experiments.assignFlag(flag, targetingKey, attributes, clock.millis()), answer);
   }
 
   /** {@code {"items": [{"flag", "variant", "unit", "timestamp"}]}}: stored per flag; unknown flags or variants are 400. */

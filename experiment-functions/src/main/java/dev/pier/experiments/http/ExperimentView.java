@@ -15,7 +15,7 @@ public record ExperimentView(String id, String name, String hypothesis, String m
                              DesignView design, String analysis, String correction, boolean cuped,
                              long sampleSizePerArm, Double expectedDurationDays, String seed, String createdAt,
                              String startedAt, String stoppedAt, String stoppedBy, TargetingView targeting,
-                             String expectedDurationBasis, Double dailyTraffic) {
+                             String expectedDurationBasis, Double dailyTraffic, String flag) {
 
   /** The conditions (a flag rule's shape, all must hold) a request's unit attributes meet to enter; null: none. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -28,7 +28,11 @@ public record ExperimentView(String id, String name, String hypothesis, String m
   public record ArmView(String name, Integer version, String variant, double weight) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record MetricView(String name, String type, boolean higherIsBetter, Double maxRelativeHarm) {}
+  public record MetricView(String name, String type, boolean higherIsBetter, Double maxRelativeHarm,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String of,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      Double quantile) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record MetricsView(MetricView primary, List<MetricView> secondary, List<MetricView> guardrails) {}
@@ -51,11 +55,12 @@ public record ExperimentView(String id, String name, String hypothesis, String m
         e.startedAt() == null ? null : e.startedAt().toString(), e.stoppedAt() == null ? null : e.stoppedAt().toString(),
         e.stoppedBy(), d.targeting().isEmpty() ? null : new TargetingView(d.targeting().stream()
             .map(c -> new ConditionView(c.attribute(), lower(c.operator().name()), c.values())).toList()),
-        e.durationBasis(), e.dailyTraffic());
+        e.durationBasis(), e.dailyTraffic(), d.flag());
   }
 
   private static MetricView metric(Metric m) {
-    return new MetricView(m.name(), lower(m.type().name()), m.higherIsBetter(), m.maxRelativeHarm());
+    return new MetricView(m.name(), lower(m.type().name()), m.higherIsBetter(), m.maxRelativeHarm(), m.of(),
+        m.quantile());
   }
 
   private static String lower(String s) {

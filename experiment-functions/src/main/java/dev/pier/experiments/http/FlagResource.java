@@ -59,9 +59,12 @@ public class FlagResource {
     return Response.created(URI.create("/api/v1/flags/" + flag.key())).entity(FlagJson.write(flag)).build();
   }
 
-  @APIResponse(responseCode = "200", description = "{flags: [...]} (ETag: the listing's version)",
+  @APIResponse(responseCode = "200", description = "{flags: [...], experiments: [...], holdouts: [...]} (ETag: the"
+      + " listing's version)",
       content = @Content(mediaType = "application/json",
-          schema = @Schema(type = SchemaType.OBJECT, description = "{flags: [flag, ...]}")))
+          schema = @Schema(type = SchemaType.OBJECT, description = "{flags: [flag, ...], experiments: [the running"
+              + " experiments on flags: id, flag, layer, seed, arms, targeting], holdouts: [the global holdout's seed"
+              + " and share]}")))
   @APIResponse(responseCode = "304", description = "Unchanged since If-None-Match")
   @Operation(summary = "List feature flags")
   @GET
@@ -75,6 +78,7 @@ public class FlagResource {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     var array = body.putArray("flags");
     listing.flags().forEach(f -> array.add(FlagJson.write(f)));
+    body.setAll(listing.experiments().toJson()); // "experiments" and "holdouts": the providers place units alike
     return Response.ok(body).tag(tag).build();
   }
 

@@ -56,13 +56,25 @@ public final class ExperimentLedger {
   private Sums[][] lastGrid;
   private final long[] unitsPerArm;
   private long counted, covariate, held, dropped, multipleExposures;
+  private final PercentileSketches percentiles;
 
   /** What happened to the events so far. */
   public record Counts(long countedEvents, long covariateEvents, long heldBeforeExposure, long droppedEvents,
                        long multipleExposures) {}
 
   public ExperimentLedger(List<String> arms, Map<String, MetricType> metrics, Duration lookback) {
+    this(arms, metrics, Map.of(), lookback);
+  }
+
+  /**
+   * @param metrics the per-unit metrics (binary, continuous)
+   * @param percentiles the percentile metrics, each named with the metric whose events it ranks (which need not be
+   *     one of {@code metrics})
+   */
+  public ExperimentLedger(List<String> arms, Map<String, MetricType> metrics, Map<String, String> percentiles,
+      Duration lookback) {
     if (arms.size() < 2) throw new IllegalArgumentException("an experiment needs at least two arms");
+    this.percentiles = new PercentileSketches(arms.size(), percentiles);
     this.arms = List.copyOf(arms);
     for (int i = 0; i < arms.size(); i++) armIndex.put(arms.get(i), i);
     this.metrics = List.copyOf(metrics.keySet());
@@ -89,7 +101,12 @@ public final class ExperimentLedger {
   }
 
   public boolean knowsMetric(String metric) {
-    return metricIndex.containsKey(metric);
+    return metricIndex.containsKey(metric) || percentiles.ranks(metric);
+  }
+
+  /** The percentile metrics' sketches (read them, do not update them). */
+  public PercentileSketches percentiles() {
+    return percentiles;
   }
 
   /** Records an exposure; throws {@link IllegalArgumentException} for an arm this experiment does not have. */
@@ -118,14 +135,13 @@ public final class ExperimentLedger {
     unit.pending = null;
     if (pending != null) {
       held -= pending.size();
-      for (MetricEvent e : pending) apply(unit, e, metricIndex.get(e.metric()));
+      for (MetricEvent e : pending) apply(unit, e);
     }
   }
 
   /** Records a metric event; throws {@link IllegalArgumentException} for a metric this experiment does not have. */
   public void record(MetricEvent event) {
-    Integer metric = metricIndex.get(event.metric());
-    if (metric == null) {
+    if (!knowsMetric(event.metric())) {
       throw new IllegalArgumentException("unknown metric '" + event.metric() + "'; metrics are " + metrics);
     }
     UnitState unit = units.computeIfAbsent(event.unit(), u -> new UnitState(metrics.size()));
@@ -135,7 +151,23 @@ public final class ExperimentLedger {
       held++;
       return;
     }
-    apply(unit, event, metric);
+    apply(unit, event);
+  }
+
+  /** An event of an exposed unit: into its metric's sums, and into the sketches of the percentiles that rank it. */
+  private void apply(UnitState unit, MetricEvent event) {
+    Integer m = metricIndex.get(event.metric());
+    boolean ranked = percentiles.ranks(event.metric());
+    if (ranked && event.epochMillis() >= unit.firstExposure) {
+      percentiles.update(event.metric(), unit.arm, day(event.epochMillis()), event.value());
+    }
+    if (m != null) {
+      apply(unit, event, m);
+    } else if (event.epochMillis() >= unit.firstExposure) {
+      counted++;
+    } else {
+      dropped++; // a percentile counts only what follows exposure (it has no covariate)
+    }
   }
 
   private void apply(UnitState unit, MetricEvent event, int m) {

@@ -37,8 +37,18 @@ public record ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, L
   public record MetricResult(String metric, String role, String type, boolean cuped, List<ArmMetric> arms,
                              List<Comparison> comparisons) {}
 
+  /**
+   * One arm's metric: {@code n} units and their {@code mean}; for a percentile metric, {@code n} is the number of
+   * events ranked, {@code mean} their mean and {@code percentile} the metric's quantile of them (null otherwise).
+   */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record ArmMetric(String arm, long n, double mean) {}
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record ArmMetric(String arm, long n, double mean, Double percentile) {
+
+    public ArmMetric(String arm, long n, double mean) {
+      this(arm, n, mean, null);
+    }
+  }
 
   /**
    * Treatment {@code arm} against control: absolute {@code lift} with {@code ci}, {@code relativeLift} with

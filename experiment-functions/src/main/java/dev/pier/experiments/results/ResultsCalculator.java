@@ -57,8 +57,14 @@ public final class ResultsCalculator {
 
     List<MetricResult> metrics = new ArrayList<>();
     metrics.add(metric(plan, now, plan.primary(), "primary"));
-    for (Metric m : plan.secondary()) metrics.add(metric(plan, now, m, "secondary"));
-    for (Metric m : plan.guardrails()) metrics.add(metric(plan, now, m, "guardrail"));
+    for (Metric m : plan.secondary()) {
+      metrics.add(m.percentile() ? PercentileComparison.metric(plan, ledger, m, "secondary")
+          : metric(plan, now, m, "secondary"));
+    }
+    for (Metric m : plan.guardrails()) {
+      metrics.add(m.percentile() ? PercentileComparison.metric(plan, ledger, m, "guardrail")
+          : metric(plan, now, m, "guardrail"));
+    }
     metrics = corrected(plan, metrics);
 
     List<SeriesPoint> series = new ArrayList<>();
@@ -88,6 +94,12 @@ public final class ResultsCalculator {
     for (Metric m : plan.guardrails()) {
       metrics.add(m);
       roles.add("guardrail");
+    }
+    for (int i = metrics.size() - 1; i >= 0; i--) {
+      if (metrics.get(i).percentile()) { // per event, not per unit: no pooled comparison of units
+        metrics.remove(i);
+        roles.remove(i);
+      }
     }
     for (int i = 0; i < metrics.size(); i++) {
       Metric m = metrics.get(i);

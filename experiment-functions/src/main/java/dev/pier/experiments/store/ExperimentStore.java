@@ -164,8 +164,9 @@ public final class ExperimentStore {
       if (takesLock && !reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
         var holder = dynamo.getItem(b -> b.tableName(table).key(lockKey).consistentRead(true)).item();
         String other = holder == null || holder.isEmpty() ? "another experiment" : holder.get("experiment").s();
-        throw PierException.conflict("experiment " + other + " is already running on model '" + def.model()
-            + "' alias '" + def.alias() + "' in layer '" + def.layer() + "'; stop it or choose another layer");
+        throw PierException.conflict("experiment " + other + " is already running on " + (def.onFlag()
+            ? "flag '" + def.flag() + "'" : "model '" + def.model() + "' alias '" + def.alias() + "'") + " in layer '"
+            + def.layer() + "'; stop it or choose another layer");
       }
       throw PierException.conflict("experiment " + current.id() + " changed concurrently (revision "
           + current.revision() + " is stale); read it again and retry");
@@ -360,6 +361,7 @@ public final class ExperimentStore {
   }
 
   private static String lockPk(ExperimentDefinition d) {
+    if (d.onFlag()) return "LOCK#FLAG#" + d.flag() + "#" + d.layer();
     return "LOCK#" + d.model() + "#" + d.alias() + "#" + d.layer();
   }
 

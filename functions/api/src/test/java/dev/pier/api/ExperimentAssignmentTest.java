@@ -359,6 +359,158 @@ class ExperimentAssignmentTest {
     given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
   }
 
+  /**
+   * The unit's attributes reach a targeted experiment through every way in, not only REST infer: gRPC metadata
+   * {@code x-pier-attributes} (unary and streaming), and {@code X-Pier-Attributes} on {@code /predict}, async
+   * predictions and {@code /predict-stream}; attributes that miss the targeting get the alias and no experiment.
+   */
+  @Test
+  void targetingAttributesReachAssignmentThroughGrpcPredictAsyncAndStreams() throws Exception {
+    Running x = startExperiment("\"layer\": \"ways-in\", \"targeting\": {\"conditions\": [{\"attribute\":"
+        + " \"country\", \"operator\": \"in\", \"values\": [\"NL\", \"BE\"]}]}, ");
+    String treated = null;
+    for (int i = 0; treated == null; i++) {
+      if (x.version("w-" + i) == 2) {
+        treated = "w-" + i;
+      }
+    }
+    String in = "2 " + x.expected(treated);
+    assertThat(grpcWith(x.model(), treated, "{\"country\": \"NL\"}")).as("grpc, matching").isEqualTo(in);
+    assertThat(grpcWith(x.model(), treated, "{\"country\": \"DE\"}")).as("grpc, targeted out").isEqualTo("1 -");
+    assertThat(grpc(x.model(), treated)).as("grpc, no attributes").isEqualTo("1 -");
+    io.grpc.StatusRuntimeException bad = org.junit.jupiter.api.Assertions.assertThrows(
+        io.grpc.StatusRuntimeException.class, () -> grpcWith(x.model(), "w-bad", "[1, 2]"));
+    assertThat(bad.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    assertThat(bad.getStatus().getDescription()).contains("X-Pier-Attributes");
+    assertThat(grpcStreamWith(x.model(), List.of(treated, treated), "{\"country\": \"BE\"}"))
+        .as("grpc stream, matching").containsExactly(in, in);
+
+    for (String country : new String[] {"NL", "DE"}) {
+      boolean matches = country.equals("NL");
+      String attributes = "{\"country\": \"" + country + "\"}";
+      Response predicted = given().contentType(ContentType.JSON).header("X-Pier-Unit", treated)
+          .header("X-Pier-Attributes", attributes).body("{\"instances\":[{\"a\":5.1,\"b\":3.5,\"c\":1.4,\"d\":0.2}]}")
+          .post("/api/v1/models/" + x.model() + "/predict");
+      assertThat(predicted.statusCode()).as(predicted.asString()).isEqualTo(200);
+      assertThat(predicted.header("X-Pier-Experiment")).as("predict " + country)
+          .isEqualTo(matches ? x.expected(treated) : null);
+      assertThat(predicted.path("model_version").toString()).isEqualTo(matches ? "2" : "1");
+
+      Response accepted = given().contentType(ContentType.JSON).header("Prefer", "respond-async")
+          .header("X-Pier-Unit", treated).header("X-Pier-Attributes", attributes).body(BODY)
+          .post("/v2/models/" + x.model() + "/infer");
+      assertThat(accepted.statusCode()).as(accepted.asString()).isEqualTo(202);
+      assertThat(accepted.header("X-Pier-Experiment")).as("async " + country)
+          .isEqualTo(matches ? x.expected(treated) : null);
+
+      Response streamed = given().contentType("application/x-ndjson").header("X-Pier-Unit", treated)
+          .header("X-Pier-Attributes", attributes).body("{\"input\":[5.1,3.5,1.4,0.2]}\n".getBytes())
+          .post("/api/v1/models/" + x.model() + "/predict-stream");
+      assertThat(streamed.statusCode()).as(streamed.asString()).isEqualTo(200);
+      assertThat(streamed.header("X-Pier-Experiment")).as("stream " + country)
+          .isEqualTo(matches ? x.expected(treated) : null);
+      assertThat(streamed.header("X-Pier-Model-Version")).isEqualTo(matches ? "2" : "1");
+    }
+    Response badAsync = given().contentType(ContentType.JSON).header("Prefer", "respond-async")
+        .header("X-Pier-Unit", treated).header("X-Pier-Attributes", "not json").body(BODY)
+        .post("/v2/models/" + x.model() + "/infer");
+    assertThat(badAsync.statusCode()).as(badAsync.asString()).isEqualTo(400);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + x.id() + "/stop").then().statusCode(200);
+  }
+
+  /**
+   * An experiment over a flag's variants, through the REST routes: the flags listing carries it, evaluating the flag
+   * serves each unit its arm's variant, and the exposures reach the experiment's results.
+   */
+  @Test
+  void aFlagExperimentServesItsArmsThroughTheFlagsApiAndCountsTheirExposures() throws Exception {
+    String key = "checkout-" + UUID.randomUUID().toString().substring(0, 8);
+    given().contentType(ContentType.JSON).body("{\"key\": \"" + key + "\", \"type\": \"boolean\","
+        + " \"variants\": {\"on\": true, \"off\": false}, \"default\": {\"variant\": \"off\"}}")
+        .post("/api/v1/flags").then().statusCode(201);
+    JsonNode created = JSON.readTree(given().contentType(ContentType.JSON).body("""
+        {"name": "checkout on", "flag": "FLAG",
+         "arms": [{"name": "control", "variant": "off", "weight": 0.5}, {"name": "treatment", "variant": "on", "weight": 0.5}],
+         "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+         "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1, "daily_units": 1000}}
+        """.replace("FLAG", key)).post("/api/v1/experiments").then().statusCode(201).extract().asString());
+    assertThat(created.get("flag").asText()).isEqualTo(key);
+    assertThat(created.get("model").isNull()).isTrue();
+    String id = created.get("id").asText();
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/start").then().statusCode(200);
+    Allocation allocation = new Allocation(created.get("seed").asText(), List.of("control", "treatment"),
+        List.of(0.5, 0.5));
+
+    JsonNode listing = JSON.readTree(given().get("/api/v1/flags").then().statusCode(200).extract().asString());
+    assertThat(listing.get("experiments").findValuesAsText("id")).contains(id);
+
+    long treated = 0;
+    for (int i = 0; i < 20; i++) {
+      String unit = "flag-unit-" + i;
+      JsonNode answer = JSON.readTree(given().contentType(ContentType.JSON)
+          .body("{\"targeting_key\": \"" + unit + "\"}").post("/api/v1/flags/" + key + "/evaluate")
+          .then().statusCode(200).extract().asString());
+      String arm = allocation.arm(unit);
+      treated += arm.equals("treatment") ? 1 : 0;
+      assertThat(answer.get("variant").asText()).as(unit).isEqualTo(arm.equals("control") ? "off" : "on");
+      assertThat(answer.get("reason").asText()).isEqualTo("SPLIT");
+      assertThat(answer.get("experiment").asText()).isEqualTo(id + "=" + arm);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode arms;
+    do {
+      Thread.sleep(100);
+      arms = JSON.readTree(given().get("/api/v1/experiments/" + id + "/results").then().statusCode(200)
+          .extract().asString()).get("arms");
+      assertThat(System.nanoTime()).as("exposures written: " + arms).isLessThan(deadline);
+    } while (arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong() < 20);
+    assertThat(arms.get(1).get("units").asLong()).as("treatment units").isEqualTo(treated);
+    given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/stop").then().statusCode(200);
+    JsonNode after = JSON.readTree(given().contentType(ContentType.JSON).body("{\"targeting_key\": \"flag-unit-1\"}")
+        .post("/api/v1/flags/" + key + "/evaluate").then().statusCode(200).extract().asString());
+    assertThat(after.has("experiment")).as("stopped: the flag's own answer").isFalse();
+  }
+
+  private static io.grpc.Metadata attributesMetadata(String attributes) {
+    io.grpc.Metadata metadata = new io.grpc.Metadata();
+    metadata.put(io.grpc.Metadata.Key.of("x-pier-attributes", io.grpc.Metadata.ASCII_STRING_MARSHALLER), attributes);
+    return metadata;
+  }
+
+  private String grpcWith(String model, String unit, String attributes) {
+    return grpcAnswer(GRPCInferenceServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(attributesMetadata(attributes)))
+        .modelInfer(grpcRequest(model, unit)));
+  }
+
+  private List<String> grpcStreamWith(String model, List<String> units, String attributes) throws Exception {
+    List<String> answers = new ArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<ModelInferRequest> in = GRPCInferenceServiceGrpc.newStub(channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(attributesMetadata(attributes)))
+        .modelStreamInfer(new StreamObserver<>() {
+          @Override
+          public void onNext(ModelStreamInferResponse r) {
+            answers.add(r.getErrorMessage().isEmpty() ? grpcAnswer(r.getInferResponse()) : "error " + r.getErrorMessage());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(null);
+          }
+        });
+    units.forEach(u -> in.onNext(grpcRequest(model, u)));
+    in.onCompleted();
+    done.get(30, TimeUnit.SECONDS);
+    return answers;
+  }
+
   private static Response targeted(String model, String unit, String attributes, boolean viaJaxRs) {
     String body = viaJaxRs ? BODY + " ".repeat(70 * 1024) : BODY;
     return given().contentType(ContentType.JSON).body(body).header("X-Pier-Unit", unit)

@@ -23,6 +23,11 @@ final class CallerMetadata implements ServerInterceptor {
   static final Context.Key<String> SUBJECT = Context.key("pier-subject");
   /** The client's address, whose failed authentications are limited; null when the transport names none. */
   static final Context.Key<String> SOURCE = Context.key("pier-source");
+  /**
+   * {@code x-pier-attributes}: the unit's targeting attributes as a JSON object, as REST's {@code X-Pier-Attributes}
+   * (for a stream, every message's); null when the caller sent none.
+   */
+  static final Context.Key<String> ATTRIBUTES = Context.key("pier-attributes");
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -33,7 +38,8 @@ final class CallerMetadata implements ServerInterceptor {
         REQUEST_ID, headers.get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER)),
         SUBJECT, headers.get(Metadata.Key.of("x-pier-subject", Metadata.ASCII_STRING_MARSHALLER)),
         SOURCE, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR) instanceof InetSocketAddress a
-            && a.getAddress() != null ? a.getAddress().getHostAddress() : null);
+            && a.getAddress() != null ? a.getAddress().getHostAddress() : null)
+        .withValue(ATTRIBUTES, headers.get(Metadata.Key.of("x-pier-attributes", Metadata.ASCII_STRING_MARSHALLER)));
     return Contexts.interceptCall(context, call, headers, next);
   }
 }

@@ -146,7 +146,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     Credentials credentials = CallerMetadata.CREDENTIALS.get();
     PredictionCall call = new PredictionCall(WayIn.GRPC, request.getModelName(), reference(request.getModelVersion()),
         null, requestId, CallerMetadata.SUBJECT.get(), arrival, Budget.WAIT)
-        .credentials(credentials == null ? new Credentials.None() : credentials, null, CallerMetadata.SOURCE.get());
+        .credentials(credentials == null ? new Credentials.None() : credentials, null, CallerMetadata.SOURCE.get())
+        .attributes(CallerMetadata.ATTRIBUTES.get()); // experiment targeting: metadata x-pier-attributes
     pipeline.runThrough(call, Slot.ADMIT); // the caller is checked before anything reads their message
     try {
       // the input hash is over the message's bytes, the kept input (raw-input capture on) is the request as OIP JSON

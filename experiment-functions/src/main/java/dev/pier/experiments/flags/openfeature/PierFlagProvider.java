@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.openfeature.sdk.ErrorCode;
 import dev.openfeature.sdk.EvaluationContext;
 import dev.openfeature.sdk.FeatureProvider;
+import dev.openfeature.sdk.ImmutableMetadata;
 import dev.openfeature.sdk.Metadata;
 import dev.openfeature.sdk.ProviderEvaluation;
 import dev.openfeature.sdk.Value;
+import dev.pier.experiments.assignment.ExposureBuffer;
+import dev.pier.experiments.assignment.FlagAssignment;
+import dev.pier.experiments.assignment.FlagExperiments;
 import dev.pier.experiments.flags.Evaluation;
 import dev.pier.experiments.flags.Flag;
 import dev.pier.experiments.flags.FlagEvaluator;
@@ -38,7 +42,12 @@ import java.util.function.Function;
  * {@code GET /api/v1/flags} at {@link #initialize} and then every {@code refresh} (with {@code If-None-Match}, so an
  * unchanged configuration costs a 304), evaluates with the server's own {@link FlagEvaluator} (same rules, same unit
  * hash, so client and server agree), and reports exposures (flag, variant, targeting key, time) to
- * {@code POST /api/v1/flags/exposures} in batches every {@code flushEvery} or at 500 pending. An evaluation never
+ * {@code POST /api/v1/flags/exposures} in batches every {@code flushEvery} or at 500 pending. A flag with a running
+ * experiment on it (the listing carries the running flag experiments and the global holdout) is evaluated as the
+ * server does: a unit the experiment takes gets its arm's variant (reason {@code SPLIT}, flag metadata
+ * {@code experiment} = {@code <id>=<arm>}), and its first exposure is reported to
+ * {@code POST /api/v1/experiments/{id}/exposures} at the same flushes, so the experiment's results count the units
+ * the provider placed. An evaluation never
  * waits on the network. A flag that is missing answers the caller's default with {@code FLAG_NOT_FOUND}; a type the
  * call does not ask for answers it with {@code TYPE_MISMATCH}.
  *
@@ -62,6 +71,9 @@ public final class PierFlagProvider implements FeatureProvider {
   private final ConcurrentLinkedQueue<ObjectNode> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pendingCount = new AtomicInteger();
   private volatile Map<String, Flag> flags = Map.of();
+  private volatile FlagExperiments experiments = FlagExperiments.NONE;
+  // units placed by experiments on flags: deduplicated, bounded, retried (see ExposureBuffer), posted by flush
+  private final ExposureBuffer experimentExposures = new ExposureBuffer(10_000);
   private volatile String etag;
   private ScheduledExecutorService scheduler;
 
@@ -107,16 +119,26 @@ public final class PierFlagProvider implements FeatureProvider {
       throw new IOException("GET /api/v1/flags answered " + response.statusCode() + ": " + response.body());
     }
     Map<String, Flag> next = new HashMap<>();
-    for (JsonNode node : JSON.readTree(response.body()).path("flags")) {
+    JsonNode root = JSON.readTree(response.body());
+    for (JsonNode node : root.path("flags")) {
       Flag flag = FlagJson.read(node);
       next.put(flag.key(), flag);
     }
+    experiments = FlagExperiments.fromJson(root);
     flags = Map.copyOf(next);
     etag = response.headers().firstValue("ETag").orElse(null);
   }
 
-  /** Sends the exposures collected so far, in requests of at most 1,000. */
+  /**
+   * Sends the exposures collected so far, in requests of at most 1,000: the experiments' first exposures of units to
+   * {@code POST /api/v1/experiments/{id}/exposures} (a failed request is kept and sent again by the next flush), then
+   * the flag exposures.
+   */
   public void flush() throws IOException, InterruptedException {
+    RuntimeException failed = experimentExposures.drain(this::postExperimentExposures, 1_000);
+    if (failed != null) {
+      throw new IOException("experiment exposures kept for the next flush: " + failed.getMessage(), failed);
+    }
     List<ObjectNode> batch = new ArrayList<>();
     ObjectNode next;
     while ((next = pending.poll()) != null) {
@@ -179,10 +201,16 @@ public final class PierFlagProvider implements FeatureProvider {
     String targetingKey = ctx == null ? null : ctx.getTargetingKey();
     Map<String, JsonNode> attributes = new HashMap<>();
     if (ctx != null) ctx.asObjectMap().forEach((name, value) -> attributes.put(name, JSON.valueToTree(value)));
-    Evaluation e = FlagEvaluator.evaluate(flag, targetingKey, attributes);
+    FlagAssignment placed = experiments.isEmpty() ? null : experiments.arm(flag, targetingKey, attributes);
+    Evaluation e = FlagExperiments.served(flag, placed, FlagEvaluator.evaluate(flag, targetingKey, attributes));
     if (targetingKey != null && !targetingKey.isEmpty()) expose(key, e.variant(), targetingKey);
-    return ProviderEvaluation.<T>builder().value(convert.apply(e.value())).variant(e.variant()).reason(e.reason())
-        .build();
+    var answer = ProviderEvaluation.<T>builder().value(convert.apply(e.value())).variant(e.variant()).reason(e.reason());
+    if (placed != null) {
+      experimentExposures.offer(placed.experiment(), targetingKey, placed.arm(), Instant.now().toEpochMilli());
+      if (experimentExposures.queued() >= FLUSH_AT && scheduler != null) scheduler.execute(this::flushQuietly);
+      answer.flagMetadata(ImmutableMetadata.builder().addString("experiment", e.experiment()).build());
+    }
+    return answer.build();
   }
 
   private void expose(String key, String variant, String unit) {
@@ -205,6 +233,32 @@ public final class PierFlagProvider implements FeatureProvider {
         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
       throw new IOException("POST /api/v1/flags/exposures answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  /** One batch of an experiment's exposures, {@code [unit, arm, epochMillis]} rows; throws to keep it for later. */
+  private void postExperimentExposures(String experiment, String batchId, List<Object[]> rows) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    for (Object[] r : rows) {
+      items.addObject().put("unit", (String) r[0]).put("arm", (String) r[1]).put("timestamp", (Long) r[2]);
+    }
+    String path = "/api/v1/experiments/" + experiment + "/exposures";
+    try {
+      HttpResponse<String> response = http.send(request(path).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 409 || response.statusCode() == 404) {
+        return; // the experiment stopped (or is gone) since the last refresh: its exposures no longer count
+      }
+      if (response.statusCode() / 100 != 2) {
+        throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
+            + response.body());
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("POST " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while posting " + path, e);
     }
   }
 

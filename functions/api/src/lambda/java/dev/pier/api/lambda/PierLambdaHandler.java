@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.async.AsyncSqsBatch;
 import dev.pier.batch.BatchTaskError;
 import dev.pier.batch.BatchWorker;
+import dev.pier.api.platform.ExperimentsWiring;
 import dev.pier.experiments.analysis.AnalysisWorker;
 import dev.pier.monitoring.capture.CaptureBuffer;
 import dev.pier.monitoring.tasks.MonitoringTasks;
@@ -42,7 +43,8 @@ import java.util.Optional;
  *
  * <p>After every event, answered or failed, the capture buffer is flushed ({@link CaptureBuffer#flush}): Lambda freezes
  * the buffer's writer thread between invocations, so rows the CAPTURE stage queued would otherwise wait for the next
- * invocation, or be lost with the environment. With nothing queued that is a lock and an empty drain.
+ * invocation, or be lost with the environment. With nothing queued that is a lock and an empty drain. The experiments'
+ * exposures and per-arm model metrics are written then too, for the same reason ({@code ExperimentsWiring#flush}).
  *
  * <p>Lambda calls one instance with one event at a time.
  */
@@ -73,7 +75,7 @@ public final class PierLambdaHandler {
    * @param http answers API Gateway events
    */
   public PierLambdaHandler(Runnable start, HttpEvents http) {
-    this(start, http, PierLambdaHandler::flushCaptures);
+    this(start, http, PierLambdaHandler::flushAfterEvent);
   }
 
   /** @param afterEvent runs after each event, whatever its outcome (the capture flush) */
@@ -88,6 +90,33 @@ public final class PierLambdaHandler {
       handle(input, output, context);
     } finally {
       afterEvent.run();
+    }
+  }
+
+  /**
+   * What every event leaves queued, written before the invocation returns: the captured rows, then the experiments'
+   * exposures and model metrics. One failing does not keep the other from being written.
+   */
+  static void flushAfterEvent() {
+    try {
+      flushCaptures();
+    } finally {
+      flushExperiments();
+    }
+  }
+
+  /**
+   * Writes the experiment exposures and model metrics the prediction pipeline queued during the event (a failed write
+   * stays queued for the next event's flush); nothing before the app has started.
+   */
+  static void flushExperiments() {
+    ArcContainer container = Arc.container();
+    if (container == null || !container.isRunning()) {
+      return;
+    }
+    InstanceHandle<ExperimentsWiring> wiring = container.instance(ExperimentsWiring.class);
+    if (wiring.isAvailable()) {
+      wiring.get().flush();
     }
   }
 

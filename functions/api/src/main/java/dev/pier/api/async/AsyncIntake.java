@@ -92,7 +92,8 @@ public class AsyncIntake {
     // the version is fixed now, by the pipeline's resolve stages (alias, canary, experiment arm by the unit), and
     // the stored request is scored with its number later
     PredictionCall resolving = new PredictionCall(WayIn.ASYNC, model, reference, caller.principalId(),
-        caller.requestId(), caller.subject(), System.nanoTime(), Budget.WAIT).request(request);
+        caller.requestId(), caller.subject(), System.nanoTime(), Budget.WAIT).request(request)
+        .attributes(headers.getHeaderString(dev.pier.api.inference.InferenceResource.ATTRIBUTES_HEADER));
     ModelVersion version = service.check(pipeline.resolve(resolving), request);
     String subject = caller.subject() != null ? caller.subject() : request.unit();
     String requestHash = PredictionSampler.sha256((model + "\n" + (reference == null ? "" : reference) + "\n"

@@ -67,10 +67,11 @@ public class PredictResource {
   @Path("/{model}/predict")
   @Authorize(Permission.PREDICT)
   public Response predict(@PathParam("model") String model, @QueryParam("version") String reference,
-      @HeaderParam(InferenceResource.UNIT_HEADER) String unit, byte[] body) {
+      @HeaderParam(InferenceResource.UNIT_HEADER) String unit,
+      @HeaderParam(InferenceResource.ATTRIBUTES_HEADER) String attributes, byte[] body) {
     long start = System.nanoTime();
     PredictionCall call = new PredictionCall(WayIn.PREDICT, model, reference, caller.principalId(),
-        caller.requestId(), caller.subject(), start, Budget.WAIT).unit(unit).body(body, -1);
+        caller.requestId(), caller.subject(), start, Budget.WAIT).unit(unit).attributes(attributes).body(body, -1);
     pipeline.runThrough(call, Slot.ADMIT);
     List<Map<String, Object>> instances;
     try {

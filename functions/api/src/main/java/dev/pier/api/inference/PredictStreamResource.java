@@ -79,7 +79,8 @@ public class PredictStreamResource {
   @Produces(NDJSON)
   @Authorize(Permission.PREDICT)
   public Response stream(@PathParam("model") String model, @QueryParam("version") String reference,
-      @HeaderParam(InferenceResource.UNIT_HEADER) String unit, InputStream body) {
+      @HeaderParam(InferenceResource.UNIT_HEADER) String unit,
+      @HeaderParam(InferenceResource.ATTRIBUTES_HEADER) String attributes, InputStream body) {
     // the caller, read now: the rows are scored after this method returns, outside the request scope
     String principal = caller.principalId();
     String requestId = caller.requestId();
@@ -87,7 +88,7 @@ public class PredictStreamResource {
     // one version for the whole stream, fixed by the pipeline's resolve stages (alias, canary, experiment arm by
     // X-Pier-Unit); each block is then scored with its number
     PredictionCall resolving = new PredictionCall(WayIn.STREAM, model, reference, principal, requestId, subject,
-        System.nanoTime(), Budget.WAIT).unit(unit);
+        System.nanoTime(), Budget.WAIT).unit(unit).attributes(attributes);
     ModelVersion version = pipeline.resolve(resolving);
     Signature signature = predictions.signature(version);
     String answering = Integer.toString(version.version());

@@ -50,12 +50,13 @@ public class ExperimentsWiring {
 
   @Produces
   @Singleton
-  Flags flags(AwsClients aws, Optional<LocalStandIns> standIns,
+  Flags flags(AwsClients aws, Optional<LocalStandIns> standIns, ExperimentAssigner assigner,
       @ConfigProperty(name = "pier.experiments.table", defaultValue = "pier-experiments") String table) {
     if (standIns.isPresent()) {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
-    return new Flags(aws.dynamoDb(), table, Clock.systemUTC());
+    // evaluations of a flag with a running experiment on it serve the arms' variants and log exposures
+    return new Flags(aws.dynamoDb(), table, Clock.systemUTC(), assigner);
   }
 
   @Produces
@@ -68,7 +69,8 @@ public class ExperimentsWiring {
       ExperimentsTable.createIfMissing(aws.dynamoDb(), table);
     }
     Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
-        new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()));
+        new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()),
+        new Flags(aws.dynamoDb(), table, Clock.systemUTC())::get); // a flag experiment's variants are checked
     // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
     ExperimentMetrics metrics = new ExperimentMetrics(
         config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
@@ -113,7 +115,8 @@ public class ExperimentsWiring {
   void onStart(@Observes StartupEvent event, Optional<LocalStandIns> standIns, Experiments experiments,
       AnalysisWorker worker, ExperimentAssigner assigner, ExposureBuffer exposures,
       @ConfigProperty(name = "pier.experiments.analysis-interval", defaultValue = "5m") Duration interval,
-      @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh) {
+      @ConfigProperty(name = "pier.experiments.assignment-refresh", defaultValue = "5s") Duration refresh,
+      ExposureWriterConfig writer) {
     if (standIns.isPresent()) {
       // experiment-analysis.asl.json on the local ASL runner, as the schedule starts it in AWS
       var workflow = new LocalAnalysisWorkflow(worker, Clock.systemUTC());
@@ -128,10 +131,19 @@ public class ExperimentsWiring {
     this.exposures = exposures;
     this.armMetrics = assigner.armMetrics();
     this.experiments = experiments;
-    exposureWriter = PeriodicSweep.start("experiment exposures", Duration.ofSeconds(1), this::writeExposures);
+    exposureWriter = PeriodicSweep.start("experiment exposures", writer.writeInterval(), this::flush);
   }
 
-  private void writeExposures() {
+  /**
+   * Writes the exposures and model metrics queued so far, now (what the writer does every
+   * {@code pier.experiments.exposures.write-interval}). The Lambda handler calls it after every event: Lambda freezes
+   * the writer's thread between invocations, so what an invocation logged would otherwise wait for a later one, or be
+   * lost with the environment. With nothing queued it costs a lock and two empty drains.
+   */
+  public void flush() {
+    if (exposures == null) {
+      return; // not started yet
+    }
     RuntimeException failed = exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
     try { // after the exposures: a unit's model metrics count only once its exposure is there
       armMetrics.drain(experiments::writeModelMetrics, EXPOSURES_PER_BATCH);
@@ -154,7 +166,7 @@ public class ExperimentsWiring {
     }
     if (exposureWriter != null) {
       exposureWriter.stop();
-      writeExposures(); // what was logged since the last tick
+      flush(); // what was logged since the last tick
     }
   }
 
@@ -163,6 +175,6 @@ public class ExperimentsWiring {
   private PeriodicSweep assignments;
   private dev.pier.experiments.assignment.ArmMetrics armMetrics;
   private PeriodicSweep exposureWriter;
-  private ExposureBuffer exposures;
+  private volatile ExposureBuffer exposures;
   private Experiments experiments;
 }
