@@ -25,6 +25,7 @@ import dev.pier.training.jobs.TrainingJobsTable;
 import dev.pier.training.jobs.TrainingLauncher;
 import dev.pier.training.jobs.TrainingSettings;
 import dev.pier.training.jobs.TrainingWorker;
+import dev.pier.training.jobs.TrainingWorkerHandler;
 import dev.pier.training.jobs.TrialRecord;
 import dev.pier.training.jobs.XGBoostModelTrainer;
 import dev.pier.training.tracking.JobTracking;
@@ -51,10 +52,12 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * The training workflow in AWS mode: training.asl.json on the local runner with its trials' folds and its refit run as
  * SageMaker training jobs — through sagemaker-training.asl.json as a {@code startExecution.sync:2} child, SageMaker's
  * {@code createTrainingJob.sync} by the real SDK against a stand-in that trains XGBoost from the channels in S3. The
- * same job run in the worker (local mode) is the reference: the CV and holdout scores must agree.
+ * same job run in the worker (local mode) is the reference: the CV and holdout scores must agree. In AWS mode the
+ * Lambda tasks go through {@link TrainingWorkerHandler} as Lambda's runtime calls it (JSON in, JSON out).
  */
 class SageMakerTrainingTest {
   private static final String IMAGE = SageMakerSettings.XGBOOST_US_EAST_1;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Map<String, String> SAGEMAKER_PLACES = Map.of("SageMakerRoleArn",
       "arn:aws:iam::000000000000:role/pier-sagemaker-training", "TrainingBucket", "data",
       "TrainingKmsKey", "arn:aws:kms:us-east-1:000000000000:key/k");
@@ -117,7 +120,7 @@ class SageMakerTrainingTest {
       @Override
       public void stop(String id) {}
     }, settings, new Searches(jobs, trainer), Clock.systemUTC());
-    return api.submit(new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+    return api.submit(JSON.readTree("""
         {"name": "NAME", "project": "sm", "dataset": {"uri": "s3://data/sm/rows.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc",
          "split": {"holdout": 0.25}, "cv": {"folds": 3}, "seed": 7,
@@ -134,11 +137,17 @@ class SageMakerTrainingTest {
     TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer),
         new JobTracking(tracking), registry, standIns.clients.s3(), settings, Clock.systemUTC());
+    TrainingWorkerHandler handler = new TrainingWorkerHandler(worker);
     LocalStateMachineRunner children = LocalStateMachineRunner.builder()
         .task("arn:aws:states:::sagemaker:createTrainingJob.sync", SyncIntegrations.createTrainingJobSync(client))
         .build();
     LocalStateMachineRunner runner = LocalStateMachineRunner.builder()
-        .task("arn:aws:states:::lambda:invoke", (parameters, context) -> worker.invoke(parameters))
+        .task("arn:aws:states:::lambda:invoke", (parameters, context) -> { // as Lambda calls the worker's handler
+          var out = new java.io.ByteArrayOutputStream();
+          handler.handleRequest(new java.io.ByteArrayInputStream(
+              JSON.writeValueAsBytes(parameters.path("Payload"))), out);
+          return JSON.createObjectNode().put("StatusCode", 200).set("Payload", JSON.readTree(out.toByteArray()));
+        })
         .task("arn:aws:states:::states:startExecution.sync:2", SyncIntegrations.startExecutionSync(
             Map.of(TrainingSettings.SAGEMAKER_TRAINING, AslDefinition.bundled("sagemaker-training", SAGEMAKER_PLACES)),
             children))
