@@ -158,6 +158,9 @@ public final class TrainingWorker {
       var stored = jobs.update(id, j -> j.parentRunId() != null ? j : j.with(b -> {
         b.parentRunId = created;
         b.experimentId = experiment;
+        if (b.startedAt == null) { // started by Step Functions (AWS), not the local queue: max_runtime counts from here
+          b.startedAt = clock.instant();
+        }
         b.cost = j.cost().plusS3(written == null ? 0 : written.puts(), 1 + objects,
             written == null ? 0 : written.bytes()); // the dataset read: one LIST, one GET per object; the channels
         return b.phase("tuning");
