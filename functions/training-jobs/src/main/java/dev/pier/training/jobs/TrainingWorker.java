@@ -1121,10 +1121,14 @@ public final class TrainingWorker {
       compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
       onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
     }
-    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, canary, experiment,
-    // finalize
+    // prepare, one suggest per batch, the Map and its iterations (each a Choice and the trial), best, the refit's Choice
+    // and task, evaluate, register, canary, experiment, finalize; on SageMaker each trial is a Choice, two tasks, a
+    // Choice and a Map of one child execution per fold (its Spot Choice and training task), the refit five states and
+    // its child's two
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    double transitions = (10 + 2 * batches + 2 * trials) * settings.prices().perTransition();
+    int states = settings.sagemaker() == null ? 11 + 2 * batches + 3 * trials
+        : 17 + 2 * batches + trials * (5 + 3 * job.spec().cv().folds());
+    double transitions = states * settings.prices().perTransition();
     var c = job.cost();
     double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());
     return new TrainingJob.Cost(round(compute + transitions + s3), round(compute), round(transitions),
