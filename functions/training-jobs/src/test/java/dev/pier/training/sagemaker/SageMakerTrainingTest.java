@@ -1,6 +1,7 @@
 package dev.pier.training.sagemaker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -226,6 +227,15 @@ class SageMakerTrainingTest {
     assertThat(cost.computeUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 30), within(2e-6));
     assertThat(cost.spotSavingsUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 70), within(2e-6));
     assertThat(trials.get(0).seconds()).isEqualTo(3 * 30.0);
+  }
+
+  @Test
+  void aScriptJobWithoutAnImageIsA400BeforeAnythingRuns() {
+    assertThatThrownBy(() -> submit(remote, "sm-script", ", \"algorithm\": \"script\","
+        + " \"script\": {\"command\": [\"python3\", \"train.py\"], \"framework\": \"onnx\","
+        + " \"metric_definitions\": [{\"name\": \"auc\", \"regex\": \"auc=([0-9.]+)\"}]}"))
+        .isInstanceOf(dev.pier.kernel.PierException.class).hasMessageContaining("script.image is required")
+        .satisfies(e -> assertThat(((dev.pier.kernel.PierException) e).status()).isEqualTo(400));
   }
 
   @Test
