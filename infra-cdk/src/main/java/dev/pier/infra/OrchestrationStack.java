@@ -115,12 +115,17 @@ public final class OrchestrationStack extends Stack {
   }
 
   /**
-   * A state machine for each ASL file whose placeholders this stack can fill. One that needs another (the training
-   * workflow's {@code ${TrainingWorkerFunction}}: training runs on the plain server, no worker Lambda backs it in AWS
-   * yet) is left out rather than deployed as a machine that cannot run; synth says so on stderr.
+   * A state machine for each ASL file whose placeholders this stack can fill; the training workflow with its worker
+   * Lambda and the SageMaker training machine ({@link TrainingResources#deployWorkflow}). One that needs another is
+   * left out rather than deployed as a machine that cannot run; synth says so on stderr.
    */
   private void createStateMachines() {
+    AslFile workflow = null;
     for (AslFile asl : AslFile.load(config.stateMachinesDir())) {
+      if (asl.name().equals(TrainingResources.WORKFLOW)) {
+        workflow = asl; // after sagemaker-training, which it runs
+        continue;
+      }
       if (asl.name().equals(FeaturesStack.STATE_MACHINE)) {
         continue; // the features stack deploys it, with the feature worker behind its tasks
       }
@@ -139,6 +144,9 @@ public final class OrchestrationStack extends Stack {
         System.err.println("pier-cdk: not deploying state machine " + asl.name() + ": nothing in this app fills "
             + unknown);
       }
+    }
+    if (workflow != null && training.stateMachine() != null) {
+      stateMachines.add(training.deployWorkflow(workflow)); // with the training worker behind its tasks
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pier.infra;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Aws;
@@ -11,6 +12,14 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.lambda.Architecture;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.Tracing;
+import software.amazon.awscdk.Size;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
@@ -31,6 +40,17 @@ import software.constructs.Construct;
 public final class TrainingResources extends Construct {
   /** The ASL file (without {@code .asl.json}) this construct deploys. */
   public static final String STATE_MACHINE = "sagemaker-training";
+  /** The training workflow's ASL file: deployed with the training worker Lambda behind its tasks. */
+  public static final String WORKFLOW = "training";
+  public static final String WORKER_HANDLER = "dev.pier.training.jobs.TrainingWorkerHandler::handleRequest";
+  /** {@code mvn -pl functions/training-jobs -am package -Pworker}; context {@code trainingWorkerZip} overrides it. */
+  public static final Path DEFAULT_WORKER_ZIP =
+      Path.of("../functions/training-jobs/target/training-worker/training-worker.zip");
+  /** SageMaker's XGBoost image in us-east-1; context {@code trainingXgboostImage} names the region's. */
+  public static final String DEFAULT_XGBOOST_IMAGE =
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+  /** The rule Step Functions manages to hear when a child execution ends ({@code startExecution.sync}). */
+  static final String EXECUTION_SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
   public static final String PREFIX = "training/";
   public static final String CHECKPOINTS = DataStack.TRAINING_CHECKPOINTS_PREFIX;
   /** The rule Step Functions manages to hear when a SageMaker training job ends (the {@code .sync} pattern). */
@@ -246,5 +266,128 @@ public final class TrainingResources extends Construct {
         "Resource::*", "/^Resource::arn:.*:training-job\\/\\*$/");
     this.stateMachine = machine;
     return machine;
+  }
+
+  /**
+   * The training workflow ({@value #WORKFLOW}{@code .asl.json}) with the training worker Lambda behind its tasks and
+   * {@value #STATE_MACHINE} (deployed first, by {@link #deploy}) running its trials' folds and refit as SageMaker
+   * training jobs. The worker reads and writes the jobs and registry tables, reads datasets and writes channels and
+   * models in the batch bucket, and stores registered models in the artifacts bucket; the workflow may invoke only the
+   * worker and start, watch and stop only executions of {@value #STATE_MACHINE}.
+   */
+  public StateMachine deployWorkflow(AslFile asl) {
+    if (stateMachine == null) {
+      throw new IllegalStateException(WORKFLOW + " needs " + STATE_MACHINE + " deployed first");
+    }
+    Function worker = createWorker();
+    StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, asl.name(), asl.definition(),
+        Map.of("TrainingWorkerFunction", worker.getFunctionArn(),
+            "SageMakerTrainingStateMachine", stateMachine.getStateMachineArn()),
+        Duration.days(30));
+    worker.grantInvoke(machine);
+    String arn = "arn:" + Aws.PARTITION + ":";
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("StartSageMakerTraining")
+        .actions(List.of("states:StartExecution"))
+        .resources(List.of(stateMachine.getStateMachineArn()))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("WatchSageMakerTraining")
+        .actions(List.of("states:DescribeExecution", "states:StopExecution"))
+        .resources(List.of(arn + "states:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":execution:" + config.prefix() + "-"
+            + STATE_MACHINE + ":*"))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("ExecutionSyncRule")
+        .actions(List.of("events:PutTargets", "events:PutRule", "events:DescribeRule"))
+        .resources(List.of(arn + "events:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":rule/" + EXECUTION_SYNC_RULE))
+        .build());
+    Nag.suppress(machine, "AwsSolutions-IAM5",
+        LoggedStateMachine.LOGS_AND_TRACES + "; the child executions of the SageMaker training state machine are named by Step Functions at run time "
+            + "(execution:<machine>:*); lambda:InvokeFunction on the worker's versions (:*) is CDK's grant.",
+        "Resource::*", "/^Resource::arn:.*:execution:.*-sagemaker-training:\\*$/", "/^Resource::.*TrainingWorker.*:\\*$/");
+    return machine;
+  }
+
+  private Function createWorker() {
+    LogGroup logs = LogGroup.Builder.create(this, "WorkerLogs")
+        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
+        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
+        .build();
+    Role role = Role.Builder.create(this, "WorkerRole")
+        .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+        .description("Pier training worker: the training workflow's tasks (datasets, channels, trials, registry)")
+        .build();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("Logs")
+        .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
+        .resources(List.of(logs.getLogGroupArn()))
+        .build());
+    var jobs = data.jobsTable();
+    var registry = data.registryTable();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("Tables")
+        .actions(List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+            "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
+            "dynamodb:TransactWriteItems"))
+        .resources(List.of(jobs.getTableArn(), jobs.getTableArn() + "/index/*", registry.getTableArn(),
+            registry.getTableArn() + "/index/*"))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("BatchBucket")
+        .actions(List.of("s3:GetObject", "s3:PutObject", "s3:ListBucket"))
+        .resources(List.of(data.batch().getBucketArn(), data.batch().arnForObjects("*")))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("Artifacts")
+        .actions(List.of("s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject",
+            "s3:AbortMultipartUpload"))
+        .resources(List.of(data.artifacts().getBucketArn(), data.artifacts().arnForObjects("*")))
+        .build());
+    data.key().grantEncryptDecrypt(role);
+    data.outputsKey().grantEncryptDecrypt(role);
+    data.artifactsKey().grantEncryptDecrypt(role);
+    Nag.suppress(role, "AwsSolutions-IAM5",
+        "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Resource '*'); the "
+            + "worker reads datasets and writes channels and models as objects of the batch bucket and registered "
+            + "models in the artifacts bucket, named at run time; the tables' indexes (index/*); KMS grants list "
+            + "GenerateDataKey* and ReEncrypt* on their keys.",
+        "Resource::*", "/^Resource::.*BatchBucket.*\\/\\*$/", "/^Resource::.*Artifacts.*\\/\\*$/",
+        "/^Resource::.*Table.*\\/index\\/\\*$/", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*");
+    Object image = getNode().tryGetContext("trainingXgboostImage");
+    Function function = Function.Builder.create(this, "Worker")
+        .description("Pier training worker: the training workflow's tasks; trials and refits train on SageMaker")
+        .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
+        .architecture(Architecture.X86_64)
+        .handler(WORKER_HANDLER)
+        .code(Code.fromAsset(workerZip().toString()))
+        .memorySize(3008)
+        .timeout(Duration.minutes(15))
+        // the dataset is mirrored to /tmp before DuckDB reads it
+        .ephemeralStorageSize(Size.gibibytes(4))
+        .environment(Map.of(
+            "PIER_JOBS_TABLE", jobs.getTableName(),
+            "PIER_TRAINING_BUCKET", data.batch().getBucketName(),
+            "PIER_REGISTRY_TABLE", registry.getTableName(),
+            "PIER_ARTIFACTS_BUCKET", data.artifacts().getBucketName(),
+            "PIER_SAGEMAKER_XGBOOST_IMAGE", image != null ? image.toString() : DEFAULT_XGBOOST_IMAGE,
+            // DuckDB wants a writable home directory: /tmp is the only such place
+            "HOME", "/tmp",
+            "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))
+        .role(role)
+        .logGroup(logs)
+        .tracing(Tracing.ACTIVE)
+        .build();
+    if (config.lambdaRuntime().equals("java21")) {
+      Nag.suppress(function, "AwsSolutions-L1",
+          "java21 was chosen explicitly (context lambdaRuntime), an LTS runtime; the default is java25.");
+    }
+    return function;
+  }
+
+  private Path workerZip() {
+    Object fromContext = getNode().tryGetContext("trainingWorkerZip");
+    String env = System.getenv("PIER_TRAINING_WORKER_ZIP");
+    return Path.of(fromContext != null ? fromContext.toString() : env != null ? env : DEFAULT_WORKER_ZIP.toString());
   }
 }

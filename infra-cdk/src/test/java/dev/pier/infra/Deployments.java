@@ -61,6 +61,7 @@ final class Deployments {
       Map<String, String> ctx = new HashMap<>();
       ctx.put("apiZip", placeholderZip().toString());
       ctx.put("featureWorkerZip", placeholderZip().toString());
+      ctx.put("trainingWorkerZip", placeholderZip().toString());
       ctx.put("stateMachinesDir", STATE_MACHINES.toString());
       ctx.putAll(context);
       App app = App.Builder.create()

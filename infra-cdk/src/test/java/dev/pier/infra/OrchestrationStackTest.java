@@ -53,12 +53,11 @@ class OrchestrationStackTest {
     Deployments.Deployment real = Deployments.synth("real-asl", Map.of("stateMachinesDir", realAsl));
     Template template = real.template(real.stacks().orchestration());
     String prefix = real.config().prefix();
-    // training.asl.json needs ${TrainingWorkerFunction}, which no Lambda of this app fills yet: not deployed;
     // feature-materialization and monitor-runs are deployed by their own stacks (FeaturesStackTest,
-    // MonitoringStackTest); sagemaker-training (TrainingResourcesTest) and experiment-analysis, with its worker and
-    // schedule (ExperimentationTest), are deployed here
+    // MonitoringStackTest); sagemaker-training and training with its worker (TrainingResourcesTest) and
+    // experiment-analysis, with its worker and schedule (ExperimentationTest), are deployed here
     assertThat(real.template(real.stacks().orchestration()).findResources("AWS::StepFunctions::StateMachine"))
-        .hasSize(3);
+        .hasSize(4);
     assertThat(Json.resourcesAllowing(template, "BatchScoringRole", "states:StartExecution")).singleElement()
         .asString().contains(":stateMachine:" + prefix + "-batch-scoring\"");
     for (String action : List.of("states:DescribeExecution", "states:StopExecution")) {

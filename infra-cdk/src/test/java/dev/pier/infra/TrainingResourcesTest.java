@@ -57,6 +57,37 @@ class TrainingResourcesTest {
   }
 
   @Test
+  void theTrainingWorkflowRunsOnTheWorkerLambdaAndStartsOnlySageMakerTrainingExecutions() {
+    String prefix = REAL.config().prefix();
+    var machines = Json.properties(orchestration, "AWS::StepFunctions::StateMachine").values().stream()
+        .filter(p -> (prefix + "-training").equals(p.get("StateMachineName"))).toList();
+    assertThat(machines).singleElement().satisfies(p -> {
+      assertThat((String) p.get("DefinitionString"))
+          .contains("\"Resource\": \"arn:aws:states:::states:startExecution.sync:2\"")
+          .contains("\"StateMachineArn\": \"${SageMakerTrainingStateMachine}\"")
+          .contains("\"FunctionName\": \"${TrainingWorkerFunction}\"");
+      assertThat(Json.write(p.get("DefinitionSubstitutions"))).contains("TrainingWorker")
+          .contains("TrainingSagemakerTraining");
+    });
+    orchestration.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Handler", TrainingResources.WORKER_HANDLER,
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_SAGEMAKER_XGBOOST_IMAGE", TrainingResources.DEFAULT_XGBOOST_IMAGE,
+            "PIER_JOBS_TABLE", Match.anyValue(), "PIER_TRAINING_BUCKET", Match.anyValue(),
+            "PIER_REGISTRY_TABLE", Match.anyValue(), "PIER_ARTIFACTS_BUCKET", Match.anyValue())))));
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "states:StartExecution"))
+        .singleElement().asString().contains("TrainingSagemakerTraining");
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "states:StopExecution"))
+        .singleElement().asString().contains(":execution:" + prefix + "-sagemaker-training:*");
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "events:PutRule"))
+        .singleElement().asString().contains("rule/StepFunctionsGetEventsForStepFunctionsExecutionRule");
+    assertThat(Json.allowedActions(orchestration, "TrainingRoleDefaultPolicy")).doesNotContain(
+        "sagemaker:CreateTrainingJob", "iam:PassRole", "s3:GetObject", "s3:PutObject");
+    assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
+        "sagemaker:CreateTrainingJob", "iam:PassRole", "states:StartExecution");
+  }
+
+  @Test
   void sageMakerMayTouchOnlyTrainingObjectsOfTheBatchBucketAndItsOwnLogs() {
     orchestration.hasResourceProperties("AWS::IAM::Role", Map.of(
         "RoleName", REAL.config().prefix() + "-sagemaker-training",

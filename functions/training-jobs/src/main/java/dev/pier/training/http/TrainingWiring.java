@@ -19,7 +19,10 @@ import dev.pier.training.jobs.TrainingJobsTable;
 import dev.pier.training.jobs.TrainingLauncher;
 import dev.pier.training.jobs.TrainingSettings;
 import dev.pier.training.jobs.TrainingWorker;
+import dev.pier.training.jobs.StepFunctionsTrainingLauncher;
 import dev.pier.training.jobs.XGBoostModelTrainer;
+import dev.pier.training.sagemaker.SageMakerSettings;
+import software.amazon.awssdk.services.sfn.SfnClient;
 import dev.pier.training.tracking.JobTracking;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -40,7 +43,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * (the api's local profile carries this module; the Lambda zip answers 501 on these routes, see the README's
  * Training section). Its records live in the jobs table, next to batch jobs; refit models in the
  * batch bucket under {@code training/}. In local mode jobs run on the local ASL runner behind the training queue, and
- * jobs a previous process left running are queued again at start. Wiring only.
+ * jobs a previous process left running are queued again at start. In AWS, with {@code pier.training.state-machine-arn}
+ * set, a job starts an execution of the deployed training state machine (its tasks the training worker Lambda, its
+ * trials and refit SageMaker training jobs on {@code pier.training.sagemaker.xgboost-image}). Wiring only.
  */
 @Singleton
 public class TrainingWiring {
@@ -64,7 +69,11 @@ public class TrainingWiring {
       @ConfigProperty(name = "pier.training.default-instance-type", defaultValue = "ml.m5.large") String defaultType,
       @ConfigProperty(name = "pier.training.spot-discount", defaultValue = "0.7") double spotDiscount,
       @ConfigProperty(name = "pier.training.budgets") Optional<String> budgets,
-      @ConfigProperty(name = "pier.training.script-mode", defaultValue = "true") boolean scriptMode) {
+      @ConfigProperty(name = "pier.training.script-mode", defaultValue = "true") boolean scriptMode,
+      @ConfigProperty(name = "pier.training.state-machine-arn") Optional<String> stateMachineArn,
+      @ConfigProperty(name = "pier.training.sagemaker.xgboost-image",
+          defaultValue = SageMakerSettings.XGBOOST_US_EAST_1) String xgboostImage,
+      @ConfigProperty(name = "pier.training.sagemaker.max-runtime", defaultValue = "86400") long sagemakerRuntime) {
     boolean local = standIns.isPresent();
     if (local) {
       dev.pier.batch.JobsTable.createIfMissing(aws.dynamoDb(), table); // BatchWiring creates the bucket
@@ -81,6 +90,10 @@ public class TrainingWiring {
         threads, local ? Path.of(dataDir, "training-scripts")
             : Path.of(System.getProperty("java.io.tmpdir"), "pier-training-scripts"), scriptMode);
     this.budgets = pairs(budgets, "pier.training.budgets");
+    boolean onStepFunctions = !local && stateMachineArn.filter(a -> !a.isBlank()).isPresent();
+    if (onStepFunctions) { // the training worker Lambda runs the tasks; trials and refits train on SageMaker
+      settings = settings.withSageMaker(new SageMakerSettings(xgboostImage, sagemakerRuntime));
+    }
     TrainingJobsTable jobsTable = new TrainingJobsTable(aws.dynamoDb(), table);
     XGBoostModelTrainer trainer = new XGBoostModelTrainer(threads);
     Searches searches = new Searches(jobsTable, trainer);
@@ -91,12 +104,16 @@ public class TrainingWiring {
     if (local) {
       this.launcher = new LocalTrainingLauncher(jobsTable, worker, settings, Clock.systemUTC());
       launch = launcher;
+    } else if (onStepFunctions) {
+      this.launcher = null;
+      launch = new StepFunctionsTrainingLauncher(aws.client(SfnClient.builder(), null), stateMachineArn.get());
     } else {
       this.launcher = null;
       launch = new TrainingLauncher() {
         @Override
         public void launch(TrainingJob job) {
-          throw PierException.notImplemented("this server runs no training jobs: training runs on the plain server");
+          throw PierException.notImplemented("this server runs no training jobs: set pier.training.state-machine-arn"
+              + " to run them on Step Functions and SageMaker");
         }
 
         @Override

@@ -62,8 +62,15 @@ public final class LocalTrainingLauncher implements TrainingLauncher, AutoClosea
     this.definition = AslDefinition.bundled("training", settings.substitutions());
   }
 
-  /** Queues the jobs a previous process left unfinished. */
+  /**
+   * Queues the jobs a previous process left unfinished, after stopping the script-mode processes it left running (a
+   * {@code kill -9} of the server does not stop them): their trials run again, once.
+   */
   public void resumeUnfinished() {
+    var orphans = dev.pier.training.script.ScriptProcesses.reap(settings.scriptWork());
+    if (!orphans.isEmpty()) {
+      LOG.info(() -> "stopped " + orphans.size() + " script processes a previous server left running: " + orphans);
+    }
     for (TrainingJob job : jobs.list()) {
       if (!job.state().isFinal()) {
         LOG.info(() -> "resuming training job " + job.id() + " (" + job.phase() + ")");

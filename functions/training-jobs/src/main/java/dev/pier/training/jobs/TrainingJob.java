@@ -30,12 +30,18 @@ public record TrainingJob(String id, String name, String project, JobState state
 
   /**
    * How far the trials have been folded into {@link #trials}, {@link #best} and {@link #cost}: every trial numbered
-   * below {@code folded} has finished and is counted, with {@code trialSeconds} the sum of their instance time. A step
+   * below {@code folded} has finished and is counted, with {@code trialSeconds} the sum of their instance time (on
+   * SageMaker: the billed time) and {@code savedSeconds} the SageMaker training time not billed (managed spot's saving,
+   * the refit's included). A step
    * of the workflow reads only the trials from {@code folded} on (a batch), so its cost does not grow with the search.
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record Tally(int folded, double trialSeconds) {
-    public static final Tally NONE = new Tally(0, 0);
+  public record Tally(int folded, double trialSeconds, double savedSeconds) {
+    public static final Tally NONE = new Tally(0, 0, 0);
+
+    public Tally(int folded, double trialSeconds) {
+      this(folded, trialSeconds, 0);
+    }
   }
 
   /** The best trial so far: its number, params and score. */

@@ -57,6 +57,10 @@ public final class TrainingJobs {
     if (parsed.scriptMode() && !settings.scriptMode()) {
       throw PierException.badRequest("algorithm script is off on this server (pier.training.script-mode=false)");
     }
+    if (parsed.scriptMode() && settings.sagemaker() != null && parsed.script().image() == null) {
+      throw PierException.badRequest("script.image is required: this server trains on SageMaker, which runs a"
+          + " container image, not script.command");
+    }
     ModelTrainer trainer = settings.trainer(this.trainer, "check", parsed);
     var d = parsed.dataset();
     List<String> serviceFeatures = null;

@@ -16,6 +16,10 @@ import dev.pier.training.datasets.DatasetReader;
 import dev.pier.training.datasets.DatasetVersion;
 import dev.pier.training.cost.PriceTable;
 import dev.pier.training.datasets.Datasets;
+import dev.pier.training.sagemaker.ModelArtifact;
+import dev.pier.training.sagemaker.SageMakerChannels;
+import dev.pier.training.sagemaker.SageMakerOutcome;
+import dev.pier.training.sagemaker.SageMakerRequests;
 import dev.pier.training.tracking.JobTracking;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -98,6 +102,11 @@ public final class TrainingWorker {
       case "prepare" -> prepare(id);
       case "suggest" -> suggest(id);
       case "trial" -> trial(id, payload.path("trial").asInt());
+      case "trial_channels" -> trialTrainings(id, payload.path("trial").asInt());
+      case "trial_result" -> trialResult(id, payload.path("trial").asInt(), payload.path("folds"),
+          payload.path("error"));
+      case "refit_channels" -> refitTraining(id);
+      case "refit_result" -> refitResult(id, payload.path("training"), payload.path("error"));
       case "best" -> best(id);
       case "refit" -> refit(id);
       case "evaluate" -> evaluate(id);
@@ -121,6 +130,7 @@ public final class TrainingWorker {
     TrainingJob job = running(id);
     DatasetVersion version = version(job);
     Loaded loaded = load(job);
+    SageMakerChannels.Written written = settings.sagemaker() == null ? null : writeChannels(job, loaded);
     String experiment = job.experimentId() != null ? job.experimentId() : tracking.experiment(job.name());
     String parent = job.parentRunId();
     if (parent == null) {
@@ -148,7 +158,11 @@ public final class TrainingWorker {
       var stored = jobs.update(id, j -> j.parentRunId() != null ? j : j.with(b -> {
         b.parentRunId = created;
         b.experimentId = experiment;
-        b.cost = j.cost().plusS3(0, 1 + objects, 0); // the dataset read: one LIST, one GET per object
+        if (b.startedAt == null) { // started by Step Functions (AWS), not the local queue: max_runtime counts from here
+          b.startedAt = clock.instant();
+        }
+        b.cost = j.cost().plusS3(written == null ? 0 : written.puts(), 1 + objects,
+            written == null ? 0 : written.bytes()); // the dataset read: one LIST, one GET per object; the channels
         return b.phase("tuning");
       }), false);
       parent = stored.map(TrainingJob::parentRunId).orElse(created);
@@ -163,7 +177,49 @@ public final class TrainingWorker {
     out.put("holdout_rows", loaded.holdout().test().length);
     out.put("experiment_id", experiment);
     out.put("parent_run_id", parent);
+    out.put("backend", settings.sagemaker() == null ? "local" : "sagemaker");
     return out;
+  }
+
+  /**
+   * SageMaker's input channels in S3: each CV fold's {@code train} and {@code validation} rows, and the refit's
+   * training rows with the holdout ({@code validation}, or {@code test} for a script). The training channels are
+   * split into one object per instance. A job SageMaker cannot train as the worker would is failed here, before
+   * anything runs: categorical features (SageMaker's CSV has no categories) and ranking (no query ids).
+   */
+  private SageMakerChannels.Written writeChannels(TrainingJob job, Loaded loaded) {
+    if (loaded.table().hasCategories()) {
+      throw new JobFailed("categorical features cannot train on SageMaker (its CSV channels carry no categories):"
+          + " encode them as numbers in the dataset");
+    }
+    if (trainer(job).ranking(job.spec().params())) {
+      throw new JobFailed("ranking objectives cannot train on SageMaker here (its CSV channels carry no query ids)");
+    }
+    try {
+      new SageMakerRequests(settings.bucket(), settings.sagemaker()).image(job.spec());
+    } catch (IllegalArgumentException e) {
+      throw new JobFailed(e.getMessage());
+    }
+    SageMakerChannels channels = new SageMakerChannels(s3, settings.bucket());
+    int shards = Math.max(1, job.spec().resources().instanceCount());
+    SageMakerChannels.Written written = new SageMakerChannels.Written(0, 0);
+    for (int f = 0; f < loaded.folds().size(); f++) {
+      Split fold = loaded.folds().get(f);
+      String set = "fold-" + (f + 1);
+      written = written.plus(channels.write(job.id(), set, "train", loaded.table(), fold.train(), shards))
+          .plus(channels.write(job.id(), set, "validation", loaded.table(), fold.test(), 1));
+    }
+    written = written.plus(channels.write(job.id(), "refit", "train", loaded.table(), loaded.holdout().train(),
+        shards)).plus(channels.write(job.id(), "refit", holdoutChannel(job), loaded.table(), loaded.holdout().test(), 1));
+    return written;
+  }
+
+  /**
+   * The refit's holdout channel: {@code validation} for SageMaker's XGBoost (it reports validation:<metric>), else
+   * {@code test} (a script's contract).
+   */
+  private static String holdoutChannel(TrainingJob job) {
+    return job.spec().scriptMode() ? "test" : "validation";
   }
 
   // ---- suggest ----------------------------------------------------------------------------------------------------
@@ -230,17 +286,7 @@ public final class TrainingWorker {
       return view(trial); // finished before a restart: never run again
     }
     String metric = job.spec().metric();
-    if (trial.runId() == null) {
-      Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(number),
-          "pier.dataset", job.dataset());
-      String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + number,
-          job.parentRunId(), tags);
-      Map<String, String> params = new TreeMap<>();
-      trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
-      tracking.log(run, params, Map.of(), Map.of());
-      trial = trial.withRun(run);
-      jobs.putTrial(id, trial);
-    }
+    trial = withRun(job, trial);
     Loaded loaded = load(job);
     Instant start = clock.instant();
     TrialRecord done;
@@ -301,7 +347,235 @@ public final class TrainingWorker {
     return view(done);
   }
 
+  /** The trial with its child run, opened (params logged) and recorded on the trial when it had none. */
+  private TrialRecord withRun(TrainingJob job, TrialRecord trial) {
+    if (trial.runId() != null) {
+      return trial;
+    }
+    String id = job.id();
+    Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(trial.number()),
+        "pier.dataset", job.dataset());
+    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + trial.number(),
+        job.parentRunId(), tags);
+    Map<String, String> params = new TreeMap<>();
+    trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
+    tracking.log(run, params, Map.of(), Map.of());
+    TrialRecord opened = trial.withRun(run);
+    jobs.putTrial(id, opened);
+    return opened;
+  }
+
+  // ---- trials and the refit on SageMaker -------------------------------------------------------------------------
+
+  /**
+   * A trial's SageMaker training jobs, one per CV fold: the trial's params (with the job's metric as
+   * {@code eval_metric} and its seed) as hyperparameters, the fold's channels; {@code done} when it already finished.
+   */
+  private JsonNode trialTrainings(String id, int number) {
+    TrainingJob job = running(id);
+    TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
+    ObjectNode out = NODES.objectNode();
+    var list = out.putArray("trainings");
+    if (trial.finished()) {
+      return out.put("done", true);
+    }
+    withRun(job, trial);
+    SageMakerRequests requests = new SageMakerRequests(settings.bucket(), settings.sagemaker());
+    Map<String, Object> hyper = hyperparameters(job, trial.params());
+    String attempt = attempt();
+    for (int f = 1; f <= load(job).folds().size(); f++) {
+      Map<String, String> channels = new LinkedHashMap<>();
+      channels.put("train", "fold-" + f);
+      channels.put("validation", "fold-" + f);
+      list.add(requests.training(id, job.spec(), SageMakerRequests.name(id, "t" + number + "-f" + f + "-" + attempt),
+          hyper, channels));
+    }
+    return out.put("done", false);
+  }
+
+  /** A short random part of a SageMaker job's name: a trial started again after a restart trains under new names. */
+  private static String attempt() {
+    return Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+  }
+
+  /** The params as SageMaker hyperparameters: the built-in XGBoost also gets {@code eval_metric} and {@code seed}. */
+  private Map<String, Object> hyperparameters(TrainingJob job, Map<String, Object> params) {
+    Map<String, Object> hyper = new TreeMap<>(job.spec().params());
+    hyper.putAll(params);
+    if (!job.spec().scriptMode()) {
+      hyper.putIfAbsent("num_round", dev.pier.training.TrainingParams.of(hyper).numRound());
+      hyper.put("eval_metric", job.spec().metric());
+      hyper.put("seed", job.spec().seed());
+    }
+    return hyper;
+  }
+
+  /** The number of rounds the params train (the built-in XGBoost's num_round; 1 for a script). */
+  private int rounds(TrainingJob job, Map<String, Object> params) {
+    if (!trainer(job).usesRounds()) {
+      return 1;
+    }
+    Map<String, Object> all = new TreeMap<>(job.spec().params());
+    all.putAll(params);
+    return dev.pier.training.TrainingParams.of(all).numRound();
+  }
+
+  /**
+   * Records a trial from its folds' training jobs: each fold's score is the job's metric on its validation channel as
+   * SageMaker reported it ({@code FinalMetricDataList}); the trial's seconds are the billed ones and its cost their
+   * on-demand price (SageMaker bills a spot job less time, the saving recorded apart). A failed training job, or one
+   * that reported no such metric, fails the trial with the reason; the search goes on.
+   */
+  private JsonNode trialResult(String id, int number, JsonNode folds, JsonNode error) {
+    TrainingJob job = running(id);
+    TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
+    if (trial.finished()) {
+      return view(trial);
+    }
+    trial = withRun(job, trial);
+    String metric = job.spec().metric();
+    String name = SageMakerRequests.metricName(job.spec(), "validation", metric);
+    String failure = error.isMissingNode() || error.isNull() ? null
+        : "a SageMaker training job failed: " + reason(error);
+    List<Double> scores = new ArrayList<>();
+    double billable = 0;
+    double saved = 0;
+    for (JsonNode f : folds) {
+      SageMakerOutcome o = SageMakerOutcome.of(f);
+      billable += o.billableSeconds();
+      saved += o.savedSeconds();
+      Double score = o.metrics().get(name);
+      if (score == null && failure == null) {
+        failure = "SageMaker training job " + o.name() + " reported no " + name + " (it reported "
+            + o.metrics().keySet() + ")";
+      }
+      scores.add(score);
+    }
+    int expected = load(job).folds().size();
+    if (failure == null && scores.size() != expected) {
+      failure = "expected " + expected + " fold results from SageMaker, got " + scores.size();
+    }
+    double usd = onDemand(job, billable);
+    TrialRecord done;
+    if (failure != null) {
+      done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, failure, trial.runId(),
+          billable, usd, saved);
+      tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(failure, 4000)));
+    } else {
+      double mean = scores.stream().mapToDouble(Double::doubleValue).sum() / scores.size();
+      double std = Math.sqrt(scores.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / scores.size());
+      done = new TrialRecord(number, trial.params(), "SUCCEEDED", mean, std, List.copyOf(scores), null,
+          rounds(job, trial.params()) - 1, null, trial.runId(), billable, usd, saved);
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("cv_" + metric + "_mean", mean);
+      metrics.put("cv_" + metric + "_std", std);
+      for (int f = 0; f < scores.size(); f++) {
+        metrics.put("cv_" + metric + "_fold_" + (f + 1), scores.get(f));
+      }
+      metrics.put("billable_seconds", billable);
+      tracking.log(trial.runId(), Map.of(), metrics, Map.of());
+    }
+    if (!jobs.putTrial(id, done)) {
+      return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
+    }
+    tracking.end(trial.runId(), failure == null ? "FINISHED" : "FAILED");
+    return view(done);
+  }
+
+  /** The refit's SageMaker training job: the best params for the best trial's rounds, early stopping off. */
+  private JsonNode refitTraining(String id) {
+    TrainingJob job = running(id);
+    ObjectNode out = NODES.objectNode();
+    var list = out.putArray("trainings");
+    if (job.refit() != null) {
+      return out.put("done", true);
+    }
+    TrainingJob.Best best = job.best();
+    Map<String, Object> hyper = hyperparameters(job, best.params());
+    if (trainer(job).usesRounds()) {
+      hyper.put("num_round", best.rounds());
+      hyper.remove("early_stopping_rounds");
+    }
+    Map<String, String> channels = new LinkedHashMap<>();
+    channels.put("train", "refit");
+    channels.put(holdoutChannel(job), "refit");
+    list.add(new SageMakerRequests(settings.bucket(), settings.sagemaker()).training(id, job.spec(),
+        SageMakerRequests.name(id, "refit-" + attempt()), hyper, channels));
+    return out.put("done", false);
+  }
+
+  /**
+   * Records the refit from its SageMaker training job: the model file read out of its model.tar.gz into the training
+   * bucket (as a refit in the worker writes it), the holdout metric SageMaker reported, the billed time. A failed
+   * training job fails the job with SageMaker's reason and registers nothing.
+   */
+  private JsonNode refitResult(String id, JsonNode training, JsonNode error) {
+    TrainingJob job = running(id);
+    if (job.refit() != null) {
+      return NODES.objectNode().put("model", job.refit().modelUri()).put("sha256", job.refit().sha256());
+    }
+    if (!error.isMissingNode() && !error.isNull()) {
+      throw new JobFailed("the refit failed: its SageMaker training job failed: " + reason(error));
+    }
+    SageMakerOutcome o = SageMakerOutcome.of(training);
+    if (o.modelUri() == null || !o.modelUri().startsWith("s3://") || o.modelUri().indexOf('/', 5) < 0) {
+      throw new JobFailed("the refit failed: SageMaker training job " + o.name() + " reported no model artifact");
+    }
+    String rest = o.modelUri().substring(5);
+    String bucket = rest.substring(0, rest.indexOf('/'));
+    String key = rest.substring(rest.indexOf('/') + 1);
+    byte[] bytes;
+    try {
+      byte[] archive = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+      bytes = ModelArtifact.file(archive, job.spec().scriptMode() ? job.spec().script().modelFile() : "xgboost-model");
+    } catch (RuntimeException e) {
+      throw new JobFailed("the refit failed: reading " + o.modelUri() + ": " + message(e));
+    }
+    String holdout = SageMakerRequests.metricName(job.spec(), holdoutChannel(job), job.spec().metric());
+    Double reported = o.metrics().get(holdout);
+    if (reported == null) {
+      throw new JobFailed("the refit failed: SageMaker training job " + o.name() + " reported no " + holdout
+          + " (it reported " + o.metrics().keySet() + ")");
+    }
+    ModelTrainer.Model model = new ModelTrainer.Model(bytes, sha256(bytes), job.best().rounds(), reported);
+    return storeRefit(job, trainer(job), model, o.billableSeconds(), o.savedSeconds(), 1);
+  }
+
+  /** SageMaker's reason from a failed task's error: the training job's FailureReason where the cause carries it. */
+  static String reason(JsonNode error) {
+    String cause = error.path("Cause").asText(error.path("Error").asText(error.toString()));
+    for (int depth = 0; depth < 4 && cause.startsWith("{"); depth++) {
+      try {
+        JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cause);
+        String next = json.path("FailureReason").asText(json.path("cause").asText(json.path("Cause")
+            .asText(json.path("errorMessage").asText(""))));
+        if (next.isEmpty()) {
+          break;
+        }
+        cause = next;
+      } catch (IOException e) {
+        break;
+      }
+    }
+    return cause;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** What {@code seconds} billed SageMaker seconds of the job's instances cost (SageMaker bills spot as less time). */
+  private double onDemand(TrainingJob job, double seconds) {
+    var r = job.spec().resources();
+    return settings.prices().compute(r.instanceType(), Math.max(1, r.instanceCount()), false, seconds);
+  }
+
   /** Thrown from the progress callback to stop a trial between rounds. */
+
   static final class TrialStopped extends RuntimeException {
     TrialStopped(String message) {
       super(message, null, false, false);
@@ -347,7 +621,17 @@ public final class TrainingWorker {
     } catch (RuntimeException e) {
       throw new JobFailed("the refit failed: " + message(e));
     }
-    double seconds = seconds(start);
+    return storeRefit(job, trainer, model, seconds(start), 0, 0);
+  }
+
+  /**
+   * Writes the refit model to the training bucket, logs the refit run and records the refit on the job once;
+   * {@code savedSeconds} SageMaker's unbilled time, {@code gets} the S3 reads it took (SageMaker's artifact).
+   */
+  private JsonNode storeRefit(TrainingJob job, ModelTrainer trainer, ModelTrainer.Model model, double seconds,
+      double savedSeconds, int gets) {
+    String id = job.id();
+    TrainingJob.Best best = job.best();
     String key = "training/" + id + "/model" + trainer.extension();
     s3.putObject(b -> b.bucket(settings.bucket()).key(key), RequestBody.fromBytes(model.bytes()));
     Map<String, String> tags = new LinkedHashMap<>();
@@ -368,7 +652,11 @@ public final class TrainingWorker {
     String uri = "s3://" + settings.bucket() + "/" + key;
     var stored = jobs.update(id, j -> j.refit() != null ? j : j.with(b -> {
       b.refit = new TrainingJob.Refit(run, uri, model.sha256(), model.rounds(), null, seconds, model.holdout());
-      b.cost = j.cost().plusS3(1, 0, model.bytes().length); // the model written to the training bucket
+      b.cost = j.cost().plusS3(1, gets, model.bytes().length); // the model written to the training bucket
+      if (savedSeconds > 0) {
+        var t = tally(j);
+        b.tally = new TrainingJob.Tally(t.folded(), t.trialSeconds(), t.savedSeconds() + savedSeconds);
+      }
       return b.phase("evaluating");
     }), false);
     if (stored.isPresent() && !run.equals(stored.get().refit().runId())) {
@@ -768,6 +1056,7 @@ public final class TrainingWorker {
     TrainingJob.Best best = fresh ? null : j.best();
     int folded = tally(j).folded();
     double seconds = tally(j).trialSeconds();
+    double saved = tally(j).savedSeconds();
     boolean greater = trainer(j).greaterIsBetter(j.spec().metric());
     for (TrialRecord t : read) {
       if (t.number() < folded) {
@@ -787,11 +1076,12 @@ public final class TrainingWorker {
         best = new TrainingJob.Best(t.number(), t.params(), t.cvMean(), t.cvStd(), t.bestRound() + 1);
       }
       seconds += t.seconds();
+      saved += t.savedSeconds() == null ? 0 : t.savedSeconds();
       folded++;
     }
     TrainingJob.Trials now = new TrainingJob.Trials(Math.max(total, counts.total()), ok, failed, pruned);
     TrainingJob.Best top = best;
-    TrainingJob.Tally tally = new TrainingJob.Tally(folded, seconds);
+    TrainingJob.Tally tally = new TrainingJob.Tally(folded, seconds, saved);
     return j.with(b -> {
       b.trials = now;
       b.best = top;
@@ -822,12 +1112,23 @@ public final class TrainingWorker {
     if (job.refit() != null) {
       seconds += job.refit().seconds();
     }
-    double compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
-    double onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
-    // prepare, one suggest per batch, the Map and its iterations, best, refit, evaluate, register, canary, experiment,
-    // finalize
+    double compute;
+    double onDemand;
+    if (settings.sagemaker() != null) { // SageMaker's billed seconds: a spot job is billed less time, not a lower rate
+      compute = settings.prices().compute(type, r.instanceCount(), false, seconds);
+      onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds + tally(job).savedSeconds());
+    } else {
+      compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
+      onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
+    }
+    // prepare, one suggest per batch, the Map and its iterations (each a Choice and the trial), best, the refit's Choice
+    // and task, evaluate, register, canary, experiment, finalize; on SageMaker each trial is a Choice, two tasks, a
+    // Choice and a Map of one child execution per fold (its Spot Choice and training task), the refit five states and
+    // its child's two
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    double transitions = (10 + 2 * batches + 2 * trials) * settings.prices().perTransition();
+    int states = settings.sagemaker() == null ? 11 + 2 * batches + 3 * trials
+        : 17 + 2 * batches + trials * (5 + 3 * job.spec().cv().folds());
+    double transitions = states * settings.prices().perTransition();
     var c = job.cost();
     double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());
     return new TrainingJob.Cost(round(compute + transitions + s3), round(compute), round(transitions),

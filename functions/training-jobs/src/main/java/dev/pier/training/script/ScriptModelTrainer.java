@@ -247,6 +247,7 @@ public final class ScriptModelTrainer implements ModelTrainer {
         throw new IllegalStateException("the script's command " + spec.command() + " could not start: "
             + e.getMessage());
       }
+      ScriptProcesses.record(dir, process); // a server killed meanwhile: the next one stops it (ScriptProcesses.reap)
       boolean done;
       try {
         done = timeoutSeconds > 0 ? process.waitFor(timeoutSeconds, TimeUnit.SECONDS) : process.waitFor() >= 0;
@@ -261,6 +262,7 @@ public final class ScriptModelTrainer implements ModelTrainer {
         process.destroyForcibly();
         throw new IllegalStateException("the script ran past max_runtime (" + timeoutSeconds + " s) and was stopped");
       }
+      ScriptProcesses.forget(dir);
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       Run run = new Run(dir, lines, metrics(lines), null);
       if (process.exitValue() != 0) {

@@ -1,0 +1,341 @@
+package dev.pier.training.sagemaker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.pier.training.IntermediateReporter;
+import dev.pier.training.Metric;
+import dev.pier.training.TrainedModel;
+import dev.pier.training.TrainingParams;
+import dev.pier.training.TrainingTable;
+import dev.pier.training.XGBoostTrainer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A test-only stand-in for SageMaker's training-job API at the HTTP level (AWS JSON 1.1: {@code POST /} with
+ * {@code X-Amz-Target: SageMaker.CreateTrainingJob | DescribeTrainingJob | StopTrainingJob}) that really trains: a job
+ * on SageMaker's XGBoost image reads its {@code train} and {@code validation} channels (CSV, label first, no header)
+ * from S3 as SageMaker's XGBoost container does, trains xgboost4j with its hyperparameters (strings; {@code num_round},
+ * {@code eval_metric}, {@code seed}, {@code early_stopping_rounds} on the validation channel), reports
+ * {@code train:<metric>} and {@code validation:<metric>} in {@code FinalMetricDataList}, and writes
+ * {@code model.tar.gz} holding {@code xgboost-model} under {@code <S3OutputPath><name>/output/}.
+ *
+ * <p>It checks what SageMaker refuses (a missing role, image, output path, resource config or max runtime; a name
+ * used before or not SageMaker's pattern; non-string hyperparameters; managed spot without MaxWaitTimeInSeconds ≥
+ * MaxRuntimeInSeconds or a checkpoint location) with {@code ValidationException}. It reports
+ * {@code TrainingTimeInSeconds} as measured (at least 1) or, when a test fixes it, that figure, and bills a managed-spot
+ * job {@link #SPOT_BILLED} of it, as SageMaker reports a spot saving as fewer billable seconds. It does not run other
+ * images (such a job fails), check IAM or KMS, or use several hosts.
+ */
+public final class SageMakerTrainingStandIn implements AutoCloseable {
+  /** The share of a spot job's training time this stand-in bills. */
+  public static final double SPOT_BILLED = 0.3;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$");
+
+  private final HttpServer server;
+  private final S3Client s3;
+  private final ExecutorService jobs = Executors.newFixedThreadPool(2);
+  private final Map<String, ObjectNode> described = new ConcurrentHashMap<>();
+  /** Every CreateTrainingJob request accepted, in order. */
+  public final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+  private final List<Map.Entry<Predicate<JsonNode>, String>> failures = new CopyOnWriteArrayList<>();
+  private volatile long fixedSeconds;
+
+  public SageMakerTrainingStandIn(S3Client s3) throws IOException {
+    this.s3 = s3;
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Jobs whose request matches fail with {@code reason} (as an algorithm error does) instead of training. */
+  public void failWhen(Predicate<JsonNode> request, String reason) {
+    failures.add(Map.entry(request, reason));
+  }
+
+  /** Reports every job's training time as {@code seconds} (for exact cost figures); 0: as measured. */
+  public void trainingSeconds(long seconds) {
+    fixedSeconds = seconds;
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
+      JsonNode body = JSON.readTree(ex.getRequestBody());
+      String op = target == null ? "" : target.substring(target.indexOf('.') + 1);
+      try {
+        JsonNode answer = switch (op) {
+          case "CreateTrainingJob" -> create(body);
+          case "DescribeTrainingJob" -> describe(body.path("TrainingJobName").asText());
+          case "StopTrainingJob" -> stop(body.path("TrainingJobName").asText());
+          default -> throw new Refused("UnknownOperationException", "the stand-in has no " + op);
+        };
+        send(ex, 200, answer);
+      } catch (Refused e) {
+        send(ex, 400, JSON.createObjectNode().put("__type", e.type).put("message", e.getMessage()));
+      }
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static final class Refused extends RuntimeException {
+    final String type;
+
+    Refused(String type, String message) {
+      super(message);
+      this.type = type;
+    }
+  }
+
+  private static Refused invalid(String message) {
+    return new Refused("ValidationException", message);
+  }
+
+  private JsonNode create(JsonNode r) {
+    String name = r.path("TrainingJobName").asText();
+    if (!NAME.matcher(name).matches()) {
+      throw invalid("TrainingJobName '" + name + "' does not match " + NAME);
+    }
+    for (String field : List.of("RoleArn", "AlgorithmSpecification", "OutputDataConfig", "ResourceConfig",
+        "StoppingCondition")) {
+      if (r.path(field).isMissingNode()) {
+        throw invalid(field + " is required");
+      }
+    }
+    if (r.path("AlgorithmSpecification").path("TrainingImage").asText().isEmpty()) {
+      throw invalid("AlgorithmSpecification.TrainingImage is required");
+    }
+    long runtime = r.path("StoppingCondition").path("MaxRuntimeInSeconds").asLong(0);
+    if (runtime <= 0) {
+      throw invalid("StoppingCondition.MaxRuntimeInSeconds is required");
+    }
+    if (r.path("EnableManagedSpotTraining").asBoolean(false)) {
+      long wait = r.path("StoppingCondition").path("MaxWaitTimeInSeconds").asLong(0);
+      if (wait < runtime) {
+        throw invalid("managed spot training needs MaxWaitTimeInSeconds (" + wait + ") >= MaxRuntimeInSeconds ("
+            + runtime + ")");
+      }
+      if (r.path("CheckpointConfig").path("S3Uri").asText().isEmpty()) {
+        throw invalid("managed spot training needs CheckpointConfig.S3Uri");
+      }
+    }
+    r.path("HyperParameters").fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual()) {
+        throw invalid("HyperParameters." + e.getKey() + " must be a string");
+      }
+    });
+    ObjectNode d = JSON.createObjectNode();
+    d.put("TrainingJobName", name);
+    d.put("TrainingJobArn", "arn:aws:sagemaker:us-east-1:000000000000:training-job/" + name);
+    d.put("TrainingJobStatus", "InProgress");
+    d.put("SecondaryStatus", "Starting");
+    d.set("AlgorithmSpecification", r.path("AlgorithmSpecification"));
+    d.set("HyperParameters", r.path("HyperParameters"));
+    d.set("ResourceConfig", r.path("ResourceConfig"));
+    d.set("StoppingCondition", r.path("StoppingCondition"));
+    d.put("EnableManagedSpotTraining", r.path("EnableManagedSpotTraining").asBoolean(false));
+    if (described.putIfAbsent(name, d) != null) {
+      throw invalid("Training job names must be unique within an AWS account and region, and a training job with"
+          + " this name already exists (" + name + ")");
+    }
+    requests.add(r);
+    jobs.execute(() -> run(r, d));
+    return JSON.createObjectNode().put("TrainingJobArn", d.path("TrainingJobArn").asText());
+  }
+
+  private JsonNode describe(String name) {
+    ObjectNode d = described.get(name);
+    if (d == null) {
+      throw invalid("Requested resource not found: training job " + name);
+    }
+    synchronized (d) {
+      return d.deepCopy();
+    }
+  }
+
+  private JsonNode stop(String name) {
+    ObjectNode d = (ObjectNode) describe(name);
+    synchronized (described.get(name)) {
+      described.get(name).put("TrainingJobStatus", "Stopped");
+    }
+    return JSON.createObjectNode();
+  }
+
+  /** Trains as SageMaker's XGBoost container: reads the channels, trains, reports metrics, writes model.tar.gz. */
+  private void run(JsonNode r, ObjectNode d) {
+    long start = System.nanoTime();
+    String name = r.path("TrainingJobName").asText();
+    ObjectNode result = JSON.createObjectNode();
+    try {
+      for (var f : failures) {
+        if (f.getKey().test(r)) {
+          throw new IllegalStateException(f.getValue());
+        }
+      }
+      String image = r.path("AlgorithmSpecification").path("TrainingImage").asText();
+      if (!image.contains("sagemaker-xgboost")) {
+        throw new IllegalStateException("the stand-in runs only SageMaker's XGBoost image, not " + image);
+      }
+      Map<String, String> hyper = new LinkedHashMap<>();
+      r.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(), e.getValue().asText()));
+      String metricName = hyper.remove("eval_metric");
+      long seed = Long.parseLong(hyper.getOrDefault("seed", "0"));
+      hyper.remove("seed");
+      List<float[]> train = channel(r, "train");
+      List<float[]> validation = channel(r, "validation");
+      if (train.isEmpty()) {
+        throw new IllegalStateException("ClientError: the train channel is empty");
+      }
+      List<float[]> all = new ArrayList<>(train);
+      all.addAll(validation);
+      TrainingTable table = table(all);
+      int[] trainRows = range(0, train.size());
+      int[] valRows = range(train.size(), all.size());
+      TrainingParams params = TrainingParams.of(hyper);
+      Metric metric = Metric.of(metricName);
+      XGBoostTrainer trainer = new XGBoostTrainer(1);
+      TrainedModel model = trainer.train(table, trainRows, valRows.length == 0 ? null : valRows, params,
+          valRows.length == 0 ? null : metric, seed, IntermediateReporter.NONE);
+      var metrics = result.putArray("FinalMetricDataList");
+      double now = System.currentTimeMillis() / 1000.0;
+      metrics.addObject().put("MetricName", "train:" + metric.id())
+          .put("Value", trainer.evaluate(model.model(), table, trainRows, params, metric)).put("Timestamp", now);
+      if (valRows.length > 0) {
+        metrics.addObject().put("MetricName", "validation:" + metric.id())
+            .put("Value", trainer.evaluate(model.model(), table, valRows, params, metric)).put("Timestamp", now);
+      }
+      String output = r.path("OutputDataConfig").path("S3OutputPath").asText();
+      String uri = (output.endsWith("/") ? output : output + "/") + name + "/output/model.tar.gz";
+      String rest = uri.substring(5);
+      s3.putObject(b -> b.bucket(rest.substring(0, rest.indexOf('/'))).key(rest.substring(rest.indexOf('/') + 1)),
+          RequestBody.fromBytes(tarGz("xgboost-model", model.model())));
+      result.putObject("ModelArtifacts").put("S3ModelArtifacts", uri);
+      result.put("TrainingJobStatus", "Completed");
+    } catch (RuntimeException | IOException e) {
+      result.put("TrainingJobStatus", "Failed");
+      result.put("FailureReason", "AlgorithmError: " + e.getMessage());
+    }
+    long seconds = fixedSeconds > 0 ? fixedSeconds
+        : Math.max(1, (long) Math.ceil((System.nanoTime() - start) / 1e9));
+    result.put("TrainingTimeInSeconds", seconds);
+    result.put("BillableTimeInSeconds", d.path("EnableManagedSpotTraining").asBoolean()
+        ? Math.max(1, Math.round(seconds * SPOT_BILLED)) : seconds);
+    result.put("SecondaryStatus", result.path("TrainingJobStatus").asText());
+    synchronized (d) {
+      if (!"Stopped".equals(d.path("TrainingJobStatus").asText())) {
+        d.setAll(result);
+      }
+    }
+  }
+
+  /** A channel's rows: every object under its S3 prefix, in key order, each line {@code label,f1,f2,…}. */
+  private List<float[]> channel(JsonNode r, String channel) {
+    List<float[]> rows = new ArrayList<>();
+    for (JsonNode c : r.path("InputDataConfig")) {
+      if (!c.path("ChannelName").asText().equals(channel)) {
+        continue;
+      }
+      String uri = c.path("DataSource").path("S3DataSource").path("S3Uri").asText();
+      String rest = uri.substring(5);
+      String bucket = rest.substring(0, rest.indexOf('/'));
+      String prefix = rest.substring(rest.indexOf('/') + 1);
+      var listing = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+          .map(o -> o.key()).sorted().toList();
+      for (String key : listing) {
+        String text = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asString(StandardCharsets.US_ASCII);
+        for (String line : text.split("\n")) {
+          if (line.isBlank()) {
+            continue;
+          }
+          String[] fields = line.split(",", -1);
+          float[] row = new float[fields.length];
+          for (int i = 0; i < fields.length; i++) {
+            row[i] = fields[i].isEmpty() ? Float.NaN : Float.parseFloat(fields[i]);
+          }
+          rows.add(row);
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static TrainingTable table(List<float[]> rows) {
+    int features = rows.get(0).length - 1;
+    float[][] columns = new float[features][rows.size()];
+    float[] labels = new float[rows.size()];
+    List<String> names = new ArrayList<>();
+    for (int f = 0; f < features; f++) {
+      names.add("f" + f);
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      labels[i] = rows.get(i)[0];
+      for (int f = 0; f < features; f++) {
+        columns[f][i] = rows.get(i)[f + 1];
+      }
+    }
+    return new TrainingTable("label", names, columns, labels, null);
+  }
+
+  private static int[] range(int from, int to) {
+    int[] out = new int[to - from];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = from + i;
+    }
+    return out;
+  }
+
+  static byte[] tarGz(String name, byte[] bytes) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
+      TarArchiveEntry e = new TarArchiveEntry(name);
+      e.setSize(bytes.length);
+      tar.putArchiveEntry(e);
+      tar.write(bytes);
+      tar.closeArchiveEntry();
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    jobs.shutdownNow();
+  }
+}

@@ -1,0 +1,156 @@
+package dev.pier.training.sagemaker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.statemachines.AslDefinition;
+import dev.pier.statemachines.LocalStateMachineRunner;
+import dev.pier.statemachines.StatesError;
+import dev.pier.statemachines.TaskHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.AlgorithmSpecification;
+import software.amazon.awssdk.services.sagemaker.model.Channel;
+import software.amazon.awssdk.services.sagemaker.model.CheckpointConfig;
+import software.amazon.awssdk.services.sagemaker.model.CreateTrainingJobRequest;
+import software.amazon.awssdk.services.sagemaker.model.DescribeTrainingJobResponse;
+import software.amazon.awssdk.services.sagemaker.model.MetricDefinition;
+import software.amazon.awssdk.services.sagemaker.model.OutputDataConfig;
+import software.amazon.awssdk.services.sagemaker.model.ResourceConfig;
+import software.amazon.awssdk.services.sagemaker.model.S3DataSource;
+import software.amazon.awssdk.services.sagemaker.model.StoppingCondition;
+import software.amazon.awssdk.services.sagemaker.model.Tag;
+import software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus;
+
+/**
+ * Step Functions' service integrations the training workflow uses in AWS, as the local runner's task handlers for the
+ * tests: {@code sagemaker:createTrainingJob.sync} (CreateTrainingJob with the real SDK, then DescribeTrainingJob until
+ * the job ends; the task's output is the description, a failed or stopped job fails the task with
+ * {@code States.TaskFailed} and the description as its cause) and {@code states:startExecution.sync:2} (the child
+ * state machine run to its end on a local runner; its output parsed, a failed child failing the task with the child's
+ * error and cause).
+ */
+final class SyncIntegrations {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SyncIntegrations() {}
+
+  static TaskHandler createTrainingJobSync(SageMakerClient sagemaker) {
+    return (p, context) -> {
+      sagemaker.createTrainingJob(request(p));
+      String name = p.path("TrainingJobName").asText();
+      while (true) {
+        DescribeTrainingJobResponse d = sagemaker.describeTrainingJob(b -> b.trainingJobName(name));
+        if (d.trainingJobStatus() == TrainingJobStatus.IN_PROGRESS
+            || d.trainingJobStatus() == TrainingJobStatus.STOPPING) {
+          Thread.sleep(20);
+          continue;
+        }
+        ObjectNode out = description(d);
+        if (d.trainingJobStatus() != TrainingJobStatus.COMPLETED) {
+          throw new StatesError("States.TaskFailed", JSON.writeValueAsString(out));
+        }
+        return out;
+      }
+    };
+  }
+
+  static TaskHandler startExecutionSync(Map<String, AslDefinition> machines, LocalStateMachineRunner children) {
+    return (p, context) -> {
+      String arn = p.path("StateMachineArn").asText();
+      AslDefinition child = machines.get(arn);
+      if (child == null) {
+        throw new StatesError("StepFunctions.StateMachineDoesNotExistException", "no state machine " + arn);
+      }
+      var result = children.run(child, p.path("Input"), context.executionName() + "-" + context.stateName());
+      if (result.status() != LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED) {
+        ObjectNode cause = JSON.createObjectNode().put("status", result.status().name())
+            .put("error", result.error()).put("cause", result.cause());
+        throw new StatesError("States.TaskFailed", JSON.writeValueAsString(cause));
+      }
+      ObjectNode out = JSON.createObjectNode().put("Status", "SUCCEEDED").put("StateMachineArn", arn);
+      out.set("Output", result.output());
+      return out;
+    };
+  }
+
+  /** The task's parameters (CreateTrainingJob's JSON) as the SDK's request. */
+  static CreateTrainingJobRequest request(JsonNode p) {
+    JsonNode alg = p.path("AlgorithmSpecification");
+    List<MetricDefinition> metrics = new ArrayList<>();
+    alg.path("MetricDefinitions").forEach(m -> metrics.add(MetricDefinition.builder()
+        .name(m.path("Name").asText()).regex(m.path("Regex").asText()).build()));
+    Map<String, String> hyper = new LinkedHashMap<>();
+    p.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(),
+        e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
+    List<Channel> channels = new ArrayList<>();
+    for (JsonNode c : p.path("InputDataConfig")) {
+      JsonNode s = c.path("DataSource").path("S3DataSource");
+      channels.add(Channel.builder().channelName(c.path("ChannelName").asText())
+          .contentType(c.path("ContentType").asText(null)).compressionType(c.path("CompressionType").asText(null))
+          .dataSource(d -> d.s3DataSource(S3DataSource.builder().s3DataType(s.path("S3DataType").asText())
+              .s3Uri(s.path("S3Uri").asText()).s3DataDistributionType(s.path("S3DataDistributionType").asText())
+              .build()))
+          .build());
+    }
+    JsonNode rc = p.path("ResourceConfig");
+    JsonNode sc = p.path("StoppingCondition");
+    var b = CreateTrainingJobRequest.builder()
+        .trainingJobName(p.path("TrainingJobName").asText())
+        .roleArn(p.path("RoleArn").asText())
+        .algorithmSpecification(AlgorithmSpecification.builder().trainingImage(alg.path("TrainingImage").asText())
+            .trainingInputMode(alg.path("TrainingInputMode").asText()).metricDefinitions(metrics).build())
+        .hyperParameters(hyper)
+        .inputDataConfig(channels)
+        .outputDataConfig(OutputDataConfig.builder().s3OutputPath(p.path("OutputDataConfig").path("S3OutputPath")
+            .asText()).kmsKeyId(p.path("OutputDataConfig").path("KmsKeyId").asText(null)).build())
+        .resourceConfig(ResourceConfig.builder().instanceType(rc.path("InstanceType").asText())
+            .instanceCount(rc.path("InstanceCount").asInt()).volumeSizeInGB(rc.path("VolumeSizeInGB").asInt())
+            .volumeKmsKeyId(rc.path("VolumeKmsKeyId").asText(null)).build())
+        .stoppingCondition(StoppingCondition.builder().maxRuntimeInSeconds(sc.path("MaxRuntimeInSeconds").asInt())
+            .maxWaitTimeInSeconds(sc.has("MaxWaitTimeInSeconds") ? sc.path("MaxWaitTimeInSeconds").asInt() : null)
+            .build())
+        .enableInterContainerTrafficEncryption(p.path("EnableInterContainerTrafficEncryption").asBoolean(false))
+        .enableNetworkIsolation(p.path("EnableNetworkIsolation").asBoolean(false));
+    if (p.has("EnableManagedSpotTraining")) {
+      b.enableManagedSpotTraining(p.path("EnableManagedSpotTraining").asBoolean());
+    }
+    if (p.has("CheckpointConfig")) {
+      b.checkpointConfig(CheckpointConfig.builder().s3Uri(p.path("CheckpointConfig").path("S3Uri").asText())
+          .localPath(p.path("CheckpointConfig").path("LocalPath").asText(null)).build());
+    }
+    List<Tag> tags = new ArrayList<>();
+    p.path("Tags").forEach(t -> tags.add(Tag.builder().key(t.path("Key").asText()).value(t.path("Value").asText())
+        .build()));
+    if (!tags.isEmpty()) {
+      b.tags(tags);
+    }
+    return b.build();
+  }
+
+  /** DescribeTrainingJob's answer in its JSON names, the fields the workflow reads. */
+  static ObjectNode description(DescribeTrainingJobResponse d) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("TrainingJobName", d.trainingJobName());
+    out.put("TrainingJobStatus", d.trainingJobStatusAsString());
+    if (d.failureReason() != null) {
+      out.put("FailureReason", d.failureReason());
+    }
+    var metrics = out.putArray("FinalMetricDataList");
+    d.finalMetricDataList().forEach(m -> metrics.addObject().put("MetricName", m.metricName())
+        .put("Value", m.value()).put("Timestamp", String.valueOf(m.timestamp())));
+    if (d.modelArtifacts() != null) {
+      out.putObject("ModelArtifacts").put("S3ModelArtifacts", d.modelArtifacts().s3ModelArtifacts());
+    }
+    if (d.trainingTimeInSeconds() != null) {
+      out.put("TrainingTimeInSeconds", d.trainingTimeInSeconds());
+    }
+    if (d.billableTimeInSeconds() != null) {
+      out.put("BillableTimeInSeconds", d.billableTimeInSeconds());
+    }
+    return out;
+  }
+}
