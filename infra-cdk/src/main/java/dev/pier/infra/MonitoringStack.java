@@ -59,7 +59,7 @@ public final class MonitoringStack extends Stack {
   public static final String NAMESPACE = "Pier/Monitoring";
   /** A monitor catches up on at most 24 windows in one task; a run takes seconds (1 M rows from sketches: ≤ 5 s). */
   static final int WORKER_TIMEOUT_MINUTES = 15;
-  /** The DynamoDB attribute whose time expires captured-request index entries ({@code CaptureIndex.TTL}). */
+  /** The DynamoDB attribute whose time expires pending-feedback entries ({@code FeedbackStore.TTL}). */
   static final String TTL_ATTRIBUTE = "expiresAt";
 
   private final PierConfig config;
@@ -279,8 +279,8 @@ public final class MonitoringStack extends Stack {
   }
 
   /**
-   * The api functions serve monitoring too: the data plane (and the workers that score) capture predictions, profile
-   * each stored batch and index its request ids; the control plane answers {@code /api/v1/monitors}, feedback and
+   * The api functions serve monitoring too: the data plane (and the workers that score) capture predictions and profile
+   * each stored batch; the control plane answers {@code /api/v1/monitors}, feedback and
    * profiles and runs monitors now. Each gets the monitoring configuration and a policy of this stack.
    */
   public void serve(ApiStack api, WorkersStack workers) {
@@ -300,17 +300,7 @@ public final class MonitoringStack extends Stack {
             .sid("EncryptCaptures")
             .actions(List.of("kms:GenerateDataKey"))
             .resources(List.of(data.outputsKey().getKeyArn()))
-            .build(),
-        PolicyStatement.Builder.create()
-            .sid("IndexCapturedRequests")
-            .actions(List.of("dynamodb:PutItem", "dynamodb:BatchWriteItem"))
-            .resources(List.of(table.getTableArn()))
-            .build(),
-        PolicyStatement.Builder.create()
-            .sid("MonitoringTableKey")
-            .actions(List.of("kms:Encrypt", "kms:GenerateDataKey"))
-            .resources(List.of(data.key().getKeyArn()))
-            .build());
+            .build()); // nothing in the monitoring table: feedback is matched by the runs, not indexed per capture
     Map<String, ApiFunction> capturing = new java.util.LinkedHashMap<>();
     capturing.put("DataPlaneCapture", api.dataPlane());
     capturing.put("AsyncWorkerCapture", workers.asyncWorker());

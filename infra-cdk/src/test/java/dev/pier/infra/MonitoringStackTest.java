@@ -91,7 +91,7 @@ class MonitoringStackTest {
   }
 
   @Test
-  void theApiFunctionsCaptureIndexAndServeMonitoring() {
+  void theApiFunctionsCaptureAndServeMonitoring() {
     Template api = d.template(d.stacks().api());
     api.hasResourceProperties("AWS::Lambda::Function", Map.of(
         "Description", Match.stringLikeRegexp(".*data plane.*"),
@@ -105,7 +105,12 @@ class MonitoringStackTest {
             "PIER_MONITORING_SCHEDULE_INTERVAL", "0s")))));
     monitoring.hasResourceProperties("AWS::IAM::Policy", Map.of(
         "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
-            "Sid", "IndexCapturedRequests", "Action", List.of("dynamodb:PutItem", "dynamodb:BatchWriteItem")))))),
+            "Sid", "WriteCapturesAndProfiles", "Action", "s3:PutObject"))))),
         "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*")))));
+    // capture writes nothing to the monitoring table (feedback is matched by the runs): no DynamoDB for the data plane
+    var dataPlanePolicies = monitoring.findResources("AWS::IAM::Policy", Map.of("Properties", Map.of(
+        "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*"))))));
+    assertThat(dataPlanePolicies).isNotEmpty();
+    assertThat(dataPlanePolicies.toString()).doesNotContain("dynamodb:");
   }
 }

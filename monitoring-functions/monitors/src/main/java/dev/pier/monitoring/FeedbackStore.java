@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
@@ -21,15 +20,17 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Ground truth for captured predictions ({@code POST /api/v1/feedback}), in the monitoring table: one item per
- * request id and row, {@code label#<request id>} / {@code row#<row>}. Labels may arrive days after the prediction;
- * a run joins what has arrived. Sending a label again overwrites it with the same value (idempotent); a different
- * value is a correction and replaces it.
+ * request id and row, {@code label#<request id>} / {@code row#<row>}. Labels may arrive days after the prediction, or
+ * before its capture is written; a run joins what has arrived, by request id and row, to the captured rows of its
+ * window (which it reads from S3 anyway). Sending a label again overwrites it with the same value (idempotent); a
+ * different value is a correction and replaces it.
  *
- * <p>A label whose request id has not been captured ({@link CaptureIndex}) is kept all the same, and also listed as
- * unmatched ({@code unmatched#<request id>} / {@code row#<row>}, in the table's {@code gsi1} under
- * {@code feedback-unmatched}): its prediction may not be captured yet (the writer flushes every few seconds), or never
- * (a version that does not capture, a request not drawn by the sample rate, a mistyped id). {@link #unmatched()}
- * matches those whose capture has arrived since and counts the rest. Thread-safe.
+ * <p>Nothing is indexed per captured request (that cost one DynamoDB write per prediction beside the request
+ * threads). Instead every label received is listed as pending ({@code unmatched#<request id>} / {@code row#<row>}, in
+ * the table's {@code gsi1} under {@code feedback-unmatched}, expiring a feedback window after it arrived) until a run
+ * joins it to its captured row ({@link #joined}); {@link #unmatched()} counts the list: labels no run has joined yet —
+ * their prediction not captured (yet, or ever: a version that does not capture, a request the sample rate did not
+ * draw, a mistyped id), or captured in a window that ran before the label arrived. Thread-safe.
  */
 public final class FeedbackStore implements Monitors.Labels {
   private static final String UNMATCHED = "feedback-unmatched";
@@ -40,33 +41,34 @@ public final class FeedbackStore implements Monitors.Labels {
   private final DynamoDbClient dynamo;
   private final String table;
   private final Clock clock;
-  private final CaptureIndex captured;
+  private final java.time.Duration window;
 
-  /** Labels in {@code table}, matched against the {@link CaptureIndex} in the same table (default window). */
+  /** The table's TTL attribute (epoch seconds) on the list of labels waiting for their join. */
+  public static final String TTL = "expiresAt";
+  /** How long a label waits on the list for a run to join it, by default. */
+  public static final java.time.Duration DEFAULT_FEEDBACK_WINDOW = java.time.Duration.ofDays(30);
+
+  /** Labels in {@code table}, listed as pending for the default window. */
   public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock) {
-    this(dynamo, table, clock, CaptureIndex.DEFAULT_FEEDBACK_WINDOW);
+    this(dynamo, table, clock, DEFAULT_FEEDBACK_WINDOW);
   }
 
   /**
-   * @param window the feedback window: a label is matched with a capture at most this old; a label with no capture
-   *     yet is listed as unmatched for this long (then its entry expires by TTL)
+   * @param window the feedback window: a label no run has joined is listed (counted as unmatched) for this long after
+   *     it arrived, then its list entry expires by TTL (the label itself stays and runs still join it); positive
    */
   public FeedbackStore(DynamoDbClient dynamo, String table, Clock clock, java.time.Duration window) {
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("the feedback window must be positive, got " + window);
+    }
     this.dynamo = dynamo;
     this.table = table;
     this.clock = clock;
-    this.captured = new CaptureIndex(dynamo, table, window, clock);
+    this.window = window;
   }
 
-  /**
-   * What {@link #record} stored: every label; {@code matched} of them are for captured predictions, the other
-   * {@code unmatched} are kept; of those, {@code expired} came after their capture's feedback window (its index
-   * entry expired) and can no longer be matched, the rest are listed until their capture arrives.
-   */
-  public record Recorded(int accepted, int matched, int unmatched, int expired) {
-    public Recorded(int accepted, int matched, int unmatched) {
-      this(accepted, matched, unmatched, 0);
-    }
+  /** What {@link #record} stored: every label (each also listed as pending until a run joins it). */
+  public record Recorded(int accepted) {
   }
 
   /** One label for one row of one request. */
@@ -161,69 +163,82 @@ public final class FeedbackStore implements Monitors.Labels {
     return out;
   }
 
-  /** Stores the labels, and lists those whose prediction is not captured as unmatched. */
+  /**
+   * Stores the labels and lists each as pending until a run joins it; two writes per label, both batched 25 per
+   * {@code BatchWriteItem}. No lookup: whether its prediction was captured is for the runs to find out.
+   */
   public Recorded record(List<Feedback> items) {
     java.time.Instant now = clock.instant();
     String at = now.toString();
-    AttributeValue listedUntil = AttributeValue.fromN(Long.toString(now.plus(captured.window()).getEpochSecond()));
-    CaptureIndex.Lookup lookup = captured.lookup(items.stream().map(Feedback::requestId).toList());
-    Set<String> known = lookup.captured();
-    int expired = 0;
+    AttributeValue listedUntil = AttributeValue.fromN(Long.toString(now.plus(window).getEpochSecond()));
     Map<String, WriteRequest> unique = new LinkedHashMap<>(); // BatchWriteItem refuses two writes of one key
-    Map<String, WriteRequest> unmatched = new LinkedHashMap<>();
-    int matched = 0;
+    Map<String, WriteRequest> pending = new LinkedHashMap<>();
     for (Feedback f : items) {
       Map<String, AttributeValue> item = new HashMap<>(key(f.requestId(), f.row()));
       item.put("label", value(f.label()));
       item.put("received_at", AttributeValue.fromS(at));
       String id = f.requestId() + "\n" + f.row();
       unique.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
-      if (known.contains(f.requestId())) {
-        matched++;
-      } else if (lookup.expired().contains(f.requestId())) {
-        expired++; // after its capture's window: kept, never listed (it cannot be matched any more)
-      } else {
-        unmatched.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(Map.of(
-            "pk", AttributeValue.fromS("unmatched#" + f.requestId()), "sk", AttributeValue.fromS("row#" + f.row()),
-            "gsi1pk", AttributeValue.fromS(UNMATCHED),
-            "gsi1sk", AttributeValue.fromS(at + "#" + f.requestId() + "#" + f.row()),
-            CaptureIndex.TTL, listedUntil)).build()).build());
-      }
+      pending.put(id, WriteRequest.builder().putRequest(PutRequest.builder().item(Map.of(
+          "pk", AttributeValue.fromS("unmatched#" + f.requestId()), "sk", AttributeValue.fromS("row#" + f.row()),
+          "gsi1pk", AttributeValue.fromS(UNMATCHED),
+          "gsi1sk", AttributeValue.fromS(at + "#" + f.requestId() + "#" + f.row()),
+          TTL, listedUntil)).build()).build());
     }
     write(new ArrayList<>(unique.values()));
-    write(new ArrayList<>(unmatched.values()));
-    return new Recorded(items.size(), matched, items.size() - matched, expired);
+    write(new ArrayList<>(pending.values()));
+    return new Recorded(items.size());
+  }
+
+  /** A label's key: the request id and row it is for. */
+  public record LabelKey(String requestId, int row) {
   }
 
   /**
-   * Feedback still unmatched: the listed labels whose prediction has been captured since are matched now (taken off
-   * the list); the rest are counted, except those listed longer than the feedback window (their TTL has passed). Reads
-   * the whole list, which stays short while captures keep up and holds at most a window's unmatched labels.
+   * Takes labels a run has joined to their captured rows off the pending list (deletes, 25 per {@code
+   * BatchWriteItem}; deleting one already taken off is harmless).
+   */
+  public void joined(java.util.Collection<LabelKey> keys) {
+    Map<String, WriteRequest> deletes = new LinkedHashMap<>();
+    for (LabelKey k : keys) {
+      deletes.putIfAbsent(k.requestId() + "\n" + k.row(), WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
+          "pk", AttributeValue.fromS("unmatched#" + k.requestId()), "sk", AttributeValue.fromS("row#" + k.row()))))
+          .build());
+    }
+    write(new ArrayList<>(deletes.values()));
+  }
+
+  /**
+   * Labels no run has joined to a captured prediction yet: the pending list, less entries listed longer than the
+   * feedback window (their TTL has passed; DynamoDB may take two days to delete them). Reads the whole list, which
+   * holds at most a window's labels that no run joined.
    */
   @Override
   public long unmatched() {
-    List<Map<String, AttributeValue>> listed = new ArrayList<>();
+    long now = clock.instant().getEpochSecond();
+    long count = 0;
     for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table).indexName("gsi1")
         .keyConditionExpression("gsi1pk = :p").expressionAttributeValues(Map.of(":p",
             AttributeValue.fromS(UNMATCHED))))) {
       for (Map<String, AttributeValue> item : page.items()) {
-        AttributeValue until = item.get(CaptureIndex.TTL);
-        if (until == null || Long.parseLong(until.n()) > clock.instant().getEpochSecond()) {
-          listed.add(item); // one listed longer than the window without its capture is dropped (TTL deletes it)
+        AttributeValue until = item.get(TTL);
+        if (until == null || Long.parseLong(until.n()) > now) {
+          count++;
         }
       }
     }
-    Set<String> arrived = captured.captured(listed.stream()
-        .map(i -> i.get("pk").s().substring("unmatched#".length())).toList());
-    List<WriteRequest> matchedNow = new ArrayList<>();
-    for (Map<String, AttributeValue> item : listed) {
-      if (arrived.contains(item.get("pk").s().substring("unmatched#".length()))) {
-        matchedNow.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of("pk", item.get("pk"),
-            "sk", item.get("sk")))).build());
+    return count;
+  }
+
+  @Override
+  public void joined(List<CapturedRow> rows, LabelSource labels) {
+    List<LabelKey> keys = new ArrayList<>();
+    for (CapturedRow r : rows) {
+      if (r.requestId() != null && labels.label(r.requestId(), r.row()).isPresent()) {
+        keys.add(new LabelKey(r.requestId(), r.row()));
       }
     }
-    write(matchedNow);
-    return listed.size() - matchedNow.size();
+    joined(keys);
   }
 
   private void write(List<WriteRequest> writes) {

@@ -46,14 +46,14 @@ public final class MonitorStore {
     this.bucket = bucket;
   }
 
-  /** Creates the table with TTL on {@link CaptureIndex#TTL} (captured-request index, unmatched feedback list). */
+  /** Creates the table with TTL on {@link FeedbackStore#TTL} (the list of labels no run has joined yet). */
   public static void createTableIfMissing(DynamoDbClient dynamo, String table) {
-    if (!DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, CaptureIndex.TTL)) {
-      // made before index entries expired: turn TTL on (DynamoDB answers a 400 when it is on already)
+    if (!DynamoTables.createIfMissing(dynamo, table, DynamoTables.SINGLE_TABLE, FeedbackStore.TTL)) {
+      // made before list entries expired: turn TTL on (DynamoDB answers a 400 when it is on already)
       var ttl = dynamo.describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
       if (ttl == null || ttl.attributeName() == null) {
         dynamo.updateTimeToLive(b -> b.tableName(table)
-            .timeToLiveSpecification(t -> t.enabled(true).attributeName(CaptureIndex.TTL)));
+            .timeToLiveSpecification(t -> t.enabled(true).attributeName(FeedbackStore.TTL)));
       }
     }
   }

@@ -267,6 +267,7 @@ public final class Monitors {
       if (monitor.task() != null) {
         long matched = window.stream().filter(r -> r.requestId() != null
             && arrived.label(r.requestId(), r.row()).isPresent()).count();
+        labels.joined(window, arrived); // off the pending list: what "unmatched" counts is what no run has joined
         run = run.withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
       }
     }
@@ -535,12 +536,19 @@ public final class Monitors {
       public long unmatched() {
         return 0;
       }
+
+      @Override
+      public void joined(List<CaptureStore.CapturedRow> rows, LabelSource labels) {
+      }
     };
 
     LabelSource labelsFor(List<CaptureStore.CapturedRow> rows);
 
-    /** Labels received whose prediction is not captured (yet); see {@link FeedbackStore#unmatched()}. */
+    /** Labels received that no run has joined to a captured prediction yet; see {@link FeedbackStore#unmatched()}. */
     long unmatched();
+
+    /** Records that a run joined these labels (those {@code labels} has) to these captured rows. */
+    void joined(List<CaptureStore.CapturedRow> rows, LabelSource labels);
   }
 
   private ReferenceLoader loader() {

@@ -269,32 +269,25 @@ class MonitorsTest {
   }
 
   @Test
-  void feedbackBeforeItsCaptureIsKeptCountedAsUnmatchedAndMatchedWhenTheCaptureArrives() throws Exception {
+  void feedbackBeforeOrAfterItsCaptureIsJoinedByTheRunToItsOwnRowAndWhatNoRunJoinedIsUnmatched() throws Exception {
     String table = "feedback-order";
     MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     // NOW is fixed in the past: a window long enough that the stand-in's TTL sweep never deletes these entries
     java.time.Duration window = java.time.Duration.ofDays(36_500);
     FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock, window);
-    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table, window, clock);
     int version = standIns.register("ordered", 1);
-    List<CapturedPrediction> early = List.of(captured("ordered", version, "early-0", 0, 0.9));
-    captures.write(early);
-    index.written(early);
+    captures.write(List.of(captured("ordered", version, "early-0", 0, 0.9)));
 
+    // labels for a captured request, for one not captured yet (two rows) and for one never captured
     FeedbackStore.Recorded recorded = labels.record(List.of(new FeedbackStore.Feedback("early-0", 0, 1.0),
         new FeedbackStore.Feedback("early-1", 0, 0.0), new FeedbackStore.Feedback("early-1", 1, 1.0),
         new FeedbackStore.Feedback("never-captured", 0, 1.0)));
-    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(4, 1, 3));
-    assertThat(labels.unmatched()).isEqualTo(3);
+    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(4));
+    assertThat(labels.unmatched()).as("no run has joined any yet").isEqualTo(4);
 
-    List<CapturedPrediction> late = List.of(captured("ordered", version, "early-1", 0, 0.2),
-        captured("ordered", version, "early-1", 1, 0.7));
-    captures.write(late);
-    index.written(late);
-    assertThat(labels.unmatched()).as("matched once the capture arrived").isEqualTo(1);
-    assertThat(labels.unmatched()).isEqualTo(1);
-
+    captures.write(List.of(captured("ordered", version, "early-1", 0, 0.2),
+        captured("ordered", version, "early-1", 1, 0.7)));
     Monitors ordered = new Monitors(standIns.store, ModelVersions.of(standIns.registry), captures, profiles, labels,
         clock);
     MonitorDefinition monitor = ordered.create(request("{'model': 'ordered', 'version': " + version + ","
@@ -304,10 +297,25 @@ class MonitorsTest {
     assertThat(run.rows()).isEqualTo(3);
     assertThat(run.feedback()).isEqualTo(new MonitorRun.FeedbackCounts(3, 1));
     assertThat(Monitors.json(run).get("feedback").toString()).isEqualTo("{\"matched\":3,\"unmatched\":1}");
+    // each label on its own row: (0.9, 1), (0.2, 0), (0.7, 1); early-1's rows swapped would give accuracy 1/3
+    var binary = run.performance().binary();
+    assertThat(binary.count()).isEqualTo(3);
+    assertThat(binary.accuracy()).isEqualTo(1.0);
+    assertThat(binary.logLoss()).isCloseTo(-(Math.log(0.9) + Math.log(0.8) + Math.log(0.7)) / 3,
+        org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(labels.unmatched()).as("only the never-captured label is still waiting").isEqualTo(1);
+
+    // a label that arrives after the run over its capture's window waits for the next run over that window
+    labels.record(List.of(new FeedbackStore.Feedback("early-0", 0, 0.0))); // a correction, after the run
+    assertThat(labels.unmatched()).isEqualTo(2);
+    MonitorRun again = ordered.runNow(monitor.id());
+    assertThat(again.feedback()).isEqualTo(new MonitorRun.FeedbackCounts(3, 1));
+    assertThat(again.performance().binary().accuracy()).as("the corrected label joined to early-0's row")
+        .isCloseTo(2 / 3.0, org.assertj.core.data.Offset.offset(1e-12));
   }
 
   @Test
-  void captureIndexEntriesExpireAfterTheFeedbackWindowAndLaterFeedbackIsCountedAsExpired() throws Exception {
+  void labelsNoRunJoinedLeaveTheUnmatchedCountAfterTheFeedbackWindow() throws Exception {
     String table = "feedback-window";
     MonitorStore.createTableIfMissing(clients.dynamoDb(), table);
     var ttl = clients.dynamoDb().describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription();
@@ -316,35 +324,25 @@ class MonitorsTest {
     // the clock two hours ahead: entries it sees expired are still in the future for the stand-in's own TTL sweep
     java.time.Duration window = java.time.Duration.ofHours(1);
     Instant now = Instant.now().plus(java.time.Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    Clock clock = Clock.fixed(now, ZoneOffset.UTC);
-    CaptureIndex index = new CaptureIndex(clients.dynamoDb(), table, window, clock);
-    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, clock, window);
-    int version = standIns.register("windowed", 1);
-    index.written(List.of(capturedAt("windowed", version, "recent", now.minusSeconds(60)),
-        capturedAt("windowed", version, "old", now.minus(window).minusSeconds(1))));
+    FeedbackStore labels = new FeedbackStore(clients.dynamoDb(), table, Clock.fixed(now, ZoneOffset.UTC), window);
+    labels.record(List.of(new FeedbackStore.Feedback("waiting", 0, 1.0), new FeedbackStore.Feedback("waiting", 1,
+        0.0)));
     var item = clients.dynamoDb().getItem(b -> b.tableName(table).key(Map.of(
-        "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("captured#recent"),
-        "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("capture")))).item();
-    assertThat(item.get("expiresAt").n()).as("capture time + window, epoch seconds")
-        .isEqualTo(Long.toString(now.minusSeconds(60).plus(window).getEpochSecond()));
-    assertThat(index.lookup(List.of("recent", "old", "never"))).isEqualTo(
-        new CaptureIndex.Lookup(java.util.Set.of("recent"), java.util.Set.of("old")));
-
-    FeedbackStore.Recorded recorded = labels.record(List.of(new FeedbackStore.Feedback("recent", 0, 1.0),
-        new FeedbackStore.Feedback("old", 0, 0.0), new FeedbackStore.Feedback("never", 0, 1.0)));
-    assertThat(recorded).isEqualTo(new FeedbackStore.Recorded(3, 1, 2, 1));
-    assertThat(labels.unmatched()).as("the expired one is not waiting for a capture").isEqualTo(1);
-    // a window later the label still waiting for its capture has left the list too
+        "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("unmatched#waiting"),
+        "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("row#1")))).item();
+    assertThat(item.get("expiresAt").n()).as("arrival + window, epoch seconds")
+        .isEqualTo(Long.toString(now.plus(window).getEpochSecond()));
+    assertThat(labels.unmatched()).isEqualTo(2);
+    labels.joined(List.of(new FeedbackStore.LabelKey("waiting", 1), new FeedbackStore.LabelKey("elsewhere", 0)));
+    assertThat(labels.unmatched()).as("joined: off the list; an unknown key is harmless").isEqualTo(1);
     FeedbackStore later = new FeedbackStore(clients.dynamoDb(), table,
         Clock.fixed(now.plus(window).plusSeconds(1), ZoneOffset.UTC), window);
-    assertThat(later.unmatched()).isZero();
-    assertThatThrownBy(() -> new CaptureIndex(clients.dynamoDb(), table, java.time.Duration.ZERO, clock))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feedback window must be positive");
-  }
-
-  private static CapturedPrediction capturedAt(String model, int version, String requestId, Instant time) {
-    return new CapturedPrediction(model, version, requestId, 0, time, "oip-rest", Map.of("x[0]", 0.5),
-        Map.of("probability[0]", 0.5, "probability[1]", 0.5), PiiFields.NONE);
+    assertThat(later.unmatched()).as("listed longer than the window").isZero();
+    assertThat(later.labelsFor(List.of(new CaptureStore.CapturedRow("waiting", 0, now, "grpc", Map.of(), Map.of())))
+        .label("waiting", 0)).as("the label itself is kept: runs still join it").contains(1.0);
+    assertThatThrownBy(() -> new FeedbackStore(clients.dynamoDb(), table, Clock.systemUTC(),
+        java.time.Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("feedback window must be positive");
   }
 
   private static CapturedPrediction captured(String model, int version, String requestId, int row, double p) {

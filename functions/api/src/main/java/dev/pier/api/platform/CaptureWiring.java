@@ -27,10 +27,16 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
- * {@link CaptureListener} beans there are (the plain server's monitoring profiles it). Wiring only.
+ * {@link CaptureListener} beans there are (the plain server's monitoring profiles it). The writer thread runs
+ * {@code pier.capture.writer-nice} (default 10; 0: not) nice levels below the request threads (Linux; see
+ * {@link ThreadNice}): under a CPU-bound load capture yields and drops, counted, rather than slow predictions. Wiring
+ * only.
  */
 @Singleton
 public class CaptureWiring {
+  /** A field, not a producer parameter: Quarkus' check of unknown {@code pier.*} properties sees fields. */
+  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "10") int writerNice;
+
   @Produces
   @Singleton
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
@@ -38,6 +44,10 @@ public class CaptureWiring {
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
       @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
+    if (writerNice < 0 || writerNice > 19) {
+      throw new IllegalArgumentException("pier.capture.writer-nice must be between 0 and 19, not " + writerNice);
+    }
+    ThreadNice nice = ThreadNice.of(writerNice);
     if (standIns.isPresent()) {
       try {
         aws.s3().createBucket(b -> b.bucket(bucket));
@@ -60,7 +70,7 @@ public class CaptureWiring {
           Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
         }
       }
-    });
+    }, nice::lowerCurrentThread);
     FunctionCounter.builder("pier.capture.dropped", buffer, CaptureBuffer::dropped)
         .description("captured prediction rows dropped because the capture buffer was full").register(meters);
     FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)

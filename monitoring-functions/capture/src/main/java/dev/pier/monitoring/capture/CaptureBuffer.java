@@ -56,6 +56,17 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
    * @param writer writes one batch (for S3: {@code store::write}); may throw, and then the batch is counted as failed
    */
   public CaptureBuffer(int capacity, int batchSize, Duration flushInterval, Consumer<List<CapturedPrediction>> writer) {
+    this(capacity, batchSize, flushInterval, writer, () -> { });
+  }
+
+  /**
+   * As {@link #CaptureBuffer(int, int, Duration, Consumer)}, with {@code onWriterStart} run first on the background
+   * writer's own thread (and on no other: {@link #flush()} writes on its caller's thread) — the serving app lowers
+   * that thread's scheduling priority there, so under a CPU-bound load capture yields to the request threads and
+   * drops (counted) instead of slowing predictions.
+   */
+  public CaptureBuffer(int capacity, int batchSize, Duration flushInterval, Consumer<List<CapturedPrediction>> writer,
+      Runnable onWriterStart) {
     if (capacity < 1 || batchSize < 1) {
       throw new IllegalArgumentException("capture capacity and batch size must be positive");
     }
@@ -63,7 +74,14 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
     this.writer = writer;
     this.batchSize = batchSize;
     this.flushIntervalNanos = flushInterval.toNanos();
-    this.drainer = Thread.ofPlatform().daemon().name("pier-capture-writer").start(this::drainLoop);
+    this.drainer = Thread.ofPlatform().daemon().name("pier-capture-writer").start(() -> {
+      try {
+        onWriterStart.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "capture: the writer thread's setup failed, writing anyway: " + e);
+      }
+      drainLoop();
+    });
   }
 
   @Override

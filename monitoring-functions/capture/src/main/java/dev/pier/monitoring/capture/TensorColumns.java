@@ -3,7 +3,6 @@ package dev.pier.monitoring.capture;
 import java.lang.reflect.Array;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -53,27 +52,58 @@ public final class TensorColumns {
     }
   }
 
+  /**
+   * Runs on the request thread (capture's share of the request path): the column layout is computed in plain arrays,
+   * and generated names ({@code t[i]}) come from a small cache rather than being concatenated per request.
+   */
   public TensorColumns(List<Tensor> tensors) {
     this.tensors = List.copyOf(tensors);
-    List<String> columnNames = new ArrayList<>();
-    List<int[]> where = new ArrayList<>();
+    int total = 0;
+    int[] widths = new int[this.tensors.size()];
+    for (int t = 0; t < widths.length; t++) {
+      widths[t] = this.tensors.get(t).columns();
+      total += widths[t];
+    }
+    this.names = new String[total];
+    this.tensorOf = new int[total];
+    this.offsetIn = new int[total];
     int rowCount = Integer.MAX_VALUE;
-    for (int t = 0; t < this.tensors.size(); t++) {
+    int k = 0;
+    for (int t = 0; t < widths.length; t++) {
       Tensor tensor = this.tensors.get(t);
-      int columns = tensor.columns();
+      int columns = widths[t];
       rowCount = Math.min(rowCount, columns == 0 ? 0 : Array.getLength(tensor.data()) / columns);
-      for (int c = 0; c < columns; c++) {
-        String column = tensor.shape().length == 1 ? tensor.name()
+      String[] generated = tensor.shape().length == 1 ? null : generatedNames(tensor.name(), columns);
+      for (int c = 0; c < columns; c++, k++) {
+        names[k] = generated == null ? tensor.name()
             : tensor.featureNames() != null && c < tensor.featureNames().size() ? tensor.featureNames().get(c)
-            : CapturedPrediction.column(tensor.name(), c);
-        columnNames.add(column);
-        where.add(new int[] {t, c});
+            : generated[c];
+        tensorOf[k] = t;
+        offsetIn[k] = c;
       }
     }
-    this.names = columnNames.toArray(String[]::new);
-    this.tensorOf = where.stream().mapToInt(w -> w[0]).toArray();
-    this.offsetIn = where.stream().mapToInt(w -> w[1]).toArray();
     this.rows = this.tensors.isEmpty() ? 0 : rowCount;
+  }
+
+  /** Tensor names whose generated column names are kept; beyond it names are made per request (still correct). */
+  private static final int NAME_CACHE_LIMIT = 1_024;
+  private static final java.util.concurrent.ConcurrentHashMap<String, String[]> GENERATED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** {@code name[0]} … {@code name[columns - 1]}, at least; shared, never changed. */
+  private static String[] generatedNames(String tensor, int columns) {
+    String[] cached = GENERATED.get(tensor);
+    if (cached != null && cached.length >= columns) {
+      return cached;
+    }
+    String[] made = new String[columns];
+    for (int c = 0; c < columns; c++) {
+      made[c] = CapturedPrediction.column(tensor, c);
+    }
+    if (columns <= 4_096 && (GENERATED.size() < NAME_CACHE_LIMIT || cached != null)) {
+      GENERATED.merge(tensor, made, (old, mine) -> old.length >= mine.length ? old : mine);
+    }
+    return made;
   }
 
   public int rows() {

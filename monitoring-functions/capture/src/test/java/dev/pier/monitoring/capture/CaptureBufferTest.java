@@ -185,6 +185,49 @@ class CaptureBufferTest {
   }
 
   @Test
+  void theWriterSetupRunsOnceOnTheBackgroundWriterAndNeverOnAFlushingThread() throws Exception {
+    List<String> ranOn = java.util.Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch started = new CountDownLatch(1);
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 10, Duration.ofMillis(50), store::write, () -> {
+      ranOn.add(Thread.currentThread().getName());
+      started.countDown();
+    })) {
+      assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      buffer.offer(row("w", 0, T0, 1.0, "basic"));
+      buffer.flush(); // on this thread
+      buffer.offer(row("w", 1, T0, 2.0, "basic"));
+    }
+    assertThat(ranOn).containsExactly("pier-capture-writer");
+    assertThat(store.read("churn", 3, T0, T0.plusSeconds(3600))).hasSize(2);
+  }
+
+  @Test
+  void everyKindOfValueAndEachRowsOwnTimeRoundTrip() {
+    Map<String, Object> inputs = new java.util.LinkedHashMap<>();
+    inputs.put("d", 0.1);
+    inputs.put("f", 0.25f);
+    inputs.put("l", 9_007_199_254_740_993L);
+    inputs.put("i", -7);
+    inputs.put("s", (short) 3);
+    inputs.put("b", true);
+    inputs.put("n", null);
+    inputs.put("list", List.of(1, 2.5));
+    inputs.put("t", "plain");
+    Instant later = T0.plusMillis(1_234);
+    store.write(List.of(new CapturedPrediction("kinds", 1, "a", 0, T0, "grpc", inputs, Map.of("y", 1.0), null),
+        new CapturedPrediction("kinds", 1, "a", 1, T0, "grpc", inputs, Map.of("y", 2.0), null),
+        new CapturedPrediction("kinds", 1, "b", 0, later, "grpc", inputs, Map.of("y", 3.0), null),
+        new CapturedPrediction("kinds", 1, "c", 0, T0, "grpc", inputs, Map.of("y", 4.0), null)));
+    List<CaptureStore.CapturedRow> back = store.read("kinds", 1, T0, T0.plusSeconds(2));
+    assertThat(back).extracting(CaptureStore.CapturedRow::time).containsExactly(T0, T0, later, T0);
+    assertThat(back).extracting(r -> r.outputs().get("y")).containsExactly(1.0, 2.0, 3.0, 4.0);
+    assertThat(back.get(2).inputs()).containsEntry("d", 0.1).containsEntry("f", 0.25)
+        .containsEntry("l", 9_007_199_254_740_993L).containsEntry("i", -7).containsEntry("s", 3)
+        .containsEntry("b", true).containsEntry("n", null).containsEntry("list", List.of(1, 2.5))
+        .containsEntry("t", "plain");
+  }
+
+  @Test
   void samplingKeepsTheConfiguredShareOfRequestsAndDecidesEachRequestTheSameWay() {
     CaptureSampling tenth = new CaptureSampling(0.1);
     int kept = 0;

@@ -34,11 +34,10 @@ public class FeedbackResource {
   @Inject ReferenceLoader files;
 
   /**
-   * What was stored: every label; {@code unmatched} of them are for request ids not captured (yet), kept and matched
-   * when their capture arrives within the feedback window; {@code expired} of those came after their capture's
-   * window ({@code pier.monitoring.feedback-window}) and are never matched.
+   * What was stored: every label. Whether their predictions were captured is found by the runs, which join labels to
+   * the captured rows of their windows and report {@code feedback: {matched, unmatched}}.
    */
-  public record Accepted(int accepted, int matched, int unmatched, int expired) {
+  public record Accepted(int accepted) {
   }
 
   @Operation(summary = "Send ground truth for captured predictions (inline or an S3 file)")
@@ -64,6 +63,6 @@ public class FeedbackResource {
       items = FeedbackStore.parse(body);
     }
     FeedbackStore.Recorded recorded = feedback.record(items);
-    return new Accepted(recorded.accepted(), recorded.matched(), recorded.unmatched(), recorded.expired());
+    return new Accepted(recorded.accepted());
   }
 }

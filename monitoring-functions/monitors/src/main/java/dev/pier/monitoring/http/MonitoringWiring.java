@@ -2,7 +2,6 @@ package dev.pier.monitoring.http;
 
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.monitoring.CaptureIndex;
 import dev.pier.monitoring.FeedbackStore;
 import dev.pier.monitoring.ModelVersions;
 import dev.pier.monitoring.MonitorRunner;
@@ -52,8 +51,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * (the captures the serving app writes, and their hourly profiles next to them; default {@code pier-captures}),
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
  * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not),
- * {@code pier.monitoring.feedback-window} (how long after its capture a request's feedback is matched, and its
- * captured-request index entry kept; default 30d). In local mode the table and bucket are created when missing.
+ * {@code pier.monitoring.feedback-window} (how long a label no run has joined to its captured prediction is
+ * counted as unmatched; default 30d). In local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -118,17 +117,6 @@ public class MonitoringWiring {
   @Singleton
   CaptureListener profiling(ProfileStore profiles) {
     return profiles::write;
-  }
-
-  /**
-   * Indexes the request ids of each stored batch, so feedback is told matched from unmatched. A listener of its own:
-   * the capture buffer tells each listener, and logs the one that fails, whatever the other did.
-   */
-  @Produces
-  @Singleton
-  CaptureListener indexing(AwsClients aws) {
-    captures(aws); // the table, in local mode
-    return new CaptureIndex(aws.dynamoDb(), table, feedbackWindow, Clock.systemUTC())::written;
   }
 
   @Produces

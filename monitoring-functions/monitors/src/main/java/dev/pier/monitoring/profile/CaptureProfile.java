@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * The profile of captured predictions: one {@link DataProfile} of their input columns and one of their output columns
@@ -50,18 +51,26 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs) {
     return bytes.toByteArray();
   }
 
+  /** Reads what {@link #toBytes()} wrote; its sketches are read in place, so {@code bytes} must not change. */
   public static CaptureProfile fromBytes(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       if (in.readInt() != MAGIC) {
         throw new IllegalArgumentException("not a Pier capture profile (bad magic number)");
       }
-      byte[] inputs = new byte[in.readInt()];
-      in.readFully(inputs);
-      byte[] outputs = new byte[in.readInt()];
-      in.readFully(outputs);
-      return new CaptureProfile(DataProfile.fromBytes(inputs), DataProfile.fromBytes(outputs));
-    } catch (IOException e) {
+      int inputs = in.readInt();
+      checkBlock(inputs, 8, bytes.length);
+      int outputs = ByteBuffer.wrap(bytes, 8 + inputs, 4).getInt();
+      checkBlock(outputs, 12 + inputs, bytes.length);
+      return new CaptureProfile(DataProfile.fromBytes(bytes, 8, inputs),
+          DataProfile.fromBytes(bytes, 12 + inputs, outputs));
+    } catch (IOException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("truncated capture profile: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkBlock(int length, int at, int total) throws java.io.EOFException {
+    if (length < 0 || (long) at + length > total) {
+      throw new java.io.EOFException("a block of " + length + " bytes at " + at + " of " + total);
     }
   }
 }

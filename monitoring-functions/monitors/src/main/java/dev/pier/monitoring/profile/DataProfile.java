@@ -101,8 +101,17 @@ public final class DataProfile {
 
   /** Reads what {@link #toBytes()} wrote; IllegalArgumentException naming the problem for anything else. */
   public static DataProfile fromBytes(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      if (bytes.length < 5 || in.readInt() != MAGIC) {
+    return fromBytes(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Reads what {@link #toBytes()} wrote at {@code bytes[offset, offset + length)}; its columns' sketches are read in
+   * place ({@link ColumnProfile#fromBytes(byte[], int, int)}), so {@code bytes} must not change afterwards.
+   */
+  public static DataProfile fromBytes(byte[] bytes, int offset, int length) {
+    ByteCursor cursor = new ByteCursor(bytes, offset, length);
+    try (DataInputStream in = new DataInputStream(cursor)) {
+      if (length < 5 || in.readInt() != MAGIC) {
         throw new IllegalArgumentException("not a Pier data profile (bad magic number)");
       }
       byte format = in.readByte();
@@ -115,9 +124,12 @@ public final class DataProfile {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         String name = in.readUTF();
-        byte[] column = new byte[in.readInt()];
-        in.readFully(column);
-        profile.columns.put(name, ColumnProfile.fromBytes(column));
+        int size = in.readInt();
+        if (size < 0 || size > cursor.available()) {
+          throw new java.io.EOFException("column " + name + " of " + size + " bytes, " + cursor.available() + " left");
+        }
+        profile.columns.put(name, ColumnProfile.fromBytes(bytes, cursor.position(), size));
+        cursor.skip(size);
       }
       return profile;
     } catch (IOException e) {

@@ -59,11 +59,9 @@ public final class ProfileStore {
 
   /** Profiles rows, one object per (model, version, hour) among them. */
   public void write(List<CapturedPrediction> rows) {
-    Map<String, CaptureProfile> byHour = new TreeMap<>();
-    for (CapturedPrediction row : rows) {
-      byHour.computeIfAbsent(hourPrefix(row.model(), row.version(), row.time()), k -> new CaptureProfile()).add(row);
-    }
-    byHour.forEach((prefix, profile) -> {
+    CaptureStore.byHour(PREFIX, rows).forEach((prefix, hour) -> {
+      CaptureProfile profile = new CaptureProfile();
+      hour.forEach(profile::add);
       String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
       S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
           RequestBody.fromBytes(profile.toBytes()));

@@ -24,6 +24,20 @@ public final class MonitoringBench {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("merge")) { // the merge alone, e.g. under JFR: merge [rounds]
+      int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+      byte[][] hours = new byte[1_000][];
+      for (int h = 0; h < hours.length; h++) {
+        hours[h] = profile(200, 100, 100 + h, 0).toBytes();
+      }
+      for (int round = 0; round < rounds; round++) {
+        long m0 = System.nanoTime();
+        DataProfile merged = merge(hours);
+        System.out.printf("merge: 1,000 hourly profiles x 100 columns (from bytes) in %.2f s; %,d rows%n",
+            (System.nanoTime() - m0) / 1e9, merged.rows());
+      }
+      return;
+    }
     int columns = 100;
     // warm up the JIT on a small workload first
     profile(20_000, columns, 1, 0);

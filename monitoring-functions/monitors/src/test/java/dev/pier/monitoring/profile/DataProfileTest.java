@@ -134,6 +134,29 @@ class DataProfileTest {
   }
 
   @Test
+  void readingInPlaceLeavesTheBytesAsTheyWereWhateverIsDoneToTheProfileAfterwards() {
+    // sketches are wrapped where they lie in the bytes read (no copies): a write must never reach those bytes
+    byte[] hour = profile(rows(11, 200)).toBytes();
+    byte[] copy = hour.clone();
+    DataProfile merged = new DataProfile();
+    for (int i = 0; i < 3; i++) {
+      merged.merge(DataProfile.fromBytes(hour));
+    }
+    DataProfile read = DataProfile.fromBytes(hour);
+    rows(12, 500).forEach(read::update);
+    read.merge(DataProfile.fromBytes(hour));
+    assertThat(hour).isEqualTo(copy);
+    assertThat(merged.rows()).isEqualTo(600);
+    assertThat(merged.column("income").count()).isEqualTo(3 * DataProfile.fromBytes(hour).column("income").count());
+    // a profile in the middle of a larger array (a capture profile's inputs and outputs) reads the same
+    byte[] padded = new byte[hour.length + 10];
+    System.arraycopy(hour, 0, padded, 7, hour.length);
+    assertThat(DataProfile.fromBytes(padded, 7, hour.length).toBytes()).isEqualTo(hour);
+    assertThatThrownBy(() -> DataProfile.fromBytes(padded, 7, hour.length - 20))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated data profile");
+  }
+
+  @Test
   void bytesThatAreNoProfileAreRejectedWithTheReason() {
     assertThatThrownBy(() -> DataProfile.fromBytes("hello".getBytes()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a Pier data profile");
