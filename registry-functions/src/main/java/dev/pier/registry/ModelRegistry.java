@@ -134,6 +134,12 @@ public final class ModelRegistry {
     return versions.registerReference(model, request, statusMessage, actor);
   }
 
+  /** See {@link Versions#registerReference(String, NewVersion, String, String, boolean)}. */
+  public ModelVersion registerReference(String model, NewVersion request, String statusMessage, String actor,
+      boolean existingModel) {
+    return versions.registerReference(model, request, statusMessage, actor, existingModel);
+  }
+
   public RegisteredModel model(String model) {
     return models.model(model);
   }

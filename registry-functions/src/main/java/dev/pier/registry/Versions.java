@@ -150,7 +150,7 @@ public final class Versions {
       }
     }
     try (ArtifactStore.Held held = artifacts.putHeld(artifact, artifactSha)) { // no sweep until the version is written
-      return create(model, request, held.stored(), null, idempotencyKey, requestHash, actor);
+      return create(model, request, held.stored(), null, idempotencyKey, requestHash, actor, false);
     }
   }
 
@@ -160,8 +160,18 @@ public final class Versions {
    * S3 are made so.
    */
   public ModelVersion registerReference(String model, NewVersion request, String statusMessage, String actor) {
+    return registerReference(model, request, statusMessage, actor, false);
+  }
+
+  /**
+   * As {@link #registerReference(String, NewVersion, String, String)}; with {@code existingModel} a model that does
+   * not exist is a 404 rather than created (MLflow's create, whose registered model must exist), told by the same
+   * read the version number comes from (no read of its own).
+   */
+  public ModelVersion registerReference(String model, NewVersion request, String statusMessage, String actor,
+      boolean existingModel) {
     Names.checkModel(model);
-    return create(model, request, null, statusMessage, null, null, actor);
+    return create(model, request, null, statusMessage, null, null, actor, existingModel);
   }
 
   /** The requested placement, with its endpoint named ({@link #nameEndpointsWith}) when it is on one and names none. */
@@ -171,9 +181,12 @@ public final class Versions {
   }
 
   private ModelVersion create(String model, NewVersion request, ArtifactStore.StoredArtifact stored,
-      String statusMessage, String idempotencyKey, String requestHash, String actor) {
+      String statusMessage, String idempotencyKey, String requestHash, String actor, boolean existingModel) {
     for (int attempt = 1; ; attempt++) {
       Map<String, AttributeValue> current = store.get(RegistryItems.modelKey(model));
+      if (current == null && existingModel) {
+        throw PierException.notFound("model '" + model + "' not found");
+      }
       int previous = current == null ? 0 : Integer.parseInt(current.get("latestVersion").n());
       int next = previous + 1;
       Instant now = Instant.now();

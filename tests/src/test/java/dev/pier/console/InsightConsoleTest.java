@@ -11,6 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -182,12 +185,79 @@ class InsightConsoleTest extends ConsoleBrowserTest {
     find("compare-" + data.trainingJobId).click();
     clickAndWait(find("compare-button"));
     assertThat(browser.getCurrentUrl()).endsWith("/console/training?compare=" + data.trainingJobId);
-    // the job's parent run, its three trials and the refit
+    // the job's parent run, its three trials and the refit, named by their MLflow experiment
+    String jobExperiment = data.get("/api/2.0/mlflow/experiments/get?experiment_id="
+        + job.get("mlflow_experiment").asText()).get("experiment").get("name").asText();
     assertThat(rows("compare-runs-table")).hasSize(5)
-        .allSatisfy(r -> assertThat(r.getText()).startsWith(job.get("mlflow_experiment").asText() + " con2-churn"));
+        .allSatisfy(r -> assertThat(r.getText()).startsWith(jobExperiment + " con2-churn"));
     assertThat(rows("compare-jobs-table").get(0).getText()).contains(data.trainingJobId,
         four(job.get("refit").get("holdout_score").asDouble()));
+
+    // a run of another MLflow experiment (a notebook's, logged through MLflow's tracking API) joins the comparison
+    String notebook = unique("con5-notebook");
+    String experimentId = data.send("POST", "/api/2.0/mlflow/experiments/create", "{\"name\":\"" + notebook + "\"}", 200)
+        .get("experiment_id").asText();
+    String runId = data.send("POST", "/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"" + experimentId
+        + "\",\"run_name\":\"by-hand\",\"start_time\":" + System.currentTimeMillis() + "}", 200)
+        .get("run").get("info").get("run_id").asText();
+    data.send("POST", "/api/2.0/mlflow/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"params\":[{\"key\":\"eta\","
+        + "\"value\":\"0.3\"}],\"metrics\":[{\"key\":\"cv_auc\",\"value\":0.8125,\"timestamp\":1,\"step\":0}]}", 200);
+    data.send("POST", "/api/2.0/mlflow/runs/update", "{\"run_id\":\"" + runId + "\",\"status\":\"FINISHED\"}", 200);
+    find("add-experiment").sendKeys("no-such-experiment-con5", Keys.ENTER);
+    JsonNode missing = JSON.readTree(data.call("GET",
+        "/api/2.0/mlflow/experiments/get-by-name?experiment_name=no-such-experiment-con5", null).body());
+    assertThat(find("add-experiment-form").findElement(testId("error")).getText())
+        .isEqualTo(missing.get("message").asText());
+    find("add-experiment").clear();
+    int before = renders();
+    find("add-experiment").sendKeys(notebook, Keys.ENTER);
+    waitRendered(before);
+    assertThat(browser.getCurrentUrl()).endsWith("/console/training?compare=" + data.trainingJobId + "&experiments="
+        + experimentId);
+    assertThat(find("compared-experiments").getText()).contains(jobExperiment, notebook + " (" + experimentId + ")");
+    assertThat(rows("compare-runs-table")).hasSize(6);
+    assertThat(rows("compare-runs-table")).extracting(WebElement::getText)
+        .filteredOn(r -> r.startsWith(notebook + " by-hand FINISHED")).singleElement()
+        .satisfies(r -> assertThat(r).contains("0.3", "0.8125"));
     screenshot("training-compare");
+    reload();
+    assertThat(rows("compare-runs-table")).hasSize(6);
+  }
+
+  @Test
+  void everyViewFitsA1280PixelAndAPhoneWidthScreen() throws Exception {
+    List<String> pages = List.of("/console/models", "/console/models/" + InsightData.MONITORED,
+        "/console/models/" + InsightData.MONITORED + "/versions/1", "/console/deployments",
+        "/console/deployments/" + InsightData.MONITORED, "/console/playground/" + InsightData.MONITORED + "/1",
+        "/console/batch", "/console/features", "/console/features/" + InsightData.VIEW, "/console/monitoring",
+        "/console/monitoring/" + InsightData.MONITORED + "/1", "/console/experiments",
+        "/console/experiments/" + data.experimentId, "/console/training", "/console/training/" + data.trainingJobId,
+        "/console/training?compare=" + data.trainingJobId, "/console/latency",
+        "/console/latency/" + InsightData.MONITORED + "/1");
+    for (Dimension size : List.of(new Dimension(1280, 900), new Dimension(390, 844))) {
+      browser.manage().window().setSize(size);
+      for (String page : pages) {
+        open(page);
+        String at = page + " at " + size.getWidth() + " px";
+        assertThat(all("error")).as(at + ": " + all("error").stream().map(WebElement::getText).toList()).isEmpty();
+        assertThat(all("notfound")).as(at).isEmpty();
+        assertThat(scrollsSideways()).as(at + " scrolls sideways").isFalse();
+        // nothing reaches past the window's right edge but inside a scrolling table or code block
+        Object past = ((JavascriptExecutor) browser).executeScript("""
+            const w = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('header *, main *')].filter((e) => {
+              const r = e.getBoundingClientRect();
+              // a chart's clipped parts (a scrolling legend's hidden items) are not drawn past the edge, and an SVG
+              // group's box is its children's, clipped ones included: shapes and text are checked themselves
+              return r.width > 0 && r.right > w + 1 && !e.closest('.table-wrap, pre, svg [clip-path]')
+                && !(e instanceof SVGGElement);
+            }).slice(0, 5).map((e) => e.tagName + ' in ' + e.closest('[data-testid]')?.dataset.testid
+              + ' right=' + Math.round(e.getBoundingClientRect().right));
+            """);
+        assertThat((List<?>) past).as(at + ": elements past the right edge").isEmpty();
+      }
+      screenshot("layout-latency-" + size.getWidth());
+    }
   }
 
   @Test
@@ -214,7 +284,9 @@ class InsightConsoleTest extends ConsoleBrowserTest {
   void deepLinksToMissingThingsAreNotFound() throws Exception {
     for (String path : List.of("/console/features/no_such_view", "/console/monitoring/" + InsightData.MONITORED + "/99",
         "/console/experiments/exp-does-not-exist", "/console/training/tj-does-not-exist",
-        "/console/latency/no-such-model/1")) {
+        "/console/latency/no-such-model/1", "/console/deployments/no-such-model",
+        "/console/playground/no-such-model/1", "/console/playground/" + InsightData.MONITORED + "/99",
+        "/console/training?compare=tj-does-not-exist", "/console/training?experiments=999999")) {
       open(path);
       assertThat(find("notfound").getText()).as(path).isEqualTo("Not found");
     }

@@ -42,7 +42,7 @@ public final class PierUp {
     pb.environment().put("PIER_NO_BUILD", "1");
     pb.environment().putAll(env);
     Process server = pb.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos(); // a loaded machine starts slowly
     while (System.nanoTime() < deadline) {
       if (!server.isAlive()) {
         throw new AssertionError("./pier up exited with " + server.exitValue() + ":\n" + Files.readString(log));
@@ -57,6 +57,6 @@ public final class PierUp {
       Thread.sleep(100);
     }
     server.destroyForcibly();
-    throw new AssertionError("not ready within 90 s:\n" + Files.readString(log));
+    throw new AssertionError("not ready within 180 s:\n" + Files.readString(log));
   }
 }

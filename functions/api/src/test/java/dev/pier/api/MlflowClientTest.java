@@ -204,6 +204,15 @@ class MlflowClientTest {
         .body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"));
     given().get("/api/2.0/mlflow/runs/get?run_id=nope").then().statusCode(404)
         .body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"));
+    // a version of a registered model that does not exist: 404, by reference or from S3, and no model is made
+    String missing = fresh("mlflow-missing");
+    for (String source : new String[] {"file:///tmp/model", "dbfs:/x", "s3://pier-batch/no/such/model.onnx"}) {
+      given().contentType(ContentType.JSON).body("{\"name\":\"" + missing + "\",\"source\":\"" + source + "\"}")
+          .post("/api/2.0/mlflow/model-versions/create").then().statusCode(404)
+          .body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"))
+          .body("message", equalTo("model '" + missing + "' not found"));
+    }
+    given().get("/api/2.0/mlflow/registered-models/get?name=" + missing).then().statusCode(404);
     given().contentType(ContentType.JSON).body("{}").post("/api/2.0/mlflow/experiments/create")
         .then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
   }

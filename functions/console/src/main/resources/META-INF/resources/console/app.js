@@ -1,6 +1,6 @@
 // The console's shell: routes (History API under /console/), navigation, sign-in, and error pages.
 import { api, ApiError, credential, loadConfig, getConfig } from './api.js';
-import { ui, h, fill } from './ui.js';
+import { ui, h, fill, refocus } from './ui.js';
 
 /** [pattern, view module, area]; {name} captures one path segment. Views are loaded on first use. */
 const ROUTES = [
@@ -44,7 +44,11 @@ export function match(pathname) {
 const main = () => document.getElementById('main');
 let generation = 0;
 
+/** Whether the next page drawn is another page than the one the focus is on (its heading takes the focus then). */
+let moved = false;
+
 export function navigate(path, { replace = false } = {}) {
+  moved = new URL(path, location.href).pathname !== location.pathname;
   if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
   return render();
 }
@@ -59,6 +63,7 @@ async function render() {
     if (found && a.dataset.area === found.route.area) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   showWho();
+  const focused = main().contains(document.activeElement) ? document.activeElement.dataset?.testid : undefined;
   const root = h('div', { class: 'view', testid: found ? `view-${found.route.view}` : 'view-notfound' },
     h('p', { class: 'muted', testid: 'loading' }, 'Loading…'));
   fill(main(), root);
@@ -88,6 +93,15 @@ async function render() {
     document.body.dataset.render = String(mine); // tests wait for a render newer than the one they saw
     const title = root.querySelector('h1');
     document.title = title ? `${title.textContent} · Pier` : 'Pier console';
+    // keyboard and screen-reader users land on the new page's heading, not back at the top of the document
+    if (moved && !root.contains(document.activeElement)) {
+      const target = title || main();
+      if (target !== main()) target.tabIndex = -1;
+      target.focus({ preventScroll: true });
+    } else if (!moved && focused && !root.contains(document.activeElement)) {
+      refocus(root, focused); // the same page asked again (a search, a filter): the focus stays where it was
+    }
+    moved = false;
   }
 }
 
@@ -159,10 +173,12 @@ document.addEventListener('click', (e) => {
   if (!a || a.target || a.hasAttribute('download')) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || !url.pathname.startsWith('/console/') || /\.\w+$/.test(url.pathname)) return;
+  // a link within this page (the skip link, #errors): the browser scrolls to its target and focuses it
+  if (url.hash && url.pathname + url.search === location.pathname + location.search) return;
   e.preventDefault();
   if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search + url.hash);
 });
-window.addEventListener('popstate', () => render());
+window.addEventListener('popstate', () => { moved = true; render(); });
 
 (async () => {
   const config = await loadConfig();

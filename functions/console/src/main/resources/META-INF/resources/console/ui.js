@@ -24,11 +24,25 @@ function append(el, children) {
   }
 }
 
-/** Empties `root` and fills it with `children`. */
+/**
+ * Empties `root` and fills it with `children`. A control inside `root` that had the keyboard focus (a sort header,
+ * a pager button) hands it to its namesake in the new content (same data-testid; an enabled one of the same group
+ * when it is now disabled), so redrawing a table does not throw a keyboard user back to the top of the page.
+ */
 export function fill(root, ...children) {
+  const had = root.contains(document.activeElement) ? document.activeElement.dataset?.testid : undefined;
   root.replaceChildren();
   append(root, children);
+  if (had) refocus(root, had);
   return root;
+}
+
+/** Focuses the control named `testid` in `root` (or an enabled one beside it). */
+export function refocus(root, testid) {
+  const same = root.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
+  const el = same && !same.disabled ? same
+    : [...(same?.parentElement?.querySelectorAll('button, a[href], input, select') || [])].find((x) => !x.disabled);
+  el?.focus({ preventScroll: true });
 }
 
 export const link = (href, text, attrs = {}) => h('a', { href, ...attrs }, text);

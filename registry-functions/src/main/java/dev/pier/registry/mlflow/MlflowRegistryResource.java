@@ -282,7 +282,7 @@ public class MlflowRegistryResource {
       }
     }
     Map<String, String> tags = r.keyValues("tags");
-    registry.model(name); // MLflow: the registered model must exist
+    Names.checkModel(name);
     Map<String, Double> metrics = new TreeMap<>();
     Map<String, String> params = new TreeMap<>();
     if (runId != null && !runId.isEmpty()) {
@@ -304,10 +304,14 @@ public class MlflowRegistryResource {
         metrics, params, artifactSignature == null ? Map.of() : Map.of(ArtifactSignature.PROPERTY, artifactSignature)),
         null, new ModelVersion.Provenance(source, runId, null));
     String location = fetchLocation(source, runs);
+    if (location != null) {
+      registry.model(name); // MLflow: the registered model must exist (asked before any bytes are fetched)
+    }
+    // by reference, the model's existence is told by the read the version number comes from (one read, not two)
     ModelVersion v = location != null ? fetchAndRegister(name, request, tags, location)
         : registry.registerReference(name, request.withFramework(hint(tags)), "source '" + source + "' is neither"
             + " in S3 nor in Pier's MLflow artifact store (runs:/<run_id>/<path>, mlflow-artifacts:/<path>), so Pier"
-            + " holds no artifact to serve", caller.principal());
+            + " holds no artifact to serve", caller.principal(), true);
     return MlflowJson.wrap("model_version", MlflowJson.version(v, List.of()));
   }
 
@@ -365,26 +369,26 @@ public class MlflowRegistryResource {
           throw e; // a location callers may not name is refused, not recorded
         }
         return registry.registerReference(name, request.withFramework(hint(tags)), e.getMessage(),
-            caller.principal());
+            caller.principal(), true);
       }
       Framework framework = hint(tags) != null ? hint(tags) : fetched.framework();
       if (framework == null) {
         return registry.registerReference(name, request, "could not tell the framework of '" + fetched.key()
-            + "' from its name; set the tag pier.framework", caller.principal());
+            + "' from its name; set the tag pier.framework", caller.principal(), true);
       }
       NewVersion withFramework = request.withFramework(framework);
       if (!serving.serves(framework)) {
         // bytes fetched in Pier's name are stored only once an engine has opened them as a model of that framework
         return registry.registerReference(name, withFramework, "this build has no " + framework.id() + " engine to"
             + " check '" + fetched.key() + "', so Pier does not store it; register the file itself"
-            + " (POST /api/v1/models/{model}/versions) or use a build with that engine", caller.principal());
+            + " (POST /api/v1/models/{model}/versions) or use a build with that engine", caller.principal(), true);
       }
       try {
         withFramework = withFramework.withSignature(serving.check(framework, fetched.file(),
             fetched.declared()));
       } catch (PierException e) {
         return registry.registerReference(name, withFramework, "the " + framework.id() + " engine could not load '"
-            + fetched.key() + "': " + e.getMessage(), caller.principal());
+            + fetched.key() + "': " + e.getMessage(), caller.principal(), true);
       }
       return registry.register(name, withFramework, fetched.file(), null, caller.principal());
     } finally {

@@ -137,8 +137,9 @@ async function version(root, params, ctx) {
     await ctx.ui.chart(overlay, {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 56, right: 24, top: 36, bottom: 36 },
-      xAxis: { type: 'category', data: bins.map((b) => b.bin), name: column },
+      grid: { left: 56, right: 24, top: 36, bottom: 52 },
+      // the column's name under the axis (at its end it ran past the chart's right edge and was cut off)
+      xAxis: { type: 'category', data: bins.map((b) => b.bin), name: column, nameLocation: 'middle', nameGap: 30 },
       yAxis: { type: 'value', name: 'share of rows' },
       series: [{ name: 'reference', type: 'bar', data: bins.map((b) => b.reference) },
         { name: 'window', type: 'bar', data: bins.map((b) => b.window) }],

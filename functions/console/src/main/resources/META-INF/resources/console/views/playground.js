@@ -8,6 +8,7 @@ export async function render(root, params, ctx) {
   const { ui, api } = ctx;
   const { h } = ui;
   const v = await api.get(`/api/v1/models/${seg(params.model)}/versions/${seg(params.version)}`);
+  if (v.pipeline?.features?.length) return named(root, v, ctx);
   const inputs = v.signature?.inputs || [];
   const fields = inputs.map((t) => field(ui, t));
   const explain = h('input', { type: 'checkbox', name: 'explain', checked: true, testid: 'explain' });
@@ -35,6 +36,56 @@ export async function render(root, params, ctx) {
     h('h1', {}, `Playground: ${v.model} v${v.version}`),
     inputs.length ? form : ui.muted('This version has no signature, so there is no form to build.'),
     answer);
+}
+
+/**
+ * A version with a feature pipeline takes named, raw features (README, Named features): one field per raw feature
+ * the pipeline reads (an expression's names, else the feature's own), text for categorical ones; a field left empty
+ * is left out, so the pipeline's `impute` fills it (or the API says which feature is missing).
+ */
+function named(root, v, { ui, api }) {
+  const { h } = ui;
+  const categorical = (f) => (f.steps || []).some((st) => st.onehot || st.ordinal || st.hash);
+  const raw = new Map();
+  for (const f of v.pipeline.features) {
+    const names = f.expression ? (f.expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) || []) : [f.name];
+    for (const n of names) if (!raw.has(n)) raw.set(n, !f.expression && categorical(f));
+  }
+  const cells = [...raw].map(([name, text]) => [name, text, h('input', { type: text ? 'text' : 'number', step: text ? null : 'any',
+    name, testid: `feature-${name}`, inputmode: text ? null : 'decimal' })]);
+  const answer = h('div', { testid: 'answer', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary', testid: 'predict' }, 'Predict');
+  const form = h('form', { testid: 'playground-form', onsubmit: async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      const instance = {};
+      for (const [name, text, input] of cells) {
+        if (input.value.trim() !== '') instance[name] = text ? input.value : Number(input.value);
+      }
+      const r = await api.post(`/api/v1/models/${seg(v.model)}/predict?version=${v.version}`, { instances: [instance] });
+      const prediction = (r.predictions || [])[0] ?? {};
+      const rows = typeof prediction === 'object' && !Array.isArray(prediction) ? Object.entries(prediction) : [['prediction', prediction]];
+      ui.fill(answer, h('h2', {}, 'Answer'), h('p', { class: 'muted' }, `model_version ${r.model_version ?? '—'}`),
+        ui.table({ testid: 'outputs', rows, rowTestid: ([k]) => `output-${k}`, columns: [
+          { label: 'Output', render: ([k]) => h('code', {}, k) },
+          { label: 'Values', render: ([, x]) => (Array.isArray(x) ? x.map((y) => ui.num(y, 5)).join(', ') : ui.num(x, 5)) },
+        ] }));
+    } catch (err) {
+      ui.error(answer, err);
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  h('fieldset', { class: 'card' }, h('legend', {}, `Named features (the version's feature pipeline, ${v.pipeline.features.length} features)`),
+    h('div', { class: 'form-grid' }, cells.map(([name, text, input]) => h('label', {}, `${name}${text ? ' (text)' : ''}`, input)))),
+  h('div', { class: 'toolbar' }, submit));
+  ui.fill(root,
+    h('div', { class: 'crumbs' }, ui.link('/console/models', 'Models'), ' / ', ui.link(`/console/models/${seg(v.model)}`, v.model), ' / ',
+      ui.link(`/console/models/${seg(v.model)}/versions/${v.version}`, `v${v.version}`), ' / '),
+    h('h1', {}, `Playground: ${v.model} v${v.version}`),
+    ui.muted('Empty fields are left out of the instance: the pipeline imputes them where it says how.'),
+    form, answer);
 }
 
 /** One input tensor: a number field per feature for a [-1, n] (or [n]) numeric input, else a JSON text area. */

@@ -11,7 +11,7 @@ export async function render(root, params, ctx) {
   if (params.job) {
     return job(root, params, ctx);
   }
-  if (params.query?.get('compare')) {
+  if (params.query?.get('compare') || params.query?.get('experiments')) {
     return compare(root, params, ctx);
   }
   return list(root, params, ctx);
@@ -125,16 +125,23 @@ async function job(root, params, ctx) {
 }
 
 /** Runs of one or more jobs' MLflow experiments in one table, paged by the MLflow API's page token. */
+/** `?compare=JOB,JOB` (training jobs) and `&experiments=ID,ID` (any MLflow experiments, a notebook's too). */
 async function compare(root, params, ctx) {
-  const ids = params.query.get('compare').split(',').filter(Boolean);
+  const ids = (params.query.get('compare') || '').split(',').filter(Boolean);
+  const extra = (params.query.get('experiments') || '').split(',').filter(Boolean);
   const jobs = await Promise.all(ids.map((id) => ctx.api.get(`/api/v1/training-jobs/${enc(id)}`)));
-  const experiments = [...new Set(jobs.map((j) => j.mlflow_experiment).filter(Boolean))];
+  const experiments = [...new Set([...jobs.map((j) => j.mlflow_experiment).filter(Boolean), ...extra])];
+  const found = await Promise.all(experiments.map((id) => // an experiment that does not exist: 404, the not-found page
+    ctx.api.get(`/api/2.0/mlflow/experiments/get?experiment_id=${enc(id)}`).then((r) => r.experiment)));
+  const names = new Map(found.map((e) => [e.experiment_id, e.name]));
   root.replaceChildren(); // the shell's 'Loading…'
 
   root.append(h('h1', {}, 'Compare runs'),
-    h('p', {}, 'Jobs: ', ...jobs.flatMap((j, i) => [i ? ', ' : '', link(ctx, `/console/training/${enc(j.id)}`,
-      `${j.name} (${j.id})`)]), ` — MLflow experiments ${experiments.join(', ')}`));
-  root.append(section('Best per job', 'compare-jobs', table({
+    h('p', {}, jobs.length ? 'Jobs: ' : '', ...jobs.flatMap((j, i) => [i ? ', ' : '', link(ctx, `/console/training/${enc(j.id)}`,
+      `${j.name} (${j.id})`)]), `${jobs.length ? ' — ' : ''}MLflow experiments `,
+    h('span', { 'data-testid': 'compared-experiments' }, experiments.map((id) => `${names.get(id) || id} (${id})`).join(', '))));
+  root.append(addExperimentForm(ctx, ids, experiments, extra));
+  if (jobs.length) root.append(section('Best per job', 'compare-jobs', table({
     testid: 'compare-jobs-table',
     columns: ['job', 'name', 'metric', 'best CV', 'holdout', 'best params', 'registered'],
     rows: jobs,
@@ -161,19 +168,43 @@ async function compare(root, params, ctx) {
     next.disabled = !tokens[page + 1];
     prev.onclick = () => load(page - 1).catch((e) => ctx.ui.error(holder, e));
     next.onclick = () => load(page + 1).catch((e) => ctx.ui.error(holder, e));
-    holder.replaceChildren(table({
+    ctx.ui.fill(holder, table({ // ui.fill keeps a pager button focused
       testid: 'compare-runs-table',
       columns: ['experiment', 'run', 'status', ...paramNames, ...metricNames],
       rows: runs,
       cells: (r) => {
         const p = kv(r.data?.params);
         const m = kv(r.data?.metrics);
-        return [r.info.experiment_id, r.info.run_name || r.info.run_id, r.info.status,
+        return [names.get(r.info.experiment_id) || r.info.experiment_id, r.info.run_name || r.info.run_id, r.info.status,
           ...paramNames.map((n) => p[n] ?? ''), ...metricNames.map((n) => fmt(m[n]))];
       },
     }), h('div', { class: 'pager' }, prev, ` page ${page + 1} `, next));
   };
   await load(0);
+}
+
+/** Adds an MLflow experiment, by name, to the comparison (MLflow's own UI compares runs of one experiment only). */
+function addExperimentForm(ctx, ids, experiments, extra) {
+  const input = h('input', { type: 'text', name: 'experiment', required: '', 'aria-label': 'MLflow experiment name',
+    placeholder: 'another MLflow experiment, by name', 'data-testid': 'add-experiment' });
+  const message = h('div', {});
+  const form = h('form', { class: 'toolbar', 'data-testid': 'add-experiment-form' }, input,
+    h('button', { type: 'submit', 'data-testid': 'add-experiment-button' }, 'Add to the comparison'), message);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const r = await ctx.api.get(`/api/2.0/mlflow/experiments/get-by-name?experiment_name=${enc(input.value.trim())}`);
+      const id = r.experiment.experiment_id;
+      if (experiments.includes(id)) return;
+      const q = new URLSearchParams();
+      if (ids.length) q.set('compare', ids.join(','));
+      q.set('experiments', [...extra, id].join(','));
+      await ctx.navigate(`/console/training?${q.toString().replace(/%2C/g, ',')}`);
+    } catch (err) {
+      ctx.ui.error(message, err); // the API's message (an experiment that does not exist: 404 with its name)
+    }
+  });
+  return form;
 }
 
 /** Parallel coordinates: one line per trial across one axis per hyperparameter, the last axis the metric. */
