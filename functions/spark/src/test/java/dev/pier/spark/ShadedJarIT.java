@@ -105,9 +105,9 @@ class ShadedJarIT {
         Map.entry("PIER_BIGQUERY_ENDPOINT", bigQuery.restEndpoint()),
         Map.entry("PIER_BIGQUERY_WRITE_ENDPOINT", bigQuery.writeEndpoint()),
         Map.entry("PIER_BIGQUERY_CREDENTIALS", "none"));
-    // the child's class path: the jar, then Spark's own jars (a cluster puts --jars after its own); nothing of this
+    // the child's class path: Spark's own jars, then the jar (a cluster puts --jars after its own); nothing of this
     // build's test or compile class path
-    String classpath = jar.toAbsolutePath() + File.pathSeparator + String.join(File.pathSeparator, cluster);
+    String classpath = String.join(File.pathSeparator, cluster) + File.pathSeparator + jar.toAbsolutePath();
     LocalSparkLauncher spark = new LocalSparkLauncher(table, classpath, env, dir.resolve("logs"), "1g");
     JobLauncher lambda = new JobLauncher() {
       @Override
