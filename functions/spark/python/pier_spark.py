@@ -5,15 +5,16 @@ forwards the call through PySpark's py4j gateway. The connector's jar must be on
 (``spark-submit --jars pier-spark-<version>.jar``, or ``spark.jars``) and the registry configured in the
 executors' environment as for the JVM API (AWS_REGION, PIER_REGISTRY_TABLE, PIER_ARTIFACTS_BUCKET, ...).
 
-    from pier_spark import score
+    from pier_spark import score, read
     scored = score(df, "fraud@production")                # or "fraud/3"
     strict = score(df, "fraud/3", fail_on_error=True)
+    rows = read(spark).model("fraud@production").option("mergeSchema", "true").parquet("s3://bucket/rows/")
 
 Errors the JVM raises before any task runs (an unknown version, a missing column, a type that cannot be
 converted) come back as py4j's Py4JJavaError carrying the connector's message.
 """
 
-__all__ = ["score"]
+__all__ = ["score", "read", "PierReader"]
 
 
 def score(df, reference, *, fail_on_error=False, batch_rows=None, output_prefix=None):
@@ -41,6 +42,92 @@ def score(df, reference, *, fail_on_error=False, batch_rows=None, output_prefix=
         options = options.withOutputPrefix(output_prefix)
     scored = jvm.dev.pier.spark.PierSpark.score(df._jdf, reference, options)
     return _data_frame(scored, session)
+
+
+def read(spark):
+    """``spark.read``, scored: a PierReader over the JVM's dev.pier.spark.PierReader.
+
+    ``read(spark).model("fraud@production").format("json").option("multiLine", "true").load(path)`` reads as
+    ``spark.read`` would and scores what it reads, with the version resolved and the columns checked on the
+    driver before any task runs.
+    """
+    return PierReader(spark, spark._jvm.dev.pier.spark.PierSpark.read(spark._jsparkSession))
+
+
+class PierReader:
+    """Like PySpark's DataFrameReader, plus the version to score with and how; each call returns a new reader.
+    Nothing is read until load(), table() or a format's shortcut (parquet, json, csv)."""
+
+    def __init__(self, spark, jreader):
+        self._spark, self._jreader = spark, jreader
+
+    def _next(self, jreader):
+        return PierReader(self._spark, jreader)
+
+    def model(self, reference):
+        """The version to score with: "model@alias" or "model/N"."""
+        if not isinstance(reference, str) or not reference:
+            raise ValueError("reference must name a version as 'model@alias' or 'model/N'")
+        return self._next(self._jreader.model(reference))
+
+    def fail_on_error(self, fail=True):
+        return self._next(self._jreader.failOnError(bool(fail)))
+
+    def batch_rows(self, rows):
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+            raise ValueError("batch_rows must be a positive integer, not %r" % (rows,))
+        return self._next(self._jreader.batchRows(rows))
+
+    def output_prefix(self, prefix):
+        return self._next(self._jreader.outputPrefix(prefix))
+
+    def format(self, source):
+        return self._next(self._jreader.format(source))
+
+    def option(self, key, value):
+        """A read option; values are passed as strings, as DataFrameReader.option does (True -> "true")."""
+        return self._next(self._jreader.option(key, _option_string(value)))
+
+    def options(self, **options):
+        reader = self
+        for key, value in options.items():
+            reader = reader.option(key, value)
+        return reader
+
+    def schema(self, schema):
+        """The input's schema: a DDL string ("id BIGINT, input ARRAY<FLOAT>") or a pyspark StructType."""
+        if isinstance(schema, str):
+            return self._next(self._jreader.schema(schema))
+        return self._next(self._jreader.schemaJson(schema.json()))
+
+    def load(self, path=None, format=None, **options):
+        reader = self.format(format) if format else self
+        reader = reader.options(**options) if options else reader
+        if path is None:
+            jdf = reader._jreader.load()
+        elif isinstance(path, str):
+            jdf = reader._jreader.load(path)
+        else:
+            jdf = reader._jreader.load(list(path))  # py4j: a Python list is a java.util.List
+        return _data_frame(jdf, self._spark)
+
+    def table(self, name):
+        return _data_frame(self._jreader.table(name), self._spark)
+
+    def parquet(self, *paths):
+        return self.format("parquet").load(paths[0] if len(paths) == 1 else list(paths))
+
+    def json(self, *paths):
+        return self.format("json").load(paths[0] if len(paths) == 1 else list(paths))
+
+    def csv(self, *paths):
+        return self.format("csv").load(paths[0] if len(paths) == 1 else list(paths))
+
+
+def _option_string(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _data_frame(jdf, session):

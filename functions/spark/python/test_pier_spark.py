@@ -68,5 +68,46 @@ class ScoreTest(unittest.TestCase):
         self.assertEqual(log, [])
 
 
+class ReadTest(unittest.TestCase):
+    def session(self):
+        log = []
+        return types.SimpleNamespace(_jvm=Recorder(log, "jvm"), _jsparkSession="JSESSION"), log
+
+    def test_a_reader_forwards_each_call_to_the_jvm_reader_it_returned(self):
+        spark, log = self.session()
+        out = (pier_spark.read(spark).model("fraud@production").batch_rows(256).fail_on_error()
+               .option("mergeSchema", True).options(pathGlobFilter="*.parquet").parquet("s3://b/rows/"))
+        self.assertEqual([(name.split(">")[-1] or name, args) for name, args in log], [
+            ("jvm.dev.pier.spark.PierSpark.read", ("JSESSION",)),
+            (".model", ("fraud@production",)), (".batchRows", (256,)), (".failOnError", (True,)),
+            (".option", ("mergeSchema", "true")), (".option", ("pathGlobFilter", "*.parquet")),
+            (".format", ("parquet",)), (".load", ("s3://b/rows/",))])
+        # each call is made on the reader the previous one returned (readers are immutable on the JVM side)
+        for (previous, _), (name, _) in zip(log[1:], log[2:]):
+            self.assertEqual(name.rsplit(".", 1)[0], "<" + previous + ">")
+        self.assertIsInstance(out, FakeDataFrame)
+        self.assertIs(out.session, spark)
+
+    def test_several_paths_go_as_one_list_and_a_struct_schema_as_its_json(self):
+        spark, log = self.session()
+        struct = types.SimpleNamespace(json=lambda: '{"type":"struct","fields":[]}')
+        pier_spark.read(spark).model("fraud/3").schema(struct).json("a.jsonl", "b.jsonl")
+        pier_spark.read(spark).model("fraud/3").schema("id BIGINT").load(format="csv", header=True)
+        calls = [(name.split(">")[-1] or name, args) for name, args in log]
+        self.assertIn((".schemaJson", ('{"type":"struct","fields":[]}',)), calls)
+        self.assertIn((".load", (["a.jsonl", "b.jsonl"],)), calls)
+        self.assertEqual(calls[-4:], [(".schema", ("id BIGINT",)), (".format", ("csv",)),
+                                      (".option", ("header", "true")), (".load", ())])
+
+    def test_bad_arguments_are_refused_before_the_jvm_reader_is_called(self):
+        spark, log = self.session()
+        reader = pier_spark.read(spark)
+        with self.assertRaisesRegex(ValueError, "reference must name a version"):
+            reader.model("")
+        with self.assertRaisesRegex(ValueError, "batch_rows must be a positive integer, not 0"):
+            reader.batch_rows(0)
+        self.assertEqual([name for name, _ in log], ["jvm.dev.pier.spark.PierSpark.read"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -35,6 +35,14 @@ import org.apache.spark.sql.types.StructType;
 public final class PierSpark {
   private PierSpark() {}
 
+  /**
+   * {@code spark.read}, scored: {@code PierSpark.read(spark).model("fraud@production").parquet(path)} reads as
+   * {@code spark.read()} would and scores what it reads ({@link PierReader}).
+   */
+  public static PierReader read(org.apache.spark.sql.SparkSession spark) {
+    return new PierReader(spark);
+  }
+
   /** With {@link ScoringOptions#fromEnvironment()}. */
   public static Dataset<Row> score(Dataset<Row> df, String version) {
     return score(df, version, ScoringOptions.fromEnvironment());

@@ -196,4 +196,44 @@ class PierSparkTest {
     assertThatThrownBy(() -> PierSpark.score(df, "iris/one", options))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("'iris/one': a version is a positive number");
   }
+
+  @Test
+  void theReaderReadsAsSparkReadWouldAndScoresWhatItReads() throws Exception {
+    Path parquet = dir.resolve("read-parquet");
+    frame(irisRows(50)).write().parquet(parquet.toString());
+    Path json = dir.resolve("read.jsonl");
+    Files.writeString(json, "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n{\"id\":2,\"input\":[1.0]}\n");
+
+    List<Row> read = PierSpark.read(spark).model("iris@production").scoringOptions(options).parquet(parquet.toString())
+        .orderBy("id").collectAsList();
+    List<Row> scored = PierSpark.score(spark.read().parquet(parquet.toString()), "iris@production", options)
+        .orderBy("id").collectAsList();
+    assertThat(read).hasSize(50).isEqualTo(scored);
+
+    // format, options and schema as spark.read takes them; each call leaves the reader it was made on unchanged
+    PierReader base = PierSpark.read(spark).model("iris/1").scoringOptions(options);
+    PierReader jsonReader = base.format("json").schema("id BIGINT, input ARRAY<FLOAT>").outputPrefix("p_");
+    Dataset<Row> fromJson = jsonReader.load(json.toString());
+    assertThat(fromJson.schema().fieldNames()).startsWith("id", "input").contains("pier_error")
+        .anyMatch(n -> n.startsWith("p_"));
+    assertThat(fromJson.schema().apply("input").dataType())
+        .isEqualTo(DataTypes.createArrayType(DataTypes.FloatType, true));
+    assertThat(base.format("json").schemaJson(SCHEMA.json()).load(json.toString()).schema().apply("input")
+        .dataType()).isEqualTo(DataTypes.createArrayType(DataTypes.FloatType, true)); // PySpark's StructType
+    List<Row> rows = fromJson.orderBy("id").collectAsList();
+    assertThat(rows.get(0).<String>getAs("pier_error")).isNull();
+    assertThat(rows.get(1).<String>getAs("pier_error")).isEqualTo("column 'input' has 1 values, input 'input' takes 4");
+    // with no format, Spark's default (Parquet) reads the JSON file, and fails
+    assertThatThrownBy(() -> base.load(json.toString()).collectAsList()).hasStackTraceContaining("Parquet");
+    assertThat(base.failOnError(true).format("json").load(List.of(json.toString())).schema().size())
+        .isEqualTo(fromJson.schema().size());
+
+    // refused before anything is read: no version named, a malformed one, one that does not exist
+    assertThatThrownBy(() -> PierSpark.read(spark).parquet(parquet.toString()))
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("name the version to score with");
+    assertThatThrownBy(() -> PierSpark.read(spark).model("iris/one"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("'iris/one': a version is a positive number");
+    assertThatThrownBy(() -> PierSpark.read(spark).model("iris/9").scoringOptions(options)
+        .parquet(parquet.toString())).hasMessageStartingWith("cannot score with iris/9: ");
+  }
 }
