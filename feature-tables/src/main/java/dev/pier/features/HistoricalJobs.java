@@ -47,7 +47,7 @@ public final class HistoricalJobs {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /** A job as the API shows it. */
-  public record Job(String id, Materialization.State state, List<String> features,
+  public record HistoricalJob(String id, Materialization.State state, List<String> features,
       @JsonProperty("feature_service") String featureService,
       @JsonProperty("entity_source") String entitySource, String output,
       @JsonProperty("full_feature_names") boolean fullFeatureNames, Long rows,
@@ -96,7 +96,7 @@ public final class HistoricalJobs {
    * Checks the request as far as can be without DuckDB (features known, an {@code s3://} entity source, names
    * unambiguous), records the job and starts it; 400 naming what is wrong.
    */
-  public Job start(List<String> features, String featureService, String entitySource, String output,
+  public HistoricalJob start(List<String> features, String featureService, String entitySource, String output,
       boolean fullFeatureNames) {
     if (entitySource == null || !entitySource.startsWith("s3://") || entitySource.endsWith("/")) {
       throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
@@ -137,7 +137,7 @@ public final class HistoricalJobs {
   }
 
   /** The job; 404 naming it when there is none. */
-  public Job get(String id) {
+  public HistoricalJob get(String id) {
     Map<String, AttributeValue> item = item(id);
     if (item == null) {
       throw PierException.notFound("historical retrieval job '" + id + "' does not exist");
@@ -174,7 +174,7 @@ public final class HistoricalJobs {
     try {
       return switch (payload.path("action").asText()) {
         case "historical-retrieve" -> {
-          Job job = get(id);
+          HistoricalJob job = get(id);
           if (job.state() == Materialization.State.RUNNING) {
             HistoricalRetrieval.ParquetResult r = retrieval.retrieveToParquet(job.features(), job.featureService(),
                 job.entitySource(), job.output(), job.fullFeatureNames());
@@ -252,8 +252,8 @@ public final class HistoricalJobs {
     return item == null || item.isEmpty() ? null : item;
   }
 
-  private static Job job(Map<String, AttributeValue> i) {
-    return new Job(i.get("sk").s(), Materialization.State.valueOf(i.get("state").s()),
+  private static HistoricalJob job(Map<String, AttributeValue> i) {
+    return new HistoricalJob(i.get("sk").s(), Materialization.State.valueOf(i.get("state").s()),
         i.containsKey("features") ? i.get("features").l().stream().map(AttributeValue::s).toList() : null,
         i.containsKey("feature_service") ? i.get("feature_service").s() : null, i.get("entity_source").s(),
         i.get("output").s(), Boolean.TRUE.equals(i.get("full_feature_names").bool()),

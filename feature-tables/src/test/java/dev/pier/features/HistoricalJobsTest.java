@@ -129,14 +129,14 @@ class HistoricalJobsTest {
 
   @Test
   void aJobRunByTheWorkerThroughItsStateMachineWritesThePointInTimeJoinToItsOutput() throws Exception {
-    HistoricalJobs.Job job = jobs.start(FEATURES, null, "s3://hist/training/entities.parquet", null, false);
+    HistoricalJobs.HistoricalJob job = jobs.start(FEATURES, null, "s3://hist/training/entities.parquet", null, false);
 
     assertThat(launched).containsExactly(job.id());
     assertThat(job.state()).isEqualTo(Materialization.State.RUNNING);
     assertThat(job.output()).isEqualTo("s3://hist/training/pier-historical/" + job.id() + ".parquet");
     assertThat(execute(job.id()).status()).isEqualTo(LocalStateMachineRunner.ExecutionResult.Status.SUCCEEDED);
 
-    HistoricalJobs.Job done = jobs.get(job.id());
+    HistoricalJobs.HistoricalJob done = jobs.get(job.id());
     assertThat(actions).containsExactly("historical-retrieve");
     assertThat(done.state()).isEqualTo(Materialization.State.SUCCEEDED);
     assertThat(done.rows()).isEqualTo(46);
@@ -154,11 +154,11 @@ class HistoricalJobsTest {
     HistoricalJobs here = new HistoricalJobs(fixture.standIns.clients.dynamoDb(), tables.registryTable(),
         new HistoricalRetrieval(tables.registry(), tables.offline()), local, Clock.systemUTC());
     // a job recorded but never run (its process died): resumeRunning starts it
-    HistoricalJobs.Job job = jobs.start(FEATURES, null, "s3://hist/training/entities.parquet",
+    HistoricalJobs.HistoricalJob job = jobs.start(FEATURES, null, "s3://hist/training/entities.parquet",
         "s3://hist/training/resumed.parquet", true);
 
     assertThat(here.resumeRunning()).isEqualTo(1);
-    HistoricalJobs.Job done = await(here, job.id());
+    HistoricalJobs.HistoricalJob done = await(here, job.id());
 
     assertThat(done.state()).isEqualTo(Materialization.State.SUCCEEDED);
     assertThat(done.featureNames()).containsExactly("driver_hourly_stats__conv_rate", "driver_hourly_stats__trips");
@@ -168,13 +168,13 @@ class HistoricalJobsTest {
 
   @Test
   void anEntityFileWithoutTheJoinKeyFailsTheJobNamingIt() {
-    HistoricalJobs.Job job = jobs.start(FEATURES, null, "s3://hist/training/keyless.parquet", null, false);
+    HistoricalJobs.HistoricalJob job = jobs.start(FEATURES, null, "s3://hist/training/keyless.parquet", null, false);
 
     var result = execute(job.id());
 
     assertThat(result.status()).isEqualTo(LocalStateMachineRunner.ExecutionResult.Status.FAILED);
     assertThat(actions).containsExactly("historical-retrieve", "historical-fail"); // invalid: not retried
-    HistoricalJobs.Job failed = jobs.get(job.id());
+    HistoricalJobs.HistoricalJob failed = jobs.get(job.id());
     assertThat(failed.state()).isEqualTo(Materialization.State.FAILED);
     assertThat(failed.error()).contains("keyless.parquet").contains("driver_id");
     assertThat(failed.rows()).isNull();
@@ -196,9 +196,9 @@ class HistoricalJobsTest {
         .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(404));
   }
 
-  private static HistoricalJobs.Job await(HistoricalJobs jobs, String id) throws InterruptedException {
+  private static HistoricalJobs.HistoricalJob await(HistoricalJobs jobs, String id) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    HistoricalJobs.Job job = jobs.get(id);
+    HistoricalJobs.HistoricalJob job = jobs.get(id);
     while (job.state() == Materialization.State.RUNNING && System.nanoTime() < deadline) {
       Thread.sleep(100);
       job = jobs.get(id);

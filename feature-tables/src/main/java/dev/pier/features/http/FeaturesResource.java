@@ -143,7 +143,7 @@ public class FeaturesResource {
   @Authorize(Permission.FEATURES_READ)
   public jakarta.ws.rs.core.Response startHistoricalJob(JsonNode body) {
     FeatureRequests.Historical r = FeatureRequests.historicalJob(body);
-    dev.pier.features.HistoricalJobs.Job job = features.historicalJobs().start(r.features(), r.featureService(),
+    dev.pier.features.HistoricalJobs.HistoricalJob job = features.historicalJobs().start(r.features(), r.featureService(),
         r.entitySource(), r.output(), r.fullNames());
     return jakarta.ws.rs.core.Response.accepted(job)
         .header("Location", "/api/v1/features/historical-jobs/" + job.id()).build();
@@ -153,7 +153,7 @@ public class FeaturesResource {
   @jakarta.ws.rs.GET
   @Path("historical-jobs/{id}")
   @Authorize(Permission.FEATURES_READ)
-  public dev.pier.features.HistoricalJobs.Job historicalJob(@jakarta.ws.rs.PathParam("id") String id) {
+  public dev.pier.features.HistoricalJobs.HistoricalJob historicalJob(@jakarta.ws.rs.PathParam("id") String id) {
     return features.historicalJobs().get(id);
   }
 }
