@@ -87,9 +87,7 @@ public final class FeatureStoreBench {
     } finally {
       child.getOutputStream().close();
       child.waitFor();
-      try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+      delete(dir);
     }
   }
 
@@ -131,6 +129,20 @@ public final class FeatureStoreBench {
 
   private static void historical(AwsClients clients, long entityRows, long featureRows) throws Exception {
     Path work = Files.createTempDirectory("pier-bench-historical");
+    try {
+      historical(clients, entityRows, featureRows, work);
+    } finally {
+      delete(work);
+    }
+  }
+
+  private static void delete(Path dir) throws java.io.IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static void historical(AwsClients clients, long entityRows, long featureRows, Path work) throws Exception {
     clients.s3().createBucket(b -> b.bucket("bench"));
     long perView = featureRows / 3;
     long hours = Math.max(1, perView / DRIVERS);
@@ -200,6 +212,14 @@ public final class FeatureStoreBench {
 
   private static void materialize(AwsClients clients, long rows) throws Exception {
     Path work = Files.createTempDirectory("pier-bench-materialize");
+    try {
+      materialize(clients, rows, work);
+    } finally {
+      delete(work);
+    }
+  }
+
+  private static void materialize(AwsClients clients, long rows, Path work) throws Exception {
     clients.s3().createBucket(b -> b.bucket("bench"));
     Path dir = Files.createDirectories(work.resolve("data").resolve("stats"));
     long perFile = Math.min(rows, 1_000_000);
