@@ -24,7 +24,8 @@ public final class DuckDb {
   static Connection open(String purpose, boolean stream) throws SQLException {
     if (!PRESENT) {
       throw PierException.notImplemented(purpose + " needs DuckDB, which this build (the Lambda zip) does not carry;"
-          + " call the plain server or container build of the api for it");
+          + " call the plain server or container build of the api for it, or, for historical retrieval from an"
+          + " entity_source file, start a job: POST /api/v1/features/historical-jobs (the feature worker runs it)");
     }
     try { // registers the driver for this class loader: DriverManager loaded drivers once, perhaps in another app's
       Class.forName("org.duckdb.DuckDBDriver", true, DuckDb.class.getClassLoader());

@@ -27,6 +27,8 @@ public final class FeatureStore implements AutoCloseable {
   private final ExecutorService jobs;
   private final Materialization materialization;
   private final ModelUsage usage;
+  private final ExecutorService historicalRunner;
+  private final HistoricalJobs historicalJobs;
 
   /**
    * @param table the definitions table (single-table layout)
@@ -73,6 +75,13 @@ public final class FeatureStore implements AutoCloseable {
     this.materialization = new Materialization(dynamo, settings.table(), registry, offline, store, jobs, clock,
         observer);
     this.push = new FeaturePush(registry, store, offline, materialization.statistics());
+    // historical retrieval jobs, one at a time per process (each holds a DuckDB join), beside materialization
+    this.historicalRunner = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "pier-features-historical");
+      t.setDaemon(true);
+      return t;
+    });
+    this.historicalJobs = new HistoricalJobs(dynamo, settings.table(), historical, historicalRunner, clock);
   }
 
   /** Profiles materialized and pushed values with {@code profiles} (DataSketches, where the server has them). */
@@ -142,6 +151,11 @@ public final class FeatureStore implements AutoCloseable {
     return historical;
   }
 
+  /** Historical retrieval as asynchronous jobs (the way it runs in AWS, where the api has no DuckDB). */
+  public HistoricalJobs historicalJobs() {
+    return historicalJobs;
+  }
+
   public OnlineStore onlineStore() {
     return store;
   }
@@ -150,6 +164,7 @@ public final class FeatureStore implements AutoCloseable {
   @Override
   public void close() {
     jobs.shutdownNow();
+    historicalRunner.shutdownNow();
     pool.shutdownNow();
   }
 }

@@ -23,7 +23,10 @@ import software.amazon.awssdk.services.sfn.SfnClient;
  * "materialize-chunk", "job_id": …, "view": …, "file": …}}), or starts an incremental job when a schedule sends
  * {@code {"action": "materialize-incremental", "feature_views": [...]}} (as an execution of that state machine). The
  * answer is the task's result as JSON; a failed task throws {@link FeaturesTransientError} or
- * {@link FeaturesInvalidError}, which Lambda reports by class name for the ASL's Retry and Catch.
+ * {@link FeaturesInvalidError}, which Lambda reports by class name for the ASL's Retry and Catch. It also runs the
+ * tasks of the {@code feature-historical} state machine ({@code {"action": "historical-retrieve", "job_id": …}}, and
+ * {@code historical-fail}): a historical retrieval job's point-in-time join ({@link HistoricalJobs}), which the api
+ * Lambda, lacking DuckDB, hands over by starting an execution.
  *
  * <p>Configured by environment: {@code PIER_FEATURES_TABLE} (definitions, jobs, watermarks, statistics),
  * {@code PIER_FEATURES_ONLINE_TABLE}, {@code PIER_FEATURES_STATE_MACHINE_ARN}, {@code AWS_REGION}. After each
@@ -42,6 +45,7 @@ public final class FeatureWorkerHandler {
 
   private final Materialization materialization;
   private final MaterializationTasks tasks;
+  private final HistoricalJobs historical;
   private final Clock clock;
   private final java.io.PrintStream metrics;
 
@@ -50,8 +54,22 @@ public final class FeatureWorkerHandler {
     this(fromEnvironment(System.getenv()), Clock.systemUTC(), System.out);
   }
 
+  private FeatureWorkerHandler(Parts parts, Clock clock, java.io.PrintStream metrics) {
+    this(parts.materialization(), parts.historical(), clock, metrics);
+  }
+
   /** @param metrics where the embedded-metric lines go (stdout in Lambda: CloudWatch Logs parses them) */
   public FeatureWorkerHandler(Materialization materialization, Clock clock, java.io.PrintStream metrics) {
+    this(materialization, null, clock, metrics);
+  }
+
+  /**
+   * @param historical the tasks of the {@code feature-historical} state machine ({@code historical-retrieve},
+   *     {@code historical-fail}); null answers them as unknown
+   */
+  public FeatureWorkerHandler(Materialization materialization, HistoricalJobs historical, Clock clock,
+      java.io.PrintStream metrics) {
+    this.historical = historical;
     this.materialization = materialization;
     this.tasks = new MaterializationTasks(materialization, clock);
     this.clock = clock;
@@ -60,8 +78,12 @@ public final class FeatureWorkerHandler {
 
   public void handleRequest(InputStream input, OutputStream output) throws IOException {
     JsonNode event = JSON.readTree(input);
-    JsonNode result = tasks.invoke(event);
     String action = event.path("action").asText();
+    if (action.startsWith("historical-") && historical != null) {
+      JSON.writeValue(output, historical.invoke(event));
+      return;
+    }
+    JsonNode result = tasks.invoke(event);
     if (action.equals("materialize-chunk")) {
       reportFreshness(List.of(event.path("view").asText()));
     } else if (action.equals("materialize-finish")) {
@@ -102,7 +124,9 @@ public final class FeatureWorkerHandler {
     }
   }
 
-  private static Materialization fromEnvironment(Map<String, String> env) {
+  private record Parts(Materialization materialization, HistoricalJobs historical) {}
+
+  private static Parts fromEnvironment(Map<String, String> env) {
     String region = env.getOrDefault("AWS_REGION", "us-east-1");
     AwsClients aws = new AwsClients(AwsClients.AwsSettings.cloud(region));
     String table = require(env, "PIER_FEATURES_TABLE");
@@ -122,7 +146,13 @@ public final class FeatureWorkerHandler {
     if (machine != null && !machine.isBlank()) {
       m.launchWith(new StepFunctionsLauncher(aws.client(SfnClient.builder(), null), machine));
     }
-    return m;
+    // the worker only runs historical jobs' tasks; the api creates and starts them (nothing launches from here)
+    HistoricalJobs historical = new HistoricalJobs(aws.dynamoDb(), table, new HistoricalRetrieval(registry, offline),
+        pool, Clock.systemUTC());
+    historical.launchWith(id -> {
+      throw new IllegalStateException("the feature worker does not start historical jobs");
+    });
+    return new Parts(m, historical);
   }
 
   private static String require(Map<String, String> env, String name) {

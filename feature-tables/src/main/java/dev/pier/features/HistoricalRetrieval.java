@@ -43,6 +43,11 @@ public final class HistoricalRetrieval {
     this.offline = offline;
   }
 
+  /** The definitions as of now (the registry's cached catalog). */
+  Catalog catalog() {
+    return registry.catalog();
+  }
+
   /** The joined rows: each entity row's own fields, then the features by name (or {@code view__feature}). */
   public record Result(List<String> featureNames, List<ObjectNode> rows) {}
 

@@ -45,7 +45,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 public final class Materialization {
   static final String JOBS = "materialization";
   static final String WATERMARKS = "watermark";
-  private static final int WRITE_BATCH = 500;
+  /** Rows handed to the online store at once: 16 transactions of 100 in parallel. */
+  private static final int WRITE_BATCH = 1_600;
 
   /** Step Functions' names. */
   public enum State { RUNNING, SUCCEEDED, FAILED }

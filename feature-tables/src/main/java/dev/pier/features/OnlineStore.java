@@ -12,10 +12,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import dev.pier.kernel.aws.DynamoTables;
 
 /**
@@ -26,7 +30,7 @@ import dev.pier.kernel.aws.DynamoTables;
  * <p>Reads ask only for the requested features (a projection: Feast reads whole items, feast-dev/feast#6058), 100
  * keys per BatchGetItem (DynamoDB's cap), the batches of a read in parallel; keys DynamoDB leaves unprocessed are
  * asked for again with a growing pause. Writes are conditional on the event time, so an older value never replaces a
- * newer one whatever order rows arrive in. Thread-safe.
+ * newer one whatever order rows arrive in; several rows go as transactions of 100 conditional puts. Thread-safe.
  */
 public final class OnlineStore {
   /** DynamoDB's BatchGetItem limit. */
@@ -85,35 +89,115 @@ public final class OnlineStore {
 
   /**
    * Writes rows of {@code view}; a row whose stored value is newer is skipped. Returns how many rows were written.
-   * Rows are written in parallel; the caller has checked them against the view's schema.
+   * The caller has checked them against the view's schema.
+   *
+   * <p>Several rows go as TransactWriteItems of up to 100 conditional puts (DynamoDB's limit), the transactions in
+   * parallel: one call per 100 rows instead of one per row, each put still conditional on the event time (BatchWriteItem
+   * cannot carry conditions). Of rows with the same key only the newest is sent (a transaction cannot touch an item
+   * twice; an older one would lose anyway). A put whose condition fails is dropped and the rest sent again;
+   * a transaction cancelled by a conflict with another writer or by throttling is sent again after a pause. One row
+   * goes as a plain conditional PutItem. In AWS a transactional write costs two write units per item instead of one.
    */
   public int write(FeatureView view, List<Row> rows) {
-    List<CompletableFuture<Boolean>> writes = new ArrayList<>(rows.size());
+    if (rows.size() == 1) {
+      return putOne(view, rows.get(0)) ? 1 : 0;
+    }
+    Map<String, Row> newest = new java.util.LinkedHashMap<>();
     for (Row row : rows) {
-      writes.add(CompletableFuture.supplyAsync(() -> writeOne(view, row), pool));
+      // equal event times: the later row wins, as sequential puts would leave it
+      newest.merge(itemKey(view.name(), row.key()), row,
+          (had, next) -> next.eventTime().isBefore(had.eventTime()) ? had : next);
+    }
+    List<Map.Entry<String, Row>> all = new ArrayList<>(newest.entrySet());
+    List<CompletableFuture<Integer>> writes = new ArrayList<>();
+    for (int from = 0; from < all.size(); from += TRANSACTION) {
+      List<Map.Entry<String, Row>> group = all.subList(from, Math.min(all.size(), from + TRANSACTION));
+      writes.add(CompletableFuture.supplyAsync(() -> writeTransaction(view, group), pool));
     }
     int written = 0;
-    for (CompletableFuture<Boolean> w : writes) {
-      if (w.join()) {
-        written++;
+    for (CompletableFuture<Integer> w : writes) {
+      try {
+        written += w.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
     return written;
   }
 
-  private boolean writeOne(FeatureView view, Row row) {
-    Map<String, AttributeValue> item = new HashMap<>();
-    item.put(KEY, AttributeValue.fromS(itemKey(view.name(), row.key())));
-    String ts = Long.toString(Timestamps.micros(row.eventTime()));
+  /** DynamoDB's TransactWriteItems limit. */
+  static final int TRANSACTION = 100;
+  private static final int TRANSACTION_ATTEMPTS = 8;
+
+  private int writeTransaction(FeatureView view, List<Map.Entry<String, Row>> group) {
+    List<Put> pending = new ArrayList<>(group.size());
+    for (var e : group) {
+      String ts = Long.toString(Timestamps.micros(e.getValue().eventTime()));
+      pending.add(Put.builder().tableName(table).item(item(view, e.getKey(), ts, e.getValue()))
+          .conditionExpression(CONDITION).expressionAttributeNames(CONDITION_NAMES)
+          .expressionAttributeValues(Map.of(":ts", AttributeValue.fromN(ts))).build());
+    }
+    for (int attempt = 1; ; attempt++) {
+      List<TransactWriteItem> items = pending.stream().map(p -> TransactWriteItem.builder().put(p).build()).toList();
+      try {
+        dynamo.transactWriteItems(b -> b.transactItems(items));
+        return pending.size();
+      } catch (TransactionCanceledException e) {
+        List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+        if (reasons.size() != pending.size()) {
+          throw e;
+        }
+        List<Put> again = new ArrayList<>(pending.size());
+        boolean contended = false;
+        for (int i = 0; i < reasons.size(); i++) {
+          String code = reasons.get(i).code();
+          if ("ConditionalCheckFailed".equals(code)) {
+            continue; // a newer value is there
+          }
+          if (code != null && !"None".equals(code)) {
+            if (!"TransactionConflict".equals(code) && !"ThrottlingError".equals(code)
+                && !"ProvisionedThroughputExceeded".equals(code)) {
+              throw e; // a validation error: not going to pass by sending it again
+            }
+            contended = true;
+          }
+          again.add(pending.get(i));
+        }
+        pending = again;
+        if (pending.isEmpty()) {
+          return 0;
+        }
+        if (contended) {
+          if (attempt == TRANSACTION_ATTEMPTS) {
+            throw new dev.pier.kernel.PierException(503, "writing the online store of '" + view.name()
+                + "' was cancelled " + attempt + " times by conflicting writes or throttling; try again", e);
+          }
+          sleep(Math.min(1000, 10L << attempt));
+        }
+      }
+    }
+  }
+
+  private static final String CONDITION = "attribute_not_exists(#k) OR #ts <= :ts";
+  private static final Map<String, String> CONDITION_NAMES = Map.of("#k", KEY, "#ts", EVENT_TIME);
+
+  private static Map<String, AttributeValue> item(FeatureView view, String key, String ts, Row row) {
+    Map<String, AttributeValue> item = HashMap.newHashMap(view.schema().size() + 2);
+    item.put(KEY, AttributeValue.fromS(key));
     item.put(EVENT_TIME, AttributeValue.fromN(ts));
     for (Field f : view.schema()) {
       item.put(f.name(), f.dtype().toDynamo(row.values().get(f.name())));
     }
+    return item;
+  }
+
+  private boolean putOne(FeatureView view, Row row) {
+    String ts = Long.toString(Timestamps.micros(row.eventTime()));
+    Map<String, AttributeValue> item = item(view, itemKey(view.name(), row.key()), ts, row);
     try {
       // equal event times replace: a re-sent row is idempotent and a correction at the same time wins
-      dynamo.putItem(b -> b.tableName(table).item(item)
-          .conditionExpression("attribute_not_exists(#k) OR #ts <= :ts")
-          .expressionAttributeNames(Map.of("#k", KEY, "#ts", EVENT_TIME))
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression(CONDITION)
+          .expressionAttributeNames(CONDITION_NAMES)
           .expressionAttributeValues(Map.of(":ts", AttributeValue.fromN(ts))));
       return true;
     } catch (ConditionalCheckFailedException e) {

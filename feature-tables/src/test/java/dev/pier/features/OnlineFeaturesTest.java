@@ -44,6 +44,8 @@ class OnlineFeaturesTest {
   private static DynamoDbClient dynamo;
   private static final List<BatchGetItemRequest> batchGets = new CopyOnWriteArrayList<>();
   private static ExecutorService pool;
+  private static final java.util.concurrent.atomic.AtomicInteger transactions =
+      new java.util.concurrent.atomic.AtomicInteger();
   private static int tables;
   private FeatureRegistry registry;
   private OnlineStore store;
@@ -62,6 +64,9 @@ class OnlineFeaturesTest {
           public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
             if (context.request() instanceof BatchGetItemRequest r) {
               batchGets.add(r);
+            }
+            if (context.request() instanceof software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest) {
+              transactions.incrementAndGet();
             }
           }
         })).build();
@@ -159,6 +164,33 @@ class OnlineFeaturesTest {
         {"features": ["driver_hourly_stats:trips"], "entities": {"driver_id": [5]}}""");
 
     assertThat(answer.at("/results/1/values/0").asLong()).isEqualTo(9);
+  }
+
+  @Test
+  void manyRowsGoAsTransactionsOfAHundredAndAStoredNewerValueStillWins() throws Exception {
+    FeatureView view = registry.catalog().view("driver_hourly_stats");
+    Instant t = Instant.parse("2026-12-06T11:00:00Z");
+    // drivers 0..9 already hold a value newer than what the batch brings
+    List<OnlineStore.Row> newer = new ArrayList<>();
+    for (long d = 0; d < 10; d++) {
+      newer.add(new OnlineStore.Row(List.of(d), t.plusSeconds(60), Map.of("conv_rate", 0.9, "trips", 900L)));
+    }
+    store.write(view, newer);
+    List<OnlineStore.Row> rows = new ArrayList<>();
+    for (long d = 0; d < 250; d++) {
+      rows.add(new OnlineStore.Row(List.of(d), t, Map.of("conv_rate", 0.1, "trips", d)));
+    }
+    rows.add(new OnlineStore.Row(List.of(20L), t.minusSeconds(60), Map.of("conv_rate", 0.1, "trips", -1L))); // older
+    int before = transactions.get();
+
+    int written = store.write(view, rows);
+
+    assertThat(written).isEqualTo(240);
+    assertThat(transactions.get() - before).as("3 transactions of ≤ 100, each sent again once without the puts"
+        + " whose condition failed (only the first holds any)").isEqualTo(4);
+    JsonNode answer = read("""
+        {"features": ["driver_hourly_stats:trips"], "entities": {"driver_id": [0, 9, 10, 20, 249]}}""");
+    assertThat(answer.at("/results/1/values").toString()).isEqualTo("[900,900,10,20,249]");
   }
 
   @Test

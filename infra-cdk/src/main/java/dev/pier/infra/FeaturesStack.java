@@ -59,6 +59,8 @@ import software.constructs.Construct;
  *   <li>The feature worker: {@code feature-worker.zip} (context {@code featureWorkerZip}; it carries DuckDB, which the
  *       api zip cannot), {@code dev.pier.features.FeatureWorkerHandler}, 15 minutes and 3 GB per chunk, reading the
  *       offline bucket and writing the tables, nothing else.</li>
+ *   <li>{@code feature-historical} (when its ASL is in the folder): historical retrieval jobs, which the api functions
+ *       (without DuckDB) start and the worker runs, writing the answer into the offline bucket.</li>
  *   <li>The state machine, when {@code feature-materialization.asl.json} is in the state-machines folder, with the
  *       worker behind its tasks; an EventBridge Scheduler schedule (context {@code featureMaterializationSchedule},
  *       default {@code rate(1 hour)}; {@code off} for none) invokes the worker with {@code {"action":
@@ -71,6 +73,8 @@ import software.constructs.Construct;
  */
 public final class FeaturesStack extends Stack {
   public static final String STATE_MACHINE = "feature-materialization";
+  /** Historical retrieval jobs: the api (no DuckDB) starts an execution, the worker runs the join. */
+  public static final String HISTORICAL_STATE_MACHINE = "feature-historical";
   public static final String HANDLER = "dev.pier.features.FeatureWorkerHandler::handleRequest";
   public static final Path DEFAULT_WORKER_ZIP = Path.of("../feature-tables/target/feature-worker/feature-worker.zip");
   /** CloudWatch namespace of the worker's embedded metrics ({@code FeatureWorkerHandler.NAMESPACE}). */
@@ -82,6 +86,7 @@ public final class FeaturesStack extends Stack {
   private final Bucket offline;
   private final Function worker;
   private final StateMachine stateMachine;
+  private final StateMachine historicalStateMachine;
   private final CfnSchedule schedule;
   private final List<Alarm> alarms = new java.util.ArrayList<>();
 
@@ -102,8 +107,10 @@ public final class FeaturesStack extends Stack {
         .build();
     this.offline = createOfflineBucket();
     this.worker = createWorker(data);
-    Optional<String> asl = aslDefinition();
-    this.stateMachine = asl.map(this::createStateMachine).orElse(null);
+    Optional<String> asl = aslDefinition(STATE_MACHINE);
+    this.stateMachine = asl.map(d -> createStateMachine(STATE_MACHINE, "Materialization", d)).orElse(null);
+    this.historicalStateMachine = aslDefinition(HISTORICAL_STATE_MACHINE)
+        .map(d -> createStateMachine(HISTORICAL_STATE_MACHINE, "HistoricalRetrieval", d)).orElse(null);
     this.schedule = stateMachine == null ? null : createSchedule();
     createAlarms(alarmTopic);
   }
@@ -124,12 +131,19 @@ public final class FeaturesStack extends Stack {
         + "-" + STATE_MACHINE);
   }
 
-  /** What the api functions need to find the feature store: its tables and state machine, by their fixed names. */
+  /** The historical retrieval state machine's ARN, from its fixed name (what the api starts executions of). */
+  public static String historicalStateMachineArn(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + config.prefix()
+        + "-" + HISTORICAL_STATE_MACHINE);
+  }
+
+  /** What the api functions need to find the feature store: its tables and state machines, by their fixed names. */
   public static Map<String, String> apiEnvironment(PierConfig config) {
     return Map.of(
         "PIER_FEATURES_TABLE", tableName(config),
         "PIER_FEATURES_ONLINE_TABLE", onlineTableName(config),
-        "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config));
+        "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
+        "PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN", historicalStateMachineArn(config));
   }
 
   /**
@@ -154,7 +168,7 @@ public final class FeaturesStack extends Stack {
       out.add(PolicyStatement.Builder.create()
           .sid("StartFeatureMaterialization")
           .actions(List.of("states:StartExecution"))
-          .resources(List.of(stateMachineArn(config)))
+          .resources(List.of(stateMachineArn(config), historicalStateMachineArn(config)))
           .build());
     }
     return out;
@@ -179,6 +193,11 @@ public final class FeaturesStack extends Stack {
   /** Null when the state-machines folder has no {@code feature-materialization.asl.json}. */
   public StateMachine stateMachine() {
     return stateMachine;
+  }
+
+  /** Null when the state-machines folder has no {@code feature-historical.asl.json}. */
+  public StateMachine historicalStateMachine() {
+    return historicalStateMachine;
   }
 
   public List<Alarm> alarms() {
@@ -238,7 +257,7 @@ public final class FeaturesStack extends Stack {
         .build();
     Role role = Role.Builder.create(this, "WorkerRole")
         .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
-        .description("Pier feature worker: reads the offline bucket, writes the feature tables")
+        .description("Pier feature worker: reads the offline bucket, writes the feature tables and retrieval outputs")
         .build();
     role.addToPolicy(PolicyStatement.Builder.create()
         .sid("Logs")
@@ -248,7 +267,9 @@ public final class FeaturesStack extends Stack {
     role.addToPolicy(PolicyStatement.Builder.create()
         .sid("FeatureTables")
         .actions(List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-            "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"))
+            "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem",
+            // the online store writes many rows as transactions of 100 conditional puts
+            "dynamodb:TransactWriteItems"))
         .resources(List.of(table.getTableArn(), table.getTableArn() + "/index/gsi1", onlineTable.getTableArn()))
         .build());
     role.addToPolicy(PolicyStatement.Builder.create()
@@ -257,17 +278,24 @@ public final class FeaturesStack extends Stack {
         .resources(List.of(offline.getBucketArn(), offline.arnForObjects("*")))
         .build());
     role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("HistoricalOutputWrite")
+        // a historical retrieval job's Parquet answer, at its output in the offline bucket (entity files live there)
+        .actions(List.of("s3:PutObject", "s3:AbortMultipartUpload"))
+        .resources(List.of(offline.arnForObjects("*")))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
         .sid("StartMaterialization")
         // by its fixed name: the machine names this function, so its ARN attribute would be a circular reference
         .actions(List.of("states:StartExecution"))
         .resources(List.of(stateMachineArn(config)))
         .build());
     data.key().grantEncryptDecrypt(role);
-    offline.getEncryptionKey().grantDecrypt(role);
+    offline.getEncryptionKey().grantEncryptDecrypt(role);
     Nag.suppress(role, "AwsSolutions-IAM5",
         "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Resource '*'); "
             + "the worker reads any Parquet file of the offline bucket (every source's files, named at run time by "
-            + "the applied definitions) and nothing in any other bucket; KMS grants list GenerateDataKey* and "
+            + "the applied definitions) and writes a historical retrieval job's answer at its output there, and "
+            + "nothing in any other bucket; KMS grants list GenerateDataKey* and "
             + "ReEncrypt* on the one key.",
         "Resource::*", "/^Resource::.*OfflineBucket.*\\/\\*$/", "Action::kms:GenerateDataKey*",
         "Action::kms:ReEncrypt*");
@@ -306,8 +334,8 @@ public final class FeaturesStack extends Stack {
     return Path.of(fromContext != null ? fromContext.toString() : env != null ? env : DEFAULT_WORKER_ZIP.toString());
   }
 
-  private Optional<String> aslDefinition() {
-    Path file = config.stateMachinesDir().resolve(STATE_MACHINE + AslFile.SUFFIX);
+  private Optional<String> aslDefinition(String name) {
+    Path file = config.stateMachinesDir().resolve(name + AslFile.SUFFIX);
     try {
       return Files.isRegularFile(file) ? Optional.of(Files.readString(file)) : Optional.empty();
     } catch (java.io.IOException e) {
@@ -315,8 +343,8 @@ public final class FeaturesStack extends Stack {
     }
   }
 
-  private StateMachine createStateMachine(String definition) {
-    StateMachine machine = LoggedStateMachine.deploy(this, "Materialization", config, STATE_MACHINE, definition,
+  private StateMachine createStateMachine(String name, String id, String definition) {
+    StateMachine machine = LoggedStateMachine.deploy(this, id, config, name, definition,
         Map.of("FeatureWorkerFunction", worker.getFunctionArn()), Duration.hours(24));
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("InvokeFeatureWorker")

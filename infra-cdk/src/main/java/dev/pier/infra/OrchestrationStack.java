@@ -126,8 +126,8 @@ public final class OrchestrationStack extends Stack {
         workflow = asl; // after sagemaker-training, which it runs
         continue;
       }
-      if (asl.name().equals(FeaturesStack.STATE_MACHINE)) {
-        continue; // the features stack deploys it, with the feature worker behind its tasks
+      if (asl.name().equals(FeaturesStack.STATE_MACHINE) || asl.name().equals(FeaturesStack.HISTORICAL_STATE_MACHINE)) {
+        continue; // the features stack deploys them, with the feature worker behind their tasks
       }
       if (asl.name().equals(MonitoringStack.STATE_MACHINE)) {
         continue; // deployed by the monitoring stack, with its worker

@@ -79,10 +79,33 @@ class FeaturesStackTest {
   }
 
   @Test
-  void theWorkersRoleWritesOnlyTheFeatureTablesAndReadsOnlyTheOfflineBucket() {
+  void theWorkersRoleWritesOnlyTheFeatureTablesAndOnlyTheOfflineBucket() {
     String policies = Json.write(Json.properties(dev, "AWS::IAM::Policy"));
-    assertThat(policies).doesNotContain("dynamodb:*").doesNotContain("s3:*").doesNotContain("s3:PutObject")
-        .contains("dynamodb:BatchWriteItem").contains("states:StartExecution").contains("lambda:InvokeFunction");
+    assertThat(policies).doesNotContain("dynamodb:*").doesNotContain("s3:*")
+        .contains("dynamodb:BatchWriteItem").contains("dynamodb:TransactWriteItems")
+        .contains("states:StartExecution").contains("lambda:InvokeFunction");
+    // historical retrieval answers: written into the offline bucket, nowhere else
+    assertThat(Json.resourcesAllowing(dev, "WorkerRole", "s3:PutObject")).singleElement().asString()
+        .contains("OfflineBucket");
+  }
+
+  @Test
+  void historicalRetrievalJobsRunAsTheirOwnStateMachineWithTheWorkerBehindItAndTheApiStartsThem() throws Exception {
+    assertThat(Files.readString(Deployments.STATE_MACHINES.resolve("feature-historical.asl.json")))
+        .isEqualTo(Files.readString(Path.of("../state-machines/src/main/resources/feature-historical.asl.json")));
+    dev.hasResourceProperties("AWS::StepFunctions::StateMachine", Map.of(
+        "StateMachineName", "pier-dev-feature-historical",
+        "DefinitionSubstitutions", Map.of("FeatureWorkerFunction", Match.objectLike(Map.of(
+            "Fn::GetAtt", Match.arrayWith(List.of("Arn"))))),
+        "TracingConfiguration", Map.of("Enabled", true)));
+    assertThat(Json.write(Json.properties(dev, "AWS::StepFunctions::StateMachine"))).contains("historical-retrieve");
+    Template api = Deployments.dev().template(Deployments.dev().stacks().api());
+    api.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN", Match.anyValue())))));
+    assertThat(Json.write(Json.resourcesAllowing(api, "ControlPlaneRole", "states:StartExecution")))
+        .contains(":stateMachine:pier-dev-feature-historical");
+    Deployments.dev().template(Deployments.dev().stacks().orchestration()).resourcePropertiesCountIs(
+        "AWS::StepFunctions::StateMachine", Map.of("StateMachineName", "pier-dev-feature-historical"), 0);
   }
 
   @Test

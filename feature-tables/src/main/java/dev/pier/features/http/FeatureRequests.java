@@ -48,6 +48,17 @@ final class FeatureRequests {
         text(body, "entity_source"), text(body, "output"), bool(body, "full_feature_names"));
   }
 
+  /** A historical retrieval job's request: an {@code entity_source} file (inline rows go to the synchronous route). */
+  static Historical historicalJob(JsonNode body) {
+    object(body, Set.of("features", "feature_service", "entity_source", "output", "full_feature_names"));
+    if (!body.hasNonNull("entity_source")) {
+      throw PierException.badRequest("'entity_source' (an s3:// Parquet file of entity rows) is required; inline"
+          + " entity_rows are answered at once by POST /api/v1/features/historical");
+    }
+    return new Historical(features(body), text(body, "feature_service"), null, text(body, "entity_source"),
+        text(body, "output"), bool(body, "full_feature_names"));
+  }
+
   static void object(JsonNode body, Set<String> known) {
     if (body == null || !body.isObject()) {
       throw PierException.badRequest("the request body must be a JSON object");

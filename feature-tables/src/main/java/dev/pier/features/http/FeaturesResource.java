@@ -134,4 +134,26 @@ public class FeaturesResource {
         features.historical().retrieve(r.features(), r.featureService(), r.entityRows(), r.fullNames());
     return new HistoricalRows(result.featureNames(), result.rows());
   }
+
+  @APIResponse(responseCode = "202", description = "The job, RUNNING; its Location is where to ask for it")
+  @Operation(summary = "Start a historical retrieval job (point in time, entity_source to a Parquet output)")
+  @POST
+  @Path("historical-jobs")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Authorize(Permission.FEATURES_READ)
+  public jakarta.ws.rs.core.Response startHistoricalJob(JsonNode body) {
+    FeatureRequests.Historical r = FeatureRequests.historicalJob(body);
+    dev.pier.features.HistoricalJobs.HistoricalJob job = features.historicalJobs().start(r.features(), r.featureService(),
+        r.entitySource(), r.output(), r.fullNames());
+    return jakarta.ws.rs.core.Response.accepted(job)
+        .header("Location", "/api/v1/features/historical-jobs/" + job.id()).build();
+  }
+
+  @Operation(summary = "Get a historical retrieval job")
+  @jakarta.ws.rs.GET
+  @Path("historical-jobs/{id}")
+  @Authorize(Permission.FEATURES_READ)
+  public dev.pier.features.HistoricalJobs.HistoricalJob historicalJob(@jakarta.ws.rs.PathParam("id") String id) {
+    return features.historicalJobs().get(id);
+  }
 }

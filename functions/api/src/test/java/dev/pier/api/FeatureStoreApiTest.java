@@ -3,6 +3,7 @@ package dev.pier.api;
 import dev.pier.kernel.aws.AwsClients;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -111,6 +112,50 @@ class FeatureStoreApiTest {
         {"push_source_name": "%s_push", "df": {"driver_id": [1], "conv_rate": ["x"], "trips": [3],
          "event_timestamp": ["2026-12-01T10:00:00Z"]}}""".formatted(view))
         .post("/push").then().statusCode(400).body("detail", containsString("df.conv_rate[0]"));
+  }
+
+  @Test
+  void aHistoricalJobRunsOnTheLocalRunnerAndWritesItsAnswerToItsOutput() throws Exception {
+    apply();
+    Path entities = Files.createTempFile("entities", ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT * FROM (VALUES (7::BIGINT, TIMESTAMP '2026-12-01 11:00:00', 1),"
+          + " (7::BIGINT, TIMESTAMP '2026-12-01 09:00:00', 0)) t(driver_id, event_timestamp, label))"
+          + " TO '" + entities + "' (FORMAT parquet)");
+    }
+    aws.s3().putObject(b -> b.bucket(bucket).key("training/entities.parquet"), RequestBody.fromFile(entities));
+
+    var started = given().contentType(ContentType.JSON).body("""
+        {"feature_service": "%s_svc", "entity_source": "s3://%s/training/entities.parquet"}""".formatted(view, bucket))
+        .post("/api/v1/features/historical-jobs").then().statusCode(202).body("state", equalTo("RUNNING"))
+        .extract();
+    String id = started.path("id");
+    assertThat(started.header("Location")).isEqualTo("/api/v1/features/historical-jobs/" + id);
+    String state = "RUNNING";
+    for (int i = 0; i < 600 && state.equals("RUNNING"); i++) {
+      Thread.sleep(100);
+      state = given().get("/api/v1/features/historical-jobs/" + id).then().statusCode(200).extract().path("state");
+    }
+    assertThat(state).isEqualTo("SUCCEEDED");
+    String output = given().get("/api/v1/features/historical-jobs/" + id).then().statusCode(200)
+        .body("rows", equalTo(2)).body("feature_names", contains("trips")).extract().path("output");
+    assertThat(output).isEqualTo("s3://" + bucket + "/training/pier-historical/" + id + ".parquet");
+    Files.delete(entities); // the SDK writes the answer to a new file
+    aws.s3().getObject(b -> b.bucket(bucket).key("training/pier-historical/" + id + ".parquet"), entities);
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT label, trips FROM '" + entities + "'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+      assertThat(rs.getLong(2)).isEqualTo(70);
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getObject(2)).isNull(); // before the only feature row
+    }
+    Files.delete(entities);
+
+    given().contentType(ContentType.JSON).body("""
+        {"feature_service": "%s_svc"}""".formatted(view)).post("/api/v1/features/historical-jobs").then()
+        .statusCode(400).body("detail", containsString("'entity_source'"));
+    given().get("/api/v1/features/historical-jobs/hist-nope").then().statusCode(404);
   }
 
   @Test

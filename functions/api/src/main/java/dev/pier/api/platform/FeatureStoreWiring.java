@@ -21,7 +21,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Builds the feature store (module feature-tables, whose REST resources the api serves) on this platform's SDK
  * clients; in local mode it creates its two tables in the DynamoDB stand-in; at start it resumes interrupted
  * materializations. With {@code pier.features.state-machine-arn} (in AWS, {@code PIER_FEATURES_STATE_MACHINE_ARN})
- * jobs start as executions of that state machine instead of on the local runner. Wiring only.
+ * jobs start as executions of that state machine instead of on the local runner, and with
+ * {@code pier.features.historical-state-machine-arn} ({@code PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN}) historical
+ * retrieval jobs as executions of {@code feature-historical}. Wiring only.
  */
 @Singleton
 public class FeatureStoreWiring {
@@ -35,7 +37,8 @@ public class FeatureStoreWiring {
       @ConfigProperty(name = "pier.features.online-table", defaultValue = "pier-features-online") String onlineTable,
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
       @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads,
-      @ConfigProperty(name = "pier.features.state-machine-arn") Optional<String> stateMachineArn) {
+      @ConfigProperty(name = "pier.features.state-machine-arn") Optional<String> stateMachineArn,
+      @ConfigProperty(name = "pier.features.historical-state-machine-arn") Optional<String> historicalArn) {
     Path mirror = standIns.isPresent() ? Path.of(config.dataDir(), "features-offline")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
     FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
@@ -60,6 +63,11 @@ public class FeatureStoreWiring {
       // in AWS: jobs run as executions of the feature-materialization state machine (the feature worker's tasks)
       store.materialization().launchWith(new dev.pier.features.StepFunctionsLauncher(
           aws.client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null), stateMachineArn.get()));
+    }
+    if (historicalArn.isPresent() && !historicalArn.get().isBlank()) {
+      // in AWS: historical retrieval jobs run as executions of feature-historical, in the worker that has DuckDB
+      store.historicalJobs().launchWith(new dev.pier.features.StepFunctionsLauncher(
+          aws.client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null), historicalArn.get()));
     }
     if (profiles.isResolvable()) {
       store.profileWith(profiles.get()); // the plain server on JDK 25 (DataSketches, in the monitoring module)
@@ -92,6 +100,10 @@ public class FeatureStoreWiring {
     int resumed = store.materialization().resumeRunning();
     if (resumed > 0) {
       Log.infof("feature store: resumed %d materialization job(s)", resumed);
+    }
+    int historical = store.historicalJobs().resumeRunning();
+    if (historical > 0) {
+      Log.infof("feature store: resumed %d historical retrieval job(s)", historical);
     }
   }
 

@@ -1,0 +1,143 @@
+package dev.pier.features;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code ./pier bench features}, the online target over HTTP: against a running {@code ./pier up} at {@code args[0]},
+ * applies one view of 200 FLOAT64 features ({@code bench_wide}, a push source over {@code s3://pier-batch/}), pushes
+ * 1,000 drivers, then sends {@code POST /get-online-features} open-loop at {@code args[1]} requests/s (default 200)
+ * for {@code args[2]} seconds (default 30) after 10 s of warm-up, for 1 entity × 50 features and 50 entities × 200
+ * features. Latency is measured from each request's scheduled start, so a stalled server shows in the tail instead
+ * of slowing the sender (no coordinated omission). Every answer is checked (200, one result per feature + key).
+ */
+public final class FeatureHttpBench {
+  private FeatureHttpBench() {}
+
+  public static void main(String[] args) throws Exception {
+    URI base = URI.create(args[0]);
+    int rate = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .executor(Executors.newFixedThreadPool(8)).build();
+    StringBuilder schema = new StringBuilder();
+    for (int f = 0; f < 200; f++) {
+      schema.append(f == 0 ? "" : ", ").append("{name: f").append(f).append(", dtype: FLOAT64}");
+    }
+    post(http, base.resolve("/api/v1/features/apply"), "application/yaml", """
+        entities: [{name: bench_driver, join_keys: [bench_driver_id], value_type: INT64}]
+        sources: [{name: bench_offline, kind: parquet, path: "s3://pier-batch/bench-features/"},
+                  {name: bench_push, kind: push, batch_source: bench_offline}]
+        feature_views: [{name: bench_wide, entities: [bench_driver], ttl: 0, source: bench_push, schema: [%s]}]
+        """.formatted(schema));
+    for (int from = 0; from < 1_000; from += 100) {
+      ObjectNode push = DefinitionsParser.JSON.createObjectNode().put("push_source_name", "bench_push")
+          .put("to", "online");
+      ObjectNode df = push.putObject("df");
+      ArrayNode ids = df.putArray("bench_driver_id");
+      ArrayNode times = df.putArray("event_timestamp");
+      for (int d = from; d < from + 100; d++) {
+        ids.add(d);
+        times.add(Instant.now().toString());
+      }
+      for (int f = 0; f < 200; f++) {
+        ArrayNode values = df.putArray("f" + f);
+        for (int d = from; d < from + 100; d++) {
+          values.add(d + f / 1000.0);
+        }
+      }
+      post(http, base.resolve("/push"), "application/json", push.toString());
+    }
+    System.out.println("# uptime: " + new String(new ProcessBuilder("uptime").start().getInputStream()
+        .readAllBytes()).strip());
+    run(http, base, "1 entity x 50 features", 1, 50, rate, seconds);
+    run(http, base, "50 entities x 200 features", 50, 200, rate, seconds);
+    System.exit(0);
+  }
+
+  private static String post(HttpClient http, URI uri, String type, String body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) {
+      throw new IllegalStateException(uri + " answered " + r.statusCode() + ": " + r.body());
+    }
+    return r.body();
+  }
+
+  private static void run(HttpClient http, URI base, String name, int entities, int features, int rate,
+      int seconds) throws Exception {
+    Random random = new Random(14);
+    int warmup = 10 * rate;
+    int total = warmup + seconds * rate;
+    String[] bodies = new String[256];
+    for (int b = 0; b < bodies.length; b++) {
+      ObjectNode body = DefinitionsParser.JSON.createObjectNode();
+      ArrayNode refs = body.putArray("features");
+      for (int f = 0; f < features; f++) {
+        refs.add("bench_wide:f" + f);
+      }
+      ArrayNode ids = body.putObject("entities").putArray("bench_driver_id");
+      for (int e = 0; e < entities; e++) {
+        ids.add(random.nextInt(1_000));
+      }
+      bodies[b] = body.toString();
+    }
+    long[] nanos = new long[total];
+    AtomicInteger failures = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(total);
+    ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
+    long start = System.nanoTime() + 100_000_000L;
+    long interval = 1_000_000_000L / rate;
+    URI uri = base.resolve("/get-online-features");
+    for (int i = 0; i < total; i++) {
+      int n = i;
+      long due = start + i * interval;
+      sender.schedule(() -> {
+        HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(bodies[n % bodies.length]))
+            .build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+          nanos[n] = System.nanoTime() - due;
+          if (e != null || r.statusCode() != 200 || !answered(r.body(), features + 1)) {
+            failures.incrementAndGet();
+          }
+          done.countDown();
+        });
+      }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+    done.await();
+    sender.shutdownNow();
+    long[] measured = Arrays.copyOfRange(nanos, warmup, total);
+    Arrays.sort(measured);
+    System.out.printf("http %s at %d req/s: requests=%d failures=%d p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f"
+        + " max_ms=%.2f%n", name, rate, measured.length, failures.get(), ms(measured, 0.50), ms(measured, 0.95),
+        ms(measured, 0.99), measured[measured.length - 1] / 1e6);
+  }
+
+  private static boolean answered(String body, int results) {
+    try {
+      JsonNode answer = DefinitionsParser.JSON.readTree(body);
+      return answer.path("results").size() == results;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static double ms(long[] sorted, double q) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+  }
+}
