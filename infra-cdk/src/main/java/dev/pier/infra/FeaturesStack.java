@@ -8,7 +8,6 @@ import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
-import software.amazon.awscdk.Size;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
@@ -27,13 +26,7 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
-import software.amazon.awscdk.services.lambda.Architecture;
-import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
-import software.amazon.awscdk.services.lambda.Runtime;
-import software.amazon.awscdk.services.lambda.Tracing;
-import software.amazon.awscdk.services.logs.LogGroup;
-import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
@@ -251,19 +244,9 @@ public final class FeaturesStack extends Stack {
   }
 
   private Function createWorker(DataStack data) {
-    LogGroup logs = LogGroup.Builder.create(this, "WorkerLogs")
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(removal())
-        .build();
-    Role role = Role.Builder.create(this, "WorkerRole")
-        .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
-        .description("Pier feature worker: reads the offline bucket, writes the feature tables and retrieval outputs")
-        .build();
-    role.addToPolicy(PolicyStatement.Builder.create()
-        .sid("Logs")
-        .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
-        .resources(List.of(logs.getLogGroupArn()))
-        .build());
+    DuckDbWorker worker = DuckDbWorker.prepare(this, config,
+        "Pier feature worker: reads the offline bucket, writes the feature tables and retrieval outputs");
+    Role role = worker.role();
     role.addToPolicy(PolicyStatement.Builder.create()
         .sid("FeatureTables")
         .actions(List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
@@ -300,38 +283,13 @@ public final class FeaturesStack extends Stack {
         "Resource::*", "/^Resource::.*OfflineBucket.*\\/\\*$/", "Action::kms:GenerateDataKey*",
         "Action::kms:ReEncrypt*");
 
-    Function function = Function.Builder.create(this, "Worker")
-        .description("Pier feature worker: materialization chunks (DuckDB) and scheduled incremental jobs")
-        .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
-        .architecture(Architecture.X86_64)
-        .handler(HANDLER)
-        .code(Code.fromAsset(workerZip().toString()))
-        .memorySize(3008)
-        .timeout(Duration.minutes(15))
-        // a chunk's Parquet file is mirrored to /tmp before DuckDB streams it
-        .ephemeralStorageSize(Size.gibibytes(4))
-        .environment(Map.of(
+    return worker.function(this, config,
+        "Pier feature worker: materialization chunks (DuckDB) and scheduled incremental jobs", HANDLER,
+        DuckDbWorker.zip(this, "featureWorkerZip", "PIER_FEATURE_WORKER_ZIP", DEFAULT_WORKER_ZIP),
+        Map.of(
             "PIER_FEATURES_TABLE", table.getTableName(),
             "PIER_FEATURES_ONLINE_TABLE", onlineTable.getTableName(),
-            "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
-            // DuckDB wants a home directory (Lambda sets none) and a writable one: /tmp is the only such place
-            "HOME", "/tmp",
-            "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))
-        .role(role)
-        .logGroup(logs)
-        .tracing(Tracing.ACTIVE)
-        .build();
-    if (config.lambdaRuntime().equals("java21")) {
-      Nag.suppress(function, "AwsSolutions-L1",
-          "java21 was chosen explicitly (context lambdaRuntime), an LTS runtime; the default is java25.");
-    }
-    return function;
-  }
-
-  private Path workerZip() {
-    Object fromContext = getNode().tryGetContext("featureWorkerZip");
-    String env = System.getenv("PIER_FEATURE_WORKER_ZIP");
-    return Path.of(fromContext != null ? fromContext.toString() : env != null ? env : DEFAULT_WORKER_ZIP.toString());
+            "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config)));
   }
 
   private Optional<String> aslDefinition(String name) {

@@ -7,19 +7,11 @@ import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.budgets.CfnBudget;
-import software.amazon.awscdk.services.iam.ArnPrincipal;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
-import software.amazon.awscdk.services.lambda.Architecture;
-import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
-import software.amazon.awscdk.services.lambda.Runtime;
-import software.amazon.awscdk.services.lambda.Tracing;
-import software.amazon.awscdk.Size;
-import software.amazon.awscdk.services.logs.LogGroup;
-import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.amazon.awscdk.services.stepfunctions.StateMachine;
@@ -310,19 +302,9 @@ public final class TrainingResources extends Construct {
   }
 
   private Function createWorker() {
-    LogGroup logs = LogGroup.Builder.create(this, "WorkerLogs")
-        .retention(config.prod() ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH)
-        .removalPolicy(config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY)
-        .build();
-    Role role = Role.Builder.create(this, "WorkerRole")
-        .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
-        .description("Pier training worker: the training workflow's tasks (datasets, channels, trials, registry)")
-        .build();
-    role.addToPolicy(PolicyStatement.Builder.create()
-        .sid("Logs")
-        .actions(List.of("logs:CreateLogStream", "logs:PutLogEvents"))
-        .resources(List.of(logs.getLogGroupArn()))
-        .build());
+    DuckDbWorker worker = DuckDbWorker.prepare(this, config,
+        "Pier training worker: the training workflow's tasks (datasets, channels, trials, registry)");
+    Role role = worker.role();
     var jobs = data.jobsTable();
     var registry = data.registryTable();
     role.addToPolicy(PolicyStatement.Builder.create()
@@ -355,39 +337,14 @@ public final class TrainingResources extends Construct {
         "Resource::*", "/^Resource::.*BatchBucket.*\\/\\*$/", "/^Resource::.*Artifacts.*\\/\\*$/",
         "/^Resource::.*Table.*\\/index\\/\\*$/", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*");
     Object image = getNode().tryGetContext("trainingXgboostImage");
-    Function function = Function.Builder.create(this, "Worker")
-        .description("Pier training worker: the training workflow's tasks; trials and refits train on SageMaker")
-        .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
-        .architecture(Architecture.X86_64)
-        .handler(WORKER_HANDLER)
-        .code(Code.fromAsset(workerZip().toString()))
-        .memorySize(3008)
-        .timeout(Duration.minutes(15))
-        // the dataset is mirrored to /tmp before DuckDB reads it
-        .ephemeralStorageSize(Size.gibibytes(4))
-        .environment(Map.of(
+    return worker.function(this, config,
+        "Pier training worker: the training workflow's tasks; trials and refits train on SageMaker", WORKER_HANDLER,
+        DuckDbWorker.zip(this, "trainingWorkerZip", "PIER_TRAINING_WORKER_ZIP", DEFAULT_WORKER_ZIP),
+        Map.of(
             "PIER_JOBS_TABLE", jobs.getTableName(),
             "PIER_TRAINING_BUCKET", data.batch().getBucketName(),
             "PIER_REGISTRY_TABLE", registry.getTableName(),
             "PIER_ARTIFACTS_BUCKET", data.artifacts().getBucketName(),
-            "PIER_SAGEMAKER_XGBOOST_IMAGE", image != null ? image.toString() : DEFAULT_XGBOOST_IMAGE,
-            // DuckDB wants a writable home directory: /tmp is the only such place
-            "HOME", "/tmp",
-            "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))
-        .role(role)
-        .logGroup(logs)
-        .tracing(Tracing.ACTIVE)
-        .build();
-    if (config.lambdaRuntime().equals("java21")) {
-      Nag.suppress(function, "AwsSolutions-L1",
-          "java21 was chosen explicitly (context lambdaRuntime), an LTS runtime; the default is java25.");
-    }
-    return function;
-  }
-
-  private Path workerZip() {
-    Object fromContext = getNode().tryGetContext("trainingWorkerZip");
-    String env = System.getenv("PIER_TRAINING_WORKER_ZIP");
-    return Path.of(fromContext != null ? fromContext.toString() : env != null ? env : DEFAULT_WORKER_ZIP.toString());
+            "PIER_SAGEMAKER_XGBOOST_IMAGE", image != null ? image.toString() : DEFAULT_XGBOOST_IMAGE));
   }
 }
