@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@link Slot#FEATURES}: a call of named features ({@code /predict}'s instances) becomes the model's input tensor
  * through the version's feature pipeline ({@code metadata.pipeline}, compiled once per version), with the version's
- * PII-marked values masked in any message meanwhile. Calls that carry tensors pass untouched. The server's online
+ * PII-marked values masked in any message meanwhile, carrying the call's explanation method. Calls that carry tensors pass untouched. The server's online
  * feature lookup runs ahead of it in this slot, merging looked-up values into the instances.
  */
 public final class FeaturesStage implements Stage {
@@ -42,7 +42,7 @@ public final class FeaturesStage implements Stage {
       }
     });
     Tensor input = MarkedValues.during(call.markedValues(), () -> pipeline.apply(instances));
-    call.request(new InferenceRequest(call.requestId(), List.of(input), List.of()));
+    call.request(new InferenceRequest(call.requestId(), List.of(input), List.of(), null, call.explain()));
     return true;
   }
 }

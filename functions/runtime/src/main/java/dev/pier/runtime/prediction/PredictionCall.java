@@ -42,6 +42,7 @@ public final class PredictionCall {
   private String attributes;
   private InferenceRequest request;
   private List<Map<String, Object>> instances;
+  private String explain;
   private String featuresAsOf;
   private byte[] body;
   private int jsonLength = -1;
@@ -101,6 +102,12 @@ public final class PredictionCall {
   /** Named-feature rows ({@code /predict}): {@link Slot#FEATURES} turns them into the request's input tensor. */
   public PredictionCall instances(List<Map<String, Object>> instances) {
     this.instances = instances;
+    return this;
+  }
+
+  /** {@code shap} or {@code lime} to explain the instances' answers ({@code /predict}'s {@code parameters.explain}). */
+  public PredictionCall explain(String explain) {
+    this.explain = explain;
     return this;
   }
 
@@ -214,6 +221,11 @@ public final class PredictionCall {
 
   public List<Map<String, Object>> instances() {
     return instances;
+  }
+
+  /** The explanation method asked for the instances; null for none. */
+  public String explain() {
+    return explain;
   }
 
   /** The field holding each instance's event timestamp for a point-in-time feature lookup; null: online values. */
