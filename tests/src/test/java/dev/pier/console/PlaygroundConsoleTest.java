@@ -11,7 +11,9 @@ import org.openqa.selenium.WebElement;
 
 /**
  * The Playground: a form built from an XGBoost version's signature (one field per feature), the model's answer, and
- * its exact TreeSHAP values drawn as a bar chart — the same numbers the OIP API answers for the same row.
+ * its exact TreeSHAP values drawn as a bar chart — the same numbers the OIP API answers for the same row; a version
+ * with a feature pipeline gets a form of named raw features and its KernelSHAP values per pipeline feature, the
+ * numbers {@code /predict} answers.
  */
 class PlaygroundConsoleTest extends ConsoleBrowserTest {
   private static final double[] ROW = {6.3, 2.9, 5.6, 1.8};
@@ -78,13 +80,15 @@ class PlaygroundConsoleTest extends ConsoleBrowserTest {
     register(model, "iris-mlp.onnx", "{\"framework\":\"onnx\",\"pipeline\":{\"input\":\"input\",\"features\":["
         + "{\"name\":\"sepal_length\",\"steps\":[{\"impute\":5.8},{\"clip\":[4,8]}]},"
         + "{\"name\":\"sepal_width\",\"steps\":[{\"impute\":3.0}]},"
-        + "{\"name\":\"petal_length\",\"expression\":\"petal_length_mm / 10\"},{\"name\":\"petal_width\"}]}}");
+        + "{\"name\":\"petal_length\",\"expression\":\"petal_length_mm / 10\"},{\"name\":\"petal_width\"}]},"
+        + "\"explain\":{\"background\":[[5.1,3.5,1.4,0.2],[7.0,3.2,4.7,1.4],[6.3,3.3,6.0,2.5],[5.8,2.7,5.1,1.9]]}}");
     JsonNode expected = api("POST", "/api/v1/models/" + model + "/predict?version=1",
-        "{\"instances\":[{\"sepal_length\":5.1,\"petal_length_mm\":14,\"petal_width\":0.2}]}");
+        "{\"instances\":[{\"sepal_length\":5.1,\"petal_length_mm\":14,\"petal_width\":0.2}],"
+            + "\"parameters\":{\"explain\":\"shap\"}}");
 
     open("/console/playground/" + model + "/1");
     // the raw names the pipeline reads: the expression's petal_length_mm, not the feature it makes
-    assertThat(find("playground-form").findElements(By.cssSelector("input")).stream()
+    assertThat(find("playground-form").findElements(By.cssSelector("input:not([type=checkbox])")).stream()
         .map(e -> e.getDomAttribute("name")).toList())
         .containsExactly("sepal_length", "sepal_width", "petal_length_mm", "petal_width");
     find("feature-sepal_length").sendKeys("5.1");
@@ -96,6 +100,28 @@ class PlaygroundConsoleTest extends ConsoleBrowserTest {
       assertThat(shown).contains(trim(p.asDouble()));
     }
     assertThat(find("output-label").getText()).endsWith(expected.get("predictions").get(0).get("label").asText());
+    assertThat(all("output-shap_values")).isEmpty();
+
+    // "Explain with SHAP" (on by default): the API's SHAP values of the predicted class, one bar per pipeline feature
+    WebElement chart = find("shap-chart");
+    waiting().until(d -> "drawn".equals(chart.getAttribute("data-chart")));
+    JsonNode prediction = expected.get("predictions").get(0);
+    int predicted = prediction.get("label").asInt();
+    assertThat(prediction.get("shap_output").asText()).isEqualTo("probabilities");
+    List<String> expectedShap = new ArrayList<>();
+    for (JsonNode s : prediction.get("shap_values").get(predicted)) {
+      expectedShap.add(trim(s.asDouble()));
+    }
+    assertThat(expectedShap).hasSize(4);
+    List<String> shownShap = find("shap-table").findElements(By.cssSelector("tbody td.num")).stream()
+        .map(WebElement::getText).toList();
+    assertThat(shownShap).containsExactlyElementsOf(expectedShap);
+    assertThat(find("shap-table").findElements(By.cssSelector("tbody tr")).stream()
+        .map(r -> r.findElement(By.tagName("td")).getText()).toList())
+        .containsExactly("sepal_length", "sepal_width", "petal_length", "petal_width");
+    assertThat(chart.findElements(By.cssSelector("svg path")).size()).isGreaterThanOrEqualTo(4);
+    assertThat(chart.findElement(By.tagName("svg")).getText())
+        .contains("sepal_length", "sepal_width", "petal_length", "petal_width");
     screenshot("playground-named");
 
     // petal_width has no impute step: left empty, the API's 400 naming it is shown

@@ -1,5 +1,6 @@
 // Playground: a form built from a version's signature, the model's answer (POST /v2/…/infer, OIP), and its SHAP
-// values (parameters.explain = "shap") as a bar chart per feature.
+// values (parameters.explain = "shap") as a bar chart per feature; for a version with a feature pipeline, a form of
+// its named raw features (POST /api/v1/models/{m}/predict, the same parameters.explain).
 import { seg } from '../api.js';
 
 const MAX_FIELDS = 64;
@@ -53,6 +54,7 @@ function named(root, v, { ui, api }) {
   }
   const cells = [...raw].map(([name, text]) => [name, text, h('input', { type: text ? 'text' : 'number', step: text ? null : 'any',
     name, testid: `feature-${name}`, inputmode: text ? null : 'decimal' })]);
+  const explain = h('input', { type: 'checkbox', name: 'explain', checked: true, testid: 'explain' });
   const answer = h('div', { testid: 'answer', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary', testid: 'predict' }, 'Predict');
   const form = h('form', { testid: 'playground-form', onsubmit: async (e) => {
@@ -63,14 +65,27 @@ function named(root, v, { ui, api }) {
       for (const [name, text, input] of cells) {
         if (input.value.trim() !== '') instance[name] = text ? input.value : Number(input.value);
       }
-      const r = await api.post(`/api/v1/models/${seg(v.model)}/predict?version=${v.version}`, { instances: [instance] });
+      const body = { instances: [instance] };
+      if (explain.checked) body.parameters = { explain: 'shap' };
+      const r = await api.post(`/api/v1/models/${seg(v.model)}/predict?version=${v.version}`, body);
       const prediction = (r.predictions || [])[0] ?? {};
-      const rows = typeof prediction === 'object' && !Array.isArray(prediction) ? Object.entries(prediction) : [['prediction', prediction]];
+      const rows = typeof prediction === 'object' && !Array.isArray(prediction)
+        ? Object.entries(prediction).filter(([k]) => !k.startsWith('shap_')) : [['prediction', prediction]];
       ui.fill(answer, h('h2', {}, 'Answer'), h('p', { class: 'muted' }, `model_version ${r.model_version ?? '—'}`),
         ui.table({ testid: 'outputs', rows, rowTestid: ([k]) => `output-${k}`, columns: [
           { label: 'Output', render: ([k]) => h('code', {}, k) },
           { label: 'Values', render: ([, x]) => (Array.isArray(x) ? x.map((y) => ui.num(y, 5)).join(', ') : ui.num(x, 5)) },
         ] }));
+      // shap_values: per explained column, one value per model input column (the pipeline's features in order)
+      const values = prediction?.shap_values;
+      if (Array.isArray(values) && values.length) {
+        const explained = prediction.shap_output;
+        const out = prediction[explained];
+        const column = Array.isArray(out) && values.length > 1 ? out.indexOf(Math.max(...out)) : 0;
+        const names = v.pipeline.features.map((f) => f.name);
+        await drawShap(ui, answer, { shap: values[column], base: prediction.shap_base?.[column], explained, column,
+          columns: values.length, names: names.length === values[column].length ? names : null });
+      }
     } catch (err) {
       ui.error(answer, err);
     } finally {
@@ -79,7 +94,7 @@ function named(root, v, { ui, api }) {
   } },
   h('fieldset', { class: 'card' }, h('legend', {}, `Named features (the version's feature pipeline, ${v.pipeline.features.length} features)`),
     h('div', { class: 'form-grid' }, cells.map(([name, text, input]) => h('label', {}, `${name}${text ? ' (text)' : ''}`, input)))),
-  h('div', { class: 'toolbar' }, submit));
+  h('div', { class: 'toolbar' }, h('label', {}, explain, ' Explain with SHAP'), submit));
   ui.fill(root,
     h('div', { class: 'crumbs' }, ui.link('/console/models', 'Models'), ' / ', ui.link(`/console/models/${seg(v.model)}`, v.model), ' / ',
       ui.link(`/console/models/${seg(v.model)}/versions/${v.version}`, `v${v.version}`), ' / '),
@@ -141,19 +156,29 @@ async function showAnswer(ui, slot, r) {
   }
   const shap = values.data.slice(column * features, (column + 1) * features);
   const base = byName.shap_base?.data?.[column];
+  await drawShap(ui, slot, { shap, base, explained, column, columns, names: null });
+}
+
+/**
+ * The SHAP values of one explained column as a bar chart (one bar per feature, labelled by `names` or `feature i`),
+ * the base + sum line and a table of the values.
+ */
+async function drawShap(ui, slot, { shap, base, explained, column, columns, names }) {
+  const { h } = ui;
+  const label = (i) => (names ? names[i] : `feature ${i}`);
   const chartEl = h('div', { class: 'chart', testid: 'shap-chart', role: 'img',
-    'aria-label': `SHAP values: ${shap.map((s, i) => `feature ${i} ${ui.num(s)}`).join(', ')}` });
+    'aria-label': `SHAP values: ${shap.map((s, i) => `${label(i)} ${ui.num(s)}`).join(', ')}` });
   slot.append(h('h2', {}, `SHAP values for ${explained ?? 'the output'}${columns > 1 ? ` column ${column}` : ''}`),
     h('p', { class: 'muted', testid: 'shap-sum' }, `base ${ui.num(base, 5)} + Σ SHAP ${ui.num(shap.reduce((a, b) => a + b, 0), 5)}`
       + ` = ${ui.num((base ?? 0) + shap.reduce((a, b) => a + b, 0), 5)}`),
     chartEl,
     ui.table({ testid: 'shap-table', rows: shap.map((s, i) => ({ i, s })), columns: [
-      { label: 'Feature', render: (x) => `${x.i}` }, { label: 'SHAP', num: true, render: (x) => ui.num(x.s, 5) }] }));
+      { label: 'Feature', render: (x) => (names ? names[x.i] : `${x.i}`) }, { label: 'SHAP', num: true, render: (x) => ui.num(x.s, 5) }] }));
   await ui.chart(chartEl, {
     grid: { left: 8, right: 48, top: 16, bottom: 28, containLabel: true },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'value' },
-    yAxis: { type: 'category', data: shap.map((_, i) => `feature ${i}`), inverse: true },
+    yAxis: { type: 'category', data: shap.map((_, i) => label(i)), inverse: true },
     series: [{ type: 'bar', name: 'SHAP', data: shap.map((s) => ({ value: s, itemStyle: { color: s >= 0 ? '#c0392b' : '#1f5fbf' } })),
       label: { show: true, position: 'right', formatter: (p) => ui.num(p.value, 3) } }],
   });
