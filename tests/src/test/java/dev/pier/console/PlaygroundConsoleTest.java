@@ -132,6 +132,65 @@ class PlaygroundConsoleTest extends ConsoleBrowserTest {
     assertThat(find("error").getText()).isEqualTo(refused).contains("petal_width");
   }
 
+  @Test
+  void aVersionWithAFeatureServiceAsksForItsJoinKeysAndPredictsFromTheOnlineStore() throws Exception {
+    String view = "con7_fv_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String service = view + "_svc";
+    api("POST", "/api/v1/features/apply", """
+        {"entities": [{"name": "%1$s_rider", "join_keys": ["rider_id"], "value_type": "INT64"}],
+         "sources": [{"name": "%1$s_stats", "kind": "parquet", "path": "s3://pier-batch/%1$s/",
+                      "timestamp_field": "event_timestamp"},
+                     {"name": "%1$s_push", "kind": "push", "batch_source": "%1$s_stats"}],
+         "feature_views": [{"name": "%1$s", "entities": ["%1$s_rider"], "ttl": "1d", "source": "%1$s_push",
+                            "online": true,
+                            "schema": [{"name": "sepal_length", "dtype": "FLOAT64"},
+                                       {"name": "sepal_width", "dtype": "FLOAT64"},
+                                       {"name": "petal_length", "dtype": "FLOAT64"},
+                                       {"name": "petal_width", "dtype": "FLOAT64"}]}],
+         "feature_services": [{"name": "%2$s", "features": ["%1$s"]}]}
+        """.formatted(view, service));
+    String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    api("POST", "/api/v1/features/push", """
+        {"push_source_name": "%s_push", "to": "online",
+         "df": {"rider_id": [7001, 7002], "sepal_length": [5.1, 6.3], "sepal_width": [3.5, 2.9],
+                "petal_length": [1.4, 5.6], "petal_width": [0.2, 1.8], "event_timestamp": ["%s", "%s"]}}
+        """.formatted(view, now, now));
+    String model = unique("play-store");
+    register(model, "iris-mlp.onnx", "{\"framework\":\"onnx\",\"feature_service\":\"" + service + "\","
+        + "\"pipeline\":{\"input\":\"input\",\"features\":[{\"name\":\"sepal_length\"},{\"name\":\"sepal_width\"},"
+        + "{\"name\":\"petal_length\"},{\"name\":\"petal_width\"}]}}");
+    JsonNode expected = api("POST", "/api/v1/models/" + model + "/predict?version=1",
+        "{\"instances\":[{\"rider_id\":7002}]}").get("predictions").get(0);
+
+    open("/console/playground/" + model + "/1");
+    // the join key first (typed by the entity's value_type), then the pipeline's features as optional overrides
+    assertThat(find("playground-form").findElements(By.cssSelector("input:not([type=checkbox])")).stream()
+        .map(e -> e.getDomAttribute("name")).toList())
+        .containsExactly("rider_id", "sepal_length", "sepal_width", "petal_length", "petal_width");
+    assertThat(find("key-rider_id").getDomAttribute("type")).isEqualTo("number");
+    assertThat(find("join-keys").getText()).contains("rider_id (INT64, required)");
+    assertThat(find("online-store-note").getText()).contains("online store", service, "unless overridden");
+    find("explain").click(); // this version has no explain background
+    find("key-rider_id").sendKeys("7002");
+    find("predict").click();
+    String shown = find("output-probabilities").getText();
+    for (JsonNode p : expected.get("probabilities")) {
+      assertThat(shown).contains(trim(p.asDouble()));
+    }
+    assertThat(find("output-label").getText()).endsWith(expected.get("label").asText());
+    screenshot("playground-feature-service");
+
+    // an entity the online store does not know: the API's 400 (the feature NOT_FOUND, no impute step) is shown
+    find("key-rider_id").clear();
+    find("key-rider_id").sendKeys("9999");
+    find("predict").click();
+    Answer refused = call("POST", "/api/v1/models/" + model + "/predict?version=1",
+        "{\"instances\":[{\"rider_id\":9999}]}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(find("error").getText()).isEqualTo(refused.body().get("detail").asText())
+        .contains("NOT_FOUND", "rider_id=9999");
+  }
+
   private static JsonNode output(JsonNode answer, String name) {
     for (JsonNode o : answer.get("outputs")) {
       if (o.get("name").asText().equals(name)) {

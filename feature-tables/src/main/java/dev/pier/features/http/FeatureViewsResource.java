@@ -33,10 +33,10 @@ public class FeatureViewsResource {
   /** One feature of a view. */
   public record FeatureField(String name, String dtype) {}
 
-  /** A view as discovery shows it. */
+  /** A view as discovery shows it; {@code join_key_types}: each join key's entity value_type, in the same order. */
   public record ViewSummary(String name, String description, String owner, Map<String, String> tags,
       List<String> entities, List<String> join_keys, String source, String offline_path, String ttl, boolean online,
-      List<FeatureField> schema, Integer version, List<String> feature_services) {}
+      List<FeatureField> schema, Integer version, List<String> feature_services, List<String> join_key_types) {}
 
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public record ViewList(List<ViewSummary> feature_views, String next_page_token) {}
@@ -108,9 +108,11 @@ public class FeatureViewsResource {
         .filter(s -> s.features().stream().anyMatch(r -> r.view().equals(v.name()))).map(FeatureService::name)
         .toList();
     List<String> joinKeys = v.entities().stream().map(catalog.entities()::get).map(Entity::joinKey).toList();
+    List<String> joinKeyTypes = v.entities().stream().map(catalog.entities()::get)
+        .map(e -> String.valueOf(e.valueType())).toList();
     return new ViewSummary(v.name(), v.description(), v.owner(), v.tags(), v.entities(), joinKeys, v.source(),
         catalog.offlineSource(v).path(), DefinitionsParser.format(v.ttl()), v.online(),
         v.schema().stream().map(f -> new FeatureField(f.name(), f.dtype().toString())).toList(),
-        features.registry().version(Kind.FEATURE_VIEW, v.name()), services);
+        features.registry().version(Kind.FEATURE_VIEW, v.name()), services, joinKeyTypes);
   }
 }

@@ -1,6 +1,7 @@
 // Playground: a form built from a version's signature, the model's answer (POST /v2/…/infer, OIP), and its SHAP
 // values (parameters.explain = "shap") as a bar chart per feature; for a version with a feature pipeline, a form of
-// its named raw features (POST /api/v1/models/{m}/predict, the same parameters.explain).
+// its named raw features (POST /api/v1/models/{m}/predict, the same parameters.explain); for a version registered with a
+// feature service, its entities' join keys first (the FEATURES stage looks the rest up in the online store).
 import { seg } from '../api.js';
 
 const MAX_FIELDS = 64;
@@ -44,8 +45,15 @@ export async function render(root, params, ctx) {
  * the pipeline reads (an expression's names, else the feature's own), text for categorical ones; a field left empty
  * is left out, so the pipeline's `impute` fills it (or the API says which feature is missing).
  */
-function named(root, v, { ui, api }) {
+async function named(root, v, { ui, api }) {
   const { h } = ui;
+  const service = v.properties?.['pier.feature-service'];
+  const keys = service ? await joinKeys(api, service) : [];
+  const keyCells = keys.map(([name, type]) => {
+    const text = !/^(INT32|INT64)$/.test(type);
+    return [name, text, h('input', { type: text ? 'text' : 'number', step: text ? null : '1', name, testid: `key-${name}`,
+      inputmode: text ? null : 'numeric', 'aria-required': 'true' }), type];
+  });
   const categorical = (f) => (f.steps || []).some((st) => st.onehot || st.ordinal || st.hash);
   const raw = new Map();
   for (const f of v.pipeline.features) {
@@ -62,7 +70,7 @@ function named(root, v, { ui, api }) {
     submit.disabled = true;
     try {
       const instance = {};
-      for (const [name, text, input] of cells) {
+      for (const [name, text, input] of [...keyCells, ...cells]) {
         if (input.value.trim() !== '') instance[name] = text ? input.value : Number(input.value);
       }
       const body = { instances: [instance] };
@@ -92,15 +100,39 @@ function named(root, v, { ui, api }) {
       submit.disabled = false;
     }
   } },
-  h('fieldset', { class: 'card' }, h('legend', {}, `Named features (the version's feature pipeline, ${v.pipeline.features.length} features)`),
+  service ? h('fieldset', { class: 'card', testid: 'join-keys' }, h('legend', {}, `Entity join keys (feature service ${service})`),
+    h('div', { class: 'form-grid' }, keyCells.map(([name, , input, type]) => h('label', {}, `${name} (${type}, required)`, input))))
+    : null,
+  h('fieldset', { class: 'card' }, h('legend', {}, service ? `Overrides (the version's feature pipeline, ${v.pipeline.features.length} features; optional)`
+    : `Named features (the version's feature pipeline, ${v.pipeline.features.length} features)`),
     h('div', { class: 'form-grid' }, cells.map(([name, text, input]) => h('label', {}, `${name}${text ? ' (text)' : ''}`, input)))),
   h('div', { class: 'toolbar' }, h('label', {}, explain, ' Explain with SHAP'), submit));
   ui.fill(root,
     h('div', { class: 'crumbs' }, ui.link('/console/models', 'Models'), ' / ', ui.link(`/console/models/${seg(v.model)}`, v.model), ' / ',
       ui.link(`/console/models/${seg(v.model)}/versions/${v.version}`, `v${v.version}`), ' / '),
     h('h1', {}, `Playground: ${v.model} v${v.version}`),
-    ui.muted('Empty fields are left out of the instance: the pipeline imputes them where it says how.'),
+    service ? h('p', { class: 'muted', testid: 'online-store-note' }, `Feature values come from the online store (feature service `
+      + `${service}) for the entity you name, unless overridden below; an empty override is left out.`)
+      : ui.muted('Empty fields are left out of the instance: the pipeline imputes them where it says how.'),
     form, answer);
+}
+
+/**
+ * The join keys of a feature service's entities, as [name, value_type] pairs in first-seen order: from the feature
+ * views that serve it (GET /api/v1/feature-views, every page; each view names its join keys and their types).
+ */
+async function joinKeys(api, service) {
+  const keys = new Map();
+  let token = null;
+  do {
+    const page = await api.get(`/api/v1/feature-views?max_results=100${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+    for (const fv of page.feature_views || []) {
+      if (!(fv.feature_services || []).includes(service)) continue;
+      (fv.join_keys || []).forEach((k, i) => { if (!keys.has(k)) keys.set(k, fv.join_key_types?.[i] || 'STRING'); });
+    }
+    token = page.next_page_token;
+  } while (token);
+  return [...keys];
 }
 
 /** One input tensor: a number field per feature for a [-1, n] (or [n]) numeric input, else a JSON text area. */
