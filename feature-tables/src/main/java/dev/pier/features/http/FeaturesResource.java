@@ -135,7 +135,9 @@ public class FeaturesResource {
     return new HistoricalRows(result.featureNames(), result.rows());
   }
 
-  @APIResponse(responseCode = "202", description = "The job, RUNNING; its Location is where to ask for it")
+  @APIResponse(responseCode = "202", description = "The job, RUNNING; its Location is where to ask for it",
+      content = @Content(mediaType = "application/json",
+          schema = @Schema(implementation = dev.pier.features.HistoricalJobs.HistoricalJob.class)))
   @Operation(summary = "Start a historical retrieval job (point in time, entity_source to a Parquet output)")
   @POST
   @Path("historical-jobs")
