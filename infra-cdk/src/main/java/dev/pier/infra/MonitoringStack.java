@@ -45,7 +45,7 @@ import software.constructs.Construct;
  * EventBridge rule (one sweeping schedule: each monitor's own {@code schedule} decides which of its windows are due),
  * CloudWatch alarms on the metrics runs write (EMF lines in the worker's log, namespace {@code Pier/Monitoring}) and
  * the SNS topic they and the monitors' alerts go to. It also lets the api functions capture predictions, profile them,
- * index them for feedback and serve {@code /api/v1/monitors} ({@link #serve}).
+ * index the profiles in the monitoring table and serve {@code /api/v1/monitors} ({@link #serve}).
  *
  * <p>Names are fixed ({@link #tableName}, {@link #bucketName}), so the api stack's functions get them as plain
  * environment values and this stack depends on the api stack, not the other way round.
@@ -59,6 +59,8 @@ public final class MonitoringStack extends Stack {
   public static final String NAMESPACE = "Pier/Monitoring";
   /** A monitor catches up on at most 24 windows in one task; a run takes seconds (1 M rows from sketches: ≤ 5 s). */
   static final int WORKER_TIMEOUT_MINUTES = 15;
+  /** Partition keys of the profile index's items ({@code ProfileIndex.PK_PREFIX}), all the capturing functions write. */
+  static final String PROFILE_INDEX_KEYS = "profiles#*";
   /** The DynamoDB attribute whose time expires pending-feedback entries ({@code FeedbackStore.TTL}). */
   static final String TTL_ATTRIBUTE = "expiresAt";
 
@@ -300,7 +302,20 @@ public final class MonitoringStack extends Stack {
             .sid("EncryptCaptures")
             .actions(List.of("kms:GenerateDataKey"))
             .resources(List.of(data.outputsKey().getKeyArn()))
-            .build()); // nothing in the monitoring table: feedback is matched by the runs, not indexed per capture
+            .build(),
+        // each stored profile object is indexed (ProfileIndex): create-only puts of items whose partition key is a
+        // profile index key; feedback is matched by the runs, so nothing per capture
+        PolicyStatement.Builder.create()
+            .sid("IndexProfiles")
+            .actions(List.of("dynamodb:PutItem"))
+            .resources(List.of(table.getTableArn()))
+            .conditions(Map.of("ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of(PROFILE_INDEX_KEYS))))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("IndexProfilesTableKey")
+            .actions(List.of("kms:Encrypt", "kms:GenerateDataKey"))
+            .resources(List.of(data.key().getKeyArn()))
+            .build());
     Map<String, ApiFunction> capturing = new java.util.LinkedHashMap<>();
     capturing.put("DataPlaneCapture", api.dataPlane());
     capturing.put("AsyncWorkerCapture", workers.asyncWorker());

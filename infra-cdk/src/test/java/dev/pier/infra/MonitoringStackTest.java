@@ -107,10 +107,18 @@ class MonitoringStackTest {
         "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
             "Sid", "WriteCapturesAndProfiles", "Action", "s3:PutObject"))))),
         "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*")))));
-    // capture writes nothing to the monitoring table (feedback is matched by the runs): no DynamoDB for the data plane
+    // in the monitoring table, capture only indexes profiles: PutItem of profile index keys, nothing else
     var dataPlanePolicies = monitoring.findResources("AWS::IAM::Policy", Map.of("Properties", Map.of(
         "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*"))))));
     assertThat(dataPlanePolicies).isNotEmpty();
-    assertThat(dataPlanePolicies.toString()).doesNotContain("dynamodb:");
+    monitoring.hasResourceProperties("AWS::IAM::Policy", Map.of(
+        "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+            "Sid", "IndexProfiles", "Action", "dynamodb:PutItem",
+            "Condition", Map.of("ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("profiles#*")))))))),
+        "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*")))));
+    String dataPlane = dataPlanePolicies.toString();
+    assertThat(dataPlane.split("dynamodb:", -1)).hasSize(3); // dynamodb:PutItem and the dynamodb:LeadingKeys key
+    assertThat(dataPlane).doesNotContain("dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem", "dynamodb:*");
   }
 }

@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * What the monitors tests run on: the DynamoDB stand-in and s3proxy, a model registry with its table and artifact
- * bucket, the monitoring table, and the captures, profiles and monitors stores in one bucket.
+ * bucket, the monitoring table, and the captures, profiles (indexed in the monitoring table) and monitors stores in
+ * one bucket.
  */
 final class MonitoringStandIns implements AutoCloseable {
   static final String TABLE = "monitoring";
@@ -48,7 +49,8 @@ final class MonitoringStandIns implements AutoCloseable {
     otherBuckets.forEach(name -> clients.s3().createBucket(b -> b.bucket(name)));
     registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
     captures = new CaptureStore(clients.s3(), bucket);
-    profiles = new ProfileStore(clients.s3(), bucket);
+    profiles = new ProfileStore(clients.s3(), bucket,
+        new dev.pier.monitoring.profile.ProfileIndex(clients.dynamoDb(), TABLE, null));
     store = new MonitorStore(clients.dynamoDb(), TABLE, clients.s3(), bucket);
   }
 

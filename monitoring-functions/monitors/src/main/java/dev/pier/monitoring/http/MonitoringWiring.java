@@ -52,7 +52,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code pier.monitoring.schedule-interval} (how often due scheduled windows are looked for, default 1m; 0 turns the
  * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not),
  * {@code pier.monitoring.feedback-window} (how long a label no run has joined to its captured prediction is
- * counted as unmatched; default 30d). In local mode the table and bucket are created when missing.
+ * counted as unmatched; default 30d), {@code pier.retention.captures} (how long the profile index keeps an entry
+ * after its hour, as long as the captures bucket keeps the objects; default 90d). In local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -65,6 +66,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
   @ConfigProperty(name = "pier.monitoring.feedback-window", defaultValue = "30d") Duration feedbackWindow;
+  @ConfigProperty(name = "pier.retention.captures", defaultValue = "90d") Duration captureRetention;
 
   private SnsClient sns;
   private EventBridgeClient events;
@@ -106,10 +108,13 @@ public class MonitoringWiring {
     return new dev.pier.monitoring.profile.FeatureValueProfiles();
   }
 
+  /** Profiles next to the captures, indexed in the monitoring table; entries expire with the captures. */
   @Produces
   @Singleton
   ProfileStore profileStore(AwsClients aws) {
-    return new ProfileStore(aws.s3(), captureBucket);
+    captures(aws); // the table, in local mode
+    return new ProfileStore(aws.s3(), captureBucket,
+        new dev.pier.monitoring.profile.ProfileIndex(aws.dynamoDb(), table, captureRetention));
   }
 
   /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */

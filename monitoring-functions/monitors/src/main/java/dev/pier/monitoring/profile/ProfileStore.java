@@ -26,8 +26,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * Every capture batch a writer flushes adds one profile object per hour it touches ({@link #capturing}); a run over a
  * large window merges the hours' objects ({@link #merged}) instead of reading rows, so its cost grows with the number
- * of columns and objects, not rows. Hourly granularity: a window is covered by the whole hours it overlaps.
- * Thread-safe.
+ * of columns and objects, not rows. Hourly granularity: a window is covered by the whole hours it overlaps. Each
+ * object is indexed in DynamoDB ({@link ProfileIndex}) once stored, and a run finds its window's objects by one query
+ * of that index. Thread-safe.
  */
 public final class ProfileStore {
   public static final String PREFIX = "profiles/";
@@ -36,10 +37,21 @@ public final class ProfileStore {
   private final String bucket;
   private final String writer = UUID.randomUUID().toString().substring(0, 8);
   private final AtomicLong sequence = new AtomicLong();
+  private final ProfileIndex index;
 
+  /** Without an index: runs find the profiles by listing each hour's prefix in S3. */
   public ProfileStore(S3Client s3, String bucket) {
+    this(s3, bucket, null);
+  }
+
+  /**
+   * @param index where each stored profile is indexed and where runs find their window's profiles (one query);
+   *     null lists each hour's prefix in S3 instead
+   */
+  public ProfileStore(S3Client s3, String bucket, ProfileIndex index) {
     this.s3 = s3;
     this.bucket = bucket;
+    this.index = index;
   }
 
   public static String hourPrefix(String model, long version, Instant hour) {
@@ -57,7 +69,10 @@ public final class ProfileStore {
     };
   }
 
-  /** Profiles rows, one object per (model, version, hour) among them. */
+  /**
+   * Profiles rows, one object per (model, version, hour) among them, each indexed once it is stored (a failed index
+   * write fails the batch, as a failed object write does).
+   */
   public void write(List<CapturedPrediction> rows) {
     CaptureStore.byHour(PREFIX, rows).forEach((prefix, hour) -> {
       CaptureProfile profile = new CaptureProfile();
@@ -65,16 +80,24 @@ public final class ProfileStore {
       String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
       S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
           RequestBody.fromBytes(profile.toBytes()));
+      if (index != null) {
+        CapturedPrediction first = hour.getFirst();
+        List<String> columns = new ArrayList<>(profile.inputs().columns().keySet());
+        columns.addAll(profile.outputs().columns().keySet());
+        index.put(new ProfileIndex.Entry(first.model(), first.version(), first.time(), key, profile.rows(),
+            columns));
+      }
     });
   }
 
   /** The merged profile of every hour that {@code [from, to)} overlaps. */
   public CaptureProfile merged(String model, long version, Instant from, Instant to) {
     CaptureProfile merged = new CaptureProfile();
+    Map<Instant, List<String>> keys = keys(model, version, from, to);
     for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
-      for (S3Object object : objects(hourPrefix(model, version, hour))) {
+      for (String key : keys.getOrDefault(hour, List.of())) {
         merged.merge(CaptureProfile.fromBytes(
-            s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray()));
+            s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()));
       }
     }
     return merged;
@@ -83,15 +106,37 @@ public final class ProfileStore {
   /** The merged profile of each hour in {@code [from, to)} that has any, oldest first. */
   public Map<Instant, CaptureProfile> hourly(String model, long version, Instant from, Instant to) {
     Map<Instant, CaptureProfile> out = new TreeMap<>();
+    Map<Instant, List<String>> keys = keys(model, version, from, to);
     for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
-      List<S3Object> objects = objects(hourPrefix(model, version, hour));
+      List<String> objects = keys.getOrDefault(hour, List.of());
       if (!objects.isEmpty()) {
         CaptureProfile merged = new CaptureProfile();
-        for (S3Object object : objects) {
+        for (String key : objects) {
           merged.merge(CaptureProfile.fromBytes(
-              s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray()));
+              s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()));
         }
         out.put(hour, merged);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The keys of the profile objects of every hour {@code [from, to)} overlaps, by hour: from the index (one query)
+   * when there is one, else by listing each hour's prefix.
+   */
+  private Map<Instant, List<String>> keys(String model, long version, Instant from, Instant to) {
+    Map<Instant, List<String>> out = new TreeMap<>();
+    if (index != null) {
+      for (ProfileIndex.Entry entry : index.entries(model, version, from, to)) {
+        out.computeIfAbsent(entry.hour(), h -> new ArrayList<>()).add(entry.key());
+      }
+      return out;
+    }
+    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
+      List<String> keys = objects(hourPrefix(model, version, hour)).stream().map(S3Object::key).toList();
+      if (!keys.isEmpty()) {
+        out.put(hour, keys);
       }
     }
     return out;

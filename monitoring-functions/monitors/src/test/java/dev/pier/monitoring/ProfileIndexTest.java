@@ -1,0 +1,104 @@
+package dev.pier.monitoring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.profile.CaptureProfile;
+import dev.pier.monitoring.profile.ProfileIndex;
+import dev.pier.monitoring.profile.ProfileStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * The profile index in the monitoring table, with the real SDK against the DynamoDB stand-in and s3proxy: every stored
+ * profile is indexed once with its (model, version, hour), key, row count and columns; a window's profiles are found by
+ * querying the index, not by listing S3.
+ */
+class ProfileIndexTest {
+  private static final String BUCKET = "profile-index";
+  private static final Instant H0 = Instant.parse("2026-12-01T10:00:00Z");
+  @TempDir static Path dataDir;
+  private static MonitoringStandIns standIns;
+
+  @BeforeAll
+  static void start() throws Exception {
+    standIns = MonitoringStandIns.start(dataDir, BUCKET);
+  }
+
+  @AfterAll
+  static void stop() {
+    standIns.close();
+  }
+
+  private static List<CapturedPrediction> rows(String model, long version, Instant from, int n) {
+    List<CapturedPrediction> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(new CapturedPrediction(model, version, "r-" + i, 0, from.plusSeconds(i * 60L), "oip-rest",
+          Map.of("x[0]", (double) i, "x[1]", i % 2 == 0 ? "a" : "b"), Map.of("probability[1]", 0.5), null));
+    }
+    return rows;
+  }
+
+  @Test
+  void everyStoredProfileIsIndexedOnceAndRunsFindTheirWindowByTheIndex() {
+    ProfileIndex index = new ProfileIndex(standIns.clients.dynamoDb(), MonitoringStandIns.TABLE, Duration.ofDays(90));
+    ProfileStore profiles = new ProfileStore(standIns.clients.s3(), BUCKET, index);
+    // 90 rows a minute apart from 10:30: 30 in hour 10, 60 in hour 11 (one batch, two objects); another batch in 12
+    profiles.write(rows("churn", 1, H0.plusSeconds(1800), 90));
+    profiles.write(rows("churn", 1, H0.plusSeconds(2 * 3600), 10));
+    profiles.write(rows("churn", 2, H0, 7)); // another version: not in version 1's windows
+
+    List<ProfileIndex.Entry> all = index.entries("churn", 1, H0, H0.plusSeconds(3 * 3600));
+    assertEquals(3, all.size(), all.toString());
+    assertEquals(List.of(H0, H0.plusSeconds(3600), H0.plusSeconds(7200)),
+        all.stream().map(ProfileIndex.Entry::hour).toList());
+    assertEquals(List.of(30L, 60L, 10L), all.stream().map(ProfileIndex.Entry::rows).toList());
+    assertEquals(List.of("x[0]", "x[1]", "probability[1]"), all.getFirst().columns());
+    for (ProfileIndex.Entry e : all) {
+      assertTrue(e.key().startsWith(ProfileStore.hourPrefix("churn", 1, e.hour())), e.key());
+      // the object the entry names is there and holds the rows the entry counts
+      CaptureProfile stored = CaptureProfile.fromBytes(standIns.clients.s3()
+          .getObjectAsBytes(b -> b.bucket(BUCKET).key(e.key())).asByteArray());
+      assertEquals(e.rows(), stored.rows());
+    }
+
+    // the window [10:59, 12:00) covers hours 10 and 11 only; [11:00, 11:00) none
+    assertEquals(2, index.entries("churn", 1, H0.plusSeconds(3540), H0.plusSeconds(7200)).size());
+    assertEquals(0, index.entries("churn", 1, H0.plusSeconds(3600), H0.plusSeconds(3600)).size());
+    assertEquals(90, profiles.merged("churn", 1, H0, H0.plusSeconds(7200)).rows());
+    assertEquals(7, profiles.merged("churn", 2, H0, H0.plusSeconds(3600)).rows());
+    assertEquals(List.of(H0, H0.plusSeconds(3600), H0.plusSeconds(7200)),
+        List.copyOf(profiles.hourly("churn", 1, H0, H0.plusSeconds(3 * 3600)).keySet()));
+
+    // indexing the same object again changes nothing
+    assertFalse(index.put(all.getFirst()));
+    assertEquals(3, index.entries("churn", 1, H0, H0.plusSeconds(3 * 3600)).size());
+
+    // entries expire with the captures: TTL = hour + retention
+    Map<String, AttributeValue> item = standIns.clients.dynamoDb().getItem(b -> b.tableName(MonitoringStandIns.TABLE)
+        .key(Map.of("pk", AttributeValue.fromS("profiles#churn#1"),
+            "sk", AttributeValue.fromS(H0 + "#" + all.getFirst().key())))).item();
+    assertEquals(Long.toString(H0.plus(Duration.ofDays(90)).getEpochSecond()), item.get("expiresAt").n());
+
+    // a profile object nobody indexed is not part of any run: runs read the index, not the bucket's listing
+    CaptureProfile stray = new CaptureProfile();
+    rows("churn", 1, H0, 5).forEach(stray::add);
+    standIns.clients.s3().putObject(b -> b.bucket(BUCKET).key(ProfileStore.hourPrefix("churn", 1, H0) + "stray.profile"),
+        RequestBody.fromBytes(stray.toBytes()));
+    assertEquals(90, profiles.merged("churn", 1, H0, H0.plusSeconds(7200)).rows());
+    assertEquals(95, new ProfileStore(standIns.clients.s3(), BUCKET).merged("churn", 1, H0, H0.plusSeconds(7200))
+        .rows(), "listing S3 (no index) sees it");
+  }
+}
