@@ -88,7 +88,7 @@ public final class MonitoringStack extends Stack {
     // CloudWatch alarms publish to the topic, so they may use its key (the AWS-managed SNS key would refuse them).
     topicKey.grant(new ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey");
     this.alertTopic = Topic.Builder.create(this, "AlertTopic")
-        .topicName(config.prefix() + "-monitoring-alerts")
+        .topicName(alertTopicName(config))
         .displayName("Pier " + config.stage() + " monitoring alerts")
         .masterKey(topicKey)
         .enforceSsl(true)
@@ -190,6 +190,27 @@ public final class MonitoringStack extends Stack {
         .build();
   }
 
+  /** The alert topic's name: fixed, like the table's. */
+  public static String alertTopicName(PierConfig config) {
+    return config.prefix() + "-monitoring-alerts";
+  }
+
+  /** Names of the alarms made per monitor check at run time ({@code MonitorAlarms}) begin with this. */
+  public static String alarmPrefix(PierConfig config) {
+    return config.prefix() + "-monitor-";
+  }
+
+  /**
+   * Where monitors are created, changed, deleted and run: each check gets a CloudWatch alarm named
+   * {@link #alarmPrefix} on the metric its runs write, notifying the alert topic.
+   */
+  private Map<String, String> alarmEnvironment() {
+    // the topic's ARN from its fixed name, not a reference: the api stack's functions take it as a plain value
+    return Map.of("PIER_MONITORING_ALARM_TOPIC_ARN", Fn.sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+        + alertTopicName(config)),
+        "PIER_MONITORING_ALARM_PREFIX", alarmPrefix(config));
+  }
+
   /** What the monitors module is configured with wherever it runs in AWS. */
   private Map<String, String> environment() {
     Map<String, String> env = new java.util.LinkedHashMap<>();
@@ -250,6 +271,12 @@ public final class MonitoringStack extends Stack {
         .resources(List.of(topicKey.getKeyArn()))
         .build());
     p.add(PolicyStatement.Builder.create()
+        .sid("MonitorAlarms")
+        .actions(List.of("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"))
+        .resources(List.of(Fn.sub("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+            + alarmPrefix(config) + "*")))
+        .build());
+    p.add(PolicyStatement.Builder.create()
         .sid("PutAlertEvents")
         .actions(List.of("events:PutEvents"))
         .resources(List.of(Fn.sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")))
@@ -259,8 +286,10 @@ public final class MonitoringStack extends Stack {
 
   private static final String OBJECTS_REASON = "Monitors keep their reference and runs as objects under "
       + "monitors/<monitor id>/ of the monitoring bucket and read captures and hourly profiles under captures/ and "
-      + "profiles/ of the captures bucket, all named at run time; nothing else in either bucket.";
+      + "profiles/ of the captures bucket, all named at run time; nothing else in either bucket. Each monitor check's "
+      + "CloudWatch alarm is made at run time, named <prefix>-monitor-<monitor id>-<check>.";
   private static final String[] OBJECTS_FINDINGS = {"/^Resource::.*MonitoringBucket.*\\/monitors\\/\\*$/",
+      "/^Resource::arn:.*:cloudwatch:.*:alarm:.*-monitor-\\*$/",
       "/^Resource::.*CapturesBucket.*\\/captures\\/\\*$/", "/^Resource::.*CapturesBucket.*\\/profiles\\/\\*$/"};
 
   private ApiFunction createWorker() {
@@ -271,6 +300,7 @@ public final class MonitoringStack extends Stack {
     env.put("PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn());
     // runs come from the state machine; no timer of its own
     env.put("PIER_MONITORING_SCHEDULE_INTERVAL", "0s");
+    env.putAll(alarmEnvironment());
     ApiFunction f = new ApiFunction(this, "MonitoringWorker", config, "monitoring worker (monitor-runs tasks)",
         ApiFunction.Trigger.stateMachineTask(Duration.minutes(WORKER_TIMEOUT_MINUTES)),
         config.batchWorkerMemoryMb(), env, runPermissions());
@@ -289,6 +319,7 @@ public final class MonitoringStack extends Stack {
     for (ApiFunction f : List.of(api.controlPlane())) {
       environment().forEach(f.function()::addEnvironment);
       f.function().addEnvironment("PIER_MONITORING_SCHEDULE_INTERVAL", "0s");
+      alarmEnvironment().forEach(f.function()::addEnvironment);
       attach("ControlPlaneMonitoring", f, runPermissions());
     }
     List<PolicyStatement> capture = List.of(
@@ -339,7 +370,8 @@ public final class MonitoringStack extends Stack {
         "/^Resource::arn:.*:endpoint\\/pier-[a-z]+-\\*$/",
         "/^Resource::.*CapturesBucket.*\\/captures\\/\\*$/", "/^Resource::.*CapturesBucket.*\\/profiles\\/\\*$/",
         "/^Resource::.*MonitoringBucket.*\\/monitors\\/\\*$/", "/^Resource::.*MonitoringTable.*\\/index\\/gsi1$/",
-        "/^Resource::.*ArtifactsBucket.*\\/artifacts\\/sha256\\/\\*$/");
+        "/^Resource::.*ArtifactsBucket.*\\/artifacts\\/sha256\\/\\*$/",
+        "/^Resource::arn:.*:cloudwatch:.*:alarm:.*-monitor-\\*$/");
   }
 
   /** {@value #STATE_MACHINE} from the state machines folder, its tasks the worker's {@code live} alias. */

@@ -72,6 +72,27 @@ class MonitoringStackTest {
   }
 
   @Test
+  void monitorsMakeAnAlarmPerCheckOnlyUnderTheirPrefixNotifyingTheAlertTopic() {
+    monitoring.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Timeout", 900,
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_MONITORING_ALARM_TOPIC_ARN", Map.of("Fn::Sub",
+                "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:pier-dev-monitoring-alerts"),
+            "PIER_MONITORING_ALARM_PREFIX", "pier-dev-monitor-")))));
+    monitoring.hasResourceProperties("AWS::IAM::Policy", Map.of(
+        "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+            "Sid", "MonitorAlarms",
+            "Action", List.of("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"),
+            "Resource", Map.of("Fn::Sub",
+                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:pier-dev-monitor-*"))))))));
+    // the capturing functions make no alarms
+    var dataPlanePolicies = monitoring.findResources("AWS::IAM::Policy", Map.of("Properties", Map.of(
+        "Roles", List.of(Map.of("Fn::ImportValue", Match.stringLikeRegexp(".*DataPlane.*"))))));
+    assertThat(dataPlanePolicies.toString()).doesNotContain("cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms");
+  }
+
+  @Test
   void runsAlarmOnAlertsAndDriftToTheEncryptedAlertTopic() {
     monitoring.hasResourceProperties("AWS::SNS::Topic", Map.of(
         "TopicName", "pier-dev-monitoring-alerts",

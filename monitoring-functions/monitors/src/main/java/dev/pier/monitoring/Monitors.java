@@ -140,6 +140,7 @@ public final class Monitors {
         request.prediction(), request.protectedColumns(), request.drift(), request.driftShare(), request.checks(),
         request.alerts(), clock.instant(), reference, capture);
     store.create(monitor, rows);
+    syncAlarms(monitor);
     return monitor;
   }
 
@@ -170,11 +171,41 @@ public final class Monitors {
       throw PierException.badRequest(String.join("; ", problems));
     }
     store.update(before, after);
+    syncAlarms(after);
     return after;
   }
 
+  /** Deletes the monitor: its CloudWatch alarms first (a failure there fails the delete, which a retry finishes). */
   public void delete(String id) {
+    store.get(id);
+    if (alarms != null) {
+      alarms.delete(id);
+    }
     store.delete(id);
+  }
+
+  private volatile dev.pier.monitoring.alerts.MonitorAlarms alarms;
+
+  /** A CloudWatch alarm per check of each monitor (in AWS); set once at wiring, none when not set. */
+  public Monitors alarms(dev.pier.monitoring.alerts.MonitorAlarms alarms) {
+    this.alarms = alarms;
+    return this;
+  }
+
+  /**
+   * Makes the monitor's CloudWatch alarms match its checks. A failure is logged, not thrown: the monitor is stored,
+   * and each of its runs syncs its alarms again (idempotent; nothing is put when they match).
+   */
+  private void syncAlarms(MonitorDefinition monitor) {
+    if (alarms == null) {
+      return;
+    }
+    try {
+      alarms.sync(monitor);
+    } catch (RuntimeException e) {
+      System.getLogger(Monitors.class.getName()).log(System.Logger.Level.WARNING, "monitor " + monitor.id()
+          + ": CloudWatch alarms not synced, retried at its next run: " + e);
+    }
   }
 
   public MonitorDefinition get(String id) {
@@ -281,6 +312,7 @@ public final class Monitors {
     run = run.withAlerts(raised);
     store.putRun(run);
     delivery.deliver(raised, monitor.parsedAlerts());
+    syncAlarms(monitor);
     return run;
   }
 

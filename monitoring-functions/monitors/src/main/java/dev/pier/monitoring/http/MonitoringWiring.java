@@ -53,7 +53,10 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * scheduler off), {@code pier.monitoring.event-bus-name} (alerts also go to this EventBridge bus; unset: not),
  * {@code pier.monitoring.feedback-window} (how long a label no run has joined to its captured prediction is
  * counted as unmatched; default 30d), {@code pier.retention.captures} (how long the profile index keeps an entry
- * after its hour, as long as the captures bucket keeps the objects; default 90d). In local mode the table and bucket are created when missing.
+ * after its hour, as long as the captures bucket keeps the objects; default 90d),
+ * {@code pier.monitoring.alarm-topic-arn} (when set, each monitor check gets a CloudWatch alarm notifying this SNS
+ * topic; unset: none) and {@code pier.monitoring.alarm-prefix} (their names' prefix, default {@code pier-monitor-}).
+ * In local mode the table and bucket are created when missing.
  */
 @Singleton
 public class MonitoringWiring {
@@ -67,9 +70,12 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
   @ConfigProperty(name = "pier.monitoring.feedback-window", defaultValue = "30d") Duration feedbackWindow;
   @ConfigProperty(name = "pier.retention.captures", defaultValue = "90d") Duration captureRetention;
+  @ConfigProperty(name = "pier.monitoring.alarm-topic-arn") java.util.Optional<String> alarmTopic;
+  @ConfigProperty(name = "pier.monitoring.alarm-prefix", defaultValue = "pier-monitor-") String alarmPrefix;
 
   private SnsClient sns;
   private EventBridgeClient events;
+  private software.amazon.awssdk.services.cloudwatch.CloudWatchClient cloudWatch;
 
   private ScheduledExecutorService scheduler;
 
@@ -151,6 +157,10 @@ public class MonitoringWiring {
     Monitors monitors = new Monitors(new MonitorStore(aws.dynamoDb(), table, aws.s3(), bucket),
         ModelVersions.of(registry), captures(aws), profiles, feedback, Clock.systemUTC(), MonitorRunner.EXACT_MAX_ROWS,
         references, delivery);
+    if (alarmTopic.isPresent()) { // in AWS: a CloudWatch alarm per monitor check, to the alert topic
+      cloudWatch = aws.client(software.amazon.awssdk.services.cloudwatch.CloudWatchClient.builder(), null);
+      monitors.alarms(new dev.pier.monitoring.alerts.MonitorAlarms(cloudWatch, alarmPrefix, alarmTopic.get()));
+    }
     if (predictions.isResolvable() && models.isResolvable()) { // the serving app: importance from SHAP
       monitors.shapImportance(new dev.pier.monitoring.ModelShap(predictions.get(), models.get()))
           .referencePredictions(new dev.pier.monitoring.ModelPredictions(predictions.get(), models.get()));
@@ -222,6 +232,9 @@ public class MonitoringWiring {
     }
     if (events != null) {
       events.close();
+    }
+    if (cloudWatch != null) {
+      cloudWatch.close();
     }
   }
 }

@@ -15,9 +15,12 @@ import java.util.function.Consumer;
  * {@code Version} as properties) and over all monitors (no dimension), which is what the CDK app's alarms watch.
  *
  * <p>Metrics: {@code Rows}, {@code Alerts}, {@code DriftShare} and {@code DatasetDrift} (1 or 0) of the data drift,
- * {@code PredictionDrift} (1 or 0) when the run compared outputs, {@code MissingShare} (the worst column's null rate)
- * and, when labels arrived, the task's performance: {@code Accuracy}, {@code F1}, {@code RocAuc}, {@code LogLoss}
- * (binary), {@code Accuracy}, {@code MacroF1} (multiclass), {@code Mae}, {@code Rmse}, {@code R2} (regression).
+ * {@code PredictionDrift} (1 or 0) and {@code DriftedPredictionColumns} when the run compared outputs,
+ * {@code ColumnDriftAlerts} (the run's column_drift alerts), {@code MissingShare} and {@code OutOfRangeShare} (the worst
+ * column's), {@code LatencyP95Ms} when the run measured latency and, when labels arrived, the task's performance:
+ * {@code Accuracy}, {@code Precision}, {@code Recall}, {@code F1}, {@code RocAuc}, {@code LogLoss} (binary),
+ * {@code Accuracy}, {@code MacroF1} (multiclass), {@code Mae}, {@code Rmse}, {@code Mape}, {@code R2} (regression).
+ * Each of a monitor's checks has a CloudWatch alarm on one of them ({@code dev.pier.monitoring.alerts.MonitorAlarms}).
  */
 public final class RunMetrics {
   public static final String NAMESPACE = "Pier/Monitoring";
@@ -36,7 +39,7 @@ public final class RunMetrics {
   }
 
   /** The EMF document of a run, one line of JSON. */
-  static String line(MonitorRun run, String model, int version) {
+  public static String line(MonitorRun run, String model, int version) {
     Map<String, Double> values = values(run);
     ObjectNode root = MonitoringJson.MAPPER.createObjectNode();
     ObjectNode aws = root.putObject("_aws");
@@ -72,14 +75,29 @@ public final class RunMetrics {
     if (run.predictionDrift() != null) {
       v.put("PredictionDrift", run.predictionDrift().datasetDrift() ? 1.0 : 0.0);
     }
+    if (run.predictionDrift() != null) {
+      v.put("DriftedPredictionColumns", (double) run.predictionDrift().columns().values().stream()
+          .filter(c -> c.drifted()).count());
+    }
+    v.put("ColumnDriftAlerts", (double) (run.alerts() == null ? 0 : run.alerts().stream()
+        .filter(a -> "column_drift".equals(a.check())).count()));
     if (run.dataQuality() != null && !run.dataQuality().isEmpty()) {
       v.put("MissingShare", run.dataQuality().values().stream()
           .mapToDouble(MonitorRun.ColumnQuality::nullShare).filter(Double::isFinite).max().orElse(0));
+      if (run.rows() > 0) {
+        v.put("OutOfRangeShare", run.dataQuality().values().stream()
+            .mapToDouble(q -> (double) q.outOfRange() / run.rows()).max().orElse(0));
+      }
+    }
+    if (run.latency() != null && run.latency().p95Ms() != null) {
+      finite(v, "LatencyP95Ms", run.latency().p95Ms());
     }
     MonitorRun.Performance p = run.performance();
     if (p != null) {
       if (p.binary() != null) {
         finite(v, "Accuracy", p.binary().accuracy());
+        finite(v, "Precision", p.binary().precision());
+        finite(v, "Recall", p.binary().recall());
         finite(v, "F1", p.binary().f1());
         finite(v, "RocAuc", p.binary().rocAuc());
         finite(v, "LogLoss", p.binary().logLoss());
@@ -91,6 +109,7 @@ public final class RunMetrics {
       if (p.regression() != null) {
         finite(v, "Mae", p.regression().mae());
         finite(v, "Rmse", p.regression().rmse());
+        finite(v, "Mape", p.regression().mape());
         finite(v, "R2", p.regression().r2());
       }
     }
