@@ -23,7 +23,8 @@ import java.util.Map;
  * @param alerts what its checks raised (each once per window; a run of a window already alerted on lists none)
  * @param feedback monitors with a task: how many of the window's rows have a label, and how much feedback the service
  *     holds whose prediction is not captured (for any model: feedback names no model); null otherwise
- * @param latency exact runs: the window's captured requests, their rate and latency quantiles; null in sketch mode
+ * @param latency the window's captured requests, their rate and latency quantiles (in sketch mode from the hourly
+ *     profiles: quantiles from their KLL sketch); null when not known
  * @param featureImportance the data drift weighted by the version's feature importance; null when the version has none
  */
 public record MonitorRun(String monitorId, String runId, Instant startedAt, Instant windowStart, Instant windowEnd,

@@ -133,10 +133,17 @@ public final class MonitorRunner {
       notes.add("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
           + " rows); this window has " + rows);
     }
-    notes.add("latency is computed in exact mode only; the server's pier_predictions_seconds metric has it"
-        + " for every window");
-    return new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch", dataDrift,
-        predictionDrift, quality, null, notes, List.of());
+    WindowLatency latency = WindowLatency.ofProfile(window, java.time.Duration.between(windowStart, windowEnd));
+    if (latency == null) {
+      notes.add("latency: the window's profiles count no requests (written before profiles kept latency); the"
+          + " server's pier_predictions_seconds metric has it for every window");
+    } else if (latency.timed() > 0) {
+      notes.add(String.format(java.util.Locale.ROOT, "latency quantiles are from the profiles' KLL sketch: within"
+          + " %.2f%% in rank of the exact ones", 100 * window.latency().rankError()));
+    }
+    MonitorRun run = new MonitorRun(monitor.id(), runId, startedAt, windowStart, windowEnd, rows, "sketch",
+        dataDrift, predictionDrift, quality, null, notes, List.of());
+    return latency == null ? run : run.withLatency(latency);
   }
 
   private static Map<String, List<Object>> columns(List<Map<String, Object>> rows) {

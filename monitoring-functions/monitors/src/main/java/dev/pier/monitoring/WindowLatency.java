@@ -42,6 +42,26 @@ public record WindowLatency(long requests, long timed, double requestsPerSecond,
         quantile(latencies, 0.95), latencies[latencies.length - 1]);
   }
 
+  /**
+   * From a window's merged profiles (a sketch run): requests and timed exactly, the maximum exactly, p50 and p95 from
+   * the profiles' KLL sketch of the latencies (within its rank error, {@link ColumnProfile#rankError()}, of the exact
+   * quantiles). Profiles written before requests were counted add none: a window of only those answers null.
+   */
+  public static WindowLatency ofProfile(dev.pier.monitoring.profile.CaptureProfile profile, Duration window) {
+    long requests = profile.requests();
+    if (requests == 0) {
+      return null;
+    }
+    double seconds = window.toMillis() / 1000.0;
+    dev.pier.monitoring.profile.ColumnProfile latency = profile.latency();
+    long timed = latency.numericCount();
+    if (timed == 0) {
+      return new WindowLatency(requests, 0, requests / seconds, null, null, null);
+    }
+    return new WindowLatency(requests, timed, requests / seconds, latency.quantile(0.5), latency.quantile(0.95),
+        latency.max());
+  }
+
   /** The q-quantile of sorted values, interpolated linearly (NumPy's default, Hyndman and Fan's type 7). */
   static double quantile(double[] sorted, double q) {
     double h = (sorted.length - 1) * q;

@@ -191,6 +191,10 @@ class MonitorsTest {
     assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
     assertThat(run.performance()).isNull();
     assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("performance is computed in exact mode only"));
+    // latency per window from the profiles: 300 one-row requests counted, none with a recorded latency
+    assertThat(run.latency().requests()).isEqualTo(300);
+    assertThat(run.latency().timed()).isZero();
+    assertThat(run.latency().p95Ms()).isNull();
     assertThat(monitors.run(monitor.id(), run.runId()).get("mode").asText()).isEqualTo("sketch");
   }
 

@@ -11,24 +11,63 @@ import java.nio.ByteBuffer;
 
 /**
  * The profile of captured predictions: one {@link DataProfile} of their input columns and one of their output columns
- * (kept apart because data drift is measured on the inputs and prediction drift on the outputs). Mergeable and
- * serialisable as its parts are. Not thread-safe.
+ * (kept apart because data drift is measured on the inputs and prediction drift on the outputs), and their requests'
+ * latencies ({@link #requests}: each request once, by its row 0; {@link #latency}: a KLL sketch of the recorded
+ * latencies in milliseconds), from which sketch runs report latency per window. Mergeable and serialisable as its
+ * parts are. Not thread-safe.
  */
-public record CaptureProfile(DataProfile inputs, DataProfile outputs) {
+public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests requestLatency) {
   private static final int MAGIC = 0x50435046; // "PCPF"
+  /** Marks the requests block after the outputs (profiles written before it have none: no requests, no latency). */
+  private static final int REQUESTS_MAGIC = 0x50524c54; // "PRLT"
+
+  /** Requests counted once each (their row 0) and their recorded latencies. Mutable, like the profiles. */
+  public static final class Requests {
+    private long count;
+    private final ColumnProfile latency;
+
+    Requests(long count, ColumnProfile latency) {
+      this.count = count;
+      this.latency = latency;
+    }
+  }
 
   public CaptureProfile() {
     this(new DataProfile(), new DataProfile());
   }
 
+  public CaptureProfile(DataProfile inputs, DataProfile outputs) {
+    this(inputs, outputs, new Requests(0, new ColumnProfile()));
+  }
+
   public void add(CapturedPrediction row) {
     inputs.update(row.inputs());
     outputs.update(row.outputs());
+    if (row.row() == 0) { // a request's rows share its latency: count it once
+      requestLatency.count++;
+      if (Double.isFinite(row.latencyMs())) {
+        requestLatency.latency.update(row.latencyMs());
+      }
+    }
   }
 
   public void merge(CaptureProfile other) {
     inputs.merge(other.inputs);
     outputs.merge(other.outputs);
+    requestLatency.count += other.requestLatency.count;
+    if (other.requestLatency.latency.count() > 0) {
+      requestLatency.latency.merge(other.requestLatency.latency);
+    }
+  }
+
+  /** The captured requests (each once, whatever its rows); 0 for profiles written before requests were counted. */
+  public long requests() {
+    return requestLatency.count;
+  }
+
+  /** The recorded latencies of the requests, in milliseconds (a numeric {@link ColumnProfile}; empty when none). */
+  public ColumnProfile latency() {
+    return requestLatency.latency;
   }
 
   public long rows() {
@@ -45,6 +84,11 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs) {
       out.write(in);
       out.writeInt(outs.length);
       out.write(outs);
+      byte[] latency = requestLatency.latency.toBytes();
+      out.writeInt(REQUESTS_MAGIC);
+      out.writeLong(requestLatency.count);
+      out.writeInt(latency.length);
+      out.write(latency);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -61,8 +105,16 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs) {
       checkBlock(inputs, 8, bytes.length);
       int outputs = ByteBuffer.wrap(bytes, 8 + inputs, 4).getInt();
       checkBlock(outputs, 12 + inputs, bytes.length);
+      int at = 12 + inputs + outputs; // after the outputs block
+      Requests requests = new Requests(0, new ColumnProfile());
+      if (bytes.length >= at + 16 && ByteBuffer.wrap(bytes, at, 4).getInt() == REQUESTS_MAGIC) {
+        long count = ByteBuffer.wrap(bytes, at + 4, 8).getLong();
+        int length = ByteBuffer.wrap(bytes, at + 12, 4).getInt();
+        checkBlock(length, at + 16, bytes.length);
+        requests = new Requests(count, ColumnProfile.fromBytes(bytes, at + 16, length));
+      }
       return new CaptureProfile(DataProfile.fromBytes(bytes, 8, inputs),
-          DataProfile.fromBytes(bytes, 12 + inputs, outputs));
+          DataProfile.fromBytes(bytes, 12 + inputs, outputs), requests);
     } catch (IOException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("truncated capture profile: " + e.getMessage(), e);
     }
