@@ -65,6 +65,14 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
         predictionDrift, dataQuality, performance, notes, alerts, counts, latency, featureImportance);
   }
 
+  /** This run with its performance (and so its slices), and a note on where they come from. */
+  public MonitorRun withPerformance(Performance p, String note) {
+    List<String> more = new java.util.ArrayList<>(notes);
+    more.add(note);
+    return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,
+        predictionDrift, dataQuality, p, more, alerts, feedback, latency, featureImportance);
+  }
+
   /** This run with its window's latency and throughput. */
   public MonitorRun withLatency(WindowLatency l) {
     return new MonitorRun(monitorId, runId, startedAt, windowStart, windowEnd, rows, mode, dataDrift,

@@ -86,8 +86,9 @@ public final class MonitorRunner {
 
   /**
    * A run from the merged hourly profiles of the window ({@code "mode": "sketch"}): drift with each column's error
-   * bound, data quality from the profiles' counts. Performance needs each row's prediction next to its label, so it
-   * is left out here and the run says so in its notes.
+   * bound, data quality from the profiles' counts, latency from their request sketch. Performance needs each row's
+   * prediction next to its label, so it is not computed here: {@code Monitors} adds it from a sample of the window's
+   * rows ({@link #performance}).
    */
   public MonitorRun runFromProfiles(MonitorDefinition monitor, String runId, List<Map<String, Object>> reference,
       CaptureProfile window, Instant startedAt, Instant windowStart, Instant windowEnd) {
@@ -129,10 +130,6 @@ public final class MonitorRunner {
       quality.put(column, new ColumnQuality(nulls, rows == 0 ? 0 : (double) nulls / rows, mismatches, outOfRange));
     }
     List<String> notes = new ArrayList<>();
-    if (monitor.task() != null) {
-      notes.add("performance is computed in exact mode only (windows of at most " + EXACT_MAX_ROWS
-          + " rows); this window has " + rows);
-    }
     WindowLatency latency = WindowLatency.ofProfile(window, java.time.Duration.between(windowStart, windowEnd));
     if (latency == null) {
       notes.add("latency: the window's profiles count no requests (written before profiles kept latency); the"
@@ -185,7 +182,11 @@ public final class MonitorRunner {
     return out;
   }
 
-  private static Performance performance(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
+  /**
+   * The task's performance over {@code window}'s rows whose labels {@code labels} has, with the error slices and, for a
+   * binary classifier, the CBPE estimate over every row; what an exact run answers, and a sketch run over a sample.
+   */
+  public static Performance performance(MonitorDefinition monitor, List<CapturedRow> window, LabelSource labels) {
     Performance measured = measured(monitor, window, labels);
     if (monitor.task() != dev.pier.monitoring.Task.BINARY_CLASSIFICATION) {
       return measured;

@@ -290,6 +290,9 @@ public final class Monitors {
     if (hourly.rows() > exactMaxRows) {
       run = runner.runFromProfiles(monitor, runId, store.referenceProfile(monitor.id()), hourly, started,
           from.truncatedTo(ChronoUnit.HOURS), to);
+      if (monitor.task() != null) {
+        run = sampledPerformance(monitor, run, from, to);
+      }
     } else {
       window = captures.read(monitor.model(), monitor.version(), from, to);
       LabelSource arrived = monitor.task() == null ? LabelSource.NONE : labels.labelsFor(window);
@@ -314,6 +317,30 @@ public final class Monitors {
     delivery.deliver(raised, monitor.parsedAlerts());
     syncAlarms(monitor);
     return run;
+  }
+
+  /** Capture objects a sketch run reads for its performance and slices: evenly spaced over the window. */
+  static final int PERFORMANCE_OBJECTS = 64;
+
+  /**
+   * A sketch run's performance, error slices and (binary) CBPE estimate, from a sample of the window: at most
+   * {@value #PERFORMANCE_OBJECTS} of its capture objects, evenly spaced, and at most the exact limit of their rows,
+   * joined to the labels that have arrived as an exact run joins them. Labels of rows outside the sample stay pending
+   * (and counted unmatched) until a run reads their rows or they expire.
+   */
+  private MonitorRun sampledPerformance(MonitorDefinition monitor, MonitorRun run, Instant from, Instant to) {
+    CaptureStore.Sample sample = captures.sample(monitor.model(), monitor.version(), from, to, PERFORMANCE_OBJECTS,
+        exactMaxRows);
+    List<CaptureStore.CapturedRow> rows = sample.rows();
+    LabelSource arrived = labels.labelsFor(rows);
+    MonitorRun.Performance performance = MonitorRunner.performance(monitor, rows, arrived);
+    long matched = rows.stream().filter(r -> r.requestId() != null
+        && arrived.label(r.requestId(), r.row()).isPresent()).count();
+    labels.joined(rows, arrived);
+    return run.withPerformance(performance, "performance, its estimate and slices are from a sample of the window: "
+        + rows.size() + " of its " + run.rows() + " rows, from " + sample.objectsRead() + " of its "
+        + sample.objectsInWindow() + " capture objects (evenly spaced)")
+        .withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
   }
 
   /** Captured rows explained for importance when the version logs none: at most this many, evenly spaced. */

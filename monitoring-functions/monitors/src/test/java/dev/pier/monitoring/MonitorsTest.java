@@ -10,6 +10,7 @@ import dev.pier.kernel.aws.AwsClients;
 import dev.pier.security.privacy.PiiFields;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.slices.ErrorSlices;
 import dev.pier.monitoring.profile.ProfileStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -167,6 +168,7 @@ class MonitorsTest {
         + " 'task': 'binary_classification', 'prediction': 'probability', 'reference': {'rows': "
         + referenceJson(300) + "}}"));
     Random random = new Random(3);
+    List<FeedbackStore.Feedback> labels = new ArrayList<>();
     for (int batch = 0; batch < 2; batch++) { // two flushes, in two different hours
       List<CapturedPrediction> rows = new ArrayList<>();
       for (int i = 0; i < 150; i++) {
@@ -175,9 +177,12 @@ class MonitorsTest {
         rows.add(new CapturedPrediction("churn", 2, "s-" + batch + "-" + i, 0,
             NOW.minusSeconds(batch == 0 ? 5400 : 600), "grpc", Map.of("x[0]", x, "plan", "basic", "region", "north"),
             Map.of("probability[1]", p), PiiFields.NONE));
+        // right wherever x ≥ -1, wrong below: the worst slice is the low end of x[0]
+        labels.add(new FeedbackStore.Feedback("s-" + batch + "-" + i, 0, x < -1 ? 1 : p >= 0.5 ? 1 : 0));
       }
       profiles.capturing(captures).accept(rows);
     }
+    feedback.record(labels);
 
     MonitorRun run = sketchMonitors.runNow(monitor.id());
 
@@ -189,8 +194,18 @@ class MonitorsTest {
     assertThat(run.predictionDrift().columns()).containsOnlyKeys("probability[1]");
     assertThat(run.dataQuality().get("x[0]").outOfRange()).isPositive();
     assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
-    assertThat(run.performance()).isNull();
-    assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("performance is computed in exact mode only"));
+    // performance, CBPE and slices from a sample: the exact limit (100) of the window's 300 rows, evenly spaced
+    assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("performance, its estimate and slices are from a"
+        + " sample of the window: 100 of its 300 rows, from 2 of its 2 capture objects"));
+    assertThat(run.performance().labelled()).isEqualTo(100);
+    assertThat(run.performance().estimated().rows()).isEqualTo(100);
+    assertThat(run.feedback().matched()).isEqualTo(100);
+    assertThat(run.performance().binary().accuracy()).isLessThan(1.0).isGreaterThan(0.5);
+    assertThat(run.slices()).isNotEmpty();
+    ErrorSlices.Slice worst = run.slices().getFirst();
+    assertThat(worst.column()).isEqualTo("x[0]");
+    assertThat(worst.metric()).isEqualTo("error_rate");
+    assertThat(worst.value()).as("the low end of x[0] is where the model is wrong").isGreaterThan(0.5);
     // latency per window from the profiles: 300 one-row requests counted, none with a recorded latency
     assertThat(run.latency().requests()).isEqualTo(300);
     assertThat(run.latency().timed()).isZero();
