@@ -46,6 +46,8 @@ class MonitorAlarmsTest {
     cloudWatchStandIn = new CloudWatchStandIn();
     cloudWatch = CloudWatchClient.builder().endpointOverride(cloudWatchStandIn.endpoint())
         .region(Region.EU_WEST_1).httpClient(UrlConnectionHttpClient.create())
+        // a failing CloudWatch fails at once (the SDK would back off and retry three times)
+        .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
     monitors = new Monitors(standIns.store, ModelVersions.of(standIns.registry), standIns.captures, standIns.profiles,
         standIns.feedback(Clock.fixed(NOW, ZoneOffset.UTC)), Clock.fixed(NOW, ZoneOffset.UTC))
