@@ -205,6 +205,10 @@ public final class HistoricalRetrieval {
     if (entitySource == null || !entitySource.startsWith("s3://")) {
       throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
     }
+    WorkerHandOff worker = handOff;
+    if (worker != null) {
+      return worker.historicalToParquet(features, featureService, entitySource, output, fullFeatureNames);
+    }
     // the output name of each feature asked for; the inputs joined only for on-demand features get hidden columns
     List<String> names = new ArrayList<>();
     Map<FeatureRef, String> column = new LinkedHashMap<>();

@@ -83,6 +83,26 @@ public final class WorkerHandOff {
     return new HistoricalRetrieval.Result(names, rows);
   }
 
+  /** The feature worker's answer to an {@code entity_source} file, as {@link HistoricalRetrieval#retrieveToParquet}'s. */
+  public HistoricalRetrieval.ParquetResult historicalToParquet(List<String> features, String featureService,
+      String entitySource, String output, boolean fullFeatureNames) {
+    ObjectNode event = JSON.createObjectNode().put("action", WorkerTasks.HISTORICAL_FILE)
+        .put("full_feature_names", fullFeatureNames).put("entity_source", entitySource);
+    if (features != null) {
+      event.set("features", JSON.valueToTree(features));
+    }
+    if (featureService != null) {
+      event.put("feature_service", featureService);
+    }
+    if (output != null) {
+      event.put("output", output);
+    }
+    JsonNode answer = call(event);
+    List<String> names = new ArrayList<>();
+    answer.path("feature_names").forEach(n -> names.add(n.asText()));
+    return new HistoricalRetrieval.ParquetResult(answer.path("output").asText(), answer.path("rows").asLong(), names);
+  }
+
   /**
    * Stages pushed rows, then has the worker write them as Parquet under the push source's batch source.
    *

@@ -20,7 +20,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The feature worker's side of {@link WorkerHandOff}: the tasks the api hands over because they need DuckDB.
- * {@code historical-inline} joins inline entity rows, {@code point-in-time} looks up batch instances as of their
+ * {@code historical-inline} joins inline entity rows, {@code historical-file} an {@code entity_source} file into its
+ * Parquet output, {@code point-in-time} looks up batch instances as of their
  * timestamps, {@code push-offline} writes one staged push as Parquet and {@code push-sweep} every staged push left
  * (after an invoke that failed). A request too big for Lambda's payload arrives as a {@code request} key of the
  * staging bucket; an answer too big for it is put there and answered as {@code {"answer": key}}. A request refused
@@ -28,6 +29,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class WorkerTasks {
   public static final String HISTORICAL_INLINE = "historical-inline";
+  public static final String HISTORICAL_FILE = "historical-file";
   public static final String POINT_IN_TIME = "point-in-time";
   public static final String PUSH_OFFLINE = "push-offline";
   public static final String PUSH_SWEEP = "push-sweep";
@@ -52,7 +54,7 @@ public final class WorkerTasks {
 
   /** Whether {@code action} is one of these tasks. */
   public static boolean handles(String action) {
-    return List.of(HISTORICAL_INLINE, POINT_IN_TIME, PUSH_OFFLINE, PUSH_SWEEP).contains(action);
+    return List.of(HISTORICAL_INLINE, HISTORICAL_FILE, POINT_IN_TIME, PUSH_OFFLINE, PUSH_SWEEP).contains(action);
   }
 
   public JsonNode invoke(JsonNode event) {
@@ -60,6 +62,10 @@ public final class WorkerTasks {
       JsonNode request = event.has("request") ? read(event.get("request").asText()) : event;
       JsonNode answer = switch (event.path("action").asText()) {
         case HISTORICAL_INLINE -> historical(request);
+        case HISTORICAL_FILE -> JSON.valueToTree(historical.retrieveToParquet(names(request.get("features")),
+            request.hasNonNull("feature_service") ? request.get("feature_service").asText() : null,
+            request.path("entity_source").asText(), request.hasNonNull("output") ? request.get("output").asText() : null,
+            request.path("full_feature_names").asBoolean(false)));
         case POINT_IN_TIME -> pointInTime(request);
         case PUSH_OFFLINE -> writeStaged(request.path("staged").asText());
         case PUSH_SWEEP -> JSON.createObjectNode().put("written", sweep());

@@ -138,6 +138,42 @@ class WorkerHandOffTest {
   }
 
   @Test
+  void anEntitySourceFileIsJoinedByTheWorkerIntoItsParquetOutput() throws Exception {
+    Path entities = work.resolve("entities-" + pushedPrefix + ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT driver_id::BIGINT AS driver_id, event_timestamp::TIMESTAMP AS event_timestamp,"
+          + " label::INTEGER AS label FROM read_csv('" + OfflineFixture.FIXTURES.resolve("entity_rows.csv") + "')) TO '"
+          + entities + "' (FORMAT parquet)");
+    }
+    fixture.standIns.clients.s3().putObject(b -> b.bucket("hist").key("training/e.parquet"),
+        RequestBody.fromFile(entities));
+
+    HistoricalRetrieval.ParquetResult r = api.retrieveToParquet(FEATURES, null, "s3://hist/training/e.parquet",
+        "s3://hist/training/out-" + pushedPrefix + ".parquet", false);
+
+    assertThat(lambda.invoked).hasSize(1);
+    assertThat(r.rows()).isEqualTo(46);
+    assertThat(r.featureNames()).containsExactly("conv_rate", "trips");
+    Path out = work.resolve("out-" + pushedPrefix + ".parquet");
+    fixture.standIns.clients.s3().getObject(b -> b.bucket("hist").key("training/out-" + pushedPrefix + ".parquet"),
+        out);
+    List<ObjectNode> rows = new ArrayList<>();
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT driver_id, label, conv_rate, trips FROM '" + out + "'")) {
+      while (rs.next()) {
+        ObjectNode row = DefinitionsParser.JSON.createObjectNode().put("driver_id", rs.getLong(1))
+            .put("label", rs.getInt(2));
+        row.set("conv_rate", rs.getObject(3) == null ? DefinitionsParser.JSON.nullNode()
+            : DefinitionsParser.JSON.getNodeFactory().numberNode(rs.getDouble(3)));
+        row.set("trips", rs.getObject(4) == null ? DefinitionsParser.JSON.nullNode()
+            : DefinitionsParser.JSON.getNodeFactory().numberNode(rs.getLong(4)));
+        rows.add(row);
+      }
+    }
+    assertMatchesPandas(rows);
+  }
+
+  @Test
   void rowsTooBigForALambdaPayloadGoThroughTheStagingBucketBothWays() throws Exception {
     ArrayNode rows = entityRows(130_000); // 46 rows of 130 kB notes: ~6 MB asked, ~6 MB answered
     assertThat(WorkerHandOff.bytes(rows).length).isGreaterThan(WorkerHandOff.INLINE_BYTES);
