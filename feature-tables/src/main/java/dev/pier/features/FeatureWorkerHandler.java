@@ -100,7 +100,11 @@ public final class FeatureWorkerHandler {
       return;
     }
     if (handedOff != null && action.equals("materialize-incremental")) {
-      handedOff.sweep(); // pushed rows whose hand-off failed land before the job reads the batch sources
+      try {
+        handedOff.sweep(); // pushed rows whose hand-off failed land before the job reads the batch sources
+      } catch (RuntimeException e) { // they stay staged for the next run; the materialization goes on
+        System.err.println("feature worker: staged pushes not written yet: " + e);
+      }
     }
     JsonNode result = tasks.invoke(event);
     if (action.equals("materialize-chunk")) {

@@ -244,6 +244,17 @@ class WorkerHandOffTest {
 
     assertThat(DefinitionsParser.JSON.readTree(out.toByteArray()).path("written").asInt()).isEqualTo(1);
     assertThat(speeds(prefix)).containsExactly(0.5, 4.0);
+    assertThat(staged()).isEmpty();
+
+    // the scheduled incremental materialization sweeps too, before it reads the batch sources
+    lambda.down(true);
+    JsonNode more = DefinitionsParser.JSON.readTree("""
+        {"driver_id": [10], "speed": [6.0], "event_timestamp": ["2026-12-05T13:00:00Z"]}""");
+    assertThat(apiPush.push("driver_push", more, FeaturePush.Target.OFFLINE).offlineWritten()).isFalse();
+    worker.handleRequest(new java.io.ByteArrayInputStream(
+        "{\"action\": \"materialize-incremental\", \"feature_views\": [\"driver_live\"]}".getBytes()),
+        new ByteArrayOutputStream());
+    assertThat(speeds(prefix)).containsExactly(0.5, 4.0, 6.0);
     assertThat(accepted.offlineObject()).endsWith("push-" + WorkerHandOff.pushId("driver_push", df) + ".parquet");
     assertThat(staged()).isEmpty();
   }
