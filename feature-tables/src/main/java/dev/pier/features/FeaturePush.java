@@ -25,6 +25,7 @@ public final class FeaturePush {
   private final OnlineStore online;
   private final OfflineStore offline;
   private final OnlineStatistics statistics;
+  private volatile WorkerHandOff handOff;
 
   /** Where pushed rows go, Feast's {@code to}. */
   public enum Target {
@@ -43,9 +44,14 @@ public final class FeaturePush {
     }
   }
 
-  /** How many rows came in, how many were written online (per view), and the offline file written, if any. */
+  /**
+   * How many rows came in, how many were written online (per view), and the offline file written, if any; in AWS
+   * {@code offline_written} is false when the rows are staged but the feature worker has not written the file yet
+   * (it will: staged rows are written before the next incremental materialization).
+   */
   public record PushResult(int rows, @JsonProperty("written_online") Map<String, Integer> writtenOnline,
-      @JsonProperty("offline_object") String offlineObject) {}
+      @JsonProperty("offline_object") String offlineObject,
+      @JsonProperty("offline_written") Boolean offlineWritten) {}
 
   public FeaturePush(FeatureRegistry registry, OnlineStore online, OfflineStore offline) {
     this(registry, online, offline, null);
@@ -59,7 +65,24 @@ public final class FeaturePush {
     this.statistics = statistics;
   }
 
+  /** The offline half of pushes goes to the feature worker (in AWS, where this process has no DuckDB). */
+  public void handOffTo(WorkerHandOff handOff) {
+    this.handOff = handOff;
+  }
+
   public PushResult push(String pushSource, JsonNode df, Target to) {
+    return push(pushSource, df, to, null, null);
+  }
+
+  /**
+   * The feature worker's half of a staged push: checks the rows again and writes them offline only, at
+   * {@code push-<id>.parquet}, created at {@code createdAt} when the batch source has a created column.
+   */
+  public PushResult writeStaged(String pushSource, JsonNode df, String id, Instant createdAt) {
+    return push(pushSource, df, Target.OFFLINE, id, createdAt);
+  }
+
+  private PushResult push(String pushSource, JsonNode df, Target to, String stagedId, Instant stagedAt) {
     Catalog catalog = registry.catalog();
     if (pushSource == null) {
       throw PierException.badRequest("'push_source_name' is missing");
@@ -163,18 +186,29 @@ public final class FeaturePush {
     }
 
     String offlineObject = null;
+    Boolean offlineWritten = null;
+    WorkerHandOff worker = stagedId == null ? handOff : null;
     if (to != Target.ONLINE) {
       if (offline == null) {
         throw PierException.notImplemented("this Pier has no offline store configured");
       }
-      String created = batch.createdTimestampColumn();
-      if (created != null && !columns.containsKey(created)) {
-        // the batch source's files carry a created column; pushed rows were created when they arrived
-        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        columns.put(created, new ArrayList<>(java.util.Collections.nCopies(rows, now)));
-        types.put(created, new Dtype(Dtype.Scalar.UNIX_TIMESTAMP, false));
+      if (worker != null) { // staged durably, then written by the worker (which has DuckDB)
+        String id = WorkerHandOff.pushId(pushSource, df);
+        WorkerHandOff.Staged staged = worker.pushOffline(pushSource, df, offline.pushLocation(batch, id));
+        offlineObject = staged.location();
+        offlineWritten = staged.written();
+      } else {
+        String created = batch.createdTimestampColumn();
+        if (created != null && !columns.containsKey(created)) {
+          // the batch source's files carry a created column; pushed rows were created when they arrived
+          Instant now = (stagedAt != null ? stagedAt : Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+          columns.put(created, new ArrayList<>(java.util.Collections.nCopies(rows, now)));
+          types.put(created, new Dtype(Dtype.Scalar.UNIX_TIMESTAMP, false));
+        }
+        offlineObject = stagedId != null ? offline.append(batch, columns, types, times, stagedId)
+            : offline.append(batch, columns, types, times);
+        offlineWritten = true;
       }
-      offlineObject = offline.append(batch, columns, types, times);
     }
     Map<String, Integer> written = new LinkedHashMap<>();
     if (to != Target.OFFLINE) {
@@ -205,6 +239,6 @@ public final class FeaturePush {
         }
       }
     }
-    return new PushResult(rows, written, offlineObject);
+    return new PushResult(rows, written, offlineObject, offlineWritten);
   }
 }

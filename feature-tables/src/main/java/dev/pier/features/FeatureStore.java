@@ -89,6 +89,16 @@ public final class FeatureStore implements AutoCloseable {
     materialization.profileWith(profiles);
   }
 
+  /**
+   * Inline historical retrieval, the offline half of pushes and point-in-time lookups go to the feature worker: in
+   * AWS, where the api has no DuckDB.
+   */
+  public void handOffTo(WorkerHandOff handOff) {
+    historical.handOffTo(handOff);
+    pointInTime.handOffTo(handOff);
+    push.handOffTo(handOff);
+  }
+
   /** Materialization jobs; call {@link Materialization#resumeRunning()} once at start. */
   public Materialization materialization() {
     return materialization;

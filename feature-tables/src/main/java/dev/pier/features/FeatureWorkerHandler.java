@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.sfn.SfnClient;
  * Lambda, lacking DuckDB, hands over by starting an execution.
  *
  * <p>Configured by environment: {@code PIER_FEATURES_TABLE} (definitions, jobs, watermarks, statistics),
- * {@code PIER_FEATURES_ONLINE_TABLE}, {@code PIER_FEATURES_STATE_MACHINE_ARN}, {@code AWS_REGION}. After each
+ * {@code PIER_FEATURES_ONLINE_TABLE}, {@code PIER_FEATURES_STATE_MACHINE_ARN}, {@code PIER_FEATURES_STAGING_BUCKET} (the tasks the api hands over, {@link WorkerTasks}), {@code AWS_REGION}. After each
  * written chunk and finished job it prints the views' freshness as CloudWatch embedded metrics
  * ({@code Pier/Features}: {@code OnlineAgeSeconds}, {@code MaterializationLagSeconds},
  * {@code MaterializationLagBehindSourceSeconds}, per view and overall), which
@@ -46,6 +46,7 @@ public final class FeatureWorkerHandler {
   private final Materialization materialization;
   private final MaterializationTasks tasks;
   private final HistoricalJobs historical;
+  private final WorkerTasks handedOff;
   private final Clock clock;
   private final java.io.PrintStream metrics;
 
@@ -55,7 +56,7 @@ public final class FeatureWorkerHandler {
   }
 
   private FeatureWorkerHandler(Parts parts, Clock clock, java.io.PrintStream metrics) {
-    this(parts.materialization(), parts.historical(), clock, metrics);
+    this(parts.materialization(), parts.historical(), parts.handedOff(), clock, metrics);
   }
 
   /** @param metrics where the embedded-metric lines go (stdout in Lambda: CloudWatch Logs parses them) */
@@ -69,6 +70,17 @@ public final class FeatureWorkerHandler {
    */
   public FeatureWorkerHandler(Materialization materialization, HistoricalJobs historical, Clock clock,
       java.io.PrintStream metrics) {
+    this(materialization, historical, null, clock, metrics);
+  }
+
+  /**
+   * @param handedOff what the api hands over in AWS (inline historical retrieval, offline pushes, point-in-time
+   *     lookups; {@link WorkerTasks}); null answers them as unknown. Staged pushes are also written before each
+   *     scheduled incremental materialization.
+   */
+  public FeatureWorkerHandler(Materialization materialization, HistoricalJobs historical, WorkerTasks handedOff,
+      Clock clock, java.io.PrintStream metrics) {
+    this.handedOff = handedOff;
     this.historical = historical;
     this.materialization = materialization;
     this.tasks = new MaterializationTasks(materialization, clock);
@@ -82,6 +94,17 @@ public final class FeatureWorkerHandler {
     if (action.startsWith("historical-") && historical != null) {
       JSON.writeValue(output, historical.invoke(event));
       return;
+    }
+    if (handedOff != null && WorkerTasks.handles(action)) {
+      JSON.writeValue(output, handedOff.invoke(event));
+      return;
+    }
+    if (handedOff != null && action.equals("materialize-incremental")) {
+      try {
+        handedOff.sweep(); // pushed rows whose hand-off failed land before the job reads the batch sources
+      } catch (RuntimeException e) { // they stay staged for the next run; the materialization goes on
+        System.err.println("feature worker: staged pushes not written yet: " + e);
+      }
     }
     JsonNode result = tasks.invoke(event);
     if (action.equals("materialize-chunk")) {
@@ -124,7 +147,7 @@ public final class FeatureWorkerHandler {
     }
   }
 
-  private record Parts(Materialization materialization, HistoricalJobs historical) {}
+  private record Parts(Materialization materialization, HistoricalJobs historical, WorkerTasks handedOff) {}
 
   private static Parts fromEnvironment(Map<String, String> env) {
     String region = env.getOrDefault("AWS_REGION", "us-east-1");
@@ -152,7 +175,15 @@ public final class FeatureWorkerHandler {
     historical.launchWith(id -> {
       throw new IllegalStateException("the feature worker does not start historical jobs");
     });
-    return new Parts(m, historical);
+    // what the api hands over (it has no DuckDB), exchanging what is too big for a payload through the staging bucket
+    String staging = env.get("PIER_FEATURES_STAGING_BUCKET");
+    WorkerTasks handedOff = null;
+    if (staging != null && !staging.isBlank()) {
+      HistoricalRetrieval retrieval = new HistoricalRetrieval(registry, offline);
+      handedOff = new WorkerTasks(registry, retrieval, new PointInTimeLookup(registry, offline),
+          new FeaturePush(registry, new OnlineStore(aws.dynamoDb(), onlineTable, pool), offline), aws.s3(), staging);
+    }
+    return new Parts(m, historical, handedOff);
   }
 
   private static String require(Map<String, String> env, String name) {

@@ -37,10 +37,16 @@ public final class HistoricalRetrieval {
 
   private final FeatureRegistry registry;
   private final OfflineStore offline;
+  private volatile WorkerHandOff handOff;
 
   public HistoricalRetrieval(FeatureRegistry registry, OfflineStore offline) {
     this.registry = registry;
     this.offline = offline;
+  }
+
+  /** Inline retrieval runs in the feature worker (in AWS, where this process has no DuckDB). */
+  public void handOffTo(WorkerHandOff handOff) {
+    this.handOff = handOff;
   }
 
   /** The definitions as of now (the registry's cached catalog). */
@@ -61,6 +67,10 @@ public final class HistoricalRetrieval {
     if (entityRows.size() > MAX_INLINE_ROWS) {
       throw PierException.badRequest("'entity_rows' has " + entityRows.size() + " rows; at most " + MAX_INLINE_ROWS
           + " are answered inline");
+    }
+    WorkerHandOff worker = handOff;
+    if (worker != null) {
+      return worker.historical(features, featureService, entityRows, fullFeatureNames);
     }
     OnDemand.Plan plan = OnDemand.plan(catalog, refs);
     Map<String, List<String>> byView = new LinkedHashMap<>();
@@ -194,6 +204,10 @@ public final class HistoricalRetrieval {
     OnDemand.Plan plan = OnDemand.plan(catalog, refs);
     if (entitySource == null || !entitySource.startsWith("s3://")) {
       throw PierException.badRequest("'entity_source' must be an s3://bucket/key.parquet location");
+    }
+    WorkerHandOff worker = handOff;
+    if (worker != null) {
+      return worker.historicalToParquet(features, featureService, entitySource, output, fullFeatureNames);
     }
     // the output name of each feature asked for; the inputs joined only for on-demand features get hidden columns
     List<String> names = new ArrayList<>();

@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * Materialization: the newest row per entity key of each view's offline source within {@code [start, end)} copied to
  * the online store. A job is a DynamoDB item in the definitions table ({@code pk = materialization}) and runs as the
  * {@code feature-materialization} state machine ({@link MaterializationWorkflow}: Plan, WriteChunks, Finish, with
- * MarkFailed on any error), on the local runner in this process's executor, one Parquet file (a chunk) at a time:
+ * MarkFailed on any error), on the local runner in this process's executor, one Parquet file or row group (a chunk) at
+ * a time:
  * DuckDB streams the file's newest row per key (ties on
  * event time broken by the created column) into conditional online writes, so memory is bounded by one file and an
  * older row never replaces a newer one. Each chunk is recorded as done when written; a job interrupted (a crash,
@@ -40,7 +41,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * advances to {@code end} only once all its chunks are written.
  *
  * <p>In AWS the jobs run as executions of the deployed state machine ({@link #launchWith}), whose tasks the feature
- * worker Lambda ({@link FeatureWorkerHandler}) runs. Not yet: per-row-group chunks inside large files.
+ * worker Lambda ({@link FeatureWorkerHandler}) runs. A file of several Parquet row groups is split into one chunk per
+ * row group, each written and recorded on its own (the window holds one row group's rows, not the file's).
  */
 public final class Materialization {
   static final String JOBS = "materialization";
@@ -281,10 +283,55 @@ public final class Materialization {
     }
   }
 
-  /** One chunk of a job: a Parquet file of a view's offline source, relative to the source's folder. */
+  /**
+   * One chunk of a job: a Parquet file of a view's offline source, relative to the source's folder, or one row group
+   * of a file that has several ({@code file} then ends in {@code #row_group=N}, so the state machine's items keep
+   * their two fields).
+   */
   public record Chunk(String view, String file) {
+    static final String ROW_GROUP = "#row_group=";
+
+    static Chunk of(String view, String path, int rowGroup) {
+      return new Chunk(view, path + ROW_GROUP + rowGroup);
+    }
+
     String id() {
       return view + "|" + file;
+    }
+
+    /** The file, relative to the source's folder. */
+    String path() {
+      int i = file.lastIndexOf(ROW_GROUP);
+      return i < 0 ? file : file.substring(0, i);
+    }
+
+    /** The row group, or -1 for the whole file. */
+    int rowGroup() {
+      int i = file.lastIndexOf(ROW_GROUP);
+      if (i < 0) {
+        return -1;
+      }
+      try {
+        return Integer.parseInt(file.substring(i + ROW_GROUP.length()));
+      } catch (NumberFormatException e) {
+        throw PierException.badRequest("chunk '" + file + "' names no row group");
+      }
+    }
+  }
+
+  /** A file's row groups: how many rows each holds, in order. */
+  private static List<Long> rowGroups(Path file) {
+    try (Connection db = DuckDb.open("materialization planning"); Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT row_group_id, max(row_group_num_rows) FROM parquet_metadata('"
+            + file.toString().replace("'", "''") + "') GROUP BY row_group_id ORDER BY row_group_id")) {
+      List<Long> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getLong(2));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw PierException.badRequest("file " + file.getFileName() + " is not a Parquet file: "
+          + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
     }
   }
 
@@ -304,7 +351,15 @@ public final class Materialization {
     for (String name : job.starts().keySet()) {
       OfflineStore.Mirrored m = offline.fetch(catalog.offlineSource(catalog.view(name)));
       for (Path file : m.files()) {
-        all.add(new Chunk(name, m.dir().relativize(file).toString()));
+        String path = m.dir().relativize(file).toString();
+        int groups = rowGroups(file).size();
+        if (groups <= 1) {
+          all.add(new Chunk(name, path));
+        } else { // a large file: each row group is written and recorded on its own
+          for (int g = 0; g < groups; g++) {
+            all.add(Chunk.of(name, path, g));
+          }
+        }
       }
     }
     int chunksTotal = all.size();
@@ -332,15 +387,28 @@ public final class Materialization {
     FeatureView view = catalog.view(chunk.view());
     DataSource.Parquet source = catalog.offlineSource(view);
     OfflineStore.Mirrored m = offline.fetch(source);
-    Path file = m.dir().resolve(chunk.file()).normalize();
+    Path file = m.dir().resolve(chunk.path()).normalize();
     if (!file.startsWith(m.dir()) || !m.files().contains(file)) {
-      throw PierException.badRequest("feature view '" + chunk.view() + "': " + chunk.file() + " is no longer in "
+      throw PierException.badRequest("feature view '" + chunk.view() + "': " + chunk.path() + " is no longer in "
           + source.path());
+    }
+    long[] rowRange = null; // [first, end) of the file's rows: the chunk's row group
+    if (chunk.rowGroup() >= 0) {
+      List<Long> groups = rowGroups(file);
+      if (chunk.rowGroup() >= groups.size()) {
+        throw PierException.badRequest("feature view '" + chunk.view() + "': " + chunk.path() + " of "
+            + source.path() + " has " + groups.size() + " row groups, not " + (chunk.rowGroup() + 1)
+            + " (it changed since the job was planned)");
+      }
+      long first = groups.subList(0, chunk.rowGroup()).stream().mapToLong(Long::longValue).sum();
+      rowRange = new long[] {first, first + groups.get(chunk.rowGroup())};
     }
     Map<String, FeatureProfiles.Profile> built = new LinkedHashMap<>();
     Map<String, Long> nulls = new LinkedHashMap<>();
-    long rows = writeChunk(catalog, view, source, file, m.hive(), start, job.end(), built, nulls);
-    statistics.sourceSeen(view.name(), newestIn(source, file, m.hive()));
+    long rows = writeChunk(catalog, view, source, file, m.hive(), rowRange, start, job.end(), built, nulls);
+    if (chunk.rowGroup() <= 0) { // once per file
+      statistics.sourceSeen(view.name(), newestIn(source, file, m.hive()));
+    }
     if (!built.isEmpty()) {
       saveChunkProfiles(id, chunk, rows, built, nulls);
     }
@@ -376,7 +444,8 @@ public final class Materialization {
   }
 
   private long writeChunk(Catalog catalog, FeatureView view, DataSource.Parquet source, Path file, boolean hive,
-      Instant start, Instant end, Map<String, FeatureProfiles.Profile> profiled, Map<String, Long> nullCounts) {
+      long[] rowRange, Instant start, Instant end, Map<String, FeatureProfiles.Profile> profiled,
+      Map<String, Long> nullCounts) {
     FeatureProfiles.Profile[] built = new FeatureProfiles.Profile[view.schema().size()];
     for (int i = 0; i < built.length; i++) {
       built[i] = profiles.newProfile();
@@ -399,7 +468,10 @@ public final class Materialization {
     String order = ts + " DESC" + (source.createdTimestampColumn() == null ? ""
         : ", " + OfflineStore.quote(source.createdTimestampColumn()) + " DESC NULLS LAST");
     String sql = "SELECT " + select + " FROM read_parquet('" + file.toString().replace("'", "''")
-        + "', hive_partitioning = " + hive + ") WHERE " + ts + " >= make_timestamp(" + Timestamps.micros(start)
+        + "', hive_partitioning = " + hive + (rowRange == null ? "" : ", file_row_number = true") + ") WHERE "
+        + (rowRange == null ? "" : "file_row_number >= " + rowRange[0] + " AND file_row_number < " + rowRange[1]
+            + " AND ")
+        + ts + " >= make_timestamp(" + Timestamps.micros(start)
         + ") AND " + ts + " < make_timestamp(" + Timestamps.micros(end) + ") QUALIFY row_number() OVER (PARTITION BY "
         + String.join(", ", keys.stream().map(OfflineStore::quote).toList()) + " ORDER BY " + order + ") = 1";
     long rows = 0;

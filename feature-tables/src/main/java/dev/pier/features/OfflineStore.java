@@ -143,13 +143,17 @@ public final class OfflineStore {
    */
   public String append(DataSource.Parquet batch, Map<String, List<Object>> columns, Map<String, Dtype> types,
       List<Instant> times) {
-    Location at = Location.parse(batch.path());
-    policy.check(at.bucket(), at.key(), "source '" + batch.name() + "' path");
-    if (!at.key().isEmpty() && !at.key().endsWith("/")) {
-      throw PierException.badRequest("batch source '" + batch.name() + "' is one file (" + batch.path() + "); pushing"
-          + " offline adds files, so its path must be a prefix ending in /");
-    }
-    String key = at.key() + "push-" + Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".parquet";
+    return append(batch, columns, types, times, Instant.now().toEpochMilli() + "-" + UUID.randomUUID());
+  }
+
+  /**
+   * As {@link #append(DataSource.Parquet, Map, Map, List)}, at {@code push-<id>.parquet}: the same id writes the same
+   * object again (a staged push written twice is there once).
+   */
+  public String append(DataSource.Parquet batch, Map<String, List<Object>> columns, Map<String, Dtype> types,
+      List<Instant> times, String id) {
+    Location at = Location.parse(pushLocation(batch, id));
+    String key = at.key();
     try {
       Path file = Files.createTempFile("pier-push", ".parquet");
       try {
@@ -189,6 +193,20 @@ public final class OfflineStore {
       throw new PierException(500, "could not write pushed rows as Parquet: " + e.getMessage(), e);
     }
     return "s3://" + at.bucket() + "/" + key;
+  }
+
+  /**
+   * Where pushed rows of id {@code id} go under {@code batch}'s prefix ({@code s3://…/push-<id>.parquet}); 400 when
+   * the batch source is one file or a location Pier may not write.
+   */
+  public String pushLocation(DataSource.Parquet batch, String id) {
+    Location at = Location.parse(batch.path());
+    policy.check(at.bucket(), at.key(), "source '" + batch.name() + "' path");
+    if (!at.key().isEmpty() && !at.key().endsWith("/")) {
+      throw PierException.badRequest("batch source '" + batch.name() + "' is one file (" + batch.path() + "); pushing"
+          + " offline adds files, so its path must be a prefix ending in /");
+    }
+    return "s3://" + at.bucket() + "/" + at.key() + "push-" + id + ".parquet";
   }
 
   /** Uploads a local file to an {@code s3://} location Pier may write for callers. */

@@ -26,6 +26,7 @@ public final class PointInTimeLookup {
   private final FeatureRegistry registry;
   private final OfflineStore offline;
   private final FeatureObserver observer;
+  private volatile WorkerHandOff handOff;
 
   public PointInTimeLookup(FeatureRegistry registry, OfflineStore offline) {
     this(registry, offline, FeatureObserver.NONE);
@@ -35,6 +36,11 @@ public final class PointInTimeLookup {
     this.registry = registry;
     this.offline = offline;
     this.observer = observer;
+  }
+
+  /** Lookups run in the feature worker (in AWS, where this process has no DuckDB). */
+  public void handOffTo(WorkerHandOff handOff) {
+    this.handOff = handOff;
   }
 
   /**
@@ -47,6 +53,13 @@ public final class PointInTimeLookup {
   public List<Map<String, FeatureValue>> lookup(String featureService, List<Map<String, Object>> instances,
       String timestampField) {
     Catalog catalog = registry.catalog();
+    WorkerHandOff worker = handOff;
+    if (worker != null) {
+      for (int i = 0; i < instances.size(); i++) { // a missing timestamp is the caller's 400, named here
+        moment(instances.get(i).get(timestampField), i, timestampField);
+      }
+      return worker.pointInTime(catalog, featureService, instances, timestampField);
+    }
     List<FeatureRef> asked = catalog.resolve(null, featureService);
     OnDemand.Plan plan = OnDemand.plan(catalog, asked);
     List<FeatureRef> refs = plan.lookups();

@@ -35,7 +35,10 @@ class MaterializationTest {
         - {name: driver_hourly_stats, entities: [driver], ttl: 2h, source: driver_stats,
            schema: [{name: conv_rate, dtype: FLOAT64}, {name: trips, dtype: INT64}]}
         - {name: misfit, entities: [driver], ttl: 2h, source: broken, schema: [{name: speed, dtype: FLOAT64}]}
-      """;
+        - {name: big_view, entities: [driver], ttl: 2h, source: big, schema: [{name: trips, dtype: INT64}]}
+      """.replace("sources:\n", "sources:\n  - {name: big, kind: parquet, path: \"s3://mat/big/\"}\n");
+  /** {@code big/data.parquet}: one file of 4 row groups of 2,048 rows, driver i (0 … 8,191) in row i. */
+  private static final int GROUP_ROWS = 2048;
 
   @TempDir static Path dataDir;
   @TempDir static Path work;
@@ -50,6 +53,15 @@ class MaterializationTest {
   static void startStandIns() throws Exception {
     fixture = OfflineFixture.start(dataDir, work, "mat");
     standIns = fixture.standIns;
+    Path big = work.resolve("big.parquet");
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT i::BIGINT AS driver_id, TIMESTAMP '2026-12-01 01:00:00' AS event_timestamp,"
+          + " (i * 10)::BIGINT AS trips FROM range(" + 4 * GROUP_ROWS + ") t(i) ORDER BY i) TO '" + big
+          + "' (FORMAT parquet, ROW_GROUP_SIZE " + GROUP_ROWS + ")");
+    }
+    standIns.clients.s3().putObject(b -> b.bucket("mat").key("big/data.parquet"),
+        software.amazon.awssdk.core.sync.RequestBody.fromFile(big));
     runner = Executors.newSingleThreadExecutor();
   }
 
@@ -154,6 +166,49 @@ class MaterializationTest {
     Materialization.Job after = materialization.get(job.id());
     assertThat(after.state()).isEqualTo(Materialization.State.SUCCEEDED);
     assertThat(after.chunksDone()).isEqualTo(2);
+  }
+
+  @Test
+  void aFileOfSeveralRowGroupsIsChunkedByRowGroupAndAResumedJobWritesOnlyTheGroupsNotYetDone() {
+    Materialization.Job job = materialization.create(Map.of("big_view", T0), T0.plus(Duration.ofDays(1)));
+    List<Materialization.Chunk> plan = materialization.plan(job.id());
+    assertThat(plan).extracting(Materialization.Chunk::file).containsExactly("data.parquet#row_group=0",
+        "data.parquet#row_group=1", "data.parquet#row_group=2", "data.parquet#row_group=3");
+    // killed after writing row group 1 (and recording it): its rows are online, the others not yet
+    assertThat(materialization.writeChunk(job.id(), plan.get(1))).isEqualTo(GROUP_ROWS);
+    assertThat(bigTrips()).containsOnlyKeys((long) GROUP_ROWS, GROUP_ROWS + 1L, 2L * GROUP_ROWS - 1);
+    // group 3 recorded but, as if killed between writing and reading back, its rows deliberately absent: a resumed
+    // job that rewrote recorded groups would bring them in
+    materialization.markDone(job.id(), "big_view|data.parquet#row_group=3", 0);
+
+    materialization.run(job.id());
+
+    Materialization.Job after = materialization.get(job.id());
+    assertThat(after.state()).isEqualTo(Materialization.State.SUCCEEDED);
+    assertThat(after.chunksTotal()).isEqualTo(4);
+    assertThat(after.chunksDone()).isEqualTo(4);
+    assertThat(after.rows()).isEqualTo(3L * GROUP_ROWS); // groups 0 and 2 now, 1 before: none twice
+    assertThat(bigTrips()).containsOnlyKeys(0L, GROUP_ROWS - 1L, (long) GROUP_ROWS, GROUP_ROWS + 1L,
+        2L * GROUP_ROWS - 1, 2L * GROUP_ROWS, 3L * GROUP_ROWS - 1).containsEntry(2L * GROUP_ROWS, 2L * GROUP_ROWS * 10);
+  }
+
+  /** big_view's trips online for the first and last driver of each row group. */
+  private Map<Long, Long> bigTrips() {
+    FeatureView view = registry.catalog().view("big_view");
+    List<List<Object>> keys = new java.util.ArrayList<>();
+    for (int g = 0; g < 4; g++) {
+      keys.add(List.of((long) g * GROUP_ROWS));
+      keys.add(List.of((long) (g + 1) * GROUP_ROWS - 1));
+    }
+    keys.add(List.of((long) GROUP_ROWS + 1));
+    List<OnlineStore.Stored> stored = store.read(view, keys, List.of("trips"));
+    Map<Long, Long> out = new TreeMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (stored.get(i) != null) {
+        out.put((Long) keys.get(i).get(0), (Long) stored.get(i).values().get("trips"));
+      }
+    }
+    return out;
   }
 
   @Test

@@ -342,6 +342,7 @@ public final class ApiStack extends Stack {
     }
     ApiFunction f = new ApiFunction(this, "ControlPlane", config, "control plane (/api/v1 registry, batch jobs)",
         config.controlPlaneMemoryMb(), environment(extra), permissions);
+    FeaturesStack.grantControlPlane(f.role(), config); // hand-offs to the feature worker, materialization schedules
     if (spark != null) {
       Nag.suppress(f.role(), "AwsSolutions-IAM5", "Spark batch jobs are EMR Serverless job runs of Pier's own "
           + "application, whose ids EMR assigns at run time.", "/^Resource::.*\\/jobruns\\/\\*$/");

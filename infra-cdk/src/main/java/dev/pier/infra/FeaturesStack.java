@@ -26,6 +26,8 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.lambda.CfnFunction;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
@@ -68,6 +70,9 @@ public final class FeaturesStack extends Stack {
   public static final String STATE_MACHINE = "feature-materialization";
   /** Historical retrieval jobs: the api (no DuckDB) starts an execution, the worker runs the join. */
   public static final String HISTORICAL_STATE_MACHINE = "feature-historical";
+  /** The staging bucket's prefixes ({@code dev.pier.features.WorkerHandOff}'s). */
+  static final String EXCHANGE_PREFIX = "exchange/";
+  static final String PUSH_PREFIX = "push/";
   public static final String HANDLER = "dev.pier.features.FeatureWorkerHandler::handleRequest";
   public static final Path DEFAULT_WORKER_ZIP = Path.of("../feature-tables/target/feature-worker/feature-worker.zip");
   /** CloudWatch namespace of the worker's embedded metrics ({@code FeatureWorkerHandler.NAMESPACE}). */
@@ -77,6 +82,7 @@ public final class FeaturesStack extends Stack {
   private final Table table;
   private final Table onlineTable;
   private final Bucket offline;
+  private final Bucket staging;
   private final Function worker;
   private final StateMachine stateMachine;
   private final StateMachine historicalStateMachine;
@@ -98,13 +104,18 @@ public final class FeaturesStack extends Stack {
     this.onlineTable = protectedTable("OnlineTable", onlineTableName(config), data)
         .partitionKey(Attribute.builder().name("k").type(AttributeType.STRING).build())
         .build();
-    this.offline = createOfflineBucket();
+    Bucket logs = AccessLogsBucket.create(this, "OfflineAccessLogs", config);
+    Nag.suppress(logs, "AwsSolutions-S1", "This is the access-log bucket of the offline feature bucket; logging its "
+        + "own access would log forever.");
+    this.offline = createOfflineBucket(logs);
+    this.staging = createStagingBucket(logs);
     this.worker = createWorker(data);
     Optional<String> asl = aslDefinition(STATE_MACHINE);
     this.stateMachine = asl.map(d -> createStateMachine(STATE_MACHINE, "Materialization", d)).orElse(null);
     this.historicalStateMachine = aslDefinition(HISTORICAL_STATE_MACHINE)
         .map(d -> createStateMachine(HISTORICAL_STATE_MACHINE, "HistoricalRetrieval", d)).orElse(null);
     this.schedule = stateMachine == null ? null : createSchedule();
+    createUserScheduleRole();
     createAlarms(alarmTopic);
   }
 
@@ -130,13 +141,98 @@ public final class FeaturesStack extends Stack {
         + "-" + HISTORICAL_STATE_MACHINE);
   }
 
-  /** What the api functions need to find the feature store: its tables and state machines, by their fixed names. */
+  /** The feature worker's name: fixed, so the api functions invoke it by name. */
+  public static String workerFunctionName(PierConfig config) {
+    return config.prefix() + "-feature-worker";
+  }
+
+  /** The staging bucket's name (what the api hands the worker): fixed per account and region, likewise. */
+  public static String stagingBucketName(PierConfig config) {
+    return Fn.sub(config.prefix() + "-features-staging-${AWS::AccountId}-${AWS::Region}");
+  }
+
+  /**
+   * What the api functions need to find the feature store: its tables and state machines, and the worker and staging
+   * bucket they hand DuckDB's work to, by their fixed names.
+   */
   public static Map<String, String> apiEnvironment(PierConfig config) {
     return Map.of(
         "PIER_FEATURES_TABLE", tableName(config),
         "PIER_FEATURES_ONLINE_TABLE", onlineTableName(config),
         "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
-        "PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN", historicalStateMachineArn(config));
+        "PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN", historicalStateMachineArn(config),
+        "PIER_FEATURES_WORKER_FUNCTION", workerFunctionName(config),
+        "PIER_FEATURES_STAGING_BUCKET", stagingBucketName(config),
+        "PIER_FEATURES_WORKER_ARN", workerArn(config),
+        "PIER_FEATURES_SCHEDULER_ROLE_ARN", scheduleRoleArn(config));
+  }
+
+  private static String workerArn(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        + workerFunctionName(config));
+  }
+
+  /** The role EventBridge Scheduler assumes for user-managed materialization schedules: by its fixed name. */
+  public static String scheduleRoleName(PierConfig config) {
+    return config.prefix() + "-feature-schedules";
+  }
+
+  private static String scheduleRoleArn(PierConfig config) {
+    return Fn.sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + scheduleRoleName(config));
+  }
+
+  /**
+   * The control plane's part in the feature store beyond {@link #apiStatements}: handing work to the worker
+   * ({@link #grantHandOff}, pushes included) and managing user materialization schedules — EventBridge Scheduler
+   * schedules named {@code pier-fs-*} in the default group, which assume {@code <prefix>-feature-schedules}.
+   */
+  public static void grantControlPlane(IRole role, PierConfig config) {
+    grantHandOff(role, config, true);
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("ManageMaterializationSchedules")
+        .actions(List.of("scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule",
+            "scheduler:GetSchedule"))
+        .resources(List.of(Fn.sub(
+            "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/pier-fs-*")))
+        .build());
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("PassMaterializationScheduleRole")
+        .actions(List.of("iam:PassRole"))
+        .resources(List.of(scheduleRoleArn(config)))
+        .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "scheduler.amazonaws.com")))
+        .build());
+    Nag.suppress(role, "AwsSolutions-IAM5", "Materialization schedules are EventBridge Scheduler schedules named "
+        + "pier-fs-<id> in the default group, created through the API after this stack is deployed.",
+        "/^Resource::arn:.*:schedule\\/default\\/pier-fs-\\*$/");
+  }
+
+  /**
+   * Lets {@code role} hand work to the feature worker (dev.pier.features.WorkerHandOff): invoke it, and exchange
+   * oversized payloads through the staging bucket ({@code exchange/}); with {@code push}, stage pushed rows
+   * ({@code push/}) too. The control plane (push, inline historical retrieval) and the batch worker (point-in-time
+   * lookups) need it; the data plane does not.
+   */
+  public static void grantHandOff(IRole role, PierConfig config, boolean push) {
+    String objects = "arn:${AWS::Partition}:s3:::" + config.prefix() + "-features-staging-${AWS::AccountId}-${AWS::Region}/";
+    List<String> resources = new java.util.ArrayList<>(List.of(Fn.sub(objects + EXCHANGE_PREFIX + "*")));
+    if (push) {
+      resources.add(Fn.sub(objects + PUSH_PREFIX + "*"));
+    }
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("InvokeFeatureWorker")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(Fn.sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+            + workerFunctionName(config))))
+        .build());
+    role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+        .sid("FeatureWorkerStaging")
+        .actions(List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject"))
+        .resources(resources)
+        .build());
+    Nag.suppress(role, "AwsSolutions-IAM5", "Payloads handed to the feature worker are objects of the feature "
+        + "staging bucket named at run time: exchange/<random id> (read once, then deleted) and push/<digest of the "
+        + "rows> (deleted once the worker has written them).",
+        "/^Resource::arn:.*-features-staging-.*\\/(exchange|push)\\/\\*$/");
   }
 
   /**
@@ -179,6 +275,10 @@ public final class FeaturesStack extends Stack {
     return offline;
   }
 
+  public Bucket staging() {
+    return staging;
+  }
+
   public Function worker() {
     return worker;
   }
@@ -214,10 +314,7 @@ public final class FeaturesStack extends Stack {
     return config.prod() ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   }
 
-  private Bucket createOfflineBucket() {
-    Bucket logs = AccessLogsBucket.create(this, "OfflineAccessLogs", config);
-    Nag.suppress(logs, "AwsSolutions-S1", "This is the access-log bucket of the offline feature bucket; logging its "
-        + "own access would log forever.");
+  private Bucket createOfflineBucket(Bucket logs) {
     Key key = Key.Builder.create(this, "OfflineKey")
         .description("Pier " + config.stage() + ": encrypts the offline feature store (Parquet)")
         .enableKeyRotation(true)
@@ -239,6 +336,35 @@ public final class FeaturesStack extends Stack {
             .noncurrentVersionExpiration(Duration.days(30))
             .abortIncompleteMultipartUploadAfter(Duration.days(1))
             .build()))
+        .removalPolicy(removal())
+        .build();
+  }
+
+  /**
+   * Where the api stages what it hands to the feature worker: pushed rows ({@code push/}, kept until the worker has
+   * written them as Parquet: nothing accepted expires) and requests and answers too big for a Lambda payload
+   * ({@code exchange/}, read once and deleted; a day at most). Named, so the api and workers stacks take it by name.
+   * S3-managed keys: the api's roles cannot be given this stack's key by name, and nothing stays here long.
+   */
+  private Bucket createStagingBucket(Bucket logs) {
+    return Bucket.Builder.create(this, "StagingBucket")
+        .bucketName(stagingBucketName(config))
+        .encryption(BucketEncryption.S3_MANAGED)
+        .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+        .enforceSsl(true)
+        .minimumTlsVersion(1.2)
+        .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+        .serverAccessLogsBucket(logs)
+        .serverAccessLogsPrefix("staging/")
+        .lifecycleRules(List.of(LifecycleRule.builder()
+                .id("expire-exchanged-payloads")
+                .prefix(EXCHANGE_PREFIX)
+                .expiration(Duration.days(1))
+                .build(),
+            LifecycleRule.builder()
+                .id("abort-incomplete-uploads")
+                .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                .build()))
         .removalPolicy(removal())
         .build();
   }
@@ -267,6 +393,17 @@ public final class FeaturesStack extends Stack {
         .resources(List.of(offline.arnForObjects("*")))
         .build());
     role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("HandedOffWork")
+        // what the api hands over: staged pushes (read, then deleted once written) and oversized payloads
+        .actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"))
+        .resources(List.of(staging.arnForObjects("*")))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("SweepStagedPushes")
+        .actions(List.of("s3:ListBucket"))
+        .resources(List.of(staging.getBucketArn()))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
         .sid("StartMaterialization")
         // by its fixed name: the machine names this function, so its ARN attribute would be a circular reference
         .actions(List.of("states:StartExecution"))
@@ -278,18 +415,24 @@ public final class FeaturesStack extends Stack {
         "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Resource '*'); "
             + "the worker reads any Parquet file of the offline bucket (every source's files, named at run time by "
             + "the applied definitions) and writes a historical retrieval job's answer at its output there, and "
-            + "nothing in any other bucket; KMS grants list GenerateDataKey* and "
+            + "nothing in any other bucket; it reads, writes and deletes the staging bucket's objects (staged pushes and "
+            + "oversized payloads the api hands over, named at run time); KMS grants list GenerateDataKey* and "
             + "ReEncrypt* on the one key.",
-        "Resource::*", "/^Resource::.*OfflineBucket.*\\/\\*$/", "Action::kms:GenerateDataKey*",
+        "Resource::*", "/^Resource::.*OfflineBucket.*\\/\\*$/", "/^Resource::.*StagingBucket.*\\/\\*$/",
+        "Action::kms:GenerateDataKey*",
         "Action::kms:ReEncrypt*");
 
-    return worker.function(this, config,
+    Function function = worker.function(this, config,
         "Pier feature worker: materialization chunks (DuckDB) and scheduled incremental jobs", HANDLER,
         DuckDbWorker.zip(this, "featureWorkerZip", "PIER_FEATURE_WORKER_ZIP", DEFAULT_WORKER_ZIP),
         Map.of(
             "PIER_FEATURES_TABLE", table.getTableName(),
             "PIER_FEATURES_ONLINE_TABLE", onlineTable.getTableName(),
-            "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config)));
+            "PIER_FEATURES_STATE_MACHINE_ARN", stateMachineArn(config),
+            "PIER_FEATURES_STAGING_BUCKET", staging.getBucketName()));
+    // named, so the api functions invoke it by name without depending on this stack
+    ((CfnFunction) function.getNode().getDefaultChild()).setFunctionName(workerFunctionName(config));
+    return function;
   }
 
   private Optional<String> aslDefinition(String name) {
@@ -311,6 +454,23 @@ public final class FeaturesStack extends Stack {
         .build());
     LoggedStateMachine.suppressLogsAndTraces(machine);
     return machine;
+  }
+
+  /**
+   * The role user-managed materialization schedules ({@code POST /api/v1/features/materialization-schedules}) run as:
+   * EventBridge Scheduler invokes the feature worker with it, nothing else. Named, so the api passes it by name.
+   */
+  private void createUserScheduleRole() {
+    Role role = Role.Builder.create(this, "UserScheduleRole")
+        .roleName(scheduleRoleName(config))
+        .assumedBy(new ServicePrincipal("scheduler.amazonaws.com"))
+        .description("Lets user materialization schedules invoke the feature worker, nothing else")
+        .build();
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("InvokeFeatureWorker")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(worker.getFunctionArn()))
+        .build());
   }
 
   /** Scheduler invokes the worker, which creates the incremental job and starts it as an execution. */

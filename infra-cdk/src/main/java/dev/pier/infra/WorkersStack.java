@@ -223,9 +223,12 @@ public final class WorkersStack extends Stack {
         "PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature()),
         "PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn()));
     env.putAll(batchEnvironment(config, data));
+    env.putAll(FeaturesStack.apiEnvironment(config)); // rows with entity keys: online or point-in-time lookups
+    permissions.addAll(FeaturesStack.apiStatements(config, false));
     ApiFunction f = new ApiFunction(this, "BatchWorker", config, "batch worker (batch-scoring tasks)",
         ApiFunction.Trigger.stateMachineTask(Duration.seconds(BATCH_WORKER_TIMEOUT_SECONDS)),
         config.batchWorkerMemoryMb(), env, permissions);
+    FeaturesStack.grantHandOff(f.role(), config, false); // point-in-time lookups run in the feature worker
     ApiStack.suppressScoringFindings(f, "Batch inputs may be any object of the batch bucket, which holds batch data "
             + "only; results go to the job's folder under outputs/, chunk plans under jobs/, both named per job at "
             + "run time.",

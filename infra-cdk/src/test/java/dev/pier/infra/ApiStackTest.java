@@ -212,8 +212,9 @@ class ApiStackTest {
     assertThat(actions).doesNotContain("sqs:SendMessage", "sqs:ReceiveMessage", "sagemaker:InvokeEndpoint");
     assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "dynamodb:Query"))
         .anySatisfy(r -> assertThat(r).contains("AsyncPredictionsTable").endsWith("/index/subject\"]]}"));
-    // audit samples, the two async prefixes and the uploads/ staging area of the artifacts bucket
-    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject")).hasSize(4)
+    // audit samples, the two async prefixes, the uploads/ staging area of the artifacts bucket, and the feature
+    // store's staging bucket (pushes and payloads handed to the feature worker)
+    assertThat(Json.resourcesAllowing(dev, "ControlPlaneRole", "s3:DeleteObject")).hasSize(6)
         .filteredOn(r -> r.contains("AsyncResultsBucket")).hasSize(2)
         .allSatisfy(r -> assertThat(r).containsPattern("/async-re"));
   }

@@ -84,9 +84,11 @@ class FeaturesStackTest {
     assertThat(policies).doesNotContain("dynamodb:*").doesNotContain("s3:*")
         .contains("dynamodb:BatchWriteItem").contains("dynamodb:TransactWriteItems")
         .contains("states:StartExecution").contains("lambda:InvokeFunction");
-    // historical retrieval answers: written into the offline bucket, nowhere else
-    assertThat(Json.resourcesAllowing(dev, "WorkerRole", "s3:PutObject")).singleElement().asString()
-        .contains("OfflineBucket");
+    // historical retrieval answers and pushed rows: written into the offline bucket; handed-off payloads into the
+    // staging bucket; nowhere else
+    assertThat(Json.resourcesAllowing(dev, "WorkerRole", "s3:PutObject")).hasSize(2)
+        .anySatisfy(r -> assertThat(r).contains("OfflineBucket"))
+        .anySatisfy(r -> assertThat(r).contains("StagingBucket"));
   }
 
   @Test
@@ -169,5 +171,65 @@ class FeaturesStackTest {
         "MetricName", "ExecutionsFailed",
         "Threshold", 0));
     prod.resourceCountIs("AWS::CloudWatch::Alarm", 1);
+  }
+
+  @Test
+  void theApiHandsDuckDbsWorkToTheNamedWorkerThroughAStagingBucketWithLeastPrivilege() {
+    dev.hasResourceProperties("AWS::Lambda::Function", Map.of(
+        "Handler", FeaturesStack.HANDLER,
+        "FunctionName", "pier-dev-feature-worker",
+        "Environment", Map.of("Variables", Match.objectLike(Map.of(
+            "PIER_FEATURES_STAGING_BUCKET", Match.anyValue())))));
+    // staged pushes never expire (nothing accepted is lost); exchanged payloads after a day
+    dev.hasResourceProperties("AWS::S3::Bucket", Map.of(
+        "BucketName", Match.objectLike(Map.of("Fn::Sub", "pier-dev-features-staging-${AWS::AccountId}-${AWS::Region}")),
+        "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
+            "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256")))),
+        "LifecycleConfiguration", Map.of("Rules", List.of(
+            Map.of("Id", "expire-exchanged-payloads", "Prefix", "exchange/", "ExpirationInDays", 1,
+                "Status", "Enabled"),
+            Map.of("Id", "abort-incomplete-uploads", "AbortIncompleteMultipartUpload",
+                Map.of("DaysAfterInitiation", 1), "Status", "Enabled"))),
+        "LoggingConfiguration", Map.of("DestinationBucketName", Match.anyValue(), "LogFilePrefix", "staging/")));
+    assertThat(Json.resourcesAllowing(dev, "WorkerRole", "s3:DeleteObject")).singleElement().asString()
+        .contains("StagingBucket");
+
+    Template api = Deployments.dev().template(Deployments.dev().stacks().api());
+    api.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_FEATURES_WORKER_FUNCTION", "pier-dev-feature-worker",
+            "PIER_FEATURES_STAGING_BUCKET", Match.anyValue())))));
+    assertThat(Json.write(Json.resourcesAllowing(api, "ControlPlaneRole", "lambda:InvokeFunction")))
+        .contains(":function:pier-dev-feature-worker").doesNotContain("*");
+    assertThat(Json.write(Json.resourcesAllowing(api, "ControlPlaneRole", "s3:PutObject")))
+        .contains("-features-staging-${AWS::AccountId}-${AWS::Region}/push/*")
+        .contains("-features-staging-${AWS::AccountId}-${AWS::Region}/exchange/*");
+    assertThat(Json.allowedActions(api, "DataPlaneRole")).doesNotContain("lambda:InvokeFunction");
+
+    // the batch worker's point-in-time lookups: invoke and exchange, but it stages no pushes
+    Template workers = Deployments.dev().template(Deployments.dev().stacks().workers());
+    workers.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
+        Match.objectLike(Map.of("PIER_FEATURES_WORKER_FUNCTION", "pier-dev-feature-worker",
+            "PIER_FEATURES_TABLE", "pier-dev-features")))));
+    String batch = Json.write(Json.resourcesAllowing(workers, "BatchWorkerRole", "s3:PutObject"));
+    assertThat(batch).contains("-features-staging-${AWS::AccountId}-${AWS::Region}/exchange/*").doesNotContain("/push/*");
+    assertThat(Json.write(Json.resourcesAllowing(workers, "BatchWorkerRole", "lambda:InvokeFunction")))
+        .contains(":function:pier-dev-feature-worker");
+  }
+
+  @Test
+  void userMaterializationSchedulesAreSchedulerSchedulesTheControlPlaneManagesWithARoleThatOnlyInvokesTheWorker() {
+    dev.hasResourceProperties("AWS::IAM::Role", Map.of(
+        "RoleName", "pier-dev-feature-schedules",
+        "AssumeRolePolicyDocument", Match.objectLike(Map.of("Statement", List.of(Match.objectLike(Map.of(
+            "Principal", Map.of("Service", "scheduler.amazonaws.com"))))))));
+    assertThat(Json.allowedActions(dev, "UserScheduleRole")).containsExactly("lambda:InvokeFunction");
+    Template api = Deployments.dev().template(Deployments.dev().stacks().api());
+    api.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_FEATURES_WORKER_ARN", Match.anyValue(), "PIER_FEATURES_SCHEDULER_ROLE_ARN", Match.anyValue())))));
+    assertThat(Json.write(Json.resourcesAllowing(api, "ControlPlaneRole", "scheduler:CreateSchedule")))
+        .contains("schedule/default/pier-fs-*");
+    assertThat(Json.write(Json.resourcesAllowing(api, "ControlPlaneRole", "iam:PassRole")))
+        .contains(":role/pier-dev-feature-schedules");
+    assertThat(Json.allowedActions(api, "DataPlaneRole")).doesNotContain("scheduler:CreateSchedule");
   }
 }

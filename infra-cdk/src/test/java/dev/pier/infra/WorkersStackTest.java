@@ -137,10 +137,15 @@ class WorkersStackTest {
         // batch objects
         "s3:PutObject", "s3:ListBucket",
         // uploads and schedule runs start their job's execution
-        "states:StartExecution");
+        "states:StartExecution",
+        // rows with entity keys: feature lookups online, point-in-time ones through the feature worker
+        "dynamodb:BatchGetItem", "lambda:InvokeFunction", "s3:DeleteObject");
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "dynamodb:PutItem"))
         .hasSize(2).allSatisfy(r -> assertThat(r).contains("JobsTable"));
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:DeleteObject")).singleElement().asString()
+        .contains("-features-staging-").endsWith("/exchange/*\"}");
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:PutObject"))
+        .filteredOn(r -> !r.contains("-features-staging-"))
         .hasSize(2).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
         .anySatisfy(r -> assertThat(r).endsWith("/outputs/*\"]]}"))
         .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"));

@@ -23,7 +23,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * materializations. With {@code pier.features.state-machine-arn} (in AWS, {@code PIER_FEATURES_STATE_MACHINE_ARN})
  * jobs start as executions of that state machine instead of on the local runner, and with
  * {@code pier.features.historical-state-machine-arn} ({@code PIER_FEATURES_HISTORICAL_STATE_MACHINE_ARN}) historical
- * retrieval jobs as executions of {@code feature-historical}. Wiring only.
+ * retrieval jobs as executions of {@code feature-historical}. With {@code pier.features.worker-function} and
+ * {@code pier.features.staging-bucket} ({@code PIER_FEATURES_WORKER_FUNCTION}, {@code PIER_FEATURES_STAGING_BUCKET})
+ * inline historical retrieval, offline push and point-in-time batch lookups are handed to the feature worker Lambda
+ * (the api zip has no DuckDB). Wiring only.
  */
 @Singleton
 public class FeatureStoreWiring {
@@ -38,7 +41,9 @@ public class FeatureStoreWiring {
       @ConfigProperty(name = "pier.features.catalog-refresh", defaultValue = "5s") Duration refresh,
       @ConfigProperty(name = "pier.features.read-threads", defaultValue = "16") int readThreads,
       @ConfigProperty(name = "pier.features.state-machine-arn") Optional<String> stateMachineArn,
-      @ConfigProperty(name = "pier.features.historical-state-machine-arn") Optional<String> historicalArn) {
+      @ConfigProperty(name = "pier.features.historical-state-machine-arn") Optional<String> historicalArn,
+      @ConfigProperty(name = "pier.features.worker-function") Optional<String> workerFunction,
+      @ConfigProperty(name = "pier.features.staging-bucket") Optional<String> stagingBucket) {
     Path mirror = standIns.isPresent() ? Path.of(config.dataDir(), "features-offline")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
     FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
@@ -68,6 +73,13 @@ public class FeatureStoreWiring {
       // in AWS: historical retrieval jobs run as executions of feature-historical, in the worker that has DuckDB
       store.historicalJobs().launchWith(new dev.pier.features.StepFunctionsLauncher(
           aws.client(software.amazon.awssdk.services.sfn.SfnClient.builder(), null), historicalArn.get()));
+    }
+    if (workerFunction.isPresent() && !workerFunction.get().isBlank() && stagingBucket.isPresent()
+        && !stagingBucket.get().isBlank()) {
+      // in AWS: inline historical retrieval, offline push and point-in-time lookups need DuckDB, which the worker has
+      store.handOffTo(new dev.pier.features.WorkerHandOff(new dev.pier.features.LambdaInvoker(
+          aws.client(software.amazon.awssdk.services.lambda.LambdaClient.builder(), null), workerFunction.get()),
+          aws.s3(), stagingBucket.get()));
     }
     if (profiles.isResolvable()) {
       store.profileWith(profiles.get()); // the plain server on JDK 25 (DataSketches, in the monitoring module)
