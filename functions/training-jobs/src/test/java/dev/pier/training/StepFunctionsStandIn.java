@@ -65,6 +65,11 @@ public final class StepFunctionsStandIn implements AutoCloseable {
     server.start();
   }
 
+  /** The executions started (their ARNs): one per name, however often it was started. */
+  public Set<String> executions() {
+    return Set.copyOf(executions);
+  }
+
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
