@@ -12,6 +12,8 @@ import java.net.URI;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
@@ -33,7 +35,9 @@ public class TrainingWorkerFunction {
       @ConfigProperty(name = "pier.training.worker-function") Optional<String> function,
       @ConfigProperty(name = "pier.training.worker-endpoint") Optional<URI> endpoint) {
     this.function = function.filter(f -> !f.isBlank()).orElse(null);
-    this.lambda = this.function == null ? null : aws.client(LambdaClient.builder(), endpoint.orElse(null));
+    // no retries: a submit the worker ran but whose answer was lost would be a second job; the caller retries
+    this.lambda = this.function == null ? null : aws.client(LambdaClient.builder().overrideConfiguration(c -> c
+        .retryStrategy(AwsRetryStrategy.doNotRetry())), endpoint.orElse(null));
   }
 
   /** The worker's answer to {@code event}; 501 when no worker is configured, 502 when the worker failed. */
@@ -43,8 +47,12 @@ public class TrainingWorkerFunction {
           + " (PIER_TRAINING_WORKER_FUNCTION) to the training worker Lambda, which serves datasets, training jobs and"
           + " their costs");
     }
-    InvokeResponse response = lambda.invoke(b -> b.functionName(function)
-        .payload(SdkBytes.fromUtf8String(event.toString())));
+    InvokeResponse response;
+    try {
+      response = lambda.invoke(b -> b.functionName(function).payload(SdkBytes.fromUtf8String(event.toString())));
+    } catch (SdkException e) {
+      throw new PierException(502, "the training worker could not be invoked (" + function + "): " + e.getMessage());
+    }
     String payload = response.payload() == null ? "" : response.payload().asUtf8String();
     if (response.functionError() != null) {
       throw new PierException(502, "the training worker failed (" + response.functionError() + "): " + payload);
