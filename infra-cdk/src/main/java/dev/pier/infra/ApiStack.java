@@ -330,9 +330,11 @@ public final class ApiStack extends Stack {
     permissions.addAll(batchStatements());
     permissions.addAll(FeaturesStack.apiStatements(config, true)); // the feature store's API
     permissions.addAll(Experimentation.manage(data));
+    permissions.add(TrainingResources.apiStatement(config)); // training's routes, forwarded to the training worker
     Map<String, String> extra = new LinkedHashMap<>(async.environment(false));
     extra.putAll(batchEnvironment());
     extra.putAll(Experimentation.environment(data));
+    extra.putAll(TrainingResources.apiEnvironment(config));
     // "engine": "spark" jobs on EMR Serverless, with the context flag sparkEngine=true
     SparkEngine spark = "true".equals(String.valueOf(getNode().tryGetContext("sparkEngine")))
         ? new SparkEngine(this, "SparkEngine", config, data) : null;

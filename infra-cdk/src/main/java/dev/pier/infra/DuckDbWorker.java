@@ -51,11 +51,18 @@ record DuckDbWorker(LogGroup logs, Role role) {
   /** The function, from {@code zip}, with {@code environment} and the variables every DuckDB worker needs. */
   Function function(Construct scope, PierConfig config, String description, String handler, Path zip,
       Map<String, String> environment) {
+    return function(scope, config, description, handler, zip, environment, null);
+  }
+
+  /** {@link #function} named {@code functionName} (null: CloudFormation names it), for callers that find it by name. */
+  Function function(Construct scope, PierConfig config, String description, String handler, Path zip,
+      Map<String, String> environment, String functionName) {
     Map<String, String> variables = new LinkedHashMap<>(environment);
     // DuckDB wants a home directory (Lambda sets none) and a writable one: /tmp is the only such place
     variables.put("HOME", "/tmp");
     variables.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
     Function function = Function.Builder.create(scope, "Worker")
+        .functionName(functionName)
         .description(description)
         .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
         .architecture(Architecture.X86_64)

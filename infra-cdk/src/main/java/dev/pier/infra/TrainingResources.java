@@ -55,6 +55,34 @@ public final class TrainingResources extends Construct {
   private final CfnBudget budget;
   private StateMachine stateMachine;
 
+  /** The training worker's fixed name: the API Lambda forwards training's routes to it by name. */
+  public static String workerFunctionName(PierConfig config) {
+    return config.prefix() + "-training-worker";
+  }
+
+  /** The training workflow's ARN, from its fixed name (what the worker starts a submitted job as). */
+  public static String workflowArn(PierConfig config) {
+    return software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+        + config.prefix() + "-" + WORKFLOW);
+  }
+
+  /**
+   * What the API Lambda (control plane) needs to serve training's routes: the worker's name, and invoking it (the
+   * worker validates, records and starts jobs; the API Lambda does not carry training).
+   */
+  public static Map<String, String> apiEnvironment(PierConfig config) {
+    return Map.of("PIER_TRAINING_WORKER_FUNCTION", workerFunctionName(config));
+  }
+
+  public static PolicyStatement apiStatement(PierConfig config) {
+    return PolicyStatement.Builder.create()
+        .sid("ForwardTrainingRoutes")
+        .actions(List.of("lambda:InvokeFunction"))
+        .resources(List.of(software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:lambda:${AWS::Region}:"
+            + "${AWS::AccountId}:function:" + workerFunctionName(config))))
+        .build();
+  }
+
   public TrainingResources(Construct scope, String id, PierConfig config, DataStack data) {
     super(scope, id);
     this.config = config;
@@ -326,16 +354,32 @@ public final class TrainingResources extends Construct {
             "s3:AbortMultipartUpload"))
         .resources(List.of(data.artifacts().getBucketArn(), data.artifacts().arnForObjects("*")))
         .build());
+    // the routes the API Lambda forwards: a submitted job starts as an execution of the workflow, a cancel stops it
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("StartTrainingJobs")
+        .actions(List.of("states:StartExecution"))
+        .resources(List.of(workflowArn(config)))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("StopTrainingJobs")
+        .actions(List.of("states:StopExecution"))
+        .resources(List.of(software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:"
+            + "${AWS::AccountId}:execution:" + config.prefix() + "-" + WORKFLOW + ":*")))
+        .build());
+    // the workflow's experiment step creates and starts experiments as the experiments API does
+    Experimentation.manage(data).forEach(role::addToPolicy);
     data.key().grantEncryptDecrypt(role);
     data.outputsKey().grantEncryptDecrypt(role);
     data.artifactsKey().grantEncryptDecrypt(role);
     Nag.suppress(role, "AwsSolutions-IAM5",
         "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Resource '*'); the "
             + "worker reads datasets and writes channels and models as objects of the batch bucket and registered "
-            + "models in the artifacts bucket, named at run time; the tables' indexes (index/*); KMS grants list "
+            + "models in the artifacts bucket, named at run time; the tables' indexes (index/*); a cancelled job's "
+            + "execution of the training workflow, named after the job at run time (execution:<workflow>:*); KMS grants list "
             + "GenerateDataKey* and ReEncrypt* on their keys.",
         "Resource::*", "/^Resource::.*BatchBucket.*\\/\\*$/", "/^Resource::.*Artifacts.*\\/\\*$/",
-        "/^Resource::.*Table.*\\/index\\/\\*$/", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*");
+        "/^Resource::.*Table.*\\/index\\/\\*$/", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+        "/^Resource::arn:.*:execution:.*-training:\\*$/");
     Object image = getNode().tryGetContext("trainingXgboostImage");
     return worker.function(this, config,
         "Pier training worker: the training workflow's tasks; trials and refits train on SageMaker", WORKER_HANDLER,
@@ -345,6 +389,9 @@ public final class TrainingResources extends Construct {
             "PIER_TRAINING_BUCKET", data.batch().getBucketName(),
             "PIER_REGISTRY_TABLE", registry.getTableName(),
             "PIER_ARTIFACTS_BUCKET", data.artifacts().getBucketName(),
-            "PIER_SAGEMAKER_XGBOOST_IMAGE", image != null ? image.toString() : DEFAULT_XGBOOST_IMAGE));
+            "PIER_SAGEMAKER_XGBOOST_IMAGE", image != null ? image.toString() : DEFAULT_XGBOOST_IMAGE,
+            "PIER_TRAINING_STATE_MACHINE_ARN", workflowArn(config),
+            Experimentation.TABLE_ENV, data.experimentsTable().getTableName()),
+        workerFunctionName(config));
   }
 }

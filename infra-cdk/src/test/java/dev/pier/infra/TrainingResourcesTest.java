@@ -74,7 +74,11 @@ class TrainingResourcesTest {
         "Environment", Map.of("Variables", Match.objectLike(Map.of(
             "PIER_SAGEMAKER_XGBOOST_IMAGE", TrainingResources.DEFAULT_XGBOOST_IMAGE,
             "PIER_JOBS_TABLE", Match.anyValue(), "PIER_TRAINING_BUCKET", Match.anyValue(),
-            "PIER_REGISTRY_TABLE", Match.anyValue(), "PIER_ARTIFACTS_BUCKET", Match.anyValue())))));
+            "PIER_REGISTRY_TABLE", Match.anyValue(), "PIER_ARTIFACTS_BUCKET", Match.anyValue(),
+            "PIER_EXPERIMENTS_TABLE", Match.anyValue(),
+            "PIER_TRAINING_STATE_MACHINE_ARN", Map.of("Fn::Sub",
+                "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + prefix + "-training")))),
+        "FunctionName", prefix + "-training-worker"));
     assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "states:StartExecution"))
         .singleElement().asString().contains("TrainingSagemakerTraining");
     assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "states:StopExecution"))
@@ -84,7 +88,27 @@ class TrainingResourcesTest {
     assertThat(Json.allowedActions(orchestration, "TrainingRoleDefaultPolicy")).doesNotContain(
         "sagemaker:CreateTrainingJob", "iam:PassRole", "s3:GetObject", "s3:PutObject");
     assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
-        "sagemaker:CreateTrainingJob", "iam:PassRole", "states:StartExecution");
+        "sagemaker:CreateTrainingJob", "iam:PassRole");
+  }
+
+  @Test
+  void theWorkerStartsAndStopsOnlyTrainingWorkflowExecutionsAndManagesExperiments() {
+    String prefix = REAL.config().prefix();
+    // the routes the API Lambda forwards: a submitted job starts the workflow, a cancel stops its execution
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "states:StartExecution")).singleElement()
+        .asString().endsWith(":stateMachine:" + prefix + "-training\"}");
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "states:StopExecution")).singleElement()
+        .asString().endsWith(":execution:" + prefix + "-training:*\"}");
+    // the experiment step: the experiments table only
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "dynamodb:UpdateItem"))
+        .anySatisfy(r -> assertThat(r).contains("ExperimentsTable"));
+    // the API's control plane may invoke the worker by its name, the data plane may not
+    Template api = REAL.template(REAL.stacks().api());
+    assertThat(Json.resourcesAllowing(api, "ControlPlaneRole", "lambda:InvokeFunction")).singleElement().asString()
+        .endsWith(":function:" + prefix + "-training-worker\"}");
+    assertThat(Json.allowedActions(api, "DataPlaneRole")).doesNotContain("lambda:InvokeFunction");
+    api.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables", Match.objectLike(
+        Map.of("PIER_TRAINING_WORKER_FUNCTION", prefix + "-training-worker")))));
   }
 
   @Test

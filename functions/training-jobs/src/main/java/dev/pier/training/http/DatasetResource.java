@@ -43,11 +43,20 @@ public class DatasetResource {
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.FEATURES_WRITE)
   public Response record(JsonNode body) {
+    DatasetVersion v = recorded(body);
+    return Response.status(201).location(java.net.URI.create(location(v))).entity(v).build();
+  }
+
+  /** {@link #record} without JAX-RS (also what {@link TrainingRoutes} answers, outside a server). */
+  DatasetVersion recorded(JsonNode body) {
     Fields.object(body, Set.of("name", "uri", "format"), "the request body");
     DatasetVersion v = datasets.record(Fields.text(body, "name"), Fields.required(body, "uri"),
         Fields.text(body, "format"));
-    return Response.status(201).location(java.net.URI.create("/api/v1/datasets/" + v.name() + "/versions/"
-        + v.version())).entity(v).build();
+    return v;
+  }
+
+  static String location(DatasetVersion v) {
+    return "/api/v1/datasets/" + v.name() + "/versions/" + v.version();
   }
 
   @Operation(summary = "List datasets")

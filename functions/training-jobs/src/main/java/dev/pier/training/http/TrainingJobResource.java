@@ -57,6 +57,13 @@ public class TrainingJobResource {
   @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
   @Authorize(value = Permission.REGISTER, anyModel = true)
   public Response submit(String body) {
+    ObjectNode job = submitted(body);
+    return Response.status(201).location(URI.create("/api/v1/training-jobs/" + job.path("id").asText())).entity(job)
+        .build();
+  }
+
+  /** {@link #submit} without JAX-RS: the job's view (also what {@link TrainingRoutes} answers, outside a server). */
+  ObjectNode submitted(String body) {
     JsonNode spec;
     try {
       spec = body == null || body.isBlank() ? null
@@ -67,9 +74,7 @@ public class TrainingJobResource {
     }
     TrainingJobSpec parsed = TrainingJobSpec.parse(spec);
     JobGrants.requireSubmit(caller, parsed); // before the dataset is recorded or anything runs
-    TrainingJob job = jobs.submit(parsed);
-    return Response.status(201).location(URI.create("/api/v1/training-jobs/" + job.id())).entity(view(job, false))
-        .build();
+    return view(jobs.submit(parsed), false);
   }
 
   @APIResponse(responseCode = "200", description = "The matching training jobs",

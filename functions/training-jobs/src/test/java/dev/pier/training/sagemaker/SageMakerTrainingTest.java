@@ -72,6 +72,7 @@ class SageMakerTrainingTest {
   static ModelRegistry registry;
   static TrainingSettings local;
   static TrainingSettings remote;
+  static dev.pier.experiments.Experiments experiments;
 
   @BeforeAll
   static void start() throws Exception {
@@ -80,9 +81,12 @@ class SageMakerTrainingTest {
     standIns.clients.s3().createBucket(b -> b.bucket("data"));
     DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
     RegistryTable.createIfMissing(dynamo, "registry");
+    dev.pier.experiments.store.ExperimentsTable.createIfMissing(dynamo, "experiments");
     ArtifactStore artifacts = new ArtifactStore(standIns.clients.s3(), "artifacts");
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(dynamo, "registry", artifacts);
+    experiments = new dev.pier.experiments.Experiments(new dev.pier.experiments.store.ExperimentStore(dynamo,
+        "experiments"), new dev.pier.experiments.RegistryCatalog(registry), Clock.systemUTC());
     jobs = new TrainingJobsTable(dynamo, "jobs");
     datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
         new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
@@ -120,7 +124,8 @@ class SageMakerTrainingTest {
 
       @Override
       public void stop(String id) {}
-    }, settings, new Searches(jobs, trainer), Clock.systemUTC());
+    }, settings, new Searches(jobs, trainer), Clock.systemUTC())
+        .withExperiments(new dev.pier.training.jobs.ExperimentsStarter(experiments));
     return api.submit(JSON.readTree("""
         {"name": "NAME", "project": "sm", "dataset": {"uri": "s3://data/sm/rows.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc",
@@ -138,7 +143,11 @@ class SageMakerTrainingTest {
     TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer),
         new JobTracking(tracking), registry, standIns.clients.s3(), settings, Clock.systemUTC());
-    TrainingWorkerHandler handler = new TrainingWorkerHandler(worker);
+    return run(settings, id, new TrainingWorkerHandler(worker));
+  }
+
+  /** {@link #run} with {@code handler} behind the Lambda tasks. */
+  private static ExecutionResult run(TrainingSettings settings, String id, TrainingWorkerHandler handler) {
     LocalStateMachineRunner children = LocalStateMachineRunner.builder()
         .task("arn:aws:states:::sagemaker:createTrainingJob.sync", SyncIntegrations.createTrainingJobSync(client))
         .build();
@@ -227,6 +236,45 @@ class SageMakerTrainingTest {
     assertThat(cost.computeUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 30), within(2e-6));
     assertThat(cost.spotSavingsUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 70), within(2e-6));
     assertThat(trials.get(0).seconds()).isEqualTo(3 * 30.0);
+  }
+
+  /**
+   * The workflow's experiment step in the worker Lambda: a handler wired from the worker's environment (with
+   * {@code PIER_EXPERIMENTS_TABLE}, as the CDK app sets it) starts an experiment between the alias's version and the
+   * new one.
+   */
+  @Test
+  void theExperimentStepStartsAnExperimentInTheWorkerLambda() throws Exception {
+    TrainingWorkerHandler lambda = new TrainingWorkerHandler(TrainingWorkerHandler.fromEnvironment(Map.of(
+        "PIER_JOBS_TABLE", "jobs", "PIER_TRAINING_BUCKET", "data", "PIER_REGISTRY_TABLE", "registry",
+        "PIER_ARTIFACTS_BUCKET", "artifacts", "PIER_SAGEMAKER_XGBOOST_IMAGE", IMAGE,
+        "PIER_EXPERIMENTS_TABLE", "experiments"), standIns.clients, null));
+    TrainingJob first = submit(remote, "sm-exp-first", ", \"register\": {\"model\": \"sm-exp\", \"alias\": \"production\"}");
+    ExecutionResult firstRun = run(remote, first.id(), lambda);
+    assertThat(firstRun.status()).as(firstRun.error() + ": " + firstRun.cause())
+        .isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    TrainingJob job = submit(remote, "sm-exp", """
+        , "register": {"model": "sm-exp", "experiment": {"alias": "production", "weight": 0.3, "unit": "user",
+          "metrics": {"primary": {"name": "conversion", "type": "binary"}},
+          "design": {"alpha": 0.05, "power": 0.8, "mde": 0.1, "baseline": 0.1}}}""");
+    ExecutionResult result = run(remote, job.id(), lambda);
+    assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+
+    TrainingJob done = jobs.require(job.id());
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    var started = done.registered().experiment();
+    assertThat(started.id()).isNotNull();
+    assertThat(started.control()).isEqualTo(jobs.require(first.id()).registered().version());
+    var made = experiments.list("sm-exp", null, null);
+    assertThat(made).singleElement().satisfies(e -> {
+      assertThat(e.id()).isEqualTo(started.id());
+      assertThat(e.state()).isEqualTo(dev.pier.experiments.ExperimentState.RUNNING);
+      assertThat(e.definition().alias()).isEqualTo("production");
+      assertThat(e.definition().arms()).extracting(dev.pier.experiments.Arm::name, dev.pier.experiments.Arm::version,
+          dev.pier.experiments.Arm::weight).containsExactly(
+              org.assertj.core.groups.Tuple.tuple("control", started.control(), 0.7),
+              org.assertj.core.groups.Tuple.tuple("treatment", done.registered().version(), 0.3));
+    });
   }
 
   @Test
