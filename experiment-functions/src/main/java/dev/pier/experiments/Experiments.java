@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pier.experiments.metrics.ExperimentLedger;
+import dev.pier.experiments.metrics.FeedbackJoin;
+import dev.pier.experiments.metrics.FeedbackLabel;
 import dev.pier.experiments.metrics.Exposure;
 import dev.pier.experiments.metrics.MetricEvent;
 import dev.pier.experiments.metrics.MetricType;
@@ -377,6 +379,85 @@ public final class Experiments {
     return kept.size();
   }
 
+  /** Stored batch kinds beside exposures ({@code X}) and events ({@code E}): routed predictions and labels. */
+  private static final char PREDICTIONS = 'P', LABELS = 'F';
+  /** A stored batch stays well under DynamoDB's 400 KB item limit. */
+  private static final int MAX_BATCH_CHARS = 300_000;
+
+  /**
+   * Stores predictions experiment {@code id} routed, rows {@code [requestId, unit, epochMillis, List<Object> value per
+   * row]} (from {@link dev.pier.experiments.assignment.ArmMetrics}), for the join with feedback labels: only while it
+   * runs or is paused and measures feedback. Returns how many rows it stored.
+   */
+  public int writePredictions(String id, List<Object[]> rows) {
+    Experiment e = store.get(id).orElse(null);
+    if (e == null || !(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)
+        || e.definition().metrics().stream().noneMatch(Metric::fromFeedback)) {
+      return 0;
+    }
+    List<JsonNode> out = new ArrayList<>();
+    for (Object[] r : rows) {
+      ArrayNode values = JsonNodeFactory.instance.arrayNode();
+      for (Object v : (List<?>) r[3]) values.add(JSON.valueToTree(v));
+      out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2])
+          .add(values));
+    }
+    appendChunked(id, PREDICTIONS, out);
+    return out.size();
+  }
+
+  /**
+   * Hands ground truth ({@code POST /api/v1/feedback}, already validated and stored by monitoring) to every running or
+   * paused experiment that measures feedback: each stores the labels as a batch, and its results join them to the
+   * predictions it routed (labels for other requests wait there unjoined, and are reported as {@code waiting}). A
+   * label sent for a stopped experiment's prediction is not counted: its results were final at the stop. Returns the
+   * ids of the experiments that took the labels.
+   */
+  public List<String> feedback(List<FeedbackLabel> labels) {
+    if (labels.isEmpty()) return List.of();
+    List<String> took = new ArrayList<>();
+    List<JsonNode> rows = null;
+    for (Experiment e : store.list()) {
+      if (!(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)
+          || e.definition().metrics().stream().noneMatch(Metric::fromFeedback)) {
+        continue;
+      }
+      if (rows == null) {
+        rows = new ArrayList<>();
+        for (FeedbackLabel l : labels) {
+          rows.add(JsonNodeFactory.instance.arrayNode().add(l.requestId()).add(l.row()).add(JSON.valueToTree(l.label())));
+        }
+      }
+      appendChunked(e.id(), LABELS, rows);
+      took.add(e.id());
+    }
+    return took;
+  }
+
+  /** Appends rows as batches of at most {@link #MAX_ITEMS} rows and {@link #MAX_BATCH_CHARS} characters. */
+  private void appendChunked(String id, char kind, List<JsonNode> rows) {
+    ArrayNode batch = JsonNodeFactory.instance.arrayNode();
+    int chars = 2;
+    for (JsonNode row : rows) {
+      int size = row.toString().length() + 1;
+      if (!batch.isEmpty() && (batch.size() >= MAX_ITEMS || chars + size > MAX_BATCH_CHARS)) {
+        store.append(id, kind, batch.toString(), clock.instant());
+        batch = JsonNodeFactory.instance.arrayNode();
+        chars = 2;
+      }
+      batch.add(row);
+      chars += size;
+    }
+    if (!batch.isEmpty()) store.append(id, kind, batch.toString(), clock.instant());
+  }
+
+  private static Object scalar(JsonNode v) {
+    if (v == null || v.isNull()) return null;
+    if (v.isBoolean()) return v.booleanValue();
+    if (v.isNumber()) return v.doubleValue();
+    return v.asText();
+  }
+
   /**
    * An assigner for the prediction pipeline's resolve stage, fed by the stored experiments; the caller refreshes it on
    * a schedule and drains {@code exposures} into {@link #writeExposures}.
@@ -557,7 +638,8 @@ public final class Experiments {
     Folded folded = ledgers.computeIfAbsent(id, k -> new Folded(e.definition()));
     synchronized (folded) {
       folded.refresh(store, id);
-      return calculator.compute(e.definition().plan(), folded.ledger);
+      ExperimentResults results = calculator.compute(e.definition().plan(), folded.ledger);
+      return folded.feedback == null ? results : results.withFeedback(folded.feedbackCounts());
     }
   }
 
@@ -577,6 +659,20 @@ public final class Experiments {
       List<String> arms = new ArrayList<>(def.arms().stream().map(Arm::name).toList());
       arms.add(Holdout.ARM); // units kept out by a holdout: reported beside the arms, never one of them
       this.ledger = new ExperimentLedger(arms, types, percentiles, ExperimentLedger.DEFAULT_LOOKBACK);
+      Map<String, dev.pier.experiments.metrics.FeedbackValue> feedback = new LinkedHashMap<>();
+      for (Metric m : def.metrics()) {
+        if (m.fromFeedback()) feedback.put(m.name(), m.feedback());
+      }
+      this.feedback = feedback.isEmpty() ? null : new FeedbackJoin(feedback, types);
+    }
+
+    final FeedbackJoin feedback;
+
+    /** The feedback join's counts for the results, or null when the experiment measures no feedback. */
+    ExperimentResults.Feedback feedbackCounts() {
+      if (feedback == null) return null;
+      long[] c = feedback.counts();
+      return new ExperimentResults.Feedback(c[0], c[1], c[2], c[3]);
     }
 
     void refresh(ExperimentStore store, String id) {
@@ -598,10 +694,19 @@ public final class Experiments {
         throw new UncheckedIOException("unreadable stored batch " + batch.sortKey(), x);
       }
       for (JsonNode r : rows) {
-        if (batch.kind() == 'X') {
-          ledger.expose(new Exposure(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong()));
-        } else {
-          ledger.record(new MetricEvent(r.get(0).asText(), r.get(1).asText(), r.get(2).asDouble(), r.get(3).asLong()));
+        switch (batch.kind()) {
+          case 'X' -> ledger.expose(new Exposure(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong()));
+          case PREDICTIONS -> {
+            if (feedback == null) continue;
+            List<Object> values = new ArrayList<>();
+            for (JsonNode v : r.get(3)) values.add(scalar(v));
+            feedback.predicted(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong(), values, ledger::record);
+          }
+          case LABELS -> {
+            if (feedback != null) feedback.labelled(r.get(0).asText(), r.get(1).asInt(), scalar(r.get(2)), ledger::record);
+          }
+          default ->
+              ledger.record(new MetricEvent(r.get(0).asText(), r.get(1).asText(), r.get(2).asDouble(), r.get(3).asLong()));
         }
       }
     }
