@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pier.experiments.flags.FlagControl;
 import dev.pier.experiments.metrics.ExperimentLedger;
 import dev.pier.experiments.metrics.FeedbackJoin;
 import dev.pier.experiments.metrics.FeedbackLabel;
@@ -88,9 +89,31 @@ public final class Experiments {
     });
   }
 
-  /** @param flags reads a flag by key (404 when there is none), to check a flag experiment's variants */
+  /**
+   * @param flags reads a flag by key (404 when there is none), to check a flag experiment's variants; a flag
+   *     experiment's winner is then recorded, not rolled out (see the {@link FlagControl} constructor)
+   */
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic,
       java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags) {
+    this(store, catalog, clock, traffic, new FlagControl() {
+      @Override
+      public dev.pier.experiments.flags.Flag get(String key) {
+        return flags.apply(key);
+      }
+
+      @Override
+      public dev.pier.experiments.flags.Flag serveByDefault(String key, String variant, String actor, String reason) {
+        throw PierException.badRequest("this server has no flags service to roll flag '" + key + "' out");
+      }
+    });
+  }
+
+  /**
+   * @param flags the flags service: checks a flag experiment's variants, and rolls its winner out (the flag's default
+   *     serves the winning variant) or, on a guardrail stop, returns the default to control's variant
+   */
+  public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic,
+      FlagControl flags) {
     this.store = store;
     this.catalog = catalog;
     this.clock = clock;
@@ -98,12 +121,12 @@ public final class Experiments {
     this.flags = flags;
   }
 
-  private final java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags;
+  private final FlagControl flags;
 
   public Experiment create(JsonNode body) {
     ExperimentDefinition def = DefinitionParser.parse(body);
     if (def.onFlag()) {
-      var flag = flags.apply(def.flag());
+      var flag = flags.get(def.flag());
       List<String> unknown = new ArrayList<>();
       for (int i = 0; i < def.arms().size(); i++) {
         String variant = def.arms().get(i).variant();
@@ -512,6 +535,24 @@ public final class Experiments {
       case STOP_GUARDRAIL -> {
         stop(id, actor);
         Integer control = def.arms().get(0).version();
+        if (def.onFlag()) {
+          String variant = def.arms().get(0).variant();
+          try {
+            var served = flags.get(def.flag());
+            var after = flags.serveByDefault(def.flag(), variant, actor, "guardrail breached in experiment " + id);
+            if (after.revision() != served.revision()) {
+              announce("flag.rolled_back", actor, Map.of("flag", def.flag(), "variant", variant, "experiment", id,
+                  "reason", "guardrail"));
+              yield d.applied(true, "stopped; flag '" + def.flag() + "' serves control's variant '" + variant
+                  + "' by default (revision " + after.revision() + ")", now.toString());
+            }
+            yield d.applied(true, "stopped; flag '" + def.flag() + "' already serves control's variant '" + variant
+                + "' by default", now.toString());
+          } catch (PierException refused) {
+            yield d.applied(true, "stopped (evaluations serve the flag's own rules); its default was not returned to"
+                + " control: " + refused.getMessage(), now.toString());
+          }
+        }
         if (control == null) {
           yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
         }
@@ -522,6 +563,24 @@ public final class Experiments {
             now.toString());
       }
       case PROMOTE -> {
+        if (def.onFlag()) {
+          String variant = def.arms().stream().filter(a -> a.name().equals(d.arm())).findFirst().orElseThrow()
+              .variant();
+          dev.pier.experiments.flags.Flag after;
+          try {
+            after = flags.serveByDefault(def.flag(), variant, actor, "winner of experiment " + id + " (arm '"
+                + d.arm() + "')");
+          } catch (PierException refused) {
+            // a concurrent change of the flag (409) or no flags service: the next analysis tries again
+            yield d.applied(false, "waiting: flag '" + def.flag() + "' was not rolled out (" + refused.getMessage()
+                + ")", now.toString());
+          }
+          announce("flag.rolled_out", actor, Map.of("flag", def.flag(), "variant", variant, "experiment", id,
+              "arm", d.arm()));
+          stop(id, actor);
+          yield d.applied(true, "flag '" + def.flag() + "' serves variant '" + variant + "' by default (revision "
+              + after.revision() + "); stopped", now.toString());
+        }
         if (d.version() == null) {
           yield d.applied(false, "arm '" + d.arm() + "' serves a flag variant: roll the flag out by hand",
               now.toString());
@@ -554,6 +613,16 @@ public final class Experiments {
     }
     // a concurrent run of the same analysis recorded first: its decision is the analysis's
     return recordedDecision(id, analysisAt);
+  }
+
+  /** A flag change an analysis made, as a registry event (webhooks, EventBridge). */
+  private void announce(String type, String actor, Map<String, String> detail) {
+    try {
+      catalog.announce(type, actor, detail);
+    } catch (RuntimeException e) {
+      // the change is made and recorded (flag history, decision); an event that did not go out loses nothing durable
+      System.getLogger(Experiments.class.getName()).log(System.Logger.Level.WARNING, "could not announce " + type, e);
+    }
   }
 
   private Decision recordedDecision(String id, Instant analysisAt) {

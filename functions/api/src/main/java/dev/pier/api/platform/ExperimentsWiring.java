@@ -70,7 +70,8 @@ public class ExperimentsWiring {
     }
     Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
         new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()),
-        new Flags(aws.dynamoDb(), table, Clock.systemUTC())::get); // a flag experiment's variants are checked
+        // a flag experiment's variants are checked, and its winner rolled out (or its default returned to control)
+        (dev.pier.experiments.flags.FlagControl) new Flags(aws.dynamoDb(), table, Clock.systemUTC()));
     // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
     ExperimentMetrics metrics = new ExperimentMetrics(
         config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
