@@ -55,6 +55,10 @@ public final class DefinitionParser {
       all.addAll(guardrails);
       for (Metric m : all) {
         if (!seen.add(m.name())) problems.add("metrics: '" + m.name() + "' is listed twice");
+        if (flag != null && m.fromFeedback()) {
+          problems.add("metrics: '" + m.name() + "' takes feedback on predictions, and flag '" + flag
+              + "' makes none");
+        }
       }
     }
     Design design = design(body.get("design"), primary);
@@ -178,6 +182,23 @@ public final class DefinitionParser {
       maxHarm = 0.0;
     }
     if (name == null) return null;
+    if (node.has("feedback")) {
+      // ground truth from monitoring joined to the arm's predictions, instead of events
+      dev.pier.experiments.metrics.FeedbackValue feedback = null;
+      try {
+        feedback = node.get("feedback").isTextual()
+            ? dev.pier.experiments.metrics.FeedbackValue.parse(node.get("feedback").asText()) : null;
+      } catch (IllegalArgumentException e) {
+        // named below
+      }
+      if (feedback == null) {
+        problems.add(path + ".feedback: must be label, correct or abs_error, got " + node.get("feedback"));
+      }
+      if (type == MetricType.PERCENTILE) {
+        problems.add(path + ".feedback: a feedback metric is binary or continuous, not a percentile");
+      }
+      return new Metric(name, type, higherIsBetter, maxHarm, null, null, feedback);
+    }
     if (type != MetricType.PERCENTILE) return new Metric(name, type, higherIsBetter, maxHarm);
     if (path.equals("metrics.primary")) {
       problems.add(path + ".type: a percentile is a guardrail or secondary metric, not the primary");

@@ -50,8 +50,11 @@ public record ExperimentDefinition(String name, String hypothesis, String model,
     return plan().allMetrics();
   }
 
-  /** Whether events named {@code metric} count here: a metric's own, or those a percentile metric ranks. */
+  /**
+   * Whether events named {@code metric} count here: a metric's own, or those a percentile metric ranks; never a
+   * feedback metric's (its values come from labels joined to predictions, not events).
+   */
   public boolean measures(String metric) {
-    return metrics().stream().anyMatch(m -> m.name().equals(metric) || metric.equals(m.of()));
+    return metrics().stream().anyMatch(m -> !m.fromFeedback() && (m.name().equals(metric) || metric.equals(m.of())));
   }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pier.experiments.flags.FlagControl;
 import dev.pier.experiments.metrics.ExperimentLedger;
+import dev.pier.experiments.metrics.FeedbackJoin;
+import dev.pier.experiments.metrics.FeedbackLabel;
 import dev.pier.experiments.metrics.Exposure;
 import dev.pier.experiments.metrics.MetricEvent;
 import dev.pier.experiments.metrics.MetricType;
@@ -86,9 +89,31 @@ public final class Experiments {
     });
   }
 
-  /** @param flags reads a flag by key (404 when there is none), to check a flag experiment's variants */
+  /**
+   * @param flags reads a flag by key (404 when there is none), to check a flag experiment's variants; a flag
+   *     experiment's winner is then recorded, not rolled out (see the {@link FlagControl} constructor)
+   */
   public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic,
       java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags) {
+    this(store, catalog, clock, traffic, new FlagControl() {
+      @Override
+      public dev.pier.experiments.flags.Flag get(String key) {
+        return flags.apply(key);
+      }
+
+      @Override
+      public dev.pier.experiments.flags.Flag serveByDefault(String key, String variant, String actor, String reason) {
+        throw PierException.badRequest("this server has no flags service to roll flag '" + key + "' out");
+      }
+    });
+  }
+
+  /**
+   * @param flags the flags service: checks a flag experiment's variants, and rolls its winner out (the flag's default
+   *     serves the winning variant) or, on a guardrail stop, returns the default to control's variant
+   */
+  public Experiments(ExperimentStore store, ModelCatalog catalog, Clock clock, ModelTraffic traffic,
+      FlagControl flags) {
     this.store = store;
     this.catalog = catalog;
     this.clock = clock;
@@ -96,12 +121,12 @@ public final class Experiments {
     this.flags = flags;
   }
 
-  private final java.util.function.Function<String, dev.pier.experiments.flags.Flag> flags;
+  private final FlagControl flags;
 
   public Experiment create(JsonNode body) {
     ExperimentDefinition def = DefinitionParser.parse(body);
     if (def.onFlag()) {
-      var flag = flags.apply(def.flag());
+      var flag = flags.get(def.flag());
       List<String> unknown = new ArrayList<>();
       for (int i = 0; i < def.arms().size(); i++) {
         String variant = def.arms().get(i).variant();
@@ -377,6 +402,85 @@ public final class Experiments {
     return kept.size();
   }
 
+  /** Stored batch kinds beside exposures ({@code X}) and events ({@code E}): routed predictions and labels. */
+  private static final char PREDICTIONS = 'P', LABELS = 'F';
+  /** A stored batch stays well under DynamoDB's 400 KB item limit. */
+  private static final int MAX_BATCH_CHARS = 300_000;
+
+  /**
+   * Stores predictions experiment {@code id} routed, rows {@code [requestId, unit, epochMillis, List<Object> value per
+   * row]} (from {@link dev.pier.experiments.assignment.ArmMetrics}), for the join with feedback labels: only while it
+   * runs or is paused and measures feedback. Returns how many rows it stored.
+   */
+  public int writePredictions(String id, List<Object[]> rows) {
+    Experiment e = store.get(id).orElse(null);
+    if (e == null || !(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)
+        || e.definition().metrics().stream().noneMatch(Metric::fromFeedback)) {
+      return 0;
+    }
+    List<JsonNode> out = new ArrayList<>();
+    for (Object[] r : rows) {
+      ArrayNode values = JsonNodeFactory.instance.arrayNode();
+      for (Object v : (List<?>) r[3]) values.add(JSON.valueToTree(v));
+      out.add(JsonNodeFactory.instance.arrayNode().add((String) r[0]).add((String) r[1]).add((Long) r[2])
+          .add(values));
+    }
+    appendChunked(id, PREDICTIONS, out);
+    return out.size();
+  }
+
+  /**
+   * Hands ground truth ({@code POST /api/v1/feedback}, already validated and stored by monitoring) to every running or
+   * paused experiment that measures feedback: each stores the labels as a batch, and its results join them to the
+   * predictions it routed (labels for other requests wait there unjoined, and are reported as {@code waiting}). A
+   * label sent for a stopped experiment's prediction is not counted: its results were final at the stop. Returns the
+   * ids of the experiments that took the labels.
+   */
+  public List<String> feedback(List<FeedbackLabel> labels) {
+    if (labels.isEmpty()) return List.of();
+    List<String> took = new ArrayList<>();
+    List<JsonNode> rows = null;
+    for (Experiment e : store.list()) {
+      if (!(e.state() == ExperimentState.RUNNING || e.state() == ExperimentState.PAUSED)
+          || e.definition().metrics().stream().noneMatch(Metric::fromFeedback)) {
+        continue;
+      }
+      if (rows == null) {
+        rows = new ArrayList<>();
+        for (FeedbackLabel l : labels) {
+          rows.add(JsonNodeFactory.instance.arrayNode().add(l.requestId()).add(l.row()).add(JSON.valueToTree(l.label())));
+        }
+      }
+      appendChunked(e.id(), LABELS, rows);
+      took.add(e.id());
+    }
+    return took;
+  }
+
+  /** Appends rows as batches of at most {@link #MAX_ITEMS} rows and {@link #MAX_BATCH_CHARS} characters. */
+  private void appendChunked(String id, char kind, List<JsonNode> rows) {
+    ArrayNode batch = JsonNodeFactory.instance.arrayNode();
+    int chars = 2;
+    for (JsonNode row : rows) {
+      int size = row.toString().length() + 1;
+      if (!batch.isEmpty() && (batch.size() >= MAX_ITEMS || chars + size > MAX_BATCH_CHARS)) {
+        store.append(id, kind, batch.toString(), clock.instant());
+        batch = JsonNodeFactory.instance.arrayNode();
+        chars = 2;
+      }
+      batch.add(row);
+      chars += size;
+    }
+    if (!batch.isEmpty()) store.append(id, kind, batch.toString(), clock.instant());
+  }
+
+  private static Object scalar(JsonNode v) {
+    if (v == null || v.isNull()) return null;
+    if (v.isBoolean()) return v.booleanValue();
+    if (v.isNumber()) return v.doubleValue();
+    return v.asText();
+  }
+
   /**
    * An assigner for the prediction pipeline's resolve stage, fed by the stored experiments; the caller refreshes it on
    * a schedule and drains {@code exposures} into {@link #writeExposures}.
@@ -431,6 +535,24 @@ public final class Experiments {
       case STOP_GUARDRAIL -> {
         stop(id, actor);
         Integer control = def.arms().get(0).version();
+        if (def.onFlag()) {
+          String variant = def.arms().get(0).variant();
+          try {
+            var served = flags.get(def.flag());
+            var after = flags.serveByDefault(def.flag(), variant, actor, "guardrail breached in experiment " + id);
+            if (after.revision() != served.revision()) {
+              announce("flag.rolled_back", actor, Map.of("flag", def.flag(), "variant", variant, "experiment", id,
+                  "reason", "guardrail"));
+              yield d.applied(true, "stopped; flag '" + def.flag() + "' serves control's variant '" + variant
+                  + "' by default (revision " + after.revision() + ")", now.toString());
+            }
+            yield d.applied(true, "stopped; flag '" + def.flag() + "' already serves control's variant '" + variant
+                + "' by default", now.toString());
+          } catch (PierException refused) {
+            yield d.applied(true, "stopped (evaluations serve the flag's own rules); its default was not returned to"
+                + " control: " + refused.getMessage(), now.toString());
+          }
+        }
         if (control == null) {
           yield d.applied(true, "stopped; control is a flag variant, so the alias is unchanged", now.toString());
         }
@@ -441,6 +563,24 @@ public final class Experiments {
             now.toString());
       }
       case PROMOTE -> {
+        if (def.onFlag()) {
+          String variant = def.arms().stream().filter(a -> a.name().equals(d.arm())).findFirst().orElseThrow()
+              .variant();
+          dev.pier.experiments.flags.Flag after;
+          try {
+            after = flags.serveByDefault(def.flag(), variant, actor, "winner of experiment " + id + " (arm '"
+                + d.arm() + "')");
+          } catch (PierException refused) {
+            // a concurrent change of the flag (409) or no flags service: the next analysis tries again
+            yield d.applied(false, "waiting: flag '" + def.flag() + "' was not rolled out (" + refused.getMessage()
+                + ")", now.toString());
+          }
+          announce("flag.rolled_out", actor, Map.of("flag", def.flag(), "variant", variant, "experiment", id,
+              "arm", d.arm()));
+          stop(id, actor);
+          yield d.applied(true, "flag '" + def.flag() + "' serves variant '" + variant + "' by default (revision "
+              + after.revision() + "); stopped", now.toString());
+        }
         if (d.version() == null) {
           yield d.applied(false, "arm '" + d.arm() + "' serves a flag variant: roll the flag out by hand",
               now.toString());
@@ -473,6 +613,16 @@ public final class Experiments {
     }
     // a concurrent run of the same analysis recorded first: its decision is the analysis's
     return recordedDecision(id, analysisAt);
+  }
+
+  /** A flag change an analysis made, as a registry event (webhooks, EventBridge). */
+  private void announce(String type, String actor, Map<String, String> detail) {
+    try {
+      catalog.announce(type, actor, detail);
+    } catch (RuntimeException e) {
+      // the change is made and recorded (flag history, decision); an event that did not go out loses nothing durable
+      System.getLogger(Experiments.class.getName()).log(System.Logger.Level.WARNING, "could not announce " + type, e);
+    }
   }
 
   private Decision recordedDecision(String id, Instant analysisAt) {
@@ -557,7 +707,8 @@ public final class Experiments {
     Folded folded = ledgers.computeIfAbsent(id, k -> new Folded(e.definition()));
     synchronized (folded) {
       folded.refresh(store, id);
-      return calculator.compute(e.definition().plan(), folded.ledger);
+      ExperimentResults results = calculator.compute(e.definition().plan(), folded.ledger);
+      return folded.feedback == null ? results : results.withFeedback(folded.feedbackCounts());
     }
   }
 
@@ -577,6 +728,20 @@ public final class Experiments {
       List<String> arms = new ArrayList<>(def.arms().stream().map(Arm::name).toList());
       arms.add(Holdout.ARM); // units kept out by a holdout: reported beside the arms, never one of them
       this.ledger = new ExperimentLedger(arms, types, percentiles, ExperimentLedger.DEFAULT_LOOKBACK);
+      Map<String, dev.pier.experiments.metrics.FeedbackValue> feedback = new LinkedHashMap<>();
+      for (Metric m : def.metrics()) {
+        if (m.fromFeedback()) feedback.put(m.name(), m.feedback());
+      }
+      this.feedback = feedback.isEmpty() ? null : new FeedbackJoin(feedback, types);
+    }
+
+    final FeedbackJoin feedback;
+
+    /** The feedback join's counts for the results, or null when the experiment measures no feedback. */
+    ExperimentResults.Feedback feedbackCounts() {
+      if (feedback == null) return null;
+      long[] c = feedback.counts();
+      return new ExperimentResults.Feedback(c[0], c[1], c[2], c[3]);
     }
 
     void refresh(ExperimentStore store, String id) {
@@ -598,10 +763,19 @@ public final class Experiments {
         throw new UncheckedIOException("unreadable stored batch " + batch.sortKey(), x);
       }
       for (JsonNode r : rows) {
-        if (batch.kind() == 'X') {
-          ledger.expose(new Exposure(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong()));
-        } else {
-          ledger.record(new MetricEvent(r.get(0).asText(), r.get(1).asText(), r.get(2).asDouble(), r.get(3).asLong()));
+        switch (batch.kind()) {
+          case 'X' -> ledger.expose(new Exposure(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong()));
+          case PREDICTIONS -> {
+            if (feedback == null) continue;
+            List<Object> values = new ArrayList<>();
+            for (JsonNode v : r.get(3)) values.add(scalar(v));
+            feedback.predicted(r.get(0).asText(), r.get(1).asText(), r.get(2).asLong(), values, ledger::record);
+          }
+          case LABELS -> {
+            if (feedback != null) feedback.labelled(r.get(0).asText(), r.get(1).asInt(), scalar(r.get(2)), ledger::record);
+          }
+          default ->
+              ledger.record(new MetricEvent(r.get(0).asText(), r.get(1).asText(), r.get(2).asDouble(), r.get(3).asLong()));
         }
       }
     }

@@ -22,4 +22,11 @@ public interface ModelCatalog {
    * audit entry and a registry event there.
    */
   void moveAlias(String model, String alias, int version, String actor);
+
+  /**
+   * Publishes a platform change that is not a registry write (a flag rolled out by an experiment) as a registry event
+   * of {@code type}, no model, to the registry's listeners (webhooks, EventBridge). Nothing by default.
+   */
+  default void announce(String type, String actor, java.util.Map<String, String> detail) {
+  }
 }

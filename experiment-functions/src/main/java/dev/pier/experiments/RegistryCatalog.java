@@ -36,4 +36,10 @@ public final class RegistryCatalog implements ModelCatalog {
   public void moveAlias(String model, String alias, int version, String actor) {
     registry.setAlias(model, alias, new Alias.Target(version, null), actor);
   }
+
+  @Override
+  public void announce(String type, String actor, java.util.Map<String, String> detail) {
+    registry.announce(new dev.pier.registry.RegistryEvent(type, null, 0, null, actor, java.time.Instant.now(),
+        detail));
+  }
 }

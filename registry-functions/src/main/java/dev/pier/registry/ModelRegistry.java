@@ -117,6 +117,14 @@ public final class ModelRegistry {
     store.addListener(listener);
   }
 
+  /**
+   * Tells the listeners (webhooks, EventBridge) of a platform change that is not a registry write, e.g. a feature
+   * flag an experiment rolled out ({@code flag.rolled_out}, model null).
+   */
+  public void announce(RegistryEvent event) {
+    store.publish(event);
+  }
+
   // --- the calls most callers make ---
 
   /** See {@link Versions#register}; no actor. */

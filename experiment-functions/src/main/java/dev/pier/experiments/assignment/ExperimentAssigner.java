@@ -73,8 +73,10 @@ public final class ExperimentAssigner {
     Map<String, List<Experiment>> byAlias = new HashMap<>();
     List<Experiment> all = source.get();
     boolean onFlags = false;
+    java.util.Set<String> feedback = new java.util.HashSet<>();
     for (Experiment e : all) {
       if (e.state() != ExperimentState.RUNNING) continue;
+      if (e.definition().metrics().stream().anyMatch(dev.pier.experiments.Metric::fromFeedback)) feedback.add(e.id());
       onFlags |= e.definition().onFlag();
       if (e.definition().arms().stream().anyMatch(a -> a.version() == null)) continue;
       byAlias.computeIfAbsent(key(e.definition().model(), e.definition().alias()), k -> new ArrayList<>()).add(e);
@@ -104,6 +106,7 @@ public final class ExperimentAssigner {
     Map<String, Map<String, Route[]>> frozen = new HashMap<>();
     next.forEach((model, aliases) -> frozen.put(model, Map.copyOf(aliases)));
     routes = Map.copyOf(frozen);
+    armMetrics.keepPredictionsOf(feedback);
   }
 
   /**

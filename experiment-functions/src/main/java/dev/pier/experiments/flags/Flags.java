@@ -25,9 +25,10 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 /**
  * The flags service behind {@code /api/v1/flags}, stored in the experiments table
  * ({@code pk = FLAG#<key>, sk = FLAG}, listed through {@code gsi1pk = FLAGS}; exposures as batches under
- * {@code pk = FLAG#<key>#LOG}). Creating is conditional on the key being free, updating on the revision read.
+ * {@code pk = FLAG#<key>#LOG}; its audit history under {@code pk = FLAG#<key>, sk = AUDIT#<revision>}, written in the
+ * same transaction as each change). Creating is conditional on the key being free, updating on the revision read.
  */
-public final class Flags {
+public final class Flags implements FlagControl {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   public static final int MAX_ITEMS = 1_000;
@@ -71,6 +72,11 @@ public final class Flags {
    * body the change applies only to that revision (409 otherwise); without, to the revision just read.
    */
   public Flag update(String key, JsonNode body) {
+    return update(key, body, null);
+  }
+
+  /** As {@link #update(String, JsonNode)}, recording {@code actor} (a caller's principal, may be null) as who did it. */
+  public Flag update(String key, JsonNode body, String actor) {
     Flag current = get(key);
     if (body != null && body.isObject() && !body.path("key").asText(key).equals(key)) {
       throw PierException.badRequest("key: '" + body.path("key").asText() + "' differs from the path's '" + key + "'");
@@ -78,13 +84,74 @@ public final class Flags {
     long expected = body != null && body.has("revision") ? body.get("revision").asLong() : current.revision();
     if (body != null && body.isObject()) ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("key", key);
     Flag next = FlagParser.parse(body, current.seed(), expected + 1);
-    try {
-      dynamo.putItem(b -> b.tableName(table).item(item(next)).conditionExpression("revision = :rev")
-          .expressionAttributeValues(Map.of(":rev", AttributeValue.fromN(Long.toString(expected)))));
-    } catch (ConditionalCheckFailedException e) {
-      throw PierException.conflict("flag '" + key + "' is not at revision " + expected + "; read it again and retry");
-    }
+    write(next, expected, new FlagChange(key, next.revision(), clock.instant().toString(), actor, "flag.updated",
+        describe(current.fallthrough()), describe(next.fallthrough()), null));
     return next;
+  }
+
+  @Override
+  public Flag serveByDefault(String key, String variant, String actor, String reason) {
+    Flag current = get(key);
+    if (!current.variants().containsKey(variant)) {
+      throw PierException.badRequest("variant: flag '" + key + "' has no variant '" + variant + "' (it has "
+          + current.variants().keySet() + ")");
+    }
+    Serve serve = new Serve(variant, null);
+    if (serve.equals(current.fallthrough())) return current;
+    Flag next = new Flag(current.key(), current.description(), current.type(), current.enabled(), current.variants(),
+        current.rules(), serve, current.offVariant(), current.seed(), current.revision() + 1);
+    write(next, current.revision(), new FlagChange(key, next.revision(), clock.instant().toString(), actor,
+        "default.set", describe(current.fallthrough()), describe(serve), reason));
+    return next;
+  }
+
+  /** The flag's audit history, newest first (a 404 for an unknown flag). */
+  public List<FlagChange> history(String key) {
+    get(key);
+    List<FlagChange> out = new ArrayList<>();
+    for (QueryResponse page : dynamo.queryPaginator(b -> b.tableName(table).scanIndexForward(false)
+        .keyConditionExpression("pk = :pk and begins_with(sk, :a)").expressionAttributeValues(Map.of(
+            ":pk", AttributeValue.fromS("FLAG#" + key), ":a", AttributeValue.fromS("AUDIT#"))))) {
+      for (var item : page.items()) {
+        out.add(new FlagChange(key, Long.parseLong(item.get("revision").n()), item.get("at").s(), text(item, "actor"),
+            item.get("action").s(), text(item, "from"), text(item, "to"), text(item, "reason")));
+      }
+    }
+    return out;
+  }
+
+  /** The flag at its next revision, on condition it is still at {@code expected}, and its audit entry, in one write. */
+  private void write(Flag next, long expected, FlagChange change) {
+    Map<String, AttributeValue> audit = new HashMap<>();
+    audit.put("pk", AttributeValue.fromS("FLAG#" + next.key()));
+    audit.put("sk", AttributeValue.fromS(String.format("AUDIT#%019d", next.revision())));
+    audit.put("revision", AttributeValue.fromN(Long.toString(next.revision())));
+    audit.put("at", AttributeValue.fromS(change.at()));
+    audit.put("action", AttributeValue.fromS(change.action()));
+    if (change.actor() != null) audit.put("actor", AttributeValue.fromS(change.actor()));
+    if (change.from() != null) audit.put("from", AttributeValue.fromS(change.from()));
+    if (change.to() != null) audit.put("to", AttributeValue.fromS(change.to()));
+    if (change.reason() != null) audit.put("reason", AttributeValue.fromS(change.reason()));
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(
+          t -> t.put(p -> p.tableName(table).item(item(next)).conditionExpression("revision = :rev")
+              .expressionAttributeValues(Map.of(":rev", AttributeValue.fromN(Long.toString(expected))))),
+          t -> t.put(p -> p.tableName(table).item(audit))));
+    } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+      throw PierException.conflict("flag '" + next.key() + "' is not at revision " + expected
+          + "; read it again and retry");
+    }
+  }
+
+  /** A default as the audit history shows it: {@code variant:<name>} or {@code rollout}. */
+  private static String describe(Serve serve) {
+    if (serve == null) return null;
+    return serve.variant() != null ? "variant:" + serve.variant() : "rollout";
+  }
+
+  private static String text(Map<String, AttributeValue> item, String name) {
+    AttributeValue v = item.get(name);
+    return v == null ? null : v.s();
   }
 
   public Flag get(String key) {

@@ -40,10 +40,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class FlagResource {
 
   private final Flags flags;
+  private final dev.pier.kernel.security.CallerIdentity caller;
 
   @Inject
-  public FlagResource(Flags flags) {
+  public FlagResource(Flags flags, dev.pier.kernel.security.CallerIdentity caller) {
     this.flags = flags;
+    this.caller = caller;
   }
 
   @APIResponse(responseCode = "201", description = "The flag (Location: its URL)",
@@ -105,7 +107,16 @@ public class FlagResource {
   @Path("/{key}")
   @Authorize(Permission.ALIAS)
   public ObjectNode update(@PathParam("key") String key, JsonNode body) {
-    return FlagJson.write(flags.update(key, body));
+    return FlagJson.write(flags.update(key, body, caller.principal()));
+  }
+
+  @Operation(summary = "A feature flag's audit history, newest first: who changed it, when, from which default to which")
+  @GET
+  @Path("/{key}/history")
+  @Authorize(Permission.READ)
+  public java.util.Map<String, java.util.List<dev.pier.experiments.flags.FlagChange>> history(
+      @PathParam("key") String key) {
+    return java.util.Map.of("changes", flags.history(key));
   }
 
   @Operation(summary = "Evaluate a feature flag for a unit")

@@ -11,7 +11,29 @@ import java.util.List;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, List<MetricResult> metrics,
-                                List<SeriesPoint> series, Events events, HoldoutResult holdout) {
+                                List<SeriesPoint> series, Events events, HoldoutResult holdout,
+                                @com.fasterxml.jackson.annotation.JsonInclude(
+                                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Feedback feedback) {
+
+  public ExperimentResults(String analysis, List<ArmUnits> arms, Srm srm, List<MetricResult> metrics,
+      List<SeriesPoint> series, Events events, HoldoutResult holdout) {
+    this(analysis, arms, srm, metrics, series, events, holdout, null);
+  }
+
+  /** These results with the experiment's feedback join reported (null: it measures no feedback). */
+  public ExperimentResults withFeedback(Feedback feedback) {
+    return new ExperimentResults(analysis, arms, srm, metrics, series, events, holdout, feedback);
+  }
+
+  /**
+   * The ground truth joined to this experiment's predictions, for its feedback metrics: {@code predictions} routed
+   * predictions kept for the join, {@code joined} labelled rows turned into events, {@code waiting} labels whose
+   * prediction has not arrived (or was never routed by this experiment: a label goes to every experiment measuring
+   * feedback), {@code unusable} joined labels that gave no value (a string label for {@code label}, a prediction
+   * without a value). A label sent again for a joined row is not counted twice.
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Feedback(long predictions, long joined, long waiting, long unusable) {}
 
   /**
    * The units a holdout kept out of this experiment (served the alias's own version), null when there were none: per

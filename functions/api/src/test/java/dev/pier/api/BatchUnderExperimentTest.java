@@ -41,6 +41,11 @@ class BatchUnderExperimentTest {
 
   /** Versions 1 (iris-mlp) and 2 (iris-mlp-v2, registered with {@code metadata2}) in a running 50/50 experiment. */
   private static Running startExperiment(String metadata2) throws Exception {
+    return startExperiment(metadata2, "");
+  }
+
+  /** @param extra more fields of the design, e.g. {@code "targeting": {…},} */
+  private static Running startExperiment(String metadata2, String extra) throws Exception {
     String model = "bx-" + UUID.randomUUID().toString().substring(0, 8);
     given().multiPart("artifact", Fixtures.model("iris-mlp.onnx").toFile())
         .multiPart("metadata", "{\"framework\":\"onnx\"}")
@@ -50,11 +55,11 @@ class BatchUnderExperimentTest {
     given().contentType(ContentType.JSON).body("{\"version\": 1}")
         .put("/api/v1/models/" + model + "/aliases/production").then().statusCode(200);
     String design = """
-        {"name": "v2 vs v1 in batch", "model": "MODEL", "alias": "production",
+        {EXTRA"name": "v2 vs v1 in batch", "model": "MODEL", "alias": "production",
          "arms": [{"name": "control", "version": 1, "weight": 0.5}, {"name": "treatment", "version": 2, "weight": 0.5}],
          "unit": "user", "metrics": {"primary": {"name": "conversion", "type": "binary"}},
          "design": {"alpha": 0.05, "power": 0.8, "mde": 0.05, "baseline": 0.1}, "analysis": "frequentist"}
-        """.replace("MODEL", model);
+        """.replace("MODEL", model).replace("EXTRA", extra);
     String id = JSON.readTree(given().contentType(ContentType.JSON).body(design).post("/api/v1/experiments")
         .then().statusCode(201).extract().asString()).get("id").asText();
     given().contentType(ContentType.JSON).post("/api/v1/experiments/" + id + "/start").then().statusCode(200);
@@ -72,6 +77,100 @@ class BatchUnderExperimentTest {
       }
     }
     throw new AssertionError("no probabilities output: " + r.asString());
+  }
+
+  /** What online assignment answers the unit with its attributes: {@code <version> <arm or "-">}. */
+  private static String online(String model, String unit, String attributes) {
+    Response r = given().contentType(ContentType.JSON).header("X-Pier-Unit", unit)
+        .header("X-Pier-Attributes", attributes).body(BODY).post("/v2/models/" + model + "/infer");
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    String header = r.header("X-Pier-Experiment");
+    return r.path("model_version") + " " + (header == null ? "-" : header.substring(header.indexOf('=') + 1));
+  }
+
+  @Test
+  void targetingAttributesFromTheRowsColumnsDecideAsOnlineWhichUnitsTheExperimentTakes() throws Exception {
+    Running x = startExperiment("{\"framework\":\"onnx\"}",
+        "\"targeting\": {\"conditions\": [{\"attribute\": \"country\", \"operator\": \"in\", \"values\": [\"NL\"]},"
+            + " {\"attribute\": \"age\", \"operator\": \"gte\", \"values\": [18]}]},");
+    double v1 = firstProbability(x.model(), 1);
+    double v2 = firstProbability(x.model(), 2);
+    int n = 24;
+    StringBuilder jsonl = new StringBuilder();
+    StringBuilder csv = new StringBuilder("id,user,land,age,a,b,c,d\n"); // attributes are not features
+    Map<Integer, String> expected = new HashMap<>();
+    long taken = 0;
+    for (int i = 0; i < n; i++) {
+      String country = i % 3 == 0 ? "BE" : "NL";
+      int age = i % 4 == 0 ? 16 : 30;
+      jsonl.append("{\"id\": ").append(i).append(", \"user\": \"unit-").append(i).append("\", \"land\": \"")
+          .append(country).append("\", \"age\": ").append(age).append(", \"input\": ").append(ROW).append("}\n");
+      csv.append(i).append(",unit-").append(i).append(',').append(country).append(',').append(age)
+          .append(",5.1,3.5,1.4,0.2\n");
+      String answer = online(x.model(), "unit-" + i, "{\"country\": \"" + country + "\", \"age\": " + age + "}");
+      expected.put(i, answer);
+      assertThat(answer.endsWith(" -")).as("unit-%d (%s, %d) is targeted out online", i, country, age)
+          .isEqualTo(!(country.equals("NL") && age >= 18));
+      taken += answer.endsWith(" -") ? 0 : 1;
+    }
+    assertThat(expected.values()).as("both arms and untargeted units").anyMatch(a -> a.endsWith("control"))
+        .anyMatch(a -> a.endsWith("treatment")).anyMatch(a -> a.endsWith("-"));
+
+    for (String format : List.of("jsonl", "csv")) {
+      String key = "in/" + x.model() + "-targeted." + format;
+      BatchTestClient.put(aws.s3(), key, format.equals("jsonl") ? jsonl.toString() : csv.toString());
+      JsonPath done = BatchTestClient.awaitFinished(BatchTestClient.submit("{\"model\": \"" + x.model()
+          + "\", \"input\": \"s3://pier-batch/" + key + "\", \"unit_column\": \"user\","
+          + " \"attribute_columns\": {\"country\": \"land\", \"age\": \"age\"}}"));
+      assertThat(done.getString("state")).as(done.prettify()).isEqualTo("SUCCEEDED");
+      assertThat(done.getMap("attribute_columns")).isEqualTo(Map.of("country", "land", "age", "age"));
+      assertThat(done.getLong("records.succeeded")).as(format).isEqualTo(n);
+      for (JsonNode file : JSON.readTree(read(done.getString("manifest"))).get("results")) {
+        for (String line : read(file.asText()).split("\n")) {
+          if (format.equals("csv") && line.startsWith("id,")) {
+            continue;
+          }
+          int id;
+          int version;
+          String arm;
+          double p;
+          if (format.equals("jsonl")) {
+            JsonNode row = JSON.readTree(line);
+            id = row.get("id").asInt();
+            version = row.get("model_version").asInt();
+            arm = row.path("experiment_arm").isTextual() ? row.get("experiment_arm").asText() : "";
+            p = row.get("probabilities").get(0).asDouble();
+          } else {
+            String[] cells = line.split(",", -1);
+            id = Integer.parseInt(cells[0]);
+            version = Integer.parseInt(cells[1]);
+            arm = cells[2];
+            p = Double.parseDouble(cells[3].replace("\"", "").replace("[", ""));
+          }
+          String answer = expected.get(id);
+          assertThat(version + " " + (arm.isEmpty() ? "-" : arm)).as("%s row %d: %s", format, id, line)
+              .isEqualTo(answer);
+          assertThat(p).as("%s row %d scored by version %d", format, id, version)
+              .isCloseTo(version == 1 ? v1 : v2, org.assertj.core.data.Offset.offset(1e-5));
+        }
+      }
+    }
+    // only the targeted-in units are exposed, each once (online and by two jobs)
+    JsonNode arms = JSON.readTree(given().get("/api/v1/experiments/" + x.id() + "/results").then().statusCode(200)
+        .extract().asString()).get("arms");
+    assertThat(arms.get(0).get("units").asLong() + arms.get(1).get("units").asLong()).isEqualTo(taken);
+
+    // attribute columns need a unit column and must be in the input
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-targeted.csv\", \"attribute_columns\": {\"country\": \"land\"}}").post("/api/v1/batch-jobs")
+        .then().statusCode(400).body("error", containsString("they need unit_column"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-targeted.csv\", \"unit_column\": \"user\", \"attribute_columns\": {\"country\": \"nation\"}}")
+        .post("/api/v1/batch-jobs").then().statusCode(400)
+        .body("error", containsString("attribute_columns.country 'nation' is not in the input"));
+    given().contentType(ContentType.JSON).body("{\"model\": \"" + x.model() + "\", \"input\": \"s3://pier-batch/in/"
+        + x.model() + "-targeted.csv\", \"unit_column\": \"user\", \"attribute_columns\": [\"land\"]}")
+        .post("/api/v1/batch-jobs").then().statusCode(400).body("error", containsString("attribute_columns must be"));
   }
 
   /** The version online assignment answers the unit with. */

@@ -20,6 +20,9 @@ import java.time.Instant;
  *     BigQuery table as {@code bigquery://project.dataset.table} ({@link #tableUri()} names either with its scheme)
  * @param unitColumn the rows' field holding each row's unit, for a job scored under the experiment running on its
  *     alias (each row scored by its unit's arm, see {@link ExperimentArms}); null: every row by {@code version}
+ * @param attributeColumns for a job with a {@code unitColumn}: each targeting attribute's column (attribute → column),
+ *     read from the rows and checked against the experiment's targeting as online {@code X-Pier-Attributes} are;
+ *     null: none
  */
 public record BatchJob(
     String id,
@@ -45,12 +48,25 @@ public record BatchJob(
     Engine engine,
     String table,
     String unitColumn,
-    TableMode tableMode) {
+    TableMode tableMode,
+    java.util.Map<String, String> attributeColumns) {
 
   /** {@code tableMode}: what a table output does when the table exists; null without a table output. */
   public BatchJob {
     engine = engine == null ? Engine.LAMBDA : engine;
     tableMode = table == null ? null : tableMode == null ? TableMode.ERROR_IF_EXISTS : tableMode;
+    attributeColumns = attributeColumns == null || attributeColumns.isEmpty() ? null
+        : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(attributeColumns));
+  }
+
+  /** A job without targeting attributes. */
+  public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
+      Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan,
+      String featuresAsOf, Engine engine, String table, String unitColumn, TableMode tableMode) {
+    this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, featuresAsOf, engine, table, unitColumn,
+        tableMode, null);
   }
 
   /** A job of the Lambda path whose features (if any) come from the online store. */

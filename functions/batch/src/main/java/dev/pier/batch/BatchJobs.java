@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Batch jobs as the API and the upload trigger see them: submit, list, get, cancel. A job resolves its version when it
@@ -61,7 +62,13 @@ public final class BatchJobs {
    * @param featuresAsOf the rows' event-timestamp field for a point-in-time feature lookup, or null (online values)
    */
   public record Submission(String model, String reference, String input, String output, String format,
-      String priority, String featuresAsOf, String engine, String unitColumn, String mode) {
+      String priority, String featuresAsOf, String engine, String unitColumn, String mode,
+      Map<String, String> attributeColumns) {
+    public Submission(String model, String reference, String input, String output, String format, String priority,
+        String featuresAsOf, String engine, String unitColumn, String mode) {
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, unitColumn, mode, null);
+    }
+
     public Submission(String model, String reference, String input, String output, String format, String priority) {
       this(model, reference, input, output, format, priority, null, null, null, null);
     }
@@ -137,11 +144,23 @@ public final class BatchJobs {
     }
     String unitColumn = unitColumn(s, reference, engine);
     checkReadable(input); // last: a refused location never costs an S3 call
+    Map<String, String> attributeColumns = attributeColumns(s, unitColumn);
     if (unitColumn != null) {
       UnitColumnCheck.require(s3, input, format, unitColumn);
+      if (attributeColumns != null) {
+        for (var a : attributeColumns.entrySet()) {
+          UnitColumnCheck.require(s3, input, format, a.getValue(), "attribute_columns." + a.getKey());
+        }
+      }
     }
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
         format, "api", s.featuresAsOf(), engine, table, unitColumn, mode);
+    if (attributeColumns != null) {
+      job = new BatchJob(job.id(), job.model(), job.reference(), job.version(), job.state(), job.priority(),
+          job.input(), job.output(), job.format(), job.total(), job.succeeded(), job.failed(), job.scoringMillis(),
+          job.createdAt(), job.startedAt(), job.finishedAt(), job.error(), job.source(), job.plan(),
+          job.featuresAsOf(), job.engine(), job.table(), job.unitColumn(), job.tableMode(), attributeColumns);
+    }
     jobs.create(job);
     launcher.launch(job);
     return job;
@@ -164,6 +183,33 @@ public final class BatchJobs {
           + " the Lambda path writes s3://");
     }
     return BatchJob.BIGQUERY + name;
+  }
+
+  /**
+   * The job's targeting attributes' columns (attribute → column), checked: they need a unit column (the unit they
+   * describe), and each names a column other than {@code id} and the unit's. Null when there are none.
+   */
+  private static Map<String, String> attributeColumns(Submission s, String unitColumn) {
+    Map<String, String> columns = s.attributeColumns();
+    if (columns == null || columns.isEmpty()) {
+      return null;
+    }
+    if (unitColumn == null) {
+      throw PierException.badRequest("attribute_columns are the targeting attributes of each row's unit; they need"
+          + " unit_column");
+    }
+    for (var a : columns.entrySet()) {
+      String column = a.getValue();
+      if (a.getKey() == null || a.getKey().isBlank() || column == null || column.isBlank()) {
+        throw PierException.badRequest("attribute_columns must map each attribute name to the rows' field holding"
+            + " it, e.g. {\"country\": \"country\"}");
+      }
+      if (column.equals("id") || column.equals(unitColumn)) {
+        throw PierException.badRequest("attribute_columns." + a.getKey() + " cannot be '" + column + "', the rows' "
+            + (column.equals("id") ? "id" : "unit column"));
+      }
+    }
+    return columns;
   }
 
   /**

@@ -181,8 +181,10 @@ public final class BatchWorker {
         item.get("first_line").asLong(), item.get("rows").asLong());
     ModelVersion version = version(job);
     Map<String, ExperimentArms.Arm> assigned = job.unitColumn() == null ? null : new HashMap<>();
+    // each unit's targeting attributes, read from its first row in the chunk before its arm is asked for
+    Map<String, Map<String, Object>> unitAttributes = job.attributeColumns() == null ? null : new HashMap<>();
     List<Layout> layouts = assigned == null ? List.of(new Layout(version, null))
-        : layouts(job, version, armOf(job, version, assigned));
+        : layouts(job, version, armOf(job, version, assigned, unitAttributes));
     String part = "part-%05d".formatted(index);
     StringBuilder errorLines = new StringBuilder();
     long succeeded = 0;
@@ -191,11 +193,12 @@ public final class BatchWorker {
     for (Layout layout : layouts) {
       ChunkScorer scorer = scorer(job, layout.version());
       if (assigned != null) {
-        scorer.arms(new ChunkScorer.Arms(job.unitColumn(), armOf(job, version, assigned),
+        scorer.arms(new ChunkScorer.Arms(job.unitColumn(), armOf(job, version, assigned, unitAttributes),
             v -> inputs -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v),
                 new InferenceRequest(job.id(), inputs, List.of()))).outputs(),
             v -> instances -> pipeline.answer(PredictionCall.of(WayIn.BATCH, job.model(), Integer.toString(v), null)
-                .instances(instances).featuresAsOf(job.featuresAsOf())).outputs()));
+                .instances(instances).featuresAsOf(job.featuresAsOf())).outputs(),
+            job.attributeColumns(), unitAttributes));
         if (layouts.size() > 1) {
           scorer.onlyUnits(layout.owns(), layout == layouts.getFirst());
         }
@@ -257,9 +260,11 @@ public final class BatchWorker {
 
   /** Each unit's arm, asked once per chunk ({@code assigned}); the job's own version scores a unit in no arm. */
   private java.util.function.Function<String, ChunkScorer.RowArm> armOf(BatchJob job, ModelVersion version,
-      Map<String, ExperimentArms.Arm> assigned) {
+      Map<String, ExperimentArms.Arm> assigned, Map<String, Map<String, Object>> unitAttributes) {
     return unit -> {
-      ExperimentArms.Arm arm = assigned.computeIfAbsent(unit, u -> arms.arm(job.model(), job.reference(), u));
+      ExperimentArms.Arm arm = assigned.computeIfAbsent(unit, u -> unitAttributes == null
+          ? arms.arm(job.model(), job.reference(), u)
+          : arms.arm(job.model(), job.reference(), u, unitAttributes.getOrDefault(u, Map.of())));
       // no experiment any more (stopped meanwhile): the job's own version; held out: the alias's (the job's) version
       return arm == null ? new ChunkScorer.RowArm(null, version.version())
           : new ChunkScorer.RowArm(arm.name(), arm.version() == ExperimentArms.BASELINE ? version.version()
@@ -441,7 +446,8 @@ public final class BatchWorker {
       var inputs = predictions.signature(version).inputs();
       if (pipeline(version) == null) { // named features need no column per input
         int[] widths = inputs.stream().mapToInt(ChunkScorer::rowWidth).toArray();
-        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths, job.unitColumn());
+        new ParquetColumns(reader.getFooter().getFileMetaData().getSchema(), inputs, widths, job.unitColumn(),
+            job.attributeColumns() == null ? List.of() : job.attributeColumns().values());
       }
       return ChunkPlanner.planParquet(reader.getRowGroups().stream().map(BlockMetaData::getRowCount).toList(),
           chunkRows);

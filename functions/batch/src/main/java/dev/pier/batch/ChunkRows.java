@@ -37,6 +37,54 @@ final class ChunkRows {
   private java.util.function.Predicate<String> owns;
   /** Whether this read reports the rows that have no (readable) unit, which no layout owns. */
   private boolean ownsUnitless;
+  /** For a job with targeting attributes: each attribute's column (attribute → column); null otherwise. */
+  Map<String, String> attributeColumns;
+  /** Each unit's targeting attributes, from its first row in the chunk (shared by every read of the chunk). */
+  private Map<String, Map<String, Object>> unitAttributes;
+
+  /** Reads each unit's targeting attributes from {@code columns} into {@code sink} (see {@link #attributes}). */
+  void readAttributes(Map<String, String> columns, Map<String, Map<String, Object>> sink) {
+    this.attributeColumns = columns;
+    this.unitAttributes = sink;
+  }
+
+  /**
+   * The targeting attributes of the row at {@link #next()}, after its unit ({@link #unit}): {@code valueOf} gives a
+   * column's value (a string, number or boolean; null when the row has none, and the attribute is then absent). A
+   * unit's first row in the chunk gives its attributes, so they are read before its arm is asked for.
+   */
+  void attributes(java.util.function.Function<String, Object> valueOf) {
+    if (unitAttributes == null) {
+      return;
+    }
+    String unit = units[count];
+    if (unit == null || unit.isEmpty() || unitAttributes.containsKey(unit)) {
+      return;
+    }
+    Map<String, Object> values = new java.util.HashMap<>();
+    attributeColumns.forEach((attribute, column) -> {
+      Object v = valueOf.apply(column);
+      if (v != null) {
+        values.put(attribute, v);
+      }
+    });
+    unitAttributes.put(unit, values);
+  }
+
+  /** A text cell as an attribute value: {@code true}/{@code false}, a number, else the text; null when empty. */
+  static Object textValue(String cell) {
+    if (cell == null || cell.isEmpty()) {
+      return null;
+    }
+    if (cell.equals("true") || cell.equals("false")) {
+      return Boolean.valueOf(cell);
+    }
+    try {
+      return Double.parseDouble(cell);
+    } catch (NumberFormatException e) {
+      return cell;
+    }
+  }
 
   ChunkRows(InputColumns layout, int capacity) {
     this(layout, capacity, false);

@@ -51,7 +51,15 @@ public final class ChunkScorer {
    * are grouped by version, one call per version, and their outputs put back in the rows' order.
    */
   public record Arms(String unitColumn, Function<String, RowArm> armOf, IntFunction<Model> models,
-      IntFunction<InstanceModel> instanceModels) {}
+      IntFunction<InstanceModel> instanceModels, Map<String, String> attributeColumns,
+      Map<String, Map<String, Object>> unitAttributes) {
+
+    /** Without targeting attributes. */
+    public Arms(String unitColumn, Function<String, RowArm> armOf, IntFunction<Model> models,
+        IntFunction<InstanceModel> instanceModels) {
+      this(unitColumn, armOf, models, instanceModels, null, null);
+    }
+  }
 
   /**
    * A row's arm: its name ({@code holdout} for a held-out unit; null when no experiment assigned the unit, e.g. one
@@ -143,7 +151,8 @@ public final class ChunkScorer {
    */
   public Scored scoreParquet(ParquetFileReader file, ChunkPlanner.Chunk chunk) {
     ParquetChunkReader reader = new ParquetChunkReader(file, chunk, layout, pipeline,
-        arms == null ? null : arms.unitColumn());
+        arms == null ? null : arms.unitColumn(),
+        arms == null || arms.attributeColumns() == null ? List.of() : arms.attributeColumns().values());
     return score(reader, chunk, ResultWriter.of(InputFormat.PARQUET, reader.stringIds()));
   }
 
@@ -188,6 +197,9 @@ public final class ChunkScorer {
     ChunkRows rows = new ChunkRows(layout, capacity, instanceModel != null,
         arms == null ? null : arms.unitColumn());
     if (arms != null) {
+      if (arms.attributeColumns() != null) {
+        rows.readAttributes(arms.attributeColumns(), arms.unitAttributes());
+      }
       rows.arms = new String[capacity];
       rows.versions = new int[capacity];
       writer.armColumns(rows.arms, rows.versions);

@@ -36,12 +36,24 @@ final class CsvChunkReader implements ChunkReader {
     if (rows.unitColumn != null && unitColumn < 0) {
       throw new BatchError("the CSV header has no unit column '" + rows.unitColumn + "'");
     }
-    int[][] columnsOf = pipeline == null ? columns(rows.layout, idColumn, unitColumn) : null;
+    java.util.Set<Integer> attributeColumns = new java.util.HashSet<>();
+    if (rows.attributeColumns != null) {
+      for (String column : rows.attributeColumns.values()) {
+        if (!headers.contains(column)) {
+          throw new BatchError("the CSV header has no attribute column '" + column + "'");
+        }
+        attributeColumns.add(headers.indexOf(column));
+      }
+    }
+    int[][] columnsOf = pipeline == null ? columns(rows.layout, idColumn, unitColumn, attributeColumns) : null;
     long line = firstLine;
     for (List<String> record : CsvRows.parse(new String(data, StandardCharsets.UTF_8))) {
       String id = RowIds.csv(record, idColumn, line++);
       String badUnit = unitColumn >= 0 && record.size() == headers.size()
           ? rows.unit(record.get(unitColumn).trim()) : null;
+      if (badUnit == null && unitColumn >= 0 && record.size() == headers.size()) {
+        rows.attributes(column -> ChunkRows.textValue(record.get(headers.indexOf(column)).trim()));
+      }
       if (record.size() != headers.size()) {
         rows.error(id, "the row has " + record.size() + " fields, the header " + headers.size());
       } else if (badUnit != null) {
@@ -93,7 +105,7 @@ final class CsvChunkReader implements ChunkReader {
   }
 
   /** For each input, the header positions of its values; a header that cannot feed the model is a BatchError. */
-  private int[][] columns(InputColumns layout, int idColumn, int unitColumn) {
+  private int[][] columns(InputColumns layout, int idColumn, int unitColumn, java.util.Set<Integer> attributeColumns) {
     int[][] out = new int[layout.count()][];
     for (int input = 0; input < layout.count(); input++) {
       String name = layout.spec(input).name();
@@ -110,7 +122,7 @@ final class CsvChunkReader implements ChunkReader {
       } else if (layout.count() == 1) {
         int k = 0;
         for (int c = 0; c < headers.size(); c++) {
-          if (c != idColumn && c != unitColumn) {
+          if (c != idColumn && c != unitColumn && !attributeColumns.contains(c)) {
             if (k == cols.length) {
               throw new BatchError("the CSV header has more feature columns than input '" + name + "' takes ("
                   + cols.length + ")");

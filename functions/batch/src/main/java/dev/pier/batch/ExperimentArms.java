@@ -22,6 +22,15 @@ public interface ExperimentArms {
   /** The unit's arm on {@code model}'s {@code alias}, or null when no experiment runs there (now). Logs nothing. */
   Arm arm(String model, String alias, String unit);
 
+  /**
+   * As {@link #arm(String, String, String)} for a unit with targeting {@code attributes} (strings, numbers, booleans;
+   * null: none), checked against the experiment's targeting as online requests' attributes are: null also when they
+   * do not qualify the unit.
+   */
+  default Arm arm(String model, String alias, String unit, java.util.Map<String, Object> attributes) {
+    return arm(model, alias, unit);
+  }
+
   /** The versions the arms running on {@code model}'s {@code alias} serve (ascending); empty when none runs there. */
   default List<Integer> versions(String model, String alias) {
     return List.of();

@@ -73,6 +73,11 @@ public final class JobsTable {
     if (job.unitColumn() != null) {
       item.put("unit_column", s(job.unitColumn()));
     }
+    if (job.attributeColumns() != null) {
+      Map<String, AttributeValue> columns = new java.util.LinkedHashMap<>();
+      job.attributeColumns().forEach((attribute, column) -> columns.put(attribute, s(column)));
+      item.put("attribute_columns", AttributeValue.fromM(columns));
+    }
     try {
       dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
       return true;
@@ -239,7 +244,17 @@ public final class JobsTable {
         i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
         i.containsKey("table") ? str(i, "table") : null,
         i.containsKey("unit_column") ? str(i, "unit_column") : null,
-        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null);
+        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null,
+        attributeColumns(i.get("attribute_columns")));
+  }
+
+  private static Map<String, String> attributeColumns(AttributeValue v) {
+    if (v == null || !v.hasM()) {
+      return null;
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    v.m().forEach((attribute, column) -> out.put(attribute, column.s()));
+    return out;
   }
 
   private static Map<String, AttributeValue> key(String id) {

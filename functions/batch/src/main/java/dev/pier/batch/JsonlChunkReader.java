@@ -12,6 +12,8 @@ import dev.pier.kernel.tensor.TensorSpec;
 import dev.pier.runtime.pipeline.FeaturePipeline;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * JSONL rows: each line one object mapping input names to values ({@code {"id": 7, "input": [5.1, 3.5, 1.4, 0.2]}});
@@ -67,6 +69,9 @@ final class JsonlChunkReader implements ChunkReader {
         id = RowIds.quoted(rowId.asText());
       }
       String badUnit = row != null && row.isObject() && rows.unitColumn != null ? rows.unit(unit(row, rows)) : null;
+      if (badUnit == null && row != null && row.isObject() && rows.unitColumn != null) {
+        rows.attributes(column -> value(row.get(column)));
+      }
       if (row == null || !row.isObject()) {
         rows.error(id, "a row must be a JSON object of feature values");
       } else if (badUnit != null) {
@@ -79,6 +84,15 @@ final class JsonlChunkReader implements ChunkReader {
     } catch (IOException e) {
       rows.error(id, "malformed JSON row: " + ChunkReader.firstLine(e.getMessage()));
     }
+  }
+
+  /** A field as an attribute value: a string, number or boolean; null for anything else or when absent. */
+  private static Object value(JsonNode v) {
+    if (v == null) {
+      return null;
+    }
+    return v.isTextual() ? v.asText() : v.isNumber() ? (Object) v.asDouble() : v.isBoolean() ? (Object) v.asBoolean()
+        : null;
   }
 
   /** The row's unit as text (a string, or an integer's digits); "" for another kind of value; null when absent. */
@@ -99,10 +113,23 @@ final class JsonlChunkReader implements ChunkReader {
       }
       String problem = null;
       String unit = null;
+      Map<String, Object> attributes = rows.attributeColumns == null ? null : new HashMap<>();
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
+        if (attributes != null && rows.attributeColumns.containsValue(name)) {
+          attributes.put(name, switch (v) {
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE, VALUE_FALSE -> v == JsonToken.VALUE_TRUE;
+            default -> null;
+          });
+          if (layout.index(name) < 0 && !name.equals("id") && !name.equals(rows.unitColumn)) {
+            p.skipChildren(); // a targeting attribute, not a feature
+            continue;
+          }
+        }
         if (rows.unitColumn != null && name.equals(rows.unitColumn)) {
           unit = v == JsonToken.VALUE_STRING || v == JsonToken.VALUE_NUMBER_INT ? p.getText()
               : v == JsonToken.VALUE_NULL ? null : "";
@@ -143,6 +170,9 @@ final class JsonlChunkReader implements ChunkReader {
       if (rows.unitColumn != null) { // the unit even of a bad row: it says which arm's read reports the row
         String badUnit = rows.unit(unit);
         problem = problem == null ? badUnit : problem;
+        if (badUnit == null && attributes != null) {
+          rows.attributes(attributes::get);
+        }
       }
       for (int i = 0; i < seen.length && problem == null; i++) {
         if (!seen[i]) {

@@ -29,17 +29,32 @@ final class ParquetChunkReader implements ChunkReader {
   /** @param unitColumn a job's unit column (not a feature column), or null */
   ParquetChunkReader(ParquetFileReader file, ChunkPlanner.Chunk chunk, InputColumns layout, FeaturePipeline pipeline,
       String unitColumn) {
+    this(file, chunk, layout, pipeline, unitColumn, java.util.List.of());
+  }
+
+  /** @param attributeColumns a job's targeting attributes' columns (not feature columns) */
+  ParquetChunkReader(ParquetFileReader file, ChunkPlanner.Chunk chunk, InputColumns layout, FeaturePipeline pipeline,
+      String unitColumn, java.util.Collection<String> attributeColumns) {
     this.file = file;
     this.chunk = chunk;
     this.pipeline = pipeline;
     this.schema = file.getFooter().getFileMetaData().getSchema();
     this.columns = pipeline != null ? ParquetColumns.forInstances(schema)
-        : new ParquetColumns(schema, layout.inputs(), layout.widths(), unitColumn);
+        : new ParquetColumns(schema, layout.inputs(), layout.widths(), unitColumn, attributeColumns);
   }
 
   /** Whether the file's ids are strings (its results then keep them as strings). */
   boolean stringIds() {
     return columns.stringIds();
+  }
+
+  /** A targeting attribute's value as the row's instance reads it (numbers, booleans, strings), or null. */
+  private Object attribute(Group g, String column) {
+    if (!g.getType().containsField(column)) {
+      throw new BatchError("the Parquet file has no attribute column '" + column + "'");
+    }
+    Object v = columns.instance(g).get(column);
+    return v instanceof Number n ? (Object) n.doubleValue() : v instanceof String || v instanceof Boolean ? v : null;
   }
 
   /** The row's unit as text, or null when the row has no value in that column. */
@@ -66,6 +81,9 @@ final class ParquetChunkReader implements ChunkReader {
           if (badUnit != null) {
             rows.error(id, badUnit);
             continue;
+          }
+          if (rows.attributeColumns != null) {
+            rows.attributes(column -> attribute(g, column));
           }
           if (pipeline != null) {
             rows.addInstance(pipeline, columns.instance(g), id);

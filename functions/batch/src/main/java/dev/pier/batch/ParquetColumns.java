@@ -29,6 +29,7 @@ final class ParquetColumns {
   private final Source[] sources;
   private final int idField;
   private final int unitField;
+  private final java.util.Set<Integer> attributeFields;
   private final boolean stringIds;
   private final MessageType schema;
 
@@ -38,7 +39,19 @@ final class ParquetColumns {
 
   /** @param unitColumn a job's unit column, which is not a feature column either (null: none) */
   ParquetColumns(MessageType schema, List<TensorSpec> inputs, int[] widths, String unitColumn) {
+    this(schema, inputs, widths, unitColumn, List.of());
+  }
+
+  /** @param attributeColumns a job's targeting attributes' columns, not feature columns either */
+  ParquetColumns(MessageType schema, List<TensorSpec> inputs, int[] widths, String unitColumn,
+      java.util.Collection<String> attributeColumns) {
     this.unitField = unitColumn != null && schema.containsField(unitColumn) ? schema.getFieldIndex(unitColumn) : -1;
+    this.attributeFields = new java.util.HashSet<>();
+    for (String column : attributeColumns) {
+      if (schema.containsField(column)) {
+        attributeFields.add(schema.getFieldIndex(column));
+      }
+    }
     this.schema = schema;
     this.inputs = inputs;
     this.widths = widths;
@@ -143,7 +156,7 @@ final class ParquetColumns {
     if (inputs.size() == 1) {
       List<Integer> others = new ArrayList<>();
       for (int f = 0; f < schema.getFieldCount(); f++) {
-        if (f != idField && f != unitField) {
+        if (f != idField && f != unitField && !attributeFields.contains(f)) {
           others.add(f);
         }
       }

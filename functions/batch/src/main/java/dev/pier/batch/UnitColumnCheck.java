@@ -24,13 +24,18 @@ final class UnitColumnCheck {
   private UnitColumnCheck() {}
 
   static void require(S3Client s3, S3Uri input, InputFormat format, String column) {
+    require(s3, input, format, column, "unit_column");
+  }
+
+  /** As {@link #require(S3Client, S3Uri, InputFormat, String)}, the 400 naming the field as {@code what}. */
+  static void require(S3Client s3, S3Uri input, InputFormat format, String column, String what) {
     List<String> fields = switch (format) {
       case CSV -> CsvRows.parse(firstLine(s3, input, format, column)).stream().findFirst().orElse(List.of());
       case JSONL -> jsonFields(firstLine(s3, input, format, column), input, column);
       case PARQUET -> parquetFields(s3, input);
     };
     if (!fields.contains(column)) {
-      throw PierException.badRequest("unit_column '" + column + "' is not in the input " + input + " (its "
+      throw PierException.badRequest(what + " '" + column + "' is not in the input " + input + " (its "
           + (format == InputFormat.CSV ? "header" : format == InputFormat.JSONL ? "first row" : "schema")
           + " has " + fields + ")");
     }

@@ -11,6 +11,7 @@ import dev.pier.runtime.Tensor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -194,6 +195,41 @@ class ChunkScorerTest {
     assertThatThrownBy(() -> new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(arms)
         .score(bytes, new ChunkPlanner.Chunk(0, 0, bytes.length, 2, 2), InputFormat.CSV, "id,customer,a,b,c"))
         .isInstanceOf(BatchError.class).hasMessageContaining("no unit column 'user'");
+  }
+
+  @Test
+  void eachUnitsTargetingAttributesAreReadFromItsFirstRowBeforeItsArmIsAskedAndAreNotFeatures() {
+    // CSV: the attribute columns are neither features nor the unit; a unit's first row gives its attributes
+    byte[] csv = "1,u1,NL,30,1,2,3\n2,u2,BE,true,4,5,6\n3,u1,DE,40,1,1,1\n4,u3,,x,1,1,1\n"
+        .getBytes(StandardCharsets.UTF_8);
+    Map<String, Map<String, Object>> seen = new java.util.HashMap<>();
+    List<String> asked = new ArrayList<>();
+    java.util.function.Function<String, ChunkScorer.RowArm> armOf = unit -> {
+      asked.add(unit + "=" + new java.util.TreeMap<>(seen.get(unit)));
+      return "NL".equals(seen.get(unit).get("country")) ? new ChunkScorer.RowArm("treatment", 2)
+          : new ChunkScorer.RowArm(null, 3);
+    };
+    var scored = new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(new ChunkScorer.Arms("user", armOf,
+        this::version, v -> null, Map.of("country", "land", "age", "years"), seen))
+        .score(csv, new ChunkPlanner.Chunk(0, 0, csv.length, 2, 4), InputFormat.CSV, "id,user,land,years,a,b,c");
+    assertThat(text(scored.results())).isEqualTo("id,model_version,experiment_arm,sum\n1,2,treatment,12.0\n"
+        + "2,3,,45.0\n3,2,treatment,6.0\n4,3,,9.0\n");
+    assertThat(asked).containsExactly("u1={age=30.0, country=NL}", "u2={age=true, country=BE}",
+        "u1={age=30.0, country=NL}", "u3={age=x}");
+
+    // JSONL, tensor rows and named rows alike: attributes ride along, typed as JSON has them
+    byte[] jsonl = ("{\"id\": 1, \"u\": \"a\", \"land\": \"NL\", \"years\": 30, \"x\": [1, 1, 1]}\n"
+        + "{\"id\": 2, \"land\": \"BE\", \"u\": \"b\", \"x\": [1, 2, 3], \"years\": [1]}\n")
+        .getBytes(StandardCharsets.UTF_8);
+    seen.clear();
+    asked.clear();
+    var fromJson = new ChunkScorer(SIGNATURE, 64, this::sumRows).arms(new ChunkScorer.Arms("u", armOf,
+        this::version, v -> null, Map.of("country", "land", "age", "years"), seen))
+        .score(jsonl, new ChunkPlanner.Chunk(0, 0, jsonl.length, 1, 2), InputFormat.JSONL, null);
+    assertThat(text(fromJson.results())).isEqualTo(
+        "{\"id\":1,\"model_version\":2,\"experiment_arm\":\"treatment\",\"sum\":6.0}\n"
+        + "{\"id\":2,\"model_version\":3,\"experiment_arm\":null,\"sum\":18.0}\n");
+    assertThat(asked).containsExactly("a={age=30.0, country=NL}", "b={country=BE}");
   }
 
   /** Version 2 of the model: another input ({@code z}, two values per row), its rows' sum times 100. */

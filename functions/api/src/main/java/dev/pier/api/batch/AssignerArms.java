@@ -32,6 +32,17 @@ final class AssignerArms implements ExperimentArms {
   }
 
   @Override
+  public Arm arm(String model, String alias, String unit, java.util.Map<String, Object> attributes) {
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> json = new java.util.HashMap<>();
+    attributes.forEach((name, value) -> json.put(name, JSON.valueToTree(value))); // as X-Pier-Attributes' JSON
+    Assignment a = assigner.arm(model, alias, unit, json);
+    return a == null ? null : new Arm(a.experiment(), a.arm(), a.version());
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  @Override
   public List<Integer> versions(String model, String alias) {
     return assigner.versions(model, alias);
   }

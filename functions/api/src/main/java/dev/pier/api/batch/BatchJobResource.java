@@ -56,8 +56,33 @@ public class BatchJobResource {
     }
     BatchJob job = jobs.submit(new BatchJobs.Submission(text(body, "model"), reference, text(body, "input"),
         text(body, "output"), text(body, "format"), text(body, "priority"), featuresAsOf(body),
-        text(body, "engine"), text(body, "unit_column"), text(body, "mode")));
+        text(body, "engine"), text(body, "unit_column"), text(body, "mode"), attributeColumns(body)));
     return Response.status(201).location(URI.create("/api/v1/batch-jobs/" + job.id())).entity(view(job)).build();
+  }
+
+  /**
+   * {@code "attribute_columns": {"country": "country_code"}}: each targeting attribute of a row's unit and the field
+   * holding it; a 400 unless an object of strings.
+   */
+  private static java.util.Map<String, String> attributeColumns(JsonNode body) {
+    JsonNode node = body.get("attribute_columns");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw PierException.badRequest("attribute_columns must be an object mapping each targeting attribute to the"
+          + " rows' field holding it, e.g. {\"country\": \"country\"}");
+    }
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (var it = node.fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw PierException.badRequest("attribute_columns." + e.getKey() + " must name a field (a string), got "
+            + e.getValue());
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
   }
 
   @Operation(summary = "List batch jobs")

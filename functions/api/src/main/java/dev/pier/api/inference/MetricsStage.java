@@ -19,7 +19,8 @@ final class MetricsStage implements Stage {
 
   /**
    * @param armMetrics where a call an experiment routed ({@code X-Pier-Experiment} set) also reports its latency and
-   *     whether it failed with a 5xx, for the experiment's {@code latency_ms} and {@code error_rate}; may be null
+   *     whether it failed with a 5xx, for the experiment's {@code latency_ms} and {@code error_rate} (and, for an
+   *     experiment with feedback metrics, its request id and answer, to join labels to); may be null
    */
   MetricsStage(PredictionMetrics metrics, ArmMetrics armMetrics) {
     this.metrics = metrics;
@@ -40,8 +41,9 @@ final class MetricsStage implements Stage {
     String arm = call.experiment();
     if (arm != null && armMetrics != null) { // only calls an experiment routed: the others pay one field read
       int eq = arm.indexOf('=');
+      // the request id and the answer (a reference): kept only for an experiment that measures feedback
       armMetrics.offer(eq < 0 ? arm : arm.substring(0, eq), call.unit(), call.status() >= 500, nanos / 1e6,
-          System.currentTimeMillis());
+          System.currentTimeMillis(), call.requestId(), call.failure() == null ? call.response() : null);
     }
   }
 }

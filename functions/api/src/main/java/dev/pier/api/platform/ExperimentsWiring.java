@@ -70,7 +70,8 @@ public class ExperimentsWiring {
     }
     Experiments experiments = new Experiments(new ExperimentStore(aws.dynamoDb(), table, markers),
         new RegistryCatalog(registry), Clock.systemUTC(), new MeasuredTraffic(meters, Clock.systemUTC()),
-        new Flags(aws.dynamoDb(), table, Clock.systemUTC())::get); // a flag experiment's variants are checked
+        // a flag experiment's variants are checked, and its winner rolled out (or its default returned to control)
+        (dev.pier.experiments.flags.FlagControl) new Flags(aws.dynamoDb(), table, Clock.systemUTC()));
     // guardrail breaches as a metric (EMF in Lambda, as the prediction metrics): the CDK app alarms on it
     ExperimentMetrics metrics = new ExperimentMetrics(
         config.metrics().emf().orElse(System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null), meters);
@@ -146,7 +147,8 @@ public class ExperimentsWiring {
     }
     RuntimeException failed = exposures.drain(experiments::writeExposures, EXPOSURES_PER_BATCH);
     try { // after the exposures: a unit's model metrics count only once its exposure is there
-      armMetrics.drain(experiments::writeModelMetrics, EXPOSURES_PER_BATCH);
+      armMetrics.drain(experiments::writeModelMetrics, experiments::writePredictions, PREDICTED_VALUES,
+          EXPOSURES_PER_BATCH);
     } catch (RuntimeException e) {
       Log.warnf("experiment model metrics: a write failed (those observations are dropped): %s", e);
     }
@@ -168,6 +170,20 @@ public class ExperimentsWiring {
       exposureWriter.stop();
       flush(); // what was logged since the last tick
     }
+  }
+
+  private static final PredictedValues PREDICTED_VALUES = new PredictedValues();
+
+  /**
+   * Ground truth sent to {@code POST /api/v1/feedback} (stored by monitoring first) goes to every running experiment
+   * that measures feedback, to be joined to the predictions it routed. A failed write fails the request, so the
+   * client sends the labels again (storing them again is idempotent, and a row joins once).
+   */
+  @Produces
+  @Singleton
+  dev.pier.monitoring.capture.FeedbackListener experimentFeedback(Experiments experiments) {
+    return labels -> experiments.feedback(labels.stream()
+        .map(l -> new dev.pier.experiments.metrics.FeedbackLabel(l.requestId(), l.row(), l.label())).toList());
   }
 
   /** Exposures per stored batch: one DynamoDB item each, well under its 400 KB limit for ids of up to ~200 chars. */

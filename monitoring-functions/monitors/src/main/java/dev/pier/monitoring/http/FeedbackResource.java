@@ -10,6 +10,7 @@ import dev.pier.kernel.security.Authorize;
 import dev.pier.kernel.security.Permission;
 import dev.pier.monitoring.FeedbackStore;
 import dev.pier.monitoring.ReferenceLoader;
+import dev.pier.monitoring.capture.FeedbackListener;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -23,8 +24,8 @@ import java.util.Set;
  * {@code POST /api/v1/feedback}: ground truth for captured predictions, by the {@code X-Request-Id} Pier answered (or
  * an async prediction's id) and row, inline or from a CSV/JSON Lines/Parquet file in S3. Labels are stored whether or
  * not their prediction was captured (they may arrive before its capture is written, or for a version without a
- * monitor); runs join what has arrived and count the rest as unlabelled. Needs {@code predict}: whoever sends
- * predictions may send their outcomes.
+ * monitor); runs join what has arrived and count the rest as unlabelled. Each {@link FeedbackListener} is then told
+ * of them (experiments with feedback metrics). Needs {@code predict}: whoever sends predictions may send their outcomes.
  */
 @Tag(name = "Monitoring")
 @Path("/api/v1/feedback")
@@ -32,6 +33,8 @@ import java.util.Set;
 public class FeedbackResource {
   @Inject FeedbackStore feedback;
   @Inject ReferenceLoader files;
+  /** Told of the labels once stored: the experiments' feedback metrics join them to their predictions. */
+  @Inject jakarta.enterprise.inject.Instance<FeedbackListener> listeners;
 
   /**
    * What was stored: every label. Whether their predictions were captured is found by the runs, which join labels to
@@ -63,6 +66,13 @@ public class FeedbackResource {
       items = FeedbackStore.parse(body);
     }
     FeedbackStore.Recorded recorded = feedback.record(items);
+    if (listeners.iterator().hasNext()) {
+      List<FeedbackListener.Label> labels = items.stream()
+          .map(f -> new FeedbackListener.Label(f.requestId(), f.row(), f.label())).toList();
+      for (FeedbackListener listener : listeners) {
+        listener.received(labels);
+      }
+    }
     return new Accepted(recorded.accepted());
   }
 }
