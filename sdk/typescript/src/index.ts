@@ -173,3 +173,5 @@ function detail(text: string): string {
   }
   return text;
 }
+
+export { arm, position, unitHash } from "./assignment.js";
