@@ -52,7 +52,10 @@ public final class OnlineReadCost {
           Duration.ofMinutes(5), dir.resolve("mirror"), 16);
       FeatureStore.createTablesIfMissing(clients.dynamoDb(), settings);
       try (FeatureStore store = new FeatureStore(clients.dynamoDb(), clients.s3(), settings,
-          S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of()), Clock.systemUTC())) {
+          S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of()), Clock.systemUTC(),
+          dev.pier.features.ModelUsage.NONE, new dev.pier.features.FeatureObserver() {
+            // as in ./pier up, where the monitoring's metrics observe each lookup: the statuses are counted
+          })) {
         measure(store);
       }
     }
