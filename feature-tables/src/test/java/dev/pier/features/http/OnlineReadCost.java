@@ -97,6 +97,7 @@ public final class OnlineReadCost {
       scenario(store, "1 entity x 50 features", 1, 50, requests, rounds);
       scenario(store, "50 entities x 200 features", 50, 200, requests / 5, rounds);
       System.out.printf("# BatchGetItem calls: %d%n", store.onlineStore().batchGetCalls() - calls0);
+      answerWriting(store, rounds);
     }
   }
 
@@ -133,6 +134,9 @@ public final class OnlineReadCost {
       for (var e : after.entrySet()) {
         long[] a = e.getValue();
         long[] b = before.getOrDefault(e.getKey(), new long[] {0, 0, 0});
+        if (a[2] == 2) {
+          continue; // JIT, GC, the other stand-ins' timers: their CPU grows with wall time, not with requests
+        }
         long[] into = a[2] == 1 ? standIn : pier;
         into[0] += a[0] - b[0];
         into[1] += a[1] - b[1];
@@ -156,6 +160,46 @@ public final class OnlineReadCost {
         median[1] + median[3], answerBytes, median[4]);
   }
 
+  /**
+   * Writing one 50 × 200 answer, on this thread alone, alternating the JSON tree ({@code FeastJson.online}, before)
+   * and the streamed answer ({@code FeastJson.answer}, now), each into a buffer.
+   */
+  private static void answerWriting(FeatureStore store, int rounds) throws Exception {
+    StringBuilder ids = new StringBuilder();
+    StringBuilder refs = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      ids.append(i == 0 ? "" : ",").append(i * 7);
+    }
+    for (int f = 0; f < 200; f++) {
+      refs.append(f == 0 ? "" : ",").append("\"wide:f").append(f).append('"');
+    }
+    FeatureRequests.Online r = FeatureRequests.online(JSON.readTree("{\"features\": [" + refs
+        + "], \"entities\": {\"driver_id\": [" + ids + "]}}"));
+    dev.pier.features.OnlineResult result = store.online().read(r.features(), r.featureService(), r.entities(),
+        r.fullNames());
+    long[][] cost = new long[2][2];
+    int n = 200;
+    for (int round = -1; round < rounds; round++) {
+      for (int way = 0; way < 2; way++) {
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long alloc = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < n; i++) {
+          ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 19);
+          JSON.writeValue(out, way == 0 ? dev.pier.features.FeastJson.online(result)
+              : dev.pier.features.FeastJson.answer(result));
+        }
+        if (round >= 0) {
+          cost[way][0] += THREADS.getCurrentThreadCpuTime() - cpu;
+          cost[way][1] += THREADS.getCurrentThreadAllocatedBytes() - alloc;
+        }
+      }
+    }
+    long calls = (long) n * rounds;
+    System.out.printf("writing a 50 x 200 answer (alternated, %d each): tree cpu_us=%.0f alloc_kib=%.0f | streamed"
+        + " cpu_us=%.0f alloc_kib=%.0f (buffer of 512 KiB included in both)%n", calls, cost[0][0] / 1e3 / calls,
+        cost[0][1] / 1024.0 / calls, cost[1][0] / 1e3 / calls, cost[1][1] / 1024.0 / calls);
+  }
+
   private static byte[] once(FeatureStore store, byte[] body) throws Exception {
     JsonNode request = JSON.readTree(body);
     Object answer = FeastResource.online(store, request);
@@ -164,7 +208,10 @@ public final class OnlineReadCost {
     return out.toByteArray();
   }
 
-  /** Per live thread: CPU ns, allocated bytes, 1 if it is a stand-in's request thread. */
+  /**
+   * Per live thread: CPU ns, allocated bytes, and whose: 0 Pier's (this request thread, the read pool, the SDK's
+   * timers), 1 the DynamoDB stand-in's request threads, 2 neither (not counted).
+   */
   private static Map<Long, long[]> sample() {
     Map<Long, long[]> out = new HashMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -172,7 +219,10 @@ public final class OnlineReadCost {
       long cpu = THREADS.getThreadCpuTime(id);
       long alloc = THREADS.getThreadAllocatedBytes(id);
       if (cpu >= 0 && alloc >= 0) {
-        out.put(id, new long[] {cpu, alloc, t.getName().startsWith("local-dynamodb-") ? 1 : 0});
+        String name = t.getName();
+        int kind = name.startsWith("local-dynamodb-") ? 1
+            : t == Thread.currentThread() || name.startsWith("pier-features-") || name.startsWith("sdk-") ? 0 : 2;
+        out.put(id, new long[] {cpu, alloc, kind});
       }
     }
     return out;
