@@ -257,8 +257,9 @@ public final class OnlineFeatures implements FeatureLookup {
     if (observer == FeatureObserver.NONE) {
       return;
     }
+    FeatureStatus[] all = FeatureStatus.values();
     for (String view : views) {
-      Map<FeatureStatus, Integer> statuses = new java.util.EnumMap<>(FeatureStatus.class);
+      int[] counts = new int[all.length]; // counted unboxed: 50 rows × 200 features are 10,000 values
       Instant newest = null;
       Instant oldest = null;
       for (FeatureRef r : refs) {
@@ -266,11 +267,18 @@ public final class OnlineFeatures implements FeatureLookup {
           continue;
         }
         for (FeatureValue v : found.get(r)) {
-          statuses.merge(v.status(), 1, Integer::sum);
-          if (v.eventTime() != null) {
-            newest = newest == null || v.eventTime().isAfter(newest) ? v.eventTime() : newest;
-            oldest = oldest == null || v.eventTime().isBefore(oldest) ? v.eventTime() : oldest;
+          counts[v.status().ordinal()]++;
+          Instant t = v.eventTime();
+          if (t != null) {
+            newest = newest == null || t.isAfter(newest) ? t : newest;
+            oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
           }
+        }
+      }
+      Map<FeatureStatus, Integer> statuses = new java.util.EnumMap<>(FeatureStatus.class);
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          statuses.put(all[i], counts[i]);
         }
       }
       observer.lookedUp(view, store, nanos, statuses, newest, oldest);

@@ -257,18 +257,23 @@ public final class OnlineStore {
     for (int i = 0; i < types.length; i++) {
       types[i] = view.feature(features.get(i)).dtype();
     }
+    FeatureRow.Columns columns = new FeatureRow.Columns(features);
     List<Stored> out = new ArrayList<>(itemKeys.size());
+    Map<String, Stored> decoded = HashMap.newHashMap(items.size()); // a key asked for twice is decoded once
     for (String k : itemKeys) {
       Map<String, AttributeValue> item = items.get(k);
       if (item == null) {
         out.add(null);
         continue;
       }
-      Map<String, Object> values = HashMap.newHashMap(types.length);
-      for (int i = 0; i < types.length; i++) {
-        values.put(features.get(i), types[i].fromDynamo(item.get(features.get(i))));
-      }
-      out.add(new Stored(Timestamps.fromMicros(Long.parseLong(item.get(EVENT_TIME).n())), values));
+      out.add(decoded.computeIfAbsent(k, key -> {
+        Object[] values = new Object[types.length];
+        for (int i = 0; i < types.length; i++) {
+          values[i] = types[i].fromDynamo(item.get(features.get(i)));
+        }
+        return new Stored(Timestamps.fromMicros(Long.parseLong(item.get(EVENT_TIME).n())),
+            new FeatureRow(columns, values));
+      }));
     }
     return out;
   }

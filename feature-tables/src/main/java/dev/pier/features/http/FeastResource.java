@@ -1,7 +1,7 @@
 package dev.pier.features.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonSerializable;
 import dev.pier.features.FeastJson;
 import dev.pier.features.FeaturePush;
 import dev.pier.features.FeatureStore;
@@ -37,7 +37,7 @@ public class FeastResource {
   @POST
   @Path("get-online-features")
   @Authorize(Permission.FEATURES_READ)
-  public ObjectNode getOnlineFeatures(JsonNode body) {
+  public JsonSerializable getOnlineFeatures(JsonNode body) {
     return online(features, body);
   }
 
@@ -49,9 +49,10 @@ public class FeastResource {
     return push(features, body);
   }
 
-  static ObjectNode online(FeatureStore features, JsonNode body) {
+  /** The answer streams itself to the response (see {@link FeastJson#answer}). */
+  static JsonSerializable online(FeatureStore features, JsonNode body) {
     FeatureRequests.Online r = FeatureRequests.online(body);
-    return FeastJson.online(features.online().read(r.features(), r.featureService(), r.entities(), r.fullNames()));
+    return FeastJson.answer(features.online().read(r.features(), r.featureService(), r.entities(), r.fullNames()));
   }
 
   static FeaturePush.PushResult push(FeatureStore features, JsonNode body) {

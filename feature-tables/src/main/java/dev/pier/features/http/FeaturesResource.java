@@ -52,7 +52,7 @@ public class FeaturesResource {
   @Path("online")
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.FEATURES_READ)
-  public ObjectNode online(JsonNode body) {
+  public com.fasterxml.jackson.databind.JsonSerializable online(JsonNode body) {
     return FeastResource.online(features, body);
   }
 

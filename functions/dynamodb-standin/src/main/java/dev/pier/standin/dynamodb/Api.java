@@ -1,6 +1,7 @@
 package dev.pier.standin.dynamodb;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,7 +42,8 @@ final class Api {
         this.store = store;
     }
 
-    ObjectNode handle(String op, JsonNode req) {
+    /** The answer to {@code op}: a JSON tree, or for BatchGetItem an answer that writes itself. */
+    JsonSerializable handle(String op, JsonNode req) {
         if (!req.isObject()) throw DynamoException.serialization("Request body must be a JSON object");
         for (String legacy : LEGACY) {
             if (req.has(legacy)) {
@@ -705,7 +707,7 @@ final class Api {
 
     // ================================================================== batches
 
-    private ObjectNode batchGetItem(JsonNode req) {
+    private BatchGetAnswer batchGetItem(JsonNode req) {
         JsonNode ri = req.get("RequestItems");
         if (ri == null || !ri.isObject() || ri.isEmpty()) {
             throw DynamoException.validation("1 validation error detected: Value at 'requestItems' failed to satisfy "
@@ -738,19 +740,18 @@ final class Api {
             throw DynamoException.validation("Too many items requested for the BatchGetItem call");
         }
         return read(() -> {
-            ObjectNode resp = F.objectNode();
-            ObjectNode responses = resp.putObject("Responses");
+            List<BatchGetAnswer.Found> found = new ArrayList<>(reqs.size());
             for (TableReq tr : reqs) {
                 Table t = table(tr.name());
-                ArrayNode items = responses.putArray(tr.name());
+                List<Map<String, Av>> items = new ArrayList<>(tr.keys().size());
                 for (Map<String, Av> key : tr.keys()) {
                     t.checkKey(key);
                     Map<String, Av> item = t.get(key);
-                    if (item != null) items.add(Av.itemToJson(Expr.project(item, tr.proj())));
+                    if (item != null) items.add(item);
                 }
+                found.add(new BatchGetAnswer.Found(tr.name(), items, tr.proj()));
             }
-            resp.putObject("UnprocessedKeys");
-            return resp;
+            return new BatchGetAnswer(found); // written after the lock is released: stored items are never changed
         });
     }
 

@@ -1,9 +1,11 @@
 package dev.pier.standin.dynamodb;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -227,6 +229,53 @@ sealed interface Av {
             }
         }
         return o;
+    }
+
+    /** Writes {@code item} as {@link #itemToJson} would give it, straight to a generator (no tree). */
+    static void writeItem(JsonGenerator g, Map<String, Av> item) throws IOException {
+        g.writeStartObject();
+        for (Map.Entry<String, Av> e : item.entrySet()) {
+            g.writeFieldName(e.getKey());
+            write(g, e.getValue());
+        }
+        g.writeEndObject();
+    }
+
+    /** Writes {@code av} as {@link #toJson} would give it, straight to a generator (no tree). */
+    static void write(JsonGenerator g, Av av) throws IOException {
+        g.writeStartObject();
+        switch (av) {
+            case S s -> g.writeStringField("S", s.v());
+            case N n -> g.writeStringField("N", n.text());
+            case B b -> g.writeStringField("B", b.v().toString());
+            case Bool b -> g.writeBooleanField("BOOL", b.v());
+            case Null ignored -> g.writeBooleanField("NULL", true);
+            case M m -> {
+                g.writeFieldName("M");
+                writeItem(g, m.v());
+            }
+            case L l -> {
+                g.writeArrayFieldStart("L");
+                for (Av x : l.v()) write(g, x);
+                g.writeEndArray();
+            }
+            case SS ss -> {
+                g.writeArrayFieldStart("SS");
+                for (String x : ss.v()) g.writeString(x);
+                g.writeEndArray();
+            }
+            case NS ns -> {
+                g.writeArrayFieldStart("NS");
+                for (BigDecimal d : ns.v()) g.writeString(d.toPlainString());
+                g.writeEndArray();
+            }
+            case BS bs -> {
+                g.writeArrayFieldStart("BS");
+                for (Bytes x : bs.v()) g.writeString(x.toString());
+                g.writeEndArray();
+            }
+        }
+        g.writeEndObject();
     }
 
     // ------------------------------------------------------------------ copying, sizing, ordering

@@ -237,7 +237,7 @@ public final class LocalDynamoDb implements AutoCloseable {
                 body = in.readAllBytes();
             }
             int status = 200;
-            ObjectNode resp;
+            com.fasterxml.jackson.databind.JsonSerializable resp;
             String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
             if ("GET".equals(ex.getRequestMethod()) && target == null) {
                 respond(ex, 200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");

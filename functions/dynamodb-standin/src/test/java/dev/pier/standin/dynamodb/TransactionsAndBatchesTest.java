@@ -157,6 +157,38 @@ class TransactionsAndBatchesTest {
     }
 
     @Test
+    void batchGetAnswersEachProjectionAsGetItemDoes() {
+        // BatchGetItem writes its answer straight from the stored items; GetItem builds a JSON tree: same items
+        String t = createTable(c, uniqueTable("bp"), "id", "S", null, null);
+        Map<String, AttributeValue> item = map("id", s("1"), "s", s("text \"quoted\" é"), "n", n("-12.5000"),
+                "big", n("123456789012345678901234567890.123"), "b", AttributeValue.fromB(
+                        software.amazon.awssdk.core.SdkBytes.fromByteArray(new byte[] {0, 1, (byte) 255})),
+                "t", AttributeValue.fromBool(true), "nul", AttributeValue.fromNul(true),
+                "m", m("c", s("x"), "d", l(n(1), s("y"))), "lst", l(s("l0"), s("l1"), s("l2")),
+                "ss", ss("a", "b"), "ns", ns("1", "2.5"), "#weird", s("w"),
+                "bs", AttributeValue.fromBs(List.of(software.amazon.awssdk.core.SdkBytes.fromByteArray(new byte[] {7}))));
+        c.putItem(r -> r.tableName(t).item(item));
+        record Ask(String projection, Map<String, String> names) {}
+        for (Ask ask : List.of(new Ask(null, null), new Ask("s, n, not_there, #w, ss", names("#w", "#weird")),
+                new Ask("m.d[1], lst[2], lst[0], b", null), new Ask("nul, t, bs, ns, big, m", null))) {
+            var g = c.batchGetItem(r -> r.requestItems(Map.of(t, KeysAndAttributes.builder()
+                    .keys(map("id", s("1")), map("id", s("absent")))
+                    .projectionExpression(ask.projection()).expressionAttributeNames(ask.names()).build())));
+            var one = c.getItem(r -> r.tableName(t).key(map("id", s("1"))).projectionExpression(ask.projection())
+                    .expressionAttributeNames(ask.names())).item();
+            assertThat(g.responses().get(t)).as(String.valueOf(ask.projection())).containsExactly(one);
+        }
+        assertThat(c.batchGetItem(r -> r.requestItems(Map.of(t, KeysAndAttributes.builder()
+                .keys(map("id", s("1"))).attributesToGet("n", "s", "n").build()))).responses().get(t))
+                .containsExactly(map("n", n("-12.5"), "s", s("text \"quoted\" é")));
+        assertThatThrownBy(() -> c.batchGetItem(r -> r.requestItems(Map.of(t, KeysAndAttributes.builder()
+                .keys(map("id", s("1"))).projectionExpression("s, m.c, n, m").build()))))
+                .isInstanceOf(DynamoDbException.class)
+                .hasMessageContaining("Two document paths overlap with each other")
+                .hasMessageContaining("path one: [m, c], path two: [m]");
+    }
+
+    @Test
     void batchWriteThenBatchGetAcrossTables() {
         String a = createTable(c, uniqueTable("ba"), "id", "S", null, null);
         String b = createTable(c, uniqueTable("bb"), "id", "S", null, null);
