@@ -28,7 +28,8 @@ import java.util.Map;
  *   int   columns, then each column name (modified UTF-8), in first-use order; cells refer to them by index
  *   int   ways in, then each (modified UTF-8)
  *   rows × {
- *     byte    0: the previous row's request id · 1: another, its modified UTF-8 follows · 2: none
+ *     byte    0: the previous row's request id · 1: another, its modified UTF-8 follows · 2: none ·
+ *             3: another, a UUID in canonical lower-case text, its 16 bytes follow (most and least significant half)
  *     varint  row index in its request
  *     varint  time, epoch ms, zigzag delta from the previous row (from 0 for the first)
  *     varint  way in: 1 + its index, 0 for none
@@ -73,6 +74,10 @@ final class CaptureCodec {
           body.writeByte(2);
         } else if (id.equals(lastId)) {
           body.writeByte(0);
+        } else if (isUuid(id)) {
+          body.writeByte(3); // Pier's own request ids: 16 bytes instead of 37
+          body.writeLong(hexBits(id, 0, 18));
+          body.writeLong(hexBits(id, 19, 36));
         } else {
           body.writeByte(1);
           body.writeUTF(id);
@@ -142,6 +147,33 @@ final class CaptureCodec {
     }
   }
 
+  /** True for the 36 characters of a UUID in canonical lower case, which {@code UUID.toString()} gives back. */
+  static boolean isUuid(String s) {
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The bits of the hex digits in {@code [from, to)}, dashes skipped (a UUID's halves: [0, 18) and [19, 36)). */
+  private static long hexBits(String s, int from, int to) {
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c != '-') {
+        v = (v << 4) | Character.digit(c, 16);
+      }
+    }
+    return v;
+  }
+
   private static void integer(Body body, long value) throws IOException {
     body.writeByte(INTEGER);
     body.varlong(zigzag(value));
@@ -174,6 +206,8 @@ final class CaptureCodec {
         id = in.readUTF();
       } else if (same == 2) {
         id = null;
+      } else if (same == 3) {
+        id = new java.util.UUID(in.readLong(), in.readLong()).toString();
       }
       int row = (int) varlong(in);
       millis += unzigzag(varlong(in));

@@ -98,6 +98,22 @@ class CaptureBufferTest {
   }
 
   @Test
+  void requestIdsRoundTripWhetherUuidsOrNot() {
+    List<String> ids = java.util.Arrays.asList("0f8fad5b-d9cb-469f-a165-70867728950e", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "00000000-0000-0000-0000-000000000000", "0F8FAD5B-D9CB-469F-A165-70867728950E", "my-own-id", "", null, null,
+        "0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5b-d9cb-469f-a165-70867728950e");
+    List<CapturedPrediction> rows = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      rows.add(new CapturedPrediction("ids", 1, ids.get(i), 0, T0.plusMillis(i), "grpc", Map.of("x", i), Map.of(),
+          null));
+    }
+    store.write(rows);
+    assertThat(store.read("ids", 1, T0, T0.plusSeconds(1))).extracting(CaptureStore.CapturedRow::requestId)
+        .containsExactlyElementsOf(ids);
+    assertThat(CaptureCodec.isUuid(java.util.UUID.randomUUID().toString())).isTrue();
+  }
+
+  @Test
   void readingAWindowReturnsOnlyTheRowsInsideIt() {
     store.write(List.of(row("early", 0, T0, 1, "a"), row("inside", 0, T0.plusSeconds(1), 2, "a"),
         row("late", 0, T0.plusSeconds(3), 3, "a")));

@@ -24,6 +24,10 @@ public final class MonitoringBench {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("memory")) { // the capture buffer's memory alone
+      captureBufferMemory();
+      return;
+    }
     if (args.length > 0 && args[0].equals("merge")) { // the merge alone, e.g. under JFR: merge [rounds]
       int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
       byte[][] hours = new byte[1_000][];
@@ -149,13 +153,13 @@ public final class MonitoringBench {
     for (int i = 0; i < offered; i++) {
       float[] in = {5.1f + i % 7, 3.5f, 1.4f, 0.2f};
       long[] out = {i % 3};
-      for (var row : dev.pier.monitoring.capture.CapturedPrediction.ofTensors("demo", 1,
-          java.util.UUID.randomUUID().toString(), now, "oip-rest",
+      // as the CAPTURE stage offers a request: one CapturedCall over its tensors (here already capture's own view)
+      buffer.offer(new dev.pier.monitoring.capture.CapturedCall<dev.pier.monitoring.capture.TensorColumns.Tensor>(
+          "demo", 1, java.util.UUID.randomUUID().toString(), now.toEpochMilli(), "oip-rest", 0.5,
+          dev.pier.security.privacy.PiiFields.NONE, null,
           java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("input", new long[] {1, 4}, in)),
           java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("label", new long[] {1}, out)),
-          dev.pier.security.privacy.PiiFields.NONE)) {
-        buffer.offer(row);
-      }
+          t -> t, 1));
     }
     try {
       Thread.sleep(300); // the writer takes its batch, then stalls on it
