@@ -27,15 +27,16 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
- * {@link CaptureListener} beans there are (the plain server's monitoring profiles it). The writer thread runs
- * {@code pier.capture.writer-nice} (default 10; 0: not) nice levels below the request threads (Linux; see
+ * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
+ * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
+ * {@code pier.capture.writer-nice} (default 19, the lowest; 0: not) nice levels below the request threads (Linux; see
  * {@link ThreadNice}): under a CPU-bound load capture yields and drops, counted, rather than slow predictions. Wiring
  * only.
  */
 @Singleton
 public class CaptureWiring {
   /** A field, not a producer parameter: Quarkus' check of unknown {@code pier.*} properties sees fields. */
-  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "10") int writerNice;
+  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "19") int writerNice;
 
   @Produces
   @Singleton
@@ -70,7 +71,15 @@ public class CaptureWiring {
           Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
         }
       }
-    }, nice::lowerCurrentThread);
+    }, nice::lowerCurrentThread, () -> {
+      for (CaptureListener listener : told) {
+        try {
+          listener.flush();
+        } catch (RuntimeException e) {
+          Log.warnf(e, "a capture listener (%s) failed to write what it held back", listener.getClass().getName());
+        }
+      }
+    });
     FunctionCounter.builder("pier.capture.dropped", buffer, CaptureBuffer::dropped)
         .description("captured prediction rows dropped because the capture buffer was full").register(meters);
     FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)

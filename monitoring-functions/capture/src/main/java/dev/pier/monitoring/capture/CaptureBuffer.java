@@ -51,6 +51,7 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
   private final int batchSize;
   private final long flushIntervalNanos;
   private final Thread drainer;
+  private final Runnable caughtUp;
   /**
    * The ring's single consumer: held by the writer thread for each step and by {@link #flush}, never by a request
    * thread. Fair, so a flush is not starved.
@@ -83,6 +84,19 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
    */
   public CaptureBuffer(int capacity, int batchSize, Duration flushInterval, Consumer<List<CapturedPrediction>> writer,
       Runnable onWriterStart) {
+    this(capacity, batchSize, flushInterval, writer, onWriterStart, () -> { });
+  }
+
+  /**
+   * As {@link #CaptureBuffer(int, int, Duration, Consumer, Runnable)}, with {@code caughtUp} run whenever the writing
+   * has caught up with the offers: at the end of {@link #flush()}, and after the background writer wrote a batch that
+   * was not full (the flush interval passed before a batch filled). The serving app flushes its listeners there
+   * ({@link CaptureListener#flush()}), so what they hold back is written when the load is light or a run asks, and
+   * held while full batches keep coming. A failure is logged.
+   */
+  public CaptureBuffer(int capacity, int batchSize, Duration flushInterval, Consumer<List<CapturedPrediction>> writer,
+      Runnable onWriterStart, Runnable caughtUp) {
+    this.caughtUp = caughtUp;
     if (capacity < 1 || batchSize < 1) {
       throw new IllegalArgumentException("capture capacity and batch size must be positive");
     }
@@ -161,6 +175,7 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
         take();
         writePending();
       } while (!ring.isEmpty());
+      runCaughtUp();
     } finally {
       lock.unlock();
     }
@@ -195,7 +210,11 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
         took = take();
         if (!pending.isEmpty()
             && (pending.size() >= batchSize || System.nanoTime() - pendingSince >= flushIntervalNanos || closed)) {
+          boolean full = pending.size() >= batchSize;
           writePending();
+          if (!full) {
+            runCaughtUp();
+          }
         }
       } finally {
         lock.unlock();
@@ -235,6 +254,14 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
       queuedRows.addAndGet(-taken);
     }
     return taken > 0;
+  }
+
+  private void runCaughtUp() {
+    try {
+      caughtUp.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "capture: writing what the listeners held back failed", e);
+    }
   }
 
   /** Writes and empties {@link #pending}; the caller holds the lock. */

@@ -114,6 +114,24 @@ class CaptureBufferTest {
   }
 
   @Test
+  void theCaughtUpHookRunsAfterAFlushAndAfterABatchThatWasNotFull() throws Exception {
+    AtomicInteger caughtUp = new AtomicInteger();
+    List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 1_000, Duration.ofMillis(20), b -> batchSizes.add(b.size()),
+        () -> { }, caughtUp::incrementAndGet)) {
+      buffer.offer(row("partial", 0, T0, 1, "a"));
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (caughtUp.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(batchSizes).containsExactly(1);
+      assertThat(caughtUp.get()).as("after the partial batch").isEqualTo(1);
+      buffer.flush();
+      assertThat(caughtUp.get()).as("after a flush, even of nothing").isEqualTo(2);
+    }
+  }
+
+  @Test
   void readingAWindowReturnsOnlyTheRowsInsideIt() {
     store.write(List.of(row("early", 0, T0, 1, "a"), row("inside", 0, T0.plusSeconds(1), 2, "a"),
         row("late", 0, T0.plusSeconds(3), 3, "a")));

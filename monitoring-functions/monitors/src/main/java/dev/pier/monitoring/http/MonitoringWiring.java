@@ -65,6 +65,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.monitoring.schedule-interval", defaultValue = "1m") Duration interval;
   @ConfigProperty(name = "pier.monitoring.event-bus-name") java.util.Optional<String> eventBus;
   @ConfigProperty(name = "pier.monitoring.feedback-window", defaultValue = "30d") Duration feedbackWindow;
+  @ConfigProperty(name = "pier.monitoring.profile-hold", defaultValue = "1m") Duration profileHold;
 
   private SnsClient sns;
   private EventBridgeClient events;
@@ -112,11 +113,14 @@ public class MonitoringWiring {
     return new ProfileStore(aws.s3(), captureBucket);
   }
 
-  /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */
+  /**
+   * Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles; the
+   * profiles are held open and stored every {@code pier.monitoring.profile-hold} (or when the buffer catches up).
+   */
   @Produces
   @Singleton
   CaptureListener profiling(ProfileStore profiles) {
-    return profiles::write;
+    return new dev.pier.monitoring.profile.HeldProfiles(profiles, profileHold);
   }
 
   @Produces

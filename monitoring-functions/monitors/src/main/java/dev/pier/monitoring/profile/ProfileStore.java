@@ -62,10 +62,15 @@ public final class ProfileStore {
     CaptureStore.byHour(PREFIX, rows).forEach((prefix, hour) -> {
       CaptureProfile profile = new CaptureProfile();
       hour.forEach(profile::add);
-      String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
-      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
-          RequestBody.fromBytes(profile.toBytes()));
+      write(prefix, profile);
     });
+  }
+
+  /** Stores one more profile of the hour whose prefix ({@link #hourPrefix}) is given. */
+  public void write(String hourPrefix, CaptureProfile profile) {
+    String key = hourPrefix + writer + "-" + sequence.incrementAndGet() + ".profile";
+    S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
+        RequestBody.fromBytes(profile.toBytes()));
   }
 
   /** The merged profile of every hour that {@code [from, to)} overlaps. */
