@@ -68,16 +68,17 @@ final class CaptureCodec {
     try {
       String lastId = null;
       long lastMillis = 0;
+      long[] uuid = new long[2];
       for (CapturedPrediction row : rows) {
         String id = row.requestId();
         if (id == null) {
           body.writeByte(2);
         } else if (id.equals(lastId)) {
           body.writeByte(0);
-        } else if (isUuid(id)) {
+        } else if (uuidBits(id, uuid)) {
           body.writeByte(3); // Pier's own request ids: 16 bytes instead of 37
-          body.writeLong(hexBits(id, 0, 18));
-          body.writeLong(hexBits(id, 19, 36));
+          body.writeLong(uuid[0]);
+          body.writeLong(uuid[1]);
         } else {
           body.writeByte(1);
           body.writeUTF(id);
@@ -149,29 +150,38 @@ final class CaptureCodec {
 
   /** True for the 36 characters of a UUID in canonical lower case, which {@code UUID.toString()} gives back. */
   static boolean isUuid(String s) {
+    return uuidBits(s, new long[2]);
+  }
+
+  /**
+   * Parses a UUID in canonical lower-case text into its two halves in one pass; false (and {@code bits} undefined) for
+   * anything else, upper-case digits included (they would not read back as written).
+   */
+  private static boolean uuidBits(String s, long[] bits) {
     if (s.length() != 36) {
       return false;
     }
+    long v = 0;
     for (int i = 0; i < 36; i++) {
       char c = s.charAt(i);
-      boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      if (!ok) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+        if (i == 18) {
+          bits[0] = v;
+          v = 0;
+        }
+        continue;
+      }
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) {
         return false;
       }
+      v = (v << 4) | d;
     }
+    bits[1] = v;
     return true;
-  }
-
-  /** The bits of the hex digits in {@code [from, to)}, dashes skipped (a UUID's halves: [0, 18) and [19, 36)). */
-  private static long hexBits(String s, int from, int to) {
-    long v = 0;
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (c != '-') {
-        v = (v << 4) | Character.digit(c, 16);
-      }
-    }
-    return v;
   }
 
   private static void integer(Body body, long value) throws IOException {
