@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
  * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
- * {@code pier.capture.batch-rows} (default 1,000) at least every {@code pier.capture.flush-interval} (default 5 s) into
+ * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
@@ -43,7 +43,7 @@ public class CaptureWiring {
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
-      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
+      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "5000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
     if (writerNice < 0 || writerNice > 19) {
       throw new IllegalArgumentException("pier.capture.writer-nice must be between 0 and 19, not " + writerNice);

@@ -16,7 +16,7 @@ import java.util.List;
  * written to an s3proxy stand-in in this JVM (its own threads' CPU is not counted); alternated, several rounds.
  *
  * <pre>
- *   java -cp target/test-classes:target/classes:$(cat cp.txt) dev.pier.monitoring.capture.CaptureWriterCost [batches] [rounds]
+ *   java -cp target/test-classes:target/classes:$(cat cp.txt) dev.pier.monitoring.capture.CaptureWriterCost [batches] [rounds] [rows per batch]
  * </pre>
  */
 public final class CaptureWriterCost {
@@ -27,7 +27,8 @@ public final class CaptureWriterCost {
   public static void main(String[] args) throws Exception {
     int batches = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    List<CapturedPrediction> batch = batch(1_000);
+    int rowsPerBatch = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
+    List<CapturedPrediction> batch = batch(rowsPerBatch);
     try (S3StandIn s3 = new S3StandIn()) {
       AwsClients clients = s3.clients();
       clients.s3().createBucket(b -> b.bucket("cost"));
@@ -57,7 +58,7 @@ public final class CaptureWriterCost {
         System.out.printf("%-36s cpu ns/row %s%n", names[i], summary(ns[i]));
       }
       for (Encoding e : Encoding.values()) {
-        System.out.printf("%-36s %,d bytes per 1,000 rows%n", e, e.encode(batch).length);
+        System.out.printf("%-36s %,d bytes per %,d rows%n", e, e.encode(batch).length, batch.size());
       }
     }
   }

@@ -130,7 +130,7 @@ public final class MonitoringBench {
 
   /**
    * What a full capture buffer holds: the defaults (pier.capture.buffer-rows 10,000 queued, pier.capture.batch-rows
-   * 1,000 in the batch being written, so 11,000 rows at most) of single-row OIP captures of the demo model (4 FP32
+   * 5,000 in the batch being written, so 15,000 rows at most) of single-row OIP captures of the demo model (4 FP32
    * inputs, an INT64 label), each its own request, while the writer is stalled (S3 unreachable);
    * measured as the heap retained, after GC, before and after filling it. The buffer is bounded in rows, not bytes: a
    * row holds views over its request's tensors, so the figure scales with the row width of the model served.
@@ -140,7 +140,7 @@ public final class MonitoringBench {
     java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
     Runtime rt = Runtime.getRuntime();
     long before = usedAfterGc(rt);
-    dev.pier.monitoring.capture.CaptureBuffer buffer = new dev.pier.monitoring.capture.CaptureBuffer(capacity, 1_000,
+    dev.pier.monitoring.capture.CaptureBuffer buffer = new dev.pier.monitoring.capture.CaptureBuffer(capacity, 5_000,
         java.time.Duration.ofHours(1), rows -> {
           try {
             stalled.await();
@@ -149,7 +149,7 @@ public final class MonitoringBench {
           }
         });
     java.time.Instant now = java.time.Instant.now();
-    int offered = capacity + 5_000;
+    int offered = capacity + 10_000;
     for (int i = 0; i < offered; i++) {
       float[] in = {5.1f + i % 7, 3.5f, 1.4f, 0.2f};
       long[] out = {i % 3};
