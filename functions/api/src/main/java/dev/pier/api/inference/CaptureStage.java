@@ -2,7 +2,7 @@ package dev.pier.api.inference;
 
 import dev.pier.monitoring.capture.CaptureSampling;
 import dev.pier.monitoring.capture.CaptureSink;
-import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.monitoring.capture.CapturedCall;
 import dev.pier.monitoring.capture.TensorColumns;
 import dev.pier.registry.ServingProperties;
 import dev.pier.runtime.InferenceResponse;
@@ -10,12 +10,11 @@ import dev.pier.runtime.Tensor;
 import dev.pier.runtime.prediction.PredictionCall;
 import dev.pier.runtime.prediction.Slot;
 import dev.pier.runtime.prediction.Stage;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * {@link Slot#CAPTURE}: an answered call of a version with capture on ({@code "capture": {"sample_rate": r}} at
@@ -28,7 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Cost with capture off: one lookup in the version's immutable property map, no allocation. With capture on, the
  * rate's {@link CaptureSampling} comes from a map keyed by the property's own text (no parse per call), and a request
- * that is not drawn allocates nothing either.
+ * that is not drawn allocates nothing either. A drawn request costs one {@link CapturedCall} (references to its
+ * tensors, nothing per row or column) put into the buffer's lock-free ring; its rows are laid out, masked, encoded and
+ * profiled on the capture writer's thread.
  */
 final class CaptureStage implements Stage {
   private final CaptureSink sink;
@@ -62,32 +63,48 @@ final class CaptureStage implements Stage {
     return true;
   }
 
+  /**
+   * One {@link CapturedCall} referring to the call's own tensors (or named instances) and nothing per row or column:
+   * the rows are laid out on the capture writer's thread. A tensor without a row dimension (a scalar) cannot be
+   * captured as rows: counted here, not offered.
+   */
   private void offer(PredictionCall call, InferenceResponse response, String id) {
-    Instant now = Instant.now();
-    double latencyMs = (System.nanoTime() - call.arrivalNanos()) / 1e6; // arrival to answer (CAPTURE follows it)
-    String wayIn = call.wayIn() == null ? "system" : call.wayIn().label();
+    List<Tensor> outputs = response.outputs();
     List<Map<String, Object>> instances = call.instances();
-    if (instances != null) {
-      TensorColumns outputs = new TensorColumns(columns(response.outputs()));
-      for (int r = 0; r < instances.size(); r++) {
-        sink.offer(new CapturedPrediction(response.modelName(), response.modelVersion(), id, r, now, wayIn,
-            instances.get(r), outputs.row(r), call.pii(), latencyMs));
-      }
+    List<Tensor> inputs = instances != null ? List.of() : call.request().inputs();
+    int rows = instances != null ? instances.size() : Integer.MAX_VALUE;
+    rows = Math.min(rows, rowCount(outputs));
+    rows = Math.min(rows, rowCount(inputs));
+    if (rows < 0) {
+      failed.increment();
       return;
     }
-    for (CapturedPrediction row : CapturedPrediction.ofTensors(response.modelName(), response.modelVersion(), id, now,
-        wayIn, columns(call.request().inputs()), columns(response.outputs()), call.pii(), latencyMs)) {
-      sink.offer(row);
+    if (rows == 0 || rows == Integer.MAX_VALUE) {
+      return; // no rows
     }
+    long now = System.currentTimeMillis();
+    double latencyMs = (System.nanoTime() - call.arrivalNanos()) / 1e6; // arrival to answer (CAPTURE follows it)
+    String wayIn = call.wayIn() == null ? "system" : call.wayIn().label();
+    sink.offer(new CapturedCall<>(response.modelName(), response.modelVersion(), id, now, wayIn, latencyMs, call.pii(),
+        instances, inputs, outputs, LAYOUT, rows));
   }
 
-  private static List<TensorColumns.Tensor> columns(List<Tensor> tensors) {
-    List<TensorColumns.Tensor> out = new ArrayList<>(tensors.size());
-    for (Tensor t : tensors) {
-      out.add(new TensorColumns.Tensor(t.name(), t.shape(), t.data()));
+  /** The least first dimension of the tensors (MAX_VALUE for none), or -1 when one has no dimension at all. */
+  private static int rowCount(List<Tensor> tensors) {
+    int rows = Integer.MAX_VALUE;
+    for (int i = 0; i < tensors.size(); i++) {
+      long[] shape = tensors.get(i).shape();
+      if (shape.length == 0) {
+        return -1;
+      }
+      rows = (int) Math.min(rows, shape[0]);
     }
-    return out;
+    return rows;
   }
+
+  /** A runtime tensor as capture's column view (on the writer's thread). */
+  private static final Function<Tensor, TensorColumns.Tensor> LAYOUT =
+      t -> new TensorColumns.Tensor(t.name(), t.shape(), t.data());
 
   private static CaptureSampling sampling(String rate) {
     try {

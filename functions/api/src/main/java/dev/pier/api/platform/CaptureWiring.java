@@ -23,26 +23,27 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
  * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
- * {@code pier.capture.batch-rows} (default 1,000) at least every {@code pier.capture.flush-interval} (default 5 s) into
+ * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
- * {@link CaptureListener} beans there are (the plain server's monitoring profiles it). The writer thread runs
- * {@code pier.capture.writer-nice} (default 10; 0: not) nice levels below the request threads (Linux; see
+ * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
+ * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
+ * {@code pier.capture.writer-nice} (default 19, the lowest; 0: not) nice levels below the request threads (Linux; see
  * {@link ThreadNice}): under a CPU-bound load capture yields and drops, counted, rather than slow predictions. Wiring
  * only.
  */
 @Singleton
 public class CaptureWiring {
   /** A field, not a producer parameter: Quarkus' check of unknown {@code pier.*} properties sees fields. */
-  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "10") int writerNice;
+  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "19") int writerNice;
 
   @Produces
   @Singleton
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
-      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "1000") int batchRows,
+      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "5000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
     if (writerNice < 0 || writerNice > 19) {
       throw new IllegalArgumentException("pier.capture.writer-nice must be between 0 and 19, not " + writerNice);
@@ -70,7 +71,15 @@ public class CaptureWiring {
           Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
         }
       }
-    }, nice::lowerCurrentThread);
+    }, nice::lowerCurrentThread, () -> {
+      for (CaptureListener listener : told) {
+        try {
+          listener.flush();
+        } catch (RuntimeException e) {
+          Log.warnf(e, "a capture listener (%s) failed to write what it held back", listener.getClass().getName());
+        }
+      }
+    });
     FunctionCounter.builder("pier.capture.dropped", buffer, CaptureBuffer::dropped)
         .description("captured prediction rows dropped because the capture buffer was full").register(meters);
     FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)

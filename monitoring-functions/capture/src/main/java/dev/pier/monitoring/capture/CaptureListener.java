@@ -10,4 +10,12 @@ import java.util.List;
 @FunctionalInterface
 public interface CaptureListener {
   void written(List<CapturedPrediction> rows);
+
+  /**
+   * Writes what this listener holds back from earlier batches. The buffer calls it once it has caught up — after
+   * {@link CaptureBuffer#flush()} (an on-demand run, a Lambda invocation's end, shutdown) and after writing a batch
+   * that was not full — on the thread that wrote. A listener that batches its own writes (profiles) writes then.
+   */
+  default void flush() {
+  }
 }

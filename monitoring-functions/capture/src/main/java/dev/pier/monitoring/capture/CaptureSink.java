@@ -11,7 +11,7 @@ public interface CaptureSink {
   /** A sink that keeps nothing (capture off); it counts nothing as dropped. */
   CaptureSink NONE = new CaptureSink() {
     @Override
-    public boolean offer(CapturedPrediction row) {
+    public boolean offer(CapturedRows rows) {
       return false;
     }
 
@@ -21,8 +21,11 @@ public interface CaptureSink {
     }
   };
 
-  /** Takes the row for writing, or drops it when full; true when taken. */
-  boolean offer(CapturedPrediction row);
+  /**
+   * Takes the rows for writing, or drops them all when there is no room for them; true when taken. Called on request
+   * threads: must not lock, block or allocate beyond what the caller made.
+   */
+  boolean offer(CapturedRows rows);
 
   /** Rows dropped so far because the sink was full (or closed). */
   long dropped();

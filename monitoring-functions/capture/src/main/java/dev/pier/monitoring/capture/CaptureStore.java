@@ -34,20 +34,26 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Captured predictions in S3, as gzip-compressed JSON Lines, one object per batch and hour:
+ * Captured predictions in S3, one object per batch and hour, in Pier's binary capture batch format
+ * ({@link CaptureCodec}):
  *
  * <pre>
- *   captures/&lt;model&gt;/&lt;version&gt;/&lt;yyyy&gt;/&lt;mm&gt;/&lt;dd&gt;/&lt;hh&gt;/&lt;first-epoch-ms&gt;-&lt;writer&gt;-&lt;seq&gt;.jsonl.gz
+ *   captures/&lt;model&gt;/&lt;version&gt;/&lt;yyyy&gt;/&lt;mm&gt;/&lt;dd&gt;/&lt;hh&gt;/&lt;first-epoch-ms&gt;-&lt;writer&gt;-&lt;seq&gt;.cap
  * </pre>
  *
- * Each line is {@code {"request_id", "row", "time", "way_in", "latency_ms", "inputs": {…}, "outputs": {…}}}
- * ({@code latency_ms} only when known). The writer id is made
+ * Each row has its request id, row, time, way in, latency (when known), inputs and outputs by column. Objects that
+ * earlier versions wrote as gzip'd JSON Lines ({@code .jsonl.gz}, one {@code {"request_id", "row", "time", "way_in",
+ * "latency_ms", "inputs": {…}, "outputs": {…}}} per line) are read as well. The writer id is made
  * up per store instance, so servers and Lambdas writing the same hour never collide, and objects are written with
  * {@code If-None-Match: *}. Inputs marked as personal data ({@link PiiFields}, by input or by column of an input) are
  * written as {@code [PII]}; other strings pass {@link PiiMasker}. Thread-safe.
  */
 public final class CaptureStore {
   public static final String PREFIX = "captures/";
+  /** A capture object's name ends so ({@link CaptureCodec}'s binary batch); {@code .jsonl.gz} ones are still read. */
+  public static final String SUFFIX = ".cap";
+  static final String CONTENT_TYPE = "application/vnd.pier.capture";
+  private static final String JSON_LINES = ".jsonl.gz";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final S3Client s3;
@@ -103,10 +109,9 @@ public final class CaptureStore {
     for (Map.Entry<String, List<CapturedPrediction>> e : byHour.entrySet()) {
       List<CapturedPrediction> group = e.getValue();
       String key = e.getKey() + group.get(0).time().toEpochMilli() + "-" + writer + "-" + sequence.incrementAndGet()
-          + ".jsonl.gz";
-      byte[] body = encode(group);
-      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/x-ndjson").contentEncoding("gzip"),
-          RequestBody.fromBytes(body));
+          + SUFFIX;
+      byte[] body = CaptureCodec.encode(group);
+      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE), RequestBody.fromBytes(body));
       keys.add(key);
     }
     return keys;
@@ -204,7 +209,14 @@ public final class CaptureStore {
   }
 
   private List<CapturedRow> readObject(String key) {
-    List<CapturedRow> rows = new ArrayList<>();
+    if (!key.endsWith(JSON_LINES)) {
+      try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key))) {
+        return CaptureCodec.decode(new java.io.BufferedInputStream(in, 65_536), key);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not read capture " + key, e);
+      }
+    }
+    List<CapturedRow> rows = new ArrayList<>(); // written by Pier before the binary batches
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key));
         BufferedReader lines = new BufferedReader(new InputStreamReader(new GZIPInputStream(in),
             StandardCharsets.UTF_8))) {
@@ -230,12 +242,10 @@ public final class CaptureStore {
   }
 
   /**
-   * The rows as gzip JSON Lines. Written on the capture writer's thread, which shares the CPU with the request threads,
-   * so it is kept cheap: gzip at its fastest level (captures compress about as well: repeated column names), numbers
-   * and booleans written directly rather than through the object mapper, and a request's time formatted once for
-   * all its rows.
+   * The rows as gzip JSON Lines: the format before {@link CaptureCodec}, kept for {@code CaptureWriterCost}'s
+   * comparison and for tests of reading such objects.
    */
-  static byte[] encode(List<CapturedPrediction> rows) {
+  static byte[] encodeJsonLines(List<CapturedPrediction> rows) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(512, rows.size() * 64));
     try (OutputStream gz = new FastGzip(bytes);
         JsonGenerator json = JSON.getFactory().createGenerator(gz)) {
@@ -300,12 +310,7 @@ public final class CaptureStore {
     }
   }
 
-  /** A column is marked when its name, or the input it is a column of ({@code name[i]}), is a PII field. */
   private static boolean marked(PiiFields pii, String column) {
-    if (pii.isEmpty()) {
-      return false;
-    }
-    int bracket = column.indexOf('[');
-    return pii.names().contains(column) || (bracket > 0 && pii.names().contains(column.substring(0, bracket)));
+    return CaptureCodec.marked(pii, column);
   }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  *     when not known
  */
 public record CapturedPrediction(String model, long version, String requestId, int row, Instant time, String wayIn,
-    Map<String, ?> inputs, Map<String, ?> outputs, PiiFields pii, double latencyMs) {
+    Map<String, ?> inputs, Map<String, ?> outputs, PiiFields pii, double latencyMs) implements CapturedRows {
 
   /** A row whose request's latency is not known. */
   public CapturedPrediction(String model, long version, String requestId, int row, Instant time, String wayIn,
@@ -33,6 +33,17 @@ public record CapturedPrediction(String model, long version, String requestId, i
       throw new IllegalArgumentException("capture needs a model name without '/', got " + model);
     }
     pii = pii == null ? PiiFields.NONE : pii;
+  }
+
+  /** One row. */
+  @Override
+  public int rowCount() {
+    return 1;
+  }
+
+  @Override
+  public void addRowsTo(List<CapturedPrediction> rows) {
+    rows.add(this);
   }
 
   /**

@@ -56,7 +56,7 @@ class CaptureBufferTest {
   }
 
   @Test
-  void capturedRowsAreWrittenCompressedUnderTheirModelVersionAndHourAndReadBack() throws IOException {
+  void capturedRowsAreWrittenAsBinaryBatchesUnderTheirModelVersionAndHourAndReadBack() throws IOException {
     try (CaptureBuffer buffer = new CaptureBuffer(1_000, 100, Duration.ofSeconds(10), store::write)) {
       for (int i = 0; i < 5; i++) {
         assertThat(buffer.offer(row("r" + i, 0, T0.plusSeconds(i), i, "basic"))).isTrue();
@@ -66,18 +66,69 @@ class CaptureBufferTest {
     List<String> keys = clients.s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix("captures/")).contents()
         .stream().map(S3Object::key).sorted().toList();
     assertThat(keys).hasSize(2);
-    assertThat(keys.get(0)).startsWith("captures/churn/3/2026/12/06/21/").endsWith(".jsonl.gz");
+    assertThat(keys.get(0)).startsWith("captures/churn/3/2026/12/06/21/").endsWith(".cap");
     assertThat(keys.get(1)).startsWith("captures/churn/3/2026/12/06/22/");
-    byte[] gz = clients.s3().getObjectAsBytes(b -> b.bucket(bucket).key(keys.get(0))).asByteArray();
-    String text = new String(new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(text.lines()).hasSize(2);
-    assertThat(text).contains("\"request_id\":\"r0\"", "\"way_in\":\"oip-rest\"", "\"x[0]\":0.0");
+    byte[] object = clients.s3().getObjectAsBytes(b -> b.bucket(bucket).key(keys.get(0))).asByteArray();
+    java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(object);
+    assertThat(head.getInt()).as("magic").isEqualTo(CaptureCodec.MAGIC);
+    assertThat(head.getInt()).as("rows").isEqualTo(2);
+    assertThat(new String(object, StandardCharsets.ISO_8859_1)).as("column names once per object")
+        .containsOnlyOnce("x[0]").containsOnlyOnce("probability[1]").containsOnlyOnce("oip-rest");
 
     List<CaptureStore.CapturedRow> back = store.read("churn", 3, T0, T0.plusSeconds(3600));
     assertThat(back).extracting(CaptureStore.CapturedRow::requestId).containsExactly("r0", "r1", "r2", "r3", "r4");
     assertThat(back.get(4).inputs()).containsEntry("x[0]", 4.0).containsEntry("plan", "basic");
     assertThat(back.get(4).outputs()).containsEntry("probability[1]", 0.4);
     assertThat(back.get(4).time()).isEqualTo(T0.plusSeconds(4));
+  }
+
+  @Test
+  void objectsWrittenAsGzipJsonLinesBeforeTheBinaryFormatAreStillRead() throws IOException {
+    List<CapturedPrediction> rows = List.of(row("old", 0, T0, 1.5, "pro"), row("old", 1, T0, 2.5, "basic"));
+    byte[] gz = CaptureStore.encodeJsonLines(rows);
+    String text = new String(new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(text.lines()).hasSize(2);
+    clients.s3().putObject(b -> b.bucket(bucket).key(CaptureStore.hourPrefix("churn", 3, T0) + T0.toEpochMilli()
+        + "-0ld0ld00-1.jsonl.gz"), software.amazon.awssdk.core.sync.RequestBody.fromBytes(gz));
+    store.write(List.of(row("new", 0, T0.plusMillis(1), 3.5, "basic")));
+    List<CaptureStore.CapturedRow> back = store.read("churn", 3, T0, T0.plusSeconds(1));
+    assertThat(back).extracting(CaptureStore.CapturedRow::requestId).containsExactlyInAnyOrder("old", "old", "new");
+    assertThat(back).filteredOn(r -> r.requestId().equals("old")).extracting(r -> r.inputs().get("x[0]"))
+        .containsExactly(1.5, 2.5);
+  }
+
+  @Test
+  void requestIdsRoundTripWhetherUuidsOrNot() {
+    List<String> ids = java.util.Arrays.asList("0f8fad5b-d9cb-469f-a165-70867728950e", "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "00000000-0000-0000-0000-000000000000", "0F8FAD5B-D9CB-469F-A165-70867728950E", "my-own-id", "", null, null,
+        "0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5b-d9cb-469f-a165-70867728950e");
+    List<CapturedPrediction> rows = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      rows.add(new CapturedPrediction("ids", 1, ids.get(i), 0, T0.plusMillis(i), "grpc", Map.of("x", i), Map.of(),
+          null));
+    }
+    store.write(rows);
+    assertThat(store.read("ids", 1, T0, T0.plusSeconds(1))).extracting(CaptureStore.CapturedRow::requestId)
+        .containsExactlyElementsOf(ids);
+    assertThat(CaptureCodec.isUuid(java.util.UUID.randomUUID().toString())).isTrue();
+  }
+
+  @Test
+  void theCaughtUpHookRunsAfterAFlushAndAfterABatchThatWasNotFull() throws Exception {
+    AtomicInteger caughtUp = new AtomicInteger();
+    List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 1_000, Duration.ofMillis(20), b -> batchSizes.add(b.size()),
+        () -> { }, caughtUp::incrementAndGet)) {
+      buffer.offer(row("partial", 0, T0, 1, "a"));
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (caughtUp.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(batchSizes).containsExactly(1);
+      assertThat(caughtUp.get()).as("after the partial batch").isEqualTo(1);
+      buffer.flush();
+      assertThat(caughtUp.get()).as("after a flush, even of nothing").isEqualTo(2);
+    }
   }
 
   @Test
@@ -262,6 +313,118 @@ class CaptureBufferTest {
     assertThat(back.get(0).inputs()).containsEntry("x[2]", 3.0).containsEntry("plan", "basic")
         .containsEntry("tenure", 8);
     assertThat(back.get(0).outputs()).containsEntry("probability[0]", 0.9);
+  }
+
+  /** A runtime's tensor, as the serving stage holds it; its view is a constant function, as there. */
+  private record Runtime(String name, long[] shape, Object data) {}
+
+  private static CapturedCall<Runtime> call(String id, List<Runtime> in, List<Runtime> out, int rows) {
+    return new CapturedCall<>("churn", 3, id, T0.toEpochMilli(), "oip-rest", 2.5, PiiFields.NONE, null, in, out,
+        t -> new TensorColumns.Tensor(t.name(), t.shape(), t.data()), rows);
+  }
+
+  @Test
+  void aRequestOfferedAsOneObjectIsLaidOutAsRowsOnTheWriterAndReadBack() {
+    List<Runtime> in = List.of(new Runtime("x", new long[] {2, 2}, new float[] {1, 2, 3, 4}),
+        new Runtime("plan", new long[] {2}, new String[] {"basic", "pro"}));
+    List<Runtime> out = List.of(new Runtime("p", new long[] {2}, new double[] {0.25, 0.75}));
+    List<Map<String, Object>> named = List.of(Map.of("age", 30), Map.of("age", 40));
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 10, Duration.ofHours(1), store::write)) {
+      assertThat(buffer.offer(call("tensors", in, out, 2))).isTrue();
+      assertThat(buffer.offer(new CapturedCall<>("churn", 3, "named", T0.toEpochMilli() + 1, "predict", 1.0,
+          PiiFields.NONE, named, List.<Runtime>of(), out, t -> new TensorColumns.Tensor(t.name(), t.shape(), t.data()),
+          2))).isTrue();
+      assertThat(buffer.accepted()).isEqualTo(4);
+      buffer.flush();
+      assertThat(buffer.written()).isEqualTo(4);
+    }
+    List<CaptureStore.CapturedRow> back = store.read("churn", 3, T0, T0.plusSeconds(1));
+    assertThat(back).extracting(CaptureStore.CapturedRow::requestId).containsExactly("tensors", "tensors", "named",
+        "named");
+    assertThat(back).extracting(CaptureStore.CapturedRow::row).containsExactly(0, 1, 0, 1);
+    assertThat(back.get(1).inputs()).containsEntry("x[0]", 3.0).containsEntry("x[1]", 4.0).containsEntry("plan", "pro");
+    assertThat(back.get(1).outputs()).containsEntry("p", 0.75);
+    assertThat(back.get(1).latencyMs()).isEqualTo(2.5);
+    assertThat(back.get(1).time()).isEqualTo(T0);
+    assertThat(back.get(3).inputs()).containsExactly(Map.entry("age", 40));
+    assertThat(back.get(3).outputs()).containsEntry("p", 0.75);
+    assertThat(back.get(3).wayIn()).isEqualTo("predict");
+  }
+
+  @Test
+  void aRequestWithMoreRowsThanTheRingHasRoomForIsDroppedWholeAndCountedInRows() {
+    List<Runtime> three = List.of(new Runtime("x", new long[] {3}, new double[] {1, 2, 3}));
+    try (CaptureBuffer buffer = new CaptureBuffer(4, 100, Duration.ofHours(1), batch -> { })) {
+      assertThat(buffer.offer(call("big", List.of(new Runtime("x", new long[] {5}, new double[5])),
+          List.of(new Runtime("y", new long[] {5}, new double[5])), 5))).isFalse();
+      assertThat(buffer.dropped()).isEqualTo(5);
+      assertThat(buffer.offer(call("three", three, three, 3))).isTrue();
+      assertThat(buffer.accepted()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void rowsThatCannotBeLaidOutAreCountedAsFailedAndTheOthersAreWritten() {
+    List<CapturedPrediction> written = java.util.Collections.synchronizedList(new ArrayList<>());
+    CapturedRows broken = new CapturedRows() {
+      @Override
+      public int rowCount() {
+        return 2;
+      }
+
+      @Override
+      public void addRowsTo(List<CapturedPrediction> rows) {
+        rows.add(row("half", 0, T0, 1, "a"));
+        throw new IllegalArgumentException("tensor 'y' has no row dimension");
+      }
+    };
+    try (CaptureBuffer buffer = new CaptureBuffer(100, 10, Duration.ofHours(1), written::addAll)) {
+      buffer.offer(row("before", 0, T0, 1, "a"));
+      buffer.offer(broken);
+      buffer.offer(row("after", 0, T0, 2, "a"));
+      buffer.flush();
+      assertThat(buffer.failedRows()).isEqualTo(2);
+      assertThat(buffer.written()).isEqualTo(2);
+    }
+    assertThat(written).extracting(CapturedPrediction::requestId).containsExactly("before", "after");
+  }
+
+  @Test
+  void manyThreadsOfferingAtOnceLoseNothingUncounted() throws Exception {
+    int threads = 4;
+    int each = 20_000;
+    java.util.concurrent.atomic.LongAdder writtenRows = new java.util.concurrent.atomic.LongAdder();
+    java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    CaptureBuffer buffer = new CaptureBuffer(1_000, 100, Duration.ofMillis(5), batch -> {
+      writtenRows.add(batch.size());
+      batch.forEach(r -> assertThat(seen.add(r.requestId())).as("written once: " + r.requestId()).isTrue());
+    });
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> offering = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      offering.add(Thread.ofPlatform().start(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < each; i++) {
+          buffer.offer(row(thread + "-" + i, 0, T0, i, "a"));
+        }
+      }));
+    }
+    go.countDown();
+    for (Thread t : offering) {
+      t.join();
+    }
+    buffer.close();
+    assertThat(buffer.accepted() + buffer.dropped()).isEqualTo((long) threads * each);
+    assertThat(buffer.written()).isEqualTo(buffer.accepted());
+    assertThat(writtenRows.sum()).isEqualTo(buffer.accepted());
+    assertThat(seen).hasSize((int) buffer.accepted());
+    assertThat(buffer.failedRows()).isZero();
+    assertThat(buffer.queued()).isZero();
   }
 
   @Test

@@ -72,6 +72,7 @@ public class MonitoringWiring {
   @ConfigProperty(name = "pier.retention.captures", defaultValue = "90d") Duration captureRetention;
   @ConfigProperty(name = "pier.monitoring.alarm-topic-arn") java.util.Optional<String> alarmTopic;
   @ConfigProperty(name = "pier.monitoring.alarm-prefix", defaultValue = "pier-monitor-") String alarmPrefix;
+  @ConfigProperty(name = "pier.monitoring.profile-hold", defaultValue = "1m") Duration profileHold;
 
   private SnsClient sns;
   private EventBridgeClient events;
@@ -123,11 +124,14 @@ public class MonitoringWiring {
         new dev.pier.monitoring.profile.ProfileIndex(aws.dynamoDb(), table, captureRetention));
   }
 
-  /** Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles. */
+  /**
+   * Profiles each batch the serving app's capture buffer stores, so runs over long windows merge hourly profiles; the
+   * profiles are held open and stored every {@code pier.monitoring.profile-hold} (or when the buffer catches up).
+   */
   @Produces
   @Singleton
   CaptureListener profiling(ProfileStore profiles) {
-    return profiles::write;
+    return new dev.pier.monitoring.profile.HeldProfiles(profiles, profileHold);
   }
 
   @Produces

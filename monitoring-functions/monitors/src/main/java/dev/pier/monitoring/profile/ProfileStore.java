@@ -77,17 +77,24 @@ public final class ProfileStore {
     CaptureStore.byHour(PREFIX, rows).forEach((prefix, hour) -> {
       CaptureProfile profile = new CaptureProfile();
       hour.forEach(profile::add);
-      String key = prefix + writer + "-" + sequence.incrementAndGet() + ".profile";
-      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
-          RequestBody.fromBytes(profile.toBytes()));
-      if (index != null) {
-        CapturedPrediction first = hour.getFirst();
-        List<String> columns = new ArrayList<>(profile.inputs().columns().keySet());
-        columns.addAll(profile.outputs().columns().keySet());
-        index.put(new ProfileIndex.Entry(first.model(), first.version(), first.time(), key, profile.rows(),
-            columns));
-      }
+      write(hour.getFirst(), profile);
     });
+  }
+
+  /**
+   * Stores one more profile of the (model, version, hour) that {@code row} (one of the profiled rows) belongs to, and
+   * indexes it when this store has an index.
+   */
+  public void write(CapturedPrediction row, CaptureProfile profile) {
+    String key = hourPrefix(row.model(), row.version(), row.time()) + writer + "-" + sequence.incrementAndGet()
+        + ".profile";
+    S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
+        RequestBody.fromBytes(profile.toBytes()));
+    if (index != null) {
+      List<String> columns = new ArrayList<>(profile.inputs().columns().keySet());
+      columns.addAll(profile.outputs().columns().keySet());
+      index.put(new ProfileIndex.Entry(row.model(), row.version(), row.time(), key, profile.rows(), columns));
+    }
   }
 
   /** The merged profile of every hour that {@code [from, to)} overlaps. */

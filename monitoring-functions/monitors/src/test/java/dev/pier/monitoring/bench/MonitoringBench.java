@@ -24,6 +24,10 @@ public final class MonitoringBench {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("memory")) { // the capture buffer's memory alone
+      captureBufferMemory();
+      return;
+    }
     if (args.length > 0 && args[0].equals("merge")) { // the merge alone, e.g. under JFR: merge [rounds]
       int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
       byte[][] hours = new byte[1_000][];
@@ -126,7 +130,7 @@ public final class MonitoringBench {
 
   /**
    * What a full capture buffer holds: the defaults (pier.capture.buffer-rows 10,000 queued, pier.capture.batch-rows
-   * 1,000 in the batch being written, so 11,000 rows at most) of single-row OIP captures of the demo model (4 FP32
+   * 5,000 in the batch being written, so 15,000 rows at most) of single-row OIP captures of the demo model (4 FP32
    * inputs, an INT64 label), each its own request, while the writer is stalled (S3 unreachable);
    * measured as the heap retained, after GC, before and after filling it. The buffer is bounded in rows, not bytes: a
    * row holds views over its request's tensors, so the figure scales with the row width of the model served.
@@ -136,7 +140,7 @@ public final class MonitoringBench {
     java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
     Runtime rt = Runtime.getRuntime();
     long before = usedAfterGc(rt);
-    dev.pier.monitoring.capture.CaptureBuffer buffer = new dev.pier.monitoring.capture.CaptureBuffer(capacity, 1_000,
+    dev.pier.monitoring.capture.CaptureBuffer buffer = new dev.pier.monitoring.capture.CaptureBuffer(capacity, 5_000,
         java.time.Duration.ofHours(1), rows -> {
           try {
             stalled.await();
@@ -145,17 +149,17 @@ public final class MonitoringBench {
           }
         });
     java.time.Instant now = java.time.Instant.now();
-    int offered = capacity + 5_000;
+    int offered = capacity + 10_000;
     for (int i = 0; i < offered; i++) {
       float[] in = {5.1f + i % 7, 3.5f, 1.4f, 0.2f};
       long[] out = {i % 3};
-      for (var row : dev.pier.monitoring.capture.CapturedPrediction.ofTensors("demo", 1,
-          java.util.UUID.randomUUID().toString(), now, "oip-rest",
+      // as the CAPTURE stage offers a request: one CapturedCall over its tensors (here already capture's own view)
+      buffer.offer(new dev.pier.monitoring.capture.CapturedCall<dev.pier.monitoring.capture.TensorColumns.Tensor>(
+          "demo", 1, java.util.UUID.randomUUID().toString(), now.toEpochMilli(), "oip-rest", 0.5,
+          dev.pier.security.privacy.PiiFields.NONE, null,
           java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("input", new long[] {1, 4}, in)),
           java.util.List.of(new dev.pier.monitoring.capture.TensorColumns.Tensor("label", new long[] {1}, out)),
-          dev.pier.security.privacy.PiiFields.NONE)) {
-        buffer.offer(row);
-      }
+          t -> t, 1));
     }
     try {
       Thread.sleep(300); // the writer takes its batch, then stalls on it

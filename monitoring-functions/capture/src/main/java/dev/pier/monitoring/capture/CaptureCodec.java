@@ -1,0 +1,389 @@
+package dev.pier.monitoring.capture;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pier.monitoring.capture.CaptureStore.CapturedRow;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.security.privacy.PiiMasker;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pier's capture batch format ({@code .cap} objects): a compact binary encoding of captured rows, written by the
+ * capture writer thread for a fraction of the CPU that gzip'd JSON Lines took (the writer shares the server's cores
+ * with the request threads, so every cycle it spends is throughput lost at saturation; see the monitoring BENCH.md).
+ *
+ * <pre>
+ *   int   magic "PCB1"
+ *   int   rows
+ *   int   columns, then each column name (modified UTF-8), in first-use order; cells refer to them by index
+ *   int   ways in, then each (modified UTF-8)
+ *   rows × {
+ *     byte    0: the previous row's request id · 1: another, its modified UTF-8 follows · 2: none ·
+ *             3: another, a UUID in canonical lower-case text, its 16 bytes follow (most and least significant half)
+ *     varint  row index in its request
+ *     varint  time, epoch ms, zigzag delta from the previous row (from 0 for the first)
+ *     varint  way in: 1 + its index, 0 for none
+ *     double  latency ms (NaN: not known)
+ *     varint  inputs, then each: varint column index, value
+ *     varint  outputs, likewise
+ *   }
+ *   value: byte tag, then 0 null · 1 double (8 bytes) · 2 float (4 bytes) · 3 integer (zigzag varint) · 4 true ·
+ *          5 false · 6 text (modified UTF-8, masked) · 7 other (JSON text: lists of values)
+ * </pre>
+ *
+ * Read back, values are what the JSON Lines objects gave: floats as the double of their shortest decimal text
+ * ({@code 5.1f} → {@code 5.1}), integers as {@code Integer} when they fit, else {@code Long}. Inputs marked as
+ * personal data are written as {@link PiiFields#TAG}, other text passes {@link PiiMasker}, as before. Not thread-safe
+ * per instance; the static methods are.
+ */
+final class CaptureCodec {
+  static final int MAGIC = 0x50434231; // "PCB1"
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte NULL = 0;
+  private static final byte DOUBLE = 1;
+  private static final byte FLOAT = 2;
+  private static final byte INTEGER = 3;
+  private static final byte TRUE = 4;
+  private static final byte FALSE = 5;
+  private static final byte TEXT = 6;
+  private static final byte OTHER = 7;
+
+  private CaptureCodec() {}
+
+  /** The rows (one model version) as one {@code .cap} object's bytes. */
+  static byte[] encode(List<CapturedPrediction> rows) {
+    Dictionary columns = new Dictionary();
+    Dictionary waysIn = new Dictionary();
+    Body body = new Body(Math.max(256, rows.size() * 96));
+    try {
+      String lastId = null;
+      long lastMillis = 0;
+      long[] uuid = new long[2];
+      for (CapturedPrediction row : rows) {
+        String id = row.requestId();
+        if (id == null) {
+          body.writeByte(2);
+        } else if (id.equals(lastId)) {
+          body.writeByte(0);
+        } else if (uuidBits(id, uuid)) {
+          body.writeByte(3); // Pier's own request ids: 16 bytes instead of 37
+          body.writeLong(uuid[0]);
+          body.writeLong(uuid[1]);
+        } else {
+          body.writeByte(1);
+          body.writeUTF(id);
+        }
+        lastId = id;
+        body.varint(row.row());
+        long millis = row.time().toEpochMilli();
+        body.varlong(zigzag(millis - lastMillis));
+        lastMillis = millis;
+        body.varint(row.wayIn() == null ? 0 : 1 + waysIn.index(row.wayIn()));
+        body.writeDouble(row.latencyMs());
+        cells(body, columns, row.inputs(), row.pii());
+        cells(body, columns, row.outputs(), PiiFields.NONE);
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(body.length() + 32 * columns.names.size() + 64);
+      DataOutputStream head = new DataOutputStream(bytes);
+      head.writeInt(MAGIC);
+      head.writeInt(rows.size());
+      columns.writeTo(head);
+      waysIn.writeTo(head);
+      head.flush();
+      body.writeTo(bytes);
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // in memory: not reached
+    }
+  }
+
+  private static void cells(Body body, Dictionary columns, Map<String, ?> cells, PiiFields pii) throws IOException {
+    if (cells == null) {
+      body.varint(0);
+      return;
+    }
+    body.varint(cells.size());
+    for (Map.Entry<String, ?> cell : cells.entrySet()) {
+      body.varint(columns.index(cell.getKey()));
+      Object value = cell.getValue();
+      if (value != null && marked(pii, cell.getKey())) {
+        body.writeByte(TEXT);
+        body.writeUTF(PiiFields.TAG);
+        continue;
+      }
+      switch (value) {
+        case null -> body.writeByte(NULL);
+        case Double d -> {
+          body.writeByte(DOUBLE);
+          body.writeDouble(d);
+        }
+        case Float f -> {
+          body.writeByte(FLOAT);
+          body.writeFloat(f);
+        }
+        case Long l -> integer(body, l);
+        case Integer i -> integer(body, i);
+        case Short s -> integer(body, s);
+        case Byte b -> integer(body, b);
+        case Boolean b -> body.writeByte(b ? TRUE : FALSE);
+        case CharSequence s -> {
+          body.writeByte(TEXT);
+          body.writeUTF(PiiMasker.mask(s.toString()));
+        }
+        default -> {
+          body.writeByte(OTHER);
+          body.writeUTF(JSON.writeValueAsString(value)); // lists of values, other numbers
+        }
+      }
+    }
+  }
+
+  /** True for the 36 characters of a UUID in canonical lower case, which {@code UUID.toString()} gives back. */
+  static boolean isUuid(String s) {
+    return uuidBits(s, new long[2]);
+  }
+
+  /**
+   * Parses a UUID in canonical lower-case text into its two halves in one pass; false (and {@code bits} undefined) for
+   * anything else, upper-case digits included (they would not read back as written).
+   */
+  private static boolean uuidBits(String s, long[] bits) {
+    if (s.length() != 36) {
+      return false;
+    }
+    long v = 0;
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+        if (i == 18) {
+          bits[0] = v;
+          v = 0;
+        }
+        continue;
+      }
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) {
+        return false;
+      }
+      v = (v << 4) | d;
+    }
+    bits[1] = v;
+    return true;
+  }
+
+  private static void integer(Body body, long value) throws IOException {
+    body.writeByte(INTEGER);
+    body.varlong(zigzag(value));
+  }
+
+  /** A column is marked when its name, or the input it is a column of ({@code name[i]}), is a PII field. */
+  static boolean marked(PiiFields pii, String column) {
+    if (pii.isEmpty()) {
+      return false;
+    }
+    int bracket = column.indexOf('[');
+    return pii.names().contains(column) || (bracket > 0 && pii.names().contains(column.substring(0, bracket)));
+  }
+
+  /** Reads what {@link #encode} wrote. */
+  static List<CapturedRow> decode(InputStream input, String key) throws IOException {
+    DataInputStream in = new DataInputStream(input);
+    if (in.readInt() != MAGIC) {
+      throw new IOException("capture " + key + " is not a Pier capture batch (bad magic number)");
+    }
+    int rows = in.readInt();
+    String[] columns = strings(in);
+    String[] waysIn = strings(in);
+    List<CapturedRow> out = new ArrayList<>(Math.min(rows, 1 << 16));
+    String id = null;
+    long millis = 0;
+    for (int r = 0; r < rows; r++) {
+      byte same = in.readByte();
+      if (same == 1) {
+        id = in.readUTF();
+      } else if (same == 2) {
+        id = null;
+      } else if (same == 3) {
+        id = new java.util.UUID(in.readLong(), in.readLong()).toString();
+      }
+      int row = (int) varlong(in);
+      millis += unzigzag(varlong(in));
+      int way = (int) varlong(in);
+      String wayIn = way == 0 ? null : waysIn[way - 1];
+      double latency = in.readDouble();
+      Map<String, Object> inputs = cells(in, columns);
+      Map<String, Object> outputs = cells(in, columns);
+      out.add(new CapturedRow(id, row, Instant.ofEpochMilli(millis), wayIn, inputs, outputs,
+          Double.isNaN(latency) ? null : latency));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> cells(DataInputStream in, String[] columns) throws IOException {
+    int n = (int) varlong(in);
+    Map<String, Object> cells = new LinkedHashMap<>(Math.max(4, n * 2));
+    for (int i = 0; i < n; i++) {
+      String column = columns[(int) varlong(in)];
+      byte tag = in.readByte();
+      cells.put(column, switch (tag) {
+        case NULL -> null;
+        case DOUBLE -> in.readDouble();
+        case FLOAT -> Double.parseDouble(Float.toString(in.readFloat())); // as the JSON text of the float read back
+        case INTEGER -> {
+          long v = unzigzag(varlong(in));
+          yield v == (int) v ? (Object) (int) v : (Object) v;
+        }
+        case TRUE -> Boolean.TRUE;
+        case FALSE -> Boolean.FALSE;
+        case TEXT -> in.readUTF();
+        case OTHER -> JSON.readValue(in.readUTF(), Object.class);
+        default -> throw new IOException("unknown value tag " + tag + " in column " + column);
+      });
+    }
+    return cells;
+  }
+
+  private static String[] strings(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1 << 24) {
+      throw new IOException("a dictionary of " + n + " names");
+    }
+    String[] out = new String[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = in.readUTF();
+    }
+    return out;
+  }
+
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unzigzag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  private static long varlong(DataInputStream in) throws IOException {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      int b = in.readUnsignedByte();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IOException("a varint longer than 10 bytes");
+  }
+
+  /** Names in first-use order; an identity check first, as rows of one layout share their name strings. */
+  private static final class Dictionary {
+    private final Map<String, Integer> index = new HashMap<>();
+    private final List<String> names = new ArrayList<>();
+    private String last;
+    private int lastIndex;
+
+    int index(String name) {
+      if (name == last) {
+        return lastIndex;
+      }
+      Integer i = index.get(name);
+      if (i == null) {
+        i = names.size();
+        names.add(name);
+        index.put(name, i);
+      }
+      last = name;
+      lastIndex = i;
+      return i;
+    }
+
+    void writeTo(DataOutputStream out) throws IOException {
+      out.writeInt(names.size());
+      for (String name : names) {
+        out.writeUTF(name);
+      }
+    }
+  }
+
+  /** The rows' bytes: a growable buffer with varints (DataOutputStream's writes, unsynchronized). */
+  private static final class Body extends DataOutputStream {
+    private final Buffer buffer;
+
+    Body(int initial) {
+      this(new Buffer(initial));
+    }
+
+    private Body(Buffer buffer) {
+      super(buffer);
+      this.buffer = buffer;
+    }
+
+    void varint(int v) throws IOException {
+      varlong(v & 0xFFFFFFFFL);
+    }
+
+    void varlong(long v) throws IOException {
+      while ((v & ~0x7FL) != 0) {
+        buffer.write((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      buffer.write((int) v);
+    }
+
+    void writeTo(ByteArrayOutputStream out) {
+      out.write(buffer.bytes(), 0, buffer.size());
+    }
+
+    int length() {
+      return buffer.size();
+    }
+  }
+
+  /** ByteArrayOutputStream without its locks and defensive copy. */
+  private static final class Buffer extends java.io.OutputStream {
+    private byte[] bytes;
+    private int size;
+
+    Buffer(int initial) {
+      bytes = new byte[initial];
+    }
+
+    @Override
+    public void write(int b) {
+      if (size == bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+      }
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (size + len > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + len));
+      }
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+
+    int size() {
+      return size;
+    }
+  }
+}

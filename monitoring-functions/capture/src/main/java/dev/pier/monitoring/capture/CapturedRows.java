@@ -1,0 +1,16 @@
+package dev.pier.monitoring.capture;
+
+import java.util.List;
+
+/**
+ * What a request thread hands to a {@link CaptureSink}: the captured rows of one request, as cheap to make as the
+ * request path needs — typically one small object referring to the request's own inputs and outputs — and laid out
+ * as {@link CapturedPrediction} rows only on the capture writer's thread ({@link #addRowsTo}).
+ */
+public interface CapturedRows {
+  /** How many rows {@link #addRowsTo} adds (what the buffer reserves, and counts when it drops them). */
+  int rowCount();
+
+  /** Adds the rows, in order; runs on the writer's thread. May throw: the rows are then counted as failed. */
+  void addRowsTo(List<CapturedPrediction> rows);
+}
