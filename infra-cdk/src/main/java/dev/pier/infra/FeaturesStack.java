@@ -229,7 +229,7 @@ public final class FeaturesStack extends Stack {
         .actions(List.of("s3:PutObject", "s3:GetObject", "s3:DeleteObject"))
         .resources(resources)
         .build());
-    Nag.suppress(role, "AwsSolutions-IAM5", "Payloads handed to the feature worker are objects of the feature "
+    Nag.suppressInStack(role, "AwsSolutions-IAM5", "Payloads handed to the feature worker are objects of the feature "
         + "staging bucket named at run time: exchange/<random id> (read once, then deleted) and push/<digest of the "
         + "rows> (deleted once the worker has written them).",
         "/^Resource::arn:.*-features-staging-.*\\/(exchange|push)\\/\\*$/");

@@ -19,6 +19,24 @@ final class Nag {
    * {@code "Resource::*"}) are suppressed; one written {@code /like this/} is a regular expression.
    */
   static void suppress(IConstruct construct, String rule, String reason, String... appliesTo) {
+    NagSuppressions.addResourceSuppressions(construct, List.of(suppression(rule, reason, appliesTo)), true);
+  }
+
+  /**
+   * Suppresses {@code rule}'s {@code appliesTo} findings anywhere in {@code construct}'s stack, for statements that
+   * may land in a policy created after this call: a role whose statements outgrow its default policy gets
+   * {@code OverflowPolicyN} at synthesis, which a suppression on the role's children at call time does not reach.
+   * {@code appliesTo} is required, so only those findings are suppressed.
+   */
+  static void suppressInStack(IConstruct construct, String rule, String reason, String... appliesTo) {
+    if (appliesTo.length == 0) {
+      throw new IllegalArgumentException("a stack-wide suppression must name the findings it applies to");
+    }
+    NagSuppressions.addStackSuppressions(software.amazon.awscdk.Stack.of(construct),
+        List.of(suppression(rule, reason, appliesTo)));
+  }
+
+  private static NagPackSuppression suppression(String rule, String reason, String... appliesTo) {
     NagPackSuppression.Builder s = NagPackSuppression.builder().id(rule).reason(reason);
     if (appliesTo.length > 0) {
       List<Object> findings = new ArrayList<>();
@@ -27,6 +45,6 @@ final class Nag {
       }
       s.appliesTo(findings);
     }
-    NagSuppressions.addResourceSuppressions(construct, List.of(s.build()), true);
+    return s.build();
   }
 }
