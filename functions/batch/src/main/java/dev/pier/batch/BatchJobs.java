@@ -112,13 +112,16 @@ public final class BatchJobs {
         throw PierException.badRequest("output glue://" + table + " must name a table as glue://database.table"
             + " (lower-case letters, digits and underscores)");
       }
-      if (engine != Engine.SPARK) {
-        throw PierException.badRequest("glue:// outputs are written by engine spark; the Lambda path writes s3://");
-      }
       output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
+      // (either engine: the Lambda path writes the Spark path's columns, see TableSchema)
     } else if (output != null && output.startsWith(BatchJob.BIGQUERY)) {
       table = bigQueryTable(output.substring(BatchJob.BIGQUERY.length()), engine);
       output = null; // manifest and errors under the batch bucket; the rows in BigQuery
+    }
+    if (table != null && s.unitColumn() != null) {
+      throw PierException.badRequest("unit_column (rows scored by their experiment arms) writes s3:// outputs, whose"
+          + " results carry model_version and experiment_arm; a table output (" + s.output() + ") takes no"
+          + " unit_column");
     }
     TableMode mode = TableMode.parse(s.mode());
     if (s.mode() != null && table == null) {
@@ -161,7 +164,7 @@ public final class BatchJobs {
     }
     if (engine != Engine.SPARK) {
       throw PierException.badRequest("bigquery:// outputs are written by engine spark (\"engine\": \"spark\");"
-          + " the Lambda path writes s3://");
+          + " the Lambda path writes s3:// and glue://");
     }
     return BatchJob.BIGQUERY + name;
   }

@@ -81,6 +81,18 @@ public final class BatchWorker {
     this.arms = arms;
   }
 
+  private volatile java.util.function.Supplier<software.amazon.awssdk.services.glue.GlueClient> glueClients;
+  private volatile GlueCatalog catalog;
+  private final Map<String, TableSchema> tableSchemas = new ConcurrentHashMap<>();
+
+  /**
+   * Set once at wiring: the Glue client of {@code glue://} outputs, made when the first such job needs it (a worker
+   * that never writes a table never builds it).
+   */
+  public void glue(java.util.function.Supplier<software.amazon.awssdk.services.glue.GlueClient> clients) {
+    this.glueClients = clients;
+  }
+
   /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
   public void triggers(Triggers triggers) {
     this.triggers = triggers;
@@ -131,6 +143,9 @@ public final class BatchWorker {
         ChunkScorer.rowWidth(spec); // refuses what batch scoring cannot feed, before any chunk runs
       }
     }
+    if (job.table() != null) { // before any chunk is scored: a table that refuses this job's columns fails it
+      ensureTable(job, signature);
+    }
     double rate = ChunkSizing.measuredRowsPerSecond(jobs.list(), job.model(), job.version());
     int chunkRows = ChunkSizing.chunkRows(rate, settings);
     ChunkPlanner.Plan plan = job.format() == InputFormat.PARQUET ? planParquet(job, version, chunkRows)
@@ -179,6 +194,9 @@ public final class BatchWorker {
     long started = System.nanoTime();
     ChunkPlanner.Chunk chunk = new ChunkPlanner.Chunk(index, item.get("start").asLong(), item.get("end").asLong(),
         item.get("first_line").asLong(), item.get("rows").asLong());
+    if (job.table() != null) {
+      return scoreTableChunk(job, item, chunk, started);
+    }
     ModelVersion version = version(job);
     Map<String, ExperimentArms.Arm> assigned = job.unitColumn() == null ? null : new HashMap<>();
     List<Layout> layouts = assigned == null ? List.of(new Layout(version, null))
@@ -238,6 +256,170 @@ public final class BatchWorker {
     }
     jobs.recordChunk(job.id(), index, counts, (System.nanoTime() - started) / 1_000_000);
     return counts;
+  }
+
+  /**
+   * A table output's columns ({@link TableSchema}: the input's as Spark reads it, the outputs, the error column), read
+   * from the whole input, checked against the catalog's table as the job's mode says, and kept with the job's plan
+   * ({@code jobs/<id>/table.json}) for its chunks. A BigQuery output is the Spark path's alone.
+   */
+  private void ensureTable(BatchJob job, Signature signature) {
+    if (job.bigQuery()) {
+      throw new BatchError("bigquery:// outputs are written by engine spark; this job runs on the Lambda path");
+    }
+    List<TableColumn> inputs;
+    if (job.format() == InputFormat.PARQUET) {
+      try (ParquetFileReader reader = openParquet(job.input())) {
+        inputs = InputSchemas.parquet(reader.getFooter().getFileMetaData().getSchema());
+      } catch (IOException e) {
+        throw new BatchError("the input " + job.input() + " is not a readable Parquet file: " + e.getMessage());
+      }
+    } else {
+      try (InputStream in = s3.getObject(b -> b.bucket(job.input().bucket()).key(job.input().key()))) {
+        inputs = InputSchemas.of(job.format(), in);
+      } catch (NoSuchKeyException e) {
+        throw new BatchError("the input " + job.input() + " does not exist");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    TableSchema schema = TableSchema.of(inputs, signature);
+    catalog().ensure(job.table(), schema.columns(), tableLocation(job).toString(), job.tableMode(), job.id());
+    s3.putObject(b -> b.bucket(settings.bucket()).key(tableSchemaKey(job.id())).contentType("application/json"),
+        RequestBody.fromString(schema.toJson()));
+    tableSchemas.put(job.id(), schema);
+  }
+
+  /**
+   * A chunk of a table output: its rows read with every input column, the readable ones scored as a Spark partition's
+   * rows are ({@link ChunkScorer#scoreRows}), and all written as one Parquet file of the table's columns under the
+   * job's partition, named by the chunk alone ({@code part-NNNNN.snappy.parquet}) — a retried or resumed chunk
+   * replaces its own file, so each row is in the table once.
+   */
+  private JobsTable.ChunkCounts scoreTableChunk(BatchJob job, JsonNode item, ChunkPlanner.Chunk chunk,
+      long started) {
+    TableSchema schema = tableSchema(job);
+    ModelVersion version = version(job);
+    TableRows rows;
+    if (job.format() == InputFormat.PARQUET) {
+      try (ParquetFileReader reader = openParquet(job.input())) {
+        rows = TableRows.parquet(reader, chunk, schema.inputs());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      byte[] data = s3.getObjectAsBytes(b -> b.bucket(job.input().bucket()).key(job.input().key())
+          .range("bytes=" + chunk.start() + "-" + (chunk.end() - 1))).asByteArray();
+      rows = job.format() == InputFormat.JSONL ? TableRows.jsonl(data, chunk.firstLine(), schema.inputs())
+          : TableRows.csv(data, chunk.firstLine(), item.path("header").asText(""), schema.inputs());
+    }
+    int[] readable = java.util.stream.IntStream.range(0, rows.size()).filter(r -> rows.error(r) == null).toArray();
+    ChunkScorer.ScoredRows scored = scorer(job, version).scoreRows(new Readable(rows, readable));
+    TableParquetWriter out = new TableParquetWriter(schema);
+    StringBuilder errors = new StringBuilder();
+    long succeeded = 0;
+    long failed = 0;
+    for (int r = 0, k = 0; r < rows.size(); r++) {
+      String error = rows.error(r);
+      List<dev.pier.runtime.Tensor> outputs = null;
+      int offset = 0;
+      if (error == null) {
+        int s = k++;
+        outputs = scored.outputs(s);
+        offset = outputs == null ? 0 : scored.offset(s);
+        error = outputs == null ? scored.error(s) : null;
+      }
+      out.write(rows.values(r), outputs, offset, error);
+      if (error == null) {
+        succeeded++;
+      } else {
+        failed++;
+        errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
+        RowIds.quote(errors, error);
+        errors.append("}\n");
+      }
+    }
+    String part = "part-%05d".formatted(chunk.index());
+    S3Uri file = partition(job).resolve(part + ".snappy.parquet");
+    byte[] bytes = out.finish();
+    s3.putObject(b -> b.bucket(file.bucket()).key(file.key()), RequestBody.fromBytes(bytes));
+    if (failed > 0) {
+      S3Uri errorsFile = job.output().resolve("errors/" + part + ".jsonl");
+      s3.putObject(b -> b.bucket(errorsFile.bucket()).key(errorsFile.key()),
+          RequestBody.fromString(errors.toString()));
+    }
+    if (succeeded + failed != chunk.rows()) {
+      throw new IllegalStateException("chunk " + chunk.index() + " of job " + job.id() + " has " + chunk.rows()
+          + " rows but " + succeeded + " scored + " + failed + " failed");
+    }
+    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
+    jobs.recordChunk(job.id(), chunk.index(), counts, (System.nanoTime() - started) / 1_000_000);
+    return counts;
+  }
+
+  /** The readable rows of a chunk ({@code index}: their places among all its rows), as the scorer reads them. */
+  private record Readable(TableRows rows, int[] index) implements RowSource {
+    @Override
+    public int size() {
+      return index.length;
+    }
+
+    @Override
+    public List<String> columns() {
+      return rows.columns();
+    }
+
+    @Override
+    public Object value(int row, String column) {
+      return rows.value(index[row], column);
+    }
+  }
+
+  /** A table output's columns, as {@link #ensureTable} kept them. */
+  private TableSchema tableSchema(BatchJob job) {
+    return tableSchemas.computeIfAbsent(job.id(), id -> {
+      try {
+        return TableSchema.fromJson(s3.getObjectAsBytes(b -> b.bucket(settings.bucket())
+            .key(tableSchemaKey(id))).asUtf8String());
+      } catch (NoSuchKeyException e) {
+        throw new BatchError("batch job " + id + " has no table columns: it was not validated");
+      }
+    });
+  }
+
+  private static String tableSchemaKey(String id) {
+    return "jobs/" + id + "/table.json";
+  }
+
+  /** The table's folder, as the Spark path places it: {@code tables/<database>/<table>/} of the job's bucket. */
+  static S3Uri tableLocation(BatchJob job) {
+    String[] parts = job.table().split("\\.", 2);
+    return new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
+  }
+
+  /** The job's partition folder: {@code job_id=<id>/date=<the job's creation day, UTC>/}. */
+  static S3Uri partition(BatchJob job) {
+    return tableLocation(job).resolve("job_id=" + job.id() + "/date=" + partitionDate(job) + "/");
+  }
+
+  private static String partitionDate(BatchJob job) {
+    return java.time.LocalDate.ofInstant(job.createdAt(), java.time.ZoneOffset.UTC).toString();
+  }
+
+  private GlueCatalog catalog() {
+    GlueCatalog c = catalog;
+    if (c == null) {
+      if (glueClients == null) {
+        throw new BatchError("this batch worker has no Glue client: glue:// outputs cannot be written here");
+      }
+      synchronized (this) {
+        if (catalog == null) {
+          catalog = new GlueCatalog(glueClients.get());
+        }
+        c = catalog;
+      }
+    }
+    return c;
   }
 
   /** The scorer of a chunk's rows for {@code version}: its signature and feature pipeline read the rows. */
@@ -351,6 +533,15 @@ public final class BatchWorker {
     for (S3Object o : list(job.output().resolve("results/"))) {
       resultFiles.add("s3://" + job.output().bucket() + "/" + o.key());
     }
+    if (job.table() != null) { // every chunk's file is in the job's partition: register it (and overwrite)
+      TableSchema schema = tableSchema(job);
+      if (job.tableMode() == TableMode.OVERWRITE) {
+        catalog().replace(job.table(), schema.columns(), tableLocation(job), id, s3);
+      }
+      catalog().addPartition(job.table(), schema.columns(), id, partitionDate(job), partition(job).toString(),
+          job.version());
+      resultFiles.add(partition(job).toString());
+    }
     ByteArrayOutputStream errors = new ByteArrayOutputStream();
     for (S3Object o : list(job.output().resolve("errors/"))) {
       errors.writeBytes(s3.getObjectAsBytes(b -> b.bucket(job.output().bucket()).key(o.key())).asByteArray());
@@ -364,6 +555,10 @@ public final class BatchWorker {
         .put("failed", job.failed());
     ArrayNode files = manifest.putArray("results");
     resultFiles.forEach(files::add);
+    if (job.table() != null) {
+      manifest.put("engine", job.engine().id()).put("table", job.tableUri())
+          .put("results_format", InputFormat.PARQUET.id());
+    }
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());
     s3.putObject(b -> b.bucket(job.manifest().bucket()).key(job.manifest().key()).contentType("application/json"),

@@ -329,7 +329,7 @@ class SparkBatchJobTest {
         "bigquery://proj-one.scores.daily", null, null, null, "lambda")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessage("bigquery:// outputs are written by engine spark (\"engine\": \"spark\"); the Lambda path"
-            + " writes s3://");
+            + " writes s3:// and glue://");
     assertThat(table.list()).hasSize(before);
   }
 
