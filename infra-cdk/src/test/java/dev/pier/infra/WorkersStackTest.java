@@ -137,13 +137,23 @@ class WorkersStackTest {
         // batch objects
         "s3:PutObject", "s3:ListBucket",
         // uploads and schedule runs start their job's execution
-        "states:StartExecution");
+        "states:StartExecution",
+        // glue://db.table outputs: the table's files (overwrite deletes other jobs'), the table and its partitions
+        "s3:DeleteObject", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
+        "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition");
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "dynamodb:PutItem"))
         .hasSize(2).allSatisfy(r -> assertThat(r).contains("JobsTable"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:PutObject"))
-        .hasSize(2).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
+        .hasSize(3).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
         .anySatisfy(r -> assertThat(r).endsWith("/outputs/*\"]]}"))
-        .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"));
+        .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"))
+        .anySatisfy(r -> assertThat(r).endsWith("/tables/*\"]]}"));
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:DeleteObject"))
+        .singleElement().asString().endsWith("/tables/*\"]]}");
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "glue:BatchCreatePartition")).hasSize(3)
+        .anySatisfy(r -> assertThat(r).endsWith(":catalog\"}"))
+        .anySatisfy(r -> assertThat(r).endsWith(":database/*\"}"))
+        .anySatisfy(r -> assertThat(r).endsWith(":table/*/*\"}"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "states:StartExecution"))
         .singleElement().asString().endsWith(":stateMachine:pier-dev-batch-scoring\"}");
   }
