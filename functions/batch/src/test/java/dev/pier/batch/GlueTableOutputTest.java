@@ -87,8 +87,8 @@ class GlueTableOutputTest {
     ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
     artifacts.createBucketIfMissing();
     ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), java.nio.file.Path.of("../../tests/fixtures/models/iris-mlp.onnx"),
-        null);
+    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()),
+        Path.of("../../tests/fixtures/models/iris-mlp.onnx"), null);
     registry.setAlias("iris", "production", 1);
     JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
     table = new JobsTable(clients.dynamoDb(), "jobs");
@@ -351,8 +351,8 @@ class GlueTableOutputTest {
             .isEqualTo(bits(out.data()));
       }
     }
-    JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3().getObjectAsBytes(b -> b.bucket("batch")
-        .key(done.manifest().key())).asByteArray());
+    JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
+        .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
     assertThat(manifest.path("table").asText()).isEqualTo("glue://lake.iris_scores");
     assertThat(manifest.path("results").get(0).asText()).isEqualTo("s3://batch/" + partition);
     assertThat(clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(done.errorsFile().key())).asUtf8String())
@@ -360,7 +360,7 @@ class GlueTableOutputTest {
   }
 
   @Test
-  void aTableOfOtherColumnsIsRefusedBeforeAnyRowIsScoredAndAppendAddsAPartitionToTheSameColumns()
+  void aTableOfOtherColumnsIsRefusedBeforeAnyRowIsScoredAppendAddsAPartitionAndOverwriteReplacesIt()
       throws Exception {
     StringBuilder lines = new StringBuilder();
     irisLines(20, lines);
@@ -390,6 +390,19 @@ class GlueTableOutputTest {
     assertThat(appended.state()).as(String.valueOf(appended.error())).isEqualTo(JobState.SUCCEEDED);
     assertThat(glue.partitions.keySet()).filteredOn(k -> k.startsWith("lake.appended/")).hasSize(2);
     assertThat(readRows(download("tables/lake/appended/"))).hasSize(40);
+
+    // mode overwrite, once the job's chunks are written: the table takes its columns; only its partition and files
+    // are left
+    clients.s3().putObject(b -> b.bucket("batch").key("in/strings.jsonl"), RequestBody.fromString(
+        "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"extra\":7}\n"));
+    BatchJob replaced = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/strings.jsonl",
+        "glue://lake.appended", null, null, null, null, null, "overwrite")).id());
+    assertThat(replaced.state()).as(String.valueOf(replaced.error())).isEqualTo(JobState.SUCCEEDED);
+    assertThat(glueColumns("lake.appended")).startsWith("extra bigint", "id string", "input array<double>");
+    assertThat(glue.partitions.keySet()).filteredOn(k -> k.startsWith("lake.appended/")).singleElement()
+        .asString().contains(replaced.id());
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/lake/appended/")).contents())
+        .singleElement().satisfies(o -> assertThat(o.key()).startsWith("tables/lake/appended/job_id=" + replaced.id()));
 
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/small.jsonl",
         "bigquery://proj-one.scores.daily", null, null)))
