@@ -408,5 +408,10 @@ class GlueTableOutputTest {
         "bigquery://proj-one.scores.daily", null, null)))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessageContaining("bigquery:// outputs are written by engine spark");
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "production", "s3://batch/in/small.jsonl",
+        "glue://lake.by_arm", null, null, null, null, "user", null)))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessageContaining("a table output (glue://lake.by_arm) takes no unit_column");
+    assertThat(glue.tables).doesNotContainKey("lake.by_arm");
   }
 }
