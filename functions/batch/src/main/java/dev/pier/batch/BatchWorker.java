@@ -93,6 +93,16 @@ public final class BatchWorker {
     this.glueClients = clients;
   }
 
+  private volatile dev.pier.batch.bigquery.BigQueryConnection bigQuery;
+
+  /**
+   * Set once at wiring: how {@code bigquery://} outputs reach BigQuery (its endpoints and credentials; Google's
+   * clients are made per job that needs them).
+   */
+  public void bigQuery(dev.pier.batch.bigquery.BigQueryConnection connection) {
+    this.bigQuery = connection;
+  }
+
   /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
   public void triggers(Triggers triggers) {
     this.triggers = triggers;
@@ -123,6 +133,16 @@ public final class BatchWorker {
       throw e.status() < 500 ? new InvalidJobError(e.getMessage()) : new TransientError(e.getMessage());
     } catch (SdkClientException | UncheckedIOException e) {
       throw new TransientError(e.getMessage());
+    } catch (com.google.api.gax.rpc.ApiException e) { // the Storage Write API (a bigquery:// output)
+      if (e.isRetryable()) {
+        throw new TransientError("BigQuery: " + e.getMessage());
+      }
+      throw e;
+    } catch (com.google.cloud.BaseServiceException e) { // BigQuery's REST API
+      if (e.isRetryable()) {
+        throw new TransientError("BigQuery: " + e.getMessage());
+      }
+      throw e;
     }
   }
 
@@ -261,12 +281,10 @@ public final class BatchWorker {
   /**
    * A table output's columns ({@link TableSchema}: the input's as Spark reads it, the outputs, the error column), read
    * from the whole input, checked against the catalog's table as the job's mode says, and kept with the job's plan
-   * ({@code jobs/<id>/table.json}) for its chunks. A BigQuery output is the Spark path's alone.
+   * ({@code jobs/<id>/table.json}) for its chunks. A BigQuery table is created or checked as the Spark path does it
+   * ({@link dev.pier.batch.bigquery.BigQueryTables}).
    */
   private void ensureTable(BatchJob job, Signature signature) {
-    if (job.bigQuery()) {
-      throw new BatchError("bigquery:// outputs are written by engine spark; this job runs on the Lambda path");
-    }
     List<TableColumn> inputs;
     if (job.format() == InputFormat.PARQUET) {
       try (ParquetFileReader reader = openParquet(job.input())) {
@@ -284,7 +302,18 @@ public final class BatchWorker {
       }
     }
     TableSchema schema = TableSchema.of(inputs, signature);
-    catalog().ensure(job.table(), schema.columns(), tableLocation(job).toString(), job.tableMode(), job.id());
+    if (job.bigQuery()) {
+      var target = dev.pier.batch.bigquery.BigQueryTarget.parse(job.table());
+      var columns = BigQueryRows.schema(schema); // a column BigQuery cannot hold: refused before any chunk
+      try {
+        new dev.pier.batch.bigquery.BigQueryTables(bigQuery().tables(target.project(), this::read))
+            .ensure(target, columns, job.tableMode(), job.id());
+      } catch (IllegalArgumentException e) {
+        throw new BatchError(e.getMessage());
+      }
+    } else {
+      catalog().ensure(job.table(), schema.columns(), tableLocation(job).toString(), job.tableMode(), job.id());
+    }
     s3.putObject(b -> b.bucket(settings.bucket()).key(tableSchemaKey(job.id())).contentType("application/json"),
         RequestBody.fromString(schema.toJson()));
     tableSchemas.put(job.id(), schema);
@@ -315,6 +344,9 @@ public final class BatchWorker {
     }
     int[] readable = java.util.stream.IntStream.range(0, rows.size()).filter(r -> rows.error(r) == null).toArray();
     ChunkScorer.ScoredRows scored = scorer(job, version).scoreRows(new Readable(rows, readable));
+    if (job.bigQuery()) {
+      return writeBigQueryChunk(job, chunk, schema, rows, scored, started);
+    }
     TableParquetWriter out = new TableParquetWriter(schema);
     StringBuilder errors = new StringBuilder();
     long succeeded = 0;
@@ -355,6 +387,79 @@ public final class BatchWorker {
     JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
     jobs.recordChunk(job.id(), chunk.index(), counts, (System.nanoTime() - started) / 1_000_000);
     return counts;
+  }
+
+  /**
+   * A scored chunk of a {@code bigquery://} output written to the table as the Spark path writes a partition
+   * ({@link dev.pier.batch.bigquery.BigQueryChunks}): one committed Storage Write API stream per chunk, recorded under
+   * {@code jobs/<id>/bigquery/} of the batch bucket, so a retried or resumed chunk whose stream was committed is not
+   * written again and one whose stream was not is written anew (the old stream's rows never become visible).
+   */
+  private JobsTable.ChunkCounts writeBigQueryChunk(BatchJob job, ChunkPlanner.Chunk chunk, TableSchema schema,
+      TableRows rows, ChunkScorer.ScoredRows scored, long started) {
+    var target = dev.pier.batch.bigquery.BigQueryTarget.parse(job.table());
+    var columns = BigQueryRows.schema(schema);
+    java.time.LocalDate date = java.time.LocalDate.parse(partitionDate(job));
+    StringBuilder errors = new StringBuilder();
+    long succeeded = 0;
+    long failed = 0;
+    try (var client = bigQuery().writer(this::read)) {
+      var chunks = new dev.pier.batch.bigquery.BigQueryChunks(client, target, columns, s3,
+          new S3Uri(settings.bucket(), "jobs/" + job.id() + "/bigquery/"));
+      var attempt = chunks.committed(chunk.index()) ? null : chunks.open(chunk.index());
+      for (int r = 0, k = 0; r < rows.size(); r++) {
+        String error = rows.error(r);
+        List<dev.pier.runtime.Tensor> outputs = null;
+        int offset = 0;
+        if (error == null) {
+          int s = k++;
+          outputs = scored.outputs(s);
+          offset = outputs == null ? 0 : scored.offset(s);
+          error = outputs == null ? scored.error(s) : null;
+        }
+        if (attempt != null) {
+          attempt.add(columns.encode(BigQueryRows.values(schema, rows.values(r), outputs, offset, error), job.id(),
+              date));
+        }
+        if (error == null) {
+          succeeded++;
+        } else {
+          failed++;
+          errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
+          RowIds.quote(errors, error);
+          errors.append("}\n");
+        }
+      }
+      if (attempt != null) {
+        attempt.commit();
+      }
+    }
+    String part = "part-%05d".formatted(chunk.index());
+    if (failed > 0) {
+      S3Uri errorsFile = job.output().resolve("errors/" + part + ".jsonl");
+      s3.putObject(b -> b.bucket(errorsFile.bucket()).key(errorsFile.key()),
+          RequestBody.fromString(errors.toString()));
+    }
+    if (succeeded + failed != chunk.rows()) {
+      throw new IllegalStateException("chunk " + chunk.index() + " of job " + job.id() + " has " + chunk.rows()
+          + " rows but " + succeeded + " scored + " + failed + " failed");
+    }
+    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
+    jobs.recordChunk(job.id(), chunk.index(), counts, (System.nanoTime() - started) / 1_000_000);
+    return counts;
+  }
+
+  private dev.pier.batch.bigquery.BigQueryConnection bigQuery() {
+    var c = bigQuery;
+    if (c == null) {
+      throw new BatchError("this batch worker has no BigQuery connection: bigquery:// outputs cannot be written here");
+    }
+    return c;
+  }
+
+  /** An S3 object's bytes (a BigQuery key named by an {@code s3://} URI). */
+  private byte[] read(S3Uri uri) {
+    return s3.getObjectAsBytes(b -> b.bucket(uri.bucket()).key(uri.key())).asByteArray();
   }
 
   /** The readable rows of a chunk ({@code index}: their places among all its rows), as the scorer reads them. */
@@ -533,7 +638,7 @@ public final class BatchWorker {
     for (S3Object o : list(job.output().resolve("results/"))) {
       resultFiles.add("s3://" + job.output().bucket() + "/" + o.key());
     }
-    if (job.table() != null) { // every chunk's file is in the job's partition: register it (and overwrite)
+    if (job.table() != null && !job.bigQuery()) { // every chunk's file is in the job's partition: register it
       TableSchema schema = tableSchema(job);
       if (job.tableMode() == TableMode.OVERWRITE) {
         catalog().replace(job.table(), schema.columns(), tableLocation(job), id, s3);
@@ -557,7 +662,7 @@ public final class BatchWorker {
     resultFiles.forEach(files::add);
     if (job.table() != null) {
       manifest.put("engine", job.engine().id()).put("table", job.tableUri())
-          .put("results_format", InputFormat.PARQUET.id());
+          .put("results_format", job.bigQuery() ? "bigquery" : InputFormat.PARQUET.id());
     }
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());

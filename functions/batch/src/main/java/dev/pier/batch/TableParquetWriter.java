@@ -115,7 +115,7 @@ final class TableParquetWriter {
     return bytes.toByteArray();
   }
 
-  private static Tensor find(List<Tensor> tensors, String name) {
+  static Tensor find(List<Tensor> tensors, String name) {
     for (Tensor t : tensors) {
       if (t.name().equals(name)) {
         return t;

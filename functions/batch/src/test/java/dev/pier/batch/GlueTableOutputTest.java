@@ -404,10 +404,6 @@ class GlueTableOutputTest {
     assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/lake/appended/")).contents())
         .singleElement().satisfies(o -> assertThat(o.key()).startsWith("tables/lake/appended/job_id=" + replaced.id()));
 
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/small.jsonl",
-        "bigquery://proj-one.scores.daily", null, null)))
-        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
-        .hasMessageContaining("bigquery:// outputs are written by engine spark");
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "production", "s3://batch/in/small.jsonl",
         "glue://lake.by_arm", null, null, null, null, "user", null)))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
