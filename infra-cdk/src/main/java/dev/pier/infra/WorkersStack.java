@@ -213,6 +213,24 @@ public final class WorkersStack extends Stack {
             .resources(List.of(data.outputsKey().getKeyArn()))
             .build(),
         PolicyStatement.Builder.create()
+            .sid("WriteBatchTables")
+            // glue://db.table outputs: each chunk's Parquet file under tables/<db>/<table>/; mode overwrite deletes
+            // the table's other jobs' files
+            .actions(List.of("s3:PutObject", "s3:DeleteObject"))
+            .resources(List.of(batch.arnForObjects("tables/*")))
+            .build(),
+        PolicyStatement.Builder.create()
+            .sid("GlueTables")
+            // the table checked or created before any chunk, its partition registered at the end (the calls
+            // dev.pier.batch.GlueCatalog makes, nothing else)
+            .actions(List.of("glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
+                "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition"))
+            .resources(List.of(
+                Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog"),
+                Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:database/*"),
+                Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/*/*")))
+            .build(),
+        PolicyStatement.Builder.create()
             .sid("StartBatchScoring")
             .actions(List.of("states:StartExecution"))
             .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
@@ -231,9 +249,11 @@ public final class WorkersStack extends Stack {
     FeaturesStack.grantHandOff(f.role(), config, false); // point-in-time lookups run in the feature worker
     ApiStack.suppressScoringFindings(f, "Batch inputs may be any object of the batch bucket, which holds batch data "
             + "only; results go to the job's folder under outputs/, chunk plans under jobs/, both named per job at "
-            + "run time.",
+            + "run time; a glue:// table's files under tables/<database>/<table>/, its Glue database and table named "
+            + "by the job's output (glue://database.table).",
         "/^Resource::.*BatchBucket.*\\/\\*$/", "/^Resource::.*BatchBucket.*\\/outputs\\/\\*$/",
-        "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/");
+        "/^Resource::.*BatchBucket.*\\/jobs\\/\\*$/", "/^Resource::.*BatchBucket.*\\/tables\\/\\*$/",
+        "/^Resource::arn:.*:glue:.*$/");
     return f;
   }
 

@@ -139,16 +139,25 @@ class WorkersStackTest {
         // uploads and schedule runs start their job's execution
         "states:StartExecution",
         // rows with entity keys: feature lookups online, point-in-time ones through the feature worker
-        "dynamodb:BatchGetItem", "lambda:InvokeFunction", "s3:DeleteObject");
+        "dynamodb:BatchGetItem", "lambda:InvokeFunction", "s3:DeleteObject",
+        // glue://db.table outputs: the table's files (overwrite deletes other jobs'), the table and its partitions
+        "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
+        "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition");
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "dynamodb:PutItem"))
         .hasSize(2).allSatisfy(r -> assertThat(r).contains("JobsTable"));
-    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:DeleteObject")).singleElement().asString()
-        .contains("-features-staging-").endsWith("/exchange/*\"}");
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:DeleteObject")).hasSize(2)
+        .anySatisfy(r -> assertThat(r).contains("-features-staging-").endsWith("/exchange/*\"}"))
+        .anySatisfy(r -> assertThat(r).endsWith("/tables/*\"]]}"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:PutObject"))
         .filteredOn(r -> !r.contains("-features-staging-"))
-        .hasSize(2).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
+        .hasSize(3).allSatisfy(r -> assertThat(r).contains("BatchBucket"))
         .anySatisfy(r -> assertThat(r).endsWith("/outputs/*\"]]}"))
-        .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"));
+        .anySatisfy(r -> assertThat(r).endsWith("/jobs/*\"]]}"))
+        .anySatisfy(r -> assertThat(r).endsWith("/tables/*\"]]}"));
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "glue:BatchCreatePartition")).hasSize(3)
+        .anySatisfy(r -> assertThat(r).endsWith(":catalog\"}"))
+        .anySatisfy(r -> assertThat(r).endsWith(":database/*\"}"))
+        .anySatisfy(r -> assertThat(r).endsWith(":table/*/*\"}"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "states:StartExecution"))
         .singleElement().asString().endsWith(":stateMachine:pier-dev-batch-scoring\"}");
   }

@@ -208,7 +208,7 @@ class BatchJobsApiTest {
   }
 
   @Test
-  void anUnknownEngineIsA400AndSparkWithoutTheConnectorA501AndGlueOutputsNeedSpark() throws Exception {
+  void anUnknownEngineIsA400AndSparkWithoutTheConnectorA501AndBigQueryOutputsNeedSpark() throws Exception {
     put("in/engine.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
     given().contentType("application/json")
         .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\", \"engine\": \"flink\"}")
@@ -219,8 +219,9 @@ class BatchJobsApiTest {
         .post("/api/v1/batch-jobs").then().statusCode(501).body("error", containsString("pier.batch.spark.classpath"));
     given().contentType("application/json")
         .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\","
-            + " \"output\": \"glue://scores.daily\"}")
+            + " \"output\": \"bigquery://my-project.scores.daily\"}")
         .post("/api/v1/batch-jobs").then().statusCode(400)
-        .body("error", equalTo("glue:// outputs are written by engine spark; the Lambda path writes s3://"));
+        .body("error", equalTo("bigquery:// outputs are written by engine spark (\"engine\": \"spark\"); the Lambda"
+            + " path writes s3:// and glue://"));
   }
 }

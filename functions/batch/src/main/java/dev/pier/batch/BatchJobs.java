@@ -119,13 +119,16 @@ public final class BatchJobs {
         throw PierException.badRequest("output glue://" + table + " must name a table as glue://database.table"
             + " (lower-case letters, digits and underscores)");
       }
-      if (engine != Engine.SPARK) {
-        throw PierException.badRequest("glue:// outputs are written by engine spark; the Lambda path writes s3://");
-      }
       output = null; // manifest and errors under the batch bucket; the table's files under tables/<db>/<table>/
+      // (either engine: the Lambda path writes the Spark path's columns, see TableSchema)
     } else if (output != null && output.startsWith(BatchJob.BIGQUERY)) {
-      table = bigQueryTable(output.substring(BatchJob.BIGQUERY.length()), engine);
+      table = bigQueryTable(output.substring(BatchJob.BIGQUERY.length()));
       output = null; // manifest and errors under the batch bucket; the rows in BigQuery
+    }
+    if (table != null && s.unitColumn() != null) {
+      throw PierException.badRequest("unit_column (rows scored by their experiment arms) writes s3:// outputs, whose"
+          + " results carry model_version and experiment_arm; a table output (" + s.output() + ") takes no"
+          + " unit_column");
     }
     TableMode mode = TableMode.parse(s.mode());
     if (s.mode() != null && table == null) {
@@ -169,18 +172,14 @@ public final class BatchJobs {
   /**
    * A {@code bigquery://project.dataset.table} output (given without its scheme), checked as BigQuery names them: a
    * project id of 6–30 lower-case letters, digits and hyphens (an optional {@code domain:} prefix), a dataset and a
-   * table of letters, digits and underscores. Written by engine spark: the Lambda zip does not carry Google's client.
+   * table of letters, digits and underscores. Written by either engine ({@code dev.pier.batch.bigquery}).
    */
-  private static String bigQueryTable(String name, Engine engine) {
+  private static String bigQueryTable(String name) {
     if (!name.matches("([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"
         + "\\.[A-Za-z0-9_]{1,1024}\\.[A-Za-z_][A-Za-z0-9_]{0,1023}")) {
       throw PierException.badRequest("output bigquery://" + name + " must name a table as"
           + " bigquery://project.dataset.table (a project id of 6 to 30 lower-case letters, digits and hyphens; dataset"
           + " and table of letters, digits and underscores)");
-    }
-    if (engine != Engine.SPARK) {
-      throw PierException.badRequest("bigquery:// outputs are written by engine spark (\"engine\": \"spark\");"
-          + " the Lambda path writes s3://");
     }
     return BatchJob.BIGQUERY + name;
   }

@@ -8,6 +8,11 @@ import dev.pier.batch.InputFormat;
 import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.S3Uri;
+import dev.pier.batch.bigquery.BigQueryChunks;
+import dev.pier.batch.bigquery.BigQueryConnection;
+import dev.pier.batch.bigquery.BigQuerySchema;
+import dev.pier.batch.bigquery.BigQueryTables;
+import dev.pier.batch.bigquery.BigQueryTarget;
 import dev.pier.kernel.aws.AwsClients;
 import java.io.IOException;
 import java.io.Serializable;
@@ -105,7 +110,7 @@ public final class SparkBatchJob {
     String date = LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC).toString();
     if (job.bigQuery()) { // before anything is scored: columns BigQuery cannot hold, or a table that refuses them
       BigQueryTarget target = BigQueryTarget.parse(job.table());
-      BigQuerySchema schema = BigQuerySchema.of(plan.schema());
+      BigQuerySchema schema = SparkBigQuery.schema(plan.schema());
       BigQueryConnection connection = BigQueryConnection.fromEnvironment(System.getenv());
       new BigQueryTables(connection.tables(target.project(), bytes(s3))).ensure(target, schema, job.tableMode(),
           job.id());
@@ -302,7 +307,7 @@ public final class SparkBatchJob {
 
           @Override
           public void accept(Row row) {
-            chunk.add(bigQuery.schema().encode(row, bigQuery.jobId(), date));
+            chunk.add(bigQuery.schema().encode(SparkBigQuery.values(row), bigQuery.jobId(), date));
           }
         });
         if (chunk != null && counts.hasNext()) {

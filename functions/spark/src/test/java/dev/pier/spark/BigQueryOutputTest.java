@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.cloud.bigquery.storage.v1.BigQueryWriteClient;
 import dev.pier.batch.S3Uri;
 import dev.pier.batch.TableMode;
+import dev.pier.batch.bigquery.BigQueryChunks;
+import dev.pier.batch.bigquery.BigQueryConnection;
+import dev.pier.batch.bigquery.BigQuerySchema;
+import dev.pier.batch.bigquery.BigQueryStandIn;
+import dev.pier.batch.bigquery.BigQueryTables;
+import dev.pier.batch.bigquery.BigQueryTarget;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.local.LocalAws;
@@ -69,7 +75,7 @@ class BigQueryOutputTest {
 
   @Test
   void aTableIsCreatedPartitionedByDateAndClusteredByJobAndAnExistingOneIsTakenOrRefusedAsTheModeSays() {
-    BigQuerySchema schema = BigQuerySchema.of(SCORED);
+    BigQuerySchema schema = SparkBigQuery.schema(SCORED);
     BigQueryTarget target = BigQueryTarget.parse("bigquery://proj-one.scores.modes");
     tables.ensure(target, schema, TableMode.ERROR_IF_EXISTS, "bj-1");
     var t = bq.tables.get("proj-one.scores.modes");
@@ -90,7 +96,7 @@ class BigQueryOutputTest {
             + " mode error_if_exists (the default) refuses it: \"mode\": \"append\" adds this job's rows to it,"
             + " \"overwrite\" replaces it");
     tables.ensure(target, schema, TableMode.APPEND, "bj-2"); // the same columns
-    BigQuerySchema other = BigQuerySchema.of(new StructType().add("id", DataTypes.StringType)
+    BigQuerySchema other = SparkBigQuery.schema(new StructType().add("id", DataTypes.StringType)
         .add("pier_error", DataTypes.StringType));
     assertThatThrownBy(() -> tables.ensure(target, other, TableMode.APPEND, "bj-3"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("table bigquery://proj-one.scores.modes exists with"
@@ -142,15 +148,15 @@ class BigQueryOutputTest {
 
   @Test
   void columnsBigQueryCannotHoldAreRefusedNamingThem() {
-    assertThatThrownBy(() -> BigQuerySchema.of(new StructType().add("id", DataTypes.LongType)
+    assertThatThrownBy(() -> SparkBigQuery.schema(new StructType().add("id", DataTypes.LongType)
         .add("extra", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("column 'extra' is map<string,string>, which a"
             + " BigQuery output cannot hold (it takes strings, integers, floating point numbers, booleans, dates,"
             + " timestamps and arrays of them)");
-    assertThatThrownBy(() -> BigQuerySchema.of(new StructType().add("date", DataTypes.StringType)))
+    assertThatThrownBy(() -> SparkBigQuery.schema(new StructType().add("date", DataTypes.StringType)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("column 'date' clashes with the table's partition column 'date' (each row's job id and date)");
-    assertThatThrownBy(() -> BigQuerySchema.of(new StructType().add("a-b", DataTypes.StringType)))
+    assertThatThrownBy(() -> SparkBigQuery.schema(new StructType().add("a-b", DataTypes.StringType)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("column 'a-b' cannot be a BigQuery");
     assertThat(BigQueryTarget.parse("bigquery://example.com:proj-one.scores.t"))
         .isEqualTo(new BigQueryTarget("example.com:proj-one", "scores", "t"));
@@ -158,7 +164,7 @@ class BigQueryOutputTest {
 
   @Test
   void eachChunkIsInTheTableOnceWhenItsAttemptFailsBeforeDuringOrAfterTheCommit() {
-    BigQuerySchema schema = BigQuerySchema.of(SCORED);
+    BigQuerySchema schema = SparkBigQuery.schema(SCORED);
     BigQueryTarget target = BigQueryTarget.parse("bigquery://proj-one.scores.chunks");
     tables.ensure(target, schema, TableMode.ERROR_IF_EXISTS, "bj-c");
     List<Map<String, Object>> table = bq.rows.get("proj-one.scores.chunks");
@@ -219,10 +225,10 @@ class BigQueryOutputTest {
     if (chunks.committed(chunk)) {
       return;
     }
-    BigQuerySchema schema = BigQuerySchema.of(SCORED);
+    BigQuerySchema schema = SparkBigQuery.schema(SCORED);
     BigQueryChunks.Chunk c = chunks.open(chunk);
     for (Row r : rows) {
-      c.add(schema.encode(r, "bj-c", DAY));
+      c.add(schema.encode(SparkBigQuery.values(r), "bj-c", DAY));
     }
     c.commit();
   }

@@ -11,6 +11,7 @@ import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalSparkLauncher;
 import dev.pier.batch.Priority;
+import dev.pier.batch.bigquery.BigQueryStandIn;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.kernel.aws.S3SourcePolicy;

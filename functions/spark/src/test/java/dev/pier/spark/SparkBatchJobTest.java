@@ -16,6 +16,7 @@ import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalSparkLauncher;
 import dev.pier.batch.Priority;
 import dev.pier.batch.TableMode;
+import dev.pier.batch.bigquery.BigQueryStandIn;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
@@ -317,7 +318,7 @@ class SparkBatchJobTest {
   }
 
   @Test
-  void aBigQueryOutputIsRefusedAsA400WhenMalformedOrForTheLambdaPath() {
+  void aBigQueryOutputIsRefusedAsA400WhenMalformedOrWithAUnitColumn() {
     clients.s3().putObject(b -> b.bucket("batch").key("in/bq400.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
     int before = table.list().size();
@@ -326,10 +327,9 @@ class SparkBatchJobTest {
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessageStartingWith("output bigquery://scores.daily must name a table as bigquery://project.dataset.table");
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
-        "bigquery://proj-one.scores.daily", null, null, null, "lambda")))
+        "bigquery://proj-one.scores.daily", null, null, null, null, "user", null)))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
-        .hasMessage("bigquery:// outputs are written by engine spark (\"engine\": \"spark\"); the Lambda path"
-            + " writes s3://");
+        .hasMessageContaining("takes no unit_column"); // (the Lambda path writes bigquery:// too: BigQueryTableOutputTest)
     assertThat(table.list()).hasSize(before);
   }
 

@@ -70,6 +70,7 @@ public class BatchWiring {
         config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
     this.worker = new BatchWorker(table, aws.s3(), service, predictions.pipeline(), settings);
+    worker.glue(() -> aws.client(software.amazon.awssdk.services.glue.GlueClient.builder(), glueEndpoint()));
     if (standIns.isPresent()) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
@@ -103,6 +104,15 @@ public class BatchWiring {
     AssignerArms arms = new AssignerArms(assigner, experiments); // jobs with a unit_column: rows by their unit's arm
     worker.experimentArms(arms);
     jobs.experimentArms(arms);
+  }
+
+  /**
+   * Where {@code glue://} outputs of the Lambda path go: {@code AWS_ENDPOINT_URL_GLUE} where set (a stand-in, as the
+   * Spark path reads it), else Glue's own endpoint in the region.
+   */
+  private static java.net.URI glueEndpoint() {
+    String endpoint = System.getenv("AWS_ENDPOINT_URL_GLUE");
+    return endpoint == null || endpoint.isBlank() ? null : java.net.URI.create(endpoint.strip());
   }
 
   /**

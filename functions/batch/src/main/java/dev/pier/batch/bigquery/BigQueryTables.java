@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryException;
@@ -18,13 +18,13 @@ import java.util.Map;
  * refused as the job's {@link TableMode} says. Through Google's BigQuery client (REST: {@code tables.get},
  * {@code tables.insert}, {@code tables.delete}).
  */
-final class BigQueryTables {
+public final class BigQueryTables {
   /** The label naming the job that created (or overwrote) the table. */
-  static final String CREATED_BY = "pier_job_id";
+  public static final String CREATED_BY = "pier_job_id";
 
   private final BigQuery bigquery;
 
-  BigQueryTables(BigQuery bigquery) {
+  public BigQueryTables(BigQuery bigquery) {
     this.bigquery = bigquery;
   }
 
@@ -36,7 +36,7 @@ final class BigQueryTables {
    * {@link IllegalArgumentException} naming the table, the mode and the difference when refused, or a dataset that
    * does not exist.
    */
-  void ensure(BigQueryTarget target, BigQuerySchema schema, TableMode mode, String jobId) {
+  public void ensure(BigQueryTarget target, BigQuerySchema schema, TableMode mode, String jobId) {
     TableId id = TableId.of(target.project(), target.dataset(), target.table());
     Table existing = bigquery.getTable(id);
     if (existing != null) {

@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,17 +25,17 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
- * A job's chunks (its Spark partitions) written to its BigQuery table exactly once, through the Storage Write API:
- * each attempt at a chunk writes its rows to a new {@code PENDING} stream (appends at explicit offsets, so a row is
+ * A job's chunks (the Spark path's partitions, the Lambda path's chunks) written to its BigQuery table exactly once,
+ * through the Storage Write API: each attempt at a chunk writes its rows to a new {@code PENDING} stream (appends at explicit offsets, so a row is
  * never appended twice within it), finalizes it and commits it alone with {@code BatchCommitWriteStreams}, which makes
  * all its rows visible at once or none. Before the commit the stream's name is recorded in S3
  * ({@code <markers>part-NNNNN.json}), and after it the commit. A chunk whose record says committed — or names a stream
  * BigQuery reports committed (an attempt that died between the commit and its record) — is not written again; a
  * stream that was never committed is left to expire (BigQuery drops uncommitted pending streams), so a retried or
  * resumed chunk's rows are in the table once. Two attempts of one chunk must not run at the same time (Spark's
- * speculative execution off, its default).
+ * speculative execution off, its default; the batch state machine runs a chunk's retries one after another).
  */
-final class BigQueryChunks {
+public final class BigQueryChunks {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Rows and bytes per append request (BigQuery takes up to 10 MB per request). */
   static final int REQUEST_ROWS = 10_000;
@@ -47,7 +47,7 @@ final class BigQueryChunks {
   private final S3Client s3;
   private final S3Uri markers;
 
-  BigQueryChunks(BigQueryWriteClient client, BigQueryTarget target, BigQuerySchema schema, S3Client s3,
+  public BigQueryChunks(BigQueryWriteClient client, BigQueryTarget target, BigQuerySchema schema, S3Client s3,
       S3Uri markers) {
     this.client = client;
     this.target = target;
@@ -57,7 +57,7 @@ final class BigQueryChunks {
   }
 
   /** Whether the chunk's rows are in the table already. */
-  boolean committed(int chunk) {
+  public boolean committed(int chunk) {
     JsonNode marker = marker(chunk);
     if (marker == null) {
       return false;
@@ -79,12 +79,12 @@ final class BigQueryChunks {
   }
 
   /** A new attempt at {@code chunk}: add its rows, then {@link Chunk#commit()}. */
-  Chunk open(int chunk) {
+  public Chunk open(int chunk) {
     return new Chunk(chunk);
   }
 
   /** One attempt's stream. */
-  final class Chunk {
+  public final class Chunk {
     private final int chunk;
     private String stream;
     private BidiStream<AppendRowsRequest, AppendRowsResponse> connection;
@@ -98,7 +98,7 @@ final class BigQueryChunks {
     }
 
     /** Adds one encoded row ({@link BigQuerySchema#encode}). */
-    void add(byte[] row) {
+    public void add(byte[] row) {
       pending.addSerializedRows(ByteString.copyFrom(row));
       pendingBytes += row.length;
       if (pending.getSerializedRowsCount() >= REQUEST_ROWS || pendingBytes >= REQUEST_BYTES) {
@@ -136,7 +136,7 @@ final class BigQueryChunks {
     }
 
     /** Finalizes and commits the stream (its rows become visible together), then records the commit. */
-    long commit() {
+    public long commit() {
       flush();
       if (stream == null) {
         record(chunk, null, 0, true); // no rows

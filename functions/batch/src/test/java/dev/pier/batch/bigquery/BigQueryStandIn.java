@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,32 +49,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * semantics, no quotas or authentication. Failures can be injected: the next append answered with an error, or the
  * next commit done and then answered with an error (as when the answer is lost).
  */
-final class BigQueryStandIn implements AutoCloseable {
+public final class BigQueryStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final Set<String> datasets = ConcurrentHashMap.newKeySet();
-  final Map<String, ObjectNode> tables = new ConcurrentHashMap<>();
-  final Map<String, List<Map<String, Object>>> rows = new ConcurrentHashMap<>();
-  final Map<String, Stream> streams = new ConcurrentHashMap<>();
-  final AtomicInteger commits = new AtomicInteger();
-  volatile boolean failNextAppend;
-  volatile boolean loseNextCommitAnswer;
+  public final Set<String> datasets = ConcurrentHashMap.newKeySet();
+  public final Map<String, ObjectNode> tables = new ConcurrentHashMap<>();
+  public final Map<String, List<Map<String, Object>>> rows = new ConcurrentHashMap<>();
+  public final Map<String, Stream> streams = new ConcurrentHashMap<>();
+  public final AtomicInteger commits = new AtomicInteger();
+  public volatile boolean failNextAppend;
+  public volatile boolean loseNextCommitAnswer;
   private final HttpServer rest;
   private final Server grpc;
 
   /** A write stream: its table, rows appended so far, and whether finalized and committed. */
-  static final class Stream {
-    final String table;
-    final List<Map<String, Object>> rows = new ArrayList<>();
-    volatile boolean finalized;
-    volatile Timestamp committed;
+  public static final class Stream {
+    public final String table;
+    public final List<Map<String, Object>> rows = new ArrayList<>();
+    public volatile boolean finalized;
+    public volatile Timestamp committed;
 
-    Stream(String table) {
+    public Stream(String table) {
       this.table = table;
     }
   }
 
-  BigQueryStandIn() throws IOException {
+  public BigQueryStandIn() throws IOException {
     rest = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     rest.createContext("/", this::handle);
     rest.start();
@@ -82,21 +82,21 @@ final class BigQueryStandIn implements AutoCloseable {
         .start();
   }
 
-  String restEndpoint() {
+  public String restEndpoint() {
     return "http://127.0.0.1:" + rest.getAddress().getPort();
   }
 
-  String writeEndpoint() {
+  public String writeEndpoint() {
     return "127.0.0.1:" + grpc.getPort();
   }
 
-  /** What a Spark job's child JVM reads to reach this stand-in. */
-  Map<String, String> env() {
+  /** What a job reads to reach this stand-in (a Spark job's child JVM, the batch worker). */
+  public Map<String, String> env() {
     return Map.of("PIER_BIGQUERY_ENDPOINT", restEndpoint(), "PIER_BIGQUERY_WRITE_ENDPOINT", writeEndpoint(),
         "PIER_BIGQUERY_CREDENTIALS", "none");
   }
 
-  BigQueryConnection connection() {
+  public BigQueryConnection connection() {
     return new BigQueryConnection(restEndpoint(), writeEndpoint(), "none");
   }
 

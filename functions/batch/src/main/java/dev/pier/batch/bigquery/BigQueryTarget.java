@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import java.io.Serializable;
 
@@ -6,10 +6,10 @@ import java.io.Serializable;
  * A BigQuery table a job writes to, as {@code bigquery://project.dataset.table} names it (a domain-scoped project such
  * as {@code example.com:analytics} keeps its dots: dataset and table are the last two parts).
  */
-record BigQueryTarget(String project, String dataset, String table) implements Serializable {
-  static final String SCHEME = "bigquery://";
+public record BigQueryTarget(String project, String dataset, String table) implements Serializable {
+  public static final String SCHEME = "bigquery://";
 
-  static BigQueryTarget parse(String uri) {
+  public static BigQueryTarget parse(String uri) {
     String name = uri.startsWith(SCHEME) ? uri.substring(SCHEME.length()) : uri;
     int t = name.lastIndexOf('.');
     int d = t < 0 ? -1 : name.lastIndexOf('.', t - 1);
@@ -20,7 +20,7 @@ record BigQueryTarget(String project, String dataset, String table) implements S
   }
 
   /** The table's resource name in the Storage Write API: {@code projects/P/datasets/D/tables/T}. */
-  String path() {
+  public String path() {
     return "projects/" + project + "/datasets/" + dataset + "/tables/" + table;
   }
 

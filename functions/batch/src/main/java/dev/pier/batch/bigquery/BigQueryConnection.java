@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
@@ -34,16 +34,16 @@ import java.util.function.Function;
  *       endpoint is {@code http://}); unset: Google's.</li>
  * </ul>
  */
-record BigQueryConnection(String restEndpoint, String writeEndpoint, String credentials) implements Serializable {
+public record BigQueryConnection(String restEndpoint, String writeEndpoint, String credentials) implements Serializable {
   static final List<String> SCOPES = List.of("https://www.googleapis.com/auth/bigquery");
 
-  static BigQueryConnection fromEnvironment(Map<String, String> env) {
+  public static BigQueryConnection fromEnvironment(Map<String, String> env) {
     return new BigQueryConnection(blankToNull(env.get("PIER_BIGQUERY_ENDPOINT")),
         blankToNull(env.get("PIER_BIGQUERY_WRITE_ENDPOINT")), blankToNull(env.get("PIER_BIGQUERY_CREDENTIALS")));
   }
 
   /** The REST client (tables) in {@code project}; {@code s3} reads an {@code s3://} key. */
-  BigQuery tables(String project, Function<S3Uri, byte[]> s3) {
+  public BigQuery tables(String project, Function<S3Uri, byte[]> s3) {
     BigQueryOptions.Builder b = BigQueryOptions.newBuilder().setProjectId(project);
     if (restEndpoint != null) {
       b.setHost(restEndpoint);
@@ -54,7 +54,7 @@ record BigQueryConnection(String restEndpoint, String writeEndpoint, String cred
   }
 
   /** The Storage Write API's client (rows); closed by the caller. */
-  BigQueryWriteClient writer(Function<S3Uri, byte[]> s3) {
+  public BigQueryWriteClient writer(Function<S3Uri, byte[]> s3) {
     try {
       BigQueryWriteSettings.Builder b = BigQueryWriteSettings.newBuilder();
       GoogleCredentials c = googleCredentials(s3);

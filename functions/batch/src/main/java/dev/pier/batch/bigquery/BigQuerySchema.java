@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch.bigquery;
 
 import com.google.cloud.bigquery.Field;
 import com.google.cloud.bigquery.Schema;
@@ -14,92 +14,75 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.BooleanType;
-import org.apache.spark.sql.types.ByteType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DateType;
-import org.apache.spark.sql.types.DoubleType;
-import org.apache.spark.sql.types.FloatType;
-import org.apache.spark.sql.types.IntegerType;
-import org.apache.spark.sql.types.LongType;
-import org.apache.spark.sql.types.ShortType;
-import org.apache.spark.sql.types.StringType;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.types.TimestampType;
 
 /**
- * A scored DataFrame's columns as a BigQuery table's: each Spark column as a field of the same name (an array as a
- * {@code REPEATED} field of its element's type: BigQuery has no nullable arrays), then the partition columns
+ * A job's rows as a BigQuery table's, whichever engine scored them: each column as a field of the same name (an
+ * array as a {@code REPEATED} field of its element's type: BigQuery has no nullable arrays), then the partition columns
  * {@code job_id} ({@code STRING}) and {@code date} ({@code DATE}); and each row as the Storage Write API's protocol
- * buffer message of those fields. Spark's integers are {@code INT64}, {@code float} and {@code double}
- * {@code FLOAT64} (a {@code float} widened exactly), {@code boolean} {@code BOOL}, {@code date} {@code DATE},
- * {@code timestamp} {@code TIMESTAMP}. Other types (structs, maps, decimals, binary, arrays of arrays) and names
- * BigQuery does not take are refused before scoring ({@link IllegalArgumentException} naming the column).
+ * buffer message of those fields. The engines' adapters give the columns and each row's values: the Spark path's
+ * from a scored DataFrame's schema and rows, the Lambda path's from its table columns and scored chunk
+ * ({@code dev.pier.batch.BigQueryRows}). Names BigQuery does not take, and the partition columns' names, are
+ * refused before scoring ({@link IllegalArgumentException} naming the column).
  */
-final class BigQuerySchema implements Serializable {
-  static final String JOB_ID = "job_id";
-  static final String DATE = "date";
+public final class BigQuerySchema implements Serializable {
+  public static final String JOB_ID = "job_id";
+  public static final String DATE = "date";
 
   private final List<Column> columns;
   private transient Descriptors.Descriptor descriptor;
 
-  /** One Spark column: its BigQuery type, whether repeated. */
-  private record Column(String name, StandardSQLTypeName type, boolean repeated) implements Serializable {}
+  /**
+   * One column: its BigQuery type ({@code STRING}, {@code INT64}, {@code FLOAT64}, {@code BOOL}, {@code DATE},
+   * {@code TIMESTAMP}) and whether repeated (an array of that type).
+   */
+  public record Column(String name, StandardSQLTypeName type, boolean repeated) implements Serializable {}
 
   private BigQuerySchema(List<Column> columns) {
     this.columns = columns;
   }
 
-  /** The table's columns for rows of {@code schema}. */
-  static BigQuerySchema of(StructType schema) {
+  /** The table's columns: {@code columns}, then {@code job_id} and {@code date}. */
+  public static BigQuerySchema of(List<Column> columns) {
     List<Column> out = new ArrayList<>();
-    for (StructField f : schema.fields()) {
-      String name = f.name();
-      if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,299}")) {
-        throw new IllegalArgumentException("column '" + name + "' cannot be a BigQuery column name (letters, digits"
-            + " and underscores, not starting with a digit)");
+    for (Column c : columns) {
+      checkName(c.name());
+      if (!SUPPORTED.contains(c.type())) {
+        throw new IllegalArgumentException("column '" + c.name() + "' is " + c.type() + ", which a BigQuery output"
+            + " cannot hold");
       }
-      if (name.equalsIgnoreCase(JOB_ID) || name.equalsIgnoreCase(DATE)) {
-        throw new IllegalArgumentException("column '" + name + "' clashes with the table's partition column '"
-            + name.toLowerCase(Locale.ROOT) + "' (each row's job id and date)");
-      }
-      DataType type = f.dataType();
-      boolean repeated = type instanceof ArrayType;
-      StandardSQLTypeName t = scalar(repeated ? ((ArrayType) type).elementType() : type);
-      if (t == null) {
-        throw new IllegalArgumentException("column '" + name + "' is " + type.catalogString()
-            + ", which a BigQuery output cannot hold (it takes strings, integers, floating point numbers, booleans,"
-            + " dates, timestamps and arrays of them)");
-      }
-      out.add(new Column(name, t, repeated));
+      out.add(c);
     }
     out.add(new Column(JOB_ID, StandardSQLTypeName.STRING, false));
     out.add(new Column(DATE, StandardSQLTypeName.DATE, false));
     return new BigQuerySchema(List.copyOf(out));
   }
 
-  private static StandardSQLTypeName scalar(DataType t) {
-    if (t instanceof StringType) {
-      return StandardSQLTypeName.STRING;
-    } else if (t instanceof LongType || t instanceof IntegerType || t instanceof ShortType || t instanceof ByteType) {
-      return StandardSQLTypeName.INT64;
-    } else if (t instanceof DoubleType || t instanceof FloatType) {
-      return StandardSQLTypeName.FLOAT64;
-    } else if (t instanceof BooleanType) {
-      return StandardSQLTypeName.BOOL;
-    } else if (t instanceof DateType) {
-      return StandardSQLTypeName.DATE;
-    } else if (t instanceof TimestampType) {
-      return StandardSQLTypeName.TIMESTAMP;
+  /**
+   * Refuses a column name BigQuery does not take (letters, digits and underscores, not starting with a digit) or one
+   * of the partition columns' ({@link IllegalArgumentException} naming it).
+   */
+  public static void checkName(String name) {
+    if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,299}")) {
+      throw new IllegalArgumentException("column '" + name + "' cannot be a BigQuery column name (letters, digits"
+          + " and underscores, not starting with a digit)");
     }
-    return null;
+    if (name.equalsIgnoreCase(JOB_ID) || name.equalsIgnoreCase(DATE)) {
+      throw new IllegalArgumentException("column '" + name + "' clashes with the table's partition column '"
+          + name.toLowerCase(Locale.ROOT) + "' (each row's job id and date)");
+    }
+  }
+
+  private static final java.util.Set<StandardSQLTypeName> SUPPORTED = java.util.EnumSet.of(StandardSQLTypeName.STRING,
+      StandardSQLTypeName.INT64, StandardSQLTypeName.FLOAT64, StandardSQLTypeName.BOOL, StandardSQLTypeName.DATE,
+      StandardSQLTypeName.TIMESTAMP);
+
+  /** The columns a row's values are given for ({@link #encode}): the table's, less {@code job_id} and {@code date}. */
+  public List<Column> rowColumns() {
+    return columns.subList(0, columns.size() - 2);
   }
 
   /** The table's schema. */
-  Schema table() {
+  public Schema table() {
     List<Field> fields = new ArrayList<>();
     for (Column c : columns) {
       fields.add(Field.newBuilder(c.name(), c.type())
@@ -109,7 +92,7 @@ final class BigQuerySchema implements Serializable {
   }
 
   /** A table's fields as {@code name TYPE MODE}, names lower-cased (BigQuery's are case-insensitive). */
-  static List<String> describe(Schema schema) {
+  public static List<String> describe(Schema schema) {
     List<String> out = new ArrayList<>();
     for (Field f : schema.getFields()) {
       out.add(f.getName().toLowerCase(Locale.ROOT) + " " + f.getType().getStandardType() + " "
@@ -119,7 +102,7 @@ final class BigQuerySchema implements Serializable {
   }
 
   /** The writer schema sent with the first rows of a stream. */
-  ProtoSchema proto() {
+  public ProtoSchema proto() {
     return ProtoSchema.newBuilder().setProtoDescriptor(message()).build();
   }
 
@@ -154,27 +137,32 @@ final class BigQuerySchema implements Serializable {
   }
 
   /**
-   * A row of the scored DataFrame (its columns in this schema's order) as a message, with its job id and date. A null
+   * A row's values ({@link #rowColumns()}' order) as a message, with its job id and date. A value is a
+   * {@link String}, a {@link Number}, a {@link Boolean}, a {@link LocalDate} or {@link java.sql.Date}, an
+   * {@link java.time.Instant} or {@link java.sql.Timestamp}, or for a repeated column a {@link List} of them. A null
    * is an unset field; an array with a null element (which BigQuery cannot hold) is written without its nulls.
    */
-  byte[] encode(Row row, String jobId, LocalDate date) {
+  public byte[] encode(Object[] values, String jobId, LocalDate date) {
     Descriptors.Descriptor d = descriptor();
     DynamicMessage.Builder m = DynamicMessage.newBuilder(d);
     int n = columns.size() - 2;
+    if (values.length != n) {
+      throw new IllegalArgumentException("a row of " + values.length + " values for " + n + " columns");
+    }
     for (int i = 0; i < n; i++) {
-      if (row.isNullAt(i)) {
+      if (values[i] == null) {
         continue;
       }
       Column c = columns.get(i);
       Descriptors.FieldDescriptor f = d.getFields().get(i);
       if (c.repeated()) {
-        for (Object v : row.getList(i)) {
+        for (Object v : (List<?>) values[i]) {
           if (v != null) {
             m.addRepeatedField(f, value(c.type(), v));
           }
         }
       } else {
-        m.setField(f, value(c.type(), row.get(i)));
+        m.setField(f, value(c.type(), values[i]));
       }
     }
     m.setField(d.getFields().get(n), jobId);

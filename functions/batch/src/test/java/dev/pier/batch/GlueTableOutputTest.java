@@ -1,0 +1,413 @@
+package dev.pier.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.kernel.PierException;
+import dev.pier.kernel.aws.AwsClients;
+import dev.pier.kernel.aws.AwsClients.AwsSettings;
+import dev.pier.kernel.aws.S3SourcePolicy;
+import dev.pier.kernel.engine.Framework;
+import dev.pier.kernel.tensor.Datatype;
+import dev.pier.local.LocalAws;
+import dev.pier.registry.ArtifactStore;
+import dev.pier.registry.ModelRegistry;
+import dev.pier.registry.ModelResolver;
+import dev.pier.registry.NewVersion;
+import dev.pier.registry.RegistryTable;
+import dev.pier.runtime.InferenceRequest;
+import dev.pier.runtime.InferenceResponse;
+import dev.pier.runtime.ModelCache;
+import dev.pier.runtime.PredictionService;
+import dev.pier.runtime.Tensor;
+import dev.pier.runtime.onnx.OnnxEngine;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.glue.GlueClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+
+/**
+ * {@code glue://db.table} outputs of the Lambda path (the default engine): jobs submitted as the API submits them, run
+ * by the batch-scoring state machine on the local runner through the batch worker, against the S3 stand-in and the
+ * HTTP-level Glue stand-in. The table has the Spark path's columns for the same input (those {@code SparkBatchJobTest}
+ * sees Spark register; {@code TableSchemaParityTest} compares the inference with Spark's own), the Parquet read back
+ * holds every input row once with {@code /predict}'s outputs bit for bit, a chunk retried after its file was written
+ * is in the table once, and a table of other columns is refused before any row is scored.
+ */
+class GlueTableOutputTest {
+  static Path dir;
+  static LocalAws aws;
+  static AwsClients clients;
+  static GlueCatalogStandIn glue;
+  static JobsTable table;
+  static BatchJobs jobs;
+  static LocalBatchLauncher launcher;
+  static PredictionService predictions;
+  /** How often each key was put, and the keys whose first put "fails" after it landed (a lost answer). */
+  static final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
+  static final Set<String> failFirstPut = ConcurrentHashMap.newKeySet();
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("pier-lambda-table-test");
+    glue = new GlueCatalogStandIn();
+    aws = LocalAws.start(dir.resolve("data"));
+    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
+        aws.accessKeyId(), aws.secretAccessKey()));
+    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
+    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
+    artifacts.createBucketIfMissing();
+    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
+    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()),
+        Path.of("../../tests/fixtures/models/iris-mlp.onnx"), null);
+    registry.setAlias("iris", "production", 1);
+    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
+    table = new JobsTable(clients.dynamoDb(), "jobs");
+    clients.s3().createBucket(b -> b.bucket("batch"));
+    // 100 rows per chunk, 16 per model call: a job of 250 rows is 3 chunks
+    BatchSettings settings = new BatchSettings("batch", "jobs", 100, 16, 2, Map.of(Priority.HIGH, 1,
+        Priority.NORMAL, 1, Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
+    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofMinutes(1)),
+        new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
+            List.of(new OnnxEngine(1))));
+    S3Client s3 = recording(clients.s3());
+    BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
+    worker.glue(() -> clients.client(GlueClient.builder(), glue.endpoint()));
+    launcher = new LocalBatchLauncher(table, worker, s3, settings);
+    jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
+  }
+
+  @AfterAll
+  static void stop() {
+    launcher.close();
+    glue.close();
+    clients.close();
+    aws.close();
+  }
+
+  /**
+   * The S3 client the worker uses, counting each put by key; a put whose key is in {@link #failFirstPut} lands, and
+   * then its first answer is lost (as when a Lambda dies after the write): the task fails and is retried.
+   */
+  private static S3Client recording(S3Client real) {
+    InvocationHandler h = (proxy, method, args) -> {
+      if (args != null && args.length > 0 && args[0] instanceof Consumer<?>) {
+        return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, then calls the other form
+      }
+      Object result;
+      try {
+        result = method.invoke(real, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+      if (args != null && args.length > 0 && args[0] instanceof PutObjectRequest put) {
+        int n = puts.computeIfAbsent(put.key(), k -> new AtomicInteger()).incrementAndGet();
+        if (n == 1 && failFirstPut.contains(put.key())) {
+          throw SdkClientException.create("connection reset after " + put.key() + " was written");
+        }
+      }
+      return result;
+    };
+    return (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, h);
+  }
+
+  private static BatchJob awaitFinal(String id) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos(); // a loaded, shared machine: not a timing
+    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    return table.require(id);
+  }
+
+  /** {@code n} iris rows as JSON lines: an id, four features (floats, printed exactly) and a note. */
+  private static List<float[]> irisLines(int n, StringBuilder out) {
+    Random random = new Random(11);
+    List<float[]> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] f = {4 + random.nextFloat() * 4, 2 + random.nextFloat() * 2, 1 + random.nextFloat() * 6,
+          random.nextFloat() * 2.5f};
+      rows.add(f);
+      out.append("{\"id\":").append(i).append(",\"input\":[").append(f[0]).append(',').append(f[1]).append(',')
+          .append(f[2]).append(',').append(f[3]).append("],\"note\":\"row ").append(i).append("\"}\n");
+    }
+    return rows;
+  }
+
+  /** A float as its JSON line prints it, read back as a double (the table's input column holds what the line says). */
+  private static double decimal(float f) {
+    return Double.parseDouble(Float.toString(f));
+  }
+
+  /** What the runtime's prediction pipeline (/predict's) answers for one row alone. */
+  private static InferenceResponse predictOne(float[] features) {
+    return predictions.infer("iris", "1", new InferenceRequest("one",
+        List.of(new Tensor("input", Datatype.FP32, new long[] {1, 4}, features)), List.of()));
+  }
+
+  /** The catalog's columns of a table as {@code name type}. */
+  private static List<String> glueColumns(String qualified) {
+    List<String> out = new ArrayList<>();
+    glue.tables.get(qualified).path("StorageDescriptor").path("Columns")
+        .forEach(c -> out.add(c.path("Name").asText() + " " + c.path("Type").asText()));
+    return out;
+  }
+
+  /** Every row of the Parquet files under a folder (and its sub-folders), by column: primitives and lists. */
+  private static List<Map<String, Object>> readRows(Path folder) throws Exception {
+    List<Map<String, Object>> out = new ArrayList<>();
+    List<Path> files;
+    try (var walk = Files.walk(folder)) {
+      files = walk.filter(f -> f.toString().endsWith(".parquet")).sorted().toList();
+    }
+    for (Path f : files) {
+      try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(f),
+          ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+        MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+        org.apache.parquet.column.page.PageReadStore pages;
+        while ((pages = reader.readNextRowGroup()) != null) {
+          var records = new ColumnIOFactory().getColumnIO(schema).getRecordReader(pages,
+              new GroupRecordConverter(schema));
+          for (long i = 0; i < pages.getRowCount(); i++) {
+            Group g = records.read();
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            for (int c = 0; c < schema.getFieldCount(); c++) {
+              var field = schema.getType(c);
+              Object v = null;
+              if (g.getFieldRepetitionCount(c) > 0) {
+                if (field.isPrimitive()) {
+                  v = value(g, c, field.asPrimitiveType());
+                } else { // LIST: repeated group list { element }
+                  Group list = g.getGroup(c, 0);
+                  PrimitiveType element = field.asGroupType().getType(0).asGroupType().getType(0).asPrimitiveType();
+                  List<Object> values = new ArrayList<>();
+                  for (int k = 0; k < list.getFieldRepetitionCount(0); k++) {
+                    Group e = list.getGroup(0, k);
+                    values.add(e.getFieldRepetitionCount(0) == 0 ? null : value(e, 0, element));
+                  }
+                  v = values;
+                }
+              }
+              row.put(field.getName(), v);
+            }
+            out.add(row);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Object value(Group g, int field, PrimitiveType type) {
+    return switch (type.getPrimitiveTypeName()) {
+      case INT64 -> g.getLong(field, 0);
+      case INT32 -> g.getInteger(field, 0);
+      case DOUBLE -> g.getDouble(field, 0);
+      case FLOAT -> g.getFloat(field, 0);
+      case BOOLEAN -> g.getBoolean(field, 0);
+      default -> g.getString(field, 0);
+    };
+  }
+
+  /** The objects under a prefix, copied (their folders kept) to a local folder. */
+  private static Path download(String prefix) throws Exception {
+    Path local = Files.createTempDirectory(dir, "read");
+    for (var o : clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents()) {
+      Path file = local.resolve(o.key().substring(prefix.length()));
+      Files.createDirectories(file.getParent());
+      clients.s3().getObject(b -> b.bucket("batch").key(o.key()), file);
+    }
+    return local;
+  }
+
+  /** A value as the raw bits of each element, so -0.0, NaN and the last ulp count. */
+  private static List<Long> bits(Object value) {
+    List<Long> out = new ArrayList<>();
+    switch (value) {
+      case float[] f -> {
+        for (float x : f) {
+          out.add((long) Float.floatToRawIntBits(x));
+        }
+      }
+      case long[] l -> {
+        for (long x : l) {
+          out.add(x);
+        }
+      }
+      case int[] n -> {
+        for (int x : n) {
+          out.add((long) x);
+        }
+      }
+      case double[] d -> {
+        for (double x : d) {
+          out.add(Double.doubleToRawLongBits(x));
+        }
+      }
+      case Float x -> out.add((long) Float.floatToRawIntBits(x));
+      case Double x -> out.add(Double.doubleToRawLongBits(x));
+      case Long x -> out.add(x);
+      case Integer x -> out.add((long) x);
+      case List<?> list -> list.forEach(e -> out.addAll(bits(e)));
+      default -> throw new AssertionError("unexpected " + (value == null ? null : value.getClass()));
+    }
+    return out;
+  }
+
+  @Test
+  void aLambdaJobWritesTheSparkPathsTableOnceEvenWhenAChunkIsRetriedAndEveryRowIsWhatPredictAnswers()
+      throws Exception {
+    StringBuilder lines = new StringBuilder();
+    List<float[]> features = irisLines(250, lines);
+    lines.append("{\"id\":250,\"input\":[1.0,2.0],\"note\":\"too short\"}\n"); // an error row
+    Path localInput = dir.resolve("lake.jsonl");
+    Files.writeString(localInput, lines);
+    clients.s3().putObject(b -> b.bucket("batch").key("in/lake.jsonl"), RequestBody.fromFile(localInput));
+
+    // chunk 1's table file lands, its first answer is lost: the state machine retries the chunk, which writes it again
+    BatchJob submitted = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/lake.jsonl",
+        "glue://lake.iris_scores", null, null));
+    String date = java.time.LocalDate.ofInstant(submitted.createdAt(), java.time.ZoneOffset.UTC).toString();
+    String partition = "tables/lake/iris_scores/job_id=" + submitted.id() + "/date=" + date + "/";
+    failFirstPut.add(partition + "part-00001.snappy.parquet");
+    BatchJob done = awaitFinal(submitted.id());
+
+    assertThat(done.error()).isNull();
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.engine().id()).isEqualTo("lambda");
+    assertThat(done.plan().chunks()).isEqualTo(3);
+    assertThat(done.succeeded()).isEqualTo(250);
+    assertThat(done.failed()).isEqualTo(1);
+    assertThat(puts.get(partition + "part-00001.snappy.parquet")).hasValue(2); // it was retried
+
+    // the table: the Spark path's columns for this input (as SparkBatchJobTest sees Spark register them for the same
+    // rows: Spark's JSON inference sorts fields by name, integers bigint, numbers double; outputs as the connector
+    // types them; pier_error)
+    assertThat(glueColumns("lake.iris_scores")).containsExactly("id bigint", "input array<double>", "note string",
+        "probabilities array<float>", "label bigint", "pier_error string");
+    JsonNode t = glue.tables.get("lake.iris_scores");
+    assertThat(t.path("StorageDescriptor").path("Location").asText()).isEqualTo("s3://batch/tables/lake/iris_scores/");
+    assertThat(t.path("PartitionKeys").toString()).isEqualTo(
+        "[{\"Name\":\"job_id\",\"Type\":\"string\"},{\"Name\":\"date\",\"Type\":\"string\"}]");
+    assertThat(glue.partitions).hasSize(1);
+    JsonNode p = glue.partitions.values().iterator().next();
+    assertThat(p.path("Values").toString()).isEqualTo("[\"" + done.id() + "\",\"" + date + "\"]");
+    assertThat(p.path("StorageDescriptor").path("Location").asText()).isEqualTo("s3://batch/" + partition);
+    assertThat(p.path("Parameters").path("pier_model_version").asText()).isEqualTo("1");
+
+    // the files: one per chunk, named by the chunk; read back, every row once
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(partition)).contents())
+        .extracting(o -> o.key().substring(partition.length()))
+        .containsExactly("part-00000.snappy.parquet", "part-00001.snappy.parquet", "part-00002.snappy.parquet");
+    List<Map<String, Object>> rows = readRows(download(partition));
+    assertThat(rows).hasSize(251);
+    Set<Long> ids = new HashSet<>();
+    for (Map<String, Object> row : rows) {
+      assertThat(row.keySet()).containsExactly("id", "input", "note", "probabilities", "label", "pier_error");
+      long id = (Long) row.get("id");
+      assertThat(ids.add(id)).as("row %s once", id).isTrue();
+      if (id == 250) {
+        assertThat((String) row.get("pier_error")).isNotBlank();
+        assertThat(row.get("label")).isNull();
+        assertThat(row.get("probabilities")).isNull();
+        assertThat(row.get("input")).isEqualTo(List.of(1.0, 2.0));
+        continue;
+      }
+      assertThat(row.get("pier_error")).isNull();
+      assertThat(row.get("note")).isEqualTo("row " + id);
+      float[] f = features.get((int) id);
+      assertThat(row.get("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]), decimal(f[3])));
+      InferenceResponse expected = predictOne(f);
+      for (Tensor out : expected.outputs()) {
+        assertThat(bits(row.get(out.name()))).as("output %s of row %s", out.name(), id)
+            .isEqualTo(bits(out.data()));
+      }
+    }
+    JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
+        .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
+    assertThat(manifest.path("table").asText()).isEqualTo("glue://lake.iris_scores");
+    assertThat(manifest.path("results").get(0).asText()).isEqualTo("s3://batch/" + partition);
+    assertThat(clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(done.errorsFile().key())).asUtf8String())
+        .startsWith("{\"id\":250,\"error\":");
+  }
+
+  @Test
+  void aTableOfOtherColumnsIsRefusedBeforeAnyRowIsScoredAppendAddsAPartitionAndOverwriteReplacesIt()
+      throws Exception {
+    StringBuilder lines = new StringBuilder();
+    irisLines(20, lines);
+    clients.s3().putObject(b -> b.bucket("batch").key("in/small.jsonl"), RequestBody.fromString(lines.toString()));
+    clients.s3().putObject(b -> b.bucket("batch").key("in/other.csv"), RequestBody.fromString(
+        "id,input_0,input_1,input_2,input_3\n1,5.1,3.5,1.4,0.2\n"));
+    BatchJob first = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/small.jsonl",
+        "glue://lake.appended", null, null)).id());
+    assertThat(first.state()).as(String.valueOf(first.error())).isEqualTo(JobState.SUCCEEDED);
+
+    BatchJob refused = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/small.jsonl",
+        "glue://lake.appended", null, null)).id());
+    assertThat(refused.state()).isEqualTo(JobState.FAILED);
+    assertThat(refused.error()).isEqualTo("table lake.appended exists, and mode error_if_exists (the default)"
+        + " refuses it: \"mode\": \"append\" adds this job's partition to it, \"overwrite\" replaces it");
+    BatchJob otherColumns = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.csv",
+        "glue://lake.appended", null, null, null, null, null, "append")).id());
+    assertThat(otherColumns.state()).isEqualTo(JobState.FAILED);
+    assertThat(otherColumns.error()).startsWith("table lake.appended exists with columns [id bigint,"
+        + " input array<double>, note string").contains("this job writes [id int, input_0 double")
+        .endsWith("which mode append cannot add to it");
+    assertThat(refused.done() + otherColumns.done()).isZero();
+    assertThat(glue.partitions.keySet()).filteredOn(k -> k.startsWith("lake.appended/")).hasSize(1);
+
+    BatchJob appended = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/small.jsonl",
+        "glue://lake.appended", null, null, null, null, null, "append")).id());
+    assertThat(appended.state()).as(String.valueOf(appended.error())).isEqualTo(JobState.SUCCEEDED);
+    assertThat(glue.partitions.keySet()).filteredOn(k -> k.startsWith("lake.appended/")).hasSize(2);
+    assertThat(readRows(download("tables/lake/appended/"))).hasSize(40);
+
+    // mode overwrite, once the job's chunks are written: the table takes its columns; only its partition and files
+    // are left
+    clients.s3().putObject(b -> b.bucket("batch").key("in/strings.jsonl"), RequestBody.fromString(
+        "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"extra\":7}\n"));
+    BatchJob replaced = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/strings.jsonl",
+        "glue://lake.appended", null, null, null, null, null, "overwrite")).id());
+    assertThat(replaced.state()).as(String.valueOf(replaced.error())).isEqualTo(JobState.SUCCEEDED);
+    assertThat(glueColumns("lake.appended")).startsWith("extra bigint", "id string", "input array<double>");
+    assertThat(glue.partitions.keySet()).filteredOn(k -> k.startsWith("lake.appended/")).singleElement()
+        .asString().contains(replaced.id());
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/lake/appended/")).contents())
+        .singleElement().satisfies(o -> assertThat(o.key()).startsWith("tables/lake/appended/job_id=" + replaced.id()));
+
+    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "production", "s3://batch/in/small.jsonl",
+        "glue://lake.by_arm", null, null, null, null, "user", null)))
+        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
+        .hasMessageContaining("a table output (glue://lake.by_arm) takes no unit_column");
+    assertThat(glue.tables).doesNotContainKey("lake.by_arm");
+  }
+}
