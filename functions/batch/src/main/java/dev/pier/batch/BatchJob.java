@@ -20,6 +20,7 @@ import java.time.Instant;
  *     BigQuery table as {@code bigquery://project.dataset.table} ({@link #tableUri()} names either with its scheme)
  * @param unitColumn the rows' field holding each row's unit, for a job scored under the experiment running on its
  *     alias (each row scored by its unit's arm, see {@link ExperimentArms}); null: every row by {@code version}
+ * @param tableFormat how a {@code glue://} table holds the rows ({@link TableFormat}); null without a Glue table
  */
 public record BatchJob(
     String id,
@@ -45,12 +46,30 @@ public record BatchJob(
     Engine engine,
     String table,
     String unitColumn,
-    TableMode tableMode) {
+    TableMode tableMode,
+    TableFormat tableFormat) {
 
   /** {@code tableMode}: what a table output does when the table exists; null without a table output. */
   public BatchJob {
     engine = engine == null ? Engine.LAMBDA : engine;
     tableMode = table == null ? null : tableMode == null ? TableMode.ERROR_IF_EXISTS : tableMode;
+    tableFormat = table == null || table.startsWith(BIGQUERY) ? null
+        : tableFormat == null ? TableFormat.PARQUET : tableFormat;
+  }
+
+  /** A job whose Glue table (if any) is Parquet. */
+  public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
+      Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan,
+      String featuresAsOf, Engine engine, String table, String unitColumn, TableMode tableMode) {
+    this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, featuresAsOf, engine, table, unitColumn,
+        tableMode, null);
+  }
+
+  /** Whether its results go to an Iceberg table in the Glue catalog. */
+  public boolean iceberg() {
+    return tableFormat == TableFormat.ICEBERG;
   }
 
   /** A job of the Lambda path whose features (if any) come from the online store. */
@@ -58,7 +77,8 @@ public record BatchJob(
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
-        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null, null);
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null, null,
+        null);
   }
 
   /**

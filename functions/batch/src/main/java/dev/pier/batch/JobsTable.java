@@ -70,6 +70,9 @@ public final class JobsTable {
       item.put("table", s(job.table()));
       item.put("table_mode", s(job.tableMode().id()));
     }
+    if (job.tableFormat() != null) {
+      item.put("table_format", s(job.tableFormat().id()));
+    }
     if (job.unitColumn() != null) {
       item.put("unit_column", s(job.unitColumn()));
     }
@@ -239,7 +242,8 @@ public final class JobsTable {
         i.containsKey("engine") ? Engine.parse(str(i, "engine")) : Engine.LAMBDA,
         i.containsKey("table") ? str(i, "table") : null,
         i.containsKey("unit_column") ? str(i, "unit_column") : null,
-        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null);
+        i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null,
+        i.containsKey("table_format") ? TableFormat.parse(str(i, "table_format")) : null);
   }
 
   private static Map<String, AttributeValue> key(String id) {
