@@ -28,6 +28,8 @@ final class GlueStandIn implements AutoCloseable {
   final Map<String, JsonNode> partitions = new ConcurrentHashMap<>();
   /** UpdateTable calls refused because their VersionId was not the table's (another writer committed first). */
   final java.util.concurrent.atomic.AtomicInteger versionConflicts = new java.util.concurrent.atomic.AtomicInteger();
+  /** UpdateTable calls that named the VersionId they were based on (Iceberg's commits do). */
+  final java.util.concurrent.atomic.AtomicInteger versionedUpdates = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger versions = new java.util.concurrent.atomic.AtomicInteger();
   private final HttpServer server;
 
@@ -48,6 +50,7 @@ final class GlueStandIn implements AutoCloseable {
     ObjectNode out = JSON.createObjectNode();
     int status = 200;
     if (op.equals("UpdateTable") && in.hasNonNull("VersionId")) { // optimistic locking, as Iceberg's GlueCatalog uses
+      versionedUpdates.incrementAndGet();
       JsonNode current = tables.get(in.path("DatabaseName").asText() + "." + in.path("TableInput").path("Name").asText());
       if (current != null && !in.get("VersionId").asText().equals(current.path("VersionId").asText())) {
         versionConflicts.incrementAndGet();

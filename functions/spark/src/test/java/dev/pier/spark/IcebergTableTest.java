@@ -295,6 +295,19 @@ class IcebergTableTest {
     assertThat(resumed.succeeded()).isEqualTo(5994);
     assertThat(resumed.failed()).isEqualTo(6);
     Table after = catalog.loadTable(TableIdentifier.of("scores", "iris_ice"));
+    // every commit after the table's creation was an UpdateTable conditional on the Glue table's VersionId; one based
+    // on a version that is no longer the table's is refused, as Glue refuses it
+    assertThat(glue.versionedUpdates.get()).isGreaterThanOrEqualTo(3); // the job's commits and the rollback
+    try (var sdk = software.amazon.awssdk.services.glue.GlueClient.builder().endpointOverride(glue.endpoint())
+        .region(software.amazon.awssdk.regions.Region.of(aws.region()))
+        .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+      var current = sdk.getTable(b -> b.databaseName("scores").name("iris_ice")).table();
+      assertThatThrownBy(() -> sdk.updateTable(b -> b.databaseName("scores").versionId("0").tableInput(ti -> ti
+          .name("iris_ice").parameters(current.parameters()))))
+          .isInstanceOf(software.amazon.awssdk.services.glue.model.ConcurrentModificationException.class);
+      assertThat(sdk.getTable(b -> b.databaseName("scores").name("iris_ice")).table().versionId())
+          .isEqualTo(current.versionId());
+    }
     assertThat(rows(after).stream().map(r -> (Long) r.getField("id")).sorted().toList())
         .isEqualTo(java.util.stream.LongStream.range(0, 6000).boxed().toList()); // each once
     List<Snapshot> now = snapshotsOf(after, done.id());
