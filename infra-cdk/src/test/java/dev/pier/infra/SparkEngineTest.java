@@ -38,7 +38,8 @@ class SparkEngineTest {
     String policy = api.findResources("AWS::IAM::Policy").values().stream()
         .map(Object::toString).filter(p -> p.contains("ReadArtifactsAndConnector")).findFirst().orElseThrow();
     assertThat(policy).contains("RecordJobProgress", "ReadBatchInputs", "WriteBatchOutputs", "GlueTables",
-        "artifacts/sha256/*", "spark/pier-spark.jar", "spark/bigquery-credentials.json", "outputs/*", "tables/*")
+        "artifacts/sha256/*", "spark/pier-spark.jar", "spark/bigquery-credentials.json", "outputs/*", "tables/*",
+        "glue:GetDatabase")
         .doesNotContain("Resource=*", "s3:*", "dynamodb:*", "glue:*", "dynamodb:DeleteItem", "glue:DeleteTable");
   }
 

@@ -23,6 +23,7 @@ import java.time.Instant;
  * @param attributeColumns for a job with a {@code unitColumn}: each targeting attribute's column (attribute → column),
  *     read from the rows and checked against the experiment's targeting as online {@code X-Pier-Attributes} are;
  *     null: none
+ * @param tableFormat how a {@code glue://} table holds the rows ({@link TableFormat}); null without a Glue table
  */
 public record BatchJob(
     String id,
@@ -49,7 +50,8 @@ public record BatchJob(
     String table,
     String unitColumn,
     TableMode tableMode,
-    java.util.Map<String, String> attributeColumns) {
+    java.util.Map<String, String> attributeColumns,
+    TableFormat tableFormat) {
 
   /** {@code tableMode}: what a table output does when the table exists; null without a table output. */
   public BatchJob {
@@ -57,16 +59,23 @@ public record BatchJob(
     tableMode = table == null ? null : tableMode == null ? TableMode.ERROR_IF_EXISTS : tableMode;
     attributeColumns = attributeColumns == null || attributeColumns.isEmpty() ? null
         : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(attributeColumns));
+    tableFormat = table == null || table.startsWith(BIGQUERY) ? null
+        : tableFormat == null ? TableFormat.PARQUET : tableFormat;
   }
 
-  /** A job without targeting attributes. */
+  /** A job without targeting attributes whose Glue table (if any) is Parquet. */
   public BatchJob(String id, String model, String reference, int version, JobState state, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan,
       String featuresAsOf, Engine engine, String table, String unitColumn, TableMode tableMode) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
         scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, featuresAsOf, engine, table, unitColumn,
-        tableMode, null);
+        tableMode, null, null);
+  }
+
+  /** Whether its results go to an Iceberg table in the Glue catalog. */
+  public boolean iceberg() {
+    return tableFormat == TableFormat.ICEBERG;
   }
 
   /** A job of the Lambda path whose features (if any) come from the online store. */
@@ -74,7 +83,8 @@ public record BatchJob(
       S3Uri input, S3Uri output, InputFormat format, Long total, long succeeded, long failed, long scoringMillis,
       Instant createdAt, Instant startedAt, Instant finishedAt, String error, String source, Plan plan) {
     this(id, model, reference, version, state, priority, input, output, format, total, succeeded, failed,
-        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null, null);
+        scoringMillis, createdAt, startedAt, finishedAt, error, source, plan, null, Engine.LAMBDA, null, null, null,
+        null, null);
   }
 
   /**

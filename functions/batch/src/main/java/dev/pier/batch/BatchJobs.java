@@ -63,19 +63,31 @@ public final class BatchJobs {
    */
   public record Submission(String model, String reference, String input, String output, String format,
       String priority, String featuresAsOf, String engine, String unitColumn, String mode,
-      Map<String, String> attributeColumns) {
+      Map<String, String> attributeColumns, String tableFormat) {
     public Submission(String model, String reference, String input, String output, String format, String priority,
         String featuresAsOf, String engine, String unitColumn, String mode) {
-      this(model, reference, input, output, format, priority, featuresAsOf, engine, unitColumn, mode, null);
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, unitColumn, mode, null, null);
+    }
+
+    public Submission(String model, String reference, String input, String output, String format, String priority,
+        String featuresAsOf, String engine, String unitColumn, String mode, Map<String, String> attributeColumns) {
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, unitColumn, mode,
+          attributeColumns, null);
+    }
+
+    public Submission(String model, String reference, String input, String output, String format, String priority,
+        String featuresAsOf, String engine, String unitColumn, String mode, String tableFormat) {
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, unitColumn, mode, null,
+          tableFormat);
     }
 
     public Submission(String model, String reference, String input, String output, String format, String priority) {
-      this(model, reference, input, output, format, priority, null, null, null, null);
+      this(model, reference, input, output, format, priority, null, null, null, null, null, null);
     }
 
     public Submission(String model, String reference, String input, String output, String format, String priority,
         String featuresAsOf, String engine) {
-      this(model, reference, input, output, format, priority, featuresAsOf, engine, null, null);
+      this(model, reference, input, output, format, priority, featuresAsOf, engine, null, null, null, null);
     }
   }
 
@@ -131,6 +143,7 @@ public final class BatchJobs {
           + " unit_column");
     }
     TableMode mode = TableMode.parse(s.mode());
+    TableFormat tableFormat = tableFormat(s, table, engine);
     if (s.mode() != null && table == null) {
       throw PierException.badRequest("mode (" + s.mode() + ") applies to table outputs (glue://database.table,"
           + " bigquery://project.dataset.table); an s3:// output is a new folder of the job's own");
@@ -157,12 +170,13 @@ public final class BatchJobs {
       }
     }
     BatchJob job = newJob(id, s.model(), reference, version.version(), priority, input, base.resolve(id + "/"),
-        format, "api", s.featuresAsOf(), engine, table, unitColumn, mode);
+        format, "api", s.featuresAsOf(), engine, table, unitColumn, mode, tableFormat);
     if (attributeColumns != null) {
       job = new BatchJob(job.id(), job.model(), job.reference(), job.version(), job.state(), job.priority(),
           job.input(), job.output(), job.format(), job.total(), job.succeeded(), job.failed(), job.scoringMillis(),
           job.createdAt(), job.startedAt(), job.finishedAt(), job.error(), job.source(), job.plan(),
-          job.featuresAsOf(), job.engine(), job.table(), job.unitColumn(), job.tableMode(), attributeColumns);
+          job.featuresAsOf(), job.engine(), job.table(), job.unitColumn(), job.tableMode(), attributeColumns,
+          job.tableFormat());
     }
     jobs.create(job);
     launcher.launch(job);
@@ -395,9 +409,36 @@ public final class BatchJobs {
   static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
       S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table,
       String unitColumn, TableMode mode) {
+    return newJob(id, model, reference, version, priority, input, output, format, source, featuresAsOf, engine, table,
+        unitColumn, mode, null);
+  }
+
+  static BatchJob newJob(String id, String model, String reference, int version, Priority priority,
+      S3Uri input, S3Uri output, InputFormat format, String source, String featuresAsOf, Engine engine, String table,
+      String unitColumn, TableMode mode, TableFormat tableFormat) {
     return new BatchJob(id, model, reference, version, JobState.QUEUED, priority, input, output, format, null, 0, 0,
         0, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, null, null, source, null, featuresAsOf, engine, table,
-        unitColumn, mode);
+        unitColumn, mode, null, tableFormat);
+  }
+
+  /**
+   * The job's {@code table_format}, checked: it applies to {@code glue://} outputs only, and Iceberg tables are written
+   * by engine spark (the Lambda zip carries no Iceberg library), both refused as a 400 before any job exists.
+   */
+  private static TableFormat tableFormat(Submission s, String table, Engine engine) {
+    TableFormat format = TableFormat.parse(s.tableFormat());
+    if (s.tableFormat() == null) {
+      return table == null || table.startsWith(BatchJob.BIGQUERY) ? null : format;
+    }
+    if (table == null || table.startsWith(BatchJob.BIGQUERY)) {
+      throw PierException.badRequest("table_format (" + s.tableFormat() + ") applies to glue://database.table"
+          + " outputs");
+    }
+    if (format == TableFormat.ICEBERG && engine != Engine.SPARK) {
+      throw PierException.badRequest("Iceberg tables (\"table_format\": \"iceberg\") are written by engine spark"
+          + " (\"engine\": \"spark\"); the Lambda path does not write them");
+    }
+    return format;
   }
 
   private JobLauncher launcher(Engine engine) {

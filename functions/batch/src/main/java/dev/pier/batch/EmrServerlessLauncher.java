@@ -62,6 +62,12 @@ public final class EmrServerlessLauncher implements JobLauncher {
     this.env = Map.copyOf(env);
   }
 
+  /**
+   * An Iceberg table's job adds the Iceberg Spark runtime EMR Serverless bundles (with Iceberg's AWS module: the Glue
+   * catalog and S3FileIO); the job configures its catalog itself ({@code IcebergTables} in the connector).
+   */
+  static final String ICEBERG_JARS = " --conf spark.jars=/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar";
+
   /** spark-submit's parameters: the main class, worker sizes, and the environment for driver and executors. */
   String sparkSubmitParameters() {
     int gb = BatchSettings.SPARK_WORKER_GB - 2; // EMR Serverless adds 10 % overhead memory to each worker
@@ -80,7 +86,8 @@ public final class EmrServerlessLauncher implements JobLauncher {
     ObjectNode body = JSON.createObjectNode();
     body.put("clientToken", job.id()).put("name", job.id()).put("executionRoleArn", jobRoleArn);
     ObjectNode submit = body.putObject("jobDriver").putObject("sparkSubmit");
-    submit.put("entryPoint", connectorJar).put("sparkSubmitParameters", sparkSubmitParameters());
+    submit.put("entryPoint", connectorJar).put("sparkSubmitParameters", sparkSubmitParameters()
+        + (job.iceberg() ? ICEBERG_JARS : ""));
     submit.putArray("entryPointArguments").add(job.id());
     body.putObject("configurationOverrides").putObject("monitoringConfiguration")
         .putObject("s3MonitoringConfiguration").put("logUri", job.output().resolve("logs/").toString());

@@ -70,6 +70,9 @@ public final class JobsTable {
       item.put("table", s(job.table()));
       item.put("table_mode", s(job.tableMode().id()));
     }
+    if (job.tableFormat() != null) {
+      item.put("table_format", s(job.tableFormat().id()));
+    }
     if (job.unitColumn() != null) {
       item.put("unit_column", s(job.unitColumn()));
     }
@@ -245,7 +248,8 @@ public final class JobsTable {
         i.containsKey("table") ? str(i, "table") : null,
         i.containsKey("unit_column") ? str(i, "unit_column") : null,
         i.containsKey("table_mode") ? TableMode.parse(str(i, "table_mode")) : null,
-        attributeColumns(i.get("attribute_columns")));
+        attributeColumns(i.get("attribute_columns")),
+        i.containsKey("table_format") ? TableFormat.parse(str(i, "table_format")) : null);
   }
 
   private static Map<String, String> attributeColumns(AttributeValue v) {

@@ -243,4 +243,22 @@ class EmrServerlessLauncherTest {
     assertThatThrownBy(() -> launcher.refresh(orphan)).isInstanceOf(TransientError.class)
         .hasMessageContaining("EMR Serverless answered 404 to GET /jobruns/{id}");
   }
+
+  @Test
+  void anIcebergTablesRunAddsTheIcebergRuntimeEmrBundlesAndOtherRunsDoNot() throws Exception {
+    BatchJob iceberg = BatchJobs.newJob("bj-emr-iceberg", "fraud", "production", 3, Priority.NORMAL,
+        new S3Uri("data", "in/rows.parquet"), new S3Uri("pier-batch", "outputs/bj-emr-iceberg/"), InputFormat.PARQUET,
+        "api", null, Engine.SPARK, "scores.daily", null, null, TableFormat.ICEBERG);
+    BatchJob parquet = BatchJobs.newJob("bj-emr-parquet", "fraud", "production", 3, Priority.NORMAL,
+        new S3Uri("data", "in/rows.parquet"), new S3Uri("pier-batch", "outputs/bj-emr-parquet/"), InputFormat.PARQUET,
+        "api", null, Engine.SPARK, "scores.daily", null, null, null);
+    assertThat(parquet.tableFormat()).isEqualTo(TableFormat.PARQUET);
+    String withIceberg = JSON.readTree(launcher.startJobRunBody(iceberg)).at("/jobDriver/sparkSubmit/sparkSubmitParameters")
+        .asText();
+    String without = JSON.readTree(launcher.startJobRunBody(parquet)).at("/jobDriver/sparkSubmit/sparkSubmitParameters")
+        .asText();
+    assertThat(withIceberg).isEqualTo(without
+        + " --conf spark.jars=/usr/share/aws/iceberg/lib/iceberg-spark3-runtime.jar");
+    assertThat(without).doesNotContain("iceberg");
+  }
 }

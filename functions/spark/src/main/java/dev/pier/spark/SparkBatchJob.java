@@ -22,6 +22,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -41,7 +42,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@code job_id} and {@code date} under the job's output ({@code results/}), the error rows as {@code errors.jsonl}
  * and a manifest naming the engine and version. Resumable: partitions whose chunk is recorded are skipped when the
  * job runs again (after {@code kill -9} of the server or of this JVM), and every file is named by its partition alone,
- * so a resumed job's output is the same as an uninterrupted one's. Usage: {@code SparkBatchJob JOB_ID}; the registry and tables from
+ * so a resumed job's output is the same as an uninterrupted one's. With {@code "table_format": "iceberg"} the rows go
+ * to an Iceberg table instead ({@link IcebergTables}), each wave of partitions one commit. Usage: {@code SparkBatchJob JOB_ID}; the registry and tables from
  * the environment ({@link ScoringOptions#fromEnvironment()}, {@code PIER_BATCH_JOBS_TABLE}).
  */
 public final class SparkBatchJob {
@@ -105,6 +107,7 @@ public final class SparkBatchJob {
     };
     PierSpark.Job plan = PierSpark.plan(df.schema(), job.model() + "/" + job.version(), options);
     GlueTables glue = null;
+    IcebergTables iceberg = null;
     BigQueryOutput bigQuery = null;
     S3Uri resultsUri = job.output().resolve("results/");
     String date = LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC).toString();
@@ -116,6 +119,12 @@ public final class SparkBatchJob {
           job.id());
       S3Uri markers = job.output().resolve("bigquery/");
       bigQuery = new BigQueryOutput(connection, target, schema, markers.bucket(), markers.key(), job.id(), date);
+    } else if (job.iceberg()) { // before anything is scored: a table with other columns refuses the job
+      String[] parts = job.table().split("\\.", 2);
+      resultsUri = new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
+      IcebergTables.configure(spark, new S3Uri(job.output().bucket(), "tables/").toString(), System.getenv());
+      iceberg = new IcebergTables(spark, job.table());
+      iceberg.ensure(plan.schema(), resultsUri.toString().replaceAll("/$", ""), job.tableMode(), job.id());
     } else if (job.table() != null) { // before anything is scored: a table with other columns refuses the job
       String[] parts = job.table().split("\\.", 2);
       resultsUri = new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
@@ -140,6 +149,14 @@ public final class SparkBatchJob {
         pending.add(p);
       }
     }
+    if (iceberg != null) { // chunks the table holds but the jobs table does not (stopped between the two): record them
+      Map<Integer, String> committed = iceberg.committed(job.id());
+      List<String> counts = pending.stream().filter(committed::containsKey).map(committed::get).toList();
+      record(jobs, job, counts);
+      pending.removeIf(committed::containsKey);
+      System.out.println("pier-spark: " + counts.size() + " partitions found committed to Iceberg table "
+          + job.table() + " and recorded without scoring them again");
+    }
     System.out.println("pier-spark: " + (partitions - pending.size()) + " of " + partitions
         + " partitions recorded before this run; scoring " + pending.size());
     S3Uri partition = resultsUri.resolve("job_id=" + job.id() + "/date=" + date + "/");
@@ -148,7 +165,7 @@ public final class SparkBatchJob {
     for (int from = 0; from < pending.size(); from += wave) {
       List<Integer> these = pending.subList(from, Math.min(pending.size(), from + wave));
       scoreWave(spark, s3, jobs, job, options, table, plan, df, these, hasId, partition,
-          local ? work.resolve("staging-" + from) : null, bigQuery);
+          local ? work.resolve("staging-" + from) : null, bigQuery, iceberg);
     }
 
     if (glue != null) {
@@ -171,13 +188,14 @@ public final class SparkBatchJob {
         .put("engine", "spark").put("input", job.input().toString()).put("format", job.format().id());
     manifest.putObject("records").put("total", total).put("succeeded", now.succeeded()).put("failed", now.failed());
     ArrayNode files = manifest.putArray("results");
-    if (bigQuery == null) {
+    if (bigQuery == null && iceberg == null) {
       files.add(partition.toString());
     }
     if (job.table() != null) {
       manifest.put("table", job.tableUri());
     }
-    manifest.put("results_format", bigQuery != null ? "bigquery" : InputFormat.PARQUET.id());
+    manifest.put("results_format", bigQuery != null ? "bigquery" : iceberg != null ? "iceberg"
+        : InputFormat.PARQUET.id());
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());
     s3.putObject(b -> b.bucket(job.manifest().bucket()).key(job.manifest().key()).contentType("application/json"),
@@ -197,7 +215,7 @@ public final class SparkBatchJob {
    */
   private static void scoreWave(SparkSession spark, S3Client s3, JobsTable jobs, BatchJob job, ScoringOptions options,
       String table, PierSpark.Job plan, Dataset<Row> df, List<Integer> these, boolean hasId, S3Uri partition,
-      Path localStaging, BigQueryOutput bigQuery) throws IOException {
+      Path localStaging, BigQueryOutput bigQuery, IcebergTables iceberg) throws IOException {
     Dataset<Row> only = spark.createDataFrame(df.javaRDD().mapPartitionsWithIndex(
         new OnlyPartitions(java.util.Set.copyOf(these)), true), df.schema());
     S3Uri errorParts = job.output().resolve("errors/");
@@ -210,6 +228,14 @@ public final class SparkBatchJob {
     // the first action scores (and caches) every partition of the wave; the write below reads the cache
     List<String> counts = scored.mapPartitions(new PartitionCounts(options, options.errorColumn(), hasId,
         errorParts.bucket(), errorParts.key(), null), Encoders.STRING()).collectAsList();
+    if (iceberg != null) { // one commit for the wave, its snapshot naming the chunks; then they are recorded
+      if (!counts.isEmpty()) {
+        iceberg.append(scored, job.id(), LocalDate.ofInstant(job.createdAt(), ZoneOffset.UTC), counts);
+      }
+      record(jobs, job, counts);
+      scored.unpersist();
+      return;
+    }
     S3Uri staging = job.output().resolve("staging/" + java.util.UUID.randomUUID() + "/");
     String target = localStaging != null ? localStaging.toString()
         : "s3://" + staging.bucket() + "/" + staging.key();

@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Test-only: the few Glue Data Catalog operations a job's table needs, at the HTTP level (AWS JSON 1.1,
  * {@code X-Amz-Target: AWSGlue.<Operation>}), kept in memory: CreateDatabase, GetTable, CreateTable, UpdateTable,
- * CreatePartition, GetPartitions, BatchDeletePartition. There is no local Glue stand-in in Pier; this answers as
+ * CreatePartition, GetPartitions, BatchDeletePartition; and for Iceberg's GlueCatalog GetDatabase, DeleteTable, and a
+ * {@code VersionId} on every table version, which an UpdateTable naming another one is refused for
+ * ({@code ConcurrentModificationException}: optimistic locking). Requests are answered one at a time. There is no local Glue stand-in in Pier; this answers as
  * Glue's API reference describes, errors as {@code {"__type": …}} with status 400.
  */
 final class GlueStandIn implements AutoCloseable {
@@ -24,6 +26,11 @@ final class GlueStandIn implements AutoCloseable {
   final Map<String, JsonNode> databases = new ConcurrentHashMap<>();
   final Map<String, JsonNode> tables = new ConcurrentHashMap<>();
   final Map<String, JsonNode> partitions = new ConcurrentHashMap<>();
+  /** UpdateTable calls refused because their VersionId was not the table's (another writer committed first). */
+  final java.util.concurrent.atomic.AtomicInteger versionConflicts = new java.util.concurrent.atomic.AtomicInteger();
+  /** UpdateTable calls that named the VersionId they were based on (Iceberg's commits do). */
+  final java.util.concurrent.atomic.AtomicInteger versionedUpdates = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger versions = new java.util.concurrent.atomic.AtomicInteger();
   private final HttpServer server;
 
   GlueStandIn() throws IOException {
@@ -42,7 +49,31 @@ final class GlueStandIn implements AutoCloseable {
     String op = target == null ? "" : target.substring(target.indexOf('.') + 1);
     ObjectNode out = JSON.createObjectNode();
     int status = 200;
+    if (op.equals("UpdateTable") && in.hasNonNull("VersionId")) { // optimistic locking, as Iceberg's GlueCatalog uses
+      versionedUpdates.incrementAndGet();
+      JsonNode current = tables.get(in.path("DatabaseName").asText() + "." + in.path("TableInput").path("Name").asText());
+      if (current != null && !in.get("VersionId").asText().equals(current.path("VersionId").asText())) {
+        versionConflicts.incrementAndGet();
+        op = "refused";
+        status = error(out, "ConcurrentModificationException", "Update table failed due to concurrent modifications:"
+            + " version " + in.get("VersionId").asText() + " is not the table's " + current.path("VersionId").asText());
+      }
+    }
     switch (op) {
+      case "refused" -> { } // answered above
+      case "GetDatabase" -> {
+        JsonNode d = databases.get(in.path("Name").asText());
+        if (d == null) {
+          status = error(out, "EntityNotFoundException", "Database " + in.path("Name").asText() + " not found");
+        } else {
+          out.set("Database", d);
+        }
+      }
+      case "DeleteTable" -> {
+        if (tables.remove(in.path("DatabaseName").asText() + "." + in.path("Name").asText()) == null) {
+          status = error(out, "EntityNotFoundException", "Table " + in.path("Name").asText() + " not found");
+        }
+      }
       case "CreateDatabase" -> {
         String name = in.path("DatabaseInput").path("Name").asText();
         if (databases.putIfAbsent(name, in.get("DatabaseInput")) != null) {
@@ -101,6 +132,11 @@ final class GlueStandIn implements AutoCloseable {
         out.putArray("Errors");
       }
       default -> status = error(out, "InvalidInputException", "operation " + op + " is not in this stand-in");
+    }
+    if (status == 200 && (op.equals("CreateTable") || op.equals("UpdateTable"))) { // each version of a table: an id
+      String key = in.path("DatabaseName").asText() + "." + in.path("TableInput").path("Name").asText();
+      tables.computeIfPresent(key, (k, t) -> ((ObjectNode) t).put("VersionId",
+          Integer.toString(versions.incrementAndGet())));
     }
     byte[] body = out.toString().getBytes(StandardCharsets.UTF_8);
     x.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");

@@ -56,7 +56,8 @@ public class BatchJobResource {
     }
     BatchJob job = jobs.submit(new BatchJobs.Submission(text(body, "model"), reference, text(body, "input"),
         text(body, "output"), text(body, "format"), text(body, "priority"), featuresAsOf(body),
-        text(body, "engine"), text(body, "unit_column"), text(body, "mode"), attributeColumns(body)));
+        text(body, "engine"), text(body, "unit_column"), text(body, "mode"), attributeColumns(body),
+        text(body, "table_format")));
     return Response.status(201).location(URI.create("/api/v1/batch-jobs/" + job.id())).entity(view(job)).build();
   }
 

@@ -46,7 +46,8 @@ public record BatchJobView(
     String table,
     @JsonProperty("unit_column") String unitColumn,
     String mode,
-    @JsonProperty("attribute_columns") java.util.Map<String, String> attributeColumns) {
+    @JsonProperty("attribute_columns") java.util.Map<String, String> attributeColumns,
+    @JsonProperty("table_format") String tableFormat) {
 
   /** Rows of the input: {@code total} is null until the job has counted them. */
   public record Records(@JsonInclude(JsonInclude.Include.ALWAYS) Long total, long succeeded, long failed) {}
@@ -90,7 +91,8 @@ public record BatchJobView(
             j.engine() == Engine.SPARK ? c.emrServerless() : null),
         j.featuresAsOf() != null ? Boolean.TRUE : null, j.featuresAsOf(), j.engine().id(),
         j.tableUri(), j.unitColumn(),
-        j.tableMode() == null ? null : j.tableMode().id(), j.attributeColumns());
+        j.tableMode() == null ? null : j.tableMode().id(), j.attributeColumns(),
+        j.tableFormat() == null ? null : j.tableFormat().id());
   }
 
   private static String text(Instant t) {
