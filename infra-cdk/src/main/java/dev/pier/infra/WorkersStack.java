@@ -231,6 +231,12 @@ public final class WorkersStack extends Stack {
                 Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/*/*")))
             .build(),
         PolicyStatement.Builder.create()
+            .sid("ReadBigQueryCredentials")
+            // bigquery:// outputs of the Lambda path: Google's credentials, the object Spark jobs read them from
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(data.artifacts().arnForObjects(SparkEngine.BIGQUERY_CREDENTIALS_KEY)))
+            .build(),
+        PolicyStatement.Builder.create()
             .sid("StartBatchScoring")
             .actions(List.of("states:StartExecution"))
             .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
@@ -241,6 +247,9 @@ public final class WorkersStack extends Stack {
         "PIER_ARTIFACTS_REQUIRE_SIGNATURE", Boolean.toString(config.requireArtifactSignature()),
         "PIER_ARTIFACTS_SIGNING_KMS_KEY_ID", data.signingKey().getKeyArn()));
     env.putAll(batchEnvironment(config, data));
+    // bigquery:// outputs: a service account key or workload identity federation configuration (an operator's upload)
+    env.put("PIER_BIGQUERY_CREDENTIALS",
+        "s3://" + data.artifacts().getBucketName() + "/" + SparkEngine.BIGQUERY_CREDENTIALS_KEY);
     ApiFunction f = new ApiFunction(this, "BatchWorker", config, "batch worker (batch-scoring tasks)",
         ApiFunction.Trigger.stateMachineTask(Duration.seconds(BATCH_WORKER_TIMEOUT_SECONDS)),
         config.batchWorkerMemoryMb(), env, permissions);
