@@ -231,6 +231,12 @@ public final class WorkersStack extends Stack {
                 Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:table/*/*")))
             .build(),
         PolicyStatement.Builder.create()
+            .sid("ReadBigQueryCredentials")
+            // bigquery:// outputs of the Lambda path: Google's credentials, the object Spark jobs read them from
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(data.artifacts().arnForObjects(SparkEngine.BIGQUERY_CREDENTIALS_KEY)))
+            .build(),
+        PolicyStatement.Builder.create()
             .sid("StartBatchScoring")
             .actions(List.of("states:StartExecution"))
             .resources(List.of(OrchestrationStack.batchStateMachineArn(config)))
@@ -243,6 +249,9 @@ public final class WorkersStack extends Stack {
     env.putAll(batchEnvironment(config, data));
     env.putAll(FeaturesStack.apiEnvironment(config)); // rows with entity keys: online or point-in-time lookups
     permissions.addAll(FeaturesStack.apiStatements(config, false));
+    // bigquery:// outputs: a service account key or workload identity federation configuration (an operator's upload)
+    env.put("PIER_BIGQUERY_CREDENTIALS",
+        "s3://" + data.artifacts().getBucketName() + "/" + SparkEngine.BIGQUERY_CREDENTIALS_KEY);
     ApiFunction f = new ApiFunction(this, "BatchWorker", config, "batch worker (batch-scoring tasks)",
         ApiFunction.Trigger.stateMachineTask(Duration.seconds(BATCH_WORKER_TIMEOUT_SECONDS)),
         config.batchWorkerMemoryMb(), env, permissions);

@@ -160,6 +160,9 @@ class WorkersStackTest {
         .anySatisfy(r -> assertThat(r).endsWith(":table/*/*\"}"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "states:StartExecution"))
         .singleElement().asString().endsWith(":stateMachine:pier-dev-batch-scoring\"}");
+    // bigquery:// outputs: Google's credentials, the one object of the artifacts bucket outside artifacts/sha256/
+    assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:GetObject"))
+        .anySatisfy(r -> assertThat(r).contains("Artifacts").endsWith("/spark/bigquery-credentials.json\"]]}"));
   }
 
   @Test

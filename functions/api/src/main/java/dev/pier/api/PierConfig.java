@@ -407,7 +407,8 @@ public interface PierConfig {
 
       /**
        * AWS mode: the service account key ({@code s3://…} JSON, readable by the job role) with which jobs write
-       * {@code bigquery://} outputs; passed to the job run as {@code PIER_BIGQUERY_CREDENTIALS}. Unset: Google's
+       * {@code bigquery://} outputs; passed to the job run as {@code PIER_BIGQUERY_CREDENTIALS}, and used by the
+       * batch worker's (the Lambda path's) where its own {@code PIER_BIGQUERY_CREDENTIALS} is unset. Unset: Google's
        * application default credentials.
        */
       Optional<String> bigqueryCredentials();

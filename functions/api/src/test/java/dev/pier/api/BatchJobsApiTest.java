@@ -9,6 +9,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -208,7 +209,7 @@ class BatchJobsApiTest {
   }
 
   @Test
-  void anUnknownEngineIsA400AndSparkWithoutTheConnectorA501AndBigQueryOutputsNeedSpark() throws Exception {
+  void anUnknownEngineIsA400AndSparkWithoutTheConnectorA501AndAMalformedBigQueryTableA400() throws Exception {
     put("in/engine.jsonl", "{\"input\": [5.1, 3.5, 1.4, 0.2]}\n");
     given().contentType("application/json")
         .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\", \"engine\": \"flink\"}")
@@ -219,9 +220,9 @@ class BatchJobsApiTest {
         .post("/api/v1/batch-jobs").then().statusCode(501).body("error", containsString("pier.batch.spark.classpath"));
     given().contentType("application/json")
         .body("{\"model\": \"demo\", \"input\": \"s3://pier-batch/in/engine.jsonl\","
-            + " \"output\": \"bigquery://my-project.scores.daily\"}")
+            + " \"output\": \"bigquery://scores.daily\"}")
         .post("/api/v1/batch-jobs").then().statusCode(400)
-        .body("error", equalTo("bigquery:// outputs are written by engine spark (\"engine\": \"spark\"); the Lambda"
-            + " path writes s3:// and glue://"));
+        .body("error", startsWith("output bigquery://scores.daily must name a table as"
+            + " bigquery://project.dataset.table"));
   }
 }

@@ -71,6 +71,7 @@ public class BatchWiring {
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
     this.worker = new BatchWorker(table, aws.s3(), service, predictions.pipeline(), settings);
     worker.glue(() -> aws.client(software.amazon.awssdk.services.glue.GlueClient.builder(), glueEndpoint()));
+    worker.bigQuery(bigQueryConnection(pier));
     if (standIns.isPresent()) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
@@ -110,6 +111,20 @@ public class BatchWiring {
    * Where {@code glue://} outputs of the Lambda path go: {@code AWS_ENDPOINT_URL_GLUE} where set (a stand-in, as the
    * Spark path reads it), else Glue's own endpoint in the region.
    */
+  /**
+   * How the worker's {@code bigquery://} outputs reach BigQuery: {@code PIER_BIGQUERY_*} as a Spark job reads them
+   * ({@link dev.pier.batch.bigquery.BigQueryConnection#fromEnvironment}), the credentials, when
+   * {@code PIER_BIGQUERY_CREDENTIALS} is unset, those {@code pier.batch.spark.bigquery-credentials} names for Spark jobs.
+   */
+  private static dev.pier.batch.bigquery.BigQueryConnection bigQueryConnection(PierConfig pier) {
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    String credentials = env.get("PIER_BIGQUERY_CREDENTIALS");
+    if (credentials == null || credentials.isBlank()) {
+      pier.batch().spark().bigqueryCredentials().ifPresent(c -> env.put("PIER_BIGQUERY_CREDENTIALS", c));
+    }
+    return dev.pier.batch.bigquery.BigQueryConnection.fromEnvironment(env);
+  }
+
   private static java.net.URI glueEndpoint() {
     String endpoint = System.getenv("AWS_ENDPOINT_URL_GLUE");
     return endpoint == null || endpoint.isBlank() ? null : java.net.URI.create(endpoint.strip());
