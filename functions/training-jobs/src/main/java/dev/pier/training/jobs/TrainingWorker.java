@@ -63,6 +63,7 @@ public final class TrainingWorker {
   private final Clock clock;
   private final Map<String, Loaded> tables = new ConcurrentHashMap<>();
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+  private Runnable afterJobEnds = () -> {};
   private ExperimentStarter experiments;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
@@ -117,6 +118,24 @@ public final class TrainingWorker {
       case "fail" -> fail(id, payload.path("error"));
       default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
     };
+  }
+
+  /**
+   * What runs after a job ends in the workflow's finalize or fail task: in AWS the queue's dispatch, so a job waiting
+   * for its project's slot starts ({@link QueuedStepFunctionsLauncher}). Its failure is logged, never the job's.
+   */
+  public TrainingWorker afterJobEnds(Runnable hook) {
+    this.afterJobEnds = hook;
+    return this;
+  }
+
+  private void jobEnded(String id) {
+    try {
+      afterJobEnds.run();
+    } catch (RuntimeException e) {
+      java.util.logging.Logger.getLogger(TrainingWorker.class.getName()).log(java.util.logging.Level.WARNING,
+          "after training job " + id + " ended, the queue could not start the next", e);
+    }
   }
 
   /** Stops the job's running trials at their next round (a cancel). */
@@ -909,6 +928,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 
@@ -951,6 +971,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 
