@@ -283,6 +283,15 @@ public final class TrainingWorker {
     return out;
   }
 
+  /** What is left of the job's max_runtime in seconds (may be negative); null without one. */
+  private Long secondsLeft(TrainingJob job) {
+    long max = job.spec().resources().maxRuntimeSeconds();
+    if (max <= 0 || job.startedAt() == null) {
+      return null;
+    }
+    return max - Duration.between(job.startedAt(), clock.instant()).toSeconds();
+  }
+
   /** The limit the job has passed (runtime, cost), or null. */
   private String limitPassed(TrainingJob job) {
     var r = job.spec().resources();
@@ -407,7 +416,7 @@ public final class TrainingWorker {
       channels.put("train", "fold-" + f);
       channels.put("validation", "fold-" + f);
       list.add(requests.training(id, job.spec(), SageMakerRequests.name(id, "t" + number + "-f" + f + "-" + attempt),
-          hyper, channels));
+          hyper, channels, secondsLeft(job)));
     }
     return out.put("done", false);
   }
@@ -519,7 +528,7 @@ public final class TrainingWorker {
     channels.put("train", "refit");
     channels.put(holdoutChannel(job), "refit");
     list.add(new SageMakerRequests(settings.bucket(), settings.sagemaker()).training(id, job.spec(),
-        SageMakerRequests.name(id, "refit-" + attempt()), hyper, channels));
+        SageMakerRequests.name(id, "refit-" + attempt()), hyper, channels, secondsLeft(job)));
     return out.put("done", false);
   }
 
