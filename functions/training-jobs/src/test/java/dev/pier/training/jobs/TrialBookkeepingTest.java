@@ -58,15 +58,9 @@ class TrialBookkeepingTest {
   void thousandsOfTrialsAreBookedAtAFlatCostEach() {
     int n = Integer.getInteger("pier.training.bookkeeping-trials", 3000); // ./pier bench training: 10,000
     long[] nanos = new long[n];
-    long cpu0 = BenchClock.cpuNanos();
-    long cpuFirst = 0;
+    long[] cpu = new long[n + 1]; // the JVM's CPU time before each trial and after the last
     for (int i = 0; i < n; i++) {
-      if (i == 1000) {
-        cpuFirst = BenchClock.cpuNanos() - cpu0;
-      }
-      if (i == n - 1000) {
-        cpu0 = BenchClock.cpuNanos();
-      }
+      cpu[i] = BenchClock.cpuNanos();
       long t = System.nanoTime();
       jobs.createTrial("tj-many", running(i));
       jobs.putTrial("tj-many", finished(i, i / (double) n));
@@ -74,7 +68,9 @@ class TrialBookkeepingTest {
     }
     assertThat(jobs.trials("tj-many")).hasSize(n).extracting(TrialRecord::number)
         .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
-    long cpuLast = BenchClock.cpuNanos() - cpu0;
+    cpu[n] = BenchClock.cpuNanos();
+    long cpuFirst = cpu[Math.min(1000, n)] - cpu[0];
+    long cpuLast = cpu[n] - cpu[Math.max(0, n - 1000)];
     System.out.printf(java.util.Locale.ROOT, "trial bookkeeping (2 conditional writes), %d trials: first 1000 %.2f ms/trial"
         + " wall, %.2f ms/trial CPU; last 1000 %.2f ms/trial wall, %.2f ms/trial CPU%n", n, mean(nanos, 0, 1000),
         cpuFirst / 1e6 / 1000, mean(nanos, n - 1000, n), cpuLast / 1e6 / 1000);
