@@ -358,6 +358,10 @@ public final class TrackingStore {
   public void logParam(String runId, String k, String v) {
     checkKey(k, "param");
     activeRun(runId);
+    putParam(runId, k, v);
+  }
+
+  private void putParam(String runId, String k, String v) {
     Map<String, AttributeValue> item = new HashMap<>(key("RUN#" + runId, "PARAM#" + k));
     item.put("value", s(v == null ? "" : v));
     try {
@@ -374,6 +378,11 @@ public final class TrackingStore {
   public void setTag(String runId, String k, String v) {
     checkKey(k, "tag");
     activeRun(runId);
+    writeTag(runId, k, v);
+  }
+
+  /** A tag; {@code mlflow.runName} renames the run as well. */
+  private void writeTag(String runId, String k, String v) {
     putTag(runId, k, v);
     if (k.equals("mlflow.runName")) {
       dynamo.updateItem(b -> b.tableName(table).key(key("RUN#" + runId, "RUN"))
@@ -402,11 +411,13 @@ public final class TrackingStore {
         || metrics.size() + params.size() + tags.size() > 1000) {
       throw PierException.badRequest("a batch holds at most 1000 metrics, 100 params, 100 tags and 1000 in all");
     }
-    activeRun(runId);
-    params.forEach((k, v) -> logParam(runId, k, v));
-    tags.forEach((k, v) -> setTag(runId, k, v));
+    params.keySet().forEach(k -> checkKey(k, "param"));
+    tags.keySet().forEach(k -> checkKey(k, "tag"));
+    metrics.forEach(m -> checkKey(m.key(), "metric"));
+    activeRun(runId); // once for the batch: reading the run reads all its params, tags and latest metrics
+    params.forEach((k, v) -> putParam(runId, k, v));
+    tags.forEach((k, v) -> writeTag(runId, k, v));
     for (Metric m : metrics) {
-      checkKey(m.key(), "metric");
       writeMetric(runId, m);
     }
   }

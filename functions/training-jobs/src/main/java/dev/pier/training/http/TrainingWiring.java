@@ -106,7 +106,9 @@ public class TrainingWiring {
       launch = launcher;
     } else if (onStepFunctions) {
       this.launcher = null;
-      launch = new StepFunctionsTrainingLauncher(aws.client(SfnClient.builder(), null), stateMachineArn.get());
+      // the jobs table is the queue, shared with the training worker Lambda, whose final tasks start the next job
+      launch = new dev.pier.training.jobs.QueuedStepFunctionsLauncher(new StepFunctionsTrainingLauncher(
+          aws.client(SfnClient.builder(), null), stateMachineArn.get()), jobsTable, settings.projectConcurrency());
     } else {
       this.launcher = null;
       launch = new TrainingLauncher() {

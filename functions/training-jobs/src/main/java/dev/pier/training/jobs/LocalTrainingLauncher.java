@@ -7,7 +7,6 @@ import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.StatesError;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -88,18 +87,11 @@ public final class LocalTrainingLauncher implements TrainingLauncher, AutoClosea
     dispatch();
   }
 
-  /** Starts every queued job that has a slot in its lane and its project. */
+  /** Starts every queued job that has a slot in its lane and its project ({@link TrainingQueue}). */
   private synchronized void dispatch() {
-    queue.sort(Comparator.comparing(TrainingJob::priority).thenComparing(TrainingJob::createdAt));
-    for (var it = queue.iterator(); it.hasNext(); ) {
-      TrainingJob job = it.next();
-      int lane = runningByLane.getOrDefault(job.priority(), 0);
-      int project = runningByProject.getOrDefault(job.project(), 0);
-      if (lane >= Math.max(1, settings.lanes().getOrDefault(job.priority(), 1))
-          || project >= settings.projectConcurrency()) {
-        continue;
-      }
-      it.remove();
+    for (TrainingJob job : new TrainingQueue(settings.lanes(), settings.projectConcurrency())
+        .startable(queue, runningByLane, runningByProject)) {
+      queue.remove(job);
       runningByLane.merge(job.priority(), 1, Integer::sum);
       runningByProject.merge(job.project(), 1, Integer::sum);
       var execution = runner.execution(definition, job.id());

@@ -63,6 +63,7 @@ public final class TrainingWorker {
   private final Clock clock;
   private final Map<String, Loaded> tables = new ConcurrentHashMap<>();
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+  private Runnable afterJobEnds = () -> {};
   private ExperimentStarter experiments;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
@@ -117,6 +118,24 @@ public final class TrainingWorker {
       case "fail" -> fail(id, payload.path("error"));
       default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
     };
+  }
+
+  /**
+   * What runs after a job ends in the workflow's finalize or fail task: in AWS the queue's dispatch, so a job waiting
+   * for its project's slot starts ({@link QueuedStepFunctionsLauncher}). Its failure is logged, never the job's.
+   */
+  public TrainingWorker afterJobEnds(Runnable hook) {
+    this.afterJobEnds = hook;
+    return this;
+  }
+
+  private void jobEnded(String id) {
+    try {
+      afterJobEnds.run();
+    } catch (RuntimeException e) {
+      java.util.logging.Logger.getLogger(TrainingWorker.class.getName()).log(java.util.logging.Level.WARNING,
+          "after training job " + id + " ended, the queue could not start the next", e);
+    }
   }
 
   /** Stops the job's running trials at their next round (a cancel). */
@@ -264,6 +283,15 @@ public final class TrainingWorker {
     return out;
   }
 
+  /** What is left of the job's max_runtime in seconds (may be negative); null without one. */
+  private Long secondsLeft(TrainingJob job) {
+    long max = job.spec().resources().maxRuntimeSeconds();
+    if (max <= 0 || job.startedAt() == null) {
+      return null;
+    }
+    return max - Duration.between(job.startedAt(), clock.instant()).toSeconds();
+  }
+
   /** The limit the job has passed (runtime, cost), or null. */
   private String limitPassed(TrainingJob job) {
     var r = job.spec().resources();
@@ -388,7 +416,7 @@ public final class TrainingWorker {
       channels.put("train", "fold-" + f);
       channels.put("validation", "fold-" + f);
       list.add(requests.training(id, job.spec(), SageMakerRequests.name(id, "t" + number + "-f" + f + "-" + attempt),
-          hyper, channels));
+          hyper, channels, secondsLeft(job)));
     }
     return out.put("done", false);
   }
@@ -500,7 +528,7 @@ public final class TrainingWorker {
     channels.put("train", "refit");
     channels.put(holdoutChannel(job), "refit");
     list.add(new SageMakerRequests(settings.bucket(), settings.sagemaker()).training(id, job.spec(),
-        SageMakerRequests.name(id, "refit-" + attempt()), hyper, channels));
+        SageMakerRequests.name(id, "refit-" + attempt()), hyper, channels, secondsLeft(job)));
     return out.put("done", false);
   }
 
@@ -909,6 +937,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 
@@ -951,6 +980,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
 

@@ -50,7 +50,8 @@ import java.util.Map;
  * {@code PIER_TRAINING_STATE_MACHINE_ARN} (the machine a submitted job starts; without it a submit answers 501),
  * {@code PIER_EXPERIMENTS_TABLE} (the experiment step's experiments; without it a job asking for one is refused with
  * a 501 when submitted), optionally {@code PIER_TRAINING_BUDGETS} ({@code project=usd,…}, for {@code /costs}),
- * {@code PIER_TRAINING_MAX_RUNTIME} (seconds, default a day) and {@code AWS_REGION}. It does not implement
+ * {@code PIER_TRAINING_MAX_RUNTIME} (seconds, default a day), {@code PIER_TRAINING_PROJECT_CONCURRENCY} (jobs of a
+ * project running at once, default 2; more wait queued, {@link QueuedStepFunctionsLauncher}) and {@code AWS_REGION}. It does not implement
  * {@code RequestStreamHandler}: Lambda's Java runtime calls a public {@code handleRequest(InputStream, OutputStream)}
  * just the same, and the zip needs no Lambda library.
  */
@@ -126,14 +127,31 @@ public final class TrainingWorkerHandler {
     String machine = env.get("PIER_TRAINING_STATE_MACHINE_ARN");
     TrainingRoutes routes = null;
     if (machine != null && !machine.isBlank()) {
-      TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new StepFunctionsTrainingLauncher(
-          aws.client(SfnClient.builder(), sfnEndpoint), machine), settings, searches, Clock.systemUTC());
+      var queue = new QueuedStepFunctionsLauncher(new StepFunctionsTrainingLauncher(
+          aws.client(SfnClient.builder(), sfnEndpoint), machine), jobs, projectConcurrency(env));
+      worker.afterJobEnds(queue::dispatch); // a job's end frees its project's slot for the next queued one
+      TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, queue, settings, searches, Clock.systemUTC());
       if (experiments != null) {
         api.withExperiments(experiments);
       }
       routes = new TrainingRoutes(api, datasets, budgets(env.getOrDefault("PIER_TRAINING_BUDGETS", "")));
     }
     return new Services(worker, routes);
+  }
+
+  /** {@code PIER_TRAINING_PROJECT_CONCURRENCY}: jobs of one project running at once (default 2, as on a server). */
+  static int projectConcurrency(Map<String, String> env) {
+    String v = env.getOrDefault("PIER_TRAINING_PROJECT_CONCURRENCY", "2");
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalStateException("PIER_TRAINING_PROJECT_CONCURRENCY must be a whole number of at least 1, not '"
+        + v + "'");
   }
 
   /** {@code a=1.5,b=2} → map; an error at start naming the variable for anything else. */

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * {@link SageMakerChannels} wrote; the training channel sharded by S3 key over several instances), metric definitions
  * (a script's; the XGBoost image reports its own {@code <channel>:<metric>}), instance type and count, spot, and the
  * stopping condition: {@code MaxRuntimeInSeconds} the job's max_runtime (or the default) and, on spot,
- * {@code MaxWaitTimeInSeconds} twice that, so an interrupted job can wait for capacity and resume from its checkpoint.
+ * {@code MaxWaitTimeInSeconds} twice that, so an interrupted job can wait for capacity and resume from its checkpoint;
+ * with a max_runtime, both at most what is left of it.
  */
 public final class SageMakerRequests {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -47,6 +48,16 @@ public final class SageMakerRequests {
    */
   public ObjectNode training(String jobId, TrainingJobSpec spec, String name, Map<String, Object> params,
       Map<String, String> channels) {
+    return training(jobId, spec, name, params, channels, null);
+  }
+
+  /**
+   * {@link #training(String, TrainingJobSpec, String, Map, Map)} for a job with {@code secondsLeft} of its max_runtime
+   * (null: no deadline): neither the training job's runtime nor, on spot, its wait for capacity runs past it (at least
+   * 1 s, SageMaker's least; such a job is stopped at once and the next step finds the limit passed).
+   */
+  public ObjectNode training(String jobId, TrainingJobSpec spec, String name, Map<String, Object> params,
+      Map<String, String> channels, Long secondsLeft) {
     var r = spec.resources();
     ObjectNode in = NODES.objectNode();
     in.put("job_id", jobId);
@@ -74,8 +85,13 @@ public final class SageMakerRequests {
     in.put("instance_count", Math.max(1, r.instanceCount()));
     in.put("spot", r.spot());
     long runtime = r.maxRuntimeSeconds() > 0 ? r.maxRuntimeSeconds() : settings.defaultMaxRuntimeSeconds();
+    long wait = Math.min(MAX_WAIT_LIMIT, 2 * runtime);
+    if (secondsLeft != null) {
+      runtime = Math.max(1, Math.min(runtime, secondsLeft));
+      wait = Math.min(wait, secondsLeft);
+    }
     in.put("max_runtime", runtime);
-    in.put("max_wait", Math.min(MAX_WAIT_LIMIT, Math.max(runtime, 2 * runtime)));
+    in.put("max_wait", Math.max(runtime, wait));
     return in;
   }
 

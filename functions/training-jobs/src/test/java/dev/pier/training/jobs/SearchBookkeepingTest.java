@@ -43,9 +43,16 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  */
 class SearchBookkeepingTest {
   static final int TRIALS = Integer.getInteger("pier.training.bookkeeping-trials", 3000);
+  /**
+   * The search's sampler: {@code tpe} (default; its Parzen estimators cost more as trials accumulate, as Optuna's do)
+   * or {@code random} (constant cost per trial, so the figures are the bookkeeping's alone).
+   */
+  static final String STRATEGY = System.getProperty("pier.training.bookkeeping-strategy", "tpe");
   @TempDir static Path work;
   static StandIns standIns;
   static final AtomicLong itemsRead = new AtomicLong();
+  /** DynamoDB calls by client ("jobs": the jobs table; "tracking": MLflow's runs) and operation. */
+  static final Map<String, AtomicLong> calls = new java.util.concurrent.ConcurrentSkipListMap<>();
   static TrainingJobsTable jobs;
   static Datasets datasets;
   static TrainingSettings settings;
@@ -57,7 +64,7 @@ class SearchBookkeepingTest {
     standIns.clients.s3().createBucket(b -> b.bucket("data"));
     DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
     RegistryTable.createIfMissing(dynamo, "registry");
-    jobs = new TrainingJobsTable(counting(dynamo), "jobs");
+    jobs = new TrainingJobsTable(counting(dynamo, "jobs"), "jobs");
     datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
         new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
     settings = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
@@ -75,14 +82,20 @@ class SearchBookkeepingTest {
   }
 
   /** The client, counting the items its reads return (GetItem, Query). */
-  static DynamoDbClient counting(DynamoDbClient real) {
+  static DynamoDbClient counting(DynamoDbClient real, String name) {
     return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
         new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
           Object out;
+          if (!method.getDeclaringClass().equals(Object.class) && !method.getName().equals("serviceName")) {
+            calls.computeIfAbsent(name + " " + method.getName(), k -> new AtomicLong()).incrementAndGet();
+          }
           try {
             out = method.invoke(real, args);
           } catch (InvocationTargetException e) {
             throw e.getCause();
+          }
+          if (!name.equals("jobs")) {
+            return out; // items read: the jobs table's
           }
           if (out instanceof QueryResponse q) {
             itemsRead.addAndGet(q.count());
@@ -159,22 +172,25 @@ class SearchBookkeepingTest {
         {"name": "many", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 2},
          "metric": "auc", "cv": {"folds": 2}, "seed": 3,
-         "tuning": {"strategy": "tpe", "max_trials": %d, "parallel": 1, "pruner": "median",
+         "tuning": {"strategy": "%s", "max_trials": %d, "parallel": 1, "pruner": "median",
                     "space": {"max_depth": {"type": "int", "low": 2, "high": 8},
                               "eta": {"type": "float", "low": 0.01, "high": 0.3, "log": true}}}}
-        """.formatted(TRIALS));
+        """.formatted(STRATEGY, TRIALS));
     TrainingJob job = api.submit(spec);
     jobs.update(job.id(), j -> j.with(b -> {
       b.startedAt = java.time.Instant.now();
       return b;
     }), false);
-    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
+    TrackingStore tracking = new TrackingStore(counting(standIns.clients.dynamoDb(), "tracking"), "registry",
+        "s3://data/mlflow");
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, searches, new JobTracking(tracking), null,
         standIns.clients.s3(), settings, Clock.systemUTC());
     worker.handle(task("prepare", job.id()));
     long[] nanos = new long[TRIALS];
     long[] reads = new long[TRIALS];
+    long[] cpu = new long[TRIALS + 1]; // the JVM's CPU time before each trial and after the last
     for (int i = 0; i < TRIALS; i++) {
+      cpu[i] = BenchClock.cpuNanos();
       long t = System.nanoTime();
       long r = itemsRead.get();
       JsonNode batch = worker.handle(task("suggest", job.id()));
@@ -185,10 +201,15 @@ class SearchBookkeepingTest {
       nanos[i] = System.nanoTime() - t;
       reads[i] = itemsRead.get() - r;
       if ((i + 1) % 500 == 0) { // progress, so that a run stopped early still gives its figures
-        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms and %.1f items read per trial%n", i - 498, i + 1,
-            mean(nanos, i - 499, i + 1) / 1e6, mean(reads, i - 499, i + 1));
+        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms wall, %.2f ms CPU and %.1f items read per trial%n",
+            i - 498, i + 1, mean(nanos, i - 499, i + 1) / 1e6, (BenchClock.cpuNanos() - cpu[i - 499]) / 1e6 / 500,
+            mean(reads, i - 499, i + 1));
       }
     }
+    cpu[TRIALS] = BenchClock.cpuNanos();
+    StringBuilder perTrial = new StringBuilder();
+    calls.forEach((k, v) -> perTrial.append(String.format(Locale.ROOT, " %s %.2f;", k, v.get() / (double) TRIALS)));
+    System.out.println("search bookkeeping: DynamoDB calls per trial:" + perTrial);
     assertThat(worker.handle(task("suggest", job.id())).path("done").asBoolean()).isTrue();
     long r = itemsRead.get();
     JsonNode best = worker.handle(task("best", job.id()));
@@ -203,9 +224,10 @@ class SearchBookkeepingTest {
     TrainingJob stored = jobs.require(job.id());
     assertThat(stored.trials().total()).isEqualTo(TRIALS);
     assertThat(stored.trials().succeeded() + stored.trials().pruned() + stored.trials().failed()).isEqualTo(TRIALS);
-    System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %d trials: first 1000 %.2f ms"
-            + " and %.1f items read, last 1000 %.2f ms and %.1f items read; best: %d items read%n", TRIALS,
-        mean(nanos, 0, 1000) / 1e6, mean(reads, 0, 1000), mean(nanos, TRIALS - 1000, TRIALS) / 1e6,
+    System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %s, %d trials: first 1000 %.2f ms"
+            + " wall, %.2f ms CPU, %.1f items read; last 1000 %.2f ms wall, %.2f ms CPU, %.1f items read; best: %d items"
+            + " read%n", STRATEGY, TRIALS, mean(nanos, 0, 1000) / 1e6, (cpu[1000] - cpu[0]) / 1e6 / 1000, mean(reads, 0, 1000),
+        mean(nanos, TRIALS - 1000, TRIALS) / 1e6, (cpu[TRIALS] - cpu[TRIALS - 1000]) / 1e6 / 1000,
         mean(reads, TRIALS - 1000, TRIALS), bestReads);
     assertThat(mean(reads, TRIALS - 1000, TRIALS)).isLessThanOrEqualTo(mean(reads, 0, 1000) + 1);
     assertThat(bestReads).isLessThanOrEqualTo(4);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Trial records in the jobs table (the DynamoDB stand-in): each trial is written once when suggested and once when
  * finished, conditionally, so a number is never recorded twice and a finished trial never changes. Prints the cost per
- * trial for the first and the last thousand of 3,000 (a figure, not an assertion: this machine's load varies).
+ * trial for the first and the last thousand of 3,000 ({@code -Dpier.training.bookkeeping-trials}; {@code ./pier bench
+ * training} runs 10,000) and the CPU time of the JVM per trial (a figure, not an assertion: this machine's load varies).
  */
 class TrialBookkeepingTest {
   @TempDir static Path work;
@@ -55,9 +56,11 @@ class TrialBookkeepingTest {
 
   @Test
   void thousandsOfTrialsAreBookedAtAFlatCostEach() {
-    int n = 3000;
+    int n = Integer.getInteger("pier.training.bookkeeping-trials", 3000); // ./pier bench training: 10,000
     long[] nanos = new long[n];
+    long[] cpu = new long[n + 1]; // the JVM's CPU time before each trial and after the last
     for (int i = 0; i < n; i++) {
+      cpu[i] = BenchClock.cpuNanos();
       long t = System.nanoTime();
       jobs.createTrial("tj-many", running(i));
       jobs.putTrial("tj-many", finished(i, i / (double) n));
@@ -65,8 +68,12 @@ class TrialBookkeepingTest {
     }
     assertThat(jobs.trials("tj-many")).hasSize(n).extracting(TrialRecord::number)
         .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).boxed().toList());
-    System.out.printf("trial bookkeeping (2 conditional writes): first 1000 %.2f ms/trial, last 1000 %.2f ms/trial%n",
-        mean(nanos, 0, 1000), mean(nanos, n - 1000, n));
+    cpu[n] = BenchClock.cpuNanos();
+    long cpuFirst = cpu[Math.min(1000, n)] - cpu[0];
+    long cpuLast = cpu[n] - cpu[Math.max(0, n - 1000)];
+    System.out.printf(java.util.Locale.ROOT, "trial bookkeeping (2 conditional writes), %d trials: first 1000 %.2f ms/trial"
+        + " wall, %.2f ms/trial CPU; last 1000 %.2f ms/trial wall, %.2f ms/trial CPU%n", n, mean(nanos, 0, 1000),
+        cpuFirst / 1e6 / 1000, mean(nanos, n - 1000, n), cpuLast / 1e6 / 1000);
   }
 
   private static double mean(long[] nanos, int from, int to) {

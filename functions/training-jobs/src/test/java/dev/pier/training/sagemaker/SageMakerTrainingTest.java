@@ -117,6 +117,11 @@ class SageMakerTrainingTest {
   }
 
   private static TrainingJob submit(TrainingSettings settings, String name, String extra) throws Exception {
+    return submit(settings, name, extra, body -> body);
+  }
+
+  private static TrainingJob submit(TrainingSettings settings, String name, String extra,
+      java.util.function.UnaryOperator<String> edit) throws Exception {
     XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
     TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new TrainingLauncher() {
       @Override
@@ -126,7 +131,7 @@ class SageMakerTrainingTest {
       public void stop(String id) {}
     }, settings, new Searches(jobs, trainer), Clock.systemUTC())
         .withExperiments(new dev.pier.training.jobs.ExperimentsStarter(experiments));
-    return api.submit(JSON.readTree("""
+    return api.submit(JSON.readTree(edit.apply("""
         {"name": "NAME", "project": "sm", "dataset": {"uri": "s3://data/sm/rows.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc",
          "split": {"holdout": 0.25}, "cv": {"folds": 3}, "seed": 7,
@@ -134,7 +139,7 @@ class SageMakerTrainingTest {
          "tuning": {"strategy": "random", "max_trials": 2, "parallel": 2,
                     "space": {"max_depth": {"type": "int", "low": 2, "high": 5},
                               "eta": {"type": "float", "low": 0.1, "high": 0.5}}}EXTRA}
-        """.replace("NAME", name).replace("EXTRA", extra)));
+        """.replace("NAME", name).replace("EXTRA", extra))));
   }
 
   /** Runs the job's training.asl.json to its end: the worker behind its Lambda tasks, SageMaker behind the rest. */
@@ -202,8 +207,10 @@ class SageMakerTrainingTest {
       String name = r.path("TrainingJobName").asText();
       assertThat(r.path("AlgorithmSpecification").path("TrainingImage").asText()).isEqualTo(IMAGE);
       assertThat(r.path("EnableManagedSpotTraining").asBoolean()).isTrue();
-      assertThat(r.path("StoppingCondition").path("MaxRuntimeInSeconds").asInt()).isEqualTo(3600);
-      assertThat(r.path("StoppingCondition").path("MaxWaitTimeInSeconds").asInt()).isEqualTo(7200);
+      // at most what is left of the job's max_runtime (1h), its wait for spot capacity included
+      int runtime = r.path("StoppingCondition").path("MaxRuntimeInSeconds").asInt();
+      assertThat(runtime).isBetween(3000, 3600);
+      assertThat(r.path("StoppingCondition").path("MaxWaitTimeInSeconds").asInt()).isEqualTo(runtime);
       assertThat(r.path("CheckpointConfig").path("S3Uri").asText())
           .isEqualTo("s3://data/training/checkpoints/" + job.id() + "/" + name + "/");
       assertThat(r.path("OutputDataConfig").path("KmsKeyId").asText()).endsWith(":key/k");
@@ -314,5 +321,53 @@ class SageMakerTrainingTest {
     assertThat(done.error()).startsWith("the refit failed").contains("the refit's instance was lost");
     assertThat(done.registered()).isNull();
     assertThat(registry.models(null, 100).items().stream().map(m -> m.name())).doesNotContain("sm-never");
+  }
+
+  @Test
+  void maxCostUsdStopsTheSearchOnSageMakerAfterTheBatchThatPassedIt() throws Exception {
+    // each trial bills 3 folds × 2 instances × 30 s of ml.m5.xlarge (about $0.012): the first batch passes $0.005
+    TrainingJob job = submit(remote, "sm-max-cost", "", body -> body
+        .replace("\"max_runtime\": \"1h\"}", "\"max_runtime\": \"1h\", \"max_cost_usd\": 0.005}")
+        .replace("\"max_trials\": 2", "\"max_trials\": 6"));
+    ExecutionResult result = run(remote, job.id());
+    assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
+    TrainingJob done = jobs.require(job.id());
+    assertThat(done.state()).isEqualTo(JobState.FAILED);
+    assertThat(done.stopReason()).isEqualTo("max_cost_usd");
+    assertThat(done.error()).isEqualTo("stopped: max_cost_usd exceeded");
+    assertThat(done.trials().total()).isEqualTo(2);
+    assertThat(done.cost().totalUsd()).isGreaterThan(0.005);
+    assertThat(requestsOf(job.id())).hasSize(6); // one batch of 2 trials × 3 folds; no refit
+  }
+
+  @Test
+  void maxRuntimeBoundsEachSageMakerJobByWhatIsLeftAndStopsTheJobOncePassed() throws Exception {
+    // 50 minutes of the hour gone: every training job SageMaker is asked for may run (and wait) 10 minutes at most
+    TrainingJob late = submit(remote, "sm-runtime-left", "");
+    jobs.update(late.id(), j -> j.with(b -> {
+      b.startedAt = java.time.Instant.now().minusSeconds(3000);
+      return b;
+    }), false);
+    ExecutionResult result = run(remote, late.id());
+    assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    assertThat(requestsOf(late.id())).hasSize(7).allSatisfy(r -> {
+      int runtime = r.path("StoppingCondition").path("MaxRuntimeInSeconds").asInt();
+      assertThat(runtime).isBetween(500, 600);
+      assertThat(r.path("StoppingCondition").path("MaxWaitTimeInSeconds").asInt()).isEqualTo(runtime);
+    });
+
+    // the hour gone: the search stops before its first trial, TIMED_OUT with the reason
+    TrainingJob over = submit(remote, "sm-runtime-over", "");
+    jobs.update(over.id(), j -> j.with(b -> {
+      b.startedAt = java.time.Instant.now().minusSeconds(3700);
+      return b;
+    }), false);
+    result = run(remote, over.id());
+    assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
+    TrainingJob done = jobs.require(over.id());
+    assertThat(done.state()).isEqualTo(JobState.TIMED_OUT);
+    assertThat(done.stopReason()).isEqualTo("max_runtime");
+    assertThat(done.trials().total()).isZero();
+    assertThat(requestsOf(over.id())).isEmpty();
   }
 }
