@@ -374,12 +374,20 @@ public final class BatchWorker {
         errors.append("}\n");
       }
     }
-    String part = "part-%05d".formatted(chunk.index());
-    S3Uri file = partition(job).resolve(part + ".snappy.parquet");
+    S3Uri file = partition(job).resolve("part-%05d".formatted(chunk.index()) + ".snappy.parquet");
     byte[] bytes = out.finish();
     s3.putObject(b -> b.bucket(file.bucket()).key(file.key()), RequestBody.fromBytes(bytes));
+    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+  }
+
+  /**
+   * A table chunk's end, once its rows are in the table: its error rows (if any) under the job's output, its counts
+   * checked against the chunk's rows and recorded.
+   */
+  private JobsTable.ChunkCounts recordTableChunk(BatchJob job, ChunkPlanner.Chunk chunk, long succeeded, long failed,
+      StringBuilder errors, long started) {
     if (failed > 0) {
-      S3Uri errorsFile = job.output().resolve("errors/" + part + ".jsonl");
+      S3Uri errorsFile = job.output().resolve("errors/" + "part-%05d".formatted(chunk.index()) + ".jsonl");
       s3.putObject(b -> b.bucket(errorsFile.bucket()).key(errorsFile.key()),
           RequestBody.fromString(errors.toString()));
     }
@@ -437,19 +445,7 @@ public final class BatchWorker {
         attempt.commit();
       }
     }
-    String part = "part-%05d".formatted(chunk.index());
-    if (failed > 0) {
-      S3Uri errorsFile = job.output().resolve("errors/" + part + ".jsonl");
-      s3.putObject(b -> b.bucket(errorsFile.bucket()).key(errorsFile.key()),
-          RequestBody.fromString(errors.toString()));
-    }
-    if (succeeded + failed != chunk.rows()) {
-      throw new IllegalStateException("chunk " + chunk.index() + " of job " + job.id() + " has " + chunk.rows()
-          + " rows but " + succeeded + " scored + " + failed + " failed");
-    }
-    JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
-    jobs.recordChunk(job.id(), chunk.index(), counts, (System.nanoTime() - started) / 1_000_000);
-    return counts;
+    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
   }
 
   private dev.pier.batch.bigquery.BigQueryConnection bigQuery() {

@@ -11,8 +11,6 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -127,7 +125,7 @@ final class ParquetResultWriter implements ResultWriter {
     }
     MessageType type = schema.named("result");
     groups = new SimpleGroupFactory(type);
-    writer = ExampleParquetWriter.builder(new InMemoryFile())
+    writer = ExampleParquetWriter.builder(new InMemoryOutputFile(bytes))
         .withConf(new PlainParquetConfiguration())
         .withType(type)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
@@ -145,45 +143,6 @@ final class ParquetResultWriter implements ResultWriter {
       case boolean[] z -> g.append(column, z[i]);
       case String[] s -> g.append(column, s[i]);
       default -> throw new IllegalStateException();
-    }
-  }
-
-  /** The writer's target: this chunk's byte buffer. */
-  private final class InMemoryFile implements OutputFile {
-    @Override
-    public PositionOutputStream create(long blockSizeHint) {
-      return new PositionOutputStream() {
-        @Override
-        public long getPos() {
-          return bytes.size();
-        }
-
-        @Override
-        public void write(int b) {
-          bytes.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-          bytes.write(b, off, len);
-        }
-      };
-    }
-
-    @Override
-    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-      bytes.reset();
-      return create(blockSizeHint);
-    }
-
-    @Override
-    public boolean supportsBlockSize() {
-      return false;
-    }
-
-    @Override
-    public long defaultBlockSize() {
-      return 128L << 20;
     }
   }
 }

@@ -12,8 +12,6 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -39,7 +37,7 @@ final class TableParquetWriter {
     MessageType type = parquetSchema(columns);
     groups = new SimpleGroupFactory(type);
     try {
-      writer = ExampleParquetWriter.builder(new InMemoryFile())
+      writer = ExampleParquetWriter.builder(new InMemoryOutputFile(bytes))
           .withConf(new PlainParquetConfiguration())
           .withType(type)
           .withCompressionCodec(CompressionCodecName.SNAPPY)
@@ -179,45 +177,6 @@ final class TableParquetWriter {
       case "float" -> g.append(field, ((Number) v).floatValue());
       case "boolean" -> g.append(field, (Boolean) v);
       default -> g.append(field, v.toString());
-    }
-  }
-
-  /** The writer's target: this chunk's byte buffer. */
-  private final class InMemoryFile implements OutputFile {
-    @Override
-    public PositionOutputStream create(long blockSizeHint) {
-      return new PositionOutputStream() {
-        @Override
-        public long getPos() {
-          return bytes.size();
-        }
-
-        @Override
-        public void write(int b) {
-          bytes.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-          bytes.write(b, off, len);
-        }
-      };
-    }
-
-    @Override
-    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-      bytes.reset();
-      return create(blockSizeHint);
-    }
-
-    @Override
-    public boolean supportsBlockSize() {
-      return false;
-    }
-
-    @Override
-    public long defaultBlockSize() {
-      return 128L << 20;
     }
   }
 }
