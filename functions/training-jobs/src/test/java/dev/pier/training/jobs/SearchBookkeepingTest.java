@@ -42,7 +42,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * surface instead of training, so what is timed is the bookkeeping alone.
  */
 class SearchBookkeepingTest {
-  static final int TRIALS = Integer.getInteger("pier.training.bookkeeping-trials", 3000);
+  static final int TRIALS = Integer.getInteger("pier.training.bookkeeping-trials", 2000);
   /**
    * The search's sampler: {@code tpe} (default; its Parzen estimators cost more as trials accumulate, as Optuna's do)
    * or {@code random} (constant cost per trial, so the figures are the bookkeeping's alone).
