@@ -70,6 +70,9 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     this.s3 = s3;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.createContext("/", this::handle);
+    // a thread per exchange: with the default single dispatcher thread, one slow answer (a CreateTrainingJob
+    // reading its channels) stalls every other caller's connect and read, and the SDK's timeouts fail the job
+    server.setExecutor(Executors.newCachedThreadPool());
     server.start();
   }
 
