@@ -271,15 +271,12 @@ final class Store implements Closeable {
     int sweepExpired(long nowSeconds) {
         record Expired(String table, Map<String, Av> key) {}
         List<Expired> expired = new ArrayList<>();
+        BigDecimal from = BigDecimal.valueOf(nowSeconds - 5L * 365 * 24 * 3600), to = BigDecimal.valueOf(nowSeconds);
         lock.readLock().lock();
         try {
             for (Table t : tables.values()) {
                 if (!t.def.ttlEnabled || t.def.ttlAttr == null) continue;
-                for (NavigableMap<Table.Tuple, Map<String, Av>> inner : t.rows.values()) {
-                    for (Map<String, Av> item : inner.values()) {
-                        if (isExpired(item.get(t.def.ttlAttr), nowSeconds)) expired.add(new Expired(t.def.name, t.keyOf(item)));
-                    }
-                }
+                for (Map<String, Av> key : t.dueKeys(from, to)) expired.add(new Expired(t.def.name, key));
             }
         } finally {
             lock.readLock().unlock();

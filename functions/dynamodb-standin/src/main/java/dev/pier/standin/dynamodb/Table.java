@@ -1,5 +1,6 @@
 package dev.pier.standin.dynamodb;
 
+import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One table's items and secondary indexes, held in sorted maps: hash key -> (sort tuple -> item). Not thread-safe; the
@@ -88,9 +90,18 @@ final class Table {
         }
     }
 
+    /** An item whose TTL attribute holds a number: when it expires (epoch seconds) and its key. */
+    record Expiry(BigDecimal at, Av hash, Tuple sort) {}
+
+    private static final java.util.Comparator<Expiry> BY_EXPIRY = java.util.Comparator.comparing(Expiry::at)
+            .thenComparing(Expiry::hash, java.util.Comparator.nullsFirst(Av::compareKey))
+            .thenComparing(Expiry::sort, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
+
     TableDef def;
     final NavigableMap<Av, NavigableMap<Tuple, Map<String, Av>>> rows = new TreeMap<>(Av::compareKey);
     final Map<String, IndexStore> indexes = new LinkedHashMap<>();
+    /** With TTL enabled, the items holding a number in the TTL attribute by that number, so a sweep reads only the due ones. */
+    final TreeSet<Expiry> expiries = new TreeSet<>(BY_EXPIRY);
     long itemCount, sizeBytes;
 
     Table(TableDef def) {
@@ -98,7 +109,7 @@ final class Table {
         for (TableDef.Index i : def.indexes()) indexes.put(i.name(), new IndexStore(i));
     }
 
-    /** Replaces the definition and rebuilds index stores (UpdateTable). */
+    /** Replaces the definition and rebuilds index stores and the TTL index (UpdateTable, UpdateTimeToLive). */
     void redefine(TableDef newDef) {
         this.def = newDef;
         indexes.clear();
@@ -107,6 +118,34 @@ final class Table {
             indexes.put(i.name(), s);
             for (NavigableMap<Tuple, Map<String, Av>> inner : rows.values()) inner.values().forEach(s::add);
         }
+        expiries.clear();
+        for (NavigableMap<Tuple, Map<String, Av>> inner : rows.values()) inner.values().forEach(this::addExpiry);
+    }
+
+    private Expiry expiryOf(Map<String, Av> item) {
+        if (!def.ttlEnabled || def.ttlAttr == null || !(item.get(def.ttlAttr) instanceof Av.N n)) return null;
+        return new Expiry(n.v(), item.get(def.key.hash()), tuple(item));
+    }
+
+    private void addExpiry(Map<String, Av> item) {
+        Expiry e = expiryOf(item);
+        if (e != null) expiries.add(e);
+    }
+
+    private void removeExpiry(Map<String, Av> item) {
+        Expiry e = expiryOf(item);
+        if (e != null) expiries.remove(e);
+    }
+
+    /** Keys of the items whose TTL lies in [from, to): what a sweep at {@code to} may delete. */
+    java.util.List<Map<String, Av>> dueKeys(BigDecimal from, BigDecimal to) {
+        java.util.List<Map<String, Av>> keys = new java.util.ArrayList<>();
+        for (Expiry e : expiries.subSet(new Expiry(from, null, null), true, new Expiry(to, null, null), false)) {
+            NavigableMap<Tuple, Map<String, Av>> inner = rows.get(e.hash());
+            Map<String, Av> item = inner == null ? null : inner.get(e.sort());
+            if (item != null) keys.add(keyOf(item));
+        }
+        return keys;
     }
 
     Tuple tuple(Map<String, Av> item) {
@@ -132,10 +171,12 @@ final class Table {
             itemCount--;
             sizeBytes -= Av.itemSize(old);
             for (IndexStore s : indexes.values()) s.remove(old);
+            removeExpiry(old);
         }
         itemCount++;
         sizeBytes += Av.itemSize(item);
         for (IndexStore s : indexes.values()) s.add(item);
+        addExpiry(item);
         return old;
     }
 
@@ -149,6 +190,7 @@ final class Table {
             itemCount--;
             sizeBytes -= Av.itemSize(old);
             for (IndexStore s : indexes.values()) s.remove(old);
+            removeExpiry(old);
         }
         return old;
     }

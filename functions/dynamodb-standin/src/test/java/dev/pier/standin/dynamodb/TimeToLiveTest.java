@@ -37,4 +37,34 @@ class TimeToLiveTest {
                     .containsExactlyInAnyOrder("future", "text", "none");
         }
     }
+
+    @Test
+    void theSweepFollowsItemsWrittenBeforeTtlWasEnabledAndTtlsRewrittenLater() throws Exception {
+        try (LocalDynamoDb db = LocalDynamoDb.builder().ttlSweepInterval(Duration.ofMillis(100)).build().start();
+             DynamoDbClient c = client(db)) {
+            String t = createTable(c, "ttl2", "pk", "S", "sk", "N");
+            long now = System.currentTimeMillis() / 1000;
+            c.putItem(r -> r.tableName(t).item(map("pk", s("a"), "sk", n(1), "expires", n(now - 10))));
+            c.putItem(r -> r.tableName(t).item(map("pk", s("a"), "sk", n(2), "expires", n(now - 10))));
+            c.putItem(r -> r.tableName(t).item(map("pk", s("b"), "sk", n(1), "expires", n(now - 6L * 365 * 24 * 3600))));
+            c.putItem(r -> r.tableName(t).item(map("pk", s("b"), "sk", n(2), "expires", n(now - 20))));
+            // rewritten to the future before TTL is on: the sweep must see the new value, not the first one
+            c.putItem(r -> r.tableName(t).item(map("pk", s("a"), "sk", n(2), "expires", n(now + 3600))));
+            Thread.sleep(300); // TTL still off: nothing goes
+            assertThat(c.scan(r -> r.tableName(t)).count()).isEqualTo(4);
+
+            c.updateTimeToLive(r -> r.tableName(t).timeToLiveSpecification(s -> s.attributeName("expires").enabled(true)));
+            // rewritten to the past after TTL is on, and one deleted by hand
+            c.putItem(r -> r.tableName(t).item(map("pk", s("c"), "sk", n(1), "expires", n(now + 3600))));
+            c.putItem(r -> r.tableName(t).item(map("pk", s("c"), "sk", n(1), "expires", n(now - 30))));
+            c.deleteItem(r -> r.tableName(t).key(map("pk", s("b"), "sk", n(2))));
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (c.scan(r -> r.tableName(t)).count() > 2 && System.nanoTime() < deadline) Thread.sleep(50);
+
+            // more than five years past is never deleted (as DynamoDB); a future one stays
+            assertThat(c.scan(r -> r.tableName(t)).items()).extracting(i -> i.get("pk").s() + i.get("sk").n())
+                    .containsExactlyInAnyOrder("a2", "b1");
+        }
+    }
 }
