@@ -102,7 +102,9 @@ public final class LocalSparkLauncher implements JobLauncher {
       Files.createDirectories(logs);
       command.set(command.indexOf("-cp") + 1, pathingJar().toString());
       Path log = logs.resolve(job.id() + ".log");
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      // appended: a resumed job's log keeps the earlier attempt's lines (why it stopped) above the new run's
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().putAll(env);
       pb.environment().put("SPARK_USER", System.getProperty("user.name", "pier"));
       pb.environment().putIfAbsent("PIER_SPARK_MASTER", "local[*]");
