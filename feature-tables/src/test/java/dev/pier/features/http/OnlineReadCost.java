@@ -122,11 +122,14 @@ public final class OnlineReadCost {
       answerBytes = once(store, bodies[i % bodies.length]).length;
     }
     double[][] results = new double[rounds][];
+    long[] walls = new long[rounds * requests];
     for (int r = 0; r < rounds; r++) {
       Map<Long, long[]> before = sample();
       long calls = store.onlineStore().batchGetCalls();
       for (int i = 0; i < requests; i++) {
+        long t0 = System.nanoTime();
         once(store, bodies[i % bodies.length]);
+        walls[r * requests + i] = System.nanoTime() - t0;
       }
       Map<Long, long[]> after = sample();
       long[] pier = new long[2];
@@ -158,6 +161,11 @@ public final class OnlineReadCost {
         + " cpu_us=%.0f alloc_kib=%.0f | total cpu_us=%.0f alloc_kib=%.0f | answer_bytes=%d batch_gets=%.2f%n",
         name, rounds, requests, median[0], median[1], median[2], median[3], median[0] + median[2],
         median[1] + median[3], answerBytes, median[4]);
+    // closed loop, one request at a time: wall time well above the CPU time above is waiting (hand-offs between
+    // threads, the loopback socket), not work
+    Arrays.sort(walls);
+    System.out.printf("%s: wall per request, one at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f%n", name,
+        walls[walls.length / 2] / 1e3, walls[(int) (walls.length * 0.90)] / 1e3, walls[(int) (walls.length * 0.99)] / 1e3);
   }
 
   /**
