@@ -212,6 +212,10 @@ public final class FeaturePush {
     }
     Map<String, Integer> written = new LinkedHashMap<>();
     if (to != Target.OFFLINE) {
+      // online, a tie on event time is settled by the created time as offline: the pushed one, else the arrival
+      String createdColumn = batch.createdTimestampColumn();
+      List<Object> sentCreated = createdColumn == null ? null : columns.get(createdColumn);
+      Instant arrived = (stagedAt != null ? stagedAt : Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
       for (FeatureView v : views) {
         if (!v.online()) {
           continue;
@@ -229,8 +233,10 @@ public final class FeaturePush {
           for (Field f : v.schema()) {
             values.put(f.name(), columns.get(f.name()).get(i));
           }
-          OnlineStore.Row row = new OnlineStore.Row(key, times.get(i), values);
-          newest.merge(key, row, (a, b) -> b.eventTime().isBefore(a.eventTime()) ? a : b);
+          Instant created = createdColumn == null ? null
+              : sentCreated == null ? arrived : (Instant) sentCreated.get(i);
+          OnlineStore.Row row = new OnlineStore.Row(key, times.get(i), values, created);
+          newest.merge(key, row, (a, b) -> b.supersedes(a) ? b : a);
         }
         List<OnlineStore.Row> pushed = new ArrayList<>(newest.values());
         written.put(v.name(), online.write(v, pushed));

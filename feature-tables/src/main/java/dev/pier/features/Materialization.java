@@ -465,6 +465,10 @@ public final class Materialization {
       select.append(", ").append(f.dtype().scalar() == Dtype.Scalar.UNIX_TIMESTAMP && !f.dtype().list()
           ? "epoch_us(" + cast + ")" : cast);
     }
+    if (source.createdTimestampColumn() != null) { // last column: settles ties with rows of other chunks online
+      select.append(", epoch_us(CAST(").append(OfflineStore.quote(source.createdTimestampColumn()))
+          .append(" AS TIMESTAMP)) AS _ct");
+    }
     String order = ts + " DESC" + (source.createdTimestampColumn() == null ? ""
         : ", " + OfflineStore.quote(source.createdTimestampColumn()) + " DESC NULLS LAST");
     String sql = "SELECT " + select + " FROM read_parquet('" + file.toString().replace("'", "''")
@@ -502,7 +506,12 @@ public final class Materialization {
             built[i].update(v instanceof Instant t ? (Object) t.getEpochSecond() : v);
           }
         }
-        batch.add(new OnlineStore.Row(key, eventTime, values));
+        Instant created = null;
+        if (source.createdTimestampColumn() != null) {
+          long ct = rs.getLong(keys.size() + 2 + view.schema().size());
+          created = rs.wasNull() ? null : Timestamps.fromMicros(ct);
+        }
+        batch.add(new OnlineStore.Row(key, eventTime, values, created));
         if (batch.size() == WRITE_BATCH) {
           online.write(view, batch);
           rows += batch.size();

@@ -200,7 +200,8 @@ public final class OnlineFeatures implements FeatureLookup {
     }
     long started = System.nanoTime();
     Map<String, CompletableFuture<List<OnlineStore.Stored>>> reads = new LinkedHashMap<>();
-    for (var e : featuresByView.entrySet()) {
+    for (var views = featuresByView.entrySet().iterator(); views.hasNext(); ) {
+      var e = views.next();
       FeatureView view = catalog.view(e.getKey());
       if (!view.online()) {
         throw PierException.badRequest("feature view '" + view.name() + "' is not online (online: false)");
@@ -222,7 +223,8 @@ public final class OnlineFeatures implements FeatureLookup {
         }
         keys.add(key);
       }
-      reads.put(view.name(), store.readAsync(view, keys, e.getValue()));
+      // the last view's last batch on this thread, which would otherwise only wait
+      reads.put(view.name(), store.readAsync(view, keys, e.getValue(), !views.hasNext()));
     }
     Instant now = clock.instant();
     Map<FeatureRef, List<FeatureValue>> out = new HashMap<>();

@@ -29,8 +29,9 @@ import dev.pier.kernel.aws.DynamoTables;
  *
  * <p>Reads ask only for the requested features (a projection: Feast reads whole items, feast-dev/feast#6058), 100
  * keys per BatchGetItem (DynamoDB's cap), the batches of a read in parallel; keys DynamoDB leaves unprocessed are
- * asked for again with a growing pause. Writes are conditional on the event time, so an older value never replaces a
- * newer one whatever order rows arrive in; several rows go as transactions of 100 conditional puts. Thread-safe.
+ * asked for again with a growing pause. Writes are conditional on the event time and, on a tie, the created time
+ * ({@code _ct}), so an older value never replaces a newer one whatever order rows arrive in; several rows go as
+ * transactions of 100 conditional puts. Thread-safe.
  */
 public final class OnlineStore {
   /** DynamoDB's BatchGetItem limit. */
@@ -38,6 +39,8 @@ public final class OnlineStore {
   private static final int UNPROCESSED_ATTEMPTS = 8;
   static final String KEY = "k";
   static final String EVENT_TIME = "_ts";
+  /** The created time (microseconds) of the stored row, present only when the row had one. */
+  static final String CREATED = "_ct";
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -47,8 +50,31 @@ public final class OnlineStore {
   /** A stored row: its event time and the values of the features asked for (absent or null: no value). */
   public record Stored(Instant eventTime, Map<String, Object> values) {}
 
-  /** One row to write: the entity key's values in the view's join-key order, the event time, every feature. */
-  public record Row(List<Object> key, Instant eventTime, Map<String, Object> values) {}
+  /**
+   * One row to write: the entity key's values in the view's join-key order, the event time, every feature, and the
+   * created time (null when the source has no created column or the row left it null).
+   */
+  public record Row(List<Object> key, Instant eventTime, Map<String, Object> values, Instant created) {
+    public Row(List<Object> key, Instant eventTime, Map<String, Object> values) {
+      this(key, eventTime, values, null);
+    }
+
+    /**
+     * Whether this row wins over {@code other} of the same key, as Feast orders them: the greater event time, on a tie
+     * the greater created time (a row without one loses to a row with one); equal on both, this one (a re-sent row is
+     * idempotent, a correction at the same time replaces).
+     */
+    public boolean supersedes(Row other) {
+      int byTime = eventTime.compareTo(other.eventTime);
+      if (byTime != 0) {
+        return byTime > 0;
+      }
+      if (created == null || other.created == null) {
+        return other.created == null;
+      }
+      return created.compareTo(other.created) >= 0;
+    }
+  }
 
   public OnlineStore(DynamoDbClient dynamo, String table, Executor pool) {
     this.dynamo = dynamo;
@@ -104,9 +130,8 @@ public final class OnlineStore {
     }
     Map<String, Row> newest = new java.util.LinkedHashMap<>();
     for (Row row : rows) {
-      // equal event times: the later row wins, as sequential puts would leave it
-      newest.merge(itemKey(view.name(), row.key()), row,
-          (had, next) -> next.eventTime().isBefore(had.eventTime()) ? had : next);
+      // the conditional puts' order (event time, then created time); equal on both, the later row
+      newest.merge(itemKey(view.name(), row.key()), row, (had, next) -> next.supersedes(had) ? next : had);
     }
     List<Map.Entry<String, Row>> all = new ArrayList<>(newest.entrySet());
     List<CompletableFuture<Integer>> writes = new ArrayList<>();
@@ -132,10 +157,11 @@ public final class OnlineStore {
   private int writeTransaction(FeatureView view, List<Map.Entry<String, Row>> group) {
     List<Put> pending = new ArrayList<>(group.size());
     for (var e : group) {
-      String ts = Long.toString(Timestamps.micros(e.getValue().eventTime()));
-      pending.add(Put.builder().tableName(table).item(item(view, e.getKey(), ts, e.getValue()))
-          .conditionExpression(CONDITION).expressionAttributeNames(CONDITION_NAMES)
-          .expressionAttributeValues(Map.of(":ts", AttributeValue.fromN(ts))).build());
+      Row row = e.getValue();
+      String ts = Long.toString(Timestamps.micros(row.eventTime()));
+      pending.add(Put.builder().tableName(table).item(item(view, e.getKey(), ts, row))
+          .conditionExpression(condition(row)).expressionAttributeNames(CONDITION_NAMES)
+          .expressionAttributeValues(conditionValues(ts, row)).build());
     }
     for (int attempt = 1; ; attempt++) {
       List<TransactWriteItem> items = pending.stream().map(p -> TransactWriteItem.builder().put(p).build()).toList();
@@ -178,13 +204,35 @@ public final class OnlineStore {
     }
   }
 
-  private static final String CONDITION = "attribute_not_exists(#k) OR #ts <= :ts";
-  private static final Map<String, String> CONDITION_NAMES = Map.of("#k", KEY, "#ts", EVENT_TIME);
+  /*
+   * A put replaces the stored row only if it supersedes it (Row.supersedes): a greater event time, or the same event
+   * time and a created time at least the stored one's (a stored row without one loses to a row with one; a row without
+   * one replaces only a stored row without one). So rows of one key spread over chunks, files or pushes end the same
+   * whatever order they are written in, as Feast's offline dedup by (event time, created time) does.
+   */
+  private static final String CONDITION_CREATED = "attribute_not_exists(#k) OR #ts < :ts"
+      + " OR (#ts = :ts AND (attribute_not_exists(#ct) OR #ct <= :ct))";
+  private static final String CONDITION_NO_CREATED = "attribute_not_exists(#k) OR #ts < :ts"
+      + " OR (#ts = :ts AND attribute_not_exists(#ct))";
+  private static final Map<String, String> CONDITION_NAMES = Map.of("#k", KEY, "#ts", EVENT_TIME, "#ct", CREATED);
+
+  private static String condition(Row row) {
+    return row.created() == null ? CONDITION_NO_CREATED : CONDITION_CREATED;
+  }
+
+  private static Map<String, AttributeValue> conditionValues(String ts, Row row) {
+    return row.created() == null ? Map.of(":ts", AttributeValue.fromN(ts))
+        : Map.of(":ts", AttributeValue.fromN(ts),
+            ":ct", AttributeValue.fromN(Long.toString(Timestamps.micros(row.created()))));
+  }
 
   private static Map<String, AttributeValue> item(FeatureView view, String key, String ts, Row row) {
-    Map<String, AttributeValue> item = HashMap.newHashMap(view.schema().size() + 2);
+    Map<String, AttributeValue> item = HashMap.newHashMap(view.schema().size() + 3);
     item.put(KEY, AttributeValue.fromS(key));
     item.put(EVENT_TIME, AttributeValue.fromN(ts));
+    if (row.created() != null) {
+      item.put(CREATED, AttributeValue.fromN(Long.toString(Timestamps.micros(row.created()))));
+    }
     for (Field f : view.schema()) {
       item.put(f.name(), f.dtype().toDynamo(row.values().get(f.name())));
     }
@@ -195,10 +243,9 @@ public final class OnlineStore {
     String ts = Long.toString(Timestamps.micros(row.eventTime()));
     Map<String, AttributeValue> item = item(view, itemKey(view.name(), row.key()), ts, row);
     try {
-      // equal event times replace: a re-sent row is idempotent and a correction at the same time wins
-      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression(CONDITION)
+      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression(condition(row))
           .expressionAttributeNames(CONDITION_NAMES)
-          .expressionAttributeValues(Map.of(":ts", AttributeValue.fromN(ts))));
+          .expressionAttributeValues(conditionValues(ts, row)));
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false; // a newer value is there
@@ -210,14 +257,18 @@ public final class OnlineStore {
    * the store holds nothing for it. Duplicate keys are read once.
    */
   public List<Stored> read(FeatureView view, List<List<Object>> keys, List<String> features) {
-    return readAsync(view, keys, features).join();
+    return readAsync(view, keys, features, true).join();
   }
 
   /**
    * {@link #read} started on the pool: the batches run in parallel, and a caller reading several views starts each
-   * before waiting for any (nothing here blocks a pool thread on another pool task).
+   * before waiting for any (nothing here blocks a pool thread on another pool task). With {@code callerRunsLast} the
+   * last batch runs on the calling thread before this returns, the others on the pool: a caller that would only wait
+   * for them anyway (its last view) saves handing the work to a pool thread and waking up again — for the usual read
+   * of one view and at most 100 keys, no thread hand-off at all.
    */
-  public CompletableFuture<List<Stored>> readAsync(FeatureView view, List<List<Object>> keys, List<String> features) {
+  public CompletableFuture<List<Stored>> readAsync(FeatureView view, List<List<Object>> keys, List<String> features,
+      boolean callerRunsLast) {
     Map<String, Integer> firstIndex = new HashMap<>();
     List<String> distinct = new ArrayList<>();
     List<String> itemKeys = new ArrayList<>(keys.size());
@@ -237,9 +288,20 @@ public final class OnlineStore {
       projection.append(", #f").append(i);
     }
     List<CompletableFuture<Map<String, Map<String, AttributeValue>>>> batches = new ArrayList<>();
+    String projected = projection.toString();
     for (int from = 0; from < distinct.size(); from += BATCH) {
       List<String> batch = distinct.subList(from, Math.min(distinct.size(), from + BATCH));
-      batches.add(CompletableFuture.supplyAsync(() -> batchGet(batch, projection.toString(), names), pool));
+      if (callerRunsLast && from + BATCH >= distinct.size()) {
+        CompletableFuture<Map<String, Map<String, AttributeValue>>> here = new CompletableFuture<>();
+        try {
+          here.complete(batchGet(batch, projected, names));
+        } catch (RuntimeException e) {
+          here.completeExceptionally(e);
+        }
+        batches.add(here);
+      } else {
+        batches.add(CompletableFuture.supplyAsync(() -> batchGet(batch, projected, names), pool));
+      }
     }
     return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new)).thenApply(done -> {
       Map<String, Map<String, AttributeValue>> items = new HashMap<>();

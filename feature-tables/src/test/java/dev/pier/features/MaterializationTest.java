@@ -36,7 +36,9 @@ class MaterializationTest {
            schema: [{name: conv_rate, dtype: FLOAT64}, {name: trips, dtype: INT64}]}
         - {name: misfit, entities: [driver], ttl: 2h, source: broken, schema: [{name: speed, dtype: FLOAT64}]}
         - {name: big_view, entities: [driver], ttl: 2h, source: big, schema: [{name: trips, dtype: INT64}]}
-      """.replace("sources:\n", "sources:\n  - {name: big, kind: parquet, path: \"s3://mat/big/\"}\n");
+        - {name: tie_view, entities: [driver], ttl: 2h, source: ties, schema: [{name: trips, dtype: INT64}]}
+      """.replace("sources:\n", "sources:\n  - {name: big, kind: parquet, path: \"s3://mat/big/\"}\n"
+          + "  - {name: ties, kind: parquet, path: \"s3://mat/ties/\", created_timestamp_column: created}\n");
   /** {@code big/data.parquet}: one file of 4 row groups of 2,048 rows, driver i (0 … 8,191) in row i. */
   private static final int GROUP_ROWS = 2048;
 
@@ -62,6 +64,28 @@ class MaterializationTest {
     }
     standIns.clients.s3().putObject(b -> b.bucket("mat").key("big/data.parquet"),
         software.amazon.awssdk.core.sync.RequestBody.fromFile(big));
+    // ties/: two files (two chunks) holding rows of the same drivers. Driver 7: the same event time in both, the
+    // greater created time in a.parquet (trips 200, not b's 100). Driver 8: a's row is newer by event time (trips 80),
+    // b's has the greater created time (81) but an older event time. Driver 9: the same event and created time in
+    // both (the rows are equal, trips 90), driver 6 only in b.parquet with a null created time (60).
+    String[][] ties = {
+        {"a", "(7, TIMESTAMP '2026-12-01 01:00:00', TIMESTAMP '2026-12-01 05:00:00', 200),"
+            + " (8, TIMESTAMP '2026-12-01 02:00:00', TIMESTAMP '2026-12-01 01:00:00', 80),"
+            + " (9, TIMESTAMP '2026-12-01 01:00:00', TIMESTAMP '2026-12-01 01:00:00', 90)"},
+        {"b", "(7, TIMESTAMP '2026-12-01 01:00:00', TIMESTAMP '2026-12-01 03:00:00', 100),"
+            + " (8, TIMESTAMP '2026-12-01 01:00:00', TIMESTAMP '2026-12-01 09:00:00', 81),"
+            + " (9, TIMESTAMP '2026-12-01 01:00:00', TIMESTAMP '2026-12-01 01:00:00', 90),"
+            + " (6, TIMESTAMP '2026-12-01 01:00:00', NULL, 60)"}};
+    for (String[] file : ties) {
+      Path p = work.resolve("ties-" + file[0] + ".parquet");
+      try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+          java.sql.Statement s = db.createStatement()) {
+        s.execute("COPY (SELECT d::BIGINT AS driver_id, e AS event_timestamp, c AS created, t::BIGINT AS trips"
+            + " FROM (VALUES " + file[1] + ") v(d, e, c, t)) TO '" + p + "' (FORMAT parquet)");
+      }
+      standIns.clients.s3().putObject(b -> b.bucket("mat").key("ties/" + file[0] + ".parquet"),
+          software.amazon.awssdk.core.sync.RequestBody.fromFile(p));
+    }
     runner = Executors.newSingleThreadExecutor();
   }
 
@@ -209,6 +233,54 @@ class MaterializationTest {
       }
     }
     return out;
+  }
+
+  @Test
+  void aTieOnEventTimeAcrossChunksGoesToTheGreaterCreatedTimeWrittenInEitherOrder() {
+    assertThat(tiesWrittenInOrder("a.parquet", "b.parquet")).isEqualTo(Map.of(7L, 200L, 8L, 80L, 9L, 90L, 6L, 60L));
+  }
+
+  @Test
+  void aTieOnEventTimeAcrossChunksGoesToTheGreaterCreatedTimeWrittenInReverseOrder() {
+    assertThat(tiesWrittenInOrder("b.parquet", "a.parquet")).isEqualTo(Map.of(7L, 200L, 8L, 80L, 9L, 90L, 6L, 60L));
+  }
+
+  /** tie_view's trips online after writing its two chunks in the order given (a fresh table each test). */
+  private Map<Long, Long> tiesWrittenInOrder(String first, String second) {
+    Materialization.Job job = materialization.create(Map.of("tie_view", T0), T0.plus(Duration.ofDays(1)));
+    Map<String, Materialization.Chunk> plan = new TreeMap<>();
+    materialization.plan(job.id()).forEach(c -> plan.put(c.file(), c));
+    assertThat(plan).containsOnlyKeys("a.parquet", "b.parquet");
+    materialization.writeChunk(job.id(), plan.get(first));
+    materialization.writeChunk(job.id(), plan.get(second));
+    FeatureView view = registry.catalog().view("tie_view");
+    List<List<Object>> keys = List.of(List.of(6L), List.of(7L), List.of(8L), List.of(9L));
+    List<OnlineStore.Stored> stored = store.read(view, keys, List.of("trips"));
+    Map<Long, Long> out = new TreeMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      out.put((Long) keys.get(i).get(0), (Long) stored.get(i).values().get("trips"));
+    }
+    return out;
+  }
+
+  @Test
+  void aSingleRowWriteSettlesATieByCreatedTimeAndARowWithoutOneLosesToOneWithIt() {
+    FeatureView view = registry.catalog().view("tie_view");
+    Instant t = T0.plus(Duration.ofHours(1));
+    OnlineStore.Row older = new OnlineStore.Row(List.of(5L), t, Map.of("trips", 1L), t.plusSeconds(10));
+    OnlineStore.Row newer = new OnlineStore.Row(List.of(5L), t, Map.of("trips", 2L), t.plusSeconds(20));
+    OnlineStore.Row none = new OnlineStore.Row(List.of(5L), t, Map.of("trips", 3L));
+
+    assertThat(store.write(view, List.of(newer))).isEqualTo(1);
+    assertThat(store.write(view, List.of(older))).isZero();
+    assertThat(store.write(view, List.of(none))).isZero();
+    assertThat(store.write(view, List.of(newer))).isEqualTo(1); // re-sent: idempotent
+    assertThat(store.read(view, List.of(List.of(5L)), List.of("trips")).get(0).values().get("trips")).isEqualTo(2L);
+    // a later event time wins whatever the created times
+    OnlineStore.Row later = new OnlineStore.Row(List.of(5L), t.plusSeconds(1), Map.of("trips", 4L));
+    assertThat(store.write(view, List.of(later))).isEqualTo(1);
+    assertThat(store.write(view, List.of(none))).isZero();
+    assertThat(store.read(view, List.of(List.of(5L)), List.of("trips")).get(0).values().get("trips")).isEqualTo(4L);
   }
 
   @Test

@@ -155,6 +155,30 @@ class OnlineFeaturesTest {
   }
 
   @Test
+  void aTieOnEventTimeGoesToTheGreaterCreatedTimeSentOrElseTheArrival() throws Exception {
+    push("""
+        {"driver_id": [7, 7], "conv_rate": [0.3, 0.9], "trips": [3, 9], "city": ["a", "b"],
+         "created": ["2026-12-06T11:05:00Z", "2026-12-06T11:01:00Z"],
+         "event_timestamp": ["2026-12-06T11:00:00Z", "2026-12-06T11:00:00Z"]}""");
+    String trips = """
+        {"features": ["driver_hourly_stats:trips"], "entities": {"driver_id": [7]}}""";
+    assertThat(read(trips).at("/results/1/values/0").asLong()).isEqualTo(3); // within the push: created 11:05
+
+    FeaturePush.PushResult older = push("""
+        {"driver_id": [7], "conv_rate": [0.5], "trips": [5], "city": ["c"], "created": ["2026-12-06T11:02:00Z"],
+         "event_timestamp": ["2026-12-06T11:00:00Z"]}""");
+    assertThat(older.writtenOnline()).containsEntry("driver_hourly_stats", 0);
+    assertThat(read(trips).at("/results/1/values/0").asLong()).isEqualTo(3);
+
+    // no created column sent: the rows were created when they arrived, after 11:05
+    FeaturePush.PushResult arrived = push("""
+        {"driver_id": [7], "conv_rate": [0.6], "trips": [6], "city": ["d"],
+         "event_timestamp": ["2026-12-06T11:00:00Z"]}""");
+    assertThat(arrived.writtenOnline()).containsEntry("driver_hourly_stats", 1);
+    assertThat(read(trips).at("/results/1/values/0").asLong()).isEqualTo(6);
+  }
+
+  @Test
   void withinOnePushTheNewestRowOfAKeyWins() throws Exception {
     push("""
         {"driver_id": [5, 5, 5], "conv_rate": [0.3, 0.9, 0.1], "trips": [3, 9, 1], "city": ["a", "b", "c"],

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -29,8 +30,9 @@ import java.util.Random;
  * stand-in of {@code ./pier up} (in this JVM, reached over loopback HTTP by the real SDK, as in local mode) and the
  * answer serialized to bytes as the REST layer would. Thread CPU and allocated bytes of every thread are summed
  * before and after a round, split into the stand-in's threads ({@code local-dynamodb-*}) and the rest (Pier's request
- * thread, its read pool, the SDK client). Median of rounds. Not in the suite: {@code java -cp … OnlineReadCost
- * [requests per round] [rounds]} (see README, Feature store, Performance).
+ * thread, its read pool, the SDK client). Median of rounds; then the wall time of each request (one at a time).
+ * Not in the suite: {@code java -cp … OnlineReadCost [requests per round] [rounds] [1x50|50x200]} (see README,
+ * Feature store, Performance).
  */
 public final class OnlineReadCost {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -38,12 +40,14 @@ public final class OnlineReadCost {
 
   private static int REQUESTS;
   private static int ROUNDS;
+  private static String ONLY;
 
   private OnlineReadCost() {}
 
   public static void main(String[] args) throws Exception {
     REQUESTS = args.length > 0 ? Integer.parseInt(args[0]) : 500;
     ROUNDS = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    ONLY = args.length > 2 ? args[2] : ""; // 1x50 or 50x200: that scenario alone (e.g. under a profiler)
     Path dir = Files.createTempDirectory("pier-online-cost");
     try (LocalAws aws = LocalAws.start(dir);
         AwsClients clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
@@ -94,10 +98,16 @@ public final class OnlineReadCost {
       System.out.println("# uptime: " + new String(new ProcessBuilder("uptime").start().getInputStream()
           .readAllBytes()).strip());
       long calls0 = store.onlineStore().batchGetCalls();
-      scenario(store, "1 entity x 50 features", 1, 50, requests, rounds);
-      scenario(store, "50 entities x 200 features", 50, 200, requests / 5, rounds);
+      if (!ONLY.equals("50x200")) {
+        scenario(store, "1 entity x 50 features", 1, 50, requests, rounds);
+      }
+      if (!ONLY.equals("1x50")) {
+        scenario(store, "50 entities x 200 features", 50, 200, requests / 5, rounds);
+      }
       System.out.printf("# BatchGetItem calls: %d%n", store.onlineStore().batchGetCalls() - calls0);
-      answerWriting(store, rounds);
+      if (ONLY.isEmpty()) {
+        answerWriting(store, rounds);
+      }
     }
   }
 
@@ -122,12 +132,18 @@ public final class OnlineReadCost {
       answerBytes = once(store, bodies[i % bodies.length]).length;
     }
     double[][] results = new double[rounds][];
+    long[] walls = new long[rounds * requests];
+    long switches = 0;
     for (int r = 0; r < rounds; r++) {
+      long switchesBefore = voluntarySwitches();
       Map<Long, long[]> before = sample();
       long calls = store.onlineStore().batchGetCalls();
       for (int i = 0; i < requests; i++) {
+        long t0 = System.nanoTime();
         once(store, bodies[i % bodies.length]);
+        walls[r * requests + i] = System.nanoTime() - t0;
       }
+      switches += voluntarySwitches() - switchesBefore;
       Map<Long, long[]> after = sample();
       long[] pier = new long[2];
       long[] standIn = new long[2];
@@ -158,6 +174,13 @@ public final class OnlineReadCost {
         + " cpu_us=%.0f alloc_kib=%.0f | total cpu_us=%.0f alloc_kib=%.0f | answer_bytes=%d batch_gets=%.2f%n",
         name, rounds, requests, median[0], median[1], median[2], median[3], median[0] + median[2],
         median[1] + median[3], answerBytes, median[4]);
+    // closed loop, one request at a time: wall time well above the CPU time above is waiting (hand-offs between
+    // threads, the loopback socket), not work
+    Arrays.sort(walls);
+    System.out.printf("%s: wall per request, one at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f"
+        + " | voluntary context switches per request: %.1f%n", name,
+        walls[walls.length / 2] / 1e3, walls[(int) (walls.length * 0.90)] / 1e3, walls[(int) (walls.length * 0.99)] / 1e3,
+        (double) switches / walls.length);
   }
 
   /**
@@ -206,6 +229,38 @@ public final class OnlineReadCost {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     JSON.writeValue(out, answer);
     return out.toByteArray();
+  }
+
+  /**
+   * Voluntary context switches so far of the threads a request runs on (the caller, Pier's read pool, the DynamoDB
+   * stand-in's dispatcher and workers) (Linux: /proc/self/task/N/status): each time a
+   * thread blocks — waiting for another thread's hand-off, a socket, a lock — so a count per request that does not
+   * depend on how loaded the machine is. Threads that ended are not counted; -1 where /proc is not there.
+   */
+  private static long voluntarySwitches() {
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return -1;
+    }
+    long sum = 0;
+    for (java.io.File task : tasks) {
+      try {
+        List<String> status = Files.readAllLines(task.toPath().resolve("status"));
+        String name = status.get(0).substring(status.get(0).indexOf(':') + 1).strip(); // 15 characters at most
+        if (!name.equals("main") && !name.startsWith("pier-features") && !name.startsWith("local-dynamodb")
+            && !name.startsWith("HTTP-Dispatcher")) {
+          continue; // JIT, GC, other stand-ins' timers: they switch with wall time, not with requests
+        }
+        for (String line : status) {
+          if (line.startsWith("voluntary_ctxt_switches:")) {
+            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+          }
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // the thread ended meanwhile
+      }
+    }
+    return sum;
   }
 
   /**
