@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
  * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
  * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
- * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
+ * binary capture batches ({@code .cap}) under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus; rows taken {@code
  * pier.capture.accepted}, stored {@code pier.capture.written}: offered = accepted + dropped). Each stored batch is handed to the
