@@ -177,6 +177,15 @@ class CaptureThroughEveryWayInTest {
     assertThat(named).extracting(CaptureStore.CapturedRow::row).containsExactly(0, 1);
     assertThat(named.get(1).inputs()).containsEntry("a", 6.7).containsEntry("d", 2.3);
     assertThat(JSON.valueToTree(named.get(0).outputs()).path("label").asLong()).isEqualTo(0);
+    // what ./pier bench monitoring reads to say which share of the offered rows capture kept
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    assertThat(counter(metrics, "pier_capture_accepted_total")).isGreaterThanOrEqualTo(rows.size());
+    assertThat(counter(metrics, "pier_capture_written_total")).isGreaterThanOrEqualTo(rows.size());
+  }
+
+  private static double counter(String prometheus, String name) {
+    return prometheus.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(
+        l.substring(name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError("no " + name));
   }
 
   @Test

@@ -43,7 +43,9 @@ public record MonitorRun(String monitorId, String runId, Instant startedAt, Inst
 
   /**
    * @param matched rows of the window whose label has arrived
-   * @param unmatched labels received whose request id has not been captured (yet), at the run's start
+   * @param unmatched labels received that no run has joined to a captured row yet, at the run's start: not captured
+   *     (yet), or captured in a window that ran before the label arrived, or, after a sketch run, in a row outside
+   *     its sample
    */
   public record FeedbackCounts(long matched, long unmatched) {
   }

@@ -326,7 +326,10 @@ public final class Monitors {
    * A sketch run's performance, error slices and (binary) CBPE estimate, from a sample of the window: at most
    * {@value #PERFORMANCE_OBJECTS} of its capture objects, evenly spaced, and at most the exact limit of their rows,
    * joined to the labels that have arrived as an exact run joins them. Labels of rows outside the sample stay pending
-   * (and counted unmatched) until a run reads their rows or they expire.
+   * (and counted unmatched) until a run reads their rows or they expire. This is by design: a run over more than the
+   * exact limit must not read every row (that is what profiles avoid), and a sample of up to the exact limit gives
+   * metrics whose sampling error is small next to the window-to-window change a monitor watches; the labels are
+   * stored either way, so no label is lost, and the run's note says how many rows and labels the figures rest on.
    */
   private MonitorRun sampledPerformance(MonitorDefinition monitor, MonitorRun run, Instant from, Instant to) {
     CaptureStore.Sample sample = captures.sample(monitor.model(), monitor.version(), from, to, PERFORMANCE_OBJECTS,
@@ -339,7 +342,9 @@ public final class Monitors {
     labels.joined(rows, arrived);
     return run.withPerformance(performance, "performance, its estimate and slices are from a sample of the window: "
         + rows.size() + " of its " + run.rows() + " rows, from " + sample.objectsRead() + " of its "
-        + sample.objectsInWindow() + " capture objects (evenly spaced)")
+        + sample.objectsInWindow() + " capture objects (evenly spaced), " + matched + " of them labelled; labels of"
+        + " the window's other rows are not joined by a sketch run and stay counted in feedback.unmatched until a run"
+        + " reads their rows (an exact run over a shorter window) or the feedback window passes")
         .withFeedback(new MonitorRun.FeedbackCounts(matched, labels.unmatched()));
   }
 

@@ -196,10 +196,14 @@ class MonitorsTest {
     assertThat(run.dataQuality().get("plan").typeMismatches()).isZero();
     // performance, CBPE and slices from a sample: the exact limit (100) of the window's 300 rows, evenly spaced
     assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("performance, its estimate and slices are from a"
-        + " sample of the window: 100 of its 300 rows, from 2 of its 2 capture objects"));
+        + " sample of the window: 100 of its 300 rows, from 2 of its 2 capture objects (evenly spaced), 100 of them"
+        + " labelled; labels of the window's other rows are not joined by a sketch run and stay counted in"
+        + " feedback.unmatched"));
     assertThat(run.performance().labelled()).isEqualTo(100);
     assertThat(run.performance().estimated().rows()).isEqualTo(100);
     assertThat(run.feedback().matched()).isEqualTo(100);
+    assertThat(run.feedback().unmatched()).as("the 200 labels of rows outside the sample are still pending")
+        .isGreaterThanOrEqualTo(200);
     assertThat(run.performance().binary().accuracy()).isLessThan(1.0).isGreaterThan(0.5);
     assertThat(run.slices()).isNotEmpty();
     ErrorSlices.Slice worst = run.slices().getFirst();

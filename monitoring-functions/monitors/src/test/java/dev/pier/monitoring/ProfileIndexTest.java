@@ -92,13 +92,48 @@ class ProfileIndexTest {
             "sk", AttributeValue.fromS(H0 + "#" + all.getFirst().key())))).item();
     assertEquals(Long.toString(H0.plus(Duration.ofDays(90)).getEpochSecond()), item.get("expiresAt").n());
 
-    // a profile object nobody indexed is not part of any run: runs read the index, not the bucket's listing
+    // a profile object nobody indexed, in an hour after the index's first, is not part of any run: runs read the
+    // index there, not the bucket's listing
     CaptureProfile stray = new CaptureProfile();
-    rows("churn", 1, H0, 5).forEach(stray::add);
-    standIns.clients.s3().putObject(b -> b.bucket(BUCKET).key(ProfileStore.hourPrefix("churn", 1, H0) + "stray.profile"),
+    rows("churn", 1, H0.plusSeconds(3600), 5).forEach(stray::add);
+    standIns.clients.s3().putObject(b -> b.bucket(BUCKET)
+            .key(ProfileStore.hourPrefix("churn", 1, H0.plusSeconds(3600)) + "stray.profile"),
         RequestBody.fromBytes(stray.toBytes()));
     assertEquals(90, profiles.merged("churn", 1, H0, H0.plusSeconds(7200)).rows());
     assertEquals(95, new ProfileStore(standIns.clients.s3(), BUCKET).merged("churn", 1, H0, H0.plusSeconds(7200))
         .rows(), "listing S3 (no index) sees it");
+  }
+
+  /**
+   * Profiles stored before the index existed (by a server without it) are read: the hours up to and including the
+   * version's first indexed hour are listed in S3 as well, each object once; hours after it are the index's alone.
+   */
+  @Test
+  void profilesStoredBeforeTheIndexAreReadFromTheHoursBeforeItsFirstEntry() {
+    ProfileStore before = new ProfileStore(standIns.clients.s3(), BUCKET); // the server before the index
+    before.write(rows("legacy", 1, H0, 20)); // hour 10: before the index
+    before.write(rows("legacy", 1, H0.plusSeconds(3600), 4)); // hour 11: stored early in the hour the index began
+    ProfileIndex index = new ProfileIndex(standIns.clients.dynamoDb(), MonitoringStandIns.TABLE, null);
+    ProfileStore after = new ProfileStore(standIns.clients.s3(), BUCKET, index);
+    assertEquals(20, after.merged("legacy", 1, H0, H0.plusSeconds(3600)).rows(), "no entry yet: every hour listed");
+    after.write(rows("legacy", 1, H0.plusSeconds(3600 + 1800), 6)); // hour 11, indexed: the index's first hour
+    after.write(rows("legacy", 1, H0.plusSeconds(2 * 3600), 8)); // hour 12, indexed
+    assertEquals(java.util.Optional.of(H0.plusSeconds(3600)), index.firstHour("legacy", 1));
+    assertEquals(java.util.Optional.empty(), index.firstHour("legacy", 2));
+
+    ProfileStore reader = new ProfileStore(standIns.clients.s3(), BUCKET, index);
+    assertEquals(20 + 4 + 6 + 8, reader.merged("legacy", 1, H0, H0.plusSeconds(3 * 3600)).rows());
+    Map<Instant, CaptureProfile> hourly = reader.hourly("legacy", 1, H0, H0.plusSeconds(3 * 3600));
+    assertEquals(List.of(20L, 10L, 8L), hourly.values().stream().map(CaptureProfile::rows).toList(),
+        "hour 11's indexed object is listed too, and counted once");
+
+    // after the index's first hour only the index is read: an object stored there without an entry is not seen
+    CaptureProfile stray = new CaptureProfile();
+    rows("legacy", 1, H0.plusSeconds(2 * 3600), 3).forEach(stray::add);
+    standIns.clients.s3().putObject(b -> b.bucket(BUCKET)
+            .key(ProfileStore.hourPrefix("legacy", 1, H0.plusSeconds(2 * 3600)) + "stray.profile"),
+        RequestBody.fromBytes(stray.toBytes()));
+    assertEquals(8, reader.merged("legacy", 1, H0.plusSeconds(2 * 3600), H0.plusSeconds(3 * 3600)).rows());
+    assertEquals(20 + 4 + 6 + 8, reader.merged("legacy", 1, H0, H0.plusSeconds(3 * 3600)).rows());
   }
 }

@@ -24,9 +24,10 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
  * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
  * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
- * gzip JSON Lines under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
+ * binary capture batches ({@code .cap}) under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
- * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus). Each stored batch is handed to the
+ * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus; rows taken {@code
+ * pier.capture.accepted}, stored {@code pier.capture.written}: offered = accepted + dropped). Each stored batch is handed to the
  * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
  * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
  * {@code pier.capture.writer-nice} (default 19, the lowest; 0: not) nice levels below the request threads (Linux; see
@@ -84,6 +85,11 @@ public class CaptureWiring {
         .description("captured prediction rows dropped because the capture buffer was full").register(meters);
     FunctionCounter.builder("pier.capture.failed", buffer, CaptureBuffer::failedRows)
         .description("captured prediction rows lost because their batch could not be written").register(meters);
+    FunctionCounter.builder("pier.capture.accepted", buffer, CaptureBuffer::accepted)
+        .description("captured prediction rows taken into the capture buffer (offered = accepted + dropped)")
+        .register(meters);
+    FunctionCounter.builder("pier.capture.written", buffer, CaptureBuffer::written)
+        .description("captured prediction rows stored").register(meters);
     return buffer;
   }
 

@@ -101,6 +101,18 @@ public final class ProfileIndex {
     return out;
   }
 
+  /**
+   * The hour of the version's oldest entry, by one query of at most one item; empty when the version has none (never
+   * indexed, or every entry expired). Profiles stored before the index existed are only in hours up to this one.
+   */
+  public java.util.Optional<Instant> firstHour(String model, long version) {
+    List<Map<String, AttributeValue>> items = dynamo.query(b -> b.tableName(table).consistentRead(true)
+        .keyConditionExpression("pk = :p").expressionAttributeValues(Map.of(":p", s(pk(model, version))))
+        .scanIndexForward(true).limit(1).projectionExpression("#h").expressionAttributeNames(Map.of("#h", "hour")))
+        .items();
+    return items.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Instant.parse(items.getFirst().get("hour").s()));
+  }
+
   static String pk(String model, long version) {
     return PK_PREFIX + model + "#" + version;
   }

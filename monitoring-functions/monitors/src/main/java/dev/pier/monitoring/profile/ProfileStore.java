@@ -28,7 +28,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * large window merges the hours' objects ({@link #merged}) instead of reading rows, so its cost grows with the number
  * of columns and objects, not rows. Hourly granularity: a window is covered by the whole hours it overlaps. Each
  * object is indexed in DynamoDB ({@link ProfileIndex}) once stored, and a run finds its window's objects by one query
- * of that index. Thread-safe.
+ * of that index. Profiles stored before the index existed are still read: for the hours of a window up to and
+ * including the hour of the version's oldest index entry (every hour when it has none), the hour's prefix is listed
+ * too and its keys added to the index's; later hours are the index's alone, so a window after the index's start costs
+ * one query (plus, once per version and process, one single-item query for that start). Thread-safe.
  */
 public final class ProfileStore {
   public static final String PREFIX = "profiles/";
@@ -38,6 +41,8 @@ public final class ProfileStore {
   private final String writer = UUID.randomUUID().toString().substring(0, 8);
   private final AtomicLong sequence = new AtomicLong();
   private final ProfileIndex index;
+  /** Per "model#version", the hour of its oldest index entry ({@link #indexStart}). */
+  private final Map<String, Instant> indexStarts = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Without an index: runs find the profiles by listing each hour's prefix in S3. */
   public ProfileStore(S3Client s3, String bucket) {
@@ -134,19 +139,44 @@ public final class ProfileStore {
    */
   private Map<Instant, List<String>> keys(String model, long version, Instant from, Instant to) {
     Map<Instant, List<String>> out = new TreeMap<>();
+    Instant listUpTo = null; // the hours up to and including this one are listed in S3 (null: none; MAX: every hour)
     if (index != null) {
       for (ProfileIndex.Entry entry : index.entries(model, version, from, to)) {
         out.computeIfAbsent(entry.hour(), h -> new ArrayList<>()).add(entry.key());
       }
-      return out;
+      Instant start = indexStart(model, version);
+      if (!start.isBefore(from.truncatedTo(ChronoUnit.HOURS))) {
+        listUpTo = start; // the window reaches back to the hours profiles may have been stored without the index
+      }
+    } else {
+      listUpTo = Instant.MAX;
     }
-    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
-      List<String> keys = objects(hourPrefix(model, version, hour)).stream().map(S3Object::key).toList();
-      if (!keys.isEmpty()) {
-        out.put(hour, keys);
+    for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to) && listUpTo != null
+        && !hour.isAfter(listUpTo); hour = hour.plus(1, ChronoUnit.HOURS)) {
+      List<String> listed = objects(hourPrefix(model, version, hour)).stream().map(S3Object::key).toList();
+      if (!listed.isEmpty()) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(out.getOrDefault(hour, List.of()));
+        keys.addAll(listed); // the index's own entries of this hour are listed too: each key once
+        out.put(hour, new ArrayList<>(keys));
       }
     }
     return out;
+  }
+
+  /**
+   * The hour of the version's oldest index entry ({@link ProfileIndex#firstHour}), remembered once found: it only
+   * moves later (as entries expire with their captures), and an hour it passes over is past retention. {@link
+   * Instant#MAX} when the version has no entry yet (asked again next time): every hour of a window is listed then.
+   */
+  private Instant indexStart(String model, long version) {
+    String mv = model + "#" + version;
+    Instant known = indexStarts.get(mv);
+    if (known != null) {
+      return known;
+    }
+    java.util.Optional<Instant> first = index.firstHour(model, version);
+    first.ifPresent(hour -> indexStarts.put(mv, hour));
+    return first.orElse(Instant.MAX);
   }
 
   private List<S3Object> objects(String prefix) {
