@@ -115,6 +115,11 @@ public final class TrainingWorkerHandler {
     Searches searches = new Searches(jobs, trainer);
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, searches, new JobTracking(tracking),
         registry, aws.s3(), settings, Clock.systemUTC());
+    // a job with tuning.service sagemaker: its tuning job's training jobs, read with a client made on first use
+    var sagemaker = new java.util.concurrent.atomic.AtomicReference<software.amazon.awssdk.services.sagemaker.SageMakerClient>();
+    worker.withTuning(new TuningTrials(jobs, new JobTracking(tracking), () -> sagemaker.updateAndGet(c -> c != null ? c
+        : aws.client(software.amazon.awssdk.services.sagemaker.SageMakerClient.builder(), null)), settings,
+        Clock.systemUTC()));
     ExperimentsStarter experiments = null;
     String experimentsTable = env.get("PIER_EXPERIMENTS_TABLE");
     if (experimentsTable != null && !experimentsTable.isBlank()) {
