@@ -240,7 +240,9 @@ public final class TrainingWorker {
     SageMakerChannels channels = new SageMakerChannels(s3, settings.bucket());
     int shards = Math.max(1, job.spec().resources().instanceCount());
     SageMakerChannels.Written written = new SageMakerChannels.Written(0, 0);
-    for (int f = 0; f < loaded.folds().size(); f++) {
+    int folds = dev.pier.training.sagemaker.ModelTuning.requested(job.spec()) ? 0 // AMT trains on the refit channels
+        : loaded.folds().size();
+    for (int f = 0; f < folds; f++) {
       Split fold = loaded.folds().get(f);
       String set = "fold-" + (f + 1);
       written = written.plus(channels.write(job.id(), set, "train", loaded.table(), fold.train(), shards))
