@@ -118,6 +118,7 @@ public final class TuningTrials {
       DescribeTrainingJobResponse d = client.describeTrainingJob(b -> b.trainingJobName(s.trainingJobName()));
       if (d.trainingJobStatus() == TrainingJobStatus.STOPPED) {
         pruned(job, number, d, metric);
+        tag(id, number, s.trainingJobName(), false);
         continue;
       }
       ObjectNode step = NODES.objectNode().put("action", "trial_result").put("job_id", id).put("trial", number);

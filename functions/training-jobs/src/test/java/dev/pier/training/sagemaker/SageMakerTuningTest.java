@@ -286,6 +286,33 @@ class SageMakerTuningTest {
   }
 
   @Test
+  void aFailedTrainingJobIsAFailedTrialWithSageMakersReasonAnEarlyStoppedOnePrunedAndTheRestGoOn() throws Exception {
+    TrainingJob job = submit(remote, "amt-failing", b -> b.replace("\"off\"", "\"auto\""));
+    sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-amt-002-"),
+        "the algorithm ran out of memory");
+    sagemaker.tuning.stopEarly(name -> name.startsWith(job.id() + "-amt-004-"));
+    ExecutionResult result = run(job.id());
+    assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    TrainingJob done = jobs.require(job.id());
+    assertThat(done.trials().total()).isEqualTo(4);
+    assertThat(done.trials().succeeded()).isEqualTo(2);
+    assertThat(done.trials().failed()).isEqualTo(1);
+    assertThat(done.trials().pruned()).isEqualTo(1);
+    TrialRecord pruned = jobs.trial(job.id(), 3).orElseThrow(); // stopped early by AMT: PRUNED, its billed time costed
+    assertThat(pruned.state()).isEqualTo("PRUNED");
+    assertThat(pruned.error()).isEqualTo("stopped early by SageMaker Automatic Model Tuning");
+    assertThat(pruned.seconds()).isEqualTo(30.0);
+    assertThat(tracking.run(pruned.runId()).status()).isEqualTo("KILLED");
+    assertThat(done.best().trial()).isNotEqualTo(3);
+    TrialRecord failed = jobs.trial(job.id(), 1).orElseThrow();
+    assertThat(failed.state()).isEqualTo("FAILED");
+    assertThat(failed.error()).contains("AlgorithmError: the algorithm ran out of memory");
+    assertThat(tracking.run(failed.runId()).status()).isEqualTo("FAILED");
+    assertThat(done.best().trial()).isNotEqualTo(1);
+    assertThat(done.registered()).isNotNull();
+  }
+
+  @Test
   void whatAutomaticModelTuningCannotDoIsA400NamingTheFieldBeforeAnythingRuns() throws Exception {
     TrainingJob pierSearch = submit(remote, "amt-pier-search", b -> b.replace("\"service\": \"sagemaker\", ", "")
         .replace("\"early_stopping\": \"off\",", ""));

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * {@code StopHyperParameterTuningJob} as SageMaker answers them. It refuses what SageMaker refuses that Pier could send
  * wrongly: a name over 32 characters or used before, grid with a non-categorical range, Hyperband with early stopping,
  * parallel above the maximum. Other strategies than random are run as random search (the stand-in models no Bayesian
- * optimizer); early stopping {@code Auto} stops nothing.
+ * optimizer); early stopping {@code Auto} stops nothing by itself ({@link #stopEarly} makes it stop chosen jobs).
  */
 public final class TuningStandIn {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,6 +37,16 @@ public final class TuningStandIn {
   public final List<JsonNode> requests = new CopyOnWriteArrayList<>();
   /** The most training jobs of one tuning job seen in progress at once, by tuning job. */
   public final Map<String, Integer> mostAtOnce = new ConcurrentHashMap<>();
+
+  private final List<java.util.function.Predicate<String>> earlyStops = new CopyOnWriteArrayList<>();
+
+  /**
+   * Training jobs whose name matches end Stopped, as AMT's early stopping leaves a job it judged unpromising (its
+   * metrics so far kept); the stand-in has no early-stopping rule of its own.
+   */
+  public void stopEarly(java.util.function.Predicate<String> name) {
+    earlyStops.add(name);
+  }
 
   TuningStandIn(SageMakerTrainingStandIn sagemaker) {
     this.sagemaker = sagemaker;
@@ -203,6 +213,11 @@ public final class TuningStandIn {
       }
       while (running(started) > 0) {
         Thread.sleep(5);
+      }
+      for (String job : started) {
+        if (earlyStops.stream().anyMatch(p -> p.test(job))) {
+          sagemaker.stopTraining(job);
+        }
       }
       String best = null;
       double top = 0;
