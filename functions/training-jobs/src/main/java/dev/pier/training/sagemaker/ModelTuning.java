@@ -42,6 +42,8 @@ public final class ModelTuning {
   static final int MAX_TRAINING_JOBS = 750;
   static final int MAX_PARAMETERS = 30;
   static final int MAX_CATEGORICAL_VALUES = 30;
+  /** ResourceLimits.MaxRuntimeInSeconds' least value. */
+  static final long MIN_TUNING_RUNTIME = 120;
 
   private ModelTuning() {}
 
@@ -156,6 +158,10 @@ public final class ModelTuning {
       throw PierException.badRequest("metric '" + metric + "' cannot be SageMaker Automatic Model Tuning's objective:"
           + " SageMaker's XGBoost reports validation:<metric> for " + new java.util.TreeSet<>(OBJECTIVES));
     }
+    if (spec.resources() != null && spec.resources().maxCostUsd() > 0) {
+      throw PierException.badRequest("resources.max_cost_usd: a SageMaker tuning job cannot be stopped on cost; bound"
+          + " it with tuning.max_trials and resources.max_runtime (which also bounds the tuning job as a whole)");
+    }
     if (tuning.maxTrials() > MAX_TRAINING_JOBS) {
       throw PierException.badRequest("tuning.max_trials " + tuning.maxTrials() + " is more than SageMaker's "
           + MAX_TRAINING_JOBS + " training jobs per tuning job");
@@ -222,6 +228,9 @@ public final class ModelTuning {
       limits.put("MaxNumberOfTrainingJobs", tuning.maxTrials());
     }
     limits.put("MaxParallelTrainingJobs", tuning.parallel());
+    if (secondsLeft != null) { // the job's max_runtime bounds the tuning job as a whole (AMT's least is 120 s)
+      limits.put("MaxRuntimeInSeconds", Math.max(MIN_TUNING_RUNTIME, secondsLeft));
+    }
     config.set("ParameterRanges", ranges);
     String early = tuning.options().path("early_stopping").asText("off");
     config.put("TrainingJobEarlyStoppingType", early.equalsIgnoreCase("auto") ? "Auto" : "Off");

@@ -189,8 +189,9 @@ class SageMakerTuningTest {
     assertThat(config.path("Strategy").asText()).isEqualTo("Random");
     assertThat(config.path("HyperParameterTuningJobObjective").toString())
         .isEqualTo("{\"Type\":\"Maximize\",\"MetricName\":\"validation:auc\"}");
-    assertThat(config.path("ResourceLimits").toString())
-        .isEqualTo("{\"MaxNumberOfTrainingJobs\":4,\"MaxParallelTrainingJobs\":2}");
+    assertThat(config.path("ResourceLimits").path("MaxNumberOfTrainingJobs").asInt()).isEqualTo(4);
+    assertThat(config.path("ResourceLimits").path("MaxParallelTrainingJobs").asInt()).isEqualTo(2);
+    assertThat(config.path("ResourceLimits").path("MaxRuntimeInSeconds").asInt()).isBetween(3000, 3600); // 1h left
     assertThat(config.path("TrainingJobEarlyStoppingType").asText()).isEqualTo("Off");
     assertThat(config.path("RandomSeed").asInt()).isEqualTo(11);
     JsonNode ranges = config.path("ParameterRanges");
@@ -330,6 +331,8 @@ class SageMakerTuningTest {
     refused.put("tuning.space.max_depth.step", b -> b.replace("\"high\": 5}", "\"high\": 5, \"step\": 1}"));
     refused.put("tuning.strategy 'tpe'", b -> b.replace("\"strategy\": \"random\", ", ""));
     refused.put("metric 'precision'", b -> b.replace("\"metric\": \"auc\"", "\"metric\": \"precision\""));
+    refused.put("resources.max_cost_usd", b -> b.replace("\"max_runtime\": \"1h\"}",
+        "\"max_runtime\": \"1h\", \"max_cost_usd\": 5}"));
     refused.put("tuning.parallel 4 is more than tuning.max_trials 2", b -> b.replace("\"max_trials\": 4, \"parallel\": 2",
         "\"max_trials\": 2, \"parallel\": 4"));
     for (var e : refused.entrySet()) {

@@ -126,7 +126,8 @@ final class SyncIntegrations {
             .metricName(c.path("HyperParameterTuningJobObjective").path("MetricName").asText()))
         .resourceLimits(l -> l.maxNumberOfTrainingJobs(limits.has("MaxNumberOfTrainingJobs")
             ? limits.path("MaxNumberOfTrainingJobs").asInt() : null)
-            .maxParallelTrainingJobs(limits.path("MaxParallelTrainingJobs").asInt()))
+            .maxParallelTrainingJobs(limits.path("MaxParallelTrainingJobs").asInt())
+            .maxRuntimeInSeconds(limits.has("MaxRuntimeInSeconds") ? limits.path("MaxRuntimeInSeconds").asInt() : null))
         .parameterRanges(ParameterRanges.builder().integerParameterRanges(ints).continuousParameterRanges(floats)
             .categoricalParameterRanges(categories).build())
         .trainingJobEarlyStoppingType(c.path("TrainingJobEarlyStoppingType").asText(null));
