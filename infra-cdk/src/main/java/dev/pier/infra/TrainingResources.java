@@ -293,7 +293,8 @@ public final class TrainingResources extends Construct {
    * {@value #STATE_MACHINE} (deployed first, by {@link #deploy}) running its trials' folds and refit as SageMaker
    * training jobs. The worker reads and writes the jobs and registry tables, reads datasets and writes channels and
    * models in the batch bucket, and stores registered models in the artifacts bucket; the workflow may invoke only the
-   * worker and start, watch and stop only executions of {@value #STATE_MACHINE}.
+   * worker and start, watch and stop only executions of {@value #STATE_MACHINE}, and (its tuning states, for
+   * {@code tuning.service sagemaker}) create, watch and stop only Pier's SageMaker tuning jobs.
    */
   public StateMachine deployWorkflow(AslFile asl) {
     if (stateMachine == null) {
