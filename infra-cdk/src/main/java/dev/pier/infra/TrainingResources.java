@@ -293,17 +293,19 @@ public final class TrainingResources extends Construct {
    * {@value #STATE_MACHINE} (deployed first, by {@link #deploy}) running its trials' folds and refit as SageMaker
    * training jobs. The worker reads and writes the jobs and registry tables, reads datasets and writes channels and
    * models in the batch bucket, and stores registered models in the artifacts bucket; the workflow may invoke only the
-   * worker and start, watch and stop only executions of {@value #STATE_MACHINE}.
+   * worker and start, watch and stop only executions of {@value #STATE_MACHINE}, and (its tuning states, for
+   * {@code tuning.service sagemaker}) create, watch and stop only Pier's SageMaker tuning jobs.
    */
   public StateMachine deployWorkflow(AslFile asl) {
     if (stateMachine == null) {
       throw new IllegalStateException(WORKFLOW + " needs " + STATE_MACHINE + " deployed first");
     }
     Function worker = createWorker();
+    Map<String, String> places = new java.util.HashMap<>(substitutions()); // the tuning states' role, bucket and key
+    places.putAll(Map.of("TrainingWorkerFunction", worker.getFunctionArn(),
+        "SageMakerTrainingStateMachine", stateMachine.getStateMachineArn()));
     StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, asl.name(), asl.definition(),
-        Map.of("TrainingWorkerFunction", worker.getFunctionArn(),
-            "SageMakerTrainingStateMachine", stateMachine.getStateMachineArn()),
-        Duration.days(30));
+        places, Duration.days(30));
     worker.grantInvoke(machine);
     String arn = "arn:" + Aws.PARTITION + ":";
     machine.addToRolePolicy(PolicyStatement.Builder.create()
@@ -326,7 +328,48 @@ public final class TrainingResources extends Construct {
         LoggedStateMachine.LOGS_AND_TRACES + "; the child executions of the SageMaker training state machine are named by Step Functions at run time "
             + "(execution:<machine>:*); lambda:InvokeFunction on the worker's versions (:*) is CDK's grant.",
         "Resource::*", "/^Resource::arn:.*:execution:.*-sagemaker-training:\\*$/", "/^Resource::.*TrainingWorker.*:\\*$/");
+    allowTuning(machine);
     return machine;
+  }
+
+  /** SageMaker's tuning jobs of training jobs (tuning.service sagemaker) are named {@code <job id>-amt}. */
+  static final String TUNING_JOBS = "hyper-parameter-tuning-job/tj-*";
+  /** The rule Step Functions manages for {@code createHyperParameterTuningJob.sync}. */
+  static final String TUNING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTuningJobsRule";
+
+  /**
+   * The workflow's tuning states (SageMaker Automatic Model Tuning, {@code createHyperParameterTuningJob.sync}): create,
+   * watch and stop Pier's tuning jobs (named after the training job), pass the SageMaker role to SageMaker only, keep
+   * the {@code .sync} rule, and let SageMaker encrypt the tuning job's training volumes with the outputs key.
+   */
+  private void allowTuning(StateMachine machine) {
+    String arn = "arn:" + Aws.PARTITION + ":";
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("SageMakerTuningJobs")
+        .actions(List.of("sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
+            "sagemaker:StopHyperParameterTuningJob", "sagemaker:AddTags", "sagemaker:ListTags"))
+        .resources(List.of(arn + "sagemaker:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":" + TUNING_JOBS))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("PassSageMakerRoleToTuning")
+        .actions(List.of("iam:PassRole"))
+        .resources(List.of(sageMakerRole.getRoleArn()))
+        .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "sagemaker.amazonaws.com")))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("TuningSyncRule")
+        .actions(List.of("events:PutTargets", "events:PutRule", "events:DescribeRule"))
+        .resources(List.of(arn + "events:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":rule/" + TUNING_SYNC_RULE))
+        .build());
+    machine.addToRolePolicy(PolicyStatement.Builder.create()
+        .sid("TuningVolumeGrant")
+        .actions(List.of("kms:CreateGrant"))
+        .resources(List.of(data.outputsKey().getKeyArn()))
+        .conditions(Map.of("Bool", Map.of("kms:GrantIsForAWSResource", "true")))
+        .build());
+    Nag.suppress(machine, "AwsSolutions-IAM5",
+        "The tuning jobs the workflow starts are named after the training job at run time (" + TUNING_JOBS + ").",
+        "/^Resource::arn:.*:hyper-parameter-tuning-job\\/tj-\\*$/");
   }
 
   private Function createWorker() {
@@ -366,6 +409,23 @@ public final class TrainingResources extends Construct {
         .resources(List.of(software.amazon.awscdk.Fn.sub("arn:${AWS::Partition}:states:${AWS::Region}:"
             + "${AWS::AccountId}:execution:" + config.prefix() + "-" + WORKFLOW + ":*")))
         .build());
+    // a job tuned by SageMaker Automatic Model Tuning: its tuning job's training jobs are read and recorded as trials
+    String sagemaker = "arn:" + Aws.PARTITION + ":sagemaker:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":";
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("ReadTuningJobs")
+        .actions(List.of("sagemaker:DescribeHyperParameterTuningJob",
+            "sagemaker:ListTrainingJobsForHyperParameterTuningJob"))
+        .resources(List.of(sagemaker + TUNING_JOBS))
+        .build());
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("ReadTunedTrainingJobs")
+        .actions(List.of("sagemaker:DescribeTrainingJob"))
+        .resources(List.of(sagemaker + "training-job/tj-*"))
+        .build());
+    Nag.suppress(role, "AwsSolutions-IAM5",
+        "A SageMaker-tuned job's tuning job and its training jobs are named after the Pier job at run time ("
+            + TUNING_JOBS + ", training-job/tj-*).",
+        "/^Resource::arn:.*:hyper-parameter-tuning-job\\/tj-\\*$/", "/^Resource::arn:.*:training-job\\/tj-\\*$/");
     // the workflow's experiment step creates and starts experiments as the experiments API does
     Experimentation.manage(data).forEach(role::addToPolicy);
     data.key().grantEncryptDecrypt(role);

@@ -84,11 +84,53 @@ class TrainingResourcesTest {
     assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "states:StopExecution"))
         .singleElement().asString().contains(":execution:" + prefix + "-sagemaker-training:*");
     assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "events:PutRule"))
-        .singleElement().asString().contains("rule/StepFunctionsGetEventsForStepFunctionsExecutionRule");
+        .anySatisfy(r -> assertThat(r).contains("rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"));
     assertThat(Json.allowedActions(orchestration, "TrainingRoleDefaultPolicy")).doesNotContain(
-        "sagemaker:CreateTrainingJob", "iam:PassRole", "s3:GetObject", "s3:PutObject");
+        "sagemaker:CreateTrainingJob", "s3:GetObject", "s3:PutObject");
+    assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
+        "sagemaker:CreateHyperParameterTuningJob");
     assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
         "sagemaker:CreateTrainingJob", "iam:PassRole");
+  }
+
+  /**
+   * SageMaker Automatic Model Tuning (tuning.service sagemaker): the workflow may create, watch and stop only Pier's
+   * tuning jobs, pass only the SageMaker role to SageMaker only, keep only the tuning .sync rule; the worker may only
+   * read the tuning jobs and their training jobs.
+   */
+  @Test
+  void theTrainingWorkflowMayRunOnlyPiersTuningJobsAndTheWorkerOnlyReadThem() {
+    String prefix = REAL.config().prefix();
+    var machines = Json.properties(orchestration, "AWS::StepFunctions::StateMachine").values().stream()
+        .filter(p -> (prefix + "-training").equals(p.get("StateMachineName"))).toList();
+    assertThat(machines).singleElement().satisfies(p -> {
+      assertThat((String) p.get("DefinitionString"))
+          .contains("\"Resource\": \"arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync\"")
+          .contains("\"RoleArn\": \"${SageMakerRoleArn}\"");
+      assertThat(Json.write(p.get("DefinitionSubstitutions"))).contains("SageMakerRoleArn").contains("TrainingKmsKey")
+          .contains("TrainingBucket");
+    });
+    for (String action : List.of("sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:StopHyperParameterTuningJob")) {
+      assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", action)).as(action).singleElement()
+          .asString().endsWith(":hyper-parameter-tuning-job/tj-*\"]]}");
+    }
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "iam:PassRole")).singleElement()
+        .asString().contains("TrainingSageMakerRole");
+    var pass = Json.statements(orchestration, "TrainingRoleDefaultPolicy").stream()
+        .filter(st -> "iam:PassRole".equals(st.get("Action"))).toList();
+    assertThat(pass).singleElement().satisfies(st -> assertThat(Json.write(st.get("Condition")))
+        .contains("\"iam:PassedToService\":\"sagemaker.amazonaws.com\""));
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingRoleDefaultPolicy", "events:PutRule"))
+        .anySatisfy(r -> assertThat(r).contains("rule/StepFunctionsGetEventsForSageMakerTuningJobsRule"))
+        .allSatisfy(r -> assertThat(r).doesNotContain("rule/*"));
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole",
+        "sagemaker:ListTrainingJobsForHyperParameterTuningJob")).singleElement().asString()
+        .endsWith(":hyper-parameter-tuning-job/tj-*\"]]}");
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "sagemaker:DescribeTrainingJob"))
+        .singleElement().asString().endsWith(":training-job/tj-*\"]]}");
+    assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
+        "sagemaker:CreateHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob", "iam:PassRole");
   }
 
   @Test

@@ -89,6 +89,9 @@ public final class Searches {
     if (spec.tuning() == null) {
       return SearchStrategy.single(spec.params());
     }
+    if (dev.pier.training.sagemaker.ModelTuning.requested(spec)) { // SageMaker's tuning job proposes the trials
+      return (count, next) -> List.of();
+    }
     Parts parts = parts(spec.tuning(), spec.params(), spec.metric(), job.id(), spec.script(), spec.cv().folds());
     boolean maximize = spec.script() != null ? spec.script().maximize() : trainer.greaterIsBetter(spec.metric());
     List<Trial> warm = new ArrayList<>();

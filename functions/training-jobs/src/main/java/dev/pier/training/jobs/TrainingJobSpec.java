@@ -186,8 +186,14 @@ public record TrainingJobSpec(String name, String project, DataRef dataset, Stri
     }
     String metric = Fields.text(body, "metric");
     Long seedValue = body.has("seed") ? (long) Fields.integer(body, "seed") : 0L;
+    Tuning tuning = tuning(body.get("tuning"));
+    if (dev.pier.training.sagemaker.ModelTuning.requested(tuning) && body.hasNonNull("cv")) {
+      throw PierException.badRequest("cv: SageMaker Automatic Model Tuning scores each training job on one validation"
+          + " channel (the job's holdout rows), not on cross-validation folds; leave cv out with tuning.service"
+          + " sagemaker");
+    }
     return new TrainingJobSpec(name, project, dataset(body), algorithm, params, metric == null ? null
-        : script != null ? metric : metric.toLowerCase(Locale.ROOT), split(body.get("split")), cv(body.get("cv")), tuning(body.get("tuning")),
+        : script != null ? metric : metric.toLowerCase(Locale.ROOT), split(body.get("split")), cv(body.get("cv")), tuning,
         register(body.get("register")), seedValue, resources(body.get("resources")), Fields.text(body, "priority"),
         source(body.get("source")), script);
   }

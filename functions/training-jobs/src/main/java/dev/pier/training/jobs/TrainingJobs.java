@@ -130,7 +130,10 @@ public final class TrainingJobs {
         : parsed.scriptMode() ? scriptMetric(parsed.script())
         : ranking ? "ndcg" : trainer.classification(parsed.params()) ? "auc" : "rmse";
     trainer.check(parsed.params(), metric);
-    if (parsed.tuning() != null) {
+    if (dev.pier.training.sagemaker.ModelTuning.requested(parsed)) { // one SageMaker tuning job, not Pier's trials
+      dev.pier.training.sagemaker.ModelTuning.check(parsed, metric, settings.sagemaker() != null,
+          earlier -> jobs.get(earlier).map(TrainingJob::spec));
+    } else if (parsed.tuning() != null) {
       searches.check(parsed.tuning(), parsed.params(), metric,
           parsed.scriptMode() ? parsed.script().forMetric(metric) : null, cv.folds());
     }

@@ -65,6 +65,7 @@ public final class TrainingWorker {
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
   private Runnable afterJobEnds = () -> {};
   private ExperimentStarter experiments;
+  private TuningTrials tuning;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
 
@@ -80,6 +81,19 @@ public final class TrainingWorker {
     this.s3 = s3;
     this.settings = settings;
     this.clock = clock;
+  }
+
+  /** Where a job with {@code tuning.service sagemaker} runs its search (none: such a job fails at that step). */
+  public TrainingWorker withTuning(TuningTrials tuning) {
+    this.tuning = tuning;
+    return this;
+  }
+
+  private TuningTrials tuning() {
+    if (tuning == null) {
+      throw new JobFailed("this worker cannot reach SageMaker Automatic Model Tuning");
+    }
+    return tuning;
   }
 
   /** Where the experiment step creates and starts experiments (none: a job asking for one fails at that step). */
@@ -116,6 +130,9 @@ public final class TrainingWorker {
       case "experiment" -> experiment(id);
       case "finalize" -> finish(id);
       case "fail" -> fail(id, payload.path("error"));
+      case "tuning_request" -> tuning().request(running(id));
+      case "tuning_status" -> tuning().status(running(id));
+      case "tuning_result" -> tuning().record(this, running(id), payload.path("tuning").path("error"));
       default -> throw new IllegalArgumentException("unknown training action '" + action + "'");
     };
   }
@@ -197,6 +214,7 @@ public final class TrainingWorker {
     out.put("experiment_id", experiment);
     out.put("parent_run_id", parent);
     out.put("backend", settings.sagemaker() == null ? "local" : "sagemaker");
+    out.put("tuner", dev.pier.training.sagemaker.ModelTuning.requested(job.spec()) ? "sagemaker" : "pier");
     return out;
   }
 
@@ -222,7 +240,9 @@ public final class TrainingWorker {
     SageMakerChannels channels = new SageMakerChannels(s3, settings.bucket());
     int shards = Math.max(1, job.spec().resources().instanceCount());
     SageMakerChannels.Written written = new SageMakerChannels.Written(0, 0);
-    for (int f = 0; f < loaded.folds().size(); f++) {
+    int folds = dev.pier.training.sagemaker.ModelTuning.requested(job.spec()) ? 0 // AMT trains on the refit channels
+        : loaded.folds().size();
+    for (int f = 0; f < folds; f++) {
       Split fold = loaded.folds().get(f);
       String set = "fold-" + (f + 1);
       written = written.plus(channels.write(job.id(), set, "train", loaded.table(), fold.train(), shards))
@@ -479,7 +499,8 @@ public final class TrainingWorker {
       }
       scores.add(score);
     }
-    int expected = load(job).folds().size();
+    int expected = dev.pier.training.sagemaker.ModelTuning.requested(job.spec()) ? 1 // AMT: the holdout channel
+        : load(job).folds().size();
     if (failure == null && scores.size() != expected) {
       failure = "expected " + expected + " fold results from SageMaker, got " + scores.size();
     }

@@ -34,7 +34,9 @@ import java.util.Map;
  * <ul>
  *   <li>a task of training.asl.json, the event being the {@code Payload} of its {@code lambda:invoke} states
  *   ({@code {"action": "prepare" | "suggest" | "trial_channels" | "trial_result" | "best" | "refit_channels" |
- *   "refit_result" | "evaluate" | "register" | "canary" | "experiment" | "finalize" | "fail", "job_id": …}}); the
+ *   "refit_result" | "evaluate" | "register" | "canary" | "experiment" | "finalize" | "fail" | "tuning_request" |
+ *   "tuning_status" | "tuning_result", "job_id": …}}, the last three for a job tuned by SageMaker Automatic Model
+ *   Tuning, {@link TuningTrials}); the
  *   answer is the task's result as JSON, and a failed task throws (Lambda reports its message, which the workflow's
  *   fail step records). In AWS trials and the refit train on SageMaker, so the worker itself only reads the dataset,
  *   writes the channels and records what SageMaker reported;</li>
@@ -115,6 +117,11 @@ public final class TrainingWorkerHandler {
     Searches searches = new Searches(jobs, trainer);
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, searches, new JobTracking(tracking),
         registry, aws.s3(), settings, Clock.systemUTC());
+    // a job with tuning.service sagemaker: its tuning job's training jobs, read with a client made on first use
+    var sagemaker = new java.util.concurrent.atomic.AtomicReference<software.amazon.awssdk.services.sagemaker.SageMakerClient>();
+    worker.withTuning(new TuningTrials(jobs, new JobTracking(tracking), () -> sagemaker.updateAndGet(c -> c != null ? c
+        : aws.client(software.amazon.awssdk.services.sagemaker.SageMakerClient.builder(), null)), settings,
+        Clock.systemUTC()));
     ExperimentsStarter experiments = null;
     String experimentsTable = env.get("PIER_EXPERIMENTS_TABLE");
     if (experimentsTable != null && !experimentsTable.isBlank()) {

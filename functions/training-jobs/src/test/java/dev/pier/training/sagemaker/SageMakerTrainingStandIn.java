@@ -49,7 +49,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * MaxRuntimeInSeconds or a checkpoint location) with {@code ValidationException}. It reports
  * {@code TrainingTimeInSeconds} as measured (at least 1) or, when a test fixes it, that figure, and bills a managed-spot
  * job {@link #SPOT_BILLED} of it, as SageMaker reports a spot saving as fewer billable seconds. It does not run other
- * images (such a job fails), check IAM or KMS, or use several hosts.
+ * images (such a job fails), check IAM or KMS, or use several hosts. Automatic Model Tuning's operations are
+ * {@link TuningStandIn}'s.
  */
 public final class SageMakerTrainingStandIn implements AutoCloseable {
   /** The share of a spot job's training time this stand-in bills. */
@@ -65,6 +66,8 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   public final List<JsonNode> requests = new CopyOnWriteArrayList<>();
   private final List<Map.Entry<Predicate<JsonNode>, String>> failures = new CopyOnWriteArrayList<>();
   private volatile long fixedSeconds;
+  /** Automatic Model Tuning: tuning jobs whose training jobs this stand-in trains. */
+  public final TuningStandIn tuning = new TuningStandIn(this);
 
   public SageMakerTrainingStandIn(S3Client s3) throws IOException {
     this.s3 = s3;
@@ -100,6 +103,10 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
           case "CreateTrainingJob" -> create(body);
           case "DescribeTrainingJob" -> describe(body.path("TrainingJobName").asText());
           case "StopTrainingJob" -> stop(body.path("TrainingJobName").asText());
+          case "CreateHyperParameterTuningJob" -> tuning.create(body);
+          case "DescribeHyperParameterTuningJob" -> tuning.describe(body.path("HyperParameterTuningJobName").asText());
+          case "ListTrainingJobsForHyperParameterTuningJob" -> tuning.list(body);
+          case "StopHyperParameterTuningJob" -> tuning.stop(body.path("HyperParameterTuningJobName").asText());
           default -> throw new Refused("UnknownOperationException", "the stand-in has no " + op);
         };
         send(ex, 200, answer);
@@ -127,8 +134,27 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     }
   }
 
-  private static Refused invalid(String message) {
+  static RuntimeException invalid(String message) {
     return new Refused("ValidationException", message);
+  }
+
+  static RuntimeException notFound(String message) {
+    return new Refused("ResourceNotFound", message);
+  }
+
+  /** CreateTrainingJob as a tuning job calls it (the same checks, the same training). */
+  JsonNode createTraining(JsonNode request) {
+    return create(request);
+  }
+
+  /** DescribeTrainingJob's answer. */
+  JsonNode describeTraining(String name) {
+    return describe(name);
+  }
+
+  /** StopTrainingJob. */
+  void stopTraining(String name) {
+    stop(name);
   }
 
   private JsonNode create(JsonNode r) {
@@ -219,6 +245,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
       Map<String, String> hyper = new LinkedHashMap<>();
       r.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(), e.getValue().asText()));
       String metricName = hyper.remove("eval_metric");
+      hyper.remove("_tuning_objective_metric"); // what AMT passes to the container; XGBoost's image ignores it
       long seed = Long.parseLong(hyper.getOrDefault("seed", "0"));
       hyper.remove("seed");
       List<float[]> train = channel(r, "train");

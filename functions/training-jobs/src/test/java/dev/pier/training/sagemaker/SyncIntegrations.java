@@ -23,6 +23,16 @@ import software.amazon.awssdk.services.sagemaker.model.ResourceConfig;
 import software.amazon.awssdk.services.sagemaker.model.S3DataSource;
 import software.amazon.awssdk.services.sagemaker.model.StoppingCondition;
 import software.amazon.awssdk.services.sagemaker.model.Tag;
+import software.amazon.awssdk.services.sagemaker.model.CategoricalParameterRange;
+import software.amazon.awssdk.services.sagemaker.model.ContinuousParameterRange;
+import software.amazon.awssdk.services.sagemaker.model.CreateHyperParameterTuningJobRequest;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterAlgorithmSpecification;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterTrainingJobDefinition;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterTuningJobConfig;
+import software.amazon.awssdk.services.sagemaker.model.HyperParameterTuningJobStatus;
+import software.amazon.awssdk.services.sagemaker.model.IntegerParameterRange;
+import software.amazon.awssdk.services.sagemaker.model.ParameterRanges;
+import software.amazon.awssdk.services.sagemaker.model.ParentHyperParameterTuningJob;
 import software.amazon.awssdk.services.sagemaker.model.TrainingJobStatus;
 
 /**
@@ -56,6 +66,110 @@ final class SyncIntegrations {
         return out;
       }
     };
+  }
+
+  /**
+   * {@code sagemaker:createHyperParameterTuningJob.sync}: CreateHyperParameterTuningJob with the real SDK, then
+   * DescribeHyperParameterTuningJob until it ends; the output is the description (a failed or stopped tuning job fails
+   * the task with {@code States.TaskFailed}, the description as its cause).
+   */
+  static TaskHandler createHyperParameterTuningJobSync(SageMakerClient sagemaker) {
+    return (p, context) -> {
+      sagemaker.createHyperParameterTuningJob(tuningRequest(p));
+      String name = p.path("HyperParameterTuningJobName").asText();
+      while (true) {
+        var d = sagemaker.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(name));
+        var status = d.hyperParameterTuningJobStatus();
+        if (status == HyperParameterTuningJobStatus.IN_PROGRESS || status == HyperParameterTuningJobStatus.STOPPING) {
+          Thread.sleep(20);
+          continue;
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("HyperParameterTuningJobName", d.hyperParameterTuningJobName());
+        out.put("HyperParameterTuningJobStatus", d.hyperParameterTuningJobStatusAsString());
+        if (d.bestTrainingJob() != null) {
+          out.putObject("BestTrainingJob").put("TrainingJobName", d.bestTrainingJob().trainingJobName());
+        }
+        if (d.failureReason() != null) {
+          out.put("FailureReason", d.failureReason());
+        }
+        if (status != HyperParameterTuningJobStatus.COMPLETED) {
+          throw new StatesError("States.TaskFailed", JSON.writeValueAsString(out));
+        }
+        return out;
+      }
+    };
+  }
+
+  /** The task's parameters (CreateHyperParameterTuningJob's JSON) as the SDK's request. */
+  static CreateHyperParameterTuningJobRequest tuningRequest(JsonNode p) {
+    JsonNode c = p.path("HyperParameterTuningJobConfig");
+    JsonNode r = c.path("ParameterRanges");
+    List<IntegerParameterRange> ints = new ArrayList<>();
+    r.path("IntegerParameterRanges").forEach(i -> ints.add(IntegerParameterRange.builder().name(i.path("Name").asText())
+        .minValue(i.path("MinValue").asText()).maxValue(i.path("MaxValue").asText())
+        .scalingType(i.path("ScalingType").asText(null)).build()));
+    List<ContinuousParameterRange> floats = new ArrayList<>();
+    r.path("ContinuousParameterRanges").forEach(i -> floats.add(ContinuousParameterRange.builder()
+        .name(i.path("Name").asText()).minValue(i.path("MinValue").asText()).maxValue(i.path("MaxValue").asText())
+        .scalingType(i.path("ScalingType").asText(null)).build()));
+    List<CategoricalParameterRange> categories = new ArrayList<>();
+    r.path("CategoricalParameterRanges").forEach(i -> {
+      List<String> values = new ArrayList<>();
+      i.path("Values").forEach(v -> values.add(v.asText()));
+      categories.add(CategoricalParameterRange.builder().name(i.path("Name").asText()).values(values).build());
+    });
+    JsonNode limits = c.path("ResourceLimits");
+    var config = HyperParameterTuningJobConfig.builder()
+        .strategy(c.path("Strategy").asText())
+        .hyperParameterTuningJobObjective(o -> o.type(c.path("HyperParameterTuningJobObjective").path("Type").asText())
+            .metricName(c.path("HyperParameterTuningJobObjective").path("MetricName").asText()))
+        .resourceLimits(l -> l.maxNumberOfTrainingJobs(limits.has("MaxNumberOfTrainingJobs")
+            ? limits.path("MaxNumberOfTrainingJobs").asInt() : null)
+            .maxParallelTrainingJobs(limits.path("MaxParallelTrainingJobs").asInt())
+            .maxRuntimeInSeconds(limits.has("MaxRuntimeInSeconds") ? limits.path("MaxRuntimeInSeconds").asInt() : null))
+        .parameterRanges(ParameterRanges.builder().integerParameterRanges(ints).continuousParameterRanges(floats)
+            .categoricalParameterRanges(categories).build())
+        .trainingJobEarlyStoppingType(c.path("TrainingJobEarlyStoppingType").asText(null));
+    if (c.has("RandomSeed")) {
+      config.randomSeed(c.path("RandomSeed").asInt());
+    }
+    JsonNode hyperband = c.path("StrategyConfig").path("HyperbandStrategyConfig");
+    if (!hyperband.isMissingNode()) {
+      config.strategyConfig(s -> s.hyperbandStrategyConfig(h -> h.minResource(hyperband.path("MinResource").asInt())
+          .maxResource(hyperband.path("MaxResource").asInt())));
+    }
+    // the definition's fields are CreateTrainingJob's: read them as request() does
+    ObjectNode def = ((ObjectNode) p.path("TrainingJobDefinition")).deepCopy();
+    def.put("TrainingJobName", "definition");
+    def.set("HyperParameters", def.path("StaticHyperParameters"));
+    CreateTrainingJobRequest t = request(def);
+    var definition = HyperParameterTrainingJobDefinition.builder()
+        .staticHyperParameters(t.hyperParameters())
+        .algorithmSpecification(HyperParameterAlgorithmSpecification.builder()
+            .trainingImage(t.algorithmSpecification().trainingImage())
+            .trainingInputMode(t.algorithmSpecification().trainingInputModeAsString())
+            .metricDefinitions(t.algorithmSpecification().metricDefinitions()).build())
+        .roleArn(t.roleArn()).inputDataConfig(t.inputDataConfig()).outputDataConfig(t.outputDataConfig())
+        .resourceConfig(t.resourceConfig()).stoppingCondition(t.stoppingCondition())
+        .enableManagedSpotTraining(t.enableManagedSpotTraining()).checkpointConfig(t.checkpointConfig())
+        .enableInterContainerTrafficEncryption(t.enableInterContainerTrafficEncryption())
+        .enableNetworkIsolation(t.enableNetworkIsolation()).build();
+    var b = CreateHyperParameterTuningJobRequest.builder()
+        .hyperParameterTuningJobName(p.path("HyperParameterTuningJobName").asText())
+        .hyperParameterTuningJobConfig(config.build())
+        .trainingJobDefinition(definition)
+        .tags(t.tags());
+    JsonNode warm = p.path("WarmStartConfig");
+    if (!warm.isMissingNode()) {
+      List<String> parents = new ArrayList<>();
+      warm.path("ParentHyperParameterTuningJobs").forEach(j -> parents.add(j.path("HyperParameterTuningJobName")
+          .asText()));
+      b.warmStartConfig(w -> w.warmStartType(warm.path("WarmStartType").asText())
+          .parentHyperParameterTuningJobs(parents.stream().map(n -> ParentHyperParameterTuningJob.builder()
+              .hyperParameterTuningJobName(n).build()).toList()));
+    }
+    return b.build();
   }
 
   static TaskHandler startExecutionSync(Map<String, AslDefinition> machines, LocalStateMachineRunner children) {
