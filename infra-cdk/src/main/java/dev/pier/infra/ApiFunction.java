@@ -79,6 +79,12 @@ public final class ApiFunction extends Construct {
   /** @param trigger what invokes it: decides the timeout and whether provisioned concurrency applies */
   public ApiFunction(Construct scope, String id, PierConfig config, String purpose, Trigger trigger, int memoryMb,
       Map<String, String> environment, List<PolicyStatement> permissions) {
+    this(scope, id, config, purpose, trigger, memoryMb, environment, permissions, config.apiZip());
+  }
+
+  /** @param zip the function's code: the api zip, or the batch worker's ({@link PierConfig#batchWorkerZip}) */
+  public ApiFunction(Construct scope, String id, PierConfig config, String purpose, Trigger trigger, int memoryMb,
+      Map<String, String> environment, List<PolicyStatement> permissions, java.nio.file.Path zip) {
     super(scope, id);
     boolean snapStart = config.concurrency() == PierConfig.Concurrency.snapstart || !trigger.callerWaits();
     this.logGroup = LogGroup.Builder.create(this, "Logs")
@@ -107,7 +113,7 @@ public final class ApiFunction extends Construct {
         .runtime(config.lambdaRuntime().equals("java21") ? Runtime.JAVA_21 : Runtime.JAVA_25)
         .architecture(Architecture.X86_64)
         .handler(HANDLER)
-        .code(Code.fromAsset(config.apiZip().toString()))
+        .code(Code.fromAsset(zip.toString()))
         .memorySize(memoryMb)
         .timeout(trigger.timeout())
         // SnapStart refuses functions with more than 512 MB of /tmp; provisioned instances may stage bigger models.

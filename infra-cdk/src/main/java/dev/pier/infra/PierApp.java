@@ -17,6 +17,11 @@ public final class PierApp {
           + "; build it with ../pier lambda or point context apiZip at one");
       System.exit(1);
     }
+    if (!config.batchWorkerZip().toFile().isFile()) {
+      System.err.println("pier: no batch worker Lambda zip at " + config.batchWorkerZip().toAbsolutePath()
+          + "; build it with ../pier lambda or point context batchWorkerZip at one");
+      System.exit(1);
+    }
     PierStacks.create(app, config);
     app.synth();
   }

@@ -18,6 +18,8 @@ import software.constructs.Node;
  * @param region AWS region, or null likewise
  * @param stage dev or prod: prod retains data on stack deletion, turns on deletion protection and keeps logs longer
  * @param apiZip the {@code -Plambda} build of the api app ({@code ./pier lambda})
+ * @param batchWorkerZip the {@code -Plambda,batch-worker} build ({@code ./pier lambda}): the api zip plus batch
+ *     scoring's table outputs (Glue, BigQuery), run by the batch worker Lambda alone
  * @param lambdaRuntime {@code java21} or {@code java25}
  * @param concurrency SnapStart (default) or provisioned concurrency; AWS does not combine the two
  * @param batchWorkerMemoryMb the batch worker Lambda's memory (half of it the model cache); batch jobs' cost
@@ -31,6 +33,7 @@ public record PierConfig(
     String region,
     Stage stage,
     Path apiZip,
+    Path batchWorkerZip,
     String lambdaRuntime,
     Concurrency concurrency,
     int provisionedMin,
@@ -111,6 +114,7 @@ public record PierConfig(
   }
 
   public static final Path DEFAULT_API_ZIP = Path.of("../functions/api/target/lambda/function.zip");
+  public static final Path DEFAULT_BATCH_WORKER_ZIP = Path.of("../functions/api/target/batch-worker/function.zip");
   public static final Path DEFAULT_STATE_MACHINES_DIR = Path.of("../state-machines/src/main/resources");
   /** PyTorch inference Deep Learning Container for GPUs; {@code ${AWS::Region}} is filled in at deploy time. */
   public static final String DEFAULT_GPU_IMAGE =
@@ -151,6 +155,7 @@ public record PierConfig(
         s.get("region", env.get("CDK_DEFAULT_REGION")),
         stage,
         Path.of(s.get("apiZip", DEFAULT_API_ZIP.toString())),
+        Path.of(s.get("batchWorkerZip", DEFAULT_BATCH_WORKER_ZIP.toString())),
         s.get("lambdaRuntime", "java25"),
         Concurrency.valueOf(s.get("concurrency", "snapstart").toLowerCase(Locale.ROOT)),
         s.integer("provisionedMin", 1),

@@ -164,8 +164,9 @@ public final class WorkersStack extends Stack {
 
   /**
    * Runs the batch-scoring state machine's tasks (validate, score-chunk, write-results, finalize, fail, and the
-   * upload and schedule runs that start jobs): the api zip again, whose handler hands each task's payload to the
-   * batch worker. It scores like the data plane (registry, artifacts, signatures, endpoints), keeps jobs and chunks
+   * upload and schedule runs that start jobs): the batch worker's zip ({@link PierConfig#batchWorkerZip}: the api
+   * zip plus the table outputs' Glue and BigQuery clients), whose handler hands each task's payload to the batch
+   * worker. It scores like the data plane (registry, artifacts, signatures, endpoints), keeps jobs and chunks
    * in the jobs table, reads inputs anywhere in the batch bucket and writes only under {@code outputs/} and
    * {@code jobs/}, and starts batch-scoring executions for new uploads and schedule runs. The orchestration stack
    * points the state machine at its {@code live} alias; the state machine's ARN comes from its fixed name, so this
@@ -222,7 +223,7 @@ public final class WorkersStack extends Stack {
         PolicyStatement.Builder.create()
             .sid("GlueTables")
             // the table checked or created before any chunk, its partition registered at the end (the calls
-            // dev.pier.batch.GlueCatalog makes, nothing else)
+            // dev.pier.batch.tables.GlueCatalog makes, nothing else)
             .actions(List.of("glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
                 "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition"))
             .resources(List.of(
@@ -254,7 +255,7 @@ public final class WorkersStack extends Stack {
         "s3://" + data.artifacts().getBucketName() + "/" + SparkEngine.BIGQUERY_CREDENTIALS_KEY);
     ApiFunction f = new ApiFunction(this, "BatchWorker", config, "batch worker (batch-scoring tasks)",
         ApiFunction.Trigger.stateMachineTask(Duration.seconds(BATCH_WORKER_TIMEOUT_SECONDS)),
-        config.batchWorkerMemoryMb(), env, permissions);
+        config.batchWorkerMemoryMb(), env, permissions, config.batchWorkerZip());
     FeaturesStack.grantHandOff(f.role(), config, false); // point-in-time lookups run in the feature worker
     ApiStack.suppressScoringFindings(f, "Batch inputs may be any object of the batch bucket, which holds batch data "
             + "only; results go to the job's folder under outputs/, chunk plans under jobs/, both named per job at "

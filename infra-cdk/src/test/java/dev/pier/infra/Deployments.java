@@ -60,6 +60,7 @@ final class Deployments {
     return CACHE.computeIfAbsent(name, n -> {
       Map<String, String> ctx = new HashMap<>();
       ctx.put("apiZip", placeholderZip().toString());
+      ctx.put("batchWorkerZip", placeholderZip("batch-worker").toString());
       ctx.put("featureWorkerZip", placeholderZip().toString());
       ctx.put("trainingWorkerZip", placeholderZip().toString());
       ctx.put("stateMachinesDir", STATE_MACHINES.toString());
@@ -76,7 +77,12 @@ final class Deployments {
 
   /** Stands in for function.zip: the templates only need an asset, not the 87 MB api build. */
   static synchronized Path placeholderZip() {
-    Path zip = TARGET.resolve("test-lambda/function.zip").toAbsolutePath();
+    return placeholderZip("lambda");
+  }
+
+  /** A placeholder of its own for the zip built in {@code target/<build>/} (its asset differs from the others'). */
+  static synchronized Path placeholderZip(String build) {
+    Path zip = TARGET.resolve("test-" + build + "/function.zip").toAbsolutePath();
     if (Files.isRegularFile(zip)) {
       return zip;
     }
@@ -84,7 +90,7 @@ final class Deployments {
       Files.createDirectories(zip.getParent());
       try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
         z.putNextEntry(new ZipEntry("README.txt"));
-        z.write("placeholder for functions/api/target/lambda/function.zip in tests\n".getBytes());
+        z.write(("placeholder for functions/api/target/" + build + "/function.zip in tests\n").getBytes());
         z.closeEntry();
       }
     } catch (IOException e) {

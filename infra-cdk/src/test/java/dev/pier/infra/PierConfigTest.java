@@ -17,6 +17,7 @@ class PierConfigTest {
     assertThat(c.concurrency()).isEqualTo(PierConfig.Concurrency.snapstart);
     assertThat(c.gpuEndpointMode()).isEqualTo(PierConfig.EndpointMode.async);
     assertThat(c.apiZip()).isEqualTo(PierConfig.DEFAULT_API_ZIP);
+    assertThat(c.batchWorkerZip()).isEqualTo(PierConfig.DEFAULT_BATCH_WORKER_ZIP);
     assertThat(c.latencyAlarmMillis()).isEqualTo(100);
   }
 

@@ -14,6 +14,18 @@ class WorkersStackTest {
   private final Template prod = Deployments.prod().template(Deployments.prod().stacks().workers());
 
   @Test
+  void theBatchWorkerRunsTheBatchWorkerZipAndTheOtherWorkersTheApiZip() {
+    Map<String, Object> keys = new java.util.TreeMap<>();
+    Json.properties(dev, "AWS::Lambda::Function").forEach((id, p) -> keys.put(id,
+        ((Map<?, ?>) p.get("Code")).get("S3Key")));
+    Object batch = keys.entrySet().stream().filter(e -> e.getKey().startsWith("BatchWorker")).map(Map.Entry::getValue)
+        .findFirst().orElseThrow();
+    Object async = keys.entrySet().stream().filter(e -> e.getKey().startsWith("AsyncWorker")).map(Map.Entry::getValue)
+        .findFirst().orElseThrow();
+    assertThat(batch).isNotEqualTo(async); // Deployments gives batchWorkerZip a placeholder of its own
+  }
+
+  @Test
   void everyWorkQueueHandsPoisonMessagesToItsDeadLetterQueue() {
     dev.resourceCountIs("AWS::SQS::Queue", 6);
     dev.resourcePropertiesCountIs("AWS::SQS::Queue", Map.of("RedrivePolicy", Map.of(

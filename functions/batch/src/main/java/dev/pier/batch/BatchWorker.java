@@ -81,26 +81,15 @@ public final class BatchWorker {
     this.arms = arms;
   }
 
-  private volatile java.util.function.Supplier<software.amazon.awssdk.services.glue.GlueClient> glueClients;
-  private volatile GlueCatalog catalog;
+  private volatile TableOutputs tables;
   private final Map<String, TableSchema> tableSchemas = new ConcurrentHashMap<>();
 
   /**
-   * Set once at wiring: the Glue client of {@code glue://} outputs, made when the first such job needs it (a worker
-   * that never writes a table never builds it).
+   * Set once at wiring: the catalogs and warehouses of {@code glue://} and {@code bigquery://} outputs
+   * ({@link TableOutputs#find}; none in the API Lambda's zip, whose worker never runs batch tasks).
    */
-  public void glue(java.util.function.Supplier<software.amazon.awssdk.services.glue.GlueClient> clients) {
-    this.glueClients = clients;
-  }
-
-  private volatile dev.pier.batch.bigquery.BigQueryConnection bigQuery;
-
-  /**
-   * Set once at wiring: how {@code bigquery://} outputs reach BigQuery (its endpoints and credentials; Google's
-   * clients are made per job that needs them).
-   */
-  public void bigQuery(dev.pier.batch.bigquery.BigQueryConnection connection) {
-    this.bigQuery = connection;
+  public void tables(TableOutputs tables) {
+    this.tables = tables;
   }
 
   /** Set once at wiring: the launcher behind these needs the worker (locally) or the state machine (in AWS). */
@@ -133,14 +122,11 @@ public final class BatchWorker {
       throw e.status() < 500 ? new InvalidJobError(e.getMessage()) : new TransientError(e.getMessage());
     } catch (SdkClientException | UncheckedIOException e) {
       throw new TransientError(e.getMessage());
-    } catch (com.google.api.gax.rpc.ApiException e) { // the Storage Write API (a bigquery:// output)
-      if (e.isRetryable()) {
-        throw new TransientError("BigQuery: " + e.getMessage());
-      }
-      throw e;
-    } catch (com.google.cloud.BaseServiceException e) { // BigQuery's REST API
-      if (e.isRetryable()) {
-        throw new TransientError("BigQuery: " + e.getMessage());
+    } catch (RuntimeException e) { // a table output's catalog or warehouse (pier-batch-tables says which are transient)
+      TableOutputs t = tables;
+      String message = t == null || e instanceof BatchTaskError ? null : t.transientFailure(e);
+      if (message != null) {
+        throw new TransientError(message);
       }
       throw e;
     }
@@ -285,7 +271,7 @@ public final class BatchWorker {
    * A table output's columns ({@link TableSchema}: the input's as Spark reads it, the outputs, the error column), read
    * from the whole input, checked against the catalog's table as the job's mode says, and kept with the job's plan
    * ({@code jobs/<id>/table.json}) for its chunks. A BigQuery table is created or checked as the Spark path does it
-   * ({@link dev.pier.batch.bigquery.BigQueryTables}).
+   * ({@link TableOutputs#ensure}).
    */
   private void ensureTable(BatchJob job, Signature signature) {
     List<TableColumn> inputs;
@@ -305,18 +291,7 @@ public final class BatchWorker {
       }
     }
     TableSchema schema = TableSchema.of(inputs, signature);
-    if (job.bigQuery()) {
-      var target = dev.pier.batch.bigquery.BigQueryTarget.parse(job.table());
-      var columns = BigQueryRows.schema(schema); // a column BigQuery cannot hold: refused before any chunk
-      try {
-        new dev.pier.batch.bigquery.BigQueryTables(bigQuery().tables(target.project(), this::read))
-            .ensure(target, columns, job.tableMode(), job.id());
-      } catch (IllegalArgumentException e) {
-        throw new BatchError(e.getMessage());
-      }
-    } else {
-      catalog().ensure(job.table(), schema.columns(), tableLocation(job).toString(), job.tableMode(), job.id());
-    }
+    tables().ensure(job, schema);
     s3.putObject(b -> b.bucket(settings.bucket()).key(tableSchemaKey(job.id())).contentType("application/json"),
         RequestBody.fromString(schema.toJson()));
     tableSchemas.put(job.id(), schema);
@@ -324,9 +299,9 @@ public final class BatchWorker {
 
   /**
    * A chunk of a table output: its rows read with every input column, the readable ones scored as a Spark partition's
-   * rows are ({@link ChunkScorer#scoreRows}), and all written as one Parquet file of the table's columns under the
-   * job's partition, named by the chunk alone ({@code part-NNNNN.snappy.parquet}) — a retried or resumed chunk
-   * replaces its own file, so each row is in the table once.
+   * rows are ({@link ChunkScorer#scoreRows}), and all written to the table ({@link TableOutputs#chunk}: a catalog
+   * table's as one Parquet file under the job's partition, {@link PartitionFiles}; a BigQuery table's through one
+   * committed stream) — a retried or resumed chunk replaces its own rows, so each row is in the table once.
    */
   private JobsTable.ChunkCounts scoreTableChunk(BatchJob job, JsonNode item, ChunkPlanner.Chunk chunk,
       long started) {
@@ -347,36 +322,32 @@ public final class BatchWorker {
     }
     int[] readable = java.util.stream.IntStream.range(0, rows.size()).filter(r -> rows.error(r) == null).toArray();
     ChunkScorer.ScoredRows scored = scorer(job, version).scoreRows(new Readable(rows, readable));
-    if (job.bigQuery()) {
-      return writeBigQueryChunk(job, chunk, schema, rows, scored, started);
-    }
-    TableParquetWriter out = new TableParquetWriter(schema);
     StringBuilder errors = new StringBuilder();
     long succeeded = 0;
     long failed = 0;
-    for (int r = 0, k = 0; r < rows.size(); r++) {
-      String error = rows.error(r);
-      List<dev.pier.runtime.Tensor> outputs = null;
-      int offset = 0;
-      if (error == null) {
-        int s = k++;
-        outputs = scored.outputs(s);
-        offset = outputs == null ? 0 : scored.offset(s);
-        error = outputs == null ? scored.error(s) : null;
+    try (TableOutputs.Chunk out = tables().chunk(job, schema, chunk.index())) {
+      for (int r = 0, k = 0; r < rows.size(); r++) {
+        String error = rows.error(r);
+        List<dev.pier.runtime.Tensor> outputs = null;
+        int offset = 0;
+        if (error == null) {
+          int s = k++;
+          outputs = scored.outputs(s);
+          offset = outputs == null ? 0 : scored.offset(s);
+          error = outputs == null ? scored.error(s) : null;
+        }
+        out.write(rows.values(r), outputs, offset, error);
+        if (error == null) {
+          succeeded++;
+        } else {
+          failed++;
+          errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
+          RowIds.quote(errors, error);
+          errors.append("}\n");
+        }
       }
-      out.write(rows.values(r), outputs, offset, error);
-      if (error == null) {
-        succeeded++;
-      } else {
-        failed++;
-        errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
-        RowIds.quote(errors, error);
-        errors.append("}\n");
-      }
+      out.commit();
     }
-    S3Uri file = partition(job).resolve("part-%05d".formatted(chunk.index()) + ".snappy.parquet");
-    byte[] bytes = out.finish();
-    s3.putObject(b -> b.bucket(file.bucket()).key(file.key()), RequestBody.fromBytes(bytes));
     return recordTableChunk(job, chunk, succeeded, failed, errors, started);
   }
 
@@ -398,67 +369,6 @@ public final class BatchWorker {
     JobsTable.ChunkCounts counts = new JobsTable.ChunkCounts(succeeded, failed);
     jobs.recordChunk(job.id(), chunk.index(), counts, (System.nanoTime() - started) / 1_000_000);
     return counts;
-  }
-
-  /**
-   * A scored chunk of a {@code bigquery://} output written to the table as the Spark path writes a partition
-   * ({@link dev.pier.batch.bigquery.BigQueryChunks}): one committed Storage Write API stream per chunk, recorded under
-   * {@code jobs/<id>/bigquery/} of the batch bucket, so a retried or resumed chunk whose stream was committed is not
-   * written again and one whose stream was not is written anew (the old stream's rows never become visible).
-   */
-  private JobsTable.ChunkCounts writeBigQueryChunk(BatchJob job, ChunkPlanner.Chunk chunk, TableSchema schema,
-      TableRows rows, ChunkScorer.ScoredRows scored, long started) {
-    var target = dev.pier.batch.bigquery.BigQueryTarget.parse(job.table());
-    var columns = BigQueryRows.schema(schema);
-    java.time.LocalDate date = java.time.LocalDate.parse(partitionDate(job));
-    StringBuilder errors = new StringBuilder();
-    long succeeded = 0;
-    long failed = 0;
-    try (var client = bigQuery().writer(this::read)) {
-      var chunks = new dev.pier.batch.bigquery.BigQueryChunks(client, target, columns, s3,
-          new S3Uri(settings.bucket(), "jobs/" + job.id() + "/bigquery/"));
-      var attempt = chunks.committed(chunk.index()) ? null : chunks.open(chunk.index());
-      for (int r = 0, k = 0; r < rows.size(); r++) {
-        String error = rows.error(r);
-        List<dev.pier.runtime.Tensor> outputs = null;
-        int offset = 0;
-        if (error == null) {
-          int s = k++;
-          outputs = scored.outputs(s);
-          offset = outputs == null ? 0 : scored.offset(s);
-          error = outputs == null ? scored.error(s) : null;
-        }
-        if (attempt != null) {
-          attempt.add(columns.encode(BigQueryRows.values(schema, rows.values(r), outputs, offset, error), job.id(),
-              date));
-        }
-        if (error == null) {
-          succeeded++;
-        } else {
-          failed++;
-          errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
-          RowIds.quote(errors, error);
-          errors.append("}\n");
-        }
-      }
-      if (attempt != null) {
-        attempt.commit();
-      }
-    }
-    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
-  }
-
-  private dev.pier.batch.bigquery.BigQueryConnection bigQuery() {
-    var c = bigQuery;
-    if (c == null) {
-      throw new BatchError("this batch worker has no BigQuery connection: bigquery:// outputs cannot be written here");
-    }
-    return c;
-  }
-
-  /** An S3 object's bytes (a BigQuery key named by an {@code s3://} URI). */
-  private byte[] read(S3Uri uri) {
-    return s3.getObjectAsBytes(b -> b.bucket(uri.bucket()).key(uri.key())).asByteArray();
   }
 
   /** The readable rows of a chunk ({@code index}: their places among all its rows), as the scorer reads them. */
@@ -495,35 +405,13 @@ public final class BatchWorker {
     return "jobs/" + id + "/table.json";
   }
 
-  /** The table's folder, as the Spark path places it: {@code tables/<database>/<table>/} of the job's bucket. */
-  static S3Uri tableLocation(BatchJob job) {
-    String[] parts = job.table().split("\\.", 2);
-    return new S3Uri(job.output().bucket(), "tables/" + parts[0] + "/" + parts[1] + "/");
-  }
-
-  /** The job's partition folder: {@code job_id=<id>/date=<the job's creation day, UTC>/}. */
-  static S3Uri partition(BatchJob job) {
-    return tableLocation(job).resolve("job_id=" + job.id() + "/date=" + partitionDate(job) + "/");
-  }
-
-  private static String partitionDate(BatchJob job) {
-    return java.time.LocalDate.ofInstant(job.createdAt(), java.time.ZoneOffset.UTC).toString();
-  }
-
-  private GlueCatalog catalog() {
-    GlueCatalog c = catalog;
-    if (c == null) {
-      if (glueClients == null) {
-        throw new BatchError("this batch worker has no Glue client: glue:// outputs cannot be written here");
-      }
-      synchronized (this) {
-        if (catalog == null) {
-          catalog = new GlueCatalog(glueClients.get());
-        }
-        c = catalog;
-      }
+  private TableOutputs tables() {
+    TableOutputs t = tables;
+    if (t == null) {
+      throw new BatchError("this batch worker cannot write table outputs (glue://, bigquery://): it was built without"
+          + " pier-batch-tables (the batch worker's zip and the plain server carry it; the API Lambda's zip does not)");
     }
-    return c;
+    return t;
   }
 
   /** The scorer of a chunk's rows for {@code version}: its signature and feature pipeline read the rows. */
@@ -639,14 +527,8 @@ public final class BatchWorker {
     for (S3Object o : list(job.output().resolve("results/"))) {
       resultFiles.add("s3://" + job.output().bucket() + "/" + o.key());
     }
-    if (job.table() != null && !job.bigQuery()) { // every chunk's file is in the job's partition: register it
-      TableSchema schema = tableSchema(job);
-      if (job.tableMode() == TableMode.OVERWRITE) {
-        catalog().replace(job.table(), schema.columns(), tableLocation(job), id, s3);
-      }
-      catalog().addPartition(job.table(), schema.columns(), id, partitionDate(job), partition(job).toString(),
-          job.version());
-      resultFiles.add(partition(job).toString());
+    if (job.table() != null) { // every chunk's rows are written: they become the table's
+      resultFiles.addAll(tables().register(job, tableSchema(job)));
     }
     ByteArrayOutputStream errors = new ByteArrayOutputStream();
     for (S3Object o : list(job.output().resolve("errors/"))) {

@@ -75,6 +75,22 @@ public record TableSchema(List<TableColumn> inputs, List<TableColumn> outputs) {
     return of(InputSchemas.parquet(schema), signature);
   }
 
+  /**
+   * A row's values in the table's column order: {@code inputs}, then each output's value (row {@code offset} of
+   * {@code outputs}; null for an error row), then {@code error}.
+   */
+  public Object[] values(Object[] inputs, List<dev.pier.runtime.Tensor> outputs, int offset, String error) {
+    Object[] values = new Object[inputs.length + this.outputs.size() + 1];
+    System.arraycopy(inputs, 0, values, 0, inputs.length);
+    for (int i = 0; i < this.outputs.size(); i++) {
+      TableColumn column = this.outputs.get(i);
+      dev.pier.runtime.Tensor t = outputs == null ? null : TableParquetWriter.find(outputs, column.name());
+      values[inputs.length + i] = t == null ? null : TableParquetWriter.value(t, column, offset);
+    }
+    values[values.length - 1] = error;
+    return values;
+  }
+
   /** Every column in the table's order: inputs, outputs, {@value #ERROR}. */
   public List<TableColumn> columns() {
     List<TableColumn> all = new ArrayList<>(inputs);

@@ -3,16 +3,8 @@ package dev.pier.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,58 +15,23 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
- * The launcher through the real Step Functions client against an HTTP endpoint that speaks the service's JSON 1.0
- * protocol and keeps execution names unique the way Step Functions does (nothing on Maven Central runs ASL behind
- * the Step Functions API, so the boundary is faked at the HTTP level).
+ * The launcher through the real Step Functions client against {@link StepFunctionsStandIn}, an HTTP endpoint that
+ * speaks the service's JSON 1.0 protocol and keeps execution names unique the way Step Functions does (nothing on
+ * Maven Central runs ASL behind the Step Functions API, so the boundary is faked at the HTTP level).
  */
 class StepFunctionsLauncherTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:pier-dev-batch-scoring";
 
-  private HttpServer server;
-  private final List<JsonNode> calls = new CopyOnWriteArrayList<>();
-  private final Set<String> names = ConcurrentHashMap.newKeySet();
+  private StepFunctionsStandIn standIn;
+  private List<JsonNode> calls;
   private SfnClient sfn;
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-      JsonNode body = JSON.readTree(exchange.getRequestBody());
-      calls.add(JSON.createObjectNode().put("target", target).set("body", body));
-      String answer;
-      int status = 200;
-      if (target.endsWith(".StartExecution")) {
-        String arn = MACHINE.replace(":stateMachine:", ":execution:") + ":" + body.get("name").asText();
-        if (names.add(body.get("name").asText())) {
-          answer = JSON.createObjectNode().put("executionArn", arn).put("startDate", Instant.now().getEpochSecond())
-              .toString();
-        } else {
-          status = 400;
-          answer = "{\"__type\":\"ExecutionAlreadyExists\",\"message\":\"Execution Already Exists: '" + arn + "'\"}";
-        }
-      } else if (target.endsWith(".StopExecution")) {
-        String arn = body.get("executionArn").asText();
-        if (names.contains(arn.substring(arn.lastIndexOf(':') + 1))) {
-          answer = JSON.createObjectNode().put("stopDate", Instant.now().getEpochSecond()).toString();
-        } else {
-          status = 400;
-          answer = "{\"__type\":\"ExecutionDoesNotExist\",\"message\":\"Execution Does Not Exist: '" + arn + "'\"}";
-        }
-      } else {
-        status = 400;
-        answer = "{\"__type\":\"UnknownOperationException\"}";
-      }
-      byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
-    });
-    server.start();
+    standIn = new StepFunctionsStandIn();
+    calls = standIn.calls;
     sfn = SfnClient.builder().region(Region.US_EAST_1).httpClient(UrlConnectionHttpClient.create())
-        .endpointOverride(URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+        .endpointOverride(standIn.endpoint())
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
         .build();
   }
@@ -82,7 +39,7 @@ class StepFunctionsLauncherTest {
   @AfterEach
   void stop() {
     sfn.close();
-    server.stop(0);
+    standIn.close();
   }
 
   private static BatchJob job(String id) {
@@ -104,7 +61,8 @@ class StepFunctionsLauncherTest {
     assertThat(first.at("/body/stateMachineArn").asText()).isEqualTo(MACHINE);
     assertThat(first.at("/body/name").asText()).isEqualTo("bj-0001");
     assertThat(first.at("/body/input").asText()).isEqualTo("{\"job_id\":\"bj-0001\"}");
-    assertThat(names).containsExactly("bj-0001");
+    assertThat(standIn.executions())
+        .containsExactly("arn:aws:states:us-east-1:123456789012:execution:pier-dev-batch-scoring:bj-0001");
   }
 
   @Test

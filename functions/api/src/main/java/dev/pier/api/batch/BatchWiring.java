@@ -70,8 +70,7 @@ public class BatchWiring {
         config.toleratedFailurePercentage(), config.watchInterval(), config.workerMemoryGb());
     JobsTable table = new JobsTable(aws.dynamoDb(), config.jobsTable());
     this.worker = new BatchWorker(table, aws.s3(), service, predictions.pipeline(), settings);
-    worker.glue(() -> aws.client(software.amazon.awssdk.services.glue.GlueClient.builder(), glueEndpoint()));
-    worker.bigQuery(bigQueryConnection(pier));
+    worker.tables(tableOutputs(pier, aws, settings));
     if (standIns.isPresent()) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
@@ -108,26 +107,19 @@ public class BatchWiring {
   }
 
   /**
-   * Where {@code glue://} outputs of the Lambda path go: {@code AWS_ENDPOINT_URL_GLUE} where set (a stand-in, as the
-   * Spark path reads it), else Glue's own endpoint in the region.
+   * The catalogs and warehouses of the worker's {@code glue://} and {@code bigquery://} outputs, where
+   * {@code pier-batch-tables} is on the class path (the plain server, the batch worker's zip; not the API Lambda's,
+   * whose worker runs no tasks): Glue at {@code AWS_ENDPOINT_URL_GLUE} where set, BigQuery as {@code PIER_BIGQUERY_*}
+   * say, its credentials, when {@code PIER_BIGQUERY_CREDENTIALS} is unset, those
+   * {@code pier.batch.spark.bigquery-credentials} names for Spark jobs.
    */
-  /**
-   * How the worker's {@code bigquery://} outputs reach BigQuery: {@code PIER_BIGQUERY_*} as a Spark job reads them
-   * ({@link dev.pier.batch.bigquery.BigQueryConnection#fromEnvironment}), the credentials, when
-   * {@code PIER_BIGQUERY_CREDENTIALS} is unset, those {@code pier.batch.spark.bigquery-credentials} names for Spark jobs.
-   */
-  private static dev.pier.batch.bigquery.BigQueryConnection bigQueryConnection(PierConfig pier) {
+  private static dev.pier.batch.TableOutputs tableOutputs(PierConfig pier, AwsClients aws, BatchSettings settings) {
     Map<String, String> env = new java.util.HashMap<>(System.getenv());
     String credentials = env.get("PIER_BIGQUERY_CREDENTIALS");
     if (credentials == null || credentials.isBlank()) {
       pier.batch().spark().bigqueryCredentials().ifPresent(c -> env.put("PIER_BIGQUERY_CREDENTIALS", c));
     }
-    return dev.pier.batch.bigquery.BigQueryConnection.fromEnvironment(env);
-  }
-
-  private static java.net.URI glueEndpoint() {
-    String endpoint = System.getenv("AWS_ENDPOINT_URL_GLUE");
-    return endpoint == null || endpoint.isBlank() ? null : java.net.URI.create(endpoint.strip());
+    return dev.pier.batch.TableOutputs.find(aws.s3(), settings, aws, env);
   }
 
   /**

@@ -9,7 +9,7 @@ import dev.pier.kernel.aws.DynamoTables;
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.RegistryTable;
 import dev.pier.training.StandIns;
-import dev.pier.training.StepFunctionsStandIn;
+import dev.pier.batch.StepFunctionsStandIn;
 import dev.pier.training.jobs.TrainingJobsTable;
 import dev.pier.training.jobs.TrainingWorkerHandler;
 import java.io.ByteArrayInputStream;

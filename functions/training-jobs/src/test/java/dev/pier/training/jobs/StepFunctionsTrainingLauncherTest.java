@@ -3,7 +3,7 @@ package dev.pier.training.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pier.training.StepFunctionsStandIn;
+import dev.pier.batch.StepFunctionsStandIn;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

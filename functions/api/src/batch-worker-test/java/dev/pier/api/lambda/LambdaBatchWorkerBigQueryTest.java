@@ -21,13 +21,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Lambda zip's own class path (this profile's) holds Google's clients at versions that work together: a table
+ * The batch worker zip's own class path (this profile's) holds Google's clients at versions that work together: a table
  * created through the REST client and a row written, finalized and committed through the Storage Write API against
  * {@link BigQueryStandIn}. (Built with the parent's protobuf 4.33.2 the Storage Write API's generated classes refuse
  * to load: {@code Detected incompatible Protobuf Gencode/Runtime versions}.) The batch worker's use of them is
- * {@code BigQueryTableOutputTest}'s, in pier-batch.
+ * {@code BigQueryTableOutputTest}'s, in pier-batch-tables; that the zip finds its table outputs, {@code
+ * LambdaBatchWorkerTablesTest}'s.
  */
-class LambdaBigQueryClientsTest {
+class LambdaBatchWorkerBigQueryTest {
   @Test
   void aRowIsWrittenThroughTheZipsGoogleClients() throws Exception {
     try (BigQueryStandIn bq = new BigQueryStandIn()) {

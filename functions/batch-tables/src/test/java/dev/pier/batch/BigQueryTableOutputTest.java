@@ -95,7 +95,10 @@ class BigQueryTableOutputTest {
             List.of(new OnnxEngine(1))));
     S3Client s3 = recording(clients.s3());
     BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
-    worker.bigQuery(bq.connection());
+    worker.tables(new dev.pier.batch.tables.CatalogTableOutputs(
+        new dev.pier.batch.tables.GlueOutputs(s3, () -> {
+          throw new AssertionError("a bigquery:// job needs no Glue client");
+        }), new dev.pier.batch.tables.BigQueryOutputs(s3, "batch", bq.connection())));
     launcher = new LocalBatchLauncher(table, worker, s3, settings);
     jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
   }

@@ -1,5 +1,9 @@
-package dev.pier.batch;
+package dev.pier.batch.tables;
 
+import dev.pier.batch.BatchError;
+import dev.pier.batch.S3Uri;
+import dev.pier.batch.TableColumn;
+import dev.pier.batch.TableMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

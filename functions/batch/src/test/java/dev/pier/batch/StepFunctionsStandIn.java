@@ -1,4 +1,4 @@
-package dev.pier.training;
+package dev.pier.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Step Functions' StartExecution and StopExecution over its JSON 1.0 protocol, for the real SDK client: execution
  * names unique per machine (a second start of one is {@code ExecutionAlreadyExists}), a stop of an unknown execution
- * {@code ExecutionDoesNotExist}. It records each call and runs nothing.
+ * {@code ExecutionDoesNotExist}. It records each call and runs nothing. (In pier-batch's test-jar: training-jobs' tests
+ * use it too.)
  */
 public final class StepFunctionsStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();

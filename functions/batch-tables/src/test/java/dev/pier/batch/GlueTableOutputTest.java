@@ -101,7 +101,8 @@ class GlueTableOutputTest {
             List.of(new OnnxEngine(1))));
     S3Client s3 = recording(clients.s3());
     BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
-    worker.glue(() -> clients.client(GlueClient.builder(), glue.endpoint()));
+    // as the server wires it: pier-batch-tables found on the class path, Glue at AWS_ENDPOINT_URL_GLUE
+    worker.tables(TableOutputs.find(s3, settings, clients, Map.of("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString())));
     launcher = new LocalBatchLauncher(table, worker, s3, settings);
     jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
   }
