@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 /**
  * CPU time and allocation per online read, in process, with no timing noise from other processes: the request body
@@ -31,8 +32,9 @@ import java.util.Random;
  * answer serialized to bytes as the REST layer would. Thread CPU and allocated bytes of every thread are summed
  * before and after a round, split into the stand-in's threads ({@code local-dynamodb-*}) and the rest (Pier's request
  * thread, its read pool, the SDK client). Median of rounds; then the wall time of each request (one at a time).
- * Not in the suite: {@code java -cp … OnlineReadCost [requests per round] [rounds] [1x50|50x200]} (see README,
- * Feature store, Performance).
+ * With a fourth argument, that many requests at a time (each sender a closed loop), and the connections to the
+ * stand-in the SDK's HTTP client closed rather than kept. Not in the suite: {@code java -cp … OnlineReadCost [requests
+ * per round] [rounds] [1x50|50x200|all] [at once]} (see README, Feature store, Performance).
  */
 public final class OnlineReadCost {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -41,17 +43,30 @@ public final class OnlineReadCost {
   private static int REQUESTS;
   private static int ROUNDS;
   private static String ONLY;
+  private static int THREADS_AT_ONCE;
+  /** With several requests at once, their threads: alive across the samples, named so their CPU counts as Pier's. */
+  private static java.util.concurrent.ThreadPoolExecutor SENDERS;
+  private static int STAND_IN_PORT;
 
   private OnlineReadCost() {}
 
   public static void main(String[] args) throws Exception {
     REQUESTS = args.length > 0 ? Integer.parseInt(args[0]) : 500;
     ROUNDS = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    ONLY = args.length > 2 ? args[2] : ""; // 1x50 or 50x200: that scenario alone (e.g. under a profiler)
+    ONLY = args.length > 2 && !args[2].equals("all") ? args[2] : ""; // 1x50 or 50x200: that scenario alone (e.g. under a profiler)
+    THREADS_AT_ONCE = args.length > 3 ? Integer.parseInt(args[3]) : 1; // requests in flight (closed loop each)
+    SENDERS = new java.util.concurrent.ThreadPoolExecutor(THREADS_AT_ONCE, THREADS_AT_ONCE, 1, TimeUnit.HOURS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "pier-features-bench");
+          t.setDaemon(true);
+          return t;
+        });
+    SENDERS.prestartAllCoreThreads(); // alive before the first sample, so their CPU is counted (as Pier's)
     Path dir = Files.createTempDirectory("pier-online-cost");
     try (LocalAws aws = LocalAws.start(dir);
         AwsClients clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
             aws.accessKeyId(), aws.secretAccessKey()))) {
+      STAND_IN_PORT = aws.dynamoDbEndpoint().getPort();
       FeatureStore.Settings settings = new FeatureStore.Settings("cost-features", "cost-online",
           Duration.ofMinutes(5), dir.resolve("mirror"), 16);
       FeatureStore.createTablesIfMissing(clients.dynamoDb(), settings);
@@ -136,14 +151,38 @@ public final class OnlineReadCost {
     long switches = 0;
     for (int r = 0; r < rounds; r++) {
       long switchesBefore = voluntarySwitches();
+      long connectionsBefore = closedConnections();
       Map<Long, long[]> before = sample();
       long calls = store.onlineStore().batchGetCalls();
-      for (int i = 0; i < requests; i++) {
-        long t0 = System.nanoTime();
-        once(store, bodies[i % bodies.length]);
-        walls[r * requests + i] = System.nanoTime() - t0;
+      int round = r;
+      java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+      Runnable loop = () -> {
+        for (int i; (i = next.getAndIncrement()) < requests; ) {
+          long t0 = System.nanoTime();
+          try {
+            once(store, bodies[i % bodies.length]);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          walls[round * requests + i] = System.nanoTime() - t0;
+        }
+      };
+      if (THREADS_AT_ONCE == 1) {
+        loop.run();
+      } else {
+        List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+        for (int t = 0; t < THREADS_AT_ONCE; t++) {
+          running.add(SENDERS.submit(loop));
+        }
+        for (var f : running) {
+          f.get();
+        }
       }
       switches += voluntarySwitches() - switchesBefore;
+      if (connectionsBefore >= 0) {
+        System.out.printf("%s, round %d, %d at once: loopback connections to the stand-in closed (TIME_WAIT) during"
+            + " the round: %d%n", name, r, THREADS_AT_ONCE, closedConnections() - connectionsBefore);
+      }
       Map<Long, long[]> after = sample();
       long[] pier = new long[2];
       long[] standIn = new long[2];
@@ -177,8 +216,8 @@ public final class OnlineReadCost {
     // closed loop, one request at a time: wall time well above the CPU time above is waiting (hand-offs between
     // threads, the loopback socket), not work
     Arrays.sort(walls);
-    System.out.printf("%s: wall per request, one at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f"
-        + " | voluntary context switches per request: %.1f%n", name,
+    System.out.printf("%s: wall per request, %d at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f"
+        + " | voluntary context switches per request: %.1f%n", name, THREADS_AT_ONCE,
         walls[walls.length / 2] / 1e3, walls[(int) (walls.length * 0.90)] / 1e3, walls[(int) (walls.length * 0.99)] / 1e3,
         (double) switches / walls.length);
   }
@@ -229,6 +268,25 @@ public final class OnlineReadCost {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     JSON.writeValue(out, answer);
     return out.toByteArray();
+  }
+
+  /**
+   * Connections to the DynamoDB stand-in's port in TIME_WAIT now (from {@code ss}; -1 where it is missing): each one a
+   * connection the SDK's HTTP client closed instead of keeping for the next call. They stay counted for a minute.
+   */
+  private static long closedConnections() {
+    try {
+      Process ss = new ProcessBuilder("ss", "-tanH", "state", "time-wait", "( dport = :" + STAND_IN_PORT
+          + " or sport = :" + STAND_IN_PORT + " )").redirectErrorStream(true).start();
+      long lines = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+          .filter(l -> !l.isBlank()).count();
+      return ss.waitFor() == 0 ? lines : -1;
+    } catch (java.io.IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   /**
