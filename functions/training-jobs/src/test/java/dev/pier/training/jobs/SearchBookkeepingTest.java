@@ -81,7 +81,7 @@ class SearchBookkeepingTest {
     standIns.close();
   }
 
-  /** The client, counting the items its reads return (GetItem, Query). */
+  /** The client, counting the items its reads return (GetItem, BatchGetItem, Query). */
   static DynamoDbClient counting(DynamoDbClient real, String name) {
     return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
         new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
@@ -101,6 +101,8 @@ class SearchBookkeepingTest {
             itemsRead.addAndGet(q.count());
           } else if (out instanceof GetItemResponse g && g.hasItem()) {
             itemsRead.incrementAndGet();
+          } else if (out instanceof software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse b) {
+            itemsRead.addAndGet(b.responses().values().stream().mapToInt(List::size).sum());
           }
           return out;
         });
