@@ -7,6 +7,9 @@ import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.budgets.CfnBudget;
+import software.amazon.awscdk.services.events.EventPattern;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -307,6 +310,7 @@ public final class TrainingResources extends Construct {
     StateMachine machine = LoggedStateMachine.deploy(this, asl.constructId(), config, asl.name(), asl.definition(),
         places, Duration.days(30));
     worker.grantInvoke(machine);
+    executionEndedRule(machine, worker);
     String arn = "arn:" + Aws.PARTITION + ":";
     machine.addToRolePolicy(PolicyStatement.Builder.create()
         .sid("StartSageMakerTraining")
@@ -370,6 +374,26 @@ public final class TrainingResources extends Construct {
     Nag.suppress(machine, "AwsSolutions-IAM5",
         "The tuning jobs the workflow starts are named after the training job at run time (" + TUNING_JOBS + ").",
         "/^Resource::arn:.*:hyper-parameter-tuning-job\\/tj-\\*$/");
+  }
+
+  /**
+   * Executions of the training workflow that end FAILED, TIMED_OUT or ABORTED (stopped in the console, timed out,
+   * failed outside a task — or through Pier's own fail task, which the worker tells apart) go to the training worker:
+   * a job still RUNNING ends with the reason, and the queue dispatches. Only this rule may invoke the worker for it
+   * (the Lambda permission names the rule); EventBridge retries a failed invocation.
+   */
+  private void executionEndedRule(StateMachine machine, Function worker) {
+    Rule rule = Rule.Builder.create(this, "TrainingExecutionEnded")
+        .description("Pier: training workflow executions that end outside Pier's tasks, to the training worker")
+        .eventPattern(EventPattern.builder()
+            .source(List.of("aws.states"))
+            .detailType(List.of("Step Functions Execution Status Change"))
+            .detail(Map.of(
+                "stateMachineArn", List.of(machine.getStateMachineArn()),
+                "status", List.of("FAILED", "TIMED_OUT", "ABORTED")))
+            .build())
+        .build();
+    rule.addTarget(LambdaFunction.Builder.create(worker).retryAttempts(20).maxEventAge(Duration.hours(6)).build());
   }
 
   private Function createWorker() {

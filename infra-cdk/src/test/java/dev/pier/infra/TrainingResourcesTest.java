@@ -155,6 +155,30 @@ class TrainingResourcesTest {
   }
 
   @Test
+  void executionsEndingOutsidePiersTasksGoToTheWorkerThroughOneRuleOnly() {
+    String prefix = REAL.config().prefix();
+    var machine = Json.properties(orchestration, "AWS::StepFunctions::StateMachine").entrySet().stream()
+        .filter(e -> (prefix + "-training").equals(e.getValue().get("StateMachineName"))).map(Map.Entry::getKey)
+        .toList();
+    assertThat(machine).hasSize(1);
+    var rules = orchestration.findResources("AWS::Events::Rule", Map.of("Properties", Map.of("EventPattern",
+        Map.of("source", List.of("aws.states"), "detail-type", List.of("Step Functions Execution Status Change"),
+            "detail", Map.of("stateMachineArn", List.of(Map.of("Ref", machine.get(0))),
+                "status", List.of("FAILED", "TIMED_OUT", "ABORTED"))))));
+    assertThat(rules).hasSize(1);
+    String rule = rules.keySet().iterator().next();
+    String worker = orchestration.findResources("AWS::Lambda::Function", Map.of("Properties",
+        Map.of("Handler", TrainingResources.WORKER_HANDLER))).keySet().iterator().next();
+    orchestration.hasResourceProperties("AWS::Events::Rule", Map.of("EventPattern", Match.objectLike(Map.of(
+        "source", List.of("aws.states"))), "Targets", List.of(Match.objectLike(Map.of(
+        "Arn", Map.of("Fn::GetAtt", List.of(worker, "Arn")))))));
+    // the worker may be invoked by EventBridge for this rule alone
+    orchestration.hasResourceProperties("AWS::Lambda::Permission", Map.of("Action", "lambda:InvokeFunction",
+        "Principal", "events.amazonaws.com", "FunctionName", Map.of("Fn::GetAtt", List.of(worker, "Arn")),
+        "SourceArn", Map.of("Fn::GetAtt", List.of(rule, "Arn"))));
+  }
+
+  @Test
   void sageMakerMayTouchOnlyTrainingObjectsOfTheBatchBucketAndItsOwnLogs() {
     orchestration.hasResourceProperties("AWS::IAM::Role", Map.of(
         "RoleName", REAL.config().prefix() + "-sagemaker-training",

@@ -187,11 +187,49 @@ public final class TrackingStore {
   // --- runs ---
 
   public Run createRun(String experimentId, String name, String userId, long startTime, Map<String, String> tags) {
+    return createRun(experimentId, name, userId, startTime, tags, Map.of());
+  }
+
+  /**
+   * A run with its tags and params, written at once: one {@code TransactWriteItems} holds the run, its tags and its
+   * params (as a create-run followed by a log-batch of the params would leave them, without reading the run back);
+   * more than fit one transaction go in further ones. Params as {@link #logBatch} limits them (100).
+   */
+  public Run createRun(String experimentId, String name, String userId, long startTime, Map<String, String> tags,
+      Map<String, String> params) {
     String exp = experimentId == null || experimentId.isBlank() ? DEFAULT_EXPERIMENT : experimentId;
     Experiment e = experiment(exp);
     if (!e.lifecycleStage().equals("active")) {
       throw PierException.badRequest("experiment '" + exp + "' is deleted");
     }
+    return createRun(e, false, name, userId, startTime, tags, params);
+  }
+
+  /**
+   * {@link #createRun(String, String, String, long, Map, Map)} in an experiment read earlier (its artifact location
+   * never changes): that it is still active is checked in the run's own transaction instead of by reading it again.
+   */
+  public Run createRun(Experiment experiment, String name, String userId, long startTime, Map<String, String> tags,
+      Map<String, String> params) {
+    try {
+      return createRun(experiment, true, name, userId, startTime, tags, params);
+    } catch (TransactionCanceledException ex) {
+      Experiment now = experiment(experiment.id()); // the 404, or the 400 of a deleted experiment
+      if (!now.lifecycleStage().equals("active")) {
+        throw PierException.badRequest("experiment '" + now.id() + "' is deleted");
+      }
+      throw ex;
+    }
+  }
+
+  private Run createRun(Experiment e, boolean checkExperiment, String name, String userId, long startTime,
+      Map<String, String> tags, Map<String, String> params) {
+    Map<String, String> runParams = params == null ? Map.of() : params;
+    if (runParams.size() > 100) {
+      throw PierException.badRequest("a run is created with at most 100 params");
+    }
+    runParams.keySet().forEach(k -> checkKey(k, "param"));
+    String exp = e.id();
     String runId = UUID.randomUUID().toString().replace("-", "");
     long start = startTime > 0 ? startTime : System.currentTimeMillis();
     Map<String, String> allTags = new TreeMap<>(tags == null ? Map.of() : tags);
@@ -201,6 +239,7 @@ public final class TrackingStore {
     if (userId != null) {
       allTags.putIfAbsent("mlflow.user", userId);
     }
+    String artifactUri = e.artifactLocation() + "/" + runId + "/artifacts";
     Map<String, AttributeValue> item = new HashMap<>(key("RUN#" + runId, "RUN"));
     item.put("runId", s(runId));
     item.put("experimentId", s(exp));
@@ -209,13 +248,41 @@ public final class TrackingStore {
     item.put("status", s("RUNNING"));
     item.put("startTime", n(start));
     item.put("endTime", n(0));
-    item.put("artifactUri", s(e.artifactLocation() + "/" + runId + "/artifacts"));
+    item.put("artifactUri", s(artifactUri));
     item.put("lifecycle", s("active"));
     item.put(GSI1_PK, s("RUNS#" + exp));
     item.put(GSI1_SK, s(String.format("%019d#%s", start, runId)));
-    dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("attribute_not_exists(pk)"));
-    allTags.forEach((k, v) -> putTag(runId, k, v));
-    return run(runId);
+    List<TransactWriteItem> writes = new ArrayList<>();
+    if (checkExperiment) {
+      writes.add(TransactWriteItem.builder().conditionCheck(c -> c.tableName(table)
+          .key(key("EXPERIMENT#" + exp, "EXPERIMENT")).conditionExpression("lifecycle = :active")
+          .expressionAttributeValues(Map.of(":active", s("active")))).build());
+    }
+    writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(item)
+        .conditionExpression("attribute_not_exists(pk)")).build());
+    allTags.forEach((k, v) -> writes.add(TransactWriteItem.builder()
+        .put(p -> p.tableName(table).item(valueItem(runId, "TAG#" + k, v))).build()));
+    Map<String, String> stored = new TreeMap<>();
+    runParams.forEach((k, v) -> {
+      stored.put(k, v == null ? "" : v);
+      writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(valueItem(runId, "PARAM#" + k, v)))
+          .build());
+    });
+    for (int from = 0; from < writes.size(); from += TRANSACTION) { // the run first: the rest only once it exists
+      List<TransactWriteItem> part = writes.subList(from, Math.min(writes.size(), from + TRANSACTION));
+      dynamo.transactWriteItems(b -> b.transactItems(part));
+    }
+    return new Run(runId, exp, runName, userId == null ? "" : userId, "RUNNING", start, 0, artifactUri, "active",
+        List.of(), stored, allTags);
+  }
+
+  /** DynamoDB's limit of actions in one TransactWriteItems. */
+  private static final int TRANSACTION = 100;
+
+  private static Map<String, AttributeValue> valueItem(String runId, String sk, String v) {
+    Map<String, AttributeValue> item = new HashMap<>(key("RUN#" + runId, sk));
+    item.put("value", s(v == null ? "" : v));
+    return item;
   }
 
   public Run run(String runId) {
@@ -323,24 +390,40 @@ public final class TrackingStore {
   }
 
   private void writeMetric(String runId, Metric m) {
-    String stepKey = sortable(m.step());
-    Map<String, AttributeValue> hist = new HashMap<>(key("RUN#" + runId, String.format("HIST#%s#%s#%019d#%s",
-        m.key(), stepKey, Math.max(0, m.timestamp()), UUID.randomUUID().toString().substring(0, 8))));
-    hist.put("value", AttributeValue.fromN(number(m.value())));
-    hist.put("step", n(m.step()));
-    hist.put("timestamp", n(m.timestamp()));
+    Map<String, AttributeValue> hist = historyItem(runId, m);
     dynamo.putItem(b -> b.tableName(table).item(hist));
-    Map<String, AttributeValue> latest = new HashMap<>(hist);
-    latest.put(SK, s("LATEST#" + m.key()));
+    putLatest(runId, m);
+  }
+
+  /** Race-free "latest": replaces only a value with a lower step, or the same step and an earlier timestamp. */
+  private static final String LATEST_CONDITION =
+      "attribute_not_exists(pk) OR step < :step OR (step = :step AND #ts <= :ts)";
+
+  private void putLatest(String runId, Metric m) {
     try {
-      // Race-free "latest": replace only a value with a lower step, or the same step and an earlier timestamp.
-      dynamo.putItem(b -> b.tableName(table).item(latest)
-          .conditionExpression("attribute_not_exists(pk) OR step < :step OR (step = :step AND #ts <= :ts)")
+      dynamo.putItem(b -> b.tableName(table).item(latestItem(runId, m)).conditionExpression(LATEST_CONDITION)
           .expressionAttributeNames(Map.of("#ts", "timestamp"))
           .expressionAttributeValues(Map.of(":step", n(m.step()), ":ts", n(m.timestamp()))));
     } catch (ConditionalCheckFailedException e) {
       // an earlier-logged value with a higher step stays the latest
     }
+  }
+
+  private static Map<String, AttributeValue> historyItem(String runId, Metric m) {
+    Map<String, AttributeValue> hist = new HashMap<>(key("RUN#" + runId, String.format("HIST#%s#%s#%019d#%s",
+        m.key(), sortable(m.step()), Math.max(0, m.timestamp()), UUID.randomUUID().toString().substring(0, 8))));
+    hist.put("value", AttributeValue.fromN(number(m.value())));
+    hist.put("step", n(m.step()));
+    hist.put("timestamp", n(m.timestamp()));
+    return hist;
+  }
+
+  private static Map<String, AttributeValue> latestItem(String runId, Metric m) {
+    Map<String, AttributeValue> latest = new HashMap<>(key("RUN#" + runId, "LATEST#" + m.key()));
+    latest.put("value", AttributeValue.fromN(number(m.value())));
+    latest.put("step", n(m.step()));
+    latest.put("timestamp", n(m.timestamp()));
+    return latest;
   }
 
   /** NaN and infinities as DynamoDB cannot hold them are stored as the largest finite doubles (MLflow does the same). */
@@ -405,20 +488,141 @@ public final class TrackingStore {
     dynamo.putItem(b -> b.tableName(table).item(item));
   }
 
-  /** log-batch: at most 1000 metrics, 100 params and 100 tags, as MLflow limits them. */
+  /**
+   * log-batch: at most 1000 metrics, 100 params and 100 tags, as MLflow limits them. Written in transactions of up to
+   * 100 actions, each checking that the run exists and is active: params conditional on not being logged with another
+   * value, every metric's history entry, and for each metric key only the batch's latest value (highest step, then
+   * timestamp, then last in the batch), conditional on beating the stored one. When a transaction is cancelled (a
+   * missing or deleted run, a changed param, an older value that is not the latest) nothing of it was written and that
+   * part and the rest are written item by item as before, which gives MLflow's errors and keeps the stored latest.
+   */
   public void logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags) {
+    logBatch(runId, metrics, params, tags, null, 0);
+  }
+
+  /**
+   * {@link #logBatch} and then {@link #endRun}, the end in the batch's (last) transaction: a run's last results and
+   * its end in one write.
+   */
+  public void logBatchAndEnd(String runId, List<Metric> metrics, Map<String, String> params,
+      Map<String, String> tags, String status, long endTime) {
+    checkStatus(status);
+    logBatch(runId, metrics, params, tags, status, endTime);
+  }
+
+  private void logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
+      String endStatus, long endTime) {
     if (metrics.size() > 1000 || params.size() > 100 || tags.size() > 100
         || metrics.size() + params.size() + tags.size() > 1000) {
       throw PierException.badRequest("a batch holds at most 1000 metrics, 100 params, 100 tags and 1000 in all");
     }
+    if (runId == null || runId.isBlank()) {
+      throw PierException.badRequest("run_id is required");
+    }
     params.keySet().forEach(k -> checkKey(k, "param"));
     tags.keySet().forEach(k -> checkKey(k, "tag"));
     metrics.forEach(m -> checkKey(m.key(), "metric"));
-    activeRun(runId); // once for the batch: reading the run reads all its params, tags and latest metrics
-    params.forEach((k, v) -> putParam(runId, k, v));
-    tags.forEach((k, v) -> writeTag(runId, k, v));
+    List<Write> writes = new ArrayList<>();
+    params.forEach((k, v) -> writes.add(new Write(TransactWriteItem.builder().put(p -> p.tableName(table)
+        .item(valueItem(runId, "PARAM#" + k, v)).conditionExpression("attribute_not_exists(pk) OR #v = :v")
+        .expressionAttributeNames(Map.of("#v", "value"))
+        .expressionAttributeValues(Map.of(":v", s(v == null ? "" : v)))).build(), () -> putParam(runId, k, v))));
+    String runName = null;
+    for (Map.Entry<String, String> t : tags.entrySet()) {
+      String k = t.getKey();
+      String v = t.getValue();
+      writes.add(new Write(TransactWriteItem.builder().put(p -> p.tableName(table).item(valueItem(runId, "TAG#" + k, v)))
+          .build(), () -> putTag(runId, k, v)));
+      if (k.equals("mlflow.runName")) {
+        runName = v;
+      }
+    }
+    Map<String, Metric> latest = new HashMap<>();
     for (Metric m : metrics) {
-      writeMetric(runId, m);
+      Map<String, AttributeValue> hist = historyItem(runId, m);
+      writes.add(new Write(TransactWriteItem.builder().put(p -> p.tableName(table).item(hist)).build(),
+          () -> dynamo.putItem(b -> b.tableName(table).item(hist))));
+      latest.merge(m.key(), m, (a, b) -> b.step() > a.step() || (b.step() == a.step() && b.timestamp() >= a.timestamp())
+          ? b : a);
+    }
+    latest.values().forEach(m -> writes.add(new Write(TransactWriteItem.builder().put(p -> p.tableName(table)
+        .item(latestItem(runId, m)).conditionExpression(LATEST_CONDITION)
+        .expressionAttributeNames(Map.of("#ts", "timestamp"))
+        .expressionAttributeValues(Map.of(":step", n(m.step()), ":ts", n(m.timestamp())))).build(),
+        () -> putLatest(runId, m))));
+    String name = runName;
+    TransactWriteItem run = runAction(runId, name, null, 0); // the run's check; a runName tag renames it as well
+    int from = 0;
+    do {
+      List<Write> part = writes.subList(from, Math.min(writes.size(), from + TRANSACTION - 1));
+      List<TransactWriteItem> items = new ArrayList<>(part.size() + 1);
+      boolean last = from + part.size() >= writes.size();
+      items.add(last && endStatus != null ? runAction(runId, name, endStatus, endTime) : run);
+      part.forEach(w -> items.add(w.item()));
+      try {
+        dynamo.transactWriteItems(b -> b.transactItems(items));
+      } catch (TransactionCanceledException e) { // nothing of this part was written: the rest item by item
+        activeRun(runId);
+        if (name != null) {
+          writeTag(runId, "mlflow.runName", name);
+        }
+        writes.subList(from, writes.size()).forEach(w -> w.fallback().run());
+        if (endStatus != null) {
+          endRun(runId, endStatus, endTime);
+        }
+        return;
+      }
+      from += part.size();
+    } while (from < writes.size());
+  }
+
+  /** The run item's part of a batch's transaction: a check that it is active, a rename, its end, or both. */
+  private TransactWriteItem runAction(String runId, String name, String endStatus, long endTime) {
+    if (name == null && endStatus == null) {
+      return TransactWriteItem.builder().conditionCheck(c -> c.tableName(table).key(key("RUN#" + runId, "RUN"))
+          .conditionExpression("lifecycle = :active").expressionAttributeValues(Map.of(":active", s("active"))))
+          .build();
+    }
+    List<String> sets = new ArrayList<>();
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(":active", s("active")));
+    if (name != null) {
+      sets.add("#name = :name");
+      values.put(":name", s(name));
+    }
+    if (endStatus != null) {
+      sets.add("#status = :status");
+      sets.add("endTime = :end");
+      values.put(":status", s(endStatus));
+      values.put(":end", n(endTime));
+    }
+    return TransactWriteItem.builder().update(u -> u.tableName(table).key(key("RUN#" + runId, "RUN"))
+        .updateExpression("SET " + String.join(", ", sets)).conditionExpression("lifecycle = :active")
+        .expressionAttributeNames(names(sets)).expressionAttributeValues(values)).build();
+  }
+
+  private static void checkStatus(String status) {
+    if (!List.of("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED").contains(status)) {
+      throw PierException.badRequest("invalid run status '" + status
+          + "': use RUNNING, SCHEDULED, FINISHED, FAILED or KILLED");
+    }
+  }
+
+  /** One write of a batch: its transaction action, and the same write alone (with its own error) as the fallback. */
+  private record Write(TransactWriteItem item, Runnable fallback) {}
+
+  /**
+   * Ends a run: its status and end time in one conditional update, without reading the run (what a caller that
+   * needs the run back uses is {@link #updateRun}); a 404 when there is no such run.
+   */
+  public void endRun(String runId, String status, long endTime) {
+    checkStatus(status);
+    try {
+      dynamo.updateItem(b -> b.tableName(table).key(key("RUN#" + runId, "RUN"))
+          .updateExpression("SET #status = :status, endTime = :end").conditionExpression("attribute_exists(pk)")
+          .expressionAttributeNames(Map.of("#status", "status"))
+          .expressionAttributeValues(Map.of(":status", s(status), ":end", n(endTime))));
+    } catch (ConditionalCheckFailedException e) {
+      throw PierException.notFound("run '" + runId + "' not found");
     }
   }
 

@@ -226,7 +226,11 @@ class TrainingJobsApiTest {
       for (int i : new int[] {0, 1, 3}) {
         awaitStarted(ids.get(i));
       }
-      given().get("/api/v1/training-jobs/" + ids.get(2)).then().statusCode(200).body("phase", equalTo("queued"));
+      given().get("/api/v1/training-jobs/" + ids.get(2)).then().statusCode(200).body("phase", equalTo("queued"))
+          .body("queue.position", equalTo(1)).body("queue.queued", equalTo(1)).body("queue.project", equalTo("busy"))
+          .body("queue.project_limit", equalTo(2)).body("queue.project_running", equalTo(2));
+      given().get("/api/v1/training-jobs/" + ids.get(0)).then().statusCode(200)
+          .body("queue", org.hamcrest.Matchers.nullValue());
     } finally {
       for (int i : new int[] {2, 0, 1, 3}) { // the queued one first: a freed slot would start it
         given().post("/api/v1/training-jobs/" + ids.get(i) + "/cancel").then().statusCode(200);

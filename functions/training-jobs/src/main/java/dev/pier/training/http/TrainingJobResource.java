@@ -138,6 +138,11 @@ public class TrainingJobResource {
     o.put("mlflow_experiment", job.experimentId());
     if (withTrials) {
       ((ObjectNode) o.get("trials")).set("items", JSON.valueToTree(jobs.trials(job.id())));
+      if (!job.state().isFinal() && job.phase().equals("queued")) { // where it waits, as the launcher's queue says
+        jobs.place(job.id()).ifPresent(p -> o.putObject("queue").put("position", p.position())
+            .put("queued", p.queued()).put("project", job.project()).put("project_limit", p.projectLimit())
+            .put("project_running", p.projectRunning()));
+      }
     }
     return o;
   }

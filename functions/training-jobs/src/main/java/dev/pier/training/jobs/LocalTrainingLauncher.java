@@ -136,6 +136,13 @@ public final class LocalTrainingLauncher implements TrainingLauncher, AutoClosea
   }
 
   @Override
+  public synchronized java.util.Optional<TrainingQueue.Place> place(String id) {
+    return queue.stream().filter(j -> j.id().equals(id)).findFirst()
+        .map(job -> new TrainingQueue(settings.lanes(), settings.projectConcurrency())
+            .place(job, queue, runningByProject));
+  }
+
+  @Override
   public synchronized void stop(String id) {
     queue.removeIf(j -> j.id().equals(id));
     worker.stop(id);

@@ -48,22 +48,38 @@ public final class QueuedStepFunctionsLauncher implements TrainingLauncher {
     dispatch();
   }
 
+  /** The unfinished jobs in the table: the queued ones, and how many run per project. */
+  private record Unfinished(List<TrainingJob> queued, Map<String, Integer> runningByProject) {
+    static Unfinished of(List<TrainingJob> all) {
+      List<TrainingJob> queued = new ArrayList<>();
+      Map<String, Integer> byProject = new HashMap<>();
+      for (TrainingJob job : all) {
+        if (job.state().isFinal()) {
+          continue;
+        }
+        if (job.phase().equals("queued")) {
+          queued.add(job);
+        } else {
+          byProject.merge(job.project(), 1, Integer::sum);
+        }
+      }
+      return new Unfinished(queued, byProject);
+    }
+  }
+
+  /** Where a queued job waits, read from the jobs table (the same read as {@link #dispatch}'s). */
+  @Override
+  public java.util.Optional<TrainingQueue.Place> place(String id) {
+    Unfinished now = Unfinished.of(jobs.list());
+    return now.queued().stream().filter(j -> j.id().equals(id)).findFirst()
+        .map(job -> queue.place(job, now.queued(), now.runningByProject()));
+  }
+
   /** Starts every queued job that has a slot; returns the ids started. */
   public List<String> dispatch() {
-    List<TrainingJob> queued = new ArrayList<>();
-    Map<String, Integer> byProject = new HashMap<>();
-    for (TrainingJob job : jobs.list()) {
-      if (job.state().isFinal()) {
-        continue;
-      }
-      if (job.phase().equals("queued")) {
-        queued.add(job);
-      } else {
-        byProject.merge(job.project(), 1, Integer::sum);
-      }
-    }
+    Unfinished now = Unfinished.of(jobs.list());
     List<String> started = new ArrayList<>();
-    for (TrainingJob job : queue.startable(queued, Map.<Priority, Integer>of(), byProject)) {
+    for (TrainingJob job : queue.startable(now.queued(), Map.<Priority, Integer>of(), now.runningByProject())) {
       if (claim(job.id())) {
         try {
           executions.start(job.id());

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * ({@code {"patience": n, "target": x}}) and {@code warm_start} (an earlier job's id whose trials the sampler and
  * pruner learn from).
  */
-public final class Searches {
+public class Searches {
   private static final Set<String> OPTIONS = Set.of("pruner", "early_stopping", "warm_start");
   private final TrainingJobsTable jobs;
   private final ModelTrainer trainer;

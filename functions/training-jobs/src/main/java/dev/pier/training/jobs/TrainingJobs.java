@@ -207,6 +207,11 @@ public final class TrainingJobs {
     return jobs.require(id);
   }
 
+  /** Where a queued job waits in its project's queue (empty when it does not wait). */
+  public java.util.Optional<TrainingQueue.Place> place(String id) {
+    return launcher.place(id);
+  }
+
   public List<TrialRecord> trials(String id) {
     jobs.require(id);
     return jobs.trials(id);

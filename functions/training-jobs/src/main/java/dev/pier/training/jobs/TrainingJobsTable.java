@@ -14,7 +14,10 @@ import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
  * Training jobs and their trials in the jobs table, next to batch jobs: a job is {@code pk = training#<id>,
@@ -72,31 +75,87 @@ public final class TrainingJobsTable {
     return out;
   }
 
+  /** A job as stored with the revision it was read at: what a conditional update from a known state starts from. */
+  public record Stored(TrainingJob job, long rev) {}
+
+  /** The job with its revision (a consistent read). */
+  public Optional<Stored> stored(String id) {
+    var item = dynamo.getItem(b -> b.tableName(table).key(key(id, "job")).consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(stored(item));
+  }
+
+  private static Stored stored(Map<String, AttributeValue> item) {
+    return new Stored(read(item.get("doc").s(), TrainingJob.class), Long.parseLong(item.get("rev").n()));
+  }
+
+  /** A job and one of its trials in one consistent BatchGetItem; the trial empty when it does not exist. */
+  public record JobAndTrial(Stored job, Optional<TrialRecord> trial) {}
+
+  public JobAndTrial jobAndTrial(String id, int number) {
+    Map<String, AttributeValue> jobKey = key(id, "job");
+    Map<String, AttributeValue> trialKey = key(id, trialKey(number));
+    Map<String, KeysAndAttributes> wanted = Map.of(table, KeysAndAttributes.builder().keys(jobKey, trialKey)
+        .consistentRead(true).build());
+    Map<String, AttributeValue> job = null;
+    Map<String, AttributeValue> trial = null;
+    for (int attempt = 0; !wanted.isEmpty(); attempt++) {
+      Map<String, KeysAndAttributes> ask = wanted;
+      var r = dynamo.batchGetItem(b -> b.requestItems(ask));
+      for (var item : r.responses().getOrDefault(table, List.of())) {
+        if (item.get("sk").s().equals("job")) {
+          job = item;
+        } else {
+          trial = item;
+        }
+      }
+      wanted = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
+      if (!wanted.isEmpty() && attempt > 50) {
+        throw new PierException(503, "training job " + id + " could not be read (throttled)");
+      }
+    }
+    if (job == null) {
+      throw PierException.notFound("no training job '" + id + "'");
+    }
+    return new JobAndTrial(stored(job), Optional.ofNullable(trial).map(i -> read(i.get("doc").s(), TrialRecord.class)));
+  }
+
   /**
    * Applies {@code change} to the job while it is RUNNING (or, with {@code evenFinal}, whatever its state) and
    * stores the result conditionally on the revision read; returns the stored job, or empty when the job had ended.
    */
   public Optional<TrainingJob> update(String id, UnaryOperator<TrainingJob> change, boolean evenFinal) {
+    return update(id, null, change, evenFinal).map(Stored::job);
+  }
+
+  /**
+   * As {@link #update(String, UnaryOperator, boolean)}, first from {@code known} without reading it again (the write
+   * is conditional on its revision); read afresh only when the job changed since.
+   */
+  public Optional<Stored> update(Stored known, UnaryOperator<TrainingJob> change, boolean evenFinal) {
+    return update(known.job().id(), known, change, evenFinal);
+  }
+
+  private Optional<Stored> update(String id, Stored known, UnaryOperator<TrainingJob> change, boolean evenFinal) {
+    Stored current = known;
     for (int attempt = 0; ; attempt++) {
-      var item = dynamo.getItem(b -> b.tableName(table).key(key(id, "job")).consistentRead(true)).item();
-      if (item == null || item.isEmpty()) {
-        throw PierException.notFound("no training job '" + id + "'");
+      if (current == null) {
+        current = stored(id).orElseThrow(() -> PierException.notFound("no training job '" + id + "'"));
       }
-      TrainingJob current = read(item.get("doc").s(), TrainingJob.class);
-      if (current.state().isFinal() && !evenFinal) {
+      if (current.job().state().isFinal() && !evenFinal) {
         return Optional.empty();
       }
-      TrainingJob next = change.apply(current);
-      String rev = item.get("rev").n();
+      TrainingJob next = change.apply(current.job());
+      long rev = current.rev();
       try {
         dynamo.updateItem(b -> b.tableName(table).key(key(id, "job"))
             .updateExpression("SET #doc = :doc, #state = :state, rev = rev + :one")
             .conditionExpression("rev = :rev")
             .expressionAttributeNames(Map.of("#doc", "doc", "#state", "state"))
             .expressionAttributeValues(Map.of(":doc", s(write(next)), ":state", s(next.state().name()),
-                ":one", n(1), ":rev", AttributeValue.builder().n(rev).build())));
-        return Optional.of(next);
+                ":one", n(1), ":rev", n(rev))));
+        return Optional.of(new Stored(next, rev + 1));
       } catch (ConditionalCheckFailedException e) {
+        current = null;
         if (attempt > 50) {
           throw new PierException(503, "training job " + id + " is changing too often to update", e);
         }
@@ -115,6 +174,40 @@ public final class TrainingJobsTable {
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+  }
+
+  /**
+   * Records suggested trials and changes the job, in one transaction: each trial unless its number exists (recorded by
+   * an attempt that died before answering), the job conditional on {@code known}'s revision. When that is cancelled (a
+   * trial existed, the job changed) nothing of it was written, and the trials are recorded one by one and the job
+   * updated from a fresh read, as {@link #createTrial} and {@link #update(Stored, UnaryOperator, boolean)} do.
+   */
+  public Optional<Stored> createTrials(Stored known, List<TrialRecord> trials, UnaryOperator<TrainingJob> change) {
+    String id = known.job().id();
+    if (!known.job().state().isFinal() && trials.size() < 100) {
+      TrainingJob next = change.apply(known.job());
+      List<TransactWriteItem> writes = new ArrayList<>();
+      for (TrialRecord t : trials) {
+        Map<String, AttributeValue> item = new HashMap<>(key(id, trialKey(t.number())));
+        item.put("state", s(t.state()));
+        item.put("doc", s(write(t)));
+        writes.add(TransactWriteItem.builder().put(p -> p.tableName(table).item(item)
+            .conditionExpression("attribute_not_exists(pk)")).build());
+      }
+      writes.add(TransactWriteItem.builder().update(u -> u.tableName(table).key(key(id, "job"))
+          .updateExpression("SET #doc = :doc, #state = :state, rev = rev + :one").conditionExpression("rev = :rev")
+          .expressionAttributeNames(Map.of("#doc", "doc", "#state", "state"))
+          .expressionAttributeValues(Map.of(":doc", s(write(next)), ":state", s(next.state().name()),
+              ":one", n(1), ":rev", n(known.rev())))).build());
+      try {
+        dynamo.transactWriteItems(b -> b.transactItems(writes));
+        return Optional.of(new Stored(next, known.rev() + 1));
+      } catch (TransactionCanceledException e) {
+        // below, one by one
+      }
+    }
+    trials.forEach(t -> createTrial(id, t));
+    return update(id, null, change, false);
   }
 
   /** Replaces a RUNNING trial's record; false when it had finished already (it stays as first recorded). */

@@ -9,4 +9,9 @@ public interface TrainingLauncher {
 
   /** Stops the job's execution, if it runs; the job's state is already final. */
   void stop(String id);
+
+  /** Where the job waits in its project's queue; empty when it is not queued (or this launcher keeps no queue). */
+  default java.util.Optional<TrainingQueue.Place> place(String id) {
+    return java.util.Optional.empty();
+  }
 }

@@ -48,4 +48,31 @@ public record TrainingQueue(Map<Priority, Integer> lanes, int projectConcurrency
     }
     return out;
   }
+
+  /**
+   * Where a queued job waits.
+   *
+   * @param position 1 for the job that starts next in its project, in {@link #ORDER}
+   * @param queued the project's queued jobs, this one included
+   * @param projectLimit the project's jobs at once ({@code projectConcurrency})
+   * @param projectRunning the project's jobs running now
+   */
+  public record Place(int position, int queued, int projectLimit, int projectRunning) {}
+
+  /**
+   * {@code job}'s place among its project's {@code queued} jobs (in {@link #ORDER}; the job must be one of them),
+   * with the project's limit and running count from {@code runningByProject}.
+   */
+  public Place place(TrainingJob job, Collection<TrainingJob> queued, Map<String, Integer> runningByProject) {
+    List<TrainingJob> project = queued.stream().filter(j -> j.project().equals(job.project())).sorted(ORDER).toList();
+    int position = 1;
+    for (TrainingJob j : project) {
+      if (j.id().equals(job.id())) {
+        return new Place(position, project.size(), projectConcurrency,
+            runningByProject.getOrDefault(job.project(), 0));
+      }
+      position++;
+    }
+    throw new IllegalArgumentException("training job " + job.id() + " is not queued");
+  }
 }

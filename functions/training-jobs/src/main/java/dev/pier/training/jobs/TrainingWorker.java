@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -155,6 +156,57 @@ public final class TrainingWorker {
     }
   }
 
+  /**
+   * An execution of the training workflow ended {@code FAILED}, {@code TIMED_OUT} or {@code ABORTED} (Step Functions'
+   * "Execution Status Change" event, {@code detail} as EventBridge delivers it; the execution is named by its job's
+   * id): a job whose record still says RUNNING — its execution ended outside Pier's final tasks: stopped in the
+   * console, timed out, failed outside a task — ends with that state and the reason, and in every case the queue
+   * dispatches, so its project's slot goes to the next queued job. Idempotent: the job ends once, a dispatch starts
+   * only what has a slot; an event for a job that ended through its own tasks only dispatches.
+   */
+  public JsonNode executionEnded(JsonNode detail) {
+    String id = detail.path("name").asText("");
+    String status = detail.path("status").asText("");
+    ObjectNode out = NODES.objectNode().put("job_id", id).put("status", status);
+    JobState state = switch (status) {
+      case "FAILED" -> JobState.FAILED;
+      case "TIMED_OUT" -> JobState.TIMED_OUT;
+      case "ABORTED" -> JobState.ABORTED;
+      default -> null;
+    };
+    if (state == null || id.isEmpty()) {
+      return out.put("ended", false).put("reason", "not an end this worker acts on");
+    }
+    var stored = jobs.stored(id);
+    boolean ended = false;
+    if (stored.isPresent() && !stored.get().job().state().isFinal()) {
+      String error = detail.path("error").asText("");
+      String cause = detail.path("cause").asText("");
+      String reason = "the workflow's execution ended " + status + " outside Pier's tasks"
+          + (error.isBlank() ? "" : ": " + error) + (cause.isBlank() ? "" : " (" + truncate(cause, 2000) + ")");
+      var now = jobs.update(stored.get(), j -> j.with(b -> {
+        b.state = state;
+        b.error = reason;
+        b.finishedAt = clock.instant();
+        b.cost = cost(j, j.trials().total(), tally(j).trialSeconds(), 0);
+        return b.phase("done");
+      }), false);
+      ended = now.isPresent();
+      now.map(TrainingJobsTable.Stored::job).filter(j -> j.parentRunId() != null).ifPresent(j -> {
+        try {
+          tracking.end(j.parentRunId(), state == JobState.FAILED ? "FAILED" : "KILLED");
+        } catch (RuntimeException e) {
+          // the job's end is recorded; its run stays as it was
+        }
+      });
+      tables.remove(id);
+      stopped.remove(id);
+      learning.remove(id);
+    }
+    jobEnded(id);
+    return out.put("ended", ended);
+  }
+
   /** Stops the job's running trials at their next round (a cancel). */
   public void stop(String id) {
     stopped.add(id);
@@ -264,17 +316,20 @@ public final class TrainingWorker {
   // ---- suggest ----------------------------------------------------------------------------------------------------
 
   private JsonNode suggest(String id) {
-    Progress progress = advance(running(id));
+    // the job read once; the last batch's trials folded into it in memory, written with the next batch's trials
+    Progress progress = advance(runningStored(id), true);
     TrainingJob job = progress.job();
     ObjectNode out = NODES.objectNode();
     var numbers = out.putArray("trials");
     String limit = limitPassed(job);
     if (limit != null) {
+      progress.writeFold(jobs);
       out.put("done", true);
       out.put("stop_reason", limit);
       return out;
     }
     if (!progress.pending().isEmpty()) { // suggested before a restart and never finished: they run first
+      progress.writeFold(jobs);
       progress.pending().forEach(t -> numbers.add(t.number()));
       out.put("done", false);
       return out;
@@ -284,20 +339,27 @@ public final class TrainingWorker {
     List<Map<String, Object>> next = left <= 0 ? List.of()
         : progress.strategy().suggest(Math.min(left, job.spec().parallel()), total);
     int number = total;
+    List<TrialRecord> suggested = new ArrayList<>();
     for (Map<String, Object> params : next) {
-      TrialRecord t = new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
-          null, 0, 0);
-      jobs.createTrial(id, t); // false: recorded by an attempt that died before answering; the same number runs
+      suggested.add(new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
+          null, 0, 0));
       numbers.add(number++);
     }
-    if (!next.isEmpty()) {
+    if (next.isEmpty()) {
+      progress.writeFold(jobs);
+    } else {
       int created = number;
-      jobs.update(id, j -> j.with(b -> {
-        b.trials = new TrainingJob.Trials(Math.max(created, j.trials().total()), j.trials().succeeded(),
-            j.trials().failed(), j.trials().pruned());
-        b.cost = cost(j, created, tally(j).trialSeconds(), 0);
-        return b;
-      }), false);
+      // the trials (one that exists was recorded by an attempt that died before answering: the same number runs)
+      // and the job's counts, with the last batch folded in, in one write
+      jobs.createTrials(progress.stored(), suggested, j -> {
+        TrainingJob folded = progress.fold().apply(j);
+        return folded.with(b -> {
+          b.trials = new TrainingJob.Trials(Math.max(created, folded.trials().total()), folded.trials().succeeded(),
+              folded.trials().failed(), folded.trials().pruned());
+          b.cost = cost(folded, created, tally(folded).trialSeconds(), 0);
+          return b;
+        });
+      });
     }
     out.put("done", next.isEmpty());
     return out;
@@ -328,8 +390,9 @@ public final class TrainingWorker {
   // ---- trial ------------------------------------------------------------------------------------------------------
 
   private JsonNode trial(String id, int number) {
-    TrainingJob job = running(id);
-    TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
+    var read = jobs.jobAndTrial(id, number); // the job and the trial in one read
+    TrainingJob job = running(read.job().job());
+    TrialRecord trial = read.trial().orElseThrow(() -> new IllegalStateException("no trial " + number));
     if (trial.finished()) {
       return view(trial); // finished before a restart: never run again
     }
@@ -342,6 +405,7 @@ public final class TrainingWorker {
     SearchStrategy search = learning(job).strategy;
     java.util.SortedMap<Integer, Double> steps = new java.util.TreeMap<>();
     TrialRecord current = trial;
+    boolean ended = false; // the run ended with its results
     try {
       Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
           ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
@@ -368,8 +432,9 @@ public final class TrainingWorker {
         metrics.put("cv_" + metric + "_fold_" + (f + 1), cv.folds().get(f));
       }
       metrics.put("best_round", (double) cv.bestRound());
-      tracking.log(trial.runId(), Map.of(), metrics, Map.of());
-      tracking.history(trial.runId(), "cv_" + metric + "_by_round", cv.history()); // the folds' mean per round
+      // the folds' mean per round as the metric's history, and the run's end, in the same write
+      tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", cv.history(), status);
+      ended = true;
     } catch (dev.pier.training.TrialPruned e) { // the pruner judged it not worth finishing
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "PRUNED", null, null, null, List.copyOf(steps.values()), null,
@@ -391,7 +456,9 @@ public final class TrainingWorker {
     if (!jobs.putTrial(id, done)) {
       return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
     }
-    tracking.end(trial.runId(), status);
+    if (!ended) {
+      tracking.end(trial.runId(), status);
+    }
     return view(done);
   }
 
@@ -403,11 +470,10 @@ public final class TrainingWorker {
     String id = job.id();
     Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(trial.number()),
         "pier.dataset", job.dataset());
-    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + trial.number(),
-        job.parentRunId(), tags);
     Map<String, String> params = new TreeMap<>();
     trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
-    tracking.log(run, params, Map.of(), Map.of());
+    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + trial.number(),
+        job.parentRunId(), tags, params); // one write: the run, its tags and params
     TrialRecord opened = trial.withRun(run);
     jobs.putTrial(id, opened);
     return opened;
@@ -642,15 +708,14 @@ public final class TrainingWorker {
   // ---- best, refit, evaluate, register ----------------------------------------------------------------------------
 
   private JsonNode best(String id) {
-    TrainingJob job = running(id);
-    Progress progress = advance(job);
+    Progress progress = advance(runningStored(id));
     TrainingJob.Best best = progress.job().best();
     if (best == null) {
       List<TrialRecord> trials = jobs.trials(id); // the search failed whole: read once, for its first error
       String first = trials.stream().map(TrialRecord::error).filter(e -> e != null).findFirst().orElse("none ran");
       throw new JobFailed("no trial succeeded (" + trials.size() + " failed; first error: " + first + ")");
     }
-    jobs.update(id, j -> j.with(b -> b.phase("refitting")), false);
+    jobs.update(progress.stored(), j -> j.with(b -> b.phase("refitting")), false);
     return NODES.objectNode().put("trial", best.trial()).put("cv_mean", best.cvMean()).put("rounds", best.rounds());
   }
 
@@ -947,13 +1012,13 @@ public final class TrainingWorker {
   // ---- end ----------------------------------------------------------------------------------------------------------
 
   private JsonNode finish(String id) {
-    advance(jobs.require(id));
-    var stored = jobs.update(id, j -> j.with(b -> {
+    Progress progress = advance(jobs.stored(id).orElseThrow(() -> PierException.notFound("no training job '" + id + "'")));
+    var stored = jobs.update(progress.stored(), j -> j.with(b -> {
       b.state = JobState.SUCCEEDED;
       b.finishedAt = clock.instant();
       b.cost = cost(j, j.trials().total(), tally(j).trialSeconds(), 0);
       return b.phase("done");
-    }), false);
+    }), false).map(TrainingJobsTable.Stored::job);
     stored.ifPresent(j -> tracking.end(j.parentRunId(), "FINISHED"));
     tables.remove(id);
     stopped.remove(id);
@@ -975,8 +1040,8 @@ public final class TrainingWorker {
     }
     String message = reason.startsWith(JobFailed.class.getSimpleName() + ": ")
         ? reason.substring(JobFailed.class.getSimpleName().length() + 2) : reason;
-    TrainingJob before = jobs.require(id);
-    if (!before.state().isFinal()) {
+    var before = jobs.stored(id).orElseThrow(() -> PierException.notFound("no training job '" + id + "'"));
+    if (!before.job().state().isFinal()) {
       try {
         advance(before); // the trials of the last batch, into the counts and cost
       } catch (RuntimeException e) {
@@ -1046,7 +1111,22 @@ public final class TrainingWorker {
   }
 
   /** Where a job's search stands after {@link #advance}: the job as stored, its trial count, the unfinished ones. */
-  private record Progress(TrainingJob job, int total, List<TrialRecord> pending, SearchStrategy strategy) {}
+  private record Progress(TrainingJobsTable.Stored stored, int total, List<TrialRecord> pending,
+      SearchStrategy strategy, UnaryOperator<TrainingJob> fold) {
+    /** The job as stored, with the fold (when deferred) applied in memory. */
+    TrainingJob job() {
+      return fold.apply(stored.job());
+    }
+
+    /** Writes a deferred fold, if there is one. */
+    void writeFold(TrainingJobsTable jobs) {
+      if (fold != NOTHING) {
+        jobs.update(stored, fold, false);
+      }
+    }
+  }
+
+  private static final UnaryOperator<TrainingJob> NOTHING = j -> j;
 
   private Learning learning(TrainingJob job) {
     Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
@@ -1063,19 +1143,30 @@ public final class TrainingWorker {
    * once after a restart — hands the finished ones to the strategy and folds them into the job's counts, best trial
    * and cost (a conditional update, stored once more only when something changed).
    */
-  private Progress advance(TrainingJob job) {
+  private Progress advance(TrainingJobsTable.Stored read) {
+    return advance(read, false);
+  }
+
+  /** {@link #advance(TrainingJobsTable.Stored)}; with {@code defer}, the fold is returned for the caller to write. */
+  private Progress advance(TrainingJobsTable.Stored read, boolean defer) {
+    TrainingJob job = read.job();
     Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
     synchronized (run) {
       int from = Math.min(run.observed, tally(job).folded());
-      List<TrialRecord> read = jobs.trialsFrom(job.id(), from);
-      catchUp(run, read);
-      int total = read.isEmpty() ? from : Math.max(from, read.get(read.size() - 1).number() + 1);
-      List<TrialRecord> pending = read.stream().filter(t -> !t.finished()).toList();
-      TrainingJob stored = job;
+      List<TrialRecord> trials = jobs.trialsFrom(job.id(), from);
+      catchUp(run, trials);
+      int total = trials.isEmpty() ? from : Math.max(from, trials.get(trials.size() - 1).number() + 1);
+      List<TrialRecord> pending = trials.stream().filter(t -> !t.finished()).toList();
+      TrainingJobsTable.Stored stored = read;
+      UnaryOperator<TrainingJob> change = NOTHING;
       if (tally(job).folded() < total || job.trials().total() != total) {
-        stored = jobs.update(job.id(), j -> fold(j, read, total), false).orElse(job);
+        change = j -> fold(j, trials, total);
+        if (!defer) {
+          stored = jobs.update(read, change, false).orElse(read);
+          change = NOTHING;
+        }
       }
-      return new Progress(stored, total, pending, run.strategy);
+      return new Progress(stored, total, pending, run.strategy, change);
     }
   }
 
@@ -1193,7 +1284,18 @@ public final class TrainingWorker {
   }
 
   private TrainingJob running(String id) {
-    TrainingJob job = jobs.require(id);
+    return running(jobs.require(id));
+  }
+
+  /** The job with its revision, while it runs. */
+  private TrainingJobsTable.Stored runningStored(String id) {
+    var stored = jobs.stored(id).orElseThrow(() -> PierException.notFound("no training job '" + id + "'"));
+    running(stored.job());
+    return stored;
+  }
+
+  private TrainingJob running(TrainingJob job) {
+    String id = job.id();
     if (job.state().isFinal()) {
       throw new JobFailed("training job " + id + " is " + job.state() + "; its execution stops");
     }

@@ -40,6 +40,9 @@ import java.util.Map;
  *   answer is the task's result as JSON, and a failed task throws (Lambda reports its message, which the workflow's
  *   fail step records). In AWS trials and the refit train on SageMaker, so the worker itself only reads the dataset,
  *   writes the channels and records what SageMaker reported;</li>
+ *   <li>Step Functions' "Execution Status Change" event for the training workflow ({@code FAILED}, {@code TIMED_OUT},
+ *   {@code ABORTED}; an EventBridge rule delivers it, {@link TrainingWorker#executionEnded}): a job whose execution
+ *   ended outside its final tasks is ended with the reason, and the queue dispatches;</li>
  *   <li>a training route the API Lambda forwards ({@code {"route": …, "caller": …}}, {@link TrainingRoutes}): the
  *   API Lambda does not carry training (its trainer, DuckDB), so submitting, reading and cancelling jobs, datasets
  *   and costs are answered here, with the plain server's validation, and a job is started as an execution of the
@@ -89,7 +92,17 @@ public final class TrainingWorkerHandler {
           .put("error", "this training worker serves no routes: PIER_TRAINING_STATE_MACHINE_ARN is not set"));
       return;
     }
+    if (isExecutionStatusChange(event)) {
+      JSON.writeValue(output, worker.executionEnded(event.path("detail")));
+      return;
+    }
     JSON.writeValue(output, worker.handle(event));
+  }
+
+  /** Step Functions' "Execution Status Change" event, as the EventBridge rule on the training workflow delivers it. */
+  static boolean isExecutionStatusChange(JsonNode event) {
+    return "aws.states".equals(event.path("source").asText())
+        && "Step Functions Execution Status Change".equals(event.path("detail-type").asText());
   }
 
   /**

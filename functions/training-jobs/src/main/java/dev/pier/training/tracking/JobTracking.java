@@ -19,6 +19,8 @@ public final class JobTracking {
   private static final int BATCH = 900;
 
   private final TrackingStore store;
+  /** Experiments read once (an experiment's artifact location never changes; its state is checked at each write). */
+  private final Map<String, dev.pier.tracking.Experiment> experiments = new java.util.concurrent.ConcurrentHashMap<>();
 
   public JobTracking(TrackingStore store) {
     this.store = store;
@@ -41,11 +43,18 @@ public final class JobTracking {
   }
 
   public String startRun(String experimentId, String name, String parentRunId, Map<String, String> tags) {
+    return startRun(experimentId, name, parentRunId, tags, Map.of());
+  }
+
+  /** A run with its tags and params, created in one write (a trial's child run: its params are known up front). */
+  public String startRun(String experimentId, String name, String parentRunId, Map<String, String> tags,
+      Map<String, String> params) {
     Map<String, String> t = new LinkedHashMap<>(tags);
     if (parentRunId != null) {
       t.put("mlflow.parentRunId", parentRunId);
     }
-    return store.createRun(experimentId, name, "pier", System.currentTimeMillis(), t).runId();
+    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
+    return store.createRun(experiment, name, "pier", System.currentTimeMillis(), t, params).runId();
   }
 
   public void log(String runId, Map<String, String> params, Map<String, Double> metrics, Map<String, String> tags) {
@@ -61,22 +70,49 @@ public final class JobTracking {
 
   /** A metric's value after each step (boosting round), as MLflow's metric history. */
   public void history(String runId, String key, List<Double> values) {
+    logWithHistory(runId, Map.of(), key, values);
+  }
+
+  /**
+   * Metrics (at step 0) and a metric's value after each step together, in as few log-batches as MLflow's limit allows
+   * (one for a trial's results up to ~900 rounds).
+   */
+  public void logWithHistory(String runId, Map<String, Double> metrics, String key, List<Double> values) {
+    logWithHistory(runId, metrics, key, values, null);
+  }
+
+  /** {@link #logWithHistory(String, Map, String, List)}, the run ended with {@code status} in the same last write. */
+  public void finish(String runId, Map<String, Double> metrics, String key, List<Double> values, String status) {
+    logWithHistory(runId, metrics, key, values, status);
+  }
+
+  private void logWithHistory(String runId, Map<String, Double> metrics, String key, List<Double> values,
+      String status) {
     long now = System.currentTimeMillis();
     List<Metric> batch = new ArrayList<>();
-    for (int step = 0; step < values.size(); step++) {
-      batch.add(new Metric(key, values.get(step), now, step));
+    metrics.forEach((k, v) -> {
+      if (v != null && Double.isFinite(v)) {
+        batch.add(new Metric(k, v, now, 0));
+      }
+    });
+    List<Double> steps = values == null ? List.of() : values;
+    for (int step = 0; step < steps.size(); step++) {
+      batch.add(new Metric(key, steps.get(step), now, step));
       if (batch.size() == BATCH) {
         store.logBatch(runId, batch, Map.of(), Map.of());
-        batch = new ArrayList<>();
+        batch.clear();
       }
     }
-    if (!batch.isEmpty()) {
+    if (status != null) {
+      store.logBatchAndEnd(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
+    } else if (!batch.isEmpty()) {
       store.logBatch(runId, batch, Map.of(), Map.of());
     }
   }
 
+  /** Ends the run (status and end time) in one conditional write. */
   public void end(String runId, String status) {
-    store.updateRun(runId, status, System.currentTimeMillis(), null);
+    store.endRun(runId, status, System.currentTimeMillis());
   }
 
   public TrackingStore store() {

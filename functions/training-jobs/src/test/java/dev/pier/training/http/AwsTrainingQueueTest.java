@@ -135,6 +135,12 @@ class AwsTrainingQueueTest {
     assertThat(jobs.require(c).state()).isEqualTo(JobState.RUNNING);
     JsonNode read = route("GET", "/api/v1/training-jobs/" + c, null);
     assertThat(read.at("/body/phase").asText()).isEqualTo("queued");
+    // where each waits: C (high) next in its project, then B; A runs, at the project's limit of 1
+    assertThat(read.at("/body/queue")).isEqualTo(JSON.readTree("""
+        {"position": 1, "queued": 2, "project": "queue", "project_limit": 1, "project_running": 1}"""));
+    assertThat(route("GET", "/api/v1/training-jobs/" + b, null).at("/body/queue/position").asInt()).isEqualTo(2);
+    assertThat(route("GET", "/api/v1/training-jobs/" + a, null).at("/body/queue").isMissingNode())
+        .as("a running job has no place in the queue").isTrue();
 
     // the workflow's fail task ends A: its project's slot goes to C (high) before B (low, and older)
     ObjectNode fail = JSON.createObjectNode().put("action", "fail").put("job_id", a);
@@ -144,6 +150,8 @@ class AwsTrainingQueueTest {
     assertThat(phase(c)).isEqualTo("preparing");
     assertThat(starts(b)).isZero();
     assertThat(phase(b)).isEqualTo("queued");
+    assertThat(route("GET", "/api/v1/training-jobs/" + b, null).at("/body/queue")).isEqualTo(JSON.readTree("""
+        {"position": 1, "queued": 1, "project": "queue", "project_limit": 1, "project_running": 1}"""));
 
     // the same end reported again (a retried task) starts nothing more
     handle(fail);
@@ -157,6 +165,55 @@ class AwsTrainingQueueTest {
     assertThat(phase(b)).isEqualTo("preparing");
     assertThat(starts(a)).isEqualTo(1);
     assertThat(starts(other)).isEqualTo(1);
+  }
+
+  /** Step Functions' "Execution Status Change" event as EventBridge delivers it (its documented shape). */
+  private static ObjectNode statusChange(String id, String status) throws Exception {
+    String execution = MACHINE.replace(":stateMachine:", ":execution:") + ":" + id;
+    return (ObjectNode) JSON.readTree("""
+        {"version": "0", "id": "315c1398-40ff-a850-213b-158f73e60175",
+         "detail-type": "Step Functions Execution Status Change", "source": "aws.states",
+         "account": "000000000000", "time": "2026-12-07T18:00:00Z", "region": "us-east-1",
+         "resources": ["EXECUTION"],
+         "detail": {"executionArn": "EXECUTION", "stateMachineArn": "MACHINE", "name": "ID", "status": "STATUS",
+                    "startDate": 1765130000000, "stopDate": 1765130060000,
+                    "input": "{\\"job_id\\": \\"ID\\"}", "output": null,
+                    "inputDetails": {"included": true}, "outputDetails": null,
+                    "error": "States.Timeout", "cause": "the execution timed out"}}
+        """.replace("EXECUTION", execution).replace("MACHINE", MACHINE).replace("ID", id).replace("STATUS", status));
+  }
+
+  @Test
+  void anExecutionEndingOutsidePiersTasksEndsItsJobAndStartsTheNextOnce() throws Exception {
+    String running = submit("out-1", "outside", "normal");
+    String waiting = submit("out-2", "outside", "normal");
+    assertThat(starts(running)).isEqualTo(1);
+    assertThat(starts(waiting)).isZero();
+    // a RUNNING event is not an end: nothing changes
+    assertThat(handle(statusChange(running, "RUNNING")).path("ended").asBoolean()).isFalse();
+    assertThat(jobs.require(running).state()).isEqualTo(JobState.RUNNING);
+    assertThat(starts(waiting)).isZero();
+    // the execution timed out (no task of Pier's ran): the job ends TIMED_OUT with the reason, the next one starts
+    JsonNode answer = handle(statusChange(running, "TIMED_OUT"));
+    assertThat(answer.path("ended").asBoolean()).as(answer.toString()).isTrue();
+    var ended = jobs.require(running);
+    assertThat(ended.state()).isEqualTo(JobState.TIMED_OUT);
+    assertThat(ended.phase()).isEqualTo("done");
+    assertThat(ended.finishedAt()).isNotNull();
+    assertThat(ended.error()).contains("ended TIMED_OUT outside Pier's tasks").contains("States.Timeout")
+        .contains("the execution timed out");
+    assertThat(starts(waiting)).isEqualTo(1);
+    assertThat(phase(waiting)).isEqualTo("preparing");
+    // the same event again (EventBridge delivers at least once), or a later FAILED one: the job ends once, nothing
+    // more starts
+    assertThat(handle(statusChange(running, "TIMED_OUT")).path("ended").asBoolean()).isFalse();
+    assertThat(handle(statusChange(running, "FAILED")).path("ended").asBoolean()).isFalse();
+    assertThat(jobs.require(running).state()).isEqualTo(JobState.TIMED_OUT);
+    assertThat(jobs.require(running).error()).isEqualTo(ended.error());
+    assertThat(starts(waiting)).isEqualTo(1);
+    // stopped in the console: ABORTED
+    handle(statusChange(waiting, "ABORTED"));
+    assertThat(jobs.require(waiting).state()).isEqualTo(JobState.ABORTED);
   }
 
   @Test

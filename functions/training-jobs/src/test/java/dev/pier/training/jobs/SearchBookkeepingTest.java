@@ -81,7 +81,7 @@ class SearchBookkeepingTest {
     standIns.close();
   }
 
-  /** The client, counting the items its reads return (GetItem, Query). */
+  /** The client, counting the items its reads return (GetItem, BatchGetItem, Query). */
   static DynamoDbClient counting(DynamoDbClient real, String name) {
     return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
         new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
@@ -101,6 +101,8 @@ class SearchBookkeepingTest {
             itemsRead.addAndGet(q.count());
           } else if (out instanceof GetItemResponse g && g.hasItem()) {
             itemsRead.incrementAndGet();
+          } else if (out instanceof software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse b) {
+            itemsRead.addAndGet(b.responses().values().stream().mapToInt(List::size).sum());
           }
           return out;
         });
@@ -157,10 +159,57 @@ class SearchBookkeepingTest {
     }
   }
 
+  /** The sampler's and pruner's own CPU time (this thread's, in suggest, observe and prune), kept apart from the bookkeeping. */
+  static final AtomicLong samplerNanos = new AtomicLong();
+
+  /** The searches with their strategies timed. */
+  static final class TimedSearches extends Searches {
+    TimedSearches(TrainingJobsTable jobs, ModelTrainer trainer) {
+      super(jobs, trainer);
+    }
+
+    @Override
+    public SearchStrategy of(TrainingJob job) {
+      SearchStrategy real = super.of(job);
+      return new SearchStrategy() {
+        @Override
+        public void observe(TrialRecord finished) {
+          long t = threadCpu();
+          real.observe(finished);
+          samplerNanos.addAndGet(threadCpu() - t);
+        }
+
+        @Override
+        public List<Map<String, Object>> suggest(int count, int next) {
+          long t = threadCpu();
+          try {
+            return real.suggest(count, next);
+          } finally {
+            samplerNanos.addAndGet(threadCpu() - t);
+          }
+        }
+
+        @Override
+        public boolean prune(TrialRecord running, java.util.SortedMap<Integer, Double> steps) {
+          long t = threadCpu();
+          try {
+            return real.prune(running, steps);
+          } finally {
+            samplerNanos.addAndGet(threadCpu() - t);
+          }
+        }
+      };
+    }
+
+    static long threadCpu() {
+      return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+  }
+
   @Test
   void readsPerTrialStayFlatOverThousandsOfTrials() throws Exception {
     SurfaceTrainer trainer = new SurfaceTrainer();
-    Searches searches = new Searches(jobs, trainer);
+    Searches searches = new TimedSearches(jobs, trainer);
     TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new TrainingLauncher() {
       @Override
       public void launch(TrainingJob job) {}
@@ -189,8 +238,12 @@ class SearchBookkeepingTest {
     long[] nanos = new long[TRIALS];
     long[] reads = new long[TRIALS];
     long[] cpu = new long[TRIALS + 1]; // the JVM's CPU time before each trial and after the last
+    long[] sampler = new long[TRIALS + 1]; // the sampler's own CPU time so far, likewise
+    long[] client = new long[TRIALS + 1]; // this thread's (the worker's and the SDK's side of each call), likewise
     for (int i = 0; i < TRIALS; i++) {
       cpu[i] = BenchClock.cpuNanos();
+      client[i] = TimedSearches.threadCpu();
+      sampler[i] = samplerNanos.get();
       long t = System.nanoTime();
       long r = itemsRead.get();
       JsonNode batch = worker.handle(task("suggest", job.id()));
@@ -201,12 +254,16 @@ class SearchBookkeepingTest {
       nanos[i] = System.nanoTime() - t;
       reads[i] = itemsRead.get() - r;
       if ((i + 1) % 500 == 0) { // progress, so that a run stopped early still gives its figures
-        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms wall, %.2f ms CPU and %.1f items read per trial%n",
-            i - 498, i + 1, mean(nanos, i - 499, i + 1) / 1e6, (BenchClock.cpuNanos() - cpu[i - 499]) / 1e6 / 500,
+        double all = (BenchClock.cpuNanos() - cpu[i - 499]) / 1e6 / 500;
+        double own = (samplerNanos.get() - sampler[i - 499]) / 1e6 / 500;
+        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f) and %.1f"
+            + " items read per trial%n", i - 498, i + 1, mean(nanos, i - 499, i + 1) / 1e6, all, own, all - own,
             mean(reads, i - 499, i + 1));
       }
     }
     cpu[TRIALS] = BenchClock.cpuNanos();
+    sampler[TRIALS] = samplerNanos.get();
+    client[TRIALS] = TimedSearches.threadCpu();
     StringBuilder perTrial = new StringBuilder();
     calls.forEach((k, v) -> perTrial.append(String.format(Locale.ROOT, " %s %.2f;", k, v.get() / (double) TRIALS)));
     System.out.println("search bookkeeping: DynamoDB calls per trial:" + perTrial);
@@ -224,11 +281,20 @@ class SearchBookkeepingTest {
     TrainingJob stored = jobs.require(job.id());
     assertThat(stored.trials().total()).isEqualTo(TRIALS);
     assertThat(stored.trials().succeeded() + stored.trials().pruned() + stored.trials().failed()).isEqualTo(TRIALS);
+    double firstCpu = (cpu[1000] - cpu[0]) / 1e6 / 1000;
+    double firstSampler = (sampler[1000] - sampler[0]) / 1e6 / 1000;
+    double lastCpu = (cpu[TRIALS] - cpu[TRIALS - 1000]) / 1e6 / 1000;
+    double lastSampler = (sampler[TRIALS] - sampler[TRIALS - 1000]) / 1e6 / 1000;
+    double lastClient = (client[TRIALS] - client[TRIALS - 1000]) / 1e6 / 1000 - lastSampler;
     System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %s, %d trials: first 1000 %.2f ms"
-            + " wall, %.2f ms CPU, %.1f items read; last 1000 %.2f ms wall, %.2f ms CPU, %.1f items read; best: %d items"
-            + " read%n", STRATEGY, TRIALS, mean(nanos, 0, 1000) / 1e6, (cpu[1000] - cpu[0]) / 1e6 / 1000, mean(reads, 0, 1000),
-        mean(nanos, TRIALS - 1000, TRIALS) / 1e6, (cpu[TRIALS] - cpu[TRIALS - 1000]) / 1e6 / 1000,
+            + " wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f), %.1f items read; last 1000 %.2f ms wall, %.2f ms CPU"
+            + " (sampler %.2f, bookkeeping %.2f), %.1f items read; best: %d items read%n", STRATEGY, TRIALS,
+        mean(nanos, 0, 1000) / 1e6, firstCpu, firstSampler, firstCpu - firstSampler, mean(reads, 0, 1000),
+        mean(nanos, TRIALS - 1000, TRIALS) / 1e6, lastCpu, lastSampler, lastCpu - lastSampler,
         mean(reads, TRIALS - 1000, TRIALS), bestReads);
+    System.out.printf(Locale.ROOT, "search bookkeeping, last 1000: %.2f ms CPU per trial in the worker's thread (Pier and"
+        + " the SDK's client side, the sampler left out), %.2f ms in the other threads (the in-process DynamoDB stand-in"
+        + " answering, GC, JIT)%n", lastClient, lastCpu - lastSampler - lastClient);
     assertThat(mean(reads, TRIALS - 1000, TRIALS)).isLessThanOrEqualTo(mean(reads, 0, 1000) + 1);
     assertThat(bestReads).isLessThanOrEqualTo(4);
   }
