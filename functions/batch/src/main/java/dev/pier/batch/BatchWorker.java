@@ -94,6 +94,15 @@ public final class BatchWorker {
   }
 
   private volatile dev.pier.batch.bigquery.BigQueryConnection bigQuery;
+  private volatile IcebergConnection iceberg;
+
+  /**
+   * Set once at wiring: how {@code "table_format": "iceberg"} outputs reach Iceberg's Glue catalog and the tables'
+   * files (a catalog is made per step that needs one).
+   */
+  public void iceberg(IcebergConnection connection) {
+    this.iceberg = connection;
+  }
 
   /**
    * Set once at wiring: how {@code bigquery://} outputs reach BigQuery (its endpoints and credentials; Google's
@@ -133,6 +142,9 @@ public final class BatchWorker {
       throw e.status() < 500 ? new InvalidJobError(e.getMessage()) : new TransientError(e.getMessage());
     } catch (SdkClientException | UncheckedIOException e) {
       throw new TransientError(e.getMessage());
+    } catch (org.apache.iceberg.exceptions.CommitFailedException
+        | org.apache.iceberg.exceptions.CommitStateUnknownException e) { // an Iceberg table's commit: retried
+      throw new TransientError("Iceberg: " + e.getMessage());
     } catch (com.google.api.gax.rpc.ApiException e) { // the Storage Write API (a bigquery:// output)
       if (e.isRetryable()) {
         throw new TransientError("BigQuery: " + e.getMessage());
@@ -314,6 +326,15 @@ public final class BatchWorker {
       } catch (IllegalArgumentException e) {
         throw new BatchError(e.getMessage());
       }
+    } else if (job.iceberg()) { // created, checked or replaced as the Spark path does it (IcebergTable)
+      try (var catalog = iceberg().catalog(warehouse(job))) {
+        IcebergTable.ensure(catalog, job.table(), IcebergTable.schema(schema.columns()),
+            tableLocation(job).toString().replaceAll("/$", ""), job.tableMode(), job.id());
+      } catch (IllegalArgumentException e) {
+        throw new BatchError(e.getMessage());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     } else {
       catalog().ensure(job.table(), schema.columns(), tableLocation(job).toString(), job.tableMode(), job.id());
     }
@@ -349,6 +370,9 @@ public final class BatchWorker {
     ChunkScorer.ScoredRows scored = scorer(job, version).scoreRows(new Readable(rows, readable));
     if (job.bigQuery()) {
       return writeBigQueryChunk(job, chunk, schema, rows, scored, started);
+    }
+    if (job.iceberg()) {
+      return writeIcebergChunk(job, chunk, schema, rows, scored, started);
     }
     TableParquetWriter out = new TableParquetWriter(schema);
     StringBuilder errors = new StringBuilder();
@@ -446,6 +470,70 @@ public final class BatchWorker {
       }
     }
     return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+  }
+
+  /**
+   * A scored chunk of an Iceberg table output: one Parquet data file of the table named by job and chunk, its metadata
+   * recorded under {@code jobs/<id>/iceberg/} ({@link IcebergChunks}); the rows join the table when
+   * {@code write-results} commits every chunk's file at once. A retried chunk replaces its file and its record.
+   */
+  private JobsTable.ChunkCounts writeIcebergChunk(BatchJob job, ChunkPlanner.Chunk chunk, TableSchema schema,
+      TableRows rows, ChunkScorer.ScoredRows scored, long started) {
+    StringBuilder errors = new StringBuilder();
+    long succeeded = 0;
+    long failed = 0;
+    try (var catalog = iceberg().catalog(warehouse(job))) {
+      org.apache.iceberg.Table table = catalog.loadTable(IcebergTable.identifier(job.table()));
+      IcebergChunks chunks = icebergChunks(job);
+      org.apache.iceberg.DataFile file;
+      try (IcebergChunks.ChunkFile out = chunks.open(table, schema, job.id(), java.time.LocalDate.parse(partitionDate(job)),
+          chunk.index())) {
+        for (int r = 0, k = 0; r < rows.size(); r++) {
+          String error = rows.error(r);
+          List<dev.pier.runtime.Tensor> outputs = null;
+          int offset = 0;
+          if (error == null) {
+            int s = k++;
+            outputs = scored.outputs(s);
+            offset = outputs == null ? 0 : scored.offset(s);
+            error = outputs == null ? scored.error(s) : null;
+          }
+          out.write(rows.values(r), outputs, offset, error);
+          if (error == null) {
+            succeeded++;
+          } else {
+            failed++;
+            errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
+            RowIds.quote(errors, error);
+            errors.append("}\n");
+          }
+        }
+        file = out.finish();
+      }
+      chunks.record(table, chunk.index(), file);
+    } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+      throw new BatchError("Iceberg table " + job.table() + " was dropped while the job wrote it");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+  }
+
+  private IcebergChunks icebergChunks(BatchJob job) {
+    return new IcebergChunks(s3, new S3Uri(settings.bucket(), "jobs/" + job.id() + "/iceberg/"));
+  }
+
+  /** Iceberg's default warehouse for a job's tables, as the Spark path sets it: {@code tables/} of its bucket. */
+  private static String warehouse(BatchJob job) {
+    return new S3Uri(job.output().bucket(), "tables/").toString();
+  }
+
+  private IcebergConnection iceberg() {
+    var c = iceberg;
+    if (c == null) {
+      throw new BatchError("this batch worker has no Iceberg connection: Iceberg tables cannot be written here");
+    }
+    return c;
   }
 
   private dev.pier.batch.bigquery.BigQueryConnection bigQuery() {
@@ -639,7 +727,14 @@ public final class BatchWorker {
     for (S3Object o : list(job.output().resolve("results/"))) {
       resultFiles.add("s3://" + job.output().bucket() + "/" + o.key());
     }
-    if (job.table() != null && !job.bigQuery()) { // every chunk's file is in the job's partition: register it
+    if (job.iceberg()) { // every chunk's data file in one commit naming the job (none if one names it already)
+      try (var catalog = iceberg().catalog(warehouse(job))) {
+        icebergChunks(job).commit(catalog.loadTable(IcebergTable.identifier(job.table())), id,
+            job.plan().chunks(), job.version());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else if (job.table() != null && !job.bigQuery()) { // every chunk's file is in the job's partition: register it
       TableSchema schema = tableSchema(job);
       if (job.tableMode() == TableMode.OVERWRITE) {
         catalog().replace(job.table(), schema.columns(), tableLocation(job), id, s3);
@@ -663,7 +758,7 @@ public final class BatchWorker {
     resultFiles.forEach(files::add);
     if (job.table() != null) {
       manifest.put("engine", job.engine().id()).put("table", job.tableUri())
-          .put("results_format", job.bigQuery() ? "bigquery" : InputFormat.PARQUET.id());
+          .put("results_format", job.bigQuery() ? "bigquery" : job.iceberg() ? "iceberg" : InputFormat.PARQUET.id());
     }
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());

@@ -72,6 +72,8 @@ public class BatchWiring {
     this.worker = new BatchWorker(table, aws.s3(), service, predictions.pipeline(), settings);
     worker.glue(() -> aws.client(software.amazon.awssdk.services.glue.GlueClient.builder(), glueEndpoint()));
     worker.bigQuery(bigQueryConnection(pier));
+    worker.iceberg(dev.pier.batch.IcebergConnection.of(aws.settings().region(), glueEndpoint(),
+        aws.settings().s3Endpoint(), aws.settings().accessKeyId(), aws.settings().secretAccessKey()));
     if (standIns.isPresent()) {
       JobsTable.createIfMissing(aws.dynamoDb(), config.jobsTable());
       try {
