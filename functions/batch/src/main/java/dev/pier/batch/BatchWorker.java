@@ -376,7 +376,24 @@ public final class BatchWorker {
     }
     TableParquetWriter out = new TableParquetWriter(schema);
     StringBuilder errors = new StringBuilder();
-    long succeeded = 0;
+    long failed = writeRows(rows, scored, out::write, errors);
+    long succeeded = rows.size() - failed;
+    S3Uri file = partition(job).resolve("part-%05d".formatted(chunk.index()) + ".snappy.parquet");
+    byte[] bytes = out.finish();
+    s3.putObject(b -> b.bucket(file.bucket()).key(file.key()), RequestBody.fromBytes(bytes));
+    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+  }
+
+  /** Where a table chunk's rows go: a row's input values, its outputs (null for an error row) and its error. */
+  private interface RowSink {
+    void write(Object[] inputs, List<dev.pier.runtime.Tensor> outputs, int offset, String error);
+  }
+
+  /**
+   * Writes a table chunk's rows to {@code out} in input order, the scored ones with their outputs, and appends an
+   * error line per row not scored to {@code errors}; how many rows failed.
+   */
+  private static long writeRows(TableRows rows, ChunkScorer.ScoredRows scored, RowSink out, StringBuilder errors) {
     long failed = 0;
     for (int r = 0, k = 0; r < rows.size(); r++) {
       String error = rows.error(r);
@@ -389,19 +406,14 @@ public final class BatchWorker {
         error = outputs == null ? scored.error(s) : null;
       }
       out.write(rows.values(r), outputs, offset, error);
-      if (error == null) {
-        succeeded++;
-      } else {
+      if (error != null) {
         failed++;
         errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
         RowIds.quote(errors, error);
         errors.append("}\n");
       }
     }
-    S3Uri file = partition(job).resolve("part-%05d".formatted(chunk.index()) + ".snappy.parquet");
-    byte[] bytes = out.finish();
-    s3.putObject(b -> b.bucket(file.bucket()).key(file.key()), RequestBody.fromBytes(bytes));
-    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+    return failed;
   }
 
   /**
@@ -480,34 +492,14 @@ public final class BatchWorker {
   private JobsTable.ChunkCounts writeIcebergChunk(BatchJob job, ChunkPlanner.Chunk chunk, TableSchema schema,
       TableRows rows, ChunkScorer.ScoredRows scored, long started) {
     StringBuilder errors = new StringBuilder();
-    long succeeded = 0;
-    long failed = 0;
+    long failed;
     try (var catalog = iceberg().catalog(warehouse(job))) {
       org.apache.iceberg.Table table = catalog.loadTable(IcebergTable.identifier(job.table()));
       IcebergChunks chunks = icebergChunks(job);
       org.apache.iceberg.DataFile file;
-      try (IcebergChunks.ChunkFile out = chunks.open(table, schema, job.id(), java.time.LocalDate.parse(partitionDate(job)),
-          chunk.index())) {
-        for (int r = 0, k = 0; r < rows.size(); r++) {
-          String error = rows.error(r);
-          List<dev.pier.runtime.Tensor> outputs = null;
-          int offset = 0;
-          if (error == null) {
-            int s = k++;
-            outputs = scored.outputs(s);
-            offset = outputs == null ? 0 : scored.offset(s);
-            error = outputs == null ? scored.error(s) : null;
-          }
-          out.write(rows.values(r), outputs, offset, error);
-          if (error == null) {
-            succeeded++;
-          } else {
-            failed++;
-            errors.append("{\"id\":").append(rows.id(r)).append(",\"error\":");
-            RowIds.quote(errors, error);
-            errors.append("}\n");
-          }
-        }
+      try (IcebergChunks.ChunkFile out = chunks.open(table, schema, job.id(),
+          java.time.LocalDate.parse(partitionDate(job)), chunk.index())) {
+        failed = writeRows(rows, scored, out::write, errors);
         file = out.finish();
       }
       chunks.record(table, chunk.index(), file);
@@ -516,7 +508,7 @@ public final class BatchWorker {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return recordTableChunk(job, chunk, succeeded, failed, errors, started);
+    return recordTableChunk(job, chunk, rows.size() - failed, failed, errors, started);
   }
 
   private IcebergChunks icebergChunks(BatchJob job) {
@@ -740,7 +732,7 @@ public final class BatchWorker {
         catalog().replace(job.table(), schema.columns(), tableLocation(job), id, s3);
       }
       catalog().addPartition(job.table(), schema.columns(), id, partitionDate(job), partition(job).toString(),
-          job.version());
+          job.engine().id(), job.version());
       resultFiles.add(partition(job).toString());
     }
     ByteArrayOutputStream errors = new ByteArrayOutputStream();

@@ -286,6 +286,39 @@ class GlueTableOutputTest {
     return out;
   }
 
+  /** The 251-row job of irisLines(250) and a bad row: 3 chunks on the Lambda path, the bad row failed. */
+  private static void assertScoredOnTheLambdaPath(BatchJob done) {
+    assertThat(done.error()).isNull();
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.engine().id()).isEqualTo("lambda");
+    assertThat(done.plan().chunks()).isEqualTo(3);
+    assertThat(done.succeeded()).isEqualTo(250);
+    assertThat(done.failed()).isEqualTo(1);
+  }
+
+  /**
+   * A table row (its columns by name) of that job: the bad row (id 250) with its error and no outputs; any other with
+   * its input as the line printed it and {@code /predict}'s outputs for it, bit for bit.
+   */
+  private static void assertRowIsWhatPredictAnswers(long id, java.util.function.Function<String, Object> row,
+      List<float[]> features) {
+    if (id == 250) {
+      assertThat((String) row.apply("pier_error")).isNotBlank();
+      assertThat(row.apply("label")).isNull();
+      assertThat(row.apply("probabilities")).isNull();
+      assertThat(row.apply("input")).isEqualTo(List.of(1.0, 2.0));
+      return;
+    }
+    assertThat(row.apply("pier_error")).isNull();
+    assertThat(row.apply("note")).isEqualTo("row " + id);
+    float[] f = features.get((int) id);
+    assertThat(row.apply("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]), decimal(f[3])));
+    InferenceResponse expected = predictOne(f);
+    for (Tensor out : expected.outputs()) {
+      assertThat(bits(row.apply(out.name()))).as("output %s of row %s", out.name(), id).isEqualTo(bits(out.data()));
+    }
+  }
+
   @Test
   void aLambdaJobWritesTheSparkPathsTableOnceEvenWhenAChunkIsRetriedAndEveryRowIsWhatPredictAnswers()
       throws Exception {
@@ -304,12 +337,7 @@ class GlueTableOutputTest {
     failFirstPut.add(partition + "part-00001.snappy.parquet");
     BatchJob done = awaitFinal(submitted.id());
 
-    assertThat(done.error()).isNull();
-    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(done.engine().id()).isEqualTo("lambda");
-    assertThat(done.plan().chunks()).isEqualTo(3);
-    assertThat(done.succeeded()).isEqualTo(250);
-    assertThat(done.failed()).isEqualTo(1);
+    assertScoredOnTheLambdaPath(done);
     assertThat(puts.get(partition + "part-00001.snappy.parquet")).hasValue(2); // it was retried
 
     // the table: the Spark path's columns for this input (as SparkBatchJobTest sees Spark register them for the same
@@ -338,22 +366,7 @@ class GlueTableOutputTest {
       assertThat(row.keySet()).containsExactly("id", "input", "note", "probabilities", "label", "pier_error");
       long id = (Long) row.get("id");
       assertThat(ids.add(id)).as("row %s once", id).isTrue();
-      if (id == 250) {
-        assertThat((String) row.get("pier_error")).isNotBlank();
-        assertThat(row.get("label")).isNull();
-        assertThat(row.get("probabilities")).isNull();
-        assertThat(row.get("input")).isEqualTo(List.of(1.0, 2.0));
-        continue;
-      }
-      assertThat(row.get("pier_error")).isNull();
-      assertThat(row.get("note")).isEqualTo("row " + id);
-      float[] f = features.get((int) id);
-      assertThat(row.get("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]), decimal(f[3])));
-      InferenceResponse expected = predictOne(f);
-      for (Tensor out : expected.outputs()) {
-        assertThat(bits(row.get(out.name()))).as("output %s of row %s", out.name(), id)
-            .isEqualTo(bits(out.data()));
-      }
+      assertRowIsWhatPredictAnswers(id, row::get, features);
     }
     JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
         .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
@@ -457,12 +470,7 @@ class GlueTableOutputTest {
     failFirstPut.add(submitted.manifest().key());
     BatchJob done = awaitFinal(submitted.id());
 
-    assertThat(done.error()).isNull();
-    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(done.engine().id()).isEqualTo("lambda");
-    assertThat(done.plan().chunks()).isEqualTo(3);
-    assertThat(done.succeeded()).isEqualTo(250);
-    assertThat(done.failed()).isEqualTo(1);
+    assertScoredOnTheLambdaPath(done);
     assertThat(puts.get(record)).hasValue(2); // the chunk was retried
     assertThat(puts.get(done.manifest().key())).hasValue(2); // and so was write-results, after its commit
 
@@ -514,21 +522,7 @@ class GlueTableOutputTest {
       assertThat(ids.add(id)).as("row %s once", id).isTrue();
       assertThat(row.getField("job_id")).isEqualTo(done.id());
       assertThat(row.getField("date")).isEqualTo(java.time.LocalDate.parse(date));
-      if (id == 250) {
-        assertThat((String) row.getField("pier_error")).isNotBlank();
-        assertThat(row.getField("label")).isNull();
-        assertThat(row.getField("input")).isEqualTo(List.of(1.0, 2.0));
-        continue;
-      }
-      assertThat(row.getField("pier_error")).isNull();
-      assertThat(row.getField("note")).isEqualTo("row " + id);
-      float[] f = features.get((int) id);
-      assertThat(row.getField("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]),
-          decimal(f[3])));
-      for (Tensor out : predictOne(f).outputs()) {
-        assertThat(bits(row.getField(out.name()))).as("output %s of row %s", out.name(), id)
-            .isEqualTo(bits(out.data()));
-      }
+      assertRowIsWhatPredictAnswers(id, row::getField, features);
     }
     JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
         .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
