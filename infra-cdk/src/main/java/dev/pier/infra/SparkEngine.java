@@ -85,7 +85,7 @@ final class SparkEngine extends Construct {
             .build(),
         PolicyStatement.Builder.create().sid("GlueTables")
             .actions(List.of("glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
-                "glue:GetPartitions", "glue:CreatePartition", "glue:BatchDeletePartition",
+                "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition",
                 "glue:GetDatabase")) // GetDatabase: Iceberg's GlueCatalog, for "table_format": "iceberg"
             .resources(List.of(Fn.sub(glue + "catalog"), Fn.sub(glue + "database/*"), Fn.sub(glue + "table/*/*")))
             .build())

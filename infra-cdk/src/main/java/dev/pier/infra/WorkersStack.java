@@ -223,9 +223,10 @@ public final class WorkersStack extends Stack {
         PolicyStatement.Builder.create()
             .sid("GlueTables")
             // the table checked or created before any chunk, its partition registered at the end (the calls
-            // dev.pier.batch.tables.GlueCatalog makes, nothing else)
+            // dev.pier.batch.tables.GlueCatalog makes), or an Iceberg table's commit (Iceberg's GlueCatalog)
             .actions(List.of("glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
-                "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition"))
+                "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition",
+                "glue:GetDatabase")) // GetDatabase: Iceberg's GlueCatalog, for "table_format": "iceberg"
             .resources(List.of(
                 Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:catalog"),
                 Fn.sub("arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:database/*"),

@@ -154,7 +154,9 @@ class WorkersStackTest {
         "dynamodb:BatchGetItem", "lambda:InvokeFunction", "s3:DeleteObject",
         // glue://db.table outputs: the table's files (overwrite deletes other jobs'), the table and its partitions
         "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:CreateDatabase",
-        "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition");
+        "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchDeletePartition",
+        // "table_format": "iceberg": Iceberg's GlueCatalog reads the database
+        "glue:GetDatabase");
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "dynamodb:PutItem"))
         .hasSize(2).allSatisfy(r -> assertThat(r).contains("JobsTable"));
     assertThat(Json.resourcesAllowing(dev, "BatchWorkerRole", "s3:DeleteObject")).hasSize(2)

@@ -98,7 +98,8 @@ class BigQueryTableOutputTest {
     worker.tables(new dev.pier.batch.tables.CatalogTableOutputs(
         new dev.pier.batch.tables.GlueOutputs(s3, () -> {
           throw new AssertionError("a bigquery:// job needs no Glue client");
-        }), new dev.pier.batch.tables.BigQueryOutputs(s3, "batch", bq.connection())));
+        }), new dev.pier.batch.tables.IcebergOutputs(s3, "batch", null),
+        new dev.pier.batch.tables.BigQueryOutputs(s3, "batch", bq.connection())));
     launcher = new LocalBatchLauncher(table, worker, s3, settings);
     jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
   }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pier.batch.tables.IcebergConnection;
+import dev.pier.batch.tables.IcebergTable;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
@@ -67,11 +69,12 @@ class GlueTableOutputTest {
   static Path dir;
   static LocalAws aws;
   static AwsClients clients;
-  static GlueCatalogStandIn glue;
+  static GlueStandIn glue;
   static JobsTable table;
   static BatchJobs jobs;
   static LocalBatchLauncher launcher;
   static PredictionService predictions;
+  static IcebergConnection iceberg;
   /** How often each key was put, and the keys whose first put "fails" after it landed (a lost answer). */
   static final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
   static final Set<String> failFirstPut = ConcurrentHashMap.newKeySet();
@@ -79,7 +82,7 @@ class GlueTableOutputTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("pier-lambda-table-test");
-    glue = new GlueCatalogStandIn();
+    glue = new GlueStandIn();
     aws = LocalAws.start(dir.resolve("data"));
     clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
         aws.accessKeyId(), aws.secretAccessKey()));
@@ -103,6 +106,8 @@ class GlueTableOutputTest {
     BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
     // as the server wires it: pier-batch-tables found on the class path, Glue at AWS_ENDPOINT_URL_GLUE
     worker.tables(TableOutputs.find(s3, settings, clients, Map.of("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString())));
+    iceberg = IcebergConnection.of(aws.region(), glue.endpoint(), aws.s3Endpoint(), aws.accessKeyId(),
+        aws.secretAccessKey());
     launcher = new LocalBatchLauncher(table, worker, s3, settings);
     jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
   }
@@ -283,6 +288,39 @@ class GlueTableOutputTest {
     return out;
   }
 
+  /** The 251-row job of irisLines(250) and a bad row: 3 chunks on the Lambda path, the bad row failed. */
+  private static void assertScoredOnTheLambdaPath(BatchJob done) {
+    assertThat(done.error()).isNull();
+    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.engine().id()).isEqualTo("lambda");
+    assertThat(done.plan().chunks()).isEqualTo(3);
+    assertThat(done.succeeded()).isEqualTo(250);
+    assertThat(done.failed()).isEqualTo(1);
+  }
+
+  /**
+   * A table row (its columns by name) of that job: the bad row (id 250) with its error and no outputs; any other with
+   * its input as the line printed it and {@code /predict}'s outputs for it, bit for bit.
+   */
+  private static void assertRowIsWhatPredictAnswers(long id, java.util.function.Function<String, Object> row,
+      List<float[]> features) {
+    if (id == 250) {
+      assertThat((String) row.apply("pier_error")).isNotBlank();
+      assertThat(row.apply("label")).isNull();
+      assertThat(row.apply("probabilities")).isNull();
+      assertThat(row.apply("input")).isEqualTo(List.of(1.0, 2.0));
+      return;
+    }
+    assertThat(row.apply("pier_error")).isNull();
+    assertThat(row.apply("note")).isEqualTo("row " + id);
+    float[] f = features.get((int) id);
+    assertThat(row.apply("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]), decimal(f[3])));
+    InferenceResponse expected = predictOne(f);
+    for (Tensor out : expected.outputs()) {
+      assertThat(bits(row.apply(out.name()))).as("output %s of row %s", out.name(), id).isEqualTo(bits(out.data()));
+    }
+  }
+
   @Test
   void aLambdaJobWritesTheSparkPathsTableOnceEvenWhenAChunkIsRetriedAndEveryRowIsWhatPredictAnswers()
       throws Exception {
@@ -301,12 +339,7 @@ class GlueTableOutputTest {
     failFirstPut.add(partition + "part-00001.snappy.parquet");
     BatchJob done = awaitFinal(submitted.id());
 
-    assertThat(done.error()).isNull();
-    assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(done.engine().id()).isEqualTo("lambda");
-    assertThat(done.plan().chunks()).isEqualTo(3);
-    assertThat(done.succeeded()).isEqualTo(250);
-    assertThat(done.failed()).isEqualTo(1);
+    assertScoredOnTheLambdaPath(done);
     assertThat(puts.get(partition + "part-00001.snappy.parquet")).hasValue(2); // it was retried
 
     // the table: the Spark path's columns for this input (as SparkBatchJobTest sees Spark register them for the same
@@ -335,22 +368,7 @@ class GlueTableOutputTest {
       assertThat(row.keySet()).containsExactly("id", "input", "note", "probabilities", "label", "pier_error");
       long id = (Long) row.get("id");
       assertThat(ids.add(id)).as("row %s once", id).isTrue();
-      if (id == 250) {
-        assertThat((String) row.get("pier_error")).isNotBlank();
-        assertThat(row.get("label")).isNull();
-        assertThat(row.get("probabilities")).isNull();
-        assertThat(row.get("input")).isEqualTo(List.of(1.0, 2.0));
-        continue;
-      }
-      assertThat(row.get("pier_error")).isNull();
-      assertThat(row.get("note")).isEqualTo("row " + id);
-      float[] f = features.get((int) id);
-      assertThat(row.get("input")).isEqualTo(List.of(decimal(f[0]), decimal(f[1]), decimal(f[2]), decimal(f[3])));
-      InferenceResponse expected = predictOne(f);
-      for (Tensor out : expected.outputs()) {
-        assertThat(bits(row.get(out.name()))).as("output %s of row %s", out.name(), id)
-            .isEqualTo(bits(out.data()));
-      }
+      assertRowIsWhatPredictAnswers(id, row::get, features);
     }
     JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
         .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
@@ -410,5 +428,168 @@ class GlueTableOutputTest {
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessageContaining("a table output (glue://lake.by_arm) takes no unit_column");
     assertThat(glue.tables).doesNotContainKey("lake.by_arm");
+  }
+
+  // ---- "table_format": "iceberg" on the Lambda path ----
+
+  /** Every row of an Iceberg table's current snapshot, read back through Iceberg's Java API (its scan and reader). */
+  private static List<org.apache.iceberg.data.Record> icebergRows(org.apache.iceberg.Table table) throws Exception {
+    List<org.apache.iceberg.data.Record> out = new ArrayList<>();
+    try (var tasks = table.newScan().planFiles()) {
+      for (var task : tasks) {
+        try (org.apache.iceberg.io.CloseableIterable<org.apache.iceberg.data.Record> rows =
+            org.apache.iceberg.parquet.Parquet.read(table.io().newInputFile(task.file().location()))
+                .project(table.schema()).createReaderFunc(fileSchema ->
+                    org.apache.iceberg.data.parquet.GenericParquetReaders.buildReader(table.schema(), fileSchema))
+                .build()) {
+          rows.forEach(r -> out.add(r.copy()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static org.apache.iceberg.Table icebergTable(String qualified) throws Exception {
+    try (var catalog = iceberg.catalog("s3://batch/tables/")) {
+      return catalog.loadTable(IcebergTable.identifier(qualified));
+    }
+  }
+
+  @Test
+  void aLambdaJobWritesAnIcebergTableInOneCommitNamingTheJobEvenWhenAChunkAndTheCommitAreRetried() throws Exception {
+    StringBuilder lines = new StringBuilder();
+    List<float[]> features = irisLines(250, lines);
+    lines.append("{\"id\":250,\"input\":[1.0,2.0],\"note\":\"too short\"}\n"); // an error row
+    clients.s3().putObject(b -> b.bucket("batch").key("in/ice.jsonl"), RequestBody.fromString(lines.toString()));
+
+    // chunk 1's data file and record land, the record's answer is lost: the chunk is retried and writes both again;
+    // write-results commits, then its manifest's answer is lost: the step is retried and must not commit again
+    BatchJob submitted = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice.jsonl",
+        "glue://lake.iris_ice", null, null, null, null, null, null, null, "iceberg"));
+    String date = java.time.LocalDate.ofInstant(submitted.createdAt(), java.time.ZoneOffset.UTC).toString();
+    String record = "jobs/" + submitted.id() + "/iceberg/part-00001.json";
+    failFirstPut.add(record);
+    failFirstPut.add(submitted.manifest().key());
+    BatchJob done = awaitFinal(submitted.id());
+
+    assertScoredOnTheLambdaPath(done);
+    assertThat(puts.get(record)).hasValue(2); // the chunk was retried
+    assertThat(puts.get(done.manifest().key())).hasValue(2); // and so was write-results, after its commit
+
+    org.apache.iceberg.Table table = icebergTable("lake.iris_ice");
+    // the Spark path's columns for this input (TableSchemaParityTest's rule), then the partition columns
+    assertThat(IcebergTable.describe(table.schema())).containsExactly("id bigint", "input array<double>",
+        "note string", "probabilities array<float>", "label bigint", "pier_error string", "job_id string",
+        "date date");
+    assertThat(IcebergTable.describe(table.spec())).isEqualTo("[identity(job_id), day(date)]");
+    assertThat(table.location()).isEqualTo("s3://batch/tables/lake/iris_ice");
+    assertThat(glue.tables.get("lake.iris_ice").path("Parameters").path("table_type").asText())
+        .isEqualToIgnoringCase("iceberg");
+    // one commit: one snapshot naming the job, with all three chunks' files
+    List<org.apache.iceberg.Snapshot> snapshots = new ArrayList<>();
+    table.snapshots().forEach(snapshots::add);
+    assertThat(snapshots).singleElement().satisfies(s -> {
+      assertThat(s.summary()).containsEntry(IcebergTable.JOB, done.id()).containsEntry("added-data-files", "3")
+          .containsEntry("added-records", "251").containsEntry("pier.engine", "lambda")
+          .containsEntry("pier.model-version", "1");
+    });
+    List<org.apache.iceberg.DataFile> files = new ArrayList<>();
+    try (var tasks = table.newScan().includeColumnStats().planFiles()) {
+      tasks.forEach(t -> files.add(t.file()));
+    }
+    String folder = "s3://batch/tables/lake/iris_ice/data/job_id=" + done.id() + "/date_day=" + date + "/";
+    assertThat(files).extracting(f -> f.location().substring(folder.length())).containsExactlyInAnyOrder(
+        "part-00000-" + done.id() + ".parquet", "part-00001-" + done.id() + ".parquet",
+        "part-00002-" + done.id() + ".parquet");
+    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/lake/iris_ice/data/")).contents())
+        .hasSize(3); // the retried chunk replaced its own file
+    int idField = table.schema().findField("id").fieldId();
+    for (var f : files) {
+      assertThat(f.partition().get(0, String.class)).isEqualTo(done.id());
+      assertThat(f.partition().get(1, Integer.class)).isEqualTo((int) java.time.LocalDate.parse(date).toEpochDay());
+      assertThat(f.fileSizeInBytes()).isPositive();
+      assertThat(f.valueCounts()).containsEntry(idField, f.recordCount()); // the column metrics are recorded
+      assertThat(f.nullValueCounts()).containsEntry(idField, 0L);
+      assertThat(f.lowerBounds()).containsKey(idField);
+      assertThat(f.upperBounds()).containsKey(idField);
+    }
+    assertThat(files.stream().mapToLong(org.apache.iceberg.DataFile::recordCount).sum()).isEqualTo(251);
+
+    // read back: every row once, outputs bit for bit /predict's, the bad row's error
+    List<org.apache.iceberg.data.Record> rows = icebergRows(table);
+    assertThat(rows).hasSize(251);
+    Set<Long> ids = new HashSet<>();
+    for (var row : rows) {
+      long id = (Long) row.getField("id");
+      assertThat(ids.add(id)).as("row %s once", id).isTrue();
+      assertThat(row.getField("job_id")).isEqualTo(done.id());
+      assertThat(row.getField("date")).isEqualTo(java.time.LocalDate.parse(date));
+      assertRowIsWhatPredictAnswers(id, row::getField, features);
+    }
+    JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(clients.s3()
+        .getObjectAsBytes(b -> b.bucket("batch").key(done.manifest().key())).asByteArray());
+    assertThat(manifest.path("table").asText()).isEqualTo("glue://lake.iris_ice");
+    assertThat(manifest.path("results_format").asText()).isEqualTo("iceberg");
+    assertThat(clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(done.errorsFile().key())).asUtf8String())
+        .startsWith("{\"id\":250,\"error\":");
+  }
+
+  @Test
+  void anIcebergTableIsCheckedAsTheSparkPathChecksItBeforeAnyRowIsScored() throws Exception {
+    StringBuilder lines = new StringBuilder();
+    irisLines(20, lines);
+    clients.s3().putObject(b -> b.bucket("batch").key("in/ice-small.jsonl"),
+        RequestBody.fromString(lines.toString()));
+    clients.s3().putObject(b -> b.bucket("batch").key("in/ice-other.csv"), RequestBody.fromString(
+        "id,input_0,input_1,input_2,input_3\n1,5.1,3.5,1.4,0.2\n"));
+    java.util.function.BiFunction<String, String, BatchJob> run = (input, mode) -> {
+      try {
+        return awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/" + input,
+            "glue://lake.ice_modes", null, null, null, null, null, mode, null, "iceberg")).id());
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    };
+    BatchJob first = run.apply("ice-small.jsonl", null);
+    assertThat(first.state()).as(String.valueOf(first.error())).isEqualTo(JobState.SUCCEEDED);
+
+    BatchJob refused = run.apply("ice-small.jsonl", null);
+    assertThat(refused.state()).isEqualTo(JobState.FAILED);
+    assertThat(refused.error()).isEqualTo("table lake.ice_modes exists, and mode error_if_exists (the default)"
+        + " refuses it: \"mode\": \"append\" adds this job's rows to it, \"overwrite\" replaces it");
+    BatchJob other = run.apply("ice-other.csv", "append");
+    assertThat(other.state()).isEqualTo(JobState.FAILED);
+    assertThat(other.error()).startsWith("Iceberg table lake.ice_modes exists with columns [id bigint, input"
+        + " array<double>").contains("partitioned by [identity(job_id), day(date)]; this job writes [id int,"
+        + " input_0 double").endsWith("which mode append cannot add to it");
+    assertThat(refused.done() + other.done()).isZero();
+    assertThat(icebergTable("lake.ice_modes").snapshots()).hasSize(1);
+
+    // a plain (Parquet) Glue table is not written as Iceberg
+    BatchJob plain = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice-small.jsonl",
+        "glue://lake.ice_plain", null, null)).id());
+    assertThat(plain.state()).isEqualTo(JobState.SUCCEEDED);
+    BatchJob notIceberg = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/ice-small.jsonl", "glue://lake.ice_plain", null, null, null, null, null, "append", null,
+        "iceberg")).id());
+    assertThat(notIceberg.state()).isEqualTo(JobState.FAILED);
+    assertThat(notIceberg.error()).isEqualTo("table lake.ice_plain exists in the Glue catalog but is not an Iceberg"
+        + " table: \"table_format\": \"iceberg\" cannot write to it (another table name, or table_format parquet)");
+    assertThat(notIceberg.done()).isZero();
+
+    BatchJob appended = run.apply("ice-small.jsonl", "append");
+    assertThat(appended.state()).as(String.valueOf(appended.error())).isEqualTo(JobState.SUCCEEDED);
+    org.apache.iceberg.Table table = icebergTable("lake.ice_modes");
+    assertThat(table.snapshots()).hasSize(2);
+    assertThat(icebergRows(table)).hasSize(40).extracting(r -> r.getField("job_id")).containsOnly(first.id(),
+        appended.id());
+
+    // overwrite: the schema replaced at start (the old rows only by time travel), then this job's rows
+    BatchJob replaced = run.apply("ice-other.csv", "overwrite");
+    assertThat(replaced.state()).as(String.valueOf(replaced.error())).isEqualTo(JobState.SUCCEEDED);
+    table = icebergTable("lake.ice_modes");
+    assertThat(IcebergTable.describe(table.schema())).startsWith("id int", "input_0 double");
+    assertThat(icebergRows(table)).singleElement().satisfies(r -> assertThat(r.getField("job_id"))
+        .isEqualTo(replaced.id()));
   }
 }

@@ -423,7 +423,7 @@ public final class BatchJobs {
 
   /**
    * The job's {@code table_format}, checked: it applies to {@code glue://} outputs only, and Iceberg tables are written
-   * by engine spark (the Lambda zip carries no Iceberg library), both refused as a 400 before any job exists.
+   * by either engine; a format for another output is refused as a 400 before any job exists.
    */
   private static TableFormat tableFormat(Submission s, String table, Engine engine) {
     TableFormat format = TableFormat.parse(s.tableFormat());
@@ -433,10 +433,6 @@ public final class BatchJobs {
     if (table == null || table.startsWith(BatchJob.BIGQUERY)) {
       throw PierException.badRequest("table_format (" + s.tableFormat() + ") applies to glue://database.table"
           + " outputs");
-    }
-    if (format == TableFormat.ICEBERG && engine != Engine.SPARK) {
-      throw PierException.badRequest("Iceberg tables (\"table_format\": \"iceberg\") are written by engine spark"
-          + " (\"engine\": \"spark\"); the Lambda path does not write them");
     }
     return format;
   }

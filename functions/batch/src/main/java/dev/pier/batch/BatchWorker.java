@@ -545,7 +545,7 @@ public final class BatchWorker {
     resultFiles.forEach(files::add);
     if (job.table() != null) {
       manifest.put("engine", job.engine().id()).put("table", job.tableUri())
-          .put("results_format", job.bigQuery() ? "bigquery" : InputFormat.PARQUET.id());
+          .put("results_format", job.bigQuery() ? "bigquery" : job.iceberg() ? "iceberg" : InputFormat.PARQUET.id());
     }
     manifest.put("errors", job.errorsFile().toString());
     manifest.put("created_at", job.createdAt().toString());

@@ -24,7 +24,7 @@ import org.apache.parquet.schema.Types;
  * standard three-level LIST, as Spark writes them: the row's input values, its outputs (null for an error row), and
  * {@value TableSchema#ERROR}.
  */
-final class TableParquetWriter {
+public final class TableParquetWriter {
   private final TableSchema schema;
   private final List<TableColumn> columns;
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
@@ -113,7 +113,7 @@ final class TableParquetWriter {
     return bytes.toByteArray();
   }
 
-  static Tensor find(List<Tensor> tensors, String name) {
+  public static Tensor find(List<Tensor> tensors, String name) {
     for (Tensor t : tensors) {
       if (t.name().equals(name)) {
         return t;
@@ -123,7 +123,7 @@ final class TableParquetWriter {
   }
 
   /** Row {@code row} of a batch's output tensor as the column's value: a scalar, or a list of the row's values. */
-  static Object value(Tensor t, TableColumn column, int row) {
+  public static Object value(Tensor t, TableColumn column, int row) {
     int rows = t.shape().length == 0 ? 1 : (int) t.shape()[0];
     int width = t.length() / Math.max(1, rows);
     if (!column.array()) {

@@ -3,35 +3,26 @@ package dev.pier.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.pier.batch.tables.IcebergTable;
 import dev.pier.batch.TableMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Date;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.iceberg.PartitionSpec;
-import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.exceptions.AlreadyExistsException;
-import org.apache.iceberg.exceptions.NoSuchIcebergTableException;
-import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.spark.Spark3Util;
 import org.apache.iceberg.spark.SparkSchemaUtil;
-import org.apache.iceberg.util.SnapshotUtil;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -49,11 +40,11 @@ final class IcebergTables {
   /** The Spark catalog name the job registers Iceberg's Glue catalog under. */
   static final String CATALOG = "pier_iceberg";
   /** Snapshot summary property: the job whose chunks the snapshot added. */
-  static final String JOB = "pier.job-id";
+  static final String JOB = IcebergTable.JOB;
   /** Snapshot summary property: the chunks the snapshot added, as the JSON array of their counts. */
   static final String CHUNKS = "pier.chunks";
   /** Table property: the job that created (or last replaced) the table. */
-  static final String CREATED_BY = "pier.created-by-job";
+  static final String CREATED_BY = IcebergTable.CREATED_BY;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,8 +56,7 @@ final class IcebergTables {
   IcebergTables(SparkSession spark, String qualified) {
     this.catalog = Spark3Util.loadIcebergCatalog(spark, CATALOG);
     this.qualified = qualified;
-    String[] parts = qualified.split("\\.", 2);
-    this.id = TableIdentifier.of(parts[0], parts[1]);
+    this.id = IcebergTable.identifier(qualified);
   }
 
   /**
@@ -111,64 +101,13 @@ final class IcebergTables {
 
   /**
    * Before scoring: creates the table at {@code location} (and the Glue database if missing), or decides whether the
-   * existing one may take this job's rows: a table this job created (a resumed job) always; otherwise as
-   * {@code mode} says ({@link TableMode}; overwrite replaces the table's schema and empties it now, in one commit
-   * that keeps its history). Throws {@link IllegalArgumentException} naming the table and the difference when refused.
+   * existing one may take this job's rows — the Lambda path's checks ({@link IcebergTable#ensure}) on the Iceberg
+   * schema of the scored rows' Spark schema. Throws {@link IllegalArgumentException} naming the table and the
+   * difference when refused.
    */
   Table ensure(StructType scored, String location, TableMode mode, String jobId) {
-    StructType want = tableSchema(scored);
-    Schema schema = SparkSchemaUtil.convert(want);
-    PartitionSpec spec = PartitionSpec.builderFor(schema).identity("job_id").day("date").build();
-    Table existing;
-    try {
-      existing = catalog.loadTable(id);
-    } catch (NoSuchIcebergTableException e) {
-      throw new IllegalArgumentException("table " + qualified + " exists in the Glue catalog but is not an Iceberg"
-          + " table: \"table_format\": \"iceberg\" cannot write to it (another table name, or table_format parquet)");
-    } catch (NoSuchTableException e) {
-      existing = null;
-    }
-    if (existing != null) {
-      List<String> have = describe(SparkSchemaUtil.convert(existing.schema()));
-      String haveSpec = describe(existing.spec());
-      boolean same = have.equals(describe(want)) && haveSpec.equals(describe(spec));
-      boolean ours = jobId.equals(existing.properties().get(CREATED_BY));
-      if (ours && same) {
-        return existing; // this job's own table: a resumed job
-      }
-      if (mode == TableMode.OVERWRITE) {
-        catalog.newReplaceTableTransaction(id, schema, spec, location, Map.of(CREATED_BY, jobId), false)
-            .commitTransaction();
-        return catalog.loadTable(id);
-      }
-      if (mode == TableMode.ERROR_IF_EXISTS) {
-        throw new IllegalArgumentException("table " + qualified + " exists, and mode error_if_exists (the default)"
-            + " refuses it: \"mode\": \"append\" adds this job's rows to it, \"overwrite\" replaces it");
-      }
-      if (!same) {
-        throw new IllegalArgumentException("Iceberg table " + qualified + " exists with columns " + have
-            + " partitioned by " + haveSpec + "; this job writes " + describe(want) + " partitioned by "
-            + describe(spec) + ", which mode append cannot add to it");
-      }
-      return existing;
-    }
-    if (!(catalog instanceof SupportsNamespaces namespaces)) {
-      throw new IllegalStateException("Iceberg catalog " + CATALOG + " is a " + catalog.getClass().getName()
-          + ", not Iceberg's GlueCatalog");
-    }
-    if (!namespaces.namespaceExists(id.namespace())) {
-      try {
-        namespaces.createNamespace(id.namespace());
-      } catch (AlreadyExistsException e) {
-        // created meanwhile
-      }
-    }
-    try {
-      return catalog.buildTable(id, schema).withPartitionSpec(spec).withLocation(location)
-          .withProperty(CREATED_BY, jobId).create();
-    } catch (AlreadyExistsException e) {
-      return ensure(scored, location, mode, jobId); // created meanwhile by another job: decide again
-    }
+    return IcebergTable.ensure(catalog, qualified, SparkSchemaUtil.convert(tableSchema(scored)), location, mode,
+        jobId);
   }
 
   /**
@@ -176,13 +115,9 @@ final class IcebergTables {
    * the summaries of the snapshots of the table's current history.
    */
   Map<Integer, String> committed(String jobId) {
-    Table table = catalog.loadTable(id);
     Map<Integer, String> out = new TreeMap<>();
-    if (table.currentSnapshot() == null) {
-      return out;
-    }
-    for (Snapshot s : SnapshotUtil.ancestorsOf(table.currentSnapshot().snapshotId(), table::snapshot)) {
-      if (s.summary() != null && jobId.equals(s.summary().get(JOB)) && s.summary().get(CHUNKS) != null) {
+    for (Snapshot s : IcebergTable.snapshotsOf(catalog.loadTable(id), jobId)) {
+      if (s.summary().get(CHUNKS) != null) { // the Spark path's commits (the Lambda path's name no chunks)
         try {
           for (JsonNode c : JSON.readTree(s.summary().get(CHUNKS))) {
             out.put(c.get("partition").asInt(), c.toString());
@@ -215,18 +150,5 @@ final class IcebergTables {
     } catch (org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
       throw new IllegalStateException("Iceberg table " + qualified + " was dropped while the job wrote it", e);
     }
-  }
-
-  private static List<String> describe(StructType schema) {
-    List<String> out = new ArrayList<>();
-    for (StructField f : schema.fields()) {
-      out.add(f.name().toLowerCase(Locale.ROOT) + " " + f.dataType().catalogString());
-    }
-    return out;
-  }
-
-  private static String describe(PartitionSpec spec) {
-    return spec.fields().stream().map(f -> f.transform() + "(" + spec.schema().findColumnName(f.sourceId()) + ")")
-        .toList().toString();
   }
 }

@@ -172,7 +172,7 @@ public final class SparkBatchJob {
       if (job.tableMode() == dev.pier.batch.TableMode.OVERWRITE) {
         glue.replace(job.table(), plan.schema(), resultsUri.toString(), job.id(), s3);
       }
-      glue.addPartition(job.table(), plan.schema(), job.id(), date, partition.toString());
+      glue.addPartition(job.table(), plan.schema(), job.id(), date, partition.toString(), job.version());
     }
     StringBuilder errors = new StringBuilder(); // the partitions' error lines, in partition order
     S3Uri errorParts = job.output().resolve("errors/");

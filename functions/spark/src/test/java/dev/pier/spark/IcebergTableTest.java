@@ -1,5 +1,6 @@
 package dev.pier.spark;
 
+import dev.pier.batch.GlueStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -358,14 +359,9 @@ class IcebergTableTest {
   }
 
   @Test
-  void aTableFormatIsRefusedAsA400ForTheLambdaPathOtherOutputsAndUnknownFormats() {
+  void aTableFormatIsRefusedAsA400ForOtherOutputsAndUnknownFormats() { // the Lambda path: GlueTableOutputTest
     put("in/ice400.jsonl", 1, 0);
     int before = table.list().size();
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
-        "glue://scores.lambda_ice", null, null, null, "lambda", null, null, "iceberg")))
-        .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
-        .hasMessage("Iceberg tables (\"table_format\": \"iceberg\") are written by engine spark (\"engine\": \"spark\");"
-            + " the Lambda path does not write them");
     assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
         "s3://batch/elsewhere/", null, null, null, "spark", null, null, "iceberg")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)

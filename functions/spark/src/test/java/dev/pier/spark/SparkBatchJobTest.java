@@ -1,5 +1,6 @@
 package dev.pier.spark;
 
+import dev.pier.batch.GlueStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

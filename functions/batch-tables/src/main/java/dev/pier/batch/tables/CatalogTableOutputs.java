@@ -12,13 +12,18 @@ import java.util.Map;
 import software.amazon.awssdk.services.glue.GlueClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** A job's table output by its scheme: {@code bigquery://} to {@link BigQueryOutputs}, a catalog table to {@link GlueOutputs}. */
+/**
+ * A job's table output by its scheme and format: {@code bigquery://} to {@link BigQueryOutputs}, a catalog table to
+ * {@link GlueOutputs}, or to {@link IcebergOutputs} with {@code "table_format": "iceberg"}.
+ */
 public final class CatalogTableOutputs implements TableOutputs {
   private final TableOutputs glue;
+  private final TableOutputs iceberg;
   private final TableOutputs bigQuery;
 
-  public CatalogTableOutputs(TableOutputs glue, TableOutputs bigQuery) {
+  public CatalogTableOutputs(TableOutputs glue, TableOutputs iceberg, TableOutputs bigQuery) {
     this.glue = glue;
+    this.iceberg = iceberg;
     this.bigQuery = bigQuery;
   }
 
@@ -39,25 +44,35 @@ public final class CatalogTableOutputs implements TableOutputs {
 
   @Override
   public String transientFailure(RuntimeException e) {
-    String message = bigQuery.transientFailure(e);
-    return message != null ? message : glue.transientFailure(e);
+    for (TableOutputs outputs : List.of(bigQuery, iceberg, glue)) {
+      String message = outputs.transientFailure(e);
+      if (message != null) {
+        return message;
+      }
+    }
+    return null;
   }
 
   private TableOutputs of(BatchJob job) {
-    return job.bigQuery() ? bigQuery : glue;
+    return job.bigQuery() ? bigQuery : job.iceberg() ? iceberg : glue;
   }
 
   /**
    * What {@link TableOutputs#find} makes: Glue at {@code AWS_ENDPOINT_URL_GLUE} where set (a stand-in, as the Spark
-   * path reads it), else Glue's own endpoint in the region; BigQuery as {@code PIER_BIGQUERY_*} say
-   * ({@link BigQueryConnection#fromEnvironment}); streams recorded in the batch bucket.
+   * path reads it), else Glue's own endpoint in the region; Iceberg's Glue catalog and files the same way, with the
+   * worker's S3 endpoint and keys; BigQuery as {@code PIER_BIGQUERY_*} say
+   * ({@link BigQueryConnection#fromEnvironment}); streams and chunk records in the batch bucket.
    */
   public static final class Provider implements TableOutputs.Provider {
     @Override
     public TableOutputs create(S3Client s3, BatchSettings settings, AwsClients aws, Map<String, String> env) {
       String endpoint = env.get("AWS_ENDPOINT_URL_GLUE");
       URI glueEndpoint = endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint.strip());
+      AwsClients.AwsSettings a = aws.settings();
+      IcebergConnection iceberg = IcebergConnection.of(a.region(), glueEndpoint, a.s3Endpoint(), a.accessKeyId(),
+          a.secretAccessKey());
       return new CatalogTableOutputs(new GlueOutputs(s3, () -> aws.client(GlueClient.builder(), glueEndpoint)),
+          new IcebergOutputs(s3, settings.bucket(), iceberg),
           new BigQueryOutputs(s3, settings.bucket(), BigQueryConnection.fromEnvironment(env)));
     }
   }

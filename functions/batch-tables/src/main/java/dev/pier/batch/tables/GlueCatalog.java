@@ -20,10 +20,11 @@ import software.amazon.awssdk.services.glue.model.TableInput;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A Lambda-path job's table in the Glue Data Catalog, laid out as the Spark path lays it out (the same external
- * Parquet table, location, partition keys and table parameters, so either engine may append to the other's table):
- * decided before any chunk is scored ({@link #ensure}), its partition registered once every chunk is written
- * ({@link #addPartition}, {@code BatchCreatePartition}; one that exists already is left as it is).
+ * A job's table in the Glue Data Catalog, whichever engine scored it (the Spark path's {@code GlueTables} turns its
+ * schema into these columns and calls this): an external Parquet table with one location, partition keys and table
+ * parameters, so either engine may append to the other's table; decided before any chunk is scored ({@link #ensure}),
+ * its partition registered once every chunk is written ({@link #addPartition}, {@code BatchCreatePartition}; one that
+ * exists already is left as it is).
  */
 public final class GlueCatalog {
   static final List<Column> PARTITION_KEYS = List.of(Column.builder().name("job_id").type("string").build(),
@@ -45,7 +46,7 @@ public final class GlueCatalog {
    * whether the existing table takes this job's partition: a table this job created (a resumed job) always; otherwise
    * as {@code mode} says. A {@link BatchError} naming the table, the mode and the difference when refused.
    */
-  void ensure(String qualified, List<TableColumn> columns, String location, TableMode mode, String jobId) {
+  public void ensure(String qualified, List<TableColumn> columns, String location, TableMode mode, String jobId) {
     String[] parts = qualified.split("\\.", 2);
     List<Column> want = glueColumns(columns);
     Table existing;
@@ -88,7 +89,7 @@ public final class GlueCatalog {
    * Mode overwrite, once this job's chunks are written: the table takes this job's columns, every other job's
    * partition is dropped, and their files under {@code location} deleted. Idempotent.
    */
-  void replace(String qualified, List<TableColumn> columns, S3Uri location, String jobId, S3Client s3) {
+  public void replace(String qualified, List<TableColumn> columns, S3Uri location, String jobId, S3Client s3) {
     String[] parts = qualified.split("\\.", 2);
     glue.updateTable(b -> b.databaseName(parts[0]).tableInput(input(parts[1], glueColumns(columns),
         location.toString(), jobId)));
@@ -114,14 +115,15 @@ public final class GlueCatalog {
   }
 
   /**
-   * Registers the job's partition ({@code location}: its folder) with {@code BatchCreatePartition}; a partition that
-   * exists already (a retried or resumed job) is not an error, any other refusal is.
+   * Registers the job's partition ({@code location}: its folder; parameters: the {@code engine} and the model
+   * version that scored it) with {@code BatchCreatePartition}; a partition that exists already (a retried or resumed
+   * job) is not an error, any other refusal is.
    */
-  void addPartition(String qualified, List<TableColumn> columns, String jobId, String date, String location,
-      int version) {
+  public void addPartition(String qualified, List<TableColumn> columns, String jobId, String date, String location,
+      String engine, int version) {
     String[] parts = qualified.split("\\.", 2);
     PartitionInput partition = PartitionInput.builder().values(jobId, date)
-        .parameters(Map.of(ENGINE, "lambda", VERSION, Integer.toString(version)))
+        .parameters(Map.of(ENGINE, engine, VERSION, Integer.toString(version)))
         .storageDescriptor(descriptor(glueColumns(columns), location)).build();
     var errors = glue.batchCreatePartition(b -> b.databaseName(parts[0]).tableName(parts[1])
         .partitionInputList(partition)).errors();

@@ -43,7 +43,7 @@ public final class GlueOutputs implements TableOutputs {
     }
     String partition = PartitionFiles.partition(job).toString();
     catalog().addPartition(job.table(), schema.columns(), job.id(), PartitionFiles.date(job), partition,
-        job.version());
+        job.engine().id(), job.version());
     return List.of(partition);
   }
 

@@ -1,4 +1,4 @@
-package dev.pier.spark;
+package dev.pier.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,31 +15,33 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Test-only: the few Glue Data Catalog operations a job's table needs, at the HTTP level (AWS JSON 1.1,
  * {@code X-Amz-Target: AWSGlue.<Operation>}), kept in memory: CreateDatabase, GetTable, CreateTable, UpdateTable,
- * CreatePartition, GetPartitions, BatchDeletePartition; and for Iceberg's GlueCatalog GetDatabase, DeleteTable, and a
+ * CreatePartition (the Spark path), BatchCreatePartition (the Lambda path; a partition that exists is an entry of its
+ * {@code Errors}, as Glue answers), GetPartitions, BatchDeletePartition; and for Iceberg's GlueCatalog GetDatabase,
+ * DeleteTable, and a
  * {@code VersionId} on every table version, which an UpdateTable naming another one is refused for
  * ({@code ConcurrentModificationException}: optimistic locking). Requests are answered one at a time. There is no local Glue stand-in in Pier; this answers as
  * Glue's API reference describes, errors as {@code {"__type": …}} with status 400.
  */
-final class GlueStandIn implements AutoCloseable {
+public final class GlueStandIn implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final Map<String, JsonNode> databases = new ConcurrentHashMap<>();
-  final Map<String, JsonNode> tables = new ConcurrentHashMap<>();
-  final Map<String, JsonNode> partitions = new ConcurrentHashMap<>();
+  public final Map<String, JsonNode> databases = new ConcurrentHashMap<>();
+  public final Map<String, JsonNode> tables = new ConcurrentHashMap<>();
+  public final Map<String, JsonNode> partitions = new ConcurrentHashMap<>();
   /** UpdateTable calls refused because their VersionId was not the table's (another writer committed first). */
-  final java.util.concurrent.atomic.AtomicInteger versionConflicts = new java.util.concurrent.atomic.AtomicInteger();
+  public final java.util.concurrent.atomic.AtomicInteger versionConflicts = new java.util.concurrent.atomic.AtomicInteger();
   /** UpdateTable calls that named the VersionId they were based on (Iceberg's commits do). */
-  final java.util.concurrent.atomic.AtomicInteger versionedUpdates = new java.util.concurrent.atomic.AtomicInteger();
+  public final java.util.concurrent.atomic.AtomicInteger versionedUpdates = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger versions = new java.util.concurrent.atomic.AtomicInteger();
   private final HttpServer server;
 
-  GlueStandIn() throws IOException {
+  public GlueStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
@@ -105,6 +107,20 @@ final class GlueStandIn implements AutoCloseable {
           status = error(out, "EntityNotFoundException", "Table not found");
         } else if (partitions.putIfAbsent(key, in.get("PartitionInput")) != null) {
           status = error(out, "AlreadyExistsException", "Partition already exists");
+        }
+      }
+      case "BatchCreatePartition" -> {
+        String table = in.path("DatabaseName").asText() + "." + in.path("TableName").asText();
+        var errors = out.putArray("Errors");
+        if (!tables.containsKey(table)) {
+          status = error(out, "EntityNotFoundException", "Table not found");
+        } else {
+          for (JsonNode p : in.path("PartitionInputList")) {
+            if (partitions.putIfAbsent(table + "/" + p.path("Values"), p) != null) {
+              errors.addObject().<ObjectNode>set("PartitionValues", p.path("Values")).putObject("ErrorDetail")
+                  .put("ErrorCode", "AlreadyExistsException").put("ErrorMessage", "Partition already exists.");
+            }
+          }
         }
       }
       case "UpdateTable" -> {
