@@ -8,7 +8,7 @@ import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 /**
- * The API's zip is lean: batch scoring's table outputs (pier-batch-tables: Glue's client, Google's BigQuery clients)
+ * The API's zip is lean: batch scoring's table outputs (pier-batch-tables: Glue's client, Google's BigQuery clients, Iceberg)
  * are the batch worker's zip's alone ({@code -Plambda,batch-worker}), so the wiring finds none here
  * ({@link TableOutputs#find}) and their classes are not on this profile's class path.
  */
@@ -18,7 +18,8 @@ class LambdaApiZipClassesTest {
     assertThat(ServiceLoader.load(TableOutputs.Provider.class).stream()).isEmpty();
     for (String name : new String[] {"software.amazon.awssdk.services.glue.GlueClient",
         "com.google.cloud.bigquery.BigQuery", "com.google.cloud.bigquery.storage.v1.BigQueryWriteClient",
-        "dev.pier.batch.tables.CatalogTableOutputs"}) {
+        "dev.pier.batch.tables.CatalogTableOutputs", "org.apache.iceberg.Table",
+        "org.apache.iceberg.aws.glue.GlueCatalog"}) {
       assertThatThrownBy(() -> Class.forName(name)).as(name).isInstanceOf(ClassNotFoundException.class);
     }
   }
