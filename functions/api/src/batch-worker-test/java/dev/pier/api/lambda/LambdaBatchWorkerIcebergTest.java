@@ -3,10 +3,10 @@ package dev.pier.api.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pier.batch.GlueStandIn;
-import dev.pier.batch.IcebergConnection;
-import dev.pier.batch.IcebergTable;
 import dev.pier.batch.TableColumn;
 import dev.pier.batch.TableMode;
+import dev.pier.batch.tables.IcebergConnection;
+import dev.pier.batch.tables.IcebergTable;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.aws.AwsClients.AwsSettings;
 import dev.pier.local.LocalAws;
@@ -27,12 +27,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Lambda zip's own class path (this profile's) holds the jars an Iceberg table output needs, at versions that work
+ * The batch worker zip's own class path (this profile's, {@code -Plambda,batch-worker}) holds the jars an Iceberg table output needs, at versions that work
  * together: Iceberg's GlueCatalog and S3FileIO through the zip's SDK clients, a data file written by Iceberg's Parquet
  * writer (which loads parquet-avro's and Hadoop's classes), one append committed (Avro manifests) and read back,
- * against the Glue and S3 stand-ins. The batch worker's use of them is {@code GlueTableOutputTest}'s, in pier-batch.
+ * against the Glue and S3 stand-ins. The batch worker's use of them is {@code GlueTableOutputTest}'s, in pier-batch-tables.
  */
-class LambdaIcebergClientsTest {
+class LambdaBatchWorkerIcebergTest {
   @Test
   void aRowIsCommittedAndReadBackThroughTheZipsIcebergJars(@TempDir Path dir) throws Exception {
     try (GlueStandIn glue = new GlueStandIn(); LocalAws aws = LocalAws.start(dir);
