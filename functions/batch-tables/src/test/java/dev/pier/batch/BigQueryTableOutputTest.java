@@ -5,28 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.batch.bigquery.BigQueryStandIn;
 import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
-import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.local.LocalAws;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.ModelResolver;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
-import dev.pier.runtime.ModelCache;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.Tensor;
-import dev.pier.runtime.onnx.OnnxEngine;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -35,16 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * {@code bigquery://project.dataset.table} outputs of the Lambda path (the default engine): jobs submitted as the API
@@ -57,101 +37,46 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  */
 class BigQueryTableOutputTest {
   static Path dir;
+  static LambdaBatchFixture fx;
   static LocalAws aws;
   static AwsClients clients;
   static BigQueryStandIn bq;
   static JobsTable table;
   static BatchJobs jobs;
-  static LocalBatchLauncher launcher;
   static PredictionService predictions;
   /** How often each key was put; keys whose first put lands and then "fails", or never lands and fails. */
-  static final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
-  static final Map<String, Integer> loseAnswerOfPut = new ConcurrentHashMap<>();
-  static final Map<String, Integer> dropPut = new ConcurrentHashMap<>();
+  static Map<String, AtomicInteger> puts;
+  static Map<String, Integer> loseAnswerOfPut;
+  static Map<String, Integer> dropPut;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("pier-lambda-bigquery-test");
     bq = new BigQueryStandIn();
     bq.datasets.add("proj-one.scores");
-    aws = LocalAws.start(dir.resolve("data"));
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()),
-        Path.of("../../tests/fixtures/models/iris-mlp.onnx"), null);
-    registry.setAlias("iris", "production", 1);
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
-    table = new JobsTable(clients.dynamoDb(), "jobs");
-    clients.s3().createBucket(b -> b.bucket("batch"));
-    // 100 rows per chunk, 16 per model call: a job of 251 rows is 3 chunks
-    BatchSettings settings = new BatchSettings("batch", "jobs", 100, 16, 2, Map.of(Priority.HIGH, 1,
-        Priority.NORMAL, 1, Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofMinutes(1)),
-        new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
-            List.of(new OnnxEngine(1))));
-    S3Client s3 = recording(clients.s3());
-    BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
-    worker.tables(new dev.pier.batch.tables.CatalogTableOutputs(
-        new dev.pier.batch.tables.GlueOutputs(s3, () -> {
+    fx = new LambdaBatchFixture("pier-lambda-bigquery-test", (s3, settings, aws) ->
+        new dev.pier.batch.tables.CatalogTableOutputs(new dev.pier.batch.tables.GlueOutputs(s3, () -> {
           throw new AssertionError("a bigquery:// job needs no Glue client");
         }), new dev.pier.batch.tables.IcebergOutputs(s3, "batch", null),
-        new dev.pier.batch.tables.BigQueryOutputs(s3, "batch", bq.connection())));
-    launcher = new LocalBatchLauncher(table, worker, s3, settings);
-    jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
+            new dev.pier.batch.tables.BigQueryOutputs(s3, "batch", bq.connection())));
+    dir = fx.dir;
+    aws = fx.aws;
+    clients = fx.clients;
+    table = fx.table;
+    jobs = fx.jobs;
+    predictions = fx.predictions;
+    puts = fx.puts;
+    loseAnswerOfPut = fx.loseAnswerOfPut;
+    dropPut = fx.dropPut;
   }
 
   @AfterAll
   static void stop() {
-    launcher.close();
+    fx.close();
     bq.close();
-    clients.close();
-    aws.close();
-  }
-
-  /**
-   * The worker's S3 client, counting puts by key: the n-th put of a key in {@link #loseAnswerOfPut} lands and its
-   * answer is lost; the n-th put of a key in {@link #dropPut} never lands (the worker died before it). Either fails the
-   * task, and the state machine retries the chunk.
-   */
-  private static S3Client recording(S3Client real) {
-    InvocationHandler h = (proxy, method, args) -> {
-      if (args != null && args.length > 0 && args[0] instanceof Consumer<?>) {
-        return InvocationHandler.invokeDefault(proxy, method, args);
-      }
-      if (args != null && args.length > 0 && args[0] instanceof PutObjectRequest put) {
-        int n = puts.computeIfAbsent(put.key(), k -> new AtomicInteger()).incrementAndGet();
-        if (Integer.valueOf(n).equals(dropPut.get(put.key()))) {
-          throw SdkClientException.create("the worker died before " + put.key() + " was written");
-        }
-        Object result = invoke(real, method, args);
-        if (Integer.valueOf(n).equals(loseAnswerOfPut.get(put.key()))) {
-          throw SdkClientException.create("connection reset after " + put.key() + " was written");
-        }
-        return result;
-      }
-      return invoke(real, method, args);
-    };
-    return (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, h);
-  }
-
-  private static Object invoke(S3Client real, java.lang.reflect.Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(real, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 
   private static BatchJob awaitFinal(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos(); // a loaded, shared machine: not a timing
-    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-    }
-    return table.require(id);
+    return fx.awaitFinal(id);
   }
 
   /** {@code n} iris rows as JSON lines: an id, four features (floats, printed exactly) and a note. */

@@ -8,45 +8,25 @@ import dev.pier.batch.tables.IcebergConnection;
 import dev.pier.batch.tables.IcebergTable;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
-import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
 import dev.pier.kernel.tensor.Datatype;
 import dev.pier.local.LocalAws;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.ModelResolver;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
 import dev.pier.runtime.InferenceRequest;
 import dev.pier.runtime.InferenceResponse;
-import dev.pier.runtime.ModelCache;
 import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.Tensor;
-import dev.pier.runtime.onnx.OnnxEngine;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.glue.GlueClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
@@ -66,92 +46,47 @@ import org.apache.parquet.schema.PrimitiveType;
  * is in the table once, and a table of other columns is refused before any row is scored.
  */
 class GlueTableOutputTest {
+  static LambdaBatchFixture fx;
   static Path dir;
   static LocalAws aws;
   static AwsClients clients;
   static GlueStandIn glue;
   static JobsTable table;
   static BatchJobs jobs;
-  static LocalBatchLauncher launcher;
   static PredictionService predictions;
   static IcebergConnection iceberg;
-  /** How often each key was put, and the keys whose first put "fails" after it landed (a lost answer). */
-  static final Map<String, AtomicInteger> puts = new ConcurrentHashMap<>();
-  static final Set<String> failFirstPut = ConcurrentHashMap.newKeySet();
+  static Map<String, AtomicInteger> puts;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("pier-lambda-table-test");
     glue = new GlueStandIn();
-    aws = LocalAws.start(dir.resolve("data"));
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()),
-        Path.of("../../tests/fixtures/models/iris-mlp.onnx"), null);
-    registry.setAlias("iris", "production", 1);
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
-    table = new JobsTable(clients.dynamoDb(), "jobs");
-    clients.s3().createBucket(b -> b.bucket("batch"));
-    // 100 rows per chunk, 16 per model call: a job of 250 rows is 3 chunks
-    BatchSettings settings = new BatchSettings("batch", "jobs", 100, 16, 2, Map.of(Priority.HIGH, 1,
-        Priority.NORMAL, 1, Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofMinutes(1)),
-        new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
-            List.of(new OnnxEngine(1))));
-    S3Client s3 = recording(clients.s3());
-    BatchWorker worker = new BatchWorker(table, s3, predictions, settings);
     // as the server wires it: pier-batch-tables found on the class path, Glue at AWS_ENDPOINT_URL_GLUE
-    worker.tables(TableOutputs.find(s3, settings, clients, Map.of("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString())));
+    fx = new LambdaBatchFixture("pier-lambda-table-test", (s3, settings, aws) -> TableOutputs.find(s3, settings, aws,
+        Map.of("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString())));
+    dir = fx.dir;
+    aws = fx.aws;
+    clients = fx.clients;
+    table = fx.table;
+    jobs = fx.jobs;
+    predictions = fx.predictions;
+    puts = fx.puts;
     iceberg = IcebergConnection.of(aws.region(), glue.endpoint(), aws.s3Endpoint(), aws.accessKeyId(),
         aws.secretAccessKey());
-    launcher = new LocalBatchLauncher(table, worker, s3, settings);
-    jobs = new BatchJobs(table, predictions, launcher, settings, S3SourcePolicy.of(List.of("*"), List.of()), s3);
   }
 
   @AfterAll
   static void stop() {
-    launcher.close();
+    fx.close();
     glue.close();
-    clients.close();
-    aws.close();
   }
 
-  /**
-   * The S3 client the worker uses, counting each put by key; a put whose key is in {@link #failFirstPut} lands, and
-   * then its first answer is lost (as when a Lambda dies after the write): the task fails and is retried.
-   */
-  private static S3Client recording(S3Client real) {
-    InvocationHandler h = (proxy, method, args) -> {
-      if (args != null && args.length > 0 && args[0] instanceof Consumer<?>) {
-        return InvocationHandler.invokeDefault(proxy, method, args); // builds the request, then calls the other form
-      }
-      Object result;
-      try {
-        result = method.invoke(real, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-      if (args != null && args.length > 0 && args[0] instanceof PutObjectRequest put) {
-        int n = puts.computeIfAbsent(put.key(), k -> new AtomicInteger()).incrementAndGet();
-        if (n == 1 && failFirstPut.contains(put.key())) {
-          throw SdkClientException.create("connection reset after " + put.key() + " was written");
-        }
-      }
-      return result;
-    };
-    return (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, h);
+  /** A put of {@code key} lands, and then its first answer is lost (as when a Lambda dies after the write). */
+  private static void loseFirstAnswer(String key) {
+    fx.loseAnswerOfPut.put(key, 1);
   }
 
   private static BatchJob awaitFinal(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos(); // a loaded, shared machine: not a timing
-    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-    }
-    return table.require(id);
+    return fx.awaitFinal(id);
   }
 
   /** {@code n} iris rows as JSON lines: an id, four features (floats, printed exactly) and a note. */
@@ -336,7 +271,7 @@ class GlueTableOutputTest {
         "glue://lake.iris_scores", null, null));
     String date = java.time.LocalDate.ofInstant(submitted.createdAt(), java.time.ZoneOffset.UTC).toString();
     String partition = "tables/lake/iris_scores/job_id=" + submitted.id() + "/date=" + date + "/";
-    failFirstPut.add(partition + "part-00001.snappy.parquet");
+    loseFirstAnswer(partition + "part-00001.snappy.parquet");
     BatchJob done = awaitFinal(submitted.id());
 
     assertScoredOnTheLambdaPath(done);
@@ -468,8 +403,8 @@ class GlueTableOutputTest {
         "glue://lake.iris_ice", null, null, null, null, null, null, null, "iceberg"));
     String date = java.time.LocalDate.ofInstant(submitted.createdAt(), java.time.ZoneOffset.UTC).toString();
     String record = "jobs/" + submitted.id() + "/iceberg/part-00001.json";
-    failFirstPut.add(record);
-    failFirstPut.add(submitted.manifest().key());
+    loseFirstAnswer(record);
+    loseFirstAnswer(submitted.manifest().key());
     BatchJob done = awaitFinal(submitted.id());
 
     assertScoredOnTheLambdaPath(done);
