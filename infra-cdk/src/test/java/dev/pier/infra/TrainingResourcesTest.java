@@ -139,7 +139,11 @@ class TrainingResourcesTest {
           .anySatisfy(r -> assertThat(r).endsWith(":log-group:/aws/sagemaker/TrainingJobs:log-stream:*\"]]}"));
     }
     assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
-        "logs:PutLogEvents", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:*");
+        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:*");
+    for (String write : List.of("logs:PutLogEvents", "logs:CreateLogStream")) { // its own Lambda log group only
+      assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", write)).as(write)
+          .noneSatisfy(r -> assertThat(r).contains("/aws/sagemaker/"));
+    }
   }
 
   @Test

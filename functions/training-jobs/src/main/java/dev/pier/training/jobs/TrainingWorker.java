@@ -587,12 +587,17 @@ public final class TrainingWorker {
           billable, usd, saved);
       tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(failure, 4000)));
     } else {
-      double mean = scores.stream().mapToDouble(Double::doubleValue).sum() / scores.size();
-      double std = Math.sqrt(scores.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / scores.size());
       Map<String, String> tags = new LinkedHashMap<>();
       dev.pier.training.sagemaker.TrialRounds history = trainer(job).usesRounds()
           ? foldRounds(job, trial.params(), folds, name, tags) : null;
       int bestRound = history != null ? history.bestRound() : rounds(job, trial.params()) - 1;
+      if (history != null && bestRound < history.mean().size() - 1) {
+        // early stopping found an earlier best round: each fold scored there, as a trial in the worker is scored
+        scores.clear();
+        history.folds().forEach(f -> scores.add(f.get(bestRound)));
+      }
+      double mean = scores.stream().mapToDouble(Double::doubleValue).sum() / scores.size();
+      double std = Math.sqrt(scores.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / scores.size());
       done = new TrialRecord(number, trial.params(), "SUCCEEDED", mean, std, List.copyOf(scores),
           history == null ? null : history.mean(), bestRound, null, trial.runId(), billable, usd, saved);
       Map<String, Double> metrics = new LinkedHashMap<>();

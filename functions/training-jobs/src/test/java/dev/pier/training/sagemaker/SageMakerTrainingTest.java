@@ -333,7 +333,12 @@ class SageMakerTrainingTest {
     for (int f = 1; f <= 3; f++) { // and each fold's own history
       assertThat(tracking.metricHistory(got.runId(), "cv_auc_fold_" + f + "_by_round")).hasSize(14);
     }
-    assertThat(got.bestRound()).isEqualTo(want.bestRound());
+    assertThat(got.bestRound()).isEqualTo(want.bestRound()).isLessThan(13); // early stopping found an earlier round
+    // and the trial is scored at that round, as in the worker (not at the last round SageMaker reported)
+    assertThat(got.cvMean()).isCloseTo(want.cvMean(), within(1e-6));
+    for (int f = 0; f < 3; f++) {
+      assertThat(got.folds().get(f)).isCloseTo(want.folds().get(f), within(1e-6));
+    }
     System.out.println("SageMaker trial history: best round " + got.bestRound() + " of 14 (local "
         + want.bestRound() + ")");
     assertThat(tracking.run(got.runId()).metrics()).filteredOn(m -> m.key().equals("best_round"))
