@@ -446,6 +446,18 @@ public final class TrainingResources extends Construct {
         .actions(List.of("sagemaker:DescribeTrainingJob"))
         .resources(List.of(sagemaker + "training-job/tj-*"))
         .build());
+    // a SageMaker trial's per-round metrics: its training jobs' round lines, read from SageMaker's log group only
+    String trainingLogs = "arn:" + Aws.PARTITION + ":logs:" + Aws.REGION + ":" + Aws.ACCOUNT_ID
+        + ":log-group:/aws/sagemaker/TrainingJobs";
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("ReadTrainingLogs")
+        .actions(List.of("logs:GetLogEvents", "logs:FilterLogEvents"))
+        .resources(List.of(trainingLogs, trainingLogs + ":log-stream:*"))
+        .build());
+    Nag.suppress(role, "AwsSolutions-IAM5",
+        "SageMaker names a training job's log streams in /aws/sagemaker/TrainingJobs at run time (log-stream:*); the "
+            + "worker only reads them (logs:GetLogEvents, logs:FilterLogEvents).",
+        "/^Resource::arn:.*:log-group:\\/aws\\/sagemaker\\/TrainingJobs:log-stream:\\*$/");
     Nag.suppress(role, "AwsSolutions-IAM5",
         "A SageMaker-tuned job's tuning job and its training jobs are named after the Pier job at run time ("
             + TUNING_JOBS + ", training-job/tj-*).",

@@ -131,6 +131,19 @@ class TrainingResourcesTest {
         .singleElement().asString().endsWith(":training-job/tj-*\"]]}");
     assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
         "sagemaker:CreateHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob", "iam:PassRole");
+    // a SageMaker trial's round history: read from SageMaker's training log group, nothing else, nothing written
+    for (String action : List.of("logs:GetLogEvents", "logs:FilterLogEvents")) {
+      assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", action)).as(action).hasSize(2)
+          .allSatisfy(r -> assertThat(r).contains(":log-group:/aws/sagemaker/TrainingJobs"))
+          .anySatisfy(r -> assertThat(r).endsWith(":log-group:/aws/sagemaker/TrainingJobs\"]]}"))
+          .anySatisfy(r -> assertThat(r).endsWith(":log-group:/aws/sagemaker/TrainingJobs:log-stream:*\"]]}"));
+    }
+    assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
+        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:*");
+    for (String write : List.of("logs:PutLogEvents", "logs:CreateLogStream")) { // its own Lambda log group only
+      assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", write)).as(write)
+          .noneSatisfy(r -> assertThat(r).contains("/aws/sagemaker/"));
+    }
   }
 
   @Test

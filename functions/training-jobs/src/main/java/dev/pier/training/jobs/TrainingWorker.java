@@ -67,6 +67,7 @@ public final class TrainingWorker {
   private Runnable afterJobEnds = () -> {};
   private ExperimentStarter experiments;
   private TuningTrials tuning;
+  private dev.pier.training.sagemaker.TrainingLogs trainingLogs;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
 
@@ -95,6 +96,15 @@ public final class TrainingWorker {
       throw new JobFailed("this worker cannot reach SageMaker Automatic Model Tuning");
     }
     return tuning;
+  }
+
+  /**
+   * Where a SageMaker trial's per-round metrics are read after its training jobs end (CloudWatch Logs); none: such
+   * trials record no history and their last round as the best.
+   */
+  public TrainingWorker withTrainingLogs(dev.pier.training.sagemaker.TrainingLogs logs) {
+    this.trainingLogs = logs;
+    return this;
   }
 
   /** Where the experiment step creates and starts experiments (none: a job asking for one fails at that step). */
@@ -577,10 +587,19 @@ public final class TrainingWorker {
           billable, usd, saved);
       tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(failure, 4000)));
     } else {
+      Map<String, String> tags = new LinkedHashMap<>();
+      dev.pier.training.sagemaker.TrialRounds history = trainer(job).usesRounds()
+          ? foldRounds(job, trial.params(), folds, name, tags) : null;
+      int bestRound = history != null ? history.bestRound() : rounds(job, trial.params()) - 1;
+      if (history != null && bestRound < history.mean().size() - 1) {
+        // early stopping found an earlier best round: each fold scored there, as a trial in the worker is scored
+        scores.clear();
+        history.folds().forEach(f -> scores.add(f.get(bestRound)));
+      }
       double mean = scores.stream().mapToDouble(Double::doubleValue).sum() / scores.size();
       double std = Math.sqrt(scores.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / scores.size());
-      done = new TrialRecord(number, trial.params(), "SUCCEEDED", mean, std, List.copyOf(scores), null,
-          rounds(job, trial.params()) - 1, null, trial.runId(), billable, usd, saved);
+      done = new TrialRecord(number, trial.params(), "SUCCEEDED", mean, std, List.copyOf(scores),
+          history == null ? null : history.mean(), bestRound, null, trial.runId(), billable, usd, saved);
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("cv_" + metric + "_mean", mean);
       metrics.put("cv_" + metric + "_std", std);
@@ -588,13 +607,67 @@ public final class TrainingWorker {
         metrics.put("cv_" + metric + "_fold_" + (f + 1), scores.get(f));
       }
       metrics.put("billable_seconds", billable);
-      tracking.log(trial.runId(), Map.of(), metrics, Map.of());
+      if (history != null) { // as a trial in the worker records it: the best round, the folds' mean by round
+        metrics.put("best_round", (double) bestRound);
+        for (int f = 0; f < history.folds().size(); f++) {
+          tracking.history(trial.runId(), "cv_" + metric + "_fold_" + (f + 1) + "_by_round", history.folds().get(f));
+        }
+        tracking.logWithHistory(trial.runId(), metrics, "cv_" + metric + "_by_round", history.mean());
+      } else {
+        tracking.log(trial.runId(), Map.of(), metrics, Map.of());
+      }
+      if (!tags.isEmpty()) {
+        tracking.log(trial.runId(), Map.of(), Map.of(), tags);
+      }
     }
     if (!jobs.putTrial(id, done)) {
       return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
     }
     tracking.end(trial.runId(), failure == null ? "FINISHED" : "FAILED");
     return view(done);
+  }
+
+  /**
+   * The trial's per-round history from its folds' training logs (XGBoost's {@code validation-<metric>} lines in
+   * CloudWatch Logs), the best round from it as a trial in the worker finds it; null, with tag {@code pier.history}
+   * saying why, when a fold's log is missing or has no such lines (the trial still succeeds, scored as SageMaker
+   * reported it, its last round the best).
+   */
+  private dev.pier.training.sagemaker.TrialRounds foldRounds(TrainingJob job, Map<String, Object> params,
+      JsonNode folds, String metricName, Map<String, String> tags) {
+    if (trainingLogs == null) {
+      tags.put("pier.history", "not recorded: this worker reads no training logs");
+      return null;
+    }
+    String key = dev.pier.training.sagemaker.RoundLog.key(metricName);
+    List<List<Double>> perFold = new ArrayList<>();
+    for (JsonNode f : folds) {
+      String training = SageMakerOutcome.of(f).name();
+      List<Double> values;
+      try {
+        var log = trainingLogs.rounds(training);
+        if (log.isEmpty()) {
+          tags.put("pier.history", "not recorded: training job " + training + " has no log stream in "
+              + dev.pier.training.sagemaker.TrainingLogs.GROUP);
+          return null;
+        }
+        values = log.get().history(key);
+      } catch (RuntimeException e) { // the history is a record of the trial, not its result: it does not fail it
+        tags.put("pier.history", truncate("not recorded: reading training job " + training + "'s log: " + message(e),
+            4000));
+        return null;
+      }
+      if (values.isEmpty()) {
+        tags.put("pier.history", "not recorded: training job " + training + "'s log has no " + key + " rounds");
+        return null;
+      }
+      perFold.add(values);
+    }
+    Map<String, Object> all = new TreeMap<>(job.spec().params());
+    all.putAll(params);
+    boolean earlyStopping = dev.pier.training.TrainingParams.of(all).earlyStoppingRounds() > 0;
+    return dev.pier.training.sagemaker.TrialRounds.of(perFold,
+        dev.pier.training.Metric.of(job.spec().metric()).greaterIsBetter(), earlyStopping);
   }
 
   /** The refit's SageMaker training job: the best params for the best trial's rounds, early stopping off. */

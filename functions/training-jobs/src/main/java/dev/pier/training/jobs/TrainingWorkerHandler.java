@@ -55,7 +55,8 @@ import java.util.Map;
  * {@code PIER_TRAINING_STATE_MACHINE_ARN} (the machine a submitted job starts; without it a submit answers 501),
  * {@code PIER_EXPERIMENTS_TABLE} (the experiment step's experiments; without it a job asking for one is refused with
  * a 501 when submitted), optionally {@code PIER_TRAINING_BUDGETS} ({@code project=usd,…}, for {@code /costs}),
- * {@code PIER_TRAINING_MAX_RUNTIME} (seconds, default a day), {@code PIER_TRAINING_PROJECT_CONCURRENCY} (jobs of a
+ * {@code PIER_LOGS_ENDPOINT} (CloudWatch Logs' endpoint, where SageMaker trials' round logs are read; default the
+ * region's), {@code PIER_TRAINING_MAX_RUNTIME} (seconds, default a day), {@code PIER_TRAINING_PROJECT_CONCURRENCY} (jobs of a
  * project running at once, default 2; more wait queued, {@link QueuedStepFunctionsLauncher}) and {@code AWS_REGION}. It does not implement
  * {@code RequestStreamHandler}: Lambda's Java runtime calls a public {@code handleRequest(InputStream, OutputStream)}
  * just the same, and the zip needs no Lambda library.
@@ -135,6 +136,13 @@ public final class TrainingWorkerHandler {
     worker.withTuning(new TuningTrials(jobs, new JobTracking(tracking), () -> sagemaker.updateAndGet(c -> c != null ? c
         : aws.client(software.amazon.awssdk.services.sagemaker.SageMakerClient.builder(), null)), settings,
         Clock.systemUTC()));
+    // a SageMaker trial's per-round metrics: its training jobs' logs in CloudWatch Logs, with a client made on first use
+    var logs = new java.util.concurrent.atomic.AtomicReference<
+        software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient>();
+    String logsEndpoint = env.get("PIER_LOGS_ENDPOINT");
+    worker.withTrainingLogs(new dev.pier.training.sagemaker.TrainingLogs(() -> logs.updateAndGet(c -> c != null ? c
+        : aws.client(software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient.builder(),
+            logsEndpoint == null || logsEndpoint.isBlank() ? null : java.net.URI.create(logsEndpoint)))));
     ExperimentsStarter experiments = null;
     String experimentsTable = env.get("PIER_EXPERIMENTS_TABLE");
     if (experimentsTable != null && !experimentsTable.isBlank()) {

@@ -66,6 +66,8 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   public final List<JsonNode> requests = new CopyOnWriteArrayList<>();
   private final List<Map.Entry<Predicate<JsonNode>, String>> failures = new CopyOnWriteArrayList<>();
   private volatile long fixedSeconds;
+  private volatile software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient logs;
+  private final List<Predicate<JsonNode>> unlogged = new CopyOnWriteArrayList<>();
   /** Automatic Model Tuning: tuning jobs whose training jobs this stand-in trains. */
   public final TuningStandIn tuning = new TuningStandIn(this);
 
@@ -86,6 +88,21 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   /** Jobs whose request matches fail with {@code reason} (as an algorithm error does) instead of training. */
   public void failWhen(Predicate<JsonNode> request, String reason) {
     failures.add(Map.entry(request, reason));
+  }
+
+  /**
+   * Writes each XGBoost job's round lines to CloudWatch Logs through {@code client} as SageMaker's container does:
+   * log group {@code /aws/sagemaker/TrainingJobs}, stream {@code <name>/algo-1-<epoch seconds>}, one event a round,
+   * {@code [<round>]#011validation-<metric>:<value>} from the booster's evaluation history (the value in full
+   * precision, where XGBoost prints it rounded).
+   */
+  public void logTo(software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient client) {
+    logs = client;
+  }
+
+  /** Jobs whose request matches write no log stream (as a job whose logs expired or were never delivered). */
+  public void noLogsWhen(Predicate<JsonNode> request) {
+    unlogged.add(request);
   }
 
   /** Reports every job's training time as {@code seconds} (for exact cost figures); 0: as measured. */
@@ -263,6 +280,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
       XGBoostTrainer trainer = new XGBoostTrainer(1);
       TrainedModel model = trainer.train(table, trainRows, valRows.length == 0 ? null : valRows, params,
           valRows.length == 0 ? null : metric, seed, IntermediateReporter.NONE);
+      log(r, name, metric, model.history());
       var metrics = result.putArray("FinalMetricDataList");
       double now = System.currentTimeMillis() / 1000.0;
       metrics.addObject().put("MetricName", "train:" + metric.id())
@@ -293,6 +311,30 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
         d.setAll(result);
       }
     }
+  }
+
+  private void log(JsonNode r, String name, Metric metric, List<Double> history) {
+    var client = logs;
+    if (client == null || history.isEmpty() || unlogged.stream().anyMatch(p -> p.test(r))) {
+      return;
+    }
+    String group = "/aws/sagemaker/TrainingJobs";
+    try {
+      client.createLogGroup(b -> b.logGroupName(group));
+    } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
+      // another job's container made it
+    }
+    long now = System.currentTimeMillis();
+    String stream = name + "/algo-1-" + now / 1000;
+    client.createLogStream(b -> b.logGroupName(group).logStreamName(stream));
+    List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
+    events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now)
+        .message("[" + Instant.ofEpochMilli(now) + "] INFO - Train matrix has been created").build());
+    for (int round = 0; round < history.size(); round++) {
+      events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + round)
+          .message("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round)).build());
+    }
+    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
   }
 
   /** A channel's rows: every object under its S3 prefix, in key order, each line {@code label,f1,f2,…}. */

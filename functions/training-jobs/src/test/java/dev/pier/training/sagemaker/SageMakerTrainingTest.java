@@ -67,6 +67,8 @@ class SageMakerTrainingTest {
   static StandIns standIns;
   static SageMakerTrainingStandIn sagemaker;
   static SageMakerClient client;
+  static LogsStandIn logs;
+  static software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient logsClient;
   static TrainingJobsTable jobs;
   static Datasets datasets;
   static ModelRegistry registry;
@@ -107,11 +109,19 @@ class SageMakerTrainingTest {
     client = SageMakerClient.builder().endpointOverride(sagemaker.endpoint()).region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
         .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    logs = new LogsStandIn();
+    logsClient = software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient.builder()
+        .endpointOverride(logs.endpoint()).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    sagemaker.logTo(logsClient); // the containers' round lines, as SageMaker ships them to CloudWatch Logs
   }
 
   @AfterAll
   static void stop() {
     client.close();
+    logsClient.close();
+    logs.close();
     sagemaker.close();
     standIns.close();
   }
@@ -147,7 +157,8 @@ class SageMakerTrainingTest {
     XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
     TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
     TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer),
-        new JobTracking(tracking), registry, standIns.clients.s3(), settings, Clock.systemUTC());
+        new JobTracking(tracking), registry, standIns.clients.s3(), settings, Clock.systemUTC())
+        .withTrainingLogs(new TrainingLogs(() -> logsClient));
     return run(settings, id, new TrainingWorkerHandler(worker));
   }
 
@@ -255,7 +266,8 @@ class SageMakerTrainingTest {
     TrainingWorkerHandler lambda = new TrainingWorkerHandler(TrainingWorkerHandler.fromEnvironment(Map.of(
         "PIER_JOBS_TABLE", "jobs", "PIER_TRAINING_BUCKET", "data", "PIER_REGISTRY_TABLE", "registry",
         "PIER_ARTIFACTS_BUCKET", "artifacts", "PIER_SAGEMAKER_XGBOOST_IMAGE", IMAGE,
-        "PIER_EXPERIMENTS_TABLE", "experiments"), standIns.clients, null));
+        "PIER_EXPERIMENTS_TABLE", "experiments", "PIER_LOGS_ENDPOINT", logs.endpoint().toString()),
+        standIns.clients, null));
     TrainingJob first = submit(remote, "sm-exp-first", ", \"register\": {\"model\": \"sm-exp\", \"alias\": \"production\"}");
     ExecutionResult firstRun = run(remote, first.id(), lambda);
     assertThat(firstRun.status()).as(firstRun.error() + ": " + firstRun.cause())
@@ -282,6 +294,76 @@ class SageMakerTrainingTest {
               org.assertj.core.groups.Tuple.tuple("control", started.control(), 0.7),
               org.assertj.core.groups.Tuple.tuple("treatment", done.registered().version(), 0.3));
     });
+  }
+
+  /**
+   * A SageMaker trial's per-round history, read back from its folds' training logs in CloudWatch Logs (through the
+   * real SDK, every FilterLogEvents page), is the history the same trial records in the worker, round by round, and
+   * its best round (early stopping on) the one the worker finds; the refit trains to it. A trial one of whose folds
+   * wrote no log stream still succeeds, records no history and says why.
+   */
+  @Test
+  void aSageMakerTrialRecordsItsHistoryByRoundAsTheWorkerDoes() throws Exception {
+    java.util.function.UnaryOperator<String> edit = body -> body
+        .replace("\"num_round\": 6", "\"num_round\": 14, \"early_stopping_rounds\": 50")
+        .replace("\"max_trials\": 2, \"parallel\": 2", "\"max_trials\": 1, \"parallel\": 1");
+    TrainingJob reference = submit(local, "sm-history-reference", "", edit);
+    assertThat(run(local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    TrainingJob job = submit(remote, "sm-history", "", edit);
+    int filtered = logs.filterCalls.get();
+    ExecutionResult result = run(remote, job.id());
+    assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    assertThat(logs.filterCalls.get() - filtered).as("14 rounds, 7 events a page: 3 pages a fold")
+        .isEqualTo(3 * 3);
+
+    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
+    TrialRecord want = jobs.trials(reference.id()).get(0);
+    TrialRecord got = jobs.trials(job.id()).get(0);
+    assertThat(got.params()).isEqualTo(want.params());
+    assertThat(want.history()).hasSize(14);
+    List<dev.pier.tracking.Metric> inWorker = tracking.metricHistory(want.runId(), "cv_auc_by_round");
+    List<dev.pier.tracking.Metric> onSageMaker = tracking.metricHistory(got.runId(), "cv_auc_by_round");
+    assertThat(onSageMaker).hasSize(14).hasSameSizeAs(inWorker);
+    for (int step = 0; step < inWorker.size(); step++) {
+      assertThat(onSageMaker.get(step).step()).isEqualTo(step);
+      assertThat(onSageMaker.get(step).value()).as("round " + step)
+          .isCloseTo(inWorker.get(step).value(), within(1e-6));
+      assertThat(got.history().get(step)).isCloseTo(want.history().get(step), within(1e-6));
+    }
+    for (int f = 1; f <= 3; f++) { // and each fold's own history
+      assertThat(tracking.metricHistory(got.runId(), "cv_auc_fold_" + f + "_by_round")).hasSize(14);
+    }
+    assertThat(got.bestRound()).isEqualTo(want.bestRound()).isLessThan(13); // early stopping found an earlier round
+    // and the trial is scored at that round, as in the worker (not at the last round SageMaker reported)
+    assertThat(got.cvMean()).isCloseTo(want.cvMean(), within(1e-6));
+    for (int f = 0; f < 3; f++) {
+      assertThat(got.folds().get(f)).isCloseTo(want.folds().get(f), within(1e-6));
+    }
+    System.out.println("SageMaker trial history: best round " + got.bestRound() + " of 14 (local "
+        + want.bestRound() + ")");
+    assertThat(tracking.run(got.runId()).metrics()).filteredOn(m -> m.key().equals("best_round"))
+        .singleElement().satisfies(m -> assertThat(m.value()).isEqualTo((double) want.bestRound()));
+    TrainingJob done = jobs.require(job.id());
+    assertThat(done.best().rounds()).isEqualTo(jobs.require(reference.id()).best().rounds())
+        .isEqualTo(want.bestRound() + 1);
+    JsonNode refit = requestsOf(job.id()).stream().filter(r -> r.path("TrainingJobName").asText().contains("-refit-"))
+        .findFirst().orElseThrow();
+    assertThat(refit.path("HyperParameters").path("num_round").asText()).isEqualTo(Integer.toString(want.bestRound() + 1));
+
+    // a fold whose log stream is missing: the trial succeeds without history, and its run says why
+    TrainingJob unlogged = submit(remote, "sm-unlogged", "", edit);
+    sagemaker.noLogsWhen(r -> r.path("TrainingJobName").asText().startsWith(unlogged.id() + "-t")
+        && r.path("TrainingJobName").asText().contains("-f2-"));
+    ExecutionResult second = run(remote, unlogged.id());
+    assertThat(second.status()).as(second.error() + ": " + second.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    TrialRecord bare = jobs.trials(unlogged.id()).get(0);
+    assertThat(bare.state()).isEqualTo("SUCCEEDED");
+    assertThat(bare.history()).isNull();
+    assertThat(bare.bestRound()).isEqualTo(13);
+    assertThat(tracking.metricHistory(bare.runId(), "cv_auc_by_round")).isEmpty();
+    assertThat(tracking.run(bare.runId()).tags().get("pier.history"))
+        .startsWith("not recorded: training job " + unlogged.id() + "-t").contains("-f2-")
+        .endsWith(" has no log stream in /aws/sagemaker/TrainingJobs");
   }
 
   @Test
