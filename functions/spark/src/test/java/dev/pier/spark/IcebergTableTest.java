@@ -342,7 +342,7 @@ class IcebergTableTest {
             org.apache.iceberg.spark.SparkSchemaUtil.convert(t.schema()).fields())
             .filter(f -> !List.of("job_id", "date").contains(f.name()))
             .toArray(org.apache.spark.sql.types.StructField[]::new))));
-    assertThatThrownBy(() -> dev.pier.batch.IcebergTable.ensure(catalog, "scores.iris_modes", sparkSchema,
+    assertThatThrownBy(() -> dev.pier.batch.tables.IcebergTable.ensure(catalog, "scores.iris_modes", sparkSchema,
         "s3://batch/tables/scores/iris_modes", dev.pier.batch.TableMode.ERROR_IF_EXISTS, "another-job"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("table scores.iris_modes exists, and mode error_if_exists (the default) refuses it: \"mode\":"
@@ -360,7 +360,7 @@ class IcebergTableTest {
     glue.databases.putIfAbsent("plain", JSON.createObjectNode().put("Name", "plain"));
     glue.tables.put("plain.daily", JSON.createObjectNode().put("Name", "daily").put("DatabaseName", "plain")
         .put("TableType", "EXTERNAL_TABLE").set("Parameters", JSON.createObjectNode().put("classification", "parquet")));
-    assertThatThrownBy(() -> dev.pier.batch.IcebergTable.ensure(catalog, "plain.daily", sparkSchema,
+    assertThatThrownBy(() -> dev.pier.batch.tables.IcebergTable.ensure(catalog, "plain.daily", sparkSchema,
         "s3://batch/tables/plain/daily", dev.pier.batch.TableMode.APPEND, "another-job"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("table plain.daily exists in the Glue catalog but is not an Iceberg table: \"table_format\":"
