@@ -1,6 +1,5 @@
 package dev.pier.spark;
 
-import dev.pier.batch.GlueStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,30 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
-import dev.pier.batch.BatchSettings;
-import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobState;
-import dev.pier.batch.JobsTable;
-import dev.pier.batch.LocalSparkLauncher;
-import dev.pier.batch.Priority;
 import dev.pier.batch.TableFormat;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
-import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
 import dev.pier.local.LocalAws;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.ModelResolver;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
-import dev.pier.runtime.ModelCache;
-import dev.pier.runtime.PredictionService;
-import dev.pier.runtime.onnx.OnnxEngine;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -62,94 +41,32 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  */
 class IcebergTableTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static Path dir;
-  static LocalAws aws;
-  static AwsClients clients;
-  static JobsTable table;
-  static BatchJobs jobs;
-  static GlueStandIn glue;
-  static PredictionService predictions;
-  static String classpath;
-  static Map<String, String> childEnv;
+  static SparkJobFixture spark;
   static GlueCatalog catalog;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("pier-iceberg-test");
-    glue = new GlueStandIn();
-    aws = LocalAws.start(dir.resolve("data"));
-    clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), PierSparkTest.IRIS,
-        null);
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
-    table = new JobsTable(clients.dynamoDb(), "jobs");
-    clients.s3().createBucket(b -> b.bucket("batch"));
-    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofMinutes(1)),
-        new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5), List.of(new OnnxEngine(1))));
-    Path target = Path.of(System.getProperty("pier.spark.build", "target"));
-    classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
-        + target.resolve("test-classes").toAbsolutePath() + java.io.File.pathSeparator
-        + LocalSparkLauncher.classpathFrom(target.resolve("spark-classpath.txt"));
-    childEnv = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
-        Map.entry("AWS_ENDPOINT_URL_DYNAMODB", aws.dynamoDbEndpoint().toString()),
-        Map.entry("AWS_ENDPOINT_URL_S3", aws.s3Endpoint().toString()), Map.entry("AWS_ACCESS_KEY_ID", aws.accessKeyId()),
-        Map.entry("AWS_SECRET_ACCESS_KEY", aws.secretAccessKey()), Map.entry("PIER_REGISTRY_TABLE", "registry"),
-        Map.entry("PIER_ARTIFACTS_BUCKET", "artifacts"), Map.entry("PIER_BATCH_JOBS_TABLE", "jobs"),
-        Map.entry("PIER_SPARK_MASTER", "local[2]"), Map.entry("PIER_SPARK_MAX_PARTITION_BYTES", "65536"),
-        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()));
-    BatchSettings settings = new BatchSettings("batch", "jobs", 1000, 256, 4, Map.of(Priority.HIGH, 1,
-        Priority.NORMAL, 1, Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    JobLauncher lambda = new JobLauncher() { // these tests submit Spark jobs only
-      @Override
-      public void launch(BatchJob job) {
-        throw new AssertionError("a job went to the Lambda path");
-      }
-
-      @Override
-      public void stop(String id) {}
-    };
-    jobs = new BatchJobs(table, predictions, lambda,
-        new LocalSparkLauncher(table, classpath, childEnv, dir.resolve("logs"), "1g"), settings,
-        S3SourcePolicy.of(List.of("*"), List.of()), clients.s3());
-
+    spark = new SparkJobFixture("pier-iceberg-test", SparkJobFixture.buildClasspath());
+    LocalAws aws = spark.aws;
     // the reader: Iceberg's own GlueCatalog in this JVM, on the same stand-ins
     System.setProperty("aws.accessKeyId", aws.accessKeyId()); // Glue's client: the SDK's default credentials
     System.setProperty("aws.secretAccessKey", aws.secretAccessKey());
     catalog = new GlueCatalog();
-    catalog.initialize("reader", Map.of("warehouse", "s3://batch/tables", "glue.endpoint", glue.endpoint().toString(),
-        "io-impl", "org.apache.iceberg.aws.s3.S3FileIO", "s3.endpoint", aws.s3Endpoint().toString(),
-        "s3.path-style-access", "true", "s3.access-key-id", aws.accessKeyId(), "s3.secret-access-key",
-        aws.secretAccessKey(), "client.region", aws.region(), "http-client.type", "urlconnection"));
+    catalog.initialize("reader", Map.of("warehouse", "s3://batch/tables", "glue.endpoint",
+        spark.glue.endpoint().toString(), "io-impl", "org.apache.iceberg.aws.s3.S3FileIO", "s3.endpoint",
+        aws.s3Endpoint().toString(), "s3.path-style-access", "true", "s3.access-key-id", aws.accessKeyId(),
+        "s3.secret-access-key", aws.secretAccessKey(), "client.region", aws.region(), "http-client.type",
+        "urlconnection"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     catalog.close();
-    glue.close();
-    clients.close();
-    aws.close();
-  }
-
-  private static BatchJob awaitFinal(String id) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos(); // a loaded, shared machine: not a timing
-    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
-    return table.require(id);
-  }
-
-  private static String log(BatchJob job) throws Exception {
-    Path log = dir.resolve("logs/" + job.id() + ".log");
-    return Files.exists(log) ? Files.readString(log) : "no log";
+    spark.close();
   }
 
   private static BatchJob submit(String input, String output, String mode) throws Exception {
-    return jobs.submit(new BatchJobs.Submission("iris", "1", input, output, null, null, null, "spark", null, mode,
+    return spark.jobs.submit(new BatchJobs.Submission("iris", "1", input, output, null, null, null, "spark", null, mode,
         "iceberg"));
   }
 
@@ -159,7 +76,7 @@ class IcebergTableTest {
       s.append(badEvery > 0 && i % badEvery == badEvery - 1 ? "{\"id\":" + i + ",\"input\":[5.1,3.5]}\n"
           : "{\"id\":" + i + ",\"input\":[5.1,3.5,1.4," + (i % 25 / 10.0) + "]}\n");
     }
-    clients.s3().putObject(b -> b.bucket("batch").key(key), RequestBody.fromString(s.toString()));
+    spark.clients.s3().putObject(b -> b.bucket("batch").key(key), RequestBody.fromString(s.toString()));
   }
 
   private static List<Record> rows(Table t) throws Exception {
@@ -196,8 +113,8 @@ class IcebergTableTest {
   void anIcebergTableHoldsEachRowOncePartitionedByJobAndDayEvenWhenTheJobIsResumedAfterACommitItDidNotRecord()
       throws Exception {
     put("in/ice.jsonl", 6000, 1000); // about 220 KB: four partitions of 64 KB, two waves of two (local[2])
-    BatchJob done = awaitFinal(submit("s3://batch/in/ice.jsonl", "glue://scores.iris_ice", null).id());
-    assertThat(done.error()).as(log(done)).isNull();
+    BatchJob done = spark.awaitFinal(submit("s3://batch/in/ice.jsonl", "glue://scores.iris_ice", null).id());
+    assertThat(done.error()).as(spark.log(done)).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.tableFormat()).isEqualTo(TableFormat.ICEBERG);
     assertThat(done.succeeded()).isEqualTo(5994);
@@ -206,7 +123,7 @@ class IcebergTableTest {
     assertThat(chunks).isGreaterThanOrEqualTo(4);
 
     // the Glue table is Iceberg's: its metadata file under the table's location
-    JsonNode g = glue.tables.get("scores.iris_ice");
+    JsonNode g = spark.glue.tables.get("scores.iris_ice");
     assertThat(g.path("Parameters").path("table_type").asText()).isEqualToIgnoringCase("iceberg");
     assertThat(g.path("Parameters").path("metadata_location").asText())
         .startsWith("s3://batch/tables/scores/iris_ice/metadata/");
@@ -247,7 +164,7 @@ class IcebergTableTest {
       for (int k = 0; k < 4; k++) {
         features[k] = input.get(k).floatValue();
       }
-      var expected = predictions.infer("iris", "1", new dev.pier.runtime.InferenceRequest("one",
+      var expected = spark.predictions.infer("iris", "1", new dev.pier.runtime.InferenceRequest("one",
           List.of(new dev.pier.runtime.Tensor("input", dev.pier.kernel.tensor.Datatype.FP32, new long[] {1, 4},
               features)), List.of()));
       for (var out : expected.outputs()) {
@@ -263,7 +180,7 @@ class IcebergTableTest {
         assertThat(actual).as("output %s of row %s", out.name(), r.getField("id")).isEqualTo(want);
       }
     }
-    JsonNode manifest = JSON.readTree(clients.s3().getObjectAsBytes(b -> b.bucket("batch")
+    JsonNode manifest = JSON.readTree(spark.clients.s3().getObjectAsBytes(b -> b.bucket("batch")
         .key(done.manifest().key())).asByteArray());
     assertThat(manifest.get("table").asText()).isEqualTo("glue://scores.iris_ice");
     assertThat(manifest.get("results_format").asText()).isEqualTo("iceberg");
@@ -278,29 +195,30 @@ class IcebergTableTest {
     for (int c = 0; c < chunks; c++) {
       Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("job#" + done.id()),
           "sk", AttributeValue.fromS("chunk#%06d".formatted(c)));
-      clients.dynamoDb().deleteItem(b -> b.tableName("jobs").key(key));
+      spark.clients.dynamoDb().deleteItem(b -> b.tableName("jobs").key(key));
     }
     Map<String, AttributeValue> zero = new HashMap<>(Map.of(":r", AttributeValue.fromS("RUNNING"),
         ":z", AttributeValue.fromN("0")));
-    clients.dynamoDb().updateItem(b -> b.tableName("jobs").key(Map.of("pk", AttributeValue.fromS("job#" + done.id()),
-        "sk", AttributeValue.fromS("job"))).updateExpression("SET #s = :r, succeeded = :z, failed = :z,"
-            + " scoring_ms = :z REMOVE finished_at").expressionAttributeNames(Map.of("#s", "state"))
+    spark.clients.dynamoDb().updateItem(b -> b.tableName("jobs").key(Map.of("pk",
+        AttributeValue.fromS("job#" + done.id()), "sk", AttributeValue.fromS("job")))
+        .updateExpression("SET #s = :r, succeeded = :z, failed = :z, scoring_ms = :z REMOVE finished_at")
+        .expressionAttributeNames(Map.of("#s", "state"))
         .expressionAttributeValues(zero));
-    assertThat(table.require(done.id()).state()).isEqualTo(JobState.RUNNING);
-    jobs.resumeUnfinished();
-    BatchJob resumed = awaitFinal(done.id());
-    assertThat(resumed.error()).as(log(resumed)).isNull();
+    assertThat(spark.table.require(done.id()).state()).isEqualTo(JobState.RUNNING);
+    spark.jobs.resumeUnfinished();
+    BatchJob resumed = spark.awaitFinal(done.id());
+    assertThat(resumed.error()).as(spark.log(resumed)).isNull();
     assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(log(resumed)).contains("pier-spark: " + firstWave + " partitions found committed to Iceberg table"
+    assertThat(spark.log(resumed)).contains("pier-spark: " + firstWave + " partitions found committed to Iceberg table"
         + " scores.iris_ice and recorded without scoring them again");
     assertThat(resumed.succeeded()).isEqualTo(5994);
     assertThat(resumed.failed()).isEqualTo(6);
     Table after = catalog.loadTable(TableIdentifier.of("scores", "iris_ice"));
     // every commit after the table's creation was an UpdateTable conditional on the Glue table's VersionId; one based
     // on a version that is no longer the table's is refused, as Glue refuses it
-    assertThat(glue.versionedUpdates.get()).isGreaterThanOrEqualTo(3); // the job's commits and the rollback
-    try (var sdk = software.amazon.awssdk.services.glue.GlueClient.builder().endpointOverride(glue.endpoint())
-        .region(software.amazon.awssdk.regions.Region.of(aws.region()))
+    assertThat(spark.glue.versionedUpdates.get()).isGreaterThanOrEqualTo(3); // the job's commits and the rollback
+    try (var sdk = software.amazon.awssdk.services.glue.GlueClient.builder().endpointOverride(spark.glue.endpoint())
+        .region(software.amazon.awssdk.regions.Region.of(spark.aws.region()))
         .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
       var current = sdk.getTable(b -> b.databaseName("scores").name("iris_ice")).table();
       assertThatThrownBy(() -> sdk.updateTable(b -> b.databaseName("scores").versionId("0").tableInput(ti -> ti
@@ -321,14 +239,15 @@ class IcebergTableTest {
   void anExistingTableIsRefusedBeforeScoringUnlessModeAppendMatchesItAndAPlainGlueTableIsNotWrittenAsIceberg()
       throws Exception {
     put("in/ice-a.jsonl", 50, 0);
-    BatchJob first = awaitFinal(submit("s3://batch/in/ice-a.jsonl", "glue://scores.iris_modes", null).id());
-    assertThat(first.state()).as(log(first)).isEqualTo(JobState.SUCCEEDED);
-    clients.s3().putObject(b -> b.bucket("batch").key("in/ice-other.jsonl"), RequestBody.fromString(
+    BatchJob first = spark.awaitFinal(submit("s3://batch/in/ice-a.jsonl", "glue://scores.iris_modes", null).id());
+    assertThat(first.state()).as(spark.log(first)).isEqualTo(JobState.SUCCEEDED);
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/ice-other.jsonl"), RequestBody.fromString(
         "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"note\":\"x\"}\n"));
 
     // a Spark job refused before scoring (one job: the decision is IcebergTable.ensure, shared with the Lambda path,
     // whose every mode and refusal GlueTableOutputTest runs; the others are checked below without a Spark job)
-    BatchJob other = awaitFinal(submit("s3://batch/in/ice-other.jsonl", "glue://scores.iris_modes", "append").id());
+    BatchJob other = spark.awaitFinal(submit("s3://batch/in/ice-other.jsonl", "glue://scores.iris_modes", "append")
+        .id());
     assertThat(other.state()).isEqualTo(JobState.FAILED);
     assertThat(other.error()).startsWith("Iceberg table scores.iris_modes exists with columns [id bigint, input"
         + " array<double>").contains("partitioned by [identity(job_id), day(date)]")
@@ -348,8 +267,9 @@ class IcebergTableTest {
         .hasMessage("table scores.iris_modes exists, and mode error_if_exists (the default) refuses it: \"mode\":"
             + " \"append\" adds this job's rows to it, \"overwrite\" replaces it");
 
-    BatchJob appended = awaitFinal(submit("s3://batch/in/ice-a.jsonl", "glue://scores.iris_modes", "append").id());
-    assertThat(appended.state()).as(log(appended)).isEqualTo(JobState.SUCCEEDED);
+    BatchJob appended = spark.awaitFinal(submit("s3://batch/in/ice-a.jsonl", "glue://scores.iris_modes", "append")
+        .id());
+    assertThat(appended.state()).as(spark.log(appended)).isEqualTo(JobState.SUCCEEDED);
     Table both = catalog.loadTable(TableIdentifier.of("scores", "iris_modes"));
     List<Record> rows = rows(both);
     assertThat(rows).hasSize(100);
@@ -357,8 +277,8 @@ class IcebergTableTest {
         .isEqualTo(java.util.stream.Stream.of(first.id(), appended.id()).sorted().toList());
 
     // a Glue table that is not Iceberg's (as table_format parquet makes them): refused, not taken over
-    glue.databases.putIfAbsent("plain", JSON.createObjectNode().put("Name", "plain"));
-    glue.tables.put("plain.daily", JSON.createObjectNode().put("Name", "daily").put("DatabaseName", "plain")
+    spark.glue.databases.putIfAbsent("plain", JSON.createObjectNode().put("Name", "plain"));
+    spark.glue.tables.put("plain.daily", JSON.createObjectNode().put("Name", "daily").put("DatabaseName", "plain")
         .put("TableType", "EXTERNAL_TABLE").set("Parameters", JSON.createObjectNode().put("classification", "parquet")));
     assertThatThrownBy(() -> dev.pier.batch.tables.IcebergTable.ensure(catalog, "plain.daily", sparkSchema,
         "s3://batch/tables/plain/daily", dev.pier.batch.TableMode.APPEND, "another-job"))
@@ -370,15 +290,15 @@ class IcebergTableTest {
   @Test
   void aTableFormatIsRefusedAsA400ForOtherOutputsAndUnknownFormats() { // the Lambda path: GlueTableOutputTest
     put("in/ice400.jsonl", 1, 0);
-    int before = table.list().size();
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
+    int before = spark.table.list().size();
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
         "s3://batch/elsewhere/", null, null, null, "spark", null, null, "iceberg")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessage("table_format (iceberg) applies to glue://database.table outputs");
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/ice400.jsonl",
         "glue://scores.delta", null, null, null, "spark", null, null, "delta")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessage("table_format must be parquet (the default) or iceberg, not 'delta'");
-    assertThat(table.list()).hasSize(before);
+    assertThat(spark.table.list()).hasSize(before);
   }
 }

@@ -1,39 +1,18 @@
 package dev.pier.spark;
 
-import dev.pier.batch.GlueStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
-import dev.pier.batch.BatchSettings;
-import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobState;
-import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalSparkLauncher;
-import dev.pier.batch.Priority;
-import dev.pier.batch.bigquery.BigQueryStandIn;
-import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
-import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
 import dev.pier.kernel.tensor.Datatype;
-import dev.pier.local.LocalAws;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.ModelResolver;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
 import dev.pier.runtime.InferenceRequest;
-import dev.pier.runtime.ModelCache;
-import dev.pier.runtime.PredictionService;
 import dev.pier.runtime.Tensor;
-import dev.pier.runtime.onnx.OnnxEngine;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -55,14 +34,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * the jar carries, and every BigQuery row's outputs are what the prediction pipeline answers for that row.
  */
 class ShadedJarIT {
-  static Path dir;
-  static LocalAws aws;
-  static AwsClients clients;
-  static JobsTable table;
-  static BatchJobs jobs;
-  static GlueStandIn glue;
-  static BigQueryStandIn bigQuery;
-  static PredictionService predictions;
+  static SparkJobFixture spark;
   static Path jar;
   static List<String> cluster;
 
@@ -75,62 +47,16 @@ class ShadedJarIT {
     assertThat(clusterFile).as("Spark's own class path (functions/spark-cluster writes it)").isRegularFile();
     cluster = List.of(LocalSparkLauncher.classpathFrom(clusterFile).split(File.pathSeparator));
 
-    dir = Files.createTempDirectory("pier-spark-shaded-test");
-    glue = new GlueStandIn();
-    bigQuery = new BigQueryStandIn();
-    aws = LocalAws.start(dir.resolve("data"));
-    AwsSettings s = new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.accessKeyId(),
-        aws.secretAccessKey());
-    clients = new AwsClients(s);
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), PierSparkTest.IRIS,
-        null);
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
-    table = new JobsTable(clients.dynamoDb(), "jobs");
-    clients.s3().createBucket(b -> b.bucket("batch"));
-    BatchSettings settings = new BatchSettings("batch", "jobs", 1000, 256, 4, Map.of(Priority.HIGH, 1,
-        Priority.NORMAL, 1, Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5), Duration.ofMinutes(1)),
-        new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
-            List.of(new OnnxEngine(1))));
-    Map<String, String> env = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
-        Map.entry("AWS_ENDPOINT_URL_DYNAMODB", aws.dynamoDbEndpoint().toString()),
-        Map.entry("AWS_ENDPOINT_URL_S3", aws.s3Endpoint().toString()),
-        Map.entry("AWS_ACCESS_KEY_ID", aws.accessKeyId()), Map.entry("AWS_SECRET_ACCESS_KEY", aws.secretAccessKey()),
-        Map.entry("PIER_REGISTRY_TABLE", "registry"), Map.entry("PIER_ARTIFACTS_BUCKET", "artifacts"),
-        Map.entry("PIER_BATCH_JOBS_TABLE", "jobs"), Map.entry("PIER_SPARK_MASTER", "local[2]"),
-        Map.entry("PIER_SPARK_MAX_PARTITION_BYTES", "65536"),
-        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()),
-        Map.entry("PIER_BIGQUERY_ENDPOINT", bigQuery.restEndpoint()),
-        Map.entry("PIER_BIGQUERY_WRITE_ENDPOINT", bigQuery.writeEndpoint()),
-        Map.entry("PIER_BIGQUERY_CREDENTIALS", "none"));
     // the child's class path: Spark's own jars, then the jar (a cluster puts --jars after its own); nothing of this
     // build's test or compile class path
-    String classpath = String.join(File.pathSeparator, cluster) + File.pathSeparator + jar.toAbsolutePath();
-    LocalSparkLauncher spark = new LocalSparkLauncher(table, classpath, env, dir.resolve("logs"), "1g");
-    JobLauncher lambda = new JobLauncher() {
-      @Override
-      public void launch(BatchJob job) {
-        throw new AssertionError("a spark job went to the Lambda path");
-      }
-
-      @Override
-      public void stop(String id) {}
-    };
-    jobs = new BatchJobs(table, predictions, lambda, spark, settings, S3SourcePolicy.of(List.of("*"), List.of()),
-        clients.s3());
+    spark = new SparkJobFixture("pier-spark-shaded-test",
+        String.join(File.pathSeparator, cluster) + File.pathSeparator + jar.toAbsolutePath());
   }
 
   @AfterAll
   static void stop() {
-    if (aws != null) {
-      glue.close();
-      bigQuery.close();
-      clients.close();
-      aws.close();
+    if (spark != null) {
+      spark.close();
     }
   }
 
@@ -171,24 +97,24 @@ class ShadedJarIT {
 
   @Test
   void aBigQueryJobScoresOnSparksOwnClassPathWithTheJarAloneEveryRowAsThePipelineAnswersIt() throws Exception {
-    bigQuery.datasets.add("proj-one.scores");
+    spark.bigQuery.datasets.add("proj-one.scores");
     StringBuilder rows = new StringBuilder();
     for (int i = 0; i < 3000; i++) { // about 110 KB: two partitions of 64 KB, two write streams
       rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
     }
     rows.append("{\"id\":3000,\"input\":[5.1,3.5]}\n");
-    clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
-    BatchJob done = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
+    BatchJob done = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
         "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
 
-    String log = log(done);
+    String log = spark.log(done);
     assertThat(done.error()).as(log).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(log).contains("Running Spark version " + System.getProperty("pier.spark.version", "3.5.9"));
     assertThat(done.succeeded()).isEqualTo(3000);
     assertThat(done.failed()).isEqualTo(1);
     assertThat(done.plan().chunks()).isGreaterThan(1);
-    List<Map<String, Object>> scored = bigQuery.rows.get("proj-one.scores.iris_daily");
+    List<Map<String, Object>> scored = spark.bigQuery.rows.get("proj-one.scores.iris_daily");
     assertThat(scored.stream().map(r -> (Long) r.get("id")).sorted().toList())
         .isEqualTo(LongStream.range(0, 3001).boxed().toList());
     Map<String, Object> bad = scored.stream().filter(r -> r.get("id").equals(3000L)).findFirst().orElseThrow();
@@ -204,7 +130,7 @@ class ShadedJarIT {
       for (int k = 0; k < 4; k++) {
         features[k] = input.get(k).floatValue();
       }
-      var expected = predictions.infer("iris", "1", new InferenceRequest("one",
+      var expected = spark.predictions.infer("iris", "1", new InferenceRequest("one",
           List.of(new Tensor("input", Datatype.FP32, new long[] {1, 4}, features)), List.of()));
       for (Tensor t : expected.outputs()) {
         Object value = r.get(t.name());
@@ -224,37 +150,25 @@ class ShadedJarIT {
 
   @Test
   void aGlueJobWritesItsParquetPartitionAndRegistersItWithTheJarAlone() throws Exception {
-    clients.s3().putObject(b -> b.bucket("batch").key("in/glue.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/glue.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n{\"id\":2,\"input\":[6.7,3.0,5.2,2.3]}\n{\"id\":3,\"input\":[1]}\n"));
-    BatchJob done = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
+    BatchJob done = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
         "glue://scores.iris_daily", null, null, null, "spark")).id());
 
-    assertThat(done.error()).as(log(done)).isNull();
+    assertThat(done.error()).as(spark.log(done)).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.succeeded()).isEqualTo(2);
     assertThat(done.failed()).isEqualTo(1);
-    JsonNode t = glue.tables.get("scores.iris_daily");
+    JsonNode t = spark.glue.tables.get("scores.iris_daily");
     assertThat(t.path("StorageDescriptor").path("Columns").toString()).startsWith(
         "[{\"Name\":\"id\",\"Type\":\"bigint\"},{\"Name\":\"input\",\"Type\":\"array<double>\"}")
         .endsWith("{\"Name\":\"pier_error\",\"Type\":\"string\"}]");
-    assertThat(glue.partitions).hasSize(1);
-    String location = glue.partitions.values().iterator().next().path("StorageDescriptor").path("Location").asText();
+    assertThat(spark.glue.partitions).hasSize(1);
+    String location = spark.glue.partitions.values().iterator().next().path("StorageDescriptor").path("Location")
+        .asText();
     String prefix = location.substring("s3://batch/".length());
     assertThat(prefix).startsWith("tables/scores/iris_daily/job_id=" + done.id() + "/date=");
-    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents())
+    assertThat(spark.clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents())
         .anyMatch(o -> o.key().endsWith(".parquet") && o.size() > 0);
-  }
-
-  private static String log(BatchJob job) throws IOException {
-    Path log = dir.resolve("logs/" + job.id() + ".log");
-    return Files.exists(log) ? Files.readString(log) : "no log";
-  }
-
-  private static BatchJob awaitFinal(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos(); // a loaded, shared machine: not a timing
-    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
-    return table.require(id);
   }
 }

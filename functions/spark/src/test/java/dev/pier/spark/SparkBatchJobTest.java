@@ -1,6 +1,5 @@
 package dev.pier.spark;
 
-import dev.pier.batch.GlueStandIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,30 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.batch.BatchJob;
 import dev.pier.batch.BatchJobs;
-import dev.pier.batch.BatchSettings;
 import dev.pier.batch.Engine;
 import dev.pier.batch.JobCost;
-import dev.pier.batch.JobLauncher;
 import dev.pier.batch.JobState;
 import dev.pier.batch.JobsTable;
 import dev.pier.batch.LocalSparkLauncher;
-import dev.pier.batch.Priority;
 import dev.pier.batch.TableMode;
-import dev.pier.batch.bigquery.BigQueryStandIn;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.aws.AwsClients;
-import dev.pier.kernel.aws.AwsClients.AwsSettings;
-import dev.pier.kernel.aws.S3SourcePolicy;
-import dev.pier.kernel.engine.Framework;
-import dev.pier.local.LocalAws;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.ModelResolver;
-import dev.pier.registry.NewVersion;
-import dev.pier.registry.RegistryTable;
-import dev.pier.runtime.ModelCache;
-import dev.pier.runtime.PredictionService;
-import dev.pier.runtime.onnx.OnnxEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,170 +31,97 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class SparkBatchJobTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static Path dir;
-  static LocalAws aws;
-  static AwsClients clients;
-  static JobsTable table;
-  static BatchJobs jobs;
-  static BatchSettings settings;
-  static GlueStandIn glue;
-  static BigQueryStandIn bigQuery;
-  static PredictionService predictions;
-  static String classpath;
-  static Map<String, String> childEnv;
+  static SparkJobFixture spark;
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("pier-spark-job-test");
-    glue = new GlueStandIn();
-    bigQuery = new BigQueryStandIn();
-    aws = LocalAws.start(dir.resolve("data"));
-    AwsSettings s = new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(), aws.accessKeyId(),
-        aws.secretAccessKey());
-    clients = new AwsClients(s);
-    RegistryTable.createIfMissing(clients.dynamoDb(), "registry");
-    ArtifactStore artifacts = new ArtifactStore(clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    ModelRegistry registry = new ModelRegistry(clients.dynamoDb(), "registry", artifacts);
-    registry.register("iris", new NewVersion(Framework.ONNX, null, null, Map.of(), Map.of()), PierSparkTest.IRIS,
-        null);
-    registry.setAlias("iris", "production", 1);
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs");
-    table = new JobsTable(clients.dynamoDb(), "jobs");
-    clients.s3().createBucket(b -> b.bucket("batch"));
-    settings = new BatchSettings("batch", "jobs", 1000, 256, 4, Map.of(Priority.HIGH, 1, Priority.NORMAL, 1,
-        Priority.LOW, 1), 10, Duration.ofSeconds(1), 1.0);
-    predictions = new PredictionService(new ModelResolver(registry, Duration.ofSeconds(5),
-        Duration.ofMinutes(1)), new ModelCache(artifacts, dir.resolve("staging"), 1 << 30, Duration.ofMinutes(5),
-        List.of(new OnnxEngine(1))));
-    Path target = Path.of(System.getProperty("pier.spark.build", "target")); // target/spark4 with -Pspark4
-    classpath = target.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator
-        + target.resolve("test-classes").toAbsolutePath() + java.io.File.pathSeparator // Spark 4: SingleThreadModel
-        + LocalSparkLauncher.classpathFrom(target.resolve("spark-classpath.txt"));
-    // small partitions (64 KB of input each), so that a job of a few hundred KB has several to resume from
-    childEnv = Map.ofEntries(Map.entry("AWS_REGION", aws.region()),
-        Map.entry("AWS_ENDPOINT_URL_DYNAMODB", aws.dynamoDbEndpoint().toString()),
-        Map.entry("AWS_ENDPOINT_URL_S3", aws.s3Endpoint().toString()), Map.entry("AWS_ACCESS_KEY_ID", aws.accessKeyId()),
-        Map.entry("AWS_SECRET_ACCESS_KEY", aws.secretAccessKey()), Map.entry("PIER_REGISTRY_TABLE", "registry"),
-        Map.entry("PIER_ARTIFACTS_BUCKET", "artifacts"), Map.entry("PIER_BATCH_JOBS_TABLE", "jobs"),
-        Map.entry("PIER_SPARK_MASTER", "local[2]"), Map.entry("PIER_SPARK_MAX_PARTITION_BYTES", "65536"),
-        Map.entry("AWS_ENDPOINT_URL_GLUE", glue.endpoint().toString()),
-        Map.entry("PIER_BIGQUERY_ENDPOINT", bigQuery.restEndpoint()),
-        Map.entry("PIER_BIGQUERY_WRITE_ENDPOINT", bigQuery.writeEndpoint()),
-        Map.entry("PIER_BIGQUERY_CREDENTIALS", "none"));
-    jobs = server(table);
-  }
-
-  /** A server's batch jobs whose Spark launcher records what it sees of its children in {@code launcherTable}. */
-  static BatchJobs server(JobsTable launcherTable) {
-    LocalSparkLauncher spark = new LocalSparkLauncher(launcherTable, classpath, childEnv, dir.resolve("logs"), "1g");
-    JobLauncher lambda = new JobLauncher() { // this test submits Spark jobs only
-      @Override
-      public void launch(BatchJob job) {
-        throw new AssertionError("a spark job went to the Lambda path");
-      }
-
-      @Override
-      public void stop(String id) {}
-    };
-    return new BatchJobs(table, predictions, lambda, spark, settings, S3SourcePolicy.of(List.of("*"), List.of()),
-        clients.s3());
+    spark = new SparkJobFixture("pier-spark-job-test", SparkJobFixture.buildClasspath());
   }
 
   @AfterAll
   static void stop() {
-    glue.close();
-    bigQuery.close();
-    clients.close();
-    aws.close();
-  }
-
-  private static BatchJob awaitFinal(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos(); // a loaded, shared machine: not a timing
-    while (!table.require(id).state().isFinal() && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-    }
-    return table.require(id);
+    spark.close();
   }
 
   @Test
   void aGlueOutputRegistersAPartitionedParquetTableAndAnotherSchemaIsRefusedBeforeScoring() throws Exception {
-    clients.s3().putObject(b -> b.bucket("batch").key("in/glue.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/glue.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n{\"id\":2,\"input\":[6.7,3.0,5.2,2.3]}\n"));
-    BatchJob job = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
+    BatchJob job = spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
         "glue://scores.iris_daily", null, null, null, "spark"));
-    BatchJob done = awaitFinal(job.id());
+    BatchJob done = spark.awaitFinal(job.id());
 
     assertThat(done.error()).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-    JsonNode t = glue.tables.get("scores.iris_daily");
+    JsonNode t = spark.glue.tables.get("scores.iris_daily");
     assertThat(t.path("StorageDescriptor").path("Location").asText()).isEqualTo("s3://batch/tables/scores/iris_daily/");
     assertThat(t.path("PartitionKeys").toString()).isEqualTo(
         "[{\"Name\":\"job_id\",\"Type\":\"string\"},{\"Name\":\"date\",\"Type\":\"string\"}]");
     assertThat(t.path("StorageDescriptor").path("Columns").toString()).startsWith(
         "[{\"Name\":\"id\",\"Type\":\"bigint\"},{\"Name\":\"input\",\"Type\":\"array<double>\"}")
         .endsWith("{\"Name\":\"pier_error\",\"Type\":\"string\"}]");
-    assertThat(glue.partitions).hasSize(1);
-    String location = glue.partitions.values().iterator().next().path("StorageDescriptor").path("Location").asText();
+    assertThat(spark.glue.partitions).hasSize(1);
+    String location = spark.glue.partitions.values().iterator().next().path("StorageDescriptor").path("Location")
+        .asText();
     assertThat(location).matches("s3://batch/tables/scores/iris_daily/job_id=" + done.id()
         + "/date=\\d{4}-\\d{2}-\\d{2}/");
     String prefix = location.substring("s3://batch/".length());
-    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents())
+    assertThat(spark.clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(prefix)).contents())
         .anyMatch(o -> o.key().endsWith(".parquet"));
 
     // the table exists: the default mode (error_if_exists) refuses it, and mode append refuses rows of another
     // shape (a string id, one more column); both before any row is scored
-    clients.s3().putObject(b -> b.bucket("batch").key("in/other.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/other.jsonl"), RequestBody.fromString(
         "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"note\":\"x\"}\n"));
-    String again = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
+    String again = spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
         "glue://scores.iris_daily", null, null, null, "spark")).id();
-    String otherShape = jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
+    String otherShape = spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
         "glue://scores.iris_daily", null, null, null, "spark", null, "append")).id();
-    BatchJob refused = awaitFinal(again);
+    BatchJob refused = spark.awaitFinal(again);
     assertThat(refused.state()).isEqualTo(JobState.FAILED);
     assertThat(refused.tableMode()).isEqualTo(TableMode.ERROR_IF_EXISTS);
     assertThat(refused.error()).isEqualTo("table scores.iris_daily exists, and mode error_if_exists (the default)"
         + " refuses it: \"mode\": \"append\" adds this job's partition to it, \"overwrite\" replaces it");
-    BatchJob other = awaitFinal(otherShape);
+    BatchJob other = spark.awaitFinal(otherShape);
     assertThat(other.state()).isEqualTo(JobState.FAILED);
     assertThat(other.error()).startsWith("table scores.iris_daily exists with columns [id bigint, input array<double>")
         .endsWith("which mode append cannot add to it");
     assertThat(refused.done() + other.done()).isZero();
-    assertThat(glue.partitions).hasSize(1);
+    assertThat(spark.glue.partitions).hasSize(1);
 
     // mode append with the same columns adds a partition
-    BatchJob appended = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/glue.jsonl",
-        "glue://scores.iris_daily", null, null, null, "spark", null, "append")).id());
+    BatchJob appended = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/glue.jsonl", "glue://scores.iris_daily", null, null, null, "spark", null, "append")).id());
     assertThat(appended.state()).as(String.valueOf(appended.error())).isEqualTo(JobState.SUCCEEDED);
-    assertThat(glue.partitions).hasSize(2);
+    assertThat(spark.glue.partitions).hasSize(2);
 
     // mode overwrite: the table takes the new columns, and only this job's partition and files are left
-    BatchJob replaced = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/other.jsonl",
-        "glue://scores.iris_daily", null, null, null, "spark", null, "overwrite")).id());
+    BatchJob replaced = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/other.jsonl", "glue://scores.iris_daily", null, null, null, "spark", null, "overwrite")).id());
     assertThat(replaced.state()).as(String.valueOf(replaced.error())).isEqualTo(JobState.SUCCEEDED);
-    assertThat(glue.tables.get("scores.iris_daily").path("StorageDescriptor").path("Columns").toString())
+    assertThat(spark.glue.tables.get("scores.iris_daily").path("StorageDescriptor").path("Columns").toString())
         .startsWith("[{\"Name\":\"id\",\"Type\":\"string\"},{\"Name\":\"input\",\"Type\":\"array<double>\"},"
             + "{\"Name\":\"note\",\"Type\":\"string\"}");
-    assertThat(glue.partitions).hasSize(1);
-    assertThat(glue.partitions.values().iterator().next().path("Values").get(0).asText()).isEqualTo(replaced.id());
-    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/scores/iris_daily/")).contents())
+    assertThat(spark.glue.partitions).hasSize(1);
+    assertThat(spark.glue.partitions.values().iterator().next().path("Values").get(0).asText())
+        .isEqualTo(replaced.id());
+    assertThat(spark.clients.s3().listObjectsV2(b -> b.bucket("batch").prefix("tables/scores/iris_daily/")).contents())
         .isNotEmpty().allMatch(o -> o.key().startsWith("tables/scores/iris_daily/job_id=" + replaced.id() + "/"));
   }
 
   @Test
   void aBigQueryOutputHoldsEveryRowOnceWithTheModelsOutputsAndAnotherSchemaIsRefusedBeforeScoring()
       throws Exception {
-    bigQuery.datasets.add("proj-one.scores");
+    spark.bigQuery.datasets.add("proj-one.scores");
     StringBuilder rows = new StringBuilder();
     for (int i = 0; i < 3000; i++) { // about 110 KB: two partitions of 64 KB, two chunks, two write streams
       rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
     }
     rows.append("{\"id\":3000,\"input\":[5.1,3.5]}\n");
-    clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
-    BatchJob done = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
-        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
-    assertThat(done.error()).as(Files.exists(dir.resolve("logs/" + done.id() + ".log"))
-        ? Files.readString(dir.resolve("logs/" + done.id() + ".log")) : "no log").isNull();
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/bq.jsonl"), RequestBody.fromString(rows.toString()));
+    BatchJob done = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/bq.jsonl", "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
+    assertThat(done.error()).as(spark.log(done)).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.tableUri()).isEqualTo("bigquery://proj-one.scores.iris_daily");
     assertThat(done.succeeded()).isEqualTo(3000);
@@ -220,7 +129,7 @@ class SparkBatchJobTest {
     assertThat(done.plan().chunks()).isGreaterThan(1);
 
     // every row once, with its job id and date, the model's outputs as the pipeline answers them (FP32 widened)
-    List<Map<String, Object>> table = bigQuery.rows.get("proj-one.scores.iris_daily");
+    List<Map<String, Object>> table = spark.bigQuery.rows.get("proj-one.scores.iris_daily");
     assertThat(table).hasSize(3001);
     assertThat(table.stream().map(r -> (Long) r.get("id")).sorted().toList())
         .isEqualTo(java.util.stream.LongStream.range(0, 3001).boxed().toList());
@@ -238,7 +147,7 @@ class SparkBatchJobTest {
       for (int k = 0; k < 4; k++) {
         features[k] = input.get(k).floatValue();
       }
-      var expected = predictions.infer("iris", "1", new dev.pier.runtime.InferenceRequest("one",
+      var expected = spark.predictions.infer("iris", "1", new dev.pier.runtime.InferenceRequest("one",
           List.of(new dev.pier.runtime.Tensor("input", dev.pier.kernel.tensor.Datatype.FP32, new long[] {1, 4},
               features)), List.of()));
       for (var t : expected.outputs()) {
@@ -253,26 +162,28 @@ class SparkBatchJobTest {
         assertThat(actual).as("output %s of row %s", t.name(), r.get("id")).isEqualTo(want);
       }
     }
-    JsonNode manifest = JSON.readTree(clients.s3().getObjectAsBytes(b -> b.bucket("batch")
+    JsonNode manifest = JSON.readTree(spark.clients.s3().getObjectAsBytes(b -> b.bucket("batch")
         .key(done.manifest().key())).asByteArray());
     assertThat(manifest.get("table").asText()).isEqualTo("bigquery://proj-one.scores.iris_daily");
     assertThat(manifest.get("results_format").asText()).isEqualTo("bigquery");
-    assertThat(clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(done.output().key() + "bigquery/"))
-        .contents()).hasSize(done.plan().chunks()).allSatisfy(o -> assertThat(clients.s3().getObjectAsBytes(b -> b
+    assertThat(spark.clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(done.output().key() + "bigquery/"))
+        .contents()).hasSize(done.plan().chunks()).allSatisfy(o -> assertThat(spark.clients.s3().getObjectAsBytes(b -> b
             .bucket("batch").key(o.key())).asUtf8String()).contains("\"committed\":true"));
-    assertThat(bigQuery.streams.values().stream().filter(st -> st.committed != null)).hasSize(done.plan().chunks());
+    assertThat(spark.bigQuery.streams.values().stream().filter(st -> st.committed != null))
+        .hasSize(done.plan().chunks());
 
     // the table exists: the default mode refuses it, and append refuses another shape, both before any scoring
-    clients.s3().putObject(b -> b.bucket("batch").key("in/bq-other.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/bq-other.jsonl"), RequestBody.fromString(
         "{\"id\":\"a\",\"input\":[5.1,3.5,1.4,0.2],\"note\":\"x\"}\n"));
-    BatchJob refused = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq.jsonl",
-        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
+    BatchJob refused = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/bq.jsonl", "bigquery://proj-one.scores.iris_daily", null, null, null, "spark")).id());
     assertThat(refused.state()).isEqualTo(JobState.FAILED);
     assertThat(refused.error()).isEqualTo("table bigquery://proj-one.scores.iris_daily exists, and mode"
         + " error_if_exists (the default) refuses it: \"mode\": \"append\" adds this job's rows to it,"
         + " \"overwrite\" replaces it");
-    BatchJob other = awaitFinal(jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq-other.jsonl",
-        "bigquery://proj-one.scores.iris_daily", null, null, null, "spark", null, "append")).id());
+    BatchJob other = spark.awaitFinal(spark.jobs.submit(new BatchJobs.Submission("iris", "1",
+        "s3://batch/in/bq-other.jsonl", "bigquery://proj-one.scores.iris_daily", null, null, null, "spark", null,
+        "append")).id());
     assertThat(other.state()).isEqualTo(JobState.FAILED);
     assertThat(other.error()).startsWith("table bigquery://proj-one.scores.iris_daily exists with columns [id INT64")
         .endsWith("which mode append cannot add to it");
@@ -282,18 +193,19 @@ class SparkBatchJobTest {
 
   @Test
   void aBigQueryJobKilledWithSigkillMidwayResumesAndHoldsEveryRowExactlyOnce() throws Exception {
-    bigQuery.datasets.add("proj-one.resumed");
+    spark.bigQuery.datasets.add("proj-one.resumed");
     StringBuilder rows = new StringBuilder();
     for (int i = 0; i < 12_000; i++) {
       rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
     }
-    clients.s3().putObject(b -> b.bucket("batch").key("in/bq-resume.jsonl"), RequestBody.fromString(rows.toString()));
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs-of-a-killed-server");
-    BatchJob job = server(new JobsTable(clients.dynamoDb(), "jobs-of-a-killed-server")).submit(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/bq-resume.jsonl"),
+        RequestBody.fromString(rows.toString()));
+    JobsTable.createIfMissing(spark.clients.dynamoDb(), "jobs-of-a-killed-server");
+    BatchJob job = spark.server(new JobsTable(spark.clients.dynamoDb(), "jobs-of-a-killed-server")).submit(
         new BatchJobs.Submission("iris", "1", "s3://batch/in/bq-resume.jsonl", "bigquery://proj-one.resumed.iris",
             null, null, null, "spark"));
     long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-    while (table.require(job.id()).done() == 0 && !table.require(job.id()).state().isFinal()
+    while (spark.table.require(job.id()).done() == 0 && !spark.table.require(job.id()).state().isFinal()
         && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
@@ -302,53 +214,53 @@ class SparkBatchJobTest {
         .findFirst().orElseThrow();
     child.destroyForcibly(); // SIGKILL: a wave's streams may be committed, appended or open but not recorded
     child.onExit().get();
-    BatchJob killed = table.require(job.id());
+    BatchJob killed = spark.table.require(job.id());
     assertThat(killed.state()).isEqualTo(JobState.RUNNING);
     assertThat(killed.done()).isBetween(1L, 11_999L);
 
-    server(table).resumeUnfinished();
-    BatchJob resumed = awaitFinal(job.id());
-    assertThat(resumed.error()).as(Files.readString(dir.resolve("logs/" + job.id() + ".log"))).isNull();
+    spark.server(spark.table).resumeUnfinished();
+    BatchJob resumed = spark.awaitFinal(job.id());
+    assertThat(resumed.error()).as(spark.log(job)).isNull();
     assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(resumed.succeeded()).isEqualTo(12_000);
-    List<Map<String, Object>> rowsInTable = bigQuery.rows.get("proj-one.resumed.iris");
+    List<Map<String, Object>> rowsInTable = spark.bigQuery.rows.get("proj-one.resumed.iris");
     assertThat(rowsInTable.stream().map(r -> (Long) r.get("id")).sorted().toList())
         .isEqualTo(java.util.stream.LongStream.range(0, 12_000).boxed().toList()); // each once
-    assertThat(bigQuery.streams.values().stream().filter(st -> st.committed != null
+    assertThat(spark.bigQuery.streams.values().stream().filter(st -> st.committed != null
         && st.table.equals("proj-one.resumed.iris"))).hasSize(resumed.plan().chunks());
   }
 
   @Test
   void aBigQueryOutputIsRefusedAsA400WhenMalformedOrWithAUnitColumn() {
-    clients.s3().putObject(b -> b.bucket("batch").key("in/bq400.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/bq400.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
-    int before = table.list().size();
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
+    int before = spark.table.list().size();
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
         "bigquery://scores.daily", null, null, null, "spark")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessageStartingWith("output bigquery://scores.daily must name a table as bigquery://project.dataset.table");
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/bq400.jsonl",
         "bigquery://proj-one.scores.daily", null, null, null, null, "user", null)))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessageContaining("takes no unit_column"); // (the Lambda path writes bigquery:// too: BigQueryTableOutputTest)
-    assertThat(table.list()).hasSize(before);
+    assertThat(spark.table.list()).hasSize(before);
   }
 
   @Test
   void aModeIsRefusedAsA400NamingItBeforeAnyJobIsCreated() {
-    clients.s3().putObject(b -> b.bucket("batch").key("in/mode.jsonl"), RequestBody.fromString(
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/mode.jsonl"), RequestBody.fromString(
         "{\"id\":1,\"input\":[5.1,3.5,1.4,0.2]}\n"));
-    int before = table.list().size();
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
+    int before = spark.table.list().size();
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
         "glue://scores.modes", null, null, null, "spark", null, "upsert")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessage("mode must be error_if_exists (the default), append or overwrite, not 'upsert'");
-    assertThatThrownBy(() -> jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
+    assertThatThrownBy(() -> spark.jobs.submit(new BatchJobs.Submission("iris", "1", "s3://batch/in/mode.jsonl",
         "s3://batch/elsewhere/", null, null, null, "spark", null, "append")))
         .isInstanceOf(PierException.class).hasFieldOrPropertyWithValue("status", 400)
         .hasMessage("mode (append) applies to table outputs (glue://database.table, bigquery://project.dataset.table);"
             + " an s3:// output is a new folder of the job's own");
-    assertThat(table.list()).hasSize(before);
+    assertThat(spark.table.list()).hasSize(before);
   }
 
   @Test
@@ -358,38 +270,38 @@ class SparkBatchJobTest {
       rows.append("{\"id\":").append(i).append(",\"input\":[5.1,3.5,1.4,").append(i % 25 / 10.0).append("]}\n");
     }
     rows.append("{\"id\":300,\"input\":[5.1,3.5]}\n");
-    clients.s3().putObject(b -> b.bucket("batch").key("in/rows.jsonl"), RequestBody.fromString(rows.toString()));
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/rows.jsonl"), RequestBody.fromString(rows.toString()));
 
-    BatchJob job = jobs.submit(new BatchJobs.Submission("iris", "production", "s3://batch/in/rows.jsonl", null, null,
-        null, null, "spark"));
+    BatchJob job = spark.jobs.submit(new BatchJobs.Submission("iris", "production", "s3://batch/in/rows.jsonl", null,
+        null, null, null, "spark"));
     assertThat(job.engine()).isEqualTo(Engine.SPARK);
-    assertThat(table.require(job.id()).engine()).isEqualTo(Engine.SPARK);
+    assertThat(spark.table.require(job.id()).engine()).isEqualTo(Engine.SPARK);
 
     long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-    while (!table.require(job.id()).state().isFinal() && System.nanoTime() < deadline) {
+    while (!spark.table.require(job.id()).state().isFinal() && System.nanoTime() < deadline) {
       Thread.sleep(500);
     }
-    BatchJob done = table.require(job.id());
-    assertThat(done.error()).as(Files.exists(dir.resolve("logs/" + job.id() + ".log"))
-        ? Files.readString(dir.resolve("logs/" + job.id() + ".log")) : "no log").isNull();
+    BatchJob done = spark.table.require(job.id());
+    assertThat(done.error()).as(spark.log(job)).isNull();
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.total()).isEqualTo(301);
     assertThat(done.succeeded()).isEqualTo(300);
     assertThat(done.failed()).isEqualTo(1);
     assertThat(done.plan().basis()).isEqualTo("spark");
     assertThat(done.scoringMillis()).isPositive();
-    JobCost cost = JobCost.of(done, settings);
+    JobCost cost = JobCost.of(done, spark.settings);
     assertThat(cost.emrServerless()).isPositive();
     assertThat(cost.lambda()).isZero();
 
-    String errors = clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(done.errorsFile().key())).asUtf8String();
+    String errors = spark.clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(done.errorsFile().key()))
+        .asUtf8String();
     assertThat(errors).isEqualTo("{\"id\":\"300\",\"error\":\"column 'input' has 2 values, input 'input' takes 4\"}\n");
-    JsonNode manifest = JSON.readTree(clients.s3().getObjectAsBytes(b -> b.bucket("batch")
+    JsonNode manifest = JSON.readTree(spark.clients.s3().getObjectAsBytes(b -> b.bucket("batch")
         .key(done.manifest().key())).asByteArray());
     assertThat(manifest.get("engine").asText()).isEqualTo("spark");
     assertThat(manifest.get("version").asInt()).isEqualTo(1);
-    List<String> keys = clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(done.output().key() + "results/"))
-        .contents().stream().map(o -> o.key()).toList();
+    List<String> keys = spark.clients.s3().listObjectsV2(b -> b.bucket("batch")
+        .prefix(done.output().key() + "results/")).contents().stream().map(o -> o.key()).toList();
     assertThat(keys).isNotEmpty().allMatch(k -> k.matches(".*/results/job_id=" + done.id()
         + "/date=\\d{4}-\\d{2}-\\d{2}/part-.*\\.parquet"));
   }
@@ -401,17 +313,18 @@ class SparkBatchJobTest {
       rows.append(i % 1000 == 7 ? "{\"id\":" + i + ",\"input\":[5.1,3.5]}\n" // a bad row in each part of the input
           : "{\"id\":" + i + ",\"input\":[5.1,3.5,1.4," + (i % 25 / 10.0) + "]}\n");
     }
-    clients.s3().putObject(b -> b.bucket("batch").key("in/resume.jsonl"), RequestBody.fromString(rows.toString()));
+    spark.clients.s3().putObject(b -> b.bucket("batch").key("in/resume.jsonl"),
+        RequestBody.fromString(rows.toString()));
     var submission = new BatchJobs.Submission("iris", "1", "s3://batch/in/resume.jsonl", null, null, null, null,
         "spark");
 
     // the first server: what its launcher would record when its child exits goes nowhere, as after a kill -9 of
     // the server itself (only the child's own records, in the jobs table, remain)
-    JobsTable.createIfMissing(clients.dynamoDb(), "jobs-of-a-killed-server");
-    String uninterrupted = jobs.submit(submission).id(); // the same input, not interrupted, for comparison below
-    BatchJob job = server(new JobsTable(clients.dynamoDb(), "jobs-of-a-killed-server")).submit(submission);
+    JobsTable.createIfMissing(spark.clients.dynamoDb(), "jobs-of-a-killed-server");
+    String uninterrupted = spark.jobs.submit(submission).id(); // the same input, not interrupted, for comparison below
+    BatchJob job = spark.server(new JobsTable(spark.clients.dynamoDb(), "jobs-of-a-killed-server")).submit(submission);
     long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-    while (table.require(job.id()).done() == 0 && !table.require(job.id()).state().isFinal()
+    while (spark.table.require(job.id()).done() == 0 && !spark.table.require(job.id()).state().isFinal()
         && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
@@ -420,26 +333,26 @@ class SparkBatchJobTest {
         .findFirst().orElseThrow();
     child.destroyForcibly(); // SIGKILL
     child.onExit().get();
-    BatchJob killed = table.require(job.id());
+    BatchJob killed = spark.table.require(job.id());
     assertThat(killed.state()).isEqualTo(JobState.RUNNING);
     assertThat(killed.plan().chunks()).isGreaterThan(2);
     int recorded = 0;
     for (int p = 0; p < killed.plan().chunks(); p++) {
-      recorded += table.chunk(job.id(), p).isPresent() ? 1 : 0;
+      recorded += spark.table.chunk(job.id(), p).isPresent() ? 1 : 0;
     }
     assertThat(recorded).isBetween(1, killed.plan().chunks() - 1);
 
     // the restarted server resumes it: a new child that scores only the partitions not recorded
-    server(table).resumeUnfinished();
-    BatchJob resumed = awaitFinal(job.id());
-    String log = Files.readString(dir.resolve("logs/" + job.id() + ".log"));
+    spark.server(spark.table).resumeUnfinished();
+    BatchJob resumed = spark.awaitFinal(job.id());
+    String log = spark.log(job);
     assertThat(resumed.error()).as(log).isNull();
     assertThat(resumed.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(log).contains("pier-spark: " + recorded + " of " + killed.plan().chunks()
         + " partitions recorded before this run; scoring " + (killed.plan().chunks() - recorded));
 
     // the same input run without interruption: the same counts, files and records
-    BatchJob whole = awaitFinal(uninterrupted);
+    BatchJob whole = spark.awaitFinal(uninterrupted);
     assertThat(whole.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(resumed.total()).isEqualTo(whole.total()).isEqualTo(12_000);
     assertThat(resumed.succeeded()).isEqualTo(whole.succeeded()).isEqualTo(11_988);
@@ -450,9 +363,9 @@ class SparkBatchJobTest {
     assertThat(a).hasSize(resumed.plan().chunks());
     assertThat(a.values().stream().mapToInt(List::size).sum()).isEqualTo(12_000);
     assertThat(a).isEqualTo(b);
-    String errorsA = clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(resumed.errorsFile().key()))
+    String errorsA = spark.clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(resumed.errorsFile().key()))
         .asUtf8String();
-    String errorsB = clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(whole.errorsFile().key()))
+    String errorsB = spark.clients.s3().getObjectAsBytes(r -> r.bucket("batch").key(whole.errorsFile().key()))
         .asUtf8String();
     assertThat(errorsA).isEqualTo(errorsB).startsWith(
         "{\"id\":\"7\",\"error\":\"column 'input' has 2 values, input 'input' takes 4\"}\n{\"id\":\"1007\",");
@@ -465,10 +378,10 @@ class SparkBatchJobTest {
    */
   private static Map<String, List<String>> results(BatchJob job) throws Exception {
     Map<String, List<String>> out = new java.util.TreeMap<>();
-    for (var o : clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(job.output().key() + "results/"))
+    for (var o : spark.clients.s3().listObjectsV2(b -> b.bucket("batch").prefix(job.output().key() + "results/"))
         .contents()) {
-      Path file = Files.createTempFile(dir, "part-", ".parquet");
-      Files.write(file, clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(o.key())).asByteArray());
+      Path file = Files.createTempFile(spark.dir, "part-", ".parquet");
+      Files.write(file, spark.clients.s3().getObjectAsBytes(b -> b.bucket("batch").key(o.key())).asByteArray());
       List<String> records = new java.util.ArrayList<>();
       try (var reader = org.apache.parquet.hadoop.ParquetReader.builder(
           new org.apache.parquet.hadoop.example.GroupReadSupport(), new org.apache.hadoop.fs.Path(file.toUri()))
