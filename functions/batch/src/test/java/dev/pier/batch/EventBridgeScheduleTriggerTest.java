@@ -4,21 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import dev.pier.batch.SchedulerStandIn.Call;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.scheduler.SchedulerClient;
 
 /**
  * Batch schedules in AWS through {@link SchedulerSchedules}, as the real Scheduler SDK client sends them to a stand-in
@@ -28,55 +18,23 @@ import software.amazon.awssdk.services.scheduler.SchedulerClient;
  */
 class EventBridgeScheduleTriggerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private record Call(String method, String path, JsonNode body) {}
-
-  private final List<Call> calls = new CopyOnWriteArrayList<>();
-  private HttpServer server;
-  private SchedulerClient client;
+  private SchedulerStandIn scheduler;
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/schedules/", exchange -> {
-      byte[] in = exchange.getRequestBody().readAllBytes();
-      String method = exchange.getRequestMethod();
-      String path = exchange.getRequestURI().getPath();
-      boolean again = calls.stream().anyMatch(c -> c.method().equals(method) && c.path().equals(path));
-      calls.add(new Call(method, path, in.length == 0 ? null : JSON.readTree(in)));
-      int status = 200;
-      String body = "{\"ScheduleArn\": \"arn:aws:scheduler:eu-west-1:1:schedule/default"
-          + path.substring("/schedules".length()) + "\"}";
-      if (again && method.equals("POST")) { // a schedule of that name exists
-        status = 409;
-        exchange.getResponseHeaders().add("x-amzn-ErrorType", "ConflictException");
-        body = "{\"Message\": \"Schedule already exists.\"}";
-      } else if (again && method.equals("DELETE")) { // deleted before
-        status = 404;
-        exchange.getResponseHeaders().add("x-amzn-ErrorType", "ResourceNotFoundException");
-        body = "{\"Message\": \"Schedule does not exist.\"}";
-      }
-      byte[] out = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(status, out.length);
-      exchange.getResponseBody().write(out);
-      exchange.close();
-    });
-    server.start();
-    client = SchedulerClient.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.EU_WEST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
-        .endpointOverride(URI.create("http://127.0.0.1:" + server.getAddress().getPort())).build();
+    scheduler = new SchedulerStandIn();
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.stop(0);
+    scheduler.close();
   }
 
   @Test
   void eachScheduleStartsTheStateMachineAndRepeatedWritesAreNoOps() throws Exception {
-    var trigger = new EventBridgeScheduleTrigger(client, "arn:aws:states:eu-west-1:1:stateMachine:pier-dev-batch",
-        "arn:aws:iam::1:role/pier-dev-batch-schedules", "pier-dev");
+    var trigger = new EventBridgeScheduleTrigger(scheduler.client(),
+        "arn:aws:states:eu-west-1:1:stateMachine:pier-dev-batch", "arn:aws:iam::1:role/pier-dev-batch-schedules",
+        "pier-dev");
     BatchSchedule s = new BatchSchedule("bs-0123456789abcdef", "iris", "production",
         new S3Uri("batch", "incoming/iris.jsonl"), new S3Uri("batch", "outputs/"), InputFormat.JSONL, Priority.NORMAL,
         "rate(1 hour)", Instant.parse("2026-12-07T10:00:00Z"), null, null);
@@ -86,9 +44,9 @@ class EventBridgeScheduleTriggerTest {
     trigger.deleted(s.id());
     trigger.deleted(s.id()); // gone already: 404
 
-    assertThat(calls).extracting(Call::method).containsExactly("POST", "POST", "DELETE", "DELETE");
-    assertThat(calls).extracting(Call::path).containsOnly("/schedules/pier-bs-0123456789abcdef");
-    JsonNode create = calls.get(0).body();
+    assertThat(scheduler.calls).extracting(Call::method).containsExactly("POST", "POST", "DELETE", "DELETE");
+    assertThat(scheduler.calls).extracting(Call::path).containsOnly("/schedules/pier-bs-0123456789abcdef");
+    JsonNode create = scheduler.calls.get(0).body();
     assertThat(create.path("GroupName").asText()).isEqualTo("pier-dev");
     assertThat(create.path("ScheduleExpression").asText()).isEqualTo("rate(1 hour)");
     assertThat(create.path("ScheduleExpressionTimezone").asText()).isEqualTo("UTC");
