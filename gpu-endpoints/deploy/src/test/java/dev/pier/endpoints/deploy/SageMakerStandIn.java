@@ -3,9 +3,9 @@ package dev.pier.endpoints.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
+import dev.pier.local.RpcV2CborHandler;
+import dev.pier.local.RpcV2CborHandler.Answer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +54,7 @@ public final class SageMakerStandIn implements AutoCloseable {
 
   public SageMakerStandIn() throws IOException {
     http = new AwsJsonStandIn(this::answer);
-    http.route("/service/GraniteServiceVersion20100801/operation/", this::cloudWatch);
+    http.route(RpcV2CborHandler.CLOUDWATCH_PATH, new RpcV2CborHandler(this::cloudWatch));
     operations = http.recorded;
   }
 
@@ -244,70 +244,15 @@ public final class SageMakerStandIn implements AutoCloseable {
   /**
    * CloudWatch's {@code PutMetricAlarm} as the SDK sends it (Smithy RPC v2 CBOR: {@code POST
    * /service/GraniteServiceVersion20100801/operation/PutMetricAlarm}): the alarm kept as JSON by name, an empty map
-   * answered.
+   * answered; any other operation a 400.
    */
-  private void cloudWatch(HttpExchange ex) throws IOException {
-    try (ex) {
-      String op = ex.getRequestURI().getPath().substring(ex.getRequestURI().getPath().lastIndexOf('/') + 1);
-      http.record(op);
-      var cbor = new software.amazon.awssdk.thirdparty.jackson.dataformat.cbor.CBORFactory();
-      if ("PutMetricAlarm".equals(op)) {
-        try (var parser = cbor.createParser(ex.getRequestBody().readAllBytes())) {
-          parser.nextToken();
-          JsonNode alarm = read(parser);
-          alarms.put(alarm.path("AlarmName").asText(), alarm);
-        }
-      }
-      var bytes = new java.io.ByteArrayOutputStream();
-      try (var out = cbor.createGenerator(bytes)) {
-        out.writeStartObject();
-        out.writeEndObject();
-      }
-      ex.getResponseHeaders().set("Content-Type", "application/cbor");
-      ex.getResponseHeaders().set("smithy-protocol", "rpc-v2-cbor");
-      ex.sendResponseHeaders("PutMetricAlarm".equals(op) ? 200 : 400, bytes.size());
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(bytes.toByteArray());
-      }
+  private Answer cloudWatch(String op, JsonNode request) {
+    http.record(op);
+    if (!"PutMetricAlarm".equals(op)) {
+      return new Answer(400, RpcV2CborHandler.object());
     }
-  }
-
-  /** One CBOR value, as Jackson's tree (maps, arrays, text, numbers, booleans). */
-  private static JsonNode read(software.amazon.awssdk.thirdparty.jackson.core.JsonParser p) throws IOException {
-    var f = JSON.getNodeFactory();
-    switch (p.currentToken()) {
-      case START_OBJECT -> {
-        ObjectNode o = f.objectNode();
-        while (p.nextToken() == software.amazon.awssdk.thirdparty.jackson.core.JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          o.set(name, read(p));
-        }
-        return o;
-      }
-      case START_ARRAY -> {
-        var a = f.arrayNode();
-        while (p.nextToken() != software.amazon.awssdk.thirdparty.jackson.core.JsonToken.END_ARRAY) {
-          a.add(read(p));
-        }
-        return a;
-      }
-      case VALUE_NUMBER_INT -> {
-        return f.numberNode(p.getLongValue());
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return f.numberNode(p.getDoubleValue());
-      }
-      case VALUE_TRUE, VALUE_FALSE -> {
-        return f.booleanNode(p.getBooleanValue());
-      }
-      case VALUE_NULL -> {
-        return f.nullNode();
-      }
-      default -> {
-        return f.textNode(p.getText());
-      }
-    }
+    alarms.put(request.path("AlarmName").asText(), request);
+    return Answer.ok(RpcV2CborHandler.object());
   }
 
   @Override
