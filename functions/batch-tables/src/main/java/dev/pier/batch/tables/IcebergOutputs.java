@@ -79,12 +79,10 @@ public final class IcebergOutputs implements TableOutputs {
           }
         }
       };
-    } catch (NoSuchTableException e) {
+    } catch (RuntimeException e) { // the chunk never opened: nothing else closes the catalog
       close(catalog);
-      throw new BatchError("Iceberg table " + job.table() + " was dropped while the job wrote it");
-    } catch (RuntimeException e) {
-      close(catalog);
-      throw e;
+      throw e instanceof NoSuchTableException
+          ? new BatchError("Iceberg table " + job.table() + " was dropped while the job wrote it") : e;
     }
   }
 
