@@ -67,17 +67,25 @@ public final class GrpcFrontend implements RpcFrontend {
 
       @Override
       public void close() {
-        server.shutdown();
-        try {
-          if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
-            server.shutdownNow();
-          }
-        } catch (InterruptedException e) {
-          server.shutdownNow();
-          Thread.currentThread().interrupt();
-        }
+        drain(server);
         pool.shutdownNow();
       }
     };
+  }
+
+  /**
+   * Stops {@code server} as Pier's gRPC ports close: no new calls, the calls in flight given up to 30 s to finish,
+   * then cancelled (also when the closing thread is interrupted, whose interrupt is kept).
+   */
+  public static void drain(Server server) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.pier.endpoints.server;
 
+import dev.pier.grpc.GrpcFrontend;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The endpoint container's OIP gRPC port ({@code --grpc-port}, default 8081 as the platform's; {@code off} for none):
@@ -38,15 +38,7 @@ final class EndpointGrpcServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
-        server.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    GrpcFrontend.drain(server);
     executor.close();
   }
 }
