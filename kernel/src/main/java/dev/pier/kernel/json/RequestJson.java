@@ -81,6 +81,22 @@ public final class RequestJson {
     return readTree(body, 0, body.length);
   }
 
+  /**
+   * Parses a body that must be one JSON object (a control-plane request's), with {@link #mapper()}: an empty body or
+   * another value is a 400 "the body must be a JSON object", one that breaks a rule a 400 naming the problem.
+   */
+  public static JsonNode readObject(byte[] body) {
+    try {
+      JsonNode n = body == null || body.length == 0 ? null : MAPPER.readTree(body);
+      if (n == null || !n.isObject()) {
+        throw PierException.badRequest("the body must be a JSON object");
+      }
+      return n;
+    } catch (IOException e) {
+      throw malformed(e);
+    }
+  }
+
   /** Parses {@code length} bytes from {@code offset} as one JSON value; 400 naming the problem. */
   public static JsonNode readTree(byte[] body, int offset, int length) {
     try {

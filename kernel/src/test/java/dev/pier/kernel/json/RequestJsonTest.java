@@ -45,6 +45,21 @@ class RequestJsonTest {
   }
 
   @Test
+  void aBodyThatMustBeAnObjectIsA400WhenEmptyAnotherValueOrMalformed() {
+    assertThat(RequestJson.readObject("{\"size_bytes\":5}".getBytes(StandardCharsets.UTF_8)).path("size_bytes")
+        .asLong()).isEqualTo(5);
+    for (String body : new String[] {"", "[1]", "\"a\"", "null"}) {
+      assertThatThrownBy(() -> RequestJson.readObject(body.getBytes(StandardCharsets.UTF_8))).as(body)
+          .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+          .hasMessage("the body must be a JSON object");
+    }
+    assertThatThrownBy(() -> RequestJson.readObject(null)).hasMessage("the body must be a JSON object");
+    assertThatThrownBy(() -> RequestJson.readObject("{\"a\":1,\"a\":2}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(PierException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageStartingWith("malformed JSON: duplicate key 'a'");
+  }
+
+  @Test
   void aMapperConfiguredElsewhereGetsTheSameRules() {
     ObjectMapper quarkus = RequestJson.configure(new ObjectMapper());
     assertThatThrownBy(() -> quarkus.readTree("{\"a\":1,\"a\":2}")).isInstanceOf(JacksonException.class)

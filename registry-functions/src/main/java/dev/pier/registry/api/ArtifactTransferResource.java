@@ -2,7 +2,6 @@ package dev.pier.registry.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pier.kernel.PierException;
 import dev.pier.kernel.aws.AwsClients;
 import dev.pier.kernel.json.RequestJson;
@@ -60,7 +59,6 @@ public class ArtifactTransferResource {
   /** S3 parts are 5 MiB to 5 GiB and at most 10,000; 64 MiB parts make a 10 GB upload 150 parts. */
   static final long PART_BYTES = 64L << 20;
   private static final Duration EXPIRY = Duration.ofHours(1);
-  private static final ObjectMapper JSON = RequestJson.mapper();
   private final ModelRegistry registry;
   private final AwsClients aws;
   private final ServingChecks serving;
@@ -84,7 +82,7 @@ public class ArtifactTransferResource {
   @Authorize(Permission.REGISTER)
   public Response startUpload(@PathParam("model") String model, byte[] body) {
     Names.checkModel(model);
-    long size = object(body).path("size_bytes").asLong(-1);
+    long size = RequestJson.readObject(body).path("size_bytes").asLong(-1);
     if (size < 1 || size > MAX_UPLOAD_BYTES) {
       throw PierException.badRequest("size_bytes must be between 1 and " + MAX_UPLOAD_BYTES + ", got " + size);
     }
@@ -118,7 +116,7 @@ public class ArtifactTransferResource {
     if (!key.startsWith("uploads/" + model + "/")) {
       throw PierException.badRequest("upload '" + upload + "' is not an upload of model '" + model + "'");
     }
-    JsonNode n = object(body);
+    JsonNode n = RequestJson.readObject(body);
     List<CompletedPart> parts = new ArrayList<>();
     for (JsonNode p : n.path("parts")) {
       if (!p.path("part_number").canConvertToInt() || !p.hasNonNull("etag")) {
@@ -186,18 +184,6 @@ public class ArtifactTransferResource {
 
   record DownloadUrl(String url, String sha256, @JsonProperty("size_bytes") long sizeBytes,
       @JsonProperty("expires_at") String expiresAt) {}
-
-  private static JsonNode object(byte[] body) {
-    try {
-      JsonNode n = body == null || body.length == 0 ? null : JSON.readTree(body);
-      if (n == null || !n.isObject()) {
-        throw PierException.badRequest("the body must be a JSON object");
-      }
-      return n;
-    } catch (IOException e) {
-      throw RequestJson.malformed(e);
-    }
-  }
 
   private static String encode(String key, String uploadId) {
     return Base64.getUrlEncoder().withoutPadding()

@@ -81,7 +81,7 @@ public class ModelGovernanceResource {
   @Path("/{model}")
   @Authorize(Permission.REGISTER)
   public Response patchModel(@PathParam("model") String model, @HeaderParam("If-Match") String ifMatch, byte[] body) {
-    JsonNode patch = object(body);
+    JsonNode patch = RequestJson.readObject(body);
     RegisteredModel m = registry.models().update(model, revision(ifMatch), before -> new RegisteredModel(before.name(),
         before.latestVersion(), before.createdAt(), before.updatedAt(),
         patch.has("description") ? text(patch.get("description")) : before.description(),
@@ -100,7 +100,7 @@ public class ModelGovernanceResource {
   @Authorize(Permission.REGISTER)
   public Response patchVersion(@PathParam("model") String model, @PathParam("version") String version,
       @HeaderParam("If-Match") String ifMatch, byte[] body) {
-    JsonNode patch = object(body);
+    JsonNode patch = RequestJson.readObject(body);
     for (var it = patch.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!List.of("description", "tags", "metrics", "params", "properties", "capture").contains(f)) {
@@ -262,23 +262,11 @@ public class ModelGovernanceResource {
     }
   }
 
-  private static JsonNode object(byte[] body) {
-    try {
-      JsonNode n = body == null || body.length == 0 ? null : JSON.readTree(body);
-      if (n == null || !n.isObject()) {
-        throw PierException.badRequest("the body must be a JSON object");
-      }
-      return n;
-    } catch (IOException e) {
-      throw RequestJson.malformed(e);
-    }
-  }
-
   private static String comment(byte[] body) {
     if (body == null || body.length == 0) {
       return null;
     }
-    JsonNode c = object(body).get("comment");
+    JsonNode c = RequestJson.readObject(body).get("comment");
     return c == null || c.isNull() ? null : c.asText();
   }
 
