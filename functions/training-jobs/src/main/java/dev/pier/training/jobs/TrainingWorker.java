@@ -352,7 +352,7 @@ public final class TrainingWorker {
     List<TrialRecord> suggested = new ArrayList<>();
     for (Map<String, Object> params : next) {
       suggested.add(new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
-          null, 0, 0));
+          JobTracking.trialRunId(id, number), 0, 0)); // its run is created under that id when it starts
       numbers.add(number++);
     }
     if (next.isEmpty()) {
@@ -472,20 +472,28 @@ public final class TrainingWorker {
     return view(done);
   }
 
-  /** The trial with its child run, opened (params logged) and recorded on the trial when it had none. */
+  /**
+   * The trial with its child run opened (its tags and params in the same write), under the id the trial was suggested
+   * with ({@link JobTracking#trialRunId}), so the trial's record need not be written again to name it; a run that an
+   * earlier attempt created is kept. A trial recorded without a run id (by AMT's tuning, or before run ids were
+   * chosen up front) is recorded with it first.
+   */
   private TrialRecord withRun(TrainingJob job, TrialRecord trial) {
-    if (trial.runId() != null) {
-      return trial;
-    }
     String id = job.id();
+    String run = JobTracking.trialRunId(id, trial.number());
+    TrialRecord opened = trial;
+    if (trial.runId() == null) {
+      opened = trial.withRun(run);
+      jobs.putTrial(id, opened);
+    } else if (!trial.runId().equals(run)) {
+      return trial; // opened before run ids were chosen up front
+    }
     Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(trial.number()),
         "pier.dataset", job.dataset());
     Map<String, String> params = new TreeMap<>();
     trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
-    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + trial.number(),
-        job.parentRunId(), tags, params); // one write: the run, its tags and params
-    TrialRecord opened = trial.withRun(run);
-    jobs.putTrial(id, opened);
+    tracking.startRunOnce(job.experimentId(), run, job.name() + "-" + id + "-trial-" + trial.number(),
+        job.parentRunId(), tags, params);
     return opened;
   }
 

@@ -3,10 +3,12 @@ package dev.pier.training.tracking;
 import dev.pier.kernel.PierException;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.TrackingStore;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A training job in MLflow's terms, through Pier's tracking store (so MLflow clients and the console see it): an
@@ -49,14 +51,44 @@ public final class JobTracking {
   /** A run with its tags and params, created in one write (a trial's child run: its params are known up front). */
   public String startRun(String experimentId, String name, String parentRunId, Map<String, String> tags,
       Map<String, String> params) {
+    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
+    return store.createRun(experiment, name, "pier", System.currentTimeMillis(), withParent(tags, parentRunId), params)
+        .runId();
+  }
+
+  /**
+   * {@link #startRun(String, String, String, Map, Map)} under a chosen id (a trial's, {@link #trialRunId}): created
+   * once, in one write, however often a retried task asks (the run then stays as the first attempt created it).
+   */
+  public void startRunOnce(String experimentId, String runId, String name, String parentRunId, Map<String, String> tags,
+      Map<String, String> params) {
+    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
+    store.createRunOnce(experiment, runId, name, "pier", System.currentTimeMillis(), withParent(tags, parentRunId),
+        params);
+  }
+
+  private static Map<String, String> withParent(Map<String, String> tags, String parentRunId) {
     Map<String, String> t = new LinkedHashMap<>(tags);
     if (parentRunId != null) {
       t.put("mlflow.parentRunId", parentRunId);
     }
-    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
-    return store.createRun(experiment, name, "pier", System.currentTimeMillis(), t, params).runId();
+    return t;
   }
 
+  /**
+   * The MLflow run id of a job's trial, the same at every attempt (a name-based UUID's 32 hex digits): the trial is
+   * recorded with it when suggested, and its run is created under it when it starts.
+   */
+  public static String trialRunId(String jobId, int trial) {
+    return UUID.nameUUIDFromBytes(("pier-trial/" + jobId + "/" + trial).getBytes(StandardCharsets.UTF_8)).toString()
+        .replace("-", "");
+  }
+
+  /**
+   * Params, tags and metrics (at step 0). Every metric this class logs holds one value per step: a task run again after
+   * a crash (the state machine retries it; a finished trial is never run again, but one that logged its results and
+   * died before recording its end is) replaces its values instead of doubling the run's history.
+   */
   public void log(String runId, Map<String, String> params, Map<String, Double> metrics, Map<String, String> tags) {
     long now = System.currentTimeMillis();
     List<Metric> m = new ArrayList<>();
@@ -65,7 +97,7 @@ public final class JobTracking {
         m.add(new Metric(k, v, now, 0));
       }
     });
-    store.logBatch(runId, m, params, tags);
+    store.logBatchOnePerStep(runId, m, params, tags, null, 0);
   }
 
   /** A metric's value after each step (boosting round), as MLflow's metric history. */
@@ -99,14 +131,12 @@ public final class JobTracking {
     for (int step = 0; step < steps.size(); step++) {
       batch.add(new Metric(key, steps.get(step), now, step));
       if (batch.size() == BATCH) {
-        store.logBatch(runId, batch, Map.of(), Map.of());
+        store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), null, 0);
         batch.clear();
       }
     }
-    if (status != null) {
-      store.logBatchAndEnd(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
-    } else if (!batch.isEmpty()) {
-      store.logBatch(runId, batch, Map.of(), Map.of());
+    if (status != null || !batch.isEmpty()) { // the run's end, if any, in the last write
+      store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
     }
   }
 
