@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -327,7 +328,7 @@ public final class TrainingWorker {
 
   private JsonNode suggest(String id) {
     // the job read once; the last batch's trials folded into it in memory, written with the next batch's trials
-    Progress progress = advance(runningStored(id), true);
+    Progress progress = advanceToSuggest(id);
     TrainingJob job = progress.job();
     ObjectNode out = NODES.objectNode();
     var numbers = out.putArray("trials");
@@ -361,7 +362,7 @@ public final class TrainingWorker {
       int created = number;
       // the trials (one that exists was recorded by an attempt that died before answering: the same number runs)
       // and the job's counts, with the last batch folded in, in one write
-      jobs.createTrials(progress.stored(), suggested, j -> {
+      Optional<TrainingJobsTable.Stored> recorded = jobs.createTrials(progress.stored(), suggested, j -> {
         TrainingJob folded = progress.fold().apply(j);
         return folded.with(b -> {
           b.trials = new TrainingJob.Trials(Math.max(created, folded.trials().total()), folded.trials().succeeded(),
@@ -370,9 +371,40 @@ public final class TrainingWorker {
           return b;
         });
       });
+      if (recorded.isPresent() && recorded.get().job().trials().total() == created) {
+        lastBatch.put(id, new Batch(total, created)); // recorded: the next Suggest may read them with the job
+      }
     }
     out.put("done", next.isEmpty());
     return out;
+  }
+
+  /** Trials {@code from} to {@code to} (exclusive): the batch this process suggested last for a job, recorded. */
+  private record Batch(int from, int to) {}
+
+  /** By job: the batch this process suggested and recorded last (a restarted process has none). */
+  private final Map<String, Batch> lastBatch = new ConcurrentHashMap<>();
+
+  /**
+   * {@link #advance} for Suggest, the job and the trials it has not folded read in one call where it can: when this
+   * process suggested the last batch, the job and that batch's trials in one BatchGetItem — used when the job's tally
+   * stops where the batch starts and its count where the batch ends (nothing else was suggested or folded since, so
+   * the query would return exactly those trials); otherwise the job, then the query (a restart, another process).
+   * Saves one DynamoDB call per batch.
+   */
+  private Progress advanceToSuggest(String id) {
+    Batch last = lastBatch.remove(id);
+    if (last != null && last.to() - last.from() < 100) {
+      var read = jobs.jobAndTrials(id, last.from(), last.to());
+      TrainingJob job = running(read.job().job());
+      Learning run = learning.get(id);
+      if (run != null && run.observed == last.from() && tally(job).folded() == last.from()
+          && job.trials().total() == last.to() && read.trials().size() == last.to() - last.from()) {
+        return advance(read.job(), true, read.trials());
+      }
+      return advance(read.job(), true);
+    }
+    return advance(runningStored(id), true);
   }
 
   /** What is left of the job's max_runtime in seconds (may be negative); null without one. */
@@ -1230,11 +1262,16 @@ public final class TrainingWorker {
 
   /** {@link #advance(TrainingJobsTable.Stored)}; with {@code defer}, the fold is returned for the caller to write. */
   private Progress advance(TrainingJobsTable.Stored read, boolean defer) {
+    return advance(read, defer, null);
+  }
+
+  /** {@link #advance(TrainingJobsTable.Stored, boolean)}, the trials from the fold on already {@code read} (or null). */
+  private Progress advance(TrainingJobsTable.Stored read, boolean defer, List<TrialRecord> unfolded) {
     TrainingJob job = read.job();
     Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
     synchronized (run) {
       int from = Math.min(run.observed, tally(job).folded());
-      List<TrialRecord> trials = jobs.trialsFrom(job.id(), from);
+      List<TrialRecord> trials = unfolded != null ? unfolded : jobs.trialsFrom(job.id(), from);
       catchUp(run, trials);
       int total = trials.isEmpty() ? from : Math.max(from, trials.get(trials.size() - 1).number() + 1);
       List<TrialRecord> pending = trials.stream().filter(t -> !t.finished()).toList();
