@@ -551,16 +551,29 @@ public final class TrackingStore {
     if (endStatus != null) {
       checkStatus(endStatus);
     }
-    logBatch(runId, metrics, params, tags, endStatus, endTime, true);
+    logBatch(runId, metrics, params, tags, endStatus, endTime, true, null);
+  }
+
+  /**
+   * {@link #logBatchOnePerStep} ending the run, with a write of the caller's in the batch's last transaction — another
+   * table's record that these are a task's final results (a training job's trial end): both are written or neither.
+   * False when {@code alongside}'s condition failed (then nothing of that transaction was written: another attempt
+   * recorded its results first). When the transaction is cancelled for the run's part, the batch is written item by
+   * item as {@link #logBatch} does (with its errors), then {@code alongside} on its own.
+   */
+  public boolean logBatchOnePerStepAndEnd(String runId, List<Metric> metrics, Map<String, String> tags,
+      String endStatus, long endTime, TransactWriteItem alongside) {
+    checkStatus(endStatus);
+    return logBatch(runId, metrics, Map.of(), tags, endStatus, endTime, true, alongside);
   }
 
   private void logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
       String endStatus, long endTime) {
-    logBatch(runId, metrics, params, tags, endStatus, endTime, false);
+    logBatch(runId, metrics, params, tags, endStatus, endTime, false, null);
   }
 
-  private void logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
-      String endStatus, long endTime, boolean onePerStep) {
+  private boolean logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
+      String endStatus, long endTime, boolean onePerStep, TransactWriteItem alongside) {
     if (metrics.size() > 1000 || params.size() > 100 || tags.size() > 100
         || metrics.size() + params.size() + tags.size() > 1000) {
       throw PierException.badRequest("a batch holds at most 1000 metrics, 100 params, 100 tags and 1000 in all");
@@ -601,17 +614,25 @@ public final class TrackingStore {
         () -> putLatest(runId, m))));
     String name = runName;
     TransactWriteItem run = runAction(runId, name, null, 0); // the run's check; a runName tag renames it as well
+    int room = TRANSACTION - (alongside == null ? 1 : 2); // the run's action, the caller's
     int from = 0;
     do {
-      List<Write> part = writes.subList(from, Math.min(writes.size(), from + TRANSACTION - 1));
-      List<TransactWriteItem> items = new ArrayList<>(part.size() + 1);
+      List<Write> part = writes.subList(from, Math.min(writes.size(), from + room));
+      List<TransactWriteItem> items = new ArrayList<>(part.size() + 2);
       boolean last = from + part.size() >= writes.size();
       items.add(last && endStatus != null ? runAction(runId, name, endStatus, endTime) : run);
       part.forEach(w -> items.add(w.item()));
+      if (last && alongside != null) {
+        items.add(alongside);
+      }
       try {
         dynamo.transactWriteItems(b -> b.transactItems(items));
-      } catch (TransactionCanceledException e) { // nothing of this part was written: the rest item by item
-        activeRun(runId);
+      } catch (TransactionCanceledException e) { // nothing of this part was written
+        if (last && alongside != null && e.hasCancellationReasons() && e.cancellationReasons().size() == items.size()
+            && "ConditionalCheckFailed".equals(e.cancellationReasons().get(items.size() - 1).code())) {
+          return false; // the caller's condition failed: none of it
+        }
+        activeRun(runId); // the rest item by item
         if (name != null) {
           writeTag(runId, "mlflow.runName", name);
         }
@@ -619,10 +640,24 @@ public final class TrackingStore {
         if (endStatus != null) {
           endRun(runId, endStatus, endTime);
         }
-        return;
+        return alongside == null || written(alongside);
       }
       from += part.size();
     } while (from < writes.size());
+    return true;
+  }
+
+  /** A write of the caller's on its own (one action's transaction); false when its condition failed. */
+  private boolean written(TransactWriteItem alone) {
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(alone));
+      return true;
+    } catch (TransactionCanceledException e) {
+      if (e.hasCancellationReasons() && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** The run item's part of a batch's transaction: a check that it is active, a rename, its end, or both. */

@@ -228,16 +228,33 @@ public final class TrainingJobsTable {
 
   /** Replaces a RUNNING trial's record; false when it had finished already (it stays as first recorded). */
   public boolean putTrial(String jobId, TrialRecord trial) {
-    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
-    item.put("state", s(trial.state()));
-    item.put("doc", s(write(trial)));
     try {
-      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("#s = :running")
-          .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(Map.of(":running", s("RUNNING"))));
+      dynamo.putItem(b -> b.tableName(table).item(trialItem(jobId, trial)).conditionExpression(STILL_RUNNING)
+          .expressionAttributeNames(STATE).expressionAttributeValues(RUNNING));
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+  }
+
+  /**
+   * {@link #putTrial} as an action of a transaction the caller writes (with the trial's MLflow results, one write):
+   * its condition fails when the trial had finished already.
+   */
+  public TransactWriteItem putTrialAction(String jobId, TrialRecord trial) {
+    return TransactWriteItem.builder().put(p -> p.tableName(table).item(trialItem(jobId, trial))
+        .conditionExpression(STILL_RUNNING).expressionAttributeNames(STATE).expressionAttributeValues(RUNNING)).build();
+  }
+
+  private static final String STILL_RUNNING = "#s = :running";
+  private static final Map<String, String> STATE = Map.of("#s", "state");
+  private static final Map<String, AttributeValue> RUNNING = Map.of(":running", AttributeValue.fromS("RUNNING"));
+
+  private Map<String, AttributeValue> trialItem(String jobId, TrialRecord trial) {
+    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
+    item.put("state", s(trial.state()));
+    item.put("doc", s(write(trial)));
+    return item;
   }
 
   public Optional<TrialRecord> trial(String jobId, int number) {

@@ -447,7 +447,9 @@ public final class TrainingWorker {
     SearchStrategy search = learning(job).strategy;
     java.util.SortedMap<Integer, Double> steps = new java.util.TreeMap<>();
     TrialRecord current = trial;
-    boolean ended = false; // the run ended with its results
+    Map<String, Double> metrics = new LinkedHashMap<>(); // the run's results, its history and tags, logged at its end
+    List<Double> history = null;
+    Map<String, String> tags = Map.of();
     try {
       Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
           ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
@@ -467,16 +469,13 @@ public final class TrainingWorker {
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "SUCCEEDED", cv.mean(), cv.std(), cv.folds(), cv.history(),
           cv.bestRound(), null, trial.runId(), seconds, trialCost(job, seconds));
-      Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("cv_" + metric + "_mean", cv.mean());
       metrics.put("cv_" + metric + "_std", cv.std());
       for (int f = 0; f < cv.folds().size(); f++) {
         metrics.put("cv_" + metric + "_fold_" + (f + 1), cv.folds().get(f));
       }
       metrics.put("best_round", (double) cv.bestRound());
-      // the folds' mean per round as the metric's history, and the run's end, in the same write
-      tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", cv.history(), status);
-      ended = true;
+      history = cv.history(); // the folds' mean per round
     } catch (dev.pier.training.TrialPruned e) { // the pruner judged it not worth finishing
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "PRUNED", null, null, null, List.copyOf(steps.values()), null,
@@ -493,13 +492,13 @@ public final class TrainingWorker {
       done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, message(e),
           trial.runId(), seconds, trialCost(job, seconds));
       status = "FAILED";
-      tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(message(e), 4000)));
+      tags = Map.of("pier.error", truncate(message(e), 4000));
     }
-    if (!jobs.putTrial(id, done)) {
+    // the run's results and end and the trial's end in one write (a crash before it leaves the trial to run again;
+    // its history is logged once per step, so that does not double it)
+    if (!tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", history, tags, status,
+        jobs.putTrialAction(id, done))) {
       return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
-    }
-    if (!ended) {
-      tracking.end(trial.runId(), status);
     }
     return view(done);
   }

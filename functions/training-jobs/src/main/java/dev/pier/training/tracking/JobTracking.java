@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * A training job in MLflow's terms, through Pier's tracking store (so MLflow clients and the console see it): an
@@ -113,13 +114,32 @@ public final class JobTracking {
     logWithHistory(runId, metrics, key, values, null);
   }
 
-  /** {@link #logWithHistory(String, Map, String, List)}, the run ended with {@code status} in the same last write. */
-  public void finish(String runId, Map<String, Double> metrics, String key, List<Double> values, String status) {
-    logWithHistory(runId, metrics, key, values, status);
+  /**
+   * A run's last results — metrics (at step 0), a metric's history by step, tags — and its end, in one write with
+   * {@code alongside}, the record in the caller's table that the results are final (a trial's end): both or neither.
+   * False when {@code alongside}'s condition failed: another attempt recorded first, and nothing of this was written
+   * but the transactions before the last (a history of more than ~90 rounds), whose values, one per step, are the
+   * same a retried trial logs.
+   */
+  public boolean finish(String runId, Map<String, Double> metrics, String key, List<Double> values,
+      Map<String, String> tags, String status, TransactWriteItem alongside) {
+    List<Metric> last = logAllButLast(runId, metrics, key, values);
+    return store.logBatchOnePerStepAndEnd(runId, last, tags, status, System.currentTimeMillis(), alongside);
   }
 
   private void logWithHistory(String runId, Map<String, Double> metrics, String key, List<Double> values,
       String status) {
+    List<Metric> batch = logAllButLast(runId, metrics, key, values);
+    if (status != null || !batch.isEmpty()) { // the run's end, if any, in the last write
+      store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
+    }
+  }
+
+  /**
+   * The metrics (at step 0) and the history (a value per step) as log-batches within MLflow's limit: all but the last
+   * written, the last returned for the caller's last write.
+   */
+  private List<Metric> logAllButLast(String runId, Map<String, Double> metrics, String key, List<Double> values) {
     long now = System.currentTimeMillis();
     List<Metric> batch = new ArrayList<>();
     metrics.forEach((k, v) -> {
@@ -135,9 +155,7 @@ public final class JobTracking {
         batch.clear();
       }
     }
-    if (status != null || !batch.isEmpty()) { // the run's end, if any, in the last write
-      store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
-    }
+    return batch;
   }
 
   /** Ends the run (status and end time) in one conditional write. */

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
 
 /**
  * A training job whose process dies mid-search (as under {@code kill -9}: no task after the death runs, nothing is
@@ -162,15 +162,15 @@ class ResumeAfterKillTest {
     }
   }
 
-  /** The jobs table's client in a process that dies when it records a trial's end (a put of a finished trial). */
+  /** The client of a process that dies when it writes a trial's end (a transaction that puts into the jobs table). */
   private static DynamoDbClient dyingAtTrialEnd(DynamoDbClient real) {
     return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
         new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
-          if (method.getName().equals("putItem") && args[0] instanceof Consumer<?> c) {
+          if (method.getName().equals("transactWriteItems") && args[0] instanceof Consumer<?> c) {
             @SuppressWarnings("unchecked")
-            PutItemRequest put = PutItemRequest.builder().applyMutation((Consumer<PutItemRequest.Builder>) c).build();
-            var state = put.item().get("state");
-            if (state != null && !state.s().equals("RUNNING")) {
+            var request = TransactWriteItemsRequest.builder()
+                .applyMutation((Consumer<TransactWriteItemsRequest.Builder>) c).build();
+            if (request.transactItems().stream().anyMatch(i -> i.put() != null && i.put().tableName().equals("jobs"))) {
               throw new ProcessDied();
             }
           }
@@ -182,46 +182,93 @@ class ResumeAfterKillTest {
         });
   }
 
-  @Test
-  void aTrialKilledBetweenLoggingItsResultsAndRecordingItsEndLogsThemOnceWhenRunAgain() throws Exception {
-    CountingTrainer trainer = new CountingTrainer(0, new AtomicBoolean());
+  /** Scores every trial 0.8 after a history of {@link #ROUNDS} rounds, without training; counts its calls. */
+  static final class LongHistoryTrainer extends CrossValidationTrainer {
+    static final int ROUNDS = 1000; // more than one transaction (100 writes): the first are written before the trial's end
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public CvOutcome crossValidate(TrainingTable table, List<Split> folds, Map<String, Object> p, String metric,
+        long seed, Progress progress) {
+      calls.incrementAndGet();
+      List<Double> history = new ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        history.add(0.5 + 0.3 * round / (ROUNDS - 1));
+      }
+      return new CvOutcome(0.8, 0.01, List.of(0.8, 0.8), history, ROUNDS - 1);
+    }
+  }
+
+  /** A job of one trial, prepared and its trial suggested by {@code worker}: trial 0 is ready to run. */
+  private static TrainingJob oneTrialSuggested(String name, ModelTrainer trainer, TrainingWorker worker)
+      throws Exception {
     TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, NOT_STARTED, settings, new Searches(jobs, trainer),
         Clock.systemUTC());
     TrainingJob job = api.submit(TrainingJobsTable.JSON.readTree("""
-        {"name": "retried", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
+        {"name": "NAME", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc", "cv": {"folds": 2}, "seed": 5,
          "tuning": {"strategy": "random", "max_trials": 1, "parallel": 1,
                     "space": {"max_depth": {"type": "int", "low": 2, "high": 6}}}}
-        """));
-    JobTracking tracking = world.tracking(world.dynamo);
-    TrainingWorker dying = new TrainingWorker(new TrainingJobsTable(dyingAtTrialEnd(world.dynamo), "jobs"), datasets,
-        trainer, new Searches(jobs, trainer), tracking, null, world.standIns.clients.s3(), settings,
-        Clock.systemUTC());
-    dying.handle(task("prepare", job.id()));
-    assertThat(dying.handle(task("suggest", job.id())).path("trials").get(0).asInt()).isZero();
+        """.replace("NAME", name)));
+    worker.handle(task("prepare", job.id()));
+    assertThat(worker.handle(task("suggest", job.id())).path("trials").get(0).asInt()).isZero();
+    return job;
+  }
+
+  @Test
+  void aTrialKilledBetweenLoggingItsHistoryAndRecordingItsEndLogsItOnceWhenRunAgain() throws Exception {
+    LongHistoryTrainer trainer = new LongHistoryTrainer();
+    TrainingWorker dying = world.worker(trainer, new Searches(jobs, trainer),
+        world.tracking(dyingAtTrialEnd(world.dynamo)), settings);
+    TrainingJob job = oneTrialSuggested("retried", trainer, dying);
     assertThatThrownBy(() -> dying.handle(task("trial", job.id()).put("trial", 0))).isInstanceOf(ProcessDied.class);
     TrialRecord interrupted = jobs.trial(job.id(), 0).orElseThrow();
-    assertThat(interrupted.state()).isEqualTo("RUNNING"); // its results logged and its run ended, its end not recorded
-    assertThat(tracking.store().run(interrupted.runId()).status()).isEqualTo("FINISHED");
+    assertThat(interrupted.state()).isEqualTo("RUNNING");
+    TrackingStore store = world.tracking(world.dynamo).store();
+    assertThat(store.metricHistory(interrupted.runId(), "cv_auc_by_round")).as("logged up to the trial's end")
+        .hasSizeBetween(1, LongHistoryTrainer.ROUNDS - 1);
+    assertThat(store.run(interrupted.runId()).status()).isEqualTo("RUNNING");
 
     TrainingWorker fresh = world.worker(trainer, new Searches(jobs, trainer), world.tracking(world.dynamo), settings);
     fresh.handle(task("trial", job.id()).put("trial", 0));
 
     TrialRecord done = jobs.trial(job.id(), 0).orElseThrow();
     assertThat(done.state()).isEqualTo("SUCCEEDED");
-    assertThat(trainer.calls.get()).as("trained again: its end was not recorded").isEqualTo(2);
+    assertThat(trainer.calls.get()).as("run again: its end was not recorded").isEqualTo(2);
     assertThat(done.runId()).isEqualTo(interrupted.runId());
-    var store = tracking.store();
-    assertThat(store.metricHistory(done.runId(), "cv_auc_by_round")).extracting(m -> m.step())
-        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-    assertThat(store.metricHistory(done.runId(), "cv_auc_by_round")).extracting(m -> m.value())
-        .containsExactlyElementsOf(done.history());
-    assertThat(store.metricHistory(done.runId(), "cv_auc_mean")).extracting(m -> m.value())
-        .containsExactly(done.cvMean());
-    TrainingJob stored = jobs.require(job.id());
-    assertThat(store.searchRuns(List.of(stored.experimentId()), "tags.`pier.trial` = '0'", "ACTIVE_ONLY", List.of(),
-        null, 100).items()).as("the trial's run, created once").extracting(r -> r.runId())
+    assertThat(store.run(done.runId()).status()).isEqualTo("FINISHED");
+    var history = store.metricHistory(done.runId(), "cv_auc_by_round");
+    assertThat(history).extracting(m -> m.step()).containsExactlyElementsOf(
+        java.util.stream.LongStream.range(0, LongHistoryTrainer.ROUNDS).boxed().toList());
+    assertThat(history).extracting(m -> m.value()).containsExactlyElementsOf(done.history());
+    assertThat(store.metricHistory(done.runId(), "cv_auc_mean")).extracting(m -> m.value()).containsExactly(0.8);
+    assertThat(store.searchRuns(List.of(jobs.require(job.id()).experimentId()), "tags.`pier.trial` = '0'",
+        "ACTIVE_ONLY", List.of(), null, 100).items()).as("the trial's run, created once").extracting(r -> r.runId())
         .containsExactly(done.runId());
+  }
+
+  @Test
+  void anAttemptFinishingATrialAnotherAttemptFinishedWritesNothing() throws Exception {
+    LongHistoryTrainer trainer = new LongHistoryTrainer();
+    JobTracking tracking = world.tracking(world.dynamo);
+    TrainingWorker worker = world.worker(trainer, new Searches(jobs, trainer), tracking, settings);
+    TrainingJob job = oneTrialSuggested("raced", trainer, worker);
+    worker.handle(task("trial", job.id()).put("trial", 0));
+    TrialRecord first = jobs.trial(job.id(), 0).orElseThrow();
+
+    TrialRecord late = new TrialRecord(0, first.params(), "FAILED", null, null, null, null, null, "late", first.runId(),
+        1, 0);
+    boolean written = tracking.finish(first.runId(), Map.of("cv_auc_mean", 0.1), "cv_auc_by_round", List.of(0.1),
+        Map.of("pier.error", "late"), "FAILED", jobs.putTrialAction(job.id(), late));
+
+    assertThat(written).isFalse();
+    assertThat(jobs.trial(job.id(), 0).orElseThrow()).isEqualTo(first);
+    var run = tracking.store().run(first.runId());
+    assertThat(run.status()).isEqualTo("FINISHED");
+    assertThat(run.tags()).doesNotContainKey("pier.error");
+    assertThat(tracking.store().metricHistory(first.runId(), "cv_auc_mean")).extracting(m -> m.value())
+        .containsExactly(0.8);
+    assertThat(tracking.store().metricHistory(first.runId(), "cv_auc_by_round")).hasSize(LongHistoryTrainer.ROUNDS);
   }
 
   private static ObjectNode task(String action, String id) {
