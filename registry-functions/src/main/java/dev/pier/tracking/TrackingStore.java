@@ -39,6 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  *   pk = RUN#&lt;id&gt;             sk = PARAM#&lt;k&gt; / TAG#&lt;k&gt;    a param (never changes) / a tag
  *   pk = RUN#&lt;id&gt;             sk = LATEST#&lt;k&gt;             a metric's latest value (highest step, then timestamp)
  *   pk = RUN#&lt;id&gt;             sk = HIST#&lt;k&gt;#&lt;step&gt;#&lt;ts&gt;#… every logged value, in step order
+ *                                  (#0…0#step in place of #&lt;ts&gt;#…: the one value of a step, {@link #logBatchOnePerStep})
  * </pre>
  *
  * A run is read with one query (everything from {@code LATEST#} on, which leaves the history out). Thread-safe.
@@ -202,7 +203,7 @@ public final class TrackingStore {
     if (!e.lifecycleStage().equals("active")) {
       throw PierException.badRequest("experiment '" + exp + "' is deleted");
     }
-    return createRun(e, false, name, userId, startTime, tags, params);
+    return createRun(e, false, null, name, userId, startTime, tags, params);
   }
 
   /**
@@ -211,9 +212,30 @@ public final class TrackingStore {
    */
   public Run createRun(Experiment experiment, String name, String userId, long startTime, Map<String, String> tags,
       Map<String, String> params) {
+    return createRun(experiment, null, name, userId, startTime, tags, params);
+  }
+
+  /**
+   * {@link #createRun(Experiment, String, String, long, Map, Map)} with the run's id chosen by the caller (32 hex
+   * digits, as MLflow's), unless a run of that id exists: then that run is returned as stored. A writer that may run
+   * again after a crash (a training job's retried trial) so creates its run once, in one write, without reading first.
+   */
+  public Run createRunOnce(Experiment experiment, String runId, String name, String userId, long startTime,
+      Map<String, String> tags, Map<String, String> params) {
+    if (runId == null || !runId.matches("[0-9a-f]{32}")) {
+      throw PierException.badRequest("a run id is 32 lowercase hex digits");
+    }
+    return createRun(experiment, runId, name, userId, startTime, tags, params);
+  }
+
+  private Run createRun(Experiment experiment, String runId, String name, String userId, long startTime,
+      Map<String, String> tags, Map<String, String> params) {
     try {
-      return createRun(experiment, true, name, userId, startTime, tags, params);
+      return createRun(experiment, true, runId, name, userId, startTime, tags, params);
     } catch (TransactionCanceledException ex) {
+      if (runId != null && get(key("RUN#" + runId, "RUN")) != null) {
+        return run(runId); // created by an earlier attempt
+      }
       Experiment now = experiment(experiment.id()); // the 404, or the 400 of a deleted experiment
       if (!now.lifecycleStage().equals("active")) {
         throw PierException.badRequest("experiment '" + now.id() + "' is deleted");
@@ -222,7 +244,7 @@ public final class TrackingStore {
     }
   }
 
-  private Run createRun(Experiment e, boolean checkExperiment, String name, String userId, long startTime,
+  private Run createRun(Experiment e, boolean checkExperiment, String id, String name, String userId, long startTime,
       Map<String, String> tags, Map<String, String> params) {
     Map<String, String> runParams = params == null ? Map.of() : params;
     if (runParams.size() > 100) {
@@ -230,7 +252,7 @@ public final class TrackingStore {
     }
     runParams.keySet().forEach(k -> checkKey(k, "param"));
     String exp = e.id();
-    String runId = UUID.randomUUID().toString().replace("-", "");
+    String runId = id != null ? id : UUID.randomUUID().toString().replace("-", "");
     long start = startTime > 0 ? startTime : System.currentTimeMillis();
     Map<String, String> allTags = new TreeMap<>(tags == null ? Map.of() : tags);
     String runName = name != null && !name.isBlank() ? name
@@ -390,7 +412,7 @@ public final class TrackingStore {
   }
 
   private void writeMetric(String runId, Metric m) {
-    Map<String, AttributeValue> hist = historyItem(runId, m);
+    Map<String, AttributeValue> hist = historyItem(runId, m, false);
     dynamo.putItem(b -> b.tableName(table).item(hist));
     putLatest(runId, m);
   }
@@ -409,14 +431,22 @@ public final class TrackingStore {
     }
   }
 
-  private static Map<String, AttributeValue> historyItem(String runId, Metric m) {
-    Map<String, AttributeValue> hist = new HashMap<>(key("RUN#" + runId, String.format("HIST#%s#%s#%019d#%s",
-        m.key(), sortable(m.step()), Math.max(0, m.timestamp()), UUID.randomUUID().toString().substring(0, 8))));
+  /**
+   * A value of a metric's history. Keyed by step, then timestamp and a random suffix (MLflow keeps every value logged,
+   * even two at one step); {@code onePerStep}: by step alone, so that the same value logged again replaces it.
+   */
+  private static Map<String, AttributeValue> historyItem(String runId, Metric m, boolean onePerStep) {
+    String sk = "HIST#" + m.key() + "#" + sortable(m.step()) + (onePerStep ? ONE_PER_STEP
+        : String.format("#%019d#%s", Math.max(0, m.timestamp()), UUID.randomUUID().toString().substring(0, 8)));
+    Map<String, AttributeValue> hist = new HashMap<>(key("RUN#" + runId, sk));
     hist.put("value", AttributeValue.fromN(number(m.value())));
     hist.put("step", n(m.step()));
     hist.put("timestamp", n(m.timestamp()));
     return hist;
   }
+
+  /** The history key's end for a value stored once per step: sorts before the step's timestamped values. */
+  private static final String ONE_PER_STEP = "#0000000000000000000#step";
 
   private static Map<String, AttributeValue> latestItem(String runId, Metric m) {
     Map<String, AttributeValue> latest = new HashMap<>(key("RUN#" + runId, "LATEST#" + m.key()));
@@ -510,8 +540,40 @@ public final class TrackingStore {
     logBatch(runId, metrics, params, tags, status, endTime);
   }
 
+  /**
+   * {@link #logBatch}, each metric holding at most one value per step: a value logged at a step the metric already
+   * has replaces the stored one instead of joining it in the history. A writer that may run again after a crash (a
+   * training job's retried task logging a trial's results and per-round history) leaves the history as one run would.
+   * With {@code endStatus} (not null) the run is ended in the batch's last transaction, as {@link #logBatchAndEnd}.
+   */
+  public void logBatchOnePerStep(String runId, List<Metric> metrics, Map<String, String> params,
+      Map<String, String> tags, String endStatus, long endTime) {
+    if (endStatus != null) {
+      checkStatus(endStatus);
+    }
+    logBatch(runId, metrics, params, tags, endStatus, endTime, true, null);
+  }
+
+  /**
+   * {@link #logBatchOnePerStep} ending the run, with a write of the caller's in the batch's last transaction — another
+   * table's record that these are a task's final results (a training job's trial end): both are written or neither.
+   * False when {@code alongside}'s condition failed (then nothing of that transaction was written: another attempt
+   * recorded its results first). When the transaction is cancelled for the run's part, the batch is written item by
+   * item as {@link #logBatch} does (with its errors), then {@code alongside} on its own.
+   */
+  public boolean logBatchOnePerStepAndEnd(String runId, List<Metric> metrics, Map<String, String> tags,
+      String endStatus, long endTime, TransactWriteItem alongside) {
+    checkStatus(endStatus);
+    return logBatch(runId, metrics, Map.of(), tags, endStatus, endTime, true, alongside);
+  }
+
   private void logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
       String endStatus, long endTime) {
+    logBatch(runId, metrics, params, tags, endStatus, endTime, false, null);
+  }
+
+  private boolean logBatch(String runId, List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
+      String endStatus, long endTime, boolean onePerStep, TransactWriteItem alongside) {
     if (metrics.size() > 1000 || params.size() > 100 || tags.size() > 100
         || metrics.size() + params.size() + tags.size() > 1000) {
       throw PierException.badRequest("a batch holds at most 1000 metrics, 100 params, 100 tags and 1000 in all");
@@ -539,7 +601,7 @@ public final class TrackingStore {
     }
     Map<String, Metric> latest = new HashMap<>();
     for (Metric m : metrics) {
-      Map<String, AttributeValue> hist = historyItem(runId, m);
+      Map<String, AttributeValue> hist = historyItem(runId, m, onePerStep);
       writes.add(new Write(TransactWriteItem.builder().put(p -> p.tableName(table).item(hist)).build(),
           () -> dynamo.putItem(b -> b.tableName(table).item(hist))));
       latest.merge(m.key(), m, (a, b) -> b.step() > a.step() || (b.step() == a.step() && b.timestamp() >= a.timestamp())
@@ -552,17 +614,25 @@ public final class TrackingStore {
         () -> putLatest(runId, m))));
     String name = runName;
     TransactWriteItem run = runAction(runId, name, null, 0); // the run's check; a runName tag renames it as well
+    int room = TRANSACTION - (alongside == null ? 1 : 2); // the run's action, the caller's
     int from = 0;
     do {
-      List<Write> part = writes.subList(from, Math.min(writes.size(), from + TRANSACTION - 1));
-      List<TransactWriteItem> items = new ArrayList<>(part.size() + 1);
+      List<Write> part = writes.subList(from, Math.min(writes.size(), from + room));
+      List<TransactWriteItem> items = new ArrayList<>(part.size() + 2);
       boolean last = from + part.size() >= writes.size();
       items.add(last && endStatus != null ? runAction(runId, name, endStatus, endTime) : run);
       part.forEach(w -> items.add(w.item()));
+      if (last && alongside != null) {
+        items.add(alongside);
+      }
       try {
         dynamo.transactWriteItems(b -> b.transactItems(items));
-      } catch (TransactionCanceledException e) { // nothing of this part was written: the rest item by item
-        activeRun(runId);
+      } catch (TransactionCanceledException e) { // nothing of this part was written
+        if (last && alongside != null && e.hasCancellationReasons() && e.cancellationReasons().size() == items.size()
+            && "ConditionalCheckFailed".equals(e.cancellationReasons().get(items.size() - 1).code())) {
+          return false; // the caller's condition failed: none of it
+        }
+        activeRun(runId); // the rest item by item
         if (name != null) {
           writeTag(runId, "mlflow.runName", name);
         }
@@ -570,10 +640,24 @@ public final class TrackingStore {
         if (endStatus != null) {
           endRun(runId, endStatus, endTime);
         }
-        return;
+        return alongside == null || written(alongside);
       }
       from += part.size();
     } while (from < writes.size());
+    return true;
+  }
+
+  /** A write of the caller's on its own (one action's transaction); false when its condition failed. */
+  private boolean written(TransactWriteItem alone) {
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(alone));
+      return true;
+    } catch (TransactionCanceledException e) {
+      if (e.hasCancellationReasons() && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   /** The run item's part of a batch's transaction: a check that it is active, a rename, its end, or both. */
@@ -777,7 +861,8 @@ public final class TrackingStore {
 
   /** A long as a string that sorts in numeric order (steps may be negative). */
   private static String sortable(long v) {
-    return String.format("%016x", v ^ Long.MIN_VALUE);
+    String hex = Long.toHexString(v ^ Long.MIN_VALUE); // not String.format: one per history value logged
+    return "0".repeat(16 - hex.length()) + hex;
   }
 
   private Map<String, AttributeValue> get(Map<String, AttributeValue> key) {

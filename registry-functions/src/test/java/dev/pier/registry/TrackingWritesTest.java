@@ -193,4 +193,34 @@ class TrackingWritesTest extends StandInRegistry {
     assertThatThrownBy(() -> tracking.endRun(run, "DONE", 1)).isInstanceOf(PierException.class)
         .extracting(e -> ((PierException) e).status()).isEqualTo(400);
   }
+
+  @Test
+  void aValueLoggedAgainAtItsStepReplacesItWhenLoggedOncePerStepButJoinsTheHistoryOtherwise() {
+    String run = tracking.createRun(experiment, "r", "pier", 1_000, Map.of(), Map.of()).runId();
+    List<Metric> first = List.of(new Metric("auc", 0.6, 10, 0), new Metric("auc", 0.7, 10, 1));
+    List<Metric> again = List.of(new Metric("auc", 0.61, 20, 0), new Metric("auc", 0.71, 20, 1));
+    tracking.logBatchOnePerStep(run, first, Map.of(), Map.of(), null, 0);
+    tracking.logBatchOnePerStep(run, again, Map.of(), Map.of(), "FINISHED", 30);
+    assertThat(tracking.metricHistory(run, "auc")).containsExactlyElementsOf(again);
+    assertThat(tracking.run(run).status()).isEqualTo("FINISHED");
+    tracking.logBatch(run, first, Map.of(), Map.of()); // MLflow's log-batch keeps every value
+    assertThat(tracking.metricHistory(run, "auc")).hasSize(4);
+  }
+
+  @Test
+  void aRunIsCreatedOnceUnderItsChosenIdHoweverOftenItIsAskedFor() {
+    var e = tracking.experiment(experiment);
+    String id = "0123456789abcdef0123456789abcdef";
+    Run created = tracking.createRunOnce(e, id, "trial", "pier", 1_000, Map.of("pier.trial", "3"),
+        Map.of("eta", "0.1"));
+    Run again = tracking.createRunOnce(e, id, "trial", "pier", 2_000, Map.of("pier.trial", "3"),
+        Map.of("eta", "0.1"));
+    assertThat(created.runId()).isEqualTo(id);
+    assertThat(again).isEqualTo(tracking.run(id));
+    assertThat(again.startTime()).isEqualTo(1_000); // as the first created it
+    assertThat(tracking.searchRuns(List.of(experiment), null, "ACTIVE_ONLY", List.of(), null, 100).items())
+        .extracting(Run::runId).containsExactly(id);
+    assertThatThrownBy(() -> tracking.createRunOnce(e, "not-hex", "x", "pier", 1, Map.of(), Map.of()))
+        .isInstanceOf(PierException.class);
+  }
 }

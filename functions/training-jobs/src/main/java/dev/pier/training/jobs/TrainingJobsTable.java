@@ -92,20 +92,36 @@ public final class TrainingJobsTable {
   public record JobAndTrial(Stored job, Optional<TrialRecord> trial) {}
 
   public JobAndTrial jobAndTrial(String id, int number) {
-    Map<String, AttributeValue> jobKey = key(id, "job");
-    Map<String, AttributeValue> trialKey = key(id, trialKey(number));
-    Map<String, KeysAndAttributes> wanted = Map.of(table, KeysAndAttributes.builder().keys(jobKey, trialKey)
+    JobAndTrials read = jobAndTrials(id, number, number + 1);
+    return new JobAndTrial(read.job(), read.trials().stream().findFirst());
+  }
+
+  /** A job and those of its trials numbered {@code from} to {@code to} (exclusive) that exist, by number. */
+  public record JobAndTrials(Stored job, List<TrialRecord> trials) {}
+
+  /** {@link JobAndTrials} in one consistent BatchGetItem (at most 99 trials: the call's limit is 100 keys). */
+  public JobAndTrials jobAndTrials(String id, int from, int to) {
+    if (to - from > 99) {
+      throw new IllegalArgumentException("at most 99 trials in one read");
+    }
+    List<Map<String, AttributeValue>> keys = new ArrayList<>(to - from + 1);
+    keys.add(key(id, "job"));
+    for (int n = from; n < to; n++) {
+      keys.add(key(id, trialKey(n)));
+    }
+    Map<String, KeysAndAttributes> wanted = Map.of(table, KeysAndAttributes.builder().keys(keys)
         .consistentRead(true).build());
     Map<String, AttributeValue> job = null;
-    Map<String, AttributeValue> trial = null;
+    java.util.TreeMap<String, TrialRecord> trials = new java.util.TreeMap<>(); // by key: by number
     for (int attempt = 0; !wanted.isEmpty(); attempt++) {
       Map<String, KeysAndAttributes> ask = wanted;
       var r = dynamo.batchGetItem(b -> b.requestItems(ask));
       for (var item : r.responses().getOrDefault(table, List.of())) {
-        if (item.get("sk").s().equals("job")) {
+        String sk = item.get("sk").s();
+        if (sk.equals("job")) {
           job = item;
         } else {
-          trial = item;
+          trials.put(sk, read(item.get("doc").s(), TrialRecord.class));
         }
       }
       wanted = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
@@ -116,7 +132,7 @@ public final class TrainingJobsTable {
     if (job == null) {
       throw PierException.notFound("no training job '" + id + "'");
     }
-    return new JobAndTrial(stored(job), Optional.ofNullable(trial).map(i -> read(i.get("doc").s(), TrialRecord.class)));
+    return new JobAndTrials(stored(job), List.copyOf(trials.values()));
   }
 
   /**
@@ -212,16 +228,33 @@ public final class TrainingJobsTable {
 
   /** Replaces a RUNNING trial's record; false when it had finished already (it stays as first recorded). */
   public boolean putTrial(String jobId, TrialRecord trial) {
-    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
-    item.put("state", s(trial.state()));
-    item.put("doc", s(write(trial)));
     try {
-      dynamo.putItem(b -> b.tableName(table).item(item).conditionExpression("#s = :running")
-          .expressionAttributeNames(Map.of("#s", "state")).expressionAttributeValues(Map.of(":running", s("RUNNING"))));
+      dynamo.putItem(b -> b.tableName(table).item(trialItem(jobId, trial)).conditionExpression(STILL_RUNNING)
+          .expressionAttributeNames(STATE).expressionAttributeValues(RUNNING));
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
     }
+  }
+
+  /**
+   * {@link #putTrial} as an action of a transaction the caller writes (with the trial's MLflow results, one write):
+   * its condition fails when the trial had finished already.
+   */
+  public TransactWriteItem putTrialAction(String jobId, TrialRecord trial) {
+    return TransactWriteItem.builder().put(p -> p.tableName(table).item(trialItem(jobId, trial))
+        .conditionExpression(STILL_RUNNING).expressionAttributeNames(STATE).expressionAttributeValues(RUNNING)).build();
+  }
+
+  private static final String STILL_RUNNING = "#s = :running";
+  private static final Map<String, String> STATE = Map.of("#s", "state");
+  private static final Map<String, AttributeValue> RUNNING = Map.of(":running", AttributeValue.fromS("RUNNING"));
+
+  private Map<String, AttributeValue> trialItem(String jobId, TrialRecord trial) {
+    Map<String, AttributeValue> item = new HashMap<>(key(jobId, trialKey(trial.number())));
+    item.put("state", s(trial.state()));
+    item.put("doc", s(write(trial)));
+    return item;
   }
 
   public Optional<TrialRecord> trial(String jobId, int number) {
@@ -266,7 +299,8 @@ public final class TrainingJobsTable {
   }
 
   private static String trialKey(int number) {
-    return String.format("trial#%06d", number);
+    String digits = Integer.toString(number); // not String.format: several per trial
+    return "trial#" + "0".repeat(Math.max(0, 6 - digits.length())) + digits;
   }
 
   private static Map<String, AttributeValue> key(String id, String sk) {

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -327,7 +328,7 @@ public final class TrainingWorker {
 
   private JsonNode suggest(String id) {
     // the job read once; the last batch's trials folded into it in memory, written with the next batch's trials
-    Progress progress = advance(runningStored(id), true);
+    Progress progress = advanceToSuggest(id);
     TrainingJob job = progress.job();
     ObjectNode out = NODES.objectNode();
     var numbers = out.putArray("trials");
@@ -352,7 +353,7 @@ public final class TrainingWorker {
     List<TrialRecord> suggested = new ArrayList<>();
     for (Map<String, Object> params : next) {
       suggested.add(new TrialRecord(number, new TreeMap<>(params), "RUNNING", null, null, null, null, null, null,
-          null, 0, 0));
+          JobTracking.trialRunId(id, number), 0, 0)); // its run is created under that id when it starts
       numbers.add(number++);
     }
     if (next.isEmpty()) {
@@ -361,7 +362,7 @@ public final class TrainingWorker {
       int created = number;
       // the trials (one that exists was recorded by an attempt that died before answering: the same number runs)
       // and the job's counts, with the last batch folded in, in one write
-      jobs.createTrials(progress.stored(), suggested, j -> {
+      Optional<TrainingJobsTable.Stored> recorded = jobs.createTrials(progress.stored(), suggested, j -> {
         TrainingJob folded = progress.fold().apply(j);
         return folded.with(b -> {
           b.trials = new TrainingJob.Trials(Math.max(created, folded.trials().total()), folded.trials().succeeded(),
@@ -370,9 +371,40 @@ public final class TrainingWorker {
           return b;
         });
       });
+      if (recorded.isPresent() && recorded.get().job().trials().total() == created) {
+        lastBatch.put(id, new Batch(total, created)); // recorded: the next Suggest may read them with the job
+      }
     }
     out.put("done", next.isEmpty());
     return out;
+  }
+
+  /** Trials {@code from} to {@code to} (exclusive): the batch this process suggested last for a job, recorded. */
+  private record Batch(int from, int to) {}
+
+  /** By job: the batch this process suggested and recorded last (a restarted process has none). */
+  private final Map<String, Batch> lastBatch = new ConcurrentHashMap<>();
+
+  /**
+   * {@link #advance} for Suggest, the job and the trials it has not folded read in one call where it can: when this
+   * process suggested the last batch, the job and that batch's trials in one BatchGetItem — used when the job's tally
+   * stops where the batch starts and its count where the batch ends (nothing else was suggested or folded since, so
+   * the query would return exactly those trials); otherwise the job, then the query (a restart, another process).
+   * Saves one DynamoDB call per batch.
+   */
+  private Progress advanceToSuggest(String id) {
+    Batch last = lastBatch.remove(id);
+    if (last != null && last.to() - last.from() < 100) {
+      var read = jobs.jobAndTrials(id, last.from(), last.to());
+      TrainingJob job = running(read.job().job());
+      Learning run = learning.get(id);
+      if (run != null && run.observed == last.from() && tally(job).folded() == last.from()
+          && job.trials().total() == last.to() && read.trials().size() == last.to() - last.from()) {
+        return advance(read.job(), true, read.trials());
+      }
+      return advance(read.job(), true);
+    }
+    return advance(runningStored(id), true);
   }
 
   /** What is left of the job's max_runtime in seconds (may be negative); null without one. */
@@ -415,7 +447,9 @@ public final class TrainingWorker {
     SearchStrategy search = learning(job).strategy;
     java.util.SortedMap<Integer, Double> steps = new java.util.TreeMap<>();
     TrialRecord current = trial;
-    boolean ended = false; // the run ended with its results
+    Map<String, Double> metrics = new LinkedHashMap<>(); // the run's results, its history and tags, logged at its end
+    List<Double> history = null;
+    Map<String, String> tags = Map.of();
     try {
       Instant deadline = job.spec().resources().maxRuntimeSeconds() > 0 && job.startedAt() != null
           ? job.startedAt().plusSeconds(job.spec().resources().maxRuntimeSeconds()) : null;
@@ -435,16 +469,13 @@ public final class TrainingWorker {
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "SUCCEEDED", cv.mean(), cv.std(), cv.folds(), cv.history(),
           cv.bestRound(), null, trial.runId(), seconds, trialCost(job, seconds));
-      Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("cv_" + metric + "_mean", cv.mean());
       metrics.put("cv_" + metric + "_std", cv.std());
       for (int f = 0; f < cv.folds().size(); f++) {
         metrics.put("cv_" + metric + "_fold_" + (f + 1), cv.folds().get(f));
       }
       metrics.put("best_round", (double) cv.bestRound());
-      // the folds' mean per round as the metric's history, and the run's end, in the same write
-      tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", cv.history(), status);
-      ended = true;
+      history = cv.history(); // the folds' mean per round
     } catch (dev.pier.training.TrialPruned e) { // the pruner judged it not worth finishing
       double seconds = seconds(start);
       done = new TrialRecord(number, trial.params(), "PRUNED", null, null, null, List.copyOf(steps.values()), null,
@@ -461,31 +492,39 @@ public final class TrainingWorker {
       done = new TrialRecord(number, trial.params(), "FAILED", null, null, null, null, null, message(e),
           trial.runId(), seconds, trialCost(job, seconds));
       status = "FAILED";
-      tracking.log(trial.runId(), Map.of(), Map.of(), Map.of("pier.error", truncate(message(e), 4000)));
+      tags = Map.of("pier.error", truncate(message(e), 4000));
     }
-    if (!jobs.putTrial(id, done)) {
+    // the run's results and end and the trial's end in one write (a crash before it leaves the trial to run again;
+    // its history is logged once per step, so that does not double it)
+    if (!tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", history, tags, status,
+        jobs.putTrialAction(id, done))) {
       return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
-    }
-    if (!ended) {
-      tracking.end(trial.runId(), status);
     }
     return view(done);
   }
 
-  /** The trial with its child run, opened (params logged) and recorded on the trial when it had none. */
+  /**
+   * The trial with its child run opened (its tags and params in the same write), under the id the trial was suggested
+   * with ({@link JobTracking#trialRunId}), so the trial's record need not be written again to name it; a run that an
+   * earlier attempt created is kept. A trial recorded without a run id (by AMT's tuning, or before run ids were
+   * chosen up front) is recorded with it first.
+   */
   private TrialRecord withRun(TrainingJob job, TrialRecord trial) {
-    if (trial.runId() != null) {
-      return trial;
-    }
     String id = job.id();
+    String run = JobTracking.trialRunId(id, trial.number());
+    TrialRecord opened = trial;
+    if (trial.runId() == null) {
+      opened = trial.withRun(run);
+      jobs.putTrial(id, opened);
+    } else if (!trial.runId().equals(run)) {
+      return trial; // opened before run ids were chosen up front
+    }
     Map<String, String> tags = Map.of("pier.training_job", id, "pier.trial", Integer.toString(trial.number()),
         "pier.dataset", job.dataset());
     Map<String, String> params = new TreeMap<>();
     trial.params().forEach((k, v) -> params.put(k, String.valueOf(v)));
-    String run = tracking.startRun(job.experimentId(), job.name() + "-" + id + "-trial-" + trial.number(),
-        job.parentRunId(), tags, params); // one write: the run, its tags and params
-    TrialRecord opened = trial.withRun(run);
-    jobs.putTrial(id, opened);
+    tracking.startRunOnce(job.experimentId(), run, job.name() + "-" + id + "-trial-" + trial.number(),
+        job.parentRunId(), tags, params);
     return opened;
   }
 
@@ -1222,11 +1261,16 @@ public final class TrainingWorker {
 
   /** {@link #advance(TrainingJobsTable.Stored)}; with {@code defer}, the fold is returned for the caller to write. */
   private Progress advance(TrainingJobsTable.Stored read, boolean defer) {
+    return advance(read, defer, null);
+  }
+
+  /** {@link #advance(TrainingJobsTable.Stored, boolean)}, the trials from the fold on already {@code read} (or null). */
+  private Progress advance(TrainingJobsTable.Stored read, boolean defer, List<TrialRecord> unfolded) {
     TrainingJob job = read.job();
     Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
     synchronized (run) {
       int from = Math.min(run.observed, tally(job).folded());
-      List<TrialRecord> trials = jobs.trialsFrom(job.id(), from);
+      List<TrialRecord> trials = unfolded != null ? unfolded : jobs.trialsFrom(job.id(), from);
       catchUp(run, trials);
       int total = trials.isEmpty() ? from : Math.max(from, trials.get(trials.size() - 1).number() + 1);
       List<TrialRecord> pending = trials.stream().filter(t -> !t.finished()).toList();

@@ -3,10 +3,13 @@ package dev.pier.training.tracking;
 import dev.pier.kernel.PierException;
 import dev.pier.tracking.Metric;
 import dev.pier.tracking.TrackingStore;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * A training job in MLflow's terms, through Pier's tracking store (so MLflow clients and the console see it): an
@@ -49,14 +52,44 @@ public final class JobTracking {
   /** A run with its tags and params, created in one write (a trial's child run: its params are known up front). */
   public String startRun(String experimentId, String name, String parentRunId, Map<String, String> tags,
       Map<String, String> params) {
+    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
+    return store.createRun(experiment, name, "pier", System.currentTimeMillis(), withParent(tags, parentRunId), params)
+        .runId();
+  }
+
+  /**
+   * {@link #startRun(String, String, String, Map, Map)} under a chosen id (a trial's, {@link #trialRunId}): created
+   * once, in one write, however often a retried task asks (the run then stays as the first attempt created it).
+   */
+  public void startRunOnce(String experimentId, String runId, String name, String parentRunId, Map<String, String> tags,
+      Map<String, String> params) {
+    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
+    store.createRunOnce(experiment, runId, name, "pier", System.currentTimeMillis(), withParent(tags, parentRunId),
+        params);
+  }
+
+  private static Map<String, String> withParent(Map<String, String> tags, String parentRunId) {
     Map<String, String> t = new LinkedHashMap<>(tags);
     if (parentRunId != null) {
       t.put("mlflow.parentRunId", parentRunId);
     }
-    var experiment = experiments.computeIfAbsent(experimentId, store::experiment);
-    return store.createRun(experiment, name, "pier", System.currentTimeMillis(), t, params).runId();
+    return t;
   }
 
+  /**
+   * The MLflow run id of a job's trial, the same at every attempt (a name-based UUID's 32 hex digits): the trial is
+   * recorded with it when suggested, and its run is created under it when it starts.
+   */
+  public static String trialRunId(String jobId, int trial) {
+    return UUID.nameUUIDFromBytes(("pier-trial/" + jobId + "/" + trial).getBytes(StandardCharsets.UTF_8)).toString()
+        .replace("-", "");
+  }
+
+  /**
+   * Params, tags and metrics (at step 0). Every metric this class logs holds one value per step: a task run again after
+   * a crash (the state machine retries it; a finished trial is never run again, but one that logged its results and
+   * died before recording its end is) replaces its values instead of doubling the run's history.
+   */
   public void log(String runId, Map<String, String> params, Map<String, Double> metrics, Map<String, String> tags) {
     long now = System.currentTimeMillis();
     List<Metric> m = new ArrayList<>();
@@ -65,7 +98,7 @@ public final class JobTracking {
         m.add(new Metric(k, v, now, 0));
       }
     });
-    store.logBatch(runId, m, params, tags);
+    store.logBatchOnePerStep(runId, m, params, tags, null, 0);
   }
 
   /** A metric's value after each step (boosting round), as MLflow's metric history. */
@@ -81,13 +114,32 @@ public final class JobTracking {
     logWithHistory(runId, metrics, key, values, null);
   }
 
-  /** {@link #logWithHistory(String, Map, String, List)}, the run ended with {@code status} in the same last write. */
-  public void finish(String runId, Map<String, Double> metrics, String key, List<Double> values, String status) {
-    logWithHistory(runId, metrics, key, values, status);
+  /**
+   * A run's last results — metrics (at step 0), a metric's history by step, tags — and its end, in one write with
+   * {@code alongside}, the record in the caller's table that the results are final (a trial's end): both or neither.
+   * False when {@code alongside}'s condition failed: another attempt recorded first, and nothing of this was written
+   * but the transactions before the last (a history of more than ~90 rounds), whose values, one per step, are the
+   * same a retried trial logs.
+   */
+  public boolean finish(String runId, Map<String, Double> metrics, String key, List<Double> values,
+      Map<String, String> tags, String status, TransactWriteItem alongside) {
+    List<Metric> last = logAllButLast(runId, metrics, key, values);
+    return store.logBatchOnePerStepAndEnd(runId, last, tags, status, System.currentTimeMillis(), alongside);
   }
 
   private void logWithHistory(String runId, Map<String, Double> metrics, String key, List<Double> values,
       String status) {
+    List<Metric> batch = logAllButLast(runId, metrics, key, values);
+    if (status != null || !batch.isEmpty()) { // the run's end, if any, in the last write
+      store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
+    }
+  }
+
+  /**
+   * The metrics (at step 0) and the history (a value per step) as log-batches within MLflow's limit: all but the last
+   * written, the last returned for the caller's last write.
+   */
+  private List<Metric> logAllButLast(String runId, Map<String, Double> metrics, String key, List<Double> values) {
     long now = System.currentTimeMillis();
     List<Metric> batch = new ArrayList<>();
     metrics.forEach((k, v) -> {
@@ -99,15 +151,11 @@ public final class JobTracking {
     for (int step = 0; step < steps.size(); step++) {
       batch.add(new Metric(key, steps.get(step), now, step));
       if (batch.size() == BATCH) {
-        store.logBatch(runId, batch, Map.of(), Map.of());
+        store.logBatchOnePerStep(runId, batch, Map.of(), Map.of(), null, 0);
         batch.clear();
       }
     }
-    if (status != null) {
-      store.logBatchAndEnd(runId, batch, Map.of(), Map.of(), status, System.currentTimeMillis());
-    } else if (!batch.isEmpty()) {
-      store.logBatch(runId, batch, Map.of(), Map.of());
-    }
+    return batch;
   }
 
   /** Ends the run (status and end time) in one conditional write. */

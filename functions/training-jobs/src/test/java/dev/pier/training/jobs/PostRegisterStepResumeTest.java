@@ -13,35 +13,27 @@ import dev.pier.experiments.RegistryCatalog;
 import dev.pier.experiments.store.ExperimentStore;
 import dev.pier.experiments.store.ExperimentsTable;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.aws.DynamoTables;
 import dev.pier.registry.ArtifactStore;
 import dev.pier.registry.AuditEntry;
 import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.RegistryTable;
 import dev.pier.statemachines.AslDefinition;
 import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult;
 import dev.pier.training.StandIns;
-import dev.pier.training.cost.PriceTable;
-import dev.pier.training.datasets.DatasetFiles;
 import dev.pier.training.datasets.Datasets;
-import dev.pier.training.datasets.DatasetsTable;
 import dev.pier.training.tracking.JobTracking;
 import dev.pier.tracking.TrackingStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * The steps after registering — the canary and the experiment — when the process dies (as under {@code kill -9}: no
@@ -51,6 +43,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class PostRegisterStepResumeTest {
   @TempDir static Path work;
+  static LocalTrainingFixture world;
   static StandIns standIns;
   static TrainingJobsTable jobs;
   static Datasets datasets;
@@ -60,34 +53,23 @@ class PostRegisterStepResumeTest {
 
   @BeforeAll
   static void start() throws Exception {
-    standIns = new StandIns(work.resolve("aws"));
-    var dynamo = standIns.clients.dynamoDb();
-    standIns.clients.s3().createBucket(b -> b.bucket("data"));
-    DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
-    RegistryTable.createIfMissing(dynamo, "registry");
+    world = new LocalTrainingFixture(work).dataset(120, 4, LocalTrainingFixture.NOISY_A);
+    standIns = world.standIns;
+    var dynamo = world.dynamo;
     ExperimentsTable.createIfMissing(dynamo, "experiments");
     ArtifactStore artifacts = new ArtifactStore(standIns.clients.s3(), "artifacts");
     artifacts.createBucketIfMissing();
     registry = new ModelRegistry(dynamo, "registry", artifacts);
     experiments = new Experiments(new ExperimentStore(dynamo, "experiments"), new RegistryCatalog(registry),
         Clock.systemUTC());
-    jobs = new TrainingJobsTable(dynamo, "jobs");
-    datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
-        new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
-    settings = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
-    Random r = new Random(4);
-    StringBuilder csv = new StringBuilder("a,b,y\n");
-    for (int i = 0; i < 120; i++) {
-      double a = r.nextDouble();
-      double b = r.nextDouble();
-      csv.append(String.format(Locale.ROOT, "%.4f,%.4f,%d%n", a, b, a + 0.5 * r.nextGaussian() > 0.5 ? 1 : 0));
-    }
-    standIns.clients.s3().putObject(b -> b.bucket("data").key("set.csv"), RequestBody.fromString(csv.toString()));
+    jobs = world.jobs;
+    datasets = world.datasets;
+    settings = world.settings;
   }
 
   @AfterAll
   static void stop() {
-    standIns.close();
+    world.close();
   }
 
   /** Not an exception the worker records: the process is gone. */

@@ -1,38 +1,36 @@
 package dev.pier.training.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.pier.kernel.aws.DynamoTables;
-import dev.pier.registry.RegistryTable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.statemachines.AslDefinition;
+import dev.pier.training.tracking.JobTracking;
 import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult;
 import dev.pier.training.Split;
-import dev.pier.training.StandIns;
 import dev.pier.training.TrainingTable;
-import dev.pier.training.cost.PriceTable;
-import dev.pier.training.datasets.DatasetFiles;
 import dev.pier.training.datasets.Datasets;
-import dev.pier.training.datasets.DatasetsTable;
-import dev.pier.training.tracking.JobTracking;
 import dev.pier.tracking.TrackingStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
 
 /**
  * A training job whose process dies mid-search (as under {@code kill -9}: no task after the death runs, nothing is
@@ -41,40 +39,26 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class ResumeAfterKillTest {
   @TempDir static Path work;
-  static StandIns standIns;
+  static LocalTrainingFixture world;
   static TrainingJobsTable jobs;
   static Datasets datasets;
   static TrainingSettings settings;
 
   @BeforeAll
   static void start() throws Exception {
-    standIns = new StandIns(work.resolve("aws"));
-    var dynamo = standIns.clients.dynamoDb();
-    standIns.clients.s3().createBucket(b -> b.bucket("data"));
-    DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
-    RegistryTable.createIfMissing(dynamo, "registry");
-    jobs = new TrainingJobsTable(dynamo, "jobs");
-    datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
-        new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
-    settings = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
-    Random r = new Random(3);
-    StringBuilder csv = new StringBuilder("a,b,y\n");
-    for (int i = 0; i < 200; i++) {
-      double a = r.nextDouble();
-      double b = r.nextDouble();
-      csv.append(String.format(Locale.ROOT, "%.4f,%.4f,%d%n", a, b, a + 0.5 * r.nextGaussian() > 0.5 ? 1 : 0));
-    }
-    standIns.clients.s3().putObject(b -> b.bucket("data").key("set.csv"), RequestBody.fromString(csv.toString()));
+    world = new LocalTrainingFixture(work).dataset(200, 3, LocalTrainingFixture.NOISY_A);
+    jobs = world.jobs;
+    datasets = world.datasets;
+    settings = world.settings;
   }
 
   @AfterAll
   static void stop() {
-    standIns.close();
+    world.close();
   }
 
   /** The real trainer, counting and naming the trials it cross-validates; it can die on a chosen call. */
-  static final class CountingTrainer implements ModelTrainer {
-    final XGBoostModelTrainer real = new XGBoostModelTrainer(1);
+  static final class CountingTrainer extends CrossValidationTrainer {
     final AtomicInteger calls = new AtomicInteger();
     final List<Map<String, Object>> params = Collections.synchronizedList(new ArrayList<>());
     final int dieOnCall;
@@ -95,41 +79,6 @@ class ResumeAfterKillTest {
       params.add(p);
       return real.crossValidate(table, folds, p, metric, seed, progress);
     }
-
-    @Override
-    public void check(Map<String, Object> p, String metric) {
-      real.check(p, metric);
-    }
-
-    @Override
-    public boolean classification(Map<String, Object> p) {
-      return real.classification(p);
-    }
-
-    @Override
-    public Model fit(TrainingTable table, int[] rows, Map<String, Object> p, int rounds, long seed) {
-      return real.fit(table, rows, p, rounds, seed);
-    }
-
-    @Override
-    public double score(byte[] model, TrainingTable table, int[] rows, Map<String, Object> p, String metric) {
-      return real.score(model, table, rows, p, metric);
-    }
-
-    @Override
-    public boolean greaterIsBetter(String metric) {
-      return real.greaterIsBetter(metric);
-    }
-
-    @Override
-    public String framework() {
-      return real.framework();
-    }
-
-    @Override
-    public String extension() {
-      return real.extension();
-    }
   }
 
   /** Submission stores the job; the test starts its "processes" itself. */
@@ -146,9 +95,7 @@ class ResumeAfterKillTest {
 
   /** One process: a worker and a runner; once {@code dead}, no task of it runs any more (its execution ends). */
   private static ExecutionResult process(String jobId, CountingTrainer trainer, AtomicBoolean dead) {
-    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
-    TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer),
-        new JobTracking(tracking), null, standIns.clients.s3(), settings, Clock.systemUTC());
+    TrainingWorker worker = world.worker(trainer, new Searches(jobs, trainer), world.tracking(world.dynamo), settings);
     LocalStateMachineRunner runner = LocalStateMachineRunner.builder()
         .task("arn:aws:states:::lambda:invoke", (parameters, context) -> {
           if (dead.get()) {
@@ -204,7 +151,7 @@ class ResumeAfterKillTest {
     assertThat(done.trials().total()).isEqualTo(6);
     assertThat(done.refit().holdoutScore()).isNotNull();
     // the code reference and library versions on the parent and the refit (the registered) run
-    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
+    TrackingStore tracking = world.tracking(world.dynamo).store();
     for (String run : List.of(done.parentRunId(), done.refit().runId())) {
       assertThat(tracking.run(run).tags())
           .containsEntry("mlflow.source.git.commit", "0123456789abcdef0123456789abcdef01234567")
@@ -213,5 +160,118 @@ class ResumeAfterKillTest {
           .containsEntry("pier.version", "0.1.0-SNAPSHOT")
           .containsEntry("pier.library.java", System.getProperty("java.version"));
     }
+  }
+
+  /** The client of a process that dies when it writes a trial's end (a transaction that puts into the jobs table). */
+  private static DynamoDbClient dyingAtTrialEnd(DynamoDbClient real) {
+    return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
+        new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
+          if (method.getName().equals("transactWriteItems") && args[0] instanceof Consumer<?> c) {
+            @SuppressWarnings("unchecked")
+            var request = TransactWriteItemsRequest.builder()
+                .applyMutation((Consumer<TransactWriteItemsRequest.Builder>) c).build();
+            if (request.transactItems().stream().anyMatch(i -> i.put() != null && i.put().tableName().equals("jobs"))) {
+              throw new ProcessDied();
+            }
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** Scores every trial 0.8 after a history of {@link #ROUNDS} rounds, without training; counts its calls. */
+  static final class LongHistoryTrainer extends CrossValidationTrainer {
+    static final int ROUNDS = 1000; // more than one transaction (100 writes): the first are written before the trial's end
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public CvOutcome crossValidate(TrainingTable table, List<Split> folds, Map<String, Object> p, String metric,
+        long seed, Progress progress) {
+      calls.incrementAndGet();
+      List<Double> history = new ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        history.add(0.5 + 0.3 * round / (ROUNDS - 1));
+      }
+      return new CvOutcome(0.8, 0.01, List.of(0.8, 0.8), history, ROUNDS - 1);
+    }
+  }
+
+  /** A job of one trial, prepared and its trial suggested by {@code worker}: trial 0 is ready to run. */
+  private static TrainingJob oneTrialSuggested(String name, ModelTrainer trainer, TrainingWorker worker)
+      throws Exception {
+    TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, NOT_STARTED, settings, new Searches(jobs, trainer),
+        Clock.systemUTC());
+    TrainingJob job = api.submit(TrainingJobsTable.JSON.readTree("""
+        {"name": "NAME", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
+         "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc", "cv": {"folds": 2}, "seed": 5,
+         "tuning": {"strategy": "random", "max_trials": 1, "parallel": 1,
+                    "space": {"max_depth": {"type": "int", "low": 2, "high": 6}}}}
+        """.replace("NAME", name)));
+    worker.handle(task("prepare", job.id()));
+    assertThat(worker.handle(task("suggest", job.id())).path("trials").get(0).asInt()).isZero();
+    return job;
+  }
+
+  @Test
+  void aTrialKilledBetweenLoggingItsHistoryAndRecordingItsEndLogsItOnceWhenRunAgain() throws Exception {
+    LongHistoryTrainer trainer = new LongHistoryTrainer();
+    TrainingWorker dying = world.worker(trainer, new Searches(jobs, trainer),
+        world.tracking(dyingAtTrialEnd(world.dynamo)), settings);
+    TrainingJob job = oneTrialSuggested("retried", trainer, dying);
+    assertThatThrownBy(() -> dying.handle(task("trial", job.id()).put("trial", 0))).isInstanceOf(ProcessDied.class);
+    TrialRecord interrupted = jobs.trial(job.id(), 0).orElseThrow();
+    assertThat(interrupted.state()).isEqualTo("RUNNING");
+    TrackingStore store = world.tracking(world.dynamo).store();
+    assertThat(store.metricHistory(interrupted.runId(), "cv_auc_by_round")).as("logged up to the trial's end")
+        .hasSizeBetween(1, LongHistoryTrainer.ROUNDS - 1);
+    assertThat(store.run(interrupted.runId()).status()).isEqualTo("RUNNING");
+
+    TrainingWorker fresh = world.worker(trainer, new Searches(jobs, trainer), world.tracking(world.dynamo), settings);
+    fresh.handle(task("trial", job.id()).put("trial", 0));
+
+    TrialRecord done = jobs.trial(job.id(), 0).orElseThrow();
+    assertThat(done.state()).isEqualTo("SUCCEEDED");
+    assertThat(trainer.calls.get()).as("run again: its end was not recorded").isEqualTo(2);
+    assertThat(done.runId()).isEqualTo(interrupted.runId());
+    assertThat(store.run(done.runId()).status()).isEqualTo("FINISHED");
+    var history = store.metricHistory(done.runId(), "cv_auc_by_round");
+    assertThat(history).extracting(m -> m.step()).containsExactlyElementsOf(
+        java.util.stream.LongStream.range(0, LongHistoryTrainer.ROUNDS).boxed().toList());
+    assertThat(history).extracting(m -> m.value()).containsExactlyElementsOf(done.history());
+    assertThat(store.metricHistory(done.runId(), "cv_auc_mean")).extracting(m -> m.value()).containsExactly(0.8);
+    assertThat(store.searchRuns(List.of(jobs.require(job.id()).experimentId()), "tags.`pier.trial` = '0'",
+        "ACTIVE_ONLY", List.of(), null, 100).items()).as("the trial's run, created once").extracting(r -> r.runId())
+        .containsExactly(done.runId());
+  }
+
+  @Test
+  void anAttemptFinishingATrialAnotherAttemptFinishedWritesNothing() throws Exception {
+    LongHistoryTrainer trainer = new LongHistoryTrainer();
+    JobTracking tracking = world.tracking(world.dynamo);
+    TrainingWorker worker = world.worker(trainer, new Searches(jobs, trainer), tracking, settings);
+    TrainingJob job = oneTrialSuggested("raced", trainer, worker);
+    worker.handle(task("trial", job.id()).put("trial", 0));
+    TrialRecord first = jobs.trial(job.id(), 0).orElseThrow();
+
+    TrialRecord late = new TrialRecord(0, first.params(), "FAILED", null, null, null, null, null, "late", first.runId(),
+        1, 0);
+    boolean written = tracking.finish(first.runId(), Map.of("cv_auc_mean", 0.1), "cv_auc_by_round", List.of(0.1),
+        Map.of("pier.error", "late"), "FAILED", jobs.putTrialAction(job.id(), late));
+
+    assertThat(written).isFalse();
+    assertThat(jobs.trial(job.id(), 0).orElseThrow()).isEqualTo(first);
+    var run = tracking.store().run(first.runId());
+    assertThat(run.status()).isEqualTo("FINISHED");
+    assertThat(run.tags()).doesNotContainKey("pier.error");
+    assertThat(tracking.store().metricHistory(first.runId(), "cv_auc_mean")).extracting(m -> m.value())
+        .containsExactly(0.8);
+    assertThat(tracking.store().metricHistory(first.runId(), "cv_auc_by_round")).hasSize(LongHistoryTrainer.ROUNDS);
+  }
+
+  private static ObjectNode task(String action, String id) {
+    return JsonNodeFactory.instance.objectNode().put("action", action).put("job_id", id);
   }
 }
