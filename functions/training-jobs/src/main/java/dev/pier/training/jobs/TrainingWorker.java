@@ -15,6 +15,7 @@ import dev.pier.training.TrainingTable;
 import dev.pier.training.datasets.DatasetReader;
 import dev.pier.training.datasets.DatasetVersion;
 import dev.pier.training.cost.PriceTable;
+import dev.pier.training.cost.Transitions;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.sagemaker.ModelArtifact;
 import dev.pier.training.sagemaker.SageMakerChannels;
@@ -549,11 +550,11 @@ public final class TrainingWorker {
    * on (the same position read again decides the same: idempotent).
    */
   private JsonNode trialWatch(String id, int number, JsonNode position) {
-    TrainingJob job = running(id);
     TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
-    if (trial.finished()) {
+    if (trial.finished()) { // recorded by an earlier poll whose answer was lost: answered as recorded
       return view(trial).put("done", true).set("position", position);
     }
+    TrainingJob job = running(id);
     if (watch == null) {
       throw new JobFailed("this worker cannot watch SageMaker training jobs");
     }
@@ -1433,13 +1434,19 @@ public final class TrainingWorker {
       compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
       onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
     }
-    // prepare, one suggest per batch, the Map and its iterations (each a Choice and the trial), best, the refit's Choice
-    // and task, evaluate, register, canary, experiment, finalize; on SageMaker each trial is a Choice, two tasks, a
-    // Choice and a Map of one child execution per fold (its Spot Choice and training task), the refit five states and
-    // its child's two
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    int states = settings.sagemaker() == null ? 11 + 2 * batches + 3 * trials
-        : 17 + 2 * batches + trials * (5 + 3 * job.spec().cv().folds());
+    int states;
+    if (settings.sagemaker() == null) {
+      states = Transitions.inWorker(trials, batches);
+    } else if (dev.pier.training.sagemaker.ModelTuning.requested(job.spec())) {
+      states = Transitions.tuning(); // one tuning job: its trials are SageMaker's, not states of the workflow
+    } else {
+      int folds = job.spec().cv().folds();
+      boolean watched = watched(job);
+      // a watched trial's polls are not recorded: estimated from its folds' training time (an estimate, not a count)
+      long polls = watched ? Transitions.watchPolls(trials, folds, trialSeconds + tally(job).savedSeconds()) : 0;
+      states = Transitions.onSageMaker(trials, batches, folds, polls, watched ? job.trials().pruned() * folds : 0);
+    }
     double transitions = states * settings.prices().perTransition();
     var c = job.cost();
     double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());

@@ -82,10 +82,12 @@ public final class TrialWatch {
       if (d == null) {
         int missing = fold.path("missing").asInt() + 1;
         fold.put("missing", missing);
-        if (missing > MISSING_POLLS && failure == null) {
-          failure = "training job " + name + " was not created (" + MISSING_POLLS + " polls found none)";
+        if (missing > MISSING_POLLS) { // given up on: nothing of it to wait for
+          failure = failure != null ? failure
+              : "training job " + name + " was not created (" + MISSING_POLLS + " polls found none)";
+        } else {
+          ended = false;
         }
-        ended = false;
         continue;
       }
       TrainingJobStatus status = d.trainingJobStatus();

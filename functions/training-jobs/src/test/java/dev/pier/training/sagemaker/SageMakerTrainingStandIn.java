@@ -119,12 +119,14 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     paced = names;
   }
 
-  /** One step of time for paced jobs: each still in progress logs one more round. */
+  /** One step of time for paced jobs: each still in progress (trained here, so showing) logs one more round. */
   public void tick() {
     for (Paced p : pacing.values()) {
       synchronized (p) {
-        p.allowed++;
-        flush(p);
+        if (p.result != null) { // its container is training: ticks before then are its start-up
+          p.allowed++;
+          flush(p);
+        }
       }
     }
   }

@@ -75,7 +75,9 @@ class SageMakerTuningTest {
   @Test
   void theTuningJobsTrainingJobsAreTheTrialsAndTheBestIsRefitAndRegistered() throws Exception {
     TrainingJob job = submit(fx.remote, "amt-job", b -> b);
+    fx.entered.clear();
     ExecutionResult result = run(job.id());
+    int entered = fx.entered.size();
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
 
     // what AMT was asked: the space's exact ranges, the objective, the limits, the trials' training-job definition
@@ -166,6 +168,8 @@ class SageMakerTuningTest {
     assertThat(version.artifact().sha256()).isEqualTo(done.refit().sha256());
     assertThat(version.provenance().runId()).isEqualTo(done.refit().runId());
     assertThat(done.cost().instanceSeconds()).isEqualTo(5 * 30.0); // 4 trials and the refit, each billed 30 s
+    // the transitions the workflow made: its states, the refit's child's, none per tuning trial (SageMaker runs those)
+    assertThat(Math.round(done.cost().stepFunctionsUsd() / prices.perTransition())).isEqualTo(entered).isEqualTo(20);
 
     // recording again (a restarted execution) finds every training job's trial and records nothing twice
     fx.jobs.update(job.id(), j -> j.with(b -> {
