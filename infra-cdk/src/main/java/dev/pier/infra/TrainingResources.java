@@ -446,6 +446,12 @@ public final class TrainingResources extends Construct {
         .actions(List.of("sagemaker:DescribeTrainingJob"))
         .resources(List.of(sagemaker + "training-job/tj-*"))
         .build());
+    // a search with a pruner: its SageMaker trials are watched while they train and a pruned one's jobs stopped
+    role.addToPolicy(PolicyStatement.Builder.create()
+        .sid("StopPrunedTrainingJobs")
+        .actions(List.of("sagemaker:StopTrainingJob"))
+        .resources(List.of(sagemaker + "training-job/tj-*"))
+        .build());
     // a SageMaker trial's per-round metrics: its training jobs' round lines, read from SageMaker's log group only
     String trainingLogs = "arn:" + Aws.PARTITION + ":logs:" + Aws.REGION + ":" + Aws.ACCOUNT_ID
         + ":log-group:/aws/sagemaker/TrainingJobs";
@@ -459,8 +465,8 @@ public final class TrainingResources extends Construct {
             + "worker only reads them (logs:GetLogEvents, logs:FilterLogEvents).",
         "/^Resource::arn:.*:log-group:\\/aws\\/sagemaker\\/TrainingJobs:log-stream:\\*$/");
     Nag.suppress(role, "AwsSolutions-IAM5",
-        "A SageMaker-tuned job's tuning job and its training jobs are named after the Pier job at run time ("
-            + TUNING_JOBS + ", training-job/tj-*).",
+        "A SageMaker-tuned job's tuning job and its training jobs, and a watched trial's training jobs (described, "
+            + "stopped when pruned), are named after the Pier job at run time (" + TUNING_JOBS + ", training-job/tj-*).",
         "/^Resource::arn:.*:hyper-parameter-tuning-job\\/tj-\\*$/", "/^Resource::arn:.*:training-job\\/tj-\\*$/");
     // the workflow's experiment step creates and starts experiments as the experiments API does
     Experimentation.manage(data).forEach(role::addToPolicy);

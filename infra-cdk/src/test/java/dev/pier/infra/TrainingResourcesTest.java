@@ -129,8 +129,12 @@ class TrainingResourcesTest {
         .endsWith(":hyper-parameter-tuning-job/tj-*\"]]}");
     assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "sagemaker:DescribeTrainingJob"))
         .singleElement().asString().endsWith(":training-job/tj-*\"]]}");
+    // a watched trial's jobs stopped when the pruner says so: Pier's training jobs only
+    assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", "sagemaker:StopTrainingJob"))
+        .singleElement().asString().endsWith(":training-job/tj-*\"]]}");
     assertThat(Json.allowedActions(orchestration, "TrainingWorkerRole")).doesNotContain(
-        "sagemaker:CreateHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob", "iam:PassRole");
+        "sagemaker:CreateHyperParameterTuningJob", "sagemaker:StopHyperParameterTuningJob", "iam:PassRole",
+        "sagemaker:CreateTrainingJob");
     // a SageMaker trial's round history: read from SageMaker's training log group, nothing else, nothing written
     for (String action : List.of("logs:GetLogEvents", "logs:FilterLogEvents")) {
       assertThat(Json.resourcesAllowing(orchestration, "TrainingWorkerRole", action)).as(action).hasSize(2)

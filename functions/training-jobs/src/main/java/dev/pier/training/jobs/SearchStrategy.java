@@ -26,6 +26,11 @@ public interface SearchStrategy {
     return false;
   }
 
+  /** Whether {@link #prune} may ever stop a trial (the search has a pruner): SageMaker trials are then watched. */
+  default boolean prunes() {
+    return false;
+  }
+
   /** No tuning: the job's params, once. */
   static SearchStrategy single(Map<String, Object> params) {
     return (count, next) -> next == 0 && count > 0 ? List.of(params) : List.of();

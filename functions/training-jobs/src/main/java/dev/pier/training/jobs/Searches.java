@@ -167,6 +167,11 @@ public class Searches {
     }
 
     @Override
+    public boolean prunes() {
+      return !(parts.pruner() instanceof Pruner.None);
+    }
+
+    @Override
     public synchronized boolean prune(TrialRecord running, SortedMap<Integer, Double> steps) {
       Trial now = new Trial(running.number(), TrialState.RUNNING, sampled(running.params(), parts.space()), null,
           steps, null, null);

@@ -15,6 +15,7 @@ import dev.pier.training.TrainingTable;
 import dev.pier.training.datasets.DatasetReader;
 import dev.pier.training.datasets.DatasetVersion;
 import dev.pier.training.cost.PriceTable;
+import dev.pier.training.cost.Transitions;
 import dev.pier.training.datasets.Datasets;
 import dev.pier.training.sagemaker.ModelArtifact;
 import dev.pier.training.sagemaker.SageMakerChannels;
@@ -69,6 +70,7 @@ public final class TrainingWorker {
   private ExperimentStarter experiments;
   private TuningTrials tuning;
   private dev.pier.training.sagemaker.TrainingLogs trainingLogs;
+  private dev.pier.training.sagemaker.TrialWatch watch;
   /** Each job's search in this process: its strategy and how many trials (from 0) it has observed. */
   private final Map<String, Learning> learning = new ConcurrentHashMap<>();
 
@@ -108,6 +110,15 @@ public final class TrainingWorker {
     return this;
   }
 
+  /**
+   * Where a SageMaker trial of a search with a pruner is watched while it trains (its jobs described, its round lines
+   * read, its jobs stopped when pruned); none: such trials run to their end, as without a pruner.
+   */
+  public TrainingWorker withTrialWatch(dev.pier.training.sagemaker.TrialWatch watch) {
+    this.watch = watch;
+    return this;
+  }
+
   /** Where the experiment step creates and starts experiments (none: a job asking for one fails at that step). */
   public TrainingWorker withExperiments(ExperimentStarter experiments) {
     this.experiments = experiments;
@@ -132,6 +143,7 @@ public final class TrainingWorker {
       case "trial_channels" -> trialTrainings(id, payload.path("trial").asInt());
       case "trial_result" -> trialResult(id, payload.path("trial").asInt(), payload.path("folds"),
           payload.path("error"));
+      case "trial_watch" -> trialWatch(id, payload.path("trial").asInt(), payload.path("position"));
       case "refit_channels" -> refitTraining(id);
       case "refit_result" -> refitResult(id, payload.path("training"), payload.path("error"));
       case "best" -> best(id);
@@ -540,20 +552,106 @@ public final class TrainingWorker {
     ObjectNode out = NODES.objectNode();
     var list = out.putArray("trainings");
     if (trial.finished()) {
+      out.put("watch", false).set("position", NODES.nullNode());
       return out.put("done", true);
     }
     withRun(job, trial);
     SageMakerRequests requests = new SageMakerRequests(settings.bucket(), settings.sagemaker());
     Map<String, Object> hyper = hyperparameters(job, trial.params());
     String attempt = attempt();
+    List<String> names = new ArrayList<>();
     for (int f = 1; f <= load(job).folds().size(); f++) {
       Map<String, String> channels = new LinkedHashMap<>();
       channels.put("train", "fold-" + f);
       channels.put("validation", "fold-" + f);
-      list.add(requests.training(id, job.spec(), SageMakerRequests.name(id, "t" + number + "-f" + f + "-" + attempt),
-          hyper, channels, secondsLeft(job)));
+      String name = SageMakerRequests.name(id, "t" + number + "-f" + f + "-" + attempt);
+      names.add(name);
+      list.add(requests.training(id, job.spec(), name, hyper, channels, secondsLeft(job)));
     }
+    boolean watched = watched(job);
+    out.put("watch", watched);
+    out.set("position", watched ? dev.pier.training.sagemaker.TrialWatch.start(names) : NODES.nullNode());
     return out.put("done", false);
+  }
+
+  /** Whether the job's SageMaker trials are watched while they train: its search has a pruner, its trials rounds. */
+  private boolean watched(TrainingJob job) {
+    return watch != null && trainer(job).usesRounds() && learning(job).strategy.prunes();
+  }
+
+  /**
+   * One poll of a watched trial (training.asl.json's watch loop, beside its folds' {@code .sync} executions): reads
+   * the folds' new rounds and hands their mean by round to the search's pruner, as a trial in the worker reports each
+   * round; when it says prune, the folds' training jobs are stopped and, once they ended, the trial is recorded PRUNED
+   * with its history so far and the time SageMaker billed, as a pruned trial in the worker is. A trial whose jobs all
+   * completed is recorded from them as an unwatched one is ({@code trial_result}); a failed fold stops the others and
+   * fails the trial. Answers {@code {"done", "trial", "state", "position"}}: the position is where the next poll reads
+   * on (the same position read again decides the same: idempotent).
+   */
+  private JsonNode trialWatch(String id, int number, JsonNode position) {
+    TrialRecord trial = jobs.trial(id, number).orElseThrow(() -> new IllegalStateException("no trial " + number));
+    if (trial.finished()) { // recorded by an earlier poll whose answer was lost: answered as recorded
+      return view(trial).put("done", true).set("position", position);
+    }
+    TrainingJob job = running(id);
+    if (watch == null) {
+      throw new JobFailed("this worker cannot watch SageMaker training jobs");
+    }
+    ObjectNode at = position.deepCopy();
+    String name = SageMakerRequests.metricName(job.spec(), "validation", job.spec().metric());
+    var poll = watch.poll(at, dev.pier.training.sagemaker.RoundLog.key(name));
+    if (!at.has("pruned_at") && poll.failure() == null && !poll.ended()) {
+      // each new step judged in order with the steps before it, as a trial in the worker asks after every round
+      SearchStrategy search = learning(job).strategy;
+      for (int step = at.path("judged").asInt(-1) + 1; poll.steps().containsKey(step); step++) {
+        at.put("judged", step);
+        if (search.prune(trial, poll.steps().headMap(step + 1))) {
+          at.put("pruned_at", step);
+          break;
+        }
+      }
+    }
+    boolean pruned = at.has("pruned_at");
+    if (!poll.ended()) {
+      if (pruned || poll.failure() != null) {
+        watch.stop(at); // again on the next poll if still running: stopping a stopped job changes nothing
+      }
+      ObjectNode out = NODES.objectNode().put("done", false).put("trial", number)
+          .put("state", pruned ? "STOPPING" : "RUNNING");
+      out.set("position", at);
+      return out;
+    }
+    JsonNode done;
+    if (pruned) {
+      done = view(prunedTrial(job, withRun(job, trial), poll.steps(), at.path("pruned_at").asInt(), poll.outcomes()));
+    } else {
+      ObjectNode step = NODES.objectNode();
+      step.putArray("folds").addAll(poll.outcomes());
+      JsonNode error = poll.failure() == null ? NODES.missingNode()
+          : NODES.objectNode().put("Error", "SageMaker.TrainingJobFailed").put("Cause", poll.failure());
+      done = trialResult(id, number, step.path("folds"), error);
+    }
+    return ((ObjectNode) done).put("done", true).set("position", at);
+  }
+
+  /** Records a watched trial PRUNED at {@code step}, its intermediate values and billed time as its folds ended. */
+  private TrialRecord prunedTrial(TrainingJob job, TrialRecord trial, java.util.SortedMap<Integer, Double> steps,
+      int step, List<JsonNode> outcomes) {
+    double billable = 0;
+    double saved = 0;
+    for (JsonNode o : outcomes) {
+      SageMakerOutcome fold = SageMakerOutcome.of(o);
+      billable += fold.billableSeconds();
+      saved += fold.savedSeconds();
+    }
+    List<Double> history = List.copyOf(steps.headMap(step + 1).values()); // what the pruner judged
+    TrialRecord done = new TrialRecord(trial.number(), trial.params(), "PRUNED", null, null, null, history, null,
+        new dev.pier.training.TrialPruned(step).getMessage(), trial.runId(), billable, onDemand(job, billable), saved);
+    if (!jobs.putTrial(job.id(), done)) {
+      return jobs.trial(job.id(), trial.number()).orElseThrow(); // another attempt recorded it first
+    }
+    tracking.end(trial.runId(), "KILLED");
+    return done;
   }
 
   /** A short random part of a SageMaker job's name: a trial started again after a restart trains under new names. */
@@ -1380,13 +1478,19 @@ public final class TrainingWorker {
       compute = settings.prices().compute(type, r.instanceCount(), r.spot(), seconds);
       onDemand = settings.prices().compute(type, r.instanceCount(), false, seconds);
     }
-    // prepare, one suggest per batch, the Map and its iterations (each a Choice and the trial), best, the refit's Choice
-    // and task, evaluate, register, canary, experiment, finalize; on SageMaker each trial is a Choice, two tasks, a
-    // Choice and a Map of one child execution per fold (its Spot Choice and training task), the refit five states and
-    // its child's two
     int batches = (int) Math.ceil(trials / (double) Math.max(1, job.spec().parallel()));
-    int states = settings.sagemaker() == null ? 11 + 2 * batches + 3 * trials
-        : 17 + 2 * batches + trials * (5 + 3 * job.spec().cv().folds());
+    int states;
+    if (settings.sagemaker() == null) {
+      states = Transitions.inWorker(trials, batches);
+    } else if (dev.pier.training.sagemaker.ModelTuning.requested(job.spec())) {
+      states = Transitions.tuning(); // one tuning job: its trials are SageMaker's, not states of the workflow
+    } else {
+      int folds = job.spec().cv().folds();
+      boolean watched = watched(job);
+      // a watched trial's polls are not recorded: estimated from its folds' training time (an estimate, not a count)
+      long polls = watched ? Transitions.watchPolls(trials, folds, trialSeconds + tally(job).savedSeconds()) : 0;
+      states = Transitions.onSageMaker(trials, batches, folds, polls, watched ? job.trials().pruned() * folds : 0);
+    }
     double transitions = states * settings.prices().perTransition();
     var c = job.cost();
     double s3 = settings.prices().s3().cost(c.s3PutRequests(), c.s3GetRequests(), c.s3StoredBytes());

@@ -133,16 +133,20 @@ public final class TrainingWorkerHandler {
         registry, aws.s3(), settings, Clock.systemUTC());
     // a job with tuning.service sagemaker: its tuning job's training jobs, read with a client made on first use
     var sagemaker = new java.util.concurrent.atomic.AtomicReference<software.amazon.awssdk.services.sagemaker.SageMakerClient>();
-    worker.withTuning(new TuningTrials(jobs, new JobTracking(tracking), () -> sagemaker.updateAndGet(c -> c != null ? c
-        : aws.client(software.amazon.awssdk.services.sagemaker.SageMakerClient.builder(), null)), settings,
-        Clock.systemUTC()));
+    java.util.function.Supplier<software.amazon.awssdk.services.sagemaker.SageMakerClient> sagemakerClient =
+        () -> sagemaker.updateAndGet(c -> c != null ? c
+            : aws.client(software.amazon.awssdk.services.sagemaker.SageMakerClient.builder(), null));
+    worker.withTuning(new TuningTrials(jobs, new JobTracking(tracking), sagemakerClient, settings, Clock.systemUTC()));
     // a SageMaker trial's per-round metrics: its training jobs' logs in CloudWatch Logs, with a client made on first use
     var logs = new java.util.concurrent.atomic.AtomicReference<
         software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient>();
     String logsEndpoint = env.get("PIER_LOGS_ENDPOINT");
-    worker.withTrainingLogs(new dev.pier.training.sagemaker.TrainingLogs(() -> logs.updateAndGet(c -> c != null ? c
+    var trainingLogs = new dev.pier.training.sagemaker.TrainingLogs(() -> logs.updateAndGet(c -> c != null ? c
         : aws.client(software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient.builder(),
-            logsEndpoint == null || logsEndpoint.isBlank() ? null : java.net.URI.create(logsEndpoint)))));
+            logsEndpoint == null || logsEndpoint.isBlank() ? null : java.net.URI.create(logsEndpoint))));
+    worker.withTrainingLogs(trainingLogs);
+    // a search with a pruner: its SageMaker trials watched while they train (described, their logs read, stopped)
+    worker.withTrialWatch(new dev.pier.training.sagemaker.TrialWatch(sagemakerClient, trainingLogs));
     ExperimentsStarter experiments = null;
     String experimentsTable = env.get("PIER_EXPERIMENTS_TABLE");
     if (experimentsTable != null && !experimentsTable.isBlank()) {

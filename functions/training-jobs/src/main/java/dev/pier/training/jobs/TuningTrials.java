@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.training.Metric;
 import dev.pier.training.sagemaker.ModelTuning;
+import dev.pier.training.sagemaker.SageMakerOutcome;
 import dev.pier.training.sagemaker.SageMakerRequests;
 import dev.pier.training.tracking.JobTracking;
 import java.time.Clock;
@@ -123,7 +124,7 @@ public final class TuningTrials {
       }
       ObjectNode step = NODES.objectNode().put("action", "trial_result").put("job_id", id).put("trial", number);
       if (d.trainingJobStatus() == TrainingJobStatus.COMPLETED) {
-        step.putArray("folds").add(outcome(d));
+        step.putArray("folds").add(SageMakerOutcome.json(d));
       } else {
         step.putArray("folds");
         step.putObject("error").put("Error", "SageMaker.TrainingJobFailed")
@@ -177,24 +178,6 @@ public final class TuningTrials {
     if (jobs.putTrial(job.id(), done)) {
       tracking.end(run, "KILLED");
     }
-  }
-
-  /** A completed training job as the workflow's SageMaker steps report one ({@code SageMakerOutcome}'s shape). */
-  private static ObjectNode outcome(DescribeTrainingJobResponse d) {
-    ObjectNode o = NODES.objectNode().put("name", d.trainingJobName());
-    var metrics = o.putArray("metrics");
-    d.finalMetricDataList().forEach(m -> metrics.addObject().put("MetricName", m.metricName())
-        .put("Value", m.value()));
-    if (d.trainingTimeInSeconds() != null) {
-      o.put("seconds", d.trainingTimeInSeconds());
-    }
-    if (d.billableTimeInSeconds() != null) {
-      o.put("billable", d.billableTimeInSeconds());
-    }
-    if (d.modelArtifacts() != null) {
-      o.put("model", d.modelArtifacts().s3ModelArtifacts());
-    }
-    return o;
   }
 
   private Long secondsLeft(TrainingJob job) {

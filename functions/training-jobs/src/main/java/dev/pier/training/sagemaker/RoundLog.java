@@ -20,7 +20,26 @@ public record RoundLog(Map<String, List<Double>> metrics) {
   private static final Pattern PAIR = Pattern.compile("(?:#011|\\t)([^:\\s#]+):([^\\s#]+)");
 
   public static RoundLog parse(List<String> lines) {
-    Map<String, Map<Integer, Double>> byRound = new LinkedHashMap<>();
+    Map<String, java.util.SortedMap<Integer, Double>> byRound = byRound(lines);
+    Map<String, List<Double>> out = new LinkedHashMap<>();
+    byRound.forEach((key, rounds) -> { // rounds from 0 without a gap: a gap ends what is known
+      List<Double> values = new ArrayList<>();
+      while (rounds.containsKey(values.size())) {
+        values.add(rounds.get(values.size()));
+      }
+      if (!values.isEmpty()) {
+        out.put(key, List.copyOf(values));
+      }
+    });
+    return new RoundLog(Map.copyOf(out));
+  }
+
+  /**
+   * Each evaluation's values by round number from any run of round lines (a part of a log read since some time: its
+   * first round need not be 0); a round logged twice keeps its last value.
+   */
+  public static Map<String, java.util.SortedMap<Integer, Double>> byRound(List<String> lines) {
+    Map<String, java.util.SortedMap<Integer, Double>> byRound = new LinkedHashMap<>();
     for (String line : lines) {
       Matcher m = ROUND.matcher(line);
       if (!m.matches()) {
@@ -38,17 +57,7 @@ public record RoundLog(Map<String, List<Double>> metrics) {
         byRound.computeIfAbsent(p.group(1), k -> new java.util.TreeMap<>()).put(round, value);
       }
     }
-    Map<String, List<Double>> out = new LinkedHashMap<>();
-    byRound.forEach((key, rounds) -> { // rounds from 0 without a gap: a gap ends what is known
-      List<Double> values = new ArrayList<>();
-      while (rounds.containsKey(values.size())) {
-        values.add(rounds.get(values.size()));
-      }
-      if (!values.isEmpty()) {
-        out.put(key, List.copyOf(values));
-      }
-    });
-    return new RoundLog(Map.copyOf(out));
+    return byRound;
   }
 
   /** The values of {@code key} by round ({@code validation-auc}); empty where the log has none. */

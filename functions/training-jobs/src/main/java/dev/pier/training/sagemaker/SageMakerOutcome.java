@@ -28,6 +28,28 @@ public record SageMakerOutcome(String name, Map<String, Double> metrics, double 
         model.isTextual() ? model.asText() : null);
   }
 
+  /**
+   * An ended training job's DescribeTrainingJob answer in the state machine's shape (what {@link #of} reads), for the
+   * worker's steps that describe jobs themselves (Automatic Model Tuning's trials, watched trials).
+   */
+  public static com.fasterxml.jackson.databind.node.ObjectNode json(
+      software.amazon.awssdk.services.sagemaker.model.DescribeTrainingJobResponse d) {
+    var o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("name", d.trainingJobName());
+    var metrics = o.putArray("metrics");
+    d.finalMetricDataList().forEach(m -> metrics.addObject().put("MetricName", m.metricName())
+        .put("Value", m.value()));
+    if (d.trainingTimeInSeconds() != null) {
+      o.put("seconds", d.trainingTimeInSeconds());
+    }
+    if (d.billableTimeInSeconds() != null) {
+      o.put("billable", d.billableTimeInSeconds());
+    }
+    if (d.modelArtifacts() != null) {
+      o.put("model", d.modelArtifacts().s3ModelArtifacts());
+    }
+    return o;
+  }
+
   /** Training time SageMaker did not bill (managed spot's saving), never negative. */
   public double savedSeconds() {
     return Math.max(0, trainingSeconds - billableSeconds);

@@ -40,4 +40,33 @@ public final class TrainingLogs {
     }
     return lines.isEmpty() ? Optional.empty() : Optional.of(RoundLog.parse(lines));
   }
+
+  /**
+   * What a training job logged from {@code fromMillis} on (inclusive: an event at that time is read again, so a round
+   * logged in the same millisecond as the last one read is not missed; rounds are keyed by number, so reading one
+   * twice changes nothing), every page; {@code lastMillis} is the latest event's time ({@code fromMillis} when none).
+   * No log stream yet (the job has not started): no lines.
+   */
+  public Since since(String trainingJobName, long fromMillis) {
+    List<String> lines = new ArrayList<>();
+    long last = fromMillis;
+    try {
+      FilterLogEventsRequest request = FilterLogEventsRequest.builder().logGroupName(GROUP)
+          .logStreamNamePrefix(trainingJobName + "/algo-1-").startTime(fromMillis > 0 ? fromMillis : null).build();
+      for (var page : logs.get().filterLogEventsPaginator(request)) {
+        for (FilteredLogEvent e : page.events()) {
+          lines.add(e.message());
+          if (e.timestamp() != null) {
+            last = Math.max(last, e.timestamp());
+          }
+        }
+      }
+    } catch (ResourceNotFoundException e) {
+      return new Since(List.of(), fromMillis);
+    }
+    return new Since(List.copyOf(lines), last);
+  }
+
+  /** Lines read from a time on, and the latest event's time (where the next read starts). */
+  public record Since(List<String> lines, long lastMillis) {}
 }

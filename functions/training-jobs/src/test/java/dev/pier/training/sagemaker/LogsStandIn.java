@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and FilterLogEvents (by {@code logStreamNames} or {@code logStreamNamePrefix}, events in time then stream order,
  * {@link #PAGE} events a page and {@code nextToken} while more are left, so a reader must follow the tokens). A group
  * or stream that does not exist is {@code ResourceNotFoundException}, one created twice
- * {@code ResourceAlreadyExistsException}. Filter patterns, time ranges, retention and KMS are not modelled.
+ * {@code ResourceAlreadyExistsException}. FilterLogEvents' {@code startTime} (inclusive) is honoured; filter patterns,
+ * {@code endTime}, retention and KMS are not modelled.
  */
 public final class LogsStandIn implements AutoCloseable {
   /** Events a FilterLogEvents or GetLogEvents page holds at most (CloudWatch: up to 10,000 or 1 MB). */
@@ -41,6 +42,8 @@ public final class LogsStandIn implements AutoCloseable {
   private final AtomicInteger sequence = new AtomicInteger();
   /** How many FilterLogEvents calls were answered. */
   public final AtomicInteger filterCalls = new AtomicInteger();
+  /** FilterLogEvents calls that read from a {@code startTime} on (a reader going on from where it was). */
+  public final AtomicInteger fromCalls = new AtomicInteger();
 
   public LogsStandIn() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -176,11 +179,15 @@ public final class LogsStandIn implements AutoCloseable {
     if (!prefix.isEmpty() && !names.isEmpty()) {
       throw new Refused("InvalidParameterException", "logStreamNames and logStreamNamePrefix are exclusive");
     }
+    long from = r.path("startTime").asLong(Long.MIN_VALUE); // inclusive, as CloudWatch Logs reads it
+    if (r.path("startTime").asLong(0) > 0) {
+      fromCalls.incrementAndGet();
+    }
     List<Event> matched = new ArrayList<>();
     g.forEach((stream, events) -> {
       if (names.isEmpty() ? stream.startsWith(prefix) : names.contains(stream)) {
         synchronized (events) {
-          matched.addAll(events);
+          events.stream().filter(e -> e.timestamp() >= from).forEach(matched::add);
         }
       }
     });

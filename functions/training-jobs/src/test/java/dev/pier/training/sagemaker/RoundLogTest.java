@@ -34,6 +34,22 @@ class RoundLogTest {
   }
 
   @Test
+  void aPartOfALogReadSinceSomeTimeGivesItsRoundsByNumber() {
+    var rounds = RoundLog.byRound(List.of("[3]#011validation-auc:0.8", "Stopping.", "[4]#011validation-auc:0.82"));
+    assertThat(rounds.get("validation-auc")).containsExactly(java.util.Map.entry(3, 0.8), java.util.Map.entry(4, 0.82));
+  }
+
+  @Test
+  void aWatchedTrialsStepsAreTheFoldsMeanOverTheRoundsEveryFoldLogged() {
+    var position = TrialWatch.start(List.of("a", "b"));
+    ((com.fasterxml.jackson.databind.node.ArrayNode) position.path("folds").get(0).path("rounds")).add(0.5).add(0.75)
+        .add(1.0);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) position.path("folds").get(1).path("rounds")).add(0.25).add(0.25);
+    assertThat(TrialWatch.steps(position)).containsExactly(java.util.Map.entry(0, 0.375), java.util.Map.entry(1, 0.5));
+    assertThat(TrialWatch.steps(TrialWatch.start(List.of("a")))).isEmpty();
+  }
+
+  @Test
   void theBestRoundIsTheBestMeanWithEarlyStoppingElseTheLast() {
     List<List<Double>> folds = List.of(List.of(0.7, 0.9, 0.8, 0.85), List.of(0.7, 0.8, 0.9, 0.8, 0.95));
     TrialRounds stopping = TrialRounds.of(folds, true, true);

@@ -68,6 +68,10 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   private volatile long fixedSeconds;
   private volatile software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient logs;
   private final List<Predicate<JsonNode>> unlogged = new CopyOnWriteArrayList<>();
+  private volatile Predicate<String> paced = name -> false;
+  private final Map<String, Paced> pacing = new ConcurrentHashMap<>();
+  /** Every StopTrainingJob request accepted (the training job's name), in order. */
+  public final List<String> stops = new CopyOnWriteArrayList<>();
   /** Automatic Model Tuning: tuning jobs whose training jobs this stand-in trains. */
   public final TuningStandIn tuning = new TuningStandIn(this);
 
@@ -105,6 +109,67 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     unlogged.add(request);
   }
 
+  /**
+   * Jobs created from now on whose name matches show their rounds one per {@link #tick}, as a job on SageMaker trains
+   * over time: each tick logs one more round (its {@code [n]#011validation-<metric>:<value>} line) and the job stays
+   * InProgress until its last round is logged, then ends as it trained. A StopTrainingJob before then ends it Stopped
+   * with the rounds logged so far, its training time that share of the full time. Others train as before.
+   */
+  public void paceRounds(Predicate<String> names) {
+    paced = names;
+  }
+
+  /** One step of time for paced jobs: each still in progress (trained here, so showing) logs one more round. */
+  public void tick() {
+    for (Paced p : pacing.values()) {
+      synchronized (p) {
+        if (p.result != null) { // its container is training: ticks before then are its start-up
+          p.allowed++;
+          flush(p);
+        }
+      }
+    }
+  }
+
+  /** A paced job: what its training produced, shown a round per tick. */
+  private static final class Paced {
+    final JsonNode request;
+    final ObjectNode described;
+    int allowed;
+    int shown;
+    boolean ended;
+    List<Double> history;
+    Metric metric;
+    ObjectNode result;
+    String stream;
+    long lastTimestamp;
+
+    Paced(JsonNode request, ObjectNode described) {
+      this.request = request;
+      this.described = described;
+    }
+  }
+
+  /** Logs the rounds a paced job may show now; ends it as it trained once all are shown. Under the job's lock. */
+  private void flush(Paced p) {
+    if (p.ended || p.result == null) {
+      return;
+    }
+    int upto = p.history == null ? 0 : Math.min(p.allowed, p.history.size());
+    if (upto > p.shown) {
+      logRounds(p, p.shown, upto);
+      p.shown = upto;
+    }
+    if (p.history == null || p.shown == p.history.size()) {
+      p.ended = true;
+      synchronized (p.described) {
+        if (!"Stopped".equals(p.described.path("TrainingJobStatus").asText())) {
+          p.described.setAll(p.result);
+        }
+      }
+    }
+  }
+
   /** Reports every job's training time as {@code seconds} (for exact cost figures); 0: as measured. */
   public void trainingSeconds(long seconds) {
     fixedSeconds = seconds;
@@ -119,7 +184,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
         JsonNode answer = switch (op) {
           case "CreateTrainingJob" -> create(body);
           case "DescribeTrainingJob" -> describe(body.path("TrainingJobName").asText());
-          case "StopTrainingJob" -> stop(body.path("TrainingJobName").asText());
+          case "StopTrainingJob" -> stopRequested(body.path("TrainingJobName").asText());
           case "CreateHyperParameterTuningJob" -> tuning.create(body);
           case "DescribeHyperParameterTuningJob" -> tuning.describe(body.path("HyperParameterTuningJobName").asText());
           case "ListTrainingJobsForHyperParameterTuningJob" -> tuning.list(body);
@@ -222,6 +287,9 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
           + " this name already exists (" + name + ")");
     }
     requests.add(r);
+    if (paced.test(name)) {
+      pacing.put(name, new Paced(r, d));
+    }
     jobs.execute(() -> run(r, d));
     return JSON.createObjectNode().put("TrainingJobArn", d.path("TrainingJobArn").asText());
   }
@@ -234,6 +302,43 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     synchronized (d) {
       return d.deepCopy();
     }
+  }
+
+  /** StopTrainingJob as SageMaker answers it: only a job in progress can be stopped. */
+  private JsonNode stopRequested(String name) {
+    ObjectNode d = described.get(name);
+    if (d == null) {
+      throw invalid("Requested resource not found: training job " + name);
+    }
+    Paced p = pacing.get(name);
+    if (p != null) {
+      synchronized (p) {
+        String status = d.path("TrainingJobStatus").asText();
+        if (!"InProgress".equals(status)) {
+          throw invalid("The request was rejected because the training job is in status " + status + ".");
+        }
+        p.ended = true;
+        long full = fixedSeconds > 0 ? fixedSeconds : 1;
+        int rounds = p.history == null ? 0 : p.history.size();
+        long seconds = rounds == 0 ? 1 : Math.max(1, Math.round(full * (double) p.shown / rounds));
+        synchronized (d) {
+          d.put("TrainingJobStatus", "Stopped").put("SecondaryStatus", "Stopped")
+              .put("TrainingTimeInSeconds", seconds).put("BillableTimeInSeconds",
+                  d.path("EnableManagedSpotTraining").asBoolean() ? Math.max(1, Math.round(seconds * SPOT_BILLED))
+                      : seconds);
+        }
+      }
+      stops.add(name);
+      return JSON.createObjectNode();
+    }
+    synchronized (d) {
+      String status = d.path("TrainingJobStatus").asText();
+      if (!"InProgress".equals(status)) {
+        throw invalid("The request was rejected because the training job is in status " + status + ".");
+      }
+    }
+    stops.add(name);
+    return stop(name);
   }
 
   private JsonNode stop(String name) {
@@ -280,7 +385,15 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
       XGBoostTrainer trainer = new XGBoostTrainer(1);
       TrainedModel model = trainer.train(table, trainRows, valRows.length == 0 ? null : valRows, params,
           valRows.length == 0 ? null : metric, seed, IntermediateReporter.NONE);
-      log(r, name, metric, model.history());
+      Paced p = pacing.get(name);
+      if (p != null) {
+        synchronized (p) {
+          p.history = List.copyOf(model.history());
+          p.metric = metric;
+        }
+      } else {
+        log(r, name, metric, model.history());
+      }
       var metrics = result.putArray("FinalMetricDataList");
       double now = System.currentTimeMillis() / 1000.0;
       metrics.addObject().put("MetricName", "train:" + metric.id())
@@ -306,6 +419,14 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     result.put("BillableTimeInSeconds", d.path("EnableManagedSpotTraining").asBoolean()
         ? Math.max(1, Math.round(seconds * SPOT_BILLED)) : seconds);
     result.put("SecondaryStatus", result.path("TrainingJobStatus").asText());
+    Paced p = pacing.get(name);
+    if (p != null) {
+      synchronized (p) {
+        p.result = result;
+        flush(p);
+      }
+      return;
+    }
     synchronized (d) {
       if (!"Stopped".equals(d.path("TrainingJobStatus").asText())) {
         d.setAll(result);
@@ -334,6 +455,35 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
       events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + round)
           .message("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round)).build());
     }
+    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+  }
+
+  /** A paced job's rounds {@code from} to {@code to} (exclusive), as its container logs them while it trains. */
+  private void logRounds(Paced p, int from, int to) {
+    var client = logs;
+    if (client == null || unlogged.stream().anyMatch(u -> u.test(p.request))) {
+      return;
+    }
+    String group = "/aws/sagemaker/TrainingJobs";
+    if (p.stream == null) {
+      try {
+        client.createLogGroup(b -> b.logGroupName(group));
+      } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
+        // another job's container made it
+      }
+      long now = System.currentTimeMillis();
+      p.stream = p.request.path("TrainingJobName").asText() + "/algo-1-" + now / 1000;
+      client.createLogStream(b -> b.logGroupName(group).logStreamName(p.stream));
+      p.lastTimestamp = now - 1;
+    }
+    List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
+    for (int round = from; round < to; round++) {
+      p.lastTimestamp = Math.max(System.currentTimeMillis(), p.lastTimestamp + 1);
+      events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder()
+          .timestamp(p.lastTimestamp)
+          .message("[" + round + "]#011validation-" + p.metric.id() + ":" + p.history.get(round)).build());
+    }
+    String stream = p.stream;
     client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
   }
 

@@ -5,49 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.pier.kernel.aws.DynamoTables;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.RegistryTable;
-import dev.pier.statemachines.AslDefinition;
-import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult;
-import dev.pier.training.StandIns;
 import dev.pier.training.cost.PriceTable;
-import dev.pier.training.datasets.DatasetFiles;
-import dev.pier.training.datasets.Datasets;
-import dev.pier.training.datasets.DatasetsTable;
 import dev.pier.training.jobs.JobState;
-import dev.pier.training.jobs.Searches;
 import dev.pier.training.jobs.TrainingJob;
 import dev.pier.training.jobs.TrainingJobs;
-import dev.pier.training.jobs.TrainingJobsTable;
-import dev.pier.training.jobs.TrainingLauncher;
 import dev.pier.training.jobs.TrainingSettings;
-import dev.pier.training.jobs.TrainingWorker;
 import dev.pier.training.jobs.TrainingWorkerHandler;
 import dev.pier.training.jobs.TrialRecord;
-import dev.pier.training.jobs.XGBoostModelTrainer;
-import dev.pier.training.tracking.JobTracking;
 import dev.pier.tracking.TrackingStore;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /**
  * The training workflow in AWS mode: training.asl.json on the local runner with its trials' folds and its refit run as
@@ -57,73 +30,21 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * Lambda tasks go through {@link TrainingWorkerHandler} as Lambda's runtime calls it (JSON in, JSON out).
  */
 class SageMakerTrainingTest {
-  private static final String IMAGE = SageMakerSettings.XGBOOST_US_EAST_1;
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-  private static final Map<String, String> SAGEMAKER_PLACES = Map.of("SageMakerRoleArn",
-      "arn:aws:iam::000000000000:role/pier-sagemaker-training", "TrainingBucket", "data",
-      "TrainingKmsKey", "arn:aws:kms:us-east-1:000000000000:key/k");
+  private static final String IMAGE = SageMakerFixture.IMAGE;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = SageMakerFixture.JSON;
 
   @TempDir static Path work;
-  static StandIns standIns;
-  static SageMakerTrainingStandIn sagemaker;
-  static SageMakerClient client;
-  static LogsStandIn logs;
-  static software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient logsClient;
-  static TrainingJobsTable jobs;
-  static Datasets datasets;
-  static ModelRegistry registry;
-  static TrainingSettings local;
-  static TrainingSettings remote;
-  static dev.pier.experiments.Experiments experiments;
+  static SageMakerFixture fx;
 
   @BeforeAll
   static void start() throws Exception {
-    standIns = new StandIns(work.resolve("aws"));
-    var dynamo = standIns.clients.dynamoDb();
-    standIns.clients.s3().createBucket(b -> b.bucket("data"));
-    DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
-    RegistryTable.createIfMissing(dynamo, "registry");
-    dev.pier.experiments.store.ExperimentsTable.createIfMissing(dynamo, "experiments");
-    ArtifactStore artifacts = new ArtifactStore(standIns.clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    registry = new ModelRegistry(dynamo, "registry", artifacts);
-    experiments = new dev.pier.experiments.Experiments(new dev.pier.experiments.store.ExperimentStore(dynamo,
-        "experiments"), new dev.pier.experiments.RegistryCatalog(registry), Clock.systemUTC());
-    jobs = new TrainingJobsTable(dynamo, "jobs");
-    datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
-        new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
-    local = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
-    remote = local.withSageMaker(new SageMakerSettings(IMAGE, 86_400));
-    Random r = new Random(17);
-    StringBuilder csv = new StringBuilder("a,b,c,y\n");
-    for (int i = 0; i < 240; i++) {
-      double a = r.nextDouble();
-      double b = r.nextDouble();
-      double c = r.nextGaussian();
-      csv.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%d%n", a, b, c,
-          a + 0.3 * c + 0.4 * r.nextGaussian() > 0.6 ? 1 : 0));
-    }
-    standIns.clients.s3().putObject(b -> b.bucket("data").key("sm/rows.csv"), RequestBody.fromString(csv.toString()));
-    sagemaker = new SageMakerTrainingStandIn(standIns.clients.s3());
-    sagemaker.trainingSeconds(100);
-    client = SageMakerClient.builder().endpointOverride(sagemaker.endpoint()).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-    logs = new LogsStandIn();
-    logsClient = software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient.builder()
-        .endpointOverride(logs.endpoint()).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-    sagemaker.logTo(logsClient); // the containers' round lines, as SageMaker ships them to CloudWatch Logs
+    fx = new SageMakerFixture(work);
+    fx.rows("sm/rows.csv", 17, 240);
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    logsClient.close();
-    logs.close();
-    sagemaker.close();
-    standIns.close();
+    fx.close();
   }
 
   private static TrainingJob submit(TrainingSettings settings, String name, String extra) throws Exception {
@@ -132,16 +53,7 @@ class SageMakerTrainingTest {
 
   private static TrainingJob submit(TrainingSettings settings, String name, String extra,
       java.util.function.UnaryOperator<String> edit) throws Exception {
-    XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
-    TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new TrainingLauncher() {
-      @Override
-      public void launch(TrainingJob job) {}
-
-      @Override
-      public void stop(String id) {}
-    }, settings, new Searches(jobs, trainer), Clock.systemUTC())
-        .withExperiments(new dev.pier.training.jobs.ExperimentsStarter(experiments));
-    return api.submit(JSON.readTree(edit.apply("""
+    return fx.submit(settings, edit.apply("""
         {"name": "NAME", "project": "sm", "dataset": {"uri": "s3://data/sm/rows.csv", "label": "y"},
          "params": {"objective": "binary:logistic", "num_round": 6}, "metric": "auc",
          "split": {"holdout": 0.25}, "cv": {"folds": 3}, "seed": 7,
@@ -149,57 +61,39 @@ class SageMakerTrainingTest {
          "tuning": {"strategy": "random", "max_trials": 2, "parallel": 2,
                     "space": {"max_depth": {"type": "int", "low": 2, "high": 5},
                               "eta": {"type": "float", "low": 0.1, "high": 0.5}}}EXTRA}
-        """.replace("NAME", name).replace("EXTRA", extra))));
+        """.replace("NAME", name).replace("EXTRA", extra)));
   }
 
-  /** Runs the job's training.asl.json to its end: the worker behind its Lambda tasks, SageMaker behind the rest. */
   private static ExecutionResult run(TrainingSettings settings, String id) {
-    XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
-    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
-    TrainingWorker worker = new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer),
-        new JobTracking(tracking), registry, standIns.clients.s3(), settings, Clock.systemUTC())
-        .withTrainingLogs(new TrainingLogs(() -> logsClient));
-    return run(settings, id, new TrainingWorkerHandler(worker));
+    return fx.run(settings, id);
   }
 
-  /** {@link #run} with {@code handler} behind the Lambda tasks. */
   private static ExecutionResult run(TrainingSettings settings, String id, TrainingWorkerHandler handler) {
-    LocalStateMachineRunner children = LocalStateMachineRunner.builder()
-        .task("arn:aws:states:::sagemaker:createTrainingJob.sync", SyncIntegrations.createTrainingJobSync(client))
-        .build();
-    LocalStateMachineRunner runner = LocalStateMachineRunner.builder()
-        .task("arn:aws:states:::lambda:invoke", (parameters, context) -> { // as Lambda calls the worker's handler
-          var out = new java.io.ByteArrayOutputStream();
-          handler.handleRequest(new java.io.ByteArrayInputStream(
-              JSON.writeValueAsBytes(parameters.path("Payload"))), out);
-          return JSON.createObjectNode().put("StatusCode", 200).set("Payload", JSON.readTree(out.toByteArray()));
-        })
-        .task("arn:aws:states:::states:startExecution.sync:2", SyncIntegrations.startExecutionSync(
-            Map.of(TrainingSettings.SAGEMAKER_TRAINING, AslDefinition.bundled("sagemaker-training", SAGEMAKER_PLACES)),
-            children))
-        .build();
-    return runner.run(AslDefinition.bundled("training", settings.substitutions()),
-        JsonNodeFactory.instance.objectNode().put("job_id", id), id);
+    return fx.run(settings, id, handler);
   }
 
   private static List<JsonNode> requestsOf(String job) {
-    return sagemaker.requests.stream().filter(r -> r.path("TrainingJobName").asText().startsWith(job + "-")).toList();
+    return fx.requestsOf(job);
   }
 
   @Test
   void trialsAndTheRefitTrainOnSageMakerAndScoreAsTheWorkerDoes() throws Exception {
-    TrainingJob reference = submit(local, "sm-reference", "");
-    assertThat(run(local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrainingJob job = submit(remote, "sm-job", ", \"register\": {\"model\": \"sm-model\", \"alias\": \"prod\"}");
-    ExecutionResult result = run(remote, job.id());
+    TrainingJob reference = submit(fx.local, "sm-reference", "");
+    fx.entered.clear();
+    assertThat(run(fx.local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    int inWorker = fx.entered.size();
+    TrainingJob job = submit(fx.remote, "sm-job", ", \"register\": {\"model\": \"sm-model\", \"alias\": \"prod\"}");
+    fx.entered.clear();
+    ExecutionResult result = run(fx.remote, job.id());
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    int onSageMaker = fx.entered.size();
 
-    TrainingJob want = jobs.require(reference.id());
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob want = fx.jobs.require(reference.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.trials().succeeded()).isEqualTo(2);
-    List<TrialRecord> trials = jobs.trials(job.id());
-    List<TrialRecord> expected = jobs.trials(reference.id());
+    List<TrialRecord> trials = fx.jobs.trials(job.id());
+    List<TrialRecord> expected = fx.jobs.trials(reference.id());
     for (int t = 0; t < 2; t++) { // the same params (the search is seeded), the same folds, the same XGBoost
       assertThat(trials.get(t).params()).isEqualTo(expected.get(t).params());
       assertThat(trials.get(t).cvMean()).isCloseTo(expected.get(t).cvMean(), within(1e-6));
@@ -233,7 +127,7 @@ class SageMakerTrainingTest {
       assertThat(train.path("DataSource").path("S3DataSource").path("S3DataDistributionType").asText())
           .isEqualTo("ShardedByS3Key");
       String prefix = train.path("DataSource").path("S3DataSource").path("S3Uri").asText().substring("s3://data/".length());
-      assertThat(standIns.clients.s3().listObjectsV2(b -> b.bucket("data").prefix(prefix)).contents()).hasSize(2);
+      assertThat(fx.standIns.clients.s3().listObjectsV2(b -> b.bucket("data").prefix(prefix)).contents()).hasSize(2);
     }
     JsonNode refit = asked.stream().filter(r -> r.path("TrainingJobName").asText().contains("-refit-")).findFirst()
         .orElseThrow();
@@ -243,17 +137,21 @@ class SageMakerTrainingTest {
         .isEqualTo("s3://data/training/" + job.id() + "/channels/refit/validation/");
 
     // the model out of SageMaker's model.tar.gz, registered with its lineage
-    var version = registry.version("sm-model", done.registered().version());
+    var version = fx.registry.version("sm-model", done.registered().version());
     assertThat(version.artifact().sha256()).isEqualTo(done.refit().sha256());
     assertThat(version.provenance().runId()).isEqualTo(done.refit().runId());
 
-    // cost from BillableTimeInSeconds: each of the 7 jobs trained 100 s and was billed 30 s (spot)
+    // cost from BillableTimeInSeconds: each of the 7 fx.jobs trained 100 s and was billed 30 s (spot)
     var cost = done.cost();
     PriceTable prices = PriceTable.defaults();
     assertThat(cost.instanceSeconds()).isEqualTo(7 * 30.0);
     assertThat(cost.computeUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 30), within(2e-6));
     assertThat(cost.spotSavingsUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 2, false, 7 * 70), within(2e-6));
     assertThat(trials.get(0).seconds()).isEqualTo(3 * 30.0);
+
+    // state transitions: the states each run entered, the SageMaker children's included
+    assertThat(Math.round(cost.stepFunctionsUsd() / prices.perTransition())).isEqualTo(onSageMaker);
+    assertThat(Math.round(want.cost().stepFunctionsUsd() / prices.perTransition())).isEqualTo(inWorker);
   }
 
   /**
@@ -266,25 +164,25 @@ class SageMakerTrainingTest {
     TrainingWorkerHandler lambda = new TrainingWorkerHandler(TrainingWorkerHandler.fromEnvironment(Map.of(
         "PIER_JOBS_TABLE", "jobs", "PIER_TRAINING_BUCKET", "data", "PIER_REGISTRY_TABLE", "registry",
         "PIER_ARTIFACTS_BUCKET", "artifacts", "PIER_SAGEMAKER_XGBOOST_IMAGE", IMAGE,
-        "PIER_EXPERIMENTS_TABLE", "experiments", "PIER_LOGS_ENDPOINT", logs.endpoint().toString()),
-        standIns.clients, null));
-    TrainingJob first = submit(remote, "sm-exp-first", ", \"register\": {\"model\": \"sm-exp\", \"alias\": \"production\"}");
-    ExecutionResult firstRun = run(remote, first.id(), lambda);
+        "PIER_EXPERIMENTS_TABLE", "experiments", "PIER_LOGS_ENDPOINT", fx.logs.endpoint().toString()),
+        fx.standIns.clients, null));
+    TrainingJob first = submit(fx.remote, "sm-exp-first", ", \"register\": {\"model\": \"sm-exp\", \"alias\": \"production\"}");
+    ExecutionResult firstRun = run(fx.remote, first.id(), lambda);
     assertThat(firstRun.status()).as(firstRun.error() + ": " + firstRun.cause())
         .isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrainingJob job = submit(remote, "sm-exp", """
+    TrainingJob job = submit(fx.remote, "sm-exp", """
         , "register": {"model": "sm-exp", "experiment": {"alias": "production", "weight": 0.3, "unit": "user",
           "metrics": {"primary": {"name": "conversion", "type": "binary"}},
           "design": {"alpha": 0.05, "power": 0.8, "mde": 0.1, "baseline": 0.1}}}""");
-    ExecutionResult result = run(remote, job.id(), lambda);
+    ExecutionResult result = run(fx.remote, job.id(), lambda);
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
 
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     var started = done.registered().experiment();
     assertThat(started.id()).isNotNull();
-    assertThat(started.control()).isEqualTo(jobs.require(first.id()).registered().version());
-    var made = experiments.list("sm-exp", null, null);
+    assertThat(started.control()).isEqualTo(fx.jobs.require(first.id()).registered().version());
+    var made = fx.experiments.list("sm-exp", null, null);
     assertThat(made).singleElement().satisfies(e -> {
       assertThat(e.id()).isEqualTo(started.id());
       assertThat(e.state()).isEqualTo(dev.pier.experiments.ExperimentState.RUNNING);
@@ -297,7 +195,7 @@ class SageMakerTrainingTest {
   }
 
   /**
-   * A SageMaker trial's per-round history, read back from its folds' training logs in CloudWatch Logs (through the
+   * A SageMaker trial's per-round history, read back from its folds' training fx.logs in CloudWatch Logs (through the
    * real SDK, every FilterLogEvents page), is the history the same trial records in the worker, round by round, and
    * its best round (early stopping on) the one the worker finds; the refit trains to it. A trial one of whose folds
    * wrote no log stream still succeeds, records no history and says why.
@@ -307,18 +205,18 @@ class SageMakerTrainingTest {
     java.util.function.UnaryOperator<String> edit = body -> body
         .replace("\"num_round\": 6", "\"num_round\": 14, \"early_stopping_rounds\": 50")
         .replace("\"max_trials\": 2, \"parallel\": 2", "\"max_trials\": 1, \"parallel\": 1");
-    TrainingJob reference = submit(local, "sm-history-reference", "", edit);
-    assertThat(run(local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrainingJob job = submit(remote, "sm-history", "", edit);
-    int filtered = logs.filterCalls.get();
-    ExecutionResult result = run(remote, job.id());
+    TrainingJob reference = submit(fx.local, "sm-history-reference", "", edit);
+    assertThat(run(fx.local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    TrainingJob job = submit(fx.remote, "sm-history", "", edit);
+    int filtered = fx.logs.filterCalls.get();
+    ExecutionResult result = run(fx.remote, job.id());
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    assertThat(logs.filterCalls.get() - filtered).as("14 rounds, 7 events a page: 3 pages a fold")
+    assertThat(fx.logs.filterCalls.get() - filtered).as("14 rounds, 7 events a page: 3 pages a fold")
         .isEqualTo(3 * 3);
 
-    TrackingStore tracking = new TrackingStore(standIns.clients.dynamoDb(), "registry", "s3://data/mlflow");
-    TrialRecord want = jobs.trials(reference.id()).get(0);
-    TrialRecord got = jobs.trials(job.id()).get(0);
+    TrackingStore tracking = fx.tracking;
+    TrialRecord want = fx.jobs.trials(reference.id()).get(0);
+    TrialRecord got = fx.jobs.trials(job.id()).get(0);
     assertThat(got.params()).isEqualTo(want.params());
     assertThat(want.history()).hasSize(14);
     List<dev.pier.tracking.Metric> inWorker = tracking.metricHistory(want.runId(), "cv_auc_by_round");
@@ -343,20 +241,20 @@ class SageMakerTrainingTest {
         + want.bestRound() + ")");
     assertThat(tracking.run(got.runId()).metrics()).filteredOn(m -> m.key().equals("best_round"))
         .singleElement().satisfies(m -> assertThat(m.value()).isEqualTo((double) want.bestRound()));
-    TrainingJob done = jobs.require(job.id());
-    assertThat(done.best().rounds()).isEqualTo(jobs.require(reference.id()).best().rounds())
+    TrainingJob done = fx.jobs.require(job.id());
+    assertThat(done.best().rounds()).isEqualTo(fx.jobs.require(reference.id()).best().rounds())
         .isEqualTo(want.bestRound() + 1);
     JsonNode refit = requestsOf(job.id()).stream().filter(r -> r.path("TrainingJobName").asText().contains("-refit-"))
         .findFirst().orElseThrow();
     assertThat(refit.path("HyperParameters").path("num_round").asText()).isEqualTo(Integer.toString(want.bestRound() + 1));
 
     // a fold whose log stream is missing: the trial succeeds without history, and its run says why
-    TrainingJob unlogged = submit(remote, "sm-unlogged", "", edit);
-    sagemaker.noLogsWhen(r -> r.path("TrainingJobName").asText().startsWith(unlogged.id() + "-t")
+    TrainingJob unlogged = submit(fx.remote, "sm-unlogged", "", edit);
+    fx.sagemaker.noLogsWhen(r -> r.path("TrainingJobName").asText().startsWith(unlogged.id() + "-t")
         && r.path("TrainingJobName").asText().contains("-f2-"));
-    ExecutionResult second = run(remote, unlogged.id());
+    ExecutionResult second = run(fx.remote, unlogged.id());
     assertThat(second.status()).as(second.error() + ": " + second.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrialRecord bare = jobs.trials(unlogged.id()).get(0);
+    TrialRecord bare = fx.jobs.trials(unlogged.id()).get(0);
     assertThat(bare.state()).isEqualTo("SUCCEEDED");
     assertThat(bare.history()).isNull();
     assertThat(bare.bestRound()).isEqualTo(13);
@@ -366,9 +264,99 @@ class SageMakerTrainingTest {
         .endsWith(" has no log stream in /aws/sagemaker/TrainingJobs");
   }
 
+  /**
+   * A search with a pruner watches its SageMaker trials while they train (the stand-in shows one more round per poll
+   * of the watch loop, as a job logs over time): each round the folds' logs add is read on from the last one and the
+   * folds' mean handed to the pruner, and a poor trial (min_child_weight 1000: no split, AUC 0.5 every round) is
+   * stopped on SageMaker and recorded PRUNED at the round, and with the history, the same search prunes it in the
+   * worker; the good trial is watched to its end and scored as in the worker.
+   */
+  @Test
+  void aPoorSageMakerTrialIsPrunedWhileItTrainsAtTheRoundTheWorkerPrunesIt() throws Exception {
+    java.util.function.UnaryOperator<String> edit = body -> body.replace("\"num_round\": 6", "\"num_round\": 8")
+        .replaceAll("(?s)\"tuning\": \\{.*", java.util.regex.Matcher.quoteReplacement("""
+            "tuning": {"strategy": "grid", "max_trials": 2, "parallel": 1, "pruner": "successive_halving",
+                       "space": {"min_child_weight": {"type": "categorical", "choices": [1, 1000]}}}}"""));
+    TrainingJob reference = submit(fx.local, "sm-pruned-reference", "", edit);
+    assertThat(run(fx.local, reference.id()).status()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    List<TrialRecord> want = fx.jobs.trials(reference.id());
+    assertThat(want.get(0).params()).as("the grid's order (seeded)").containsEntry("min_child_weight", 1);
+    assertThat(want.get(1).state()).as("the worker prunes the poor trial").isEqualTo("PRUNED");
+    assertThat(want.get(1).history()).hasSizeLessThan(8);
+
+    TrainingJob job = submit(fx.remote, "sm-pruned", "", edit);
+    int readOn = fx.logs.fromCalls.get();
+    int filtered = fx.logs.filterCalls.get();
+    fx.entered.clear();
+    fx.sagemaker.paceRounds(name -> name.startsWith(job.id() + "-t")); // the trials' folds; the refit as before
+    ExecutionResult result;
+    try {
+      result = run(fx.remote, job.id());
+    } finally {
+      fx.sagemaker.paceRounds(name -> false);
+    }
+    assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
+    List<TrialRecord> got = fx.jobs.trials(job.id());
+
+    // the good trial: watched to its last round, scored and its history recorded as in the worker
+    TrialRecord good = got.get(0);
+    assertThat(good.params()).isEqualTo(want.get(0).params());
+    assertThat(good.state()).isEqualTo("SUCCEEDED");
+    assertThat(good.cvMean()).isCloseTo(want.get(0).cvMean(), within(1e-6));
+    assertThat(good.history()).hasSize(8);
+
+    // the poor one: pruned at the worker's round with the worker's history, its training jobs stopped on SageMaker
+    TrialRecord pruned = got.get(1);
+    assertThat(pruned.params()).isEqualTo(want.get(1).params());
+    assertThat(pruned.state()).isEqualTo("PRUNED");
+    assertThat(pruned.error()).isEqualTo(want.get(1).error());
+    assertThat(pruned.history()).hasSameSizeAs(want.get(1).history());
+    for (int step = 0; step < pruned.history().size(); step++) {
+      assertThat(pruned.history().get(step)).as("round " + step).isCloseTo(want.get(1).history().get(step),
+          within(1e-6));
+    }
+    List<String> folds = fx.requestsOf(job.id()).stream().map(r -> r.path("TrainingJobName").asText())
+        .filter(n -> n.startsWith(job.id() + "-t1-")).toList();
+    assertThat(folds).hasSize(3);
+    // each fold still training was stopped (on a loaded machine one fold may have finished first: it stays Completed)
+    List<String> stopped = folds.stream().filter(f -> fx.client.describeTrainingJob(b -> b.trainingJobName(f))
+        .trainingJobStatusAsString().equals("Stopped")).toList();
+    assertThat(stopped).isNotEmpty();
+    assertThat(fx.sagemaker.stops).containsAll(stopped);
+    for (String fold : folds) {
+      var d = fx.client.describeTrainingJob(b -> b.trainingJobName(fold));
+      assertThat(d.trainingJobStatusAsString()).isIn("Stopped", "Completed");
+      if (stopped.contains(fold)) {
+        assertThat(d.trainingTimeInSeconds()).as("stopped before its last round").isLessThan(100);
+      }
+    }
+    assertThat(pruned.seconds()).isPositive().isLessThan(good.seconds()); // billed for the rounds it trained
+    assertThat(fx.tracking.run(pruned.runId()).status()).isEqualTo("KILLED");
+    assertThat(fx.logs.fromCalls.get() - readOn).as("polls read on from the last event read").isPositive();
+    // a poll again (a retried or restarted watch): the trial is answered as recorded; its stopped jobs stop no more
+    var position = TrialWatch.start(folds);
+    JsonNode again = fx.worker(fx.remote).handle(JSON.createObjectNode().put("action", "trial_watch")
+        .put("job_id", job.id()).put("trial", 1).set("position", position));
+    assertThat(again.path("done").asBoolean()).isTrue();
+    assertThat(again.path("state").asText()).isEqualTo("PRUNED");
+    int stops = fx.sagemaker.stops.size();
+    new TrialWatch(() -> fx.client, new TrainingLogs(() -> fx.logsClient)).stop(position);
+    assertThat(fx.sagemaker.stops).hasSize(stops);
+    assertThat(fx.jobs.trial(job.id(), 1).orElseThrow()).isEqualTo(pruned);
+    long polls = fx.entered.stream().filter("Watch"::equals).count();
+    System.out.println("watched SageMaker trials: " + polls + " polls, " + (fx.logs.filterCalls.get() - filtered)
+        + " FilterLogEvents calls (3 folds), trial 1 " + pruned.error() + " of 8 rounds");
+
+    TrainingJob done = fx.jobs.require(job.id());
+    assertThat(done.trials().succeeded()).isEqualTo(1);
+    assertThat(done.trials().pruned()).isEqualTo(1);
+    assertThat(done.best().trial()).isZero();
+    assertThat(done.refit()).isNotNull();
+  }
+
   @Test
   void aScriptJobWithoutAnImageIsA400BeforeAnythingRuns() {
-    assertThatThrownBy(() -> submit(remote, "sm-script", ", \"algorithm\": \"script\","
+    assertThatThrownBy(() -> submit(fx.remote, "sm-script", ", \"algorithm\": \"script\","
         + " \"script\": {\"command\": [\"python3\", \"train.py\"], \"framework\": \"onnx\","
         + " \"metric_definitions\": [{\"name\": \"auc\", \"regex\": \"auc=([0-9.]+)\"}]}"))
         .isInstanceOf(dev.pier.kernel.PierException.class).hasMessageContaining("script.image is required")
@@ -377,15 +365,15 @@ class SageMakerTrainingTest {
 
   @Test
   void aFailedFoldFailsItsTrialWithSageMakersReasonAndTheSearchGoesOn() throws Exception {
-    TrainingJob job = submit(remote, "sm-failing-trial", "");
-    sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-t1-f2-"),
+    TrainingJob job = submit(fx.remote, "sm-failing-trial", "");
+    fx.sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-t1-f2-"),
         "the algorithm ran out of memory");
-    ExecutionResult result = run(remote, job.id());
+    ExecutionResult result = run(fx.remote, job.id());
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.trials().succeeded()).isEqualTo(1);
     assertThat(done.trials().failed()).isEqualTo(1);
-    TrialRecord failed = jobs.trial(job.id(), 1).orElseThrow();
+    TrialRecord failed = fx.jobs.trial(job.id(), 1).orElseThrow();
     assertThat(failed.state()).isEqualTo("FAILED");
     assertThat(failed.error()).contains("AlgorithmError: the algorithm ran out of memory");
     assertThat(done.best().trial()).isZero();
@@ -393,27 +381,27 @@ class SageMakerTrainingTest {
 
   @Test
   void aFailedRefitFailsTheJobWithTheReasonAndRegistersNothing() throws Exception {
-    TrainingJob job = submit(remote, "sm-failing-refit", ", \"register\": {\"model\": \"sm-never\"}");
-    sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-refit-"),
+    TrainingJob job = submit(fx.remote, "sm-failing-refit", ", \"register\": {\"model\": \"sm-never\"}");
+    fx.sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-refit-"),
         "the refit's instance was lost");
-    ExecutionResult result = run(remote, job.id());
+    ExecutionResult result = run(fx.remote, job.id());
     assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.state()).isEqualTo(JobState.FAILED);
     assertThat(done.error()).startsWith("the refit failed").contains("the refit's instance was lost");
     assertThat(done.registered()).isNull();
-    assertThat(registry.models(null, 100).items().stream().map(m -> m.name())).doesNotContain("sm-never");
+    assertThat(fx.registry.models(null, 100).items().stream().map(m -> m.name())).doesNotContain("sm-never");
   }
 
   @Test
   void maxCostUsdStopsTheSearchOnSageMakerAfterTheBatchThatPassedIt() throws Exception {
     // each trial bills 3 folds × 2 instances × 30 s of ml.m5.xlarge (about $0.012): the first batch passes $0.005
-    TrainingJob job = submit(remote, "sm-max-cost", "", body -> body
+    TrainingJob job = submit(fx.remote, "sm-max-cost", "", body -> body
         .replace("\"max_runtime\": \"1h\"}", "\"max_runtime\": \"1h\", \"max_cost_usd\": 0.005}")
         .replace("\"max_trials\": 2", "\"max_trials\": 6"));
-    ExecutionResult result = run(remote, job.id());
+    ExecutionResult result = run(fx.remote, job.id());
     assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.state()).isEqualTo(JobState.FAILED);
     assertThat(done.stopReason()).isEqualTo("max_cost_usd");
     assertThat(done.error()).isEqualTo("stopped: max_cost_usd exceeded");
@@ -425,12 +413,12 @@ class SageMakerTrainingTest {
   @Test
   void maxRuntimeBoundsEachSageMakerJobByWhatIsLeftAndStopsTheJobOncePassed() throws Exception {
     // 50 minutes of the hour gone: every training job SageMaker is asked for may run (and wait) 10 minutes at most
-    TrainingJob late = submit(remote, "sm-runtime-left", "");
-    jobs.update(late.id(), j -> j.with(b -> {
+    TrainingJob late = submit(fx.remote, "sm-runtime-left", "");
+    fx.jobs.update(late.id(), j -> j.with(b -> {
       b.startedAt = java.time.Instant.now().minusSeconds(3000);
       return b;
     }), false);
-    ExecutionResult result = run(remote, late.id());
+    ExecutionResult result = run(fx.remote, late.id());
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
     assertThat(requestsOf(late.id())).hasSize(7).allSatisfy(r -> {
       int runtime = r.path("StoppingCondition").path("MaxRuntimeInSeconds").asInt();
@@ -439,14 +427,14 @@ class SageMakerTrainingTest {
     });
 
     // the hour gone: the search stops before its first trial, TIMED_OUT with the reason
-    TrainingJob over = submit(remote, "sm-runtime-over", "");
-    jobs.update(over.id(), j -> j.with(b -> {
+    TrainingJob over = submit(fx.remote, "sm-runtime-over", "");
+    fx.jobs.update(over.id(), j -> j.with(b -> {
       b.startedAt = java.time.Instant.now().minusSeconds(3700);
       return b;
     }), false);
-    result = run(remote, over.id());
+    result = run(fx.remote, over.id());
     assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
-    TrainingJob done = jobs.require(over.id());
+    TrainingJob done = fx.jobs.require(over.id());
     assertThat(done.state()).isEqualTo(JobState.TIMED_OUT);
     assertThat(done.stopReason()).isEqualTo("max_runtime");
     assertThat(done.trials().total()).isZero();

@@ -5,40 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pier.kernel.PierException;
-import dev.pier.kernel.aws.DynamoTables;
-import dev.pier.registry.ArtifactStore;
-import dev.pier.registry.ModelRegistry;
-import dev.pier.registry.RegistryTable;
-import dev.pier.statemachines.AslDefinition;
-import dev.pier.statemachines.LocalStateMachineRunner;
 import dev.pier.statemachines.LocalStateMachineRunner.ExecutionResult;
-import dev.pier.training.StandIns;
 import dev.pier.training.cost.PriceTable;
-import dev.pier.training.datasets.DatasetFiles;
-import dev.pier.training.datasets.Datasets;
-import dev.pier.training.datasets.DatasetsTable;
 import dev.pier.training.jobs.JobState;
-import dev.pier.training.jobs.Searches;
 import dev.pier.training.jobs.TrainingJob;
-import dev.pier.training.jobs.TrainingJobs;
-import dev.pier.training.jobs.TrainingJobsTable;
-import dev.pier.training.jobs.TrainingLauncher;
 import dev.pier.training.jobs.TrainingSettings;
 import dev.pier.training.jobs.TrainingWorker;
 import dev.pier.training.jobs.TrainingWorkerHandler;
 import dev.pier.training.jobs.TrialRecord;
-import dev.pier.training.jobs.TuningTrials;
-import dev.pier.training.jobs.XGBoostModelTrainer;
-import dev.pier.training.tracking.JobTracking;
-import dev.pier.tracking.TrackingStore;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
@@ -46,12 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 
 /**
  * {@code "tuning": {"service": "sagemaker"}}: the search runs as one SageMaker Automatic Model Tuning job. The training
@@ -60,61 +31,18 @@ import software.amazon.awssdk.services.sagemaker.SageMakerClient;
  * the worker's tasks through {@link TrainingWorkerHandler} as Lambda calls them. Small data and 4 tuning trials (CI).
  */
 class SageMakerTuningTest {
-  private static final String IMAGE = SageMakerSettings.XGBOOST_US_EAST_1;
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, String> SAGEMAKER_PLACES = Map.of("SageMakerRoleArn",
-      "arn:aws:iam::000000000000:role/pier-sagemaker-training", "TrainingBucket", "data",
-      "TrainingKmsKey", "arn:aws:kms:us-east-1:000000000000:key/k");
-
   @TempDir static Path work;
-  static StandIns standIns;
-  static SageMakerTrainingStandIn sagemaker;
-  static SageMakerClient client;
-  static TrainingJobsTable jobs;
-  static Datasets datasets;
-  static ModelRegistry registry;
-  static TrackingStore tracking;
-  static TrainingSettings local;
-  static TrainingSettings remote;
+  static SageMakerFixture fx;
 
   @BeforeAll
   static void start() throws Exception {
-    standIns = new StandIns(work.resolve("aws"));
-    var dynamo = standIns.clients.dynamoDb();
-    standIns.clients.s3().createBucket(b -> b.bucket("data"));
-    DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);
-    RegistryTable.createIfMissing(dynamo, "registry");
-    ArtifactStore artifacts = new ArtifactStore(standIns.clients.s3(), "artifacts");
-    artifacts.createBucketIfMissing();
-    registry = new ModelRegistry(dynamo, "registry", artifacts);
-    tracking = new TrackingStore(dynamo, "registry", "s3://data/mlflow");
-    jobs = new TrainingJobsTable(dynamo, "jobs");
-    datasets = new Datasets(new DatasetsTable(dynamo, "jobs"), standIns.clients.s3(),
-        new DatasetFiles(standIns.clients.s3(), work.resolve("cache")), StandIns.ANY_S3, Clock.systemUTC());
-    local = new TrainingSettings("data", "jobs", PriceTable.defaults(), Map.of(), 2, 1);
-    remote = local.withSageMaker(new SageMakerSettings(IMAGE, 86_400));
-    Random r = new Random(23);
-    StringBuilder csv = new StringBuilder("a,b,c,y\n");
-    for (int i = 0; i < 160; i++) {
-      double a = r.nextDouble();
-      double b = r.nextDouble();
-      double c = r.nextGaussian();
-      csv.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%d%n", a, b, c,
-          a + 0.3 * c + 0.4 * r.nextGaussian() > 0.6 ? 1 : 0));
-    }
-    standIns.clients.s3().putObject(b -> b.bucket("data").key("amt/rows.csv"), RequestBody.fromString(csv.toString()));
-    sagemaker = new SageMakerTrainingStandIn(standIns.clients.s3());
-    sagemaker.trainingSeconds(100);
-    client = SageMakerClient.builder().endpointOverride(sagemaker.endpoint()).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    fx = new SageMakerFixture(work);
+    fx.rows("amt/rows.csv", 23, 160);
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    sagemaker.close();
-    standIns.close();
+    fx.close();
   }
 
   private static final String BODY = """
@@ -132,58 +60,29 @@ class SageMakerTuningTest {
 
   private static TrainingJob submit(TrainingSettings settings, String name, UnaryOperator<String> edit)
       throws Exception {
-    XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
-    TrainingJobs api = new TrainingJobs(jobs, datasets, trainer, new TrainingLauncher() {
-      @Override
-      public void launch(TrainingJob job) {}
-
-      @Override
-      public void stop(String id) {}
-    }, settings, new Searches(jobs, trainer), Clock.systemUTC());
-    return api.submit(JSON.readTree(edit.apply(BODY.replace("NAME", name).replace("MODEL", name + "-model"))));
+    return fx.submit(settings, edit.apply(BODY.replace("NAME", name).replace("MODEL", name + "-model")));
   }
 
   private static TrainingWorker worker() {
-    XGBoostModelTrainer trainer = new XGBoostModelTrainer(1);
-    return new TrainingWorker(jobs, datasets, trainer, new Searches(jobs, trainer), new JobTracking(tracking),
-        registry, standIns.clients.s3(), remote, Clock.systemUTC())
-        .withTuning(new TuningTrials(jobs, new JobTracking(tracking), () -> client, remote, Clock.systemUTC()));
+    return fx.worker(fx.remote);
   }
 
   /** training.asl.json to its end: the worker behind its Lambda tasks, SageMaker (the stand-in) behind the rest. */
   private static ExecutionResult run(String id) {
-    TrainingWorkerHandler handler = new TrainingWorkerHandler(worker());
-    LocalStateMachineRunner children = LocalStateMachineRunner.builder()
-        .task("arn:aws:states:::sagemaker:createTrainingJob.sync", SyncIntegrations.createTrainingJobSync(client))
-        .build();
-    LocalStateMachineRunner runner = LocalStateMachineRunner.builder()
-        .task("arn:aws:states:::lambda:invoke", (parameters, context) -> {
-          var out = new java.io.ByteArrayOutputStream();
-          handler.handleRequest(new java.io.ByteArrayInputStream(
-              JSON.writeValueAsBytes(parameters.path("Payload"))), out);
-          return JSON.createObjectNode().put("StatusCode", 200).set("Payload", JSON.readTree(out.toByteArray()));
-        })
-        .task("arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync",
-            SyncIntegrations.createHyperParameterTuningJobSync(client))
-        .task("arn:aws:states:::states:startExecution.sync:2", SyncIntegrations.startExecutionSync(
-            Map.of(TrainingSettings.SAGEMAKER_TRAINING, AslDefinition.bundled("sagemaker-training", SAGEMAKER_PLACES)),
-            children))
-        .build();
-    Map<String, String> places = new HashMap<>(remote.substitutions());
-    places.putAll(SAGEMAKER_PLACES); // as the CDK app fills the workflow's tuning states
-    return runner.run(AslDefinition.bundled("training", places),
-        JsonNodeFactory.instance.objectNode().put("job_id", id), id);
+    return fx.run(fx.remote, id);
   }
 
   @Test
   void theTuningJobsTrainingJobsAreTheTrialsAndTheBestIsRefitAndRegistered() throws Exception {
-    TrainingJob job = submit(remote, "amt-job", b -> b);
+    TrainingJob job = submit(fx.remote, "amt-job", b -> b);
+    fx.entered.clear();
     ExecutionResult result = run(job.id());
+    int entered = fx.entered.size();
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
 
     // what AMT was asked: the space's exact ranges, the objective, the limits, the trials' training-job definition
     String tuningName = job.id() + "-amt";
-    JsonNode asked = sagemaker.tuning.requests.stream()
+    JsonNode asked = fx.sagemaker.tuning.requests.stream()
         .filter(r -> r.path("HyperParameterTuningJobName").asText().equals(tuningName)).findFirst().orElseThrow();
     JsonNode config = asked.path("HyperParameterTuningJobConfig");
     assertThat(config.path("Strategy").asText()).isEqualTo("Random");
@@ -213,15 +112,15 @@ class SageMakerTuningTest {
     assertThat(definition.path("InputDataConfig").findValuesAsText("S3Uri")).containsExactly(
         "s3://data/training/" + job.id() + "/channels/refit/train/",
         "s3://data/training/" + job.id() + "/channels/refit/validation/");
-    assertThat(sagemaker.tuning.mostAtOnce.get(tuningName)).isBetween(1, 2);
+    assertThat(fx.sagemaker.tuning.mostAtOnce.get(tuningName)).isBetween(1, 2);
 
-    // the trials are the tuning job's training jobs, in creation order: params, objective, cost from billed seconds
-    List<JsonNode> trainings = sagemaker.requests.stream()
+    // the trials are the tuning job's training fx.jobs, in creation order: params, objective, cost from billed seconds
+    List<JsonNode> trainings = fx.sagemaker.requests.stream()
         .filter(r -> r.path("TrainingJobName").asText().startsWith(tuningName + "-")).toList();
     assertThat(trainings).hasSize(4);
-    List<TrialRecord> trials = jobs.trials(job.id());
+    List<TrialRecord> trials = fx.jobs.trials(job.id());
     assertThat(trials).hasSize(4);
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(done.trials().total()).isEqualTo(4);
     assertThat(done.trials().succeeded()).isEqualTo(4);
@@ -238,18 +137,18 @@ class SageMakerTuningTest {
       assertThat(trial.params()).containsEntry("objective", "binary:logistic");
       assertThat(hyper.path("_tuning_objective_metric").asText()).isEqualTo("validation:auc");
       String name = trainings.get(t).path("TrainingJobName").asText();
-      double reported = client.describeTrainingJob(b -> b.trainingJobName(name)).finalMetricDataList().stream()
+      double reported = fx.client.describeTrainingJob(b -> b.trainingJobName(name)).finalMetricDataList().stream()
           .filter(m -> m.metricName().equals("validation:auc")).findFirst().orElseThrow().value();
       assertThat(trial.state()).isEqualTo("SUCCEEDED");
       assertThat(trial.cvMean()).isCloseTo(reported, within(1e-6));
       assertThat(trial.seconds()).isEqualTo(30.0); // 100 s on spot, billed 30 s
       assertThat(trial.costUsd()).isCloseTo(prices.compute("ml.m5.xlarge", 1, false, 30), within(1e-9));
       assertThat(trial.runId()).isNotNull();
-      assertThat(tracking.run(trial.runId()).tags()).containsEntry("pier.sagemaker_training_job", name);
+      assertThat(fx.tracking.run(trial.runId()).tags()).containsEntry("pier.sagemaker_training_job", name);
     }
 
     // AMT's best is the job's best; the refit trains its params on the refit channels and is registered
-    var best = client.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(tuningName))
+    var best = fx.client.describeHyperParameterTuningJob(b -> b.hyperParameterTuningJobName(tuningName))
         .bestTrainingJob();
     int bestTrial = trainings.stream().map(r -> r.path("TrainingJobName").asText()).toList()
         .indexOf(best.trainingJobName());
@@ -258,66 +157,68 @@ class SageMakerTuningTest {
         within(1e-6));
     assertThat(trials.stream().mapToDouble(TrialRecord::cvMean).max().orElseThrow())
         .isCloseTo(done.best().cvMean(), within(1e-12));
-    assertThat(tracking.run(trials.get(bestTrial).runId()).tags()).containsEntry("pier.sagemaker_best", "true");
-    JsonNode refit = sagemaker.requests.stream()
+    assertThat(fx.tracking.run(trials.get(bestTrial).runId()).tags()).containsEntry("pier.sagemaker_best", "true");
+    JsonNode refit = fx.sagemaker.requests.stream()
         .filter(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-refit-")).findFirst().orElseThrow();
     JsonNode bestHyper = trainings.get(bestTrial).path("HyperParameters");
     for (String p : List.of("max_depth", "eta", "min_child_weight", "num_round", "objective")) {
       assertThat(refit.path("HyperParameters").path(p).asText()).as(p).isEqualTo(bestHyper.path(p).asText());
     }
-    var version = registry.version("amt-job-model", done.registered().version());
+    var version = fx.registry.version("amt-job-model", done.registered().version());
     assertThat(version.artifact().sha256()).isEqualTo(done.refit().sha256());
     assertThat(version.provenance().runId()).isEqualTo(done.refit().runId());
     assertThat(done.cost().instanceSeconds()).isEqualTo(5 * 30.0); // 4 trials and the refit, each billed 30 s
+    // the transitions the workflow made: its states, the refit's child's, none per tuning trial (SageMaker runs those)
+    assertThat(Math.round(done.cost().stepFunctionsUsd() / prices.perTransition())).isEqualTo(entered).isEqualTo(20);
 
     // recording again (a restarted execution) finds every training job's trial and records nothing twice
-    jobs.update(job.id(), j -> j.with(b -> {
+    fx.jobs.update(job.id(), j -> j.with(b -> {
       b.state = JobState.RUNNING;
       return b;
     }), true);
-    JsonNode again = worker().handle(JSON.readTree("{\"action\": \"tuning_result\", \"job_id\": \"" + job.id()
+    JsonNode again = worker().handle(SageMakerFixture.JSON.readTree("{\"action\": \"tuning_result\", \"job_id\": \"" + job.id()
         + "\"}"));
     assertThat(again.path("trials").asInt()).isEqualTo(4);
-    assertThat(jobs.trials(job.id())).isEqualTo(trials);
-    JsonNode request = worker().handle(JSON.readTree("{\"action\": \"tuning_request\", \"job_id\": \"" + job.id()
+    assertThat(fx.jobs.trials(job.id())).isEqualTo(trials);
+    JsonNode request = worker().handle(SageMakerFixture.JSON.readTree("{\"action\": \"tuning_request\", \"job_id\": \"" + job.id()
         + "\"}"));
     assertThat(request.path("state").asText()).isEqualTo("ended"); // a restarted execution creates no second one
-    assertThat(sagemaker.tuning.requests.stream()
+    assertThat(fx.sagemaker.tuning.requests.stream()
         .filter(r -> r.path("HyperParameterTuningJobName").asText().equals(tuningName))).hasSize(1);
   }
 
   @Test
   void aFailedTrainingJobIsAFailedTrialWithSageMakersReasonAnEarlyStoppedOnePrunedAndTheRestGoOn() throws Exception {
-    TrainingJob job = submit(remote, "amt-failing", b -> b.replace("\"off\"", "\"auto\""));
-    sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-amt-002-"),
+    TrainingJob job = submit(fx.remote, "amt-failing", b -> b.replace("\"off\"", "\"auto\""));
+    fx.sagemaker.failWhen(r -> r.path("TrainingJobName").asText().startsWith(job.id() + "-amt-002-"),
         "the algorithm ran out of memory");
-    sagemaker.tuning.stopEarly(name -> name.startsWith(job.id() + "-amt-004-"));
+    fx.sagemaker.tuning.stopEarly(name -> name.startsWith(job.id() + "-amt-004-"));
     ExecutionResult result = run(job.id());
     assertThat(result.status()).as(result.error() + ": " + result.cause()).isEqualTo(ExecutionResult.Status.SUCCEEDED);
-    TrainingJob done = jobs.require(job.id());
+    TrainingJob done = fx.jobs.require(job.id());
     assertThat(done.trials().total()).isEqualTo(4);
     assertThat(done.trials().succeeded()).isEqualTo(2);
     assertThat(done.trials().failed()).isEqualTo(1);
     assertThat(done.trials().pruned()).isEqualTo(1);
-    TrialRecord pruned = jobs.trial(job.id(), 3).orElseThrow(); // stopped early by AMT: PRUNED, its billed time costed
+    TrialRecord pruned = fx.jobs.trial(job.id(), 3).orElseThrow(); // stopped early by AMT: PRUNED, its billed time costed
     assertThat(pruned.state()).isEqualTo("PRUNED");
     assertThat(pruned.error()).isEqualTo("stopped early by SageMaker Automatic Model Tuning");
     assertThat(pruned.seconds()).isEqualTo(30.0);
-    assertThat(tracking.run(pruned.runId()).status()).isEqualTo("KILLED");
+    assertThat(fx.tracking.run(pruned.runId()).status()).isEqualTo("KILLED");
     assertThat(done.best().trial()).isNotEqualTo(3);
-    TrialRecord failed = jobs.trial(job.id(), 1).orElseThrow();
+    TrialRecord failed = fx.jobs.trial(job.id(), 1).orElseThrow();
     assertThat(failed.state()).isEqualTo("FAILED");
     assertThat(failed.error()).contains("AlgorithmError: the algorithm ran out of memory");
-    assertThat(tracking.run(failed.runId()).status()).isEqualTo("FAILED");
+    assertThat(fx.tracking.run(failed.runId()).status()).isEqualTo("FAILED");
     assertThat(done.best().trial()).isNotEqualTo(1);
     assertThat(done.registered()).isNotNull();
   }
 
   @Test
   void whatAutomaticModelTuningCannotDoIsA400NamingTheFieldBeforeAnythingRuns() throws Exception {
-    TrainingJob pierSearch = submit(remote, "amt-pier-search", b -> b.replace("\"service\": \"sagemaker\", ", "")
+    TrainingJob pierSearch = submit(fx.remote, "amt-pier-search", b -> b.replace("\"service\": \"sagemaker\", ", "")
         .replace("\"early_stopping\": \"off\",", ""));
-    int before = sagemaker.tuning.requests.size();
+    int before = fx.sagemaker.tuning.requests.size();
     Map<String, UnaryOperator<String>> refused = new java.util.LinkedHashMap<>();
     refused.put("cv:", b -> b.replace("\"seed\": 11,", "\"seed\": 11, \"cv\": {\"folds\": 3},"));
     refused.put("tuning.pruner", b -> b.replace("\"early_stopping\": \"off\",", "\"pruner\": \"median\","));
@@ -336,16 +237,16 @@ class SageMakerTuningTest {
     refused.put("tuning.parallel 4 is more than tuning.max_trials 2", b -> b.replace("\"max_trials\": 4, \"parallel\": 2",
         "\"max_trials\": 2, \"parallel\": 4"));
     for (var e : refused.entrySet()) {
-      assertThatThrownBy(() -> submit(remote, "amt-refused", e.getValue())).as(e.getKey())
+      assertThatThrownBy(() -> submit(fx.remote, "amt-refused", e.getValue())).as(e.getKey())
           .isInstanceOf(PierException.class).hasMessageContaining(e.getKey())
           .satisfies(x -> assertThat(((PierException) x).status()).isEqualTo(400));
     }
     // a server training in the worker has no SageMaker to tune on
-    assertThatThrownBy(() -> submit(local, "amt-local", b -> b)).isInstanceOf(PierException.class)
+    assertThatThrownBy(() -> submit(fx.local, "amt-local", b -> b)).isInstanceOf(PierException.class)
         .hasMessageContaining("tuning.service sagemaker")
         .satisfies(x -> assertThat(((PierException) x).status()).isEqualTo(400));
-    assertThat(jobs.list().stream().map(TrainingJob::name)).doesNotContain("amt-refused",
+    assertThat(fx.jobs.list().stream().map(TrainingJob::name)).doesNotContain("amt-refused",
         "amt-local");
-    assertThat(sagemaker.tuning.requests).hasSize(before);
+    assertThat(fx.sagemaker.tuning.requests).hasSize(before);
   }
 }
