@@ -63,13 +63,13 @@ public class CaptureWiring {
     }
     CaptureStore store = new CaptureStore(aws.s3(), bucket);
     List<CaptureListener> told = listeners.stream().toList();
-    CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, rows -> {
-      store.write(rows);
+    CaptureBuffer buffer = CaptureBuffer.ofBatches(capacity, batchRows, flushInterval, batch -> {
+      store.write(batch);
       for (CaptureListener listener : told) {
         try {
-          listener.written(rows);
+          listener.written(batch);
         } catch (RuntimeException e) {
-          Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
+          Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), batch.rows());
         }
       }
     }, nice::lowerCurrentThread, () -> {
