@@ -21,30 +21,41 @@ import java.util.Map;
  * Pier's capture batch format ({@code .cap} objects): a compact binary encoding of captured rows, written by the
  * capture writer thread for a fraction of the CPU that gzip'd JSON Lines took (the writer shares the server's cores
  * with the request threads, so every cycle it spends is throughput lost at saturation; see the monitoring BENCH.md).
+ * The writer writes PCB2, column by column from a {@link CaptureBatch}; PCB1 (row by row) is still read.
  *
  * <pre>
+ *   PCB2 (columns)
+ *   int   magic "PCB2"
+ *   int   rows
+ *   int   ways in, then each (modified UTF-8)
+ *   rows × request id: byte 0: the previous row's · 1: another, its modified UTF-8 follows · 2: none ·
+ *                      3: another, a UUID in canonical lower-case text, its 16 bytes follow (most, least significant)
+ *   rows × varint row index in its request
+ *   rows × varint time, epoch ms, zigzag delta from the previous row (from 0 for the first)
+ *   rows × varint way in: 1 + its index, 0 for none
+ *   rows × double latency ms (NaN: not known)
+ *   inputs, then outputs: int columns, then each {
+ *     modified UTF-8 name · byte kind (1 double, 2 float, 3 integer, 7 tagged values) · boolean gaps ·
+ *     when gaps: a bitmap of the rows that have the column ((rows + 7) / 8 bytes, row r at bit r % 8 of byte r / 8) ·
+ *     the values of the rows that have it: 8-byte double · 4-byte float · zigzag varint · tagged value
+ *   }
+ *
+ *   PCB1 (rows)
  *   int   magic "PCB1"
  *   int   rows
  *   int   columns, then each column name (modified UTF-8), in first-use order; cells refer to them by index
  *   int   ways in, then each (modified UTF-8)
- *   rows × {
- *     byte    0: the previous row's request id · 1: another, its modified UTF-8 follows · 2: none ·
- *             3: another, a UUID in canonical lower-case text, its 16 bytes follow (most and least significant half)
- *     varint  row index in its request
- *     varint  time, epoch ms, zigzag delta from the previous row (from 0 for the first)
- *     varint  way in: 1 + its index, 0 for none
- *     double  latency ms (NaN: not known)
- *     varint  inputs, then each: varint column index, value
- *     varint  outputs, likewise
- *   }
- *   value: byte tag, then 0 null · 1 double (8 bytes) · 2 float (4 bytes) · 3 integer (zigzag varint) · 4 true ·
- *          5 false · 6 text (modified UTF-8, masked) · 7 other (JSON text: lists of values)
+ *   rows × { request id as above · varint row index · varint time as above · varint way in · double latency ms ·
+ *            varint inputs, then each: varint column index, tagged value · varint outputs, likewise }
+ *
+ *   tagged value: byte tag, then 0 null · 1 double (8 bytes) · 2 float (4 bytes) · 3 integer (zigzag varint) · 4 true ·
+ *                 5 false · 6 text (modified UTF-8, masked) · 7 other (JSON text: lists of values)
  * </pre>
  *
  * Read back, values are what the JSON Lines objects gave: floats as the double of their shortest decimal text
  * ({@code 5.1f} → {@code 5.1}), integers as {@code Integer} when they fit, else {@code Long}. Inputs marked as
- * personal data are written as {@link PiiFields#TAG}, other text passes {@link PiiMasker}, as before. Not thread-safe
- * per instance; the static methods are.
+ * personal data are written as {@link PiiFields#TAG} (a marked column is written as tagged values), other text passes
+ * {@link PiiMasker}, as before. Not thread-safe per instance; the static methods are.
  */
 final class CaptureCodec {
   static final int MAGIC = 0x50434231; // "PCB1"
@@ -75,18 +86,7 @@ final class CaptureCodec {
       long[] uuid = new long[2];
       for (CapturedPrediction row : rows) {
         String id = row.requestId();
-        if (id == null) {
-          body.writeByte(2);
-        } else if (id.equals(lastId)) {
-          body.writeByte(0);
-        } else if (uuidBits(id, uuid)) {
-          body.writeByte(3); // Pier's own request ids: 16 bytes instead of 37
-          body.writeLong(uuid[0]);
-          body.writeLong(uuid[1]);
-        } else {
-          body.writeByte(1);
-          body.writeUTF(id);
-        }
+        requestId(body, id, lastId, uuid);
         lastId = id;
         body.varint(row.row());
         long millis = row.time().toEpochMilli();
@@ -129,18 +129,7 @@ final class CaptureCodec {
       long[] uuid = new long[2];
       for (int r = 0; r < rows; r++) {
         String id = hour.requestId(r);
-        if (id == null) {
-          body.writeByte(2);
-        } else if (id.equals(lastId)) {
-          body.writeByte(0);
-        } else if (uuidBits(id, uuid)) {
-          body.writeByte(3);
-          body.putLong(uuid[0]);
-          body.putLong(uuid[1]);
-        } else {
-          body.writeByte(1);
-          body.writeUTF(id);
-        }
+        requestId(body, id, lastId, uuid);
         lastId = id;
       }
       for (int r = 0; r < rows; r++) {
@@ -238,14 +227,7 @@ final class CaptureCodec {
     String[] ids = new String[rows];
     String id = null;
     for (int r = 0; r < rows; r++) {
-      byte same = in.readByte();
-      if (same == 1) {
-        id = in.readUTF();
-      } else if (same == 2) {
-        id = null;
-      } else if (same == 3) {
-        id = new java.util.UUID(in.readLong(), in.readLong()).toString();
-      }
+      id = requestId(in, id);
       ids[r] = id;
     }
     int[] rowIndexes = new int[rows];
@@ -378,6 +360,32 @@ final class CaptureCodec {
     }
   }
 
+  /** A row's request id: the previous row's, none, a UUID in 16 bytes (Pier's own: 37 as text) or text. */
+  private static void requestId(Body body, String id, String previous, long[] uuid) throws IOException {
+    if (id == null) {
+      body.writeByte(2);
+    } else if (id.equals(previous)) {
+      body.writeByte(0);
+    } else if (uuidBits(id, uuid)) {
+      body.writeByte(3);
+      body.putLong(uuid[0]);
+      body.putLong(uuid[1]);
+    } else {
+      body.writeByte(1);
+      body.writeUTF(id);
+    }
+  }
+
+  private static String requestId(DataInputStream in, String previous) throws IOException {
+    return switch (in.readByte()) {
+      case 0 -> previous;
+      case 1 -> in.readUTF();
+      case 2 -> null;
+      case 3 -> new java.util.UUID(in.readLong(), in.readLong()).toString();
+      default -> throw new IOException("unknown request id tag");
+    };
+  }
+
   /** True for the 36 characters of a UUID in canonical lower case, which {@code UUID.toString()} gives back. */
   static boolean isUuid(String s) {
     return uuidBits(s, new long[2]);
@@ -445,14 +453,7 @@ final class CaptureCodec {
     String id = null;
     long millis = 0;
     for (int r = 0; r < rows; r++) {
-      byte same = in.readByte();
-      if (same == 1) {
-        id = in.readUTF();
-      } else if (same == 2) {
-        id = null;
-      } else if (same == 3) {
-        id = new java.util.UUID(in.readLong(), in.readLong()).toString();
-      }
+      id = requestId(in, id);
       int row = (int) varlong(in);
       millis += unzigzag(varlong(in));
       int way = (int) varlong(in);

@@ -136,7 +136,7 @@ class ColumnarCaptureProfileTest {
       ColumnProfile col = column(columnar, c);
       for (double q : new double[] {0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99}) {
         double value = col.quantile(q);
-        int below = lowerBound(v, value);
+        int below = DataProfileTest.upperBound(v, value);
         assertThat(below / (double) v.length).as(c + " q" + q).isCloseTo(q, within(col.rankError() + 1.0 / v.length));
       }
     }
@@ -153,19 +153,5 @@ class ColumnarCaptureProfileTest {
       assertThat(column(columnar, c).distinctEstimate()).as(c).isEqualTo(column(byRow, c).distinctEstimate());
     }
     assertThat(column(columnar, "tier").distinctEstimate()).isCloseTo(4, within(0.1));
-  }
-
-  private static int lowerBound(double[] sorted, double x) {
-    int lo = 0;
-    int hi = sorted.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 }
