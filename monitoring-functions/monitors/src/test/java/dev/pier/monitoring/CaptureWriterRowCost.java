@@ -1,8 +1,8 @@
 package dev.pier.monitoring;
 
 import com.sun.management.ThreadMXBean;
+import dev.pier.monitoring.capture.CaptureBatch;
 import dev.pier.monitoring.capture.CapturedCall;
-import dev.pier.monitoring.capture.CapturedPrediction;
 import dev.pier.monitoring.capture.TensorColumns;
 import dev.pier.monitoring.profile.HeldProfiles;
 import dev.pier.security.privacy.PiiFields;
@@ -41,7 +41,7 @@ public final class CaptureWriterRowCost {
     Path dir = Files.createTempDirectory("pier-writer-row-cost");
     try (MonitoringStandIns s = MonitoringStandIns.start(dir, "captures")) {
       HeldProfiles held = new HeldProfiles(s.profiles, Duration.ofDays(1));
-      String[] names = {"lay out (CapturedCall -> rows)", "CaptureStore.write (encode + PUT)",
+      String[] names = {"lay out (CapturedCall -> columns)", "CaptureStore.write (encode + PUT)",
           "HeldProfiles.written (sketches)", "profile stored (per batch share)"};
       double[][] ns = new double[names.length][rounds];
       double[][] bytes = new double[names.length][rounds];
@@ -51,9 +51,9 @@ public final class CaptureWriterRowCost {
         for (int b = 0; b < batches; b++) {
           long c0 = THREADS.getCurrentThreadCpuTime();
           long a0 = THREADS.getCurrentThreadAllocatedBytes();
-          List<CapturedPrediction> pending = new ArrayList<>(batchRows);
+          CaptureBatch pending = new CaptureBatch();
           for (CapturedCall<Runtime> call : calls) {
-            call.addRowsTo(pending);
+            call.addTo(pending);
           }
           long c1 = THREADS.getCurrentThreadCpuTime();
           long a1 = THREADS.getCurrentThreadAllocatedBytes();

@@ -30,14 +30,16 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * pier.capture.accepted}, stored {@code pier.capture.written}: offered = accepted + dropped). Each stored batch is handed to the
  * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
  * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
- * {@code pier.capture.writer-nice} (default 19, the lowest; 0: not) nice levels below the request threads (Linux; see
- * {@link ThreadNice}): under a CPU-bound load capture yields and drops, counted, rather than slow predictions. Wiring
- * only.
+ * {@code pier.capture.writer-nice} nice levels below the HTTP I/O threads (Linux; see {@link ThreadNice}): by default 0,
+ * their priority, so at rate 1.0 it takes the CPU that writing every row costs (one thread: at most a core, about 2.5
+ * µs a row) and keeps every row, dropping (counted) only when it cannot keep up even so; at 10 it competes like a
+ * prediction worker ({@code pier.limits.worker-nice}), at 19 a CPU-bound server samples instead (drops most rows
+ * rather than give capture CPU: monitoring BENCH.md, <i>Writer's priority</i>). Wiring only.
  */
 @Singleton
 public class CaptureWiring {
   /** A field, not a producer parameter: Quarkus' check of unknown {@code pier.*} properties sees fields. */
-  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "19") int writerNice;
+  @ConfigProperty(name = "pier.capture.writer-nice", defaultValue = "0") int writerNice;
 
   @Produces
   @Singleton
@@ -63,13 +65,13 @@ public class CaptureWiring {
     }
     CaptureStore store = new CaptureStore(aws.s3(), bucket);
     List<CaptureListener> told = listeners.stream().toList();
-    CaptureBuffer buffer = new CaptureBuffer(capacity, batchRows, flushInterval, rows -> {
-      store.write(rows);
+    CaptureBuffer buffer = CaptureBuffer.ofBatches(capacity, batchRows, flushInterval, batch -> {
+      store.write(batch);
       for (CaptureListener listener : told) {
         try {
-          listener.written(rows);
+          listener.written(batch);
         } catch (RuntimeException e) {
-          Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), rows.size());
+          Log.warnf(e, "a capture listener (%s) failed on %d stored rows", listener.getClass().getName(), batch.rows());
         }
       }
     }, nice::lowerCurrentThread, () -> {

@@ -1,7 +1,6 @@
 package dev.pier.monitoring.capture;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +46,7 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
   /** Rows reserved in the ring: offered and not yet taken by the writer (at most {@link #capacity}). */
   private final AtomicLong queuedRows = new AtomicLong();
   private final int capacity;
-  private final Consumer<List<CapturedPrediction>> writer;
+  private final Consumer<CaptureBatch> writer;
   private final int batchSize;
   private final long flushIntervalNanos;
   private final Thread drainer;
@@ -58,7 +57,7 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
    */
   private final ReentrantLock lock = new ReentrantLock(true);
   /** The batch being filled: rows taken from the ring and not yet written (guarded by {@link #lock}). */
-  private final List<CapturedPrediction> pending = new ArrayList<>();
+  private CaptureBatch pending = new CaptureBatch();
   private long pendingSince;
   private final LongAdder accepted = new LongAdder();
   private final LongAdder dropped = new LongAdder();
@@ -96,13 +95,35 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
    */
   public CaptureBuffer(int capacity, int batchSize, Duration flushInterval, Consumer<List<CapturedPrediction>> writer,
       Runnable onWriterStart, Runnable caughtUp) {
+    this(capacity, batchSize, flushInterval, (BatchWriter) batch -> writer.accept(batch.toRows()), onWriterStart,
+        caughtUp);
+  }
+
+  /** Writes one columnar batch; may throw, and then the batch is counted as failed. */
+  @FunctionalInterface
+  public interface BatchWriter {
+    void write(CaptureBatch batch);
+  }
+
+  /**
+   * As {@link #CaptureBuffer(int, int, Duration, Consumer, Runnable, Runnable)}, with a writer of columnar batches
+   * ({@link CaptureBatch}: the requests' tensors copied column by column): what the serving app writes, since rows as
+   * maps of boxed values cost the writer most of its CPU (monitoring BENCH.md).
+   */
+  public static CaptureBuffer ofBatches(int capacity, int batchSize, Duration flushInterval, BatchWriter writer,
+      Runnable onWriterStart, Runnable caughtUp) {
+    return new CaptureBuffer(capacity, batchSize, flushInterval, writer, onWriterStart, caughtUp);
+  }
+
+  private CaptureBuffer(int capacity, int batchSize, Duration flushInterval, BatchWriter writer,
+      Runnable onWriterStart, Runnable caughtUp) {
     this.caughtUp = caughtUp;
     if (capacity < 1 || batchSize < 1) {
       throw new IllegalArgumentException("capture capacity and batch size must be positive");
     }
     this.capacity = capacity;
     this.ring = new MpscArrayQueue<>(Math.max(2, capacity)); // each entry has at least one row: never fuller than rows
-    this.writer = writer;
+    this.writer = writer::write;
     this.batchSize = batchSize;
     this.flushIntervalNanos = flushInterval.toNanos();
     this.drainer = Thread.ofPlatform().daemon().name("pier-capture-writer").start(() -> {
@@ -209,8 +230,8 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
       try {
         took = take();
         if (!pending.isEmpty()
-            && (pending.size() >= batchSize || System.nanoTime() - pendingSince >= flushIntervalNanos || closed)) {
-          boolean full = pending.size() >= batchSize;
+            && (pending.rows() >= batchSize || System.nanoTime() - pendingSince >= flushIntervalNanos || closed)) {
+          boolean full = pending.rows() >= batchSize;
           writePending();
           if (!full) {
             runCaughtUp();
@@ -235,17 +256,15 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
   private boolean take() {
     long taken = 0;
     CapturedRows next;
-    while (pending.size() < batchSize && (next = ring.relaxedPoll()) != null) {
+    while (pending.rows() < batchSize && (next = ring.relaxedPoll()) != null) {
       if (pending.isEmpty()) {
         pendingSince = System.nanoTime();
       }
       int n = next.rowCount();
       taken += n;
-      int before = pending.size();
       try {
-        next.addRowsTo(pending);
+        next.addTo(pending); // takes its own rows back out when it throws
       } catch (RuntimeException e) {
-        pending.subList(before, pending.size()).clear();
         failed.add(n);
         LOG.log(Level.WARNING, "capture: dropped " + n + " rows that could not be laid out", e);
       }
@@ -267,21 +286,20 @@ public final class CaptureBuffer implements CaptureSink, AutoCloseable {
   /** Writes and empties {@link #pending}; the caller holds the lock. */
   private void writePending() {
     if (!pending.isEmpty()) {
-      writeBatch(new ArrayList<>(pending));
-      pending.clear();
+      CaptureBatch batch = pending;
+      pending = new CaptureBatch();
+      writeBatch(batch);
     }
   }
 
-  private void writeBatch(List<CapturedPrediction> batch) {
-    if (batch.isEmpty()) {
-      return;
-    }
+  private void writeBatch(CaptureBatch batch) {
+    int rows = batch.rows();
     try {
       writer.accept(batch);
-      written.add(batch.size());
+      written.add(rows);
     } catch (RuntimeException e) {
-      failed.add(batch.size());
-      LOG.log(Level.WARNING, "capture: dropped a batch of " + batch.size() + " rows", e);
+      failed.add(rows);
+      LOG.log(Level.WARNING, "capture: dropped a batch of " + rows + " rows", e);
     }
   }
 }

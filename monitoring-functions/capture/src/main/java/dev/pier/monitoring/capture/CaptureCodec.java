@@ -21,33 +21,45 @@ import java.util.Map;
  * Pier's capture batch format ({@code .cap} objects): a compact binary encoding of captured rows, written by the
  * capture writer thread for a fraction of the CPU that gzip'd JSON Lines took (the writer shares the server's cores
  * with the request threads, so every cycle it spends is throughput lost at saturation; see the monitoring BENCH.md).
+ * The writer writes PCB2, column by column from a {@link CaptureBatch}; PCB1 (row by row) is still read.
  *
  * <pre>
+ *   PCB2 (columns)
+ *   int   magic "PCB2"
+ *   int   rows
+ *   int   ways in, then each (modified UTF-8)
+ *   rows × request id: byte 0: the previous row's · 1: another, its modified UTF-8 follows · 2: none ·
+ *                      3: another, a UUID in canonical lower-case text, its 16 bytes follow (most, least significant)
+ *   rows × varint row index in its request
+ *   rows × varint time, epoch ms, zigzag delta from the previous row (from 0 for the first)
+ *   rows × varint way in: 1 + its index, 0 for none
+ *   rows × double latency ms (NaN: not known)
+ *   inputs, then outputs: int columns, then each {
+ *     modified UTF-8 name · byte kind (1 double, 2 float, 3 integer, 7 tagged values) · boolean gaps ·
+ *     when gaps: a bitmap of the rows that have the column ((rows + 7) / 8 bytes, row r at bit r % 8 of byte r / 8) ·
+ *     the values of the rows that have it: 8-byte double · 4-byte float · zigzag varint · tagged value
+ *   }
+ *
+ *   PCB1 (rows)
  *   int   magic "PCB1"
  *   int   rows
  *   int   columns, then each column name (modified UTF-8), in first-use order; cells refer to them by index
  *   int   ways in, then each (modified UTF-8)
- *   rows × {
- *     byte    0: the previous row's request id · 1: another, its modified UTF-8 follows · 2: none ·
- *             3: another, a UUID in canonical lower-case text, its 16 bytes follow (most and least significant half)
- *     varint  row index in its request
- *     varint  time, epoch ms, zigzag delta from the previous row (from 0 for the first)
- *     varint  way in: 1 + its index, 0 for none
- *     double  latency ms (NaN: not known)
- *     varint  inputs, then each: varint column index, value
- *     varint  outputs, likewise
- *   }
- *   value: byte tag, then 0 null · 1 double (8 bytes) · 2 float (4 bytes) · 3 integer (zigzag varint) · 4 true ·
- *          5 false · 6 text (modified UTF-8, masked) · 7 other (JSON text: lists of values)
+ *   rows × { request id as above · varint row index · varint time as above · varint way in · double latency ms ·
+ *            varint inputs, then each: varint column index, tagged value · varint outputs, likewise }
+ *
+ *   tagged value: byte tag, then 0 null · 1 double (8 bytes) · 2 float (4 bytes) · 3 integer (zigzag varint) · 4 true ·
+ *                 5 false · 6 text (modified UTF-8, masked) · 7 other (JSON text: lists of values)
  * </pre>
  *
  * Read back, values are what the JSON Lines objects gave: floats as the double of their shortest decimal text
  * ({@code 5.1f} → {@code 5.1}), integers as {@code Integer} when they fit, else {@code Long}. Inputs marked as
- * personal data are written as {@link PiiFields#TAG}, other text passes {@link PiiMasker}, as before. Not thread-safe
- * per instance; the static methods are.
+ * personal data are written as {@link PiiFields#TAG} (a marked column is written as tagged values), other text passes
+ * {@link PiiMasker}, as before. Not thread-safe per instance; the static methods are.
  */
 final class CaptureCodec {
   static final int MAGIC = 0x50434231; // "PCB1"
+  static final int MAGIC_COLUMNS = 0x50434232; // "PCB2"
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte NULL = 0;
   private static final byte DOUBLE = 1;
@@ -60,8 +72,11 @@ final class CaptureCodec {
 
   private CaptureCodec() {}
 
-  /** The rows (one model version) as one {@code .cap} object's bytes. */
-  static byte[] encode(List<CapturedPrediction> rows) {
+  /**
+   * The rows (one model version) as one PCB1 object's bytes: the row-wise format before PCB2, still read; kept for
+   * tests of reading such objects and for {@code CaptureWriterCost}'s comparison.
+   */
+  static byte[] encodeRows(List<CapturedPrediction> rows) {
     Dictionary columns = new Dictionary();
     Dictionary waysIn = new Dictionary();
     Body body = new Body(Math.max(256, rows.size() * 96));
@@ -71,18 +86,7 @@ final class CaptureCodec {
       long[] uuid = new long[2];
       for (CapturedPrediction row : rows) {
         String id = row.requestId();
-        if (id == null) {
-          body.writeByte(2);
-        } else if (id.equals(lastId)) {
-          body.writeByte(0);
-        } else if (uuidBits(id, uuid)) {
-          body.writeByte(3); // Pier's own request ids: 16 bytes instead of 37
-          body.writeLong(uuid[0]);
-          body.writeLong(uuid[1]);
-        } else {
-          body.writeByte(1);
-          body.writeUTF(id);
-        }
+        requestId(body, id, lastId, uuid);
         lastId = id;
         body.varint(row.row());
         long millis = row.time().toEpochMilli();
@@ -107,6 +111,243 @@ final class CaptureCodec {
     }
   }
 
+  /** One hour of a columnar batch as one PCB2 object's bytes (see the class comment). */
+  static byte[] encode(CaptureBatch.Hour hour) {
+    int rows = hour.rows();
+    Body body = new Body(Math.max(256, rows * 64));
+    try {
+      body.writeInt(MAGIC_COLUMNS);
+      body.writeInt(rows);
+      Dictionary waysIn = new Dictionary();
+      int[] ways = new int[rows];
+      for (int r = 0; r < rows; r++) {
+        String way = hour.wayIn(r);
+        ways[r] = way == null ? 0 : 1 + waysIn.index(way);
+      }
+      waysIn.writeTo(body);
+      String lastId = null;
+      long[] uuid = new long[2];
+      for (int r = 0; r < rows; r++) {
+        String id = hour.requestId(r);
+        requestId(body, id, lastId, uuid);
+        lastId = id;
+      }
+      for (int r = 0; r < rows; r++) {
+        body.varint(hour.rowIndex(r));
+      }
+      long lastMillis = 0;
+      for (int r = 0; r < rows; r++) {
+        long millis = hour.epochMillis(r);
+        body.varlong(zigzag(millis - lastMillis));
+        lastMillis = millis;
+      }
+      for (int r = 0; r < rows; r++) {
+        body.varint(ways[r]);
+      }
+      for (int r = 0; r < rows; r++) {
+        body.putDouble(hour.latencyMs(r));
+      }
+      columns(body, hour.inputs(), rows, hour.pii());
+      columns(body, hour.outputs(), rows, PiiFields.NONE);
+      byte[] out = java.util.Arrays.copyOf(body.buffer.bytes(), body.length());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // in memory: not reached
+    }
+  }
+
+  private static void columns(Body body, List<CaptureBatch.Column> columns, int rows, PiiFields pii)
+      throws IOException {
+    body.writeInt(columns.size());
+    for (CaptureBatch.Column column : columns) {
+      body.writeUTF(column.name());
+      boolean masked = marked(pii, column.name());
+      CaptureBatch.Column.Kind kind = masked ? CaptureBatch.Column.Kind.OBJECT : column.kind();
+      boolean gaps = column.hasMissing();
+      body.writeByte(switch (kind) {
+        case DOUBLE -> DOUBLE;
+        case FLOAT -> FLOAT;
+        case LONG -> INTEGER;
+        case OBJECT -> OTHER;
+      });
+      body.writeBoolean(gaps);
+      if (gaps) { // a bitmap of the rows present
+        for (int r = 0; r < rows; r += 8) {
+          int bits = 0;
+          for (int b = 0; b < 8 && r + b < rows; b++) {
+            if (column.present(r + b)) {
+              bits |= 1 << b;
+            }
+          }
+          body.writeByte(bits);
+        }
+      }
+      switch (kind) {
+        case FLOAT -> {
+          float[] v = column.floats();
+          for (int r = 0; r < rows; r++) {
+            if (!gaps || column.present(r)) {
+              body.putFloat(v[r]);
+            }
+          }
+        }
+        case DOUBLE -> {
+          double[] v = column.doubles();
+          for (int r = 0; r < rows; r++) {
+            if (!gaps || column.present(r)) {
+              body.putDouble(v[r]);
+            }
+          }
+        }
+        case LONG -> {
+          long[] v = column.longs();
+          for (int r = 0; r < rows; r++) {
+            if (!gaps || column.present(r)) {
+              body.varlong(zigzag(v[r]));
+            }
+          }
+        }
+        case OBJECT -> {
+          for (int r = 0; r < rows; r++) {
+            if (column.present(r)) {
+              value(body, column.value(r), masked);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static List<CapturedRow> decodeColumns(DataInputStream in, String key) throws IOException {
+    int rows = in.readInt();
+    if (rows < 0) {
+      throw new IOException("capture " + key + " has " + rows + " rows");
+    }
+    String[] waysIn = strings(in);
+    String[] ids = new String[rows];
+    String id = null;
+    for (int r = 0; r < rows; r++) {
+      id = requestId(in, id);
+      ids[r] = id;
+    }
+    int[] rowIndexes = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      rowIndexes[r] = (int) varlong(in);
+    }
+    long[] millis = new long[rows];
+    long t = 0;
+    for (int r = 0; r < rows; r++) {
+      t += unzigzag(varlong(in));
+      millis[r] = t;
+    }
+    String[] ways = new String[rows];
+    for (int r = 0; r < rows; r++) {
+      int way = (int) varlong(in);
+      ways[r] = way == 0 ? null : waysIn[way - 1];
+    }
+    double[] latencies = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      latencies[r] = in.readDouble();
+    }
+    List<Map<String, Object>> inputs = columnCells(in, rows, key);
+    List<Map<String, Object>> outputs = columnCells(in, rows, key);
+    List<CapturedRow> out = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      out.add(new CapturedRow(ids[r], rowIndexes[r], Instant.ofEpochMilli(millis[r]), ways[r], inputs.get(r),
+          outputs.get(r), Double.isNaN(latencies[r]) ? null : latencies[r]));
+    }
+    return out;
+  }
+
+  /** One side's columns, read back as a map per row (columns in their order). */
+  private static List<Map<String, Object>> columnCells(DataInputStream in, int rows, String key) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 1 << 24) {
+      throw new IOException("capture " + key + " has " + n + " columns");
+    }
+    List<Map<String, Object>> cells = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      cells.add(new LinkedHashMap<>(Math.max(4, n * 2)));
+    }
+    for (int c = 0; c < n; c++) {
+      String column = in.readUTF();
+      byte kind = in.readByte();
+      boolean gaps = in.readBoolean();
+      byte[] present = null;
+      if (gaps) {
+        present = new byte[(rows + 7) / 8];
+        in.readFully(present);
+      }
+      for (int r = 0; r < rows; r++) {
+        if (present != null && (present[r >> 3] & (1 << (r & 7))) == 0) {
+          continue;
+        }
+        cells.get(r).put(column, switch (kind) {
+          case DOUBLE -> in.readDouble();
+          case FLOAT -> Double.parseDouble(Float.toString(in.readFloat())); // as PCB1 and JSON Lines read it
+          case INTEGER -> {
+            long v = unzigzag(varlong(in));
+            yield v == (int) v ? (Object) (int) v : (Object) v;
+          }
+          case OTHER -> value(in, column);
+          default -> throw new IOException("unknown column kind " + kind + " of column " + column + " in " + key);
+        });
+      }
+    }
+    return cells;
+  }
+
+  /** One tagged value (PCB1's cell value; PCB2's boxed columns). */
+  private static void value(Body body, Object value, boolean masked) throws IOException {
+    if (value != null && masked) {
+      body.writeByte(TEXT);
+      body.writeUTF(PiiFields.TAG);
+      return;
+    }
+    switch (value) {
+      case null -> body.writeByte(NULL);
+      case Double d -> {
+        body.writeByte(DOUBLE);
+        body.writeDouble(d);
+      }
+      case Float f -> {
+        body.writeByte(FLOAT);
+        body.writeFloat(f);
+      }
+      case Long l -> integer(body, l);
+      case Integer i -> integer(body, i);
+      case Short s -> integer(body, s);
+      case Byte b -> integer(body, b);
+      case Boolean b -> body.writeByte(b ? TRUE : FALSE);
+      case CharSequence s -> {
+        body.writeByte(TEXT);
+        body.writeUTF(PiiMasker.mask(s.toString()));
+      }
+      default -> {
+        body.writeByte(OTHER);
+        body.writeUTF(JSON.writeValueAsString(value)); // lists of values, other numbers
+      }
+    }
+  }
+
+  private static Object value(DataInputStream in, String column) throws IOException {
+    byte tag = in.readByte();
+    return switch (tag) {
+      case NULL -> null;
+      case DOUBLE -> in.readDouble();
+      case FLOAT -> Double.parseDouble(Float.toString(in.readFloat()));
+      case INTEGER -> {
+        long v = unzigzag(varlong(in));
+        yield v == (int) v ? (Object) (int) v : (Object) v;
+      }
+      case TRUE -> Boolean.TRUE;
+      case FALSE -> Boolean.FALSE;
+      case TEXT -> in.readUTF();
+      case OTHER -> JSON.readValue(in.readUTF(), Object.class);
+      default -> throw new IOException("unknown value tag " + tag + " in column " + column);
+    };
+  }
+
   private static void cells(Body body, Dictionary columns, Map<String, ?> cells, PiiFields pii) throws IOException {
     if (cells == null) {
       body.varint(0);
@@ -115,37 +356,34 @@ final class CaptureCodec {
     body.varint(cells.size());
     for (Map.Entry<String, ?> cell : cells.entrySet()) {
       body.varint(columns.index(cell.getKey()));
-      Object value = cell.getValue();
-      if (value != null && marked(pii, cell.getKey())) {
-        body.writeByte(TEXT);
-        body.writeUTF(PiiFields.TAG);
-        continue;
-      }
-      switch (value) {
-        case null -> body.writeByte(NULL);
-        case Double d -> {
-          body.writeByte(DOUBLE);
-          body.writeDouble(d);
-        }
-        case Float f -> {
-          body.writeByte(FLOAT);
-          body.writeFloat(f);
-        }
-        case Long l -> integer(body, l);
-        case Integer i -> integer(body, i);
-        case Short s -> integer(body, s);
-        case Byte b -> integer(body, b);
-        case Boolean b -> body.writeByte(b ? TRUE : FALSE);
-        case CharSequence s -> {
-          body.writeByte(TEXT);
-          body.writeUTF(PiiMasker.mask(s.toString()));
-        }
-        default -> {
-          body.writeByte(OTHER);
-          body.writeUTF(JSON.writeValueAsString(value)); // lists of values, other numbers
-        }
-      }
+      value(body, cell.getValue(), marked(pii, cell.getKey()));
     }
+  }
+
+  /** A row's request id: the previous row's, none, a UUID in 16 bytes (Pier's own: 37 as text) or text. */
+  private static void requestId(Body body, String id, String previous, long[] uuid) throws IOException {
+    if (id == null) {
+      body.writeByte(2);
+    } else if (id.equals(previous)) {
+      body.writeByte(0);
+    } else if (uuidBits(id, uuid)) {
+      body.writeByte(3);
+      body.putLong(uuid[0]);
+      body.putLong(uuid[1]);
+    } else {
+      body.writeByte(1);
+      body.writeUTF(id);
+    }
+  }
+
+  private static String requestId(DataInputStream in, String previous) throws IOException {
+    return switch (in.readByte()) {
+      case 0 -> previous;
+      case 1 -> in.readUTF();
+      case 2 -> null;
+      case 3 -> new java.util.UUID(in.readLong(), in.readLong()).toString();
+      default -> throw new IOException("unknown request id tag");
+    };
   }
 
   /** True for the 36 characters of a UUID in canonical lower case, which {@code UUID.toString()} gives back. */
@@ -198,10 +436,14 @@ final class CaptureCodec {
     return pii.names().contains(column) || (bracket > 0 && pii.names().contains(column.substring(0, bracket)));
   }
 
-  /** Reads what {@link #encode} wrote. */
+  /** Reads what {@link #encode} (PCB2) or {@link #encodeRows} (PCB1) wrote. */
   static List<CapturedRow> decode(InputStream input, String key) throws IOException {
     DataInputStream in = new DataInputStream(input);
-    if (in.readInt() != MAGIC) {
+    int magic = in.readInt();
+    if (magic == MAGIC_COLUMNS) {
+      return decodeColumns(in, key);
+    }
+    if (magic != MAGIC) {
       throw new IOException("capture " + key + " is not a Pier capture batch (bad magic number)");
     }
     int rows = in.readInt();
@@ -211,14 +453,7 @@ final class CaptureCodec {
     String id = null;
     long millis = 0;
     for (int r = 0; r < rows; r++) {
-      byte same = in.readByte();
-      if (same == 1) {
-        id = in.readUTF();
-      } else if (same == 2) {
-        id = null;
-      } else if (same == 3) {
-        id = new java.util.UUID(in.readLong(), in.readLong()).toString();
-      }
+      id = requestId(in, id);
       int row = (int) varlong(in);
       millis += unzigzag(varlong(in));
       int way = (int) varlong(in);
@@ -237,21 +472,7 @@ final class CaptureCodec {
     Map<String, Object> cells = new LinkedHashMap<>(Math.max(4, n * 2));
     for (int i = 0; i < n; i++) {
       String column = columns[(int) varlong(in)];
-      byte tag = in.readByte();
-      cells.put(column, switch (tag) {
-        case NULL -> null;
-        case DOUBLE -> in.readDouble();
-        case FLOAT -> Double.parseDouble(Float.toString(in.readFloat())); // as the JSON text of the float read back
-        case INTEGER -> {
-          long v = unzigzag(varlong(in));
-          yield v == (int) v ? (Object) (int) v : (Object) v;
-        }
-        case TRUE -> Boolean.TRUE;
-        case FALSE -> Boolean.FALSE;
-        case TEXT -> in.readUTF();
-        case OTHER -> JSON.readValue(in.readUTF(), Object.class);
-        default -> throw new IOException("unknown value tag " + tag + " in column " + column);
-      });
+      cells.put(column, value(in, column));
     }
     return cells;
   }
@@ -310,7 +531,7 @@ final class CaptureCodec {
       return i;
     }
 
-    void writeTo(DataOutputStream out) throws IOException {
+    void writeTo(java.io.DataOutput out) throws IOException {
       out.writeInt(names.size());
       for (String name : names) {
         out.writeUTF(name);
@@ -347,6 +568,19 @@ final class CaptureCodec {
       out.write(buffer.bytes(), 0, buffer.size());
     }
 
+    /** Big-endian as {@code writeFloat}, without its four one-byte writes. */
+    void putFloat(float v) {
+      buffer.putInt(Float.floatToRawIntBits(v));
+    }
+
+    void putDouble(double v) {
+      buffer.putLong(Double.doubleToRawLongBits(v));
+    }
+
+    void putLong(long v) {
+      buffer.putLong(v);
+    }
+
     int length() {
       return buffer.size();
     }
@@ -354,6 +588,10 @@ final class CaptureCodec {
 
   /** ByteArrayOutputStream without its locks and defensive copy. */
   private static final class Buffer extends java.io.OutputStream {
+    private static final java.lang.invoke.VarHandle INT =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
     private byte[] bytes;
     private int size;
 
@@ -376,6 +614,22 @@ final class CaptureCodec {
       }
       System.arraycopy(b, off, bytes, size, len);
       size += len;
+    }
+
+    void putInt(int v) {
+      if (size + 4 > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + 4));
+      }
+      INT.set(bytes, size, v);
+      size += 4;
+    }
+
+    void putLong(long v) {
+      if (size + 8 > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + 8));
+      }
+      LONG.set(bytes, size, v);
+      size += 8;
     }
 
     byte[] bytes() {

@@ -104,13 +104,18 @@ public final class CaptureStore {
 
   /** Writes rows, one object per (model, version, hour) among them; returns the keys written. */
   public List<String> write(List<CapturedPrediction> rows) {
-    Map<String, List<CapturedPrediction>> byHour = byHour(PREFIX, rows);
-    List<String> keys = new ArrayList<>(byHour.size());
-    for (Map.Entry<String, List<CapturedPrediction>> e : byHour.entrySet()) {
-      List<CapturedPrediction> group = e.getValue();
-      String key = e.getKey() + group.get(0).time().toEpochMilli() + "-" + writer + "-" + sequence.incrementAndGet()
-          + SUFFIX;
-      byte[] body = CaptureCodec.encode(group);
+    CaptureBatch batch = new CaptureBatch();
+    rows.forEach(batch::add);
+    return write(batch);
+  }
+
+  /** Writes a columnar batch, one PCB2 object per (model, version, hour) in it; returns the keys written. */
+  public List<String> write(CaptureBatch batch) {
+    List<String> keys = new ArrayList<>();
+    for (CaptureBatch.Hour hour : batch.hours()) {
+      String key = hourPrefix(hour.model(), hour.version(), hour.hour()) + hour.epochMillis(0) + "-" + writer + "-"
+          + sequence.incrementAndGet() + SUFFIX;
+      byte[] body = CaptureCodec.encode(hour);
       S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE), RequestBody.fromBytes(body));
       keys.add(key);
     }

@@ -38,6 +38,46 @@ public record CapturedCall<T>(String model, long version, String requestId, long
         latencyMs));
   }
 
+  /**
+   * Copies the request's tensors column by column into the batch (primitive arrays stay primitive): no row maps, no
+   * boxing. Everything that can fail (a tensor the layout cannot view) fails before the batch changes.
+   */
+  @Override
+  public void addTo(CaptureBatch batch) {
+    List<TensorColumns.Tensor> out = view(outputs);
+    List<TensorColumns.Tensor> in = instances != null ? List.of() : view(inputs);
+    int n = instances != null ? instances.size() : Integer.MAX_VALUE;
+    for (TensorColumns.Tensor t : in) {
+      n = Math.min(n, TensorColumns.rows(t));
+    }
+    for (TensorColumns.Tensor t : out) {
+      n = Math.min(n, TensorColumns.rows(t));
+    }
+    if (out.isEmpty() || (instances == null && in.isEmpty()) || n <= 0) {
+      return; // as ofTensors: no rows
+    }
+    CaptureBatch.Hour hour = batch.hour(model, version, epochMillis, pii);
+    CaptureBatch.Mark mark = batch.mark(hour);
+    try {
+      int start = hour.addRows(requestId, epochMillis, wayIn, latencyMs, 0, n);
+      if (instances != null) {
+        for (int r = 0; r < n; r++) {
+          hour.inputs.addCells(instances.get(r), start + r);
+        }
+      } else {
+        for (TensorColumns.Tensor t : in) {
+          hour.inputs.addTensor(t, start, n);
+        }
+      }
+      for (TensorColumns.Tensor t : out) {
+        hour.outputs.addTensor(t, start, n);
+      }
+    } catch (RuntimeException e) {
+      batch.rollBack(mark);
+      throw e;
+    }
+  }
+
   private List<TensorColumns.Tensor> view(List<T> tensors) {
     List<TensorColumns.Tensor> out = new ArrayList<>(tensors.size());
     for (T t : tensors) {

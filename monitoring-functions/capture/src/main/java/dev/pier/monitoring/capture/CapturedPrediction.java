@@ -46,6 +46,11 @@ public record CapturedPrediction(String model, long version, String requestId, i
     rows.add(this);
   }
 
+  @Override
+  public void addTo(CaptureBatch batch) {
+    batch.add(this);
+  }
+
   /**
    * The rows of one request as captured rows, over the request's tensors without copying them (see
    * {@link TensorColumns}): cheap enough for the request path, values are read on the writer's thread.

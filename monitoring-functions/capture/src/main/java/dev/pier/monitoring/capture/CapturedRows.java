@@ -13,4 +13,17 @@ public interface CapturedRows {
 
   /** Adds the rows, in order; runs on the writer's thread. May throw: the rows are then counted as failed. */
   void addRowsTo(List<CapturedPrediction> rows);
+
+  /**
+   * Adds the rows to a columnar batch; runs on the writer's thread. May throw: the rows are then counted as failed
+   * (and taken back out of the batch). By default through {@link #addRowsTo}; a request's tensors are copied column by
+   * column instead ({@link CapturedCall}).
+   */
+  default void addTo(CaptureBatch batch) {
+    List<CapturedPrediction> rows = new java.util.ArrayList<>(rowCount());
+    addRowsTo(rows);
+    for (CapturedPrediction row : rows) {
+      batch.add(row);
+    }
+  }
 }

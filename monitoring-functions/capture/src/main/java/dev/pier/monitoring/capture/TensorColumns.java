@@ -113,6 +113,51 @@ public final class TensorColumns {
     return rows;
   }
 
+  /** A tensor's rows: its first dimension as far as its data goes. */
+  static int rows(Tensor tensor) {
+    int columns = tensor.columns();
+    return columns == 0 ? 0 : Array.getLength(tensor.data()) / columns;
+  }
+
+  private static final java.util.concurrent.ConcurrentHashMap<String, String[]> EXACT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.concurrent.ConcurrentHashMap<String, String[]> ONE_D =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A tensor's column names, as {@link #TensorColumns} names them: one array per tensor name and width, shared between
+   * calls (the columnar capture batch resolves its columns once per array, not per request); must not be changed.
+   */
+  static String[] columnNames(Tensor tensor) {
+    int columns = tensor.columns();
+    if (tensor.shape().length == 1) {
+      String[] one = ONE_D.get(tensor.name());
+      if (one == null) {
+        one = new String[] {tensor.name()};
+        if (ONE_D.size() < NAME_CACHE_LIMIT) {
+          ONE_D.put(tensor.name(), one);
+        }
+      }
+      return one;
+    }
+    if (tensor.featureNames() != null) {
+      String[] generated = generatedNames(tensor.name(), columns);
+      String[] out = new String[columns];
+      for (int c = 0; c < columns; c++) {
+        out[c] = c < tensor.featureNames().size() ? tensor.featureNames().get(c) : generated[c];
+      }
+      return out;
+    }
+    String[] exact = EXACT.get(tensor.name());
+    if (exact == null || exact.length != columns) {
+      exact = java.util.Arrays.copyOf(generatedNames(tensor.name(), columns), columns);
+      if (EXACT.size() < NAME_CACHE_LIMIT || EXACT.containsKey(tensor.name())) {
+        EXACT.put(tensor.name(), exact);
+      }
+    }
+    return exact;
+  }
+
   /** Row {@code r} as a read-only map from column name to value. */
   public Map<String, Object> row(int r) {
     if (r < 0 || r >= rows) {

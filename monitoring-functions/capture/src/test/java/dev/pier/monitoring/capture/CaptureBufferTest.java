@@ -70,7 +70,7 @@ class CaptureBufferTest {
     assertThat(keys.get(1)).startsWith("captures/churn/3/2026/12/06/22/");
     byte[] object = clients.s3().getObjectAsBytes(b -> b.bucket(bucket).key(keys.get(0))).asByteArray();
     java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(object);
-    assertThat(head.getInt()).as("magic").isEqualTo(CaptureCodec.MAGIC);
+    assertThat(head.getInt()).as("magic").isEqualTo(CaptureCodec.MAGIC_COLUMNS);
     assertThat(head.getInt()).as("rows").isEqualTo(2);
     assertThat(new String(object, StandardCharsets.ISO_8859_1)).as("column names once per object")
         .containsOnlyOnce("x[0]").containsOnlyOnce("probability[1]").containsOnlyOnce("oip-rest");

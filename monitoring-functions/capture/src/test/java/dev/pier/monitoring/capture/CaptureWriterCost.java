@@ -80,9 +80,9 @@ public final class CaptureWriterCost {
     byte[] encode(List<CapturedPrediction> batch) {
       return switch (this) {
         case JSON_LINES_GZIP -> CaptureStore.encodeJsonLines(batch);
-        case BINARY -> CaptureCodec.encode(batch);
+        case BINARY -> CaptureCodec.encodeRows(batch);
         case BINARY_DEFLATE -> {
-          byte[] raw = CaptureCodec.encode(batch);
+          byte[] raw = CaptureCodec.encodeRows(batch);
           java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED, true);
           deflater.setInput(raw);
           deflater.finish();

@@ -1,5 +1,6 @@
 package dev.pier.monitoring.profile;
 
+import dev.pier.monitoring.capture.CaptureBatch;
 import dev.pier.monitoring.capture.CapturedPrediction;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -47,6 +48,69 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests r
       requestLatency.count++;
       if (Double.isFinite(row.latencyMs())) {
         requestLatency.latency.update(row.latencyMs());
+      }
+    }
+  }
+
+  /**
+   * Adds an hour of a columnar capture batch: each column's array in one loop into its column profile — the same
+   * profile as {@link #add(CapturedPrediction)} of each of its rows gives (each column sees its values in row order).
+   */
+  public void add(CaptureBatch.Hour hour) {
+    int rows = hour.rows();
+    inputs.addRows(rows);
+    outputs.addRows(rows);
+    for (CaptureBatch.Column column : hour.inputs()) {
+      add(inputs.column(column.name()), column, rows);
+    }
+    for (CaptureBatch.Column column : hour.outputs()) {
+      add(outputs.column(column.name()), column, rows);
+    }
+    for (int r = 0; r < rows; r++) {
+      if (hour.rowIndex(r) == 0) {
+        requestLatency.count++;
+        double latency = hour.latencyMs(r);
+        if (Double.isFinite(latency)) {
+          requestLatency.latency.update(latency);
+        }
+      }
+    }
+  }
+
+  private static void add(ColumnProfile profile, CaptureBatch.Column column, int rows) {
+    boolean gaps = column.hasMissing();
+    switch (column.kind()) {
+      case FLOAT -> {
+        float[] v = column.floats();
+        for (int r = 0; r < rows; r++) {
+          if (!gaps || column.present(r)) {
+            profile.update(v[r]);
+          }
+        }
+      }
+      case DOUBLE -> {
+        double[] v = column.doubles();
+        for (int r = 0; r < rows; r++) {
+          if (!gaps || column.present(r)) {
+            profile.update(v[r]);
+          }
+        }
+      }
+      case LONG -> {
+        long[] v = column.longs();
+        for (int r = 0; r < rows; r++) {
+          if (!gaps || column.present(r)) {
+            profile.update((double) v[r]);
+          }
+        }
+      }
+      case OBJECT -> {
+        Object[] v = column.objects();
+        for (int r = 0; r < rows; r++) {
+          if (column.present(r)) {
+            profile.update(v[r]);
+          }
+        }
       }
     }
   }

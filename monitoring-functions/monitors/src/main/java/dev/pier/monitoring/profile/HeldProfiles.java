@@ -1,5 +1,6 @@
 package dev.pier.monitoring.profile;
 
+import dev.pier.monitoring.capture.CaptureBatch;
 import dev.pier.monitoring.capture.CaptureListener;
 import dev.pier.monitoring.capture.CaptureStore;
 import dev.pier.monitoring.capture.CapturedPrediction;
@@ -49,6 +50,26 @@ public final class HeldProfiles implements CaptureListener {
           .profile();
       hour.forEach(profile::add);
     });
+    if (nanoTime.getAsLong() - openedAt >= holdNanos) {
+      flush();
+    }
+  }
+
+  /** As {@link #written(List)}, reading the batch's columns (the serving app's write path). */
+  @Override
+  public synchronized void written(CaptureBatch batch) {
+    if (open.isEmpty()) {
+      openedAt = nanoTime.getAsLong();
+    }
+    for (CaptureBatch.Hour hour : batch.hours()) {
+      String prefix = ProfileStore.hourPrefix(hour.model(), hour.version(), hour.hour());
+      Open o = open.get(prefix);
+      if (o == null) {
+        o = new Open(hour.row(0), new CaptureProfile());
+        open.put(prefix, o);
+      }
+      o.profile().add(hour);
+    }
     if (nanoTime.getAsLong() - openedAt >= holdNanos) {
       flush();
     }

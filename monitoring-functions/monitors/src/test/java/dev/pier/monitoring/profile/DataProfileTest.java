@@ -224,7 +224,7 @@ class DataProfileTest {
   }
 
   /** Number of values ≤ x in a sorted array. */
-  private static int upperBound(double[] sorted, double x) {
+  static int upperBound(double[] sorted, double x) {
     int lo = 0;
     int hi = sorted.length;
     while (lo < hi) {
