@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * before and after a round, split into the stand-in's threads ({@code local-dynamodb-*}) and the rest (Pier's request
  * thread, its read pool, the SDK client). Median of rounds; then the wall time of each request (one at a time).
  * With a fourth argument, that many requests at a time (each sender a closed loop), and the connections to the
- * stand-in the SDK's HTTP client closed rather than kept. Not in the suite: {@code java -cp … OnlineReadCost [requests
+ * stand-in the SDK's HTTP client closed rather than kept. Each scenario runs twice, over the two transports local mode
+ * offers to the stand-in (lines marked {@code [http]} and {@code [in-process]}; {@code -Dpier.bench.transport=} one of
+ * them for that one alone). Not in the suite: {@code java -cp … OnlineReadCost [requests
  * per round] [rounds] [1x50|50x200|all] [at once]} (see README, Feature store, Performance).
  */
 public final class OnlineReadCost {
@@ -47,6 +49,8 @@ public final class OnlineReadCost {
   /** With several requests at once, their threads: alive across the samples, named so their CPU counts as Pier's. */
   private static java.util.concurrent.ThreadPoolExecutor SENDERS;
   private static int STAND_IN_PORT;
+  /** The transport to the DynamoDB stand-in being measured: http or in-process. */
+  private static String TRANSPORT;
 
   private OnlineReadCost() {}
 
@@ -63,19 +67,30 @@ public final class OnlineReadCost {
         });
     SENDERS.prestartAllCoreThreads(); // alive before the first sample, so their CPU is counted (as Pier's)
     Path dir = Files.createTempDirectory("pier-online-cost");
-    try (LocalAws aws = LocalAws.start(dir);
-        AwsClients clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-            aws.accessKeyId(), aws.secretAccessKey()))) {
+    try (LocalAws aws = LocalAws.start(dir)) {
       STAND_IN_PORT = aws.dynamoDbEndpoint().getPort();
-      FeatureStore.Settings settings = new FeatureStore.Settings("cost-features", "cost-online",
-          Duration.ofMinutes(5), dir.resolve("mirror"), 16);
-      FeatureStore.createTablesIfMissing(clients.dynamoDb(), settings);
-      try (FeatureStore store = new FeatureStore(clients.dynamoDb(), clients.s3(), settings,
-          S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of()), Clock.systemUTC(),
-          dev.pier.features.ModelUsage.NONE, new dev.pier.features.FeatureObserver() {
-            // as in ./pier up, where the monitoring's metrics observe each lookup: the statuses are counted
-          })) {
-        measure(store);
+      // both transports against the same stand-in, one after the other: over loopback HTTP (./pier up's default) and
+      // in process (pier.local.dynamodb-transport=in-process); -Dpier.bench.transport=http|in-process for one alone
+      String only = System.getProperty("pier.bench.transport", "");
+      for (String transport : List.of("http", "in-process")) {
+        if (!only.isEmpty() && !only.equals(transport)) {
+          continue;
+        }
+        TRANSPORT = transport;
+        try (AwsClients clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(),
+            aws.s3Endpoint(), aws.accessKeyId(), aws.secretAccessKey()),
+            transport.equals("in-process") ? aws.dynamoDbInProcessHttpClient() : null)) {
+          FeatureStore.Settings settings = new FeatureStore.Settings("cost-features", "cost-online",
+              Duration.ofMinutes(5), dir.resolve("mirror-" + transport), 16);
+          FeatureStore.createTablesIfMissing(clients.dynamoDb(), settings);
+          try (FeatureStore store = new FeatureStore(clients.dynamoDb(), clients.s3(), settings,
+              S3SourcePolicy.of(java.util.List.of("*"), java.util.List.of()), Clock.systemUTC(),
+              dev.pier.features.ModelUsage.NONE, new dev.pier.features.FeatureObserver() {
+                // as in ./pier up, where the monitoring's metrics observe each lookup: the statuses are counted
+              })) {
+            measure(store);
+          }
+        }
       }
     }
   }
@@ -120,7 +135,7 @@ public final class OnlineReadCost {
         scenario(store, "50 entities x 200 features", 50, 200, requests / 5, rounds);
       }
       System.out.printf("# BatchGetItem calls: %d%n", store.onlineStore().batchGetCalls() - calls0);
-      if (ONLY.isEmpty()) {
+      if (ONLY.isEmpty() && TRANSPORT.equals("http")) { // the same answer whichever transport read it
         answerWriting(store, rounds);
       }
     }
@@ -209,15 +224,15 @@ public final class OnlineReadCost {
       Arrays.sort(column);
       median[c] = column[rounds / 2];
     }
-    System.out.printf("%s: per request (median of %d rounds of %d): pier cpu_us=%.0f alloc_kib=%.0f | stand-in"
+    System.out.printf("[%s] %s: per request (median of %d rounds of %d): pier cpu_us=%.0f alloc_kib=%.0f | stand-in"
         + " cpu_us=%.0f alloc_kib=%.0f | total cpu_us=%.0f alloc_kib=%.0f | answer_bytes=%d batch_gets=%.2f%n",
-        name, rounds, requests, median[0], median[1], median[2], median[3], median[0] + median[2],
+        TRANSPORT, name, rounds, requests, median[0], median[1], median[2], median[3], median[0] + median[2],
         median[1] + median[3], answerBytes, median[4]);
     // closed loop, one request at a time: wall time well above the CPU time above is waiting (hand-offs between
     // threads, the loopback socket), not work
     Arrays.sort(walls);
-    System.out.printf("%s: wall per request, %d at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f"
-        + " | voluntary context switches per request: %.1f%n", name, THREADS_AT_ONCE,
+    System.out.printf("[%s] %s: wall per request, %d at a time: p50_us=%.0f p90_us=%.0f p99_us=%.0f"
+        + " | voluntary context switches per request: %.1f%n", TRANSPORT, name, THREADS_AT_ONCE,
         walls[walls.length / 2] / 1e3, walls[(int) (walls.length * 0.90)] / 1e3, walls[(int) (walls.length * 0.99)] / 1e3,
         (double) switches / walls.length);
   }

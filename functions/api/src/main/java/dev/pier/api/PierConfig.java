@@ -20,6 +20,26 @@ public interface PierConfig {
   @WithDefault(".pier")
   String dataDir();
 
+  /** Local mode's own settings ({@code pier.local.*}). */
+  Local local();
+
+  interface Local {
+    /**
+     * How Pier's DynamoDB client reaches the DynamoDB stand-in. {@code http} (the default): over loopback HTTP, as it
+     * reaches DynamoDB in AWS over the network. {@code in-process}: the SDK's HTTP layer replaced by a call into the
+     * stand-in on the caller's thread (same signature check, operations and JSON; no socket, no thread hand-off) —
+     * the cost of Pier and the SDK's client side alone, with no network round trip in it (README, Feature store,
+     * Performance). Other processes (batch workers) still use HTTP.
+     */
+    @WithDefault("http")
+    Transport dynamodbTransport();
+
+    enum Transport {
+      http,
+      in_process
+    }
+  }
+
   /** The AWS region (in Lambda, AWS_REGION is used when this is not set). */
   Optional<String> region();
 

@@ -107,6 +107,11 @@ public final class LocalAws implements LocalStandIns {
   }
 
   @Override
+  public software.amazon.awssdk.http.SdkHttpClient dynamoDbInProcessHttpClient() {
+    return dynamo.inProcessHttpClient();
+  }
+
+  @Override
   public URI s3Endpoint() {
     return s3Endpoint;
   }

@@ -24,17 +24,29 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 public final class AwsClients implements AutoCloseable {
   private final AwsSettings settings;
   private final SdkHttpClient http;
+  /** The DynamoDB client's HTTP client: {@link #http} unless one was given (a stand-in's in-process transport). */
+  private final SdkHttpClient dynamoDbHttp;
   private volatile SdkHttpClient standInS3Http;
   private volatile DynamoDbClient dynamoDb;
   private volatile S3Client s3;
 
   public AwsClients(AwsSettings settings) {
+    this(settings, null);
+  }
+
+  /**
+   * Clients whose DynamoDB client sends its requests through {@code dynamoDbHttp} (not closed here) instead of this
+   * process's HTTP client; null: the same HTTP client as every other service. Local mode passes the DynamoDB
+   * stand-in's in-process transport when asked to ({@code pier.local.dynamodb-transport=in-process}).
+   */
+  public AwsClients(AwsSettings settings, SdkHttpClient dynamoDbHttp) {
     this.settings = settings;
     // The URLConnection client is the lightest to load in a Lambda cold start and pools connections per host.
     this.http = UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(2))
         .socketTimeout(Duration.ofSeconds(30))
         .build();
+    this.dynamoDbHttp = dynamoDbHttp != null ? dynamoDbHttp : http;
   }
 
   /** How long the S3 client waits in silence for an S3 stand-in's answer (see {@link #s3()}). */
@@ -50,7 +62,7 @@ public final class AwsClients implements AutoCloseable {
       synchronized (this) {
         if (dynamoDb == null) {
           var b = DynamoDbClient.builder()
-              .httpClient(http)
+              .httpClient(dynamoDbHttp)
               .region(Region.of(settings.region()))
               .credentialsProvider(credentials())
               .overrideConfiguration(ClientOverrideConfiguration.builder()

@@ -19,6 +19,14 @@ public interface LocalStandIns extends AutoCloseable {
 
   URI s3Endpoint();
 
+  /**
+   * An SDK HTTP client that hands DynamoDB requests to the stand-in on the calling thread instead of over loopback
+   * HTTP (same signature check, operations and answers), or null when these stand-ins have none. Closed with them.
+   */
+  default software.amazon.awssdk.http.SdkHttpClient dynamoDbInProcessHttpClient() {
+    return null;
+  }
+
   /** The SQS stand-in (ElasticMQ; messages in memory only), or null when this build carries none. */
   default URI sqsEndpoint() {
     return null;

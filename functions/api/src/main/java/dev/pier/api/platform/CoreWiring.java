@@ -62,10 +62,12 @@ public class CoreWiring {
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the local stand-ins in " + dataDir, e);
       }
+      boolean inProcess = config.local().dynamodbTransport() == PierConfig.Local.Transport.in_process;
       this.aws = new AwsClients(new AwsSettings(standIns.region(), standIns.dynamoDbEndpoint(),
-          standIns.s3Endpoint(), standIns.accessKeyId(), standIns.secretAccessKey()));
-      Log.infof("local mode: data in %s, DynamoDB stand-in at %s, S3 stand-in at %s", dataDir,
-          standIns.dynamoDbEndpoint(), standIns.s3Endpoint());
+          standIns.s3Endpoint(), standIns.accessKeyId(), standIns.secretAccessKey()),
+          inProcess ? standIns.dynamoDbInProcessHttpClient() : null);
+      Log.infof("local mode: data in %s, DynamoDB stand-in at %s (reached %s), S3 stand-in at %s", dataDir,
+          standIns.dynamoDbEndpoint(), inProcess ? "in process" : "over HTTP", standIns.s3Endpoint());
     } else {
       this.standIns = null;
       String region = config.region().orElseGet(() -> System.getenv().getOrDefault("AWS_REGION", "us-east-1"));

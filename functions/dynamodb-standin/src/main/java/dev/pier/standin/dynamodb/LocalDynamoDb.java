@@ -94,6 +94,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     private ScheduledExecutorService sweeper;
     private URI endpoint;
     private boolean started, closed;
+    private volatile boolean serving;
 
     private LocalDynamoDb(Builder b) {
         this.requestedPort = b.port;
@@ -145,6 +146,7 @@ public final class LocalDynamoDb implements AutoCloseable {
                 });
                 long period = Math.max(1, ttlSweepInterval.toMillis());
                 sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+                serving = true;
                 return this;
             } catch (IOException e) {
                 shutdown();
@@ -190,6 +192,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     }
 
     private void shutdown() {
+        serving = false;
         if (sweeper != null) sweeper.shutdownNow();
         if (server != null) server.stop(0);
         if (executor != null) {
@@ -213,6 +216,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     void crashForTesting() throws IOException {
         synchronized (lifecycle) {
             closed = true;
+            serving = false;
             if (sweeper != null) sweeper.shutdownNow();
             if (server != null) server.stop(0);
             if (executor != null) executor.shutdownNow();
@@ -236,64 +240,109 @@ public final class LocalDynamoDb implements AutoCloseable {
             try (InputStream in = ex.getRequestBody()) {
                 body = in.readAllBytes();
             }
-            int status = 200;
-            com.fasterxml.jackson.databind.JsonSerializable resp;
-            String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
-            if ("GET".equals(ex.getRequestMethod()) && target == null) {
-                respond(ex, 200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
-                return;
-            }
-            try {
-                signatures.verify(ex.getRequestMethod(), ex.getRequestURI(), ex.getRequestHeaders(), body, Instant.now());
-            } catch (DynamoException e) {
-                respond(ex, e.status, Store.MAPPER.writeValueAsBytes(error(e)), "application/x-amz-json-1.0");
-                return;
-            }
-            if (!"POST".equals(ex.getRequestMethod())) {
-                resp = error(DynamoException.serialization("Only POST is supported"));
-                status = 400;
-            } else if (target == null || !target.startsWith(TARGET_PREFIX)) {
-                resp = error(new DynamoException("com.amazon.coral.service#UnknownOperationException",
-                        "Missing or unknown X-Amz-Target header: " + target));
-                status = 400;
-            } else {
-                try {
-                    JsonNode req = body.length == 0 ? JsonNodeFactory.instance.objectNode() : Store.MAPPER.readTree(body);
-                    if (req == null || req.isMissingNode()) req = JsonNodeFactory.instance.objectNode();
-                    resp = api.handle(target.substring(TARGET_PREFIX.length()), req);
-                } catch (DynamoException e) {
-                    status = e.status;
-                    resp = error(e);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    status = 400;
-                    resp = error(DynamoException.serialization("Malformed JSON request: " + e.getOriginalMessage()));
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "LocalDynamoDb request failed", e);
-                    status = 500;
-                    resp = error(new DynamoException("com.amazonaws.dynamodb.v20120810#InternalServerError", 500,
-                            String.valueOf(e)));
+            Answer a = answer(ex.getRequestMethod(), ex.getRequestURI(), ex.getRequestHeaders(), body);
+            ex.getResponseHeaders().set("Content-Type", a.contentType());
+            ex.getResponseHeaders().set("x-amz-crc32", a.crc32());
+            ex.getResponseHeaders().set("x-amzn-RequestId", a.requestId());
+            ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
+            if (a.body().length > 0) {
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(a.body());
                 }
             }
-            respond(ex, status, Store.MAPPER.writeValueAsBytes(resp), "application/x-amz-json-1.0");
         }
+    }
+
+    /** One answer, whichever transport carried the request: status, body and the headers DynamoDB sends with it. */
+    record Answer(int status, byte[] body, String contentType, String crc32, String requestId) {}
+
+    /**
+     * Answers one request as DynamoDB would: the health check, the signature checked, the operation run. The same code
+     * serves the loopback HTTP server and {@link #inProcessHttpClient()}.
+     */
+    Answer answer(String method, URI uri, java.util.Map<String, java.util.List<String>> headers, byte[] body)
+            throws IOException {
+        int status = 200;
+        com.fasterxml.jackson.databind.JsonSerializable resp;
+        String target = firstHeader(headers, "X-Amz-Target");
+        if ("GET".equals(method) && target == null) {
+            return answer(200, "healthy: dynamodb stand-in".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "text/plain");
+        }
+        try {
+            signatures.verify(method, uri, headers, body, Instant.now());
+        } catch (DynamoException e) {
+            return answer(e.status, Store.MAPPER.writeValueAsBytes(error(e)), "application/x-amz-json-1.0");
+        }
+        if (!"POST".equals(method)) {
+            resp = error(DynamoException.serialization("Only POST is supported"));
+            status = 400;
+        } else if (target == null || !target.startsWith(TARGET_PREFIX)) {
+            resp = error(new DynamoException("com.amazon.coral.service#UnknownOperationException",
+                    "Missing or unknown X-Amz-Target header: " + target));
+            status = 400;
+        } else {
+            try {
+                JsonNode req = body.length == 0 ? JsonNodeFactory.instance.objectNode() : Store.MAPPER.readTree(body);
+                if (req == null || req.isMissingNode()) req = JsonNodeFactory.instance.objectNode();
+                resp = api.handle(target.substring(TARGET_PREFIX.length()), req);
+            } catch (DynamoException e) {
+                status = e.status;
+                resp = error(e);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                status = 400;
+                resp = error(DynamoException.serialization("Malformed JSON request: " + e.getOriginalMessage()));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "LocalDynamoDb request failed", e);
+                status = 500;
+                resp = error(new DynamoException("com.amazonaws.dynamodb.v20120810#InternalServerError", 500,
+                        String.valueOf(e)));
+            }
+        }
+        return answer(status, Store.MAPPER.writeValueAsBytes(resp), "application/x-amz-json-1.0");
+    }
+
+    /** The first value of a header, its name in any case (the JDK server's headers are case-insensitive already). */
+    private static String firstHeader(java.util.Map<String, java.util.List<String>> headers, String name) {
+        java.util.List<String> values = headers.get(name);
+        if (values == null) {
+            for (var e : headers.entrySet()) {
+                if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+                    values = e.getValue();
+                    break;
+                }
+            }
+        }
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private static ObjectNode error(DynamoException e) {
         return e.body();
     }
 
-    private static void respond(HttpExchange ex, int status, byte[] bytes, String contentType) throws IOException {
+    private static Answer answer(int status, byte[] bytes, String contentType) {
         CRC32 crc = new CRC32();
         crc.update(bytes);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.getResponseHeaders().set("x-amz-crc32", Long.toString(crc.getValue()));
-        ex.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
+        // a request id needs to be unique, not unguessable: UUID.randomUUID() would draw from SecureRandom each time
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        return new Answer(status, bytes, contentType, Long.toString(crc.getValue()),
+                new UUID(r.nextLong(), r.nextLong()).toString());
+    }
+
+    /**
+     * An SDK HTTP client that hands each request to this stand-in in the calling thread, without a socket: the same
+     * signature check, operations, JSON and headers as over HTTP, but no loopback connection, no JDK HTTP server
+     * and no hand-off to its worker threads. For local mode and benchmarks that want to measure Pier and the SDK's
+     * client side rather than a loopback round trip; DynamoDB itself is across a network. Closing the client does not
+     * close the stand-in. Requests after {@link #close()} fail as a refused connection would.
+     */
+    public software.amazon.awssdk.http.SdkHttpClient inProcessHttpClient() {
+        return new InProcessHttpClient(this);
+    }
+
+    /** Whether requests are answered: after {@link #start()}, until {@link #close()} (read per in-process request). */
+    boolean serving() {
+        return serving;
     }
 
     /** Configures a {@link LocalDynamoDb}. */

@@ -106,10 +106,7 @@ final class SigV4Verifier {
         String scope = auth.date() + "/" + auth.region() + "/" + SERVICE + "/aws4_request";
         String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
                 + sha256Hex(canonical.toString().getBytes(StandardCharsets.UTF_8));
-        byte[] key = hmac(secretKey, auth.date());
-        key = hmac(key, auth.region());
-        key = hmac(key, SERVICE);
-        key = hmac(key, "aws4_request");
+        byte[] key = signingKey(auth.date(), auth.region());
         byte[] expected = HEX.formatHex(hmac(key, stringToSign)).getBytes(StandardCharsets.US_ASCII);
         if (!MessageDigest.isEqual(expected, auth.signature().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
             throw refusal("InvalidSignatureException", "The request signature we calculated does not match the "
@@ -161,6 +158,23 @@ final class SigV4Verifier {
             }
         }
         return out.toString();
+    }
+
+    /** The last signing key derived, with its date and region: the key changes once a day, not per request. */
+    private record SigningKey(String date, String region, byte[] key) {}
+
+    private volatile SigningKey lastKey;
+
+    private byte[] signingKey(String date, String region) {
+        SigningKey k = lastKey;
+        if (k == null || !k.date().equals(date) || !k.region().equals(region)) {
+            byte[] key = hmac(secretKey, date);
+            key = hmac(key, region);
+            key = hmac(key, SERVICE);
+            key = hmac(key, "aws4_request");
+            lastKey = k = new SigningKey(date, region, key);
+        }
+        return k.key();
     }
 
     private static String sha256Hex(byte[] bytes) {
