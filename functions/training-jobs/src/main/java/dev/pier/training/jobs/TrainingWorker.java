@@ -637,13 +637,9 @@ public final class TrainingWorker {
   /** Records a watched trial PRUNED at {@code step}, its intermediate values and billed time as its folds ended. */
   private TrialRecord prunedTrial(TrainingJob job, TrialRecord trial, java.util.SortedMap<Integer, Double> steps,
       int step, List<JsonNode> outcomes) {
-    double billable = 0;
-    double saved = 0;
-    for (JsonNode o : outcomes) {
-      SageMakerOutcome fold = SageMakerOutcome.of(o);
-      billable += fold.billableSeconds();
-      saved += fold.savedSeconds();
-    }
+    List<SageMakerOutcome> folds = outcomes.stream().map(SageMakerOutcome::of).toList();
+    double billable = folds.stream().mapToDouble(SageMakerOutcome::billableSeconds).sum();
+    double saved = folds.stream().mapToDouble(SageMakerOutcome::savedSeconds).sum();
     List<Double> history = List.copyOf(steps.headMap(step + 1).values()); // what the pruner judged
     TrialRecord done = new TrialRecord(trial.number(), trial.params(), "PRUNED", null, null, null, history, null,
         new dev.pier.training.TrialPruned(step).getMessage(), trial.runId(), billable, onDemand(job, billable), saved);
