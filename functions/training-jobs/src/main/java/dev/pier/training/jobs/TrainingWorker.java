@@ -213,6 +213,7 @@ public final class TrainingWorker {
       tables.remove(id);
       stopped.remove(id);
       learning.remove(id);
+      lastBatch.remove(id);
     }
     jobEnded(id);
     return out.put("ended", ended);
@@ -1135,6 +1136,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    lastBatch.remove(id);
     jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
@@ -1178,6 +1180,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    lastBatch.remove(id);
     jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
