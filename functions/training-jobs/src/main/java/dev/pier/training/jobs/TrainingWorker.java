@@ -225,6 +225,7 @@ public final class TrainingWorker {
       tables.remove(id);
       stopped.remove(id);
       learning.remove(id);
+      lastBatch.remove(id);
     }
     jobEnded(id);
     return out.put("ended", ended);
@@ -1229,6 +1230,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    lastBatch.remove(id);
     jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
@@ -1272,6 +1274,7 @@ public final class TrainingWorker {
     tables.remove(id);
     stopped.remove(id);
     learning.remove(id);
+    lastBatch.remove(id);
     jobEnded(id);
     return NODES.objectNode().put("state", stored.map(j -> j.state().name()).orElse("ENDED"));
   }
