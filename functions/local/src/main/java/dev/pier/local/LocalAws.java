@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -47,23 +48,33 @@ public final class LocalAws implements LocalStandIns {
    * @throws IOException naming the other server's pid when the directory is in use; nothing in it is touched then
    */
   public static LocalAws start(Path dataDir) throws IOException {
+    return start(dataDir, Duration.ofMillis(500));
+  }
+
+  /**
+   * As {@link #start(Path)}, with the DynamoDB stand-in deleting expired TTL items every {@code ttlSweepInterval}
+   * (500 ms by {@link #start(Path)}). A test that opens data written at a fixed time in the past passes a long one, so
+   * that items whose TTL has since passed are still there while it looks (DynamoDB itself deletes them within days).
+   */
+  public static LocalAws start(Path dataDir, Duration ttlSweepInterval) throws IOException {
     DataDirLock lock = DataDirLock.take(dataDir); // first: a refused start must not rewrite ports or credentials
     try {
-      return start(lock, dataDir);
+      return start(lock, dataDir, ttlSweepInterval);
     } catch (IOException | RuntimeException e) {
       lock.close();
       throw e;
     }
   }
 
-  private static LocalAws start(DataDirLock lock, Path dataDir) throws IOException {
+  private static LocalAws start(DataDirLock lock, Path dataDir, Duration ttlSweepInterval) throws IOException {
     StandInPorts ports = new StandInPorts(dataDir);
     StandInCredentials credentials = StandInCredentials.of(dataDir);
     Path s3Dir = Files.createDirectories(dataDir.resolve("s3"));
     Path dynamoDir = Files.createDirectories(dataDir.resolve("dynamodb"));
 
     LocalDynamoDb dynamo = LocalDynamoDb.builder().port(ports.port("dynamodb")).dataDir(dynamoDir)
-        .credentials(credentials.accessKeyId(), credentials.secretAccessKey()).build().start();
+        .credentials(credentials.accessKeyId(), credentials.secretAccessKey()).ttlSweepInterval(ttlSweepInterval)
+        .build().start();
     try {
       Properties props = new Properties();
       props.setProperty("jclouds.filesystem.basedir", s3Dir.toString());
