@@ -49,6 +49,18 @@ public record PiiFields(Set<String> names) {
     return names.isEmpty();
   }
 
+  /**
+   * Whether a captured column holds a marked field: the field itself ({@code email}) or a column of a marked 2-D input
+   * ({@code contact[2]} when {@code contact} is marked).
+   */
+  public boolean marks(String column) {
+    if (names.isEmpty()) {
+      return false;
+    }
+    int bracket = column.indexOf('[');
+    return names.contains(column) || (bracket > 0 && names.contains(column.substring(0, bracket)));
+  }
+
   /** The property value: the names sorted and comma-separated. */
   public String property() {
     return names.stream().sorted().collect(Collectors.joining(","));

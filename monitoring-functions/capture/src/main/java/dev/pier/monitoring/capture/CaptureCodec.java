@@ -429,11 +429,7 @@ final class CaptureCodec {
 
   /** A column is marked when its name, or the input it is a column of ({@code name[i]}), is a PII field. */
   static boolean marked(PiiFields pii, String column) {
-    if (pii.isEmpty()) {
-      return false;
-    }
-    int bracket = column.indexOf('[');
-    return pii.names().contains(column) || (bracket > 0 && pii.names().contains(column.substring(0, bracket)));
+    return pii.marks(column);
   }
 
   /** Reads what {@link #encode} (PCB2) or {@link #encodeRows} (PCB1) wrote. */

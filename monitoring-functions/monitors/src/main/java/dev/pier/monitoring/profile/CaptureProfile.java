@@ -2,6 +2,8 @@ package dev.pier.monitoring.profile;
 
 import dev.pier.monitoring.capture.CaptureBatch;
 import dev.pier.monitoring.capture.CapturedPrediction;
+import dev.pier.security.privacy.PiiFields;
+import dev.pier.security.privacy.PiiMasker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -42,7 +44,10 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests r
   }
 
   public void add(CapturedPrediction row) {
-    inputs.update(row.inputs());
+    inputs.addRows(1);
+    for (java.util.Map.Entry<String, ?> cell : row.inputs().entrySet()) {
+      inputs.column(cell.getKey()).update(stored(cell.getValue(), row.pii().marks(cell.getKey())));
+    }
     outputs.update(row.outputs());
     if (row.row() == 0) { // a request's rows share its latency: count it once
       requestLatency.count++;
@@ -61,7 +66,11 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests r
     inputs.addRows(rows);
     outputs.addRows(rows);
     for (CaptureBatch.Column column : hour.inputs()) {
-      add(inputs.column(column.name()), column, rows);
+      if (hour.pii().marks(column.name())) {
+        addMarked(inputs.column(column.name()), column, rows);
+      } else {
+        add(inputs.column(column.name()), column, rows);
+      }
     }
     for (CaptureBatch.Column column : hour.outputs()) {
       add(outputs.column(column.name()), column, rows);
@@ -108,11 +117,34 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests r
         Object[] v = column.objects();
         for (int r = 0; r < rows; r++) {
           if (column.present(r)) {
-            profile.update(v[r]);
+            profile.update(stored(v[r], false));
           }
         }
       }
     }
+  }
+
+  /**
+   * A marked (personal-data) column profiles as the capture object stores it: each value as {@link PiiFields#TAG} —
+   * a sketch keeps some of the values it saw, and a profile must not keep what the capture itself never stores.
+   */
+  private static void addMarked(ColumnProfile profile, CaptureBatch.Column column, int rows) {
+    for (int r = 0; r < rows; r++) {
+      if (column.present(r)) {
+        profile.update(stored(column.value(r), true));
+      }
+    }
+  }
+
+  /** A value as the capture object holds it: null stays null, a marked one is the tag, text passes the masker. */
+  private static Object stored(Object value, boolean marked) {
+    if (value == null) {
+      return null;
+    }
+    if (marked) {
+      return PiiFields.TAG;
+    }
+    return value instanceof CharSequence text ? PiiMasker.mask(text.toString()) : value;
   }
 
   public void merge(CaptureProfile other) {
