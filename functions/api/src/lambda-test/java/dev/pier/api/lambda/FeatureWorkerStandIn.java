@@ -7,11 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.pier.features.FeatureWorkerHandler;
 import dev.pier.kernel.aws.AwsClients;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,15 +47,9 @@ public class FeatureWorkerStandIn implements QuarkusTestResourceLifecycleManager
 
   @Override
   public Map<String, String> start() {
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    server.createContext("/", this::serve);
-    server.start();
+    server = LambdaInvokeAnswer.listen(this::serve);
     return Map.of("pier.features.worker-function", FUNCTION, "pier.features.staging-bucket", STAGING,
-        "pier.features.worker-endpoint", "http://127.0.0.1:" + server.getAddress().getPort());
+        "pier.features.worker-endpoint", LambdaInvokeAnswer.endpoint(server).toString());
   }
 
   @Override
@@ -70,27 +60,12 @@ public class FeatureWorkerStandIn implements QuarkusTestResourceLifecycleManager
   private void serve(HttpExchange exchange) throws IOException {
     byte[] in = exchange.getRequestBody().readAllBytes();
     String path = exchange.getRequestURI().getPath();
-    int status = 200;
-    String answer;
-    if (path.equals("/2015-03-31/functions/" + FUNCTION + "/invocations")) {
-      INVOCATIONS.add(JSON.readTree(in));
-      var out = new ByteArrayOutputStream();
-      try {
-        worker().handleRequest(new ByteArrayInputStream(in), out);
-        answer = out.toString(StandardCharsets.UTF_8);
-      } catch (RuntimeException e) { // as Lambda reports an unhandled exception
-        exchange.getResponseHeaders().add("X-Amz-Function-Error", "Unhandled");
-        answer = JSON.createObjectNode().put("errorMessage", String.valueOf(e.getMessage()))
-            .put("errorType", e.getClass().getName()).toString();
-      }
-    } else {
-      status = 404;
-      answer = "{\"Type\":\"User\",\"message\":\"Function not found: " + path + "\"}";
-      exchange.getResponseHeaders().add("X-Amzn-ErrorType", "ResourceNotFoundException");
+    if (!path.equals(LambdaInvokeAnswer.path(FUNCTION))) {
+      LambdaInvokeAnswer.notFound(exchange, path);
+      return;
     }
-    byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-    exchange.close();
+    INVOCATIONS.add(JSON.readTree(in));
+    LambdaInvokeAnswer.answer(exchange, in, (input, output) -> worker().handleRequest(input, output));
   }
+
 }

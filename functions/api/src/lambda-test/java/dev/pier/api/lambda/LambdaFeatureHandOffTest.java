@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pier.api.ApiGatewayEvents;
 import dev.pier.kernel.aws.AwsClients;
 import io.quarkus.amazon.lambda.runtime.AmazonLambdaRecorder;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -161,22 +161,9 @@ class LambdaFeatureHandOffTest {
 
   /** The handler's answer to an API Gateway HTTP API event (payload format 2.0). */
   private JsonNode send(String method, String path, String body) throws Exception {
-    ObjectNode e = JSON.createObjectNode();
-    e.put("version", "2.0");
-    e.put("routeKey", "$default");
-    e.put("rawPath", path);
-    e.put("rawQueryString", "");
-    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
-    ObjectNode ctx = e.putObject("requestContext");
-    ctx.put("requestId", "req-" + System.nanoTime());
-    ctx.put("routeKey", "$default");
-    ctx.put("stage", "$default");
-    ctx.putObject("http").put("method", method).put("path", path).put("protocol", "HTTP/1.1")
-        .put("sourceIp", "203.0.113.7");
-    e.put("body", body);
-    e.put("isBase64Encoded", false);
+    byte[] event = JSON.writeValueAsBytes(ApiGatewayEvents.httpApi(method, path, body));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(e)), out, null);
+    handler.handleRequest(new ByteArrayInputStream(event), out, null);
     return JSON.readTree(out.toByteArray());
   }
 
