@@ -52,7 +52,16 @@ public final class FeatureWorkerHandler {
 
   /** What Lambda's runtime instantiates (in its init phase): clients and tables from the environment. */
   public FeatureWorkerHandler() {
-    this(fromEnvironment(System.getenv()), Clock.systemUTC(), System.out);
+    this(parts(System.getenv(), new AwsClients(AwsClients.AwsSettings.cloud(
+        System.getenv().getOrDefault("AWS_REGION", "us-east-1")))), Clock.systemUTC(), System.out);
+  }
+
+  /**
+   * The worker as Lambda's runtime builds it, from {@code env} (the variables above), but on {@code aws}'s clients:
+   * what a test stands behind Lambda's {@code Invoke} API with the app's DynamoDB and S3 stand-ins.
+   */
+  public static FeatureWorkerHandler fromEnvironment(Map<String, String> env, AwsClients aws) {
+    return new FeatureWorkerHandler(parts(env, aws), Clock.systemUTC(), System.out);
   }
 
   private FeatureWorkerHandler(Parts parts, Clock clock, java.io.PrintStream metrics) {
@@ -91,12 +100,13 @@ public final class FeatureWorkerHandler {
   public void handleRequest(InputStream input, OutputStream output) throws IOException {
     JsonNode event = JSON.readTree(input);
     String action = event.path("action").asText();
-    if (action.startsWith("historical-") && historical != null) {
-      JSON.writeValue(output, historical.invoke(event));
-      return;
-    }
+    // before historical jobs' tasks: historical-inline (handed over) shares their prefix
     if (handedOff != null && WorkerTasks.handles(action)) {
       JSON.writeValue(output, handedOff.invoke(event));
+      return;
+    }
+    if (action.startsWith("historical-") && historical != null) {
+      JSON.writeValue(output, historical.invoke(event));
       return;
     }
     if (handedOff != null && action.equals("materialize-incremental")) {
@@ -149,9 +159,7 @@ public final class FeatureWorkerHandler {
 
   private record Parts(Materialization materialization, HistoricalJobs historical, WorkerTasks handedOff) {}
 
-  private static Parts fromEnvironment(Map<String, String> env) {
-    String region = env.getOrDefault("AWS_REGION", "us-east-1");
-    AwsClients aws = new AwsClients(AwsClients.AwsSettings.cloud(region));
+  private static Parts parts(Map<String, String> env, AwsClients aws) {
     String table = require(env, "PIER_FEATURES_TABLE");
     String onlineTable = require(env, "PIER_FEATURES_ONLINE_TABLE");
     ExecutorService pool = Executors.newFixedThreadPool(8, r -> {

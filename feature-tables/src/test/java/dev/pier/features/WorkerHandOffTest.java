@@ -107,7 +107,10 @@ class WorkerHandOffTest {
         new FeaturePush(workerRegistry, tables.store(), workerOffline), s3, STAGING);
     Materialization materialization = new Materialization(fixture.standIns.clients.dynamoDb(), tables.registryTable(),
         workerRegistry, workerOffline, tables.store(), local, Clock.systemUTC());
-    worker = new FeatureWorkerHandler(materialization, null, tasks, Clock.systemUTC(),
+    // as in AWS, the worker also runs historical jobs' tasks: historical-inline must not be taken for one of them
+    HistoricalJobs historicalJobs = new HistoricalJobs(fixture.standIns.clients.dynamoDb(), tables.registryTable(),
+        new HistoricalRetrieval(workerRegistry, workerOffline), local, Clock.systemUTC());
+    worker = new FeatureWorkerHandler(materialization, historicalJobs, tasks, Clock.systemUTC(),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     lambda = new LambdaStandIn(worker::handleRequest);
     client = fixture.standIns.clients.client(LambdaClient.builder(), lambda.endpoint());

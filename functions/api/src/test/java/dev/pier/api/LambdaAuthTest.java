@@ -34,28 +34,13 @@ class LambdaAuthTest {
   }
 
   private static String event(String path, String groups) {
-    ObjectNode e = JSON.createObjectNode();
-    e.put("version", "2.0");
-    e.put("routeKey", "$default");
-    e.put("rawPath", path);
-    e.put("rawQueryString", "");
-    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
-    ObjectNode ctx = e.putObject("requestContext");
-    ctx.put("requestId", "req-1");
-    ctx.put("routeKey", "$default");
-    ctx.put("stage", "$default");
-    ObjectNode http = ctx.putObject("http");
-    http.put("method", "POST");
-    http.put("path", path);
-    http.put("protocol", "HTTP/1.1");
-    http.put("sourceIp", "203.0.113.7");
+    ObjectNode e = ApiGatewayEvents.httpApi("POST", path, ROW);
     if (groups != null) {
       // API Gateway flattens array claims into one string
-      ctx.putObject("authorizer").putObject("jwt").putObject("claims").put("sub", "cognito-user-1")
-          .put("iss", "https://cognito-idp.eu-west-1.amazonaws.com/pool").put("cognito:groups", groups);
+      ((ObjectNode) e.get("requestContext")).putObject("authorizer").putObject("jwt").putObject("claims")
+          .put("sub", "cognito-user-1").put("iss", "https://cognito-idp.eu-west-1.amazonaws.com/pool")
+          .put("cognito:groups", groups);
     }
-    e.put("body", ROW);
-    e.put("isBase64Encoded", false);
     return e.toString();
   }
 

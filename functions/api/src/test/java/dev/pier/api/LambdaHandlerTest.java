@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.util.Base64;
@@ -25,31 +24,7 @@ class LambdaHandlerTest {
       "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[5.1,3.5,1.4,0.2]}]}";
 
   private static String event(String method, String path, String body) {
-    ObjectNode e = JSON.createObjectNode();
-    e.put("version", "2.0");
-    e.put("routeKey", "$default");
-    e.put("rawPath", path);
-    e.put("rawQueryString", "");
-    e.putObject("headers").put("content-type", "application/json").put("host", "pier.example.com");
-    ObjectNode ctx = e.putObject("requestContext");
-    ctx.put("accountId", "123456789012");
-    ctx.put("apiId", "api");
-    ctx.put("domainName", "pier.example.com");
-    ctx.put("requestId", "req-1");
-    ctx.put("routeKey", "$default");
-    ctx.put("stage", "$default");
-    ctx.put("timeEpoch", 1764201600000L);
-    ObjectNode http = ctx.putObject("http");
-    http.put("method", method);
-    http.put("path", path);
-    http.put("protocol", "HTTP/1.1");
-    http.put("sourceIp", "203.0.113.7");
-    http.put("userAgent", "test");
-    if (body != null) {
-      e.put("body", body);
-      e.put("isBase64Encoded", false);
-    }
-    return e.toString();
+    return ApiGatewayEvents.httpApi(method, path, body).toString();
   }
 
   private static JsonNode invoke(String event) throws Exception {

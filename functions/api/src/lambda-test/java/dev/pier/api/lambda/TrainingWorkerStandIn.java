@@ -10,9 +10,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -71,16 +69,9 @@ public class TrainingWorkerStandIn implements QuarkusTestResourceLifecycleManage
 
   @Override
   public Map<String, String> start() {
-    try {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    server.createContext("/", this::serve);
-    // the worker, answering an Invoke, calls Step Functions on this same server: more than one thread
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    server.start();
-    endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    // the worker, answering an Invoke, calls Step Functions on this same server
+    server = LambdaInvokeAnswer.listen(this::serve);
+    endpoint = LambdaInvokeAnswer.endpoint(server);
     return Map.of("pier.training.worker-function", FUNCTION, "pier.training.worker-endpoint", endpoint.toString());
   }
 
@@ -92,53 +83,38 @@ public class TrainingWorkerStandIn implements QuarkusTestResourceLifecycleManage
   private void serve(HttpExchange exchange) throws IOException {
     byte[] in = exchange.getRequestBody().readAllBytes();
     String path = exchange.getRequestURI().getPath();
+    if (path.equals(LambdaInvokeAnswer.path(FUNCTION))) {
+      INVOCATIONS.add(JSON.readTree(in));
+      LambdaInvokeAnswer.answer(exchange, in, worker::handleRequest);
+      return;
+    }
+    if (path.startsWith("/2015-03-31/functions/")) {
+      LambdaInvokeAnswer.notFound(exchange, path);
+      return;
+    }
     int status = 200;
     String answer;
-    String functionError = null;
-    if (path.equals("/2015-03-31/functions/" + FUNCTION + "/invocations")) {
-      INVOCATIONS.add(JSON.readTree(in));
-      var out = new ByteArrayOutputStream();
-      try {
-        worker.handleRequest(new ByteArrayInputStream(in), out);
-        answer = out.toString(StandardCharsets.UTF_8);
-      } catch (RuntimeException e) { // as Lambda reports an unhandled exception
-        functionError = "Unhandled";
-        answer = JSON.createObjectNode().put("errorMessage", String.valueOf(e.getMessage()))
-            .put("errorType", e.getClass().getName()).toString();
-      }
-    } else if (path.startsWith("/2015-03-31/functions/")) {
-      status = 404;
-      answer = "{\"Type\":\"User\",\"message\":\"Function not found: " + path + "\"}";
-      exchange.getResponseHeaders().add("X-Amzn-ErrorType", "ResourceNotFoundException");
-    } else {
-      String target = String.valueOf(exchange.getRequestHeaders().getFirst("X-Amz-Target"));
-      JsonNode body = JSON.readTree(in);
-      SFN_CALLS.add(JSON.createObjectNode().put("target", target).set("body", body));
-      if (target.endsWith(".StartExecution")) {
-        String arn = body.path("stateMachineArn").asText().replace(":stateMachine:", ":execution:") + ":"
-            + body.path("name").asText();
-        if (EXECUTIONS.add(arn)) {
-          answer = JSON.createObjectNode().put("executionArn", arn).put("startDate", Instant.now().getEpochSecond())
-              .toString();
-        } else {
-          status = 400;
-          answer = "{\"__type\":\"ExecutionAlreadyExists\",\"message\":\"Execution Already Exists\"}";
-        }
-      } else if (target.endsWith(".StopExecution") && EXECUTIONS.contains(body.path("executionArn").asText())) {
-        answer = JSON.createObjectNode().put("stopDate", Instant.now().getEpochSecond()).toString();
+    String target = String.valueOf(exchange.getRequestHeaders().getFirst("X-Amz-Target"));
+    JsonNode body = JSON.readTree(in);
+    SFN_CALLS.add(JSON.createObjectNode().put("target", target).set("body", body));
+    if (target.endsWith(".StartExecution")) {
+      String arn = body.path("stateMachineArn").asText().replace(":stateMachine:", ":execution:") + ":"
+          + body.path("name").asText();
+      if (EXECUTIONS.add(arn)) {
+        answer = JSON.createObjectNode().put("executionArn", arn).put("startDate", Instant.now().getEpochSecond())
+            .toString();
       } else {
         status = 400;
-        answer = "{\"__type\":\"ExecutionDoesNotExist\",\"message\":\"Execution Does Not Exist\"}";
+        answer = "{\"__type\":\"ExecutionAlreadyExists\",\"message\":\"Execution Already Exists\"}";
       }
-      exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
+    } else if (target.endsWith(".StopExecution") && EXECUTIONS.contains(body.path("executionArn").asText())) {
+      answer = JSON.createObjectNode().put("stopDate", Instant.now().getEpochSecond()).toString();
+    } else {
+      status = 400;
+      answer = "{\"__type\":\"ExecutionDoesNotExist\",\"message\":\"Execution Does Not Exist\"}";
     }
-    if (functionError != null) {
-      exchange.getResponseHeaders().add("X-Amz-Function-Error", functionError);
-    }
-    byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-    exchange.close();
+    exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.0");
+    LambdaInvokeAnswer.send(exchange, status, answer);
   }
 
   /** The Step Functions calls of one operation ({@code StartExecution}, {@code StopExecution}): their bodies. */

@@ -26,7 +26,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * retrieval jobs as executions of {@code feature-historical}. With {@code pier.features.worker-function} and
  * {@code pier.features.staging-bucket} ({@code PIER_FEATURES_WORKER_FUNCTION}, {@code PIER_FEATURES_STAGING_BUCKET})
  * inline historical retrieval, offline push and point-in-time batch lookups are handed to the feature worker Lambda
- * (the api zip has no DuckDB). Wiring only.
+ * (the api zip has no DuckDB); {@code pier.features.worker-endpoint} overrides Lambda's endpoint (a stand-in, as
+ * {@code pier.training.worker-endpoint} does for training). Wiring only.
  */
 @Singleton
 public class FeatureStoreWiring {
@@ -43,7 +44,8 @@ public class FeatureStoreWiring {
       @ConfigProperty(name = "pier.features.state-machine-arn") Optional<String> stateMachineArn,
       @ConfigProperty(name = "pier.features.historical-state-machine-arn") Optional<String> historicalArn,
       @ConfigProperty(name = "pier.features.worker-function") Optional<String> workerFunction,
-      @ConfigProperty(name = "pier.features.staging-bucket") Optional<String> stagingBucket) {
+      @ConfigProperty(name = "pier.features.staging-bucket") Optional<String> stagingBucket,
+      @ConfigProperty(name = "pier.features.worker-endpoint") Optional<java.net.URI> workerEndpoint) {
     Path mirror = standIns.isPresent() ? Path.of(config.dataDir(), "features-offline")
         : Path.of(System.getProperty("java.io.tmpdir"), "pier-features-offline");
     FeatureStore.Settings settings = new FeatureStore.Settings(table, onlineTable, refresh, mirror, readThreads);
@@ -78,7 +80,8 @@ public class FeatureStoreWiring {
         && !stagingBucket.get().isBlank()) {
       // in AWS: inline historical retrieval, offline push and point-in-time lookups need DuckDB, which the worker has
       store.handOffTo(new dev.pier.features.WorkerHandOff(new dev.pier.features.LambdaInvoker(
-          aws.client(software.amazon.awssdk.services.lambda.LambdaClient.builder(), null), workerFunction.get()),
+          aws.client(software.amazon.awssdk.services.lambda.LambdaClient.builder(), workerEndpoint.orElse(null)),
+          workerFunction.get()),
           aws.s3(), stagingBucket.get()));
     }
     if (profiles.isResolvable()) {
