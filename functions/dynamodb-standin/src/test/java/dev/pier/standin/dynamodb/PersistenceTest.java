@@ -167,4 +167,28 @@ class PersistenceTest {
         db.crashForTesting();
         withDb(dir, c -> assertThat(c.scan(r -> r.tableName("tbl")).count()).isEqualTo(30));
     }
+
+    @Test
+    void aGrowingStoreIsRewrittenOnlyOnceItsLogIsAsLargeAsItsSnapshot() throws Exception {
+        LocalDynamoDb db = LocalDynamoDb.builder().dataDir(dir).compactThreshold(200).build().start();
+        long largestLog = 0;
+        try (DynamoDbClient c = client(db)) {
+            createTable(c, "tbl", "id", "S", null, null);
+            for (int i = 0; i < 60; i++) {
+                int k = i;
+                c.putItem(r -> r.tableName("tbl").item(map("id", s("k" + k), "pad", s("x".repeat(50)))));
+                largestLog = Math.max(largestLog, java.nio.file.Files.size(dir.resolve(Store.WAL)));
+            }
+            c.putItem(r -> r.tableName("tbl").item(map("id", s("k0"), "pad", s("y".repeat(50)))));
+        }
+        // 60 items of ~90 bytes: with a fixed 200-byte threshold every third write rewrote the whole store and the log
+        // never passed ~300 bytes; now it grows as large as the last snapshot before the next rewrite
+        assertThat(largestLog).isGreaterThan(1_500);
+        db.crashForTesting();
+        withDb(dir, c -> {
+            assertThat(c.scan(r -> r.tableName("tbl")).count()).isEqualTo(60);
+            assertThat(c.getItem(r -> r.tableName("tbl").key(map("id", s("k0")))).item().get("pad").s())
+                .isEqualTo("y".repeat(50));
+        });
+    }
 }
