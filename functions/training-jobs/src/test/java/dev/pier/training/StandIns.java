@@ -15,9 +15,17 @@ public final class StandIns implements AutoCloseable {
   public final AwsClients clients;
 
   public StandIns(Path dataDir) throws Exception {
+    this(dataDir, false);
+  }
+
+  /**
+   * With {@code dynamoDbInProcess}, the DynamoDB client hands its requests to the stand-in on the caller's thread
+   * (local mode's {@code pier.local.dynamodb-transport=in-process}) instead of over loopback HTTP (the default).
+   */
+  public StandIns(Path dataDir, boolean dynamoDbInProcess) throws Exception {
     aws = LocalAws.start(dataDir);
     clients = new AwsClients(new AwsSettings(aws.region(), aws.dynamoDbEndpoint(), aws.s3Endpoint(),
-        aws.accessKeyId(), aws.secretAccessKey()));
+        aws.accessKeyId(), aws.secretAccessKey()), dynamoDbInProcess ? aws.dynamoDbInProcessHttpClient() : null);
   }
 
   @Override

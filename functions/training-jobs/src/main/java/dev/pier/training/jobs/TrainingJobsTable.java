@@ -199,6 +199,26 @@ public final class TrainingJobsTable {
    * updated from a fresh read, as {@link #createTrial} and {@link #update(Stored, UnaryOperator, boolean)} do.
    */
   public Optional<Stored> createTrials(Stored known, List<TrialRecord> trials, UnaryOperator<TrainingJob> change) {
+    Optional<Stored> written = createTrialsIfUnchanged(known, trials, change);
+    return written.isPresent() ? written : createTrialsOneByOne(known.job().id(), trials, change);
+  }
+
+  /**
+   * {@link #createTrials}'s way when its transaction is cancelled: each trial recorded unless its number exists
+   * ({@link #createTrial}), then the job changed from a fresh read ({@link #update(Stored, UnaryOperator, boolean)}).
+   */
+  public Optional<Stored> createTrialsOneByOne(String id, List<TrialRecord> trials, UnaryOperator<TrainingJob> change) {
+    trials.forEach(t -> createTrial(id, t));
+    return update(id, null, change, false);
+  }
+
+  /**
+   * {@link #createTrials}'s one transaction alone: empty, with nothing written, when it is cancelled (the job is no
+   * longer at {@code known}'s revision, or a trial exists). A writer that did not read the job first (it holds the job
+   * as its own last write left it) uses this, and reads the job only when it was wrong.
+   */
+  public Optional<Stored> createTrialsIfUnchanged(Stored known, List<TrialRecord> trials,
+      UnaryOperator<TrainingJob> change) {
     String id = known.job().id();
     if (!known.job().state().isFinal() && trials.size() < 100) {
       TrainingJob next = change.apply(known.job());
@@ -219,11 +239,10 @@ public final class TrainingJobsTable {
         dynamo.transactWriteItems(b -> b.transactItems(writes));
         return Optional.of(new Stored(next, known.rev() + 1));
       } catch (TransactionCanceledException e) {
-        // below, one by one
+        // nothing written
       }
     }
-    trials.forEach(t -> createTrial(id, t));
-    return update(id, null, change, false);
+    return Optional.empty();
   }
 
   /** Replaces a RUNNING trial's record; false when it had finished already (it stays as first recorded). */

@@ -375,7 +375,7 @@ public final class TrainingWorker {
       int created = number;
       // the trials (one that exists was recorded by an attempt that died before answering: the same number runs)
       // and the job's counts, with the last batch folded in, in one write
-      Optional<TrainingJobsTable.Stored> recorded = jobs.createTrials(progress.stored(), suggested, j -> {
+      UnaryOperator<TrainingJob> change = j -> {
         TrainingJob folded = progress.fold().apply(j);
         return folded.with(b -> {
           b.trials = new TrainingJob.Trials(Math.max(created, folded.trials().total()), folded.trials().succeeded(),
@@ -383,17 +383,46 @@ public final class TrainingWorker {
           b.cost = cost(folded, created, tally(folded).trialSeconds(), 0);
           return b;
         });
-      });
+      };
+      // (a job not read, as this process's last write left it, is written so too: conditional on that)
+      Optional<TrainingJobsTable.Stored> recorded = jobs.createTrialsIfUnchanged(progress.stored(), suggested, change);
+      boolean asSuggested = recorded.isPresent(); // every trial of the batch recorded by this write
+      if (!asSuggested) { // the job changed since (cancelled, another process), or a trial existed
+        if (!progress.read()) {
+          runningStored(id); // the job as read now must be running (the fold below counts only trials past its tally)
+        }
+        recorded = jobs.createTrialsOneByOne(id, suggested, change);
+      }
       if (recorded.isPresent() && recorded.get().job().trials().total() == created) {
-        lastBatch.put(id, new Batch(total, created)); // recorded: the next Suggest may read them with the job
+        // recorded: the next Suggest need not read the batch, nor (when this write recorded them) its trial tasks
+        // their trials
+        lastBatch.put(id, new Batch(total, created, recorded.get(), List.copyOf(suggested), asSuggested,
+            ConcurrentHashMap.newKeySet(), new ConcurrentHashMap<>()));
       }
     }
     out.put("done", next.isEmpty());
     return out;
   }
 
-  /** Trials {@code from} to {@code to} (exclusive): the batch this process suggested last for a job, recorded. */
-  private record Batch(int from, int to) {}
+  /**
+   * Trials {@code from} to {@code to} (exclusive): the batch this process suggested last for a job, recorded — with
+   * the job as that write left it, the trials as suggested (and whether that write recorded them so: not when one
+   * existed), those of them this process started, and those it finished, as recorded.
+   */
+  private record Batch(int from, int to, TrainingJobsTable.Stored job, List<TrialRecord> suggested,
+      boolean asSuggested, Set<Integer> started, Map<Integer, TrialRecord> finished) {
+    boolean holds(int number) {
+      return number >= from && number < to;
+    }
+
+    /** Its trials as recorded when this process finished every one of them (by number), else null. */
+    List<TrialRecord> finishedHere() {
+      if (finished.size() != to - from) {
+        return null;
+      }
+      return new TreeMap<>(finished).values().stream().toList();
+    }
+  }
 
   /** By job: the batch this process suggested and recorded last (a restarted process has none). */
   private final Map<String, Batch> lastBatch = new ConcurrentHashMap<>();
@@ -407,6 +436,14 @@ public final class TrainingWorker {
    */
   private Progress advanceToSuggest(String id) {
     Batch last = lastBatch.remove(id);
+    Learning known = learning.get(id);
+    List<TrialRecord> finished = last == null ? null : last.finishedHere();
+    if (finished != null && known != null && known.observed == last.from()
+        && tally(last.job().job()).folded() == last.from() && last.job().job().trials().total() == last.to()) {
+      // this process wrote the job last and finished the whole batch: nothing to read (Suggest's write is
+      // conditional on the job being as that write left it)
+      return advance(last.job(), true, finished, false);
+    }
     if (last != null && last.to() - last.from() < 100) {
       var read = jobs.jobAndTrials(id, last.from(), last.to());
       TrainingJob job = running(read.job().job());
@@ -445,11 +482,24 @@ public final class TrainingWorker {
   // ---- trial ------------------------------------------------------------------------------------------------------
 
   private JsonNode trial(String id, int number) {
-    var read = jobs.jobAndTrial(id, number); // the job and the trial in one read
-    TrainingJob job = running(read.job().job());
-    TrialRecord trial = read.trial().orElseThrow(() -> new IllegalStateException("no trial " + number));
-    if (trial.finished()) {
-      return view(trial); // finished before a restart: never run again
+    TrainingJob job;
+    TrialRecord trial;
+    Batch batch = lastBatch.get(id);
+    if (batch != null && batch.asSuggested() && batch.holds(number) && batch.started().add(number)
+        && !stopped.contains(id)) {
+      // suggested by this process's last write and not started since: the job and the trial are as that write left
+      // them (running; the trial not finished — only this attempt runs it), so they are not read again. A cancel
+      // reaches a running trial through stop(), at its next round.
+      job = batch.job().job();
+      trial = batch.suggested().get(number - batch.from());
+    } else {
+      var read = jobs.jobAndTrial(id, number); // the job and the trial in one read
+      job = running(read.job().job());
+      trial = read.trial().orElseThrow(() -> new IllegalStateException("no trial " + number));
+      if (trial.finished()) {
+        finishedHere(id, trial);
+        return view(trial); // finished before a restart: never run again
+      }
     }
     String metric = job.spec().metric();
     trial = withRun(job, trial);
@@ -513,7 +563,16 @@ public final class TrainingWorker {
         jobs.putTrialAction(id, done))) {
       return view(jobs.trial(id, number).orElseThrow()); // another attempt finished it first
     }
+    finishedHere(id, done);
     return view(done);
+  }
+
+  /** Notes a trial of the batch this process suggested last as recorded finished ({@code as}: as stored). */
+  private void finishedHere(String id, TrialRecord as) {
+    Batch batch = lastBatch.get(id);
+    if (batch != null && batch.holds(as.number())) {
+      batch.finished().put(as.number(), as);
+    }
   }
 
   /**
@@ -603,10 +662,14 @@ public final class TrainingWorker {
     var poll = watch.poll(at, dev.pier.training.sagemaker.RoundLog.key(name));
     if (!at.has("pruned_at") && poll.failure() == null && !poll.ended()) {
       // each new step judged in order with the steps before it, as a trial in the worker asks after every round
+      // (the position keeps of those only what the pruner reads: TrialWatch.shown)
       SearchStrategy search = learning(job).strategy;
+      boolean greater = trainer(job).greaterIsBetter(job.spec().metric());
       for (int step = at.path("judged").asInt(-1) + 1; poll.steps().containsKey(step); step++) {
-        at.put("judged", step);
-        if (search.prune(trial, poll.steps().headMap(step + 1))) {
+        double value = poll.steps().get(step);
+        boolean prune = search.prune(trial, dev.pier.training.sagemaker.TrialWatch.shown(at, step, value));
+        dev.pier.training.sagemaker.TrialWatch.judged(at, step, value, greater);
+        if (prune) {
           at.put("pruned_at", step);
           break;
         }
@@ -624,7 +687,9 @@ public final class TrainingWorker {
     }
     JsonNode done;
     if (pruned) {
-      done = view(prunedTrial(job, withRun(job, trial), poll.steps(), at.path("pruned_at").asInt(), poll.outcomes()));
+      int step = at.path("pruned_at").asInt();
+      List<Double> history = watch.history(at, dev.pier.training.sagemaker.RoundLog.key(name), step);
+      done = view(prunedTrial(job, withRun(job, trial), history, step, poll.outcomes()));
     } else {
       ObjectNode step = NODES.objectNode();
       step.putArray("folds").addAll(poll.outcomes());
@@ -635,13 +700,15 @@ public final class TrainingWorker {
     return ((ObjectNode) done).put("done", true).set("position", at);
   }
 
-  /** Records a watched trial PRUNED at {@code step}, its intermediate values and billed time as its folds ended. */
-  private TrialRecord prunedTrial(TrainingJob job, TrialRecord trial, java.util.SortedMap<Integer, Double> steps,
-      int step, List<JsonNode> outcomes) {
+  /**
+   * Records a watched trial PRUNED at {@code step}, its intermediate values through that step (what the pruner judged;
+   * null when its logs lack them) and billed time as its folds ended.
+   */
+  private TrialRecord prunedTrial(TrainingJob job, TrialRecord trial, List<Double> history, int step,
+      List<JsonNode> outcomes) {
     List<SageMakerOutcome> folds = outcomes.stream().map(SageMakerOutcome::of).toList();
     double billable = folds.stream().mapToDouble(SageMakerOutcome::billableSeconds).sum();
     double saved = folds.stream().mapToDouble(SageMakerOutcome::savedSeconds).sum();
-    List<Double> history = List.copyOf(steps.headMap(step + 1).values()); // what the pruner judged
     TrialRecord done = new TrialRecord(trial.number(), trial.params(), "PRUNED", null, null, null, history, null,
         new dev.pier.training.TrialPruned(step).getMessage(), trial.runId(), billable, onDemand(job, billable), saved);
     if (!jobs.putTrial(job.id(), done)) {
@@ -1321,7 +1388,7 @@ public final class TrainingWorker {
 
   /** Where a job's search stands after {@link #advance}: the job as stored, its trial count, the unfinished ones. */
   private record Progress(TrainingJobsTable.Stored stored, int total, List<TrialRecord> pending,
-      SearchStrategy strategy, UnaryOperator<TrainingJob> fold) {
+      SearchStrategy strategy, UnaryOperator<TrainingJob> fold, boolean read) {
     /** The job as stored, with the fold (when deferred) applied in memory. */
     TrainingJob job() {
       return fold.apply(stored.job());
@@ -1363,6 +1430,15 @@ public final class TrainingWorker {
 
   /** {@link #advance(TrainingJobsTable.Stored, boolean)}, the trials from the fold on already {@code read} (or null). */
   private Progress advance(TrainingJobsTable.Stored read, boolean defer, List<TrialRecord> unfolded) {
+    return advance(read, defer, unfolded, true);
+  }
+
+  /**
+   * {@link #advance(TrainingJobsTable.Stored, boolean, List)}; {@code wasRead} false when the job is as this process's
+   * last write left it, not read since (the caller's write must then be conditional on it).
+   */
+  private Progress advance(TrainingJobsTable.Stored read, boolean defer, List<TrialRecord> unfolded,
+      boolean wasRead) {
     TrainingJob job = read.job();
     Learning run = learning.computeIfAbsent(job.id(), k -> new Learning(searches.of(job)));
     synchronized (run) {
@@ -1380,7 +1456,7 @@ public final class TrainingWorker {
           change = NOTHING;
         }
       }
-      return new Progress(stored, total, pending, run.strategy, change);
+      return new Progress(stored, total, pending, run.strategy, change, wasRead);
     }
   }
 

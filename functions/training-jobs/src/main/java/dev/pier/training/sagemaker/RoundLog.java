@@ -60,6 +60,12 @@ public record RoundLog(Map<String, List<Double>> metrics) {
     return byRound;
   }
 
+  /** The round a round line reports ({@code [12]#011validation-auc:0.8}: 12); -1 for any other line. */
+  public static int round(String line) {
+    Matcher m = ROUND.matcher(line);
+    return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+  }
+
   /** The values of {@code key} by round ({@code validation-auc}); empty where the log has none. */
   public List<Double> history(String key) {
     return metrics.getOrDefault(key, List.of());

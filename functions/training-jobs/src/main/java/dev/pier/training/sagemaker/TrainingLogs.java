@@ -49,6 +49,7 @@ public final class TrainingLogs {
    */
   public Since since(String trainingJobName, long fromMillis) {
     List<String> lines = new ArrayList<>();
+    List<Long> times = new ArrayList<>();
     long last = fromMillis;
     try {
       FilterLogEventsRequest request = FilterLogEventsRequest.builder().logGroupName(GROUP)
@@ -56,17 +57,18 @@ public final class TrainingLogs {
       for (var page : logs.get().filterLogEventsPaginator(request)) {
         for (FilteredLogEvent e : page.events()) {
           lines.add(e.message());
+          times.add(e.timestamp() != null ? e.timestamp() : fromMillis);
           if (e.timestamp() != null) {
             last = Math.max(last, e.timestamp());
           }
         }
       }
     } catch (ResourceNotFoundException e) {
-      return new Since(List.of(), fromMillis);
+      return new Since(List.of(), List.of(), fromMillis);
     }
-    return new Since(List.copyOf(lines), last);
+    return new Since(List.copyOf(lines), List.copyOf(times), last);
   }
 
-  /** Lines read from a time on, and the latest event's time (where the next read starts). */
-  public record Since(List<String> lines, long lastMillis) {}
+  /** Lines read from a time on, each line's event time, and the latest event's time (where the next read starts). */
+  public record Since(List<String> lines, List<Long> times, long lastMillis) {}
 }

@@ -43,7 +43,13 @@ final class LocalTrainingFixture implements AutoCloseable {
 
   /** The stand-ins and tables, the jobs table through the client as {@code jobsClient} wraps it. */
   LocalTrainingFixture(Path work, UnaryOperator<DynamoDbClient> jobsClient) throws Exception {
-    standIns = new StandIns(work.resolve("aws"));
+    this(work, jobsClient, false);
+  }
+
+  /** As above, the DynamoDB client over the stand-in's in-process transport when {@code dynamoDbInProcess}. */
+  LocalTrainingFixture(Path work, UnaryOperator<DynamoDbClient> jobsClient, boolean dynamoDbInProcess)
+      throws Exception {
+    standIns = new StandIns(work.resolve("aws"), dynamoDbInProcess);
     dynamo = standIns.clients.dynamoDb();
     standIns.clients.s3().createBucket(b -> b.bucket("data"));
     DynamoTables.createIfMissing(dynamo, "jobs", DynamoTables.SINGLE_TABLE, null);

@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
@@ -45,35 +45,66 @@ class SearchBookkeepingTest {
    * or {@code random} (constant cost per trial, so the figures are the bookkeeping's alone).
    */
   static final String STRATEGY = System.getProperty("pier.training.bookkeeping-strategy", "tpe");
-  @TempDir static Path work;
+  /**
+   * How the DynamoDB client reaches the stand-in, comma-separated, each a run of its own: {@code http} (default, as
+   * local mode's {@code pier.local.dynamodb-transport}) and {@code in-process} (the SDK's HTTP layer replaced by a call
+   * into the stand-in: no socket, no thread hand-off). {@code ./pier bench training} runs both.
+   */
+  static final List<String> TRANSPORTS =
+      List.of(System.getProperty("pier.training.bookkeeping-transport", "http").split(","));
+  /**
+   * Milliseconds added to each DynamoDB call (0 by default): a stand-in for DynamoDB's round trip in AWS, so that the
+   * wall time shows what sequential calls cost there and calls sent together save.
+   */
+  static final long LATENCY_MS = Long.getLong("pier.training.bookkeeping-latency-ms", 0);
   static LocalTrainingFixture world;
   static final AtomicLong itemsRead = new AtomicLong();
   /** DynamoDB calls by client ("jobs": the jobs table; "tracking": MLflow's runs) and operation. */
   static final Map<String, AtomicLong> calls = new java.util.concurrent.ConcurrentSkipListMap<>();
+  /**
+   * Sequential round trips: calls that began while no other call was in flight (a call sent beside one in flight
+   * shares its round trip).
+   */
+  static final AtomicLong roundTrips = new AtomicLong();
+  static final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** Each transport's summary line, printed together at the end (side by side). */
+  static final List<String> summaries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  @BeforeAll
-  static void start() throws Exception {
-    world = new LocalTrainingFixture(work, dynamo -> counting(dynamo, "jobs"))
-        .dataset(100, 5, LocalTrainingFixture.ALTERNATING);
+  static List<String> transports() {
+    return TRANSPORTS;
   }
 
   @AfterAll
-  static void stop() {
-    world.close();
+  static void sideBySide() {
+    if (summaries.size() > 1) {
+      summaries.forEach(line -> System.out.println("search bookkeeping side by side, " + line));
+    }
   }
 
-  /** The client, counting the items its reads return (GetItem, BatchGetItem, Query). */
+  /** The client, counting its calls, round trips and the items its reads return (GetItem, BatchGetItem, Query). */
   static DynamoDbClient counting(DynamoDbClient real, String name) {
     return (DynamoDbClient) Proxy.newProxyInstance(DynamoDbClient.class.getClassLoader(),
         new Class<?>[] {DynamoDbClient.class}, (proxy, method, args) -> {
           Object out;
-          if (!method.getDeclaringClass().equals(Object.class) && !method.getName().equals("serviceName")) {
+          boolean call = !method.getDeclaringClass().equals(Object.class) && !method.getName().equals("serviceName")
+              && !method.getName().equals("close");
+          if (call) {
             calls.computeIfAbsent(name + " " + method.getName(), k -> new AtomicLong()).incrementAndGet();
+            if (inFlight.getAndIncrement() == 0) {
+              roundTrips.incrementAndGet();
+            }
           }
           try {
+            if (call && LATENCY_MS > 0) {
+              Thread.sleep(LATENCY_MS);
+            }
             out = method.invoke(real, args);
           } catch (InvocationTargetException e) {
             throw e.getCause();
+          } finally {
+            if (call) {
+              inFlight.decrementAndGet();
+            }
           }
           if (!name.equals("jobs")) {
             return out; // items read: the jobs table's
@@ -150,8 +181,21 @@ class SearchBookkeepingTest {
     }
   }
 
-  @Test
-  void readsPerTrialStayFlatOverThousandsOfTrials() throws Exception {
+  @ParameterizedTest(name = "DynamoDB over {0}")
+  @MethodSource("transports")
+  void readsPerTrialStayFlatOverThousandsOfTrials(String transport, @TempDir Path work) throws Exception {
+    calls.clear();
+    itemsRead.set(0);
+    roundTrips.set(0);
+    samplerNanos.set(0);
+    try (LocalTrainingFixture w = new LocalTrainingFixture(work, dynamo -> counting(dynamo, "jobs"),
+        transport.equals("in-process"))) {
+      world = w.dataset(100, 5, LocalTrainingFixture.ALTERNATING);
+      searchesThousandsOfTrials(transport);
+    }
+  }
+
+  private void searchesThousandsOfTrials(String transport) throws Exception {
     SurfaceTrainer trainer = new SurfaceTrainer();
     TrainingJobsTable jobs = world.jobs;
     Searches searches = new TimedSearches(jobs, trainer);
@@ -183,10 +227,12 @@ class SearchBookkeepingTest {
     long[] cpu = new long[TRIALS + 1]; // the JVM's CPU time before each trial and after the last
     long[] sampler = new long[TRIALS + 1]; // the sampler's own CPU time so far, likewise
     long[] client = new long[TRIALS + 1]; // this thread's (the worker's and the SDK's side of each call), likewise
+    long[] trips = new long[TRIALS + 1]; // round trips so far, likewise
     for (int i = 0; i < TRIALS; i++) {
       cpu[i] = BenchClock.cpuNanos();
       client[i] = TimedSearches.threadCpu();
       sampler[i] = samplerNanos.get();
+      trips[i] = roundTrips.get();
       long t = System.nanoTime();
       long r = itemsRead.get();
       JsonNode batch = worker.handle(task("suggest", job.id()));
@@ -199,17 +245,21 @@ class SearchBookkeepingTest {
       if ((i + 1) % 500 == 0) { // progress, so that a run stopped early still gives its figures
         double all = (BenchClock.cpuNanos() - cpu[i - 499]) / 1e6 / 500;
         double own = (samplerNanos.get() - sampler[i - 499]) / 1e6 / 500;
-        System.out.printf(Locale.ROOT, "trials %d-%d: %.2f ms wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f) and %.1f"
-            + " items read per trial%n", i - 498, i + 1, mean(nanos, i - 499, i + 1) / 1e6, all, own, all - own,
-            mean(reads, i - 499, i + 1));
+        System.out.printf(Locale.ROOT, "trials %d-%d (%s): %.2f ms wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f)"
+            + " and %.1f items read per trial%n", i - 498, i + 1, transport, mean(nanos, i - 499, i + 1) / 1e6, all,
+            own, all - own, mean(reads, i - 499, i + 1));
       }
     }
     cpu[TRIALS] = BenchClock.cpuNanos();
     sampler[TRIALS] = samplerNanos.get();
     client[TRIALS] = TimedSearches.threadCpu();
+    trips[TRIALS] = roundTrips.get();
     StringBuilder perTrial = new StringBuilder();
     calls.forEach((k, v) -> perTrial.append(String.format(Locale.ROOT, " %s %.2f;", k, v.get() / (double) TRIALS)));
-    System.out.println("search bookkeeping: DynamoDB calls per trial:" + perTrial);
+    double callsPerTrial = calls.values().stream().mapToLong(AtomicLong::get).sum() / (double) TRIALS;
+    double tripsPerTrial = (trips[TRIALS] - trips[TRIALS - WINDOW]) / (double) WINDOW;
+    System.out.printf(Locale.ROOT, "search bookkeeping (%s): DynamoDB calls per trial:%s %.2f in all; sequential round"
+        + " trips per trial, last %d: %.2f%n", transport, perTrial, callsPerTrial, WINDOW, tripsPerTrial);
     assertThat(worker.handle(task("suggest", job.id())).path("done").asBoolean()).isTrue();
     long r = itemsRead.get();
     JsonNode best = worker.handle(task("best", job.id()));
@@ -229,20 +279,25 @@ class SearchBookkeepingTest {
     double lastCpu = (cpu[TRIALS] - cpu[TRIALS - WINDOW]) / 1e6 / WINDOW;
     double lastSampler = (sampler[TRIALS] - sampler[TRIALS - WINDOW]) / 1e6 / WINDOW;
     double lastClient = (client[TRIALS] - client[TRIALS - WINDOW]) / 1e6 / WINDOW - lastSampler;
-    System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %s, %d trials: first %d %.2f ms"
-            + " wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f), %.1f items read; last %d %.2f ms wall, %.2f ms CPU"
-            + " (sampler %.2f, bookkeeping %.2f), %.1f items read; best: %d items read%n", STRATEGY, TRIALS, WINDOW,
-        mean(nanos, 0, WINDOW) / 1e6, firstCpu, firstSampler, firstCpu - firstSampler, mean(reads, 0, WINDOW),
-        WINDOW, mean(nanos, TRIALS - WINDOW, TRIALS) / 1e6, lastCpu, lastSampler, lastCpu - lastSampler,
-        mean(reads, TRIALS - WINDOW, TRIALS), bestReads);
-    System.out.printf(Locale.ROOT, "search bookkeeping, last %d: %.2f ms CPU per trial in the worker's thread (Pier and"
-        + " the SDK's client side, the sampler left out), %.2f ms in the other threads (the in-process DynamoDB stand-in"
-        + " answering, GC, JIT)%n", WINDOW, lastClient, lastCpu - lastSampler - lastClient);
+    System.out.printf(Locale.ROOT, "search bookkeeping per trial (suggest + trial tasks), %s, %s, %d trials: first %d"
+            + " %.2f ms wall, %.2f ms CPU (sampler %.2f, bookkeeping %.2f), %.1f items read; last %d %.2f ms wall, %.2f"
+            + " ms CPU (sampler %.2f, bookkeeping %.2f), %.1f items read; best: %d items read%n", transport, STRATEGY,
+        TRIALS, WINDOW, mean(nanos, 0, WINDOW) / 1e6, firstCpu, firstSampler, firstCpu - firstSampler,
+        mean(reads, 0, WINDOW), WINDOW, mean(nanos, TRIALS - WINDOW, TRIALS) / 1e6, lastCpu, lastSampler,
+        lastCpu - lastSampler, mean(reads, TRIALS - WINDOW, TRIALS), bestReads);
+    System.out.printf(Locale.ROOT, "search bookkeeping (%s), last %d: %.2f ms CPU per trial in the worker's thread (Pier"
+        + " and the SDK's client side, the sampler left out), %.2f ms in the other threads (the in-process DynamoDB"
+        + " stand-in answering, GC, JIT)%n", transport, WINDOW, lastClient, lastCpu - lastSampler - lastClient);
+    summaries.add(String.format(Locale.ROOT, "%-10s (%s, %d trials, %d ms added per call): first %d %.2f ms wall /"
+            + " %.2f ms CPU, last %d %.2f ms wall / %.2f ms CPU per trial (worker thread %.2f); %.2f calls, %.2f round"
+            + " trips per trial", transport, STRATEGY, TRIALS, LATENCY_MS, WINDOW, mean(nanos, 0, WINDOW) / 1e6,
+        firstCpu - firstSampler, WINDOW, mean(nanos, TRIALS - WINDOW, TRIALS) / 1e6, lastCpu - lastSampler, lastClient,
+        callsPerTrial, tripsPerTrial));
     assertThat(mean(reads, TRIALS - WINDOW, TRIALS)).isLessThanOrEqualTo(mean(reads, 0, WINDOW) + 1);
     assertThat(bestReads).isLessThanOrEqualTo(4);
     // 5 per trial: Suggest reads the job with the last batch and writes the next; the trial reads itself with the job,
     // creates its run, and writes its results with its end (the rest: prepare, best, the odd retry of a busy item)
-    assertThat(calls.values().stream().mapToLong(AtomicLong::get).sum() / (double) TRIALS).isLessThan(5.1);
+    assertThat(callsPerTrial).isLessThan(5.1);
   }
 
   private static ObjectNode task(String action, String id) {

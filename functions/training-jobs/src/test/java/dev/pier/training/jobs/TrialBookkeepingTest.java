@@ -10,6 +10,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,8 +56,16 @@ class TrialBookkeepingTest {
     assertThat(jobs.trial("tj-a", 0).orElseThrow().cvMean()).isEqualTo(0.9);
   }
 
-  @Test
-  void thousandsOfTrialsAreBookedAtAFlatCostEach() {
+  @ParameterizedTest(name = "DynamoDB over {0}")
+  @MethodSource("dev.pier.training.jobs.SearchBookkeepingTest#transports")
+  void thousandsOfTrialsAreBookedAtAFlatCostEach(String transport, @TempDir Path dir) throws Exception {
+    try (StandIns own = new StandIns(dir.resolve("aws"), transport.equals("in-process"))) {
+      DynamoTables.createIfMissing(own.clients.dynamoDb(), "jobs", DynamoTables.SINGLE_TABLE, null);
+      booksThousandsOfTrials(new TrainingJobsTable(own.clients.dynamoDb(), "jobs"), transport);
+    }
+  }
+
+  private static void booksThousandsOfTrials(TrainingJobsTable jobs, String transport) {
     int n = Integer.getInteger("pier.training.bookkeeping-trials", 3000); // ./pier bench training: 10,000
     long[] nanos = new long[n];
     long[] cpu = new long[n + 1]; // the JVM's CPU time before each trial and after the last
@@ -71,9 +81,9 @@ class TrialBookkeepingTest {
     cpu[n] = BenchClock.cpuNanos();
     long cpuFirst = cpu[Math.min(1000, n)] - cpu[0];
     long cpuLast = cpu[n] - cpu[Math.max(0, n - 1000)];
-    System.out.printf(java.util.Locale.ROOT, "trial bookkeeping (2 conditional writes), %d trials: first 1000 %.2f ms/trial"
-        + " wall, %.2f ms/trial CPU; last 1000 %.2f ms/trial wall, %.2f ms/trial CPU%n", n, mean(nanos, 0, 1000),
-        cpuFirst / 1e6 / 1000, mean(nanos, n - 1000, n), cpuLast / 1e6 / 1000);
+    System.out.printf(java.util.Locale.ROOT, "trial bookkeeping (2 conditional writes, %s), %d trials: first 1000 %.2f"
+        + " ms/trial wall, %.2f ms/trial CPU; last 1000 %.2f ms/trial wall, %.2f ms/trial CPU%n", transport, n,
+        mean(nanos, 0, 1000), cpuFirst / 1e6 / 1000, mean(nanos, n - 1000, n), cpuLast / 1e6 / 1000);
   }
 
   private static double mean(long[] nanos, int from, int to) {

@@ -45,7 +45,16 @@ public final class LogsStandIn implements AutoCloseable {
   /** FilterLogEvents calls that read from a {@code startTime} on (a reader going on from where it was). */
   public final AtomicInteger fromCalls = new AtomicInteger();
 
+  /** Events a page holds in this stand-in: {@link #PAGE}, or as constructed. */
+  private final int page;
+
   public LogsStandIn() throws IOException {
+    this(PAGE);
+  }
+
+  /** A stand-in answering {@code page} events a page (a test reading many thousands of lines). */
+  public LogsStandIn(int page) throws IOException {
+    this.page = page;
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.createContext("/", this::handle);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -150,9 +159,9 @@ public final class LogsStandIn implements AutoCloseable {
     return Integer.parseInt(t.substring(prefix.length()));
   }
 
-  private static int limit(JsonNode r) {
+  private int limit(JsonNode r) {
     int asked = r.path("limit").asInt(0);
-    return asked > 0 ? Math.min(asked, PAGE) : PAGE;
+    return asked > 0 ? Math.min(asked, page) : page;
   }
 
   private JsonNode get(JsonNode r) {
