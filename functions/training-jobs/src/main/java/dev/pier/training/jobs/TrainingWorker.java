@@ -502,8 +502,21 @@ public final class TrainingWorker {
       }
     }
     String metric = job.spec().metric();
-    trial = withRun(job, trial);
-    Loaded loaded = load(job);
+    // its run opened while it trains (nothing of the training waits for it; the trial's end does): the run's write is
+    // off the trial's path of sequential round trips whenever training takes longer than that write
+    TrainingJob opening = job;
+    TrialRecord suggested = trial;
+    java.util.concurrent.FutureTask<TrialRecord> opened = new java.util.concurrent.FutureTask<>(
+        () -> withRun(opening, suggested));
+    Thread.ofVirtual().name("trial-run-" + number).start(opened);
+    trial = trial.runId() == null ? trial.withRun(JobTracking.trialRunId(id, number)) : trial; // as withRun returns it
+    Loaded loaded;
+    try {
+      loaded = load(job);
+    } catch (RuntimeException e) {
+      awaitQuietly(opened);
+      throw e;
+    }
     Instant start = clock.instant();
     TrialRecord done;
     String status = "FINISHED";
@@ -557,6 +570,7 @@ public final class TrainingWorker {
       status = "FAILED";
       tags = Map.of("pier.error", truncate(message(e), 4000));
     }
+    awaitRun(opened); // its error (the experiment deleted, say) fails the task, as before the trial ran
     // the run's results and end and the trial's end in one write (a crash before it leaves the trial to run again;
     // its history is logged once per step, so that does not double it)
     if (!tracking.finish(trial.runId(), metrics, "cv_" + metric + "_by_round", history, tags, status,
@@ -565,6 +579,30 @@ public final class TrainingWorker {
     }
     finishedHere(id, done);
     return view(done);
+  }
+
+  /** The trial's run opened beside its training ({@link #withRun}'s answer); its error thrown as the opening's own. */
+  private static TrialRecord awaitRun(java.util.concurrent.FutureTask<TrialRecord> opening) {
+    try {
+      return opening.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while opening a trial's run", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** {@link #awaitRun} where another error is thrown: the opening ended, its own error left out. */
+  private static void awaitQuietly(java.util.concurrent.FutureTask<TrialRecord> opening) {
+    try {
+      awaitRun(opening);
+    } catch (RuntimeException e) {
+      // the caller's error is the one to report
+    }
   }
 
   /** Notes a trial of the batch this process suggested last as recorded finished ({@code as}: as stored). */
