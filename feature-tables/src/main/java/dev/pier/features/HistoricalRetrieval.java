@@ -131,11 +131,14 @@ public final class HistoricalRetrieval {
     for (JsonNode row : entityRows) {
       out.add(((ObjectNode) row).deepCopy());
     }
+    List<OfflineStore.Mirrored> mirrored = offline.fetchAll(
+        byView.keySet().stream().map(v -> catalog.offlineSource(catalog.view(v))).toList());
     try (Connection db = DuckDb.open("historical retrieval")) {
       loadEntityRows(db, catalog, joinKeys, keys, times);
+      int v = 0;
       for (var e : byView.entrySet()) {
         FeatureView view = catalog.view(e.getKey());
-        join(db, catalog, view, e.getValue(), columnOf, out);
+        join(db, catalog, view, e.getValue(), mirrored.get(v++), columnOf, out);
       }
     } catch (SQLException e) {
       throw new PierException(500, "the point-in-time join failed: " + e.getMessage(), e);
@@ -592,9 +595,9 @@ public final class HistoricalRetrieval {
         : f + "._ts IS NOT NULL AND " + f + "._ts >= e._ts - INTERVAL (" + view.ttl().getSeconds() + ") SECOND";
   }
 
-  private void join(Connection db, Catalog catalog, FeatureView view, List<String> features,
-      Map<String, String> columnOf, List<ObjectNode> out) throws SQLException {
-    ViewRows rows = viewRows(db, catalog, view, features, offline.fetch(catalog.offlineSource(view)));
+  private static void join(Connection db, Catalog catalog, FeatureView view, List<String> features,
+      OfflineStore.Mirrored files, Map<String, String> columnOf, List<ObjectNode> out) throws SQLException {
+    ViewRows rows = viewRows(db, catalog, view, features, files);
     StringBuilder columns = new StringBuilder("e._row, " + within(view, "f"));
     for (int i = 0; i < features.size(); i++) {
       Field f = view.feature(features.get(i));
