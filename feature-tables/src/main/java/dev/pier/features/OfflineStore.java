@@ -138,6 +138,33 @@ public final class OfflineStore {
   }
 
   /**
+   * {@link #fetch} of each source at once, one thread per source, in the order given: a cold historical retrieval
+   * mirrors its entity file and every view's source side by side instead of one after another. The first failure is
+   * thrown as {@link #fetch} would throw it.
+   */
+  public List<Mirrored> fetchAll(List<DataSource.Parquet> sources) {
+    if (sources.size() == 1) {
+      return List.of(fetch(sources.getFirst()));
+    }
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<Mirrored>> fetches = new ArrayList<>();
+      for (DataSource.Parquet source : sources) {
+        fetches.add(threads.submit(() -> fetch(source)));
+      }
+      List<Mirrored> mirrored = new ArrayList<>();
+      for (var f : fetches) {
+        mirrored.add(f.get());
+      }
+      return mirrored;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while mirroring offline sources", e);
+    }
+  }
+
+  /**
    * Writes pushed rows as one new Parquet object under {@code batch}'s prefix ({@code push-<time>-<uuid>.parquet});
    * returns its {@code s3://} location. 400 when the batch source is a single file.
    */

@@ -141,7 +141,10 @@ public final class PointInTimeLookup {
       sameKey.append(sameKey.isEmpty() ? "" : " AND ").append("k.").append(OfflineStore.quote(k)).append(" = r.")
           .append(OfflineStore.quote(k));
     }
-    select.append("CAST(r.").append(OfflineStore.quote(source.timestampField())).append(" AS TIMESTAMP) AS _ts");
+    String ts = "CAST(r." + OfflineStore.quote(source.timestampField()) + " AS TIMESTAMP)";
+    String created = source.createdTimestampColumn() == null ? null
+        : "r." + OfflineStore.quote(source.createdTimestampColumn());
+    select.append(ts).append(" AS _ts, ").append(HistoricalRetrieval.featureOrder(ts, created)).append(" AS _order");
     StringBuilder columns = new StringBuilder("e._row, epoch_us(e._ts), epoch_us(f._ts)");
     for (int i = 0; i < features.size(); i++) {
       Field f = view.feature(features.get(i));
@@ -150,19 +153,15 @@ public final class PointInTimeLookup {
       columns.append(", ").append(f.dtype().scalar() == Dtype.Scalar.UNIX_TIMESTAMP && !f.dtype().list()
           ? "epoch_us(f._f" + i + ")" : "f._f" + i);
     }
-    String partition = String.join(", ", joinKeys.stream().map(k -> "r." + OfflineStore.quote(k)).toList());
-    String dedupe = source.createdTimestampColumn() == null ? ""
-        : " QUALIFY row_number() OVER (PARTITION BY " + partition + ", _ts ORDER BY r."
-            + OfflineStore.quote(source.createdTimestampColumn()) + " DESC NULLS LAST) = 1";
     // only the instances' entities: a batch of rows reads a sliver of the view's history
     String rows = "SELECT " + select + " FROM read_parquet(" + HistoricalRetrieval.fileList(files)
         + ", hive_partitioning = " + files.hive() + ", union_by_name = true) r WHERE EXISTS (SELECT 1 FROM entity_rows"
-        + " k WHERE " + sameKey + ")" + dedupe;
+        + " k WHERE " + sameKey + ")";
     StringBuilder on = new StringBuilder();
     for (String k : joinKeys) {
       on.append("e.").append(OfflineStore.quote(k)).append(" = f.").append(OfflineStore.quote(k)).append(" AND ");
     }
-    on.append("e._ts >= f._ts");
+    on.append(HistoricalRetrieval.entityOrder("e._ts", created)).append(" >= f._order");
     String sql = "SELECT " + columns + " FROM entity_rows e ASOF LEFT JOIN (" + rows + ") f ON " + on;
     long ttlMicros = view.ttl().isZero() ? -1 : view.ttl().toNanos() / 1000;
     try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {

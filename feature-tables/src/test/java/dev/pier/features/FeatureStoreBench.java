@@ -197,6 +197,21 @@ public final class FeatureStoreBench {
         System.out.printf("historical %s: entity_rows=%d feature_rows=%d views=3 features=15 seconds=%.2f%n", run,
             entityRows, perView * 3, seconds);
       }
+      // the cold run's mirroring alone, into fresh folders: the four sources one after another, then side by side
+      List<DataSource.Parquet> sources = new ArrayList<>();
+      sources.add(new DataSource.Parquet("entities", "s3://bench/entities/rows.parquet", "event_timestamp", null, null));
+      for (int v = 0; v < 3; v++) {
+        sources.add(new DataSource.Parquet("s" + v, "s3://bench/view" + v + "/", "event_timestamp", "created", null));
+      }
+      OfflineStore oneByOne = new OfflineStore(clients.s3(), work.resolve("mirror-sequential"), StandIns.ANY_S3);
+      long t0 = System.nanoTime();
+      sources.forEach(oneByOne::fetch);
+      double sequential = (System.nanoTime() - t0) / 1e9;
+      OfflineStore together = new OfflineStore(clients.s3(), work.resolve("mirror-parallel"), StandIns.ANY_S3);
+      t0 = System.nanoTime();
+      together.fetchAll(sources);
+      System.out.printf("historical mirroring alone (4 objects): one after another %.2f s, side by side %.2f s%n",
+          sequential, (System.nanoTime() - t0) / 1e9);
       // what the answer holds: a row whose feature is null had no feature row within ttl
       Path answer = work.resolve("answer.parquet");
       clients.s3().getObject(b -> b.bucket("bench").key("out/warm.parquet"), answer);

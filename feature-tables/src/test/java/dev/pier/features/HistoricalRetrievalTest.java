@@ -139,6 +139,66 @@ class HistoricalRetrievalTest {
     assertThat(result.rows().get(0).get("trips").asLong()).isEqualTo(77);
   }
 
+  /** Writes {@code select}'s rows as {@code s3://offline/<key>} and applies a view {@code name} over them. */
+  private void viewOver(String name, String key, String select, String schema, String created) throws Exception {
+    Path file = work.resolve(name + "-" + tables + ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (" + select + ") TO '" + file + "' (FORMAT parquet)");
+    }
+    standIns.clients.s3().putObject(b -> b.bucket("offline").key(key), RequestBody.fromFile(file));
+    registry.apply(DefinitionsParser.parse("""
+        sources: [{name: %s_source, kind: parquet, path: "s3://offline/%s"%s}]
+        feature_views: [{name: %s, entities: [driver], ttl: 1d, source: %s_source, schema: [%s]}]
+        """.formatted(name, key, created == null ? "" : ", created_timestamp_column: " + created, name, name,
+        schema)), false, offline::check);
+  }
+
+  @Test
+  void rowsOfEqualEventAndCreatedTimeGiveOneOfThemOnceAndAMissingCreatedTimeLoses() throws Exception {
+    viewOver("ties", "ties-" + tables + ".parquet", """
+        SELECT * FROM (VALUES
+          (5::BIGINT, TIMESTAMP '2026-12-01 10:00:00', TIMESTAMP '2026-12-01 10:05:00', 1::BIGINT),
+          (5, TIMESTAMP '2026-12-01 10:00:00', TIMESTAMP '2026-12-01 10:05:00', 2),
+          (5, TIMESTAMP '2026-12-01 10:00:00', NULL, 3),
+          (5, TIMESTAMP '2026-12-01 09:00:00', TIMESTAMP '2026-12-01 11:00:00', 4),
+          (6, TIMESTAMP '2026-12-01 10:00:00', NULL, 5),
+          (6, TIMESTAMP '2026-12-01 10:00:00', TIMESTAMP '2026-11-01 00:00:00', 6))
+          t(driver_id, event_timestamp, created, trips)""", "{name: trips, dtype: INT64}", "created");
+    ArrayNode rows = (ArrayNode) JSON.readTree("""
+        [{"driver_id": 5, "event_timestamp": "2026-12-01T10:10:00Z"},
+         {"driver_id": 5, "event_timestamp": "2026-12-01T09:30:00Z"},
+         {"driver_id": 6, "event_timestamp": "2026-12-01T10:00:00Z"}]""");
+
+    var result = historical.retrieve(List.of("ties:trips"), null, rows, false);
+
+    assertThat(result.rows()).hasSize(3);
+    assertThat(result.rows().get(0).get("trips").asLong()).isIn(1L, 2L); // either of the equal rows, as Feast
+    assertThat(result.rows().get(1).get("trips").asLong()).isEqualTo(4); // the event time orders before created
+    assertThat(result.rows().get(2).get("trips").asLong()).isEqualTo(6); // a known created time beats none
+  }
+
+  @Test
+  void aSourceValueThatDoesNotCastToItsDtypeIsA400NamingTheViewWhenJoiningIntoParquet() throws Exception {
+    viewOver("texts", "texts-" + tables + ".parquet", """
+        SELECT 1::BIGINT AS driver_id, TIMESTAMP '2026-12-01 10:00:00' AS event_timestamp, 'many' AS trips""",
+        "{name: trips, dtype: INT64}", null);
+    Path entities = work.resolve("one-entity-" + tables + ".parquet");
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
+      s.execute("COPY (SELECT 1::BIGINT AS driver_id, TIMESTAMP '2026-12-01 11:00:00' AS event_timestamp) TO '"
+          + entities + "' (FORMAT parquet)");
+    }
+    standIns.clients.s3().putObject(b -> b.bucket("offline").key("training/one-" + tables + ".parquet"),
+        RequestBody.fromFile(entities));
+
+    assertThatThrownBy(() -> historical.retrieveToParquet(List.of("driver_hourly_stats:trips", "texts:trips"), null,
+        "s3://offline/training/one-" + tables + ".parquet", null, true))
+        .isInstanceOfSatisfying(PierException.class, e -> {
+          assertThat(e.status()).isEqualTo(400);
+          assertThat(e.getMessage()).startsWith("feature view 'texts': source s3://offline/texts-" + tables
+              + ".parquet does not match its schema:").contains("many");
+        });
+  }
+
   @Test
   void fullFeatureNamesPrefixTheView() throws Exception {
     ArrayNode rows = (ArrayNode) JSON.readTree("""
