@@ -9,6 +9,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The profile of a set of rows: a row count and a {@link ColumnProfile} per column. Built row by row while predicting
@@ -66,10 +70,10 @@ public final class DataProfile {
 
   /**
    * Merges many profiles into this one, as {@link #merge(DataProfile)} of each in turn would, column by column and the
-   * columns in parallel (the common fork-join pool and the calling thread). Each column still merges its parts in the
-   * list's order, so the result is the sequential fold's, whatever the threads; and one column's sketches stay in the
-   * core's cache while its 1,000 hours go through them, where the fold went through every column once an hour
-   * ({@code MonitoringBench merge}: 1,000 hourly profiles × 100 columns, see BENCH.md). The parts are left as they were.
+   * columns in parallel: the calling thread and the common fork-join pool's take the next column until none is left,
+   * so a thread the machine's other work holds back delays the merge by one column at most. Each column still merges
+   * its parts in the list's order, so the result is the sequential fold's, whatever the threads. The parts are left as
+   * they were. ({@code MonitoringBench merge}: 1,000 hourly profiles × 100 columns; see BENCH.md.)
    */
   public void mergeAll(List<DataProfile> others) {
     Map<String, List<ColumnProfile>> parts = new TreeMap<>();
@@ -77,9 +81,42 @@ public final class DataProfile {
       rows += other.rows;
       other.columns.forEach((name, part) -> parts.computeIfAbsent(name, n -> new ArrayList<>()).add(part));
     }
-    List<Map.Entry<ColumnProfile, List<ColumnProfile>>> work = new ArrayList<>(parts.size());
-    parts.forEach((name, list) -> work.add(Map.entry(column(name), list))); // the map is changed here only
-    work.parallelStream().forEach(w -> w.getValue().forEach(w.getKey()::merge));
+    List<ColumnProfile> targets = new ArrayList<>(parts.size());
+    parts.keySet().forEach(name -> targets.add(column(name))); // the column map is changed here only
+    List<List<ColumnProfile>> sources = List.copyOf(parts.values());
+    AtomicInteger next = new AtomicInteger();
+    CountDownLatch merged = new CountDownLatch(targets.size());
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Runnable mergeColumns = () -> {
+      for (int c; (c = next.getAndIncrement()) < targets.size(); ) {
+        try {
+          sources.get(c).forEach(targets.get(c)::merge);
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          merged.countDown();
+        }
+      }
+    };
+    int helpers = Math.min(targets.size() - 1, ForkJoinPool.getCommonPoolParallelism());
+    for (int i = 0; i < helpers; i++) {
+      ForkJoinPool.commonPool().execute(mergeColumns); // a helper that starts late finds no column and returns
+    }
+    mergeColumns.run();
+    boolean interrupted = false;
+    while (merged.getCount() > 0) { // every column taken is being merged: wait for those the helpers hold
+      try {
+        merged.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
   }
 
   public long rows() {

@@ -159,12 +159,19 @@ public final class ProfileStore {
         }
         from = to;
       }
-      List<CaptureProfile> parts = objects.stream().map(CaptureProfile::fromBytes).toList();
-      into.inputs().mergeAll(parts.stream().map(CaptureProfile::inputs).toList());
-      into.outputs().mergeAll(parts.stream().map(CaptureProfile::outputs).toList());
-      for (CaptureProfile part : parts) { // requests and latencies: one small sketch per object
-        into.merge(new CaptureProfile(NO_ROWS, NO_ROWS, part.requestLatency()));
-      }
+      mergeAll(into, objects.stream().map(CaptureProfile::fromBytes).toList());
+    }
+  }
+
+  /**
+   * Merges capture profiles into {@code into} as {@link CaptureProfile#merge} of each in turn would: inputs and outputs
+   * column by column in parallel ({@link DataProfile#mergeAll}), then the requests' latencies.
+   */
+  public static void mergeAll(CaptureProfile into, List<CaptureProfile> parts) {
+    into.inputs().mergeAll(parts.stream().map(CaptureProfile::inputs).toList());
+    into.outputs().mergeAll(parts.stream().map(CaptureProfile::outputs).toList());
+    for (CaptureProfile part : parts) { // requests and latencies: one small sketch per object
+      into.merge(new CaptureProfile(NO_ROWS, NO_ROWS, part.requestLatency()));
     }
   }
 

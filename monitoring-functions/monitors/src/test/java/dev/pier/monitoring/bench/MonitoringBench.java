@@ -206,9 +206,11 @@ public final class MonitoringBench {
     for (int round = 0; round < 2; round++) { // the first is the warm-up
       long r0 = System.nanoTime();
       dev.pier.monitoring.profile.CaptureProfile window = new dev.pier.monitoring.profile.CaptureProfile();
+      java.util.List<dev.pier.monitoring.profile.CaptureProfile> hours = new java.util.ArrayList<>();
       for (int h = 0; h < 24; h++) {
-        window.merge(dev.pier.monitoring.profile.CaptureProfile.fromBytes(hour));
+        hours.add(dev.pier.monitoring.profile.CaptureProfile.fromBytes(hour));
       }
+      dev.pier.monitoring.profile.ProfileStore.mergeAll(window, hours); // as ProfileStore.merged does
       dev.pier.monitoring.MonitorRun result = runner.runFromProfiles(monitor, "r", DataProfile.fromBytes(reference),
           window, java.time.Instant.EPOCH, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
       if (round == 1) {
