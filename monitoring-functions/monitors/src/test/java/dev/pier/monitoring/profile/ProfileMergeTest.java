@@ -116,7 +116,7 @@ class ProfileMergeTest {
       assertThat(income.rankError()).isGreaterThan(0).isLessThan(0.005);
       for (double q = 0.05; q < 1; q += 0.05) {
         double x = incomes[(int) (q * incomes.length)];
-        double exact = upperBound(incomes, x) / (double) incomes.length;
+        double exact = DataProfileTest.upperBound(incomes, x) / (double) incomes.length;
         assertThat(income.cdf(x)).as("rank of %s", x).isCloseTo(exact, within(income.rankError()));
       }
       // frequent items: exact while the categories fit, else each count within the stated error
@@ -139,20 +139,5 @@ class ProfileMergeTest {
     Map<Object, Long> counts = new HashMap<>();
     hours.stream().flatMap(List::stream).forEach(r -> counts.merge(r.get(column), 1L, Long::sum));
     return counts;
-  }
-
-  /** Number of values ≤ x in a sorted array. */
-  private static int upperBound(double[] sorted, double x) {
-    int lo = 0;
-    int hi = sorted.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 }
