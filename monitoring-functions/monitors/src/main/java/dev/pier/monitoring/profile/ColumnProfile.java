@@ -1,7 +1,6 @@
 package dev.pier.monitoring.profile;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,7 +61,12 @@ public final class ColumnProfile {
   private long textCount;
   // created at the first number; a profile read from bytes wraps them read-only, copied on its first update or merge
   private KllDoublesSketch quantiles;
-  private FrequentLongsSketch numberFrequencies; // keyed by Double.doubleToLongBits
+  // keyed by Double.doubleToLongBits. Read only while exact (at most 48 distinct numbers): once a merge or an update
+  // makes it inexact it never becomes exact again (its maximum error only grows), so further merges skip it — a
+  // column of many distinct numbers is not tested as categories. A profile read from bytes keeps the serialized
+  // sketch (numberBytes) and reads it only when merged into an exact one.
+  private FrequentLongsSketch numberFrequencies;
+  private MemorySegment numberBytes;
   private FrequentItemsSketch<String> textFrequencies; // created at the first category
   // A union accepts values and sketches alike. A profile read from bytes has no union until it is updated or merged
   // into: it keeps the serialized sketch (distinctBytes) and reads or merges it wrapped, without a copy. Merging 1,000
@@ -115,7 +119,7 @@ public final class ColumnProfile {
     x = x == 0.0 ? 0.0 : x; // -0.0 and 0.0 are one value
     moments.add(x);
     writableQuantiles().update(x);
-    numberFrequencies.update(Double.doubleToLongBits(x));
+    numberFrequencies().update(Double.doubleToLongBits(x));
     union().update(x);
   }
 
@@ -143,6 +147,15 @@ public final class ColumnProfile {
     return distinct != null ? distinct.getResult(TgtHllType.HLL_8) : distinctImage;
   }
 
+  /** The numbers' frequent-items sketch, read from the profile's bytes at first use; null before the first number. */
+  private FrequentLongsSketch numberFrequencies() {
+    if (numberFrequencies == null && numberBytes != null) {
+      numberFrequencies = FrequentLongsSketch.getInstance(numberBytes);
+      numberBytes = null;
+    }
+    return numberFrequencies;
+  }
+
   private KllDoublesSketch writableQuantiles() {
     if (quantiles.isReadOnly()) {
       quantiles = KllDoublesSketch.heapify(MemorySegment.ofArray(quantiles.toByteArray()));
@@ -161,7 +174,10 @@ public final class ColumnProfile {
         numberFrequencies = new FrequentLongsSketch(NUMBER_MAP_SIZE);
       }
       mergeQuantiles(other.quantiles);
-      numberFrequencies.merge(other.numberFrequencies);
+      FrequentLongsSketch numbers = numberFrequencies();
+      if (numbers.getMaximumError() == 0) {
+        numbers.merge(other.numberFrequencies());
+      }
     }
     if (other.textFrequencies != null) {
       if (textFrequencies == null) {
@@ -297,8 +313,9 @@ public final class ColumnProfile {
    */
   public Map<Object, Long> frequencies() {
     Map<Object, Long> out = new LinkedHashMap<>();
-    if (numberFrequencies != null && numberFrequencies.getMaximumError() == 0) {
-      for (FrequentLongsSketch.Row row : numberFrequencies.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES)) {
+    FrequentLongsSketch numbers = numberFrequencies();
+    if (numbers != null && numbers.getMaximumError() == 0) {
+      for (FrequentLongsSketch.Row row : numbers.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES)) {
         out.put(Double.longBitsToDouble(row.getItem()), row.getEstimate());
       }
     }
@@ -312,7 +329,8 @@ public final class ColumnProfile {
 
   /** Whether {@link #frequencies()} lists every value with its exact count. */
   public boolean frequenciesExact() {
-    boolean numbersExact = numberFrequencies == null || numberFrequencies.getMaximumError() == 0;
+    FrequentLongsSketch numbers = numberFrequencies();
+    boolean numbersExact = numbers == null || numbers.getMaximumError() == 0;
     boolean textExact = textFrequencies == null || textFrequencies.getMaximumError() == 0;
     return numbersExact && textExact;
   }
@@ -331,7 +349,8 @@ public final class ColumnProfile {
       out.writeLong(nonFinite);
       out.writeLong(textCount);
       writeBlock(out, quantiles == null ? null : quantiles.toByteArray());
-      writeBlock(out, numberFrequencies == null ? null : numberFrequencies.toByteArray());
+      writeBlock(out, numberFrequencies != null ? numberFrequencies.toByteArray()
+          : numberBytes == null ? null : numberBytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
       writeBlock(out, textFrequencies == null ? null : textFrequencies.toByteArray(STRINGS));
       writeBlock(out, distinct != null ? distinct.toCompactByteArray()
           : distinctBytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
@@ -354,26 +373,23 @@ public final class ColumnProfile {
     if (length == 0 || bytes[offset] != FORMAT) {
       throw new IllegalArgumentException("not a column profile of format " + FORMAT);
     }
-    ByteCursor cursor = new ByteCursor(bytes, offset, length);
-    try (DataInputStream in = new DataInputStream(cursor)) {
+    ByteCursor in = new ByteCursor(bytes, offset, length);
+    try {
       in.readByte();
       ColumnProfile p = new ColumnProfile(in.readInt(), null);
       p.moments.merge(Moments.read(in));
       p.nonFinite = in.readLong();
       p.textCount = in.readLong();
-      MemorySegment kll = readBlock(in, cursor);
+      MemorySegment kll = readBlock(in);
       if (kll != null) {
         p.quantiles = KllDoublesSketch.wrap(kll);
       }
-      MemorySegment numbers = readBlock(in, cursor);
-      if (numbers != null) {
-        p.numberFrequencies = FrequentLongsSketch.getInstance(numbers);
-      }
-      MemorySegment text = readBlock(in, cursor);
+      p.numberBytes = readBlock(in);
+      MemorySegment text = readBlock(in);
       if (text != null) {
         p.textFrequencies = FrequentItemsSketch.getInstance(text, STRINGS);
       }
-      p.distinctBytes = readBlock(in, cursor);
+      p.distinctBytes = readBlock(in);
       if (p.distinctBytes == null) {
         throw new IllegalArgumentException("no distinct-values sketch");
       }
@@ -394,8 +410,8 @@ public final class ColumnProfile {
     out.write(block);
   }
 
-  private static MemorySegment readBlock(DataInputStream in, ByteCursor cursor) throws IOException {
+  private static MemorySegment readBlock(ByteCursor in) throws IOException {
     int length = in.readInt();
-    return length < 0 ? null : cursor.take(length);
+    return length < 0 ? null : in.take(length);
   }
 }

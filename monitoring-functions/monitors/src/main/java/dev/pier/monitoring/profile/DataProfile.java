@@ -1,14 +1,18 @@
 package dev.pier.monitoring.profile;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The profile of a set of rows: a row count and a {@link ColumnProfile} per column. Built row by row while predicting
@@ -64,6 +68,57 @@ public final class DataProfile {
     }
   }
 
+  /**
+   * Merges many profiles into this one, as {@link #merge(DataProfile)} of each in turn would, column by column and the
+   * columns in parallel: the calling thread and the common fork-join pool's take the next column until none is left,
+   * so a thread the machine's other work holds back delays the merge by one column at most. Each column still merges
+   * its parts in the list's order, so the result is the sequential fold's, whatever the threads. The parts are left as
+   * they were. ({@code MonitoringBench merge}: 1,000 hourly profiles × 100 columns; see BENCH.md.)
+   */
+  public void mergeAll(List<DataProfile> others) {
+    Map<String, List<ColumnProfile>> parts = new TreeMap<>();
+    for (DataProfile other : others) {
+      rows += other.rows;
+      other.columns.forEach((name, part) -> parts.computeIfAbsent(name, n -> new ArrayList<>()).add(part));
+    }
+    List<ColumnProfile> targets = new ArrayList<>(parts.size());
+    parts.keySet().forEach(name -> targets.add(column(name))); // the column map is changed here only
+    List<List<ColumnProfile>> sources = List.copyOf(parts.values());
+    AtomicInteger next = new AtomicInteger();
+    CountDownLatch merged = new CountDownLatch(targets.size());
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Runnable mergeColumns = () -> {
+      for (int c; (c = next.getAndIncrement()) < targets.size(); ) {
+        try {
+          sources.get(c).forEach(targets.get(c)::merge);
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          merged.countDown();
+        }
+      }
+    };
+    int helpers = Math.min(targets.size() - 1, ForkJoinPool.getCommonPoolParallelism());
+    for (int i = 0; i < helpers; i++) {
+      ForkJoinPool.commonPool().execute(mergeColumns); // a helper that starts late finds no column and returns
+    }
+    mergeColumns.run();
+    boolean interrupted = false;
+    while (merged.getCount() > 0) { // every column taken is being merged: wait for those the helpers hold
+      try {
+        merged.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+  }
+
   public long rows() {
     return rows;
   }
@@ -109,8 +164,8 @@ public final class DataProfile {
    * place ({@link ColumnProfile#fromBytes(byte[], int, int)}), so {@code bytes} must not change afterwards.
    */
   public static DataProfile fromBytes(byte[] bytes, int offset, int length) {
-    ByteCursor cursor = new ByteCursor(bytes, offset, length);
-    try (DataInputStream in = new DataInputStream(cursor)) {
+    ByteCursor in = new ByteCursor(bytes, offset, length);
+    try {
       if (length < 5 || in.readInt() != MAGIC) {
         throw new IllegalArgumentException("not a Pier data profile (bad magic number)");
       }
@@ -125,11 +180,11 @@ public final class DataProfile {
       for (int i = 0; i < n; i++) {
         String name = in.readUTF();
         int size = in.readInt();
-        if (size < 0 || size > cursor.available()) {
-          throw new java.io.EOFException("column " + name + " of " + size + " bytes, " + cursor.available() + " left");
+        if (size < 0 || size > in.available()) {
+          throw new java.io.EOFException("column " + name + " of " + size + " bytes, " + in.available() + " left");
         }
-        profile.columns.put(name, ColumnProfile.fromBytes(bytes, cursor.position(), size));
-        cursor.skip(size);
+        profile.columns.put(name, ColumnProfile.fromBytes(bytes, in.position(), size));
+        in.skip(size);
       }
       return profile;
     } catch (IOException e) {

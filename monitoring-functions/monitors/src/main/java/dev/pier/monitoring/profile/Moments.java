@@ -1,6 +1,5 @@
 package dev.pier.monitoring.profile;
 
-import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
@@ -92,7 +91,7 @@ public final class Moments {
     out.writeDouble(max);
   }
 
-  static Moments read(DataInput in) throws IOException {
+  static Moments read(ByteCursor in) throws IOException {
     Moments m = new Moments();
     m.count = in.readLong();
     m.mean = in.readDouble();

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -35,6 +38,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class ProfileStore {
   public static final String PREFIX = "profiles/";
+  /** Objects merged at a time (fetched, read, then merged column by column in parallel). */
+  static final int MERGE_BATCH = 64;
+  /** Bytes of objects held at a time while merging: about 30 hourly profiles of 100 columns at 40,000 rows an hour. */
+  static final long MERGE_BATCH_BYTES = 64L << 20;
+  /** Concurrent GETs while fetching a batch. */
+  static final int FETCHES = 8;
+  /** The empty data profile a latency-only part carries; only ever merged from. */
+  private static final DataProfile NO_ROWS = new DataProfile();
 
   private final S3Client s3;
   private final String bucket;
@@ -106,12 +117,11 @@ public final class ProfileStore {
   public CaptureProfile merged(String model, long version, Instant from, Instant to) {
     CaptureProfile merged = new CaptureProfile();
     Map<Instant, List<String>> keys = keys(model, version, from, to);
+    List<String> window = new ArrayList<>();
     for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
-      for (String key : keys.getOrDefault(hour, List.of())) {
-        merged.merge(CaptureProfile.fromBytes(
-            s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()));
-      }
+      window.addAll(keys.getOrDefault(hour, List.of()));
     }
+    mergeInto(merged, window);
     return merged;
   }
 
@@ -123,14 +133,70 @@ public final class ProfileStore {
       List<String> objects = keys.getOrDefault(hour, List.of());
       if (!objects.isEmpty()) {
         CaptureProfile merged = new CaptureProfile();
-        for (String key : objects) {
-          merged.merge(CaptureProfile.fromBytes(
-              s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray()));
-        }
+        mergeInto(merged, objects);
         out.put(hour, merged);
       }
     }
     return out;
+  }
+
+  /**
+   * Merges the objects into {@code into}, in their order, a batch at a time: each batch's objects are fetched
+   * concurrently ({@value #FETCHES} GETs at a time), read in place and merged column by column in parallel ({@link
+   * DataProfile#mergeAll}); a batch holds at most {@value #MERGE_BATCH} objects or {@value #MERGE_BATCH_BYTES} bytes,
+   * so a window of thousands of hourly objects is never in memory at once. Each column merges the objects in their
+   * order, so the profile is the one merging them one by one gives.
+   */
+  private void mergeInto(CaptureProfile into, List<String> keys) {
+    for (int from = 0; from < keys.size(); ) {
+      List<byte[]> objects = new ArrayList<>();
+      long bytes = 0;
+      while (from < keys.size() && objects.size() < MERGE_BATCH && bytes < MERGE_BATCH_BYTES) {
+        int to = Math.min(keys.size(), from + FETCHES);
+        for (byte[] object : fetch(keys.subList(from, to))) {
+          objects.add(object);
+          bytes += object.length;
+        }
+        from = to;
+      }
+      mergeAll(into, objects.stream().map(CaptureProfile::fromBytes).toList());
+    }
+  }
+
+  /**
+   * Merges capture profiles into {@code into} as {@link CaptureProfile#merge} of each in turn would: inputs and outputs
+   * column by column in parallel ({@link DataProfile#mergeAll}), then the requests' latencies.
+   */
+  public static void mergeAll(CaptureProfile into, List<CaptureProfile> parts) {
+    into.inputs().mergeAll(parts.stream().map(CaptureProfile::inputs).toList());
+    into.outputs().mergeAll(parts.stream().map(CaptureProfile::outputs).toList());
+    for (CaptureProfile part : parts) { // requests and latencies: one small sketch per object
+      into.merge(new CaptureProfile(NO_ROWS, NO_ROWS, part.requestLatency()));
+    }
+  }
+
+  /** The objects' bytes, in the keys' order, fetched concurrently (one virtual thread per key). */
+  private List<byte[]> fetch(List<String> keys) {
+    if (keys.size() == 1) {
+      return List.of(get(keys.getFirst()));
+    }
+    try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<byte[]>> gets = keys.stream().map(key -> threads.submit(() -> get(key))).toList();
+      List<byte[]> out = new ArrayList<>(keys.size());
+      for (Future<byte[]> get : gets) {
+        out.add(get.get());
+      }
+      return out;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading profiles", e);
+    }
+  }
+
+  private byte[] get(String key) {
+    return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
   }
 
   /**

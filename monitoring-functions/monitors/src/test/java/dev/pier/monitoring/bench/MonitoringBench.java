@@ -30,15 +30,20 @@ public final class MonitoringBench {
     }
     if (args.length > 0 && args[0].equals("merge")) { // the merge alone, e.g. under JFR: merge [rounds]
       int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+      boolean folded = args.length > 2 && args[2].equals("fold"); // merge 10 fold: the former one-by-one fold
       byte[][] hours = new byte[1_000][];
       for (int h = 0; h < hours.length; h++) {
         hours[h] = profile(200, 100, 100 + h, 0).toBytes();
       }
       for (int round = 0; round < rounds; round++) {
+        long cpu0 = allThreadsCpuNanos();
+        long process0 = processCpuNanos();
         long m0 = System.nanoTime();
-        DataProfile merged = merge(hours);
-        System.out.printf("merge: 1,000 hourly profiles x 100 columns (from bytes) in %.2f s; %,d rows%n",
-            (System.nanoTime() - m0) / 1e9, merged.rows());
+        DataProfile merged = folded ? fold(hours) : merge(hours);
+        long wall = System.nanoTime() - m0;
+        System.out.printf("merge%s: 1,000 hourly profiles x 100 columns (from bytes) in %.2f s; %,d rows; CPU %.2f s"
+            + " (all threads), %.2f s (process, with GC and JIT)%n", folded ? " (fold)" : "", wall / 1e9, merged.rows(),
+            (allThreadsCpuNanos() - cpu0) / 1e9, (processCpuNanos() - process0) / 1e9);
       }
       return;
     }
@@ -201,9 +206,11 @@ public final class MonitoringBench {
     for (int round = 0; round < 2; round++) { // the first is the warm-up
       long r0 = System.nanoTime();
       dev.pier.monitoring.profile.CaptureProfile window = new dev.pier.monitoring.profile.CaptureProfile();
+      java.util.List<dev.pier.monitoring.profile.CaptureProfile> hours = new java.util.ArrayList<>();
       for (int h = 0; h < 24; h++) {
-        window.merge(dev.pier.monitoring.profile.CaptureProfile.fromBytes(hour));
+        hours.add(dev.pier.monitoring.profile.CaptureProfile.fromBytes(hour));
       }
+      dev.pier.monitoring.profile.ProfileStore.mergeAll(window, hours); // as ProfileStore.merged does
       dev.pier.monitoring.MonitorRun result = runner.runFromProfiles(monitor, "r", DataProfile.fromBytes(reference),
           window, java.time.Instant.EPOCH, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
       if (round == 1) {
@@ -237,12 +244,46 @@ public final class MonitoringBench {
     return p;
   }
 
+  /** As a run merges its window ({@code ProfileStore.merged}): every hour read, then merged column by column. */
   private static DataProfile merge(byte[][] hours) {
+    int batch = Integer.getInteger("batch", 64);
+    DataProfile merged = new DataProfile();
+    for (int from = 0; from < hours.length; from += batch) {
+      java.util.List<DataProfile> read = new java.util.ArrayList<>(batch);
+      for (int h = from; h < Math.min(hours.length, from + batch); h++) {
+        read.add(DataProfile.fromBytes(hours[h]));
+      }
+      merged.mergeAll(read);
+    }
+    return merged;
+  }
+
+  /** The fold runs made before {@link DataProfile#mergeAll}: each hour read and merged into the whole in turn. */
+  private static DataProfile fold(byte[][] hours) {
     DataProfile merged = new DataProfile();
     for (byte[] h : hours) {
       merged.merge(DataProfile.fromBytes(h));
     }
     return merged;
+  }
+
+  /**
+   * CPU time of every live thread (the merge's and the pool's it forks into): on a shared machine the wall time of a
+   * merge measures the neighbours as much as the merge.
+   */
+  private static long allThreadsCpuNanos() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      sum += Math.max(0, t);
+    }
+    return sum;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double gaussian(SplittableRandom random) {
