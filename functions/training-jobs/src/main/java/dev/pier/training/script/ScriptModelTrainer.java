@@ -37,8 +37,9 @@ import java.util.stream.Stream;
  *       {@code SM_MODEL_DIR} is the model.
  * </ul>
  *
- * Each channel is one CSV file with a header: the label column first, then the features, values as the job read
- * them (categorical features as their category numbers). Hyperparameters are the trial's params, as SageMaker
+ * Each channel is one CSV file with a header ({@link SageMakerChannels#csv}, the bytes a script job's SageMaker
+ * channel holds): the label column first, then the features, values as the job read them (categorical features as
+ * their category numbers). Hyperparameters are the trial's params, as SageMaker
  * passes them: strings in {@code hyperparameters.json}, typed in {@code SM_HPS}, and {@code --name value}
  * arguments after the command (as SageMaker's framework containers do).
  */

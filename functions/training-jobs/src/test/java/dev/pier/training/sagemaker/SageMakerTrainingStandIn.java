@@ -74,6 +74,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   /** The share of a spot job's training time this stand-in bills. */
   public static final double SPOT_BILLED = 0.3;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LOG_GROUP = "/aws/sagemaker/TrainingJobs";
   private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$");
 
   private final HttpServer server;
@@ -554,51 +555,46 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     }
   }
 
-  /** A script's log as its container's CloudWatch Logs stream: one event a line. */
+  /** XGBoost's log: a line before training, then one a round. */
+  private void log(JsonNode r, String name, Metric metric, List<Double> history) {
+    if (history.isEmpty()) {
+      return;
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("[" + Instant.now() + "] INFO - Train matrix has been created");
+    for (int round = 0; round < history.size(); round++) {
+      lines.add("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round));
+    }
+    logLines(r, name, lines);
+  }
+
+  /** A container's log as its CloudWatch Logs stream: one event a line. */
   private void logLines(JsonNode r, String name, List<String> lines) {
     var client = logs;
     if (client == null || lines.isEmpty() || unlogged.stream().anyMatch(p -> p.test(r))) {
       return;
     }
-    String group = "/aws/sagemaker/TrainingJobs";
-    try {
-      client.createLogGroup(b -> b.logGroupName(group));
-    } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
-      // another job's container made it
-    }
     long now = System.currentTimeMillis();
-    String stream = name + "/algo-1-" + now / 1000;
-    client.createLogStream(b -> b.logGroupName(group).logStreamName(stream));
+    String stream = openStream(client, name, now);
     List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + i)
           .message(lines.get(i)).build());
     }
-    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+    client.putLogEvents(b -> b.logGroupName(LOG_GROUP).logStreamName(stream).logEvents(events));
   }
 
-  private void log(JsonNode r, String name, Metric metric, List<Double> history) {
-    var client = logs;
-    if (client == null || history.isEmpty() || unlogged.stream().anyMatch(p -> p.test(r))) {
-      return;
-    }
-    String group = "/aws/sagemaker/TrainingJobs";
+  /** Creates job {@code name}'s stream {@code <name>/algo-1-<epoch seconds>} (and the log group if missing). */
+  private static String openStream(software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient client,
+      String name, long now) {
     try {
-      client.createLogGroup(b -> b.logGroupName(group));
+      client.createLogGroup(b -> b.logGroupName(LOG_GROUP));
     } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
       // another job's container made it
     }
-    long now = System.currentTimeMillis();
     String stream = name + "/algo-1-" + now / 1000;
-    client.createLogStream(b -> b.logGroupName(group).logStreamName(stream));
-    List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
-    events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now)
-        .message("[" + Instant.ofEpochMilli(now) + "] INFO - Train matrix has been created").build());
-    for (int round = 0; round < history.size(); round++) {
-      events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + round)
-          .message("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round)).build());
-    }
-    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+    client.createLogStream(b -> b.logGroupName(LOG_GROUP).logStreamName(stream));
+    return stream;
   }
 
   /** A paced job's rounds {@code from} to {@code to} (exclusive), as its container logs them while it trains. */
@@ -607,16 +603,9 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     if (client == null || unlogged.stream().anyMatch(u -> u.test(p.request))) {
       return;
     }
-    String group = "/aws/sagemaker/TrainingJobs";
     if (p.stream == null) {
-      try {
-        client.createLogGroup(b -> b.logGroupName(group));
-      } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
-        // another job's container made it
-      }
       long now = System.currentTimeMillis();
-      p.stream = p.request.path("TrainingJobName").asText() + "/algo-1-" + now / 1000;
-      client.createLogStream(b -> b.logGroupName(group).logStreamName(p.stream));
+      p.stream = openStream(client, p.request.path("TrainingJobName").asText(), now);
       p.lastTimestamp = now - 1;
     }
     List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
@@ -627,7 +616,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
           .message("[" + round + "]#011validation-" + p.metric.id() + ":" + p.history.get(round)).build());
     }
     String stream = p.stream;
-    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+    client.putLogEvents(b -> b.logGroupName(LOG_GROUP).logStreamName(stream).logEvents(events));
   }
 
   /** A channel's rows: every object under its S3 prefix, in key order, each line {@code label,f1,f2,…}. */

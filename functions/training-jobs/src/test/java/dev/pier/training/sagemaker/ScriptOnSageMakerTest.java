@@ -123,4 +123,39 @@ class ScriptOnSageMakerTest {
     assertThat(lines).anyMatch(l -> l.startsWith("epoch=40 train-loss="))
         .anyMatch(l -> l.equals(String.format(java.util.Locale.ROOT, "test-auc=%.10f", want.refit().holdoutScore())));
   }
+
+  @Test
+  void aScriptThatBreaksOnSageMakerFailsItsTrialWithItsFailureFileAndRegistersNothing() throws Exception {
+    assumeTrue(Files.isExecutable(PYTHON), "the suite installs /usr/bin/python3");
+    Path failing = Files.writeString(work.resolve("fails.py"), """
+        import os, sys
+        open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("out of patience")
+        print("about to fail")
+        sys.exit(3)
+        """);
+    String image = "000000000000.dkr.ecr.us-east-1.amazonaws.com/pier-fails:1";
+    fx.sagemaker.runImage(image, List.of(PYTHON.toString(), failing.toString()));
+    TrainingJob job = fx.submit(fx.remote, """
+        {"name": "script-fails", "project": "sm", "algorithm": "script",
+         "dataset": {"uri": "s3://data/script/rows.csv", "label": "y"},
+         "script": {"image": "IMAGE", "framework": "onnx",
+                    "metric_definitions": [{"name": "validation:auc", "regex": "auc=([0-9.]+)"}]},
+         "cv": {"folds": 2}, "resources": {"instance_type": "ml.m5.xlarge", "max_runtime": "1h"},
+         "register": {"model": "script-fails"}}
+        """.replace("IMAGE", image));
+
+    ExecutionResult result = fx.run(fx.remote, job.id());
+
+    assertThat(result.status()).isEqualTo(ExecutionResult.Status.FAILED);
+    TrialRecord trial = fx.jobs.trials(job.id()).get(0);
+    assertThat(trial.state()).isEqualTo("FAILED");
+    assertThat(trial.error()).contains("AlgorithmError: out of patience"); // SageMaker's FailureReason
+    TrainingJob failed = fx.jobs.require(job.id());
+    assertThat(failed.state()).isEqualTo(JobState.FAILED);
+    assertThat(failed.registered()).isNull();
+    // the log reached CloudWatch Logs all the same
+    String fold = fx.requestsOf(job.id()).get(0).path("TrainingJobName").asText();
+    assertThat(fx.logsClient.filterLogEventsPaginator(b -> b.logGroupName("/aws/sagemaker/TrainingJobs")
+        .logStreamNamePrefix(fold + "/")).events().stream().map(e -> e.message())).contains("about to fail");
+  }
 }
