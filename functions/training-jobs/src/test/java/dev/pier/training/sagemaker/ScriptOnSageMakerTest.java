@@ -127,12 +127,7 @@ class ScriptOnSageMakerTest {
   @Test
   void aScriptThatBreaksOnSageMakerFailsItsTrialWithItsFailureFileAndRegistersNothing() throws Exception {
     assumeTrue(Files.isExecutable(PYTHON), "the suite installs /usr/bin/python3");
-    Path failing = Files.writeString(work.resolve("fails.py"), """
-        import os, sys
-        open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("out of patience")
-        print("about to fail")
-        sys.exit(3)
-        """);
+    Path failing = Path.of(ScriptOnSageMakerTest.class.getResource("/scripts/fails.py").toURI());
     String image = "000000000000.dkr.ecr.us-east-1.amazonaws.com/pier-fails:1";
     fx.sagemaker.runImage(image, List.of(PYTHON.toString(), failing.toString()));
     TrainingJob job = fx.submit(fx.remote, """
