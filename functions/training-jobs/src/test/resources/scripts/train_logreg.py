@@ -40,8 +40,8 @@ def check_contract(args):
             fail("--%s %s disagrees with hyperparameters.json %s" % (name, getattr(args, name), value))
     for channel in json.loads(os.environ["SM_CHANNELS"]):
         path = os.environ["SM_CHANNEL_" + channel.upper()]
-        if not os.path.isfile(os.path.join(path, channel + ".csv")):
-            fail("channel %s has no %s.csv in %s" % (channel, channel, path))
+        if not csv_files(path):
+            fail("channel %s has no .csv file in %s" % (channel, path))
     with open(os.path.join(config, "resourceconfig.json")) as f:
         if json.load(f)["current_host"] != os.environ["SM_CURRENT_HOST"]:
             fail("resourceconfig.json's current_host is not SM_CURRENT_HOST")
@@ -49,11 +49,19 @@ def check_contract(args):
         fail("SM_MODEL_DIR is not a directory")
 
 
+def csv_files(path):
+    return sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(".csv"))
+
+
 def read(channel):
-    path = os.path.join(os.environ["SM_CHANNEL_" + channel.upper()], channel + ".csv")
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    header, body = rows[0], rows[1:]
+    """Every CSV file in the channel's directory, in name order (one locally; one per shard on SageMaker), each with
+    a header line."""
+    header, body = None, []
+    for path in csv_files(os.environ["SM_CHANNEL_" + channel.upper()]):
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+        header = rows[0]
+        body.extend(rows[1:])
     y = [float(r[0]) for r in body]
     x = [[float(v) if v != "" else 0.0 for v in r[1:]] for r in body]
     return header, x, y

@@ -318,14 +318,16 @@ public final class TrainingWorker {
     SageMakerChannels.Written written = new SageMakerChannels.Written(0, 0);
     int folds = dev.pier.training.sagemaker.ModelTuning.requested(job.spec()) ? 0 // AMT trains on the refit channels
         : loaded.folds().size();
+    boolean header = job.spec().scriptMode(); // a script reads the CSV it reads locally; XGBoost's image, none
     for (int f = 0; f < folds; f++) {
       Split fold = loaded.folds().get(f);
       String set = "fold-" + (f + 1);
-      written = written.plus(channels.write(job.id(), set, "train", loaded.table(), fold.train(), shards))
-          .plus(channels.write(job.id(), set, "validation", loaded.table(), fold.test(), 1));
+      written = written.plus(channels.write(job.id(), set, "train", loaded.table(), fold.train(), shards, header))
+          .plus(channels.write(job.id(), set, "validation", loaded.table(), fold.test(), 1, header));
     }
     written = written.plus(channels.write(job.id(), "refit", "train", loaded.table(), loaded.holdout().train(),
-        shards)).plus(channels.write(job.id(), "refit", holdoutChannel(job), loaded.table(), loaded.holdout().test(), 1));
+        shards, header)).plus(channels.write(job.id(), "refit", holdoutChannel(job), loaded.table(),
+        loaded.holdout().test(), 1, header));
     return written;
   }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pier.training.Split;
 import dev.pier.training.TrainingTable;
 import dev.pier.training.jobs.ModelTrainer;
-import java.io.BufferedWriter;
+import dev.pier.training.sagemaker.SageMakerChannels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +37,9 @@ import java.util.stream.Stream;
  *       {@code SM_MODEL_DIR} is the model.
  * </ul>
  *
- * Each channel is one CSV file with a header: the label column first, then the features, values as the job read
- * them (categorical features as their category numbers). Hyperparameters are the trial's params, as SageMaker
+ * Each channel is one CSV file with a header ({@link SageMakerChannels#csv}, the bytes a script job's SageMaker
+ * channel holds): the label column first, then the features, values as the job read them (categorical features as
+ * their category numbers). Hyperparameters are the trial's params, as SageMaker
  * passes them: strings in {@code hyperparameters.json}, typed in {@code SM_HPS}, and {@code --name value}
  * arguments after the command (as SageMaker's framework containers do).
  */
@@ -228,25 +229,12 @@ public final class ScriptModelTrainer implements ModelTrainer {
     }
     boolean keep = false;
     try {
-      Map<String, String> env = layout(dir, table, channels, params, seed);
-      List<String> command = new ArrayList<>(spec.command());
-      params.forEach((k, v) -> {
-        command.add("--" + k);
-        command.add(String.valueOf(v));
-      });
+      Map<String, ChannelFiles> files = new LinkedHashMap<>();
+      channels.forEach((channel, rows) -> files.put(channel, data -> Files.write(data.resolve(channel + ".csv"),
+          SageMakerChannels.csv(table, rows, 0, rows.length, true))));
+      Map<String, String> env = layout(dir, files, params, seed);
       Path log = dir.resolve("output/log.txt");
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      if (spec.sourceDir() != null) {
-        pb.directory(Path.of(spec.sourceDir()).toFile());
-      }
-      pb.environment().putAll(env);
-      Process process;
-      try {
-        process = pb.start();
-      } catch (IOException e) {
-        throw new IllegalStateException("the script's command " + spec.command() + " could not start: "
-            + e.getMessage());
-      }
+      Process process = start(spec.command(), spec.sourceDir(), params, env, log);
       ScriptProcesses.record(dir, process); // a server killed meanwhile: the next one stops it (ScriptProcesses.reap)
       boolean done;
       try {
@@ -286,8 +274,13 @@ public final class ScriptModelTrainer implements ModelTrainer {
 
   /** Every value of every defined metric, in log order; a line may carry several. */
   Map<String, List<Double>> metrics(List<String> lines) {
+    return metrics(spec.metricDefinitions(), lines);
+  }
+
+  /** Every value of each of {@code definitions} in {@code lines}, in log order, as SageMaker reads them. */
+  public static Map<String, List<Double>> metrics(List<ScriptSpec.MetricDefinition> definitions, List<String> lines) {
     Map<String, List<Double>> out = new LinkedHashMap<>();
-    for (ScriptSpec.MetricDefinition d : spec.metricDefinitions()) {
+    for (ScriptSpec.MetricDefinition d : definitions) {
       var pattern = d.pattern();
       List<Double> values = new ArrayList<>();
       for (String line : lines) {
@@ -306,12 +299,43 @@ public final class ScriptModelTrainer implements ModelTrainer {
   }
 
   /**
-   * Writes {@code dir} as SageMaker lays out {@code /opt/ml} — {@code input/config/hyperparameters.json},
-   * {@code resourceconfig.json}, {@code inputdataconfig.json}, {@code input/data/<channel>/<channel>.csv},
-   * {@code model/}, {@code output/data/} — and answers the {@code SM_*} variables pointing there.
+   * Starts {@code command} as SageMaker's training toolkit runs a script: the params as {@code --name value}
+   * arguments after it, in {@code sourceDir} (null: this process's directory), with {@code env} added, its output
+   * and errors into {@code log}.
    */
-  static Map<String, String> layout(Path dir, TrainingTable table, Map<String, int[]> channels,
-      Map<String, Object> params, long seed) throws IOException {
+  public static Process start(List<String> command, String sourceDir, Map<String, ?> params, Map<String, String> env,
+      Path log) {
+    List<String> args = new ArrayList<>(command);
+    params.forEach((k, v) -> {
+      args.add("--" + k);
+      args.add(String.valueOf(v));
+    });
+    ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(log.toFile());
+    if (sourceDir != null) {
+      pb.directory(Path.of(sourceDir).toFile());
+    }
+    pb.environment().putAll(env);
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("the script's command " + command + " could not start: " + e.getMessage());
+    }
+  }
+
+  /** Writes one channel's files into its directory ({@code input/data/<channel>/}). */
+  @FunctionalInterface
+  public interface ChannelFiles {
+    void write(Path data) throws IOException;
+  }
+
+  /**
+   * Writes {@code dir} as SageMaker lays out {@code /opt/ml} — {@code input/config/hyperparameters.json},
+   * {@code resourceconfig.json}, {@code inputdataconfig.json}, {@code input/data/<channel>/} (its files by
+   * {@code channels}), {@code model/}, {@code output/data/} — and answers the {@code SM_*} variables pointing there
+   * ({@code PIER_SEED} too unless {@code seed} is null: SageMaker sets no such variable).
+   */
+  public static Map<String, String> layout(Path dir, Map<String, ChannelFiles> channels, Map<String, ?> params,
+      Long seed) throws IOException {
     Path config = Files.createDirectories(dir.resolve("input/config"));
     Path model = Files.createDirectories(dir.resolve("model"));
     Path output = Files.createDirectories(dir.resolve("output"));
@@ -331,11 +355,11 @@ public final class ScriptModelTrainer implements ModelTrainer {
     Files.writeString(config.resolve("resourceconfig.json"), JSON.writeValueAsString(resource));
     ObjectNode dataConfig = JSON.createObjectNode();
     var channelNames = JSON.createArrayNode();
-    for (Map.Entry<String, int[]> c : channels.entrySet()) {
+    for (Map.Entry<String, ChannelFiles> c : channels.entrySet()) {
       dataConfig.putObject(c.getKey()).put("ContentType", "text/csv").put("TrainingInputMode", "File")
           .put("S3DistributionType", "FullyReplicated").put("RecordWrapperType", "None");
       Path data = Files.createDirectories(dir.resolve("input/data/" + c.getKey()));
-      writeCsv(data.resolve(c.getKey() + ".csv"), table, c.getValue());
+      c.getValue().write(data);
       env.put("SM_CHANNEL_" + c.getKey().toUpperCase(Locale.ROOT), data.toString());
       channelNames.add(c.getKey());
     }
@@ -354,41 +378,11 @@ public final class ScriptModelTrainer implements ModelTrainer {
     env.put("SM_OUTPUT_DIR", output.toString());
     env.put("SM_OUTPUT_DATA_DIR", outputData.toString());
     env.put("SM_CHECKPOINT_DIR", checkpoints.toString());
-    env.put("PIER_SEED", Long.toString(seed));
+    if (seed != null) {
+      env.put("PIER_SEED", Long.toString(seed));
+    }
     env.put("PYTHONUNBUFFERED", "1");
     return env;
-  }
-
-  /** Header (label, then features), then one line per row, floats as Java prints them (exact round trip). */
-  private static void writeCsv(Path file, TrainingTable table, int[] rows) throws IOException {
-    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      w.write(csvName(table.label()));
-      for (String f : table.features()) {
-        w.write(',');
-        w.write(csvName(f));
-      }
-      w.write('\n');
-      float[] labels = table.labels();
-      for (int r : rows) {
-        w.write(number(labels[r]));
-        for (int f = 0; f < table.featureCount(); f++) {
-          w.write(',');
-          w.write(number(table.column(f)[r]));
-        }
-        w.write('\n');
-      }
-    }
-  }
-
-  private static String number(float v) {
-    if (Float.isNaN(v)) {
-      return "";
-    }
-    return v == Math.rint(v) && Math.abs(v) < 1e7 ? Long.toString((long) v) : Float.toString(v);
-  }
-
-  private static String csvName(String s) {
-    return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -196,12 +196,7 @@ class ScriptModeTest {
   @Test
   void aScriptThatBreaksIsRecordedWithItsFailureFileAndTheJobFailsWithoutRegistering() throws Exception {
     assumeTrue(Files.isExecutable(PYTHON), "the suite installs /usr/bin/python3");
-    Path failing = Files.writeString(work.resolve("fails.py"), """
-        import os, sys
-        open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w").write("out of patience")
-        print("about to fail")
-        sys.exit(3)
-        """);
+    Path failing = Path.of(ScriptModeTest.class.getResource("/scripts/fails.py").toURI());
     TrainingJob job = api().submit(body("""
         {"name": "script-fails", "algorithm": "script", "dataset": {"uri": "s3://data/set.csv", "label": "y"},
          "script": {"command": "/usr/bin/python3 FAILING", "framework": "onnx",

@@ -98,7 +98,8 @@ class SageMakerRequestsTest {
 
   @Test
   void theModelFileIsReadOutOfModelTarGz() throws Exception {
-    byte[] one = SageMakerTrainingStandIn.tarGz("xgboost-model", "booster".getBytes(StandardCharsets.UTF_8));
+    byte[] one = SageMakerTrainingStandIn.tarGz(java.util.Map.of("xgboost-model",
+        "booster".getBytes(StandardCharsets.UTF_8)));
     assertThat(new String(ModelArtifact.file(one, "xgboost-model"), StandardCharsets.UTF_8)).isEqualTo("booster");
     assertThat(new String(ModelArtifact.file(one, null), StandardCharsets.UTF_8)).isEqualTo("booster");
     ByteArrayOutputStream out = new ByteArrayOutputStream();

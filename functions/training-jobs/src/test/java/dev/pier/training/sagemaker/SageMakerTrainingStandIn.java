@@ -11,6 +11,8 @@ import dev.pier.training.TrainedModel;
 import dev.pier.training.TrainingParams;
 import dev.pier.training.TrainingTable;
 import dev.pier.training.XGBoostTrainer;
+import dev.pier.training.script.ScriptModelTrainer;
+import dev.pier.training.script.ScriptSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,17 +20,23 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -48,14 +56,25 @@ import software.amazon.awssdk.services.s3.S3Client;
  * used before or not SageMaker's pattern; non-string hyperparameters; managed spot without MaxWaitTimeInSeconds ≥
  * MaxRuntimeInSeconds or a checkpoint location) with {@code ValidationException}. It reports
  * {@code TrainingTimeInSeconds} as measured (at least 1) or, when a test fixes it, that figure, and bills a managed-spot
- * job {@link #SPOT_BILLED} of it, as SageMaker reports a spot saving as fewer billable seconds. It does not run other
- * images (such a job fails), check IAM or KMS, or use several hosts. Automatic Model Tuning's operations are
- * {@link TuningStandIn}'s.
+ * job {@link #SPOT_BILLED} of it, as SageMaker reports a spot saving as fewer billable seconds.
+ *
+ * <p>A job on an image a test {@linkplain #runImage maps to a local command} runs as a script-mode container: the
+ * command under SageMaker's training contract, laid out by the local script mode's own code
+ * ({@link ScriptModelTrainer#layout}) in a fresh directory — its channels downloaded from S3 as File mode does (every
+ * object under the prefix, by its name), the hyperparameters as strings, {@code --name value} arguments — its log
+ * shipped to CloudWatch Logs, {@code FinalMetricDataList} the last value of each of the request's
+ * {@code MetricDefinitions} in the log, and the model directory tarred to {@code model.tar.gz}. A non-zero exit fails
+ * the job with {@code output/failure}'s text, as SageMaker does. No container runs: the command sees this machine,
+ * not the image's file system, one host whatever the instance count, and the instance type changes nothing.
+ *
+ * <p>It does not run other images (such a job fails), check IAM or KMS, or use several hosts. Automatic Model
+ * Tuning's operations are {@link TuningStandIn}'s.
  */
 public final class SageMakerTrainingStandIn implements AutoCloseable {
   /** The share of a spot job's training time this stand-in bills. */
   public static final double SPOT_BILLED = 0.3;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LOG_GROUP = "/aws/sagemaker/TrainingJobs";
   private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$");
 
   private final HttpServer server;
@@ -72,6 +91,8 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
   private final Map<String, Paced> pacing = new ConcurrentHashMap<>();
   /** Every StopTrainingJob request accepted (the training job's name), in order. */
   public final List<String> stops = new CopyOnWriteArrayList<>();
+  /** Images run as a local command (script mode): test-only, see {@link #runImage}. */
+  private final Map<String, List<String>> commands = new ConcurrentHashMap<>();
   /** Automatic Model Tuning: tuning jobs whose training jobs this stand-in trains. */
   public final TuningStandIn tuning = new TuningStandIn(this);
 
@@ -87,6 +108,14 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
 
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /**
+   * Jobs on {@code image} run {@code command} (e.g. {@code python3 train.py}) as their container would run the
+   * user's script: under SageMaker's training contract, see the class comment.
+   */
+  public void runImage(String image, List<String> command) {
+    commands.put(image, List.copyOf(command));
   }
 
   /** Jobs whose request matches fail with {@code reason} (as an algorithm error does) instead of training. */
@@ -361,53 +390,14 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
         }
       }
       String image = r.path("AlgorithmSpecification").path("TrainingImage").asText();
-      if (!image.contains("sagemaker-xgboost")) {
-        throw new IllegalStateException("the stand-in runs only SageMaker's XGBoost image, not " + image);
-      }
-      Map<String, String> hyper = new LinkedHashMap<>();
-      r.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(), e.getValue().asText()));
-      String metricName = hyper.remove("eval_metric");
-      hyper.remove("_tuning_objective_metric"); // what AMT passes to the container; XGBoost's image ignores it
-      long seed = Long.parseLong(hyper.getOrDefault("seed", "0"));
-      hyper.remove("seed");
-      List<float[]> train = channel(r, "train");
-      List<float[]> validation = channel(r, "validation");
-      if (train.isEmpty()) {
-        throw new IllegalStateException("ClientError: the train channel is empty");
-      }
-      List<float[]> all = new ArrayList<>(train);
-      all.addAll(validation);
-      TrainingTable table = table(all);
-      int[] trainRows = range(0, train.size());
-      int[] valRows = range(train.size(), all.size());
-      TrainingParams params = TrainingParams.of(hyper);
-      Metric metric = Metric.of(metricName);
-      XGBoostTrainer trainer = new XGBoostTrainer(1);
-      TrainedModel model = trainer.train(table, trainRows, valRows.length == 0 ? null : valRows, params,
-          valRows.length == 0 ? null : metric, seed, IntermediateReporter.NONE);
-      Paced p = pacing.get(name);
-      if (p != null) {
-        synchronized (p) {
-          p.history = List.copyOf(model.history());
-          p.metric = metric;
-        }
+      if (commands.containsKey(image)) {
+        runScript(r, name, commands.get(image), result);
+      } else if (image.contains("sagemaker-xgboost")) {
+        runXGBoost(r, name, result);
       } else {
-        log(r, name, metric, model.history());
+        throw new IllegalStateException("the stand-in runs only SageMaker's XGBoost image or an image a test mapped"
+            + " to a command, not " + image);
       }
-      var metrics = result.putArray("FinalMetricDataList");
-      double now = System.currentTimeMillis() / 1000.0;
-      metrics.addObject().put("MetricName", "train:" + metric.id())
-          .put("Value", trainer.evaluate(model.model(), table, trainRows, params, metric)).put("Timestamp", now);
-      if (valRows.length > 0) {
-        metrics.addObject().put("MetricName", "validation:" + metric.id())
-            .put("Value", trainer.evaluate(model.model(), table, valRows, params, metric)).put("Timestamp", now);
-      }
-      String output = r.path("OutputDataConfig").path("S3OutputPath").asText();
-      String uri = (output.endsWith("/") ? output : output + "/") + name + "/output/model.tar.gz";
-      String rest = uri.substring(5);
-      s3.putObject(b -> b.bucket(rest.substring(0, rest.indexOf('/'))).key(rest.substring(rest.indexOf('/') + 1)),
-          RequestBody.fromBytes(tarGz("xgboost-model", model.model())));
-      result.putObject("ModelArtifacts").put("S3ModelArtifacts", uri);
       result.put("TrainingJobStatus", "Completed");
     } catch (RuntimeException | IOException e) {
       result.put("TrainingJobStatus", "Failed");
@@ -434,28 +424,177 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     }
   }
 
+  /** SageMaker's XGBoost container: reads the channels, trains, logs its rounds, reports metrics, writes the model. */
+  private void runXGBoost(JsonNode r, String name, ObjectNode result) throws IOException {
+    Map<String, String> hyper = new LinkedHashMap<>();
+    r.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(), e.getValue().asText()));
+    String metricName = hyper.remove("eval_metric");
+    hyper.remove("_tuning_objective_metric"); // what AMT passes to the container; XGBoost's image ignores it
+    long seed = Long.parseLong(hyper.getOrDefault("seed", "0"));
+    hyper.remove("seed");
+    List<float[]> train = channel(r, "train");
+    List<float[]> validation = channel(r, "validation");
+    if (train.isEmpty()) {
+      throw new IllegalStateException("ClientError: the train channel is empty");
+    }
+    List<float[]> all = new ArrayList<>(train);
+    all.addAll(validation);
+    TrainingTable table = table(all);
+    int[] trainRows = range(0, train.size());
+    int[] valRows = range(train.size(), all.size());
+    TrainingParams params = TrainingParams.of(hyper);
+    Metric metric = Metric.of(metricName);
+    XGBoostTrainer trainer = new XGBoostTrainer(1);
+    TrainedModel model = trainer.train(table, trainRows, valRows.length == 0 ? null : valRows, params,
+        valRows.length == 0 ? null : metric, seed, IntermediateReporter.NONE);
+    Paced p = pacing.get(name);
+    if (p != null) {
+      synchronized (p) {
+        p.history = List.copyOf(model.history());
+        p.metric = metric;
+      }
+    } else {
+      log(r, name, metric, model.history());
+    }
+    var metrics = result.putArray("FinalMetricDataList");
+    double now = System.currentTimeMillis() / 1000.0;
+    metrics.addObject().put("MetricName", "train:" + metric.id())
+        .put("Value", trainer.evaluate(model.model(), table, trainRows, params, metric)).put("Timestamp", now);
+    if (valRows.length > 0) {
+      metrics.addObject().put("MetricName", "validation:" + metric.id())
+          .put("Value", trainer.evaluate(model.model(), table, valRows, params, metric)).put("Timestamp", now);
+    }
+    result.putObject("ModelArtifacts").put("S3ModelArtifacts",
+        putModel(r, name, tarGz(Map.of("xgboost-model", model.model()))));
+  }
+
+  /** Writes a job's {@code model.tar.gz} at {@code <S3OutputPath><name>/output/}; answers its URI. */
+  private String putModel(JsonNode r, String name, byte[] tarGz) {
+    String output = r.path("OutputDataConfig").path("S3OutputPath").asText();
+    String uri = (output.endsWith("/") ? output : output + "/") + name + "/output/model.tar.gz";
+    String rest = uri.substring(5);
+    s3.putObject(b -> b.bucket(rest.substring(0, rest.indexOf('/'))).key(rest.substring(rest.indexOf('/') + 1)),
+        RequestBody.fromBytes(tarGz));
+    return uri;
+  }
+
+  /**
+   * A script-mode container: {@code command} run under SageMaker's training contract (laid out by
+   * {@link ScriptModelTrainer#layout}) in a fresh directory with the job's channels downloaded from S3; its log
+   * shipped to CloudWatch Logs, the last value of each MetricDefinition in it reported, its model directory tarred.
+   */
+  private void runScript(JsonNode r, String name, List<String> command, ObjectNode result) throws IOException {
+    Path dir = Files.createTempDirectory("sagemaker-" + name + "-");
+    try {
+      Map<String, ScriptModelTrainer.ChannelFiles> channels = new LinkedHashMap<>();
+      for (JsonNode c : r.path("InputDataConfig")) {
+        channels.put(c.path("ChannelName").asText(), data -> download(c, data));
+      }
+      Map<String, String> hyper = new TreeMap<>();
+      r.path("HyperParameters").fields().forEachRemaining(e -> hyper.put(e.getKey(), e.getValue().asText()));
+      Map<String, String> env = ScriptModelTrainer.layout(dir, channels, hyper, null);
+      Path log = dir.resolve("output/log.txt");
+      Process process = ScriptModelTrainer.start(command, null, hyper, env, log);
+      long runtime = r.path("StoppingCondition").path("MaxRuntimeInSeconds").asLong();
+      try {
+        if (!process.waitFor(runtime, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("MaxRuntimeExceeded: the job ran past " + runtime + " s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("the stand-in closed while the job trained");
+      } finally {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      logLines(r, name, lines);
+      if (process.exitValue() != 0) {
+        Path failure = dir.resolve("output/failure");
+        throw new IllegalStateException(Files.isRegularFile(failure) ? Files.readString(failure).strip()
+            : "the script exited with " + process.exitValue());
+      }
+      List<ScriptSpec.MetricDefinition> definitions = new ArrayList<>();
+      r.path("AlgorithmSpecification").path("MetricDefinitions").forEach(m -> definitions.add(
+          new ScriptSpec.MetricDefinition(m.path("Name").asText(), m.path("Regex").asText())));
+      var metrics = result.putArray("FinalMetricDataList");
+      double now = System.currentTimeMillis() / 1000.0;
+      ScriptModelTrainer.metrics(definitions, lines).forEach((metric, values) -> {
+        if (!values.isEmpty()) { // SageMaker reports a metric the log never matched as no value at all
+          metrics.addObject().put("MetricName", metric).put("Value", values.get(values.size() - 1))
+              .put("Timestamp", now);
+        }
+      });
+      Map<String, byte[]> model = new TreeMap<>();
+      Path modelDir = dir.resolve("model");
+      try (Stream<Path> files = Files.walk(modelDir)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          model.put(modelDir.relativize(f).toString(), Files.readAllBytes(f));
+        }
+      }
+      result.putObject("ModelArtifacts").put("S3ModelArtifacts", putModel(r, name, tarGz(model)));
+    } finally {
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** A channel's objects written into {@code data} by their names under its prefix, as File mode downloads them. */
+  private void download(JsonNode channel, Path data) throws IOException {
+    String uri = channel.path("DataSource").path("S3DataSource").path("S3Uri").asText();
+    String rest = uri.substring(5);
+    String bucket = rest.substring(0, rest.indexOf('/'));
+    String prefix = rest.substring(rest.indexOf('/') + 1);
+    for (var o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+      Path file = data.resolve(o.key().substring(prefix.length()));
+      Files.createDirectories(file.getParent());
+      Files.write(file, s3.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asByteArray());
+    }
+  }
+
+  /** XGBoost's log: a line before training, then one a round. */
   private void log(JsonNode r, String name, Metric metric, List<Double> history) {
-    var client = logs;
-    if (client == null || history.isEmpty() || unlogged.stream().anyMatch(p -> p.test(r))) {
+    if (history.isEmpty()) {
       return;
     }
-    String group = "/aws/sagemaker/TrainingJobs";
+    List<String> lines = new ArrayList<>();
+    lines.add("[" + Instant.now() + "] INFO - Train matrix has been created");
+    for (int round = 0; round < history.size(); round++) {
+      lines.add("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round));
+    }
+    logLines(r, name, lines);
+  }
+
+  /** A container's log as its CloudWatch Logs stream: one event a line. */
+  private void logLines(JsonNode r, String name, List<String> lines) {
+    var client = logs;
+    if (client == null || lines.isEmpty() || unlogged.stream().anyMatch(p -> p.test(r))) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    String stream = openStream(client, name, now);
+    List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + i)
+          .message(lines.get(i)).build());
+    }
+    client.putLogEvents(b -> b.logGroupName(LOG_GROUP).logStreamName(stream).logEvents(events));
+  }
+
+  /** Creates job {@code name}'s stream {@code <name>/algo-1-<epoch seconds>} (and the log group if missing). */
+  private static String openStream(software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient client,
+      String name, long now) {
     try {
-      client.createLogGroup(b -> b.logGroupName(group));
+      client.createLogGroup(b -> b.logGroupName(LOG_GROUP));
     } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
       // another job's container made it
     }
-    long now = System.currentTimeMillis();
     String stream = name + "/algo-1-" + now / 1000;
-    client.createLogStream(b -> b.logGroupName(group).logStreamName(stream));
-    List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
-    events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now)
-        .message("[" + Instant.ofEpochMilli(now) + "] INFO - Train matrix has been created").build());
-    for (int round = 0; round < history.size(); round++) {
-      events.add(software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent.builder().timestamp(now + round)
-          .message("[" + round + "]#011validation-" + metric.id() + ":" + history.get(round)).build());
-    }
-    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+    client.createLogStream(b -> b.logGroupName(LOG_GROUP).logStreamName(stream));
+    return stream;
   }
 
   /** A paced job's rounds {@code from} to {@code to} (exclusive), as its container logs them while it trains. */
@@ -464,16 +603,9 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     if (client == null || unlogged.stream().anyMatch(u -> u.test(p.request))) {
       return;
     }
-    String group = "/aws/sagemaker/TrainingJobs";
     if (p.stream == null) {
-      try {
-        client.createLogGroup(b -> b.logGroupName(group));
-      } catch (software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExistsException e) {
-        // another job's container made it
-      }
       long now = System.currentTimeMillis();
-      p.stream = p.request.path("TrainingJobName").asText() + "/algo-1-" + now / 1000;
-      client.createLogStream(b -> b.logGroupName(group).logStreamName(p.stream));
+      p.stream = openStream(client, p.request.path("TrainingJobName").asText(), now);
       p.lastTimestamp = now - 1;
     }
     List<software.amazon.awssdk.services.cloudwatchlogs.model.InputLogEvent> events = new ArrayList<>();
@@ -484,7 +616,7 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
           .message("[" + round + "]#011validation-" + p.metric.id() + ":" + p.history.get(round)).build());
     }
     String stream = p.stream;
-    client.putLogEvents(b -> b.logGroupName(group).logStreamName(stream).logEvents(events));
+    client.putLogEvents(b -> b.logGroupName(LOG_GROUP).logStreamName(stream).logEvents(events));
   }
 
   /** A channel's rows: every object under its S3 prefix, in key order, each line {@code label,f1,f2,…}. */
@@ -543,14 +675,17 @@ public final class SageMakerTrainingStandIn implements AutoCloseable {
     return out;
   }
 
-  static byte[] tarGz(String name, byte[] bytes) throws IOException {
+  /** {@code files} (a path in the model directory to its bytes) as a model.tar.gz. */
+  static byte[] tarGz(Map<String, byte[]> files) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (var tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
-      TarArchiveEntry e = new TarArchiveEntry(name);
-      e.setSize(bytes.length);
-      tar.putArchiveEntry(e);
-      tar.write(bytes);
-      tar.closeArchiveEntry();
+      for (var f : files.entrySet()) {
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+        e.setSize(f.getValue().length);
+        tar.putArchiveEntry(e);
+        tar.write(f.getValue());
+        tar.closeArchiveEntry();
+      }
     }
     return out.toByteArray();
   }
