@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 1,000 drivers, then sends {@code POST /get-online-features} open-loop at {@code args[1]} requests/s (default 200)
  * for {@code args[2]} seconds (default 30) after 10 s of warm-up, for 1 entity × 50 features and 50 entities × 200
  * features; {@code args[3]} names how that server reaches its DynamoDB stand-in ({@code http} or {@code in-process},
- * for the printed lines only). Latency is measured from each request's scheduled start, so a stalled server shows in the tail instead
+ * for the printed lines only; {@code PIER_BENCH_CASES=1x50} or {@code 50x200} runs one case alone); {@code args[4]}, when given, is that server's process id, whose CPU time per request (all its
+ * threads: Pier, the stand-ins, JIT and GC) is printed beside the load generator's own. Latency is measured from each request's scheduled start, so a stalled server shows in the tail instead
  * of slowing the sender (no coordinated omission). Every answer is checked (200, one result per feature + key).
  */
 public final class FeatureHttpBench {
@@ -34,6 +35,7 @@ public final class FeatureHttpBench {
     int rate = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     String transport = args.length > 3 ? args[3] : "http"; // how the server reaches its DynamoDB stand-in, for the lines
+    long serverPid = args.length > 4 ? Long.parseLong(args[4]) : -1;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .executor(Executors.newFixedThreadPool(8)).build();
     StringBuilder schema = new StringBuilder();
@@ -66,8 +68,14 @@ public final class FeatureHttpBench {
     }
     System.out.println("# uptime: " + new String(new ProcessBuilder("uptime").start().getInputStream()
         .readAllBytes()).strip());
-    run(http, base, "[stand-in " + transport + "] 1 entity x 50 features", 1, 50, rate, seconds);
-    run(http, base, "[stand-in " + transport + "] 50 entities x 200 features", 50, 200, rate, seconds);
+    String cases = System.getenv().getOrDefault("PIER_BENCH_CASES", "1x50,50x200"); // which of the two to run
+    if (cases.contains("1x50")) {
+      run(http, base, "[stand-in " + transport + "] 1 entity x 50 features", 1, 50, rate, seconds, serverPid);
+    }
+    if (cases.contains("50x200")) {
+      run(http, base, "[stand-in " + transport + "] 50 entities x 200 features", 50, 200, rate, seconds,
+          serverPid);
+    }
     System.exit(0);
   }
 
@@ -81,7 +89,7 @@ public final class FeatureHttpBench {
   }
 
   private static void run(HttpClient http, URI base, String name, int entities, int features, int rate,
-      int seconds) throws Exception {
+      int seconds, long serverPid) throws Exception {
     Random random = new Random(14);
     int warmup = 10 * rate;
     int total = warmup + seconds * rate;
@@ -99,6 +107,7 @@ public final class FeatureHttpBench {
       bodies[b] = body.toString();
     }
     long[] nanos = new long[total];
+    long[] cpuAtStart = new long[2]; // server, this load generator; taken when the first measured request is sent
     AtomicInteger failures = new AtomicInteger(); // of the measured requests (the warm-up's are not counted)
     CountDownLatch done = new CountDownLatch(total);
     ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
@@ -109,6 +118,10 @@ public final class FeatureHttpBench {
       int n = i;
       long due = start + i * interval;
       sender.schedule(() -> {
+        if (n == warmup) {
+          cpuAtStart[0] = serverCpuNanos(serverPid);
+          cpuAtStart[1] = ownCpuNanos();
+        }
         HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
             .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(bodies[n % bodies.length]))
             .build();
@@ -122,12 +135,46 @@ public final class FeatureHttpBench {
       }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
     done.await();
+    long serverCpu = serverCpuNanos(serverPid) - cpuAtStart[0];
+    long ownCpu = ownCpuNanos() - cpuAtStart[1];
     sender.shutdownNow();
     long[] measured = Arrays.copyOfRange(nanos, warmup, total);
     Arrays.sort(measured);
     System.out.printf("http %s at %d req/s: requests=%d failures=%d p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f"
         + " max_ms=%.2f%n", name, rate, measured.length, failures.get(), ms(measured, 0.50), ms(measured, 0.95),
         ms(measured, 0.99), measured[measured.length - 1] / 1e6);
+    // CPU counted from the first measured request's sending to the last answer: the warm-up's stragglers are in it
+    System.out.printf("http %s at %d req/s: cpu_per_request_ms server=%s load_generator=%.2f load_average=%s%n", name,
+        rate, serverPid < 0 ? "n/a" : String.format("%.2f", serverCpu / 1e6 / measured.length),
+        ownCpu / 1e6 / measured.length, loadAverage());
+  }
+
+  /** CPU time of all threads of process {@code pid} (utime + stime of /proc/PID/stat), or 0 where unreadable. */
+  private static long serverCpuNanos(long pid) {
+    if (pid < 0) {
+      return 0;
+    }
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
+      return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static long ownCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException e) {
+      return "n/a";
+    }
   }
 
   private static boolean answered(String body, int results) {
