@@ -78,6 +78,48 @@ class FeatureStoreApiTest {
     given().get("/api/v1/feature-views/" + view).then().statusCode(404);
   }
 
+  /** A read of more values than the I/O thread answers (OnlineReads) goes to a worker and answers the same. */
+  @Test
+  void aReadTooLargeForTheIoThreadIsAnsweredByAWorker() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
+         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
+        .post("/push").then().statusCode(200);
+    int rows = dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES; // × 2 features: twice the bound
+    StringBuilder ids = new StringBuilder("1001");
+    for (int i = 1; i < rows; i++) {
+      ids.append(',').append(5000 + i);
+    }
+    given().contentType(ContentType.JSON).body("""
+        {"features": ["%s:conv_rate", "%s:trips"], "entities": {"driver_id": [%s]}}""".formatted(view, view, ids))
+        .post("/get-online-features").then().statusCode(200)
+        .body("results[1].values.size()", equalTo(rows))
+        .body("results[1].values[0]", equalTo(0.25f))
+        .body("results[2].statuses[0]", equalTo("PRESENT"))
+        .body("results[2].statuses[1]", equalTo("NOT_FOUND"));
+  }
+
+  /** The same 4xx whether the read was answered on the I/O thread (small) or handed to a worker (large). */
+  @Test
+  void anOnlineReadOfAnUnknownFeatureIsA404NamingItWhicheverThreadReadsIt() {
+    apply();
+    StringBuilder many = new StringBuilder("1");
+    for (int i = 2; i <= 2 * dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES; i++) {
+      many.append(',').append(i);
+    }
+    for (String ids : new String[] {"1001", many.toString()}) {
+      for (String path : new String[] {"/get-online-features", "/api/v1/features/online"}) {
+        given().contentType(ContentType.JSON).body("""
+            {"features": ["%s:no_such_feature"], "entities": {"driver_id": [%s]}}""".formatted(view, ids))
+            .post(path).then().statusCode(404).body("detail", containsString("no_such_feature"));
+        given().contentType(ContentType.JSON).body("""
+            {"features": ["%s:trips"], "entities": {"driver_id": ["x", %s]}}""".formatted(view, ids))
+            .post(path).then().statusCode(400).body("detail", containsString("driver_id[0]"));
+      }
+    }
+  }
+
   @Test
   void aPushedRowIsServedInFeastsShape() {
     apply();

@@ -91,6 +91,21 @@ public class FeatureStoreWiring {
   }
 
   /**
+   * Online reads on the HTTP I/O thread when the online store cannot block — the DynamoDB stand-in reached in process,
+   * local mode's default — and they are small; otherwise on Quarkus's worker pool, as a blocking route runs.
+   */
+  @Produces
+  @Singleton
+  dev.pier.features.http.OnlineReads onlineReads(Optional<LocalStandIns> standIns, PierConfig config) {
+    java.util.concurrent.Executor workers = io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool();
+    boolean inProcess = standIns.isPresent()
+        && config.local().dynamodbTransport() == PierConfig.Local.Transport.in_process;
+    return inProcess
+        ? new dev.pier.features.http.OnlineReads(workers, dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES)
+        : dev.pier.features.http.OnlineReads.onWorkers(workers);
+  }
+
+  /**
    * Lineage: a version registered with a feature service records the version of each view the service reads at that
    * moment ({@link dev.pier.registry.ServingProperties#FEATURE_VIEW_VERSIONS}).
    */
