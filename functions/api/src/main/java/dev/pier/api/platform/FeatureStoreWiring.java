@@ -92,16 +92,19 @@ public class FeatureStoreWiring {
 
   /**
    * Online reads on the HTTP I/O thread when the online store cannot block — the DynamoDB stand-in reached in process,
-   * local mode's default — and they are small; otherwise on Quarkus's worker pool, as a blocking route runs.
+   * local mode's default — and they are of at most {@code pier.features.inline-read-values} values (0: none);
+   * otherwise on Quarkus's worker pool, as a blocking route runs.
    */
   @Produces
   @Singleton
-  dev.pier.features.http.OnlineReads onlineReads(Optional<LocalStandIns> standIns, PierConfig config) {
+  dev.pier.features.http.OnlineReads onlineReads(Optional<LocalStandIns> standIns, PierConfig config,
+      @ConfigProperty(name = "pier.features.inline-read-values",
+          defaultValue = "" + dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES) int inlineValues) {
     java.util.concurrent.Executor workers = io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool();
     boolean inProcess = standIns.isPresent()
         && config.local().dynamodbTransport() == PierConfig.Local.Transport.in_process;
-    return inProcess
-        ? new dev.pier.features.http.OnlineReads(workers, dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES)
+    return inProcess && inlineValues > 0
+        ? new dev.pier.features.http.OnlineReads(workers, inlineValues)
         : dev.pier.features.http.OnlineReads.onWorkers(workers);
   }
 
