@@ -21,11 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code ./pier bench features}, the online target over HTTP: against a running {@code ./pier up} at {@code args[0]},
  * applies one view of 200 FLOAT64 features ({@code bench_wide}, a push source over {@code s3://pier-batch/}), pushes
  * 1,000 drivers, then sends {@code POST /get-online-features} open-loop at {@code args[1]} requests/s (default 200)
- * for {@code args[2]} seconds (default 30) after 10 s of warm-up, for 1 entity × 50 features and 50 entities × 200
- * features; {@code args[3]} names how that server reaches its DynamoDB stand-in ({@code http} or {@code in-process},
- * for the printed lines only; {@code PIER_BENCH_CASES=1x50} or {@code 50x200} runs one case alone); {@code args[4]}, when given, is that server's process id, whose CPU time per request (all its
- * threads: Pier, the stand-ins, JIT and GC) is printed beside the load generator's own. Latency is measured from each request's scheduled start, so a stalled server shows in the tail instead
- * of slowing the sender (no coordinated omission). Every answer is checked (200, one result per feature + key).
+ * for {@code args[2]} seconds (default 30) after a closed-loop warm-up ({@link #warmUp}) and 10 s of open loop, for
+ * 1 entity × 50 features and 50 entities × 200 features ({@code PIER_BENCH_CASES=1x50} or {@code 50x200}: one
+ * alone); {@code args[3]} names how that server reaches its DynamoDB stand-in ({@code http} or {@code in-process},
+ * for the printed lines only); {@code args[4]}, when given, is that server's process id, whose CPU time per request
+ * (all its threads: Pier, the stand-ins, JIT and GC) is printed beside the load generator's own. Latency is measured
+ * from each request's scheduled start, so a stalled server shows in the tail instead of slowing the sender (no
+ * coordinated omission). Every answer is checked (200, one result per feature + key).
  */
 public final class FeatureHttpBench {
   private FeatureHttpBench() {}
@@ -106,6 +108,7 @@ public final class FeatureHttpBench {
       }
       bodies[b] = body.toString();
     }
+    warmUp(http, uri(base), bodies, entities * features);
     long[] nanos = new long[total];
     long[] cpuAtStart = new long[2]; // server, this load generator; taken when the first measured request is sent
     AtomicInteger failures = new AtomicInteger(); // of the measured requests (the warm-up's are not counted)
@@ -113,7 +116,7 @@ public final class FeatureHttpBench {
     ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
     long start = System.nanoTime() + 100_000_000L;
     long interval = 1_000_000_000L / rate;
-    URI uri = base.resolve("/get-online-features");
+    URI uri = uri(base);
     for (int i = 0; i < total; i++) {
       int n = i;
       long due = start + i * interval;
@@ -175,6 +178,35 @@ public final class FeatureHttpBench {
     } catch (java.io.IOException e) {
       return "n/a";
     }
+  }
+
+  private static URI uri(URI base) {
+    return base.resolve("/get-online-features");
+  }
+
+  /**
+   * Closed-loop requests, four at a time: 1,000,000 values' worth and at least 2,000 requests (20,000 of 1 × 50, 2,000
+   * of 50 × 200). The open loop's 10 s of warm-up alone left the server's JIT compiler threads
+   * using as much CPU as the requests themselves during the measured 30 s (2026-12-08, per-thread CPU from /proc).
+   */
+  private static void warmUp(HttpClient http, URI uri, String[] bodies, int valuesPerRequest) throws Exception {
+    int requests = Math.max(2_000, 1_000_000 / valuesPerRequest);
+    AtomicInteger next = new AtomicInteger();
+    java.util.List<java.util.concurrent.CompletableFuture<Void>> senders = new java.util.ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      senders.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+        for (int i; (i = next.getAndIncrement()) < requests; ) {
+          try {
+            http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(bodies[i % bodies.length])).build(),
+                HttpResponse.BodyHandlers.discarding());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }));
+    }
+    java.util.concurrent.CompletableFuture.allOf(senders.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
   }
 
   private static boolean answered(String body, int results) {
