@@ -70,6 +70,15 @@ class FeatureStoreApiTest {
         .body("applied", equalTo(true));
   }
 
+  /** Applies the definitions and pushes one online row: driver 1001, conv_rate 0.25, trips 3, now. */
+  private void applyAndPushDriver1001() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
+         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
+        .post("/push").then().statusCode(200);
+  }
+
   @Test
   void aPlanShowsTheChangesAndAppliesNothing() {
     given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply?dry_run=true").then()
@@ -81,11 +90,7 @@ class FeatureStoreApiTest {
   /** A read of more values than the I/O thread answers (OnlineReads) goes to a worker and answers the same. */
   @Test
   void aReadTooLargeForTheIoThreadIsAnsweredByAWorker() {
-    apply();
-    given().contentType(ContentType.JSON).body("""
-        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
-         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
-        .post("/push").then().statusCode(200);
+    applyAndPushDriver1001();
     int rows = dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES; // × 2 features: twice the bound
     StringBuilder ids = new StringBuilder("1001");
     for (int i = 1; i < rows; i++) {
@@ -122,11 +127,7 @@ class FeatureStoreApiTest {
 
   @Test
   void aPushedRowIsServedInFeastsShape() {
-    apply();
-    given().contentType(ContentType.JSON).body("""
-        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
-         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
-        .post("/push").then().statusCode(200);
+    applyAndPushDriver1001();
 
     for (String path : new String[] {"/get-online-features", "/api/v1/features/online"}) {
       given().contentType(ContentType.JSON).body("""
