@@ -25,8 +25,8 @@ import java.util.concurrent.Executor;
  */
 public record OnlineReads(Executor workers, int inlineValues) {
   /**
-   * Local mode's bound with the in-process stand-in: a 1 × 50 read is about 0.5 ms of CPU there, 1,000 values a few
-   * times that — about what the inference route lets a model's call take on the I/O thread.
+   * A bound for local mode with the in-process stand-in ({@code pier.features.inline-read-values}, off by default): a
+   * 1 × 50 read is about 0.5 ms of CPU there, 1,000 values a few times that.
    */
   public static final int IN_PROCESS_INLINE_VALUES = 1_000;
 

@@ -52,6 +52,7 @@ class FeatureStoreApiTest {
     var s3 = aws.s3();
     s3.createBucket(b -> b.bucket(bucket));
     Path file = Files.createTempFile("stats", ".parquet");
+    Class.forName("org.duckdb.DuckDBDriver"); // registered in this test's class loader too (a profile restarts the app)
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
       s.execute("COPY (SELECT 7::BIGINT AS driver_id, TIMESTAMP '2026-12-01 10:00:00' AS event_timestamp,"
           + " 0.5::DOUBLE AS conv_rate, 70::BIGINT AS trips) TO '" + file + "' (FORMAT parquet)");
@@ -87,7 +88,7 @@ class FeatureStoreApiTest {
     given().get("/api/v1/feature-views/" + view).then().statusCode(404);
   }
 
-  /** A read of more values than the I/O thread answers (OnlineReads) goes to a worker and answers the same. */
+  /** A read of more values than the I/O thread may answer (OnlineReads, when on) goes to a worker, answered the same. */
   @Test
   void aReadTooLargeForTheIoThreadIsAnsweredByAWorker() {
     applyAndPushDriver1001();

@@ -91,15 +91,16 @@ public class FeatureStoreWiring {
   }
 
   /**
-   * Online reads on the HTTP I/O thread when the online store cannot block — the DynamoDB stand-in reached in process,
-   * local mode's default — and they are of at most {@code pier.features.inline-read-values} values (0: none);
-   * otherwise on Quarkus's worker pool, as a blocking route runs.
+   * Online reads on Quarkus's worker pool, as a blocking route runs; with {@code pier.features.inline-read-values} above
+   * 0 (default 0), those of at most that many values on the HTTP I/O thread when the online store cannot block (the
+   * DynamoDB stand-in reached in process). Off by default: on the shared 2-core machine its p99 was better in one
+   * back-to-back pair and far worse in two other runs (README, Feature store, Performance).
    */
   @Produces
   @Singleton
   dev.pier.features.http.OnlineReads onlineReads(Optional<LocalStandIns> standIns, PierConfig config,
       @ConfigProperty(name = "pier.features.inline-read-values",
-          defaultValue = "" + dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES) int inlineValues) {
+          defaultValue = "0") int inlineValues) {
     java.util.concurrent.Executor workers = io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool();
     boolean inProcess = standIns.isPresent()
         && config.local().dynamodbTransport() == PierConfig.Local.Transport.in_process;
