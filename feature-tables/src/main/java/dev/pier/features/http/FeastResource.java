@@ -2,12 +2,12 @@ package dev.pier.features.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializable;
-import dev.pier.features.FeastJson;
 import dev.pier.features.FeaturePush;
 import dev.pier.features.FeatureStore;
 import dev.pier.kernel.security.Permission;
 import dev.pier.kernel.security.Authorize;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,6 +27,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 public class FeastResource {
   @Inject FeatureStore features;
+  @Inject OnlineReads reads;
 
   @APIResponse(responseCode = "200", description = "The features of each entity row",
       content = @Content(mediaType = "application/json",
@@ -37,8 +38,8 @@ public class FeastResource {
   @POST
   @Path("get-online-features")
   @Authorize(Permission.FEATURES_READ)
-  public JsonSerializable getOnlineFeatures(JsonNode body) {
-    return online(features, body);
+  public CompletionStage<JsonSerializable> getOnlineFeatures(JsonNode body) {
+    return reads.answer(features, body); // on the I/O thread or a worker: see OnlineReads
   }
 
   @Operation(summary = "Push feature rows (Feast)")
@@ -49,10 +50,9 @@ public class FeastResource {
     return push(features, body);
   }
 
-  /** The answer streams itself to the response (see {@link FeastJson#answer}). */
+  /** The answer streams itself to the response (see {@link dev.pier.features.FeastJson#answer}), read on the calling thread. */
   static JsonSerializable online(FeatureStore features, JsonNode body) {
-    FeatureRequests.Online r = FeatureRequests.online(body);
-    return FeastJson.answer(features.online().read(r.features(), r.featureService(), r.entities(), r.fullNames()));
+    return OnlineReads.read(features, FeatureRequests.online(body));
   }
 
   static FeaturePush.PushResult push(FeatureStore features, JsonNode body) {

@@ -30,6 +30,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class FeaturesResource {
   @Inject FeatureStore features;
+  @Inject OnlineReads reads;
 
   /** The same definitions document as {@code ./pier features apply FILE}, YAML or JSON; {@code dry_run} plans. */
   @Operation(summary = "Apply (or plan) feature definitions")
@@ -52,8 +53,8 @@ public class FeaturesResource {
   @Path("online")
   @Consumes(MediaType.APPLICATION_JSON)
   @Authorize(Permission.FEATURES_READ)
-  public com.fasterxml.jackson.databind.JsonSerializable online(JsonNode body) {
-    return FeastResource.online(features, body);
+  public java.util.concurrent.CompletionStage<com.fasterxml.jackson.databind.JsonSerializable> online(JsonNode body) {
+    return reads.answer(features, body); // on the I/O thread or a worker: see OnlineReads
   }
 
   @Operation(summary = "Push feature rows")

@@ -69,8 +69,8 @@ public final class OnlineReadCost {
     Path dir = Files.createTempDirectory("pier-online-cost");
     try (LocalAws aws = LocalAws.start(dir)) {
       STAND_IN_PORT = aws.dynamoDbEndpoint().getPort();
-      // both transports against the same stand-in, one after the other: over loopback HTTP (./pier up's default) and
-      // in process (pier.local.dynamodb-transport=in-process); -Dpier.bench.transport=http|in-process for one alone
+      // both transports against the same stand-in, one after the other: over loopback HTTP and in process (./pier up's
+      // default, pier.local.dynamodb-transport=in-process); -Dpier.bench.transport=http|in-process for one alone
       String only = System.getProperty("pier.bench.transport", "");
       for (String transport : List.of("http", "in-process")) {
         if (!only.isEmpty() && !only.equals(transport)) {

@@ -25,13 +25,13 @@ public interface PierConfig {
 
   interface Local {
     /**
-     * How Pier's DynamoDB client reaches the DynamoDB stand-in. {@code http} (the default): over loopback HTTP, as it
-     * reaches DynamoDB in AWS over the network. {@code in-process}: the SDK's HTTP layer replaced by a call into the
-     * stand-in on the caller's thread (same signature check, operations and JSON; no socket, no thread hand-off) —
-     * the cost of Pier and the SDK's client side alone, with no network round trip in it (README, Feature store,
-     * Performance). Other processes (batch workers) still use HTTP.
+     * How Pier's DynamoDB client reaches the DynamoDB stand-in. {@code in-process} (the default): the SDK's HTTP layer
+     * replaced by a call into the stand-in on the caller's thread (same signature check, operations and JSON; no
+     * socket, no thread hand-off) — the cost of Pier and the SDK's client side alone. AWS has a network round trip
+     * to DynamoDB there, which this transport does not have. {@code http}: over loopback HTTP, as it reaches DynamoDB
+     * in AWS over the network (README, Feature store, Performance). Other processes (batch workers) always use HTTP.
      */
-    @WithDefault("http")
+    @WithDefault("in-process")
     Transport dynamodbTransport();
 
     enum Transport {

@@ -52,6 +52,7 @@ class FeatureStoreApiTest {
     var s3 = aws.s3();
     s3.createBucket(b -> b.bucket(bucket));
     Path file = Files.createTempFile("stats", ".parquet");
+    Class.forName("org.duckdb.DuckDBDriver"); // registered in this test's class loader too (a profile restarts the app)
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement s = db.createStatement()) {
       s.execute("COPY (SELECT 7::BIGINT AS driver_id, TIMESTAMP '2026-12-01 10:00:00' AS event_timestamp,"
           + " 0.5::DOUBLE AS conv_rate, 70::BIGINT AS trips) TO '" + file + "' (FORMAT parquet)");
@@ -70,6 +71,15 @@ class FeatureStoreApiTest {
         .body("applied", equalTo(true));
   }
 
+  /** Applies the definitions and pushes one online row: driver 1001, conv_rate 0.25, trips 3, now. */
+  private void applyAndPushDriver1001() {
+    apply();
+    given().contentType(ContentType.JSON).body("""
+        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
+         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
+        .post("/push").then().statusCode(200);
+  }
+
   @Test
   void aPlanShowsTheChangesAndAppliesNothing() {
     given().contentType("application/yaml").body(yaml(doc())).post("/api/v1/features/apply?dry_run=true").then()
@@ -78,13 +88,47 @@ class FeatureStoreApiTest {
     given().get("/api/v1/feature-views/" + view).then().statusCode(404);
   }
 
+  /** A read of more values than the I/O thread may answer (OnlineReads, when on) goes to a worker, answered the same. */
+  @Test
+  void aReadTooLargeForTheIoThreadIsAnsweredByAWorker() {
+    applyAndPushDriver1001();
+    int rows = dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES; // × 2 features: twice the bound
+    StringBuilder ids = new StringBuilder("1001");
+    for (int i = 1; i < rows; i++) {
+      ids.append(',').append(5000 + i);
+    }
+    given().contentType(ContentType.JSON).body("""
+        {"features": ["%s:conv_rate", "%s:trips"], "entities": {"driver_id": [%s]}}""".formatted(view, view, ids))
+        .post("/get-online-features").then().statusCode(200)
+        .body("results[1].values.size()", equalTo(rows))
+        .body("results[1].values[0]", equalTo(0.25f))
+        .body("results[2].statuses[0]", equalTo("PRESENT"))
+        .body("results[2].statuses[1]", equalTo("NOT_FOUND"));
+  }
+
+  /** The same 4xx whether the read was answered on the I/O thread (small) or handed to a worker (large). */
+  @Test
+  void anOnlineReadOfAnUnknownFeatureIsA404NamingItWhicheverThreadReadsIt() {
+    apply();
+    StringBuilder many = new StringBuilder("1");
+    for (int i = 2; i <= 2 * dev.pier.features.http.OnlineReads.IN_PROCESS_INLINE_VALUES; i++) {
+      many.append(',').append(i);
+    }
+    for (String ids : new String[] {"1001", many.toString()}) {
+      for (String path : new String[] {"/get-online-features", "/api/v1/features/online"}) {
+        given().contentType(ContentType.JSON).body("""
+            {"features": ["%s:no_such_feature"], "entities": {"driver_id": [%s]}}""".formatted(view, ids))
+            .post(path).then().statusCode(404).body("detail", containsString("no_such_feature"));
+        given().contentType(ContentType.JSON).body("""
+            {"features": ["%s:trips"], "entities": {"driver_id": ["x", %s]}}""".formatted(view, ids))
+            .post(path).then().statusCode(400).body("detail", containsString("driver_id[0]"));
+      }
+    }
+  }
+
   @Test
   void aPushedRowIsServedInFeastsShape() {
-    apply();
-    given().contentType(ContentType.JSON).body("""
-        {"push_source_name": "%s_push", "df": {"driver_id": [1001], "conv_rate": [0.25], "trips": [3],
-         "event_timestamp": ["%s"]}, "to": "online"}""".formatted(view, java.time.Instant.now()))
-        .post("/push").then().statusCode(200);
+    applyAndPushDriver1001();
 
     for (String path : new String[] {"/get-online-features", "/api/v1/features/online"}) {
       given().contentType(ContentType.JSON).body("""

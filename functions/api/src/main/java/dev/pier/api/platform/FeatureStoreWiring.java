@@ -91,6 +91,25 @@ public class FeatureStoreWiring {
   }
 
   /**
+   * Online reads on Quarkus's worker pool, as a blocking route runs; with {@code pier.features.inline-read-values} above
+   * 0 (default 0), those of at most that many values on the HTTP I/O thread when the online store cannot block (the
+   * DynamoDB stand-in reached in process). Off by default: on the shared 2-core machine its p99 was better in one
+   * back-to-back pair and far worse in two other runs (README, Feature store, Performance).
+   */
+  @Produces
+  @Singleton
+  dev.pier.features.http.OnlineReads onlineReads(Optional<LocalStandIns> standIns, PierConfig config,
+      @ConfigProperty(name = "pier.features.inline-read-values",
+          defaultValue = "0") int inlineValues) {
+    java.util.concurrent.Executor workers = io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool();
+    boolean inProcess = standIns.isPresent()
+        && config.local().dynamodbTransport() == PierConfig.Local.Transport.in_process;
+    return inProcess && inlineValues > 0
+        ? new dev.pier.features.http.OnlineReads(workers, inlineValues)
+        : dev.pier.features.http.OnlineReads.onWorkers(workers);
+  }
+
+  /**
    * Lineage: a version registered with a feature service records the version of each view the service reads at that
    * moment ({@link dev.pier.registry.ServingProperties#FEATURE_VIEW_VERSIONS}).
    */

@@ -31,12 +31,19 @@ sealed interface Av {
         public String type() { return "S"; }
     }
 
-    record N(BigDecimal v) implements Av {
+    /**
+     * A number and its text as DynamoDB answers it ({@code v}'s plain string). The text is made once, when the value
+     * is stored, not each time it is answered: a 50 × 200 BatchGetItem writes 10,000 of them, and
+     * {@code toPlainString} was a tenth of the stand-in's CPU there. {@code text} is always derived from {@code v}
+     * (a record's fields are its components, so it is one); construct with {@code new N(value)}.
+     */
+    record N(BigDecimal v, String text) implements Av {
         public N {
             v = normalize(v);
+            text = v.toPlainString();
         }
+        public N(BigDecimal v) { this(v, null); }
         public String type() { return "N"; }
-        String text() { return v.toPlainString(); }
     }
 
     record B(Bytes v) implements Av {

@@ -14,17 +14,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Local mode with {@code pier.local.dynamodb-transport=in-process}: Pier's DynamoDB client hands its requests to the
- * stand-in without a socket, and the platform answers as over HTTP (the registry and the feature store both live in
- * DynamoDB).
+ * Local mode with {@code pier.local.dynamodb-transport=http}: Pier's DynamoDB client reaches the stand-in over loopback
+ * HTTP instead of in process (the default, under which every other test runs), and the platform answers the same (the
+ * registry and the feature store both live in DynamoDB).
  */
 @QuarkusTest
-@TestProfile(InProcessDynamoDbTransportTest.InProcess.class)
-class InProcessDynamoDbTransportTest {
-  public static class InProcess implements QuarkusTestProfile {
+@TestProfile(HttpDynamoDbTransportTest.OverHttp.class)
+class HttpDynamoDbTransportTest {
+  public static class OverHttp implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("pier.local.dynamodb-transport", "in-process");
+      return Map.of("pier.local.dynamodb-transport", "http");
     }
   }
 
@@ -32,12 +32,12 @@ class InProcessDynamoDbTransportTest {
   @Inject dev.pier.kernel.aws.AwsClients aws;
 
   @Test
-  void aPushedRowIsServedWhenTheStandInIsReachedInProcess() {
-    assertThat(config.local().dynamodbTransport()).isEqualTo(PierConfig.Local.Transport.in_process);
-    aws.s3().createBucket(b -> b.bucket("inproc-rides"));
+  void aPushedRowIsServedWhenTheStandInIsReachedOverHttp() {
+    assertThat(config.local().dynamodbTransport()).isEqualTo(PierConfig.Local.Transport.http);
+    aws.s3().createBucket(b -> b.bucket("http-rides"));
     given().contentType("application/yaml").body("""
         entities: [{name: rider, join_keys: [rider_id], value_type: INT64}]
-        sources: [{name: rides_offline, kind: parquet, path: "s3://inproc-rides/rides/"},
+        sources: [{name: rides_offline, kind: parquet, path: "s3://http-rides/rides/"},
                   {name: rides_push, kind: push, batch_source: rides_offline}]
         feature_views: [{name: rides, entities: [rider], ttl: 0, source: rides_push,
                          schema: [{name: trips, dtype: INT64}, {name: rating, dtype: FLOAT64}]}]
@@ -55,5 +55,9 @@ class InProcessDynamoDbTransportTest {
         .body("results[1].values", contains(12, null))
         .body("results[1].statuses", contains("PRESENT", "NOT_FOUND"))
         .body("results[2].values[0]", equalTo(4.5f));
+    given().contentType(ContentType.JSON).body("""
+        {"features": ["rides:no_such_feature"], "entities": {"rider_id": [7]}}""")
+        .post("/get-online-features").then().statusCode(404)
+        .body("detail", org.hamcrest.Matchers.containsString("no_such_feature")); // from a worker thread
   }
 }
