@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
  * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
- * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
+ * {@code pier.capture.batch-rows} (default 20,000: most of a PUT's CPU, the SDK's and the S3 stand-in's, is per
+ * request, not per byte — 5,000-row batches cost about twice the CPU per row, monitoring BENCH.md) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * binary capture batches ({@code .cap}) under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus; rows taken {@code
@@ -46,7 +47,7 @@ public class CaptureWiring {
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
       @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
-      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "5000") int batchRows,
+      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "20000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
     if (writerNice < 0 || writerNice > 19) {
       throw new IllegalArgumentException("pier.capture.writer-nice must be between 0 and 19, not " + writerNice);
