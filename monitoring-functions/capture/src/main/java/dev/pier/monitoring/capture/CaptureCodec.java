@@ -161,7 +161,7 @@ final class CaptureCodec {
     body.writeInt(columns.size());
     for (CaptureBatch.Column column : columns) {
       body.writeUTF(column.name());
-      boolean masked = marked(pii, column.name());
+      boolean masked = pii.marks(column.name());
       CaptureBatch.Column.Kind kind = masked ? CaptureBatch.Column.Kind.OBJECT : column.kind();
       boolean gaps = column.hasMissing();
       body.writeByte(switch (kind) {
@@ -356,7 +356,7 @@ final class CaptureCodec {
     body.varint(cells.size());
     for (Map.Entry<String, ?> cell : cells.entrySet()) {
       body.varint(columns.index(cell.getKey()));
-      value(body, cell.getValue(), marked(pii, cell.getKey()));
+      value(body, cell.getValue(), pii.marks(cell.getKey()));
     }
   }
 
@@ -425,11 +425,6 @@ final class CaptureCodec {
   private static void integer(Body body, long value) throws IOException {
     body.writeByte(INTEGER);
     body.varlong(zigzag(value));
-  }
-
-  /** A column is marked when its name, or the input it is a column of ({@code name[i]}), is a PII field. */
-  static boolean marked(PiiFields pii, String column) {
-    return pii.marks(column);
   }
 
   /** Reads what {@link #encode} (PCB2) or {@link #encodeRows} (PCB1) wrote. */

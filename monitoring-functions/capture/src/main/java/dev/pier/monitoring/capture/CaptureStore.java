@@ -288,7 +288,7 @@ public final class CaptureStore {
       for (Map.Entry<String, ?> cell : columns.entrySet()) {
         json.writeFieldName(cell.getKey());
         Object value = cell.getValue();
-        if (value != null && marked(pii, cell.getKey())) {
+        if (value != null && pii.marks(cell.getKey())) {
           json.writeString(PiiFields.TAG);
         } else {
           switch (value) {
@@ -313,9 +313,5 @@ public final class CaptureStore {
       super(out, 65_536);
       def.setLevel(java.util.zip.Deflater.BEST_SPEED);
     }
-  }
-
-  private static boolean marked(PiiFields pii, String column) {
-    return CaptureCodec.marked(pii, column);
   }
 }
