@@ -115,8 +115,9 @@ public final class CaptureStore {
     for (CaptureBatch.Hour hour : batch.hours()) {
       String key = hourPrefix(hour.model(), hour.version(), hour.hour()) + hour.epochMillis(0) + "-" + writer + "-"
           + sequence.incrementAndGet() + SUFFIX;
-      byte[] body = CaptureCodec.encode(hour);
-      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE), RequestBody.fromBytes(body));
+      CaptureCodec.Encoded body = CaptureCodec.encodeUncopied(hour); // RequestBody.fromBytes would copy it again
+      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE),
+          RequestBody.fromContentProvider(body::stream, body.length(), CONTENT_TYPE));
       keys.add(key);
     }
     return keys;

@@ -8,7 +8,7 @@ public final class CaptureEncoding {
   public static long encode(CaptureBatch batch) {
     long bytes = 0;
     for (CaptureBatch.Hour hour : batch.hours()) {
-      bytes += CaptureCodec.encode(hour).length;
+      bytes += CaptureCodec.encodeUncopied(hour).length();
     }
     return bytes;
   }
