@@ -22,7 +22,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
- * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
+ * buffer ({@code pier.capture.buffer-rows}, default 20,000 rows: it holds what arrives while the writer writes a
+ * batch, and a 20,000-row batch keeps it busy longer — at 10,000, 1.3 % of the rows were dropped on a loaded machine,
+ * none at 20,000; monitoring BENCH.md) drained by one background thread in batches of
  * {@code pier.capture.batch-rows} (default 20,000: most of a PUT's CPU, the SDK's and the S3 stand-in's, is per
  * request, not per byte — 5,000-row batches cost about twice the CPU per row, monitoring BENCH.md) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * binary capture batches ({@code .cap}) under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
@@ -46,7 +48,7 @@ public class CaptureWiring {
   @Singleton
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
-      @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
+      @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "20000") int capacity,
       @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "20000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
     if (writerNice < 0 || writerNice > 19) {
