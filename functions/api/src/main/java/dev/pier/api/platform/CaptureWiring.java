@@ -34,8 +34,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
  * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
  * {@code pier.capture.writer-nice} nice levels below the HTTP I/O threads (Linux; see {@link ThreadNice}): by default 0,
- * their priority, so at rate 1.0 it takes the CPU that writing every row costs (one thread: at most a core, about 2.5
- * µs a row) and keeps every row, dropping (counted) only when it cannot keep up even so; at 10 it competes like a
+ * their priority, so at rate 1.0 it takes the CPU that writing every row costs (one thread: at most a core, about 0.9
+ * µs a row, and in local mode the S3 stand-in's side of each PUT, about 0.35) and keeps every row, dropping (counted) only when it cannot keep up even so; at 10 it competes like a
  * prediction worker ({@code pier.limits.worker-nice}), at 19 a CPU-bound server samples instead (drops most rows
  * rather than give capture CPU: monitoring BENCH.md, <i>Writer's priority</i>). Wiring only.
  */
