@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 
 /**
  * Local mode's stand-ins accept only the data directory's own credentials: a local user who cannot read the data
@@ -92,6 +94,43 @@ class LocalAwsTest {
           .isInstanceOfSatisfying(AwsServiceException.class, e ->
               assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidSignatureException"));
       assertThatThrownBy(() -> forged.s3().listBuckets()).isInstanceOf(AwsServiceException.class);
+    }
+  }
+
+  /**
+   * The S3 client signs requests to the stand-in as over HTTPS to AWS (no payload hash; uploads as unsigned chunks
+   * with a CRC32 trailer) and sends them as plain HTTP on loopback: the stand-in checks each signature and checksum
+   * and keeps every byte, in one PUT and in a multipart upload alike.
+   */
+  @Test
+  void objectsPutAsOverHttpsAreStoredWholeAndAWrongSecretIsStillRefused() throws Exception {
+    byte[] body = new byte[1_500_000]; // several of the SDK's upload chunks
+    new java.util.Random(7).nextBytes(body);
+    byte[] part = java.util.Arrays.copyOf(body, 5 * 1024 * 1024); // S3's smallest part but the last
+    try (LocalAws aws = LocalAws.start(dataDir);
+        AwsClients clients = clients(aws, aws.accessKeyId(), aws.secretAccessKey());
+        AwsClients forged = clients(aws, aws.accessKeyId(), "not-" + aws.secretAccessKey())) {
+      var s3 = clients.s3();
+      s3.createBucket(b -> b.bucket("objects"));
+
+      s3.putObject(b -> b.bucket("objects").key("one"), RequestBody.fromBytes(body));
+      String upload = s3.createMultipartUpload(b -> b.bucket("objects").key("two")).uploadId();
+      String first = s3.uploadPart(b -> b.bucket("objects").key("two").uploadId(upload).partNumber(1),
+          RequestBody.fromBytes(part)).eTag();
+      String second = s3.uploadPart(b -> b.bucket("objects").key("two").uploadId(upload).partNumber(2),
+          RequestBody.fromBytes(body)).eTag();
+      s3.completeMultipartUpload(b -> b.bucket("objects").key("two").uploadId(upload).multipartUpload(m -> m.parts(
+          CompletedPart.builder().partNumber(1).eTag(first).build(),
+          CompletedPart.builder().partNumber(2).eTag(second).build())));
+
+      assertThat(s3.getObjectAsBytes(b -> b.bucket("objects").key("one")).asByteArray()).isEqualTo(body);
+      byte[] both = java.util.Arrays.copyOf(part, part.length + body.length);
+      System.arraycopy(body, 0, both, part.length, body.length);
+      assertThat(s3.getObjectAsBytes(b -> b.bucket("objects").key("two")).asByteArray()).isEqualTo(both);
+      assertThatThrownBy(() -> forged.s3().putObject(b -> b.bucket("objects").key("forged"),
+          RequestBody.fromBytes(body))).isInstanceOf(AwsServiceException.class);
+      assertThat(s3.listObjectsV2(b -> b.bucket("objects")).contents()).extracting(o -> o.key())
+          .containsExactly("one", "two");
     }
   }
 

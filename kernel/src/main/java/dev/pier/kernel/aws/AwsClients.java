@@ -99,6 +99,11 @@ public final class AwsClients implements AutoCloseable {
                 .socketTimeout(STAND_IN_S3_SOCKET_TIMEOUT)
                 .build();
             b.httpClient(standInS3Http);
+            if (LoopbackAsHttps.applies(settings.s3Endpoint())) {
+              // signed as over HTTPS to AWS (no payload hash), sent as plain HTTP on loopback: see LoopbackAsHttps
+              b.endpointOverride(LoopbackAsHttps.asHttps(settings.s3Endpoint()))
+                  .httpClient(LoopbackAsHttps.around(standInS3Http));
+            }
           }
           s3 = b.build();
         }

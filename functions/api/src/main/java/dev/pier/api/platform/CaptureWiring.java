@@ -22,8 +22,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The prediction capture sink ({@link dev.pier.monitoring.capture.CaptureSink}, module monitoring-functions/capture) for the pipeline's CAPTURE stage: a bounded
- * buffer ({@code pier.capture.buffer-rows}, default 10,000 rows) drained by one background thread in batches of
- * {@code pier.capture.batch-rows} (default 5,000: each S3 PUT has a large fixed CPU cost on the writer thread) at least every {@code pier.capture.flush-interval} (default 5 s) into
+ * buffer ({@code pier.capture.buffer-rows}, default 20,000 rows: it holds what arrives while the writer writes a
+ * batch, and a 20,000-row batch keeps it busy longer — at 10,000, 1.3 % of the rows were dropped on a loaded machine,
+ * none at 20,000; monitoring BENCH.md) drained by one background thread in batches of
+ * {@code pier.capture.batch-rows} (default 20,000: most of a PUT's CPU, the SDK's and the S3 stand-in's, is per
+ * request, not per byte — 5,000-row batches cost about twice the CPU per row, monitoring BENCH.md) at least every {@code pier.capture.flush-interval} (default 5 s) into
  * binary capture batches ({@code .cap}) under {@code s3://<pier.capture.bucket>/captures/<model>/<version>/<yyyy>/<mm>/<dd>/<hh>/} (default
  * bucket {@code pier-captures}; local mode creates it). Rows a full buffer drops are counted as
  * {@code pier.capture.dropped} ({@code pier_capture_dropped_total} in Prometheus; rows taken {@code
@@ -31,8 +34,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link CaptureListener} beans there are (the plain server's monitoring profiles it), which are flushed whenever the
  * buffer has caught up (see {@link CaptureBuffer}). The writer thread runs
  * {@code pier.capture.writer-nice} nice levels below the HTTP I/O threads (Linux; see {@link ThreadNice}): by default 0,
- * their priority, so at rate 1.0 it takes the CPU that writing every row costs (one thread: at most a core, about 2.5
- * µs a row) and keeps every row, dropping (counted) only when it cannot keep up even so; at 10 it competes like a
+ * their priority, so at rate 1.0 it takes the CPU that writing every row costs (one thread: at most a core, about 0.9
+ * µs a row, and in local mode the S3 stand-in's side of each PUT, about 0.35) and keeps every row, dropping (counted) only when it cannot keep up even so; at 10 it competes like a
  * prediction worker ({@code pier.limits.worker-nice}), at 19 a CPU-bound server samples instead (drops most rows
  * rather than give capture CPU: monitoring BENCH.md, <i>Writer's priority</i>). Wiring only.
  */
@@ -45,8 +48,8 @@ public class CaptureWiring {
   @Singleton
   CaptureBuffer captureBuffer(AwsClients aws, Optional<LocalStandIns> standIns, MeterRegistry meters, Instance<CaptureListener> listeners,
       @ConfigProperty(name = "pier.capture.bucket", defaultValue = "pier-captures") String bucket,
-      @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "10000") int capacity,
-      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "5000") int batchRows,
+      @ConfigProperty(name = "pier.capture.buffer-rows", defaultValue = "20000") int capacity,
+      @ConfigProperty(name = "pier.capture.batch-rows", defaultValue = "20000") int batchRows,
       @ConfigProperty(name = "pier.capture.flush-interval", defaultValue = "5s") Duration flushInterval) {
     if (writerNice < 0 || writerNice > 19) {
       throw new IllegalArgumentException("pier.capture.writer-nice must be between 0 and 19, not " + writerNice);

@@ -115,8 +115,9 @@ public final class CaptureStore {
     for (CaptureBatch.Hour hour : batch.hours()) {
       String key = hourPrefix(hour.model(), hour.version(), hour.hour()) + hour.epochMillis(0) + "-" + writer + "-"
           + sequence.incrementAndGet() + SUFFIX;
-      byte[] body = CaptureCodec.encode(hour);
-      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE), RequestBody.fromBytes(body));
+      CaptureCodec.Encoded body = CaptureCodec.encodeUncopied(hour); // RequestBody.fromBytes would copy it again
+      S3Create.once(s3, b -> b.bucket(bucket).key(key).contentType(CONTENT_TYPE),
+          RequestBody.fromContentProvider(body::stream, body.length(), CONTENT_TYPE));
       keys.add(key);
     }
     return keys;
@@ -288,7 +289,7 @@ public final class CaptureStore {
       for (Map.Entry<String, ?> cell : columns.entrySet()) {
         json.writeFieldName(cell.getKey());
         Object value = cell.getValue();
-        if (value != null && marked(pii, cell.getKey())) {
+        if (value != null && pii.marks(cell.getKey())) {
           json.writeString(PiiFields.TAG);
         } else {
           switch (value) {
@@ -313,9 +314,5 @@ public final class CaptureStore {
       super(out, 65_536);
       def.setLevel(java.util.zip.Deflater.BEST_SPEED);
     }
-  }
-
-  private static boolean marked(PiiFields pii, String column) {
-    return CaptureCodec.marked(pii, column);
   }
 }

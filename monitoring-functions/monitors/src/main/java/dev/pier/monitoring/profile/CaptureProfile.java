@@ -44,11 +44,8 @@ public record CaptureProfile(DataProfile inputs, DataProfile outputs, Requests r
   }
 
   public void add(CapturedPrediction row) {
-    inputs.addRows(1);
-    for (java.util.Map.Entry<String, ?> cell : row.inputs().entrySet()) {
-      inputs.column(cell.getKey()).update(stored(cell.getValue(), row.pii().marks(cell.getKey())));
-    }
-    outputs.update(row.outputs());
+    inputs.update(row.inputs(), (column, value) -> stored(value, row.pii().marks(column)));
+    outputs.update(row.outputs(), (column, value) -> stored(value, false));
     if (row.row() == 0) { // a request's rows share its latency: count it once
       requestLatency.count++;
       if (Double.isFinite(row.latencyMs())) {

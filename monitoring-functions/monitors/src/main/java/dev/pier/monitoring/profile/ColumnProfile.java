@@ -119,7 +119,18 @@ public final class ColumnProfile {
     x = x == 0.0 ? 0.0 : x; // -0.0 and 0.0 are one value
     moments.add(x);
     writableQuantiles().update(x);
-    numberFrequencies().update(Double.doubleToLongBits(x));
+    // Numbers' frequencies are read only while exact (no purge yet, see frequencies()), and a purged sketch stays
+    // inexact through every merge: a column with more than NUMBER_MAP_SIZE * 3/4 values stops feeding it. Fed, it was a
+    // third of a continuous column's sketch CPU (a purge every few dozen values; monitoring BENCH.md).
+    FrequentLongsSketch numbers = numberFrequencies();
+    if (numbers.getMaximumError() == 0) {
+      numbers.update(Double.doubleToLongBits(x));
+      if (numbers.getMaximumError() > 0 && numbers.getNumActiveItems() == 0) {
+        // A purge of values seen once each empties the sketch, and DataSketches serialises a sketch without values as
+        // a fresh one, which would read back as exact: keep one value in it (its counts are never read again).
+        numbers.update(Double.doubleToLongBits(x));
+      }
+    }
     union().update(x);
   }
 
@@ -177,6 +188,9 @@ public final class ColumnProfile {
       FrequentLongsSketch numbers = numberFrequencies();
       if (numbers.getMaximumError() == 0) {
         numbers.merge(other.numberFrequencies());
+        if (numbers.getMaximumError() > 0 && numbers.getNumActiveItems() == 0) {
+          numbers.update(0L); // as in updateNumber: an emptied, purged sketch must not read back as a fresh, exact one
+        }
       }
     }
     if (other.textFrequencies != null) {

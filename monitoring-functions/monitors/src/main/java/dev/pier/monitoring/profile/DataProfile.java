@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 
 /**
  * The profile of a set of rows: a row count and a {@link ColumnProfile} per column. Built row by row while predicting
@@ -42,9 +43,17 @@ public final class DataProfile {
 
   /** Adds one row; a column missing from it, or null in it, counts as a null of that column. */
   public void update(Map<String, ?> row) {
+    update(row, (column, value) -> value);
+  }
+
+  /**
+   * Adds one row as {@code stored} turns each cell's value, given its column (capture profiles what its objects store:
+   * personal data as its tag, text masked).
+   */
+  public void update(Map<String, ?> row, BiFunction<String, Object, Object> stored) {
     rows++;
     for (Map.Entry<String, ?> cell : row.entrySet()) {
-      column(cell.getKey()).update(cell.getValue());
+      column(cell.getKey()).update(stored.apply(cell.getKey(), cell.getValue()));
     }
   }
 

@@ -134,8 +134,8 @@ public final class MonitoringBench {
   }
 
   /**
-   * What a full capture buffer holds: the defaults (pier.capture.buffer-rows 10,000 queued, pier.capture.batch-rows
-   * 5,000 in the batch being written, so 15,000 rows at most) of single-row OIP captures of the demo model (4 FP32
+   * What a full capture buffer holds: the defaults before 2026-12-08 (pier.capture.buffer-rows 10,000 queued,
+   * pier.capture.batch-rows 5,000 in the batch being written, so 15,000 rows at most; now 20,000 and 20,000) of single-row OIP captures of the demo model (4 FP32
    * inputs, an INT64 label), each its own request, while the writer is stalled (S3 unreachable);
    * measured as the heap retained, after GC, before and after filling it. The buffer is bounded in rows, not bytes: a
    * row holds views over its request's tensors, so the figure scales with the row width of the model served.
